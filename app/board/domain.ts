@@ -1,0 +1,387 @@
+/**
+ * The board document: every operation on the shared Yjs state lives here.
+ *
+ * Pure: no React, no IO, no `process`. The browser, the server, the seed and
+ * the tests all call these functions.
+ *
+ * Layout of the Y.Doc:
+ *   meta:       Y.Map  { schema: number }
+ *   columns:    Y.Map<id, Y.Map { id, name, order }>
+ *   categories: Y.Map<id, Y.Map { id, label, color, icon, order }>
+ *   cards:      Y.Map<id, Y.Map { id, title, category, column, order, archived,
+ *                                  description, area, urgency, createdAt,
+ *                                  createdByOrg, updatedAt }>
+ *
+ * A card is never deleted and re-inserted to move it: a move sets its
+ * `column` and `order` fields, so two concurrent moves converge on one card.
+ * Each field is its own map entry, so concurrent edits of different fields
+ * (one person moves, another retitles) both survive.
+ */
+import * as Y from "yjs";
+import { compareOrdered, keyBetween, placeAt, sortOrdered } from "./order";
+import type { BoardSnapshot, CardFields, CardView, CategoryView, ColumnView, IconName } from "./types";
+import { isIcon, isUrgency } from "./validate";
+
+export const SCHEMA_VERSION = 1;
+/** The only root types a board document may contain; the sync server refuses others. */
+export const ROOT_NAMES = ["meta", "columns", "categories", "cards"] as const;
+
+export const DEFAULT_COLUMNS: ReadonlyArray<{ id: string; name: string }> = [
+  { id: "nieuw", name: "Nieuw" },
+  { id: "open", name: "Open" },
+  { id: "opgepakt", name: "Opgepakt" },
+  { id: "in-uitvoering", name: "In uitvoering" },
+  { id: "afgerond", name: "Afgerond" },
+];
+
+export const DEFAULT_CATEGORIES: ReadonlyArray<{ id: string; label: string; color: string; icon: IconName }> = [
+  { id: "wonen", label: "Wonen", color: "#2f6690", icon: "home" },
+  { id: "taal", label: "Taal", color: "#9a5b00", icon: "chat" },
+  { id: "werk", label: "Werk", color: "#2d6a4f", icon: "briefcase" },
+  { id: "maatje", label: "Maatje & ontmoeting", color: "#8e3b6b", icon: "people" },
+];
+
+type YRecord = Y.Map<unknown>;
+
+export function columnsMap(doc: Y.Doc): Y.Map<YRecord> {
+  return doc.getMap<YRecord>("columns");
+}
+export function categoriesMap(doc: Y.Doc): Y.Map<YRecord> {
+  return doc.getMap<YRecord>("categories");
+}
+export function cardsMap(doc: Y.Doc): Y.Map<YRecord> {
+  return doc.getMap<YRecord>("cards");
+}
+export function metaMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap("meta");
+}
+
+export class BoardError extends Error {
+  constructor(
+    public code: string,
+    message?: string,
+  ) {
+    super(message ?? code);
+    this.name = "BoardError";
+  }
+}
+
+function record(entries: Record<string, unknown>): YRecord {
+  const m = new Y.Map<unknown>();
+  for (const [k, v] of Object.entries(entries)) m.set(k, v);
+  return m;
+}
+
+function str(m: YRecord, key: string, fallback = ""): string {
+  const v = m.get(key);
+  return typeof v === "string" ? v : fallback;
+}
+function num(m: YRecord, key: string, fallback = 0): number {
+  const v = m.get(key);
+  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
+}
+
+// ---------------------------------------------------------------- reading
+
+export function readColumn(m: YRecord): ColumnView {
+  return { id: str(m, "id"), name: str(m, "name"), order: str(m, "order") };
+}
+
+export function readCategory(m: YRecord): CategoryView {
+  const icon = m.get("icon");
+  return {
+    id: str(m, "id"),
+    label: str(m, "label"),
+    color: str(m, "color", "#555555"),
+    icon: isIcon(icon) ? icon : "star",
+    order: str(m, "order"),
+  };
+}
+
+export function readCard(m: YRecord): CardView {
+  const urgency = m.get("urgency");
+  return {
+    id: str(m, "id"),
+    title: str(m, "title"),
+    category: str(m, "category"),
+    column: str(m, "column"),
+    order: str(m, "order"),
+    archived: m.get("archived") === true,
+    description: str(m, "description"),
+    area: str(m, "area"),
+    urgency: isUrgency(urgency) ? urgency : "normaal",
+    createdAt: num(m, "createdAt"),
+    createdByOrg: str(m, "createdByOrg"),
+    updatedAt: num(m, "updatedAt"),
+  };
+}
+
+export function listColumns(doc: Y.Doc): ColumnView[] {
+  return sortOrdered([...columnsMap(doc).values()].map(readColumn));
+}
+
+export function listCategories(doc: Y.Doc): CategoryView[] {
+  return sortOrdered([...categoriesMap(doc).values()].map(readCategory));
+}
+
+export function getCard(doc: Y.Doc, id: string): CardView | null {
+  const m = cardsMap(doc).get(id);
+  return m ? readCard(m) : null;
+}
+
+/** Cards of one column in display order (archived cards excluded unless asked). */
+export function cardsInColumn(doc: Y.Doc, column: string, opts: { archived?: boolean } = {}): CardView[] {
+  const out: CardView[] = [];
+  for (const m of cardsMap(doc).values()) {
+    const c = readCard(m);
+    if (c.column === column && c.archived === (opts.archived ?? false)) out.push(c);
+  }
+  return out.sort(compareOrdered);
+}
+
+export function readBoard(doc: Y.Doc): BoardSnapshot {
+  return {
+    columns: listColumns(doc),
+    categories: listCategories(doc),
+    cards: [...cardsMap(doc).values()].map(readCard).sort(compareOrdered),
+  };
+}
+
+/**
+ * The column a card is shown in. A card whose column does not exist (for
+ * example added by an older client) is shown in the first column, never lost.
+ */
+export function effectiveColumn(card: Pick<CardView, "column">, columns: ColumnView[]): string {
+  if (columns.some((c) => c.id === card.column)) return card.column;
+  return columns[0]?.id ?? card.column;
+}
+
+// ---------------------------------------------------------------- setup
+
+/** Create the default columns and categories when the document has none. Idempotent. */
+export function initBoard(doc: Y.Doc, origin?: unknown): void {
+  doc.transact(() => {
+    const meta = metaMap(doc);
+    if (meta.get("schema") !== SCHEMA_VERSION) meta.set("schema", SCHEMA_VERSION);
+    const cols = columnsMap(doc);
+    if (cols.size === 0) {
+      let prev: string | null = null;
+      for (const c of DEFAULT_COLUMNS) {
+        const order = keyBetween(prev, null);
+        cols.set(c.id, record({ id: c.id, name: c.name, order }));
+        prev = order;
+      }
+    }
+    const cats = categoriesMap(doc);
+    if (cats.size === 0) {
+      let prev: string | null = null;
+      for (const c of DEFAULT_CATEGORIES) {
+        const order = keyBetween(prev, null);
+        cats.set(c.id, record({ ...c, order }));
+        prev = order;
+      }
+    }
+  }, origin);
+}
+
+// ---------------------------------------------------------------- cards
+
+export interface NewCard extends CardFields {
+  id: string;
+  createdAt: number;
+  createdByOrg: string;
+  column?: string;
+}
+
+/** Add a card at the end of its column (the first column unless given). */
+export function addCard(doc: Y.Doc, card: NewCard, origin?: unknown): CardView {
+  if (!card.id) throw new BoardError("card.id");
+  const cards = cardsMap(doc);
+  if (cards.has(card.id)) throw new BoardError("card.exists");
+  const columns = listColumns(doc);
+  const column = card.column ?? columns[0]?.id;
+  if (!column || !columns.some((c) => c.id === column)) throw new BoardError("column.unknown");
+  if (!categoriesMap(doc).has(card.category)) throw new BoardError("category.unknown");
+  doc.transact(() => {
+    const siblings = cardsInColumn(doc, column);
+    const { key, rekey } = placeAt(siblings, siblings.length);
+    applyRekey(doc, rekey);
+    cards.set(
+      card.id,
+      record({
+        id: card.id,
+        title: card.title,
+        category: card.category,
+        column,
+        order: key,
+        archived: false,
+        description: card.description,
+        area: card.area,
+        urgency: card.urgency,
+        createdAt: card.createdAt,
+        createdByOrg: card.createdByOrg,
+        updatedAt: card.createdAt,
+      }),
+    );
+  }, origin);
+  return getCard(doc, card.id)!;
+}
+
+function cardRecord(doc: Y.Doc, id: string): YRecord {
+  const m = cardsMap(doc).get(id);
+  if (!m) throw new BoardError("card.unknown");
+  return m;
+}
+
+function applyRekey(doc: Y.Doc, rekey: Map<string, string> | undefined): void {
+  if (!rekey) return;
+  const cards = cardsMap(doc);
+  for (const [id, order] of rekey) cards.get(id)?.set("order", order);
+}
+
+/**
+ * Change some of a card's fields. Only fields whose value differs are written,
+ * so a concurrent edit of another field is never overwritten. Returns the
+ * list of changed fields with their old and new values.
+ */
+export function updateCard(
+  doc: Y.Doc,
+  id: string,
+  patch: Partial<CardFields>,
+  now: number,
+  origin?: unknown,
+): Array<{ field: keyof CardFields; from: string; to: string }> {
+  const m = cardRecord(doc, id);
+  if (patch.category !== undefined && !categoriesMap(doc).has(patch.category)) {
+    throw new BoardError("category.unknown");
+  }
+  if (patch.urgency !== undefined && !isUrgency(patch.urgency)) throw new BoardError("urgency.unknown");
+  const changes: Array<{ field: keyof CardFields; from: string; to: string }> = [];
+  doc.transact(() => {
+    for (const field of ["title", "category", "description", "area", "urgency"] as const) {
+      const next = patch[field];
+      if (next === undefined) continue;
+      const prev = str(m, field);
+      if (prev !== next) {
+        m.set(field, next);
+        changes.push({ field, from: prev, to: next });
+      }
+    }
+    if (changes.length) m.set("updatedAt", now);
+  }, origin);
+  return changes;
+}
+
+/**
+ * Move a card to `index` within `toColumn` (index counted among the visible,
+ * non-archived cards of that column, without the card itself).
+ */
+export function moveCard(
+  doc: Y.Doc,
+  id: string,
+  toColumn: string,
+  index: number,
+  now: number,
+  origin?: unknown,
+): { from: string; to: string; order: string } {
+  const m = cardRecord(doc, id);
+  if (!columnsMap(doc).has(toColumn)) throw new BoardError("column.unknown");
+  const from = str(m, "column");
+  let order = "";
+  doc.transact(() => {
+    const siblings = cardsInColumn(doc, toColumn).filter((c) => c.id !== id);
+    const placed = placeAt(siblings, index);
+    applyRekey(doc, placed.rekey);
+    order = placed.key;
+    if (from !== toColumn) m.set("column", toColumn);
+    m.set("order", order);
+    m.set("updatedAt", now);
+  }, origin);
+  return { from, to: toColumn, order };
+}
+
+export function setArchived(doc: Y.Doc, id: string, archived: boolean, now: number, origin?: unknown): boolean {
+  const m = cardRecord(doc, id);
+  if ((m.get("archived") === true) === archived) return false;
+  doc.transact(() => {
+    if (!archived) {
+      // A restored card goes to the end of its column, so it is easy to find.
+      const column = str(m, "column");
+      const siblings = cardsInColumn(doc, column);
+      const placed = placeAt(siblings, siblings.length);
+      applyRekey(doc, placed.rekey);
+      m.set("order", placed.key);
+    }
+    m.set("archived", archived);
+    m.set("updatedAt", now);
+  }, origin);
+  return true;
+}
+
+// ---------------------------------------------------------------- columns
+
+export function addColumn(doc: Y.Doc, col: { id: string; name: string }, origin?: unknown): ColumnView {
+  const cols = columnsMap(doc);
+  if (cols.has(col.id)) throw new BoardError("column.exists");
+  const list = listColumns(doc);
+  const { key, rekey } = placeAt(list, list.length);
+  doc.transact(() => {
+    if (rekey) for (const [cid, order] of rekey) cols.get(cid)?.set("order", order);
+    cols.set(col.id, record({ id: col.id, name: col.name, order: key }));
+  }, origin);
+  return readColumn(cols.get(col.id)!);
+}
+
+export function renameColumn(doc: Y.Doc, id: string, name: string, origin?: unknown): void {
+  const m = columnsMap(doc).get(id);
+  if (!m) throw new BoardError("column.unknown");
+  if (str(m, "name") !== name) doc.transact(() => m.set("name", name), origin);
+}
+
+export function moveColumn(doc: Y.Doc, id: string, index: number, origin?: unknown): void {
+  const cols = columnsMap(doc);
+  const m = cols.get(id);
+  if (!m) throw new BoardError("column.unknown");
+  const siblings = listColumns(doc).filter((c) => c.id !== id);
+  const { key, rekey } = placeAt(siblings, index);
+  doc.transact(() => {
+    if (rekey) for (const [cid, order] of rekey) cols.get(cid)?.set("order", order);
+    m.set("order", key);
+  }, origin);
+}
+
+// ---------------------------------------------------------------- categories
+
+export function addCategory(
+  doc: Y.Doc,
+  cat: { id: string; label: string; color: string; icon: IconName },
+  origin?: unknown,
+): CategoryView {
+  const cats = categoriesMap(doc);
+  if (cats.has(cat.id)) throw new BoardError("category.exists");
+  const list = listCategories(doc);
+  const { key } = placeAt(list, list.length);
+  doc.transact(() => cats.set(cat.id, record({ ...cat, order: key })), origin);
+  return readCategory(cats.get(cat.id)!);
+}
+
+export function updateCategory(
+  doc: Y.Doc,
+  id: string,
+  patch: Partial<{ label: string; color: string; icon: IconName }>,
+  origin?: unknown,
+): void {
+  const m = categoriesMap(doc).get(id);
+  if (!m) throw new BoardError("category.unknown");
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined && m.get(k) !== v) m.set(k, v);
+  }, origin);
+}
+
+/** A category id that is not yet used on this board, derived from its label. */
+export function freeCategoryId(doc: Y.Doc, base: string): string {
+  const cats = categoriesMap(doc);
+  let id = base;
+  for (let i = 2; cats.has(id); i++) id = `${base}-${i}`;
+  return id;
+}

@@ -1,0 +1,52 @@
+import { useRouteLoaderData } from "@remix-run/react";
+import { en, nl, type MessageKey } from "./messages";
+
+export type Locale = "nl" | "en";
+export const LOCALES: readonly Locale[] = ["nl", "en"];
+export const DEFAULT_LOCALE: Locale = "nl";
+export type { MessageKey };
+
+const catalogs: Record<Locale, Record<MessageKey, string>> = { nl, en };
+
+export function isLocale(v: unknown): v is Locale {
+  return v === "nl" || v === "en";
+}
+
+export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+
+export function translator(locale: Locale): Translate {
+  const cat = catalogs[locale] ?? nl;
+  return (key, vars) => {
+    const s = cat[key] ?? nl[key] ?? key;
+    return vars ? s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`)) : s;
+  };
+}
+
+/** Translate a validation error code (from app/board/validate.ts) for a field. */
+export function fieldError(t: Translate, code: string | undefined): string | undefined {
+  if (!code) return undefined;
+  const key = `field.${code}` as MessageKey;
+  return key in nl ? t(key) : code;
+}
+
+export function useLocale(): Locale {
+  const data = useRouteLoaderData("root") as { locale?: Locale } | undefined;
+  return isLocale(data?.locale) ? data!.locale! : DEFAULT_LOCALE;
+}
+
+export function useT(): Translate {
+  return translator(useLocale());
+}
+
+/** Relative age for cards: "3 dagen", "2 uur", in the chosen locale. */
+export function formatAge(ms: number, now: number, locale: Locale): string {
+  const diff = Math.max(0, now - ms);
+  const rtf = new Intl.RelativeTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { numeric: "auto", style: "short" });
+  const min = Math.round(diff / 60000);
+  if (min < 60) return rtf.format(-min, "minute");
+  const h = Math.round(min / 60);
+  if (h < 24) return rtf.format(-h, "hour");
+  const d = Math.round(h / 24);
+  if (d < 60) return rtf.format(-d, "day");
+  return rtf.format(-Math.round(d / 30), "month");
+}

@@ -1,0 +1,130 @@
+/**
+ * The browser's one module that knows the wire protocols: the y-websocket
+ * provider for the board document, y-indexeddb for the offline copy.
+ * (socket.io for claims and presence joins it in the next issue.)
+ *
+ * Everything else in the UI sees a Y.Doc and a connection state.
+ */
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { IndexeddbPersistence } from "y-indexeddb";
+
+export type ConnectionState = "connecting" | "connected" | "offline";
+
+export interface BoardConnection {
+  doc: Y.Doc;
+  /** Current state; `subscribe` tells about changes. */
+  getState(): ConnectionState;
+  /** True once the document has been synced with the server at least once this session. */
+  isSynced(): boolean;
+  /** True once the offline copy has been loaded (the board can be shown before the server answers). */
+  isLocalLoaded(): boolean;
+  subscribe(listener: () => void): () => void;
+  /** Ask the provider to reconnect now (the button next to the state). */
+  reconnect(): void;
+  destroy(): void;
+}
+
+export const LOCAL_DB_PREFIX = "alliantiebord:";
+
+export function localDbName(userId: string, boardId: string): string {
+  return `${LOCAL_DB_PREFIX}${userId}:${boardId}`;
+}
+
+export function syncUrl(location: Location): string {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${proto}//${location.host}/yjs`;
+}
+
+export function connectBoard(boardId: string, userId: string): BoardConnection {
+  const doc = new Y.Doc();
+  const listeners = new Set<() => void>();
+  const emit = () => listeners.forEach((l) => l());
+
+  let state: ConnectionState = "connecting";
+  let synced = false;
+  let localLoaded = false;
+
+  const local = new IndexeddbPersistence(localDbName(userId, boardId), doc);
+  local.once("synced", () => {
+    localLoaded = true;
+    emit();
+  });
+
+  const provider = new WebsocketProvider(syncUrl(window.location), boardId, doc, {
+    // Same-tab only: every update goes through the server, which checks who may write.
+    disableBc: true,
+    maxBackoffTime: 5000,
+    resyncInterval: 30_000,
+  });
+
+  const computeState = (status?: string): ConnectionState => {
+    if (typeof navigator !== "undefined" && navigator.onLine === false) return "offline";
+    if (status === "connected" || provider.wsconnected) return "connected";
+    // Once we have failed to reach the server a few times, we are offline in all but name.
+    return provider.wsUnsuccessfulReconnects > 1 ? "offline" : "connecting";
+  };
+
+  const onStatus = ({ status }: { status: string }) => {
+    state = computeState(status);
+    emit();
+  };
+  const onSync = (isSynced: boolean) => {
+    if (isSynced) synced = true;
+    emit();
+  };
+  const onNetwork = () => {
+    state = computeState();
+    if (navigator.onLine && !provider.wsconnected) provider.connect();
+    emit();
+  };
+  provider.on("status", onStatus);
+  provider.on("sync", onSync);
+  window.addEventListener("online", onNetwork);
+  window.addEventListener("offline", onNetwork);
+
+  return {
+    doc,
+    getState: () => state,
+    isSynced: () => synced,
+    isLocalLoaded: () => localLoaded,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    reconnect() {
+      provider.disconnect();
+      provider.connect();
+    },
+    destroy() {
+      window.removeEventListener("online", onNetwork);
+      window.removeEventListener("offline", onNetwork);
+      provider.off("status", onStatus);
+      provider.off("sync", onSync);
+      provider.destroy();
+      void local.destroy();
+      doc.destroy();
+      listeners.clear();
+    },
+  };
+}
+
+/**
+ * Erase every offline copy of boards in this browser (at logout): the cards
+ * concern vulnerable people and must not linger on a shared computer.
+ */
+export async function eraseLocalBoards(): Promise<void> {
+  if (typeof indexedDB === "undefined" || typeof indexedDB.databases !== "function") return;
+  const dbs = await indexedDB.databases();
+  await Promise.all(
+    dbs
+      .filter((d) => d.name?.startsWith(LOCAL_DB_PREFIX))
+      .map(
+        (d) =>
+          new Promise<void>((resolve) => {
+            const req = indexedDB.deleteDatabase(d.name!);
+            req.onsuccess = req.onerror = req.onblocked = () => resolve();
+          }),
+      ),
+  );
+}

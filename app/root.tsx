@@ -1,0 +1,145 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import {
+  Form,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useLoaderData,
+  useLocation,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import { translator, useT } from "./i18n";
+import { getUser } from "./services/auth.server";
+import { services } from "./services/context.server";
+import { localeFromRequest } from "./services/locale.server";
+import appCss from "./styles/app.css";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: appCss },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export const meta: MetaFunction = () => [{ title: "Alliantiebord" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const svc = services(context);
+  const user = getUser(svc, request);
+  const locale = localeFromRequest(request);
+  return json({
+    locale,
+    user: user
+      ? {
+          id: user.id,
+          name: user.name,
+          email: user.email,
+          role: user.role,
+          organisationId: user.organisationId,
+          organisationName: user.organisationName,
+          organisationShortName: user.organisationShortName,
+          organisationColor: user.organisationColor,
+          allianceId: user.allianceId,
+          allianceName: user.allianceName,
+        }
+      : null,
+  });
+}
+
+export type RootData = ReturnType<typeof useLoaderData<typeof loader>>;
+
+export function useOptionalUser() {
+  const data = useRouteLoaderData<typeof loader>("root");
+  return data?.user ?? null;
+}
+
+function Header() {
+  const data = useRouteLoaderData<typeof loader>("root");
+  const t = useT();
+  const location = useLocation();
+  const user = data?.user;
+  const other = data?.locale === "en" ? "nl" : "en";
+  return (
+    <header className="topbar">
+      <a className="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
+      <Link to={user ? "/boards" : "/login"} className="brand">
+        <svg aria-hidden="true" width="22" height="22" viewBox="0 0 24 24">
+          <rect x="2" y="3" width="6" height="18" rx="1.5" fill="currentColor" opacity=".9" />
+          <rect x="9" y="3" width="6" height="12" rx="1.5" fill="currentColor" opacity=".6" />
+          <rect x="16" y="3" width="6" height="8" rx="1.5" fill="currentColor" opacity=".35" />
+        </svg>
+        <span>{t("app.name")}</span>
+      </Link>
+      {user ? (
+        <span className="topbar-who">
+          <span className="org-dot" style={{ background: user.organisationColor }} aria-hidden="true" />
+          {user.name} · {user.organisationShortName}
+        </span>
+      ) : null}
+      <nav className="topbar-nav">
+        {user ? <Link to="/boards">{t("nav.boards")}</Link> : null}
+        <Form method="post" action="/taal" className="inline-form">
+          <input type="hidden" name="locale" value={other} />
+          <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
+          <button type="submit" className="link-button" lang={other} aria-label={t("lang.switchLabel")}>
+            {t("lang.switch")}
+          </button>
+        </Form>
+        {user ? (
+          <Form method="post" action="/logout" className="inline-form">
+            <button type="submit" className="link-button">
+              {t("nav.logout")}
+            </button>
+          </Form>
+        ) : null}
+      </nav>
+    </header>
+  );
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
+  return (
+    <html lang={data?.locale ?? "nl"}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <Header />
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const data = useRouteLoaderData<typeof loader>("root");
+  const t = translator(data?.locale ?? "nl");
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const message = status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : t("error.title");
+  return (
+    <main id="main" className="page narrow">
+      <h1>{t("error.title")}</h1>
+      <p>{message}</p>
+      <p>
+        <Link to="/boards">{t("error.back")}</Link>
+      </p>
+    </main>
+  );
+}

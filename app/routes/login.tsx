@@ -1,0 +1,102 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useEffect, useRef } from "react";
+import { useT, type MessageKey } from "~/i18n";
+import { checkCredentials, createSession, getUser, loginThrottled, safeRedirect } from "~/services/auth.server";
+import { services } from "~/services/context.server";
+
+export const meta: MetaFunction = () => [{ title: "Inloggen · Alliantiebord" }];
+
+export function loader({ request, context }: LoaderFunctionArgs) {
+  if (getUser(services(context), request)) return redirect("/boards");
+  return null;
+}
+
+type LoginErrors = { email?: MessageKey; password?: MessageKey; form?: MessageKey };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const svc = services(context);
+  const form = await request.formData();
+  const email = String(form.get("email") ?? "").trim();
+  const password = String(form.get("password") ?? "");
+  const redirectTo = safeRedirect(form.get("redirectTo"));
+  const errors: LoginErrors = {};
+  if (!email) errors.email = "login.emailRequired";
+  if (!password) errors.password = "login.passwordRequired";
+  if (errors.email || errors.password) return json({ errors, email }, { status: 400 });
+  if (loginThrottled(email.toLowerCase(), svc.now())) {
+    return json({ errors: { form: "login.tooMany" } as LoginErrors, email }, { status: 429 });
+  }
+  const userId = await checkCredentials(svc, email, password);
+  if (!userId) return json({ errors: { form: "login.invalid" } as LoginErrors, email }, { status: 401 });
+  return redirect(redirectTo, { headers: { "Set-Cookie": createSession(svc, userId) } });
+}
+
+export default function Login() {
+  const t = useT();
+  const data = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const nav = useNavigation();
+  const errors: LoginErrors = data?.errors ?? {};
+  const alertRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (errors.form) alertRef.current?.focus();
+  }, [errors.form]);
+  return (
+    <main id="main" className="page narrow">
+      <div className="card-panel">
+        <h1>{t("login.title")}</h1>
+        <p className="muted">{t("app.tagline")}</p>
+        {errors.form ? (
+          <div className="alert error" role="alert" tabIndex={-1} ref={alertRef}>
+            {t(errors.form)}
+          </div>
+        ) : null}
+        <Form method="post" noValidate>
+          <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/boards"} />
+          <div className="field">
+            <label htmlFor="email">{t("login.email")}</label>
+            <input
+              id="email"
+              name="email"
+              type="email"
+              autoComplete="username"
+              required
+              defaultValue={data?.email ?? ""}
+              aria-invalid={errors.email ? true : undefined}
+              aria-describedby={errors.email ? "email-error" : undefined}
+            />
+            {errors.email ? (
+              <span id="email-error" className="field-error">
+                {t(errors.email)}
+              </span>
+            ) : null}
+          </div>
+          <div className="field">
+            <label htmlFor="password">{t("login.password")}</label>
+            <input
+              id="password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              aria-invalid={errors.password ? true : undefined}
+              aria-describedby={errors.password ? "password-error" : undefined}
+            />
+            {errors.password ? (
+              <span id="password-error" className="field-error">
+                {t(errors.password)}
+              </span>
+            ) : null}
+          </div>
+          <button type="submit" className="button" disabled={nav.state !== "idle"}>
+            {t("login.submit")}
+          </button>
+        </Form>
+        <p className="muted" style={{ marginTop: "1.25rem", fontSize: "0.9rem" }}>
+          {t("login.privacy")}
+        </p>
+      </div>
+    </main>
+  );
+}

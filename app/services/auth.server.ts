@@ -1,0 +1,175 @@
+/**
+ * Sessions and access. One place decides who someone is (from the session
+ * cookie) and what they may open; pages, the JSON API, the Yjs endpoint and
+ * socket.io all ask here.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { json, redirect } from "@remix-run/node";
+import {
+  deleteSession,
+  extendSession,
+  findUserForLogin,
+  getBoard,
+  getSessionUser,
+  insertSession,
+  type BoardRow,
+  type SessionUser,
+} from "../../db/accounts";
+import type { DB } from "../../db/client";
+import type { AppServices } from "./context.server";
+import { dummyHash, verifyPassword } from "./password.server";
+
+export type { SessionUser, BoardRow };
+export const SESSION_COOKIE = "ab_session";
+
+export function parseCookies(header: string | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(";")) {
+    const i = part.indexOf("=");
+    if (i < 0) continue;
+    const k = part.slice(0, i).trim();
+    const v = part.slice(i + 1).trim();
+    if (!(k in out)) {
+      try {
+        out[k] = decodeURIComponent(v);
+      } catch {
+        out[k] = v;
+      }
+    }
+  }
+  return out;
+}
+
+function sessionIdFromToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+function tokenFromCookieHeader(header: string | null | undefined): string | null {
+  const token = parseCookies(header)[SESSION_COOKIE];
+  return token && /^[A-Za-z0-9_-]{32,128}$/.test(token) ? token : null;
+}
+
+/** The signed-in person for a Cookie header, or null. Used by pages and sockets alike. */
+export function userFromCookieHeader(db: DB, header: string | null | undefined, at = Date.now()): SessionUser | null {
+  const token = tokenFromCookieHeader(header);
+  if (!token) return null;
+  const user = getSessionUser(db, sessionIdFromToken(token), at);
+  return user;
+}
+
+export function sessionCookie(token: string, svc: AppServices, maxAgeSeconds: number): string {
+  const parts = [
+    `${SESSION_COOKIE}=${token}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Max-Age=${maxAgeSeconds}`,
+  ];
+  if (svc.env.COOKIE_SECURE) parts.push("Secure");
+  return parts.join("; ");
+}
+
+export function clearedSessionCookie(svc: AppServices): string {
+  return sessionCookie("", svc, 0);
+}
+
+export function createSession(svc: AppServices, userId: string): string {
+  const token = randomBytes(32).toString("base64url");
+  const maxAge = svc.env.SESSION_DAYS * 86400;
+  insertSession(svc.db, { id: sessionIdFromToken(token), userId, expiresAt: svc.now() + maxAge * 1000 });
+  return sessionCookie(token, svc, maxAge);
+}
+
+export function destroySession(svc: AppServices, request: Request): void {
+  const token = tokenFromCookieHeader(request.headers.get("Cookie"));
+  if (token) deleteSession(svc.db, sessionIdFromToken(token));
+}
+
+/** Keep an active person signed in: push the expiry forward at most once an hour. */
+export function refreshSession(svc: AppServices, request: Request): void {
+  const token = tokenFromCookieHeader(request.headers.get("Cookie"));
+  if (!token) return;
+  extendSession(svc.db, sessionIdFromToken(token), svc.now() + svc.env.SESSION_DAYS * 86400_000);
+}
+
+// ---------------------------------------------------------------- login throttle
+
+const attempts = new Map<string, { count: number; resetAt: number }>();
+const MAX_ATTEMPTS = 10;
+const WINDOW_MS = 60_000;
+
+export function loginThrottled(key: string, now: number): boolean {
+  const a = attempts.get(key);
+  if (!a || a.resetAt < now) return false;
+  return a.count >= MAX_ATTEMPTS;
+}
+
+function noteFailedLogin(key: string, now: number) {
+  const a = attempts.get(key);
+  if (!a || a.resetAt < now) attempts.set(key, { count: 1, resetAt: now + WINDOW_MS });
+  else a.count++;
+  if (attempts.size > 10_000) for (const [k, v] of attempts) if (v.resetAt < now) attempts.delete(k);
+}
+
+/** Check credentials; returns the user id or null. Costs the same whether or not the email exists. */
+export async function checkCredentials(svc: AppServices, email: string, password: string): Promise<string | null> {
+  const key = email.trim().toLowerCase();
+  const row = findUserForLogin(svc.db, key);
+  const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
+  if (!row || !ok || row.disabledAt) {
+    noteFailedLogin(key, svc.now());
+    return null;
+  }
+  attempts.delete(key);
+  return row.id;
+}
+
+// ---------------------------------------------------------------- guards for routes
+
+function wantsJson(request: Request): boolean {
+  return new URL(request.url).pathname.startsWith("/api/");
+}
+
+export function getUser(svc: AppServices, request: Request): SessionUser | null {
+  return userFromCookieHeader(svc.db, request.headers.get("Cookie"), svc.now());
+}
+
+/** The signed-in person, or a redirect to the login page (401 JSON for the API). */
+export function requireUser(svc: AppServices, request: Request): SessionUser {
+  const user = getUser(svc, request);
+  if (user) return user;
+  if (wantsJson(request)) throw json({ error: "unauthenticated", message: "Log in first." }, { status: 401 });
+  const url = new URL(request.url);
+  throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+}
+
+/** Whether a person may open a board: it must belong to their alliance. */
+export function canOpenBoard(user: SessionUser, board: BoardRow | null): board is BoardRow {
+  return !!board && board.allianceId === user.allianceId;
+}
+
+/**
+ * The board, if the person may open it: 404 for an unknown board, 403 for a
+ * board of another alliance (JSON under /api/).
+ */
+export function requireBoard(svc: AppServices, request: Request, user: SessionUser, boardId: string): BoardRow {
+  const board = getBoard(svc.db, boardId);
+  if (canOpenBoard(user, board)) return board;
+  const status = board ? 403 : 404;
+  if (wantsJson(request)) {
+    throw json(
+      status === 403
+        ? { error: "forbidden", message: "This board belongs to another alliance." }
+        : { error: "not_found", message: "No such board." },
+      { status },
+    );
+  }
+  throw new Response(status === 403 ? "Forbidden" : "Not found", { status });
+}
+
+/** Only same-site redirect targets after login. */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/boards"): string {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+}

@@ -1,0 +1,37 @@
+/**
+ * What the custom server hands to every Remix loader and action: the database,
+ * the live board rooms and the validated environment. Routes reach the world
+ * only through these services, so the same rules apply on pages, API and sockets.
+ */
+import type * as Y from "yjs";
+import type { DB } from "../../db/client";
+import type { Env } from "./env.server";
+
+export interface BoardRooms {
+  /**
+   * Run domain operations on a board's live document: loads it if nobody has
+   * it open, commits the resulting updates to SQLite and broadcasts them, and
+   * unloads it again when no client is connected.
+   */
+  withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin?: unknown): Promise<T>;
+  /** Close every open connection of a person (access removed, logged out). */
+  disconnectUser(userId: string, reason?: string): void;
+}
+
+export interface AppServices {
+  db: DB;
+  rooms: BoardRooms;
+  env: Env;
+  now: () => number;
+}
+
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    services: AppServices;
+  }
+}
+
+export function services(context: { services?: AppServices }): AppServices {
+  if (!context.services) throw new Error("The Remix app must be served by server/index.ts");
+  return context.services;
+}

@@ -1,0 +1,41 @@
+/** The one schema for the environment, validated once at start. */
+import { z } from "zod";
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().min(1).default("file:data/alliantiebord.sqlite"),
+  /** Extra origins allowed to open sockets, comma separated (the app's own origin is always allowed). */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  /** Set when served behind TLS: session cookies get the Secure flag. */
+  COOKIE_SECURE: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("")
+    .transform((v) => v === "true" || v === "1"),
+  SESSION_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  /** Compact a board's update log into a snapshot after this many updates. */
+  COMPACT_AFTER_UPDATES: z.coerce.number().int().min(10).default(500),
+  /** Keep an idle board document in memory this long after its last client left. */
+  ROOM_IDLE_MS: z.coerce.number().int().min(0).default(0),
+  LOG_LEVEL: z.enum(["silent", "error", "info", "debug"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  return parsed.data;
+}

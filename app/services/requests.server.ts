@@ -1,0 +1,130 @@
+/**
+ * Requests (cards) from the server's side: creation stamps the organisation
+ * and stores the pseudonymous reference in SQL, never in the shared document.
+ * Pages, the JSON API and tests call these; routes only parse and render.
+ */
+import { randomUUID } from "node:crypto";
+import { addCard, listCategories } from "../board/domain";
+import type { CardView } from "../board/types";
+import { validateCardFields, validateReference, type CardField } from "../board/validate";
+import { createRequestWithAudit, getRequest, setRequestReference, appendAudit } from "../../db/requests";
+import type { BoardRow, SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+
+export type CreateRequestResult =
+  | { ok: true; card: CardView }
+  | { ok: false; errors: Partial<Record<CardField, string>> }
+  | { ok: false; forbidden: true };
+
+export function canEdit(user: SessionUser): boolean {
+  return user.role !== "viewer";
+}
+
+/** Create a request on a board: validate, store the SQL row, add the card to the live document. */
+export async function createRequest(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  input: Record<string, unknown>,
+): Promise<CreateRequestResult> {
+  if (!canEdit(user)) return { ok: false, forbidden: true };
+  const categories = await svc.rooms.withDoc(board.id, (doc) => listCategories(doc).map((c) => c.id));
+  const fields = validateCardFields(input, categories);
+  const ref = validateReference(input.reference);
+  const errors = { ...(fields.ok ? {} : fields.errors), ...(ref.ok ? {} : ref.errors) };
+  if (!fields.ok || !ref.ok) return { ok: false, errors };
+  const id = randomUUID();
+  const at = svc.now();
+  const reference = ref.value || null;
+  // The SQL row first: if the document write failed, an orphan row is harmless;
+  // a card without its row would have no owner to check against.
+  createRequestWithAudit(
+    svc.db,
+    {
+      id,
+      boardId: board.id,
+      createdByUserId: user.id,
+      createdByOrgId: user.organisationId,
+      reference,
+      referenceKey: null,
+      lastActivityAt: at,
+      createdAt: at,
+    },
+    {
+      boardId: board.id,
+      requestId: id,
+      userId: user.id,
+      orgId: user.organisationId,
+      type: "created",
+      data: { title: fields.value.title, category: fields.value.category },
+      createdAt: at,
+    },
+  );
+  const card = await svc.rooms.withDoc(board.id, (doc) =>
+    addCard(doc, { ...fields.value, id, createdAt: at, createdByOrg: user.organisationId }),
+  );
+  return { ok: true, card };
+}
+
+export interface RequestDetails {
+  id: string;
+  createdByOrgId: string;
+  ownerOrgId: string | null;
+  /** Present only for the organisation that entered the request. */
+  reference: string | null;
+  canSeeReference: boolean;
+  createdAt: number;
+}
+
+/** Whether this person may see the pseudonymous reference of a request. */
+export function maySeeReference(user: SessionUser, row: { createdByOrgId: string; ownerOrgId: string | null }): boolean {
+  return user.organisationId === row.createdByOrgId || (row.ownerOrgId !== null && user.organisationId === row.ownerOrgId);
+}
+
+export function requestDetails(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): RequestDetails | null {
+  const row = getRequest(svc.db, board.id, requestId);
+  if (!row) return null;
+  const canSee = maySeeReference(user, row);
+  return {
+    id: row.id,
+    createdByOrgId: row.createdByOrgId,
+    ownerOrgId: row.ownerOrgId,
+    reference: canSee ? row.reference : null,
+    canSeeReference: canSee,
+    createdAt: row.createdAt,
+  };
+}
+
+export type SetReferenceResult =
+  | { ok: true; reference: string }
+  | { ok: false; errors: { reference?: string } }
+  | { ok: false; forbidden: true }
+  | { ok: false; notFound: true };
+
+/** Change the reference: only the organisation that may see it may change it. */
+export function updateReference(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  requestId: string,
+  value: unknown,
+): SetReferenceResult {
+  const row = getRequest(svc.db, board.id, requestId);
+  if (!row) return { ok: false, notFound: true };
+  if (!canEdit(user) || !maySeeReference(user, row)) return { ok: false, forbidden: true };
+  const ref = validateReference(value);
+  if (!ref.ok) return { ok: false, errors: ref.errors };
+  if ((row.reference ?? "") !== ref.value) {
+    setRequestReference(svc.db, requestId, ref.value || null, null);
+    // The audit records that it changed, never the reference itself.
+    appendAudit(svc.db, {
+      boardId: board.id,
+      requestId,
+      userId: user.id,
+      orgId: user.organisationId,
+      type: "reference_changed",
+      createdAt: svc.now(),
+    });
+  }
+  return { ok: true, reference: ref.value };
+}

@@ -1,0 +1,93 @@
+/** Storage of board documents: the update log and its compacted snapshot. */
+import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
+import type { DB } from "./client";
+import { boardSnapshots, boardUpdates } from "./schema";
+
+export interface StoredBoard {
+  snapshot: Uint8Array | null;
+  updates: Uint8Array[];
+  /** id of the newest stored update (or the snapshot's last id) */
+  lastUpdateId: number;
+}
+
+export function loadBoardState(db: DB, boardId: string): StoredBoard {
+  return db.transaction((tx) => {
+    const snap = tx.select().from(boardSnapshots).where(eq(boardSnapshots.boardId, boardId)).get();
+    const after = snap?.lastUpdateId ?? 0;
+    const rows = tx
+      .select({ id: boardUpdates.id, data: boardUpdates.data })
+      .from(boardUpdates)
+      .where(and(eq(boardUpdates.boardId, boardId), gt(boardUpdates.id, after)))
+      .orderBy(asc(boardUpdates.id))
+      .all();
+    return {
+      snapshot: snap ? new Uint8Array(snap.data) : null,
+      updates: rows.map((r) => new Uint8Array(r.data)),
+      lastUpdateId: rows.length ? rows[rows.length - 1].id : after,
+    };
+  });
+}
+
+/** Commit several updates of one board in one transaction (group commit). Returns the last id. */
+export function appendBoardUpdates(db: DB, boardId: string, updates: Uint8Array[], at = Date.now()): number {
+  if (updates.length === 0) return 0;
+  return db.transaction((tx) => {
+    let last = 0;
+    for (const u of updates) {
+      const row = tx
+        .insert(boardUpdates)
+        .values({ boardId, data: Buffer.from(u.buffer, u.byteOffset, u.byteLength), createdAt: at })
+        .returning({ id: boardUpdates.id })
+        .get();
+      last = row.id;
+    }
+    return last;
+  });
+}
+
+/** Commit updates of several boards at once: one fsync for a whole tick of the server. */
+export function appendManyBoardUpdates(db: DB, batches: Array<{ boardId: string; updates: Uint8Array[] }>): void {
+  const at = Date.now();
+  db.transaction((tx) => {
+    for (const b of batches) {
+      for (const u of b.updates) {
+        tx.insert(boardUpdates)
+          .values({ boardId: b.boardId, data: Buffer.from(u.buffer, u.byteOffset, u.byteLength), createdAt: at })
+          .run();
+      }
+    }
+  });
+}
+
+/**
+ * Replace the log up to `upToId` by `state` (the document with those updates
+ * applied and re-encoded). Updates appended meanwhile (id > upToId) stay.
+ */
+export function compactBoard(db: DB, boardId: string, state: Uint8Array, upToId: number): void {
+  db.transaction((tx) => {
+    const data = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
+    tx.insert(boardSnapshots)
+      .values({ boardId, data, lastUpdateId: upToId, updatedAt: Date.now() })
+      .onConflictDoUpdate({ target: boardSnapshots.boardId, set: { data, lastUpdateId: upToId, updatedAt: Date.now() } })
+      .run();
+    tx.delete(boardUpdates).where(and(eq(boardUpdates.boardId, boardId), lte(boardUpdates.id, upToId))).run();
+  });
+}
+
+export function latestUpdateId(db: DB, boardId: string): number {
+  const row = db
+    .select({ id: sql<number>`coalesce(max(${boardUpdates.id}), 0)` })
+    .from(boardUpdates)
+    .where(eq(boardUpdates.boardId, boardId))
+    .get();
+  return row?.id ?? 0;
+}
+
+export function countBoardUpdates(db: DB, boardId: string): number {
+  const row = db
+    .select({ n: sql<number>`count(*)` })
+    .from(boardUpdates)
+    .where(eq(boardUpdates.boardId, boardId))
+    .get();
+  return row?.n ?? 0;
+}

@@ -1,0 +1,39 @@
+/** Opens the SQLite database with the settings every process here must share. */
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as schema from "./schema";
+
+export type DB = BetterSQLite3Database<typeof schema>;
+export interface Database_ {
+  db: DB;
+  sqlite: Database.Database;
+  close(): void;
+}
+
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** `file:data/x.sqlite`, `data/x.sqlite` or `:memory:` to a path better-sqlite3 accepts. */
+export function databasePath(url: string): string {
+  return url.replace(/^file:/, "");
+}
+
+export function openDatabase(url: string, opts: { migrate?: boolean } = {}): Database_ {
+  const file = databasePath(url);
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma("journal_mode = WAL");
+  // better-sqlite3 compiles WAL with synchronous=NORMAL: a commit could be lost
+  // on power loss. An edit another participant has seen must survive, so FULL.
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  // Erasure is real: deleted rows are overwritten, not left in free pages.
+  sqlite.pragma("secure_delete = ON");
+  const db = drizzle(sqlite, { schema });
+  if (opts.migrate) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return { db, sqlite, close: () => sqlite.close() };
+}

@@ -1,0 +1,206 @@
+/**
+ * The relational half of Alliantiebord. The shared board document (Yjs) holds
+ * what everybody on a board may see and edit together; everything that decides
+ * who may do what, or that is personal, lives here: accounts, sessions,
+ * ownership of requests (claims, referrals), pseudonymous references, audit.
+ */
+import { sql } from "drizzle-orm";
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+export const alliances = sqliteTable("alliances", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  /** Per-alliance secret for keyed hashes of references (matching, issue 4). Never leaves the server. */
+  matchSecret: text("match_secret").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
+export const organisations = sqliteTable(
+  "organisations",
+  {
+    id: text("id").primaryKey(),
+    allianceId: text("alliance_id")
+      .notNull()
+      .references(() => alliances.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    shortName: text("short_name").notNull(),
+    kind: text("kind").notNull().default("overig"),
+    color: text("color").notNull().default("#4a5568"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("organisations_alliance_idx").on(t.allianceId)],
+);
+
+export const ROLES = ["coordinator", "member", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull().unique(),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    organisationId: text("organisation_id")
+      .notNull()
+      .references(() => organisations.id, { onDelete: "cascade" }),
+    /** Role within the organisation's alliance. */
+    role: text("role", { enum: ROLES }).notNull().default("member"),
+    mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull().default(now),
+    disabledAt: integer("disabled_at"),
+  },
+  (t) => [index("users_org_idx").on(t.organisationId)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the cookie token: a stolen database does not yield live sessions. */
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const boards = sqliteTable(
+  "boards",
+  {
+    id: text("id").primaryKey(),
+    allianceId: text("alliance_id")
+      .notNull()
+      .references(() => alliances.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** Days without activity after which a claim returns to open (issue 3). */
+    claimExpiryDays: integer("claim_expiry_days").notNull().default(14),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("boards_alliance_idx").on(t.allianceId)],
+);
+
+/** Append-only log of Yjs updates, committed before they are broadcast. */
+export const boardUpdates = sqliteTable(
+  "board_updates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    data: blob("data", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("board_updates_board_idx").on(t.boardId, t.id)],
+);
+
+/** The compacted document: the update log up to `lastUpdateId` applied and re-encoded. */
+export const boardSnapshots = sqliteTable("board_snapshots", {
+  boardId: text("board_id")
+    .primaryKey()
+    .references(() => boards.id, { onDelete: "cascade" }),
+  data: blob("data", { mode: "buffer" }).notNull(),
+  lastUpdateId: integer("last_update_id").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One row per card: who entered it, who holds it, and the pseudonymous client
+ * reference, which is never written into the shared document.
+ */
+export const requests = sqliteTable(
+  "requests",
+  {
+    id: text("id").primaryKey(),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdByOrgId: text("created_by_org_id")
+      .notNull()
+      .references(() => organisations.id),
+    /** Pseudonymous reference as the organisation typed it (shown only to that organisation, later also the holder). */
+    reference: text("reference"),
+    /** Keyed hash of the normalised reference, for duplicate detection (issue 4). */
+    referenceKey: text("reference_key"),
+    ownerOrgId: text("owner_org_id").references(() => organisations.id),
+    claimedAt: integer("claimed_at"),
+    lastActivityAt: integer("last_activity_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("requests_board_idx").on(t.boardId),
+    index("requests_owner_idx").on(t.ownerOrgId),
+    index("requests_refkey_idx").on(t.boardId, t.referenceKey),
+  ],
+);
+
+export const REFERRAL_STATUSES = ["pending", "accepted", "declined", "revoked"] as const;
+
+export const referrals = sqliteTable(
+  "referrals",
+  {
+    id: text("id").primaryKey(),
+    requestId: text("request_id")
+      .notNull()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    fromOrgId: text("from_org_id")
+      .notNull()
+      .references(() => organisations.id),
+    toOrgId: text("to_org_id")
+      .notNull()
+      .references(() => organisations.id),
+    note: text("note").notNull().default(""),
+    status: text("status", { enum: REFERRAL_STATUSES }).notNull().default("pending"),
+    reason: text("reason"),
+    createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    decidedByUserId: text("decided_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: integer("created_at").notNull(),
+    decidedAt: integer("decided_at"),
+  },
+  (t) => [
+    index("referrals_to_idx").on(t.toOrgId, t.status),
+    // At most one pending referral per request, enforced by SQLite itself.
+    uniqueIndex("referrals_one_pending_idx").on(t.requestId).where(sql`status = 'pending'`),
+  ],
+);
+
+export const comments = sqliteTable(
+  "comments",
+  {
+    id: text("id").primaryKey(),
+    requestId: text("request_id")
+      .notNull()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    body: text("body").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("comments_request_idx").on(t.requestId, t.createdAt)],
+);
+
+/** Append-only: who did what to which request, when. Never updated, erased with its board. */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    requestId: text("request_id"),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    orgId: text("org_id").references(() => organisations.id, { onDelete: "set null" }),
+    type: text("type").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("audit_board_idx").on(t.boardId, t.id), index("audit_request_idx").on(t.requestId, t.id)],
+);

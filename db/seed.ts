@@ -1,0 +1,42 @@
+/**
+ * Seed the demo alliance (AVE Emmen) when the database has none. Running it
+ * again keeps the data: it never overwrites or duplicates.
+ */
+import { countAlliances } from "./accounts";
+import type { DB } from "./client";
+import { DEMO_ALLIANCE, DEMO_BOARD_NAME, DEMO_ORGS, DEMO_PEOPLE, demoRequests } from "./demo-data";
+import { makeAlliance, makeBoard, makeOrganisation, makeUser } from "../tests/factories";
+
+export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: boolean; boardId?: string }> {
+  if (countAlliances(db) > 0) return { seeded: false };
+  const alliance = makeAlliance(db, DEMO_ALLIANCE);
+  const orgIds = new Map<string, string>();
+  for (const o of DEMO_ORGS) {
+    const org = makeOrganisation(db, { allianceId: alliance.id, ...o });
+    orgIds.set(o.key, org.id);
+  }
+  const userByOrg = new Map<string, string>();
+  for (const p of DEMO_PEOPLE) {
+    const u = await makeUser(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role });
+    if (p.role === "member" && !userByOrg.has(p.org)) userByOrg.set(p.org, u.id);
+  }
+  const board = makeBoard(db, {
+    allianceId: alliance.id,
+    name: DEMO_BOARD_NAME,
+    cards: demoRequests(now)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((r) => ({
+        title: r.title,
+        category: r.category,
+        description: r.description,
+        area: r.area,
+        urgency: r.urgency,
+        column: r.column,
+        createdByOrg: orgIds.get(r.org)!,
+        createdByUser: userByOrg.get(r.org),
+        reference: r.reference,
+        createdAt: r.createdAt,
+      })),
+  });
+  return { seeded: true, boardId: board.id };
+}

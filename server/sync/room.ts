@@ -1,0 +1,257 @@
+/**
+ * One live board document: its connections, its awareness, and the rule that
+ * an update is committed to storage before any other client sees it.
+ */
+import * as Y from "yjs";
+import * as awarenessProtocol from "y-protocols/awareness";
+import { initBoard } from "../../app/board/domain";
+import { checkUpdate } from "./check-update";
+import {
+  decodeClientMessage,
+  encodeAwareness,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  ProtocolError,
+} from "./protocol";
+import type { Logger, SyncConnection } from "./types";
+
+/** Close codes the browser provider sees. 4000–4999 are ours. */
+export const CLOSE = {
+  malformed: 4400,
+  forbidden: 4403,
+  tooFast: 4429,
+  serverError: 1011,
+  slowConsumer: 4408,
+  removed: 4401,
+} as const;
+
+interface Pending {
+  update: Uint8Array;
+  origin: unknown;
+}
+
+export interface RoomHost {
+  /** Ask the host to commit this room's pending updates at the end of the tick. */
+  markDirty(room: BoardRoom): void;
+  /** Commit everything pending now (before answering a sync request). */
+  flushNow(): void;
+  /** The last client left. */
+  roomEmpty(room: BoardRoom): void;
+  log: Logger;
+}
+
+/** Token bucket: a client may send this many frames per second, with a burst. */
+const RATE_PER_S = 200;
+const RATE_BURST = 400;
+/** A client that cannot keep up with this many queued bytes is disconnected (it will resync). */
+const MAX_BUFFERED = 16 * 1024 * 1024;
+
+export class BoardRoom {
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  private readonly conns = new Map<SyncConnection, { clientIds: Set<number>; tokens: number; refillAt: number }>();
+  private pending: Pending[] = [];
+  /** Updates stored since the last compaction (log length beyond the snapshot). */
+  logLength: number;
+  lastUpdateId: number;
+  destroyed = false;
+
+  constructor(
+    readonly boardId: string,
+    stored: { snapshot: Uint8Array | null; updates: Uint8Array[]; lastUpdateId: number },
+    private readonly host: RoomHost,
+  ) {
+    this.doc = new Y.Doc({ gc: true });
+    Y.transact(this.doc, () => {
+      if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
+      for (const u of stored.updates) Y.applyUpdate(this.doc, u);
+    }, "storage");
+    this.logLength = stored.updates.length;
+    this.lastUpdateId = stored.lastUpdateId;
+    this.doc.on("update", (update: Uint8Array, origin: unknown) => {
+      if (origin === "storage") return;
+      this.pending.push({ update, origin });
+      this.host.markDirty(this);
+    });
+    // A board that was never written gets its default columns and categories.
+    initBoard(this.doc, "server");
+
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.awareness.setLocalState(null);
+    this.awareness.on(
+      "update",
+      ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+        const changed = [...added, ...updated, ...removed];
+        const entry = this.conns.get(origin as SyncConnection);
+        if (entry) {
+          for (const id of added) entry.clientIds.add(id);
+          for (const id of removed) entry.clientIds.delete(id);
+        }
+        if (changed.length === 0) return;
+        const msg = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+        for (const c of this.conns.keys()) this.sendTo(c, msg);
+      },
+    );
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  connections(): SyncConnection[] {
+    return [...this.conns.keys()];
+  }
+
+  hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Take the updates waiting to be committed. */
+  takePending(): Pending[] {
+    const p = this.pending;
+    this.pending = [];
+    return p;
+  }
+
+  /** After the host committed `committed`: let every other client see them. */
+  broadcast(committed: Pending[]): void {
+    for (const { update, origin } of committed) {
+      const msg = encodeSyncUpdate(update); // encoded once, sent to all
+      for (const c of this.conns.keys()) if (c !== origin) this.sendTo(c, msg);
+    }
+  }
+
+  join(conn: SyncConnection): void {
+    this.conns.set(conn, { clientIds: new Set(), tokens: RATE_BURST, refillAt: Date.now() });
+    // Anything applied but not yet committed must be durable before it is sent.
+    this.host.flushNow();
+    this.sendTo(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    const states = [...this.awareness.getStates().keys()];
+    if (states.length) {
+      this.sendTo(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
+    }
+  }
+
+  leave(conn: SyncConnection): void {
+    const entry = this.conns.get(conn);
+    if (!entry) return;
+    this.conns.delete(conn);
+    if (entry.clientIds.size) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...entry.clientIds], null);
+    }
+    if (this.conns.size === 0) this.host.roomEmpty(this);
+  }
+
+  /** Handle one frame from a client. A bad frame closes that connection, nothing else. */
+  receive(conn: SyncConnection, data: Uint8Array): void {
+    const entry = this.conns.get(conn);
+    if (!entry) return;
+    const now = Date.now();
+    entry.tokens = Math.min(RATE_BURST, entry.tokens + ((now - entry.refillAt) / 1000) * RATE_PER_S);
+    entry.refillAt = now;
+    if (entry.tokens < 1) return this.reject(conn, CLOSE.tooFast, "too many messages");
+    entry.tokens -= 1;
+
+    let msg;
+    try {
+      msg = decodeClientMessage(data);
+    } catch (e) {
+      return this.reject(conn, CLOSE.malformed, (e as ProtocolError).message);
+    }
+    switch (msg.type) {
+      case "sync-step1": {
+        this.host.flushNow();
+        let diff: Uint8Array;
+        try {
+          diff = Y.encodeStateAsUpdate(this.doc, msg.stateVector);
+        } catch {
+          return this.reject(conn, CLOSE.malformed, "malformed state vector");
+        }
+        this.sendTo(conn, encodeSyncStep2(diff));
+        return;
+      }
+      case "sync-step2":
+      case "sync-update":
+        return this.applyClientUpdate(conn, msg.update);
+      case "awareness":
+        try {
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, msg.update, conn);
+        } catch {
+          return this.reject(conn, CLOSE.malformed, "malformed awareness update");
+        }
+        return;
+      case "query-awareness": {
+        const states = [...this.awareness.getStates().keys()];
+        this.sendTo(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
+        return;
+      }
+      case "auth":
+        return;
+    }
+  }
+
+  private applyClientUpdate(conn: SyncConnection, update: Uint8Array): void {
+    if (conn.readOnly) {
+      // A viewer's edits are refused, never applied; an empty step2 is harmless.
+      if (update.length > 2) this.host.log.warn("refused update from read-only connection", { user: conn.user.id });
+      return;
+    }
+    const check = checkUpdate(update);
+    if (!check.ok) return this.reject(conn, CLOSE.malformed, check.reason);
+    try {
+      Y.applyUpdate(this.doc, update, conn);
+    } catch (e) {
+      return this.reject(conn, CLOSE.malformed, `update failed: ${(e as Error).message}`);
+    }
+    const store = this.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
+    if (store.pendingStructs || store.pendingDs) {
+      // The update refers to changes this server never saw: it cannot be from a
+      // well-behaved client of this room. Drop what could not be integrated.
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      this.reject(conn, CLOSE.malformed, "update with missing dependencies");
+    }
+  }
+
+  private reject(conn: SyncConnection, code: number, reason: string): void {
+    this.host.log.warn("closing sync connection", { board: this.boardId, user: conn.user.id, code, reason });
+    this.leave(conn);
+    conn.close(code, reason.slice(0, 120));
+  }
+
+  private sendTo(conn: SyncConnection, msg: Uint8Array): void {
+    if (conn.bufferedAmount() > MAX_BUFFERED) {
+      this.reject(conn, CLOSE.slowConsumer, "client too slow");
+      return;
+    }
+    try {
+      conn.send(msg);
+    } catch {
+      this.leave(conn);
+    }
+  }
+
+  /** Close every connection of one person (access removed). */
+  closeUser(userId: string, code: number, reason: string): void {
+    for (const c of [...this.conns.keys()]) {
+      if (c.user.id === userId) {
+        this.leave(c);
+        c.close(code, reason);
+      }
+    }
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const c of [...this.conns.keys()]) {
+      this.conns.delete(c);
+      c.close(code, reason);
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The live documents of this process: load-or-create a room on first use,
+ * commit every tick's updates of all rooms in one transaction before they are
+ * broadcast, compact long logs, and unload a room when its last client left.
+ */
+import * as Y from "yjs";
+import type { BoardRooms } from "../../app/services/context.server";
+import { BoardRoom, CLOSE, type RoomHost } from "./room";
+import type { Logger, RoomStorage, SyncConnection } from "./types";
+
+export interface RoomManagerOptions {
+  storage: RoomStorage;
+  log: Logger;
+  /** Compact when this many updates are stored beyond the snapshot. */
+  compactAfter: number;
+  /** Keep an empty room this long before unloading (0: unload at once). */
+  idleMs: number;
+}
+
+export interface RoomStats {
+  loads: number;
+  unloads: number;
+  commits: number;
+  committedUpdates: number;
+  compactions: number;
+  rooms: number;
+  connections: number;
+}
+
+export class RoomManager implements RoomHost, BoardRooms {
+  private readonly rooms = new Map<string, BoardRoom>();
+  private readonly dirty = new Set<BoardRoom>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  private flushScheduled = false;
+  readonly stats: RoomStats = {
+    loads: 0,
+    unloads: 0,
+    commits: 0,
+    committedUpdates: 0,
+    compactions: 0,
+    rooms: 0,
+    connections: 0,
+  };
+  readonly log: Logger;
+
+  constructor(private readonly opts: RoomManagerOptions) {
+    this.log = opts.log;
+  }
+
+  /** The room of a board, loaded from storage if it is not in memory. Synchronous: one load per board. */
+  getOrLoad(boardId: string): BoardRoom {
+    const existing = this.rooms.get(boardId);
+    if (existing) return existing;
+    const stored = this.opts.storage.load(boardId);
+    const room = new BoardRoom(boardId, stored, this);
+    this.rooms.set(boardId, room);
+    this.stats.loads++;
+    this.stats.rooms = this.rooms.size;
+    return room;
+  }
+
+  peek(boardId: string): BoardRoom | undefined {
+    return this.rooms.get(boardId);
+  }
+
+  connect(boardId: string, conn: SyncConnection): BoardRoom {
+    const timer = this.idleTimers.get(boardId);
+    if (timer) {
+      clearTimeout(timer);
+      this.idleTimers.delete(boardId);
+    }
+    const room = this.getOrLoad(boardId);
+    room.join(conn);
+    this.stats.connections++;
+    return room;
+  }
+
+  disconnect(room: BoardRoom, conn: SyncConnection): void {
+    room.leave(conn);
+  }
+
+  // ------------------------------------------------------------ RoomHost
+
+  markDirty(room: BoardRoom): void {
+    this.dirty.add(room);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushNow());
+    }
+  }
+
+  /** Commit all pending updates (one transaction), then broadcast them. */
+  flushNow(): void {
+    this.flushScheduled = false;
+    if (this.dirty.size === 0) return;
+    const rooms = [...this.dirty];
+    this.dirty.clear();
+    const batches = rooms.map((room) => ({ room, pending: room.takePending() })).filter((b) => b.pending.length);
+    if (batches.length === 0) return;
+    try {
+      this.opts.storage.append(batches.map((b) => ({ boardId: b.room.boardId, updates: b.pending.map((p) => p.update) })));
+    } catch (e) {
+      // Nothing of this tick was seen by anybody else. The documents in memory
+      // are now ahead of storage: drop them; clients keep their edits and
+      // send them again when they reconnect.
+      this.log.error("could not commit board updates", { error: (e as Error).message });
+      for (const { room } of batches) this.unload(room, { compact: false, code: CLOSE.serverError });
+      return;
+    }
+    this.stats.commits++;
+    for (const { room, pending } of batches) {
+      this.stats.committedUpdates += pending.length;
+      room.logLength += pending.length;
+      room.broadcast(pending);
+      if (room.logLength >= this.opts.compactAfter) this.scheduleCompaction(room);
+    }
+  }
+
+  roomEmpty(room: BoardRoom): void {
+    if (this.opts.idleMs <= 0) {
+      // Unload after the current tick, so a reconnect in the same tick keeps it.
+      setImmediate(() => {
+        if (room.size === 0 && !room.destroyed) this.unload(room);
+      });
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(room.boardId);
+      if (room.size === 0 && !room.destroyed) this.unload(room);
+    }, this.opts.idleMs);
+    timer.unref();
+    this.idleTimers.set(room.boardId, timer);
+  }
+
+  // ------------------------------------------------------------ compaction and unloading
+
+  private compactionQueued = new Set<BoardRoom>();
+
+  private scheduleCompaction(room: BoardRoom): void {
+    if (this.compactionQueued.has(room)) return;
+    this.compactionQueued.add(room);
+    // Off the hot path: after the current burst of messages has been handled.
+    setTimeout(() => {
+      this.compactionQueued.delete(room);
+      if (!room.destroyed) this.compact(room);
+    }, 50).unref();
+  }
+
+  /** Apply the log to the document and store it re-encoded as one snapshot. */
+  compact(room: BoardRoom): void {
+    this.flushNow();
+    const upTo = this.opts.storage.latestUpdateId(room.boardId);
+    const state = Y.encodeStateAsUpdate(room.doc);
+    this.opts.storage.compact(room.boardId, state, upTo);
+    room.logLength = 0;
+    room.lastUpdateId = upTo;
+    this.stats.compactions++;
+  }
+
+  unload(room: BoardRoom, opts: { compact?: boolean; code?: number } = {}): void {
+    if (room.destroyed) return;
+    if (opts.compact !== false) {
+      try {
+        this.flushNow();
+        if (room.logLength > 0) this.compact(room);
+      } catch (e) {
+        this.log.error("could not compact board on unload", { board: room.boardId, error: (e as Error).message });
+      }
+    }
+    room.closeAll(opts.code ?? 1001, "room closed");
+    this.rooms.delete(room.boardId);
+    this.dirty.delete(room);
+    room.destroy();
+    this.stats.unloads++;
+    this.stats.rooms = this.rooms.size;
+  }
+
+  // ------------------------------------------------------------ BoardRooms (used by Remix actions)
+
+  async withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin: unknown = "server"): Promise<T> {
+    const room = this.getOrLoad(boardId);
+    let result: T;
+    try {
+      result = Y.transact(room.doc, () => fn(room.doc), origin);
+    } finally {
+      this.flushNow();
+      if (room.size === 0) this.unload(room);
+    }
+    return result;
+  }
+
+  disconnectUser(userId: string, reason = "access removed"): void {
+    for (const room of this.rooms.values()) room.closeUser(userId, CLOSE.removed, reason);
+  }
+
+  connectionCount(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.size;
+    return n;
+  }
+
+  /** Commit, compact and close everything (graceful shutdown). */
+  closeAll(): void {
+    this.flushNow();
+    for (const room of [...this.rooms.values()]) this.unload(room, { code: 1012 });
+  }
+}

@@ -1,0 +1,29 @@
+import type { SessionUser } from "../../db/accounts";
+
+/** One client's connection to a room, whatever carries it (WebSocket today). */
+export interface SyncConnection {
+  readonly id: string;
+  readonly user: SessionUser;
+  /** Viewers may read but never write the document. */
+  readonly readOnly: boolean;
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written to the socket (backpressure). */
+  bufferedAmount(): number;
+}
+
+/** Where room documents are kept between processes. */
+export interface RoomStorage {
+  load(boardId: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastUpdateId: number };
+  /** Commit the updates of several rooms in one transaction; throws if it could not. */
+  append(batches: Array<{ boardId: string; updates: Uint8Array[] }>): void;
+  /** Replace the stored log by `state`, keeping updates stored after `upToId`. */
+  compact(boardId: string, state: Uint8Array, upToId: number): void;
+  latestUpdateId(boardId: string): number;
+}
+
+export interface Logger {
+  info(msg: string, extra?: Record<string, unknown>): void;
+  warn(msg: string, extra?: Record<string, unknown>): void;
+  error(msg: string, extra?: Record<string, unknown>): void;
+}

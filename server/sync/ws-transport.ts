@@ -1,0 +1,125 @@
+/**
+ * The Yjs endpoint: `GET /yjs/<boardId>` upgraded to a WebSocket. Every
+ * upgrade is checked before any document byte is sent: Origin, session, and
+ * that the board belongs to the person's alliance.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { getBoard } from "../../db/accounts";
+import type { DB } from "../../db/client";
+import { canOpenBoard, userFromCookieHeader } from "../../app/services/auth.server";
+import { isAllowedOrigin } from "../origin";
+import type { RoomManager } from "./rooms";
+import type { Logger, SyncConnection } from "./types";
+
+export const YJS_PATH = /^\/yjs\/([A-Za-z0-9_-]{1,64})\/?$/;
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+export interface YjsEndpointOptions {
+  db: DB;
+  rooms: RoomManager;
+  allowedOrigins: readonly string[];
+  log: Logger;
+  now: () => number;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.write(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+  socket.destroy();
+}
+
+export function createYjsEndpoint(opts: YjsEndpointOptions) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  const sockets = new Set<WebSocket>();
+
+  // Dead peers (a laptop lid closed) are found by ping and dropped.
+  const heartbeat = setInterval(() => {
+    for (const ws of sockets) {
+      const s = ws as WebSocket & { alive?: boolean };
+      if (s.alive === false) {
+        ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+
+  /** Returns true when the request was for this endpoint (handled or refused). */
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (!url.pathname.startsWith("/yjs")) return false;
+    const m = YJS_PATH.exec(url.pathname);
+    if (!m) {
+      refuse(socket, 404, "Not Found");
+      return true;
+    }
+    if (!isAllowedOrigin(req, opts.allowedOrigins)) {
+      refuse(socket, 403, "Forbidden");
+      return true;
+    }
+    const user = userFromCookieHeader(opts.db, req.headers.cookie, opts.now());
+    if (!user) {
+      refuse(socket, 401, "Unauthorized");
+      return true;
+    }
+    const board = getBoard(opts.db, m[1]);
+    if (!board) {
+      refuse(socket, 404, "Not Found");
+      return true;
+    }
+    if (!canOpenBoard(user, board)) {
+      refuse(socket, 403, "Forbidden");
+      return true;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      const conn: SyncConnection = {
+        id: randomUUID(),
+        user,
+        readOnly: user.role === "viewer",
+        send: (data) => ws.send(data),
+        close: (code, reason) => {
+          if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+        },
+        bufferedAmount: () => ws.bufferedAmount,
+      };
+      (ws as WebSocket & { alive?: boolean }).alive = true;
+      ws.on("pong", () => ((ws as WebSocket & { alive?: boolean }).alive = true));
+      let room: ReturnType<RoomManager["connect"]>;
+      try {
+        room = opts.rooms.connect(board.id, conn);
+      } catch (e) {
+        opts.log.error("could not open board", { board: board.id, error: (e as Error).message });
+        ws.close(1011, "board unavailable");
+        sockets.delete(ws);
+        return;
+      }
+      ws.on("message", (data, isBinary) => {
+        if (!isBinary) return conn.close(4400, "binary frames only");
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        room.receive(conn, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+      });
+      ws.on("close", () => {
+        sockets.delete(ws);
+        opts.rooms.disconnect(room, conn);
+      });
+      ws.on("error", () => ws.terminate());
+    });
+    return true;
+  }
+
+  return {
+    handleUpgrade,
+    close() {
+      clearInterval(heartbeat);
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+    },
+  };
+}
