@@ -42,11 +42,17 @@ export default function Login() {
   useEffect(() => {
     if (errors.form) alertRef.current?.focus();
   }, [errors.form]);
+  const loggedOut = params.get("uitgelogd") === "1";
+  useEffect(() => {
+    // After logout, erase this browser's offline copies of boards (shared computers).
+    if (loggedOut) void import("~/lib/sync-client").then((m) => m.eraseLocalBoards());
+  }, [loggedOut]);
   return (
     <main id="main" className="page narrow">
       <div className="card-panel">
         <h1>{t("login.title")}</h1>
         <p className="muted">{t("app.tagline")}</p>
+        {loggedOut && !errors.form ? <div className="alert info" role="status">{t("login.loggedOut")}</div> : null}
         {errors.form ? (
           <div className="alert error" role="alert" tabIndex={-1} ref={alertRef}>
             {t(errors.form)}

@@ -1,0 +1,147 @@
+import { expect, test, type Page } from "@playwright/test";
+import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+function column(page: Page, id: string) {
+  return page.getByTestId(`column-${id}`);
+}
+function cardIn(page: Page, columnId: string, cardId: string) {
+  return column(page, columnId).getByTestId(`card-${cardId}`);
+}
+
+test("the login page and the board have no serious accessibility violations", async ({ page }) => {
+  await page.goto(`${server.url}/login`);
+  expect(await seriousViolations(page)).toEqual([]);
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test("a wrong password is explained in Dutch and keeps the email", async ({ page }) => {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel("E-mailadres").fill("coordinator@ave.example");
+  await page.getByLabel("Wachtwoord").fill("fout");
+  await page.getByRole("button", { name: "Inloggen" }).click();
+  await expect(page.getByRole("alert")).toContainText("horen niet bij elkaar");
+  await expect(page.getByLabel("E-mailadres")).toHaveValue("coordinator@ave.example");
+});
+
+test("a drag in one browser shows in the other at once, and a keyboard move works", async ({ browser }) => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await login(a, server.url, "coordinator@ave.example");
+  await login(b, server.url, "taalhuis@ave.example");
+  await openDemoBoard(a);
+  await openDemoBoard(b);
+
+  // Mouse drag from Nieuw to Opgepakt in browser A.
+  const card = column(a, "nieuw").locator("[data-card-id]").first();
+  const id = (await card.getAttribute("data-card-id"))!;
+  const from = (await card.boundingBox())!;
+  const to = (await column(a, "opgepakt").boundingBox())!;
+  await a.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await a.mouse.down();
+  await a.mouse.move(from.x + from.width / 2 + 12, from.y + from.height / 2 + 4, { steps: 4 });
+  await a.mouse.move(to.x + to.width / 2, to.y + Math.min(to.height - 30, 400), { steps: 25 });
+  await a.mouse.up();
+  await expect(cardIn(a, "opgepakt", id)).toBeVisible();
+  await expect(cardIn(b, "opgepakt", id)).toBeVisible();
+  await expect(cardIn(b, "nieuw", id)).toHaveCount(0);
+
+  // Keyboard: pick up with Space, one column to the right, drop with Space (in browser B).
+  const kcard = column(b, "open").locator("[data-card-id]").first();
+  const kid = (await kcard.getAttribute("data-card-id"))!;
+  await kcard.focus();
+  await b.keyboard.press("Space");
+  await expect(kcard).toHaveAttribute("aria-pressed", "true");
+  await b.waitForTimeout(150);
+  await b.keyboard.press("ArrowRight");
+  await b.waitForTimeout(150);
+  await b.keyboard.press("Space");
+  await expect(cardIn(b, "opgepakt", kid)).toBeVisible();
+  await expect(cardIn(a, "opgepakt", kid)).toBeVisible();
+
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test("a created request survives a server restart", async ({ page }) => {
+  await login(page, server.url, "taalhuis@ave.example");
+  await openDemoBoard(page);
+  const title = `Taalmaatje gezocht ${Date.now()}`;
+  await page.getByTestId("new-request").click();
+  const dialog = page.getByRole("dialog");
+  await dialog.locator('[name="title"]').fill(title);
+  await dialog.locator('[name="category"]').selectOption("taal");
+  await dialog.locator('[name="description"]').fill("Wil twee keer per week oefenen.");
+  await dialog.locator('[name="reference"]').fill("TH-2026-0999");
+  await dialog.locator('[name="area"]').fill("Bargeres");
+  await dialog.locator('[name="urgency"]').selectOption("hoog");
+  await dialog.locator('button[type="submit"]').click();
+  await expect(page.getByTestId("board").getByText(title)).toBeVisible();
+
+  await server.stop("SIGKILL");
+  await expect(page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "connected");
+  await server.start();
+  await page.reload();
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  await expect(page.getByTestId("board").getByText(title)).toBeVisible();
+});
+
+test("a form with a too short title explains what is wrong and keeps the input", async ({ page }) => {
+  await login(page, server.url, "vluchtelingenwerk@ave.example");
+  await openDemoBoard(page);
+  await page.getByTestId("new-request").click();
+  const dialog = page.getByRole("dialog");
+  await dialog.locator('[name="title"]').fill("Ja");
+  await dialog.locator('[name="area"]').fill("Angelslo");
+  await dialog.locator('button[type="submit"]').click();
+  await expect(dialog.locator('[name="title"]')).toHaveAttribute("aria-invalid", "true");
+  await expect(dialog.getByText("Dit is te kort.")).toBeVisible();
+  await expect(dialog.locator('[name="area"]')).toHaveValue("Angelslo");
+});
+
+test("a move made while the server is down is kept and reaches the other browser after reconnecting", async ({
+  browser,
+}) => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await login(a, server.url, "coa@ave.example");
+  await login(b, server.url, "maatjes@ave.example");
+  await openDemoBoard(a);
+  await openDemoBoard(b);
+
+  await server.stop("SIGKILL");
+  await expect(a.getByTestId("connection-status")).not.toHaveAttribute("data-state", "connected");
+
+  const kcard = column(a, "nieuw").locator("[data-card-id]").first();
+  const id = (await kcard.getAttribute("data-card-id"))!;
+  await kcard.focus();
+  await a.keyboard.press("Space");
+  await expect(kcard).toHaveAttribute("aria-pressed", "true");
+  await a.waitForTimeout(150);
+  await a.keyboard.press("ArrowRight");
+  await a.waitForTimeout(150);
+  await a.keyboard.press("Space");
+  await expect(cardIn(a, "open", id)).toBeVisible();
+  // Reloading while offline still shows the move: it is kept in the browser (IndexedDB).
+  await server.start();
+  await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "connected", { timeout: 20_000 });
+  await expect(cardIn(b, "open", id)).toBeVisible({ timeout: 20_000 });
+
+  await ctxA.close();
+  await ctxB.close();
+});

@@ -1,0 +1,26 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+
+export const PASSWORD = "alliantie-demo";
+
+export async function login(page: Page, baseUrl: string, email: string) {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel("E-mailadres").fill(email);
+  await page.getByLabel("Wachtwoord").fill(PASSWORD);
+  await page.getByRole("button", { name: "Inloggen" }).click();
+  await expect(page).toHaveURL(/\/boards$/);
+}
+
+/** Open the demo board and wait until it is live (synced with the server). */
+export async function openDemoBoard(page: Page) {
+  await page.getByRole("link", { name: /Hulpvragen Emmen/ }).click();
+  await expect(page.getByTestId("board")).toBeVisible();
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+}
+
+export async function seriousViolations(page: Page) {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}

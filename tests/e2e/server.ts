@@ -1,0 +1,83 @@
+/**
+ * Starts the real server as a child process with its own migrated, seeded
+ * SQLite file on a free port. A test can stop (even kill -9) and restart it.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  databaseUrl: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  start(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function startServer(): Promise<TestServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-e2e-"));
+  const databaseUrl = `file:${path.join(dir, "e2e.sqlite")}`;
+  const port = await freePort();
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "error" };
+  const setup = spawnSync(TSX, ["db/setup.ts"], { cwd: ROOT, env, encoding: "utf8" });
+  if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr || setup.stdout}`);
+  let child: ChildProcess | null = null;
+  let output = "";
+  const url = `http://127.0.0.1:${port}`;
+
+  const server: TestServer = {
+    url,
+    port,
+    databaseUrl,
+    async start() {
+      output = "";
+      child = spawn(TSX, ["server/index.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout!.on("data", (d) => (output += d));
+      child.stderr!.on("data", (d) => (output += d));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+        try {
+          const res = await fetch(`${url}/login`);
+          if (res.ok) return;
+        } catch {
+          /* not yet listening */
+        }
+        if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    },
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once("exit", () => resolve());
+        c.kill(signal);
+      });
+      child = null;
+    },
+    async cleanup() {
+      await server.stop("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `npm test`: install what the tests need, then run every layer against real
+# parts (SQLite file, the server on a free port, real clients, Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CI="${CI:-}"
+results=tests/.tmp/results
+rm -rf "$results" && mkdir -p "$results"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# 1. Node packages: install when missing or when the lockfile changed.
+stamp=node_modules/.alliantiebord-lock
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+  echo "$want" > "$stamp"
+fi
+
+# 2. Debian's Chromium for the end-to-end tests (no browser download is possible here).
+if [ ! -x /usr/bin/chromium ]; then
+  step "apt-get install chromium"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+step "typecheck"
+npx tsc --noEmit
+
+step "build"
+npx remix build
+
+status=0
+step "unit tests"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
+
+step "integration tests"
+npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
+
+step "end-to-end tests (Chromium)"
+PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" npx playwright test --reporter=list,json || status=1
+
+step "summary"
+node tests/summary.mjs "$results"
+exit $status
