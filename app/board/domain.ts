@@ -131,10 +131,12 @@ export function getCard(doc: Y.Doc, id: string): CardView | null {
 
 /** Cards of one column in display order (archived cards excluded unless asked). */
 export function cardsInColumn(doc: Y.Doc, column: string, opts: { archived?: boolean } = {}): CardView[] {
+  const columns = listColumns(doc);
   const out: CardView[] = [];
   for (const m of cardsMap(doc).values()) {
     const c = readCard(m);
-    if (c.column === column && c.archived === (opts.archived ?? false)) out.push(c);
+    // Grouped as the board shows them: a card with an unknown column counts in the first.
+    if (effectiveColumn(c, columns) === column && c.archived === (opts.archived ?? false)) out.push(c);
   }
   return out.sort(compareOrdered);
 }
@@ -205,7 +207,7 @@ export function addCard(doc: Y.Doc, card: NewCard, origin?: unknown): CardView {
   doc.transact(() => {
     const siblings = cardsInColumn(doc, column);
     const { key, rekey } = placeAt(siblings, siblings.length);
-    applyRekey(doc, rekey);
+    applyRekey(doc, column, rekey);
     cards.set(
       card.id,
       record({
@@ -233,10 +235,19 @@ function cardRecord(doc: Y.Doc, id: string): YRecord {
   return m;
 }
 
-function applyRekey(doc: Y.Doc, rekey: Map<string, string> | undefined): void {
+/** Column and order are always written together, so concurrent moves resolve to one move's position. */
+function setPosition(m: YRecord, column: string, order: string): void {
+  m.set("column", column);
+  m.set("order", order);
+}
+
+function applyRekey(doc: Y.Doc, column: string, rekey: Map<string, string> | undefined): void {
   if (!rekey) return;
   const cards = cardsMap(doc);
-  for (const [id, order] of rekey) cards.get(id)?.set("order", order);
+  for (const [id, order] of rekey) {
+    const m = cards.get(id);
+    if (m) setPosition(m, column, order);
+  }
 }
 
 /**
@@ -291,10 +302,9 @@ export function moveCard(
   doc.transact(() => {
     const siblings = cardsInColumn(doc, toColumn).filter((c) => c.id !== id);
     const placed = placeAt(siblings, index);
-    applyRekey(doc, placed.rekey);
+    applyRekey(doc, toColumn, placed.rekey);
     order = placed.key;
-    if (from !== toColumn) m.set("column", toColumn);
-    m.set("order", order);
+    setPosition(m, toColumn, order);
     m.set("updatedAt", now);
   }, origin);
   return { from, to: toColumn, order };
@@ -306,11 +316,11 @@ export function setArchived(doc: Y.Doc, id: string, archived: boolean, now: numb
   doc.transact(() => {
     if (!archived) {
       // A restored card goes to the end of its column, so it is easy to find.
-      const column = str(m, "column");
+      const column = effectiveColumn(readCard(m), listColumns(doc));
       const siblings = cardsInColumn(doc, column);
       const placed = placeAt(siblings, siblings.length);
-      applyRekey(doc, placed.rekey);
-      m.set("order", placed.key);
+      applyRekey(doc, column, placed.rekey);
+      setPosition(m, column, placed.key);
     }
     m.set("archived", archived);
     m.set("updatedAt", now);

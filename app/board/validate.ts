@@ -109,6 +109,7 @@ export function slugify(label: string): string {
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, "-")
       .replace(/^-+|-+$/g, "")
-      .slice(0, 32) || "categorie"
+      .slice(0, 32)
+      .replace(/-+$/g, "") || "categorie"
   );
 }
