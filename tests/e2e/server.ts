@@ -10,6 +10,8 @@ import path from "node:path";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+/** One process (node with the tsx loader), so a signal reaches the server itself. */
+const NODE_ARGS = ["--import", "tsx", "server/index.ts"];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,7 +50,7 @@ export async function startServer(): Promise<TestServer> {
     databaseUrl,
     async start() {
       output = "";
-      child = spawn(TSX, ["server/index.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
       child.stdout!.on("data", (d) => (output += d));
       child.stderr!.on("data", (d) => (output += d));
       const deadline = Date.now() + 30_000;
@@ -69,7 +71,12 @@ export async function startServer(): Promise<TestServer> {
       if (!c || c.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         c.once("exit", () => resolve());
-        c.kill(signal);
+        // The whole process group, in case anything was forked.
+        try {
+          process.kill(-c.pid!, signal);
+        } catch {
+          c.kill(signal);
+        }
       });
       child = null;
     },

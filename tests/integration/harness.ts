@@ -1,0 +1,609 @@
+/**
+ * Integration harness: the real server (Remix build, Yjs endpoint, socket.io)
+ * on a free port with a temporary, migrated SQLite file, seeded with two
+ * alliances; real y-websocket and raw `ws` clients; and the server as a child
+ * process for crash tests.
+ *
+ * Every helper registers what it opens with its TestServer (or returns a
+ * handle with its own stop/cleanup), so one `close()` in afterAll leaves no
+ * sockets, processes or temp files behind.
+ */
+import type { ServerBuild } from "@remix-run/node";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import * as syncProtocol from "y-protocols/sync";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import { WebsocketProvider } from "y-websocket";
+import { openDatabase, type Database_, type DB } from "../../db/client";
+import { loadBoardState } from "../../db/board-store";
+import { parseEnv } from "../../app/services/env.server";
+import { createAppServer } from "../../server/app";
+import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD } from "../factories";
+
+// Every y-websocket provider adds a process "exit" listener; tests open dozens.
+process.setMaxListeners(200);
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+// ------------------------------------------------------------------ small utilities
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Poll `predicate` until it returns a truthy value (returned) or `timeout` ms
+ * pass (throws with `message` and the last error the predicate threw, if any).
+ */
+export async function waitFor<T>(
+  predicate: () => T | Promise<T>,
+  opts: { timeout?: number; interval?: number; message?: string } | number = {},
+): Promise<NonNullable<T>> {
+  const o = typeof opts === "number" ? { timeout: opts } : opts;
+  const timeout = o.timeout ?? 15_000;
+  const interval = o.interval ?? 10;
+  const deadline = Date.now() + timeout;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await predicate();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError ? ` (last error: ${(lastError as Error).message ?? lastError})` : "";
+      throw new Error(`waitFor timed out after ${timeout} ms: ${o.message ?? predicate.toString().slice(0, 200)}${detail}`);
+    }
+    await sleep(interval);
+  }
+}
+
+/** `p`, or a rejection naming `what` after `timeout` ms. */
+export function withTimeout<T>(p: Promise<T>, timeout: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${timeout} ms: ${what}`)), timeout);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** A port nobody listens on right now (listen on 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Deterministic pseudo-random bytes (mulberry32), so a failing frame can be reproduced. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomBytes(seed: number, length: number): Uint8Array {
+  const rnd = seededRandom(seed);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = Math.floor(rnd() * 256);
+  return out;
+}
+
+// ------------------------------------------------------------------ database and seed
+
+export interface Seed {
+  allianceA: { id: string; name: string };
+  allianceB: { id: string; name: string };
+  orgA1: { id: string };
+  orgA2: { id: string };
+  orgB: { id: string };
+  memberA1: { id: string; email: string };
+  memberA2: { id: string; email: string };
+  viewerA: { id: string; email: string };
+  memberB: { id: string; email: string };
+  boardA: { id: string; name: string; cardIds: string[] };
+  boardB: { id: string; name: string; cardIds: string[] };
+  password: string;
+  cookies: { memberA1: string; memberA2: string; viewerA: string; memberB: string };
+}
+
+export interface TestDatabase {
+  dir: string;
+  file: string;
+  url: string;
+  database: Database_;
+  seed: Seed;
+  /** Close the connection and delete the folder with the SQLite file (and its -wal/-shm). */
+  cleanup(): void;
+}
+
+/** Seed the two alliances of every integration test. */
+export async function seedAlliances(db: DB): Promise<Seed> {
+  const allianceA = makeAlliance(db, { name: "Alliantie Noord" });
+  const orgA1 = makeOrganisation(db, { allianceId: allianceA.id, name: "Vluchtelingenwerk Noord", shortName: "VWN" });
+  const orgA2 = makeOrganisation(db, { allianceId: allianceA.id, name: "Taalhuis Noord", shortName: "TH" });
+  const memberA1 = await makeUser(db, { organisationId: orgA1.id, email: "anna@noord.test", name: "Anna" });
+  const memberA2 = await makeUser(db, { organisationId: orgA2.id, email: "bram@noord.test", name: "Bram" });
+  const viewerA = await makeUser(db, { organisationId: orgA1.id, email: "kijker@noord.test", name: "Kees", role: "viewer" });
+  const boardA = makeBoard(db, {
+    allianceId: allianceA.id,
+    name: "Hulpvragen Noord",
+    cards: [
+      { title: "Woning gezocht voor gezin", category: "wonen", description: "", area: "Centrum", urgency: "hoog", createdByOrg: orgA1.id },
+      { title: "Taalmaatje gevraagd", category: "taal", description: "", area: "Oost", urgency: "normaal", createdByOrg: orgA2.id },
+      { title: "Hulp bij sollicitatie", category: "werk", description: "", area: "", urgency: "laag", createdByOrg: orgA1.id, column: "open" },
+      { title: "Fiets voor vervoer naar school", category: "maatje", description: "", area: "West", urgency: "normaal", createdByOrg: orgA2.id },
+    ],
+  });
+
+  const allianceB = makeAlliance(db, { name: "Alliantie Zuid" });
+  const orgB = makeOrganisation(db, { allianceId: allianceB.id, name: "Welkom Zuid", shortName: "WZ" });
+  const memberB = await makeUser(db, { organisationId: orgB.id, email: "carla@zuid.test", name: "Carla" });
+  const boardB = makeBoard(db, {
+    allianceId: allianceB.id,
+    name: "Hulpvragen Zuid",
+    cards: [{ title: "Kinderopvang gezocht", category: "werk", description: "", area: "", urgency: "normaal", createdByOrg: orgB.id }],
+  });
+
+  return {
+    allianceA,
+    allianceB,
+    orgA1,
+    orgA2,
+    orgB,
+    memberA1,
+    memberA2,
+    viewerA,
+    memberB,
+    boardA,
+    boardB,
+    password: DEMO_PASSWORD,
+    cookies: {
+      memberA1: makeSessionCookie(db, memberA1.id),
+      memberA2: makeSessionCookie(db, memberA2.id),
+      viewerA: makeSessionCookie(db, viewerA.id),
+      memberB: makeSessionCookie(db, memberB.id),
+    },
+  };
+}
+
+/** A fresh, migrated and seeded SQLite file under os.tmpdir(). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-it-"));
+  const file = path.join(dir, "board.sqlite");
+  const url = `file:${file}`;
+  const database = openDatabase(url, { migrate: true });
+  const seed = await seedAlliances(database.db);
+  let closed = false;
+  return {
+    dir,
+    file,
+    url,
+    database,
+    seed,
+    cleanup() {
+      if (!closed) {
+        closed = true;
+        try {
+          database.close();
+        } catch {
+          /* already closed */
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A board document as stored: snapshot plus log, applied to a fresh Y.Doc. */
+export function storedDoc(db: DB, boardId: string): Y.Doc {
+  const s = loadBoardState(db, boardId);
+  const doc = new Y.Doc();
+  if (s.snapshot) Y.applyUpdate(doc, s.snapshot);
+  for (const u of s.updates) Y.applyUpdate(doc, u);
+  return doc;
+}
+
+/** The stored bytes of a board (snapshot and log, in order), to detect any write. */
+export function storedBytes(db: DB, boardId: string): Buffer {
+  const s = loadBoardState(db, boardId);
+  return Buffer.concat([Buffer.from(s.snapshot ?? new Uint8Array()), ...s.updates.map((u) => Buffer.from(u))]);
+}
+
+// ------------------------------------------------------------------ clients
+
+export interface ClientOptions {
+  cookie?: string;
+  /** Origin header; defaults to the server's own origin. `null` sends none. */
+  origin?: string | null;
+  headers?: Record<string, string>;
+}
+
+function headersFor(serverUrl: string, o: ClientOptions): Record<string, string> {
+  const h: Record<string, string> = { ...(o.headers ?? {}) };
+  if (o.cookie) h.cookie = o.cookie;
+  const origin = o.origin === undefined ? serverUrl : o.origin;
+  if (origin !== null) h.origin = origin;
+  return h;
+}
+
+/** A `ws` WebSocket class that always sends these headers (the browser sends cookie and Origin). */
+export function webSocketWithHeaders(headers: Record<string, string>): typeof WebSocket {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  } as unknown as typeof WebSocket;
+}
+
+export interface YClient {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  /** Updates this client received from the server, in order. */
+  received: Uint8Array[];
+  /** Close codes of every connection this provider lost. */
+  closeCodes: number[];
+  /** Send sync step 1 on the provider's socket and wait for the server's step 2: everything sent before was handled. */
+  roundTrip(timeout?: number): Promise<void>;
+  destroy(): void;
+}
+
+/**
+ * A real y-websocket client, as the browser uses it. Resolves once synced
+ * (sync step 2 from the server received); rejects if the connection is closed
+ * or refused first.
+ */
+export async function connectYjs(
+  serverUrl: string,
+  boardId: string,
+  opts: ClientOptions & { doc?: Y.Doc; timeout?: number; connect?: boolean } = {},
+): Promise<YClient> {
+  const doc = opts.doc ?? new Y.Doc();
+  const wsBase = serverUrl.replace(/^http/, "ws") + "/yjs";
+  const provider = new WebsocketProvider(wsBase, boardId, doc, {
+    WebSocketPolyfill: webSocketWithHeaders(headersFor(serverUrl, opts)) as never,
+    disableBc: true,
+    maxBackoffTime: 500,
+    connect: false,
+  });
+  const received: Uint8Array[] = [];
+  const closeCodes: number[] = [];
+  doc.on("update", (u: Uint8Array, origin: unknown) => {
+    if (origin === provider) received.push(u);
+  });
+  const client: YClient = {
+    doc,
+    provider,
+    received,
+    closeCodes,
+    async roundTrip(timeout = 10_000) {
+      const ws = provider.ws as unknown as WebSocket | null;
+      if (!ws || ws.readyState !== WebSocket.OPEN) throw new Error("roundTrip: not connected");
+      const answered = new Promise<void>((resolve) => {
+        const onMessage = (data: WebSocket.RawData) => {
+          const buf = new Uint8Array(data as Buffer);
+          if (buf[0] === 0 && buf[1] === 1) {
+            ws.off("message", onMessage);
+            resolve();
+          }
+        };
+        ws.on("message", onMessage);
+      });
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      syncProtocol.writeSyncStep1(e, doc);
+      ws.send(encoding.toUint8Array(e));
+      await withTimeout(answered, timeout, "sync step 2 answer");
+    },
+    destroy() {
+      provider.destroy();
+    },
+  };
+  provider.on("connection-close", (ev: { code?: number } | null) => {
+    if (ev && typeof ev.code === "number") closeCodes.push(ev.code);
+  });
+  if (opts.connect === false) return client;
+  const synced = new Promise<void>((resolve, reject) => {
+    provider.once("sync", (s: boolean) => s && resolve());
+    provider.once("connection-close", (ev: { code?: number; reason?: string } | null) => {
+      if (!provider.synced) reject(new Error(`connection closed before sync (code ${ev?.code}, ${ev?.reason ?? ""})`));
+    });
+  });
+  provider.connect();
+  try {
+    await withTimeout(synced, opts.timeout ?? 15_000, `y-websocket sync of board ${boardId}`);
+  } catch (e) {
+    provider.destroy();
+    throw e;
+  }
+  return client;
+}
+
+export interface RawClient {
+  ws: WebSocket;
+  /** Every frame received, as bytes. */
+  messages: Uint8Array[];
+  /** Resolves with the HTTP status if the upgrade was refused. */
+  refused: Promise<number>;
+  /** Resolves when the socket opened. */
+  opened: Promise<void>;
+  /** Resolves with the close code and reason (1006 if the connection just dropped). */
+  closed: Promise<{ code: number; reason: string }>;
+  /** The client's copy of the document, kept current from the server's sync messages. */
+  doc: Y.Doc;
+  send(data: Uint8Array | Buffer): void;
+  /** Sync step 1 + wait for step 2: everything sent before on this socket was handled. */
+  roundTrip(timeout?: number): Promise<void>;
+  /** Send a document update as a y-websocket "sync update" frame. */
+  sendUpdate(update: Uint8Array): void;
+  close(): void;
+}
+
+/**
+ * A raw `ws` client on any path. It answers the server's sync step 1 and
+ * applies step 2 / updates to `doc`, so it can also act as a minimal peer.
+ */
+export function rawConnect(serverUrl: string, pathname: string, opts: ClientOptions = {}): RawClient {
+  const wsUrl = serverUrl.replace(/^http/, "ws") + pathname;
+  const ws = new WebSocket(wsUrl, { headers: headersFor(serverUrl, opts), perMessageDeflate: false });
+  const messages: Uint8Array[] = [];
+  const doc = new Y.Doc();
+  const step2Waiters: Array<() => void> = [];
+  const refused = new Promise<number>((resolve) => {
+    ws.on("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      // Still CONNECTING: terminate() aborts the handshake and emits "close".
+      ws.terminate();
+    });
+  });
+  const opened = new Promise<void>((resolve) => ws.on("open", () => resolve()));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  ws.on("error", () => {
+    /* refused upgrades and aborted sockets end up here; `refused`/`closed` report them */
+  });
+  ws.on("message", (data) => {
+    const buf = new Uint8Array(Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]));
+    messages.push(buf);
+    try {
+      const decoder = decoding.createDecoder(buf);
+      if (decoding.readVarUint(decoder) !== 0) return;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      const kind = syncProtocol.readSyncMessage(decoder, encoder, doc, "server");
+      if (kind === syncProtocol.messageYjsSyncStep1 && ws.readyState === WebSocket.OPEN) {
+        ws.send(encoding.toUint8Array(encoder));
+      }
+      if (kind === syncProtocol.messageYjsSyncStep2) step2Waiters.splice(0).forEach((f) => f());
+    } catch {
+      /* not our concern here */
+    }
+  });
+  return {
+    ws,
+    messages,
+    refused,
+    opened,
+    closed,
+    doc,
+    send(data) {
+      ws.send(data);
+    },
+    async roundTrip(timeout = 10_000) {
+      const p = new Promise<void>((resolve) => step2Waiters.push(resolve));
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      syncProtocol.writeSyncStep1(e, doc);
+      ws.send(encoding.toUint8Array(e));
+      await withTimeout(p, timeout, "sync step 2 answer (raw client)");
+    },
+    sendUpdate(update) {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      syncProtocol.writeUpdate(e, update);
+      ws.send(encoding.toUint8Array(e));
+    },
+    close() {
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else ws.close();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ in-process server
+
+let buildPromise: Promise<ServerBuild> | null = null;
+/** The Remix server build (`npx remix build` must have run). */
+export function loadRemixBuild(): Promise<ServerBuild> {
+  const file = path.join(ROOT, "build/index.js");
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npx remix build\` before the integration tests`);
+  buildPromise ??= import(/* @vite-ignore */ pathToFileURL(file).href) as Promise<ServerBuild>;
+  return buildPromise;
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  server: ReturnType<typeof createAppServer>;
+  rooms: ReturnType<typeof createAppServer>["rooms"];
+  database: Database_;
+  db: DB;
+  /** A second, independent connection to the same file: sees only what was committed. */
+  verify: Database_;
+  seed: Seed;
+  dbUrl: string;
+  connect(boardId: string, opts?: ClientOptions & { timeout?: number }): Promise<YClient>;
+  raw(pathname: string, opts?: ClientOptions): RawClient;
+  close(): Promise<void>;
+}
+
+/** The real server in this process on 127.0.0.1 and a free port. */
+export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  const tdb = await createTestDatabase();
+  const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", ...overrides });
+  const build = await loadRemixBuild();
+  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public") });
+  const { port } = await server.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${port}`;
+  const verify = openDatabase(tdb.url);
+  const yClients = new Set<YClient>();
+  const rawClients = new Set<RawClient>();
+  return {
+    url,
+    port,
+    server,
+    rooms: server.rooms,
+    database: tdb.database,
+    db: tdb.database.db,
+    verify,
+    seed: tdb.seed,
+    dbUrl: tdb.url,
+    async connect(boardId, opts = {}) {
+      const c = await connectYjs(url, boardId, opts);
+      yClients.add(c);
+      return c;
+    },
+    raw(pathname, opts = {}) {
+      const c = rawConnect(url, pathname, opts);
+      rawClients.add(c);
+      return c;
+    },
+    async close() {
+      for (const c of yClients) c.destroy();
+      for (const c of rawClients) c.ws.terminate();
+      await server.close();
+      verify.close();
+      tdb.cleanup();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ the server as a child process
+
+export interface SpawnedServer {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** stdout and stderr of the process so far. */
+  output(): string;
+  /** kill -9 the whole process group (tsx runs the server in a child process of its own). */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful shutdown), then SIGKILL after 5 s. Resolves with how the process ended. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; forced: boolean }>;
+}
+
+/**
+ * `node_modules/.bin/tsx server/index.ts` with its own environment. The
+ * process leads its own process group, so a SIGKILL reaches tsx and the Node
+ * process it starts alike, as a crash of the machine's server would.
+ */
+export async function spawnServer(o: { databaseUrl: string; port?: number; env?: Record<string, string> }): Promise<SpawnedServer> {
+  const port = o.port ?? (await freePort());
+  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server/index.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: o.databaseUrl,
+      LOG_LEVEL: "error",
+      ...o.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  const handle: SpawnedServer = {
+    child,
+    port,
+    url,
+    output: () => out,
+    async kill() {
+      signalGroup("SIGKILL");
+      await exited;
+      // The group leader is gone; make sure the port is free again (tsx's child too).
+      await waitFor(async () => !(await answers(url)), { timeout: 10_000, message: "killed server still answers" });
+    },
+    async stop() {
+      let forced = false;
+      if (child.exitCode === null && child.signalCode === null) {
+        signalGroup("SIGTERM");
+        const t = setTimeout(() => {
+          forced = true;
+          signalGroup("SIGKILL");
+        }, 5_000);
+        await exited;
+        clearTimeout(t);
+      }
+      // Whatever is left of the group (tsx's own child) goes too.
+      signalGroup("SIGKILL");
+      return { code: child.exitCode, signal: child.signalCode, forced };
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before answering\n--- server output ---\n${out}`);
+    }
+    if (await answers(url)) break;
+    if (Date.now() > deadline) {
+      await handle.stop();
+      throw new Error(`spawned server on port ${port} did not answer GET /login in 30 s\n--- server output ---\n${out}`);
+    }
+    await sleep(100);
+  }
+  return handle;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/login`, { redirect: "manual", signal: AbortSignal.timeout(2_000) });
+    await res.arrayBuffer();
+    return res.status > 0;
+  } catch {
+    return false;
+  }
+}
