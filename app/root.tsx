@@ -84,6 +84,7 @@ function Header() {
       ) : null}
       <nav className="topbar-nav">
         {user ? <Link to="/boards">{t("nav.boards")}</Link> : null}
+        {user?.role === "coordinator" ? <Link to="/beheer">{t("admin.nav")}</Link> : null}
         <Form method="post" action="/taal" className="inline-form">
           <input type="hidden" name="locale" value={other} />
           <input type="hidden" name="redirectTo" value={location.pathname + location.search} />

@@ -1,5 +1,5 @@
 /** Accounts, organisations, alliances, sessions and board access. */
-import { and, asc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
 import type { DB } from "./client";
 import { alliances, boards, organisations, sessions, users, type Role } from "./schema";
 
@@ -46,7 +46,7 @@ export function getSessionUser(db: DB, sessionId: string, at = Date.now()): Sess
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
     .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
-    .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, at)))
+    .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, at), isNull(users.disabledAt)))
     .get();
   if (!row) return null;
   return row;
@@ -144,4 +144,64 @@ export function insertBoard(db: DB, b: typeof boards.$inferInsert) {
 }
 export function countAlliances(db: DB): number {
   return db.select({ id: alliances.id }).from(alliances).all().length;
+}
+
+export function listAllBoards(db: DB) {
+  return db
+    .select({ id: boards.id, allianceId: boards.allianceId, claimExpiryDays: boards.claimExpiryDays })
+    .from(boards)
+    .all();
+}
+
+// ------------------------------------------------------------- administration (coordinator pages)
+
+export function listPeople(db: DB, allianceId: string) {
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      organisationId: users.organisationId,
+      organisationName: organisations.shortName,
+      mustChangePassword: users.mustChangePassword,
+      disabledAt: users.disabledAt,
+    })
+    .from(users)
+    .innerJoin(organisations, eq(organisations.id, users.organisationId))
+    .where(eq(organisations.allianceId, allianceId))
+    .orderBy(asc(organisations.shortName), asc(users.name))
+    .all();
+}
+
+export function emailTaken(db: DB, email: string): boolean {
+  return !!db.select({ id: users.id }).from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+}
+
+export function setUserRole(db: DB, userId: string, role: Role) {
+  db.update(users).set({ role }).where(eq(users.id, userId)).run();
+}
+
+export function setPassword(db: DB, userId: string, passwordHash: string, mustChange: boolean) {
+  db.update(users).set({ passwordHash, mustChangePassword: mustChange }).where(eq(users.id, userId)).run();
+}
+
+/** Remove access: the account is disabled and every session of it ends. */
+export function disableUser(db: DB, userId: string, at: number) {
+  db.transaction((tx) => {
+    tx.update(users).set({ disabledAt: at }).where(eq(users.id, userId)).run();
+    tx.delete(sessions).where(eq(sessions.userId, userId)).run();
+  });
+}
+
+export function enableUser(db: DB, userId: string) {
+  db.update(users).set({ disabledAt: null }).where(eq(users.id, userId)).run();
+}
+
+export function setBoardExpiryDays(db: DB, boardId: string, days: number) {
+  db.update(boards).set({ claimExpiryDays: days }).where(eq(boards.id, boardId)).run();
+}
+
+export function boardSettings(db: DB, boardId: string) {
+  return db.select({ id: boards.id, name: boards.name, claimExpiryDays: boards.claimExpiryDays }).from(boards).where(eq(boards.id, boardId)).get() ?? null;
 }

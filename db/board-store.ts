@@ -1,7 +1,22 @@
 /** Storage of board documents: the update log and its compacted snapshot. */
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { DB } from "./client";
-import { boardSnapshots, boardUpdates } from "./schema";
+import { auditEvents, boardSnapshots, boardUpdates, requests } from "./schema";
+
+/** An activity entry derived from a document change (who moved or edited what). */
+export interface ActivityInput {
+  requestId: string | null;
+  userId: string | null;
+  orgId: string | null;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface StoredActivity extends ActivityInput {
+  id: number;
+  boardId: string;
+  createdAt: number;
+}
 
 export interface StoredBoard {
   snapshot: Uint8Array | null;
@@ -45,17 +60,36 @@ export function appendBoardUpdates(db: DB, boardId: string, updates: Uint8Array[
   });
 }
 
-/** Commit updates of several boards at once: one fsync for a whole tick of the server. */
-export function appendManyBoardUpdates(db: DB, batches: Array<{ boardId: string; updates: Uint8Array[] }>): void {
-  const at = Date.now();
-  db.transaction((tx) => {
+/**
+ * Commit updates of several boards at once, with the activity they carry and
+ * the request's last activity time: one transaction, one fsync, per tick.
+ */
+export function appendManyBoardUpdates(
+  db: DB,
+  batches: Array<{ boardId: string; updates: Uint8Array[]; activity?: ActivityInput[] }>,
+  at = Date.now(),
+): StoredActivity[] {
+  return db.transaction((tx) => {
+    const stored: StoredActivity[] = [];
     for (const b of batches) {
       for (const u of b.updates) {
         tx.insert(boardUpdates)
           .values({ boardId: b.boardId, data: Buffer.from(u.buffer, u.byteOffset, u.byteLength), createdAt: at })
           .run();
       }
+      const touched = new Set<string>();
+      for (const a of b.activity ?? []) {
+        const row = tx
+          .insert(auditEvents)
+          .values({ boardId: b.boardId, requestId: a.requestId, userId: a.userId, orgId: a.orgId, type: a.type, data: a.data, createdAt: at })
+          .returning({ id: auditEvents.id })
+          .get();
+        stored.push({ ...a, id: row.id, boardId: b.boardId, createdAt: at });
+        if (a.requestId) touched.add(a.requestId);
+      }
+      for (const id of touched) tx.update(requests).set({ lastActivityAt: at }).where(eq(requests.id, id)).run();
     }
+    return stored;
   });
 }
 

@@ -88,20 +88,24 @@ export function unclaimRequest(
   at: number,
   audit: Omit<AuditInput, "type">,
   type = "unclaimed",
-): { ok: boolean; previousOwner: string | null } {
+): { ok: boolean; previousOwner: string | null; cancelledReferralTo: string | null } {
   return db.transaction((tx) => {
     const row = tx.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)).get();
-    if (!row?.owner || (orgId !== null && row.owner !== orgId)) return { ok: false, previousOwner: row?.owner ?? null };
+    if (!row?.owner || (orgId !== null && row.owner !== orgId)) {
+      return { ok: false, previousOwner: row?.owner ?? null, cancelledReferralTo: null };
+    }
     tx.update(requests)
       .set({ ownerOrgId: null, claimedAt: null, lastActivityAt: at })
       .where(and(eq(requests.id, requestId), eq(requests.ownerOrgId, row.owner)))
       .run();
-    tx.update(referrals)
+    const cancelled = tx
+      .update(referrals)
       .set({ status: "revoked", decidedAt: at, reason: type })
       .where(and(eq(referrals.requestId, requestId), eq(referrals.status, "pending")))
-      .run();
+      .returning({ toOrgId: referrals.toOrgId })
+      .get();
     appendAudit(tx as unknown as DB, { ...audit, type, data: { org: row.owner }, createdAt: at });
-    return { ok: true, previousOwner: row.owner };
+    return { ok: true, previousOwner: row.owner, cancelledReferralTo: cancelled?.toOrgId ?? null };
   });
 }
 
@@ -112,16 +116,18 @@ export function reassignRequest(
   toOrgId: string,
   at: number,
   audit: Omit<AuditInput, "type">,
-): { previousOwner: string | null } {
+): { previousOwner: string | null; cancelledReferralTo: string | null } {
   return db.transaction((tx) => {
     const row = tx.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)).get();
     tx.update(requests).set({ ownerOrgId: toOrgId, claimedAt: at, lastActivityAt: at }).where(eq(requests.id, requestId)).run();
-    tx.update(referrals)
+    const cancelled = tx
+      .update(referrals)
       .set({ status: "revoked", decidedAt: at, reason: "reassigned" })
       .where(and(eq(referrals.requestId, requestId), eq(referrals.status, "pending")))
-      .run();
+      .returning({ toOrgId: referrals.toOrgId })
+      .get();
     appendAudit(tx as unknown as DB, { ...audit, type: "reassigned", data: { from: row?.owner ?? null, to: toOrgId }, createdAt: at });
-    return { previousOwner: row?.owner ?? null };
+    return { previousOwner: row?.owner ?? null, cancelledReferralTo: cancelled?.toOrgId ?? null };
   });
 }
 

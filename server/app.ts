@@ -12,6 +12,8 @@ import type { Database_ } from "../db/client";
 import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
+import { publishActivityIds } from "../app/services/activity.server";
+import { expireClaims } from "../app/services/ownership.server";
 import { createLogger } from "./log";
 import { createRealtime } from "./realtime";
 import { RoomManager } from "./sync/rooms";
@@ -33,10 +35,16 @@ export function createAppServer(opts: AppServerOptions) {
   const now = opts.now ?? Date.now;
   const log = createLogger(env.LOG_LEVEL);
   const rooms = new RoomManager({
-    storage: sqliteRoomStorage(database.db),
+    storage: sqliteRoomStorage(database.db, now),
     log,
     compactAfter: env.COMPACT_AFTER_UPDATES,
     idleMs: env.ROOM_IDLE_MS,
+    onActivity: (boardId, activity) =>
+      publishActivityIds(
+        services,
+        boardId,
+        activity.map((a) => a.id),
+      ),
   });
 
   const app = express();
@@ -55,6 +63,7 @@ export function createAppServer(opts: AppServerOptions) {
     db: database.db,
     env,
     now,
+    realtime: realtime.broadcaster,
     rooms: {
       withDoc: (boardId, fn, origin) => rooms.withDoc(boardId, fn, origin),
       disconnectUser: (userId, reason) => {
@@ -63,6 +72,8 @@ export function createAppServer(opts: AppServerOptions) {
       },
     },
   };
+
+  realtime.attach(services);
 
   if (opts.build) {
     const publicDir = opts.publicDir ?? path.resolve("public");
@@ -79,6 +90,19 @@ export function createAppServer(opts: AppServerOptions) {
 
   const sweep = setInterval(() => deleteExpiredSessions(database.db, now()), 3600_000);
   sweep.unref();
+  const runExpiry = () => {
+    try {
+      const expired = expireClaims(services);
+      if (expired.length) log.info("claims expired", { count: expired.length });
+    } catch (e) {
+      log.error("claim expiry failed", { error: (e as Error).message });
+    }
+  };
+  const expiry = setInterval(runExpiry, env.CLAIM_SWEEP_MS);
+  expiry.unref();
+  // Kept, so close() can cancel it: it must not run against a closed database.
+  const firstExpiry = setTimeout(runExpiry, 1000);
+  firstExpiry.unref();
 
   return {
     app,
@@ -97,6 +121,8 @@ export function createAppServer(opts: AppServerOptions) {
     },
     async close(): Promise<void> {
       clearInterval(sweep);
+      clearInterval(expiry);
+      clearTimeout(firstExpiry);
       rooms.closeAll();
       yjs.close();
       await realtime.close();

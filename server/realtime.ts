@@ -1,13 +1,18 @@
 /**
- * socket.io: server-decided events (claims, referrals, activity, presence in
- * the next issue) on the same port. Every connection, including one that
- * recovers after a reconnect, passes the same Origin and session check.
+ * socket.io: server-decided events (claims, referrals; activity and presence
+ * next) on the same port. Every connection passes the same Origin and
+ * session check (no connection-state recovery that could skip it), and every
+ * event re-reads the session, so a logout or a removed account takes effect
+ * on open sockets at once.
  */
 import type { Server as HttpServer } from "node:http";
 import { Server as IOServer, type Socket } from "socket.io";
 import { getBoard } from "../db/accounts";
 import type { DB } from "../db/client";
 import { canOpenBoard, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
+import type { AppServices, Broadcaster } from "../app/services/context.server";
+import * as ownership from "../app/services/ownership.server";
+import { addComment } from "../app/services/comments.server";
 import { isAllowedOrigin } from "./origin";
 import type { Logger } from "./sync/types";
 
@@ -23,9 +28,11 @@ export interface SocketData {
   boards: Set<string>;
 }
 
-export function boardChannel(boardId: string): string {
-  return `board:${boardId}`;
-}
+export const boardChannel = (boardId: string) => `board:${boardId}`;
+export const orgChannel = (orgId: string) => `org:${orgId}`;
+
+type Ack = (reply: unknown) => void;
+type AnySocket = Socket<Record<string, (...args: never[]) => void>, Record<string, (...args: never[]) => void>, Record<string, never>, SocketData>;
 
 export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
   const io = new IOServer<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(http, {
@@ -45,25 +52,78 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     next();
   });
 
-  io.on("connection", (socket: Socket) => {
-    socket.on("board:join", (payload: unknown, ack?: (r: unknown) => void) => {
-      const reply = typeof ack === "function" ? ack : () => {};
-      const boardId = (payload as { boardId?: unknown })?.boardId;
-      if (typeof boardId !== "string") return reply({ ok: false, error: "bad_request" });
-      const board = getBoard(opts.db, boardId);
-      if (!canOpenBoard(socket.data.user, board)) return reply({ ok: false, error: "forbidden" });
-      socket.data.boards.add(boardId);
-      void socket.join(boardChannel(boardId));
-      reply({ ok: true });
+  const broadcaster: Broadcaster = {
+    toBoard: (boardId, event, payload) => io.to(boardChannel(boardId)).emit(event as never, payload as never),
+    toOrganisation: (orgId, event, payload) => io.to(orgChannel(orgId)).emit(event as never, payload as never),
+  };
+
+  /** Register the event handlers; they call the same services as the pages and the API. */
+  function attach(svc: AppServices) {
+    io.on("connection", (raw) => {
+      const socket = raw as unknown as AnySocket;
+      void socket.join(orgChannel(socket.data.user.organisationId));
+
+      /** The current user for this event, or null when the session ended meanwhile. */
+      const current = (): SessionUser | null => {
+        const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
+        if (!user || user.id !== socket.data.user.id) {
+          socket.disconnect(true);
+          return null;
+        }
+        socket.data.user = user;
+        return user;
+      };
+
+      const on = (event: string, handler: (user: SessionUser, payload: Record<string, unknown>) => unknown) => {
+        socket.on(event, ((payload: unknown, ack?: Ack) => {
+          const reply: Ack = typeof ack === "function" ? ack : () => {};
+          const user = current();
+          if (!user) return reply({ ok: false, error: "unauthenticated" });
+          if (!payload || typeof payload !== "object") return reply({ ok: false, error: "bad_request" });
+          try {
+            reply(handler(user, payload as Record<string, unknown>));
+          } catch (e) {
+            opts.log.error("socket handler failed", { event, error: (e as Error).message });
+            reply({ ok: false, error: "server_error" });
+          }
+        }) as never);
+      };
+
+      on("board:join", (user, p) => {
+        if (typeof p.boardId !== "string") return { ok: false, error: "bad_request" };
+        const board = getBoard(opts.db, p.boardId);
+        if (!canOpenBoard(user, board)) return { ok: false, error: "forbidden" };
+        socket.data.boards.add(board.id);
+        void socket.join(boardChannel(board.id));
+        return { ok: true };
+      });
+
+      const target = (p: Record<string, unknown>) =>
+        typeof p.boardId === "string" && typeof p.requestId === "string" && socket.data.boards.has(p.boardId)
+          ? { boardId: p.boardId, requestId: p.requestId }
+          : null;
+      const withTarget =
+        (fn: (user: SessionUser, t: { boardId: string; requestId: string }, p: Record<string, unknown>) => unknown) =>
+        (user: SessionUser, p: Record<string, unknown>) => {
+          const t = target(p);
+          return t ? fn(user, t, p) : { ok: false, error: "bad_request", message: "Join the board first." };
+        };
+
+      on("request:claim", withTarget((u, t) => ownership.claim(svc, u, t)));
+      on("request:unclaim", withTarget((u, t) => ownership.unclaim(svc, u, t)));
+      on("request:reassign", withTarget((u, t, p) => ownership.reassign(svc, u, t, p.to)));
+      on("request:refer", withTarget((u, t, p) => ownership.refer(svc, u, t, { to: p.to, note: p.note })));
+      on("referral:accept", withTarget((u, t) => ownership.answerReferral(svc, u, t, "accepted")));
+      on("referral:decline", withTarget((u, t, p) => ownership.answerReferral(svc, u, t, "declined", p.reason)));
+      on("referral:revoke", withTarget((u, t) => ownership.answerReferral(svc, u, t, "revoked")));
+      on("comment:add", withTarget((u, t, p) => addComment(svc, u, t, p.body)));
     });
-  });
+  }
 
   return {
     io,
-    /** Send a server-decided event to everyone on a board. */
-    toBoard(boardId: string, event: string, payload: unknown) {
-      io.to(boardChannel(boardId)).emit(event as never, payload as never);
-    },
+    broadcaster,
+    attach,
     disconnectUser(userId: string) {
       for (const s of io.sockets.sockets.values()) if (s.data.user?.id === userId) s.disconnect(true);
     },

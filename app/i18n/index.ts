@@ -1,10 +1,16 @@
 import { useRouteLoaderData } from "@remix-run/react";
-import { en, nl, type MessageKey } from "./messages";
+import { adminEn, adminNl, type AdminKey } from "./admin";
+import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
+
+export type MessageKey = BaseKey | AdminKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn };
+/** Every catalog, for the completeness test. */
+export const CATALOGS = { nl, en };
 
 export type Locale = "nl" | "en";
 export const LOCALES: readonly Locale[] = ["nl", "en"];
 export const DEFAULT_LOCALE: Locale = "nl";
-export type { MessageKey };
 
 const catalogs: Record<Locale, Record<MessageKey, string>> = { nl, en };
 

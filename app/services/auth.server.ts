@@ -136,8 +136,15 @@ export function getUser(svc: AppServices, request: Request): SessionUser | null 
 }
 
 /** The signed-in person, or a redirect to the login page (401 JSON for the API). */
-export function requireUser(svc: AppServices, request: Request): SessionUser {
+export function requireUser(svc: AppServices, request: Request, opts: { allowPasswordChange?: boolean } = {}): SessionUser {
   const user = getUser(svc, request);
+  if (user && user.mustChangePassword && !opts.allowPasswordChange) {
+    // A one-time password must be replaced before anything else.
+    if (wantsJson(request)) {
+      throw json({ error: "password_change_required", message: "Choose a new password first." }, { status: 403 });
+    }
+    throw redirect("/wachtwoord");
+  }
   if (user) return user;
   if (wantsJson(request)) throw json({ error: "unauthenticated", message: "Log in first." }, { status: 401 });
   const url = new URL(request.url);

@@ -1,4 +1,4 @@
-import { listBoardsForAlliance, listOrganisations } from "../../db/accounts";
+import { boardSettings, listBoardsForAlliance, listOrganisations } from "../../db/accounts";
 import type { SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 
@@ -9,4 +9,8 @@ export function boardsFor(svc: AppServices, user: SessionUser): Array<{ id: stri
 
 export function organisationsFor(svc: AppServices, user: SessionUser) {
   return listOrganisations(svc.db, user.allianceId);
+}
+
+export function boardSettingsFor(svc: AppServices, boardId: string) {
+  return boardSettings(svc.db, boardId);
 }

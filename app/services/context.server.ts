@@ -18,9 +18,16 @@ export interface BoardRooms {
   disconnectUser(userId: string, reason?: string): void;
 }
 
+/** Server-decided events to the browsers (socket.io), one channel per board and per organisation. */
+export interface Broadcaster {
+  toBoard(boardId: string, event: string, payload: unknown): void;
+  toOrganisation(orgId: string, event: string, payload: unknown): void;
+}
+
 export interface AppServices {
   db: DB;
   rooms: BoardRooms;
+  realtime: Broadcaster;
   env: Env;
   now: () => number;
 }

@@ -9,6 +9,7 @@ import type { CardView } from "../board/types";
 import { validateCardFields, validateReference, type CardField } from "../board/validate";
 import { createRequestWithAudit, getRequest, setRequestReference, appendAudit } from "../../db/requests";
 import type { BoardRow, SessionUser } from "./auth.server";
+import { publishLatest } from "./activity.server";
 import type { AppServices } from "./context.server";
 
 export type CreateRequestResult =
@@ -63,6 +64,7 @@ export async function createRequest(
   const card = await svc.rooms.withDoc(board.id, (doc) =>
     addCard(doc, { ...fields.value, id, createdAt: at, createdByOrg: user.organisationId }),
   );
+  publishLatest(svc, board.id, id);
   return { ok: true, card };
 }
 

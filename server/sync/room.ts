@@ -4,7 +4,8 @@
  */
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
-import { initBoard } from "../../app/board/domain";
+import { cardsMap, initBoard } from "../../app/board/domain";
+import type { ActivityInput } from "../../db/board-store";
 import { checkUpdate } from "./check-update";
 import {
   decodeClientMessage,
@@ -14,6 +15,7 @@ import {
   encodeSyncUpdate,
   ProtocolError,
 } from "./protocol";
+import { decodeAwareness, encodeAwarenessEntries, stampState } from "./presence";
 import type { Logger, SyncConnection } from "./types";
 
 /** Close codes the browser provider sees. 4000–4999 are ours. */
@@ -52,6 +54,9 @@ export class BoardRoom {
   readonly awareness: awarenessProtocol.Awareness;
   private readonly conns = new Map<SyncConnection, { clientIds: Set<number>; tokens: number; refillAt: number }>();
   private pending: Pending[] = [];
+  private pendingActivity: ActivityInput[] = [];
+  /** Which connection introduced each awareness client id: nobody else may speak for it. */
+  private readonly awarenessOwner = new Map<number, SyncConnection>();
   /** Updates stored since the last compaction (log length beyond the snapshot). */
   logLength: number;
   lastUpdateId: number;
@@ -74,6 +79,7 @@ export class BoardRoom {
       this.pending.push({ update, origin });
       this.host.markDirty(this);
     });
+    this.observeActivity();
     // A board that was never written gets its default columns and categories.
     initBoard(this.doc, "server");
 
@@ -107,11 +113,50 @@ export class BoardRoom {
     return this.pending.length > 0;
   }
 
-  /** Take the updates waiting to be committed. */
-  takePending(): Pending[] {
-    const p = this.pending;
+  /** Take the updates (and the activity they carry) waiting to be committed. */
+  takePending(): { updates: Pending[]; activity: ActivityInput[] } {
+    const out = { updates: this.pending, activity: this.pendingActivity };
     this.pending = [];
-    return p;
+    this.pendingActivity = [];
+    return out;
+  }
+
+  /**
+   * Who moved or edited which card, derived on the server from the changes a
+   * connection made, with the identity of that connection's session (never
+   * from anything the client claims). Changes made by the server itself are
+   * recorded by the service that made them.
+   */
+  private observeActivity(): void {
+    const cards = cardsMap(this.doc);
+    const TEXT_FIELDS = new Set(["title", "category", "description", "area", "urgency"]);
+    cards.observeDeep((events, tr) => {
+      const conn = tr.origin as SyncConnection;
+      if (!this.conns.has(conn)) return;
+      const who = { userId: conn.user.id, orgId: conn.user.organisationId };
+      for (const ev of events) {
+        if (ev.target.parent !== cards) continue;
+        const card = ev.target as Y.Map<unknown>;
+        const requestId = typeof card.get("id") === "string" ? (card.get("id") as string) : null;
+        const keys = ev.changes.keys;
+        if (keys.has("column") || keys.has("order")) {
+          const from = keys.get("column")?.oldValue ?? card.get("column");
+          this.pendingActivity.push({ ...who, requestId, type: "moved", data: { from, to: card.get("column") } });
+        }
+        if (keys.has("archived")) {
+          this.pendingActivity.push({ ...who, requestId, type: card.get("archived") === true ? "archived" : "restored", data: {} });
+        }
+        for (const [field, change] of keys) {
+          if (!TEXT_FIELDS.has(field)) continue;
+          this.pendingActivity.push({
+            ...who,
+            requestId,
+            type: "edited",
+            data: { field, from: change.oldValue ?? "", to: card.get(field) ?? "" },
+          });
+        }
+      }
+    });
   }
 
   /** After the host committed `committed`: let every other client see them. */
@@ -137,6 +182,7 @@ export class BoardRoom {
     const entry = this.conns.get(conn);
     if (!entry) return;
     this.conns.delete(conn);
+    for (const [id, owner] of this.awarenessOwner) if (owner === conn) this.awarenessOwner.delete(id);
     if (entry.clientIds.size) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...entry.clientIds], null);
     }
@@ -175,12 +221,7 @@ export class BoardRoom {
       case "sync-update":
         return this.applyClientUpdate(conn, msg.update);
       case "awareness":
-        try {
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, msg.update, conn);
-        } catch {
-          return this.reject(conn, CLOSE.malformed, "malformed awareness update");
-        }
-        return;
+        return this.applyPresence(conn, msg.update);
       case "query-awareness": {
         const states = [...this.awareness.getStates().keys()];
         this.sendTo(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
@@ -188,6 +229,29 @@ export class BoardRoom {
       }
       case "auth":
         return;
+    }
+  }
+
+  private applyPresence(conn: SyncConnection, update: Uint8Array): void {
+    let entries;
+    try {
+      entries = decodeAwareness(update);
+    } catch (e) {
+      return this.reject(conn, CLOSE.malformed, `malformed awareness update: ${(e as Error).message}`);
+    }
+    for (const e of entries) {
+      const owner = this.awarenessOwner.get(e.clientId);
+      if (owner && owner !== conn) return this.reject(conn, CLOSE.forbidden, "presence of another connection");
+      if (e.clientId === this.doc.clientID) return this.reject(conn, CLOSE.forbidden, "presence of the server");
+    }
+    for (const e of entries) {
+      this.awarenessOwner.set(e.clientId, conn);
+      e.state = stampState(e.state, conn.user);
+    }
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(entries), conn);
+    } catch {
+      return this.reject(conn, CLOSE.malformed, "malformed awareness update");
     }
   }
 

@@ -6,6 +6,7 @@
 import * as Y from "yjs";
 import type { BoardRooms } from "../../app/services/context.server";
 import { BoardRoom, CLOSE, type RoomHost } from "./room";
+import type { StoredActivity } from "../../db/board-store";
 import type { Logger, RoomStorage, SyncConnection } from "./types";
 
 export interface RoomManagerOptions {
@@ -15,6 +16,8 @@ export interface RoomManagerOptions {
   compactAfter: number;
   /** Keep an empty room this long before unloading (0: unload at once). */
   idleMs: number;
+  /** Called after a commit with the activity it stored (for the live activity panel). */
+  onActivity?: (boardId: string, activity: StoredActivity[]) => void;
 }
 
 export interface RoomStats {
@@ -95,10 +98,15 @@ export class RoomManager implements RoomHost, BoardRooms {
     if (this.dirty.size === 0) return;
     const rooms = [...this.dirty];
     this.dirty.clear();
-    const batches = rooms.map((room) => ({ room, pending: room.takePending() })).filter((b) => b.pending.length);
+    const batches = rooms
+      .map((room) => ({ room, ...room.takePending() }))
+      .filter((b) => b.updates.length || b.activity.length);
     if (batches.length === 0) return;
+    let stored: StoredActivity[];
     try {
-      this.opts.storage.append(batches.map((b) => ({ boardId: b.room.boardId, updates: b.pending.map((p) => p.update) })));
+      stored = this.opts.storage.append(
+        batches.map((b) => ({ boardId: b.room.boardId, updates: b.updates.map((p) => p.update), activity: b.activity })),
+      );
     } catch (e) {
       // Nothing of this tick was seen by anybody else. The documents in memory
       // are now ahead of storage: drop them; clients keep their edits and
@@ -108,11 +116,16 @@ export class RoomManager implements RoomHost, BoardRooms {
       return;
     }
     this.stats.commits++;
-    for (const { room, pending } of batches) {
-      this.stats.committedUpdates += pending.length;
-      room.logLength += pending.length;
-      room.broadcast(pending);
+    for (const { room, updates } of batches) {
+      this.stats.committedUpdates += updates.length;
+      room.logLength += updates.length;
+      room.broadcast(updates);
       if (room.logLength >= this.opts.compactAfter) this.scheduleCompaction(room);
+    }
+    if (this.opts.onActivity && stored.length) {
+      const byBoard = new Map<string, StoredActivity[]>();
+      for (const a of stored) byBoard.set(a.boardId, [...(byBoard.get(a.boardId) ?? []), a]);
+      for (const [boardId, list] of byBoard) this.opts.onActivity(boardId, list);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { SessionUser } from "../../db/accounts";
+import type { ActivityInput, StoredActivity } from "../../db/board-store";
 
 /** One client's connection to a room, whatever carries it (WebSocket today). */
 export interface SyncConnection {
@@ -15,8 +16,8 @@ export interface SyncConnection {
 /** Where room documents are kept between processes. */
 export interface RoomStorage {
   load(boardId: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastUpdateId: number };
-  /** Commit the updates of several rooms in one transaction; throws if it could not. */
-  append(batches: Array<{ boardId: string; updates: Uint8Array[] }>): void;
+  /** Commit the updates (and the activity they carry) of several rooms in one transaction; throws if it could not. */
+  append(batches: Array<{ boardId: string; updates: Uint8Array[]; activity: ActivityInput[] }>): StoredActivity[];
   /** Replace the stored log by `state`, keeping updates stored after `upToId`. */
   compact(boardId: string, state: Uint8Array, upToId: number): void;
   latestUpdateId(boardId: string): number;

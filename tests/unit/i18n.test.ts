@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { en, nl } from "../../app/i18n/messages";
-import { fieldError, formatAge, translator } from "../../app/i18n";
+import { CATALOGS, fieldError, formatAge, translator } from "../../app/i18n";
+
+const { nl, en } = CATALOGS;
 
 describe("i18n", () => {
   it("English has every Dutch key and no extra ones", () => {

@@ -1,0 +1,431 @@
+/**
+ * The columns with drag and drop: one SortableContext per column, each column
+ * also a droppable so an empty column accepts cards. While a card is dragged
+ * the layout is kept in local state (so cards make room in other columns);
+ * on drop the move is written to the document with the domain's moveCard.
+ */
+import { useCallback, useMemo, useRef, useState } from "react";
+import {
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  MeasuringStrategy,
+  PointerSensor,
+  TouchSensor,
+  closestCenter,
+  getFirstCollision,
+  pointerWithin,
+  rectIntersection,
+  useSensor,
+  useSensors,
+  type Announcements,
+  type CollisionDetection,
+  type DragEndEvent,
+  type DragOverEvent,
+  type DragStartEvent,
+  type KeyboardCoordinateGetter,
+  type Over,
+  type UniqueIdentifier,
+} from "@dnd-kit/core";
+import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
+import type { PointerEvent as ReactPointerEvent } from "react";
+import type * as Y from "yjs";
+import { cardsInColumn, moveCard } from "~/board/domain";
+import type { CardView } from "~/board/types";
+import { translator, type Locale } from "~/i18n";
+import type { BoardView } from "~/hooks/board-store";
+import { CardBody, type OrgInfo } from "./Card";
+import { BoardColumn, COLUMN_PREFIX, columnDropId } from "./Column";
+import { columnLabel, safeColor } from "./labels";
+
+/** Mouse and pen only: touch goes through the TouchSensor, with a delay so columns still scroll. */
+class MousePenSensor extends PointerSensor {
+  static activators = [
+    {
+      eventName: "onPointerDown" as const,
+      handler: (event: ReactPointerEvent, options: Parameters<(typeof PointerSensor.activators)[0]["handler"]>[1]) => {
+        if (event.nativeEvent.pointerType === "touch") return false;
+        return PointerSensor.activators[0].handler(event, options);
+      },
+    },
+  ];
+}
+
+type Items = Record<string, string[]>;
+
+function isColumnId(id: UniqueIdentifier | null | undefined): id is string {
+  return typeof id === "string" && id.startsWith(COLUMN_PREFIX);
+}
+
+function findContainer(items: Items, id: UniqueIdentifier): string | undefined {
+  if (isColumnId(id)) {
+    const col = id.slice(COLUMN_PREFIX.length);
+    return col in items ? col : undefined;
+  }
+  const key = String(id);
+  return Object.keys(items).find((col) => items[col].includes(key));
+}
+
+export interface BoardColumnsProps {
+  view: BoardView;
+  doc: Y.Doc | null;
+  editable: boolean;
+  draggable: boolean;
+  locale: Locale;
+  now: number;
+  orgById: ReadonlyMap<string, OrgInfo>;
+  onOpenCard: (id: string) => void;
+  onRenameColumn: (columnId: string) => void;
+  onMoveColumn: (columnId: string, delta: -1 | 1) => void;
+  onError: (error: unknown) => void;
+}
+
+export function BoardColumns({
+  view,
+  doc,
+  editable,
+  draggable,
+  locale,
+  now,
+  orgById,
+  onOpenCard,
+  onRenameColumn,
+  onMoveColumn,
+  onError,
+}: BoardColumnsProps) {
+  const t = translator(locale);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [dragItems, setDragItemsState] = useState<Items | null>(null);
+  const dragItemsRef = useRef<Items | null>(null);
+  /** The last drag layout, kept after the drop for the screen-reader announcement. */
+  const lastItemsRef = useRef<Items | null>(null);
+  const startItemsRef = useRef<Items | null>(null);
+  const lastOverId = useRef<UniqueIdentifier | null>(null);
+  const recentlyMovedToNewContainer = useRef(false);
+
+  const setDragItems = useCallback((items: Items | null) => {
+    dragItemsRef.current = items;
+    if (items) lastItemsRef.current = items;
+    setDragItemsState(items);
+  }, []);
+
+  // Latest view for event handlers and announcements.
+  const viewRef = useRef(view);
+  viewRef.current = view;
+
+  const baseItems = useCallback((): Items => {
+    const v = viewRef.current;
+    const out: Items = {};
+    for (const c of v.columns) out[c.id] = (v.cardsByColumn[c.id] ?? []).map((card) => card.id);
+    return out;
+  }, []);
+
+  /**
+   * Keyboard moves: up and down step through the cards of the current column,
+   * left and right go to the neighbouring column (next to the card at about
+   * the same height, or into the empty column).
+   */
+  const coordinateGetter: KeyboardCoordinateGetter = useCallback((event, args) => {
+    const { active, collisionRect, droppableRects, over } = args.context;
+    const items = dragItemsRef.current;
+    const code = event.code;
+    if (!["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(code)) {
+      return sortableKeyboardCoordinates(event, args);
+    }
+    event.preventDefault();
+    if (!active || !collisionRect || !items) return undefined;
+    const activeKey = String(active.id);
+    const from = findContainer(items, activeKey);
+    if (!from) return undefined;
+
+    if (code === "ArrowUp" || code === "ArrowDown") {
+      const list = items[from];
+      const overKey = over ? String(over.id) : null;
+      const pos = overKey && list.includes(overKey) ? list.indexOf(overKey) : list.indexOf(activeKey);
+      const target = pos + (code === "ArrowDown" ? 1 : -1);
+      if (target < 0 || target >= list.length) return undefined;
+      const rect = droppableRects.get(list[target]);
+      if (!rect) return undefined;
+      // Moving down: line up the bottom edges, as dnd-kit's sortable does.
+      const after = target > list.indexOf(activeKey);
+      return { x: rect.left, y: after ? rect.top + rect.height - collisionRect.height : rect.top };
+    }
+
+    const columns = viewRef.current.columns.map((c) => c.id).filter((id) => id in items);
+    const next = columns[columns.indexOf(from) + (code === "ArrowRight" ? 1 : -1)];
+    if (!next) return undefined;
+    const middle = collisionRect.top + collisionRect.height / 2;
+    let best: { top: number; left: number; distance: number } | null = null;
+    for (const id of items[next]) {
+      const rect = droppableRects.get(id);
+      if (!rect) continue;
+      const distance = Math.abs(rect.top + rect.height / 2 - middle);
+      if (!best || distance < best.distance) best = { top: rect.top, left: rect.left, distance };
+    }
+    if (best) return { x: best.left, y: best.top };
+    const rect = droppableRects.get(columnDropId(next));
+    return rect ? { x: rect.left + 8, y: rect.top + 8 } : undefined;
+  }, []);
+
+  const sensors = useSensors(
+    useSensor(MousePenSensor, { activationConstraint: { distance: 5 } }),
+    useSensor(TouchSensor, { activationConstraint: { delay: 200, tolerance: 5 } }),
+    useSensor(KeyboardSensor, {
+      coordinateGetter,
+      // Enter opens a card; Space picks it up and drops it.
+      keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space", "Enter"] },
+    }),
+  );
+
+  const collisionDetection: CollisionDetection = useCallback(
+    (args) => {
+      const pointerHits = pointerWithin(args);
+      const hits = pointerHits.length > 0 ? pointerHits : rectIntersection(args);
+      let overId = getFirstCollision(hits, "id");
+      if (overId != null) {
+        if (isColumnId(overId)) {
+          // Over a column that has cards: aim at the nearest card in it.
+          const ids = dragItemsRef.current?.[overId.slice(COLUMN_PREFIX.length)] ?? [];
+          if (ids.length > 0) {
+            const inner = closestCenter({
+              ...args,
+              droppableContainers: args.droppableContainers.filter(
+                (c) => c.id !== overId && ids.includes(String(c.id)),
+              ),
+            });
+            overId = inner[0]?.id ?? overId;
+          }
+        }
+        lastOverId.current = overId;
+        return [{ id: overId }];
+      }
+      // The layout just changed under the pointer: stay where we were for a frame.
+      if (recentlyMovedToNewContainer.current) lastOverId.current = activeId;
+      return lastOverId.current != null ? [{ id: lastOverId.current }] : [];
+    },
+    [activeId],
+  );
+
+  const onDragStart = useCallback(
+    ({ active }: DragStartEvent) => {
+      const items = baseItems();
+      startItemsRef.current = items;
+      setActiveId(String(active.id));
+      setDragItems(items);
+    },
+    [baseItems, setDragItems],
+  );
+
+  const onDragOver = useCallback(
+    ({ active, over }: DragOverEvent) => {
+      const items = dragItemsRef.current;
+      if (!items || !over) return;
+      const activeContainer = findContainer(items, active.id);
+      const overContainer = findContainer(items, over.id);
+      if (!activeContainer || !overContainer || activeContainer === overContainer) return;
+      const activeKey = String(active.id);
+      const overItems = items[overContainer];
+      let newIndex = overItems.length;
+      if (!isColumnId(over.id)) {
+        const overIndex = overItems.indexOf(String(over.id));
+        const translated = active.rect.current.translated;
+        const below = !!translated && translated.top > over.rect.top + over.rect.height / 2;
+        if (overIndex >= 0) newIndex = overIndex + (below ? 1 : 0);
+      }
+      recentlyMovedToNewContainer.current = true;
+      requestAnimationFrame(() => {
+        recentlyMovedToNewContainer.current = false;
+      });
+      setDragItems({
+        ...items,
+        [activeContainer]: items[activeContainer].filter((id) => id !== activeKey),
+        [overContainer]: [...overItems.slice(0, newIndex), activeKey, ...overItems.slice(newIndex)],
+      });
+    },
+    [setDragItems],
+  );
+
+  const finish = useCallback(() => {
+    setActiveId(null);
+    setDragItems(null);
+    lastOverId.current = null;
+  }, [setDragItems]);
+
+  const onDragEnd = useCallback(
+    ({ active, over }: DragEndEvent) => {
+      const items = dragItemsRef.current;
+      const start = startItemsRef.current;
+      const id = String(active.id);
+      const fromContainer = items ? findContainer(items, id) : undefined;
+      if (!items || !start || !over || !fromContainer || !doc) {
+        finish();
+        return;
+      }
+      const overContainer = findContainer(items, over.id) ?? fromContainer;
+      let list = items[overContainer].filter((x) => x !== id);
+      if (isColumnId(over.id)) {
+        list = [...list, id];
+      } else if (overContainer === fromContainer) {
+        const current = items[fromContainer];
+        const a = current.indexOf(id);
+        const o = current.indexOf(String(over.id));
+        list = a >= 0 && o >= 0 ? arrayMove(current, a, o) : current;
+      } else {
+        const o = list.indexOf(String(over.id));
+        list = [...list.slice(0, o < 0 ? list.length : o), id, ...list.slice(o < 0 ? list.length : o)];
+      }
+      const startContainer = findContainer(start, id);
+      const unchanged =
+        startContainer === overContainer &&
+        start[overContainer].length === list.length &&
+        start[overContainer].every((x, i) => x === list[i]);
+      if (!unchanged) {
+        // Translate "after this neighbour" into an index among the document's
+        // current cards of that column (another person may have moved cards meanwhile).
+        const pos = list.indexOf(id);
+        const siblings = cardsInColumn(doc, overContainer).filter((c) => c.id !== id);
+        let index = pos;
+        const prevId = pos > 0 ? list[pos - 1] : null;
+        const nextId = pos < list.length - 1 ? list[pos + 1] : null;
+        if (prevId === null) index = 0;
+        else {
+          const p = siblings.findIndex((c) => c.id === prevId);
+          if (p >= 0) index = p + 1;
+          else if (nextId !== null) {
+            const n = siblings.findIndex((c) => c.id === nextId);
+            if (n >= 0) index = n;
+          }
+        }
+        try {
+          moveCard(doc, id, overContainer, Math.min(index, siblings.length), Date.now());
+        } catch (e) {
+          onError(e);
+        }
+      }
+      finish();
+    },
+    [doc, finish, onError],
+  );
+
+  // ---------------------------------------------------------------- announcements
+
+  const describe = useCallback(
+    (over: Over | null): { column: string; position: number; total: number } | null => {
+      if (!over) return null;
+      const v = viewRef.current;
+      const items = dragItemsRef.current ?? lastItemsRef.current ?? baseItems();
+      const colId = findContainer(items, over.id);
+      if (!colId) return null;
+      const col = v.columns.find((c) => c.id === colId);
+      const list = items[colId] ?? [];
+      const position = isColumnId(over.id) ? list.length : list.indexOf(String(over.id)) + 1;
+      return { column: col ? columnLabel(t, col) : colId, position: Math.max(1, position), total: list.length };
+    },
+    // `t` depends only on the locale
+    [locale, baseItems],
+  );
+
+  const titleOf = useCallback((id: UniqueIdentifier) => viewRef.current.cardById.get(String(id))?.title ?? "", []);
+
+  const announcements: Announcements = useMemo(
+    () => ({
+      onDragStart({ active }) {
+        const items = baseItems();
+        const colId = findContainer(items, active.id);
+        const col = viewRef.current.columns.find((c) => c.id === colId);
+        return t("dnd.start", { title: titleOf(active.id), column: col ? columnLabel(t, col) : "" });
+      },
+      onDragOver({ active, over }) {
+        const where = describe(over);
+        if (!where) return t("dnd.overNothing", { title: titleOf(active.id) });
+        return t("dnd.over", { title: titleOf(active.id), ...where });
+      },
+      onDragEnd({ active, over }) {
+        const where = describe(over);
+        if (!where) return t("dnd.endNothing", { title: titleOf(active.id) });
+        return t("dnd.end", { title: titleOf(active.id), ...where });
+      },
+      onDragCancel({ active }) {
+        const start = startItemsRef.current ?? baseItems();
+        const colId = findContainer(start, active.id);
+        const col = viewRef.current.columns.find((c) => c.id === colId);
+        return t("dnd.cancel", { title: titleOf(active.id), column: col ? columnLabel(t, col) : "" });
+      },
+    }),
+    [locale, describe, titleOf, baseItems],
+  );
+
+  const accessibility = useMemo(
+    () => ({ announcements, screenReaderInstructions: { draggable: t("dnd.instructions") } }),
+    [announcements, locale],
+  );
+
+  // ---------------------------------------------------------------- render
+
+  // While dragging, columns show the drag layout; otherwise the view's own arrays.
+  const dragCards = useMemo(() => {
+    if (!dragItems) return null;
+    const out: Record<string, CardView[]> = {};
+    for (const [col, ids] of Object.entries(dragItems)) {
+      out[col] = ids.map((id) => view.cardById.get(id)).filter((c): c is CardView => !!c && !c.archived);
+    }
+    return out;
+  }, [dragItems, view]);
+
+  const activeCard = activeId ? view.cardById.get(activeId) : undefined;
+  const columns = view.columns;
+
+  return (
+    <DndContext
+      id="board-dnd"
+      sensors={sensors}
+      collisionDetection={collisionDetection}
+      measuring={{ droppable: { strategy: MeasuringStrategy.Always } }}
+      accessibility={accessibility}
+      onDragStart={onDragStart}
+      onDragOver={onDragOver}
+      onDragEnd={onDragEnd}
+      onDragCancel={finish}
+    >
+      <div className="board-columns">
+        {columns.map((column, i) => (
+          <BoardColumn
+            key={column.id}
+            column={column}
+            label={columnLabel(t, column)}
+            cards={dragCards?.[column.id] ?? view.cardsByColumn[column.id] ?? EMPTY}
+            categoryById={view.categoryById}
+            orgById={orgById}
+            now={now}
+            locale={locale}
+            editable={editable}
+            draggable={draggable}
+            isFirst={i === 0}
+            isLast={i === columns.length - 1}
+            onOpenCard={onOpenCard}
+            onRename={onRenameColumn}
+            onMove={onMoveColumn}
+          />
+        ))}
+      </div>
+      <DragOverlay>
+        {activeCard ? (
+          <div
+            className="board-card is-overlay"
+            style={{ borderLeftColor: safeColor(view.categoryById.get(activeCard.category)?.color) }}
+          >
+            <CardBody
+              card={activeCard}
+              category={view.categoryById.get(activeCard.category)}
+              org={orgById.get(activeCard.createdByOrg)}
+              now={now}
+              locale={locale}
+            />
+          </div>
+        ) : null}
+      </DragOverlay>
+    </DndContext>
+  );
+}
+
+const EMPTY: CardView[] = [];

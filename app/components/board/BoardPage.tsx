@@ -1,0 +1,282 @@
+/**
+ * The board screen. Renders from the loader's snapshot on the server and
+ * until the live document is ready, then from the live Y.Doc (updates from
+ * other browsers appear at once). All writes go through app/board/domain.ts.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Form, useSearchParams } from "@remix-run/react";
+import { moveColumn, setArchived } from "~/board/domain";
+import type { BoardSnapshot } from "~/board/types";
+import { useLocale, translator } from "~/i18n";
+import { useOptionalUser } from "~/root";
+import { viewFromSnapshot } from "~/hooks/board-store";
+import { useBoardConnection } from "~/hooks/useBoardConnection";
+import { useNow } from "~/hooks/useNow";
+import { ArchivedPanel } from "./ArchivedPanel";
+import { BoardColumns } from "./BoardColumns";
+import { CardDialog } from "./CardDialog";
+import type { OrgInfo } from "./Card";
+import { CategoriesDialog } from "./CategoriesDialog";
+import { ColumnNameDialog, type ColumnDialogState } from "./ColumnNameDialog";
+import { ConnectionStatus } from "./ConnectionStatus";
+import { NewRequestDialog, type CreateActionData } from "./NewRequestDialog";
+
+export interface BoardPageProps {
+  board: { id: string; name: string };
+  organisations: OrgInfo[];
+  canEdit: boolean;
+  snapshot: BoardSnapshot;
+  serverNow: number;
+  actionData?: CreateActionData;
+}
+
+export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, actionData }: BoardPageProps) {
+  const locale = useLocale();
+  const t = useMemo(() => translator(locale), [locale]);
+  const user = useOptionalUser();
+  const now = useNow(serverNow);
+  const [searchParams] = useSearchParams();
+
+  const { live, info, liveView, reconnect } = useBoardConnection(board.id, user?.id);
+  const snapshotView = useMemo(() => viewFromSnapshot(snapshot), [snapshot]);
+  const view = liveView ?? snapshotView;
+  const isLive = !!liveView;
+  const doc = isLive ? live!.doc : null;
+  const editable = canEdit && isLive;
+  const offline = info.state === "offline";
+
+  const orgById = useMemo(() => new Map(organisations.map((o) => [o.id, o])), [organisations]);
+
+  // ---------------------------------------------------------------- notices (polite live region)
+  const [notice, setNotice] = useState("");
+  const noticeTimer = useRef<number>();
+  const onNotice = useCallback((message: string) => {
+    setNotice(message);
+    window.clearTimeout(noticeTimer.current);
+    noticeTimer.current = window.setTimeout(() => setNotice(""), 6000);
+  }, []);
+  useEffect(() => () => window.clearTimeout(noticeTimer.current), []);
+  const onError = useCallback(() => onNotice(t("board.changeFailed")), [onNotice, t]);
+
+  // ---------------------------------------------------------------- new request
+  // Without scripts the dialog is opened by ?nieuw=1 (a GET form) or by a post with errors.
+  const fallbackErrors = actionData?.intent === "create" && !actionData.ok ? actionData : undefined;
+  const [fallback, setFallback] = useState<CreateActionData | undefined>(fallbackErrors);
+  useEffect(() => setFallback(fallbackErrors), [fallbackErrors]);
+  const [newOpen, setNewOpen] = useState(() => searchParams.has("nieuw") || !!fallbackErrors);
+  const closeNew = useCallback(() => {
+    setNewOpen(false);
+    setFallback(undefined);
+  }, []);
+  const onCreated = useCallback(
+    () => {
+      setNewOpen(false);
+      setFallback(undefined);
+      onNotice(t("board.create.done"));
+    },
+    [onNotice, t],
+  );
+
+  // ---------------------------------------------------------------- card dialog
+  const [openCardId, setOpenCardId] = useState<string | null>(null);
+  const onOpenCard = useCallback((id: string) => setOpenCardId(id), []);
+  const closeCard = useCallback(() => setOpenCardId(null), []);
+  const openCard = openCardId ? view.cardById.get(openCardId) : undefined;
+
+  // ---------------------------------------------------------------- columns
+  const [columnDialog, setColumnDialog] = useState<ColumnDialogState>(null);
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const onRenameColumn = useCallback((columnId: string) => {
+    const column = viewRef.current.columns.find((c) => c.id === columnId);
+    if (column) setColumnDialog({ mode: "rename", column });
+  }, []);
+  const onMoveColumn = useCallback(
+    (columnId: string, delta: -1 | 1) => {
+      if (!doc) return;
+      const columns = viewRef.current.columns;
+      const index = columns.findIndex((c) => c.id === columnId);
+      const target = index + delta;
+      if (index < 0 || target < 0 || target >= columns.length) return;
+      try {
+        moveColumn(doc, columnId, target);
+      } catch {
+        onError();
+        return;
+      }
+      // Keep the keyboard focus on the same button of the moved column.
+      const direction = delta < 0 ? "left" : "right";
+      requestAnimationFrame(() => {
+        const el = document.querySelector<HTMLButtonElement>(
+          `[data-column-id="${CSS.escape(columnId)}"] [data-move="${direction}"]`,
+        );
+        if (el && !el.disabled) el.focus();
+        else document.querySelector<HTMLButtonElement>(`[data-column-id="${CSS.escape(columnId)}"] [data-move]:not(:disabled)`)?.focus();
+      });
+    },
+    [doc, onError],
+  );
+
+  // ---------------------------------------------------------------- categories, archive
+  const [categoriesOpen, setCategoriesOpen] = useState(false);
+  const [showArchived, setShowArchived] = useState(false);
+  const onRestore = useCallback(
+    (id: string) => {
+      if (!doc) return;
+      try {
+        setArchived(doc, id, false, Date.now());
+        const title = viewRef.current.cardById.get(id)?.title ?? "";
+        onNotice(t("card.restored", { title }));
+      } catch {
+        onError();
+      }
+    },
+    [doc, onNotice, onError, t],
+  );
+
+  const cardCount = view.columns.reduce((n, c) => n + (view.cardsByColumn[c.id]?.length ?? 0), 0);
+
+  return (
+    <main id="main" className="board-page" data-testid="board" data-live={isLive ? "true" : "false"}>
+      <div className="board-header">
+        <div className="board-heading">
+          <h1>{board.name}</h1>
+          <p className="muted small board-summary">
+            {t(cardCount === 1 ? "board.summary.one" : "board.summary", { count: cardCount })}
+            {!canEdit ? ` · ${t("board.viewerNote")}` : ""}
+          </p>
+        </div>
+        <ConnectionStatus state={info.state} onReconnect={reconnect} canReconnect={!!live} t={t} />
+      </div>
+
+      <div className="board-toolbar">
+        {canEdit ? (
+          <Form method="get" className="inline-form">
+            <button
+              type="submit"
+              name="nieuw"
+              value="1"
+              className="button"
+              data-testid="new-request"
+              onClick={(e) => {
+                e.preventDefault();
+                setNewOpen(true);
+              }}
+            >
+              <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 24 24">
+                <path d="M12 5v14M5 12h14" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+              </svg>
+              {t("board.newRequest")}
+            </button>
+          </Form>
+        ) : null}
+        {canEdit ? (
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => setColumnDialog({ mode: "add" })}
+            disabled={!editable}
+            data-testid="add-column"
+          >
+            {t("column.add")}
+          </button>
+        ) : null}
+        <button
+          type="button"
+          className="button secondary"
+          onClick={() => setCategoriesOpen(true)}
+          data-testid="categories"
+        >
+          {t("category.button")}
+        </button>
+        <button
+          type="button"
+          className="button secondary"
+          aria-pressed={showArchived}
+          onClick={() => setShowArchived((v) => !v)}
+          data-testid="toggle-archived"
+        >
+          {t("board.showArchived")}
+          <span className="badge">{view.archived.length}</span>
+        </button>
+      </div>
+
+      {canEdit && !isLive && live ? <p className="alert info small">{t("board.loadingLive")}</p> : null}
+
+      <div aria-live="polite" className="visually-hidden" data-testid="board-notice">
+        {notice}
+      </div>
+
+      <BoardColumns
+        view={view}
+        doc={doc}
+        editable={editable}
+        draggable={editable}
+        locale={locale}
+        now={now}
+        orgById={orgById}
+        onOpenCard={onOpenCard}
+        onRenameColumn={onRenameColumn}
+        onMoveColumn={onMoveColumn}
+        onError={onError}
+      />
+
+      {showArchived ? (
+        <ArchivedPanel
+          cards={view.archived}
+          columns={view.columns}
+          categoryById={view.categoryById}
+          editable={editable}
+          onRestore={onRestore}
+          onOpen={onOpenCard}
+          t={t}
+        />
+      ) : null}
+
+      {canEdit ? (
+        <NewRequestDialog
+          open={newOpen}
+          onClose={closeNew}
+          onCreated={onCreated}
+          boardId={board.id}
+          categories={view.categories}
+          locale={locale}
+          offline={offline}
+          fallback={fallback}
+        />
+      ) : null}
+      <CardDialog
+        card={openCard}
+        onClose={closeCard}
+        boardId={board.id}
+        doc={doc}
+        categories={view.categories}
+        categoryById={view.categoryById}
+        columns={view.columns}
+        orgById={orgById}
+        locale={locale}
+        now={now}
+        editable={editable}
+        offline={offline}
+        onNotice={onNotice}
+      />
+      <CategoriesDialog
+        open={categoriesOpen}
+        onClose={() => setCategoriesOpen(false)}
+        categories={view.categories}
+        doc={doc}
+        editable={editable}
+        t={t}
+        onNotice={onNotice}
+      />
+      <ColumnNameDialog
+        state={columnDialog}
+        onClose={() => setColumnDialog(null)}
+        doc={doc}
+        columnCount={view.columns.length}
+        t={t}
+        onNotice={onNotice}
+      />
+    </main>
+  );
+}

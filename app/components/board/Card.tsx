@@ -1,0 +1,121 @@
+import { memo, type KeyboardEvent } from "react";
+import { useSortable } from "@dnd-kit/sortable";
+import { CSS } from "@dnd-kit/utilities";
+import type { CardView, CategoryView } from "~/board/types";
+import { formatAge, translator, type Locale } from "~/i18n";
+import { CategoryIcon } from "./Icon";
+import { URGENCY_KEYS, categoryLabel, inkOn, safeColor } from "./labels";
+
+export interface OrgInfo {
+  id: string;
+  name: string;
+  shortName: string;
+  color: string;
+}
+
+interface CardBodyProps {
+  card: CardView;
+  category: CategoryView | undefined;
+  org: OrgInfo | undefined;
+  now: number;
+  locale: Locale;
+}
+
+/** What a card shows; shared by the card in its column and the drag overlay. */
+export function CardBody({ card, category, org, now, locale }: CardBodyProps) {
+  const t = translator(locale);
+  const color = safeColor(category?.color);
+  const urgent = card.urgency === "hoog" || card.urgency === "spoed";
+  return (
+    <>
+      <span className="card-head">
+        <span className="card-icon" style={{ background: color, color: inkOn(color) }}>
+          <CategoryIcon name={category?.icon ?? "star"} />
+        </span>
+        <span className="card-title">{card.title}</span>
+      </span>
+      <span className="card-tags">
+        <span className="card-category">{categoryLabel(t, category)}</span>
+        {urgent ? (
+          <span className={`urgency urgency-${card.urgency}`}>
+            {card.urgency === "spoed" ? (
+              <svg aria-hidden="true" focusable="false" width="12" height="12" viewBox="0 0 24 24">
+                <path d="M12 2 1 21h22z" fill="currentColor" />
+              </svg>
+            ) : null}
+            {t(URGENCY_KEYS[card.urgency])}
+          </span>
+        ) : null}
+      </span>
+      <span className="card-meta">
+        {org ? (
+          <span className="card-org" title={org.name}>
+            <span className="org-swatch" style={{ background: safeColor(org.color) }} aria-hidden="true" />
+            <span className="visually-hidden">{t("card.enteredBy")} </span>
+            {org.shortName}
+          </span>
+        ) : null}
+        {card.area ? (
+          <span className="card-area">
+            <span className="visually-hidden">{t("card.area")}: </span>
+            {card.area}
+          </span>
+        ) : null}
+        {card.createdAt > 0 ? (
+          <span className="card-age" suppressHydrationWarning>
+            {formatAge(card.createdAt, now, locale)}
+          </span>
+        ) : null}
+      </span>
+    </>
+  );
+}
+
+interface SortableCardProps extends CardBodyProps {
+  /** May be dragged (editor, live document). */
+  draggable: boolean;
+  onOpen: (id: string) => void;
+}
+
+export const SortableCard = memo(function SortableCard(props: SortableCardProps) {
+  const { card, category, draggable, onOpen, locale } = props;
+  const t = translator(locale);
+  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({
+    id: card.id,
+    disabled: !draggable,
+    attributes: { roleDescription: t("dnd.roleDescription") },
+  });
+  const style = {
+    transform: CSS.Translate.toString(transform),
+    transition,
+    borderLeftColor: safeColor(category?.color),
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    listeners?.onKeyDown?.(e);
+    if (e.defaultPrevented || isDragging || e.target !== e.currentTarget) return;
+    if (e.key === "Enter" || (!draggable && e.key === " ")) {
+      e.preventDefault();
+      onOpen(card.id);
+    }
+  };
+  return (
+    <div
+      ref={setNodeRef}
+      {...attributes}
+      {...listeners}
+      // A card that cannot be dragged is still a button that opens its details.
+      aria-disabled={undefined}
+      aria-roledescription={draggable ? attributes["aria-roledescription"] : undefined}
+      aria-describedby={draggable ? attributes["aria-describedby"] : undefined}
+      onKeyDown={onKeyDown}
+      onClick={() => onOpen(card.id)}
+      className={`board-card${isDragging ? " is-placeholder" : ""}${draggable ? " is-draggable" : ""}`}
+      style={style}
+      data-testid={`card-${card.id}`}
+      data-card-id={card.id}
+      data-urgency={card.urgency}
+    >
+      <CardBody {...props} />
+    </div>
+  );
+});

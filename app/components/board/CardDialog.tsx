@@ -1,0 +1,340 @@
+/**
+ * A card's dialog: editable for editors (fields are written to the live
+ * document with updateCard; the pseudonymous reference goes to the server),
+ * read-only details for viewers.
+ */
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useFetcher } from "@remix-run/react";
+import type * as Y from "yjs";
+import { setArchived, updateCard } from "~/board/domain";
+import { URGENCIES, type CardView, type CategoryView, type ColumnView } from "~/board/types";
+import { LIMITS, validateCardFields, validateReference } from "~/board/validate";
+import { fieldError, formatAge, translator, type Locale, type Translate } from "~/i18n";
+import type { OrgInfo } from "./Card";
+import { Field } from "./Field";
+import { CategoryIcon } from "./Icon";
+import { Modal } from "./Modal";
+import { URGENCY_KEYS, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
+
+interface DetailsResponse {
+  id?: string;
+  reference?: string | null;
+  canSeeReference?: boolean;
+  error?: string;
+}
+
+interface ReferenceResponse {
+  ok?: boolean;
+  reference?: string;
+  errors?: { reference?: string };
+  error?: string;
+}
+
+export interface CardDialogProps {
+  card: CardView | undefined;
+  onClose: () => void;
+  boardId: string;
+  doc: Y.Doc | null;
+  categories: CategoryView[];
+  categoryById: ReadonlyMap<string, CategoryView>;
+  columns: ColumnView[];
+  orgById: ReadonlyMap<string, OrgInfo>;
+  locale: Locale;
+  now: number;
+  /** Editor with a live document. */
+  editable: boolean;
+  offline: boolean;
+  onNotice: (message: string) => void;
+}
+
+export function CardDialog(props: CardDialogProps) {
+  const { card, onClose, locale } = props;
+  const titleId = useId();
+  return (
+    <Modal open={!!card} onClose={onClose} labelledBy={titleId} testId="card-dialog" className="wide">
+      {card ? (
+        props.editable ? (
+          <EditCardForm key={card.id} {...props} card={card} titleId={titleId} t={translator(locale)} />
+        ) : (
+          <CardDetails {...props} card={card} titleId={titleId} t={translator(locale)} />
+        )
+      ) : null}
+    </Modal>
+  );
+}
+
+/** The request's server-side details (the reference only for the organisation that may see it). */
+function useReference(boardId: string, cardId: string) {
+  const [data, setData] = useState<DetailsResponse | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    setData(null);
+    fetch(`/api/boards/${encodeURIComponent(boardId)}/requests/${encodeURIComponent(cardId)}`, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      signal: abort.signal,
+    })
+      .then(async (res) => {
+        const body = (await res.json().catch(() => ({}))) as DetailsResponse;
+        setData(res.ok ? body : { error: body.error ?? String(res.status) });
+      })
+      .catch(() => {
+        if (!abort.signal.aborted) setData({ error: "network" });
+      });
+    return () => abort.abort();
+  }, [boardId, cardId]);
+  return {
+    loading: data === null,
+    canSee: !!data && data.canSeeReference === true,
+    reference: data?.reference ?? "",
+    missing: !!data && !!data.error,
+  };
+}
+
+type Props = CardDialogProps & { card: CardView; titleId: string; t: Translate };
+
+function CardSummary({ card, categoryById, columns, orgById, now, locale, t }: Props) {
+  const category = categoryById.get(card.category);
+  const color = safeColor(category?.color);
+  const column = columns.find((c) => c.id === card.column) ?? columns[0];
+  const org = orgById.get(card.createdByOrg);
+  return (
+    <dl className="card-facts">
+      <div>
+        <dt>{t("card.field.category")}</dt>
+        <dd>
+          <span className="card-icon small" style={{ background: color, color: inkOn(color) }}>
+            <CategoryIcon name={category?.icon ?? "star"} size={14} />
+          </span>{" "}
+          {categoryLabel(t, category)}
+        </dd>
+      </div>
+      {column ? (
+        <div>
+          <dt>{t("card.column")}</dt>
+          <dd>{card.archived ? t("card.archivedIn", { column: columnLabel(t, column) }) : columnLabel(t, column)}</dd>
+        </div>
+      ) : null}
+      <div>
+        <dt>{t("card.enteredBy")}</dt>
+        <dd>
+          {org ? (
+            <>
+              <span className="org-swatch" style={{ background: safeColor(org.color) }} aria-hidden="true" /> {org.name}
+            </>
+          ) : (
+            t("card.unknownOrg")
+          )}
+          {card.createdAt > 0 ? <span className="muted"> · {formatAge(card.createdAt, now, locale)}</span> : null}
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+function CardDetails(props: Props) {
+  const { card, t, titleId, onClose, boardId } = props;
+  const ref = useReference(boardId, card.id);
+  return (
+    <div className="modal-form">
+      <div className="modal-head">
+        <h2 id={titleId}>{card.title}</h2>
+      </div>
+      <div className="modal-body">
+        <CardSummary {...props} />
+        <dl className="card-facts">
+          <div>
+            <dt>{t("card.field.urgency")}</dt>
+            <dd>{t(URGENCY_KEYS[card.urgency])}</dd>
+          </div>
+          {card.area ? (
+            <div>
+              <dt>{t("card.field.area")}</dt>
+              <dd>{card.area}</dd>
+            </div>
+          ) : null}
+          {ref.canSee ? (
+            <div>
+              <dt>{t("card.field.reference")}</dt>
+              <dd>{ref.reference || t("card.noReference")}</dd>
+            </div>
+          ) : null}
+        </dl>
+        {card.description ? (
+          <>
+            <h3 className="small-heading">{t("card.field.description")}</h3>
+            <p className="card-description">{card.description}</p>
+          </>
+        ) : null}
+        <p className="muted small">{t("card.readOnly")}</p>
+      </div>
+      <div className="modal-actions">
+        <button type="button" className="button secondary" onClick={onClose} data-autofocus>
+          {t("board.close")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function EditCardForm(props: Props) {
+  const { card, t, titleId, onClose, boardId, doc, categories, offline, onNotice } = props;
+  const ref = useReference(boardId, card.id);
+  const saveRef = useFetcher<ReferenceResponse>();
+  const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [waiting, setWaiting] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // The reference goes through the server: close once it answered.
+  useEffect(() => {
+    if (!waiting || saveRef.state !== "idle" || !saveRef.data) return;
+    setWaiting(false);
+    const d = saveRef.data;
+    if (d.ok) {
+      onNotice(t("card.saved", { title: card.title }));
+      onClose();
+    } else if (d.errors?.reference) {
+      setErrors((e) => ({ ...e, reference: d.errors!.reference }));
+    } else {
+      setGeneral(t("card.referenceFailed"));
+    }
+  }, [waiting, saveRef.state, saveRef.data, onClose, onNotice, t, card.title]);
+
+  useEffect(() => {
+    if (Object.keys(errors).length) formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
+  }, [errors]);
+
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (!doc) return;
+    setGeneral(null);
+    const form = new FormData(e.currentTarget);
+    const input = Object.fromEntries([...form.entries()].map(([k, v]) => [k, typeof v === "string" ? v : ""]));
+    const fields = validateCardFields(input, categories.map((c) => c.id));
+    const next: Partial<Record<string, string>> = fields.ok ? {} : { ...fields.errors };
+    let reference: string | null = null;
+    if (ref.canSee && typeof input.reference === "string") {
+      const r = validateReference(input.reference);
+      if (!r.ok) next.reference = r.errors.reference;
+      else if (r.value !== (ref.reference ?? "")) reference = r.value;
+    }
+    setErrors(next);
+    if (!fields.ok || next.reference) return;
+    try {
+      updateCard(doc, card.id, fields.value, Date.now());
+    } catch {
+      setGeneral(t("card.saveFailed"));
+      return;
+    }
+    if (reference !== null) {
+      saveRef.submit(
+        { intent: "reference", requestId: card.id, reference },
+        { method: "post", action: `/boards/${encodeURIComponent(boardId)}` },
+      );
+      setWaiting(true);
+      return;
+    }
+    onNotice(t("card.saved", { title: fields.value.title }));
+    onClose();
+  };
+
+  const toggleArchived = () => {
+    if (!doc) return;
+    try {
+      setArchived(doc, card.id, !card.archived, Date.now());
+      onNotice(t(card.archived ? "card.restored" : "card.archived", { title: card.title }));
+      onClose();
+    } catch {
+      setGeneral(t("card.saveFailed"));
+    }
+  };
+
+  return (
+    <form className="modal-form" onSubmit={onSubmit} noValidate ref={formRef} data-card-id={card.id}>
+      <div className="modal-head">
+        <h2 id={titleId}>{t("card.editTitle")}</h2>
+        {card.archived ? <span className="badge">{t("card.isArchived")}</span> : null}
+      </div>
+      <div className="modal-body">
+        <CardSummary {...props} />
+        {general ? (
+          <p className="alert error" role="alert">
+            {general}
+          </p>
+        ) : null}
+        <Field label={t("card.field.title")} error={fieldError(t, errors.title)}>
+          <input
+            type="text"
+            name="title"
+            required
+            maxLength={LIMITS.titleMax}
+            defaultValue={card.title}
+            autoComplete="off"
+            data-autofocus
+          />
+        </Field>
+        <div className="field-row">
+          <Field label={t("card.field.category")} error={fieldError(t, errors.category)}>
+            <select name="category" defaultValue={card.category}>
+              {categories.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {categoryLabel(t, c)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t("card.field.urgency")} error={fieldError(t, errors.urgency)}>
+            <select name="urgency" defaultValue={card.urgency}>
+              {URGENCIES.map((u) => (
+                <option key={u} value={u}>
+                  {t(URGENCY_KEYS[u])}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <Field label={t("card.field.description")} error={fieldError(t, errors.description)}>
+          <textarea name="description" maxLength={LIMITS.descriptionMax} defaultValue={card.description} />
+        </Field>
+        <div className="field-row">
+          {ref.loading ? (
+            <p className="muted small reference-slot">{t("card.referenceLoading")}</p>
+          ) : ref.canSee ? (
+            <Field
+              label={t("card.field.reference")}
+              hint={offline ? t("card.referenceOffline") : t("card.field.referenceHint")}
+              error={fieldError(t, errors.reference)}
+            >
+              <input
+                type="text"
+                name="reference"
+                maxLength={LIMITS.referenceMax}
+                defaultValue={ref.reference ?? ""}
+                autoComplete="off"
+                spellCheck={false}
+                readOnly={offline}
+              />
+            </Field>
+          ) : (
+            <p className="muted small reference-slot">{t("card.referenceHidden")}</p>
+          )}
+          <Field label={t("card.field.area")} error={fieldError(t, errors.area)}>
+            <input type="text" name="area" maxLength={LIMITS.areaMax} defaultValue={card.area} />
+          </Field>
+        </div>
+      </div>
+      <div className="modal-actions">
+        <button type="submit" className="button" disabled={waiting}>
+          {waiting ? t("board.saving") : t("board.save")}
+        </button>
+        <button type="button" className="button secondary" onClick={onClose}>
+          {t("board.cancel")}
+        </button>
+        <button type="button" className="button secondary push-right" onClick={toggleArchived}>
+          {card.archived ? t("card.restore") : t("card.archive")}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,146 @@
+import { memo, useId } from "react";
+import { useDroppable } from "@dnd-kit/core";
+import { SortableContext, verticalListSortingStrategy } from "@dnd-kit/sortable";
+import type { CardView, CategoryView, ColumnView } from "~/board/types";
+import { translator, type Locale } from "~/i18n";
+import { useStableIds } from "~/hooks/useStableIds";
+import { SortableCard, type OrgInfo } from "./Card";
+
+export const COLUMN_PREFIX = "column:";
+
+export function columnDropId(columnId: string): string {
+  return `${COLUMN_PREFIX}${columnId}`;
+}
+
+export interface ColumnProps {
+  column: ColumnView;
+  label: string;
+  cards: CardView[];
+  categoryById: ReadonlyMap<string, CategoryView>;
+  orgById: ReadonlyMap<string, OrgInfo>;
+  now: number;
+  locale: Locale;
+  /** Show the column's edit buttons (rename, move). */
+  editable: boolean;
+  /** Cards may be dragged (editor and live document). */
+  draggable: boolean;
+  isFirst: boolean;
+  isLast: boolean;
+  onOpenCard: (id: string) => void;
+  onRename: (columnId: string) => void;
+  onMove: (columnId: string, delta: -1 | 1) => void;
+}
+
+export const BoardColumn = memo(function BoardColumn({
+  column,
+  label,
+  cards,
+  categoryById,
+  orgById,
+  now,
+  locale,
+  editable,
+  draggable,
+  isFirst,
+  isLast,
+  onOpenCard,
+  onRename,
+  onMove,
+}: ColumnProps) {
+  const t = translator(locale);
+  const headingId = useId();
+  const ids = useStableIds(cards);
+  const { setNodeRef, isOver } = useDroppable({
+    id: columnDropId(column.id),
+    data: { type: "column", columnId: column.id },
+    disabled: !draggable,
+  });
+  return (
+    <section
+      className="board-column"
+      aria-labelledby={headingId}
+      data-testid={`column-${column.id}`}
+      data-column-id={column.id}
+    >
+      <div className="column-head">
+        <h2 id={headingId} className="column-title">
+          <span className="column-name">{label}</span>{" "}
+          <span className="column-count">
+            <span aria-hidden="true">{cards.length}</span>
+            <span className="visually-hidden">{t(cards.length === 1 ? "column.count.one" : "column.count", { count: cards.length })}</span>
+          </span>
+        </h2>
+        {editable ? (
+          <div className="column-tools">
+            <button
+              type="button"
+              className="icon-button"
+              data-move="left"
+              onClick={() => onMove(column.id, -1)}
+              disabled={isFirst}
+              aria-label={t("column.moveLeft", { name: label })}
+              title={t("column.moveLeft", { name: label })}
+            >
+              <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 24 24">
+                <path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+              </svg>
+            </button>
+            <button
+              type="button"
+              className="icon-button"
+              data-move="right"
+              onClick={() => onMove(column.id, 1)}
+              disabled={isLast}
+              aria-label={t("column.moveRight", { name: label })}
+              title={t("column.moveRight", { name: label })}
+            >
+              <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 24 24">
+                <path d="M9 5l7 7-7 7" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+              </svg>
+            </button>
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => onRename(column.id)}
+              aria-label={t("column.rename", { name: label })}
+              title={t("column.rename", { name: label })}
+            >
+              <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 24 24">
+                <path
+                  d="M4 20h4L19 9l-4-4L4 16z M13.5 6.5l4 4"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="2"
+                  strokeLinejoin="round"
+                />
+              </svg>
+            </button>
+          </div>
+        ) : null}
+      </div>
+      <SortableContext id={column.id} items={ids} strategy={verticalListSortingStrategy}>
+        <div ref={setNodeRef} className={`column-body${isOver ? " is-over" : ""}`}>
+          {cards.length ? (
+            <ul className="card-list">
+              {cards.map((card) => (
+                <li key={card.id}>
+                  <SortableCard
+                    card={card}
+                    category={categoryById.get(card.category)}
+                    org={orgById.get(card.createdByOrg)}
+                    now={now}
+                    locale={locale}
+                    draggable={draggable}
+                    onOpen={onOpenCard}
+                  />
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="column-empty">{t("column.empty")}</p>
+          )}
+        </div>
+      </SortableContext>
+    </section>
+  );
+});

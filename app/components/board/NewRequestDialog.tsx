@@ -1,0 +1,209 @@
+/**
+ * "Nieuwe aanvraag": a form posted to the board route's action (intent
+ * `create`). With scripts it goes through a fetcher and the dialog closes on
+ * success (the card arrives through the live document); without scripts it
+ * is an ordinary form post and the page comes back with the errors.
+ */
+import { useEffect, useId, useRef } from "react";
+import { useFetcher } from "@remix-run/react";
+import type { CategoryView } from "~/board/types";
+import { URGENCIES } from "~/board/types";
+import { LIMITS } from "~/board/validate";
+import { fieldError, translator, type Locale, type Translate } from "~/i18n";
+import { Field } from "./Field";
+import { Modal } from "./Modal";
+import { URGENCY_KEYS, categoryLabel } from "./labels";
+
+export interface CreateActionData {
+  intent?: string;
+  ok?: boolean;
+  id?: string;
+  error?: string;
+  errors?: Partial<Record<string, string>>;
+  values?: Partial<Record<string, string>>;
+}
+
+export function NewRequestDialog({
+  open,
+  onClose,
+  onCreated,
+  boardId,
+  categories,
+  locale,
+  offline,
+  fallback,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onCreated: (id: string) => void;
+  boardId: string;
+  categories: CategoryView[];
+  locale: Locale;
+  offline: boolean;
+  /** The action's answer to a form posted without scripts. */
+  fallback?: CreateActionData;
+}) {
+  const t = translator(locale);
+  const titleId = useId();
+  return (
+    <Modal open={open} onClose={onClose} labelledBy={titleId} testId="new-request-dialog">
+      <NewRequestForm
+        titleId={titleId}
+        boardId={boardId}
+        categories={categories}
+        offline={offline}
+        fallback={fallback}
+        onCancel={onClose}
+        onCreated={onCreated}
+        t={t}
+      />
+    </Modal>
+  );
+}
+
+function NewRequestForm({
+  titleId,
+  boardId,
+  categories,
+  offline,
+  fallback,
+  onCancel,
+  onCreated,
+  t,
+}: {
+  titleId: string;
+  boardId: string;
+  categories: CategoryView[];
+  offline: boolean;
+  fallback?: CreateActionData;
+  onCancel: () => void;
+  onCreated: (id: string) => void;
+  t: Translate;
+}) {
+  const fetcher = useFetcher<CreateActionData>();
+  const data = fetcher.data ?? fallback;
+  const errors = data && !data.ok ? (data.errors ?? {}) : {};
+  const values = fallback?.values ?? {};
+  const busy = fetcher.state !== "idle";
+  const offlineNoteId = useId();
+  const reported = useRef<unknown>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    const d = fetcher.data;
+    if (fetcher.state === "idle" && d && d.ok && d.id && reported.current !== d) {
+      reported.current = d;
+      onCreated(d.id);
+    }
+  }, [fetcher.state, fetcher.data, onCreated]);
+
+  // After a failed submit, move focus to the first field with an error.
+  useEffect(() => {
+    if (fetcher.state !== "idle" || !fetcher.data || fetcher.data.ok) return;
+    formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
+  }, [fetcher.state, fetcher.data]);
+
+  const general =
+    data && !data.ok && data.error
+      ? data.error === "forbidden"
+        ? t("board.create.forbidden")
+        : t("board.create.failed")
+      : null;
+
+  return (
+    <fetcher.Form method="post" action={`/boards/${boardId}`} noValidate ref={formRef} className="modal-form">
+      <div className="modal-head">
+        <h2 id={titleId}>{t("board.create.title")}</h2>
+      </div>
+      <div className="modal-body">
+        <p className="muted small">{t("board.create.privacy")}</p>
+        {general ? (
+          <p className="alert error" role="alert">
+            {general}
+          </p>
+        ) : null}
+        {Object.keys(errors).length ? (
+          <p className="visually-hidden" role="alert">
+            {t("board.form.hasErrors")}
+          </p>
+        ) : null}
+        <input type="hidden" name="intent" value="create" />
+        <Field label={t("card.field.title")} error={fieldError(t, errors.title)}>
+          <input
+            type="text"
+            name="title"
+            required
+            maxLength={LIMITS.titleMax}
+            defaultValue={values.title ?? ""}
+            autoComplete="off"
+            data-autofocus
+          />
+        </Field>
+        <div className="field-row">
+          <Field label={t("card.field.category")} error={fieldError(t, errors.category)}>
+            <select name="category" defaultValue={values.category ?? categories[0]?.id ?? ""} required>
+              {categories.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {categoryLabel(t, c)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t("card.field.urgency")} error={fieldError(t, errors.urgency)}>
+            <select name="urgency" defaultValue={values.urgency ?? "normaal"}>
+              {URGENCIES.map((u) => (
+                <option key={u} value={u}>
+                  {t(URGENCY_KEYS[u])}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <Field
+          label={t("card.field.description")}
+          hint={t("card.field.descriptionHint")}
+          error={fieldError(t, errors.description)}
+        >
+          <textarea name="description" maxLength={LIMITS.descriptionMax} defaultValue={values.description ?? ""} />
+        </Field>
+        <div className="field-row">
+          <Field
+            label={t("card.field.reference")}
+            hint={t("card.field.referenceHint")}
+            error={fieldError(t, errors.reference)}
+          >
+            <input
+              type="text"
+              name="reference"
+              maxLength={LIMITS.referenceMax}
+              defaultValue={values.reference ?? ""}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </Field>
+          <Field label={t("card.field.area")} error={fieldError(t, errors.area)}>
+            <input type="text" name="area" maxLength={LIMITS.areaMax} defaultValue={values.area ?? ""} />
+          </Field>
+        </div>
+        {offline ? (
+          <p className="alert info" id={offlineNoteId}>
+            {t("board.create.offline")}
+          </p>
+        ) : null}
+      </div>
+      <div className="modal-actions">
+        <button
+          type="submit"
+          className="button"
+          disabled={offline || busy}
+          aria-describedby={offline ? offlineNoteId : undefined}
+        >
+          {busy ? t("board.create.saving") : t("board.create.submit")}
+        </button>
+        <button type="button" className="button secondary" onClick={onCancel}>
+          {t("board.cancel")}
+        </button>
+      </div>
+    </fetcher.Form>
+  );
+}

@@ -1,0 +1,27 @@
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { apiError, methodNotAllowed, readBody } from "~/services/api.server";
+import { requireBoard, requireUser } from "~/services/auth.server";
+import { addComment, commentsOf } from "~/services/comments.server";
+import { services } from "~/services/context.server";
+
+/** GET: the comments of a request, oldest first. */
+export function loader({ request, params, context }: LoaderFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const list = commentsOf(svc, user, { boardId: board.id, requestId: params.requestId! });
+  if (!list) return apiError(404, "not_found", "No such request on this board.");
+  return json(list);
+}
+
+/** POST { body }: add a comment (members and coordinators). */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  if (request.method !== "POST") return methodNotAllowed("GET, POST");
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const body = await readBody(request);
+  const res = addComment(svc, user, { boardId: board.id, requestId: params.requestId! }, body.body);
+  if (!res.ok) return apiError(res.status, res.error, res.message);
+  return json(res.comment, { status: 201 });
+}

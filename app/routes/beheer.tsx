@@ -1,0 +1,276 @@
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { fieldError, useT, type MessageKey, type Translate } from "~/i18n";
+import {
+  addOrganisation,
+  addPerson,
+  adminOverview,
+  changeRole,
+  removeAccess,
+  resetPassword,
+  restoreAccess,
+  setClaimExpiry,
+} from "~/services/admin.server";
+import { requireUser } from "~/services/auth.server";
+import { boardsFor, boardSettingsFor } from "~/services/boards.server";
+import { services } from "~/services/context.server";
+
+export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
+
+export function loader({ request, context }: LoaderFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const overview = adminOverview(svc, user);
+  const boards = boardsFor(svc, user).map((b) => boardSettingsFor(svc, b.id)!);
+  return json({ alliance: user.allianceName, me: user.id, boards, ...overview });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const form = Object.fromEntries(await request.formData());
+  const intent = form.intent;
+  switch (intent) {
+    case "add-org": {
+      const r = addOrganisation(svc, user, form);
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "add-person": {
+      const r = await addPerson(svc, user, form);
+      return r.ok
+        ? json({ intent, ok: true, oneTime: { email: r.email, password: r.password } })
+        : json({ intent, errors: r.errors }, { status: r.status });
+    }
+    case "role": {
+      const r = changeRole(svc, user, form.personId, form.role);
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "remove": {
+      const r = removeAccess(svc, user, form.personId);
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "restore": {
+      const r = restoreAccess(svc, user, form.personId);
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "reset": {
+      const r = await resetPassword(svc, user, form.personId);
+      const email = adminOverview(svc, user).people.find((p) => p.id === form.personId)?.email ?? "";
+      return r.ok
+        ? json({ intent, ok: true, oneTime: { email, password: r.password } })
+        : json({ intent, errors: r.errors }, { status: r.status });
+    }
+    case "expiry": {
+      const boardId = String(form.boardId ?? "");
+      if (!boardsFor(svc, user).some((b) => b.id === boardId)) throw new Response("Not found", { status: 404 });
+      const r = setClaimExpiry(svc, user, boardId, form.claimExpiryDays);
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    default:
+      return json({ intent, errors: { form: "unknown" } }, { status: 400 });
+  }
+}
+
+function errorText(t: Translate, code: string | undefined): string | undefined {
+  if (!code) return undefined;
+  const own = { exists: "admin.exists", self: "admin.self", range: "admin.range" }[code] as MessageKey | undefined;
+  return own ? t(own) : fieldError(t, code);
+}
+
+function FieldError({ id, text }: { id: string; text?: string }) {
+  return text ? (
+    <span id={id} className="field-error">
+      {text}
+    </span>
+  ) : null;
+}
+
+export default function Admin() {
+  const t = useT();
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as
+    | { intent?: string; ok?: boolean; errors?: Record<string, string>; oneTime?: { email: string; password: string } }
+    | undefined;
+  const nav = useNavigation();
+  const err = (intent: string, field: string) =>
+    result?.intent === intent ? errorText(t, result.errors?.[field]) : undefined;
+  const roles = ["coordinator", "member", "viewer"] as const;
+  return (
+    <main id="main" className="page admin">
+      <h1>{t("admin.title", { alliance: data.alliance })}</h1>
+      {result?.oneTime ? (
+        <div className="alert info" role="status" data-testid="one-time-password">
+          {t("admin.oneTime", { email: result.oneTime.email, password: result.oneTime.password })}
+        </div>
+      ) : result?.ok ? (
+        <div className="alert info" role="status">
+          {t("admin.done")}
+        </div>
+      ) : null}
+
+      <section aria-labelledby="people-h" className="card-panel admin-section">
+        <h2 id="people-h">{t("admin.people")}</h2>
+        <p className="muted">{t("admin.roleHelp")}</p>
+        <table className="admin-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("admin.personName")}</th>
+              <th scope="col">{t("admin.personOrg")}</th>
+              <th scope="col">{t("admin.personRole")}</th>
+              <th scope="col">{t("admin.status")}</th>
+              <th scope="col">
+                <span className="visually-hidden">{t("admin.remove")}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.people.map((p) => (
+              <tr key={p.id} data-testid={`person-${p.email}`}>
+                <td>
+                  {p.name}
+                  <br />
+                  <span className="muted">{p.email}</span>
+                </td>
+                <td>{p.organisationName}</td>
+                <td>
+                  <Form method="post" className="inline-row">
+                    <input type="hidden" name="intent" value="role" />
+                    <input type="hidden" name="personId" value={p.id} />
+                    <label className="visually-hidden" htmlFor={`role-${p.id}`}>
+                      {t("admin.personRole")} {p.name}
+                    </label>
+                    <select id={`role-${p.id}`} name="role" defaultValue={p.role} disabled={p.id === data.me}>
+                      {roles.map((r) => (
+                        <option key={r} value={r}>
+                          {t(`admin.role.${r}`)}
+                        </option>
+                      ))}
+                    </select>
+                    {p.id !== data.me ? (
+                      <button className="button secondary small" type="submit">
+                        {t("admin.changeRole")}
+                      </button>
+                    ) : null}
+                  </Form>
+                </td>
+                <td>{p.disabledAt ? t("admin.removed") : p.mustChangePassword ? t("admin.mustChange") : t("admin.active")}</td>
+                <td className="admin-actions">
+                  {p.id !== data.me ? (
+                    <>
+                      <Form method="post">
+                        <input type="hidden" name="intent" value={p.disabledAt ? "restore" : "remove"} />
+                        <input type="hidden" name="personId" value={p.id} />
+                        <button className={`button small ${p.disabledAt ? "secondary" : "danger"}`} type="submit">
+                          {p.disabledAt ? t("admin.restore") : t("admin.remove")}
+                        </button>
+                      </Form>
+                      <Form method="post">
+                        <input type="hidden" name="intent" value="reset" />
+                        <input type="hidden" name="personId" value={p.id} />
+                        <button className="button secondary small" type="submit">
+                          {t("admin.reset")}
+                        </button>
+                      </Form>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+
+        <h3>{t("admin.addPerson")}</h3>
+        <Form method="post" className="admin-form" noValidate>
+          <input type="hidden" name="intent" value="add-person" />
+          <div className="field">
+            <label htmlFor="p-name">{t("admin.personName")}</label>
+            <input id="p-name" name="name" type="text" aria-invalid={err("add-person", "name") ? true : undefined} aria-describedby="p-name-e" />
+            <FieldError id="p-name-e" text={err("add-person", "name")} />
+          </div>
+          <div className="field">
+            <label htmlFor="p-email">{t("admin.personEmail")}</label>
+            <input id="p-email" name="email" type="email" aria-invalid={err("add-person", "email") ? true : undefined} aria-describedby="p-email-e" />
+            <FieldError id="p-email-e" text={err("add-person", "email")} />
+          </div>
+          <div className="field">
+            <label htmlFor="p-org">{t("admin.personOrg")}</label>
+            <select id="p-org" name="organisationId">
+              {data.organisations.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+            <FieldError id="p-org-e" text={err("add-person", "organisationId")} />
+          </div>
+          <div className="field">
+            <label htmlFor="p-role">{t("admin.personRole")}</label>
+            <select id="p-role" name="role" defaultValue="member">
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {t(`admin.role.${r}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button className="button" type="submit" disabled={nav.state !== "idle"}>
+            {t("admin.add")}
+          </button>
+        </Form>
+      </section>
+
+      <section aria-labelledby="orgs-h" className="card-panel admin-section">
+        <h2 id="orgs-h">{t("admin.orgs")}</h2>
+        <ul className="org-list">
+          {data.organisations.map((o) => (
+            <li key={o.id}>
+              <span className="org-dot" style={{ background: o.color }} aria-hidden="true" /> {o.name}{" "}
+              <span className="muted">({o.shortName})</span>
+            </li>
+          ))}
+        </ul>
+        <h3>{t("admin.addOrg")}</h3>
+        <Form method="post" className="admin-form" noValidate>
+          <input type="hidden" name="intent" value="add-org" />
+          <div className="field">
+            <label htmlFor="o-name">{t("admin.orgName")}</label>
+            <input id="o-name" name="name" type="text" aria-invalid={err("add-org", "name") ? true : undefined} aria-describedby="o-name-e" />
+            <FieldError id="o-name-e" text={err("add-org", "name")} />
+          </div>
+          <div className="field">
+            <label htmlFor="o-short">{t("admin.orgShort")}</label>
+            <input id="o-short" name="shortName" type="text" aria-describedby="o-short-e" />
+            <FieldError id="o-short-e" text={err("add-org", "shortName")} />
+          </div>
+          <div className="field">
+            <label htmlFor="o-color">{t("admin.orgColor")}</label>
+            <input id="o-color" name="color" type="color" defaultValue="#4a5568" />
+          </div>
+          <button className="button" type="submit">
+            {t("admin.add")}
+          </button>
+        </Form>
+      </section>
+
+      <section aria-labelledby="boards-h" className="card-panel admin-section">
+        <h2 id="boards-h">{t("admin.boardSettings")}</h2>
+        {data.boards.map((b) => (
+          <Form method="post" key={b.id} className="admin-form">
+            <input type="hidden" name="intent" value="expiry" />
+            <input type="hidden" name="boardId" value={b.id} />
+            <div className="field">
+              <label htmlFor={`exp-${b.id}`}>
+                {b.name}: {t("admin.expiryDays")}
+              </label>
+              <input id={`exp-${b.id}`} name="claimExpiryDays" type="number" min={1} max={365} defaultValue={b.claimExpiryDays} />
+              <FieldError id={`exp-${b.id}-e`} text={err("expiry", "claimExpiryDays")} />
+            </div>
+            <button className="button secondary" type="submit">
+              {t("admin.save")}
+            </button>
+          </Form>
+        ))}
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,121 @@
+import {
+  json,
+  type ActionFunctionArgs,
+  type LinksFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import { Link, isRouteErrorResponse, useActionData, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { readBoard } from "~/board/domain";
+import type { BoardSnapshot } from "~/board/types";
+import { BoardPage } from "~/components/board/BoardPage";
+import type { CreateActionData } from "~/components/board/NewRequestDialog";
+import { isLocale, translator } from "~/i18n";
+import { requireBoard, requireUser } from "~/services/auth.server";
+import { organisationsFor } from "~/services/boards.server";
+import { services } from "~/services/context.server";
+import { canEdit, createRequest, updateReference } from "~/services/requests.server";
+import boardCss from "~/styles/board.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: boardCss }];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.board.name} · Alliantiebord` : "Alliantiebord" },
+];
+
+const NO_STORE = { "Cache-Control": "private, no-store" };
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const snapshot: BoardSnapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
+  const organisations = organisationsFor(svc, user).map((o) => ({
+    id: o.id,
+    name: o.name,
+    shortName: o.shortName,
+    color: o.color,
+  }));
+  return json(
+    {
+      board: { id: board.id, name: board.name },
+      organisations,
+      canEdit: canEdit(user),
+      snapshot,
+      now: svc.now(),
+    },
+    { headers: NO_STORE },
+  );
+}
+
+/** The fields of the "new request" form, sent back with errors so a form posted without scripts keeps its input. */
+const CREATE_FIELDS = ["title", "category", "description", "reference", "area", "urgency"] as const;
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+
+  if (intent === "create") {
+    const input: Record<string, string> = {};
+    for (const [k, v] of form) if (typeof v === "string") input[k] = v;
+    const result = await createRequest(svc, user, board, input);
+    if (result.ok) return json<ActionData>({ intent, ok: true, id: result.card.id }, { headers: NO_STORE });
+    if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
+    const values: Record<string, string> = {};
+    for (const f of CREATE_FIELDS) values[f] = input[f] ?? "";
+    return json<ActionData>({ intent, ok: false, errors: result.errors, values }, { status: 400, headers: NO_STORE });
+  }
+
+  if (intent === "reference") {
+    const requestId = String(form.get("requestId") ?? "");
+    const result = updateReference(svc, user, board, requestId, form.get("reference") ?? "");
+    if (result.ok) return json<ActionData>({ intent, ok: true, reference: result.reference }, { headers: NO_STORE });
+    if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
+    if ("notFound" in result) return json<ActionData>({ intent, ok: false, error: "not_found" }, { status: 404 });
+    return json<ActionData>({ intent, ok: false, errors: result.errors }, { status: 400 });
+  }
+
+  return json<ActionData>({ intent, ok: false, error: "unknown_intent" }, { status: 400 });
+}
+
+export interface ActionData extends CreateActionData {
+  intent: string;
+  ok: boolean;
+  reference?: string;
+}
+
+export default function BoardRoute() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <BoardPage
+      board={data.board}
+      organisations={data.organisations}
+      canEdit={data.canEdit}
+      snapshot={data.snapshot as BoardSnapshot}
+      serverNow={data.now}
+      actionData={actionData as CreateActionData | undefined}
+    />
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const root = useRouteLoaderData("root") as { locale?: unknown } | undefined;
+  const t = translator(isLocale(root?.locale) ? root!.locale : "nl");
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const message =
+    status === 404 ? t("board.error.notFound") : status === 403 ? t("board.error.forbidden") : t("board.error.other");
+  return (
+    <main id="main" className="page narrow">
+      <h1>{t("error.title")}</h1>
+      <p>{message}</p>
+      <p>
+        <Link to="/boards">{t("error.back")}</Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,64 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData } from "@remix-run/react";
+import { useT, type MessageKey } from "~/i18n";
+import { changeOwnPassword } from "~/services/admin.server";
+import { requireUser } from "~/services/auth.server";
+import { services } from "~/services/context.server";
+
+export const meta: MetaFunction = () => [{ title: "Wachtwoord · Alliantiebord" }];
+
+export function loader({ request, context }: LoaderFunctionArgs) {
+  requireUser(services(context), request, { allowPasswordChange: true });
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request, { allowPasswordChange: true });
+  const res = await changeOwnPassword(svc, user, Object.fromEntries(await request.formData()));
+  if (!res.ok) return json({ errors: res.errors }, { status: res.status });
+  return redirect("/boards");
+}
+
+const FIELDS = [
+  { name: "current", label: "password.current", autoComplete: "current-password" },
+  { name: "password", label: "password.new", autoComplete: "new-password" },
+  { name: "repeat", label: "password.repeat", autoComplete: "new-password" },
+] as const;
+
+export default function ChangePassword() {
+  const t = useT();
+  const data = useActionData<typeof action>();
+  const errors = (data?.errors ?? {}) as Record<string, string | undefined>;
+  return (
+    <main id="main" className="page narrow">
+      <div className="card-panel">
+        <h1>{t("password.title")}</h1>
+        <p className="muted">{t("password.intro")}</p>
+        <Form method="post" noValidate>
+          {FIELDS.map((f) => (
+            <div className="field" key={f.name}>
+              <label htmlFor={f.name}>{t(f.label)}</label>
+              <input
+                id={f.name}
+                name={f.name}
+                type="password"
+                autoComplete={f.autoComplete}
+                aria-invalid={errors[f.name] ? true : undefined}
+                aria-describedby={errors[f.name] ? `${f.name}-error` : undefined}
+              />
+              {errors[f.name] ? (
+                <span id={`${f.name}-error`} className="field-error">
+                  {t(`password.${errors[f.name]}` as MessageKey)}
+                </span>
+              ) : null}
+            </div>
+          ))}
+          <button className="button" type="submit">
+            {t("password.submit")}
+          </button>
+        </Form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,183 @@
+/**
+ * The coordinator's pages: organisations, people, roles, access, board
+ * settings. Only coordinators of the alliance may do any of this; every change
+ * to a person's access takes effect on their open connections at once.
+ */
+import { randomInt, randomUUID } from "node:crypto";
+import {
+  disableUser,
+  emailTaken,
+  enableUser,
+  findUserForLogin,
+  getUserById,
+  insertOrganisation,
+  insertUser,
+  listOrganisations,
+  listPeople,
+  setBoardExpiryDays,
+  setPassword,
+  setUserRole,
+} from "../../db/accounts";
+import { ROLES, type Role } from "../../db/schema";
+import { cleanText } from "../board/validate";
+import type { SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+import { hashPassword, verifyPassword } from "./password.server";
+
+export type AdminErrors = Partial<Record<string, string>>;
+export type AdminResult<T = object> = ({ ok: true } & T) | { ok: false; errors: AdminErrors; status: number };
+
+export function isCoordinator(user: SessionUser): boolean {
+  return user.role === "coordinator";
+}
+
+export function requireCoordinator(user: SessionUser): void {
+  if (!isCoordinator(user)) throw new Response("Forbidden", { status: 403 });
+}
+
+export function adminOverview(svc: AppServices, user: SessionUser) {
+  requireCoordinator(user);
+  return { organisations: listOrganisations(svc.db, user.allianceId), people: listPeople(svc.db, user.allianceId) };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function addOrganisation(svc: AppServices, user: SessionUser, input: Record<string, unknown>): AdminResult<{ id: string }> {
+  requireCoordinator(user);
+  const name = cleanText(input.name);
+  const shortName = cleanText(input.shortName) || name;
+  const color = cleanText(input.color).toLowerCase() || "#4a5568";
+  const errors: AdminErrors = {};
+  if (name.length < 2) errors.name = name ? "tooShort" : "required";
+  else if (name.length > 80) errors.name = "tooLong";
+  if (shortName.length > 24) errors.shortName = "tooLong";
+  if (!/^#[0-9a-f]{6}$/.test(color)) errors.color = "pattern";
+  if (listOrganisations(svc.db, user.allianceId).some((o) => o.name.toLowerCase() === name.toLowerCase())) errors.name = "exists";
+  if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
+  const id = randomUUID();
+  insertOrganisation(svc.db, { id, allianceId: user.allianceId, name, shortName, color, kind: "overig" });
+  return { ok: true, id };
+}
+
+/** A readable one-time password: no look-alike characters. */
+export function oneTimePassword(): string {
+  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+  let s = "";
+  for (let i = 0; i < 12; i++) s += alphabet[randomInt(alphabet.length)];
+  return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
+}
+
+function isRole(v: unknown): v is Role {
+  return typeof v === "string" && (ROLES as readonly string[]).includes(v);
+}
+
+/**
+ * Create an account with a one-time password, shown once to the coordinator;
+ * the person must choose their own password at first login.
+ */
+export async function addPerson(
+  svc: AppServices,
+  user: SessionUser,
+  input: Record<string, unknown>,
+): Promise<AdminResult<{ id: string; password: string; email: string }>> {
+  requireCoordinator(user);
+  const email = cleanText(input.email).toLowerCase();
+  const name = cleanText(input.name);
+  const orgId = cleanText(input.organisationId);
+  const role = input.role ?? "member";
+  const errors: AdminErrors = {};
+  if (!EMAIL.test(email)) errors.email = email ? "pattern" : "required";
+  else if (emailTaken(svc.db, email)) errors.email = "exists";
+  if (name.length < 2) errors.name = name ? "tooShort" : "required";
+  else if (name.length > 80) errors.name = "tooLong";
+  if (!listOrganisations(svc.db, user.allianceId).some((o) => o.id === orgId)) errors.organisationId = "unknown";
+  if (!isRole(role)) errors.role = "unknown";
+  if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
+  const password = oneTimePassword();
+  const id = randomUUID();
+  insertUser(svc.db, {
+    id,
+    email,
+    name,
+    organisationId: orgId,
+    role: role as Role,
+    passwordHash: await hashPassword(password),
+    mustChangePassword: true,
+  });
+  return { ok: true, id, password, email };
+}
+
+function personInAlliance(svc: AppServices, user: SessionUser, personId: unknown) {
+  if (typeof personId !== "string") return null;
+  const person = getUserById(svc.db, personId);
+  return person && person.allianceId === user.allianceId ? person : null;
+}
+
+export function changeRole(svc: AppServices, user: SessionUser, personId: unknown, role: unknown): AdminResult {
+  requireCoordinator(user);
+  const person = personInAlliance(svc, user, personId);
+  if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
+  if (!isRole(role)) return { ok: false, errors: { role: "unknown" }, status: 400 };
+  if (person.id === user.id && role !== "coordinator") return { ok: false, errors: { role: "self" }, status: 400 };
+  setUserRole(svc.db, person.id, role);
+  // Open connections carry the old role: close them, the browser reconnects with the new one.
+  svc.rooms.disconnectUser(person.id, "role changed");
+  return { ok: true };
+}
+
+export function removeAccess(svc: AppServices, user: SessionUser, personId: unknown): AdminResult {
+  requireCoordinator(user);
+  const person = personInAlliance(svc, user, personId);
+  if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
+  if (person.id === user.id) return { ok: false, errors: { person: "self" }, status: 400 };
+  disableUser(svc.db, person.id, svc.now());
+  svc.rooms.disconnectUser(person.id, "access removed");
+  return { ok: true };
+}
+
+export function restoreAccess(svc: AppServices, user: SessionUser, personId: unknown): AdminResult {
+  requireCoordinator(user);
+  const person = personInAlliance(svc, user, personId);
+  if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
+  enableUser(svc.db, person.id);
+  return { ok: true };
+}
+
+export async function resetPassword(svc: AppServices, user: SessionUser, personId: unknown): Promise<AdminResult<{ password: string }>> {
+  requireCoordinator(user);
+  const person = personInAlliance(svc, user, personId);
+  if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
+  const password = oneTimePassword();
+  setPassword(svc.db, person.id, await hashPassword(password), true);
+  return { ok: true, password };
+}
+
+export function setClaimExpiry(svc: AppServices, user: SessionUser, boardId: string, daysInput: unknown): AdminResult {
+  requireCoordinator(user);
+  const days = Number(daysInput);
+  if (!Number.isInteger(days) || days < 1 || days > 365) return { ok: false, errors: { claimExpiryDays: "range" }, status: 400 };
+  setBoardExpiryDays(svc.db, boardId, days);
+  return { ok: true };
+}
+
+export const PASSWORD_MIN = 10;
+
+/** A person changes their own password (required after a one-time password). */
+export async function changeOwnPassword(
+  svc: AppServices,
+  user: SessionUser,
+  input: Record<string, unknown>,
+): Promise<AdminResult> {
+  const current = String(input.current ?? "");
+  const next = String(input.password ?? "");
+  const repeat = String(input.repeat ?? "");
+  const errors: AdminErrors = {};
+  const row = findUserForLogin(svc.db, user.email);
+  if (!row || !(await verifyPassword(current, row.passwordHash))) errors.current = "wrong";
+  if (next.length < PASSWORD_MIN) errors.password = "tooShort";
+  else if (next === current) errors.password = "same";
+  if (repeat !== next) errors.repeat = "mismatch";
+  if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
+  setPassword(svc.db, user.id, await hashPassword(next), false);
+  return { ok: true };
+}

@@ -1,0 +1,38 @@
+/** Comments on a request: stored in SQL, streamed live to the board. */
+import { randomUUID } from "node:crypto";
+import { getBoard } from "../../db/accounts";
+import { insertComment, listComments } from "../../db/comments";
+import { getRequest } from "../../db/requests";
+import { cleanText } from "../board/validate";
+import { publishLatest } from "./activity.server";
+import type { SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+
+export const COMMENT_EVENT = "comment:new";
+export const COMMENT_MAX = 2000;
+
+type Target = { boardId: string; requestId: string };
+
+function locate(svc: AppServices, user: SessionUser, t: Target) {
+  const board = getBoard(svc.db, t.boardId);
+  if (!board || board.allianceId !== user.allianceId) return null;
+  return getRequest(svc.db, t.boardId, t.requestId);
+}
+
+export function commentsOf(svc: AppServices, user: SessionUser, t: Target) {
+  return locate(svc, user, t) ? listComments(svc.db, t.requestId) : null;
+}
+
+export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown) {
+  if (user.role === "viewer") return { ok: false as const, status: 403, error: "forbidden", message: "Viewers cannot comment." };
+  if (!locate(svc, user, t)) return { ok: false as const, status: 404, error: "not_found", message: "No such request on this board." };
+  const body = cleanText(bodyInput, true);
+  if (!body) return { ok: false as const, status: 400, error: "required", message: "A comment cannot be empty." };
+  if (body.length > COMMENT_MAX) return { ok: false as const, status: 400, error: "tooLong", message: `At most ${COMMENT_MAX} characters.` };
+  const id = randomUUID();
+  insertComment(svc.db, { id, requestId: t.requestId, boardId: t.boardId, userId: user.id, orgId: user.organisationId, body, at: svc.now() });
+  const comment = listComments(svc.db, t.requestId).find((c) => c.id === id)!;
+  svc.realtime.toBoard(t.boardId, COMMENT_EVENT, comment);
+  publishLatest(svc, t.boardId, t.requestId);
+  return { ok: true as const, comment };
+}

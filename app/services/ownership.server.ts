@@ -1,0 +1,257 @@
+/**
+ * Claims and referrals: the rules, decided on the server and backed by SQL.
+ * The same functions serve socket.io (with acknowledgements), the JSON API
+ * and the pages. Each operation owns its broadcast.
+ */
+import { randomUUID } from "node:crypto";
+import { getBoard, listAllBoards, listOrganisations } from "../../db/accounts";
+import {
+  claimRequest,
+  createReferral,
+  decideReferral,
+  ownershipOf,
+  reassignRequest,
+  staleClaims,
+  unclaimRequest,
+  type ReferralRow,
+} from "../../db/ownership";
+import { getRequest } from "../../db/requests";
+import { cleanText } from "../board/validate";
+import type { SessionUser } from "./auth.server";
+import { publishLatest } from "./activity.server";
+import type { AppServices } from "./context.server";
+
+export const EVENTS = {
+  owner: "request:owner",
+  referral: "request:referral",
+  inbox: "inbox:changed",
+  expired: "claim:expired",
+} as const;
+
+export type OwnershipError =
+  | "not_found"
+  | "forbidden"
+  | "already_claimed"
+  | "not_owner"
+  | "pending_exists"
+  | "same_org"
+  | "not_pending"
+  | "not_recipient"
+  | "not_sender"
+  | "unknown_organisation"
+  | "reason_required"
+  | "bad_request";
+
+export interface OrgRef {
+  id: string;
+  name: string;
+}
+
+export type OwnershipResult<T = Record<string, never>> =
+  | ({ ok: true; owner: OrgRef | null } & T)
+  | { ok: false; error: OwnershipError; status: number; message: string; owner?: OrgRef | null };
+
+/** English messages for the API; the UI translates the error code. */
+const MESSAGES: Record<OwnershipError, string> = {
+  not_found: "No such request on this board.",
+  forbidden: "You may not do this.",
+  already_claimed: "This request is already held by another organisation.",
+  not_owner: "Only the organisation that holds this request may do this.",
+  pending_exists: "This request already has a referral waiting for an answer.",
+  same_org: "A request cannot be referred to the organisation that holds it.",
+  not_pending: "There is no referral waiting for an answer.",
+  not_recipient: "Only the organisation the request was referred to may answer.",
+  not_sender: "Only the organisation that referred the request may revoke it.",
+  unknown_organisation: "That organisation is not part of this alliance.",
+  reason_required: "Give a reason when declining.",
+  bad_request: "The request is not valid.",
+};
+
+const STATUS: Record<OwnershipError, number> = {
+  not_found: 404,
+  forbidden: 403,
+  already_claimed: 409,
+  not_owner: 409,
+  pending_exists: 409,
+  same_org: 400,
+  not_pending: 409,
+  not_recipient: 403,
+  not_sender: 403,
+  unknown_organisation: 400,
+  reason_required: 400,
+  bad_request: 400,
+};
+
+function fail(error: OwnershipError, owner?: OrgRef | null): OwnershipResult<never> {
+  return { ok: false, error, status: STATUS[error], message: MESSAGES[error], ...(owner !== undefined ? { owner } : {}) };
+}
+
+function orgRef(svc: AppServices, allianceId: string, orgId: string | null): OrgRef | null {
+  if (!orgId) return null;
+  const org = listOrganisations(svc.db, allianceId).find((o) => o.id === orgId);
+  return org ? { id: org.id, name: org.shortName } : { id: orgId, name: "?" };
+}
+
+interface Target {
+  boardId: string;
+  requestId: string;
+}
+
+/** The request, if it is on a board of the person's alliance. */
+function locate(svc: AppServices, user: SessionUser, t: Target) {
+  const board = getBoard(svc.db, t.boardId);
+  if (!board || board.allianceId !== user.allianceId) return null;
+  const row = getRequest(svc.db, t.boardId, t.requestId);
+  return row ? { board, row } : null;
+}
+
+function ownerPayload(svc: AppServices, user: SessionUser, t: Target) {
+  const state = ownershipOf(svc.db, t.requestId)!;
+  return {
+    requestId: t.requestId,
+    ownerOrgId: state.ownerOrgId,
+    owner: orgRef(svc, user.allianceId, state.ownerOrgId),
+    claimedAt: state.claimedAt,
+    pendingReferral: state.pendingReferral ? referralView(state.pendingReferral) : null,
+  };
+}
+
+export function referralView(r: ReferralRow) {
+  return {
+    id: r.id,
+    requestId: r.requestId,
+    fromOrgId: r.fromOrgId,
+    toOrgId: r.toOrgId,
+    note: r.note,
+    status: r.status,
+    reason: r.reason,
+    createdAt: r.createdAt,
+    decidedAt: r.decidedAt,
+  };
+}
+
+function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Array<string | null | undefined>) {
+  const payload = ownerPayload(svc, user, t);
+  svc.realtime.toBoard(t.boardId, EVENTS.owner, payload);
+  publishLatest(svc, t.boardId, t.requestId);
+  for (const org of new Set(orgs.filter(Boolean) as string[])) svc.realtime.toOrganisation(org, EVENTS.inbox, { boardId: t.boardId });
+  return payload;
+}
+
+const audit = (user: SessionUser, t: Target) => ({ boardId: t.boardId, requestId: t.requestId, userId: user.id, orgId: user.organisationId });
+
+export function claim(svc: AppServices, user: SessionUser, t: Target): OwnershipResult<{ requestId: string }> {
+  if (user.role === "viewer") return fail("forbidden");
+  if (!locate(svc, user, t)) return fail("not_found");
+  const res = claimRequest(svc.db, t.requestId, user.organisationId, svc.now(), audit(user, t));
+  if (!res.won) {
+    const owner = orgRef(svc, user.allianceId, res.ownerOrgId);
+    if (res.ownerOrgId === user.organisationId) return { ok: true, owner, requestId: t.requestId };
+    return fail("already_claimed", owner);
+  }
+  announce(svc, user, t, []);
+  return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), requestId: t.requestId };
+}
+
+export function unclaim(svc: AppServices, user: SessionUser, t: Target): OwnershipResult<{ requestId: string }> {
+  if (user.role === "viewer") return fail("forbidden");
+  const found = locate(svc, user, t);
+  if (!found) return fail("not_found");
+  const asCoordinator = user.role === "coordinator";
+  const res = unclaimRequest(svc.db, t.requestId, asCoordinator ? null : user.organisationId, svc.now(), audit(user, t));
+  if (!res.ok) return fail(res.previousOwner ? "not_owner" : "not_pending", orgRef(svc, user.allianceId, res.previousOwner));
+  // The recipient of a referral this cancelled has one item fewer in its inbox.
+  announce(svc, user, t, [res.previousOwner, res.cancelledReferralTo]);
+  return { ok: true, owner: null, requestId: t.requestId };
+}
+
+export function reassign(svc: AppServices, user: SessionUser, t: Target, toOrgId: unknown): OwnershipResult<{ requestId: string }> {
+  if (user.role !== "coordinator") return fail("forbidden");
+  if (!locate(svc, user, t)) return fail("not_found");
+  const to = typeof toOrgId === "string" ? orgRef(svc, user.allianceId, toOrgId) : null;
+  if (!to || to.name === "?") return fail("unknown_organisation");
+  const res = reassignRequest(svc.db, t.requestId, to.id, svc.now(), audit(user, t));
+  announce(svc, user, t, [res.previousOwner, to.id, res.cancelledReferralTo]);
+  return { ok: true, owner: to, requestId: t.requestId };
+}
+
+export function refer(
+  svc: AppServices,
+  user: SessionUser,
+  t: Target,
+  input: { to?: unknown; note?: unknown },
+): OwnershipResult<{ referral: ReturnType<typeof referralView> }> {
+  if (user.role === "viewer") return fail("forbidden");
+  if (!locate(svc, user, t)) return fail("not_found");
+  const to = typeof input.to === "string" ? orgRef(svc, user.allianceId, input.to) : null;
+  if (!to || to.name === "?") return fail("unknown_organisation");
+  const note = cleanText(input.note, true).slice(0, 1000);
+  const res = createReferral(
+    svc.db,
+    { id: randomUUID(), requestId: t.requestId, fromOrgId: user.organisationId, toOrgId: to.id, note, userId: user.id, at: svc.now() },
+    audit(user, t),
+  );
+  if (!res.ok) return fail(res.error, orgRef(svc, user.allianceId, ownershipOf(svc.db, t.requestId)?.ownerOrgId ?? null));
+  announce(svc, user, t, [to.id]);
+  return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), referral: referralView(res.referral) };
+}
+
+export function answerReferral(
+  svc: AppServices,
+  user: SessionUser,
+  t: Target,
+  decision: "accepted" | "declined" | "revoked",
+  reasonInput?: unknown,
+): OwnershipResult<{ referral: ReturnType<typeof referralView> }> {
+  if (user.role === "viewer") return fail("forbidden");
+  if (!locate(svc, user, t)) return fail("not_found");
+  const reason = cleanText(reasonInput, true).slice(0, 1000);
+  if (decision === "declined" && !reason) return fail("reason_required");
+  const res = decideReferral(
+    svc.db,
+    { requestId: t.requestId, orgId: user.organisationId, userId: user.id, decision, reason: reason || undefined, at: svc.now() },
+    audit(user, t),
+  );
+  if (!res.ok) return fail(res.error);
+  const payload = announce(svc, user, t, [res.referral.fromOrgId, res.referral.toOrgId]);
+  return { ok: true, owner: payload.owner, referral: referralView(res.referral) };
+}
+
+export function ownershipDetails(svc: AppServices, user: SessionUser, t: Target) {
+  if (!locate(svc, user, t)) return null;
+  return ownerPayload(svc, user, t);
+}
+
+/**
+ * Claims with no activity for the board's expiry period (default 14 days)
+ * return to open. The organisation is told in the app: live if it is online,
+ * and in its inbox ("Voor ons") from the audit log. Returns what expired.
+ */
+export function expireClaims(svc: AppServices, now = svc.now()) {
+  const cutoffs = new Map(listAllBoards(svc.db).map((b) => [b.id, now - b.claimExpiryDays * 86400_000]));
+  const expired = staleClaims(svc.db, cutoffs);
+  for (const c of expired) {
+    const res = unclaimRequest(
+      svc.db,
+      c.id,
+      c.ownerOrgId,
+      now,
+      { boardId: c.boardId, requestId: c.id, userId: null, orgId: c.ownerOrgId },
+      "claim_expired",
+    );
+    if (!res.ok) continue;
+    const state = ownershipOf(svc.db, c.id)!;
+    svc.realtime.toBoard(c.boardId, EVENTS.owner, {
+      requestId: c.id,
+      ownerOrgId: state.ownerOrgId,
+      owner: null,
+      claimedAt: null,
+      pendingReferral: null,
+    });
+    svc.realtime.toOrganisation(c.ownerOrgId, EVENTS.expired, { boardId: c.boardId, requestId: c.id });
+    svc.realtime.toOrganisation(c.ownerOrgId, EVENTS.inbox, { boardId: c.boardId });
+    if (res.cancelledReferralTo) svc.realtime.toOrganisation(res.cancelledReferralTo, EVENTS.inbox, { boardId: c.boardId });
+    publishLatest(svc, c.boardId, c.id);
+  }
+  return expired;
+}

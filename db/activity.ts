@@ -1,0 +1,91 @@
+/** The audit log read back as an activity feed, with the names of who did it. */
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { DB } from "./client";
+import { auditEvents, organisations, users } from "./schema";
+
+export interface ActivityRow {
+  id: number;
+  boardId: string;
+  requestId: string | null;
+  type: string;
+  data: Record<string, unknown> | null;
+  createdAt: number;
+  userId: string | null;
+  userName: string | null;
+  orgId: string | null;
+  orgName: string | null;
+}
+
+const columns = {
+  id: auditEvents.id,
+  boardId: auditEvents.boardId,
+  requestId: auditEvents.requestId,
+  type: auditEvents.type,
+  data: auditEvents.data,
+  createdAt: auditEvents.createdAt,
+  userId: auditEvents.userId,
+  userName: users.name,
+  orgId: auditEvents.orgId,
+  orgName: organisations.shortName,
+};
+
+export function activityFeed(
+  db: DB,
+  q: { boardId: string; requestId?: string; beforeId?: number; limit?: number },
+): ActivityRow[] {
+  const conds = [eq(auditEvents.boardId, q.boardId)];
+  if (q.requestId) conds.push(eq(auditEvents.requestId, q.requestId));
+  if (q.beforeId) conds.push(lt(auditEvents.id, q.beforeId));
+  return db
+    .select(columns)
+    .from(auditEvents)
+    .leftJoin(users, eq(users.id, auditEvents.userId))
+    .leftJoin(organisations, eq(organisations.id, auditEvents.orgId))
+    .where(and(...conds))
+    .orderBy(desc(auditEvents.id))
+    .limit(Math.min(q.limit ?? 50, 500))
+    .all();
+}
+
+export function activityByIds(db: DB, ids: number[]): ActivityRow[] {
+  if (ids.length === 0) return [];
+  return db
+    .select(columns)
+    .from(auditEvents)
+    .leftJoin(users, eq(users.id, auditEvents.userId))
+    .leftJoin(organisations, eq(organisations.id, auditEvents.orgId))
+    .where(inArray(auditEvents.id, ids))
+    .orderBy(desc(auditEvents.id))
+    .all();
+}
+
+/** The newest audit row of a request (what an operation just wrote). */
+export function latestActivityFor(db: DB, requestId: string): ActivityRow | null {
+  return (
+    db
+      .select(columns)
+      .from(auditEvents)
+      .leftJoin(users, eq(users.id, auditEvents.userId))
+      .leftJoin(organisations, eq(organisations.id, auditEvents.orgId))
+      .where(eq(auditEvents.requestId, requestId))
+      .orderBy(desc(auditEvents.id))
+      .limit(1)
+      .get() ?? null
+  );
+}
+
+/** Claims of an organisation that expired recently (its in-app notices). */
+export function expiredClaimsFor(db: DB, orgId: string, since: number) {
+  return db
+    .select({ id: auditEvents.id, boardId: auditEvents.boardId, requestId: auditEvents.requestId, createdAt: auditEvents.createdAt })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.type, "claim_expired"),
+        sql`json_extract(${auditEvents.data}, '$.org') = ${orgId}`,
+        sql`${auditEvents.createdAt} >= ${since}`,
+      ),
+    )
+    .orderBy(desc(auditEvents.id))
+    .all();
+}
