@@ -1,4 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ShouldRevalidateFunction } from "@remix-run/react";
 import { json } from "@remix-run/node";
 import {
   Form,
@@ -49,6 +50,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       : null,
   });
 }
+
+/**
+ * Submissions on a board page (new request, reference) change the live
+ * document, not the session or the language: the root loader need not run
+ * again. This also keeps the board on screen when the server goes away right
+ * after a submission, instead of an error page.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formAction, currentUrl, nextUrl, defaultShouldRevalidate }) => {
+  if (formAction?.startsWith("/boards/") && currentUrl.pathname === nextUrl.pathname) return false;
+  return defaultShouldRevalidate;
+};
 
 export type RootData = ReturnType<typeof useLoaderData<typeof loader>>;
 

@@ -47,6 +47,8 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
   io.use((socket, next) => {
     const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
     if (!user) return next(new Error("unauthenticated"));
+    // A one-time password opens nothing but the password page (as on the API).
+    if (user.mustChangePassword) return next(new Error("password_change_required"));
     socket.data.user = user;
     socket.data.boards = new Set();
     next();
@@ -63,13 +65,10 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       const socket = raw as unknown as AnySocket;
       void socket.join(orgChannel(socket.data.user.organisationId));
 
-      /** The current user for this event, or null when the session ended meanwhile. */
+      /** The current user for this event, or null when the session ended meanwhile (the caller then closes the socket). */
       const current = (): SessionUser | null => {
         const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
-        if (!user || user.id !== socket.data.user.id) {
-          socket.disconnect(true);
-          return null;
-        }
+        if (!user || user.id !== socket.data.user.id || user.mustChangePassword) return null;
         socket.data.user = user;
         return user;
       };
@@ -78,7 +77,12 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
         socket.on(event, ((payload: unknown, ack?: Ack) => {
           const reply: Ack = typeof ack === "function" ? ack : () => {};
           const user = current();
-          if (!user) return reply({ ok: false, error: "unauthenticated" });
+          if (!user) {
+            // Answer first: an acknowledgement sent after the disconnect never arrives.
+            reply({ ok: false, error: "unauthenticated" });
+            socket.disconnect(true);
+            return;
+          }
           if (!payload || typeof payload !== "object") return reply({ ok: false, error: "bad_request" });
           try {
             reply(handler(user, payload as Record<string, unknown>));

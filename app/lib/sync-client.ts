@@ -8,6 +8,7 @@
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
+import { io, type Socket } from "socket.io-client";
 
 export type ConnectionState = "connecting" | "connected" | "offline";
 
@@ -127,4 +128,117 @@ export async function eraseLocalBoards(): Promise<void> {
           }),
       ),
   );
+}
+
+// ---------------------------------------------------------------- socket.io: server-decided events
+
+
+/** What the server acknowledges: `ok: true` with the result, or an error code and, for claims, who holds it. */
+export type Ack<T = Record<string, unknown>> =
+  | ({ ok: true } & T)
+  | { ok: false; error: string; message?: string; owner?: { id: string; name: string } | null };
+
+export interface OwnerChange {
+  requestId: string;
+  ownerOrgId: string | null;
+  owner: { id: string; name: string } | null;
+  claimedAt: number | null;
+  pendingReferral: {
+    id: string;
+    requestId: string;
+    fromOrgId: string;
+    toOrgId: string;
+    note: string;
+    status: string;
+    createdAt: number;
+  } | null;
+}
+
+export interface ActivityEntry {
+  id: number;
+  boardId: string;
+  requestId: string | null;
+  type: string;
+  data: Record<string, unknown> | null;
+  createdAt: number;
+  userId: string | null;
+  userName: string | null;
+  orgId: string | null;
+  orgName: string | null;
+}
+
+export interface CommentEntry {
+  id: string;
+  requestId: string;
+  body: string;
+  createdAt: number;
+  userId: string | null;
+  userName: string | null;
+  orgId: string;
+  orgName: string | null;
+}
+
+/** Server → browser events, by name (the same names the server emits). */
+export interface BoardEvents {
+  "request:owner": OwnerChange;
+  "activity:new": ActivityEntry[];
+  "comment:new": CommentEntry;
+  "inbox:changed": { boardId: string };
+  "claim:expired": { boardId: string; requestId: string };
+}
+
+export interface BoardRealtime {
+  on<E extends keyof BoardEvents>(event: E, fn: (payload: BoardEvents[E]) => void): () => void;
+  claim(requestId: string): Promise<Ack<{ owner: { id: string; name: string } | null }>>;
+  unclaim(requestId: string): Promise<Ack>;
+  reassign(requestId: string, to: string): Promise<Ack>;
+  refer(requestId: string, to: string, note: string): Promise<Ack>;
+  accept(requestId: string): Promise<Ack>;
+  decline(requestId: string, reason: string): Promise<Ack>;
+  revoke(requestId: string): Promise<Ack>;
+  comment(requestId: string, body: string): Promise<Ack<{ comment: CommentEntry }>>;
+  isConnected(): boolean;
+  destroy(): void;
+}
+
+const ACK_TIMEOUT_MS = 10_000;
+
+/**
+ * The board's socket.io connection: joins the board (again after every
+ * reconnect, where the server checks the session anew) and sends
+ * claims, referrals and comments with an acknowledgement.
+ */
+export function connectRealtime(boardId: string, onStatus?: (connected: boolean) => void): BoardRealtime {
+  const socket: Socket = io({ path: "/socket.io", transports: ["websocket"], withCredentials: true });
+  const join = () => socket.emit("board:join", { boardId }, () => onStatus?.(true));
+  socket.on("connect", join);
+  socket.on("disconnect", () => onStatus?.(false));
+
+  const send = <T>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> =>
+    new Promise((resolve) => {
+      if (!socket.connected) return resolve({ ok: false, error: "offline" });
+      socket.timeout(ACK_TIMEOUT_MS).emit(event, { boardId, ...payload }, (err: Error | null, reply: Ack<T>) => {
+        resolve(err ? { ok: false, error: "timeout" } : reply);
+      });
+    });
+
+  return {
+    on(event, fn) {
+      socket.on(event as string, fn as (p: unknown) => void);
+      return () => socket.off(event as string, fn as (p: unknown) => void);
+    },
+    claim: (requestId) => send("request:claim", { requestId }),
+    unclaim: (requestId) => send("request:unclaim", { requestId }),
+    reassign: (requestId, to) => send("request:reassign", { requestId, to }),
+    refer: (requestId, to, note) => send("request:refer", { requestId, to, note }),
+    accept: (requestId) => send("referral:accept", { requestId }),
+    decline: (requestId, reason) => send("referral:decline", { requestId, reason }),
+    revoke: (requestId) => send("referral:revoke", { requestId }),
+    comment: (requestId, body) => send("comment:add", { requestId, body }),
+    isConnected: () => socket.connected,
+    destroy: () => {
+      socket.removeAllListeners();
+      socket.disconnect();
+    },
+  };
 }

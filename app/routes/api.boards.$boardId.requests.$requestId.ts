@@ -1,19 +1,35 @@
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { getCard } from "~/board/domain";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
+import { ownershipDetails } from "~/services/ownership.server";
 import { requestDetails } from "~/services/requests.server";
 
 /**
- * GET /api/boards/:boardId/requests/:requestId: the server-side details of a
- * request (who entered it; the pseudonymous reference only for the
- * organisation that may see it).
+ * GET /api/boards/:boardId/requests/:requestId: a request as the server knows
+ * it: the card's shared fields, who entered it, the owner ({ id, name } or
+ * null) and any pending referral. The pseudonymous reference is included only
+ * for the organisation that may see it.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const details = requestDetails(svc, user, board, params.requestId!);
+  const t = { boardId: board.id, requestId: params.requestId! };
+  const details = requestDetails(svc, user, board, t.requestId);
   const headers = { "Cache-Control": "private, no-store" };
   if (!details) return json({ error: "not_found", message: "No such request." }, { status: 404, headers });
-  return json(details, { headers });
+  const ownership = ownershipDetails(svc, user, t)!;
+  const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, t.requestId));
+  return json(
+    {
+      ...details,
+      card,
+      ownerOrgId: ownership.ownerOrgId,
+      owner: ownership.owner,
+      claimedAt: ownership.claimedAt,
+      pendingReferral: ownership.pendingReferral,
+    },
+    { headers },
+  );
 }

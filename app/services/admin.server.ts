@@ -149,6 +149,8 @@ export async function resetPassword(svc: AppServices, user: SessionUser, personI
   if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
   const password = oneTimePassword();
   setPassword(svc.db, person.id, await hashPassword(password), true);
+  // Until the new password is chosen, the person may not be on a board.
+  svc.rooms.disconnectUser(person.id, "password reset");
   return { ok: true, password };
 }
 

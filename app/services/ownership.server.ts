@@ -5,10 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { getBoard, listAllBoards, listOrganisations } from "../../db/accounts";
+import { expiredClaimsFor } from "../../db/activity";
 import {
+  boardOwnership,
   claimRequest,
   createReferral,
   decideReferral,
+  inboxFor,
   ownershipOf,
   reassignRequest,
   staleClaims,
@@ -33,6 +36,7 @@ export type OwnershipError =
   | "forbidden"
   | "already_claimed"
   | "not_owner"
+  | "not_claimed"
   | "pending_exists"
   | "same_org"
   | "not_pending"
@@ -57,6 +61,7 @@ const MESSAGES: Record<OwnershipError, string> = {
   forbidden: "You may not do this.",
   already_claimed: "This request is already held by another organisation.",
   not_owner: "Only the organisation that holds this request may do this.",
+  not_claimed: "Nobody holds this request.",
   pending_exists: "This request already has a referral waiting for an answer.",
   same_org: "A request cannot be referred to the organisation that holds it.",
   not_pending: "There is no referral waiting for an answer.",
@@ -72,6 +77,7 @@ const STATUS: Record<OwnershipError, number> = {
   forbidden: 403,
   already_claimed: 409,
   not_owner: 409,
+  not_claimed: 409,
   pending_exists: 409,
   same_org: 400,
   not_pending: 409,
@@ -159,7 +165,7 @@ export function unclaim(svc: AppServices, user: SessionUser, t: Target): Ownersh
   if (!found) return fail("not_found");
   const asCoordinator = user.role === "coordinator";
   const res = unclaimRequest(svc.db, t.requestId, asCoordinator ? null : user.organisationId, svc.now(), audit(user, t));
-  if (!res.ok) return fail(res.previousOwner ? "not_owner" : "not_pending", orgRef(svc, user.allianceId, res.previousOwner));
+  if (!res.ok) return fail(res.previousOwner ? "not_owner" : "not_claimed", orgRef(svc, user.allianceId, res.previousOwner));
   // The recipient of a referral this cancelled has one item fewer in its inbox.
   announce(svc, user, t, [res.previousOwner, res.cancelledReferralTo]);
   return { ok: true, owner: null, requestId: t.requestId };
@@ -254,4 +260,22 @@ export function expireClaims(svc: AppServices, now = svc.now()) {
     publishLatest(svc, c.boardId, c.id);
   }
   return expired;
+}
+
+/**
+ * What the board page needs on first paint besides the document: who holds
+ * which request, the referrals waiting, this organisation's inbox ("Voor
+ * ons": referrals to it and its recently expired claims).
+ */
+export function boardOwnershipState(svc: AppServices, user: SessionUser, boardId: string) {
+  const { owners, pending } = boardOwnership(svc.db, boardId);
+  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  return {
+    owners: Object.fromEntries(
+      owners.map((o) => [o.id, { id: o.ownerOrgId!, name: orgs.get(o.ownerOrgId!) ?? "?", claimedAt: o.claimedAt }]),
+    ) as Record<string, { id: string; name: string; claimedAt: number | null }>,
+    pendingReferrals: pending,
+    inbox: inboxFor(svc.db, user.organisationId, boardId),
+    expiredClaims: expiredClaimsFor(svc.db, user.organisationId, svc.now() - 14 * 86400_000).filter((e) => e.boardId === boardId),
+  };
 }

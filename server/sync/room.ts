@@ -91,7 +91,9 @@ export class BoardRoom {
         const changed = [...added, ...updated, ...removed];
         const entry = this.conns.get(origin as SyncConnection);
         if (entry) {
-          for (const id of added) entry.clientIds.add(id);
+          // `updated` too: a client that reconnects with the same id is "updated", not "added",
+          // and its state must still be removed when this connection ends.
+          for (const id of [...added, ...updated]) entry.clientIds.add(id);
           for (const id of removed) entry.clientIds.delete(id);
         }
         if (changed.length === 0) return;
@@ -139,7 +141,8 @@ export class BoardRoom {
         const card = ev.target as Y.Map<unknown>;
         const requestId = typeof card.get("id") === "string" ? (card.get("id") as string) : null;
         const keys = ev.changes.keys;
-        if (keys.has("column") || keys.has("order")) {
+        // A move writes the card's updatedAt; neighbours renumbered to make room do not, and are not "moved".
+        if (keys.has("column") || (keys.has("order") && keys.has("updatedAt"))) {
           const from = keys.get("column")?.oldValue ?? card.get("column");
           this.pendingActivity.push({ ...who, requestId, type: "moved", data: { from, to: card.get("column") } });
         }
@@ -239,17 +242,32 @@ export class BoardRoom {
     } catch (e) {
       return this.reject(conn, CLOSE.malformed, `malformed awareness update: ${(e as Error).message}`);
     }
+    const changes: typeof entries = [];
     for (const e of entries) {
-      const owner = this.awarenessOwner.get(e.clientId);
-      if (owner && owner !== conn) return this.reject(conn, CLOSE.forbidden, "presence of another connection");
       if (e.clientId === this.doc.clientID) return this.reject(conn, CLOSE.forbidden, "presence of the server");
+      const owner = this.awarenessOwner.get(e.clientId);
+      const known = this.awareness.meta.get(e.clientId);
+      const current = known?.clock ?? 0;
+      // The same test as applyAwarenessUpdate: would this entry change anything?
+      const changing = e.clock > current || (e.clock === current && e.state === null && this.awareness.states.has(e.clientId));
+      if (!changing) {
+        // y-websocket clients send every awareness update they apply back to
+        // the server, other people's included: such an echo (or a stale
+        // entry) changes nothing and is dropped, without taking ownership of
+        // an id the server already knows.
+        if (!owner && !known) this.awarenessOwner.set(e.clientId, conn);
+        continue;
+      }
+      if (owner && owner !== conn) return this.reject(conn, CLOSE.forbidden, "presence of another connection");
+      changes.push(e);
     }
-    for (const e of entries) {
+    if (changes.length === 0) return;
+    for (const e of changes) {
       this.awarenessOwner.set(e.clientId, conn);
       e.state = stampState(e.state, conn.user);
     }
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(entries), conn);
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(changes), conn);
     } catch {
       return this.reject(conn, CLOSE.malformed, "malformed awareness update");
     }

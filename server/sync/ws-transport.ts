@@ -68,6 +68,11 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       refuse(socket, 401, "Unauthorized");
       return true;
     }
+    if (user.mustChangePassword) {
+      // A one-time password opens nothing but the password page (as on the API: 403).
+      refuse(socket, 403, "Forbidden");
+      return true;
+    }
     const board = getBoard(opts.db, m[1]);
     if (!board) {
       refuse(socket, 404, "Not Found");

@@ -21,9 +21,11 @@ import * as syncProtocol from "y-protocols/sync";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { WebsocketProvider } from "y-websocket";
+import { io as ioClient, type Socket } from "socket.io-client";
 import { openDatabase, type Database_, type DB } from "../../db/client";
 import { loadBoardState } from "../../db/board-store";
 import { parseEnv } from "../../app/services/env.server";
+import type { AppServices } from "../../app/services/context.server";
 import { createAppServer } from "../../server/app";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD } from "../factories";
 
@@ -120,17 +122,19 @@ export function randomBytes(seed: number, length: number): Uint8Array {
 export interface Seed {
   allianceA: { id: string; name: string };
   allianceB: { id: string; name: string };
-  orgA1: { id: string };
-  orgA2: { id: string };
-  orgB: { id: string };
-  memberA1: { id: string; email: string };
-  memberA2: { id: string; email: string };
-  viewerA: { id: string; email: string };
-  memberB: { id: string; email: string };
+  orgA1: { id: string; name: string; shortName: string };
+  orgA2: { id: string; name: string; shortName: string };
+  orgB: { id: string; name: string; shortName: string };
+  memberA1: { id: string; email: string; name: string };
+  memberA2: { id: string; email: string; name: string };
+  viewerA: { id: string; email: string; name: string };
+  /** A coordinator of alliance A (organisation A1). */
+  coordinatorA: { id: string; email: string; name: string };
+  memberB: { id: string; email: string; name: string };
   boardA: { id: string; name: string; cardIds: string[] };
   boardB: { id: string; name: string; cardIds: string[] };
   password: string;
-  cookies: { memberA1: string; memberA2: string; viewerA: string; memberB: string };
+  cookies: { memberA1: string; memberA2: string; viewerA: string; coordinatorA: string; memberB: string };
 }
 
 export interface TestDatabase {
@@ -151,6 +155,7 @@ export async function seedAlliances(db: DB): Promise<Seed> {
   const memberA1 = await makeUser(db, { organisationId: orgA1.id, email: "anna@noord.test", name: "Anna" });
   const memberA2 = await makeUser(db, { organisationId: orgA2.id, email: "bram@noord.test", name: "Bram" });
   const viewerA = await makeUser(db, { organisationId: orgA1.id, email: "kijker@noord.test", name: "Kees", role: "viewer" });
+  const coordinatorA = await makeUser(db, { organisationId: orgA1.id, email: "coordinator@noord.test", name: "Cora", role: "coordinator" });
   const boardA = makeBoard(db, {
     allianceId: allianceA.id,
     name: "Hulpvragen Noord",
@@ -180,6 +185,7 @@ export async function seedAlliances(db: DB): Promise<Seed> {
     memberA1,
     memberA2,
     viewerA,
+    coordinatorA,
     memberB,
     boardA,
     boardB,
@@ -188,6 +194,7 @@ export async function seedAlliances(db: DB): Promise<Seed> {
       memberA1: makeSessionCookie(db, memberA1.id),
       memberA2: makeSessionCookie(db, memberA2.id),
       viewerA: makeSessionCookie(db, viewerA.id),
+      coordinatorA: makeSessionCookie(db, coordinatorA.id),
       memberB: makeSessionCookie(db, memberB.id),
     },
   };
@@ -438,6 +445,138 @@ export function rawConnect(serverUrl: string, pathname: string, opts: ClientOpti
   };
 }
 
+// ------------------------------------------------------------------ socket.io clients
+
+export type IoSocket = Socket;
+
+/**
+ * A real socket.io client as the browser opens it (websocket transport, the
+ * session cookie and the server's Origin). Resolves once connected; rejects
+ * with the server's reason if the connection is refused. Never reconnects.
+ */
+export async function connectIo(serverUrl: string, opts: ClientOptions & { timeout?: number } = {}): Promise<Socket> {
+  const s = ioClient(serverUrl, {
+    path: "/socket.io",
+    transports: ["websocket"],
+    extraHeaders: headersFor(serverUrl, opts),
+    reconnection: false,
+    forceNew: true,
+    timeout: opts.timeout ?? 10_000,
+  });
+  try {
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        s.once("connect", () => resolve());
+        s.once("connect_error", (e: Error) => reject(new Error(`socket.io connection refused: ${e.message}`)));
+      }),
+      opts.timeout ?? 10_000,
+      "socket.io connect",
+    );
+  } catch (e) {
+    s.close();
+    throw e;
+  }
+  return s;
+}
+
+/** Every payload of `event` a socket receives, and a way to wait for a matching one. */
+export interface EventLog<T = Record<string, unknown>> {
+  events: T[];
+  /** How many payloads were received so far: pass as `after` to wait only for later ones. */
+  mark(): number;
+  /** The first payload (already received, from index `after` on, or still to come) that satisfies `match`. */
+  next(match?: (payload: T) => boolean, opts?: { after?: number; timeout?: number }): Promise<T>;
+  stop(): void;
+}
+
+export function recordEvents<T = Record<string, unknown>>(socket: Socket, event: string): EventLog<T> {
+  const events: T[] = [];
+  const listener = (payload: T) => events.push(payload);
+  socket.on(event, listener);
+  return {
+    events,
+    mark: () => events.length,
+    next(match = () => true, opts = {}) {
+      const after = opts.after ?? 0;
+      return waitFor(() => events.slice(after).find(match), {
+        timeout: opts.timeout ?? 10_000,
+        message: `socket.io event "${event}" matching ${match.toString().slice(0, 160)}`,
+      });
+    },
+    stop() {
+      socket.off(event, listener);
+    },
+  };
+}
+
+// ------------------------------------------------------------------ HTTP helpers
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * A JSON API call as the browser makes it: cookie, Origin and (with a body)
+ * Content-Type application/json. The body of the answer is parsed as JSON
+ * when it is JSON, else returned as text.
+ */
+export async function apiCall<T = any>(
+  serverUrl: string,
+  pathname: string,
+  o: { cookie?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { origin: serverUrl, ...(o.headers ?? {}) };
+  if (o.cookie) headers.cookie = o.cookie;
+  if (o.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(serverUrl + pathname, {
+    method: o.method ?? (o.body !== undefined ? "POST" : "GET"),
+    headers,
+    body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
+    redirect: "manual",
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  if ((res.headers.get("content-type") ?? "").includes("application/json") && text) body = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: body as T };
+}
+
+/** A form POST as a browser sends it (urlencoded, cookie, Origin); redirects are not followed. */
+export function postForm(serverUrl: string, pathname: string, fields: Record<string, string>, o: { cookie?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = {
+    "content-type": "application/x-www-form-urlencoded",
+    origin: serverUrl,
+    ...(o.headers ?? {}),
+  };
+  if (o.cookie) headers.cookie = o.cookie;
+  return fetch(serverUrl + pathname, { method: "POST", headers, body: new URLSearchParams(fields).toString(), redirect: "manual" });
+}
+
+// ------------------------------------------------------------------ clock
+
+/** An injectable server clock: real time plus an offset that tests move forward. */
+export interface TestClock {
+  now(): number;
+  advance(ms: number): void;
+  readonly offset: number;
+}
+
+export function createClock(): TestClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance(ms) {
+      offset += ms;
+    },
+    get offset() {
+      return offset;
+    },
+  };
+}
+
+export const DAY_MS = 86_400_000;
+
 // ------------------------------------------------------------------ in-process server
 
 let buildPromise: Promise<ServerBuild> | null = null;
@@ -460,22 +599,38 @@ export interface TestServer {
   verify: Database_;
   seed: Seed;
   dbUrl: string;
+  /** The services the routes and sockets use (same database, rooms and broadcaster). */
+  services: AppServices;
+  /** The server's clock (injected, or real time). */
+  now: () => number;
   connect(boardId: string, opts?: ClientOptions & { timeout?: number }): Promise<YClient>;
   raw(pathname: string, opts?: ClientOptions): RawClient;
+  /** A connected socket.io client (closed by `close()`); with `boardId`, it has joined that board. */
+  io(opts?: ClientOptions & { boardId?: string; timeout?: number }): Promise<Socket>;
+  /** A JSON API call to this server. */
+  api<T = any>(pathname: string, o?: { cookie?: string; method?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /** A new session for a person, as a Cookie header value, valid for `days` (of real time). */
+  cookieFor(userId: string, days?: number): string;
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** The server's clock (createAppServer's `now`); real time when omitted. */
+  now?: () => number;
+}
+
 /** The real server in this process on 127.0.0.1 and a free port. */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const tdb = await createTestDatabase();
   const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", ...overrides });
   const build = await loadRemixBuild();
-  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public") });
+  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public"), now: options.now });
   const { port } = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   const verify = openDatabase(tdb.url);
   const yClients = new Set<YClient>();
   const rawClients = new Set<RawClient>();
+  const ioClients = new Set<Socket>();
   return {
     url,
     port,
@@ -486,6 +641,23 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     verify,
     seed: tdb.seed,
     dbUrl: tdb.url,
+    services: server.services,
+    now: server.services.now,
+    async io(opts = {}) {
+      const s = await connectIo(url, opts);
+      ioClients.add(s);
+      if (opts.boardId) {
+        const ack = await s.timeout(10_000).emitWithAck("board:join", { boardId: opts.boardId });
+        if (!ack?.ok) throw new Error(`board:join ${opts.boardId} refused: ${JSON.stringify(ack)}`);
+      }
+      return s;
+    },
+    api(pathname, o = {}) {
+      return apiCall(url, pathname, o);
+    },
+    cookieFor(userId, days = 1) {
+      return makeSessionCookie(tdb.database.db, userId, days);
+    },
     async connect(boardId, opts = {}) {
       const c = await connectYjs(url, boardId, opts);
       yClients.add(c);
@@ -499,6 +671,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     async close() {
       for (const c of yClients) c.destroy();
       for (const c of rawClients) c.ws.terminate();
+      for (const s of ioClients) s.close();
       await server.close();
       verify.close();
       tdb.cleanup();
