@@ -35,7 +35,7 @@ export function ArchivedPanel({
             const color = safeColor(category?.color);
             const column = columns.find((c) => c.id === card.column) ?? columns[0];
             return (
-              <li key={card.id} data-testid={`archived-${card.id}`} data-card-id={card.id}>
+              <li key={card.id} data-testid={`archived-${card.id}`} data-archived-card-id={card.id}>
                 <span className="card-icon small" style={{ background: color, color: inkOn(color) }}>
                   <CategoryIcon name={category?.icon ?? "star"} size={14} />
                 </span>

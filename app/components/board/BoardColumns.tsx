@@ -53,6 +53,10 @@ class MousePenSensor extends PointerSensor {
 
 type Items = Record<string, string[]>;
 
+const POINTER_OPTIONS = { activationConstraint: { distance: 5 } };
+const TOUCH_OPTIONS = { activationConstraint: { delay: 200, tolerance: 5 } };
+const MEASURING = { droppable: { strategy: MeasuringStrategy.WhileDragging } };
+
 function isColumnId(id: UniqueIdentifier | null | undefined): id is string {
   return typeof id === "string" && id.startsWith(COLUMN_PREFIX);
 }
@@ -72,7 +76,6 @@ export interface BoardColumnsProps {
   editable: boolean;
   draggable: boolean;
   locale: Locale;
-  now: number;
   orgById: ReadonlyMap<string, OrgInfo>;
   onOpenCard: (id: string) => void;
   onRenameColumn: (columnId: string) => void;
@@ -86,7 +89,6 @@ export function BoardColumns({
   editable,
   draggable,
   locale,
-  now,
   orgById,
   onOpenCard,
   onRenameColumn,
@@ -167,14 +169,19 @@ export function BoardColumns({
     return rect ? { x: rect.left + 8, y: rect.top + 8 } : undefined;
   }, []);
 
-  const sensors = useSensors(
-    useSensor(MousePenSensor, { activationConstraint: { distance: 5 } }),
-    useSensor(TouchSensor, { activationConstraint: { delay: 200, tolerance: 5 } }),
-    useSensor(KeyboardSensor, {
+  const keyboardOptions = useMemo(
+    () => ({
       coordinateGetter,
       // Enter opens a card; Space picks it up and drops it.
       keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space", "Enter"] },
     }),
+    [coordinateGetter],
+  );
+  // Stable options: a new options object would re-render every draggable card.
+  const sensors = useSensors(
+    useSensor(MousePenSensor, POINTER_OPTIONS),
+    useSensor(TouchSensor, TOUCH_OPTIONS),
+    useSensor(KeyboardSensor, keyboardOptions),
   );
 
   const collisionDetection: CollisionDetection = useCallback(
@@ -380,7 +387,7 @@ export function BoardColumns({
       id="board-dnd"
       sensors={sensors}
       collisionDetection={collisionDetection}
-      measuring={{ droppable: { strategy: MeasuringStrategy.Always } }}
+      measuring={MEASURING}
       accessibility={accessibility}
       onDragStart={onDragStart}
       onDragOver={onDragOver}
@@ -396,7 +403,6 @@ export function BoardColumns({
             cards={dragCards?.[column.id] ?? view.cardsByColumn[column.id] ?? EMPTY}
             categoryById={view.categoryById}
             orgById={orgById}
-            now={now}
             locale={locale}
             editable={editable}
             draggable={draggable}
@@ -418,7 +424,6 @@ export function BoardColumns({
               card={activeCard}
               category={view.categoryById.get(activeCard.category)}
               org={orgById.get(activeCard.createdByOrg)}
-              now={now}
               locale={locale}
             />
           </div>

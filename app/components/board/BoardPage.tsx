@@ -15,7 +15,7 @@ import { useNow } from "~/hooks/useNow";
 import { ArchivedPanel } from "./ArchivedPanel";
 import { BoardColumns } from "./BoardColumns";
 import { CardDialog } from "./CardDialog";
-import type { OrgInfo } from "./Card";
+import { NowContext, type OrgInfo } from "./Card";
 import { CategoriesDialog } from "./CategoriesDialog";
 import { ColumnNameDialog, type ColumnDialogState } from "./ColumnNameDialog";
 import { ConnectionStatus } from "./ConnectionStatus";
@@ -45,7 +45,13 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
   const editable = canEdit && isLive;
   const offline = info.state === "offline";
 
-  const orgById = useMemo(() => new Map(organisations.map((o) => [o.id, o])), [organisations]);
+  // Keyed on the contents: a revalidated loader returns equal but new objects,
+  // which must not re-render every card.
+  const orgKey = JSON.stringify(organisations);
+  const orgById = useMemo(
+    () => new Map((JSON.parse(orgKey) as OrgInfo[]).map((o) => [o.id, o])),
+    [orgKey],
+  );
 
   // ---------------------------------------------------------------- notices (polite live region)
   const [notice, setNotice] = useState("");
@@ -207,19 +213,20 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
         {notice}
       </div>
 
-      <BoardColumns
-        view={view}
-        doc={doc}
-        editable={editable}
-        draggable={editable}
-        locale={locale}
-        now={now}
-        orgById={orgById}
-        onOpenCard={onOpenCard}
-        onRenameColumn={onRenameColumn}
-        onMoveColumn={onMoveColumn}
-        onError={onError}
-      />
+      <NowContext.Provider value={now}>
+        <BoardColumns
+          view={view}
+          doc={doc}
+          editable={editable}
+          draggable={editable}
+          locale={locale}
+          orgById={orgById}
+          onOpenCard={onOpenCard}
+          onRenameColumn={onRenameColumn}
+          onMoveColumn={onMoveColumn}
+          onError={onError}
+        />
+      </NowContext.Provider>
 
       {showArchived ? (
         <ArchivedPanel

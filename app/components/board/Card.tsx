@@ -1,10 +1,10 @@
-import { memo, type KeyboardEvent } from "react";
+import { createContext, memo, useContext, type KeyboardEvent } from "react";
 import { useSortable } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
 import type { CardView, CategoryView } from "~/board/types";
-import { formatAge, translator, type Locale } from "~/i18n";
+import { translator, type Locale } from "~/i18n";
 import { CategoryIcon } from "./Icon";
-import { URGENCY_KEYS, categoryLabel, inkOn, safeColor } from "./labels";
+import { URGENCY_KEYS, cardAge, categoryLabel, inkOn, safeColor } from "./labels";
 
 export interface OrgInfo {
   id: string;
@@ -17,24 +17,36 @@ interface CardBodyProps {
   card: CardView;
   category: CategoryView | undefined;
   org: OrgInfo | undefined;
-  now: number;
   locale: Locale;
 }
 
+/**
+ * The board's clock. Only the age labels read it, so the ticking clock
+ * re-renders those labels and not the (memoised) cards around them.
+ */
+export const NowContext = createContext(0);
+
+function Age({ createdAt, locale }: { createdAt: number; locale: Locale }) {
+  const now = useContext(NowContext);
+  return (
+    <span className="card-age" suppressHydrationWarning>
+      {cardAge(translator(locale), createdAt, now, locale)}
+    </span>
+  );
+}
+
 /** What a card shows; shared by the card in its column and the drag overlay. */
-export function CardBody({ card, category, org, now, locale }: CardBodyProps) {
+export function CardBody({ card, category, org, locale }: CardBodyProps) {
   const t = translator(locale);
   const color = safeColor(category?.color);
   const urgent = card.urgency === "hoog" || card.urgency === "spoed";
   return (
     <>
-      <span className="card-head">
-        <span className="card-icon" style={{ background: color, color: inkOn(color) }}>
-          <CategoryIcon name={category?.icon ?? "star"} />
-        </span>
-        <span className="card-title">{card.title}</span>
-      </span>
+      <span className="card-title">{card.title}</span>
       <span className="card-tags">
+        <span className="card-icon" style={{ background: color, color: inkOn(color) }}>
+          <CategoryIcon name={category?.icon ?? "star"} size={14} />
+        </span>
         <span className="card-category">{categoryLabel(t, category)}</span>
         {urgent ? (
           <span className={`urgency urgency-${card.urgency}`}>
@@ -61,11 +73,7 @@ export function CardBody({ card, category, org, now, locale }: CardBodyProps) {
             {card.area}
           </span>
         ) : null}
-        {card.createdAt > 0 ? (
-          <span className="card-age" suppressHydrationWarning>
-            {formatAge(card.createdAt, now, locale)}
-          </span>
-        ) : null}
+        {card.createdAt > 0 ? <Age createdAt={card.createdAt} locale={locale} /> : null}
       </span>
     </>
   );

@@ -9,12 +9,12 @@ import type * as Y from "yjs";
 import { setArchived, updateCard } from "~/board/domain";
 import { URGENCIES, type CardView, type CategoryView, type ColumnView } from "~/board/types";
 import { LIMITS, validateCardFields, validateReference } from "~/board/validate";
-import { fieldError, formatAge, translator, type Locale, type Translate } from "~/i18n";
+import { fieldError, translator, type Locale, type Translate } from "~/i18n";
 import type { OrgInfo } from "./Card";
 import { Field } from "./Field";
 import { CategoryIcon } from "./Icon";
 import { Modal } from "./Modal";
-import { URGENCY_KEYS, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
+import { URGENCY_KEYS, cardAge, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
 
 interface DetailsResponse {
   id?: string;
@@ -51,7 +51,7 @@ export function CardDialog(props: CardDialogProps) {
   const { card, onClose, locale } = props;
   const titleId = useId();
   return (
-    <Modal open={!!card} onClose={onClose} labelledBy={titleId} testId="card-dialog" className="wide">
+    <Modal open={!!card} onClose={onClose} labelledBy={titleId} testId="dialog-card" className="wide">
       {card ? (
         props.editable ? (
           <EditCardForm key={card.id} {...props} card={card} titleId={titleId} t={translator(locale)} />
@@ -125,7 +125,7 @@ function CardSummary({ card, categoryById, columns, orgById, now, locale, t }: P
           ) : (
             t("card.unknownOrg")
           )}
-          {card.createdAt > 0 ? <span className="muted"> · {formatAge(card.createdAt, now, locale)}</span> : null}
+          {card.createdAt > 0 ? <span className="muted"> · {cardAge(t, card.createdAt, now, locale)}</span> : null}
         </dd>
       </div>
     </dl>

@@ -42,7 +42,7 @@ export function CategoriesDialog({
 }) {
   const titleId = useId();
   return (
-    <Modal open={open} onClose={onClose} labelledBy={titleId} testId="categories-dialog">
+    <Modal open={open} onClose={onClose} labelledBy={titleId} testId="dialog-categories">
       <div className="modal-form">
         <div className="modal-head">
           <h2 id={titleId}>{t("category.title")}</h2>

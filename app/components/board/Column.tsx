@@ -18,7 +18,6 @@ export interface ColumnProps {
   cards: CardView[];
   categoryById: ReadonlyMap<string, CategoryView>;
   orgById: ReadonlyMap<string, OrgInfo>;
-  now: number;
   locale: Locale;
   /** Show the column's edit buttons (rename, move). */
   editable: boolean;
@@ -37,7 +36,6 @@ export const BoardColumn = memo(function BoardColumn({
   cards,
   categoryById,
   orgById,
-  now,
   locale,
   editable,
   draggable,
@@ -128,7 +126,6 @@ export const BoardColumn = memo(function BoardColumn({
                     card={card}
                     category={categoryById.get(card.category)}
                     org={orgById.get(card.createdByOrg)}
-                    now={now}
                     locale={locale}
                     draggable={draggable}
                     onOpen={onOpenCard}

@@ -38,7 +38,7 @@ export function ColumnNameDialog({
 }) {
   const titleId = useId();
   return (
-    <Modal open={!!state} onClose={onClose} labelledBy={titleId} testId="column-dialog">
+    <Modal open={!!state} onClose={onClose} labelledBy={titleId} testId="dialog-column">
       {state ? (
         <ColumnNameForm
           key={state.mode === "rename" ? state.column.id : "add"}

@@ -46,7 +46,7 @@ export function NewRequestDialog({
   const t = translator(locale);
   const titleId = useId();
   return (
-    <Modal open={open} onClose={onClose} labelledBy={titleId} testId="new-request-dialog">
+    <Modal open={open} onClose={onClose} labelledBy={titleId} testId="dialog-new-request">
       <NewRequestForm
         titleId={titleId}
         boardId={boardId}

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_CATEGORIES, DEFAULT_COLUMNS } from "~/board/domain";
 import type { CategoryView, ColumnView, Urgency } from "~/board/types";
-import type { MessageKey, Translate } from "~/i18n";
+import { formatAge, type Locale, type MessageKey, type Translate } from "~/i18n";
 
 const COLUMN_KEYS: Record<string, MessageKey> = {
   nieuw: "column.default.nieuw",
@@ -40,6 +40,11 @@ export function categoryLabel(t: Translate, category: Pick<CategoryView, "id" | 
   const def = DEFAULT_CATEGORIES.find((c) => c.id === category.id);
   const key = CATEGORY_KEYS[category.id];
   return def && key && def.label === category.label ? t(key) : category.label;
+}
+
+/** How long ago a request was entered ("zojuist" for the first minute). */
+export function cardAge(t: Translate, createdAt: number, now: number, locale: Locale): string {
+  return now - createdAt < 60_000 ? t("card.justNow") : formatAge(createdAt, now, locale);
 }
 
 // ---------------------------------------------------------------- colour
