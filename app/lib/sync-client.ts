@@ -14,6 +14,8 @@ export type ConnectionState = "connecting" | "connected" | "offline";
 
 export interface BoardConnection {
   doc: Y.Doc;
+  /** Presence (Yjs awareness). The server stamps who you are; set only what you are doing. */
+  awareness: WebsocketProvider["awareness"];
   /** Current state; `subscribe` tells about changes. */
   getState(): ConnectionState;
   /** True once the document has been synced with the server at least once this session. */
@@ -86,6 +88,7 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
 
   return {
     doc,
+    awareness: provider.awareness,
     getState: () => state,
     isSynced: () => synced,
     isLocalLoaded: () => localLoaded,
