@@ -10,6 +10,7 @@ import { readBoard } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
 import { BoardPage } from "~/components/board/BoardPage";
 import type { CreateActionData } from "~/components/board/NewRequestDialog";
+import { RealtimeProvider } from "~/hooks/useRealtime";
 import { isLocale, translator } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
@@ -18,6 +19,27 @@ import { canEdit, createRequest, updateReference } from "~/services/requests.ser
 import boardCss from "~/styles/board.css";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: boardCss }];
+
+/**
+ * The board is live through Yjs and socket.io: a submission on this page
+ * (new request, reference) needs no reload of the loader, and a reload that
+ * fails because the server just went away must not replace the board by an
+ * error page.
+ */
+export function shouldRevalidate({
+  formAction,
+  currentUrl,
+  nextUrl,
+  defaultShouldRevalidate,
+}: {
+  formAction?: string;
+  currentUrl: URL;
+  nextUrl: URL;
+  defaultShouldRevalidate: boolean;
+}) {
+  if (formAction && currentUrl.pathname === nextUrl.pathname && formAction.startsWith(currentUrl.pathname)) return false;
+  return defaultShouldRevalidate;
+}
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.board.name} · Alliantiebord` : "Alliantiebord" },
@@ -91,14 +113,16 @@ export default function BoardRoute() {
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   return (
-    <BoardPage
-      board={data.board}
-      organisations={data.organisations}
-      canEdit={data.canEdit}
-      snapshot={data.snapshot as BoardSnapshot}
-      serverNow={data.now}
-      actionData={actionData as CreateActionData | undefined}
-    />
+    <RealtimeProvider boardId={data.board.id}>
+      <BoardPage
+        board={data.board}
+        organisations={data.organisations}
+        canEdit={data.canEdit}
+        snapshot={data.snapshot as BoardSnapshot}
+        serverNow={data.now}
+        actionData={actionData as CreateActionData | undefined}
+      />
+    </RealtimeProvider>
   );
 }
 
