@@ -31,10 +31,11 @@ const columns = {
 
 export function activityFeed(
   db: DB,
-  q: { boardId: string; requestId?: string; beforeId?: number; limit?: number },
+  q: { boardId: string; requestId?: string; requestIds?: string[]; beforeId?: number; limit?: number },
 ): ActivityRow[] {
   const conds = [eq(auditEvents.boardId, q.boardId)];
   if (q.requestId) conds.push(eq(auditEvents.requestId, q.requestId));
+  if (q.requestIds) conds.push(inArray(auditEvents.requestId, q.requestIds));
   if (q.beforeId) conds.push(lt(auditEvents.id, q.beforeId));
   return db
     .select(columns)

@@ -47,9 +47,14 @@ const WIJKEN = [
   "Klazienaveen", "Nieuw-Amsterdam", "Erica", "Schoonebeek", "Delftlanden",
 ];
 
-/** [category, title, description, urgency, org, column] */
-const REQUESTS: Array<[string, string, string, Urgency, DemoOrgKey, string]> = [
-  ["wonen", "Gezin van vijf zoekt eengezinswoning", "Statushouders, koppeling aan Emmen. Huidige woning te klein na gezinshereniging.", "hoog", "gemeente", "open"],
+/**
+ * [category, title, description, urgency, org, column, same-person group?]
+ * Requests with the same group letter share a reference: the demo shows a
+ * duplicate (A: the same language need at Taalhuis and the Diaconie) and one
+ * household's parallel trajectories (A and B across categories).
+ */
+const REQUESTS: Array<[string, string, string, Urgency, DemoOrgKey, string, string?]> = [
+  ["wonen", "Gezin van vijf zoekt eengezinswoning", "Statushouders, koppeling aan Emmen. Huidige woning te klein na gezinshereniging.", "hoog", "gemeente", "open", "A"],
   ["wonen", "Hulp bij aanvraag huurtoeslag", "Brief van de Belastingdienst niet begrepen; hulp bij invullen gevraagd.", "normaal", "vluchtelingenwerk", "opgepakt"],
   ["wonen", "Inrichting eerste woning", "Woning opgeleverd zonder vloer en gordijnen. Zoekt meubels en hulp bij inrichten.", "hoog", "coa", "nieuw"],
   ["wonen", "Uitleg energiecontract en meterstanden", "Hoge voorschotnota; wil begrijpen hoe energie werkt en besparen.", "normaal", "kerk", "nieuw"],
@@ -59,7 +64,7 @@ const REQUESTS: Array<[string, string, string, Urgency, DemoOrgKey, string]> = [
   ["wonen", "Hulp bij afvalscheiding en buurtregels", "Nieuwe buren klagen; uitleg over afval en geluid gewenst.", "laag", "gemeente", "open"],
   ["wonen", "Fietsen voor gezin", "Drie kinderfietsen en een damesfiets gezocht.", "laag", "kerk", "opgepakt"],
   ["wonen", "Wachtlijst sociale huur: inschrijving controleren", "Twijfel of inschrijving bij de corporatie nog loopt.", "normaal", "gemeente", "nieuw"],
-  ["taal", "Taalmaatje voor moeder met jonge kinderen", "Overdag beschikbaar, A1-niveau, wil oefenen met gesprekken bij school.", "normaal", "taalhuis", "open"],
+  ["taal", "Taalmaatje voor moeder met jonge kinderen", "Overdag beschikbaar, A1-niveau, wil oefenen met gesprekken bij school.", "normaal", "taalhuis", "open", "A"],
   ["taal", "Oefenen voor inburgeringsexamen spreken", "Examen over zes weken; zoekt iemand om wekelijks mee te oefenen.", "hoog", "taalhuis", "opgepakt"],
   ["taal", "Digitale vaardigheden: DigiD en e-mail", "Heeft DigiD nodig voor toeslagen; weinig ervaring met computer.", "normaal", "taalhuis", "in-uitvoering"],
   ["taal", "Leesclub voor Arabisch- en Tigrinyasprekenden", "Groep van vier wil samen makkelijke boeken lezen.", "laag", "taalhuis", "nieuw"],
@@ -91,6 +96,9 @@ const REQUESTS: Array<[string, string, string, Urgency, DemoOrgKey, string]> = [
   ["maatje", "Voedselpakket en kennismaking", "Tijdelijk geen inkomen; voedselpakket en iemand om mee te praten.", "hoog", "voedselbank", "opgepakt"],
   ["werk", "Vrijwilligersvacature kringloopwinkel", "Bewoner azc wil ervaring opdoen in winkel; Engels goed.", "laag", "vrijwilligerscentrum", "nieuw"],
   ["taal", "Voorleesmoment kinderen azc", "Bibliotheek zoekt vrijwilliger; kinderen 3 tot 6 jaar.", "laag", "taalhuis", "open"],
+  ["taal", "Taalmaatje gezocht voor moeder van twee jonge kinderen", "Wil Nederlands oefenen, vooral gesprekken op school. Overdag.", "normaal", "kerk", "nieuw", "A"],
+  ["werk", "Vrijwilligerswerk in de kringloop voor vader", "Wil aan de slag terwijl het gezin op een grotere woning wacht.", "laag", "vrijwilligerscentrum", "nieuw", "B"],
+  ["maatje", "Maatje voor vader, net verhuisd", "Zoekt contact in de wijk en iemand om mee te wandelen.", "normaal", "maatjes", "open", "B"],
 ];
 
 /** Deterministic pseudo-random numbers, so the demo looks the same on every machine. */
@@ -107,7 +115,8 @@ function prng(seed: number) {
 
 export function demoRequests(now: number) {
   const rnd = prng(2026);
-  return REQUESTS.map(([category, title, description, urgency, org, column], i) => {
+  const groupRefs = new Map<string, string>();
+  return REQUESTS.map(([category, title, description, urgency, org, column, group], i) => {
     const ageDays = Math.floor(rnd() * 60) + (column === "afgerond" ? 20 : 0);
     const initials = String.fromCharCode(65 + Math.floor(rnd() * 26)) + String.fromCharCode(65 + Math.floor(rnd() * 26));
     const year = 1960 + Math.floor(rnd() * 45);
@@ -120,7 +129,11 @@ export function demoRequests(now: number) {
       org,
       column,
       area,
-      reference: i % 3 === 0 ? `${org.slice(0, 3).toUpperCase()}-2026-${String(100 + i * 7).padStart(4, "0")}` : `${initials}-${year}-${area.toUpperCase().slice(0, 8)}`,
+      reference: group
+        ? groupRefs.get(group) ?? (groupRefs.set(group, `${initials}-${year}-${area.toUpperCase().slice(0, 8)}`), groupRefs.get(group)!)
+        : i % 3 === 0
+          ? `${org.slice(0, 3).toUpperCase()}-2026-${String(100 + i * 7).padStart(4, "0")}`
+          : `${initials}-${year}-${area.toUpperCase().slice(0, 8)}`,
       createdAt: now - ageDays * 86400_000 - Math.floor(rnd() * 86400_000),
     };
   });

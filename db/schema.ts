@@ -130,6 +130,8 @@ export const requests = sqliteTable(
     referenceKey: text("reference_key"),
     ownerOrgId: text("owner_org_id").references(() => organisations.id),
     claimedAt: integer("claimed_at"),
+    /** When a coordinator merged this request into another (duplicate), that one's id. */
+    mergedInto: text("merged_into"),
     lastActivityAt: integer("last_activity_at").notNull(),
     createdAt: integer("created_at").notNull(),
   },
@@ -203,4 +205,38 @@ export const auditEvents = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("audit_board_idx").on(t.boardId, t.id), index("audit_request_idx").on(t.requestId, t.id)],
+);
+
+/** What an organisation offers per category, kept current from its own page ("5 taalmaatjes vrij"). */
+export const offers = sqliteTable(
+  "offers",
+  {
+    id: text("id").primaryKey(),
+    organisationId: text("organisation_id")
+      .notNull()
+      .references(() => organisations.id, { onDelete: "cascade" }),
+    category: text("category").notNull(),
+    label: text("label").notNull(),
+    capacity: integer("capacity").notNull(),
+    area: text("area").notNull().default(""),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("offers_org_idx").on(t.organisationId)],
+);
+
+/** A coordinator's decision on a pair of possible duplicates: merged, or "geen dubbel". */
+export const duplicateDecisions = sqliteTable(
+  "duplicate_decisions",
+  {
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    /** The pair, smaller id first. */
+    requestA: text("request_a").notNull(),
+    requestB: text("request_b").notNull(),
+    decision: text("decision", { enum: ["not_duplicate", "merged"] }).notNull(),
+    decidedByUserId: text("decided_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    decidedAt: integer("decided_at").notNull(),
+  },
+  (t) => [uniqueIndex("duplicate_pair_idx").on(t.requestA, t.requestB)],
 );

@@ -5,6 +5,7 @@
  * after their commit.
  */
 import { activityByIds, activityFeed, latestActivityFor, type ActivityRow } from "../../db/activity";
+import { mergedSources } from "../../db/duplicates";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 
@@ -21,8 +22,10 @@ export function boardActivity(svc: AppServices, _user: SessionUser, board: Board
   return activityFeed(svc.db, { boardId: board.id, ...opts }).map(view);
 }
 
+/** A request's history, including the histories of requests merged into it. */
 export function requestActivity(svc: AppServices, _user: SessionUser, board: BoardRow, requestId: string) {
-  return activityFeed(svc.db, { boardId: board.id, requestId, limit: 200 }).map(view);
+  const ids = [requestId, ...mergedSources(svc.db, requestId)];
+  return activityFeed(svc.db, { boardId: board.id, requestIds: ids, limit: 200 }).map(view);
 }
 
 /** Send stored activity rows (by id) to everyone on the board. */

@@ -10,10 +10,11 @@ import { validateCardFields, validateReference, type CardField } from "../board/
 import { createRequestWithAudit, getRequest, setRequestReference, appendAudit } from "../../db/requests";
 import type { BoardRow, SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
+import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
 import type { AppServices } from "./context.server";
 
 export type CreateRequestResult =
-  | { ok: true; card: CardView }
+  | { ok: true; card: CardView; duplicates: IntakeWarning[] }
   | { ok: false; errors: Partial<Record<CardField, string>> }
   | { ok: false; forbidden: true };
 
@@ -37,6 +38,8 @@ export async function createRequest(
   const id = randomUUID();
   const at = svc.now();
   const reference = ref.value || null;
+  // Checked before saving, so the new request does not warn about itself.
+  const duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
   // The SQL row first: if the document write failed, an orphan row is harmless;
   // a card without its row would have no owner to check against.
   createRequestWithAudit(
@@ -47,7 +50,7 @@ export async function createRequest(
       createdByUserId: user.id,
       createdByOrgId: user.organisationId,
       reference,
-      referenceKey: null,
+      referenceKey: keyForAlliance(svc, user.allianceId, reference),
       lastActivityAt: at,
       createdAt: at,
     },
@@ -65,7 +68,8 @@ export async function createRequest(
     addCard(doc, { ...fields.value, id, createdAt: at, createdByOrg: user.organisationId }),
   );
   publishLatest(svc, board.id, id);
-  return { ok: true, card };
+  if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+  return { ok: true, card, duplicates };
 }
 
 export interface RequestDetails {
@@ -117,7 +121,7 @@ export function updateReference(
   const ref = validateReference(value);
   if (!ref.ok) return { ok: false, errors: ref.errors };
   if ((row.reference ?? "") !== ref.value) {
-    setRequestReference(svc.db, requestId, ref.value || null, null);
+    setRequestReference(svc.db, requestId, ref.value || null, keyForAlliance(svc, user.allianceId, ref.value));
     // The audit records that it changed, never the reference itself.
     appendAudit(svc.db, {
       boardId: board.id,

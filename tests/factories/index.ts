@@ -18,6 +18,8 @@ import {
 import { compactBoard } from "../../db/board-store";
 import type { DB } from "../../db/client";
 import { insertRequest } from "../../db/requests";
+import { allianceSecret } from "../../db/duplicates";
+import { referenceKey } from "../../app/services/duplicates.server";
 import type { Role } from "../../db/schema";
 import { createHash } from "node:crypto";
 
@@ -89,6 +91,8 @@ export interface SeedCard extends CardFields {
   createdByUser?: string;
   reference?: string | null;
   createdAt?: number;
+  /** The organisation that holds the request (claimed), if any. */
+  ownerOrg?: string;
 }
 
 /**
@@ -101,6 +105,7 @@ export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: st
   const doc = new Y.Doc();
   initBoard(doc);
   const cardIds: string[] = [];
+  const secret = allianceSecret(db, b.allianceId);
   for (const c of b.cards ?? []) {
     const cardId = randomUUID();
     const createdAt = c.createdAt ?? Date.now();
@@ -122,6 +127,9 @@ export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: st
       createdByUserId: c.createdByUser ?? null,
       createdByOrgId: c.createdByOrg,
       reference: c.reference ?? null,
+      referenceKey: referenceKey(secret, c.reference),
+      ownerOrgId: c.ownerOrg ?? null,
+      claimedAt: c.ownerOrg ? createdAt : null,
       lastActivityAt: createdAt,
       createdAt,
     });

@@ -1,0 +1,26 @@
+import { json, type ActionFunctionArgs } from "@remix-run/node";
+import { apiError, methodNotAllowed, readBody } from "~/services/api.server";
+import { requireBoard, requireUser } from "~/services/auth.server";
+import { services } from "~/services/context.server";
+import { createRequest } from "~/services/requests.server";
+
+export const loader = () => methodNotAllowed("POST");
+
+/**
+ * POST /api/boards/<boardId>/requests { title, category, description,
+ * reference, area, urgency? }: 201 { id, duplicates: [{ organisation,
+ * category, ... }] }, naming other organisations and categories only.
+ */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  if (request.method !== "POST") return methodNotAllowed("POST");
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const body = await readBody(request);
+  const res = await createRequest(svc, user, board, body);
+  if (!res.ok) {
+    if ("forbidden" in res) return apiError(403, "forbidden", "Viewers cannot create requests.");
+    return apiError(400, "invalid", "Some fields are not valid.", { fields: res.errors });
+  }
+  return json({ id: res.card.id, card: res.card, duplicates: res.duplicates }, { status: 201 });
+}

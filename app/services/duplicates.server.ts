@@ -1,0 +1,202 @@
+/**
+ * Duplicates and gaps between organisations, without exposing the people on
+ * the cards: references are matched by a keyed hash (HMAC with a per-alliance
+ * secret that never leaves the server) of their normalised form; warnings name
+ * only the organisation and the category.
+ */
+import { createHmac } from "node:crypto";
+import { listOrganisations } from "../../db/accounts";
+import {
+  allianceSecret,
+  boardDecisions,
+  boardRequestKeys,
+  markNotDuplicate,
+  mergeRequests,
+  requestsWithKey,
+} from "../../db/duplicates";
+import { listCategories, readBoard, setArchived } from "../board/domain";
+import { nearDuplicatePairs, normaliseReference } from "../board/similarity";
+import type { BoardSnapshot, CardView } from "../board/types";
+import { publishLatest } from "./activity.server";
+import type { BoardRow, SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+
+export const DUPLICATES_EVENT = "duplicates:changed";
+
+export function referenceKey(secret: string, reference: string | null | undefined): string | null {
+  const norm = normaliseReference(reference ?? "");
+  if (norm.length < 2) return null;
+  return createHmac("sha256", secret).update(norm).digest("hex");
+}
+
+export function keyForAlliance(svc: AppServices, allianceId: string, reference: string | null | undefined): string | null {
+  return referenceKey(allianceSecret(svc.db, allianceId), reference);
+}
+
+/** A card still being worked on: not archived and not in the board's last column (done). */
+function isOpen(card: CardView | undefined, snapshot: BoardSnapshot): boolean {
+  if (!card || card.archived) return false;
+  const last = snapshot.columns[snapshot.columns.length - 1]?.id;
+  return card.column !== last;
+}
+
+export interface IntakeWarning {
+  organisationId: string;
+  organisation: string;
+  category: string;
+  categoryLabel: string;
+  sameCategory: boolean;
+}
+
+/**
+ * Before saving: which other organisations already work on a request for the
+ * person behind this reference. Names organisation and category, never their
+ * text or reference.
+ */
+export async function intakeWarnings(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  input: { reference?: unknown; category?: unknown },
+  exclude?: string,
+): Promise<IntakeWarning[]> {
+  const key = keyForAlliance(svc, user.allianceId, typeof input.reference === "string" ? input.reference : "");
+  if (!key) return [];
+  const rows = requestsWithKey(svc.db, board.id, key).filter((r) => r.id !== exclude);
+  if (rows.length === 0) return [];
+  const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
+  const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
+  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const labels = new Map(snapshot.categories.map((c) => [c.id, c.label]));
+  const seen = new Set<string>();
+  const out: IntakeWarning[] = [];
+  for (const r of rows) {
+    const card = cards.get(r.id);
+    if (!isOpen(card, snapshot)) continue;
+    const org = r.ownerOrgId ?? r.createdByOrgId;
+    if (org === user.organisationId) continue;
+    const k = `${org}|${card!.category}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({
+      organisationId: org,
+      organisation: orgs.get(org) ?? "?",
+      category: card!.category,
+      categoryLabel: labels.get(card!.category) ?? card!.category,
+      sameCategory: card!.category === input.category,
+    });
+  }
+  return out.sort((a, b) => Number(b.sameCategory) - Number(a.sameCategory));
+}
+
+export interface DuplicateGroup {
+  kind: "exact" | "near" | "household";
+  requestIds: string[];
+  categories: string[];
+  organisations: string[];
+  score?: number;
+}
+
+/**
+ * Duplicate groups on a board: the same key and category open more than once
+ * (exact), the same key across categories (one household's parallel
+ * trajectories) and similar text in the same category and area created close
+ * together (near). Pairs a coordinator marked "geen dubbel" are left out.
+ */
+export async function duplicateGroups(svc: AppServices, user: SessionUser, board: BoardRow): Promise<DuplicateGroup[]> {
+  const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
+  const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
+  const rows = boardRequestKeys(svc.db, board.id).filter((r) => isOpen(cards.get(r.id), snapshot));
+  const orgOf = new Map(rows.map((r) => [r.id, r.ownerOrgId ?? r.createdByOrgId]));
+  const dismissed = new Set(
+    boardDecisions(svc.db, board.id)
+      .filter((d) => d.decision === "not_duplicate")
+      .map((d) => `${d.requestA}|${d.requestB}`),
+  );
+  const quiet = (ids: string[]) => {
+    // A group is quiet when every pair in it was marked "geen dubbel".
+    for (let i = 0; i < ids.length; i++)
+      for (let j = i + 1; j < ids.length; j++) {
+        const [a, b] = ids[i] < ids[j] ? [ids[i], ids[j]] : [ids[j], ids[i]];
+        if (!dismissed.has(`${a}|${b}`)) return false;
+      }
+    return true;
+  };
+  const groups: DuplicateGroup[] = [];
+  const byKey = new Map<string, string[]>();
+  for (const r of rows) if (r.referenceKey) byKey.set(r.referenceKey, [...(byKey.get(r.referenceKey) ?? []), r.id]);
+  const inExact = new Set<string>();
+  for (const ids of byKey.values()) {
+    if (ids.length < 2) continue;
+    const byCat = new Map<string, string[]>();
+    for (const id of ids) {
+      const c = cards.get(id)!.category;
+      byCat.set(c, [...(byCat.get(c) ?? []), id]);
+    }
+    for (const [category, same] of byCat) {
+      if (same.length < 2 || quiet(same)) continue;
+      same.sort();
+      same.forEach((id) => inExact.add(id));
+      groups.push({ kind: "exact", requestIds: same, categories: [category], organisations: [...new Set(same.map((id) => orgOf.get(id)!))] });
+    }
+    if (byCat.size > 1) {
+      const all = [...ids].sort();
+      groups.push({
+        kind: "household",
+        requestIds: all,
+        categories: [...byCat.keys()].sort(),
+        organisations: [...new Set(all.map((id) => orgOf.get(id)!))],
+      });
+    }
+  }
+  const near = nearDuplicatePairs(rows.map((r) => cards.get(r.id)!));
+  for (const p of near) {
+    if (dismissed.has(`${p.a}|${p.b}`)) continue;
+    if (inExact.has(p.a) && inExact.has(p.b)) continue;
+    groups.push({
+      kind: "near",
+      requestIds: [p.a, p.b],
+      categories: [cards.get(p.a)!.category],
+      organisations: [...new Set([orgOf.get(p.a)!, orgOf.get(p.b)!])],
+      score: Math.round(p.score * 100) / 100,
+    });
+  }
+  return groups;
+}
+
+type Decision = { ok: true } | { ok: false; status: number; error: string; message: string };
+
+function coordinatorOnly(user: SessionUser): Decision | null {
+  return user.role === "coordinator" ? null : { ok: false, status: 403, error: "forbidden", message: "Only a coordinator may do this." };
+}
+
+/** "Geen dubbel": the warning for this pair stays quiet. */
+export function dismissDuplicate(svc: AppServices, user: SessionUser, board: BoardRow, a: unknown, b: unknown): Decision {
+  const denied = coordinatorOnly(user);
+  if (denied) return denied;
+  if (typeof a !== "string" || typeof b !== "string" || a === b) return { ok: false, status: 400, error: "bad_request", message: "Give two request ids." };
+  const ids = new Set(boardRequestKeys(svc.db, board.id).map((r) => r.id));
+  if (!ids.has(a) || !ids.has(b)) return { ok: false, status: 404, error: "not_found", message: "No such request on this board." };
+  markNotDuplicate(svc.db, board.id, a, b, user.id, svc.now());
+  svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+  return { ok: true };
+}
+
+/** Merge `from` into `into`: both histories kept, comments combined, `from` archived on the board. */
+export async function mergeDuplicate(svc: AppServices, user: SessionUser, board: BoardRow, into: unknown, from: unknown): Promise<Decision> {
+  const denied = coordinatorOnly(user);
+  if (denied) return denied;
+  if (typeof into !== "string" || typeof from !== "string" || into === from) {
+    return { ok: false, status: 400, error: "bad_request", message: "Give two different request ids." };
+  }
+  const ok = mergeRequests(svc.db, { boardId: board.id, into, from, userId: user.id, orgId: user.organisationId, at: svc.now() });
+  if (!ok) return { ok: false, status: 409, error: "not_mergeable", message: "Unknown or already merged request." };
+  await svc.rooms.withDoc(board.id, (doc) => setArchived(doc, from, true, svc.now()));
+  publishLatest(svc, board.id, into);
+  svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+  return { ok: true };
+}
+
+export async function boardCategories(svc: AppServices, boardId: string): Promise<string[]> {
+  return svc.rooms.withDoc(boardId, (doc) => listCategories(doc).map((c) => c.id));
+}
