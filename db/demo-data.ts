@@ -138,3 +138,15 @@ export function demoRequests(now: number) {
     };
   });
 }
+
+/** What the demo organisations declare they can offer ("5 taalmaatjes vrij"). */
+export const DEMO_OFFERS: Array<{ org: DemoOrgKey; category: string; label: string; capacity: number; area?: string }> = [
+  { org: "taalhuis", category: "taal", label: "taalmaatjes vrij", capacity: 5 },
+  { org: "taalhuis", category: "taal", label: "plaatsen in het taalcafé", capacity: 8, area: "Centrum" },
+  { org: "maatjes", category: "maatje", label: "maatjes beschikbaar", capacity: 4 },
+  { org: "vrijwilligerscentrum", category: "werk", label: "vrijwilligersplekken", capacity: 6 },
+  { org: "vrijwilligerscentrum", category: "werk", label: "stageplekken", capacity: 2 },
+  { org: "kerk", category: "wonen", label: "helpers bij verhuizen en inrichten", capacity: 3, area: "Angelslo" },
+  { org: "voedselbank", category: "maatje", label: "kennismakingsgesprekken per week", capacity: 2 },
+  { org: "vluchtelingenwerk", category: "wonen", label: "woonbegeleiders", capacity: 2 },
+];

@@ -2,9 +2,11 @@
  * Seed the demo alliance (AVE Emmen) when the database has none. Running it
  * again keeps the data: it never overwrites or duplicates.
  */
+import { randomUUID } from "node:crypto";
 import { countAlliances } from "./accounts";
 import type { DB } from "./client";
-import { DEMO_ALLIANCE, DEMO_BOARD_NAME, DEMO_ORGS, DEMO_PEOPLE, demoRequests } from "./demo-data";
+import { DEMO_ALLIANCE, DEMO_BOARD_NAME, DEMO_OFFERS, DEMO_ORGS, DEMO_PEOPLE, demoRequests } from "./demo-data";
+import { replaceOffers } from "./offers";
 import { makeAlliance, makeBoard, makeOrganisation, makeUser } from "../tests/factories";
 
 export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: boolean; boardId?: string }> {
@@ -38,5 +40,19 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: bool
         createdAt: r.createdAt,
       })),
   });
+  for (const key of new Set(DEMO_OFFERS.map((o) => o.org))) {
+    replaceOffers(
+      db,
+      orgIds.get(key)!,
+      DEMO_OFFERS.filter((o) => o.org === key).map((o) => ({
+        id: randomUUID(),
+        category: o.category,
+        label: o.label,
+        capacity: o.capacity,
+        area: o.area ?? "",
+      })),
+      now,
+    );
+  }
   return { seeded: true, boardId: board.id };
 }

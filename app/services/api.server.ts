@@ -5,6 +5,17 @@ export function apiError(status: number, error: string, message: string, extra: 
   return json({ error, message, ...extra }, { status });
 }
 
+/** Reads a JSON body that may also be an array (for PUT of a whole list). */
+export async function readJsonValue(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw apiError(400, "bad_json", "The body is not valid JSON.");
+  }
+}
+
 /** Reads a JSON object or a form body; anything else is a 400 with a message. */
 export async function readBody(request: Request): Promise<Record<string, unknown>> {
   const type = request.headers.get("Content-Type") ?? "";
