@@ -2,7 +2,14 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { useT, type MessageKey } from "~/i18n";
-import { checkCredentials, createSession, getUser, loginThrottled, safeRedirect } from "~/services/auth.server";
+import {
+  checkCredentials,
+  createSession,
+  getUser,
+  loginThrottled,
+  mustChangePassword,
+  safeRedirect,
+} from "~/services/auth.server";
 import { services } from "~/services/context.server";
 
 export const meta: MetaFunction = () => [{ title: "Inloggen · Alliantiebord" }];
@@ -29,7 +36,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const userId = await checkCredentials(svc, email, password);
   if (!userId) return json({ errors: { form: "login.invalid" } as LoginErrors, email }, { status: 401 });
-  return redirect(redirectTo, { headers: { "Set-Cookie": createSession(svc, userId) } });
+  // A one-time password is replaced first.
+  const to = mustChangePassword(svc, userId) ? "/wachtwoord" : redirectTo;
+  return redirect(to, { headers: { "Set-Cookie": createSession(svc, userId) } });
 }
 
 export default function Login() {

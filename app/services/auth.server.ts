@@ -11,6 +11,7 @@ import {
   findUserForLogin,
   getBoard,
   getSessionUser,
+  getUserById,
   insertSession,
   type BoardRow,
   type SessionUser,
@@ -123,6 +124,11 @@ export async function checkCredentials(svc: AppServices, email: string, password
   }
   attempts.delete(key);
   return row.id;
+}
+
+/** Whether the person still has to replace a one-time password. */
+export function mustChangePassword(svc: AppServices, userId: string): boolean {
+  return getUserById(svc.db, userId)?.mustChangePassword ?? false;
 }
 
 // ---------------------------------------------------------------- guards for routes
