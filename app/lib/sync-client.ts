@@ -9,6 +9,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { io, type Socket } from "socket.io-client";
+import type { ActivityRow } from "../../db/activity";
 
 export type ConnectionState = "connecting" | "connected" | "offline";
 
@@ -157,18 +158,8 @@ export interface OwnerChange {
   } | null;
 }
 
-export interface ActivityEntry {
-  id: number;
-  boardId: string;
-  requestId: string | null;
-  type: string;
-  data: Record<string, unknown> | null;
-  createdAt: number;
-  userId: string | null;
-  userName: string | null;
-  orgId: string | null;
-  orgName: string | null;
-}
+/** One row of the activity feed, as the server sends it (type only: no server code reaches the browser). */
+export type ActivityEntry = ActivityRow;
 
 export interface CommentEntry {
   id: string;
