@@ -96,6 +96,7 @@ function Header() {
       ) : null}
       <nav className="topbar-nav">
         {user ? <Link to="/boards">{t("nav.boards")}</Link> : null}
+        {user && user.role !== "viewer" ? <Link to="/aanbod">{t("offer.nav")}</Link> : null}
         {user?.role === "coordinator" ? <Link to="/beheer">{t("admin.nav")}</Link> : null}
         <Form method="post" action="/taal" className="inline-form">
           <input type="hidden" name="locale" value={other} />

@@ -179,6 +179,7 @@ export interface BoardEvents {
   "comment:new": CommentEntry;
   "inbox:changed": { boardId: string };
   "claim:expired": { boardId: string; requestId: string };
+  "duplicates:changed": { boardId: string };
 }
 
 export interface BoardRealtime {

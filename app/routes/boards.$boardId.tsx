@@ -10,15 +10,29 @@ import { readBoard } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
 import { BoardPage } from "~/components/board/BoardPage";
 import type { CreateActionData } from "~/components/board/NewRequestDialog";
+import { DuplicatesProvider } from "~/components/board/duplicates/DuplicatesProvider";
+import { OwnershipProvider } from "~/hooks/useOwnership";
+import { onlyFilterParamsChanged } from "~/hooks/useBoardView";
 import { RealtimeProvider } from "~/hooks/useRealtime";
 import { isLocale, translator } from "~/i18n";
+import type { ActivityEntry } from "~/lib/sync-client";
+import { boardActivity } from "~/services/activity.server";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
+import { boardOwnershipState } from "~/services/ownership.server";
 import { canEdit, createRequest, updateReference } from "~/services/requests.server";
 import boardCss from "~/styles/board.css";
+import liveCss from "~/styles/live.css";
+import ownershipCss from "~/styles/ownership.css";
+import overviewCss from "~/styles/overview.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: boardCss }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: boardCss },
+  { rel: "stylesheet", href: ownershipCss },
+  { rel: "stylesheet", href: liveCss },
+  { rel: "stylesheet", href: overviewCss },
+];
 
 /**
  * The board is live through Yjs and socket.io: a submission on this page
@@ -38,6 +52,8 @@ export function shouldRevalidate({
   defaultShouldRevalidate: boolean;
 }) {
   if (formAction && currentUrl.pathname === nextUrl.pathname && formAction.startsWith(currentUrl.pathname)) return false;
+  // Filters and swimlanes live in the URL but only rearrange what the page already has.
+  if (!formAction && onlyFilterParamsChanged(currentUrl, nextUrl)) return false;
   return defaultShouldRevalidate;
 }
 
@@ -64,6 +80,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       organisations,
       canEdit: canEdit(user),
       snapshot,
+      activity: boardActivity(svc, user, board, { limit: 50 }),
+      ownership: boardOwnershipState(svc, user, board.id),
       now: svc.now(),
     },
     { headers: NO_STORE },
@@ -84,7 +102,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const input: Record<string, string> = {};
     for (const [k, v] of form) if (typeof v === "string") input[k] = v;
     const result = await createRequest(svc, user, board, input);
-    if (result.ok) return json<ActionData>({ intent, ok: true, id: result.card.id }, { headers: NO_STORE });
+    if (result.ok) return json<ActionData>({ intent, ok: true, id: result.card.id, duplicates: result.duplicates }, { headers: NO_STORE });
     if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
     const values: Record<string, string> = {};
     for (const f of CREATE_FIELDS) values[f] = input[f] ?? "";
@@ -114,14 +132,19 @@ export default function BoardRoute() {
   const actionData = useActionData<typeof action>();
   return (
     <RealtimeProvider boardId={data.board.id}>
-      <BoardPage
-        board={data.board}
-        organisations={data.organisations}
-        canEdit={data.canEdit}
-        snapshot={data.snapshot as BoardSnapshot}
-        serverNow={data.now}
-        actionData={actionData as CreateActionData | undefined}
-      />
+      <OwnershipProvider boardId={data.board.id} initial={data.ownership} organisations={data.organisations}>
+        <DuplicatesProvider boardId={data.board.id}>
+        <BoardPage
+          board={data.board}
+          organisations={data.organisations}
+          canEdit={data.canEdit}
+          snapshot={data.snapshot as BoardSnapshot}
+          activity={data.activity as ActivityEntry[]}
+          serverNow={data.now}
+          actionData={actionData as CreateActionData | undefined}
+        />
+        </DuplicatesProvider>
+      </OwnershipProvider>
     </RealtimeProvider>
   );
 }

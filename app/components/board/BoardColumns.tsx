@@ -81,6 +81,10 @@ export interface BoardColumnsProps {
   onRenameColumn: (columnId: string) => void;
   onMoveColumn: (columnId: string, delta: -1 | 1) => void;
   onError: (error: unknown) => void;
+  /** The drag-and-drop context's id (one per swimlane); "board-dnd" by default. */
+  dndId?: string;
+  /** Told which card this person is dragging (null when the drag ends), for presence. */
+  onDragActivity?: (cardId: string | null) => void;
 }
 
 export function BoardColumns({
@@ -94,8 +98,12 @@ export function BoardColumns({
   onRenameColumn,
   onMoveColumn,
   onError,
+  dndId = "board-dnd",
+  onDragActivity,
 }: BoardColumnsProps) {
   const t = translator(locale);
+  const onDragActivityRef = useRef(onDragActivity);
+  onDragActivityRef.current = onDragActivity;
   const [activeId, setActiveId] = useState<string | null>(null);
   const [dragItems, setDragItemsState] = useState<Items | null>(null);
   const dragItemsRef = useRef<Items | null>(null);
@@ -219,6 +227,7 @@ export function BoardColumns({
       startItemsRef.current = items;
       setActiveId(String(active.id));
       setDragItems(items);
+      onDragActivityRef.current?.(String(active.id));
     },
     [baseItems, setDragItems],
   );
@@ -256,6 +265,7 @@ export function BoardColumns({
     setActiveId(null);
     setDragItems(null);
     lastOverId.current = null;
+    onDragActivityRef.current?.(null);
   }, [setDragItems]);
 
   const onDragEnd = useCallback(
@@ -294,15 +304,12 @@ export function BoardColumns({
         let index = pos;
         const prevId = pos > 0 ? list[pos - 1] : null;
         const nextId = pos < list.length - 1 ? list[pos + 1] : null;
-        if (prevId === null) index = 0;
-        else {
-          const p = siblings.findIndex((c) => c.id === prevId);
-          if (p >= 0) index = p + 1;
-          else if (nextId !== null) {
-            const n = siblings.findIndex((c) => c.id === nextId);
-            if (n >= 0) index = n;
-          }
-        }
+        // The neighbours' places in the whole column: a filter may hide cards between them.
+        const p = prevId === null ? -1 : siblings.findIndex((c) => c.id === prevId);
+        const n = nextId === null ? -1 : siblings.findIndex((c) => c.id === nextId);
+        if (prevId === null) index = n >= 0 ? n : 0;
+        else if (p >= 0) index = p + 1;
+        else if (n >= 0) index = n;
         try {
           moveCard(doc, id, overContainer, Math.min(index, siblings.length), Date.now());
         } catch (e) {
@@ -384,7 +391,7 @@ export function BoardColumns({
 
   return (
     <DndContext
-      id="board-dnd"
+      id={dndId}
       sensors={sensors}
       collisionDetection={collisionDetection}
       measuring={MEASURING}

@@ -4,7 +4,7 @@
  * other browsers appear at once). All writes go through app/board/domain.ts.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Form, useSearchParams } from "@remix-run/react";
+import { Form, Link, useSearchParams } from "@remix-run/react";
 import { moveColumn, setArchived } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
 import { useLocale, translator } from "~/i18n";
@@ -12,6 +12,9 @@ import { useOptionalUser } from "~/root";
 import { viewFromSnapshot } from "~/hooks/board-store";
 import { useBoardConnection } from "~/hooks/useBoardConnection";
 import { useNow } from "~/hooks/useNow";
+import { useBoardView } from "~/hooks/useBoardView";
+import { PresenceContext, usePresence } from "~/hooks/usePresence";
+import type { ActivityEntry } from "~/lib/sync-client";
 import { ArchivedPanel } from "./ArchivedPanel";
 import { BoardColumns } from "./BoardColumns";
 import { CardDialog } from "./CardDialog";
@@ -20,6 +23,12 @@ import { CategoriesDialog } from "./CategoriesDialog";
 import { ColumnNameDialog, type ColumnDialogState } from "./ColumnNameDialog";
 import { ConnectionStatus } from "./ConnectionStatus";
 import { NewRequestDialog, type CreateActionData } from "./NewRequestDialog";
+import { ActivityPanel, ActivityToggle } from "./activity/ActivityPanel";
+import { FilterBar } from "./filters/FilterBar";
+import { Swimlanes } from "./filters/Swimlanes";
+import { categoryLabel } from "./labels";
+import { PresenceBar } from "./presence/PresenceBar";
+import { InboxButton } from "./ownership/InboxButton";
 
 export interface BoardPageProps {
   board: { id: string; name: string };
@@ -28,9 +37,13 @@ export interface BoardPageProps {
   snapshot: BoardSnapshot;
   serverNow: number;
   actionData?: CreateActionData;
+  /** The newest activity entries (the loader's first page). */
+  activity?: ActivityEntry[];
 }
 
-export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, actionData }: BoardPageProps) {
+const NO_ACTIVITY: ActivityEntry[] = [];
+
+export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, actionData, activity = NO_ACTIVITY }: BoardPageProps) {
   const locale = useLocale();
   const t = useMemo(() => translator(locale), [locale]);
   const user = useOptionalUser();
@@ -84,10 +97,27 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
   );
 
   // ---------------------------------------------------------------- card dialog
-  const [openCardId, setOpenCardId] = useState<string | null>(null);
+  // ?kaart=<id> (links from the overview) opens that card.
+  const [openCardId, setOpenCardId] = useState<string | null>(() => searchParams.get("kaart"));
   const onOpenCard = useCallback((id: string) => setOpenCardId(id), []);
   const closeCard = useCallback(() => setOpenCardId(null), []);
   const openCard = openCardId ? view.cardById.get(openCardId) : undefined;
+
+  // ---------------------------------------------------------------- presence, filters, activity
+  const presence = usePresence(live?.connection.awareness, user?.id);
+  const presenceStore = presence.store;
+  useEffect(() => presenceStore?.setEditing(editable && openCardId ? openCardId : null), [presenceStore, editable, openCardId]);
+  const { categoryById } = view;
+  const laneCategoryLabel = useCallback((id: string) => categoryLabel(t, categoryById.get(id)), [t, categoryById]);
+  const shown = useBoardView(view, {
+    orgById,
+    myOrgId: user?.organisationId,
+    now,
+    categoryLabel: laneCategoryLabel,
+    otherLabel: t("filter.lane.other"),
+  });
+  const [activityOpen, setActivityOpen] = useState(false);
+  const closeActivity = useCallback(() => setActivityOpen(false), []);
 
   // ---------------------------------------------------------------- columns
   const [columnDialog, setColumnDialog] = useState<ColumnDialogState>(null);
@@ -152,6 +182,13 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
             {!canEdit ? ` · ${t("board.viewerNote")}` : ""}
           </p>
         </div>
+        <PresenceBar
+          people={presence.people}
+          hidden={presence.hidden}
+          onHiddenChange={presence.setHidden}
+          available={!!presenceStore}
+          t={t}
+        />
         <ConnectionStatus state={info.state} onReconnect={reconnect} canReconnect={!!live} t={t} />
       </div>
 
@@ -205,17 +242,55 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
           {t("board.showArchived")}
           <span className="badge">{view.archived.length}</span>
         </button>
+        <ActivityToggle open={activityOpen} onToggle={() => setActivityOpen((v) => !v)} t={t} />
+        <InboxButton boardId={board.id} cardById={view.cardById} onOpenCard={onOpenCard} onNotice={onNotice} />
+        <Link to={`/boards/${board.id}/overzicht`} className="button secondary" data-testid="overview-link">
+          {t("ov.link")}
+        </Link>
       </div>
 
       {canEdit && !isLive && live ? <p className="alert info small">{t("board.loadingLive")}</p> : null}
+
+      <FilterBar
+        filters={shown.filters}
+        setFilters={shown.setFilters}
+        clearFilters={shown.clearFilters}
+        active={shown.active}
+        shown={shown.shown}
+        total={shown.total}
+        categories={view.categories}
+        organisations={organisations}
+        ownersKnown={shown.ownersKnown}
+        hasOrg={!!user?.organisationId}
+        t={t}
+      />
 
       <div aria-live="polite" className="visually-hidden" data-testid="board-notice">
         {notice}
       </div>
 
       <NowContext.Provider value={now}>
+        <PresenceContext.Provider value={presenceStore}>
+        {shown.lanes && shown.filters.lanes ? (
+          <Swimlanes
+            lanes={shown.lanes}
+            mode={shown.filters.lanes}
+            t={t}
+            doc={doc}
+            editable={editable}
+            draggable={editable}
+            locale={locale}
+            orgById={orgById}
+            onOpenCard={onOpenCard}
+            onRenameColumn={onRenameColumn}
+            onMoveColumn={onMoveColumn}
+            onError={onError}
+            onDragActivity={presenceStore?.setDragging}
+          />
+        ) : (
         <BoardColumns
-          view={view}
+          view={shown.view}
+          onDragActivity={presenceStore?.setDragging}
           doc={doc}
           editable={editable}
           draggable={editable}
@@ -226,6 +301,8 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
           onMoveColumn={onMoveColumn}
           onError={onError}
         />
+        )}
+        </PresenceContext.Provider>
       </NowContext.Provider>
 
       {showArchived ? (
@@ -239,6 +316,18 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
           t={t}
         />
       ) : null}
+
+      <ActivityPanel
+        open={activityOpen}
+        onClose={closeActivity}
+        boardId={board.id}
+        initial={activity}
+        view={view}
+        orgById={orgById}
+        locale={locale}
+        now={now}
+        onOpenCard={onOpenCard}
+      />
 
       {canEdit ? (
         <NewRequestDialog
@@ -264,6 +353,7 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
         locale={locale}
         now={now}
         editable={editable}
+        canComment={canEdit}
         offline={offline}
         onNotice={onNotice}
       />

@@ -4,6 +4,9 @@ import { CSS } from "@dnd-kit/utilities";
 import type { CardView, CategoryView } from "~/board/types";
 import { translator, type Locale } from "~/i18n";
 import { CategoryIcon } from "./Icon";
+import { CardPresence } from "./presence/CardPresence";
+import { OwnerBadge } from "./ownership/OwnerBadge";
+import { DuplicateBadge } from "./duplicates/DuplicatesProvider";
 import { URGENCY_KEYS, cardAge, categoryLabel, inkOn, safeColor } from "./labels";
 
 export interface OrgInfo {
@@ -75,6 +78,8 @@ export function CardBody({ card, category, org, locale }: CardBodyProps) {
         ) : null}
         {card.createdAt > 0 ? <Age createdAt={card.createdAt} locale={locale} /> : null}
       </span>
+      <OwnerBadge requestId={card.id} locale={locale} />
+      <DuplicateBadge requestId={card.id} locale={locale} />
     </>
   );
 }
@@ -124,6 +129,7 @@ export const SortableCard = memo(function SortableCard(props: SortableCardProps)
       data-urgency={card.urgency}
     >
       <CardBody {...props} />
+      <CardPresence cardId={card.id} locale={locale} />
     </div>
   );
 });

@@ -14,6 +14,9 @@ import type { OrgInfo } from "./Card";
 import { Field } from "./Field";
 import { CategoryIcon } from "./Icon";
 import { Modal } from "./Modal";
+import { CardActivity } from "./activity/CardActivity";
+import { OwnershipSection } from "./ownership/OwnershipSection";
+import { MatchSection } from "~/components/overview/MatchSection";
 import { URGENCY_KEYS, cardAge, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
 
 interface DetailsResponse {
@@ -45,6 +48,8 @@ export interface CardDialogProps {
   editable: boolean;
   offline: boolean;
   onNotice: (message: string) => void;
+  /** May post comments (members and coordinators; not viewers). Defaults to `editable`. */
+  canComment?: boolean;
 }
 
 export function CardDialog(props: CardDialogProps) {
@@ -53,11 +58,26 @@ export function CardDialog(props: CardDialogProps) {
   return (
     <Modal open={!!card} onClose={onClose} labelledBy={titleId} testId="dialog-card" className="wide">
       {card ? (
-        props.editable ? (
-          <EditCardForm key={card.id} {...props} card={card} titleId={titleId} t={translator(locale)} />
-        ) : (
-          <CardDetails {...props} card={card} titleId={titleId} t={translator(locale)} />
-        )
+        <>
+          {props.editable ? (
+            <EditCardForm key={card.id} {...props} card={card} titleId={titleId} t={translator(locale)} />
+          ) : (
+            <CardDetails {...props} card={card} titleId={titleId} t={translator(locale)} />
+          )}
+          <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
+          {/* Outside the edit form: the comment form is a form of its own. */}
+          <CardActivity
+            key={`activity-${card.id}`}
+            boardId={props.boardId}
+            card={card}
+            canComment={props.canComment ?? props.editable}
+            columns={props.columns}
+            categoryById={props.categoryById}
+            orgById={props.orgById}
+            locale={locale}
+            now={props.now}
+          />
+        </>
       ) : null}
     </Modal>
   );
@@ -142,6 +162,7 @@ function CardDetails(props: Props) {
       </div>
       <div className="modal-body">
         <CardSummary {...props} />
+        <OwnershipSection requestId={props.card.id} title={props.card.title} onNotice={props.onNotice} />
         <dl className="card-facts">
           <div>
             <dt>{t("card.field.urgency")}</dt>
@@ -258,6 +279,7 @@ function EditCardForm(props: Props) {
       </div>
       <div className="modal-body">
         <CardSummary {...props} />
+        <OwnershipSection requestId={props.card.id} title={props.card.title} onNotice={props.onNotice} />
         {general ? (
           <p className="alert error" role="alert">
             {general}

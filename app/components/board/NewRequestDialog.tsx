@@ -12,6 +12,7 @@ import { LIMITS } from "~/board/validate";
 import { fieldError, translator, type Locale, type Translate } from "~/i18n";
 import { Field } from "./Field";
 import { Modal } from "./Modal";
+import { IntakeWarning, type IntakeWarningJson } from "./duplicates/IntakeWarning";
 import { URGENCY_KEYS, categoryLabel } from "./labels";
 
 export interface CreateActionData {
@@ -21,6 +22,8 @@ export interface CreateActionData {
   error?: string;
   errors?: Partial<Record<string, string>>;
   values?: Partial<Record<string, string>>;
+  /** When saved: other organisations already working for this reference (organisation and category only). */
+  duplicates?: IntakeWarningJson[];
 }
 
 export function NewRequestDialog({
@@ -185,6 +188,7 @@ function NewRequestForm({
             <input type="text" name="area" maxLength={LIMITS.areaMax} defaultValue={values.area ?? ""} />
           </Field>
         </div>
+        <IntakeWarning boardId={boardId} formRef={formRef} categories={categories} created={fetcher.data} t={t} />
         {offline ? (
           <p className="alert info" id={offlineNoteId}>
             {t("board.create.offline")}

@@ -1,0 +1,86 @@
+/**
+ * Per category: open requests, how many nobody holds yet, the median days
+ * until someone picked a request up, and the requests waiting longest.
+ */
+import { categoryLabel, safeColor } from "~/components/board/labels";
+import type { Translate } from "~/i18n";
+
+export interface CategoryStat {
+  category: string;
+  label: string;
+  color: string;
+  open: number;
+  unclaimed: number;
+  medianDaysToClaim: number | null;
+  longestUnclaimed: Array<{ id: string; title: string; ageDays: number }>;
+}
+
+export function formatDays(t: Translate, days: number | null, locale: string): string {
+  if (days === null) return t("ov.noData");
+  const n = new Intl.NumberFormat(locale === "en" ? "en-GB" : "nl-NL", { maximumFractionDigits: 1 }).format(days);
+  return days === 1 ? t("ov.days.one") : t("ov.days", { count: n });
+}
+
+export function CategoryStats({
+  boardId,
+  rows,
+  staleDays,
+  locale,
+  t,
+}: {
+  boardId: string;
+  rows: CategoryStat[];
+  staleDays: number;
+  locale: string;
+  t: Translate;
+}) {
+  return (
+    <div className="table-scroll">
+      <table className="ov-table" data-testid="overview-categories">
+        <caption className="visually-hidden">{t("ov.categories.caption")}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("ov.matrix.category")}</th>
+            <th scope="col" className="num">
+              {t("ov.categories.open")}
+            </th>
+            <th scope="col" className="num">
+              {t("ov.categories.unclaimed")}
+            </th>
+            <th scope="col" className="num">
+              {t("ov.categories.median")}
+            </th>
+            <th scope="col">{t("ov.categories.longest")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.category} data-category={r.category}>
+              <th scope="row">
+                <span className="cat-swatch" style={{ background: safeColor(r.color) }} aria-hidden="true" />
+                {categoryLabel(t, { id: r.category, label: r.label })}
+              </th>
+              <td className="num">{r.open}</td>
+              <td className={r.unclaimed ? "num ov-attention" : "num"}>{r.unclaimed}</td>
+              <td className="num">{formatDays(t, r.medianDaysToClaim, locale)}</td>
+              <td>
+                {r.longestUnclaimed.length ? (
+                  <ul className="ov-inline-list">
+                    {r.longestUnclaimed.map((c) => (
+                      <li key={c.id} className={c.ageDays >= staleDays ? "is-stale" : undefined}>
+                        <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(c.id)}`}>{c.title}</a>{" "}
+                        <span className="muted small">({t(c.ageDays === 1 ? "ov.days.one" : "ov.days", { count: c.ageDays })})</span>
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  <span className="muted">{t("ov.categories.noneWaiting")}</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

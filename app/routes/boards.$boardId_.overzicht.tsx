@@ -1,0 +1,234 @@
+/**
+ * /boards/<boardId>/overzicht — the coordinator's overview, rendered on the
+ * server: who does what (category × organisation × column), per category the
+ * open and unclaimed requests and the time to claim, demand against
+ * declared capacity, requests open longer than N days (?ouderDan=, default
+ * 14) and possible duplicates (merge / "geen dubbel" for coordinators).
+ *
+ * Card titles appear (every member of the alliance sees them on the board);
+ * references never do. The page revalidates on the board's socket events and
+ * every 30 s.
+ *
+ * (The file name has `$boardId_` so the page does not nest inside the board
+ * route's layout: same URL, its own loader.)
+ */
+import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { getCard } from "~/board/domain";
+import { CapacityChart } from "~/components/overview/CapacityChart";
+import { CategoryStats } from "~/components/overview/CategoryStats";
+import { DuplicateGroups, type DecisionResult, type DuplicateCard } from "~/components/overview/DuplicateGroups";
+import { LiveRefresh } from "~/components/overview/LiveRefresh";
+import { OverviewMatrix } from "~/components/overview/OverviewMatrix";
+import { StaleList } from "~/components/overview/StaleList";
+import { categoryLabel } from "~/components/board/labels";
+import { RealtimeProvider } from "~/hooks/useRealtime";
+import { useLocale, useT } from "~/i18n";
+import { requireBoard, requireUser } from "~/services/auth.server";
+import { services } from "~/services/context.server";
+import { dismissDuplicate, duplicateGroups, mergeDuplicate } from "~/services/duplicates.server";
+import { boardOverview } from "~/services/overview.server";
+import { boardOwnershipState } from "~/services/ownership.server";
+import overviewCss from "~/styles/overview.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: overviewCss }];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Overzicht · ${data.board.name} · Alliantiebord` : "Overzicht · Alliantiebord" },
+];
+
+const NO_STORE = { "Cache-Control": "private, no-store" };
+const DEFAULT_STALE_DAYS = 14;
+
+/** ?ouderDan= as whole days 1–365; anything else is the default. */
+function staleDaysFrom(raw: string | null): number {
+  const n = Number(raw);
+  if (!raw || !Number.isFinite(n) || n < 1) return DEFAULT_STALE_DAYS;
+  return Math.min(365, Math.round(n));
+}
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const staleDays = staleDaysFrom(new URL(request.url).searchParams.get("ouderDan"));
+  const [data, groups] = await Promise.all([boardOverview(svc, user, board, staleDays), duplicateGroups(svc, user, board)]);
+
+  // Titles and holders of the cards in a duplicate group (never their references).
+  const ids = [...new Set(groups.flatMap((g) => g.requestIds))];
+  const found = ids.length ? await svc.rooms.withDoc(board.id, (doc) => ids.map((id) => getCard(doc, id))) : [];
+  const owners = ids.length ? boardOwnershipState(svc, user, board.id).owners : {};
+  const cards: Record<string, DuplicateCard> = {};
+  for (const c of found) {
+    if (!c) continue;
+    cards[c.id] = {
+      id: c.id,
+      title: c.title,
+      category: c.category,
+      column: c.column,
+      createdAt: c.createdAt,
+      organisation: owners[c.id]?.id ?? c.createdByOrg ?? null,
+    };
+  }
+
+  return json(
+    {
+      board: { id: board.id, name: board.name },
+      staleDays,
+      canDecide: user.role === "coordinator",
+      overview: data.overview,
+      columns: data.columns.map((c) => ({ id: c.id, name: c.name })),
+      categories: data.categories.map((c) => ({ id: c.id, label: c.label, color: c.color })),
+      organisations: data.organisations,
+      duplicates: groups,
+      duplicateCards: cards,
+      now: svc.now(),
+    },
+    { headers: NO_STORE },
+  );
+}
+
+/** Merge a group into the chosen card, or mark it "geen dubbel" (every pair). Coordinators only (the service checks). */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  const group = String(form.get("group") ?? "");
+  const ids = [...new Set(form.getAll("ids").map(String))].slice(0, 20);
+  const fail = (status: number, error: string) => json<DecisionResult>({ ok: false, group, error }, { status, headers: NO_STORE });
+  if (user.role !== "coordinator") return fail(403, "forbidden");
+  if (ids.length < 2) return fail(400, "bad_request");
+
+  if (intent === "merge") {
+    const into = String(form.get("into") ?? "");
+    if (!ids.includes(into)) return fail(400, "choose");
+    for (const from of ids.filter((id) => id !== into)) {
+      const res = await mergeDuplicate(svc, user, board, into, from);
+      if (!res.ok) return fail(res.status, res.error);
+    }
+    return json<DecisionResult>({ ok: true, group }, { headers: NO_STORE });
+  }
+  if (intent === "dismiss") {
+    for (let i = 0; i < ids.length; i++)
+      for (let j = i + 1; j < ids.length; j++) {
+        const res = dismissDuplicate(svc, user, board, ids[i], ids[j]);
+        if (!res.ok) return fail(res.status, res.error);
+      }
+    return json<DecisionResult>({ ok: true, group }, { headers: NO_STORE });
+  }
+  return fail(400, "unknown_intent");
+}
+
+export default function OverviewPage() {
+  const data = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const nav = useNavigation();
+  const { overview, board } = data;
+  const catLabel = (id: string, label: string) => categoryLabel(t, { id, label });
+  const capacityRows = overview.perCategory.map((c) => ({
+    category: c.category,
+    label: catLabel(c.category, c.label),
+    demand: c.demand,
+    capacity: c.capacity,
+  }));
+
+  return (
+    <RealtimeProvider boardId={board.id}>
+      <LiveRefresh boardId={board.id} />
+      <main id="main" className="page overview-page" data-testid="overview">
+        <nav className="ov-crumbs" aria-label={t("ov.nav")}>
+          <Link to={`/boards/${board.id}`}>← {t("ov.backToBoard", { board: board.name })}</Link>
+          <Link to={`/boards/${board.id}/rapport`}>{t("rep.link")}</Link>
+        </nav>
+        <h1>{t("ov.title", { board: board.name })}</h1>
+        <p className="ov-totals" data-testid="overview-totals">
+          <span>
+            <strong>{overview.totals.all}</strong> {t("ov.totals.all")}
+          </span>
+          <span>
+            <strong>{overview.totals.open}</strong> {t("ov.totals.open")}
+          </span>
+          <span>
+            <strong>{overview.totals.unclaimed}</strong> {t("ov.totals.unclaimed")}
+          </span>
+          <span className={overview.totals.stale ? "ov-attention" : undefined}>
+            <strong>{overview.totals.stale}</strong> {t("ov.totals.stale", { days: data.staleDays })}
+          </span>
+        </p>
+
+        <section className="card-panel ov-section" aria-labelledby="ov-who">
+          <h2 id="ov-who">{t("ov.matrix.title")}</h2>
+          <p className="muted small">{t("ov.matrix.help")}</p>
+          <OverviewMatrix
+            matrix={overview.matrix}
+            columns={data.columns}
+            categories={data.categories}
+            organisations={data.organisations}
+            t={t}
+          />
+        </section>
+
+        <section className="card-panel ov-section" aria-labelledby="ov-cap">
+          <h2 id="ov-cap">{t("ov.capacity.heading")}</h2>
+          <p className="muted small">{t("ov.capacity.help")}</p>
+          <CapacityChart rows={capacityRows} t={t} />
+        </section>
+
+        <section className="card-panel ov-section" aria-labelledby="ov-cat">
+          <h2 id="ov-cat">{t("ov.categories.title")}</h2>
+          <CategoryStats boardId={board.id} rows={overview.perCategory} staleDays={data.staleDays} locale={locale} t={t} />
+        </section>
+
+        <section className="card-panel ov-section" aria-labelledby="ov-stale">
+          <h2 id="ov-stale">{t("ov.stale.title", { days: data.staleDays })}</h2>
+          <Form method="get" className="inline-row ov-stale-form" data-testid="stale-form">
+            <label htmlFor="ov-ouder-dan">{t("ov.stale.label")}</label>
+            <input
+              id="ov-ouder-dan"
+              type="number"
+              name="ouderDan"
+              min={1}
+              max={365}
+              step={1}
+              defaultValue={data.staleDays}
+              key={data.staleDays}
+              className="ov-days-input"
+            />
+            <span>{t("ov.stale.unit")}</span>
+            <button type="submit" className="button secondary small" disabled={nav.state === "loading"}>
+              {t("ov.stale.submit")}
+            </button>
+          </Form>
+          <StaleList
+            boardId={board.id}
+            items={overview.stale}
+            total={overview.totals.stale}
+            categories={data.categories}
+            columns={data.columns}
+            organisations={data.organisations}
+            t={t}
+          />
+        </section>
+
+        <section className="card-panel ov-section" aria-labelledby="ov-dup">
+          <h2 id="ov-dup">{t("dup.title")}</h2>
+          <p className="muted small">{t("dup.help")}</p>
+          <DuplicateGroups
+            boardId={board.id}
+            groups={data.duplicates}
+            cards={data.duplicateCards}
+            categories={data.categories}
+            organisations={data.organisations}
+            columns={data.columns}
+            canDecide={data.canDecide}
+            now={data.now}
+            t={t}
+          />
+        </section>
+      </main>
+    </RealtimeProvider>
+  );
+}

@@ -1,0 +1,206 @@
+/**
+ * Claims and referrals, decided by the server: what two organisations see in
+ * their own browsers, and what a viewer sees.
+ */
+import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
+import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+function card(page: Page, id: string) {
+  return page.getByTestId(`card-${id}`);
+}
+function badge(page: Page, id: string) {
+  return card(page, id).getByTestId("owner-badge");
+}
+async function cardIdIn(page: Page, columnId: string, index: number) {
+  return (await page.getByTestId(`column-${columnId}`).locator("[data-card-id]").nth(index).getAttribute("data-card-id"))!;
+}
+async function openCard(page: Page, id: string) {
+  await card(page, id).click();
+  const dialog = page.getByTestId("dialog-card");
+  await expect(dialog.getByTestId("ownership")).toBeVisible();
+  return dialog;
+}
+
+/** The cards used by the tests, so the viewer test can look at them. */
+const claimed: string[] = [];
+
+test("a claim shows at once in the other organisation's browser; a late claim is refused in Dutch", async ({ browser }) => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await login(a, server.url, "taalhuis@ave.example");
+  await login(b, server.url, "vluchtelingenwerk@ave.example");
+  await openDemoBoard(a);
+  await openDemoBoard(b);
+
+  // A second tab of VluchtelingenWerk that does not hear about owner changes
+  // (as if the news were still on its way): it still offers to claim.
+  const stale = await ctxB.newPage();
+  await stale.routeWebSocket(/\/socket\.io\//, (ws: WebSocketRoute) => {
+    const srv = ws.connectToServer();
+    ws.onMessage((m) => srv.send(m));
+    srv.onMessage((m) => {
+      if (typeof m === "string" && m.includes('"request:owner"')) return;
+      ws.send(m);
+    });
+  });
+  await stale.goto(b.url());
+  await expect(stale.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+
+  const id = await cardIdIn(a, "open", 0);
+  claimed.push(id);
+  await expect(badge(b, id)).toHaveCount(0);
+  const staleDialog = await openCard(stale, id);
+  await expect(staleDialog.getByTestId("claim")).toBeVisible();
+
+  // Taalhuis claims.
+  const dialogA = await openCard(a, id);
+  await expect(dialogA.getByTestId("claim")).toHaveText("Oppakken voor Taalhuis");
+  await dialogA.getByTestId("claim").click();
+  await expect(dialogA.getByTestId("owner-status")).toContainText("Opgepakt door Taalhuis");
+  await expect(badge(a, id)).toHaveText("Taalhuis");
+
+  // VluchtelingenWerk's browser shows it at once.
+  await expect(badge(b, id)).toHaveText("Taalhuis", { timeout: 3000 });
+  const dialogB = await openCard(b, id);
+  await expect(dialogB.getByTestId("owner-status")).toContainText("Opgepakt door Taalhuis");
+  await expect(dialogB.getByTestId("claim")).toHaveCount(0);
+
+  // The stale tab tries anyway: the server refuses, the reason is shown.
+  await staleDialog.getByTestId("claim").click();
+  await expect(staleDialog.getByRole("alert")).toHaveText("Deze aanvraag is al opgepakt door Taalhuis.");
+  await expect(badge(stale, id)).toHaveText("Taalhuis");
+  await expect(staleDialog.getByTestId("claim")).toHaveCount(0);
+
+  // The dialog with the ownership section has no serious accessibility problems.
+  expect(await seriousViolations(a)).toEqual([]);
+
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test("a referral reaches 'Voor ons' of the other organisation, and accepting it moves the badge", async ({ browser }) => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await login(a, server.url, "taalhuis@ave.example");
+  await login(b, server.url, "vluchtelingenwerk@ave.example");
+  await openDemoBoard(a);
+  await openDemoBoard(b);
+  await expect(b.getByTestId("inbox-count")).toHaveText("0");
+
+  const id = await cardIdIn(a, "open", 1);
+  claimed.push(id);
+  const title = (await card(a, id).locator(".card-title").textContent())!;
+  const dialogA = await openCard(a, id);
+  await dialogA.getByTestId("claim").click();
+  await expect(badge(a, id)).toHaveText("Taalhuis");
+
+  // Refer without choosing an organisation: refused, explained.
+  await dialogA.getByTestId("refer").click();
+  await expect(dialogA.getByRole("alert")).toHaveText("Kies een organisatie uit de lijst.");
+
+  await dialogA.getByTestId("refer-org").selectOption({ label: "VluchtelingenWerk Noord-Nederland" });
+  await dialogA.getByTestId("refer-note").fill("Graag jullie juridische hulp bij de aanvraag.");
+  await dialogA.getByTestId("refer").click();
+  await expect(dialogA.getByTestId("referral-pending")).toContainText("Doorverwezen naar VluchtelingenWerk");
+  await expect(dialogA.getByTestId("referral-revoke")).toBeVisible();
+  await expect(card(a, id).getByTestId("referral-marker")).toHaveText("Doorverwezen naar VluchtelingenWerk");
+  await expect(card(b, id).getByTestId("referral-marker")).toHaveText("Doorverwezen naar VluchtelingenWerk");
+
+  // VluchtelingenWerk: one waiting in "Voor ons".
+  await expect(b.getByTestId("inbox-count")).toHaveText("1");
+  await b.getByTestId("inbox").click();
+  const panel = b.getByTestId("inbox-panel");
+  const item = panel.getByTestId(`inbox-item-${id}`);
+  await expect(item).toContainText(title);
+  await expect(item).toContainText("Van Taalhuis");
+  await expect(item).toContainText("Graag jullie juridische hulp bij de aanvraag.");
+  expect(await seriousViolations(b)).toEqual([]);
+
+  // Declining needs a reason.
+  await item.getByTestId("referral-decline").click();
+  await item.getByTestId("referral-decline-submit").click();
+  await expect(item.getByRole("alert")).toHaveText("Geef een reden op.");
+  await item.getByRole("button", { name: "Niet weigeren" }).click();
+
+  await item.getByTestId("referral-accept").click();
+  await expect(panel.getByTestId(`inbox-item-${id}`)).toHaveCount(0);
+  await expect(b.getByTestId("inbox-count")).toHaveText("0");
+  await expect(badge(b, id)).toHaveText("VluchtelingenWerk");
+
+  // The badge moves in Taalhuis's browser too; the referral marker goes.
+  await expect(badge(a, id)).toHaveText("VluchtelingenWerk");
+  await expect(card(a, id).getByTestId("referral-marker")).toHaveCount(0);
+  await expect(dialogA.getByTestId("owner-status")).toContainText("Opgepakt door VluchtelingenWerk");
+
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test("a viewer sees who holds a request but cannot claim", async ({ page }) => {
+  expect(claimed.length).toBeGreaterThan(0);
+  await login(page, server.url, "viewer@ave.example");
+  await openDemoBoard(page);
+  await expect(badge(page, claimed[0])).toHaveText("Taalhuis");
+  if (claimed[1]) await expect(badge(page, claimed[1])).toHaveText("VluchtelingenWerk");
+
+  const owned = await openCard(page, claimed[0]);
+  await expect(owned.getByTestId("owner-status")).toContainText("Opgepakt door Taalhuis");
+  await expect(owned.getByRole("button", { name: /Oppakken|Vrijgeven|Toewijzen|Doorverwijzen/ })).toHaveCount(0);
+  await owned.getByRole("button", { name: "Sluiten" }).click();
+
+  const free = await cardIdIn(page, "nieuw", 0);
+  const dialog = await openCard(page, free);
+  await expect(dialog.getByTestId("owner-status")).toContainText("Nog niet opgepakt");
+  await expect(dialog.getByTestId("claim")).toHaveCount(0);
+  await expect(page.getByTestId("claim")).toHaveCount(0);
+});
+
+test("a coordinator may assign a request to an organisation and release it", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  const id = await cardIdIn(page, "open", 2);
+  const dialog = await openCard(page, id);
+  await dialog.getByTestId("reassign-org").selectOption({ label: "COA azc Emmen" });
+  await dialog.getByTestId("reassign").click();
+  await expect(badge(page, id)).toHaveText("COA");
+  expect(await seriousViolations(page)).toEqual([]);
+  await dialog.getByTestId("unclaim").click();
+  await expect(badge(page, id)).toHaveCount(0);
+  await expect(dialog.getByTestId("claim")).toHaveText("Oppakken voor Gemeente");
+});
+
+test("without a connection a claim is not attempted and the reason is shown", async ({ page }) => {
+  await login(page, server.url, "coa@ave.example");
+  await openDemoBoard(page);
+  const id = await cardIdIn(page, "nieuw", 1);
+  const dialog = await openCard(page, id);
+  await server.stop("SIGKILL");
+  try {
+    await expect(page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "connected");
+    await dialog.getByTestId("claim").click();
+    await expect(dialog.getByRole("alert")).toHaveText("Geen verbinding: probeer het opnieuw zodra u verbonden bent.");
+    await expect(badge(page, id)).toHaveCount(0);
+  } finally {
+    await server.start();
+  }
+  // Once connected again, the same button works.
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected", { timeout: 20_000 });
+  await expect(async () => {
+    await dialog.getByTestId("claim").click({ timeout: 1000 });
+    await expect(badge(page, id)).toHaveText("COA", { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+});
