@@ -72,10 +72,21 @@ export const NEAR = {
 } as const;
 
 export function textSimilarity(a: Pick<NearCandidate, "title" | "description">, b: Pick<NearCandidate, "title" | "description">): number {
+  return similarityOf(fingerprint(a), fingerprint(b));
+}
+
+interface Fingerprint {
+  title: Set<string>;
+  all: Set<string>;
+}
+
+function fingerprint(c: Pick<NearCandidate, "title" | "description">): Fingerprint {
+  return { title: trigrams(c.title), all: trigrams(`${c.title} ${c.description}`) };
+}
+
+function similarityOf(a: Fingerprint, b: Fingerprint): number {
   // The title says what is needed; it weighs twice the description.
-  const title = jaccard(trigrams(a.title), trigrams(b.title));
-  const all = jaccard(trigrams(`${a.title} ${a.description}`), trigrams(`${b.title} ${b.description}`));
-  return (2 * title + all) / 3;
+  return (2 * jaccard(a.title, b.title) + jaccard(a.all, b.all)) / 3;
 }
 
 function sameArea(a: string, b: string): boolean {
@@ -93,6 +104,13 @@ export function nearDuplicatePairs(
   const window = (opts.windowDays ?? NEAR.windowDays) * 86400_000;
   const byCategory = new Map<string, NearCandidate[]>();
   for (const it of items) byCategory.set(it.category, [...(byCategory.get(it.category) ?? []), it]);
+  // Each text is fingerprinted once, not once per comparison.
+  const prints = new Map<string, Fingerprint>();
+  const printOf = (c: NearCandidate) => {
+    let p = prints.get(c.id);
+    if (!p) prints.set(c.id, (p = fingerprint(c)));
+    return p;
+  };
   const out: Array<{ a: string; b: string; score: number }> = [];
   for (const list of byCategory.values()) {
     list.sort((x, y) => x.createdAt - y.createdAt);
@@ -101,7 +119,7 @@ export function nearDuplicatePairs(
         const a = list[i];
         const b = list[j];
         if (!sameArea(a.area, b.area)) continue;
-        const score = textSimilarity(a, b);
+        const score = similarityOf(printOf(a), printOf(b));
         if (score >= threshold) out.push(a.id < b.id ? { a: a.id, b: b.id, score } : { a: b.id, b: a.id, score });
       }
     }

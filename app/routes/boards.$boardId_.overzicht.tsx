@@ -39,6 +39,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 const NO_STORE = { "Cache-Control": "private, no-store" };
 const DEFAULT_STALE_DAYS = 14;
+/** A large board can have hundreds of candidate pairs: the page shows the most certain ones first. */
+const MAX_GROUPS = 40;
+const KIND_ORDER = { exact: 0, near: 1, household: 2 } as const;
 
 /** ?ouderDan= as whole days 1–365; anything else is the default. */
 function staleDaysFrom(raw: string | null): number {
@@ -52,7 +55,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const staleDays = staleDaysFrom(new URL(request.url).searchParams.get("ouderDan"));
-  const [data, groups] = await Promise.all([boardOverview(svc, user, board, staleDays), duplicateGroups(svc, user, board)]);
+  const [data, allGroups] = await Promise.all([boardOverview(svc, user, board, staleDays), duplicateGroups(svc, user, board)]);
+  const groups = [...allGroups]
+    .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (b.score ?? 0) - (a.score ?? 0))
+    .slice(0, MAX_GROUPS);
 
   // Titles and holders of the cards in a duplicate group (never their references).
   const ids = [...new Set(groups.flatMap((g) => g.requestIds))];
@@ -81,6 +87,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       categories: data.categories.map((c) => ({ id: c.id, label: c.label, color: c.color })),
       organisations: data.organisations,
       duplicates: groups,
+      duplicatesTotal: allGroups.length,
       duplicateCards: cards,
       now: svc.now(),
     },
@@ -227,6 +234,9 @@ export default function OverviewPage() {
             now={data.now}
             t={t}
           />
+          {data.duplicatesTotal > data.duplicates.length ? (
+            <p className="muted small">{t("dup.more", { shown: data.duplicates.length, total: data.duplicatesTotal })}</p>
+          ) : null}
         </section>
       </main>
     </RealtimeProvider>

@@ -9,6 +9,9 @@ import { BoardRoom, CLOSE, type RoomHost } from "./room";
 import type { StoredActivity } from "../../db/board-store";
 import type { Logger, RoomStorage, SyncConnection } from "./types";
 
+/** How long a board loaded only for a server-side read stays in memory. */
+const SERVER_READ_GRACE_MS = 5000;
+
 export interface RoomManagerOptions {
   storage: RoomStorage;
   log: Logger;
@@ -129,18 +132,19 @@ export class RoomManager implements RoomHost, BoardRooms {
     }
   }
 
-  roomEmpty(room: BoardRoom): void {
-    if (this.opts.idleMs <= 0) {
+  roomEmpty(room: BoardRoom, delayMs = this.opts.idleMs): void {
+    const existing = this.idleTimers.get(room.boardId);
+    if (existing) clearTimeout(existing);
+    const unloadIfIdle = () => {
+      this.idleTimers.delete(room.boardId);
+      if (room.size === 0 && !room.destroyed && this.rooms.get(room.boardId) === room) this.unload(room);
+    };
+    if (delayMs <= 0) {
       // Unload after the current tick, so a reconnect in the same tick keeps it.
-      setImmediate(() => {
-        if (room.size === 0 && !room.destroyed) this.unload(room);
-      });
+      setImmediate(unloadIfIdle);
       return;
     }
-    const timer = setTimeout(() => {
-      this.idleTimers.delete(room.boardId);
-      if (room.size === 0 && !room.destroyed) this.unload(room);
-    }, this.opts.idleMs);
+    const timer = setTimeout(unloadIfIdle, delayMs);
     timer.unref();
     this.idleTimers.set(room.boardId, timer);
   }
@@ -197,7 +201,9 @@ export class RoomManager implements RoomHost, BoardRooms {
       result = Y.transact(room.doc, () => fn(room.doc), origin);
     } finally {
       this.flushNow();
-      if (room.size === 0) this.unload(room);
+      // Server-side reads come in bursts (a page reads the board several
+      // times): keep an unwatched board a few seconds instead of reloading it.
+      if (room.size === 0) this.roomEmpty(room, Math.max(this.opts.idleMs, SERVER_READ_GRACE_MS));
     }
     return result;
   }

@@ -97,8 +97,12 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
   );
 
   // ---------------------------------------------------------------- card dialog
-  // ?kaart=<id> (links from the overview) opens that card.
-  const [openCardId, setOpenCardId] = useState<string | null>(() => searchParams.get("kaart"));
+  const [openCardId, setOpenCardId] = useState<string | null>(null);
+  // ?kaart=<id> (links from the overview) opens that card once the page runs.
+  const linkedCard = searchParams.get("kaart");
+  useEffect(() => {
+    if (linkedCard) setOpenCardId(linkedCard);
+  }, [linkedCard]);
   const onOpenCard = useCallback((id: string) => setOpenCardId(id), []);
   const closeCard = useCallback(() => setOpenCardId(null), []);
   const openCard = openCardId ? view.cardById.get(openCardId) : undefined;

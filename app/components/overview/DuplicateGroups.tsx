@@ -10,7 +10,7 @@
  */
 import { useFetcher } from "@remix-run/react";
 import { useId } from "react";
-import { categoryLabel, safeColor } from "~/components/board/labels";
+import { categoryLabel, columnLabel, safeColor } from "~/components/board/labels";
 import type { Translate } from "~/i18n";
 import type { OrgLite } from "./OverviewMatrix";
 
@@ -68,7 +68,7 @@ export function DuplicateGroups({
     );
   }
   const order = { exact: 0, near: 1, household: 2 } as const;
-  const sorted = [...groups].sort((a, b) => order[a.kind] - order[b.kind]);
+  const sorted = [...groups].sort((a, b) => order[a.kind] - order[b.kind] || (b.score ?? 0) - (a.score ?? 0));
   return (
     <ul className="dup-groups" data-testid="duplicate-groups">
       {sorted.map((g) => (
@@ -172,7 +172,7 @@ function Group({
               const meta = [
                 org?.shortName,
                 group.kind === "household" ? catName(c.category) : null,
-                col?.name,
+                col ? columnLabel(t, col) : null,
                 t(days === 1 ? "ov.days.one" : "ov.days", { count: days }),
               ]
                 .filter(Boolean)

@@ -96,7 +96,9 @@ export function DuplicatesProvider({ boardId, children }: { boardId: string; chi
 
   const abortRef = useRef<AbortController | null>(null);
   const timer = useRef<number>();
+  const lastFetch = useRef(0);
   const refresh = useCallback(() => {
+    lastFetch.current = Date.now();
     abortRef.current?.abort();
     const abort = new AbortController();
     abortRef.current = abort;
@@ -128,12 +130,13 @@ export function DuplicatesProvider({ boardId, children }: { boardId: string; chi
     };
   }, [refresh]);
 
-  // Events may have been missed while the socket was away.
+  // Events may have been missed while the socket was away (on a large board the
+  // answer is not free: the first join right after the page's own fetch is skipped).
   const wasConnected = useRef(false);
   useEffect(() => {
     if (connected && wasConnected.current === false) {
       wasConnected.current = true;
-      refreshSoon();
+      if (Date.now() - lastFetch.current > 3000) refreshSoon();
     } else if (!connected) wasConnected.current = false;
   }, [connected, refreshSoon]);
 
