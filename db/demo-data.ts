@@ -135,6 +135,8 @@ export function demoRequests(now: number) {
           ? `${org.slice(0, 3).toUpperCase()}-2026-${String(100 + i * 7).padStart(4, "0")}`
           : `${initials}-${year}-${area.toUpperCase().slice(0, 8)}`,
       createdAt: now - ageDays * 86400_000 - Math.floor(rnd() * 86400_000),
+      /** Days between entering and being taken on, for the demo's time-to-claim. */
+      claimDelayDays: 1 + Math.floor(rnd() * 9),
     };
   });
 }

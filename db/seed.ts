@@ -9,6 +9,8 @@ import { DEMO_ALLIANCE, DEMO_BOARD_NAME, DEMO_OFFERS, DEMO_ORGS, DEMO_PEOPLE, de
 import { replaceOffers } from "./offers";
 import { makeAlliance, makeBoard, makeOrganisation, makeUser } from "../tests/factories";
 
+const HELD_COLUMNS = new Set(["opgepakt", "in-uitvoering", "afgerond"]);
+
 export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: boolean; boardId?: string }> {
   if (countAlliances(db) > 0) return { seeded: false };
   const alliance = makeAlliance(db, DEMO_ALLIANCE);
@@ -38,6 +40,13 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: bool
         createdByUser: userByOrg.get(r.org),
         reference: r.reference,
         createdAt: r.createdAt,
+        // Requests past "Open" are held by the organisation that entered them.
+        ...(HELD_COLUMNS.has(r.column) ? {
+              ownerOrg: orgIds.get(r.org)!,
+              claimedAt: Math.min(now, r.createdAt + r.claimDelayDays * 86400_000),
+              // Worked on this week, so the claims do not expire at the first start.
+              lastActivityAt: now - (r.claimDelayDays % 6) * 86400_000,
+            } : {}),
       })),
   });
   for (const key of new Set(DEMO_OFFERS.map((o) => o.org))) {

@@ -91,8 +91,10 @@ export interface SeedCard extends CardFields {
   createdByUser?: string;
   reference?: string | null;
   createdAt?: number;
-  /** The organisation that holds the request (claimed), if any. */
+  /** The organisation that holds the request (claimed), if any, and since when. */
   ownerOrg?: string;
+  claimedAt?: number;
+  lastActivityAt?: number;
 }
 
 /**
@@ -129,8 +131,8 @@ export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: st
       reference: c.reference ?? null,
       referenceKey: referenceKey(secret, c.reference),
       ownerOrgId: c.ownerOrg ?? null,
-      claimedAt: c.ownerOrg ? createdAt : null,
-      lastActivityAt: createdAt,
+      claimedAt: c.ownerOrg ? (c.claimedAt ?? createdAt) : null,
+      lastActivityAt: c.lastActivityAt ?? createdAt,
       createdAt,
     });
     cardIds.push(cardId);
