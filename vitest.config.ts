@@ -16,6 +16,8 @@ export default defineConfig({
           name: "unit",
           include: ["tests/unit/**/*.test.ts"],
           environment: "node",
+          // The convergence runs are CPU-bound: generous on a loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
