@@ -176,6 +176,20 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
 
   const cardCount = view.columns.reduce((n, c) => n + (view.cardsByColumn[c.id]?.length ?? 0), 0);
 
+  /** What the plain columns and the swimlanes both get. */
+  const columnProps = {
+    doc,
+    editable,
+    draggable: editable,
+    locale,
+    orgById,
+    onOpenCard,
+    onRenameColumn,
+    onMoveColumn,
+    onError,
+    onDragActivity: presenceStore?.setDragging,
+  };
+
   return (
     <main id="main" className="board-page" data-testid="board" data-live={isLive ? "true" : "false"}>
       <div className="board-header">
@@ -276,35 +290,9 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
       <NowContext.Provider value={now}>
         <PresenceContext.Provider value={presenceStore}>
         {shown.lanes && shown.filters.lanes ? (
-          <Swimlanes
-            lanes={shown.lanes}
-            mode={shown.filters.lanes}
-            t={t}
-            doc={doc}
-            editable={editable}
-            draggable={editable}
-            locale={locale}
-            orgById={orgById}
-            onOpenCard={onOpenCard}
-            onRenameColumn={onRenameColumn}
-            onMoveColumn={onMoveColumn}
-            onError={onError}
-            onDragActivity={presenceStore?.setDragging}
-          />
+          <Swimlanes lanes={shown.lanes} mode={shown.filters.lanes} t={t} {...columnProps} />
         ) : (
-        <BoardColumns
-          view={shown.view}
-          onDragActivity={presenceStore?.setDragging}
-          doc={doc}
-          editable={editable}
-          draggable={editable}
-          locale={locale}
-          orgById={orgById}
-          onOpenCard={onOpenCard}
-          onRenameColumn={onRenameColumn}
-          onMoveColumn={onMoveColumn}
-          onError={onError}
-        />
+        <BoardColumns view={shown.view} {...columnProps} />
         )}
         </PresenceContext.Provider>
       </NowContext.Provider>

@@ -7,10 +7,11 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useFetcher } from "@remix-run/react";
 import type * as Y from "yjs";
 import { setArchived, updateCard } from "~/board/domain";
-import { URGENCIES, type CardView, type CategoryView, type ColumnView } from "~/board/types";
+import type { CardView, CategoryView, ColumnView } from "~/board/types";
 import { LIMITS, validateCardFields, validateReference } from "~/board/validate";
 import { fieldError, translator, type Locale, type Translate } from "~/i18n";
 import type { OrgInfo } from "./Card";
+import { CategoryUrgencyFields, ReferenceField, TitleField } from "./CardFormFields";
 import { Field } from "./Field";
 import { CategoryIcon } from "./Icon";
 import { Modal } from "./Modal";
@@ -285,37 +286,14 @@ function EditCardForm(props: Props) {
             {general}
           </p>
         ) : null}
-        <Field label={t("card.field.title")} error={fieldError(t, errors.title)}>
-          <input
-            type="text"
-            name="title"
-            required
-            maxLength={LIMITS.titleMax}
-            defaultValue={card.title}
-            autoComplete="off"
-            data-autofocus
-          />
-        </Field>
-        <div className="field-row">
-          <Field label={t("card.field.category")} error={fieldError(t, errors.category)}>
-            <select name="category" defaultValue={card.category}>
-              {categories.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {categoryLabel(t, c)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t("card.field.urgency")} error={fieldError(t, errors.urgency)}>
-            <select name="urgency" defaultValue={card.urgency}>
-              {URGENCIES.map((u) => (
-                <option key={u} value={u}>
-                  {t(URGENCY_KEYS[u])}
-                </option>
-              ))}
-            </select>
-          </Field>
-        </div>
+        <TitleField t={t} errors={errors} defaultValue={card.title} />
+        <CategoryUrgencyFields
+          t={t}
+          errors={errors}
+          categories={categories}
+          category={card.category}
+          urgency={card.urgency}
+        />
         <Field label={t("card.field.description")} error={fieldError(t, errors.description)}>
           <textarea name="description" maxLength={LIMITS.descriptionMax} defaultValue={card.description} />
         </Field>
@@ -323,21 +301,13 @@ function EditCardForm(props: Props) {
           {ref.loading ? (
             <p className="muted small reference-slot">{t("card.referenceLoading")}</p>
           ) : ref.canSee ? (
-            <Field
-              label={t("card.field.reference")}
+            <ReferenceField
+              t={t}
+              errors={errors}
               hint={offline ? t("card.referenceOffline") : t("card.field.referenceHint")}
-              error={fieldError(t, errors.reference)}
-            >
-              <input
-                type="text"
-                name="reference"
-                maxLength={LIMITS.referenceMax}
-                defaultValue={ref.reference ?? ""}
-                autoComplete="off"
-                spellCheck={false}
-                readOnly={offline}
-              />
-            </Field>
+              defaultValue={ref.reference ?? ""}
+              readOnly={offline}
+            />
           ) : (
             <p className="muted small reference-slot">{t("card.referenceHidden")}</p>
           )}

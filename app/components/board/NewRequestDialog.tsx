@@ -7,13 +7,12 @@
 import { useEffect, useId, useRef } from "react";
 import { useFetcher } from "@remix-run/react";
 import type { CategoryView } from "~/board/types";
-import { URGENCIES } from "~/board/types";
 import { LIMITS } from "~/board/validate";
 import { fieldError, translator, type Locale, type Translate } from "~/i18n";
+import { CategoryUrgencyFields, ReferenceField, TitleField } from "./CardFormFields";
 import { Field } from "./Field";
 import { Modal } from "./Modal";
 import { IntakeWarning, type IntakeWarningJson } from "./duplicates/IntakeWarning";
-import { URGENCY_KEYS, categoryLabel } from "./labels";
 
 export interface CreateActionData {
   intent?: string;
@@ -131,37 +130,15 @@ function NewRequestForm({
           </p>
         ) : null}
         <input type="hidden" name="intent" value="create" />
-        <Field label={t("card.field.title")} error={fieldError(t, errors.title)}>
-          <input
-            type="text"
-            name="title"
-            required
-            maxLength={LIMITS.titleMax}
-            defaultValue={values.title ?? ""}
-            autoComplete="off"
-            data-autofocus
-          />
-        </Field>
-        <div className="field-row">
-          <Field label={t("card.field.category")} error={fieldError(t, errors.category)}>
-            <select name="category" defaultValue={values.category ?? categories[0]?.id ?? ""} required>
-              {categories.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {categoryLabel(t, c)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t("card.field.urgency")} error={fieldError(t, errors.urgency)}>
-            <select name="urgency" defaultValue={values.urgency ?? "normaal"}>
-              {URGENCIES.map((u) => (
-                <option key={u} value={u}>
-                  {t(URGENCY_KEYS[u])}
-                </option>
-              ))}
-            </select>
-          </Field>
-        </div>
+        <TitleField t={t} errors={errors} defaultValue={values.title ?? ""} />
+        <CategoryUrgencyFields
+          t={t}
+          errors={errors}
+          categories={categories}
+          category={values.category ?? categories[0]?.id ?? ""}
+          urgency={values.urgency ?? "normaal"}
+          categoryRequired
+        />
         <Field
           label={t("card.field.description")}
           hint={t("card.field.descriptionHint")}
@@ -170,20 +147,12 @@ function NewRequestForm({
           <textarea name="description" maxLength={LIMITS.descriptionMax} defaultValue={values.description ?? ""} />
         </Field>
         <div className="field-row">
-          <Field
-            label={t("card.field.reference")}
+          <ReferenceField
+            t={t}
+            errors={errors}
             hint={t("card.field.referenceHint")}
-            error={fieldError(t, errors.reference)}
-          >
-            <input
-              type="text"
-              name="reference"
-              maxLength={LIMITS.referenceMax}
-              defaultValue={values.reference ?? ""}
-              autoComplete="off"
-              spellCheck={false}
-            />
-          </Field>
+            defaultValue={values.reference ?? ""}
+          />
           <Field label={t("card.field.area")} error={fieldError(t, errors.area)}>
             <input type="text" name="area" maxLength={LIMITS.areaMax} defaultValue={values.area ?? ""} />
           </Field>

@@ -7,7 +7,7 @@
  * realtime.comment(...) and are shown once the server acknowledged them.
  * Viewers read but cannot comment.
  */
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import type { CardView, CategoryView, ColumnView } from "~/board/types";
 import { useRealtime } from "~/hooks/useRealtime";
 import { translator, type Locale, type MessageKey, type Translate } from "~/i18n";
@@ -135,23 +135,19 @@ export function CardActivity({ boardId, card, canComment, columns, categoryById,
         {t("act.card.heading")}
       </h2>
       <div className="card-activity-grid">
-        <section aria-labelledby={commentsId} className="card-comments" data-testid="card-comments">
-          <h3 id={commentsId} className="small-heading">
-            {t("act.comments.title")}
-          </h3>
-          {comments.comments === null ? (
-            comments.failed ? (
-              <p className="alert error small" role="alert">
-                {t("act.comments.loadFailed")}
-              </p>
-            ) : (
-              <p className="muted small">{t("act.loading")}</p>
-            )
-          ) : comments.comments.length === 0 ? (
-            <p className="muted small">{t("act.comments.empty")}</p>
-          ) : (
+        <ActivityColumn
+          headingId={commentsId}
+          className="card-comments"
+          testId="card-comments"
+          title={t("act.comments.title")}
+          items={comments.comments}
+          failed={comments.failed}
+          failedText={t("act.comments.loadFailed")}
+          loadingText={t("act.loading")}
+          emptyText={t("act.comments.empty")}
+          list={(items) => (
             <ol className="comment-list">
-              {comments.comments.map((c) => (
+              {items.map((c) => (
                 <li key={c.id} className="comment" data-comment-id={c.id}>
                   <p className="comment-meta small">
                     <strong>{c.userName ?? t("act.someone")}</strong>
@@ -168,35 +164,84 @@ export function CardActivity({ boardId, card, canComment, columns, categoryById,
               ))}
             </ol>
           )}
+        >
           {canComment ? (
             <CommentForm requestId={card.id} t={t} onAdded={comments.add} />
           ) : (
             <p className="muted small">{t("act.comments.viewerNote")}</p>
           )}
-        </section>
-        <section aria-labelledby={historyId} className="card-history" data-testid="card-history">
-          <h3 id={historyId} className="small-heading">
-            {t("act.history.title")}
-          </h3>
-          {history.entries === null ? (
-            history.failed ? (
-              <p className="alert error small" role="alert">
-                {t("act.loadFailed")}
-              </p>
-            ) : (
-              <p className="muted small">{t("act.loading")}</p>
-            )
-          ) : history.entries.length === 0 ? (
-            <p className="muted small">{t("act.history.empty")}</p>
-          ) : (
+        </ActivityColumn>
+        <ActivityColumn
+          headingId={historyId}
+          className="card-history"
+          testId="card-history"
+          title={t("act.history.title")}
+          items={history.entries}
+          failed={history.failed}
+          failedText={t("act.loadFailed")}
+          loadingText={t("act.loading")}
+          emptyText={t("act.history.empty")}
+          list={(items) => (
             <ol className="activity-list compact">
-              {history.entries.map((entry) => (
+              {items.map((entry) => (
                 <ActivityItem key={entry.id} entry={entry} names={names} t={t} locale={locale} now={now} />
               ))}
             </ol>
           )}
-        </section>
+        />
       </div>
+    </section>
+  );
+}
+
+/**
+ * One half of the card's activity: a headed section that shows a loading,
+ * failed or empty state until its items are there, then the list.
+ */
+function ActivityColumn<T>({
+  headingId,
+  className,
+  testId,
+  title,
+  items,
+  failed,
+  failedText,
+  loadingText,
+  emptyText,
+  list,
+  children,
+}: {
+  headingId: string;
+  className: string;
+  testId: string;
+  title: string;
+  items: readonly T[] | null;
+  failed: boolean;
+  failedText: string;
+  loadingText: string;
+  emptyText: string;
+  list: (items: readonly T[]) => ReactNode;
+  children?: ReactNode;
+}) {
+  return (
+    <section aria-labelledby={headingId} className={className} data-testid={testId}>
+      <h3 id={headingId} className="small-heading">
+        {title}
+      </h3>
+      {items === null ? (
+        failed ? (
+          <p className="alert error small" role="alert">
+            {failedText}
+          </p>
+        ) : (
+          <p className="muted small">{loadingText}</p>
+        )
+      ) : items.length === 0 ? (
+        <p className="muted small">{emptyText}</p>
+      ) : (
+        list(items)
+      )}
+      {children}
     </section>
   );
 }

@@ -147,22 +147,15 @@ export function OwnershipSection({
 
           {isCoordinator ? (
             <div className="ownership-row">
-              <div className="field">
-                <label htmlFor={`${fieldId}-reassign`}>{t("own.reassign.label")}</label>
-                <select
-                  id={`${fieldId}-reassign`}
-                  value={reassignTo}
-                  onChange={(e) => setReassignTo(e.target.value)}
-                  data-testid="reassign-org"
-                >
-                  <option value="">{t("own.refer.choose")}</option>
-                  {reassignTargets.map((o) => (
-                    <option key={o.id} value={o.id}>
-                      {o.name}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <OrgSelect
+                id={`${fieldId}-reassign`}
+                label={t("own.reassign.label")}
+                choose={t("own.refer.choose")}
+                options={reassignTargets}
+                value={reassignTo}
+                onChange={setReassignTo}
+                testId="reassign-org"
+              />
               <button
                 type="button"
                 className="button secondary"
@@ -184,22 +177,15 @@ export function OwnershipSection({
           {isHolder && !pending ? (
             <fieldset className="ownership-refer">
               <legend>{t("own.refer.heading")}</legend>
-              <div className="field">
-                <label htmlFor={`${fieldId}-refer`}>{t("own.refer.org")}</label>
-                <select
-                  id={`${fieldId}-refer`}
-                  value={referTo}
-                  onChange={(e) => setReferTo(e.target.value)}
-                  data-testid="refer-org"
-                >
-                  <option value="">{t("own.refer.choose")}</option>
-                  {referTargets.map((o) => (
-                    <option key={o.id} value={o.id}>
-                      {o.name}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <OrgSelect
+                id={`${fieldId}-refer`}
+                label={t("own.refer.org")}
+                choose={t("own.refer.choose")}
+                options={referTargets}
+                value={referTo}
+                onChange={setReferTo}
+                testId="refer-org"
+              />
               <div className="field">
                 <label htmlFor={`${fieldId}-note`}>{t("own.refer.note")}</label>
                 <span className="hint" id={`${fieldId}-note-hint`}>
@@ -240,5 +226,38 @@ export function OwnershipSection({
         </>
       )}
     </section>
+  );
+}
+
+/** A labelled organisation picker with an empty "choose" option first. */
+function OrgSelect({
+  id,
+  label,
+  choose,
+  options,
+  value,
+  onChange,
+  testId,
+}: {
+  id: string;
+  label: string;
+  choose: string;
+  options: readonly { id: string; name: string }[];
+  value: string;
+  onChange: (value: string) => void;
+  testId: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        <option value="">{choose}</option>
+        {options.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
