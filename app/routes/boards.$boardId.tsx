@@ -79,6 +79,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       board: { id: board.id, name: board.name },
       organisations,
       canEdit: canEdit(user),
+      canManage: user.role === "coordinator",
       snapshot,
       activity: boardActivity(svc, user, board, { limit: 50 }),
       ownership: boardOwnershipState(svc, user, board.id),
@@ -138,6 +139,7 @@ export default function BoardRoute() {
           board={data.board}
           organisations={data.organisations}
           canEdit={data.canEdit}
+          canManage={data.canManage}
           snapshot={data.snapshot as BoardSnapshot}
           activity={data.activity as ActivityEntry[]}
           serverNow={data.now}

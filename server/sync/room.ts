@@ -279,7 +279,7 @@ export class BoardRoom {
       if (update.length > 2) this.host.log.warn("refused update from read-only connection", { user: conn.user.id });
       return;
     }
-    const check = checkUpdate(update);
+    const check = checkUpdate(update, { doc: this.doc, manage: conn.user.role === "coordinator" });
     if (!check.ok) return this.reject(conn, CLOSE.malformed, check.reason);
     try {
       Y.applyUpdate(this.doc, update, conn);

@@ -34,6 +34,8 @@ export interface BoardPageProps {
   board: { id: string; name: string };
   organisations: OrgInfo[];
   canEdit: boolean;
+  /** A coordinator: may add, rename and reorder columns and add categories. */
+  canManage?: boolean;
   snapshot: BoardSnapshot;
   serverNow: number;
   actionData?: CreateActionData;
@@ -43,7 +45,7 @@ export interface BoardPageProps {
 
 const NO_ACTIVITY: ActivityEntry[] = [];
 
-export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, actionData, activity = NO_ACTIVITY }: BoardPageProps) {
+export function BoardPage({ board, organisations, canEdit, canManage = false, snapshot, serverNow, actionData, activity = NO_ACTIVITY }: BoardPageProps) {
   const locale = useLocale();
   const t = useMemo(() => translator(locale), [locale]);
   const user = useOptionalUser();
@@ -56,6 +58,8 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
   const isLive = !!liveView;
   const doc = isLive ? live!.doc : null;
   const editable = canEdit && isLive;
+  /** Columns and categories are managed by coordinators. */
+  const manageable = canManage && editable;
   const offline = info.state === "offline";
 
   // Keyed on the contents: a revalidated loader returns equal but new objects,
@@ -179,7 +183,8 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
   /** What the plain columns and the swimlanes both get. */
   const columnProps = {
     doc,
-    editable,
+    // Column tools (rename, reorder) are the coordinator's; moving cards is every member's.
+    editable: manageable,
     draggable: editable,
     locale,
     orgById,
@@ -231,12 +236,12 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
             </button>
           </Form>
         ) : null}
-        {canEdit ? (
+        {canManage ? (
           <button
             type="button"
             className="button secondary"
             onClick={() => setColumnDialog({ mode: "add" })}
-            disabled={!editable}
+            disabled={!manageable}
             data-testid="add-column"
           >
             {t("column.add")}
@@ -354,7 +359,7 @@ export function BoardPage({ board, organisations, canEdit, snapshot, serverNow, 
         onClose={() => setCategoriesOpen(false)}
         categories={view.categories}
         doc={doc}
-        editable={editable}
+        editable={manageable}
         t={t}
         onNotice={onNotice}
       />
