@@ -119,7 +119,13 @@ export function nearDuplicatePairs(
         const a = list[i];
         const b = list[j];
         if (!sameArea(a.area, b.area)) continue;
-        const score = similarityOf(printOf(a), printOf(b));
+        const pa = printOf(a);
+        const pb = printOf(b);
+        // The score is at most (2 * title + 1) / 3: skip the costly whole-text
+        // comparison when the (small) titles alone cannot reach the threshold.
+        const title = jaccard(pa.title, pb.title);
+        if ((2 * title + 1) / 3 < threshold) continue;
+        const score = (2 * title + jaccard(pa.all, pb.all)) / 3;
         if (score >= threshold) out.push(a.id < b.id ? { a: a.id, b: b.id, score } : { a: b.id, b: a.id, score });
       }
     }
