@@ -61,7 +61,11 @@ export function checkUpdate(update: Uint8Array, opts: { doc?: Y.Doc; manage?: bo
     if (!(s instanceof Y.Item)) continue;
     const parent = (s as Y.Item).parent as unknown;
     if (typeof parent === "string" && !ROOTS.has(parent)) return { ok: false, reason: `unknown root "${parent.slice(0, 40)}"` };
-    if (opts.doc && opts.manage === false) {
+    // Clients resend structs the server already has (y-indexeddb replays the
+    // offline copy through the provider): those change nothing and are not judged.
+    const item = s as Y.Item;
+    const known = opts.doc ? item.id.clock + item.length <= Y.getState(opts.doc.store, item.id.client) : false;
+    if (opts.doc && opts.manage === false && !known) {
       const root = rootOf(opts.doc, s as Y.Item);
       if (root && MANAGED_ROOTS.has(root)) return { ok: false, reason: `only coordinators change "${root}"` };
     }

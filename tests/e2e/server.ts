@@ -37,7 +37,7 @@ export async function startServer(): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-e2e-"));
   const databaseUrl = `file:${path.join(dir, "e2e.sqlite")}`;
   const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "error" };
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error" };
   const setup = spawnSync(TSX, ["db/setup.ts"], { cwd: ROOT, env, encoding: "utf8" });
   if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr || setup.stdout}`);
   let child: ChildProcess | null = null;
@@ -51,7 +51,10 @@ export async function startServer(): Promise<TestServer> {
     async start() {
       output = "";
       child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-      child.stdout!.on("data", (d) => (output += d));
+      child.stdout!.on("data", (d) => {
+        output += d;
+        if (process.env.E2E_LOG_LEVEL) process.stderr.write(d);
+      });
       child.stderr!.on("data", (d) => (output += d));
       const deadline = Date.now() + 30_000;
       for (;;) {
