@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { cardIn, column, keyboardMoveRight, login, openDemoBoard, seriousViolations } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -10,13 +10,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.cleanup();
 });
-
-function column(page: Page, id: string) {
-  return page.getByTestId(`column-${id}`);
-}
-function cardIn(page: Page, columnId: string, cardId: string) {
-  return column(page, columnId).getByTestId(`card-${cardId}`);
-}
 
 test("the login page and the board have no serious accessibility violations", async ({ page }) => {
   await page.goto(`${server.url}/login`);
@@ -62,13 +55,7 @@ test("a drag in one browser shows in the other at once, and a keyboard move work
   // Keyboard: pick up with Space, one column to the right, drop with Space (in browser B).
   const kcard = column(b, "open").locator("[data-card-id]").first();
   const kid = (await kcard.getAttribute("data-card-id"))!;
-  await kcard.focus();
-  await b.keyboard.press("Space");
-  await expect(kcard).toHaveAttribute("aria-pressed", "true");
-  await b.waitForTimeout(150);
-  await b.keyboard.press("ArrowRight");
-  await b.waitForTimeout(150);
-  await b.keyboard.press("Space");
+  await keyboardMoveRight(b, kcard);
   await expect(cardIn(b, "opgepakt", kid)).toBeVisible();
   await expect(cardIn(a, "opgepakt", kid)).toBeVisible();
 
@@ -129,13 +116,7 @@ test("a move made while the server is down is kept and reaches the other browser
 
   const kcard = column(a, "nieuw").locator("[data-card-id]").first();
   const id = (await kcard.getAttribute("data-card-id"))!;
-  await kcard.focus();
-  await a.keyboard.press("Space");
-  await expect(kcard).toHaveAttribute("aria-pressed", "true");
-  await a.waitForTimeout(150);
-  await a.keyboard.press("ArrowRight");
-  await a.waitForTimeout(150);
-  await a.keyboard.press("Space");
+  await keyboardMoveRight(a, kcard);
   await expect(cardIn(a, "open", id)).toBeVisible();
   // Reloading while offline still shows the move: it is kept in the browser (IndexedDB).
   await server.start();

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 export const PASSWORD = "alliantie-demo";
 
@@ -23,4 +23,23 @@ export async function seriousViolations(page: Page) {
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+export function column(page: Page, id: string): Locator {
+  return page.getByTestId(`column-${id}`);
+}
+
+export function cardIn(page: Page, columnId: string, cardId: string): Locator {
+  return column(page, columnId).getByTestId(`card-${cardId}`);
+}
+
+/** Pick a card up with Space, move it one column to the right, drop it (dnd-kit needs a moment between keys). */
+export async function keyboardMoveRight(page: Page, card: Locator) {
+  await card.focus();
+  await page.keyboard.press("Space");
+  await expect(card).toHaveAttribute("aria-pressed", "true");
+  await page.waitForTimeout(150);
+  await page.keyboard.press("ArrowRight");
+  await page.waitForTimeout(150);
+  await page.keyboard.press("Space");
 }

@@ -2,8 +2,8 @@
  * The live parts of the board against the real server: the activity feed,
  * comments in the card dialog, presence, filters and swimlanes in the URL.
  */
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { expect, test, type Browser } from "@playwright/test";
+import { column, keyboardMoveRight, login, openDemoBoard, seriousViolations } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -14,10 +14,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.cleanup();
 });
-
-function column(page: Page, id: string) {
-  return page.getByTestId(`column-${id}`);
-}
 
 async function twoPeople(browser: Browser, emailA: string, emailB: string) {
   const ctxA = await browser.newContext();
@@ -36,17 +32,6 @@ async function twoPeople(browser: Browser, emailA: string, emailB: string) {
       await ctxB.close();
     },
   };
-}
-
-/** Pick a card up with Space, move it one column to the right, drop it. */
-async function keyboardMoveRight(page: Page, card: ReturnType<Page["locator"]>) {
-  await card.focus();
-  await page.keyboard.press("Space");
-  await expect(card).toHaveAttribute("aria-pressed", "true");
-  await page.waitForTimeout(150);
-  await page.keyboard.press("ArrowRight");
-  await page.waitForTimeout(150);
-  await page.keyboard.press("Space");
 }
 
 test("a move in one browser appears in the other's activity panel, naming the person and organisation", async ({
