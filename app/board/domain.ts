@@ -18,7 +18,7 @@
  * (one person moves, another retitles) both survive.
  */
 import * as Y from "yjs";
-import { compareOrdered, keyBetween, placeAt, sortOrdered } from "./order";
+import { compareOrdered, compareStrings, keyBetween, keysBetween, placeAt, sortOrdered } from "./order";
 import type { BoardSnapshot, CardFields, CardView, CategoryView, ColumnView, IconName } from "./types";
 import { isIcon, isUrgency } from "./validate";
 
@@ -197,36 +197,81 @@ export interface NewCard extends CardFields {
 
 /** Add a card at the end of its column (the first column unless given). */
 export function addCard(doc: Y.Doc, card: NewCard, origin?: unknown): CardView {
-  if (!card.id) throw new BoardError("card.id");
-  const cards = cardsMap(doc);
-  if (cards.has(card.id)) throw new BoardError("card.exists");
-  const columns = listColumns(doc);
-  const column = card.column ?? columns[0]?.id;
-  if (!column || !columns.some((c) => c.id === column)) throw new BoardError("column.unknown");
-  if (!categoriesMap(doc).has(card.category)) throw new BoardError("category.unknown");
-  doc.transact(() => {
-    const siblings = cardsInColumn(doc, column);
-    const { key, rekey } = placeAt(siblings, siblings.length);
-    applyRekey(doc, column, rekey);
-    cards.set(
-      card.id,
-      record({
-        id: card.id,
-        title: card.title,
-        category: card.category,
-        column,
-        order: key,
-        archived: false,
-        description: card.description,
-        area: card.area,
-        urgency: card.urgency,
-        createdAt: card.createdAt,
-        createdByOrg: card.createdByOrg,
-        updatedAt: card.createdAt,
-      }),
-    );
-  }, origin);
+  addCards(doc, [card], origin);
   return getCard(doc, card.id)!;
+}
+
+/**
+ * Add several cards at once (an import, a seed), each at the end of its
+ * column in the order given. One transaction; the end of each column is
+ * found once, so adding n cards to a board of m costs O(n + m), not O(n·m).
+ */
+export function addCards(doc: Y.Doc, list: readonly NewCard[], origin?: unknown): void {
+  const cards = cardsMap(doc);
+  const columns = listColumns(doc);
+  const categories = categoriesMap(doc);
+  const byColumn = new Map<string, NewCard[]>();
+  const ids = new Set<string>();
+  for (const card of list) {
+    if (!card.id) throw new BoardError("card.id");
+    if (cards.has(card.id) || ids.has(card.id)) throw new BoardError("card.exists");
+    ids.add(card.id);
+    const column = card.column ?? columns[0]?.id;
+    if (!column || !columns.some((c) => c.id === column)) throw new BoardError("column.unknown");
+    if (!categories.has(card.category)) throw new BoardError("category.unknown");
+    byColumn.set(column, [...(byColumn.get(column) ?? []), card]);
+  }
+  doc.transact(() => {
+    for (const [column, added] of byColumn) {
+      const keys = keysAtEnd(doc, column, columns, added.length);
+      added.forEach((card, i) =>
+        cards.set(
+          card.id,
+          record({
+            id: card.id,
+            title: card.title,
+            category: card.category,
+            column,
+            order: keys[i],
+            archived: false,
+            description: card.description,
+            area: card.area,
+            urgency: card.urgency,
+            createdAt: card.createdAt,
+            createdByOrg: card.createdByOrg,
+            updatedAt: card.createdAt,
+          }),
+        ),
+      );
+    }
+  }, origin);
+}
+
+/**
+ * `n` order keys after the last visible card of a column. Reads three fields
+ * per card and sorts nothing; when the column's keys are damaged (two equal
+ * keys at the end, a malformed key from a foreign peer) it falls back to
+ * placing and renumbering the whole column.
+ */
+function keysAtEnd(doc: Y.Doc, column: string, columns: ColumnView[], n: number): string[] {
+  const known = new Set(columns.map((c) => c.id));
+  let last: string | null = null;
+  for (const m of cardsMap(doc).values()) {
+    if (m.get("archived") === true) continue;
+    const col = m.get("column");
+    const shown = typeof col === "string" && known.has(col) ? col : columns[0]?.id;
+    if (shown !== column) continue;
+    const order = m.get("order");
+    if (typeof order === "string" && (last === null || compareStrings(order, last) > 0)) last = order;
+  }
+  try {
+    return keysBetween(last, null, n);
+  } catch {
+    const siblings = cardsInColumn(doc, column);
+    const placed = placeAt(siblings, siblings.length);
+    applyRekey(doc, column, placed.rekey);
+    return [placed.key, ...keysBetween(placed.key, null, n - 1)];
+  }
 }
 
 function cardRecord(doc: Y.Doc, id: string): YRecord {

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import * as Y from "yjs";
-import { addCard, initBoard, setArchived } from "../../app/board/domain";
+import { addCards, initBoard, setArchived } from "../../app/board/domain";
 import type { CardFields } from "../../app/board/types";
 import { hashPassword } from "../../app/services/password.server";
 import {
@@ -108,10 +108,10 @@ export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: st
   initBoard(doc);
   const cardIds: string[] = [];
   const secret = allianceSecret(db, b.allianceId);
-  for (const c of b.cards ?? []) {
-    const cardId = randomUUID();
-    const createdAt = c.createdAt ?? Date.now();
-    addCard(doc, {
+  const seeded = (b.cards ?? []).map((c) => ({ c, cardId: randomUUID(), createdAt: c.createdAt ?? Date.now() }));
+  addCards(
+    doc,
+    seeded.map(({ c, cardId, createdAt }) => ({
       id: cardId,
       title: c.title,
       category: c.category,
@@ -121,7 +121,9 @@ export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: st
       createdAt,
       createdByOrg: c.createdByOrg,
       column: c.column,
-    });
+    })),
+  );
+  for (const { c, cardId, createdAt } of seeded) {
     if (c.archived) setArchived(doc, cardId, true, createdAt);
     insertRequest(db, {
       id: cardId,

@@ -2,6 +2,7 @@ import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import {
   addCard,
+  addCards,
   addCategory,
   addColumn,
   BoardError,
@@ -258,6 +259,49 @@ describe("addCard", () => {
     doc.on("afterTransaction", (tr: Y.Transaction) => origins.push(tr.origin));
     addCard(doc, card("c1"), "test-origin");
     expect(origins).toEqual(["test-origin"]);
+  });
+});
+
+describe("addCards", () => {
+  it("appends a batch after the cards already in each column, in the order given, in one transaction", () => {
+    const doc = board();
+    addCard(doc, card("old", { column: "open" }));
+    addCard(doc, card("archived", { column: "open" }));
+    setArchived(doc, "archived", true, 2_000);
+    const updates = recordUpdates(doc, () =>
+      addCards(doc, [card("b1", { column: "open" }), card("n1"), card("b2", { column: "open" }), card("b3", { column: "open" })]),
+    );
+    expect(updates).toHaveLength(1);
+    expect(ids(doc, "open")).toEqual(["old", "b1", "b2", "b3"]);
+    expect(ids(doc, "nieuw")).toEqual(["n1"]);
+  });
+
+  it("counts a card in an unknown column where the board shows it (the first column)", () => {
+    const doc = board();
+    addCard(doc, card("stray"));
+    cardsMap(doc).get("stray")!.set("column", "verdwenen");
+    addCards(doc, [card("next")]);
+    expect(ids(doc, "nieuw")).toEqual(["stray", "next"]);
+  });
+
+  it("refuses the whole batch when one card is wrong (duplicate within the batch too) and writes nothing", () => {
+    const doc = board();
+    expectBoardError(() => addCards(doc, [card("a"), card("a")]), "card.exists");
+    expectBoardError(() => addCards(doc, [card("a"), card("b", { category: "nergens" })]), "category.unknown");
+    expect(cardsMap(doc).size).toBe(0);
+  });
+
+  it("adds 5,000 cards to a board of 5,000 with every column in key order", () => {
+    const doc = board();
+    const batch = (prefix: string) =>
+      Array.from({ length: 5_000 }, (_, i) => card(`${prefix}${i}`, { column: COLUMN_IDS[i % COLUMN_IDS.length] }));
+    addCards(doc, batch("a"));
+    addCards(doc, batch("b"));
+    for (const column of COLUMN_IDS) {
+      const list = ids(doc, column);
+      expect(list).toHaveLength(2_000);
+      expect(list[999].startsWith("a") && list[1000].startsWith("b")).toBe(true);
+    }
   });
 });
 
