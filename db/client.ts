@@ -29,6 +29,9 @@ export function openDatabase(url: string, opts: { migrate?: boolean } = {}): Dat
   // better-sqlite3 compiles WAL with synchronous=NORMAL: a commit could be lost
   // on power loss. An edit another participant has seen must survive, so FULL.
   sqlite.pragma("synchronous = FULL");
+  // The live boards checkpoint the log themselves, between commits
+  // (checkpointLog); this is only the ceiling for every other writer.
+  sqlite.pragma("wal_autocheckpoint = 4000");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   // Erasure is real: deleted rows are overwritten, not left in free pages.

@@ -18,6 +18,7 @@ import { createLogger } from "./log";
 import { createRealtime } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { sqliteRoomStorage } from "./sync/storage";
+import type { RoomStorage } from "./sync/types";
 import { createYjsEndpoint } from "./sync/ws-transport";
 
 export interface AppServerOptions {
@@ -28,6 +29,8 @@ export interface AppServerOptions {
   /** Folder with public/ (static files and the browser build). */
   publicDir?: string;
   now?: () => number;
+  /** Where board documents are kept; SQLite through db/ unless given (the benchmark measures without persistence). */
+  storage?: RoomStorage;
 }
 
 export function createAppServer(opts: AppServerOptions) {
@@ -35,7 +38,7 @@ export function createAppServer(opts: AppServerOptions) {
   const now = opts.now ?? Date.now;
   const log = createLogger(env.LOG_LEVEL);
   const rooms = new RoomManager({
-    storage: sqliteRoomStorage(database.db, now),
+    storage: opts.storage ?? sqliteRoomStorage(database.db, now),
     log,
     compactAfter: env.COMPACT_AFTER_UPDATES,
     idleMs: env.ROOM_IDLE_MS,

@@ -16,7 +16,7 @@ import {
   ProtocolError,
 } from "./protocol";
 import { decodeAwareness, encodeAwarenessEntries, stampState } from "./presence";
-import type { Logger, SyncConnection } from "./types";
+import { outgoing, type Logger, type Outgoing, type SyncConnection } from "./types";
 
 /** Close codes the browser provider sees. 4000–4999 are ours. */
 export const CLOSE = {
@@ -48,6 +48,22 @@ const RATE_PER_S = 200;
 const RATE_BURST = 400;
 /** A client that cannot keep up with this many queued bytes is disconnected (it will resync). */
 const MAX_BUFFERED = 16 * 1024 * 1024;
+/** Presence changes are gathered this long and sent as one message (a drag moves many times a second). */
+export const AWARENESS_COALESCE_MS = 30;
+
+/**
+ * What the room answers often, encoded once per version of the document:
+ * its state vector (sync step 1), the whole document (step 2 for a new
+ * client) and the delete set alone (step 2 for a client that has every
+ * change already). A reconnect storm then costs one encoding, not one per client.
+ */
+interface SyncCache {
+  version: number;
+  step1?: Outgoing;
+  clocks?: Map<number, number>;
+  full?: Outgoing;
+  upToDate?: Outgoing;
+}
 
 export class BoardRoom {
   readonly doc: Y.Doc;
@@ -57,6 +73,12 @@ export class BoardRoom {
   private pendingActivity: ActivityInput[] = [];
   /** Which connection introduced each awareness client id: nobody else may speak for it. */
   private readonly awarenessOwner = new Map<number, SyncConnection>();
+  /** Presence ids changed since the last presence message, and the timer that will send it. */
+  private readonly awarenessDirty = new Set<number>();
+  private awarenessTimer: NodeJS.Timeout | null = null;
+  /** Bumped on every change of the document; keys the sync cache. */
+  private version = 0;
+  private cache: SyncCache = { version: -1 };
   /** Updates stored since the last compaction (log length beyond the snapshot). */
   logLength: number;
   lastUpdateId: number;
@@ -75,6 +97,7 @@ export class BoardRoom {
     this.logLength = stored.updates.length;
     this.lastUpdateId = stored.lastUpdateId;
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
+      this.version++;
       if (origin === "storage") return;
       this.pending.push({ update, origin });
       this.host.markDirty(this);
@@ -97,10 +120,54 @@ export class BoardRoom {
           for (const id of removed) entry.clientIds.delete(id);
         }
         if (changed.length === 0) return;
-        const msg = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-        for (const c of this.conns.keys()) this.sendTo(c, msg);
+        for (const id of changed) this.awarenessDirty.add(id);
+        this.awarenessTimer ??= setTimeout(() => this.flushAwareness(), AWARENESS_COALESCE_MS);
       },
     );
+  }
+
+  /** Send every presence change of the last few milliseconds as one message, encoded once. */
+  private flushAwareness(): void {
+    this.awarenessTimer = null;
+    if (this.destroyed || this.awarenessDirty.size === 0) return;
+    const ids = [...this.awarenessDirty];
+    this.awarenessDirty.clear();
+    const msg = outgoing(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+    for (const c of this.conns.keys()) this.sendTo(c, msg);
+  }
+
+  private syncCache(): SyncCache {
+    if (this.cache.version !== this.version) this.cache = { version: this.version };
+    return this.cache;
+  }
+
+  /** Sync step 1 of this room: its state vector. */
+  private step1(): Outgoing {
+    const c = this.syncCache();
+    return (c.step1 ??= outgoing(encodeSyncStep1(Y.encodeStateVector(this.doc))));
+  }
+
+  /**
+   * The answer to a client's sync step 1: everything it lacks. New clients
+   * and clients that lack nothing (they still get the delete set) get a
+   * cached answer; only a client that is partly behind costs an encoding.
+   */
+  private step2For(stateVector: Uint8Array): Outgoing {
+    const c = this.syncCache();
+    const theirs = Y.decodeStateVector(stateVector);
+    if (theirs.size === 0) return (c.full ??= outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))));
+    const ours = (c.clocks ??= Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+    let behind = false;
+    for (const [client, clock] of ours) {
+      if ((theirs.get(client) ?? 0) < clock) {
+        behind = true;
+        break;
+      }
+    }
+    if (!behind) {
+      return (c.upToDate ??= outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(this.doc)))));
+    }
+    return outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)));
   }
 
   get size(): number {
@@ -162,11 +229,22 @@ export class BoardRoom {
     });
   }
 
-  /** After the host committed `committed`: let every other client see them. */
+  /**
+   * After the host committed `committed`: let every other client see them.
+   * Each update is encoded once for all connections; a connection gets the
+   * tick's updates in one write.
+   */
   broadcast(committed: Pending[]): void {
-    for (const { update, origin } of committed) {
-      const msg = encodeSyncUpdate(update); // encoded once, sent to all
+    if (committed.length === 0) return;
+    const messages = committed.map((p) => ({ origin: p.origin, msg: outgoing(encodeSyncUpdate(p.update)) }));
+    if (messages.length === 1) {
+      const { origin, msg } = messages[0];
       for (const c of this.conns.keys()) if (c !== origin) this.sendTo(c, msg);
+      return;
+    }
+    for (const c of this.conns.keys()) {
+      const list = messages.filter((m) => m.origin !== c).map((m) => m.msg);
+      if (list.length) this.sendTo(c, list);
     }
   }
 
@@ -174,10 +252,10 @@ export class BoardRoom {
     this.conns.set(conn, { clientIds: new Set(), tokens: RATE_BURST, refillAt: Date.now() });
     // Anything applied but not yet committed must be durable before it is sent.
     this.host.flushNow();
-    this.sendTo(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    this.sendTo(conn, this.step1());
     const states = [...this.awareness.getStates().keys()];
     if (states.length) {
-      this.sendTo(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
+      this.sendTo(conn, outgoing(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states))));
     }
   }
 
@@ -211,13 +289,13 @@ export class BoardRoom {
     switch (msg.type) {
       case "sync-step1": {
         this.host.flushNow();
-        let diff: Uint8Array;
+        let answer: Outgoing;
         try {
-          diff = Y.encodeStateAsUpdate(this.doc, msg.stateVector);
+          answer = this.step2For(msg.stateVector);
         } catch {
           return this.reject(conn, CLOSE.malformed, "malformed state vector");
         }
-        this.sendTo(conn, encodeSyncStep2(diff));
+        this.sendTo(conn, answer);
         return;
       }
       case "sync-step2":
@@ -227,7 +305,7 @@ export class BoardRoom {
         return this.applyPresence(conn, msg.update);
       case "query-awareness": {
         const states = [...this.awareness.getStates().keys()];
-        this.sendTo(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
+        this.sendTo(conn, outgoing(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states))));
         return;
       }
       case "auth":
@@ -302,13 +380,14 @@ export class BoardRoom {
     conn.close(code, reason.slice(0, 120));
   }
 
-  private sendTo(conn: SyncConnection, msg: Uint8Array): void {
+  private sendTo(conn: SyncConnection, msg: Outgoing | Outgoing[]): void {
     if (conn.bufferedAmount() > MAX_BUFFERED) {
       this.reject(conn, CLOSE.slowConsumer, "client too slow");
       return;
     }
     try {
-      conn.send(msg);
+      if (Array.isArray(msg)) conn.sendBatch(msg);
+      else conn.send(msg);
     } catch {
       this.leave(conn);
     }
@@ -333,6 +412,7 @@ export class BoardRoom {
 
   destroy(): void {
     this.destroyed = true;
+    if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
     this.awareness.destroy();
     this.doc.destroy();
   }

@@ -11,6 +11,8 @@ import type { Logger, RoomStorage, SyncConnection } from "./types";
 
 /** How long a board loaded only for a server-side read stays in memory. */
 const SERVER_READ_GRACE_MS = 5000;
+/** Checkpoint the storage after this many commits, between two commits (off the path clients wait on). */
+const CHECKPOINT_EVERY = 100;
 
 export interface RoomManagerOptions {
   storage: RoomStorage;
@@ -38,6 +40,8 @@ export class RoomManager implements RoomHost, BoardRooms {
   private readonly dirty = new Set<BoardRoom>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private flushScheduled = false;
+  private commitsSinceCheckpoint = 0;
+  private checkpointScheduled = false;
   readonly stats: RoomStats = {
     loads: 0,
     unloads: 0,
@@ -119,6 +123,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       return;
     }
     this.stats.commits++;
+    this.afterCommit();
     for (const { room, updates } of batches) {
       this.stats.committedUpdates += updates.length;
       room.logLength += updates.length;
@@ -130,6 +135,20 @@ export class RoomManager implements RoomHost, BoardRooms {
       for (const a of stored) byBoard.set(a.boardId, [...(byBoard.get(a.boardId) ?? []), a]);
       for (const [boardId, list] of byBoard) this.opts.onActivity(boardId, list);
     }
+  }
+
+  private afterCommit(): void {
+    if (++this.commitsSinceCheckpoint < CHECKPOINT_EVERY || this.checkpointScheduled || !this.opts.storage.checkpoint) return;
+    this.checkpointScheduled = true;
+    setTimeout(() => {
+      this.checkpointScheduled = false;
+      this.commitsSinceCheckpoint = 0;
+      try {
+        this.opts.storage.checkpoint?.();
+      } catch (e) {
+        this.log.warn("checkpoint failed", { error: (e as Error).message });
+      }
+    }, 0).unref();
   }
 
   roomEmpty(room: BoardRoom, delayMs = this.opts.idleMs): void {

@@ -1,6 +1,7 @@
 /** The SQLite storage of room documents, through the queries in db/. */
 import {
   appendManyBoardUpdates,
+  checkpointLog,
   compactBoard,
   latestUpdateId,
   loadBoardState,
@@ -15,5 +16,6 @@ export function sqliteRoomStorage(db: DB, now: () => number = Date.now): RoomSto
     append: (batches) => appendManyBoardUpdates(db, batches, now()),
     compact: (boardId, state, upToId) => compactBoard(db, boardId, state, upToId),
     latestUpdateId: (boardId) => latestUpdateId(db, boardId),
+    checkpoint: () => checkpointLog(db),
   };
 }

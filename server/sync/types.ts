@@ -1,13 +1,29 @@
 import type { SessionUser } from "../../db/accounts";
 import type { ActivityInput, StoredActivity } from "../../db/board-store";
 
+/**
+ * A message on its way to one or many connections. The transport may keep
+ * its own encoding of it (`wire`: a WebSocket frame), made by the first
+ * connection that sends it and reused by all the others.
+ */
+export interface Outgoing {
+  readonly data: Uint8Array;
+  wire?: Uint8Array;
+}
+
+export function outgoing(data: Uint8Array): Outgoing {
+  return { data };
+}
+
 /** One client's connection to a room, whatever carries it (WebSocket today). */
 export interface SyncConnection {
   readonly id: string;
   readonly user: SessionUser;
   /** Viewers may read but never write the document. */
   readonly readOnly: boolean;
-  send(data: Uint8Array): void;
+  send(message: Outgoing): void;
+  /** Several messages in one write. */
+  sendBatch(messages: Outgoing[]): void;
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the socket (backpressure). */
   bufferedAmount(): number;
@@ -21,6 +37,8 @@ export interface RoomStorage {
   /** Replace the stored log by `state`, keeping updates stored after `upToId`. */
   compact(boardId: string, state: Uint8Array, upToId: number): void;
   latestUpdateId(boardId: string): number;
+  /** Move what was committed into its final place (SQLite: a WAL checkpoint), outside any commit. */
+  checkpoint?(): void;
 }
 
 export interface Logger {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard } from "../../db/accounts";
@@ -12,7 +13,8 @@ import type { DB } from "../../db/client";
 import { canOpenBoard, userFromCookieHeader } from "../../app/services/auth.server";
 import { isAllowedOrigin } from "../origin";
 import type { RoomManager } from "./rooms";
-import type { Logger, SyncConnection } from "./types";
+import type { Logger, Outgoing, SyncConnection } from "./types";
+import { binaryFrame } from "./ws-frame";
 
 export const YJS_PATH = /^\/yjs\/([A-Za-z0-9_-]{1,64})\/?$/;
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -84,15 +86,27 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
+      // Frames are written straight to the socket: built once per message
+      // (binaryFrame), not once per connection as ws.send would. Everything
+      // this connection sends goes this way, so the order of frames holds.
+      const socket = (ws as unknown as { _socket: Socket })._socket;
+      const write = (m: Outgoing) => {
+        if (ws.readyState === ws.OPEN) socket.write((m.wire ??= binaryFrame(m.data)));
+      };
       const conn: SyncConnection = {
         id: randomUUID(),
         user,
         readOnly: user.role === "viewer",
-        send: (data) => ws.send(data),
+        send: write,
+        sendBatch: (messages) => {
+          socket.cork();
+          for (const m of messages) write(m);
+          socket.uncork();
+        },
         close: (code, reason) => {
           if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
         },
-        bufferedAmount: () => ws.bufferedAmount,
+        bufferedAmount: () => socket.writableLength,
       };
       (ws as WebSocket & { alive?: boolean }).alive = true;
       ws.on("pong", () => ((ws as WebSocket & { alive?: boolean }).alive = true));
