@@ -1,14 +1,90 @@
 /**
- * Runs every benchmark in this folder, one after the other: `npm run bench`
- * (after `npx remix build`). Add a bench by exporting an async function from
- * its file and calling it here.
+ * Runs the benchmarks of this folder and records their figures:
+ *
+ *   npm run bench                  everything (about 15 minutes)
+ *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
+ *   npm run bench -- --only sync   one bench: sync, repaint or overview
+ *
+ * The sync bench writes tests/bench/results.json and the results section of
+ * tests/bench/README.md (date, machine, commit, one table per scenario).
+ * Peers (y-websocket, Hocuspocus) are installed into tests/bench/peers on
+ * first use; the Remix build is made when it is missing.
  */
-import { benchOverview } from "./overview";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeResults } from "./sync/report";
 
-const benches: Array<[string, () => Promise<void>]> = [["overview", benchOverview]];
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const onlyIndex = args.indexOf("--only");
+const only = onlyIndex >= 0 ? args[onlyIndex + 1] : null;
+const wanted = (name: string) => only === null || only === name;
 
-for (const [name, run] of benches) {
-  console.log(`\n=== ${name}`);
-  await run();
+function run(cmd: string, cmdArgs: string[], cwd = ROOT): void {
+  const r = spawnSync(cmd, cmdArgs, { cwd, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed (${r.status})`);
+}
+
+/** The peers are installed for the bench only, from their own lockfile, again when it changes. */
+function installPeers(): void {
+  const dir = path.join(ROOT, "tests/bench/peers");
+  const lock = fs.readFileSync(path.join(dir, "package-lock.json"), "utf8");
+  const stamp = path.join(dir, "node_modules/.installed-lock");
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === lock) return;
+  console.log("installing the peers (tests/bench/peers) …");
+  run("npm", ["ci", "--no-audit", "--no-fund"], dir);
+  fs.writeFileSync(stamp, lock);
+}
+
+type RepaintFigures = Awaited<ReturnType<typeof import("./repaint").runRepaintBench>>;
+
+async function repaintBench(): Promise<RepaintFigures | null> {
+  console.log("\n=== board page repaint (2,000 cards, Chromium)");
+  try {
+    const { runRepaintBench } = await import("./repaint");
+    const figures = await runRepaintBench({ quick });
+    console.log(figures);
+    return figures;
+  } catch (e) {
+    console.log(`repaint bench failed: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+if (!fs.existsSync(path.join(ROOT, "build/index.js"))) run("npx", ["remix", "build"]);
+
+if (wanted("sync")) {
+  installPeers();
+  const { runSyncBench } = await import("./sync/index");
+  console.log(`\n=== sync${quick ? " (quick)" : ""}: ours against y-websocket 2.1 and Hocuspocus 3.4`);
+  const results = await runSyncBench({ root: ROOT, quick });
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+    if (execFileSync("git", ["status", "--porcelain", "--", "server", "app", "db"], { cwd: ROOT }).toString().trim()) commit += "+changes";
+  } catch {
+    // not a git checkout
+  }
+  let repaint: RepaintFigures | null = null;
+  if (only === null && !quick) repaint = await repaintBench();
+  writeResults(ROOT, {
+    results,
+    repaint,
+    quick,
+    commit,
+    machine: `${os.cpus()[0]?.model ?? "cpu"} · ${os.cpus().length} cores · ${Math.round(os.totalmem() / 2 ** 30)} GiB · Node ${process.version} · ${os.platform()} ${os.release()}`,
+  });
+}
+
+if (only === "repaint") await repaintBench();
+
+if (only === "overview" || (only === null && !quick)) {
+  const { benchOverview } = await import("./overview");
+  console.log("\n=== overview (5,000 requests)");
+  await benchOverview();
 }
 process.exit(0);

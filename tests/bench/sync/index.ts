@@ -1,0 +1,342 @@
+/**
+ * The sync benchmark: ours against the y-websocket reference server (2.1.x)
+ * and Hocuspocus (3.4.x), in one run on one machine. Each server runs alone
+ * on core 0, the load generator (loadgen.ts) on core 1.
+ *
+ * Scenarios (see README.md in this folder):
+ *   a  N = 50, 200, 1000 clients on one board, 20 edits/s: p50/p99, CPU, RSS
+ *   b  storm: 50 fresh clients on a 3.7 MB board; 50 up-to-date reconnects
+ *   c  idle memory per connection (from the largest run of a)
+ *   d  cold load of 10,000 cards / 100,000 edits to the first board page (ours)
+ *   e  persistence: ours with synchronous=FULL group commit against none
+ *   f  100 boards × 10 clients, storms on another board: added p50 (ours)
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { cachedBoardState, makeOursDatabase, type OursDatabase } from "./fixture";
+import type { Job } from "./loadgen";
+import { LOAD_CORE, pinned, startServer, type ProcStats, type RunningServer } from "./servers";
+import type { LatencySummary } from "./shared";
+import { SERVER_KINDS, type ServerKind, type Target } from "./wire";
+
+export interface SyncBenchOptions {
+  root: string;
+  quick: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LatencyRow extends LatencySummary {
+  server: ServerKind;
+  N: number;
+  cpu_s: number;
+  rss_kb: number;
+  seconds: number;
+  idle_kb_per_conn: number;
+  /** the same from the V8 heap and external memory (what the server's objects hold, without allocator slack) */
+  idle_heap_kb_per_conn: number;
+}
+
+export interface StormRow {
+  server: ServerKind;
+  fresh_s: number;
+  uptodate_s: number;
+  state_bytes: number;
+}
+
+export interface SyncBenchResults {
+  latency: LatencyRow[];
+  storm: StormRow[];
+  idle_kb_per_conn: Partial<Record<ServerKind, number>>;
+  cold_load_s: number | null;
+  cold_load: { server_start_s: number; first_page_s: number; second_page_s: number; html_bytes: number; state_bytes: number } | null;
+  persistence_ratio: number | null;
+  persistence: { full: LatencySummary; off: LatencySummary } | null;
+  isolation_added_p50_ms: number | null;
+  isolation: { baseline: LatencySummary; during: LatencySummary; storms: number } | null;
+}
+
+const RATE = 20;
+
+interface Marks {
+  [name: string]: ProcStats;
+}
+
+/** Run one job in the load generator (core 1), sampling the server at each mark. */
+function runLoadgen(root: string, job: Job, server: RunningServer): Promise<{ result: any; marks: Marks }> {
+  const [cmd, args] = pinned(LOAD_CORE, "node", ["--import", "tsx", path.join(root, "tests/bench/sync/loadgen.ts"), JSON.stringify(job)]);
+  const child = spawn(cmd, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+  const marks: Marks = {};
+  let buffer = "";
+  let stderr = "";
+  let result: any;
+  let error: string | null = null;
+  child.stdout.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      let msg: any;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (msg.mark && msg.settle) {
+        // The load generator waits: collect the server's garbage, then sample.
+        void server.collectGarbage().then(() => {
+          marks[msg.mark] = server.stats();
+          child.stdin.write("ok\n");
+        });
+      } else if (msg.mark) marks[msg.mark] = server.stats();
+      if (msg.result) result = msg.result;
+      if (msg.error) error = msg.error;
+    }
+  });
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15 * 60_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (result !== undefined) resolve({ result, marks });
+      else reject(new Error(`load generator failed (${code}): ${error ?? stderr.slice(-2000)}`));
+    });
+  });
+}
+
+function target(server: RunningServer, ours?: OursDatabase): Target {
+  return {
+    kind: server.kind,
+    httpUrl: server.httpUrl,
+    headers: ours ? { cookie: ours.cookie, origin: server.httpUrl } : {},
+  };
+}
+
+export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchResults> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const { root, quick } = opts;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-bench-"));
+  const stateFile = (name: string, state: Uint8Array) => {
+    const f = path.join(tmp, `${name}.bin`);
+    fs.writeFileSync(f, state);
+    return f;
+  };
+
+  log("fixtures: building boards (cached in tests/bench/.cache) …");
+  const small = cachedBoardState(root, 300, 0, 1);
+  const big = cachedBoardState(root, 10_000, 0, 2);
+  const smallFile = stateFile("small", small);
+  const bigFile = stateFile("big", big);
+  log(`  working board ${(small.length / 1024).toFixed(0)} KB, storm board ${(big.length / 1e6).toFixed(2)} MB`);
+
+  const results: SyncBenchResults = {
+    latency: [],
+    storm: [],
+    idle_kb_per_conn: {},
+    cold_load_s: null,
+    cold_load: null,
+    persistence_ratio: null,
+    persistence: null,
+    isolation_added_p50_ms: null,
+    isolation: null,
+  };
+
+  const seconds = quick ? 6 : 15;
+  const warmupS = quick ? 1 : 2;
+  // BENCH_SIZES / BENCH_SERVERS narrow a run while working on one figure (e.g. BENCH_SIZES=200 BENCH_SERVERS=ours).
+  const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(",").map(Number) : quick ? [50, 200] : [50, 200, 1000];
+  const kinds = process.env.BENCH_SERVERS ? (process.env.BENCH_SERVERS.split(",") as ServerKind[]) : SERVER_KINDS;
+
+  async function latencyRun(kind: ServerKind, N: number, persist = true): Promise<LatencyRow> {
+    const ours = kind === "ours" ? await makeOursDatabase(path.join(tmp, `ours-${N}.sqlite`), [{ state: small }]) : undefined;
+    const server = await startServer(kind, { root, database: ours?.file, persist });
+    try {
+      const { result, marks } = await runLoadgen(
+        root,
+        {
+          type: "latency",
+          target: target(server, ours),
+          doc: ours ? ours.boardIds[0] : "bench-board",
+          stateFile: ours ? undefined : smallFile,
+          cards: 300,
+          idle: N,
+          rate: RATE,
+          warmupS,
+          seconds,
+        },
+        server,
+      );
+      const row: LatencyRow = {
+        server: kind,
+        N,
+        p50_ms: result.p50_ms,
+        p99_ms: result.p99_ms,
+        max_ms: result.max_ms,
+        count: result.count,
+        lost: result.lost,
+        cpu_s: round(marks["measure-end"].cpu_s - marks["measure-start"].cpu_s, 2),
+        rss_kb: marks["measure-end"].rss_kb,
+        seconds,
+        idle_kb_per_conn: round((marks["idle-connected"].rss_kb - marks["before-idle"].rss_kb) / N, 1),
+        idle_heap_kb_per_conn: round(
+          ((marks["idle-connected"].heap_kb ?? 0) + (marks["idle-connected"].external_kb ?? 0) - (marks["before-idle"].heap_kb ?? 0) - (marks["before-idle"].external_kb ?? 0)) / N,
+          1,
+        ),
+      };
+      log(
+        `  ${kind.padEnd(11)} N=${String(N).padEnd(4)} p50 ${fmt(row.p50_ms)} ms  p99 ${fmt(row.p99_ms)} ms  max ${fmt(row.max_ms)} ms  ` +
+          `lost ${row.lost}/${row.count + row.lost}  cpu ${row.cpu_s} s/${seconds} s  rss ${(row.rss_kb / 1024).toFixed(0)} MB  ` +
+          `idle ${row.idle_kb_per_conn} KB/conn (heap+external ${row.idle_heap_kb_per_conn})${persist ? "" : "  (persistence off)"}`,
+      );
+      return row;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  // (a) and (c)
+  log(`\n(a) latency: N clients on one board, ${RATE} edits/s, ${seconds} s measured`);
+  for (const N of sizes) {
+    for (const kind of kinds) results.latency.push(await latencyRun(kind, N));
+  }
+  const largest = Math.max(...sizes);
+  for (const row of results.latency) if (row.N === largest) results.idle_kb_per_conn[row.server] = row.idle_kb_per_conn;
+
+  // (b)
+  log(`\n(b) reconnect storm: 50 clients on the ${(big.length / 1e6).toFixed(1)} MB board`);
+  for (const kind of process.env.BENCH_SKIP_STORM ? [] : kinds) {
+    const ours = kind === "ours" ? await makeOursDatabase(path.join(tmp, "ours-storm.sqlite"), [{ state: big }]) : undefined;
+    const server = await startServer(kind, { root, database: ours?.file });
+    try {
+      const { result } = await runLoadgen(
+        root,
+        {
+          type: "storm",
+          target: target(server, ours),
+          doc: ours ? ours.boardIds[0] : "bench-storm",
+          stateFile: ours ? undefined : bigFile,
+          clients: 50,
+          rounds: quick ? 1 : 3,
+        },
+        server,
+      );
+      const row: StormRow = { server: kind, fresh_s: round(result.fresh_s, 3), uptodate_s: round(result.uptodate_s, 3), state_bytes: result.stateBytes };
+      results.storm.push(row);
+      log(`  ${kind.padEnd(11)} fresh ${row.fresh_s} s  up-to-date ${row.uptodate_s} s  (step 2 of ${(row.state_bytes / 1e6).toFixed(2)} MB; rounds ${JSON.stringify(result.fresh)} / ${JSON.stringify(result.upToDate)})`);
+    } finally {
+      await server.stop();
+    }
+  }
+
+  if (!quick && !process.env.BENCH_SERVERS) {
+    // (d)
+    log("\n(d) cold load: 10,000 cards after 100,000 edits, SQLite → first server-rendered board page");
+    results.cold_load = await coldLoad(root, tmp, log);
+    results.cold_load_s = results.cold_load.first_page_s;
+
+    // (e)
+    log("\n(e) persistence: ours at N=200, synchronous=FULL group commit against no persistence (alternating, 2 runs each)");
+    const full: LatencyRow[] = [];
+    const off: LatencyRow[] = [];
+    for (let i = 0; i < 2; i++) {
+      off.push(await latencyRun("ours", 200, false));
+      full.push(await latencyRun("ours", 200, true));
+    }
+    const best = (rows: LatencyRow[]) => rows.reduce((a, b) => (a.p50_ms <= b.p50_ms ? a : b));
+    const f = best(full);
+    const o = best(off);
+    results.persistence = { full: f, off: o };
+    results.persistence_ratio = round(f.p50_ms / o.p50_ms, 2);
+    log(`  p50 ${fmt(f.p50_ms)} ms with persistence, ${fmt(o.p50_ms)} ms without: ×${results.persistence_ratio} (p99 ×${round(f.p99_ms / o.p99_ms, 2)})`);
+
+    // (f)
+    log("\n(f) isolation: 100 boards × 10 clients; waves of 50 fresh clients on another 3.7 MB board");
+    results.isolation = await isolation(root, tmp, small, big, seconds, warmupS, log);
+    results.isolation_added_p50_ms = round(results.isolation.during.p50_ms - results.isolation.baseline.p50_ms, 3);
+    log(`  added p50 ${results.isolation_added_p50_ms} ms`);
+  }
+
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return results;
+}
+
+async function coldLoad(root: string, tmp: string, log: (l: string) => void): Promise<NonNullable<SyncBenchResults["cold_load"]>> {
+  const state = cachedBoardState(root, 10_000, 100_000, 3);
+  const ours = await makeOursDatabase(path.join(tmp, "ours-cold.sqlite"), [{ state }]);
+  const t0 = performance.now();
+  const server = await startServer("ours", { root, database: ours.file });
+  const started = performance.now();
+  try {
+    const get = async () => {
+      const t = performance.now();
+      const res = await fetch(`${server.httpUrl}/boards/${ours.boardIds[0]}`, { headers: { cookie: ours.cookie } });
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`board page: ${res.status}`);
+      return { s: (performance.now() - t) / 1000, bytes: body.length };
+    };
+    const first = await get();
+    const second = await get();
+    const out = {
+      server_start_s: round((started - t0) / 1000, 3),
+      first_page_s: round(first.s, 3),
+      second_page_s: round(second.s, 3),
+      html_bytes: first.bytes,
+      state_bytes: state.length,
+    };
+    log(`  board ${(state.length / 1e6).toFixed(2)} MB; server start ${out.server_start_s} s; first page ${out.first_page_s} s (${(out.html_bytes / 1e6).toFixed(1)} MB HTML); next ${out.second_page_s} s`);
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function isolation(
+  root: string,
+  tmp: string,
+  small: Uint8Array,
+  big: Uint8Array,
+  seconds: number,
+  warmupS: number,
+  log: (l: string) => void,
+): Promise<NonNullable<SyncBenchResults["isolation"]>> {
+  const boards = [{ state: big }, ...Array.from({ length: 100 }, () => ({ state: small }))];
+  const ours = await makeOursDatabase(path.join(tmp, "ours-isolation.sqlite"), boards);
+  const server = await startServer("ours", { root, database: ours.file });
+  try {
+    const { result } = await runLoadgen(
+      root,
+      {
+        type: "latency",
+        target: target(server, ours),
+        doc: ours.boardIds[1],
+        cards: 300,
+        idle: 0,
+        rate: RATE,
+        warmupS,
+        seconds,
+        storm: { doc: ours.boardIds[0], clients: 50 },
+        otherBoards: { docs: ours.boardIds.slice(1), perBoard: 10 },
+      },
+      server,
+    );
+    const during: LatencySummary = { count: result.count, lost: result.lost, p50_ms: result.p50_ms, p99_ms: result.p99_ms, max_ms: result.max_ms };
+    log(
+      `  without storm p50 ${fmt(result.baseline.p50_ms)} ms p99 ${fmt(result.baseline.p99_ms)} ms; during ${result.storms.length} storms ` +
+        `p50 ${fmt(during.p50_ms)} ms p99 ${fmt(during.p99_ms)} ms (storm waves took ${result.storms.map((s: number) => s.toFixed(2)).join(", ")} s)`,
+    );
+    return { baseline: result.baseline, during, storms: result.storms.length };
+  } finally {
+    await server.stop();
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function fmt(ms: number): string {
+  return ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
+}

@@ -1,0 +1,282 @@
+/**
+ * The load generator: a child process pinned to core 1 that plays one
+ * scenario against one server and prints JSON lines on stdout:
+ *
+ *   {"mark": "<phase>"}   the orchestrator samples the server's CPU and RSS now
+ *   {"result": {...}}     the figures of the scenario
+ *
+ * Idle members are raw WebSockets (wire.ts); latency is measured by two real
+ * providers of the server's own kind (y-websocket's WebsocketProvider for
+ * ours and the y-websocket server, @hocuspocus/provider for Hocuspocus): the
+ * writer edits one card field 20 times a second with a sequence number and
+ * notes performance.now() against it; the reader, in this same process (one
+ * clock), notes when the edit arrived in its document.
+ *
+ *   node --import tsx tests/bench/sync/loadgen.ts '<job json>'
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { cardsMap, updateCard } from "../../../app/board/domain";
+import { cardId, summarise, type LatencySummary } from "./shared";
+import { connectMany, connectRaw, uploadState, type RawClient, type Target } from "./wire";
+
+export interface LatencyJob {
+  type: "latency";
+  target: Target;
+  doc: string;
+  /** File with the board's state, uploaded to servers that keep documents in memory. */
+  stateFile?: string;
+  cards: number;
+  idle: number;
+  rate: number;
+  warmupS: number;
+  seconds: number;
+  /** Isolation: a storm of `storm.clients` fresh clients on another board, over and over, while measuring. */
+  storm?: { doc: string; clients: number };
+  /** Isolation: more boards with idle members. */
+  otherBoards?: { docs: string[]; perBoard: number };
+}
+
+export interface StormJob {
+  type: "storm";
+  target: Target;
+  doc: string;
+  stateFile?: string;
+  clients: number;
+  rounds: number;
+}
+
+export type Job = LatencyJob | StormJob;
+
+function emit(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A mark at which the orchestrator collects the server's garbage before sampling: wait for its "ok". */
+function settle(mark: string): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.once("data", () => resolve());
+    emit({ mark, settle: true });
+  });
+}
+
+// ------------------------------------------------------------------ providers
+
+interface Peer {
+  doc: Y.Doc;
+  synced: Promise<void>;
+  destroy(): void;
+}
+
+function headerSocket(headers: Record<string, string>): typeof WebSocket {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers, perMessageDeflate: false });
+    }
+  } as unknown as typeof WebSocket;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+/**
+ * The provider's ES module build, so that it shares this process's one copy
+ * of yjs (its CommonJS build would load a second one).
+ */
+const hocuspocusProvider = path.join(ROOT, "tests/bench/peers/node_modules/@hocuspocus/provider/dist/hocuspocus-provider.esm.js");
+type HocuspocusProviderClass = new (o: Record<string, unknown>) => { destroy(): void };
+
+async function connectProvider(t: Target, docName: string): Promise<Peer> {
+  const doc = new Y.Doc();
+  if (t.kind === "hocuspocus") {
+    const { HocuspocusProvider } = (await import(pathToFileURL(hocuspocusProvider).href)) as {
+      HocuspocusProvider: HocuspocusProviderClass;
+    };
+    let done: () => void;
+    const synced = new Promise<void>((r) => (done = r));
+    const provider = new HocuspocusProvider({
+      url: t.httpUrl.replace(/^http/, "ws"),
+      name: docName,
+      document: doc,
+      WebSocketPolyfill: headerSocket(t.headers),
+      onSynced: () => done(),
+    });
+    return { doc, synced, destroy: () => provider.destroy() };
+  }
+  const base = t.kind === "ours" ? t.httpUrl.replace(/^http/, "ws") + "/yjs" : t.httpUrl.replace(/^http/, "ws");
+  const provider = new WebsocketProvider(base, docName, doc, {
+    WebSocketPolyfill: headerSocket(t.headers) as never,
+    disableBc: true,
+  });
+  const synced = new Promise<void>((resolve) => {
+    if (provider.synced) return resolve();
+    provider.once("sync", (s: boolean) => s && resolve());
+  });
+  return { doc, synced, destroy: () => provider.destroy() };
+}
+
+/** Writer and reader on one board: edits with sequence numbers, latency per edit. */
+async function measureLatency(
+  t: Target,
+  docName: string,
+  cards: number,
+  rate: number,
+  warmupS: number,
+  seconds: number,
+  during?: () => Promise<void>,
+): Promise<{ summary: LatencySummary; samples: number[] }> {
+  const writer = await connectProvider(t, docName);
+  const reader = await connectProvider(t, docName);
+  await Promise.race([
+    Promise.all([writer.synced, reader.synced]),
+    sleep(60_000).then(() => {
+      throw new Error(`${t.kind}: providers did not sync`);
+    }),
+  ]);
+  const sentAt = new Map<number, number>();
+  let recording = false;
+  const samples: number[] = [];
+  const cardsRoot = cardsMap(reader.doc);
+  cardsRoot.observeDeep((events) => {
+    const now = performance.now();
+    for (const ev of events) {
+      if (!(ev instanceof Y.YMapEvent) || !ev.keysChanged.has("description")) continue;
+      const m = /#(\d+)$/.exec(String((ev.target as Y.Map<unknown>).get("description")));
+      if (!m) continue;
+      const seq = Number(m[1]);
+      const at = sentAt.get(seq);
+      if (at !== undefined) {
+        sentAt.delete(seq);
+        if (recording) samples.push(now - at);
+      }
+    }
+  });
+  let seq = 0;
+  let sent = 0;
+  const write = () => {
+    seq++;
+    const id = cardId(seq % cards);
+    sentAt.set(seq, performance.now());
+    if (recording) sent++;
+    updateCard(writer.doc, id, { description: `meting #${seq}` }, Date.now());
+  };
+  const run = async (ms: number) => {
+    const timer = setInterval(write, 1000 / rate);
+    await sleep(ms);
+    clearInterval(timer);
+  };
+  await run(warmupS * 1000);
+  await sleep(300);
+  recording = true;
+  emit({ mark: "measure-start" });
+  const extra = during?.();
+  await run(seconds * 1000);
+  await sleep(1000);
+  recording = false;
+  emit({ mark: "measure-end" });
+  await extra;
+  writer.destroy();
+  reader.destroy();
+  return { summary: summarise(samples, sent), samples };
+}
+
+// ------------------------------------------------------------------ jobs
+
+function readState(file?: string): Uint8Array | null {
+  return file ? new Uint8Array(fs.readFileSync(file)) : null;
+}
+
+/** Servers that keep documents only in memory get the board uploaded by a holder that stays. */
+async function holdBoard(t: Target, doc: string, stateFile?: string): Promise<RawClient> {
+  const state = readState(stateFile);
+  if (t.kind !== "ours" && state) return uploadState(t, doc, state);
+  return connectRaw(t, doc);
+}
+
+async function latencyJob(job: LatencyJob): Promise<unknown> {
+  const t = job.target;
+  const holders: RawClient[] = [await holdBoard(t, job.doc, job.stateFile)];
+  if (job.storm) holders.push(await holdBoard(t, job.storm.doc));
+  await settle("before-idle");
+  const idle: RawClient[] = await connectMany(t, job.doc, job.idle);
+  if (job.otherBoards) {
+    const { docs, perBoard } = job.otherBoards;
+    idle.push(...(await connectMany(t, (i) => docs[Math.floor(i / perBoard)], docs.length * perBoard)));
+  }
+  await sleep(1000);
+  await settle("idle-connected");
+
+  let baseline: LatencySummary | null = null;
+  if (job.storm) {
+    baseline = (await measureLatency(t, job.doc, job.cards, job.rate, job.warmupS, job.seconds)).summary;
+  }
+  const storms: number[] = [];
+  let storming = false;
+  const during = job.storm
+    ? async () => {
+        storming = true;
+        const { doc, clients } = job.storm!;
+        const until = performance.now() + job.seconds * 1000;
+        while (storming && performance.now() < until) {
+          const start = performance.now();
+          const wave = await Promise.all(Array.from({ length: clients }, () => connectRaw(t, doc, { timeoutMs: 120_000 })));
+          storms.push((Math.max(...wave.map((c) => c.syncedAt)) - start) / 1000);
+          for (const c of wave) c.close();
+          await sleep(50);
+        }
+      }
+    : undefined;
+  const measured = await measureLatency(t, job.doc, job.cards, job.rate, job.storm ? 0.5 : job.warmupS, job.seconds, during);
+  storming = false;
+  const received = idle.reduce((n, c) => n + c.updates, 0);
+  for (const c of [...idle, ...holders]) c.close();
+  return { ...measured.summary, baseline, storms, idleReceived: received };
+}
+
+async function stormJob(job: StormJob): Promise<unknown> {
+  const t = job.target;
+  const holder = await holdBoard(t, job.doc, job.stateFile);
+  await sleep(500);
+  const fresh: number[] = [];
+  const upToDate: number[] = [];
+  let stateVector: Uint8Array | null = null;
+  let bytes = 0;
+  for (let round = 0; round < job.rounds; round++) {
+    emit({ mark: `fresh-${round}` });
+    let start = performance.now();
+    const wave = await Promise.all(
+      Array.from({ length: job.clients }, (_, i) => connectRaw(t, job.doc, { keepState: i === 0, timeoutMs: 300_000 })),
+    );
+    fresh.push((Math.max(...wave.map((c) => c.syncedAt)) - start) / 1000);
+    bytes = wave[0].state!.length;
+    stateVector = Y.encodeStateVectorFromUpdate(wave[0].state!);
+    for (const c of wave) c.close();
+    await sleep(1000);
+
+    emit({ mark: `uptodate-${round}` });
+    start = performance.now();
+    const again = await Promise.all(
+      Array.from({ length: job.clients }, () => connectRaw(t, job.doc, { stateVector: stateVector!, timeoutMs: 300_000 })),
+    );
+    upToDate.push((Math.max(...again.map((c) => c.syncedAt)) - start) / 1000);
+    for (const c of again) c.close();
+    await sleep(1000);
+  }
+  holder.close();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  return { fresh_s: median(fresh), uptodate_s: median(upToDate), fresh, upToDate, stateBytes: bytes };
+}
+
+const job = JSON.parse(process.argv[2]) as Job;
+try {
+  const result = job.type === "latency" ? await latencyJob(job) : await stormJob(job);
+  emit({ result });
+  process.exit(0);
+} catch (e) {
+  emit({ error: (e as Error).stack ?? String(e) });
+  process.exit(1);
+}

@@ -1,0 +1,169 @@
+/**
+ * Starting the three servers on core 0 (`taskset -c 0`), each on its own
+ * free port, and reading their CPU time and memory from /proc.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import type { ServerKind } from "./wire";
+
+export const SERVER_CORE = "0";
+export const LOAD_CORE = "1";
+
+export function hasTaskset(): boolean {
+  return spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+}
+
+/** Run `command` pinned to one core when taskset is there (it is on Debian). */
+export function pinned(core: string, command: string, args: string[]): [string, string[]] {
+  return hasTaskset() ? ["taskset", ["-c", core, command, ...args]] : [command, args];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ProcStats {
+  /** user + system CPU seconds since the process started */
+  cpu_s: number;
+  rss_kb: number;
+  /** V8 heap in use and memory outside it (Buffers), after the last collectGarbage() */
+  heap_kb?: number;
+  external_kb?: number;
+}
+
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
+
+export function procStats(pid: number): ProcStats {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpu_s: (utime + stime) / CLK_TCK, rss_kb: rss };
+}
+
+export interface RunningServer {
+  kind: ServerKind;
+  pid: number;
+  port: number;
+  httpUrl: string;
+  stats(): ProcStats;
+  /** Ask the server for a full garbage collection (gc-hook.cjs) and give it time to finish. */
+  collectGarbage(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  root: string;
+  /** ours: the SQLite file */
+  database?: string;
+  /** ours: persistence on (default) or off */
+  persist?: boolean;
+}
+
+function commandFor(kind: ServerKind, root: string): [string, string[]] {
+  const peers = path.join(root, "tests/bench/peers");
+  // BENCH_NODE_OPTIONS: extra node flags for the server under test (e.g. --cpu-prof to see where time goes).
+  const extra = [
+    "--expose-gc",
+    "--require",
+    path.join(root, "tests/bench/sync/gc-hook.cjs"),
+    ...(process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
+  ];
+  if (kind === "ours") return ["node", [...extra, "--import", "tsx", path.join(root, "tests/bench/sync/ours-server.ts")]];
+  if (kind === "y-websocket") return ["node", [...extra, path.join(peers, "node_modules/y-websocket/bin/server.cjs")]];
+  return ["node", [...extra, path.join(peers, "hocuspocus.mjs")]];
+}
+
+export async function startServer(kind: ServerKind, opts: StartOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const [cmd, args] = commandFor(kind, opts.root);
+  const memoryFile = path.join(os.tmpdir(), `alliantiebord-bench-memory-${port}.json`);
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    BENCH_MEMORY_FILE: memoryFile,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    NODE_ENV: "production",
+  };
+  if (kind === "ours") {
+    if (!opts.database) throw new Error("ours needs a database file");
+    Object.assign(env, {
+      DATABASE_URL: opts.database,
+      ALLOWED_ORIGINS: httpUrl,
+      LOG_LEVEL: "error",
+      BENCH_PERSIST: opts.persist === false ? "off" : "full",
+    });
+  }
+  const [pcmd, pargs] = pinned(SERVER_CORE, cmd, args);
+  const child: ChildProcess = spawn(pcmd, pargs, { cwd: opts.root, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} did not start:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (/ready|running at/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  await ready;
+  // After start the server's own output is not needed, but must be drained.
+  child.stdout!.removeAllListeners("data");
+  child.stdout!.resume();
+  const pid = child.pid!;
+  return {
+    kind,
+    pid,
+    port,
+    httpUrl,
+    stats: () => {
+      const s = procStats(pid);
+      try {
+        const m = JSON.parse(fs.readFileSync(memoryFile, "utf8"));
+        s.heap_kb = Math.round(m.heapUsed / 1024);
+        s.external_kb = Math.round(m.external / 1024);
+      } catch {
+        // no collection asked for yet
+      }
+      return s;
+    },
+    collectGarbage: async () => {
+      process.kill(pid, "SIGUSR2");
+      await new Promise((r) => setTimeout(r, 700));
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
