@@ -9,6 +9,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { io, type Socket } from "socket.io-client";
+import { isTerminalClose, reconnectDelay } from "./backoff";
 import type { ActivityRow } from "../../db/activity";
 
 export type ConnectionState = "connecting" | "connected" | "offline";
@@ -60,7 +61,22 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
     disableBc: true,
     maxBackoffTime: 5000,
     resyncInterval: 30_000,
+    // Reconnecting after a close by the server is ours (below): with jitter,
+    // and not after a refusal.
+    shouldReconnect: () => false,
   });
+
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  const onClosed = ({ code }: { code: number }) => {
+    if (retry) clearTimeout(retry);
+    retry = null;
+    if (isTerminalClose(code)) return;
+    retry = setTimeout(() => {
+      retry = null;
+      provider.connect();
+    }, reconnectDelay(provider.wsUnsuccessfulReconnects));
+  };
+  provider.on("closed", onClosed);
 
   const computeState = (status?: string): ConnectionState => {
     if (typeof navigator !== "undefined" && navigator.onLine === false) return "offline";
@@ -98,10 +114,14 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
       return () => listeners.delete(listener);
     },
     reconnect() {
+      if (retry) clearTimeout(retry);
+      retry = null;
       provider.disconnect();
       provider.connect();
     },
     destroy() {
+      if (retry) clearTimeout(retry);
+      provider.off("closed", onClosed);
       window.removeEventListener("online", onNetwork);
       window.removeEventListener("offline", onNetwork);
       provider.off("status", onStatus);

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { Receiver } from "ws";
+import * as ws from "ws";
+
+// ws exports its frame parser at run time; its type declarations do not name it.
+const { Receiver } = ws as unknown as {
+  Receiver: new (o: object) => { on(e: string, f: (...a: never[]) => void): void; write(b: Buffer): void };
+};
 import { binaryFrame } from "../../server/sync/ws-frame";
 
 /** Parse frames as a browser-side WebSocket would (ws's own receiver, client side). */
 function parse(frame: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const receiver = new Receiver({ isServer: false, binaryType: "nodebuffer" } as never);
+    const receiver = new Receiver({ isServer: false, binaryType: "nodebuffer" });
     receiver.on("message", (data: Buffer, isBinary: boolean) => (isBinary ? resolve(data) : reject(new Error("text frame"))));
     receiver.on("error", reject);
     receiver.write(frame);

@@ -1,0 +1,27 @@
+/**
+ * When to try the sync server again after a connection was lost.
+ *
+ * Exponential, capped, with full jitter: after a server restart every open
+ * board loses its connection at the same moment, and without jitter they
+ * would all come back at the same moments too (y-websocket's own backoff
+ * has none), a reconnect storm at each step. With full jitter the first
+ * attempts of a thousand clients spread evenly over the first half second.
+ */
+export const RECONNECT_BASE_MS = 500;
+export const RECONNECT_MAX_MS = 5000;
+
+/** Delay before attempt `attempt` (1 = the first retry); `random` in [0, 1). */
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Close codes after which reconnecting cannot help: the server refused this
+ * person (4401 access removed, 4403 forbidden) or this client's messages
+ * (4400). Every other close (a restart, 1006, a slow or too eager client:
+ * 4408, 4429) is retried.
+ */
+export function isTerminalClose(code: number): boolean {
+  return code === 4400 || code === 4401 || code === 4403;
+}
