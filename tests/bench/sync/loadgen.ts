@@ -35,8 +35,15 @@ export interface LatencyJob {
   rate: number;
   warmupS: number;
   seconds: number;
-  /** Isolation: a storm of `storm.clients` fresh clients on another board, over and over, while measuring. */
-  storm?: { doc: string; clients: number };
+  /**
+   * Isolation: measure twice, and between the windows say "second-window"
+   * (the orchestrator then starts storms on another board from a separate,
+   * lower-priority process, so the storm's own client work does not starve
+   * this reader on the shared load core).
+   */
+  twoWindows?: boolean;
+  /** Boards to keep loaded from the start (one member each), e.g. the storm board. */
+  holdDocs?: string[];
   /** Isolation: more boards with idle members. */
   otherBoards?: { docs: string[]; perBoard: number };
 }
@@ -50,13 +57,25 @@ export interface StormJob {
   rounds: number;
 }
 
-export type Job = LatencyJob | StormJob;
+/** Waves of fresh clients on one board, one after the other, for `seconds`. */
+export interface StormLoopJob {
+  type: "stormloop";
+  target: Target;
+  doc: string;
+  clients: number;
+  seconds: number;
+}
+
+export type Job = LatencyJob | StormJob | StormLoopJob;
 
 function emit(obj: unknown): void {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sequence numbers of edits, unique in this process (an edit to the same text would write nothing). */
+let seq = 0;
 
 /** A mark at which the orchestrator collects the server's garbage before sampling: wait for its "ok". */
 function settle(mark: string): Promise<void> {
@@ -127,7 +146,6 @@ async function measureLatency(
   rate: number,
   warmupS: number,
   seconds: number,
-  during?: () => Promise<void>,
 ): Promise<{ summary: LatencySummary; samples: number[] }> {
   const writer = await connectProvider(t, docName);
   const reader = await connectProvider(t, docName);
@@ -155,7 +173,6 @@ async function measureLatency(
       }
     }
   });
-  let seq = 0;
   let sent = 0;
   const write = () => {
     seq++;
@@ -173,12 +190,10 @@ async function measureLatency(
   await sleep(300);
   recording = true;
   emit({ mark: "measure-start" });
-  const extra = during?.();
   await run(seconds * 1000);
   await sleep(1000);
   recording = false;
   emit({ mark: "measure-end" });
-  await extra;
   writer.destroy();
   reader.destroy();
   return { summary: summarise(samples, sent), samples };
@@ -200,7 +215,7 @@ async function holdBoard(t: Target, doc: string, stateFile?: string): Promise<Ra
 async function latencyJob(job: LatencyJob): Promise<unknown> {
   const t = job.target;
   const holders: RawClient[] = [await holdBoard(t, job.doc, job.stateFile)];
-  if (job.storm) holders.push(await holdBoard(t, job.storm.doc));
+  for (const doc of job.holdDocs ?? []) holders.push(await connectRaw(t, doc, { timeoutMs: 120_000 }));
   await settle("before-idle");
   const idle: RawClient[] = await connectMany(t, job.doc, job.idle);
   if (job.otherBoards) {
@@ -211,30 +226,14 @@ async function latencyJob(job: LatencyJob): Promise<unknown> {
   await settle("idle-connected");
 
   let baseline: LatencySummary | null = null;
-  if (job.storm) {
+  if (job.twoWindows) {
     baseline = (await measureLatency(t, job.doc, job.cards, job.rate, job.warmupS, job.seconds)).summary;
+    emit({ mark: "second-window" });
   }
-  const storms: number[] = [];
-  let storming = false;
-  const during = job.storm
-    ? async () => {
-        storming = true;
-        const { doc, clients } = job.storm!;
-        const until = performance.now() + job.seconds * 1000;
-        while (storming && performance.now() < until) {
-          const start = performance.now();
-          const wave = await Promise.all(Array.from({ length: clients }, () => connectRaw(t, doc, { timeoutMs: 120_000 })));
-          storms.push((Math.max(...wave.map((c) => c.syncedAt)) - start) / 1000);
-          for (const c of wave) c.close();
-          await sleep(50);
-        }
-      }
-    : undefined;
-  const measured = await measureLatency(t, job.doc, job.cards, job.rate, job.storm ? 0.5 : job.warmupS, job.seconds, during);
-  storming = false;
+  const measured = await measureLatency(t, job.doc, job.cards, job.rate, job.twoWindows ? 0.5 : job.warmupS, job.seconds);
   const received = idle.reduce((n, c) => n + c.updates, 0);
   for (const c of [...idle, ...holders]) c.close();
-  return { ...measured.summary, baseline, storms, idleReceived: received };
+  return { ...measured.summary, baseline, idleReceived: received };
 }
 
 async function stormJob(job: StormJob): Promise<unknown> {
@@ -271,9 +270,26 @@ async function stormJob(job: StormJob): Promise<unknown> {
   return { fresh_s: median(fresh), uptodate_s: median(upToDate), fresh, upToDate, stateBytes: bytes };
 }
 
+async function stormLoopJob(job: StormLoopJob): Promise<unknown> {
+  const waves: number[] = [];
+  // Someone stays on the board, so it stays loaded between waves (as on a board in use).
+  const holder = await connectRaw(job.target, job.doc, { timeoutMs: 120_000 });
+  const until = performance.now() + job.seconds * 1000;
+  while (performance.now() < until) {
+    const start = performance.now();
+    const wave = await Promise.all(Array.from({ length: job.clients }, () => connectRaw(job.target, job.doc, { timeoutMs: 120_000 })));
+    waves.push((Math.max(...wave.map((c) => c.syncedAt)) - start) / 1000);
+    for (const c of wave) c.close();
+    await sleep(50);
+  }
+  holder.close();
+  return { waves };
+}
+
 const job = JSON.parse(process.argv[2]) as Job;
 try {
-  const result = job.type === "latency" ? await latencyJob(job) : await stormJob(job);
+  const result =
+    job.type === "latency" ? await latencyJob(job) : job.type === "storm" ? await stormJob(job) : await stormLoopJob(job);
   emit({ result });
   process.exit(0);
 } catch (e) {
