@@ -141,20 +141,47 @@ function sameItems<T>(a: readonly T[] | undefined, b: readonly T[]): a is T[] {
   return true;
 }
 
-/** A column cache: keeps the previous array for a key while its items are the same. */
+interface Filtered {
+  source: CardView[];
+  keep: (card: CardView) => boolean;
+  out: CardView[];
+}
+
+/**
+ * A column cache: keeps the previous array for a key while its items are the
+ * same, and the filtered list of a column while neither the column's array
+ * nor the filter changed (a card moved elsewhere filters no column again).
+ */
 export class ColumnCache {
   private cache = new Map<string, CardView[]>();
   private next = new Map<string, CardView[]>();
+  private filtered = new Map<string, Filtered>();
+  private nextFiltered = new Map<string, Filtered>();
   keep(key: string, list: CardView[]): CardView[] {
     const before = this.cache.get(key);
     const out = sameItems(before, list) ? before : list;
     this.next.set(key, out);
     return out;
   }
+  /** The cards of `source` that `keep` accepts (`source` itself when it loses none). */
+  filter(key: string, source: CardView[], keep: (card: CardView) => boolean): CardView[] {
+    const seen = this.filtered.get(key);
+    let out: CardView[];
+    if (seen && seen.source === source && seen.keep === keep) out = seen.out;
+    else {
+      const list = source.filter(keep);
+      out = list.length === source.length ? source : list;
+    }
+    out = out === source ? source : this.keep(key, out);
+    this.nextFiltered.set(key, { source, keep, out });
+    return out;
+  }
   /** Forget keys not used since the last commit. */
   commit() {
     this.cache = this.next;
     this.next = new Map();
+    this.filtered = this.nextFiltered;
+    this.nextFiltered = new Map();
   }
 }
 
@@ -168,8 +195,7 @@ export function narrowView(
   if (!keep) return view;
   const cardsByColumn: Record<string, CardView[]> = {};
   for (const [col, list] of Object.entries(view.cardsByColumn)) {
-    const filtered = list.filter(keep);
-    cardsByColumn[col] = filtered.length === list.length ? list : cache.keep(`${prefix}${col}`, filtered);
+    cardsByColumn[col] = cache.filter(`${prefix}${col}`, list, keep);
   }
   return { ...view, cardsByColumn };
 }
@@ -279,12 +305,13 @@ export function useBoardView(view: BoardView, opts: UseBoardViewOptions) {
   const laneCacheRef = useRef<ColumnCache>();
   laneCacheRef.current ??= new ColumnCache();
 
+  // One matcher per filter setting, so a column whose cards did not change is not filtered again.
+  const keep = useMemo(() => cardMatcher(filters, { myOrgId, now, ownerOf: ownerDep }), [filters, myOrgId, now, ownerDep]);
   const filtered = useMemo(() => {
-    const keep = cardMatcher(filters, { myOrgId, now, ownerOf: ownerDep });
     const out = narrowView(view, keep, cacheRef.current!);
     cacheRef.current!.commit();
     return out;
-  }, [view, filters, myOrgId, now, ownerDep]);
+  }, [view, keep]);
 
   const { orgById, categoryLabel, otherLabel } = opts;
   const lanes = useMemo(() => {
