@@ -413,6 +413,8 @@ export function BoardColumns({
             locale={locale}
             editable={editable}
             draggable={draggable}
+            // The columns' dnd-kit item lists are brought up to date when a drag starts (useSortableIds).
+            sorting={dragItems !== null}
             isFirst={i === 0}
             isLast={i === columns.length - 1}
             onOpenCard={onOpenCard}

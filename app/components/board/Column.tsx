@@ -3,7 +3,7 @@ import { useDroppable } from "@dnd-kit/core";
 import { SortableContext, verticalListSortingStrategy } from "@dnd-kit/sortable";
 import type { CardView, CategoryView, ColumnView } from "~/board/types";
 import { translator, type Locale } from "~/i18n";
-import { useStableIds } from "~/hooks/useStableIds";
+import { useSortableIds } from "~/hooks/useStableIds";
 import { SortableCard, type OrgInfo } from "./Card";
 
 export const COLUMN_PREFIX = "column:";
@@ -23,6 +23,8 @@ export interface ColumnProps {
   editable: boolean;
   /** Cards may be dragged (editor and live document). */
   draggable: boolean;
+  /** A card of this drag-and-drop context is being dragged now. */
+  sorting: boolean;
   isFirst: boolean;
   isLast: boolean;
   onOpenCard: (id: string) => void;
@@ -39,6 +41,7 @@ export const BoardColumn = memo(function BoardColumn({
   locale,
   editable,
   draggable,
+  sorting,
   isFirst,
   isLast,
   onOpenCard,
@@ -47,7 +50,7 @@ export const BoardColumn = memo(function BoardColumn({
 }: ColumnProps) {
   const t = translator(locale);
   const headingId = useId();
-  const ids = useStableIds(cards);
+  const ids = useSortableIds(cards, sorting);
   const { setNodeRef, isOver } = useDroppable({
     id: columnDropId(column.id),
     data: { type: "column", columnId: column.id },

@@ -1,0 +1,115 @@
+/**
+ * Cards that arrived by someone else's move behave like any other card.
+ *
+ * A move from another browser re-renders only the cards that changed: the
+ * columns' drag-and-drop item lists are brought up to date when a drag
+ * starts, not at every remote move. These tests move cards in one browser and
+ * then drag exactly those cards, with the keyboard, in the other.
+ */
+import { expect, test, type Locator } from "@playwright/test";
+import { cardIn, column, keyboardMoveRight, login, openDemoBoard } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+function ids(col: Locator): Promise<string[]> {
+  return col.locator("[data-card-id]").evaluateAll((els) => els.map((el) => el.getAttribute("data-card-id")!));
+}
+
+test("a card moved by someone else can be picked up and moved down its new column, then to the next column", async ({
+  browser,
+}) => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await login(a, server.url, "coordinator@ave.example");
+  await login(b, server.url, "taalhuis@ave.example");
+  await openDemoBoard(a);
+  await openDemoBoard(b);
+
+  // A moves a card from Nieuw to Open; B sees it arrive.
+  const card = column(a, "nieuw").locator("[data-card-id]").first();
+  const id = (await card.getAttribute("data-card-id"))!;
+  await keyboardMoveRight(a, card);
+  await expect(cardIn(a, "open", id)).toBeVisible();
+  await expect(cardIn(b, "open", id)).toBeVisible();
+  await expect(cardIn(b, "nieuw", id)).toHaveCount(0);
+
+  // B takes that card one place down within Open.
+  const before = await ids(column(b, "open"));
+  const at = before.indexOf(id);
+  expect(at).toBeGreaterThanOrEqual(0);
+  expect(at).toBeLessThan(before.length - 1);
+  const arrived = cardIn(b, "open", id);
+  await arrived.focus();
+  await b.keyboard.press("Space");
+  await expect(arrived).toHaveAttribute("aria-pressed", "true");
+  await b.waitForTimeout(150);
+  await b.keyboard.press("ArrowDown");
+  await b.waitForTimeout(150);
+  await b.keyboard.press("Space");
+  const expected = [...before];
+  [expected[at], expected[at + 1]] = [expected[at + 1], expected[at]];
+  await expect.poll(() => ids(column(b, "open"))).toEqual(expected);
+  await expect.poll(() => ids(column(a, "open"))).toEqual(expected);
+
+  // And on to the next column, in both browsers.
+  await keyboardMoveRight(b, cardIn(b, "open", id));
+  await expect(cardIn(b, "opgepakt", id)).toBeVisible();
+  await expect(cardIn(a, "opgepakt", id)).toBeVisible();
+  await expect(cardIn(a, "open", id)).toHaveCount(0);
+
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test("after several moves by someone else, a mouse drag of one of those cards lands where it is dropped", async ({ browser }) => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await login(a, server.url, "coordinator@ave.example");
+  await login(b, server.url, "vluchtelingenwerk@ave.example");
+  await openDemoBoard(a);
+  await openDemoBoard(b);
+
+  // A moves three cards from Nieuw to Open, one after the other.
+  const moved: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const card = column(a, "nieuw").locator("[data-card-id]").first();
+    const id = (await card.getAttribute("data-card-id"))!;
+    await keyboardMoveRight(a, card);
+    await expect(cardIn(b, "open", id)).toBeVisible();
+    moved.push(id);
+  }
+  await expect.poll(async () => (await ids(column(b, "open"))).join()).toBe((await ids(column(a, "open"))).join());
+
+  // B drags one of them, one that is not first, with the mouse to the top of Open.
+  // (Upwards, and far from the window's edges: no auto-scroll while dragging.)
+  const open = await ids(column(b, "open"));
+  const dragged = moved.find((id) => open.indexOf(id) > 0)!;
+  const from = open.indexOf(dragged);
+  const start = (await cardIn(b, "open", dragged).boundingBox())!;
+  const onto = (await cardIn(b, "open", open[0]).boundingBox())!;
+  await b.mouse.move(start.x + start.width / 2, start.y + start.height / 2);
+  await b.mouse.down();
+  await b.mouse.move(start.x + start.width / 2 + 4, start.y + start.height / 2 - 12, { steps: 4 });
+  await b.mouse.move(onto.x + onto.width / 2, onto.y + onto.height / 2, { steps: 20 });
+  await b.waitForTimeout(150);
+  await b.mouse.up();
+  const expected = [dragged, ...open.filter((id) => id !== dragged)];
+  expect(from).toBeGreaterThan(0);
+  await expect.poll(() => ids(column(b, "open"))).toEqual(expected);
+  await expect.poll(() => ids(column(a, "open"))).toEqual(expected);
+
+  await ctxA.close();
+  await ctxB.close();
+});
