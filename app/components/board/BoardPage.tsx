@@ -3,7 +3,7 @@
  * until the live document is ready, then from the live Y.Doc (updates from
  * other browsers appear at once). All writes go through app/board/domain.ts.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Form, Link, useSearchParams } from "@remix-run/react";
 import { moveColumn, setArchived } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
@@ -44,6 +44,18 @@ export interface BoardPageProps {
 }
 
 const NO_ACTIVITY: ActivityEntry[] = [];
+
+// The page renders again whenever the board changes (a card moved by someone
+// else, a new request). These parts do not show cards: they skip that render
+// unless their own props changed.
+const MemoFilterBar = memo(FilterBar);
+const MemoPresenceBar = memo(PresenceBar);
+const MemoConnectionStatus = memo(ConnectionStatus);
+const MemoActivityToggle = memo(ActivityToggle);
+const MemoNewRequestDialog = memo(NewRequestDialog);
+const MemoCardDialog = memo(CardDialog);
+const MemoCategoriesDialog = memo(CategoriesDialog);
+const MemoColumnNameDialog = memo(ColumnNameDialog);
 
 export function BoardPage({ board, organisations, canEdit, canManage = false, snapshot, serverNow, actionData, activity = NO_ACTIVITY }: BoardPageProps) {
   const locale = useLocale();
@@ -114,6 +126,9 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
   // ---------------------------------------------------------------- presence, filters, activity
   const presence = usePresence(live?.connection.awareness, user?.id);
   const presenceStore = presence.store;
+  const setPresenceHidden = useRef(presence.setHidden);
+  setPresenceHidden.current = presence.setHidden;
+  const onPresenceHidden = useCallback((hidden: boolean) => setPresenceHidden.current(hidden), []);
   useEffect(() => presenceStore?.setEditing(editable && openCardId ? openCardId : null), [presenceStore, editable, openCardId]);
   const { categoryById } = view;
   const laneCategoryLabel = useCallback((id: string) => categoryLabel(t, categoryById.get(id)), [t, categoryById]);
@@ -126,9 +141,11 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
   });
   const [activityOpen, setActivityOpen] = useState(false);
   const closeActivity = useCallback(() => setActivityOpen(false), []);
+  const toggleActivity = useCallback(() => setActivityOpen((v) => !v), []);
 
   // ---------------------------------------------------------------- columns
   const [columnDialog, setColumnDialog] = useState<ColumnDialogState>(null);
+  const closeColumnDialog = useCallback(() => setColumnDialog(null), []);
   const viewRef = useRef(view);
   viewRef.current = view;
   const onRenameColumn = useCallback((columnId: string) => {
@@ -163,6 +180,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
 
   // ---------------------------------------------------------------- categories, archive
   const [categoriesOpen, setCategoriesOpen] = useState(false);
+  const closeCategories = useCallback(() => setCategoriesOpen(false), []);
   const [showArchived, setShowArchived] = useState(false);
   const onRestore = useCallback(
     (id: string) => {
@@ -205,14 +223,14 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
             {!canEdit ? ` · ${t("board.viewerNote")}` : ""}
           </p>
         </div>
-        <PresenceBar
+        <MemoPresenceBar
           people={presence.people}
           hidden={presence.hidden}
-          onHiddenChange={presence.setHidden}
+          onHiddenChange={onPresenceHidden}
           available={!!presenceStore}
           t={t}
         />
-        <ConnectionStatus state={info.state} onReconnect={reconnect} canReconnect={!!live} t={t} />
+        <MemoConnectionStatus state={info.state} onReconnect={reconnect} canReconnect={!!live} t={t} />
       </div>
 
       <div className="board-toolbar">
@@ -265,7 +283,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           {t("board.showArchived")}
           <span className="badge">{view.archived.length}</span>
         </button>
-        <ActivityToggle open={activityOpen} onToggle={() => setActivityOpen((v) => !v)} t={t} />
+        <MemoActivityToggle open={activityOpen} onToggle={toggleActivity} t={t} />
         <InboxButton boardId={board.id} cardById={view.cardById} onOpenCard={onOpenCard} onNotice={onNotice} />
         <Link to={`/boards/${board.id}/overzicht`} className="button secondary" data-testid="overview-link">
           {t("ov.link")}
@@ -274,7 +292,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
 
       {canEdit && !isLive && live ? <p className="alert info small">{t("board.loadingLive")}</p> : null}
 
-      <FilterBar
+      <MemoFilterBar
         filters={shown.filters}
         setFilters={shown.setFilters}
         clearFilters={shown.clearFilters}
@@ -327,7 +345,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
       />
 
       {canEdit ? (
-        <NewRequestDialog
+        <MemoNewRequestDialog
           open={newOpen}
           onClose={closeNew}
           onCreated={onCreated}
@@ -338,7 +356,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           fallback={fallback}
         />
       ) : null}
-      <CardDialog
+      <MemoCardDialog
         card={openCard}
         onClose={closeCard}
         boardId={board.id}
@@ -354,18 +372,18 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         offline={offline}
         onNotice={onNotice}
       />
-      <CategoriesDialog
+      <MemoCategoriesDialog
         open={categoriesOpen}
-        onClose={() => setCategoriesOpen(false)}
+        onClose={closeCategories}
         categories={view.categories}
         doc={doc}
         editable={manageable}
         t={t}
         onNotice={onNotice}
       />
-      <ColumnNameDialog
+      <MemoColumnNameDialog
         state={columnDialog}
-        onClose={() => setColumnDialog(null)}
+        onClose={closeColumnDialog}
         doc={doc}
         columnCount={view.columns.length}
         t={t}
