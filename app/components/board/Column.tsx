@@ -3,10 +3,18 @@ import { useDroppable } from "@dnd-kit/core";
 import { SortableContext, verticalListSortingStrategy } from "@dnd-kit/sortable";
 import type { CardView, CategoryView, ColumnView } from "~/board/types";
 import { translator, type Locale } from "~/i18n";
+import { useHydrated } from "~/hooks/useHydrated";
 import { useSortableIds } from "~/hooks/useStableIds";
 import { SortableCard, type OrgInfo } from "./Card";
 
 export const COLUMN_PREFIX = "column:";
+
+/**
+ * Cards per column in the server-rendered page (and the hydration render);
+ * the rest follow right after hydration. On a 10,000-card board rendering
+ * every card on the server took seconds and 10 MB of HTML.
+ */
+export const FIRST_PAINT_CARDS = 60;
 
 export function columnDropId(columnId: string): string {
   return `${COLUMN_PREFIX}${columnId}`;
@@ -51,6 +59,8 @@ export const BoardColumn = memo(function BoardColumn({
   const t = translator(locale);
   const headingId = useId();
   const ids = useSortableIds(cards, sorting);
+  const hydrated = useHydrated();
+  const shown = hydrated || cards.length <= FIRST_PAINT_CARDS ? cards : cards.slice(0, FIRST_PAINT_CARDS);
   const { setNodeRef, isOver } = useDroppable({
     id: columnDropId(column.id),
     data: { type: "column", columnId: column.id },
@@ -123,7 +133,7 @@ export const BoardColumn = memo(function BoardColumn({
         <div ref={setNodeRef} className={`column-body${isOver ? " is-over" : ""}`}>
           {cards.length ? (
             <ul className="card-list">
-              {cards.map((card) => (
+              {shown.map((card) => (
                 <li key={card.id}>
                   <SortableCard
                     card={card}
@@ -135,6 +145,11 @@ export const BoardColumn = memo(function BoardColumn({
                   />
                 </li>
               ))}
+              {shown.length < cards.length ? (
+                <li className="card-more" role="status">
+                  {t("column.more", { count: cards.length - shown.length })}
+                </li>
+              ) : null}
             </ul>
           ) : (
             <p className="column-empty">{t("column.empty")}</p>
