@@ -152,7 +152,7 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
     isolation: null,
   };
 
-  const seconds = quick ? 6 : 15;
+  const seconds = quick ? 6 : 20;
   const warmupS = quick ? 1 : 2;
   // BENCH_SIZES / BENCH_SERVERS narrow a run while working on one figure (e.g. BENCH_SIZES=200 BENCH_SERVERS=ours).
   const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(",").map(Number) : quick ? [50, 200] : [50, 200, 1000];

@@ -124,6 +124,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (d: Buffer) => {
       output += d.toString();
+      if (process.env.BENCH_DEBUG) process.stderr.write(d);
     });
     child.on("exit", (code) => {
       clearTimeout(timer);
