@@ -96,16 +96,35 @@ function prepareCommit(db: DB) {
 
 /**
  * Commit updates of several boards at once, with the activity they carry and
- * the request's last activity time: one transaction, one fsync, per tick.
+ * the request's last activity time: one transaction per tick. With
+ * `flushLater` the commit does not wait for the disk (synchronous=NORMAL for
+ * this one transaction): the caller flushes the log itself (client.ts
+ * `flushLog`), off the event loop.
  */
 export function appendManyBoardUpdates(
   db: DB,
   batches: Array<{ boardId: string; updates: Uint8Array[]; activity?: ActivityInput[] }>,
   at = Date.now(),
+  opts: { flushLater?: boolean } = {},
 ): StoredActivity[] {
   let st = commitStatements.get(db);
   if (!st) commitStatements.set(db, (st = prepareCommit(db)));
   const statements = st;
+  if (!opts.flushLater) return commitBatches(db, statements, batches, at);
+  db.run(sql`PRAGMA synchronous = NORMAL`);
+  try {
+    return commitBatches(db, statements, batches, at);
+  } finally {
+    db.run(sql`PRAGMA synchronous = FULL`);
+  }
+}
+
+function commitBatches(
+  db: DB,
+  statements: ReturnType<typeof prepareCommit>,
+  batches: Array<{ boardId: string; updates: Uint8Array[]; activity?: ActivityInput[] }>,
+  at: number,
+): StoredActivity[] {
   return db.transaction(() => {
     const stored: StoredActivity[] = [];
     for (const b of batches) {

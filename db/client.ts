@@ -21,6 +21,29 @@ export function databasePath(url: string): string {
   return url.replace(/^file:/, "");
 }
 
+/** The open WAL file of each database, for flushLog (SQLite keeps the file while a connection is open). */
+const walFiles = new WeakMap<Database.Database, number>();
+
+/**
+ * Flush SQLite's write-ahead log to disk (fdatasync) on libuv's thread pool,
+ * off the event loop. A commit made with synchronous=NORMAL is in the WAL
+ * (other connections see it, a crash of this process keeps it) but only on
+ * disk once this has run. No WAL file (an in-memory database): nothing to do.
+ */
+export function flushLog(database: Database_, done: (error: Error | null) => void): void {
+  if (database.sqlite.memory) return done(null);
+  let fd = walFiles.get(database.sqlite);
+  if (fd === undefined) {
+    try {
+      fd = fs.openSync(`${database.sqlite.name}-wal`, "r");
+    } catch (e) {
+      return done((e as NodeJS.ErrnoException).code === "ENOENT" ? null : (e as Error));
+    }
+    walFiles.set(database.sqlite, fd);
+  }
+  fs.fdatasync(fd, done);
+}
+
 export function openDatabase(url: string, opts: { migrate?: boolean } = {}): Database_ {
   const file = databasePath(url);
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -38,5 +61,14 @@ export function openDatabase(url: string, opts: { migrate?: boolean } = {}): Dat
   sqlite.pragma("secure_delete = ON");
   const db = drizzle(sqlite, { schema });
   if (opts.migrate) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, sqlite, close: () => sqlite.close() };
+  return {
+    db,
+    sqlite,
+    close: () => {
+      const fd = walFiles.get(sqlite);
+      if (fd !== undefined) fs.closeSync(fd);
+      walFiles.delete(sqlite);
+      sqlite.close();
+    },
+  };
 }

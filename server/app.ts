@@ -38,7 +38,8 @@ export function createAppServer(opts: AppServerOptions) {
   const now = opts.now ?? Date.now;
   const log = createLogger(env.LOG_LEVEL);
   const rooms = new RoomManager({
-    storage: opts.storage ?? sqliteRoomStorage(database.db, now),
+    storage: opts.storage ?? sqliteRoomStorage(database, now),
+    fsync: env.SYNC_FSYNC,
     log,
     compactAfter: env.COMPACT_AFTER_UPDATES,
     idleMs: env.ROOM_IDLE_MS,

@@ -22,6 +22,15 @@ const EnvSchema = z.object({
     .default("")
     .transform((v) => v === "true" || v === "1"),
   SESSION_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  /**
+   * When a board update reaches the disk, relative to the moment the other
+   * participants see it. Either way it is committed to SQLite first (a crash
+   * of the server keeps it). "after-broadcast": the fdatasync runs right
+   * after the broadcast, off the event loop (a power cut in that millisecond
+   * loses it on the server; every client that has it gives it back on
+   * reconnect). "before-broadcast": nobody sees an update before it is on disk.
+   */
+  SYNC_FSYNC: z.enum(["after-broadcast", "before-broadcast"]).default("after-broadcast"),
   /** Compact a board's update log into a snapshot after this many updates. */
   COMPACT_AFTER_UPDATES: z.coerce.number().int().min(10).default(500),
   /** Keep an idle board document in memory this long after its last client left. */

@@ -21,6 +21,8 @@ export interface RoomManagerOptions {
   compactAfter: number;
   /** Keep an empty room this long before unloading (0: unload at once). */
   idleMs: number;
+  /** When the disk flush happens relative to the broadcast (env SYNC_FSYNC). */
+  fsync?: "after-broadcast" | "before-broadcast";
   /** Called after a commit with the activity it stored (for the live activity panel). */
   onActivity?: (boardId: string, activity: StoredActivity[]) => void;
 }
@@ -109,10 +111,12 @@ export class RoomManager implements RoomHost, BoardRooms {
       .map((room) => ({ room, ...room.takePending() }))
       .filter((b) => b.updates.length || b.activity.length);
     if (batches.length === 0) return;
+    const flushLater = this.opts.fsync !== "before-broadcast" && Boolean(this.opts.storage.flush);
     let stored: StoredActivity[];
     try {
       stored = this.opts.storage.append(
         batches.map((b) => ({ boardId: b.room.boardId, updates: b.updates.map((p) => p.update), activity: b.activity })),
+        { flushLater },
       );
     } catch (e) {
       // Nothing of this tick was seen by anybody else. The documents in memory
@@ -130,11 +134,21 @@ export class RoomManager implements RoomHost, BoardRooms {
       room.broadcast(updates);
       if (room.logLength >= this.opts.compactAfter) this.scheduleCompaction(room);
     }
-    if (this.opts.onActivity && stored.length) {
+    const publish = () => {
+      if (!this.opts.onActivity || stored.length === 0) return;
       const byBoard = new Map<string, StoredActivity[]>();
       for (const a of stored) byBoard.set(a.boardId, [...(byBoard.get(a.boardId) ?? []), a]);
       for (const [boardId, list] of byBoard) this.opts.onActivity(boardId, list);
-    }
+    };
+    if (!flushLater) return publish();
+    // The activity panel shows what is on disk: publish after the flush.
+    this.opts.storage.flush!((error) => {
+      if (!error) return publish();
+      // The disk refused: what was broadcast may not be stored. Close the
+      // rooms of this tick without compacting; clients resync and resend.
+      this.log.error("could not flush board updates to disk", { error: error.message });
+      for (const { room } of batches) if (!room.destroyed) this.unload(room, { compact: false, code: CLOSE.serverError });
+    });
   }
 
   private afterCommit(): void {

@@ -32,8 +32,18 @@ export interface SyncConnection {
 /** Where room documents are kept between processes. */
 export interface RoomStorage {
   load(boardId: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastUpdateId: number };
-  /** Commit the updates (and the activity they carry) of several rooms in one transaction; throws if it could not. */
-  append(batches: Array<{ boardId: string; updates: Uint8Array[]; activity: ActivityInput[] }>): StoredActivity[];
+  /**
+   * Commit the updates (and the activity they carry) of several rooms in one
+   * transaction; throws if it could not. With `flushLater` the transaction
+   * is committed (visible, kept if this process crashes) without waiting for
+   * the disk; `flush` then makes it durable.
+   */
+  append(
+    batches: Array<{ boardId: string; updates: Uint8Array[]; activity: ActivityInput[] }>,
+    opts?: { flushLater?: boolean },
+  ): StoredActivity[];
+  /** Make every commit so far durable on disk, off the event loop (when the storage can). */
+  flush?(done: (error: Error | null) => void): void;
   /** Replace the stored log by `state`, keeping updates stored after `upToId`. */
   compact(boardId: string, state: Uint8Array, upToId: number): void;
   latestUpdateId(boardId: string): number;

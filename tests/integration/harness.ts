@@ -8,6 +8,8 @@
  * handle with its own stop/cleanup), so one `close()` in afterAll leaves no
  * sockets, processes or temp files behind.
  */
+import { sqliteRoomStorage } from "../../server/sync/storage";
+import type { RoomStorage } from "../../server/sync/types";
 import type { ServerBuild } from "@remix-run/node";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -617,6 +619,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** The server's clock (createAppServer's `now`); real time when omitted. */
   now?: () => number;
+  /** Wrap the real SQLite room storage (to watch it, or to make the disk fail). */
+  storage?: (real: RoomStorage) => RoomStorage;
 }
 
 /** The real server in this process on 127.0.0.1 and a free port. */
@@ -624,7 +628,8 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   const tdb = await createTestDatabase();
   const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", ...overrides });
   const build = await loadRemixBuild();
-  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public"), now: options.now });
+  const storage = options.storage ? options.storage(sqliteRoomStorage(tdb.database, options.now)) : undefined;
+  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public"), now: options.now, storage });
   const { port } = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   const verify = openDatabase(tdb.url);

@@ -1,0 +1,108 @@
+/**
+ * When a board update reaches the disk. It is committed to SQLite before any
+ * other participant sees it, always. With SYNC_FSYNC=after-broadcast (the
+ * default) the disk flush (fdatasync of the WAL) runs right after the
+ * broadcast, off the event loop, and the activity it carries is published
+ * once it is on disk; a failed flush closes the board so every client
+ * resyncs. With before-broadcast, nobody sees an update before it is on disk.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { getCard, updateCard } from "../../app/board/domain";
+import { ACTIVITY_EVENT } from "../../app/services/activity.server";
+import type { RoomStorage } from "../../server/sync/types";
+import { startTestServer, storedDoc, waitFor, type TestServer } from "./harness";
+
+let t: TestServer | null = null;
+afterEach(async () => {
+  await t?.close();
+  t = null;
+});
+
+/** The real SQLite storage, with a log of what the room manager asked of it and a switch to fail the next flush. */
+function watched() {
+  const events: string[] = [];
+  const control = { failNextFlush: false };
+  const wrap = (real: RoomStorage): RoomStorage => ({
+    ...real,
+    append(batches, opts) {
+      events.push(`append:${opts?.flushLater ? "flush-later" : "flushed"}`);
+      return real.append(batches, opts);
+    },
+    flush(done) {
+      events.push("flush");
+      if (control.failNextFlush) {
+        control.failNextFlush = false;
+        return setImmediate(() => {
+          events.push("flush-failed");
+          done(new Error("EIO (test)"));
+        });
+      }
+      real.flush!((error) => {
+        events.push(error ? "flush-failed" : "flushed");
+        done(error);
+      });
+    },
+  });
+  return { events, control, wrap };
+}
+
+describe("disk flush after the broadcast (default)", () => {
+  it("commits, broadcasts, flushes, and only then publishes the activity", async () => {
+    const w = watched();
+    t = await startTestServer({}, { storage: w.wrap });
+    const { boardA, cookies } = t.seed;
+    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
+    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
+    const watcher = await t.io({ cookie: cookies.memberA2, boardId: boardA.id });
+    watcher.on(ACTIVITY_EVENT, () => w.events.push("activity"));
+    const cardId = boardA.cardIds[0];
+
+    updateCard(a.doc, cardId, { title: "Op schijf na de uitzending" }, Date.now());
+    await waitFor(() => getCard(b.doc, cardId)?.title === "Op schijf na de uitzending");
+    await waitFor(() => w.events.includes("activity"), { message: "activity published" });
+
+    const tick = w.events.slice(w.events.lastIndexOf("append:flush-later"));
+    expect(tick).toEqual(["append:flush-later", "flush", "flushed", "activity"]);
+    expect(getCard(storedDoc(t.verify.db, boardA.id), cardId)?.title).toBe("Op schijf na de uitzending");
+  });
+
+  it("a failed flush closes the board's connections (1011); clients resync and the edit is kept", async () => {
+    const w = watched();
+    t = await startTestServer({}, { storage: w.wrap });
+    const { boardA, cookies } = t.seed;
+    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
+    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
+    const cardId = boardA.cardIds[1];
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logged.push(args.join(" ")));
+    try {
+      w.control.failNextFlush = true;
+      updateCard(a.doc, cardId, { title: "Schijf weigerde" }, Date.now());
+      await waitFor(() => a.closeCodes.includes(1011) && b.closeCodes.includes(1011), {
+        message: "both connections closed with 1011 after the failed flush",
+      });
+      expect(logged.some((l) => l.includes("could not flush board updates to disk"))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    // Both reconnect on their own; the edit is in both documents and in SQLite.
+    await waitFor(() => getCard(b.doc, cardId)?.title === "Schijf weigerde", { message: "B has the edit after resync" });
+    await waitFor(() => getCard(storedDoc(t!.verify.db, boardA.id), cardId)?.title === "Schijf weigerde");
+  });
+});
+
+describe("disk flush before the broadcast (SYNC_FSYNC=before-broadcast)", () => {
+  it("commits with the flush inside the transaction and never flushes separately", async () => {
+    const w = watched();
+    t = await startTestServer({ SYNC_FSYNC: "before-broadcast" }, { storage: w.wrap });
+    const { boardA, cookies } = t.seed;
+    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
+    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
+    const cardId = boardA.cardIds[2];
+    updateCard(a.doc, cardId, { title: "Eerst op schijf" }, Date.now());
+    await waitFor(() => getCard(b.doc, cardId)?.title === "Eerst op schijf");
+    expect(w.events).toContain("append:flushed");
+    expect(w.events).not.toContain("append:flush-later");
+    expect(w.events).not.toContain("flush");
+  });
+});
