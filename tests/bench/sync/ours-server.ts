@@ -21,7 +21,7 @@ const build = fs.existsSync(buildPath) ? ((await import(pathToFileURL(buildPath)
 
 let storage: RoomStorage | undefined;
 if (process.env.BENCH_PERSIST === "off") {
-  const sqlite = sqliteRoomStorage(database.db);
+  const sqlite = sqliteRoomStorage(database);
   storage = {
     load: (boardId) => sqlite.load(boardId),
     append: () => [],
@@ -32,7 +32,7 @@ if (process.env.BENCH_PERSIST === "off") {
 
 const server = createAppServer({ env, database, build, storage });
 const { url } = await server.listen();
-console.log(JSON.stringify({ ready: url, persist: storage ? "off" : "full", build: Boolean(build) }));
+console.log(JSON.stringify({ ready: url, persist: storage ? "off" : env.SYNC_FSYNC, build: Boolean(build) }));
 const stop = async () => {
   await server.close();
   database.close();

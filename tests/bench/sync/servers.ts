@@ -72,6 +72,8 @@ export interface StartOptions {
   database?: string;
   /** ours: persistence on (default) or off */
   persist?: boolean;
+  /** more environment for the server (ours: SYNC_FSYNC) */
+  env?: Record<string, string>;
 }
 
 function commandFor(kind: ServerKind, root: string): [string, string[]] {
@@ -107,6 +109,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
       ALLOWED_ORIGINS: httpUrl,
       LOG_LEVEL: "error",
       BENCH_PERSIST: opts.persist === false ? "off" : "full",
+      ...opts.env,
     });
   }
   const [pcmd, pargs] = pinned(SERVER_CORE, cmd, args);
