@@ -85,7 +85,11 @@ function commandFor(kind: ServerKind, root: string): [string, string[]] {
     path.join(root, "tests/bench/sync/gc-hook.cjs"),
     ...(process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
   ];
-  if (kind === "ours") return ["node", [...extra, "--import", "tsx", path.join(root, "tests/bench/sync/ours-server.ts")]];
+  // Ours with the node flags of `npm run serve` (package.json): a small young
+  // generation, which a server of many small messages does not need large.
+  if (kind === "ours") {
+    return ["node", ["--max-semi-space-size=1", ...extra, "--import", "tsx", path.join(root, "tests/bench/sync/ours-server.ts")]];
+  }
   if (kind === "y-websocket") return ["node", [...extra, path.join(peers, "node_modules/y-websocket/bin/server.cjs")]];
   return ["node", [...extra, path.join(peers, "hocuspocus.mjs")]];
 }
