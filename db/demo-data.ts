@@ -3,6 +3,7 @@
  * but invented; references are pseudonymous codes, never names.
  */
 import type { Urgency } from "../app/board/types";
+import { seededRandom as prng } from "../tests/factories/random";
 
 export const DEMO_ALLIANCE = { name: "AVE Emmen", slug: "ave-emmen" };
 
@@ -101,17 +102,6 @@ const REQUESTS: Array<[string, string, string, Urgency, DemoOrgKey, string, stri
   ["maatje", "Maatje voor vader, net verhuisd", "Zoekt contact in de wijk en iemand om mee te wandelen.", "normaal", "maatjes", "open", "B"],
 ];
 
-/** Deterministic pseudo-random numbers, so the demo looks the same on every machine. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function demoRequests(now: number) {
   const rnd = prng(2026);

@@ -36,23 +36,13 @@ import { parseEnv } from "../../app/services/env.server";
 import { boardOverview, boardReport } from "../../app/services/overview.server";
 import { createAppServer } from "../../server/app";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, type SeedCard } from "../factories";
+import { seededRandom as random } from "../factories/random";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DAY = 86400_000;
 const CARDS = 5_000;
 const WARM = 10;
 
-/** Deterministic pseudo-random numbers (mulberry32), so runs compare. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = {
   wonen: "woning huurtoeslag verhuizing inrichting energiecontract borg kamer gezinswoning meubels gordijnen vloer huurcontract woningcorporatie urgentie nutsvoorzieningen wasmachine koelkast verhuurder reparatie schimmel isolatie zolder tuin sleutel brievenbus buren trap lift parkeren afval".split(" "),

@@ -39,6 +39,7 @@ import { findUserForLogin, getUserById, listOrganisations } from "../../db/accou
 import { openDatabase } from "../../db/client";
 import { makeBoard, makeSessionCookie, type SeedCard } from "../factories";
 import { startServer, type TestServer } from "../e2e/server";
+import { seededRandom as random } from "../factories/random";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CARDS = 2_000;
@@ -75,17 +76,6 @@ export interface RepaintResult {
   clock_error_ms?: number;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so runs compare. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = "woning huurtoeslag taalmaatje taalcafé inburgering sollicitatiebrief stage maatje sportclub fiets vervoer kleding zorgverzekering huisarts school digid formulier cursus koffie wandelen".split(" ");
 const AREAS = ["Angelslo", "Bargeres", "Emmerhout", "Rietlanden", "Centrum", "Klazienaveen", ""];

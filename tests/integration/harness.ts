@@ -30,6 +30,8 @@ import { parseEnv } from "../../app/services/env.server";
 import type { AppServices } from "../../app/services/context.server";
 import { createAppServer } from "../../server/app";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD } from "../factories";
+import { seededRandom } from "../factories/random";
+export { seededRandom };
 
 // Every y-websocket provider adds a process "exit" listener; tests open dozens.
 process.setMaxListeners(200);
@@ -100,17 +102,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Deterministic pseudo-random bytes (mulberry32), so a failing frame can be reproduced. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomBytes(seed: number, length: number): Uint8Array {
   const rnd = seededRandom(seed);

@@ -4,6 +4,7 @@ import { addCard, addColumn, initBoard, moveCard, readBoard, setArchived, update
 import type { CardView, ColumnView } from "../../app/board/types";
 import { applyCardChanges, deriveView, type BoardView, type CardChange } from "../../app/board/view";
 import { BoardStore } from "../../app/hooks/board-store";
+import { seededRandom as random } from "../factories/random";
 
 const columns: ColumnView[] = [
   { id: "nieuw", name: "Nieuw", order: "a0" },
@@ -41,17 +42,6 @@ function shape(view: BoardView) {
   };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("applyCardChanges", () => {
   const base = deriveView(null, columns, categories, [

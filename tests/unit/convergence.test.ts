@@ -30,20 +30,10 @@ import {
 } from "~/board/domain";
 import { compareOrdered, sortOrdered } from "~/board/order";
 import type { CardView } from "~/board/types";
+import { seededRandom as mulberry32 } from "../factories/random";
 
 // ------------------------------------------------------------------ seeded PRNG
 
-/** mulberry32: tiny, fast, good enough for test-case generation. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

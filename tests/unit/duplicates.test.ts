@@ -7,17 +7,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { NEAR, contentWords, jaccard, nearDuplicatePairs, normaliseReference, textSimilarity, type NearCandidate } from "~/board/similarity";
+import { seededRandom as rng } from "../factories/random";
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NEEDS: Array<[string, string, string]> = [
   ["taal", "Taalmaatje voor moeder met jonge kinderen", "Overdag beschikbaar, A1-niveau, wil oefenen met gesprekken bij school."],

@@ -30,6 +30,8 @@ import { compactBoard, appendBoardUpdates } from "../../../db/board-store";
 import { openDatabase } from "../../../db/client";
 import { cardId } from "./shared";
 import { makeAlliance, makeOrganisation, makeSessionCookie, makeUser } from "../../factories";
+import { seededRandom as random } from "../../factories/random";
+export { random };
 
 const CATEGORIES = DEFAULT_CATEGORIES.map((c) => c.id);
 const COLUMNS = DEFAULT_COLUMNS.map((c) => c.id);
@@ -39,16 +41,6 @@ const WORDS =
     " ",
   );
 
-export function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function words(rnd: () => number, n: number): string {
   return Array.from({ length: n }, () => WORDS[Math.floor(rnd() * WORDS.length)]).join(" ");
