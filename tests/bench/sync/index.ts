@@ -69,13 +69,21 @@ function runLoadgen(
   root: string,
   job: Job,
   server: RunningServer,
-  opts: { nice?: boolean; onMark?: (mark: string) => void } = {},
+  opts: {
+    nice?: boolean;
+    onMark?: (mark: string) => void;
+    /** Before a settle mark is sampled (the load generator waits meanwhile). */
+    beforeSettle?: (mark: string) => Promise<void>;
+    /** Gets a function that asks an idle job to stop. */
+    onStart?: (stop: () => void) => void;
+  } = {},
 ): Promise<{ result: any; marks: Marks }> {
   const node: [string, string[]] = opts.nice
     ? ["nice", ["-n", "19", "node", "--import", "tsx", path.join(root, "tests/bench/sync/loadgen.ts"), JSON.stringify(job)]]
     : ["node", ["--import", "tsx", path.join(root, "tests/bench/sync/loadgen.ts"), JSON.stringify(job)]];
   const [cmd, args] = pinned(LOAD_CORE, ...node);
   const child = spawn(cmd, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+  opts.onStart?.(() => child.stdin.write("stop\n"));
   const marks: Marks = {};
   let buffer = "";
   let stderr = "";
@@ -95,7 +103,7 @@ function runLoadgen(
       }
       if (msg.mark && msg.settle) {
         // The load generator waits: collect the server's garbage, then sample.
-        void server.collectGarbage().then(() => {
+        void (opts.beforeSettle?.(msg.mark) ?? Promise.resolve()).then(() => server.collectGarbage()).then(() => {
           marks[msg.mark] = server.stats();
           child.stdin.write("ok\n");
         });
@@ -163,21 +171,43 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
     const ours = kind === "ours" ? await makeOursDatabase(path.join(tmp, `ours-${N}.sqlite`), [{ state: small }]) : undefined;
     const server = await startServer(kind, { root, database: ours?.file, persist, env: fsync ? { SYNC_FSYNC: fsync } : {} });
     try {
+      const tgt = target(server, ours);
+      const doc = ours ? ours.boardIds[0] : "bench-board";
+      let idle: Promise<{ result: any }> | null = null;
+      let stopIdle = () => {};
       const { result, marks } = await runLoadgen(
         root,
         {
           type: "latency",
-          target: target(server, ours),
-          doc: ours ? ours.boardIds[0] : "bench-board",
+          target: tgt,
+          doc,
           stateFile: ours ? undefined : smallFile,
           cards: 300,
           idle: N,
           rate: RATE,
           warmupS,
           seconds,
+          idleElsewhere: true,
         },
         server,
+        {
+          // The idle members connect from their own process (low priority on the load core).
+          beforeSettle: (mark) => {
+            if (mark !== "idle-connected") return Promise.resolve();
+            return new Promise<void>((resolve, reject) => {
+              idle = runLoadgen(root, { type: "idle", target: tgt, doc, idle: N }, server, {
+                nice: true,
+                onMark: (m) => m === "idle-ready" && resolve(),
+                onStart: (stop) => (stopIdle = stop),
+              });
+              idle.catch(reject);
+            });
+          },
+        },
       );
+      stopIdle();
+      const idleResult = idle ? ((await idle) as { result: { received: number } }).result : null;
+      if (idleResult && idleResult.received < N * result.count * 0.99) log(`  (idle members received ${idleResult.received} updates)`);
       const row: LatencyRow = {
         server: kind,
         N,

@@ -44,6 +44,13 @@ export interface LatencyJob {
   twoWindows?: boolean;
   /** Boards to keep loaded from the start (one member each), e.g. the storm board. */
   holdDocs?: string[];
+  /**
+   * The idle members live in another process (an "idle" job the
+   * orchestrator starts at the "idle-connected" mark), so that the reader
+   * does not wait for this process to handle the copies sent to a thousand
+   * simulated members first: a real reader's browser never does.
+   */
+  idleElsewhere?: boolean;
   /** Isolation: more boards with idle members. */
   otherBoards?: { docs: string[]; perBoard: number };
 }
@@ -57,6 +64,15 @@ export interface StormJob {
   rounds: number;
 }
 
+/** N idle members on one board (and more boards), kept until stdin closes or says "stop". */
+export interface IdleJob {
+  type: "idle";
+  target: Target;
+  doc: string;
+  idle: number;
+  otherBoards?: { docs: string[]; perBoard: number };
+}
+
 /** Waves of fresh clients on one board, one after the other, for `seconds`. */
 export interface StormLoopJob {
   type: "stormloop";
@@ -66,7 +82,7 @@ export interface StormLoopJob {
   seconds: number;
 }
 
-export type Job = LatencyJob | StormJob | StormLoopJob;
+export type Job = LatencyJob | StormJob | StormLoopJob | IdleJob;
 
 function emit(obj: unknown): void {
   process.stdout.write(JSON.stringify(obj) + "\n");
@@ -217,12 +233,8 @@ async function latencyJob(job: LatencyJob): Promise<unknown> {
   const holders: RawClient[] = [await holdBoard(t, job.doc, job.stateFile)];
   for (const doc of job.holdDocs ?? []) holders.push(await connectRaw(t, doc, { timeoutMs: 120_000 }));
   await settle("before-idle");
-  const idle: RawClient[] = await connectMany(t, job.doc, job.idle);
-  if (job.otherBoards) {
-    const { docs, perBoard } = job.otherBoards;
-    idle.push(...(await connectMany(t, (i) => docs[Math.floor(i / perBoard)], docs.length * perBoard)));
-  }
-  await sleep(1000);
+  const idle: RawClient[] = job.idleElsewhere ? [] : await connectIdle(job);
+  if (!job.idleElsewhere) await sleep(1000);
   await settle("idle-connected");
 
   let baseline: LatencySummary | null = null;
@@ -234,6 +246,29 @@ async function latencyJob(job: LatencyJob): Promise<unknown> {
   const received = idle.reduce((n, c) => n + c.updates, 0);
   for (const c of [...idle, ...holders]) c.close();
   return { ...measured.summary, baseline, idleReceived: received };
+}
+
+async function connectIdle(job: { target: Target; doc: string; idle: number; otherBoards?: { docs: string[]; perBoard: number } }) {
+  const t = job.target;
+  const idle: RawClient[] = await connectMany(t, job.doc, job.idle);
+  if (job.otherBoards) {
+    const { docs, perBoard } = job.otherBoards;
+    idle.push(...(await connectMany(t, (i) => docs[Math.floor(i / perBoard)], docs.length * perBoard)));
+  }
+  return idle;
+}
+
+async function idleJob(job: IdleJob): Promise<unknown> {
+  const idle = await connectIdle(job);
+  await sleep(1000);
+  emit({ mark: "idle-ready", connections: idle.length });
+  await new Promise<void>((resolve) => {
+    process.stdin.on("data", (d) => String(d).includes("stop") && resolve());
+    process.stdin.on("end", () => resolve());
+  });
+  const received = idle.reduce((n, c) => n + c.updates, 0);
+  for (const c of idle) c.close();
+  return { connections: idle.length, received };
 }
 
 async function stormJob(job: StormJob): Promise<unknown> {
@@ -289,7 +324,13 @@ async function stormLoopJob(job: StormLoopJob): Promise<unknown> {
 const job = JSON.parse(process.argv[2]) as Job;
 try {
   const result =
-    job.type === "latency" ? await latencyJob(job) : job.type === "storm" ? await stormJob(job) : await stormLoopJob(job);
+    job.type === "latency"
+      ? await latencyJob(job)
+      : job.type === "storm"
+        ? await stormJob(job)
+        : job.type === "idle"
+          ? await idleJob(job)
+          : await stormLoopJob(job);
   emit({ result });
   process.exit(0);
 } catch (e) {
