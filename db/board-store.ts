@@ -66,6 +66,8 @@ export function appendBoardUpdates(db: DB, boardId: string, updates: Uint8Array[
  * preparing the SQL each time cost more than the insert itself.
  */
 const commitStatements = new WeakMap<DB, ReturnType<typeof prepareCommit>>();
+const SYNCHRONOUS_NORMAL = sql.raw("PRAGMA synchronous = NORMAL");
+const SYNCHRONOUS_FULL = sql.raw("PRAGMA synchronous = FULL");
 
 function prepareCommit(db: DB) {
   return {
@@ -111,11 +113,12 @@ export function appendManyBoardUpdates(
   if (!st) commitStatements.set(db, (st = prepareCommit(db)));
   const statements = st;
   if (!opts.flushLater) return commitBatches(db, statements, batches, at);
-  db.run(sql`PRAGMA synchronous = NORMAL`);
+  // This commit skips the disk wait; the connection's default stays FULL.
+  db.run(SYNCHRONOUS_NORMAL);
   try {
     return commitBatches(db, statements, batches, at);
   } finally {
-    db.run(sql`PRAGMA synchronous = FULL`);
+    db.run(SYNCHRONOUS_FULL);
   }
 }
 

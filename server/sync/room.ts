@@ -59,8 +59,9 @@ export const AWARENESS_COALESCE_MS = 30;
  */
 interface SyncCache {
   version: number;
-  step1?: Outgoing;
+  stateVector?: Uint8Array;
   clocks?: Map<number, number>;
+  step1?: Outgoing;
   full?: Outgoing;
   upToDate?: Outgoing;
 }
@@ -141,10 +142,15 @@ export class BoardRoom {
     return this.cache;
   }
 
+  /** The room's state vector, encoded once per version. */
+  private stateVector(c: SyncCache): Uint8Array {
+    return (c.stateVector ??= Y.encodeStateVector(this.doc));
+  }
+
   /** Sync step 1 of this room: its state vector. */
   private step1(): Outgoing {
     const c = this.syncCache();
-    return (c.step1 ??= outgoing(encodeSyncStep1(Y.encodeStateVector(this.doc))));
+    return (c.step1 ??= outgoing(encodeSyncStep1(this.stateVector(c))));
   }
 
   /**
@@ -156,18 +162,10 @@ export class BoardRoom {
     const c = this.syncCache();
     const theirs = Y.decodeStateVector(stateVector);
     if (theirs.size === 0) return (c.full ??= outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))));
-    const ours = (c.clocks ??= Y.decodeStateVector(Y.encodeStateVector(this.doc)));
-    let behind = false;
-    for (const [client, clock] of ours) {
-      if ((theirs.get(client) ?? 0) < clock) {
-        behind = true;
-        break;
-      }
-    }
-    if (!behind) {
-      return (c.upToDate ??= outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(this.doc)))));
-    }
-    return outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)));
+    const ours = (c.clocks ??= Y.decodeStateVector(this.stateVector(c)));
+    const behind = [...ours].some(([client, clock]) => (theirs.get(client) ?? 0) < clock);
+    if (behind) return outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)));
+    return (c.upToDate ??= outgoing(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, this.stateVector(c)))));
   }
 
   get size(): number {
@@ -237,14 +235,13 @@ export class BoardRoom {
   broadcast(committed: Pending[]): void {
     if (committed.length === 0) return;
     const messages = committed.map((p) => ({ origin: p.origin, msg: outgoing(encodeSyncUpdate(p.update)) }));
-    if (messages.length === 1) {
-      const { origin, msg } = messages[0];
-      for (const c of this.conns.keys()) if (c !== origin) this.sendTo(c, msg);
-      return;
-    }
+    const all = messages.map((m) => m.msg);
+    const origins = new Set(committed.map((p) => p.origin));
     for (const c of this.conns.keys()) {
-      const list = messages.filter((m) => m.origin !== c).map((m) => m.msg);
-      if (list.length) this.sendTo(c, list);
+      // Only an author gets a list of its own: the others' updates, not its own.
+      const list = origins.has(c) ? messages.filter((m) => m.origin !== c).map((m) => m.msg) : all;
+      if (list.length === 1) this.sendTo(c, list[0]);
+      else if (list.length) this.sendTo(c, list);
     }
   }
 
