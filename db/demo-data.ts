@@ -102,7 +102,6 @@ const REQUESTS: Array<[string, string, string, Urgency, DemoOrgKey, string, stri
   ["maatje", "Maatje voor vader, net verhuisd", "Zoekt contact in de wijk en iemand om mee te wandelen.", "normaal", "maatjes", "open", "B"],
 ];
 
-
 export function demoRequests(now: number) {
   const rnd = prng(2026);
   const groupRefs = new Map<string, string>();

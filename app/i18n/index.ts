@@ -44,10 +44,10 @@ export function useT(): Translate {
   return translator(useLocale());
 }
 
-/** Relative age for cards: "3 dagen", "2 uur", in the chosen locale. */
 /** Creating an Intl formatter costs ~0.1 ms; a board shows thousands of ages. One per locale. */
 const relativeTime = new Map<Locale, Intl.RelativeTimeFormat>();
 
+/** Relative age for cards: "3 dagen", "2 uur", in the chosen locale. */
 export function formatAge(ms: number, now: number, locale: Locale): string {
   const diff = Math.max(0, now - ms);
   let rtf = relativeTime.get(locale);
