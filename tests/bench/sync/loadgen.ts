@@ -271,38 +271,46 @@ async function idleJob(job: IdleJob): Promise<unknown> {
   return { connections: idle.length, received };
 }
 
+/**
+ * `n` clients connect at once; seconds until the last has its whole sync
+ * step 2. They are closed afterwards; `inspect` may look at them first.
+ */
+async function wave(
+  t: Target,
+  doc: string,
+  n: number,
+  opts: (i: number) => Parameters<typeof connectRaw>[2],
+  inspect?: (clients: RawClient[]) => void,
+): Promise<number> {
+  const start = performance.now();
+  const clients = await Promise.all(Array.from({ length: n }, (_, i) => connectRaw(t, doc, opts(i))));
+  const seconds = (Math.max(...clients.map((c) => c.syncedAt)) - start) / 1000;
+  inspect?.(clients);
+  for (const c of clients) c.close();
+  return seconds;
+}
+
 async function stormJob(job: StormJob): Promise<unknown> {
   const t = job.target;
   const holder = await holdBoard(t, job.doc, job.stateFile);
   await sleep(500);
   const fresh: number[] = [];
   const upToDate: number[] = [];
-  let stateVector: Uint8Array | null = null;
-  let bytes = 0;
+  let state: Uint8Array = new Uint8Array();
   for (let round = 0; round < job.rounds; round++) {
     emit({ mark: `fresh-${round}` });
-    let start = performance.now();
-    const wave = await Promise.all(
-      Array.from({ length: job.clients }, (_, i) => connectRaw(t, job.doc, { keepState: i === 0, timeoutMs: 300_000 })),
+    fresh.push(
+      await wave(t, job.doc, job.clients, (i) => ({ keepState: i === 0, timeoutMs: 300_000 }), (clients) => (state = clients[0].state!)),
     );
-    fresh.push((Math.max(...wave.map((c) => c.syncedAt)) - start) / 1000);
-    bytes = wave[0].state!.length;
-    stateVector = Y.encodeStateVectorFromUpdate(wave[0].state!);
-    for (const c of wave) c.close();
     await sleep(1000);
-
     emit({ mark: `uptodate-${round}` });
-    start = performance.now();
-    const again = await Promise.all(
-      Array.from({ length: job.clients }, () => connectRaw(t, job.doc, { stateVector: stateVector!, timeoutMs: 300_000 })),
-    );
-    upToDate.push((Math.max(...again.map((c) => c.syncedAt)) - start) / 1000);
-    for (const c of again) c.close();
+    const stateVector = Y.encodeStateVectorFromUpdate(state);
+    upToDate.push(await wave(t, job.doc, job.clients, () => ({ stateVector, timeoutMs: 300_000 })));
     await sleep(1000);
   }
   holder.close();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-  return { fresh_s: median(fresh), uptodate_s: median(upToDate), fresh, upToDate, stateBytes: bytes };
+  return { fresh_s: median(fresh), uptodate_s: median(upToDate), fresh, upToDate, stateBytes: state.length };
 }
 
 async function stormLoopJob(job: StormLoopJob): Promise<unknown> {
@@ -311,10 +319,7 @@ async function stormLoopJob(job: StormLoopJob): Promise<unknown> {
   const holder = await connectRaw(job.target, job.doc, { timeoutMs: 120_000 });
   const until = performance.now() + job.seconds * 1000;
   while (performance.now() < until) {
-    const start = performance.now();
-    const wave = await Promise.all(Array.from({ length: job.clients }, () => connectRaw(job.target, job.doc, { timeoutMs: 120_000 })));
-    waves.push((Math.max(...wave.map((c) => c.syncedAt)) - start) / 1000);
-    for (const c of wave) c.close();
+    waves.push(await wave(job.target, job.doc, job.clients, () => ({ timeoutMs: 120_000 })));
     await sleep(50);
   }
   holder.close();

@@ -4,9 +4,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../../e2e/server";
 import type { ServerKind } from "./wire";
 
 export const SERVER_CORE = "0";
@@ -19,18 +19,6 @@ export function hasTaskset(): boolean {
 /** Run `command` pinned to one core when taskset is there (it is on Debian). */
 export function pinned(core: string, command: string, args: string[]): [string, string[]] {
   return hasTaskset() ? ["taskset", ["-c", core, command, ...args]] : [command, args];
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ProcStats {
