@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { cardIn, column, keyboardMoveRight, login, openDemoBoard, seriousViolations } from "./helpers";
+import { cardIn, column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -29,14 +29,7 @@ test("a wrong password is explained in Dutch and keeps the email", async ({ page
 });
 
 test("a drag in one browser shows in the other at once, and a keyboard move works", async ({ browser }) => {
-  const ctxA = await browser.newContext();
-  const ctxB = await browser.newContext();
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await login(a, server.url, "coordinator@ave.example");
-  await login(b, server.url, "taalhuis@ave.example");
-  await openDemoBoard(a);
-  await openDemoBoard(b);
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "taalhuis@ave.example");
 
   // Mouse drag from Nieuw to Opgepakt in browser A.
   const card = column(a, "nieuw").locator("[data-card-id]").first();
@@ -59,8 +52,8 @@ test("a drag in one browser shows in the other at once, and a keyboard move work
   await expect(cardIn(b, "opgepakt", kid)).toBeVisible();
   await expect(cardIn(a, "opgepakt", kid)).toBeVisible();
 
-  await ctxA.close();
-  await ctxB.close();
+  await a.context().close();
+  await b.context().close();
 });
 
 test("a created request survives a server restart", async ({ page }) => {
@@ -102,14 +95,7 @@ test("a form with a too short title explains what is wrong and keeps the input",
 test("a move made while the server is down is kept and reaches the other browser after reconnecting", async ({
   browser,
 }) => {
-  const ctxA = await browser.newContext();
-  const ctxB = await browser.newContext();
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await login(a, server.url, "coa@ave.example");
-  await login(b, server.url, "maatjes@ave.example");
-  await openDemoBoard(a);
-  await openDemoBoard(b);
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "coa@ave.example", "maatjes@ave.example");
 
   await server.stop("SIGKILL");
   await expect(a.getByTestId("connection-status")).not.toHaveAttribute("data-state", "connected");
@@ -123,6 +109,6 @@ test("a move made while the server is down is kept and reaches the other browser
   await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "connected", { timeout: 20_000 });
   await expect(cardIn(b, "open", id)).toBeVisible({ timeout: 20_000 });
 
-  await ctxA.close();
-  await ctxB.close();
+  await a.context().close();
+  await b.context().close();
 });

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Locator, type Page } from "@playwright/test";
+import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 
 export const PASSWORD = "alliantie-demo";
 
@@ -16,6 +16,16 @@ export async function openDemoBoard(page: Page) {
   await page.getByRole("link", { name: /Hulpvragen Emmen/ }).click();
   await expect(page.getByTestId("board")).toBeVisible();
   await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+}
+
+/** Two people, each in a browser of their own (a fresh context), logged in and live on the demo board. */
+export async function twoOnDemoBoard(browser: Browser, baseUrl: string, emailA: string, emailB: string): Promise<[Page, Page]> {
+  const [a, b] = await Promise.all([browser.newContext().then((c) => c.newPage()), browser.newContext().then((c) => c.newPage())]);
+  await login(a, baseUrl, emailA);
+  await login(b, baseUrl, emailB);
+  await openDemoBoard(a);
+  await openDemoBoard(b);
+  return [a, b];
 }
 
 export async function seriousViolations(page: Page) {

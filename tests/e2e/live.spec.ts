@@ -3,7 +3,7 @@
  * comments in the card dialog, presence, filters and swimlanes in the URL.
  */
 import { expect, test, type Browser } from "@playwright/test";
-import { column, keyboardMoveRight, login, openDemoBoard, seriousViolations } from "./helpers";
+import { column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -16,20 +16,13 @@ test.afterAll(async () => {
 });
 
 async function twoPeople(browser: Browser, emailA: string, emailB: string) {
-  const ctxA = await browser.newContext();
-  const ctxB = await browser.newContext();
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await login(a, server.url, emailA);
-  await login(b, server.url, emailB);
-  await openDemoBoard(a);
-  await openDemoBoard(b);
+  const [a, b] = await twoOnDemoBoard(browser, server.url, emailA, emailB);
   return {
     a,
     b,
     close: async () => {
-      await ctxA.close();
-      await ctxB.close();
+      await a.context().close();
+      await b.context().close();
     },
   };
 }

@@ -3,7 +3,7 @@
  * their own browsers, and what a viewer sees.
  */
 import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { login, openDemoBoard, seriousViolations, twoOnDemoBoard } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -35,18 +35,11 @@ async function openCard(page: Page, id: string) {
 const claimed: string[] = [];
 
 test("a claim shows at once in the other organisation's browser; a late claim is refused in Dutch", async ({ browser }) => {
-  const ctxA = await browser.newContext();
-  const ctxB = await browser.newContext();
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await login(a, server.url, "taalhuis@ave.example");
-  await login(b, server.url, "vluchtelingenwerk@ave.example");
-  await openDemoBoard(a);
-  await openDemoBoard(b);
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "vluchtelingenwerk@ave.example");
 
   // A second tab of VluchtelingenWerk that does not hear about owner changes
   // (as if the news were still on its way): it still offers to claim.
-  const stale = await ctxB.newPage();
+  const stale = await b.context().newPage();
   await stale.routeWebSocket(/\/socket\.io\//, (ws: WebSocketRoute) => {
     const srv = ws.connectToServer();
     ws.onMessage((m) => srv.send(m));
@@ -86,19 +79,12 @@ test("a claim shows at once in the other organisation's browser; a late claim is
   // The dialog with the ownership section has no serious accessibility problems.
   expect(await seriousViolations(a)).toEqual([]);
 
-  await ctxA.close();
-  await ctxB.close();
+  await a.context().close();
+  await b.context().close();
 });
 
 test("a referral reaches 'Voor ons' of the other organisation, and accepting it moves the badge", async ({ browser }) => {
-  const ctxA = await browser.newContext();
-  const ctxB = await browser.newContext();
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await login(a, server.url, "taalhuis@ave.example");
-  await login(b, server.url, "vluchtelingenwerk@ave.example");
-  await openDemoBoard(a);
-  await openDemoBoard(b);
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "vluchtelingenwerk@ave.example");
   await expect(b.getByTestId("inbox-count")).toHaveText("0");
 
   const id = await cardIdIn(a, "open", 1);
@@ -146,8 +132,8 @@ test("a referral reaches 'Voor ons' of the other organisation, and accepting it 
   await expect(card(a, id).getByTestId("referral-marker")).toHaveCount(0);
   await expect(dialogA.getByTestId("owner-status")).toContainText("Opgepakt door VluchtelingenWerk");
 
-  await ctxA.close();
-  await ctxB.close();
+  await a.context().close();
+  await b.context().close();
 });
 
 test("a viewer sees who holds a request but cannot claim", async ({ page }) => {

@@ -7,7 +7,7 @@
  * then drag exactly those cards, with the keyboard, in the other.
  */
 import { expect, test, type Locator } from "@playwright/test";
-import { cardIn, column, keyboardMoveRight, login, openDemoBoard } from "./helpers";
+import { cardIn, column, keyboardMoveRight, twoOnDemoBoard } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -26,14 +26,7 @@ function ids(col: Locator): Promise<string[]> {
 test("a card moved by someone else can be picked up and moved down its new column, then to the next column", async ({
   browser,
 }) => {
-  const ctxA = await browser.newContext();
-  const ctxB = await browser.newContext();
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await login(a, server.url, "coordinator@ave.example");
-  await login(b, server.url, "taalhuis@ave.example");
-  await openDemoBoard(a);
-  await openDemoBoard(b);
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "taalhuis@ave.example");
 
   // A moves a card from Nieuw to Open; B sees it arrive.
   const card = column(a, "nieuw").locator("[data-card-id]").first();
@@ -67,19 +60,12 @@ test("a card moved by someone else can be picked up and moved down its new colum
   await expect(cardIn(a, "opgepakt", id)).toBeVisible();
   await expect(cardIn(a, "open", id)).toHaveCount(0);
 
-  await ctxA.close();
-  await ctxB.close();
+  await a.context().close();
+  await b.context().close();
 });
 
 test("after several moves by someone else, a mouse drag of one of those cards lands where it is dropped", async ({ browser }) => {
-  const ctxA = await browser.newContext();
-  const ctxB = await browser.newContext();
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await login(a, server.url, "coordinator@ave.example");
-  await login(b, server.url, "vluchtelingenwerk@ave.example");
-  await openDemoBoard(a);
-  await openDemoBoard(b);
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "vluchtelingenwerk@ave.example");
 
   // A moves three cards from Nieuw to Open, one after the other.
   const moved: string[] = [];
@@ -110,6 +96,6 @@ test("after several moves by someone else, a mouse drag of one of those cards la
   await expect.poll(() => ids(column(b, "open"))).toEqual(expected);
   await expect.poll(() => ids(column(a, "open"))).toEqual(expected);
 
-  await ctxA.close();
-  await ctxB.close();
+  await a.context().close();
+  await b.context().close();
 });

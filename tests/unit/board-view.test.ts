@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cardView } from "../factories/views";
 import * as Y from "yjs";
 import { addCard, addColumn, initBoard, moveCard, readBoard, setArchived, updateCard } from "../../app/board/domain";
 import type { CardView, ColumnView } from "../../app/board/types";
@@ -13,23 +14,7 @@ const columns: ColumnView[] = [
 ];
 const categories = [{ id: "wonen", label: "Wonen", color: "#1f4e79", icon: "home" as const, order: "a0" }];
 
-function card(id: string, over: Partial<CardView> = {}): CardView {
-  return {
-    id,
-    title: `Aanvraag ${id}`,
-    category: "wonen",
-    column: "nieuw",
-    order: `a${id}`,
-    archived: false,
-    description: "",
-    area: "",
-    urgency: "normaal",
-    createdAt: 1,
-    createdByOrg: "org-a",
-    updatedAt: 1,
-    ...over,
-  };
-}
+const card = cardView;
 
 /** What a view shows, as plain ids, for comparing two views by contents. */
 function shape(view: BoardView) {

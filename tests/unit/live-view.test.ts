@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cardView } from "../factories/views";
 import type { CardView } from "../../app/board/types";
 import { describeActivity, mergeEntries, quoteTitle, type ActivityNames } from "../../app/components/board/activity/describe";
 import { deriveView } from "../../app/hooks/board-store";
@@ -28,23 +29,7 @@ const categories = [
   { id: "taal", label: "Taal", color: "#9a5b00", icon: "chat" as const, order: "a1" },
 ];
 
-function card(id: string, over: Partial<CardView> = {}): CardView {
-  return {
-    id,
-    title: `Aanvraag ${id}`,
-    category: "wonen",
-    column: "nieuw",
-    order: `a${id}`,
-    archived: false,
-    description: "",
-    area: "",
-    urgency: "normaal",
-    createdAt: NOW - DAY,
-    createdByOrg: "org-a",
-    updatedAt: 0,
-    ...over,
-  };
-}
+const card = (id: string, over: Partial<CardView> = {}): CardView => cardView(id, { createdAt: NOW - DAY, updatedAt: 0, ...over });
 
 const cards = [
   card("1", { category: "taal", title: "Taalcafé in de bibliotheek" }),
