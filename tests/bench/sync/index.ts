@@ -4,7 +4,8 @@
  * on core 0, the load generator (loadgen.ts) on core 1.
  *
  * Scenarios (see README.md in this folder):
- *   a  N = 50, 200, 1000 clients on one board, 20 edits/s: p50/p99, CPU, RSS
+ *   a  N = 50, 200, 1000 clients on one board, 20 edits/s: p50/p99, CPU, RSS;
+ *      also against floor-server.ts, the lower bound of this harness
  *   b  storm: 50 fresh clients on a 3.7 MB board; 50 up-to-date reconnects
  *   c  idle memory per connection (from the largest run of a)
  *   d  cold load of 10,000 cards / 100,000 edits to the first board page (ours)
@@ -47,6 +48,8 @@ export interface StormRow {
 
 export interface SyncBenchResults {
   latency: LatencyRow[];
+  /** The same runs against floor-server.ts: the least latency any server can have on this harness. */
+  floor: LatencyRow[];
   storm: StormRow[];
   idle_kb_per_conn: Partial<Record<ServerKind, number>>;
   cold_load_s: number | null;
@@ -151,6 +154,7 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
 
   const results: SyncBenchResults = {
     latency: [],
+    floor: [],
     storm: [],
     idle_kb_per_conn: {},
     cold_load_s: null,
@@ -238,15 +242,18 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
 
   // (a) and (c)
   log(`\n(a) latency: N clients on one board, ${RATE} edits/s, ${seconds} s measured`);
+  // The floor runs with the others unless BENCH_SERVERS names the servers (BENCH_SERVERS=floor for it alone).
+  const withFloor = !process.env.BENCH_SERVERS;
   for (const N of sizes) {
-    for (const kind of kinds) results.latency.push(await latencyRun(kind, N));
+    for (const kind of kinds) (kind === "floor" ? results.floor : results.latency).push(await latencyRun(kind, N));
+    if (withFloor) results.floor.push(await latencyRun("floor", N));
   }
   const largest = Math.max(...sizes);
   for (const row of results.latency) if (row.N === largest) results.idle_kb_per_conn[row.server] = row.idle_kb_per_conn;
 
   // (b)
   log(`\n(b) reconnect storm: 50 clients on the ${(big.length / 1e6).toFixed(1)} MB board`);
-  for (const kind of process.env.BENCH_SKIP_STORM ? [] : kinds) {
+  for (const kind of process.env.BENCH_SKIP_STORM ? [] : kinds.filter((k) => k !== "floor")) {
     const ours = kind === "ours" ? await makeOursDatabase(path.join(tmp, "ours-storm.sqlite"), [{ state: big }]) : undefined;
     const server = await startServer(kind, { root, database: ours?.file });
     try {

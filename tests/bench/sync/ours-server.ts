@@ -14,6 +14,7 @@ import { createAppServer } from "../../../server/app";
 import { sqliteRoomStorage } from "../../../server/sync/storage";
 import type { RoomStorage } from "../../../server/sync/types";
 
+if (process.env.BENCH_TRACE) (await import("./trace")).installTrace();
 const env = parseEnv(process.env);
 const database = openDatabase(env.DATABASE_URL, { migrate: true });
 const buildPath = path.resolve("build/index.js");

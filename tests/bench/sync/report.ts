@@ -55,6 +55,7 @@ export function writeResults(root: string, input: ReportInput): void {
     isolation_added_p50_ms: r.isolation_added_p50_ms,
     details: {
       latency: r.latency,
+      floor: r.floor,
       storm: r.storm,
       cold_load: r.cold_load,
       persistence: r.persistence,
@@ -87,8 +88,22 @@ export function writeResults(root: string, input: ReportInput): void {
           `${isOurs ? (rp99 === null ? "–" : `×${rp99}`) : ""} | ${isOurs ? `≤ ×${limit}: ${mark(rp99 === null ? null : rp99 <= limit)}` : ""} |`,
       );
     }
+    const floor = r.floor.find((l) => l.N === N);
+    if (floor) {
+      const fp99 = ratio(floor.p99_ms, PEERS.map((p) => rows.find((l) => l.server === p)?.p99_ms));
+      lines.push(
+        `| ${N} | *floor* | ${num(floor.p50_ms, 2)} | ${num(floor.p99_ms, 2)} | ${num(floor.max_ms, 1)} | ${floor.lost} | ${num(floor.cpu_s, 2)} | ${num(floor.rss_kb / 1024, 0)} | ` +
+          `${fp99 === null ? "–" : `×${fp99}`} | ${fp99 === null ? "" : `the least any server can ask here`} |`,
+      );
+    }
   }
   lines.push("");
+  if (r.floor.length) {
+    lines.push(
+      "*floor*: `sync/floor-server.ts`, not a product but the lower bound of this harness: it relays each message byte for byte to every other socket before it does anything else (no checks, no storage, the document updated afterwards). Its ratio is the best p99 ratio any server could reach in this run.",
+    );
+    lines.push("");
+  }
 
   // (b)
   if (r.storm.length) {

@@ -79,6 +79,7 @@ function commandFor(kind: ServerKind, root: string): [string, string[]] {
     return ["node", ["--max-semi-space-size=1", ...extra, "--import", "tsx", path.join(root, "tests/bench/sync/ours-server.ts")]];
   }
   if (kind === "y-websocket") return ["node", [...extra, path.join(peers, "node_modules/y-websocket/bin/server.cjs")]];
+  if (kind === "floor") return ["node", [...extra, "--import", "tsx", path.join(root, "tests/bench/sync/floor-server.ts")]];
   return ["node", [...extra, path.join(peers, "hocuspocus.mjs")]];
 }
 

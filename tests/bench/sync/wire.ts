@@ -3,14 +3,16 @@
  * WebSocket clients that do just enough to be real, synced, idle members of
  * a document (no Y.Doc of their own), and the addresses of a document.
  *
- *   ours, y-websocket   [type][payload]            (y-websocket protocol)
+ *   ours, y-websocket   [type][payload]            (y-websocket protocol; the floor too)
  *   hocuspocus          [docName][type][payload]   (after an auth message)
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 
-export type ServerKind = "ours" | "y-websocket" | "hocuspocus";
+/** "floor" is not a product: floor-server.ts, the least a server can do here (a lower bound for latency). */
+export type ServerKind = "ours" | "y-websocket" | "hocuspocus" | "floor";
+/** The servers compared in every scenario. */
 export const SERVER_KINDS: readonly ServerKind[] = ["ours", "y-websocket", "hocuspocus"];
 
 export interface Target {
@@ -25,7 +27,7 @@ export interface Target {
 export function docUrl(t: Target, doc: string): string {
   const ws = t.httpUrl.replace(/^http/, "ws");
   if (t.kind === "ours") return `${ws}/yjs/${doc}`;
-  if (t.kind === "y-websocket") return `${ws}/${doc}`;
+  if (t.kind === "y-websocket" || t.kind === "floor") return `${ws}/${doc}`;
   return ws; // hocuspocus names the document in every message
 }
 

@@ -1,0 +1,80 @@
+/**
+ * The floor: the least any sync server can do on this harness, to know what
+ * a latency target can ask of one. It speaks the y-websocket protocol and
+ * relays each client's message, byte for byte, in one frame written
+ * straight to every other socket before it does anything else; only then
+ * does it apply the update to the document it keeps for clients that join
+ * later. No checks, no storage, no presence of its own: not a server anyone
+ * should run, only the lower bound of "receive, fan out" with the kernel,
+ * the providers and the load generator of this bench.
+ *
+ *   PORT=… HOST=127.0.0.1 node --import tsx tests/bench/sync/floor-server.ts
+ */
+import http from "node:http";
+import type { Socket } from "node:net";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import { WebSocketServer, type WebSocket } from "ws";
+import * as Y from "yjs";
+import { binaryFrame } from "../../../server/sync/ws-frame";
+
+const MSG_SYNC = 0;
+const STEP1 = 0;
+const STEP2 = 1;
+
+interface Room {
+  doc: Y.Doc;
+  sockets: Map<WebSocket, Socket>;
+}
+const rooms = new Map<string, Room>();
+/** BENCH_TRACE: the mean time of one fan-out of a document update (printed at exit). */
+const fan = { n: 0, total: 0 };
+if (process.env.BENCH_TRACE) {
+  process.on("exit", () => process.stderr.write(`TRACE floor fan-out n=${fan.n} mean=${((fan.total / fan.n) * 1000).toFixed(0)} µs\n`));
+}
+
+function message(write: (e: encoding.Encoder) => void): Uint8Array {
+  const e = encoding.createEncoder();
+  write(e);
+  return encoding.toUint8Array(e);
+}
+
+const server = http.createServer((_req, res) => res.writeHead(404).end());
+const wss = new WebSocketServer({ server, perMessageDeflate: false });
+
+wss.on("connection", (ws, req) => {
+  const name = (req.url ?? "/").slice(1);
+  let room = rooms.get(name);
+  if (!room) rooms.set(name, (room = { doc: new Y.Doc(), sockets: new Map() }));
+  const r = room;
+  const raw = (ws as unknown as { _socket: Socket })._socket;
+  r.sockets.set(ws, raw);
+  ws.send(message((e) => (encoding.writeVarUint(e, MSG_SYNC), encoding.writeVarUint(e, STEP1), encoding.writeVarUint8Array(e, Y.encodeStateVector(r.doc)))));
+  ws.on("message", (data: Buffer) => {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const d = decoding.createDecoder(bytes);
+    const type = decoding.readVarUint(d);
+    if (type === MSG_SYNC && decoding.readVarUint(d) === STEP1) {
+      const sv = decoding.readVarUint8Array(d);
+      ws.send(message((e) => (encoding.writeVarUint(e, MSG_SYNC), encoding.writeVarUint(e, STEP2), encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(r.doc, sv)))));
+      return;
+    }
+    // An update, a step 2 or presence: to everyone else first, as it came.
+    const frame = binaryFrame(bytes);
+    const t0 = performance.now();
+    for (const [other, socket] of r.sockets) if (other !== ws) socket.write(frame);
+    if (type === MSG_SYNC) {
+      fan.n++;
+      fan.total += performance.now() - t0;
+    }
+    if (type === MSG_SYNC) Y.applyUpdate(r.doc, decoding.readVarUint8Array(d));
+  });
+  ws.on("close", () => r.sockets.delete(ws));
+  ws.on("error", () => r.sockets.delete(ws));
+});
+
+const port = Number(process.env.PORT);
+server.listen(port, process.env.HOST ?? "127.0.0.1", () => {
+  console.log(JSON.stringify({ ready: `http://127.0.0.1:${port}` }));
+});
+process.on("SIGTERM", () => process.exit(0));
