@@ -66,8 +66,6 @@ export function appendBoardUpdates(db: DB, boardId: string, updates: Uint8Array[
  * preparing the SQL each time cost more than the insert itself.
  */
 const commitStatements = new WeakMap<DB, ReturnType<typeof prepareCommit>>();
-const SYNCHRONOUS_NORMAL = sql.raw("PRAGMA synchronous = NORMAL");
-const SYNCHRONOUS_FULL = sql.raw("PRAGMA synchronous = FULL");
 
 function prepareCommit(db: DB) {
   return {
@@ -93,50 +91,75 @@ function prepareCommit(db: DB) {
       .set({ lastActivityAt: sql`${sql.placeholder("at")}` })
       .where(eq(requests.id, sql.placeholder("id")))
       .prepare(),
+    // Pragmas are not cached by the query builder: prepared here once.
+    synchronousNormal: db.$client.prepare("PRAGMA synchronous = NORMAL"),
+    synchronousFull: db.$client.prepare("PRAGMA synchronous = FULL"),
   };
 }
 
-/**
- * Commit updates of several boards at once, with the activity they carry and
- * the request's last activity time: one transaction per tick. With
- * `flushLater` the commit does not wait for the disk (synchronous=NORMAL for
- * this one transaction): the caller flushes the log itself (client.ts
- * `flushLog`), off the event loop.
- */
-export function appendManyBoardUpdates(
-  db: DB,
-  batches: Array<{ boardId: string; updates: Uint8Array[]; activity?: ActivityInput[] }>,
-  at = Date.now(),
-  opts: { flushLater?: boolean } = {},
-): StoredActivity[] {
+function statements(db: DB): ReturnType<typeof prepareCommit> {
   let st = commitStatements.get(db);
   if (!st) commitStatements.set(db, (st = prepareCommit(db)));
-  const statements = st;
-  if (!opts.flushLater) return commitBatches(db, statements, batches, at);
-  // This commit skips the disk wait; the connection's default stays FULL.
-  db.run(SYNCHRONOUS_NORMAL);
+  return st;
+}
+
+/**
+ * Run one write transaction. With `flushLater` it does not wait for the
+ * disk (synchronous=NORMAL for this transaction only): it is committed —
+ * visible, and kept if this process crashes — and the caller makes it
+ * durable with `flushLog` (client.ts), off the event loop. The
+ * connection's default stays FULL.
+ */
+function commit<T>(db: DB, flushLater: boolean | undefined, fn: () => T): T {
+  const st = statements(db);
+  if (!flushLater) return db.transaction(fn);
+  st.synchronousNormal.run();
   try {
-    return commitBatches(db, statements, batches, at);
+    return db.transaction(fn);
   } finally {
-    db.run(SYNCHRONOUS_FULL);
+    st.synchronousFull.run();
   }
 }
 
-function commitBatches(
+/**
+ * Commit the updates of several boards at once (one transaction per tick):
+ * the part of a tick that the other participants wait for.
+ */
+export function appendManyBoardUpdates(
   db: DB,
-  statements: ReturnType<typeof prepareCommit>,
-  batches: Array<{ boardId: string; updates: Uint8Array[]; activity?: ActivityInput[] }>,
-  at: number,
-): StoredActivity[] {
-  return db.transaction(() => {
-    const stored: StoredActivity[] = [];
+  batches: Array<{ boardId: string; updates: Uint8Array[] }>,
+  at = Date.now(),
+  opts: { flushLater?: boolean } = {},
+): void {
+  const st = statements(db);
+  commit(db, opts.flushLater, () => {
     for (const b of batches) {
       for (const u of b.updates) {
-        statements.update.run({ boardId: b.boardId, data: Buffer.from(u.buffer, u.byteOffset, u.byteLength), at });
+        st.update.run({ boardId: b.boardId, data: Buffer.from(u.buffer, u.byteOffset, u.byteLength), at });
       }
+    }
+  });
+}
+
+/**
+ * Record who moved or edited what on several boards (audit events), and the
+ * requests' last activity time, in one transaction. The sync server writes
+ * this right after the broadcast of the updates it describes, before the
+ * disk flush that makes both durable.
+ */
+export function recordBoardActivity(
+  db: DB,
+  batches: Array<{ boardId: string; activity: ActivityInput[] }>,
+  at = Date.now(),
+  opts: { flushLater?: boolean } = {},
+): StoredActivity[] {
+  const st = statements(db);
+  return commit(db, opts.flushLater, () => {
+    const stored: StoredActivity[] = [];
+    for (const b of batches) {
       const touched = new Set<string>();
-      for (const a of b.activity ?? []) {
-        const row = statements.audit.get({
+      for (const a of b.activity) {
+        const row = st.audit.get({
           boardId: b.boardId,
           requestId: a.requestId,
           userId: a.userId,
@@ -148,7 +171,7 @@ function commitBatches(
         stored.push({ ...a, id: row.id, boardId: b.boardId, createdAt: at });
         if (a.requestId) touched.add(a.requestId);
       }
-      for (const id of touched) statements.touch.run({ id, at });
+      for (const id of touched) st.touch.run({ id, at });
     }
     return stored;
   });

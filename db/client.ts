@@ -7,7 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as schema from "./schema";
 
-export type DB = BetterSQLite3Database<typeof schema>;
+/** The query builder, and (`$client`) the better-sqlite3 connection under it for what the builder cannot prepare. */
+export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 export interface Database_ {
   db: DB;
   sqlite: Database.Database;

@@ -101,7 +101,14 @@ export class RoomManager implements RoomHost, BoardRooms {
     }
   }
 
-  /** Commit all pending updates (one transaction), then broadcast them. */
+  /**
+   * Commit all pending updates (one transaction), broadcast them, then
+   * record the activity they carry and flush both to disk. Only the update
+   * rows stand between an edit and the other participants; the audit rows
+   * are written a moment later in the same synchronous step, so they share
+   * the flush (a crash can only fall between the two if the process dies in
+   * this very function).
+   */
   flushNow(): void {
     this.flushScheduled = false;
     if (this.dirty.size === 0) return;
@@ -112,10 +119,9 @@ export class RoomManager implements RoomHost, BoardRooms {
       .filter((b) => b.updates.length || b.activity.length);
     if (batches.length === 0) return;
     const flushLater = this.opts.fsync !== "before-broadcast" && Boolean(this.opts.storage.flush);
-    let stored: StoredActivity[];
     try {
-      stored = this.opts.storage.append(
-        batches.map((b) => ({ boardId: b.room.boardId, updates: b.updates.map((p) => p.update), activity: b.activity })),
+      this.opts.storage.append(
+        batches.map((b) => ({ boardId: b.room.boardId, updates: b.updates.map((p) => p.update) })),
         { flushLater },
       );
     } catch (e) {
@@ -133,6 +139,19 @@ export class RoomManager implements RoomHost, BoardRooms {
       room.logLength += updates.length;
       room.broadcast(updates);
       if (room.logLength >= this.opts.compactAfter) this.scheduleCompaction(room);
+    }
+    let stored: StoredActivity[] = [];
+    const withActivity = batches.filter((b) => b.activity.length);
+    if (withActivity.length) {
+      try {
+        stored = this.opts.storage.record(
+          withActivity.map((b) => ({ boardId: b.room.boardId, activity: b.activity })),
+          { flushLater },
+        );
+      } catch (e) {
+        // The edits are stored and seen; only the record of who made them is missing.
+        this.log.error("could not record board activity", { error: (e as Error).message, entries: withActivity.length });
+      }
     }
     const publish = () => {
       if (!this.opts.onActivity || stored.length === 0) return;

@@ -5,6 +5,7 @@ import {
   compactBoard,
   latestUpdateId,
   loadBoardState,
+  recordBoardActivity,
 } from "../../db/board-store";
 import { flushLog, type Database_ } from "../../db/client";
 import type { RoomStorage } from "./types";
@@ -28,6 +29,7 @@ export function sqliteRoomStorage(database: Database_, now: () => number = Date.
   return {
     load: (boardId) => loadBoardState(db, boardId),
     append: (batches, opts) => appendManyBoardUpdates(db, batches, now(), { flushLater: opts?.flushLater }),
+    record: (batches, opts) => recordBoardActivity(db, batches, now(), { flushLater: opts?.flushLater }),
     flush: (done) => {
       waiting.push(done);
       if (!flushing) startFlush();

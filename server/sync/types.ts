@@ -33,15 +33,14 @@ export interface SyncConnection {
 export interface RoomStorage {
   load(boardId: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastUpdateId: number };
   /**
-   * Commit the updates (and the activity they carry) of several rooms in one
-   * transaction; throws if it could not. With `flushLater` the transaction
-   * is committed (visible, kept if this process crashes) without waiting for
-   * the disk; `flush` then makes it durable.
+   * Commit the updates of several rooms in one transaction (what the other
+   * participants wait for); throws if it could not. With `flushLater` the
+   * transaction is committed (visible, kept if this process crashes)
+   * without waiting for the disk; `flush` then makes it durable.
    */
-  append(
-    batches: Array<{ boardId: string; updates: Uint8Array[]; activity: ActivityInput[] }>,
-    opts?: { flushLater?: boolean },
-  ): StoredActivity[];
+  append(batches: Array<{ boardId: string; updates: Uint8Array[] }>, opts?: { flushLater?: boolean }): void;
+  /** Record the activity those updates carry (after their broadcast); returns it as stored. */
+  record(batches: Array<{ boardId: string; activity: ActivityInput[] }>, opts?: { flushLater?: boolean }): StoredActivity[];
   /** Make every commit so far durable on disk, off the event loop (when the storage can). */
   flush?(done: (error: Error | null) => void): void;
   /** Replace the stored log by `state`, keeping updates stored after `upToId`. */

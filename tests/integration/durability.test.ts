@@ -1,9 +1,9 @@
 /**
  * When a board update reaches the disk. It is committed to SQLite before any
- * other participant sees it, always. With SYNC_FSYNC=after-broadcast (the
- * default) the disk flush (fdatasync of the WAL) runs right after the
- * broadcast, off the event loop, and the activity it carries is published
- * once it is on disk; a failed flush closes the board so every client
+ * other participant sees it, always; the activity it carries is recorded
+ * right after the broadcast. With SYNC_FSYNC=after-broadcast (the default)
+ * the disk flush (fdatasync of the WAL) then runs off the event loop, and
+ * the activity is published once it is on disk; a failed flush closes the board so every client
  * resyncs. With before-broadcast, nobody sees an update before it is on disk.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -21,12 +21,20 @@ afterEach(async () => {
 /** The real SQLite storage, with a log of what the room manager asked of it and a switch to fail the next flush. */
 function watched() {
   const events: string[] = [];
-  const control = { failNextFlush: false };
+  const control = { failNextFlush: false, failNextRecord: false };
   const wrap = (real: RoomStorage): RoomStorage => ({
     ...real,
     append(batches, opts) {
       events.push(`append:${opts?.flushLater ? "flush-later" : "flushed"}`);
       return real.append(batches, opts);
+    },
+    record(batches, opts) {
+      events.push(`record:${opts?.flushLater ? "flush-later" : "flushed"}`);
+      if (control.failNextRecord) {
+        control.failNextRecord = false;
+        throw new Error("SQLITE_FULL (test)");
+      }
+      return real.record(batches, opts);
     },
     flush(done) {
       events.push("flush");
@@ -47,7 +55,7 @@ function watched() {
 }
 
 describe("disk flush after the broadcast (default)", () => {
-  it("commits, broadcasts, flushes, and only then publishes the activity", async () => {
+  it("commits the update, broadcasts, records the activity, flushes, and only then publishes the activity", async () => {
     const w = watched();
     t = await startTestServer({}, { storage: w.wrap });
     const { boardA, cookies } = t.seed;
@@ -62,7 +70,7 @@ describe("disk flush after the broadcast (default)", () => {
     await waitFor(() => w.events.includes("activity"), { message: "activity published" });
 
     const tick = w.events.slice(w.events.lastIndexOf("append:flush-later"));
-    expect(tick).toEqual(["append:flush-later", "flush", "flushed", "activity"]);
+    expect(tick).toEqual(["append:flush-later", "record:flush-later", "flush", "flushed", "activity"]);
     expect(getCard(storedDoc(t.verify.db, boardA.id), cardId)?.title).toBe("Op schijf na de uitzending");
   });
 
@@ -91,6 +99,37 @@ describe("disk flush after the broadcast (default)", () => {
   });
 });
 
+describe("the activity is recorded after the broadcast", () => {
+  it("an activity that cannot be recorded is logged; the edit stays stored, seen and connected", async () => {
+    const w = watched();
+    t = await startTestServer({}, { storage: w.wrap });
+    const { boardA, cookies } = t.seed;
+    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
+    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
+    const cardId = boardA.cardIds[3];
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logged.push(args.join(" ")));
+    try {
+      w.control.failNextRecord = true;
+      updateCard(a.doc, cardId, { title: "Zonder logregel" }, Date.now());
+      await waitFor(() => getCard(b.doc, cardId)?.title === "Zonder logregel");
+      await waitFor(() => logged.some((l) => l.includes("could not record board activity")), { message: "the failure is logged" });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(getCard(storedDoc(t.verify.db, boardA.id), cardId)?.title).toBe("Zonder logregel");
+    expect(a.closeCodes).toEqual([]);
+    expect(b.closeCodes).toEqual([]);
+    // The next edit is recorded as usual.
+    updateCard(a.doc, cardId, { title: "Weer met logregel" }, Date.now());
+    await waitFor(() => w.events.filter((e) => e === "flushed").length >= 2, { message: "the next tick is flushed" });
+    const rows = t.verify.sqlite
+      .prepare("select data from audit_events where request_id = ? and type = 'edited' order by id")
+      .all(cardId) as Array<{ data: string }>;
+    expect(rows.map((r) => JSON.parse(r.data).to)).toEqual(["Weer met logregel"]);
+  });
+});
+
 describe("disk flush before the broadcast (SYNC_FSYNC=before-broadcast)", () => {
   it("commits with the flush inside the transaction and never flushes separately", async () => {
     const w = watched();
@@ -102,7 +141,9 @@ describe("disk flush before the broadcast (SYNC_FSYNC=before-broadcast)", () => 
     updateCard(a.doc, cardId, { title: "Eerst op schijf" }, Date.now());
     await waitFor(() => getCard(b.doc, cardId)?.title === "Eerst op schijf");
     expect(w.events).toContain("append:flushed");
+    expect(w.events).toContain("record:flushed");
     expect(w.events).not.toContain("append:flush-later");
+    expect(w.events).not.toContain("record:flush-later");
     expect(w.events).not.toContain("flush");
   });
 });

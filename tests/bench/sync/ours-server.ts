@@ -25,7 +25,8 @@ if (process.env.BENCH_PERSIST === "off") {
   const sqlite = sqliteRoomStorage(database);
   storage = {
     load: (boardId) => sqlite.load(boardId),
-    append: () => [],
+    append: () => {},
+    record: () => [],
     compact: () => {},
     latestUpdateId: () => 0,
   };

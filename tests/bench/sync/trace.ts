@@ -4,6 +4,7 @@
  * and the room manager and prints count, mean and max of each at exit, plus
  * the time from a message's arrival to the end of the broadcast it caused.
  */
+import { PerformanceObserver, constants } from "node:perf_hooks";
 import { BoardRoom } from "../../../server/sync/room";
 import { RoomManager } from "../../../server/sync/rooms";
 
@@ -25,6 +26,7 @@ export function installTrace(): void {
     target[name] = function (this: unknown, ...args: unknown[]) {
       const t = performance.now();
       if (name === "receive") arrivedAt = t;
+      if (name === "broadcast" && arrivedAt) add("arrival → broadcast start", t - arrivedAt);
       try {
         return original.apply(this, args);
       } finally {
@@ -40,6 +42,16 @@ export function installTrace(): void {
     arrivedAt = 0;
   });
   wrap(RoomManager.prototype, "flushNow");
+  // Garbage collections, by kind: a pause in the middle of a fan-out is a latency tail.
+  const kinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: "gc minor",
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: "gc major",
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "gc incremental",
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: "gc weak callbacks",
+  };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) add(kinds[(e as unknown as { detail: { kind: number } }).detail.kind] ?? "gc", e.duration);
+  }).observe({ entryTypes: ["gc"] });
   process.on("exit", () => {
     for (const [label, s] of sums) {
       process.stderr.write(`TRACE ${label.padEnd(24)} n=${s.n} mean=${((s.total / s.n) * 1000).toFixed(0)} µs max=${s.max.toFixed(2)} ms\n`);
