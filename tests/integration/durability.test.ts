@@ -54,14 +54,33 @@ function watched() {
   return { events, control, wrap };
 }
 
+/** A server on the watched storage, and two members of alliance A on its board A. */
+async function twoMembers(w: ReturnType<typeof watched>, env: Record<string, string> = {}) {
+  const server = await startTestServer(env, { storage: w.wrap });
+  t = server;
+  const { boardA, cookies } = server.seed;
+  const a = await server.connect(boardA.id, { cookie: cookies.memberA1 });
+  const b = await server.connect(boardA.id, { cookie: cookies.memberA2 });
+  return { server, boardA, cookies, a, b };
+}
+
+/** What the server logged (console.log) while `fn` ran. */
+async function logsDuring(fn: () => Promise<void>): Promise<string[]> {
+  const logged: string[] = [];
+  const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logged.push(args.join(" ")));
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return logged;
+}
+
 describe("disk flush after the broadcast (default)", () => {
   it("commits the update, broadcasts, records the activity, flushes, and only then publishes the activity", async () => {
     const w = watched();
-    t = await startTestServer({}, { storage: w.wrap });
-    const { boardA, cookies } = t.seed;
-    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
-    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
-    const watcher = await t.io({ cookie: cookies.memberA2, boardId: boardA.id });
+    const { server, boardA, cookies, a, b } = await twoMembers(w);
+    const watcher = await server.io({ cookie: cookies.memberA2, boardId: boardA.id });
     watcher.on(ACTIVITY_EVENT, () => w.events.push("activity"));
     const cardId = boardA.cardIds[0];
 
@@ -71,59 +90,46 @@ describe("disk flush after the broadcast (default)", () => {
 
     const tick = w.events.slice(w.events.lastIndexOf("append:flush-later"));
     expect(tick).toEqual(["append:flush-later", "record:flush-later", "flush", "flushed", "activity"]);
-    expect(getCard(storedDoc(t.verify.db, boardA.id), cardId)?.title).toBe("Op schijf na de uitzending");
+    expect(getCard(storedDoc(server.verify.db, boardA.id), cardId)?.title).toBe("Op schijf na de uitzending");
   });
 
   it("a failed flush closes the board's connections (1011); clients resync and the edit is kept", async () => {
     const w = watched();
-    t = await startTestServer({}, { storage: w.wrap });
-    const { boardA, cookies } = t.seed;
-    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
-    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
+    const { server, boardA, a, b } = await twoMembers(w);
     const cardId = boardA.cardIds[1];
-    const logged: string[] = [];
-    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logged.push(args.join(" ")));
-    try {
+    const logged = await logsDuring(async () => {
       w.control.failNextFlush = true;
       updateCard(a.doc, cardId, { title: "Schijf weigerde" }, Date.now());
       await waitFor(() => a.closeCodes.includes(1011) && b.closeCodes.includes(1011), {
         message: "both connections closed with 1011 after the failed flush",
       });
-      expect(logged.some((l) => l.includes("could not flush board updates to disk"))).toBe(true);
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    expect(logged.some((l) => l.includes("could not flush board updates to disk"))).toBe(true);
     // Both reconnect on their own; the edit is in both documents and in SQLite.
     await waitFor(() => getCard(b.doc, cardId)?.title === "Schijf weigerde", { message: "B has the edit after resync" });
-    await waitFor(() => getCard(storedDoc(t!.verify.db, boardA.id), cardId)?.title === "Schijf weigerde");
+    await waitFor(() => getCard(storedDoc(server.verify.db, boardA.id), cardId)?.title === "Schijf weigerde");
   });
 });
 
 describe("the activity is recorded after the broadcast", () => {
   it("an activity that cannot be recorded is logged; the edit stays stored, seen and connected", async () => {
     const w = watched();
-    t = await startTestServer({}, { storage: w.wrap });
-    const { boardA, cookies } = t.seed;
-    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
-    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
+    const { server, boardA, a, b } = await twoMembers(w);
     const cardId = boardA.cardIds[3];
-    const logged: string[] = [];
-    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logged.push(args.join(" ")));
-    try {
+    const logged = await logsDuring(async () => {
       w.control.failNextRecord = true;
       updateCard(a.doc, cardId, { title: "Zonder logregel" }, Date.now());
       await waitFor(() => getCard(b.doc, cardId)?.title === "Zonder logregel");
-      await waitFor(() => logged.some((l) => l.includes("could not record board activity")), { message: "the failure is logged" });
-    } finally {
-      spy.mockRestore();
-    }
-    expect(getCard(storedDoc(t.verify.db, boardA.id), cardId)?.title).toBe("Zonder logregel");
+      await waitFor(() => w.events.includes("flushed"), { message: "the tick is flushed" });
+    });
+    expect(logged.some((l) => l.includes("could not record board activity"))).toBe(true);
+    expect(getCard(storedDoc(server.verify.db, boardA.id), cardId)?.title).toBe("Zonder logregel");
     expect(a.closeCodes).toEqual([]);
     expect(b.closeCodes).toEqual([]);
     // The next edit is recorded as usual.
     updateCard(a.doc, cardId, { title: "Weer met logregel" }, Date.now());
     await waitFor(() => w.events.filter((e) => e === "flushed").length >= 2, { message: "the next tick is flushed" });
-    const rows = t.verify.sqlite
+    const rows = server.verify.sqlite
       .prepare("select data from audit_events where request_id = ? and type = 'edited' order by id")
       .all(cardId) as Array<{ data: string }>;
     expect(rows.map((r) => JSON.parse(r.data).to)).toEqual(["Weer met logregel"]);
@@ -133,10 +139,7 @@ describe("the activity is recorded after the broadcast", () => {
 describe("disk flush before the broadcast (SYNC_FSYNC=before-broadcast)", () => {
   it("commits with the flush inside the transaction and never flushes separately", async () => {
     const w = watched();
-    t = await startTestServer({ SYNC_FSYNC: "before-broadcast" }, { storage: w.wrap });
-    const { boardA, cookies } = t.seed;
-    const a = await t.connect(boardA.id, { cookie: cookies.memberA1 });
-    const b = await t.connect(boardA.id, { cookie: cookies.memberA2 });
+    const { boardA, a, b } = await twoMembers(w, { SYNC_FSYNC: "before-broadcast" });
     const cardId = boardA.cardIds[2];
     updateCard(a.doc, cardId, { title: "Eerst op schijf" }, Date.now());
     await waitFor(() => getCard(b.doc, cardId)?.title === "Eerst op schijf");
