@@ -64,6 +64,15 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+/** The node flags of the `serve` script in package.json (`node <flags> --import tsx server/index.ts`). */
+export function serveFlags(root: string): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const words = pkg.scripts.serve.split(/\s+/);
+  if (words[0] !== "node") throw new Error(`the serve script does not start with node: ${pkg.scripts.serve}`);
+  const end = words.indexOf("--import");
+  return words.slice(1, end < 0 ? undefined : end).filter((w) => w.startsWith("--"));
+}
+
 function commandFor(kind: ServerKind, root: string): [string, string[]] {
   const peers = path.join(root, "tests/bench/peers");
   // BENCH_NODE_OPTIONS: extra node flags for the server under test (e.g. --cpu-prof to see where time goes).
@@ -73,10 +82,10 @@ function commandFor(kind: ServerKind, root: string): [string, string[]] {
     path.join(root, "tests/bench/sync/gc-hook.cjs"),
     ...(process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
   ];
-  // Ours with the node flags of `npm run serve` (package.json): a small young
-  // generation, which a server of many small messages does not need large.
+  // Ours with the node flags of `npm run serve`, read from package.json so the
+  // bench measures what users run (README decision 7).
   if (kind === "ours") {
-    return ["node", ["--max-semi-space-size=1", ...extra, "--import", "tsx", path.join(root, "tests/bench/sync/ours-server.ts")]];
+    return ["node", [...serveFlags(root), ...extra, "--import", "tsx", path.join(root, "tests/bench/sync/ours-server.ts")]];
   }
   if (kind === "y-websocket") return ["node", [...extra, path.join(peers, "node_modules/y-websocket/bin/server.cjs")]];
   if (kind === "floor") return ["node", [...extra, "--import", "tsx", path.join(root, "tests/bench/sync/floor-server.ts")]];
