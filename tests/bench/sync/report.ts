@@ -131,7 +131,10 @@ export function writeResults(root: string, input: ReportInput): void {
   for (const [server, kb] of Object.entries(r.idle_kb_per_conn)) lines.push(`| ${server} | ${num(kb, 1)} |`);
   const idleOurs = r.idle_kb_per_conn.ours;
   lines.push("");
-  lines.push(`Server RSS after the idle clients connected minus before, divided by N (the largest N of (a)). Target ≤ 15 KB: ${mark(idleOurs === undefined ? null : idleOurs <= 15)}.`);
+  lines.push(
+    `After a full collection, what the server holds with the N idle clients minus before them, divided by N (the largest N of (a)): ` +
+      `the larger of the RSS and the V8 heap + external measure. Target ≤ 15 KB: ${mark(idleOurs === undefined ? null : idleOurs <= 15)}.`,
+  );
   lines.push("");
 
   if (r.cold_load) {
