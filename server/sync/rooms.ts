@@ -118,11 +118,13 @@ export class RoomManager implements RoomHost, BoardRooms {
       .map((room) => ({ room, ...room.takePending() }))
       .filter((b) => b.updates.length || b.activity.length);
     if (batches.length === 0) return;
-    const flushLater = this.opts.fsync !== "before-broadcast" && Boolean(this.opts.storage.flush);
+    // Activity never waits for the disk on the event loop; updates do when
+    // SYNC_FSYNC=before-broadcast asks for it.
+    const canFlush = Boolean(this.opts.storage.flush);
     try {
       this.opts.storage.append(
         batches.map((b) => ({ boardId: b.room.boardId, updates: b.updates.map((p) => p.update) })),
-        { flushLater },
+        { flushLater: canFlush && this.opts.fsync !== "before-broadcast" },
       );
     } catch (e) {
       // Nothing of this tick was seen by anybody else. The documents in memory
@@ -146,7 +148,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       try {
         stored = this.opts.storage.record(
           withActivity.map((b) => ({ boardId: b.room.boardId, activity: b.activity })),
-          { flushLater },
+          { flushLater: canFlush },
         );
       } catch (e) {
         // The edits are stored and seen; only the record of who made them is missing.
@@ -159,11 +161,11 @@ export class RoomManager implements RoomHost, BoardRooms {
       for (const a of stored) byBoard.set(a.boardId, [...(byBoard.get(a.boardId) ?? []), a]);
       for (const [boardId, list] of byBoard) this.opts.onActivity(boardId, list);
     };
-    if (!flushLater) return publish();
+    if (!canFlush) return publish();
     // The activity panel shows what is on disk: publish after the flush.
     this.opts.storage.flush!((error) => {
       if (!error) return publish();
-      // The disk refused: what was broadcast may not be stored. Close the
+      // The disk refused: what this tick wrote may not be on disk. Close the
       // rooms of this tick without compacting; clients resync and resend.
       this.log.error("could not flush board updates to disk", { error: error.message });
       for (const { room } of batches) if (!room.destroyed) this.unload(room, { compact: false, code: CLOSE.serverError });
