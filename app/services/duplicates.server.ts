@@ -4,7 +4,7 @@
  * secret that never leaves the server) of their normalised form; warnings name
  * only the organisation and the category.
  */
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { listOrganisations } from "../../db/accounts";
 import {
   allianceSecret,
@@ -15,7 +15,7 @@ import {
   requestsWithKey,
 } from "../../db/duplicates";
 import { listCategories, readBoard, setArchived } from "../board/domain";
-import { nearDuplicatePairs, normaliseReference } from "../board/similarity";
+import { nearDuplicatePairs, normaliseReference, type NearCandidate } from "../board/similarity";
 import type { BoardSnapshot, CardView } from "../board/types";
 import { publishLatest } from "./activity.server";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -89,6 +89,35 @@ export async function intakeWarnings(
   return out.sort((a, b) => Number(b.sameCategory) - Number(a.sameCategory));
 }
 
+type NearPair = ReturnType<typeof nearDuplicatePairs>[number];
+
+/** Per app instance: board id → the near pairs of its open requests and a hash of what they were computed from. */
+const nearPairsCache = new WeakMap<AppServices, Map<string, { hash: string; pairs: readonly NearPair[] }>>();
+const NEAR_CACHE_BOARDS = 64;
+
+/**
+ * The near-duplicate pairs of a board's open requests, remembered per board
+ * with a hash of everything they depend on (id, category, area, creation
+ * time, title and description of each, in order). The board page and the
+ * overview ask for the duplicate groups on every load; at a few thousand
+ * requests the comparison takes a few hundred milliseconds of the one event
+ * loop, and most loads find the texts unchanged. The hash keeps no text.
+ */
+function nearPairsOf(svc: AppServices, boardId: string, items: NearCandidate[]): readonly NearPair[] {
+  const h = createHash("sha256");
+  for (const c of items) h.update(`${c.id}\u0000${c.category}\u0000${c.area}\u0000${c.createdAt}\u0000${c.title}\u0000${c.description}\u0001`);
+  const hash = h.digest("hex");
+  let boards = nearPairsCache.get(svc);
+  if (!boards) nearPairsCache.set(svc, (boards = new Map()));
+  const hit = boards.get(boardId);
+  const entry = hit && hit.hash === hash ? hit : { hash, pairs: nearDuplicatePairs(items) };
+  // Most recently used last; the least recently used board is forgotten first.
+  boards.delete(boardId);
+  boards.set(boardId, entry);
+  if (boards.size > NEAR_CACHE_BOARDS) boards.delete(boards.keys().next().value!);
+  return entry.pairs;
+}
+
 export interface DuplicateGroup {
   kind: "exact" | "near" | "household";
   requestIds: string[];
@@ -149,7 +178,7 @@ export async function duplicateGroups(svc: AppServices, user: SessionUser, board
       });
     }
   }
-  const near = nearDuplicatePairs(rows.map((r) => cards.get(r.id)!));
+  const near = nearPairsOf(svc, board.id, rows.map((r) => cards.get(r.id)!));
   for (const p of near) {
     if (dismissed.has(`${p.a}|${p.b}`)) continue;
     if (inExact.has(p.a) && inExact.has(p.b)) continue;

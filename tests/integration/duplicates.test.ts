@@ -4,7 +4,7 @@
  * near-duplicates, "geen dubbel", and a merge that keeps both histories.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCard } from "../../app/board/domain";
+import { getCard, updateCard } from "../../app/board/domain";
 import { startTestServer, type TestServer } from "./harness";
 
 let t: TestServer;
@@ -128,6 +128,35 @@ describe("duplicates", () => {
       body: { into: a.body.id, from: b.body.id },
     });
     expect(again.status).toBe(409);
+  });
+
+  it("near pairs follow every change of a text, also when the comparison was remembered", async () => {
+    const a = await create(t.seed.cookies.memberA1, {
+      title: "Wasmachine voor moeder met baby",
+      category: "wonen",
+      description: "Een werkende wasmachine gezocht",
+      area: "Oost",
+    });
+    const b = await create(t.seed.cookies.memberA2, {
+      title: "Wasmachine voor moeder met baby's",
+      category: "wonen",
+      description: "Werkende wasmachine nodig",
+      area: "Oost",
+    });
+    const pairOf = async () => {
+      const groups = (await t.api(`${base()}/duplicates`, { cookie: t.seed.cookies.coordinatorA })).body.groups as Array<{ kind: string; requestIds: string[] }>;
+      return groups.some((g) => g.kind === "near" && g.requestIds.includes(a.body.id) && g.requestIds.includes(b.body.id));
+    };
+    expect(await pairOf()).toBe(true);
+    expect(await pairOf()).toBe(true);
+    const retitle = (title: string) => t.services.rooms.withDoc(t.seed.boardA.id, (doc) => updateCard(doc, b.body.id, { title }, Date.now()));
+    await retitle("Fietsreparatie voor zoon");
+    expect(await pairOf()).toBe(false);
+    await retitle("Wasmachine voor moeder met baby's");
+    expect(await pairOf()).toBe(true);
+    // Another area: no longer the same need.
+    await t.services.rooms.withDoc(t.seed.boardA.id, (doc) => updateCard(doc, b.body.id, { area: "West" }, Date.now()));
+    expect(await pairOf()).toBe(false);
   });
 
   it("refuses invalid input with JSON errors", async () => {
