@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { addCard, readBoard, updateCard } from "../../app/board/domain";
+import { getCard, readBoard, updateCard } from "../../app/board/domain";
 import {
   connectYjs,
   createTestDatabase,
@@ -50,6 +50,18 @@ describe("crash safety", () => {
 
     const TOTAL = 300;
     const KILL_AT = 150;
+    // New requests are made by the server (the JSON API); the burst then edits them and the seeded ones.
+    const created: string[] = [];
+    for (let i = 0; i < TOTAL; i += 10) {
+      const res = await fetch(`${first.url}/api/boards/${seed.boardA.id}/requests`, {
+        method: "POST",
+        headers: { cookie: seed.cookies.memberA1, origin: first.url, "content-type": "application/json" },
+        body: JSON.stringify({ title: `Nieuwe hulpvraag ${i}`, category: "wonen", description: "", reference: "", area: "" }),
+      });
+      expect(res.status).toBe(201);
+      created.push(((await res.json()) as { id: string }).id);
+    }
+    await waitFor(() => created.every((id) => getCard(a.doc, id) !== null), { message: "A has the new requests" });
     let killed: Promise<void> | null = null;
     let editsBeforeKill = 0;
     for (let i = 0; i < TOTAL; i++) {
@@ -57,21 +69,8 @@ describe("crash safety", () => {
         editsBeforeKill = i;
         killed = first.kill(); // SIGKILL to the whole process group, mid-burst; A keeps editing
       }
-      if (i % 10 === 0) {
-        addCard(a.doc, {
-          id: `crash-${i}`,
-          title: `Nieuwe hulpvraag #${i}`,
-          category: "wonen",
-          description: "",
-          area: "",
-          urgency: "normaal",
-          createdAt: Date.now(),
-          createdByOrg: seed.orgA1.id,
-        });
-      } else {
-        const target = i % 3 === 0 ? `crash-${Math.floor(i / 10) * 10}` : seed.boardA.cardIds[i % seed.boardA.cardIds.length];
-        updateCard(a.doc, target, { title: `Titel #${i}` }, Date.now());
-      }
+      const target = i % 3 === 0 ? created[Math.floor(i / 10)] : seed.boardA.cardIds[i % seed.boardA.cardIds.length];
+      updateCard(a.doc, target, { title: `Titel #${i}` }, Date.now());
       await sleep(i % 5 === 0 ? 3 : 1);
     }
     await killed;

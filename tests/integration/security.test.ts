@@ -205,6 +205,50 @@ describe("a hostile or broken client loses only its own connection", () => {
     await expectPeersStillSync();
   });
 
+  it("a client that adds, replaces or removes a request's card, or writes a server field, is closed; the board is intact", async () => {
+    const cardId = t.seed.boardA.cardIds[2];
+    const attacks: Array<{ name: string; write: (doc: Y.Doc) => void }> = [
+      { name: "remove a card", write: (doc) => doc.getMap("cards").delete(cardId) },
+      { name: "add a card", write: (doc) => doc.getMap("cards").set("nep-kaart", new Y.Map()) },
+      {
+        name: "replace a card",
+        write: (doc) => {
+          const fake = new Y.Map<unknown>();
+          doc.getMap("cards").set(cardId, fake);
+          fake.set("title", "Vervalst");
+        },
+      },
+      { name: "rewrite who created it", write: (doc) => (doc.getMap("cards").get(cardId) as Y.Map<unknown>).set("createdByOrg", t.seed.orgA2.id) },
+      { name: "rewrite its id", write: (doc) => (doc.getMap("cards").get(cardId) as Y.Map<unknown>).set("id", "ander-id") },
+    ];
+    for (const attack of attacks) {
+      const before = await snapshotState();
+      const raw = await openedRaw(t.seed.cookies.coordinatorA); // not even a coordinator
+      const d = new Y.Doc();
+      Y.applyUpdate(d, Y.encodeStateAsUpdate(serverDoc()));
+      const sv = Y.encodeStateVector(d);
+      attack.write(d);
+      raw.sendUpdate(Y.encodeStateAsUpdate(d, sv));
+      expect((await withTimeout(raw.closed, 10_000, `${attack.name}: closed`)).code, attack.name).toBe(4400);
+      await expectUnchanged(before);
+    }
+    await expectPeersStillSync();
+  });
+
+  it("a client's sync answer that repeats the deletion of an erased card is accepted", async () => {
+    const erased = t.seed.boardA.cardIds[3];
+    // The server removes the card (as erasure does); peer B's copy follows.
+    await t.services.rooms.withDoc(t.seed.boardA.id, (doc) => doc.getMap("cards").delete(erased));
+    await waitFor(() => getCard(peerB.doc, erased) === null, { message: "peer B saw the card go" });
+    // A client sends its whole document, every deletion it knows included.
+    const raw = await openedRaw(t.seed.cookies.memberA2);
+    raw.sendUpdate(Y.encodeStateAsUpdate(peerB.doc));
+    await raw.roundTrip();
+    expect(raw.ws.readyState).toBe(raw.ws.OPEN);
+    raw.close();
+    await expectPeersStillSync();
+  });
+
   it("a truncated sync frame closes the connection with 4400", async () => {
     const before = await snapshotState();
     const c = await openedRaw();

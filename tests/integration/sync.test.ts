@@ -181,7 +181,10 @@ describe("sync between real y-websocket clients", () => {
     const before = t.rooms.stats.compactions;
     for (let i = 0; i < 15; i++) {
       if (i % 5 === 0) {
-        addCard(a.doc, { id: `compact-${i}`, title: `Nieuwe vraag ${i}`, category: "taal", description: "", area: "", urgency: "normaal", createdAt: Date.now(), createdByOrg: orgA1.id });
+        // New requests are added by the server (as the API and the board's form do).
+        await t.services.rooms.withDoc(boardA.id, (doc) =>
+          addCard(doc, { id: `compact-${i}`, title: `Nieuwe vraag ${i}`, category: "taal", description: "", area: "", urgency: "normaal", createdAt: Date.now(), createdByOrg: orgA1.id }),
+        );
       } else {
         updateCard(a.doc, boardA.cardIds[i % 4], { description: `Stap ${i}` }, Date.now());
       }
