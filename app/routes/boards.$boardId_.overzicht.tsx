@@ -20,6 +20,7 @@ import { CategoryStats } from "~/components/overview/CategoryStats";
 import { DuplicateGroups, type DecisionResult, type DuplicateCard } from "~/components/overview/DuplicateGroups";
 import { LiveRefresh } from "~/components/overview/LiveRefresh";
 import { OverviewMatrix } from "~/components/overview/OverviewMatrix";
+import { Panel } from "~/components/overview/Panel";
 import { StaleList } from "~/components/overview/StaleList";
 import { categoryLabel } from "~/components/board/labels";
 import { RealtimeProvider } from "~/hooks/useRealtime";
@@ -166,9 +167,7 @@ export default function OverviewPage() {
           </span>
         </p>
 
-        <section className="card-panel ov-section" aria-labelledby="ov-who">
-          <h2 id="ov-who">{t("ov.matrix.title")}</h2>
-          <p className="muted small">{t("ov.matrix.help")}</p>
+        <Panel id="ov-who" title={t("ov.matrix.title")} help={t("ov.matrix.help")}>
           <OverviewMatrix
             matrix={overview.matrix}
             columns={data.columns}
@@ -176,21 +175,17 @@ export default function OverviewPage() {
             organisations={data.organisations}
             t={t}
           />
-        </section>
+        </Panel>
 
-        <section className="card-panel ov-section" aria-labelledby="ov-cap">
-          <h2 id="ov-cap">{t("ov.capacity.heading")}</h2>
-          <p className="muted small">{t("ov.capacity.help")}</p>
+        <Panel id="ov-cap" title={t("ov.capacity.heading")} help={t("ov.capacity.help")}>
           <CapacityChart rows={capacityRows} t={t} />
-        </section>
+        </Panel>
 
-        <section className="card-panel ov-section" aria-labelledby="ov-cat">
-          <h2 id="ov-cat">{t("ov.categories.title")}</h2>
+        <Panel id="ov-cat" title={t("ov.categories.title")}>
           <CategoryStats boardId={board.id} rows={overview.perCategory} staleDays={data.staleDays} locale={locale} t={t} />
-        </section>
+        </Panel>
 
-        <section className="card-panel ov-section" aria-labelledby="ov-stale">
-          <h2 id="ov-stale">{t("ov.stale.title", { days: data.staleDays })}</h2>
+        <Panel id="ov-stale" title={t("ov.stale.title", { days: data.staleDays })}>
           <Form method="get" className="inline-row ov-stale-form" data-testid="stale-form">
             <label htmlFor="ov-ouder-dan">{t("ov.stale.label")}</label>
             <input
@@ -218,11 +213,9 @@ export default function OverviewPage() {
             organisations={data.organisations}
             t={t}
           />
-        </section>
+        </Panel>
 
-        <section className="card-panel ov-section" aria-labelledby="ov-dup">
-          <h2 id="ov-dup">{t("dup.title")}</h2>
-          <p className="muted small">{t("dup.help")}</p>
+        <Panel id="ov-dup" title={t("dup.title")} help={t("dup.help")}>
           <DuplicateGroups
             boardId={board.id}
             groups={data.duplicates}
@@ -237,7 +230,7 @@ export default function OverviewPage() {
           {data.duplicatesTotal > data.duplicates.length ? (
             <p className="muted small">{t("dup.more", { shown: data.duplicates.length, total: data.duplicatesTotal })}</p>
           ) : null}
-        </section>
+        </Panel>
       </main>
     </RealtimeProvider>
   );

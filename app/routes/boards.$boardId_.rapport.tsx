@@ -14,6 +14,7 @@ import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { listColumns } from "~/board/domain";
 import { categoryLabel, columnLabel } from "~/components/board/labels";
 import { formatDays } from "~/components/overview/CategoryStats";
+import { DataTable, Panel } from "~/components/overview/Panel";
 import { TrendChart } from "~/components/overview/TrendChart";
 import { useLocale, useT, type Translate } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
@@ -138,86 +139,77 @@ export default function ReportPage() {
         </div>
       </dl>
 
-      <section className="card-panel ov-section" aria-labelledby="rep-cat">
-        <h2 id="rep-cat">{t("rep.byCategory")}</h2>
-        <div className="table-scroll">
-          <table className="ov-table" data-testid="report-categories">
-            <caption className="visually-hidden">{t("rep.byCategory")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("ov.matrix.category")}</th>
-                {statuses.map((s) => (
-                  <th key={s} scope="col" className="num">
-                    {statusLabel(t, s, data.columns)}
-                  </th>
-                ))}
-                <th scope="col" className="num">
-                  {t("ov.total")}
+      <Panel id="rep-cat" title={t("rep.byCategory")}>
+        <DataTable testId="report-categories" caption={t("rep.byCategory")}>
+          <thead>
+            <tr>
+              <th scope="col">{t("ov.matrix.category")}</th>
+              {statuses.map((s) => (
+                <th key={s} scope="col" className="num">
+                  {statusLabel(t, s, data.columns)}
                 </th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.byCategory.map((c) => (
-                <tr key={c.category}>
-                  <th scope="row">{categoryLabel(t, { id: c.category, label: c.label })}</th>
-                  {statuses.map((s) => (
-                    <td key={s} className={c.byStatus[s] ? "num" : "num zero"}>
-                      {c.byStatus[s] ?? 0}
-                    </td>
-                  ))}
-                  <td className="num">{c.total}</td>
-                </tr>
               ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row">{t("ov.total")}</th>
-                {statusTotals.map((n, i) => (
-                  <td key={statuses[i]} className="num">
-                    {n}
+              <th scope="col" className="num">
+                {t("ov.total")}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.byCategory.map((c) => (
+              <tr key={c.category}>
+                <th scope="row">{categoryLabel(t, { id: c.category, label: c.label })}</th>
+                {statuses.map((s) => (
+                  <td key={s} className={c.byStatus[s] ? "num" : "num zero"}>
+                    {c.byStatus[s] ?? 0}
                   </td>
                 ))}
-                <td className="num">{r.created}</td>
+                <td className="num">{c.total}</td>
               </tr>
-            </tfoot>
-          </table>
-        </div>
-      </section>
-
-      <section className="card-panel ov-section" aria-labelledby="rep-org">
-        <h2 id="rep-org">{t("rep.byOrganisation")}</h2>
-        <div className="table-scroll">
-          <table className="ov-table" data-testid="report-organisations">
-            <caption className="visually-hidden">{t("rep.byOrganisation")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("ov.matrix.organisation")}</th>
-                <th scope="col" className="num">
-                  {t("rep.entered")}
-                </th>
-                <th scope="col" className="num">
-                  {t("rep.holding")}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.byOrganisation.map((o) => (
-                <tr key={o.organisation}>
-                  <th scope="row">{o.organisation}</th>
-                  <td className={o.entered ? "num" : "num zero"}>{o.entered}</td>
-                  <td className={o.holding ? "num" : "num zero"}>{o.holding}</td>
-                </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">{t("ov.total")}</th>
+              {statusTotals.map((n, i) => (
+                <td key={statuses[i]} className="num">
+                  {n}
+                </td>
               ))}
-            </tbody>
-          </table>
-        </div>
-        <p className="muted small">{t("rep.organisationsHelp")}</p>
-      </section>
+              <td className="num">{r.created}</td>
+            </tr>
+          </tfoot>
+        </DataTable>
+      </Panel>
 
-      <section className="card-panel ov-section" aria-labelledby="rep-trend">
-        <h2 id="rep-trend">{t("rep.trend.title")}</h2>
+      <Panel id="rep-org" title={t("rep.byOrganisation")}>
+        <DataTable testId="report-organisations" caption={t("rep.byOrganisation")}>
+          <thead>
+            <tr>
+              <th scope="col">{t("ov.matrix.organisation")}</th>
+              <th scope="col" className="num">
+                {t("rep.entered")}
+              </th>
+              <th scope="col" className="num">
+                {t("rep.holding")}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.byOrganisation.map((o) => (
+              <tr key={o.organisation}>
+                <th scope="row">{o.organisation}</th>
+                <td className={o.entered ? "num" : "num zero"}>{o.entered}</td>
+                <td className={o.holding ? "num" : "num zero"}>{o.holding}</td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+        <p className="muted small">{t("rep.organisationsHelp")}</p>
+      </Panel>
+
+      <Panel id="rep-trend" title={t("rep.trend.title")}>
         <TrendChart weeks={r.trend} t={t} />
-      </section>
+      </Panel>
     </main>
   );
 }

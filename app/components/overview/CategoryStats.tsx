@@ -4,6 +4,7 @@
  */
 import { categoryLabel, safeColor } from "~/components/board/labels";
 import type { Translate } from "~/i18n";
+import { DataTable } from "./Panel";
 
 export interface CategoryStat {
   category: string;
@@ -35,52 +36,49 @@ export function CategoryStats({
   t: Translate;
 }) {
   return (
-    <div className="table-scroll">
-      <table className="ov-table" data-testid="overview-categories">
-        <caption className="visually-hidden">{t("ov.categories.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("ov.matrix.category")}</th>
-            <th scope="col" className="num">
-              {t("ov.categories.open")}
+    <DataTable testId="overview-categories" caption={t("ov.categories.caption")}>
+      <thead>
+        <tr>
+          <th scope="col">{t("ov.matrix.category")}</th>
+          <th scope="col" className="num">
+            {t("ov.categories.open")}
+          </th>
+          <th scope="col" className="num">
+            {t("ov.categories.unclaimed")}
+          </th>
+          <th scope="col" className="num">
+            {t("ov.categories.median")}
+          </th>
+          <th scope="col">{t("ov.categories.longest")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.category} data-category={r.category}>
+            <th scope="row">
+              <span className="cat-swatch" style={{ background: safeColor(r.color) }} aria-hidden="true" />
+              {categoryLabel(t, { id: r.category, label: r.label })}
             </th>
-            <th scope="col" className="num">
-              {t("ov.categories.unclaimed")}
-            </th>
-            <th scope="col" className="num">
-              {t("ov.categories.median")}
-            </th>
-            <th scope="col">{t("ov.categories.longest")}</th>
+            <td className="num">{r.open}</td>
+            <td className={r.unclaimed ? "num ov-attention" : "num"}>{r.unclaimed}</td>
+            <td className="num">{formatDays(t, r.medianDaysToClaim, locale)}</td>
+            <td>
+              {r.longestUnclaimed.length ? (
+                <ul className="ov-inline-list">
+                  {r.longestUnclaimed.map((c) => (
+                    <li key={c.id} className={c.ageDays >= staleDays ? "is-stale" : undefined}>
+                      <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(c.id)}`}>{c.title}</a>{" "}
+                      <span className="muted small">({t(c.ageDays === 1 ? "ov.days.one" : "ov.days", { count: c.ageDays })})</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <span className="muted">{t("ov.categories.noneWaiting")}</span>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.category} data-category={r.category}>
-              <th scope="row">
-                <span className="cat-swatch" style={{ background: safeColor(r.color) }} aria-hidden="true" />
-                {categoryLabel(t, { id: r.category, label: r.label })}
-              </th>
-              <td className="num">{r.open}</td>
-              <td className={r.unclaimed ? "num ov-attention" : "num"}>{r.unclaimed}</td>
-              <td className="num">{formatDays(t, r.medianDaysToClaim, locale)}</td>
-              <td>
-                {r.longestUnclaimed.length ? (
-                  <ul className="ov-inline-list">
-                    {r.longestUnclaimed.map((c) => (
-                      <li key={c.id} className={c.ageDays >= staleDays ? "is-stale" : undefined}>
-                        <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(c.id)}`}>{c.title}</a>{" "}
-                        <span className="muted small">({t(c.ageDays === 1 ? "ov.days.one" : "ov.days", { count: c.ageDays })})</span>
-                      </li>
-                    ))}
-                  </ul>
-                ) : (
-                  <span className="muted">{t("ov.categories.noneWaiting")}</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </DataTable>
   );
 }

@@ -2,6 +2,7 @@
 import { categoryLabel, columnLabel, safeColor } from "~/components/board/labels";
 import type { Translate } from "~/i18n";
 import type { OrgLite } from "./OverviewMatrix";
+import { DataTable } from "./Panel";
 
 export interface StaleItem {
   id: string;
@@ -39,47 +40,44 @@ export function StaleList({
   const orgById = new Map(organisations.map((o) => [o.id, o]));
   return (
     <>
-      <div className="table-scroll">
-        <table className="ov-table ov-stale" data-testid="stale-list">
-          <caption className="visually-hidden">{t("ov.stale.caption")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("ov.stale.request")}</th>
-              <th scope="col">{t("ov.matrix.category")}</th>
-              <th scope="col">{t("ov.stale.column")}</th>
-              <th scope="col">{t("ov.stale.holder")}</th>
-              <th scope="col" className="num">
-                {t("ov.stale.age")}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => {
-              const col = columns.find((c) => c.id === s.column);
-              const org = s.holder ? orgById.get(s.holder) : undefined;
-              return (
-                <tr key={s.id} className={s.holder ? "is-stale" : "is-stale is-unclaimed"} data-request-id={s.id}>
-                  <th scope="row">
-                    <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(s.id)}`}>{s.title}</a>
-                  </th>
-                  <td>{categoryLabel(t, categories.find((c) => c.id === s.category))}</td>
-                  <td>{col ? columnLabel(t, col) : s.column}</td>
-                  <td>
-                    {org ? (
-                      <>
-                        <span className="org-swatch" style={{ background: safeColor(org.color) }} aria-hidden="true" /> {org.shortName}
-                      </>
-                    ) : (
-                      <strong>{t("ov.matrix.none")}</strong>
-                    )}
-                  </td>
-                  <td className="num">{t(s.ageDays === 1 ? "ov.days.one" : "ov.days", { count: s.ageDays })}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <DataTable testId="stale-list" caption={t("ov.stale.caption")} className="ov-stale">
+        <thead>
+          <tr>
+            <th scope="col">{t("ov.stale.request")}</th>
+            <th scope="col">{t("ov.matrix.category")}</th>
+            <th scope="col">{t("ov.stale.column")}</th>
+            <th scope="col">{t("ov.stale.holder")}</th>
+            <th scope="col" className="num">
+              {t("ov.stale.age")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((s) => {
+            const col = columns.find((c) => c.id === s.column);
+            const org = s.holder ? orgById.get(s.holder) : undefined;
+            return (
+              <tr key={s.id} className={s.holder ? "is-stale" : "is-stale is-unclaimed"} data-request-id={s.id}>
+                <th scope="row">
+                  <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(s.id)}`}>{s.title}</a>
+                </th>
+                <td>{categoryLabel(t, categories.find((c) => c.id === s.category))}</td>
+                <td>{col ? columnLabel(t, col) : s.column}</td>
+                <td>
+                  {org ? (
+                    <>
+                      <span className="org-swatch" style={{ background: safeColor(org.color) }} aria-hidden="true" /> {org.shortName}
+                    </>
+                  ) : (
+                    <strong>{t("ov.matrix.none")}</strong>
+                  )}
+                </td>
+                <td className="num">{t(s.ageDays === 1 ? "ov.days.one" : "ov.days", { count: s.ageDays })}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </DataTable>
       {total > items.length ? <p className="muted small">{t("ov.stale.more", { shown: items.length, total })}</p> : null}
     </>
   );
