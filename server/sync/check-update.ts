@@ -34,11 +34,6 @@ const CLIENT_CARD_FIELDS = new Set<string>([
   "updatedAt",
 ]);
 
-/**
- * The root a decoded item writes under, found through its parent or its
- * neighbours in the live document; null when it hangs off something in the
- * same update (whose own root was checked) or cannot be resolved.
- */
 /** The name of the root type a (possibly nested) type belongs to. */
 function rootName(type: Y.AbstractType<unknown>): string | null {
   let t = type;
@@ -50,6 +45,11 @@ function rootName(type: Y.AbstractType<unknown>): string | null {
   }
 }
 
+/**
+ * The root a decoded item writes under, found through its parent or its
+ * neighbours in the live document; null when it hangs off something in the
+ * same update (whose own root was checked) or cannot be resolved.
+ */
 function rootOf(doc: Y.Doc, item: Y.Item): string | null {
   const parent = item.parent as unknown;
   if (typeof parent === "string") return parent;
