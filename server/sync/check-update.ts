@@ -46,31 +46,6 @@ function rootName(type: Y.AbstractType<unknown>): string | null {
 }
 
 /**
- * The root a decoded item writes under, found through its parent or its
- * neighbours in the live document; null when it hangs off something in the
- * same update (whose own root was checked) or cannot be resolved.
- */
-function rootOf(doc: Y.Doc, item: Y.Item): string | null {
-  const parent = item.parent as unknown;
-  if (typeof parent === "string") return parent;
-  try {
-    if (parent && typeof parent === "object" && "client" in (parent as object)) {
-      const holder = Y.getItem(doc.store, parent as Y.ID) as Y.Item;
-      if (holder.content instanceof Y.ContentType) return rootName(holder.content.type);
-      return null;
-    }
-    const neighbour = item.origin ?? item.rightOrigin;
-    if (neighbour) {
-      const n = Y.getItem(doc.store, neighbour) as Y.Item;
-      return n.parent ? rootName(n.parent as Y.AbstractType<unknown>) : null;
-    }
-  } catch {
-    return null;
-  }
-  return null;
-}
-
-/**
  * Where a new item writes in the live document: the map it belongs to and
  * its key. Map items that overwrite a key carry neither in the update (they
  * inherit both from the item they replace), so they are found through it.
@@ -97,9 +72,7 @@ function placeOf(doc: Y.Doc, item: Y.Item): { parent: Y.AbstractType<unknown>; k
 }
 
 /** The rule for a new item under the cards root: participants edit requests, they do not make or unmake them. */
-function checkCardWrite(doc: Y.Doc, item: Y.Item): UpdateCheck {
-  const place = placeOf(doc, item);
-  if (!place) return { ok: true };
+function checkCardWrite(doc: Y.Doc, place: { parent: Y.AbstractType<unknown>; key: string | null }): UpdateCheck {
   const cards = doc.getMap("cards");
   if (place.parent === cards) return { ok: false, reason: "requests are added and removed by the server only" };
   if (place.parent._item?.parent === cards && (place.key === null || !CLIENT_CARD_FIELDS.has(place.key))) {
@@ -108,12 +81,6 @@ function checkCardWrite(doc: Y.Doc, item: Y.Item): UpdateCheck {
   return { ok: true };
 }
 
-/**
- * The update's deletions: none may remove a request's card from the board
- * (only the server erases or merges). Deletions of what is already deleted
- * change nothing and pass: a client's sync answer repeats every deletion it
- * knows.
- */
 type DeleteRanges = { clients: Map<number, Array<{ clock: number; len: number }>> };
 
 /** The live document's own deletions, built once per version of it (a client's sync answer repeats them all). */
@@ -147,6 +114,12 @@ function within(ranges: Array<{ clock: number; len: number }> | undefined, clock
 /** A delete set this long is compared with the document's own first (a sync answer after reconnecting). */
 const MANY_RANGES = 16;
 
+/**
+ * The update's deletions: none may remove a request's card from the board
+ * (only the server erases or merges). Deletions of what is already deleted
+ * change nothing and pass: a client's sync answer repeats every deletion it
+ * knows.
+ */
 function checkDeletions(doc: Y.Doc, ds: DeleteRanges): UpdateCheck {
   const cards = doc.getMap("cards");
   let count = 0;
@@ -191,12 +164,12 @@ export function checkUpdate(update: Uint8Array, opts: { doc?: Y.Doc; manage?: bo
     // offline copy through the provider): those change nothing and are not judged.
     const item = s as Y.Item;
     const known = opts.doc ? item.id.clock + item.length <= Y.getState(opts.doc.store, item.id.client) : false;
-    if (opts.doc && opts.manage === false && !known) {
-      const root = rootOf(opts.doc, s as Y.Item);
-      if (root && MANAGED_ROOTS.has(root)) return { ok: false, reason: `only coordinators change "${root}"` };
-    }
-    if (opts.doc && !known) {
-      const cardRule = checkCardWrite(opts.doc, item);
+    // Where a new item writes; null when it hangs off something in this same update (whose own place is checked).
+    const place = opts.doc && !known ? placeOf(opts.doc, item) : null;
+    if (opts.doc && place) {
+      const root = rootName(place.parent);
+      if (opts.manage === false && root && MANAGED_ROOTS.has(root)) return { ok: false, reason: `only coordinators change "${root}"` };
+      const cardRule = checkCardWrite(opts.doc, place);
       if (!cardRule.ok) return cardRule;
     }
     const c = (s as Y.Item).content;
