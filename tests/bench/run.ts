@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RepaintResult } from "./repaint";
 import { writeResults } from "./sync/report";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -40,9 +41,8 @@ function installPeers(): void {
   fs.writeFileSync(stamp, lock);
 }
 
-type RepaintFigures = Awaited<ReturnType<typeof import("./repaint").runRepaintBench>>;
 
-async function repaintBench(): Promise<RepaintFigures | null> {
+async function repaintBench(): Promise<RepaintResult | null> {
   console.log("\n=== board page repaint (2,000 cards, Chromium)");
   try {
     const { runRepaintBench } = await import("./repaint");
@@ -69,7 +69,7 @@ if (wanted("sync")) {
   } catch {
     // not a git checkout
   }
-  let repaint: RepaintFigures | null = null;
+  let repaint: RepaintResult | null = null;
   if (only === null && !quick) repaint = await repaintBench();
   writeResults(ROOT, {
     results,

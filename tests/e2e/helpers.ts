@@ -43,13 +43,18 @@ export function cardIn(page: Page, columnId: string, cardId: string): Locator {
   return column(page, columnId).getByTestId(`card-${cardId}`);
 }
 
-/** Pick a card up with Space, move it one column to the right, drop it (dnd-kit needs a moment between keys). */
-export async function keyboardMoveRight(page: Page, card: Locator) {
+/** Pick a card up with Space, move it one step with an arrow key, drop it (dnd-kit needs a moment between keys). */
+export async function keyboardMove(page: Page, card: Locator, arrow: "ArrowRight" | "ArrowLeft" | "ArrowDown" | "ArrowUp") {
   await card.focus();
   await page.keyboard.press("Space");
   await expect(card).toHaveAttribute("aria-pressed", "true");
   await page.waitForTimeout(150);
-  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press(arrow);
   await page.waitForTimeout(150);
   await page.keyboard.press("Space");
+}
+
+/** The same, one column to the right. */
+export function keyboardMoveRight(page: Page, card: Locator) {
+  return keyboardMove(page, card, "ArrowRight");
 }

@@ -7,7 +7,7 @@
  * then drag exactly those cards, with the keyboard, in the other.
  */
 import { expect, test, type Locator } from "@playwright/test";
-import { cardIn, column, keyboardMoveRight, twoOnDemoBoard } from "./helpers";
+import { cardIn, column, keyboardMove, keyboardMoveRight, twoOnDemoBoard } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -41,14 +41,7 @@ test("a card moved by someone else can be picked up and moved down its new colum
   const at = before.indexOf(id);
   expect(at).toBeGreaterThanOrEqual(0);
   expect(at).toBeLessThan(before.length - 1);
-  const arrived = cardIn(b, "open", id);
-  await arrived.focus();
-  await b.keyboard.press("Space");
-  await expect(arrived).toHaveAttribute("aria-pressed", "true");
-  await b.waitForTimeout(150);
-  await b.keyboard.press("ArrowDown");
-  await b.waitForTimeout(150);
-  await b.keyboard.press("Space");
+  await keyboardMove(b, cardIn(b, "open", id), "ArrowDown");
   const expected = [...before];
   [expected[at], expected[at + 1]] = [expected[at + 1], expected[at]];
   await expect.poll(() => ids(column(b, "open"))).toEqual(expected);

@@ -6,20 +6,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { RepaintResult } from "../repaint";
 import type { SyncBenchResults } from "./index";
 import type { ServerKind } from "./wire";
 
 export interface ReportInput {
   results: SyncBenchResults;
-  repaint: {
-    cards: number;
-    moves: number;
-    p50_ms: number;
-    p95_ms: number;
-    max_ms: number;
-    renders_per_move?: number;
-    card_renders_per_move?: number;
-  } | null;
+  repaint: RepaintResult | null;
   quick: boolean;
   commit: string;
   machine: string;
