@@ -1,0 +1,237 @@
+/**
+ * Every JSON API route as every role: the status each must get.
+ *
+ * The roles, all seen from a request on a board of alliance A that
+ * organisation A1 entered (and, where the route needs it, holds):
+ * - `coordinator`: a coordinator of alliance A (organisation A1);
+ * - `memberOwner`: a member of A1, the owning organisation;
+ * - `memberOther`: a member of A2, another organisation of the same alliance;
+ * - `viewer`: a viewer of alliance A (reads only);
+ * - `otherAlliance`: a member of alliance B, who must never learn more than a
+ *   403/404 about alliance A's boards, requests and organisations;
+ * - `anonymous`: no session at all.
+ *
+ * Each cell runs against state of its own (a fresh board from the factories,
+ * set up as `state` says), so the order of the cells never matters.
+ */
+
+export const ROLES = ["coordinator", "memberOwner", "memberOther", "viewer", "otherAlliance", "anonymous"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a cell is run against: a fresh board of alliance A with these ids. */
+export interface Fixture {
+  boardId: string;
+  /** A request entered by A1 (in state `claimed`/`referred`: held by A1). */
+  requestId: string;
+  /** A second request entered by A1 (for the duplicate decisions). */
+  secondId: string;
+  orgOwner: string;
+  orgOther: string;
+  /** A third organisation of alliance A (a referral target for everyone). */
+  orgThird: string;
+  /** Board B (alliance B) and one of its requests. */
+  boardB: string;
+  requestB: string;
+}
+
+/**
+ * The state a cell needs: `open` (nobody holds the request), `claimed` (A1
+ * holds it), `referred` (A1 holds it and referred it to A2, pending).
+ */
+export type State = "open" | "claimed" | "referred";
+
+export interface RouteCase {
+  name: string;
+  method: "GET" | "POST" | "PUT";
+  state: State;
+  path(f: Fixture): string;
+  body?(f: Fixture): unknown;
+  /** The status each role must get (a list: any of these). */
+  expect: Record<Role, number | readonly number[]>;
+}
+
+/** Another alliance learns nothing beyond "forbidden" or "not found". */
+const HIDDEN = [403, 404] as const;
+
+/** Everyone of the alliance may read; another alliance and anonymous may not. */
+const READ = { coordinator: 200, memberOwner: 200, memberOther: 200, viewer: 200, otherAlliance: HIDDEN, anonymous: 401 } as const;
+/** Members and coordinators write; viewers may not. */
+const WRITE = { coordinator: 200, memberOwner: 200, memberOther: 200, viewer: 403, otherAlliance: HIDDEN, anonymous: 401 } as const;
+/** Coordinators only. */
+const COORDINATOR = { coordinator: 200, memberOwner: 403, memberOther: 403, viewer: 403, otherAlliance: HIDDEN, anonymous: 401 } as const;
+
+const board = (f: Fixture) => `/api/boards/${f.boardId}`;
+const req = (f: Fixture) => `${board(f)}/requests/${f.requestId}`;
+
+export const ROUTES: RouteCase[] = [
+  // ------------------------------------------------------------ reads
+  {
+    name: "GET /api/boards",
+    method: "GET",
+    state: "open",
+    path: () => "/api/boards",
+    // Another alliance gets its own list (checked: without board A).
+    expect: { ...READ, otherAlliance: 200 },
+  },
+  {
+    name: "GET /api/organisations",
+    method: "GET",
+    state: "open",
+    path: () => "/api/organisations",
+    expect: { ...READ, otherAlliance: 200 },
+  },
+  { name: "GET request", method: "GET", state: "claimed", path: req, expect: READ },
+  { name: "GET comments", method: "GET", state: "open", path: (f) => `${req(f)}/comments`, expect: READ },
+  { name: "GET matches", method: "GET", state: "open", path: (f) => `${req(f)}/matches`, expect: READ },
+  { name: "GET activity", method: "GET", state: "open", path: (f) => `${board(f)}/activity`, expect: READ },
+  { name: "GET request activity", method: "GET", state: "open", path: (f) => `${board(f)}/activity?request=${f.requestId}`, expect: READ },
+  { name: "GET inbox", method: "GET", state: "referred", path: (f) => `${board(f)}/inbox`, expect: READ },
+  { name: "GET overview", method: "GET", state: "open", path: (f) => `${board(f)}/overview`, expect: READ },
+  { name: "GET report (json)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31`, expect: READ },
+  { name: "GET report (csv)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31&format=csv`, expect: READ },
+  { name: "GET duplicates", method: "GET", state: "open", path: (f) => `${board(f)}/duplicates`, expect: READ },
+  {
+    name: "GET offers of A1",
+    method: "GET",
+    state: "open",
+    path: (f) => `/api/organisations/${f.orgOwner}/offers`,
+    expect: READ,
+  },
+
+  // ------------------------------------------------------------ writes
+  {
+    name: "POST create request",
+    method: "POST",
+    state: "open",
+    path: (f) => `${board(f)}/requests`,
+    body: () => ({ title: "Hulp bij formulieren", category: "wonen", description: "", reference: "", area: "Noord", urgency: "normaal" }),
+    expect: { ...WRITE, coordinator: 201, memberOwner: 201, memberOther: 201 },
+  },
+  {
+    name: "POST reference check",
+    method: "POST",
+    state: "open",
+    path: (f) => `${board(f)}/requests/check`,
+    body: () => ({ reference: "XY-1990-Noord", category: "wonen" }),
+    expect: WRITE,
+  },
+  { name: "POST claim", method: "POST", state: "open", path: (f) => `${req(f)}/claim`, expect: WRITE },
+  {
+    name: "POST unclaim",
+    method: "POST",
+    state: "claimed",
+    path: (f) => `${req(f)}/unclaim`,
+    // Only the holder (A1) or a coordinator releases a claim.
+    expect: { ...WRITE, memberOther: 409 },
+  },
+  {
+    name: "POST refer",
+    method: "POST",
+    state: "claimed",
+    path: (f) => `${req(f)}/refer`,
+    body: (f) => ({ to: f.orgThird, note: "Kunnen jullie dit overnemen?" }),
+    expect: { ...WRITE, memberOther: 409 },
+  },
+  {
+    name: "POST reassign",
+    method: "POST",
+    state: "claimed",
+    path: (f) => `${req(f)}/reassign`,
+    body: (f) => ({ to: f.orgThird }),
+    expect: COORDINATOR,
+  },
+  {
+    name: "POST referral/accept",
+    method: "POST",
+    state: "referred",
+    path: (f) => `${req(f)}/referral/accept`,
+    // Only the recipient (A2) answers; the sender's organisation may not.
+    expect: { ...WRITE, coordinator: 403, memberOwner: 403 },
+  },
+  {
+    name: "POST referral/decline",
+    method: "POST",
+    state: "referred",
+    path: (f) => `${req(f)}/referral/decline`,
+    body: () => ({ reason: "Geen plek deze maand" }),
+    expect: { ...WRITE, coordinator: 403, memberOwner: 403 },
+  },
+  {
+    name: "POST referral/revoke",
+    method: "POST",
+    state: "referred",
+    path: (f) => `${req(f)}/referral/revoke`,
+    // Only the sender (A1) withdraws.
+    expect: { ...WRITE, memberOther: 403 },
+  },
+  {
+    name: "POST comment",
+    method: "POST",
+    state: "open",
+    path: (f) => `${req(f)}/comments`,
+    body: () => ({ body: "Ik heb gebeld, terugbellen morgen." }),
+    expect: { ...WRITE, coordinator: 201, memberOwner: 201, memberOther: 201 },
+  },
+  {
+    name: "POST duplicates/merge",
+    method: "POST",
+    state: "open",
+    path: (f) => `${board(f)}/duplicates/merge`,
+    body: (f) => ({ into: f.requestId, from: f.secondId }),
+    expect: COORDINATOR,
+  },
+  {
+    name: "POST duplicates/dismiss",
+    method: "POST",
+    state: "open",
+    path: (f) => `${board(f)}/duplicates/dismiss`,
+    body: (f) => ({ a: f.requestId, b: f.secondId }),
+    expect: COORDINATOR,
+  },
+  {
+    name: "PUT offers of A1",
+    method: "PUT",
+    state: "open",
+    path: (f) => `/api/organisations/${f.orgOwner}/offers`,
+    body: () => ({ offers: [{ category: "taal", label: "Taalmaatjes", capacity: 3, area: "" }] }),
+    // Its own members or a coordinator.
+    expect: { ...WRITE, memberOther: 403 },
+  },
+];
+
+/**
+ * Ids of one alliance used under the other's board: an id that exists
+ * elsewhere must look exactly like one that does not exist (404), and a board
+ * of the other alliance is 403/404. Run as the `as` role.
+ */
+export interface CrossCase {
+  name: string;
+  as: "memberOwner" | "otherAlliance";
+  method: "GET" | "POST";
+  path(f: Fixture): string;
+  body?(f: Fixture): unknown;
+  expect: number | readonly number[];
+}
+
+export const CROSS: CrossCase[] = [
+  { name: "B's board, A's request (GET)", as: "otherAlliance", method: "GET", path: (f) => `/api/boards/${f.boardB}/requests/${f.requestId}`, expect: 404 },
+  { name: "B's board, A's request (claim)", as: "otherAlliance", method: "POST", path: (f) => `/api/boards/${f.boardB}/requests/${f.requestId}/claim`, expect: 404 },
+  {
+    name: "B's board, A's request (comment)",
+    as: "otherAlliance",
+    method: "POST",
+    path: (f) => `/api/boards/${f.boardB}/requests/${f.requestId}/comments`,
+    body: () => ({ body: "hallo" }),
+    expect: 404,
+  },
+  { name: "B's board, A's request (comments list)", as: "otherAlliance", method: "GET", path: (f) => `/api/boards/${f.boardB}/requests/${f.requestId}/comments`, expect: 404 },
+  { name: "A's board, B's request (GET)", as: "memberOwner", method: "GET", path: (f) => `/api/boards/${f.boardId}/requests/${f.requestB}`, expect: 404 },
+  { name: "A's board, B's request (claim)", as: "memberOwner", method: "POST", path: (f) => `/api/boards/${f.boardId}/requests/${f.requestB}/claim`, expect: 404 },
+  { name: "B's board as a member of A", as: "memberOwner", method: "GET", path: (f) => `/api/boards/${f.boardB}/activity`, expect: HIDDEN },
+  { name: "B's request as a member of A", as: "memberOwner", method: "GET", path: (f) => `/api/boards/${f.boardB}/requests/${f.requestB}`, expect: HIDDEN },
+  { name: "an unknown board", as: "otherAlliance", method: "GET", path: () => `/api/boards/00000000-0000-4000-8000-000000000000/activity`, expect: HIDDEN },
+];
+
+export function allowed(expected: number | readonly number[]): readonly number[] {
+  return typeof expected === "number" ? [expected] : expected;
+}
