@@ -405,6 +405,44 @@ export function moveColumn(doc: Y.Doc, id: string, index: number, origin?: unkno
   }, origin);
 }
 
+/** How many requests a column shows (archived ones are not shown in a column). */
+export function requestsInColumn(doc: Y.Doc, id: string): number {
+  let n = 0;
+  for (const m of cardsMap(doc).values()) if (m.get("column") === id && m.get("archived") !== true) n++;
+  return n;
+}
+
+/**
+ * Remove a column. Never the last one, and never one that still shows
+ * requests: with `moveTo` they go to the end of that column first, in the
+ * same transaction (the dialog offers it); without, `column.notEmpty`.
+ */
+export function removeColumn(doc: Y.Doc, id: string, opts: { moveTo?: string; now: number }, origin?: unknown): void {
+  const cols = columnsMap(doc);
+  if (!cols.has(id)) throw new BoardError("column.unknown");
+  if (cols.size <= 1) throw new BoardError("column.last");
+  const held = requestsInColumn(doc, id);
+  if (held > 0 && !opts.moveTo) throw new BoardError("column.notEmpty");
+  if (held > 0 && (opts.moveTo === id || !cols.has(opts.moveTo!))) throw new BoardError("column.unknown");
+  doc.transact(() => {
+    if (held > 0) {
+      const moving = cardsInColumn(doc, id).filter((c) => c.column === id);
+      const target = opts.moveTo!;
+      const siblings = cardsInColumn(doc, target).filter((c) => c.column !== id);
+      const placed = placeAt(siblings, siblings.length);
+      applyRekey(doc, target, placed.rekey);
+      const keys = keysBetween(placed.key, null, moving.length);
+      const cards = cardsMap(doc);
+      moving.forEach((c, i) => {
+        const m = cards.get(c.id)!;
+        setPosition(m, target, keys[i]);
+        m.set("updatedAt", opts.now);
+      });
+    }
+    cols.delete(id);
+  }, origin);
+}
+
 // ---------------------------------------------------------------- categories
 
 export function addCategory(
@@ -439,4 +477,34 @@ export function freeCategoryId(doc: Y.Doc, base: string): string {
   let id = base;
   for (let i = 2; cats.has(id); i++) id = `${base}-${i}`;
   return id;
+}
+
+/** How many requests carry a category (archived ones too: the archive shows it). */
+export function requestsInCategory(doc: Y.Doc, id: string): number {
+  let n = 0;
+  for (const m of cardsMap(doc).values()) if (m.get("category") === id) n++;
+  return n;
+}
+
+/**
+ * Remove a category. Never the last one, and never one that requests still
+ * carry: with `moveTo` they get that category first, in the same transaction.
+ */
+export function removeCategory(doc: Y.Doc, id: string, opts: { moveTo?: string; now: number }, origin?: unknown): void {
+  const cats = categoriesMap(doc);
+  if (!cats.has(id)) throw new BoardError("category.unknown");
+  if (cats.size <= 1) throw new BoardError("category.last");
+  const held = requestsInCategory(doc, id);
+  if (held > 0 && !opts.moveTo) throw new BoardError("category.notEmpty");
+  if (held > 0 && (opts.moveTo === id || !cats.has(opts.moveTo!))) throw new BoardError("category.unknown");
+  doc.transact(() => {
+    if (held > 0) {
+      for (const m of cardsMap(doc).values()) {
+        if (m.get("category") !== id) continue;
+        m.set("category", opts.moveTo!);
+        m.set("updatedAt", opts.now);
+      }
+    }
+    cats.delete(id);
+  }, origin);
 }

@@ -38,6 +38,89 @@ export function isIcon(v: unknown): v is IconName {
 export type CardField = keyof CardFields | "reference";
 
 /**
+ * The rule of one text field: its length once cleaned. Returns an error code
+ * (`required`, `tooShort`, `tooLong`, `type`) or null. The forms and the API
+ * check what a person typed with it; the sync server checks the value a
+ * client wrote into the shared document with the same function.
+ */
+function textRule(min: number, max: number, multiline = false) {
+  return (value: unknown): string | null => {
+    if (typeof value !== "string") return "type";
+    // Far beyond the limit: refuse before cleaning a megabyte of text.
+    if (value.length > max * 4 + 64) return "tooLong";
+    const n = cleanText(value, multiline).length;
+    if (n < min) return n === 0 ? "required" : "tooShort";
+    return n > max ? "tooLong" : null;
+  };
+}
+
+const title = textRule(LIMITS.titleMin, LIMITS.titleMax);
+const description = textRule(0, LIMITS.descriptionMax, true);
+const area = textRule(0, LIMITS.areaMax);
+const columnName = textRule(1, LIMITS.columnNameMax);
+const categoryLabel = textRule(1, LIMITS.categoryLabelMax);
+
+/** Record ids (columns, categories, cards): short and URL-safe. */
+export function isRecordId(v: unknown): v is string {
+  return typeof v === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(v);
+}
+
+/** An order key as fractional-indexing makes them: base-62 digits, bounded. */
+export function isOrderKey(v: unknown): v is string {
+  return typeof v === "string" && v.length > 0 && v.length <= 256 && /^[A-Za-z][0-9A-Za-z]*$/.test(v);
+}
+
+const idRule = (v: unknown) => (isRecordId(v) ? null : "pattern");
+const orderRule = (v: unknown) => (isOrderKey(v) ? null : "pattern");
+const colorRule = (v: unknown) => (typeof v === "string" && /^#[0-9a-f]{6}$/.test(v) ? null : "pattern");
+const boolRule = (v: unknown) => (typeof v === "boolean" ? null : "type");
+/** A time stamp in ms since the epoch, from 2000 until well after this code is gone. */
+const timeRule = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 946684800000 && v < 4102444800000 ? null : "type");
+
+/** What a reference to another record must be; whether it exists is the caller's (the board's) question. */
+export type FieldRule = (value: unknown) => string | null;
+
+/**
+ * The fields of each kind of record in the board document, and the rule of
+ * each value. One definition: the card form, the API and the sync server's
+ * check of every client update use these.
+ *
+ * `ref` marks a field that names another record (it must exist on the board).
+ */
+export const RECORD_FIELDS = {
+  columns: {
+    id: { rule: idRule },
+    name: { rule: columnName },
+    order: { rule: orderRule },
+  },
+  categories: {
+    id: { rule: idRule },
+    label: { rule: categoryLabel },
+    color: { rule: colorRule },
+    icon: { rule: (v: unknown) => (isIcon(v) ? null : "unknown") },
+    order: { rule: orderRule },
+  },
+  cards: {
+    // Set by the server when the request is made; never by a client.
+    id: { rule: idRule, server: true },
+    createdAt: { rule: timeRule, server: true },
+    createdByOrg: { rule: idRule, server: true },
+    // What a participant edits, moves and archives.
+    title: { rule: title },
+    description: { rule: description },
+    area: { rule: area },
+    urgency: { rule: (v: unknown) => (isUrgency(v) ? null : "unknown") },
+    category: { rule: idRule, ref: "categories" },
+    column: { rule: idRule, ref: "columns" },
+    order: { rule: orderRule },
+    archived: { rule: boolRule },
+    updatedAt: { rule: timeRule },
+  },
+} as const satisfies Record<string, Record<string, { rule: FieldRule; server?: true; ref?: "columns" | "categories" }>>;
+
+export type RecordKind = keyof typeof RECORD_FIELDS;
+
+/**
  * Validate a full set of card fields. `categories` is the list of category ids
  * that exist on the board.
  */
@@ -46,20 +129,29 @@ export function validateCardFields(
   categories: readonly string[],
 ): Result<CardFields, keyof CardFields> {
   const errors: Partial<Record<keyof CardFields, string>> = {};
-  const title = cleanText(input.title);
-  if (title.length < LIMITS.titleMin) errors.title = title.length === 0 ? "required" : "tooShort";
-  else if (title.length > LIMITS.titleMax) errors.title = "tooLong";
+  const text = (v: unknown) => (v === undefined || v === null ? "" : v);
+  const titleError = title(text(input.title));
+  if (titleError) errors.title = titleError;
   const category = cleanText(input.category);
   if (!category) errors.category = "required";
   else if (!categories.includes(category)) errors.category = "unknown";
-  const description = cleanText(input.description, true);
-  if (description.length > LIMITS.descriptionMax) errors.description = "tooLong";
-  const area = cleanText(input.area);
-  if (area.length > LIMITS.areaMax) errors.area = "tooLong";
+  const descriptionError = description(text(input.description));
+  if (descriptionError) errors.description = descriptionError;
+  const areaError = area(text(input.area));
+  if (areaError) errors.area = areaError;
   const urgencyRaw = cleanText(input.urgency) || "normaal";
   if (!isUrgency(urgencyRaw)) errors.urgency = "unknown";
   if (Object.keys(errors).length) return { ok: false, errors };
-  return { ok: true, value: { title, category, description, area, urgency: urgencyRaw as Urgency } };
+  return {
+    ok: true,
+    value: {
+      title: cleanText(input.title),
+      category,
+      description: cleanText(input.description, true),
+      area: cleanText(input.area),
+      urgency: urgencyRaw as Urgency,
+    },
+  };
 }
 
 /**
@@ -78,10 +170,9 @@ export function validateReference(value: unknown): Result<string, "reference"> {
 }
 
 export function validateColumnName(value: unknown): Result<string, "name"> {
-  const name = cleanText(value);
-  if (!name) return { ok: false, errors: { name: "required" } };
-  if (name.length > LIMITS.columnNameMax) return { ok: false, errors: { name: "tooLong" } };
-  return { ok: true, value: name };
+  const error = columnName(value ?? "");
+  if (error) return { ok: false, errors: { name: error === "type" ? "required" : error } };
+  return { ok: true, value: cleanText(value) };
 }
 
 export function validateCategory(input: {
@@ -90,12 +181,12 @@ export function validateCategory(input: {
   icon: unknown;
 }): Result<{ label: string; color: string; icon: IconName }, "label" | "color" | "icon"> {
   const errors: Partial<Record<"label" | "color" | "icon", string>> = {};
+  const labelError = categoryLabel(input.label ?? "");
+  if (labelError) errors.label = labelError === "type" ? "required" : labelError;
   const label = cleanText(input.label);
-  if (!label) errors.label = "required";
-  else if (label.length > LIMITS.categoryLabelMax) errors.label = "tooLong";
   const color = cleanText(input.color).toLowerCase();
-  if (!/^#[0-9a-f]{6}$/.test(color)) errors.color = "pattern";
-  if (!isIcon(input.icon)) errors.icon = "unknown";
+  if (colorRule(color)) errors.color = "pattern";
+  if (RECORD_FIELDS.categories.icon.rule(input.icon)) errors.icon = "unknown";
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, value: { label, color, icon: input.icon as IconName } };
 }

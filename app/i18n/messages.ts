@@ -30,6 +30,7 @@ export const nl = {
   "field.required": "Dit veld is verplicht.",
   "field.tooShort": "Dit is te kort.",
   "field.tooLong": "Dit is te lang.",
+  "field.type": "Dit moet tekst zijn.",
   "field.unknown": "Kies een waarde uit de lijst.",
   "field.pattern": "Gebruik alleen letters, cijfers, spaties en - _ . / #.",
   // Board screen (boards.$boardId): board., card., column., category., conn., dnd.
@@ -477,6 +478,7 @@ export const en: Record<MessageKey, string> = {
   "field.required": "This field is required.",
   "field.tooShort": "This is too short.",
   "field.tooLong": "This is too long.",
+  "field.type": "This must be text.",
   "field.unknown": "Choose a value from the list.",
   "field.pattern": "Use only letters, digits, spaces and - _ . / #.",
   // Board screen (boards.$boardId): board., card., column., category., conn., dnd.

@@ -51,6 +51,16 @@ function tokenFromCookieHeader(header: string | null | undefined): string | null
   return token && /^[A-Za-z0-9_-]{32,128}$/.test(token) ? token : null;
 }
 
+/**
+ * A stable key of the session a Cookie header carries (the stored session
+ * id: a hash of the token, never the token), or null. Limits and presence
+ * ownership are per session.
+ */
+export function sessionKeyFromCookieHeader(header: string | null | undefined): string | null {
+  const token = tokenFromCookieHeader(header);
+  return token ? sessionIdFromToken(token) : null;
+}
+
 /** The signed-in person for a Cookie header, or null. Used by pages and sockets alike. */
 export function userFromCookieHeader(db: DB, header: string | null | undefined, at = Date.now()): SessionUser | null {
   const token = tokenFromCookieHeader(header);

@@ -1,104 +1,487 @@
 /**
- * Structural check of a client's Yjs update before it touches a live document.
- * Random or bit-flipped bytes sometimes decode as valid updates; what they
- * write must still fit the board schema: only the known root maps, only maps
- * as nested types, no sub-documents or rich-text formatting. And the rules
- * of the board: columns and categories are the coordinators'; requests are
- * added and removed by the server, a client edits their fields.
+ * The check of a client's Yjs update, done completely before any part of it
+ * touches the live document: structure, dependencies, the board schema, the
+ * type and size of every value, the person's role, and every deletion.
+ * Refused means nothing of it applies.
+ *
+ * How: the update is decoded (never applied) and its integration simulated
+ * the way Yjs would do it — which items can be integrated with what the
+ * document and the update hold (anything else would wait invisibly as
+ * "pending" and later surface half-applied), and where each new item lands
+ * (a map entry inherits its map and key from the item it overwrites). Each
+ * new item and each deletion is then judged by the board's rules, which live
+ * in the pure board domain (`RECORD_FIELDS` in app/board/validate.ts): the
+ * same rules the forms and the API use.
+ *
+ * A few rules can only be judged once an offline edit meets what happened
+ * meanwhile (a card moved into a column a coordinator has removed since; a
+ * coordinator's removal of a column that has received requests since). Those
+ * are accepted and compensated afterwards by the server (`compensate`),
+ * never refused: an offline client would resend a refused edit forever.
  */
 import * as Y from "yjs";
 import { ROOT_NAMES } from "../../app/board/domain";
+import { isRecordId, RECORD_FIELDS, type RecordKind } from "../../app/board/validate";
+
+export type Role = "coordinator" | "member" | "viewer";
+
+/** Why an update is refused, as the close code the sender gets. */
+export const REFUSAL = {
+  /** undecodable, an unknown shape, or changes this server never saw */
+  malformed: 4400,
+  /** not this person's to change (role, server fields, another's record) */
+  forbidden: 4403,
+  /** a value outside the field rules */
+  invalid: 4422,
+} as const;
+
+/** What the server must repair after applying an accepted update (see the module comment). */
+export interface Compensation {
+  /** Columns or categories this update removes: restored when they still hold requests or were the last. */
+  removed: Array<{ kind: "columns" | "categories"; id: string; fields: Record<string, unknown> }>;
+  /** Cards this update points at a column or category that no longer exists: pointed back. */
+  refs: Array<{ card: Y.Map<unknown>; field: "column" | "category"; previous: unknown }>;
+}
+
+export type UpdateCheck =
+  | { ok: true; empty: boolean; compensation: Compensation | null }
+  | { ok: false; code: number; reason: string };
 
 const ROOTS = new Set<string>(ROOT_NAMES);
+/** Roots whose records only coordinators add, change or remove. */
+const MANAGED = new Set<string>(["columns", "categories"]);
 
-export type UpdateCheck = { ok: true } | { ok: false; reason: string };
+type Struct = Y.Item | Y.GC | Y.Skip;
+type DeleteRanges = Map<number, Array<{ clock: number; len: number }>>;
 
-/** Roots whose records only coordinators may add, rename or reorder. */
-const MANAGED_ROOTS = new Set<string>(["columns", "categories"]);
+class Refusal extends Error {
+  constructor(
+    readonly code: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
 
-/**
- * The fields of a request's card that a participant's client writes (edit,
- * move, archive). Its id, creation time and creating organisation are set by
- * the server when the request is made, and requests are added and removed
- * (erased, merged) only by the server.
- */
-const CLIENT_CARD_FIELDS = new Set<string>([
-  "title",
-  "category",
-  "description",
-  "area",
-  "urgency",
-  "column",
-  "order",
-  "archived",
-  "updatedAt",
-]);
+const refuse = (code: number, reason: string): never => {
+  throw new Refusal(code, reason);
+};
 
-/** The name of the root type a (possibly nested) type belongs to. */
-function rootName(type: Y.AbstractType<unknown>): string | null {
-  let t = type;
-  while (t._item && t._item.parent) t = t._item.parent as Y.AbstractType<unknown>;
+const short = (s: unknown) => String(s).slice(0, 40);
+
+/** Where a type sits in the document: its root, how deep, and the key of the record it is (or is in). */
+interface Container {
+  /** A stable name of this container, for matching an overwrite with what it overwrites. */
+  key: string;
+  root: string;
+  /** 0: a root map (its entries are records); 1: a record (its entries are fields). */
+  depth: number;
+  /** The record's key under its root (depth ≥ 1). */
+  record: string | null;
+  /** The live type, when the container exists in the document already. */
+  type: Y.AbstractType<unknown> | null;
+}
+
+type Place = { gc: true } | { gc: false; container: Container; key: string | null };
+
+const GC_PLACE: Place = { gc: true };
+
+function idKey(client: number, clock: number): string {
+  return `${client}:${clock}`;
+}
+
+export function checkUpdate(update: Uint8Array, doc: Y.Doc, role: Role): UpdateCheck {
   try {
-    return Y.findRootTypeKey(t);
-  } catch {
+    return new UpdateChecker(doc, role).run(update);
+  } catch (e) {
+    if (e instanceof Refusal) return { ok: false, code: e.code, reason: e.message };
+    return { ok: false, code: REFUSAL.malformed, reason: `malformed update: ${(e as Error).message}`.slice(0, 200) };
+  }
+}
+
+class UpdateChecker {
+  private readonly store: Y.Doc["store"];
+  /** The update's structs by client, in clock order. */
+  private readonly byClient = new Map<number, Struct[]>();
+  /** After the simulated integration: for each client, the clock up to which the document would hold it. */
+  private readonly available = new Map<number, number>();
+  /** The new items of the update, by the id of their first clock. */
+  private readonly newItems = new Map<string, Y.Item>();
+  private readonly places = new Map<Y.Item, Place>();
+  private readonly containers = new Map<Y.AbstractType<unknown> | Y.Item, Container>();
+  /** "container|key" of every new map entry: what an overwrite writes. */
+  private readonly written = new Set<string>();
+  /** New column and category records of this update, by kind. */
+  private readonly newRecords = { columns: new Set<string>(), categories: new Set<string>() };
+  private readonly compensation: Compensation = { removed: [], refs: [] };
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly role: Role,
+  ) {
+    this.store = doc.store;
+  }
+
+  run(update: Uint8Array): UpdateCheck {
+    const decoded = Y.decodeUpdate(update) as { structs: Struct[]; ds: { clients: DeleteRanges } };
+    for (const s of decoded.structs) {
+      const list = this.byClient.get(s.id.client);
+      if (list) list.push(s);
+      else this.byClient.set(s.id.client, [s]);
+    }
+    for (const list of this.byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
+    this.simulateIntegration();
+
+    const fresh: Y.Item[] = [];
+    for (const list of this.byClient.values()) {
+      for (const s of list) {
+        if (!(s instanceof Y.Item)) continue;
+        if (s.id.clock + s.length <= Y.getState(this.store, s.id.client)) continue; // the server has it
+        fresh.push(s);
+      }
+    }
+    if (this.role === "viewer" && fresh.length) refuse(REFUSAL.forbidden, "viewers read the board, they do not change it");
+    // First every place (an overwrite is matched with what it overwrites), then the rules.
+    for (const item of fresh) {
+      const place = this.placeOf(item);
+      // The columns and categories this update adds: a card may move into one in the same update.
+      if (!place.gc && place.container.depth === 0 && MANAGED.has(place.container.root) && item.content instanceof Y.ContentType) {
+        this.newRecords[place.container.root as "columns" | "categories"].add(String(place.key));
+      }
+    }
+    for (const item of fresh) this.checkItem(item);
+    const liveDeletions = this.checkDeletions(decoded.ds.clients);
+    const empty = fresh.length === 0 && liveDeletions === 0;
+    const c = this.compensation;
+    return { ok: true, empty, compensation: c.removed.length || c.refs.length ? c : null };
+  }
+
+  // ------------------------------------------------------------ dependencies
+
+  /**
+   * Integrate the update in thought, as Yjs would: a client's structs in
+   * clock order, each once everything it refers to (its left and right
+   * neighbour, its parent) is in the document or already integrated. What
+   * cannot be integrated that way would wait in Yjs's pending store while the
+   * rest applies: refused, so an update applies whole or not at all.
+   */
+  private simulateIntegration(): void {
+    const heads = new Map<number, number>();
+    for (const client of this.byClient.keys()) {
+      heads.set(client, 0);
+      this.available.set(client, Y.getState(this.store, client));
+    }
+    const has = (id: Y.ID | null) => !id || id.clock < (this.available.get(id.client) ?? Y.getState(this.store, id.client));
+    let progress = true;
+    let left = 0;
+    for (const list of this.byClient.values()) left += list.length;
+    while (left > 0 && progress) {
+      progress = false;
+      for (const [client, list] of this.byClient) {
+        let i = heads.get(client)!;
+        while (i < list.length) {
+          const s = list[i];
+          const end = this.available.get(client)!;
+          if (s.id.clock > end) break; // a gap: clocks this server never saw
+          if (s instanceof Y.Skip) {
+            if (s.id.clock + s.length > end) break; // skipped, and not known here either
+          } else if (s instanceof Y.Item && s.id.clock + s.length > end) {
+            const parent = s.parent instanceof Y.ID ? s.parent : null;
+            if (!has(s.origin) || !has(s.rightOrigin) || !has(parent)) break;
+            this.newItems.set(idKey(client, s.id.clock), s);
+          }
+          this.available.set(client, Math.max(end, s.id.clock + s.length));
+          i++;
+          left--;
+          progress = true;
+        }
+        heads.set(client, i);
+      }
+    }
+    if (left > 0) refuse(REFUSAL.malformed, "update with missing dependencies");
+  }
+
+  /** The struct (of the document, or new in this update) that holds `id`, or null. */
+  private structAt(id: Y.ID): Y.Item | Y.GC | null {
+    if (id.clock < Y.getState(this.store, id.client)) {
+      const s = Y.getItem(this.store, id) as Y.Item | Y.GC;
+      return s;
+    }
+    const list = this.byClient.get(id.client);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = list[mid];
+      if (id.clock < s.id.clock) hi = mid - 1;
+      else if (id.clock >= s.id.clock + s.length) lo = mid + 1;
+      else return s instanceof Y.Skip ? null : s;
+    }
     return null;
   }
-}
 
-/**
- * Where a new item writes in the live document: the map it belongs to and
- * its key. Map items that overwrite a key carry neither in the update (they
- * inherit both from the item they replace), so they are found through it.
- * Null when that lies in the same update (whose own items are checked) or
- * cannot be resolved.
- */
-function placeOf(doc: Y.Doc, item: Y.Item): { parent: Y.AbstractType<unknown>; key: string | null } | null {
-  try {
-    const neighbour = item.origin ?? item.rightOrigin;
-    if (neighbour) {
-      const n = Y.getItem(doc.store, neighbour) as Y.Item;
-      return n.parent ? { parent: n.parent as Y.AbstractType<unknown>, key: n.parentSub } : null;
+  // ------------------------------------------------------------ places
+
+  private containerOfType(type: Y.AbstractType<unknown>): Container {
+    let c = this.containers.get(type);
+    if (c) return c;
+    const item = type._item;
+    if (!item) {
+      let root: string;
+      try {
+        root = Y.findRootTypeKey(type);
+      } catch {
+        root = "";
+      }
+      c = { key: `root:${root}`, root, depth: 0, record: null, type };
+    } else {
+      const outer = this.containerOfType(item.parent as Y.AbstractType<unknown>);
+      c = {
+        key: idKey(item.id.client, item.id.clock),
+        root: outer.root,
+        depth: outer.depth + 1,
+        record: outer.depth === 0 ? item.parentSub : outer.record,
+        type,
+      };
     }
-    const parent = item.parent as unknown;
-    if (typeof parent === "string") return ROOTS.has(parent) ? { parent: doc.getMap(parent) as unknown as Y.AbstractType<unknown>, key: item.parentSub } : null;
-    if (parent && typeof parent === "object" && "client" in (parent as object)) {
-      const holder = Y.getItem(doc.store, parent as Y.ID) as Y.Item;
-      return holder.content instanceof Y.ContentType ? { parent: holder.content.type, key: item.parentSub } : null;
+    this.containers.set(type, c);
+    return c;
+  }
+
+  /** The container a new item of this update makes (it holds a type): its place, one level down. */
+  private containerOfNewHolder(holder: Y.Item): Container | null {
+    let c = this.containers.get(holder);
+    if (c) return c;
+    const place = this.placeOf(holder);
+    if (place.gc) return null;
+    c = {
+      key: idKey(holder.id.client, holder.id.clock),
+      root: place.container.root,
+      depth: place.container.depth + 1,
+      record: place.container.depth === 0 ? place.key : place.container.record,
+      type: null,
+    };
+    this.containers.set(holder, c);
+    return c;
+  }
+
+  /** The container a struct of the document or the update stands for as a parent. */
+  private containerOfHolder(s: Y.Item | Y.GC | null): Container | null {
+    if (!s || s instanceof Y.GC) return null;
+    if (this.newItems.has(idKey(s.id.client, s.id.clock)) || s.id.clock >= Y.getState(this.store, s.id.client)) {
+      return s.content instanceof Y.ContentType ? this.containerOfNewHolder(s) : null;
     }
-  } catch {
-    return null;
+    return s.content instanceof Y.ContentType ? this.containerOfType(s.content.type as Y.AbstractType<unknown>) : null;
   }
-  return null;
+
+  /**
+   * Where a new item lands, resolved as Yjs does in `getMissing`: through its
+   * left neighbour (origin), else its right one, else its parent. A GC'd
+   * neighbour or parent makes the item garbage itself: it changes nothing.
+   */
+  private placeOf(item: Y.Item, depth = 0): Place {
+    const known = this.places.get(item);
+    if (known) return known;
+    if (depth > 10_000) refuse(REFUSAL.malformed, "update nests too deep");
+    let place: Place = GC_PLACE;
+    const left = item.origin ? this.structAt(item.origin) : null;
+    const right = item.rightOrigin ? this.structAt(item.rightOrigin) : null;
+    if ((item.origin && !left) || (item.rightOrigin && !right)) refuse(REFUSAL.malformed, "update with missing dependencies");
+    if (left instanceof Y.GC || right instanceof Y.GC) {
+      place = GC_PLACE;
+    } else if (left || right) {
+      const n = (left ?? right) as Y.Item;
+      const isNew = n.id.clock + n.length > Y.getState(this.store, n.id.client);
+      if (isNew && n !== item) {
+        const np = this.placeOf(n, depth + 1);
+        place = np;
+      } else if (!isNew) {
+        const parent = n.parent as Y.AbstractType<unknown> | null;
+        place = parent ? { gc: false, container: this.containerOfType(parent), key: n.parentSub } : GC_PLACE;
+      }
+    } else if (typeof item.parent === "string") {
+      if (!ROOTS.has(item.parent)) refuse(REFUSAL.malformed, `unknown root "${short(item.parent)}"`);
+      place = { gc: false, container: this.containerOfType(this.doc.getMap(item.parent) as unknown as Y.AbstractType<unknown>), key: item.parentSub };
+    } else if (item.parent instanceof Y.ID) {
+      const holder = this.structAt(item.parent);
+      if (!holder) refuse(REFUSAL.malformed, "update with missing dependencies");
+      if (holder instanceof Y.Item && !(holder.content instanceof Y.ContentType) && !(holder.content instanceof Y.ContentDeleted)) {
+        refuse(REFUSAL.malformed, "a parent that is not a type");
+      }
+      const container = this.containerOfHolder(holder);
+      place = container ? { gc: false, container, key: item.parentSub } : GC_PLACE;
+    } else {
+      refuse(REFUSAL.malformed, "an item without a place");
+    }
+    this.places.set(item, place);
+    if (!place.gc && place.key !== null) this.written.add(`${place.container.key}|${place.key}`);
+    return place;
+  }
+
+  // ------------------------------------------------------------ new items
+
+  private checkItem(item: Y.Item): void {
+    const content = item.content;
+    if (
+      !(content instanceof Y.ContentAny) &&
+      !(content instanceof Y.ContentType) &&
+      !(content instanceof Y.ContentDeleted)
+    ) {
+      refuse(REFUSAL.malformed, "content kind not allowed");
+    }
+    if (content instanceof Y.ContentType && !(content.type instanceof Y.Map)) refuse(REFUSAL.malformed, "only maps are allowed");
+    const place = this.placeOf(item);
+    if (place.gc) return; // lands as garbage: changes nothing
+    const { container, key } = place;
+    if (key === null) refuse(REFUSAL.malformed, "only map entries are allowed");
+    if (container.depth === 0) this.checkRecordItem(item, container.root, key!);
+    else if (container.depth === 1) this.checkFieldItem(item, container, key!);
+    else refuse(REFUSAL.malformed, "nested deeper than a record's fields");
+  }
+
+  /** A new entry of a root map: a whole column, category or card, or a meta value. */
+  private checkRecordItem(item: Y.Item, root: string, key: string): void {
+    if (root === "meta") refuse(REFUSAL.forbidden, "the board's meta data is the server's");
+    if (root === "cards") refuse(REFUSAL.forbidden, "requests are added and removed by the server only");
+    if (MANAGED.has(root) && this.role !== "coordinator") refuse(REFUSAL.forbidden, `only coordinators change "${root}"`);
+    if (item.content instanceof Y.ContentDeleted) return;
+    if (!(item.content instanceof Y.ContentType)) refuse(REFUSAL.invalid, `a ${root} record must be a map`);
+    if (!isRecordId(key)) refuse(REFUSAL.invalid, `"${short(key)}" is not a valid id`);
+    // Complete on arrival: every field of the record, each by its rule (checked one by one in checkFieldItem).
+    const fields = RECORD_FIELDS[root as RecordKind];
+    for (const field of Object.keys(fields)) {
+      if (!this.written.has(`${idKey(item.id.client, item.id.clock)}|${field}`)) {
+        refuse(REFUSAL.invalid, `a new ${root} record lacks "${field}"`);
+      }
+    }
+  }
+
+  /** A new value of one field of a record. */
+  private checkFieldItem(item: Y.Item, container: Container, key: string): void {
+    const root = container.root as RecordKind;
+    if (root === ("meta" as string)) refuse(REFUSAL.forbidden, "the board's meta data is the server's");
+    if (MANAGED.has(root) && this.role !== "coordinator") refuse(REFUSAL.forbidden, `only coordinators change "${root}"`);
+    const rules = RECORD_FIELDS[root] as Record<string, { rule: (v: unknown) => string | null; server?: true; ref?: "columns" | "categories" }> | undefined;
+    if (!rules) refuse(REFUSAL.malformed, `unknown root "${short(root)}"`);
+    const field = rules![key];
+    if (!field) refuse(REFUSAL.invalid, `"${short(key)}" is not a field of ${root}`);
+    if (root === "cards" && field.server) refuse(REFUSAL.forbidden, `the field "${key}" of a request is set by the server`);
+    if (item.content instanceof Y.ContentDeleted) return;
+    if (!(item.content instanceof Y.ContentAny) || item.content.arr.length !== 1) {
+      refuse(REFUSAL.invalid, `the field "${key}" holds one plain value`);
+    }
+    const value = (item.content as Y.ContentAny).arr[0];
+    const error = field.rule(value);
+    if (error) refuse(REFUSAL.invalid, `${root}.${key}: ${error}`);
+    if (key === "id" && value !== container.record) refuse(REFUSAL.invalid, `${root}.id must be the record's key`);
+    if (field.ref) this.checkRef(container, key as "column" | "category", field.ref, value as string);
+  }
+
+  /**
+   * A card pointing at a column or category: one that exists (or arrives in
+   * this same update), or one that existed and was removed meanwhile — then
+   * the server points the card back afterwards. Never one that never was.
+   */
+  private checkRef(container: Container, field: "column" | "category", kind: "columns" | "categories", id: string): void {
+    const records = this.doc.getMap(kind);
+    if (records.has(id) || this.newRecords[kind].has(id)) return;
+    const tombstone = (records as unknown as { _map: Map<string, Y.Item> })._map.has(id);
+    if (!tombstone) refuse(REFUSAL.invalid, `no ${field} "${short(id)}" on this board`);
+    const card = container.type as Y.Map<unknown> | null;
+    if (card) this.compensation.refs.push({ card, field, previous: card.get(field) });
+  }
+
+  // ------------------------------------------------------------ deletions
+
+  /**
+   * Every live struct of the document the update deletes. A field's old
+   * value may go only when the update writes its new one (an overwrite) or
+   * its whole record goes; whole records only as the rules allow. Deleting
+   * what is already deleted changes nothing and passes (a client's sync
+   * answer repeats every deletion it knows). Returns how many live structs it deletes.
+   */
+  private checkDeletions(ds: DeleteRanges): number {
+    const already = this.deletedInDoc(ds);
+    const doomedRecords = new Set<Y.Item>();
+    const fieldDeletions: Y.Item[] = [];
+    let live = 0;
+    for (const [client, ranges] of ds) {
+      const known = Y.getState(this.store, client);
+      const ours = already?.get(client);
+      const end = this.available.get(client) ?? known;
+      for (const { clock, len } of ranges) {
+        if (clock + len > end) refuse(REFUSAL.malformed, "update with missing dependencies");
+        const inDoc = Math.min(clock + len, known);
+        if (inDoc <= clock) continue; // only this update's own items
+        if (ours && within(ours, clock, inDoc - clock)) continue;
+        let at = clock;
+        while (at < inDoc) {
+          const struct = Y.getItem(this.store, Y.createID(client, at)) as Y.Item | Y.GC;
+          at = struct.id.clock + struct.length;
+          if (!(struct instanceof Y.Item) || struct.deleted) continue;
+          live++;
+          if (this.role === "viewer") refuse(REFUSAL.forbidden, "viewers read the board, they do not change it");
+          const container = this.containerOfType(struct.parent as Y.AbstractType<unknown>);
+          if (struct.parentSub === null) refuse(REFUSAL.malformed, "only map entries are allowed");
+          if (container.depth === 0) {
+            this.checkRecordDeletion(struct, container);
+            doomedRecords.add(struct);
+          } else {
+            fieldDeletions.push(struct);
+          }
+        }
+      }
+    }
+    for (const struct of fieldDeletions) {
+      const container = this.containerOfType(struct.parent as Y.AbstractType<unknown>);
+      if (MANAGED.has(container.root) && this.role !== "coordinator") refuse(REFUSAL.forbidden, `only coordinators change "${container.root}"`);
+      if (container.root === "meta") refuse(REFUSAL.forbidden, "the board's meta data is the server's");
+      const record = (struct.parent as Y.AbstractType<unknown>)._item;
+      if (record && (record.deleted || doomedRecords.has(record))) continue; // goes with its record
+      if (this.written.has(`${container.key}|${struct.parentSub}`)) continue; // overwritten by this update
+      const field = (RECORD_FIELDS[container.root as RecordKind] as Record<string, { server?: true }> | undefined)?.[struct.parentSub!];
+      if (container.root === "cards" && field?.server) refuse(REFUSAL.forbidden, `the field "${struct.parentSub}" of a request is set by the server`);
+      refuse(REFUSAL.forbidden, `a ${container.root} record's field "${short(struct.parentSub)}" cannot be removed`);
+    }
+    return live;
+  }
+
+  private checkRecordDeletion(struct: Y.Item, container: Container): void {
+    const root = container.root;
+    const key = struct.parentSub!;
+    if (root === "cards") refuse(REFUSAL.forbidden, "requests are added and removed by the server only");
+    if (root === "meta" || !MANAGED.has(root)) refuse(REFUSAL.forbidden, "the board's meta data is the server's");
+    if (this.role !== "coordinator") refuse(REFUSAL.forbidden, `only coordinators change "${root}"`);
+    if (this.written.has(`${container.key}|${key}`)) return; // replaced by a new record
+    const record = struct.content instanceof Y.ContentType ? (struct.content.type as Y.Map<unknown>) : null;
+    this.compensation.removed.push({ kind: root as "columns" | "categories", id: key, fields: record ? record.toJSON() : {} });
+  }
+
+  /**
+   * The document's own deletions, for an update that lists many (a sync
+   * answer after reconnecting repeats them all): built once per version of the document.
+   */
+  private deletedInDoc(ds: DeleteRanges): DeleteRanges | null {
+    let count = 0;
+    for (const ranges of ds.values()) count += ranges.length;
+    if (count <= MANY_RANGES) return null;
+    let own = deleteSets.get(this.doc);
+    if (!own) {
+      own = (Y.createDeleteSetFromStructStore(this.store) as unknown as { clients: DeleteRanges }).clients;
+      deleteSets.set(this.doc, own);
+      this.doc.once("update", () => deleteSets.delete(this.doc));
+    }
+    return own;
+  }
 }
 
-/** The rule for a new item under the cards root: participants edit requests, they do not make or unmake them. */
-function checkCardWrite(doc: Y.Doc, place: { parent: Y.AbstractType<unknown>; key: string | null }): UpdateCheck {
-  const cards = doc.getMap("cards");
-  if (place.parent === cards) return { ok: false, reason: "requests are added and removed by the server only" };
-  if (place.parent._item?.parent === cards && (place.key === null || !CLIENT_CARD_FIELDS.has(place.key))) {
-    return { ok: false, reason: `the field "${String(place.key).slice(0, 40)}" of a request is set by the server` };
-  }
-  return { ok: true };
-}
-
-type DeleteRanges = { clients: Map<number, Array<{ clock: number; len: number }>> };
-
-/** The live document's own deletions, built once per version of it (a client's sync answer repeats them all). */
+/** A delete set this long is compared with the document's own first. */
+const MANY_RANGES = 16;
 const deleteSets = new WeakMap<Y.Doc, DeleteRanges>();
 
-function deletedInDoc(doc: Y.Doc): DeleteRanges {
-  let ds = deleteSets.get(doc);
-  if (!ds) {
-    ds = Y.createDeleteSetFromStructStore(doc.store) as unknown as DeleteRanges;
-    deleteSets.set(doc, ds);
-    doc.once("update", () => deleteSets.delete(doc));
-  }
-  return ds;
-}
-
 /** Whether [clock, clock + len) lies within one of `ranges` (sorted, merged). */
-function within(ranges: Array<{ clock: number; len: number }> | undefined, clock: number, len: number): boolean {
-  if (!ranges) return false;
+function within(ranges: Array<{ clock: number; len: number }>, clock: number, len: number): boolean {
   let lo = 0;
   let hi = ranges.length - 1;
   while (lo <= hi) {
@@ -109,75 +492,4 @@ function within(ranges: Array<{ clock: number; len: number }> | undefined, clock
     else return clock + len <= r.clock + r.len;
   }
   return false;
-}
-
-/** A delete set this long is compared with the document's own first (a sync answer after reconnecting). */
-const MANY_RANGES = 16;
-
-/**
- * The update's deletions: none may remove a request's card from the board
- * (only the server erases or merges). Deletions of what is already deleted
- * change nothing and pass: a client's sync answer repeats every deletion it
- * knows.
- */
-function checkDeletions(doc: Y.Doc, ds: DeleteRanges): UpdateCheck {
-  const cards = doc.getMap("cards");
-  let count = 0;
-  for (const ranges of ds.clients.values()) count += ranges.length;
-  const already = count > MANY_RANGES ? deletedInDoc(doc) : null;
-  for (const [client, ranges] of ds.clients) {
-    const known = Y.getState(doc.store, client);
-    const ours = already?.clients.get(client);
-    for (const { clock, len } of ranges) {
-      if (already && within(ours, clock, Math.min(len, Math.max(0, known - clock)))) continue;
-      const end = Math.min(clock + len, known);
-      let at = clock;
-      while (at < end) {
-        let struct: Y.Item | Y.GC;
-        try {
-          struct = Y.getItem(doc.store, Y.createID(client, at)) as Y.Item | Y.GC;
-        } catch {
-          break;
-        }
-        if (struct instanceof Y.Item && !struct.deleted && struct.parent === cards && struct.parentSub !== null) {
-          return { ok: false, reason: "requests are added and removed by the server only" };
-        }
-        at = struct.id.clock + struct.length;
-      }
-    }
-  }
-  return { ok: true };
-}
-
-export function checkUpdate(update: Uint8Array, opts: { doc?: Y.Doc; manage?: boolean } = {}): UpdateCheck {
-  let decoded: { structs: Array<Y.Item | Y.GC | unknown>; ds: unknown };
-  try {
-    decoded = Y.decodeUpdate(update);
-  } catch (e) {
-    return { ok: false, reason: `undecodable update: ${(e as Error).message}` };
-  }
-  for (const s of decoded.structs) {
-    if (!(s instanceof Y.Item)) continue;
-    const parent = (s as Y.Item).parent as unknown;
-    if (typeof parent === "string" && !ROOTS.has(parent)) return { ok: false, reason: `unknown root "${parent.slice(0, 40)}"` };
-    // Clients resend structs the server already has (y-indexeddb replays the
-    // offline copy through the provider): those change nothing and are not judged.
-    const item = s as Y.Item;
-    const known = opts.doc ? item.id.clock + item.length <= Y.getState(opts.doc.store, item.id.client) : false;
-    // Where a new item writes; null when it hangs off something in this same update (whose own place is checked).
-    const place = opts.doc && !known ? placeOf(opts.doc, item) : null;
-    if (opts.doc && place) {
-      const root = rootName(place.parent);
-      if (opts.manage === false && root && MANAGED_ROOTS.has(root)) return { ok: false, reason: `only coordinators change "${root}"` };
-      const cardRule = checkCardWrite(opts.doc, place);
-      if (!cardRule.ok) return cardRule;
-    }
-    const c = (s as Y.Item).content;
-    if (c instanceof Y.ContentType && !(c.type instanceof Y.Map)) return { ok: false, reason: "only maps are allowed" };
-    if (c instanceof Y.ContentDoc || c instanceof Y.ContentFormat || c instanceof Y.ContentEmbed) {
-      return { ok: false, reason: "content kind not allowed" };
-    }
-  }
-  if (opts.doc) return checkDeletions(opts.doc, decoded.ds as DeleteRanges);
-  return { ok: true };
 }

@@ -4,12 +4,22 @@
  */
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
-import { cardsMap, initBoard } from "../../app/board/domain";
+import {
+  cardsMap,
+  categoriesMap,
+  columnsMap,
+  initBoard,
+  listCategories,
+  listColumns,
+  requestsInCategory,
+  requestsInColumn,
+} from "../../app/board/domain";
 import type { ActivityInput } from "../../db/board-store";
-import { checkUpdate } from "./check-update";
+import { checkUpdate, REFUSAL, type Compensation } from "./check-update";
 import {
   decodeClientMessage,
   encodeAwareness,
+  encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
@@ -20,8 +30,9 @@ import { outgoing, type Logger, type Outgoing, type SyncConnection } from "./typ
 
 /** Close codes the browser provider sees. 4000–4999 are ours. */
 export const CLOSE = {
-  malformed: 4400,
-  forbidden: 4403,
+  malformed: REFUSAL.malformed,
+  forbidden: REFUSAL.forbidden,
+  invalid: REFUSAL.invalid,
   tooFast: 4429,
   serverError: 1011,
   slowConsumer: 4408,
@@ -42,6 +53,10 @@ export interface RoomHost {
   roomEmpty(room: BoardRoom): void;
   log: Logger;
 }
+
+/** Refusals are logged once per person per this long, with a count of the ones left out. */
+const REFUSAL_LOG_MS = 60_000;
+const refusalLog = new Map<string, { until: number; suppressed: number }>();
 
 /** Token bucket: a client may send this many frames per second, with a burst. */
 const RATE_PER_S = 200;
@@ -72,8 +87,12 @@ export class BoardRoom {
   private readonly conns = new Map<SyncConnection, { clientIds: Set<number>; tokens: number; refillAt: number }>();
   private pending: Pending[] = [];
   private pendingActivity: ActivityInput[] = [];
-  /** Which connection introduced each awareness client id: nobody else may speak for it. */
-  private readonly awarenessOwner = new Map<number, SyncConnection>();
+  /**
+   * Which session introduced each awareness client id: nobody else may speak
+   * for it, for the life of the room (also after that person disconnected:
+   * when they come back, their presence is still theirs).
+   */
+  private readonly awarenessOwner = new Map<number, string>();
   /** Presence ids changed since the last presence message, and the timer that will send it. */
   private readonly awarenessDirty = new Set<number>();
   private awarenessTimer: NodeJS.Timeout | null = null;
@@ -260,7 +279,6 @@ export class BoardRoom {
     const entry = this.conns.get(conn);
     if (!entry) return;
     this.conns.delete(conn);
-    for (const [id, owner] of this.awarenessOwner) if (owner === conn) this.awarenessOwner.delete(id);
     if (entry.clientIds.size) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...entry.clientIds], null);
     }
@@ -330,15 +348,15 @@ export class BoardRoom {
         // the server, other people's included: such an echo (or a stale
         // entry) changes nothing and is dropped, without taking ownership of
         // an id the server already knows.
-        if (!owner && !known) this.awarenessOwner.set(e.clientId, conn);
+        if (!owner && !known) this.awarenessOwner.set(e.clientId, conn.session);
         continue;
       }
-      if (owner && owner !== conn) return this.reject(conn, CLOSE.forbidden, "presence of another connection");
+      if (owner && owner !== conn.session) return this.reject(conn, CLOSE.forbidden, "presence of another session");
       changes.push(e);
     }
     if (changes.length === 0) return;
     for (const e of changes) {
-      this.awarenessOwner.set(e.clientId, conn);
+      this.awarenessOwner.set(e.clientId, conn.session);
       e.state = stampState(e.state, conn.user);
     }
     try {
@@ -348,14 +366,15 @@ export class BoardRoom {
     }
   }
 
+  /**
+   * A client's update: checked whole before any of it touches the document
+   * (check-update.ts), then applied, then whatever the server must repair
+   * for an offline edit that crossed a coordinator's change is repaired.
+   */
   private applyClientUpdate(conn: SyncConnection, update: Uint8Array): void {
-    if (conn.readOnly) {
-      // A viewer's edits are refused, never applied; an empty step2 is harmless.
-      if (update.length > 2) this.host.log.warn("refused update from read-only connection", { user: conn.user.id });
-      return;
-    }
-    const check = checkUpdate(update, { doc: this.doc, manage: conn.user.role === "coordinator" });
-    if (!check.ok) return this.reject(conn, CLOSE.malformed, check.reason);
+    const check = checkUpdate(update, this.doc, conn.readOnly ? "viewer" : conn.user.role);
+    if (!check.ok) return this.reject(conn, check.code, check.reason);
+    if (check.empty) return; // nothing the server does not have already
     try {
       Y.applyUpdate(this.doc, update, conn);
     } catch (e) {
@@ -363,16 +382,79 @@ export class BoardRoom {
     }
     const store = this.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
     if (store.pendingStructs || store.pendingDs) {
-      // The update refers to changes this server never saw: it cannot be from a
-      // well-behaved client of this room. Drop what could not be integrated.
+      // The check simulates integration so this cannot happen; should it
+      // anyway, nothing that waits for changes never seen stays behind.
+      this.host.log.error("update left pending structs after its check", { board: this.boardId, user: conn.user.id });
       store.pendingStructs = null;
       store.pendingDs = null;
-      this.reject(conn, CLOSE.malformed, "update with missing dependencies");
+      return this.reject(conn, CLOSE.malformed, "update with missing dependencies");
     }
+    if (check.compensation) this.compensate(conn, check.compensation);
   }
 
+  /**
+   * Restore the board's rules after an accepted offline edit crossed a
+   * change made meanwhile: a removed column or category that still holds
+   * requests (or was the last) comes back; a card moved into a column (or
+   * given a category) that is gone returns to where it was, or to the first.
+   * The author is told what the server did.
+   */
+  private compensate(conn: SyncConnection, c: Compensation): void {
+    const notes: string[] = [];
+    Y.transact(
+      this.doc,
+      () => {
+        for (const r of c.removed) {
+          const records = r.kind === "columns" ? columnsMap(this.doc) : categoriesMap(this.doc);
+          if (records.has(r.id)) continue;
+          const held = r.kind === "columns" ? requestsInColumn(this.doc, r.id) : requestsInCategory(this.doc, r.id);
+          if (held === 0 && records.size > 0) continue;
+          const m = new Y.Map<unknown>();
+          for (const [k, v] of Object.entries(r.fields)) m.set(k, v);
+          records.set(r.id, m);
+          notes.push(`restored:${r.kind}:${r.id}`);
+        }
+        for (const ref of c.refs) {
+          if (ref.card._item?.deleted) continue;
+          const records = ref.field === "column" ? columnsMap(this.doc) : categoriesMap(this.doc);
+          const now = ref.card.get(ref.field);
+          if (typeof now === "string" && records.has(now)) continue;
+          const first = ref.field === "column" ? listColumns(this.doc)[0]?.id : listCategories(this.doc)[0]?.id;
+          const back = typeof ref.previous === "string" && records.has(ref.previous) ? ref.previous : first;
+          if (!back) continue;
+          ref.card.set(ref.field, back);
+          notes.push(`moved-back:${ref.field}:${String(ref.card.get("id"))}`);
+        }
+      },
+      "server",
+    );
+    if (notes.length === 0) return;
+    this.host.log.info("compensated an offline edit", { board: this.boardId, user: conn.user.id, notes });
+    this.sendTo(conn, outgoing(encodePermissionDenied(`compensated ${notes.join(" ")}`.slice(0, 1000))));
+  }
+
+  /**
+   * Close a connection whose frame was refused. One log line per connection
+   * (its first refusal closes it), and a person who keeps reconnecting to
+   * send the same is logged once a minute with a count of what was left out.
+   */
   private reject(conn: SyncConnection, code: number, reason: string): void {
-    this.host.log.warn("closing sync connection", { board: this.boardId, user: conn.user.id, code, reason });
+    if (!this.conns.has(conn)) return conn.close(code, reason.slice(0, 120));
+    const now = Date.now();
+    const seen = refusalLog.get(conn.user.id);
+    if (!seen || seen.until < now) {
+      this.host.log.warn("closing sync connection", {
+        board: this.boardId,
+        user: conn.user.id,
+        code,
+        reason,
+        ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}),
+      });
+      refusalLog.set(conn.user.id, { until: now + REFUSAL_LOG_MS, suppressed: 0 });
+      if (refusalLog.size > 10_000) for (const [k, v] of refusalLog) if (v.until < now) refusalLog.delete(k);
+    } else {
+      seen.suppressed++;
+    }
     this.leave(conn);
     conn.close(code, reason.slice(0, 120));
   }

@@ -19,6 +19,8 @@ export function outgoing(data: Uint8Array): Outgoing {
 export interface SyncConnection {
   readonly id: string;
   readonly user: SessionUser;
+  /** The session this connection was opened with (its stored id): presence ids belong to it. */
+  readonly session: string;
   /** Viewers may read but never write the document. */
   readonly readOnly: boolean;
   send(message: Outgoing): void;

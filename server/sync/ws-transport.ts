@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard } from "../../db/accounts";
 import type { DB } from "../../db/client";
-import { canOpenBoard, userFromCookieHeader } from "../../app/services/auth.server";
+import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
 import { isAllowedOrigin } from "../origin";
 import type { RoomManager } from "./rooms";
 import type { Logger, Outgoing, SyncConnection } from "./types";
@@ -96,6 +96,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       const conn: SyncConnection = {
         id: randomUUID(),
         user,
+        session: sessionKeyFromCookieHeader(req.headers.cookie)!,
         readOnly: user.role === "viewer",
         send: write,
         sendBatch: (messages) => {

@@ -249,8 +249,8 @@ describe("ownership cannot be forged through the document", () => {
       card.set("ownerOrgId", seed.orgA2.id);
       card.set("claimedAt", Date.now());
     });
-    // A card's fields other than the editable ones are the server's: the forger is closed ...
-    await waitFor(() => forger.closeCodes.includes(4400), { message: "the forger's connection closed with 4400" });
+    // A card has no such fields (ownership lives in SQL): the forger is closed (4422, outside the field rules) ...
+    await waitFor(() => forger.closeCodes.includes(4422), { message: "the forger's connection closed with 4422" });
     const serverFields = await t.services.rooms.withDoc(seed.boardA.id, (doc) => [...(cardsMap(doc).get(requestId) as Y.Map<unknown>).keys()]);
     expect(serverFields).not.toContain("ownerOrgId");
     expect(serverFields).not.toContain("owner");

@@ -1,6 +1,6 @@
 /**
  * Columns and categories belong to coordinators: a member's client that adds
- * or renames a column through raw Yjs is closed and the board is unchanged;
+ * or renames a column through raw Yjs is closed (4403) and the board is unchanged;
  * a coordinator's change goes through.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,11 +22,11 @@ describe("columns are the coordinator's", () => {
     const before = await serverColumns();
     const rename = await t.connect(t.seed.boardA.id, { cookie: t.seed.cookies.memberA1 });
     renameColumn(rename.doc, "open", "Gekaapt");
-    await waitFor(() => rename.closeCodes.includes(4400), { message: "member closed after a rename" });
+    await waitFor(() => rename.closeCodes.includes(4403), { message: "member closed after a rename" });
     rename.destroy();
     const add = await t.connect(t.seed.boardA.id, { cookie: t.seed.cookies.memberA2 });
     addColumn(add.doc, { id: "eigen", name: "Eigen kolom" });
-    await waitFor(() => add.closeCodes.includes(4400), { message: "member closed after adding a column" });
+    await waitFor(() => add.closeCodes.includes(4403), { message: "member closed after adding a column" });
     add.destroy();
     expect(await serverColumns()).toEqual(before);
   });

@@ -229,7 +229,7 @@ describe("a hostile or broken client loses only its own connection", () => {
       const sv = Y.encodeStateVector(d);
       attack.write(d);
       raw.sendUpdate(Y.encodeStateAsUpdate(d, sv));
-      expect((await withTimeout(raw.closed, 10_000, `${attack.name}: closed`)).code, attack.name).toBe(4400);
+      expect((await withTimeout(raw.closed, 10_000, `${attack.name}: closed`)).code, attack.name).toBe(4403);
       await expectUnchanged(before);
     }
     await expectPeersStillSync();

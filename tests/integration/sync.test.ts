@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import * as Y from "yjs";
 import { addCard, getCard, moveCard, readBoard, updateCard } from "../../app/board/domain";
 import { countBoardUpdates } from "../../db/board-store";
-import { startTestServer, storedBytes, storedDoc, sleep, waitFor, type TestServer, type YClient } from "./harness";
+import { startTestServer, storedBytes, storedDoc, sleep, waitFor, withTimeout, type TestServer, type YClient } from "./harness";
 
 let t: TestServer;
 let open: YClient[] = [];
@@ -221,9 +221,10 @@ describe("sync between real y-websocket clients", () => {
     const cardId = boardA.cardIds[0];
     updateCard(viewer.doc, cardId, { title: "Gewijzigd door een kijker" }, Date.now());
     moveCard(viewer.doc, cardId, "afgerond", 0, Date.now());
-    await viewer.roundTrip(); // everything the viewer sent has been handled
+    // The viewer's connection is closed (4403: viewers read, they do not write) ...
+    await waitFor(() => viewer.closeCodes.includes(4403), { message: "viewer closed with 4403" });
 
-    // A raw viewer connection sending a plain update frame is refused too.
+    // ... and so is a raw viewer connection sending a plain update frame.
     const raw = t.raw(`/yjs/${boardA.id}`, { cookie: cookies.viewerA });
     await raw.opened;
     await raw.roundTrip();
@@ -231,14 +232,13 @@ describe("sync between real y-websocket clients", () => {
     Y.applyUpdate(evil, Y.encodeStateAsUpdate(raw.doc));
     updateCard(evil, cardId, { title: "Nog een poging" }, Date.now());
     raw.sendUpdate(Y.encodeStateAsUpdate(evil, Y.encodeStateVector(raw.doc)));
-    await raw.roundTrip();
-    raw.close();
+    expect((await withTimeout(raw.closed, 10_000, "raw viewer closed")).code).toBe(4403);
 
     expect(Buffer.from(Y.encodeStateVector(serverDoc()))).toEqual(svBefore);
     expect(readBoard(serverDoc())).toEqual(boardBefore);
     expect(storedBytes(t.verify.db, boardA.id)).toEqual(bytesBefore);
     expect(getCard(member.doc, cardId)?.title).not.toBe("Gewijzigd door een kijker");
-    // The viewer stays connected (read-only, not kicked out).
-    expect(viewer.provider.wsconnected).toBe(true);
+    // The member was never disturbed.
+    expect(member.closeCodes).toEqual([]);
   });
 });
