@@ -191,8 +191,41 @@ export function requireBoard(svc: AppServices, request: Request, user: SessionUs
   throw new Response(status === 403 ? "Forbidden" : "Not found", { status });
 }
 
-/** Only same-site redirect targets after login. */
+const REDIRECT_BASE = "http://alliantiebord.invalid";
+
+/**
+ * A redirect target after login (or a language switch) that stays on this
+ * site: a path starting with a single "/", without control characters,
+ * whitespace or backslashes (browsers drop tabs and newlines and read "\\" as
+ * "/", so "/\t/evil.example" would become "//evil.example"), and without
+ * encoded variants of those ("%2F%2F", "%5C", "%09"). Anything else, also an
+ * absolute URL or "javascript:", gives `fallback`. The result is the path
+ * as a URL parser reads it, so the Location header is always valid.
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/boards"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+  if (typeof to !== "string" || to.length > 2048) return fallback;
+  if (!to.startsWith("/") || to.startsWith("//")) return fallback;
+  // eslint-disable-next-line no-control-regex
+  const unsafe = /[\\\s\x00-\x1f\x7f-\x9f]/;
+  if (unsafe.test(to)) return fallback;
+  let decoded = to;
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(decoded);
+    } catch {
+      return fallback;
+    }
+    if (next.startsWith("//") || unsafe.test(next) || /^\/*[a-z][a-z0-9+.-]*:/i.test(next.slice(1))) return fallback;
+    if (next === decoded) break;
+    decoded = next;
+  }
+  let url: URL;
+  try {
+    url = new URL(to, REDIRECT_BASE);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== REDIRECT_BASE) return fallback;
+  return url.pathname + url.search + url.hash;
 }
