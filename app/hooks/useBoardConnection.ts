@@ -16,15 +16,17 @@ export interface LiveBoard {
 
 export interface ConnectionInfo {
   state: ConnectionState;
+  /** Counts the server's notes about edits it repaired (0: none yet). */
+  notices: number;
   synced: boolean;
   localLoaded: boolean;
 }
 
-const SERVER_STATUS = "connecting|0|0";
+const SERVER_STATUS = "connecting|0|0|0";
 
 function statusKey(c: BoardConnection | undefined): string {
   if (!c) return SERVER_STATUS;
-  return `${c.getState()}|${c.isSynced() ? 1 : 0}|${c.isLocalLoaded() ? 1 : 0}`;
+  return `${c.getState()}|${c.isSynced() ? 1 : 0}|${c.isLocalLoaded() ? 1 : 0}|${c.getNotice()?.seq ?? 0}`;
 }
 
 const noopSubscribe = () => () => {};
@@ -54,9 +56,10 @@ export function useBoardConnection(boardId: string, userId: string | null | unde
     () => statusKey(connection),
     () => SERVER_STATUS,
   );
-  const [state, synced, localLoaded] = key.split("|");
+  const [state, synced, localLoaded, notices] = key.split("|");
   const info: ConnectionInfo = {
     state: state as ConnectionState,
+    notices: Number(notices),
     synced: synced === "1",
     localLoaded: localLoaded === "1",
   };
@@ -76,7 +79,10 @@ export function useBoardConnection(boardId: string, userId: string | null | unde
   // the server, or as soon as the offline copy is loaded if that copy is not empty.
   const ready = !!live && !!liveView && (info.synced || (info.localLoaded && liveView.columns.length > 0));
 
-  const reconnect = useCallback(() => connection?.reconnect(), [connection]);
+  const reconnect = useCallback(() => {
+    if (connection?.getState() === "refused") void connection.resetLocal();
+    else connection?.reconnect();
+  }, [connection]);
 
   return { live, info, liveView: ready ? liveView : null, reconnect };
 }

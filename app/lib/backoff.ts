@@ -19,9 +19,9 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
 /**
  * Close codes after which reconnecting cannot help: the server refused this
  * person (4401 access removed, 4403 forbidden) or this client's messages
- * (4400). Every other close (a restart, 1006, a slow or too eager client:
- * 4408, 4429) is retried.
+ * (4400 malformed, 4422 a value outside the board's rules). Every other close
+ * (a restart, 1006, a slow or too eager client: 4408, 4429) is retried.
  */
 export function isTerminalClose(code: number): boolean {
-  return code === 4400 || code === 4401 || code === 4403;
+  return code === 4400 || code === 4401 || code === 4403 || code === 4422;
 }

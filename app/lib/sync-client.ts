@@ -6,13 +6,22 @@
  * Everything else in the UI sees a Y.Doc and a connection state.
  */
 import * as Y from "yjs";
+import * as decoding from "lib0/decoding";
 import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { io, type Socket } from "socket.io-client";
 import { isTerminalClose, reconnectDelay } from "./backoff";
 import type { ActivityRow } from "../../db/activity";
 
-export type ConnectionState = "connecting" | "connected" | "offline";
+/**
+ * `refused`: the server closed the connection for good (access removed, or an
+ * edit it will not take). Reconnecting would resend the same; the way out is
+ * to drop this browser's copy of the board and load the server's.
+ */
+export type ConnectionState = "connecting" | "connected" | "offline" | "refused";
+
+/** What the server says it changed after accepting one of our edits (see server/sync/room.ts `compensate`). */
+export type SyncNotice = "compensated";
 
 export interface BoardConnection {
   doc: Y.Doc;
@@ -27,6 +36,10 @@ export interface BoardConnection {
   subscribe(listener: () => void): () => void;
   /** Ask the provider to reconnect now (the button next to the state). */
   reconnect(): void;
+  /** The last note from the server about one of our edits, with a counter that changes with each note. */
+  getNotice(): { kind: SyncNotice; seq: number } | null;
+  /** Drop this browser's offline copy of the board (after a refusal), then load the page again. */
+  resetLocal(): Promise<void>;
   destroy(): void;
 }
 
@@ -47,6 +60,7 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
   const emit = () => listeners.forEach((l) => l());
 
   let state: ConnectionState = "connecting";
+  let notice: { kind: SyncNotice; seq: number } | null = null;
   let synced = false;
   let localLoaded = false;
 
@@ -66,11 +80,26 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
     shouldReconnect: () => false,
   });
 
+  // Message type 2 (y-websocket's "permission denied") carries the server's
+  // notes about an edit it accepted and then repaired.
+  provider.messageHandlers[2] = (_encoder, decoder) => {
+    decoding.readVarUint(decoder);
+    const reason = decoding.readVarString(decoder);
+    if (reason.startsWith("compensated")) {
+      notice = { kind: "compensated", seq: (notice?.seq ?? 0) + 1 };
+      emit();
+    }
+  };
+
   let retry: ReturnType<typeof setTimeout> | null = null;
   const onClosed = ({ code }: { code: number }) => {
     if (retry) clearTimeout(retry);
     retry = null;
-    if (isTerminalClose(code)) return;
+    if (isTerminalClose(code)) {
+      state = "refused";
+      emit();
+      return;
+    }
     retry = setTimeout(() => {
       retry = null;
       provider.connect();
@@ -86,6 +115,7 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
   };
 
   const onStatus = ({ status }: { status: string }) => {
+    if (state === "refused" && status !== "connected") return;
     state = computeState(status);
     emit();
   };
@@ -112,6 +142,13 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    getNotice: () => notice,
+    async resetLocal() {
+      if (retry) clearTimeout(retry);
+      provider.disconnect();
+      await local.clearData();
+      window.location.reload();
     },
     reconnect() {
       if (retry) clearTimeout(retry);

@@ -20,7 +20,15 @@
  * never refused: an offline client would resend a refused edit forever.
  */
 import * as Y from "yjs";
-import { ROOT_NAMES } from "../../app/board/domain";
+import {
+  categoriesMap,
+  columnsMap,
+  listCategories,
+  listColumns,
+  requestsInCategory,
+  requestsInColumn,
+  ROOT_NAMES,
+} from "../../app/board/domain";
 import { isRecordId, RECORD_FIELDS, type RecordKind } from "../../app/board/validate";
 
 export type Role = "coordinator" | "member" | "viewer";
@@ -474,6 +482,45 @@ class UpdateChecker {
     }
     return own;
   }
+}
+
+/**
+ * Restore the board's rules after an accepted offline edit crossed a change
+ * made meanwhile (one transaction with `origin`): a removed column or
+ * category that still holds requests, or was the last, comes back; a card
+ * pointed at a column or category that is gone returns to where it was, or
+ * to the first. Returns what it did, for the author.
+ */
+export function compensate(doc: Y.Doc, c: Compensation, origin: unknown): string[] {
+  const notes: string[] = [];
+  Y.transact(
+    doc,
+    () => {
+      for (const r of c.removed) {
+        const records = r.kind === "columns" ? columnsMap(doc) : categoriesMap(doc);
+        if (records.has(r.id)) continue;
+        const held = r.kind === "columns" ? requestsInColumn(doc, r.id) : requestsInCategory(doc, r.id);
+        if (held === 0 && records.size > 0) continue;
+        const m = new Y.Map<unknown>();
+        for (const [k, v] of Object.entries(r.fields)) m.set(k, v);
+        records.set(r.id, m);
+        notes.push(`restored:${r.kind}:${r.id}`);
+      }
+      for (const ref of c.refs) {
+        if (ref.card._item?.deleted) continue;
+        const records = ref.field === "column" ? columnsMap(doc) : categoriesMap(doc);
+        const now = ref.card.get(ref.field);
+        if (typeof now === "string" && records.has(now)) continue;
+        const first = ref.field === "column" ? listColumns(doc)[0]?.id : listCategories(doc)[0]?.id;
+        const back = typeof ref.previous === "string" && records.has(ref.previous) ? ref.previous : first;
+        if (!back) continue;
+        ref.card.set(ref.field, back);
+        notes.push(`moved-back:${ref.field}:${String(ref.card.get("id"))}`);
+      }
+    },
+    origin,
+  );
+  return notes;
 }
 
 /** A delete set this long is compared with the document's own first. */

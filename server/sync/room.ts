@@ -4,18 +4,9 @@
  */
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
-import {
-  cardsMap,
-  categoriesMap,
-  columnsMap,
-  initBoard,
-  listCategories,
-  listColumns,
-  requestsInCategory,
-  requestsInColumn,
-} from "../../app/board/domain";
+import { cardsMap, initBoard } from "../../app/board/domain";
 import type { ActivityInput } from "../../db/board-store";
-import { checkUpdate, REFUSAL, type Compensation } from "./check-update";
+import { checkUpdate, compensate, REFUSAL, type Compensation } from "./check-update";
 import {
   decodeClientMessage,
   encodeAwareness,
@@ -400,34 +391,7 @@ export class BoardRoom {
    * The author is told what the server did.
    */
   private compensate(conn: SyncConnection, c: Compensation): void {
-    const notes: string[] = [];
-    Y.transact(
-      this.doc,
-      () => {
-        for (const r of c.removed) {
-          const records = r.kind === "columns" ? columnsMap(this.doc) : categoriesMap(this.doc);
-          if (records.has(r.id)) continue;
-          const held = r.kind === "columns" ? requestsInColumn(this.doc, r.id) : requestsInCategory(this.doc, r.id);
-          if (held === 0 && records.size > 0) continue;
-          const m = new Y.Map<unknown>();
-          for (const [k, v] of Object.entries(r.fields)) m.set(k, v);
-          records.set(r.id, m);
-          notes.push(`restored:${r.kind}:${r.id}`);
-        }
-        for (const ref of c.refs) {
-          if (ref.card._item?.deleted) continue;
-          const records = ref.field === "column" ? columnsMap(this.doc) : categoriesMap(this.doc);
-          const now = ref.card.get(ref.field);
-          if (typeof now === "string" && records.has(now)) continue;
-          const first = ref.field === "column" ? listColumns(this.doc)[0]?.id : listCategories(this.doc)[0]?.id;
-          const back = typeof ref.previous === "string" && records.has(ref.previous) ? ref.previous : first;
-          if (!back) continue;
-          ref.card.set(ref.field, back);
-          notes.push(`moved-back:${ref.field}:${String(ref.card.get("id"))}`);
-        }
-      },
-      "server",
-    );
+    const notes = compensate(this.doc, c, "server");
     if (notes.length === 0) return;
     this.host.log.info("compensated an offline edit", { board: this.boardId, user: conn.user.id, notes });
     this.sendTo(conn, outgoing(encodePermissionDenied(`compensated ${notes.join(" ")}`.slice(0, 1000))));

@@ -25,7 +25,7 @@ describe("reconnectDelay", () => {
 
 describe("isTerminalClose", () => {
   it("gives up on refusals and malformed messages, retries everything else", () => {
-    expect([4400, 4401, 4403].every(isTerminalClose)).toBe(true);
+    expect([4400, 4401, 4403, 4422].every(isTerminalClose)).toBe(true);
     expect([1000, 1001, 1006, 1011, 1012, 4408, 4429].some(isTerminalClose)).toBe(false);
   });
 });

@@ -230,7 +230,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           available={!!presenceStore}
           t={t}
         />
-        <MemoConnectionStatus state={info.state} onReconnect={reconnect} canReconnect={!!live} t={t} />
+        <MemoConnectionStatus state={info.state} notices={info.notices} onReconnect={reconnect} canReconnect={!!live} t={t} />
       </div>
 
       <div className="board-toolbar">

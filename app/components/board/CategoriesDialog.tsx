@@ -1,13 +1,14 @@
 /** The board's categories, and a form to add one (written to the live document). */
 import { useId, useRef, useState, type FormEvent } from "react";
 import type * as Y from "yjs";
-import { addCategory, freeCategoryId } from "~/board/domain";
+import { addCategory, freeCategoryId, removeCategory, requestsInCategory } from "~/board/domain";
 import { ICONS, type CategoryView, type IconName } from "~/board/types";
 import { LIMITS, slugify, validateCategory } from "~/board/validate";
 import { fieldError, type MessageKey, type Translate } from "~/i18n";
 import { Field } from "./Field";
 import { CategoryIcon } from "./Icon";
 import { Modal } from "./Modal";
+import { RemoveRecordSection } from "./RemoveRecordSection";
 import { categoryLabel, inkOn, safeColor } from "./labels";
 
 const ICON_KEYS: Record<IconName, MessageKey> = {
@@ -41,6 +42,8 @@ export function CategoriesDialog({
   onNotice: (message: string) => void;
 }) {
   const titleId = useId();
+  const [removing, setRemoving] = useState<string | null>(null);
+  const target = removing ? categories.find((c) => c.id === removing) : undefined;
   return (
     <Modal open={open} onClose={onClose} labelledBy={titleId} testId="dialog-categories">
       <div className="modal-form">
@@ -57,10 +60,39 @@ export function CategoriesDialog({
                     <CategoryIcon name={c.icon} />
                   </span>
                   <span>{categoryLabel(t, c)}</span>
+                  {editable ? (
+                    <button
+                      type="button"
+                      className="button secondary small"
+                      aria-expanded={removing === c.id}
+                      onClick={() => setRemoving(removing === c.id ? null : c.id)}
+                    >
+                      {t("remove.category.button", { name: categoryLabel(t, c) })}
+                    </button>
+                  ) : null}
                 </li>
               );
             })}
           </ul>
+          {editable && doc && target ? (
+            <RemoveRecordSection
+              key={target.id}
+              target={{
+                kind: "category",
+                id: target.id,
+                label: categoryLabel(t, target),
+                held: requestsInCategory(doc, target.id),
+                others: categories.filter((c) => c.id !== target.id).map((c) => ({ id: c.id, label: categoryLabel(t, c) })),
+              }}
+              onRemove={(moveTo) => {
+                removeCategory(doc, target.id, { moveTo, now: Date.now() });
+                onNotice(t("remove.done.category", { name: categoryLabel(t, target) }));
+                setRemoving(null);
+              }}
+              onCancel={() => setRemoving(null)}
+              t={t}
+            />
+          ) : null}
           {editable ? (
             <AddCategoryForm doc={doc} count={categories.length} t={t} onNotice={onNotice} />
           ) : null}

@@ -1,12 +1,13 @@
 /** Add a column or rename one (written to the live document). */
 import { useId, useState, type FormEvent } from "react";
 import type * as Y from "yjs";
-import { addColumn, columnsMap, renameColumn } from "~/board/domain";
+import { addColumn, columnsMap, listColumns, removeColumn, renameColumn, requestsInColumn } from "~/board/domain";
 import type { ColumnView } from "~/board/types";
 import { LIMITS, slugify, validateColumnName } from "~/board/validate";
 import { fieldError, type Translate } from "~/i18n";
 import { Field } from "./Field";
 import { Modal } from "./Modal";
+import { RemoveRecordSection } from "./RemoveRecordSection";
 import { columnLabel } from "./labels";
 
 export type ColumnDialogState = { mode: "add" } | { mode: "rename"; column: ColumnView } | null;
@@ -131,6 +132,27 @@ function ColumnNameForm({
           {t("board.cancel")}
         </button>
       </div>
+      {state.mode === "rename" && doc ? (
+        <div className="modal-body">
+          <RemoveRecordSection
+            target={{
+              kind: "column",
+              id: state.column.id,
+              label: current,
+              held: requestsInColumn(doc, state.column.id),
+              others: listColumns(doc)
+                .filter((c) => c.id !== state.column.id)
+                .map((c) => ({ id: c.id, label: columnLabel(t, c) })),
+            }}
+            onRemove={(moveTo) => {
+              removeColumn(doc, state.column.id, { moveTo, now: Date.now() });
+              onNotice(t("remove.done.column", { name: current }));
+              onClose();
+            }}
+            t={t}
+          />
+        </div>
+      ) : null}
     </form>
   );
 }

@@ -5,15 +5,19 @@ const TEXT = {
   connected: "conn.connected",
   offline: "conn.offline",
   connecting: "conn.connecting",
+  refused: "conn.refused",
 } as const;
 
 export function ConnectionStatus({
   state,
+  notices = 0,
   onReconnect,
   canReconnect,
   t,
 }: {
   state: ConnectionState;
+  /** How many of our edits the server repaired so far (an offline edit that crossed a coordinator's change). */
+  notices?: number;
   onReconnect: () => void;
   /** False before the page's scripts have connected (nothing to reconnect yet). */
   canReconnect: boolean;
@@ -25,9 +29,14 @@ export function ConnectionStatus({
         <span className="conn-dot" aria-hidden="true" />
         {t(TEXT[state])}
       </span>
+      {notices > 0 && state === "connected" ? (
+        <span className="conn-note" data-testid="sync-notice" key={notices}>
+          {t("conn.compensated")}
+        </span>
+      ) : null}
       {state !== "connected" ? (
         <button type="button" className="button secondary small" onClick={onReconnect} disabled={!canReconnect}>
-          {t("conn.reconnect")}
+          {t(state === "refused" ? "conn.reload" : "conn.reconnect")}
         </button>
       ) : null}
     </div>

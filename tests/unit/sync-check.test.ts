@@ -1,0 +1,153 @@
+/**
+ * The board's removal rules in the domain, and the sync check held against
+ * Yjs itself: whatever the check accepts applies whole (nothing left waiting
+ * as pending) and leaves a board that keeps every rule; whatever it refuses
+ * would have changed something it must not, or could not apply whole.
+ */
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import {
+  addCard,
+  BoardError,
+  cardsMap,
+  initBoard,
+  listCategories,
+  listColumns,
+  moveCard,
+  readBoard,
+  removeCategory,
+  removeColumn,
+  requestsInColumn,
+  updateCard,
+} from "~/board/domain";
+import { RECORD_FIELDS } from "~/board/validate";
+import { checkUpdate, compensate, type Role } from "../../server/sync/check-update";
+import { seededRandom } from "../factories/random";
+
+const NOW = Date.UTC(2026, 11, 1);
+
+function boardWithCards(n = 6): Y.Doc {
+  const doc = new Y.Doc();
+  initBoard(doc);
+  for (let i = 0; i < n; i++) {
+    addCard(doc, {
+      id: `r${i}`,
+      title: `Aanvraag ${i}`,
+      category: i % 2 ? "taal" : "wonen",
+      description: "",
+      area: "",
+      urgency: "normaal",
+      createdAt: NOW,
+      createdByOrg: "org1",
+      column: i % 3 ? "open" : "nieuw",
+    });
+  }
+  return doc;
+}
+
+describe("removing columns and categories in the domain", () => {
+  it("never the last column, never one with requests unless they move first", () => {
+    const doc = boardWithCards();
+    expect(() => removeColumn(doc, "open", { now: NOW })).toThrow(new BoardError("column.notEmpty"));
+    const held = requestsInColumn(doc, "open");
+    expect(held).toBeGreaterThan(0);
+    const before = requestsInColumn(doc, "afgerond");
+    removeColumn(doc, "open", { moveTo: "afgerond", now: NOW });
+    expect(listColumns(doc).map((c) => c.id)).not.toContain("open");
+    expect(requestsInColumn(doc, "afgerond")).toBe(before + held);
+    for (const id of ["nieuw", "opgepakt", "in-uitvoering"]) removeColumn(doc, id, { moveTo: "afgerond", now: NOW });
+    expect(() => removeColumn(doc, "afgerond", { now: NOW })).toThrow(new BoardError("column.last"));
+  });
+
+  it("a category's requests get another category first; never the last one", () => {
+    const doc = boardWithCards();
+    expect(() => removeCategory(doc, "taal", { now: NOW })).toThrow(new BoardError("category.notEmpty"));
+    removeCategory(doc, "taal", { moveTo: "werk", now: NOW });
+    expect(readBoard(doc).cards.filter((c) => c.category === "werk").length).toBe(3);
+    removeCategory(doc, "maatje", { now: NOW });
+    removeCategory(doc, "werk", { moveTo: "wonen", now: NOW });
+    expect(() => removeCategory(doc, "wonen", { now: NOW })).toThrow(new BoardError("category.last"));
+  });
+});
+
+/** Every rule a board must keep, whatever clients sent. */
+function boardKeepsItsRules(doc: Y.Doc): string[] {
+  const problems: string[] = [];
+  const columns = new Set(listColumns(doc).map((c) => c.id));
+  const categories = new Set(listCategories(doc).map((c) => c.id));
+  if (columns.size === 0) problems.push("no columns");
+  if (categories.size === 0) problems.push("no categories");
+  for (const [key, m] of cardsMap(doc)) {
+    for (const [field, rule] of Object.entries(RECORD_FIELDS.cards)) {
+      const v = m.get(field);
+      const error = rule.rule(v);
+      if (error) problems.push(`${key}.${field}: ${error} (${JSON.stringify(v)?.slice(0, 30)})`);
+    }
+    if (m.get("id") !== key) problems.push(`${key}.id`);
+    for (const k of m.keys()) if (!(k in RECORD_FIELDS.cards)) problems.push(`${key} has ${k}`);
+  }
+  if (doc.getMap("meta").get("schema") !== 1) problems.push("meta");
+  return problems;
+}
+
+describe("the sync check against Yjs itself", () => {
+  it("accepted updates apply whole and keep every rule; refused ones change nothing (2,000 random edits)", () => {
+    const random = seededRandom(20261202);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    const server = boardWithCards(8);
+    const values: unknown[] = ["", "ab", "Een nette titel", "x".repeat(130), 42, null, true, "yes", { a: 1 }, "nieuw", "open", "nergens", "taal", "hoog", "a0", NOW, -1, NaN];
+    const fields = ["title", "description", "area", "urgency", "category", "column", "order", "archived", "updatedAt", "id", "createdAt", "createdByOrg", "owner"];
+    const counts = { accepted: 0, refused: 0 };
+    for (let i = 0; i < 2_000; i++) {
+      const client = new Y.Doc();
+      Y.applyUpdate(client, Y.encodeStateAsUpdate(server));
+      const sv = Y.encodeStateVector(client);
+      const role: Role = pick(["coordinator", "member", "member", "viewer"] as const);
+      const cardIds = [...cardsMap(client).keys()];
+      const kind = Math.floor(random() * 8);
+      try {
+        if (kind === 0) updateCard(client, pick(cardIds), { title: pick(["Nieuwe titel", "Ander onderwerp", "Wonen gezocht"]) }, NOW);
+        else if (kind === 1) moveCard(client, pick(cardIds), pick(listColumns(client)).id, Math.floor(random() * 4), NOW);
+        else if (kind === 2) (cardsMap(client).get(pick(cardIds)) as Y.Map<unknown>).set(pick(fields), pick(values));
+        else if (kind === 3) (cardsMap(client).get(pick(cardIds)) as Y.Map<unknown>).delete(pick(fields));
+        else if (kind === 4) client.getMap(pick(["columns", "categories", "cards", "meta"])).delete(pick([...client.getMap("columns").keys(), ...cardIds, "schema", "taal"]));
+        else if (kind === 5) (client.getMap(pick(["columns", "categories"])).get(pick([...client.getMap("columns").keys(), "taal", "werk"])) as Y.Map<unknown> | undefined)?.set(pick(["name", "label", "color", "order", "id", "icon"]), pick(values));
+        else if (kind === 6) client.getMap(pick(["columns", "categories", "cards", "meta", "anders"])).set(`k${i}`, pick([new Y.Map(), "x", 1]));
+        else removeColumn(client, pick(listColumns(client)).id, { moveTo: pick(listColumns(client)).id, now: NOW });
+      } catch {
+        // the domain refused to make it: nothing to send
+      }
+      let update = Y.encodeStateAsUpdate(client, sv);
+      // Now and then, damage it: bytes flipped or cut.
+      if (random() < 0.2 && update.length > 4) {
+        update = update.slice();
+        if (random() < 0.5) update[Math.floor(random() * update.length)] ^= 1 << Math.floor(random() * 8);
+        else update = update.slice(0, Math.floor(random() * update.length));
+      }
+      const svBefore = Buffer.from(Y.encodeStateVector(server));
+      const managedBefore = JSON.stringify([server.getMap("columns").toJSON(), server.getMap("categories").toJSON()]);
+      const verdict = checkUpdate(update, server, role);
+      if (!verdict.ok) {
+        counts.refused++;
+        continue;
+      }
+      counts.accepted++;
+      // As the room does: apply (the check promised it applies whole), then
+      // repair what an offline edit crossed.
+      Y.applyUpdate(server, update);
+      const store = server.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
+      expect(store.pendingStructs, `edit ${i} (kind ${kind}) left pending structs`).toBeNull();
+      expect(store.pendingDs, `edit ${i} (kind ${kind}) left a pending delete set`).toBeNull();
+      if (role === "viewer") expect(Buffer.from(Y.encodeStateVector(server))).toEqual(svBefore);
+      if (verdict.compensation) compensate(server, verdict.compensation, "server");
+      if (role !== "coordinator") {
+        // Columns and categories are the coordinators': nobody else changed them.
+        expect(JSON.stringify([server.getMap("columns").toJSON(), server.getMap("categories").toJSON()]), `edit ${i} (${role})`).toBe(managedBefore);
+      }
+      expect(boardKeepsItsRules(server), `edit ${i} (kind ${kind}, ${role})`).toEqual([]);
+    }
+    console.log(`sync check vs Yjs: ${counts.accepted} accepted, ${counts.refused} refused of 2,000 random edits`);
+    expect(counts.accepted).toBeGreaterThan(200);
+    expect(counts.refused).toBeGreaterThan(200);
+  }, 120_000);
+});
