@@ -15,6 +15,11 @@ export const alliances = sqliteTable("alliances", {
   slug: text("slug").notNull().unique(),
   /** Per-alliance secret for keyed hashes of references (matching, issue 4). Never leaves the server. */
   matchSecret: text("match_secret").notNull(),
+  /**
+   * Requests each organisation may create per hour on this alliance's boards;
+   * null means the server's REQUESTS_PER_ORG_PER_HOUR. A coordinator lifts it.
+   */
+  requestQuotaPerHour: integer("request_quota_per_hour"),
   createdAt: integer("created_at").notNull().default(now),
 });
 
@@ -139,6 +144,8 @@ export const requests = sqliteTable(
     index("requests_board_idx").on(t.boardId),
     index("requests_owner_idx").on(t.ownerOrgId),
     index("requests_refkey_idx").on(t.boardId, t.referenceKey),
+    // The hourly quota counts an organisation's newest requests.
+    index("requests_org_created_idx").on(t.createdByOrgId, t.createdAt),
   ],
 );
 
@@ -239,4 +246,46 @@ export const duplicateDecisions = sqliteTable(
     decidedAt: integer("decided_at").notNull(),
   },
   (t) => [uniqueIndex("duplicate_pair_idx").on(t.requestA, t.requestB)],
+);
+
+/**
+ * Every reference check ("werkt iemand al voor deze persoon?") asked before a
+ * request is saved: who asked, for which organisation and board, when, and the
+ * outcome. Never the reference itself, nor a hash of it: the log says how
+ * often someone probed, not for whom.
+ */
+export const REFERENCE_CHECK_OUTCOMES = ["match", "no_match", "rate_limited"] as const;
+
+export const referenceChecks = sqliteTable(
+  "reference_checks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    orgId: text("org_id").references(() => organisations.id, { onDelete: "set null" }),
+    outcome: text("outcome", { enum: REFERENCE_CHECK_OUTCOMES }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("reference_checks_board_idx").on(t.boardId, t.createdAt), index("reference_checks_user_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * Browsers that logged into an account before ("device cookies", OWASP): the
+ * SHA-256 of the random token in the `ab_device` cookie and the account it
+ * logged into. A known browser is not held up by the throttling that guards
+ * the account against strangers (app/services/auth.server.ts).
+ */
+export const loginDevices = sqliteTable(
+  "login_devices",
+  {
+    tokenHash: text("token_hash").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("login_devices_pk").on(t.tokenHash, t.userId), index("login_devices_user_idx").on(t.userId)],
 );
