@@ -16,6 +16,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { translator, useT } from "./i18n";
+import { useNonce } from "./lib/nonce";
 import { getUser } from "./services/auth.server";
 import { services } from "./services/context.server";
 import { localeFromRequest } from "./services/locale.server";
@@ -119,6 +120,8 @@ function Header() {
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
+  // The CSP lets inline scripts run only with this request's nonce (app/entry.server.tsx).
+  const nonce = useNonce();
   return (
     <html lang={data?.locale ?? "nl"}>
       <head>
@@ -130,8 +133,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       <body>
         <Header />
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

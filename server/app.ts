@@ -14,6 +14,8 @@ import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
 import { publishActivityIds } from "../app/services/activity.server";
 import { expireClaims } from "../app/services/ownership.server";
+import { createHttpSecurity } from "./http";
+import { refusalPage, type UploadDeclaration } from "./http/guard";
 import { createLogger } from "./log";
 import { createRealtime } from "./realtime";
 import { RoomManager } from "./sync/rooms";
@@ -31,7 +33,12 @@ export interface AppServerOptions {
   now?: () => number;
   /** Where board documents are kept; SQLite through db/ unless given (the benchmark measures without persistence). */
   storage?: RoomStorage;
+  /** Endpoints that take a file upload (server/http/guard.ts DECLARED_UPLOADS unless given). */
+  uploads?: readonly UploadDeclaration[];
 }
+
+/** Request headers larger than this are refused by Node (431) before any route runs. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export function createAppServer(opts: AppServerOptions) {
   const { env, database } = opts;
@@ -51,17 +58,29 @@ export function createAppServer(opts: AppServerOptions) {
       ),
   });
 
+  const security = createHttpSecurity({ env, log, uploads: opts.uploads, now });
   const app = express();
   app.disable("x-powered-by");
-  app.use((_req, res, next) => {
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.setHeader("Referrer-Policy", "same-origin");
-    res.setHeader("X-Frame-Options", "DENY");
-    next();
-  });
-  const httpServer = http.createServer(app);
-  const realtime = createRealtime(httpServer, { db: database.db, allowedOrigins: env.ALLOWED_ORIGINS, log, now });
-  const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: env.ALLOWED_ORIGINS, log, now });
+  // req.protocol and req.hostname (and so the URL Remix sees) follow the same proxy trust as everything else.
+  app.set("trust proxy", (address: string) => security.trustsPeer(address));
+  const httpServer = http.createServer(
+    {
+      // Node's limits for what arrives before any route runs: 16 KB of headers
+      // (431 beyond), headers within 20 s, the whole request within 2 minutes
+      // (a 10 MB upload over a slow line), so a slow sender cannot hold a socket.
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: 20_000,
+      requestTimeout: 120_000,
+    },
+    app,
+  );
+  const realtime = createRealtime(httpServer, { db: database.db, allowedOrigins: security.policy, log, now });
+  const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now });
+  // socket.io took over the "request" listeners (it answers /socket.io itself);
+  // this one runs before it, so every response on the port carries the headers.
+  httpServer.prependListener("request", security.onRequest);
+  realtime.io.engine.on("headers", security.engineHeaders);
+  app.use(security.middleware);
 
   const services: AppServices = {
     db: database.db,
@@ -83,8 +102,21 @@ export function createAppServer(opts: AppServerOptions) {
     const publicDir = opts.publicDir ?? path.resolve("public");
     app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
     app.use(express.static(publicDir, { maxAge: "1h" }));
-    app.all("*", createRequestHandler({ build: opts.build, getLoadContext: () => ({ services }) }));
+    app.all("*", createRequestHandler({ build: opts.build, getLoadContext: (req) => ({ services, cspNonce: security.nonceFor(req), clientAddress: security.clientAddress(req) }) }));
   }
+  // What no route answered, or what failed outside Remix: the same shape as every other error.
+  app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = typeof (err as { status?: unknown })?.status === "number" ? (err as { status: number }).status : 500;
+    const code = status >= 500 || status < 400 ? 500 : 400;
+    // A malformed URL ("/%") is the client's mistake: answered, not logged.
+    if (code === 500) log.error("request failed", { path: req.path, error: (err as Error)?.message ?? String(err) });
+    if (req.path.startsWith("/api/")) {
+      res.status(code).json({ error: code === 500 ? "server_error" : "bad_request", message: code === 500 ? "Something went wrong on the server." : "The request could not be read." });
+    } else {
+      res.status(code).type("html").send(refusalPage(code, code === 500 ? "Er ging iets mis" : "Ongeldig verzoek", code === 500 ? "Er ging iets mis op de server. Probeer het zo opnieuw." : "Dit verzoek kon niet worden gelezen."));
+    }
+  });
 
   // socket.io registered its own upgrade listener for /socket.io; ours handles /yjs.
   httpServer.on("upgrade", (req, socket, head) => {
@@ -111,6 +143,7 @@ export function createAppServer(opts: AppServerOptions) {
   return {
     app,
     httpServer,
+    security,
     rooms,
     realtime,
     services,

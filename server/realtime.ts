@@ -13,12 +13,13 @@ import { canOpenBoard, userFromCookieHeader, type SessionUser } from "../app/ser
 import type { AppServices, Broadcaster } from "../app/services/context.server";
 import * as ownership from "../app/services/ownership.server";
 import { addComment } from "../app/services/comments.server";
-import { isAllowedOrigin } from "./origin";
+import { isAllowedOrigin, type OriginPolicy } from "./origin";
 import type { Logger } from "./sync/types";
 
 export interface RealtimeOptions {
   db: DB;
-  allowedOrigins: readonly string[];
+  /** Who may connect (server/origin.ts): the origin policy, or just the ALLOWED_ORIGINS list. */
+  allowedOrigins: OriginPolicy | readonly string[];
   log: Logger;
   now: () => number;
 }

@@ -1,5 +1,5 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { apiError, methodNotAllowed, readBody, readJsonValue } from "~/services/api.server";
+import { apiError, methodNotAllowed, readJsonValue } from "~/services/api.server";
 import { requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { getOffers, setOffers } from "~/services/overview.server";
@@ -18,7 +18,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PUT") return methodNotAllowed("GET, PUT");
   const svc = services(context);
   const user = requireUser(svc, request);
-  const body = (request.headers.get("Content-Type") ?? "").includes("application/json") ? await readJsonValue(request) : await readBody(request);
+  const body = await readJsonValue(request);
   const res = setOffers(svc, user, params.organisationId!, body);
   if (!res.ok) return apiError(res.status, res.error, res.message, res.fields ? { fields: res.fields } : {});
   return json(res.offers);

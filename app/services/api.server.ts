@@ -1,14 +1,33 @@
-/** Small helpers for the JSON API: one error shape, one body reader. */
+/**
+ * Small helpers for the JSON API: one error shape, one body reader.
+ *
+ * Writes to /api/ take JSON only (server/http/guard.ts refuses anything else
+ * with 415 before a route runs; these readers refuse it again, so a route
+ * never parses a form a foreign page could have sent). An endpoint that takes
+ * a file declares its type in DECLARED_UPLOADS and reads it with readUpload.
+ */
 import { json } from "@remix-run/node";
 
 export function apiError(status: number, error: string, message: string, extra: Record<string, unknown> = {}) {
   return json({ error, message, ...extra }, { status });
 }
 
-/** Reads a JSON body that may also be an array (for PUT of a whole list). */
+function mediaType(request: Request): string {
+  return (request.headers.get("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
+}
+
+function unsupported(): Response {
+  return apiError(415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+}
+
+/** Reads a JSON body that may also be an array (for PUT of a whole list); no body reads as {}. */
 export async function readJsonValue(request: Request): Promise<unknown> {
+  const type = mediaType(request);
+  // Refused before reading: a form or text body is never parsed here.
+  if (type && type !== "application/json") throw unsupported();
   const text = await request.text();
   if (!text.trim()) return {};
+  if (!type) throw unsupported();
   try {
     return JSON.parse(text);
   } catch {
@@ -16,27 +35,20 @@ export async function readJsonValue(request: Request): Promise<unknown> {
   }
 }
 
-/** Reads a JSON object or a form body; anything else is a 400 with a message. */
+/** Reads a JSON object; no body reads as {}. Anything but JSON is a 415, JSON that is not an object a 400. */
 export async function readBody(request: Request): Promise<Record<string, unknown>> {
-  const type = request.headers.get("Content-Type") ?? "";
-  if (type.includes("application/json")) {
-    const text = await request.text();
-    if (!text.trim()) return {};
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw apiError(400, "bad_json", "The body is not valid JSON.");
-    }
-    if (!value || typeof value !== "object" || Array.isArray(value)) {
-      throw apiError(400, "bad_request", "The body must be a JSON object.");
-    }
-    return value as Record<string, unknown>;
+  const value = await readJsonValue(request);
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw apiError(400, "bad_request", "The body must be a JSON object.");
   }
-  if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
-    return Object.fromEntries(await request.formData());
-  }
-  return {};
+  return value as Record<string, unknown>;
+}
+
+/** Reads an upload of one of `types` (as declared for the endpoint in DECLARED_UPLOADS) as text. */
+export async function readUpload(request: Request, types: readonly string[]): Promise<{ type: string; text: string }> {
+  const type = mediaType(request);
+  if (!types.includes(type)) throw apiError(415, "unsupported_media_type", `Send ${types.join(" or ")}.`);
+  return { type, text: await request.text() };
 }
 
 export function methodNotAllowed(allowed: string) {

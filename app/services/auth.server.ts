@@ -69,7 +69,23 @@ export function userFromCookieHeader(db: DB, header: string | null | undefined, 
   return user;
 }
 
-export function sessionCookie(token: string, svc: AppServices, maxAgeSeconds: number): string {
+/**
+ * Whether the browser reached us over TLS, so cookies get `Secure`:
+ * COOKIE_SECURE=true forces it; otherwise the request's own scheme, which the
+ * server (server/http/proxy.ts) takes from X-Forwarded-Proto only when the
+ * peer is a trusted proxy (TRUST_PROXY).
+ */
+export function isSecureRequest(svc: AppServices, request?: Request | null): boolean {
+  if (svc.env.COOKIE_SECURE) return true;
+  if (!request) return false;
+  try {
+    return new URL(request.url).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+export function sessionCookie(token: string, svc: AppServices, maxAgeSeconds: number, request?: Request | null): string {
   const parts = [
     `${SESSION_COOKIE}=${token}`,
     "Path=/",
@@ -77,19 +93,19 @@ export function sessionCookie(token: string, svc: AppServices, maxAgeSeconds: nu
     "SameSite=Lax",
     `Max-Age=${maxAgeSeconds}`,
   ];
-  if (svc.env.COOKIE_SECURE) parts.push("Secure");
+  if (isSecureRequest(svc, request)) parts.push("Secure");
   return parts.join("; ");
 }
 
-export function clearedSessionCookie(svc: AppServices): string {
-  return sessionCookie("", svc, 0);
+export function clearedSessionCookie(svc: AppServices, request?: Request | null): string {
+  return sessionCookie("", svc, 0, request);
 }
 
-export function createSession(svc: AppServices, userId: string): string {
+export function createSession(svc: AppServices, userId: string, request?: Request | null): string {
   const token = randomBytes(32).toString("base64url");
   const maxAge = svc.env.SESSION_DAYS * 86400;
   insertSession(svc.db, { id: sessionIdFromToken(token), userId, expiresAt: svc.now() + maxAge * 1000 });
-  return sessionCookie(token, svc, maxAge);
+  return sessionCookie(token, svc, maxAge, request);
 }
 
 export function destroySession(svc: AppServices, request: Request): void {

@@ -1,26 +1,73 @@
 /** The one schema for the environment, validated once at start. */
+import { isIP } from "node:net";
 import { z } from "zod";
+
+/** An entry of TRUST_PROXY: an IP address, a CIDR range (address/prefix) or "loopback". */
+function isProxyAddress(entry: string): boolean {
+  if (entry === "loopback") return true;
+  const [addr, prefix, ...rest] = entry.split("/");
+  const family = isIP(addr);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   HOST: z.string().default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().min(1).default("file:data/alliantiebord.sqlite"),
-  /** Extra origins allowed to open sockets, comma separated (the app's own origin is always allowed). */
+  /**
+   * Extra origins allowed to open sockets and to send state-changing requests,
+   * comma separated (the app's own origin is always allowed). Each is
+   * normalised to scheme://host[:port].
+   */
   ALLOWED_ORIGINS: z
     .string()
     .default("")
-    .transform((s) =>
+    .transform((s, ctx) =>
       s
         .split(",")
         .map((o) => o.trim())
-        .filter(Boolean),
+        .filter(Boolean)
+        .map((o) => {
+          let url: URL | null = null;
+          try {
+            url = new URL(o);
+          } catch {
+            /* reported below */
+          }
+          if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || (url.pathname !== "/" && url.pathname !== "")) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${o}" is not an origin like https://bord.example.org` });
+            return o;
+          }
+          return url.origin;
+        }),
     ),
-  /** Set when served behind TLS: session cookies get the Secure flag. */
+  /** Set when served behind TLS: session cookies always get the Secure flag, and HSTS is sent. */
   COOKIE_SECURE: z
     .enum(["true", "false", "1", "0", ""])
     .default("")
     .transform((v) => v === "true" || v === "1"),
+  /**
+   * Which peers are reverse proxies whose X-Forwarded-Proto/-Host/-For are
+   * believed: off (default), `true` (any peer), or a comma list of addresses,
+   * CIDR ranges and `loopback`. Behind a trusted proxy that says https, the
+   * session cookie gets Secure and HSTS is sent.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default("")
+    .transform((v, ctx): boolean | string[] => {
+      const s = v.trim().toLowerCase();
+      if (s === "" || s === "false" || s === "0") return false;
+      if (s === "true" || s === "1") return true;
+      const entries = s.split(",").map((e) => e.trim()).filter(Boolean);
+      for (const e of entries) {
+        if (!isProxyAddress(e)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${e}" is not an address, a CIDR range or "loopback"` });
+      }
+      return entries;
+    }),
   SESSION_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   /**
    * When a board update reaches the disk, relative to the moment the other

@@ -11,7 +11,8 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard } from "../../db/accounts";
 import type { DB } from "../../db/client";
 import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
-import { isAllowedOrigin } from "../origin";
+import { rawSecurityHeaderLines } from "../http/headers";
+import { isAllowedOrigin, type OriginPolicy } from "../origin";
 import type { RoomManager } from "./rooms";
 import type { Logger, Outgoing, SyncConnection } from "./types";
 import { binaryFrame } from "./ws-frame";
@@ -22,14 +23,15 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 export interface YjsEndpointOptions {
   db: DB;
   rooms: RoomManager;
-  allowedOrigins: readonly string[];
+  /** Who may connect (server/origin.ts): the origin policy, or just the ALLOWED_ORIGINS list. */
+  allowedOrigins: OriginPolicy | readonly string[];
   log: Logger;
   now: () => number;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.write(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${rawSecurityHeaderLines()}\r\n${text}`,
   );
   socket.destroy();
 }

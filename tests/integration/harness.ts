@@ -29,6 +29,7 @@ import { loadBoardState } from "../../db/board-store";
 import { parseEnv } from "../../app/services/env.server";
 import type { AppServices } from "../../app/services/context.server";
 import { createAppServer } from "../../server/app";
+import type { UploadDeclaration } from "../../server/http/guard";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD } from "../factories";
 import { seededRandom } from "../factories/random";
 export { seededRandom };
@@ -612,6 +613,8 @@ export interface TestServerOptions {
   now?: () => number;
   /** Wrap the real SQLite room storage (to watch it, or to make the disk fail). */
   storage?: (real: RoomStorage) => RoomStorage;
+  /** Upload endpoints to declare (server/http/guard.ts), instead of the app's own. */
+  uploads?: readonly UploadDeclaration[];
 }
 
 /** The real server in this process on 127.0.0.1 and a free port. */
@@ -620,7 +623,7 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", ...overrides });
   const build = await loadRemixBuild();
   const storage = options.storage ? options.storage(sqliteRoomStorage(tdb.database, options.now)) : undefined;
-  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public"), now: options.now, storage });
+  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public"), now: options.now, storage, uploads: options.uploads });
   const { port } = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   const verify = openDatabase(tdb.url);

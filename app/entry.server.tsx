@@ -1,0 +1,70 @@
+/**
+ * Server rendering (Remix's Node default) with one addition: the
+ * Content-Security-Policy nonce. The server (server/http/) makes a nonce per
+ * request, sends it in the CSP header and passes it in the load context;
+ * here it goes to <RemixServer nonce> (streamed scripts) and, through
+ * NonceContext, to root.tsx's <Scripts> and <ScrollRestoration>. Inline
+ * scripts without it do not run.
+ */
+import { randomBytes } from "node:crypto";
+import { PassThrough } from "node:stream";
+import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import { createReadableStreamFromReadable } from "@remix-run/node";
+import { RemixServer } from "@remix-run/react";
+import { isbot } from "isbot";
+import { renderToPipeableStream } from "react-dom/server";
+import { NonceContext } from "./lib/nonce";
+
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    /** This request's CSP nonce (server/http/index.ts). */
+    cspNonce?: string;
+    /** The client's address, proxy-aware (server/http/proxy.ts). */
+    clientAddress?: string;
+  }
+}
+
+const ABORT_DELAY = 5_000;
+
+export default function handleRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  remixContext: EntryContext,
+  loadContext: AppLoadContext,
+) {
+  // Served by server/index.ts the nonce is always there (and in the header);
+  // otherwise a fresh one keeps the inline scripts marked all the same.
+  const nonce = loadContext.cspNonce ?? randomBytes(16).toString("base64");
+  const waitForAll = isbot(request.headers.get("user-agent") ?? "") || remixContext.isSpaMode;
+
+  return new Promise<Response>((resolve, reject) => {
+    let shellRendered = false;
+    const ready = () => {
+      shellRendered = true;
+      const body = new PassThrough();
+      const stream = createReadableStreamFromReadable(body);
+      responseHeaders.set("Content-Type", "text/html");
+      resolve(new Response(stream, { headers: responseHeaders, status: responseStatusCode }));
+      pipe(body);
+    };
+    const { pipe, abort } = renderToPipeableStream(
+      <NonceContext.Provider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </NonceContext.Provider>,
+      {
+        nonce,
+        ...(waitForAll ? { onAllReady: ready } : { onShellReady: ready }),
+        onShellError(error: unknown) {
+          reject(error);
+        },
+        onError(error: unknown) {
+          responseStatusCode = 500;
+          // Errors of the shell itself reject above and are logged by Remix.
+          if (shellRendered) console.error(error);
+        },
+      },
+    );
+    setTimeout(abort, ABORT_DELAY);
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * The security headers of every response: pages, the JSON API, errors and
+ * 404s, static files, socket.io's HTTP responses and the refusals of the Yjs
+ * upgrade.
+ *
+ * The Content-Security-Policy allows scripts only from our own origin plus
+ * Remix's inline scripts, which carry a per-request nonce (no
+ * 'unsafe-inline' for scripts). Styles come from our own stylesheet; React
+ * `style={{...}}` props render as style attributes, so those, and only those,
+ * are allowed inline (style-src-attr). Violations are reported to
+ * /csp-report (report-uri for every browser, report-to for those with the
+ * Reporting API).
+ */
+import { randomBytes } from "node:crypto";
+import { isPlainHost } from "./proxy";
+
+export const CSP_REPORT_PATH = "/csp-report";
+const REPORT_GROUP = "csp";
+
+export function newNonce(): string {
+  return randomBytes(16).toString("base64");
+}
+
+export interface CspOptions {
+  /** The nonce of this response's inline scripts; without one no inline script runs. */
+  nonce?: string | null;
+  /** The Host the page was served from: the sync sockets connect back to it over ws:/wss:. */
+  host?: string | null;
+  https?: boolean;
+}
+
+export function contentSecurityPolicy(o: CspOptions = {}): string {
+  const scripts = ["'self'"];
+  if (o.nonce) scripts.push(`'nonce-${o.nonce}'`);
+  const connect = ["'self'"];
+  // 'self' covers ws:/wss: of the same host in current browsers; named too for older ones.
+  if (isPlainHost(o.host)) connect.push(`wss://${o.host}`, ...(o.https ? [] : [`ws://${o.host}`]));
+  const directives = [
+    "default-src 'self'",
+    `script-src ${scripts.join(" ")}`,
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self'",
+    "font-src 'self'",
+    `connect-src ${connect.join(" ")}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "frame-src 'none'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    ...(o.https ? ["upgrade-insecure-requests"] : []),
+    `report-uri ${CSP_REPORT_PATH}`,
+    `report-to ${REPORT_GROUP}`,
+  ];
+  return directives.join("; ");
+}
+
+export const PERMISSIONS_POLICY = [
+  "camera=()",
+  "microphone=()",
+  "geolocation=()",
+  "payment=()",
+  "usb=()",
+  "serial=()",
+  "hid=()",
+  "bluetooth=()",
+  "midi=()",
+  "magnetometer=()",
+  "gyroscope=()",
+  "accelerometer=()",
+  "display-capture=()",
+].join(", ");
+
+export const HSTS = "max-age=31536000; includeSubDomains";
+
+export interface HeaderOptions extends CspOptions {}
+
+/** Every security header for one response. */
+export function securityHeaders(o: HeaderOptions = {}): Record<string, string> {
+  const h: Record<string, string> = {
+    "Content-Security-Policy": contentSecurityPolicy(o),
+    "Reporting-Endpoints": `${REPORT_GROUP}="${CSP_REPORT_PATH}"`,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+  };
+  if (o.https) h["Strict-Transport-Security"] = HSTS;
+  return h;
+}
+
+/**
+ * The same headers as raw "Name: value\r\n" lines, for responses written
+ * straight to a socket (a refused WebSocket upgrade). No HSTS: such a
+ * response says nothing about the scheme.
+ */
+export function rawSecurityHeaderLines(): string {
+  return Object.entries(securityHeaders())
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+}
