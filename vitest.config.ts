@@ -37,6 +37,20 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // The hostile suite (npm run test:hostile): the real server attacked
+          // from outside. Like integration: one fork, files one after the other.
+          name: "hostile",
+          include: ["tests/hostile/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -39,6 +39,10 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 step "integration tests"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
 
+step "hostile suite"
+# The real server attacked from outside (tests/hostile/README.md); prints its table here.
+bash tests/hostile/run.sh "$results" || status=1
+
 step "end-to-end tests (Chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" npx playwright test --reporter=list,json || status=1
 

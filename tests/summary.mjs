@@ -22,16 +22,45 @@ for (const layer of ["unit", "integration"]) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 }
+function playwright(layer, r) {
+  const s = r.stats;
+  const f = s.unexpected;
+  console.log(`${layer}: ${s.expected} passed, ${f} failed${s.flaky ? ` (${s.flaky} flaky, passed on retry)` : ""}`);
+  passed += s.expected + (s.flaky ?? 0);
+  failed += f;
+  skipped += s.skipped;
+}
+
+// The hostile suite (tests/hostile/run.sh): its vitest tests, its Chromium specs when it has any,
+// and the verdict of its table (an unexpected change, a crash or a part that never reported).
+const hostile = read("hostile.json");
+if (!hostile) {
+  console.log("hostile: no report (the run failed before testing)");
+  failed++;
+} else {
+  console.log(`hostile: ${hostile.numPassedTests} passed, ${hostile.numFailedTests} failed`);
+  passed += hostile.numPassedTests;
+  failed += hostile.numFailedTests;
+  skipped += hostile.numPendingTests + (hostile.numTodoTests ?? 0);
+}
+const hostileE2e = read("hostile-e2e.json");
+const hostileSpecs = fs.existsSync("tests/hostile") && fs.readdirSync("tests/hostile").some((f) => f.endsWith(".spec.ts"));
+if (hostileE2e) playwright("hostile (Chromium)", hostileE2e);
+else if (hostileSpecs) {
+  console.log("hostile (Chromium): no report (the run failed before testing)");
+  failed++;
+}
+const verdict = read("hostile-report.json");
+if (!verdict || !verdict.ok) {
+  console.log(`hostile table: ${verdict ? verdict.problems.join("; ") : "not printed"}`);
+  failed++;
+}
+
 const e2e = read("e2e.json");
 if (!e2e) {
   console.log("e2e: no report (the run failed before testing)");
   failed++;
 } else {
-  const s = e2e.stats;
-  const f = s.unexpected + (s.flaky ?? 0) * 0;
-  console.log(`e2e: ${s.expected} passed, ${f} failed${s.flaky ? ` (${s.flaky} flaky, passed on retry)` : ""}`);
-  passed += s.expected + (s.flaky ?? 0);
-  failed += f;
-  skipped += s.skipped;
+  playwright("e2e", e2e);
 }
 console.log(`Total: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);

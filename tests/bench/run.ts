@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, repaint or overview
+ *   npm run bench -- --only sync   one bench: sync, repaint, overview or kill
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -87,4 +87,21 @@ if (only === "overview" || (only === null && !quick)) {
   console.log("\n=== overview (5,000 requests)");
   await benchOverview();
 }
+if (only === "kill" || (only === null && !quick)) {
+  // kill -9 at 50 random moments during 20 clients × 500 edits (tests/bench/kill.ts); its figures
+  // join results.json as details.kill, leaving the rest of the file as the sync bench wrote it.
+  const { benchKill } = await import("./kill");
+  const kill = await benchKill({ quick });
+  const file = path.join(ROOT, "tests/bench/results.json");
+  const json = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { details?: Record<string, unknown> }) : {};
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  json.details = { ...(json.details ?? {}), kill: { date: new Date().toISOString(), commit, quick, ...kill } };
+  fs.writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
+}
+
 process.exit(0);

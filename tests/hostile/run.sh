@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `npm run test:hostile`: the hostile suite. Runs the vitest project `hostile`
+# (tests/hostile/**/*.test.ts) and the Chromium specs (tests/hostile/*.spec.ts),
+# then prints one table from tests/.tmp/hostile/*.json (tests/hostile/report.ts).
+#
+#   bash tests/hostile/run.sh [results-dir]
+#
+# With a results dir (tests/run-all.sh passes its own) the test reports land
+# there as hostile.json (vitest), hostile-e2e.json (Playwright) and
+# hostile-report.json (the table's verdict) for tests/summary.mjs.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+results="${1:-}"
+rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
+status=0
+
+if [ ! -f build/index.js ]; then npx remix build || exit 1; fi
+
+if [ -n "$results" ]; then
+  npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$results/hostile.json" || status=1
+else
+  npx vitest run --project hostile || status=1
+fi
+
+if compgen -G "tests/hostile/*.spec.ts" >/dev/null; then
+  if [ -n "$results" ]; then
+    PLAYWRIGHT_JSON_OUTPUT_NAME="$results/hostile-e2e.json" npx playwright test -c tests/hostile/playwright.config.ts --reporter=list,json || status=1
+  else
+    npx playwright test -c tests/hostile/playwright.config.ts || status=1
+  fi
+fi
+
+if [ -n "$results" ]; then
+  node --import tsx tests/hostile/report.ts --status "$results/hostile-report.json" || status=1
+else
+  node --import tsx tests/hostile/report.ts || status=1
+fi
+exit $status
