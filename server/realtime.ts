@@ -9,7 +9,8 @@ import type { Server as HttpServer } from "node:http";
 import { Server as IOServer, type Socket } from "socket.io";
 import { getBoard } from "../db/accounts";
 import type { DB } from "../db/client";
-import { canOpenBoard, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
+import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
+import { appLimits, limitsForDb, retryAfterSeconds } from "../app/services/limits.server";
 import type { AppServices, Broadcaster } from "../app/services/context.server";
 import * as ownership from "../app/services/ownership.server";
 import { addComment } from "../app/services/comments.server";
@@ -50,6 +51,11 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     if (!user) return next(new Error("unauthenticated"));
     // A one-time password opens nothing but the password page (as on the API).
     if (user.mustChangePassword) return next(new Error("password_change_required"));
+    // At most CONNECTIONS_PER_SESSION open socket.io connections per session.
+    const sessionKey = sessionKeyFromCookieHeader(socket.request.headers.cookie)!;
+    const connections = limitsForDb(opts.db, opts.now).ioConnections;
+    if (!connections.acquire(sessionKey)) return next(new Error("too_many_connections"));
+    socket.on("disconnect", () => connections.release(sessionKey));
     socket.data.user = user;
     socket.data.boards = new Set();
     next();
@@ -62,6 +68,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
 
   /** Register the event handlers; they call the same services as the pages and the API. */
   function attach(svc: AppServices) {
+    const limits = appLimits(svc);
     io.on("connection", (raw) => {
       const socket = raw as unknown as AnySocket;
       void socket.join(orgChannel(socket.data.user.organisationId));
@@ -85,6 +92,11 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
             return;
           }
           if (!payload || typeof payload !== "object") return reply({ ok: false, error: "bad_request" });
+          // Every event but joining a board changes state: it counts against the session's write budget.
+          if (event !== "board:join") {
+            const budget = limits.writes.take(sessionKeyFromCookieHeader(socket.request.headers.cookie) ?? user.id);
+            if (!budget.ok) return reply({ ok: false, error: "rate_limited", retryAfter: retryAfterSeconds(budget.retryAfterMs) });
+          }
           try {
             reply(handler(user, payload as Record<string, unknown>));
           } catch (e) {

@@ -2,6 +2,7 @@ import { json, type ActionFunctionArgs } from "@remix-run/node";
 import { apiError, methodNotAllowed, readBody } from "~/services/api.server";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
+import { retryAfterSeconds } from "~/services/limits.server";
 import { createRequest } from "~/services/requests.server";
 
 export const loader = () => methodNotAllowed("POST");
@@ -9,7 +10,9 @@ export const loader = () => methodNotAllowed("POST");
 /**
  * POST /api/boards/<boardId>/requests { title, category, description,
  * reference, area, urgency? }: 201 { id, duplicates: [{ organisation,
- * category, ... }] }, naming other organisations and categories only.
+ * category, ... }] }, naming other organisations and categories only; 429
+ * { error: "quota_exceeded", limit, retryAfter } past the organisation's
+ * hourly quota.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
@@ -20,6 +23,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const res = await createRequest(svc, user, board, body);
   if (!res.ok) {
     if ("forbidden" in res) return apiError(403, "forbidden", "Viewers cannot create requests.");
+    if ("quota" in res) {
+      const retryAfter = retryAfterSeconds(res.quota.retryAfterMs);
+      return json(
+        {
+          error: "quota_exceeded",
+          message: `Your organisation created ${res.quota.limit} requests in the past hour, the most this alliance allows; a coordinator can raise the limit.`,
+          limit: res.quota.limit,
+          retryAfter,
+        },
+        { status: 429, headers: { "Retry-After": String(retryAfter) } },
+      );
+    }
     return apiError(400, "invalid", "Some fields are not valid.", { fields: res.errors });
   }
   return json({ id: res.card.id, card: res.card, duplicates: res.duplicates }, { status: 201 });

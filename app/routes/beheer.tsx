@@ -5,6 +5,7 @@ import {
   addOrganisation,
   addPerson,
   adminOverview,
+  limitsOverview,
   changeRole,
   removeAccess,
   resetPassword,
@@ -14,6 +15,7 @@ import {
 import { requireUser } from "~/services/auth.server";
 import { boardsFor, boardSettingsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
+import { setRequestQuota } from "~/services/requests.server";
 
 export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
@@ -22,7 +24,7 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   const user = requireUser(svc, request);
   const overview = adminOverview(svc, user);
   const boards = boardsFor(svc, user).map((b) => boardSettingsFor(svc, b.id)!);
-  return json({ alliance: user.allianceName, me: user.id, boards, ...overview });
+  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), ...overview });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -66,6 +68,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const r = setClaimExpiry(svc, user, boardId, form.claimExpiryDays);
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
+    case "quota": {
+      const r = setRequestQuota(svc, user, form.requestQuotaPerHour);
+      if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: { requestQuotaPerHour: "quotaRange" } }) }, { status: r.ok ? 200 : r.status });
+    }
     default:
       return json({ intent, errors: { form: "unknown" } }, { status: 400 });
   }
@@ -73,7 +80,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 function errorText(t: Translate, code: string | undefined): string | undefined {
   if (!code) return undefined;
-  const own = { exists: "admin.exists", self: "admin.self", range: "admin.range" }[code] as MessageKey | undefined;
+  const own = { exists: "admin.exists", self: "admin.self", range: "admin.range", quotaRange: "limits.quotaRange" }[code] as MessageKey | undefined;
   return own ? t(own) : fieldError(t, code);
 }
 
@@ -271,6 +278,96 @@ export default function Admin() {
           </Form>
         ))}
       </section>
+
+      <LimitsSection limits={data.limits} err={err("quota", "requestQuotaPerHour")} t={t} />
     </main>
+  );
+}
+
+type LimitsData = ReturnType<typeof limitsOverview>;
+
+/** The alliance's request quota (a coordinator lifts it) and who made how many reference checks. */
+function LimitsSection({ limits, err, t }: { limits: LimitsData; err?: string; t: Translate }) {
+  const q = limits.requestQuota;
+  return (
+    <section aria-labelledby="limits-h" className="card-panel admin-section" data-testid="limits">
+      <h2 id="limits-h">{t("limits.title")}</h2>
+      <Form method="post" className="admin-form" noValidate>
+        <input type="hidden" name="intent" value="quota" />
+        <div className="field">
+          <label htmlFor="quota">{t("limits.quotaLabel")}</label>
+          <input
+            id="quota"
+            name="requestQuotaPerHour"
+            type="number"
+            min={1}
+            max={100000}
+            placeholder={String(q.fallback)}
+            defaultValue={q.custom ?? ""}
+            aria-invalid={err ? true : undefined}
+            aria-describedby="quota-help quota-e"
+          />
+          <span id="quota-help" className="muted small">
+            {t("limits.quotaHelp", { default: q.fallback })}
+          </span>
+          <FieldError id="quota-e" text={err} />
+        </div>
+        <button className="button secondary" type="submit">
+          {t("admin.save")}
+        </button>
+      </Form>
+      <table className="admin-table">
+        <caption>{t("limits.quotaUsed")}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("limits.organisation")}</th>
+            <th scope="col">{t("limits.created")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {limits.createdPastHour.map((o) => (
+            <tr key={o.orgId}>
+              <td>{o.name}</td>
+              <td>
+                {o.created} / {q.perHour}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h3>{t("limits.checksTitle")}</h3>
+      <p className="muted">{t("limits.checksHelp")}</p>
+      {limits.referenceChecks.length ? (
+        <table className="admin-table" data-testid="reference-checks">
+          <thead>
+            <tr>
+              <th scope="col">{t("limits.checksPerson")}</th>
+              <th scope="col">{t("limits.organisation")}</th>
+              <th scope="col">{t("limits.checksCount")}</th>
+              <th scope="col">{t("limits.checksMatches")}</th>
+              <th scope="col">{t("limits.checksRefused")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {limits.referenceChecks.map((c) => (
+              <tr key={c.userId} data-testid={`checks-${c.email}`}>
+                <td>
+                  {c.name}
+                  <br />
+                  <span className="muted">{c.email}</span>
+                </td>
+                <td>{c.organisationName}</td>
+                <td>{c.checks}</td>
+                <td>{c.matches}</td>
+                <td>{c.rateLimited}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">{t("limits.checksNone")}</p>
+      )}
+    </section>
   );
 }

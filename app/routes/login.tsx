@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { useT, type MessageKey } from "~/i18n";
@@ -6,13 +6,21 @@ import {
   checkCredentials,
   createSession,
   getUser,
-  loginThrottled,
+  loginClient,
   mustChangePassword,
+  rememberLoginDevice,
   safeRedirect,
+  throttleMessage,
 } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 
 export const meta: MetaFunction = () => [{ title: "Inloggen · Alliantiebord" }];
+
+/** A throttled attempt's Retry-After reaches the page's response too (a form posted without scripts). */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
+};
 
 export function loader({ request, context }: LoaderFunctionArgs) {
   if (getUser(services(context), request)) return redirect("/boards");
@@ -31,14 +39,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!email) errors.email = "login.emailRequired";
   if (!password) errors.password = "login.passwordRequired";
   if (errors.email || errors.password) return json({ errors, email }, { status: 400 });
-  if (loginThrottled(email.toLowerCase(), svc.now())) {
-    return json({ errors: { form: "login.tooMany" } as LoginErrors, email }, { status: 429 });
+  const client = loginClient(request, context);
+  const res = await checkCredentials(svc, email, password, client);
+  if (!res.ok && res.reason === "throttled") {
+    const msg = throttleMessage(res.retryAfterSeconds);
+    return json(
+      { errors: { form: msg.key } as LoginErrors, vars: msg.vars, email },
+      { status: 429, headers: { "Retry-After": String(res.retryAfterSeconds) } },
+    );
   }
-  const userId = await checkCredentials(svc, email, password);
-  if (!userId) return json({ errors: { form: "login.invalid" } as LoginErrors, email }, { status: 401 });
+  if (!res.ok) return json({ errors: { form: "login.invalid" } as LoginErrors, email }, { status: 401 });
+  const userId = res.userId;
   // A one-time password is replaced first.
   const to = mustChangePassword(svc, userId) ? "/wachtwoord" : redirectTo;
-  return redirect(to, { headers: { "Set-Cookie": createSession(svc, userId) } });
+  const headers = new Headers();
+  headers.append("Set-Cookie", createSession(svc, userId, request));
+  headers.append("Set-Cookie", rememberLoginDevice(svc, client, userId, request));
+  return redirect(to, { headers });
 }
 
 export default function Login() {
@@ -64,7 +81,7 @@ export default function Login() {
         {loggedOut && !errors.form ? <div className="alert info" role="status">{t("login.loggedOut")}</div> : null}
         {errors.form ? (
           <div className="alert error" role="alert" tabIndex={-1} ref={alertRef}>
-            {t(errors.form)}
+            {t(errors.form, data && "vars" in data ? (data.vars as Record<string, number>) : undefined)}
           </div>
         ) : null}
         <Form method="post" noValidate>

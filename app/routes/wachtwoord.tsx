@@ -1,11 +1,17 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { useT, type MessageKey } from "~/i18n";
 import { changeOwnPassword } from "~/services/admin.server";
-import { requireUser } from "~/services/auth.server";
+import { loginClient, requireUser, throttleMessage } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 
 export const meta: MetaFunction = () => [{ title: "Wachtwoord · Alliantiebord" }];
+
+/** A throttled attempt's Retry-After reaches the page's response too (a form posted without scripts). */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
+};
 
 export function loader({ request, context }: LoaderFunctionArgs) {
   requireUser(services(context), request, { allowPasswordChange: true });
@@ -15,7 +21,11 @@ export function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request, { allowPasswordChange: true });
-  const res = await changeOwnPassword(svc, user, Object.fromEntries(await request.formData()));
+  const res = await changeOwnPassword(svc, user, Object.fromEntries(await request.formData()), loginClient(request, context));
+  if (!res.ok && "retryAfterSeconds" in res) {
+    const throttle = throttleMessage(res.retryAfterSeconds);
+    return json({ errors: {}, throttle }, { status: 429, headers: { "Retry-After": String(res.retryAfterSeconds) } });
+  }
   if (!res.ok) return json({ errors: res.errors }, { status: res.status });
   return redirect("/boards");
 }
@@ -35,6 +45,11 @@ export default function ChangePassword() {
       <div className="card-panel">
         <h1>{t("password.title")}</h1>
         <p className="muted">{t("password.intro")}</p>
+        {data && "throttle" in data && data.throttle ? (
+          <div className="alert error" role="alert">
+            {t(data.throttle.key, data.throttle.vars)}
+          </div>
+        ) : null}
         <Form method="post" noValidate>
           {FIELDS.map((f) => (
             <div className="field" key={f.name}>

@@ -8,7 +8,6 @@ import {
   disableUser,
   emailTaken,
   enableUser,
-  findUserForLogin,
   getUserById,
   insertOrganisation,
   insertUser,
@@ -18,11 +17,13 @@ import {
   setPassword,
   setUserRole,
 } from "../../db/accounts";
+import { referenceCheckCounts, requestsPerOrgSince } from "../../db/limits";
 import { ROLES, type Role } from "../../db/schema";
 import { cleanText } from "../board/validate";
-import type { SessionUser } from "./auth.server";
+import { checkCredentials, type LoginClient, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
-import { hashPassword, verifyPassword } from "./password.server";
+import { hashPassword } from "./password.server";
+import { requestQuota } from "./requests.server";
 
 export type AdminErrors = Partial<Record<string, string>>;
 export type AdminResult<T = object> = ({ ok: true } & T) | { ok: false; errors: AdminErrors; status: number };
@@ -162,20 +163,47 @@ export function setClaimExpiry(svc: AppServices, user: SessionUser, boardId: str
   return { ok: true };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The alliance's limits for its coordinator: the hourly request quota per
+ * organisation (its own or the server's default), what each organisation
+ * created in the past hour, and how many reference checks each person made
+ * in the past 30 days (match, no match, refused for the budget).
+ */
+export function limitsOverview(svc: AppServices, user: SessionUser) {
+  requireCoordinator(user);
+  const now = svc.now();
+  return {
+    requestQuota: requestQuota(svc, user.allianceId),
+    createdPastHour: requestsPerOrgSince(svc.db, user.allianceId, now - 3600_000),
+    referenceChecks: referenceCheckCounts(svc.db, user.allianceId, now - 30 * DAY_MS),
+  };
+}
+
 export const PASSWORD_MIN = 10;
 
-/** A person changes their own password (required after a one-time password). */
+/**
+ * A person changes their own password (required after a one-time password).
+ * The current password is checked through the login throttle (same budgets
+ * per address and account, same known-browser exemption): a stolen session
+ * cannot be used to guess it.
+ */
 export async function changeOwnPassword(
   svc: AppServices,
   user: SessionUser,
   input: Record<string, unknown>,
-): Promise<AdminResult> {
+  client?: LoginClient,
+): Promise<AdminResult | { ok: false; errors: AdminErrors; status: 429; retryAfterSeconds: number }> {
   const current = String(input.current ?? "");
   const next = String(input.password ?? "");
   const repeat = String(input.repeat ?? "");
   const errors: AdminErrors = {};
-  const row = findUserForLogin(svc.db, user.email);
-  if (!row || !(await verifyPassword(current, row.passwordHash))) errors.current = "wrong";
+  const check = await checkCredentials(svc, user.email, current, client);
+  if (!check.ok && check.reason === "throttled") {
+    return { ok: false, errors: { current: "tooMany" }, status: 429, retryAfterSeconds: check.retryAfterSeconds };
+  }
+  if (!check.ok || check.userId !== user.id) errors.current = "wrong";
   if (next.length < PASSWORD_MIN) errors.password = "tooShort";
   else if (next === current) errors.password = "same";
   if (repeat !== next) errors.repeat = "mismatch";

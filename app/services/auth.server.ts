@@ -17,7 +17,9 @@ import {
   type SessionUser,
 } from "../../db/accounts";
 import type { DB } from "../../db/client";
+import { addLoginDevice, isLoginDevice } from "../../db/limits";
 import type { AppServices } from "./context.server";
+import { addressKey, appLimits, clientAddress, LOGIN_FAILURE_MEMORY_MS, retryAfterSeconds, tooManyResponse } from "./limits.server";
 import { dummyHash, verifyPassword } from "./password.server";
 
 export type { SessionUser, BoardRow };
@@ -122,34 +124,127 @@ export function refreshSession(svc: AppServices, request: Request): void {
 
 // ---------------------------------------------------------------- login throttle
 
-const attempts = new Map<string, { count: number; resetAt: number }>();
-const MAX_ATTEMPTS = 10;
-const WINDOW_MS = 60_000;
+/**
+ * Login throttling that never locks the real person out.
+ *
+ * Three counts, kept in app/services/limits.server.ts:
+ * - **Per client address**: LOGIN_FAILURES_PER_ADDRESS failed attempts (over
+ *   all accounts) in LOGIN_ADDRESS_WINDOW_MINUTES; then that address gets 429
+ *   for the rest of the window. This is what stops spraying one password over
+ *   many accounts.
+ * - **Per account, a growing wait**: after LOGIN_FREE_FAILURES failures on an
+ *   account (from anywhere, remembered 24 hours), each further failure
+ *   doubles the wait (LOGIN_DELAY_BASE_SECONDS, 2×, 4×, … up to
+ *   LOGIN_DELAY_MAX_SECONDS). The wait holds only for addresses that already
+ *   failed on that account. A *fresh* address, one without failures on it,
+ *   still gets its attempt: a stranger cannot lock the real person out from
+ *   elsewhere, while every address an attacker uses costs them its freshness
+ *   after one wrong guess.
+ * - **Known browsers** ("device cookies", after OWASP's idea): a successful
+ *   login leaves a random token in the `ab_device` cookie; the server keeps
+ *   its SHA-256 with the account (db/limits.ts, 180 days). A browser whose
+ *   token logged into the account before is not held by the address budget
+ *   or the account's wait, so the real person logs in even from the address
+ *   an attacker shares (an office, a campus). It has its own budget,
+ *   LOGIN_DEVICE_FAILURES failures per window; past that (a stolen laptop)
+ *   it counts as a stranger again. The cookie proves nothing but that this
+ *   browser logged in before; it never replaces the password.
+ *
+ * A refused attempt is answered 429 with Retry-After and the wait in words,
+ * before the password is hashed (no work for the attacker's requests). A
+ * correct login clears that address's failures on the account; the account's
+ * own count is left to expire, so the real person's success does not hand an
+ * attacker elsewhere a fresh set of free attempts. The password-change form
+ * checks the current password through the same gate.
+ */
+export const DEVICE_COOKIE = "ab_device";
+const DEVICE_DAYS = 180;
 
-export function loginThrottled(key: string, now: number): boolean {
-  const a = attempts.get(key);
-  if (!a || a.resetAt < now) return false;
-  return a.count >= MAX_ATTEMPTS;
+/** Who is knocking: the client's address and the known-browser token, if any. */
+export interface LoginClient {
+  address: string;
+  deviceToken: string | null;
 }
 
-function noteFailedLogin(key: string, now: number) {
-  const a = attempts.get(key);
-  if (!a || a.resetAt < now) attempts.set(key, { count: 1, resetAt: now + WINDOW_MS });
-  else a.count++;
-  if (attempts.size > 10_000) for (const [k, v] of attempts) if (v.resetAt < now) attempts.delete(k);
+export function loginClient(request: Request, context?: unknown): LoginClient {
+  const token = parseCookies(request.headers.get("Cookie"))[DEVICE_COOKIE];
+  return {
+    address: clientAddress(request, context),
+    deviceToken: token && /^[A-Za-z0-9_-]{32,128}$/.test(token) ? token : null,
+  };
 }
 
-/** Check credentials; returns the user id or null. Costs the same whether or not the email exists. */
-export async function checkCredentials(svc: AppServices, email: string, password: string): Promise<string | null> {
-  const key = email.trim().toLowerCase();
-  const row = findUserForLogin(svc.db, key);
+export type CredentialResult =
+  | { ok: true; userId: string }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+
+/**
+ * Check credentials through the throttle. Costs the same whether or not the
+ * email exists (unknown accounts are counted like known ones).
+ */
+export async function checkCredentials(
+  svc: AppServices,
+  email: string,
+  password: string,
+  client: LoginClient = { address: "unknown", deviceToken: null },
+): Promise<CredentialResult> {
+  const limits = appLimits(svc).login;
+  const account = email.trim().toLowerCase();
+  const row = findUserForLogin(svc.db, account);
+  const deviceKey = client.deviceToken ? `${sessionIdFromToken(client.deviceToken)}|${account}` : null;
+  const addressKey_ = addressKey(client.address);
+  const pairKey = `${account}|${addressKey_}`;
+  // Every attempt is counted before the password is checked (and given back
+  // when it was right): parallel attempts cannot all slip under the budget.
+  const knownBrowser =
+    !!row && !!deviceKey && isLoginDevice(svc.db, sessionIdFromToken(client.deviceToken!), row.id, svc.now()) && limits.device.take(deviceKey).ok;
+  if (!knownBrowser) {
+    const wait = limits.pairs.get(pairKey, svc.now()) ? limits.account.waitMs(account) : 0;
+    if (wait > 0) return throttled(wait);
+    const byAddress = limits.address.take(addressKey_);
+    if (!byAddress.ok) return throttled(byAddress.retryAfterMs);
+  }
   const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
   if (!row || !ok || row.disabledAt) {
-    noteFailedLogin(key, svc.now());
-    return null;
+    if (!knownBrowser) {
+      limits.pairs.add(pairKey, 1, LOGIN_FAILURE_MEMORY_MS, svc.now());
+      limits.account.fail(account);
+    }
+    return { ok: false, reason: "invalid" };
   }
-  attempts.delete(key);
-  return row.id;
+  if (knownBrowser) limits.device.reset(deviceKey!);
+  else limits.address.refund(addressKey_);
+  limits.pairs.delete(pairKey);
+  return { ok: true, userId: row.id };
+}
+
+function throttled(ms: number): CredentialResult {
+  return { ok: false, reason: "throttled", retryAfterSeconds: retryAfterSeconds(ms) };
+}
+
+/**
+ * After a successful login: remember this browser for the account and return
+ * its cookie (the browser's existing token is kept, so one browser can be
+ * known to several accounts).
+ */
+export function rememberLoginDevice(svc: AppServices, client: LoginClient, userId: string, request?: Request | null): string {
+  const token = client.deviceToken ?? randomBytes(32).toString("base64url");
+  const maxAge = DEVICE_DAYS * 86400;
+  addLoginDevice(svc.db, { tokenHash: sessionIdFromToken(token), userId, createdAt: svc.now(), expiresAt: svc.now() + maxAge * 1000 });
+  const parts = [`${DEVICE_COOKIE}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`];
+  if (isSecureRequest(svc, request)) parts.push("Secure");
+  return parts.join("; ");
+}
+
+/** The message for a refused attempt, with the wait rounded up to whole seconds or minutes ("Probeer het over 2 minuten opnieuw."). */
+export function throttleMessage(seconds: number): {
+  key: "login.tooManySecond" | "login.tooManySeconds" | "login.tooManyMinute" | "login.tooManyMinutes";
+  vars: { n: number };
+} {
+  if (seconds < 60) return { key: seconds === 1 ? "login.tooManySecond" : "login.tooManySeconds", vars: { n: seconds } };
+  const n = Math.ceil(seconds / 60);
+  return { key: n === 1 ? "login.tooManyMinute" : "login.tooManyMinutes", vars: { n } };
 }
 
 /** Whether the person still has to replace a one-time password. */
@@ -167,6 +262,25 @@ export function getUser(svc: AppServices, request: Request): SessionUser | null 
   return userFromCookieHeader(svc.db, request.headers.get("Cookie"), svc.now());
 }
 
+const counted = new WeakSet<Request>();
+
+/**
+ * Writes per session (WRITES_PER_SESSION_PER_MINUTE, a sliding minute): every
+ * request other than GET/HEAD/OPTIONS that passes requireUser (the JSON API's
+ * writes and every page action) is counted once; over the budget it is
+ * refused with 429 JSON `{ error: "rate_limited", retryAfter }` and
+ * Retry-After. socket.io's state-changing events count against the same
+ * budget (server/realtime.ts). Board edits go over Yjs and are not counted.
+ */
+export function spendWriteBudget(svc: AppServices, request: Request): void {
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS" || counted.has(request)) return;
+  counted.add(request);
+  const key = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
+  if (!key) return;
+  const d = appLimits(svc).writes.take(key);
+  if (!d.ok) throw tooManyResponse(d.retryAfterMs, "rate_limited", "Too many changes in a short time. Wait a moment and try again.");
+}
+
 /** The signed-in person, or a redirect to the login page (401 JSON for the API). */
 export function requireUser(svc: AppServices, request: Request, opts: { allowPasswordChange?: boolean } = {}): SessionUser {
   const user = getUser(svc, request);
@@ -177,7 +291,10 @@ export function requireUser(svc: AppServices, request: Request, opts: { allowPas
     }
     throw redirect("/wachtwoord");
   }
-  if (user) return user;
+  if (user) {
+    spendWriteBudget(svc, request);
+    return user;
+  }
   if (wantsJson(request)) throw json({ error: "unauthenticated", message: "Log in first." }, { status: 401 });
   const url = new URL(request.url);
   throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);

@@ -17,7 +17,9 @@ import {
 import { listCategories, readBoard, setArchived } from "../board/domain";
 import { nearDuplicatePairs, normaliseReference, type NearCandidate } from "../board/similarity";
 import type { BoardSnapshot, CardView } from "../board/types";
+import { recordReferenceCheck, type ReferenceCheckOutcome } from "../../db/limits";
 import { publishLatest } from "./activity.server";
+import { appLimits } from "./limits.server";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 
@@ -87,6 +89,41 @@ export async function intakeWarnings(
     });
   }
   return out.sort((a, b) => Number(b.sameCategory) - Number(a.sameCategory));
+}
+
+export type ReferenceCheckResult =
+  | { ok: true; duplicates: IntakeWarning[] }
+  | { ok: false; status: 403; error: "forbidden"; message: string }
+  | { ok: false; status: 429; error: "rate_limited"; message: string; retryAfterMs: number };
+
+/**
+ * The reference check before saving a new request (POST .../requests/check),
+ * which would otherwise be an oracle: given a guessed reference (initials,
+ * birth year, wijk) it names the organisation and category working for that
+ * person. So: only those who may create requests ask it (viewers 403); each
+ * person has REFERENCE_CHECKS_PER_10_MINUTES (then 429); and every check,
+ * answered or refused for the budget, is written to SQL (who, organisation,
+ * board, when, match or not; never the reference, nor a hash of it) so a
+ * coordinator sees who checks how often (/beheer).
+ */
+export async function referenceCheck(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  input: { reference?: unknown; category?: unknown },
+): Promise<ReferenceCheckResult> {
+  if (user.role === "viewer") return { ok: false, status: 403, error: "forbidden", message: "Viewers cannot create requests." };
+  const at = svc.now();
+  const audit = (outcome: ReferenceCheckOutcome) =>
+    recordReferenceCheck(svc.db, { boardId: board.id, userId: user.id, orgId: user.organisationId, outcome, createdAt: at });
+  const budget = appLimits(svc).referenceChecks.take(user.id);
+  if (!budget.ok) {
+    audit("rate_limited");
+    return { ok: false, status: 429, error: "rate_limited", message: "Too many reference checks. Try again later.", retryAfterMs: budget.retryAfterMs };
+  }
+  const duplicates = await intakeWarnings(svc, user, board, input);
+  audit(duplicates.length ? "match" : "no_match");
+  return { ok: true, duplicates };
 }
 
 type NearPair = ReturnType<typeof nearDuplicatePairs>[number];

@@ -85,6 +85,26 @@ const EnvSchema = z.object({
   /** How often claims without activity are returned to open. */
   CLAIM_SWEEP_MS: z.coerce.number().int().min(1000).default(3600_000),
   LOG_LEVEL: z.enum(["silent", "error", "info", "debug"]).default("info"),
+  // Limits (app/services/limits.server.ts).
+  /** Failed logins per client address (over all accounts) in LOGIN_ADDRESS_WINDOW_MINUTES. */
+  LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(15),
+  LOGIN_ADDRESS_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  /** Failed logins on one account before strangers have to wait; each further failure doubles the wait. */
+  LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).default(5),
+  LOGIN_DELAY_BASE_SECONDS: z.coerce.number().int().min(1).default(1),
+  LOGIN_DELAY_MAX_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Failed logins from a browser that logged into the account before, before it counts as a stranger. */
+  LOGIN_DEVICE_FAILURES: z.coerce.number().int().min(1).default(10),
+  /** Write requests (API, forms) and state-changing socket.io events per session per minute. */
+  WRITES_PER_SESSION_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Requests each organisation may create per hour (a coordinator can lift it for the alliance). */
+  REQUESTS_PER_ORG_PER_HOUR: z.coerce.number().int().min(1).default(100),
+  /** Open Yjs sockets, and open socket.io connections, per session. */
+  CONNECTIONS_PER_SESSION: z.coerce.number().int().min(1).default(20),
+  /** Reference checks ("werkt iemand al voor deze persoon?") per person per 10 minutes. */
+  REFERENCE_CHECKS_PER_10_MINUTES: z.coerce.number().int().min(1).default(30),
+  /** Keys each in-memory limit remembers at most (oldest forgotten first). */
+  LIMITS_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -8,6 +8,7 @@ import { addCard, listCategories } from "../board/domain";
 import type { CardView } from "../board/types";
 import { validateCardFields, validateReference, type CardField } from "../board/validate";
 import { createRequestWithAudit, getRequest, setRequestReference, appendAudit } from "../../db/requests";
+import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
 import type { BoardRow, SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
 import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
@@ -16,7 +17,62 @@ import type { AppServices } from "./context.server";
 export type CreateRequestResult =
   | { ok: true; card: CardView; duplicates: IntakeWarning[] }
   | { ok: false; errors: Partial<Record<CardField, string>> }
-  | { ok: false; forbidden: true };
+  | { ok: false; forbidden: true }
+  | {
+      ok: false;
+      /** Shown by the new-request dialog as one message (the form's fields are fine). */
+      errors: { quota: "quota_exceeded"; quotaLimit: string; quotaMinutes: string };
+      quota: QuotaExceeded;
+    };
+
+export interface QuotaExceeded {
+  limit: number;
+  retryAfterMs: number;
+}
+
+const HOUR_MS = 3600_000;
+
+/** The alliance's hourly request quota per organisation: its own (set by a coordinator) or the server's default. */
+export function requestQuota(svc: AppServices, allianceId: string): { perHour: number; custom: number | null; fallback: number } {
+  const custom = allianceRequestQuota(svc.db, allianceId);
+  const fallback = svc.env.REQUESTS_PER_ORG_PER_HOUR;
+  return { perHour: custom ?? fallback, custom, fallback };
+}
+
+/**
+ * Whether the person's organisation may create one more request now: counted
+ * in SQL from the requests it created in the past hour (exact, and it
+ * survives restarts). Null when it may; else the limit and the time until a
+ * place frees up.
+ */
+export function quotaExceeded(svc: AppServices, user: SessionUser): QuotaExceeded | null {
+  const { perHour } = requestQuota(svc, user.allianceId);
+  const now = svc.now();
+  const since = now - HOUR_MS;
+  const n = requestsCreatedByOrgSince(svc.db, user.organisationId, since);
+  if (n < perHour) return null;
+  const at = countedRequestAt(svc.db, user.organisationId, since, n - perHour) ?? now;
+  return { limit: perHour, retryAfterMs: Math.max(1000, at + HOUR_MS - now) };
+}
+
+/** A coordinator sets the alliance's quota (1..100000 per organisation per hour), or null for the server's default. */
+export function setRequestQuota(
+  svc: AppServices,
+  user: SessionUser,
+  value: unknown,
+): { ok: true; perHour: number; custom: number | null } | { ok: false; status: 400 | 403; error: string } {
+  if (user.role !== "coordinator") return { ok: false, status: 403, error: "forbidden" };
+  let perHour: number | null;
+  if (value === null || value === undefined || (typeof value === "string" && value.trim() === "")) perHour = null;
+  else {
+    const n = typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 100_000) return { ok: false, status: 400, error: "range" };
+    perHour = n;
+  }
+  setAllianceRequestQuota(svc.db, user.allianceId, perHour);
+  const q = requestQuota(svc, user.allianceId);
+  return { ok: true, perHour: q.perHour, custom: q.custom };
+}
 
 export function canEdit(user: SessionUser): boolean {
   return user.role !== "viewer";
@@ -40,6 +96,13 @@ export async function createRequest(
   const reference = ref.value || null;
   // Checked before saving, so the new request does not warn about itself.
   const duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
+  // The quota is counted right before the row is written, with no await in
+  // between: two requests at once cannot both take the last place.
+  const quota = quotaExceeded(svc, user);
+  if (quota) {
+    const quotaMinutes = String(Math.ceil(quota.retryAfterMs / 60_000));
+    return { ok: false, errors: { quota: "quota_exceeded", quotaLimit: String(quota.limit), quotaMinutes }, quota };
+  }
   // The SQL row first: if the document write failed, an orphan row is harmless;
   // a card without its row would have no owner to check against.
   createRequestWithAudit(

@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard } from "../../db/accounts";
 import type { DB } from "../../db/client";
 import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
+import { limitsForDb } from "../../app/services/limits.server";
 import { rawSecurityHeaderLines } from "../http/headers";
 import { isAllowedOrigin, type OriginPolicy } from "../origin";
 import type { RoomManager } from "./rooms";
@@ -86,6 +87,15 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       refuse(socket, 403, "Forbidden");
       return true;
     }
+    // At most CONNECTIONS_PER_SESSION open Yjs sockets per session; the place
+    // is given back when the TCP connection ends, however it ends.
+    const sessionKey = sessionKeyFromCookieHeader(req.headers.cookie)!;
+    const connections = limitsForDb(opts.db, opts.now).yjsConnections;
+    if (!connections.acquire(sessionKey)) {
+      refuse(socket, 429, "Too Many Requests");
+      return true;
+    }
+    socket.once("close", () => connections.release(sessionKey));
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       // Frames are written straight to the socket: built once per message

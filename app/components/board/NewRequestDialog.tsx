@@ -105,12 +105,18 @@ function NewRequestForm({
     formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   }, [fetcher.state, fetcher.data]);
 
+  // Over the organisation's hourly quota (the fields themselves are fine): one message, with the limit and the wait.
+  const quota =
+    errors.quota === "quota_exceeded"
+      ? t("board.create.quota", { limit: errors.quotaLimit ?? "", minutes: errors.quotaMinutes ?? "" })
+      : null;
   const general =
-    data && !data.ok && data.error
+    quota ??
+    (data && !data.ok && data.error
       ? data.error === "forbidden"
         ? t("board.create.forbidden")
         : t("board.create.failed")
-      : null;
+      : null);
 
   return (
     <fetcher.Form method="post" action={`/boards/${boardId}`} noValidate ref={formRef} className="modal-form">
@@ -124,7 +130,7 @@ function NewRequestForm({
             {general}
           </p>
         ) : null}
-        {Object.keys(errors).length ? (
+        {Object.keys(errors).length && !quota ? (
           <p className="visually-hidden" role="alert">
             {t("board.form.hasErrors")}
           </p>
