@@ -216,6 +216,12 @@ test("a page on another port of the same host cannot make a logged-in coordinato
     },
   ];
 
+  // Another person of the same organisation reads the state afterwards: the
+  // attacked session may itself be a victim (/logout), and one reader sees all.
+  const verifierContext = await browser.newContext();
+  const verifier = await verifierContext.newPage();
+  await login(verifier, app.url, "gemeente@ave.example");
+
   const before = {
     target: (await api(page, `/api/boards/${board.id}/requests/${target}`)).json.owner,
     held: (await api(page, `/api/boards/${board.id}/requests/${held}`)).json.owner,
@@ -270,14 +276,14 @@ test("a page on another port of the same host cannot make a logged-in coordinato
   const session = await api(page, "/api/boards");
   if (session.status !== 200) changes.push(`the session was ended (GET /api/boards → ${session.status})`);
   const after = {
-    target: (await api(page, `/api/boards/${board.id}/requests/${target}`)).json?.owner,
-    held: (await api(page, `/api/boards/${board.id}/requests/${held}`)).json?.owner,
-    comments: (await api(page, `/api/boards/${board.id}/requests/${target}/comments`)).text,
-    offers: (await api(page, `/api/organisations/${ownOrg.id}/offers`)).text,
-    orgs: (await api(page, "/api/organisations")).text,
-    boardPage: (await page.request.get(`${app.url}/boards/${board.id}`)).status() === 200 ? await (await page.request.get(`${app.url}/boards/${board.id}`)).text() : "",
-    activity: (await api(page, `/api/boards/${board.id}/activity?limit=200`)).text,
-    admin: await (await page.request.get(`${app.url}/beheer`)).text(),
+    target: (await api(verifier, `/api/boards/${board.id}/requests/${target}`)).json?.owner,
+    held: (await api(verifier, `/api/boards/${board.id}/requests/${held}`)).json?.owner,
+    comments: (await api(verifier, `/api/boards/${board.id}/requests/${target}/comments`)).text,
+    offers: (await api(verifier, `/api/organisations/${ownOrg.id}/offers`)).text,
+    orgs: (await api(verifier, "/api/organisations")).text,
+    boardPage: await (await verifier.request.get(`${app.url}/boards/${board.id}`)).text(),
+    activity: (await api(verifier, `/api/boards/${board.id}/activity?limit=200`)).text,
+    admin: session.status === 200 ? await (await page.request.get(`${app.url}/beheer`)).text() : "",
     cookies: (await context.cookies()).map((c) => `${c.name}=${c.value}`).sort(),
   };
   if (JSON.stringify(after.target) !== JSON.stringify(before.target)) changes.push(`claim: the request is now held by ${JSON.stringify(after.target)}`);
@@ -300,6 +306,7 @@ test("a page on another port of the same host cannot make a logged-in coordinato
   figures.notes.push(...changes.map((c) => `state changed: ${c}`));
 
   await context.close();
+  await verifierContext.close();
   expect(changes, changes.join("\n")).toEqual([]);
   expect(
     notRefused.map((p) => `${p.url.replace(app.url, "")} → ${p.status}`),
