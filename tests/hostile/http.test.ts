@@ -15,7 +15,9 @@
  *
  * Its figures go to tests/.tmp/hostile/http.json (tests/hostile/results.ts).
  */
+import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import net from "node:net";
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
@@ -24,7 +26,7 @@ import * as schema from "../../db/schema";
 import { createReferral } from "../../db/ownership";
 import { readBoard } from "../../app/board/domain";
 import { makeBoard, makeOrganisation, makeUser, type SeedCard } from "../factories";
-import { createTestDatabase, spawnServer, startTestServer, storedDoc, waitFor, type TestServer } from "../integration/harness";
+import { ROOT, createTestDatabase, spawnServer, startTestServer, storedDoc, waitFor, type TestServer } from "../integration/harness";
 import { percentile, recordPart, rssOfGroup, rssSampler } from "./results";
 import { ROLES, ROUTES, CROSS, allowed, type Fixture, type Role, type State } from "./roles";
 
@@ -825,6 +827,79 @@ describe("the reference check is no oracle", () => {
     expect(audited() - auditedBefore, "every reference check, answered or refused, is logged").toBe(calls);
     const outcomes = t.verify.db.select().from(schema.referenceChecks).where(eq(schema.referenceChecks.userId, member.id)).all().map((r) => r.outcome);
     expect(outcomes.filter((o) => o === "rate_limited").length, "the refused ones are logged as such").toBe(calls - answered);
+  });
+});
+
+// ------------------------------------------------------------------ security headers on every kind of answer
+
+const HEADERS_EVERYWHERE = ["content-security-policy", "x-content-type-options", "referrer-policy", "permissions-policy"] as const;
+
+describe("security headers on every kind of answer", () => {
+  it("pages, the API (answers and refusals), static files, the browser build, socket.io, a 404 and a 413", async () => {
+    const build = fs.readdirSync(path.join(ROOT, "public/build")).find((f) => f.endsWith(".js"));
+    const cookie = t.seed.cookies.memberA1;
+    const kinds: Array<{ what: string; o: SendOptions }> = [
+      { what: "login page", o: { path: "/login" } },
+      { what: "board page", o: { path: `/boards/${t.seed.boardA.id}`, headers: { cookie } } },
+      { what: "API answer", o: { path: "/api/boards", headers: { cookie } } },
+      { what: "API 401", o: { path: "/api/boards" } },
+      { what: "API CSRF refusal", o: { method: "POST", path: `/api/boards/${t.seed.boardA.id}/requests/${t.seed.boardA.cardIds[0]}/claim`, headers: { cookie, origin: "http://evil.example" } } },
+      { what: "static file", o: { path: "/favicon.svg" } },
+      ...(build ? [{ what: "browser build", o: { path: `/build/${build}` } }] : []),
+      { what: "socket.io handshake", o: { path: "/socket.io/?EIO=4&transport=polling", headers: { cookie, origin: t.url } } },
+      { what: "unknown path", o: { path: "/bestaat-niet" } },
+      { what: "413", o: { method: "POST", path: "/login", headers: { origin: t.url, "content-type": "application/x-www-form-urlencoded" }, body: "x=" + "a".repeat(2 * 2 ** 20) } },
+    ];
+    const failures: string[] = [];
+    for (const k of kinds) {
+      const res = await send(k.o);
+      const missing = HEADERS_EVERYWHERE.filter((h) => !res.headers[h]);
+      if (missing.length) failures.push(`${k.what} (${res.status}): without ${missing.join(", ")}`);
+      else if (!/frame-ancestors 'none'/.test(String(res.headers["content-security-policy"]))) failures.push(`${k.what}: CSP without frame-ancestors 'none'`);
+      if (res.headers["x-content-type-options"] && res.headers["x-content-type-options"] !== "nosniff") failures.push(`${k.what}: X-Content-Type-Options ${res.headers["x-content-type-options"]}`);
+      if (res.headers["strict-transport-security"]) failures.push(`${k.what}: HSTS over plain http without COOKIE_SECURE`);
+    }
+    expect(failures, failures.join("\n")).toEqual([]);
+  });
+
+  it("COOKIE_SECURE=true: HSTS and a Secure session cookie; behind a trusted proxy that says https, the same without the setting", async () => {
+    const loginFrom = (base: string, headers: Record<string, string> = {}) =>
+      send({
+        base,
+        method: "POST",
+        path: "/login",
+        localAddress: "127.0.0.9",
+        headers: { origin: base, "content-type": "application/x-www-form-urlencoded", ...headers },
+        body: formBody({ email: t.seed.memberA1.email, password: t.seed.password, redirectTo: "/boards" }),
+      });
+    const sessionCookie = (res: Res) => (res.headers["set-cookie"] ?? []).find((c) => c.startsWith("ab_session=")) ?? "";
+
+    const secure = await startTestServer({ COOKIE_SECURE: "true" });
+    try {
+      const res = await loginFrom(secure.url);
+      expect(res.status).toBe(302);
+      expect(sessionCookie(res)).toMatch(/;\s*Secure/i);
+      expect(res.headers["strict-transport-security"], "HSTS with COOKIE_SECURE=true").toMatch(/max-age=\d+/);
+    } finally {
+      await secure.close();
+    }
+
+    const proxied = await startTestServer({ TRUST_PROXY: "loopback" });
+    try {
+      // The proxy terminated TLS and says so; the browser is on https://<the app's host>.
+      const viaProxy = await loginFrom(proxied.url, { "x-forwarded-proto": "https", origin: proxied.url.replace(/^http:/, "https:") });
+      expect(viaProxy.status, viaProxy.text.slice(0, 200)).toBe(302);
+      expect(sessionCookie(viaProxy), "Secure behind a trusted https proxy").toMatch(/;\s*Secure/i);
+      const plain = await loginFrom(proxied.url);
+      expect(sessionCookie(plain), "no Secure over plain http").not.toMatch(/;\s*Secure/i);
+    } finally {
+      await proxied.close();
+    }
+
+    // Without TRUST_PROXY, anyone's X-Forwarded-Proto is ignored.
+    const res = await loginFrom(t.url, { "x-forwarded-proto": "https" });
+    expect(res.status).toBe(302);
+    expect(sessionCookie(res), "an untrusted X-Forwarded-Proto changes nothing").not.toMatch(/;\s*Secure/i);
   });
 });
 
