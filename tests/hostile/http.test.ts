@@ -28,7 +28,7 @@ import { readBoard } from "../../app/board/domain";
 import { makeBoard, makeOrganisation, makeUser, type SeedCard } from "../factories";
 import { ROOT, createTestDatabase, spawnServer, startTestServer, storedDoc, waitFor, type TestServer } from "../integration/harness";
 import { percentile, recordPart, rssOfGroup, rssSampler } from "./results";
-import { ROLES, ROUTES, CROSS, allowed, type Fixture, type Role, type State } from "./roles";
+import { BAD_INPUT, BAD_INPUT_STATUS, CROSS, ROLES, ROUTES, allowed, type Fixture, type Role, type State } from "./roles";
 
 let t: TestServer;
 
@@ -694,6 +694,7 @@ describe("every API route as every role", () => {
       orgThird: orgThird.id,
       boardB: s.boardB.id,
       requestB: s.boardB.cardIds[0],
+      orgB: s.orgB.id,
       // What alliance B must never read in an answer.
       secrets: [title, reference, "Geheimwijk", "Geheime notitie", b.name, s.orgA1.name, s.orgA2.name, s.boardA.name, s.memberA1.name],
     };
@@ -766,6 +767,31 @@ describe("every API route as every role", () => {
         }
       }
       tally(res, ok, c.name);
+    }
+    expect(failures, failures.join("\n")).toEqual([]);
+  });
+
+  it("bad input from someone who may use the route: 400/422 with { error, message }, never a 500, nothing stored", async () => {
+    const failures: string[] = [];
+    for (const c of BAD_INPUT) {
+      const f = fixtureFor(c.state);
+      const cookie = t.cookieFor(users()[c.as as Exclude<Role, "anonymous">].id);
+      const before = fingerprint([f.boardId]);
+      const res = await send({
+        method: c.method,
+        path: c.path(f),
+        headers: { origin: t.url, cookie, "content-type": "application/json" },
+        body: c.raw ?? JSON.stringify(c.body?.(f) ?? {}),
+      });
+      const b = json(res);
+      let ok = (BAD_INPUT_STATUS as readonly number[]).includes(res.status) && typeof b?.error === "string" && typeof b?.message === "string";
+      if (!ok) failures.push(`${c.name}: ${res.status} ${res.text.slice(0, 120)}`);
+      if (fingerprint([f.boardId]) !== before) {
+        ok = false;
+        changed(`bad input stored: ${c.name}`);
+        failures.push(`${c.name}: something was stored`);
+      }
+      tally(res, ok, `bad input: ${c.name}`);
     }
     expect(failures, failures.join("\n")).toEqual([]);
   });

@@ -32,6 +32,8 @@ export interface Fixture {
   /** Board B (alliance B) and one of its requests. */
   boardB: string;
   requestB: string;
+  /** An organisation of alliance B. */
+  orgB: string;
 }
 
 /**
@@ -235,3 +237,47 @@ export const CROSS: CrossCase[] = [
 export function allowed(expected: number | readonly number[]): readonly number[] {
   return typeof expected === "number" ? [expected] : expected;
 }
+
+/**
+ * Bad input from a person who may use the route: a clear 400 (or 422) with
+ * `{ error, message }`, never a 500, and nothing stored. `raw` is sent as the
+ * body text as it is (JSON that does not parse, an array, a number).
+ */
+export interface BadInputCase {
+  name: string;
+  as: Role;
+  method: "POST" | "PUT";
+  state: State;
+  path(f: Fixture): string;
+  body?(f: Fixture): unknown;
+  raw?: string;
+}
+
+const INVALID = [400, 422] as const;
+export const BAD_INPUT_STATUS = INVALID;
+
+export const BAD_INPUT: BadInputCase[] = [
+  { name: "create: no title", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, body: () => ({ category: "wonen" }) },
+  { name: "create: unknown category", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, body: () => ({ title: "Iets", category: "bestaat-niet" }) },
+  { name: "create: a title of 100,000 characters", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, body: () => ({ title: "x".repeat(100_000), category: "wonen" }) },
+  { name: "create: a title that is an object", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, body: () => ({ title: { $gt: "" }, category: "wonen" }) },
+  { name: "create: JSON that does not parse", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, raw: '{"title": "Iets",' },
+  { name: "create: a JSON array", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, raw: '[{"title":"Iets","category":"wonen"}]' },
+  { name: "create: a JSON number", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, raw: "42" },
+  { name: "comment: empty", as: "memberOwner", method: "POST", state: "open", path: (f) => `${req(f)}/comments`, body: () => ({ body: "   " }) },
+  { name: "comment: a body that is a list", as: "memberOwner", method: "POST", state: "open", path: (f) => `${req(f)}/comments`, body: () => ({ body: ["a", "b"] }) },
+  { name: "refer: to an organisation of another alliance", as: "memberOwner", method: "POST", state: "claimed", path: (f) => `${req(f)}/refer`, body: (f) => ({ to: f.orgB, note: "" }) },
+  { name: "refer: to its own organisation", as: "memberOwner", method: "POST", state: "claimed", path: (f) => `${req(f)}/refer`, body: (f) => ({ to: f.orgOwner }) },
+  { name: "reassign: to nobody", as: "coordinator", method: "POST", state: "claimed", path: (f) => `${req(f)}/reassign`, body: () => ({ to: 12 }) },
+  { name: "decline: without a reason", as: "memberOther", method: "POST", state: "referred", path: (f) => `${req(f)}/referral/decline`, body: () => ({ reason: "" }) },
+  { name: "merge: a request into itself", as: "coordinator", method: "POST", state: "open", path: (f) => `${board(f)}/duplicates/merge`, body: (f) => ({ into: f.requestId, from: f.requestId }) },
+  {
+    name: "offers: a negative capacity",
+    as: "memberOwner",
+    method: "PUT",
+    state: "open",
+    path: (f) => `/api/organisations/${f.orgOwner}/offers`,
+    body: () => ({ offers: [{ category: "taal", label: "Taalmaatjes", capacity: -5 }] }),
+  },
+  { name: "offers: not a list", as: "memberOwner", method: "PUT", state: "open", path: (f) => `/api/organisations/${f.orgOwner}/offers`, body: () => ({ offers: "alles" }) },
+];
