@@ -17,7 +17,7 @@ import {
   type SessionUser,
 } from "../../db/accounts";
 import type { DB } from "../../db/client";
-import { addLoginDevice, isLoginDevice } from "../../db/limits";
+import { addLoginDevice, deleteExpiredLoginDevices, isLoginDevice } from "../../db/limits";
 import type { AppServices } from "./context.server";
 import { addressKey, appLimits, clientAddress, LOGIN_FAILURE_MEMORY_MS, retryAfterSeconds, tooManyResponse } from "./limits.server";
 import { dummyHash, verifyPassword } from "./password.server";
@@ -231,6 +231,7 @@ function throttled(ms: number): CredentialResult {
 export function rememberLoginDevice(svc: AppServices, client: LoginClient, userId: string, request?: Request | null): string {
   const token = client.deviceToken ?? randomBytes(32).toString("base64url");
   const maxAge = DEVICE_DAYS * 86400;
+  deleteExpiredLoginDevices(svc.db, svc.now());
   addLoginDevice(svc.db, { tokenHash: sessionIdFromToken(token), userId, createdAt: svc.now(), expiresAt: svc.now() + maxAge * 1000 });
   const parts = [`${DEVICE_COOKIE}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`];
   if (isSecureRequest(svc, request)) parts.push("Secure");
