@@ -8,8 +8,8 @@
  * 'unsafe-inline' for scripts). Styles come from our own stylesheet; React
  * `style={{...}}` props render as style attributes, so those, and only those,
  * are allowed inline (style-src-attr). Violations are reported to
- * /csp-report (report-uri for every browser, report-to for those with the
- * Reporting API).
+ * /csp-report: report-uri for every browser, and on https pages also
+ * report-to (the Reporting API, which browsers that know it prefer).
  */
 import { randomBytes } from "node:crypto";
 import { isPlainHost } from "./proxy";
@@ -52,7 +52,10 @@ export function contentSecurityPolicy(o: CspOptions = {}): string {
     "manifest-src 'self'",
     ...(o.https ? ["upgrade-insecure-requests"] : []),
     `report-uri ${CSP_REPORT_PATH}`,
-    `report-to ${REPORT_GROUP}`,
+    // Chromium sends reports through the Reporting API only for https pages,
+    // and once report-to is there it ignores report-uri: over plain http
+    // (development, tests) report-to would silence every report.
+    ...(o.https ? [`report-to ${REPORT_GROUP}`] : []),
   ];
   return directives.join("; ");
 }
@@ -80,7 +83,6 @@ export interface HeaderOptions extends CspOptions {}
 export function securityHeaders(o: HeaderOptions = {}): Record<string, string> {
   const h: Record<string, string> = {
     "Content-Security-Policy": contentSecurityPolicy(o),
-    "Reporting-Endpoints": `${REPORT_GROUP}="${CSP_REPORT_PATH}"`,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": PERMISSIONS_POLICY,
@@ -88,7 +90,10 @@ export function securityHeaders(o: HeaderOptions = {}): Record<string, string> {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
   };
-  if (o.https) h["Strict-Transport-Security"] = HSTS;
+  if (o.https) {
+    h["Strict-Transport-Security"] = HSTS;
+    h["Reporting-Endpoints"] = `${REPORT_GROUP}="${CSP_REPORT_PATH}"`;
+  }
   return h;
 }
 
