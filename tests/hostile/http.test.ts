@@ -834,12 +834,11 @@ describe("the reference check is no oracle", () => {
       // Guesses: initials, birth year, wijk.
       const res = await check(cookie, `${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(66 + ((i * 7) % 25))}-${1950 + (i % 60)}-Centrum`);
       answers.push(res.status);
-      tally(res, res.status === 429, `reference check #${i + 1} as a member`);
+      // Within the budget an answer is what must happen; past it, a 429.
+      tally(res, res.status === 200 || res.status === 429, `reference check #${i + 1} as a member`);
       if (res.status === 429) break;
     }
-    // The calls that did answer count as attacks that got through; they are allowed up to the budget.
     const answered = answers.filter((s) => s === 200).length;
-    figures.refused += answered;
     figures.notes.push(`reference check: ${answered} answered before ${answers.includes(429) ? "the first 429" : "the end of 100 calls (no 429)"}`);
     expect(answers.every((s) => s === 200 || s === 429), `answers: ${answers.join(",")}`).toBe(true);
     expect(answers, "100 reference checks by one member: no 429").toContain(429);
