@@ -193,8 +193,8 @@ export async function checkCredentials(
   const account = email.trim().toLowerCase();
   const row = findUserForLogin(svc.db, account);
   const deviceKey = client.deviceToken ? `${sessionIdFromToken(client.deviceToken)}|${account}` : null;
-  const addressKey_ = addressKey(client.address);
-  const pairKey = `${account}|${addressKey_}`;
+  const addrKey = addressKey(client.address);
+  const pairKey = `${account}|${addrKey}`;
   // Every attempt is counted before the password is checked (and given back
   // when it was right): parallel attempts cannot all slip under the budget.
   const knownBrowser =
@@ -202,7 +202,7 @@ export async function checkCredentials(
   if (!knownBrowser) {
     const wait = limits.pairs.get(pairKey, svc.now()) ? limits.account.waitMs(account) : 0;
     if (wait > 0) return throttled(wait);
-    const byAddress = limits.address.take(addressKey_);
+    const byAddress = limits.address.take(addrKey);
     if (!byAddress.ok) return throttled(byAddress.retryAfterMs);
   }
   const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
@@ -214,7 +214,7 @@ export async function checkCredentials(
     return { ok: false, reason: "invalid" };
   }
   if (knownBrowser) limits.device.reset(deviceKey!);
-  else limits.address.refund(addressKey_);
+  else limits.address.refund(addrKey);
   limits.pairs.delete(pairKey);
   return { ok: true, userId: row.id };
 }
