@@ -21,6 +21,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as Y from "yjs";
+import * as decoding from "lib0/decoding";
 import { openDatabase } from "../../db/client";
 import { updateCard } from "../../app/board/domain";
 import { makeBoard, makeSessionCookie } from "../factories";
@@ -71,18 +72,18 @@ export interface KillResult {
 }
 
 /** What clients have received from the server: the highest clock per client id, and every deleted range. */
-class ReceivedFrontier {
+export class ReceivedFrontier {
   readonly clocks = new Map<number, number>();
   readonly deletions = new Map<string, { client: number; clock: number; len: number }>();
   updates = 0;
 
   /**
-   * `update` is what applying a server message did to the document of client
-   * `receiver`: the server's structs and deletions, plus deletions of the
-   * receiver's own items that lost a conflict with them (its own edits, which
-   * the server may legitimately never have got); those are left out.
+   * `update` is exactly what the server sent (a sync step 2 or an update
+   * message), not what applying it did to the client's document: there a
+   * received item can also be deleted by the client's own unsent edit, which
+   * the server never had.
    */
-  add(update: Uint8Array, receiver: number): void {
+  add(update: Uint8Array): void {
     this.updates++;
     const { structs, ds } = Y.decodeUpdate(update) as unknown as {
       structs: Array<{ id: { client: number; clock: number }; length: number; constructor: unknown }>;
@@ -94,7 +95,6 @@ class ReceivedFrontier {
       if ((this.clocks.get(s.id.client) ?? 0) < end) this.clocks.set(s.id.client, end);
     }
     for (const [client, ranges] of ds.clients) {
-      if (client === receiver) continue;
       for (const r of ranges) this.deletions.set(`${client}:${r.clock}:${r.len}`, { client, clock: r.clock, len: r.len });
     }
   }
@@ -119,6 +119,16 @@ class ReceivedFrontier {
     }
     return missing;
   }
+}
+
+/** The update in a sync step 2 or update message from the server, or null for any other message. */
+function serverUpdateOf(data: unknown): Uint8Array | null {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : Buffer.isBuffer(data) ? new Uint8Array(data) : null;
+  if (!bytes) return null;
+  const d = decoding.createDecoder(bytes);
+  if (decoding.readVarUint(d) !== 0) return null;
+  const step = decoding.readVarUint(d);
+  return step === 1 || step === 2 ? decoding.readVarUint8Array(d) : null;
 }
 
 export async function runKill(o: KillOptions): Promise<KillResult> {
@@ -163,9 +173,16 @@ export async function runKill(o: KillOptions): Promise<KillResult> {
     for (let i = 0; i < o.clients; i++) {
       const cookie = makeSessionCookie(tdb.database.db, people[i % people.length].id);
       const c = await connectYjs(server.url, board.id, { cookie, timeout: 30_000 });
-      c.doc.on("update", (u: Uint8Array, origin: unknown) => {
-        if (origin === c.provider) frontier.add(u, c.doc.clientID);
-      });
+      // Every socket the provider opens from now on (it opens a new one after each kill).
+      const hook = () => {
+        const ws = c.provider.ws as unknown as { addEventListener(type: "message", fn: (e: { data: unknown }) => void): void } | null;
+        ws?.addEventListener("message", (e) => {
+          const update = serverUpdateOf(e.data);
+          if (update) frontier.add(update);
+        });
+      };
+      c.provider.on("status", ({ status }: { status: string }) => status === "connected" && hook());
+      hook();
       clients.push(c);
     }
     const total = o.clients * o.edits;

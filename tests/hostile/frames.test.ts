@@ -601,7 +601,13 @@ async function runOne(a: Attack, k: KindTally): Promise<void> {
       // Only what this frame broke: damage left by an earlier frame was counted there.
       const earlier = new Set(violationsOf(before.doc));
       const v = boardViolations(roomOf(boardA).doc).filter((x) => !earlier.has(x));
-      if (v.length) problems.push(`the board breaks its rules: ${v.slice(0, 3).join("; ")}`);
+      if (v.length) {
+        const columns = (state: Uint8Array | Y.Doc) => {
+          const d = state instanceof Y.Doc ? state : (() => { const x = new Y.Doc(); Y.applyUpdate(x, state); return x; })();
+          return [...columnsMap(d).keys()].join(",");
+        };
+        problems.push(`the board breaks its rules: ${v.slice(0, 3).join("; ")} (columns before: ${columns(before.doc)}; after: ${columns(roomOf(boardA).doc)})`);
+      }
     }
   }
   if (a.after) {
