@@ -240,7 +240,9 @@ test("a page on another port of the same host cannot make a logged-in coordinato
   const tookMs = new Map<string, number>();
   const failed = new Map<string, string>();
   cdp.on("Network.requestWillBeSent", (e) => {
-    if (e.request.url.startsWith(app.url) && e.request.method !== "GET") sent.set(e.requestId, { method: e.request.method, url: e.request.url, at: e.timestamp });
+    // The browser's own CSP reports about the refused frames are not the attacker's requests.
+    if (e.request.url.startsWith(app.url) && e.request.method !== "GET" && !e.request.url.startsWith(`${app.url}/csp-report`))
+      sent.set(e.requestId, { method: e.request.method, url: e.request.url, at: e.timestamp });
   });
   cdp.on("Network.responseReceivedExtraInfo", (e) => statusOf.set(e.requestId, e.statusCode));
   cdp.on("Network.loadingFinished", (e) => sent.has(e.requestId) && tookMs.set(e.requestId, (e.timestamp - sent.get(e.requestId)!.at) * 1000));
