@@ -281,11 +281,12 @@ export class Concurrency {
 // ------------------------------------------------------------------ client address
 
 /**
- * The address a request came from: the TCP peer of the socket, as the server
- * hands it to Remix in the load context (`clientAddress`) or as the raw
- * Node request carries it. The one place to teach about trusted proxies
- * (X-Forwarded-For from an address in TRUST_PROXY). IPv4-mapped IPv6
- * addresses are written as IPv4; "unknown" when nothing says.
+ * The address a request came from, for every per-address limit. For Remix
+ * routes it is what the server put in the load context (`clientAddress`,
+ * server/app.ts): the TCP peer of the socket, or behind a proxy trusted by
+ * TRUST_PROXY the client that proxy saw (server/http/proxy.ts); for a raw
+ * Node request, the socket's peer. IPv4-mapped IPv6 addresses are written as
+ * IPv4; "unknown" when nothing says.
  */
 export function clientAddress(request: Request | IncomingMessage, context?: unknown): string {
   let raw: string | undefined;
