@@ -5,8 +5,9 @@
  *
  * Browsers send these from any context, so this one path has no CSRF check;
  * it changes nothing but a counter and the log. Bodies are capped at 64 KB
- * and each client address may send 60 reports a minute (then 429). Every
- * violation is counted (getCspReportCount, and the `count` in the log line);
+ * and each client address may send 60 reports a minute, all together 1000
+ * (then 429, counted by getCspReportsRefused). Every violation is counted
+ * (getCspReportCount, and the `count` in the log line);
  * each distinct violation (directive, blocked resource, page, source line) is
  * logged once, in one compact line.
  */
@@ -17,14 +18,23 @@ import { clientAddress, type ProxyTrust } from "./proxy";
 
 export const MAX_REPORT_BYTES = 64 * 1024;
 export const REPORTS_PER_MINUTE = 60;
+/** Reports a minute from all addresses together, and how many addresses are remembered. */
+export const REPORTS_PER_MINUTE_TOTAL = 1000;
+const MAX_ADDRESSES = 10_000;
 const REPORT_TYPES = new Set(["application/csp-report", "application/reports+json", "application/json"]);
 const MAX_LOGGED_KINDS = 1000;
 
 let processTotal = 0;
+let processRefused = 0;
 
 /** CSP violations reported to any server of this process since it started. */
 export function getCspReportCount(): number {
   return processTotal;
+}
+
+/** Report requests refused by the rate limit (their violations are not in getCspReportCount). */
+export function getCspReportsRefused(): number {
+  return processRefused;
 }
 
 export interface CspViolation {
@@ -101,12 +111,20 @@ export function createCspReportHandler(opts: { log: Logger; trust: ProxyTrust; n
   const perAddress = new Map<string, { count: number; resetAt: number }>();
   const logged = new Set<string>();
   let count = 0;
+  let refused = 0;
+
+  let total = { count: 0, resetAt: 0 };
 
   function allow(address: string): boolean {
     const t = now();
+    // All addresses together: bounded work and log lines, whatever the number of senders.
+    if (total.resetAt <= t) total = { count: 0, resetAt: t + 60_000 };
+    if (++total.count > REPORTS_PER_MINUTE_TOTAL) return false;
     const a = perAddress.get(address);
     if (!a || a.resetAt <= t) {
-      if (perAddress.size > 10_000) for (const [k, v] of perAddress) if (v.resetAt <= t) perAddress.delete(k);
+      if (perAddress.size >= MAX_ADDRESSES) for (const [k, v] of perAddress) if (v.resetAt <= t) perAddress.delete(k);
+      // Still full of live senders: a new one waits (memory stays bounded).
+      if (perAddress.size >= MAX_ADDRESSES && !a) return false;
       perAddress.set(address, { count: 1, resetAt: t + 60_000 });
       return true;
     }
@@ -133,7 +151,11 @@ export function createCspReportHandler(opts: { log: Logger; trust: ProxyTrust; n
     const length = Number(req.headers["content-length"] ?? NaN);
     if (!Number.isFinite(length)) return reply(res, 411, "length_required", "Send a Content-Length.");
     if (length > MAX_REPORT_BYTES) return reply(res, 413, "payload_too_large", "A report is at most 64 KB.");
-    if (!allow(clientAddress(req, opts.trust))) return reply(res, 429, "too_many_reports", "Too many reports from this address; try again in a minute.");
+    if (!allow(clientAddress(req, opts.trust))) {
+      refused++;
+      processRefused++;
+      return reply(res, 429, "too_many_reports", "Too many reports from this address; try again in a minute.");
+    }
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -158,5 +180,7 @@ export function createCspReportHandler(opts: { log: Logger; trust: ProxyTrust; n
     handle,
     /** Violations reported to this server. */
     count: () => count,
+    /** Report requests this server refused by the rate limit. */
+    refused: () => refused,
   };
 }

@@ -59,8 +59,16 @@ function pathOf(url: string | undefined): string {
   return q < 0 ? raw : raw.slice(0, q);
 }
 
+/** Whether a path is the JSON API's, as the router would match it (case-insensitive, percent-decoded). */
 export function isApiPath(path: string): boolean {
-  return path === "/api" || path.startsWith("/api/");
+  let p = path;
+  try {
+    p = decodeURIComponent(path);
+  } catch {
+    /* a malformed path matches no route */
+  }
+  p = p.toLowerCase();
+  return p === "/api" || p.startsWith("/api/");
 }
 
 function declaredUpload(uploads: readonly UploadDeclaration[], method: string, path: string, type: string) {

@@ -21,7 +21,7 @@ import { judgeRequest, sendRefusal, DECLARED_UPLOADS, type UploadDeclaration } f
 import { CSP_REPORT_PATH, newNonce, securityHeaders } from "./headers";
 import { clientAddress, dropUntrustedForwarding, requestScheme } from "./proxy";
 
-export { getCspReportCount } from "./csp-report";
+export { getCspReportCount, getCspReportsRefused } from "./csp-report";
 
 export interface HttpSecurityOptions {
   env: Pick<Env, "ALLOWED_ORIGINS" | "TRUST_PROXY" | "COOKIE_SECURE">;

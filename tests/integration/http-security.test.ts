@@ -13,7 +13,7 @@ import { readBoard } from "../../app/board/domain";
 import { readBody, readJsonValue, readUpload } from "../../app/services/api.server";
 import { parseEnv } from "../../app/services/env.server";
 import { MAX_HEADER_BYTES } from "../../server/app";
-import { getCspReportCount } from "../../server/http";
+import { getCspReportCount, getCspReportsRefused } from "../../server/http";
 import { judgeRequest, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, type UploadDeclaration } from "../../server/http/guard";
 import { originPolicy } from "../../server/origin";
 import {
@@ -696,11 +696,28 @@ describe("POST /csp-report", () => {
   it("is rate-limited per client address (behind the trusted proxy: the forwarded one)", async () => {
     const from = (addr: string) =>
       raw(proxied.url, { path: "/csp-report", headers: { "content-type": "application/csp-report", "x-forwarded-for": addr }, body: legacy("eval") });
+    const refusedBefore = getCspReportsRefused();
     const statuses: number[] = [];
     for (let i = 0; i < 65; i++) statuses.push((await from("198.51.100.7")).status);
     expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
     expect(statuses.slice(60).every((s) => s === 429)).toBe(true);
+    expect(getCspReportsRefused() - refusedBefore).toBe(5);
     expect((await from("198.51.100.8")).status).toBe(204);
+  });
+
+  it("all addresses together are capped too (1000 a minute): fresh addresses do not get unbounded work", async () => {
+    let first429 = -1;
+    // At most one minute window can end during the loop, so 2100 requests must meet the cap.
+    for (let i = 0; i < 2100 && first429 < 0; i++) {
+      const r = await raw(proxied.url, {
+        path: "/csp-report",
+        headers: { "content-type": "application/csp-report", "x-forwarded-for": `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+        body: legacy("eval"),
+      });
+      if (r.status === 429) first429 = i;
+      else expect(r.status).toBe(204);
+    }
+    expect(first429).toBeGreaterThanOrEqual(0);
   });
 });
 
@@ -733,5 +750,9 @@ describe("configuration", () => {
     expect(judgeRequest(req("DELETE", "/api/x", {}), policy)).toMatchObject({ status: 403, error: "forbidden_origin" });
     expect(judgeRequest(req("PATCH", "/beheer", { origin: "https://bord.example.evil.example" }), policy)).toMatchObject({ status: 403 });
     expect(judgeRequest(req("OPTIONS", "/api/x", {}), policy)).toEqual({ ok: true });
+    // The router matches paths case-insensitively and decoded: so does the JSON-only rule.
+    for (const path of ["/API/boards/b/requests", "/%61pi/boards/b/requests", "/Api/x"]) {
+      expect(judgeRequest(req("POST", path, { ...own, "content-type": "application/x-www-form-urlencoded", "content-length": "3" }), policy), path).toMatchObject({ status: 415 });
+    }
   });
 });
