@@ -107,6 +107,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
     const values: Record<string, string> = {};
     for (const f of CREATE_FIELDS) values[f] = input[f] ?? "";
+    if ("quota" in result) {
+      // Over the organisation's hourly quota: 429 with when to try again, the form keeps its input.
+      const retryAfter = String(Math.max(1, Math.ceil(result.quota.retryAfterMs / 1000)));
+      return json<ActionData>({ intent, ok: false, errors: result.errors, values }, { status: 429, headers: { ...NO_STORE, "Retry-After": retryAfter } });
+    }
     return json<ActionData>({ intent, ok: false, errors: result.errors, values }, { status: 400, headers: NO_STORE });
   }
 

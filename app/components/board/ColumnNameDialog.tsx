@@ -121,19 +121,7 @@ function ColumnNameForm({
             />
           </Field>
         )}
-      </div>
-      <div className="modal-actions">
-        {full ? null : (
-          <button type="submit" className="button">
-            {state.mode === "add" ? t("column.addSubmit") : t("board.save")}
-          </button>
-        )}
-        <button type="button" className="button secondary" onClick={onClose}>
-          {t("board.cancel")}
-        </button>
-      </div>
-      {state.mode === "rename" && doc ? (
-        <div className="modal-body">
+        {state.mode === "rename" && doc ? (
           <RemoveRecordSection
             target={{
               kind: "column",
@@ -151,8 +139,18 @@ function ColumnNameForm({
             }}
             t={t}
           />
-        </div>
-      ) : null}
+        ) : null}
+      </div>
+      <div className="modal-actions">
+        {full ? null : (
+          <button type="submit" className="button">
+            {state.mode === "add" ? t("column.addSubmit") : t("board.save")}
+          </button>
+        )}
+        <button type="button" className="button secondary" onClick={onClose}>
+          {t("board.cancel")}
+        </button>
+      </div>
     </form>
   );
 }

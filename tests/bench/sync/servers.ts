@@ -110,6 +110,8 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
       DATABASE_URL: opts.database,
       ALLOWED_ORIGINS: httpUrl,
       LOG_LEVEL: "error",
+      // Every simulated member shares one session: the per-session connection limit would refuse the 21st.
+      CONNECTIONS_PER_SESSION: "100000",
       BENCH_PERSIST: opts.persist === false ? "off" : "full",
       ...opts.env,
     });
