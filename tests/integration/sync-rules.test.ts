@@ -283,3 +283,22 @@ describe("presence ids belong to the session that first used them", () => {
     anna.destroy();
   });
 });
+
+describe("refusals are logged once, not per frame", () => {
+  it("a person who keeps reconnecting to send refused frames leaves one log line a minute", async () => {
+    const lines: Array<Record<string, unknown> | undefined> = [];
+    const log = t.server.log;
+    const warn = log.warn;
+    log.warn = (msg: string, extra?: Record<string, unknown>) => {
+      if (msg === "closing sync connection") lines.push(extra);
+      warn.call(log, msg, extra);
+    };
+    try {
+      const write = edit((d) => card(d, t.seed.boardA.cardIds[0]).set("title", "Door een kijker"));
+      for (let i = 0; i < 12; i++) expect(await send(t.seed.cookies.viewerA, write)).toBe(4403);
+    } finally {
+      log.warn = warn;
+    }
+    expect(lines.filter((l) => l?.user === t.seed.viewerA.id)).toHaveLength(1);
+  });
+});
