@@ -327,13 +327,23 @@ export function requireBoard(svc: AppServices, request: Request, user: SessionUs
 
 const REDIRECT_BASE = "http://alliantiebord.invalid";
 
+/** The path a URL parser makes of a target (dot segments resolved), or "//" when it cannot parse it. */
+function resolvedPath(to: string): string {
+  try {
+    return new URL(to, REDIRECT_BASE).pathname;
+  } catch {
+    return "//";
+  }
+}
+
 /**
  * A redirect target after login (or a language switch) that stays on this
  * site: a path starting with a single "/", without control characters,
  * whitespace or backslashes (browsers drop tabs and newlines and read "\\" as
  * "/", so "/\t/evil.example" would become "//evil.example"), and without
- * encoded variants of those ("%2F%2F", "%5C", "%09"). Anything else, also an
- * absolute URL or "javascript:", gives `fallback`. The result is the path
+ * encoded variants of those ("%2F%2F", "%5C", "%09"), and without dot
+ * segments that resolve to "//host" ("/.//evil.example"). Anything else,
+ * also an absolute URL or "javascript:", gives `fallback`. The result is the path
  * as a URL parser reads it, so the Location header is always valid.
  */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/boards"): string {
@@ -351,6 +361,7 @@ export function safeRedirect(to: FormDataEntryValue | string | null | undefined,
       return fallback;
     }
     if (next.startsWith("//") || unsafe.test(next) || /^\/*[a-z][a-z0-9+.-]*:/i.test(next.slice(1))) return fallback;
+    if (next.startsWith("/") && resolvedPath(next).startsWith("//")) return fallback;
     if (next === decoded) break;
     decoded = next;
   }
@@ -361,5 +372,8 @@ export function safeRedirect(to: FormDataEntryValue | string | null | undefined,
     return fallback;
   }
   if (url.origin !== REDIRECT_BASE) return fallback;
+  // Dot segments can leave an empty first segment ("/.//evil.example" is
+  // read as "//evil.example"): a Location a browser takes as another host.
+  if (url.pathname.startsWith("//")) return fallback;
   return url.pathname + url.search + url.hash;
 }
