@@ -43,6 +43,9 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     // Leave /yjs upgrades to the Yjs endpoint instead of destroying them.
     destroyUpgrade: false,
     maxHttpBufferSize: 64 * 1024,
+    // WebSocket only, as the browser connects: engine.io's HTTP long-polling
+    // requests that carry a session id skip allowRequest (the Origin check).
+    transports: ["websocket"],
     allowRequest: (req, callback) => callback(null, isAllowedOrigin(req, opts.allowedOrigins)),
   });
 

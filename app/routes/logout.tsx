@@ -12,5 +12,5 @@ export function action({ request, context }: ActionFunctionArgs) {
   const user = getUser(svc, request);
   destroySession(svc, request);
   if (user) svc.rooms.disconnectUser(user.id, "logged out");
-  return redirect("/login?uitgelogd=1", { headers: { "Set-Cookie": clearedSessionCookie(svc) } });
+  return redirect("/login?uitgelogd=1", { headers: { "Set-Cookie": clearedSessionCookie(svc, request) } });
 }

@@ -279,6 +279,14 @@ describe("socket.io on the same port", () => {
   const sockets: Socket[] = [];
   afterAll(() => sockets.forEach((s) => s.close()));
 
+  it("speaks WebSocket only: HTTP long-polling (whose follow-up requests skip the Origin check) is refused", async () => {
+    const res = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { Cookie: t.seed.cookies.memberA1, Origin: t.url },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).not.toContain('"sid"');
+  });
+
   function connect(headers: Record<string, string>): Socket {
     const s = ioClient(t.url, {
       path: "/socket.io",
