@@ -405,10 +405,10 @@ export function moveColumn(doc: Y.Doc, id: string, index: number, origin?: unkno
   }, origin);
 }
 
-/** How many requests a column shows (archived ones are not shown in a column). */
+/** How many requests a column holds (archived ones too: restoring one puts it back in its column). */
 export function requestsInColumn(doc: Y.Doc, id: string): number {
   let n = 0;
-  for (const m of cardsMap(doc).values()) if (m.get("column") === id && m.get("archived") !== true) n++;
+  for (const m of cardsMap(doc).values()) if (m.get("column") === id) n++;
   return n;
 }
 
@@ -426,7 +426,8 @@ export function removeColumn(doc: Y.Doc, id: string, opts: { moveTo?: string; no
   if (held > 0 && (opts.moveTo === id || !cols.has(opts.moveTo!))) throw new BoardError("column.unknown");
   doc.transact(() => {
     if (held > 0) {
-      const moving = cardsInColumn(doc, id).filter((c) => c.column === id);
+      // Archived ones too, after the shown ones, so a restore finds them in their new column.
+      const moving = [...cardsInColumn(doc, id), ...cardsInColumn(doc, id, { archived: true })].filter((c) => c.column === id);
       const target = opts.moveTo!;
       const siblings = cardsInColumn(doc, target).filter((c) => c.column !== id);
       const placed = placeAt(siblings, siblings.length);

@@ -119,6 +119,12 @@ class UpdateChecker {
   private readonly containers = new Map<Y.AbstractType<unknown> | Y.Item, Container>();
   /** "container|key" of every new map entry: what an overwrite writes. */
   private readonly written = new Set<string>();
+  /** The new items of each "container|key", in place order (see `checkChains`). */
+  private readonly groups = new Map<string, { container: Container; key: string; items: Y.Item[] }>();
+  /** Per "container|key": the update's chain of new values, where it starts and whether its last value stays. */
+  private readonly chains = new Map<string, { container: Container; key: string; start: Y.Item; alive: boolean }>();
+  /** The update's own delete set, for "is this new item deleted again by the same update". */
+  private ownDeletes: DeleteRanges = new Map();
   /** New column and category records of this update, by kind. */
   private readonly newRecords = { columns: new Set<string>(), categories: new Set<string>() };
   private readonly compensation: Compensation = { removed: [], refs: [] };
@@ -158,6 +164,8 @@ class UpdateChecker {
       }
     }
     for (const item of fresh) this.checkItem(item);
+    this.ownDeletes = decoded.ds.clients;
+    this.checkChains();
     const liveDeletions = this.checkDeletions(decoded.ds.clients);
     const empty = fresh.length === 0 && liveDeletions === 0;
     const c = this.compensation;
@@ -193,6 +201,11 @@ class UpdateChecker {
           if (s.id.clock > end) break; // a gap: clocks this server never saw
           if (s instanceof Y.Skip) {
             if (s.id.clock + s.length > end) break; // skipped, and not known here either
+          } else if (s instanceof Y.Item && s.id.clock + s.length <= end) {
+            // Known already (Yjs skips it), but what it refers to must exist: a
+            // reference to a change nobody made is a damaged or forged frame.
+            const parent = s.parent instanceof Y.ID ? s.parent : null;
+            if (!has(s.origin) || !has(s.rightOrigin) || !has(parent)) refuse(REFUSAL.malformed, "update refers to changes this server never saw");
           } else if (s instanceof Y.Item && s.id.clock + s.length > end) {
             const parent = s.parent instanceof Y.ID ? s.parent : null;
             if (!has(s.origin) || !has(s.rightOrigin) || !has(parent)) break;
@@ -323,7 +336,13 @@ class UpdateChecker {
       refuse(REFUSAL.malformed, "an item without a place");
     }
     this.places.set(item, place);
-    if (!place.gc && place.key !== null) this.written.add(`${place.container.key}|${place.key}`);
+    if (!place.gc && place.key !== null) {
+      const ck = `${place.container.key}|${place.key}`;
+      this.written.add(ck);
+      const g = this.groups.get(ck);
+      if (g) g.items.push(item);
+      else this.groups.set(ck, { container: place.container, key: place.key, items: [item] });
+    }
     return place;
   }
 
@@ -400,6 +419,100 @@ class UpdateChecker {
     if (card) this.compensation.refs.push({ card, field, previous: card.get(field) });
   }
 
+  // ------------------------------------------------------------ overwrites
+
+  /**
+   * How a map entry changes, exactly as Yjs will integrate it. An honest
+   * client sets a key by writing a value whose left neighbour (origin) is
+   * the key's value it saw, and nothing to its right; several sets of one
+   * key in one update form a chain, each value after the one before, and
+   * only the last stays. The last value of a chain that starts at the key's
+   * live value always becomes the new live value, and the old one goes;
+   * anything else (a right neighbour, two values after the same one, a chain
+   * that ends in a deleted value) could leave the key without a value, and
+   * is refused for a record's field (or judged as a removal for a whole
+   * column or category).
+   */
+  private checkChains(): void {
+    for (const [ck, g] of this.groups) {
+      const next = new Map<string, Y.Item>();
+      const members = new Set<string>();
+      for (const item of g.items) members.add(idKey(item.id.client, item.id.clock + item.length - 1));
+      let start: Y.Item | null = null;
+      for (const item of g.items) {
+        if (item.rightOrigin) refuse(REFUSAL.malformed, "a map entry with a right neighbour");
+        const from = item.origin ? idKey(item.origin.client, item.origin.clock) : null;
+        if (from && members.has(from)) {
+          if (next.has(from)) refuse(REFUSAL.malformed, "two values after the same value");
+          next.set(from, item);
+        } else {
+          if (start) refuse(REFUSAL.malformed, "two values of one key that do not follow each other");
+          start = item;
+        }
+      }
+      if (!start) refuse(REFUSAL.malformed, "values of one key that follow each other in a circle");
+      let end = start!;
+      let length = 1;
+      for (let n = next.get(idKey(end.id.client, end.id.clock + end.length - 1)); n; n = next.get(idKey(end.id.client, end.id.clock + end.length - 1))) {
+        end = n;
+        length++;
+      }
+      if (length !== g.items.length) refuse(REFUSAL.malformed, "values of one key that do not follow each other");
+      const alive = !(end.content instanceof Y.ContentDeleted) && !inRanges(this.ownDeletes.get(end.id.client), end.id.clock);
+      this.chains.set(ck, { container: g.container, key: g.key, start: start!, alive });
+    }
+    for (const chain of this.chains.values()) {
+      if (chain.alive) continue;
+      const { container, key } = chain;
+      const live = this.liveItemAt(container, key);
+      if (!live) continue; // nothing there to lose
+      if (container.depth === 0) {
+        // A whole column or category goes (only coordinators get here).
+        if (MANAGED.has(container.root)) this.removeRecord(live, container, key);
+        this.implicitlyDoomed.add(live);
+        continue;
+      }
+      const record = (container.type as Y.AbstractType<unknown> | null)?._item;
+      if (record && (record.deleted || this.recordGoes(record))) continue;
+      const field = (RECORD_FIELDS[container.root as RecordKind] as Record<string, { server?: true }> | undefined)?.[key];
+      if (container.root === "cards" && field?.server) refuse(REFUSAL.forbidden, `the field "${key}" of a request is set by the server`);
+      refuse(REFUSAL.forbidden, `a ${container.root} record's field "${short(key)}" cannot be removed`);
+    }
+  }
+
+  /** The live (rightmost, not deleted) value of a key in the document, or null. */
+  private liveItemAt(container: Container, key: string): Y.Item | null {
+    const type = container.type as unknown as { _map: Map<string, Y.Item> } | null;
+    const item = type?._map.get(key);
+    return item && !item.deleted ? item : null;
+  }
+
+  /**
+   * Whether the update replaces the key's live value `live` for sure: its
+   * chain starts right after that value and its last value stays.
+   */
+  private replaces(container: Container, key: string, live: Y.Item): boolean {
+    const chain = this.chains.get(`${container.key}|${key}`);
+    if (!chain || !chain.alive || !chain.start.origin) return false;
+    const o = chain.start.origin;
+    return o.client === live.id.client && o.clock === live.id.clock + live.length - 1;
+  }
+
+  /** Records a chain ending in a deleted value removes (besides the delete set's). */
+  private readonly implicitlyDoomed = new Set<Y.Item>();
+  /** Records the delete set removes. */
+  private readonly doomedRecords = new Set<Y.Item>();
+
+  private recordGoes(record: Y.Item): boolean {
+    return this.doomedRecords.has(record) || this.implicitlyDoomed.has(record) || inRanges(this.ownDeletes.get(record.id.client), record.id.clock);
+  }
+
+  private removeRecord(struct: Y.Item, container: Container, key: string): void {
+    if (this.compensation.removed.some((r) => r.kind === container.root && r.id === key)) return;
+    const record = struct.content instanceof Y.ContentType ? (struct.content.type as Y.Map<unknown>) : null;
+    this.compensation.removed.push({ kind: container.root as "columns" | "categories", id: key, fields: record ? record.toJSON() : {} });
+  }
+
   // ------------------------------------------------------------ deletions
 
   /**
@@ -411,7 +524,7 @@ class UpdateChecker {
    */
   private checkDeletions(ds: DeleteRanges): number {
     const already = this.deletedInDoc(ds);
-    const doomedRecords = new Set<Y.Item>();
+    const doomedRecords = this.doomedRecords;
     const fieldDeletions: Y.Item[] = [];
     let live = 0;
     for (const [client, ranges] of ds) {
@@ -446,8 +559,8 @@ class UpdateChecker {
       if (MANAGED.has(container.root) && this.role !== "coordinator") refuse(REFUSAL.forbidden, `only coordinators change "${container.root}"`);
       if (container.root === "meta") refuse(REFUSAL.forbidden, "the board's meta data is the server's");
       const record = (struct.parent as Y.AbstractType<unknown>)._item;
-      if (record && (record.deleted || doomedRecords.has(record))) continue; // goes with its record
-      if (this.written.has(`${container.key}|${struct.parentSub}`)) continue; // overwritten by this update
+      if (record && (record.deleted || this.recordGoes(record))) continue; // goes with its record
+      if (this.replaces(container, struct.parentSub!, struct)) continue; // overwritten by this update
       const field = (RECORD_FIELDS[container.root as RecordKind] as Record<string, { server?: true }> | undefined)?.[struct.parentSub!];
       if (container.root === "cards" && field?.server) refuse(REFUSAL.forbidden, `the field "${struct.parentSub}" of a request is set by the server`);
       refuse(REFUSAL.forbidden, `a ${container.root} record's field "${short(struct.parentSub)}" cannot be removed`);
@@ -461,9 +574,8 @@ class UpdateChecker {
     if (root === "cards") refuse(REFUSAL.forbidden, "requests are added and removed by the server only");
     if (root === "meta" || !MANAGED.has(root)) refuse(REFUSAL.forbidden, "the board's meta data is the server's");
     if (this.role !== "coordinator") refuse(REFUSAL.forbidden, `only coordinators change "${root}"`);
-    if (this.written.has(`${container.key}|${key}`)) return; // replaced by a new record
-    const record = struct.content instanceof Y.ContentType ? (struct.content.type as Y.Map<unknown>) : null;
-    this.compensation.removed.push({ kind: root as "columns" | "categories", id: key, fields: record ? record.toJSON() : {} });
+    if (this.replaces(container, key, struct)) return; // replaced by a new record
+    this.removeRecord(struct, container, key);
   }
 
   /**
@@ -526,6 +638,37 @@ export function compensate(doc: Y.Doc, c: Compensation, origin: unknown): string
 /** A delete set this long is compared with the document's own first. */
 const MANY_RANGES = 16;
 const deleteSets = new WeakMap<Y.Doc, DeleteRanges>();
+
+/**
+ * Whether `clock` lies in one of `ranges`. A hostile delete set need not be
+ * sorted: a sorted copy is made once per list and kept with it.
+ */
+const sortedCopies = new WeakMap<object, { starts: number[]; reach: number[] }>();
+function inRanges(ranges: Array<{ clock: number; len: number }> | undefined, clock: number): boolean {
+  if (!ranges || ranges.length === 0) return false;
+  let index = sortedCopies.get(ranges);
+  if (!index) {
+    const sorted = [...ranges].sort((a, b) => a.clock - b.clock);
+    // reach[i]: the furthest end of any range among the first i + 1.
+    const reach: number[] = [];
+    let far = -Infinity;
+    for (const r of sorted) reach.push((far = Math.max(far, r.clock + r.len)));
+    index = { starts: sorted.map((r) => r.clock), reach };
+    sortedCopies.set(ranges, index);
+  }
+  // The last range starting at or before `clock`: covered if any up to it reaches past `clock`.
+  let lo = 0;
+  let hi = index.starts.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (index.starts[mid] <= clock) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return at >= 0 && index.reach[at] > clock;
+}
 
 /** Whether [clock, clock + len) lies within one of `ranges` (sorted, merged). */
 function within(ranges: Array<{ clock: number; len: number }>, clock: number, len: number): boolean {

@@ -11,6 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 results="${1:-}"
+# Absolute: Playwright resolves a relative report path against its config's folder.
+case "$results" in "" | /*) ;; *) results="$(pwd)/$results" ;; esac
 rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
 status=0
 

@@ -544,14 +544,14 @@ describe("security headers on every kind of response", () => {
     for (const r of res) expectSecurityHeaders(r.headers, `refusal ${r.status}`);
   });
 
-  it("socket.io: the polling handshake, its refusal and the WebSocket handshake (101)", async () => {
-    const ok = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: t.url } });
-    await ok.text();
-    expect(ok.status).toBe(200);
-    expectSecurityHeaders(ok.headers, "socket.io polling");
+  it("socket.io: polling (not offered) and origin refusals, and the WebSocket handshake (101)", async () => {
+    const polling = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: t.url } });
+    await polling.text();
+    expect(polling.status).toBe(400);
+    expectSecurityHeaders(polling.headers, "socket.io polling refused");
     const refused = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: "http://evil.example" } });
     await refused.text();
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(400);
     expectSecurityHeaders(refused.headers, "socket.io refusal");
 
     const ws = new WebSocket(`${t.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`, { headers: { origin: t.url } });

@@ -18,8 +18,10 @@ import {
   removeCategory,
   removeColumn,
   requestsInColumn,
+  setArchived,
   updateCard,
 } from "~/board/domain";
+import * as lib0encoding from "lib0/encoding";
 import { RECORD_FIELDS } from "~/board/validate";
 import { checkUpdate, compensate, type Role } from "../../server/sync/check-update";
 import { seededRandom } from "../factories/random";
@@ -70,6 +72,10 @@ describe("removing columns and categories in the domain", () => {
   });
 });
 
+function setArchivedCard(doc: Y.Doc, id: string) {
+  setArchived(doc, id, true, NOW);
+}
+
 /** Every rule a board must keep, whatever clients sent. */
 function boardKeepsItsRules(doc: Y.Doc): string[] {
   const problems: string[] = [];
@@ -89,6 +95,120 @@ function boardKeepsItsRules(doc: Y.Doc): string[] {
   if (doc.getMap("meta").get("schema") !== 1) problems.push("meta");
   return problems;
 }
+
+/** An update made by hand: `items` written as Yjs encodes them, and a delete set. */
+function forged(
+  items: Array<{ client: number; clock: number; origin?: Y.ID | null; right?: Y.ID | null; parent?: string; key?: string; value?: unknown; deleted?: number }>,
+  deletes: Array<{ client: number; clock: number; len: number }> = [],
+): Uint8Array {
+  const encoder = new (Y as any).UpdateEncoderV1();
+  const byClient = new Map<number, typeof items>();
+  for (const it of items) byClient.set(it.client, [...(byClient.get(it.client) ?? []), it]);
+  const enc = encoder.restEncoder;
+  const { writeVarUint, writeAny } = lib0encoding;
+  writeVarUint(enc, byClient.size);
+  for (const [client, list] of byClient) {
+    writeVarUint(enc, list.length);
+    encoder.writeClient(client);
+    writeVarUint(enc, list[0].clock);
+    for (const it of list) {
+      const contentRef = it.deleted ? 1 : 8; // ContentDeleted or ContentAny
+      const info = contentRef | (it.origin ? 0x80 : 0) | (it.right ? 0x40 : 0) | (!it.origin && !it.right && it.key ? 0x20 : 0);
+      encoder.writeInfo(info);
+      if (it.origin) encoder.writeLeftID(it.origin);
+      if (it.right) encoder.writeRightID(it.right);
+      if (!it.origin && !it.right) {
+        encoder.writeParentInfo(true);
+        encoder.writeString(it.parent!);
+        if (it.key) encoder.writeString(it.key);
+      }
+      if (it.deleted) encoder.writeLen(it.deleted);
+      else {
+        writeVarUint(enc, 1);
+        writeAny(enc, it.value as Parameters<typeof writeAny>[1]);
+      }
+    }
+  }
+  const byDsClient = new Map<number, Array<{ clock: number; len: number }>>();
+  for (const d of deletes) byDsClient.set(d.client, [...(byDsClient.get(d.client) ?? []), d]);
+  writeVarUint(enc, byDsClient.size);
+  for (const [client, ranges] of byDsClient) {
+    writeVarUint(enc, client);
+    writeVarUint(enc, ranges.length);
+    for (const r of ranges) {
+      writeVarUint(enc, r.clock);
+      writeVarUint(enc, r.len);
+    }
+  }
+  return encoder.toUint8Array();
+}
+
+/** The live item of a card's field, and the id of its last clock (what an overwrite names as its origin). */
+function fieldItem(doc: Y.Doc, cardId: string, field: string): Y.Item {
+  return ((cardsMap(doc).get(cardId) as unknown as { _map: Map<string, Y.Item> })._map.get(field))!;
+}
+const lastId = (item: Y.Item) => Y.createID(item.id.client, item.id.clock + item.length - 1);
+
+describe("forged overwrites and references (found by the hostile suite)", () => {
+  it("a known struct that refers to a change nobody made is refused, not silently skipped", () => {
+    const doc = boardWithCards(2);
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(doc));
+    const sv = Y.encodeStateVector(client);
+    updateCard(client, "r0", { title: "Een nieuwe titel" }, NOW);
+    const honest = Y.encodeStateAsUpdate(client, sv);
+    expect(checkUpdate(honest, doc, "member").ok).toBe(true);
+    Y.applyUpdate(doc, honest);
+    const title = fieldItem(doc, "r0", "title");
+    // The same clocks again, now pointing at a client that never wrote anything.
+    const replay = forged([{ client: title.id.client, clock: title.id.clock, origin: Y.createID(987654321, 47), value: "x" }]);
+    const verdict = checkUpdate(replay, doc, "member");
+    expect(verdict.ok).toBe(false);
+    expect(!verdict.ok && verdict.code).toBe(4400);
+  });
+
+  it("deleting a field's live value while the 'new' value hangs after an older one is refused (it could lose)", () => {
+    const doc = boardWithCards(2);
+    updateCard(doc, "r0", { title: "Tweede titel" }, NOW + 1); // the old updatedAt is now a tombstone
+    const live = fieldItem(doc, "r0", "updatedAt");
+    const tombstone = live.left as Y.Item;
+    expect(tombstone?.deleted).toBe(true);
+    const c = 424242;
+    const update = forged([{ client: c, clock: 0, origin: lastId(tombstone), value: NOW + 5 }], [{ client: live.id.client, clock: live.id.clock, len: 1 }]);
+    const verdict = checkUpdate(update, doc, "member");
+    expect(verdict.ok, "refused").toBe(false);
+    // The honest shape, after the live value, passes.
+    const honest = forged([{ client: c, clock: 0, origin: lastId(live), value: NOW + 5 }], [{ client: live.id.client, clock: live.id.clock, len: 1 }]);
+    expect(checkUpdate(honest, doc, "member").ok).toBe(true);
+  });
+
+  it("a deleted value written after a field's live value (which would remove the field) is refused", () => {
+    const doc = boardWithCards(2);
+    const live = fieldItem(doc, "r1", "title");
+    const verdict = checkUpdate(forged([{ client: 5151, clock: 0, origin: lastId(live), deleted: 1 }]), doc, "member");
+    expect(verdict.ok).toBe(false);
+    expect(!verdict.ok && verdict.code).toBe(4403);
+    const withRight = checkUpdate(forged([{ client: 5152, clock: 0, origin: lastId(live), right: lastId(live), value: "Titel met rechterbuur" }]), doc, "member");
+    expect(withRight.ok).toBe(false);
+  });
+
+  it("a coordinator removing every column keeps the ones holding requests, archived ones included", () => {
+    const doc = boardWithCards(4);
+    setArchivedCard(doc, "r1");
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(doc));
+    const sv = Y.encodeStateVector(client);
+    for (const k of [...client.getMap("columns").keys()]) client.getMap("columns").delete(k);
+    const update = Y.encodeStateAsUpdate(client, sv);
+    const verdict = checkUpdate(update, doc, "coordinator");
+    expect(verdict.ok).toBe(true);
+    Y.applyUpdate(doc, update);
+    if (verdict.ok && verdict.compensation) compensate(doc, verdict.compensation, "server");
+    expect(boardKeepsItsRules(doc)).toEqual([]);
+    const columns = new Set(listColumns(doc).map((c) => c.id));
+    for (const c of readBoard(doc).cards) expect(columns.has(c.column), `${c.id} in ${c.column}`).toBe(true);
+  });
+});
 
 describe("the sync check against Yjs itself", () => {
   it("accepted updates apply whole and keep every rule; refused ones change nothing (2,000 random edits)", () => {
