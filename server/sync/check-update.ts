@@ -466,6 +466,10 @@ class UpdateChecker {
       const { container, key } = chain;
       const live = this.liveItemAt(container, key);
       if (!live) continue; // nothing there to lose
+      // A value that lost to a concurrent one (an offline edit that met a newer
+      // value on reconnecting) arrives deleted and lands left of the live one:
+      // harmless. Only a chain that would end up rightmost takes the key's value away.
+      if (!this.wouldBeRightmost(chain.start)) continue;
       if (container.depth === 0) {
         // A whole column or category goes (only coordinators get here).
         if (MANAGED.has(container.root)) this.removeRecord(live, container, key);
@@ -480,6 +484,50 @@ class UpdateChecker {
     }
   }
 
+  /**
+   * Whether a new map value whose left neighbour (origin) is in the
+   * document would end up as the key's rightmost item: Yjs's conflict
+   * resolution (Item.integrate) run without changing anything. The values
+   * after it in one chain follow it directly, so the chain's last value is
+   * rightmost exactly when its first is.
+   */
+  private wouldBeRightmost(x: Y.Item): boolean {
+    if (!x.origin) return true; // a value at the start of a key: judged as the worst case
+    const found = Y.getItem(this.store, x.origin) as Y.Item | Y.GC;
+    if (!(found instanceof Y.Item)) return false; // lands as garbage
+    const same = (a: Y.ID | null, b: Y.ID | null) => (a === null ? b === null : b !== null && a.client === b.client && a.clock === b.clock);
+    let left: Y.Item = found;
+    let o: Y.Item | null = found.right as Y.Item | null;
+    // The origin inside a merged struct: Yjs splits it, and the rest (whose
+    // origin is x's own) is the first item x meets.
+    let leftIsSplitHead = false;
+    if (x.origin.clock < found.id.clock + found.length - 1) {
+      if (found.id.client >= x.id.client) {
+        if (found.rightOrigin === null) return false;
+        leftIsSplitHead = true;
+      }
+    }
+    const before = new Set<Y.Item | Y.GC>();
+    const conflicting = new Set<Y.Item | Y.GC>();
+    const moveLeft = (to: Y.Item) => {
+      left = to;
+      leftIsSplitHead = false;
+      conflicting.clear();
+    };
+    while (o !== null) {
+      before.add(o);
+      conflicting.add(o);
+      if (same(x.origin, o.origin)) {
+        if (o.id.client < x.id.client) moveLeft(o);
+        else if (o.rightOrigin === null) break;
+      } else if (o.origin !== null && before.has(Y.getItem(this.store, o.origin) as Y.Item)) {
+        if (!conflicting.has(Y.getItem(this.store, o.origin) as Y.Item)) moveLeft(o);
+      } else break;
+      o = o.right as Y.Item | null;
+    }
+    return !leftIsSplitHead && left.right === null;
+  }
+
   /** The live (rightmost, not deleted) value of a key in the document, or null. */
   private liveItemAt(container: Container, key: string): Y.Item | null {
     const type = container.type as unknown as { _map: Map<string, Y.Item> } | null;
@@ -489,13 +537,17 @@ class UpdateChecker {
 
   /**
    * Whether the update replaces the key's live value `live` for sure: its
-   * chain starts right after that value and its last value stays.
+   * chain's last value stays, and lands last (right after the live value, or
+   * after an older one where Yjs's conflict resolution puts it last).
    */
   private replaces(container: Container, key: string, live: Y.Item): boolean {
     const chain = this.chains.get(`${container.key}|${key}`);
     if (!chain || !chain.alive || !chain.start.origin) return false;
     const o = chain.start.origin;
-    return o.client === live.id.client && o.clock === live.id.clock + live.length - 1;
+    if (o.client === live.id.client && o.clock === live.id.clock + live.length - 1) return true;
+    // After an older value (an edit that crossed a newer one): it replaces the
+    // live value only where Yjs puts it last, as in the client's own copy.
+    return this.wouldBeRightmost(chain.start);
   }
 
   /** Records a chain ending in a deleted value removes (besides the delete set's). */
