@@ -117,8 +117,6 @@ class UpdateChecker {
   private readonly newItems = new Map<string, Y.Item>();
   private readonly places = new Map<Y.Item, Place>();
   private readonly containers = new Map<Y.AbstractType<unknown> | Y.Item, Container>();
-  /** "container|key" of every new map entry: what an overwrite writes. */
-  private readonly written = new Set<string>();
   /** The new items of each "container|key", in place order (see `checkChains`). */
   private readonly groups = new Map<string, { container: Container; key: string; items: Y.Item[] }>();
   /** Per "container|key": the update's chain of new values, where it starts and whether its last value stays. */
@@ -338,7 +336,6 @@ class UpdateChecker {
     this.places.set(item, place);
     if (!place.gc && place.key !== null) {
       const ck = `${place.container.key}|${place.key}`;
-      this.written.add(ck);
       const g = this.groups.get(ck);
       if (g) g.items.push(item);
       else this.groups.set(ck, { container: place.container, key: place.key, items: [item] });
@@ -378,7 +375,7 @@ class UpdateChecker {
     // Complete on arrival: every field of the record, each by its rule (checked one by one in checkFieldItem).
     const fields = RECORD_FIELDS[root as RecordKind];
     for (const field of Object.keys(fields)) {
-      if (!this.written.has(`${idKey(item.id.client, item.id.clock)}|${field}`)) {
+      if (!this.groups.has(`${idKey(item.id.client, item.id.clock)}|${field}`)) {
         refuse(REFUSAL.invalid, `a new ${root} record lacks "${field}"`);
       }
     }
