@@ -75,7 +75,7 @@ export function createAppServer(opts: AppServerOptions) {
     app,
   );
   const realtime = createRealtime(httpServer, { db: database.db, allowedOrigins: security.policy, log, now });
-  const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now });
+  const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS });
   // socket.io took over the "request" listeners (it answers /socket.io itself);
   // this one runs before it, so every response on the port carries the headers.
   httpServer.prependListener("request", security.onRequest);

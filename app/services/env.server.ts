@@ -82,6 +82,12 @@ const EnvSchema = z.object({
   COMPACT_AFTER_UPDATES: z.coerce.number().int().min(10).default(500),
   /** Keep an idle board document in memory this long after its last client left. */
   ROOM_IDLE_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * How often the sync server pings each board connection; one that has not
+   * answered by the next ping is closed and its presence removed (so a person
+   * whose connection went away leaves the board within one to two intervals).
+   */
+  SYNC_PING_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** How often claims without activity are returned to open. */
   CLAIM_SWEEP_MS: z.coerce.number().int().min(1000).default(3600_000),
   LOG_LEVEL: z.enum(["silent", "error", "info", "debug"]).default("info"),

@@ -28,7 +28,16 @@ export interface YjsEndpointOptions {
   allowedOrigins: OriginPolicy | readonly string[];
   log: Logger;
   now: () => number;
+  /**
+   * How often every connection is pinged (SYNC_PING_MS). A connection that
+   * has not answered the previous ping by the next one is dead (network gone,
+   * laptop lid closed) and is closed: its presence leaves the board with it,
+   * so others see a person disappear within one to two intervals.
+   */
+  pingMs?: number;
 }
+
+export const DEFAULT_PING_MS = 5_000;
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.write(
@@ -41,7 +50,8 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
 
-  // Dead peers (a laptop lid closed) are found by ping and dropped.
+  // Dead peers (a laptop lid closed, the network gone: no close frame ever
+  // comes) are found by ping and dropped; closing them removes their presence.
   const heartbeat = setInterval(() => {
     for (const ws of sockets) {
       const s = ws as WebSocket & { alive?: boolean };
@@ -52,7 +62,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       s.alive = false;
       ws.ping();
     }
-  }, 30_000);
+  }, opts.pingMs ?? DEFAULT_PING_MS);
   heartbeat.unref();
 
   /** Returns true when the request was for this endpoint (handled or refused). */
