@@ -6,7 +6,7 @@
  *
  * Layout of the Y.Doc:
  *   meta:       Y.Map  { schema: number }
- *   columns:    Y.Map<id, Y.Map { id, name, order }>
+ *   columns:    Y.Map<id, Y.Map { id, name, order, stage }>
  *   categories: Y.Map<id, Y.Map { id, label, color, icon, order }>
  *   cards:      Y.Map<id, Y.Map { id, title, category, column, order, archived,
  *                                  description, area, urgency, createdAt,
@@ -19,19 +19,21 @@
  */
 import * as Y from "yjs";
 import { compareOrdered, compareStrings, keyBetween, keysBetween, placeAt, sortOrdered } from "./order";
-import type { BoardSnapshot, CardFields, CardView, CategoryView, ColumnView, IconName } from "./types";
+import { carriesOver, isStage, legacyStage, missingStages, newColumnIndex } from "./stages";
+import type { BoardSnapshot, CardFields, CardView, CategoryView, ColumnView, IconName, Stage } from "./types";
 import { isIcon, isUrgency } from "./validate";
 
-export const SCHEMA_VERSION = 1;
+/** 2: columns carry a stage. */
+export const SCHEMA_VERSION = 2;
 /** The only root types a board document may contain; the sync server refuses others. */
 export const ROOT_NAMES = ["meta", "columns", "categories", "cards"] as const;
 
-export const DEFAULT_COLUMNS: ReadonlyArray<{ id: string; name: string }> = [
-  { id: "nieuw", name: "Nieuw" },
-  { id: "open", name: "Open" },
-  { id: "opgepakt", name: "Opgepakt" },
-  { id: "in-uitvoering", name: "In uitvoering" },
-  { id: "afgerond", name: "Afgerond" },
+export const DEFAULT_COLUMNS: ReadonlyArray<{ id: string; name: string; stage: Stage }> = [
+  { id: "nieuw", name: "Nieuw", stage: "intake" },
+  { id: "open", name: "Open", stage: "open" },
+  { id: "opgepakt", name: "Opgepakt", stage: "held" },
+  { id: "in-uitvoering", name: "In uitvoering", stage: "held" },
+  { id: "afgerond", name: "Afgerond", stage: "done" },
 ];
 
 export const DEFAULT_CATEGORIES: ReadonlyArray<{ id: string; label: string; color: string; icon: IconName }> = [
@@ -83,8 +85,10 @@ function num(m: YRecord, key: string, fallback = 0): number {
 
 // ---------------------------------------------------------------- reading
 
+/** A column as stored. A column written before stages existed reads as `intake` here; `listColumns` places it properly. */
 export function readColumn(m: YRecord): ColumnView {
-  return { id: str(m, "id"), name: str(m, "name"), order: str(m, "order") };
+  const stage = m.get("stage");
+  return { id: str(m, "id"), name: str(m, "name"), order: str(m, "order"), stage: isStage(stage) ? stage : "intake" };
 }
 
 export function readCategory(m: YRecord): CategoryView {
@@ -117,7 +121,12 @@ export function readCard(m: YRecord): CardView {
 }
 
 export function listColumns(doc: Y.Doc): ColumnView[] {
-  return sortOrdered([...columnsMap(doc).values()].map(readColumn));
+  const records = [...columnsMap(doc).values()];
+  const list = sortOrdered(records.map(readColumn));
+  if (records.every((m) => isStage(m.get("stage")))) return list;
+  // A board from before stages: read its columns as the board used to count them.
+  const raw = new Map(records.map((m) => [str(m, "id"), m.get("stage")]));
+  return list.map((c, i) => (isStage(raw.get(c.id)) ? c : { ...c, stage: legacyStage(c.id, i, list.length) }));
 }
 
 export function listCategories(doc: Y.Doc): CategoryView[] {
@@ -170,8 +179,14 @@ export function initBoard(doc: Y.Doc, origin?: unknown): void {
       let prev: string | null = null;
       for (const c of DEFAULT_COLUMNS) {
         const order = keyBetween(prev, null);
-        cols.set(c.id, record({ id: c.id, name: c.name, order }));
+        cols.set(c.id, record({ id: c.id, name: c.name, order, stage: c.stage }));
         prev = order;
+      }
+    } else {
+      // Boards from before stages: write down the stage each column was read with.
+      for (const c of listColumns(doc)) {
+        const m = cols.get(c.id)!;
+        if (!isStage(m.get("stage"))) m.set("stage", c.stage);
       }
     }
     const cats = categoriesMap(doc);
@@ -375,22 +390,57 @@ export function setArchived(doc: Y.Doc, id: string, archived: boolean, now: numb
 
 // ---------------------------------------------------------------- columns
 
-export function addColumn(doc: Y.Doc, col: { id: string; name: string }, origin?: unknown): ColumnView {
+/**
+ * Add a column of a stage. It goes before the first `done` column unless
+ * `index` says where (counted among the existing columns).
+ */
+export function addColumn(
+  doc: Y.Doc,
+  col: { id: string; name: string; stage?: Stage; index?: number },
+  origin?: unknown,
+): ColumnView {
   const cols = columnsMap(doc);
   if (cols.has(col.id)) throw new BoardError("column.exists");
+  const stage = col.stage ?? "open";
+  if (!isStage(stage)) throw new BoardError("column.stage");
   const list = listColumns(doc);
-  const { key, rekey } = placeAt(list, list.length);
+  const index = Math.max(0, Math.min(list.length, col.index ?? newColumnIndex(list)));
+  const { key, rekey } = placeAt(list, index);
   doc.transact(() => {
     if (rekey) for (const [cid, order] of rekey) cols.get(cid)?.set("order", order);
-    cols.set(col.id, record({ id: col.id, name: col.name, order: key }));
+    cols.set(col.id, record({ id: col.id, name: col.name, order: key, stage }));
   }, origin);
-  return readColumn(cols.get(col.id)!);
+  return listColumns(doc).find((c) => c.id === col.id)!;
 }
 
 export function renameColumn(doc: Y.Doc, id: string, name: string, origin?: unknown): void {
   const m = columnsMap(doc).get(id);
   if (!m) throw new BoardError("column.unknown");
   if (str(m, "name") !== name) doc.transact(() => m.set("name", name), origin);
+}
+
+/**
+ * Why a column may not take a stage, or null when it may: the board keeps
+ * one column of each stage, and a column that holds requests changes only
+ * to a stage they fit without anyone's claim changing (`carriesOver`).
+ */
+export function stageChangeProblem(doc: Y.Doc, id: string, stage: Stage): string | null {
+  const list = listColumns(doc);
+  const col = list.find((c) => c.id === id);
+  if (!col) return "column.unknown";
+  if (!isStage(stage)) return "column.stage";
+  if (col.stage === stage) return null;
+  const after = list.map((c) => (c.id === id ? { ...c, stage } : c));
+  if (missingStages(after).length) return "column.lastOfStage";
+  if (requestsInColumn(doc, id) > 0 && !carriesOver(col.stage, stage)) return "column.stageHolds";
+  return null;
+}
+
+export function setColumnStage(doc: Y.Doc, id: string, stage: Stage, origin?: unknown): void {
+  const problem = stageChangeProblem(doc, id, stage);
+  if (problem) throw new BoardError(problem);
+  const m = columnsMap(doc).get(id)!;
+  if (m.get("stage") !== stage) doc.transact(() => m.set("stage", stage), origin);
 }
 
 export function moveColumn(doc: Y.Doc, id: string, index: number, origin?: unknown): void {
@@ -421,9 +471,13 @@ export function removeColumn(doc: Y.Doc, id: string, opts: { moveTo?: string; no
   const cols = columnsMap(doc);
   if (!cols.has(id)) throw new BoardError("column.unknown");
   if (cols.size <= 1) throw new BoardError("column.last");
+  const list = listColumns(doc);
+  if (missingStages(list.filter((c) => c.id !== id)).length) throw new BoardError("column.lastOfStage");
   const held = requestsInColumn(doc, id);
   if (held > 0 && !opts.moveTo) throw new BoardError("column.notEmpty");
   if (held > 0 && (opts.moveTo === id || !cols.has(opts.moveTo!))) throw new BoardError("column.unknown");
+  const stageOf = (cid: string) => list.find((c) => c.id === cid)!.stage;
+  if (held > 0 && !carriesOver(stageOf(id), stageOf(opts.moveTo!))) throw new BoardError("column.stageHolds");
   doc.transact(() => {
     if (held > 0) {
       // Archived ones too, after the shown ones, so a restore finds them in their new column.

@@ -6,10 +6,14 @@ export type Urgency = (typeof URGENCIES)[number];
 export const ICONS = ["home", "chat", "briefcase", "people", "heart", "book", "food", "health", "money", "star"] as const;
 export type IconName = (typeof ICONS)[number];
 
+/** What a column means for the requests in it (see app/board/stages.ts). */
+export type Stage = "intake" | "open" | "held" | "done";
+
 export interface ColumnView {
   id: string;
   name: string;
   order: string;
+  stage: Stage;
 }
 
 export interface CategoryView {

@@ -2,6 +2,7 @@
  * Validation of everything a person can type into the board. Pure: returns
  * error codes (for example `title.tooShort`) that the UI translates.
  */
+import { isStage } from "./stages";
 import { ICONS, URGENCIES, type CardFields, type IconName, type Result, type Urgency } from "./types";
 
 export const LIMITS = {
@@ -92,6 +93,7 @@ export const RECORD_FIELDS = {
     id: { rule: idRule },
     name: { rule: columnName },
     order: { rule: orderRule },
+    stage: { rule: (v: unknown) => (isStage(v) ? null : "unknown") },
   },
   categories: {
     id: { rule: idRule },

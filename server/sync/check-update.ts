@@ -29,6 +29,7 @@ import {
   requestsInColumn,
   ROOT_NAMES,
 } from "../../app/board/domain";
+import { carriesOver, isStage, missingStages } from "../../app/board/stages";
 import { isRecordId, RECORD_FIELDS, type RecordKind } from "../../app/board/validate";
 
 export type Role = "coordinator" | "member" | "viewer";
@@ -49,6 +50,8 @@ export interface Compensation {
   removed: Array<{ kind: "columns" | "categories"; id: string; fields: Record<string, unknown> }>;
   /** Cards this update points at a column or category that no longer exists: pointed back. */
   refs: Array<{ card: Y.Map<unknown>; field: "column" | "category"; previous: unknown }>;
+  /** Columns whose stage this update changes: changed back when the board then lacks a stage or the column's requests do not fit it. */
+  stages: Array<{ column: Y.Map<unknown>; previous: unknown }>;
 }
 
 export type UpdateCheck =
@@ -125,7 +128,7 @@ class UpdateChecker {
   private ownDeletes: DeleteRanges = new Map();
   /** New column and category records of this update, by kind. */
   private readonly newRecords = { columns: new Set<string>(), categories: new Set<string>() };
-  private readonly compensation: Compensation = { removed: [], refs: [] };
+  private readonly compensation: Compensation = { removed: [], refs: [], stages: [] };
 
   constructor(
     private readonly doc: Y.Doc,
@@ -167,7 +170,7 @@ class UpdateChecker {
     const liveDeletions = this.checkDeletions(decoded.ds.clients);
     const empty = fresh.length === 0 && liveDeletions === 0;
     const c = this.compensation;
-    return { ok: true, empty, compensation: c.removed.length || c.refs.length ? c : null };
+    return { ok: true, empty, compensation: c.removed.length || c.refs.length || c.stages.length ? c : null };
   }
 
   // ------------------------------------------------------------ dependencies
@@ -400,6 +403,10 @@ class UpdateChecker {
     if (error) refuse(REFUSAL.invalid, `${root}.${key}: ${error}`);
     if (key === "id" && value !== container.record) refuse(REFUSAL.invalid, `${root}.id must be the record's key`);
     if (field.ref) this.checkRef(container, key as "column" | "category", field.ref, value as string);
+    if (root === "columns" && key === "stage" && container.type) {
+      const column = container.type as Y.Map<unknown>;
+      if (!this.compensation.stages.some((s) => s.column === column)) this.compensation.stages.push({ column, previous: column.get("stage") });
+    }
   }
 
   /**
@@ -648,9 +655,11 @@ class UpdateChecker {
 /**
  * Restore the board's rules after an accepted offline edit crossed a change
  * made meanwhile (one transaction with `origin`): a removed column or
- * category that still holds requests, or was the last, comes back; a card
- * pointed at a column or category that is gone returns to where it was, or
- * to the first. Returns what it did, for the author.
+ * category that still holds requests, or was the last (of its stage, for a
+ * column), comes back; a column's new stage that leaves the board without a
+ * stage, or does not fit the requests in it, goes back; a card pointed at a
+ * column or category that is gone returns to where it was, or to the first.
+ * Returns what it did, for the author.
  */
 export function compensate(doc: Y.Doc, c: Compensation, origin: unknown): string[] {
   const notes: string[] = [];
@@ -661,11 +670,22 @@ export function compensate(doc: Y.Doc, c: Compensation, origin: unknown): string
         const records = r.kind === "columns" ? columnsMap(doc) : categoriesMap(doc);
         if (records.has(r.id)) continue;
         const held = r.kind === "columns" ? requestsInColumn(doc, r.id) : requestsInCategory(doc, r.id);
-        if (held === 0 && records.size > 0) continue;
+        const lastOfStage = r.kind === "columns" && isStage(r.fields.stage) && missingStages(listColumns(doc)).includes(r.fields.stage);
+        if (held === 0 && records.size > 0 && !lastOfStage) continue;
         const m = new Y.Map<unknown>();
         for (const [k, v] of Object.entries(r.fields)) m.set(k, v);
         records.set(r.id, m);
         notes.push(`restored:${r.kind}:${r.id}`);
+      }
+      for (const s of c.stages) {
+        if (s.column._item?.deleted || !isStage(s.previous)) continue;
+        const now = s.column.get("stage");
+        if (!isStage(now) || now === s.previous) continue;
+        const id = String(s.column.get("id"));
+        const fits = requestsInColumn(doc, id) === 0 || carriesOver(s.previous, now);
+        if (fits && missingStages(listColumns(doc)).length === 0) continue;
+        s.column.set("stage", s.previous);
+        notes.push(`stage-back:columns:${id}`);
       }
       for (const ref of c.refs) {
         if (ref.card._item?.deleted) continue;

@@ -8,9 +8,9 @@ import { BoardStore } from "../../app/hooks/board-store";
 import { seededRandom as random } from "../factories/random";
 
 const columns: ColumnView[] = [
-  { id: "nieuw", name: "Nieuw", order: "a0" },
-  { id: "open", name: "Open", order: "a1" },
-  { id: "klaar", name: "Klaar", order: "a2" },
+  { id: "nieuw", name: "Nieuw", order: "a0", stage: "intake" },
+  { id: "open", name: "Open", order: "a1", stage: "open" },
+  { id: "klaar", name: "Klaar", order: "a2", stage: "done" },
 ];
 const categories = [{ id: "wonen", label: "Wonen", color: "#1f4e79", icon: "home" as const, order: "a0" }];
 

@@ -288,9 +288,13 @@ function randomOp(w: World, p: Peer): void {
     }
   } else if (r < 0.91 && w.columns.length < MAX_COLUMNS) {
     const colId = `s${w.seed}-k${w.columns.length}`;
-    addColumn(doc, { id: colId, name: rng.word() });
+    // New columns go before the first done column unless placed: half of them placed at the end.
+    const atEnd = rng.bool();
+    const before = listColumns(doc);
+    const expectedIndex = atEnd ? before.length : Math.max(0, before.findIndex((c) => c.stage === "done"));
+    addColumn(doc, { id: colId, name: rng.word(), stage: rng.pick(["intake", "open", "held", "done"] as const), ...(atEnd ? { index: before.length } : {}) });
     w.columns.push(colId);
-    expect(listColumns(doc).at(-1)!.id, fail).toBe(colId);
+    if (before.some((c) => c.stage === "done") || atEnd) expect(listColumns(doc)[expectedIndex].id, fail).toBe(colId);
   } else if (r < 0.96) {
     const columns = listColumns(doc);
     const col = rng.pick(columns).id;

@@ -565,11 +565,13 @@ describe("setArchived", () => {
 // ------------------------------------------------------------------ columns
 
 describe("columns", () => {
-  it("adds a column at the end", () => {
+  it("adds a column before the first done column, or where it is placed", () => {
     const doc = board();
-    const col = addColumn(doc, { id: "wacht", name: "Wacht op gemeente" });
-    expect(col).toMatchObject({ id: "wacht", name: "Wacht op gemeente" });
-    expect(listColumns(doc).map((c) => c.id)).toEqual([...COLUMN_IDS, "wacht"]);
+    const col = addColumn(doc, { id: "wacht", name: "Wacht op gemeente", stage: "held" });
+    expect(col).toMatchObject({ id: "wacht", name: "Wacht op gemeente", stage: "held" });
+    expect(listColumns(doc).map((c) => c.id)).toEqual([...COLUMN_IDS.slice(0, -1), "wacht", "afgerond"]);
+    addColumn(doc, { id: "archief", name: "Archief", stage: "done", index: 6 });
+    expect(listColumns(doc).map((c) => c.id)).toEqual([...COLUMN_IDS.slice(0, -1), "wacht", "afgerond", "archief"]);
     expectBoardError(() => addColumn(doc, { id: "wacht", name: "Dubbel" }), "column.exists");
   });
 
@@ -606,10 +608,10 @@ describe("columns", () => {
     addColumn(a, { id: "x", name: "X" });
     addColumn(b, { id: "y", name: "Y" });
     sync(a, b);
-    expect(listColumns(a).map((c) => c.id)).toEqual([...COLUMN_IDS, "x", "y"]);
+    expect(listColumns(a).map((c) => c.id)).toEqual([...COLUMN_IDS.slice(0, -1), "x", "y", "afgerond"]);
     expect(listColumns(b)).toEqual(listColumns(a));
-    moveColumn(a, "nieuw", 5); // between the tied x and y: needs a rekey
-    expect(listColumns(a).map((c) => c.id)).toEqual(["open", "opgepakt", "in-uitvoering", "afgerond", "x", "nieuw", "y"]);
+    moveColumn(a, "nieuw", 4); // between the tied x and y: needs a rekey
+    expect(listColumns(a).map((c) => c.id)).toEqual(["open", "opgepakt", "in-uitvoering", "x", "nieuw", "y", "afgerond"]);
   });
 });
 

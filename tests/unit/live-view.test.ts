@@ -21,8 +21,8 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 2, 1);
 
 const columns = [
-  { id: "nieuw", name: "Nieuw", order: "a0" },
-  { id: "open", name: "Open", order: "a1" },
+  { id: "nieuw", name: "Nieuw", order: "a0", stage: "intake" as const },
+  { id: "open", name: "Open", order: "a1", stage: "open" as const },
 ];
 const categories = [
   { id: "wonen", label: "Wonen", color: "#1f4e79", icon: "home" as const, order: "a0" },

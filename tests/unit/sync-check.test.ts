@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import {
   addCard,
+  addColumn,
   BoardError,
   cardsMap,
   initBoard,
@@ -18,9 +19,11 @@ import {
   removeCategory,
   removeColumn,
   requestsInColumn,
+  SCHEMA_VERSION,
   setArchived,
   updateCard,
 } from "~/board/domain";
+import { missingStages } from "~/board/stages";
 import * as lib0encoding from "lib0/encoding";
 import { RECORD_FIELDS } from "~/board/validate";
 import { checkUpdate, compensate, type Role } from "../../server/sync/check-update";
@@ -50,15 +53,21 @@ function boardWithCards(n = 6): Y.Doc {
 describe("removing columns and categories in the domain", () => {
   it("never the last column, never one with requests unless they move first", () => {
     const doc = boardWithCards();
+    addColumn(doc, { id: "wacht", name: "Wacht", stage: "open" });
     expect(() => removeColumn(doc, "open", { now: NOW })).toThrow(new BoardError("column.notEmpty"));
     const held = requestsInColumn(doc, "open");
     expect(held).toBeGreaterThan(0);
-    const before = requestsInColumn(doc, "afgerond");
-    removeColumn(doc, "open", { moveTo: "afgerond", now: NOW });
+    // Only into a column where nobody's claim changes: not from open into held.
+    expect(() => removeColumn(doc, "open", { moveTo: "opgepakt", now: NOW })).toThrow(new BoardError("column.stageHolds"));
+    const before = requestsInColumn(doc, "nieuw");
+    removeColumn(doc, "open", { moveTo: "nieuw", now: NOW });
     expect(listColumns(doc).map((c) => c.id)).not.toContain("open");
-    expect(requestsInColumn(doc, "afgerond")).toBe(before + held);
-    for (const id of ["nieuw", "opgepakt", "in-uitvoering"]) removeColumn(doc, id, { moveTo: "afgerond", now: NOW });
-    expect(() => removeColumn(doc, "afgerond", { now: NOW })).toThrow(new BoardError("column.last"));
+    expect(requestsInColumn(doc, "nieuw")).toBe(before + held);
+    removeColumn(doc, "opgepakt", { now: NOW });
+    // The last column of a stage stays: the board keeps one of each.
+    for (const id of ["nieuw", "wacht", "in-uitvoering", "afgerond"]) {
+      expect(() => removeColumn(doc, id, { moveTo: "afgerond", now: NOW })).toThrow(new BoardError("column.lastOfStage"));
+    }
   });
 
   it("a category's requests get another category first; never the last one", () => {
@@ -92,7 +101,8 @@ function boardKeepsItsRules(doc: Y.Doc): string[] {
     if (m.get("id") !== key) problems.push(`${key}.id`);
     for (const k of m.keys()) if (!(k in RECORD_FIELDS.cards)) problems.push(`${key} has ${k}`);
   }
-  if (doc.getMap("meta").get("schema") !== 1) problems.push("meta");
+  if (doc.getMap("meta").get("schema") !== SCHEMA_VERSION) problems.push("meta");
+  for (const s of missingStages(listColumns(doc))) problems.push(`no ${s} column`);
   return problems;
 }
 
