@@ -17,11 +17,11 @@ import { expireClaims } from "../app/services/ownership.server";
 import { createHttpSecurity } from "./http";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
 import { createLogger } from "./log";
-import { createRealtime } from "./realtime";
+import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { sqliteRoomStorage } from "./sync/storage";
 import type { RoomStorage } from "./sync/types";
-import { createYjsEndpoint } from "./sync/ws-transport";
+import { createYjsEndpoint, refuseUpgrade } from "./sync/ws-transport";
 
 export interface AppServerOptions {
   env: Env;
@@ -76,10 +76,12 @@ export function createAppServer(opts: AppServerOptions) {
   );
   const realtime = createRealtime(httpServer, { db: database.db, allowedOrigins: security.policy, log, now });
   const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS });
-  // socket.io took over the "request" listeners (it answers /socket.io itself);
-  // this one runs before it, so every response on the port carries the headers.
+  // socket.io took over the "request" listeners (it answers /socket.io itself)
+  // and added one for "upgrade": ours run before them, so every response on
+  // the port carries the headers, raw ones on upgrades included.
   httpServer.prependListener("request", security.onRequest);
-  realtime.io.engine.on("headers", security.engineHeaders);
+  httpServer.prependListener("upgrade", security.onUpgrade);
+  httpServer.on("clientError", security.onClientError);
   app.use(security.middleware);
 
   const services: AppServices = {
@@ -118,10 +120,12 @@ export function createAppServer(opts: AppServerOptions) {
     }
   });
 
-  // socket.io registered its own upgrade listener for /socket.io; ours handles /yjs.
+  // socket.io registered its own upgrade listener for what starts with
+  // /socket.io/ (the same test as engine.io's); ours handles /yjs and answers
+  // every other upgrade 404 (with the headers, like any other response).
   httpServer.on("upgrade", (req, socket, head) => {
     if (yjs.handleUpgrade(req, socket, head)) return;
-    if (!req.url?.startsWith("/socket.io")) socket.destroy();
+    if (!req.url?.startsWith(SOCKET_IO_PREFIX)) refuseUpgrade(socket, 404);
   });
 
   const sweep = setInterval(() => deleteExpiredSessions(database.db, now()), 3600_000);

@@ -30,6 +30,9 @@ export interface SocketData {
   boards: Set<string>;
 }
 
+/** What engine.io answers: every request and upgrade whose URL starts with this (its own test, path + "/"). */
+export const SOCKET_IO_PREFIX = "/socket.io/";
+
 export const boardChannel = (boardId: string) => `board:${boardId}`;
 export const orgChannel = (orgId: string) => `org:${orgId}`;
 
@@ -46,7 +49,10 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     // WebSocket only, as the browser connects: engine.io's HTTP long-polling
     // requests that carry a session id skip allowRequest (the Origin check).
     transports: ["websocket"],
-    allowRequest: (req, callback) => callback(null, isAllowedOrigin(req, opts.allowedOrigins)),
+    // Engine.IO protocol 4 only (socket.io-client 4): engine.io would accept an
+    // EIO=3 upgrade first and refuse it inside the open WebSocket.
+    allowRequest: (req, callback) =>
+      callback(null, isAllowedOrigin(req, opts.allowedOrigins) && new URL(req.url ?? "/", "http://localhost").searchParams.get("EIO") === "4"),
   });
 
   io.use((socket, next) => {

@@ -1,7 +1,9 @@
 /**
  * The security headers of every response: pages, the JSON API, errors and
- * 404s, static files, socket.io's HTTP responses and the refusals of the Yjs
- * upgrade.
+ * 404s, static files, socket.io's HTTP responses, and every response written
+ * raw on a socket: WebSocket handshakes (101) and refusals of upgrades (ours,
+ * engine.io's and ws's), and Node's own answers to requests it cannot parse
+ * (400, 408, 431). server/http/index.ts puts them on each of those paths.
  *
  * The Content-Security-Policy allows scripts only from our own origin plus
  * Remix's inline scripts, which carry a per-request nonce (no
@@ -12,6 +14,7 @@
  * report-to (the Reporting API, which browsers that know it prefer).
  */
 import { randomBytes } from "node:crypto";
+import { STATUS_CODES } from "node:http";
 import { isPlainHost } from "./proxy";
 
 export const CSP_REPORT_PATH = "/csp-report";
@@ -98,12 +101,40 @@ export function securityHeaders(o: HeaderOptions = {}): Record<string, string> {
 }
 
 /**
- * The same headers as raw "Name: value\r\n" lines, for responses written
- * straight to a socket (a refused WebSocket upgrade). No HSTS: such a
- * response says nothing about the scheme.
+ * A whole response written straight to a socket, where no ServerResponse
+ * exists: a refused WebSocket upgrade, a request Node could not parse. The
+ * caller passes the security headers (securityHeaders) with any others.
  */
-export function rawSecurityHeaderLines(): string {
-  return Object.entries(securityHeaders())
-    .map(([k, v]) => `${k}: ${v}\r\n`)
+export function rawResponse(status: number, headers: Record<string, string> = {}, body = STATUS_CODES[status] ?? ""): string {
+  const lines = Object.entries({
+    Connection: "close",
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+    ...headers,
+  }).map(([k, v]) => `${k}: ${v}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n${lines.join("")}\r\n${body}`;
+}
+
+/**
+ * The headers added to a response head that another library writes raw on an
+ * upgrade's socket (ws's 101, engine.io's refusals of an upgrade, our own):
+ * after the status line, each header the head does not carry yet. Anything
+ * that is not a response head is returned as it is.
+ */
+export function withRawHeaders(head: string, headers: Record<string, string>): string {
+  if (!head.startsWith("HTTP/1.")) return head;
+  const end = head.indexOf("\r\n\r\n");
+  const firstLine = head.indexOf("\r\n");
+  if (end < 0 || firstLine < 0) return head;
+  const present = new Set(
+    head
+      .slice(firstLine + 2, end)
+      .split("\r\n")
+      .map((l) => l.slice(0, l.indexOf(":")).trim().toLowerCase()),
+  );
+  const added = Object.entries(headers)
+    .filter(([k]) => !present.has(k.toLowerCase()))
+    .map(([k, v]) => `\r\n${k}: ${v}`)
     .join("");
+  return head.slice(0, end) + added + head.slice(end);
 }

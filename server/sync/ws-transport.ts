@@ -12,7 +12,7 @@ import { getBoard } from "../../db/accounts";
 import type { DB } from "../../db/client";
 import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
 import { limitsForDb } from "../../app/services/limits.server";
-import { rawSecurityHeaderLines } from "../http/headers";
+import { rawResponse } from "../http/headers";
 import { isAllowedOrigin, type OriginPolicy } from "../origin";
 import type { RoomManager } from "./rooms";
 import type { Logger, Outgoing, SyncConnection } from "./types";
@@ -39,10 +39,9 @@ export interface YjsEndpointOptions {
 
 export const DEFAULT_PING_MS = 5_000;
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.write(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${rawSecurityHeaderLines()}\r\n${text}`,
-  );
+/** The security headers are added to this head, as to every upgrade's, by server/http (onUpgrade). */
+export function refuseUpgrade(socket: Duplex, status: number): void {
+  if (socket.writable) socket.write(rawResponse(status));
   socket.destroy();
 }
 
@@ -71,30 +70,30 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
     if (!url.pathname.startsWith("/yjs")) return false;
     const m = YJS_PATH.exec(url.pathname);
     if (!m) {
-      refuse(socket, 404, "Not Found");
+      refuseUpgrade(socket, 404);
       return true;
     }
     if (!isAllowedOrigin(req, opts.allowedOrigins)) {
-      refuse(socket, 403, "Forbidden");
+      refuseUpgrade(socket, 403);
       return true;
     }
     const user = userFromCookieHeader(opts.db, req.headers.cookie, opts.now());
     if (!user) {
-      refuse(socket, 401, "Unauthorized");
+      refuseUpgrade(socket, 401);
       return true;
     }
     if (user.mustChangePassword) {
       // A one-time password opens nothing but the password page (as on the API: 403).
-      refuse(socket, 403, "Forbidden");
+      refuseUpgrade(socket, 403);
       return true;
     }
     const board = getBoard(opts.db, m[1]);
     if (!board) {
-      refuse(socket, 404, "Not Found");
+      refuseUpgrade(socket, 404);
       return true;
     }
     if (!canOpenBoard(user, board)) {
-      refuse(socket, 403, "Forbidden");
+      refuseUpgrade(socket, 403);
       return true;
     }
     // At most CONNECTIONS_PER_SESSION open Yjs sockets per session; the place
@@ -102,7 +101,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
     const sessionKey = sessionKeyFromCookieHeader(req.headers.cookie)!;
     const connections = limitsForDb(opts.db, opts.now).yjsConnections;
     if (!connections.acquire(sessionKey)) {
-      refuse(socket, 429, "Too Many Requests");
+      refuseUpgrade(socket, 429);
       return true;
     }
     socket.once("close", () => connections.release(sessionKey));

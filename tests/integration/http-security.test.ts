@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import http, { type IncomingHttpHeaders } from "node:http";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { readBoard } from "../../app/board/domain";
@@ -14,6 +15,7 @@ import { readBody, readJsonValue, readUpload } from "../../app/services/api.serv
 import { parseEnv } from "../../app/services/env.server";
 import { MAX_HEADER_BYTES } from "../../server/app";
 import { getCspReportCount, getCspReportsRefused } from "../../server/http";
+import { HSTS } from "../../server/http/headers";
 import { judgeRequest, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, type UploadDeclaration } from "../../server/http/guard";
 import { originPolicy } from "../../server/origin";
 import {
@@ -582,6 +584,101 @@ describe("security headers on every kind of response", () => {
       expectSecurityHeaders(headers, `yjs ${status}`);
     }
   });
+});
+
+/**
+ * Bytes straight onto a TCP connection, and the response head that comes back
+ * (up to the blank line): for upgrades and requests that no HTTP client
+ * library would send, and answers that are written raw on the socket.
+ */
+function rawExchange(port: number, request: string): Promise<{ status: number; headers: Record<string, string> }> {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => socket.write(request));
+      let got = "";
+      const done = () => {
+        socket.destroy();
+        const [statusLine, ...lines] = got.slice(0, got.indexOf("\r\n\r\n")).split("\r\n");
+        const headers: Record<string, string> = {};
+        for (const l of lines) headers[l.slice(0, l.indexOf(":")).toLowerCase()] = l.slice(l.indexOf(":") + 1).trim();
+        resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0), headers });
+      };
+      socket.on("data", (d) => {
+        got += d.toString("latin1");
+        if (got.includes("\r\n\r\n")) done();
+      });
+      socket.on("close", done);
+      socket.on("error", (e) => (got ? done() : reject(e)));
+    }),
+    10_000,
+    `raw exchange: ${request.slice(0, 60)}`,
+  );
+}
+
+function upgradeRequest(port: number, path: string, headers: Record<string, string>): string {
+  const lines = Object.entries({
+    Host: `127.0.0.1:${port}`,
+    Connection: "Upgrade",
+    Upgrade: "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    ...headers,
+  }).map(([k, v]) => `${k}: ${v}\r\n`);
+  return `GET ${path} HTTP/1.1\r\n${lines.join("")}\r\n`;
+}
+
+describe("security headers on answers written raw on the socket", () => {
+  /** COOKIE_SECURE=true: every answer must carry HSTS too, raw ones included. */
+  let secure: TestServer;
+  beforeAll(async () => {
+    secure = await startTestServer({ COOKIE_SECURE: "true" });
+  });
+  afterAll(async () => {
+    await secure?.close();
+  });
+
+  const cases = (s: TestServer): Array<[string, string, number]> => {
+    const own = { Origin: s.url };
+    const member = { ...own, Cookie: s.seed.cookies.memberA1 };
+    const sio = "/socket.io/?EIO=4&transport=websocket";
+    return [
+      ["socket.io upgrade, foreign Origin (allowRequest)", upgradeRequest(s.port, sio, { ...member, Origin: "http://evil.example" }), 400],
+      ["socket.io upgrade, no Origin", upgradeRequest(s.port, sio, { Cookie: s.seed.cookies.memberA1 }), 400],
+      ["socket.io upgrade, transport=polling", upgradeRequest(s.port, "/socket.io/?EIO=4&transport=polling", member), 400],
+      ["socket.io upgrade, unknown transport", upgradeRequest(s.port, "/socket.io/?EIO=4&transport=carrier-pigeon", member), 400],
+      ["socket.io upgrade, Engine.IO 3", upgradeRequest(s.port, "/socket.io/?EIO=3&transport=websocket", member), 400],
+      ["socket.io upgrade, unknown sid", upgradeRequest(s.port, `${sio}&sid=nope`, member), 400],
+      ["socket.io upgrade, POST", upgradeRequest(s.port, sio, member).replace(/^GET/, "POST"), 400],
+      ["socket.io handshake (101)", upgradeRequest(s.port, sio, member), 101],
+      ["upgrade on an unknown path", upgradeRequest(s.port, "/bestaat-niet", member), 404],
+      ["upgrade on /socket.iox/", upgradeRequest(s.port, "/socket.iox/?EIO=4&transport=websocket", member), 404],
+      ["upgrade on /", upgradeRequest(s.port, "/", member), 404],
+      ["Yjs upgrade, foreign Origin", upgradeRequest(s.port, `/yjs/${s.seed.boardA.id}`, { ...member, Origin: "http://evil.example" }), 403],
+      ["Yjs upgrade, no session", upgradeRequest(s.port, `/yjs/${s.seed.boardA.id}`, own), 401],
+      ["Yjs upgrade, bad board path", upgradeRequest(s.port, "/yjs/../../etc", member), 404],
+      ["Yjs upgrade, another alliance's board", upgradeRequest(s.port, `/yjs/${s.seed.boardB.id}`, member), 403],
+      ["Yjs upgrade, bad protocol version (ws)", upgradeRequest(s.port, `/yjs/${s.seed.boardA.id}`, { ...member, "Sec-WebSocket-Version": "5" }), 400],
+      ["Yjs upgrade, bad Sec-WebSocket-Key (ws)", upgradeRequest(s.port, `/yjs/${s.seed.boardA.id}`, { ...member, "Sec-WebSocket-Key": "short" }), 400],
+      ["Yjs handshake (101)", upgradeRequest(s.port, `/yjs/${s.seed.boardA.id}`, member), 101],
+      ["socket.io polling (not served)", `GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nConnection: close\r\n\r\n`, 400],
+      ["a request Node cannot parse", "NONSENSE\r\n\r\n", 400],
+      ["headers over the limit", `GET /login HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nX-Pad: ${"a".repeat(MAX_HEADER_BYTES + 1024)}\r\n\r\n`, 431],
+    ];
+  };
+
+  for (const [label, https] of [["plain http", false], ["COOKIE_SECURE=true", true]] as const) {
+    it(`${label}: refused upgrades (engine.io's, ws's, ours), both handshakes and Node's own 400/431 carry every header${https ? ", HSTS too" : ""}`, async () => {
+      const s = https ? secure : t;
+      for (const [what, request, status] of cases(s)) {
+        const res = await rawExchange(s.port, request);
+        expect(res.status, what).toBe(status);
+        expectSecurityHeaders(res.headers, what);
+        expect(res.headers["strict-transport-security"], `${what}: HSTS`).toBe(https ? HSTS : undefined);
+        // Each header once: the 101 of socket.io had some from engine.io's own hook before.
+        expect(res.headers["content-security-policy"], what).not.toContain(",");
+      }
+    });
+  }
 });
 
 // ------------------------------------------------------------------ HTTPS: Secure cookie and HSTS
