@@ -15,6 +15,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
+import { useEffect } from "react";
 import { translator, useT } from "./i18n";
 import { useNonce } from "./lib/nonce";
 import { getUser } from "./services/auth.server";
@@ -141,6 +142,13 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
+  const user = useOptionalUser();
+  const userId = user?.id;
+  const { pathname } = useLocation();
+  // The offline copy (service worker, app/lib/offline.ts), per person; loaded apart so pages without a person do not carry it.
+  useEffect(() => {
+    if (userId) void import("./lib/offline").then((m) => m.keepOffline(userId));
+  }, [userId, pathname]);
   return <Outlet />;
 }
 

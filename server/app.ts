@@ -15,6 +15,7 @@ import type { Env } from "../app/services/env.server";
 import { publishActivityIds } from "../app/services/activity.server";
 import { expireClaims } from "../app/services/ownership.server";
 import { createHttpSecurity } from "./http";
+import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
 import { createLogger } from "./log";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
@@ -103,7 +104,15 @@ export function createAppServer(opts: AppServerOptions) {
   if (opts.build) {
     const publicDir = opts.publicDir ?? path.resolve("public");
     app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
-    app.use(express.static(publicDir, { maxAge: "1h" }));
+    const serviceWorker = path.join(publicDir, "sw.js");
+    app.use(
+      express.static(publicDir, {
+        maxAge: "1h",
+        setHeaders: (res, file) => {
+          if (file === serviceWorker) for (const [k, v] of Object.entries(SERVICE_WORKER_HEADERS)) res.setHeader(k, v);
+        },
+      }),
+    );
     app.all("*", createRequestHandler({ build: opts.build, getLoadContext: (req) => ({ services, cspNonce: security.nonceFor(req), clientAddress: security.clientAddress(req) }) }));
   }
   // What no route answered, or what failed outside Remix: the same shape as every other error.

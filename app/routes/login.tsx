@@ -70,8 +70,8 @@ export default function Login() {
   }, [errors.form]);
   const loggedOut = params.get("uitgelogd") === "1";
   useEffect(() => {
-    // After logout, erase this browser's offline copies of boards (shared computers).
-    if (loggedOut) void import("~/lib/sync-client").then((m) => m.eraseLocalBoards());
+    // After logout, erase this browser's offline copies of boards and the service worker's caches (shared computers).
+    if (loggedOut) void import("~/lib/offline").then((m) => m.eraseOffline());
   }, [loggedOut]);
   return (
     <main id="main" className="page narrow">

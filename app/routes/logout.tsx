@@ -6,11 +6,19 @@ export function loader() {
   return redirect("/boards");
 }
 
-/** Ends the session and closes the person's live connections. The browser erases its offline copies on the login page. */
+/**
+ * Ends the session and closes the person's live connections. The browser's
+ * offline copies go too: Clear-Site-Data asks the browser to drop this
+ * site's caches and storage (the service worker, its caches, the boards'
+ * IndexedDB documents; cookies stay, so the login page still knows this
+ * browser), and the login page erases them itself for browsers that do not
+ * know the header (app/lib/offline.ts).
+ */
 export function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = getUser(svc, request);
   destroySession(svc, request);
   if (user) svc.rooms.disconnectUser(user.id, "logged out");
-  return redirect("/login?uitgelogd=1", { headers: { "Set-Cookie": clearedSessionCookie(svc, request) } });
+  const headers = new Headers({ "Set-Cookie": clearedSessionCookie(svc, request), "Clear-Site-Data": '"cache", "storage"' });
+  return redirect("/login?uitgelogd=1", { headers });
 }

@@ -78,6 +78,18 @@ export const PERMISSIONS_POLICY = [
   "display-capture=()",
 ].join(", ");
 
+/**
+ * The service worker script (public/sw.js): revalidated on every check, so a
+ * new version (or the logout's unregistering) is never held back by a cache,
+ * and allowed to control the whole site. It gets the same CSP as everything
+ * else (worker-src 'self' lets the page register it; connect-src 'self'
+ * covers its fetches).
+ */
+export const SERVICE_WORKER_HEADERS: Readonly<Record<string, string>> = {
+  "Cache-Control": "no-cache",
+  "Service-Worker-Allowed": "/",
+};
+
 export const HSTS = "max-age=31536000; includeSubDomains";
 
 export interface HeaderOptions extends CspOptions {}

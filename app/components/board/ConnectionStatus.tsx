@@ -29,6 +29,11 @@ export function ConnectionStatus({
         <span className="conn-dot" aria-hidden="true" />
         {t(TEXT[state])}
       </span>
+      {state === "offline" ? (
+        <span className="conn-note conn-offline-note" data-testid="offline-note">
+          {t("conn.offlineCopy")}
+        </span>
+      ) : null}
       {notices > 0 && state === "connected" ? (
         <span className="conn-note" data-testid="sync-notice" key={notices}>
           {t("conn.compensated")}

@@ -1,0 +1,218 @@
+/*
+ * Alliantiebord's service worker: a board page reloads without a network.
+ *
+ * Plain JavaScript served as it is from the site root (/sw.js, scope "/"),
+ * no build step and no library: it is small, and it must run outside the
+ * app's bundle. Registered by app/lib/offline.ts as /sw.js?u=<user id> while
+ * someone is logged in; a different person means a different worker, and a
+ * worker keeps only its own person's caches (the others are deleted when it
+ * activates). Logout erases every cache and unregisters it.
+ *
+ * What it keeps, and how:
+ * - /build/ (the Remix build: hashed JS and CSS, immutable): cache first.
+ * - /__manifest (Remix's route discovery): network first, cache fallback.
+ * - board pages /boards/<id> (the document) and their loader data
+ *   (?_data=routes/boards.$boardId and ?_data=root): network first; the
+ *   cached copy is served only when the network fails. The last few boards
+ *   are kept. A refusal (401/403/404/410) or a redirect (session gone)
+ *   deletes the board's copy.
+ * - Nothing else: no /api/, no other page, nothing of another origin, no
+ *   request but GET.
+ *
+ * A cached page carries the Content-Security-Policy header it was served
+ * with, whose nonce is the one on its inline scripts, so it still runs under
+ * the strict CSP. The board's cards come from the browser's own copy of the
+ * document (y-indexeddb), which the page opens as always.
+ */
+/* eslint-env serviceworker */
+
+const VERSION = "v1";
+const USER = new URL(self.location.href).searchParams.get("u") || "";
+const PREFIX = "alliantiebord-";
+const MINE = `${PREFIX}${USER}-${VERSION}-`;
+const SHELL = `${MINE}shell`;
+const PAGES = `${MINE}pages`;
+/** Boards whose page and data are kept (the most recently visited). */
+const MAX_BOARDS = 5;
+/** Shell entries kept (a new build adds its files; the oldest go). */
+const MAX_SHELL = 400;
+/** A document or data request that takes longer than this is answered from the cache, when there is a copy. */
+const NETWORK_TIMEOUT_MS = 8000;
+
+const BOARD_PAGE = /^\/boards\/([A-Za-z0-9_-]{1,64})\/?$/;
+const BOARD_DATA = new Set(["routes/boards.$boardId", "root"]);
+
+self.addEventListener("install", () => {
+  self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      // Only this person's caches of this version stay.
+      const names = await caches.keys();
+      await Promise.all(names.filter((n) => n.startsWith(PREFIX) && !n.startsWith(MINE)).map((n) => caches.delete(n)));
+      await self.clients.claim();
+    })(),
+  );
+});
+
+/** The cache key of a board request: the document by its path alone (filters in the query only rearrange it), data by path and route. */
+function boardKey(url) {
+  const data = url.searchParams.get("_data");
+  const key = new URL(url.pathname.replace(/\/$/, ""), url.origin);
+  if (data) key.searchParams.set("_data", data);
+  return key.href;
+}
+
+function boardIdOf(href) {
+  const m = BOARD_PAGE.exec(new URL(href).pathname);
+  return m ? m[1] : null;
+}
+
+/** Keep at most MAX_BOARDS boards: a board's recency is the position of its newest entry (keys come in insertion order). */
+async function pruneBoards(cache) {
+  const keys = await cache.keys();
+  const order = [];
+  for (const req of keys) {
+    const id = boardIdOf(req.url);
+    const at = order.indexOf(id);
+    if (at >= 0) order.splice(at, 1);
+    order.push(id);
+  }
+  const drop = new Set(order.slice(0, Math.max(0, order.length - MAX_BOARDS)));
+  await Promise.all(keys.filter((r) => drop.has(boardIdOf(r.url))).map((r) => cache.delete(r)));
+}
+
+async function remember(cacheName, key, response) {
+  const cache = await caches.open(cacheName);
+  // Deleted first so the entry moves to the end (most recent).
+  await cache.delete(key);
+  await cache.put(key, response);
+  if (cacheName === PAGES) await pruneBoards(cache);
+  else {
+    const keys = await cache.keys();
+    const extra = keys.length - MAX_SHELL;
+    for (let i = 0; i < extra; i++) await cache.delete(keys[i]);
+  }
+}
+
+function cacheable(response) {
+  return response.status === 200 && response.type === "basic" && !response.redirected;
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("network timeout")), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+async function networkFirst(event, cacheName, key, forgetOnRefusal) {
+  const cache = await caches.open(cacheName);
+  const copy = await cache.match(key);
+  const network = fetch(event.request);
+  try {
+    const response = await (copy ? withTimeout(network, NETWORK_TIMEOUT_MS) : network);
+    if (cacheable(response)) {
+      event.waitUntil(remember(cacheName, key, response.clone()));
+    } else if (forgetOnRefusal && (response.type === "opaqueredirect" || [401, 403, 404, 410].includes(response.status))) {
+      // Access gone, session ended, or board removed: its copy goes too.
+      event.waitUntil(cache.delete(key));
+    }
+    return response;
+  } catch (error) {
+    if (copy) return copy;
+    throw error;
+  }
+}
+
+async function cacheFirst(event, key) {
+  const cache = await caches.open(SHELL);
+  const copy = await cache.match(key);
+  if (copy) return copy;
+  const response = await fetch(event.request);
+  if (cacheable(response)) event.waitUntil(remember(SHELL, key, response.clone()));
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (!USER || request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+
+  if (url.pathname.startsWith("/build/")) {
+    event.respondWith(cacheFirst(event, url.origin + url.pathname));
+    return;
+  }
+  if (url.pathname === "/__manifest") {
+    event.respondWith(networkFirst(event, SHELL, url.href, false));
+    return;
+  }
+  if (!BOARD_PAGE.test(url.pathname)) return;
+  const data = url.searchParams.get("_data");
+  if (data ? BOARD_DATA.has(data) : request.mode === "navigate") {
+    event.respondWith(networkFirst(event, PAGES, boardKey(url), true));
+  }
+});
+
+/** A kept board document younger than this is not fetched again for a "keep" message. */
+const KEEP_FRESH_MS = 5 * 60_000;
+
+async function fresh(cache, key) {
+  const copy = await cache.match(key);
+  const date = copy && Date.parse(copy.headers.get("Date") || "");
+  return !!date && Date.now() - date < KEEP_FRESH_MS;
+}
+
+/*
+ * Messages from the page (app/lib/offline.ts):
+ * - { type: "keep", urls }: the page the person is on and the build files it
+ *   used. A board page reached by a link inside the app never came through
+ *   here as a document, and the first page was loaded before this worker
+ *   existed: the board's document is fetched and kept (unless a recent copy
+ *   is there), and build files not kept yet are.
+ */
+self.addEventListener("message", (event) => {
+  const msg = event.data;
+  if (!USER || !msg || msg.type !== "keep" || !Array.isArray(msg.urls)) return;
+  event.waitUntil(
+    (async () => {
+      for (const raw of msg.urls.slice(0, 200)) {
+        let url;
+        try {
+          url = new URL(String(raw), self.location.origin);
+        } catch {
+          continue;
+        }
+        if (url.origin !== self.location.origin) continue;
+        try {
+          if (url.pathname.startsWith("/build/")) {
+            const key = url.origin + url.pathname;
+            const cache = await caches.open(SHELL);
+            if (await cache.match(key)) continue;
+            const response = await fetch(key, { credentials: "same-origin" });
+            if (cacheable(response)) await remember(SHELL, key, response);
+          } else if (BOARD_PAGE.test(url.pathname) && !url.searchParams.has("_data")) {
+            const key = boardKey(url);
+            if (await fresh(await caches.open(PAGES), key)) continue;
+            const response = await fetch(key, { credentials: "same-origin", headers: { Accept: "text/html" } });
+            if (cacheable(response)) await remember(PAGES, key, response);
+          }
+        } catch {
+          /* offline again: kept next time */
+        }
+      }
+    })(),
+  );
+});

@@ -1,0 +1,115 @@
+/**
+ * Offline reload: the service worker (public/sw.js) keeps the board page and
+ * the app shell, the browser keeps the board's document (y-indexeddb). A
+ * board opened once reloads without a network, marked as offline; an edit
+ * made then reaches the others on reconnect; logout erases every copy.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { column, keyboardMoveRight, login, openDemoBoard } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+/** The service worker controls the page and has kept this board page's document. */
+async function boardPageKept(page: Page): Promise<void> {
+  const path = new URL(page.url()).pathname;
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async (path) => {
+          if (!navigator.serviceWorker.controller) return "no controller";
+          for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            if (await cache.match(new URL(path, location.origin).href)) return "kept";
+          }
+          return "not kept";
+        }, path),
+      { timeout: 15_000 },
+    )
+    .toBe("kept");
+}
+
+async function offlineCopies(page: Page): Promise<{ caches: string[]; dbs: string[] }> {
+  return page.evaluate(async () => ({
+    caches: (await caches.keys()).filter((n) => n.startsWith("alliantiebord-")),
+    dbs: (await indexedDB.databases()).map((d) => d.name ?? "").filter((n) => n.startsWith("alliantiebord:")),
+  }));
+}
+
+test("a board reloads offline from the browser's copy, an offline edit reaches another browser, logout erases the copies", async ({
+  browser,
+}) => {
+  const a = await (await browser.newContext()).newPage();
+  const cspErrors: string[] = [];
+  a.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
+  });
+  await login(a, server.url, "coordinator@ave.example");
+  await openDemoBoard(a);
+  await boardPageKept(a);
+  const boardUrl = a.url();
+
+  const card = column(a, "nieuw").locator("[data-card-id]").first();
+  const id = (await card.getAttribute("data-card-id"))!;
+  const title = (await card.locator(".card-title").textContent())!.trim();
+  const cardCount = await a.locator("[data-card-id]").count();
+  expect(cardCount).toBeGreaterThan(10);
+
+  // No network at all: the reload is answered by the service worker.
+  await a.context().setOffline(true);
+  await a.reload();
+  expect(a.url()).toBe(boardUrl);
+  await expect(a.getByTestId("board")).toBeVisible();
+  await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
+  await expect(a.getByTestId("offline-note")).toBeVisible();
+  await expect(a.getByTestId(`card-${id}`)).toContainText(title);
+  await expect(a.locator("[data-card-id]")).toHaveCount(cardCount);
+
+  // The page runs (its scripts passed the cached page's CSP): the live copy is editable offline.
+  const offlineCard = column(a, "nieuw").getByTestId(`card-${id}`);
+  await keyboardMoveRight(a, offlineCard);
+  await expect(column(a, "open").getByTestId(`card-${id}`)).toBeVisible();
+  await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
+
+  // Someone else, online, still sees the card where it was.
+  const b = await (await browser.newContext()).newPage();
+  await login(b, server.url, "taalhuis@ave.example");
+  await openDemoBoard(b);
+  await expect(column(b, "nieuw").getByTestId(`card-${id}`)).toBeVisible();
+
+  // Back online: the offline edit merges and reaches the other browser.
+  await a.context().setOffline(false);
+  await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "connected", { timeout: 20_000 });
+  await expect(column(b, "open").getByTestId(`card-${id}`)).toBeVisible({ timeout: 15_000 });
+  await expect(a.getByTestId("offline-note")).toHaveCount(0);
+  expect(cspErrors).toEqual([]);
+
+  // Before logout there are copies; after it, none.
+  const before = await offlineCopies(a);
+  expect(before.caches.length).toBeGreaterThan(0);
+  expect(before.dbs.length).toBeGreaterThan(0);
+  await a.getByRole("button", { name: "Uitloggen" }).click();
+  await expect(a).toHaveURL(/\/login\?uitgelogd=1/);
+  await expect.poll(() => offlineCopies(a), { timeout: 10_000 }).toEqual({ caches: [], dbs: [] });
+  await expect
+    .poll(() => a.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), { timeout: 10_000 })
+    .toBe(0);
+
+  // And offline, the board is gone from this browser.
+  await a.context().setOffline(true);
+  const offlineAfterLogout = await a.goto(boardUrl).then(
+    () => "loaded",
+    () => "failed",
+  );
+  expect(offlineAfterLogout).toBe("failed");
+
+  await a.context().close();
+  await b.context().close();
+});
