@@ -90,3 +90,33 @@ export function expiredClaimsFor(db: DB, orgId: string, since: number) {
     .orderBy(desc(auditEvents.id))
     .all();
 }
+
+/**
+ * Moves of a board's requests into any of `columnIds` (from the audit of
+ * moves the sync server records), oldest first: the report reads when
+ * requests reached a done column from these.
+ */
+export function movesInto(
+  db: DB,
+  boardId: string,
+  columnIds: readonly string[],
+): Array<{ requestId: string | null; at: number; from: unknown; to: unknown }> {
+  if (columnIds.length === 0) return [];
+  return db
+    .select({
+      requestId: auditEvents.requestId,
+      at: auditEvents.createdAt,
+      from: sql<unknown>`json_extract(${auditEvents.data}, '$.from')`,
+      to: sql<unknown>`json_extract(${auditEvents.data}, '$.to')`,
+    })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.boardId, boardId),
+        eq(auditEvents.type, "moved"),
+        inArray(sql`json_extract(${auditEvents.data}, '$.to')`, [...columnIds]),
+      ),
+    )
+    .orderBy(auditEvents.id)
+    .all();
+}

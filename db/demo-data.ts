@@ -102,14 +102,88 @@ const REQUESTS: Array<[string, string, string, Urgency, DemoOrgKey, string, stri
   ["maatje", "Maatje voor vader, net verhuisd", "Zoekt contact in de wijk en iemand om mee te wandelen.", "normaal", "maatjes", "open", "B"],
 ];
 
-export function demoRequests(now: number) {
+const DAY = 86400_000;
+
+/** One step in a request's history: a move between columns or a claim, by a person of `org`. */
+export type DemoStep =
+  | { kind: "move"; at: number; from: string; to: string; org: DemoOrgKey }
+  | { kind: "claim"; at: number; org: DemoOrgKey };
+
+export interface DemoRequest {
+  category: string;
+  title: string;
+  description: string;
+  urgency: Urgency;
+  org: DemoOrgKey;
+  column: string;
+  area: string;
+  reference: string;
+  createdAt: number;
+  /** The organisation that holds it at the end (it claimed it), or null. */
+  holder: DemoOrgKey | null;
+  /** When it was archived (finished a while ago), or null. */
+  archivedAt: number | null;
+  /** Its history after being entered, oldest first: the audit the report reads. */
+  steps: DemoStep[];
+}
+
+/** The way through the default columns to `column`, after the one it was entered in. */
+const PATH: Record<string, string[]> = {
+  nieuw: [],
+  open: ["open"],
+  opgepakt: ["open", "opgepakt"],
+  "in-uitvoering": ["open", "opgepakt", "in-uitvoering"],
+  afgerond: ["open", "opgepakt", "in-uitvoering", "afgerond"],
+};
+
+/**
+ * The steps that bring a request from "Nieuw" to `column`: triage to Open
+ * within a day or two, a claim that moves it to Opgepakt (days later, more
+ * for a wijk far out), work starting and, for finished ones, the move to
+ * Afgerond weeks later. Squeezed to fit before `end` when the request is young.
+ */
+function stepsTo(
+  column: string,
+  createdAt: number,
+  end: number,
+  holder: DemoOrgKey | null,
+  triage: DemoOrgKey,
+  rnd: () => number,
+  claimDelayDays: number,
+): DemoStep[] {
+  const path = PATH[column] ?? [];
+  if (path.length === 0) return [];
+  const gaps = [0.1 + rnd() * 1.4, claimDelayDays, 1 + rnd() * 4, 4 + rnd() * 30].slice(0, path.length);
+  const total = gaps.reduce((a, b) => a + b, 0) * DAY;
+  const scale = createdAt + total > end ? Math.max(0, end - createdAt) / total : 1;
+  const steps: DemoStep[] = [];
+  let at = createdAt;
+  let from = "nieuw";
+  path.forEach((to, k) => {
+    at += Math.floor(gaps[k] * DAY * scale);
+    const by = k === 0 ? triage : holder ?? triage;
+    if (to === "opgepakt" && holder) steps.push({ kind: "claim", at, org: holder });
+    steps.push({ kind: "move", at, from, to, org: by });
+    from = to;
+  });
+  return steps;
+}
+
+/** The requests on the board now: where they stand, and how they got there. */
+export function demoRequests(now: number): DemoRequest[] {
   const rnd = prng(2026);
+  // Its own sequence for the history, so the requests themselves come out as they always did.
+  const rndSteps = prng(2027);
   const groupRefs = new Map<string, string>();
   return REQUESTS.map(([category, title, description, urgency, org, column, group], i) => {
     const ageDays = Math.floor(rnd() * 60) + (column === "afgerond" ? 20 : 0);
     const initials = String.fromCharCode(65 + Math.floor(rnd() * 26)) + String.fromCharCode(65 + Math.floor(rnd() * 26));
     const year = 1960 + Math.floor(rnd() * 45);
     const area = WIJKEN[Math.floor(rnd() * WIJKEN.length)];
+    const createdAt = now - ageDays * DAY - Math.floor(rnd() * DAY);
+    const claimDelayDays = 1 + Math.floor(rnd() * 9);
+    // Requests past "Open" are held by the organisation that entered them.
+    const holder = PATH[column].includes("opgepakt") ? org : null;
     return {
       category,
       title,
@@ -123,11 +197,115 @@ export function demoRequests(now: number) {
         : i % 3 === 0
           ? `${org.slice(0, 3).toUpperCase()}-2026-${String(100 + i * 7).padStart(4, "0")}`
           : `${initials}-${year}-${area.toUpperCase().slice(0, 8)}`,
-      createdAt: now - ageDays * 86400_000 - Math.floor(rnd() * 86400_000),
-      /** Days between entering and being taken on, for the demo's time-to-claim. */
-      claimDelayDays: 1 + Math.floor(rnd() * 9),
+      createdAt,
+      holder,
+      archivedAt: null,
+      steps: stepsTo(column, createdAt, now - 2 * 3600_000, holder, "gemeente", rndSteps, claimDelayDays),
     };
   });
+}
+
+/** [title, description] of requests that came and were finished in the months before, per category. */
+const PAST: Record<string, Array<[string, string]>> = {
+  wonen: [
+    ["Hulp bij aanvraag huurtoeslag", "Formulier samen ingevuld; toeslag toegekend."],
+    ["Inrichting woning na verhuizing", "Meubels via de kringloop en helpers van de kerk."],
+    ["Uitleg energierekening", "Voorschot verlaagd na uitleg over meterstanden."],
+    ["Verhuizing vanuit het azc", "Busje en vier helpers geregeld."],
+    ["Tweedehands wasmachine gezocht", "Gevonden via de Diaconie."],
+    ["Inschrijving woningcorporatie nagelopen", "Inschrijving liep nog; wachttijd uitgelegd."],
+    ["Brief van verhuurder uitleggen", "Huurverhoging uitgelegd in eenvoudig Nederlands."],
+    ["Gordijnen en vloer voor nieuwe woning", "Vloer gelegd door vrijwilligers."],
+  ],
+  taal: [
+    ["Taalmaatje voor gesprekken", "Wekelijks uur oefenen in de bibliotheek."],
+    ["Oefenen voor inburgeringsexamen", "Examen spreken gehaald."],
+    ["Hulp bij DigiD aanvragen", "DigiD aangevraagd en geactiveerd."],
+    ["Huiswerkbegeleiding groep 5", "Tien weken begeleiding afgerond."],
+    ["Tolk bij oudergesprek", "Telefonische tolk geregeld voor het gesprek."],
+    ["Uitleg brief van de gemeente", "Brief over participatiewet besproken."],
+    ["Eerste keer naar het taalcafé", "Gaat nu zelfstandig elke week."],
+    ["Lezen en schrijven vanaf nul", "Geplaatst in alfabetiseringsgroep."],
+  ],
+  werk: [
+    ["Cv en sollicitatiebrief maken", "Cv klaar; twee keer gesolliciteerd."],
+    ["Vrijwilligerswerk in de zorg", "Plek gevonden in verzorgingshuis."],
+    ["Diploma laten waarderen", "Aanvraag bij IDW ingediend."],
+    ["Werkervaringsplek in de bouw", "Plek bij aannemer in de regio."],
+    ["Theorie rijbewijs oefenen", "Theorie-examen gehaald."],
+    ["Stage in de horeca", "Meeloopstage bij lunchroom."],
+    ["Vrijwilligerswerk bij de kringloop", "Twee ochtenden per week aan de slag."],
+    ["Kinderopvang regelen voor werk", "Opvang en toeslag geregeld."],
+  ],
+  maatje: [
+    ["Maatje om Emmen te leren kennen", "Vast maatje gevonden; ze wandelen wekelijks."],
+    ["Wandelmaatje voor oudere vrouw", "Gekoppeld aan buurvrouw uit de wijk."],
+    ["Sportclub voor kind", "Lid van voetbalclub, contributie via Jeugdfonds."],
+    ["Koffieochtend voor nieuwe buren", "Sluit aan bij koffieochtend in het buurthuis."],
+    ["Maatje voor jonge statushouder", "Maatje gevonden via Samen Verder."],
+    ["Samen naar huisarts en markt", "Drie keer samen gegaan; gaat nu zelf."],
+    ["Fietsles voor moeder", "Fietsles afgerond; heeft nu een fiets."],
+    ["Contact met vrouwen uit de buurt", "Doet mee met de kookgroep."],
+  ],
+};
+
+/** Who picks up a request of a category (weighted by repetition). */
+const TAKERS: Record<string, DemoOrgKey[]> = {
+  wonen: ["vluchtelingenwerk", "vluchtelingenwerk", "kerk", "gemeente"],
+  taal: ["taalhuis", "taalhuis", "taalhuis", "kerk"],
+  werk: ["vrijwilligerscentrum", "vrijwilligerscentrum", "gemeente", "vluchtelingenwerk"],
+  maatje: ["maatjes", "maatjes", "kerk", "voedselbank"],
+};
+const ENTERERS: DemoOrgKey[] = ["gemeente", "vluchtelingenwerk", "vluchtelingenwerk", "coa", "coa", "taalhuis", "kerk", "vrijwilligerscentrum", "maatjes"];
+
+/**
+ * Requests of the half year before, all finished: they give the report its
+ * history (weekly new and finished, time to claim and to done). Finished
+ * more than three weeks ago means archived; a few were closed without
+ * anyone picking them up (no longer needed).
+ */
+export function demoPastRequests(now: number): DemoRequest[] {
+  const rnd = prng(1871);
+  const out: DemoRequest[] = [];
+  const categories = Object.keys(PAST);
+  const weeks = 26;
+  for (let w = weeks; w >= 4; w--) {
+    // Three to five requests a week, busier after the summer.
+    const count = 3 + Math.floor(rnd() * 2) + (w < 14 ? 1 : 0);
+    for (let k = 0; k < count; k++) {
+      const i = out.length;
+      const category = categories[Math.floor(rnd() * categories.length)];
+      const [title, description] = PAST[category][Math.floor(rnd() * PAST[category].length)];
+      const org = ENTERERS[Math.floor(rnd() * ENTERERS.length)];
+      const area = WIJKEN[Math.floor(rnd() * WIJKEN.length)];
+      const createdAt = now - w * 7 * DAY + Math.floor(rnd() * 7 * DAY);
+      const closedUnclaimed = rnd() < 0.08;
+      const holder = closedUnclaimed ? null : TAKERS[category][Math.floor(rnd() * TAKERS[category].length)];
+      const end = now - 3 * DAY;
+      const steps = closedUnclaimed
+        ? [
+            { kind: "move" as const, at: createdAt + Math.floor((0.2 + rnd()) * DAY), from: "nieuw", to: "open", org: "gemeente" as const },
+            { kind: "move" as const, at: createdAt + Math.floor((6 + rnd() * 10) * DAY), from: "open", to: "afgerond", org: "gemeente" as const },
+          ]
+        : stepsTo("afgerond", createdAt, end, holder, "gemeente", rnd, 1 + Math.floor(rnd() * 8));
+      const doneAt = steps[steps.length - 1].at;
+      out.push({
+        category,
+        title,
+        description,
+        urgency: (["laag", "normaal", "normaal", "hoog"] as const)[Math.floor(rnd() * 4)],
+        org,
+        column: "afgerond",
+        area,
+        reference: `${org.slice(0, 3).toUpperCase()}-2026-${String(2000 + i * 13).padStart(4, "0")}`,
+        createdAt,
+        holder,
+        archivedAt: doneAt < now - 21 * DAY ? doneAt + Math.floor((5 + rnd() * 10) * DAY) : null,
+        steps,
+      });
+    }
+  }
+  return out;
 }
 
 /** What the demo organisations declare they can offer ("5 taalmaatjes vrij"). */

@@ -76,16 +76,3 @@ export function requestFacts(db: DB, boardId: string): RequestFacts[] {
     .where(eq(requests.boardId, boardId))
     .all();
 }
-
-/** When each request first reached a column (from the audit of moves): for time-to-done. */
-export function firstArrivals(db: DB, boardId: string, column: string): Map<string, number> {
-  const rows = db
-    .select({ requestId: auditEvents.requestId, at: sql<number>`min(${auditEvents.createdAt})` })
-    .from(auditEvents)
-    .where(
-      and(eq(auditEvents.boardId, boardId), eq(auditEvents.type, "moved"), sql`json_extract(${auditEvents.data}, '$.to') = ${column}`),
-    )
-    .groupBy(auditEvents.requestId)
-    .all();
-  return new Map(rows.filter((r) => r.requestId).map((r) => [r.requestId!, r.at]));
-}

@@ -1,15 +1,36 @@
 /**
  * Seed the demo alliance (AVE Emmen) when the database has none. Running it
  * again keeps the data: it never overwrites or duplicates.
+ *
+ * The board gets its requests with their history, written the way the
+ * product writes it: the request row with its "created" audit, claims
+ * through the ownership queries (one "claimed" audit each), moves between
+ * columns as the sync server records them ("moved" with from/to) and
+ * archiving; all in time order, so the activity feed and the report read
+ * half a year of real-looking work (weekly new and finished requests, time
+ * to claim, time to done).
  */
 import { randomUUID } from "node:crypto";
-import { countAlliances } from "./accounts";
+import * as Y from "yjs";
+import { addCards, initBoard, setArchived } from "../app/board/domain";
+import { referenceKey } from "../app/services/duplicates.server";
+import { countAlliances, insertBoard } from "./accounts";
+import { compactBoard } from "./board-store";
 import type { DB } from "./client";
-import { DEMO_ALLIANCE, DEMO_BOARD_NAME, DEMO_OFFERS, DEMO_ORGS, DEMO_PEOPLE, demoRequests } from "./demo-data";
+import { DEMO_ALLIANCE, DEMO_BOARD_NAME, DEMO_OFFERS, DEMO_ORGS, DEMO_PEOPLE, demoPastRequests, demoRequests, type DemoRequest } from "./demo-data";
+import { allianceSecret } from "./duplicates";
 import { replaceOffers } from "./offers";
-import { makeAlliance, makeBoard, makeOrganisation, makeUser } from "../tests/factories";
+import { claimRequest } from "./ownership";
+import { appendAudit, createRequestWithAudit, touchRequest } from "./requests";
+import { makeAlliance, makeOrganisation, makeUser } from "../tests/factories";
 
-const HELD_COLUMNS = new Set(["opgepakt", "in-uitvoering", "afgerond"]);
+const DAY = 86400_000;
+
+type Event =
+  | { at: number; seq: number; kind: "created"; id: string; r: DemoRequest }
+  | { at: number; seq: number; kind: "move"; id: string; from: string; to: string; org: string }
+  | { at: number; seq: number; kind: "claim"; id: string; org: string }
+  | { at: number; seq: number; kind: "archived"; id: string; org: string };
 
 export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: boolean; boardId?: string }> {
   if (countAlliances(db) > 0) return { seeded: false };
@@ -19,40 +40,94 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: bool
     const org = makeOrganisation(db, { allianceId: alliance.id, ...o });
     orgIds.set(o.key, org.id);
   }
+  /** The first member of each organisation (by organisation id): who did what in the history. */
   const userByOrg = new Map<string, string>();
   for (const p of DEMO_PEOPLE) {
     const u = await makeUser(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role });
-    if (p.role === "member" && !userByOrg.has(p.org)) userByOrg.set(p.org, u.id);
+    if (p.role === "member" && !userByOrg.has(u.organisationId)) userByOrg.set(u.organisationId, u.id);
   }
-  const board = makeBoard(db, {
-    allianceId: alliance.id,
-    name: DEMO_BOARD_NAME,
-    cards: demoRequests(now)
-      .sort((a, b) => a.createdAt - b.createdAt)
-      .map((r) => ({
-        title: r.title,
-        category: r.category,
-        description: r.description,
-        area: r.area,
-        urgency: r.urgency,
-        column: r.column,
-        createdByOrg: orgIds.get(r.org)!,
-        createdByUser: userByOrg.get(r.org),
-        reference: r.reference,
-        createdAt: r.createdAt,
-        // Requests past "Open" are held by the organisation that entered them.
-        ...(HELD_COLUMNS.has(r.column) ? {
-              ownerOrg: orgIds.get(r.org)!,
-              claimedAt: Math.min(now, r.createdAt + r.claimDelayDays * 86400_000),
-              // Worked on this week, so the claims do not expire at the first start.
-              lastActivityAt: now - (r.claimDelayDays % 6) * 86400_000,
-            } : {}),
-      })),
+  const org = (key: string) => orgIds.get(key)!;
+
+  const boardId = randomUUID();
+  insertBoard(db, { id: boardId, allianceId: alliance.id, name: DEMO_BOARD_NAME });
+  const secret = allianceSecret(db, alliance.id);
+  const requests = [...demoPastRequests(now), ...demoRequests(now)]
+    .sort((a, b) => a.createdAt - b.createdAt)
+    .map((r) => ({ id: randomUUID(), r }));
+
+  // Every event of every request, in time order (ties keep their order within a request).
+  const events: Event[] = [];
+  let seq = 0;
+  for (const { id, r } of requests) {
+    events.push({ at: r.createdAt, seq: seq++, kind: "created", id, r });
+    for (const s of r.steps) events.push({ ...s, seq: seq++, id, org: org(s.org) });
+    if (r.archivedAt !== null) events.push({ at: r.archivedAt, seq: seq++, kind: "archived", id, org: org(r.holder ?? r.org) });
+  }
+  events.sort((a, b) => a.at - b.at || a.seq - b.seq);
+
+  const lastAt = new Map<string, number>();
+  db.transaction((tx) => {
+    const d = tx as unknown as DB;
+    for (const e of events) {
+      const who = e.kind === "created" ? org(e.r.org) : e.org;
+      const audit = { boardId, requestId: e.id, userId: userByOrg.get(who) ?? null, orgId: who };
+      if (e.kind === "created") {
+        createRequestWithAudit(
+          d,
+          {
+            id: e.id,
+            boardId,
+            createdByUserId: audit.userId,
+            createdByOrgId: who,
+            reference: e.r.reference,
+            referenceKey: referenceKey(secret, e.r.reference),
+            lastActivityAt: e.at,
+            createdAt: e.at,
+          },
+          { ...audit, type: "created", data: { title: e.r.title, category: e.r.category }, createdAt: e.at },
+        );
+      } else if (e.kind === "claim") {
+        claimRequest(d, e.id, e.org, e.at, audit);
+      } else if (e.kind === "move") {
+        appendAudit(d, { ...audit, type: "moved", data: { from: e.from, to: e.to }, createdAt: e.at });
+      } else {
+        appendAudit(d, { ...audit, type: "archived", data: {}, createdAt: e.at });
+      }
+      lastAt.set(e.id, e.at);
+    }
+    for (const { id, r } of requests) {
+      // Requests an organisation holds (finished ones too: claim expiry does not
+      // look at stages yet) were touched this week, so no claim expires at the first start.
+      const at = r.holder ? Math.max(lastAt.get(id)!, now - (r.createdAt % 6) * DAY) : lastAt.get(id)!;
+      touchRequest(d, id, Math.min(now, at));
+    }
   });
+
+  // The shared document: each request in the column its history ended in.
+  const doc = new Y.Doc();
+  initBoard(doc);
+  addCards(
+    doc,
+    requests.map(({ id, r }) => ({
+      id,
+      title: r.title,
+      category: r.category,
+      description: r.description,
+      area: r.area,
+      urgency: r.urgency,
+      createdAt: r.createdAt,
+      createdByOrg: org(r.org),
+      column: r.column,
+    })),
+  );
+  for (const { id, r } of requests) if (r.archivedAt !== null) setArchived(doc, id, true, r.archivedAt);
+  compactBoard(db, boardId, Y.encodeStateAsUpdate(doc), 0);
+  doc.destroy();
+
   for (const key of new Set(DEMO_OFFERS.map((o) => o.org))) {
     replaceOffers(
       db,
-      orgIds.get(key)!,
+      org(key),
       DEMO_OFFERS.filter((o) => o.org === key).map((o) => ({
         id: randomUUID(),
         category: o.category,
@@ -63,5 +138,5 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: bool
       now,
     );
   }
-  return { seeded: true, boardId: board.id };
+  return { seeded: true, boardId };
 }

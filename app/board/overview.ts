@@ -5,13 +5,15 @@
  * person or free text from a card, except card titles in the coordinator's own
  * overview (which every alliance member sees on the board anyway).
  */
-import type { CardView, CategoryView, ColumnView } from "./types";
+import { holderRule, isActiveStage, STAGES, stageOfColumn } from "./stages";
+import type { CardView, CategoryView, ColumnView, Stage } from "./types";
 
 export interface RequestFact {
   createdByOrgId: string;
   ownerOrgId: string | null;
   createdAt: number;
   firstClaimAt: number | null;
+  /** When it first moved into a `done` column (see `doneArrivals`), or null. */
   doneAt: number | null;
   mergedInto: string | null;
 }
@@ -42,16 +44,64 @@ function liveCards(input: Pick<OverviewInput, "cards" | "facts">): CardView[] {
   return input.cards.filter((c) => !c.archived && !input.facts.get(c.id)?.mergedInto);
 }
 
+/** A column's stage by id; a card pointing at an unknown column counts with the first column, where the board shows it. */
+export function stageLookup(columns: readonly ColumnView[]): (columnId: string) => Stage {
+  const known = new Map(columns.map((c) => [c.id, c.stage]));
+  return (id) => known.get(id) ?? stageOfColumn(columns, id);
+}
+
+/**
+ * The row a request counts under in "who does what": its holder; without one,
+ * "none" (not picked up yet) in an intake or open column, "unheld" in a held
+ * or done column (a finished request nobody held, or one whose claim is being
+ * restored): a request in a held column is never "not picked up".
+ */
+export function holderRow(stage: Stage, holder: string | null): string {
+  if (holder) return holder;
+  return holderRule(stage) === "none" ? "none" : "unheld";
+}
+
+export interface MoveEvent {
+  requestId: string | null;
+  at: number;
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * When each request first arrived in a `done` column, from the audit of its
+ * moves: the earliest move into a column whose stage is done, not counting
+ * moves between two done columns. Columns are judged by their stage now; a
+ * move into a column that no longer exists does not count.
+ */
+export function doneArrivals(moves: Iterable<MoveEvent>, columns: readonly ColumnView[]): Map<string, number> {
+  const stage = new Map(columns.map((c) => [c.id, c.stage]));
+  const out = new Map<string, number>();
+  for (const m of moves) {
+    if (!m.requestId || typeof m.to !== "string" || stage.get(m.to) !== "done") continue;
+    if (typeof m.from === "string" && stage.get(m.from) === "done") continue;
+    const prev = out.get(m.requestId);
+    if (prev === undefined || m.at < prev) out.set(m.requestId, m.at);
+  }
+  return out;
+}
+
 export function overview(input: OverviewInput) {
-  const done = input.columns[input.columns.length - 1]?.id;
+  const stageOf = stageLookup(input.columns);
   const cards = liveCards(input);
-  const open = cards.filter((c) => c.column !== done);
+  // Open: every stage but done, wherever the columns stand.
+  const open = cards.filter((c) => isActiveStage(stageOf(c.column)));
   const holderOf = (c: CardView) => input.facts.get(c.id)?.ownerOrgId ?? null;
+  // Not picked up yet: nobody holds it and it waits in an intake or open column.
+  const isUnclaimed = (c: CardView) => !holderOf(c) && holderRule(stageOf(c.column)) === "none";
+
+  const byStage = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  for (const c of cards) byStage[stageOf(c.column)]++;
 
   // Who does what: category × holding organisation × column.
   const cells: Record<string, Record<string, Record<string, number>>> = {};
   for (const c of cards) {
-    const org = holderOf(c) ?? "none";
+    const org = holderRow(stageOf(c.column), holderOf(c));
     const byOrg = (cells[c.category] ??= {});
     const byCol = (byOrg[org] ??= {});
     byCol[c.column] = (byCol[c.column] ?? 0) + 1;
@@ -62,7 +112,7 @@ export function overview(input: OverviewInput) {
 
   const perCategory = input.categories.map((cat) => {
     const inCat = open.filter((c) => c.category === cat.id);
-    const unclaimed = inCat.filter((c) => !holderOf(c));
+    const unclaimed = inCat.filter(isUnclaimed);
     const claimTimes = cards
       .filter((c) => c.category === cat.id)
       .map((c) => input.facts.get(c.id))
@@ -95,14 +145,16 @@ export function overview(input: OverviewInput) {
       column: c.column,
       ageDays: Math.floor((input.now - c.createdAt) / DAY),
       holder: holderOf(c),
+      unclaimed: isUnclaimed(c),
     }))
     .sort((a, b) => b.ageDays - a.ageDays);
 
   return {
-    totals: { all: cards.length, open: open.length, unclaimed: open.filter((c) => !holderOf(c)).length, stale: stale.length },
+    totals: { all: cards.length, open: open.length, unclaimed: open.filter(isUnclaimed).length, stale: stale.length },
+    byStage,
     matrix: {
       categories: input.categories.map((c) => c.id),
-      organisations: [...input.organisations.map((o) => o.id), "none"],
+      organisations: [...input.organisations.map((o) => o.id), "none", "unheld"],
       columns: input.columns.map((c) => c.id),
       cells,
     },

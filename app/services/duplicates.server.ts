@@ -15,6 +15,7 @@ import {
   requestsWithKey,
 } from "../../db/duplicates";
 import { listCategories, readBoard, setArchived } from "../board/domain";
+import { isActiveStage, stageOfColumn } from "../board/stages";
 import { nearDuplicatePairs, normaliseReference, type NearCandidate } from "../board/similarity";
 import type { BoardSnapshot, CardView } from "../board/types";
 import { recordReferenceCheck, type ReferenceCheckOutcome } from "../../db/limits";
@@ -35,11 +36,10 @@ export function keyForAlliance(svc: AppServices, allianceId: string, reference: 
   return referenceKey(allianceSecret(svc.db, allianceId), reference);
 }
 
-/** A card still being worked on: not archived and not in the board's last column (done). */
+/** A card still being worked on: not archived and not in a column whose stage is done (wherever that column stands). */
 function isOpen(card: CardView | undefined, snapshot: BoardSnapshot): boolean {
   if (!card || card.archived) return false;
-  const last = snapshot.columns[snapshot.columns.length - 1]?.id;
-  return card.column !== last;
+  return isActiveStage(stageOfColumn(snapshot.columns, card.column));
 }
 
 export interface IntakeWarning {

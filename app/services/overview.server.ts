@@ -5,17 +5,20 @@
  */
 import { randomUUID } from "node:crypto";
 import { listOrganisations } from "../../db/accounts";
-import { firstArrivals, listOffers, offersOf, replaceOffers, requestFacts } from "../../db/offers";
+import { movesInto } from "../../db/activity";
+import { listOffers, offersOf, replaceOffers, requestFacts } from "../../db/offers";
 import { getCard, readBoard } from "../board/domain";
-import { overview, report, type RequestFact } from "../board/overview";
+import { doneArrivals, overview, report, stageLookup, type RequestFact } from "../board/overview";
+import { columnsOf, isActiveStage } from "../board/stages";
 import { cleanText, slugify } from "../board/validate";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 
 async function inputs(svc: AppServices, user: SessionUser, board: BoardRow) {
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
-  const done = snapshot.columns[snapshot.columns.length - 1]?.id ?? "";
-  const arrivals = firstArrivals(svc.db, board.id, done);
+  // Done: the first move into any column whose stage is done, wherever it stands on the board.
+  const doneIds = columnsOf(snapshot.columns, "done").map((c) => c.id);
+  const arrivals = doneArrivals(movesInto(svc.db, board.id, doneIds), snapshot.columns);
   const facts = new Map<string, RequestFact>(
     requestFacts(svc.db, board.id).map((f) => [
       f.id,
@@ -132,14 +135,14 @@ export async function matchesFor(svc: AppServices, user: SessionUser, board: Boa
   const { snapshot, facts, organisations } = await inputs(svc, user, board);
   const offers = listOffers(svc.db, user.allianceId);
   const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
-  const done = snapshot.columns[snapshot.columns.length - 1]?.id;
+  const stageOf = stageLookup(snapshot.columns);
   const holding = new Map<string, number>();
   const handled = new Map<string, number>();
   for (const [id, f] of facts) {
     const c = cards.get(id);
     if (!c || c.category !== card.category || !f.ownerOrgId) continue;
     handled.set(f.ownerOrgId, (handled.get(f.ownerOrgId) ?? 0) + 1);
-    if (!c.archived && c.column !== done) holding.set(f.ownerOrgId, (holding.get(f.ownerOrgId) ?? 0) + 1);
+    if (!c.archived && isActiveStage(stageOf(c.column))) holding.set(f.ownerOrgId, (holding.get(f.ownerOrgId) ?? 0) + 1);
   }
   const area = card.area.trim().toLowerCase();
   const currentHolder = facts.get(requestId)?.ownerOrgId ?? null;

@@ -1,9 +1,22 @@
 /**
  * Offers, matching, the overview and the report over the JSON API: the
- * report's bytes carry no reference, title or description.
+ * report's bytes carry no reference, title or description. The overview
+ * counts by column stage: a coordinator adding a column anywhere changes no
+ * count. GET /api/boards/<id> names the columns with their stage. The demo
+ * seed gives the report real figures.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./harness";
+import { addColumn, getCard, moveCard } from "../../app/board/domain";
+import { parseEnv } from "../../app/services/env.server";
+import { openDatabase } from "../../db/client";
+import { findUserForLogin } from "../../db/accounts";
+import { seedDemo } from "../../db/seed";
+import { createAppServer } from "../../server/app";
+import { makeSessionCookie } from "../factories";
+import { apiCall, loadRemixBuild, ROOT, startTestServer, waitFor, type TestServer } from "./harness";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -84,5 +97,135 @@ describe("offers, matching, overview and report", () => {
     expect(bad.status).toBe(400);
     const other = await t.api(`/api/boards/${t.seed.boardA.id}/report`, { cookie: t.seed.cookies.memberB });
     expect(other.status).toBe(403);
+  });
+});
+
+describe("counting by stage", () => {
+  const board = () => t.seed.boardA.id;
+  const overviewFigures = async () => {
+    const res = await t.api(`/api/boards/${board()}/overview`, { cookie: t.seed.cookies.coordinatorA });
+    expect(res.status).toBe(200);
+    const o = res.body.overview;
+    return {
+      totals: o.totals,
+      byStage: o.byStage,
+      perCategory: o.perCategory.map((c: Record<string, unknown>) => [c.category, c.open, c.unclaimed, c.demand]),
+      stale: o.stale.map((s: { id: string }) => s.id),
+    };
+  };
+  const reportFigures = async () => {
+    const today = new Date(t.now()).toISOString().slice(0, 10);
+    const from = new Date(t.now() - 30 * 86400_000).toISOString().slice(0, 10);
+    const res = await t.api(`/api/boards/${board()}/report?from=${from}&to=${today}`, { cookie: t.seed.cookies.coordinatorA });
+    expect(res.status).toBe(200);
+    return { timeToDone: res.body.timeToDone, done: res.body.trend.reduce((n: number, w: { done: number }) => n + w.done, 0) };
+  };
+
+  it("does not change the overview's counts when a coordinator adds a column at the start, in the middle or after Afgerond", async () => {
+    const cora = await t.connect(board(), { cookie: t.seed.cookies.coordinatorA });
+    // One request finished: moved into the done column, as a person does on the board.
+    const finished = t.seed.boardA.cardIds[3];
+    moveCard(cora.doc, finished, "afgerond", 0, Date.now());
+    await cora.roundTrip();
+    await waitFor(async () => (await reportFigures()).timeToDone.count === 1, { message: "the move into Afgerond reaches the report" });
+    const before = await overviewFigures();
+    const reportBefore = await reportFigures();
+    expect(before.byStage.done).toBe(1);
+    expect(before.totals.open).toBe(before.totals.all - 1);
+    expect(reportBefore.done).toBe(1);
+
+    const added: Array<{ id: string; name: string; stage: "intake" | "open" | "held" | "done"; index?: number }> = [
+      { id: "aanmelding", name: "Aanmelding", stage: "intake", index: 0 },
+      { id: "wacht-op-gemeente", name: "Wacht op gemeente", stage: "open" },
+      { id: "nazorg", name: "Nazorg", stage: "open", index: 99 },
+      { id: "archief", name: "Archief", stage: "done", index: 99 },
+    ];
+    for (const col of added) {
+      addColumn(cora.doc, col);
+      await cora.roundTrip();
+      const listed = await t.api(`/api/boards/${board()}`, { cookie: t.seed.cookies.memberA1 });
+      expect(listed.body.columns.map((c: { id: string }) => c.id)).toContain(col.id);
+      expect(await overviewFigures(), `after adding ${col.name}`).toEqual(before);
+      expect(await reportFigures(), `report after adding ${col.name}`).toEqual(reportBefore);
+    }
+    const order = (await t.api(`/api/boards/${board()}`, { cookie: t.seed.cookies.memberA1 })).body.columns.map((c: { id: string }) => c.id);
+    expect(order).toEqual(["aanmelding", "nieuw", "open", "opgepakt", "in-uitvoering", "wacht-op-gemeente", "afgerond", "nazorg", "archief"]);
+
+    // A request moved to the open column after Afgerond is still open; the finished one moved on to Archief is still done, once.
+    const waiting = t.seed.boardA.cardIds[2];
+    moveCard(cora.doc, waiting, "nazorg", 0, Date.now());
+    moveCard(cora.doc, finished, "archief", 0, Date.now());
+    await cora.roundTrip();
+    await waitFor(() => getCard(cora.doc, finished)?.column === "archief");
+    expect(await overviewFigures()).toEqual(before);
+    expect(await reportFigures()).toEqual(reportBefore);
+  });
+
+  it("GET /api/boards/<id> names the board, its columns with their stage in board order and its categories", async () => {
+    const res = await t.api(`/api/boards/${board()}`, { cookie: t.seed.cookies.viewerA });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(["categories", "columns", "id", "name"]);
+    expect(res.body).toMatchObject({ id: board(), name: "Hulpvragen Noord" });
+    expect(res.body.columns.slice(0, 4)).toEqual([
+      { id: "aanmelding", name: "Aanmelding", stage: "intake" },
+      { id: "nieuw", name: "Nieuw", stage: "intake" },
+      { id: "open", name: "Open", stage: "open" },
+      { id: "opgepakt", name: "Opgepakt", stage: "held" },
+    ]);
+    expect(res.body.categories).toContainEqual({ id: "taal", label: "Taal", color: expect.stringMatching(/^#[0-9a-f]{6}$/i) });
+    for (const c of res.body.categories) expect(Object.keys(c).sort()).toEqual(["color", "id", "label"]);
+
+    const anonymous = await t.api(`/api/boards/${board()}`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ error: "unauthenticated" });
+    for (const [cookie, id] of [
+      [t.seed.cookies.memberB, board()],
+      [t.seed.cookies.memberA1, t.seed.boardB.id],
+      [t.seed.cookies.memberA1, "no-such-board"],
+    ]) {
+      const other = await t.api(`/api/boards/${id}`, { cookie });
+      expect(other.status).toBe(404);
+      expect(other.body).toEqual({ error: "not_found", message: "No such board." });
+    }
+  });
+});
+
+describe("the demo seed", () => {
+  it("gives the report half a year of history: time to claim, time to done and a weekly done line", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-demo-"));
+    const url = `file:${path.join(dir, "demo.sqlite")}`;
+    const database = openDatabase(url, { migrate: true });
+    const now = Date.now();
+    const seeded = await seedDemo(database.db, now);
+    expect(seeded.seeded).toBe(true);
+    const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: url, HOST: "127.0.0.1", NODE_ENV: "test" });
+    const server = createAppServer({ env, database, build: await loadRemixBuild(), publicDir: path.join(ROOT, "public") });
+    try {
+      const { port } = await server.listen(0, "127.0.0.1");
+      const base = `http://127.0.0.1:${port}`;
+      const coordinator = findUserForLogin(database.db, "coordinator@ave.example")!;
+      const cookie = makeSessionCookie(database.db, coordinator.id);
+      const report = await apiCall(base, `/api/boards/${seeded.boardId}/report`, { cookie });
+      expect(report.status).toBe(200);
+      const r = report.body;
+      expect(r.timeToDone.count).toBeGreaterThanOrEqual(20);
+      expect(r.timeToDone.medianDays).toBeGreaterThan(3);
+      expect(r.timeToClaim.count).toBeGreaterThanOrEqual(20);
+      expect(r.timeToClaim.medianDays).toBeGreaterThan(0);
+      const weeksWithDone = r.trend.filter((w: { done: number }) => w.done > 0).length;
+      const weeksWithNew = r.trend.filter((w: { created: number }) => w.created > 0).length;
+      expect(weeksWithDone).toBeGreaterThanOrEqual(8);
+      expect(weeksWithNew).toBeGreaterThanOrEqual(10);
+
+      const ov = await apiCall(base, `/api/boards/${seeded.boardId}/overview`, { cookie });
+      expect(ov.status).toBe(200);
+      // The 45 requests on the board now (finished ones of the past weeks are archived).
+      expect(ov.body.overview.byStage).toMatchObject({ intake: 15, open: 15, held: 11 });
+      expect(ov.body.overview.totals.open).toBe(41);
+    } finally {
+      await server.close();
+      database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

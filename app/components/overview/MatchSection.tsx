@@ -10,6 +10,7 @@
  *
  * Contains no <form> and no named fields: it may sit inside the card's edit form.
  */
+import { isActiveStage, stageOfColumn } from "~/board/stages";
 import { useEffect, useId, useState } from "react";
 import type { CardView, CategoryView, ColumnView } from "~/board/types";
 import { useCardOwnership, useOwnershipContext } from "~/hooks/useOwnership";
@@ -67,8 +68,8 @@ export function MatchSection({
   categoryById: ReadonlyMap<string, CategoryView>;
   onNotice: (message: string) => void;
 }) {
-  const done = columns[columns.length - 1]?.id;
-  const open = !card.archived && card.column !== done;
+  // Suggestions while the request is still to do: any stage but done, wherever its column stands.
+  const open = !card.archived && isActiveStage(stageOfColumn(columns, card.column));
   if (!open) return null;
   return <Matches boardId={boardId} card={card} categoryById={categoryById} onNotice={onNotice} />;
 }

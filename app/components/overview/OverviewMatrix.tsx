@@ -1,7 +1,9 @@
 /**
  * Who does what: one table of category × holding organisation × column, with
  * the count of requests in each cell. Only organisations that hold something
- * in a category get a row there; "Nog niet opgepakt" is the last row.
+ * in a category get a row there; "Nog niet opgepakt" (nobody holds it, in an
+ * intake or open column) and "Zonder organisatie" (nobody holds it, in a held
+ * or done column) come last.
  */
 import { columnLabel, categoryLabel, safeColor } from "~/components/board/labels";
 import type { Translate } from "~/i18n";
@@ -99,10 +101,10 @@ export function OverviewMatrix({
                   <tr key={orgId} className={orgId === "none" ? "ov-unclaimed" : undefined} data-organisation={orgId}>
                     {i === 0 ? catHead(rows.length) : null}
                     <th scope="row" className="ov-org">
-                      {orgId === "none" ? (
+                      {orgId === "none" || orgId === "unheld" ? (
                         <>
                           <span className="org-swatch ov-none" aria-hidden="true" />
-                          {t("ov.matrix.none")}
+                          {t(orgId === "none" ? "ov.matrix.none" : "ov.matrix.unheld")}
                         </>
                       ) : (
                         <>

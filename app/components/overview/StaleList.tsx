@@ -11,6 +11,8 @@ export interface StaleItem {
   column: string;
   ageDays: number;
   holder: string | null;
+  /** Nobody holds it and it waits in an intake or open column. */
+  unclaimed: boolean;
 }
 
 export function StaleList({
@@ -57,7 +59,7 @@ export function StaleList({
             const col = columns.find((c) => c.id === s.column);
             const org = s.holder ? orgById.get(s.holder) : undefined;
             return (
-              <tr key={s.id} className={s.holder ? "is-stale" : "is-stale is-unclaimed"} data-request-id={s.id}>
+              <tr key={s.id} className={s.unclaimed ? "is-stale is-unclaimed" : "is-stale"} data-request-id={s.id}>
                 <th scope="row">
                   <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(s.id)}`}>{s.title}</a>
                 </th>
@@ -68,8 +70,10 @@ export function StaleList({
                     <>
                       <span className="org-swatch" style={{ background: safeColor(org.color) }} aria-hidden="true" /> {org.shortName}
                     </>
-                  ) : (
+                  ) : s.unclaimed ? (
                     <strong>{t("ov.matrix.none")}</strong>
+                  ) : (
+                    t("ov.matrix.unheld")
                   )}
                 </td>
                 <td className="num">{t(s.ageDays === 1 ? "ov.days.one" : "ov.days", { count: s.ageDays })}</td>
