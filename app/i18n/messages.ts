@@ -364,6 +364,15 @@ export const nl = {
   "filter.count.one": "{shown} van {total} aanvraag",
   "filter.clear": "Wis filters",
   "filter.noMatches": "Geen aanvragen die aan de filters voldoen.",
+  // Phones and small screens (tabs., move., filter.toggle): one column at a time, "Verplaats naar…", filters behind a button
+  "tabs.label": "Kolommen",
+  "move.button": "Verplaats naar…",
+  "move.buttonLabel": "Verplaats {title} naar…",
+  "move.menuLabel": "Verplaats {title} naar kolom",
+  "move.done": "{title} staat nu in {column}.",
+  "filter.toggle": "Filters",
+  "filter.toggleActive.one": "1 filter actief",
+  "filter.toggleActive": "{count} filters actief",
   // Coordinator's overview (ov.), report (rep.), offers (offer.), duplicates (dup.), matching (match.)
   "ov.link": "Overzicht",
   "ov.nav": "Bord, overzicht en rapport",
@@ -874,6 +883,15 @@ export const en: Record<MessageKey, string> = {
   "filter.count.one": "{shown} of {total} request",
   "filter.clear": "Clear filters",
   "filter.noMatches": "No requests match the filters.",
+  // Phones and small screens (tabs., move., filter.toggle): one column at a time, "Verplaats naar…", filters behind a button
+  "tabs.label": "Columns",
+  "move.button": "Move to…",
+  "move.buttonLabel": "Move {title} to…",
+  "move.menuLabel": "Move {title} to column",
+  "move.done": "{title} is now in {column}.",
+  "filter.toggle": "Filters",
+  "filter.toggleActive.one": "1 filter active",
+  "filter.toggleActive": "{count} filters active",
   // Coordinator's overview (ov.), report (rep.), offers (offer.), duplicates (dup.), matching (match.)
   "ov.link": "Overview",
   "ov.nav": "Board, overview and report",

@@ -236,7 +236,7 @@ export default function OffersPage() {
                   ) : null;
                 return (
                   <tr key={rowKeys[i] ?? i} data-testid="offer-row">
-                    <td>
+                    <td data-label={t("offer.category")}>
                       <label className="visually-hidden" htmlFor={cat.id}>
                         {t("offer.category")} ({t("offer.row", { n })})
                       </label>
@@ -277,7 +277,7 @@ export default function OffersPage() {
                       ) : null}
                       {errorText(cat)}
                     </td>
-                    <td>
+                    <td data-label={t("offer.label")}>
                       <label className="visually-hidden" htmlFor={label.id}>
                         {t("offer.label")} ({t("offer.row", { n })})
                       </label>
@@ -294,7 +294,7 @@ export default function OffersPage() {
                       />
                       {errorText(label)}
                     </td>
-                    <td className="offers-capacity">
+                    <td className="offers-capacity" data-label={t("offer.capacity")}>
                       <label className="visually-hidden" htmlFor={cap.id}>
                         {t("offer.capacity")} ({t("offer.row", { n })})
                       </label>
@@ -313,7 +313,7 @@ export default function OffersPage() {
                       />
                       {errorText(cap)}
                     </td>
-                    <td>
+                    <td data-label={t("offer.area")}>
                       <label className="visually-hidden" htmlFor={area.id}>
                         {t("offer.area")} ({t("offer.row", { n })})
                       </label>

@@ -138,8 +138,8 @@ export default function Admin() {
                   <br />
                   <span className="muted">{p.email}</span>
                 </td>
-                <td>{p.organisationName}</td>
-                <td>
+                <td data-label={t("admin.personOrg")}>{p.organisationName}</td>
+                <td data-label={t("admin.personRole")}>
                   <Form method="post" className="inline-row">
                     <input type="hidden" name="intent" value="role" />
                     <input type="hidden" name="personId" value={p.id} />
@@ -160,7 +160,7 @@ export default function Admin() {
                     ) : null}
                   </Form>
                 </td>
-                <td>{p.disabledAt ? t("admin.removed") : p.mustChangePassword ? t("admin.mustChange") : t("admin.active")}</td>
+                <td data-label={t("admin.status")}>{p.disabledAt ? t("admin.removed") : p.mustChangePassword ? t("admin.mustChange") : t("admin.active")}</td>
                 <td className="admin-actions">
                   {p.id !== data.me ? (
                     <>
@@ -328,7 +328,7 @@ function LimitsSection({ limits, err, t }: { limits: LimitsData; err?: string; t
           {limits.createdPastHour.map((o) => (
             <tr key={o.orgId}>
               <td>{o.name}</td>
-              <td>
+              <td data-label={t("limits.created")}>
                 {o.created} / {q.perHour}
               </td>
             </tr>
@@ -357,10 +357,10 @@ function LimitsSection({ limits, err, t }: { limits: LimitsData; err?: string; t
                   <br />
                   <span className="muted">{c.email}</span>
                 </td>
-                <td>{c.organisationName}</td>
-                <td>{c.checks}</td>
-                <td>{c.matches}</td>
-                <td>{c.rateLimited}</td>
+                <td data-label={t("limits.organisation")}>{c.organisationName}</td>
+                <td data-label={t("limits.checksCount")}>{c.checks}</td>
+                <td data-label={t("limits.checksMatches")}>{c.matches}</td>
+                <td data-label={t("limits.checksRefused")}>{c.rateLimited}</td>
               </tr>
             ))}
           </tbody>

@@ -159,11 +159,11 @@ export default function ReportPage() {
               <tr key={c.category}>
                 <th scope="row">{categoryLabel(t, { id: c.category, label: c.label })}</th>
                 {statuses.map((s) => (
-                  <td key={s} className={c.byStatus[s] ? "num" : "num zero"}>
+                  <td key={s} className={c.byStatus[s] ? "num" : "num zero"} data-label={statusLabel(t, s, data.columns)}>
                     {c.byStatus[s] ?? 0}
                   </td>
                 ))}
-                <td className="num">{c.total}</td>
+                <td className="num" data-label={t("ov.total")}>{c.total}</td>
               </tr>
             ))}
           </tbody>
@@ -171,11 +171,11 @@ export default function ReportPage() {
             <tr>
               <th scope="row">{t("ov.total")}</th>
               {statusTotals.map((n, i) => (
-                <td key={statuses[i]} className="num">
+                <td key={statuses[i]} className="num" data-label={statusLabel(t, statuses[i], data.columns)}>
                   {n}
                 </td>
               ))}
-              <td className="num">{r.created}</td>
+              <td className="num" data-label={t("ov.total")}>{r.created}</td>
             </tr>
           </tfoot>
         </DataTable>
@@ -198,8 +198,8 @@ export default function ReportPage() {
             {r.byOrganisation.map((o) => (
               <tr key={o.organisation}>
                 <th scope="row">{o.organisation}</th>
-                <td className={o.entered ? "num" : "num zero"}>{o.entered}</td>
-                <td className={o.holding ? "num" : "num zero"}>{o.holding}</td>
+                <td className={o.entered ? "num" : "num zero"} data-label={t("rep.entered")}>{o.entered}</td>
+                <td className={o.holding ? "num" : "num zero"} data-label={t("rep.holding")}>{o.holding}</td>
               </tr>
             ))}
           </tbody>

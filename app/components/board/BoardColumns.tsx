@@ -3,8 +3,12 @@
  * also a droppable so an empty column accepts cards. While a card is dragged
  * the layout is kept in local state (so cards make room in other columns);
  * on drop the move is written to the document with the domain's moveCard.
+ *
+ * On a phone (narrow screen) one column shows at a time, chosen with tabs
+ * above it; a card dragged onto a tab goes to the end of that column. Every
+ * card also has "Verplaats naar…" (MoveToMenu), which writes the same move.
  */
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useId, useMemo, useRef, useState } from "react";
 import {
   DndContext,
   DragOverlay,
@@ -36,6 +40,9 @@ import { translator, type Locale } from "~/i18n";
 import type { BoardView } from "~/hooks/board-store";
 import { CardBody, type OrgInfo } from "./Card";
 import { BoardColumn, COLUMN_PREFIX, columnDropId } from "./Column";
+import { ColumnTabs, TAB_PREFIX, type ColumnTabInfo } from "./ColumnTabs";
+import { MoveToMenu, type MoveMenuState, type MoveTarget } from "./MoveToMenu";
+import { PHONE_QUERY, useMediaQuery } from "~/hooks/useMediaQuery";
 import { columnLabel, safeColor } from "./labels";
 
 /** Mouse and pen only: touch goes through the TouchSensor, with a delay so columns still scroll. */
@@ -61,9 +68,19 @@ function isColumnId(id: UniqueIdentifier | null | undefined): id is string {
   return typeof id === "string" && id.startsWith(COLUMN_PREFIX);
 }
 
+/** A phone's column tab: a drop there means "at the end of that column". */
+function isTabId(id: UniqueIdentifier | null | undefined): id is string {
+  return typeof id === "string" && id.startsWith(TAB_PREFIX);
+}
+
+/** A drop target that stands for a whole column (the column itself, or its tab): the card goes to the end. */
+function isWholeColumn(id: UniqueIdentifier | null | undefined): id is string {
+  return isColumnId(id) || isTabId(id);
+}
+
 function findContainer(items: Items, id: UniqueIdentifier): string | undefined {
-  if (isColumnId(id)) {
-    const col = id.slice(COLUMN_PREFIX.length);
+  if (isWholeColumn(id)) {
+    const col = id.slice(isColumnId(id) ? COLUMN_PREFIX.length : TAB_PREFIX.length);
     return col in items ? col : undefined;
   }
   const key = String(id);
@@ -85,6 +102,8 @@ export interface BoardColumnsProps {
   dndId?: string;
   /** Told which card this person is dragging (null when the drag ends), for presence. */
   onDragActivity?: (cardId: string | null) => void;
+  /** Told about a move this person made (a drag or "Verplaats naar…"), after it was written. */
+  onMoved?: (move: { cardId: string; from: string; to: string; how: "drag" | "menu" }) => void;
 }
 
 export function BoardColumns({
@@ -100,10 +119,20 @@ export function BoardColumns({
   onError,
   dndId = "board-dnd",
   onDragActivity,
+  onMoved,
 }: BoardColumnsProps) {
   const t = translator(locale);
   const onDragActivityRef = useRef(onDragActivity);
   onDragActivityRef.current = onDragActivity;
+  const onMovedRef = useRef(onMoved);
+  onMovedRef.current = onMoved;
+  const onErrorRef = useRef(onError);
+  onErrorRef.current = onError;
+  const idBase = useId();
+  const phone = useMediaQuery(PHONE_QUERY);
+  const tabsRef = useRef<HTMLDivElement | null>(null);
+  /** Where the pointer was at the last collision check (to keep a drag over the tabs from scrolling the page). */
+  const pointerRef = useRef<{ x: number; y: number } | null>(null);
   const [activeId, setActiveId] = useState<string | null>(null);
   const [dragItems, setDragItemsState] = useState<Items | null>(null);
   const dragItemsRef = useRef<Items | null>(null);
@@ -194,6 +223,7 @@ export function BoardColumns({
 
   const collisionDetection: CollisionDetection = useCallback(
     (args) => {
+      pointerRef.current = args.pointerCoordinates;
       const pointerHits = pointerWithin(args);
       const hits = pointerHits.length > 0 ? pointerHits : rectIntersection(args);
       let overId = getFirstCollision(hits, "id");
@@ -242,7 +272,7 @@ export function BoardColumns({
       const activeKey = String(active.id);
       const overItems = items[overContainer];
       let newIndex = overItems.length;
-      if (!isColumnId(over.id)) {
+      if (!isWholeColumn(over.id)) {
         const overIndex = overItems.indexOf(String(over.id));
         const translated = active.rect.current.translated;
         const below = !!translated && translated.top > over.rect.top + over.rect.height / 2;
@@ -259,6 +289,25 @@ export function BoardColumns({
       });
     },
     [setDragItems],
+  );
+
+  /**
+   * Every move this person makes on the board, by drag or by "Verplaats naar…",
+   * is written here, through the domain's moveCard: one place for the rules of a move.
+   */
+  const writeMove = useCallback(
+    (id: string, toColumn: string, index: number, how: "drag" | "menu"): boolean => {
+      if (!doc) return false;
+      try {
+        const { from, to } = moveCard(doc, id, toColumn, index, Date.now());
+        onMovedRef.current?.({ cardId: id, from, to, how });
+        return true;
+      } catch (e) {
+        onErrorRef.current(e);
+        return false;
+      }
+    },
+    [doc],
   );
 
   const finish = useCallback(() => {
@@ -280,7 +329,7 @@ export function BoardColumns({
       }
       const overContainer = findContainer(items, over.id) ?? fromContainer;
       let list = items[overContainer].filter((x) => x !== id);
-      if (isColumnId(over.id)) {
+      if (isWholeColumn(over.id)) {
         list = [...list, id];
       } else if (overContainer === fromContainer) {
         const current = items[fromContainer];
@@ -310,15 +359,11 @@ export function BoardColumns({
         if (prevId === null) index = n >= 0 ? n : 0;
         else if (p >= 0) index = p + 1;
         else if (n >= 0) index = n;
-        try {
-          moveCard(doc, id, overContainer, Math.min(index, siblings.length), Date.now());
-        } catch (e) {
-          onError(e);
-        }
+        writeMove(id, overContainer, Math.min(index, siblings.length), "drag");
       }
       finish();
     },
-    [doc, finish, onError],
+    [doc, finish, writeMove],
   );
 
   // ---------------------------------------------------------------- announcements
@@ -332,7 +377,7 @@ export function BoardColumns({
       if (!colId) return null;
       const col = v.columns.find((c) => c.id === colId);
       const list = items[colId] ?? [];
-      const position = isColumnId(over.id) ? list.length : list.indexOf(String(over.id)) + 1;
+      const position = isWholeColumn(over.id) ? list.length : list.indexOf(String(over.id)) + 1;
       return { column: col ? columnLabel(t, col) : colId, position: Math.max(1, position), total: list.length };
     },
     // `t` depends only on the locale
@@ -388,6 +433,82 @@ export function BoardColumns({
 
   const activeCard = activeId ? view.cardById.get(activeId) : undefined;
   const columns = view.columns;
+  const cardsOf = (columnId: string) => dragCards?.[columnId] ?? view.cardsByColumn[columnId] ?? EMPTY;
+
+  // ---------------------------------------------------------------- phone: one column at a time
+
+  const [selected, setSelected] = useState<string | null>(null);
+  const shownColumn = columns.some((c) => c.id === selected) ? selected! : columns[0]?.id;
+  const tabs: ColumnTabInfo[] = columns.map((c) => ({
+    id: c.id,
+    label: columnLabel(t, c),
+    count: cardsOf(c.id).length,
+    tabId: `${idBase}-tab-${c.id}`,
+    panelId: `${idBase}-column-${c.id}`,
+  }));
+  // While a card is dragged over the tabs at the top of a phone's screen, the page must not scroll away under it.
+  const autoScroll = useMemo(
+    () =>
+      phone
+        ? {
+            canScroll: () => {
+              const p = pointerRef.current;
+              const r = tabsRef.current?.getBoundingClientRect();
+              return !(p && r && p.y <= r.bottom + 8);
+            },
+          }
+        : true,
+    [phone],
+  );
+
+  // ---------------------------------------------------------------- "Verplaats naar…"
+
+  const [moveMenu, setMoveMenu] = useState<MoveMenuState | null>(null);
+  const stripRef = useRef<HTMLDivElement>(null);
+  const moveTargets: MoveTarget[] = useMemo(
+    () => columns.map((c) => ({ id: c.id, label: columnLabel(t, c) })),
+    // `t` depends only on the locale
+    [columns, locale],
+  );
+  const onOpenMoveMenu = useCallback((cardId: string, columnId: string, anchor: HTMLButtonElement) => {
+    const title = viewRef.current.cardById.get(cardId)?.title ?? "";
+    setMoveMenu((m) => (m?.cardId === cardId ? null : { cardId, title, column: columnId, anchor }));
+  }, []);
+  const closeMoveMenu = useCallback((returnFocus: boolean) => {
+    setMoveMenu((m) => {
+      if (m && returnFocus) requestAnimationFrame(() => m.anchor.isConnected && m.anchor.focus());
+      return null;
+    });
+  }, []);
+  const onMoveTo = useCallback(
+    (cardId: string, toColumn: string) => {
+      setMoveMenu(null);
+      if (!doc) return;
+      const before = baseItems();
+      const from = findContainer(before, cardId);
+      const siblings = cardsInColumn(doc, toColumn).filter((c) => c.id !== cardId);
+      if (!writeMove(cardId, toColumn, siblings.length, "menu")) return;
+      // Focus stays near the card: on its button where it landed when that column is in view,
+      // else on the card that took its place (a phone shows one column), else on the tabs.
+      requestAnimationFrame(() => {
+        const strip = stripRef.current;
+        if (!strip) return;
+        const visible = (el: Element | null): el is HTMLElement => !!el && el instanceof HTMLElement && el.getClientRects().length > 0;
+        const buttonOf = (id: string) => strip.querySelector(`[data-card-id="${CSS.escape(id)}"] ~ .card-move-button`);
+        const own = buttonOf(cardId);
+        if (visible(own)) return own.focus();
+        const list = from ? before[from] : [];
+        const at = list.indexOf(cardId);
+        for (const id of [list[at + 1], list[at - 1]]) {
+          const el = id ? buttonOf(id) : null;
+          if (visible(el)) return el.focus();
+        }
+        const tab = tabsRef.current?.querySelector("[aria-selected=true]") ?? null;
+        if (visible(tab)) tab.focus();
+      });
+    },
+    [doc, baseItems, writeMove],
+  );
 
   return (
     <DndContext
@@ -400,14 +521,23 @@ export function BoardColumns({
       onDragOver={onDragOver}
       onDragEnd={onDragEnd}
       onDragCancel={finish}
+      autoScroll={autoScroll}
     >
-      <div className="board-columns">
+      <ColumnTabs
+        tabs={tabs}
+        selected={shownColumn}
+        onSelect={setSelected}
+        droppable={draggable && phone}
+        listRef={tabsRef}
+        t={t}
+      />
+      <div className={`board-columns${dragItems ? " is-sorting" : ""}`} ref={stripRef}>
         {columns.map((column, i) => (
           <BoardColumn
             key={column.id}
             column={column}
             label={columnLabel(t, column)}
-            cards={dragCards?.[column.id] ?? view.cardsByColumn[column.id] ?? EMPTY}
+            cards={cardsOf(column.id)}
             categoryById={view.categoryById}
             orgById={orgById}
             locale={locale}
@@ -420,9 +550,15 @@ export function BoardColumns({
             onOpenCard={onOpenCard}
             onRename={onRenameColumn}
             onMove={onMoveColumn}
+            panelId={`${idBase}-column-${column.id}`}
+            active={column.id === shownColumn}
+            tabId={phone ? `${idBase}-tab-${column.id}` : undefined}
+            onOpenMoveMenu={draggable && columns.length > 1 ? onOpenMoveMenu : undefined}
+            moveMenuCard={moveMenu?.column === column.id ? moveMenu.cardId : null}
           />
         ))}
       </div>
+      {moveMenu ? <MoveToMenu state={moveMenu} targets={moveTargets} onMoveTo={onMoveTo} onClose={closeMoveMenu} t={t} /> : null}
       <DragOverlay>
         {activeCard ? (
           <div

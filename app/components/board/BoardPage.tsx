@@ -26,7 +26,7 @@ import { NewRequestDialog, type CreateActionData } from "./NewRequestDialog";
 import { ActivityPanel, ActivityToggle } from "./activity/ActivityPanel";
 import { FilterBar } from "./filters/FilterBar";
 import { Swimlanes } from "./filters/Swimlanes";
-import { categoryLabel } from "./labels";
+import { categoryLabel, columnLabel } from "./labels";
 import { PresenceBar } from "./presence/PresenceBar";
 import { InboxButton } from "./ownership/InboxButton";
 
@@ -178,6 +178,17 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     [doc, onError],
   );
 
+  // A move by "Verplaats naar…" is said aloud (a drag has dnd-kit's own announcements).
+  const onMoved = useCallback(
+    ({ cardId, to, how }: { cardId: string; to: string; how: "drag" | "menu" }) => {
+      if (how !== "menu") return;
+      const v = viewRef.current;
+      const column = v.columns.find((c) => c.id === to);
+      onNotice(t("move.done", { title: v.cardById.get(cardId)?.title ?? "", column: column ? columnLabel(t, column) : to }));
+    },
+    [onNotice, t],
+  );
+
   // ---------------------------------------------------------------- categories, archive
   const [categoriesOpen, setCategoriesOpen] = useState(false);
   const closeCategories = useCallback(() => setCategoriesOpen(false), []);
@@ -211,6 +222,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     onMoveColumn,
     onError,
     onDragActivity: presenceStore?.setDragging,
+    onMoved,
   };
 
   return (

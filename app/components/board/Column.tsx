@@ -6,6 +6,7 @@ import { translator, type Locale } from "~/i18n";
 import { useHydrated } from "~/hooks/useHydrated";
 import { useSortableIds } from "~/hooks/useStableIds";
 import { SortableCard, type OrgInfo } from "./Card";
+import { MoveToButton } from "./MoveToMenu";
 
 export const COLUMN_PREFIX = "column:";
 
@@ -38,6 +39,16 @@ export interface ColumnProps {
   onOpenCard: (id: string) => void;
   onRename: (columnId: string) => void;
   onMove: (columnId: string, delta: -1 | 1) => void;
+  /** The element id, so a phone's column tab can point at it. */
+  panelId?: string;
+  /** The column a phone shows (the style sheet hides the others on narrow screens). */
+  active?: boolean;
+  /** On a phone the column is the panel of its tab: the id of that tab. */
+  tabId?: string;
+  /** Opens the board's "Verplaats naar…" menu for a card (when cards may be moved and there is another column). */
+  onOpenMoveMenu?: (cardId: string, columnId: string, button: HTMLButtonElement) => void;
+  /** The card whose "Verplaats naar…" menu is open. */
+  moveMenuCard?: string | null;
 }
 
 export const BoardColumn = memo(function BoardColumn({
@@ -55,12 +66,18 @@ export const BoardColumn = memo(function BoardColumn({
   onOpenCard,
   onRename,
   onMove,
+  panelId,
+  active = false,
+  tabId,
+  onOpenMoveMenu,
+  moveMenuCard = null,
 }: ColumnProps) {
   const t = translator(locale);
   const headingId = useId();
   const ids = useSortableIds(cards, sorting);
   const hydrated = useHydrated();
   const shown = hydrated || cards.length <= FIRST_PAINT_CARDS ? cards : cards.slice(0, FIRST_PAINT_CARDS);
+  const canMoveTo = draggable && !!onOpenMoveMenu;
   const { setNodeRef, isOver } = useDroppable({
     id: columnDropId(column.id),
     data: { type: "column", columnId: column.id },
@@ -68,7 +85,9 @@ export const BoardColumn = memo(function BoardColumn({
   });
   return (
     <section
-      className="board-column"
+      id={panelId}
+      className={`board-column${active ? " is-active" : ""}`}
+      role={tabId ? "tabpanel" : undefined}
       aria-labelledby={headingId}
       data-testid={`column-${column.id}`}
       data-column-id={column.id}
@@ -134,7 +153,7 @@ export const BoardColumn = memo(function BoardColumn({
           {cards.length ? (
             <ul className="card-list">
               {shown.map((card) => (
-                <li key={card.id}>
+                <li key={card.id} className={`card-item${canMoveTo ? " has-move" : ""}`}>
                   <SortableCard
                     card={card}
                     category={categoryById.get(card.category)}
@@ -143,6 +162,14 @@ export const BoardColumn = memo(function BoardColumn({
                     draggable={draggable}
                     onOpen={onOpenCard}
                   />
+                  {canMoveTo ? (
+                    <MoveToButton
+                      title={card.title}
+                      expanded={moveMenuCard === card.id}
+                      onOpen={(button) => onOpenMoveMenu!(card.id, column.id, button)}
+                      t={t}
+                    />
+                  ) : null}
                 </li>
               ))}
               {shown.length < cards.length ? (

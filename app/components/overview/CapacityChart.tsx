@@ -94,25 +94,28 @@ export function CapacityChart({ rows, t }: { rows: CapacityRow[]; t: Translate }
           ? t("ov.capacity.shortSummary", { categories: short.map((r) => r.label).join(", ") })
           : t("ov.capacity.enough")}
       </figcaption>
-      <table className="visually-hidden">
-        <caption>{t("ov.capacity.title")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("ov.matrix.category")}</th>
-            <th scope="col">{t("ov.capacity.demand")}</th>
-            <th scope="col">{t("ov.capacity.capacity")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.category}>
-              <th scope="row">{r.label}</th>
-              <td>{r.demand}</td>
-              <td>{r.capacity}</td>
+      {/* The chart's figures for screen readers. In a hidden box: a table is never narrower than its contents. */}
+      <div className="visually-hidden">
+        <table>
+          <caption>{t("ov.capacity.title")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("ov.matrix.category")}</th>
+              <th scope="col">{t("ov.capacity.demand")}</th>
+              <th scope="col">{t("ov.capacity.capacity")}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.category}>
+                <th scope="row">{r.label}</th>
+                <td>{r.demand}</td>
+                <td>{r.capacity}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -59,10 +59,10 @@ export function CategoryStats({
               <span className="cat-swatch" style={{ background: safeColor(r.color) }} aria-hidden="true" />
               {categoryLabel(t, { id: r.category, label: r.label })}
             </th>
-            <td className="num">{r.open}</td>
-            <td className={r.unclaimed ? "num ov-attention" : "num"}>{r.unclaimed}</td>
-            <td className="num">{formatDays(t, r.medianDaysToClaim, locale)}</td>
-            <td>
+            <td className="num" data-label={t("ov.categories.open")}>{r.open}</td>
+            <td className={r.unclaimed ? "num ov-attention" : "num"} data-label={t("ov.categories.unclaimed")}>{r.unclaimed}</td>
+            <td className="num" data-label={t("ov.categories.median")}>{formatDays(t, r.medianDaysToClaim, locale)}</td>
+            <td className="ov-wide" data-label={t("ov.categories.longest")}>
               {r.longestUnclaimed.length ? (
                 <ul className="ov-inline-list">
                   {r.longestUnclaimed.map((c) => (

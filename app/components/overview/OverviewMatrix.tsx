@@ -35,6 +35,10 @@ export function OverviewMatrix({
   t: Translate;
 }) {
   const orgById = new Map(organisations.map((o) => [o.id, o]));
+  const columnName = (id: string) => {
+    const col = columns.find((c) => c.id === id);
+    return col ? columnLabel(t, col) : id;
+  };
   const catById = new Map(categories.map((c) => [c.id, c]));
   const colTotals = new Map<string, number>();
   let grand = 0;
@@ -116,12 +120,12 @@ export function OverviewMatrix({
                     {matrix.columns.map((colId) => {
                       const n = counts[colId] ?? 0;
                       return (
-                        <td key={colId} className={n ? "num" : "num zero"}>
+                        <td key={colId} className={n ? "num" : "num zero"} data-label={columnName(colId)}>
                           {n}
                         </td>
                       );
                     })}
-                    <td className="num ov-rowtotal">{rowTotal}</td>
+                    <td className="num ov-rowtotal" data-label={t("ov.total")}>{rowTotal}</td>
                   </tr>
                 );
               })}
@@ -134,11 +138,11 @@ export function OverviewMatrix({
               {t("ov.total")}
             </th>
             {matrix.columns.map((colId) => (
-              <td key={colId} className="num">
+              <td key={colId} className="num" data-label={columnName(colId)}>
                 {colTotals.get(colId) ?? 0}
               </td>
             ))}
-            <td className="num">{grand}</td>
+            <td className="num" data-label={t("ov.total")}>{grand}</td>
           </tr>
         </tfoot>
       </table>

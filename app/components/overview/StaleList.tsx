@@ -63,9 +63,9 @@ export function StaleList({
                 <th scope="row">
                   <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(s.id)}`}>{s.title}</a>
                 </th>
-                <td>{categoryLabel(t, categories.find((c) => c.id === s.category))}</td>
-                <td>{col ? columnLabel(t, col) : s.column}</td>
-                <td>
+                <td data-label={t("ov.matrix.category")}>{categoryLabel(t, categories.find((c) => c.id === s.category))}</td>
+                <td data-label={t("ov.stale.column")}>{col ? columnLabel(t, col) : s.column}</td>
+                <td data-label={t("ov.stale.holder")}>
                   {org ? (
                     <>
                       <span className="org-swatch" style={{ background: safeColor(org.color) }} aria-hidden="true" /> {org.shortName}
@@ -76,7 +76,7 @@ export function StaleList({
                     t("ov.matrix.unheld")
                   )}
                 </td>
-                <td className="num">{t(s.ageDays === 1 ? "ov.days.one" : "ov.days", { count: s.ageDays })}</td>
+                <td className="num" data-label={t("ov.stale.age")}>{t(s.ageDays === 1 ? "ov.days.one" : "ov.days", { count: s.ageDays })}</td>
               </tr>
             );
           })}

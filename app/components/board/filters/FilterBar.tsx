@@ -3,6 +3,9 @@
  * (so, without scripts, submitting the form gives the same URL), a count
  * "12 van 42 aanvragen" and "Wis filters". With scripts every change is
  * written to the URL at once (replace navigation, no reload of the board).
+ *
+ * On a phone the controls fold away behind one "Filters" button that says
+ * how many filters are on, so the cards come first.
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { CategoryView } from "~/board/types";
@@ -66,6 +69,18 @@ export function FilterBar({
     timer.current = window.setTimeout(() => flushText(value), TEXT_DELAY_MS);
   };
 
+  // Folded away on a phone (the style sheet shows the button and the controls only when open).
+  const [open, setOpen] = useState(false);
+  const formId = `${id}-form`;
+  const activeCount =
+    (filters.q.trim() ? 1 : 0) +
+    (filters.category ? 1 : 0) +
+    (filters.organisation ? 1 : 0) +
+    (filters.olderThanDays ? 1 : 0) +
+    (filters.lanes ? 1 : 0) +
+    (filters.ours ? 1 : 0) +
+    (filters.unclaimed ? 1 : 0);
+
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     flushText(text);
@@ -78,125 +93,154 @@ export function FilterBar({
       : AGE_OPTIONS;
 
   return (
-    <form
-      method="get"
-      role="search"
-      aria-label={t("filter.label")}
-      className="filter-bar"
-      data-testid="filters"
-      onSubmit={onSubmit}
-    >
-      <div className="filter-field filter-text">
-        <label htmlFor={`${id}-q`}>{t("filter.q")}</label>
-        <input
-          id={`${id}-q`}
-          type="search"
-          name="q"
-          value={text}
-          onChange={(e) => onText(e.target.value)}
-          onBlur={() => typing.current && flushText(text)}
-          placeholder={t("filter.qPlaceholder")}
-          autoComplete="off"
-          maxLength={200}
-        />
-      </div>
-      <div className="filter-field">
-        <label htmlFor={`${id}-cat`}>{t("filter.category")}</label>
-        <select
-          id={`${id}-cat`}
-          name="categorie"
-          value={filters.category ?? ""}
-          onChange={(e) => setFilters({ category: e.target.value || null })}
+    <div className={`filter-area${open ? " is-open" : ""}`}>
+      <div className="filter-toggle-row">
+        <button
+          type="button"
+          className="button secondary filter-toggle"
+          aria-expanded={open}
+          aria-controls={formId}
+          onClick={() => setOpen((v) => !v)}
+          data-testid="filters-toggle"
         >
-          <option value="">{t("filter.category.all")}</option>
-          {categories.map((c) => (
-            <option key={c.id} value={c.id}>
-              {categoryLabel(t, c)}
-            </option>
-          ))}
-          {filters.category && !categories.some((c) => c.id === filters.category) ? (
-            <option value={filters.category}>{t("category.unknown")}</option>
+          <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 24 24">
+            <path d="M3 5h18l-7 8v6l-4 2v-8z" fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" />
+          </svg>
+          {t("filter.toggle")}
+          {activeCount > 0 ? (
+            <span className="badge" data-testid="filters-active">
+              <span aria-hidden="true">{activeCount}</span>
+              <span className="visually-hidden">{t(activeCount === 1 ? "filter.toggleActive.one" : "filter.toggleActive", { count: activeCount })}</span>
+            </span>
           ) : null}
-        </select>
-      </div>
-      <div className="filter-field">
-        <label htmlFor={`${id}-org`}>{t("filter.organisation")}</label>
-        <select
-          id={`${id}-org`}
-          name="organisatie"
-          value={filters.organisation ?? ""}
-          onChange={(e) => setFilters({ organisation: e.target.value || null })}
-        >
-          <option value="">{t("filter.organisation.all")}</option>
-          {sortedOrgs.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="filter-field">
-        <label htmlFor={`${id}-age`}>{t("filter.olderThan")}</label>
-        <select
-          id={`${id}-age`}
-          name="ouderDan"
-          value={filters.olderThanDays ? String(filters.olderThanDays) : ""}
-          onChange={(e) => setFilters({ olderThanDays: Number(e.target.value) || null })}
-        >
-          <option value="">{t("filter.olderThan.any")}</option>
-          {ageOptions.map((d) => (
-            <option key={d} value={String(d)}>
-              {t("filter.olderThan.days", { count: d })}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="filter-field">
-        <label htmlFor={`${id}-lanes`}>{t("filter.lanes")}</label>
-        <select
-          id={`${id}-lanes`}
-          name="banen"
-          value={filters.lanes ?? ""}
-          onChange={(e) => setFilters({ lanes: (e.target.value || null) as LaneMode | null })}
-          data-testid="lanes-select"
-        >
-          <option value="">{t("filter.lanes.none")}</option>
-          <option value="categorie">{t("filter.lanes.category")}</option>
-          <option value="organisatie">{t("filter.lanes.organisation")}</option>
-        </select>
-      </div>
-      <div className="filter-checks">
-        {hasOrg ? (
-          <label className="filter-check">
-            <input type="checkbox" name="ons" value="1" checked={filters.ours} onChange={(e) => setFilters({ ours: e.target.checked })} />
-            {t("filter.ours")}
-          </label>
-        ) : null}
-        <label className="filter-check">
-          <input
-            type="checkbox"
-            name="open"
-            value="1"
-            checked={filters.unclaimed}
-            onChange={(e) => setFilters({ unclaimed: e.target.checked })}
-            aria-describedby={ownersKnown ? undefined : openHintId}
-          />
-          {t("filter.unclaimed")}
-        </label>
-        {!ownersKnown ? (
-          <span id={openHintId} className="muted small">
-            {t("filter.unclaimed.unknown")}
+        </button>
+        {activeCount > 0 ? (
+          <span className="filter-toggle-count muted small" aria-hidden="true">
+            {t(total === 1 ? "filter.count.one" : "filter.count", { shown, total })}
           </span>
         ) : null}
       </div>
-      <div className="filter-summary">
-        <p className="filter-count small" role="status" data-testid="filter-count">
-          {t(total === 1 ? "filter.count.one" : "filter.count", { shown, total })}
-        </p>
-        <button type="button" className="button secondary small" onClick={() => { setText(""); clearFilters(); }} disabled={!active} data-testid="filters-clear">
-          {t("filter.clear")}
-        </button>
-      </div>
-    </form>
+      <form
+        id={formId}
+        method="get"
+        role="search"
+        aria-label={t("filter.label")}
+        className="filter-bar"
+        data-testid="filters"
+        onSubmit={onSubmit}
+      >
+        <div className="filter-field filter-text">
+          <label htmlFor={`${id}-q`}>{t("filter.q")}</label>
+          <input
+            id={`${id}-q`}
+            type="search"
+            name="q"
+            value={text}
+            onChange={(e) => onText(e.target.value)}
+            onBlur={() => typing.current && flushText(text)}
+            placeholder={t("filter.qPlaceholder")}
+            autoComplete="off"
+            maxLength={200}
+          />
+        </div>
+        <div className="filter-field">
+          <label htmlFor={`${id}-cat`}>{t("filter.category")}</label>
+          <select
+            id={`${id}-cat`}
+            name="categorie"
+            value={filters.category ?? ""}
+            onChange={(e) => setFilters({ category: e.target.value || null })}
+          >
+            <option value="">{t("filter.category.all")}</option>
+            {categories.map((c) => (
+              <option key={c.id} value={c.id}>
+                {categoryLabel(t, c)}
+              </option>
+            ))}
+            {filters.category && !categories.some((c) => c.id === filters.category) ? (
+              <option value={filters.category}>{t("category.unknown")}</option>
+            ) : null}
+          </select>
+        </div>
+        <div className="filter-field">
+          <label htmlFor={`${id}-org`}>{t("filter.organisation")}</label>
+          <select
+            id={`${id}-org`}
+            name="organisatie"
+            value={filters.organisation ?? ""}
+            onChange={(e) => setFilters({ organisation: e.target.value || null })}
+          >
+            <option value="">{t("filter.organisation.all")}</option>
+            {sortedOrgs.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter-field">
+          <label htmlFor={`${id}-age`}>{t("filter.olderThan")}</label>
+          <select
+            id={`${id}-age`}
+            name="ouderDan"
+            value={filters.olderThanDays ? String(filters.olderThanDays) : ""}
+            onChange={(e) => setFilters({ olderThanDays: Number(e.target.value) || null })}
+          >
+            <option value="">{t("filter.olderThan.any")}</option>
+            {ageOptions.map((d) => (
+              <option key={d} value={String(d)}>
+                {t("filter.olderThan.days", { count: d })}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter-field">
+          <label htmlFor={`${id}-lanes`}>{t("filter.lanes")}</label>
+          <select
+            id={`${id}-lanes`}
+            name="banen"
+            value={filters.lanes ?? ""}
+            onChange={(e) => setFilters({ lanes: (e.target.value || null) as LaneMode | null })}
+            data-testid="lanes-select"
+          >
+            <option value="">{t("filter.lanes.none")}</option>
+            <option value="categorie">{t("filter.lanes.category")}</option>
+            <option value="organisatie">{t("filter.lanes.organisation")}</option>
+          </select>
+        </div>
+        <div className="filter-checks">
+          {hasOrg ? (
+            <label className="filter-check">
+              <input type="checkbox" name="ons" value="1" checked={filters.ours} onChange={(e) => setFilters({ ours: e.target.checked })} />
+              {t("filter.ours")}
+            </label>
+          ) : null}
+          <label className="filter-check">
+            <input
+              type="checkbox"
+              name="open"
+              value="1"
+              checked={filters.unclaimed}
+              onChange={(e) => setFilters({ unclaimed: e.target.checked })}
+              aria-describedby={ownersKnown ? undefined : openHintId}
+            />
+            {t("filter.unclaimed")}
+          </label>
+          {!ownersKnown ? (
+            <span id={openHintId} className="muted small">
+              {t("filter.unclaimed.unknown")}
+            </span>
+          ) : null}
+        </div>
+        <div className="filter-summary">
+          <p className="filter-count small" role="status" data-testid="filter-count">
+            {t(total === 1 ? "filter.count.one" : "filter.count", { shown, total })}
+          </p>
+          <button type="button" className="button secondary small" onClick={() => { setText(""); clearFilters(); }} disabled={!active} data-testid="filters-clear">
+            {t("filter.clear")}
+          </button>
+        </div>
+      </form>
+    </div>
   );
 }

@@ -1,0 +1,185 @@
+/**
+ * "Verplaats naar…": a small menu button beside every card that moves it to
+ * the end of another column. The same move as a drag (the board's one move
+ * function, so every rule for moves applies), for touch screens where a
+ * long-press drag is awkward, and for keyboards and screen readers.
+ *
+ * Every card gets only the button (a sibling of the card, not inside it: the
+ * card itself is a button); the board has one menu, opened beside the button
+ * that was pressed, so a board of thousands of cards stays light.
+ */
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
+import type { Translate } from "~/i18n";
+
+export interface MoveTarget {
+  id: string;
+  label: string;
+}
+
+const useIsoLayoutEffect = typeof window === "undefined" ? useEffect : useLayoutEffect;
+
+export interface MoveMenuState {
+  cardId: string;
+  title: string;
+  /** The card's column now: not offered. */
+  column: string;
+  /** The button that opened the menu: the menu opens beside it and focus returns to it. */
+  anchor: HTMLElement;
+}
+
+/** The button on a card. `onOpen` gets the button, to place the menu beside it. */
+export function MoveToButton({
+  title,
+  expanded,
+  onOpen,
+  t,
+}: {
+  title: string;
+  expanded: boolean;
+  onOpen: (button: HTMLButtonElement) => void;
+  t: Translate;
+}) {
+  return (
+    <button
+      type="button"
+      className="card-move-button"
+      aria-haspopup="menu"
+      aria-expanded={expanded}
+      aria-label={t("move.buttonLabel", { title })}
+      title={t("move.button")}
+      data-testid="move-to"
+      onClick={(e) => onOpen(e.currentTarget)}
+      onKeyDown={(e) => {
+        if (e.key === "ArrowDown") {
+          e.preventDefault();
+          onOpen(e.currentTarget);
+        }
+      }}
+    >
+      <svg aria-hidden="true" focusable="false" width="18" height="18" viewBox="0 0 24 24">
+        <path
+          d="M4 8h13m-4-4 4 4-4 4M20 16H7m4-4-4 4 4 4"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
+      </svg>
+    </button>
+  );
+}
+
+/** The board's one "Verplaats naar…" menu. */
+export function MoveToMenu({
+  state,
+  targets,
+  onMoveTo,
+  onClose,
+  t,
+}: {
+  state: MoveMenuState;
+  targets: readonly MoveTarget[];
+  onMoveTo: (cardId: string, columnId: string) => void;
+  /** `returnFocus`: put the focus back on the card's button (Escape, not a tap elsewhere). */
+  onClose: (returnFocus: boolean) => void;
+  t: Translate;
+}) {
+  const [place, setPlace] = useState<{ top: number; left: number } | null>(null);
+  const menuRef = useRef<HTMLDivElement>(null);
+  const menuId = useId();
+  const options = targets.filter((c) => c.id !== state.column);
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+  const { anchor } = state;
+
+  // Below the button, right-aligned with it; above it when there is no room below; always inside the window.
+  useIsoLayoutEffect(() => {
+    const menu = menuRef.current;
+    if (!menu) return;
+    const b = anchor.getBoundingClientRect();
+    const m = menu.getBoundingClientRect();
+    const vw = document.documentElement.clientWidth;
+    const vh = window.innerHeight;
+    let top = b.bottom + 4;
+    if (top + m.height > vh - 8 && b.top - m.height - 4 >= 8) top = b.top - m.height - 4;
+    const left = Math.max(8, Math.min(b.right - m.width, vw - m.width - 8));
+    setPlace({ top, left });
+    anchor.setAttribute("aria-controls", menuId);
+    menu.querySelector<HTMLElement>("[role=menuitem]")?.focus();
+    return () => anchor.removeAttribute("aria-controls");
+  }, [anchor, menuId]);
+
+  // A tap or click elsewhere, scrolling or resizing closes the menu.
+  useEffect(() => {
+    const onPointer = (e: PointerEvent) => {
+      const target = e.target as Node;
+      if (!menuRef.current?.contains(target) && !anchor.contains(target)) onCloseRef.current(false);
+    };
+    const onScroll = (e: Event) => {
+      if (!menuRef.current?.contains(e.target as Node)) onCloseRef.current(false);
+    };
+    const onResize = () => onCloseRef.current(false);
+    document.addEventListener("pointerdown", onPointer, true);
+    window.addEventListener("scroll", onScroll, true);
+    window.addEventListener("resize", onResize);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer, true);
+      window.removeEventListener("scroll", onScroll, true);
+      window.removeEventListener("resize", onResize);
+    };
+  }, [anchor]);
+
+  const onMenuKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const items = Array.from(menuRef.current?.querySelectorAll<HTMLElement>("[role=menuitem]") ?? []);
+    const index = items.indexOf(document.activeElement as HTMLElement);
+    let next = -1;
+    if (e.key === "ArrowDown") next = (index + 1) % items.length;
+    else if (e.key === "ArrowUp") next = (index - 1 + items.length) % items.length;
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = items.length - 1;
+    else if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      onClose(true);
+      return;
+    } else if (e.key === "Tab") {
+      e.preventDefault();
+      onClose(true);
+      return;
+    }
+    if (next < 0 || items.length === 0) return;
+    e.preventDefault();
+    items[next].focus();
+  };
+
+  return (
+    <div
+      ref={menuRef}
+      id={menuId}
+      role="menu"
+      aria-label={t("move.menuLabel", { title: state.title })}
+      className="move-menu"
+      data-testid="move-menu"
+      style={place ? { top: place.top, left: place.left } : { top: 0, left: 0, visibility: "hidden" }}
+      onKeyDown={onMenuKey}
+    >
+      <p className="move-menu-title" aria-hidden="true">
+        {t("move.button")}
+      </p>
+      {options.map((c) => (
+        <button
+          key={c.id}
+          type="button"
+          role="menuitem"
+          tabIndex={-1}
+          className="move-menu-item"
+          data-column-id={c.id}
+          onClick={() => onMoveTo(state.cardId, c.id)}
+        >
+          {c.label}
+        </button>
+      ))}
+    </div>
+  );
+}

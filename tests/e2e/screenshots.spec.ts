@@ -1,0 +1,70 @@
+/**
+ * Screenshots of what the pages show, on a desktop (1440×900) and a phone
+ * (390×844, touch), written to tests/e2e/screenshots/ on every run (ignored
+ * by git) so anyone can look at them: the board, a card dialog, the overview
+ * and the report. Each shot also checks that the page does not scroll
+ * sideways, so a screenshot that shows a clipped page fails the run.
+ */
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { login, openDemoBoard } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+const SIZES = [
+  { name: "desktop", viewport: { width: 1440, height: 900 }, isMobile: false, hasTouch: false },
+  { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+] as const;
+
+/**
+ * The page is no wider than the screen. Compared with the viewport's own
+ * width: a phone browser zooms out to show a page that is too wide, and then
+ * window.innerWidth grows with the page.
+ */
+async function noSidewaysScroll(page: Page) {
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect.soft(scrollWidth, `${page.url()} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
+}
+
+async function shoot(page: Page, size: string, name: string) {
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: path.join(DIR, `${size}-${name}.png`), fullPage: name !== "card-dialog" });
+}
+
+for (const size of SIZES) {
+  test.describe(size.name, () => {
+    test.use({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch });
+
+    test(`board, card dialog, overview and report at ${size.viewport.width}×${size.viewport.height}`, async ({ page }) => {
+      await login(page, server.url, "coordinator@ave.example");
+      await openDemoBoard(page);
+      const boardPath = new URL(page.url()).pathname;
+      await shoot(page, size.name, "board");
+
+      await page.locator("[data-card-id]:visible").first().click();
+      const dialog = page.getByTestId("dialog-card");
+      await expect(dialog).toBeVisible();
+      await shoot(page, size.name, "card-dialog");
+      await page.keyboard.press("Escape");
+      await expect(dialog).toBeHidden();
+
+      await page.goto(`${server.url}${boardPath}/overzicht`);
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      await shoot(page, size.name, "overview");
+
+      await page.goto(`${server.url}${boardPath}/rapport`);
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      await shoot(page, size.name, "report");
+    });
+  });
+}
