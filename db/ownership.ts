@@ -7,7 +7,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { DB } from "./client";
 import { appendAudit, type AuditInput } from "./requests";
-import { organisations, referrals, requests } from "./schema";
+import { auditEvents, organisations, referrals, requests } from "./schema";
 
 export type ReferralRow = typeof referrals.$inferSelect;
 
@@ -55,6 +55,27 @@ export function boardOwnership(db: DB, boardId: string) {
     .where(and(eq(requests.boardId, boardId), eq(referrals.status, "pending")))
     .all();
   return { owners, pending };
+}
+
+/**
+ * Whether an organisation ever held a request (claimed it, was given it, or
+ * accepted it as a referral): an edit it made offline while it did is
+ * repaired by the server, not refused as forged.
+ */
+export function everHeld(db: DB, requestId: string, orgId: string): boolean {
+  const row = db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.requestId, requestId),
+        sql`((${auditEvents.type} = 'claimed' AND json_extract(${auditEvents.data}, '$.org') = ${orgId})
+          OR (${auditEvents.type} IN ('reassigned', 'referral_accepted') AND json_extract(${auditEvents.data}, '$.to') = ${orgId}))`,
+      ),
+    )
+    .limit(1)
+    .get();
+  return !!row;
 }
 
 /** Claim an unowned request. Returns the owner after the attempt and whether we won. */

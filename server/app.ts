@@ -13,7 +13,7 @@ import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
 import { publishActivityIds } from "../app/services/activity.server";
-import { expireClaims } from "../app/services/ownership.server";
+import { expireClaims, holdersForSync } from "../app/services/ownership.server";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
@@ -51,6 +51,7 @@ export function createAppServer(opts: AppServerOptions) {
     log,
     compactAfter: env.COMPACT_AFTER_UPDATES,
     idleMs: env.ROOM_IDLE_MS,
+    requests: holdersForSync(() => services),
     onActivity: (boardId, activity) =>
       publishActivityIds(
         services,

@@ -19,7 +19,7 @@
  */
 import * as Y from "yjs";
 import { compareOrdered, compareStrings, keyBetween, keysBetween, placeAt, sortOrdered } from "./order";
-import { carriesOver, isStage, legacyStage, missingStages, newColumnIndex } from "./stages";
+import { carriesOver, firstColumnOf, holderFits, isStage, legacyStage, missingStages, newColumnIndex, stageOfColumn } from "./stages";
 import type { BoardSnapshot, CardFields, CardView, CategoryView, ColumnView, IconName, Stage } from "./types";
 import { isIcon, isUrgency } from "./validate";
 
@@ -368,6 +368,27 @@ export function moveCard(
     m.set("updatedAt", now);
   }, origin);
   return { from, to: toColumn, order };
+}
+
+/**
+ * Keep a request's column true to who holds it (server side, after a claim,
+ * an unclaim, a referral or an expiry): a held request that stands in an
+ * intake or open column goes to the end of the first held column; one that
+ * nobody holds any more leaves its held column for the end of the first open
+ * column. A request in a done column stays. Returns the column it went to,
+ * or null when it stayed.
+ */
+export function alignCardWithHolder(doc: Y.Doc, id: string, holder: string | null, now: number, origin?: unknown): string | null {
+  const m = cardsMap(doc).get(id);
+  if (!m) return null;
+  const columns = listColumns(doc);
+  const card = readCard(m);
+  const stage = stageOfColumn(columns, effectiveColumn(card, columns));
+  if (holderFits(stage, holder)) return null;
+  const target = firstColumnOf(columns, holder ? "held" : "open") ?? firstColumnOf(columns, "intake");
+  if (!target) return null;
+  moveCard(doc, id, target.id, Number.MAX_SAFE_INTEGER, now, origin);
+  return target.id;
 }
 
 export function setArchived(doc: Y.Doc, id: string, archived: boolean, now: number, origin?: unknown): boolean {

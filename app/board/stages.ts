@@ -134,12 +134,16 @@ export function mayChangeRequest(actor: Actor, request: { createdByOrg: string }
 }
 
 /**
- * Whether an actor may move a request between columns of these stages.
- * Beyond `mayChangeRequest`, a member may claim a request nobody holds by
- * moving it into a held column.
+ * Whether an actor may move a request between columns of these stages. A
+ * request an organisation holds moves with that organisation only (and the
+ * coordinator); one nobody holds moves with the organisation that entered
+ * it; any member may claim a request nobody holds by moving it from an
+ * intake or open column into a held one.
  */
 export function mayMove(actor: Actor, request: { createdByOrg: string }, holder: string | null, from: Stage, to: Stage): boolean {
-  if (mayChangeRequest(actor, request, holder)) return true;
+  if (actor.role === "coordinator") return true;
   if (actor.role !== "member") return false;
-  return holder === null && holderRule(from) === "none" && to === "held";
+  if (holder !== null) return holder === actor.orgId;
+  if (request.createdByOrg === actor.orgId) return true;
+  return holderRule(from) === "none" && to === "held";
 }

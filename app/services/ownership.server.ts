@@ -11,6 +11,7 @@ import {
   claimRequest,
   createReferral,
   decideReferral,
+  everHeld,
   inboxFor,
   ownershipOf,
   reassignRequest,
@@ -19,6 +20,7 @@ import {
   type ReferralRow,
 } from "../../db/ownership";
 import { getRequest } from "../../db/requests";
+import { alignCardWithHolder } from "../board/domain";
 import { cleanText } from "../board/validate";
 import type { SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
@@ -136,7 +138,21 @@ export function referralView(r: ReferralRow) {
   };
 }
 
+/**
+ * Keep the card's column true to its new holder (claimed: into the first
+ * held column; released: into the first open column). The room's document
+ * is written at once (withDoc runs its function before returning).
+ */
+function align(svc: AppServices, t: Target, holder: string | null) {
+  svc.rooms
+    .withDoc(t.boardId, (doc) => alignCardWithHolder(doc, t.requestId, holder, svc.now()))
+    .catch(() => {
+      // The holder is decided in SQL either way; a board that cannot load is reported by the room itself.
+    });
+}
+
 function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Array<string | null | undefined>) {
+  align(svc, t, ownershipOf(svc.db, t.requestId)?.ownerOrgId ?? null);
   const payload = ownerPayload(svc, user, t);
   svc.realtime.toBoard(t.boardId, EVENTS.owner, payload);
   publishLatest(svc, t.boardId, t.requestId);
@@ -229,6 +245,41 @@ export function ownershipDetails(svc: AppServices, user: SessionUser, t: Target)
 }
 
 /**
+ * The holders of requests as the sync server needs them to judge a client's
+ * edit (server/sync/room.ts): the same SQL decisions as the claim and
+ * unclaim above, for a card moved into or out of a held column. The move
+ * itself is the client's, so nothing is aligned here; the change is
+ * announced once the document has it.
+ */
+export function holdersForSync(svc: () => AppServices) {
+  return {
+    holderOf: (_boardId: string, requestId: string) => ownershipOf(svc().db, requestId)?.ownerOrgId ?? null,
+    everHeld: (requestId: string, orgId: string) => everHeld(svc().db, requestId, orgId),
+    claim(boardId: string, requestId: string, user: SessionUser) {
+      const s = svc();
+      const res = claimRequest(s.db, requestId, user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      return { won: res.won, holder: res.ownerOrgId };
+    },
+    release(boardId: string, requestId: string, user: SessionUser) {
+      const s = svc();
+      const asCoordinator = user.role === "coordinator";
+      const res = unclaimRequest(s.db, requestId, asCoordinator ? null : user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      if (res.ok && res.cancelledReferralTo) s.realtime.toOrganisation(res.cancelledReferralTo, EVENTS.inbox, { boardId });
+      if (res.ok && res.previousOwner && res.previousOwner !== user.organisationId) {
+        s.realtime.toOrganisation(res.previousOwner, EVENTS.inbox, { boardId });
+      }
+      return res.ok;
+    },
+    announce(boardId: string, requestId: string, user: SessionUser) {
+      const s = svc();
+      const t = { boardId, requestId };
+      s.realtime.toBoard(boardId, EVENTS.owner, ownerPayload(s, user, t));
+      publishLatest(s, boardId, requestId);
+    },
+  };
+}
+
+/**
  * Claims with no activity for the board's expiry period (default 14 days)
  * return to open. The organisation is told in the app: live if it is online,
  * and in its inbox ("Voor ons") from the audit log. Returns what expired.
@@ -247,6 +298,7 @@ export function expireClaims(svc: AppServices, now = svc.now()) {
     );
     if (!res.ok) continue;
     const state = ownershipOf(svc.db, c.id)!;
+    align(svc, { boardId: c.boardId, requestId: c.id }, state.ownerOrgId);
     svc.realtime.toBoard(c.boardId, EVENTS.owner, {
       requestId: c.id,
       ownerOrgId: state.ownerOrgId,

@@ -54,8 +54,11 @@ export interface Compensation {
   stages: Array<{ column: Y.Map<unknown>; previous: unknown }>;
 }
 
+/** The new values an update gives requests' fields (only values that will be the live ones), by request id. */
+export type CardChanges = Map<string, Map<string, unknown>>;
+
 export type UpdateCheck =
-  | { ok: true; empty: boolean; compensation: Compensation | null }
+  | { ok: true; empty: boolean; compensation: Compensation | null; cards: CardChanges }
   | { ok: false; code: number; reason: string };
 
 const ROOTS = new Set<string>(ROOT_NAMES);
@@ -123,7 +126,7 @@ class UpdateChecker {
   /** The new items of each "container|key", in place order (see `checkChains`). */
   private readonly groups = new Map<string, { container: Container; key: string; items: Y.Item[] }>();
   /** Per "container|key": the update's chain of new values, where it starts and whether its last value stays. */
-  private readonly chains = new Map<string, { container: Container; key: string; start: Y.Item; alive: boolean }>();
+  private readonly chains = new Map<string, { container: Container; key: string; start: Y.Item; end: Y.Item; alive: boolean }>();
   /** The update's own delete set, for "is this new item deleted again by the same update". */
   private ownDeletes: DeleteRanges = new Map();
   /** New column and category records of this update, by kind. */
@@ -170,7 +173,30 @@ class UpdateChecker {
     const liveDeletions = this.checkDeletions(decoded.ds.clients);
     const empty = fresh.length === 0 && liveDeletions === 0;
     const c = this.compensation;
-    return { ok: true, empty, compensation: c.removed.length || c.refs.length || c.stages.length ? c : null };
+    return { ok: true, empty, compensation: c.removed.length || c.refs.length || c.stages.length ? c : null, cards: this.cardChanges() };
+  }
+
+  /**
+   * What the update does to existing requests: each field's new value where
+   * it will be the live one. The room judges these by who may change which
+   * request (app/board/stages.ts), which needs SQL, so it happens there.
+   */
+  private cardChanges(): CardChanges {
+    const out: CardChanges = new Map();
+    for (const chain of this.chains.values()) {
+      const { container, key } = chain;
+      if (container.root !== "cards" || container.depth !== 1 || !container.type || !chain.alive) continue;
+      const record = (container.type as Y.AbstractType<unknown>)._item;
+      if (!record || record.deleted) continue;
+      const live = this.liveItemAt(container, key);
+      if (live && !this.replaces(container, key, live)) continue; // lost to a newer value: changes nothing
+      if (!(chain.end.content instanceof Y.ContentAny)) continue;
+      const value = chain.end.content.arr[chain.end.content.arr.length - 1];
+      const fields = out.get(container.record!) ?? new Map<string, unknown>();
+      fields.set(key, value);
+      out.set(container.record!, fields);
+    }
+    return out;
   }
 
   // ------------------------------------------------------------ dependencies
@@ -463,7 +489,7 @@ class UpdateChecker {
       }
       if (length !== g.items.length) refuse(REFUSAL.malformed, "values of one key that do not follow each other");
       const alive = !(end.content instanceof Y.ContentDeleted) && !inRanges(this.ownDeletes.get(end.id.client), end.id.clock);
-      this.chains.set(ck, { container: g.container, key: g.key, start: start!, alive });
+      this.chains.set(ck, { container: g.container, key: g.key, start: start!, end, alive });
     }
     for (const chain of this.chains.values()) {
       if (chain.alive) continue;

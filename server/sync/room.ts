@@ -4,9 +4,11 @@
  */
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
-import { cardsMap, initBoard } from "../../app/board/domain";
+import { cardsMap, effectiveColumn, initBoard, listColumns, readCard } from "../../app/board/domain";
+import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../../app/board/stages";
 import type { ActivityInput } from "../../db/board-store";
-import { checkUpdate, compensate, REFUSAL, type Compensation } from "./check-update";
+import type { SessionUser } from "../../db/accounts";
+import { checkUpdate, compensate, REFUSAL, type CardChanges, type Compensation } from "./check-update";
 import {
   decodeClientMessage,
   encodeAwareness,
@@ -35,7 +37,34 @@ interface Pending {
   origin: unknown;
 }
 
+/**
+ * Who holds which request, decided in SQL (exactly one winner), as the room
+ * needs it to judge a client's edit of a request. Without it (a room tested
+ * on its own) every participant's edit passes the holder rules.
+ */
+export interface RequestHolders {
+  holderOf(boardId: string, requestId: string): string | null;
+  /** Whether the organisation ever held the request (its offline edits from then are repaired, not refused). */
+  everHeld(requestId: string, orgId: string): boolean;
+  /** Claim for the person's organisation; the holder afterwards and whether this claim won. */
+  claim(boardId: string, requestId: string, user: SessionUser): { won: boolean; holder: string | null };
+  /** Let go of the request (its holder, or a coordinator for anyone). */
+  release(boardId: string, requestId: string, user: SessionUser): boolean;
+  /** After the document changed: tell every browser and inbox who holds the request now. */
+  announce(boardId: string, requestId: string, user: SessionUser): void;
+}
+
+/** What the room decided about an update's changes to requests, before applying it. */
+interface RequestVerdict {
+  claims: string[];
+  releases: string[];
+  /** Changes that cannot stand: the fields go back to these values once the update is in. */
+  reverts: Array<{ id: string; values: Map<string, unknown>; heldBy: string | null }>;
+}
+
 export interface RoomHost {
+  /** Who holds which request (SQL); absent in a room tested on its own. */
+  readonly requests?: RequestHolders;
   /** Ask the host to commit this room's pending updates at the end of the tick. */
   markDirty(room: BoardRoom): void;
   /** Commit everything pending now (before answering a sync request). */
@@ -366,6 +395,9 @@ export class BoardRoom {
     const check = checkUpdate(update, this.doc, conn.readOnly ? "viewer" : conn.user.role);
     if (!check.ok) return this.reject(conn, check.code, check.reason);
     if (check.empty) return; // nothing the server does not have already
+    const verdict = this.judgeRequests(conn, check.cards);
+    if (typeof verdict === "string") return this.reject(conn, CLOSE.forbidden, verdict);
+    this.settleHolders(conn, verdict);
     try {
       Y.applyUpdate(this.doc, update, conn);
     } catch (e) {
@@ -381,6 +413,106 @@ export class BoardRoom {
       return this.reject(conn, CLOSE.malformed, "update with missing dependencies");
     }
     if (check.compensation) this.compensate(conn, check.compensation);
+    this.finishRequests(conn, verdict);
+  }
+
+  /**
+   * Who may change which request (app/board/stages.ts), judged before the
+   * update applies: a member changes the requests their organisation entered
+   * or holds, and claims an open one by moving it into a held column; the
+   * coordinator changes any; moving a request between stages claims or
+   * releases it. What a member could never change is refused (nothing of it
+   * applies); an edit that crossed a change of holder while its author was
+   * offline, or a claim that lost a race, is applied and then undone, with
+   * a note to its author.
+   */
+  private judgeRequests(conn: SyncConnection, changes: CardChanges): RequestVerdict | string {
+    const verdict: RequestVerdict = { claims: [], releases: [], reverts: [] };
+    const holders = this.host.requests;
+    if (!holders || changes.size === 0) return verdict;
+    const actor: Actor = { role: conn.readOnly ? "viewer" : conn.user.role, orgId: conn.user.organisationId };
+    const columns = listColumns(this.doc);
+    const cards = cardsMap(this.doc);
+    for (const [id, fields] of changes) {
+      const m = cards.get(id);
+      if (!m) continue;
+      const changed = [...fields].filter(([k, v]) => m.get(k) !== v).map(([k]) => k);
+      if (changed.length === 0) continue;
+      const before = readCard(m);
+      const holder = holders.holderOf(this.boardId, id);
+      const from = stageOfColumn(columns, effectiveColumn(before, columns));
+      const toColumn = changed.includes("column") ? columns.find((c) => c.id === fields.get("column")) : undefined;
+      const to = toColumn ? toColumn.stage : from;
+      const moveOnly = changed.every((k) => k === "column" || k === "order" || k === "updatedAt");
+      const allowed = moveOnly ? mayMove(actor, before, holder, from, to) : mayChangeRequest(actor, before, holder);
+      const revert = () =>
+        verdict.reverts.push({ id, values: new Map(changed.map((k) => [k, m.get(k)])), heldBy: holder });
+      if (!allowed) {
+        // Another organisation took it between this person's view and their move (a claim that
+        // lost the race, or a move made offline): the move is undone and they are told who holds it.
+        const heldElsewhere = moveOnly && holder !== null && holder !== actor.orgId && actor.role === "member";
+        if (heldElsewhere || (actor.role === "member" && holders.everHeld(id, actor.orgId))) {
+          revert();
+          continue;
+        }
+        return actor.role === "viewer" ? "viewers read the board, they do not change it" : "a request of another organisation";
+      }
+      if (!toColumn || to === from) continue;
+      const change = holderChangeForMove(from, to, holder, actor);
+      if (change.kind === "claim") verdict.claims.push(id);
+      else if (change.kind === "release") {
+        // Only the holder, or a coordinator, lets go: the organisation that entered it may not take it from another.
+        if (actor.role !== "coordinator" && holder !== actor.orgId) revert();
+        else verdict.releases.push(id);
+      }
+    }
+    return verdict;
+  }
+
+  /** The claims and releases the update's moves make, decided in SQL before the update applies. */
+  private settleHolders(conn: SyncConnection, verdict: RequestVerdict): void {
+    const holders = this.host.requests;
+    if (!holders) return;
+    const cards = cardsMap(this.doc);
+    verdict.claims = verdict.claims.filter((id) => {
+      const res = holders.claim(this.boardId, id, conn.user);
+      if (res.won || res.holder === conn.user.organisationId) return res.won;
+      // Lost in SQL (another server, or a claim between the check and now): the move is undone.
+      const m = cards.get(id)!;
+      verdict.reverts.push({ id, values: new Map([["column", m.get("column")], ["order", m.get("order")]]), heldBy: res.holder });
+      return false;
+    });
+    verdict.releases = verdict.releases.filter((id) => {
+      if (holders.release(this.boardId, id, conn.user)) return true;
+      const m = cards.get(id)!;
+      verdict.reverts.push({ id, values: new Map([["column", m.get("column")], ["order", m.get("order")]]), heldBy: holders.holderOf(this.boardId, id) });
+      return false;
+    });
+  }
+
+  /** After the update: undo what could not stand, tell its author, announce the new holders. */
+  private finishRequests(conn: SyncConnection, verdict: RequestVerdict): void {
+    const holders = this.host.requests;
+    if (!holders) return;
+    if (verdict.reverts.length) {
+      const cards = cardsMap(this.doc);
+      const notes: string[] = [];
+      Y.transact(
+        this.doc,
+        () => {
+          for (const r of verdict.reverts) {
+            const m = cards.get(r.id);
+            if (!m) continue;
+            for (const [k, v] of r.values) if (m.get(k) !== v) m.set(k, v);
+            notes.push(r.heldBy ? `held-by:${r.heldBy}:${r.id}` : `reverted:request:${r.id}`);
+          }
+        },
+        "server",
+      );
+      this.host.log.info("undid a change to a request", { board: this.boardId, user: conn.user.id, notes });
+      this.sendTo(conn, outgoing(encodePermissionDenied(`compensated ${notes.join(" ")}`.slice(0, 1000))));
+    }
+    for (const id of [...verdict.claims, ...verdict.releases]) holders.announce(this.boardId, id, conn.user);
   }
 
   /**

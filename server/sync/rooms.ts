@@ -5,7 +5,7 @@
  */
 import * as Y from "yjs";
 import type { BoardRooms } from "../../app/services/context.server";
-import { BoardRoom, CLOSE, type RoomHost } from "./room";
+import { BoardRoom, CLOSE, type RequestHolders, type RoomHost } from "./room";
 import type { StoredActivity } from "../../db/board-store";
 import type { Logger, RoomStorage, SyncConnection } from "./types";
 
@@ -17,6 +17,8 @@ const CHECKPOINT_EVERY = 100;
 export interface RoomManagerOptions {
   storage: RoomStorage;
   log: Logger;
+  /** Who holds which request (SQL), for judging clients' edits of requests. */
+  requests?: RequestHolders;
   /** Compact when this many updates are stored beyond the snapshot. */
   compactAfter: number;
   /** Keep an empty room this long before unloading (0: unload at once). */
@@ -57,6 +59,10 @@ export class RoomManager implements RoomHost, BoardRooms {
 
   constructor(private readonly opts: RoomManagerOptions) {
     this.log = opts.log;
+  }
+
+  get requests(): RequestHolders | undefined {
+    return this.opts.requests;
   }
 
   /** The room of a board, loaded from storage if it is not in memory. Synchronous: one load per board. */

@@ -97,7 +97,7 @@ describe("disk flush after the broadcast (default)", () => {
   it("a failed flush closes the board's connections (1011); clients resync and the edit is kept", async () => {
     const w = watched();
     const { server, boardA, a, b } = await twoMembers(w);
-    const cardId = boardA.cardIds[1];
+    const cardId = boardA.cardIds[0];
     const logged = await logsDuring(async () => {
       w.control.failNextFlush = true;
       updateCard(a.doc, cardId, { title: "Schijf weigerde" }, Date.now());
@@ -116,7 +116,7 @@ describe("the activity is recorded after the broadcast", () => {
   it("an activity that cannot be recorded is logged; the edit stays stored, seen and connected", async () => {
     const w = watched();
     const { server, boardA, a, b } = await twoMembers(w);
-    const cardId = boardA.cardIds[3];
+    const cardId = boardA.cardIds[2];
     const logged = await logsDuring(async () => {
       w.control.failNextRecord = true;
       updateCard(a.doc, cardId, { title: "Zonder logregel" }, Date.now());

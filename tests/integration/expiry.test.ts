@@ -130,8 +130,9 @@ describe("claim expiry (injected clock)", () => {
     // Day 10: a comment on one, a move of the other.
     const ack = await a2.timeout(10_000).emitWithAck("comment:add", { boardId: seed.boardA.id, requestId: commented, body: "Nog mee bezig?" });
     expect(ack).toMatchObject({ ok: true });
-    const y = await t.connect(seed.boardA.id, { cookie: cookies.memberA2 });
-    moveCard(y.doc, moved, "afgerond", 0, t.now());
+    // Moved by the organisation that holds it (nobody else may move it).
+    const y = await t.connect(seed.boardA.id, { cookie: cookies.memberA1 });
+    moveCard(y.doc, moved, "in-uitvoering", 0, t.now());
     await waitFor(
       () =>
         t.verify.db

@@ -59,13 +59,15 @@ async function expectUnchanged(before: Awaited<ReturnType<typeof snapshotState>>
 
 /** The two peers still sync both ways and were never disconnected. */
 async function expectPeersStillSync() {
-  const cardId = t.seed.boardA.cardIds[1];
+  // Each edits a request of its own organisation (A1 entered the first, A2 the second).
+  const ofA = t.seed.boardA.cardIds[0];
+  const ofB = t.seed.boardA.cardIds[1];
   const title = `Nog steeds in sync ${++editNo}`;
-  updateCard(peerA.doc, cardId, { title }, Date.now());
-  await waitFor(() => getCard(peerB.doc, cardId)?.title === title, { message: `peer B sees "${title}"` });
+  updateCard(peerA.doc, ofA, { title }, Date.now());
+  await waitFor(() => getCard(peerB.doc, ofA)?.title === title, { message: `peer B sees "${title}"` });
   const area = `Wijk ${editNo}`;
-  updateCard(peerB.doc, cardId, { area }, Date.now());
-  await waitFor(() => getCard(peerA.doc, cardId)?.area === area, { message: `peer A sees area "${area}"` });
+  updateCard(peerB.doc, ofB, { area }, Date.now());
+  await waitFor(() => getCard(peerA.doc, ofB)?.area === area, { message: `peer A sees area "${area}"` });
   expect(peerA.closeCodes).toEqual([]);
   expect(peerB.closeCodes).toEqual([]);
   expect(peerA.provider.wsconnected && peerB.provider.wsconnected).toBe(true);

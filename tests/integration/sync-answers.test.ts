@@ -97,7 +97,7 @@ describe("sync answers from the per-version cache", () => {
     Y.applyUpdate(old, Y.encodeStateAsUpdate(serverDoc()));
     await ask(before); // fills the cache for this version
 
-    const [, card] = t.seed.boardA.cardIds;
+    const [card] = t.seed.boardA.cardIds; // entered by A1, whose member edits it
     updateCard(a.doc, card, { title: "Nieuwe titel na de cache" }, Date.now());
     await waitFor(() => readBoard(serverDoc()).cards.find((c) => c.id === card)?.title === "Nieuwe titel na de cache");
 

@@ -199,7 +199,8 @@ describe("offline edits that crossed a coordinator's change are repaired, not re
     // The member comes back online with the move into "wacht".
     const sv = Y.encodeStateVector(offline);
     moveCard(offline, id, "wacht", 0, Date.now());
-    const c = await opened(t.seed.cookies.memberA1);
+    const c = await opened(t.seed.cookies.memberA2); // A2 entered the request
+
     c.sendUpdate(Y.encodeStateAsUpdate(offline, sv));
     await c.roundTrip();
     expect(c.ws.readyState).toBe(c.ws.OPEN);
