@@ -157,7 +157,11 @@ export function ErrorBoundary() {
   const data = useRouteLoaderData<typeof loader>("root");
   const t = translator(data?.locale ?? "nl");
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const message = status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : t("error.title");
+  // A page the browser could not fetch offline (the service worker keeps board pages only: app/lib/offline.ts).
+  const offline =
+    (typeof navigator !== "undefined" && navigator.onLine === false) ||
+    (error instanceof TypeError && /fetch|network|load failed/i.test(error.message));
+  const message = offline ? t("error.offline") : status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : t("error.title");
   return (
     <main id="main" className="page narrow">
       <h1>{t("error.title")}</h1>

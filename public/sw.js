@@ -10,12 +10,14 @@
  *
  * What it keeps, and how:
  * - /build/ (the Remix build: hashed JS and CSS, immutable): cache first.
- * - /__manifest (Remix's route discovery): network first, cache fallback.
+ * - /__manifest (Remix's route discovery): network first, cache fallback
+ *   (offline: the routes of every kept answer of the same build).
  * - board pages /boards/<id> (the document) and their loader data
- *   (?_data=routes/boards.$boardId and ?_data=root): network first; the
- *   cached copy is served only when the network fails. The last few boards
- *   are kept. A refusal (401/403/404/410) or a redirect (session gone)
- *   deletes the board's copy.
+ *   (?_data=routes/boards.$boardId and ?_data=root), and the list of boards
+ *   (/boards, ?_data=routes/boards._index): network first; the cached copy
+ *   is served only when the network fails. The last few boards are kept. A
+ *   refusal (401/403/404/410) or a redirect (session gone) deletes the
+ *   page's copy.
  * - Nothing else: no /api/, no other page, nothing of another origin, no
  *   request but GET.
  *
@@ -40,7 +42,13 @@ const MAX_SHELL = 400;
 const NETWORK_TIMEOUT_MS = 8000;
 
 const BOARD_PAGE = /^\/boards\/([A-Za-z0-9_-]{1,64})\/?$/;
-const BOARD_DATA = new Set(["routes/boards.$boardId", "root"]);
+/** The list of boards (/boards), kept beside them so the way to them works offline too. */
+const BOARD_LIST = /^\/boards\/?$/;
+const PAGE_DATA = new Set(["routes/boards.$boardId", "routes/boards._index", "root"]);
+
+function keptPage(pathname) {
+  return BOARD_PAGE.test(pathname) || BOARD_LIST.test(pathname);
+}
 
 self.addEventListener("install", () => {
   self.skipWaiting();
@@ -65,6 +73,7 @@ function boardKey(url) {
   return key.href;
 }
 
+/** The board a kept entry belongs to; null for the list of boards, which always stays. */
 function boardIdOf(href) {
   const m = BOARD_PAGE.exec(new URL(href).pathname);
   return m ? m[1] : null;
@@ -76,12 +85,13 @@ async function pruneBoards(cache) {
   const order = [];
   for (const req of keys) {
     const id = boardIdOf(req.url);
+    if (id === null) continue;
     const at = order.indexOf(id);
     if (at >= 0) order.splice(at, 1);
     order.push(id);
   }
   const drop = new Set(order.slice(0, Math.max(0, order.length - MAX_BOARDS)));
-  await Promise.all(keys.filter((r) => drop.has(boardIdOf(r.url))).map((r) => cache.delete(r)));
+  await Promise.all(keys.filter((r) => boardIdOf(r.url) !== null && drop.has(boardIdOf(r.url))).map((r) => cache.delete(r)));
 }
 
 async function remember(cacheName, key, response) {
@@ -136,6 +146,33 @@ async function networkFirst(event, cacheName, key, forgetOnRefusal) {
   }
 }
 
+/**
+ * Remix asks /__manifest?p=<paths>&version=<build> which routes the links on
+ * a page lead to. Offline, with no copy for exactly these paths, every route
+ * this build described before is answered at once (Remix takes the ones it
+ * does not know yet), so links to kept pages still work.
+ */
+async function routeManifest(event, url) {
+  try {
+    return await networkFirst(event, SHELL, url.href, false);
+  } catch (error) {
+    const version = url.searchParams.get("version");
+    const cache = await caches.open(SHELL);
+    const routes = {};
+    for (const req of await cache.keys()) {
+      const u = new URL(req.url);
+      if (u.pathname !== "/__manifest" || u.searchParams.get("version") !== version) continue;
+      try {
+        Object.assign(routes, await (await cache.match(req)).json());
+      } catch {
+        /* not JSON: skipped */
+      }
+    }
+    if (Object.keys(routes).length === 0) throw error;
+    return new Response(JSON.stringify(routes), { headers: { "Content-Type": "application/json" } });
+  }
+}
+
 async function cacheFirst(event, key) {
   const cache = await caches.open(SHELL);
   const copy = await cache.match(key);
@@ -156,12 +193,12 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname === "/__manifest") {
-    event.respondWith(networkFirst(event, SHELL, url.href, false));
+    event.respondWith(routeManifest(event, url));
     return;
   }
-  if (!BOARD_PAGE.test(url.pathname)) return;
+  if (!keptPage(url.pathname)) return;
   const data = url.searchParams.get("_data");
-  if (data ? BOARD_DATA.has(data) : request.mode === "navigate") {
+  if (data ? PAGE_DATA.has(data) : request.mode === "navigate") {
     event.respondWith(networkFirst(event, PAGES, boardKey(url), true));
   }
 });
@@ -203,11 +240,22 @@ self.addEventListener("message", (event) => {
             if (await cache.match(key)) continue;
             const response = await fetch(key, { credentials: "same-origin" });
             if (cacheable(response)) await remember(SHELL, key, response);
-          } else if (BOARD_PAGE.test(url.pathname) && !url.searchParams.has("_data")) {
+          } else if (keptPage(url.pathname) && !url.searchParams.has("_data")) {
+            const pages = await caches.open(PAGES);
             const key = boardKey(url);
-            if (await fresh(await caches.open(PAGES), key)) continue;
-            const response = await fetch(key, { credentials: "same-origin", headers: { Accept: "text/html" } });
-            if (cacheable(response)) await remember(PAGES, key, response);
+            if (!(await fresh(pages, key))) {
+              const response = await fetch(key, { credentials: "same-origin", headers: { Accept: "text/html" } });
+              if (cacheable(response)) await remember(PAGES, key, response);
+            }
+            // The page's loader data, for a link to it from another kept page
+            // (a visit inside the app keeps it on its way; this is for a page
+            // reached before the worker was there).
+            const dataUrl = new URL(key);
+            dataUrl.searchParams.set("_data", BOARD_LIST.test(url.pathname) ? "routes/boards._index" : "routes/boards.$boardId");
+            if (!(await pages.match(dataUrl.href))) {
+              const response = await fetch(dataUrl.href, { credentials: "same-origin" });
+              if (cacheable(response)) await remember(PAGES, dataUrl.href, response);
+            }
           }
         } catch {
           /* offline again: kept next time */

@@ -126,6 +126,11 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
   const onNetwork = () => {
     state = computeState();
     if (navigator.onLine && !provider.wsconnected) provider.connect();
+    // The network is gone: so is the socket, whatever it still says. Closing
+    // it now drops the others' presence here at once (y-websocket clears the
+    // remote states on close) instead of after its 30 s message timeout; the
+    // "online" event connects again.
+    else if (!navigator.onLine && provider.ws) provider.ws.close();
     emit();
   };
   provider.on("status", onStatus);

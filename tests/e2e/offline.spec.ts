@@ -2,7 +2,8 @@
  * Offline reload: the service worker (public/sw.js) keeps the board page and
  * the app shell, the browser keeps the board's document (y-indexeddb). A
  * board opened once reloads without a network, marked as offline; an edit
- * made then reaches the others on reconnect; logout erases every copy.
+ * made then reaches the others on reconnect; logout erases every copy. The
+ * others see the person leave their presence when the network goes.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { column, keyboardMoveRight, login, openDemoBoard } from "./helpers";
@@ -62,8 +63,19 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
   const cardCount = await a.locator("[data-card-id]").count();
   expect(cardCount).toBeGreaterThan(10);
 
-  // No network at all: the reload is answered by the service worker.
+  // Someone else on the board sees the coordinator present.
+  const b = await (await browser.newContext()).newPage();
+  await login(b, server.url, "taalhuis@ave.example");
+  await openDemoBoard(b);
+  const aAtB = b.getByTestId("presence").locator(".presence-person", { hasText: "Coördinator" });
+  await expect(aAtB).toHaveCount(1);
+
+  // No network at all: the coordinator leaves the others' presence within seconds
+  // (the server's ping, SYNC_PING_MS, finds a connection that went silent).
   await a.context().setOffline(true);
+  await expect(aAtB).toHaveCount(0, { timeout: 15_000 });
+
+  // The reload is answered by the service worker.
   await a.reload();
   expect(a.url()).toBe(boardUrl);
   await expect(a.getByTestId("board")).toBeVisible();
@@ -78,10 +90,7 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
   await expect(column(a, "open").getByTestId(`card-${id}`)).toBeVisible();
   await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
 
-  // Someone else, online, still sees the card where it was.
-  const b = await (await browser.newContext()).newPage();
-  await login(b, server.url, "taalhuis@ave.example");
-  await openDemoBoard(b);
+  // The other browser, online, still sees the card where it was.
   await expect(column(b, "nieuw").getByTestId(`card-${id}`)).toBeVisible();
 
   // Back online: the offline edit merges and reaches the other browser.
@@ -89,6 +98,7 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
   await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "connected", { timeout: 20_000 });
   await expect(column(b, "open").getByTestId(`card-${id}`)).toBeVisible({ timeout: 15_000 });
   await expect(a.getByTestId("offline-note")).toHaveCount(0);
+  await expect(aAtB).toHaveCount(1);
   expect(cspErrors).toEqual([]);
 
   // Before logout there are copies; after it, none.
