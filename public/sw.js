@@ -11,7 +11,8 @@
  * What it keeps, and how:
  * - /build/ (the Remix build: hashed JS and CSS, immutable): cache first.
  * - /__manifest (Remix's route discovery): network first, cache fallback
- *   (offline: the routes of every kept answer of the same build).
+ *   (offline: kept answers of the same build merged, when they cover the
+ *   paths asked about).
  * - board pages /boards/<id> (the document) and their loader data
  *   (?_data=routes/boards.$boardId and ?_data=root), and the list of boards
  *   (/boards, ?_data=routes/boards._index): network first; the cached copy
@@ -148,27 +149,33 @@ async function networkFirst(event, cacheName, key, forgetOnRefusal) {
 
 /**
  * Remix asks /__manifest?p=<paths>&version=<build> which routes the links on
- * a page lead to. Offline, with no copy for exactly these paths, every route
- * this build described before is answered at once (Remix takes the ones it
- * does not know yet), so links to kept pages still work.
+ * a page lead to, and takes every path it asked about as known from then on.
+ * Offline, with no copy for exactly these paths, the kept answers of the same
+ * build are merged, but only when together they were asked about every one
+ * of these paths; otherwise the request fails as it would without a worker
+ * (an answer that left a path out would make that link a 404 until reload).
  */
 async function routeManifest(event, url) {
   try {
     return await networkFirst(event, SHELL, url.href, false);
   } catch (error) {
     const version = url.searchParams.get("version");
+    const wanted = new Set(url.searchParams.getAll("p"));
     const cache = await caches.open(SHELL);
     const routes = {};
     for (const req of await cache.keys()) {
       const u = new URL(req.url);
       if (u.pathname !== "/__manifest" || u.searchParams.get("version") !== version) continue;
+      const paths = u.searchParams.getAll("p");
+      if (!paths.some((p) => wanted.has(p))) continue;
       try {
         Object.assign(routes, await (await cache.match(req)).json());
+        for (const p of paths) wanted.delete(p);
       } catch {
         /* not JSON: skipped */
       }
     }
-    if (Object.keys(routes).length === 0) throw error;
+    if (wanted.size > 0) throw error;
     return new Response(JSON.stringify(routes), { headers: { "Content-Type": "application/json" } });
   }
 }
@@ -214,8 +221,9 @@ async function fresh(cache, key) {
 
 /*
  * Messages from the page (app/lib/offline.ts):
- * - { type: "keep", urls }: the page the person is on and the build files it
- *   used. A board page reached by a link inside the app never came through
+ * - { type: "keep", urls, manifest: { version, paths } }: the page the
+ *   person is on and the build files it used, and the build's version with
+ *   the paths whose route discovery to keep. A board page reached by a link inside the app never came through
  *   here as a document, and the first page was loaded before this worker
  *   existed: the board's document is fetched and kept (unless a recent copy
  *   is there), and build files not kept yet are.
@@ -225,6 +233,23 @@ self.addEventListener("message", (event) => {
   if (!USER || !msg || msg.type !== "keep" || !Array.isArray(msg.urls)) return;
   event.waitUntil(
     (async () => {
+      // Remix's answer about the routes of this page and of the list of boards,
+      // asked path by path as Remix asks when a link is followed.
+      const version = msg.manifest && typeof msg.manifest.version === "string" ? msg.manifest.version : null;
+      const paths = version && Array.isArray(msg.manifest.paths) ? msg.manifest.paths.slice(0, 4).map(String) : [];
+      for (const path of paths) {
+        if (!keptPage(path)) continue;
+        const url = new URL("/__manifest", self.location.origin);
+        url.searchParams.append("p", path);
+        url.searchParams.set("version", version);
+        try {
+          if (await (await caches.open(SHELL)).match(url.href)) continue;
+          const response = await fetch(url.href, { credentials: "same-origin" });
+          if (cacheable(response)) await remember(SHELL, url.href, response);
+        } catch {
+          /* offline again */
+        }
+      }
       for (const raw of msg.urls.slice(0, 200)) {
         let url;
         try {

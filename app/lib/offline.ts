@@ -42,7 +42,10 @@ export async function keepOffline(userId: string): Promise<void> {
   await eraseOtherPeoplesBoards(userId);
   if (!supported()) return;
   const worker = await workerFor(userId);
-  worker?.postMessage({ type: "keep", urls: pageResources() });
+  const version = (window as { __remixManifest?: { version?: string } }).__remixManifest?.version;
+  // Route discovery for this page and the list of boards, so a link to either works offline.
+  const manifest = version ? { version, paths: [...new Set([window.location.pathname, "/boards"])] } : undefined;
+  worker?.postMessage({ type: "keep", urls: pageResources(), manifest });
 }
 
 /** The registration's worker once it is active (a fresh install takes a moment). */

@@ -90,6 +90,13 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
   await expect(column(a, "open").getByTestId(`card-${id}`)).toBeVisible();
   await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
 
+  // The way there works offline too: the list of boards, and back to the board.
+  await a.getByRole("link", { name: "Borden" }).first().click();
+  await expect(a.getByRole("link", { name: /Hulpvragen Emmen/ })).toBeVisible();
+  await a.getByRole("link", { name: /Hulpvragen Emmen/ }).click();
+  await expect(column(a, "open").getByTestId(`card-${id}`)).toBeVisible();
+  await expect(a.getByTestId("offline-note")).toBeVisible();
+
   // The other browser, online, still sees the card where it was.
   await expect(column(b, "nieuw").getByTestId(`card-${id}`)).toBeVisible();
 
