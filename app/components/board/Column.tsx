@@ -7,6 +7,7 @@ import { useHydrated } from "~/hooks/useHydrated";
 import { useSortableIds } from "~/hooks/useStableIds";
 import { SortableCard, type OrgInfo } from "./Card";
 import { MoveToButton } from "./MoveToMenu";
+import { stageHelp, stageLabel } from "./stageLabels";
 
 export const COLUMN_PREFIX = "column:";
 
@@ -100,6 +101,10 @@ export const BoardColumn = memo(function BoardColumn({
             <span className="visually-hidden">{t(cards.length === 1 ? "column.count.one" : "column.count", { count: cards.length })}</span>
           </span>
         </h2>
+        <span className="column-stage" data-stage={column.stage} title={stageHelp(t, column.stage)} data-testid="column-stage-label">
+          <span className="visually-hidden">{t("stage.columnLabel", { stage: "" })}</span>
+          {stageLabel(t, column.stage)}
+        </span>
         {editable ? (
           <div className="column-tools">
             <button

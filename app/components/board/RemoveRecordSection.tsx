@@ -1,7 +1,9 @@
 /**
  * Remove a column or a category, the way the board's rules allow: never the
- * last one, and one that still holds requests only after choosing where they
- * go (moved in the same change). Two steps, so one click never removes.
+ * last one (for a column: never the last of its stage), and one that still
+ * holds requests only after choosing where they go (moved in the same
+ * change; for a column only to columns whose stage they fit). Two steps, so
+ * one click never removes.
  */
 import { useId, useState } from "react";
 import type { Translate } from "~/i18n";
@@ -14,6 +16,10 @@ export interface RemoveTarget {
   held: number;
   /** The others it could hand its requests to. */
   others: Array<{ id: string; label: string }>;
+  /** Of `others`, the ids its requests may go to (all when absent). */
+  fits?: string[];
+  /** Why it may not be removed at all, in words (for example the last column of a stage). */
+  blocked?: string;
 }
 
 export function RemoveRecordSection({
@@ -30,10 +36,13 @@ export function RemoveRecordSection({
 }) {
   const headingId = useId();
   const [confirming, setConfirming] = useState(false);
-  const [moveTo, setMoveTo] = useState(target.others[0]?.id ?? "");
+  const targets = target.fits ? target.others.filter((o) => target.fits!.includes(o.id)) : target.others;
+  const narrowed = targets.length < target.others.length;
+  const [moveTo, setMoveTo] = useState(targets[0]?.id ?? "");
   const [error, setError] = useState<string | null>(null);
   const { kind, label, held } = target;
   const last = target.others.length === 0;
+  const nowhere = held > 0 && targets.length === 0;
 
   const remove = () => {
     setError(null);
@@ -56,6 +65,14 @@ export function RemoveRecordSection({
       ) : null}
       {last ? (
         <p className="alert info">{t(kind === "column" ? "remove.last.column" : "remove.last.category")}</p>
+      ) : target.blocked ? (
+        <p className="alert info" data-testid="remove-blocked">
+          {target.blocked}
+        </p>
+      ) : nowhere ? (
+        <p className="alert info" data-testid="remove-blocked">
+          {t("remove.noFit")}
+        </p>
       ) : !confirming ? (
         <button type="button" className="button secondary" onClick={() => setConfirming(true)}>
           {t("remove.start")}
@@ -68,13 +85,14 @@ export function RemoveRecordSection({
               <label className="field">
                 <span className="field-label">{t("remove.moveTo")}</span>
                 <select value={moveTo} onChange={(e) => setMoveTo(e.target.value)} name="moveTo">
-                  {target.others.map((o) => (
+                  {targets.map((o) => (
                     <option key={o.id} value={o.id}>
                       {o.label}
                     </option>
                   ))}
                 </select>
               </label>
+              {narrowed ? <p className="hint">{t("remove.fitHelp")}</p> : null}
             </>
           ) : null}
           <div className="modal-actions">
