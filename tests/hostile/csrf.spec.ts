@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import { login, PASSWORD } from "../e2e/helpers";
 import { freePort, startServer, type TestServer } from "../e2e/server";
+import { callFromOwnOrigin, countCrashUnlessAlive } from "./browser";
 import { percentile, recordPart } from "./results";
 
 let app: TestServer;
@@ -34,16 +35,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  let alive = 0;
-  try {
-    alive = (await fetch(`${app.url}/login`)).status;
-  } catch {
-    /* counted below */
-  }
-  if (alive !== 200) {
-    figures.crashes++;
-    figures.notes.push(`the server stopped answering (GET /login → ${alive})`);
-  }
+  await countCrashUnlessAlive(app, figures);
   recordPart({
     part: "csrf",
     attacks: figures.attacks,
@@ -59,22 +51,7 @@ test.afterAll(async () => {
 });
 
 /** A JSON API call from the app's own origin, with the context's cookies. */
-async function api(page: Page, path: string, body?: unknown) {
-  const res = await page.request.fetch(`${app.url}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? { origin: app.url } : { origin: app.url, "content-type": "application/json" },
-    data: body === undefined ? undefined : JSON.stringify(body),
-    maxRedirects: 0,
-  });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status(), text, json };
-}
+const api = (page: Page, path: string, body?: unknown) => callFromOwnOrigin(page, app, path, body === undefined ? {} : { json: body });
 
 interface Attack {
   name: string;

@@ -44,6 +44,7 @@ import { URGENCIES } from "../../app/board/types";
 import { cleanText } from "../../app/board/validate";
 import { BoardRoom } from "../../server/sync/room";
 import {
+  frame,
   rawConnect,
   seededRandom,
   sleep,
@@ -357,11 +358,6 @@ function updateOf(write: (doc: Y.Doc) => void, from: Y.Doc = cloneBoard()): Uint
   return parts.length === 1 ? parts[0] : Y.mergeUpdates(parts);
 }
 
-function frame(...parts: Array<(e: encoding.Encoder) => void>): Uint8Array {
-  const e = encoding.createEncoder();
-  for (const p of parts) p(e);
-  return encoding.toUint8Array(e);
-}
 const syncFrame = (step: number, payload: Uint8Array) =>
   frame(
     (e) => encoding.writeVarUint(e, 0),

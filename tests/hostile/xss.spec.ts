@@ -17,6 +17,7 @@ import { getCard, listCategories, listColumns, renameColumn, updateCard, updateC
 import { login } from "../e2e/helpers";
 import { startServer, type TestServer } from "../e2e/server";
 import { ALL_PAYLOADS, CSP_LISTENER, PAYLOADS, SHORT_PAYLOADS, fitting, type Payload } from "./xss-corpus";
+import { callFromOwnOrigin, countCrashUnlessAlive, type OwnOriginResult } from "./browser";
 import { percentile, recordPart } from "./results";
 
 test.describe.configure({ mode: "serial" });
@@ -42,16 +43,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  let alive = 0;
-  try {
-    alive = (await fetch(`${app.url}/login`)).status;
-  } catch {
-    /* counted below */
-  }
-  if (alive !== 200) {
-    figures.crashes++;
-    figures.notes.push(`the server stopped answering (GET /login → ${alive})`);
-  }
+  await countCrashUnlessAlive(app, figures);
   // A payload stored as text is harmless once every render found it inert.
   const neutralised = renderedClean ? figures.stored : 0;
   recordPart({
@@ -78,7 +70,7 @@ interface Person {
   page: Page;
   cookie: string;
   /** A call from the app's own origin with this person's session: JSON, or form fields. */
-  call(path: string, o?: { method?: string; json?: unknown; form?: Record<string, string> }): Promise<{ status: number; text: string; json: any }>;
+  call(path: string, o?: { method?: string; json?: unknown; form?: Record<string, string> }): Promise<OwnOriginResult>;
 }
 
 /** Script hits (`__xss(n)` or `alert(n)`) in any page of any context, with where they happened. */
@@ -103,22 +95,9 @@ async function person(browser: Browser, email: string): Promise<Person> {
     cookie: `${cookie.name}=${cookie.value}`,
     async call(path, o = {}) {
       const started = performance.now();
-      const res = await page.request.fetch(`${app.url}${path}`, {
-        method: o.method ?? (o.json !== undefined || o.form ? "POST" : "GET"),
-        headers: { origin: app.url, ...(o.json !== undefined ? { "content-type": "application/json" } : {}) },
-        data: o.json !== undefined ? JSON.stringify(o.json) : undefined,
-        form: o.form,
-        maxRedirects: 0,
-      });
+      const res = await callFromOwnOrigin(page, app, path, o);
       if (o.json !== undefined || o.form) figures.times.push(performance.now() - started);
-      const text = await res.text();
-      let json: any = null;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        /* a page */
-      }
-      return { status: res.status(), text, json };
+      return res;
     },
   };
 }

@@ -26,6 +26,8 @@ import { WebsocketProvider } from "y-websocket";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { openDatabase, type Database_, type DB } from "../../db/client";
 import { loadBoardState } from "../../db/board-store";
+import { readBoard } from "../../app/board/domain";
+import type { BoardSnapshot } from "../../app/board/types";
 import { parseEnv } from "../../app/services/env.server";
 import type { AppServices } from "../../app/services/context.server";
 import { createAppServer } from "../../server/app";
@@ -235,6 +237,22 @@ export function storedDoc(db: DB, boardId: string): Y.Doc {
 export function storedBytes(db: DB, boardId: string): Buffer {
   const s = loadBoardState(db, boardId);
   return Buffer.concat([Buffer.from(s.snapshot ?? new Uint8Array()), ...s.updates.map((u) => Buffer.from(u))]);
+}
+
+/** A copy of this document, an edit on the copy, and the bytes of that edit alone (what a client would send). */
+export function editOn(doc: Y.Doc, write: (copy: Y.Doc) => void): Uint8Array {
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+  const sv = Y.encodeStateVector(copy);
+  write(copy);
+  return Y.encodeStateAsUpdate(copy, sv);
+}
+
+/** A binary message written part by part (a message type, a sync step, a payload...), to send as it is. */
+export function frame(...parts: Array<(e: encoding.Encoder) => void>): Uint8Array {
+  const e = encoding.createEncoder();
+  for (const p of parts) p(e);
+  return encoding.toUint8Array(e);
 }
 
 // ------------------------------------------------------------------ clients
@@ -599,6 +617,17 @@ export interface TestServer {
   now: () => number;
   connect(boardId: string, opts?: ClientOptions & { timeout?: number }): Promise<YClient>;
   raw(pathname: string, opts?: ClientOptions): RawClient;
+  /** A raw client on a board (board A unless given) that is open and synced: what it sends next is all the server has to judge. */
+  syncedRaw(cookie: string, boardId?: string): Promise<RawClient>;
+  /** The server's live document of a board it has loaded (board A unless given); throws when it is not loaded. */
+  serverDoc(boardId?: string): Y.Doc;
+  /**
+   * What a refused update must leave as it was (compare with toEqual): board
+   * A live (contents and state vector) and stored, board B (the other
+   * alliance's) stored. `settle` (a client on board A) is round-tripped first,
+   * so nothing of its own is still in flight.
+   */
+  boardState(settle?: { roundTrip(): Promise<unknown> }): Promise<BoardState>;
   /** A connected socket.io client (closed by `close()`); with `boardId`, it has joined that board. */
   io(opts?: ClientOptions & { boardId?: string; timeout?: number }): Promise<Socket>;
   /** A JSON API call to this server. */
@@ -606,6 +635,13 @@ export interface TestServer {
   /** A new session for a person, as a Cookie header value, valid for `days` (of real time). */
   cookieFor(userId: string, days?: number): string;
   close(): Promise<void>;
+}
+
+export interface BoardState {
+  board: BoardSnapshot;
+  sv: Buffer;
+  bytes: Buffer;
+  other: Buffer;
 }
 
 export interface TestServerOptions {
@@ -630,6 +666,16 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   const yClients = new Set<YClient>();
   const rawClients = new Set<RawClient>();
   const ioClients = new Set<Socket>();
+  const raw = (pathname: string, opts: ClientOptions = {}): RawClient => {
+    const c = rawConnect(url, pathname, opts);
+    rawClients.add(c);
+    return c;
+  };
+  const serverDoc = (boardId = tdb.seed.boardA.id): Y.Doc => {
+    const room = server.rooms.peek(boardId);
+    if (!room) throw new Error(`board ${boardId} is not loaded`);
+    return room.doc;
+  };
   return {
     url,
     port,
@@ -662,10 +708,23 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
       yClients.add(c);
       return c;
     },
-    raw(pathname, opts = {}) {
-      const c = rawConnect(url, pathname, opts);
-      rawClients.add(c);
+    raw,
+    async syncedRaw(cookie, boardId = tdb.seed.boardA.id) {
+      const c = raw(`/yjs/${boardId}`, { cookie });
+      await withTimeout(c.opened, 10_000, "raw client opened");
+      await c.roundTrip(); // the server sent its step 1 and answered ours
       return c;
+    },
+    serverDoc,
+    async boardState(settle) {
+      await settle?.roundTrip();
+      const doc = serverDoc();
+      return {
+        board: readBoard(doc),
+        sv: Buffer.from(Y.encodeStateVector(doc)),
+        bytes: storedBytes(verify.db, tdb.seed.boardA.id),
+        other: storedBytes(verify.db, tdb.seed.boardB.id),
+      };
     },
     async close() {
       for (const c of yClients) c.destroy();

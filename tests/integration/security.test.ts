@@ -6,15 +6,15 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import * as encoding from "lib0/encoding";
-import { getCard, readBoard, updateCard } from "../../app/board/domain";
+import { getCard, updateCard } from "../../app/board/domain";
 import {
   connectYjs,
+  editOn,
+  frame,
   randomBytes,
   startTestServer,
-  storedBytes,
   waitFor,
   withTimeout,
-  type RawClient,
   type TestServer,
   type YClient,
 } from "./harness";
@@ -35,28 +35,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-function serverDoc(): Y.Doc {
-  const room = t.rooms.peek(t.seed.boardA.id);
-  if (!room) throw new Error("board A is not loaded");
-  return room.doc;
-}
-
-/** What an attack must not change: the live board and every stored byte. */
-async function snapshotState() {
-  await peerA.roundTrip(); // nothing of the peers is still in flight
-  return {
-    board: readBoard(serverDoc()),
-    sv: Buffer.from(Y.encodeStateVector(serverDoc())),
-    bytes: storedBytes(t.verify.db, t.seed.boardA.id),
-  };
-}
-
-async function expectUnchanged(before: Awaited<ReturnType<typeof snapshotState>>) {
-  expect(readBoard(serverDoc())).toEqual(before.board);
-  expect(Buffer.from(Y.encodeStateVector(serverDoc()))).toEqual(before.sv);
-  expect(storedBytes(t.verify.db, t.seed.boardA.id)).toEqual(before.bytes);
-}
-
 /** The two peers still sync both ways and were never disconnected. */
 async function expectPeersStillSync() {
   // Each edits a request of its own organisation (A1 entered the first, A2 the second).
@@ -73,18 +51,7 @@ async function expectPeersStillSync() {
   expect(peerA.provider.wsconnected && peerB.provider.wsconnected).toBe(true);
 }
 
-async function openedRaw(cookie = t.seed.cookies.memberA1): Promise<RawClient> {
-  const c = t.raw(`/yjs/${t.seed.boardA.id}`, { cookie });
-  await withTimeout(c.opened, 10_000, "raw client opened");
-  await c.roundTrip(); // synced: the server sent its step 1 and answered ours
-  return c;
-}
-
-function frame(...parts: Array<(e: encoding.Encoder) => void>): Uint8Array {
-  const e = encoding.createEncoder();
-  for (const p of parts) p(e);
-  return encoding.toUint8Array(e);
-}
+const openedRaw = (cookie = t.seed.cookies.memberA1) => t.syncedRaw(cookie);
 
 describe("upgrade to /yjs/<board> is checked before any document byte is sent", () => {
   async function expectRefused(pathname: string, opts: { cookie?: string; origin?: string | null }, status: number) {
@@ -130,7 +97,7 @@ describe("upgrade to /yjs/<board> is checked before any document byte is sent", 
 
 describe("a hostile or broken client loses only its own connection", () => {
   it("a 2 MiB frame closes that connection with 1009; the other clients keep syncing", async () => {
-    const before = await snapshotState();
+    const before = await t.boardState(peerA); // nothing of the peers is still in flight
     const c = await openedRaw();
     const big = new Uint8Array(2 * 1024 * 1024);
     big[0] = 0; // a "sync" message, so only its size is wrong
@@ -138,7 +105,7 @@ describe("a hostile or broken client loses only its own connection", () => {
     c.send(big);
     const { code } = await withTimeout(c.closed, 15_000, "big-frame client closed");
     expect(code).toBe(1009);
-    await expectUnchanged(before);
+    expect(await t.boardState()).toEqual(before);
     await expectPeersStillSync();
   });
 
@@ -170,19 +137,19 @@ describe("a hostile or broken client loses only its own connection", () => {
         ),
       });
     }
-    const before = await snapshotState();
+    const before = await t.boardState(peerA); // nothing of the peers is still in flight
     for (const f of frames) {
       const c = await openedRaw();
       c.send(f.data);
       const { code } = await withTimeout(c.closed, 10_000, `${f.name} closed`);
       expect(code, f.name).toBe(4400);
     }
-    await expectUnchanged(before);
+    expect(await t.boardState()).toEqual(before);
     await expectPeersStillSync();
   });
 
   it("an update writing to a root type outside the board schema closes the connection with 4400", async () => {
-    const before = await snapshotState();
+    const before = await t.boardState(peerA); // nothing of the peers is still in flight
 
     // A real y-websocket client whose document grows an extra root map.
     const evil = await connectYjs(t.url, t.seed.boardA.id, { cookie: t.seed.cookies.memberA1 });
@@ -196,14 +163,10 @@ describe("a hostile or broken client loses only its own connection", () => {
 
     // A raw client: a Y.Text nested in a known root (only maps are allowed).
     const raw = await openedRaw();
-    const d = new Y.Doc();
-    Y.applyUpdate(d, Y.encodeStateAsUpdate(raw.doc));
-    const sv = Y.encodeStateVector(d);
-    d.getMap("cards").set("tekst", new Y.Text("geen kaart"));
-    raw.sendUpdate(Y.encodeStateAsUpdate(d, sv));
+    raw.sendUpdate(editOn(raw.doc, (d) => d.getMap("cards").set("tekst", new Y.Text("geen kaart"))));
     expect((await withTimeout(raw.closed, 10_000, "raw evil closed")).code).toBe(4400);
 
-    await expectUnchanged(before);
+    expect(await t.boardState()).toEqual(before);
     await expectPeersStillSync();
   });
 
@@ -224,15 +187,11 @@ describe("a hostile or broken client loses only its own connection", () => {
       { name: "rewrite its id", write: (doc) => (doc.getMap("cards").get(cardId) as Y.Map<unknown>).set("id", "ander-id") },
     ];
     for (const attack of attacks) {
-      const before = await snapshotState();
+      const before = await t.boardState(peerA); // nothing of the peers is still in flight
       const raw = await openedRaw(t.seed.cookies.coordinatorA); // not even a coordinator
-      const d = new Y.Doc();
-      Y.applyUpdate(d, Y.encodeStateAsUpdate(serverDoc()));
-      const sv = Y.encodeStateVector(d);
-      attack.write(d);
-      raw.sendUpdate(Y.encodeStateAsUpdate(d, sv));
+      raw.sendUpdate(editOn(t.serverDoc(), attack.write));
       expect((await withTimeout(raw.closed, 10_000, `${attack.name}: closed`)).code, attack.name).toBe(4403);
-      await expectUnchanged(before);
+      expect(await t.boardState()).toEqual(before);
     }
     await expectPeersStillSync();
   });
@@ -252,16 +211,13 @@ describe("a hostile or broken client loses only its own connection", () => {
   });
 
   it("a truncated sync frame closes the connection with 4400", async () => {
-    const before = await snapshotState();
+    const before = await t.boardState(peerA); // nothing of the peers is still in flight
     const c = await openedRaw();
-    const d = new Y.Doc();
-    Y.applyUpdate(d, Y.encodeStateAsUpdate(c.doc));
-    const sv = Y.encodeStateVector(d);
-    updateCard(d, t.seed.boardA.cardIds[0], { title: "Afgekapt bericht", description: "y".repeat(200) }, Date.now());
+    const update = editOn(c.doc, (d) => updateCard(d, t.seed.boardA.cardIds[0], { title: "Afgekapt bericht", description: "y".repeat(200) }, Date.now()));
     const full = frame(
       (e) => encoding.writeVarUint(e, 0),
       (e) => encoding.writeVarUint(e, 2),
-      (e) => encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(d, sv)),
+      (e) => encoding.writeVarUint8Array(e, update),
     );
     c.send(full.subarray(0, full.length - 25));
     expect((await withTimeout(c.closed, 10_000, "truncated-frame client closed")).code).toBe(4400);
@@ -271,8 +227,8 @@ describe("a hostile or broken client loses only its own connection", () => {
     txt.ws.send("hallo");
     expect((await withTimeout(txt.closed, 10_000, "text-frame client closed")).code).toBe(4400);
 
-    await expectUnchanged(before);
-    expect(getCard(serverDoc(), t.seed.boardA.cardIds[0])?.title).not.toBe("Afgekapt bericht");
+    expect(await t.boardState()).toEqual(before);
+    expect(getCard(t.serverDoc(), t.seed.boardA.cardIds[0])?.title).not.toBe("Afgekapt bericht");
     await expectPeersStillSync();
   });
 });

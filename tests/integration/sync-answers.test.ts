@@ -25,12 +25,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-function serverDoc(): Y.Doc {
-  const room = t.rooms.peek(t.seed.boardA.id);
-  if (!room) throw new Error("board not loaded");
-  return room.doc;
-}
-
 async function provider(cookie: string): Promise<YClient> {
   const c = await t.connect(t.seed.boardA.id, { cookie });
   open.push(c);
@@ -72,14 +66,14 @@ describe("sync answers from the per-version cache", () => {
     const a = await provider(t.seed.cookies.memberA1);
     const [card] = t.seed.boardA.cardIds;
     moveCard(a.doc, card, "afgerond", 0, Date.now()); // overwritten values: the delete set is not empty
-    await waitFor(() => readBoard(serverDoc()).cards.find((c) => c.id === card)?.column === "afgerond");
+    await waitFor(() => readBoard(t.serverDoc()).cards.find((c) => c.id === card)?.column === "afgerond");
 
     const whole = await ask(new Uint8Array([0]));
     const fresh = new Y.Doc();
     Y.applyUpdate(fresh, whole);
-    expect(readBoard(fresh)).toEqual(readBoard(serverDoc()));
+    expect(readBoard(fresh)).toEqual(readBoard(t.serverDoc()));
 
-    const sv = Y.encodeStateVector(serverDoc());
+    const sv = Y.encodeStateVector(t.serverDoc());
     const first = await ask(sv);
     const second = await ask(sv);
     expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
@@ -87,38 +81,38 @@ describe("sync answers from the per-version cache", () => {
     expect(decoded.structs).toHaveLength(0);
     expect(decoded.ds.clients.size).toBeGreaterThan(0);
     // The delete set is what a client that missed only deletions needs.
-    expect(Buffer.from(first).equals(Buffer.from(Y.encodeStateAsUpdate(serverDoc(), sv)))).toBe(true);
+    expect(Buffer.from(first).equals(Buffer.from(Y.encodeStateAsUpdate(t.serverDoc(), sv)))).toBe(true);
   });
 
   it("after a change the cache is gone: the same state vector now gets the change", async () => {
     const a = await provider(t.seed.cookies.memberA1);
-    const before = Y.encodeStateVector(serverDoc());
+    const before = Y.encodeStateVector(t.serverDoc());
     const old = new Y.Doc();
-    Y.applyUpdate(old, Y.encodeStateAsUpdate(serverDoc()));
+    Y.applyUpdate(old, Y.encodeStateAsUpdate(t.serverDoc()));
     await ask(before); // fills the cache for this version
 
     const [card] = t.seed.boardA.cardIds; // entered by A1, whose member edits it
     updateCard(a.doc, card, { title: "Nieuwe titel na de cache" }, Date.now());
-    await waitFor(() => readBoard(serverDoc()).cards.find((c) => c.id === card)?.title === "Nieuwe titel na de cache");
+    await waitFor(() => readBoard(t.serverDoc()).cards.find((c) => c.id === card)?.title === "Nieuwe titel na de cache");
 
     const answer = await ask(before);
     expect(Y.decodeUpdate(answer).structs.length).toBeGreaterThan(0);
     Y.applyUpdate(old, answer);
-    expect(readBoard(old)).toEqual(readBoard(serverDoc()));
+    expect(readBoard(old)).toEqual(readBoard(t.serverDoc()));
   });
 
   it("a client that is partly behind gets what it lacks and nothing it has", async () => {
     const a = await provider(t.seed.cookies.memberA1);
     const replica = new Y.Doc();
-    Y.applyUpdate(replica, Y.encodeStateAsUpdate(serverDoc()));
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(t.serverDoc()));
     const [, , card] = t.seed.boardA.cardIds;
     updateCard(a.doc, card, { area: "Angelslo" }, Date.now());
-    await waitFor(() => readBoard(serverDoc()).cards.find((c) => c.id === card)?.area === "Angelslo");
+    await waitFor(() => readBoard(t.serverDoc()).cards.find((c) => c.id === card)?.area === "Angelslo");
 
     const answer = await ask(Y.encodeStateVector(replica));
-    expect(answer.length).toBeLessThan(Y.encodeStateAsUpdate(serverDoc()).length / 4);
+    expect(answer.length).toBeLessThan(Y.encodeStateAsUpdate(t.serverDoc()).length / 4);
     Y.applyUpdate(replica, answer);
-    expect(readBoard(replica)).toEqual(readBoard(serverDoc()));
+    expect(readBoard(replica)).toEqual(readBoard(t.serverDoc()));
   });
 });
 

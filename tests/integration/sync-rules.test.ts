@@ -17,7 +17,7 @@ import {
   readBoard,
   removeColumn,
 } from "../../app/board/domain";
-import { storedBytes, waitFor, withTimeout, type RawClient, type TestServer, type YClient, startTestServer } from "./harness";
+import { editOn, startTestServer, waitFor, withTimeout, type BoardState, type TestServer, type YClient } from "./harness";
 
 let t: TestServer;
 let peer: YClient;
@@ -30,45 +30,15 @@ afterAll(async () => {
   await t?.close();
 });
 
-function serverDoc(): Y.Doc {
-  const room = t.rooms.peek(t.seed.boardA.id);
-  if (!room) throw new Error("board A is not loaded");
-  return room.doc;
-}
+const serverDoc = () => t.serverDoc();
+const opened = (cookie: string) => t.syncedRaw(cookie);
+/** An edit on a copy of the server's board, as bytes. */
+const edit = (write: (doc: Y.Doc) => void) => editOn(serverDoc(), write);
 
-async function state() {
-  await peer.roundTrip();
-  return {
-    board: readBoard(serverDoc()),
-    sv: Buffer.from(Y.encodeStateVector(serverDoc())),
-    bytes: storedBytes(t.verify.db, t.seed.boardA.id),
-    other: storedBytes(t.verify.db, t.seed.boardB.id),
-  };
-}
-
-async function expectUnchanged(before: Awaited<ReturnType<typeof state>>, what: string) {
-  const after = await state();
-  expect(after.board, what).toEqual(before.board);
-  expect(after.sv, what).toEqual(before.sv);
-  expect(after.bytes, what).toEqual(before.bytes);
-  expect(after.other, what).toEqual(before.other);
+/** Nothing changed, for anyone: the server's board (live and stored), the other alliance's, and the honest peer's copy. */
+async function expectUnchanged(before: BoardState, what: string) {
+  expect(await t.boardState(peer), what).toEqual(before);
   expect(readBoard(peer.doc), what).toEqual(before.board);
-}
-
-async function opened(cookie: string): Promise<RawClient> {
-  const c = t.raw(`/yjs/${t.seed.boardA.id}`, { cookie });
-  await withTimeout(c.opened, 10_000, "raw client opened");
-  await c.roundTrip();
-  return c;
-}
-
-/** A copy of the server's board, an edit on it, and the bytes of that edit alone. */
-function edit(write: (doc: Y.Doc) => void): Uint8Array {
-  const d = new Y.Doc();
-  Y.applyUpdate(d, Y.encodeStateAsUpdate(serverDoc()));
-  const sv = Y.encodeStateVector(d);
-  write(d);
-  return Y.encodeStateAsUpdate(d, sv);
 }
 
 /** Send one update as `cookie`; resolves with the close code, or null if the connection stayed open. */
@@ -90,7 +60,7 @@ describe("refused means nothing of it applies", () => {
   const coordinator = () => t.seed.cookies.coordinatorA;
 
   it("a member deleting every column and category (a 10-byte wipe) is closed with 4403; the board is whole", async () => {
-    const before = await state();
+    const before = await t.boardState(peer);
     const wipe = edit((d) => {
       for (const k of [...d.getMap("columns").keys()]) d.getMap("columns").delete(k);
       for (const k of [...d.getMap("categories").keys()]) d.getMap("categories").delete(k);
@@ -111,14 +81,14 @@ describe("refused means nothing of it applies", () => {
       ["meta new key", (d) => d.getMap("meta").set("owner", "me")],
     ];
     for (const [name, write] of attacks) {
-      const before = await state();
+      const before = await t.boardState(peer);
       expect(await send(coordinator(), edit(write)), name).toBe(4403);
       await expectUnchanged(before, name);
     }
   });
 
   it("a refused update with missing dependencies leaves none of its deletions behind", async () => {
-    const before = await state();
+    const before = await t.boardState(peer);
     // Structs that hang off a change this server never saw, and a delete set that removes every column.
     const ghost = new Y.Doc();
     Y.applyUpdate(ghost, Y.encodeStateAsUpdate(serverDoc()));
@@ -151,7 +121,7 @@ describe("refused means nothing of it applies", () => {
       ["updatedAt not a time", (d) => card(d, id).set("updatedAt", "gisteren")],
     ];
     for (const [name, write] of attacks) {
-      const before = await state();
+      const before = await t.boardState(peer);
       const code = await send(t.seed.cookies.memberA1, edit(write));
       expect(code === 4422 || code === 4400 || code === 1009, `${name}: closed with ${code}`).toBe(true);
       await expectUnchanged(before, name);
@@ -171,7 +141,7 @@ describe("refused means nothing of it applies", () => {
       ["a category colour that is not a colour", (d) => (d.getMap("categories").get("taal") as Y.Map<unknown>).set("color", "red; background:url(x)")],
     ];
     for (const [name, write] of attacks) {
-      const before = await state();
+      const before = await t.boardState(peer);
       expect(await send(t.seed.cookies.coordinatorA, edit(write)), name).toBe(4422);
       await expectUnchanged(before, name);
     }

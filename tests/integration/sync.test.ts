@@ -17,12 +17,6 @@ async function client(cookie: string, boardId = t.seed.boardA.id): Promise<YClie
   return c;
 }
 
-function serverDoc(boardId = t.seed.boardA.id): Y.Doc {
-  const room = t.rooms.peek(boardId);
-  if (!room) throw new Error(`board ${boardId} is not loaded`);
-  return room.doc;
-}
-
 /** Clients leave; the room unloads (ROOM_IDLE_MS=0). */
 async function leaveAll(): Promise<void> {
   for (const c of open) c.destroy();
@@ -66,7 +60,7 @@ describe("sync between real y-websocket clients", () => {
     });
 
     await waitFor(() => JSON.stringify(readBoard(a.doc)) === JSON.stringify(readBoard(b.doc)));
-    expect(readBoard(serverDoc())).toEqual(readBoard(a.doc));
+    expect(readBoard(t.serverDoc())).toEqual(readBoard(a.doc));
   });
 
   it("20 clients connecting at the same moment cause exactly one load; the last to leave unloads and stores the document", async () => {
@@ -80,7 +74,7 @@ describe("sync between real y-websocket clients", () => {
 
     // Everybody edits once, so there is something to store on unload.
     clients.forEach((c, i) => updateCard(c.doc, t.seed.boardA.cardIds[i % 4], { area: `Wijk ${i}` }, Date.now()));
-    const serverSv = () => Y.encodeStateVector(serverDoc());
+    const serverSv = () => Y.encodeStateVector(t.serverDoc());
     await waitFor(() => clients.every((c) => Buffer.from(Y.encodeStateVector(c.doc)).equals(Buffer.from(serverSv()))), {
       message: "all 20 clients converge with the server",
     });
@@ -194,7 +188,7 @@ describe("sync between real y-websocket clients", () => {
     await a.roundTrip(); // the server flushes before answering: everything A sent is committed
     await waitFor(() => getCard(b.doc, "compact-10") !== null, { message: "B got the last card" });
 
-    const live = serverDoc();
+    const live = t.serverDoc();
     const stored = storedDoc(t.verify.db, boardA.id);
     expect(readBoard(stored)).toEqual(readBoard(live));
     expect(Buffer.from(Y.encodeStateVector(stored))).toEqual(Buffer.from(Y.encodeStateVector(live)));
@@ -212,11 +206,11 @@ describe("sync between real y-websocket clients", () => {
     const member = await client(cookies.memberA1);
     const viewer = await client(cookies.viewerA);
     // The viewer reads the board like anybody else.
-    expect(readBoard(viewer.doc)).toEqual(readBoard(serverDoc()));
+    expect(readBoard(viewer.doc)).toEqual(readBoard(t.serverDoc()));
     await member.roundTrip();
-    const svBefore = Buffer.from(Y.encodeStateVector(serverDoc()));
+    const svBefore = Buffer.from(Y.encodeStateVector(t.serverDoc()));
     const bytesBefore = storedBytes(t.verify.db, boardA.id);
-    const boardBefore = readBoard(serverDoc());
+    const boardBefore = readBoard(t.serverDoc());
 
     const cardId = boardA.cardIds[0];
     updateCard(viewer.doc, cardId, { title: "Gewijzigd door een kijker" }, Date.now());
@@ -234,8 +228,8 @@ describe("sync between real y-websocket clients", () => {
     raw.sendUpdate(Y.encodeStateAsUpdate(evil, Y.encodeStateVector(raw.doc)));
     expect((await withTimeout(raw.closed, 10_000, "raw viewer closed")).code).toBe(4403);
 
-    expect(Buffer.from(Y.encodeStateVector(serverDoc()))).toEqual(svBefore);
-    expect(readBoard(serverDoc())).toEqual(boardBefore);
+    expect(Buffer.from(Y.encodeStateVector(t.serverDoc()))).toEqual(svBefore);
+    expect(readBoard(t.serverDoc())).toEqual(boardBefore);
     expect(storedBytes(t.verify.db, boardA.id)).toEqual(bytesBefore);
     expect(getCard(member.doc, cardId)?.title).not.toBe("Gewijzigd door een kijker");
     // The member was never disturbed.
