@@ -40,7 +40,8 @@ import {
   updateCard,
   updateCategory,
 } from "../../app/board/domain";
-import { URGENCIES } from "../../app/board/types";
+import { URGENCIES, type Stage } from "../../app/board/types";
+import { isStage, missingStages } from "../../app/board/stages";
 import { cleanText } from "../../app/board/validate";
 import { BoardRoom } from "../../server/sync/room";
 import {
@@ -259,7 +260,10 @@ function boardViolations(doc: Y.Doc): string[] {
     }
   };
   const str = (x: unknown) => typeof x === "string";
-  records("column", cols, { id: str, name: str, order: str });
+  records("column", cols, { id: str, name: str, order: str, stage: isStage });
+  // A board keeps a column of every stage (the server undoes a change that breaks this).
+  const missing = missingStages([...cols.values()].map((m) => ({ stage: m instanceof Y.Map ? (m.get("stage") as Stage) : ("?" as Stage) })));
+  if (missing.length) v.push(`no column of stage ${missing.join(", ")}`);
   records("category", cats, { id: str, label: str, color: str, icon: str, order: str });
   const text = (min: number, max: number, multiline = false) => (x: unknown) =>
     typeof x === "string" && x.length <= max * 4 + 64 && cleanText(x, multiline).length >= min && cleanText(x, multiline).length <= max;
