@@ -4,7 +4,8 @@
  *   ?categorie=taal        one category
  *   ?organisatie=<orgId>   entered by (or held by) one organisation
  *   ?ons=1                 entered or held by my organisation
- *   ?open=1                not held by any organisation (needs the owners)
+ *   ?open=1                not picked up yet: nobody holds it and its column's
+ *                          stage is intake or open (needs the owners)
  *   ?ouderDan=14           entered more than N days ago
  *   ?q=tekst               in title, description or area
  *   ?banen=categorie|organisatie   one row (lane) per category or organisation
@@ -17,7 +18,8 @@
  */
 import { useCallback, useMemo, useRef, useSyncExternalStore } from "react";
 import { useSearchParams } from "@remix-run/react";
-import type { CardView } from "~/board/types";
+import { holderRule, stageOfColumn } from "~/board/stages";
+import type { CardView, ColumnView, Stage } from "~/board/types";
 import type { OrgInfo } from "~/components/board/Card";
 import type { BoardView } from "./board-store";
 import { useOwnershipContext } from "./useOwnership";
@@ -108,6 +110,14 @@ export interface FilterContext {
    * owners are not known on this page.
    */
   ownerOf?: (requestId: string) => string | null;
+  /** A column's stage: "not picked up" leaves out held and done columns. */
+  stageOf?: (columnId: string) => Stage;
+}
+
+/** A column's stage by id, for the filter (a card in an unknown column is shown in the first). */
+export function stageLookupFor(columns: readonly ColumnView[]): (columnId: string) => Stage {
+  const known = new Map(columns.map((c) => [c.id, c.stage]));
+  return (id) => known.get(id) ?? stageOfColumn(columns, id);
 }
 
 export function cardMatcher(f: BoardFilters, ctx: FilterContext): ((card: CardView) => boolean) | null {
@@ -126,6 +136,7 @@ export function cardMatcher(f: BoardFilters, ctx: FilterContext): ((card: CardVi
     }
     // Without owners on the page the filter cannot be applied (the filter bar says so).
     if (f.unclaimed && ownerOf && ownerOf(card.id) !== null) return false;
+    if (f.unclaimed && ctx.stageOf && holderRule(ctx.stageOf(card.column)) !== "none") return false;
     if (cutoff !== null && !(card.createdAt > 0 && card.createdAt <= cutoff)) return false;
     if (words.length) {
       const text = fold(`${card.title}\n${card.description}\n${card.area}`);
@@ -306,7 +317,11 @@ export function useBoardView(view: BoardView, opts: UseBoardViewOptions) {
   laneCacheRef.current ??= new ColumnCache();
 
   // One matcher per filter setting, so a column whose cards did not change is not filtered again.
-  const keep = useMemo(() => cardMatcher(filters, { myOrgId, now, ownerOf: ownerDep }), [filters, myOrgId, now, ownerDep]);
+  const stageOf = useMemo(() => (filters.unclaimed ? stageLookupFor(view.columns) : undefined), [filters.unclaimed, view.columns]);
+  const keep = useMemo(
+    () => cardMatcher(filters, { myOrgId, now, ownerOf: ownerDep, stageOf }),
+    [filters, myOrgId, now, ownerDep, stageOf],
+  );
   const filtered = useMemo(() => {
     const out = narrowView(view, keep, cacheRef.current!);
     cacheRef.current!.commit();

@@ -261,6 +261,10 @@ export default function Admin() {
 
       <section aria-labelledby="boards-h" className="card-panel admin-section">
         <h2 id="boards-h">{t("admin.boardSettings")}</h2>
+        <div data-testid="stages-help">
+          <h3 className="small-heading">{t("stages.title")}</h3>
+          <p className="muted">{t("stages.text")}</p>
+        </div>
         {data.boards.map((b) => (
           <Form method="post" key={b.id} className="admin-form">
             <input type="hidden" name="intent" value="expiry" />

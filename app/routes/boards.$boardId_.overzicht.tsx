@@ -1,6 +1,8 @@
 /**
  * /boards/<boardId>/overzicht — the coordinator's overview, rendered on the
- * server: who does what (category × organisation × column), per category the
+ * server: who does what (category × organisation × column), counted by the
+ * columns' stages (open: every stage but done; not picked up: nobody holds
+ * it in an intake or open column), per category the
  * open and unclaimed requests and the time to claim, demand against
  * declared capacity, requests open longer than N days (?ouderDan=, default
  * 14) and possible duplicates (merge / "geen dubbel" for coordinators).
@@ -161,6 +163,12 @@ export default function OverviewPage() {
           </span>
           <span>
             <strong>{overview.totals.unclaimed}</strong> {t("ov.totals.unclaimed")}
+          </span>
+          <span data-testid="overview-held">
+            <strong>{overview.byStage.held}</strong> {t("ov.totals.held")}
+          </span>
+          <span data-testid="overview-done">
+            <strong>{overview.byStage.done}</strong> {t("ov.totals.done")}
           </span>
           <span className={overview.totals.stale ? "ov-attention" : undefined}>
             <strong>{overview.totals.stale}</strong> {t("ov.totals.stale", { days: data.staleDays })}

@@ -195,3 +195,21 @@ describe("report from the moves into done", () => {
     ]);
   });
 });
+
+describe("the 'Nog niet opgepakt' filter by stage", () => {
+  it("keeps only requests nobody holds in intake and open columns, wherever those columns stand", async () => {
+    const { cardMatcher, parseFilters, stageLookupFor } = await import("../../app/hooks/useBoardView");
+    const { doc, facts } = board();
+    addColumn(doc, { id: "nazorg", name: "Nazorg", stage: "open", index: 5 });
+    moveCard(doc, "b", "nazorg", 0, NOW);
+    const s = readBoard(doc);
+    const keep = cardMatcher(parseFilters(new URLSearchParams("open=1")), {
+      myOrgId: null,
+      now: NOW,
+      ownerOf: (id) => facts.get(id)?.ownerOrgId ?? null,
+      stageOf: stageLookupFor(s.columns),
+    })!;
+    // g is finished without a holder: not "not picked up"; b waits in an open column after Afgerond.
+    expect(s.cards.filter(keep).map((c) => c.id).sort()).toEqual(["a", "b", "c"]);
+  });
+});
