@@ -81,6 +81,7 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
   await expect(a.getByTestId("board")).toBeVisible();
   await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
   await expect(a.getByTestId("offline-note")).toBeVisible();
+  await expect(a.getByTestId("presence")).toContainText("Niet verbonden");
   await expect(a.getByTestId(`card-${id}`)).toContainText(title);
   await expect(a.locator("[data-card-id]")).toHaveCount(cardCount);
 

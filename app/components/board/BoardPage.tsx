@@ -240,6 +240,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           hidden={presence.hidden}
           onHiddenChange={onPresenceHidden}
           available={!!presenceStore}
+          connected={info.state !== "offline" && info.state !== "refused"}
           t={t}
         />
         <MemoConnectionStatus state={info.state} notices={info.notices} onReconnect={reconnect} canReconnect={!!live} t={t} />

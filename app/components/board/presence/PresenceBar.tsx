@@ -40,6 +40,7 @@ export function PresenceBar({
   hidden,
   onHiddenChange,
   available,
+  connected = true,
   t,
 }: {
   people: PresencePerson[];
@@ -47,6 +48,8 @@ export function PresenceBar({
   onHiddenChange: (hidden: boolean) => void;
   /** False until the live connection exists (nothing to hide yet). */
   available: boolean;
+  /** False while the board is offline or refused: who else is here cannot be known then. */
+  connected?: boolean;
   t: Translate;
 }) {
   const labelId = useId();
@@ -55,7 +58,7 @@ export function PresenceBar({
   return (
     <div className="presence" data-testid="presence" role="group" aria-labelledby={labelId}>
       <span id={labelId} className="presence-label small">
-        {people.length === 0 ? t("pres.alone") : t("pres.label")}
+        {people.length > 0 ? t("pres.label") : connected ? t("pres.alone") : t("pres.unknown")}
       </span>
       {people.length ? (
         <ul className="presence-list">
