@@ -21,10 +21,13 @@ import { useNonce } from "./lib/nonce";
 import { getUser } from "./services/auth.server";
 import { services } from "./services/context.server";
 import { localeFromRequest } from "./services/locale.server";
+import { ToastProvider, ToastViewport } from "./components/toast/ToastProvider";
 import appCss from "./styles/app.css";
+import feedbackCss from "./styles/feedback.css";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: appCss },
+  { rel: "stylesheet", href: feedbackCss },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
@@ -132,8 +135,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Links />
       </head>
       <body>
-        <Header />
-        {children}
+        <ToastProvider>
+          <Header />
+          <ToastViewport />
+          {children}
+        </ToastProvider>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>

@@ -1,5 +1,8 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { useEffect, useState, type FormEvent } from "react";
+import { ConfirmDialog } from "~/components/toast/ConfirmDialog";
+import { useToast } from "~/components/toast/ToastProvider";
 import { fieldError, useT, type MessageKey, type Translate } from "~/i18n";
 import {
   addOrganisation,
@@ -32,34 +35,36 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(svc, request);
   const form = Object.fromEntries(await request.formData());
   const intent = form.intent;
+  /** The person's name, for the toast that says what happened. */
+  const personName = () => adminOverview(svc, user).people.find((p) => p.id === form.personId)?.name ?? "";
   switch (intent) {
     case "add-org": {
       const r = addOrganisation(svc, user, form);
-      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: String(form.name ?? "").trim() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "add-person": {
       const r = await addPerson(svc, user, form);
       return r.ok
-        ? json({ intent, ok: true, oneTime: { email: r.email, password: r.password } })
+        ? json({ intent, ok: true, name: String(form.name ?? "").trim(), oneTime: { email: r.email, password: r.password } })
         : json({ intent, errors: r.errors }, { status: r.status });
     }
     case "role": {
       const r = changeRole(svc, user, form.personId, form.role);
-      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: personName(), role: String(form.role) } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "remove": {
       const r = removeAccess(svc, user, form.personId);
-      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "restore": {
       const r = restoreAccess(svc, user, form.personId);
-      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "reset": {
       const r = await resetPassword(svc, user, form.personId);
       const email = adminOverview(svc, user).people.find((p) => p.id === form.personId)?.email ?? "";
       return r.ok
-        ? json({ intent, ok: true, oneTime: { email, password: r.password } })
+        ? json({ intent, ok: true, name: personName(), oneTime: { email, password: r.password } })
         : json({ intent, errors: r.errors }, { status: r.status });
     }
     case "expiry": {
@@ -92,13 +97,73 @@ function FieldError({ id, text }: { id: string; text?: string }) {
   ) : null;
 }
 
+type ActionResult =
+  | {
+      intent?: string;
+      ok?: boolean;
+      name?: string;
+      role?: string;
+      errors?: Record<string, string>;
+      oneTime?: { email: string; password: string };
+    }
+  | undefined;
+
+/** The toast after an action on this page: what happened, by name, or why not. */
+function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean; message: string } {
+  const name = r.name ?? "";
+  if (r.ok) {
+    switch (r.intent) {
+      case "remove":
+        return { ok: true, message: t("admin.toast.removed", { name }) };
+      case "restore":
+        return { ok: true, message: t("admin.toast.restored", { name }) };
+      case "role": {
+        const role = r.role === "coordinator" || r.role === "member" || r.role === "viewer" ? t(`admin.role.${r.role}`) : "";
+        return { ok: true, message: t("admin.toast.role", { name, role: role.toLocaleLowerCase() }) };
+      }
+      case "reset":
+        return { ok: true, message: t("admin.toast.reset", { name }) };
+      case "add-person":
+        return { ok: true, message: t("admin.toast.personAdded", { name }) };
+      case "add-org":
+        return { ok: true, message: t("admin.toast.orgAdded", { name }) };
+      default:
+        return { ok: true, message: t("admin.toast.saved") };
+    }
+  }
+  // A refusal that no form shows (say "not for yourself") is said in the toast itself.
+  const person = r.errors?.person;
+  const text = person ? errorText(t, person) : undefined;
+  return { ok: false, message: text && text !== person ? text : t("admin.toast.failed") };
+}
+
+interface Pending {
+  kind: "remove" | "reset";
+  name: string;
+  email: string;
+  form: HTMLFormElement;
+}
+
 export default function Admin() {
   const t = useT();
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as
-    | { intent?: string; ok?: boolean; errors?: Record<string, string>; oneTime?: { email: string; password: string } }
-    | undefined;
+  const result = useActionData<typeof action>() as ActionResult;
   const nav = useNavigation();
+  const toast = useToast();
+  const submit = useSubmit();
+  const [pending, setPending] = useState<Pending | null>(null);
+  useEffect(() => {
+    if (!result) return;
+    const r = resultToast(t, result);
+    if (r.ok) toast.success(r.message);
+    else toast.error(r.message);
+    // Once per answer of the server (t and toast are stable for the page).
+  }, [result]);
+  /** A destructive action waits for "Weet u het zeker?" (without scripts the form posts as it is). */
+  const ask = (kind: Pending["kind"], person: { name: string; email: string }) => (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setPending({ kind, name: person.name, email: person.email, form: e.currentTarget });
+  };
   const err = (intent: string, field: string) =>
     result?.intent === intent ? errorText(t, result.errors?.[field]) : undefined;
   const roles = ["coordinator", "member", "viewer"] as const;
@@ -109,11 +174,19 @@ export default function Admin() {
         <div className="alert info" role="status" data-testid="one-time-password">
           {t("admin.oneTime", { email: result.oneTime.email, password: result.oneTime.password })}
         </div>
-      ) : result?.ok ? (
-        <div className="alert info" role="status">
-          {t("admin.done")}
-        </div>
       ) : null}
+      <ConfirmDialog
+        open={!!pending}
+        title={pending ? t(`admin.confirm.${pending.kind}.title`, { name: pending.name }) : ""}
+        body={pending ? t(`admin.confirm.${pending.kind}.body`, { name: pending.name, email: pending.email }) : ""}
+        confirmLabel={pending ? t(`admin.confirm.${pending.kind}.submit`) : ""}
+        cancelLabel={t("admin.confirm.cancel")}
+        onConfirm={() => {
+          if (pending) submit(pending.form);
+          setPending(null);
+        }}
+        onCancel={() => setPending(null)}
+      />
 
       <section aria-labelledby="people-h" className="card-panel admin-section">
         <h2 id="people-h">{t("admin.people")}</h2>
@@ -164,14 +237,14 @@ export default function Admin() {
                 <td className="admin-actions">
                   {p.id !== data.me ? (
                     <>
-                      <Form method="post">
+                      <Form method="post" onSubmit={p.disabledAt ? undefined : ask("remove", p)}>
                         <input type="hidden" name="intent" value={p.disabledAt ? "restore" : "remove"} />
                         <input type="hidden" name="personId" value={p.id} />
                         <button className={`button small ${p.disabledAt ? "secondary" : "danger"}`} type="submit">
                           {p.disabledAt ? t("admin.restore") : t("admin.remove")}
                         </button>
                       </Form>
-                      <Form method="post">
+                      <Form method="post" onSubmit={ask("reset", p)}>
                         <input type="hidden" name="intent" value="reset" />
                         <input type="hidden" name="personId" value={p.id} />
                         <button className="button secondary small" type="submit">
@@ -191,17 +264,17 @@ export default function Admin() {
           <input type="hidden" name="intent" value="add-person" />
           <div className="field">
             <label htmlFor="p-name">{t("admin.personName")}</label>
-            <input id="p-name" name="name" type="text" aria-invalid={err("add-person", "name") ? true : undefined} aria-describedby="p-name-e" />
+            <input id="p-name" name="name" type="text" aria-invalid={err("add-person", "name") ? true : undefined} aria-describedby={err("add-person", "name") ? "p-name-e" : undefined} />
             <FieldError id="p-name-e" text={err("add-person", "name")} />
           </div>
           <div className="field">
             <label htmlFor="p-email">{t("admin.personEmail")}</label>
-            <input id="p-email" name="email" type="email" aria-invalid={err("add-person", "email") ? true : undefined} aria-describedby="p-email-e" />
+            <input id="p-email" name="email" type="email" aria-invalid={err("add-person", "email") ? true : undefined} aria-describedby={err("add-person", "email") ? "p-email-e" : undefined} />
             <FieldError id="p-email-e" text={err("add-person", "email")} />
           </div>
           <div className="field">
             <label htmlFor="p-org">{t("admin.personOrg")}</label>
-            <select id="p-org" name="organisationId">
+            <select id="p-org" name="organisationId" aria-describedby={err("add-person", "organisationId") ? "p-org-e" : undefined}>
               {data.organisations.map((o) => (
                 <option key={o.id} value={o.id}>
                   {o.name}
@@ -241,12 +314,18 @@ export default function Admin() {
           <input type="hidden" name="intent" value="add-org" />
           <div className="field">
             <label htmlFor="o-name">{t("admin.orgName")}</label>
-            <input id="o-name" name="name" type="text" aria-invalid={err("add-org", "name") ? true : undefined} aria-describedby="o-name-e" />
+            <input id="o-name" name="name" type="text" aria-invalid={err("add-org", "name") ? true : undefined} aria-describedby={err("add-org", "name") ? "o-name-e" : undefined} />
             <FieldError id="o-name-e" text={err("add-org", "name")} />
           </div>
           <div className="field">
             <label htmlFor="o-short">{t("admin.orgShort")}</label>
-            <input id="o-short" name="shortName" type="text" aria-describedby="o-short-e" />
+            <input
+              id="o-short"
+              name="shortName"
+              type="text"
+              aria-invalid={err("add-org", "shortName") ? true : undefined}
+              aria-describedby={err("add-org", "shortName") ? "o-short-e" : undefined}
+            />
             <FieldError id="o-short-e" text={err("add-org", "shortName")} />
           </div>
           <div className="field">
@@ -273,7 +352,16 @@ export default function Admin() {
               <label htmlFor={`exp-${b.id}`}>
                 {b.name}: {t("admin.expiryDays")}
               </label>
-              <input id={`exp-${b.id}`} name="claimExpiryDays" type="number" min={1} max={365} defaultValue={b.claimExpiryDays} />
+              <input
+                id={`exp-${b.id}`}
+                name="claimExpiryDays"
+                type="number"
+                min={1}
+                max={365}
+                defaultValue={b.claimExpiryDays}
+                aria-invalid={err("expiry", "claimExpiryDays") ? true : undefined}
+                aria-describedby={err("expiry", "claimExpiryDays") ? `exp-${b.id}-e` : undefined}
+              />
               <FieldError id={`exp-${b.id}-e`} text={err("expiry", "claimExpiryDays")} />
             </div>
             <button className="button secondary" type="submit">
@@ -309,7 +397,7 @@ function LimitsSection({ limits, err, t }: { limits: LimitsData; err?: string; t
             placeholder={String(q.fallback)}
             defaultValue={q.custom ?? ""}
             aria-invalid={err ? true : undefined}
-            aria-describedby="quota-help quota-e"
+            aria-describedby={err ? "quota-help quota-e" : "quota-help"}
           />
           <span id="quota-help" className="muted small">
             {t("limits.quotaHelp", { default: q.fallback })}

@@ -8,7 +8,7 @@
  * above it; a card dragged onto a tab goes to the end of that column. Every
  * card also has "Verplaats naar…" (MoveToMenu), which writes the same move.
  */
-import { useCallback, useId, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import {
   DndContext,
   DragOverlay,
@@ -34,7 +34,7 @@ import {
 import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
 import type { PointerEvent as ReactPointerEvent } from "react";
 import type * as Y from "yjs";
-import { cardsInColumn, moveCard } from "~/board/domain";
+import { cardsInColumn, getCard, moveCard } from "~/board/domain";
 import type { CardView } from "~/board/types";
 import { translator, type Locale } from "~/i18n";
 import type { BoardView } from "~/hooks/board-store";
@@ -44,6 +44,7 @@ import { ColumnTabs, TAB_PREFIX, type ColumnTabInfo } from "./ColumnTabs";
 import { MoveToMenu, type MoveMenuState, type MoveTarget } from "./MoveToMenu";
 import { PHONE_QUERY, useMediaQuery } from "~/hooks/useMediaQuery";
 import { columnLabel, safeColor } from "./labels";
+import { SHOW_CARD_EVENT, type ShowCardDetail } from "./feedback/useNewRequestReveal";
 
 /** Mouse and pen only: touch goes through the TouchSensor, with a delay so columns still scroll. */
 class MousePenSensor extends PointerSensor {
@@ -103,7 +104,21 @@ export interface BoardColumnsProps {
   /** Told which card this person is dragging (null when the drag ends), for presence. */
   onDragActivity?: (cardId: string | null) => void;
   /** Told about a move this person made (a drag or "Verplaats naar…"), after it was written. */
-  onMoved?: (move: { cardId: string; from: string; to: string; how: "drag" | "menu" }) => void;
+  onMoved?: (move: CardMove) => void;
+  /** In a swimlane: the id of the lane's name (the columns' region names then differ per lane). */
+  laneLabelId?: string;
+}
+
+/**
+ * A move this person made. It was at `fromIndex` among the cards of `from`
+ * (-1 when unknown), so Undo can put it back where it was.
+ */
+export interface CardMove {
+  cardId: string;
+  from: string;
+  fromIndex: number;
+  to: string;
+  how: "drag" | "menu";
 }
 
 export function BoardColumns({
@@ -120,6 +135,7 @@ export function BoardColumns({
   dndId = "board-dnd",
   onDragActivity,
   onMoved,
+  laneLabelId,
 }: BoardColumnsProps) {
   const t = translator(locale);
   const onDragActivityRef = useRef(onDragActivity);
@@ -299,8 +315,10 @@ export function BoardColumns({
     (id: string, toColumn: string, index: number, how: "drag" | "menu"): boolean => {
       if (!doc) return false;
       try {
+        const was = getCard(doc, id)?.column;
+        const fromIndex = was ? cardsInColumn(doc, was).findIndex((c) => c.id === id) : -1;
         const { from, to } = moveCard(doc, id, toColumn, index, Date.now());
-        onMovedRef.current?.({ cardId: id, from, to, how });
+        onMovedRef.current?.({ cardId: id, from, fromIndex, to, how });
         return true;
       } catch (e) {
         onErrorRef.current(e);
@@ -439,6 +457,15 @@ export function BoardColumns({
 
   const [selected, setSelected] = useState<string | null>(null);
   const shownColumn = columns.some((c) => c.id === selected) ? selected! : columns[0]?.id;
+  // "Toon" on a toast about a card in another column (a new request): that column's tab.
+  useEffect(() => {
+    const show = (e: Event) => {
+      const columnId = (e as CustomEvent<ShowCardDetail>).detail?.columnId;
+      if (columnId && viewRef.current.columns.some((c) => c.id === columnId)) setSelected(columnId);
+    };
+    window.addEventListener(SHOW_CARD_EVENT, show);
+    return () => window.removeEventListener(SHOW_CARD_EVENT, show);
+  }, []);
   const tabs: ColumnTabInfo[] = columns.map((c) => ({
     id: c.id,
     label: columnLabel(t, c),
@@ -555,6 +582,7 @@ export function BoardColumns({
             tabId={phone ? `${idBase}-tab-${column.id}` : undefined}
             onOpenMoveMenu={draggable && columns.length > 1 ? onOpenMoveMenu : undefined}
             moveMenuCard={moveMenu?.column === column.id ? moveMenu.cardId : null}
+            laneLabelId={laneLabelId}
           />
         ))}
       </div>

@@ -5,7 +5,7 @@
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Form, Link, useSearchParams } from "@remix-run/react";
-import { moveColumn, setArchived } from "~/board/domain";
+import { getCard, moveCard, moveColumn, setArchived } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
 import { useLocale, translator } from "~/i18n";
 import { useOptionalUser } from "~/root";
@@ -15,8 +15,9 @@ import { useNow } from "~/hooks/useNow";
 import { useBoardView } from "~/hooks/useBoardView";
 import { PresenceContext, usePresence } from "~/hooks/usePresence";
 import type { ActivityEntry } from "~/lib/sync-client";
+import { useToast } from "~/components/toast/ToastProvider";
 import { ArchivedPanel } from "./ArchivedPanel";
-import { BoardColumns } from "./BoardColumns";
+import { BoardColumns, type CardMove } from "./BoardColumns";
 import { CardDialog } from "./CardDialog";
 import { NowContext, type OrgInfo } from "./Card";
 import { CategoriesDialog } from "./CategoriesDialog";
@@ -26,6 +27,8 @@ import { NewRequestDialog, type CreateActionData } from "./NewRequestDialog";
 import { ActivityPanel, ActivityToggle } from "./activity/ActivityPanel";
 import { FilterBar } from "./filters/FilterBar";
 import { Swimlanes } from "./filters/Swimlanes";
+import { OthersAnnouncer } from "./feedback/OthersAnnouncer";
+import { useNewRequestReveal } from "./feedback/useNewRequestReveal";
 import { categoryLabel, columnLabel } from "./labels";
 import { PresenceBar } from "./presence/PresenceBar";
 import { InboxButton } from "./ownership/InboxButton";
@@ -82,16 +85,10 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     [orgKey],
   );
 
-  // ---------------------------------------------------------------- notices (polite live region)
-  const [notice, setNotice] = useState("");
-  const noticeTimer = useRef<number>();
-  const onNotice = useCallback((message: string) => {
-    setNotice(message);
-    window.clearTimeout(noticeTimer.current);
-    noticeTimer.current = window.setTimeout(() => setNotice(""), 6000);
-  }, []);
-  useEffect(() => () => window.clearTimeout(noticeTimer.current), []);
-  const onError = useCallback(() => onNotice(t("board.changeFailed")), [onNotice, t]);
+  // ---------------------------------------------------------------- notices: toasts (spoken by their live regions)
+  const toast = useToast();
+  const onNotice = useCallback((message: string) => void toast.success(message), [toast]);
+  const onError = useCallback(() => void toast.error(t("board.changeFailed")), [toast, t]);
 
   // ---------------------------------------------------------------- new request
   // Without scripts the dialog is opened by ?nieuw=1 (a GET form) or by a post with errors.
@@ -103,14 +100,13 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     setNewOpen(false);
     setFallback(undefined);
   }, []);
-  const onCreated = useCallback(
-    () => {
-      setNewOpen(false);
-      setFallback(undefined);
-      onNotice(t("board.create.done"));
-    },
-    [onNotice, t],
-  );
+  const revealRef = useRef<(id: string) => void>(() => {});
+  const onCreated = useCallback((id: string) => {
+    setNewOpen(false);
+    setFallback(undefined);
+    // Scrolled into view and highlighted once it is on the board, with a toast naming it.
+    revealRef.current(id);
+  }, []);
 
   // ---------------------------------------------------------------- card dialog
   const [openCardId, setOpenCardId] = useState<string | null>(null);
@@ -139,6 +135,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     categoryLabel: laneCategoryLabel,
     otherLabel: t("filter.lane.other"),
   });
+  revealRef.current = useNewRequestReveal({ cardById: view.cardById, columns: view.columns, clearFilters: shown.clearFilters, t });
   const [activityOpen, setActivityOpen] = useState(false);
   const closeActivity = useCallback(() => setActivityOpen(false), []);
   const toggleActivity = useCallback(() => setActivityOpen((v) => !v), []);
@@ -165,6 +162,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         onError();
         return;
       }
+      onNotice(t("toast.columnMoved", { name: columnLabel(t, columns[index]) }));
       // Keep the keyboard focus on the same button of the moved column.
       const direction = delta < 0 ? "left" : "right";
       requestAnimationFrame(() => {
@@ -175,18 +173,41 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         else document.querySelector<HTMLButtonElement>(`[data-column-id="${CSS.escape(columnId)}"] [data-move]:not(:disabled)`)?.focus();
       });
     },
-    [doc, onError],
+    [doc, onError, onNotice, t],
   );
 
-  // A move by "Verplaats naar…" is said aloud (a drag has dnd-kit's own announcements).
+  // ---------------------------------------------------------------- a move of this person's: a toast with Undo
+  const docRef = useRef(doc);
+  docRef.current = doc;
   const onMoved = useCallback(
-    ({ cardId, to, how }: { cardId: string; to: string; how: "drag" | "menu" }) => {
-      if (how !== "menu") return;
+    (m: CardMove) => {
       const v = viewRef.current;
-      const column = v.columns.find((c) => c.id === to);
-      onNotice(t("move.done", { title: v.cardById.get(cardId)?.title ?? "", column: column ? columnLabel(t, column) : to }));
+      const title = v.cardById.get(m.cardId)?.title ?? "";
+      const name = (id: string) => {
+        const c = v.columns.find((col) => col.id === id);
+        return c ? columnLabel(t, c) : "";
+      };
+      const undo = () => {
+        const d = docRef.current;
+        const now = d ? getCard(d, m.cardId) : null;
+        // Only while the card is still where this move put it: otherwise Undo would overwrite someone else's move.
+        if (!d || !now || now.archived || now.column !== m.to) {
+          toast.error(t("toast.undoFailed"));
+          return;
+        }
+        try {
+          moveCard(d, m.cardId, m.from, m.fromIndex, Date.now());
+          toast.success(t("toast.undone.move", { title, column: name(m.from) }));
+        } catch {
+          toast.error(t("toast.undoFailed"));
+        }
+      };
+      const message =
+        m.from === m.to ? t("toast.reordered", { title, column: name(m.to) }) : t("toast.moved", { title, column: name(m.to) });
+      // A drag and "Verplaats naar…" alike; the toast's polite region says it.
+      toast.success(message, m.fromIndex >= 0 ? { action: { label: t("toast.undo"), onAction: undo } } : undefined);
     },
-    [onNotice, t],
+    [toast, t],
   );
 
   // ---------------------------------------------------------------- categories, archive
@@ -319,9 +340,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         t={t}
       />
 
-      <div aria-live="polite" className="visually-hidden" data-testid="board-notice">
-        {notice}
-      </div>
+      <OthersAnnouncer boardId={board.id} view={view} orgById={orgById} locale={locale} userId={user?.id} />
 
       <NowContext.Provider value={now}>
         <PresenceContext.Provider value={presenceStore}>

@@ -1,9 +1,16 @@
 /**
  * A card's dialog: editable for editors (fields are written to the live
  * document with updateCard; the pseudonymous reference goes to the server),
- * read-only details for viewers.
+ * read-only details for viewers and for requests this person may not edit.
+ *
+ * Order, on a phone as on a desktop: the request's facts and fields, who
+ * holds it, "Wie kan dit oppakken?", history and comments, and last the
+ * actions (Save, Cancel, Archive; or Close) in a footer that stays at the
+ * bottom of the dialog while it scrolls. Save submits the edit form through
+ * the button's `form` attribute. Every outcome is a toast; archiving offers
+ * Undo (the inverse domain operation, checked by the server like any edit).
  */
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useFetcher } from "@remix-run/react";
 import type * as Y from "yjs";
 import { setArchived, updateCard } from "~/board/domain";
@@ -17,6 +24,7 @@ import { CategoryIcon } from "./Icon";
 import { Modal } from "./Modal";
 import { CardActivity } from "./activity/CardActivity";
 import { OwnershipSection } from "./ownership/OwnershipSection";
+import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { URGENCY_KEYS, cardAge, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
 
@@ -47,6 +55,13 @@ export interface CardDialogProps {
   now: number;
   /** Editor with a live document. */
   editable: boolean;
+  /**
+   * May edit this request's fields and archive it (the board's per-request
+   * rule, e.g. a member only for requests their organisation entered or
+   * holds). Defaults to true; false shows the details, with claiming and
+   * comments still there.
+   */
+  canEditCard?: boolean;
   offline: boolean;
   onNotice: (message: string) => void;
   /** May post comments (members and coordinators; not viewers). Defaults to `editable`. */
@@ -56,29 +71,35 @@ export interface CardDialogProps {
 export function CardDialog(props: CardDialogProps) {
   const { card, onClose, locale } = props;
   const titleId = useId();
+  const sections = card ? (
+    <>
+      <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
+      {/* Outside the edit form: the comment form is a form of its own. */}
+      <CardActivity
+        key={`activity-${card.id}`}
+        boardId={props.boardId}
+        card={card}
+        canComment={props.canComment ?? props.editable}
+        columns={props.columns}
+        categoryById={props.categoryById}
+        orgById={props.orgById}
+        locale={locale}
+        now={props.now}
+      />
+    </>
+  ) : null;
   return (
     <Modal open={!!card} onClose={onClose} labelledBy={titleId} testId="dialog-card" className="wide">
       {card ? (
-        <>
-          {props.editable ? (
-            <EditCardForm key={card.id} {...props} card={card} titleId={titleId} t={translator(locale)} />
-          ) : (
-            <CardDetails {...props} card={card} titleId={titleId} t={translator(locale)} />
-          )}
-          <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
-          {/* Outside the edit form: the comment form is a form of its own. */}
-          <CardActivity
-            key={`activity-${card.id}`}
-            boardId={props.boardId}
-            card={card}
-            canComment={props.canComment ?? props.editable}
-            columns={props.columns}
-            categoryById={props.categoryById}
-            orgById={props.orgById}
-            locale={locale}
-            now={props.now}
-          />
-        </>
+        props.editable && props.canEditCard !== false ? (
+          <EditCardForm key={card.id} {...props} card={card} titleId={titleId} t={translator(locale)}>
+            {sections}
+          </EditCardForm>
+        ) : (
+          <CardDetails {...props} card={card} titleId={titleId} t={translator(locale)}>
+            {sections}
+          </CardDetails>
+        )
       ) : null}
     </Modal>
   );
@@ -112,7 +133,7 @@ function useReference(boardId: string, cardId: string) {
   };
 }
 
-type Props = CardDialogProps & { card: CardView; titleId: string; t: Translate };
+type Props = CardDialogProps & { card: CardView; titleId: string; t: Translate; children?: ReactNode };
 
 function CardSummary({ card, categoryById, columns, orgById, now, locale, t }: Props) {
   const category = categoryById.get(card.category);
@@ -154,9 +175,10 @@ function CardSummary({ card, categoryById, columns, orgById, now, locale, t }: P
 }
 
 function CardDetails(props: Props) {
-  const { card, t, titleId, onClose, boardId } = props;
+  const { card, t, titleId, onClose, boardId, children } = props;
   const ref = useReference(boardId, card.id);
   return (
+    <>
     <div className="modal-form">
       <div className="modal-head">
         <h2 id={titleId}>{card.title}</h2>
@@ -190,17 +212,21 @@ function CardDetails(props: Props) {
         ) : null}
         <p className="muted small">{t("card.readOnly")}</p>
       </div>
-      <div className="modal-actions">
-        <button type="button" className="button secondary" onClick={onClose} data-autofocus>
-          {t("board.close")}
-        </button>
-      </div>
     </div>
+    {children}
+    <div className="modal-actions card-dialog-actions">
+      <button type="button" className="button secondary" onClick={onClose} data-autofocus>
+        {t("board.close")}
+      </button>
+    </div>
+    </>
   );
 }
 
 function EditCardForm(props: Props) {
-  const { card, t, titleId, onClose, boardId, doc, categories, offline, onNotice } = props;
+  const { card, t, titleId, onClose, boardId, doc, categories, offline, onNotice, children } = props;
+  const toast = useToast();
+  const formId = useId();
   const ref = useReference(boardId, card.id);
   const saveRef = useFetcher<ReferenceResponse>();
   const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
@@ -220,8 +246,10 @@ function EditCardForm(props: Props) {
       setErrors((e) => ({ ...e, reference: d.errors!.reference }));
     } else {
       setGeneral(t("card.referenceFailed"));
+      // Said by the form's role="alert"; the toast is for the eyes.
+      toast.error(t("card.referenceFailed"), { silent: true });
     }
-  }, [waiting, saveRef.state, saveRef.data, onClose, onNotice, t, card.title]);
+  }, [waiting, saveRef.state, saveRef.data, onClose, onNotice, t, card.title, toast]);
 
   useEffect(() => {
     if (Object.keys(errors).length) formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
@@ -247,6 +275,7 @@ function EditCardForm(props: Props) {
       updateCard(doc, card.id, fields.value, Date.now());
     } catch {
       setGeneral(t("card.saveFailed"));
+      toast.error(t("card.saveFailed"), { silent: true });
       return;
     }
     if (reference !== null) {
@@ -263,17 +292,33 @@ function EditCardForm(props: Props) {
 
   const toggleArchived = () => {
     if (!doc) return;
+    const { id, title } = card;
     try {
-      setArchived(doc, card.id, !card.archived, Date.now());
-      onNotice(t(card.archived ? "card.restored" : "card.archived", { title: card.title }));
-      onClose();
+      setArchived(doc, id, !card.archived, Date.now());
     } catch {
       setGeneral(t("card.saveFailed"));
+      toast.error(t("card.saveFailed"), { silent: true });
+      return;
     }
+    if (card.archived) onNotice(t("card.restored", { title }));
+    else {
+      // Undo: restore it, as "Terugzetten" does, unless it came back meanwhile.
+      const undo = () => {
+        try {
+          if (!setArchived(doc, id, false, Date.now())) throw new Error("not archived");
+          toast.success(t("toast.undone.archive", { title }));
+        } catch {
+          toast.error(t("toast.undoFailed"));
+        }
+      };
+      toast.success(t("card.archived", { title }), { action: { label: t("toast.undo"), onAction: undo } });
+    }
+    onClose();
   };
 
   return (
-    <form className="modal-form" onSubmit={onSubmit} noValidate ref={formRef} data-card-id={card.id}>
+    <>
+    <form id={formId} className="modal-form" onSubmit={onSubmit} noValidate ref={formRef} data-card-id={card.id}>
       <div className="modal-head">
         <h2 id={titleId}>{t("card.editTitle")}</h2>
         {card.archived ? <span className="badge">{t("card.isArchived")}</span> : null}
@@ -316,17 +361,19 @@ function EditCardForm(props: Props) {
           </Field>
         </div>
       </div>
-      <div className="modal-actions">
-        <button type="submit" className="button" disabled={waiting}>
-          {waiting ? t("board.saving") : t("board.save")}
-        </button>
-        <button type="button" className="button secondary" onClick={onClose}>
-          {t("board.cancel")}
-        </button>
-        <button type="button" className="button secondary push-right" onClick={toggleArchived}>
-          {card.archived ? t("card.restore") : t("card.archive")}
-        </button>
-      </div>
     </form>
+    {children}
+    <div className="modal-actions card-dialog-actions">
+      <button type="submit" form={formId} className="button" disabled={waiting} data-testid="card-save">
+        {waiting ? t("board.saving") : t("board.save")}
+      </button>
+      <button type="button" className="button secondary" onClick={onClose}>
+        {t("board.cancel")}
+      </button>
+      <button type="button" className="button secondary push-right" onClick={toggleArchived} data-testid="card-archive">
+        {card.archived ? t("card.restore") : t("card.archive")}
+      </button>
+    </div>
+    </>
   );
 }

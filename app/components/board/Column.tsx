@@ -50,6 +50,8 @@ export interface ColumnProps {
   onOpenMoveMenu?: (cardId: string, columnId: string, button: HTMLButtonElement) => void;
   /** The card whose "Verplaats naar…" menu is open. */
   moveMenuCard?: string | null;
+  /** In a swimlane: the id of the lane's name, so each column region has a name of its own ("Taal Nieuw"). */
+  laneLabelId?: string;
 }
 
 export const BoardColumn = memo(function BoardColumn({
@@ -72,6 +74,7 @@ export const BoardColumn = memo(function BoardColumn({
   tabId,
   onOpenMoveMenu,
   moveMenuCard = null,
+  laneLabelId,
 }: ColumnProps) {
   const t = translator(locale);
   const headingId = useId();
@@ -89,7 +92,7 @@ export const BoardColumn = memo(function BoardColumn({
       id={panelId}
       className={`board-column${active ? " is-active" : ""}`}
       role={tabId ? "tabpanel" : undefined}
-      aria-labelledby={headingId}
+      aria-labelledby={laneLabelId ? `${laneLabelId} ${headingId}` : headingId}
       data-testid={`column-${column.id}`}
       data-column-id={column.id}
     >

@@ -13,6 +13,7 @@ import { CategoryUrgencyFields, ReferenceField, TitleField } from "./CardFormFie
 import { Field } from "./Field";
 import { Modal } from "./Modal";
 import { IntakeWarning, type IntakeWarningJson } from "./duplicates/IntakeWarning";
+import { useToast } from "~/components/toast/ToastProvider";
 
 export interface CreateActionData {
   intent?: string;
@@ -117,6 +118,15 @@ function NewRequestForm({
         ? t("board.create.forbidden")
         : t("board.create.failed")
       : null);
+
+  // A refusal as a whole (quota, rights, the server) is a toast too; its role="alert" in the form already speaks.
+  const toast = useToast();
+  const toasted = useRef<unknown>(null);
+  useEffect(() => {
+    if (fetcher.state !== "idle" || !fetcher.data || fetcher.data.ok || !general || toasted.current === fetcher.data) return;
+    toasted.current = fetcher.data;
+    toast.error(general, { silent: true });
+  }, [fetcher.state, fetcher.data, general, toast]);
 
   return (
     <fetcher.Form method="post" action={`/boards/${boardId}`} noValidate ref={formRef} className="modal-form">

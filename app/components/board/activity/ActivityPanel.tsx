@@ -12,6 +12,8 @@ import type { ActivityEntry } from "~/lib/sync-client";
 import type { OrgInfo } from "../Card";
 import { cardAge } from "../labels";
 import { describeActivity, mergeEntries, type ActivityNames } from "./describe";
+import { useTopbarBottom } from "~/components/toast/useTopbarBottom";
+import { AnnounceSwitch } from "../feedback/AnnounceSwitch";
 
 export const ACTIVITY_PAGE = 50;
 export const ACTIVITY_PANEL_ID = "activity-panel";
@@ -175,6 +177,7 @@ export function ActivityPanel({ open, onClose, boardId, initial, view, orgById, 
   useEffect(() => {
     if (open) closeRef.current?.focus({ preventScroll: true });
   }, [open]);
+  useTopbarBottom(open);
 
   if (!open) return null;
   return (
@@ -209,6 +212,7 @@ export function ActivityPanel({ open, onClose, boardId, initial, view, orgById, 
           </svg>
         </button>
       </div>
+      <AnnounceSwitch t={t} />
       {feed.entries.length === 0 ? (
         <p className="muted small">{t("act.empty")}</p>
       ) : (

@@ -7,6 +7,7 @@
  * realtime.comment(...) and are shown once the server acknowledged them.
  * Viewers read but cannot comment.
  */
+import { useToast } from "~/components/toast/ToastProvider";
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import type { CardView, CategoryView, ColumnView } from "~/board/types";
 import { useRealtime } from "~/hooks/useRealtime";
@@ -166,7 +167,7 @@ export function CardActivity({ boardId, card, canComment, columns, categoryById,
           )}
         >
           {canComment ? (
-            <CommentForm requestId={card.id} t={t} onAdded={comments.add} />
+            <CommentForm requestId={card.id} title={card.title} t={t} onAdded={comments.add} />
           ) : (
             <p className="muted small">{t("act.comments.viewerNote")}</p>
           )}
@@ -246,8 +247,19 @@ function ActivityColumn<T>({
   );
 }
 
-function CommentForm({ requestId, t, onAdded }: { requestId: string; t: Translate; onAdded: (c: CommentEntry) => void }) {
+function CommentForm({
+  requestId,
+  title,
+  t,
+  onAdded,
+}: {
+  requestId: string;
+  title: string;
+  t: Translate;
+  onAdded: (c: CommentEntry) => void;
+}) {
   const realtime = useRealtime();
+  const toast = useToast();
   const fieldId = useId();
   const errorId = useId();
   const [body, setBody] = useState("");
@@ -286,8 +298,12 @@ function CommentForm({ requestId, t, onAdded }: { requestId: string; t: Translat
       onAdded(ack.comment);
       setBody("");
       textRef.current?.focus();
+      toast.success(t("toast.commented", { title }));
     } else {
-      setError(t(COMMENT_ERRORS[ack.error] ?? "act.comment.error.other"));
+      const message = t(COMMENT_ERRORS[ack.error] ?? "act.comment.error.other");
+      setError(message);
+      // Spoken by the form's role="alert".
+      toast.error(message, { silent: true });
     }
   };
 
