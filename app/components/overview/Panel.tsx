@@ -3,7 +3,7 @@
  * heading (with an optional line of help under it), and a data table that
  * scrolls sideways on a narrow screen and is captioned for screen readers.
  */
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 
 export function Panel({ id, title, help, children }: { id: string; title: ReactNode; help?: ReactNode; children: ReactNode }) {
   return (
@@ -28,10 +28,14 @@ export function DataTable({
   /** thead, tbody and tfoot. */
   children: ReactNode;
 }) {
+  const captionId = useId();
+  // When it scrolls sideways (a phone), keyboard users reach it with Tab and scroll it with the arrows.
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={captionId}>
       <table className={className ? `ov-table ${className}` : "ov-table"} data-testid={testId}>
-        <caption className="visually-hidden">{caption}</caption>
+        <caption className="visually-hidden" id={captionId}>
+          {caption}
+        </caption>
         {children}
       </table>
     </div>

@@ -1,0 +1,270 @@
+/**
+ * Visible feedback and what screen-reader users hear: toasts after actions
+ * (and after a refusal), Undo for archive and move, a new request scrolled
+ * into view and highlighted, confirmation of destructive admin actions,
+ * other people's moves read out (and not when switched off), and axe on
+ * every page at desktop and phone size.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
+import { column, keyboardMoveRight, login, openDemoBoard, twoOnDemoBoard } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+function toasts(page: Page) {
+  return page.getByTestId("toast");
+}
+
+async function createRequest(page: Page, title: string, category = "taal") {
+  await page.getByTestId("new-request").click();
+  const dialog = page.getByTestId("dialog-new-request");
+  await dialog.locator('[name="title"]').fill(title);
+  await dialog.locator('[name="category"]').selectOption(category);
+  await dialog.locator('[name="area"]').fill("Bargeres");
+  await dialog.locator('button[type="submit"]').click();
+  await expect(dialog).toBeHidden();
+}
+
+test("a new request far down its column is scrolled into view and highlighted, with a toast naming it", async ({ page }) => {
+  await login(page, server.url, "taalhuis@ave.example");
+  await openDemoBoard(page);
+  const title = `Taalcafé voor ouders ${Date.now()}`;
+  await createRequest(page, title);
+
+  const toast = toasts(page).filter({ hasText: title });
+  await expect(toast).toHaveAttribute("data-kind", "success");
+  await expect(toast).toContainText("toegevoegd in Nieuw");
+  const card = column(page, "nieuw").locator(".board-card", { hasText: title });
+  // Placed at the end of a long column: below the first screen of the page...
+  const top = await card.evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+  expect(top).toBeGreaterThan(900);
+  // ...and yet on screen, marked for a moment.
+  await expect(card).toBeInViewport();
+  await expect(card).toHaveAttribute("data-new-request", "");
+  await expect(card).not.toHaveAttribute("data-new-request", "", { timeout: 5000 });
+  // The toast was spoken by the polite region.
+  await expect(page.getByTestId("live-polite")).toContainText(title);
+});
+
+test("a new request that the filters hide says so, and 'Toon' shows it", async ({ page }) => {
+  await login(page, server.url, "taalhuis@ave.example");
+  await openDemoBoard(page);
+  await page.getByTestId("filters").getByLabel("Categorie", { exact: true }).selectOption("werk");
+  await expect(page.getByTestId("filter-count")).not.toContainText("45 van 45");
+  const title = `Taalles op zaterdag ${Date.now()}`;
+  await createRequest(page, title, "taal");
+  const toast = toasts(page).filter({ hasText: title });
+  await expect(toast).toContainText("de filters verbergen hem");
+  await expect(page.locator(".board-card", { hasText: title })).toHaveCount(0);
+  await toast.getByRole("button", { name: "Toon" }).click();
+  const card = page.locator(".board-card", { hasText: title });
+  await expect(card).toBeInViewport();
+  await expect(card).toHaveAttribute("data-new-request", "");
+});
+
+test("claiming shows a toast; a claim that another organisation beat is a failure toast", async ({ browser }) => {
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "vluchtelingenwerk@ave.example");
+  // B's tab does not hear about owner changes, so it still offers to claim.
+  const stale = await b.context().newPage();
+  await stale.routeWebSocket(/\/socket\.io\//, (ws: WebSocketRoute) => {
+    const srv = ws.connectToServer();
+    ws.onMessage((m) => srv.send(m));
+    srv.onMessage((m) => {
+      if (typeof m === "string" && m.includes('"request:owner"')) return;
+      ws.send(m);
+    });
+  });
+  await stale.goto(b.url());
+  await expect(stale.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+
+  const id = (await column(a, "open").locator("[data-card-id]").first().getAttribute("data-card-id"))!;
+  await stale.getByTestId(`card-${id}`).click();
+  const staleDialog = stale.getByTestId("dialog-card");
+  await expect(staleDialog.getByTestId("claim")).toBeVisible();
+
+  await a.getByTestId(`card-${id}`).click();
+  await a.getByTestId("dialog-card").getByTestId("claim").click();
+  await expect(toasts(a).filter({ hasText: "opgepakt voor Taalhuis" })).toHaveAttribute("data-kind", "success");
+
+  await staleDialog.getByTestId("claim").click();
+  const failure = toasts(stale).filter({ hasText: "al opgepakt door Taalhuis" });
+  await expect(failure).toHaveAttribute("data-kind", "error");
+  // Inside the open dialog (the page behind it is inert), and clickable there.
+  await expect(staleDialog.getByTestId("toast")).toHaveCount(1);
+  await failure.getByTestId("toast-close").click();
+  await expect(failure).toHaveCount(0);
+  await a.context().close();
+  await b.context().close();
+});
+
+test("Undo after archiving brings the request back; Undo after a move puts it back", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  const first = column(page, "open").locator("[data-card-id]").first();
+  const id = (await first.getAttribute("data-card-id"))!;
+  const title = (await first.locator(".card-title").textContent())!;
+  await first.click();
+  await page.getByTestId("dialog-card").getByTestId("card-archive").click();
+  await expect(page.getByTestId(`card-${id}`)).toHaveCount(0);
+  const archived = toasts(page).filter({ hasText: "gearchiveerd" });
+  await archived.getByRole("button", { name: "Ongedaan maken" }).click();
+  await expect(column(page, "open").getByTestId(`card-${id}`)).toBeVisible();
+  await expect(toasts(page).filter({ hasText: "staat weer op het bord" })).toBeVisible();
+  await expect(page.getByTestId("toggle-archived").locator(".badge")).toHaveText("0");
+
+  // A move by keyboard, then Undo.
+  const card = column(page, "open").getByTestId(`card-${id}`);
+  await keyboardMoveRight(page, card);
+  await expect(column(page, "opgepakt").getByTestId(`card-${id}`)).toBeVisible();
+  const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst naar Opgepakt` });
+  await moved.getByRole("button", { name: "Ongedaan maken" }).click();
+  await expect(column(page, "open").getByTestId(`card-${id}`)).toBeVisible();
+  await expect(column(page, "opgepakt").getByTestId(`card-${id}`)).toHaveCount(0);
+  // Undo went through the document like any edit: it is there after a reload.
+  await page.reload();
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  await expect(column(page, "open").getByTestId(`card-${id}`)).toBeVisible();
+});
+
+test("'Toegang intrekken' asks first, names the person, and does nothing on cancel", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await page.goto(`${server.url}/beheer`);
+  // The confirmation is the page's script: wait until it runs (without scripts the form posts as it is).
+  await page.waitForLoadState("networkidle");
+  const row = page.getByTestId("person-maatjes@ave.example");
+  await expect(row).toContainText("Actief");
+  await row.getByRole("button", { name: "Toegang intrekken" }).click();
+  const confirm = page.getByTestId("confirm-dialog");
+  await expect(confirm).toBeVisible();
+  await expect(confirm.getByRole("heading")).toContainText("intrekken?");
+  await expect(confirm).toContainText("maatjes@ave.example");
+  await confirm.getByRole("button", { name: "Annuleren" }).click();
+  await expect(confirm).toBeHidden();
+  await page.reload();
+  await page.waitForLoadState("networkidle");
+  await expect(page.getByTestId("person-maatjes@ave.example")).toContainText("Actief");
+
+  // Escape cancels too; confirming does it, with a toast.
+  await page.getByTestId("person-maatjes@ave.example").getByRole("button", { name: "Toegang intrekken" }).click();
+  await page.keyboard.press("Escape");
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId("person-maatjes@ave.example")).toContainText("Actief");
+  await page.getByTestId("person-maatjes@ave.example").getByRole("button", { name: "Toegang intrekken" }).click();
+  await confirm.getByTestId("confirm-yes").click();
+  await expect(page.getByTestId("person-maatjes@ave.example")).toContainText("Toegang ingetrokken");
+  await expect(toasts(page).filter({ hasText: "ingetrokken" })).toHaveAttribute("data-kind", "success");
+  // Restoring (the way back) needs no confirmation.
+  await page.getByTestId("person-maatjes@ave.example").getByRole("button", { name: "Toegang herstellen" }).click();
+  await expect(page.getByTestId("person-maatjes@ave.example")).toContainText("Actief");
+
+  // A new one-time password cannot be undone: asked as well.
+  await page.getByTestId("person-maatjes@ave.example").getByRole("button", { name: "Nieuw eenmalig wachtwoord" }).click();
+  await expect(confirm).toContainText("niet terug te draaien");
+  await confirm.getByRole("button", { name: "Annuleren" }).click();
+  await expect(page.getByTestId("one-time-password")).toHaveCount(0);
+});
+
+test("another person's move is read out in the first browser, never one's own, and not when switched off", async ({ browser }) => {
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "coa@ave.example");
+  const live = a.getByTestId("others-live");
+
+  const moveInB = async (from: string, to: string) => {
+    const card = column(b, from).locator("[data-card-id]").first();
+    const id = (await card.getAttribute("data-card-id"))!;
+    const title = (await card.locator(".card-title").textContent())!;
+    await keyboardMoveRight(b, card);
+    await expect(column(a, to).getByTestId(`card-${id}`)).toBeVisible();
+    return title;
+  };
+
+  const title = await moveInB("nieuw", "open");
+  await expect(live).toContainText(`(COA) zette ‘${title.slice(0, 20)}`);
+  await expect(live).toContainText("naar Open");
+
+  // One's own move is not read out to oneself.
+  const own = column(a, "nieuw").locator("[data-card-id]").first();
+  const ownTitle = (await own.locator(".card-title").textContent())!;
+  await keyboardMoveRight(a, own);
+  await a.waitForTimeout(2500);
+  await expect(live).not.toContainText(ownTitle.slice(0, 20));
+
+  // Switched off (in the activity panel): nothing is read out, and it stays off after a reload.
+  await a.getByTestId("activity-toggle").click();
+  await a.getByTestId("announce-others").uncheck();
+  await a.reload();
+  await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  await a.getByTestId("activity-toggle").click();
+  await expect(a.getByTestId("announce-others")).not.toBeChecked();
+  const quiet = await moveInB("open", "opgepakt");
+  await a.waitForTimeout(3000);
+  await expect(a.getByTestId("others-live")).not.toContainText(quiet.slice(0, 20));
+
+  // On again: the next one is heard.
+  await a.getByTestId("announce-others").check();
+  const heard = await moveInB("nieuw", "open");
+  await expect(a.getByTestId("others-live")).toContainText(heard.slice(0, 20));
+  await a.context().close();
+  await b.context().close();
+});
+
+async function axeProblems(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical" || v.id === "landmark-unique" || v.id === "aria-valid-attr-value")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+for (const size of [
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+]) {
+  test(`axe at ${size.width}x${size.height}: board, swimlanes, card dialog with a toast, overview, report, beheer`, async ({ page }) => {
+    test.setTimeout(180_000);
+    await page.setViewportSize(size);
+    await login(page, server.url, "coordinator@ave.example");
+    await openDemoBoard(page);
+    const boardUrl = page.url().split("?")[0];
+    const found: Record<string, string[]> = {};
+    found.board = await axeProblems(page);
+
+    await page.goto(`${boardUrl}?banen=categorie`);
+    await expect(page.getByTestId("swimlanes")).toBeVisible();
+    found.swimlanes = await axeProblems(page);
+
+    await page.goto(boardUrl);
+    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+    // A request nobody holds yet (the other size's run claimed one).
+    await column(page, "open").locator("[data-card-id]:not(:has([data-testid=owner-badge]))").first().click();
+    const dialog = page.getByTestId("dialog-card");
+    await expect(dialog.getByTestId("ownership")).toBeVisible();
+    await dialog.getByTestId("claim").click();
+    await expect(dialog.getByTestId("toast")).toBeVisible();
+    found.dialog = await axeProblems(page);
+    await page.keyboard.press("Escape");
+
+    await page.goto(`${boardUrl}/overzicht`);
+    await expect(page.locator("main")).toBeVisible();
+    found.overview = await axeProblems(page);
+    await page.goto(`${boardUrl}/rapport`);
+    await expect(page.locator("main")).toBeVisible();
+    found.report = await axeProblems(page);
+    await page.goto(`${server.url}/beheer`);
+    // The confirmation is the page's script: wait until it runs (without scripts the form posts as it is).
+    await page.waitForLoadState("networkidle");
+    found.beheer = await axeProblems(page);
+    await page.getByTestId("person-voedselbank@ave.example").getByRole("button", { name: "Toegang intrekken" }).click();
+    await expect(page.getByTestId("confirm-dialog")).toBeVisible();
+    found.confirm = await axeProblems(page);
+    await page.getByTestId("confirm-dialog").getByRole("button", { name: "Annuleren" }).click();
+
+    expect(found).toEqual({ board: [], swimlanes: [], dialog: [], overview: [], report: [], beheer: [], confirm: [] });
+  });
+}
