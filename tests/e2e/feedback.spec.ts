@@ -111,6 +111,7 @@ test("Undo after archiving brings the request back; Undo after a move puts it ba
   const first = column(page, "open").locator("[data-card-id]").first();
   const id = (await first.getAttribute("data-card-id"))!;
   const title = (await first.locator(".card-title").textContent())!;
+  const archivedBefore = await page.getByTestId("toggle-archived").locator(".badge").textContent();
   await first.click();
   await page.getByTestId("dialog-card").getByTestId("card-archive").click();
   await expect(page.getByTestId(`card-${id}`)).toHaveCount(0);
@@ -118,7 +119,7 @@ test("Undo after archiving brings the request back; Undo after a move puts it ba
   await archived.getByRole("button", { name: "Ongedaan maken" }).click();
   await expect(column(page, "open").getByTestId(`card-${id}`)).toBeVisible();
   await expect(toasts(page).filter({ hasText: "staat weer op het bord" })).toBeVisible();
-  await expect(page.getByTestId("toggle-archived").locator(".badge")).toHaveText("0");
+  await expect(page.getByTestId("toggle-archived").locator(".badge")).toHaveText(archivedBefore!);
 
   // A move by keyboard, then Undo.
   const card = column(page, "open").getByTestId(`card-${id}`);
@@ -173,7 +174,8 @@ test("'Toegang intrekken' asks first, names the person, and does nothing on canc
 });
 
 test("another person's move is read out in the first browser, never one's own, and not when switched off", async ({ browser }) => {
-  const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "coa@ave.example");
+  // B is the coordinator, who may move any request; A (Taalhuis) moves one of its own.
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "coordinator@ave.example");
   const live = a.getByTestId("others-live");
 
   const moveInB = async (from: string, to: string) => {
@@ -186,11 +188,11 @@ test("another person's move is read out in the first browser, never one's own, a
   };
 
   const title = await moveInB("nieuw", "open");
-  await expect(live).toContainText(`(COA) zette ‘${title.slice(0, 20)}`);
+  await expect(live).toContainText(`(Gemeente) zette ‘${title.slice(0, 20)}`);
   await expect(live).toContainText("naar Open");
 
   // One's own move is not read out to oneself.
-  const own = column(a, "nieuw").locator("[data-card-id]").first();
+  const own = column(a, "nieuw").locator("[data-card-id]", { has: a.locator(".card-org", { hasText: "Taalhuis" }) }).first();
   const ownTitle = (await own.locator(".card-title").textContent())!;
   await keyboardMoveRight(a, own);
   await a.waitForTimeout(2500);
@@ -241,8 +243,8 @@ for (const size of [
 
     await page.goto(boardUrl);
     await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
-    // A request nobody holds yet (the other size's run claimed one).
-    await column(page, "open").locator("[data-card-id]:not(:has([data-testid=owner-badge]))").first().click();
+    // A new request: nobody holds it yet (the first column is the one a phone shows).
+    await column(page, "nieuw").locator("[data-card-id]").first().click();
     const dialog = page.getByTestId("dialog-card");
     await expect(dialog.getByTestId("ownership")).toBeVisible();
     await dialog.getByTestId("claim").click();

@@ -29,9 +29,10 @@ export function DataTable({
   children: ReactNode;
 }) {
   const captionId = useId();
-  // When it scrolls sideways (a phone), keyboard users reach it with Tab and scroll it with the arrows.
+  // When it scrolls sideways, keyboard users reach it with Tab and scroll it with the arrows
+  // (a group named by the caption: not a landmark, whose name would repeat the panel's).
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={captionId}>
+    <div className="table-scroll" tabIndex={0} role="group" aria-labelledby={captionId}>
       <table className={className ? `ov-table ${className}` : "ov-table"} data-testid={testId}>
         <caption className="visually-hidden" id={captionId}>
           {caption}
