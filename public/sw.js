@@ -210,8 +210,13 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-/** A kept board document younger than this is not fetched again for a "keep" message. */
-const KEEP_FRESH_MS = 5 * 60_000;
+/**
+ * A kept page younger than this is not fetched again for a "keep" message
+ * (a reload keeps it anyway, on its way through). Its cards come from the
+ * browser's own copy of the board, so an older page costs nothing but the
+ * server's time to render a large board again.
+ */
+const KEEP_FRESH_MS = 60 * 60_000;
 
 async function fresh(cache, key) {
   const copy = await cache.match(key);
