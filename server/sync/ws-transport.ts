@@ -51,7 +51,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
 
   // Dead peers (a laptop lid closed, the network gone: no close frame ever
   // comes) are found by ping and dropped; closing them removes their presence.
-  const heartbeat = setInterval(() => {
+  const beat = () => {
     for (const ws of sockets) {
       const s = ws as WebSocket & { alive?: boolean };
       if (s.alive === false) {
@@ -61,7 +61,12 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       s.alive = false;
       ws.ping();
     }
-  }, opts.pingMs ?? DEFAULT_PING_MS);
+  };
+  // Judged after the event loop's I/O phase (setImmediate), not in the timer
+  // phase before it: after a long synchronous task (loading or compacting a
+  // large board) the pongs that arrived meanwhile are read first, so healthy
+  // connections are not taken for dead.
+  const heartbeat = setInterval(() => setImmediate(beat), opts.pingMs ?? DEFAULT_PING_MS);
   heartbeat.unref();
 
   /** Returns true when the request was for this endpoint (handled or refused). */
