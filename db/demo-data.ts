@@ -219,7 +219,7 @@ const PAST: Record<string, Array<[string, string]>> = {
   ],
   taal: [
     ["Taalmaatje voor gesprekken", "Wekelijks uur oefenen in de bibliotheek."],
-    ["Oefenen voor inburgeringsexamen", "Examen spreken gehaald."],
+    ["Oefenen voor het examen spreken", "Examen spreken gehaald."],
     ["Hulp bij DigiD aanvragen", "DigiD aangevraagd en geactiveerd."],
     ["Huiswerkbegeleiding groep 5", "Tien weken begeleiding afgerond."],
     ["Tolk bij oudergesprek", "Telefonische tolk geregeld voor het gesprek."],
@@ -261,7 +261,7 @@ const ENTERERS: DemoOrgKey[] = ["gemeente", "vluchtelingenwerk", "vluchtelingenw
 /**
  * Requests of the half year before, all finished: they give the report its
  * history (weekly new and finished, time to claim and to done). Finished
- * more than three weeks ago means archived; a few were closed without
+ * more than a week ago means archived; a few were closed without
  * anyone picking them up (no longer needed).
  */
 export function demoPastRequests(now: number): DemoRequest[] {
@@ -300,7 +300,7 @@ export function demoPastRequests(now: number): DemoRequest[] {
         reference: `${org.slice(0, 3).toUpperCase()}-2026-${String(2000 + i * 13).padStart(4, "0")}`,
         createdAt,
         holder,
-        archivedAt: doneAt < now - 21 * DAY ? doneAt + Math.floor((5 + rnd() * 10) * DAY) : null,
+        archivedAt: doneAt < now - 8 * DAY ? doneAt + Math.floor((2 + rnd() * 5) * DAY) : null,
         steps,
       });
     }

@@ -4,6 +4,11 @@
  * benchmark call it directly. Nothing here carries a reference, a name of a
  * person or free text from a card, except card titles in the coordinator's own
  * overview (which every alliance member sees on the board anyway).
+ *
+ * Everything is counted by the columns' stages (app/board/stages.ts), never
+ * by their position: open is every stage but done; "not picked up" is a
+ * request nobody holds in an intake or open column; done is when a request
+ * first moved into a done column (`doneArrivals`, from the audit of moves).
  */
 import { holderRule, isActiveStage, STAGES, stageOfColumn } from "./stages";
 import type { CardView, CategoryView, ColumnView, Stage } from "./types";

@@ -138,6 +138,9 @@ export default function ReportPage() {
           </dd>
         </div>
       </dl>
+      <p className="muted small" data-testid="report-kpi-help">
+        {t("rep.kpiHelp")}
+      </p>
 
       <Panel id="rep-cat" title={t("rep.byCategory")}>
         <DataTable testId="report-categories" caption={t("rep.byCategory")}>
