@@ -55,15 +55,14 @@ self.addEventListener("install", () => {
   self.skipWaiting();
 });
 
+/** Only this person's caches of this version stay. */
+async function dropOthers() {
+  const names = await caches.keys();
+  await Promise.all(names.filter((n) => n.startsWith(PREFIX) && !n.startsWith(MINE)).map((n) => caches.delete(n)));
+}
+
 self.addEventListener("activate", (event) => {
-  event.waitUntil(
-    (async () => {
-      // Only this person's caches of this version stay.
-      const names = await caches.keys();
-      await Promise.all(names.filter((n) => n.startsWith(PREFIX) && !n.startsWith(MINE)).map((n) => caches.delete(n)));
-      await self.clients.claim();
-    })(),
-  );
+  event.waitUntil(dropOthers().then(() => self.clients.claim()));
 });
 
 /** The cache key of a board request: the document by its path alone (filters in the query only rearrange it), data by path and route. */
@@ -238,6 +237,8 @@ self.addEventListener("message", (event) => {
   if (!USER || !msg || msg.type !== "keep" || !Array.isArray(msg.urls)) return;
   event.waitUntil(
     (async () => {
+      // The previous person's worker may have written after this one started.
+      await dropOthers();
       // Remix's answer about the routes of this page and of the list of boards,
       // asked path by path as Remix asks when a link is followed.
       const version = msg.manifest && typeof msg.manifest.version === "string" ? msg.manifest.version : null;

@@ -24,7 +24,8 @@ function workerFor(userId: string): Promise<ServiceWorker | null> {
   const scriptUrl = `${SW_PATH}?u=${encodeURIComponent(userId)}`;
   const worker = navigator.serviceWorker
     .register(scriptUrl, { scope: "/", updateViaCache: "none" })
-    .then((registration) => registration.active ?? activated(registration))
+    // The newest worker: a person's new worker installs while the previous person's still runs.
+    .then((registration) => untilActive(registration.installing ?? registration.waiting ?? registration.active))
     .then((w) => (w && new URL(w.scriptURL).searchParams.get("u") === userId ? w : null))
     .catch(() => null); // no worker (private mode, an old browser): the board still works online
   registered = { userId, worker };
@@ -42,17 +43,23 @@ export async function keepOffline(userId: string): Promise<void> {
   await eraseOtherPeoplesBoards(userId);
   if (!supported()) return;
   const worker = await workerFor(userId);
+  // The previous person's worker may still have written to its caches after
+  // this person's worker deleted them when it started.
+  if (worker) {
+    const mine = `${OFFLINE_CACHE_PREFIX}${userId}-`;
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith(OFFLINE_CACHE_PREFIX) && !n.startsWith(mine)).map((n) => caches.delete(n)));
+  }
   const version = (window as { __remixManifest?: { version?: string } }).__remixManifest?.version;
   // Route discovery for this page and the list of boards, so a link to either works offline.
   const manifest = version ? { version, paths: [...new Set([window.location.pathname, "/boards"])] } : undefined;
   worker?.postMessage({ type: "keep", urls: pageResources(), manifest });
 }
 
-/** The registration's worker once it is active (a fresh install takes a moment). */
-function activated(registration: ServiceWorkerRegistration): Promise<ServiceWorker | null> {
+/** The worker once it is active; null if it never becomes so. */
+function untilActive(worker: ServiceWorker | null): Promise<ServiceWorker | null> {
   return new Promise((resolve) => {
-    const worker = registration.installing ?? registration.waiting;
-    if (!worker) return resolve(registration.active);
+    if (!worker || worker.state === "activated") return resolve(worker);
     const done = () => {
       if (worker.state === "activated") resolve(worker);
       else if (worker.state === "redundant") resolve(null);

@@ -44,6 +44,14 @@ async function offlineCopies(page: Page): Promise<{ caches: string[]; dbs: strin
   }));
 }
 
+async function keptUrls(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const urls: string[] = [];
+    for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) urls.push(req.url);
+    return urls;
+  });
+}
+
 test("a board reloads offline from the browser's copy, an offline edit reaches another browser, logout erases the copies", async ({
   browser,
 }) => {
@@ -109,6 +117,11 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
   await expect(aAtB).toHaveCount(1);
   expect(cspErrors).toEqual([]);
 
+  // What the worker keeps: build files, route discovery and the board pages, never an API answer.
+  const kept = await keptUrls(a);
+  expect(kept.length).toBeGreaterThan(5);
+  for (const url of kept) expect(new URL(url).pathname).toMatch(/^\/(build\/|__manifest$|boards(\/[A-Za-z0-9_-]+)?$)/);
+
   // Before logout there are copies; after it, none.
   const before = await offlineCopies(a);
   expect(before.caches.length).toBeGreaterThan(0);
@@ -130,4 +143,31 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
 
   await a.context().close();
   await b.context().close();
+});
+
+test("someone else logging in on the same browser (no logout: the session just ended) finds nothing of the first person", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await login(page, server.url, "gemeente@ave.example");
+  await openDemoBoard(page);
+  await boardPageKept(page);
+  const first = await offlineCopies(page);
+  const firstUser = /^alliantiebord-(.+)-v\d+-/.exec(first.caches[0])![1];
+  expect(first.dbs.some((d) => d.startsWith(`alliantiebord:${firstUser}:`))).toBe(true);
+
+  // The session ends without a logout (expired, or the cookie removed); the next person logs in.
+  await context.clearCookies();
+  await login(page, server.url, "taalhuis@ave.example");
+  await openDemoBoard(page);
+  await boardPageKept(page);
+  await expect
+    .poll(async () => {
+      const now = await offlineCopies(page);
+      return [...now.caches, ...now.dbs].filter((n) => n.includes(firstUser));
+    }, { timeout: 15_000 })
+    .toEqual([]);
+  const second = await offlineCopies(page);
+  expect(second.caches.length).toBeGreaterThan(0);
+  expect(second.dbs.length).toBeGreaterThan(0);
+  await context.close();
 });
