@@ -121,7 +121,12 @@ export class OwnershipStore {
     };
   };
 
+  private changes = 0;
+  /** A number that changes whenever anything in the store does (for board-wide readers). */
+  version = (): number => this.changes;
+
   private emit() {
+    this.changes++;
     this.listeners.forEach((l) => l());
   }
 

@@ -37,7 +37,8 @@ export interface BoardConnection {
   /** Ask the provider to reconnect now (the button next to the state). */
   reconnect(): void;
   /** The last note from the server about one of our edits, with a counter that changes with each note. */
-  getNotice(): { kind: SyncNotice; seq: number } | null;
+  /** The server's latest note about an edit of ours it repaired; `notes` as the server wrote them (e.g. "held-by:<org>:<request>"). */
+  getNotice(): { kind: SyncNotice; seq: number; notes: string[] } | null;
   /** Drop this browser's offline copy of the board (after a refusal), then load the page again. */
   resetLocal(): Promise<void>;
   destroy(): void;
@@ -60,7 +61,7 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
   const emit = () => listeners.forEach((l) => l());
 
   let state: ConnectionState = "connecting";
-  let notice: { kind: SyncNotice; seq: number } | null = null;
+  let notice: { kind: SyncNotice; seq: number; notes: string[] } | null = null;
   let synced = false;
   let localLoaded = false;
 
@@ -86,7 +87,8 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
     decoding.readVarUint(decoder);
     const reason = decoding.readVarString(decoder);
     if (reason.startsWith("compensated")) {
-      notice = { kind: "compensated", seq: (notice?.seq ?? 0) + 1 };
+      const notes = reason.slice("compensated".length).trim().split(/\s+/).filter(Boolean).slice(0, 50);
+      notice = { kind: "compensated", seq: (notice?.seq ?? 0) + 1, notes };
       emit();
     }
   };

@@ -58,7 +58,14 @@ export interface Compensation {
 export type CardChanges = Map<string, Map<string, unknown>>;
 
 export type UpdateCheck =
-  | { ok: true; empty: boolean; compensation: Compensation | null; cards: CardChanges }
+  | {
+      ok: true;
+      empty: boolean;
+      compensation: Compensation | null;
+      cards: CardChanges;
+      /** The check integrated the update into a scratch copy of the document (see `settleMultiChains`): count these. */
+      costly: boolean;
+    }
   | { ok: false; code: number; reason: string };
 
 const ROOTS = new Set<string>(ROOT_NAMES);
@@ -140,7 +147,12 @@ class UpdateChecker {
     this.store = doc.store;
   }
 
+  /** Keys with more than one chain of new values (`checkChains`): their outcome, from a scratch integration. */
+  private readonly multi = new Map<string, { container: Container; key: string; alive: boolean; value: unknown }>();
+  private update: Uint8Array | null = null;
+
   run(update: Uint8Array): UpdateCheck {
+    this.update = update;
     const decoded = Y.decodeUpdate(update) as { structs: Struct[]; ds: { clients: DeleteRanges } };
     for (const s of decoded.structs) {
       const list = this.byClient.get(s.id.client);
@@ -173,7 +185,13 @@ class UpdateChecker {
     const liveDeletions = this.checkDeletions(decoded.ds.clients);
     const empty = fresh.length === 0 && liveDeletions === 0;
     const c = this.compensation;
-    return { ok: true, empty, compensation: c.removed.length || c.refs.length || c.stages.length ? c : null, cards: this.cardChanges() };
+    return {
+      ok: true,
+      empty,
+      compensation: c.removed.length || c.refs.length || c.stages.length ? c : null,
+      cards: this.cardChanges(),
+      costly: this.multi.size > 0,
+    };
   }
 
   /**
@@ -194,6 +212,15 @@ class UpdateChecker {
       const value = chain.end.content.arr[chain.end.content.arr.length - 1];
       const fields = out.get(container.record!) ?? new Map<string, unknown>();
       fields.set(key, value);
+      out.set(container.record!, fields);
+    }
+    for (const m of this.multi.values()) {
+      const { container, key } = m;
+      if (container.root !== "cards" || container.depth !== 1 || !container.type || !m.alive) continue;
+      const record = (container.type as Y.AbstractType<unknown>)._item;
+      if (!record || record.deleted) continue;
+      const fields = out.get(container.record!) ?? new Map<string, unknown>();
+      fields.set(key, m.value);
       out.set(container.record!, fields);
     }
     return out;
@@ -468,7 +495,7 @@ class UpdateChecker {
       const next = new Map<string, Y.Item>();
       const members = new Set<string>();
       for (const item of g.items) members.add(idKey(item.id.client, item.id.clock + item.length - 1));
-      let start: Y.Item | null = null;
+      const starts: Y.Item[] = [];
       for (const item of g.items) {
         if (item.rightOrigin) refuse(REFUSAL.malformed, "a map entry with a right neighbour");
         const from = item.origin ? idKey(item.origin.client, item.origin.clock) : null;
@@ -476,21 +503,35 @@ class UpdateChecker {
           if (next.has(from)) refuse(REFUSAL.malformed, "two values after the same value");
           next.set(from, item);
         } else {
-          if (start) refuse(REFUSAL.malformed, "two values of one key that do not follow each other");
-          start = item;
+          starts.push(item);
         }
       }
-      if (!start) refuse(REFUSAL.malformed, "values of one key that follow each other in a circle");
-      let end = start!;
-      let length = 1;
-      for (let n = next.get(idKey(end.id.client, end.id.clock + end.length - 1)); n; n = next.get(idKey(end.id.client, end.id.clock + end.length - 1))) {
-        end = n;
-        length++;
+      if (starts.length === 0) refuse(REFUSAL.malformed, "values of one key that follow each other in a circle");
+      const endOf = (s: Y.Item) => {
+        let end = s;
+        let length = 1;
+        for (let n = next.get(idKey(end.id.client, end.id.clock + end.length - 1)); n; n = next.get(idKey(end.id.client, end.id.clock + end.length - 1))) {
+          end = n;
+          length++;
+          if (length > g.items.length) break;
+        }
+        return { end, length };
+      };
+      const walked = starts.map(endOf);
+      if (walked.reduce((n, w) => n + w.length, 0) !== g.items.length) refuse(REFUSAL.malformed, "values of one key that do not follow each other");
+      if (starts.length > 1) {
+        // Two chains for one key: an offline client whose message was lost in flight, sent
+        // again with what it wrote after seeing someone else's value. Judged by integrating
+        // the update into a scratch copy (settleMultiChains), as Yjs will.
+        this.multi.set(ck, { container: g.container, key: g.key, alive: false, value: undefined });
+        continue;
       }
-      if (length !== g.items.length) refuse(REFUSAL.malformed, "values of one key that do not follow each other");
+      const start = starts[0];
+      const { end } = walked[0];
       const alive = !(end.content instanceof Y.ContentDeleted) && !inRanges(this.ownDeletes.get(end.id.client), end.id.clock);
-      this.chains.set(ck, { container: g.container, key: g.key, start: start!, end, alive });
+      this.chains.set(ck, { container: g.container, key: g.key, start, end, alive });
     }
+    if (this.multi.size) this.settleMultiChains();
     for (const chain of this.chains.values()) {
       if (chain.alive) continue;
       const { container, key } = chain;
@@ -510,6 +551,46 @@ class UpdateChecker {
       if (record && (record.deleted || this.recordGoes(record))) continue;
       const field = (RECORD_FIELDS[container.root as RecordKind] as Record<string, { server?: true }> | undefined)?.[key];
       if (container.root === "cards" && field?.server) refuse(REFUSAL.forbidden, `the field "${key}" of a request is set by the server`);
+      refuse(REFUSAL.forbidden, `a ${container.root} record's field "${short(key)}" cannot be removed`);
+    }
+  }
+
+  /**
+   * Keys with several chains of new values: integrate the update into a
+   * scratch copy of the document and read each key's outcome there. Rare
+   * (an honest client meets it after a lost message) and costly for a big
+   * board, so the room counts these per connection.
+   */
+  private settleMultiChains(): void {
+    const scratch = new Y.Doc({ gc: true });
+    try {
+      Y.applyUpdate(scratch, Y.encodeStateAsUpdate(this.doc));
+      Y.applyUpdate(scratch, this.update!);
+    } catch {
+      refuse(REFUSAL.malformed, "an update Yjs cannot integrate");
+    }
+    const liveIn = (map: Y.AbstractType<unknown> | undefined, key: string): Y.Item | null => {
+      const item = (map as unknown as { _map?: Map<string, Y.Item> } | undefined)?._map?.get(key);
+      return item && !item.deleted ? item : null;
+    };
+    for (const m of this.multi.values()) {
+      const { container, key } = m;
+      const root = scratch.getMap(container.root) as unknown as Y.AbstractType<unknown>;
+      const holder = container.depth === 0 ? root : (scratch.getMap(container.root).get(container.record!) as Y.AbstractType<unknown> | undefined);
+      const after = liveIn(holder, key);
+      m.alive = !!after;
+      m.value = after && after.content instanceof Y.ContentAny ? after.content.arr[after.content.arr.length - 1] : undefined;
+      const before = this.liveItemAt(container, key);
+      if (!before || after) continue;
+      // The key loses its value: judged as a removal.
+      if (container.depth === 0) {
+        if (!MANAGED.has(container.root)) refuse(REFUSAL.forbidden, container.root === "cards" ? "requests are added and removed by the server only" : "the board's meta data is the server's");
+        this.removeRecord(before, container, key);
+        this.implicitlyDoomed.add(before);
+        continue;
+      }
+      const record = (container.type as Y.AbstractType<unknown> | null)?._item;
+      if (record && (record.deleted || this.recordGoes(record))) continue;
       refuse(REFUSAL.forbidden, `a ${container.root} record's field "${short(key)}" cannot be removed`);
     }
   }
@@ -571,6 +652,8 @@ class UpdateChecker {
    * after an older one where Yjs's conflict resolution puts it last).
    */
   private replaces(container: Container, key: string, live: Y.Item): boolean {
+    const multi = this.multi.get(`${container.key}|${key}`);
+    if (multi) return multi.alive;
     const chain = this.chains.get(`${container.key}|${key}`);
     if (!chain || !chain.alive || !chain.start.origin) return false;
     const o = chain.start.origin;

@@ -4,11 +4,12 @@
  */
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
-import { cardsMap, effectiveColumn, initBoard, listColumns, readCard } from "../../app/board/domain";
-import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../../app/board/stages";
+import { cardsMap, initBoard } from "../../app/board/domain";
+import type { Actor } from "../../app/board/stages";
 import type { ActivityInput } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
-import { checkUpdate, compensate, REFUSAL, type CardChanges, type Compensation } from "./check-update";
+import { checkUpdate, compensate, REFUSAL, type Compensation } from "./check-update";
+import { judgeRequests, settleHolders, undoRequests, type Holders, type RequestVerdict } from "./request-rules";
 import {
   decodeClientMessage,
   encodeAwareness,
@@ -54,13 +55,11 @@ export interface RequestHolders {
   announce(boardId: string, requestId: string, user: SessionUser): void;
 }
 
-/** What the room decided about an update's changes to requests, before applying it. */
-interface RequestVerdict {
-  claims: string[];
-  releases: string[];
-  /** Changes that cannot stand: the fields go back to these values once the update is in. */
-  reverts: Array<{ id: string; values: Map<string, unknown>; heldBy: string | null }>;
-}
+/** Updates whose check needs a scratch copy of the document (check-update.ts `settleMultiChains`): at most this many per connection per minute. */
+const COSTLY_PER_WINDOW = 10;
+const COSTLY_WINDOW_MS = 60_000;
+
+const NO_VERDICT: RequestVerdict = { claims: [], releases: [], reverts: [] };
 
 export interface RoomHost {
   /** Who holds which request (SQL); absent in a room tested on its own. */
@@ -395,9 +394,13 @@ export class BoardRoom {
     const check = checkUpdate(update, this.doc, conn.readOnly ? "viewer" : conn.user.role);
     if (!check.ok) return this.reject(conn, check.code, check.reason);
     if (check.empty) return; // nothing the server does not have already
-    const verdict = this.judgeRequests(conn, check.cards);
+    if (check.costly && !this.allowCostly(conn)) return this.reject(conn, CLOSE.tooFast, "too many updates that need a scratch integration");
+    // Who may change which request: judged before anything applies (request-rules.ts).
+    const holders = this.holdersFor(conn);
+    const actor: Actor = { role: conn.readOnly ? "viewer" : conn.user.role, orgId: conn.user.organisationId };
+    const verdict = holders ? judgeRequests(this.doc, actor, check.cards, holders) : NO_VERDICT;
     if (typeof verdict === "string") return this.reject(conn, CLOSE.forbidden, verdict);
-    this.settleHolders(conn, verdict);
+    if (holders) settleHolders(this.doc, actor, verdict, holders);
     try {
       Y.applyUpdate(this.doc, update, conn);
     } catch (e) {
@@ -416,103 +419,39 @@ export class BoardRoom {
     this.finishRequests(conn, verdict);
   }
 
-  /**
-   * Who may change which request (app/board/stages.ts), judged before the
-   * update applies: a member changes the requests their organisation entered
-   * or holds, and claims an open one by moving it into a held column; the
-   * coordinator changes any; moving a request between stages claims or
-   * releases it. What a member could never change is refused (nothing of it
-   * applies); an edit that crossed a change of holder while its author was
-   * offline, or a claim that lost a race, is applied and then undone, with
-   * a note to its author.
-   */
-  private judgeRequests(conn: SyncConnection, changes: CardChanges): RequestVerdict | string {
-    const verdict: RequestVerdict = { claims: [], releases: [], reverts: [] };
-    const holders = this.host.requests;
-    if (!holders || changes.size === 0) return verdict;
-    const actor: Actor = { role: conn.readOnly ? "viewer" : conn.user.role, orgId: conn.user.organisationId };
-    const columns = listColumns(this.doc);
-    const cards = cardsMap(this.doc);
-    for (const [id, fields] of changes) {
-      const m = cards.get(id);
-      if (!m) continue;
-      const changed = [...fields].filter(([k, v]) => m.get(k) !== v).map(([k]) => k);
-      if (changed.length === 0) continue;
-      const before = readCard(m);
-      const holder = holders.holderOf(this.boardId, id);
-      const from = stageOfColumn(columns, effectiveColumn(before, columns));
-      const toColumn = changed.includes("column") ? columns.find((c) => c.id === fields.get("column")) : undefined;
-      const to = toColumn ? toColumn.stage : from;
-      const moveOnly = changed.every((k) => k === "column" || k === "order" || k === "updatedAt");
-      const allowed = moveOnly ? mayMove(actor, before, holder, from, to) : mayChangeRequest(actor, before, holder);
-      const revert = () =>
-        verdict.reverts.push({ id, values: new Map(changed.map((k) => [k, m.get(k)])), heldBy: holder });
-      if (!allowed) {
-        // Another organisation took it between this person's view and their move (a claim that
-        // lost the race, or a move made offline): the move is undone and they are told who holds it.
-        const heldElsewhere = moveOnly && holder !== null && holder !== actor.orgId && actor.role === "member";
-        if (heldElsewhere || (actor.role === "member" && holders.everHeld(id, actor.orgId))) {
-          revert();
-          continue;
-        }
-        return actor.role === "viewer" ? "viewers read the board, they do not change it" : "a request of another organisation";
-      }
-      if (!toColumn || to === from) continue;
-      const change = holderChangeForMove(from, to, holder, actor);
-      if (change.kind === "claim") verdict.claims.push(id);
-      else if (change.kind === "release") {
-        // Only the holder, or a coordinator, lets go: the organisation that entered it may not take it from another.
-        if (actor.role !== "coordinator" && holder !== actor.orgId) revert();
-        else verdict.releases.push(id);
-      }
+  /** Checks that integrated an update into a scratch copy, per connection: a few per minute are honest (reconnects). */
+  private readonly costly = new WeakMap<SyncConnection, { since: number; count: number }>();
+  private allowCostly(conn: SyncConnection): boolean {
+    const now = Date.now();
+    const c = this.costly.get(conn);
+    if (!c || now - c.since > COSTLY_WINDOW_MS) {
+      this.costly.set(conn, { since: now, count: 1 });
+      return true;
     }
-    return verdict;
+    return ++c.count <= COSTLY_PER_WINDOW;
   }
 
-  /** The claims and releases the update's moves make, decided in SQL before the update applies. */
-  private settleHolders(conn: SyncConnection, verdict: RequestVerdict): void {
-    const holders = this.host.requests;
-    if (!holders) return;
-    const cards = cardsMap(this.doc);
-    verdict.claims = verdict.claims.filter((id) => {
-      const res = holders.claim(this.boardId, id, conn.user);
-      if (res.won || res.holder === conn.user.organisationId) return res.won;
-      // Lost in SQL (another server, or a claim between the check and now): the move is undone.
-      const m = cards.get(id)!;
-      verdict.reverts.push({ id, values: new Map([["column", m.get("column")], ["order", m.get("order")]]), heldBy: res.holder });
-      return false;
-    });
-    verdict.releases = verdict.releases.filter((id) => {
-      if (holders.release(this.boardId, id, conn.user)) return true;
-      const m = cards.get(id)!;
-      verdict.reverts.push({ id, values: new Map([["column", m.get("column")], ["order", m.get("order")]]), heldBy: holders.holderOf(this.boardId, id) });
-      return false;
-    });
+  /** The request rules' view of the holders, for this connection's person on this board. */
+  private holdersFor(conn: SyncConnection): Holders | null {
+    const h = this.host.requests;
+    if (!h) return null;
+    const board = this.boardId;
+    return {
+      holderOf: (id) => h.holderOf(board, id),
+      everHeld: (id) => h.everHeld(id, conn.user.organisationId),
+      claim: (id) => h.claim(board, id, conn.user),
+      release: (id) => h.release(board, id, conn.user),
+    };
   }
 
   /** After the update: undo what could not stand, tell its author, announce the new holders. */
   private finishRequests(conn: SyncConnection, verdict: RequestVerdict): void {
-    const holders = this.host.requests;
-    if (!holders) return;
-    if (verdict.reverts.length) {
-      const cards = cardsMap(this.doc);
-      const notes: string[] = [];
-      Y.transact(
-        this.doc,
-        () => {
-          for (const r of verdict.reverts) {
-            const m = cards.get(r.id);
-            if (!m) continue;
-            for (const [k, v] of r.values) if (m.get(k) !== v) m.set(k, v);
-            notes.push(r.heldBy ? `held-by:${r.heldBy}:${r.id}` : `reverted:request:${r.id}`);
-          }
-        },
-        "server",
-      );
+    const notes = undoRequests(this.doc, verdict, "server");
+    if (notes.length) {
       this.host.log.info("undid a change to a request", { board: this.boardId, user: conn.user.id, notes });
       this.sendTo(conn, outgoing(encodePermissionDenied(`compensated ${notes.join(" ")}`.slice(0, 1000))));
     }
-    for (const id of [...verdict.claims, ...verdict.releases]) holders.announce(this.boardId, id, conn.user);
+    for (const id of [...verdict.claims, ...verdict.releases]) this.host.requests?.announce(this.boardId, id, conn.user);
   }
 
   /**

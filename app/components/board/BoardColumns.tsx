@@ -42,6 +42,7 @@ import { CardBody, type OrgInfo } from "./Card";
 import { BoardColumn, COLUMN_PREFIX, columnDropId } from "./Column";
 import { ColumnTabs, TAB_PREFIX, type ColumnTabInfo } from "./ColumnTabs";
 import { MoveToMenu, type MoveMenuState, type MoveTarget } from "./MoveToMenu";
+import type { RequestRights } from "~/hooks/useRequestRights";
 import { PHONE_QUERY, useMediaQuery } from "~/hooks/useMediaQuery";
 import { columnLabel, safeColor } from "./labels";
 import { SHOW_CARD_EVENT, type ShowCardDetail } from "./feedback/useNewRequestReveal";
@@ -107,6 +108,10 @@ export interface BoardColumnsProps {
   onMoved?: (move: CardMove) => void;
   /** In a swimlane: the id of the lane's name (the columns' region names then differ per lane). */
   laneLabelId?: string;
+  /** Which requests this person may move, and where (useRequestRights); every move when absent. */
+  rights?: Pick<RequestRights, "mayMoveAny" | "mayMoveTo">;
+  /** Told about a move the rules do not allow (the card stays where it was). */
+  onRefusedMove?: (cardId: string, toColumn: string) => void;
 }
 
 /**
@@ -136,7 +141,13 @@ export function BoardColumns({
   onDragActivity,
   onMoved,
   laneLabelId,
+  rights,
+  onRefusedMove,
 }: BoardColumnsProps) {
+  const rightsRef = useRef(rights);
+  rightsRef.current = rights;
+  const onRefusedMoveRef = useRef(onRefusedMove);
+  onRefusedMoveRef.current = onRefusedMove;
   const t = translator(locale);
   const onDragActivityRef = useRef(onDragActivity);
   onDragActivityRef.current = onDragActivity;
@@ -314,6 +325,12 @@ export function BoardColumns({
   const writeMove = useCallback(
     (id: string, toColumn: string, index: number, how: "drag" | "menu"): boolean => {
       if (!doc) return false;
+      // The same rule the sync server applies: a move it would refuse is not made.
+      const current = cardsInColumn(doc, toColumn).some((c) => c.id === id);
+      if (!current && rightsRef.current && !rightsRef.current.mayMoveTo(id, toColumn)) {
+        onRefusedMoveRef.current?.(id, toColumn);
+        return false;
+      }
       try {
         const was = getCard(doc, id)?.column;
         const fromIndex = was ? cardsInColumn(doc, was).findIndex((c) => c.id === id) : -1;
@@ -493,9 +510,12 @@ export function BoardColumns({
   const [moveMenu, setMoveMenu] = useState<MoveMenuState | null>(null);
   const stripRef = useRef<HTMLDivElement>(null);
   const moveTargets: MoveTarget[] = useMemo(
-    () => columns.map((c) => ({ id: c.id, label: columnLabel(t, c) })),
+    () =>
+      columns
+        .filter((c) => !moveMenu || c.id === moveMenu.column || !rights || rights.mayMoveTo(moveMenu.cardId, c.id))
+        .map((c) => ({ id: c.id, label: columnLabel(t, c) })),
     // `t` depends only on the locale
-    [columns, locale],
+    [columns, locale, moveMenu, rights],
   );
   const onOpenMoveMenu = useCallback((cardId: string, columnId: string, anchor: HTMLButtonElement) => {
     const title = viewRef.current.cardById.get(cardId)?.title ?? "";
@@ -570,6 +590,7 @@ export function BoardColumns({
             locale={locale}
             editable={editable}
             draggable={draggable}
+            canMove={rights?.mayMoveAny}
             // The columns' dnd-kit item lists are brought up to date when a drag starts (useSortableIds).
             sorting={dragItems !== null}
             isFirst={i === 0}

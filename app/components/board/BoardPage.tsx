@@ -13,6 +13,7 @@ import { viewFromSnapshot } from "~/hooks/board-store";
 import { useBoardConnection } from "~/hooks/useBoardConnection";
 import { useNow } from "~/hooks/useNow";
 import { useBoardView } from "~/hooks/useBoardView";
+import { useRequestRights } from "~/hooks/useRequestRights";
 import { PresenceContext, usePresence } from "~/hooks/usePresence";
 import type { ActivityEntry } from "~/lib/sync-client";
 import { useToast } from "~/components/toast/ToastProvider";
@@ -136,6 +137,28 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     otherLabel: t("filter.lane.other"),
   });
   revealRef.current = useNewRequestReveal({ cardById: view.cardById, columns: view.columns, clearFilters: shown.clearFilters, t });
+  // Who may change which request: the sync server's rules, so no control here would be refused.
+  const rights = useRequestRights(view, user, editable);
+  const onRefusedMove = useCallback(
+    (cardId: string, toColumn: string) => {
+      const v = viewRef.current;
+      const column = v.columns.find((c) => c.id === toColumn);
+      toast.error(t("rights.moveRefused", { title: v.cardById.get(cardId)?.title ?? "", column: column ? columnLabel(t, column) : toColumn }));
+    },
+    [toast, t],
+  );
+  // The server undid a move of ours because another organisation holds the request: say who.
+  useEffect(() => {
+    const notes = live?.connection.getNotice()?.notes ?? [];
+    for (const note of notes) {
+      const [kind, org, cardId] = note.split(":");
+      if (kind !== "held-by" || !org || !cardId) continue;
+      const title = viewRef.current.cardById.get(cardId)?.title ?? "";
+      toast.error(t("rights.heldElsewhere", { title, org: orgById.get(org)?.shortName ?? "?" }));
+      break;
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [info.notices]);
   const [activityOpen, setActivityOpen] = useState(false);
   const closeActivity = useCallback(() => setActivityOpen(false), []);
   const toggleActivity = useCallback(() => setActivityOpen((v) => !v), []);
@@ -244,6 +267,8 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     onError,
     onDragActivity: presenceStore?.setDragging,
     onMoved,
+    rights,
+    onRefusedMove,
   };
 
   return (
@@ -399,7 +424,8 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         orgById={orgById}
         locale={locale}
         now={now}
-        editable={editable}
+        editable={editable && !!openCard && rights.mayChange(openCard.id)}
+        readOnlyNote={editable && !!openCard && !rights.mayChange(openCard.id) ? t("rights.readOnly") : undefined}
         canComment={canEdit}
         offline={offline}
         onNotice={onNotice}

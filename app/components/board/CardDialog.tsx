@@ -66,6 +66,8 @@ export interface CardDialogProps {
   onNotice: (message: string) => void;
   /** May post comments (members and coordinators; not viewers). Defaults to `editable`. */
   canComment?: boolean;
+  /** Why a member sees this request read-only (another organisation's), shown above its details. */
+  readOnlyNote?: string;
 }
 
 export function CardDialog(props: CardDialogProps) {
@@ -185,6 +187,7 @@ function CardDetails(props: Props) {
       </div>
       <div className="modal-body">
         <CardSummary {...props} />
+        {props.readOnlyNote ? <p className="small muted" data-testid="card-read-only">{props.readOnlyNote}</p> : null}
         <OwnershipSection requestId={props.card.id} title={props.card.title} onNotice={props.onNotice} />
         <dl className="card-facts">
           <div>

@@ -33,6 +33,8 @@ export interface ColumnProps {
   editable: boolean;
   /** Cards may be dragged (editor and live document). */
   draggable: boolean;
+  /** Whether this person may move a card (the request rules); every card when absent. */
+  canMove?: (cardId: string) => boolean;
   /** A card of this drag-and-drop context is being dragged now. */
   sorting: boolean;
   isFirst: boolean;
@@ -63,6 +65,7 @@ export const BoardColumn = memo(function BoardColumn({
   locale,
   editable,
   draggable,
+  canMove,
   sorting,
   isFirst,
   isLast,
@@ -160,17 +163,20 @@ export const BoardColumn = memo(function BoardColumn({
         <div ref={setNodeRef} className={`column-body${isOver ? " is-over" : ""}`}>
           {cards.length ? (
             <ul className="card-list">
-              {shown.map((card) => (
-                <li key={card.id} className={`card-item${canMoveTo ? " has-move" : ""}`}>
+              {shown.map((card) => {
+                const movable = draggable && (canMove?.(card.id) ?? true);
+                const menu = canMoveTo && movable;
+                return (
+                <li key={card.id} className={`card-item${menu ? " has-move" : ""}`}>
                   <SortableCard
                     card={card}
                     category={categoryById.get(card.category)}
                     org={orgById.get(card.createdByOrg)}
                     locale={locale}
-                    draggable={draggable}
+                    draggable={movable}
                     onOpen={onOpenCard}
                   />
-                  {canMoveTo ? (
+                  {menu ? (
                     <MoveToButton
                       title={card.title}
                       expanded={moveMenuCard === card.id}
@@ -179,7 +185,8 @@ export const BoardColumn = memo(function BoardColumn({
                     />
                   ) : null}
                 </li>
-              ))}
+              );
+              })}
               {shown.length < cards.length ? (
                 <li className="card-more" role="status">
                   {t("column.more", { count: cards.length - shown.length })}

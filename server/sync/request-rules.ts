@@ -1,0 +1,127 @@
+/**
+ * Who may change which request, applied to a client's update by the sync
+ * server: the rules of app/board/stages.ts, with the holders decided in SQL
+ * (through `Holders`, so this module does no IO of its own and the unit
+ * tests drive it with an in-memory map).
+ *
+ * In order: `judgeRequests` before the update applies (refused means nothing
+ * of it applies), `settleHolders` (the claims and releases its moves make,
+ * exactly one winner), then the update is applied, then `undoRequests` puts
+ * back what could not stand.
+ */
+import * as Y from "yjs";
+import { cardsMap, effectiveColumn, listColumns, readCard } from "../../app/board/domain";
+import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../../app/board/stages";
+import type { CardChanges } from "./check-update";
+
+/** Who holds which request, for one person on one board. */
+export interface Holders {
+  holderOf(requestId: string): string | null;
+  /** Whether the person's organisation ever held the request (its offline edits from then are undone, not refused). */
+  everHeld(requestId: string): boolean;
+  /** Claim for the person's organisation: the holder afterwards and whether this claim won. */
+  claim(requestId: string): { won: boolean; holder: string | null };
+  /** Let go (the holder, or a coordinator for anyone). */
+  release(requestId: string): boolean;
+}
+
+export interface RequestVerdict {
+  claims: string[];
+  releases: string[];
+  /** Changes that cannot stand: the fields go back to these values once the update is in. */
+  reverts: Array<{ id: string; values: Map<string, unknown>; heldBy: string | null }>;
+}
+
+/**
+ * Judge an update's changes to requests before it applies: a member changes
+ * the requests their organisation entered or holds, and claims one nobody
+ * holds by moving it into a held column; the coordinator changes any;
+ * moving between stages claims or releases. A member's move the request's
+ * state does not allow (a claim that lost a race, a move made offline), or
+ * an edit made while their organisation held it, is let through and undone
+ * afterwards; any other change a member could never have made is refused
+ * (a string: the reason).
+ */
+export function judgeRequests(doc: Y.Doc, actor: Actor, changes: CardChanges, holders: Holders): RequestVerdict | string {
+  const verdict: RequestVerdict = { claims: [], releases: [], reverts: [] };
+  if (changes.size === 0) return verdict;
+  const columns = listColumns(doc);
+  const cards = cardsMap(doc);
+  for (const [id, fields] of changes) {
+    const m = cards.get(id);
+    if (!m) continue;
+    const changed = [...fields].filter(([k, v]) => m.get(k) !== v).map(([k]) => k);
+    if (changed.length === 0) continue;
+    const before = readCard(m);
+    const holder = holders.holderOf(id);
+    const from = stageOfColumn(columns, effectiveColumn(before, columns));
+    const toColumn = changed.includes("column") ? columns.find((c) => c.id === fields.get("column")) : undefined;
+    const to = toColumn ? toColumn.stage : from;
+    const moveOnly = changed.every((k) => k === "column" || k === "order" || k === "updatedAt");
+    const allowed = moveOnly ? mayMove(actor, before, holder, from, to) : mayChangeRequest(actor, before, holder);
+    const revert = () => verdict.reverts.push({ id, values: new Map(changed.map((k) => [k, m.get(k)])), heldBy: holder });
+    if (!allowed) {
+      if (actor.role === "viewer") return "viewers read the board, they do not change it";
+      // A move the request's state no longer allows: another organisation took it between this
+      // person's view and their move (a claim that lost the race), or it moved on meanwhile (a
+      // claim of a request that was finished in the meantime). An honest client can meet this,
+      // so the move is undone (nothing of it stays) and its author told, never refused. Field
+      // edits are another matter: only an organisation that entered or once held the request
+      // could have made them honestly.
+      if ((moveOnly && actor.role === "member") || (actor.role === "member" && holders.everHeld(id))) {
+        revert();
+        continue;
+      }
+      return `a request of another organisation (${id.slice(0, 40)}: ${changed.join(", ")})`;
+    }
+    if (!toColumn || to === from) continue;
+    const change = holderChangeForMove(from, to, holder, actor);
+    if (change.kind === "claim") verdict.claims.push(id);
+    else if (change.kind === "release") {
+      // Only the holder, or a coordinator, lets go: the organisation that entered it may not take it from another.
+      if (actor.role !== "coordinator" && holder !== actor.orgId) revert();
+      else verdict.releases.push(id);
+    }
+  }
+  return verdict;
+}
+
+/** The claims and releases of the update's moves, decided (in SQL) before the update applies; a lost one is undone. */
+export function settleHolders(doc: Y.Doc, actor: Actor, verdict: RequestVerdict, holders: Holders): void {
+  const cards = cardsMap(doc);
+  const undoMove = (id: string, heldBy: string | null) => {
+    const m = cards.get(id)!;
+    verdict.reverts.push({ id, values: new Map([["column", m.get("column")], ["order", m.get("order")]]), heldBy });
+  };
+  verdict.claims = verdict.claims.filter((id) => {
+    const res = holders.claim(id);
+    if (res.won || res.holder === actor.orgId) return res.won;
+    undoMove(id, res.holder);
+    return false;
+  });
+  verdict.releases = verdict.releases.filter((id) => {
+    if (holders.release(id)) return true;
+    undoMove(id, holders.holderOf(id));
+    return false;
+  });
+}
+
+/** After the update applied: put back what could not stand (one transaction). Returns the notes for its author. */
+export function undoRequests(doc: Y.Doc, verdict: RequestVerdict, origin: unknown): string[] {
+  if (verdict.reverts.length === 0) return [];
+  const cards = cardsMap(doc);
+  const notes: string[] = [];
+  Y.transact(
+    doc,
+    () => {
+      for (const r of verdict.reverts) {
+        const m = cards.get(r.id);
+        if (!m) continue;
+        for (const [k, v] of r.values) if (m.get(k) !== v) m.set(k, v);
+        notes.push(r.heldBy ? `held-by:${r.heldBy}:${r.id}` : `reverted:request:${r.id}`);
+      }
+    },
+    origin,
+  );
+  return notes;
+}
