@@ -100,7 +100,8 @@ test("a move made while the server is down is kept and reaches the other browser
   await server.stop("SIGKILL");
   await expect(a.getByTestId("connection-status")).not.toHaveAttribute("data-state", "connected");
 
-  const kcard = column(a, "nieuw").locator("[data-card-id]").first();
+  // A request COA entered: a member moves only what their organisation entered or holds.
+  const kcard = column(a, "nieuw").locator("[data-card-id]", { has: a.locator(".card-org", { hasText: "COA" }) }).first();
   const id = (await kcard.getAttribute("data-card-id"))!;
   await keyboardMoveRight(a, kcard);
   await expect(cardIn(a, "open", id)).toBeVisible();

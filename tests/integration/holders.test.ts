@@ -7,13 +7,18 @@
  * organisation's request is refused, or undone when it crossed a change of
  * holder while its author was offline.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCard, getCard, listColumns, moveCard, readBoard, updateCard } from "../../app/board/domain";
 import { holderFits, stageOfColumn } from "../../app/board/stages";
 import { ownershipOf } from "../../db/ownership";
 import { createRequestWithAudit } from "../../db/requests";
-import { startTestServer, storedBytes, waitFor, withTimeout, type RawClient, type TestServer } from "./harness";
+import { openDatabase } from "../../db/client";
+import { seedDemo } from "../../db/seed";
+import { startTestServer, storedBytes, storedDoc, waitFor, withTimeout, type RawClient, type TestServer } from "./harness";
 
 
 let t: TestServer;
@@ -246,5 +251,28 @@ describe("the invariant after all of the above", () => {
   it("holds for every request on the board", () => {
     expectInvariant(serverDoc());
     expect(stageOf(serverDoc(), t.seed.boardA.cardIds[0])).toBe("intake");
+  });
+});
+
+describe("the demo board", () => {
+  it("starts with every request's column true to its holder", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-demo-"));
+    const database = openDatabase(`file:${path.join(dir, "demo.sqlite")}`, { migrate: true });
+    try {
+      const { boardId } = await seedDemo(database.db);
+      const doc = storedDoc(database.db, boardId!);
+      const columns = listColumns(doc);
+      const cards = readBoard(doc).cards;
+      expect(cards.length).toBeGreaterThan(20);
+      const held = cards.filter((c) => stageOfColumn(columns, c.column) === "held");
+      expect(held.length).toBeGreaterThan(0);
+      for (const c of cards) {
+        const h = ownershipOf(database.db, c.id)?.ownerOrgId ?? null;
+        expect(holderFits(stageOfColumn(columns, c.column), h), `${c.title} in ${c.column}, held by ${h}`).toBe(true);
+      }
+    } finally {
+      database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
