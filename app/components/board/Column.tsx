@@ -100,17 +100,19 @@ export const BoardColumn = memo(function BoardColumn({
       data-column-id={column.id}
     >
       <div className="column-head">
-        <h2 id={headingId} className="column-title">
-          <span className="column-name">{label}</span>{" "}
-          <span className="column-count">
-            <span aria-hidden="true">{cards.length}</span>
-            <span className="visually-hidden">{t(cards.length === 1 ? "column.count.one" : "column.count", { count: cards.length })}</span>
+        <div className="column-heading">
+          <h2 id={headingId} className="column-title">
+            <span className="column-name">{label}</span>{" "}
+            <span className="column-count">
+              <span aria-hidden="true">{cards.length}</span>
+              <span className="visually-hidden">{t(cards.length === 1 ? "column.count.one" : "column.count", { count: cards.length })}</span>
+            </span>
+          </h2>
+          <span className="column-stage" data-stage={column.stage} title={stageHelp(t, column.stage)} data-testid="column-stage-label">
+            <span className="visually-hidden">{t("stage.columnLabel", { stage: "" })}</span>
+            {stageLabel(t, column.stage)}
           </span>
-        </h2>
-        <span className="column-stage" data-stage={column.stage} title={stageHelp(t, column.stage)} data-testid="column-stage-label">
-          <span className="visually-hidden">{t("stage.columnLabel", { stage: "" })}</span>
-          {stageLabel(t, column.stage)}
-        </span>
+        </div>
         {editable ? (
           <div className="column-tools">
             <button
