@@ -94,7 +94,15 @@ async function pruneBoards(cache) {
   await Promise.all(keys.filter((r) => boardIdOf(r.url) !== null && drop.has(boardIdOf(r.url))).map((r) => cache.delete(r)));
 }
 
+/** False once another person's worker is installing or active on this registration: this one writes nothing more. */
+function current() {
+  const r = self.registration;
+  const newest = r.installing || r.waiting || r.active;
+  return !newest || newest.scriptURL === self.location.href;
+}
+
 async function remember(cacheName, key, response) {
+  if (!current()) return;
   const cache = await caches.open(cacheName);
   // Deleted first so the entry moves to the end (most recent).
   await cache.delete(key);
@@ -105,6 +113,8 @@ async function remember(cacheName, key, response) {
     const extra = keys.length - MAX_SHELL;
     for (let i = 0; i < extra; i++) await cache.delete(keys[i]);
   }
+  // Someone else's worker arrived while this was written: it is not theirs to find.
+  if (!current()) await caches.delete(cacheName);
 }
 
 function cacheable(response) {
