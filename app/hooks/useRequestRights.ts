@@ -15,6 +15,8 @@ export interface RequestRights {
   mayMoveAny(cardId: string): boolean;
   /** May move it into this column. */
   mayMoveTo(cardId: string, columnId: string): boolean;
+  /** A coordinator moving a request nobody holds into a held column: they choose who takes it on. */
+  needsHolderChoice(cardId: string, columnId: string): boolean;
 }
 
 const noop = () => () => {};
@@ -51,6 +53,11 @@ export function useRequestRights(view: BoardView, user: { role: string; organisa
       },
       mayMoveAny: (id) => view.columns.some((c) => mayMoveTo(id, c.id)),
       mayMoveTo,
+      needsHolderChoice: (id, columnId) => {
+        const card = cardOf(id);
+        if (!who || who.role !== "coordinator" || !card || holderOf(id) !== null) return false;
+        return stageOfColumn(view.columns, columnId) === "held" && stageOfColumn(view.columns, card.column) !== "held";
+      },
     };
   }, [role, orgId, view, holderOf]);
 }

@@ -41,9 +41,15 @@ test("a drag in one browser shows in the other at once, and a keyboard move work
   await a.mouse.move(from.x + from.width / 2 + 12, from.y + from.height / 2 + 4, { steps: 4 });
   await a.mouse.move(to.x + to.width / 2, to.y + Math.min(to.height - 30, 400), { steps: 25 });
   await a.mouse.up();
+  // A coordinator dropping a request nobody holds into a held column chooses who takes it on.
+  const choice = a.getByTestId("dialog-holder-choice");
+  await expect(choice).toBeVisible();
+  await choice.getByRole("button", { name: "Taalhuis Emmen (Bibliotheek)" }).click();
+  await expect(choice).toBeHidden();
   await expect(cardIn(a, "opgepakt", id)).toBeVisible();
   await expect(cardIn(b, "opgepakt", id)).toBeVisible();
   await expect(cardIn(b, "nieuw", id)).toHaveCount(0);
+  await expect(cardIn(b, "opgepakt", id).getByTestId("owner-badge")).toContainText("Taalhuis");
 
   // Keyboard: pick up with Space, one column to the right, drop with Space (in browser B).
   const kcard = column(b, "open").locator("[data-card-id]").first();

@@ -192,3 +192,45 @@ test("without a connection a claim is not attempted and the reason is shown", as
   }).toPass({ timeout: 30_000 });
   await expect(dialog.getByTestId("owner-status")).toContainText("Opgepakt door COA");
 });
+
+test("a member sees another organisation's request read-only, moves it only into a held column (a claim); then only the holder moves it", async ({ browser }) => {
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "coa@ave.example");
+  // A request COA entered, in Nieuw, that nobody holds.
+  const foreign = a.getByTestId("column-nieuw").locator("[data-card-id]", { has: a.locator(".card-org", { hasText: "COA" }) }).first();
+  const id = (await foreign.getAttribute("data-card-id"))!;
+
+  // Its dialog shows why it is read-only, and no form to edit it.
+  await openCard(a, id);
+  const dialog = a.getByTestId("dialog-card");
+  await expect(dialog.getByTestId("card-read-only")).toBeVisible();
+  await expect(dialog.locator("input[name=title]")).toHaveCount(0);
+  await a.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+
+  // "Verplaats naar…" offers only the held columns: taking it on.
+  await foreign.locator("xpath=..").getByTestId("move-to").click();
+  const menu = a.getByTestId("move-menu");
+  await expect(menu).toBeVisible();
+  const offered = await menu.locator("[role=menuitem]").evaluateAll((els) => els.map((e) => e.getAttribute("data-column-id")));
+  expect(offered.sort()).toEqual(["in-uitvoering", "opgepakt"]);
+  await menu.locator('[data-column-id="opgepakt"]').click();
+
+  // Claimed by the move: both browsers show it in Opgepakt, held by Taalhuis.
+  for (const page of [a, b]) {
+    await expect(page.getByTestId("column-opgepakt").getByTestId(`card-${id}`)).toBeVisible();
+    await expect(badge(page, id)).toContainText("Taalhuis");
+  }
+  // Now Taalhuis holds it: its dialog is an edit form.
+  await openCard(a, id);
+  await expect(a.getByTestId("dialog-card").getByTestId("card-read-only")).toHaveCount(0);
+  await a.keyboard.press("Escape");
+
+  // COA entered it and may still edit its text, but Taalhuis holds it: only Taalhuis moves it now.
+  await openCard(b, id);
+  await expect(b.getByTestId("dialog-card").getByTestId("card-read-only")).toHaveCount(0);
+  await b.keyboard.press("Escape");
+  await expect(b.getByTestId(`card-${id}`).locator("xpath=..").getByTestId("move-to")).toHaveCount(0);
+
+  await a.context().close();
+  await b.context().close();
+});

@@ -109,9 +109,11 @@ export interface BoardColumnsProps {
   /** In a swimlane: the id of the lane's name (the columns' region names then differ per lane). */
   laneLabelId?: string;
   /** Which requests this person may move, and where (useRequestRights); every move when absent. */
-  rights?: Pick<RequestRights, "mayMoveAny" | "mayMoveTo">;
+  rights?: Pick<RequestRights, "mayMoveAny" | "mayMoveTo" | "needsHolderChoice">;
   /** Told about a move the rules do not allow (the card stays where it was). */
   onRefusedMove?: (cardId: string, toColumn: string) => void;
+  /** A move that needs a choice first (a coordinator choosing who takes the request on); the card stays until then. */
+  onChooseHolder?: (cardId: string, toColumn: string, index: number) => void;
 }
 
 /**
@@ -143,7 +145,10 @@ export function BoardColumns({
   laneLabelId,
   rights,
   onRefusedMove,
+  onChooseHolder,
 }: BoardColumnsProps) {
+  const onChooseHolderRef = useRef(onChooseHolder);
+  onChooseHolderRef.current = onChooseHolder;
   const rightsRef = useRef(rights);
   rightsRef.current = rights;
   const onRefusedMoveRef = useRef(onRefusedMove);
@@ -329,6 +334,10 @@ export function BoardColumns({
       const current = cardsInColumn(doc, toColumn).some((c) => c.id === id);
       if (!current && rightsRef.current && !rightsRef.current.mayMoveTo(id, toColumn)) {
         onRefusedMoveRef.current?.(id, toColumn);
+        return false;
+      }
+      if (!current && onChooseHolderRef.current && rightsRef.current?.needsHolderChoice(id, toColumn)) {
+        onChooseHolderRef.current(id, toColumn, index);
         return false;
       }
       try {

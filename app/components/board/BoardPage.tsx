@@ -14,6 +14,9 @@ import { useBoardConnection } from "~/hooks/useBoardConnection";
 import { useNow } from "~/hooks/useNow";
 import { useBoardView } from "~/hooks/useBoardView";
 import { useRequestRights } from "~/hooks/useRequestRights";
+import { useOwnershipActions } from "~/hooks/useOwnership";
+import { stageOfColumn } from "~/board/stages";
+import { HolderChoiceDialog, type HolderChoice } from "./ownership/HolderChoiceDialog";
 import { PresenceContext, usePresence } from "~/hooks/usePresence";
 import type { ActivityEntry } from "~/lib/sync-client";
 import { useToast } from "~/components/toast/ToastProvider";
@@ -159,6 +162,43 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [info.notices]);
+  // A coordinator dropped a request nobody holds into a held column: who takes it on?
+  const [holderChoice, setHolderChoice] = useState<(HolderChoice & { index: number }) | null>(null);
+  const onChooseHolder = useCallback(
+    (cardId: string, toColumn: string, index: number) => {
+      const v = viewRef.current;
+      const column = v.columns.find((c) => c.id === toColumn);
+      setHolderChoice({ cardId, title: v.cardById.get(cardId)?.title ?? "", column: toColumn, columnLabel: column ? columnLabel(t, column) : toColumn, index });
+    },
+    [t],
+  );
+  const closeHolderChoice = useCallback(() => setHolderChoice(null), []);
+  const ownershipAction = useOwnershipActions();
+  const onHolderChosen = useCallback(
+    async (choice: HolderChoice, orgId: string) => {
+      const ack = await ownershipAction(choice.cardId, { type: "reassign", to: orgId });
+      if (!ack.ok) {
+        toast.error(t("holderChoice.failed", { title: choice.title }));
+        return false;
+      }
+      // The server put it in the first held column; then it goes where it was dropped.
+      if (doc && holderChoice) {
+        const target = choice.column;
+        const index = holderChoice.index;
+        const settle = (tries: number) => {
+          const c = getCard(doc, choice.cardId);
+          const stage = c ? stageOfColumn(viewRef.current.columns, c.column) : null;
+          if (c && stage === "held" && c.column !== target) moveCard(doc, choice.cardId, target, index, Date.now());
+          else if (stage !== "held" && tries > 0) window.setTimeout(() => settle(tries - 1), 100);
+        };
+        settle(30);
+      }
+      const org = orgById.get(orgId);
+      onNotice(t("own.done.reassign", { title: choice.title, org: org?.shortName ?? "" }));
+      return true;
+    },
+    [ownershipAction, toast, t, doc, holderChoice, orgById, onNotice],
+  );
   const [activityOpen, setActivityOpen] = useState(false);
   const closeActivity = useCallback(() => setActivityOpen(false), []);
   const toggleActivity = useCallback(() => setActivityOpen((v) => !v), []);
@@ -269,6 +309,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     onMoved,
     rights,
     onRefusedMove,
+    onChooseHolder: manageable ? onChooseHolder : undefined,
   };
 
   return (
@@ -413,6 +454,13 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           fallback={fallback}
         />
       ) : null}
+      <HolderChoiceDialog
+        choice={holderChoice}
+        organisations={organisations}
+        onChoose={onHolderChosen}
+        onClose={closeHolderChoice}
+        t={t}
+      />
       <MemoCardDialog
         card={openCard}
         onClose={closeCard}
