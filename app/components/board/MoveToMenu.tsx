@@ -8,7 +8,7 @@
  * card itself is a button); the board has one menu, opened beside the button
  * that was pressed, so a board of thousands of cards stays light.
  */
-import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Translate } from "~/i18n";
 
 export interface MoveTarget {
@@ -94,7 +94,7 @@ export function MoveToMenu({
   const { anchor } = state;
 
   // Below the button, right-aligned with it; above it when there is no room below; always inside the window.
-  useIsoLayoutEffect(() => {
+  const placeMenu = useCallback(() => {
     const menu = menuRef.current;
     if (!menu) return;
     const b = anchor.getBoundingClientRect();
@@ -105,30 +105,40 @@ export function MoveToMenu({
     if (top + m.height > vh - 8 && b.top - m.height - 4 >= 8) top = b.top - m.height - 4;
     const left = Math.max(8, Math.min(b.right - m.width, vw - m.width - 8));
     setPlace({ top, left });
-    anchor.setAttribute("aria-controls", menuId);
-    menu.querySelector<HTMLElement>("[role=menuitem]")?.focus();
-    return () => anchor.removeAttribute("aria-controls");
-  }, [anchor, menuId]);
+  }, [anchor]);
 
-  // A tap or click elsewhere, scrolling or resizing closes the menu.
+  useIsoLayoutEffect(() => {
+    placeMenu();
+    anchor.setAttribute("aria-controls", menuId);
+    return () => anchor.removeAttribute("aria-controls");
+  }, [anchor, menuId, placeMenu]);
+  // Focus on the first choice once the menu is placed (hidden until then, it cannot take focus).
+  const placed = place !== null;
+  useIsoLayoutEffect(() => {
+    if (placed) menuRef.current?.querySelector<HTMLElement>("[role=menuitem]")?.focus({ preventScroll: true });
+  }, [placed, anchor]);
+
+  // A tap or click elsewhere closes the menu; scrolling takes it along with its button, until the button is out of sight.
   useEffect(() => {
     const onPointer = (e: PointerEvent) => {
       const target = e.target as Node;
       if (!menuRef.current?.contains(target) && !anchor.contains(target)) onCloseRef.current(false);
     };
     const onScroll = (e: Event) => {
-      if (!menuRef.current?.contains(e.target as Node)) onCloseRef.current(false);
+      if (menuRef.current?.contains(e.target as Node)) return;
+      const b = anchor.getBoundingClientRect();
+      if (!anchor.isConnected || b.bottom < 0 || b.top > window.innerHeight || b.width === 0) onCloseRef.current(false);
+      else placeMenu();
     };
-    const onResize = () => onCloseRef.current(false);
     document.addEventListener("pointerdown", onPointer, true);
     window.addEventListener("scroll", onScroll, true);
-    window.addEventListener("resize", onResize);
+    window.addEventListener("resize", placeMenu);
     return () => {
       document.removeEventListener("pointerdown", onPointer, true);
       window.removeEventListener("scroll", onScroll, true);
-      window.removeEventListener("resize", onResize);
+      window.removeEventListener("resize", placeMenu);
     };
-  }, [anchor]);
+  }, [anchor, placeMenu]);
 
   const onMenuKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const items = Array.from(menuRef.current?.querySelectorAll<HTMLElement>("[role=menuitem]") ?? []);
