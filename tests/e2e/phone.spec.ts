@@ -227,7 +227,7 @@ test.describe("390×844 phone", () => {
     // At the end of its new column, in both browsers.
     await expect(column(other, "open").locator("[data-card-id]").last()).toHaveAttribute("data-card-id", id);
     await expect.poll(() => tabCount(phone, "open")).toBe(openBefore + 1);
-    await expect(phone.getByTestId("board-notice")).toContainText(`${title} staat nu in Open.`);
+    await expect(phone.getByTestId("toast").filter({ hasText: `‘${title}’ verplaatst naar Open` })).toBeVisible();
 
     // By keyboard: Enter opens the menu on its first item, arrows choose, Enter moves; the focus stays on the board.
     const next = column(phone, "nieuw").locator("[data-card-id]").first();
