@@ -86,7 +86,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       staleDays,
       canDecide: user.role === "coordinator",
       overview: data.overview,
-      columns: data.columns.map((c) => ({ id: c.id, name: c.name })),
+      columns: data.columns.map((c) => ({ id: c.id, name: c.name, stage: c.stage })),
       categories: data.categories.map((c) => ({ id: c.id, label: c.label, color: c.color })),
       organisations: data.organisations,
       duplicates: groups,

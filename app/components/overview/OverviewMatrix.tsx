@@ -6,6 +6,8 @@
  * or done column) come last.
  */
 import { columnLabel, categoryLabel, safeColor } from "~/components/board/labels";
+import { stageHelp, stageLabel } from "~/components/board/stageLabels";
+import type { Stage } from "~/board/types";
 import type { Translate } from "~/i18n";
 
 export interface MatrixData {
@@ -29,7 +31,7 @@ export function OverviewMatrix({
   t,
 }: {
   matrix: MatrixData;
-  columns: Array<{ id: string; name: string }>;
+  columns: Array<{ id: string; name: string; stage?: Stage }>;
   categories: Array<{ id: string; label: string; color: string }>;
   organisations: OrgLite[];
   t: Translate;
@@ -62,8 +64,14 @@ export function OverviewMatrix({
             {matrix.columns.map((id) => {
               const col = columns.find((c) => c.id === id);
               return (
-                <th scope="col" key={id} className="num">
+                <th scope="col" key={id} className="num" title={col?.stage ? stageHelp(t, col.stage) : undefined}>
                   {col ? columnLabel(t, col) : id}
+                  {col?.stage ? (
+                    // The stage the column counts as (its name says the same to screen readers in the board's headers).
+                    <span className="ov-col-stage" aria-hidden="true">
+                      {stageLabel(t, col.stage)}
+                    </span>
+                  ) : null}
                 </th>
               );
             })}
