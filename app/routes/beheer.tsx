@@ -2,6 +2,7 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { useEffect, useState, type FormEvent } from "react";
 import { ConfirmDialog } from "~/components/toast/ConfirmDialog";
+import { useHydrated } from "~/hooks/useHydrated";
 import { useToast } from "~/components/toast/ToastProvider";
 import { fieldError, useT, type MessageKey, type Translate } from "~/i18n";
 import {
@@ -89,6 +90,58 @@ function errorText(t: Translate, code: string | undefined): string | undefined {
   return own ? t(own) : fieldError(t, code);
 }
 
+/**
+ * A form whose action cannot be undone. With the page's script: the button
+ * asks in a dialog first (`onAsk`). Before the script runs (or without it):
+ * the button only unfolds the same question, with the real submit button
+ * inside, so one click never acts.
+ */
+function ConfirmedForm({
+  kind,
+  person,
+  hydrated,
+  onAsk,
+  t,
+  className,
+}: {
+  kind: "remove" | "reset";
+  person: { id: string; name: string; email: string };
+  hydrated: boolean;
+  onAsk: (e: FormEvent<HTMLFormElement>) => void;
+  t: Translate;
+  className: string;
+}) {
+  const label = t(kind === "remove" ? "admin.remove" : "admin.reset");
+  const fields = (
+    <>
+      <input type="hidden" name="intent" value={kind} />
+      <input type="hidden" name="personId" value={person.id} />
+    </>
+  );
+  if (hydrated) {
+    return (
+      <Form method="post" onSubmit={onAsk}>
+        {fields}
+        <button className={`button small ${className}`} type="submit">
+          {label}
+        </button>
+      </Form>
+    );
+  }
+  return (
+    <details className="confirm-inline">
+      <summary className={`button small ${className}`}>{label}</summary>
+      <Form method="post" className="confirm-inline-body">
+        {fields}
+        <p>{t(`admin.confirm.${kind}.body`, { name: person.name, email: person.email })}</p>
+        <button className="button small danger" type="submit">
+          {t(`admin.confirm.${kind}.submit`)}
+        </button>
+      </Form>
+    </details>
+  );
+}
+
 function FieldError({ id, text }: { id: string; text?: string }) {
   return text ? (
     <span id={id} className="field-error">
@@ -152,6 +205,7 @@ export default function Admin() {
   const toast = useToast();
   const submit = useSubmit();
   const [pending, setPending] = useState<Pending | null>(null);
+  const hydrated = useHydrated();
   useEffect(() => {
     if (!result) return;
     const r = resultToast(t, result);
@@ -237,20 +291,18 @@ export default function Admin() {
                 <td className="admin-actions">
                   {p.id !== data.me ? (
                     <>
-                      <Form method="post" onSubmit={p.disabledAt ? undefined : ask("remove", p)}>
-                        <input type="hidden" name="intent" value={p.disabledAt ? "restore" : "remove"} />
-                        <input type="hidden" name="personId" value={p.id} />
-                        <button className={`button small ${p.disabledAt ? "secondary" : "danger"}`} type="submit">
-                          {p.disabledAt ? t("admin.restore") : t("admin.remove")}
-                        </button>
-                      </Form>
-                      <Form method="post" onSubmit={ask("reset", p)}>
-                        <input type="hidden" name="intent" value="reset" />
-                        <input type="hidden" name="personId" value={p.id} />
-                        <button className="button secondary small" type="submit">
-                          {t("admin.reset")}
-                        </button>
-                      </Form>
+                      {p.disabledAt ? (
+                        <Form method="post">
+                          <input type="hidden" name="intent" value="restore" />
+                          <input type="hidden" name="personId" value={p.id} />
+                          <button className="button small secondary" type="submit">
+                            {t("admin.restore")}
+                          </button>
+                        </Form>
+                      ) : (
+                        <ConfirmedForm kind="remove" person={p} hydrated={hydrated} onAsk={ask("remove", p)} t={t} className="danger" />
+                      )}
+                      <ConfirmedForm kind="reset" person={p} hydrated={hydrated} onAsk={ask("reset", p)} t={t} className="secondary" />
                     </>
                   ) : null}
                 </td>

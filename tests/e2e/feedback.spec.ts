@@ -173,6 +173,24 @@ test("'Toegang intrekken' asks first, names the person, and does nothing on canc
   await expect(page.getByTestId("one-time-password")).toHaveCount(0);
 });
 
+test("before the page's script runs (here: without scripts), one click on 'Toegang intrekken' only unfolds the question", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await login(page, server.url, "coordinator@ave.example");
+  await page.goto(`${server.url}/beheer`);
+  const row = page.getByTestId("person-kerk@ave.example");
+  await row.locator("summary", { hasText: "Toegang intrekken" }).click();
+  await expect(row).toContainText("kan dan niet meer inloggen");
+  await page.reload();
+  await expect(page.getByTestId("person-kerk@ave.example")).toContainText("Actief");
+  await page.getByTestId("person-kerk@ave.example").locator("summary", { hasText: "Toegang intrekken" }).click();
+  await page.getByTestId("person-kerk@ave.example").getByRole("button", { name: "Toegang intrekken" }).click();
+  await expect(page.getByTestId("person-kerk@ave.example")).toContainText("Toegang ingetrokken");
+  await page.getByTestId("person-kerk@ave.example").getByRole("button", { name: "Toegang herstellen" }).click();
+  await expect(page.getByTestId("person-kerk@ave.example")).toContainText("Actief");
+  await context.close();
+});
+
 test("another person's move is read out in the first browser, never one's own, and not when switched off", async ({ browser }) => {
   // B is the coordinator, who may move any request; A (Taalhuis) moves one of its own.
   const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "coordinator@ave.example");
