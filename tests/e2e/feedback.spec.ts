@@ -23,6 +23,23 @@ function toasts(page: Page) {
   return page.getByTestId("toast");
 }
 
+/** Records every card that gets the highlight (it lasts a moment only: a loaded machine may look too late). */
+async function watchHighlights(page: Page) {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { highlighted: string[] }).highlighted = seen;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target as HTMLElement;
+        if (el.hasAttribute("data-new-request")) seen.push(el.getAttribute("data-card-id") ?? "");
+      }
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["data-new-request"] });
+  });
+}
+function highlighted(page: Page) {
+  return page.evaluate(() => (window as unknown as { highlighted: string[] }).highlighted);
+}
+
 async function createRequest(page: Page, title: string, category = "taal") {
   await page.getByTestId("new-request").click();
   const dialog = page.getByTestId("dialog-new-request");
@@ -37,6 +54,7 @@ test("a new request far down its column is scrolled into view and highlighted, w
   await login(page, server.url, "taalhuis@ave.example");
   await openDemoBoard(page);
   const title = `Taalcafé voor ouders ${Date.now()}`;
+  await watchHighlights(page);
   await createRequest(page, title);
 
   const toast = toasts(page).filter({ hasText: title });
@@ -48,7 +66,8 @@ test("a new request far down its column is scrolled into view and highlighted, w
   expect(top).toBeGreaterThan(900);
   // ...and yet on screen, marked for a moment.
   await expect(card).toBeInViewport();
-  await expect(card).toHaveAttribute("data-new-request", "");
+  const id = await card.getAttribute("data-card-id");
+  await expect.poll(() => highlighted(page)).toEqual([id]);
   await expect(card).not.toHaveAttribute("data-new-request", "", { timeout: 5000 });
   // The toast was spoken by the polite region.
   await expect(page.getByTestId("live-polite")).toContainText(title);
@@ -60,6 +79,7 @@ test("a new request that the filters hide says so, and 'Toon' shows it", async (
   await page.getByTestId("filters").getByLabel("Categorie", { exact: true }).selectOption("werk");
   await expect(page.getByTestId("filter-count")).not.toContainText("45 van 45");
   const title = `Taalles op zaterdag ${Date.now()}`;
+  await watchHighlights(page);
   await createRequest(page, title, "taal");
   const toast = toasts(page).filter({ hasText: title });
   await expect(toast).toContainText("de filters verbergen hem");
@@ -67,7 +87,8 @@ test("a new request that the filters hide says so, and 'Toon' shows it", async (
   await toast.getByRole("button", { name: "Toon" }).click();
   const card = page.locator(".board-card", { hasText: title });
   await expect(card).toBeInViewport();
-  await expect(card).toHaveAttribute("data-new-request", "");
+  const id = await card.getAttribute("data-card-id");
+  await expect.poll(() => highlighted(page)).toEqual([id]);
 });
 
 test("claiming shows a toast; a claim that another organisation beat is a failure toast", async ({ browser }) => {
