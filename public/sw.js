@@ -137,9 +137,17 @@ function withTimeout(promise, ms) {
   });
 }
 
+/** A kept copy, if any. Reads never open a cache: caches.open would create one, also a cache another person's worker just deleted. */
+function kept(cacheName, key) {
+  return caches.match(key, { cacheName });
+}
+
+async function forget(cacheName, key) {
+  if (await caches.has(cacheName)) await (await caches.open(cacheName)).delete(key);
+}
+
 async function networkFirst(event, cacheName, key, forgetOnRefusal) {
-  const cache = await caches.open(cacheName);
-  const copy = await cache.match(key);
+  const copy = await kept(cacheName, key);
   const network = fetch(event.request);
   try {
     const response = await (copy ? withTimeout(network, NETWORK_TIMEOUT_MS) : network);
@@ -147,7 +155,7 @@ async function networkFirst(event, cacheName, key, forgetOnRefusal) {
       event.waitUntil(remember(cacheName, key, response.clone()));
     } else if (forgetOnRefusal && (response.type === "opaqueredirect" || [401, 403, 404, 410].includes(response.status))) {
       // Access gone, session ended, or board removed: its copy goes too.
-      event.waitUntil(cache.delete(key));
+      event.waitUntil(forget(cacheName, key));
     }
     return response;
   } catch (error) {
@@ -170,6 +178,7 @@ async function routeManifest(event, url) {
   } catch (error) {
     const version = url.searchParams.get("version");
     const wanted = new Set(url.searchParams.getAll("p"));
+    if (!(await caches.has(SHELL))) throw error;
     const cache = await caches.open(SHELL);
     const routes = {};
     for (const req of await cache.keys()) {
@@ -190,8 +199,7 @@ async function routeManifest(event, url) {
 }
 
 async function cacheFirst(event, key) {
-  const cache = await caches.open(SHELL);
-  const copy = await cache.match(key);
+  const copy = await kept(SHELL, key);
   if (copy) return copy;
   const response = await fetch(event.request);
   if (cacheable(response)) event.waitUntil(remember(SHELL, key, response.clone()));
@@ -227,8 +235,8 @@ self.addEventListener("fetch", (event) => {
  */
 const KEEP_FRESH_MS = 60 * 60_000;
 
-async function fresh(cache, key) {
-  const copy = await cache.match(key);
+async function fresh(key) {
+  const copy = await kept(PAGES, key);
   const date = copy && Date.parse(copy.headers.get("Date") || "");
   return !!date && Date.now() - date < KEEP_FRESH_MS;
 }
@@ -259,7 +267,7 @@ self.addEventListener("message", (event) => {
         url.searchParams.append("p", path);
         url.searchParams.set("version", version);
         try {
-          if (await (await caches.open(SHELL)).match(url.href)) continue;
+          if (await kept(SHELL, url.href)) continue;
           const response = await fetch(url.href, { credentials: "same-origin" });
           if (cacheable(response)) await remember(SHELL, url.href, response);
         } catch {
@@ -277,14 +285,12 @@ self.addEventListener("message", (event) => {
         try {
           if (url.pathname.startsWith("/build/")) {
             const key = url.origin + url.pathname;
-            const cache = await caches.open(SHELL);
-            if (await cache.match(key)) continue;
+            if (await kept(SHELL, key)) continue;
             const response = await fetch(key, { credentials: "same-origin" });
             if (cacheable(response)) await remember(SHELL, key, response);
           } else if (keptPage(url.pathname) && !url.searchParams.has("_data")) {
-            const pages = await caches.open(PAGES);
             const key = boardKey(url);
-            if (!(await fresh(pages, key))) {
+            if (!(await fresh(key))) {
               const response = await fetch(key, { credentials: "same-origin", headers: { Accept: "text/html" } });
               if (cacheable(response)) await remember(PAGES, key, response);
             }
@@ -293,7 +299,7 @@ self.addEventListener("message", (event) => {
             // reached before the worker was there).
             const dataUrl = new URL(key);
             dataUrl.searchParams.set("_data", BOARD_LIST.test(url.pathname) ? "routes/boards._index" : "routes/boards.$boardId");
-            if (!(await pages.match(dataUrl.href))) {
+            if (!(await kept(PAGES, dataUrl.href))) {
               const response = await fetch(dataUrl.href, { credentials: "same-origin" });
               if (cacheable(response)) await remember(PAGES, dataUrl.href, response);
             }
