@@ -93,6 +93,7 @@ export function createAppServer(opts: AppServerOptions) {
     realtime: realtime.broadcaster,
     rooms: {
       withDoc: (boardId, fn, origin) => rooms.withDoc(boardId, fn, origin),
+      readDoc: (boardId, fn) => rooms.readDoc(boardId, fn),
       disconnectUser: (userId, reason) => {
         rooms.disconnectUser(userId, reason);
         realtime.disconnectUser(userId);

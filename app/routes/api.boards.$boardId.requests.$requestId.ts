@@ -1,5 +1,7 @@
-import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { getCard } from "~/board/domain";
+import { apiError, methodNotAllowed, readBody } from "~/services/api.server";
+import { changeRequest } from "~/services/request-changes.server";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { ownershipDetails } from "~/services/ownership.server";
@@ -32,4 +34,24 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     },
     { headers },
   );
+}
+
+/**
+ * PATCH /api/boards/:boardId/requests/:requestId { title?, description?,
+ * area?, urgency?, category?, column?, archived? }: the same rules as the
+ * board (who may change which request; a move into a held column claims it,
+ * out of one releases it). 200 { card }; 403, 404, 409 { owner }, 422 { errors }.
+ */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  if (request.method !== "PATCH") return methodNotAllowed("GET, PATCH");
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const body = await readBody(request);
+  const result = await changeRequest(svc, user, board, params.requestId!, body);
+  if (!result.ok) {
+    const { status, error, message, errors, owner } = result;
+    return apiError(status, error, message, { ...(errors ? { errors } : {}), ...(owner !== undefined ? { owner } : {}) });
+  }
+  return json({ card: result.card }, { headers: { "Cache-Control": "private, no-store" } });
 }

@@ -14,6 +14,8 @@ export interface BoardRooms {
    * unloads it again when no client is connected.
    */
   withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin?: unknown): Promise<T>;
+  /** Read a board's live document now (loading it if needed), without changing it. */
+  readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): T;
   /** Close every open connection of a person (access removed, logged out). */
   disconnectUser(userId: string, reason?: string): void;
 }

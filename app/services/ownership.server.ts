@@ -20,7 +20,8 @@ import {
   type ReferralRow,
 } from "../../db/ownership";
 import { getRequest } from "../../db/requests";
-import { alignCardWithHolder } from "../board/domain";
+import { alignCardWithHolder, listColumns, readBoard } from "../board/domain";
+import { stageOfColumn } from "../board/stages";
 import { cleanText } from "../board/validate";
 import type { SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
@@ -286,7 +287,20 @@ export function holdersForSync(svc: () => AppServices) {
  */
 export function expireClaims(svc: AppServices, now = svc.now()) {
   const cutoffs = new Map(listAllBoards(svc.db).map((b) => [b.id, now - b.claimExpiryDays * 86400_000]));
-  const expired = staleClaims(svc.db, cutoffs);
+  // A finished (done column) or archived request keeps its holder: it is history, not a stale claim.
+  const finished = new Map<string, Set<string>>();
+  const isFinished = (boardId: string, requestId: string) => {
+    let set = finished.get(boardId);
+    if (!set) {
+      set = svc.rooms.readDoc(boardId, (doc) => {
+        const columns = listColumns(doc);
+        return new Set(readBoard(doc).cards.filter((c) => c.archived || stageOfColumn(columns, c.column) === "done").map((c) => c.id));
+      });
+      finished.set(boardId, set);
+    }
+    return set.has(requestId);
+  };
+  const expired = staleClaims(svc.db, cutoffs).filter((c) => !isFinished(c.boardId, c.id));
   for (const c of expired) {
     const res = unclaimRequest(
       svc.db,

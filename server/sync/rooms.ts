@@ -268,6 +268,15 @@ export class RoomManager implements RoomHost, BoardRooms {
     return result;
   }
 
+  readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): T {
+    const room = this.getOrLoad(boardId);
+    try {
+      return fn(room.doc);
+    } finally {
+      if (room.size === 0) this.roomEmpty(room, Math.max(this.opts.idleMs, SERVER_READ_GRACE_MS));
+    }
+  }
+
   disconnectUser(userId: string, reason = "access removed"): void {
     for (const room of this.rooms.values()) room.closeUser(userId, CLOSE.removed, reason);
   }

@@ -6,7 +6,8 @@
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { moveCard } from "../../app/board/domain";
+import { addCard, getCard, moveCard, setArchived } from "../../app/board/domain";
+import { createRequestWithAudit } from "../../db/requests";
 import { expireClaims } from "../../app/services/ownership.server";
 import { expiredClaimsFor } from "../../db/activity";
 import { boardSettings } from "../../db/accounts";
@@ -76,6 +77,37 @@ function advanceAndExpire(ms: number) {
 }
 
 describe("claim expiry (injected clock)", () => {
+  it("a finished or archived request keeps its holder: only a stale claim on open work expires; a claim moves the card to a held column and expiry back to open", async () => {
+    const { seed } = t;
+    const [finished, archived, stale] = await Promise.all(
+      ["Klaar en afgerond", "Gearchiveerd", "Blijft liggen"].map(async (title, i) => {
+        const id = `expiry-${i}-${t.now()}`;
+        createRequestWithAudit(
+          t.db,
+          { id, boardId: seed.boardA.id, createdByUserId: seed.memberA1.id, createdByOrgId: seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: t.now(), createdAt: t.now() },
+          { boardId: seed.boardA.id, requestId: id, userId: seed.memberA1.id, orgId: seed.orgA1.id, type: "created", data: {}, createdAt: t.now() },
+        );
+        await t.services.rooms.withDoc(seed.boardA.id, (doc) =>
+          addCard(doc, { id, title, category: "taal", description: "", area: "", urgency: "normaal", createdAt: t.now(), createdByOrg: seed.orgA1.id, column: "open" }),
+        );
+        return id;
+      }),
+    );
+    for (const id of [finished, archived, stale]) await claim(a1, seed.boardA.id, id);
+    expect(t.services.rooms.readDoc(seed.boardA.id, (doc) => getCard(doc, stale)!.column)).toBe("opgepakt");
+    await t.services.rooms.withDoc(seed.boardA.id, (doc) => {
+      moveCard(doc, finished, "afgerond", 0, t.now());
+      setArchived(doc, archived, true, t.now());
+    });
+    const expired = advanceAndExpire(30 * DAY_MS);
+    expect(expired).toContain(stale);
+    expect(expired).not.toContain(finished);
+    expect(expired).not.toContain(archived);
+    expect(sqlOwner(finished)).toBe(seed.orgA1.id);
+    expect(sqlOwner(archived)).toBe(seed.orgA1.id);
+    expect(t.services.rooms.readDoc(seed.boardA.id, (doc) => getCard(doc, stale)!.column)).toBe("open");
+  });
+
   it("a claim without activity for 15 days (default 14) returns to open; audit 'claim_expired'; the organisation is told", async () => {
     const { seed } = t;
     expect(boardSettings(t.db, seed.boardA.id)?.claimExpiryDays).toBe(14);

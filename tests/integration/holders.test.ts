@@ -276,3 +276,50 @@ describe("the demo board", () => {
     }
   });
 });
+
+describe("PATCH /api/boards/<boardId>/requests/<requestId>: the same rules over HTTP", () => {
+  const patch = (cookie: string, id: string, body: unknown) =>
+    t.api(`/api/boards/${board()}/requests/${id}`, { cookie, method: "PATCH", body });
+
+  it("the organisation that entered a request edits it; another member gets 403; bad values 422", async () => {
+    const id = await newRequest();
+    const own = await patch(t.seed.cookies.memberA1, id, { title: "Via de API gewijzigd", urgency: "hoog" });
+    expect(own.status).toBe(200);
+    expect(own.body.card).toMatchObject({ id, title: "Via de API gewijzigd", urgency: "hoog" });
+    await waitFor(() => getCard(serverDoc(), id)?.title === "Via de API gewijzigd");
+    const other = await patch(t.seed.cookies.memberA2, id, { title: "Door een ander" });
+    expect(other.status).toBe(403);
+    expect(other.body.error).toBe("forbidden");
+    const viewer = await patch(t.seed.cookies.viewerA, id, { archived: true });
+    expect(viewer.status).toBe(403);
+    const bad = await patch(t.seed.cookies.memberA1, id, { title: "x", column: "nergens", colour: "rood" });
+    expect(bad.status).toBe(422);
+    expect(Object.keys(bad.body.errors)).toEqual(["colour"]);
+    const bad2 = await patch(t.seed.cookies.memberA1, id, { title: "x", column: "nergens" });
+    expect(bad2.status).toBe(422);
+    expect(bad2.body.errors.title).toBe("tooShort");
+    expect(getCard(serverDoc(), id)!.title).toBe("Via de API gewijzigd");
+    const elsewhere = await t.api(`/api/boards/${t.seed.boardB.id}/requests/${id}`, { cookie: t.seed.cookies.memberA1, method: "PATCH", body: { title: "Andere alliantie" } });
+    expect([403, 404]).toContain(elsewhere.status);
+  });
+
+  it("a move into a held column claims; two organisations at once: one 200, one 409 with the holder", async () => {
+    const id = await newRequest();
+    const [a, b] = await Promise.all([
+      patch(t.seed.cookies.memberA2, id, { column: "opgepakt" }),
+      patch(t.seed.cookies.memberA1, id, { column: "in-uitvoering" }),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([200, 409]);
+    const lost = a.status === 409 ? a : b;
+    expect(lost.body.owner).toBe(holder(id));
+    expect(holder(id)).not.toBeNull();
+    expectInvariant(serverDoc());
+    // The holder moves it back to Open: released.
+    const holderCookie = holder(id) === t.seed.orgA2.id ? t.seed.cookies.memberA2 : t.seed.cookies.memberA1;
+    const back = await patch(holderCookie, id, { column: "open" });
+    expect(back.status).toBe(200);
+    expect(holder(id)).toBeNull();
+    expectInvariant(serverDoc());
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Changing a request through the JSON API (`PATCH
+ * /api/boards/<boardId>/requests/<requestId>`): its fields, its column, its
+ * archive state. The same rules as the board and the sync server, from the
+ * same functions: `validateCardFields` for the values, `mayChangeRequest`
+ * and `mayMove` for who may (app/board/stages.ts), and a move between stages
+ * claims or releases the request in SQL (exactly one winner), as a drag does.
+ */
+import { getCard, listCategories, listColumns, moveCard, setArchived, updateCard } from "../board/domain";
+import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../board/stages";
+import type { CardFields, CardView } from "../board/types";
+import { validateCardFields } from "../board/validate";
+import { claimRequest, ownershipOf, unclaimRequest } from "../../db/ownership";
+import { appendAudit, getRequest } from "../../db/requests";
+import { publishLatest } from "./activity.server";
+import type { BoardRow, SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+import { holdersForSync } from "./ownership.server";
+
+const TEXT_FIELDS = ["title", "description", "area", "urgency", "category"] as const;
+const ALLOWED = new Set<string>([...TEXT_FIELDS, "column", "archived"]);
+
+export type ChangeRequestResult =
+  | { ok: true; card: CardView }
+  | { ok: false; status: number; error: string; message: string; errors?: Record<string, string>; owner?: string | null };
+
+const fail = (
+  status: number,
+  error: string,
+  message: string,
+  extra: { errors?: Record<string, string>; owner?: string | null } = {},
+): ChangeRequestResult => ({
+  ok: false,
+  status,
+  error,
+  message,
+  ...extra,
+});
+
+export async function changeRequest(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  requestId: string,
+  body: Record<string, unknown>,
+): Promise<ChangeRequestResult> {
+  if (user.role === "viewer") return fail(403, "forbidden", "Viewers read the board; they do not change it.");
+  if (!getRequest(svc.db, board.id, requestId)) return fail(404, "not_found", "No such request.");
+  const unknown = Object.keys(body).filter((k) => !ALLOWED.has(k));
+  if (unknown.length) {
+    return fail(422, "invalid", "Unknown fields.", { errors: Object.fromEntries(unknown.map((k) => [k, "unknown"])) });
+  }
+  if (body.archived !== undefined && typeof body.archived !== "boolean") {
+    return fail(422, "invalid", "archived must be true or false.", { errors: { archived: "type" } });
+  }
+  const actor: Actor = { role: user.role, orgId: user.organisationId };
+  const now = svc.now();
+  const announce = holdersForSync(() => svc);
+  let holderChanged = false;
+
+  const result = await svc.rooms.withDoc(board.id, (doc): ChangeRequestResult => {
+    const card = getCard(doc, requestId);
+    if (!card) return fail(404, "not_found", "No such request.");
+    // The values: the card's own, with what the body changes, checked as the form checks them.
+    const merged: Record<string, unknown> = { ...card };
+    for (const k of TEXT_FIELDS) if (body[k] !== undefined) merged[k] = body[k];
+    const valid = validateCardFields(merged, listCategories(doc).map((c) => c.id));
+    if (!valid.ok) return fail(422, "invalid", "Some fields are not valid.", { errors: valid.errors as Record<string, string> });
+    const columns = listColumns(doc);
+    const toColumn = body.column === undefined ? null : columns.find((c) => c.id === body.column);
+    if (body.column !== undefined && !toColumn) return fail(422, "invalid", "No such column on this board.", { errors: { column: "unknown" } });
+
+    const patch: Partial<CardFields> = {};
+    for (const k of TEXT_FIELDS) if (body[k] !== undefined && valid.value[k] !== card[k]) (patch as Record<string, unknown>)[k] = valid.value[k];
+    const archive = body.archived !== undefined && body.archived !== card.archived ? (body.archived as boolean) : null;
+    const moving = toColumn && toColumn.id !== card.column ? toColumn : null;
+
+    const holder = ownershipOf(svc.db, requestId)?.ownerOrgId ?? null;
+    if ((Object.keys(patch).length || archive !== null) && !mayChangeRequest(actor, card, holder)) {
+      return fail(403, "forbidden", "Only the organisation that entered or holds this request, or a coordinator, may change it.");
+    }
+    if (moving) {
+      const from = stageOfColumn(columns, card.column);
+      if (!mayMove(actor, card, holder, from, moving.stage)) {
+        return holder && holder !== actor.orgId
+          ? fail(409, "already_claimed", "Another organisation holds this request.", { owner: holder })
+          : fail(403, "forbidden", "Only the organisation that entered or holds this request moves it; others may take it on by moving it into a held column.");
+      }
+      const change = holderChangeForMove(from, moving.stage, holder, actor);
+      const audit = { boardId: board.id, requestId, userId: user.id, orgId: user.organisationId };
+      if (change.kind === "claim") {
+        const res = claimRequest(svc.db, requestId, user.organisationId, now, audit);
+        if (!res.won && res.ownerOrgId !== user.organisationId) {
+          return fail(409, "already_claimed", "Another organisation holds this request.", { owner: res.ownerOrgId });
+        }
+        holderChanged = res.won;
+      } else if (change.kind === "release") {
+        const res = unclaimRequest(svc.db, requestId, user.role === "coordinator" ? null : user.organisationId, now, audit);
+        if (!res.ok) return fail(409, "not_owner", "Only the organisation that holds this request lets it go.", { owner: res.previousOwner });
+        holderChanged = true;
+      }
+    }
+
+    // Everything allowed: write it, and record it as the room records a participant's change.
+    const record = (type: string, data: Record<string, unknown>) =>
+      appendAudit(svc.db, { boardId: board.id, requestId, userId: user.id, orgId: user.organisationId, type, data, createdAt: now });
+    for (const c of updateCard(doc, requestId, patch, now)) record("edited", { field: c.field, from: c.from, to: c.to });
+    if (moving) {
+      const end = Number.MAX_SAFE_INTEGER;
+      const { from, to } = moveCard(doc, requestId, moving.id, end, now);
+      record("moved", { from, to });
+    }
+    if (archive !== null && setArchived(doc, requestId, archive, now)) record(archive ? "archived" : "restored", {});
+    return { ok: true, card: getCard(doc, requestId)! };
+  });
+  if (result.ok) {
+    if (holderChanged) announce.announce(board.id, requestId, user);
+    else publishLatest(svc, board.id, requestId);
+  }
+  return result;
+}
