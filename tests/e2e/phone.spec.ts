@@ -11,7 +11,7 @@
  *     on one line and no title word is broken across lines.
  */
 import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
-import { cardIn, column, login, openDemoBoard } from "./helpers";
+import { cardIn, column, login, openDemoBoard, seriousViolations } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -89,6 +89,7 @@ test.describe("390×844 phone", () => {
     await login(page, server.url, "coordinator@ave.example");
     await openDemoBoard(page);
     await expectNoSidewaysScroll(page, "board");
+    expect(await seriousViolations(page), "axe on the phone's board").toEqual([]);
 
     // One column at a time; the tabs name every column with its count.
     const tabs = page.getByTestId("column-tabs");
@@ -153,6 +154,7 @@ test.describe("390×844 phone", () => {
     await expectOnScreen(page, heading, "the dialog's heading");
     await expectOnScreen(page, save, "Opslaan");
     await expectOnScreen(page, cancel, "Annuleren");
+    expect(await seriousViolations(page), "axe on the phone's card dialog").toEqual([]);
     // Scrolled to its end (history and comments), the heading and the buttons are still in view.
     const scrolled = await dialog.evaluate((d) => {
       d.scrollTop = d.scrollHeight;
@@ -219,6 +221,7 @@ test.describe("390×844 phone", () => {
     await expect(menu).toBeVisible();
     await expectOnScreen(phone, menu, "the move menu");
     await expect(menu.getByRole("menuitem", { name: "Nieuw" })).toHaveCount(0);
+    expect(await seriousViolations(phone), "axe with the move menu open").toEqual([]);
     await menu.getByRole("menuitem", { name: "Open" }).tap();
     await expect(menu).toBeHidden();
 
