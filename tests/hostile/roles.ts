@@ -44,7 +44,7 @@ export type State = "open" | "claimed" | "referred";
 
 export interface RouteCase {
   name: string;
-  method: "GET" | "POST" | "PUT";
+  method: "GET" | "POST" | "PUT" | "PATCH";
   state: State;
   path(f: Fixture): string;
   body?(f: Fixture): unknown;
@@ -82,6 +82,7 @@ export const ROUTES: RouteCase[] = [
     path: () => "/api/organisations",
     expect: { ...READ, otherAlliance: 200 },
   },
+  { name: "GET board (columns with stages)", method: "GET", state: "open", path: board, expect: READ },
   { name: "GET request", method: "GET", state: "claimed", path: req, expect: READ },
   { name: "GET comments", method: "GET", state: "open", path: (f) => `${req(f)}/comments`, expect: READ },
   { name: "GET matches", method: "GET", state: "open", path: (f) => `${req(f)}/matches`, expect: READ },
@@ -101,6 +102,24 @@ export const ROUTES: RouteCase[] = [
   },
 
   // ------------------------------------------------------------ writes
+  {
+    // A1 entered it: A1 and the coordinator change it; A2 may not (its own request rules).
+    name: "PATCH request fields",
+    method: "PATCH",
+    state: "open",
+    path: req,
+    body: () => ({ title: "Anders verwoord", urgency: "hoog" }),
+    expect: { ...WRITE, memberOther: 403 },
+  },
+  {
+    // A1 holds it: only A1 and the coordinator move it; A2 learns who holds it.
+    name: "PATCH request column (held by A1)",
+    method: "PATCH",
+    state: "claimed",
+    path: req,
+    body: () => ({ column: "in-uitvoering" }),
+    expect: { ...WRITE, memberOther: 409 },
+  },
   {
     name: "POST create request",
     method: "POST",
