@@ -752,13 +752,15 @@ export interface SpawnedServer {
 }
 
 /**
- * `node_modules/.bin/tsx server/index.ts` with its own environment. The
- * process leads its own process group, so a SIGKILL reaches tsx and the Node
- * process it starts alike, as a crash of the machine's server would.
+ * `node --import tsx server/index.ts` (as `npm run serve` starts it) with its
+ * own environment: one process, leading its own process group. Not the tsx
+ * command: that is a second process that relays signals and, when the
+ * server does not confirm one within 30 ms (a busy machine), kills it and
+ * exits 143 itself, which is no graceful shutdown at all.
  */
 export async function spawnServer(o: { databaseUrl: string; port?: number; env?: Record<string, string> }): Promise<SpawnedServer> {
   const port = o.port ?? (await freePort());
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server/index.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,
