@@ -136,24 +136,26 @@ test("Undo after archiving brings the request back; Undo after a move puts it ba
   await first.click();
   await page.getByTestId("dialog-card").getByTestId("card-archive").click();
   await expect(page.getByTestId(`card-${id}`)).toHaveCount(0);
-  const archived = toasts(page).filter({ hasText: "gearchiveerd" });
+  const archived = toasts(page).filter({ hasText: `‘${title}’ is gearchiveerd` });
   await archived.getByRole("button", { name: "Ongedaan maken" }).click();
   await expect(column(page, "open").getByTestId(`card-${id}`)).toBeVisible();
   await expect(toasts(page).filter({ hasText: "staat weer op het bord" })).toBeVisible();
   await expect(page.getByTestId("toggle-archived").locator(".badge")).toHaveText(archivedBefore!);
 
-  // A move by keyboard, then Undo.
-  const card = column(page, "open").getByTestId(`card-${id}`);
+  // A move by keyboard (Nieuw to Open: no holder to choose), then Undo.
+  const card = column(page, "nieuw").locator("[data-card-id]").first();
+  const movedId = (await card.getAttribute("data-card-id"))!;
+  const movedTitle = (await card.locator(".card-title").textContent())!;
   await keyboardMoveRight(page, card);
-  await expect(column(page, "opgepakt").getByTestId(`card-${id}`)).toBeVisible();
-  const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst naar Opgepakt` });
+  await expect(column(page, "open").getByTestId(`card-${movedId}`)).toBeVisible();
+  const moved = toasts(page).filter({ hasText: `‘${movedTitle}’ verplaatst naar Open` });
   await moved.getByRole("button", { name: "Ongedaan maken" }).click();
-  await expect(column(page, "open").getByTestId(`card-${id}`)).toBeVisible();
-  await expect(column(page, "opgepakt").getByTestId(`card-${id}`)).toHaveCount(0);
+  await expect(column(page, "nieuw").getByTestId(`card-${movedId}`)).toBeVisible();
+  await expect(column(page, "open").getByTestId(`card-${movedId}`)).toHaveCount(0);
   // Undo went through the document like any edit: it is there after a reload.
   await page.reload();
   await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
-  await expect(column(page, "open").getByTestId(`card-${id}`)).toBeVisible();
+  await expect(column(page, "nieuw").getByTestId(`card-${movedId}`)).toBeVisible();
 });
 
 test("'Toegang intrekken' asks first, names the person, and does nothing on cancel", async ({ page }) => {
@@ -244,7 +246,7 @@ test("another person's move is read out in the first browser, never one's own, a
   await expect(a.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
   await a.getByTestId("activity-toggle").click();
   await expect(a.getByTestId("announce-others")).not.toBeChecked();
-  const quiet = await moveInB("open", "opgepakt");
+  const quiet = await moveInB("nieuw", "open");
   await a.waitForTimeout(3000);
   await expect(a.getByTestId("others-live")).not.toContainText(quiet.slice(0, 20));
 
