@@ -1,5 +1,5 @@
 /** The audit log read back as an activity feed, with the names of who did it. */
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { DB } from "./client";
 import { auditEvents, organisations, users } from "./schema";
 
@@ -100,21 +100,25 @@ export function movesInto(
   db: DB,
   boardId: string,
   columnIds: readonly string[],
-): Array<{ requestId: string | null; at: number; from: unknown; to: unknown }> {
-  if (columnIds.length === 0) return [];
+): Array<{ requestId: string | null; at: number; from: unknown; to: unknown; fromStage: unknown; toStage: unknown }> {
   return db
     .select({
       requestId: auditEvents.requestId,
       at: auditEvents.createdAt,
       from: sql<unknown>`json_extract(${auditEvents.data}, '$.from')`,
       to: sql<unknown>`json_extract(${auditEvents.data}, '$.to')`,
+      fromStage: sql<unknown>`json_extract(${auditEvents.data}, '$.fromStage')`,
+      toStage: sql<unknown>`json_extract(${auditEvents.data}, '$.toStage')`,
     })
     .from(auditEvents)
     .where(
       and(
         eq(auditEvents.boardId, boardId),
         eq(auditEvents.type, "moved"),
-        inArray(sql`json_extract(${auditEvents.data}, '$.to')`, [...columnIds]),
+        // Into a column that is done now, or into one that was done at the time (it may be gone since).
+        columnIds.length
+          ? or(inArray(sql`json_extract(${auditEvents.data}, '$.to')`, [...columnIds]), sql`json_extract(${auditEvents.data}, '$.toStage') = 'done'`)
+          : sql`json_extract(${auditEvents.data}, '$.toStage') = 'done'`,
       ),
     )
     .orderBy(auditEvents.id)

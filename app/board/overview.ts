@@ -10,7 +10,7 @@
  * request nobody holds in an intake or open column; done is when a request
  * first moved into a done column (`doneArrivals`, from the audit of moves).
  */
-import { holderRule, isActiveStage, STAGES, stageOfColumn } from "./stages";
+import { holderRule, isActiveStage, isStage, STAGES, stageOfColumn } from "./stages";
 import type { CardView, CategoryView, ColumnView, Stage } from "./types";
 
 export interface RequestFact {
@@ -71,20 +71,26 @@ export interface MoveEvent {
   at: number;
   from: unknown;
   to: unknown;
+  /** The stages of `from` and `to` at the time of the move (recorded since stages exist). */
+  fromStage?: unknown;
+  toStage?: unknown;
 }
 
 /**
  * When each request first arrived in a `done` column, from the audit of its
  * moves: the earliest move into a column whose stage is done, not counting
- * moves between two done columns. Columns are judged by their stage now; a
- * move into a column that no longer exists does not count.
+ * moves between two done columns. A move is judged by the stages recorded
+ * with it, so a done column removed since still counts; older moves, recorded
+ * without stages, by the columns' stage now.
  */
 export function doneArrivals(moves: Iterable<MoveEvent>, columns: readonly ColumnView[]): Map<string, number> {
   const stage = new Map(columns.map((c) => [c.id, c.stage]));
   const out = new Map<string, number>();
   for (const m of moves) {
-    if (!m.requestId || typeof m.to !== "string" || stage.get(m.to) !== "done") continue;
-    if (typeof m.from === "string" && stage.get(m.from) === "done") continue;
+    const to = isStage(m.toStage) ? m.toStage : typeof m.to === "string" ? stage.get(m.to) : undefined;
+    const from = isStage(m.fromStage) ? m.fromStage : typeof m.from === "string" ? stage.get(m.from) : undefined;
+    if (!m.requestId || to !== "done") continue;
+    if (from === "done") continue;
     const prev = out.get(m.requestId);
     if (prev === undefined || m.at < prev) out.set(m.requestId, m.at);
   }

@@ -108,7 +108,7 @@ export async function changeRequest(
     if (moving) {
       const end = Number.MAX_SAFE_INTEGER;
       const { from, to } = moveCard(doc, requestId, moving.id, end, now);
-      record("moved", { from, to });
+      record("moved", { from, to, fromStage: stageOfColumn(columns, from), toStage: moving.stage });
     }
     if (archive !== null && setArchived(doc, requestId, archive, now)) record(archive ? "archived" : "restored", {});
     return { ok: true, card: getCard(doc, requestId)! };

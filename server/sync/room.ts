@@ -4,7 +4,7 @@
  */
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
-import { cardsMap, initBoard } from "../../app/board/domain";
+import { cardsMap, initBoard, listColumns } from "../../app/board/domain";
 import type { Actor } from "../../app/board/stages";
 import type { ActivityInput } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
@@ -239,6 +239,7 @@ export class BoardRoom {
       const conn = tr.origin as SyncConnection;
       if (!this.conns.has(conn)) return;
       const who = { userId: conn.user.id, orgId: conn.user.organisationId };
+      let stagesNow: ReturnType<typeof listColumns> | undefined;
       for (const ev of events) {
         if (ev.target.parent !== cards) continue;
         const card = ev.target as Y.Map<unknown>;
@@ -247,7 +248,11 @@ export class BoardRoom {
         // A move writes the card's updatedAt; neighbours renumbered to make room do not, and are not "moved".
         if (keys.has("column") || (keys.has("order") && keys.has("updatedAt"))) {
           const from = keys.get("column")?.oldValue ?? card.get("column");
-          this.pendingActivity.push({ ...who, requestId, type: "moved", data: { from, to: card.get("column") } });
+          const to = card.get("column");
+          // The stages as they were at the move: the report counts by them even after a column goes.
+          const columns = (stagesNow ??= listColumns(this.doc));
+          const stageOf = (id: unknown) => columns.find((c) => c.id === id)?.stage;
+          this.pendingActivity.push({ ...who, requestId, type: "moved", data: { from, to, fromStage: stageOf(from), toStage: stageOf(to) } });
         }
         if (keys.has("archived")) {
           this.pendingActivity.push({ ...who, requestId, type: card.get("archived") === true ? "archived" : "restored", data: {} });

@@ -149,6 +149,21 @@ describe("report from the moves into done", () => {
     ]);
   });
 
+  it("counts a move by the stages recorded with it, so a done column removed since still counts", () => {
+    const moves: MoveEvent[] = [
+      // Into a done column that was removed later: recorded as done, counts.
+      { requestId: "f", at: 40, from: "opgepakt", to: "klaar-oud", fromStage: "held", toStage: "done" },
+      // Recorded when "open" was a done column (its stage changed since): the record wins.
+      { requestId: "g", at: 41, from: "opgepakt", to: "open", fromStage: "held", toStage: "done" },
+      // Between two columns that were done at the time: not a new arrival.
+      { requestId: "h", at: 42, from: "oud", to: "afgerond", fromStage: "done", toStage: "done" },
+    ];
+    expect([...doneArrivals(moves, columns())].sort()).toEqual([
+      ["f", 40],
+      ["g", 41],
+    ]);
+  });
+
   it("gives the median time to done and the weekly created and done lines", () => {
     const cols = columns();
     const monday = Date.UTC(2026, 9, 5); // a Monday
