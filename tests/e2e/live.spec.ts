@@ -37,7 +37,8 @@ test("a move in one browser appears in the other's activity panel, naming the pe
   await expect(panel).toBeVisible();
   await expect(b.getByTestId("activity-toggle")).toHaveAttribute("aria-expanded", "true");
 
-  const card = column(a, "nieuw").locator("[data-card-id]").first();
+  // A request Taalhuis entered: B (Taalhuis) may edit it, so its dialog has the title field.
+  const card = column(a, "nieuw").locator("[data-card-id]").filter({ has: a.locator(".card-org", { hasText: /\bTaalhuis$/ }) }).first();
   const id = (await card.getAttribute("data-card-id"))!;
   const title = (await card.locator(".card-title").textContent())!.trim();
   await keyboardMoveRight(a, card);

@@ -28,8 +28,8 @@ test("a card moved by someone else can be picked up and moved down its new colum
 }) => {
   const [a, b] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "taalhuis@ave.example");
 
-  // A moves a card from Nieuw to Open; B sees it arrive.
-  const card = column(a, "nieuw").locator("[data-card-id]").first();
+  // A moves a card from Nieuw to Open; B sees it arrive. One Taalhuis entered: members move only their own requests.
+  const card = column(a, "nieuw").locator("[data-card-id]").filter({ has: a.locator(".card-org", { hasText: /\bTaalhuis$/ }) }).first();
   const id = (await card.getAttribute("data-card-id"))!;
   await keyboardMoveRight(a, card);
   await expect(cardIn(a, "open", id)).toBeVisible();
@@ -58,12 +58,12 @@ test("a card moved by someone else can be picked up and moved down its new colum
 });
 
 test("after several moves by someone else, a mouse drag of one of those cards lands where it is dropped", async ({ browser }) => {
-  const [a, b] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "vluchtelingenwerk@ave.example");
+  const [a, b] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "vrijwilligerscentrum@ave.example");
 
-  // A moves three cards from Nieuw to Open, one after the other.
+  // A moves three cards from Nieuw to Open, one after the other: ones B's organisation entered (members move only their own).
   const moved: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const card = column(a, "nieuw").locator("[data-card-id]").first();
+    const card = column(a, "nieuw").locator("[data-card-id]").filter({ has: a.locator(".card-org", { hasText: /\bVrijwilligerscentrum$/ }) }).first();
     const id = (await card.getAttribute("data-card-id"))!;
     await keyboardMoveRight(a, card);
     await expect(cardIn(b, "open", id)).toBeVisible();
