@@ -200,7 +200,10 @@ export async function runKill(o: KillOptions): Promise<KillResult> {
           if (i % 3 === 0 && offline < 3) offline++;
           else await waitFor(() => c.provider.wsconnected && c.provider.synced, { timeout: 120_000, interval: 20, message: `client ${i} reconnects` });
         } else offline = 0;
-        const card = board.cardIds[(i * 2 + j) % board.cardIds.length];
+        // Each member edits requests their own organisation entered (even: A1, odd: A2); the coordinator any.
+        const at = (i * 2 + j) % board.cardIds.length;
+        const who = people[i % people.length];
+        const card = board.cardIds[who === seed.memberA1 ? at - (at % 2) : who === seed.memberA2 ? at | 1 : at];
         updateCard(c.doc, card, j % 4 === 3 ? { area: `Wijk ${i}-${j}` } : { title: `Titel ${i} #${j}` }, Date.now());
         made++;
       }
