@@ -55,6 +55,8 @@ export const users = sqliteTable(
     /** Role within the organisation's alliance. */
     role: text("role", { enum: ROLES }).notNull().default("member"),
     mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
+    /** The person's language for mails and (once logged in) pages: nl or en. */
+    locale: text("locale").notNull().default("nl"),
     createdAt: integer("created_at").notNull().default(now),
     disabledAt: integer("disabled_at"),
   },

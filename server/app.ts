@@ -91,6 +91,8 @@ export function createAppServer(opts: AppServerOptions) {
     env,
     now,
     realtime: realtime.broadcaster,
+    // Replaced by the SQLite mail queue (issue 12) when SMTP_URL and MAIL_FROM are set.
+    mail: { enabled: false, enqueue: () => false },
     rooms: {
       withDoc: (boardId, fn, origin) => rooms.withDoc(boardId, fn, origin),
       readDoc: (boardId, fn) => rooms.readDoc(boardId, fn),

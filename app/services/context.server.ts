@@ -26,8 +26,32 @@ export interface Broadcaster {
   toOrganisation(orgId: string, event: string, payload: unknown): void;
 }
 
+/** One e-mail, written in full by the feature that sends it (see mail-layout.server.ts). */
+export interface OutgoingMail {
+  /**
+   * What makes it one mail: enqueueing the same key again is ignored, so a
+   * notification is never sent twice (e.g. `referral:<referralId>:<userId>`).
+   */
+  key: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Extra headers (List-Unsubscribe for notifications). */
+  headers?: Record<string, string>;
+}
+
+/** The outgoing mail port: a queue in SQLite, sent by a worker with retries (or nothing, when mail is off). */
+export interface Mailer {
+  /** SMTP_URL and MAIL_FROM are set. When false, enqueue does nothing and the UI says where mail would have helped. */
+  readonly enabled: boolean;
+  /** Queue a mail; false when mail is off or this key was queued before. */
+  enqueue(mail: OutgoingMail): boolean;
+}
+
 export interface AppServices {
   db: DB;
+  mail: Mailer;
   rooms: BoardRooms;
   realtime: Broadcaster;
   env: Env;

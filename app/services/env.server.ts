@@ -91,6 +91,35 @@ const EnvSchema = z.object({
   /** How often claims without activity are returned to open. */
   CLAIM_SWEEP_MS: z.coerce.number().int().min(1000).default(3600_000),
   LOG_LEVEL: z.enum(["silent", "error", "info", "debug"]).default("info"),
+  /**
+   * The address people reach the board at, for links in e-mails and in what
+   * the command line prints (https://bord.example.org). Defaults to
+   * http://localhost:<PORT>.
+   */
+  PUBLIC_URL: z
+    .string()
+    .default("")
+    .refine((s) => s === "" || /^https?:\/\/[^/\s]+\/?$/.test(s), { message: "must be an origin like https://bord.example.org" })
+    .transform((s) => s.replace(/\/$/, "")),
+  /** Seed the demo alliance (AVE Emmen) when the database is empty: true for a first look, false for a real installation. */
+  SEED_DEMO: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("")
+    .transform((v) => v !== "false" && v !== "0"),
+  /** smtp://user:pass@mail.example:587 (or smtps://… for TLS from the start). Without it and MAIL_FROM, no mail is sent. */
+  SMTP_URL: z
+    .string()
+    .default("")
+    .refine((s) => s === "" || /^smtps?:\/\/[^\s]+$/.test(s), { message: "must look like smtp://user:pass@mail.example:587" }),
+  /** Sender of every mail: "Alliantiebord <bord@example.org>" or bord@example.org. */
+  MAIL_FROM: z
+    .string()
+    .default("")
+    .refine((s) => s === "" || /^([^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(s.trim()), { message: "must be an address like bord@example.org" }),
+  /** Folder for the daily backup the server takes itself; none without it. */
+  BACKUP_DIR: z.string().default(""),
+  /** How many daily backups BACKUP_DIR keeps (the oldest removed first). */
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(3650).default(14),
   // Limits (app/services/limits.server.ts).
   /** Failed logins per client address (over all accounts) in LOGIN_ADDRESS_WINDOW_MINUTES. */
   LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(15),
@@ -114,6 +143,16 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** The origin links point at: PUBLIC_URL, or this machine on PORT. */
+export function publicUrl(env: Pick<Env, "PUBLIC_URL" | "PORT">): string {
+  return env.PUBLIC_URL || `http://localhost:${env.PORT}`;
+}
+
+/** Mail is on only with both a server and a sender. */
+export function mailConfigured(env: Pick<Env, "SMTP_URL" | "MAIL_FROM">): boolean {
+  return env.SMTP_URL !== "" && env.MAIL_FROM !== "";
+}
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const parsed = EnvSchema.safeParse(source);
