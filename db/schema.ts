@@ -291,3 +291,35 @@ export const loginDevices = sqliteTable(
   },
   (t) => [uniqueIndex("login_devices_pk").on(t.tokenHash, t.userId), index("login_devices_user_idx").on(t.userId)],
 );
+
+/**
+ * Outgoing mail (server/mail/worker.ts sends it): one row per mail, `key`
+ * unique so the same notification is never queued twice. The subject and
+ * bodies are erased once the mail is sent or given up (a password-reset link
+ * must not outlive its sending in the database); key, recipient, status and
+ * times stay as the record of what was sent.
+ */
+export const MAIL_STATUSES = ["pending", "sending", "sent", "failed"] as const;
+export type MailStatus = (typeof MAIL_STATUSES)[number];
+
+export const mailOutbox = sqliteTable(
+  "mail_outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull().unique(),
+    to: text("to").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    html: text("html").notNull(),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
+    status: text("status", { enum: MAIL_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    /** While `sending`: until when this attempt holds the row (see server/mail/README.md on crashes). */
+    leaseUntil: integer("lease_until"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [index("mail_outbox_due_idx").on(t.status, t.nextAttemptAt)],
+);

@@ -18,6 +18,9 @@ import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
 import { createLogger } from "./log";
+import { createMailQueue } from "../app/services/mail-queue.server";
+import { mailConfigured } from "../app/services/env.server";
+import { createMailWorker, type MailWorkerOptions } from "./mail/worker";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { sqliteRoomStorage } from "./sync/storage";
@@ -36,6 +39,8 @@ export interface AppServerOptions {
   storage?: RoomStorage;
   /** Endpoints that take a file upload (server/http/guard.ts DECLARED_UPLOADS unless given). */
   uploads?: readonly UploadDeclaration[];
+  /** Timing of the mail worker (tests poll and retry fast); see server/mail/worker.ts. */
+  mail?: Partial<Pick<MailWorkerOptions, "pollMs" | "retryBaseMs" | "retryMaxMs" | "giveUpAfterMs" | "leaseMs" | "random">>;
 }
 
 /** Request headers larger than this are refused by Node (431) before any route runs. */
@@ -91,8 +96,8 @@ export function createAppServer(opts: AppServerOptions) {
     env,
     now,
     realtime: realtime.broadcaster,
-    // Replaced by the SQLite mail queue (issue 12) when SMTP_URL and MAIL_FROM are set.
-    mail: { enabled: false, enqueue: () => false },
+    // The SQLite mail queue; off (enqueue does nothing) without SMTP_URL and MAIL_FROM.
+    mail: createMailQueue({ db: database.db, env, now, onQueued: () => mailWorker?.kick() }),
     rooms: {
       withDoc: (boardId, fn, origin) => rooms.withDoc(boardId, fn, origin),
       readDoc: (boardId, fn) => rooms.readDoc(boardId, fn),
@@ -104,6 +109,9 @@ export function createAppServer(opts: AppServerOptions) {
   };
 
   realtime.attach(services);
+  const mailWorker = mailConfigured(env)
+    ? createMailWorker({ db: database.db, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, now, log, ...opts.mail })
+    : null;
 
   if (opts.build) {
     const publicDir = opts.publicDir ?? path.resolve("public");
@@ -156,6 +164,7 @@ export function createAppServer(opts: AppServerOptions) {
   // Kept, so close() can cancel it: it must not run against a closed database.
   const firstExpiry = setTimeout(runExpiry, 1000);
   firstExpiry.unref();
+  mailWorker?.start();
 
   return {
     app,
@@ -165,6 +174,7 @@ export function createAppServer(opts: AppServerOptions) {
     realtime,
     services,
     log,
+    mailWorker,
     listen(port = env.PORT, host = env.HOST): Promise<{ port: number; url: string }> {
       return new Promise((resolve) => {
         httpServer.listen(port, host, () => {
@@ -177,6 +187,7 @@ export function createAppServer(opts: AppServerOptions) {
       clearInterval(sweep);
       clearInterval(expiry);
       clearTimeout(firstExpiry);
+      await mailWorker?.stop();
       rooms.closeAll();
       yjs.close();
       await realtime.close();
