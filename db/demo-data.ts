@@ -3,9 +3,12 @@
  * but invented; references are pseudonymous codes, never names.
  */
 import type { Urgency } from "../app/board/types";
-import { seededRandom as prng } from "../tests/factories/random";
+import { seededRandom as prng } from "./random";
 
 export const DEMO_ALLIANCE = { name: "AVE Emmen", slug: "ave-emmen" };
+
+/** Every demo account's password (README, "Demo logins"). */
+export const DEMO_PASSWORD = "alliantie-demo";
 
 export const DEMO_ORGS = [
   { key: "gemeente", name: "Gemeente Emmen", shortName: "Gemeente", kind: "gemeente", color: "#1f4e79" },

@@ -20,6 +20,8 @@ export const alliances = sqliteTable("alliances", {
    * null means the server's REQUESTS_PER_ORG_PER_HOUR. A coordinator lifts it.
    */
   requestQuotaPerHour: integer("request_quota_per_hour"),
+  /** The demo alliance (AVE Emmen) that `npm run setup` seeds: `npm run demo -- remove` erases exactly this one. */
+  demo: integer("demo", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull().default(now),
 });
 
@@ -323,3 +325,44 @@ export const mailOutbox = sqliteTable(
   },
   (t) => [index("mail_outbox_due_idx").on(t.status, t.nextAttemptAt)],
 );
+
+/**
+ * A coordinator's invitation of a person into one of the alliance's
+ * organisations with a role. The link carries a random token; only its
+ * SHA-256 is stored. Pending: not accepted, not withdrawn, not expired
+ * (7 days after it was last sent). Accepting creates the account and sets
+ * `acceptedAt` in one transaction, so a link works once.
+ */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(),
+    allianceId: text("alliance_id")
+      .notNull()
+      .references(() => alliances.id, { onDelete: "cascade" }),
+    organisationId: text("organisation_id")
+      .notNull()
+      .references(() => organisations.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
+    /** The language of the mail and, once accepted, of the new account (the inviter's choice). */
+    locale: text("locale").notNull().default("nl"),
+    /** SHA-256 (hex) of the token in the link; the token itself is never stored. */
+    tokenHash: text("token_hash").notNull().unique(),
+    invitedByUserId: text("invited_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    lastSentAt: integer("last_sent_at").notNull(),
+    acceptedAt: integer("accepted_at"),
+    acceptedUserId: text("accepted_user_id").references(() => users.id, { onDelete: "set null" }),
+    withdrawnAt: integer("withdrawn_at"),
+  },
+  (t) => [index("invitations_alliance_idx").on(t.allianceId, t.createdAt), index("invitations_email_idx").on(t.email)],
+);
+
+/** Facts about this installation, by key: `demo_removed_at` (the demo alliance is not seeded again once removed). */
+export const installation = sqliteTable("installation", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

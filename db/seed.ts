@@ -11,18 +11,27 @@
  * to claim, time to done).
  */
 import { randomUUID } from "node:crypto";
-import * as Y from "yjs";
-import { addCards, initBoard, setArchived } from "../app/board/domain";
+import { addCards, setArchived } from "../app/board/domain";
 import { referenceKey } from "../app/services/duplicates.server";
-import { countAlliances, insertBoard } from "./accounts";
-import { compactBoard } from "./board-store";
+import { hashPassword } from "../app/services/password.server";
+import { createAlliance, createBoard, createOrganisation, createPerson } from "../app/services/setup.server";
+import { countAlliances, installationFact } from "./alliances";
 import type { DB } from "./client";
-import { DEMO_ALLIANCE, DEMO_BOARD_NAME, DEMO_OFFERS, DEMO_ORGS, DEMO_PEOPLE, demoPastRequests, demoRequests, type DemoRequest } from "./demo-data";
+import {
+  DEMO_ALLIANCE,
+  DEMO_BOARD_NAME,
+  DEMO_OFFERS,
+  DEMO_ORGS,
+  DEMO_PASSWORD,
+  DEMO_PEOPLE,
+  demoPastRequests,
+  demoRequests,
+  type DemoRequest,
+} from "./demo-data";
 import { allianceSecret } from "./duplicates";
 import { replaceOffers } from "./offers";
 import { claimRequest } from "./ownership";
 import { appendAudit, createRequestWithAudit, touchRequest } from "./requests";
-import { makeAlliance, makeOrganisation, makeUser } from "../tests/factories";
 
 const DAY = 86400_000;
 
@@ -32,28 +41,61 @@ type Event =
   | { at: number; seq: number; kind: "claim"; id: string; org: string }
   | { at: number; seq: number; kind: "archived"; id: string; org: string };
 
-export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: boolean; boardId?: string }> {
-  if (countAlliances(db) > 0) return { seeded: false };
-  const alliance = makeAlliance(db, DEMO_ALLIANCE);
+export type SeedResult = { seeded: boolean; boardId?: string; reason?: "not_empty" | "demo_removed" };
+
+/** Why no demo is seeded into this database, or null when it would be. */
+export function demoSeedBlocked(db: DB): "not_empty" | "demo_removed" | null {
+  if (countAlliances(db) > 0) return "not_empty";
+  if (installationFact(db, "demo_removed_at")) return "demo_removed";
+  return null;
+}
+
+export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
+  const blocked = demoSeedBlocked(db);
+  if (blocked) return { seeded: false, reason: blocked };
+  // One hash for every demo account: they share the published demo password.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  if (demoSeedBlocked(db)) return { seeded: false, reason: demoSeedBlocked(db)! };
+  const alliance = createAlliance(db, { ...DEMO_ALLIANCE, demo: true });
   const orgIds = new Map<string, string>();
   for (const o of DEMO_ORGS) {
-    const org = makeOrganisation(db, { allianceId: alliance.id, ...o });
+    const org = createOrganisation(db, { allianceId: alliance.id, ...o });
     orgIds.set(o.key, org.id);
   }
   /** The first member of each organisation (by organisation id): who did what in the history. */
   const userByOrg = new Map<string, string>();
   for (const p of DEMO_PEOPLE) {
-    const u = await makeUser(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role });
+    const u = createPerson(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role, passwordHash });
     if (p.role === "member" && !userByOrg.has(u.organisationId)) userByOrg.set(u.organisationId, u.id);
   }
   const org = (key: string) => orgIds.get(key)!;
 
-  const boardId = randomUUID();
-  insertBoard(db, { id: boardId, allianceId: alliance.id, name: DEMO_BOARD_NAME });
-  const secret = allianceSecret(db, alliance.id);
   const requests = [...demoPastRequests(now), ...demoRequests(now)]
     .sort((a, b) => a.createdAt - b.createdAt)
     .map((r) => ({ id: randomUUID(), r }));
+  // The shared document: each request in the column its history ended in.
+  const { id: boardId } = createBoard(db, {
+    allianceId: alliance.id,
+    name: DEMO_BOARD_NAME,
+    fill: (doc) => {
+      addCards(
+        doc,
+        requests.map(({ id, r }) => ({
+          id,
+          title: r.title,
+          category: r.category,
+          description: r.description,
+          area: r.area,
+          urgency: r.urgency,
+          createdAt: r.createdAt,
+          createdByOrg: org(r.org),
+          column: r.column,
+        })),
+      );
+      for (const { id, r } of requests) if (r.archivedAt !== null) setArchived(doc, id, true, r.archivedAt);
+    },
+  });
+  const secret = allianceSecret(db, alliance.id);
 
   // Every event of every request, in time order (ties keep their order within a request).
   const events: Event[] = [];
@@ -102,27 +144,6 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<{ seeded: bool
       touchRequest(d, id, Math.min(now, at));
     }
   });
-
-  // The shared document: each request in the column its history ended in.
-  const doc = new Y.Doc();
-  initBoard(doc);
-  addCards(
-    doc,
-    requests.map(({ id, r }) => ({
-      id,
-      title: r.title,
-      category: r.category,
-      description: r.description,
-      area: r.area,
-      urgency: r.urgency,
-      createdAt: r.createdAt,
-      createdByOrg: org(r.org),
-      column: r.column,
-    })),
-  );
-  for (const { id, r } of requests) if (r.archivedAt !== null) setArchived(doc, id, true, r.archivedAt);
-  compactBoard(db, boardId, Y.encodeStateAsUpdate(doc), 0);
-  doc.destroy();
 
   for (const key of new Set(DEMO_OFFERS.map((o) => o.org))) {
     replaceOffers(

@@ -1,14 +1,29 @@
-/** `npm run setup`: create the database folder, apply migrations, seed the demo alliance once. */
+/**
+ * `npm run setup`: create the database folder, apply migrations, and seed the
+ * demo alliance once, when the database is empty and SEED_DEMO is not false
+ * (and the demo was not removed before).
+ */
 import { parseEnv } from "../app/services/env.server";
 import { openDatabase } from "./client";
-import { seedDemo } from "./seed";
+import { demoSeedBlocked, seedDemo } from "./seed";
 
 const env = parseEnv(process.env);
 const database = openDatabase(env.DATABASE_URL, { migrate: true });
-const result = await seedDemo(database.db);
-console.log(
-  result.seeded
-    ? `Demo-alliantie AVE Emmen aangemaakt in ${env.DATABASE_URL}`
-    : `Database ${env.DATABASE_URL} bevat al gegevens: niets overschreven`,
-);
+if (!env.SEED_DEMO) {
+  const empty = demoSeedBlocked(database.db) !== "not_empty";
+  console.log(
+    empty
+      ? `Database ${env.DATABASE_URL} bijgewerkt, zonder demo (SEED_DEMO=false). Maak een alliantie aan met: npm run alliance -- create --name "…" --coordinator-email … --coordinator-name "…"`
+      : `Database ${env.DATABASE_URL} bijgewerkt (SEED_DEMO=false)`,
+  );
+} else {
+  const result = await seedDemo(database.db);
+  console.log(
+    result.seeded
+      ? `Demo-alliantie AVE Emmen aangemaakt in ${env.DATABASE_URL}`
+      : result.reason === "demo_removed"
+        ? `Database ${env.DATABASE_URL} bijgewerkt; de demo is eerder verwijderd en wordt niet opnieuw aangemaakt`
+        : `Database ${env.DATABASE_URL} bevat al gegevens: niets overschreven`,
+  );
+}
 database.close();

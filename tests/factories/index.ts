@@ -3,50 +3,30 @@
  * demo seed and the tests build their data with these, so both exercise the
  * same paths as the product (real password hashes, real board documents).
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import * as Y from "yjs";
-import { addCards, initBoard, setArchived } from "../../app/board/domain";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { addCards, setArchived } from "../../app/board/domain";
 import type { CardFields } from "../../app/board/types";
 import { hashPassword } from "../../app/services/password.server";
-import {
-  insertAlliance,
-  insertBoard,
-  insertOrganisation,
-  insertSession,
-  insertUser,
-} from "../../db/accounts";
-import { compactBoard } from "../../db/board-store";
-import type { DB } from "../../db/client";
-import { insertRequest } from "../../db/requests";
-import { allianceSecret } from "../../db/duplicates";
+import { createAlliance, createBoard, createOrganisation, createPerson } from "../../app/services/setup.server";
 import { referenceKey } from "../../app/services/duplicates.server";
+import { insertSession } from "../../db/accounts";
+import type { DB } from "../../db/client";
+import { DEMO_PASSWORD } from "../../db/demo-data";
+import { allianceSecret } from "../../db/duplicates";
+import { insertRequest } from "../../db/requests";
 import type { Role } from "../../db/schema";
-import { createHash } from "node:crypto";
 
-export const DEMO_PASSWORD = "alliantie-demo";
+export { DEMO_PASSWORD };
 
-export function makeAlliance(db: DB, a: { name: string; slug?: string; id?: string }) {
-  const id = a.id ?? randomUUID();
-  const slug = a.slug ?? a.name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-  insertAlliance(db, { id, name: a.name, slug, matchSecret: randomBytes(32).toString("base64url") });
-  return { id, name: a.name, slug };
+export function makeAlliance(db: DB, a: { name: string; slug?: string; id?: string; demo?: boolean }) {
+  return createAlliance(db, a);
 }
 
 export function makeOrganisation(
   db: DB,
   o: { allianceId: string; name: string; shortName?: string; kind?: string; color?: string; id?: string },
 ) {
-  const id = o.id ?? randomUUID();
-  const row = {
-    id,
-    allianceId: o.allianceId,
-    name: o.name,
-    shortName: o.shortName ?? o.name,
-    kind: o.kind ?? "overig",
-    color: o.color ?? "#4a5568",
-  };
-  insertOrganisation(db, row);
-  return row;
+  return createOrganisation(db, o);
 }
 
 const hashCache = new Map<string, Promise<string>>();
@@ -60,17 +40,8 @@ export async function makeUser(
   db: DB,
   u: { organisationId: string; email: string; name: string; role?: Role; password?: string; id?: string },
 ) {
-  const id = u.id ?? randomUUID();
   const passwordHash = await cachedHash(u.password ?? DEMO_PASSWORD);
-  insertUser(db, {
-    id,
-    email: u.email,
-    name: u.name,
-    passwordHash,
-    organisationId: u.organisationId,
-    role: u.role ?? "member",
-  });
-  return { id, email: u.email.toLowerCase(), name: u.name, organisationId: u.organisationId, role: u.role ?? "member" };
+  return createPerson(db, { ...u, passwordHash });
 }
 
 /** A session for a user, as a Cookie header value (tests skip the login form). */
@@ -102,32 +73,32 @@ export interface SeedCard extends CardFields {
  * cards. Stores the document as a snapshot and a row per request.
  */
 export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: string; cards?: SeedCard[] }) {
-  const id = b.id ?? randomUUID();
-  insertBoard(db, { id, allianceId: b.allianceId, name: b.name });
-  const doc = new Y.Doc();
-  initBoard(doc);
-  const cardIds: string[] = [];
   const secret = allianceSecret(db, b.allianceId);
   const seeded = (b.cards ?? []).map((c) => ({ c, cardId: randomUUID(), createdAt: c.createdAt ?? Date.now() }));
-  addCards(
-    doc,
-    seeded.map(({ c, cardId, createdAt }) => ({
-      id: cardId,
-      title: c.title,
-      category: c.category,
-      description: c.description,
-      area: c.area,
-      urgency: c.urgency,
-      createdAt,
-      createdByOrg: c.createdByOrg,
-      column: c.column,
-    })),
-  );
+  const board = createBoard(db, {
+    ...b,
+    fill: (doc) => {
+      addCards(
+        doc,
+        seeded.map(({ c, cardId, createdAt }) => ({
+          id: cardId,
+          title: c.title,
+          category: c.category,
+          description: c.description,
+          area: c.area,
+          urgency: c.urgency,
+          createdAt,
+          createdByOrg: c.createdByOrg,
+          column: c.column,
+        })),
+      );
+      for (const { c, cardId, createdAt } of seeded) if (c.archived) setArchived(doc, cardId, true, createdAt);
+    },
+  });
   for (const { c, cardId, createdAt } of seeded) {
-    if (c.archived) setArchived(doc, cardId, true, createdAt);
     insertRequest(db, {
       id: cardId,
-      boardId: id,
+      boardId: board.id,
       createdByUserId: c.createdByUser ?? null,
       createdByOrgId: c.createdByOrg,
       reference: c.reference ?? null,
@@ -137,10 +108,6 @@ export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: st
       lastActivityAt: c.lastActivityAt ?? createdAt,
       createdAt,
     });
-    cardIds.push(cardId);
   }
-  compactBoard(db, id, Y.encodeStateAsUpdate(doc), 0);
-  doc.destroy();
-  return { id, name: b.name, cardIds };
+  return { id: board.id, name: board.name, cardIds: seeded.map((s) => s.cardId) };
 }
-

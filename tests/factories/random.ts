@@ -1,15 +1,2 @@
-/**
- * Deterministic pseudo-random numbers in [0, 1) (mulberry32): the demo seed,
- * generated test cases and bench fixtures come out the same on every
- * machine, and a failing case can be replayed from its seed.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator lives with the demo data (db/random.ts); tests, benches and generated cases use the same one. */
+export { seededRandom } from "../../db/random";

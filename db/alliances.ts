@@ -1,0 +1,172 @@
+/**
+ * Alliances as a whole: the list the command line prints, the demo alliance,
+ * and erasing one alliance with everything of it.
+ */
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { DB } from "./client";
+import { alliances, boards, installation, organisations, requests, users } from "./schema";
+
+export interface AllianceSummary {
+  id: string;
+  name: string;
+  slug: string;
+  demo: boolean;
+  organisations: number;
+  people: number;
+  boards: number;
+  createdAt: number;
+}
+
+/** Every alliance with its counts (people: accounts that are not disabled), oldest first. */
+export function listAllianceSummaries(db: DB): AllianceSummary[] {
+  return db
+    .select({
+      id: alliances.id,
+      name: alliances.name,
+      slug: alliances.slug,
+      demo: alliances.demo,
+      organisations: sql<number>`(select count(*) from ${organisations} where ${organisations.allianceId} = ${alliances.id})`,
+      people: sql<number>`(select count(*) from ${users} join ${organisations} o2 on o2.id = ${users.organisationId} where o2.alliance_id = ${alliances.id} and ${users.disabledAt} is null)`,
+      boards: sql<number>`(select count(*) from ${boards} where ${boards.allianceId} = ${alliances.id})`,
+      createdAt: alliances.createdAt,
+    })
+    .from(alliances)
+    .orderBy(asc(alliances.createdAt), asc(alliances.name))
+    .all();
+}
+
+/** An alliance whose name (case-insensitive) or slug is taken already, or null. */
+export function findAllianceByNameOrSlug(db: DB, name: string, slug: string) {
+  return (
+    db
+      .select({ id: alliances.id, name: alliances.name, slug: alliances.slug })
+      .from(alliances)
+      .where(sql`lower(${alliances.name}) = lower(${name}) or ${alliances.slug} = ${slug}`)
+      .get() ?? null
+  );
+}
+
+export function demoAlliance(db: DB) {
+  return db.select({ id: alliances.id, name: alliances.name, slug: alliances.slug }).from(alliances).where(eq(alliances.demo, true)).get() ?? null;
+}
+
+/** The ids that belong to an alliance: itself, its organisations, people, boards and requests. */
+export function allianceIds(db: DB, allianceId: string) {
+  const orgIds = db.select({ id: organisations.id }).from(organisations).where(eq(organisations.allianceId, allianceId)).all().map((r) => r.id);
+  const people = db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .innerJoin(organisations, eq(organisations.id, users.organisationId))
+    .where(eq(organisations.allianceId, allianceId))
+    .all();
+  const boardIds = db.select({ id: boards.id }).from(boards).where(eq(boards.allianceId, allianceId)).all().map((r) => r.id);
+  const requestIds = db
+    .select({ id: requests.id })
+    .from(requests)
+    .innerJoin(boards, and(eq(boards.id, requests.boardId), eq(boards.allianceId, allianceId)))
+    .all()
+    .map((r) => r.id);
+  return {
+    alliances: [allianceId],
+    organisations: orgIds,
+    users: people.map((p) => p.id),
+    emails: people.map((p) => p.email),
+    boards: boardIds,
+    requests: requestIds,
+  };
+}
+
+type Sqlite = DB["$client"];
+
+function tableNames(sqlite: Sqlite): string[] {
+  return (
+    sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'").all() as Array<{
+      name: string;
+    }>
+  ).map((r) => r.name);
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Erase an alliance and everything of it, in one transaction: every row of
+ * every table that points at one of its alliance, organisations, people,
+ * boards or requests through a foreign key (whatever that key's ON DELETE
+ * says, so tables added later are covered too), the rows of those five
+ * tables themselves, and rows of any table whose text still names one of
+ * its ids or people's addresses (a queued mail, say). Returns the rows
+ * deleted per table.
+ */
+export function eraseAlliance(db: DB, allianceId: string): Record<string, number> {
+  const sqlite = db.$client;
+  const deleted: Record<string, number> = {};
+  const count = (table: string, n: number) => {
+    if (n) deleted[table] = (deleted[table] ?? 0) + n;
+  };
+  sqlite.transaction(() => {
+    const ids = allianceIds(db, allianceId);
+    const owned: Record<string, string[]> = {
+      alliances: ids.alliances,
+      organisations: ids.organisations,
+      users: ids.users,
+      boards: ids.boards,
+      requests: ids.requests,
+    };
+    sqlite.exec("create temp table if not exists erase_ids (kind text not null, id text not null)");
+    sqlite.exec("delete from temp.erase_ids");
+    const put = sqlite.prepare("insert into temp.erase_ids (kind, id) values (?, ?)");
+    for (const [kind, list] of Object.entries(owned)) for (const id of list) put.run(kind, id);
+    for (const e of ids.emails) put.run("email", e);
+    // The order of deletes does not matter inside the transaction.
+    sqlite.pragma("defer_foreign_keys = ON");
+    const tables = tableNames(sqlite);
+    for (const table of tables) {
+      const fks = sqlite.prepare(`pragma foreign_key_list(${quote(table)})`).all() as Array<{ table: string; from: string }>;
+      for (const fk of fks) {
+        if (!(fk.table in owned)) continue;
+        const r = sqlite
+          .prepare(`delete from ${quote(table)} where ${quote(fk.from)} in (select id from temp.erase_ids where kind = ?)`)
+          .run(fk.table);
+        count(table, r.changes);
+      }
+    }
+    for (const table of Object.keys(owned)) {
+      const r = sqlite.prepare(`delete from ${quote(table)} where id in (select id from temp.erase_ids where kind = ?)`).run(table);
+      count(table, r.changes);
+    }
+    // Text that names the alliance's ids or addresses without a foreign key.
+    for (const table of tables) {
+      const cols = (sqlite.prepare(`pragma table_info(${quote(table)})`).all() as Array<{ name: string; type: string }>).filter((c) =>
+        /^text$/i.test(c.type),
+      );
+      for (const c of cols) {
+        const r = sqlite
+          .prepare(
+            `delete from ${quote(table)} where exists (select 1 from temp.erase_ids e where
+               (e.kind = 'email' and lower(${quote(table)}.${quote(c.name)}) = e.id) or
+               (e.kind <> 'email' and instr(${quote(table)}.${quote(c.name)}, e.id) > 0))`,
+          )
+          .run();
+        count(table, r.changes);
+      }
+    }
+    sqlite.exec("delete from temp.erase_ids");
+  })();
+  return deleted;
+}
+
+// ------------------------------------------------------------- facts about the installation
+
+export function installationFact(db: DB, key: string): string | null {
+  return db.select({ value: installation.value }).from(installation).where(eq(installation.key, key)).get()?.value ?? null;
+}
+
+export function setInstallationFact(db: DB, key: string, value: string): void {
+  db.insert(installation).values({ key, value }).onConflictDoUpdate({ target: installation.key, set: { value } }).run();
+}
+
+export function countAlliances(db: DB): number {
+  return db.select({ n: sql<number>`count(*)` }).from(alliances).get()?.n ?? 0;
+}
