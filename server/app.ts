@@ -17,6 +17,7 @@ import { expireClaims, holdersForSync } from "../app/services/ownership.server";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
+import { startDailyBackups, type DailyBackupOptions } from "./backup";
 import { createLogger } from "./log";
 import { createMailQueue } from "../app/services/mail-queue.server";
 import { mailConfigured } from "../app/services/env.server";
@@ -41,6 +42,8 @@ export interface AppServerOptions {
   uploads?: readonly UploadDeclaration[];
   /** Timing of the mail worker (tests poll and retry fast); see server/mail/worker.ts. */
   mail?: Partial<Pick<MailWorkerOptions, "pollMs" | "retryBaseMs" | "retryMaxMs" | "giveUpAfterMs" | "leaseMs" | "random">>;
+  /** Timing of the daily backup (BACKUP_DIR turns it on); tests shorten it. */
+  backups?: Partial<Pick<DailyBackupOptions, "firstDelayMs" | "checkEveryMs" | "pagesPerStep" | "onStep">>;
 }
 
 /** Request headers larger than this are refused by Node (431) before any route runs. */
@@ -165,6 +168,9 @@ export function createAppServer(opts: AppServerOptions) {
   const firstExpiry = setTimeout(runExpiry, 1000);
   firstExpiry.unref();
   mailWorker?.start();
+  const backups = env.BACKUP_DIR
+    ? startDailyBackups({ sqlite: database.sqlite, dir: path.resolve(env.BACKUP_DIR), keep: env.BACKUP_KEEP, log, now, ...opts.backups })
+    : null;
 
   return {
     app,
@@ -175,6 +181,7 @@ export function createAppServer(opts: AppServerOptions) {
     services,
     log,
     mailWorker,
+    backups,
     listen(port = env.PORT, host = env.HOST): Promise<{ port: number; url: string }> {
       return new Promise((resolve) => {
         httpServer.listen(port, host, () => {
@@ -184,6 +191,7 @@ export function createAppServer(opts: AppServerOptions) {
       });
     },
     async close(): Promise<void> {
+      await backups?.stop();
       clearInterval(sweep);
       clearInterval(expiry);
       clearTimeout(firstExpiry);

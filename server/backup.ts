@@ -1,0 +1,434 @@
+/**
+ * Backups and restore around the SQLite file: one backup (`npm run backup`,
+ * and the server's own daily one in BACKUP_DIR), one restore (`npm run
+ * restore`), and the lock that tells a restore a server is running.
+ *
+ * A backup is written under a temporary name next to its target, checked
+ * (db/backup.ts: integrity, foreign keys, migrations, rows) and only then
+ * given its name, so a file with a backup's name is always a whole, checked
+ * copy. The SQL itself lives in db/backup.ts.
+ */
+import type Database from "better-sqlite3";
+import fs from "node:fs";
+import path from "node:path";
+import { appliedMigrations, checkDatabase, copyDatabase, openReadOnly, quickCheck, type DatabaseCheck } from "../db/backup";
+import type { Logger } from "./sync/types";
+
+/** A refusal or failed check, with a message for the person at the command line. */
+export class BackupError extends Error {}
+
+// ---------------------------------------------------------------- files
+
+function fsyncPath(p: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(p, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    /* a folder that cannot be opened for sync (some filesystems): best effort */
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function removeQuietly(p: string): void {
+  try {
+    fs.rmSync(p, { force: true });
+  } catch {
+    /* already gone */
+  }
+}
+
+/** `2026-12-02T15-04-05Z`: a moment as part of a file name. */
+export function fileStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+}
+
+/** Give `tmp` the name `target`: never over an existing file unless `force`. */
+function publish(tmp: string, target: string, force: boolean): void {
+  if (force) {
+    fs.renameSync(tmp, target);
+    return;
+  }
+  try {
+    // A hard link fails when the target exists: no window in which a check-then-rename could overwrite.
+    fs.linkSync(tmp, target);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw new BackupError(`${target} bestaat al; kies een andere naam of gebruik --force`);
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV") throw e;
+    // A filesystem without hard links.
+    if (fs.existsSync(target)) throw new BackupError(`${target} bestaat al; kies een andere naam of gebruik --force`);
+    fs.renameSync(tmp, target);
+    return;
+  }
+  fs.unlinkSync(tmp);
+}
+
+// ---------------------------------------------------------------- one backup
+
+export interface BackupResult {
+  file: string;
+  check: DatabaseCheck;
+  ms: number;
+}
+
+/**
+ * Back up the database behind `source` into `file`: copied with SQLite's
+ * backup API under a temporary name in the same folder, checked (its
+ * migrations must be exactly the source's), flushed to disk and renamed.
+ * Refuses an existing `file` unless `force`.
+ */
+export async function backupTo(
+  source: Database.Database,
+  file: string,
+  opts: { force?: boolean; pagesPerStep?: number; onStep?: (p: { totalPages: number; remainingPages: number }) => void } = {},
+): Promise<BackupResult> {
+  const started = Date.now();
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  if (!fs.existsSync(dir)) throw new BackupError(`de map ${dir} bestaat niet`);
+  if (!opts.force && fs.existsSync(target)) throw new BackupError(`${target} bestaat al; kies een andere naam of gebruik --force`);
+  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const expect = appliedMigrations(source) ?? [];
+  try {
+    await copyDatabase(source, tmp, { pagesPerStep: opts.pagesPerStep, onStep: opts.onStep });
+    const copy = openReadOnly(tmp);
+    let check: DatabaseCheck;
+    try {
+      check = checkDatabase(copy, { expectMigrations: expect });
+    } finally {
+      copy.close();
+    }
+    if (!check.ok) throw new BackupError(`de kopie is niet in orde:\n  ${check.problems.join("\n  ")}`);
+    fsyncPath(tmp);
+    publish(tmp, target, !!opts.force);
+    fsyncPath(dir);
+    return { file: target, check, ms: Date.now() - started };
+  } finally {
+    removeQuietly(tmp);
+    removeQuietly(`${tmp}-journal`);
+  }
+}
+
+// ---------------------------------------------------------------- is a server running?
+
+/** The file a running server keeps beside its database, with its process id. */
+export function serverLockFile(dbFile: string): string {
+  return `${path.resolve(dbFile)}.pid`;
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, under another user.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function lockHolder(dbFile: string): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(serverLockFile(dbFile), "utf8");
+  } catch {
+    return null;
+  }
+  const pid = Number(text.trim());
+  return pid !== process.pid && alive(pid) ? pid : null;
+}
+
+/**
+ * Processes (other than this one) that have the database or its log open,
+ * read from /proc (Linux; processes of other users are not visible without
+ * root, which is why the server also keeps its pid file).
+ */
+export function processesUsing(dbFile: string): number[] {
+  const wanted = new Set([path.resolve(dbFile), `${path.resolve(dbFile)}-wal`]);
+  try {
+    wanted.add(fs.realpathSync(dbFile));
+  } catch {
+    /* no such file */
+  }
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = fs.readlinkSync(`/proc/${entry}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (wanted.has(target)) {
+        found.push(Number(entry));
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** Why this database is in use right now, or null when nothing uses it. */
+export function databaseInUse(dbFile: string): string | null {
+  const holder = lockHolder(dbFile);
+  if (holder !== null) return `een server draait op deze database (pid ${holder}, ${serverLockFile(dbFile)})`;
+  const users = processesUsing(dbFile);
+  if (users.length) return `proces ${users.join(", ")} heeft de database open`;
+  return null;
+}
+
+/**
+ * Claim the database for this server: writes `<db>.pid` with this process's
+ * id, refuses when a live server already holds it (a stale file of a killed
+ * server is taken over). `release()` on shutdown.
+ */
+export function holdServerLock(dbFile: string): { release(): void } {
+  if (dbFile === ":memory:") return { release() {} };
+  const lock = serverLockFile(dbFile);
+  const holder = lockHolder(dbFile);
+  if (holder !== null) throw new Error(`Er draait al een server op ${dbFile} (pid ${holder}); zie ${lock}`);
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  fs.writeFileSync(lock, `${process.pid}\n`);
+  return {
+    release() {
+      try {
+        if (fs.readFileSync(lock, "utf8").trim() === String(process.pid)) fs.unlinkSync(lock);
+      } catch {
+        /* gone already */
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------- restore
+
+export interface RestoreResult {
+  check: DatabaseCheck;
+  /** Where the database that was there before now is, or null when there was none. */
+  aside: string | null;
+}
+
+/**
+ * Put a backup in place of the database of a stopped installation: refuses
+ * while anything has the database open; checks the backup (this code's
+ * migrations or an earlier release's, which the next start applies); copies
+ * it beside the database and checks the copy; moves the current database
+ * (with its -wal, which belongs to it) aside as
+ * `<db>.before-restore-<time>`, removes its -shm, and renames the copy into
+ * place.
+ */
+export async function restoreFrom(backupFile: string, dbFile: string, now = Date.now()): Promise<RestoreResult> {
+  const db = path.resolve(dbFile);
+  const busy = databaseInUse(db);
+  if (busy) throw new BackupError(`herstellen geweigerd: ${busy}. Stop de server eerst.`);
+  if (!fs.existsSync(backupFile)) throw new BackupError(`${backupFile} bestaat niet`);
+  if (path.resolve(backupFile) === db) throw new BackupError("de back-up is de database zelf");
+
+  let source: Database.Database;
+  try {
+    source = openReadOnly(backupFile);
+  } catch (e) {
+    throw new BackupError(`${backupFile} is geen leesbare SQLite-database (${(e as Error).message})`);
+  }
+  const tmp = `${db}.restore-tmp-${process.pid}`;
+  let check: DatabaseCheck;
+  try {
+    try {
+      check = checkDatabase(source);
+    } catch (e) {
+      throw new BackupError(`${backupFile} kon niet worden gecontroleerd (${(e as Error).message})`);
+    }
+    if (!check.ok) throw new BackupError(`de back-up is niet in orde:\n  ${check.problems.join("\n  ")}`);
+    fs.mkdirSync(path.dirname(db), { recursive: true });
+    await copyDatabase(source, tmp);
+  } catch (e) {
+    removeQuietly(tmp);
+    removeQuietly(`${tmp}-journal`);
+    throw e;
+  } finally {
+    source.close();
+  }
+
+  try {
+    const copy = openReadOnly(tmp);
+    try {
+      const result = quickCheck(copy);
+      if (result !== "ok") throw new BackupError(`de kopie naast de database is niet in orde: ${result}`);
+    } finally {
+      copy.close();
+    }
+    fsyncPath(tmp);
+    // Someone may have started the server while we copied.
+    const late = databaseInUse(db);
+    if (late) throw new BackupError(`herstellen geweigerd: ${late}. Stop de server eerst.`);
+
+    let aside: string | null = null;
+    const stamp = fileStamp(now);
+    if (fs.existsSync(db)) {
+      aside = `${db}.before-restore-${stamp}`;
+      fs.renameSync(db, aside);
+      // The log holds commits of that database: it goes with it (opening the kept file reads it).
+      if (fs.existsSync(`${db}-wal`)) fs.renameSync(`${db}-wal`, `${aside}-wal`);
+    } else if (fs.existsSync(`${db}-wal`)) {
+      // A log without its database: never let SQLite apply it to the restored file.
+      fs.renameSync(`${db}-wal`, `${db}-wal.before-restore-${stamp}`);
+    }
+    removeQuietly(`${db}-shm`);
+    removeQuietly(`${db}-journal`);
+    fs.renameSync(tmp, db);
+    fsyncPath(path.dirname(db));
+    return { check, aside };
+  } finally {
+    removeQuietly(tmp);
+    removeQuietly(`${tmp}-journal`);
+  }
+}
+
+// ---------------------------------------------------------------- the server's daily backup
+
+const DAILY = /^alliantiebord-(\d{4})-(\d{2})-(\d{2})\.sqlite$/;
+const DAILY_TMP = /^\.alliantiebord-\d{4}-\d{2}-\d{2}\.sqlite\.tmp-/;
+
+/** The daily backup's file name for the server's local date at `ms`. */
+export function dailyBackupName(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `alliantiebord-${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}.sqlite`;
+}
+
+/** Remove all but the newest `keep` daily backups in `dir` (only files named like ours). */
+export function pruneDailyBackups(dir: string, keep: number): string[] {
+  const ours = fs
+    .readdirSync(dir)
+    .filter((f) => DAILY.test(f))
+    .sort();
+  const removed = ours.slice(0, Math.max(0, ours.length - keep));
+  for (const f of removed) fs.rmSync(path.join(dir, f), { force: true });
+  return removed;
+}
+
+export interface DailyBackupOptions {
+  sqlite: Database.Database;
+  dir: string;
+  keep: number;
+  log: Logger;
+  now: () => number;
+  /** Delay of the first look after start (default one minute). */
+  firstDelayMs?: number;
+  /** How often it looks whether today's backup is there (default every hour). */
+  checkEveryMs?: number;
+  /** Pages per step of the copy; the event loop runs between steps (default 100, 400 KB). */
+  pagesPerStep?: number;
+  /** Called after each step of a copy (tests watch a backup in progress). */
+  onStep?: (p: { totalPages: number; remainingPages: number }) => void;
+}
+
+export interface DailyBackups {
+  /** Take today's backup unless it is there; resolves with its path, or null when none was due or it failed (logged). */
+  runIfDue(): Promise<string | null>;
+  /** Stop the timers; a backup in progress is abandoned (its temporary file removed). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The server's own backups: shortly after start and then every hour it
+ * looks whether BACKUP_DIR has today's `alliantiebord-YYYY-MM-DD.sqlite`;
+ * if not, it copies the database through the server's own connection in
+ * small steps (writes during the copy are carried into it by SQLite, and
+ * the server keeps answering between steps), checks the copy, and keeps the
+ * newest BACKUP_KEEP of its own files.
+ */
+export function startDailyBackups(o: DailyBackupOptions): DailyBackups {
+  let inFlight: Promise<string | null> | null = null;
+  let stopped = false;
+  const pagesPerStep = o.pagesPerStep ?? 100;
+
+  const run = async (): Promise<string | null> => {
+    const name = dailyBackupName(o.now());
+    const target = path.join(o.dir, name);
+    try {
+      fs.mkdirSync(o.dir, { recursive: true });
+      if (fs.existsSync(target)) return null;
+      // Temporary files a killed server left behind (only ours; one server per folder).
+      for (const f of fs.readdirSync(o.dir)) if (DAILY_TMP.test(f)) removeQuietly(path.join(o.dir, f));
+      const result = await backupTo(o.sqlite, target, {
+        pagesPerStep,
+        onStep: (p) => {
+          if (stopped) throw new BackupError("server stopt");
+          o.onStep?.(p);
+        },
+      });
+      const removed = pruneDailyBackups(o.dir, o.keep);
+      o.log.info("backup taken", {
+        file: result.file,
+        ms: result.ms,
+        bytes: result.check.bytes,
+        integrity: result.check.integrity.join(";"),
+        migrations: result.check.migrations.length,
+        rows: Object.fromEntries(result.check.counts.map((c) => [c.table, c.rows])),
+        removed,
+      });
+      return result.file;
+    } catch (e) {
+      if (!stopped) o.log.error("backup failed", { file: target, error: (e as Error).message });
+      return null;
+    }
+  };
+
+  const runIfDue = (): Promise<string | null> => {
+    if (stopped) return Promise.resolve(null);
+    inFlight ??= run().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+
+  const first = setTimeout(() => void runIfDue(), o.firstDelayMs ?? 60_000);
+  first.unref();
+  const every = setInterval(() => void runIfDue(), o.checkEveryMs ?? 3600_000);
+  every.unref();
+
+  return {
+    runIfDue,
+    async stop() {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(every);
+      await inFlight;
+    },
+  };
+}
+
+/** Render a check for people: the lines the command line prints. */
+export function describeCheck(check: DatabaseCheck): string[] {
+  const width = Math.max(...check.counts.map((c) => c.table.length), 5);
+  const state = {
+    current: "gelijk aan deze versie",
+    older: `van een eerdere versie: ${check.pendingMigrations} migratie(s) worden bij de start toegepast`,
+    newer: "van een nieuwere versie",
+    unknown: "onbekend",
+  }[check.migrationState];
+  return [
+    `integrity_check: ${check.integrity.join("; ")}`,
+    `foreign_key_check: ${check.foreignKeyViolations === 0 ? "geen fouten" : `${check.foreignKeyViolations} fout(en)`}`,
+    `migraties: ${check.migrations.length} (${state})`,
+    `rijen per tabel:`,
+    ...check.counts.map((c) => `  ${c.table.padEnd(width)}  ${String(c.rows).padStart(8)}`),
+    `grootte: ${(check.bytes / 1024 / 1024).toFixed(1)} MB`,
+  ];
+}
