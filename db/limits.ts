@@ -3,17 +3,22 @@
  * requests themselves, so it is exact and survives restarts), the reference
  * check log, and the browsers that logged into an account before.
  */
-import { and, count, desc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, gt, gte, isNotNull, lt, sql } from "drizzle-orm";
 import type { DB } from "./client";
 import { alliances, boards, loginDevices, organisations, referenceChecks, requests, users } from "./schema";
 
 // ------------------------------------------------------------------ request quota
 
-/** Requests an organisation created (on any board) at or after `since`. */
+/**
+ * Operations that created requests of an organisation (on any board) at or
+ * after `since`: each request entered by hand counts once, and each import
+ * counts once however many rows it created (all rows of one import share its
+ * id and creation time; imported rows have their own cap, importedRowsSince).
+ */
 export function requestsCreatedByOrgSince(db: DB, orgId: string, since: number): number {
   return (
     db
-      .select({ n: count() })
+      .select({ n: sql<number>`count(distinct coalesce(${requests.importId}, ${requests.id}))`.mapWith(Number) })
       .from(requests)
       .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since)))
       .get()?.n ?? 0
@@ -21,20 +26,33 @@ export function requestsCreatedByOrgSince(db: DB, orgId: string, since: number):
 }
 
 /**
- * The creation time of the organisation's request at or after `since` that
- * has `skip` older ones in that span: when it leaves the hour, the count drops
- * by `skip + 1` (the time until a place frees up).
+ * The creation time of the organisation's operation (a request, or an import)
+ * at or after `since` that has `skip` older ones in that span: when it leaves
+ * the hour, the count drops by `skip + 1` (the time until a place frees up).
  */
 export function countedRequestAt(db: DB, orgId: string, since: number, skip: number): number | null {
+  const op = sql`coalesce(${requests.importId}, ${requests.id})`;
   return (
     db
-      .select({ at: requests.createdAt })
+      .select({ at: sql<number>`min(${requests.createdAt})`.mapWith(Number) })
       .from(requests)
       .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since)))
-      .orderBy(requests.createdAt)
+      .groupBy(op)
+      .orderBy(sql`min(${requests.createdAt})`)
       .limit(1)
       .offset(Math.max(0, skip))
       .get()?.at ?? null
+  );
+}
+
+/** Rows an organisation imported (on any board) at or after `since`: the import cap's count. */
+export function importedRowsSince(db: DB, orgId: string, since: number): number {
+  return (
+    db
+      .select({ n: count() })
+      .from(requests)
+      .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since), isNotNull(requests.importId)))
+      .get()?.n ?? 0
   );
 }
 
@@ -53,7 +71,8 @@ export function requestsPerOrgSince(db: DB, allianceId: string, since: number): 
     .select({
       orgId: organisations.id,
       name: organisations.name,
-      created: sql<number>`count(${requests.id})`.mapWith(Number),
+      // An import counts once, as in the quota.
+      created: sql<number>`count(distinct coalesce(${requests.importId}, ${requests.id}))`.mapWith(Number),
     })
     .from(organisations)
     .leftJoin(requests, and(eq(requests.createdByOrgId, organisations.id), gte(requests.createdAt, since)))

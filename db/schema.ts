@@ -141,6 +141,12 @@ export const requests = sqliteTable(
     claimedAt: integer("claimed_at"),
     /** When a coordinator merged this request into another (duplicate), that one's id. */
     mergedInto: text("merged_into"),
+    /**
+     * The import (one upload of a CSV or XLSX list) that created this request,
+     * or null for one entered by hand. The hourly quota counts one import as
+     * one operation (db/limits.ts); imported rows have their own cap.
+     */
+    importId: text("import_id"),
     lastActivityAt: integer("last_activity_at").notNull(),
     createdAt: integer("created_at").notNull(),
   },

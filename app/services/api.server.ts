@@ -51,6 +51,13 @@ export async function readUpload(request: Request, types: readonly string[]): Pr
   return { type, text: await request.text() };
 }
 
+/** Reads an upload of one of `types` as bytes (a spreadsheet, or text whose encoding is still to be found out). */
+export async function readUploadBytes(request: Request, types: readonly string[]): Promise<{ type: string; bytes: Uint8Array }> {
+  const type = mediaType(request);
+  if (!types.includes(type)) throw apiError(415, "unsupported_media_type", `Send ${types.join(" or ")}.`);
+  return { type, bytes: new Uint8Array(await request.arrayBuffer()) };
+}
+
 export function methodNotAllowed(allowed: string) {
   return json({ error: "method_not_allowed", message: `Use ${allowed}.` }, { status: 405, headers: { Allow: allowed } });
 }

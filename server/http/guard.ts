@@ -36,12 +36,18 @@ export interface UploadDeclaration {
 }
 
 /**
- * The upload endpoints of the app. None yet: a CSV import adds its entry
- * here, e.g. `{ method: "POST", path: /^\/api\/boards\/[^/]+\/import$/,
- * types: ["text/csv"] }`, and reads its body with readUpload
- * (app/services/api.server.ts).
+ * The upload endpoints of the app; each reads its body with readUpload or
+ * readUploadBytes (app/services/api.server.ts).
  */
-export const DECLARED_UPLOADS: readonly UploadDeclaration[] = [];
+export const DECLARED_UPLOADS: readonly UploadDeclaration[] = [
+  // A list to import (app/services/import.server.ts): CSV or XLSX, up to 5 MB.
+  {
+    method: "POST",
+    path: /^\/api\/boards\/[^/]+\/import$/,
+    types: ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+    maxBytes: 5 * 1024 * 1024,
+  },
+];
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 

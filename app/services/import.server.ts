@@ -1,0 +1,547 @@
+/**
+ * Importing the list an organisation works from (CSV or XLSX) into a board.
+ *
+ * Reading: CSV with papaparse (separator `;`, `,` or tab detected), text as
+ * UTF-8 when it is valid UTF-8 (with or without BOM), otherwise
+ * Windows-1252 (what Excel writes on Dutch Windows); XLSX with exceljs (the
+ * first sheet; numbers, dates, rich text and formula results become text).
+ * No parser of our own.
+ *
+ * Mapping and validation are the pure app/board/import-map.ts, with the
+ * rules of the card form and the API. Duplicates: the reference check of the
+ * request form (keyed hash per alliance, duplicates.server.ts), against the
+ * board's open requests of the same category and within the file.
+ *
+ * Creating: all good rows at once, with the rules of createRequest (viewers
+ * refused, the entering organisation stamped, the reference only in SQL, a
+ * "created" audit row per request), in one SQL transaction and one Yjs
+ * transaction (domain addCards). The hourly request quota counts an import as
+ * one operation (db/limits.ts); imported rows have their own caps below.
+ */
+import { randomUUID } from "node:crypto";
+import ExcelJS from "exceljs";
+import Papa from "papaparse";
+import { activityFeed } from "../../db/activity";
+import { getBoard, listOrganisations } from "../../db/accounts";
+import { boardRequestKeys } from "../../db/duplicates";
+import { insertImportedRequests, type ImportedAudit, type ImportedRequest } from "../../db/imports";
+import { importedRowsSince, recordReferenceCheck } from "../../db/limits";
+import { addCards, listCategories, listColumns, readBoard } from "../board/domain";
+import {
+  duplicatesWithinFile,
+  guessMapping,
+  IMPORT_FIELDS,
+  isImportField,
+  mapRows,
+  mappingFromNames,
+  normaliseLabel,
+  unknownCategoryValues,
+  unneutralise,
+  type ImportField,
+  type ImportMapping,
+  type ImportRow,
+} from "../board/import-map";
+import { isActiveStage, stageOfColumn } from "../board/stages";
+import { ACTIVITY_EVENT } from "./activity.server";
+import { canOpenBoard, type BoardRow, type SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+import { DUPLICATES_EVENT, keyForAlliance } from "./duplicates.server";
+import { Limiter, MemoryStore } from "./limits.server";
+import { quotaExceeded } from "./requests.server";
+
+export const CSV_TYPE = "text/csv";
+export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+export const IMPORT_TYPES = [CSV_TYPE, XLSX_TYPE] as const;
+/** The largest file accepted (server/http/guard.ts refuses larger ones from the headers, before reading). */
+export const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
+/** Data rows in one file. */
+export const IMPORT_MAX_ROWS = 10_000;
+/** Columns in one file. */
+export const IMPORT_MAX_COLUMNS = 100;
+/** Rows an organisation may import per hour, over all its imports (counted in SQL). */
+export const IMPORTED_ROWS_PER_ORG_PER_HOUR = 20_000;
+/** Uploads (previews and imports) per person per hour: each one is a reference check of every row. */
+export const IMPORT_UPLOADS_PER_PERSON_PER_HOUR = 60;
+/** What an XLSX may unpack to: a small zip can inflate to gigabytes (a zip bomb). */
+export const XLSX_MAX_UNPACKED_BYTES = 64 * 1024 * 1024;
+
+const HOUR_MS = 3600_000;
+
+// ------------------------------------------------------------------ reading the file
+
+export class ImportFileError extends Error {
+  constructor(
+    public code: "empty" | "unreadable" | "too_many_rows" | "too_many_columns" | "too_large_unpacked" | "quotes",
+    message: string,
+    public row?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** UTF-8 when the bytes are valid UTF-8 (a BOM is dropped), else Windows-1252. */
+export function decodeText(bytes: Uint8Array): { text: string; encoding: "utf-8" | "windows-1252" } {
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), encoding: "utf-8" };
+  } catch {
+    return { text: new TextDecoder("windows-1252").decode(bytes), encoding: "windows-1252" };
+  }
+}
+
+export interface Table {
+  headers: string[];
+  /** Data rows (after the header), each as long as the header. */
+  rows: string[][];
+  format: "csv" | "xlsx";
+  encoding?: "utf-8" | "windows-1252";
+  delimiter?: string;
+}
+
+function tidy(cells: string[], width: number): string[] {
+  const out = cells.slice(0, width).map((c) => unneutralise(c ?? ""));
+  while (out.length < width) out.push("");
+  return out;
+}
+
+function finishTable(all: string[][], format: Table["format"], extra: Partial<Table> = {}): Table {
+  // Leading blank rows (a title block left empty) are skipped: the header is the first row with text.
+  const start = all.findIndex((r) => r.some((c) => (c ?? "").trim() !== ""));
+  if (start < 0) throw new ImportFileError("empty", "The file has no rows.");
+  let end = all.length;
+  while (end > start + 1 && all[end - 1].every((c) => (c ?? "").trim() === "")) end--;
+  const header = all[start].map((c) => (c ?? "").trim());
+  let width = header.length;
+  while (width > 0 && header[width - 1] === "") width--;
+  if (width === 0) throw new ImportFileError("empty", "The first row has no column names.");
+  if (width > IMPORT_MAX_COLUMNS) throw new ImportFileError("too_many_columns", `At most ${IMPORT_MAX_COLUMNS} columns.`);
+  if (end - start - 1 > IMPORT_MAX_ROWS) throw new ImportFileError("too_many_rows", `At most ${IMPORT_MAX_ROWS} rows per file.`);
+  const rows: string[][] = [];
+  // Row numbers in the answers are the file's: keep the skipped leading rows as blanks so the count stays right.
+  for (let i = 0; i < start; i++) rows.push([]);
+  for (let i = start + 1; i < end; i++) rows.push(tidy(all[i], width));
+  return { headers: header.slice(0, width), rows: rows.map((r) => (r.length ? r : tidy([], width))), format, ...extra };
+}
+
+export function parseCsv(bytes: Uint8Array): Table {
+  const { text, encoding } = decodeText(bytes);
+  if (text.trim() === "") throw new ImportFileError("empty", "The file is empty.");
+  const res = Papa.parse<string[]>(text, { delimitersToGuess: [";", ",", "\t", "|"], skipEmptyLines: false });
+  const bad = res.errors.find((e) => e.type === "Quotes");
+  if (bad) throw new ImportFileError("quotes", "A quoted value is not closed.", (bad.row ?? 0) + 1);
+  return finishTable(res.data, "csv", { encoding, delimiter: res.meta.delimiter });
+}
+
+/**
+ * The sizes a zip says its files unpack to, from its central directory
+ * (read before exceljs unpacks anything). Null when the zip cannot be read
+ * that way (exceljs then refuses it too).
+ */
+export function zipUnpackedSize(bytes: Uint8Array): number | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // End of central directory: signature 0x06054b50, within the last 64 KiB + 22 bytes.
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return null;
+  const entries = view.getUint16(eocd + 10, true);
+  let p = view.getUint32(eocd + 16, true);
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (p + 46 > bytes.length || view.getUint32(p, true) !== 0x02014b50) return null;
+    const size = view.getUint32(p + 24, true);
+    // 0xffffffff means the real size is in a zip64 field: treat as too large.
+    total += size === 0xffffffff ? Number.MAX_SAFE_INTEGER : size;
+    p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+  }
+  return total;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** A cell of exceljs as the text a person sees: dates as 2026-03-01 (with the time when it has one), numbers plainly. */
+export function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  if (typeof value === "boolean") return value ? "ja" : "nee";
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return "";
+    const d = `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
+    const hasTime = value.getUTCHours() || value.getUTCMinutes() || value.getUTCSeconds();
+    return hasTime ? `${d} ${pad(value.getUTCHours())}:${pad(value.getUTCMinutes())}` : d;
+  }
+  if (typeof value === "object") {
+    const v = value as unknown as Record<string, unknown>;
+    if (Array.isArray(v.richText)) return (v.richText as { text?: string }[]).map((r) => r.text ?? "").join("");
+    if ("result" in v) return cellText(v.result as ExcelJS.CellValue);
+    if ("formula" in v || "sharedFormula" in v) return "";
+    if (typeof v.text === "string") return v.text;
+    if (Array.isArray((v.text as { richText?: unknown })?.richText)) return cellText(v.text as ExcelJS.CellValue);
+    if ("error" in v) return "";
+  }
+  return String(value);
+}
+
+export async function parseXlsx(bytes: Uint8Array): Promise<Table> {
+  const unpacked = zipUnpackedSize(bytes);
+  if (unpacked === null) throw new ImportFileError("unreadable", "This is not an XLSX file.");
+  if (unpacked > XLSX_MAX_UNPACKED_BYTES) throw new ImportFileError("too_large_unpacked", "The XLSX file unpacks to more than 64 MB.");
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
+  } catch {
+    throw new ImportFileError("unreadable", "This XLSX file cannot be read.");
+  }
+  const ws = wb.worksheets[0];
+  if (!ws) throw new ImportFileError("empty", "The workbook has no sheet.");
+  if (ws.rowCount > IMPORT_MAX_ROWS + 50) throw new ImportFileError("too_many_rows", `At most ${IMPORT_MAX_ROWS} rows per file.`);
+  const width = Math.min(ws.columnCount, IMPORT_MAX_COLUMNS + 1);
+  const all: string[][] = [];
+  for (let r = 1; r <= ws.rowCount; r++) {
+    const row = ws.getRow(r);
+    const cells: string[] = [];
+    for (let c = 1; c <= width; c++) cells.push(cellText(row.getCell(c).value));
+    all.push(cells);
+  }
+  return finishTable(all, "xlsx");
+}
+
+export async function readTable(type: string, bytes: Uint8Array): Promise<Table> {
+  return type === XLSX_TYPE ? parseXlsx(bytes) : parseCsv(bytes);
+}
+
+// ------------------------------------------------------------------ options from the request
+
+export interface ImportOptions {
+  dryRun: boolean;
+  /** Header names per field (`map.title=Hulpvraag`); fields not given are guessed from the header. */
+  names: Partial<Record<ImportField, string>>;
+  /** For category values the board does not know: the category chosen (`category.Huisvesting=wonen`). */
+  categoryChoices: Record<string, string>;
+  /** Import rows that look like duplicates too (`duplicates=include`). */
+  includeDuplicates: boolean;
+}
+
+/**
+ * Options from the URL: `dryRun=1`, `map.<field>=<header name or #n>` (field
+ * one of title, category, description, area, urgency, reference, column; an
+ * empty value leaves the field out), `category.<value in the file>=<category
+ * id>`, `duplicates=include`.
+ */
+export function importOptions(url: URL): ImportOptions {
+  const names: Partial<Record<ImportField, string>> = {};
+  const categoryChoices: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (k.startsWith("map.")) {
+      const f = k.slice(4);
+      if (isImportField(f)) names[f] = v;
+    } else if (k.startsWith("category.")) {
+      const key = normaliseLabel(k.slice(9));
+      if (key && v) categoryChoices[key] = v;
+    }
+  }
+  const dry = url.searchParams.get("dryRun");
+  return {
+    dryRun: dry !== null && dry !== "0" && dry !== "false",
+    names,
+    categoryChoices,
+    includeDuplicates: url.searchParams.get("duplicates") === "include",
+  };
+}
+
+// ------------------------------------------------------------------ the import
+
+const MESSAGES: Record<string, string> = {
+  required: "This field is required.",
+  tooShort: "This is too short.",
+  tooLong: "This is too long.",
+  type: "This must be text.",
+  unknown: "Not a value this board knows.",
+  pattern: "Use only letters, digits, spaces and - _ . / #.",
+  held: "Requests in this column are held by an organisation: import into an intake, open or done column and claim them on the board.",
+};
+
+export interface RowError {
+  row: number;
+  field: ImportField | "row";
+  code: string;
+  message: string;
+  value?: string;
+}
+
+export type Duplicate =
+  | { row: number; kind: "file"; ofRow: number }
+  | { row: number; kind: "board"; organisation: string; category: string; categoryLabel: string; requestId?: string };
+
+export interface PreviewRow {
+  row: number;
+  values: Partial<Record<ImportField, string>>;
+  ok: boolean;
+  duplicate: boolean;
+}
+
+export interface ImportPreview {
+  format: "csv" | "xlsx";
+  encoding?: string;
+  delimiter?: string;
+  headers: string[];
+  /** The mapping used: field → header name (fields left out are absent). */
+  mapping: Partial<Record<ImportField, string>>;
+  /** Fields whose given header name is not in the file. */
+  unknownColumns: ImportField[];
+  rows: PreviewRow[];
+  errors: RowError[];
+  duplicates: Duplicate[];
+  /** Category values the board does not know, with how many rows carry each. */
+  unknownCategories: Array<{ value: string; rows: number }>;
+  counts: { rows: number; valid: number; invalid: number; duplicates: number; toImport: number };
+}
+
+export type ImportResult =
+  | { ok: true; dryRun: true; preview: ImportPreview }
+  | { ok: true; dryRun: false; preview: ImportPreview; importId: string; created: number; ids: string[] }
+  | { ok: false; status: 403; error: "forbidden"; message: string }
+  | { ok: false; status: 422; error: string; message: string; row?: number; preview?: ImportPreview }
+  | { ok: false; status: 429; error: "quota_exceeded" | "import_limit" | "rate_limited"; message: string; retryAfterMs: number };
+
+const uploadLimiters = new WeakMap<AppServices, Limiter>();
+
+function uploadLimiter(svc: AppServices): Limiter {
+  let l = uploadLimiters.get(svc);
+  if (!l) uploadLimiters.set(svc, (l = new Limiter({ limit: IMPORT_UPLOADS_PER_PERSON_PER_HOUR, windowMs: HOUR_MS }, new MemoryStore(), svc.now)));
+  return l;
+}
+
+function mappingNames(headers: readonly string[], mapping: ImportMapping): Partial<Record<ImportField, string>> {
+  const out: Partial<Record<ImportField, string>> = {};
+  for (const f of IMPORT_FIELDS) if (mapping[f] !== undefined) out[f] = headers[mapping[f]!];
+  return out;
+}
+
+/** What the board has, read at once: the rows are judged against it and, when importing, added in the same step. */
+function boardFacts(doc: import("yjs").Doc) {
+  const snapshot = readBoard(doc);
+  return { snapshot, columns: listColumns(doc), categories: listCategories(doc) };
+}
+
+function preview(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  table: Table,
+  opts: ImportOptions,
+  facts: ReturnType<typeof boardFacts>,
+): { preview: ImportPreview; rows: ImportRow[]; importable: ImportRow[]; keys: (string | null)[] } {
+  const { mapping, unknown } = mappingFromNames(table.headers, opts.names, guessMapping(table.headers));
+  const rows = mapRows(table.rows, mapping, {
+    categories: facts.categories.map((c) => ({ id: c.id, label: c.label })),
+    columns: facts.columns,
+    categoryChoices: opts.categoryChoices,
+  });
+  const keys = rows.map((r) => (r.card ? keyForAlliance(svc, user.allianceId, r.card.reference) : null));
+
+  // Against the board: open requests (not archived, not done) with the same key and category.
+  const { snapshot } = facts;
+  const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
+  const onBoard = new Map<string, { id: string; org: string; mine: boolean }>();
+  for (const r of boardRequestKeys(svc.db, board.id)) {
+    const card = cards.get(r.id);
+    if (!r.referenceKey || !card || card.archived || !isActiveStage(stageOfColumn(snapshot.columns, card.column))) continue;
+    const k = `${r.referenceKey}\u0000${card.category}`;
+    if (onBoard.has(k)) continue;
+    const org = r.ownerOrgId ?? r.createdByOrgId;
+    onBoard.set(k, { id: r.id, org, mine: r.createdByOrgId === user.organisationId || r.ownerOrgId === user.organisationId });
+  }
+  const orgNames = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const labels = new Map(facts.categories.map((c) => [c.id, c.label]));
+  const inFile = duplicatesWithinFile(keys, rows.map((r) => r.card?.category ?? null));
+
+  const duplicates: Duplicate[] = [];
+  const duplicateRows = new Set<number>();
+  rows.forEach((r, i) => {
+    if (!r.card || !keys[i]) return;
+    const hit = onBoard.get(`${keys[i]}\u0000${r.card.category}`);
+    if (hit) {
+      duplicateRows.add(i);
+      // The other request is named by organisation and category, as the request form's check does; its id only to those who may see its reference.
+      duplicates.push({
+        row: r.row,
+        kind: "board",
+        organisation: orgNames.get(hit.org) ?? "?",
+        category: r.card.category,
+        categoryLabel: labels.get(r.card.category) ?? r.card.category,
+        ...(hit.mine ? { requestId: hit.id } : {}),
+      });
+    }
+    const first = inFile.get(i);
+    if (first !== undefined) {
+      duplicateRows.add(i);
+      duplicates.push({ row: r.row, kind: "file", ofRow: rows[first].row });
+    }
+  });
+
+  const errors: RowError[] = rows.flatMap((r) =>
+    r.problems.map((p) => ({ row: r.row, field: p.field, code: p.code, message: MESSAGES[p.code] ?? p.code, ...(p.value ? { value: p.value } : {}) })),
+  );
+  const importable = rows.filter((r, i) => r.card && (opts.includeDuplicates || !duplicateRows.has(i)));
+  const valid = rows.filter((r) => r.card).length;
+  return {
+    rows,
+    keys,
+    importable,
+    preview: {
+      format: table.format,
+      ...(table.encoding ? { encoding: table.encoding } : {}),
+      ...(table.delimiter ? { delimiter: table.delimiter } : {}),
+      headers: table.headers,
+      mapping: mappingNames(table.headers, mapping),
+      unknownColumns: unknown,
+      rows: rows.map((r, i) => ({ row: r.row, values: r.values, ok: !!r.card, duplicate: duplicateRows.has(i) })),
+      errors,
+      duplicates,
+      unknownCategories: unknownCategoryValues(rows).map(({ value, rows: n }) => ({ value, rows: n })),
+      counts: { rows: rows.length, valid, invalid: rows.length - valid, duplicates: duplicateRows.size, toImport: importable.length },
+    },
+  };
+}
+
+/**
+ * Preview (dry run) or import an uploaded list. The person must be able to
+ * create requests (members and coordinators); the board is the caller's
+ * (already checked to be of the person's alliance).
+ */
+export async function importList(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  upload: { type: string; bytes: Uint8Array },
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  if (user.role === "viewer") return { ok: false, status: 403, error: "forbidden", message: "Viewers cannot import requests." };
+  const budget = uploadLimiter(svc).take(user.id);
+  if (!budget.ok) {
+    return { ok: false, status: 429, error: "rate_limited", message: "Too many uploads in the past hour.", retryAfterMs: budget.retryAfterMs };
+  }
+  let table: Table;
+  try {
+    table = await readTable(upload.type, upload.bytes);
+  } catch (e) {
+    if (e instanceof ImportFileError) return { ok: false, status: 422, error: e.code, message: e.message, ...(e.row ? { row: e.row } : {}) };
+    throw e;
+  }
+
+  // Judged against the board and, when importing, written in the same synchronous step: nothing changes in between.
+  let result: ImportResult | null = null;
+  let newKeys = false;
+  await svc.rooms.withDoc(board.id, (doc) => {
+    const facts = boardFacts(doc);
+    const p = preview(svc, user, board, table, opts, facts);
+    // Every upload is a reference check of its rows: logged like the request form's check (never the references).
+    if (p.keys.some(Boolean)) {
+      recordReferenceCheck(svc.db, {
+        boardId: board.id,
+        userId: user.id,
+        orgId: user.organisationId,
+        outcome: p.preview.duplicates.some((d) => d.kind === "board") ? "match" : "no_match",
+        createdAt: svc.now(),
+      });
+    }
+    if (opts.dryRun) {
+      result = { ok: true, dryRun: true, preview: p.preview };
+      return;
+    }
+    if (p.importable.length === 0) {
+      result = { ok: false, status: 422, error: "nothing_to_import", message: "No row can be imported; see errors and duplicates.", preview: p.preview };
+      return;
+    }
+    const quota = quotaExceeded(svc, user);
+    if (quota) {
+      result = {
+        ok: false,
+        status: 429,
+        error: "quota_exceeded",
+        message: `Your organisation created ${quota.limit} requests (or imports) in the past hour, the most this alliance allows.`,
+        retryAfterMs: quota.retryAfterMs,
+      };
+      return;
+    }
+    const at = svc.now();
+    const already = importedRowsSince(svc.db, user.organisationId, at - HOUR_MS);
+    if (already + p.importable.length > IMPORTED_ROWS_PER_ORG_PER_HOUR) {
+      result = {
+        ok: false,
+        status: 429,
+        error: "import_limit",
+        message: `Your organisation may import ${IMPORTED_ROWS_PER_ORG_PER_HOUR} rows per hour; ${Math.max(0, IMPORTED_ROWS_PER_ORG_PER_HOUR - already)} are left.`,
+        retryAfterMs: HOUR_MS,
+      };
+      return;
+    }
+    const importId = randomUUID();
+    const sqlRows: ImportedRequest[] = [];
+    const audits: ImportedAudit[] = [];
+    const cards = p.importable.map((r) => {
+      const c = r.card!;
+      const id = randomUUID();
+      const reference = c.reference || null;
+      const referenceKey = keyForAlliance(svc, user.allianceId, reference);
+      if (referenceKey) newKeys = true;
+      sqlRows.push({
+        id,
+        boardId: board.id,
+        createdByUserId: user.id,
+        createdByOrgId: user.organisationId,
+        reference,
+        referenceKey,
+        importId,
+        lastActivityAt: at,
+        createdAt: at,
+      });
+      audits.push({
+        boardId: board.id,
+        requestId: id,
+        userId: user.id,
+        orgId: user.organisationId,
+        type: "created",
+        data: { title: c.title, category: c.category, import: importId, row: r.row },
+        createdAt: at,
+      });
+      return {
+        id,
+        title: c.title,
+        category: c.category,
+        description: c.description,
+        area: c.area,
+        urgency: c.urgency,
+        column: c.column,
+        createdAt: at,
+        createdByOrg: user.organisationId,
+      };
+    });
+    // The SQL rows first (one transaction), then the cards (one Yjs transaction): a card never lacks its row.
+    insertImportedRequests(svc.db, sqlRows, audits);
+    addCards(doc, cards);
+    result = { ok: true, dryRun: false, preview: p.preview, importId, created: cards.length, ids: cards.map((c) => c.id) };
+  });
+  const r = result as ImportResult | null;
+  if (!r) throw new Error("import: no result");
+  if (r.ok && !r.dryRun) {
+    // The activity panel shows the newest entries: those of this import, at most a page of them.
+    const rows = activityFeed(svc.db, { boardId: board.id, limit: 50 });
+    if (rows.length) svc.realtime.toBoard(board.id, ACTIVITY_EVENT, rows);
+    if (newKeys) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+  }
+  return r;
+}
+
+/** The board for the import and export endpoints: null when unknown or of another alliance (both answer 404, so nothing tells which boards exist elsewhere). */
+export function boardOfAlliance(svc: AppServices, user: SessionUser, boardId: string): BoardRow | null {
+  const board = getBoard(svc.db, boardId);
+  return canOpenBoard(user, board) ? board : null;
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `requests` ADD `import_id` text;

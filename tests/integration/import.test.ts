@@ -1,0 +1,257 @@
+/**
+ * Import of a list (CSV, XLSX) and export (the alliance as JSON, a board as
+ * CSV) against the real server: dry run and import of a 1,000-row file with
+ * errors and duplicates (exact counts), Excel's `;` CSV in Windows-1252, an
+ * XLSX built here with exceljs, refusals (type 415, size 413, viewer 403,
+ * other alliance 404, foreign origin 403), who sees which references in the
+ * export, and a board's CSV read back by the import.
+ */
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBoard } from "../../app/board/domain";
+import { startTestServer, storedDoc, type TestServer } from "./harness";
+
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+let s: TestServer;
+
+beforeAll(async () => {
+  s = await startTestServer({ REQUESTS_PER_ORG_PER_HOUR: "5" });
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+async function upload(
+  path: string,
+  body: Uint8Array | string,
+  o: { cookie?: string; type?: string; origin?: string | null; length?: number } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers: Record<string, string> = { "content-type": o.type ?? "text/csv" };
+  if (o.origin !== null) headers.origin = o.origin ?? s.url;
+  if (o.cookie) headers.cookie = o.cookie;
+  const res = await fetch(s.url + path, { method: "POST", headers, body: typeof body === "string" ? body : Buffer.from(body) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+function importPath(boardId: string, query = "") {
+  return `/api/boards/${boardId}/import${query ? `?${query}` : ""}`;
+}
+
+const CATEGORIES = ["Wonen", "Taal", "Werk", "Maatje & ontmoeting"];
+
+/**
+ * 1,000 data rows: every 50th has no title (20), every 77th an unknown
+ * category "Fietsen" (13, 1 of them also without title: row index 0 is both
+ * 0 mod 50 and 0 mod 77), every 100th (from 10) repeats the reference and
+ * category of the row before it, and rows 500–504 carry the reference of a
+ * request already on the board (500 also lacks a title).
+ */
+function bigCsv(existingRef: string): string {
+  const lines = ["Hulpvraag;Categorie;Omschrijving;Wijk;Urgentie;Referentie"];
+  const cats: string[] = [];
+  const refs: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const noTitle = i % 50 === 0;
+    const badCat = i % 77 === 0;
+    let cat = badCat ? "Fietsen" : CATEGORIES[i % 4];
+    let ref = `IMP-${String(i).padStart(4, "0")}`;
+    const dupOfPrevious = i % 100 === 10;
+    if (dupOfPrevious) {
+      cat = cats[i - 1];
+      ref = refs[i - 1];
+    }
+    if (i >= 500 && i < 505) ref = existingRef;
+    if (i >= 500 && i < 505) cat = "Wonen";
+    cats.push(cat);
+    refs.push(ref);
+    lines.push([noTitle ? "" : `Hulpvraag nummer ${i}`, cat, `Omschrijving ${i}; met puntkomma`, "Centrum", i % 3 ? "normaal" : "Hoog", ref].map((v) => (v.includes(";") ? `"${v}"` : v)).join(";"));
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+describe("import", () => {
+  it("previews and imports a 1,000-row CSV with errors and duplicates, exact counts", async () => {
+    const { boardA, cookies } = s.seed;
+    // A request on the board with a reference, entered by the other organisation of the alliance.
+    const made = await s.api(`/api/boards/${boardA.id}/requests`, {
+      cookie: cookies.memberA2,
+      body: { title: "Woning voor gezin", category: "wonen", reference: "BESTAAND-1", description: "", area: "" },
+    });
+    expect(made.status).toBe(201);
+    const csv = bigCsv("BESTAAND-1");
+
+    const dry = await upload(importPath(boardA.id, "dryRun=1"), csv, { cookie: cookies.memberA1 });
+    expect(dry.status).toBe(200);
+    const p = dry.body;
+    expect(p.headers).toEqual(["Hulpvraag", "Categorie", "Omschrijving", "Wijk", "Urgentie", "Referentie"]);
+    expect(p.mapping).toEqual({ title: "Hulpvraag", category: "Categorie", description: "Omschrijving", area: "Wijk", urgency: "Urgentie", reference: "Referentie" });
+    expect(p.delimiter).toBe(";");
+    expect(p.rows).toHaveLength(1000);
+    // 20 without title, 13 with an unknown category, row 2 (index 0) is both: 32 invalid rows, 33 errors.
+    expect(p.counts.invalid).toBe(32);
+    expect(p.errors).toHaveLength(33);
+    expect(p.errors.filter((e: any) => e.field === "title" && e.code === "required")).toHaveLength(20);
+    expect(p.errors.filter((e: any) => e.field === "category" && e.code === "unknown")).toHaveLength(13);
+    expect(p.errors[0]).toMatchObject({ row: 2, field: "title", code: "required" });
+    expect(p.unknownCategories).toEqual([{ value: "Fietsen", rows: 13 }]);
+    // Within the file: rows 10, 110, ..., 910 repeat the row before them (10), and rows 502–504 repeat 501 (3).
+    const fileDups = p.duplicates.filter((d: any) => d.kind === "file");
+    expect(fileDups).toHaveLength(13);
+    expect(fileDups[0]).toEqual({ row: 12, kind: "file", ofRow: 11 });
+    expect(fileDups.filter((d: any) => d.ofRow === 503).map((d: any) => d.row)).toEqual([504, 505, 506]);
+    // Against the board: rows 500–504 carry BESTAAND-1 in Wonen; 500 has no title, so 501–504 (file rows
+    // 503–506) are board duplicates, named by organisation and category, without the other's id.
+    const boardDups = p.duplicates.filter((d: any) => d.kind === "board");
+    expect(boardDups).toHaveLength(4);
+    expect(boardDups[0]).toEqual({ row: 503, kind: "board", organisation: "TH", category: "wonen", categoryLabel: "Wonen" });
+    expect(p.counts).toEqual({ rows: 1000, valid: 968, invalid: 32, duplicates: 14, toImport: 954 });
+    expect(JSON.stringify(p)).not.toContain("BESTAAND-1".toLowerCase());
+    // A dry run changes nothing.
+    expect(readBoard(storedDoc(s.verify.db, boardA.id)).cards).toHaveLength(5);
+
+    // The unknown category mapped to an existing one in the preview: 13 more rows (12: one of them has no title).
+    const mapped = await upload(importPath(boardA.id, "dryRun=1&category.Fietsen=maatje"), csv, { cookie: cookies.memberA1 });
+    expect(mapped.body.counts).toEqual({ rows: 1000, valid: 980, invalid: 20, duplicates: 14, toImport: 966 });
+
+    const created = async () =>
+      (await s.api("/api/alliance/limits", { cookie: cookies.coordinatorA })).body.createdPastHour.find((o: any) => o.orgId === s.seed.orgA1.id).created;
+    const createdBefore = await created();
+    const res = await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1 });
+    expect(res.status).toBe(201);
+    expect(res.body.created).toBe(954);
+    expect(res.body.ids).toHaveLength(954);
+    const doc = storedDoc(s.verify.db, boardA.id);
+    const cards = readBoard(doc).cards;
+    expect(cards).toHaveLength(5 + 954);
+    const imported = cards.filter((c) => res.body.ids.includes(c.id));
+    expect(imported.every((c) => c.createdByOrg === s.seed.orgA1.id && c.column === "nieuw")).toBe(true);
+    expect(imported.find((c) => c.title === "Hulpvraag nummer 3")).toMatchObject({ category: "maatje", description: "Omschrijving 3; met puntkomma", area: "Centrum", urgency: "hoog" });
+    // The reference is in SQL, seen by the importing organisation only.
+    const one = imported.find((c) => c.title === "Hulpvraag nummer 3")!;
+    const mine = await s.api(`/api/boards/${boardA.id}/requests/${one.id}`, { cookie: cookies.memberA1 });
+    expect(mine.body.reference).toBe("IMP-0003");
+    const theirs = await s.api(`/api/boards/${boardA.id}/requests/${one.id}`, { cookie: cookies.memberA2 });
+    expect(theirs.body.reference ?? null).toBeNull();
+    // One audit row per request, of the importing person.
+    const audit = s.verify.sqlite
+      .prepare("select count(*) n from audit_events where type = 'created' and json_extract(data, '$.import') = ?")
+      .get(res.body.importId) as { n: number };
+    expect(audit.n).toBe(954);
+
+    // The import counted as one operation: the quota (5 here) still allows hand-entered requests.
+    const after = await s.api(`/api/boards/${boardA.id}/requests`, {
+      cookie: cookies.memberA1,
+      body: { title: "Nog een hulpvraag", category: "taal", description: "", area: "" },
+    });
+    expect(after.status).toBe(201);
+    expect(await created()).toBe(createdBefore + 2);
+
+    // Importing the same file again: every good row is now a duplicate of the board.
+    const again = await upload(importPath(boardA.id, "dryRun=1"), csv, { cookie: cookies.memberA1 });
+    expect(again.body.counts.toImport).toBe(0);
+    const refused = await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1 });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toBe("nothing_to_import");
+  }, 120_000);
+
+  it("reads Excel's ';' CSV in Windows-1252 (é, ë) and UTF-8 with BOM alike, and ',' files", async () => {
+    const { boardB, cookies } = s.seed;
+    const text = "Titel;Soort;Wijk;Kenmerk\r\nCaféhulp voor Noël;Taal;Zuidërpark;ZZ-1\r\n";
+    const cp1252 = Buffer.from(text, "latin1"); // é and ë are the same bytes in Windows-1252
+    expect(cp1252.includes(Buffer.from("é", "utf8"))).toBe(false);
+    const a = await upload(importPath(boardB.id, "dryRun=1"), cp1252, { cookie: cookies.memberB });
+    expect(a.status).toBe(200);
+    expect(a.body).toMatchObject({ encoding: "windows-1252", delimiter: ";", mapping: { title: "Titel", category: "Soort", area: "Wijk", reference: "Kenmerk" } });
+    expect(a.body.rows[0].values).toMatchObject({ title: "Caféhulp voor Noël", area: "Zuidërpark" });
+    expect(a.body.errors).toEqual([]);
+
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text.replace(/;/g, ","), "utf8")]);
+    const b = await upload(importPath(boardB.id, "dryRun=1"), bom, { cookie: cookies.memberB });
+    expect(b.body).toMatchObject({ encoding: "utf-8", delimiter: ",", headers: ["Titel", "Soort", "Wijk", "Kenmerk"] });
+    expect(b.body.rows[0].values.title).toBe("Caféhulp voor Noël");
+
+    const made = await upload(importPath(boardB.id), cp1252, { cookie: cookies.memberB });
+    expect(made.status).toBe(201);
+    const card = readBoard(storedDoc(s.verify.db, boardB.id)).cards.find((c) => c.id === made.body.ids[0])!;
+    expect(card).toMatchObject({ title: "Caféhulp voor Noël", area: "Zuidërpark", category: "taal" });
+  });
+
+  it("reads the first sheet of an XLSX: numbers, dates, rich text and formulas become text; the mapping can be given", async () => {
+    const { boardA, cookies } = s.seed;
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("Lijst");
+    wb.addWorksheet("Andere");
+    ws.addRow(["Nr", "Vraag", "Type", "Toelichting", "Status", "Dossier"]);
+    ws.addRow([1, { richText: [{ text: "Taalles " }, { font: { bold: true }, text: "gezocht" }] }, "Taal", new Date(Date.UTC(2026, 2, 1)), "Open", 20260301]);
+    ws.addRow([2, { formula: '"Werk"&" zoeken"', result: "Werk zoeken" }, "werk", 12.5, "Afgerond", "XL-2"]);
+    ws.addRow([3, "In behandeling gezet", "werk", "", "Opgepakt", "XL-3"]);
+    const bytes = new Uint8Array(await wb.xlsx.writeBuffer());
+    const dry = await upload(importPath(boardA.id, "dryRun=1&map.title=Vraag&map.column=Status&map.description=Toelichting"), bytes, {
+      cookie: cookies.coordinatorA,
+      type: XLSX,
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body.format).toBe("xlsx");
+    expect(dry.body.mapping).toEqual({ title: "Vraag", category: "Type", description: "Toelichting", column: "Status", reference: "Dossier" });
+    expect(dry.body.rows.map((r: any) => r.values)).toEqual([
+      { title: "Taalles gezocht", category: "Taal", description: "2026-03-01", column: "Open", reference: "20260301" },
+      { title: "Werk zoeken", category: "werk", description: "12.5", column: "Afgerond", reference: "XL-2" },
+      { title: "In behandeling gezet", category: "werk", description: "", column: "Opgepakt", reference: "XL-3" },
+    ]);
+    // A held column needs a holder: that row is refused with a reason, the others go where the file says.
+    expect(dry.body.errors).toEqual([{ row: 4, field: "column", code: "held", message: expect.any(String), value: "Opgepakt" }]);
+    const res = await upload(importPath(boardA.id, "map.title=Vraag&map.column=Status&map.description=Toelichting"), bytes, {
+      cookie: cookies.coordinatorA,
+      type: XLSX,
+    });
+    expect(res.status).toBe(201);
+    const cards = readBoard(storedDoc(s.verify.db, boardA.id)).cards.filter((c) => res.body.ids.includes(c.id));
+    expect(cards.map((c) => [c.title, c.column]).sort()).toEqual([
+      ["Taalles gezocht", "open"],
+      ["Werk zoeken", "afgerond"],
+    ]);
+    // An unknown header name in the mapping is said, not guessed.
+    const unknown = await upload(importPath(boardA.id, "dryRun=1&map.title=Bestaat+niet"), bytes, { cookie: cookies.coordinatorA, type: XLSX });
+    expect(unknown.body.unknownColumns).toEqual(["title"]);
+  });
+
+  it("refuses: other types 415, larger than 5 MB 413, viewers 403, another alliance's board 404, a foreign origin 403, unreadable files 422", async () => {
+    const { boardA, boardB, cookies } = s.seed;
+    const csv = "Titel;Categorie\r\nEen goede titel;Taal\r\n";
+    const count = () => readBoard(storedDoc(s.verify.db, boardA.id)).cards.length;
+    const before = count();
+    expect((await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1, type: "text/plain" })).status).toBe(415);
+    expect((await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1, type: "multipart/form-data; boundary=x" })).status).toBe(415);
+    const big = await upload(importPath(boardA.id), Buffer.alloc(5 * 1024 * 1024 + 1, "a;b\n"), { cookie: cookies.memberA1 });
+    expect(big.status).toBe(413);
+    expect(big.body.error).toBe("payload_too_large");
+    const viewer = await upload(importPath(boardA.id, "dryRun=1"), csv, { cookie: cookies.viewerA });
+    expect(viewer.status).toBe(403);
+    const other = await upload(importPath(boardB.id, "dryRun=1"), csv, { cookie: cookies.memberA1 });
+    expect(other.status).toBe(404);
+    const unknownBoard = await upload(importPath("bestaat-niet", "dryRun=1"), csv, { cookie: cookies.memberA1 });
+    expect(unknownBoard.status).toBe(404);
+    expect(other.body).toEqual(unknownBoard.body);
+    const foreign = await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1, origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error).toBe("forbidden_origin");
+    const noOrigin = await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1, origin: null });
+    expect(noOrigin.status).toBe(403);
+    expect((await upload(importPath(boardA.id), csv)).status).toBe(401);
+    const notXlsx = await upload(importPath(boardA.id, "dryRun=1"), csv, { cookie: cookies.memberA1, type: XLSX });
+    expect(notXlsx.status).toBe(422);
+    expect(notXlsx.body.error).toBe("unreadable");
+    const empty = await upload(importPath(boardA.id, "dryRun=1"), "\r\n\r\n", { cookie: cookies.memberA1 });
+    expect(empty.status).toBe(422);
+    expect(empty.body.error).toBe("empty");
+    expect(count()).toBe(before);
+  });
+});
