@@ -84,11 +84,13 @@ export interface BoardRow {
   id: string;
   name: string;
   allianceId: string;
+  /** Set when a coordinator archived the board: read-only for everyone. */
+  archivedAt: number | null;
 }
 
 export function listBoardsForAlliance(db: DB, allianceId: string): BoardRow[] {
   return db
-    .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId })
+    .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt })
     .from(boards)
     .where(eq(boards.allianceId, allianceId))
     .orderBy(asc(boards.name))
@@ -98,7 +100,7 @@ export function listBoardsForAlliance(db: DB, allianceId: string): BoardRow[] {
 export function getBoard(db: DB, boardId: string): BoardRow | null {
   return (
     db
-      .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId })
+      .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt })
       .from(boards)
       .where(eq(boards.id, boardId))
       .get() ?? null
@@ -146,10 +148,12 @@ export function countAlliances(db: DB): number {
   return db.select({ id: alliances.id }).from(alliances).all().length;
 }
 
+/** Every board that is not archived (the claim expiry sweep leaves archived boards as they are). */
 export function listAllBoards(db: DB) {
   return db
     .select({ id: boards.id, allianceId: boards.allianceId, claimExpiryDays: boards.claimExpiryDays })
     .from(boards)
+    .where(isNull(boards.archivedAt))
     .all();
 }
 

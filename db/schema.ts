@@ -90,6 +90,11 @@ export const boards = sqliteTable(
     /** Days without activity after which a claim returns to open (issue 3). */
     claimExpiryDays: integer("claim_expiry_days").notNull().default(14),
     createdAt: integer("created_at").notNull().default(now),
+    /**
+     * When a coordinator archived the board: from then on it is read-only for
+     * everyone (sync server, API, pages) until it is put back (null).
+     */
+    archivedAt: integer("archived_at"),
   },
   (t) => [index("boards_alliance_idx").on(t.allianceId)],
 );

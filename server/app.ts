@@ -108,6 +108,7 @@ export function createAppServer(opts: AppServerOptions) {
         rooms.disconnectUser(userId, reason);
         realtime.disconnectUser(userId);
       },
+      reconnectBoard: (boardId, reason) => rooms.reconnectBoard(boardId, reason),
     },
   };
 

@@ -201,6 +201,36 @@ export function initBoard(doc: Y.Doc, origin?: unknown): void {
   }, origin);
 }
 
+/**
+ * Start an empty document with the columns (names and stages, in their
+ * order) and categories of another board: what a coordinator copies when
+ * creating a board. Ids are kept, so a category means the same on both boards
+ * (offers and matching go by category id); order keys are written afresh.
+ * Falls back to the defaults for a part that is empty, and never copies cards.
+ */
+export function initBoardFrom(
+  doc: Y.Doc,
+  from: { columns: ReadonlyArray<Pick<ColumnView, "id" | "name" | "stage">>; categories: ReadonlyArray<Omit<CategoryView, "order">> },
+  origin?: unknown,
+): void {
+  doc.transact(() => {
+    metaMap(doc).set("schema", SCHEMA_VERSION);
+    const cols = columnsMap(doc);
+    const cats = categoriesMap(doc);
+    if (cols.size === 0 && from.columns.length > 0) {
+      const keys = keysBetween(null, null, from.columns.length);
+      from.columns.forEach((c, i) => cols.set(c.id, record({ id: c.id, name: c.name, order: keys[i], stage: c.stage })));
+    }
+    if (cats.size === 0 && from.categories.length > 0) {
+      const keys = keysBetween(null, null, from.categories.length);
+      from.categories.forEach((c, i) =>
+        cats.set(c.id, record({ id: c.id, label: c.label, color: c.color, icon: c.icon, order: keys[i] })),
+      );
+    }
+  }, origin);
+  initBoard(doc, origin);
+}
+
 // ---------------------------------------------------------------- cards
 
 export interface NewCard extends CardFields {

@@ -244,6 +244,8 @@ interface OwnershipContextValue {
   organisations: OrgInfo[];
   orgById: ReadonlyMap<string, OrgInfo>;
   realtime: BoardRealtime | null;
+  /** An archived board: everyone sees the holders, nobody is offered a change. */
+  readOnly: boolean;
 }
 
 const OwnershipContext = createContext<OwnershipContextValue | null>(null);
@@ -255,11 +257,13 @@ export function OwnershipProvider({
   boardId,
   initial,
   organisations,
+  readOnly = false,
   children,
 }: {
   boardId: string;
   initial: OwnershipSnapshot | null | undefined;
   organisations: OrgInfo[];
+  readOnly?: boolean;
   children?: ReactNode;
 }) {
   const realtime = useRealtime();
@@ -304,8 +308,8 @@ export function OwnershipProvider({
   const orgKey = JSON.stringify(organisations);
   const value = useMemo<OwnershipContextValue>(() => {
     const orgs = JSON.parse(orgKey) as OrgInfo[];
-    return { store, boardId, organisations: orgs, orgById: new Map(orgs.map((o) => [o.id, o])), realtime };
-  }, [store, boardId, orgKey, realtime]);
+    return { store, boardId, organisations: orgs, orgById: new Map(orgs.map((o) => [o.id, o])), realtime, readOnly };
+  }, [store, boardId, orgKey, realtime, readOnly]);
 
   return createElement(OwnershipContext.Provider, { value }, children);
 }

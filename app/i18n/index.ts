@@ -1,10 +1,11 @@
 import { useRouteLoaderData } from "@remix-run/react";
 import { adminEn, adminNl, type AdminKey } from "./admin";
+import { boardsEn, boardsNl, type BoardsKey } from "./boards";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

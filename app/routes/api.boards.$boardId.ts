@@ -1,7 +1,7 @@
-import { json, type LoaderFunctionArgs } from "@remix-run/node";
-import { apiError } from "~/services/api.server";
-import { requireUser } from "~/services/auth.server";
-import { boardStructure } from "~/services/boards.server";
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { apiError, methodNotAllowed, readBody } from "~/services/api.server";
+import { BOARD_ARCHIVED, requireUser } from "~/services/auth.server";
+import { boardStructure, updateBoard } from "~/services/boards.server";
 import { services } from "~/services/context.server";
 
 /**
@@ -16,4 +16,30 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const board = await boardStructure(svc, user, params.boardId!);
   if (!board) return apiError(404, "not_found", "No such board.");
   return json(board, { headers: { "Cache-Control": "private, no-store" } });
+}
+
+/**
+ * PATCH /api/boards/<boardId> `{ name?, archived? }` (coordinator): rename,
+ * archive (`true`) or put back (`false`). 200 `{ id, name, archived,
+ * archivedAt }`; 404 for an unknown board and another alliance's alike; 403
+ * for anyone but a coordinator; 409 `board_archived` for a rename of an
+ * archived board without putting it back; 422 `{ errors }`.
+ */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  if (request.method !== "PATCH") return methodNotAllowed("GET, PATCH");
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const body = await readBody(request);
+  const res = updateBoard(svc, user, params.boardId!, { name: body.name, archived: body.archived });
+  if (res.ok) return json(res.board, { headers: { "Cache-Control": "private, no-store" } });
+  switch (res.status) {
+    case 404:
+      return apiError(404, "not_found", "No such board.");
+    case 403:
+      return apiError(403, "forbidden", "Only a coordinator may change boards.");
+    case 409:
+      return apiError(409, BOARD_ARCHIVED.error, BOARD_ARCHIVED.message);
+    default:
+      return apiError(422, "invalid", "The board cannot be changed like this.", { errors: res.errors });
+  }
 }

@@ -74,12 +74,14 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     shortName: o.shortName,
     color: o.color,
   }));
+  // An archived board is read-only for everyone, coordinators too.
+  const archived = board.archivedAt !== null;
   return json(
     {
-      board: { id: board.id, name: board.name },
+      board: { id: board.id, name: board.name, archived },
       organisations,
-      canEdit: canEdit(user),
-      canManage: user.role === "coordinator",
+      canEdit: canEdit(user) && !archived,
+      canManage: user.role === "coordinator" && !archived,
       snapshot,
       activity: boardActivity(svc, user, board, { limit: 50 }),
       ownership: boardOwnershipState(svc, user, board.id),
@@ -138,7 +140,7 @@ export default function BoardRoute() {
   const actionData = useActionData<typeof action>();
   return (
     <RealtimeProvider boardId={data.board.id}>
-      <OwnershipProvider boardId={data.board.id} initial={data.ownership} organisations={data.organisations}>
+      <OwnershipProvider boardId={data.board.id} initial={data.ownership} organisations={data.organisations} readOnly={data.board.archived}>
         <DuplicatesProvider boardId={data.board.id}>
         <BoardPage
           board={data.board}

@@ -306,23 +306,27 @@ export function canOpenBoard(user: SessionUser, board: BoardRow | null): board i
   return !!board && board.allianceId === user.allianceId;
 }
 
+/** What a write to an archived board is answered with (JSON under /api/). */
+export const BOARD_ARCHIVED = { error: "board_archived", message: "This board is archived: it can be read, not changed." } as const;
+
 /**
- * The board, if the person may open it: 404 for an unknown board, 403 for a
- * board of another alliance (JSON under /api/).
+ * The board, if the person may open it: 404 for an unknown board and for a
+ * board of another alliance alike (JSON under /api/), so nobody learns which
+ * board ids exist elsewhere. An archived board is read-only for everyone: a
+ * request other than GET/HEAD/OPTIONS to it is refused with 409
+ * `board_archived` (the board's own page, overview and report still load).
  */
 export function requireBoard(svc: AppServices, request: Request, user: SessionUser, boardId: string): BoardRow {
   const board = getBoard(svc.db, boardId);
-  if (canOpenBoard(user, board)) return board;
-  const status = board ? 403 : 404;
-  if (wantsJson(request)) {
-    throw json(
-      status === 403
-        ? { error: "forbidden", message: "This board belongs to another alliance." }
-        : { error: "not_found", message: "No such board." },
-      { status },
-    );
+  if (!canOpenBoard(user, board)) {
+    if (wantsJson(request)) throw json({ error: "not_found", message: "No such board." }, { status: 404 });
+    throw new Response("Not found", { status: 404 });
   }
-  throw new Response(status === 403 ? "Forbidden" : "Not found", { status });
+  if (board.archivedAt !== null && !["GET", "HEAD", "OPTIONS"].includes(request.method)) {
+    if (wantsJson(request)) throw json(BOARD_ARCHIVED, { status: 409 });
+    throw new Response("Archived", { status: 409 });
+  }
+  return board;
 }
 
 const REDIRECT_BASE = "http://alliantiebord.invalid";

@@ -1,11 +1,38 @@
-import { boardSettings, getBoard, listBoardsForAlliance, listOrganisations } from "../../db/accounts";
-import { listCategories, listColumns } from "../board/domain";
+/**
+ * Boards: which a person may open, and a coordinator's management of them
+ * (create, copy the columns and categories of another board, rename,
+ * archive and put back). An archived board stays readable for everyone of
+ * the alliance (board page, overview, report) and changes for nobody: the
+ * sync server makes every connection to it read-only, the API and the pages
+ * answer writes with 409 `board_archived` (auth.server.ts `requireBoard`),
+ * and the claim expiry sweep passes it by.
+ */
+import { randomUUID } from "node:crypto";
+import * as Y from "yjs";
+import { boardSettings, getBoard, listOrganisations } from "../../db/accounts";
+import {
+  boardClaimExpiryDays,
+  boardNameTaken,
+  boardOfAlliance,
+  insertBoardWithDocument,
+  listBoards,
+  renameBoard,
+  setBoardArchivedAt,
+  type ManagedBoard,
+} from "../../db/boards";
+import { initBoard, initBoardFrom, listCategories, listColumns } from "../board/domain";
+import { cleanText } from "../board/validate";
 import { canOpenBoard, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 
-/** The boards a person may open: those of their alliance. */
+/** The boards a person may open and work on: those of their alliance that are not archived. */
 export function boardsFor(svc: AppServices, user: SessionUser): Array<{ id: string; name: string }> {
-  return listBoardsForAlliance(svc.db, user.allianceId).map((b) => ({ id: b.id, name: b.name }));
+  return listBoards(svc.db, user.allianceId, { archived: false }).map((b) => ({ id: b.id, name: b.name }));
+}
+
+/** The alliance's archived boards (still readable), newest name order like the others. */
+export function archivedBoardsFor(svc: AppServices, user: SessionUser): Array<{ id: string; name: string; archivedAt: number }> {
+  return listBoards(svc.db, user.allianceId, { archived: true }).map((b) => ({ id: b.id, name: b.name, archivedAt: b.archivedAt! }));
 }
 
 export function organisationsFor(svc: AppServices, user: SessionUser) {
@@ -14,6 +41,11 @@ export function organisationsFor(svc: AppServices, user: SessionUser) {
 
 export function boardSettingsFor(svc: AppServices, boardId: string) {
   return boardSettings(svc.db, boardId);
+}
+
+/** Whether a board is archived (read-only for everyone). */
+export function isBoardArchived(svc: AppServices, boardId: string): boolean {
+  return (getBoard(svc.db, boardId)?.archivedAt ?? null) !== null;
 }
 
 /**
@@ -35,4 +67,137 @@ export async function boardStructure(svc: AppServices, user: SessionUser, boardI
     columns: columns.map((c) => ({ id: c.id, name: c.name, stage: c.stage })),
     categories: categories.map((c) => ({ id: c.id, label: c.label, color: c.color })),
   };
+}
+
+// ---------------------------------------------------------------- management (coordinators)
+
+export const BOARD_NAME_MAX = 80;
+
+/** Error codes per field: `required`, `tooShort`, `tooLong`, `type`, `taken` (name); `unknown` (copyFrom). */
+export type BoardErrors = Partial<Record<"name" | "copyFrom" | "archived", string>>;
+
+export type BoardResult<T> =
+  | ({ ok: true } & T)
+  | { ok: false; status: 403; error: "forbidden" }
+  | { ok: false; status: 404; error: "not_found" }
+  | { ok: false; status: 409; error: "board_archived" }
+  | { ok: false; status: 422; error: "invalid"; errors: BoardErrors };
+
+export interface BoardView {
+  id: string;
+  name: string;
+  archived: boolean;
+  archivedAt: number | null;
+}
+
+function view(b: ManagedBoard): BoardView {
+  return { id: b.id, name: b.name, archived: b.archivedAt !== null, archivedAt: b.archivedAt };
+}
+
+function checkName(input: unknown): { name: string; error?: string } {
+  if (input !== undefined && input !== null && typeof input !== "string") return { name: "", error: "type" };
+  const name = cleanText(input);
+  if (!name) return { name, error: "required" };
+  if (name.length < 2) return { name, error: "tooShort" };
+  if (name.length > BOARD_NAME_MAX) return { name, error: "tooLong" };
+  return { name };
+}
+
+const forbidden = { ok: false, status: 403, error: "forbidden" } as const;
+const notFound = { ok: false, status: 404, error: "not_found" } as const;
+const invalid = (errors: BoardErrors) => ({ ok: false, status: 422, error: "invalid", errors }) as const;
+
+/** A board of the person's alliance (active or archived) as its coordinators manage it; null also for another alliance's. */
+export function managedBoard(svc: AppServices, user: SessionUser, boardId: string): BoardView | null {
+  const b = boardOfAlliance(svc.db, user.allianceId, boardId);
+  return b ? view(b) : null;
+}
+
+/**
+ * Create a board for the coordinator's alliance: the default columns and
+ * categories, or (with `copyFrom`, a board of the same alliance, archived
+ * ones too) that board's columns with their stages and its categories, and
+ * its claim expiry setting. Never its requests. Copying is offered only
+ * here, at creation: a board in use has requests, holders and history
+ * attached to its columns, and replacing those is what the board's own
+ * column and category dialogs do one step at a time.
+ */
+export async function createBoard(
+  svc: AppServices,
+  user: SessionUser,
+  input: { name?: unknown; copyFrom?: unknown },
+): Promise<BoardResult<{ id: string; board: BoardView }>> {
+  if (user.role !== "coordinator") return forbidden;
+  const errors: BoardErrors = {};
+  const { name, error } = checkName(input.name);
+  if (error) errors.name = error;
+  else if (boardNameTaken(svc.db, user.allianceId, name)) errors.name = "taken";
+  let source: ManagedBoard | null = null;
+  if (input.copyFrom !== undefined && input.copyFrom !== null && input.copyFrom !== "") {
+    // A board of another alliance is "unknown", exactly like one that does not exist.
+    source = typeof input.copyFrom === "string" ? boardOfAlliance(svc.db, user.allianceId, input.copyFrom) : null;
+    if (!source) errors.copyFrom = "unknown";
+  }
+  if (Object.keys(errors).length) return invalid(errors);
+
+  const doc = new Y.Doc();
+  let claimExpiryDays: number | undefined;
+  if (source) {
+    const structure = svc.rooms.readDoc(source.id, (d) => ({
+      columns: listColumns(d).map((c) => ({ id: c.id, name: c.name, stage: c.stage })),
+      categories: listCategories(d).map((c) => ({ id: c.id, label: c.label, color: c.color, icon: c.icon })),
+    }));
+    initBoardFrom(doc, structure);
+    claimExpiryDays = boardClaimExpiryDays(svc.db, source.id) ?? undefined;
+  } else {
+    initBoard(doc);
+  }
+  const id = randomUUID();
+  const state = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  const at = svc.now();
+  if (!insertBoardWithDocument(svc.db, { id, allianceId: user.allianceId, name, claimExpiryDays }, state, at)) {
+    return invalid({ name: "taken" });
+  }
+  return { ok: true, id, board: { id, name, archived: false, archivedAt: null } };
+}
+
+/**
+ * Rename, archive or put back a board of the coordinator's alliance.
+ * `{ archived: false }` puts an archived board back (a name may come with
+ * it); any other change to an archived board is refused with 409. Archiving
+ * or putting back closes the board's live connections, which reconnect at
+ * once as read-only (or writable again).
+ */
+export function updateBoard(
+  svc: AppServices,
+  user: SessionUser,
+  boardId: string,
+  input: { name?: unknown; archived?: unknown },
+): BoardResult<{ board: BoardView }> {
+  const board = boardOfAlliance(svc.db, user.allianceId, boardId);
+  if (!board) return notFound;
+  if (user.role !== "coordinator") return forbidden;
+  const errors: BoardErrors = {};
+  let name: string | undefined;
+  if (input.name !== undefined) {
+    const checked = checkName(input.name);
+    if (checked.error) errors.name = checked.error;
+    else if (boardNameTaken(svc.db, user.allianceId, checked.name, board.id)) errors.name = "taken";
+    else name = checked.name;
+  }
+  if (input.archived !== undefined && typeof input.archived !== "boolean") errors.archived = "type";
+  if (Object.keys(errors).length) return invalid(errors);
+  const archived = input.archived as boolean | undefined;
+  const wasArchived = board.archivedAt !== null;
+  // Archived means read-only: the only change it takes is being put back.
+  if (wasArchived && archived !== false && name !== undefined && name !== board.name) {
+    return { ok: false, status: 409, error: "board_archived" };
+  }
+  if (name !== undefined && name !== board.name) renameBoard(svc.db, board.id, name);
+  if (archived !== undefined && archived !== wasArchived) {
+    setBoardArchivedAt(svc.db, board.id, archived ? svc.now() : null);
+    svc.rooms.reconnectBoard(board.id, archived ? "board archived" : "board restored");
+  }
+  return { ok: true, board: view(boardOfAlliance(svc.db, user.allianceId, board.id)!) };
 }

@@ -26,6 +26,9 @@ export function commentsOf(svc: AppServices, user: SessionUser, t: Target) {
 export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown) {
   if (user.role === "viewer") return { ok: false as const, status: 403, error: "forbidden", message: "Viewers cannot comment." };
   if (!locate(svc, user, t)) return { ok: false as const, status: 404, error: "not_found", message: "No such request on this board." };
+  if (getBoard(svc.db, t.boardId)?.archivedAt != null) {
+    return { ok: false as const, status: 409, error: "board_archived", message: "This board is archived: it can be read, not changed." };
+  }
   const body = cleanText(bodyInput, true);
   if (!body) return { ok: false as const, status: 400, error: "required", message: "A comment cannot be empty." };
   if (body.length > COMMENT_MAX) return { ok: false as const, status: 400, error: "tooLong", message: `At most ${COMMENT_MAX} characters.` };

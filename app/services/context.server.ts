@@ -18,6 +18,8 @@ export interface BoardRooms {
   readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): T;
   /** Close every open connection of a person (access removed, logged out). */
   disconnectUser(userId: string, reason?: string): void;
+  /** Close every connection of a board; they reconnect and are judged again (archived: read-only). */
+  reconnectBoard(boardId: string, reason?: string): void;
 }
 
 /** Server-decided events to the browsers (socket.io), one channel per board and per organisation. */

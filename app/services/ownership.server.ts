@@ -47,6 +47,7 @@ export type OwnershipError =
   | "not_sender"
   | "unknown_organisation"
   | "reason_required"
+  | "board_archived"
   | "bad_request";
 
 export interface OrgRef {
@@ -72,6 +73,7 @@ const MESSAGES: Record<OwnershipError, string> = {
   not_sender: "Only the organisation that referred the request may revoke it.",
   unknown_organisation: "That organisation is not part of this alliance.",
   reason_required: "Give a reason when declining.",
+  board_archived: "This board is archived: it can be read, not changed.",
   bad_request: "The request is not valid.",
 };
 
@@ -88,6 +90,7 @@ const STATUS: Record<OwnershipError, number> = {
   not_sender: 403,
   unknown_organisation: 400,
   reason_required: 400,
+  board_archived: 409,
   bad_request: 400,
 };
 
@@ -112,6 +115,13 @@ function locate(svc: AppServices, user: SessionUser, t: Target) {
   if (!board || board.allianceId !== user.allianceId) return null;
   const row = getRequest(svc.db, t.boardId, t.requestId);
   return row ? { board, row } : null;
+}
+
+/** Why the request cannot be changed: unknown here (404), or on an archived board (409); null when it can. */
+function unchangeable(svc: AppServices, user: SessionUser, t: Target): OwnershipError | null {
+  const found = locate(svc, user, t);
+  if (!found) return "not_found";
+  return found.board.archivedAt !== null ? "board_archived" : null;
 }
 
 function ownerPayload(svc: AppServices, user: SessionUser, t: Target) {
@@ -165,7 +175,8 @@ const audit = (user: SessionUser, t: Target) => ({ boardId: t.boardId, requestId
 
 export function claim(svc: AppServices, user: SessionUser, t: Target): OwnershipResult<{ requestId: string }> {
   if (user.role === "viewer") return fail("forbidden");
-  if (!locate(svc, user, t)) return fail("not_found");
+  const problem = unchangeable(svc, user, t);
+  if (problem) return fail(problem);
   const res = claimRequest(svc.db, t.requestId, user.organisationId, svc.now(), audit(user, t));
   if (!res.won) {
     const owner = orgRef(svc, user.allianceId, res.ownerOrgId);
@@ -178,8 +189,8 @@ export function claim(svc: AppServices, user: SessionUser, t: Target): Ownership
 
 export function unclaim(svc: AppServices, user: SessionUser, t: Target): OwnershipResult<{ requestId: string }> {
   if (user.role === "viewer") return fail("forbidden");
-  const found = locate(svc, user, t);
-  if (!found) return fail("not_found");
+  const problem = unchangeable(svc, user, t);
+  if (problem) return fail(problem);
   const asCoordinator = user.role === "coordinator";
   const res = unclaimRequest(svc.db, t.requestId, asCoordinator ? null : user.organisationId, svc.now(), audit(user, t));
   if (!res.ok) return fail(res.previousOwner ? "not_owner" : "not_claimed", orgRef(svc, user.allianceId, res.previousOwner));
@@ -190,7 +201,8 @@ export function unclaim(svc: AppServices, user: SessionUser, t: Target): Ownersh
 
 export function reassign(svc: AppServices, user: SessionUser, t: Target, toOrgId: unknown): OwnershipResult<{ requestId: string }> {
   if (user.role !== "coordinator") return fail("forbidden");
-  if (!locate(svc, user, t)) return fail("not_found");
+  const problem = unchangeable(svc, user, t);
+  if (problem) return fail(problem);
   const to = typeof toOrgId === "string" ? orgRef(svc, user.allianceId, toOrgId) : null;
   if (!to || to.name === "?") return fail("unknown_organisation");
   const res = reassignRequest(svc.db, t.requestId, to.id, svc.now(), audit(user, t));
@@ -205,7 +217,8 @@ export function refer(
   input: { to?: unknown; note?: unknown },
 ): OwnershipResult<{ referral: ReturnType<typeof referralView> }> {
   if (user.role === "viewer") return fail("forbidden");
-  if (!locate(svc, user, t)) return fail("not_found");
+  const problem = unchangeable(svc, user, t);
+  if (problem) return fail(problem);
   const to = typeof input.to === "string" ? orgRef(svc, user.allianceId, input.to) : null;
   if (!to || to.name === "?") return fail("unknown_organisation");
   const note = cleanText(input.note, true).slice(0, 1000);
@@ -227,7 +240,8 @@ export function answerReferral(
   reasonInput?: unknown,
 ): OwnershipResult<{ referral: ReturnType<typeof referralView> }> {
   if (user.role === "viewer") return fail("forbidden");
-  if (!locate(svc, user, t)) return fail("not_found");
+  const problem = unchangeable(svc, user, t);
+  if (problem) return fail(problem);
   const reason = cleanText(reasonInput, true).slice(0, 1000);
   if (decision === "declined" && !reason) return fail("reason_required");
   const res = decideReferral(

@@ -281,6 +281,20 @@ export class RoomManager implements RoomHost, BoardRooms {
     for (const room of this.rooms.values()) room.closeUser(userId, CLOSE.removed, reason);
   }
 
+  /**
+   * Close every connection of one board so that each reconnects and is
+   * judged again (archived or put back: read-only or not). 1012 is not a
+   * refusal: the browsers reconnect on their own.
+   */
+  reconnectBoard(boardId: string, reason = "board changed"): void {
+    const room = this.rooms.get(boardId);
+    if (!room) return;
+    for (const conn of room.connections()) {
+      room.leave(conn);
+      conn.close(1012, reason);
+    }
+  }
+
   connectionCount(): number {
     let n = 0;
     for (const r of this.rooms.values()) n += r.size;

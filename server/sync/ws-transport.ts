@@ -92,13 +92,10 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       refuseUpgrade(socket, 403);
       return true;
     }
+    // Another alliance's board is answered like one that does not exist.
     const board = getBoard(opts.db, m[1]);
-    if (!board) {
-      refuseUpgrade(socket, 404);
-      return true;
-    }
     if (!canOpenBoard(user, board)) {
-      refuseUpgrade(socket, 403);
+      refuseUpgrade(socket, 404);
       return true;
     }
     // At most CONNECTIONS_PER_SESSION open Yjs sockets per session; the place
@@ -123,7 +120,8 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
         id: randomUUID(),
         user,
         session: sessionKeyFromCookieHeader(req.headers.cookie)!,
-        readOnly: user.role === "viewer",
+        // An archived board is read-only for everyone (until a coordinator puts it back).
+        readOnly: user.role === "viewer" || board.archivedAt !== null,
         send: write,
         sendBatch: (messages) => {
           socket.cork();

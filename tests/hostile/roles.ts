@@ -52,8 +52,8 @@ export interface RouteCase {
   expect: Record<Role, number | readonly number[]>;
 }
 
-/** Another alliance learns nothing beyond "forbidden" or "not found". */
-const HIDDEN = [403, 404] as const;
+/** Another alliance learns nothing: its ids are answered like ids that do not exist. */
+const HIDDEN = 404;
 
 /** Everyone of the alliance may read; another alliance and anonymous may not. */
 const READ = { coordinator: 200, memberOwner: 200, memberOther: 200, viewer: 200, otherAlliance: HIDDEN, anonymous: 401 } as const;

@@ -196,7 +196,7 @@ describe("claims through the JSON API", () => {
     expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
   });
 
-  it("a viewer may not claim (403); no session 401; another alliance 403; unknown request 404", async () => {
+  it("a viewer may not claim (403); no session 401; another alliance 404; unknown request 404", async () => {
     const { seed } = t;
     const requestId = seed.boardA.cardIds[3];
     const viewer = await t.api(reqPath(seed.boardA.id, requestId, "claim"), { cookie: seed.cookies.viewerA, body: {} });
@@ -217,7 +217,7 @@ describe("claims through the JSON API", () => {
     expect(anonymous.body).toMatchObject({ error: "unauthenticated" });
 
     const otherAlliance = await t.api(reqPath(seed.boardA.id, requestId, "claim"), { cookie: seed.cookies.memberB, body: {} });
-    expect(otherAlliance.status).toBe(403);
+    expect(otherAlliance.status).toBe(404);
     expect(sqlOwner(requestId)).toBeNull();
 
     // A request of board B addressed through board A is not found.

@@ -71,8 +71,8 @@ describe("upgrade to /yjs/<board> is checked before any document byte is sent", 
     await expectRefused(`/yjs/${t.seed.boardA.id}`, { cookie: "ab_session=not-a-real-token-but-long-enough-to-parse-1234" }, 401);
   });
 
-  it("with another alliance's session: 403", async () => {
-    await expectRefused(`/yjs/${t.seed.boardA.id}`, { cookie: t.seed.cookies.memberB }, 403);
+  it("with another alliance's session: 404, as for a board that does not exist", async () => {
+    await expectRefused(`/yjs/${t.seed.boardA.id}`, { cookie: t.seed.cookies.memberB }, 404);
   });
 
   it("with a foreign Origin: 403", async () => {

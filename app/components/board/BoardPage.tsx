@@ -38,7 +38,8 @@ import { PresenceBar } from "./presence/PresenceBar";
 import { InboxButton } from "./ownership/InboxButton";
 
 export interface BoardPageProps {
-  board: { id: string; name: string };
+  /** `archived`: read-only for everyone (the page says so). */
+  board: { id: string; name: string; archived?: boolean };
   organisations: OrgInfo[];
   canEdit: boolean;
   /** A coordinator: may add, rename and reorder columns and add categories. */
@@ -319,7 +320,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           <h1>{board.name}</h1>
           <p className="muted small board-summary">
             {t(cardCount === 1 ? "board.summary.one" : "board.summary", { count: cardCount })}
-            {!canEdit ? ` · ${t("board.viewerNote")}` : ""}
+            {board.archived ? ` · ${t("boards.archivedNote")}` : !canEdit ? ` · ${t("board.viewerNote")}` : ""}
           </p>
         </div>
         <MemoPresenceBar

@@ -42,8 +42,8 @@ export function OwnershipSection({
   const orgName = (id: string | null | undefined, fallback = "?") =>
     (id ? ctx.orgById.get(id)?.shortName : undefined) ?? fallback;
   const myOrg = user.organisationId;
-  const isViewer = user.role === "viewer";
-  const isCoordinator = user.role === "coordinator";
+  const isViewer = user.role === "viewer" || ctx.readOnly;
+  const isCoordinator = user.role === "coordinator" && !ctx.readOnly;
   const isHolder = !!owner && owner.id === myOrg;
   const ownerOrg = owner ? ctx.orgById.get(owner.id) : undefined;
 

@@ -1,0 +1,1 @@
+ALTER TABLE `boards` ADD `archived_at` integer;
