@@ -9,6 +9,7 @@
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBoard } from "../../app/board/domain";
+import { makeBoard } from "../factories";
 import { startTestServer, storedDoc, type TestServer } from "./harness";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -16,7 +17,7 @@ const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 let s: TestServer;
 
 beforeAll(async () => {
-  s = await startTestServer({ REQUESTS_PER_ORG_PER_HOUR: "5" });
+  s = await startTestServer({ REQUESTS_PER_ORG_PER_HOUR: "10" });
 });
 afterAll(async () => {
   await s?.close();
@@ -146,7 +147,7 @@ describe("import", () => {
       .get(res.body.importId) as { n: number };
     expect(audit.n).toBe(954);
 
-    // The import counted as one operation: the quota (5 here) still allows hand-entered requests.
+    // The import counted as one operation: the quota (10 here) still allows hand-entered requests.
     const after = await s.api(`/api/boards/${boardA.id}/requests`, {
       cookie: cookies.memberA1,
       body: { title: "Nog een hulpvraag", category: "taal", description: "", area: "" },
@@ -255,3 +256,87 @@ describe("import", () => {
     expect(count()).toBe(before);
   });
 });
+
+describe("export", () => {
+  it("gives a coordinator the alliance as one JSON file: no secrets, nothing of the other alliance, references only of their own organisation", async () => {
+    const { boardA, boardB, cookies, orgA1, orgA2 } = s.seed;
+    const res = await fetch(`${s.url}/api/alliance/export`, { headers: { cookie: cookies.coordinatorA } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="alliantie-noord-\d{4}-\d{2}-\d{2}\.json"/);
+    const text = await res.text();
+    const data = JSON.parse(text);
+    expect(data).toMatchObject({ format: "alliantiebord-export", version: 1, alliance: { name: "Alliantie Noord" } });
+    expect(data.organisations.map((o: any) => o.id).sort()).toEqual([orgA1.id, orgA2.id].sort());
+    expect(data.people.map((p: any) => p.email).sort()).toEqual(["anna@noord.test", "bram@noord.test", "coordinator@noord.test", "kijker@noord.test"]);
+    expect(data.boards.map((b: any) => b.id)).toEqual([boardA.id]);
+    const board = data.boards[0];
+    expect(board.columns.map((c: any) => c.id)).toEqual(["nieuw", "open", "opgepakt", "in-uitvoering", "afgerond"]);
+    expect(board.categories.map((c: any) => c.id)).toEqual(["wonen", "taal", "werk", "maatje"]);
+    expect(board.cards.length).toBe(data.requests.length);
+    // Nothing secret, nothing of alliance B.
+    for (const secret of ["passwordHash", "password_hash", "scrypt", "matchSecret", "match_secret", "referenceKey", "tokenHash"]) expect(text).not.toContain(secret);
+    expect(text).not.toContain(boardB.id);
+    expect(text).not.toContain("Alliantie Zuid");
+    expect(text).not.toContain("carla@zuid.test");
+    // References: those of the coordinator's organisation (A1), never A2's.
+    const byRef = (ref: string) => data.requests.find((r: any) => r.reference === ref);
+    expect(byRef("IMP-0003")).toMatchObject({ createdByOrgId: orgA1.id, referenceHidden: false });
+    expect(byRef("IMP-0003").audit.map((a: any) => a.type)).toEqual(["created"]);
+    expect(text).not.toContain("BESTAAND-1");
+    const hidden = data.requests.filter((r: any) => r.referenceHidden);
+    expect(hidden.length).toBeGreaterThan(0);
+    expect(hidden.every((r: any) => r.createdByOrgId === orgA2.id && r.reference === null)).toBe(true);
+
+    for (const who of ["memberA1", "viewerA"] as const) {
+      const refused = await s.api("/api/alliance/export", { cookie: cookies[who] });
+      expect(refused.status).toBe(403);
+    }
+    expect((await s.api("/api/alliance/export")).status).toBe(401);
+  });
+
+  it("gives a board as CSV for Excel (BOM, ';', formulas made text) that the import reads back", async () => {
+    const { boardA, boardB, cookies, allianceA } = s.seed;
+    const tricky = await s.api(`/api/boards/${boardA.id}/requests`, {
+      cookie: cookies.memberA1,
+      body: { title: "=SUM(1+1) hulp", category: "taal", reference: "RT-1", description: '+31 6 bellen; "snel"\nregel twee', area: "@home" },
+    });
+    expect(tricky.status).toBe(201);
+    const res = await fetch(`${s.url}/api/boards/${boardA.id}/export.csv`, { headers: { cookie: cookies.memberA1 } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="hulpvragen-noord-\d{4}-\d{2}-\d{2}\.csv"/);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = new TextDecoder().decode(bytes);
+    const lines = csv.split("\r\n");
+    expect(lines[0]).toBe("Titel;Categorie;Omschrijving;Wijk;Urgentie;Referentie;Kolom;Organisatie;Houder;Aangemaakt;Gearchiveerd;Id");
+    // Formula injection: every cell that starts with = + - @ begins with ' instead.
+    expect(csv).toContain(`'=SUM(1+1) hulp;Taal;"'+31 6 bellen; ""snel""\nregel twee";'@home;normaal;RT-1;Nieuw;VWN;;`);
+    // References: memberA1 sees their organisation's, not the other's.
+    expect(csv).toContain("IMP-0003");
+    expect(csv).not.toContain("BESTAAND-1");
+    // The viewer may export what they may see (no references of theirs: the viewer is in A1, so A1's).
+    const viewer = await fetch(`${s.url}/api/boards/${boardA.id}/export?format=csv`, { headers: { cookie: cookies.viewerA } });
+    expect(viewer.status).toBe(200);
+    expect(new TextDecoder().decode(await viewer.arrayBuffer())).toBe(csv);
+    expect((await s.api(`/api/boards/${boardB.id}/export.csv`, { cookie: cookies.memberA1 })).status).toBe(404);
+    expect((await s.api(`/api/boards/${boardA.id}/export.csv`, { cookie: cookies.memberB })).status).toBe(404);
+
+    // Round trip: the CSV imported into a fresh board of the alliance gives the same requests.
+    const fresh = makeBoard(s.db, { allianceId: allianceA.id, name: "Terug ingelezen" });
+    const exported = readBoard(storedDoc(s.verify.db, boardA.id)).cards.filter((c) => !c.archived);
+    const back = await upload(importPath(fresh.id), bytes, { cookie: cookies.memberA1 });
+    expect(back.status).toBe(201);
+    expect(back.body.errors).toEqual([]);
+    expect(back.body.created).toBe(exported.length);
+    const shape = (c: { title: string; category: string; description: string; area: string; urgency: string; column: string }) =>
+      JSON.stringify([c.title, c.category, c.description, c.area, c.urgency, c.column]);
+    const again = readBoard(storedDoc(s.verify.db, fresh.id)).cards;
+    expect(again.map(shape).sort()).toEqual(exported.map(shape).sort());
+    const roundTripped = again.find((c) => c.title === "=SUM(1+1) hulp")!;
+    expect(roundTripped).toMatchObject({ description: '+31 6 bellen; "snel"\nregel twee', area: "@home" });
+    const detail = await s.api(`/api/boards/${fresh.id}/requests/${roundTripped.id}`, { cookie: cookies.memberA1 });
+    expect(detail.body.reference).toBe("RT-1");
+  });
+});
+
