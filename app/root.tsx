@@ -24,10 +24,14 @@ import { localeFromRequest } from "./services/locale.server";
 import { ToastProvider, ToastViewport } from "./components/toast/ToastProvider";
 import appCss from "./styles/app.css";
 import feedbackCss from "./styles/feedback.css";
+import notificationsCss from "./components/notifications/notifications.css";
+import { NotificationBell } from "./components/notifications/NotificationBell";
+import { unreadFor } from "./services/notifications.server";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: appCss },
   { rel: "stylesheet", href: feedbackCss },
+  { rel: "stylesheet", href: notificationsCss },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
@@ -39,6 +43,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const locale = localeFromRequest(request);
   return json({
     locale,
+    unreadNotifications: user && !user.mustChangePassword ? unreadFor(svc, user) : 0,
+    mailEnabled: svc.mail.enabled,
     user: user
       ? {
           id: user.id,
@@ -103,6 +109,7 @@ function Header() {
         {user ? <Link to="/boards">{t("nav.boards")}</Link> : null}
         {user && user.role !== "viewer" ? <Link to="/aanbod">{t("offer.nav")}</Link> : null}
         {user?.role === "coordinator" ? <Link to="/beheer">{t("admin.nav")}</Link> : null}
+        {user ? <NotificationBell unread={data?.unreadNotifications ?? 0} /> : null}
         <Form method="post" action="/taal" className="inline-form">
           <input type="hidden" name="locale" value={other} />
           <input type="hidden" name="redirectTo" value={location.pathname + location.search} />

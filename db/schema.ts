@@ -377,3 +377,63 @@ export const installation = sqliteTable("installation", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * What a person is told about (app/services/notifications.server.ts): a
+ * referral to their organisation, a comment or a possible duplicate on a
+ * request it holds, a claim about to expire, the daily digest. `key` unique:
+ * the same event never makes two. `data` holds ids, counts and category ids,
+ * never a reference, description or comment text.
+ */
+export const NOTIFICATION_KINDS = ["referral", "comment", "duplicate", "claim_expiring", "digest"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull().unique(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    boardId: text("board_id").references(() => boards.id, { onDelete: "cascade" }),
+    requestId: text("request_id"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull(),
+    readAt: integer("read_at"),
+  },
+  (t) => [index("notifications_user_idx").on(t.userId, t.createdAt), index("notifications_unread_idx").on(t.userId, t.readAt)],
+);
+
+/** A person's choice per kind: e-mail on or off (for `digest`: the daily digest at all). No row: the default. */
+export const notificationSettings = sqliteTable(
+  "notification_settings",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    email: integer("email", { mode: "boolean" }).notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("notification_settings_pk").on(t.userId, t.kind)],
+);
+
+/**
+ * The random token in a mail's unsubscribe link (/afmelden/<token>), one per
+ * person and kind: it turns that kind of mail off without logging in, and
+ * can do nothing else.
+ */
+export const unsubscribeTokens = sqliteTable(
+  "unsubscribe_tokens",
+  {
+    token: text("token").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("unsubscribe_tokens_user_kind").on(t.userId, t.kind)],
+);

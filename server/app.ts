@@ -14,6 +14,7 @@ import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
 import { publishActivityIds } from "../app/services/activity.server";
 import { expireClaims, holdersForSync } from "../app/services/ownership.server";
+import { notificationSweep } from "../app/services/notifications.server";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
@@ -163,10 +164,25 @@ export function createAppServer(opts: AppServerOptions) {
       log.error("claim expiry failed", { error: (e as Error).message });
     }
   };
-  const expiry = setInterval(runExpiry, env.CLAIM_SWEEP_MS);
+  // Claims about to expire and the daily digest (app/services/notifications.server.ts), on the same beat.
+  const runNotificationSweep = () => {
+    try {
+      const r = notificationSweep(services);
+      if (r.warned || r.digestPeople) log.info("notifications sent", r);
+    } catch (e) {
+      log.error("notification sweep failed", { error: (e as Error).message });
+    }
+  };
+  const expiry = setInterval(() => {
+    runExpiry();
+    runNotificationSweep();
+  }, env.CLAIM_SWEEP_MS);
   expiry.unref();
   // Kept, so close() can cancel it: it must not run against a closed database.
-  const firstExpiry = setTimeout(runExpiry, 1000);
+  const firstExpiry = setTimeout(() => {
+    runExpiry();
+    runNotificationSweep();
+  }, 1000);
   firstExpiry.unref();
   mailWorker?.start();
   const backups = env.BACKUP_DIR

@@ -35,6 +35,7 @@ export const SOCKET_IO_PREFIX = "/socket.io/";
 
 export const boardChannel = (boardId: string) => `board:${boardId}`;
 export const orgChannel = (orgId: string) => `org:${orgId}`;
+export const userChannel = (userId: string) => `user:${userId}`;
 
 type Ack = (reply: unknown) => void;
 type AnySocket = Socket<Record<string, (...args: never[]) => void>, Record<string, (...args: never[]) => void>, Record<string, never>, SocketData>;
@@ -73,6 +74,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
   const broadcaster: Broadcaster = {
     toBoard: (boardId, event, payload) => io.to(boardChannel(boardId)).emit(event as never, payload as never),
     toOrganisation: (orgId, event, payload) => io.to(orgChannel(orgId)).emit(event as never, payload as never),
+    toUser: (userId, event, payload) => io.to(userChannel(userId)).emit(event as never, payload as never),
   };
 
   /** Register the event handlers; they call the same services as the pages and the API. */
@@ -81,6 +83,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     io.on("connection", (raw) => {
       const socket = raw as unknown as AnySocket;
       void socket.join(orgChannel(socket.data.user.organisationId));
+      void socket.join(userChannel(socket.data.user.id));
 
       /** The current user for this event, or null when the session ended meanwhile (the caller then closes the socket). */
       const current = (): SessionUser | null => {

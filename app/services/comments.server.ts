@@ -7,6 +7,7 @@ import { cleanText } from "../board/validate";
 import { publishLatest } from "./activity.server";
 import type { SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
+import { notifyComment } from "./notifications.server";
 
 export const COMMENT_EVENT = "comment:new";
 export const COMMENT_MAX = 2000;
@@ -37,5 +38,6 @@ export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyI
   const comment = listComments(svc.db, t.requestId).find((c) => c.id === id)!;
   svc.realtime.toBoard(t.boardId, COMMENT_EVENT, comment);
   publishLatest(svc, t.boardId, t.requestId);
+  notifyComment(svc, user, t, id);
   return { ok: true as const, comment };
 }

@@ -22,10 +22,12 @@ export interface BoardRooms {
   reconnectBoard(boardId: string, reason?: string): void;
 }
 
-/** Server-decided events to the browsers (socket.io), one channel per board and per organisation. */
+/** Server-decided events to the browsers (socket.io), one channel per board, per organisation and per person. */
 export interface Broadcaster {
   toBoard(boardId: string, event: string, payload: unknown): void;
   toOrganisation(orgId: string, event: string, payload: unknown): void;
+  /** Every open connection of one person (their notifications). */
+  toUser(userId: string, event: string, payload: unknown): void;
 }
 
 /** One e-mail, written in full by the feature that sends it (see mail-layout.server.ts). */

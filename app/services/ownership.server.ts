@@ -26,6 +26,7 @@ import { cleanText } from "../board/validate";
 import type { SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
 import type { AppServices } from "./context.server";
+import { notifyReferral } from "./notifications.server";
 
 export const EVENTS = {
   owner: "request:owner",
@@ -229,6 +230,7 @@ export function refer(
   );
   if (!res.ok) return fail(res.error, orgRef(svc, user.allianceId, ownershipOf(svc.db, t.requestId)?.ownerOrgId ?? null));
   announce(svc, user, t, [to.id]);
+  notifyReferral(svc, user, t, res.referral);
   return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), referral: referralView(res.referral) };
 }
 

@@ -13,6 +13,7 @@ import type { BoardRow, SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
 import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
 import type { AppServices } from "./context.server";
+import { notifyPossibleDuplicates } from "./notifications.server";
 
 export type CreateRequestResult =
   | { ok: true; card: CardView; duplicates: IntakeWarning[] }
@@ -132,6 +133,7 @@ export async function createRequest(
   );
   publishLatest(svc, board.id, id);
   if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+  notifyPossibleDuplicates(svc, user, board.id, id);
   return { ok: true, card, duplicates };
 }
 

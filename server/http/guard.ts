@@ -51,6 +51,14 @@ export const DECLARED_UPLOADS: readonly UploadDeclaration[] = [
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/**
+ * One-click unsubscribe (RFC 8058): mail programs POST to a mail's
+ * unsubscribe link from their own servers, without an Origin. The random
+ * token in the path is the whole authority (no session is used), and all it
+ * can do is turn one kind of mail off for one person.
+ */
+const UNSUBSCRIBE_PATH = /^\/afmelden\/[A-Za-z0-9_-]{20,100}$/;
+
 export function mediaType(header: string | undefined | null): string {
   return (header ?? "").split(";")[0].trim().toLowerCase();
 }
@@ -120,7 +128,7 @@ export function judgeRequest(req: IncomingMessage, policy: OriginPolicy, uploads
   if (SAFE_METHODS.has(method)) return { ok: true };
 
   // 2. CSRF. Browsers send CSP reports from any context: that one path has no session effect and is exempt.
-  if (path !== CSP_REPORT_PATH && !isSameOriginRequest(req, policy)) {
+  if (path !== CSP_REPORT_PATH && !UNSUBSCRIBE_PATH.test(path) && !isSameOriginRequest(req, policy)) {
     return {
       ok: false,
       status: 403,

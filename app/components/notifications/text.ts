@@ -1,0 +1,32 @@
+/** The sentence of one notification, in the page's language (pure: the bell and /account/meldingen share it). */
+import type { Locale, MessageKey, Translate } from "~/i18n";
+
+/** The kinds, in the order the settings list them (the same as db/schema.ts NOTIFICATION_KINDS). */
+export const KINDS = ["referral", "comment", "duplicate", "claim_expiring", "digest"] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface NotificationItem {
+  id: string;
+  kind: Kind;
+  boardId: string | null;
+  requestId: string | null;
+  createdAt: number;
+  readAt: number | null;
+  href: string | null;
+  vars: Record<string, string | number>;
+}
+
+export function notificationText(t: Translate, n: NotificationItem, locale: Locale): string {
+  const vars = { ...n.vars };
+  if (n.kind === "digest" && typeof vars.date === "string" && /^\d{4}-\d{2}-\d{2}$/.test(vars.date)) {
+    vars.date = new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(
+      new Date(`${vars.date}T00:00:00Z`),
+    );
+  }
+  if (n.kind !== "digest" && !vars.title) vars.title = t("notif.aRequest");
+  return t(`notif.item.${n.kind}` as MessageKey, vars);
+}
+
+export function notificationTime(ms: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+}

@@ -1,0 +1,469 @@
+/**
+ * Notifications: what a person is told about, in the app (always: the bell
+ * and /account/meldingen, live over socket.io) and by e-mail (per kind, as
+ * the person set it, in their language, through the mail queue).
+ *
+ * Kinds: a referral to my organisation; a comment on, or a possible duplicate
+ * of, a request my organisation holds; a claim of ours that expires in 2 days
+ * (sweep); the daily digest of new open requests in the categories my
+ * organisation offers (sweep; none on a day without any).
+ *
+ * Who: the members and coordinators of the organisation concerned, never the
+ * person who acted. Viewers get none: they read only and cannot act on any of
+ * these. Every event has a key, so running a trigger twice tells nobody
+ * twice (the same key is the mail's key in the queue).
+ *
+ * No personal data: the stored data holds ids, counts and dates; mails carry
+ * organisation names, the board's name and the request's title (every
+ * recipient is in the board's alliance, so may see it), never a reference, a
+ * description, a comment's text or a person's name.
+ */
+import { getBoard, listAllBoards, listOrganisations } from "../../db/accounts";
+import {
+  claimsIdleBetween,
+  heldWithKey,
+  insertNotification,
+  listNotifications,
+  markNotificationsRead,
+  offeredCategories,
+  organisationRecipients,
+  storedSettings,
+  storeSetting,
+  unheldRequestsCreated,
+  unreadCount,
+  unsubscribeTarget,
+  unsubscribeToken,
+  type NotificationRow,
+  type Recipient,
+} from "../../db/notifications";
+import { ownershipOf } from "../../db/ownership";
+import { getRequest } from "../../db/requests";
+import { NOTIFICATION_KINDS, type NotificationKind } from "../../db/schema";
+import { getCard, listCategories, listColumns } from "../board/domain";
+import { stageOfColumn } from "../board/stages";
+import { isLocale, translator, type Locale, type MessageKey } from "../i18n";
+import type { SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+import { publicUrl } from "./env.server";
+import { composeMail } from "./mail-layout.server";
+
+export { NOTIFICATION_KINDS, type NotificationKind };
+
+/** The live event to a person: ids and kind only; the browser fetches the list. */
+export const NOTIFICATION_EVENT = "notification:new";
+
+const DAY_MS = 86_400_000;
+/** How long before a claim expires its holder is told. */
+export const CLAIM_WARNING_DAYS = 2;
+/** The digest of day D (UTC) is sent at the first sweep from this hour (UTC) on: 7:00 or 8:00 in the Netherlands. */
+export const DIGEST_HOUR_UTC = 6;
+/** Requests listed by name in one digest mail (the rest are counted). */
+const DIGEST_LINES = 20;
+
+/** E-mail per kind when a person has not chosen: everything on (a digest only comes on days with something new). */
+export const DEFAULT_EMAIL: Readonly<Record<NotificationKind, boolean>> = {
+  referral: true,
+  comment: true,
+  duplicate: true,
+  claim_expiring: true,
+  digest: true,
+};
+
+export function isNotificationKind(v: unknown): v is NotificationKind {
+  return typeof v === "string" && (NOTIFICATION_KINDS as readonly string[]).includes(v);
+}
+
+export function emailSettings(svc: AppServices, userId: string): Record<NotificationKind, boolean> {
+  return { ...DEFAULT_EMAIL, ...storedSettings(svc.db, userId) };
+}
+
+export function updateEmailSettings(svc: AppServices, user: SessionUser, input: unknown): { ok: true; email: Record<NotificationKind, boolean> } | { ok: false; message: string } {
+  if (!input || typeof input !== "object" || Array.isArray(input)) return { ok: false, message: "Give { email: { <kind>: true|false } }." };
+  const entries = Object.entries(input as Record<string, unknown>);
+  for (const [k, v] of entries) {
+    if (!isNotificationKind(k) || typeof v !== "boolean") return { ok: false, message: `Unknown kind or not a boolean: ${k}. Kinds: ${NOTIFICATION_KINDS.join(", ")}.` };
+  }
+  const at = svc.now();
+  for (const [k, v] of entries) storeSetting(svc.db, user.id, k as NotificationKind, v as boolean, at);
+  return { ok: true, email: emailSettings(svc, user.id) };
+}
+
+// ---------------------------------------------------------------- delivering
+
+interface Notice {
+  kind: NotificationKind;
+  /** What makes the event one: the recipient's id is added for the notification's and the mail's key (or a key per recipient). */
+  key: string | ((r: Recipient) => string);
+  boardId: string | null;
+  requestId: string | null;
+  data: Record<string, unknown>;
+  /** The mail for one recipient, in their language. */
+  mail(r: Recipient, t: ReturnType<typeof translator>, locale: Locale): { subject: string; heading: string; paragraphs: string[]; action?: { label: string; url: string } };
+}
+
+function localeOf(r: Recipient): Locale {
+  return isLocale(r.locale) ? r.locale : "nl";
+}
+
+export function cardUrl(svc: AppServices, boardId: string, requestId: string): string {
+  return `${publicUrl(svc.env)}/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(requestId)}`;
+}
+
+/** Tell these people (the actor left out): in the app, live, and by mail as each of them chose. Returns how many were told now. */
+function deliver(svc: AppServices, notice: Notice, recipients: Recipient[], actorId: string | null): number {
+  return deliverCounting(svc, notice, recipients, actorId).told;
+}
+
+function deliverCounting(svc: AppServices, notice: Notice, recipients: Recipient[], actorId: string | null): { told: number; mails: number } {
+  const at = svc.now();
+  const base = publicUrl(svc.env);
+  let told = 0;
+  let mails = 0;
+  for (const r of recipients) {
+    if (r.id === actorId) continue;
+    const settings = emailSettings(svc, r.id);
+    // A digest turned off is no digest at all; every other kind is always in the app.
+    if (notice.kind === "digest" && !settings.digest) continue;
+    const key = typeof notice.key === "function" ? notice.key(r) : `${notice.key}:${r.id}`;
+    const id = insertNotification(svc.db, { key, userId: r.id, kind: notice.kind, boardId: notice.boardId, requestId: notice.requestId, data: notice.data, at });
+    if (!id) continue;
+    told++;
+    svc.realtime.toUser(r.id, NOTIFICATION_EVENT, { id, kind: notice.kind });
+    if (!svc.mail.enabled || !settings[notice.kind]) continue;
+    const locale = localeOf(r);
+    const t = translator(locale);
+    const content = notice.mail(r, t, locale);
+    const unsubscribe = `${base}/afmelden/${unsubscribeToken(svc.db, r.id, notice.kind, at)}`;
+    const mail = composeMail({
+      locale,
+      ...content,
+      footer: [
+        t("mail.footerWhy", { org: r.organisationName, alliance: r.allianceName }),
+        t("mail.footerSettings", { url: `${base}/account/meldingen` }),
+        t("mail.footerUnsubscribe", { url: unsubscribe }),
+      ],
+    });
+    const queued = svc.mail.enqueue({
+      key,
+      to: r.email,
+      ...mail,
+      // RFC 8058: one-click unsubscribe by the mail program (a POST to the link).
+      headers: { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+    });
+    if (queued) mails++;
+  }
+  return { told, mails };
+}
+
+/** A request's title and board name as the recipients may see them (same alliance); null when it is gone. */
+function requestFacts(svc: AppServices, boardId: string, requestId: string) {
+  const board = getBoard(svc.db, boardId);
+  if (!board) return null;
+  const card = svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId));
+  if (!card) return null;
+  return { board, card };
+}
+
+function orgName(svc: AppServices, allianceId: string, orgId: string | null | undefined): string {
+  if (!orgId) return "?";
+  return listOrganisations(svc.db, allianceId).find((o) => o.id === orgId)?.shortName ?? "?";
+}
+
+function requestNotice(
+  svc: AppServices,
+  kind: Exclude<NotificationKind, "digest">,
+  key: string,
+  t: { boardId: string; requestId: string },
+  facts: NonNullable<ReturnType<typeof requestFacts>>,
+  vars: { from?: string; org: string; days?: number },
+  data: Record<string, unknown>,
+): Notice {
+  return {
+    kind,
+    key,
+    boardId: t.boardId,
+    requestId: t.requestId,
+    data,
+    mail: (_r, tr) => {
+      const v = { ...vars, title: facts.card.title, board: facts.board.name, from: vars.from ?? "", days: vars.days ?? 0 };
+      return {
+        subject: tr(`mail.${kind}.subject` as MessageKey, v),
+        heading: tr(`mail.${kind}.heading` as MessageKey, v),
+        paragraphs: [tr(`mail.${kind}.body` as MessageKey, v)],
+        action: { label: tr("mail.open"), url: cardUrl(svc, t.boardId, t.requestId) },
+      };
+    },
+  };
+}
+
+/** Hook: a request was referred to an organisation (ownership.server.ts refer). */
+export function notifyReferral(svc: AppServices, actor: SessionUser, t: { boardId: string; requestId: string }, referral: { id: string; fromOrgId: string; toOrgId: string }) {
+  return safely(svc, "referral", () => {
+    const facts = requestFacts(svc, t.boardId, t.requestId);
+    if (!facts) return 0;
+    const vars = { from: orgName(svc, facts.board.allianceId, referral.fromOrgId), org: orgName(svc, facts.board.allianceId, referral.toOrgId) };
+    const notice = requestNotice(svc, "referral", `referral:${referral.id}`, t, facts, vars, { fromOrgId: referral.fromOrgId, toOrgId: referral.toOrgId, referralId: referral.id });
+    return deliver(svc, notice, organisationRecipients(svc.db, referral.toOrgId), actor.id);
+  });
+}
+
+/** Hook: a comment was added (comments.server.ts): the holder's people hear of it. */
+export function notifyComment(svc: AppServices, actor: SessionUser, t: { boardId: string; requestId: string }, commentId: string) {
+  return safely(svc, "comment", () => {
+    const holder = ownershipOf(svc.db, t.requestId)?.ownerOrgId;
+    if (!holder) return 0;
+    const facts = requestFacts(svc, t.boardId, t.requestId);
+    if (!facts) return 0;
+    const vars = { from: orgName(svc, facts.board.allianceId, actor.organisationId), org: orgName(svc, facts.board.allianceId, holder) };
+    const notice = requestNotice(svc, "comment", `comment:${commentId}`, t, facts, vars, { fromOrgId: actor.organisationId, orgId: holder, commentId });
+    return deliver(svc, notice, organisationRecipients(svc.db, holder), actor.id);
+  });
+}
+
+/**
+ * Hook: a new request was saved (requests.server.ts createRequest). When its
+ * reference matches a request another organisation holds on the board, that
+ * organisation hears of a possible duplicate of its request.
+ */
+export function notifyPossibleDuplicates(svc: AppServices, actor: SessionUser, boardId: string, newRequestId: string) {
+  return safely(svc, "duplicate", () => {
+    const created = getRequest(svc.db, boardId, newRequestId);
+    if (!created?.referenceKey) return 0;
+    let told = 0;
+    for (const held of heldWithKey(svc.db, boardId, created.referenceKey, newRequestId)) {
+      if (held.ownerOrgId === actor.organisationId) continue;
+      const t = { boardId, requestId: held.id };
+      const facts = requestFacts(svc, boardId, held.id);
+      if (!facts || facts.card.archived) continue;
+      const vars = { from: orgName(svc, facts.board.allianceId, actor.organisationId), org: orgName(svc, facts.board.allianceId, held.ownerOrgId) };
+      const notice = requestNotice(svc, "duplicate", `duplicate:${held.id}:${newRequestId}`, t, facts, vars, {
+        fromOrgId: actor.organisationId,
+        orgId: held.ownerOrgId,
+        newRequestId,
+      });
+      told += deliver(svc, notice, organisationRecipients(svc.db, held.ownerOrgId), actor.id);
+    }
+    return told;
+  });
+}
+
+/** A notification must never break what triggered it: failures are logged to the console and swallowed. */
+function safely(svc: AppServices, what: string, fn: () => number): number {
+  try {
+    return fn();
+  } catch (e) {
+    if (svc.env.LOG_LEVEL !== "silent") console.error(JSON.stringify({ lvl: "error", msg: "notification failed", kind: what, error: (e as Error).message }));
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------- sweeps
+
+/**
+ * Claims that expire within CLAIM_WARNING_DAYS (no activity for the board's
+ * expiry period minus 2 days, and not yet expired): the holder's people are
+ * told once per claim (the key holds the claim's time).
+ */
+export function warnExpiringClaims(svc: AppServices, now = svc.now()): number {
+  let told = 0;
+  for (const b of listAllBoards(svc.db)) {
+    const expiresFrom = now - b.claimExpiryDays * DAY_MS;
+    const warnFrom = now - Math.max(0, b.claimExpiryDays - CLAIM_WARNING_DAYS) * DAY_MS;
+    const idle = claimsIdleBetween(svc.db, b.id, expiresFrom, warnFrom);
+    if (!idle.length) continue;
+    const board = getBoard(svc.db, b.id)!;
+    // Finished (done column) or archived requests keep their holder and never expire.
+    const live = svc.rooms.readDoc(b.id, (doc) => {
+      const columns = listColumns(doc);
+      return idle.filter((c) => {
+        const card = getCard(doc, c.id);
+        return card && !card.archived && stageOfColumn(columns, card.column) !== "done";
+      });
+    });
+    for (const c of live) {
+      told += safely(svc, "claim_expiring", () => {
+        const t = { boardId: b.id, requestId: c.id };
+        const facts = requestFacts(svc, b.id, c.id);
+        if (!facts) return 0;
+        const days = Math.floor((now - c.lastActivityAt) / DAY_MS);
+        const vars = { org: orgName(svc, board.allianceId, c.ownerOrgId), days };
+        const notice = requestNotice(svc, "claim_expiring", `claim_expiring:${c.id}:${c.claimedAt ?? 0}`, t, facts, vars, { orgId: c.ownerOrgId, days });
+        return deliver(svc, notice, organisationRecipients(svc.db, c.ownerOrgId), null);
+      });
+    }
+  }
+  return told;
+}
+
+/** yyyy-mm-dd of a time, in UTC. */
+export function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function formatDate(date: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`));
+}
+
+/**
+ * The daily digest: on day D (UTC, from DIGEST_HOUR_UTC on), each member and
+ * coordinator of an organisation that offers something hears of the requests
+ * created on day D-1 in those categories that are still open (intake or open
+ * stage, nobody holds them, not archived). Nothing on a day without any; one
+ * per person per day (key `digest:<user>:<D>`). Returns how many people were
+ * told and how many mails were queued.
+ */
+export function sendDigests(svc: AppServices, now = svc.now()): { people: number; mails: number } {
+  const result = { people: 0, mails: 0 };
+  if (new Date(now).getUTCHours() < DIGEST_HOUR_UTC) return result;
+  const day = utcDate(now);
+  const to = Date.parse(`${day}T00:00:00Z`);
+  const from = to - DAY_MS;
+  const fresh = unheldRequestsCreated(svc.db, from, to);
+  if (!fresh.length) return result;
+  const offered = offeredCategories(svc.db);
+  if (!offered.size) return result;
+
+  // The still-open new requests per board, with their category and title (from the live document).
+  type Item = { id: string; boardId: string; boardName: string; allianceId: string; category: string; categoryLabel: string; title: string; createdByOrgId: string };
+  const byBoard = new Map<string, typeof fresh>();
+  for (const r of fresh) byBoard.set(r.boardId, [...(byBoard.get(r.boardId) ?? []), r]);
+  const items: Item[] = [];
+  for (const [boardId, rows] of byBoard) {
+    const board = getBoard(svc.db, boardId);
+    if (!board) continue;
+    svc.rooms.readDoc(boardId, (doc) => {
+      const columns = listColumns(doc);
+      const labels = new Map(listCategories(doc).map((c) => [c.id, c.label]));
+      for (const r of rows) {
+        const card = getCard(doc, r.id);
+        if (!card || card.archived) continue;
+        const stage = stageOfColumn(columns, card.column);
+        if (stage !== "intake" && stage !== "open") continue;
+        items.push({ id: r.id, boardId, boardName: board.name, allianceId: board.allianceId, category: card.category, categoryLabel: labels.get(card.category) ?? card.category, title: card.title, createdByOrgId: r.createdByOrgId });
+      }
+    });
+  }
+  if (!items.length) return result;
+
+  for (const [orgId, offer] of offered) {
+    // Not the organisation's own new requests: it knows them.
+    const mine = items.filter((i) => i.allianceId === offer.allianceId && offer.categories.has(i.category) && i.createdByOrgId !== orgId);
+    if (!mine.length) continue;
+    mine.sort((a, b) => a.categoryLabel.localeCompare(b.categoryLabel) || a.title.localeCompare(b.title));
+    const first = mine[0];
+    const notice: Notice = {
+      kind: "digest",
+      key: (r) => `digest:${r.id}:${day}`,
+      boardId: first.boardId,
+      requestId: null,
+      data: { date: utcDate(from), count: mine.length, requestIds: mine.slice(0, 50).map((i) => i.id) },
+      mail: (r, t, locale) => {
+        const date = formatDate(utcDate(from), locale);
+        const lines = mine.slice(0, DIGEST_LINES).map((i) => t("mail.digest.line", { category: i.categoryLabel, title: i.title, board: i.boardName }));
+        if (mine.length > DIGEST_LINES) lines.push(t("mail.digest.more", { count: mine.length - DIGEST_LINES }));
+        return {
+          subject: t("mail.digest.subject", { count: mine.length }),
+          heading: t("mail.digest.heading", { date }),
+          paragraphs: [t("mail.digest.body", { date, count: mine.length, org: r.organisationName }), ...lines],
+          action: { label: t("mail.openBoard"), url: `${publicUrl(svc.env)}/boards/${encodeURIComponent(first.boardId)}` },
+        };
+      },
+    };
+    const n = deliverCounting(svc, notice, organisationRecipients(svc.db, orgId), null);
+    result.people += n.told;
+    result.mails += n.mails;
+  }
+  return result;
+}
+
+/** The hourly sweep of the server (server/app.ts): claim warnings and the digest. */
+export function notificationSweep(svc: AppServices, now = svc.now()) {
+  const warned = warnExpiringClaims(svc, now);
+  const digest = sendDigests(svc, now);
+  return { warned, digestPeople: digest.people, digestMails: digest.mails };
+}
+
+// ---------------------------------------------------------------- reading (API and pages)
+
+export interface NotificationView {
+  id: string;
+  kind: NotificationKind;
+  boardId: string | null;
+  requestId: string | null;
+  createdAt: number;
+  readAt: number | null;
+  href: string | null;
+  /** The values of the kind's sentence (notif.item.<kind>): organisation names, the title, counts. */
+  vars: Record<string, string | number>;
+}
+
+/** A person's notifications, latest first, with what their sentences need (titles as the board has them now). */
+export function notificationsFor(svc: AppServices, user: SessionUser, limit = 50): { unread: number; items: NotificationView[] } {
+  const rows = listNotifications(svc.db, user.id, limit);
+  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const titles = new Map<string, string | null>();
+  const title = (boardId: string | null, requestId: string | null) => {
+    if (!boardId || !requestId) return null;
+    const k = `${boardId}|${requestId}`;
+    if (!titles.has(k)) {
+      const board = getBoard(svc.db, boardId);
+      titles.set(k, board && board.allianceId === user.allianceId ? svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId)?.title ?? null) : null);
+    }
+    return titles.get(k)!;
+  };
+  const items = rows.map((n: NotificationRow): NotificationView => {
+    const d = (n.data ?? {}) as Record<string, unknown>;
+    const name = (id: unknown) => (typeof id === "string" ? orgs.get(id) ?? "?" : "?");
+    const vars: Record<string, string | number> = {};
+    if (n.kind === "digest") {
+      vars.count = typeof d.count === "number" ? d.count : 0;
+      vars.date = typeof d.date === "string" ? d.date : "";
+    } else {
+      vars.title = title(n.boardId, n.requestId) ?? "";
+      vars.from = name(d.fromOrgId);
+      vars.org = name(n.kind === "referral" ? d.toOrgId : d.orgId);
+    }
+    return {
+      id: n.id,
+      kind: n.kind,
+      boardId: n.boardId,
+      requestId: n.requestId,
+      createdAt: n.createdAt,
+      readAt: n.readAt,
+      href: n.boardId ? (n.requestId ? `/boards/${n.boardId}?kaart=${n.requestId}` : `/boards/${n.boardId}`) : null,
+      vars,
+    };
+  });
+  return { unread: unreadCount(svc.db, user.id), items };
+}
+
+export function unreadFor(svc: AppServices, user: SessionUser): number {
+  return unreadCount(svc.db, user.id);
+}
+
+/** Mark read: the given ids (only the person's own count), or all when `ids` is absent. */
+export function markRead(svc: AppServices, user: SessionUser, ids: unknown): { ok: true; marked: number; unread: number } | { ok: false; message: string } {
+  let list: string[] | null = null;
+  if (ids !== undefined && ids !== null) {
+    if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === "string" && i.length <= 100)) return { ok: false, message: "ids must be a list of at most 500 notification ids." };
+    list = ids as string[];
+  }
+  const marked = markNotificationsRead(svc.db, user.id, list, svc.now());
+  if (marked) svc.realtime.toUser(user.id, NOTIFICATION_EVENT, { read: true });
+  return { ok: true, marked, unread: unreadCount(svc.db, user.id) };
+}
+
+// ---------------------------------------------------------------- unsubscribe (no login)
+
+export function unsubscribeInfo(svc: AppServices, token: string) {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+  return unsubscribeTarget(svc.db, token);
+}
+
+/** Turn off the token's kind of mail for its person. */
+export function unsubscribe(svc: AppServices, token: string) {
+  const target = unsubscribeInfo(svc, token);
+  if (!target) return null;
+  storeSetting(svc.db, target.userId, target.kind, false, svc.now());
+  return target;
+}
