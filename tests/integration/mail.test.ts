@@ -3,12 +3,18 @@
  * (smtp-server on loopback, in this process), and the notifications that
  * go through it.
  */
+import { randomUUID } from "node:crypto";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueMail, mailByKey, mailCounts, takeDueMails } from "../../db/mail";
 import { parseEnv } from "../../app/services/env.server";
+import { emailSettings, notifyComment, notifyPossibleDuplicates, notifyReferral, sendDigests, warnExpiringClaims } from "../../app/services/notifications.server";
+import { getUserById } from "../../db/accounts";
+import { replaceOffers } from "../../db/offers";
+import { requests, users } from "../../db/schema";
 import { createAppServer } from "../../server/app";
-import { createTestDatabase, freePort, loadRemixBuild, ROOT, waitFor, type TestDatabase } from "./harness";
+import { apiCall, connectIo, createTestDatabase, DAY_MS, freePort, loadRemixBuild, recordEvents, ROOT, waitFor, type Seed, type TestDatabase } from "./harness";
 import { createSmtpInbox, type SmtpInbox } from "./smtp-inbox";
 
 const FAST = { pollMs: 100, retryBaseMs: 50, retryMaxMs: 400 };
@@ -128,5 +134,231 @@ describe("the mail queue", () => {
       await app.server.close();
       await inbox.stop();
     }
+  });
+});
+
+describe("notifications", () => {
+  let tdb: TestDatabase;
+  let inbox: SmtpInbox;
+  let app: Awaited<ReturnType<typeof startApp>>;
+  let seed: Seed;
+  let boardId: string;
+  /** Requests made for these tests through the API, with personal text that must never leave in a mail. */
+  let held: string;
+  const SECRET = {
+    reference: "RF-ZEER-GEHEIM-77",
+    description: "Omschrijving met persoonsgegevens Fatima 1984",
+    note: "Notitie bij verwijzing: adres Dorpsstraat 12",
+    comment: "Opmerking met telefoonnummer 0612345678",
+  };
+  const mailsTo = (email: string, subject?: RegExp) => inbox.to(email).filter((m) => !subject || subject.test(m.subject));
+  const api = <T = any>(pathname: string, o: Parameters<typeof apiCall>[2] = {}) => apiCall<T>(app.url, pathname, o);
+  const drain = async () => {
+    await app.server.mailWorker!.idle();
+  };
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    seed = tdb.seed;
+    boardId = seed.boardA.id;
+    inbox = createSmtpInbox(await freePort());
+    await inbox.start();
+    // Bram (Taalhuis, orgA2) reads English.
+    tdb.database.db.update(users).set({ locale: "en" }).where(eq(users.id, seed.memberA2.id)).run();
+    app = await startApp(tdb, { SMTP_URL: inbox.url, MAIL_FROM: "Alliantiebord <bord@alliantie.test>", PUBLIC_URL: "https://bord.example.org" });
+    const created = await api(`/api/boards/${boardId}/requests`, {
+      cookie: seed.cookies.memberA1,
+      body: { title: "Taalles voor gezin", category: "taal", description: SECRET.description, reference: SECRET.reference, area: "Noord", urgency: "normaal" },
+    });
+    expect(created.status).toBe(201);
+    held = created.body.id;
+  });
+  afterAll(async () => {
+    await app?.server.close();
+    await inbox?.stop();
+    tdb?.cleanup();
+  });
+
+  it("a referral tells the receiving organisation (in English for an English reader), once, and never the actor or a viewer", async () => {
+    const live = await connectIo(app.url, { cookie: seed.cookies.memberA2 });
+    const events = recordEvents<{ id: string; kind: string }>(live, "notification:new");
+    try {
+      expect((await api(`/api/boards/${boardId}/requests/${held}/claim`, { cookie: seed.cookies.memberA1, body: {} })).status).toBe(200);
+      const referred = await api(`/api/boards/${boardId}/requests/${held}/refer`, { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id, note: SECRET.note } });
+      expect(referred.status).toBe(200);
+      // Run the trigger again: the same referral tells nobody twice.
+      const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
+      expect(notifyReferral(app.services, actor, { boardId, requestId: held }, referred.body.referral)).toBe(0);
+      await waitFor(() => events.events.length > 0, { message: "live notification:new to Bram" });
+      expect(Object.keys(events.events[0]).sort()).toEqual(["id", "kind"]);
+      expect(events.events[0].kind).toBe("referral");
+      await drain();
+      const got = mailsTo(seed.memberA2.email, /^Referred to/);
+      expect(got).toHaveLength(1);
+      const m = got[0];
+      expect(m.subject).toBe("Referred to Taalhuis Noord: Taalles voor gezin".replace("Taalhuis Noord", seed.orgA2.shortName));
+      expect(m.text).toContain(`https://bord.example.org/boards/${boardId}?kaart=${held}`);
+      expect(m.html).toContain(`https://bord.example.org/boards/${boardId}?kaart=${held}`);
+      expect(m.text).toContain("Accept or decline");
+      expect(m.headers["list-unsubscribe"]).toMatch(/^<https:\/\/bord\.example\.org\/afmelden\/[A-Za-z0-9_-]{40,}>$/);
+      expect(m.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click");
+      // Not the actor, not her organisation's viewer or coordinator (the referral is not theirs).
+      for (const p of [seed.memberA1, seed.viewerA, seed.coordinatorA]) expect(inbox.to(p.email)).toHaveLength(0);
+      // In the app: the list names the kind and the organisations, the title as the board has it.
+      const list = await api(`/api/notifications`, { cookie: seed.cookies.memberA2 });
+      expect(list.status).toBe(200);
+      expect(list.body.unread).toBe(1);
+      expect(list.body.items[0]).toMatchObject({ kind: "referral", boardId, requestId: held, href: `/boards/${boardId}?kaart=${held}`, readAt: null });
+      expect(list.body.items[0].vars).toEqual({ title: "Taalles voor gezin", from: seed.orgA1.shortName, org: seed.orgA2.shortName });
+    } finally {
+      live.close();
+    }
+  });
+
+  it("a comment on a request we hold tells the holder's people, once, without the comment's text", async () => {
+    expect((await api(`/api/boards/${boardId}/requests/${held}/referral/accept`, { cookie: seed.cookies.memberA2, body: {} })).status).toBe(200);
+    const c = await api(`/api/boards/${boardId}/requests/${held}/comments`, { cookie: seed.cookies.memberA1, body: { body: SECRET.comment } });
+    expect(c.status).toBe(201);
+    const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
+    expect(notifyComment(app.services, actor, { boardId, requestId: held }, c.body.id)).toBe(0);
+    await drain();
+    const got = mailsTo(seed.memberA2.email, /^New comment/);
+    expect(got).toHaveLength(1);
+    expect(got[0].subject).toBe("New comment on: Taalles voor gezin");
+    expect(got[0].text).toContain(`${seed.orgA1.shortName} commented on ‘Taalles voor gezin’`);
+    // Bram commenting himself: he is the actor, and nobody else at Taalhuis can be told.
+    const own = await api(`/api/boards/${boardId}/requests/${held}/comments`, { cookie: seed.cookies.memberA2, body: { body: "eigen opmerking" } });
+    expect(own.status).toBe(201);
+    await drain();
+    expect(mailsTo(seed.memberA2.email, /^New comment/)).toHaveLength(1);
+  });
+
+  it("a new request for the same reference tells the holder of the first of a possible duplicate, once", async () => {
+    const dup = await api(`/api/boards/${boardId}/requests`, {
+      cookie: seed.cookies.memberA1,
+      body: { title: "Woning voor hetzelfde gezin", category: "wonen", description: SECRET.description, reference: SECRET.reference, area: "Noord", urgency: "hoog" },
+    });
+    expect(dup.status).toBe(201);
+    const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
+    expect(notifyPossibleDuplicates(app.services, actor, boardId, dup.body.id)).toBe(0);
+    await drain();
+    const got = mailsTo(seed.memberA2.email, /^Possible duplicate/);
+    expect(got).toHaveLength(1);
+    expect(got[0].subject).toBe("Possible duplicate: Taalles voor gezin");
+    expect(got[0].text).toContain(`?kaart=${held}`);
+  });
+
+  it("a claim that expires in 2 days is announced once to the holder's people", async () => {
+    const now = app.services.now();
+    // 12.5 days without activity on a board whose claims expire after 14.
+    tdb.database.db.update(requests).set({ lastActivityAt: now - 12.5 * DAY_MS }).where(eq(requests.id, held)).run();
+    expect(warnExpiringClaims(app.services, now)).toBe(1);
+    expect(warnExpiringClaims(app.services, now + 3600_000)).toBe(0);
+    await drain();
+    const got = mailsTo(seed.memberA2.email, /^Claim expires/);
+    expect(got).toHaveLength(1);
+    expect(got[0].text).toContain("for 12 days");
+    // Back to work: the claim is fresh again.
+    tdb.database.db.update(requests).set({ lastActivityAt: now }).where(eq(requests.id, held)).run();
+  });
+
+  it("the daily digest lists yesterday's open requests in the categories we offer: one per person per day, none on a day without any", async () => {
+    replaceOffers(tdb.database.db, seed.orgA2.id, [{ id: randomUUID(), category: "taal", label: "Taalmaatjes", capacity: 5, area: "" }], Date.now());
+    const fresh = await api(`/api/boards/${boardId}/requests`, {
+      cookie: seed.cookies.memberA1,
+      body: { title: "Taalcafé gezocht", category: "taal", description: SECRET.description, reference: "RF-ANDER-1", area: "", urgency: "normaal" },
+    });
+    expect(fresh.status).toBe(201);
+    const today = Date.parse(new Date(app.services.now() + DAY_MS).toISOString().slice(0, 10) + "T12:00:00Z");
+    // Made "yesterday" as the digest of `today` sees it.
+    tdb.database.db.update(requests).set({ createdAt: today - DAY_MS }).where(eq(requests.id, fresh.body.id)).run();
+    const first = sendDigests(app.services, today);
+    expect(first).toEqual({ people: 1, mails: 1 });
+    expect(sendDigests(app.services, today + 3600_000)).toEqual({ people: 0, mails: 0 });
+    // Before 06:00 UTC nothing is sent yet; the next day has nothing new.
+    expect(sendDigests(app.services, today + DAY_MS - 12 * 3600_000 + 3 * 3600_000)).toEqual({ people: 0, mails: 0 });
+    expect(sendDigests(app.services, today + DAY_MS)).toEqual({ people: 0, mails: 0 });
+    await drain();
+    const got = mailsTo(seed.memberA2.email, /new requests in your categories/);
+    expect(got).toHaveLength(1);
+    expect(got[0].subject).toBe("1 new requests in your categories");
+    expect(got[0].text).toContain("‘Taalcafé gezocht’");
+    expect(mailByKey(tdb.database.db, `digest:${seed.memberA2.id}:${new Date(today).toISOString().slice(0, 10)}`)?.status).toBe("sent");
+    // Anna's organisation entered it and offers nothing: no digest there.
+    expect(inbox.to(seed.memberA1.email)).toHaveLength(0);
+  });
+
+  it("Dutch readers get Dutch mail", async () => {
+    // Anna (nl) is told of a referral to her organisation by Bram.
+    expect((await api(`/api/boards/${boardId}/requests/${held}/refer`, { cookie: seed.cookies.memberA2, body: { to: seed.orgA1.id, note: SECRET.note } })).status).toBe(200);
+    await drain();
+    const got = mailsTo(seed.memberA1.email, /^Doorverwezen naar/);
+    expect(got).toHaveLength(1);
+    expect(got[0].subject).toBe(`Doorverwezen naar ${seed.orgA1.shortName}: Taalles voor gezin`);
+    expect(got[0].text).toContain("Neem hem over of wijs hem af");
+    expect(got[0].text).toContain("Geen e-mail meer over dit soort meldingen");
+    // The coordinator of that organisation too; its viewer not.
+    expect(mailsTo(seed.coordinatorA.email, /^Doorverwezen naar/)).toHaveLength(1);
+    expect(inbox.to(seed.viewerA.email)).toHaveLength(0);
+  });
+
+  it("no mail carries a reference, a description, a referral note or a comment", () => {
+    expect(inbox.mails.length).toBeGreaterThanOrEqual(7);
+    for (const m of inbox.mails) {
+      for (const secret of [...Object.values(SECRET), "RF-ANDER-1", "eigen opmerking"]) {
+        expect(m.all).not.toContain(secret);
+        expect(m.raw).not.toContain(secret);
+      }
+    }
+  });
+
+  it("the unsubscribe link turns that kind of mail off without logging in: GET only asks, POST (or one-click) does it", async () => {
+    const m = mailsTo(seed.memberA2.email, /^New comment/)[0];
+    const link = /<([^>]+)>/.exec(m.headers["list-unsubscribe"])![1].replace("https://bord.example.org", app.url);
+    const page = await fetch(link, { redirect: "manual" });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("br…@noord.test");
+    expect(emailSettings(app.services, seed.memberA2.id).comment).toBe(true);
+    // RFC 8058 one-click: the mail program's server posts, without Origin or cookie.
+    const post = await fetch(link, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click", redirect: "manual" });
+    expect(post.status).toBe(200);
+    expect(emailSettings(app.services, seed.memberA2.id)).toMatchObject({ comment: false, referral: true, digest: true });
+    // A new comment: in the app yes, by mail no.
+    const before = (await api(`/api/notifications`, { cookie: seed.cookies.memberA2 })).body.items.length;
+    expect((await api(`/api/boards/${boardId}/requests/${held}/comments`, { cookie: seed.cookies.memberA1, body: { body: "nog een" } })).status).toBe(201);
+    await drain();
+    expect((await api(`/api/notifications`, { cookie: seed.cookies.memberA2 })).body.items.length).toBe(before + 1);
+    expect(mailsTo(seed.memberA2.email, /^New comment/)).toHaveLength(1);
+    // A made-up token: 404, nothing changes.
+    const bad = await fetch(`${app.url}/afmelden/${"x".repeat(43)}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    expect(bad.status).toBe(404);
+  });
+
+  it("the API: 401 without a session, only one's own marked read, settings validated", async () => {
+    expect((await api(`/api/notifications`)).status).toBe(401);
+    const bram = await api(`/api/notifications`, { cookie: seed.cookies.memberA2 });
+    const anna = await api(`/api/notifications`, { cookie: seed.cookies.memberA1 });
+    expect(anna.body.unread).toBeGreaterThan(0);
+    // Bram marking Anna's ids read changes nothing of hers.
+    const cross = await api(`/api/notifications/read`, { cookie: seed.cookies.memberA2, body: { ids: anna.body.items.map((i: { id: string }) => i.id) } });
+    expect(cross.body.marked).toBe(0);
+    expect((await api(`/api/notifications`, { cookie: seed.cookies.memberA1 })).body.unread).toBe(anna.body.unread);
+    const one = await api(`/api/notifications/read`, { cookie: seed.cookies.memberA2, body: { ids: [bram.body.items[0].id] } });
+    expect(one.body).toEqual({ marked: 1, unread: bram.body.unread - 1 });
+    const all = await api(`/api/notifications/read`, { cookie: seed.cookies.memberA2, body: {} });
+    expect(all.body.unread).toBe(0);
+    expect((await api(`/api/notifications/read`, { cookie: seed.cookies.memberA2, body: { ids: "all" } })).status).toBe(422);
+    // Settings.
+    const s = await api(`/api/notifications/settings`, { cookie: seed.cookies.memberA1 });
+    expect(s.body).toEqual({ mailEnabled: true, email: { referral: true, comment: true, duplicate: true, claim_expiring: true, digest: true } });
+    const put = await api(`/api/notifications/settings`, { cookie: seed.cookies.memberA1, method: "PUT", body: { email: { digest: false } } });
+    expect(put.status).toBe(200);
+    expect(put.body.email.digest).toBe(false);
+    expect((await api(`/api/notifications/settings`, { cookie: seed.cookies.memberA1, method: "PUT", body: { email: { nonsense: true } } })).status).toBe(422);
+    expect((await api(`/api/notifications/settings`, { cookie: seed.cookies.memberA1, method: "PUT", body: { email: { comment: "yes" } } })).status).toBe(422);
+    // Form-encoded writes to the API are refused before the route (CSRF rules of /api).
+    const form = await fetch(`${app.url}/api/notifications/read`, { method: "POST", headers: { cookie: seed.cookies.memberA2, origin: app.url, "content-type": "application/x-www-form-urlencoded" }, body: "ids=1" });
+    expect(form.status).toBe(415);
   });
 });
