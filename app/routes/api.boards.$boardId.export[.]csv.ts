@@ -1,21 +1,18 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { apiError } from "~/services/api.server";
-import { requireUser } from "~/services/auth.server";
+import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { attachment, boardCsv } from "~/services/export.server";
-import { boardOfAlliance } from "~/services/import.server";
 
 /**
  * GET /api/boards/<boardId>/export.csv (also `/export?format=csv`): the
  * board as CSV for Excel (`;`, UTF-8 with BOM, formulas neutralised), every
  * request with its reference where the person may see it. Anyone who may
- * open the board; 404 for an unknown board or another alliance's.
+ * open the board (archived ones too); 404 for an unknown board or another alliance's.
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const board = boardOfAlliance(svc, user, params.boardId!);
-  if (!board) return apiError(404, "not_found", "No such board.");
+  const board = requireBoard(svc, request, user, params.boardId!);
   const csv = await boardCsv(svc, user, board);
   return new Response(csv, {
     headers: {

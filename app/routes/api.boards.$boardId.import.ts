@@ -1,8 +1,8 @@
 import { json, type ActionFunctionArgs } from "@remix-run/node";
 import { apiError, methodNotAllowed, readUploadBytes } from "~/services/api.server";
-import { requireUser } from "~/services/auth.server";
+import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
-import { boardOfAlliance, IMPORT_TYPES, importList, importOptions } from "~/services/import.server";
+import { IMPORT_TYPES, importList, importOptions } from "~/services/import.server";
 import { retryAfterSeconds } from "~/services/limits.server";
 
 export const loader = () => methodNotAllowed("POST");
@@ -18,15 +18,14 @@ export const loader = () => methodNotAllowed("POST");
  * Dry run: 200 { rows, errors: [{ row, field, code, message }], duplicates,
  * headers, mapping, unknownCategories, counts }. Import: 201 { importId,
  * created, ids, errors, duplicates, counts }. 403 viewers, 404 unknown board
- * or another alliance's, 415 other types, 422 unreadable file or nothing to
+ * or another alliance's, 409 an archived board, 415 other types, 422 unreadable file or nothing to
  * import, 429 quota or import cap.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
   const user = requireUser(svc, request);
-  const board = boardOfAlliance(svc, user, params.boardId!);
-  if (!board) return apiError(404, "not_found", "No such board.");
+  const board = requireBoard(svc, request, user, params.boardId!);
   if (user.role === "viewer") return apiError(403, "forbidden", "Viewers cannot import requests.");
   const upload = await readUploadBytes(request, IMPORT_TYPES);
   const res = await importList(svc, user, board, upload, importOptions(new URL(request.url)));

@@ -22,7 +22,7 @@ import { randomUUID } from "node:crypto";
 import ExcelJS from "exceljs";
 import Papa from "papaparse";
 import { activityFeed } from "../../db/activity";
-import { getBoard, listOrganisations } from "../../db/accounts";
+import { listOrganisations } from "../../db/accounts";
 import { boardRequestKeys } from "../../db/duplicates";
 import { insertImportedRequests, type ImportedAudit, type ImportedRequest } from "../../db/imports";
 import { importedRowsSince, recordReferenceCheck } from "../../db/limits";
@@ -43,7 +43,7 @@ import {
 } from "../board/import-map";
 import { isActiveStage, stageOfColumn } from "../board/stages";
 import { ACTIVITY_EVENT } from "./activity.server";
-import { canOpenBoard, type BoardRow, type SessionUser } from "./auth.server";
+import { BOARD_ARCHIVED, type BoardRow, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { DUPLICATES_EVENT, keyForAlliance } from "./duplicates.server";
 import { Limiter, MemoryStore } from "./limits.server";
@@ -307,6 +307,7 @@ export type ImportResult =
   | { ok: true; dryRun: true; preview: ImportPreview }
   | { ok: true; dryRun: false; preview: ImportPreview; importId: string; created: number; ids: string[] }
   | { ok: false; status: 403; error: "forbidden"; message: string }
+  | { ok: false; status: 409; error: "board_archived"; message: string }
   | { ok: false; status: 422; error: string; message: string; row?: number; preview?: ImportPreview }
   | { ok: false; status: 429; error: "quota_exceeded" | "import_limit" | "rate_limited"; message: string; retryAfterMs: number };
 
@@ -424,6 +425,7 @@ export async function importList(
   opts: ImportOptions,
 ): Promise<ImportResult> {
   if (user.role === "viewer") return { ok: false, status: 403, error: "forbidden", message: "Viewers cannot import requests." };
+  if (board.archivedAt !== null) return { ok: false, status: 409, ...BOARD_ARCHIVED };
   const budget = uploadLimiter(svc).take(user.id);
   if (!budget.ok) {
     return { ok: false, status: 429, error: "rate_limited", message: "Too many uploads in the past hour.", retryAfterMs: budget.retryAfterMs };
@@ -540,8 +542,3 @@ export async function importList(
   return r;
 }
 
-/** The board for the import and export endpoints: null when unknown or of another alliance (both answer 404, so nothing tells which boards exist elsewhere). */
-export function boardOfAlliance(svc: AppServices, user: SessionUser, boardId: string): BoardRow | null {
-  const board = getBoard(svc.db, boardId);
-  return canOpenBoard(user, board) ? board : null;
-}

@@ -224,7 +224,7 @@ describe("import", () => {
     expect(unknown.body.unknownColumns).toEqual(["title"]);
   });
 
-  it("refuses: other types 415, larger than 5 MB 413, viewers 403, another alliance's board 404, a foreign origin 403, unreadable files 422", async () => {
+  it("refuses: other types 415, larger than 5 MB 413, viewers 403, another alliance's board 404, a foreign origin 403, unreadable files 422, an archived board 409", async () => {
     const { boardA, boardB, cookies } = s.seed;
     const csv = "Titel;Categorie\r\nEen goede titel;Taal\r\n";
     const count = () => readBoard(storedDoc(s.verify.db, boardA.id)).cards.length;
@@ -254,6 +254,15 @@ describe("import", () => {
     expect(empty.status).toBe(422);
     expect(empty.body.error).toBe("empty");
     expect(count()).toBe(before);
+
+    // An archived board is read-only: the import is refused (409), its CSV export still works.
+    const archived = makeBoard(s.db, { allianceId: s.seed.allianceA.id, name: "Oud bord" });
+    expect((await s.api(`/api/boards/${archived.id}`, { cookie: cookies.coordinatorA, method: "PATCH", body: { archived: true } })).status).toBe(200);
+    const refused = await upload(importPath(archived.id), csv, { cookie: cookies.coordinatorA });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toBe("board_archived");
+    expect(readBoard(storedDoc(s.verify.db, archived.id)).cards).toHaveLength(0);
+    expect((await s.api(`/api/boards/${archived.id}/export.csv`, { cookie: cookies.memberA1 })).status).toBe(200);
   });
 });
 
@@ -268,11 +277,15 @@ describe("export", () => {
     expect(data).toMatchObject({ format: "alliantiebord-export", version: 1, alliance: { name: "Alliantie Noord" } });
     expect(data.organisations.map((o: any) => o.id).sort()).toEqual([orgA1.id, orgA2.id].sort());
     expect(data.people.map((p: any) => p.email).sort()).toEqual(["anna@noord.test", "bram@noord.test", "coordinator@noord.test", "kijker@noord.test"]);
-    expect(data.boards.map((b: any) => b.id)).toEqual([boardA.id]);
+    // Every board of the alliance, the archived one of the test before included (with when it was archived).
+    expect(data.boards.map((b: any) => [b.name, b.archivedAt === null])).toEqual([
+      ["Hulpvragen Noord", true],
+      ["Oud bord", false],
+    ]);
     const board = data.boards[0];
     expect(board.columns.map((c: any) => c.id)).toEqual(["nieuw", "open", "opgepakt", "in-uitvoering", "afgerond"]);
     expect(board.categories.map((c: any) => c.id)).toEqual(["wonen", "taal", "werk", "maatje"]);
-    expect(board.cards.length).toBe(data.requests.length);
+    expect(board.cards.length).toBe(data.requests.filter((r: any) => r.boardId === boardA.id).length);
     // Nothing secret, nothing of alliance B.
     for (const secret of ["passwordHash", "password_hash", "scrypt", "matchSecret", "match_secret", "referenceKey", "tokenHash"]) expect(text).not.toContain(secret);
     expect(text).not.toContain(boardB.id);
