@@ -39,6 +39,11 @@ function removeQuietly(p: string): void {
   }
 }
 
+/** A temporary copy and whatever SQLite kept beside it. */
+function removeTemporary(file: string): void {
+  for (const suffix of ["", "-journal", "-wal", "-shm"]) removeQuietly(`${file}${suffix}`);
+}
+
 /** `2026-12-02T15-04-05Z`: a moment as part of a file name. */
 export function fileStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
@@ -106,8 +111,7 @@ export async function backupTo(
     fsyncPath(dir);
     return { file: target, check, ms: Date.now() - started };
   } finally {
-    removeQuietly(tmp);
-    removeQuietly(`${tmp}-journal`);
+    removeTemporary(tmp);
   }
 }
 
@@ -200,10 +204,20 @@ export function databaseInUse(dbFile: string): string | null {
 export function holdServerLock(dbFile: string): { release(): void } {
   if (dbFile === ":memory:") return { release() {} };
   const lock = serverLockFile(dbFile);
-  const holder = lockHolder(dbFile);
-  if (holder !== null) throw new Error(`Er draait al een server op ${dbFile} (pid ${holder}); zie ${lock}`);
   fs.mkdirSync(path.dirname(lock), { recursive: true });
-  fs.writeFileSync(lock, `${process.pid}\n`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // Created only if absent: of two servers starting at once, one wins.
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw e;
+      const holder = lockHolder(dbFile);
+      if (holder !== null) throw new Error(`Er draait al een server op ${dbFile} (pid ${holder}); zie ${lock}`);
+      // Left by a server that was killed: take it over.
+      fs.rmSync(lock, { force: true });
+    }
+  }
   return {
     release() {
       try {
@@ -257,8 +271,7 @@ export async function restoreFrom(backupFile: string, dbFile: string, now = Date
     fs.mkdirSync(path.dirname(db), { recursive: true });
     await copyDatabase(source, tmp);
   } catch (e) {
-    removeQuietly(tmp);
-    removeQuietly(`${tmp}-journal`);
+    removeTemporary(tmp);
     throw e;
   } finally {
     source.close();
@@ -294,8 +307,7 @@ export async function restoreFrom(backupFile: string, dbFile: string, now = Date
     fsyncPath(path.dirname(db));
     return { check, aside };
   } finally {
-    removeQuietly(tmp);
-    removeQuietly(`${tmp}-journal`);
+    removeTemporary(tmp);
   }
 }
 

@@ -365,5 +365,15 @@ describe("BACKUP_DIR: the server's daily backup", () => {
     expect(steps).toBeGreaterThan(50);
     expect(answered).toBeGreaterThanOrEqual(3);
     expect(countRows(file!, "ballast")).toBe(10000);
+
+    // Stopping the server during a backup abandons it: no half file under any name.
+    fs.rmSync(file!);
+    const stepsBefore = steps;
+    const abandoned = server.backups!.runIfDue();
+    await waitFor(() => steps > stepsBefore + 5, { message: "second backup under way" });
+    await server.close();
+    server = null;
+    expect(await abandoned).toBeNull();
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
