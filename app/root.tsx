@@ -40,7 +40,7 @@ export const meta: MetaFunction = () => [{ title: "Alliantiebord" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = getUser(svc, request);
-  const locale = localeFromRequest(request);
+  const locale = localeFromRequest(request, user);
   return json({
     locale,
     unreadNotifications: user && !user.mustChangePassword ? unreadFor(svc, user) : 0,
@@ -109,6 +109,7 @@ function Header() {
         {user ? <Link to="/boards">{t("nav.boards")}</Link> : null}
         {user && user.role !== "viewer" ? <Link to="/aanbod">{t("offer.nav")}</Link> : null}
         {user?.role === "coordinator" ? <Link to="/beheer">{t("admin.nav")}</Link> : null}
+        {user ? <Link to="/account">{t("account.nav")}</Link> : null}
         {user ? <NotificationBell unread={data?.unreadNotifications ?? 0} /> : null}
         <Form method="post" action="/taal" className="inline-form">
           <input type="hidden" name="locale" value={other} />

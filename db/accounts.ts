@@ -1,5 +1,5 @@
 /** Accounts, organisations, alliances, sessions and board access. */
-import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, ne } from "drizzle-orm";
 import type { DB } from "./client";
 import { alliances, boards, organisations, sessions, users, type Role } from "./schema";
 
@@ -9,6 +9,8 @@ export interface SessionUser {
   name: string;
   role: Role;
   mustChangePassword: boolean;
+  /** The person's own language (nl/en), stored with the account. */
+  locale: string;
   organisationId: string;
   organisationName: string;
   organisationShortName: string;
@@ -23,6 +25,7 @@ const sessionUserColumns = {
   name: users.name,
   role: users.role,
   mustChangePassword: users.mustChangePassword,
+  locale: users.locale,
   organisationId: organisations.id,
   organisationName: organisations.name,
   organisationShortName: organisations.shortName,
@@ -39,9 +42,12 @@ export function findUserForLogin(db: DB, email: string) {
     .get();
 }
 
+/** A session's "last seen" is written at most this often (a page view is not a write). */
+export const SESSION_SEEN_RESOLUTION_MS = 60_000;
+
 export function getSessionUser(db: DB, sessionId: string, at = Date.now()): SessionUser | null {
   const row = db
-    .select(sessionUserColumns)
+    .select({ ...sessionUserColumns, lastSeenAt: sessions.lastSeenAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
@@ -49,7 +55,11 @@ export function getSessionUser(db: DB, sessionId: string, at = Date.now()): Sess
     .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, at), isNull(users.disabledAt)))
     .get();
   if (!row) return null;
-  return row;
+  const { lastSeenAt, ...user } = row;
+  if (lastSeenAt === null || at - lastSeenAt >= SESSION_SEEN_RESOLUTION_MS) {
+    db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.id, sessionId)).run();
+  }
+  return user;
 }
 
 export function getUserById(db: DB, userId: string): SessionUser | null {
@@ -64,8 +74,37 @@ export function getUserById(db: DB, userId: string): SessionUser | null {
   );
 }
 
-export function insertSession(db: DB, s: { id: string; userId: string; expiresAt: number }): void {
+export function insertSession(db: DB, s: { id: string; userId: string; expiresAt: number; userAgent?: string | null; createdAt?: number }): void {
   db.insert(sessions).values(s).run();
+}
+
+export interface SessionRow {
+  id: string;
+  userAgent: string | null;
+  createdAt: number;
+  lastSeenAt: number | null;
+  expiresAt: number;
+}
+
+/** A person's live sessions, most recently used first. */
+export function listUserSessions(db: DB, userId: string, at = Date.now()): SessionRow[] {
+  return db
+    .select({ id: sessions.id, userAgent: sessions.userAgent, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, at)))
+    .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt))
+    .all();
+}
+
+/** End every session of a person except `keepId` (null: all); returns the ids that ended. */
+export function deleteUserSessions(db: DB, userId: string, keepId: string | null): string[] {
+  const where = keepId ? and(eq(sessions.userId, userId), ne(sessions.id, keepId)) : eq(sessions.userId, userId);
+  return db.delete(sessions).where(where).returning({ id: sessions.id }).all().map((r) => r.id);
+}
+
+/** End one session of a person; false when it is not theirs (or gone). */
+export function deleteUserSession(db: DB, userId: string, sessionId: string): boolean {
+  return db.delete(sessions).where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId))).run().changes > 0;
 }
 
 export function deleteSession(db: DB, sessionId: string): void {
@@ -180,6 +219,26 @@ export function listPeople(db: DB, allianceId: string) {
 
 export function emailTaken(db: DB, email: string): boolean {
   return !!db.select({ id: users.id }).from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+}
+
+/** The fields a person changes on their own page. */
+export function updateUserProfile(db: DB, userId: string, p: { name?: string; email?: string; locale?: string }): void {
+  const set: Partial<typeof users.$inferInsert> = {};
+  if (p.name !== undefined) set.name = p.name;
+  if (p.email !== undefined) set.email = p.email.trim().toLowerCase();
+  if (p.locale !== undefined) set.locale = p.locale;
+  if (Object.keys(set).length) db.update(users).set(set).where(eq(users.id, userId)).run();
+}
+
+/** The account behind an e-mail address, for a reset link (disabled accounts included: the caller decides). */
+export function findUserByEmail(db: DB, email: string) {
+  return (
+    db
+      .select({ id: users.id, email: users.email, locale: users.locale, disabledAt: users.disabledAt })
+      .from(users)
+      .where(eq(users.email, email.trim().toLowerCase()))
+      .get() ?? null
+  );
 }
 
 export function setUserRole(db: DB, userId: string, role: Role) {

@@ -75,8 +75,30 @@ export const sessions = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: integer("created_at").notNull().default(now),
     expiresAt: integer("expires_at").notNull(),
+    /** The browser's User-Agent at login (cut to 400 characters), shown as "Firefox op Windows" on /account. */
+    userAgent: text("user_agent"),
+    /** When the session was last used (updated at most once a minute); null until then. */
+    lastSeenAt: integer("last_seen_at"),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/**
+ * "Wachtwoord vergeten?" links: only the SHA-256 of the token is kept, valid
+ * one hour, used once (`used_at` set in the same statement that checks it).
+ */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("password_resets_user_idx").on(t.userId)],
 );
 
 export const boards = sqliteTable(

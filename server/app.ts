@@ -110,6 +110,10 @@ export function createAppServer(opts: AppServerOptions) {
         realtime.disconnectUser(userId);
       },
       reconnectBoard: (boardId, reason) => rooms.reconnectBoard(boardId, reason),
+      disconnectSessions: (sessionIds, reason) => {
+        rooms.disconnectSessions(sessionIds, reason);
+        realtime.disconnectSessions(sessionIds);
+      },
     },
   };
 

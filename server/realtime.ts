@@ -27,6 +27,8 @@ export interface RealtimeOptions {
 
 export interface SocketData {
   user: SessionUser;
+  /** The stored id of the session this socket was opened with. */
+  session: string;
   boards: Set<string>;
 }
 
@@ -67,6 +69,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     if (!connections.acquire(sessionKey)) return next(new Error("too_many_connections"));
     socket.on("disconnect", () => connections.release(sessionKey));
     socket.data.user = user;
+    socket.data.session = sessionKey;
     socket.data.boards = new Set();
     next();
   });
@@ -155,6 +158,12 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     attach,
     disconnectUser(userId: string) {
       for (const s of io.sockets.sockets.values()) if (s.data.user?.id === userId) s.disconnect(true);
+    },
+    /** Close the socket.io connections opened with these sessions (stored session ids), and no others. */
+    disconnectSessions(sessionIds: readonly string[]) {
+      if (!sessionIds.length) return;
+      const set = new Set(sessionIds);
+      for (const s of io.sockets.sockets.values()) if (set.has(s.data.session)) s.disconnect(true);
     },
     close: () => new Promise<void>((resolve) => io.close(() => resolve())),
   };

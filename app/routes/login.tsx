@@ -1,7 +1,8 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { useT, type MessageKey } from "~/i18n";
+import { accountLocale } from "~/services/account.server";
 import {
   checkCredentials,
   createSession,
@@ -13,6 +14,7 @@ import {
   throttleMessage,
 } from "~/services/auth.server";
 import { services } from "~/services/context.server";
+import { localeCookie } from "~/services/locale.server";
 
 export const meta: MetaFunction = () => [{ title: "Inloggen · Alliantiebord" }];
 
@@ -55,6 +57,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const headers = new Headers();
   headers.append("Set-Cookie", createSession(svc, userId, request));
   headers.append("Set-Cookie", rememberLoginDevice(svc, client, userId, request));
+  // The person's stored language wins over this browser's cookie from now on; keep them equal.
+  headers.append("Set-Cookie", localeCookie(accountLocale(svc, userId)));
   return redirect(to, { headers });
 }
 
@@ -125,6 +129,9 @@ export default function Login() {
             {t("login.submit")}
           </button>
         </Form>
+        <p style={{ marginTop: "1rem" }}>
+          <Link to="/wachtwoord-vergeten">{t("reset.link")}</Link>
+        </p>
         <p className="muted" style={{ marginTop: "1.25rem", fontSize: "0.9rem" }}>
           {t("login.privacy")}
         </p>

@@ -106,7 +106,8 @@ export function clearedSessionCookie(svc: AppServices, request?: Request | null)
 export function createSession(svc: AppServices, userId: string, request?: Request | null): string {
   const token = randomBytes(32).toString("base64url");
   const maxAge = svc.env.SESSION_DAYS * 86400;
-  insertSession(svc.db, { id: sessionIdFromToken(token), userId, expiresAt: svc.now() + maxAge * 1000 });
+  const userAgent = request?.headers.get("User-Agent")?.slice(0, 400) || null;
+  insertSession(svc.db, { id: sessionIdFromToken(token), userId, expiresAt: svc.now() + maxAge * 1000, userAgent, createdAt: svc.now() });
   return sessionCookie(token, svc, maxAge, request);
 }
 

@@ -20,6 +20,8 @@ export interface BoardRooms {
   disconnectUser(userId: string, reason?: string): void;
   /** Close every connection of a board; they reconnect and are judged again (archived: read-only). */
   reconnectBoard(boardId: string, reason?: string): void;
+  /** Close the connections opened with these sessions (stored session ids) only: "log out everywhere else". */
+  disconnectSessions(sessionIds: readonly string[], reason?: string): void;
 }
 
 /** Server-decided events to the browsers (socket.io), one channel per board, per organisation and per person. */

@@ -3,8 +3,15 @@ import { parseCookies } from "./auth.server";
 
 export const LOCALE_COOKIE = "ab_lang";
 
-/** The chosen language: cookie first, then Dutch (the product's default, whatever the browser says). */
-export function localeFromRequest(request: Request): Locale {
+/**
+ * The chosen language. Logged in: the person's own (users.locale, set on
+ * /account or with the header's switch), whatever the cookie says, so every
+ * device shows it. Logged out: the cookie, then Dutch (the product's default,
+ * whatever the browser says). Login and the switch keep the cookie equal to
+ * the stored language, so the login page after a logout speaks it too.
+ */
+export function localeFromRequest(request: Request, user?: { locale: string } | null): Locale {
+  if (user && isLocale(user.locale)) return user.locale;
   const v = parseCookies(request.headers.get("Cookie"))[LOCALE_COOKIE];
   return isLocale(v) ? v : DEFAULT_LOCALE;
 }

@@ -522,6 +522,16 @@ export class BoardRoom {
     }
   }
 
+  /** Close the connections opened with these sessions (stored session ids), and no others. */
+  closeSessions(sessionIds: ReadonlySet<string>, code: number, reason: string): void {
+    for (const c of [...this.conns.keys()]) {
+      if (sessionIds.has(c.session)) {
+        this.leave(c);
+        c.close(code, reason);
+      }
+    }
+  }
+
   closeAll(code: number, reason: string): void {
     for (const c of [...this.conns.keys()]) {
       this.conns.delete(c);

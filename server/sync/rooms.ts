@@ -295,6 +295,13 @@ export class RoomManager implements RoomHost, BoardRooms {
     }
   }
 
+  /** Close the board connections of these sessions only (the person logged out elsewhere). */
+  disconnectSessions(sessionIds: readonly string[], reason = "logged out"): void {
+    if (!sessionIds.length) return;
+    const set = new Set(sessionIds);
+    for (const room of this.rooms.values()) room.closeSessions(set, CLOSE.removed, reason);
+  }
+
   connectionCount(): number {
     let n = 0;
     for (const r of this.rooms.values()) n += r.size;

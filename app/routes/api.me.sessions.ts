@@ -1,0 +1,26 @@
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { listSessions, logoutOtherSessions } from "~/services/account.server";
+import { methodNotAllowed } from "~/services/api.server";
+import { requireUser, sessionKeyFromCookieHeader } from "~/services/auth.server";
+import { services } from "~/services/context.server";
+
+/**
+ * GET /api/me/sessions: [{ id, browser, os, mobile, createdAt, lastSeenAt,
+ * current }], this session first (`id` is a handle for DELETE
+ * /api/me/sessions/<id>, not the session's key).
+ */
+export function loader({ request, context }: LoaderFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
+  return json(listSessions(svc, user, current), { headers: { "Cache-Control": "private, no-store" } });
+}
+
+/** DELETE /api/me/sessions: every other session ends and its live connections close; this one stays. 200 { ended }. */
+export function action({ request, context }: ActionFunctionArgs) {
+  if (request.method !== "DELETE") return methodNotAllowed("GET, DELETE");
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
+  return json(logoutOtherSessions(svc, user, current));
+}
