@@ -19,6 +19,7 @@ import { isActiveStage, stageOfColumn } from "../board/stages";
 import { nearDuplicatePairs, normaliseReference, type NearCandidate } from "../board/similarity";
 import type { BoardSnapshot, CardView } from "../board/types";
 import { recordReferenceCheck, type ReferenceCheckOutcome } from "../../db/limits";
+import { getRequest } from "../../db/requests";
 import { publishLatest } from "./activity.server";
 import { appLimits } from "./limits.server";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -255,8 +256,12 @@ export async function mergeDuplicate(svc: AppServices, user: SessionUser, board:
   if (typeof into !== "string" || typeof from !== "string" || into === from) {
     return { ok: false, status: 400, error: "bad_request", message: "Give two different request ids." };
   }
+  // An id that is not on this board (another alliance's too) is unknown here: 404, as for dismiss.
+  if (!getRequest(svc.db, board.id, into) || !getRequest(svc.db, board.id, from)) {
+    return { ok: false, status: 404, error: "not_found", message: "No such request on this board." };
+  }
   const ok = mergeRequests(svc.db, { boardId: board.id, into, from, userId: user.id, orgId: user.organisationId, at: svc.now() });
-  if (!ok) return { ok: false, status: 409, error: "not_mergeable", message: "Unknown or already merged request." };
+  if (!ok) return { ok: false, status: 409, error: "not_mergeable", message: "This request is already merged." };
   await svc.rooms.withDoc(board.id, (doc) => setArchived(doc, from, true, svc.now()));
   publishLatest(svc, board.id, into);
   svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });

@@ -1,0 +1,623 @@
+/**
+ * Alliances strictly apart: a person of one alliance reaches nothing of
+ * another, through any route, page or socket.
+ *
+ * Three alliances: A and B from the harness's seed, and C ("Laarne-Kalken")
+ * made the way the product makes a new alliance (the `npm run alliance --
+ * create` command when it is there, otherwise the services it calls,
+ * app/services/setup.server.ts). A's and C's boards are filled by their own
+ * people through the API (requests with a reference, a duplicate pair, a
+ * comment, a claim and a referral with a note, offers), then attacked: B and
+ * C try A's ids, A tries C's, each as a member and as a coordinator.
+ *
+ * For every attempt:
+ * - the status is what the table says: 404 wherever an id of the other
+ *   alliance is used (never 403, which would say it exists);
+ * - the answer equals the answer for a fresh, unknown id (status, and the
+ *   whole body for JSON): nobody learns which ids exist elsewhere;
+ * - the body holds nothing of the other alliance (names, titles, ids, the
+ *   reference, comments, notes, e-mail addresses), except what the attacker
+ *   sent itself;
+ * - afterwards the other alliance's data is exactly as before (SQL rows and
+ *   the board documents).
+ *
+ * Every file in app/routes must have its entry in API_ROUTES or PAGE_ROUTES:
+ * a new route fails the first test until its attempts are written here.
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { eq, inArray, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBoard } from "../../app/board/domain";
+import { hashPassword } from "../../app/services/password.server";
+import { createAlliance, createBoard, createOrganisation, createPerson } from "../../app/services/setup.server";
+import * as schema from "../../db/schema";
+import { makeOrganisation, makeSessionCookie, makeUser } from "../factories";
+import { ROOT, rawConnect, startTestServer, storedDoc, waitFor, withTimeout, type IoSocket, type TestServer } from "./harness";
+
+let t: TestServer;
+
+// ------------------------------------------------------------------ the alliances
+
+type Role = "member" | "coordinator";
+
+/** One alliance as the others attack it, and as it attacks the others. */
+interface Side {
+  label: string;
+  allianceId: string;
+  allianceName: string;
+  org: { id: string; name: string };
+  org2: { id: string; name: string };
+  boardId: string;
+  boardName: string;
+  cookies: Record<Role, string> & { member2: string };
+  person: { id: string; email: string };
+  /** A word in every text this alliance writes (titles, comment, note, reference, area, offer). */
+  tag: string;
+  /** r1: held by org, referred to org2, commented; r2: the same reference from org2 (a duplicate pair). */
+  r1: string;
+  r2: string;
+  reference: string;
+  /** Ids of this alliance's other rows and documents, for the "nothing of it" check. */
+  extraSecrets: string[];
+}
+
+let A: Side;
+let B: Side;
+let C: Side;
+
+/** Made as an operator makes a new alliance: the CLI if it has landed, otherwise the same product services. */
+async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName"> & { firstBoard: string }> {
+  const cli = path.join(ROOT, "server/cli/alliance.ts");
+  const coordinatorEmail = "coordinator@laarne-kalken.test";
+  if (fs.existsSync(cli)) {
+    await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", cli, "create", "--name", "Vluchtelingenwerkgroep Laarne-Kalken", "--coordinator-email", coordinatorEmail, "--coordinator-name", "Coördinator Laarne"],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: t.dbUrl, PUBLIC_URL: t.url, LOG_LEVEL: "error" }, timeout: 60_000 },
+    );
+  } else {
+    const alliance = createAlliance(t.db, { name: "Vluchtelingenwerkgroep Laarne-Kalken" });
+    const org = createOrganisation(t.db, { allianceId: alliance.id, name: "Vluchtelingenwerkgroep Laarne-Kalken", shortName: "VWG Laarne" });
+    createPerson(t.db, { organisationId: org.id, email: coordinatorEmail, name: "Coördinator Laarne", role: "coordinator", passwordHash: await hashPassword(randomUUID()) });
+    createBoard(t.db, { allianceId: alliance.id, name: "Hulpvragen" });
+  }
+  const coordinator = t.db.select().from(schema.users).where(eq(schema.users.email, coordinatorEmail)).get()!;
+  const org = t.db.select().from(schema.organisations).where(eq(schema.organisations.id, coordinator.organisationId)).get()!;
+  const alliance = t.db.select().from(schema.alliances).where(eq(schema.alliances.id, org.allianceId)).get()!;
+  const firstBoard = t.db.select().from(schema.boards).where(eq(schema.boards.allianceId, alliance.id)).get()!;
+  // A second organisation and a member of each, as the coordinator would add them.
+  const org2 = createOrganisation(t.db, { allianceId: alliance.id, name: "OCMW Laarne Sociale Dienst", shortName: "OCMW" });
+  const member = await makeUser(t.db, { organisationId: org.id, email: "lid@laarne-kalken.test", name: "Lid Laarne" });
+  const member2 = await makeUser(t.db, { organisationId: org2.id, email: "ocmw@laarne-kalken.test", name: "Lid OCMW" });
+  return {
+    label: "C",
+    allianceId: alliance.id,
+    allianceName: alliance.name,
+    org: { id: org.id, name: org.name },
+    org2: { id: org2.id, name: org2.name },
+    firstBoard: firstBoard.id,
+    cookies: {
+      member: makeSessionCookie(t.db, member.id),
+      member2: makeSessionCookie(t.db, member2.id),
+      coordinator: makeSessionCookie(t.db, coordinator.id),
+    },
+    person: { id: member.id, email: member.email },
+  };
+}
+
+/** Fill an alliance's board through the API, as its own people would. */
+async function populate(s: Omit<Side, "r1" | "r2" | "reference">): Promise<Side> {
+  const reference = `${s.tag}-REF-1987`;
+  const create = async (cookie: string, n: string) => {
+    const res = await t.api(`/api/boards/${s.boardId}/requests`, {
+      cookie,
+      body: { title: `${s.tag} vraag ${n}`, category: "taal", description: `${s.tag} beschrijving`, reference, area: `${s.tag}wijk` },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.id as string;
+  };
+  const r1 = await create(s.cookies.member, "een");
+  const r2 = await create(s.cookies.member2, "twee");
+  const ok = async (p: string, body: unknown, cookie = s.cookies.member, method = "POST") => {
+    const res = await t.api(p, { cookie, body, method });
+    expect(res.status, `${p}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+  };
+  const base = `/api/boards/${s.boardId}/requests/${r1}`;
+  await ok(`${base}/comments`, { body: `${s.tag} geheime opmerking` });
+  await ok(`${base}/claim`, {});
+  await ok(`${base}/refer`, { to: s.org2.id, note: `${s.tag} geheime verwijzing` });
+  await ok(`/api/organisations/${s.org.id}/offers`, { offers: [{ category: "taal", label: `${s.tag} taalmaatjes`, capacity: 3, area: "" }] }, s.cookies.member, "PUT");
+  await ok(`/api/boards/${s.boardId}/requests/check`, { reference, category: "taal" });
+  return { ...s, r1, r2, reference };
+}
+
+/** What must never appear in another alliance's answers. */
+function secretsOf(s: Side): string[] {
+  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, ...s.extraSecrets];
+}
+
+/** The ids of a side that an attempt may carry; each is swapped for a fresh one to get the "unknown id" answer. */
+function idsOf(s: Side): string[] {
+  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2];
+}
+
+// ------------------------------------------------------------------ the attempts
+
+/** 404: the other alliance's id is unknown here. "own": any answer below 500 about the attacker's own alliance. */
+type Expect = number | "own";
+
+interface Attempt {
+  method: string;
+  path: string;
+  /** JSON body. */
+  body?: unknown;
+  /** A form post, as the pages take it (a value list posts the field several times). */
+  form?: Record<string, string | string[]>;
+  /** A file upload. */
+  upload?: { type: string; data: string };
+  expect: Expect | Record<Role, Expect>;
+}
+
+/** v: the alliance attacked; a: the attacker's own side. */
+type Attempts = (v: Side, a: Side) => Attempt[];
+
+const FOREIGN = 404;
+/** A coordinator-only route: the attacker's coordinator meets the unknown id (404), its member the role check (403) first. */
+const COORDINATOR_ONLY = { coordinator: 404, member: 403 } as const;
+
+const csv = (v: Side) => ({ type: "text/csv", data: `titel;categorie;referentie\n${v.tag} import;taal;${v.reference}\n` });
+
+/** Every JSON API route file, with the attempts that cover each method it answers. */
+const API_ROUTES: Record<string, Attempts> = {
+  "api.alliance.limits.ts": (): Attempt[] => [
+    { method: "GET", path: "/api/alliance/limits", expect: { coordinator: 200, member: 403 } },
+    { method: "PUT", path: "/api/alliance/limits", body: { requestQuotaPerHour: 500 }, expect: { coordinator: 200, member: 403 } },
+  ],
+  "api.boards.ts": (v): Attempt[] => [
+    { method: "GET", path: "/api/boards", expect: 200 },
+    { method: "GET", path: "/api/boards?archived=1", expect: 200 },
+    { method: "POST", path: "/api/boards", body: { name: "Overgenomen bord", copyFrom: v.boardId }, expect: { coordinator: 422, member: 403 } },
+  ],
+  "api.boards.$boardId.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}`, expect: FOREIGN },
+    { method: "PATCH", path: `/api/boards/${v.boardId}`, body: { name: "Overgenomen" }, expect: FOREIGN },
+    { method: "PATCH", path: `/api/boards/${v.boardId}`, body: { archived: true }, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.activity.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/activity`, expect: FOREIGN },
+    { method: "GET", path: `/api/boards/${v.boardId}/activity?request=${v.r1}`, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.duplicates.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/duplicates`, expect: FOREIGN }],
+  "api.boards.$boardId.duplicates.$decision.ts": (v, a): Attempt[] => [
+    { method: "POST", path: `/api/boards/${v.boardId}/duplicates/merge`, body: { into: v.r1, from: v.r2 }, expect: FOREIGN },
+    { method: "POST", path: `/api/boards/${v.boardId}/duplicates/dismiss`, body: { a: v.r1, b: v.r2 }, expect: FOREIGN },
+    // The other alliance's requests named on the attacker's own board.
+    { method: "POST", path: `/api/boards/${a.boardId}/duplicates/merge`, body: { into: v.r1, from: v.r2 }, expect: COORDINATOR_ONLY },
+    { method: "POST", path: `/api/boards/${a.boardId}/duplicates/dismiss`, body: { a: v.r1, b: v.r2 }, expect: COORDINATOR_ONLY },
+    { method: "POST", path: `/api/boards/${a.boardId}/duplicates/merge`, body: { into: a.r1, from: v.r2 }, expect: COORDINATOR_ONLY },
+  ],
+  "api.boards.$boardId.import.ts": (v): Attempt[] => [
+    { method: "POST", path: `/api/boards/${v.boardId}/import?dryRun=1`, upload: csv(v), expect: FOREIGN },
+    { method: "POST", path: `/api/boards/${v.boardId}/import`, upload: csv(v), expect: FOREIGN },
+  ],
+  "api.boards.$boardId.inbox.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/inbox`, expect: FOREIGN }],
+  "api.boards.$boardId.overview.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/overview`, expect: FOREIGN }],
+  "api.boards.$boardId.report.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/report`, expect: FOREIGN },
+    { method: "GET", path: `/api/boards/${v.boardId}/report?format=csv`, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.requests.ts": (v): Attempt[] => [
+    { method: "POST", path: `/api/boards/${v.boardId}/requests`, body: { title: "Ingeschoven vraag", category: "taal", description: "", reference: "", area: "" }, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.requests.check.ts": (v, a): Attempt[] => [
+    { method: "POST", path: `/api/boards/${v.boardId}/requests/check`, body: { reference: v.reference, category: "taal" }, expect: FOREIGN },
+    // The other alliance's reference on the attacker's own board: no match (references are keyed per alliance).
+    { method: "POST", path: `/api/boards/${a.boardId}/requests/check`, body: { reference: v.reference, category: "taal" }, expect: 200 },
+  ],
+  "api.boards.$boardId.requests.$requestId.ts": (v, a): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/requests/${v.r1}`, expect: FOREIGN },
+    { method: "PATCH", path: `/api/boards/${v.boardId}/requests/${v.r1}`, body: { title: "Overgenomen" }, expect: FOREIGN },
+    { method: "GET", path: `/api/boards/${a.boardId}/requests/${v.r1}`, expect: FOREIGN },
+    { method: "PATCH", path: `/api/boards/${a.boardId}/requests/${v.r1}`, body: { archived: true }, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.requests.$requestId.$verb.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].flatMap((board): Attempt[] => [
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r2}/claim`, body: {}, expect: FOREIGN },
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/unclaim`, body: {}, expect: FOREIGN },
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/refer`, body: { to: a.org2.id, note: "" }, expect: FOREIGN },
+      // Reassigning is a coordinator's: a member meets that rule first, whatever the id.
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/reassign`, body: { to: a.org.id }, expect: board === v.boardId ? FOREIGN : COORDINATOR_ONLY },
+    ]).concat([
+      // The attacker's own request handed to an organisation of the other alliance.
+      { method: "POST", path: `/api/boards/${a.boardId}/requests/${a.r2}/reassign`, body: { to: v.org.id }, expect: { coordinator: 400, member: 403 } },
+    ]),
+  "api.boards.$boardId.requests.$requestId.comments.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].flatMap((board): Attempt[] => [
+      { method: "GET", path: `/api/boards/${board}/requests/${v.r1}/comments`, expect: FOREIGN },
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/comments`, body: { body: "Ingeschoven reactie" }, expect: FOREIGN },
+    ]),
+  "api.boards.$boardId.requests.$requestId.matches.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].map((board): Attempt => ({ method: "GET", path: `/api/boards/${board}/requests/${v.r1}/matches`, expect: FOREIGN })),
+  "api.boards.$boardId.requests.$requestId.referral.$decision.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].flatMap((board): Attempt[] => [
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/referral/accept`, body: {}, expect: FOREIGN },
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/referral/decline`, body: { reason: "Nee" }, expect: FOREIGN },
+      { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/referral/revoke`, body: {}, expect: FOREIGN },
+    ]),
+  "api.organisations.ts": (): Attempt[] => [{ method: "GET", path: "/api/organisations", expect: 200 }],
+  "api.organisations.$organisationId.offers.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/organisations/${v.org.id}/offers`, expect: FOREIGN },
+    { method: "PUT", path: `/api/organisations/${v.org.id}/offers`, body: { offers: [] }, expect: FOREIGN },
+  ],
+};
+
+/** Every page route file, with the attempts that carry the other alliance's ids (or show the page that lists the own alliance). */
+const PAGE_ROUTES: Record<string, Attempts> = {
+  "_index.tsx": (): Attempt[] => [{ method: "GET", path: "/", expect: 302 }],
+  "login.tsx": (): Attempt[] => [{ method: "GET", path: "/login", expect: "own" }],
+  "logout.tsx": (): Attempt[] => [{ method: "GET", path: "/logout", expect: "own" }],
+  "taal.tsx": (): Attempt[] => [{ method: "GET", path: "/taal", expect: "own" }],
+  "wachtwoord.tsx": (): Attempt[] => [{ method: "GET", path: "/wachtwoord", expect: "own" }],
+  "boards._index.tsx": (v): Attempt[] => [
+    { method: "GET", path: "/boards", expect: 200 },
+    { method: "POST", path: "/boards?index", form: { intent: "rename", boardId: v.boardId, name: "Overgenomen" }, expect: COORDINATOR_ONLY },
+    { method: "POST", path: "/boards?index", form: { intent: "archive", boardId: v.boardId }, expect: COORDINATOR_ONLY },
+    { method: "POST", path: "/boards?index", form: { intent: "restore", boardId: v.boardId }, expect: COORDINATOR_ONLY },
+    { method: "POST", path: "/boards?index", form: { intent: "create", name: "Overgenomen bord", copyFrom: v.boardId }, expect: { coordinator: 422, member: 403 } },
+  ],
+  "boards.$boardId.tsx": (v, a): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}`, expect: FOREIGN },
+    { method: "GET", path: `/boards/${v.boardId}?_data=routes%2Fboards.%24boardId`, expect: FOREIGN },
+    { method: "POST", path: `/boards/${v.boardId}`, form: { intent: "create", title: "Ingeschoven", category: "taal" }, expect: FOREIGN },
+    { method: "POST", path: `/boards/${v.boardId}`, form: { intent: "reference", requestId: v.r1, reference: "X-1" }, expect: FOREIGN },
+    { method: "POST", path: `/boards/${a.boardId}?_data=routes%2Fboards.%24boardId`, form: { intent: "reference", requestId: v.r1, reference: "X-1" }, expect: FOREIGN },
+  ],
+  "boards.$boardId_.overzicht.tsx": (v, a): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}/overzicht`, expect: FOREIGN },
+    { method: "POST", path: `/boards/${v.boardId}/overzicht`, form: { intent: "dismiss", group: "g", ids: [v.r1, v.r2] }, expect: FOREIGN },
+    { method: "POST", path: `/boards/${a.boardId}/overzicht?_data=routes%2Fboards.%24boardId_.overzicht`, form: { intent: "dismiss", group: "g", ids: [v.r1, v.r2] }, expect: COORDINATOR_ONLY },
+    { method: "POST", path: `/boards/${a.boardId}/overzicht?_data=routes%2Fboards.%24boardId_.overzicht`, form: { intent: "merge", group: "g", into: a.r1, ids: [a.r1, v.r2] }, expect: COORDINATOR_ONLY },
+  ],
+  "boards.$boardId_.rapport.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/rapport`, expect: FOREIGN }],
+  "aanbod.tsx": (v): Attempt[] => [
+    { method: "GET", path: `/aanbod?organisatie=${v.org.id}`, expect: 200 },
+    {
+      method: "POST",
+      path: "/aanbod?_data=routes%2Faanbod",
+      form: { organisationId: v.org.id, count: "1", "offers.0.category": "taal", "offers.0.label": "Overgenomen", "offers.0.capacity": "2" },
+      expect: FOREIGN,
+    },
+  ],
+  "beheer.tsx": (v): Attempt[] => [
+    { method: "GET", path: "/beheer", expect: { coordinator: 200, member: 403 } },
+    ...["remove", "restore", "reset"].map((intent): Attempt => ({
+      method: "POST",
+      path: "/beheer?_data=routes%2Fbeheer",
+      form: { intent, personId: v.person.id },
+      expect: COORDINATOR_ONLY,
+    })),
+    { method: "POST", path: "/beheer?_data=routes%2Fbeheer", form: { intent: "role", personId: v.person.id, role: "viewer" }, expect: COORDINATOR_ONLY },
+    { method: "POST", path: "/beheer?_data=routes%2Fbeheer", form: { intent: "expiry", boardId: v.boardId, claimExpiryDays: "2" }, expect: FOREIGN },
+  ],
+};
+
+// ------------------------------------------------------------------ sending and judging
+
+interface Answer {
+  status: number;
+  type: string;
+  text: string;
+}
+
+async function send(cookie: string, at: Attempt): Promise<Answer> {
+  const headers: Record<string, string> = { origin: t.url, cookie };
+  let body: string | undefined;
+  if (at.upload) {
+    headers["content-type"] = at.upload.type;
+    body = at.upload.data;
+  } else if (at.form) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(at.form)) for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
+    body = p.toString();
+  } else if (at.body !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(at.body);
+  }
+  const res = await fetch(t.url + at.path, { method: at.method, headers, body, redirect: "manual" });
+  return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
+}
+
+/** The attempt with every id of `v` swapped for a fresh one (the same fresh id for the same id). */
+function ghostOf(at: Attempt, v: Side): { attempt: Attempt; swapped: boolean; back: (s: string) => string } {
+  const map = new Map(idsOf(v).map((id) => [id, randomUUID()]));
+  let swapped = false;
+  const swap = (s: string) => {
+    let out = s;
+    for (const [id, ghost] of map) {
+      if (out.includes(id)) {
+        swapped = true;
+        out = out.split(id).join(ghost);
+      }
+    }
+    return out;
+  };
+  const attempt: Attempt = {
+    ...at,
+    path: swap(at.path),
+    body: at.body === undefined ? undefined : JSON.parse(swap(JSON.stringify(at.body))),
+    form: at.form ? JSON.parse(swap(JSON.stringify(at.form))) : undefined,
+    upload: at.upload ? { ...at.upload, data: swap(at.upload.data) } : undefined,
+  };
+  const back = (s: string) => {
+    let out = s;
+    for (const [id, ghost] of map) out = out.split(ghost).join(id);
+    return out;
+  };
+  return { attempt, swapped, back };
+}
+
+function expected(at: Attempt, role: Role): Expect {
+  return typeof at.expect === "object" ? at.expect[role] : at.expect;
+}
+
+/** Everything of an alliance that an attack could change: its rows, and its boards' documents as stored. */
+function fingerprint(s: Side): string {
+  const db = t.verify.db;
+  const boards = db.select().from(schema.boards).where(eq(schema.boards.allianceId, s.allianceId)).orderBy(schema.boards.id).all();
+  const boardIds = boards.map((b) => b.id);
+  const orgs = db.select().from(schema.organisations).where(eq(schema.organisations.allianceId, s.allianceId)).orderBy(schema.organisations.id).all();
+  const orgIds = orgs.map((o) => o.id);
+  const requests = db.select().from(schema.requests).where(inArray(schema.requests.boardId, boardIds)).orderBy(schema.requests.id).all();
+  const requestIds = requests.map((r) => r.id);
+  const count = (table: typeof schema.auditEvents | typeof schema.referenceChecks | typeof schema.duplicateDecisions) =>
+    db.select({ n: sql<number>`count(*)` }).from(table).where(inArray(table.boardId, boardIds)).get()!.n;
+  return JSON.stringify({
+    alliance: db.select().from(schema.alliances).where(eq(schema.alliances.id, s.allianceId)).get(),
+    boards,
+    orgs,
+    people: db.select().from(schema.users).where(inArray(schema.users.organisationId, orgIds)).orderBy(schema.users.id).all(),
+    requests,
+    referrals: db.select().from(schema.referrals).where(inArray(schema.referrals.requestId, requestIds)).orderBy(schema.referrals.id).all(),
+    comments: db.select().from(schema.comments).where(inArray(schema.comments.requestId, requestIds)).orderBy(schema.comments.id).all(),
+    offers: db.select().from(schema.offers).where(inArray(schema.offers.organisationId, orgIds)).orderBy(schema.offers.id).all(),
+    audit: count(schema.auditEvents),
+    checks: count(schema.referenceChecks),
+    decisions: count(schema.duplicateDecisions),
+    documents: boardIds.map((id) => readBoard(storedDoc(db, id))),
+  });
+}
+
+/** The fingerprint once it holds still (activity rows are written right after the edits that cause them). */
+async function settled(s: Side): Promise<string> {
+  let last = fingerprint(s);
+  await waitFor(
+    async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = fingerprint(s);
+      const same = now === last;
+      last = now;
+      return same;
+    },
+    { message: `alliance ${s.label} settles` },
+  );
+  return last;
+}
+
+/** Run every attempt of the tables as the attacker's member and coordinator; return what went wrong. */
+async function attack(attacker: Side, victim: Side, tables: Record<string, Attempts>): Promise<string[]> {
+  const failures: string[] = [];
+  const secrets = secretsOf(victim);
+  for (const [file, attempts] of Object.entries(tables)) {
+    for (const at of attempts(victim, attacker)) {
+      for (const role of ["member", "coordinator"] as const) {
+        const what = `${attacker.label}→${victim.label} ${role} ${at.method} ${at.path} (${file})`;
+        const sent = JSON.stringify([at.path, at.body ?? null, at.form ?? null, at.upload?.data ?? null]);
+        const res = await send(attacker.cookies[role], at);
+        const want = expected(at, role);
+        if (want === "own" ? res.status >= 500 : res.status !== want) failures.push(`${what}: ${res.status}, expected ${want}: ${res.text.slice(0, 160)}`);
+        const leaked = secrets.filter((s) => !sent.includes(s) && res.text.includes(s));
+        if (leaked.length) failures.push(`${what}: the answer holds ${victim.label}'s ${leaked.join(", ")}`);
+        const ghost = ghostOf(at, victim);
+        if (!ghost.swapped) continue;
+        const other = await send(attacker.cookies[role], ghost.attempt);
+        if (other.status !== res.status) failures.push(`${what}: ${res.status}, but ${other.status} for an unknown id`);
+        else if (res.type.includes("application/json") && ghost.back(other.text) !== res.text) {
+          failures.push(`${what}: answers ${res.text.slice(0, 120)}, but for an unknown id ${other.text.slice(0, 120)}`);
+        }
+      }
+    }
+  }
+  return failures;
+}
+
+// ------------------------------------------------------------------ setup
+
+beforeAll(async () => {
+  // Hundreds of attempts from a few sessions: the per-session budgets are not what is tested here.
+  t = await startTestServer({ WRITES_PER_SESSION_PER_MINUTE: "100000", REFERENCE_CHECKS_PER_10_MINUTES: "100000", REQUESTS_PER_ORG_PER_HOUR: "100000" });
+  const s = t.seed;
+  const coordinatorB = await makeUser(t.db, { organisationId: s.orgB.id, email: "coordinator@zuid.test", name: "Coördinator Zuid", role: "coordinator" });
+  const orgB2 = makeOrganisation(t.db, { allianceId: s.allianceB.id, name: "Taalcafé Zuid", shortName: "TCZ" });
+  const member2B = await makeUser(t.db, { organisationId: orgB2.id, email: "tweede@zuid.test", name: "Tweede Zuid" });
+  A = await populate({
+    label: "A",
+    allianceId: s.allianceA.id,
+    allianceName: s.allianceA.name,
+    org: s.orgA1,
+    org2: s.orgA2,
+    boardId: s.boardA.id,
+    boardName: s.boardA.name,
+    cookies: { member: s.cookies.memberA1, member2: s.cookies.memberA2, coordinator: s.cookies.coordinatorA },
+    person: s.memberA2,
+    tag: "Noordgeheim",
+    extraSecrets: [...s.boardA.cardIds, "Woning gezocht voor gezin", "Taalmaatje gevraagd", "Hulp bij sollicitatie", "Fiets voor vervoer naar school", s.memberA1.email, s.coordinatorA.email, s.viewerA.email],
+  });
+  B = await populate({
+    label: "B",
+    allianceId: s.allianceB.id,
+    allianceName: s.allianceB.name,
+    org: s.orgB,
+    org2: orgB2,
+    boardId: s.boardB.id,
+    boardName: s.boardB.name,
+    cookies: { member: s.cookies.memberB, member2: makeSessionCookie(t.db, member2B.id), coordinator: makeSessionCookie(t.db, coordinatorB.id) },
+    person: s.memberB,
+    tag: "Zuidgeheim",
+    extraSecrets: [...s.boardB.cardIds, "Kinderopvang gezocht", coordinatorB.email],
+  });
+  const c = await createAllianceC();
+  // A second board of C, made by its coordinator through the API: it is the one attacked.
+  const second = await t.api("/api/boards", { cookie: c.cookies.coordinator, body: { name: "Klussen Laarne-Kalken" } });
+  expect(second.status).toBe(201);
+  C = await populate({ ...c, boardId: second.body.id, boardName: "Klussen Laarne-Kalken", tag: "Laarnegeheim", extraSecrets: [c.firstBoard] });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+// ------------------------------------------------------------------ the tests
+
+describe("alliances strictly apart", () => {
+  it("every route file has its attempts here (a new route fails this until it has them)", () => {
+    const files = fs.readdirSync(path.join(ROOT, "app/routes")).filter((f) => /\.(tsx?|jsx?)$/.test(f));
+    const api = files.filter((f) => f.startsWith("api."));
+    const pages = files.filter((f) => !f.startsWith("api."));
+    expect(api.filter((f) => !(f in API_ROUTES)), "API routes without attempts in API_ROUTES").toEqual([]);
+    expect(pages.filter((f) => !(f in PAGE_ROUTES)), "page routes without attempts in PAGE_ROUTES").toEqual([]);
+    expect(Object.keys(API_ROUTES).filter((f) => !api.includes(f)), "attempts for API routes that no longer exist").toEqual([]);
+    expect(Object.keys(PAGE_ROUTES).filter((f) => !pages.includes(f)), "attempts for pages that no longer exist").toEqual([]);
+  });
+
+  it("C was made as the product makes alliances, and its own people reach it", async () => {
+    const boards = await t.api("/api/boards", { cookie: C.cookies.member });
+    expect(boards.body.map((b: { name: string }) => b.name).sort()).toEqual(["Hulpvragen", "Klussen Laarne-Kalken"]);
+    expect((await t.api(`/api/boards/${C.boardId}/requests/${C.r1}`, { cookie: C.cookies.member })).body.card.title).toBe("Laarnegeheim vraag een");
+    expect((await t.api(`/api/boards/${C.boardId}/duplicates`, { cookie: C.cookies.coordinator })).body.groups.length).toBeGreaterThan(0);
+  });
+
+  const side = (label: "A" | "B" | "C") => ({ A, B, C })[label];
+  for (const [from, to] of [
+    ["B", "A"],
+    ["C", "A"],
+    ["A", "C"],
+  ] as const) {
+    it(`every API route, as a member and a coordinator of ${from} against ${to}: 404 for its ids, like unknown ids, nothing of it in any answer, nothing changed`, async () => {
+      const [attacker, victim] = [side(from), side(to)];
+      const before = await settled(victim);
+      const failures = await attack(attacker, victim, API_ROUTES);
+      expect(failures, failures.join("\n")).toEqual([]);
+      expect(await settled(victim)).toBe(before);
+    });
+
+    it(`every page route with ids, and the pages that list the own alliance, as ${from} against ${to}`, async () => {
+      const [attacker, victim] = [side(from), side(to)];
+      const before = await settled(victim);
+      const failures = await attack(attacker, victim, PAGE_ROUTES);
+      expect(failures, failures.join("\n")).toEqual([]);
+      expect(await settled(victim)).toBe(before);
+    });
+  }
+
+  it("Yjs: the other alliance's board is refused before a byte, 404 like an unknown board", async () => {
+    for (const [attacker, victim] of [
+      [B, A],
+      [A, C],
+      [C, A],
+    ]) {
+      for (const role of ["member", "coordinator"] as const) {
+        for (const board of [victim.boardId, randomUUID()]) {
+          const c = rawConnect(t.url, `/yjs/${board}`, { cookie: attacker.cookies[role] });
+          expect(await withTimeout(c.refused, 10_000, "refused upgrade")).toBe(404);
+          expect(c.messages).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it("socket.io: the other alliance's board cannot be joined (answered like an unknown one), its ids do nothing, and none of its events arrive", async () => {
+    const failures: string[] = [];
+    const heard: Array<{ who: string; event: string; payload: string }> = [];
+    const listeners: IoSocket[] = [];
+    for (const [attacker, victim] of [
+      [B, A],
+      [C, A],
+      [A, C],
+    ]) {
+      const before = await settled(victim);
+      for (const role of ["member", "coordinator"] as const) {
+        const s = await t.io({ cookie: attacker.cookies[role], boardId: attacker.boardId });
+        listeners.push(s);
+        s.onAny((event: string, payload: unknown) => heard.push({ who: `${attacker.label} ${role}`, event, payload: JSON.stringify(payload ?? null) }));
+        const join = await s.timeout(5000).emitWithAck("board:join", { boardId: victim.boardId });
+        const unknown = await s.timeout(5000).emitWithAck("board:join", { boardId: randomUUID() });
+        if (join.ok !== false || JSON.stringify(join) !== JSON.stringify(unknown)) failures.push(`${attacker.label} ${role} joins ${victim.label}'s board: ${JSON.stringify(join)} vs ${JSON.stringify(unknown)}`);
+        const events: Array<[string, Record<string, unknown>]> = [
+          ["request:claim", { requestId: victim.r2 }],
+          ["request:unclaim", { requestId: victim.r1 }],
+          ["request:reassign", { requestId: victim.r1, to: attacker.org.id }],
+          ["request:refer", { requestId: victim.r1, to: attacker.org2.id, note: "" }],
+          ["referral:accept", { requestId: victim.r1 }],
+          ["referral:decline", { requestId: victim.r1, reason: "Nee" }],
+          ["referral:revoke", { requestId: victim.r1 }],
+          ["comment:add", { requestId: victim.r1, body: "Ingeschoven" }],
+        ];
+        for (const [event, payload] of events) {
+          for (const boardId of [victim.boardId, attacker.boardId]) {
+            const ack = await s.timeout(5000).emitWithAck(event, { boardId, ...payload });
+            const ghostAck = await s.timeout(5000).emitWithAck(event, { boardId: boardId === victim.boardId ? randomUUID() : boardId, ...payload, requestId: randomUUID() });
+            if (ack.ok !== false) failures.push(`${attacker.label} ${role} ${event} on ${boardId === victim.boardId ? "the other's" : "its own"} board: ${JSON.stringify(ack)}`);
+            if (JSON.stringify(ack) !== JSON.stringify(ghostAck)) failures.push(`${attacker.label} ${role} ${event}: ${JSON.stringify(ack)}, for unknown ids ${JSON.stringify(ghostAck)}`);
+            const leaked = secretsOf(victim).filter((x) => JSON.stringify(ack).includes(x) && !JSON.stringify(payload).includes(x) && x !== boardId);
+            if (leaked.length) failures.push(`${attacker.label} ${role} ${event}: the answer holds ${leaked.join(", ")}`);
+          }
+        }
+      }
+      expect(await settled(victim)).toBe(before);
+    }
+
+    // Meanwhile each alliance works on its own board; its own people hear it, the others hear nothing of it.
+    for (const victim of [A, C]) {
+      const own = await t.io({ cookie: victim.cookies.member2, boardId: victim.boardId });
+      const ownHeard: string[] = [];
+      own.onAny((event: string, payload: unknown) => ownHeard.push(`${event} ${JSON.stringify(payload ?? null)}`));
+      const fresh = await t.api(`/api/boards/${victim.boardId}/requests`, {
+        cookie: victim.cookies.member,
+        body: { title: `${victim.tag} live vraag`, category: "werk", description: "", reference: `${victim.tag}-LIVE`, area: "" },
+      });
+      expect(fresh.status).toBe(201);
+      const base = `/api/boards/${victim.boardId}/requests/${fresh.body.id}`;
+      expect((await t.api(`${base}/comments`, { cookie: victim.cookies.member, body: { body: `${victim.tag} live opmerking` } })).status).toBe(201);
+      expect((await t.api(`${base}/claim`, { cookie: victim.cookies.member, body: {} })).status).toBe(200);
+      expect((await t.api(`${base}/refer`, { cookie: victim.cookies.member, body: { to: victim.org2.id, note: `${victim.tag} live notitie` } })).status).toBe(200);
+      await waitFor(() => ownHeard.some((h) => h.startsWith("comment:new") && h.includes(`${victim.tag} live opmerking`)) && ownHeard.some((h) => h.startsWith("inbox:changed")), {
+        message: `${victim.label}'s own member hears the comment and the referral`,
+      });
+      // Round trips on every listener: anything sent before has arrived.
+      for (const s of listeners) await s.timeout(5000).emitWithAck("board:join", { boardId: randomUUID() });
+      for (const h of heard) {
+        const leaked = secretsOf(victim).filter((x) => h.payload.includes(x));
+        if (leaked.length && !h.who.startsWith(victim.label)) failures.push(`${h.who} heard ${h.event} with ${victim.label}'s ${leaked.join(", ")}`);
+      }
+      own.disconnect();
+    }
+    expect(failures, failures.join("\n")).toEqual([]);
+  });
+
+  it("a Yjs client on its own board never receives the other alliance's cards", async () => {
+    const client = await t.connect(B.boardId, { cookie: B.cookies.member });
+    const res = await t.api(`/api/boards/${A.boardId}/requests`, { cookie: A.cookies.member, body: { title: `${A.tag} voor de Yjs-toets`, category: "taal", description: "", reference: "", area: "" } });
+    expect(res.status).toBe(201);
+    const mine = await t.api(`/api/boards/${B.boardId}/requests`, { cookie: B.cookies.member, body: { title: "Eigen vraag Zuid", category: "taal", description: "", reference: "", area: "" } });
+    expect(mine.status).toBe(201);
+    await waitFor(() => readBoard(client.doc).cards.some((c) => c.title === "Eigen vraag Zuid"));
+    const seen = JSON.stringify(client.doc.toJSON());
+    expect(secretsOf(A).filter((s) => seen.includes(s))).toEqual([]);
+    client.destroy();
+  });
+});
