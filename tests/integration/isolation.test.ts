@@ -63,6 +63,9 @@ interface Side {
   reference: string;
   /** Ids of this alliance's other rows and documents, for the "nothing of it" check. */
   extraSecrets: string[];
+  /** The member's session as GET /api/me/sessions names it, and the notifications of the alliance's people. */
+  sessionHandle: string;
+  notificationIds: string[];
 }
 
 let A: Side;
@@ -70,7 +73,7 @@ let B: Side;
 let C: Side;
 
 /** Made as an operator makes a new alliance: the CLI if it has landed, otherwise the same product services. */
-async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName"> & { firstBoard: string }> {
+async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds"> & { firstBoard: string }> {
   const cli = path.join(ROOT, "server/cli/alliance.ts");
   const coordinatorEmail = "coordinator@laarne-kalken.test";
   if (fs.existsSync(cli)) {
@@ -110,7 +113,7 @@ async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" |
 }
 
 /** Fill an alliance's board through the API, as its own people would. */
-async function populate(s: Omit<Side, "r1" | "r2" | "reference">): Promise<Side> {
+async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds">): Promise<Side> {
   const reference = `${s.tag}-REF-1987`;
   const create = async (cookie: string, n: string) => {
     const res = await t.api(`/api/boards/${s.boardId}/requests`, {
@@ -132,17 +135,27 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference">): Promise<Side>
   await ok(`${base}/refer`, { to: s.org2.id, note: `${s.tag} geheime verwijzing` });
   await ok(`/api/organisations/${s.org.id}/offers`, { offers: [{ category: "taal", label: `${s.tag} taalmaatjes`, capacity: 3, area: "" }] }, s.cookies.member, "PUT");
   await ok(`/api/boards/${s.boardId}/requests/check`, { reference, category: "taal" });
-  return { ...s, r1, r2, reference };
+  const sessions = await t.api("/api/me/sessions", { cookie: s.cookies.member });
+  expect(sessions.status).toBe(200);
+  const people = t.db.select({ id: schema.users.id }).from(schema.users).innerJoin(schema.organisations, eq(schema.organisations.id, schema.users.organisationId)).where(eq(schema.organisations.allianceId, s.allianceId)).all();
+  const notificationIds = t.db
+    .select({ id: schema.notifications.id })
+    .from(schema.notifications)
+    .where(inArray(schema.notifications.userId, people.map((p) => p.id)))
+    .all()
+    .map((n) => n.id);
+  expect(notificationIds.length, `${s.label}'s referral made a notification`).toBeGreaterThan(0);
+  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds };
 }
 
 /** What must never appear in another alliance's answers. */
 function secretsOf(s: Side): string[] {
-  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, ...s.extraSecrets];
+  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, ...s.extraSecrets];
 }
 
 /** The ids of a side that an attempt may carry; each is swapped for a fresh one to get the "unknown id" answer. */
 function idsOf(s: Side): string[] {
-  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2];
+  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, ...s.notificationIds];
 }
 
 // ------------------------------------------------------------------ the attempts
@@ -176,6 +189,27 @@ const API_ROUTES: Record<string, Attempts> = {
   "api.alliance.limits.ts": (): Attempt[] => [
     { method: "GET", path: "/api/alliance/limits", expect: { coordinator: 200, member: 403 } },
     { method: "PUT", path: "/api/alliance/limits", body: { requestQuotaPerHour: 500 }, expect: { coordinator: 200, member: 403 } },
+  ],
+  "api.alliance.export.ts": (): Attempt[] => [{ method: "GET", path: "/api/alliance/export", expect: { coordinator: 200, member: 403 } }],
+  "api.boards.$boardId.export.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/export?format=csv`, expect: FOREIGN }],
+  "api.boards.$boardId.export[.]csv.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/export.csv`, expect: FOREIGN }],
+  "api.me.ts": (v): Attempt[] => [
+    { method: "GET", path: "/api/me", expect: 200 },
+    { method: "PATCH", path: "/api/me", body: { name: "Zelfde naam", email: v.person.email, currentPassword: "niet-het-wachtwoord" }, expect: "own" },
+  ],
+  "api.me.sessions.ts": (): Attempt[] => [
+    { method: "GET", path: "/api/me/sessions", expect: 200 },
+    { method: "DELETE", path: "/api/me/sessions", expect: 200 },
+  ],
+  "api.me.sessions.$sessionId.ts": (v): Attempt[] => [{ method: "DELETE", path: `/api/me/sessions/${v.sessionHandle}`, expect: FOREIGN }],
+  "api.notifications.ts": (): Attempt[] => [
+    { method: "GET", path: "/api/notifications", expect: 200 },
+    { method: "POST", path: "/api/notifications", body: {}, expect: 405 },
+  ],
+  "api.notifications.read.ts": (v): Attempt[] => [{ method: "POST", path: "/api/notifications/read", body: { ids: v.notificationIds }, expect: 200 }],
+  "api.notifications.settings.ts": (): Attempt[] => [
+    { method: "GET", path: "/api/notifications/settings", expect: 200 },
+    { method: "PUT", path: "/api/notifications/settings", body: { email: { referral: true } }, expect: 200 },
   ],
   "api.boards.ts": (v): Attempt[] => [
     { method: "GET", path: "/api/boards", expect: 200 },
@@ -262,6 +296,17 @@ const PAGE_ROUTES: Record<string, Attempts> = {
   "logout.tsx": (): Attempt[] => [{ method: "GET", path: "/logout", expect: "own" }],
   "taal.tsx": (): Attempt[] => [{ method: "GET", path: "/taal", expect: "own" }],
   "wachtwoord.tsx": (): Attempt[] => [{ method: "GET", path: "/wachtwoord", expect: "own" }],
+  "wachtwoord-vergeten.tsx": (): Attempt[] => [{ method: "GET", path: "/wachtwoord-vergeten", expect: "own" }],
+  "wachtwoord-herstellen.$token.tsx": (): Attempt[] => [{ method: "GET", path: `/wachtwoord-herstellen/${randomUUID()}`, expect: "own" }],
+  "afmelden.$token.tsx": (): Attempt[] => [{ method: "GET", path: `/afmelden/${randomUUID()}`, expect: "own" }],
+  "account._index.tsx": (v): Attempt[] => [
+    { method: "GET", path: "/account", expect: 200 },
+    { method: "POST", path: "/account?index&_data=routes%2Faccount._index", form: { intent: "logout-session", session: v.sessionHandle }, expect: FOREIGN },
+  ],
+  "account.meldingen.tsx": (v): Attempt[] => [
+    { method: "GET", path: "/account/meldingen", expect: 200 },
+    { method: "POST", path: "/account/meldingen", form: { intent: "read", id: v.notificationIds }, expect: 302 },
+  ],
   "boards._index.tsx": (v): Attempt[] => [
     { method: "GET", path: "/boards", expect: 200 },
     { method: "POST", path: "/boards?index", form: { intent: "rename", boardId: v.boardId, name: "Overgenomen" }, expect: COORDINATOR_ONLY },
@@ -334,7 +379,8 @@ async function send(cookie: string, at: Attempt): Promise<Answer> {
 
 /** The attempt with every id of `v` swapped for a fresh one (the same fresh id for the same id). */
 function ghostOf(at: Attempt, v: Side): { attempt: Attempt; swapped: boolean; back: (s: string) => string } {
-  const map = new Map(idsOf(v).map((id) => [id, randomUUID()]));
+  // An e-mail address of the other alliance is swapped for one nobody has.
+  const map = new Map([...idsOf(v).map((id) => [id, randomUUID()] as const), [v.person.email, `${randomUUID()}@nergens.test`] as const]);
   let swapped = false;
   const swap = (s: string) => {
     let out = s;
@@ -373,6 +419,7 @@ function fingerprint(s: Side): string {
   const orgs = db.select().from(schema.organisations).where(eq(schema.organisations.allianceId, s.allianceId)).orderBy(schema.organisations.id).all();
   const orgIds = orgs.map((o) => o.id);
   const requests = db.select().from(schema.requests).where(inArray(schema.requests.boardId, boardIds)).orderBy(schema.requests.id).all();
+  const peopleIds = db.select({ id: schema.users.id }).from(schema.users).where(inArray(schema.users.organisationId, orgIds)).all().map((p) => p.id);
   const requestIds = requests.map((r) => r.id);
   const count = (table: typeof schema.auditEvents | typeof schema.referenceChecks | typeof schema.duplicateDecisions) =>
     db.select({ n: sql<number>`count(*)` }).from(table).where(inArray(table.boardId, boardIds)).get()!.n;
@@ -385,6 +432,9 @@ function fingerprint(s: Side): string {
     referrals: db.select().from(schema.referrals).where(inArray(schema.referrals.requestId, requestIds)).orderBy(schema.referrals.id).all(),
     comments: db.select().from(schema.comments).where(inArray(schema.comments.requestId, requestIds)).orderBy(schema.comments.id).all(),
     offers: db.select().from(schema.offers).where(inArray(schema.offers.organisationId, orgIds)).orderBy(schema.offers.id).all(),
+    sessions: db.select({ id: schema.sessions.id, expiresAt: schema.sessions.expiresAt }).from(schema.sessions).where(inArray(schema.sessions.userId, peopleIds)).orderBy(schema.sessions.id).all(),
+    notifications: db.select().from(schema.notifications).where(inArray(schema.notifications.userId, peopleIds)).orderBy(schema.notifications.id).all(),
+    notificationSettings: db.select().from(schema.notificationSettings).where(inArray(schema.notificationSettings.userId, peopleIds)).all(),
     audit: count(schema.auditEvents),
     checks: count(schema.referenceChecks),
     decisions: count(schema.duplicateDecisions),
