@@ -52,7 +52,7 @@ export default function NotificationsPage() {
   const { unread, items, markRead: mark } = useNotifications(data.unread, { initial: data.items });
   const list = items ?? data.items;
   return (
-    <main id="main" className="page notif-page" style={{ maxWidth: "46rem" }}>
+    <main id="main" className="page notif-page">
       <div className="notif-page-head">
         <h1>{t("notif.title")}</h1>
         {unread ? (
@@ -76,14 +76,11 @@ export default function NotificationsPage() {
         <Form method="post">
           <input type="hidden" name="intent" value="settings" />
           <fieldset>
-            <legend className="visually-hidden">{t("notif.emailColumn")}</legend>
+            <legend className="notif-legend">{t("notif.emailLegend")}</legend>
             {KINDS.map((k) => (
               <label key={k}>
                 <input type="checkbox" name={`email.${k}`} defaultChecked={data.email[k]} data-kind={k} />
-                <span>
-                  {t(`notif.kind.${k}` as MessageKey)}
-                  {k === "digest" ? null : <span className="muted"> · {t("notif.emailColumn")}</span>}
-                </span>
+                <span>{t(`notif.kind.${k}` as MessageKey)}</span>
               </label>
             ))}
           </fieldset>

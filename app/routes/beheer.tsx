@@ -20,6 +20,7 @@ import { requireUser } from "~/services/auth.server";
 import { boardsFor, boardSettingsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
 import { setRequestQuota } from "~/services/requests.server";
+import { MailOffNotice } from "~/components/notifications/MailOffNotice";
 
 export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
@@ -224,6 +225,7 @@ export default function Admin() {
   return (
     <main id="main" className="page admin">
       <h1>{t("admin.title", { alliance: data.alliance })}</h1>
+      <MailOffNotice />
       {result?.oneTime ? (
         <div className="alert info" role="status" data-testid="one-time-password">
           {t("admin.oneTime", { email: result.oneTime.email, password: result.oneTime.password })}

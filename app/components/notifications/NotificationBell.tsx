@@ -22,6 +22,8 @@ export function NotificationBell({ unread: initialUnread }: { unread: number }) 
   const t = useT();
   const { unread, items, failed, refresh, markRead } = useNotifications(initialUnread);
   const [open, setOpen] = useState(false);
+  /** Where the panel starts on a phone (fixed, full width): just below the bell, wherever the wrapped top bar put it. */
+  const [top, setTop] = useState<number | null>(null);
   const [hydrated, setHydrated] = useState(false);
   const panelId = useId();
   const wrap = useRef<HTMLDivElement>(null);
@@ -74,12 +76,22 @@ export function NotificationBell({ unread: initialUnread }: { unread: number }) 
         aria-controls={panelId}
         data-testid="notification-bell"
         data-unread={unread}
-        onClick={() => setOpen((o) => !o)}
+        onClick={() => {
+          setTop(button.current ? Math.round(button.current.getBoundingClientRect().bottom + 6) : null);
+          setOpen((o) => !o);
+        }}
       >
         <BellIcon />
         {badge}
       </button>
-      <div id={panelId} className="notif-panel" role="region" aria-label={t("notif.title")} hidden={!open}>
+      <div
+        id={panelId}
+        className="notif-panel"
+        role="region"
+        aria-label={t("notif.title")}
+        hidden={!open}
+        style={top === null ? undefined : ({ "--notif-top": `${top}px` } as React.CSSProperties)}
+      >
         <div className="notif-panel-head">
           <h2>{t("notif.title")}</h2>
           {unread ? (
