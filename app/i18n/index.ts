@@ -2,12 +2,13 @@ import { useRouteLoaderData } from "@remix-run/react";
 import { accountEn, accountNl, type AccountKey } from "./account";
 import { adminEn, adminNl, type AdminKey } from "./admin";
 import { boardsEn, boardsNl, type BoardsKey } from "./boards";
+import { importEn, importNl, type ImportKey } from "./import";
 import { notificationsEn, notificationsNl, type NotificationsKey } from "./notifications";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

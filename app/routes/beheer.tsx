@@ -1,6 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { useEffect, useState, type FormEvent } from "react";
+import { ExportSection } from "~/components/export/ExportSection";
 import { ConfirmDialog } from "~/components/toast/ConfirmDialog";
 import { useHydrated } from "~/hooks/useHydrated";
 import { useToast } from "~/components/toast/ToastProvider";
@@ -426,6 +427,7 @@ export default function Admin() {
       </section>
 
       <LimitsSection limits={data.limits} err={err("quota", "requestQuotaPerHour")} t={t} />
+      <ExportSection t={t} />
     </main>
   );
 }

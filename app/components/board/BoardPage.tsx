@@ -389,6 +389,14 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         <Link to={`/boards/${board.id}/overzicht`} className="button secondary" data-testid="overview-link">
           {t("ov.link")}
         </Link>
+        {canEdit && !board.archived ? (
+          <Link to={`/boards/${board.id}/importeren`} className="button secondary" data-testid="import-link">
+            {t("import.link")}
+          </Link>
+        ) : null}
+        <a href={`/api/boards/${board.id}/export.csv`} className="button secondary" download data-testid="export-csv">
+          {t("export.csv")}
+        </a>
       </div>
 
       {canEdit && !isLive && live ? <p className="alert info small">{t("board.loadingLive")}</p> : null}
