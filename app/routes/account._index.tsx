@@ -263,14 +263,15 @@ export default function Account() {
         <ul className="session-list" data-testid="sessions">
           {sessions.map((s) => {
             const device = deviceName(t, s);
-            const lastSeen = formatAge(s.lastSeenAt, data.now, locale);
+            const ago = (ms: number) => (data.now - ms < 60_000 ? t("account.session.justNow") : formatAge(ms, data.now, locale));
+            const lastSeen = ago(s.lastSeenAt);
             return (
               <li key={s.id} className={`session-item${s.current ? " current" : ""}`} data-testid={s.current ? "session-current" : "session-other"}>
                 <div>
                   <span className="session-what">{device}</span>
                   {s.current ? <span className="session-badge">{t("account.session.current")}</span> : null}
                   <div className="session-when">
-                    {t("account.session.created")} {formatAge(s.createdAt, data.now, locale)} · {t("account.session.lastSeen")} {lastSeen}
+                    {t("account.session.created")} {ago(s.createdAt)} · {t("account.session.lastSeen")} {lastSeen}
                   </div>
                 </div>
                 {s.current ? null : (

@@ -33,11 +33,19 @@ export interface TestServer {
   cleanup(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `env`: extra settings for the server (SMTP_URL, MAIL_FROM, ...); given the port, for settings that name the server's URL. */
+export async function startServer(opts: { env?: (port: number) => Record<string, string> } = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-e2e-"));
   const databaseUrl = `file:${path.join(dir, "e2e.sqlite")}`;
   const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error" };
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error",
+    ...(opts.env?.(port) ?? {}),
+  };
   const setup = spawnSync(TSX, ["db/setup.ts"], { cwd: ROOT, env, encoding: "utf8" });
   if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr || setup.stdout}`);
   let child: ChildProcess | null = null;

@@ -1,0 +1,147 @@
+/**
+ * The person's own page and "Wachtwoord vergeten?" in Chromium, against the
+ * real server with mail on (a real SMTP server on loopback in this process):
+ * name and language changed on /account (the stored language then wins over
+ * a browser's cookie), "Overal uitloggen" from a second browser closing the
+ * first one's board, the whole reset flow from the login page to the board,
+ * and screenshots of both pages at 1440×900 and 390×844.
+ */
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { createSmtpInbox, type SmtpInbox } from "../integration/smtp-inbox";
+import { freePort, startServer, type TestServer } from "./server";
+import { login, openDemoBoard, seriousViolations } from "./helpers";
+
+const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
+
+let server: TestServer;
+let inbox: SmtpInbox;
+
+test.beforeAll(async () => {
+  inbox = createSmtpInbox(await freePort());
+  await inbox.start();
+  server = await startServer({
+    env: (port) => ({ SMTP_URL: inbox.url, MAIL_FROM: "Alliantiebord <bord@alliantie.test>", PUBLIC_URL: `http://127.0.0.1:${port}` }),
+  });
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+  await inbox?.stop();
+});
+
+async function noSidewaysScroll(page: Page) {
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect.soft(scrollWidth, `${page.url()} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
+}
+
+test("name and language change on /account; the stored language follows the person to another browser", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  await login(page, server.url, "gemeente@ave.example");
+  await page.getByRole("link", { name: "Mijn account" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Mijn account" })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await page.getByLabel("Naam", { exact: true }).fill("Gemma van de Gemeente");
+  await page.getByRole("button", { name: "Opslaan" }).first().click();
+  await expect(page.getByText("Opgeslagen.").first()).toBeVisible();
+  await expect(page.locator(".topbar-who")).toContainText("Gemma van de Gemeente");
+
+  await page.getByRole("radio", { name: "English" }).check();
+  await page.getByRole("region", { name: "Taal" }).getByRole("button", { name: "Opslaan" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "My account" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByTestId("locale-saved")).toHaveText("Language saved.");
+
+  // Another browser that last showed Dutch: after login the person's own language wins.
+  const other = await browser.newContext();
+  await other.addCookies([{ name: "ab_lang", value: "nl", url: server.url }]);
+  const second = await other.newPage();
+  await login(second, server.url, "gemeente@ave.example");
+  await expect(second.locator("html")).toHaveAttribute("lang", "en");
+  await expect(second.getByRole("link", { name: "My account" })).toBeVisible();
+});
+
+test("'Overal uitloggen' in a second browser closes the first one's board and keeps this one", async ({ browser }) => {
+  const first = await (await browser.newContext()).newPage();
+  await login(first, server.url, "vluchtelingenwerk@ave.example");
+  await openDemoBoard(first);
+
+  const second = await (await browser.newContext()).newPage();
+  await login(second, server.url, "vluchtelingenwerk@ave.example");
+  await openDemoBoard(second);
+  await second.goto(`${server.url}/account`);
+  const sessions = second.getByTestId("sessions");
+  await expect(sessions.getByRole("listitem")).toHaveCount(2);
+  await expect(second.getByTestId("session-current")).toContainText("Deze sessie");
+  await expect(second.getByTestId("session-current")).toContainText(/Chrome op Linux|Chromium/);
+  await second.getByRole("button", { name: "Overal uitloggen" }).click();
+  await expect(second.getByText("Op 1 andere sessie uitgelogd.")).toBeVisible();
+  await expect(sessions.getByRole("listitem")).toHaveCount(1);
+  await expect(second.getByTestId("no-other-sessions")).toBeVisible();
+
+  // The first browser's board lost its connection, and its session is gone.
+  await expect(first.getByTestId("connection-status")).not.toHaveAttribute("data-state", "connected");
+  await first.goto(`${server.url}/boards`);
+  await expect(first).toHaveURL(/\/login/);
+
+  // This browser still works, board included.
+  await second.goto(`${server.url}/boards`);
+  await openDemoBoard(second);
+});
+
+test("'Wachtwoord vergeten?': a link by mail, a new password, logged in on the board", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/login`);
+  await page.getByRole("link", { name: "Wachtwoord vergeten?" }).click();
+  await expect(page.getByRole("heading", { name: "Wachtwoord vergeten" })).toBeVisible();
+  const before = inbox.mails.length;
+  await page.getByLabel("E-mailadres").fill("taalhuis@ave.example");
+  await page.getByRole("button", { name: "Stuur mij een link" }).click();
+  await expect(page.getByTestId("reset-sent")).toContainText("Als dit adres bij ons bekend is");
+  await expect.poll(() => inbox.mails.slice(before).filter((m) => m.envelopeTo.includes("taalhuis@ave.example")).length).toBe(1);
+  const mail = inbox.mails.slice(before).find((m) => m.envelopeTo.includes("taalhuis@ave.example"))!;
+  const link = /http:\/\/127\.0\.0\.1:\d+\/wachtwoord-herstellen\/[A-Za-z0-9_-]+/.exec(mail.text)![0];
+
+  await page.goto(link);
+  await page.getByLabel("Nieuw wachtwoord", { exact: true }).fill("een-nieuw-wachtwoord");
+  await page.getByLabel("Herhaal het nieuwe wachtwoord").fill("een-nieuw-wachtwoord");
+  await page.getByRole("button", { name: "Wachtwoord opslaan" }).click();
+  await expect(page).toHaveURL(/\/boards$/);
+  await openDemoBoard(page);
+
+  // The link was used: a second visit says so.
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Deze link is al gebruikt" })).toBeVisible();
+});
+
+const SIZES = [
+  { name: "desktop", viewport: { width: 1440, height: 900 }, isMobile: false, hasTouch: false, email: "kerk@ave.example" },
+  { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, email: "maatjes@ave.example" },
+] as const;
+
+for (const size of SIZES) {
+  test(`screenshots of /account and the forgotten-password page (${size.name})`, async ({ browser }) => {
+    const context = await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch });
+    const page = await context.newPage();
+    // A second session, so the list shows another device.
+    const elsewhere = await (await browser.newContext({ userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1" })).newPage();
+    await login(elsewhere, server.url, size.email);
+    await login(page, server.url, size.email);
+    await page.goto(`${server.url}/account`);
+    await expect(page.getByTestId("session-other")).toContainText("Safari op iOS");
+    await noSidewaysScroll(page);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(DIR, `account-${size.name}.png`), fullPage: true });
+
+    const anonymous = await (await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch })).newPage();
+    await anonymous.goto(`${server.url}/wachtwoord-vergeten`);
+    await noSidewaysScroll(anonymous);
+    expect(await seriousViolations(anonymous)).toEqual([]);
+    await anonymous.screenshot({ path: path.join(DIR, `forgot-password-${size.name}.png`), fullPage: true });
+    await anonymous.getByLabel("E-mailadres").fill("niemand@ave.example");
+    await anonymous.getByRole("button", { name: "Stuur mij een link" }).click();
+    await expect(anonymous.getByTestId("reset-sent")).toBeVisible();
+    await anonymous.screenshot({ path: path.join(DIR, `forgot-password-sent-${size.name}.png`), fullPage: true });
+    await context.close();
+  });
+}
