@@ -185,3 +185,13 @@ export function openExisting(file: string): Database.Database {
   sqlite.pragma("busy_timeout = 5000");
   return sqlite;
 }
+
+/** checkDatabase on a file, opened read-only and closed again. */
+export function checkFile(file: string, opts: { expectMigrations?: AppliedMigration[] } = {}): DatabaseCheck {
+  const sqlite = openReadOnly(file);
+  try {
+    return checkDatabase(sqlite, opts);
+  } finally {
+    sqlite.close();
+  }
+}

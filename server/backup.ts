@@ -11,7 +11,9 @@
 import type Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
-import { appliedMigrations, checkDatabase, copyDatabase, openReadOnly, quickCheck, type DatabaseCheck } from "../db/backup";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { appliedMigrations, checkDatabase, checkFile, copyDatabase, openReadOnly, quickCheck, type AppliedMigration, type DatabaseCheck } from "../db/backup";
 import type { Logger } from "./sync/types";
 
 /** A refusal or failed check, with a message for the person at the command line. */
@@ -19,15 +21,16 @@ export class BackupError extends Error {}
 
 // ---------------------------------------------------------------- files
 
-function fsyncPath(p: string): void {
-  let fd: number | undefined;
+/** fsync on libuv's thread pool: a large file's flush must not stall the server. */
+async function fsyncPath(p: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
   try {
-    fd = fs.openSync(p, "r");
-    fs.fsyncSync(fd);
+    handle = await fs.promises.open(p, "r");
+    await handle.sync();
   } catch {
     /* a folder that cannot be opened for sync (some filesystems): best effort */
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    await handle?.close();
   }
 }
 
@@ -70,6 +73,38 @@ function publish(tmp: string, target: string, force: boolean): void {
   fs.unlinkSync(tmp);
 }
 
+// ---------------------------------------------------------------- the check, off the event loop
+
+const CHECK_MODULE = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "../db/backup.ts")).href;
+const CHECK_WORKER = new URL("./backup-check-worker.mjs", import.meta.url);
+
+/**
+ * checkFile in a worker thread: integrity_check reads every page of the
+ * copy (0.4 s for 40 MB here, seconds for a large database), which must not
+ * stall a running server. Aborting terminates the worker.
+ */
+export function checkFileOffThread(file: string, opts: { expectMigrations?: AppliedMigration[] }, signal?: AbortSignal): Promise<DatabaseCheck> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new BackupError("afgebroken"));
+    const worker = new Worker(CHECK_WORKER, { execArgv: [], workerData: { module: CHECK_MODULE, file, opts } });
+    const onAbort = () => void worker.terminate();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      fn();
+    };
+    worker.once("message", (m: { check?: DatabaseCheck; error?: string }) => {
+      settle(() => (m.check ? resolve(m.check) : reject(new BackupError(`controle mislukt: ${m.error}`))));
+      void worker.terminate();
+    });
+    worker.once("error", (e) => settle(() => reject(e)));
+    worker.once("exit", (code) => settle(() => reject(new BackupError(signal?.aborted ? "afgebroken" : `controle gestopt (${code})`))));
+  });
+}
+
 // ---------------------------------------------------------------- one backup
 
 export interface BackupResult {
@@ -87,7 +122,15 @@ export interface BackupResult {
 export async function backupTo(
   source: Database.Database,
   file: string,
-  opts: { force?: boolean; pagesPerStep?: number; onStep?: (p: { totalPages: number; remainingPages: number }) => void } = {},
+  opts: {
+    force?: boolean;
+    pagesPerStep?: number;
+    onStep?: (p: { totalPages: number; remainingPages: number }) => void;
+    /** Check the copy in a worker thread (a running server), not in this thread. */
+    checkOffThread?: boolean;
+    /** Abandon the backup (its temporary file removed). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<BackupResult> {
   const started = Date.now();
   const target = path.resolve(file);
@@ -97,18 +140,21 @@ export async function backupTo(
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
   const expect = appliedMigrations(source) ?? [];
   try {
-    await copyDatabase(source, tmp, { pagesPerStep: opts.pagesPerStep, onStep: opts.onStep });
-    const copy = openReadOnly(tmp);
-    let check: DatabaseCheck;
-    try {
-      check = checkDatabase(copy, { expectMigrations: expect });
-    } finally {
-      copy.close();
-    }
+    await copyDatabase(source, tmp, {
+      pagesPerStep: opts.pagesPerStep,
+      onStep: (p) => {
+        if (opts.signal?.aborted) throw new BackupError("afgebroken");
+        opts.onStep?.(p);
+      },
+    });
+    const check = opts.checkOffThread
+      ? await checkFileOffThread(tmp, { expectMigrations: expect }, opts.signal)
+      : checkFile(tmp, { expectMigrations: expect });
     if (!check.ok) throw new BackupError(`de kopie is niet in orde:\n  ${check.problems.join("\n  ")}`);
-    fsyncPath(tmp);
+    await fsyncPath(tmp);
+    if (opts.signal?.aborted) throw new BackupError("afgebroken");
     publish(tmp, target, !!opts.force);
-    fsyncPath(dir);
+    await fsyncPath(dir);
     return { file: target, check, ms: Date.now() - started };
   } finally {
     removeTemporary(tmp);
@@ -285,7 +331,7 @@ export async function restoreFrom(backupFile: string, dbFile: string, now = Date
     } finally {
       copy.close();
     }
-    fsyncPath(tmp);
+    await fsyncPath(tmp);
     // Someone may have started the server while we copied.
     const late = databaseInUse(db);
     if (late) throw new BackupError(`herstellen geweigerd: ${late}. Stop de server eerst.`);
@@ -304,7 +350,7 @@ export async function restoreFrom(backupFile: string, dbFile: string, now = Date
     removeQuietly(`${db}-shm`);
     removeQuietly(`${db}-journal`);
     fs.renameSync(tmp, db);
-    fsyncPath(path.dirname(db));
+    await fsyncPath(path.dirname(db));
     return { check, aside };
   } finally {
     removeTemporary(tmp);
@@ -368,6 +414,7 @@ export interface DailyBackups {
 export function startDailyBackups(o: DailyBackupOptions): DailyBackups {
   let inFlight: Promise<string | null> | null = null;
   let stopped = false;
+  const abort = new AbortController();
   const pagesPerStep = o.pagesPerStep ?? 100;
 
   const run = async (): Promise<string | null> => {
@@ -380,10 +427,9 @@ export function startDailyBackups(o: DailyBackupOptions): DailyBackups {
       for (const f of fs.readdirSync(o.dir)) if (DAILY_TMP.test(f)) removeQuietly(path.join(o.dir, f));
       const result = await backupTo(o.sqlite, target, {
         pagesPerStep,
-        onStep: (p) => {
-          if (stopped) throw new BackupError("server stopt");
-          o.onStep?.(p);
-        },
+        onStep: o.onStep,
+        checkOffThread: true,
+        signal: abort.signal,
       });
       const removed = pruneDailyBackups(o.dir, o.keep);
       o.log.info("backup taken", {
@@ -419,6 +465,7 @@ export function startDailyBackups(o: DailyBackupOptions): DailyBackups {
     runIfDue,
     async stop() {
       stopped = true;
+      abort.abort();
       clearTimeout(first);
       clearInterval(every);
       await inFlight;

@@ -4,6 +4,7 @@
  * while the server writes), checked before it gets its name. Exit code 0
  * when the backup is written and sound, 1 when refused or the check fails.
  */
+import path from "node:path";
 import { parseEnv } from "../../app/services/env.server";
 import { databasePath } from "../../db/client";
 import { openExisting } from "../../db/backup";
@@ -18,6 +19,8 @@ if (files.length !== 1 || unknown.length) {
   process.exit(2);
 }
 
+// npm runs scripts in the project folder; a relative name means where the command was typed.
+const target = path.resolve(process.env.INIT_CWD ?? process.cwd(), files[0]);
 const env = parseEnv(process.env);
 const dbFile = databasePath(env.DATABASE_URL);
 if (dbFile === ":memory:") {
@@ -33,8 +36,8 @@ try {
   process.exit(1);
 }
 try {
-  console.log(`Back-up van ${dbFile} naar ${files[0]}`);
-  const result = await backupTo(source, files[0], { force });
+  console.log(`Back-up van ${dbFile} naar ${target}`);
+  const result = await backupTo(source, target, { force });
   for (const line of describeCheck(result.check)) console.log(line);
   console.log(`Klaar: ${result.file} (${result.ms} ms)`);
 } catch (e) {

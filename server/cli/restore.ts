@@ -5,6 +5,7 @@
  * database that was there is kept as `<db>.before-restore-<time>`. A backup
  * of an earlier release is migrated when the server starts.
  */
+import path from "node:path";
 import { parseEnv } from "../../app/services/env.server";
 import { databasePath } from "../../db/client";
 import { BackupError, describeCheck, restoreFrom } from "../backup";
@@ -15,6 +16,8 @@ if (args.length !== 1 || args[0].startsWith("--")) {
   process.exit(2);
 }
 
+// npm runs scripts in the project folder; a relative name means where the command was typed.
+const backupFile = path.resolve(process.env.INIT_CWD ?? process.cwd(), args[0]);
 const env = parseEnv(process.env);
 const dbFile = databasePath(env.DATABASE_URL);
 if (dbFile === ":memory:") {
@@ -23,8 +26,8 @@ if (dbFile === ":memory:") {
 }
 
 try {
-  console.log(`Herstel van ${args[0]} naar ${dbFile}`);
-  const result = await restoreFrom(args[0], dbFile);
+  console.log(`Herstel van ${backupFile} naar ${dbFile}`);
+  const result = await restoreFrom(backupFile, dbFile);
   for (const line of describeCheck(result.check)) console.log(line);
   if (result.aside) console.log(`De vorige database staat nu in ${result.aside}`);
   console.log(
