@@ -82,6 +82,17 @@ export const ROUTES: RouteCase[] = [
     path: () => "/api/organisations",
     expect: { ...READ, otherAlliance: 200 },
   },
+  // The person's own account: everyone with a session reaches their own, nobody another's.
+  { name: "GET /api/me", method: "GET", state: "open", path: () => "/api/me", expect: { ...READ, otherAlliance: 200 } },
+  {
+    name: "PATCH /api/me (own language)",
+    method: "PATCH",
+    state: "open",
+    path: () => "/api/me",
+    body: () => ({ locale: "nl" }),
+    expect: { coordinator: 200, memberOwner: 200, memberOther: 200, viewer: 200, otherAlliance: 200, anonymous: 401 },
+  },
+  { name: "GET /api/me/sessions", method: "GET", state: "open", path: () => "/api/me/sessions", expect: { ...READ, otherAlliance: 200 } },
   { name: "GET board (columns with stages)", method: "GET", state: "open", path: board, expect: READ },
   { name: "GET request", method: "GET", state: "claimed", path: req, expect: READ },
   { name: "GET comments", method: "GET", state: "open", path: (f) => `${req(f)}/comments`, expect: READ },
