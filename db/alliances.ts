@@ -25,9 +25,9 @@ export function listAllianceSummaries(db: DB): AllianceSummary[] {
       name: alliances.name,
       slug: alliances.slug,
       demo: alliances.demo,
-      organisations: sql<number>`(select count(*) from ${organisations} where ${organisations.allianceId} = ${alliances.id})`,
-      people: sql<number>`(select count(*) from ${users} join ${organisations} o2 on o2.id = ${users.organisationId} where o2.alliance_id = ${alliances.id} and ${users.disabledAt} is null)`,
-      boards: sql<number>`(select count(*) from ${boards} where ${boards.allianceId} = ${alliances.id})`,
+      organisations: sql<number>`(select count(*) from organisations o where o.alliance_id = "alliances"."id")`,
+      people: sql<number>`(select count(*) from users u join organisations o on o.id = u.organisation_id where o.alliance_id = "alliances"."id" and u.disabled_at is null)`,
+      boards: sql<number>`(select count(*) from boards b where b.alliance_id = "alliances"."id")`,
       createdAt: alliances.createdAt,
     })
     .from(alliances)
@@ -102,10 +102,9 @@ function quote(name: string): string {
 export function eraseAlliance(db: DB, allianceId: string): Record<string, number> {
   const sqlite = db.$client;
   const deleted: Record<string, number> = {};
-  const count = (table: string, n: number) => {
-    if (n) deleted[table] = (deleted[table] ?? 0) + n;
-  };
+  const rows = () => new Map(tableNames(sqlite).map((t) => [t, (sqlite.prepare(`select count(*) as n from ${quote(t)}`).get() as { n: number }).n]));
   sqlite.transaction(() => {
+    const before = rows();
     const ids = allianceIds(db, allianceId);
     const owned: Record<string, string[]> = {
       alliances: ids.alliances,
@@ -126,15 +125,11 @@ export function eraseAlliance(db: DB, allianceId: string): Record<string, number
       const fks = sqlite.prepare(`pragma foreign_key_list(${quote(table)})`).all() as Array<{ table: string; from: string }>;
       for (const fk of fks) {
         if (!(fk.table in owned)) continue;
-        const r = sqlite
-          .prepare(`delete from ${quote(table)} where ${quote(fk.from)} in (select id from temp.erase_ids where kind = ?)`)
-          .run(fk.table);
-        count(table, r.changes);
+        sqlite.prepare(`delete from ${quote(table)} where ${quote(fk.from)} in (select id from temp.erase_ids where kind = ?)`).run(fk.table);
       }
     }
     for (const table of Object.keys(owned)) {
-      const r = sqlite.prepare(`delete from ${quote(table)} where id in (select id from temp.erase_ids where kind = ?)`).run(table);
-      count(table, r.changes);
+      sqlite.prepare(`delete from ${quote(table)} where id in (select id from temp.erase_ids where kind = ?)`).run(table);
     }
     // Text that names the alliance's ids or addresses without a foreign key.
     for (const table of tables) {
@@ -142,17 +137,18 @@ export function eraseAlliance(db: DB, allianceId: string): Record<string, number
         /^text$/i.test(c.type),
       );
       for (const c of cols) {
-        const r = sqlite
+        sqlite
           .prepare(
             `delete from ${quote(table)} where exists (select 1 from temp.erase_ids e where
                (e.kind = 'email' and lower(${quote(table)}.${quote(c.name)}) = e.id) or
                (e.kind <> 'email' and instr(${quote(table)}.${quote(c.name)}, e.id) > 0))`,
           )
           .run();
-        count(table, r.changes);
       }
     }
     sqlite.exec("delete from temp.erase_ids");
+    // Cascades are not in `changes`: what left each table, counted.
+    for (const [table, n] of rows()) if (before.get(table)! > n) deleted[table] = before.get(table)! - n;
   })();
   return deleted;
 }

@@ -135,3 +135,8 @@ export function acceptInvitation(
     { behavior: "immediate" },
   );
 }
+
+/** A person's language (nl/en), for what is written on their behalf. */
+export function userLocale(db: DB, userId: string): string | null {
+  return db.select({ locale: users.locale }).from(users).where(eq(users.id, userId)).get()?.locale ?? null;
+}

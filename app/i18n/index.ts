@@ -3,12 +3,13 @@ import { accountEn, accountNl, type AccountKey } from "./account";
 import { adminEn, adminNl, type AdminKey } from "./admin";
 import { boardsEn, boardsNl, type BoardsKey } from "./boards";
 import { importEn, importNl, type ImportKey } from "./import";
+import { invitationsEn, invitationsNl, type InvitationsKey } from "./invitations";
 import { notificationsEn, notificationsNl, type NotificationsKey } from "./notifications";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

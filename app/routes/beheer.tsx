@@ -22,6 +22,8 @@ import { boardsFor, boardSettingsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
 import { setRequestQuota } from "~/services/requests.server";
 import { MailOffNotice } from "~/components/notifications/MailOffNotice";
+import { InvitationsSection, invitationToast } from "~/components/admin/InvitationsSection";
+import { invitationAction, pendingInvitations } from "~/services/invitations.server";
 
 export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
@@ -30,7 +32,8 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   const user = requireUser(svc, request);
   const overview = adminOverview(svc, user);
   const boards = boardsFor(svc, user).map((b) => boardSettingsFor(svc, b.id)!);
-  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), ...overview });
+  const invitations = { invitations: pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
+  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), ...invitations, ...overview });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -40,6 +43,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const intent = form.intent;
   /** The person's name, for the toast that says what happened. */
   const personName = () => adminOverview(svc, user).people.find((p) => p.id === form.personId)?.name ?? "";
+  if (typeof intent === "string" && intent.startsWith("invite")) {
+    const r = invitationAction(svc, user, intent, form);
+    return json({ intent, ...r.body }, { status: r.status });
+  }
   switch (intent) {
     case "add-org": {
       const r = addOrganisation(svc, user, form);
@@ -165,6 +172,8 @@ type ActionResult =
 
 /** The toast after an action on this page: what happened, by name, or why not. */
 function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean; message: string } {
+  const invitation = invitationToast(t, r);
+  if (invitation) return invitation;
   const name = r.name ?? "";
   if (r.ok) {
     switch (r.intent) {
@@ -353,6 +362,8 @@ export default function Admin() {
           </button>
         </Form>
       </section>
+
+      <InvitationsSection invitations={data.invitations} organisations={data.organisations} mailEnabled={data.mailEnabled} />
 
       <section aria-labelledby="orgs-h" className="card-panel admin-section">
         <h2 id="orgs-h">{t("admin.orgs")}</h2>

@@ -20,7 +20,7 @@ import { cleanText } from "../board/validate";
 export class SetupError extends Error {
   constructor(
     readonly field: string,
-    readonly code: "required" | "tooShort" | "tooLong" | "exists" | "pattern",
+    readonly code: "required" | "tooShort" | "tooLong" | "exists" | "pending" | "pattern" | "unknown",
     message: string,
   ) {
     super(message);

@@ -1,0 +1,35 @@
+/**
+ * The services a command runs with: the same database handle, environment,
+ * clock and mail queue as the server's (so a command creates through the
+ * same app/services code), but no live boards or sockets: nothing in a
+ * command may need them.
+ */
+import type { AppServices } from "../../app/services/context.server";
+import type { Env } from "../../app/services/env.server";
+import { createMailQueue } from "../../app/services/mail-queue.server";
+import type { DB } from "../../db/client";
+
+export function cliServices(db: DB, env: Env): AppServices {
+  const now = () => Date.now();
+  const offline = () => {
+    throw new Error("Live boards are not available in a command; this needs the running server.");
+  };
+  return {
+    db,
+    env,
+    now,
+    // Queued in SQLite; the server's mail worker sends it once the server runs.
+    mail: createMailQueue({ db, env, now }),
+    rooms: { withDoc: offline, readDoc: offline, disconnectUser: () => {} },
+    realtime: { toBoard: () => {}, toOrganisation: () => {} },
+  };
+}
+
+/** A usage error: the message and exit code 2. */
+export class UsageError extends Error {}
+
+/** Print to stderr and leave with `code`. */
+export function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
