@@ -8,9 +8,9 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import * as Y from "yjs";
-import { insertAlliance, insertBoard, insertOrganisation, insertUser } from "../../db/accounts";
+import { insertAlliance, insertOrganisation, insertUser } from "../../db/accounts";
 import { findAllianceByNameOrSlug } from "../../db/alliances";
-import { compactBoard } from "../../db/board-store";
+import { insertBoardWithDocument } from "../../db/boards";
 import type { DB } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { initBoard } from "../board/domain";
@@ -131,12 +131,15 @@ export function createBoard(db: DB, b: { allianceId: string; name: string; id?: 
   if (!name) throw new SetupError("board", "required", "The board needs a name.");
   if (name.length > 80) throw new SetupError("board", "tooLong", "The board's name is longer than 80 characters.");
   const id = b.id ?? randomUUID();
-  insertBoard(db, { id, allianceId: b.allianceId, name });
   const doc = new Y.Doc();
   initBoard(doc);
   b.fill?.(doc);
-  compactBoard(db, id, Y.encodeStateAsUpdate(doc), 0);
+  const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
+  // The same insert as a coordinator's new board (app/services/boards.server.ts): row and document at once.
+  if (!insertBoardWithDocument(db, { id, allianceId: b.allianceId, name }, state, Date.now())) {
+    throw new SetupError("board", "exists", `The alliance has a board named "${name}" already.`);
+  }
   return { id, name };
 }
 

@@ -19,6 +19,7 @@ import { demoAlliance, eraseAlliance, setInstallationFact } from "../../db/allia
 import { databasePath, MIGRATIONS_DIR, openDatabase } from "../../db/client";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import fs from "node:fs";
+import { databaseInUse } from "../backup";
 import { fail } from "./services";
 
 const USAGE = `Gebruik / usage:
@@ -52,7 +53,17 @@ if (command === "status") {
   process.exit(0);
 }
 
-// The database to ourselves: no waiting, and an exclusive lock held until we close.
+const IN_USE =
+  "Stop de server eerst (Ctrl+C, of systemctl stop …), voer dit opnieuw uit en start de server daarna weer.\n" +
+  "Nothing removed: the database is in use (a running server?). Stop it first, then run this again.";
+// A server names itself in <db>.pid; any other process shows in /proc.
+const inUse = file === ":memory:" ? null : databaseInUse(file);
+if (inUse) {
+  database.close();
+  fail(`Niets verwijderd uit ${env.DATABASE_URL}: ${inUse}.\n${IN_USE}`, 1);
+}
+// The database to ourselves: no waiting, and an exclusive lock held until we close
+// (also against processes /proc does not show, and a server starting meanwhile).
 sqlite.pragma("busy_timeout = 0");
 sqlite.pragma("locking_mode = EXCLUSIVE");
 try {
@@ -61,12 +72,7 @@ try {
 } catch (e) {
   database.close();
   if ((e as { code?: string }).code === "SQLITE_BUSY" || (e as { code?: string }).code === "SQLITE_LOCKED") {
-    fail(
-      `Niets verwijderd: ${env.DATABASE_URL} is in gebruik door een ander proces, waarschijnlijk een draaiende server.\n` +
-        "Stop de server eerst (Ctrl+C, of systemctl stop …), voer dit opnieuw uit en start de server daarna weer.\n" +
-        "Nothing removed: the database is in use by another process (a running server?). Stop it first, then run this again.",
-      1,
-    );
+    fail(`Niets verwijderd: ${env.DATABASE_URL} is in gebruik door een ander proces, waarschijnlijk een draaiende server.\n${IN_USE}`, 1);
   }
   throw e;
 }
