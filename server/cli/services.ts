@@ -21,7 +21,7 @@ export function cliServices(db: DB, env: Env): AppServices {
     // Queued in SQLite; the server's mail worker sends it once the server runs.
     mail: createMailQueue({ db, env, now }),
     rooms: { withDoc: offline, readDoc: offline, disconnectUser: () => {}, reconnectBoard: () => {} },
-    realtime: { toBoard: () => {}, toOrganisation: () => {} },
+    realtime: { toBoard: () => {}, toOrganisation: () => {}, toUser: () => {} },
   };
 }
 
