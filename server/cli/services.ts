@@ -20,8 +20,12 @@ export function cliServices(db: DB, env: Env): AppServices {
     now,
     // Queued in SQLite; the server's mail worker sends it once the server runs.
     mail: createMailQueue({ db, env, now }),
-    rooms: { withDoc: offline, readDoc: offline, disconnectUser: () => {}, reconnectBoard: () => {} },
-    realtime: { toBoard: () => {}, toOrganisation: () => {}, toUser: () => {} },
+    // No live boards: reading or changing a document throws; closing connections has nothing to close.
+    rooms: new Proxy({} as AppServices["rooms"], {
+      get: (_target, name) => (/^(with|read)/.test(String(name)) ? offline : () => {}),
+    }),
+    // Nobody is connected to a command: every broadcast goes nowhere.
+    realtime: new Proxy({} as AppServices["realtime"], { get: () => () => {} }),
   };
 }
 
