@@ -222,7 +222,7 @@ describe("npm run backup and npm run restore", () => {
     expect(fs.existsSync(serverLockFile(installDb))).toBe(false);
   });
 
-  it("backup refuses to overwrite a file unless --force; restore refuses a damaged file and one from a newer release", async () => {
+  it("backup refuses to overwrite a file unless --force; restore refuses a damaged file, one from a newer release, one with unknown migrations and another program's database", async () => {
     const tdb = await createTestDatabase();
     try {
       const dir = tempDir();
@@ -261,6 +261,19 @@ describe("npm run backup and npm run restore", () => {
       n.sqlite.prepare(`INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('ffff', ?)`).run(Date.now() + DAY_MS * 365);
       n.close();
       await expect(restoreFrom(newer, install)).rejects.toThrow(/nieuwere versie/);
+
+      // A migration this code does not know (another fork's), and a SQLite file of another program.
+      const foreign = path.join(dir, "foreign.sqlite");
+      fs.copyFileSync(file, foreign);
+      const f = openDatabase(`file:${foreign}`);
+      f.sqlite.prepare(`UPDATE __drizzle_migrations SET hash = 'anders' WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)`).run();
+      f.close();
+      await expect(restoreFrom(foreign, install)).rejects.toThrow(/migraties die deze versie niet kent/);
+      const other = path.join(dir, "other.sqlite");
+      const o = openDatabase(`file:${other}`);
+      o.sqlite.exec("CREATE TABLE notes (body TEXT)");
+      o.close();
+      await expect(restoreFrom(other, install)).rejects.toThrow(/geen tabel __drizzle_migrations/);
 
       // None of the refusals touched the installation.
       expect(fs.readFileSync(install).equals(installBytes)).toBe(true);
