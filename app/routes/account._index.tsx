@@ -90,8 +90,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-function errorText(t: Translate, code: string | undefined): string | undefined {
-  return code ? t(`account.error.${code}` as MessageKey) : undefined;
+function errorText(t: Translate, code: string | undefined, intent?: string): string | undefined {
+  if (!code) return undefined;
+  // The password form's codes are those of /wachtwoord (changeOwnPassword), with its texts.
+  if (intent === "password" && code !== "tooMany") return t(`password.${code}` as MessageKey);
+  return t(`account.error.${code}` as MessageKey);
 }
 
 function deviceName(t: Translate, s: Pick<SessionInfo, "browser" | "os">): string {
@@ -167,7 +170,7 @@ export default function Account() {
     if (message) toast.success(message);
     // Once per answer of the server.
   }, [result]);
-  const err = (intent: string, field: string) => (result?.intent === intent ? errorText(t, result.errors?.[field]) : undefined);
+  const err = (intent: string, field: string) => (result?.intent === intent ? errorText(t, result.errors?.[field], intent) : undefined);
   const { profile, sessions } = data;
   const others = sessions.filter((s) => !s.current);
   // The form keys change with each saved answer, so the fields show what was stored.

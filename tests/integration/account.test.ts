@@ -86,6 +86,10 @@ describe("password reset and account", () => {
     expect(unknown).toMatchObject({ status: known.status, body: known.body });
     expect(off).toMatchObject({ status: known.status, body: known.body });
     for (const a of [known, unknown, off]) expect(a.ms).toBeGreaterThanOrEqual(RESET_ANSWER_MS - 5);
+    // Not an address at all: said on the form, after the same wait.
+    const malformed = await askReset(t, "geen-adres");
+    expect(malformed.status).toBe(400);
+    expect(malformed.ms).toBeGreaterThanOrEqual(RESET_ANSWER_MS - 5);
     // The page says the same for everyone.
     const page = await postForm(t.url, "/wachtwoord-vergeten", { email: "niemand2@noord.test" });
     expect(await page.text()).toContain("Als dit adres bij ons bekend is, ontvangt u een e-mail");
@@ -283,6 +287,41 @@ describe("password reset and account", () => {
     expect(inbox.to("nieuw@noord.test")).toEqual([]);
     expect((await t.api("/api/me", { cookie })).body).toMatchObject({ name: "Profiel Nieuw", email: "nieuw@noord.test" });
     expect(await login(t, "nieuw@noord.test", t.seed.password)).toMatch(/^ab_session=/);
+  });
+
+  it("/account: a password change ends the other sessions and closes their sockets, this one stays", async () => {
+    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "pagina@noord.test", name: "Pagina" });
+    const here = await login(t, person.email, t.seed.password);
+    const phone = await login(t, person.email, t.seed.password, UA_IPHONE);
+    const yHere = await t.connect(t.seed.boardA.id, { cookie: here });
+    const yPhone = await t.connect(t.seed.boardA.id, { cookie: phone });
+    const page = await fetch(`${t.url}/account`, { headers: { cookie: here } }).then((r) => r.text());
+    expect(page).toContain("Safari op iOS");
+    expect(page).toContain("Deze sessie");
+
+    const wrong = await postForm(t.url, "/account", { intent: "password", current: "niet-mijn-wachtwoord", password: "een-nieuw-wachtwoord", repeat: "een-nieuw-wachtwoord" }, { cookie: here });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain("Dit is niet uw huidige wachtwoord.");
+    const short = await postForm(t.url, "/account", { intent: "password", current: t.seed.password, password: "kort", repeat: "kort" }, { cookie: here });
+    expect(await short.text()).toContain("Gebruik minstens 10 tekens.");
+    expect((await t.api("/api/me", { cookie: phone })).status).toBe(200);
+
+    const ok = await postForm(t.url, "/account", { intent: "password", current: t.seed.password, password: "een-nieuw-wachtwoord", repeat: "een-nieuw-wachtwoord" }, { cookie: here });
+    expect(ok.status).toBe(200);
+    await waitFor(() => yPhone.closeCodes.length > 0, { message: "the other session's board closed" });
+    expect((await t.api("/api/me", { cookie: phone })).status).toBe(401);
+    expect(yHere.closeCodes).toEqual([]);
+    await yHere.roundTrip();
+    expect((await t.api("/api/me", { cookie: here })).status).toBe(200);
+    expect(await login(t, person.email, "een-nieuw-wachtwoord")).toMatch(/^ab_session=/);
+
+    // A form that names no e-mail change needs no password; a taken address on the page is said in Dutch.
+    const renamed = await postForm(t.url, "/account", { intent: "profile", name: "Pagina Twee", email: person.email, currentPassword: "" }, { cookie: here });
+    expect(renamed.status).toBe(200);
+    expect((await t.api("/api/me", { cookie: here })).body.name).toBe("Pagina Twee");
+    const taken = await postForm(t.url, "/account", { intent: "profile", name: "Pagina Twee", email: t.seed.memberA2.email, currentPassword: "een-nieuw-wachtwoord" }, { cookie: here });
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toContain("Dit e-mailadres is al in gebruik.");
   });
 
   it("the stored language wins over the cookie once logged in; the header's switch writes it", async () => {
