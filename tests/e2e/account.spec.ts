@@ -103,6 +103,7 @@ test("'Wachtwoord vergeten?': a link by mail, a new password, logged in on the b
   const link = /http:\/\/127\.0\.0\.1:\d+\/wachtwoord-herstellen\/[A-Za-z0-9_-]+/.exec(mail.text)![0];
 
   await page.goto(link);
+  await page.screenshot({ path: path.join(DIR, "reset-choose-desktop.png"), fullPage: true });
   await page.getByLabel("Nieuw wachtwoord", { exact: true }).fill("een-nieuw-wachtwoord");
   await page.getByLabel("Herhaal het nieuwe wachtwoord").fill("een-nieuw-wachtwoord");
   await page.getByRole("button", { name: "Wachtwoord opslaan" }).click();
@@ -112,6 +113,7 @@ test("'Wachtwoord vergeten?': a link by mail, a new password, logged in on the b
   // The link was used: a second visit says so.
   await page.goto(link);
   await expect(page.getByRole("heading", { name: "Deze link is al gebruikt" })).toBeVisible();
+  await page.screenshot({ path: path.join(DIR, "reset-used-desktop.png"), fullPage: true });
 });
 
 const SIZES = [
@@ -134,7 +136,10 @@ for (const size of SIZES) {
     await page.screenshot({ path: path.join(DIR, `account-${size.name}.png`), fullPage: true });
 
     const anonymous = await (await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch })).newPage();
-    await anonymous.goto(`${server.url}/wachtwoord-vergeten`);
+    await anonymous.goto(`${server.url}/login`);
+    await anonymous.screenshot({ path: path.join(DIR, `login-${size.name}.png`), fullPage: true });
+    await anonymous.getByRole("link", { name: "Wachtwoord vergeten?" }).click();
+    await expect(anonymous).toHaveURL(/\/wachtwoord-vergeten$/);
     await noSidewaysScroll(anonymous);
     expect(await seriousViolations(anonymous)).toEqual([]);
     await anonymous.screenshot({ path: path.join(DIR, `forgot-password-${size.name}.png`), fullPage: true });
