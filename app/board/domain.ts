@@ -264,7 +264,9 @@ export function addCards(doc: Y.Doc, list: readonly NewCard[], origin?: unknown)
     const column = card.column ?? columns[0]?.id;
     if (!column || !columns.some((c) => c.id === column)) throw new BoardError("column.unknown");
     if (!categories.has(card.category)) throw new BoardError("category.unknown");
-    byColumn.set(column, [...(byColumn.get(column) ?? []), card]);
+    const bucket = byColumn.get(column);
+    if (bucket) bucket.push(card);
+    else byColumn.set(column, [card]);
   }
   doc.transact(() => {
     for (const [column, added] of byColumn) {

@@ -195,6 +195,18 @@ export function isBlankRow(cells: readonly string[]): boolean {
 export function mapRows(dataRows: readonly (readonly string[])[], mapping: ImportMapping, ctx: ImportContext): ImportRow[] {
   const fallback = defaultImportColumn(ctx.columns) ?? ctx.columns[0]?.id ?? "";
   const categoryIds = ctx.categories.map((c) => c.id);
+  // A list repeats the same few categories, columns and urgencies: each distinct value is resolved once.
+  const memo = <T>(fn: (v: string) => T) => {
+    const seen = new Map<string, T>();
+    return (v: string) => {
+      let hit = seen.get(v);
+      if (hit === undefined && !seen.has(v)) seen.set(v, (hit = fn(v)));
+      return hit as T;
+    };
+  };
+  const categoryOf = memo((v) => resolveCategory(v, ctx.categories, ctx.categoryChoices));
+  const columnOf = memo((v) => resolveColumn(v, ctx.columns, fallback));
+  const urgencyOf = memo(resolveUrgency);
   const out: ImportRow[] = [];
   dataRows.forEach((cells, i) => {
     if (isBlankRow(cells)) return;
@@ -205,14 +217,14 @@ export function mapRows(dataRows: readonly (readonly string[])[], mapping: Impor
     }
     const problems: RowProblem[] = [];
     const rawCategory = values.category ?? "";
-    const category = resolveCategory(rawCategory, ctx.categories, ctx.categoryChoices);
+    const category = categoryOf(rawCategory);
     const fields = validateCardFields(
       {
         title: values.title ?? "",
         category: category ?? rawCategory,
         description: values.description ?? "",
         area: values.area ?? "",
-        urgency: resolveUrgency(values.urgency ?? ""),
+        urgency: urgencyOf(values.urgency ?? ""),
       },
       categoryIds,
     );
@@ -223,7 +235,7 @@ export function mapRows(dataRows: readonly (readonly string[])[], mapping: Impor
     }
     const ref = validateReference(values.reference ?? "");
     if (!ref.ok) problems.push({ field: "reference", code: ref.errors.reference! });
-    const column = resolveColumn(values.column ?? "", ctx.columns, fallback);
+    const column = columnOf(values.column ?? "");
     if ("error" in column) problems.push({ field: "column", code: column.error, value: cleanText(values.column ?? "") });
     out.push({
       row: i + 2,

@@ -23,7 +23,7 @@ import ExcelJS from "exceljs";
 import Papa from "papaparse";
 import { activityFeed } from "../../db/activity";
 import { listOrganisations } from "../../db/accounts";
-import { boardRequestKeys } from "../../db/duplicates";
+import { allianceSecret, boardRequestKeys } from "../../db/duplicates";
 import { insertImportedRequests, type ImportedAudit, type ImportedRequest } from "../../db/imports";
 import { importedRowsSince, recordReferenceCheck } from "../../db/limits";
 import { addCards, listCategories, listColumns, readBoard } from "../board/domain";
@@ -45,7 +45,7 @@ import { isActiveStage, stageOfColumn } from "../board/stages";
 import { ACTIVITY_EVENT } from "./activity.server";
 import { BOARD_ARCHIVED, type BoardRow, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
-import { DUPLICATES_EVENT, keyForAlliance } from "./duplicates.server";
+import { DUPLICATES_EVENT, referenceKey } from "./duplicates.server";
 import { Limiter, MemoryStore } from "./limits.server";
 import { quotaExceeded } from "./requests.server";
 
@@ -338,14 +338,15 @@ function preview(
   table: Table,
   opts: ImportOptions,
   facts: ReturnType<typeof boardFacts>,
-): { preview: ImportPreview; rows: ImportRow[]; importable: ImportRow[]; keys: (string | null)[] } {
+): { preview: ImportPreview; rows: ImportRow[]; importable: Array<ImportRow & { key: string | null }>; keys: (string | null)[] } {
   const { mapping, unknown } = mappingFromNames(table.headers, opts.names, guessMapping(table.headers));
   const rows = mapRows(table.rows, mapping, {
     categories: facts.categories.map((c) => ({ id: c.id, label: c.label })),
     columns: facts.columns,
     categoryChoices: opts.categoryChoices,
   });
-  const keys = rows.map((r) => (r.card ? keyForAlliance(svc, user.allianceId, r.card.reference) : null));
+  const secret = allianceSecret(svc.db, user.allianceId);
+  const keys = rows.map((r) => (r.card ? referenceKey(secret, r.card.reference) : null));
 
   // Against the board: open requests (not archived, not done) with the same key and category.
   const { snapshot } = facts;
@@ -390,7 +391,10 @@ function preview(
   const errors: RowError[] = rows.flatMap((r) =>
     r.problems.map((p) => ({ row: r.row, field: p.field, code: p.code, message: MESSAGES[p.code] ?? p.code, ...(p.value ? { value: p.value } : {}) })),
   );
-  const importable = rows.filter((r, i) => r.card && (opts.includeDuplicates || !duplicateRows.has(i)));
+  const importable: Array<ImportRow & { key: string | null }> = [];
+  rows.forEach((r, i) => {
+    if (r.card && (opts.includeDuplicates || !duplicateRows.has(i))) importable.push({ ...r, key: keys[i] });
+  });
   const valid = rows.filter((r) => r.card).length;
   return {
     rows,
@@ -492,7 +496,7 @@ export async function importList(
       const c = r.card!;
       const id = randomUUID();
       const reference = c.reference || null;
-      const referenceKey = keyForAlliance(svc, user.allianceId, reference);
+      const referenceKey = r.key;
       if (referenceKey) newKeys = true;
       sqlRows.push({
         id,
