@@ -3,7 +3,7 @@
  * requests themselves, so it is exact and survives restarts), the reference
  * check log, and the browsers that logged into an account before.
  */
-import { and, count, desc, eq, gt, gte, isNotNull, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, gt, gte, isNotNull, lt, ne, sql } from "drizzle-orm";
 import type { DB } from "./client";
 import { alliances, boards, loginDevices, organisations, referenceChecks, requests, users } from "./schema";
 
@@ -143,6 +143,12 @@ export function isLoginDevice(db: DB, tokenHash: string, userId: string, at: num
     .from(loginDevices)
     .where(and(eq(loginDevices.tokenHash, tokenHash), eq(loginDevices.userId, userId), gt(loginDevices.expiresAt, at)))
     .get();
+}
+
+/** Forget the browsers known to an account, except the one with `keepTokenHash` (null: all). */
+export function forgetLoginDevices(db: DB, userId: string, keepTokenHash: string | null): number {
+  const where = keepTokenHash ? and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepTokenHash)) : eq(loginDevices.userId, userId);
+  return db.delete(loginDevices).where(where).run().changes;
 }
 
 export function deleteExpiredLoginDevices(db: DB, at: number): number {

@@ -1,7 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { listSessions, logoutOtherSessions } from "~/services/account.server";
 import { methodNotAllowed } from "~/services/api.server";
-import { requireUser, sessionKeyFromCookieHeader } from "~/services/auth.server";
+import { loginClient, requireUser, sessionKeyFromCookieHeader } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 
 /**
@@ -22,5 +22,5 @@ export function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
-  return json(logoutOtherSessions(svc, user, current));
+  return json(logoutOtherSessions(svc, user, current, loginClient(request, context)));
 }

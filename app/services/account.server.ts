@@ -20,7 +20,7 @@ import { deleteUserSession, deleteUserSessions, emailTaken, getUserById, listUse
 import { cleanText } from "../board/validate";
 import { isLocale, translator, type Locale } from "../i18n";
 import { changeOwnPassword, type AdminErrors } from "./admin.server";
-import { checkCredentials, type LoginClient } from "./auth.server";
+import { checkCredentials, forgetOtherLoginDevices, type LoginClient } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { publicUrl } from "./env.server";
 import { composeMail } from "./mail-layout.server";
@@ -170,7 +170,7 @@ export async function changePassword(
 ): Promise<AccountResult<{ endedSessions: number }>> {
   const res = await changeOwnPassword(svc, user, input, client);
   if (!res.ok) return { ok: false, status: res.status === 400 ? 422 : res.status, errors: res.errors, retryAfterSeconds: "retryAfterSeconds" in res ? res.retryAfterSeconds : undefined };
-  const ended = endOtherSessions(svc, user, currentSessionId, "password changed");
+  const ended = endOtherSessions(svc, user, currentSessionId, "password changed", client);
   return { ok: true, endedSessions: ended };
 }
 
@@ -228,16 +228,22 @@ export function listSessions(svc: AppServices, user: SessionUser, currentSession
   return [...rows.filter((r) => r.current), ...rows.filter((r) => !r.current)];
 }
 
-function endOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, reason: string): number {
+/**
+ * End every session but this one, close their live connections, and forget
+ * every other browser as "known" to the login throttle (a lost laptop's
+ * device cookie lifts nothing any more); this browser stays known.
+ */
+function endOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, reason: string, client?: LoginClient): number {
   const ended = deleteUserSessions(svc.db, user.id, currentSessionId);
+  forgetOtherLoginDevices(svc, user.id, client);
   // Only the sockets of the ended sessions close; this session's board stays connected.
   svc.rooms.disconnectSessions(ended, reason);
   return ended.length;
 }
 
 /** "Overal uitloggen": every session but this one ends, and their live connections close. */
-export function logoutOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null): { ended: number } {
-  return { ended: endOtherSessions(svc, user, currentSessionId, "logged out elsewhere") };
+export function logoutOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, client?: LoginClient): { ended: number } {
+  return { ended: endOtherSessions(svc, user, currentSessionId, "logged out elsewhere", client) };
 }
 
 /** End one session by its handle (404 when it is not one of the person's live sessions). */

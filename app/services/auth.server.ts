@@ -17,7 +17,7 @@ import {
   type SessionUser,
 } from "../../db/accounts";
 import type { DB } from "../../db/client";
-import { addLoginDevice, deleteExpiredLoginDevices, isLoginDevice } from "../../db/limits";
+import { addLoginDevice, deleteExpiredLoginDevices, forgetLoginDevices, isLoginDevice } from "../../db/limits";
 import type { AppServices } from "./context.server";
 import { addressKey, appLimits, clientAddress, LOGIN_FAILURE_MEMORY_MS, retryAfterSeconds, tooManyResponse } from "./limits.server";
 import { dummyHash, verifyPassword } from "./password.server";
@@ -237,6 +237,15 @@ export function rememberLoginDevice(svc: AppServices, client: LoginClient, userI
   const parts = [`${DEVICE_COOKIE}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`];
   if (isSecureRequest(svc, request)) parts.push("Secure");
   return parts.join("; ");
+}
+
+/**
+ * Every other browser stops being known to the account (log out everywhere,
+ * a new password): a lost laptop's cookie no longer lifts the throttle. The
+ * browser of `client` stays known; without a client, none does.
+ */
+export function forgetOtherLoginDevices(svc: AppServices, userId: string, client?: LoginClient | null): void {
+  forgetLoginDevices(svc.db, userId, client?.deviceToken ? sessionIdFromToken(client.deviceToken) : null);
 }
 
 /** The message for a refused attempt, with the wait rounded up to whole seconds or minutes ("Probeer het over 2 minuten opnieuw."). */

@@ -22,6 +22,7 @@ import type { DB } from "../../db/client";
 import { insertPasswordReset, passwordResetState, usePasswordReset, type ResetState } from "../../db/password-resets";
 import { isLocale, translator, type Locale } from "../i18n";
 import { PASSWORD_MIN } from "./admin.server";
+import { forgetOtherLoginDevices } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { publicUrl } from "./env.server";
 import { addressKey, Limiter, MemoryStore } from "./limits.server";
@@ -147,8 +148,9 @@ export async function completePasswordReset(svc: AppServices, token: unknown, in
     const now = resetLinkState(svc, token);
     return { ok: false, state: now === "valid" ? "used" : now };
   }
-  // Every session of the account ended: all its live connections close.
+  // Every session of the account ended: all its live connections close, and no browser is known to it any more.
   svc.rooms.disconnectUser(used.userId, "password reset");
+  forgetOtherLoginDevices(svc, used.userId, null);
   const locale = getUserById(svc.db, used.userId)?.locale;
   return { ok: true, userId: used.userId, locale: isLocale(locale) ? locale : "nl" };
 }

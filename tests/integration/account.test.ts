@@ -27,9 +27,21 @@ function cookieFrom(res: Response, name = "ab_session"): string {
 }
 
 async function login(t: TestServer, email: string, password: string, userAgent = UA_FIREFOX): Promise<string> {
+  return (await loginWithDevice(t, email, password, userAgent)).session;
+}
+
+/** Log in; the session cookie and the browser's "known device" cookie (ab_device). */
+async function loginWithDevice(t: TestServer, email: string, password: string, userAgent = UA_FIREFOX) {
   const res = await postForm(t.url, "/login", { email, password, redirectTo: "/boards" }, { headers: { "user-agent": userAgent } });
   expect(res.status).toBe(302);
-  return cookieFrom(res);
+  return { session: cookieFrom(res), device: cookieFrom(res, "ab_device") };
+}
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** The browsers known to an account (token hashes). */
+function knownDevices(t: TestServer, userId: string): string[] {
+  return (t.database.sqlite.prepare("SELECT token_hash FROM login_devices WHERE user_id = ? ORDER BY token_hash").all(userId) as Array<{ token_hash: string }>).map((r) => r.token_hash);
 }
 
 /** The reset action's data as Remix hands it to the page (JSON), for comparing answers. */
@@ -101,7 +113,7 @@ describe("password reset and account", () => {
     const { token } = linkIn(mail, PUBLIC);
     // Only the token's SHA-256 is stored.
     const rows = t.database.sqlite.prepare("SELECT token_hash, expires_at - created_at AS valid FROM password_resets").all() as Array<{ token_hash: string; valid: number }>;
-    expect(rows).toEqual([{ token_hash: createHash("sha256").update(token).digest("hex"), valid: RESET_VALID_MS }]);
+    expect(rows).toEqual([{ token_hash: sha256(token), valid: RESET_VALID_MS }]);
     expect(JSON.stringify(t.database.sqlite.prepare("SELECT * FROM password_resets").all())).not.toContain(token);
   });
 
@@ -156,6 +168,8 @@ describe("password reset and account", () => {
     expect(ok.status).toBe(302);
     expect(ok.headers.get("location")).toBe("/boards");
     const fresh = cookieFrom(ok);
+    // Only the browser that used the link is known to the account now.
+    expect(knownDevices(t, person.id)).toEqual([sha256(cookieFrom(ok, "ab_device").split("=")[1])]);
     // The old session is gone, and with it its live connections.
     expect((await t.api("/api/me", { cookie: oldCookie })).status).toBe(401);
     await waitFor(() => yjs.closeCodes.length > 0 && !io.connected, { message: "old session's sockets closed" });
@@ -206,9 +220,10 @@ describe("password reset and account", () => {
 
   it("log out everywhere ends the other sessions and closes only their sockets", async () => {
     const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "overal@noord.test", name: "Overal" });
-    const here = await login(t, person.email, t.seed.password, UA_FIREFOX);
+    const { session: here, device: hereDevice } = await loginWithDevice(t, person.email, t.seed.password, UA_FIREFOX);
     const phone = await login(t, person.email, t.seed.password, UA_IPHONE);
     const third = await login(t, person.email, t.seed.password, "curl/8.5.0");
+    expect(knownDevices(t, person.id)).toHaveLength(3);
     const list = await t.api("/api/me/sessions", { cookie: here });
     expect(list.status).toBe(200);
     expect(list.body).toHaveLength(3);
@@ -223,7 +238,7 @@ describe("password reset and account", () => {
     const ioHere = await t.io({ cookie: here, boardId: t.seed.boardA.id });
     const ioPhone = await t.io({ cookie: phone, boardId: t.seed.boardA.id });
 
-    const ended = await t.api("/api/me/sessions", { cookie: here, method: "DELETE" });
+    const ended = await t.api("/api/me/sessions", { cookie: `${here}; ${hereDevice}`, method: "DELETE" });
     expect(ended.status).toBe(200);
     expect(ended.body).toEqual({ ended: 2 });
     await waitFor(() => yPhone.closeCodes.length > 0 && !ioPhone.connected, { message: "the phone's sockets closed" });
@@ -234,6 +249,8 @@ describe("password reset and account", () => {
     expect(await ioHere.timeout(5000).emitWithAck("board:join", { boardId: t.seed.boardA.id })).toMatchObject({ ok: true });
     for (const c of [phone, third]) expect((await t.api("/api/me", { cookie: c })).status).toBe(401);
     expect((await t.api("/api/me/sessions", { cookie: here })).body).toHaveLength(1);
+    // The other browsers are no longer "known" to the login throttle; this one still is.
+    expect(knownDevices(t, person.id)).toEqual([sha256(hereDevice.split("=")[1])]);
   });
 
   it("ends one session by its id, and only the person's own", async () => {
