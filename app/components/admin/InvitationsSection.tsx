@@ -6,7 +6,7 @@
  * invitationAction (app/services/invitations.server.ts).
  */
 import { Form, useActionData, useNavigation } from "@remix-run/react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useHydrated } from "~/hooks/useHydrated";
 import { fieldError, useLocale, useT, type Translate } from "~/i18n";
 
@@ -86,6 +86,11 @@ export function InvitationsSection({
     "aria-describedby": err(field) ? `inv-${field}-e` : undefined,
   });
   const busy = nav.state !== "idle";
+  // After an invitation went out, the form is empty again for the next one.
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (mine?.intent === "invite" && mine.ok) formRef.current?.reset();
+  }, [mine]);
   return (
     <section aria-labelledby="invite-h" className="card-panel admin-section" data-testid="invitations">
       <h2 id="invite-h">{t("invite.title")}</h2>
@@ -112,7 +117,7 @@ export function InvitationsSection({
           </div>
         </div>
       ) : null}
-      <Form method="post" className="admin-form invite-form" noValidate>
+      <Form method="post" className="admin-form invite-form" noValidate ref={formRef}>
         <input type="hidden" name="intent" value="invite" />
         <div className="field">
           <label htmlFor="inv-name">{t("invite.name")}</label>
@@ -182,21 +187,23 @@ export function InvitationsSection({
                 <td data-label={t("invite.organisation")}>{i.organisationName}</td>
                 <td data-label={t("invite.role")}>{t(`admin.role.${i.role as (typeof ROLES)[number]}`)}</td>
                 <td data-label={t("invite.expires")}>{i.expired ? <strong>{t("invite.expired")}</strong> : formatDate(i.expiresAt, locale)}</td>
-                <td className="admin-actions">
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="invite-resend" />
-                    <input type="hidden" name="invitationId" value={i.id} />
-                    <button className="button small secondary" type="submit" disabled={busy} aria-label={`${t("invite.resend")}: ${i.name}`}>
-                      {t("invite.resend")}
-                    </button>
-                  </Form>
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="invite-withdraw" />
-                    <input type="hidden" name="invitationId" value={i.id} />
-                    <button className="button small danger" type="submit" disabled={busy} aria-label={`${t("invite.withdraw")}: ${i.name}`}>
-                      {t("invite.withdraw")}
-                    </button>
-                  </Form>
+                <td>
+                  <div className="admin-actions">
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="invite-resend" />
+                      <input type="hidden" name="invitationId" value={i.id} />
+                      <button className="button small secondary" type="submit" disabled={busy} aria-label={`${t("invite.resend")}: ${i.name}`}>
+                        {t("invite.resend")}
+                      </button>
+                    </Form>
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="invite-withdraw" />
+                      <input type="hidden" name="invitationId" value={i.id} />
+                      <button className="button small danger" type="submit" disabled={busy} aria-label={`${t("invite.withdraw")}: ${i.name}`}>
+                        {t("invite.withdraw")}
+                      </button>
+                    </Form>
+                  </div>
                 </td>
               </tr>
             ))}
