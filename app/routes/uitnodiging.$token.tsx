@@ -12,7 +12,8 @@ export const meta: MetaFunction = () => [{ title: "Uitnodiging · Alliantiebord"
 
 /** The link's page is never cached (it holds a token), and a refusal for too many attempts says when to come back. */
 export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) => {
-  const h = new Headers({ "Cache-Control": "no-store" });
+  // The URL holds the token: not cached, and never sent on as a Referer.
+  const h = new Headers({ "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
   const retryAfter = actionHeaders.get("Retry-After") ?? loaderHeaders.get("Retry-After");
   if (retryAfter) h.set("Retry-After", retryAfter);
   return h;

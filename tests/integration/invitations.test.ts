@@ -105,6 +105,8 @@ describe("the link", () => {
     expect(html).toContain("Taalhuis Noord");
     expect(html).toContain("Meekijker");
     expect(shown.headers.get("cache-control")).toBe("no-store");
+    // The server's default comes first; browsers follow the last policy of the list.
+    expect(shown.headers.get("referrer-policy")!.split(",").pop()!.trim()).toBe("no-referrer");
 
     expect((await accept(inv.token, "kort")).status).toBe(400);
     expect((await accept(inv.token, "een-goed-wachtwoord", "iets-anders-dan-dat")).status).toBe(400);
