@@ -104,6 +104,9 @@ export const ROUTES: RouteCase[] = [
   { name: "GET report (json)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31`, expect: READ },
   { name: "GET report (csv)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31&format=csv`, expect: READ },
   { name: "GET duplicates", method: "GET", state: "open", path: (f) => `${board(f)}/duplicates`, expect: READ },
+  { name: "GET board export (csv)", method: "GET", state: "open", path: (f) => `${board(f)}/export.csv`, expect: READ },
+  // The other alliance's coordinator would get their own alliance: the role here is a member, so 403.
+  { name: "GET alliance export (json)", method: "GET", state: "open", path: () => "/api/alliance/export", expect: { ...COORDINATOR, otherAlliance: 403 } },
   {
     name: "GET offers of A1",
     method: "GET",
