@@ -169,13 +169,15 @@ export function createAppServer(opts: AppServerOptions) {
     }
   };
   // Claims about to expire and the daily digest (app/services/notifications.server.ts), on the same beat.
+  let sweeping: Promise<void> | null = null;
   const runNotificationSweep = () => {
-    try {
-      const r = notificationSweep(services);
-      if (r.warned || r.digestPeople) log.info("notifications sent", r);
-    } catch (e) {
-      log.error("notification sweep failed", { error: (e as Error).message });
-    }
+    if (sweeping) return;
+    sweeping = notificationSweep(services)
+      .then((r) => {
+        if (r.warned || r.digestPeople) log.info("notifications sent", r);
+      })
+      .catch((e) => log.error("notification sweep failed", { error: (e as Error).message }))
+      .finally(() => (sweeping = null));
   };
   const expiry = setInterval(() => {
     runExpiry();
@@ -216,6 +218,7 @@ export function createAppServer(opts: AppServerOptions) {
       clearInterval(sweep);
       clearInterval(expiry);
       clearTimeout(firstExpiry);
+      await sweeping;
       await mailWorker?.stop();
       rooms.closeAll();
       yjs.close();

@@ -300,8 +300,13 @@ export function utcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** One collator and one date format per process: creating them costs more than using them (ICU). */
+const collator = new Intl.Collator("nl");
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
 function formatDate(date: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`));
+  let f = dateFormats.get(locale);
+  if (!f) dateFormats.set(locale, (f = new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" })));
+  return f.format(new Date(`${date}T00:00:00Z`));
 }
 
 /**
@@ -310,9 +315,12 @@ function formatDate(date: string, locale: Locale): string {
  * created on day D-1 in those categories that are still open (intake or open
  * stage, nobody holds them, not archived). Nothing on a day without any; one
  * per person per day (key `digest:<user>:<D>`). Returns how many people were
- * told and how many mails were queued.
+ * told and how many mails were queued. Each organisation's people are told in
+ * one transaction, and the event loop is given back between organisations:
+ * 100 organisations take about 2 s here (tests/bench/digest.ts), which live
+ * boards must not feel as one pause.
  */
-export function sendDigests(svc: AppServices, now = svc.now()): { people: number; mails: number } {
+export async function sendDigests(svc: AppServices, now = svc.now()): Promise<{ people: number; mails: number }> {
   const result = { people: 0, mails: 0 };
   if (new Date(now).getUTCHours() < DIGEST_HOUR_UTC) return result;
   const day = utcDate(now);
@@ -342,6 +350,7 @@ export function sendDigests(svc: AppServices, now = svc.now()): { people: number
         items.push({ id: r.id, boardId, boardName: board.name, allianceId: board.allianceId, category: card.category, categoryLabel: labels.get(card.category) ?? card.category, title: card.title, createdByOrgId: r.createdByOrgId });
       }
     });
+    await new Promise((resolve) => setImmediate(resolve));
   }
   if (!items.length) return result;
 
@@ -349,7 +358,7 @@ export function sendDigests(svc: AppServices, now = svc.now()): { people: number
     // Not the organisation's own new requests: it knows them.
     const mine = items.filter((i) => i.allianceId === offer.allianceId && offer.categories.has(i.category) && i.createdByOrgId !== orgId);
     if (!mine.length) continue;
-    mine.sort((a, b) => a.categoryLabel.localeCompare(b.categoryLabel) || a.title.localeCompare(b.title));
+    mine.sort((a, b) => collator.compare(a.categoryLabel, b.categoryLabel) || collator.compare(a.title, b.title));
     const first = mine[0];
     const notice: Notice = {
       kind: "digest",
@@ -369,17 +378,19 @@ export function sendDigests(svc: AppServices, now = svc.now()): { people: number
         };
       },
     };
-    const n = deliverCounting(svc, notice, organisationRecipients(svc.db, orgId), null);
+    // One transaction per organisation: one disk flush instead of three per person.
+    const n = svc.db.transaction(() => deliverCounting(svc, notice, organisationRecipients(svc.db, orgId), null));
     result.people += n.told;
     result.mails += n.mails;
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return result;
 }
 
 /** The hourly sweep of the server (server/app.ts): claim warnings and the digest. */
-export function notificationSweep(svc: AppServices, now = svc.now()) {
+export async function notificationSweep(svc: AppServices, now = svc.now()) {
   const warned = warnExpiringClaims(svc, now);
-  const digest = sendDigests(svc, now);
+  const digest = await sendDigests(svc, now);
   return { warned, digestPeople: digest.people, digestMails: digest.mails };
 }
 

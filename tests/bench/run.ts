@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, repaint, overview, import or kill
+ *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill or digest
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -91,6 +91,11 @@ if (only === "import" || (only === null && !quick)) {
   const { benchImport } = await import("./import");
   console.log("\n=== import (10,000 rows, CSV and XLSX) and the board page afterwards");
   await benchImport();
+}
+if (only === "digest" || (only === null && !quick)) {
+  const { benchDigest } = await import("./digest");
+  console.log("\n=== daily digest (100 organisations, mails queued in SQLite)");
+  await benchDigest();
 }
 if (only === "kill" || (only === null && !quick)) {
   // kill -9 at 50 random moments during 20 clients × 500 edits (tests/bench/kill.ts); its figures

@@ -272,12 +272,12 @@ describe("notifications", () => {
     const today = Date.parse(new Date(app.services.now() + DAY_MS).toISOString().slice(0, 10) + "T12:00:00Z");
     // Made "yesterday" as the digest of `today` sees it.
     tdb.database.db.update(requests).set({ createdAt: today - DAY_MS }).where(eq(requests.id, fresh.body.id)).run();
-    const first = sendDigests(app.services, today);
+    const first = await sendDigests(app.services, today);
     expect(first).toEqual({ people: 1, mails: 1 });
-    expect(sendDigests(app.services, today + 3600_000)).toEqual({ people: 0, mails: 0 });
+    expect(await sendDigests(app.services, today + 3600_000)).toEqual({ people: 0, mails: 0 });
     // Before 06:00 UTC nothing is sent yet; the next day has nothing new.
-    expect(sendDigests(app.services, today + DAY_MS - 12 * 3600_000 + 3 * 3600_000)).toEqual({ people: 0, mails: 0 });
-    expect(sendDigests(app.services, today + DAY_MS)).toEqual({ people: 0, mails: 0 });
+    expect(await sendDigests(app.services, today + DAY_MS - 12 * 3600_000 + 3 * 3600_000)).toEqual({ people: 0, mails: 0 });
+    expect(await sendDigests(app.services, today + DAY_MS)).toEqual({ people: 0, mails: 0 });
     await drain();
     const got = mailsTo(seed.memberA2.email, /new requests in your categories/);
     expect(got).toHaveLength(1);
