@@ -12,7 +12,8 @@ import { parseEnv } from "../../app/services/env.server";
 import { emailSettings, notifyComment, notifyPossibleDuplicates, notifyReferral, sendDigests, warnExpiringClaims } from "../../app/services/notifications.server";
 import { getUserById } from "../../db/accounts";
 import { replaceOffers } from "../../db/offers";
-import { requests, users } from "../../db/schema";
+import { mailOutbox, requests, users } from "../../db/schema";
+import { requestPasswordReset } from "../../app/services/password-reset.server";
 import { createAppServer } from "../../server/app";
 import { apiCall, connectIo, createTestDatabase, DAY_MS, freePort, loadRemixBuild, recordEvents, ROOT, waitFor, type Seed, type TestDatabase } from "./harness";
 import { createSmtpInbox, type SmtpInbox } from "./smtp-inbox";
@@ -333,6 +334,20 @@ describe("notifications", () => {
     // A made-up token: 404, nothing changes.
     const bad = await fetch(`${app.url}/afmelden/${"x".repeat(43)}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
     expect(bad.status).toBe(404);
+  });
+
+  it("a password reset mail goes through the queue: the link works, nothing personal in it, and the link is not kept once sent", async () => {
+    expect(await requestPasswordReset(app.services, seed.coordinatorA.email, "127.0.0.9")).toEqual({ status: "sent" });
+    await drain();
+    const got = mailsTo(seed.coordinatorA.email, /wachtwoord/i);
+    expect(got).toHaveLength(1);
+    const link = /https:\/\/bord\.example\.org(\/wachtwoord-herstellen\/[A-Za-z0-9_-]+)/.exec(got[0].text)![1];
+    for (const personal of [seed.coordinatorA.name, seed.orgA1.name, seed.orgA1.shortName, seed.allianceA.name]) expect(got[0].all).not.toContain(personal);
+    // Sent: the outbox keeps the key, not the link.
+    const row = tdb.database.db.select().from(mailOutbox).where(eq(mailOutbox.to, seed.coordinatorA.email)).all().find((r) => r.key.startsWith("password-reset:"))!;
+    expect(row).toMatchObject({ status: "sent", text: "", html: "", subject: "" });
+    const page = await fetch(app.url + link);
+    expect(page.status).toBe(200);
   });
 
   it("the API: 401 without a session, only one's own marked read, settings validated", async () => {
