@@ -10,7 +10,7 @@ import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBoard } from "../../app/board/domain";
 import { makeBoard } from "../factories";
-import { startTestServer, storedDoc, type TestServer } from "./harness";
+import { startTestServer, storedDoc, waitFor, type TestServer } from "./harness";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -125,9 +125,14 @@ describe("import", () => {
     const created = async () =>
       (await s.api("/api/alliance/limits", { cookie: cookies.coordinatorA })).body.createdPastHour.find((o: any) => o.orgId === s.seed.orgA1.id).created;
     const createdBefore = await created();
+    // Someone has the board open: the import reaches them as one update.
+    const watcher = await s.connect(boardA.id, { cookie: cookies.memberA2 });
+    const updatesBefore = watcher.received.length;
     const res = await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1 });
     expect(res.status).toBe(201);
     expect(res.body.created).toBe(954);
+    await waitFor(() => readBoard(watcher.doc).cards.length === 5 + 954, { message: "the open board got the imported cards" });
+    expect(watcher.received.length - updatesBefore).toBe(1);
     expect(res.body.ids).toHaveLength(954);
     const doc = storedDoc(s.verify.db, boardA.id);
     const cards = readBoard(doc).cards;
