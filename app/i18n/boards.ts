@@ -1,11 +1,12 @@
 /** Texts of the boards page (/boards): the list, and a coordinator's new, rename, archive and put back. */
 export const boardsNl = {
   "boards.archivedNote": "dit bord is gearchiveerd en kan alleen worden gelezen",
+  "boards.archivedBanner": "Dit bord is gearchiveerd: iedereen van de alliantie kan het lezen, niemand kan het wijzigen. Een coördinator kan het terugzetten op de pagina Borden.",
   "boards.new": "Nieuw bord",
   "boards.new.intro": "Elk bord heeft eigen kolommen en categorieën, bijvoorbeeld één voor hulpvragen en één voor vrijwilligersklussen.",
   "boards.field.name": "Naam",
   "boards.field.copyFrom": "Kolommen en categorieën",
-  "boards.copy.default": "Standaard: Nieuw, Open, Opgepakt, In uitvoering, Afgerond",
+  "boards.copy.default": "Standaardkolommen en -categorieën",
   "boards.copy.from": "Overnemen van {name}",
   "boards.copy.hint": "Neemt de kolommen (met hun fase), de categorieën en de vervaltermijn van claims over, geen hulpvragen. Dat kan alleen bij het aanmaken.",
   "boards.create": "Bord aanmaken",
@@ -39,11 +40,12 @@ export type BoardsKey = keyof typeof boardsNl;
 
 export const boardsEn: Record<BoardsKey, string> = {
   "boards.archivedNote": "this board is archived and can only be read",
+  "boards.archivedBanner": "This board is archived: everyone of the alliance can read it, nobody can change it. A coordinator can put it back on the Boards page.",
   "boards.new": "New board",
   "boards.new.intro": "Each board has its own columns and categories, for example one for requests for help and one for volunteer jobs.",
   "boards.field.name": "Name",
   "boards.field.copyFrom": "Columns and categories",
-  "boards.copy.default": "Default: Nieuw, Open, Opgepakt, In uitvoering, Afgerond",
+  "boards.copy.default": "Default columns and categories",
   "boards.copy.from": "Copy from {name}",
   "boards.copy.hint": "Copies the columns (with their stage), the categories and the claim expiry, never requests. Only possible when creating.",
   "boards.create": "Create board",

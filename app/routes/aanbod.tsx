@@ -8,11 +8,10 @@
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { listCategories } from "~/board/domain";
 import { categoryLabel } from "~/components/board/labels";
 import { fieldError, useT, type Translate } from "~/i18n";
 import { requireUser } from "~/services/auth.server";
-import { boardsFor, organisationsFor } from "~/services/boards.server";
+import { allianceCategories, organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
 import { getOffers, setOffers } from "~/services/overview.server";
 import overviewCss from "~/styles/overview.css";
@@ -44,10 +43,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     capacity: o.capacity,
     area: o.area ?? "",
   }));
-  const board = boardsFor(svc, user)[0];
-  const categories = board
-    ? await svc.rooms.withDoc(board.id, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label })))
-    : [];
+  // Offers are per category id, whichever board a request is on: every active board's categories.
+  const categories = allianceCategories(svc, user);
   return json(
     { organisation, organisations: isCoordinator ? organisations : [], isCoordinator, offers, categories },
     { headers: { "Cache-Control": "private, no-store" } },

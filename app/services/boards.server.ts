@@ -43,6 +43,21 @@ export function boardSettingsFor(svc: AppServices, boardId: string) {
   return boardSettings(svc.db, boardId);
 }
 
+/**
+ * The categories of the alliance's active boards, each id once (the first
+ * board's label, boards by name): what an organisation can declare offers
+ * for, whichever board a request is on. Matching goes by category id, so a
+ * board copied from another shares its ids.
+ */
+export function allianceCategories(svc: AppServices, user: SessionUser): Array<{ id: string; label: string }> {
+  const seen = new Map<string, { id: string; label: string }>();
+  for (const b of boardsFor(svc, user)) {
+    const cats = svc.rooms.readDoc(b.id, (doc) => listCategories(doc));
+    for (const c of cats) if (!seen.has(c.id)) seen.set(c.id, { id: c.id, label: c.label });
+  }
+  return [...seen.values()];
+}
+
 /** Whether a board is archived (read-only for everyone). */
 export function isBoardArchived(svc: AppServices, boardId: string): boolean {
   return (getBoard(svc.db, boardId)?.archivedAt ?? null) !== null;

@@ -108,7 +108,7 @@ describe("creating boards", () => {
   });
 
   it("copyFrom copies the columns in order with their stages, the categories and the claim expiry, never the requests", async () => {
-    const source = await create("Bron met eigen kolommen");
+    const source = await create("Zelfgemaakte bron");
     await t.services.rooms.withDoc(source, (doc) => {
       renameColumn(doc, "open", "Wacht op oppakken");
       addColumn(doc, { id: "wachtlijst", name: "Wachtlijst", stage: "open", index: 2 });
@@ -129,6 +129,11 @@ describe("creating boards", () => {
     expect(doc).toEqual({ cards: 0, columns: 6, categories: 5 });
     const settings = await t.api("/beheer?_data=routes%2Fbeheer", { cookie: coordinator });
     expect(settings.body.boards.find((x: { id: string }) => x.id === copy).claimExpiryDays).toBe(30);
+    // Offers are declared per category of any active board (the aanbod page lists them all, each once).
+    const aanbod = await t.api("/aanbod?_data=routes%2Faanbod", { cookie: member });
+    const ids = aanbod.body.categories.map((c: { id: string }) => c.id);
+    expect(ids).toContain("klussen");
+    expect(ids.filter((id: string) => id === "taal")).toHaveLength(1);
   });
 });
 

@@ -333,6 +333,11 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         />
         <MemoConnectionStatus state={info.state} notices={info.notices} onReconnect={reconnect} canReconnect={!!live} t={t} />
       </div>
+      {board.archived ? (
+        <p className="alert info" data-testid="board-archived">
+          {t("boards.archivedBanner")}
+        </p>
+      ) : null}
 
       <div className="board-toolbar">
         {canEdit ? (
