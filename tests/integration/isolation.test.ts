@@ -3,12 +3,13 @@
  * another, through any route, page or socket.
  *
  * Three alliances: A and B from the harness's seed, and C ("Laarne-Kalken")
- * made the way the product makes a new alliance (the `npm run alliance --
- * create` command when it is there, otherwise the services it calls,
- * app/services/setup.server.ts). A's and C's boards are filled by their own
- * people through the API (requests with a reference, a duplicate pair, a
- * comment, a claim and a referral with a note, offers), then attacked: B and
- * C try A's ids, A tries C's, each as a member and as a coordinator.
+ * made the way an operator makes a new alliance: `npm run alliance --
+ * create`, the coordinator accepting the printed link, a second organisation
+ * and two people invited and accepting. A's and C's boards are filled by
+ * their own people through the API (requests with a reference, a duplicate
+ * pair, a comment, a claim and a referral with a note, offers, an open
+ * invitation), then attacked: B and C try A's ids, A tries C's, each as a
+ * member and as a coordinator.
  *
  * For every attempt:
  * - the status is what the table says: 404 wherever an id of the other
@@ -32,8 +33,6 @@ import { promisify } from "node:util";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBoard } from "../../app/board/domain";
-import { hashPassword } from "../../app/services/password.server";
-import { createAlliance, createBoard, createOrganisation, createPerson } from "../../app/services/setup.server";
 import * as schema from "../../db/schema";
 import { makeOrganisation, makeSessionCookie, makeUser } from "../factories";
 import { ROOT, rawConnect, startTestServer, storedDoc, waitFor, withTimeout, type IoSocket, type TestServer } from "./harness";
@@ -66,54 +65,80 @@ interface Side {
   /** The member's session as GET /api/me/sessions names it, and the notifications of the alliance's people. */
   sessionHandle: string;
   notificationIds: string[];
+  /** An open invitation of the alliance, and the address it went to. */
+  invitationId: string;
+  invitedEmail: string;
 }
 
 let A: Side;
 let B: Side;
 let C: Side;
 
-/** Made as an operator makes a new alliance: the CLI if it has landed, otherwise the same product services. */
-async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds"> & { firstBoard: string }> {
-  const cli = path.join(ROOT, "server/cli/alliance.ts");
-  const coordinatorEmail = "coordinator@laarne-kalken.test";
-  if (fs.existsSync(cli)) {
-    await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", cli, "create", "--name", "Vluchtelingenwerkgroep Laarne-Kalken", "--coordinator-email", coordinatorEmail, "--coordinator-name", "Coördinator Laarne"],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: t.dbUrl, PUBLIC_URL: t.url, LOG_LEVEL: "error" }, timeout: 60_000 },
-    );
-  } else {
-    const alliance = createAlliance(t.db, { name: "Vluchtelingenwerkgroep Laarne-Kalken" });
-    const org = createOrganisation(t.db, { allianceId: alliance.id, name: "Vluchtelingenwerkgroep Laarne-Kalken", shortName: "VWG Laarne" });
-    createPerson(t.db, { organisationId: org.id, email: coordinatorEmail, name: "Coördinator Laarne", role: "coordinator", passwordHash: await hashPassword(randomUUID()) });
-    createBoard(t.db, { allianceId: alliance.id, name: "Hulpvragen" });
-  }
-  const coordinator = t.db.select().from(schema.users).where(eq(schema.users.email, coordinatorEmail)).get()!;
-  const org = t.db.select().from(schema.organisations).where(eq(schema.organisations.id, coordinator.organisationId)).get()!;
-  const alliance = t.db.select().from(schema.alliances).where(eq(schema.alliances.id, org.allianceId)).get()!;
-  const firstBoard = t.db.select().from(schema.boards).where(eq(schema.boards.allianceId, alliance.id)).get()!;
-  // A second organisation and a member of each, as the coordinator would add them.
-  const org2 = createOrganisation(t.db, { allianceId: alliance.id, name: "OCMW Laarne Sociale Dienst", shortName: "OCMW" });
-  const member = await makeUser(t.db, { organisationId: org.id, email: "lid@laarne-kalken.test", name: "Lid Laarne" });
-  const member2 = await makeUser(t.db, { organisationId: org2.id, email: "ocmw@laarne-kalken.test", name: "Lid OCMW" });
+/** Accept an invitation link as the invited person does (a password, twice); the session it starts. */
+async function accept(link: string): Promise<string> {
+  const { pathname } = new URL(link);
+  const password = `wachtwoord-${randomUUID()}`;
+  const res = await fetch(t.url + pathname, {
+    method: "POST",
+    redirect: "manual",
+    headers: { origin: t.url, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ password, repeat: password }).toString(),
+  });
+  expect(res.status, `accepting ${pathname}`).toBe(302);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("ab_session="));
+  expect(cookie).toBeTruthy();
+  return cookie!.split(";")[0];
+}
+
+/** An invitation by a coordinator, through the API. */
+async function invite(coordinator: string, body: { email: string; name: string; organisationId: string; role: string }) {
+  const res = await t.api("/api/invitations", { cookie: coordinator, body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; link: string };
+}
+
+/**
+ * Made as an operator makes a new alliance: `npm run alliance -- create`
+ * (its first organisation, board and the coordinator's invitation), the
+ * coordinator accepting the printed link, then a second organisation on
+ * /beheer and two people invited through the API, each accepting their link.
+ */
+async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail"> & { firstBoard: string }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "server/cli/alliance.ts"), "create", "--name", "Vluchtelingenwerkgroep Laarne-Kalken", "--coordinator-email", "coordinator@laarne-kalken.test", "--coordinator-name", "Coördinator Laarne"],
+    { cwd: ROOT, env: { ...process.env, DATABASE_URL: t.dbUrl, PUBLIC_URL: t.url, LOG_LEVEL: "error", SMTP_URL: "", MAIL_FROM: "" }, timeout: 60_000 },
+  );
+  const link = /https?:\/\/\S+\/uitnodiging\/\S+/.exec(stdout)?.[0];
+  expect(link, stdout).toBeTruthy();
+  const coordinator = await accept(link!);
+  const me = (await t.api("/api/me", { cookie: coordinator })).body;
+  const firstBoard = (await t.api("/api/boards", { cookie: coordinator })).body[0].id as string;
+  const added = await fetch(`${t.url}/beheer?_data=routes%2Fbeheer`, {
+    method: "POST",
+    headers: { origin: t.url, cookie: coordinator, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ intent: "add-org", name: "OCMW Laarne Sociale Dienst", shortName: "OCMW", color: "#335577" }).toString(),
+  });
+  expect(added.status).toBe(200);
+  const orgs = (await t.api("/api/organisations", { cookie: coordinator })).body as Array<{ id: string; name: string }>;
+  const org2 = orgs.find((o) => o.name === "OCMW Laarne Sociale Dienst")!;
+  const member = await accept((await invite(coordinator, { email: "lid@laarne-kalken.test", name: "Lid Laarne", organisationId: me.organisation.id, role: "member" })).link);
+  const member2 = await accept((await invite(coordinator, { email: "ocmw@laarne-kalken.test", name: "Lid OCMW", organisationId: org2.id, role: "member" })).link);
+  const memberMe = (await t.api("/api/me", { cookie: member })).body;
   return {
     label: "C",
-    allianceId: alliance.id,
-    allianceName: alliance.name,
-    org: { id: org.id, name: org.name },
-    org2: { id: org2.id, name: org2.name },
-    firstBoard: firstBoard.id,
-    cookies: {
-      member: makeSessionCookie(t.db, member.id),
-      member2: makeSessionCookie(t.db, member2.id),
-      coordinator: makeSessionCookie(t.db, coordinator.id),
-    },
-    person: { id: member.id, email: member.email },
+    allianceId: me.alliance.id,
+    allianceName: me.alliance.name,
+    org: { id: me.organisation.id, name: me.organisation.name },
+    org2,
+    firstBoard,
+    cookies: { member, member2, coordinator },
+    person: { id: memberMe.id, email: memberMe.email },
   };
 }
 
 /** Fill an alliance's board through the API, as its own people would. */
-async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds">): Promise<Side> {
+async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail">): Promise<Side> {
   const reference = `${s.tag}-REF-1987`;
   const create = async (cookie: string, n: string) => {
     const res = await t.api(`/api/boards/${s.boardId}/requests`, {
@@ -145,17 +170,19 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
     .all()
     .map((n) => n.id);
   expect(notificationIds.length, `${s.label}'s referral made a notification`).toBeGreaterThan(0);
-  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds };
+  const invitedEmail = `uitgenodigd-${s.tag.toLowerCase()}@example.test`;
+  const invitation = await invite(s.cookies.coordinator, { email: invitedEmail, name: `${s.tag} genodigde`, organisationId: s.org2.id, role: "member" });
+  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail };
 }
 
 /** What must never appear in another alliance's answers. */
 function secretsOf(s: Side): string[] {
-  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, ...s.extraSecrets];
+  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, ...s.extraSecrets];
 }
 
 /** The ids of a side that an attempt may carry; each is swapped for a fresh one to get the "unknown id" answer. */
 function idsOf(s: Side): string[] {
-  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, ...s.notificationIds];
+  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds];
 }
 
 // ------------------------------------------------------------------ the attempts
@@ -193,6 +220,13 @@ const API_ROUTES: Record<string, Attempts> = {
   "api.alliance.export.ts": (): Attempt[] => [{ method: "GET", path: "/api/alliance/export", expect: { coordinator: 200, member: 403 } }],
   "api.boards.$boardId.export.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/export?format=csv`, expect: FOREIGN }],
   "api.boards.$boardId.export[.]csv.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/export.csv`, expect: FOREIGN }],
+  "api.invitations.ts": (v, a): Attempt[] => [
+    { method: "GET", path: "/api/invitations", expect: { coordinator: 200, member: 403 } },
+    // Into an organisation of the other alliance: unknown there, like an organisation that does not exist.
+    { method: "POST", path: "/api/invitations", body: { email: `nieuw-${a.tag.toLowerCase()}@example.test`, name: "Nieuw", organisationId: v.org.id, role: "member" }, expect: { coordinator: 422, member: 403 } },
+  ],
+  "api.invitations.$invitationId.ts": (v): Attempt[] => [{ method: "DELETE", path: `/api/invitations/${v.invitationId}`, expect: COORDINATOR_ONLY }],
+  "api.invitations.$invitationId.resend.ts": (v): Attempt[] => [{ method: "POST", path: `/api/invitations/${v.invitationId}/resend`, body: {}, expect: COORDINATOR_ONLY }],
   "api.me.ts": (v): Attempt[] => [
     { method: "GET", path: "/api/me", expect: 200 },
     { method: "PATCH", path: "/api/me", body: { name: "Zelfde naam", email: v.person.email, currentPassword: "niet-het-wachtwoord" }, expect: "own" },
@@ -299,6 +333,7 @@ const PAGE_ROUTES: Record<string, Attempts> = {
   "wachtwoord-vergeten.tsx": (): Attempt[] => [{ method: "GET", path: "/wachtwoord-vergeten", expect: "own" }],
   "wachtwoord-herstellen.$token.tsx": (): Attempt[] => [{ method: "GET", path: `/wachtwoord-herstellen/${randomUUID()}`, expect: "own" }],
   "afmelden.$token.tsx": (): Attempt[] => [{ method: "GET", path: `/afmelden/${randomUUID()}`, expect: "own" }],
+  "uitnodiging.$token.tsx": (): Attempt[] => [{ method: "GET", path: `/uitnodiging/${randomUUID()}`, expect: "own" }],
   "account._index.tsx": (v): Attempt[] => [
     { method: "GET", path: "/account", expect: 200 },
     { method: "POST", path: "/account?index&_data=routes%2Faccount._index", form: { intent: "logout-session", session: v.sessionHandle }, expect: FOREIGN },
@@ -328,6 +363,7 @@ const PAGE_ROUTES: Record<string, Attempts> = {
     { method: "POST", path: `/boards/${a.boardId}/overzicht?_data=routes%2Fboards.%24boardId_.overzicht`, form: { intent: "merge", group: "g", into: a.r1, ids: [a.r1, v.r2] }, expect: COORDINATOR_ONLY },
   ],
   "boards.$boardId_.rapport.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/rapport`, expect: FOREIGN }],
+  "boards.$boardId_.importeren.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/importeren`, expect: FOREIGN }],
   "aanbod.tsx": (v): Attempt[] => [
     { method: "GET", path: `/aanbod?organisatie=${v.org.id}`, expect: 200 },
     {
@@ -435,6 +471,7 @@ function fingerprint(s: Side): string {
     sessions: db.select({ id: schema.sessions.id, expiresAt: schema.sessions.expiresAt }).from(schema.sessions).where(inArray(schema.sessions.userId, peopleIds)).orderBy(schema.sessions.id).all(),
     notifications: db.select().from(schema.notifications).where(inArray(schema.notifications.userId, peopleIds)).orderBy(schema.notifications.id).all(),
     notificationSettings: db.select().from(schema.notificationSettings).where(inArray(schema.notificationSettings.userId, peopleIds)).all(),
+    invitations: db.select().from(schema.invitations).where(eq(schema.invitations.allianceId, s.allianceId)).orderBy(schema.invitations.id).all(),
     audit: count(schema.auditEvents),
     checks: count(schema.referenceChecks),
     decisions: count(schema.duplicateDecisions),
@@ -489,7 +526,14 @@ async function attack(attacker: Side, victim: Side, tables: Record<string, Attem
 
 beforeAll(async () => {
   // Hundreds of attempts from a few sessions: the per-session budgets are not what is tested here.
-  t = await startTestServer({ WRITES_PER_SESSION_PER_MINUTE: "100000", REFERENCE_CHECKS_PER_10_MINUTES: "100000", REQUESTS_PER_ORG_PER_HOUR: "100000" });
+  t = await startTestServer({
+    WRITES_PER_SESSION_PER_MINUTE: "100000",
+    REFERENCE_CHECKS_PER_10_MINUTES: "100000",
+    REQUESTS_PER_ORG_PER_HOUR: "100000",
+    // A wrong current password (PATCH /api/me) counts as a failed login; all attempts come from 127.0.0.1.
+    LOGIN_FAILURES_PER_ADDRESS: "100000",
+    LOGIN_FREE_FAILURES: "100000",
+  });
   const s = t.seed;
   const coordinatorB = await makeUser(t.db, { organisationId: s.orgB.id, email: "coordinator@zuid.test", name: "Coördinator Zuid", role: "coordinator" });
   const orgB2 = makeOrganisation(t.db, { allianceId: s.allianceB.id, name: "Taalcafé Zuid", shortName: "TCZ" });
