@@ -212,8 +212,21 @@ export async function parseXlsx(bytes: Uint8Array): Promise<Table> {
   return finishTable(all, "xlsx");
 }
 
+const startsWith = (bytes: Uint8Array, sig: readonly number[]) => sig.every((b, i) => bytes[i] === b);
+/** A zip (XLSX), and the old binary Excel format (.xls, an OLE compound file). */
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+const OLE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/**
+ * The file as a table. What the bytes are decides over the declared type
+ * where they disagree: an XLSX sent as text/csv is read as XLSX; an old
+ * .xls, or binary bytes sent as CSV, are refused instead of read as text.
+ */
 export async function readTable(type: string, bytes: Uint8Array): Promise<Table> {
-  return type === XLSX_TYPE ? parseXlsx(bytes) : parseCsv(bytes);
+  if (type === XLSX_TYPE || startsWith(bytes, ZIP)) return parseXlsx(bytes);
+  if (startsWith(bytes, OLE)) throw new ImportFileError("unreadable", "An old .xls file: save it as .xlsx or CSV.");
+  if (bytes.subarray(0, 8192).includes(0)) throw new ImportFileError("unreadable", "This is not a text file.");
+  return parseCsv(bytes);
 }
 
 // ------------------------------------------------------------------ options from the request

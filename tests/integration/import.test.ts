@@ -224,6 +224,9 @@ describe("import", () => {
       ["Taalles gezocht", "open"],
       ["Werk zoeken", "afgerond"],
     ]);
+    // The same file sent as text/csv is still read as the XLSX it is.
+    const mislabelled = await upload(importPath(boardA.id, "dryRun=1&map.title=Vraag"), bytes, { cookie: cookies.coordinatorA });
+    expect([mislabelled.status, mislabelled.body.format, mislabelled.body.counts.rows]).toEqual([200, "xlsx", 3]);
     // An unknown header name in the mapping is said, not guessed.
     const unknown = await upload(importPath(boardA.id, "dryRun=1&map.title=Bestaat+niet"), bytes, { cookie: cookies.coordinatorA, type: XLSX });
     expect(unknown.body.unknownColumns).toEqual(["title"]);
@@ -255,6 +258,9 @@ describe("import", () => {
     const notXlsx = await upload(importPath(boardA.id, "dryRun=1"), csv, { cookie: cookies.memberA1, type: XLSX });
     expect(notXlsx.status).toBe(422);
     expect(notXlsx.body.error).toBe("unreadable");
+    const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(512)]);
+    const oldExcel = await upload(importPath(boardA.id, "dryRun=1"), xls, { cookie: cookies.memberA1 });
+    expect([oldExcel.status, oldExcel.body.error]).toEqual([422, "unreadable"]);
     const empty = await upload(importPath(boardA.id, "dryRun=1"), "\r\n\r\n", { cookie: cookies.memberA1 });
     expect(empty.status).toBe(422);
     expect(empty.body.error).toBe("empty");
