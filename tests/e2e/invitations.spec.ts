@@ -52,6 +52,9 @@ test("a coordinator invites; the invitee chooses a password in another browser a
   const coordinator = await (await browser.newContext()).newPage();
   await login(coordinator, server.url, "coordinator@ave.example");
   const link = await invite(coordinator, "Sanne Bakker", "sanne@ave.example", "Taalhuis Emmen (Bibliotheek)");
+  // The form is empty again for the next invitation; the page has no serious accessibility problem.
+  await expect(coordinator.locator("#inv-email")).toHaveValue("");
+  expect(await seriousViolations(coordinator)).toEqual([]);
 
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto(link);

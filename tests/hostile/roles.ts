@@ -232,6 +232,16 @@ export const ROUTES: RouteCase[] = [
     // Its own members or a coordinator.
     expect: { ...WRITE, memberOther: 403 },
   },
+  // Invitations: the alliance's coordinator only; another alliance's member is refused like any member (403).
+  { name: "GET /api/invitations", method: "GET", state: "open", path: () => "/api/invitations", expect: { ...COORDINATOR, otherAlliance: 403 } },
+  {
+    name: "POST /api/invitations",
+    method: "POST",
+    state: "open",
+    path: () => "/api/invitations",
+    body: (f) => ({ email: `uitgenodigd-${Date.now()}-${Math.random().toString(36).slice(2)}@noord.test`, name: "Nieuwe Collega", organisationId: f.orgThird, role: "member" }),
+    expect: { ...COORDINATOR, coordinator: 201, otherAlliance: 403 },
+  },
 ];
 
 /**
@@ -313,4 +323,6 @@ export const BAD_INPUT: BadInputCase[] = [
     body: () => ({ offers: [{ category: "taal", label: "Taalmaatjes", capacity: -5 }] }),
   },
   { name: "offers: not a list", as: "memberOwner", method: "PUT", state: "open", path: (f) => `/api/organisations/${f.orgOwner}/offers`, body: () => ({ offers: "alles" }) },
+  { name: "invite: into an organisation of another alliance", as: "coordinator", method: "POST", state: "open", path: () => "/api/invitations", body: (f) => ({ email: "wie@noord.test", name: "Wie Dan", organisationId: f.orgB, role: "member" }) },
+  { name: "invite: an address that is a list", as: "coordinator", method: "POST", state: "open", path: () => "/api/invitations", body: (f) => ({ email: ["a@noord.test"], name: "Wie Dan", organisationId: f.orgOwner, role: "member" }) },
 ];

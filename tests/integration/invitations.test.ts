@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeUser } from "../factories";
 import { freePort, postForm, startTestServer, waitFor, type TestServer } from "./harness";
 import { createSmtpInbox, type SmtpInbox } from "./smtp-inbox";
 
@@ -92,6 +93,24 @@ describe("POST /api/invitations", () => {
     });
     expect(existing.status).toBe(409);
     expect(existing.body.error).toBe("account_exists");
+  });
+});
+
+describe("another alliance's coordinator", () => {
+  it("cannot see, resend or withdraw this alliance's invitations, nor invite into its organisations", async () => {
+    const inv = await invite();
+    const other = await makeUser(t.db, { organisationId: t.seed.orgB.id, email: `coord-${randomUUID().slice(0, 6)}@zuid.test`, name: "Zoë", role: "coordinator" });
+    const cookie = t.cookieFor(other.id);
+    const list = await t.api("/api/invitations", { cookie });
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([]);
+    expect((await t.api(`/api/invitations/${inv.id}/resend`, { method: "POST", cookie })).status).toBe(404);
+    expect((await t.api(`/api/invitations/${inv.id}`, { method: "DELETE", cookie })).status).toBe(404);
+    const into = await t.api("/api/invitations", { cookie, body: { email: "x@zuid.test", name: "X Y", organisationId: t.seed.orgA1.id, role: "member" } });
+    expect(into.status).toBe(422);
+    expect(into.body.errors).toEqual({ organisationId: "unknown" });
+    // The invitation is untouched: its link still works.
+    expect((await page(inv.token)).status).toBe(200);
   });
 });
 
