@@ -14,6 +14,7 @@ import { getUserById } from "../../db/accounts";
 import { replaceOffers } from "../../db/offers";
 import { mailOutbox, requests, users } from "../../db/schema";
 import { requestPasswordReset } from "../../app/services/password-reset.server";
+import { invite } from "../../app/services/invitations.server";
 import { createAppServer } from "../../server/app";
 import { apiCall, connectIo, createTestDatabase, DAY_MS, freePort, loadRemixBuild, recordEvents, ROOT, waitFor, type Seed, type TestDatabase } from "./harness";
 import { createSmtpInbox, type SmtpInbox } from "./smtp-inbox";
@@ -348,6 +349,22 @@ describe("notifications", () => {
     expect(row).toMatchObject({ status: "sent", text: "", html: "", subject: "" });
     const page = await fetch(app.url + link);
     expect(page.status).toBe(200);
+  });
+
+  it("an invitation mail goes through the queue in the chosen language: the link works, nobody else's data in it, not kept once sent", async () => {
+    const coordinator = getUserById(tdb.database.db, seed.coordinatorA.id)!;
+    const res = invite(app.services, coordinator, { email: "nieuw@noord.test", name: "Nieuwe Collega", organisationId: seed.orgA2.id, role: "member", locale: "en" });
+    expect(res.ok).toBe(true);
+    await drain();
+    const got = inbox.to("nieuw@noord.test");
+    expect(got).toHaveLength(1);
+    const link = /https:\/\/bord\.example\.org(\/uitnodiging\/[A-Za-z0-9_-]+)/.exec(got[0].text)![1];
+    // English, as chosen; the inviter's name and address and other people's are not in it.
+    expect(got[0].subject).not.toMatch(/uitnodiging/i);
+    for (const other of [seed.coordinatorA.name, seed.coordinatorA.email, seed.memberA2.name, seed.memberA2.email, SECRET.reference]) expect(got[0].all).not.toContain(other);
+    const row = tdb.database.db.select().from(mailOutbox).where(eq(mailOutbox.to, "nieuw@noord.test")).get()!;
+    expect(row).toMatchObject({ status: "sent", text: "", html: "", subject: "" });
+    expect((await fetch(app.url + link)).status).toBe(200);
   });
 
   it("the API: 401 without a session, only one's own marked read, settings validated", async () => {
