@@ -133,6 +133,14 @@ export function nextMailDue(db: DB): number | null {
   return r?.at ?? null;
 }
 
+/** Forget sent and given-up mails settled before `before` (their bodies are already erased; what goes is the record). */
+export function purgeSettledMail(db: DB, before: number): number {
+  return db
+    .delete(mailOutbox)
+    .where(and(inArray(mailOutbox.status, ["sent", "failed"]), lte(mailOutbox.createdAt, before)))
+    .run().changes;
+}
+
 /** Counts per status (for /beheer and the tests). */
 export function mailCounts(db: DB): Record<MailStatus, number> {
   const out: Record<MailStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };

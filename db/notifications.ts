@@ -31,6 +31,11 @@ export function insertNotification(
   return r.changes > 0 ? id : null;
 }
 
+/** Forget notifications made before `before`. */
+export function purgeNotifications(db: DB, before: number): number {
+  return db.delete(notifications).where(lt(notifications.createdAt, before)).run().changes;
+}
+
 /** A person's notifications, latest first. */
 export function listNotifications(db: DB, userId: string, limit = 50): NotificationRow[] {
   return db

@@ -27,6 +27,7 @@ import {
   markNotificationsRead,
   offeredCategories,
   organisationRecipients,
+  purgeNotifications,
   storedSettings,
   storeSetting,
   unheldRequestsCreated,
@@ -36,6 +37,7 @@ import {
   type NotificationRow,
   type Recipient,
 } from "../../db/notifications";
+import { purgeSettledMail } from "../../db/mail";
 import { ownershipOf } from "../../db/ownership";
 import { getRequest } from "../../db/requests";
 import { NOTIFICATION_KINDS, type NotificationKind } from "../../db/schema";
@@ -387,11 +389,24 @@ export async function sendDigests(svc: AppServices, now = svc.now()): Promise<{ 
   return result;
 }
 
-/** The hourly sweep of the server (server/app.ts): claim warnings and the digest. */
+/** Notifications are kept this long, then forgotten (read or not). */
+export const NOTIFICATION_KEEP_DAYS = 180;
+/** The outbox's record of a sent or given-up mail is kept this long. */
+export const MAIL_RECORD_KEEP_DAYS = 30;
+
+/**
+ * The hourly sweep of the server (server/app.ts): claim warnings, the digest,
+ * and forgetting old notifications and old mail records. A trigger can only
+ * fire for recent events (a new referral, comment or request, a claim idle
+ * right now, yesterday's requests), so the keys that are forgotten are never
+ * asked for again.
+ */
 export async function notificationSweep(svc: AppServices, now = svc.now()) {
   const warned = warnExpiringClaims(svc, now);
   const digest = await sendDigests(svc, now);
-  return { warned, digestPeople: digest.people, digestMails: digest.mails };
+  const forgotten = purgeNotifications(svc.db, now - NOTIFICATION_KEEP_DAYS * DAY_MS);
+  const mailRecords = purgeSettledMail(svc.db, now - MAIL_RECORD_KEEP_DAYS * DAY_MS);
+  return { warned, digestPeople: digest.people, digestMails: digest.mails, forgotten, mailRecords };
 }
 
 // ---------------------------------------------------------------- reading (API and pages)

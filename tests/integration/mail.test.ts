@@ -9,10 +9,11 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueMail, mailByKey, mailCounts, takeDueMails } from "../../db/mail";
 import { parseEnv } from "../../app/services/env.server";
-import { emailSettings, notifyComment, notifyPossibleDuplicates, notifyReferral, sendDigests, warnExpiringClaims } from "../../app/services/notifications.server";
+import { emailSettings, notificationSweep, notifyComment, notifyPossibleDuplicates, notifyReferral, sendDigests, warnExpiringClaims } from "../../app/services/notifications.server";
 import { getUserById } from "../../db/accounts";
 import { replaceOffers } from "../../db/offers";
-import { mailOutbox, requests, users } from "../../db/schema";
+import { mailOutbox, notifications, requests, users } from "../../db/schema";
+import { insertNotification } from "../../db/notifications";
 import { requestPasswordReset } from "../../app/services/password-reset.server";
 import { invite } from "../../app/services/invitations.server";
 import { createAppServer } from "../../server/app";
@@ -392,5 +393,18 @@ describe("notifications", () => {
     // Form-encoded writes to the API are refused before the route (CSRF rules of /api).
     const form = await fetch(`${app.url}/api/notifications/read`, { method: "POST", headers: { cookie: seed.cookies.memberA2, origin: app.url, "content-type": "application/x-www-form-urlencoded" }, body: "ids=1" });
     expect(form.status).toBe(415);
+  });
+
+  it("the sweep forgets notifications after 180 days and the outbox's records after 30", async () => {
+    const now = app.services.now();
+    const db = tdb.database.db;
+    const before = { notifications: db.select().from(notifications).all().length, mails: db.select().from(mailOutbox).all().length };
+    insertNotification(db, { key: "old:1", userId: seed.memberA1.id, kind: "comment", boardId, requestId: held, data: {}, at: now - 181 * DAY_MS });
+    enqueueMail(db, mail("old-mail:1"), now - 31 * DAY_MS);
+    db.update(mailOutbox).set({ status: "sent", text: "", html: "", subject: "" }).where(eq(mailOutbox.key, "old-mail:1")).run();
+    const r = await notificationSweep(app.services, now);
+    expect(r).toMatchObject({ forgotten: 1, mailRecords: 1 });
+    expect(db.select().from(notifications).all().length).toBe(before.notifications);
+    expect(db.select().from(mailOutbox).all().length).toBe(before.mails);
   });
 });
