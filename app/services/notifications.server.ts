@@ -340,7 +340,8 @@ export async function sendDigests(svc: AppServices, now = svc.now()): Promise<{ 
   const items: Item[] = [];
   for (const [boardId, rows] of byBoard) {
     const board = getBoard(svc.db, boardId);
-    if (!board) continue;
+    // An archived board takes no work: its requests are not news for anyone.
+    if (!board || board.archivedAt !== null) continue;
     svc.rooms.readDoc(boardId, (doc) => {
       const columns = listColumns(doc);
       const labels = new Map(listCategories(doc).map((c) => [c.id, c.label]));

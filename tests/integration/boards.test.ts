@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCategory, addColumn, listCategories, listColumns, readBoard, renameColumn } from "../../app/board/domain";
 import { expireClaims } from "../../app/services/ownership.server";
+import { sendDigests } from "../../app/services/notifications.server";
+import { notifications } from "../../db/schema";
+import { eq } from "drizzle-orm";
 import { ownershipOf } from "../../db/ownership";
 import { countBoardRequests } from "../../db/boards";
 import { DAY_MS, editOn, postForm, startTestServer, storedBytes, waitFor, withTimeout, type TestServer } from "./harness";
@@ -262,6 +265,24 @@ describe("archived boards", () => {
     expect(expired.map((e) => e.id)).not.toContain(onArchived);
     expect(ownershipOf(t.db, onArchived)?.ownerOrgId).toBe(t.seed.orgA1.id);
     expect(ownershipOf(t.db, onActive)?.ownerOrgId ?? null).toBeNull();
+  });
+});
+
+describe("notifications and archived boards", () => {
+  it("the daily digest leaves out requests on archived boards (nobody can take them); those on active boards are in it", async () => {
+    const active = await create("Digest actief");
+    const archived = await create("Digest gearchiveerd");
+    const offers = await t.api(`/api/organisations/${t.seed.orgA2.id}/offers`, { cookie: coordinator, method: "PUT", body: { offers: [{ category: "taal", label: "Taalmaatjes", capacity: 5 }] } });
+    expect(offers.status).toBe(200);
+    const onActive = await newRequest(active, "Taalles in het digest");
+    const onArchived = await newRequest(archived, "Taalles op een gearchiveerd bord");
+    expect((await t.api(`/api/boards/${archived}`, { cookie: coordinator, method: "PATCH", body: { archived: true } })).status).toBe(200);
+    const tomorrowNoon = Date.parse(`${new Date(t.now() + DAY_MS).toISOString().slice(0, 10)}T12:00:00Z`);
+    await sendDigests(t.services, tomorrowNoon);
+    const digests = t.db.select().from(notifications).where(eq(notifications.kind, "digest")).all();
+    const told = digests.flatMap((n) => (n.data as { requestIds?: string[] }).requestIds ?? []);
+    expect(told).toContain(onActive);
+    expect(told).not.toContain(onArchived);
   });
 });
 
