@@ -91,10 +91,10 @@ export function unsubscribeToken(db: DB, userId: string, kind: NotificationKind,
   return unsubscribeToken(db, userId, kind, at);
 }
 
-export function unsubscribeTarget(db: DB, token: string): { userId: string; kind: NotificationKind; email: string } | null {
+export function unsubscribeTarget(db: DB, token: string): { userId: string; kind: NotificationKind; email: string; locale: string } | null {
   return (
     db
-      .select({ userId: unsubscribeTokens.userId, kind: unsubscribeTokens.kind, email: users.email })
+      .select({ userId: unsubscribeTokens.userId, kind: unsubscribeTokens.kind, email: users.email, locale: users.locale })
       .from(unsubscribeTokens)
       .innerJoin(users, eq(users.id, unsubscribeTokens.userId))
       .where(eq(unsubscribeTokens.token, token))

@@ -9,7 +9,7 @@
  */
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { useT, type MessageKey } from "~/i18n";
+import { isLocale, translator, useLocale, type MessageKey } from "~/i18n";
 import { services } from "~/services/context.server";
 import { unsubscribe, unsubscribeInfo } from "~/services/notifications.server";
 
@@ -27,7 +27,8 @@ export function loader({ params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const target = unsubscribeInfo(svc, params.token ?? "");
   if (!target) return json({ valid: false as const }, { status: 404, headers: NO_STORE });
-  return json({ valid: true as const, kind: target.kind, email: hint(target.email) }, { headers: NO_STORE });
+  // In the person's own language: the link is opened from the mail, often in a browser that never chose one.
+  return json({ valid: true as const, kind: target.kind, email: hint(target.email), locale: isLocale(target.locale) ? target.locale : null }, { headers: NO_STORE });
 }
 
 export function action({ params, context }: ActionFunctionArgs) {
@@ -40,9 +41,10 @@ export function action({ params, context }: ActionFunctionArgs) {
 export default function Unsubscribe() {
   const data = useLoaderData<typeof loader>();
   const done = useActionData<typeof action>();
-  const t = useT();
+  const pageLocale = useLocale();
+  const t = translator(data.valid && data.locale ? data.locale : pageLocale);
   return (
-    <main id="main" className="page narrow">
+    <main id="main" className="page narrow" lang={data.valid && data.locale ? data.locale : undefined}>
       <div className="card-panel">
         <h1>{t("unsub.title")}</h1>
         {!data.valid || (done && !done.done) ? (

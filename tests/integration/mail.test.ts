@@ -322,6 +322,8 @@ describe("notifications", () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain("br…@noord.test");
+    // Bram reads English: the page speaks it, whatever the browser chose before.
+    expect(html).toContain("No more e-mail to br…@noord.test about: A comment on a request we hold?");
     expect(emailSettings(app.services, seed.memberA2.id).comment).toBe(true);
     // RFC 8058 one-click: the mail program's server posts, without Origin or cookie.
     const post = await fetch(link, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click", redirect: "manual" });
