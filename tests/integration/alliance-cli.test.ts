@@ -13,11 +13,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openDatabase } from "../../db/client";
 import { DEMO_ORGS, DEMO_PEOPLE } from "../../db/demo-data";
 import { makeBoard, makeOrganisation, makeSessionCookie, makeUser } from "../factories";
 import { apiCall, freePort, postForm, ROOT, spawnServer, type SpawnedServer } from "./harness";
+
+// Every command is a process of its own (a second or more each on a loaded machine).
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 interface Run {
   code: number | null;
@@ -97,19 +100,21 @@ describe("npm run alliance", () => {
 
   it("refuses missing and wrong arguments with exit code 2", async () => {
     const env = { DATABASE_URL: db.url };
-    const none = await run("server/cli/alliance.ts", [], env);
+    const [none, missing, unknown, badMail, verb] = await Promise.all([
+      run("server/cli/alliance.ts", [], env),
+      run("server/cli/alliance.ts", ["create", "--name", "Laarne-Kalken"], env),
+      run("server/cli/alliance.ts", ["create", "--name", "A B", "--coordinator-email", "a@b.nl", "--coordinator-name", "Anna", "--colour", "red"], env),
+      run("server/cli/alliance.ts", ["create", "--name", "Laarne-Kalken", "--coordinator-email", "geen-adres", "--coordinator-name", "Anna"], env),
+      run("server/cli/alliance.ts", ["destroy"], env),
+    ]);
     expect(none.code).toBe(2);
-    const missing = await run("server/cli/alliance.ts", ["create", "--name", "Laarne-Kalken"], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("--coordinator-email");
     expect(missing.stderr).toContain("--coordinator-name");
-    const unknown = await run("server/cli/alliance.ts", ["create", "--name", "A B", "--coordinator-email", "a@b.nl", "--coordinator-name", "Anna", "--colour", "red"], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("--colour");
-    const badMail = await run("server/cli/alliance.ts", ["create", "--name", "Laarne-Kalken", "--coordinator-email", "geen-adres", "--coordinator-name", "Anna"], env);
     expect(badMail.code).toBe(2);
     expect(badMail.stderr).toContain("--coordinator-email");
-    const verb = await run("server/cli/alliance.ts", ["destroy"], env);
     expect(verb.code).toBe(2);
     // Nothing half-made by the refusals.
     expect(rowCounts(db.file).alliances).toBe(0);
@@ -151,10 +156,21 @@ describe("npm run alliance", () => {
   });
 
   it("lists the alliances", async () => {
-    const second = await run("server/cli/alliance.ts", ["create", "--name", "M-Pact Enschede", "--coordinator-email", "coord@mpact.example", "--coordinator-name", "Mo"], {
-      DATABASE_URL: db.url,
-    });
+    // With mail configured: the invitation is queued for the server's worker (the command sends nothing itself).
+    const second = await run(
+      "server/cli/alliance.ts",
+      ["create", "--name", "M-Pact Enschede", "--coordinator-email", "coord@mpact.example", "--coordinator-name", "Mo", "--locale", "en"],
+      { DATABASE_URL: db.url, SMTP_URL: "smtp://127.0.0.1:9", MAIL_FROM: "bord@mpact.example", PUBLIC_URL: "https://bord.mpact.example" },
+    );
     expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain("de server verstuurt haar zodra hij draait");
+    const printed = /https:\/\/bord\.mpact\.example\/uitnodiging\/[A-Za-z0-9_-]{43}/.exec(second.stdout)![0];
+    const check = new Database(db.file, { readonly: true });
+    const queued = check.prepare('select "to", subject, text, status from mail_outbox').all() as Array<Record<string, string>>;
+    check.close();
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ to: "coord@mpact.example", subject: "Invitation to the Alliantiebord of M-Pact Enschede", status: "pending" });
+    expect(queued[0].text).toContain(printed);
     const table = await run("server/cli/alliance.ts", ["list"], { DATABASE_URL: db.url });
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split("\n");
