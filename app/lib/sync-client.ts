@@ -244,6 +244,8 @@ export interface BoardEvents {
   "inbox:changed": { boardId: string };
   "claim:expired": { boardId: string; requestId: string };
   "duplicates:changed": { boardId: string };
+  /** A coordinator renamed, archived or put back the board: the page loads its state again. */
+  "board:changed": { boardId: string };
 }
 
 export interface BoardRealtime {

@@ -5,7 +5,8 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Link, isRouteErrorResponse, useActionData, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { Link, isRouteErrorResponse, useActionData, useLoaderData, useRevalidator, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { useEffect } from "react";
 import { readBoard } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
 import { BoardPage } from "~/components/board/BoardPage";
@@ -13,7 +14,7 @@ import type { CreateActionData } from "~/components/board/NewRequestDialog";
 import { DuplicatesProvider } from "~/components/board/duplicates/DuplicatesProvider";
 import { OwnershipProvider } from "~/hooks/useOwnership";
 import { onlyFilterParamsChanged } from "~/hooks/useBoardView";
-import { RealtimeProvider } from "~/hooks/useRealtime";
+import { RealtimeProvider, useRealtime } from "~/hooks/useRealtime";
 import { isLocale, translator } from "~/i18n";
 import type { ActivityEntry } from "~/lib/sync-client";
 import { boardActivity } from "~/services/activity.server";
@@ -135,11 +136,20 @@ export interface ActionData extends CreateActionData {
   reference?: string;
 }
 
+/** A coordinator renamed, archived or put back this board: load its state again (the page turns read-only, or writable). */
+function BoardChangeWatcher({ boardId }: { boardId: string }) {
+  const realtime = useRealtime();
+  const { revalidate } = useRevalidator();
+  useEffect(() => realtime?.on("board:changed", (p) => (p.boardId === boardId ? revalidate() : undefined)), [realtime, boardId, revalidate]);
+  return null;
+}
+
 export default function BoardRoute() {
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   return (
     <RealtimeProvider boardId={data.board.id}>
+      <BoardChangeWatcher boardId={data.board.id} />
       <OwnershipProvider boardId={data.board.id} initial={data.ownership} organisations={data.organisations} readOnly={data.board.archived}>
         <DuplicatesProvider boardId={data.board.id}>
         <BoardPage

@@ -88,6 +88,9 @@ export async function boardStructure(svc: AppServices, user: SessionUser, boardI
 
 export const BOARD_NAME_MAX = 80;
 
+/** socket.io event to a board's channel after a rename, archive or put back. */
+export const BOARD_CHANGED_EVENT = "board:changed";
+
 /** Error codes per field: `required`, `tooShort`, `tooLong`, `type`, `taken` (name); `unknown` (copyFrom). */
 export type BoardErrors = Partial<Record<"name" | "copyFrom" | "archived", string>>;
 
@@ -209,10 +212,14 @@ export function updateBoard(
   if (wasArchived && archived !== false && name !== undefined && name !== board.name) {
     return { ok: false, status: 409, error: "board_archived" };
   }
-  if (name !== undefined && name !== board.name) renameBoard(svc.db, board.id, name);
-  if (archived !== undefined && archived !== wasArchived) {
+  const renamed = name !== undefined && name !== board.name;
+  const flipped = archived !== undefined && archived !== wasArchived;
+  if (renamed) renameBoard(svc.db, board.id, name!);
+  if (flipped) {
     setBoardArchivedAt(svc.db, board.id, archived ? svc.now() : null);
     svc.rooms.reconnectBoard(board.id, archived ? "board archived" : "board restored");
   }
+  // Open board pages load the board's state again (name, read-only or not).
+  if (renamed || flipped) svc.realtime.toBoard(board.id, BOARD_CHANGED_EVENT, { boardId: board.id });
   return { ok: true, board: view(boardOfAlliance(svc.db, user.allianceId, board.id)!) };
 }

@@ -114,3 +114,28 @@ test("a member sees the boards without the coordinator's forms", async ({ page }
   await expect(page.getByText("Naam wijzigen")).toHaveCount(0);
   await expect(page.getByRole("button", { name: /archiveren/ })).toHaveCount(0);
 });
+
+test("someone on a board sees it turn read-only the moment a coordinator archives it, and writable again when it is put back", async ({ browser }) => {
+  const [coordinator, member] = await Promise.all([browser.newContext().then((c) => c.newPage()), browser.newContext().then((c) => c.newPage())]);
+  await login(coordinator, server.url, "coordinator@ave.example");
+  await coordinator.getByLabel("Naam", { exact: true }).fill("Live gearchiveerd");
+  await coordinator.getByRole("button", { name: "Bord aanmaken" }).click();
+  await expect(tile(coordinator, "Live gearchiveerd")).toBeVisible();
+
+  await login(member, server.url, "vluchtelingenwerk@ave.example");
+  await member.getByRole("link", { name: /Live gearchiveerd/ }).click();
+  await expect(member.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  await expect(member.getByTestId("new-request")).toBeVisible();
+  await expect(member.getByTestId("board-archived")).toHaveCount(0);
+
+  await tile(coordinator, "Live gearchiveerd").getByRole("button", { name: "Live gearchiveerd archiveren" }).click();
+  await expect(member.getByTestId("board-archived")).toBeVisible();
+  await expect(member.getByTestId("new-request")).toHaveCount(0);
+  await expect(member.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+
+  await coordinator.getByTestId("boards-archived").getByRole("button", { name: "Live gearchiveerd terugzetten" }).click();
+  await expect(member.getByTestId("board-archived")).toHaveCount(0);
+  await expect(member.getByTestId("new-request")).toBeVisible();
+  await coordinator.context().close();
+  await member.context().close();
+});
