@@ -1,6 +1,7 @@
 /** Texts of invitations: the section on /beheer, the page behind the link, and the mail. */
 export const invitationsNl = {
   "invite.title": "Uitnodigen",
+  "invite.oneTimeHint": "Zonder link: u kiest hier een eenmalig wachtwoord dat u zelf persoonlijk doorgeeft; bij de eerste keer inloggen kiest de persoon een eigen wachtwoord. Uitnodigen (hieronder) is meestal handiger: de persoon kiest meteen een eigen wachtwoord.",
   "invite.intro": "Nodig iemand uit met een e-mailadres, een organisatie en een rol. De persoon kiest zelf een wachtwoord via een link die 7 dagen en één keer werkt.",
   "invite.introMail": "De link wordt per e-mail verstuurd en ook hier getoond.",
   "invite.introNoMail": "E-mail staat uit op deze server: na het uitnodigen ziet u de link hier. Geef die zelf door (persoonlijk of via een veilig kanaal); wie de link heeft, kan het account aanmaken.",
@@ -63,6 +64,7 @@ export type InvitationsKey = keyof typeof invitationsNl;
 
 export const invitationsEn: Record<InvitationsKey, string> = {
   "invite.title": "Invite",
+  "invite.oneTimeHint": "Without a link: you set a one-time password here and pass it on yourself, in person; at the first login the person chooses their own. Inviting (below) is usually easier: the person chooses their own password straight away.",
   "invite.intro": "Invite someone with an e-mail address, an organisation and a role. They choose their own password through a link that works once, for 7 days.",
   "invite.introMail": "The link is e-mailed and also shown here.",
   "invite.introNoMail": "E-mail is off on this server: after inviting, you see the link here. Pass it on yourself (in person or over a safe channel); whoever has the link can create the account.",

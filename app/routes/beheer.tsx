@@ -324,6 +324,7 @@ export default function Admin() {
         </table>
 
         <h3>{t("admin.addPerson")}</h3>
+        <p className="muted">{t("invite.oneTimeHint")}</p>
         <Form method="post" className="admin-form" noValidate>
           <input type="hidden" name="intent" value="add-person" />
           <div className="field">
