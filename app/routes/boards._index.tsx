@@ -112,7 +112,7 @@ export default function Boards() {
       : undefined;
   const createNameError = err("create", "name");
   const copyError = err("create", "copyFrom");
-  const dateFormat = new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", { dateStyle: "long" });
+  const dateFormat = new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", { dateStyle: "long", timeZone: "Europe/Amsterdam" });
   const sources = [...boards, ...archived];
 
   return (
@@ -175,6 +175,33 @@ export default function Boards() {
       )}
       {canManage && boards.length > 0 ? <p className="muted small">{t("boards.archive.hint")}</p> : null}
 
+      {archived.length > 0 ? (
+        <details className="boards-archived" data-testid="boards-archived" open={result?.intent === "archive" && result.ok ? true : undefined}>
+          <summary>
+            <h2>{t("boards.archived.title", { count: archived.length })}</h2>
+          </summary>
+          <ul className="archived-list">
+            {archived.map((b) => (
+              <li key={b.id} data-testid={`archived-${b.id}`}>
+                <span className="archived-name">
+                  <Link to={`/boards/${b.id}`}>{b.name}</Link>{" "}
+                  <span className="muted small">{t("boards.archived.since", { date: dateFormat.format(b.archivedAt) })}</span>
+                </span>
+                {canManage ? (
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="restore" />
+                    <input type="hidden" name="boardId" value={b.id} />
+                    <button className="button small secondary" type="submit" disabled={busy} aria-label={t("boards.restore.label", { name: b.name })}>
+                      {t("boards.restore")}
+                    </button>
+                  </Form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+
       {canManage ? (
         <section className="card-panel boards-new" aria-labelledby="boards-new-h">
           <h2 id="boards-new-h">{t("boards.new")}</h2>
@@ -230,32 +257,6 @@ export default function Boards() {
         </section>
       ) : null}
 
-      {archived.length > 0 ? (
-        <details className="boards-archived" data-testid="boards-archived" open={result?.intent === "archive" && result.ok ? true : undefined}>
-          <summary>
-            <h2>{t("boards.archived.title", { count: archived.length })}</h2>
-          </summary>
-          <ul className="archived-list">
-            {archived.map((b) => (
-              <li key={b.id} data-testid={`archived-${b.id}`}>
-                <span className="archived-name">
-                  <Link to={`/boards/${b.id}`}>{b.name}</Link>{" "}
-                  <span className="muted small">{t("boards.archived.since", { date: dateFormat.format(b.archivedAt) })}</span>
-                </span>
-                {canManage ? (
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="restore" />
-                    <input type="hidden" name="boardId" value={b.id} />
-                    <button className="button small secondary" type="submit" disabled={busy} aria-label={t("boards.restore.label", { name: b.name })}>
-                      {t("boards.restore")}
-                    </button>
-                  </Form>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-        </details>
-      ) : null}
     </main>
   );
 }
