@@ -1,7 +1,7 @@
 /** Accounts, organisations, alliances, sessions and board access. */
 import { and, asc, desc, eq, gt, isNull, lt, ne } from "drizzle-orm";
 import type { DB } from "./client";
-import { alliances, boards, organisations, sessions, users, type Role } from "./schema";
+import { alliances, boards, organisations, passwordResets, sessions, users, type Role } from "./schema";
 
 export interface SessionUser {
   id: string;
@@ -227,7 +227,20 @@ export function updateUserProfile(db: DB, userId: string, p: { name?: string; em
   if (p.name !== undefined) set.name = p.name;
   if (p.email !== undefined) set.email = p.email.trim().toLowerCase();
   if (p.locale !== undefined) set.locale = p.locale;
-  if (Object.keys(set).length) db.update(users).set(set).where(eq(users.id, userId)).run();
+  if (!Object.keys(set).length) return;
+  db.transaction((tx) => {
+    tx.update(users).set(set).where(eq(users.id, userId)).run();
+    // A reset link went to the old address: whoever reads that mailbox must not get the account back through it.
+    if (set.email !== undefined) forgetOpenResets(tx, userId);
+  });
+}
+
+/**
+ * Open password reset links of an account stop working: after its address,
+ * its password or its access changed, a link mailed before is worth nothing.
+ */
+function forgetOpenResets(db: Pick<DB, "delete">, userId: string): void {
+  db.delete(passwordResets).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt))).run();
 }
 
 /** The account behind an e-mail address, for a reset link (disabled accounts included: the caller decides). */
@@ -246,7 +259,10 @@ export function setUserRole(db: DB, userId: string, role: Role) {
 }
 
 export function setPassword(db: DB, userId: string, passwordHash: string, mustChange: boolean) {
-  db.update(users).set({ passwordHash, mustChangePassword: mustChange }).where(eq(users.id, userId)).run();
+  db.transaction((tx) => {
+    tx.update(users).set({ passwordHash, mustChangePassword: mustChange }).where(eq(users.id, userId)).run();
+    forgetOpenResets(tx, userId);
+  });
 }
 
 /** Remove access: the account is disabled and every session of it ends. */
@@ -254,6 +270,8 @@ export function disableUser(db: DB, userId: string, at: number) {
   db.transaction((tx) => {
     tx.update(users).set({ disabledAt: at }).where(eq(users.id, userId)).run();
     tx.delete(sessions).where(eq(sessions.userId, userId)).run();
+    // Given access again later, a link from before must not revive.
+    forgetOpenResets(tx, userId);
   });
 }
 

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RESET_ANSWER_MS, RESET_VALID_MS, RESETS_PER_ADDRESS_PER_15_MINUTES, RESETS_PER_EMAIL_PER_HOUR } from "../../app/services/password-reset.server";
+import { disableUser, enableUser } from "../../db/accounts";
 import { makeUser } from "../factories";
 import { createClock, freePort, postForm, waitFor, type TestClock, type TestServer, startTestServer } from "./harness";
 import { createSmtpInbox, type ReceivedMail, type SmtpInbox } from "./smtp-inbox";
@@ -268,6 +269,44 @@ describe("password reset and account", () => {
     await waitFor(() => yOther.closeCodes.length > 0, { message: "the other session's board closed" });
     expect((await t.api("/api/me", { cookie: other })).status).toBe(401);
     expect((await t.api("/api/me", { cookie: here })).status).toBe(200);
+  });
+
+  it("a reset link mailed before the address, the password or the access changed no longer works", async () => {
+    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "oud-adres@noord.test", name: "Verhuisd" });
+    const cookie = t.cookieFor(person.id);
+    const refused = async (path: string, password: string) => {
+      expect(await fetch(t.url + path).then((r) => r.text())).toContain("Deze link werkt niet");
+      const post = await postForm(t.url, path, { password, repeat: password });
+      expect(post.status).not.toBe(302);
+    };
+
+    // The old mailbox is read by someone else: the person moves to a new address. A link still waiting there must die with it.
+    let before = inbox.mails.length;
+    await askReset(t, "oud-adres@noord.test");
+    const toOld = linkIn(await mailTo("oud-adres@noord.test", before), PUBLIC);
+    const moved = await t.api("/api/me", { cookie, method: "PATCH", body: { email: "nieuw-adres@noord.test", currentPassword: t.seed.password } });
+    expect(moved.status).toBe(200);
+    await refused(toOld.path, "overname-wachtwoord-1");
+    expect(await login(t, "nieuw-adres@noord.test", t.seed.password)).toMatch(/^ab_session=/);
+
+    // A password changed by the person: a link asked before it (by whoever) is worth nothing.
+    clock.advance(61 * 60_000);
+    before = inbox.mails.length;
+    await askReset(t, "nieuw-adres@noord.test");
+    const beforeChange = linkIn(await mailTo("nieuw-adres@noord.test", before), PUBLIC);
+    const changed = await postForm(t.url, "/account", { intent: "password", current: t.seed.password, password: "eigen-nieuw-wachtwoord", repeat: "eigen-nieuw-wachtwoord" }, { cookie });
+    expect(changed.status).toBe(200);
+    await refused(beforeChange.path, "overname-wachtwoord-2");
+
+    // Access taken away and given back: a link from before does not revive.
+    clock.advance(61 * 60_000);
+    before = inbox.mails.length;
+    await askReset(t, "nieuw-adres@noord.test");
+    const beforeDisable = linkIn(await mailTo("nieuw-adres@noord.test", before), PUBLIC);
+    disableUser(t.db, person.id, clock.now());
+    enableUser(t.db, person.id);
+    await refused(beforeDisable.path, "overname-wachtwoord-3");
+    expect(await login(t, "nieuw-adres@noord.test", "eigen-nieuw-wachtwoord")).toMatch(/^ab_session=/);
   });
 
   it("PATCH /api/me: 422 per field, a new e-mail needs the password, 409 when taken, the old address told", async () => {
