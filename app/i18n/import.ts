@@ -1,6 +1,7 @@
 /** Texts of the import page (/boards/<id>/importeren) and the export buttons. */
 export const importNl = {
-  "import.link": "Importeren",
+  "import.link": "Import/export",
+  "import.exportHint": "Het bord als lijst meenemen of in Excel bekijken:",
   "import.title": "Lijst importeren in {board}",
   "import.back": "Terug naar het bord",
   "import.intro": "Upload de lijst waarmee uw organisatie nu werkt (CSV of Excel, tot 5 MB en 10.000 rijen). U ziet eerst per rij wat er mis is en welke rijen dubbel lijken; er wordt pas iets aangemaakt als u op Importeren drukt. Geïmporteerde hulpvragen horen bij uw organisatie.",
@@ -78,7 +79,8 @@ export const importNl = {
 export type ImportKey = keyof typeof importNl;
 
 export const importEn: Record<ImportKey, string> = {
-  "import.link": "Import",
+  "import.link": "Import/export",
+  "import.exportHint": "Take the board along as a list, or open it in Excel:",
   "import.title": "Import a list into {board}",
   "import.back": "Back to the board",
   "import.intro": "Upload the list your organisation works from today (CSV or Excel, up to 5 MB and 10,000 rows). You first see what is wrong in each row and which rows look like duplicates; nothing is created until you press Import. Imported requests belong to your organisation.",

@@ -4,12 +4,13 @@ import { adminEn, adminNl, type AdminKey } from "./admin";
 import { boardsEn, boardsNl, type BoardsKey } from "./boards";
 import { importEn, importNl, type ImportKey } from "./import";
 import { invitationsEn, invitationsNl, type InvitationsKey } from "./invitations";
+import { startEn, startNl, type StartKey } from "./start";
 import { notificationsEn, notificationsNl, type NotificationsKey } from "./notifications";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

@@ -20,6 +20,7 @@ import type { ActivityEntry } from "~/lib/sync-client";
 import { boardActivity } from "~/services/activity.server";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
+import { gettingStarted } from "~/services/getting-started.server";
 import { services } from "~/services/context.server";
 import { boardOwnershipState } from "~/services/ownership.server";
 import { canEdit, createRequest, updateReference } from "~/services/requests.server";
@@ -86,6 +87,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       snapshot,
       activity: boardActivity(svc, user, board, { limit: 50 }),
       ownership: boardOwnershipState(svc, user, board.id),
+      gettingStarted: gettingStarted(svc, user, { id: board.id, cards: snapshot.cards.length, archived }),
       now: svc.now(),
     },
     { headers: NO_STORE },
@@ -161,6 +163,7 @@ export default function BoardRoute() {
           activity={data.activity as ActivityEntry[]}
           serverNow={data.now}
           actionData={actionData as CreateActionData | undefined}
+          gettingStarted={data.gettingStarted}
         />
         </DuplicatesProvider>
       </OwnershipProvider>

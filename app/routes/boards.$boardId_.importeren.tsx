@@ -238,6 +238,12 @@ export default function ImportPage() {
       <h1>{t("import.title", { board: data.board.name })}</h1>
       <p className="muted">{t("import.intro")}</p>
       <p className="alert info small">{t("import.privacy")}</p>
+      <p className="import-export">
+        {t("import.exportHint")}{" "}
+        <a href={`/api/boards/${data.board.id}/export.csv`} download data-testid="export-csv">
+          {t("export.csv")}
+        </a>
+      </p>
 
       {blocked ? (
         <p className="alert error" role="alert">

@@ -205,7 +205,7 @@ describe("comments", () => {
     const anonymous = await t.api(`/api/boards/${seed.boardA.id}/requests/${requestId}/comments`);
     expect(anonymous.status).toBe(401);
     const otherAlliance = await t.api(`/api/boards/${seed.boardA.id}/requests/${requestId}/comments`, { cookie: seed.cookies.memberB });
-    expect(otherAlliance.status).toBe(403);
+    expect(otherAlliance.status).toBe(404);
 
     const list = await t.api(`/api/boards/${seed.boardA.id}/requests/${requestId}/comments`, { cookie: seed.cookies.memberA1 });
     expect(list.body).toEqual([]);

@@ -36,6 +36,7 @@ import { useNewRequestReveal } from "./feedback/useNewRequestReveal";
 import { categoryLabel, columnLabel } from "./labels";
 import { PresenceBar } from "./presence/PresenceBar";
 import { InboxButton } from "./ownership/InboxButton";
+import { GettingStarted, type StartStepView } from "./GettingStarted";
 
 export interface BoardPageProps {
   /** `archived`: read-only for everyone (the page says so). */
@@ -49,6 +50,8 @@ export interface BoardPageProps {
   actionData?: CreateActionData;
   /** The newest activity entries (the loader's first page). */
   activity?: ActivityEntry[];
+  /** A coordinator on a board nobody uses yet: what the alliance still needs (GettingStarted). */
+  gettingStarted?: StartStepView[] | null;
 }
 
 const NO_ACTIVITY: ActivityEntry[] = [];
@@ -65,7 +68,7 @@ const MemoCardDialog = memo(CardDialog);
 const MemoCategoriesDialog = memo(CategoriesDialog);
 const MemoColumnNameDialog = memo(ColumnNameDialog);
 
-export function BoardPage({ board, organisations, canEdit, canManage = false, snapshot, serverNow, actionData, activity = NO_ACTIVITY }: BoardPageProps) {
+export function BoardPage({ board, organisations, canEdit, canManage = false, snapshot, serverNow, actionData, activity = NO_ACTIVITY, gettingStarted }: BoardPageProps) {
   const locale = useLocale();
   const t = useMemo(() => translator(locale), [locale]);
   const user = useOptionalUser();
@@ -339,6 +342,8 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         </p>
       ) : null}
 
+      {gettingStarted ? <GettingStarted steps={gettingStarted} boardId={board.id} /> : null}
+
       <div className="board-toolbar">
         {canEdit ? (
           <Form method="get" className="inline-form">
@@ -394,14 +399,16 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         <Link to={`/boards/${board.id}/overzicht`} className="button secondary" data-testid="overview-link">
           {t("ov.link")}
         </Link>
+        {/* One place for a list in or out, so the toolbar stays one row: the import page has the CSV export too. */}
         {canEdit && !board.archived ? (
           <Link to={`/boards/${board.id}/importeren`} className="button secondary" data-testid="import-link">
             {t("import.link")}
           </Link>
-        ) : null}
-        <a href={`/api/boards/${board.id}/export.csv`} className="button secondary" download data-testid="export-csv">
-          {t("export.csv")}
-        </a>
+        ) : (
+          <a href={`/api/boards/${board.id}/export.csv`} className="button secondary" download data-testid="export-csv">
+            {t("export.csv")}
+          </a>
+        )}
       </div>
 
       {canEdit && !isLive && live ? <p className="alert info small">{t("board.loadingLive")}</p> : null}

@@ -1,0 +1,46 @@
+/** The coordinator's "Aan de slag" list on a board nobody uses yet (app/components/board/GettingStarted.tsx). */
+export const startNl = {
+  "start.title": "Aan de slag",
+  "start.intro": "Dit bord is nieuw. Nog {left} stappen voordat de alliantie er samen op werkt:",
+  "start.introOne": "Dit bord is nieuw. Nog één stap voordat de alliantie er samen op werkt:",
+  "start.done": "gedaan",
+  "start.organisations": "Organisaties toevoegen",
+  "start.organisations.todo": "Voeg de organisaties toe die samenwerken: gemeente, VluchtelingenWerk, taalhuis, kerk, vrijwilligerscentrum.",
+  "start.organisations.done": "Er werken meerdere organisaties samen.",
+  "start.people": "Mensen uitnodigen",
+  "start.people.todo": "Nodig per organisatie iemand uit; zij kiezen zelf een wachtwoord via de link.",
+  "start.people.done": "Er zijn mensen uitgenodigd.",
+  "start.requests": "Uw lijst importeren of een eerste aanvraag maken",
+  "start.requests.todo": "Breng de lijst mee waar u nu mee werkt (CSV of Excel), of maak een aanvraag met 'Nieuwe aanvraag'.",
+  "start.requests.done": "Er staan aanvragen op het bord.",
+  "start.offers": "Aanbod vastleggen",
+  "start.offers.todo": "Elke organisatie zegt per categorie wat zij kan bieden; zo ziet u wat vraag en aanbod verbindt.",
+  "start.offers.done": "Er is aanbod vastgelegd.",
+  "start.mail": "E-mail instellen",
+  "start.mail.todo": "E-mail staat uit: uitnodigingen, doorverwijzingen en meldingen gaan niet per mail. De beheerder van de server zet SMTP_URL en MAIL_FROM (README, 'In gebruik nemen').",
+  "start.mail.done": "E-mail staat aan.",
+};
+
+export type StartKey = keyof typeof startNl;
+
+export const startEn: Record<StartKey, string> = {
+  "start.title": "Getting started",
+  "start.intro": "This board is new. {left} steps left before the alliance works on it together:",
+  "start.introOne": "This board is new. One step left before the alliance works on it together:",
+  "start.done": "done",
+  "start.organisations": "Add organisations",
+  "start.organisations.todo": "Add the organisations that work together: municipality, refugee council, language house, church, volunteer centre.",
+  "start.organisations.done": "Several organisations work together.",
+  "start.people": "Invite people",
+  "start.people.todo": "Invite someone from each organisation; they choose their own password through the link.",
+  "start.people.done": "People have been invited.",
+  "start.requests": "Import your list or make a first request",
+  "start.requests.todo": "Bring the list you work from today (CSV or Excel), or make a request with 'New request'.",
+  "start.requests.done": "There are requests on the board.",
+  "start.offers": "Record what is offered",
+  "start.offers.todo": "Each organisation says per category what it can offer, so you see where needs and offers meet.",
+  "start.offers.done": "Offers have been recorded.",
+  "start.mail": "Set up e-mail",
+  "start.mail.todo": "E-mail is off: invitations, referrals and notifications are not mailed. The server's administrator sets SMTP_URL and MAIL_FROM (README, 'In gebruik nemen').",
+  "start.mail.done": "E-mail is on.",
+};
