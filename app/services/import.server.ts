@@ -19,6 +19,8 @@
  * one operation (db/limits.ts); imported rows have their own caps below.
  */
 import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { constants as zlibConstants, inflateRaw } from "node:zlib";
 import ExcelJS from "exceljs";
 import Papa from "papaparse";
 import { activityFeed } from "../../db/activity";
@@ -160,6 +162,55 @@ export function zipUnpackedSize(bytes: Uint8Array): number | null {
   return total;
 }
 
+const inflateRawAsync = promisify(inflateRaw);
+
+/**
+ * What the zip's files really unpack to, up to `limit` (then more than
+ * `limit` is returned): each file's data inflated with a ceiling, as the
+ * central directory places it. The sizes a zip declares may lie (a 1 MB file
+ * that says 205 bytes and inflates to 1 GB), and exceljs (JSZip) inflates
+ * whatever is there into memory. Null when an entry cannot be read (exceljs
+ * would refuse it too).
+ */
+export async function zipInflatedSize(bytes: Uint8Array, limit: number): Promise<number | null> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return null;
+  const entries = view.getUint16(eocd + 10, true);
+  let p = view.getUint32(eocd + 16, true);
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (p + 46 > bytes.length || view.getUint32(p, true) !== 0x02014b50) return null;
+    const method = view.getUint16(p + 10, true);
+    const compressed = view.getUint32(p + 20, true);
+    const local = view.getUint32(p + 42, true);
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) return null;
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    if (start + compressed > bytes.length) return null;
+    const data = bytes.subarray(start, start + compressed);
+    if (method === 0) total += compressed;
+    else if (method === 8) {
+      try {
+        const out = await inflateRawAsync(data, { maxOutputLength: limit - total + 1, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+        total += out.length;
+      } catch (e) {
+        // The ceiling was reached: this file alone unpacks to more than is left.
+        if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) return limit + 1;
+        return null;
+      }
+    } else return null;
+    if (total > limit) return total;
+    p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+  }
+  return total;
+}
+
 function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
@@ -192,6 +243,10 @@ export async function parseXlsx(bytes: Uint8Array): Promise<Table> {
   const unpacked = zipUnpackedSize(bytes);
   if (unpacked === null) throw new ImportFileError("unreadable", "This is not an XLSX file.");
   if (unpacked > XLSX_MAX_UNPACKED_BYTES) throw new ImportFileError("too_large_unpacked", "The XLSX file unpacks to more than 64 MB.");
+  // The declared sizes may lie: inflate each file with a ceiling before exceljs inflates it without one.
+  const inflated = await zipInflatedSize(bytes, XLSX_MAX_UNPACKED_BYTES);
+  if (inflated === null) throw new ImportFileError("unreadable", "This XLSX file cannot be read.");
+  if (inflated > XLSX_MAX_UNPACKED_BYTES) throw new ImportFileError("too_large_unpacked", "The XLSX file unpacks to more than 64 MB.");
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);

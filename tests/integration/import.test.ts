@@ -6,6 +6,7 @@
  * other alliance 404, foreign origin 403), who sees which references in the
  * export, and a board's CSV read back by the import.
  */
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBoard } from "../../app/board/domain";
@@ -276,6 +277,92 @@ describe("import", () => {
     expect((await s.api(`/api/boards/${archived.id}/export.csv`, { cookie: cookies.memberA1 })).status).toBe(200);
   });
 });
+
+describe("XLSX zip bombs", () => {
+  it("refuses an XLSX whose files unpack to more than 64 MB, also when its zip declares small sizes (checked before exceljs unpacks)", async () => {
+    const { boardA, cookies } = s.seed;
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet("Lijst").addRows([["Titel", "Categorie"], ["Een goede titel", "Taal"]]);
+    const good = Buffer.from(await wb.xlsx.writeBuffer());
+    // The honest workbook is read.
+    expect((await upload(importPath(boardA.id, "dryRun=1"), good, { cookie: cookies.memberA1, type: XLSX })).status).toBe(200);
+
+    // The same workbook with one more file of 100 MB of zeros (about 100 kB packed).
+    const zeros = Buffer.alloc(100 * 1024 * 1024);
+    const honest = zipWith(good, { name: "xl/media/image1.png", data: zeros });
+    const declared = await upload(importPath(boardA.id, "dryRun=1"), honest, { cookie: cookies.memberA1, type: XLSX });
+    expect([declared.status, declared.body.error]).toEqual([422, "too_large_unpacked"]);
+
+    // Its headers say the file is 100 bytes: the real size is what counts. (Trusting the headers, exceljs's
+    // JSZip inflated all of it into memory and only then refused it as unreadable: a 2 MB file took 15 s and 2.3 GB.)
+    const lying = zipWith(good, { name: "xl/media/image1.png", data: zeros, declaredSize: 100 });
+    expect(lying.length).toBeLessThan(200 * 1024);
+    const answer = await upload(importPath(boardA.id, "dryRun=1"), lying, { cookie: cookies.memberA1, type: XLSX });
+    expect([answer.status, answer.body.error]).toEqual([422, "too_large_unpacked"]);
+  });
+});
+
+interface ZipFile {
+  name: string;
+  data: Buffer;
+  /** The uncompressed size written in the headers (the real one unless given). */
+  declaredSize?: number;
+}
+
+/** The files of a zip (its central directory, deflated or stored). */
+function unzip(zip: Buffer): ZipFile[] {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const files: ZipFile[] = [];
+  let p = zip.readUInt32LE(eocd + 16);
+  for (let n = zip.readUInt16LE(eocd + 10); n > 0; n--) {
+    const method = zip.readUInt16LE(p + 10);
+    const size = zip.readUInt32LE(p + 20);
+    const nameLength = zip.readUInt16LE(p + 28);
+    const name = zip.subarray(p + 46, p + 46 + nameLength).toString();
+    const local = zip.readUInt32LE(p + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(start, start + size);
+    files.push({ name, data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw) });
+    p += 46 + nameLength + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+  }
+  return files;
+}
+
+/** A zip of the given one's files plus `extra`, written by hand so the headers can state any size. */
+function zipWith(base: Buffer, extra: ZipFile): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const f of [...unzip(base), extra]) {
+    const packed = deflateRawSync(f.data);
+    const name = Buffer.from(f.name);
+    const head = (size: number, sig: number, central: boolean) => {
+      const h = Buffer.alloc(central ? 46 : 30);
+      h.writeUInt32LE(sig, 0);
+      const o = central ? 2 : 0; // central headers carry "version made by" first
+      h.writeUInt16LE(20, 4 + o);
+      h.writeUInt16LE(8, 8 + o);
+      h.writeUInt32LE(crc32(f.data), 14 + o);
+      h.writeUInt32LE(packed.length, 18 + o);
+      h.writeUInt32LE(size, 22 + o);
+      h.writeUInt16LE(name.length, 26 + o);
+      if (central) h.writeUInt32LE(offset, 42);
+      return h;
+    };
+    const size = f.declaredSize ?? f.data.length;
+    central.push(head(size, 0x02014b50, true), name);
+    parts.push(head(size, 0x04034b50, false), name, packed);
+    offset += 30 + name.length + packed.length;
+  }
+  const dir = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(central.length / 2, 8);
+  end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, dir, end]);
+}
 
 describe("export", () => {
   it("gives a coordinator the alliance as one JSON file: no secrets, nothing of the other alliance, references only of their own organisation", async () => {
