@@ -28,6 +28,44 @@ export function cleanText(value: unknown, multiline = false): string {
   return s.trim();
 }
 
+export const BOARD_NAME_MAX = 80;
+
+/**
+ * A board's name, the one rule for the /boards forms, the API, the command
+ * line and the seed: text, 2 to BOARD_NAME_MAX characters after cleaning.
+ */
+export function checkBoardName(input: unknown): { name: string; error?: "type" | "required" | "tooShort" | "tooLong" } {
+  if (input !== undefined && input !== null && typeof input !== "string") return { name: "", error: "type" };
+  const name = cleanText(input);
+  if (!name) return { name, error: "required" };
+  if (name.length < 2) return { name, error: "tooShort" };
+  if (name.length > BOARD_NAME_MAX) return { name, error: "tooLong" };
+  return { name };
+}
+
+export const ORGANISATION_NAME_MAX = 80;
+export const ORGANISATION_SHORT_MAX = 24;
+
+/**
+ * An organisation's name, short name (on cards) and colour: the one rule for
+ * /beheer, the command line and the seed. A missing short name is the name,
+ * cut to what fits on a card.
+ */
+export function checkOrganisation(input: { name?: unknown; shortName?: unknown; color?: unknown }): {
+  value: { name: string; shortName: string; color: string };
+  errors: Partial<Record<"name" | "shortName" | "color", "required" | "tooShort" | "tooLong" | "pattern">>;
+} {
+  const name = cleanText(input.name);
+  const shortName = cleanText(input.shortName) || (name.length > ORGANISATION_SHORT_MAX ? name.slice(0, ORGANISATION_SHORT_MAX).trim() : name);
+  const color = cleanText(input.color).toLowerCase() || "#4a5568";
+  const errors: ReturnType<typeof checkOrganisation>["errors"] = {};
+  if (name.length < 2) errors.name = name ? "tooShort" : "required";
+  else if (name.length > ORGANISATION_NAME_MAX) errors.name = "tooLong";
+  if (shortName.length > ORGANISATION_SHORT_MAX) errors.shortName = "tooLong";
+  if (!/^#[0-9a-f]{6}$/.test(color)) errors.color = "pattern";
+  return { value: { name, shortName, color }, errors };
+}
+
 export function isUrgency(v: unknown): v is Urgency {
   return typeof v === "string" && (URGENCIES as readonly string[]).includes(v);
 }

@@ -9,7 +9,6 @@ import {
   emailTaken,
   enableUser,
   getUserById,
-  insertOrganisation,
   insertUser,
   listOrganisations,
   listPeople,
@@ -19,10 +18,11 @@ import {
 } from "../../db/accounts";
 import { referenceCheckCounts, requestsPerOrgSince } from "../../db/limits";
 import { ROLES, type Role } from "../../db/schema";
-import { cleanText } from "../board/validate";
+import { checkOrganisation, cleanText } from "../board/validate";
 import { checkCredentials, type LoginClient, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { hashPassword } from "./password.server";
+import { createOrganisation } from "./setup.server";
 import { requestQuota } from "./requests.server";
 
 export type AdminErrors = Partial<Record<string, string>>;
@@ -45,18 +45,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function addOrganisation(svc: AppServices, user: SessionUser, input: Record<string, unknown>): AdminResult<{ id: string }> {
   requireCoordinator(user);
-  const name = cleanText(input.name);
-  const shortName = cleanText(input.shortName) || name;
-  const color = cleanText(input.color).toLowerCase() || "#4a5568";
-  const errors: AdminErrors = {};
-  if (name.length < 2) errors.name = name ? "tooShort" : "required";
-  else if (name.length > 80) errors.name = "tooLong";
-  if (shortName.length > 24) errors.shortName = "tooLong";
-  if (!/^#[0-9a-f]{6}$/.test(color)) errors.color = "pattern";
-  if (listOrganisations(svc.db, user.allianceId).some((o) => o.name.toLowerCase() === name.toLowerCase())) errors.name = "exists";
-  if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
-  const id = randomUUID();
-  insertOrganisation(svc.db, { id, allianceId: user.allianceId, name, shortName, color, kind: "overig" });
+  const { value, errors } = checkOrganisation(input);
+  const all: AdminErrors = { ...errors };
+  if (!all.name && listOrganisations(svc.db, user.allianceId).some((o) => o.name.toLowerCase() === value.name.toLowerCase())) all.name = "exists";
+  if (Object.keys(all).length) return { ok: false, errors: all, status: 400 };
+  const { id } = createOrganisation(svc.db, { allianceId: user.allianceId, ...value });
   return { ok: true, id };
 }
 

@@ -21,7 +21,7 @@ import {
   type ManagedBoard,
 } from "../../db/boards";
 import { initBoard, initBoardFrom, listCategories, listColumns } from "../board/domain";
-import { cleanText } from "../board/validate";
+import { checkBoardName } from "../board/validate";
 import { canOpenBoard, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 
@@ -86,7 +86,7 @@ export async function boardStructure(svc: AppServices, user: SessionUser, boardI
 
 // ---------------------------------------------------------------- management (coordinators)
 
-export const BOARD_NAME_MAX = 80;
+export { BOARD_NAME_MAX } from "../board/validate";
 
 /** socket.io event to a board's channel after a rename, archive or put back. */
 export const BOARD_CHANGED_EVENT = "board:changed";
@@ -110,15 +110,6 @@ export interface BoardView {
 
 function view(b: ManagedBoard): BoardView {
   return { id: b.id, name: b.name, archived: b.archivedAt !== null, archivedAt: b.archivedAt };
-}
-
-function checkName(input: unknown): { name: string; error?: string } {
-  if (input !== undefined && input !== null && typeof input !== "string") return { name: "", error: "type" };
-  const name = cleanText(input);
-  if (!name) return { name, error: "required" };
-  if (name.length < 2) return { name, error: "tooShort" };
-  if (name.length > BOARD_NAME_MAX) return { name, error: "tooLong" };
-  return { name };
 }
 
 const forbidden = { ok: false, status: 403, error: "forbidden" } as const;
@@ -147,7 +138,7 @@ export async function createBoard(
 ): Promise<BoardResult<{ id: string; board: BoardView }>> {
   if (user.role !== "coordinator") return forbidden;
   const errors: BoardErrors = {};
-  const { name, error } = checkName(input.name);
+  const { name, error } = checkBoardName(input.name);
   if (error) errors.name = error;
   else if (boardNameTaken(svc.db, user.allianceId, name)) errors.name = "taken";
   let source: ManagedBoard | null = null;
@@ -199,7 +190,7 @@ export function updateBoard(
   const errors: BoardErrors = {};
   let name: string | undefined;
   if (input.name !== undefined) {
-    const checked = checkName(input.name);
+    const checked = checkBoardName(input.name);
     if (checked.error) errors.name = checked.error;
     else if (boardNameTaken(svc.db, user.allianceId, checked.name, board.id)) errors.name = "taken";
     else name = checked.name;

@@ -14,7 +14,7 @@ import { insertBoardWithDocument } from "../../db/boards";
 import type { DB } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { initBoard } from "../board/domain";
-import { cleanText } from "../board/validate";
+import { BOARD_NAME_MAX, checkBoardName, checkOrganisation, cleanText } from "../board/validate";
 
 /** Why a creation was refused: a code for the caller to word, and the field it concerns. */
 export class SetupError extends Error {
@@ -77,17 +77,15 @@ export interface NewOrganisation {
 }
 
 export function createOrganisation(db: DB, o: NewOrganisation) {
-  const name = cleanText(o.name);
-  if (name.length < 2) throw new SetupError("organisation", name ? "tooShort" : "required", "The organisation needs a name of at least 2 characters.");
-  if (name.length > 80) throw new SetupError("organisation", "tooLong", "The organisation's name is longer than 80 characters.");
+  // The same rule as /beheer's form (app/board/validate.ts).
+  const { value, errors } = checkOrganisation(o);
+  const [field, code] = Object.entries(errors)[0] ?? [];
+  if (field && code) throw new SetupError(field === "name" ? "organisation" : field, code, `The organisation's ${field} is not usable (${code}).`);
   const row = {
     id: o.id ?? randomUUID(),
     allianceId: o.allianceId,
-    name,
-    // Cards show the short name; a long name is cut to what fits there.
-    shortName: cleanText(o.shortName) || (name.length > 24 ? name.slice(0, 24).trim() : name),
+    ...value,
     kind: o.kind ?? "overig",
-    color: o.color ?? "#4a5568",
   };
   insertOrganisation(db, row);
   return row;
@@ -127,9 +125,9 @@ export function createPerson(db: DB, p: NewPerson) {
  * the document before it is stored (the demo and the tests put cards on it).
  */
 export function createBoard(db: DB, b: { allianceId: string; name: string; id?: string; fill?: (doc: Y.Doc) => void }) {
-  const name = cleanText(b.name);
-  if (!name) throw new SetupError("board", "required", "The board needs a name.");
-  if (name.length > 80) throw new SetupError("board", "tooLong", "The board's name is longer than 80 characters.");
+  // The same rule as a coordinator's new board (app/board/validate.ts).
+  const { name, error } = checkBoardName(b.name);
+  if (error) throw new SetupError("board", error === "type" ? "required" : error, `The board's name is not usable (${error}): 2 to ${BOARD_NAME_MAX} characters.`);
   const id = b.id ?? randomUUID();
   const doc = new Y.Doc();
   initBoard(doc);

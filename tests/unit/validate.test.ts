@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  BOARD_NAME_MAX,
+  checkBoardName,
+  checkOrganisation,
   cleanText,
   isIcon,
   isUrgency,
@@ -248,5 +251,28 @@ describe("slugify", () => {
     const slug = slugify("a".repeat(50));
     expect(slug).toBe("a".repeat(32));
     expect(slugify("Een hele lange categorienaam die niet ophoudt").length).toBeLessThanOrEqual(32);
+  });
+});
+
+describe("board and organisation names: one rule for forms, API, command line and seed", () => {
+  it("checks a board's name", () => {
+    expect(checkBoardName("  Hulpvragen  ")).toEqual({ name: "Hulpvragen" });
+    expect(checkBoardName("")).toMatchObject({ error: "required" });
+    expect(checkBoardName("H")).toMatchObject({ error: "tooShort" });
+    expect(checkBoardName("x".repeat(BOARD_NAME_MAX + 1))).toMatchObject({ error: "tooLong" });
+    expect(checkBoardName(42)).toMatchObject({ error: "type" });
+  });
+
+  it("checks an organisation, cutting a long name to a short one for cards", () => {
+    const long = "Vluchtelingenwerkgroep Laarne-Kalken vzw";
+    expect(checkOrganisation({ name: long })).toEqual({ value: { name: long, shortName: long.slice(0, 24).trim(), color: "#4a5568" }, errors: {} });
+    expect(checkOrganisation({ name: "OCMW", color: "#ABCDEF" }).value.color).toBe("#abcdef");
+    expect(checkOrganisation({ name: "O", shortName: "x".repeat(25), color: "red" }).errors).toEqual({ name: "tooShort", shortName: "tooLong", color: "pattern" });
+  });
+
+  it("the product's creation refuses what the forms refuse", async () => {
+    const { createOrganisation, SetupError } = await import("../../app/services/setup.server");
+    expect(() => createOrganisation(null as never, { allianceId: "a", name: "O" })).toThrow(SetupError);
+    expect(() => createOrganisation(null as never, { allianceId: "a", name: "OCMW", color: "red" })).toThrow(SetupError);
   });
 });
