@@ -124,10 +124,16 @@ function finishTable(all: string[][], format: Table["format"], extra: Partial<Ta
   return { headers: header.slice(0, width), rows: rows.map((r) => (r.length ? r : tidy([], width))), format, ...extra };
 }
 
+const DELIMITERS = [";", ",", "\t", "|"];
+
 export function parseCsv(bytes: Uint8Array): Table {
   const { text, encoding } = decodeText(bytes);
   if (text.trim() === "") throw new ImportFileError("empty", "The file is empty.");
-  const res = Papa.parse<string[]>(text, { delimitersToGuess: [";", ",", "\t", "|"], skipEmptyLines: false });
+  // papaparse's guess counts blank lines (and the empty one after a final line break) as rows of one field, so
+  // Excel's two-column ';' file of a few rows, or one with blank lines near the top, was read as one ','
+  // column. Guess with blank lines skipped, then read every row (their numbers are the file's).
+  const delimiter = Papa.parse<string[]>(text, { delimitersToGuess: DELIMITERS, skipEmptyLines: "greedy", preview: 10 }).meta.delimiter;
+  const res = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: false });
   const bad = res.errors.find((e) => e.type === "Quotes");
   if (bad) throw new ImportFileError("quotes", "A quoted value is not closed.", (bad.row ?? 0) + 1);
   return finishTable(res.data, "csv", { encoding, delimiter: res.meta.delimiter });

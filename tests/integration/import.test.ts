@@ -191,6 +191,22 @@ describe("import", () => {
     expect(card).toMatchObject({ title: "Caféhulp voor Noël", area: "Zuidërpark", category: "taal" });
   });
 
+  it("finds ';' in a two-column file of a few rows and in one with blank lines at the top or 100,000 blank lines after it", async () => {
+    const { boardA, cookies } = s.seed;
+    const files = [
+      "Titel;Categorie\r\nEen goede titel;Taal\r\n",
+      "Titel;Categorie\r\nEen goede titel;Taal\r\nNog een titel;Werk\r\n\r\n\r\n",
+      "\r\n\r\n\r\nTitel;Categorie\r\nEen goede titel;Taal\r\n",
+      "Titel;Categorie\r\nEen goede titel;Taal\r\n" + "\r\n".repeat(100_000),
+    ];
+    for (const file of files) {
+      const res = await upload(importPath(boardA.id, "dryRun=1"), file, { cookie: cookies.memberA1 });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ delimiter: ";", headers: ["Titel", "Categorie"], mapping: { title: "Titel", category: "Categorie" }, errors: [] });
+      expect(res.body.rows.find((r: { values: { title?: string } }) => r.values.title)?.values).toEqual({ title: "Een goede titel", category: "Taal" });
+    }
+  });
+
   it("reads the first sheet of an XLSX: numbers, dates, rich text and formulas become text; the mapping can be given", async () => {
     const { boardA, cookies } = s.seed;
     const wb = new ExcelJS.Workbook();
