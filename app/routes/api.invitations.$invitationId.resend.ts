@@ -15,7 +15,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const res = resendInvitation(svc, user, params.invitationId);
-  if (res.ok) return json({ id: res.id, link: res.link, mailed: res.mailed });
+  if (res.ok) return json({ id: res.id, link: res.link, mailed: res.mailed, ...(res.mailLimited ? { mailLimited: true } : {}) });
   return res.status === 403
     ? apiError(403, "forbidden", "Only a coordinator may send invitations.")
     : apiError(404, "not_found", "No such open invitation.");

@@ -30,7 +30,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (user.role !== "coordinator") return apiError(403, "forbidden", "Only a coordinator may invite people.");
   const body = await readBody(request);
   const res = invite(svc, user, body);
-  if (res.ok) return json({ id: res.id, link: res.link, mailed: res.mailed }, { status: 201 });
+  if (res.ok) return json({ id: res.id, link: res.link, mailed: res.mailed, ...(res.mailLimited ? { mailLimited: true } : {}) }, { status: 201 });
   if (res.status === 409) {
     return apiError(
       409,

@@ -98,12 +98,17 @@ export function invitationLink(svc: Pick<AppServices, "env">, token: string): st
  * the invitee's own name: the alliance, the organisation and the role, and
  * the link. Queued once per sending (a resend is a new mail).
  */
-function queueInvitationMail(svc: AppServices, invitationId: string, sentAt: number, token: string): boolean {
+/** Whether the mail was queued; "limited" when mail is on but the invitation mail limits hold (the link works all the same). */
+function queueInvitationMail(svc: AppServices, invitationId: string, sentAt: number, token: string): boolean | "limited" {
   if (!svc.mail.enabled) return false;
   const inv = invitationById(svc.db, invitationId);
   if (!inv) return false;
   const view = invitationByTokenHash(svc.db, inv.tokenHash);
   if (!view) return false;
+  const limits = appLimits(svc).invitationMails;
+  if (!limits.address.peek(inv.email).ok || !limits.alliance.peek(view.allianceId).ok) return "limited";
+  limits.address.take(inv.email);
+  limits.alliance.take(view.allianceId);
   const locale: Locale = isLocale(inv.locale) ? inv.locale : "nl";
   const t = translator(locale);
   const vars = { alliance: view.allianceName, organisation: view.organisationName, role: t(`admin.role.${inv.role as Role}`), name: inv.name };
@@ -124,6 +129,8 @@ export interface IssuedInvitation {
   link: string;
   /** Whether the mail was queued (mail is configured). */
   mailed: boolean;
+  /** Mail is on, but too many invitation mails went to this address or from this alliance lately: pass the link on. */
+  mailLimited?: true;
 }
 
 /** Store an invitation that passed checkInvitation and queue its mail. `invitedBy` is null from the command line. */
@@ -146,7 +153,7 @@ export function issueInvitation(svc: AppServices, allianceId: string, value: Inv
     expiresAt: at + INVITATION_DAYS * DAY_MS,
   });
   const mailed = queueInvitationMail(svc, id, at, token);
-  return { id, link: invitationLink(svc, token), mailed };
+  return { id, link: invitationLink(svc, token), mailed: mailed === true, ...(mailed === "limited" ? { mailLimited: true as const } : {}) };
 }
 
 /** The language a coordinator's invitations default to: their own (users.locale), else the page's. */
@@ -190,7 +197,7 @@ export function resendInvitation(svc: AppServices, user: SessionUser, id: unknow
   const at = svc.now();
   if (!renewInvitationToken(svc.db, inv.id, hash, at, at + INVITATION_DAYS * DAY_MS)) return { ok: false, status: 404, errors: { form: "gone" } };
   const mailed = queueInvitationMail(svc, inv.id, at, token);
-  return { ok: true, id: inv.id, link: invitationLink(svc, token), mailed };
+  return { ok: true, id: inv.id, link: invitationLink(svc, token), mailed: mailed === true, ...(mailed === "limited" ? { mailLimited: true as const } : {}) };
 }
 
 export function withdrawInvitation(svc: AppServices, user: SessionUser, id: unknown): { ok: true; name: string } | { ok: false; status: 403 | 404 } {
@@ -289,7 +296,7 @@ export function invitationAction(
     const r = invite(svc, user, form);
     if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
     return r.ok
-      ? { status: 200, body: { ok: true, name: cleanText(form.name), email: cleanText(form.email).toLowerCase(), link: r.link, mailed: r.mailed } }
+      ? { status: 200, body: { ok: true, name: cleanText(form.name), email: cleanText(form.email).toLowerCase(), link: r.link, mailed: r.mailed, mailLimited: r.mailLimited ?? false } }
       : { status: r.status === 409 ? 409 : 400, body: { errors: r.errors } };
   }
   const id = form.invitationId;
@@ -297,7 +304,7 @@ export function invitationAction(
   if (intent === "invite-resend") {
     const r = resendInvitation(svc, user, id);
     if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
-    return r.ok ? { status: 200, body: { ok: true, name: inv?.name ?? "", email: inv?.email ?? "", link: r.link, mailed: r.mailed } } : { status: 404, body: { errors: { form: "gone" } } };
+    return r.ok ? { status: 200, body: { ok: true, name: inv?.name ?? "", email: inv?.email ?? "", link: r.link, mailed: r.mailed, mailLimited: r.mailLimited ?? false } } : { status: 404, body: { errors: { form: "gone" } } };
   }
   if (intent === "invite-withdraw") {
     const r = withdrawInvitation(svc, user, id);

@@ -332,6 +332,13 @@ export interface AppLimits {
   writes: Limiter;
   /** Reference checks per person. */
   referenceChecks: Limiter;
+  /**
+   * Invitation mails (a new invitation or a resend): per alliance and per
+   * recipient address. Past them the link is made but not mailed, so a
+   * coordinator's account (or a stolen session of one) cannot make the
+   * server send mail to anyone, as often as it likes.
+   */
+  invitationMails: { alliance: Limiter; address: Limiter };
   yjsConnections: Concurrency;
   ioConnections: Concurrency;
 }
@@ -350,6 +357,10 @@ export type LimitSettings = Pick<
   | "REFERENCE_CHECKS_PER_10_MINUTES"
   | "LIMITS_MAX_KEYS"
 >;
+
+/** Invitation mails per alliance per hour, and per recipient address per day. */
+export const INVITATION_MAILS_PER_ALLIANCE_PER_HOUR = 50;
+export const INVITATION_MAILS_PER_ADDRESS_PER_DAY = 3;
 
 /** Failures on an account are remembered this long after the first. */
 export const LOGIN_FAILURE_MEMORY_MS = 24 * 3600_000;
@@ -377,6 +388,10 @@ export function createLimits(settings: LimitSettings, now: () => number): AppLim
     },
     writes: new Limiter({ limit: settings.WRITES_PER_SESSION_PER_MINUTE, windowMs: 60_000, mode: "sliding" }, store(), now),
     referenceChecks: new Limiter({ limit: settings.REFERENCE_CHECKS_PER_10_MINUTES, windowMs: 10 * 60_000 }, store(), now),
+    invitationMails: {
+      alliance: new Limiter({ limit: INVITATION_MAILS_PER_ALLIANCE_PER_HOUR, windowMs: 3600_000, mode: "sliding" }, store(), now),
+      address: new Limiter({ limit: INVITATION_MAILS_PER_ADDRESS_PER_DAY, windowMs: 24 * 3600_000 }, store(), now),
+    },
     yjsConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, store(), now),
     ioConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, store(), now),
   };

@@ -292,4 +292,29 @@ describe("the invitation mail", () => {
     const both = await waitFor(() => (inbox.to("lisa@noord.test").length === 2 ? inbox.to("lisa@noord.test") : null), { message: "second mail" });
     expect(both[1].text).toContain(again.body.link);
   });
+
+  it("mails one address at most 3 times a day and an alliance at most 50 invitations an hour; past that the link is made but not mailed", async () => {
+    const coordinator = m.seed.cookies.coordinatorA;
+    const outbox = (to?: string) =>
+      (m.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM mail_outbox WHERE key LIKE 'invitation:%'${to ? " AND \"to\" = ?" : ""}`).get(...(to ? [to] : [])) as { n: number }).n;
+    // A stolen coordinator session resending one invitation in a loop: the address gets 3 mails, not 20.
+    const first = await m.api("/api/invitations", { cookie: coordinator, body: { email: "doelwit@elders.test", name: "Doelwit", organisationId: m.seed.orgA1.id, role: "member" } });
+    expect(first.body).toMatchObject({ mailed: true });
+    const answers = [];
+    for (let i = 0; i < 19; i++) answers.push((await m.api(`/api/invitations/${first.body.id}/resend`, { method: "POST", cookie: coordinator })).body);
+    expect(answers.slice(0, 2).every((a) => a.mailed === true)).toBe(true);
+    expect(answers.slice(2).every((a) => a.mailed === false && a.mailLimited === true && /\/uitnodiging\//.test(a.link))).toBe(true);
+    expect(outbox("doelwit@elders.test")).toBe(3);
+
+    // Many addresses: at most 50 invitation mails an hour for the alliance (the 3 above and the earlier test's count too).
+    const before = outbox();
+    let limited = 0;
+    for (let i = 0; i < 60; i++) {
+      const r = await m.api("/api/invitations", { cookie: coordinator, body: { email: `reeks-${i}@elders.test`, name: `Reeks ${i}`, organisationId: m.seed.orgA1.id, role: "member" } });
+      expect(r.status).toBe(201);
+      if (r.body.mailLimited) limited++;
+    }
+    expect(outbox()).toBe(50);
+    expect(limited).toBe(60 - (50 - before));
+  });
 });

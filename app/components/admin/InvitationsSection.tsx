@@ -28,6 +28,7 @@ interface InviteActionData {
   link?: string;
   email?: string;
   mailed?: boolean;
+  mailLimited?: boolean;
   errors?: Record<string, string>;
 }
 
@@ -100,7 +101,7 @@ export function InvitationsSection({
       {mine?.ok && mine.link ? (
         <div className="alert info invite-link" role="status" data-testid="invitation-link">
           <strong>{t("invite.linkFor", { email: mine.email ?? "" })}</strong>
-          <p>{mine.mailed ? t("invite.linkMailed") : t("invite.linkNoMail")}</p>
+          <p>{mine.mailed ? t("invite.linkMailed") : mine.mailLimited ? t("invite.linkMailLimited") : t("invite.linkNoMail")}</p>
           <div className="invite-link-row">
             <input className="invite-link-value" readOnly value={mine.link} aria-label={t("invite.linkFor", { email: mine.email ?? "" })} onFocus={(e) => e.currentTarget.select()} />
             {hydrated ? (
