@@ -113,6 +113,27 @@ export interface BackupResult {
   ms: number;
 }
 
+/** The path as the file system knows it (symbolic links followed, also of its folder when the file is not there). */
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(file)), path.basename(file));
+    } catch {
+      return path.resolve(file);
+    }
+  }
+}
+
+/** Whether `target` is the database file of `source` or one of its -wal, -shm or -journal files. */
+function isDatabaseFile(source: Database.Database, target: string): boolean {
+  if (source.memory || !source.name) return false;
+  const db = realPath(source.name);
+  const t = realPath(target);
+  return [db, `${db}-wal`, `${db}-shm`, `${db}-journal`].includes(t);
+}
+
 /**
  * Back up the database behind `source` into `file`: copied with SQLite's
  * backup API under a temporary name in the same folder, checked (its
@@ -136,6 +157,9 @@ export async function backupTo(
   const target = path.resolve(file);
   const dir = path.dirname(target);
   if (!fs.existsSync(dir)) throw new BackupError(`de map ${dir} bestaat niet`);
+  // Even with --force, never the database itself or its -wal/-shm: renamed over them under a running server,
+  // the server's open file and its log would no longer belong together.
+  if (isDatabaseFile(source, target)) throw new BackupError(`${target} is de database zelf; kies een andere naam`);
   if (!opts.force && fs.existsSync(target)) throw new BackupError(`${target} bestaat al; kies een andere naam of gebruik --force`);
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
   const expect = appliedMigrations(source) ?? [];

@@ -236,6 +236,14 @@ describe("npm run backup and npm run restore", () => {
       expect(forced.code).toBe(0);
       expect(countRows(file, "users")).toBe(countRows(tdb.file, "users"));
       expect(fs.readdirSync(dir)).toEqual(["b.sqlite"]);
+      // Never over the database itself or its log, not even with --force (a running server would keep the old file open).
+      const dbBytes = fs.readFileSync(tdb.file);
+      for (const self of [tdb.file, `${tdb.file}-wal`, path.join(path.dirname(tdb.file), ".", path.basename(tdb.file))]) {
+        const over = await runCli("backup", [self, "--force"], tdb.url);
+        expect(over.code).toBe(1);
+        expect(over.stderr).toContain("de database zelf");
+      }
+      expect(fs.readFileSync(tdb.file).equals(dbBytes)).toBe(true);
 
       const install = path.join(tempDir(), "db.sqlite");
       fs.copyFileSync(file, install);
