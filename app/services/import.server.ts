@@ -140,11 +140,11 @@ export function parseCsv(bytes: Uint8Array): Table {
 }
 
 /**
- * The sizes a zip says its files unpack to, from its central directory
- * (read before exceljs unpacks anything). Null when the zip cannot be read
+ * The entries of a zip's central directory, as offsets of their records
+ * (read before exceljs unpacks anything); null when the zip cannot be read
  * that way (exceljs then refuses it too).
  */
-export function zipUnpackedSize(bytes: Uint8Array): number | null {
+function centralDirectory(bytes: Uint8Array): { view: DataView; entries: number[] } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // End of central directory: signature 0x06054b50, within the last 64 KiB + 22 bytes.
   let eocd = -1;
@@ -155,15 +155,26 @@ export function zipUnpackedSize(bytes: Uint8Array): number | null {
     }
   }
   if (eocd < 0) return null;
-  const entries = view.getUint16(eocd + 10, true);
+  const count = view.getUint16(eocd + 10, true);
   let p = view.getUint32(eocd + 16, true);
-  let total = 0;
-  for (let n = 0; n < entries; n++) {
+  const entries: number[] = [];
+  for (let n = 0; n < count; n++) {
     if (p + 46 > bytes.length || view.getUint32(p, true) !== 0x02014b50) return null;
-    const size = view.getUint32(p + 24, true);
+    entries.push(p);
+    p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+  }
+  return { view, entries };
+}
+
+/** The sizes a zip says its files unpack to. Null when its directory cannot be read. */
+export function zipUnpackedSize(bytes: Uint8Array): number | null {
+  const dir = centralDirectory(bytes);
+  if (!dir) return null;
+  let total = 0;
+  for (const p of dir.entries) {
+    const size = dir.view.getUint32(p + 24, true);
     // 0xffffffff means the real size is in a zip64 field: treat as too large.
     total += size === 0xffffffff ? Number.MAX_SAFE_INTEGER : size;
-    p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
   }
   return total;
 }
@@ -179,20 +190,11 @@ const inflateRawAsync = promisify(inflateRaw);
  * would refuse it too).
  */
 export async function zipInflatedSize(bytes: Uint8Array, limit: number): Promise<number | null> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let eocd = -1;
-  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) return null;
-  const entries = view.getUint16(eocd + 10, true);
-  let p = view.getUint32(eocd + 16, true);
+  const dir = centralDirectory(bytes);
+  if (!dir) return null;
+  const { view } = dir;
   let total = 0;
-  for (let n = 0; n < entries; n++) {
-    if (p + 46 > bytes.length || view.getUint32(p, true) !== 0x02014b50) return null;
+  for (const p of dir.entries) {
     const method = view.getUint16(p + 10, true);
     const compressed = view.getUint32(p + 20, true);
     const local = view.getUint32(p + 42, true);
@@ -212,7 +214,6 @@ export async function zipInflatedSize(bytes: Uint8Array, limit: number): Promise
       }
     } else return null;
     if (total > limit) return total;
-    p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
   }
   return total;
 }
