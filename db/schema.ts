@@ -459,3 +459,159 @@ export const unsubscribeTokens = sqliteTable(
   },
   (t) => [uniqueIndex("unsubscribe_tokens_user_kind").on(t.userId, t.kind)],
 );
+
+// ---------------------------------------------------------------- meetings and the board as it was (issue 13)
+
+/**
+ * Why a moment of a board was stored: a meeting started or ended, the daily
+ * sweep found the board changed since its last moment, or a coordinator
+ * asked for one.
+ */
+export const MOMENT_REASONS = ["meeting_start", "meeting_end", "daily", "manual"] as const;
+export type MomentReason = (typeof MOMENT_REASONS)[number];
+
+/**
+ * The board as it was: the whole Yjs document (`Y.encodeStateAsUpdate`) at
+ * `at`, and the audit log's position then (`lastAuditId`), from which the
+ * moves between two moments are read. Not the compaction snapshot
+ * (`board_snapshots`): these are kept, that one is replaced.
+ */
+export const boardMoments = sqliteTable(
+  "board_moments",
+  {
+    id: text("id").primaryKey(),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    reason: text("reason", { enum: MOMENT_REASONS }).notNull(),
+    meetingId: text("meeting_id"),
+    data: blob("data", { mode: "buffer" }).notNull(),
+    lastAuditId: integer("last_audit_id").notNull().default(0),
+    createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("board_moments_board_idx").on(t.boardId, t.at)],
+);
+
+export const MEETING_STATUSES = ["planned", "running", "ended"] as const;
+export type MeetingStatus = (typeof MEETING_STATUSES)[number];
+
+/** An alliance meeting on one board: planned (title, date), running (a facilitator), ended (its record kept). */
+export const meetings = sqliteTable(
+  "meetings",
+  {
+    id: text("id").primaryKey(),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    /** When it is planned (ms since epoch). */
+    scheduledAt: integer("scheduled_at").notNull(),
+    status: text("status", { enum: MEETING_STATUSES }).notNull().default("planned"),
+    /** The previous meeting's end moment, from which "since the last meeting" counts (null: the first). */
+    sinceMomentId: text("since_moment_id"),
+    startMomentId: text("start_moment_id"),
+    endMomentId: text("end_moment_id"),
+    facilitatorUserId: text("facilitator_user_id").references(() => users.id, { onDelete: "set null" }),
+    currentItemId: text("current_item_id"),
+    summary: text("summary").notNull().default(""),
+    createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [
+    index("meetings_board_idx").on(t.boardId, t.scheduledAt),
+    // At most one running meeting per board, enforced by SQLite itself.
+    uniqueIndex("meetings_one_running_idx").on(t.boardId).where(sql`status = 'running'`),
+  ],
+);
+
+/** One agenda item: a saved view of the board (JSON, app/board/meeting.ts SavedView) with its own time. */
+export const meetingItems = sqliteTable(
+  "meeting_items",
+  {
+    id: text("id").primaryKey(),
+    meetingId: text("meeting_id")
+      .notNull()
+      .references(() => meetings.id, { onDelete: "cascade" }),
+    /** Fractional order key (app/board/order.ts). */
+    order: text("order").notNull(),
+    kind: text("kind").notNull(),
+    title: text("title").notNull(),
+    view: text("view", { mode: "json" }).$type<Record<string, unknown>>(),
+    notes: text("notes").notNull().default(""),
+    /** Time spent on it so far (ms), and since when it is the current item (null: not now). */
+    spentMs: integer("spent_ms").notNull().default(0),
+    currentSince: integer("current_since"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("meeting_items_meeting_idx").on(t.meetingId)],
+);
+
+export const meetingDecisions = sqliteTable(
+  "meeting_decisions",
+  {
+    id: text("id").primaryKey(),
+    meetingId: text("meeting_id")
+      .notNull()
+      .references(() => meetings.id, { onDelete: "cascade" }),
+    itemId: text("item_id"),
+    requestId: text("request_id"),
+    text: text("text").notNull(),
+    createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("meeting_decisions_meeting_idx").on(t.meetingId)],
+);
+
+/**
+ * An action taken in a meeting: what, which organisation, by when (a
+ * calendar day, YYYY-MM-DD), perhaps for one request. Tracked until done;
+ * the next meeting's agenda starts with the open ones.
+ */
+export const meetingActions = sqliteTable(
+  "meeting_actions",
+  {
+    id: text("id").primaryKey(),
+    meetingId: text("meeting_id")
+      .notNull()
+      .references(() => meetings.id, { onDelete: "cascade" }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    itemId: text("item_id"),
+    requestId: text("request_id").references(() => requests.id, { onDelete: "set null" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id, { onDelete: "cascade" }),
+    text: text("text").notNull(),
+    due: text("due").notNull(),
+    doneAt: integer("done_at"),
+    doneByUserId: text("done_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("meeting_actions_org_idx").on(t.orgId, t.doneAt),
+    index("meeting_actions_board_idx").on(t.boardId, t.doneAt),
+    index("meeting_actions_request_idx").on(t.requestId),
+  ],
+);
+
+/** Who was there: taken from the presence when the meeting starts and while it runs, editable (a name typed in for someone without an account). */
+export const meetingAttendees = sqliteTable(
+  "meeting_attendees",
+  {
+    id: text("id").primaryKey(),
+    meetingId: text("meeting_id")
+      .notNull()
+      .references(() => meetings.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    name: text("name").notNull(),
+    orgId: text("org_id").references(() => organisations.id, { onDelete: "set null" }),
+    source: text("source", { enum: ["presence", "manual"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("meeting_attendees_meeting_idx").on(t.meetingId), uniqueIndex("meeting_attendees_user_idx").on(t.meetingId, t.userId)],
+);

@@ -5,12 +5,16 @@ import { boardsEn, boardsNl, type BoardsKey } from "./boards";
 import { importEn, importNl, type ImportKey } from "./import";
 import { invitationsEn, invitationsNl, type InvitationsKey } from "./invitations";
 import { startEn, startNl, type StartKey } from "./start";
+import { meetingsEn, meetingsNl, type MeetingsKey } from "./meetings";
+import { historyEn, historyNl, type HistoryKey } from "./history";
+import { summaryEn, summaryNl, type SummaryKey } from "./summary";
+import { followEn, followNl, type FollowKey } from "./follow";
 import { notificationsEn, notificationsNl, type NotificationsKey } from "./notifications";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

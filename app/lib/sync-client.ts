@@ -12,6 +12,8 @@ import { IndexeddbPersistence } from "y-indexeddb";
 import { io, type Socket } from "socket.io-client";
 import { isTerminalClose, reconnectDelay } from "./backoff";
 import type { ActivityRow } from "../../db/activity";
+import type { FollowState, MeetingRecord, MeetingStatus } from "../board/meeting";
+import { MEETING_EVENTS } from "../board/meeting";
 
 /**
  * `refused`: the server closed the connection for good (access removed, or an
@@ -246,6 +248,10 @@ export interface BoardEvents {
   "duplicates:changed": { boardId: string };
   /** A coordinator renamed, archived or put back the board: the page loads its state again. */
   "board:changed": { boardId: string };
+  /** A meeting on this board was planned, started or ended, or its record changed (app/board/meeting.ts). */
+  "meeting:changed": { boardId: string; meetingId: string; status: MeetingStatus };
+  /** Where the facilitator is: followers apply it. */
+  "meeting:follow": FollowState;
 }
 
 export interface BoardRealtime {
@@ -258,6 +264,10 @@ export interface BoardRealtime {
   decline(requestId: string, reason: string): Promise<Ack>;
   revoke(requestId: string): Promise<Ack>;
   comment(requestId: string, body: string): Promise<Ack<{ comment: CommentEntry }>>;
+  /** The facilitator says where they are (only the running meeting's facilitator is accepted). */
+  meetingFocus(state: Pick<FollowState, "meetingId" | "itemId" | "view" | "scroll">): Promise<Ack<{ seq: number }>>;
+  /** The board's running meeting and the facilitator's last focus, for a page that joins late. */
+  meetingCurrent(): Promise<Ack<{ meeting: MeetingRecord | null; follow: FollowState | null }>>;
   isConnected(): boolean;
   destroy(): void;
 }
@@ -296,6 +306,8 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean)
     decline: (requestId, reason) => send("referral:decline", { requestId, reason }),
     revoke: (requestId) => send("referral:revoke", { requestId }),
     comment: (requestId, body) => send("comment:add", { requestId, body }),
+    meetingFocus: (state) => send(MEETING_EVENTS.focus, { ...state }),
+    meetingCurrent: () => send(MEETING_EVENTS.current, {}),
     isConnected: () => socket.connected,
     destroy: () => {
       socket.removeAllListeners();
