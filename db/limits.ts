@@ -145,6 +145,15 @@ export function isLoginDevice(db: DB, tokenHash: string, userId: string, at: num
     .get();
 }
 
+/** Whether this browser's token logged into any other account before (a shared computer). */
+export function isDeviceOfOthers(db: DB, tokenHash: string, userId: string, at: number): boolean {
+  return !!db
+    .select({ u: loginDevices.userId })
+    .from(loginDevices)
+    .where(and(eq(loginDevices.tokenHash, tokenHash), ne(loginDevices.userId, userId), gt(loginDevices.expiresAt, at)))
+    .get();
+}
+
 /** Forget the browsers known to an account, except the one with `keepTokenHash` (null: all). */
 export function forgetLoginDevices(db: DB, userId: string, keepTokenHash: string | null): number {
   const where = keepTokenHash ? and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepTokenHash)) : eq(loginDevices.userId, userId);

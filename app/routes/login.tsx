@@ -5,11 +5,10 @@ import { useT, type MessageKey } from "~/i18n";
 import { accountLocale } from "~/services/account.server";
 import {
   checkCredentials,
-  createSession,
+  sessionStartHeaders,
   getUser,
   loginClient,
   mustChangePassword,
-  rememberLoginDevice,
   safeRedirect,
   throttleMessage,
 } from "~/services/auth.server";
@@ -54,9 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const userId = res.userId;
   // A one-time password is replaced first.
   const to = mustChangePassword(svc, userId) ? "/wachtwoord" : redirectTo;
-  const headers = new Headers();
-  headers.append("Set-Cookie", createSession(svc, userId, request));
-  headers.append("Set-Cookie", rememberLoginDevice(svc, client, userId, request));
+  const headers = sessionStartHeaders(svc, request, client, userId);
   // The person's stored language wins over this browser's cookie from now on; keep them equal.
   headers.append("Set-Cookie", localeCookie(accountLocale(svc, userId)));
   return redirect(to, { headers });

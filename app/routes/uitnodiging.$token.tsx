@@ -2,7 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type Loa
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useT, type MessageKey } from "~/i18n";
 import { PASSWORD_MIN } from "~/services/admin.server";
-import { createSession, destroySession, loginClient, rememberLoginDevice } from "~/services/auth.server";
+import { destroySession, loginClient, sessionStartHeaders } from "~/services/auth.server";
 import { boardsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
 import { acceptInvitation, viewLink, type LinkView } from "~/services/invitations.server";
@@ -60,9 +60,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   // Logged in as the new person (a session like the login's); whoever was logged in here before is logged out.
   destroySession(svc, request);
-  const headers = new Headers();
-  headers.append("Set-Cookie", createSession(svc, res.userId, request));
-  headers.append("Set-Cookie", rememberLoginDevice(svc, client, res.userId, request));
+  const headers = sessionStartHeaders(svc, request, client, res.userId);
   const user = getUserById(svc.db, res.userId);
   const first = user ? boardsFor(svc, user)[0] : undefined;
   return redirect(first ? `/boards/${first.id}` : "/boards", { headers });

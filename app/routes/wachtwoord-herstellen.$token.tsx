@@ -1,7 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useT, type MessageKey } from "~/i18n";
-import { createSession, loginClient, rememberLoginDevice } from "~/services/auth.server";
+import { loginClient, sessionStartHeaders } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { localeCookie } from "~/services/locale.server";
 import { completePasswordReset, resetLinkState } from "~/services/password-reset.server";
@@ -24,9 +24,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return json({ state: res.state, errors: res.errors }, { status: 400 });
   }
   // Every earlier session ended with the reset; this browser starts a fresh one.
-  const headers = new Headers();
-  headers.append("Set-Cookie", createSession(svc, res.userId, request));
-  headers.append("Set-Cookie", rememberLoginDevice(svc, loginClient(request, context), res.userId, request));
+  const headers = sessionStartHeaders(svc, request, loginClient(request, context), res.userId);
   headers.append("Set-Cookie", localeCookie(res.locale));
   return redirect("/boards", { headers });
 }

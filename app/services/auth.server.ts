@@ -17,7 +17,7 @@ import {
   type SessionUser,
 } from "../../db/accounts";
 import type { DB } from "../../db/client";
-import { addLoginDevice, deleteExpiredLoginDevices, forgetLoginDevices, isLoginDevice } from "../../db/limits";
+import { addLoginDevice, deleteExpiredLoginDevices, forgetLoginDevices, isDeviceOfOthers, isLoginDevice } from "../../db/limits";
 import type { AppServices } from "./context.server";
 import { addressKey, appLimits, clientAddress, LOGIN_FAILURE_MEMORY_MS, retryAfterSeconds, tooManyResponse } from "./limits.server";
 import { dummyHash, verifyPassword } from "./password.server";
@@ -237,6 +237,27 @@ export function rememberLoginDevice(svc: AppServices, client: LoginClient, userI
   const parts = [`${DEVICE_COOKIE}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`];
   if (isSecureRequest(svc, request)) parts.push("Secure");
   return parts.join("; ");
+}
+
+/** What the browser is told to erase when a session starts in it: everything, if someone else logged in here before. */
+export const CLEAR_SITE_DATA = '"cache", "storage"';
+
+/**
+ * The headers that start a person's session in this browser: the session
+ * cookie, the known-browser cookie, and, when this browser logged into
+ * another account before (a shared computer at the library or the
+ * language house), `Clear-Site-Data` so the earlier person's offline
+ * board copies and the worker's cached pages are gone before the first
+ * page of the new person loads. The same person logging in again keeps
+ * their offline copy (edits made offline are still waiting in it).
+ */
+export function sessionStartHeaders(svc: AppServices, request: Request, client: LoginClient, userId: string): Headers {
+  const headers = new Headers();
+  const sharedBrowser = !!client.deviceToken && isDeviceOfOthers(svc.db, sessionIdFromToken(client.deviceToken), userId, svc.now());
+  headers.append("Set-Cookie", createSession(svc, userId, request));
+  headers.append("Set-Cookie", rememberLoginDevice(svc, client, userId, request));
+  if (sharedBrowser) headers.set("Clear-Site-Data", CLEAR_SITE_DATA);
+  return headers;
 }
 
 /**

@@ -175,3 +175,41 @@ describe("login throttling by account", () => {
     expect((await login(t, user.email, "een-nieuw-wachtwoord", A)).status).toBe(302);
   });
 });
+
+describe("a shared browser", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const clears = (a: Answer) => a.headers["clear-site-data"];
+
+  it("tells the browser to erase the earlier person's offline copies when someone else logs in on it, and only then", async () => {
+    const first = await login(t, t.seed.memberA1.email, t.seed.password, A);
+    expect(first.status).toBe(302);
+    // A new browser: nobody was here before.
+    expect(clears(first)).toBeUndefined();
+    const device = deviceCookie(first);
+
+    // The same person again on their own browser keeps what waits offline.
+    const again = await login(t, t.seed.memberA1.email, t.seed.password, A, device);
+    expect(again.status).toBe(302);
+    expect(clears(again)).toBeUndefined();
+
+    // Someone else on that browser (the session ended without a logout): everything goes first.
+    const other = await login(t, t.seed.memberA2.email, t.seed.password, A, device);
+    expect(other.status).toBe(302);
+    expect(clears(other)).toBe('"cache", "storage"');
+    // And back: the first person's login clears the second person's copies too.
+    const back = await login(t, t.seed.memberA1.email, t.seed.password, A, device);
+    expect(clears(back)).toBe('"cache", "storage"');
+
+    // A wrong password tells the browser nothing.
+    const wrong = await login(t, t.seed.coordinatorA.email, "fout", A, device);
+    expect(wrong.status).toBe(401);
+    expect(clears(wrong)).toBeUndefined();
+  });
+});
