@@ -1,5 +1,5 @@
 /** The audit log read back as an activity feed, with the names of who did it. */
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import type { DB } from "./client";
 import { auditEvents, organisations, users } from "./schema";
 
@@ -31,12 +31,13 @@ const columns = {
 
 export function activityFeed(
   db: DB,
-  q: { boardId: string; requestId?: string; requestIds?: string[]; beforeId?: number; limit?: number },
+  q: { boardId: string; requestId?: string; requestIds?: string[]; beforeId?: number; afterId?: number; limit?: number },
 ): ActivityRow[] {
   const conds = [eq(auditEvents.boardId, q.boardId)];
   if (q.requestId) conds.push(eq(auditEvents.requestId, q.requestId));
   if (q.requestIds) conds.push(inArray(auditEvents.requestId, q.requestIds));
   if (q.beforeId) conds.push(lt(auditEvents.id, q.beforeId));
+  if (q.afterId) conds.push(gt(auditEvents.id, q.afterId));
   return db
     .select(columns)
     .from(auditEvents)
