@@ -12,6 +12,9 @@
  *   ?ouderDan=14           entered more than N days ago
  *   ?q=tekst               in title, description or area
  *   ?banen=categorie|organisatie   one row (lane) per category or organisation
+ *   ?kaarten=<id>,<id>,…   exactly these cards (a count of "since the last
+ *                          meeting", an agenda item's list); at most
+ *                          CARD_LIST_MAX ids, the rest is ignored
  *
  * Pure: no React, no IO.
  */
@@ -25,7 +28,7 @@ export interface LaneOrg {
   color?: string;
 }
 
-export const FILTER_PARAMS = ["categorie", "organisatie", "ons", "open", "ouderDan", "q", "banen"] as const;
+export const FILTER_PARAMS = ["categorie", "organisatie", "ons", "open", "ouderDan", "q", "banen", "kaarten"] as const;
 export type LaneMode = "categorie" | "organisatie";
 
 export interface BoardFilters {
@@ -36,6 +39,8 @@ export interface BoardFilters {
   olderThanDays: number | null;
   q: string;
   lanes: LaneMode | null;
+  /** Only these cards (null: no such filter). */
+  cards: string[] | null;
 }
 
 export const NO_FILTERS: BoardFilters = {
@@ -46,9 +51,25 @@ export const NO_FILTERS: BoardFilters = {
   olderThanDays: null,
   q: "",
   lanes: null,
+  cards: null,
 };
 
 const DAY = 86_400_000;
+
+/**
+ * At most this many ids in a `kaarten=` list: 100 ids of 36 characters make
+ * a URL of about 3.7 kB, well inside what browsers, proxies (nginx's 8 kB
+ * header buffers) and the server accept.
+ */
+export const CARD_LIST_MAX = 100;
+const CARD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The ids of a `kaarten=` value: well-formed, unique, at most CARD_LIST_MAX; null when none. */
+export function parseCardList(raw: string | null): string[] | null {
+  if (!raw) return null;
+  const ids = [...new Set(raw.split(",").map((s) => s.trim()).filter((s) => CARD_ID.test(s)))].slice(0, CARD_LIST_MAX);
+  return ids.length ? ids : null;
+}
 
 export function parseFilters(params: URLSearchParams): BoardFilters {
   const days = Number(params.get("ouderDan"));
@@ -61,6 +82,7 @@ export function parseFilters(params: URLSearchParams): BoardFilters {
     olderThanDays: Number.isFinite(days) && days > 0 ? Math.floor(days) : null,
     q: (params.get("q") ?? "").slice(0, 200),
     lanes: lanes === "categorie" || lanes === "organisatie" ? lanes : null,
+    cards: parseCardList(params.get("kaarten")),
   };
 }
 
@@ -75,12 +97,13 @@ export function writeFilters(params: URLSearchParams, f: BoardFilters): URLSearc
   if (f.olderThanDays) out.set("ouderDan", String(f.olderThanDays));
   if (f.q.trim()) out.set("q", f.q);
   if (f.lanes) out.set("banen", f.lanes);
+  if (f.cards?.length) out.set("kaarten", f.cards.join(","));
   return out;
 }
 
 /** Whether any filter narrows the cards (lanes only arrange them). */
 export function filtersActive(f: BoardFilters): boolean {
-  return !!(f.category || f.organisation || f.ours || f.unclaimed || f.olderThanDays || f.q.trim());
+  return !!(f.category || f.organisation || f.ours || f.unclaimed || f.olderThanDays || f.q.trim() || f.cards?.length);
 }
 
 /**
@@ -126,7 +149,9 @@ export function cardMatcher(f: BoardFilters, ctx: FilterContext): ((card: CardVi
   const words = fold(f.q).split(/\s+/).filter(Boolean);
   const cutoff = f.olderThanDays ? ctx.now - f.olderThanDays * DAY : null;
   const ownerOf = ctx.ownerOf;
+  const only = f.cards?.length ? new Set(f.cards) : null;
   return (card) => {
+    if (only && !only.has(card.id)) return false;
     if (f.category && card.category !== f.category) return false;
     if (f.organisation && card.createdByOrg !== f.organisation && (!ownerOf || ownerOf(card.id) !== f.organisation)) {
       return false;

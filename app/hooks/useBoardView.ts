@@ -9,6 +9,7 @@
  *   ?ouderDan=14           entered more than N days ago
  *   ?q=tekst               in title, description or area
  *   ?banen=categorie|organisatie   one row (lane) per category or organisation
+ *   ?kaarten=<id>,<id>,…   exactly these cards (at most CARD_LIST_MAX)
  *
  * The filtered view has the shape of the full `BoardView` (all cards stay in
  * `cardById`, only `cardsByColumn` is narrowed), and keeps every column's

@@ -13,6 +13,7 @@ import {
   writeFilters,
   NO_FILTERS,
 } from "../../app/hooks/useBoardView";
+import { CARD_LIST_MAX } from "../../app/board/filters";
 import { computePresence } from "../../app/hooks/usePresence";
 import { translator } from "../../app/i18n";
 import type { ActivityEntry } from "../../app/lib/sync-client";
@@ -49,7 +50,7 @@ describe("filters in the URL", () => {
   it("parse and write round-trip, keeping other params", () => {
     const p = new URLSearchParams("categorie=taal&ons=1&ouderDan=14&q=kamer&banen=organisatie&nieuw=1");
     const f = parseFilters(p);
-    expect(f).toEqual({ category: "taal", organisation: null, ours: true, unclaimed: false, olderThanDays: 14, q: "kamer", lanes: "organisatie" });
+    expect(f).toEqual({ category: "taal", organisation: null, ours: true, unclaimed: false, olderThanDays: 14, q: "kamer", lanes: "organisatie", cards: null });
     expect(writeFilters(p, NO_FILTERS).toString()).toBe("nieuw=1");
     expect(parseFilters(writeFilters(new URLSearchParams(), f))).toEqual(f);
     expect(parseFilters(new URLSearchParams("ouderDan=-3&banen=iets")).olderThanDays).toBeNull();
@@ -75,6 +76,18 @@ describe("filtering the view", () => {
     expect(ids(match("q=taalcafe").cardsByColumn.nieuw)).toEqual(["1"]);
     expect(ids(match("q=angelslo").cardsByColumn.open)).toEqual(["3"]);
     expect(ids(match("q=huurtoeslag").cardsByColumn.open)).toEqual(["4"]);
+  });
+
+  it("'kaarten' shows exactly the listed cards, combined with the other filters; bad and surplus ids are dropped", () => {
+    expect(ids(match("kaarten=1,4").cardsByColumn.nieuw)).toEqual(["1"]);
+    expect(ids(match("kaarten=1,4").cardsByColumn.open)).toEqual(["4"]);
+    expect(ids(match("kaarten=1,4&categorie=taal").cardsByColumn.open)).toEqual([]);
+    expect(ids(match("kaarten=onbekend").cardsByColumn.nieuw)).toEqual([]);
+    expect(parseFilters(new URLSearchParams("kaarten=a,,b,a,<script>,c d")).cards).toEqual(["a", "b"]);
+    expect(parseFilters(new URLSearchParams("kaarten=,")).cards).toBeNull();
+    const many = Array.from({ length: CARD_LIST_MAX + 10 }, (_, i) => `k${i}`).join(",");
+    expect(parseFilters(new URLSearchParams(`kaarten=${many}`)).cards).toHaveLength(CARD_LIST_MAX);
+    expect(writeFilters(new URLSearchParams("kaarten=1,4&x=1"), { ...NO_FILTERS, cards: ["2"] }).toString()).toBe("x=1&kaarten=2");
   });
 
   it("'ours' means entered or held by my organisation; 'open' means held by nobody", () => {

@@ -6,9 +6,15 @@
  *
  * On a phone the controls fold away behind one "Filters" button that says
  * how many filters are on, so the cards come first.
+ *
+ * A list of chosen cards (`?kaarten=`, from a count of "since the last
+ * meeting" or an agenda item) has no control of its own: a line above the
+ * controls says "N gekozen kaarten" with a button that shows all cards again,
+ * on every screen (also when the controls are folded away).
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { CategoryView } from "~/board/types";
+import { CARD_LIST_MAX } from "~/board/filters";
 import type { BoardFilters, LaneMode } from "~/hooks/useBoardView";
 import type { Translate } from "~/i18n";
 import type { OrgInfo } from "../Card";
@@ -79,7 +85,8 @@ export function FilterBar({
     (filters.olderThanDays ? 1 : 0) +
     (filters.lanes ? 1 : 0) +
     (filters.ours ? 1 : 0) +
-    (filters.unclaimed ? 1 : 0);
+    (filters.unclaimed ? 1 : 0) +
+    (filters.cards ? 1 : 0);
 
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -120,6 +127,17 @@ export function FilterBar({
           </span>
         ) : null}
       </div>
+      {filters.cards ? (
+        <p className="filter-cards small" data-testid="filter-cards">
+          <span>
+            {t(filters.cards.length === 1 ? "filter.cards.one" : "filter.cards", { count: filters.cards.length })}
+            {filters.cards.length >= CARD_LIST_MAX ? ` ${t("filter.cards.capped", { max: CARD_LIST_MAX })}` : null}
+          </span>
+          <button type="button" className="button secondary small" onClick={() => setFilters({ cards: null })} data-testid="filter-cards-clear">
+            {t("filter.cards.clear")}
+          </button>
+        </p>
+      ) : null}
       <form
         id={formId}
         method="get"
@@ -129,6 +147,7 @@ export function FilterBar({
         data-testid="filters"
         onSubmit={onSubmit}
       >
+        {filters.cards ? <input type="hidden" name="kaarten" value={filters.cards.join(",")} /> : null}
         <div className="filter-field filter-text">
           <label htmlFor={`${id}-q`}>{t("filter.q")}</label>
           <input
