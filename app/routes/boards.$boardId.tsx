@@ -28,12 +28,14 @@ import boardCss from "~/styles/board.css";
 import liveCss from "~/styles/live.css";
 import ownershipCss from "~/styles/ownership.css";
 import overviewCss from "~/styles/overview.css";
+import followCss from "~/styles/follow.css";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: boardCss },
   { rel: "stylesheet", href: ownershipCss },
   { rel: "stylesheet", href: liveCss },
   { rel: "stylesheet", href: overviewCss },
+  { rel: "stylesheet", href: followCss },
 ];
 
 /**

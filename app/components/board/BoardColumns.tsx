@@ -40,7 +40,7 @@ import { translator, type Locale } from "~/i18n";
 import type { BoardView } from "~/hooks/board-store";
 import { CardBody, type OrgInfo } from "./Card";
 import { BoardColumn, COLUMN_PREFIX, columnDropId } from "./Column";
-import { ColumnTabs, TAB_PREFIX, type ColumnTabInfo } from "./ColumnTabs";
+import { COLUMN_SELECTED_EVENT, ColumnTabs, TAB_PREFIX, type ColumnTabInfo } from "./ColumnTabs";
 import { MoveToMenu, type MoveMenuState, type MoveTarget } from "./MoveToMenu";
 import type { RequestRights } from "~/hooks/useRequestRights";
 import { PHONE_QUERY, useMediaQuery } from "~/hooks/useMediaQuery";
@@ -492,6 +492,10 @@ export function BoardColumns({
     window.addEventListener(SHOW_CARD_EVENT, show);
     return () => window.removeEventListener(SHOW_CARD_EVENT, show);
   }, []);
+  const selectTab = useCallback((columnId: string) => {
+    setSelected(columnId);
+    window.dispatchEvent(new CustomEvent(COLUMN_SELECTED_EVENT, { detail: { columnId } }));
+  }, []);
   const tabs: ColumnTabInfo[] = columns.map((c) => ({
     id: c.id,
     label: columnLabel(t, c),
@@ -582,7 +586,7 @@ export function BoardColumns({
       <ColumnTabs
         tabs={tabs}
         selected={shownColumn}
-        onSelect={setSelected}
+        onSelect={selectTab}
         droppable={draggable && phone}
         listRef={tabsRef}
         t={t}

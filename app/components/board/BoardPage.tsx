@@ -37,6 +37,7 @@ import { categoryLabel, columnLabel } from "./labels";
 import { PresenceBar } from "./presence/PresenceBar";
 import { InboxButton } from "./ownership/InboxButton";
 import { GettingStarted, type StartStepView } from "./GettingStarted";
+import { MeetingBar } from "~/components/meeting/MeetingBar";
 
 export interface BoardPageProps {
   /** `archived`: read-only for everyone (the page says so). */
@@ -412,6 +413,8 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
       </div>
 
       {canEdit && !isLive && live ? <p className="alert info small">{t("board.loadingLive")}</p> : null}
+
+      <MeetingBar boardId={board.id} userId={user?.id} openCardId={openCardId} onOpenCard={onOpenCard} onCloseCard={closeCard} cardById={view.cardById} t={t} />
 
       <MemoFilterBar
         filters={shown.filters}

@@ -7,6 +7,7 @@ import { CategoryIcon } from "./Icon";
 import { CardPresence } from "./presence/CardPresence";
 import { OwnerBadge } from "./ownership/OwnerBadge";
 import { DuplicateBadge } from "./duplicates/DuplicatesProvider";
+import { useIsMeetingFocus } from "~/components/meeting/focusStore";
 import { URGENCY_KEYS, cardAge, categoryLabel, inkOn, safeColor } from "./labels";
 
 export interface OrgInfo {
@@ -93,6 +94,8 @@ interface SortableCardProps extends CardBodyProps {
 export const SortableCard = memo(function SortableCard(props: SortableCardProps) {
   const { card, category, draggable, onOpen, locale } = props;
   const t = translator(locale);
+  // The card under discussion in a running meeting: outlined and labelled for everyone.
+  const discussed = useIsMeetingFocus(card.id);
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({
     id: card.id,
     disabled: !draggable,
@@ -122,12 +125,14 @@ export const SortableCard = memo(function SortableCard(props: SortableCardProps)
       aria-describedby={draggable ? attributes["aria-describedby"] : undefined}
       onKeyDown={onKeyDown}
       onClick={() => onOpen(card.id)}
-      className={`board-card${isDragging ? " is-placeholder" : ""}${draggable ? " is-draggable" : ""}`}
+      className={`board-card${isDragging ? " is-placeholder" : ""}${draggable ? " is-draggable" : ""}${discussed ? " is-discussed" : ""}`}
       style={style}
       data-testid={`card-${card.id}`}
       data-card-id={card.id}
       data-urgency={card.urgency}
+      data-discussed={discussed ? "true" : undefined}
     >
+      {discussed ? <span className="card-discussed">{t("follow.card.discussed")}</span> : null}
       <CardBody {...props} />
       <CardPresence cardId={card.id} locale={locale} />
     </div>

@@ -11,6 +11,9 @@ import type { Translate } from "~/i18n";
 
 export const TAB_PREFIX = "tab:";
 
+/** Dispatched on window when the person picks a column tab (detail `{ columnId }`): a meeting's facilitator sends it to followers. */
+export const COLUMN_SELECTED_EVENT = "board:column-selected";
+
 export function tabDropId(columnId: string): string {
   return `${TAB_PREFIX}${columnId}`;
 }
