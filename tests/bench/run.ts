@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill or digest
+ *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest or follow
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -97,11 +97,8 @@ if (only === "digest" || (only === null && !quick)) {
   console.log("\n=== daily digest (100 organisations, mails queued in SQLite)");
   await benchDigest();
 }
-if (only === "kill" || (only === null && !quick)) {
-  // kill -9 at 50 random moments during 20 clients × 500 edits (tests/bench/kill.ts); its figures
-  // join results.json as details.kill, leaving the rest of the file as the sync bench wrote it.
-  const { benchKill } = await import("./kill");
-  const kill = await benchKill({ quick });
+/** Add one bench's figures to results.json as details.<key>, leaving the rest of the file as the sync bench wrote it. */
+function recordDetails(key: string, figures: object): void {
   const file = path.join(ROOT, "tests/bench/results.json");
   const json = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { details?: Record<string, unknown> }) : {};
   let commit = "unknown";
@@ -110,8 +107,22 @@ if (only === "kill" || (only === null && !quick)) {
   } catch {
     // not a git checkout
   }
-  json.details = { ...(json.details ?? {}), kill: { date: new Date().toISOString(), commit, quick, ...kill } };
+  json.details = { ...(json.details ?? {}), [key]: { date: new Date().toISOString(), commit, quick, ...figures } };
   fs.writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
+}
+
+if (only === "kill" || (only === null && !quick)) {
+  // kill -9 at 50 random moments during 20 clients × 500 edits (tests/bench/kill.ts).
+  const { benchKill } = await import("./kill");
+  recordDetails("kill", await benchKill({ quick }));
+}
+if (only === "follow" || only === null) {
+  // One facilitator, 50 followers on socket.io (tests/bench/meeting-follow.ts).
+  const { benchMeetingFollow, printFollowBench } = await import("./meeting-follow");
+  console.log("\n=== follow the facilitator: 50 followers");
+  const follow = await benchMeetingFollow(quick ? { paced: 100, bursts: 2 } : {});
+  printFollowBench(follow);
+  recordDetails("meetingFollow", follow);
 }
 
 process.exit(0);
