@@ -112,6 +112,11 @@ export interface Summary {
   byOrganisation: Record<string, SummaryCounts>;
 }
 
+/** What the API and the pages give: the summary with the moment it counts from (null: the board's beginning). */
+export interface SinceSummary extends Omit<Summary, "sinceAt"> {
+  since: { id: string; at: number; reason: string } | null;
+}
+
 const DAY = 86_400_000;
 /** Actions due within this many days (today included) count as "due". */
 export const ACTIONS_DUE_DAYS = 7;

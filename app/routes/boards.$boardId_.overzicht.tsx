@@ -30,7 +30,7 @@ import { useLocale, useT } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { dismissDuplicate, duplicateGroups, mergeDuplicate } from "~/services/duplicates.server";
-import { boardOverview } from "~/services/overview.server";
+import { boardOverview, staleDaysParam } from "~/services/overview.server";
 import { boardOwnershipState } from "~/services/ownership.server";
 import overviewCss from "~/styles/overview.css";
 
@@ -41,23 +41,15 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 const NO_STORE = { "Cache-Control": "private, no-store" };
-const DEFAULT_STALE_DAYS = 14;
 /** A large board can have hundreds of candidate pairs: the page shows the most certain ones first. */
 const MAX_GROUPS = 40;
 const KIND_ORDER = { exact: 0, near: 1, household: 2 } as const;
-
-/** ?ouderDan= as whole days 1–365; anything else is the default. */
-function staleDaysFrom(raw: string | null): number {
-  const n = Number(raw);
-  if (!raw || !Number.isFinite(n) || n < 1) return DEFAULT_STALE_DAYS;
-  return Math.min(365, Math.round(n));
-}
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const staleDays = staleDaysFrom(new URL(request.url).searchParams.get("ouderDan"));
+  const staleDays = staleDaysParam(new URL(request.url).searchParams.get("ouderDan"));
   const [data, allGroups] = await Promise.all([boardOverview(svc, user, board, staleDays), duplicateGroups(svc, user, board)]);
   const groups = [...allGroups]
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (b.score ?? 0) - (a.score ?? 0))
@@ -152,6 +144,7 @@ export default function OverviewPage() {
         <nav className="ov-crumbs" aria-label={t("ov.nav")}>
           <Link to={`/boards/${board.id}`}>← {t("ov.backToBoard", { board: board.name })}</Link>
           <Link to={`/boards/${board.id}/rapport`}>{t("rep.link")}</Link>
+          <Link to={`/boards/${board.id}/sinds`} data-testid="since-link">{t("summary.pageLink")}</Link>
         </nav>
         <h1>{t("ov.title", { board: board.name })}</h1>
         <p className="ov-totals" data-testid="overview-totals">

@@ -57,6 +57,16 @@ export async function boardOverview(svc: AppServices, user: SessionUser, board: 
   };
 }
 
+/** "Open longer than N days" (overview) and "stil" (since the last meeting) unless asked otherwise. */
+export const DEFAULT_STALE_DAYS = 14;
+
+/** `?ouderDan=` as whole days 1–365; anything else is the default. */
+export function staleDaysParam(raw: string | null): number {
+  const n = Number(raw);
+  if (!raw || !Number.isFinite(n) || n < 1) return DEFAULT_STALE_DAYS;
+  return Math.min(365, Math.round(n));
+}
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parsePeriod(fromRaw: string | null, toRaw: string | null, now: number) {

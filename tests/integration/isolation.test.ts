@@ -274,6 +274,11 @@ const API_ROUTES: Record<string, Attempts> = {
   ],
   "api.boards.$boardId.inbox.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/inbox`, expect: FOREIGN }],
   "api.boards.$boardId.overview.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/overview`, expect: FOREIGN }],
+  "api.boards.$boardId.summary.ts": (v, a): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/summary`, expect: FOREIGN },
+    // Another alliance's id as the moment, on the attacker's own board: an unknown moment.
+    { method: "GET", path: `/api/boards/${a.boardId}/summary?since=${v.r1}`, expect: FOREIGN },
+  ],
   "api.boards.$boardId.report.ts": (v): Attempt[] => [
     { method: "GET", path: `/api/boards/${v.boardId}/report`, expect: FOREIGN },
     { method: "GET", path: `/api/boards/${v.boardId}/report?format=csv`, expect: FOREIGN },
@@ -363,6 +368,10 @@ const PAGE_ROUTES: Record<string, Attempts> = {
     { method: "POST", path: `/boards/${a.boardId}/overzicht?_data=routes%2Fboards.%24boardId_.overzicht`, form: { intent: "merge", group: "g", into: a.r1, ids: [a.r1, v.r2] }, expect: COORDINATOR_ONLY },
   ],
   "boards.$boardId_.rapport.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/rapport`, expect: FOREIGN }],
+  "boards.$boardId_.sinds.tsx": (v, a): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}/sinds`, expect: FOREIGN },
+    { method: "GET", path: `/boards/${a.boardId}/sinds?since=${v.r1}`, expect: FOREIGN },
+  ],
   "boards.$boardId_.importeren.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/importeren`, expect: FOREIGN }],
   "aanbod.tsx": (v): Attempt[] => [
     { method: "GET", path: `/aanbod?organisatie=${v.org.id}`, expect: 200 },

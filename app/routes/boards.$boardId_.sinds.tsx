@@ -1,0 +1,95 @@
+/**
+ * /boards/<boardId>/sinds — "Sinds de vorige vergadering": what happened on
+ * the board since a stored moment (?since=<momentId>; by default the end of
+ * the last meeting, else the oldest moment, else the board's beginning),
+ * every count a link to the board showing exactly those cards. Anyone who
+ * may open the board; counts and card ids only (no references, no text).
+ * Works without scripts (a plain GET form chooses the moment).
+ *
+ * (`$boardId_`: not nested in the board route's layout.)
+ */
+import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { SinceSummary } from "~/components/meeting/SinceSummary";
+import { useLocale, useT, type Locale, type MessageKey } from "~/i18n";
+import { requireBoard, requireUser } from "~/services/auth.server";
+import { services } from "~/services/context.server";
+import { staleDaysParam, summaryFor, summaryLabels } from "~/services/summary.server";
+import overviewCss from "~/styles/overview.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: overviewCss }];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Sinds de vorige vergadering · ${data.board.name} · Alliantiebord` : "Sinds de vorige vergadering · Alliantiebord" },
+];
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const svc = services(context);
+  const user = requireUser(svc, request);
+  const board = requireBoard(svc, request, user, params.boardId!);
+  const url = new URL(request.url);
+  const asked = url.searchParams.get("since") || null;
+  const summary = await summaryFor(svc, user, board.id, asked, { staleDays: staleDaysParam(url.searchParams.get("ouderDan")) });
+  if (!summary) throw new Response("Not found", { status: 404 });
+  const { categories, organisations, moments } = summaryLabels(svc, user, board);
+  return json(
+    { board: { id: board.id, name: board.name }, summary, asked, moments, categories, organisations },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
+}
+
+function formatMoment(ms: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Amsterdam" }).format(new Date(ms));
+}
+
+const REASON_KEYS: Record<string, MessageKey> = {
+  meeting_start: "summary.reason.meeting_start",
+  meeting_end: "summary.reason.meeting_end",
+  daily: "summary.reason.daily",
+  manual: "summary.reason.manual",
+};
+
+export default function SincePage() {
+  const data = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  const nav = useNavigation();
+  const { board, summary } = data;
+  const reason = (r: string) => (REASON_KEYS[r] ? t(REASON_KEYS[r]) : r);
+
+  return (
+    <main id="main" className="page overview-page since-page" data-testid="since-page">
+      <nav className="ov-crumbs" aria-label={t("ov.nav")}>
+        <Link to={`/boards/${board.id}`}>← {t("ov.backToBoard", { board: board.name })}</Link>
+        <Link to={`/boards/${board.id}/overzicht`}>{t("ov.link")}</Link>
+      </nav>
+      <h1>{t("summary.pageTitle", { board: board.name })}</h1>
+      <p className="muted">{t("summary.intro")}</p>
+
+      <Form method="get" className="card-panel rep-period" data-testid="since-form">
+        <div className="field">
+          <label htmlFor="since-moment">{t("summary.since.choose")}</label>
+          <select id="since-moment" name="since" defaultValue={data.asked ?? ""} key={data.asked ?? ""}>
+            <option value="">{t("summary.since.default")}</option>
+            {data.moments.map((m) => (
+              <option key={m.id} value={m.id}>
+                {formatMoment(m.at, locale)} · {reason(m.reason)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="button" disabled={nav.state === "loading"}>
+          {t("summary.show")}
+        </button>
+      </Form>
+
+      <p className="rep-period-line" data-testid="since-line">
+        {summary.since
+          ? t("summary.since.at", { at: `${formatMoment(summary.since.at, locale)} (${reason(summary.since.reason)})` })
+          : t("summary.since.none")}
+      </p>
+
+      <SinceSummary boardId={board.id} summary={summary} categories={data.categories} organisations={data.organisations} />
+    </main>
+  );
+}
