@@ -15,6 +15,7 @@ import type { Env } from "../app/services/env.server";
 import { publishActivityIds } from "../app/services/activity.server";
 import { expireClaims, holdersForSync } from "../app/services/ownership.server";
 import { notificationSweep } from "../app/services/notifications.server";
+import { presenceJoined } from "../app/services/meetings.server";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
@@ -67,6 +68,7 @@ export function createAppServer(opts: AppServerOptions) {
         boardId,
         activity.map((a) => a.id),
       ),
+    onPresence: (boardId, user) => presenceJoined(services, boardId, user),
   });
 
   const security = createHttpSecurity({ env, log, uploads: opts.uploads, now });
@@ -114,6 +116,7 @@ export function createAppServer(opts: AppServerOptions) {
         rooms.disconnectSessions(sessionIds, reason);
         realtime.disconnectSessions(sessionIds);
       },
+      presentUsers: (boardId) => rooms.presentUsers(boardId).map((u) => ({ id: u.id, name: u.name, organisationId: u.organisationId })),
     },
   };
 

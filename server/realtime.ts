@@ -14,6 +14,8 @@ import { appLimits, limitsForDb, retryAfterSeconds } from "../app/services/limit
 import type { AppServices, Broadcaster } from "../app/services/context.server";
 import * as ownership from "../app/services/ownership.server";
 import { addComment } from "../app/services/comments.server";
+import { acceptFocus, runningMeeting } from "../app/services/meetings.server";
+import { checkFocusInput, MEETING_EVENTS, type FollowState } from "../app/board/meeting";
 import { isAllowedOrigin, type OriginPolicy } from "./origin";
 import type { Logger } from "./sync/types";
 
@@ -40,6 +42,12 @@ export const orgChannel = (orgId: string) => `org:${orgId}`;
 export const userChannel = (userId: string) => `user:${userId}`;
 
 type Ack = (reply: unknown) => void;
+
+/** Events that change nothing (or have their own rate) and so do not spend the session's write budget. */
+const UNBUDGETED_EVENTS = new Set<string>(["board:join", MEETING_EVENTS.current, MEETING_EVENTS.focus]);
+/** The facilitator's focus (scrolling, throttled by the browser to ~10/s): per socket, this rate with this burst. */
+const FOCUS_PER_S = 20;
+const FOCUS_BURST = 40;
 type AnySocket = Socket<Record<string, (...args: never[]) => void>, Record<string, (...args: never[]) => void>, Record<string, never>, SocketData>;
 
 export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
@@ -80,6 +88,15 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     toUser: (userId, event, payload) => io.to(userChannel(userId)).emit(event as never, payload as never),
   };
 
+  /**
+   * Where each board's running meeting is (the facilitator's last focus), and
+   * the last seq per meeting: in memory, as it is worth nothing after a
+   * restart (the facilitator's next focus sends it again, with a seq that
+   * starts from the clock so it is newer than any before the restart).
+   */
+  const followState = new Map<string, FollowState>();
+  const followSeq = new Map<string, number>();
+
   /** Register the event handlers; they call the same services as the pages and the API. */
   function attach(svc: AppServices) {
     const limits = appLimits(svc);
@@ -107,8 +124,9 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
             return;
           }
           if (!payload || typeof payload !== "object") return reply({ ok: false, error: "bad_request" });
-          // Every event but joining a board changes state: it counts against the session's write budget.
-          if (event !== "board:join") {
+          // Every event but joining a board and reading the running meeting changes state: it counts
+          // against the session's write budget; the facilitator's focus has its own rate (below).
+          if (!UNBUDGETED_EVENTS.has(event)) {
             const budget = limits.writes.take(sessionKeyFromCookieHeader(socket.request.headers.cookie) ?? user.id);
             if (!budget.ok) return reply({ ok: false, error: "rate_limited", retryAfter: retryAfterSeconds(budget.retryAfterMs) });
           }
@@ -149,6 +167,35 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       on("referral:decline", withTarget((u, t, p) => ownership.answerReferral(svc, u, t, "declined", p.reason)));
       on("referral:revoke", withTarget((u, t) => ownership.answerReferral(svc, u, t, "revoked")));
       on("comment:add", withTarget((u, t, p) => addComment(svc, u, t, p.body)));
+
+      // The meeting: the facilitator's focus relayed to the board, and the running meeting for a page that opens.
+      const focusBucket = { tokens: FOCUS_BURST, refillAt: opts.now() };
+      on(MEETING_EVENTS.focus, (user, p) => {
+        const t = opts.now();
+        focusBucket.tokens = Math.min(FOCUS_BURST, focusBucket.tokens + ((t - focusBucket.refillAt) / 1000) * FOCUS_PER_S);
+        focusBucket.refillAt = t;
+        if (focusBucket.tokens < 1) return { ok: false, error: "rate_limited", retryAfter: 1 };
+        focusBucket.tokens -= 1;
+        const checked = checkFocusInput(p);
+        if (!checked.value) return { ok: false, error: checked.error ?? "bad_request" };
+        const f = checked.value;
+        if (!socket.data.boards.has(f.boardId)) return { ok: false, error: "bad_request", message: "Join the board first." };
+        const res = acceptFocus(svc, user, f);
+        if (!res.ok) return { ok: false, error: res.error };
+        // Never smaller than the clock: after a restart the seq still grows for followers who kept theirs.
+        const seq = Math.max((followSeq.get(f.meetingId) ?? 0) + 1, opts.now());
+        followSeq.set(f.meetingId, seq);
+        const state: FollowState = { boardId: f.boardId, meetingId: f.meetingId, itemId: f.itemId, view: f.view, scroll: f.scroll, seq, at: opts.now() };
+        followState.set(f.boardId, state);
+        socket.to(boardChannel(f.boardId)).emit(MEETING_EVENTS.follow as never, state as never);
+        return { ok: true, seq };
+      });
+      on(MEETING_EVENTS.current, (user, p) => {
+        if (typeof p.boardId !== "string" || !socket.data.boards.has(p.boardId)) return { ok: false, error: "bad_request", message: "Join the board first." };
+        const meeting = runningMeeting(svc, user, p.boardId);
+        const follow = meeting ? followState.get(p.boardId) : undefined;
+        return { ok: true, meeting, follow: follow && follow.meetingId === meeting?.id ? follow : null };
+      });
     });
   }
 

@@ -22,6 +22,18 @@ export interface BoardRooms {
   reconnectBoard(boardId: string, reason?: string): void;
   /** Close the connections opened with these sessions (stored session ids) only: "log out everywhere else". */
   disconnectSessions(sessionIds: readonly string[], reason?: string): void;
+  /**
+   * The people on a board now (its live document's connections whose
+   * presence is shown; those who hid it are left out), each once.
+   */
+  presentUsers(boardId: string): PresentPerson[];
+}
+
+/** A person on a board, as the presence knows them. */
+export interface PresentPerson {
+  id: string;
+  name: string;
+  organisationId: string;
 }
 
 /** Server-decided events to the browsers (socket.io), one channel per board, per organisation and per person. */

@@ -20,6 +20,7 @@ import {
   type ReferralRow,
 } from "../../db/ownership";
 import { getRequest } from "../../db/requests";
+import { boardActionRows } from "../../db/meetings";
 import { alignCardWithHolder, listColumns, readBoard } from "../board/domain";
 import { stageOfColumn } from "../board/stages";
 import { cleanText } from "../board/validate";
@@ -27,6 +28,7 @@ import type { SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
 import type { AppServices } from "./context.server";
 import { notifyReferral } from "./notifications.server";
+import { actionOf } from "./meetings.server";
 
 export const EVENTS = {
   owner: "request:owner",
@@ -359,5 +361,7 @@ export function boardOwnershipState(svc: AppServices, user: SessionUser, boardId
     pendingReferrals: pending,
     inbox: inboxFor(svc.db, user.organisationId, boardId),
     expiredClaims: expiredClaimsFor(svc.db, user.organisationId, svc.now() - 14 * 86400_000).filter((e) => e.boardId === boardId),
+    // The organisation's open meeting actions on this board ("Voor ons").
+    actions: boardActionRows(svc.db, boardId, { open: true, orgId: user.organisationId }).map(actionOf),
   };
 }

@@ -70,6 +70,8 @@ export interface RoomHost {
   flushNow(): void;
   /** The last client left. */
   roomEmpty(room: BoardRoom): void;
+  /** A person's presence appeared on the board (not hidden): a running meeting records them. */
+  presenceJoined?(boardId: string, user: SessionUser): void;
   log: Logger;
 }
 
@@ -112,6 +114,8 @@ export class BoardRoom {
    * when they come back, their presence is still theirs).
    */
   private readonly awarenessOwner = new Map<number, string>();
+  /** The person behind each shown (not hidden) presence state: who is on the board now. */
+  private readonly visible = new Map<number, SessionUser>();
   /** Presence ids changed since the last presence message, and the timer that will send it. */
   private readonly awarenessDirty = new Set<number>();
   private awarenessTimer: NodeJS.Timeout | null = null;
@@ -151,7 +155,9 @@ export class BoardRoom {
       "update",
       ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
         const changed = [...added, ...updated, ...removed];
-        const entry = this.conns.get(origin as SyncConnection);
+        const conn = origin as SyncConnection;
+        const entry = this.conns.get(conn);
+        this.trackVisible(entry ? conn.user : null, [...added, ...updated], removed);
         if (entry) {
           // `updated` too: a client that reconnects with the same id is "updated", not "added",
           // and its state must still be removed when this connection ends.
@@ -163,6 +169,36 @@ export class BoardRoom {
         this.awarenessTimer ??= setTimeout(() => this.flushAwareness(), AWARENESS_COALESCE_MS);
       },
     );
+  }
+
+  /**
+   * Keep `visible` (who shows their presence) up to date and tell the host of
+   * each person who became visible (not on every cursor move: only a person
+   * who had no shown state before).
+   */
+  private trackVisible(user: SessionUser | null, changed: number[], removed: number[]): void {
+    for (const id of removed) this.visible.delete(id);
+    const appeared: SessionUser[] = [];
+    for (const id of changed) {
+      const state = this.awareness.getStates().get(id);
+      const shown = !!user && !!state && state.hidden !== true && !!state.user;
+      if (!shown) {
+        this.visible.delete(id);
+        continue;
+      }
+      if (this.visible.has(id)) continue;
+      const before = [...this.visible.values()].some((u) => u.id === user.id);
+      this.visible.set(id, user);
+      if (!before) appeared.push(user);
+    }
+    for (const u of appeared) this.host.presenceJoined?.(this.boardId, u);
+  }
+
+  /** The people who show their presence on this board now, each once. */
+  presentUsers(): SessionUser[] {
+    const seen = new Map<string, SessionUser>();
+    for (const u of this.visible.values()) if (!seen.has(u.id)) seen.set(u.id, u);
+    return [...seen.values()];
   }
 
   /** Send every presence change of the last few milliseconds as one message, encoded once. */

@@ -7,6 +7,7 @@ import * as Y from "yjs";
 import type { BoardRooms } from "../../app/services/context.server";
 import { BoardRoom, CLOSE, type RequestHolders, type RoomHost } from "./room";
 import type { StoredActivity } from "../../db/board-store";
+import type { SessionUser } from "../../db/accounts";
 import type { Logger, RoomStorage, SyncConnection } from "./types";
 
 /** How long a board loaded only for a server-side read stays in memory. */
@@ -27,6 +28,8 @@ export interface RoomManagerOptions {
   fsync?: "after-broadcast" | "before-broadcast";
   /** Called after a commit with the activity it stored (for the live activity panel). */
   onActivity?: (boardId: string, activity: StoredActivity[]) => void;
+  /** A person's presence appeared on a board (not hidden). */
+  onPresence?: (boardId: string, user: SessionUser) => void;
 }
 
 export interface RoomStats {
@@ -300,6 +303,19 @@ export class RoomManager implements RoomHost, BoardRooms {
     if (!sessionIds.length) return;
     const set = new Set(sessionIds);
     for (const room of this.rooms.values()) room.closeSessions(set, CLOSE.removed, reason);
+  }
+
+  presenceJoined(boardId: string, user: SessionUser): void {
+    try {
+      this.opts.onPresence?.(boardId, user);
+    } catch (e) {
+      this.log.error("presence hook failed", { boardId, error: (e as Error).message });
+    }
+  }
+
+  /** The people who show their presence on a board now (nobody when it is not loaded). */
+  presentUsers(boardId: string): SessionUser[] {
+    return this.rooms.get(boardId)?.presentUsers() ?? [];
   }
 
   connectionCount(): number {

@@ -1,0 +1,657 @@
+/**
+ * The alliance meeting (issue 13): plan, start, run (agenda items, the
+ * current item and its time, decisions, actions, who was there), end. The
+ * same functions serve the JSON API, the pages and socket.io; each
+ * operation owns its broadcast (`meeting:changed` to the board's channel,
+ * `inbox:changed` to an organisation that got or lost an open action).
+ *
+ * Access: a meeting of another alliance is unknown (404) like an id that
+ * does not exist; writes are a coordinator's (403 otherwise), except marking
+ * an action done, which the action's own organisation may do too; an
+ * archived board takes no change (409 `board_archived`).
+ */
+import { randomUUID } from "node:crypto";
+import { apiError } from "./api.server";
+import { getBoard, listOrganisations } from "../../db/accounts";
+import {
+  addPresentAttendees,
+  allianceUsers,
+  boardActionRows,
+  deleteDecisionRow,
+  deleteItemRow,
+  endMeetingRow,
+  getActionRow,
+  getDecisionRow,
+  getItemRow,
+  getMeetingWithBoard,
+  insertAction,
+  insertDecision,
+  insertItem,
+  insertMeeting,
+  lastEndMomentId,
+  listActionRows,
+  listAttendeeRows,
+  listDecisionRows,
+  listItemRows,
+  listMeetingRows,
+  replaceAttendees,
+  requestOnBoard,
+  runningMeetingRow,
+  setCurrentItemRow,
+  startMeetingRow,
+  updateActionRow,
+  updateItemRow,
+  updateMeetingRow,
+  type ActionRow,
+  type AttendeeRow,
+  type MeetingItemRow,
+  type MeetingRow,
+} from "../../db/meetings";
+import {
+  checkActionInput,
+  checkAttendeesInput,
+  checkDecisionInput,
+  checkItemInput,
+  checkMeetingInput,
+  EMPTY_VIEW,
+  isMeetingId,
+  MEETING_EVENTS,
+  type AgendaItem,
+  type AgendaKind,
+  type Attendee,
+  type MeetingAction,
+  type MeetingRecord,
+  type MeetingSummary,
+  type SavedView,
+} from "../board/meeting";
+import { keyBetween, placeAt } from "../board/order";
+import type { SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+import { EVENTS as OWNERSHIP_EVENTS } from "./ownership.server";
+
+export type MeetingError =
+  | "not_found"
+  | "forbidden"
+  | "board_archived"
+  | "meeting_running"
+  | "meeting_not_planned"
+  | "meeting_not_running"
+  | "invalid";
+
+export type MeetingResult<T = object> =
+  | ({ ok: true } & T)
+  | { ok: false; status: number; error: MeetingError; message: string; errors?: Record<string, string> };
+
+/** English messages for the API; the UI translates the error code. */
+const MESSAGES: Record<MeetingError, string> = {
+  not_found: "No such meeting.",
+  forbidden: "Only a coordinator may do this.",
+  board_archived: "This board is archived: it can be read, not changed.",
+  meeting_running: "Another meeting of this board is running.",
+  meeting_not_planned: "This meeting is not planned (any more): it runs or has ended.",
+  meeting_not_running: "This meeting is not running.",
+  invalid: "The input is not valid.",
+};
+const STATUS: Record<MeetingError, number> = {
+  not_found: 404,
+  forbidden: 403,
+  board_archived: 409,
+  meeting_running: 409,
+  meeting_not_planned: 409,
+  meeting_not_running: 409,
+  invalid: 422,
+};
+
+function fail(error: MeetingError, errors?: Record<string, string>): MeetingResult<never> {
+  return { ok: false, status: STATUS[error], error, message: MESSAGES[error], ...(errors ? { errors } : {}) };
+}
+
+/** A refused meeting operation as the JSON API answers it. */
+export function meetingErrorResponse(res: { status: number; error: string; message: string; errors?: Record<string, string> }): Response {
+  return apiError(res.status, res.error, res.message, res.errors ? { errors: res.errors } : {});
+}
+
+const hasErrors = (e: Record<string, unknown>) => Object.keys(e).length > 0;
+
+// ---------------------------------------------------------------- access
+
+/** The board, if the person may open it; null for an unknown board and another alliance's alike. */
+function openBoard(svc: AppServices, user: SessionUser, boardId: string) {
+  const board = isMeetingId(boardId) ? getBoard(svc.db, boardId) : null;
+  return board && board.allianceId === user.allianceId ? board : null;
+}
+
+/** The meeting, if it is on a board of the person's alliance. */
+function openMeeting(svc: AppServices, user: SessionUser, meetingId: string) {
+  if (!isMeetingId(meetingId)) return null;
+  const found = getMeetingWithBoard(svc.db, meetingId);
+  return found && found.allianceId === user.allianceId ? found : null;
+}
+
+/** A meeting a coordinator may change: 404, 403 or 409 otherwise. */
+function writableMeeting(svc: AppServices, user: SessionUser, meetingId: string): MeetingResult<{ meeting: MeetingRow }> {
+  const found = openMeeting(svc, user, meetingId);
+  if (!found) return fail("not_found");
+  if (user.role !== "coordinator") return fail("forbidden");
+  if (found.archivedAt !== null) return fail("board_archived");
+  return { ok: true, meeting: found.meeting };
+}
+
+/** An agenda item and its meeting (the one named, when `inMeeting` is given), writable by a coordinator. */
+function writableItem(svc: AppServices, user: SessionUser, itemId: string, inMeeting?: string): MeetingResult<{ meeting: MeetingRow; item: MeetingItemRow }> {
+  const item = isMeetingId(itemId) ? getItemRow(svc.db, itemId) : null;
+  if (!item || (inMeeting !== undefined && item.meetingId !== inMeeting)) return fail("not_found");
+  const m = writableMeeting(svc, user, item.meetingId);
+  return m.ok ? { ok: true, meeting: m.meeting, item } : m;
+}
+
+// ---------------------------------------------------------------- views
+
+function summaryOf(m: MeetingRow): MeetingSummary {
+  return { id: m.id, boardId: m.boardId, title: m.title, at: m.scheduledAt, status: m.status, startedAt: m.startedAt, endedAt: m.endedAt };
+}
+
+function viewOf(v: unknown): SavedView {
+  const o = v && typeof v === "object" ? (v as Record<string, unknown>) : {};
+  return {
+    query: typeof o.query === "string" ? o.query : "",
+    cardId: typeof o.cardId === "string" ? o.cardId : null,
+    columnId: typeof o.columnId === "string" ? o.columnId : null,
+  };
+}
+
+function itemOf(i: MeetingItemRow): AgendaItem {
+  return { id: i.id, kind: i.kind as AgendaKind, title: i.title, view: viewOf(i.view), notes: i.notes, spentMs: i.spentMs, currentSince: i.currentSince };
+}
+
+export function actionOf(a: ActionRow): MeetingAction {
+  return {
+    id: a.id,
+    meetingId: a.meetingId,
+    boardId: a.boardId,
+    itemId: a.itemId,
+    requestId: a.requestId,
+    orgId: a.orgId,
+    orgName: a.orgName,
+    text: a.text,
+    due: a.due,
+    doneAt: a.doneAt,
+    createdAt: a.createdAt,
+  };
+}
+
+function attendeeOf(a: AttendeeRow): Attendee {
+  return { id: a.id, userId: a.userId, name: a.name, orgId: a.orgId, orgName: a.orgName, source: a.source };
+}
+
+function recordOf(svc: AppServices, m: MeetingRow): MeetingRecord {
+  return {
+    ...summaryOf(m),
+    summary: m.summary,
+    facilitatorUserId: m.facilitatorUserId,
+    currentItemId: m.currentItemId,
+    sinceMomentId: m.sinceMomentId,
+    startMomentId: m.startMomentId,
+    endMomentId: m.endMomentId,
+    agenda: listItemRows(svc.db, m.id).map(itemOf),
+    decisions: listDecisionRows(svc.db, m.id).map((d) => ({
+      id: d.id,
+      itemId: d.itemId,
+      requestId: d.requestId,
+      text: d.text,
+      createdAt: d.createdAt,
+      createdBy: d.createdByUserId,
+    })),
+    actions: listActionRows(svc.db, m.id).map(actionOf),
+    present: listAttendeeRows(svc.db, m.id).map(attendeeOf),
+  };
+}
+
+/** Tell the board's pages that a meeting changed (they fetch the record again). */
+function changed(svc: AppServices, m: { id: string; boardId: string }, status?: string): void {
+  const row = status ? null : getMeetingWithBoard(svc.db, m.id);
+  svc.realtime.toBoard(m.boardId, MEETING_EVENTS.changed, { boardId: m.boardId, meetingId: m.id, status: status ?? row?.meeting.status ?? "planned" });
+}
+
+// ---------------------------------------------------------------- meetings
+
+/** A board's meetings, newest first; null when the board is unknown here. */
+export function listMeetings(svc: AppServices, user: SessionUser, boardId: string): MeetingSummary[] | null {
+  if (!openBoard(svc, user, boardId)) return null;
+  return listMeetingRows(svc.db, boardId).map(summaryOf);
+}
+
+/** The whole record of a meeting, or null (unknown, or another alliance's). */
+export function getMeeting(svc: AppServices, user: SessionUser, meetingId: string): MeetingRecord | null {
+  const found = openMeeting(svc, user, meetingId);
+  return found ? recordOf(svc, found.meeting) : null;
+}
+
+/** The board's running meeting (its record), or null. */
+export function runningMeeting(svc: AppServices, user: SessionUser, boardId: string): MeetingRecord | null {
+  if (!openBoard(svc, user, boardId)) return null;
+  const m = runningMeetingRow(svc.db, boardId);
+  return m ? recordOf(svc, m) : null;
+}
+
+/** A proposed agenda item, as the agenda proposal hands them over. */
+export interface ProposedItem {
+  kind: AgendaKind;
+  title: string;
+  view?: SavedView;
+  notes?: string;
+}
+
+/**
+ * Plan a meeting (coordinator): title and date; "since the last meeting"
+ * counts from the end moment of the board's last ended meeting; the agenda
+ * starts as proposed from the board.
+ */
+export async function createMeeting(
+  svc: AppServices,
+  user: SessionUser,
+  boardId: string,
+  input: { title: unknown; at: unknown },
+  t?: (key: string, vars?: Record<string, string | number>) => string,
+): Promise<MeetingResult<{ id: string }>> {
+  const board = openBoard(svc, user, boardId);
+  if (!board) return fail("not_found");
+  if (user.role !== "coordinator") return fail("forbidden");
+  if (board.archivedAt !== null) return fail("board_archived");
+  const checked = checkMeetingInput(input);
+  if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
+  const proposed = await proposeAgenda(svc, user, boardId, t);
+  const id = randomUUID();
+  const at = svc.now();
+  let order: string | null = null;
+  const items = proposed.map((p) => {
+    order = keyBetween(order, null);
+    return { id: randomUUID(), meetingId: id, order, kind: p.kind, title: p.title.slice(0, 120), view: { ...(p.view ?? EMPTY_VIEW) }, notes: p.notes ?? "", createdAt: at };
+  });
+  insertMeeting(
+    svc.db,
+    {
+      id,
+      boardId,
+      title: checked.value.title!,
+      scheduledAt: checked.value.at!,
+      status: "planned",
+      sinceMomentId: lastEndMomentId(svc.db, boardId),
+      createdByUserId: user.id,
+      createdAt: at,
+    },
+    items,
+  );
+  changed(svc, { id, boardId }, "planned");
+  return { ok: true, id };
+}
+
+/** The agenda proposed from the board (the summary's proposal, once there); empty until then. */
+async function proposeAgenda(
+  _svc: AppServices,
+  _user: SessionUser,
+  _boardId: string,
+  _t?: (key: string, vars?: Record<string, string | number>) => string,
+): Promise<ProposedItem[]> {
+  return [];
+}
+
+/** Change a meeting's title, date or summary (coordinator). */
+export function updateMeeting(svc: AppServices, user: SessionUser, meetingId: string, input: { title?: unknown; at?: unknown; summary?: unknown }): MeetingResult<{ meeting: MeetingRecord }> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  const checked = checkMeetingInput(input, true);
+  if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
+  const v = checked.value;
+  updateMeetingRow(svc.db, meetingId, {
+    ...(v.title !== undefined ? { title: v.title } : {}),
+    ...(v.at !== undefined ? { scheduledAt: v.at } : {}),
+    ...(v.summary !== undefined ? { summary: v.summary } : {}),
+  });
+  changed(svc, w.meeting);
+  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+}
+
+/** Take a stored moment of the board for the meeting (start or end); null when moments are not available. */
+async function meetingMoment(_svc: AppServices, _user: SessionUser, _boardId: string, _meetingId: string, _reason: "meeting_start" | "meeting_end"): Promise<string | null> {
+  return null;
+}
+
+/**
+ * Start a planned meeting (coordinator): the starter facilitates, the
+ * people on the board now (presence, unless hidden) are recorded as
+ * present, the first item becomes current, a moment of the board is
+ * stored. Of two starts at once on one board exactly one wins (SQLite's
+ * unique index); the other gets 409 `meeting_running`.
+ */
+export async function startMeeting(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  if (w.meeting.status !== "planned") return fail("meeting_not_planned");
+  const started = startMeetingRow(svc.db, meetingId, user.id, svc.now());
+  if (started === "running") return fail("meeting_running");
+  if (started === "not_planned") return fail("meeting_not_planned");
+  const boardId = w.meeting.boardId;
+  recordPresence(svc, meetingId, [user, ...svc.rooms.presentUsers(boardId).filter((p) => p.id !== user.id)]);
+  const momentId = await meetingMoment(svc, user, boardId, meetingId, "meeting_start");
+  if (momentId) updateMeetingRow(svc.db, meetingId, { startMomentId: momentId });
+  changed(svc, w.meeting, "running");
+  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+}
+
+/** End a running meeting (coordinator): the current item's time is closed, a moment of the board stored. */
+export async function endMeeting(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  if (w.meeting.status !== "running" || !endMeetingRow(svc.db, meetingId, svc.now())) return fail("meeting_not_running");
+  const momentId = await meetingMoment(svc, user, w.meeting.boardId, meetingId, "meeting_end");
+  if (momentId) updateMeetingRow(svc.db, meetingId, { endMomentId: momentId });
+  changed(svc, w.meeting, "ended");
+  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+}
+
+/** Another coordinator becomes the facilitator of a running meeting. */
+export function takeOver(svc: AppServices, user: SessionUser, meetingId: string): MeetingResult<{ meeting: MeetingRecord }> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  if (w.meeting.status !== "running") return fail("meeting_not_running");
+  updateMeetingRow(svc.db, meetingId, { facilitatorUserId: user.id });
+  recordPresence(svc, meetingId, [user]);
+  changed(svc, w.meeting, "running");
+  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+}
+
+// ---------------------------------------------------------------- agenda items
+
+/** Add an item at the end of the agenda (coordinator). */
+export function addItem(svc: AppServices, user: SessionUser, meetingId: string, input: { title?: unknown; view?: unknown; kind?: unknown; notes?: unknown }): MeetingResult<{ item: AgendaItem }> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  const checked = checkItemInput(input);
+  if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
+  const items = listItemRows(svc.db, meetingId);
+  const last = items.length ? items[items.length - 1].order : null;
+  const id = randomUUID();
+  insertItem(svc.db, {
+    id,
+    meetingId,
+    order: keyBetween(last, null),
+    kind: checked.value.kind ?? "free",
+    title: checked.value.title!,
+    view: { ...checked.value.view! },
+    notes: checked.value.notes ?? "",
+    createdAt: svc.now(),
+  });
+  changed(svc, w.meeting);
+  return { ok: true, item: itemOf(getItemRow(svc.db, id)!) };
+}
+
+/** Change an item's title, view or notes (coordinator). */
+export function updateItem(
+  svc: AppServices,
+  user: SessionUser,
+  itemId: string,
+  input: { title?: unknown; view?: unknown; notes?: unknown },
+  inMeeting?: string,
+): MeetingResult<{ item: AgendaItem }> {
+  const w = writableItem(svc, user, itemId, inMeeting);
+  if (!w.ok) return w;
+  const checked = checkItemInput({ title: input.title, view: input.view, notes: input.notes }, true);
+  if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
+  const v = checked.value;
+  updateItemRow(svc.db, itemId, {
+    ...(v.title !== undefined ? { title: v.title } : {}),
+    ...(v.view !== undefined ? { view: { ...v.view } } : {}),
+    ...(v.notes !== undefined ? { notes: v.notes } : {}),
+  });
+  changed(svc, w.meeting);
+  return { ok: true, item: itemOf(getItemRow(svc.db, itemId)!) };
+}
+
+/** Remove an item (coordinator); its decisions and actions stay in the record. */
+export function removeItem(svc: AppServices, user: SessionUser, itemId: string, inMeeting?: string): MeetingResult {
+  const w = writableItem(svc, user, itemId, inMeeting);
+  if (!w.ok) return w;
+  deleteItemRow(svc.db, w.meeting.id, itemId);
+  changed(svc, w.meeting);
+  return { ok: true };
+}
+
+/** Move an item before another of the same meeting, or to the end (`before: null`). */
+export function moveItem(svc: AppServices, user: SessionUser, itemId: string, input: { before?: unknown }, inMeeting?: string): MeetingResult<{ item: AgendaItem }> {
+  const w = writableItem(svc, user, itemId, inMeeting);
+  if (!w.ok) return w;
+  const before = input.before ?? null;
+  const others = listItemRows(svc.db, w.meeting.id).filter((i) => i.id !== itemId);
+  let index = others.length;
+  if (before !== null) {
+    index = typeof before === "string" ? others.findIndex((i) => i.id === before) : -1;
+    if (index < 0) return fail("invalid", { before: "unknown" });
+  }
+  const { key, rekey } = placeAt(others, index);
+  // Two items that share a key (should not happen on the server): every item gets a fresh one.
+  if (rekey) for (const [id, order] of rekey) updateItemRow(svc.db, id, { order });
+  updateItemRow(svc.db, itemId, { order: key });
+  changed(svc, w.meeting);
+  return { ok: true, item: itemOf(getItemRow(svc.db, itemId)!) };
+}
+
+/**
+ * Make an item (or none) the current one of a running meeting (coordinator):
+ * the previous item's stretch is added to its time.
+ */
+export function setCurrentItem(svc: AppServices, user: SessionUser, meetingId: string, itemId: string | null): MeetingResult<{ meeting: MeetingRecord }> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  if (w.meeting.status !== "running") return fail("meeting_not_running");
+  if (itemId !== null) {
+    const item = isMeetingId(itemId) ? getItemRow(svc.db, itemId) : null;
+    if (!item || item.meetingId !== meetingId) return fail("invalid", { itemId: "unknown" });
+  }
+  if (w.meeting.currentItemId === itemId) return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+  if (!setCurrentItemRow(svc.db, meetingId, itemId, svc.now())) return fail("meeting_not_running");
+  changed(svc, w.meeting, "running");
+  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+}
+
+// ---------------------------------------------------------------- decisions
+
+/** Record a decision (coordinator), perhaps for an item of this meeting and a request of this board. */
+export function addDecision(svc: AppServices, user: SessionUser, meetingId: string, input: { text?: unknown; itemId?: unknown; requestId?: unknown }): MeetingResult<{ id: string }> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  const checked = checkDecisionInput(input);
+  const errors: Record<string, string> = { ...(checked.errors as Record<string, string>) };
+  const v = checked.value;
+  if (!errors.itemId && v.itemId && getItemRow(svc.db, v.itemId)?.meetingId !== meetingId) errors.itemId = "unknown";
+  if (!errors.requestId && v.requestId && !requestOnBoard(svc.db, w.meeting.boardId, v.requestId)) errors.requestId = "unknown";
+  if (hasErrors(errors)) return fail("invalid", errors);
+  const id = randomUUID();
+  insertDecision(svc.db, { id, meetingId, itemId: v.itemId, requestId: v.requestId, text: v.text, createdByUserId: user.id, createdAt: svc.now() });
+  changed(svc, w.meeting);
+  return { ok: true, id };
+}
+
+/** Remove a decision of this meeting (coordinator). */
+export function removeDecision(svc: AppServices, user: SessionUser, meetingId: string, decisionId: string): MeetingResult {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  const d = isMeetingId(decisionId) ? getDecisionRow(svc.db, decisionId) : null;
+  if (!d || d.meetingId !== meetingId) return fail("not_found");
+  deleteDecisionRow(svc.db, decisionId);
+  changed(svc, w.meeting);
+  return { ok: true };
+}
+
+// ---------------------------------------------------------------- actions
+
+function orgIdsOf(svc: AppServices, allianceId: string): Set<string> {
+  return new Set(listOrganisations(svc.db, allianceId).map((o) => o.id));
+}
+
+/** Tell an organisation's open boards that its inbox changed ("Voor ons" lists its open actions). */
+function inboxChanged(svc: AppServices, boardId: string, ...orgIds: string[]): void {
+  for (const org of new Set(orgIds)) svc.realtime.toOrganisation(org, OWNERSHIP_EVENTS.inbox, { boardId });
+}
+
+/** Take an action (coordinator): text, organisation, due day; perhaps a request of this board and an item of this meeting. */
+export function addAction(
+  svc: AppServices,
+  user: SessionUser,
+  meetingId: string,
+  input: { text?: unknown; orgId?: unknown; due?: unknown; requestId?: unknown; itemId?: unknown },
+): MeetingResult<{ action: MeetingAction }> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  const orgs = orgIdsOf(svc, user.allianceId);
+  const checked = checkActionInput({ text: input.text, orgId: input.orgId, due: input.due, requestId: input.requestId, itemId: input.itemId }, {
+    isOrganisation: (id) => orgs.has(id),
+    isRequest: (id) => requestOnBoard(svc.db, w.meeting.boardId, id),
+    isItem: (id) => getItemRow(svc.db, id)?.meetingId === meetingId,
+  });
+  if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
+  const v = checked.value;
+  const id = randomUUID();
+  insertAction(svc.db, {
+    id,
+    meetingId,
+    boardId: w.meeting.boardId,
+    itemId: v.itemId ?? null,
+    requestId: v.requestId ?? null,
+    orgId: v.orgId!,
+    text: v.text!,
+    due: v.due!,
+    createdByUserId: user.id,
+    createdAt: svc.now(),
+  });
+  changed(svc, w.meeting);
+  inboxChanged(svc, w.meeting.boardId, v.orgId!);
+  return { ok: true, action: actionOf(getActionRow(svc.db, id)!) };
+}
+
+/**
+ * Change an action: `done` (true/false) by a coordinator or a member of the
+ * action's organisation; text, due day and organisation by a coordinator.
+ */
+export function updateAction(
+  svc: AppServices,
+  user: SessionUser,
+  actionId: string,
+  input: { done?: unknown; text?: unknown; due?: unknown; orgId?: unknown },
+): MeetingResult<{ action: MeetingAction }> {
+  const a = isMeetingId(actionId) ? getActionRow(svc.db, actionId) : null;
+  const found = a ? openMeeting(svc, user, a.meetingId) : null;
+  if (!a || !found) return fail("not_found");
+  const onlyDone = input.text === undefined && input.due === undefined && input.orgId === undefined;
+  if (user.role !== "coordinator" && !(onlyDone && a.orgId === user.organisationId)) return fail("forbidden");
+  if (found.archivedAt !== null) return fail("board_archived");
+  const orgs = orgIdsOf(svc, user.allianceId);
+  const checked = checkActionInput(
+    { done: input.done, text: input.text, due: input.due, orgId: input.orgId },
+    { isOrganisation: (id) => orgs.has(id), isRequest: () => false },
+    true,
+  );
+  if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
+  const v = checked.value;
+  const fields: Parameters<typeof updateActionRow>[2] = {};
+  if (v.text !== undefined) fields.text = v.text;
+  if (v.due !== undefined) fields.due = v.due;
+  if (v.orgId !== undefined) fields.orgId = v.orgId;
+  if (v.done === true && a.doneAt === null) Object.assign(fields, { doneAt: svc.now(), doneByUserId: user.id });
+  if (v.done === false && a.doneAt !== null) Object.assign(fields, { doneAt: null, doneByUserId: null });
+  updateActionRow(svc.db, actionId, fields);
+  svc.realtime.toBoard(a.boardId, MEETING_EVENTS.changed, { boardId: a.boardId, meetingId: a.meetingId, status: found.meeting.status });
+  inboxChanged(svc, a.boardId, a.orgId, v.orgId ?? a.orgId);
+  return { ok: true, action: actionOf(getActionRow(svc.db, actionId)!) };
+}
+
+/** The open actions of the person's organisation on a board (its inbox, "Voor ons"). Null when the board is unknown here. */
+export function actionsForOrganisation(svc: AppServices, user: SessionUser, boardId: string): MeetingAction[] | null {
+  if (!openBoard(svc, user, boardId)) return null;
+  return boardActionRows(svc.db, boardId, { open: true, orgId: user.organisationId }).map(actionOf);
+}
+
+/** Every action (open and done) taken for one request of a board (shown on its card). */
+export function actionsForRequest(svc: AppServices, user: SessionUser, boardId: string, requestId: string): MeetingAction[] | null {
+  if (!openBoard(svc, user, boardId) || !isMeetingId(requestId)) return null;
+  return boardActionRows(svc.db, boardId, { requestId }).map(actionOf);
+}
+
+/** A board's open actions (all organisations); `all`: done ones too. */
+export function openActions(svc: AppServices, user: SessionUser, boardId: string, opts: { all?: boolean } = {}): MeetingAction[] | null {
+  if (!openBoard(svc, user, boardId)) return null;
+  return boardActionRows(svc.db, boardId, { open: !opts.all }).map(actionOf);
+}
+
+// ---------------------------------------------------------------- attendees
+
+/** Record people as present (from the presence); the board hears of it when someone was added. */
+function recordPresence(svc: AppServices, meetingId: string, people: Array<{ id: string; name: string; organisationId: string }>): number {
+  return addPresentAttendees(
+    svc.db,
+    meetingId,
+    people.map((p) => ({ id: randomUUID(), userId: p.id, name: p.name, orgId: p.organisationId })),
+    svc.now(),
+  );
+}
+
+/**
+ * Someone became visible on a board (their presence, not hidden): while a
+ * meeting runs there, they are added to who was there. Called by the sync
+ * server for each newly visible person.
+ */
+export function presenceJoined(svc: AppServices, boardId: string, person: { id: string; name: string; organisationId: string }): void {
+  const m = runningMeetingRow(svc.db, boardId);
+  if (!m) return;
+  if (recordPresence(svc, m.id, [person]) > 0) changed(svc, m, "running");
+}
+
+/** Replace who was there (coordinator): people of the alliance by id, or names typed in, each perhaps with an organisation. */
+export function setAttendees(svc: AppServices, user: SessionUser, meetingId: string, input: unknown): MeetingResult<{ present: Attendee[] }> {
+  const w = writableMeeting(svc, user, meetingId);
+  if (!w.ok) return w;
+  const orgs = orgIdsOf(svc, user.allianceId);
+  const ids = Array.isArray(input)
+    ? input.map((a) => (a && typeof a === "object" ? (a as Record<string, unknown>).userId : null)).filter((x): x is string => isMeetingId(x))
+    : [];
+  const people = new Map(allianceUsers(svc.db, user.allianceId, ids).map((p) => [p.id, p]));
+  const checked = checkAttendeesInput(input, { isUser: (id) => people.has(id), isOrganisation: (id) => orgs.has(id) });
+  if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
+  replaceAttendees(
+    svc.db,
+    meetingId,
+    checked.value.map((a) => {
+      const p = a.userId ? people.get(a.userId)! : null;
+      return { id: randomUUID(), userId: a.userId, name: a.name || p?.name || "", orgId: a.orgId ?? p?.orgId ?? null };
+    }),
+    svc.now(),
+  );
+  changed(svc, w.meeting);
+  return { ok: true, present: listAttendeeRows(svc.db, meetingId).map(attendeeOf) };
+}
+
+// ---------------------------------------------------------------- follow the facilitator
+
+/**
+ * The facilitator's focus (socket.io `meeting:focus`, already checked by
+ * checkFocusInput): only the running meeting's facilitator may send it; a
+ * changed item becomes the current item (its time accounted). The socket
+ * server stamps, keeps and relays the state (server/realtime.ts).
+ */
+export function acceptFocus(
+  svc: AppServices,
+  user: SessionUser,
+  input: { boardId: string; meetingId: string; itemId: string | null },
+): MeetingResult<{ meeting: MeetingRow }> {
+  const found = openMeeting(svc, user, input.meetingId);
+  if (!found || found.meeting.boardId !== input.boardId) return fail("not_found");
+  const m = found.meeting;
+  if (m.status !== "running") return fail("meeting_not_running");
+  if (m.facilitatorUserId !== user.id) return fail("forbidden");
+  if (found.archivedAt !== null) return fail("board_archived");
+  if (input.itemId !== m.currentItemId) {
+    const res = setCurrentItem(svc, user, m.id, input.itemId);
+    if (!res.ok) return res;
+  }
+  return { ok: true, meeting: m };
+}
