@@ -41,18 +41,6 @@ export function runningMeetingRow(db: DB, boardId: string): MeetingRow | null {
   return db.select().from(meetings).where(and(eq(meetings.boardId, boardId), eq(meetings.status, "running"))).get() ?? null;
 }
 
-/** The end moment of the board's last ended meeting (from which "since the last meeting" counts), or null. */
-export function lastEndMomentId(db: DB, boardId: string): string | null {
-  const row = db
-    .select({ endMomentId: meetings.endMomentId })
-    .from(meetings)
-    .where(and(eq(meetings.boardId, boardId), eq(meetings.status, "ended"), isNotNull(meetings.endMomentId)))
-    .orderBy(desc(meetings.endedAt))
-    .limit(1)
-    .get();
-  return row?.endMomentId ?? null;
-}
-
 /** A new planned meeting with its first agenda items, in one transaction. */
 export function insertMeeting(db: DB, m: typeof meetings.$inferInsert, items: Array<typeof meetingItems.$inferInsert>): void {
   db.transaction((tx) => {

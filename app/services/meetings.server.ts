@@ -28,7 +28,6 @@ import {
   insertDecision,
   insertItem,
   insertMeeting,
-  lastEndMomentId,
   listActionRows,
   listAttendeeRows,
   listDecisionRows,
@@ -53,7 +52,6 @@ import {
   checkDecisionInput,
   checkItemInput,
   checkMeetingInput,
-  EMPTY_VIEW,
   isMeetingId,
   MEETING_EVENTS,
   type AgendaItem,
@@ -67,6 +65,10 @@ import {
 import { keyBetween, placeAt } from "../board/order";
 import type { SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
+import { proposeAgendaFor } from "./agenda.server";
+import { takeMoment } from "./moments.server";
+import { lastMeetingEndMoment } from "../../db/summary";
+import { DEFAULT_LOCALE, isLocale, translator, type Translate } from "../i18n";
 import { EVENTS as OWNERSHIP_EVENTS } from "./ownership.server";
 
 export type MeetingError =
@@ -234,14 +236,6 @@ export function runningMeeting(svc: AppServices, user: SessionUser, boardId: str
   return m ? recordOf(svc, m) : null;
 }
 
-/** A proposed agenda item, as the agenda proposal hands them over. */
-export interface ProposedItem {
-  kind: AgendaKind;
-  title: string;
-  view?: SavedView;
-  notes?: string;
-}
-
 /**
  * Plan a meeting (coordinator): title and date; "since the last meeting"
  * counts from the end moment of the board's last ended meeting; the agenda
@@ -252,7 +246,7 @@ export async function createMeeting(
   user: SessionUser,
   boardId: string,
   input: { title: unknown; at: unknown },
-  t?: (key: string, vars?: Record<string, string | number>) => string,
+  t?: Translate,
 ): Promise<MeetingResult<{ id: string }>> {
   const board = openBoard(svc, user, boardId);
   if (!board) return fail("not_found");
@@ -260,13 +254,14 @@ export async function createMeeting(
   if (board.archivedAt !== null) return fail("board_archived");
   const checked = checkMeetingInput(input);
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
-  const proposed = await proposeAgenda(svc, user, boardId, t);
+  // Titles in the planner's language unless the page passes its own.
+  const proposed = await proposeAgendaFor(svc, user, boardId, t ?? translator(isLocale(user.locale) ? user.locale : DEFAULT_LOCALE));
   const id = randomUUID();
   const at = svc.now();
   let order: string | null = null;
   const items = proposed.map((p) => {
     order = keyBetween(order, null);
-    return { id: randomUUID(), meetingId: id, order, kind: p.kind, title: p.title.slice(0, 120), view: { ...(p.view ?? EMPTY_VIEW) }, notes: p.notes ?? "", createdAt: at };
+    return { id: randomUUID(), meetingId: id, order, kind: p.kind, title: p.title.slice(0, 120), view: { ...p.view }, notes: "", createdAt: at };
   });
   insertMeeting(
     svc.db,
@@ -276,7 +271,7 @@ export async function createMeeting(
       title: checked.value.title!,
       scheduledAt: checked.value.at!,
       status: "planned",
-      sinceMomentId: lastEndMomentId(svc.db, boardId),
+      sinceMomentId: lastMeetingEndMoment(svc.db, boardId),
       createdByUserId: user.id,
       createdAt: at,
     },
@@ -284,16 +279,6 @@ export async function createMeeting(
   );
   changed(svc, { id, boardId }, "planned");
   return { ok: true, id };
-}
-
-/** The agenda proposed from the board (the summary's proposal, once there); empty until then. */
-async function proposeAgenda(
-  _svc: AppServices,
-  _user: SessionUser,
-  _boardId: string,
-  _t?: (key: string, vars?: Record<string, string | number>) => string,
-): Promise<ProposedItem[]> {
-  return [];
 }
 
 /** Change a meeting's title, date or summary (coordinator). */
@@ -312,9 +297,9 @@ export function updateMeeting(svc: AppServices, user: SessionUser, meetingId: st
   return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
 }
 
-/** Take a stored moment of the board for the meeting (start or end); null when moments are not available. */
-async function meetingMoment(_svc: AppServices, _user: SessionUser, _boardId: string, _meetingId: string, _reason: "meeting_start" | "meeting_end"): Promise<string | null> {
-  return null;
+/** Store the board as it is now, for the meeting's start or end. */
+async function meetingMoment(svc: AppServices, user: SessionUser, boardId: string, meetingId: string, reason: "meeting_start" | "meeting_end"): Promise<string> {
+  return (await takeMoment(svc, boardId, reason, { meetingId, userId: user.id })).id;
 }
 
 /**
@@ -333,8 +318,7 @@ export async function startMeeting(svc: AppServices, user: SessionUser, meetingI
   if (started === "not_planned") return fail("meeting_not_planned");
   const boardId = w.meeting.boardId;
   recordPresence(svc, meetingId, [user, ...svc.rooms.presentUsers(boardId).filter((p) => p.id !== user.id)]);
-  const momentId = await meetingMoment(svc, user, boardId, meetingId, "meeting_start");
-  if (momentId) updateMeetingRow(svc.db, meetingId, { startMomentId: momentId });
+  updateMeetingRow(svc.db, meetingId, { startMomentId: await meetingMoment(svc, user, boardId, meetingId, "meeting_start") });
   changed(svc, w.meeting, "running");
   return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
 }
@@ -344,8 +328,7 @@ export async function endMeeting(svc: AppServices, user: SessionUser, meetingId:
   const w = writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   if (w.meeting.status !== "running" || !endMeetingRow(svc.db, meetingId, svc.now())) return fail("meeting_not_running");
-  const momentId = await meetingMoment(svc, user, w.meeting.boardId, meetingId, "meeting_end");
-  if (momentId) updateMeetingRow(svc.db, meetingId, { endMomentId: momentId });
+  updateMeetingRow(svc.db, meetingId, { endMomentId: await meetingMoment(svc, user, w.meeting.boardId, meetingId, "meeting_end") });
   changed(svc, w.meeting, "ended");
   return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
 }

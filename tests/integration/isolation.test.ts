@@ -68,6 +68,11 @@ interface Side {
   /** An open invitation of the alliance, and the address it went to. */
   invitationId: string;
   invitedEmail: string;
+  /** A running meeting of the board with an agenda item, a decision and an action (for org2). */
+  meetingId: string;
+  itemId: string;
+  decisionId: string;
+  actionId: string;
 }
 
 let A: Side;
@@ -103,7 +108,7 @@ async function invite(coordinator: string, body: { email: string; name: string; 
  * coordinator accepting the printed link, then a second organisation on
  * /beheer and two people invited through the API, each accepting their link.
  */
-async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail"> & { firstBoard: string }> {
+async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId"> & { firstBoard: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", path.join(ROOT, "server/cli/alliance.ts"), "create", "--name", "Vluchtelingenwerkgroep Laarne-Kalken", "--coordinator-email", "coordinator@laarne-kalken.test", "--coordinator-name", "Coördinator Laarne"],
@@ -138,7 +143,7 @@ async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" |
 }
 
 /** Fill an alliance's board through the API, as its own people would. */
-async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail">): Promise<Side> {
+async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId">): Promise<Side> {
   const reference = `${s.tag}-REF-1987`;
   const create = async (cookie: string, n: string) => {
     const res = await t.api(`/api/boards/${s.boardId}/requests`, {
@@ -172,17 +177,28 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
   expect(notificationIds.length, `${s.label}'s referral made a notification`).toBeGreaterThan(0);
   const invitedEmail = `uitgenodigd-${s.tag.toLowerCase()}@example.test`;
   const invitation = await invite(s.cookies.coordinator, { email: invitedEmail, name: `${s.tag} genodigde`, organisationId: s.org2.id, role: "member" });
-  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail };
+  // A meeting, running, with its record.
+  const created = async (p: string, body: unknown, method = "POST") => {
+    const res = await t.api(p, { cookie: s.cookies.coordinator, body, method });
+    expect(res.status, `${p}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+    return res.body;
+  };
+  const meetingId = (await created(`/api/boards/${s.boardId}/meetings`, { title: `${s.tag} overleg`, at: Date.UTC(2027, 0, 5) })).id as string;
+  const itemId = (await created(`/api/meetings/${meetingId}/items`, { title: `${s.tag} agendapunt`, view: { query: "categorie=taal", cardId: r1 } })).id as string;
+  await created(`/api/meetings/${meetingId}/start`, undefined);
+  const decisionId = (await created(`/api/meetings/${meetingId}/decisions`, { text: `${s.tag} besluit`, itemId, requestId: r1 })).id as string;
+  const actionId = (await created(`/api/meetings/${meetingId}/actions`, { text: `${s.tag} actie`, orgId: s.org2.id, due: "2027-01-31", requestId: r1, itemId })).id as string;
+  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId };
 }
 
 /** What must never appear in another alliance's answers. */
 function secretsOf(s: Side): string[] {
-  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, ...s.extraSecrets];
+  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, s.meetingId, s.itemId, s.decisionId, s.actionId, ...s.extraSecrets];
 }
 
 /** The ids of a side that an attempt may carry; each is swapped for a fresh one to get the "unknown id" answer. */
 function idsOf(s: Side): string[] {
-  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds];
+  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds, s.meetingId, s.itemId, s.decisionId, s.actionId];
 }
 
 // ------------------------------------------------------------------ the attempts
@@ -321,6 +337,39 @@ const API_ROUTES: Record<string, Attempts> = {
       { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/referral/decline`, body: { reason: "Nee" }, expect: FOREIGN },
       { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/referral/revoke`, body: {}, expect: FOREIGN },
     ]),
+  "api.boards.$boardId.meetings.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/meetings`, expect: FOREIGN },
+    { method: "POST", path: `/api/boards/${v.boardId}/meetings`, body: { title: "Ingeschoven overleg", at: Date.UTC(2027, 1, 1) }, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.actions.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/actions`, expect: FOREIGN },
+    { method: "GET", path: `/api/boards/${v.boardId}/actions?open=1`, expect: FOREIGN },
+    { method: "GET", path: `/api/boards/${v.boardId}/actions?ours=1`, expect: FOREIGN },
+    { method: "GET", path: `/api/boards/${v.boardId}/actions?request=${v.r1}`, expect: FOREIGN },
+  ],
+  "api.meetings.$meetingId.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/meetings/${v.meetingId}`, expect: FOREIGN },
+    { method: "PATCH", path: `/api/meetings/${v.meetingId}`, body: { title: "Overgenomen" }, expect: FOREIGN },
+  ],
+  "api.meetings.$meetingId.start.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/start`, expect: FOREIGN }],
+  "api.meetings.$meetingId.end.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/end`, expect: FOREIGN }],
+  "api.meetings.$meetingId.takeover.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/takeover`, expect: FOREIGN }],
+  "api.meetings.$meetingId.current.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/current`, body: { itemId: v.itemId }, expect: FOREIGN }],
+  "api.meetings.$meetingId.items.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/items`, body: { title: "Ingeschoven punt" }, expect: FOREIGN }],
+  "api.meetings.$meetingId.items.$itemId.ts": (v): Attempt[] => [
+    { method: "PATCH", path: `/api/meetings/${v.meetingId}/items/${v.itemId}`, body: { title: "Overgenomen", before: null }, expect: FOREIGN },
+    { method: "DELETE", path: `/api/meetings/${v.meetingId}/items/${v.itemId}`, expect: FOREIGN },
+  ],
+  "api.meetings.$meetingId.decisions.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/decisions`, body: { text: "Ingeschoven besluit" }, expect: FOREIGN }],
+  "api.meetings.$meetingId.decisions.$decisionId.ts": (v): Attempt[] => [{ method: "DELETE", path: `/api/meetings/${v.meetingId}/decisions/${v.decisionId}`, expect: FOREIGN }],
+  "api.meetings.$meetingId.actions.ts": (v): Attempt[] => [
+    { method: "POST", path: `/api/meetings/${v.meetingId}/actions`, body: { text: "Ingeschoven actie", orgId: v.org.id, due: "2027-02-01" }, expect: FOREIGN },
+  ],
+  "api.meetings.$meetingId.attendees.ts": (v): Attempt[] => [{ method: "PUT", path: `/api/meetings/${v.meetingId}/attendees`, body: [{ name: "Iemand" }], expect: FOREIGN }],
+  "api.actions.$actionId.ts": (v): Attempt[] => [
+    { method: "PATCH", path: `/api/actions/${v.actionId}`, body: { done: true }, expect: FOREIGN },
+    { method: "PATCH", path: `/api/actions/${v.actionId}`, body: { text: "Overgenomen" }, expect: FOREIGN },
+  ],
   "api.organisations.ts": (): Attempt[] => [{ method: "GET", path: "/api/organisations", expect: 200 }],
   "api.organisations.$organisationId.offers.ts": (v): Attempt[] => [
     { method: "GET", path: `/api/organisations/${v.org.id}/offers`, expect: FOREIGN },
@@ -680,6 +729,20 @@ describe("alliances strictly apart", () => {
             if (leaked.length) failures.push(`${attacker.label} ${role} ${event}: the answer holds ${leaked.join(", ")}`);
           }
         }
+      }
+      // The meeting: the other's meeting cannot be followed or steered (answered as for an unknown meeting), nor read through its board.
+      for (const role of ["member", "coordinator"] as const) {
+        const s = await t.io({ cookie: attacker.cookies[role], boardId: attacker.boardId });
+        listeners.push(s);
+        for (const boardId of [victim.boardId, attacker.boardId]) {
+          const focus = { boardId, itemId: null, view: { query: "", cardId: null, columnId: null }, scroll: { x: 0, y: 0 } };
+          const ack = await s.timeout(5000).emitWithAck("meeting:focus", { ...focus, meetingId: victim.meetingId });
+          const ghostAck = await s.timeout(5000).emitWithAck("meeting:focus", { ...focus, meetingId: randomUUID() });
+          if (ack.ok !== false || JSON.stringify(ack) !== JSON.stringify(ghostAck)) failures.push(`${attacker.label} ${role} meeting:focus on ${victim.label}'s meeting: ${JSON.stringify(ack)} vs ${JSON.stringify(ghostAck)}`);
+        }
+        const current = await s.timeout(5000).emitWithAck("meeting:current", { boardId: victim.boardId });
+        const ghost = await s.timeout(5000).emitWithAck("meeting:current", { boardId: randomUUID() });
+        if (current.ok !== false || JSON.stringify(current) !== JSON.stringify(ghost)) failures.push(`${attacker.label} ${role} meeting:current of ${victim.label}'s board: ${JSON.stringify(current)}`);
       }
       expect(await settled(victim)).toBe(before);
     }
