@@ -8,6 +8,7 @@
  *
  *   <SinceSummary boardId={id} summary={summary} categories={categories} organisations={organisations} />
  */
+import { useId } from "react";
 import { Link } from "@remix-run/react";
 import { cardListParam, CARD_LIST_MAX } from "~/board/agenda";
 import { SUMMARY_KEYS, type Counted, type SinceSummary as SinceSummaryData, type SummaryCounts, type SummaryKey } from "~/board/summary";
@@ -108,6 +109,7 @@ function Breakdown({
 
 export function SinceSummary({ boardId, summary, categories, organisations }: SinceSummaryProps) {
   const t = useT();
+  const idBase = useId();
   const { totals, staleDays } = summary;
   const keys = SUMMARY_KEYS.filter((k) => totals[k].count > 0);
   const capped = SUMMARY_KEYS.some((k) => totals[k].ids.length > CARD_LIST_MAX);
@@ -126,26 +128,17 @@ export function SinceSummary({ boardId, summary, categories, organisations }: Si
 
   return (
     <div className="since-summary" data-testid="since-summary">
-      <DataTable testId="since-totals" caption={t("summary.total")} className="since-totals">
-        <thead>
-          <tr>
-            <th scope="col">{t("summary.what")}</th>
-            <th scope="col" className="num">
-              {t("summary.count")}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {SUMMARY_KEYS.map((k) => (
-            <tr key={k} data-key={k}>
-              <th scope="row">{summaryKeyLabel(t, k, staleDays)}</th>
-              <td className="num" data-label={t("summary.count")}>
-                <CountCell boardId={boardId} c={totals[k]} what={summaryKeyLabel(t, k, staleDays)} where={t("summary.total")} t={t} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </DataTable>
+      <h3 id={`${idBase}-total`}>{t("summary.total")}</h3>
+      <dl className="since-totals" data-testid="since-totals" aria-labelledby={`${idBase}-total`}>
+        {SUMMARY_KEYS.map((k) => (
+          <div key={k} data-key={k} className="since-total">
+            <dt>{summaryKeyLabel(t, k, staleDays)}</dt>
+            <dd>
+              <CountCell boardId={boardId} c={totals[k]} what={summaryKeyLabel(t, k, staleDays)} where={t("summary.total")} t={t} />
+            </dd>
+          </div>
+        ))}
+      </dl>
       {keys.length === 0 ? (
         <p className="muted" data-testid="since-nothing">
           {t("summary.nothing")}
