@@ -1,11 +1,12 @@
 /**
  * What "since the last meeting" and the proposed agenda read from SQL: the
- * audit rows after a moment, each request's holder and last activity, the
- * board's open meeting actions, and the end moment of its last meeting.
+ * audit rows after a moment, each request's holder and last activity, and
+ * the end moment of its last meeting (open actions: `boardActionRows` in
+ * meetings.ts).
  */
-import { and, asc, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull } from "drizzle-orm";
 import type { DB } from "./client";
-import { auditEvents, meetingActions, meetings, requests } from "./schema";
+import { auditEvents, meetings, requests } from "./schema";
 
 /** The board's audit rows after `afterId` (a moment's lastAuditId), oldest first. */
 export function auditAfter(db: DB, boardId: string, afterId: number) {
@@ -41,22 +42,6 @@ export function requestStates(db: DB, boardId: string) {
     })
     .from(requests)
     .where(eq(requests.boardId, boardId))
-    .all();
-}
-
-/** The board's meeting actions that are not done yet. */
-export function openActionsOfBoard(db: DB, boardId: string) {
-  return db
-    .select({
-      id: meetingActions.id,
-      orgId: meetingActions.orgId,
-      requestId: meetingActions.requestId,
-      due: meetingActions.due,
-      doneAt: meetingActions.doneAt,
-    })
-    .from(meetingActions)
-    .where(and(eq(meetingActions.boardId, boardId), isNull(meetingActions.doneAt)))
-    .orderBy(asc(meetingActions.due))
     .all();
 }
 

@@ -3,10 +3,11 @@
  * board (live document and SQL) and handed to the pure `proposeAgenda`
  * (app/board/agenda.ts). The meetings service calls `proposeAgendaFor`.
  */
+import { boardActionRows } from "../../db/meetings";
 import { getBoard } from "../../db/accounts";
 import { boardClaimExpiryDays } from "../../db/boards";
 import { boardOwnership } from "../../db/ownership";
-import { boardHasHistory, lastMeetingEndMoment, openActionsOfBoard, requestStates } from "../../db/summary";
+import { boardHasHistory, lastMeetingEndMoment, requestStates } from "../../db/summary";
 import { proposeAgenda, type AgendaFacts, type ProposedItem } from "../board/agenda";
 import { readBoard } from "../board/domain";
 import { holderRule, isActiveStage, stageOfColumn } from "../board/stages";
@@ -47,7 +48,7 @@ export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: 
     .pending.map((p) => p.requestId)
     .filter((id) => onBoard.has(id));
 
-  const actions = openActionsOfBoard(svc.db, board.id);
+  const actions = boardActionRows(svc.db, board.id, { open: true });
 
   const openByCategory = new Map<string, number>();
   for (const c of live) if (isActiveStage(stageOf(c.column))) openByCategory.set(c.category, (openByCategory.get(c.category) ?? 0) + 1);

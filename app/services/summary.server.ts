@@ -9,9 +9,10 @@
  * board's beginning (an empty board before, every audit row after).
  * Counts and card ids only: no reference, no text.
  */
+import { boardActionRows } from "../../db/meetings";
 import { getBoard, listOrganisations } from "../../db/accounts";
 import { getMoment, listMoments, type MomentRow } from "../../db/moments";
-import { auditAfter, lastMeetingEndMoment, openActionsOfBoard, requestStates } from "../../db/summary";
+import { auditAfter, lastMeetingEndMoment, requestStates } from "../../db/summary";
 import { listCategories, readBoard } from "../board/domain";
 import { EMPTY_BOARD, summariseSince, type PendingDuplicate, type SinceSummary } from "../board/summary";
 import { canOpenBoard, type SessionUser } from "./auth.server";
@@ -74,7 +75,7 @@ export async function summaryFor(
     holders: new Map(states.map((r) => [r.id, r.ownerOrgId])),
     lastActivity: new Map(states.map((r) => [r.id, r.lastActivityAt])),
     duplicates,
-    actions: openActionsOfBoard(svc.db, board.id),
+    actions: boardActionRows(svc.db, board.id, { open: true }),
     now: svc.now(),
     staleDays: opts.staleDays ?? DEFAULT_STALE_DAYS,
   });
