@@ -101,6 +101,7 @@ export const ROUTES: RouteCase[] = [
   { name: "GET request activity", method: "GET", state: "open", path: (f) => `${board(f)}/activity?request=${f.requestId}`, expect: READ },
   { name: "GET inbox", method: "GET", state: "referred", path: (f) => `${board(f)}/inbox`, expect: READ },
   { name: "GET overview", method: "GET", state: "open", path: (f) => `${board(f)}/overview`, expect: READ },
+  { name: "GET summary (since the last meeting)", method: "GET", state: "referred", path: (f) => `${board(f)}/summary`, expect: READ },
   { name: "GET report (json)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31`, expect: READ },
   { name: "GET report (csv)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31&format=csv`, expect: READ },
   { name: "GET duplicates", method: "GET", state: "open", path: (f) => `${board(f)}/duplicates`, expect: READ },
