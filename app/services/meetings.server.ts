@@ -70,6 +70,8 @@ import { takeMoment } from "./moments.server";
 import { lastMeetingEndMoment } from "../../db/summary";
 import { DEFAULT_LOCALE, isLocale, translator, type Translate } from "../i18n";
 import { EVENTS as OWNERSHIP_EVENTS } from "./ownership.server";
+import { readBoard } from "../board/domain";
+import { dayOf, minutesMarkdown } from "../board/minutes";
 
 export type MeetingError =
   | "not_found"
@@ -611,6 +613,35 @@ export function setAttendees(svc: AppServices, user: SessionUser, meetingId: str
   );
   changed(svc, w.meeting);
   return { ok: true, present: listAttendeeRows(svc.db, meetingId).map(attendeeOf) };
+}
+
+// ---------------------------------------------------------------- minutes
+
+/**
+ * The minutes as Markdown in `locale`, and the file name to download them
+ * as (`notulen-<day>.md`, the day it was held or is planned, Amsterdam time).
+ * Card titles come from the live board; a card no longer there is left out.
+ * Null when the meeting is unknown here.
+ */
+export function meetingMinutes(svc: AppServices, user: SessionUser, meetingId: string, locale: string): { markdown: string; filename: string } | null {
+  const found = openMeeting(svc, user, meetingId);
+  if (!found) return null;
+  const record = recordOf(svc, found.meeting);
+  const board = getBoard(svc.db, record.boardId)!;
+  const titles = svc.rooms.readDoc(board.id, (doc) => new Map(readBoard(doc).cards.map((c) => [c.id, c.title])));
+  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const carriedOver = boardActionRows(svc.db, board.id, { open: true, notMeetingId: record.id }).map(actionOf);
+  const lang = isLocale(locale) ? locale : DEFAULT_LOCALE;
+  const markdown = minutesMarkdown(record, {
+    boardName: board.name,
+    t: translator(lang),
+    locale: lang,
+    orgName: (id) => orgs.get(id) ?? null,
+    cardTitle: (id) => titles.get(id) ?? null,
+    carriedOver,
+  });
+  const filename = `notulen-${dayOf(record.startedAt ?? record.at)}.md`;
+  return { markdown, filename };
 }
 
 // ---------------------------------------------------------------- follow the facilitator

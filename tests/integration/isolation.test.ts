@@ -351,6 +351,7 @@ const API_ROUTES: Record<string, Attempts> = {
     { method: "GET", path: `/api/meetings/${v.meetingId}`, expect: FOREIGN },
     { method: "PATCH", path: `/api/meetings/${v.meetingId}`, body: { title: "Overgenomen" }, expect: FOREIGN },
   ],
+  "api.meetings.$meetingId.minutes[.]md.ts": (v): Attempt[] => [{ method: "GET", path: `/api/meetings/${v.meetingId}/minutes.md`, expect: FOREIGN }],
   "api.meetings.$meetingId.start.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/start`, expect: FOREIGN }],
   "api.meetings.$meetingId.end.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/end`, expect: FOREIGN }],
   "api.meetings.$meetingId.takeover.ts": (v): Attempt[] => [{ method: "POST", path: `/api/meetings/${v.meetingId}/takeover`, expect: FOREIGN }],

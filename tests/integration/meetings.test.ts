@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { listMoments } from "../../db/moments";
+import { dayOf } from "../../app/board/minutes";
 import type { FollowState, MeetingRecord } from "../../app/board/meeting";
 import { recordEvents, sleep, startTestServer, waitFor, type TestServer } from "./harness";
 
@@ -149,6 +150,19 @@ describe("a meeting from plan to end over HTTP", () => {
     expect(r.decisions).toEqual([expect.objectContaining({ text: "Taalhuis neemt de taalvragen.", itemId: item.body.id, requestId: t.seed.boardA.cardIds[1] })]);
     expect(r.actions).toEqual([expect.objectContaining({ id: action.body.id, text: "Bel het gezin" })]);
     expect(r.present).toHaveLength(3);
+
+    // The minutes, as a Markdown download in the reader's language.
+    const md = await t.api<string>(`/api/meetings/${id}/minutes.md`, { cookie: member });
+    expect(md.status).toBe(200);
+    expect(md.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
+    expect(md.headers.get("content-disposition")).toBe(`attachment; filename="notulen-${dayOf(r.startedAt!)}.md"`);
+    expect(md.body.startsWith("# Overleg januari\n")).toBe(true);
+    expect(md.body).toContain("**Aanwezig:** Cora (VWN), Gemeente \\(Els\\), Bram (TH)");
+    expect(md.body).toContain("## Samenvatting\n\nWe bespraken de wachtlijst.");
+    expect(md.body).toContain("### 1\\. Rondvraag");
+    expect(md.body).toContain("- Taalhuis neemt de taalvragen. (kaart: Taalmaatje gevraagd)");
+    expect(md.body).toContain("- [ ] Bel het gezin — TH, uiterlijk 20 januari 2027 (kaart: Woning gezocht voor gezin)");
+    expect((await t.api(`/api/meetings/${id}/minutes.md`, { cookie: memberB })).status).toBe(404);
 
     // The board's moments: one at the start, one at the end, tied to the meeting.
     const moments = listMoments(t.db, boardId).filter((m) => m.meetingId === id);
