@@ -83,11 +83,11 @@ export default function SincePage() {
         </button>
       </Form>
 
-      <p className="rep-period-line" data-testid="since-line">
+      <h2 className="rep-period-line since-line" data-testid="since-line">
         {summary.since
           ? t("summary.since.at", { at: `${formatMoment(summary.since.at, locale)} (${reason(summary.since.reason)})` })
           : t("summary.since.none")}
-      </p>
+      </h2>
 
       <SinceSummary boardId={board.id} summary={summary} categories={data.categories} organisations={data.organisations} />
     </main>
