@@ -277,13 +277,16 @@ export function useMeetingFollow(opts: {
 
   // ---------------------------------------------------------------- a follower's own moves stop following
 
+  // Only a change of the filters or the card counts (not starting to follow while they differ: applying follows).
+  const followingRef = useRef(following);
+  followingRef.current = following;
   useEffect(() => {
-    if (!following) return;
+    if (!followingRef.current) return;
     if (appliedQuery.current !== null && filterQueryOf(search) !== appliedQuery.current) unfollow();
-  }, [search, following, unfollow]);
+  }, [search, unfollow]);
   useEffect(() => {
-    if (following && openCardId) unfollow();
-  }, [openCardId, following, unfollow]);
+    if (followingRef.current && openCardId) unfollow();
+  }, [openCardId, unfollow]);
   useEffect(() => {
     if (!following) return;
     const onIntent = (e: Event) => {
