@@ -404,6 +404,11 @@ const PAGE_ROUTES: Record<string, Attempts> = {
     { method: "POST", path: "/boards?index", form: { intent: "restore", boardId: v.boardId }, expect: COORDINATOR_ONLY },
     { method: "POST", path: "/boards?index", form: { intent: "create", name: "Overgenomen bord", copyFrom: v.boardId }, expect: { coordinator: 422, member: 403 } },
   ],
+  "boards.$boardId_.vergaderingen.$meetingId_.scherm.tsx": (v, a): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}/vergaderingen/${v.meetingId}/scherm`, expect: FOREIGN },
+    // The own board with the other alliance's meeting: as unknown as a made-up id.
+    { method: "GET", path: `/boards/${a.boardId}/vergaderingen/${v.meetingId}/scherm`, expect: FOREIGN },
+  ],
   "boards.$boardId.tsx": (v, a): Attempt[] => [
     { method: "GET", path: `/boards/${v.boardId}`, expect: FOREIGN },
     { method: "GET", path: `/boards/${v.boardId}?_data=routes%2Fboards.%24boardId`, expect: FOREIGN },
