@@ -13,8 +13,8 @@
  *
  * Pure: no React, no IO.
  */
-import { FILTER_PARAMS } from "./filters";
-import { EMPTY_VIEW, type FollowState, type SavedView, type ScrollPosition } from "./meeting";
+import { FILTER_PARAMS, parseCardList } from "./filters";
+import { EMPTY_VIEW, MEETING_LIMITS, type FollowState, type SavedView, type ScrollPosition } from "./meeting";
 
 export const TOP: ScrollPosition = { x: 0, y: 0 };
 
@@ -23,7 +23,8 @@ export const FOCUS_INTERVAL_MS = 100;
 
 // ---------------------------------------------------------------- query
 
-const MAX_QUERY = 1000;
+/** As long as an agenda item's saved view may be (MEETING_LIMITS.queryMax): a `kaarten=` list of 100 ids fits. */
+const MAX_QUERY = MEETING_LIMITS.queryMax;
 
 /**
  * Keep only the board's filter and swimlane parameters, in FILTER_PARAMS
@@ -35,7 +36,12 @@ export function sanitizeQuery(query: string): string {
   const out = new URLSearchParams();
   for (const name of FILTER_PARAMS) {
     const value = params.get(name);
-    if (value !== null && value !== "") out.set(name, value.slice(0, 200));
+    if (value === null || value === "") continue;
+    // A list of cards is checked id by id and capped by count (a cut at 200 characters kept 5 of 100 ids and half of the sixth).
+    if (name === "kaarten") {
+      const ids = parseCardList(value);
+      if (ids) out.set(name, ids.join(","));
+    } else out.set(name, value.slice(0, 200));
   }
   return out.toString();
 }

@@ -24,6 +24,7 @@ import {
   userScrolled,
   viewChanged,
 } from "../../app/board/follow";
+import { CARD_LIST_MAX } from "../../app/board/filters";
 import type { FollowState } from "../../app/board/meeting";
 
 function state(seq: number, patch: Partial<FollowState> = {}, view: Partial<FollowState["view"]> = {}): FollowState {
@@ -51,6 +52,13 @@ describe("sanitizeQuery", () => {
   });
   it("caps long values", () => {
     expect(sanitizeQuery(`q=${"x".repeat(500)}`)).toBe(`q=${"x".repeat(200)}`);
+  });
+  it("keeps a whole list of chosen cards (an agenda item's kaarten=), checked id by id and capped by count", () => {
+    const ids = Array.from({ length: CARD_LIST_MAX }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+    expect(sanitizeQuery(`kaarten=${ids.join(",")}&categorie=taal`)).toBe(`categorie=taal&kaarten=${encodeURIComponent(ids.join(","))}`);
+    expect(sanitizeQuery(`kaarten=${[...ids, "extra"].join(",")}`).split("%2C")).toHaveLength(CARD_LIST_MAX);
+    expect(sanitizeQuery("kaarten=a,<b>,c")).toBe("kaarten=a%2Cc");
+    expect(sanitizeQuery("kaarten=,,")).toBe("");
   });
 });
 
