@@ -515,8 +515,8 @@ export function addAction(
 }
 
 /**
- * Change an action: `done` (true/false) by a coordinator or a member of the
- * action's organisation; text, due day and organisation by a coordinator.
+ * Change an action: `done` (true/false) by a coordinator or a member (not a
+ * viewer) of the action's organisation; text, due day and organisation by a coordinator.
  */
 export function updateAction(
   svc: AppServices,
@@ -528,7 +528,8 @@ export function updateAction(
   const found = a ? openMeeting(svc, user, a.meetingId) : null;
   if (!a || !found) return fail("not_found");
   const onlyDone = input.text === undefined && input.due === undefined && input.orgId === undefined;
-  if (user.role !== "coordinator" && !(onlyDone && a.orgId === user.organisationId)) return fail("forbidden");
+  // A viewer reads only, also of its own organisation's actions.
+  if (user.role !== "coordinator" && !(onlyDone && user.role === "member" && a.orgId === user.organisationId)) return fail("forbidden");
   if (found.archivedAt !== null) return fail("board_archived");
   const orgs = orgIdsOf(svc, user.allianceId);
   const checked = checkActionInput(

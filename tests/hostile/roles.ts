@@ -102,6 +102,8 @@ export const ROUTES: RouteCase[] = [
   { name: "GET inbox", method: "GET", state: "referred", path: (f) => `${board(f)}/inbox`, expect: READ },
   { name: "GET overview", method: "GET", state: "open", path: (f) => `${board(f)}/overview`, expect: READ },
   { name: "GET summary (since the last meeting)", method: "GET", state: "referred", path: (f) => `${board(f)}/summary`, expect: READ },
+  { name: "GET meetings", method: "GET", state: "open", path: (f) => `${board(f)}/meetings`, expect: READ },
+  { name: "GET meeting actions", method: "GET", state: "open", path: (f) => `${board(f)}/actions?open=1`, expect: READ },
   { name: "GET report (json)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31`, expect: READ },
   { name: "GET report (csv)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31&format=csv`, expect: READ },
   { name: "GET duplicates", method: "GET", state: "open", path: (f) => `${board(f)}/duplicates`, expect: READ },
@@ -117,6 +119,14 @@ export const ROUTES: RouteCase[] = [
   },
 
   // ------------------------------------------------------------ writes
+  {
+    name: "POST meeting (plan)",
+    method: "POST",
+    state: "open",
+    path: (f) => `${board(f)}/meetings`,
+    body: () => ({ title: "Overleg", at: "2027-01-12T19:30:00Z" }),
+    expect: { ...COORDINATOR, coordinator: 201 },
+  },
   {
     // A1 entered it: A1 and the coordinator change it; A2 may not (its own request rules).
     name: "PATCH request fields",

@@ -258,6 +258,10 @@ describe("actions reach their organisation", () => {
     const refused = await t.api(`/api/actions/${res.body.id}`, { cookie: member, method: "PATCH", body: { done: true } });
     expect([refused.status, refused.body.error]).toEqual([403, "forbidden"]);
     expect((await t.api(`/api/actions/${res.body.id}`, { cookie: member2, method: "PATCH", body: { text: "Anders" } })).status).toBe(403);
+    // A viewer reads only (Kees is of A1: make the action A1's for a moment).
+    expect((await t.api(`/api/actions/${res.body.id}`, { cookie: coordinator, method: "PATCH", body: { orgId: t.seed.orgA1.id } })).status).toBe(200);
+    expect((await t.api(`/api/actions/${res.body.id}`, { cookie: t.seed.cookies.viewerA, method: "PATCH", body: { done: true } })).status).toBe(403);
+    expect((await t.api(`/api/actions/${res.body.id}`, { cookie: coordinator, method: "PATCH", body: { orgId: t.seed.orgA2.id } })).body.orgId).toBe(t.seed.orgA2.id);
     const mark = inbox.mark();
     const done = await t.api(`/api/actions/${res.body.id}`, { cookie: member2, method: "PATCH", body: { done: true } });
     expect(done.status).toBe(200);
