@@ -8,7 +8,7 @@
  *
  *   <SinceSummary boardId={id} summary={summary} categories={categories} organisations={organisations} />
  */
-import { useId } from "react";
+import { Fragment, useId } from "react";
 import { Link } from "@remix-run/react";
 import { cardListParam, CARD_LIST_MAX } from "~/board/agenda";
 import { SUMMARY_KEYS, type Counted, type SinceSummary as SinceSummaryData, type SummaryCounts, type SummaryKey } from "~/board/summary";
@@ -144,30 +144,15 @@ export function SinceSummary({ boardId, summary, categories, organisations }: Si
           {t("summary.nothing")}
         </p>
       ) : (
-        <>
-          <h3>{t("summary.byCategory")}</h3>
-          <Breakdown
-            boardId={boardId}
-            testId="since-categories"
-            caption={t("summary.byCategory")}
-            heading={t("filter.category")}
-            rows={categoryRows}
-            keys={keys}
-            staleDays={staleDays}
-            t={t}
-          />
-          <h3>{t("summary.byOrganisation")}</h3>
-          <Breakdown
-            boardId={boardId}
-            testId="since-organisations"
-            caption={t("summary.byOrganisation")}
-            heading={t("filter.organisation")}
-            rows={organisationRows}
-            keys={keys}
-            staleDays={staleDays}
-            t={t}
-          />
-        </>
+        [
+          { testId: "since-categories", title: t("summary.byCategory"), heading: t("filter.category"), rows: categoryRows },
+          { testId: "since-organisations", title: t("summary.byOrganisation"), heading: t("filter.organisation"), rows: organisationRows },
+        ].map((b) => (
+          <Fragment key={b.testId}>
+            <h3>{b.title}</h3>
+            <Breakdown boardId={boardId} testId={b.testId} caption={b.title} heading={b.heading} rows={b.rows} keys={keys} staleDays={staleDays} t={t} />
+          </Fragment>
+        ))
       )}
       {capped ? <p className="muted small">* {t("summary.capped", { max: CARD_LIST_MAX })}</p> : null}
     </div>
