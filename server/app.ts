@@ -16,6 +16,7 @@ import { publishActivityIds } from "../app/services/activity.server";
 import { expireClaims, holdersForSync } from "../app/services/ownership.server";
 import { notificationSweep } from "../app/services/notifications.server";
 import { presenceJoined } from "../app/services/meetings.server";
+import { dailyMoments } from "../app/services/moments.server";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
@@ -182,15 +183,29 @@ export function createAppServer(opts: AppServerOptions) {
       .catch((e) => log.error("notification sweep failed", { error: (e as Error).message }))
       .finally(() => (sweeping = null));
   };
+  // A stored moment a day for every board that changed (app/services/moments.server.ts), on the same beat.
+  let storingMoments: Promise<void> | null = null;
+  const runDailyMoments = () => {
+    if (storingMoments) return;
+    storingMoments = dailyMoments(services)
+      .then((r) => {
+        if (r.stored.length) log.info("daily moments stored", { count: r.stored.length });
+        for (const f of r.failed) log.error("daily moment failed", f);
+      })
+      .catch((e) => log.error("daily moments failed", { error: (e as Error).message }))
+      .finally(() => (storingMoments = null));
+  };
   const expiry = setInterval(() => {
     runExpiry();
     runNotificationSweep();
+    runDailyMoments();
   }, env.CLAIM_SWEEP_MS);
   expiry.unref();
   // Kept, so close() can cancel it: it must not run against a closed database.
   const firstExpiry = setTimeout(() => {
     runExpiry();
     runNotificationSweep();
+    runDailyMoments();
   }, 1000);
   firstExpiry.unref();
   mailWorker?.start();
@@ -222,6 +237,7 @@ export function createAppServer(opts: AppServerOptions) {
       clearInterval(expiry);
       clearTimeout(firstExpiry);
       await sweeping;
+      await storingMoments;
       await mailWorker?.stop();
       rooms.closeAll();
       yjs.close();

@@ -400,6 +400,9 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         <Link to={`/boards/${board.id}/overzicht`} className="button secondary" data-testid="overview-link">
           {t("ov.link")}
         </Link>
+        <Link to={`/boards/${board.id}/verleden`} className="button secondary" data-testid="history-link">
+          {t("hist.link")}
+        </Link>
         {/* One place for a list in or out, so the toolbar stays one row: the import page has the CSV export too. */}
         {canEdit && !board.archived ? (
           <Link to={`/boards/${board.id}/importeren`} className="button secondary" data-testid="import-link">
