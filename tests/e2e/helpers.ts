@@ -58,3 +58,19 @@ export async function keyboardMove(page: Page, card: Locator, arrow: "ArrowRight
 export function keyboardMoveRight(page: Page, card: Locator) {
   return keyboardMove(page, card, "ArrowRight");
 }
+
+/** The two screens every page must work on: a desktop and a phone (touch). */
+export const SIZES = [
+  { name: "desktop", viewport: { width: 1440, height: 900 }, isMobile: false, hasTouch: false },
+  { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+] as const;
+
+/**
+ * The page is no wider than the screen. Compared with the viewport's own
+ * width: a phone browser zooms out to show a page that is too wide, and then
+ * window.innerWidth grows with the page.
+ */
+export async function noSidewaysScroll(page: Page) {
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect.soft(scrollWidth, `${page.url()} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
+}

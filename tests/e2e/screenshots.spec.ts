@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { login, openDemoBoard } from "./helpers";
+import { login, noSidewaysScroll, openDemoBoard, SIZES } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
@@ -21,20 +21,6 @@ test.afterAll(async () => {
   await server?.cleanup();
 });
 
-const SIZES = [
-  { name: "desktop", viewport: { width: 1440, height: 900 }, isMobile: false, hasTouch: false },
-  { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
-] as const;
-
-/**
- * The page is no wider than the screen. Compared with the viewport's own
- * width: a phone browser zooms out to show a page that is too wide, and then
- * window.innerWidth grows with the page.
- */
-async function noSidewaysScroll(page: Page) {
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect.soft(scrollWidth, `${page.url()} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
-}
 
 async function shoot(page: Page, size: string, name: string) {
   await noSidewaysScroll(page);

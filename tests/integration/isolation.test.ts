@@ -73,6 +73,8 @@ interface Side {
   itemId: string;
   decisionId: string;
   actionId: string;
+  /** A stored moment of the board (the board as it was, issue 13). */
+  momentId: string;
 }
 
 let A: Side;
@@ -108,7 +110,7 @@ async function invite(coordinator: string, body: { email: string; name: string; 
  * coordinator accepting the printed link, then a second organisation on
  * /beheer and two people invited through the API, each accepting their link.
  */
-async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId"> & { firstBoard: string }> {
+async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId"> & { firstBoard: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", path.join(ROOT, "server/cli/alliance.ts"), "create", "--name", "Vluchtelingenwerkgroep Laarne-Kalken", "--coordinator-email", "coordinator@laarne-kalken.test", "--coordinator-name", "Coördinator Laarne"],
@@ -143,7 +145,7 @@ async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" |
 }
 
 /** Fill an alliance's board through the API, as its own people would. */
-async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId">): Promise<Side> {
+async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId">): Promise<Side> {
   const reference = `${s.tag}-REF-1987`;
   const create = async (cookie: string, n: string) => {
     const res = await t.api(`/api/boards/${s.boardId}/requests`, {
@@ -188,17 +190,20 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
   await created(`/api/meetings/${meetingId}/start`, undefined);
   const decisionId = (await created(`/api/meetings/${meetingId}/decisions`, { text: `${s.tag} besluit`, itemId, requestId: r1 })).id as string;
   const actionId = (await created(`/api/meetings/${meetingId}/actions`, { text: `${s.tag} actie`, orgId: s.org2.id, due: "2027-01-31", requestId: r1, itemId })).id as string;
-  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId };
+  // The board as it is now, stored: references and titles are in it.
+  const moment = await t.api(`/api/boards/${s.boardId}/snapshots`, { cookie: s.cookies.coordinator, body: {} });
+  expect(moment.status, JSON.stringify(moment.body)).toBe(201);
+  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId, momentId: moment.body.id };
 }
 
 /** What must never appear in another alliance's answers. */
 function secretsOf(s: Side): string[] {
-  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, s.meetingId, s.itemId, s.decisionId, s.actionId, ...s.extraSecrets];
+  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, ...s.extraSecrets];
 }
 
 /** The ids of a side that an attempt may carry; each is swapped for a fresh one to get the "unknown id" answer. */
 function idsOf(s: Side): string[] {
-  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds, s.meetingId, s.itemId, s.decisionId, s.actionId];
+  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId];
 }
 
 // ------------------------------------------------------------------ the attempts
@@ -270,6 +275,17 @@ const API_ROUTES: Record<string, Attempts> = {
     { method: "GET", path: `/api/boards/${v.boardId}`, expect: FOREIGN },
     { method: "PATCH", path: `/api/boards/${v.boardId}`, body: { name: "Overgenomen" }, expect: FOREIGN },
     { method: "PATCH", path: `/api/boards/${v.boardId}`, body: { archived: true }, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.snapshots.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/snapshots`, expect: FOREIGN },
+    { method: "POST", path: `/api/boards/${v.boardId}/snapshots`, body: {}, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.snapshots.$snapshotId.ts": (v, a): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/snapshots/${v.momentId}`, expect: FOREIGN },
+    // The other alliance's moment through one's own board, and as the other end of "until".
+    { method: "GET", path: `/api/boards/${a.boardId}/snapshots/${v.momentId}`, expect: FOREIGN },
+    { method: "GET", path: `/api/boards/${a.boardId}/snapshots/${a.momentId}?until=${v.momentId}`, expect: FOREIGN },
+    { method: "DELETE", path: `/api/boards/${v.boardId}/snapshots/${v.momentId}`, expect: 405 },
   ],
   "api.boards.$boardId.activity.ts": (v): Attempt[] => [
     { method: "GET", path: `/api/boards/${v.boardId}/activity`, expect: FOREIGN },
@@ -422,6 +438,13 @@ const PAGE_ROUTES: Record<string, Attempts> = {
     { method: "POST", path: `/boards/${a.boardId}/overzicht?_data=routes%2Fboards.%24boardId_.overzicht`, form: { intent: "dismiss", group: "g", ids: [v.r1, v.r2] }, expect: COORDINATOR_ONLY },
     { method: "POST", path: `/boards/${a.boardId}/overzicht?_data=routes%2Fboards.%24boardId_.overzicht`, form: { intent: "merge", group: "g", into: a.r1, ids: [a.r1, v.r2] }, expect: COORDINATOR_ONLY },
   ],
+  "boards.$boardId_.verleden.tsx": (v, a): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}/verleden`, expect: FOREIGN },
+    { method: "GET", path: `/boards/${v.boardId}/verleden?moment=${v.momentId}`, expect: FOREIGN },
+    { method: "GET", path: `/boards/${a.boardId}/verleden?moment=${v.momentId}`, expect: FOREIGN },
+    { method: "GET", path: `/boards/${a.boardId}/verleden?moment=${v.momentId}&_data=routes%2Fboards.%24boardId_.verleden`, expect: FOREIGN },
+    { method: "POST", path: `/boards/${v.boardId}/verleden`, form: { intent: "take" }, expect: FOREIGN },
+  ],
   "boards.$boardId_.rapport.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/rapport`, expect: FOREIGN }],
   "boards.$boardId_.sinds.tsx": (v, a): Attempt[] => [
     { method: "GET", path: `/boards/${v.boardId}/sinds`, expect: FOREIGN },
@@ -536,6 +559,7 @@ function fingerprint(s: Side): string {
     notifications: db.select().from(schema.notifications).where(inArray(schema.notifications.userId, peopleIds)).orderBy(schema.notifications.id).all(),
     notificationSettings: db.select().from(schema.notificationSettings).where(inArray(schema.notificationSettings.userId, peopleIds)).all(),
     invitations: db.select().from(schema.invitations).where(eq(schema.invitations.allianceId, s.allianceId)).orderBy(schema.invitations.id).all(),
+    moments: db.select({ id: schema.boardMoments.id, at: schema.boardMoments.at }).from(schema.boardMoments).where(inArray(schema.boardMoments.boardId, boardIds)).orderBy(schema.boardMoments.id).all(),
     audit: count(schema.auditEvents),
     checks: count(schema.referenceChecks),
     decisions: count(schema.duplicateDecisions),
