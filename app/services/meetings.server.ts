@@ -589,7 +589,25 @@ function recordPresence(svc: AppServices, meetingId: string, people: Array<{ id:
 export function presenceJoined(svc: AppServices, boardId: string, person: { id: string; name: string; organisationId: string }): void {
   const m = runningMeetingRow(svc.db, boardId);
   if (!m) return;
-  if (recordPresence(svc, m.id, [person]) > 0) changed(svc, m, "running");
+  if (recordPresence(svc, m.id, [person]) > 0) changedSoon(svc, m);
+}
+
+/** Arrivals told to the board at most once per this long: fifty people joining make one refetch per page, not fifty. */
+const ARRIVALS_COALESCE_MS = 500;
+const arrivalTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+function changedSoon(svc: AppServices, m: MeetingRow): void {
+  if (arrivalTimers.has(m.id)) return;
+  const timer = setTimeout(() => {
+    arrivalTimers.delete(m.id);
+    try {
+      changed(svc, m);
+    } catch {
+      // The server closed meanwhile: nobody is left to tell.
+    }
+  }, ARRIVALS_COALESCE_MS);
+  (timer as { unref?: () => void }).unref?.();
+  arrivalTimers.set(m.id, timer);
 }
 
 /** Replace who was there (coordinator): people of the alliance by id, or names typed in, each perhaps with an organisation. */

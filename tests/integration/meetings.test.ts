@@ -300,15 +300,20 @@ describe("who was there, from the presence", () => {
     expect(started.body.present.map((p) => p.name).sort()).toEqual(["Bram", "Cora"]);
     expect(started.body.present.every((p) => p.source === "presence")).toBe(true);
 
+    const watcher = await t.io({ cookie: coordinator, boardId });
+    const changes = recordEvents<{ meetingId: string }>(watcher, "meeting:changed");
     const anna = await t.connect(boardId, { cookie: member });
     anna.provider.awareness.setLocalStateField("activity", null);
     await waitFor(async () => (await record(id)).present.some((p) => p.name === "Anna"), { message: "Anna is recorded when she arrives" });
+    // The board hears of the arrival (once per half second at most), so open meeting pages load who is there.
+    await changes.next((e) => e.meetingId === id);
     // Kees shows himself: now he is there too.
     kees.provider.awareness.setLocalStateField("hidden", false);
     await waitFor(async () => (await record(id)).present.some((p) => p.name === "Kees"), { message: "Kees is recorded once visible" });
     expect((await record(id)).present.find((p) => p.name === "Anna")).toMatchObject({ userId: t.seed.memberA1.id, orgId: t.seed.orgA1.id, orgName: "VWN" });
     await t.api(`/api/meetings/${id}/end`, { cookie: coordinator, method: "POST" });
     for (const c of [bram, kees, anna]) c.destroy();
+    watcher.close();
   });
 });
 
