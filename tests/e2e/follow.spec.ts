@@ -144,6 +144,27 @@ test("two followers follow item, filter and card; one looks around and rejoins; 
   await expect(b.getByTestId("meeting-following")).toBeVisible();
   await expect.poll(() => params(b).get("categorie")).toBe(maatje);
 
+  // The facilitator shows the whole board and scrolls down: the followers' pages follow (as a fraction of their own height).
+  await chooseCategory(lead, "Alle categorieën");
+  for (const p of [a, b]) await expect.poll(() => params(p).get("categorie")).toBeNull();
+  const pageAt = (p: Page) =>
+    p.evaluate(() => {
+      const el = document.scrollingElement!;
+      const max = el.scrollHeight - el.clientHeight;
+      return max > 0 ? Math.round((el.scrollTop / max) * 100) : -1;
+    });
+  await lead.evaluate(() => window.scrollTo(0, document.scrollingElement!.scrollHeight));
+  expect(await pageAt(lead)).toBe(100);
+  for (const p of [a, b]) await expect.poll(() => pageAt(p)).toBeGreaterThanOrEqual(99);
+  // Our own scroll did not stop following; a wheel of A's does.
+  await expect(a.getByTestId("meeting-following")).toBeVisible();
+  await a.mouse.move(700, 500);
+  await a.mouse.wheel(0, -400);
+  await expect(a.getByTestId("meeting-away")).toBeVisible();
+  await a.getByTestId("meeting-rejoin").click();
+  await expect(a.getByTestId("meeting-following")).toBeVisible();
+  await expect.poll(() => pageAt(a)).toBeGreaterThanOrEqual(99);
+
   // The presenter view at 1920×1080, in A's browser: the current item and its cards, following.
   const screen = await a.context().newPage();
   await screen.setViewportSize({ width: 1920, height: 1080 });
@@ -152,12 +173,14 @@ test("two followers follow item, filter and card; one looks around and rejoins; 
   await expect(screen.locator(".topbar")).toBeHidden();
   await expect(screen.getByTestId("presenter-item")).toHaveText("Wonen: één gezin");
   await expect(screen.getByTestId("presenter-timer").locator("time")).toHaveText(/^\d\d:\d\d$/);
-  await expect(screen.getByTestId("presenter-cards")).toBeVisible();
+  // The facilitator cleared the filters: the item has no cards of its own now (not the whole board).
+  await expect(screen.getByText("Geen kaarten bij dit punt.")).toBeVisible();
   expect(await screen.locator("button:visible, input:visible, select:visible, textarea:visible, a:visible").count()).toBe(0);
   // The facilitator goes back to item 2 (its card): the screen shows it first and emphasised.
   await chooseItem(lead, "Wonen: één gezin");
   await expect(screen.locator('[data-discussed="true"]')).toHaveAttribute("data-testid", `presenter-card-${wonenCard}`);
   await expect(screen.locator('[data-discussed="true"]')).toContainText(wonenTitle);
+  await expect(screen.getByTestId("presenter-cards").locator("li").nth(1)).toBeVisible();
   // The card dialog is modal: the facilitator closes it before going on.
   await lead.keyboard.press("Escape");
   await expect(screen.locator('[data-discussed="true"]')).toHaveCount(0);
