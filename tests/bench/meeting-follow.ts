@@ -24,6 +24,7 @@
  * latency includes decoding 50 copies of each message here, as 50 browsers
  * on 50 machines would not. The figures are an upper bound of that part.
  */
+import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import type { Socket } from "socket.io-client";
@@ -64,6 +65,9 @@ export interface FollowBenchResult {
   lastFollowerBurst: Figures;
   deliveries: Figures;
   ack: Figures;
+  /** The machine's 1-minute load average at the end (the figures are wall-clock times: a busy machine moves them). */
+  loadAverage: number;
+  cores: number;
 }
 
 const round = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
@@ -246,6 +250,8 @@ export async function benchMeetingFollow(o: FollowBenchOptions = {}): Promise<Fo
       lastFollowerBurst: figures(pick(burstIds)),
       deliveries: figures(deliveries),
       ack: figures(acks),
+      loadAverage: Math.round(os.loadavg()[0] * 10) / 10,
+      cores: os.cpus().length,
     };
   } finally {
     for (const s of sockets) s.close();
@@ -256,7 +262,7 @@ export async function benchMeetingFollow(o: FollowBenchOptions = {}): Promise<Fo
 
 export function printFollowBench(r: FollowBenchResult, log: (line: string) => void = console.log): void {
   const row = (name: string, f: Figures) => `| ${name} | ${f.p50} | ${f.p95} | ${f.p99} | ${f.max} |`;
-  log(`\n${r.events} focus changes to ${r.followers} followers (refused ${r.refused}, deliveries lost ${r.lost})\n`);
+  log(`\n${r.events} focus changes to ${r.followers} followers (refused ${r.refused}, deliveries lost ${r.lost}); load average ${r.loadAverage} on ${r.cores} cores\n`);
   log("| ms | p50 | p95 | p99 | max |");
   log("|---|---|---|---|---|");
   log(row("send → last of the followers applied (all)", r.lastFollower));
@@ -264,7 +270,10 @@ export function printFollowBench(r: FollowBenchResult, log: (line: string) => vo
   log(row("… bursts (back to back)", r.lastFollowerBurst));
   log(row("send → each follower applied (every delivery)", r.deliveries));
   log(row("facilitator's ack", r.ack));
-  log(`\ntarget: last follower p99 ≤ 100 ms ("within a blink"): ${r.lastFollower.p99 !== null && r.lastFollower.p99 <= 100 ? "met" : "NOT met"}`);
+  const met = (f: Figures) => (f.p99 !== null && f.p99 <= 100 ? "met" : "NOT met");
+  // The page sends at most ~10 focus changes a second (app/board/follow.ts FOCUS_INTERVAL_MS): the paced phase is
+  // what a meeting does; the bursts are a stress well beyond it.
+  log(`\ntarget: last follower p99 ≤ 100 ms ("within a blink") at the page's rate: ${met(r.lastFollowerPaced)}; in bursts of back-to-back changes: ${met(r.lastFollowerBurst)}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
