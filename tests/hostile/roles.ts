@@ -102,6 +102,8 @@ export const ROUTES: RouteCase[] = [
   { name: "GET inbox", method: "GET", state: "referred", path: (f) => `${board(f)}/inbox`, expect: READ },
   { name: "GET overview", method: "GET", state: "open", path: (f) => `${board(f)}/overview`, expect: READ },
   { name: "GET summary (since the last meeting)", method: "GET", state: "referred", path: (f) => `${board(f)}/summary`, expect: READ },
+  { name: "GET stored moments (the board as it was)", method: "GET", state: "open", path: (f) => `${board(f)}/snapshots`, expect: READ },
+  { name: "POST a moment by hand", method: "POST", state: "open", path: (f) => `${board(f)}/snapshots`, expect: { ...COORDINATOR, coordinator: 201 } },
   { name: "GET meetings", method: "GET", state: "open", path: (f) => `${board(f)}/meetings`, expect: READ },
   { name: "GET meeting actions", method: "GET", state: "open", path: (f) => `${board(f)}/actions?open=1`, expect: READ },
   { name: "GET report (json)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31`, expect: READ },
