@@ -300,8 +300,8 @@ export function updateMeeting(svc: AppServices, user: SessionUser, meetingId: st
 }
 
 /** Store the board as it is now, for the meeting's start or end. */
-async function meetingMoment(svc: AppServices, user: SessionUser, boardId: string, meetingId: string, reason: "meeting_start" | "meeting_end"): Promise<string> {
-  return (await takeMoment(svc, boardId, reason, { meetingId, userId: user.id })).id;
+async function meetingMoment(svc: AppServices, user: SessionUser, boardId: string, meetingId: string, reason: "meeting_start" | "meeting_end", at: number): Promise<string> {
+  return (await takeMoment(svc, boardId, reason, { meetingId, userId: user.id, at })).id;
 }
 
 /**
@@ -315,12 +315,14 @@ export async function startMeeting(svc: AppServices, user: SessionUser, meetingI
   const w = writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   if (w.meeting.status !== "planned") return fail("meeting_not_planned");
-  const started = startMeetingRow(svc.db, meetingId, user.id, svc.now());
+  // One time for the start and its moment.
+  const at = svc.now();
+  const started = startMeetingRow(svc.db, meetingId, user.id, at);
   if (started === "running") return fail("meeting_running");
   if (started === "not_planned") return fail("meeting_not_planned");
   const boardId = w.meeting.boardId;
   recordPresence(svc, meetingId, [user, ...svc.rooms.presentUsers(boardId).filter((p) => p.id !== user.id)]);
-  updateMeetingRow(svc.db, meetingId, { startMomentId: await meetingMoment(svc, user, boardId, meetingId, "meeting_start") });
+  updateMeetingRow(svc.db, meetingId, { startMomentId: await meetingMoment(svc, user, boardId, meetingId, "meeting_start", at) });
   changed(svc, w.meeting, "running");
   return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
 }
@@ -329,8 +331,9 @@ export async function startMeeting(svc: AppServices, user: SessionUser, meetingI
 export async function endMeeting(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
   const w = writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
-  if (w.meeting.status !== "running" || !endMeetingRow(svc.db, meetingId, svc.now())) return fail("meeting_not_running");
-  updateMeetingRow(svc.db, meetingId, { endMomentId: await meetingMoment(svc, user, w.meeting.boardId, meetingId, "meeting_end") });
+  const at = svc.now();
+  if (w.meeting.status !== "running" || !endMeetingRow(svc.db, meetingId, at)) return fail("meeting_not_running");
+  updateMeetingRow(svc.db, meetingId, { endMomentId: await meetingMoment(svc, user, w.meeting.boardId, meetingId, "meeting_end", at) });
   changed(svc, w.meeting, "ended");
   return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
 }

@@ -167,6 +167,11 @@ describe("a meeting from plan to end over HTTP", () => {
     // The board's moments: one at the start, one at the end, tied to the meeting.
     const moments = listMoments(t.db, boardId).filter((m) => m.meetingId === id);
     expect(moments.map((m) => `${m.reason}:${m.id}`)).toEqual([`meeting_start:${r.startMomentId}`, `meeting_end:${r.endMomentId}`]);
+    // The same over HTTP, for anyone of the alliance.
+    const snapshots = await t.api<Array<{ id: string; at: number; reason: string }>>(`/api/boards/${boardId}/snapshots`, { cookie: member });
+    expect(snapshots.status).toBe(200);
+    expect(snapshots.body).toContainEqual({ id: r.startMomentId, at: r.startedAt, reason: "meeting_start" });
+    expect(snapshots.body).toContainEqual({ id: r.endMomentId, at: r.endedAt, reason: "meeting_end" });
 
     // The next meeting counts "since the last meeting" from this one's end moment.
     const next = await plan(boardId, "Overleg februari");
