@@ -205,9 +205,10 @@ function MomentSlider({
   useEffect(() => setValue(index), [index]);
   const shown = moments[value] ?? moments[index];
   const describe = (m: (typeof moments)[number]) => `${formatWhen(locale, m.at)}, ${t(REASON_KEYS[m.reason])}`;
+  // The slider replaces the entry (holding an arrow key makes no trail of history); previous/next links add one.
   const choose = (i: number) => {
     setValue(i);
-    navigate(href(i), { preventScrollReset: true });
+    navigate(href(i), { replace: true, preventScrollReset: true });
   };
   const last = moments.length - 1;
   return (
