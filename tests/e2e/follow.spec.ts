@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { SIZES, login, noSidewaysScroll, openDemoBoard, seriousViolations } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -22,8 +22,8 @@ test.afterAll(async () => {
   await server?.cleanup();
 });
 
-async function person(browser: Browser, email: string, viewport = { width: 1440, height: 900 }): Promise<Page> {
-  const ctx = await browser.newContext({ viewport });
+async function person(browser: Browser, email: string, size: (typeof SIZES)[number] = SIZES[0]): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch });
   const page = await ctx.newPage();
   await login(page, server.url, email);
   return page;
@@ -83,7 +83,8 @@ test("two followers follow item, filter and card; one looks around and rejoins; 
 
   // Two followers of other organisations.
   const a = await person(browser, "taalhuis@ave.example");
-  const b = await person(browser, "vluchtelingenwerk@ave.example");
+  // B on a phone (390×844).
+  const b = await person(browser, "vluchtelingenwerk@ave.example", SIZES[1]);
   for (const p of [a, b]) {
     await openDemoBoard(p);
     await expect(p.getByTestId("meeting-bar")).toBeVisible();
@@ -115,8 +116,11 @@ test("two followers follow item, filter and card; one looks around and rejoins; 
     await expect(p.getByTestId("meeting-announcer")).toContainText("Wonen: één gezin");
   }
 
-  // Axe on the board with the meeting bar and the outlined card.
+  // Axe on the board with the meeting bar and the outlined card; the phone does not scroll sideways.
   expect(await seriousViolations(a)).toEqual([]);
+  expect(await seriousViolations(b)).toEqual([]);
+  await noSidewaysScroll(b);
+  await b.screenshot({ path: path.join(process.cwd(), "tests/.tmp/follow-phone.png") });
 
   // The facilitator closes the card and changes a filter by hand.
   await lead.keyboard.press("Escape");
@@ -192,6 +196,7 @@ test("two followers follow item, filter and card; one looks around and rejoins; 
   const shots = path.join(process.cwd(), "tests/.tmp");
   fs.mkdirSync(shots, { recursive: true });
   await screen.screenshot({ path: path.join(shots, "presenter-1920.png") });
+  await a.screenshot({ path: path.join(shots, "follow-desktop.png") });
 
   // The meeting ends: the bar and the outline go.
   expect((await api.post(`${server.url}/api/meetings/${meetingId}/end`, { headers, data: {} })).status()).toBe(200);

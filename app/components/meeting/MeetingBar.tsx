@@ -19,7 +19,7 @@ export interface MeetingBarProps {
   onOpenCard: (id: string) => void;
   onCloseCard: () => void;
   /** The board's cards, for the card's title when it is announced. */
-  cardById: ReadonlyMap<string, { title: string }>;
+  cardById: ReadonlyMap<string, { title: string; column: string }>;
   t: Translate;
 }
 
@@ -39,11 +39,12 @@ export function MeetingBar({ boardId, userId, openCardId, onOpenCard, onCloseCar
   const cardsRef = useRef(cardById);
   cardsRef.current = cardById;
   const cardTitle = useCallback((id: string) => cardsRef.current.get(id)?.title ?? null, []);
+  const cardColumn = useCallback((id: string) => cardsRef.current.get(id)?.column ?? null, []);
   const announce = {
     item: (title: string) => t("follow.announce.item", { item: title }),
     card: (title: string) => t("follow.announce.card", { title }),
   };
-  const m = useMeetingFollow({ boardId, userId, openCardId, onOpenCard, onCloseCard, cardTitle, announce });
+  const m = useMeetingFollow({ boardId, userId, openCardId, onOpenCard, onCloseCard, cardTitle, cardColumn, announce });
   const meeting = m.meeting;
   const now = useSecondClock(!!meeting);
   const agenda = meeting?.agenda ?? [];

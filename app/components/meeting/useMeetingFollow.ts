@@ -67,6 +67,8 @@ function inField(target: EventTarget | null): boolean {
 }
 
 const FOLLOW_KEY = "alliantiebord:follow:";
+/** How long a follower waits for the card under discussion to render (ms) before it gives up scrolling to it. */
+const REVEAL_MS = 1500;
 
 export interface MeetingFollow {
   meeting: MeetingRecord | null;
@@ -96,6 +98,7 @@ export function useMeetingFollow(opts: {
   onOpenCard: (id: string) => void;
   onCloseCard: () => void;
   cardTitle: (id: string) => string | null;
+  cardColumn: (id: string) => string | null;
   announce: { item: (title: string) => string; card: (title: string) => string };
 }): MeetingFollow {
   const { boardId, userId, openCardId } = opts;
@@ -146,21 +149,26 @@ export function useMeetingFollow(opts: {
       const o = optsRef.current;
       appliedQuery.current = filterQueryOf(state.view.query);
       if (change.search !== null) setSearchParams(new URLSearchParams(change.search), { replace: true, preventScrollReset: true });
-      if (change.columnId) {
-        window.dispatchEvent(new CustomEvent<ShowCardDetail>(SHOW_CARD_EVENT, { detail: { cardId: change.cardId ?? "", columnId: change.columnId } }));
+      // The column in focus, else the card's own (a phone shows one column: its tab).
+      const column = change.columnId ?? (change.cardChanged && change.cardId ? o.cardColumn(change.cardId) : null);
+      if (column) {
+        window.dispatchEvent(new CustomEvent<ShowCardDetail>(SHOW_CARD_EVENT, { detail: { cardId: change.cardId ?? "", columnId: column } }));
       }
       // After the filters and the column have rendered: scroll, then the card into view.
-      requestAnimationFrame(() =>
-        requestAnimationFrame(() => {
-          lastApplied.current = Date.now();
-          writeScroll(change.scroll);
-          if (change.cardChanged && change.cardId) {
-            const el = cardElement(change.cardId);
-            if (el && el.getClientRects().length > 0) el.scrollIntoView({ block: "nearest", inline: "nearest" });
-          }
-          lastApplied.current = Date.now();
-        }),
-      );
+      // After the filters and the column have rendered (a navigation, a moment on a busy machine): scroll,
+      // then the card under discussion into view, whatever the facilitator's screen scrolled to (a phone is longer).
+      const seq = state.seq;
+      const until = Date.now() + REVEAL_MS;
+      const step = () => {
+        if (follower.current.applied?.seq !== seq) return; // a newer state took over
+        lastApplied.current = Date.now();
+        writeScroll(change.scroll);
+        const el = change.cardId ? cardElement(change.cardId) : null;
+        if (el && el.getClientRects().length > 0) el.scrollIntoView({ block: "nearest", inline: "nearest" });
+        else if (change.cardId && Date.now() < until) window.setTimeout(step, 50);
+        lastApplied.current = Date.now();
+      };
+      requestAnimationFrame(() => requestAnimationFrame(step));
       if (change.itemChanged) {
         const title = meetingRef.current?.agenda.find((i) => i.id === state.itemId)?.title;
         if (title) say(o.announce.item(title));
