@@ -23,6 +23,7 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from "react";
+import type { MeetingAction } from "~/board/meeting";
 import type { OrgInfo } from "~/components/board/Card";
 import type { Ack, BoardRealtime, OwnerChange } from "~/lib/sync-client";
 import { useRealtime, useRealtimeConnected } from "./useRealtime";
@@ -66,6 +67,8 @@ export interface OwnershipSnapshot {
   pendingReferrals: PendingReferral[];
   inbox: InboxItem[];
   expiredClaims: ExpiredClaim[];
+  /** This organisation's open meeting actions on the board. */
+  actions?: MeetingAction[];
 }
 
 export interface CardOwnership {
@@ -77,6 +80,7 @@ export interface CardOwnership {
 export interface InboxState {
   inbox: InboxItem[];
   expired: ExpiredClaim[];
+  actions: MeetingAction[];
 }
 
 const NONE: CardOwnership = Object.freeze({ owner: null, claimedAt: null, pending: null }) as CardOwnership;
@@ -105,7 +109,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 export class OwnershipStore {
   private cards = new Map<string, CardOwnership>();
-  private inboxState: InboxState = { inbox: [], expired: [] };
+  private inboxState: InboxState = { inbox: [], expired: [], actions: [] };
   private readonly listeners = new Set<() => void>();
   /** Owner events that arrived while a refetch was under way: applied again on top of its answer. */
   private pendingLog: OwnerChange[] | null = null;
@@ -166,7 +170,7 @@ export class OwnershipStore {
       }
     }
     this.cards = merged;
-    const inbox = { inbox: snapshot.inbox ?? [], expired: snapshot.expiredClaims ?? [] };
+    const inbox = { inbox: snapshot.inbox ?? [], expired: snapshot.expiredClaims ?? [], actions: snapshot.actions ?? [] };
     if (!sameJson(inbox, this.inboxState)) {
       this.inboxState = inbox;
       changed = true;
@@ -209,6 +213,14 @@ export class OwnershipStore {
     const inbox = this.inboxState.inbox.filter((i) => i.requestId !== requestId);
     if (inbox.length === this.inboxState.inbox.length) return;
     this.inboxState = { ...this.inboxState, inbox };
+    this.emit();
+  }
+
+  /** An action of ours just marked done leaves the inbox (the server's `inbox:changed` confirms). */
+  dropAction(actionId: string) {
+    const actions = this.inboxState.actions.filter((a) => a.id !== actionId);
+    if (actions.length === this.inboxState.actions.length) return;
+    this.inboxState = { ...this.inboxState, actions };
     this.emit();
   }
 
@@ -321,7 +333,7 @@ export function useOwnershipContext(): OwnershipContextValue | null {
 
 const noop = () => () => {};
 const none = () => NONE;
-const noInbox: InboxState = { inbox: [], expired: [] };
+const noInbox: InboxState = { inbox: [], expired: [], actions: [] };
 
 /** One card's owner and pending referral; re-renders only when that card's entry changes. */
 export function useCardOwnership(requestId: string): CardOwnership {

@@ -400,6 +400,9 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         <Link to={`/boards/${board.id}/overzicht`} className="button secondary" data-testid="overview-link">
           {t("ov.link")}
         </Link>
+        <Link to={`/boards/${board.id}/vergaderingen`} className="button secondary" data-testid="meetings-link">
+          {t("mtg.link")}
+        </Link>
         <Link to={`/boards/${board.id}/verleden`} className="button secondary" data-testid="history-link">
           {t("hist.link")}
         </Link>

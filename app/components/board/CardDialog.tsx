@@ -26,6 +26,7 @@ import { CardActivity } from "./activity/CardActivity";
 import { OwnershipSection } from "./ownership/OwnershipSection";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
+import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
 import { URGENCY_KEYS, cardAge, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
 
 interface DetailsResponse {
@@ -75,6 +76,7 @@ export function CardDialog(props: CardDialogProps) {
   const titleId = useId();
   const sections = card ? (
     <>
+      <CardMeetingActions key={`actions-${card.id}`} boardId={props.boardId} requestId={card.id} />
       <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
       {/* Outside the edit form: the comment form is a form of its own. */}
       <CardActivity

@@ -1,11 +1,15 @@
 /**
  * "Voor ons": a toolbar button with the number of referrals waiting for
  * this organisation, and a panel listing them (accept / decline with a
- * reason) and this organisation's expired claims. A claim that expires
- * while the board is open is announced in the board's polite live region.
+ * reason), this organisation's open meeting actions on the board (due
+ * date, late ones marked, the card, "Gedaan") and its expired claims. A
+ * claim that expires while the board is open is announced in the board's
+ * polite live region.
  */
 import { useEffect, useId, useRef, useState } from "react";
+import type { MeetingAction } from "~/board/meeting";
 import type { CardView } from "~/board/types";
+import { InboxActions } from "~/components/meeting/InboxActions";
 import { useLocale, useT } from "~/i18n";
 import { useOptionalUser } from "~/root";
 import { useInbox, useOwnershipContext } from "~/hooks/useOwnership";
@@ -29,7 +33,7 @@ export function InboxButton({
   const user = useOptionalUser();
   const ctx = useOwnershipContext();
   const realtime = useRealtime();
-  const { inbox, expired } = useInbox();
+  const { inbox, expired, actions } = useInbox();
   const [open, setOpen] = useState(false);
   const openAfterClose = useRef<string | null>(null);
 
@@ -49,7 +53,7 @@ export function InboxButton({
   }, [realtime, boardId]);
 
   if (!ctx || !user) return null;
-  const count = inbox.length;
+  const count = inbox.length + actions.length;
 
   const onClose = () => {
     setOpen(false);
@@ -87,6 +91,7 @@ export function InboxButton({
         canAnswer={user.role !== "viewer"}
         inbox={inbox}
         expired={expired}
+        actions={actions}
         titleOf={(id) => titleOf.current(id)}
         onNotice={onNotice}
       />
@@ -102,6 +107,7 @@ function InboxPanel({
   canAnswer,
   inbox,
   expired,
+  actions,
   titleOf,
   onNotice,
 }: {
@@ -112,6 +118,7 @@ function InboxPanel({
   canAnswer: boolean;
   inbox: ReturnType<typeof useInbox>["inbox"];
   expired: ReturnType<typeof useInbox>["expired"];
+  actions: MeetingAction[];
   titleOf: (id: string | null | undefined) => string;
   onNotice: (message: string) => void;
 }) {
@@ -121,7 +128,7 @@ function InboxPanel({
   const headingRef = useRef<HTMLHeadingElement>(null);
   const now = Date.now();
   // An answered referral leaves the list: its buttons go, so keep the focus in the panel.
-  const count = inbox.length;
+  const count = inbox.length + actions.length;
   const before = useRef(count);
   useEffect(() => {
     const dialog = headingRef.current?.closest("dialog");
@@ -158,6 +165,7 @@ function InboxPanel({
               ))}
             </ul>
           )}
+          <InboxActions actions={actions} canMark={canAnswer} titleOf={titleOf} onOpenCard={onOpenCard} onNotice={onNotice} />
           <h3 className="small-heading">{t("own.inbox.expired")}</h3>
           {expired.length === 0 ? (
             <p className="muted">{t("own.inbox.expiredEmpty")}</p>
