@@ -16,6 +16,7 @@ import { MeetingPage, type MeetingActionResult, type MeetingPageData } from "~/c
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
+import { sinceSummary } from "~/services/meeting-pages.server";
 import {
   addAction,
   addDecision,
@@ -56,7 +57,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const meeting = getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
-  const since = null; // SUMMARY: summaryFor once it lands
+  const since = await sinceSummary(svc, user, board.id, meeting);
   const data: MeetingPageData = {
     board: { id: board.id, name: board.name, archived: board.archivedAt !== null },
     meeting,

@@ -11,6 +11,7 @@ import { MinutesPage, type MinutesData } from "~/components/meeting/MinutesPage"
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
+import { sinceSummary } from "~/services/meeting-pages.server";
 import { getMeeting, openActions } from "~/services/meetings.server";
 import meetingsCss from "~/styles/meetings.css";
 import overviewCss from "~/styles/overview.css";
@@ -31,7 +32,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const meeting = getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
-  const since = null; // SUMMARY: summaryFor once it lands
+  const since = await sinceSummary(svc, user, board.id, meeting);
   const own = new Set(meeting.actions.map((a) => a.id));
   const data: MinutesData = {
     board: { id: board.id, name: board.name },

@@ -11,6 +11,8 @@ import { amsterdamWallTime } from "~/board/meeting-time";
 import { Field } from "~/components/board/Field";
 import { useToast } from "~/components/toast/ToastProvider";
 import { RealtimeProvider } from "~/hooks/useRealtime";
+import { SinceSummary } from "~/components/meeting/SinceSummary";
+import type { SinceSummary as SinceSummaryData } from "~/board/summary";
 import { useLocale, useT, type MessageKey } from "~/i18n";
 import { MeetingLive } from "./MeetingLive";
 import { ActionList, DecisionList, ItemTimer, MeetingSection, PresentList, boardViewHref, groupByItem } from "./MeetingParts";
@@ -23,7 +25,7 @@ export interface MeetingPageData {
   categories: { id: string; label: string; color: string }[];
   organisations: { id: string; name: string; shortName: string; color: string }[];
   /** "Since the last meeting", when the agenda has that item. */
-  since: unknown;
+  since: SinceSummaryData | null;
   user: { id: string; role: string; organisationId: string };
   now: number;
 }
@@ -153,7 +155,7 @@ function Planned({ data, canManage, busy }: { data: MeetingPageData; canManage: 
               <li key={item.id} className="mtg-item" data-testid={`item-${item.id}`} data-kind={item.kind}>
                 <AgendaItemHead item={item} boardId={board.id} />
                 {item.notes ? <p className="mtg-notes">{item.notes}</p> : null}
-                {item.kind === "since" && data.since ? <SinceBlock data={data} /> : null}
+                {item.kind === "since" ? <SinceBlock data={data} /> : null}
                 {canManage ? <ItemEditor item={item} first={i === 0} last={i === meeting.agenda.length - 1} busy={busy} /> : null}
               </li>
             ))}
@@ -200,9 +202,15 @@ function AgendaItemHead({ item, boardId, children }: { item: AgendaItem; boardId
 }
 
 function SinceBlock({ data }: { data: MeetingPageData }) {
+  if (!data.since) return null;
   return (
     <div className="mtg-since">
-      <>{/* SUMMARY: SinceSummary */}</>
+      <SinceSummary
+        boardId={data.board.id}
+        summary={data.since}
+        categories={data.categories}
+        organisations={data.organisations}
+      />
     </div>
   );
 }
@@ -291,7 +299,7 @@ function Running({ data, canManage, cardTitle, canMark, base }: RecordProps) {
             <ItemTimer item={current} now={data.now} />
           </div>
           {current.notes ? <p className="mtg-notes">{current.notes}</p> : null}
-          {current.kind === "since" && data.since ? <SinceBlock data={data} /> : null}
+          {current.kind === "since" ? <SinceBlock data={data} /> : null}
           <a href={boardViewHref(board.id, current.view)} className="mtg-view-link">
             {t("mtg.item.view")}
           </a>

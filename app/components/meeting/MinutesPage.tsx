@@ -7,6 +7,8 @@
 import { Link, useLoaderData } from "@remix-run/react";
 import type { MeetingAction, MeetingRecord } from "~/board/meeting";
 import { isOverdue } from "~/board/meeting-time";
+import { SinceSummary } from "~/components/meeting/SinceSummary";
+import type { SinceSummary as SinceSummaryData } from "~/board/summary";
 import { useLocale, useT } from "~/i18n";
 import { groupByItem } from "./MeetingParts";
 import { formatDay, formatDuration, formatMeetingAt } from "./format";
@@ -18,7 +20,7 @@ export interface MinutesData {
   cards: Record<string, string>;
   categories: { id: string; label: string; color: string }[];
   organisations: { id: string; name: string; shortName: string; color: string }[];
-  since: unknown;
+  since: SinceSummaryData | null;
   openElsewhere: MeetingAction[];
   now: number;
 }
@@ -91,7 +93,7 @@ export function MinutesPage() {
         {data.since ? (
           <section className="min-block" aria-labelledby="min-since">
             <h2 id="min-since">{t("mtg.kind.since")}</h2>
-            <>{/* SUMMARY: SinceSummary */}</>
+            <SinceSummary boardId={board.id} summary={data.since} categories={data.categories} organisations={data.organisations} />
           </section>
         ) : null}
 
