@@ -450,6 +450,30 @@ const PAGE_ROUTES: Record<string, Attempts> = {
     { method: "GET", path: `/boards/${v.boardId}/sinds`, expect: FOREIGN },
     { method: "GET", path: `/boards/${a.boardId}/sinds?since=${v.r1}`, expect: FOREIGN },
   ],
+  "boards.$boardId_.vergaderingen._index.tsx": (v): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}/vergaderingen`, expect: FOREIGN },
+    { method: "POST", path: `/boards/${v.boardId}/vergaderingen?index`, form: { title: "Ingeschoven overleg", date: "2027-02-01", time: "19:30" }, expect: FOREIGN },
+  ],
+  "boards.$boardId_.vergaderingen.$meetingId._index.tsx": (v, a): Attempt[] => {
+    const own = `/boards/${a.boardId}/vergaderingen/${a.meetingId}?index`;
+    return [
+      { method: "GET", path: `/boards/${v.boardId}/vergaderingen/${v.meetingId}`, expect: FOREIGN },
+      { method: "GET", path: `/boards/${a.boardId}/vergaderingen/${v.meetingId}`, expect: FOREIGN },
+      { method: "POST", path: `/boards/${v.boardId}/vergaderingen/${v.meetingId}?index`, form: { intent: "end" }, expect: FOREIGN },
+      { method: "POST", path: `/boards/${a.boardId}/vergaderingen/${v.meetingId}?index`, form: { intent: "decision-add", text: "Ingeschoven besluit" }, expect: FOREIGN },
+      // The attacker's own meeting, with the other alliance's item, decision and action.
+      { method: "POST", path: own, form: { intent: "item-edit", itemId: v.itemId, title: "Overgenomen", notes: "" }, expect: FOREIGN },
+      { method: "POST", path: own, form: { intent: "item-up", itemId: v.itemId }, expect: FOREIGN },
+      // Not an item of this meeting (the same answer as for an unknown id).
+      { method: "POST", path: own, form: { intent: "item-current", itemId: v.itemId }, expect: { coordinator: 422, member: 403 } },
+      { method: "POST", path: own, form: { intent: "decision-remove", decisionId: v.decisionId }, expect: COORDINATOR_ONLY },
+      { method: "POST", path: own, form: { intent: "action-done", actionId: v.actionId, done: "on" }, expect: FOREIGN },
+    ];
+  },
+  "boards.$boardId_.vergaderingen.$meetingId.verslag.tsx": (v, a): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}/vergaderingen/${v.meetingId}/verslag`, expect: FOREIGN },
+    { method: "GET", path: `/boards/${a.boardId}/vergaderingen/${v.meetingId}/verslag`, expect: FOREIGN },
+  ],
   "boards.$boardId_.importeren.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/importeren`, expect: FOREIGN }],
   "aanbod.tsx": (v): Attempt[] => [
     { method: "GET", path: `/aanbod?organisatie=${v.org.id}`, expect: 200 },
