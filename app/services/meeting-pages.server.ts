@@ -9,12 +9,12 @@ import { summaryFor } from "./summary.server";
 
 /**
  * "Since the last meeting" for a meeting whose agenda has that item: from the
- * moment the meeting was planned to count from. A first meeting has none;
- * while planned or running it counts from the board's default moment, once
- * ended there is nothing to show (the default would be its own end).
+ * moment the meeting was planned to count from. A first meeting has none:
+ * while planned it counts from the board's default moment; once started the
+ * default would be the meeting's own start (or end) moment, so nothing is shown.
  */
 export async function sinceSummary(svc: AppServices, user: SessionUser, boardId: string, meeting: MeetingRecord): Promise<SinceSummary | null> {
   if (!meeting.agenda.some((i) => i.kind === "since")) return null;
   if (meeting.sinceMomentId) return summaryFor(svc, user, boardId, meeting.sinceMomentId);
-  return meeting.status === "ended" ? null : summaryFor(svc, user, boardId, null);
+  return meeting.status === "planned" ? summaryFor(svc, user, boardId, null) : null;
 }

@@ -155,7 +155,7 @@ function Planned({ data, canManage, busy }: { data: MeetingPageData; canManage: 
               <li key={item.id} className="mtg-item" data-testid={`item-${item.id}`} data-kind={item.kind}>
                 <AgendaItemHead item={item} boardId={board.id} />
                 {item.notes ? <p className="mtg-notes">{item.notes}</p> : null}
-                {item.kind === "since" ? <SinceBlock data={data} /> : null}
+                {item.kind === "since" ? <SinceBlock data={data} folded /> : null}
                 {canManage ? <ItemEditor item={item} first={i === 0} last={i === meeting.agenda.length - 1} busy={busy} /> : null}
               </li>
             ))}
@@ -192,7 +192,7 @@ function AgendaItemHead({ item, boardId, children }: { item: AgendaItem; boardId
   return (
     <div className="mtg-item-head">
       <h3 className="mtg-item-title">{item.title}</h3>
-      <span className="mtg-kind small">{t(KIND_KEYS[item.kind])}</span>
+      {t(KIND_KEYS[item.kind]) !== item.title ? <span className="mtg-kind small">{t(KIND_KEYS[item.kind])}</span> : null}
       {children}
       <a href={boardViewHref(boardId, item.view)} className="mtg-view-link small" aria-label={t("mtg.item.viewLabel", { title: item.title })}>
         {t("mtg.item.view")}
@@ -201,17 +201,20 @@ function AgendaItemHead({ item, boardId, children }: { item: AgendaItem; boardId
   );
 }
 
-function SinceBlock({ data }: { data: MeetingPageData }) {
+/** The counts of "since the last meeting"; folded in the agenda (long on a phone), open as the current item. */
+function SinceBlock({ data, folded = false }: { data: MeetingPageData; folded?: boolean }) {
+  const t = useT();
   if (!data.since) return null;
-  return (
-    <div className="mtg-since">
-      <SinceSummary
-        boardId={data.board.id}
-        summary={data.since}
-        categories={data.categories}
-        organisations={data.organisations}
-      />
-    </div>
+  const counts = (
+    <SinceSummary boardId={data.board.id} summary={data.since} categories={data.categories} organisations={data.organisations} />
+  );
+  return folded ? (
+    <details className="mtg-since">
+      <summary>{t("mtg.since.show")}</summary>
+      {counts}
+    </details>
+  ) : (
+    <div className="mtg-since">{counts}</div>
   );
 }
 
