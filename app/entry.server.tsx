@@ -14,6 +14,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceContext } from "./lib/nonce";
+import { markPageOwner } from "./services/auth.server";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {
@@ -36,6 +37,7 @@ export default function handleRequest(
   // Served by server/index.ts the nonce is always there (and in the header);
   // otherwise a fresh one keeps the inline scripts marked all the same.
   const nonce = loadContext.cspNonce ?? randomBytes(16).toString("base64");
+  markPageOwner(responseHeaders, request, loadContext);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "") || remixContext.isSpaMode;
 
   return new Promise<Response>((resolve, reject) => {
@@ -67,4 +69,10 @@ export default function handleRequest(
     );
     setTimeout(abort, ABORT_DELAY);
   });
+}
+
+/** Loader data of a board page or the list of boards says whose it is, as the page itself does (markPageOwner). */
+export function handleDataRequest(response: Response, { request, context }: { request: Request; context: AppLoadContext }) {
+  markPageOwner(response.headers, request, context);
+  return response;
 }

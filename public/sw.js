@@ -22,6 +22,14 @@
  * - Nothing else: no /api/, no other page, nothing of another origin, no
  *   request but GET.
  *
+ * Whose a page is: the server names the person a board page or its data
+ * was made for (X-Alliantiebord-User). A worker keeps a page only when that
+ * is its own person; a page made for someone else means another person is
+ * logged in in this browser, and the worker retires: it drops its caches and
+ * writes nothing more. A new person's worker says so to the others on a
+ * BroadcastChannel when it activates, so writes still under way in the
+ * previous person's worker end in nothing too.
+ *
  * A cached page carries the Content-Security-Policy header it was served
  * with, whose nonce is the one on its inline scripts, so it still runs under
  * the strict CSP. The board's cards come from the browser's own copy of the
@@ -35,6 +43,12 @@ const PREFIX = "alliantiebord-";
 const MINE = `${PREFIX}${USER}-${VERSION}-`;
 const SHELL = `${MINE}shell`;
 const PAGES = `${MINE}pages`;
+/** The response header naming the person a page was made for (app/services/auth.server.ts OWNER_HEADER). */
+const OWNER_HEADER = "X-Alliantiebord-User";
+/** Workers of this site tell each other whose they are here. */
+const CHANNEL = "alliantiebord-worker";
+/** Set once another person is seen in this browser: this worker keeps nothing more. */
+let retired = false;
 /** Boards whose page and data are kept (the most recently visited). */
 const MAX_BOARDS = 5;
 /** Shell entries kept (a new build adds its files; the oldest go). */
@@ -61,7 +75,26 @@ async function dropOthers() {
   await Promise.all(names.filter((n) => n.startsWith(PREFIX) && !n.startsWith(MINE)).map((n) => caches.delete(n)));
 }
 
+/** Another person is logged in here now: everything of this person goes, and stays gone. */
+async function retire() {
+  retired = true;
+  const names = await caches.keys();
+  await Promise.all(names.filter((n) => n.startsWith(MINE)).map((n) => caches.delete(n)));
+}
+
+let channel = null;
+try {
+  channel = new BroadcastChannel(CHANNEL);
+  channel.onmessage = (event) => {
+    const other = event.data && typeof event.data.user === "string" ? event.data.user : null;
+    if (other !== null && other !== USER) void retire();
+  };
+} catch {
+  /* no BroadcastChannel: the owner header and dropOthers still apply */
+}
+
 self.addEventListener("activate", (event) => {
+  if (channel && USER) channel.postMessage({ user: USER });
   event.waitUntil(dropOthers().then(() => self.clients.claim()));
 });
 
@@ -101,8 +134,25 @@ function current() {
   return !newest || newest.scriptURL === self.location.href;
 }
 
+/** Whether a page's response was made for this worker's person; one made for someone else retires the worker. */
+async function ours(response) {
+  const owner = response.headers.get(OWNER_HEADER);
+  if (owner === USER) return true;
+  if (owner) await retire();
+  return false;
+}
+
+/** A copy not kept is cancelled, not left unread. */
+async function discard(response) {
+  try {
+    await response.body?.cancel();
+  } catch {
+    /* already gone */
+  }
+}
+
 async function remember(cacheName, key, response) {
-  if (!current()) return;
+  if (retired || !current() || (cacheName === PAGES && !(await ours(response)))) return discard(response);
   const cache = await caches.open(cacheName);
   // Deleted first so the entry moves to the end (most recent).
   await cache.delete(key);
@@ -114,7 +164,8 @@ async function remember(cacheName, key, response) {
     for (let i = 0; i < extra; i++) await cache.delete(keys[i]);
   }
   // Someone else's worker arrived while this was written: it is not theirs to find.
-  if (!current()) await caches.delete(cacheName);
+  if (retired) await retire();
+  else if (!current()) await caches.delete(cacheName);
 }
 
 function cacheable(response) {
@@ -208,7 +259,7 @@ async function cacheFirst(event, key) {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (!USER || request.method !== "GET") return;
+  if (!USER || retired || request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
 
@@ -243,6 +294,10 @@ async function fresh(key) {
 
 /*
  * Messages from the page (app/lib/offline.ts):
+ * - { type: "activate" }: skipWaiting again. Chromium can leave a new
+ *   person's worker waiting behind the previous person's idle worker
+ *   although it called skipWaiting when it installed; the page asks again
+ *   until it is active.
  * - { type: "keep", urls, manifest: { version, paths } }: the page the
  *   person is on and the build files it used, and the build's version with
  *   the paths whose route discovery to keep. A board page reached by a link inside the app never came through
@@ -252,6 +307,10 @@ async function fresh(key) {
  */
 self.addEventListener("message", (event) => {
   const msg = event.data;
+  if (msg && msg.type === "activate") {
+    event.waitUntil(self.skipWaiting());
+    return;
+  }
   if (!USER || !msg || msg.type !== "keep" || !Array.isArray(msg.urls)) return;
   event.waitUntil(
     (async () => {

@@ -60,10 +60,16 @@ export async function keepOffline(userId: string): Promise<void> {
 function untilActive(worker: ServiceWorker | null): Promise<ServiceWorker | null> {
   return new Promise((resolve) => {
     if (!worker || worker.state === "activated") return resolve(worker);
+    // Chromium can leave a waiting worker waiting after the previous person's worker went idle,
+    // although it called skipWaiting when it installed: asking it again activates it.
+    const nudge = setInterval(() => {
+      if (worker.state === "installed") worker.postMessage({ type: "activate" });
+    }, 1000);
     const done = () => {
       if (worker.state === "activated") resolve(worker);
       else if (worker.state === "redundant") resolve(null);
       else return;
+      clearInterval(nudge);
       worker.removeEventListener("statechange", done);
     };
     worker.addEventListener("statechange", done);

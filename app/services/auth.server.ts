@@ -63,6 +63,24 @@ export function sessionKeyFromCookieHeader(header: string | null | undefined): s
   return token ? sessionIdFromToken(token) : null;
 }
 
+/** The header naming whose page a response is: the service worker (public/sw.js OWNER_HEADER) keeps a page only for its own person. */
+export const OWNER_HEADER = "X-Alliantiebord-User";
+const KEPT_PAGE = /^\/boards(\/[A-Za-z0-9_-]{1,64})?\/?$/;
+
+/**
+ * Marks a page the offline worker may keep (the list of boards, a board
+ * page and their data) with the id of the person it was made for. A worker
+ * of someone who was logged in before in this browser sees a page of another
+ * person, keeps nothing of it and drops its own copies.
+ */
+export function markPageOwner(headers: Headers, request: Request, context: { services?: AppServices }): void {
+  if (request.method !== "GET" || !context.services) return;
+  if (!KEPT_PAGE.test(new URL(request.url).pathname)) return;
+  const user = userFromCookieHeader(context.services.db, request.headers.get("Cookie"), context.services.now());
+  headers.set(OWNER_HEADER, user?.id ?? "");
+  headers.append("Vary", "Cookie");
+}
+
 /** The signed-in person for a Cookie header, or null. Used by pages and sockets alike. */
 export function userFromCookieHeader(db: DB, header: string | null | undefined, at = Date.now()): SessionUser | null {
   const token = tokenFromCookieHeader(header);

@@ -212,4 +212,30 @@ describe("a shared browser", () => {
     expect(wrong.status).toBe(401);
     expect(clears(wrong)).toBeUndefined();
   });
+
+  it("names the person each page the offline worker keeps was made for", async () => {
+    // The worker of someone logged in earlier in this browser keeps nothing of a page made for someone else.
+    const viaScript = await post(t, "/login?_data=routes%2Flogin", { email: t.seed.memberA2.email, password: t.seed.password, redirectTo: "/boards" }, { from: A });
+    expect(viaScript.status).toBe(204);
+
+    const session = ([] as string[]).concat(viaScript.headers["set-cookie"] ?? []).find((c) => c.startsWith("ab_session="))!.split(";")[0];
+    const get = (path: string, cookie?: string) => fetch(`${t.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
+    const me = t.seed.memberA2.id;
+    for (const path of [
+      "/boards",
+      "/boards?_data=routes%2Fboards._index",
+      `/boards/${t.seed.boardA.id}`,
+      `/boards/${t.seed.boardA.id}?_data=routes%2Fboards.%24boardId`,
+      `/boards/${t.seed.boardA.id}?_data=root`,
+    ]) {
+      const res = await get(path, session);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("x-alliantiebord-user"), path).toBe(me);
+    }
+    // Not a page the worker keeps: no name on it. Without a session: nobody's (a redirect to the login).
+    expect((await get("/wachtwoord", session)).headers.get("x-alliantiebord-user")).toBeNull();
+    const anonymous = await get("/boards");
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get("x-alliantiebord-user") ?? "").toBe("");
+  });
 });
