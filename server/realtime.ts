@@ -45,7 +45,11 @@ type Ack = (reply: unknown) => void;
 
 /** Events that change nothing (or have their own rate) and so do not spend the session's write budget. */
 const UNBUDGETED_EVENTS = new Set<string>(["board:join", MEETING_EVENTS.current, MEETING_EVENTS.focus]);
-/** The facilitator's focus (scrolling, throttled by the browser to ~10/s): per socket, this rate with this burst. */
+/**
+ * The facilitator's focus (scrolling, throttled by the browser to ~10/s): per
+ * person (all their sockets together, else twenty sockets of one session
+ * would relay twenty times as much), this rate with this burst.
+ */
 const FOCUS_PER_S = 20;
 const FOCUS_BURST = 40;
 type AnySocket = Socket<Record<string, (...args: never[]) => void>, Record<string, (...args: never[]) => void>, Record<string, never>, SocketData>;
@@ -96,6 +100,8 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
    */
   const followState = new Map<string, FollowState>();
   const followSeq = new Map<string, number>();
+  /** Each person's focus bucket (a full one is dropped, so the map holds only people who sent focus in the last few seconds). */
+  const focusBuckets = new Map<string, { tokens: number; refillAt: number }>();
 
   /** Register the event handlers; they call the same services as the pages and the API. */
   function attach(svc: AppServices) {
@@ -169,13 +175,15 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       on("comment:add", withTarget((u, t, p) => addComment(svc, u, t, p.body)));
 
       // The meeting: the facilitator's focus relayed to the board, and the running meeting for a page that opens.
-      const focusBucket = { tokens: FOCUS_BURST, refillAt: opts.now() };
       on(MEETING_EVENTS.focus, (user, p) => {
         const t = opts.now();
+        for (const [id, b] of focusBuckets) if (b.tokens + ((t - b.refillAt) / 1000) * FOCUS_PER_S >= FOCUS_BURST) focusBuckets.delete(id);
+        const focusBucket = focusBuckets.get(user.id) ?? { tokens: FOCUS_BURST, refillAt: t };
         focusBucket.tokens = Math.min(FOCUS_BURST, focusBucket.tokens + ((t - focusBucket.refillAt) / 1000) * FOCUS_PER_S);
         focusBucket.refillAt = t;
         if (focusBucket.tokens < 1) return { ok: false, error: "rate_limited", retryAfter: 1 };
         focusBucket.tokens -= 1;
+        focusBuckets.set(user.id, focusBucket);
         const checked = checkFocusInput(p);
         if (!checked.value) return { ok: false, error: checked.error ?? "bad_request" };
         const f = checked.value;

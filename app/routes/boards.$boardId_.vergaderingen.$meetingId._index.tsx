@@ -114,9 +114,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "item-add":
       return answer(addItem(svc, user, id, { title: str(form, "title"), kind: "free" }));
     case "item-edit":
-      return answer(updateItem(svc, user, str(form, "itemId"), { title: str(form, "title"), notes: str(form, "notes") }), str(form, "itemId"));
+      // This meeting's items only (an item of another meeting answers 404, as over the API).
+      return answer(updateItem(svc, user, str(form, "itemId"), { title: str(form, "title"), notes: str(form, "notes") }, id), str(form, "itemId"));
     case "item-remove":
-      return answer(removeItem(svc, user, str(form, "itemId")));
+      return answer(removeItem(svc, user, str(form, "itemId"), id));
     case "item-up":
     case "item-down": {
       const itemId = str(form, "itemId");
@@ -127,7 +128,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const before = intent === "item-up" ? order[at - 1] : order[at + 2] ?? null;
       if (intent === "item-up" && at === 0) return answer({ ok: true }, itemId);
       if (intent === "item-down" && at === order.length - 1) return answer({ ok: true }, itemId);
-      return answer(moveItem(svc, user, itemId, { before: before ?? null }), itemId);
+      return answer(moveItem(svc, user, itemId, { before: before ?? null }, id), itemId);
     }
     case "item-current":
       return answer(setCurrentItem(svc, user, id, str(form, "itemId")), str(form, "itemId"));

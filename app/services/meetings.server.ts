@@ -670,7 +670,8 @@ export function meetingMinutes(svc: AppServices, user: SessionUser, meetingId: s
 
 /**
  * The facilitator's focus (socket.io `meeting:focus`, already checked by
- * checkFocusInput): only the running meeting's facilitator may send it; a
+ * checkFocusInput): only the running meeting's facilitator, while a
+ * coordinator, may send it; a
  * changed item becomes the current item (its time accounted). The socket
  * server stamps, keeps and relays the state (server/realtime.ts).
  */
@@ -683,7 +684,8 @@ export function acceptFocus(
   if (!found || found.meeting.boardId !== input.boardId) return fail("not_found");
   const m = found.meeting;
   if (m.status !== "running") return fail("meeting_not_running");
-  if (m.facilitatorUserId !== user.id) return fail("forbidden");
+  // The facilitator, and still a coordinator (one who became a member meanwhile leads no more).
+  if (m.facilitatorUserId !== user.id || user.role !== "coordinator") return fail("forbidden");
   if (found.archivedAt !== null) return fail("board_archived");
   if (input.itemId !== m.currentItemId) {
     const res = setCurrentItem(svc, user, m.id, input.itemId);
