@@ -26,6 +26,8 @@ export const followNl = {
   "follow.screen.noCards": "Geen kaarten bij dit punt.",
   "follow.screen.more": "en nog {count} kaarten",
   "follow.screen.timer": "Tijd",
+  "follow.screen.sinceFigures": "Sinds de vorige vergadering, in cijfers",
+  "follow.screen.sinceNone": "Dit is de eerste vergadering op dit bord: er is nog geen vorige om mee te vergelijken.",
 } as const;
 
 export type FollowKey = keyof typeof followNl;
@@ -57,4 +59,6 @@ export const followEn: Record<FollowKey, string> = {
   "follow.screen.noCards": "No cards for this item.",
   "follow.screen.more": "and {count} more cards",
   "follow.screen.timer": "Time",
+  "follow.screen.sinceFigures": "Since the last meeting, in figures",
+  "follow.screen.sinceNone": "This is the first meeting on this board: there is no earlier one to compare with.",
 };

@@ -4,8 +4,10 @@
  * its timer (mm:ss, live), and its cards: the board's live cards filtered by
  * the facilitator's view (the item's saved view until the facilitator sends
  * one) with the same filter code as the board, the card under discussion
- * first and emphasised. Large type, high contrast, no controls (the top bar
- * is hidden by this page's style sheet). Always follows the facilitator.
+ * first and emphasised. The "since the last meeting" item shows its totals
+ * as large figures instead (or says that there was no earlier meeting).
+ * Large type, high contrast, no controls (the top bar is hidden by this
+ * page's style sheet). Always follows the facilitator.
  *
  * (`$boardId_` and `$meetingId_`: the page renders on its own, without the
  * board's or the meeting page's layout.)
@@ -25,8 +27,10 @@ import {
   type FollowerState,
 } from "~/board/follow";
 import type { FollowState, MeetingRecord } from "~/board/meeting";
+import { SUMMARY_KEYS, type SinceSummary } from "~/board/summary";
 import type { BoardSnapshot, CardView } from "~/board/types";
 import { categoryLabel, columnLabel, safeColor } from "~/components/board/labels";
+import { summaryKeyLabel } from "~/components/meeting/SinceSummary";
 import { viewFromSnapshot } from "~/hooks/board-store";
 import { useBoardConnection } from "~/hooks/useBoardConnection";
 import { OwnershipProvider, useOwnershipContext } from "~/hooks/useOwnership";
@@ -35,6 +39,7 @@ import { translator, useLocale } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
+import { sinceSummary } from "~/services/meeting-pages.server";
 import { getMeeting } from "~/services/meetings.server";
 import { boardOwnershipState } from "~/services/ownership.server";
 import presenterCss from "~/styles/presenter.css";
@@ -58,10 +63,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot: BoardSnapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const organisations = organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color }));
+  // The figures of the "since the last meeting" item, as the meeting page shows them (as of this page's load).
+  const since = await sinceSummary(svc, user, board.id, meeting);
   return json(
     {
       board: { id: board.id, name: board.name },
       meeting,
+      since,
       snapshot,
       organisations,
       ownership: boardOwnershipState(svc, user, board.id),
@@ -201,39 +209,66 @@ function Presenter() {
               </p>
             ) : null}
           </section>
-          <section className="presenter-cards" aria-label={t("follow.screen.cards")}>
-            {shown.length === 0 ? (
-              <p className="presenter-empty">{t("follow.screen.noCards")}</p>
-            ) : (
-              <ul className="presenter-list" data-testid="presenter-cards">
-                {shown.map((card) => {
-                  const category = view.categoryById.get(card.category);
-                  const discussed = card.id === focusId;
-                  return (
-                    <li
-                      key={card.id}
-                      className={`presenter-card${discussed ? " is-discussed" : ""}`}
-                      style={{ borderLeftColor: safeColor(category?.color) }}
-                      data-testid={`presenter-card-${card.id}`}
-                      data-discussed={discussed ? "true" : undefined}
-                    >
-                      {discussed ? <span className="presenter-discussed">{t("follow.card.discussed")}</span> : null}
-                      <span className="presenter-card-title">{card.title}</span>
-                      <span className="presenter-card-meta">
-                        {categoryLabel(t, category)} · {columnName(card.column)}
-                        {orgById.get(card.createdByOrg) ? ` · ${orgById.get(card.createdByOrg)!.shortName}` : ""}
-                      </span>
-                    </li>
-                  );
-                })}
-              </ul>
-            )}
-            {ordered.length > shown.length ? (
-              <p className="presenter-more">{t("follow.screen.more", { count: ordered.length - shown.length })}</p>
-            ) : null}
-          </section>
+          {item?.kind === "since" ? (
+            <SinceFigures since={data.since as SinceSummary | null} t={t} />
+          ) : (
+            <section className="presenter-cards" aria-label={t("follow.screen.cards")}>
+              {shown.length === 0 ? (
+                <p className="presenter-empty">{t("follow.screen.noCards")}</p>
+              ) : (
+                <ul className="presenter-list" data-testid="presenter-cards">
+                  {shown.map((card) => {
+                    const category = view.categoryById.get(card.category);
+                    const discussed = card.id === focusId;
+                    return (
+                      <li
+                        key={card.id}
+                        className={`presenter-card${discussed ? " is-discussed" : ""}`}
+                        style={{ borderLeftColor: safeColor(category?.color) }}
+                        data-testid={`presenter-card-${card.id}`}
+                        data-discussed={discussed ? "true" : undefined}
+                      >
+                        {discussed ? <span className="presenter-discussed">{t("follow.card.discussed")}</span> : null}
+                        <span className="presenter-card-title">{card.title}</span>
+                        <span className="presenter-card-meta">
+                          {categoryLabel(t, category)} · {columnName(card.column)}
+                          {orgById.get(card.createdByOrg) ? ` · ${orgById.get(card.createdByOrg)!.shortName}` : ""}
+                        </span>
+                      </li>
+                    );
+                  })}
+                </ul>
+              )}
+              {ordered.length > shown.length ? (
+                <p className="presenter-more">{t("follow.screen.more", { count: ordered.length - shown.length })}</p>
+              ) : null}
+            </section>
+          )}
         </>
       )}
     </main>
+  );
+}
+
+/** The totals of "since the last meeting" in large figures; the breakdowns stay on the meeting page. */
+function SinceFigures({ since, t }: { since: SinceSummary | null; t: ReturnType<typeof translator> }) {
+  if (!since) {
+    return (
+      <p className="presenter-empty" data-testid="presenter-since-none">
+        {t("follow.screen.sinceNone")}
+      </p>
+    );
+  }
+  return (
+    <section aria-label={t("follow.screen.sinceFigures")}>
+      <ul className="presenter-figures" data-testid="presenter-since">
+        {SUMMARY_KEYS.map((key) => (
+          <li key={key} className={`presenter-figure${since.totals[key].count === 0 ? " is-zero" : ""}`} data-key={key}>
+            <span className="presenter-figure-count">{since.totals[key].count}</span>
+            <span className="presenter-figure-label">{summaryKeyLabel(t, key, since.staleDays)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

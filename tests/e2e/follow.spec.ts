@@ -193,6 +193,20 @@ test("two followers follow item, filter and card; one looks around and rejoins; 
   await expect(screen.locator('[data-discussed="true"]')).toHaveCount(0);
   await expect(screen.getByTestId("presenter-cards").locator("li").first()).toBeVisible();
   expect(await seriousViolations(screen)).toEqual([]);
+  // The proposed "since the last meeting" item: its figures, not cards (or, with no earlier meeting, that there is none).
+  const select = lead.getByTestId("meeting-item-select");
+  const sinceValue = await select.locator("option", { hasText: "Sinds de vorige vergadering" }).first().getAttribute("value");
+  await select.selectOption(sinceValue!);
+  await expect(screen.getByTestId("presenter-item")).toHaveText("Sinds de vorige vergadering");
+  await expect(screen.getByTestId("presenter-since").or(screen.getByTestId("presenter-since-none"))).toBeVisible();
+  await expect(screen.getByTestId("presenter-cards")).toHaveCount(0);
+  if (await screen.getByTestId("presenter-since").count()) {
+    await expect(screen.getByTestId("presenter-since").locator("li")).toHaveCount(10);
+  }
+  expect(await seriousViolations(screen)).toEqual([]);
+  await screen.screenshot({ path: path.join(process.cwd(), "tests/.tmp", "presenter-since-1920.png") });
+  await select.selectOption({ label: (await select.locator("option", { hasText: "Taal: open vragen" }).first().textContent())!.trim() });
+  await expect(screen.getByTestId("presenter-item")).toHaveText("Taal: open vragen");
   const shots = path.join(process.cwd(), "tests/.tmp");
   fs.mkdirSync(shots, { recursive: true });
   await screen.screenshot({ path: path.join(shots, "presenter-1920.png") });
