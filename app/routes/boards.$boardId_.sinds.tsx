@@ -14,7 +14,7 @@ import { SinceSummary } from "~/components/meeting/SinceSummary";
 import { useLocale, useT, type Locale, type MessageKey } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
-import { staleDaysParam, summaryFor, summaryLabels } from "~/services/summary.server";
+import { defaultSince, staleDaysParam, summaryFor, summaryLabels } from "~/services/summary.server";
 import overviewCss from "~/styles/overview.css";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: overviewCss }];
@@ -32,8 +32,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const summary = await summaryFor(svc, user, board.id, asked, { staleDays: staleDaysParam(url.searchParams.get("ouderDan")) });
   if (!summary) throw new Response("Not found", { status: 404 });
   const { categories, organisations, moments } = summaryLabels(svc, user, board);
+  // What "the default" is here: the end of the last meeting only once a meeting has ended.
+  const defaultKind = defaultSince(svc, board.id).kind;
   return json(
-    { board: { id: board.id, name: board.name }, summary, asked, moments, categories, organisations },
+    { board: { id: board.id, name: board.name }, summary, asked, defaultKind, moments, categories, organisations },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }
@@ -70,7 +72,7 @@ export default function SincePage() {
         <div className="field">
           <label htmlFor="since-moment">{t("summary.since.choose")}</label>
           <select id="since-moment" name="since" defaultValue={data.asked ?? ""} key={data.asked ?? ""}>
-            <option value="">{t("summary.since.default")}</option>
+            <option value="">{t(data.defaultKind === "meeting_end" ? "summary.since.default" : "summary.since.defaultOldest")}</option>
             {data.moments.map((m) => (
               <option key={m.id} value={m.id}>
                 {formatMoment(m.at, locale)} · {reason(m.reason)}

@@ -27,11 +27,17 @@ export type { SinceSummary };
 
 /** The moment to count from when none is asked for (see the top of this file), or null. */
 export function defaultSinceMoment(svc: AppServices, boardId: string): MomentRow | null {
+  return defaultSince(svc, boardId).moment;
+}
+
+/** The default moment and what it is: the end of the last meeting, else the oldest stored moment, else none. */
+export function defaultSince(svc: AppServices, boardId: string): { moment: MomentRow | null; kind: "meeting_end" | "oldest" | "none" } {
   const ended = lastMeetingEndMoment(svc.db, boardId);
   const fromMeeting = ended ? getMoment(svc.db, boardId, ended) : null;
-  if (fromMeeting) return fromMeeting;
+  if (fromMeeting) return { moment: fromMeeting, kind: "meeting_end" };
   const oldest = listMoments(svc.db, boardId)[0];
-  return oldest ? getMoment(svc.db, boardId, oldest.id) : null;
+  const moment = oldest ? getMoment(svc.db, boardId, oldest.id) : null;
+  return { moment, kind: moment ? "oldest" : "none" };
 }
 
 /**

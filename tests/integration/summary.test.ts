@@ -137,6 +137,11 @@ describe("GET /api/boards/<boardId>/summary", () => {
     expect(first.status).toBe(200);
     expect(first.body.since?.id).toBe(m1.id);
     expect(first.body.totals.new.count).toBe(2);
+    // The page names the default as what it is: no meeting has ended yet.
+    const page = async () => (await fetch(`${t.url}/boards/${board.id}/sinds`, { headers: { cookie: seed.cookies.memberA1 } })).text();
+    const before = await page();
+    expect(before).toContain("Oudste opgeslagen moment (standaard");
+    expect(before).not.toContain("Einde van de vorige vergadering (standaard)");
 
     const m2 = await takeMoment(t.services, board.id, "meeting_end");
     t.db
@@ -145,6 +150,9 @@ describe("GET /api/boards/<boardId>/summary", () => {
       .run();
     const after = await t.api<SinceSummary>(summaryPath(), { cookie: seed.cookies.memberA1 });
     expect(after.body.since).toEqual({ id: m2.id, at: m2.at, reason: "meeting_end" });
+    const later = await page();
+    expect(later).toContain("Einde van de vorige vergadering (standaard)");
+    expect(later).not.toContain("Oudste opgeslagen moment");
     for (const k of ["new", "claimed", "referralsSent", "referralsDeclined", "done"] as const) expect(after.body.totals[k].count, k).toBe(0);
     // What stands still stands: the quiet request, the overdue action.
     expect(after.body.totals.stale.ids).toEqual([id.quiet]);
