@@ -16,7 +16,7 @@ import { WebsocketProvider } from "y-websocket";
 import { getCard, listCategories, listColumns, renameColumn, updateCard, updateCategory } from "../../app/board/domain";
 import { login } from "../e2e/helpers";
 import { startServer, type TestServer } from "../e2e/server";
-import { ALL_PAYLOADS, CSP_LISTENER, PAYLOADS, SHORT_PAYLOADS, fitting, type Payload } from "./xss-corpus";
+import { ALL_PAYLOADS, CSP_LISTENER, PAYLOADS, SHORT_PAYLOADS, fitting, payload, type Payload } from "./xss-corpus";
 import { callFromOwnOrigin, countCrashUnlessAlive, type OwnOriginResult } from "./browser";
 import { percentile, recordPart } from "./results";
 
@@ -137,6 +137,8 @@ async function yjsClient(p: Person): Promise<{ doc: Y.Doc; provider: WebsocketPr
 const created: Array<{ id: string; payload: Payload }> = [];
 /** The request whose dialog shows the comments, the long description and (later) the referral notes. */
 let hub = "";
+/** The running meeting whose every text is a payload. */
+let meetingId = "";
 let referred = "";
 
 let member: Person;
@@ -236,6 +238,38 @@ test("payloads go into every text field through the API, the forms and Yjs", asy
   });
   const offersRes = await coordinator.call("/aanbod", { form: offerForm });
   tallyWrite("form offers (aanbod)", offersRes.status, failures);
+
+  // A meeting (issue 13) with every text of it a payload: its title, agenda
+  // items and their notes, decisions, actions (on payload cards, for an
+  // organisation named by a payload), who was there and the summary. It runs,
+  // so the board's meeting bar and the presenter view show it too. ~50 of the
+  // coordinator's writes (within the write budget of 120 a minute).
+  const meetingRes = await coordinator.call(`/api/boards/${boardId}/meetings`, { json: { title: payload(101).text, at: Date.now() + 3_600_000 } });
+  expect(meetingRes.status, meetingRes.text).toBe(201);
+  meetingId = meetingRes.json.id;
+  const titled = await coordinator.call(`/api/meetings/${meetingId}`, { method: "PATCH", json: { title: fitting(120, PAYLOADS)[0].text, summary: corpus } });
+  tallyWrite("meeting title and summary", titled.status, failures);
+  const itemIds: string[] = [];
+  for (const [i, p] of PAYLOADS.slice(0, 14).entries()) {
+    const title = p.text.length <= 120 ? p.text : SHORT_PAYLOADS[i % SHORT_PAYLOADS.length].text;
+    const item = await coordinator.call(`/api/meetings/${meetingId}/items`, { json: { title, notes: p.text, view: { query: `q=${encodeURIComponent(p.text)}`, cardId: null, columnId: null } } });
+    tallyWrite(`meeting item, payload ${p.n}`, item.status, failures);
+    if (item.status === 201) itemIds.push(item.json.id);
+  }
+  expect((await coordinator.call(`/api/meetings/${meetingId}/start`, { method: "POST", json: {} })).status).toBe(200);
+  for (const [i, p] of PAYLOADS.slice(14, 27).entries()) {
+    const d = await coordinator.call(`/api/meetings/${meetingId}/decisions`, { json: { text: p.text, itemId: itemIds[i % itemIds.length], requestId: created[i]?.id } });
+    tallyWrite(`meeting decision, payload ${p.n}`, d.status, failures);
+  }
+  const payloadOrgs = ((await coordinator.call("/api/organisations")).json as Array<{ id: string; name: string }>).filter((o) => o.name.includes("xss"));
+  for (const [i, p] of PAYLOADS.slice(27).entries()) {
+    const a = await coordinator.call(`/api/meetings/${meetingId}/actions`, {
+      json: { text: p.text, orgId: payloadOrgs[i % Math.max(1, payloadOrgs.length)]?.id ?? vwn, due: "2027-01-15", requestId: created[i]?.id, itemId: itemIds[i % itemIds.length] },
+    });
+    tallyWrite(`meeting action, payload ${p.n}`, a.status, failures);
+  }
+  const present = await coordinator.call(`/api/meetings/${meetingId}/attendees`, { method: "PUT", json: fitting(120).map((p) => ({ name: p.text, orgId: vwn })) });
+  tallyWrite("meeting attendees", present.status, failures);
 
   // The new-request dialog, typed into as a person would (a page an earlier
   // payload broke is reported by the render test, after the XSS findings).
@@ -407,12 +441,25 @@ async function renderAll(p: Person, as: string) {
 
   for (const [name, path] of [
     ["overzicht", `/boards/${boardId}/overzicht`],
+    ["vergaderingen", `/boards/${boardId}/vergaderingen`],
+    ["vergadering", `/boards/${boardId}/vergaderingen/${meetingId}`],
+    ["verslag", `/boards/${boardId}/vergaderingen/${meetingId}/verslag`],
+    ["scherm", `/boards/${boardId}/vergaderingen/${meetingId}/scherm`],
+    ["sinds", `/boards/${boardId}/sinds`],
+    ["verleden", `/boards/${boardId}/verleden`],
     ["rapport", `/boards/${boardId}/rapport`],
     ["aanbod", "/aanbod"],
     ["beheer", "/beheer"],
     ["boards", "/boards"],
   ] as const) {
     const res = await page.goto(`${app.url}${path}`);
+    // The meeting's pages and the board as it was show the payloads (as text), so their check means something.
+    if (["vergaderingen", "vergadering", "verslag", "scherm", "verleden"].includes(name)) {
+      await step(`${as}: ${name} shows the payloads as text`, async () => {
+        expect(res?.status()).toBe(200);
+        await expect(page.locator("main, body").first()).toContainText("__xss(");
+      });
+    }
     await check(p, as, name, res);
   }
   figures.notes.push(`${as}: ${hits.length - hitsBefore} script hits`);
