@@ -4,9 +4,27 @@
  * or invitation tokens, no match secret). Whether a reference may be shown is
  * decided by the service (app/services/export.server.ts), not here.
  */
-import { asc, eq, inArray } from "drizzle-orm";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { DB } from "./client";
-import { alliances, auditEvents, boards, comments, duplicateDecisions, offers, organisations, referenceChecks, referrals, requests, users } from "./schema";
+import {
+  alliances,
+  auditEvents,
+  boardMoments,
+  boards,
+  comments,
+  duplicateDecisions,
+  meetingActions,
+  meetingAttendees,
+  meetingDecisions,
+  meetingItems,
+  meetings,
+  offers,
+  organisations,
+  referenceChecks,
+  referrals,
+  requests,
+  users,
+} from "./schema";
 
 export function exportAlliance(db: DB, allianceId: string) {
   return (
@@ -154,6 +172,93 @@ export function exportReferenceChecks(db: DB, boardIds: string[]) {
     .from(referenceChecks)
     .where(inArray(referenceChecks.boardId, boardIds))
     .orderBy(asc(referenceChecks.createdAt))
+    .all();
+}
+
+/** The meetings of these boards, planned first to last (their parts are read by meeting id below). */
+export function exportMeetings(db: DB, boardIds: string[]) {
+  if (boardIds.length === 0) return [];
+  return db.select().from(meetings).where(inArray(meetings.boardId, boardIds)).orderBy(asc(meetings.scheduledAt), asc(meetings.id)).all();
+}
+
+/** Agenda items in their agenda order. */
+export function exportMeetingItems(db: DB, boardIds: string[]) {
+  if (boardIds.length === 0) return [];
+  return db
+    .select({
+      id: meetingItems.id,
+      meetingId: meetingItems.meetingId,
+      order: meetingItems.order,
+      kind: meetingItems.kind,
+      title: meetingItems.title,
+      view: meetingItems.view,
+      notes: meetingItems.notes,
+      spentMs: meetingItems.spentMs,
+      createdAt: meetingItems.createdAt,
+    })
+    .from(meetingItems)
+    .innerJoin(meetings, eq(meetings.id, meetingItems.meetingId))
+    .where(inArray(meetings.boardId, boardIds))
+    .orderBy(asc(meetingItems.meetingId), asc(meetingItems.order), asc(meetingItems.id))
+    .all();
+}
+
+export function exportMeetingDecisions(db: DB, boardIds: string[]) {
+  if (boardIds.length === 0) return [];
+  return db
+    .select({
+      id: meetingDecisions.id,
+      meetingId: meetingDecisions.meetingId,
+      itemId: meetingDecisions.itemId,
+      requestId: meetingDecisions.requestId,
+      text: meetingDecisions.text,
+      createdByUserId: meetingDecisions.createdByUserId,
+      createdAt: meetingDecisions.createdAt,
+    })
+    .from(meetingDecisions)
+    .innerJoin(meetings, eq(meetings.id, meetingDecisions.meetingId))
+    .where(inArray(meetings.boardId, boardIds))
+    .orderBy(asc(meetingDecisions.createdAt), asc(meetingDecisions.id))
+    .all();
+}
+
+export function exportMeetingActions(db: DB, boardIds: string[]) {
+  if (boardIds.length === 0) return [];
+  return db.select().from(meetingActions).where(inArray(meetingActions.boardId, boardIds)).orderBy(asc(meetingActions.createdAt), asc(meetingActions.id)).all();
+}
+
+export function exportMeetingAttendees(db: DB, boardIds: string[]) {
+  if (boardIds.length === 0) return [];
+  return db
+    .select({
+      meetingId: meetingAttendees.meetingId,
+      userId: meetingAttendees.userId,
+      name: meetingAttendees.name,
+      orgId: meetingAttendees.orgId,
+      source: meetingAttendees.source,
+    })
+    .from(meetingAttendees)
+    .innerJoin(meetings, eq(meetings.id, meetingAttendees.meetingId))
+    .where(inArray(meetings.boardId, boardIds))
+    .orderBy(asc(meetingAttendees.meetingId), asc(meetingAttendees.createdAt), asc(sql`${meetingAttendees}.rowid`))
+    .all();
+}
+
+/** The list of a board's stored moments, without their documents (see the service for why). */
+export function exportMoments(db: DB, boardIds: string[]) {
+  if (boardIds.length === 0) return [];
+  return db
+    .select({
+      id: boardMoments.id,
+      boardId: boardMoments.boardId,
+      at: boardMoments.at,
+      reason: boardMoments.reason,
+      meetingId: boardMoments.meetingId,
+      createdByUserId: boardMoments.createdByUserId,
+    })
+    .from(boardMoments)
+    .where(inArray(boardMoments.boardId, boardIds))
+    .orderBy(asc(boardMoments.at), asc(sql`rowid`))
     .all();
 }
 

@@ -7,6 +7,11 @@
  * hashes). References are shown by the rule of the board
  * (`maySeeReference`): only to the organisation that entered the request or
  * holds it, the coordinator's own organisation included, nobody else's.
+ * Meetings come whole (agenda, decisions, actions, who was there); of the
+ * board's stored moments only the list (id, when, why): each is the whole
+ * Yjs document in Yjs's binary encoding, which nothing outside the app reads,
+ * and the board as it is now is in `boards[].cards`. Decisions and actions
+ * name a card by its request id, which `requests` explains.
  */
 import { listOrganisations } from "../../db/accounts";
 import {
@@ -15,6 +20,12 @@ import {
   exportBoards,
   exportComments,
   exportDuplicateDecisions,
+  exportMeetingActions,
+  exportMeetingAttendees,
+  exportMeetingDecisions,
+  exportMeetingItems,
+  exportMeetings,
+  exportMoments,
   exportOffers,
   exportOrganisations,
   exportPeople,
@@ -55,6 +66,11 @@ function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]>
   return out;
 }
 
+/** A meeting's rows without the meetingId each carries (they sit under their meeting). */
+function own<T extends { meetingId: string }>(list: T[] | undefined): Array<Omit<T, "meetingId">> {
+  return (list ?? []).map(({ meetingId: _, ...rest }) => rest);
+}
+
 export type AllianceExport = Awaited<ReturnType<typeof allianceExport>>;
 
 /** Everything of the coordinator's alliance, as one object (null for anyone but a coordinator). */
@@ -93,6 +109,19 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
       audit: audit.get(r.id) ?? [],
     };
   });
+  const items = groupBy(exportMeetingItems(svc.db, ids), (i) => i.meetingId);
+  const decisions = groupBy(exportMeetingDecisions(svc.db, ids), (d) => d.meetingId);
+  const actions = groupBy(exportMeetingActions(svc.db, ids), (a) => a.meetingId);
+  const attendees = groupBy(exportMeetingAttendees(svc.db, ids), (a) => a.meetingId);
+  const meetings = exportMeetings(svc.db, ids).map((m) => {
+    return {
+      ...m,
+      agenda: own(items.get(m.id)),
+      decisions: own(decisions.get(m.id)),
+      actions: own(actions.get(m.id)),
+      attendees: own(attendees.get(m.id)),
+    };
+  });
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
@@ -108,6 +137,10 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
     offers: exportOffers(svc.db, user.allianceId),
     duplicateDecisions: exportDuplicateDecisions(svc.db, ids),
     referenceChecks: exportReferenceChecks(svc.db, ids),
+    /** Each board's meetings, planned first to last, with their agenda, decisions, actions (requestId: the card) and attendees. */
+    meetings,
+    /** The board's stored moments as a list (the documents themselves are not exported; see above). */
+    moments: exportMoments(svc.db, ids),
   };
 }
 

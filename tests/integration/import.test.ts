@@ -4,7 +4,8 @@
  * errors and duplicates (exact counts), Excel's `;` CSV in Windows-1252, an
  * XLSX built here with exceljs, refusals (type 415, size 413, viewer 403,
  * other alliance 404, foreign origin 403), who sees which references in the
- * export, and a board's CSV read back by the import.
+ * export, a meeting with its parts and the moments' list in the export (and
+ * not another alliance's), and a board's CSV read back by the import.
  */
 import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import ExcelJS from "exceljs";
@@ -419,6 +420,80 @@ describe("export", () => {
       expect(refused.status).toBe(403);
     }
     expect((await s.api("/api/alliance/export")).status).toBe(401);
+  });
+
+  it("carries the boards' meetings (agenda, decisions, actions, attendees) and the list of stored moments without their documents; another alliance's meeting is absent", async () => {
+    const { boardA, boardB, cookies, orgA1, orgA2, orgB, coordinatorA, memberA2 } = s.seed;
+    const { makeUser } = await import("../factories");
+    const coordinatorB = await makeUser(s.db, { organisationId: orgB.id, email: "coordinator@zuid.test", name: "Zeno", role: "coordinator" });
+    const cookieB = s.cookieFor(coordinatorB.id);
+    const theirs = await s.api(`/api/boards/${boardB.id}/meetings`, { cookie: cookieB, body: { title: "Zuidelijk overleg", at: "2027-01-05T18:00:00Z" } });
+    expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
+    const theirDecision = { text: "Zuid besluit iets eigens" };
+    expect((await s.api(`/api/meetings/${theirs.body.id}/start`, { cookie: cookieB, method: "POST" })).status).toBe(200);
+    expect((await s.api(`/api/meetings/${theirs.body.id}/decisions`, { cookie: cookieB, body: theirDecision })).status).toBe(201);
+
+    const cookie = cookies.coordinatorA;
+    const planned = await s.api(`/api/boards/${boardA.id}/meetings`, { cookie, body: { title: "Overleg januari", at: "2027-01-12T18:00:00Z" } });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    const id = planned.body.id as string;
+    expect((await s.api(`/api/meetings/${id}/start`, { cookie, method: "POST" })).status).toBe(200);
+    const decision = await s.api(`/api/meetings/${id}/decisions`, { cookie, body: { text: "Taalhuis neemt de taalvragen.", requestId: boardA.cardIds[1] } });
+    expect(decision.status).toBe(201);
+    const action = await s.api(`/api/meetings/${id}/actions`, { cookie, body: { text: "Bel het gezin", orgId: orgA2.id, due: "2027-01-20", requestId: boardA.cardIds[0] } });
+    expect(action.status, JSON.stringify(action.body)).toBe(201);
+    const present = await s.api(`/api/meetings/${id}/attendees`, {
+      cookie,
+      method: "PUT",
+      body: [{ userId: coordinatorA.id }, { name: "Gemeente (Els)", orgId: null }, { userId: memberA2.id }],
+    });
+    expect(present.status, JSON.stringify(present.body)).toBe(200);
+    expect((await s.api(`/api/meetings/${id}/end`, { cookie, method: "POST" })).status).toBe(200);
+    const done = await s.api(`/api/actions/${action.body.id}`, { cookie: cookies.memberA2, method: "PATCH", body: { done: true } });
+    expect(done.status).toBe(200);
+
+    const res = await fetch(`${s.url}/api/alliance/export`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const data = JSON.parse(text);
+    expect(data.meetings.map((m: any) => m.id)).toEqual([id]);
+    const [m] = data.meetings;
+    expect(m).toMatchObject({ boardId: boardA.id, title: "Overleg januari", scheduledAt: Date.UTC(2027, 0, 12, 18), status: "ended", facilitatorUserId: coordinatorA.id });
+    expect(m.startedAt).toEqual(expect.any(Number));
+    expect(m.endedAt).toBeGreaterThanOrEqual(m.startedAt);
+    // The agenda proposed from the board, in its order, each item a saved view.
+    expect(m.agenda.length).toBeGreaterThan(0);
+    expect(m.agenda.every((i: any) => typeof i.title === "string" && typeof i.view.query === "string" && !("meetingId" in i))).toBe(true);
+    expect(m.agenda.map((i: any) => i.order)).toEqual(m.agenda.map((i: any) => i.order).sort());
+    expect(m.decisions).toEqual([expect.objectContaining({ id: decision.body.id, text: "Taalhuis neemt de taalvragen.", requestId: boardA.cardIds[1], createdByUserId: coordinatorA.id })]);
+    expect(m.actions).toEqual([
+      expect.objectContaining({ id: action.body.id, text: "Bel het gezin", orgId: orgA2.id, due: "2027-01-20", requestId: boardA.cardIds[0], doneAt: done.body.doneAt, doneByUserId: memberA2.id }),
+    ]);
+    expect(m.attendees.map((a: any) => [a.name, a.userId, a.orgId])).toEqual([
+      ["Cora", coordinatorA.id, orgA1.id],
+      ["Gemeente (Els)", null, null],
+      ["Bram", memberA2.id, orgA2.id],
+    ]);
+    expect(m.attendees[1].source).toBe("manual");
+    // The card the action is on is in the export (its reference by the usual rule).
+    expect(data.requests.some((r: any) => r.id === boardA.cardIds[0])).toBe(true);
+
+    // The stored moments: the meeting's start and end, as a list; no documents.
+    const moments = data.moments.filter((x: any) => x.meetingId === id);
+    expect(moments.map((x: any) => [x.id, x.reason, x.boardId])).toEqual([
+      [m.startMomentId, "meeting_start", boardA.id],
+      [m.endMomentId, "meeting_end", boardA.id],
+    ]);
+    expect(moments.map((x: any) => x.at)).toEqual([m.startedAt, m.endedAt]);
+    const boardIds = new Set(data.boards.map((b: any) => b.id));
+    expect(data.moments.every((x: any) => boardIds.has(x.boardId))).toBe(true);
+    expect(data.moments.every((x: any) => !("data" in x))).toBe(true);
+
+    // Nothing of alliance B's meeting.
+    expect(text).not.toContain(theirs.body.id);
+    expect(text).not.toContain("Zuidelijk overleg");
+    expect(text).not.toContain(theirDecision.text);
+    expect(text).not.toContain(boardB.id);
   });
 
   it("gives a board as CSV for Excel (BOM, ';', formulas made text) that the import reads back", async () => {
