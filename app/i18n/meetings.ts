@@ -1,6 +1,7 @@
 /** Texts of vergaderingen (app/routes/boards.$boardId_.vergaderingen*.tsx), their record and minutes. */
 export const meetingsNl = {
   "mtg.link": "Vergaderingen",
+  "mtg.more": "Meer",
   "mtg.nav": "Bord en vergaderingen",
   "mtg.backToBoard": "Terug naar {board}",
   "mtg.allMeetings": "Alle vergaderingen",
@@ -141,6 +142,7 @@ export type MeetingsKey = keyof typeof meetingsNl;
 
 export const meetingsEn: Record<MeetingsKey, string> = {
   "mtg.link": "Meetings",
+  "mtg.more": "More",
   "mtg.nav": "Board and meetings",
   "mtg.backToBoard": "Back to {board}",
   "mtg.allMeetings": "All meetings",

@@ -74,3 +74,11 @@ export async function noSidewaysScroll(page: Page) {
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   expect.soft(scrollWidth, `${page.url()} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
 }
+
+/** The board toolbar's rarer links (overview, since, look back, import/export, add column) sit behind "Meer": open it, then the link. */
+export async function openFromMoreMenu(page: Page, testId: string) {
+  const more = page.getByTestId("more-menu");
+  if ((await more.getAttribute("aria-expanded")) !== "true") await more.click();
+  await expect(more).toHaveAttribute("aria-expanded", "true");
+  await page.getByTestId(testId).click();
+}

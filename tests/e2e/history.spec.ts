@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES } from "./helpers";
+import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES, openFromMoreMenu } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
@@ -105,7 +105,7 @@ test("from the board's toolbar to the past, and a coordinator stores a moment th
   await page.setViewportSize({ width: 1440, height: 900 });
   await login(page, server.url, "coordinator@ave.example");
   await openDemoBoard(page);
-  await page.getByTestId("history-link").click();
+  await openFromMoreMenu(page, "history-link");
   await expect(page).toHaveURL(new RegExp(`/boards/${boardId}/verleden$`));
   await expect(page.getByTestId("history-chosen")).toContainText("Moment 2 van 2");
   await page.getByTestId("history-take").click();

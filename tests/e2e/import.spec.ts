@@ -7,7 +7,7 @@
  * shows the preview as a list. Screenshots of both go to e2e/screenshots/.
  */
 import { expect, test } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { login, openDemoBoard, seriousViolations, openFromMoreMenu } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -33,7 +33,7 @@ test("a member imports a list through the upload page: preview, problems in Dutc
   await page.setViewportSize({ width: 1440, height: 900 });
   await login(page, server.url, "gemeente@ave.example");
   await openDemoBoard(page);
-  await page.getByTestId("import-link").click();
+  await openFromMoreMenu(page, "import-link");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Lijst importeren in Hulpvragen Emmen");
 
   await page.getByTestId("import-file").setInputFiles({ name: "lijst.csv", mimeType: "text/csv", buffer: Buffer.from(CSV, "latin1") });

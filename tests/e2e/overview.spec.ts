@@ -5,7 +5,7 @@
  * the report with its downloads (no reference in them) and the offers page.
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { login, openDemoBoard, seriousViolations, openFromMoreMenu } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -92,7 +92,7 @@ test("kerk sees the intake warning before saving; the coordinator's board shows 
 test("the overview shows the matrix, the capacity chart and the duplicate; a coordinator marks it 'geen dubbel'", async ({ browser }) => {
   const coordinator = await person(browser, "coordinator@ave.example");
   await openDemoBoard(coordinator);
-  await coordinator.getByTestId("overview-link").click();
+  await openFromMoreMenu(coordinator, "overview-link");
   await expect(coordinator).toHaveURL(new RegExp(`/boards/${boardId}/overzicht$`));
 
   const matrix = coordinator.getByTestId("overview-matrix");

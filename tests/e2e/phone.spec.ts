@@ -11,7 +11,7 @@
  *     on one line and no title word is broken across lines.
  */
 import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
-import { cardIn, column, login, openDemoBoard, seriousViolations } from "./helpers";
+import { cardIn, column, login, openDemoBoard, openFromMoreMenu, seriousViolations } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -166,7 +166,8 @@ test.describe("390×844 phone", () => {
     await cancel.tap();
     await expect(dialog).toBeHidden();
 
-    // The column dialog: its field and its button take taps (nothing lies over them).
+    // The column dialog (behind "Meer"): its field and its button take taps (nothing lies over them).
+    await page.getByTestId("more-menu").tap();
     await page.getByTestId("add-column").tap();
     const columnDialog = page.getByTestId("dialog-column");
     await expect(columnDialog).toBeVisible();
@@ -319,7 +320,7 @@ test.describe("1440×900 desktop with six columns", () => {
     await openDemoBoard(page);
     // The phone test may have added it already (one server for this file).
     if ((await page.locator("section[data-column-id]").count()) < 6) {
-      await page.getByTestId("add-column").click();
+      await openFromMoreMenu(page, "add-column");
       const dialog = page.getByTestId("dialog-column");
       await dialog.getByLabel("Naam van de kolom").fill("Wacht op gemeente");
       await dialog.getByRole("button", { name: "Toevoegen" }).click();

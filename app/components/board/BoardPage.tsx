@@ -38,6 +38,7 @@ import { PresenceBar } from "./presence/PresenceBar";
 import { InboxButton } from "./ownership/InboxButton";
 import { GettingStarted, type StartStepView } from "./GettingStarted";
 import { MeetingBar } from "~/components/meeting/MeetingBar";
+import { MoreMenu } from "./MoreMenu";
 
 export interface BoardPageProps {
   /** `archived`: read-only for everyone (the page says so). */
@@ -366,17 +367,6 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
             </button>
           </Form>
         ) : null}
-        {canManage ? (
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setColumnDialog({ mode: "add" })}
-            disabled={!manageable}
-            data-testid="add-column"
-          >
-            {t("column.add")}
-          </button>
-        ) : null}
         <button
           type="button"
           className="button secondary"
@@ -397,25 +387,54 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         </button>
         <MemoActivityToggle open={activityOpen} onToggle={toggleActivity} t={t} />
         <InboxButton boardId={board.id} cardById={view.cardById} onOpenCard={onOpenCard} onNotice={onNotice} />
-        <Link to={`/boards/${board.id}/overzicht`} className="button secondary" data-testid="overview-link">
-          {t("ov.link")}
-        </Link>
         <Link to={`/boards/${board.id}/vergaderingen`} className="button secondary" data-testid="meetings-link">
           {t("mtg.link")}
         </Link>
-        <Link to={`/boards/${board.id}/verleden`} className="button secondary" data-testid="history-link">
-          {t("hist.link")}
-        </Link>
-        {/* One place for a list in or out, so the toolbar stays one row: the import page has the CSV export too. */}
-        {canEdit && !board.archived ? (
-          <Link to={`/boards/${board.id}/importeren`} className="button secondary" data-testid="import-link">
-            {t("import.link")}
-          </Link>
-        ) : (
-          <a href={`/api/boards/${board.id}/export.csv`} className="button secondary" download data-testid="export-csv">
-            {t("export.csv")}
-          </a>
-        )}
+        {/* The rarer pages behind one button, so the toolbar stays one row at 1440 px. */}
+        <MoreMenu t={t}>
+          <ul className="more-menu-list">
+            {canManage ? (
+              <li>
+                <button
+                  type="button"
+                  className="more-menu-item"
+                  onClick={() => setColumnDialog({ mode: "add" })}
+                  disabled={!manageable}
+                  data-testid="add-column"
+                >
+                  {t("column.add")}
+                </button>
+              </li>
+            ) : null}
+            <li>
+              <Link to={`/boards/${board.id}/overzicht`} className="more-menu-item" data-testid="overview-link">
+                {t("ov.link")}
+              </Link>
+            </li>
+            <li>
+              <Link to={`/boards/${board.id}/sinds`} className="more-menu-item" data-testid="since-link">
+                {t("agenda.since")}
+              </Link>
+            </li>
+            <li>
+              <Link to={`/boards/${board.id}/verleden`} className="more-menu-item" data-testid="history-link">
+                {t("hist.link")}
+              </Link>
+            </li>
+            <li>
+              {/* One place for a list in or out: the import page has the CSV export too. */}
+              {canEdit && !board.archived ? (
+                <Link to={`/boards/${board.id}/importeren`} className="more-menu-item" data-testid="import-link">
+                  {t("import.link")}
+                </Link>
+              ) : (
+                <a href={`/api/boards/${board.id}/export.csv`} className="more-menu-item" download data-testid="export-csv">
+                  {t("export.csv")}
+                </a>
+              )}
+            </li>
+          </ul>
+        </MoreMenu>
       </div>
 
       {canEdit && !isLive && live ? <p className="alert info small">{t("board.loadingLive")}</p> : null}
