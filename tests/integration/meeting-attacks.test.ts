@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { setUserRole } from "../../db/accounts";
 import type { FollowState, MeetingRecord } from "../../app/board/meeting";
-import { postForm, recordEvents, startTestServer, type TestServer } from "./harness";
+import { apiCall, postForm, recordEvents, startTestServer, type TestServer } from "./harness";
 
 let t: TestServer;
 let coordinator: string;
@@ -159,4 +159,64 @@ describe("one action marked done by two people at once", () => {
     expect(b.body.doneAt).toBe(stored.doneAt);
     expect([t.seed.memberA1.id, t.seed.coordinatorA.id]).toContain(stored.doneBy);
   });
+});
+
+describe("ids of another board of the alliance, or of another alliance", () => {
+  it("each answers as an unknown id: moments, summary, meeting pages, items, decisions, actions, focus", async () => {
+    const mine = await newBoard("Bord A voor verwarring");
+    const other = await newBoard("Bord B voor verwarring");
+    const myMeeting = await plan(mine);
+    const otherMeeting = await plan(other);
+    const otherItem = (await t.api(`/api/meetings/${otherMeeting}/items`, { cookie: coordinator, body: { title: "Elders" } })).body.id as string;
+    const otherMoment = (await t.api(`/api/boards/${other}/snapshots`, { cookie: coordinator, method: "POST" })).body.id as string;
+    const unknown = "00000000-0000-4000-8000-000000000000";
+
+    // Another board's moment under mine: 404 on the API, the summary and the page, as an unknown id.
+    for (const path of [`/api/boards/${mine}/snapshots/${otherMoment}`, `/api/boards/${mine}/summary?since=${otherMoment}`]) {
+      const theirs = await t.api(path, { cookie: member });
+      const none = await t.api(path.replace(otherMoment, unknown), { cookie: member });
+      expect([path, theirs.status, theirs.body]).toEqual([path, 404, none.body]);
+    }
+    expect((await fetch(`${t.url}/boards/${mine}/verleden?moment=${otherMoment}`, { headers: { cookie: member } })).status).toBe(404);
+    // Another board's meeting under mine: every meeting page is 404.
+    for (const page of ["", "/verslag", "/scherm"]) {
+      expect((await fetch(`${t.url}/boards/${mine}/vergaderingen/${otherMeeting}${page}`, { headers: { cookie: coordinator } })).status).toBe(404);
+    }
+    expect((await postForm(t.url, `/boards/${mine}/vergaderingen/${otherMeeting}`, { intent: "start" }, { cookie: coordinator })).status).toBe(404);
+    // An item of another meeting: 404 over the API, 422 as a decision's or an action's item.
+    expect((await t.api(`/api/meetings/${myMeeting}/items/${otherItem}`, { cookie: coordinator, method: "PATCH", body: { title: "Gekaapt" } })).status).toBe(404);
+    expect((await t.api(`/api/meetings/${myMeeting}/items/${otherItem}`, { cookie: coordinator, method: "DELETE" })).status).toBe(404);
+    const d = await t.api(`/api/meetings/${myMeeting}/decisions`, { cookie: coordinator, body: { text: "Besluit", itemId: otherItem, requestId: t.seed.boardA.cardIds[0] } });
+    expect([d.status, d.body.errors]).toEqual([422, { itemId: "unknown", requestId: "unknown" }]);
+    const a = await t.api(`/api/meetings/${myMeeting}/actions`, { cookie: coordinator, body: { text: "Actie", orgId: t.seed.orgA1.id, due: "2027-01-01", itemId: otherItem } });
+    expect([a.status, a.body.errors]).toEqual([422, { itemId: "unknown" }]);
+    // A decision of another meeting removed through mine: 404.
+    const theirDecision = (await t.api(`/api/meetings/${otherMeeting}/decisions`, { cookie: coordinator, body: { text: "Daar besloten" } })).body.id as string;
+    expect((await t.api(`/api/meetings/${myMeeting}/decisions/${theirDecision}`, { cookie: coordinator, method: "DELETE" })).status).toBe(404);
+    expect((await record(otherMeeting)).decisions.map((x) => x.id)).toEqual([theirDecision]);
+
+    // Another alliance: its action, its meeting, its board's moment, as unknown ids, with a foreign Origin refused first.
+    const action = (await t.api(`/api/meetings/${myMeeting}/actions`, { cookie: coordinator, body: { text: "Van A", orgId: t.seed.orgA1.id, due: "2027-01-01" } })).body.id as string;
+    const foreign = await t.api(`/api/actions/${action}`, { cookie: t.seed.cookies.memberB, method: "PATCH", body: { done: true } });
+    const none = await t.api(`/api/actions/${unknown}`, { cookie: t.seed.cookies.memberB, method: "PATCH", body: { done: true } });
+    expect([foreign.status, foreign.body]).toEqual([404, none.body]);
+    const evil = await apiCall(t.url, `/api/actions/${action}`, { cookie: member, method: "PATCH", body: { done: true }, headers: { origin: "https://kwaad.example" } });
+    expect(evil.status).toBe(403);
+    expect((await t.api(`/api/boards/${mine}/actions`, { cookie: member })).body.find((x: { id: string }) => x.id === action).doneAt).toBeNull();
+
+    // The focus for a meeting of another board, sent on my board (joined): not found.
+    expect((await t.api(`/api/meetings/${otherMeeting}/start`, { cookie: coordinator, method: "POST" })).status).toBe(200);
+    const s = await t.io({ cookie: coordinator, boardId: mine });
+    sockets2.push(s);
+    const ack = await s.timeout(5000).emitWithAck("meeting:focus", { boardId: mine, meetingId: otherMeeting, itemId: null, view: null, scroll: null });
+    expect(ack).toEqual({ ok: false, error: "not_found" });
+    const notJoined = await s.timeout(5000).emitWithAck("meeting:focus", { boardId: other, meetingId: otherMeeting, itemId: null, view: null, scroll: null });
+    expect(notJoined.ok).toBe(false);
+    expect((await t.api(`/api/meetings/${otherMeeting}/end`, { cookie: coordinator, method: "POST" })).status).toBe(200);
+  });
+});
+
+const sockets2: Socket[] = [];
+afterAll(() => {
+  for (const s of sockets2) s.close();
 });
