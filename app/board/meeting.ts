@@ -170,6 +170,8 @@ export const MEETING_LIMITS = {
   actionMax: 500,
   nameMax: 120,
   attendeesMax: 200,
+  /** Agenda items per meeting: the proposal makes at most ~30; every open meeting page fetches the whole record on each change. */
+  itemsMax: 100,
 } as const;
 
 /** Error codes per field, as app/board/validate.ts: the UI translates them. */

@@ -4,7 +4,7 @@ import { requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { addItem, meetingErrorResponse } from "~/services/meetings.server";
 
-/** POST /api/meetings/<meetingId>/items `{ title, view?, kind?, notes? }` (coordinator): an item at the end of the agenda. 201 the item; 403, 404, 409, 422 `{ errors }`. */
+/** POST /api/meetings/<meetingId>/items `{ title, view?, kind?, notes? }` (coordinator): an item at the end of the agenda. 201 the item; 403, 404, 409, 422 `{ errors }` (`{ title: "agendaFull" }` at 100 items). */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);

@@ -54,6 +54,7 @@ import {
   checkMeetingInput,
   isMeetingId,
   MEETING_EVENTS,
+  MEETING_LIMITS,
   type AgendaItem,
   type AgendaKind,
   type Attendee,
@@ -351,13 +352,15 @@ export function takeOver(svc: AppServices, user: SessionUser, meetingId: string)
 
 // ---------------------------------------------------------------- agenda items
 
-/** Add an item at the end of the agenda (coordinator). */
+/** Add an item at the end of the agenda (coordinator), up to MEETING_LIMITS.itemsMax (422 `{ title: "agendaFull" }`). */
 export function addItem(svc: AppServices, user: SessionUser, meetingId: string, input: { title?: unknown; view?: unknown; kind?: unknown; notes?: unknown }): MeetingResult<{ item: AgendaItem }> {
   const w = writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   const checked = checkItemInput(input);
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
   const items = listItemRows(svc.db, meetingId);
+  // A full agenda takes no more (10,000 items made every page's refetch megabytes; each add read them all).
+  if (items.length >= MEETING_LIMITS.itemsMax) return fail("invalid", { title: "agendaFull" });
   const last = items.length ? items[items.length - 1].order : null;
   const id = randomUUID();
   insertItem(svc.db, {

@@ -220,3 +220,24 @@ const sockets2: Socket[] = [];
 afterAll(() => {
   for (const s of sockets2) s.close();
 });
+
+describe("the agenda has a cap", () => {
+  it("at 100 items the next one is refused (422 agendaFull) over the API and the page's form, which keeps the title typed", async () => {
+    // A session of its own: the ~100 adds fit its write budget (120 a minute).
+    const cor = await newCoordinator("agenda@noord.test");
+    const boardId = await newBoard("Bord met een volle agenda");
+    const id = await plan(boardId, cor.cookie);
+    let count = (await record(id)).agenda.length;
+    while (count < 100) {
+      const res = await t.api(`/api/meetings/${id}/items`, { cookie: cor.cookie, body: { title: `Punt ${count}` } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      count++;
+    }
+    const over = await t.api(`/api/meetings/${id}/items`, { cookie: cor.cookie, body: { title: "Punt 101" } });
+    expect([over.status, over.body.errors]).toEqual([422, { title: "agendaFull" }]);
+    const form = await postForm(t.url, `/boards/${boardId}/vergaderingen/${id}?_data=routes%2Fboards.%24boardId_.vergaderingen.%24meetingId._index`, { intent: "item-add", title: "Nog eentje" }, { cookie: cor.cookie });
+    expect(form.status).toBe(422);
+    expect(await form.json()).toMatchObject({ ok: false, errors: { title: "agendaFull" }, values: { title: "Nog eentje" } });
+    expect((await record(id)).agenda).toHaveLength(100);
+  });
+});
