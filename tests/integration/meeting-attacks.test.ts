@@ -241,3 +241,31 @@ describe("the agenda has a cap", () => {
     expect((await record(id)).agenda).toHaveLength(100);
   });
 });
+
+describe("an archived board and a logged-out facilitator", () => {
+  it("a member's own action on an archived board: 409 board_archived, not done; a running meeting's logged-out facilitator is disconnected and cannot reconnect", async () => {
+    const boardId = await newBoard("Bord dat dichtgaat");
+    const id = await plan(boardId);
+    const action = (await t.api(`/api/meetings/${id}/actions`, { cookie: coordinator, body: { text: "Nog doen", orgId: t.seed.orgA1.id, due: "2027-02-01" } })).body.id as string;
+    const fac = await newCoordinator("leider@noord.test");
+    expect((await t.api(`/api/meetings/${id}/start`, { cookie: fac.cookie, method: "POST" })).status).toBe(200);
+    const socket = await t.io({ cookie: fac.cookie, boardId });
+    sockets2.push(socket);
+    const f = { boardId, meetingId: id, itemId: null, view: null, scroll: null };
+    expect((await socket.timeout(5000).emitWithAck("meeting:focus", f)).ok).toBe(true);
+
+    // Logged out (a form post to /logout with the session): the server closes that session's socket, and it cannot come back.
+    const closed = new Promise((r) => socket.once("disconnect", r));
+    const out = await postForm(t.url, "/logout", {}, { cookie: fac.cookie });
+    expect(out.status).toBeLessThan(400);
+    await closed;
+    await expect(t.io({ cookie: fac.cookie, boardId })).rejects.toThrow(/unauthenticated/);
+
+    expect((await t.api(`/api/boards/${boardId}`, { cookie: coordinator, method: "PATCH", body: { archived: true } })).status).toBe(200);
+    const done = await t.api(`/api/actions/${action}`, { cookie: member, method: "PATCH", body: { done: true } });
+    expect([done.status, done.body.error]).toEqual([409, "board_archived"]);
+    expect((await t.api(`/api/meetings/${id}/end`, { cookie: coordinator, method: "POST" })).body.error).toBe("board_archived");
+    expect((await t.api(`/api/boards/${boardId}/snapshots`, { cookie: coordinator, method: "POST" })).body.error).toBe("board_archived");
+    expect((await record(id)).actions[0].doneAt).toBeNull();
+  });
+});
