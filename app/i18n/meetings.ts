@@ -2,6 +2,9 @@
 export const meetingsNl = {
   "mtg.link": "Vergaderingen",
   "mtg.more": "Meer",
+  "mtg.details.title": "Titel, datum en tijd",
+  "mtg.details.save": "Wijzigingen opslaan",
+  "mtg.details.saved": "De vergadering is gewijzigd.",
   "mtg.nav": "Bord en vergaderingen",
   "mtg.backToBoard": "Terug naar {board}",
   "mtg.allMeetings": "Alle vergaderingen",
@@ -144,6 +147,9 @@ export type MeetingsKey = keyof typeof meetingsNl;
 export const meetingsEn: Record<MeetingsKey, string> = {
   "mtg.link": "Meetings",
   "mtg.more": "More",
+  "mtg.details.title": "Title, date and time",
+  "mtg.details.save": "Save changes",
+  "mtg.details.saved": "The meeting has been changed.",
   "mtg.nav": "Board and meetings",
   "mtg.backToBoard": "Back to {board}",
   "mtg.allMeetings": "All meetings",

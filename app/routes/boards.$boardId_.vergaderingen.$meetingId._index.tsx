@@ -16,7 +16,7 @@ import { MeetingPage, type MeetingActionResult, type MeetingPageData } from "~/c
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
-import { sinceSummary } from "~/services/meeting-pages.server";
+import { readMeetingWhen, sinceSummary, whenFieldErrors } from "~/services/meeting-pages.server";
 import {
   addAction,
   addDecision,
@@ -109,8 +109,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return answer(takeOver(svc, user, id));
     case "summary":
       return answer(updateMeeting(svc, user, id, { summary: str(form, "summary") }));
-    case "meeting":
-      return answer(updateMeeting(svc, user, id, { title: str(form, "title") }));
+    case "meeting": {
+      // Title, date and time of a planned meeting, explained per field as the plan form does.
+      const when = readMeetingWhen(form);
+      if (Object.keys(when.errors).length) return json<MeetingActionResult>({ intent, ok: false, errors: when.errors, values }, { status: 422, headers: NO_STORE });
+      const res = updateMeeting(svc, user, id, { title: when.values.title, at: when.at });
+      return answer(res.ok || !res.errors ? res : { ...res, errors: whenFieldErrors(res.errors) });
+    }
     case "item-add":
       return answer(addItem(svc, user, id, { title: str(form, "title"), kind: "free" }));
     case "item-edit":

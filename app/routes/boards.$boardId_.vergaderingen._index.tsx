@@ -7,8 +7,8 @@
  */
 import { json, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { MEETING_LIMITS, checkMeetingInput, type MeetingSummary } from "~/board/meeting";
-import { amsterdamToMs, amsterdamWallTime } from "~/board/meeting-time";
+import { MEETING_LIMITS, type MeetingSummary } from "~/board/meeting";
+import { amsterdamWallTime } from "~/board/meeting-time";
 import { Field } from "~/components/board/Field";
 import { MeetingLive } from "~/components/meeting/MeetingLive";
 import { formatMeetingAt, meetingFieldError } from "~/components/meeting/format";
@@ -17,6 +17,7 @@ import { translator, useLocale, useT } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { localeFromRequest } from "~/services/locale.server";
+import { readMeetingWhen, whenFieldErrors } from "~/services/meeting-pages.server";
 import { createMeeting, listMeetings } from "~/services/meetings.server";
 import meetingsCss from "~/styles/meetings.css";
 
@@ -57,26 +58,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   if (user.role !== "coordinator") throw new Response("Forbidden", { status: 403 });
-  const form = await request.formData();
-  const values = { title: String(form.get("title") ?? ""), date: String(form.get("date") ?? ""), time: String(form.get("time") ?? "") };
-  const errors: Record<string, string> = {};
-  if (!values.date) errors.date = "required";
-  if (!values.time) errors.time = "required";
-  const at = errors.date || errors.time ? null : amsterdamToMs(values.date, values.time);
-  if (!errors.date && !errors.time && at === null) errors.date = "invalidDate";
-  if (Object.keys(errors).length) {
-    // The date and time are ours to explain; the title is judged by the meeting rules as the service would.
-    const title = checkMeetingInput({ title: values.title }, true).errors.title;
-    if (title) errors.title = title;
-    return json<PlanResult>({ ok: false, errors, values }, { status: 422, headers: NO_STORE });
-  }
+  const { values, errors, at } = readMeetingWhen(await request.formData());
+  if (Object.keys(errors).length) return json<PlanResult>({ ok: false, errors, values }, { status: 422, headers: NO_STORE });
   const t = translator(localeFromRequest(request, user)) as (key: string, vars?: Record<string, string | number>) => string;
   const res = await createMeeting(svc, user, board.id, { title: values.title, at }, t);
   if (res.ok) return redirect(`/boards/${board.id}/vergaderingen/${res.id}`, { headers: NO_STORE });
   if (res.status !== 422 || !res.errors) throw new Response(res.error, { status: res.status });
-  if (res.errors.title) errors.title = res.errors.title;
-  if (res.errors.at) errors.date = res.errors.at;
-  return json<PlanResult>({ ok: false, errors, values }, { status: 422, headers: NO_STORE });
+  return json<PlanResult>({ ok: false, errors: whenFieldErrors(res.errors), values }, { status: 422, headers: NO_STORE });
 }
 
 function MeetingRow({ m, boardId, ended }: { m: MeetingSummary; boardId: string; ended?: boolean }) {

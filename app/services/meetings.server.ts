@@ -284,10 +284,11 @@ export async function createMeeting(
   return { ok: true, id };
 }
 
-/** Change a meeting's title, date or summary (coordinator). */
+/** Change a meeting's title, date or summary (coordinator). The date only while planned: a started meeting keeps its own. */
 export function updateMeeting(svc: AppServices, user: SessionUser, meetingId: string, input: { title?: unknown; at?: unknown; summary?: unknown }): MeetingResult<{ meeting: MeetingRecord }> {
   const w = writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
+  if (input.at !== undefined && w.meeting.status !== "planned") return fail("meeting_not_planned");
   const checked = checkMeetingInput(input, true);
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
   const v = checked.value;

@@ -84,6 +84,32 @@ test("plan, edit the agenda, start, decide, act, end; the action reaches Taalhui
   await expect(coordinator.getByRole("heading", { level: 1, name: TITLE })).toBeVisible();
   await expect(coordinator.getByText(/17 december 2026 om 19:30/)).toBeVisible();
 
+  // While planned, its title, date and time change on its page: a missing time is explained at the field, what was typed stays.
+  const details = coordinator.getByTestId("meeting-details");
+  await expect(details.getByLabel("Datum")).toHaveValue("2026-12-17");
+  await expect(details.getByLabel("Tijd")).toHaveValue("19:30");
+  await details.getByLabel("Titel").fill(`${TITLE} verschoven`);
+  await details.getByLabel("Tijd").fill("");
+  await details.getByRole("button", { name: "Wijzigingen opslaan" }).click();
+  await expect(details.getByText("Dit veld is verplicht.")).toBeVisible();
+  await expect(details.getByLabel("Tijd")).toHaveAttribute("aria-invalid", "true");
+  await expect(details.getByLabel("Titel")).toHaveValue(`${TITLE} verschoven`);
+  await expect(coordinator.getByRole("heading", { level: 1, name: TITLE, exact: true })).toBeVisible();
+  await details.getByLabel("Datum").fill("2026-12-18");
+  await details.getByLabel("Tijd").fill("20:15");
+  await details.getByRole("button", { name: "Wijzigingen opslaan" }).click();
+  await expect(coordinator.getByRole("heading", { level: 1, name: `${TITLE} verschoven` })).toBeVisible();
+  await expect(coordinator.locator(".mtg-head").getByText(/18 december 2026 om 20:15/)).toBeVisible();
+  await expect(details.getByLabel("Tijd")).toHaveValue("20:15");
+  await expect(details.getByLabel("Tijd")).not.toHaveAttribute("aria-invalid", "true");
+  // And back, so the rest of the story keeps its title and date.
+  await details.getByLabel("Titel").fill(TITLE);
+  await details.getByLabel("Datum").fill("2026-12-17");
+  await details.getByLabel("Tijd").fill("19:30");
+  await details.getByRole("button", { name: "Wijzigingen opslaan" }).click();
+  await expect(coordinator.getByRole("heading", { level: 1, name: TITLE, exact: true })).toBeVisible();
+  await expect(coordinator.locator(".mtg-head").getByText(/17 december 2026 om 19:30/)).toBeVisible();
+
   // The proposed agenda: items from the board, each with its view of the board.
   const agenda = coordinator.getByTestId("agenda");
   const proposed = await agenda.locator(":scope > li").count();

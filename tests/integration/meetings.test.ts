@@ -84,6 +84,10 @@ describe("a meeting from plan to end over HTTP", () => {
     const patched = await t.api(`/api/meetings/${id}`, { cookie: coordinator, method: "PATCH", body: { summary: "We bespraken de wachtlijst." } });
     expect(patched.status).toBe(200);
     expect(patched.body.summary).toBe("We bespraken de wachtlijst.");
+    // While planned, its date moves (as on its page).
+    const rescheduled = await t.api<MeetingRecord>(`/api/meetings/${id}`, { cookie: coordinator, method: "PATCH", body: { at: "2026-12-16T19:30:00Z" } });
+    expect(rescheduled.status, JSON.stringify(rescheduled.body)).toBe(200);
+    expect(rescheduled.body.at).toBe(Date.parse("2026-12-16T19:30:00Z"));
 
     // Not running yet: end is refused.
     expect((await t.api(`/api/meetings/${id}/end`, { cookie: coordinator, method: "POST" })).body.error).toBe("meeting_not_running");
@@ -96,6 +100,10 @@ describe("a meeting from plan to end over HTTP", () => {
     await changes.next((e) => e.meetingId === id && e.status === "running");
     const again = await t.api(`/api/meetings/${id}/start`, { cookie: coordinator, method: "POST" });
     expect([again.status, again.body.error]).toEqual([409, "meeting_not_planned"]);
+    // Started, it keeps its date: a new one is refused.
+    const late = await t.api(`/api/meetings/${id}`, { cookie: coordinator, method: "PATCH", body: { at: "2026-12-20T19:30:00Z" } });
+    expect([late.status, late.body.error]).toEqual([409, "meeting_not_planned"]);
+    expect((await record(id)).at).toBe(Date.parse("2026-12-16T19:30:00Z"));
 
     // Items: one added, moved to the front, made current (the first one's time is counted).
     const item = await t.api(`/api/meetings/${id}/items`, { cookie: coordinator, body: { title: "Rondvraag", view: { query: "categorie=taal&banen=organisatie", cardId: t.seed.boardA.cardIds[1], columnId: null } } });

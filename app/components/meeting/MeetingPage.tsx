@@ -147,6 +147,7 @@ function Planned({ data, canManage, busy }: { data: MeetingPageData; canManage: 
   const add = useErrors("item-add");
   return (
     <>
+      {canManage ? <MeetingDetails meeting={meeting} busy={busy} /> : null}
       <MeetingSection id="mtg-agenda-h" title={t("mtg.agenda.proposed")}>
         <p className="muted small">{t("mtg.agenda.intro")}</p>
         {meeting.agenda.length ? (
@@ -184,6 +185,41 @@ function Planned({ data, canManage, busy }: { data: MeetingPageData; canManage: 
         </Form>
       ) : null}
     </>
+  );
+}
+
+/** A planned meeting's title, date and time, changed by a coordinator (the plan form's fields and errors). */
+function MeetingDetails({ meeting, busy }: { meeting: MeetingRecord; busy: boolean }) {
+  const t = useT();
+  const toast = useToast();
+  const r = useResult();
+  const nav = useNavigation();
+  const f = useErrors("meeting");
+  const wall = amsterdamWallTime(meeting.at);
+  useEffect(() => {
+    if (nav.state === "idle" && r?.ok && r.intent === "meeting") toast.success(t("mtg.details.saved"));
+  }, [r, nav.state]);
+  return (
+    <MeetingSection id="mtg-details-h" title={t("mtg.details.title")}>
+      {/* Keyed on what is stored: after a save the fields show it; after a refusal they keep what was typed. */}
+      <Form method="post" noValidate className="mtg-plan-form" data-testid="meeting-details" key={`${meeting.title}|${meeting.at}`}>
+        <input type="hidden" name="intent" value="meeting" />
+        <Field label={t("mtg.plan.field.title")} error={f.error("title")}>
+          <input type="text" name="title" required maxLength={MEETING_LIMITS.titleMax} defaultValue={f.value("title") ?? meeting.title} />
+        </Field>
+        <div className="mtg-field-row">
+          <Field label={t("mtg.plan.field.date")} error={f.error("date")}>
+            <input type="date" name="date" required defaultValue={f.value("date") ?? wall.date} />
+          </Field>
+          <Field label={t("mtg.plan.field.time")} error={f.error("time")} hint={t("mtg.plan.field.timeHint")}>
+            <input type="time" name="time" required defaultValue={f.value("time") ?? wall.time} />
+          </Field>
+        </div>
+        <button type="submit" className="button secondary" disabled={busy} data-testid="meeting-details-save">
+          {t("mtg.details.save")}
+        </button>
+      </Form>
+    </MeetingSection>
   );
 }
 
