@@ -407,7 +407,7 @@ export const installation = sqliteTable("installation", {
  * the same event never makes two. `data` holds ids, counts and category ids,
  * never a reference, description or comment text.
  */
-export const NOTIFICATION_KINDS = ["referral", "comment", "duplicate", "claim_expiring", "digest"] as const;
+export const NOTIFICATION_KINDS = ["referral", "comment", "duplicate", "claim_expiring", "meeting_action", "digest"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const notifications = sqliteTable(

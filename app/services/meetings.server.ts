@@ -71,6 +71,7 @@ import { takeMoment } from "./moments.server";
 import { lastMeetingEndMoment } from "../../db/summary";
 import { DEFAULT_LOCALE, isLocale, translator, type Translate } from "../i18n";
 import { EVENTS as OWNERSHIP_EVENTS } from "./ownership.server";
+import { notifyMeetingAction } from "./notifications.server";
 import { readBoard } from "../board/domain";
 import { dayOf, minutesMarkdown } from "../board/minutes";
 
@@ -518,6 +519,7 @@ export function addAction(
   });
   changed(svc, w.meeting);
   inboxChanged(svc, w.meeting.boardId, v.orgId!);
+  notifyMeetingAction(svc, user, { id, meetingId, boardId: w.meeting.boardId, orgId: v.orgId!, due: v.due!, requestId: v.requestId ?? null });
   return { ok: true, action: actionOf(getActionRow(svc.db, id)!) };
 }
 
@@ -555,7 +557,10 @@ export function updateAction(
   updateActionRow(svc.db, actionId, fields);
   svc.realtime.toBoard(a.boardId, MEETING_EVENTS.changed, { boardId: a.boardId, meetingId: a.meetingId, status: found.meeting.status });
   inboxChanged(svc, a.boardId, a.orgId, v.orgId ?? a.orgId);
-  return { ok: true, action: actionOf(getActionRow(svc.db, actionId)!) };
+  const now = getActionRow(svc.db, actionId)!;
+  // Given to another organisation: that one hears of it as of a new action.
+  if (v.orgId !== undefined && v.orgId !== a.orgId) notifyMeetingAction(svc, user, { id: now.id, meetingId: now.meetingId, boardId: now.boardId, orgId: now.orgId, due: now.due, requestId: now.requestId });
+  return { ok: true, action: actionOf(now) };
 }
 
 /** The open actions of the person's organisation on a board (its inbox, "Voor ons"). Null when the board is unknown here. */

@@ -5,8 +5,9 @@
  *
  * Kinds: a referral to my organisation; a comment on, or a possible duplicate
  * of, a request my organisation holds; a claim of ours that expires in 2 days
- * (sweep); the daily digest of new open requests in the categories my
- * organisation offers (sweep; none on a day without any).
+ * (sweep); an action for my organisation taken in a meeting; the daily
+ * digest of new open requests in the categories my organisation offers
+ * (sweep; none on a day without any).
  *
  * Who: the members and coordinators of the organisation concerned, never the
  * person who acted. Viewers get none: they read only and cannot act on any of
@@ -38,6 +39,7 @@ import {
   type Recipient,
 } from "../../db/notifications";
 import { purgeSettledMail } from "../../db/mail";
+import { getMeetingRow } from "../../db/meetings";
 import { ownershipOf } from "../../db/ownership";
 import { getRequest } from "../../db/requests";
 import { NOTIFICATION_KINDS, type NotificationKind } from "../../db/schema";
@@ -68,6 +70,7 @@ export const DEFAULT_EMAIL: Readonly<Record<NotificationKind, boolean>> = {
   comment: true,
   duplicate: true,
   claim_expiring: true,
+  meeting_action: true,
   digest: true,
 };
 
@@ -246,6 +249,52 @@ export function notifyPossibleDuplicates(svc: AppServices, actor: SessionUser, b
       told += deliver(svc, notice, organisationRecipients(svc.db, held.ownerOrgId), actor.id);
     }
     return told;
+  });
+}
+
+/**
+ * Hook: a meeting took an action for an organisation (meetings.server.ts
+ * addAction, or updateAction giving it to another organisation): that
+ * organisation's people hear of it. The mail names the meeting, the board,
+ * the due day and the request's title, not the action's own text (free text,
+ * as a comment's).
+ */
+export function notifyMeetingAction(
+  svc: AppServices,
+  actor: SessionUser,
+  action: { id: string; meetingId: string; boardId: string; orgId: string; due: string; requestId: string | null },
+) {
+  return safely(svc, "meeting_action", () => {
+    const board = getBoard(svc.db, action.boardId);
+    const meeting = getMeetingRow(svc.db, action.meetingId);
+    if (!board || !meeting) return 0;
+    const card = action.requestId ? svc.rooms.readDoc(action.boardId, (doc) => getCard(doc, action.requestId!)) : null;
+    const org = orgName(svc, board.allianceId, action.orgId);
+    const url = `${publicUrl(svc.env)}/boards/${encodeURIComponent(board.id)}/vergaderingen/${encodeURIComponent(meeting.id)}`;
+    const notice: Notice = {
+      kind: "meeting_action",
+      // Per organisation: an action given to another organisation is news to that one.
+      key: `meeting_action:${action.id}:${action.orgId}`,
+      boardId: board.id,
+      requestId: card ? action.requestId : null,
+      data: { orgId: action.orgId, fromOrgId: actor.organisationId, meetingId: meeting.id, actionId: action.id, due: action.due },
+      mail: (_r, tr, locale) => {
+        const v = {
+          org,
+          meeting: meeting.title,
+          board: board.name,
+          due: new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(`${action.due}T00:00:00Z`)),
+          card: card ? tr("mail.meeting_action.card", { title: card.title }) : "",
+        };
+        return {
+          subject: tr("mail.meeting_action.subject", v),
+          heading: tr("mail.meeting_action.heading", v),
+          paragraphs: [tr("mail.meeting_action.body", v)],
+          action: { label: tr("mtg.notif.open"), url },
+        };
+      },
+    };
+    return deliver(svc, notice, organisationRecipients(svc.db, action.orgId), actor.id);
   });
 }
 
@@ -450,6 +499,14 @@ export function notificationsFor(svc: AppServices, user: SessionUser, limit = 50
       vars.from = name(d.fromOrgId);
       vars.org = name(n.kind === "referral" ? d.toOrgId : d.orgId);
     }
+    let href = n.boardId ? (n.requestId ? `/boards/${n.boardId}?kaart=${n.requestId}` : `/boards/${n.boardId}`) : null;
+    if (n.kind === "meeting_action") {
+      const meeting = typeof d.meetingId === "string" ? getMeetingRow(svc.db, d.meetingId) : null;
+      const mine = meeting && meeting.boardId === n.boardId && getBoard(svc.db, meeting.boardId)?.allianceId === user.allianceId;
+      vars.meeting = mine ? meeting.title : "";
+      vars.due = typeof d.due === "string" ? d.due : "";
+      if (mine) href = `/boards/${meeting.boardId}/vergaderingen/${meeting.id}`;
+    }
     return {
       id: n.id,
       kind: n.kind,
@@ -457,7 +514,7 @@ export function notificationsFor(svc: AppServices, user: SessionUser, limit = 50
       requestId: n.requestId,
       createdAt: n.createdAt,
       readAt: n.readAt,
-      href: n.boardId ? (n.requestId ? `/boards/${n.boardId}?kaart=${n.requestId}` : `/boards/${n.boardId}`) : null,
+      href,
       vars,
     };
   });

@@ -305,6 +305,60 @@ describe("notifications", () => {
     expect(inbox.to(seed.viewerA.email)).toHaveLength(0);
   });
 
+  it("an action taken in a meeting tells the organisation it is for (in the app and by mail, without the action's text), not others; given to another organisation, that one hears of it", async () => {
+    const ACTION_TEXT = "Bel mevrouw Jansen op 0687654321";
+    const kindRows = (userId: string) =>
+      tdb.database.db.select().from(notifications).all().filter((n) => n.userId === userId && n.kind === "meeting_action");
+    const planned = await api(`/api/boards/${boardId}/meetings`, { cookie: seed.cookies.coordinatorA, body: { title: "Overleg januari", at: "2027-01-12T18:30:00Z" } });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    const meetingId = planned.body.id as string;
+    const live = await connectIo(app.url, { cookie: seed.cookies.memberA2 });
+    const events = recordEvents<{ id: string; kind: string }>(live, "notification:new");
+    try {
+      const added = await api(`/api/meetings/${meetingId}/actions`, {
+        cookie: seed.cookies.coordinatorA,
+        body: { text: ACTION_TEXT, orgId: seed.orgA2.id, due: "2027-01-20", requestId: held },
+      });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+      const actionId = added.body.id ?? added.body.action?.id;
+      await waitFor(() => events.events.some((e) => e.kind === "meeting_action"), { message: "live notification:new of the action to Bram" });
+      // Bram (Taalhuis) has it; nobody else: not the coordinator who took it, not Anna's organisation, not a viewer, not another alliance.
+      expect(kindRows(seed.memberA2.id)).toHaveLength(1);
+      for (const p of [seed.coordinatorA, seed.memberA1, seed.viewerA, seed.memberB]) expect(kindRows(p.id), p.email).toHaveLength(0);
+      const list = await api(`/api/notifications`, { cookie: seed.cookies.memberA2 });
+      const item = list.body.items.find((n: { kind: string }) => n.kind === "meeting_action");
+      expect(item).toMatchObject({ boardId, requestId: held, href: `/boards/${boardId}/vergaderingen/${meetingId}`, readAt: null });
+      expect(item.vars).toMatchObject({ meeting: "Overleg januari", due: "2027-01-20", org: seed.orgA2.shortName, title: "Taalles voor gezin" });
+      await drain();
+      const got = mailsTo(seed.memberA2.email, /^New action/);
+      expect(got).toHaveLength(1);
+      expect(got[0].subject).toBe(`New action for ${seed.orgA2.shortName} from Overleg januari`);
+      expect(got[0].text).toContain("due 20 January 2027 on the request ‘Taalles voor gezin’");
+      expect(got[0].text).toContain(`https://bord.example.org/boards/${boardId}/vergaderingen/${meetingId}`);
+      expect(got[0].all).not.toContain(ACTION_TEXT);
+      expect(got[0].raw).not.toContain(ACTION_TEXT);
+      for (const p of [seed.coordinatorA, seed.memberA1, seed.viewerA]) expect(mailsTo(p.email, /actie|action/i), p.email).toHaveLength(0);
+
+      // Given to Anna's organisation: Anna (and its coordinator, who did it, not) hears of it, in Dutch; Bram is not told again.
+      const moved = await api(`/api/actions/${actionId}`, { cookie: seed.cookies.coordinatorA, method: "PATCH", body: { orgId: seed.orgA1.id } });
+      expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+      expect(kindRows(seed.memberA1.id)).toHaveLength(1);
+      expect(kindRows(seed.coordinatorA.id)).toHaveLength(0);
+      expect(kindRows(seed.memberA2.id)).toHaveLength(1);
+      // Marking it done is no news.
+      expect((await api(`/api/actions/${actionId}`, { cookie: seed.cookies.memberA1, method: "PATCH", body: { done: true } })).status).toBe(200);
+      expect(kindRows(seed.memberA1.id)).toHaveLength(1);
+      await drain();
+      const nl = mailsTo(seed.memberA1.email, /^Nieuwe actie/);
+      expect(nl).toHaveLength(1);
+      expect(nl[0].subject).toBe(`Nieuwe actie voor ${seed.orgA1.shortName} uit Overleg januari`);
+      expect(nl[0].text).toContain("uiterlijk 20 januari 2027");
+      expect(nl[0].all).not.toContain(ACTION_TEXT);
+    } finally {
+      live.close();
+    }
+  });
+
   it("no mail carries a reference, a description, a referral note or a comment", () => {
     expect(inbox.mails.length).toBeGreaterThanOrEqual(7);
     for (const m of inbox.mails) {
@@ -386,7 +440,7 @@ describe("notifications", () => {
     expect((await api(`/api/notifications/read`, { cookie: seed.cookies.memberA2, body: { ids: "all" } })).status).toBe(422);
     // Settings.
     const s = await api(`/api/notifications/settings`, { cookie: seed.cookies.memberA1 });
-    expect(s.body).toEqual({ mailEnabled: true, email: { referral: true, comment: true, duplicate: true, claim_expiring: true, digest: true } });
+    expect(s.body).toEqual({ mailEnabled: true, email: { referral: true, comment: true, duplicate: true, claim_expiring: true, meeting_action: true, digest: true } });
     const put = await api(`/api/notifications/settings`, { cookie: seed.cookies.memberA1, method: "PUT", body: { email: { digest: false } } });
     expect(put.status).toBe(200);
     expect(put.body.email.digest).toBe(false);

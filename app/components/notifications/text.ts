@@ -2,7 +2,7 @@
 import type { Locale, MessageKey, Translate } from "~/i18n";
 
 /** The kinds, in the order the settings list them (the same as db/schema.ts NOTIFICATION_KINDS). */
-export const KINDS = ["referral", "comment", "duplicate", "claim_expiring", "digest"] as const;
+export const KINDS = ["referral", "comment", "duplicate", "claim_expiring", "meeting_action", "digest"] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface NotificationItem {
@@ -18,13 +18,17 @@ export interface NotificationItem {
 
 export function notificationText(t: Translate, n: NotificationItem, locale: Locale): string {
   const vars = { ...n.vars };
-  if (n.kind === "digest" && typeof vars.date === "string" && /^\d{4}-\d{2}-\d{2}$/.test(vars.date)) {
-    vars.date = new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(
-      new Date(`${vars.date}T00:00:00Z`),
-    );
-  }
+  if (n.kind === "digest" && typeof vars.date === "string") vars.date = dayText(vars.date, locale);
+  if (n.kind === "meeting_action" && typeof vars.due === "string") vars.due = dayText(vars.due, locale);
   if (n.kind !== "digest" && !vars.title) vars.title = t("notif.aRequest");
+  if (n.kind === "meeting_action" && !vars.meeting) vars.meeting = t("mtg.notif.aMeeting");
   return t(`notif.item.${n.kind}` as MessageKey, vars);
+}
+
+/** A calendar day (YYYY-MM-DD) as "17 december"; anything else as it is. */
+export function dayText(day: string, locale: Locale): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return day;
+  return new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(new Date(`${day}T00:00:00Z`));
 }
 
 export function notificationTime(ms: number, locale: Locale): string {
