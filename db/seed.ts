@@ -8,7 +8,8 @@
  * columns as the sync server records them ("moved" with from/to) and
  * archiving; all in time order, so the activity feed and the report read
  * half a year of real-looking work (weekly new and finished requests, time
- * to claim, time to done).
+ * to claim, time to done). Then the meetings (db/seed-meetings.ts): one
+ * ended four weeks ago, the next planned in a week.
  */
 import { randomUUID } from "node:crypto";
 import { addCards, setArchived } from "../app/board/domain";
@@ -30,6 +31,7 @@ import {
 } from "./demo-data";
 import { allianceSecret } from "./duplicates";
 import { replaceOffers } from "./offers";
+import { seedDemoMeetings } from "./seed-meetings";
 import { claimRequest } from "./ownership";
 import { appendAudit, createRequestWithAudit, touchRequest } from "./requests";
 
@@ -64,8 +66,10 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   }
   /** The first member of each organisation (by organisation id): who did what in the history. */
   const userByOrg = new Map<string, string>();
+  const userByEmail = new Map<string, string>();
   for (const p of DEMO_PEOPLE) {
     const u = createPerson(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role, passwordHash });
+    userByEmail.set(p.email, u.id);
     if (p.role === "member" && !userByOrg.has(u.organisationId)) userByOrg.set(u.organisationId, u.id);
   }
   const org = (key: string) => orgIds.get(key)!;
@@ -159,5 +163,6 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
       now,
     );
   }
+  await seedDemoMeetings(db, { boardId, requests, orgOf: org, userIdByEmail: (email) => userByEmail.get(email)!, now });
   return { seeded: true, boardId };
 }

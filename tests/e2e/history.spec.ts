@@ -1,6 +1,7 @@
 /**
  * The board as it was (/boards/<id>/verleden) against the real server: two
- * stored moments with a card moved between them; the slider, moved with the
+ * stored moments with a card moved between them, after the demo's own (its
+ * last meeting's start and end, the board as seeded); the slider, moved with the
  * keyboard, shows the card where it was; the changes between the moments in
  * words; no Yjs connection and no board joined over socket.io; axe clean; a coordinator stores a
  * moment from the page. At 1440×900 and 390×844, with screenshots written
@@ -18,6 +19,8 @@ let boardId = "";
 let cardId = "";
 let first = "";
 let second = "";
+let oldest = "";
+let count = 0;
 
 test.beforeAll(async ({ browser }) => {
   server = await startServer();
@@ -36,6 +39,13 @@ test.beforeAll(async ({ browser }) => {
   const b = await post();
   expect(b.status()).toBe(201);
   second = (await b.json()).id;
+  // The demo's own moments come before them (its last meeting's start and end, the board as seeded).
+  const list = await page.request.get(`${server.url}/api/boards/${boardId}/snapshots`);
+  const moments = (await list.json()) as Array<{ id: string; reason: string }>;
+  expect(moments.slice(-2).map((m) => m.id)).toEqual([first, second]);
+  expect(moments[0].reason).toBe("meeting_start");
+  oldest = moments[0].id;
+  count = moments.length;
   await page.context().close();
 });
 test.afterAll(async () => {
@@ -83,9 +93,10 @@ for (const size of SIZES) {
       await expect(page).toHaveURL(new RegExp(`[?&]moment=${first}`));
       await expect(page.getByTestId("history-column-nieuw").getByTestId(`history-card-${cardId}`)).toBeVisible();
       await expect(page.getByTestId("history-column-open").getByTestId(`history-card-${cardId}`)).toHaveCount(0);
-      await expect(page.getByTestId("history-chosen")).toContainText(/Moment \d+ van \d+/);
+      await expect(page.getByTestId("history-chosen")).toContainText(`Moment ${count - 1} van ${count}`);
       await expect(slider).toBeFocused();
-      await expect(page.getByTestId("history-changes")).toContainText("Dit is het eerste vastgelegde moment");
+      // Nothing happened between the demo's seeded moment and the first one taken here.
+      await expect(page.getByTestId("history-changes")).toContainText("Tussen deze twee momenten is niets vastgelegd");
       // And forward again with the "next" link.
       await page.getByTestId("history-next").click();
       await expect(page).toHaveURL(new RegExp(`[?&]moment=${second}`));
@@ -95,6 +106,10 @@ for (const size of SIZES) {
       // A shared link opens that moment.
       await page.goto(`${server.url}/boards/${boardId}/verleden?moment=${first}`);
       await expect(page.getByTestId("history-column-nieuw").getByTestId(`history-card-${cardId}`)).toBeVisible();
+      // The oldest moment (the start of the demo's last meeting) has none before it.
+      await page.goto(`${server.url}/boards/${boardId}/verleden?moment=${oldest}`);
+      await expect(page.getByTestId("history-chosen")).toContainText(`Moment 1 van ${count}`);
+      await expect(page.getByTestId("history-changes")).toContainText("Dit is het eerste vastgelegde moment");
       expect(sockets.filter((u) => u.includes("/yjs/")), "the past view opens no Yjs connection").toEqual([]);
       expect(sent.filter((f) => f.includes("board:") || f.includes(boardId)), "nor joins the board over socket.io").toEqual([]);
     });
@@ -107,10 +122,10 @@ test("from the board's toolbar to the past, and a coordinator stores a moment th
   await openDemoBoard(page);
   await openFromMoreMenu(page, "history-link");
   await expect(page).toHaveURL(new RegExp(`/boards/${boardId}/verleden$`));
-  await expect(page.getByTestId("history-chosen")).toContainText("Moment 2 van 2");
+  await expect(page.getByTestId("history-chosen")).toContainText(`Moment ${count} van ${count}`);
   await page.getByTestId("history-take").click();
   await expect(page).toHaveURL(/\?moment=/);
-  await expect(page.getByTestId("history-chosen")).toContainText("Moment 3 van 3");
+  await expect(page.getByTestId("history-chosen")).toContainText(`Moment ${count + 1} van ${count + 1}`);
   await expect(page.getByTestId("toast").getByText("Moment vastgelegd.")).toBeVisible();
   await expect(page.getByTestId("history-changes")).toContainText("Tussen deze twee momenten is niets vastgelegd");
   expect(await seriousViolations(page)).toEqual([]);

@@ -286,6 +286,8 @@ describe("npm run demo -- remove", () => {
       ...ids("select u.id as v from users u join organisations o on o.id = u.organisation_id join alliances a on a.id = o.alliance_id where a.demo = 1"),
       ...ids("select b.id as v from boards b join alliances a on a.id = b.alliance_id where a.demo = 1"),
       ...ids("select r.id as v from requests r join boards b on b.id = r.board_id join alliances a on a.id = b.alliance_id where a.demo = 1"),
+      // The demo's meetings: a name typed in as attendee names no other demo row.
+      ...ids("select m.id as v from meetings m join boards b on b.id = m.board_id join alliances a on a.id = b.alliance_id where a.demo = 1"),
       ...DEMO_PEOPLE.map((p) => p.email),
     ].map((v) => v.toLowerCase());
     // A session and a queued mail of a demo person, as a live installation would have.

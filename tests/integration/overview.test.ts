@@ -14,6 +14,10 @@ import { parseEnv } from "../../app/services/env.server";
 import { openDatabase } from "../../db/client";
 import { findUserForLogin } from "../../db/accounts";
 import { seedDemo } from "../../db/seed";
+import { getMoment } from "../../db/moments";
+import { isOverdue } from "../../app/board/meeting-time";
+import type { MeetingRecord, MeetingSummary } from "../../app/board/meeting";
+import { momentSnapshot } from "../../app/services/moments.server";
 import { createAppServer } from "../../server/app";
 import { makeSessionCookie } from "../factories";
 import { apiCall, loadRemixBuild, ROOT, startTestServer, waitFor, type TestServer } from "./harness";
@@ -191,7 +195,7 @@ describe("counting by stage", () => {
 });
 
 describe("the demo seed", () => {
-  it("gives the report half a year of history: time to claim, time to done and a weekly done line", async () => {
+  it("gives the report half a year of history (time to claim, time to done, a weekly done line) and its meetings: one ended four weeks ago, the next planned", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-demo-"));
     const url = `file:${path.join(dir, "demo.sqlite")}`;
     const database = openDatabase(url, { migrate: true });
@@ -222,6 +226,40 @@ describe("the demo seed", () => {
       // The 45 requests on the board now (finished ones of the past weeks are archived).
       expect(ov.body.overview.byStage).toMatchObject({ intake: 15, open: 15, held: 11 });
       expect(ov.body.overview.totals.open).toBe(41);
+
+      // Its meetings: one ended about four weeks ago, the next planned in about a week with a proposed agenda.
+      const list = await apiCall(base, `/api/boards/${seeded.boardId}/meetings`, { cookie });
+      expect(list.status).toBe(200);
+      const meetings = list.body as MeetingSummary[];
+      expect(meetings.map((m) => m.status).sort()).toEqual(["ended", "planned"]);
+      const ended = (await apiCall(base, `/api/meetings/${meetings.find((m) => m.status === "ended")!.id}`, { cookie })).body as MeetingRecord;
+      const planned = (await apiCall(base, `/api/meetings/${meetings.find((m) => m.status === "planned")!.id}`, { cookie })).body as MeetingRecord;
+      const days = (ms: number) => (ms - now) / 86_400_000;
+      expect(days(ended.startedAt!)).toBeGreaterThan(-30);
+      expect(days(ended.startedAt!)).toBeLessThan(-26);
+      expect(ended.endedAt! - ended.startedAt!).toBe(90 * 60_000);
+      expect(days(planned.at)).toBeGreaterThan(6);
+      expect(days(planned.at)).toBeLessThan(8);
+      expect(ended.decisions.length).toBeGreaterThanOrEqual(2);
+      expect(ended.decisions.length).toBeLessThanOrEqual(3);
+      expect(new Set(ended.actions.map((a) => a.orgId)).size).toBe(3);
+      expect(ended.actions.filter((a) => a.doneAt !== null)).toHaveLength(1);
+      const open = ended.actions.filter((a) => a.doneAt === null);
+      expect(open.filter((a) => isOverdue(a.due, now))).toHaveLength(1);
+      expect(open.filter((a) => !isOverdue(a.due, now))).toHaveLength(1);
+      expect(ended.actions.filter((a) => a.requestId !== null)).toHaveLength(1);
+      expect(ended.present.length).toBeGreaterThanOrEqual(5);
+      // The next meeting's agenda starts with the open actions and counts since the last meeting's end.
+      expect(planned.sinceMomentId).toBe(ended.endMomentId);
+      expect(planned.agenda[0].kind).toBe("actions");
+      // The moments: the meeting's start and end at its own times, with the board as it was then (fewer requests
+      // than now: those entered since are not on it), and the board as seeded.
+      const moments = (await apiCall(base, `/api/boards/${seeded.boardId}/snapshots`, { cookie })).body as Array<{ id: string; at: number; reason: string }>;
+      expect(moments.map((m) => m.reason)).toEqual(["meeting_start", "meeting_end", "daily"]);
+      expect(moments.map((m) => m.id).slice(0, 2)).toEqual([ended.startMomentId, ended.endMomentId]);
+      expect(moments[1].at).toBe(ended.endedAt);
+      const cardsIn = (id: string) => momentSnapshot(new Uint8Array(getMoment(database.db, seeded.boardId!, id)!.data)).cards.length;
+      expect(cardsIn(moments[1].id)).toBeLessThan(cardsIn(moments[2].id));
     } finally {
       await server.close();
       database.close();
