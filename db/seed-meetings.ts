@@ -130,21 +130,27 @@ export async function seedDemoMeetings(
     o.requests.find((x) => x.r.title === "Gezin van vijf zoekt eengezinswoning" && open(x)) ??
     o.requests.find((x) => x.r.category === "wonen" && open(x)) ??
     o.requests.find(open)!;
+  // Decisions and actions under the agenda item they were taken on (the minutes list them there).
+  const itemWith = (kind: string, query?: string) => started.agenda.find((i) => i.kind === kind && (!query || i.view.query.includes(query)))?.id;
+  const taalItem = itemWith("category", "categorie=taal");
+  const wonenItem = itemWith("category", "categorie=wonen");
+  const staleItem = itemWith("unclaimed");
   at(15);
-  must("decision", addDecision(svc, coordinator, endedId, { text: "Taalhuis coördineert alle vragen om een taalmaatje; de andere organisaties verwijzen door." }));
+  must("decision", addDecision(svc, coordinator, endedId, { itemId: taalItem, text: "Taalhuis coördineert alle vragen om een taalmaatje; de andere organisaties verwijzen door." }));
   at(35);
-  must("decision", addDecision(svc, coordinator, endedId, { text: "Vragen die twee weken door niemand zijn opgepakt, staan voortaan standaard op de agenda." }));
+  must("decision", addDecision(svc, coordinator, endedId, { itemId: staleItem, text: "Vragen die twee weken door niemand zijn opgepakt, staan voortaan standaard op de agenda." }));
   at(50);
-  must("decision", addDecision(svc, coordinator, endedId, { text: `De gemeente zoekt met voorrang een oplossing voor "${family.r.title}".`, requestId: family.id }));
+  must("decision", addDecision(svc, coordinator, endedId, { itemId: wonenItem, text: `De gemeente zoekt met voorrang een oplossing voor "${family.r.title}".`, requestId: family.id }));
   at(55);
   const taalhuis = must(
     "action",
-    addAction(svc, coordinator, endedId, { text: "Overzicht maken van de beschikbare taalmaatjes", orgId: o.orgOf("taalhuis"), due: amsterdamDay(start + 14 * DAY) }),
+    addAction(svc, coordinator, endedId, { itemId: taalItem, text: "Overzicht maken van de beschikbare taalmaatjes", orgId: o.orgOf("taalhuis"), due: amsterdamDay(start + 14 * DAY) }),
   ).action;
   at(60);
   must(
     "action",
     addAction(svc, coordinator, endedId, {
+      itemId: wonenItem,
       text: "Met de woningcorporatie overleggen over een passende woning",
       orgId: o.orgOf("gemeente"),
       due: amsterdamDay(o.now - 6 * DAY),
@@ -154,7 +160,7 @@ export async function seedDemoMeetings(
   at(65);
   must(
     "action",
-    addAction(svc, coordinator, endedId, { text: "Vrijwilligers werven voor hulp bij verhuizingen", orgId: o.orgOf("vrijwilligerscentrum"), due: amsterdamDay(o.now + 10 * DAY) }),
+    addAction(svc, coordinator, endedId, { itemId: wonenItem, text: "Vrijwilligers werven voor hulp bij verhuizingen", orgId: o.orgOf("vrijwilligerscentrum"), due: amsterdamDay(o.now + 10 * DAY) }),
   );
   must(
     "attendees",
