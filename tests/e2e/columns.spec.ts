@@ -6,7 +6,7 @@
  * it before Afgerond; the only done column cannot change its stage.
  */
 import { expect, test } from "@playwright/test";
-import { column, twoOnDemoBoard } from "./helpers";
+import { column, openFromMoreMenu, twoOnDemoBoard } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -64,7 +64,7 @@ test("a category in use gets a replacement first; a member has no removal at all
 
 test("a column added with a stage goes before Afgerond; the only done column keeps its stage and cannot go", async ({ browser }) => {
   const [coordinator, member] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "taalhuis@ave.example");
-  await coordinator.getByRole("button", { name: "Kolom toevoegen" }).click();
+  await openFromMoreMenu(coordinator, "add-column");
   const dialog = coordinator.getByTestId("dialog-column");
   await dialog.getByLabel("Naam van de kolom").fill("Wacht op gemeente");
   const stage = dialog.getByLabel("Fase", { exact: true });
