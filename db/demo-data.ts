@@ -322,3 +322,8 @@ export const DEMO_OFFERS: Array<{ org: DemoOrgKey; category: string; label: stri
   { org: "voedselbank", category: "maatje", label: "kennismakingsgesprekken per week", capacity: 2 },
   { org: "vluchtelingenwerk", category: "wonen", label: "woonbegeleiders", capacity: 2 },
 ];
+
+/** A demo request as a card of the board, standing in `column` (the seed's board now, or the board as it was at a meeting). */
+export function demoCard(id: string, r: DemoRequest, createdByOrg: string, column: string) {
+  return { id, title: r.title, category: r.category, description: r.description, area: r.area, urgency: r.urgency, createdAt: r.createdAt, createdByOrg, column };
+}

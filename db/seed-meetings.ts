@@ -21,7 +21,7 @@ import { addAction, addDecision, createMeeting, endMeeting, setAttendees, setCur
 import { getUserById, type SessionUser } from "./accounts";
 import { loadBoardState } from "./board-store";
 import type { DB } from "./client";
-import type { DemoOrgKey, DemoRequest } from "./demo-data";
+import { demoCard, type DemoOrgKey, type DemoRequest } from "./demo-data";
 
 const DAY = 86400_000;
 const MINUTE = 60_000;
@@ -36,17 +36,7 @@ function boardAt(requests: Array<{ id: string; r: DemoRequest }>, orgOf: (key: D
     then.map(({ id, r }) => {
       const moves = r.steps.filter((s) => s.kind === "move" && s.at <= at);
       const last = moves[moves.length - 1];
-      return {
-        id,
-        title: r.title,
-        category: r.category,
-        description: r.description,
-        area: r.area,
-        urgency: r.urgency,
-        createdAt: r.createdAt,
-        createdByOrg: orgOf(r.org),
-        column: last && last.kind === "move" ? last.to : "nieuw",
-      };
+      return demoCard(id, r, orgOf(r.org), last && last.kind === "move" ? last.to : "nieuw");
     }),
   );
   for (const { id, r } of then) if (r.archivedAt !== null && r.archivedAt <= at) setArchived(doc, id, true, r.archivedAt);

@@ -25,6 +25,7 @@ import {
   DEMO_ORGS,
   DEMO_PASSWORD,
   DEMO_PEOPLE,
+  demoCard,
   demoPastRequests,
   demoRequests,
   type DemoRequest,
@@ -84,17 +85,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
     fill: (doc) => {
       addCards(
         doc,
-        requests.map(({ id, r }) => ({
-          id,
-          title: r.title,
-          category: r.category,
-          description: r.description,
-          area: r.area,
-          urgency: r.urgency,
-          createdAt: r.createdAt,
-          createdByOrg: org(r.org),
-          column: r.column,
-        })),
+        requests.map(({ id, r }) => demoCard(id, r, org(r.org), r.column)),
       );
       for (const { id, r } of requests) if (r.archivedAt !== null) setArchived(doc, id, true, r.archivedAt);
     },
