@@ -644,6 +644,13 @@ export interface BoardState {
   other: Buffer;
 }
 
+/** A new board made over the API by `cookie` (a coordinator): its id; throws with the answer otherwise. */
+export async function newBoardVia(t: TestServer, cookie: string, name: string): Promise<string> {
+  const res = await t.api("/api/boards", { cookie, body: { name } });
+  if (res.status !== 201) throw new Error(`POST /api/boards ${res.status}: ${JSON.stringify(res.body)}`);
+  return (res.body as { id: string }).id;
+}
+
 export interface TestServerOptions {
   /** The server's clock (createAppServer's `now`); real time when omitted. */
   now?: () => number;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { setUserRole } from "../../db/accounts";
 import type { FollowState, MeetingRecord } from "../../app/board/meeting";
-import { apiCall, postForm, recordEvents, startTestServer, type TestServer } from "./harness";
+import { apiCall, newBoardVia, postForm, recordEvents, startTestServer, type TestServer } from "./harness";
 
 let t: TestServer;
 let coordinator: string;
@@ -24,11 +24,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function newBoard(name: string): Promise<string> {
-  const res = await t.api("/api/boards", { cookie: coordinator, body: { name } });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id as string;
-}
+const newBoard = (name: string) => newBoardVia(t, coordinator, name);
 
 async function plan(boardId: string, cookie = coordinator): Promise<string> {
   const res = await t.api(`/api/boards/${boardId}/meetings`, { cookie, body: { title: "Overleg", at: "2026-12-15T19:30:00Z" } });

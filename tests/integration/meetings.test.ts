@@ -12,7 +12,7 @@ import type { Socket } from "socket.io-client";
 import { listMoments } from "../../db/moments";
 import { dayOf } from "../../app/board/minutes";
 import type { FollowState, MeetingRecord } from "../../app/board/meeting";
-import { recordEvents, sleep, startTestServer, waitFor, type TestServer } from "./harness";
+import { newBoardVia, recordEvents, sleep, startTestServer, waitFor, type TestServer } from "./harness";
 
 let t: TestServer;
 let coordinator: string;
@@ -36,11 +36,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function newBoard(name: string): Promise<string> {
-  const res = await t.api("/api/boards", { cookie: coordinator, body: { name } });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id as string;
-}
+const newBoard = (name: string) => newBoardVia(t, coordinator, name);
 
 async function plan(boardId: string, title = "Overleg december", cookie = coordinator): Promise<string> {
   const res = await t.api(`/api/boards/${boardId}/meetings`, { cookie, body: { title, at: "2026-12-15T19:30:00Z" } });
