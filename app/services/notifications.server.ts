@@ -487,6 +487,15 @@ export function notificationsFor(svc: AppServices, user: SessionUser, limit = 50
     }
     return titles.get(k)!;
   };
+  // The meetings the list names, each read once (with its board's alliance).
+  const meetingsById = new Map<string, { id: string; title: string; boardId: string; allianceId: string | null } | null>();
+  const meetingOf = (id: string) => {
+    if (!meetingsById.has(id)) {
+      const m = getMeetingRow(svc.db, id);
+      meetingsById.set(id, m ? { id: m.id, title: m.title, boardId: m.boardId, allianceId: getBoard(svc.db, m.boardId)?.allianceId ?? null } : null);
+    }
+    return meetingsById.get(id)!;
+  };
   const items = rows.map((n: NotificationRow): NotificationView => {
     const d = (n.data ?? {}) as Record<string, unknown>;
     const name = (id: unknown) => (typeof id === "string" ? orgs.get(id) ?? "?" : "?");
@@ -501,8 +510,8 @@ export function notificationsFor(svc: AppServices, user: SessionUser, limit = 50
     }
     let href = n.boardId ? (n.requestId ? `/boards/${n.boardId}?kaart=${n.requestId}` : `/boards/${n.boardId}`) : null;
     if (n.kind === "meeting_action") {
-      const meeting = typeof d.meetingId === "string" ? getMeetingRow(svc.db, d.meetingId) : null;
-      const mine = meeting && meeting.boardId === n.boardId && getBoard(svc.db, meeting.boardId)?.allianceId === user.allianceId;
+      const meeting = typeof d.meetingId === "string" ? meetingOf(d.meetingId) : null;
+      const mine = meeting && meeting.boardId === n.boardId && meeting.allianceId === user.allianceId;
       vars.meeting = mine ? meeting.title : "";
       vars.due = typeof d.due === "string" ? d.due : "";
       if (mine) href = `/boards/${meeting.boardId}/vergaderingen/${meeting.id}`;
