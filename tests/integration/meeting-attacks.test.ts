@@ -68,6 +68,30 @@ describe("a meeting page's forms reach only that meeting's items", () => {
   });
 });
 
+describe("a planned meeting's details on its page", () => {
+  it("change for a coordinator of the alliance only: a member, another alliance and another origin change nothing", async () => {
+    const boardId = await newBoard("Bord met een te verzetten overleg");
+    const id = await plan(boardId);
+    const page = `/boards/${boardId}/vergaderingen/${id}`;
+    const fields = { intent: "meeting", title: "Verzet", date: "2026-12-18", time: "20:15" };
+    const before = await record(id);
+
+    const asMember = await postForm(t.url, page, fields, { cookie: t.seed.cookies.memberA1 });
+    expect(asMember.status).toBe(403);
+    const otherAlliance = await postForm(t.url, page, fields, { cookie: t.seed.cookies.memberB });
+    expect(otherAlliance.status).toBe(404);
+    const otherOrigin = await postForm(t.url, page, fields, { cookie: coordinator, headers: { origin: "https://elders.example" } });
+    expect(otherOrigin.status).toBe(403);
+    const unchanged = await record(id);
+    expect([unchanged.title, unchanged.at]).toEqual([before.title, before.at]);
+
+    expect((await postForm(t.url, page, fields, { cookie: coordinator })).status).toBe(200);
+    const moved = await record(id);
+    expect(moved.title).toBe("Verzet");
+    expect(moved.at).not.toBe(before.at);
+  });
+});
+
 describe("the facilitator's focus", () => {
   let boardId: string;
   let id: string;
