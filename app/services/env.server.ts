@@ -1,6 +1,7 @@
 /** The one schema for the environment, validated once at start. */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { parseDataKey } from "./seal.server";
 
 /** An entry of TRUST_PROXY: an IP address, a CIDR range (address/prefix) or "loopback". */
 function isProxyAddress(entry: string): boolean {
@@ -116,6 +117,18 @@ const EnvSchema = z.object({
     .string()
     .default("")
     .refine((s) => s === "" || /^([^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(s.trim()), { message: "must be an address like bord@example.org" }),
+  /**
+   * The key that seals contact details (and other sealed values) in the
+   * database: 32 bytes as base64 (44 characters) or 64 hex characters. When
+   * unset, the file `data-key` next to the database is used if it exists
+   * (the demo's `npm run setup` writes one); see app/services/seal.server.ts.
+   */
+  DATA_KEY: z
+    .string()
+    .default("")
+    .refine((s) => s.trim() === "" || parseDataKey(s) !== null, {
+      message: "must be 32 bytes as base64 (44 characters, e.g. from `openssl rand -base64 32`) or 64 hex characters",
+    }),
   /** Folder for the daily backup the server takes itself; none without it. */
   BACKUP_DIR: z.string().default(""),
   /** How many daily backups BACKUP_DIR keeps (the oldest removed first). */
