@@ -9,6 +9,9 @@ import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-or
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
+export const TWO_FACTOR_POLICIES = ["off", "coordinators", "everyone"] as const;
+export type TwoFactorPolicy = (typeof TWO_FACTOR_POLICIES)[number];
+
 export const alliances = sqliteTable("alliances", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
@@ -22,6 +25,12 @@ export const alliances = sqliteTable("alliances", {
   requestQuotaPerHour: integer("request_quota_per_hour"),
   /** The demo alliance (AVE Emmen) that `npm run setup` seeds: `npm run demo -- remove` erases exactly this one. */
   demo: integer("demo", { mode: "boolean" }).notNull().default(false),
+  /**
+   * Who must log in with a second step (TOTP, issue 14): nobody demanded
+   * (`off`: each person chooses), the coordinators, or everyone. A person
+   * who must and has not set it up can do nothing else until they have.
+   */
+  twoFactorPolicy: text("two_factor_policy", { enum: TWO_FACTOR_POLICIES }).notNull().default("off"),
   createdAt: integer("created_at").notNull().default(now),
 });
 
@@ -81,6 +90,62 @@ export const sessions = sqliteTable(
     lastSeenAt: integer("last_seen_at"),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/**
+ * A person's two-factor login (TOTP, RFC 6238; app/services/two-factor.server.ts).
+ * The secret is sealed with DATA_KEY (app/services/seal.server.ts, bound to
+ * `totp:<userId>`), never stored in the clear. `pendingSecret` is the one
+ * shown as a QR code until the person confirms it with a code. `lastStep`
+ * is the time step of the last code accepted: a code of that step or an
+ * earlier one is refused, so a code works once. Turning it off keeps the
+ * row with `enabledAt` null and `disabledAt` set (the person's export says when).
+ */
+export const userTwoFactor = sqliteTable("user_two_factor", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secret: blob("secret", { mode: "buffer" }),
+  pendingSecret: blob("pending_secret", { mode: "buffer" }),
+  pendingAt: integer("pending_at"),
+  enabledAt: integer("enabled_at"),
+  disabledAt: integer("disabled_at"),
+  lastStep: integer("last_step").notNull().default(0),
+});
+
+/** Recovery codes of a two-factor login: only a SHA-256 of each, used once (`usedAt` set by the statement that checks it). */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+);
+
+/**
+ * A login halfway: the password was right, the second step is still owed.
+ * Only the SHA-256 of the token in the browser's `ab_2fa` cookie is kept; it
+ * lives 10 minutes, allows a few wrong codes, and no session exists until
+ * it is passed.
+ */
+export const loginChallenges = sqliteTable(
+  "login_challenges",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    redirectTo: text("redirect_to").notNull().default("/boards"),
+    failures: integer("failures").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("login_challenges_user_idx").on(t.userId)],
 );
 
 /**
