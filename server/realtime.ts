@@ -172,7 +172,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       on("referral:accept", withTarget((u, t) => ownership.answerReferral(svc, u, t, "accepted")));
       on("referral:decline", withTarget((u, t, p) => ownership.answerReferral(svc, u, t, "declined", p.reason)));
       on("referral:revoke", withTarget((u, t) => ownership.answerReferral(svc, u, t, "revoked")));
-      on("comment:add", withTarget((u, t, p) => addComment(svc, u, t, p.body)));
+      on("comment:add", withTarget((u, t, p) => addComment(svc, u, t, p.body, p.acknowledgePersonalData)));
 
       // The meeting: the facilitator's focus relayed to the board, and the running meeting for a page that opens.
       on(MEETING_EVENTS.focus, (user, p) => {

@@ -263,7 +263,8 @@ export interface BoardRealtime {
   accept(requestId: string): Promise<Ack>;
   decline(requestId: string, reason: string): Promise<Ack>;
   revoke(requestId: string): Promise<Ack>;
-  comment(requestId: string, body: string): Promise<Ack<{ comment: CommentEntry }>>;
+  /** Refused with error "personal_data" (and `found`) when the text holds personal data, unless `acknowledgePersonalData`. */
+  comment(requestId: string, body: string, acknowledgePersonalData?: boolean): Promise<Ack<{ comment: CommentEntry }>>;
   /** The facilitator says where they are (only the running meeting's facilitator is accepted). */
   meetingFocus(state: Pick<FollowState, "meetingId" | "itemId" | "view" | "scroll">): Promise<Ack<{ seq: number }>>;
   /** The board's running meeting and the facilitator's last focus, for a page that joins late. */
@@ -305,7 +306,8 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean)
     accept: (requestId) => send("referral:accept", { requestId }),
     decline: (requestId, reason) => send("referral:decline", { requestId, reason }),
     revoke: (requestId) => send("referral:revoke", { requestId }),
-    comment: (requestId, body) => send("comment:add", { requestId, body }),
+    comment: (requestId, body, acknowledgePersonalData) =>
+      send("comment:add", { requestId, body, ...(acknowledgePersonalData ? { acknowledgePersonalData: true } : {}) }),
     meetingFocus: (state) => send(MEETING_EVENTS.focus, { ...state }),
     meetingCurrent: () => send(MEETING_EVENTS.current, {}),
     isConnected: () => socket.connected,

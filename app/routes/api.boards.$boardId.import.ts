@@ -13,7 +13,11 @@ export const loader = () => methodNotAllowed("POST");
  * `map.<field>=<header name>` (title, category, description, area, urgency,
  * reference, column; guessed from the header when not given),
  * `category.<value>=<categoryId>` for category values the board does not
- * know, `duplicates=include` to import rows that look like duplicates too.
+ * know, `duplicates=include` to import rows that look like duplicates too,
+ * `acknowledgePersonalData=1` to import rows holding personal data too
+ * (recorded per request). The preview lists `personalData: [{ row, field,
+ * kind }]`; an import with such rows and without the acknowledgement is 422
+ * { error: "personal_data", found: [{ row, field, kind }] }.
  *
  * Dry run: 200 { rows, errors: [{ row, field, code, message }], duplicates,
  * headers, mapping, unknownCategories, counts }. Import: 201 { importId,
@@ -38,6 +42,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const { preview } = res;
       return apiError(422, res.error, res.message, {
         ...(res.row ? { row: res.row } : {}),
+        ...(res.found ? { found: res.found } : {}),
         ...(preview ? { errors: preview.errors, duplicates: preview.duplicates, counts: preview.counts } : {}),
       });
     }

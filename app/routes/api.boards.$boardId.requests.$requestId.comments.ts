@@ -14,14 +14,18 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
   return json(list);
 }
 
-/** POST { body }: add a comment (members and coordinators). */
+/**
+ * POST { body, acknowledgePersonalData? }: add a comment (members and
+ * coordinators); 422 { error: "personal_data", found } when it holds personal
+ * data and that was not acknowledged.
+ */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const body = await readBody(request);
-  const res = addComment(svc, user, { boardId: board.id, requestId: params.requestId! }, body.body);
-  if (!res.ok) return apiError(res.status, res.error, res.message);
+  const res = addComment(svc, user, { boardId: board.id, requestId: params.requestId! }, body.body, body.acknowledgePersonalData);
+  if (!res.ok) return apiError(res.status, res.error, res.message, "found" in res ? { found: res.found } : {});
   return json(res.comment, { status: 201 });
 }

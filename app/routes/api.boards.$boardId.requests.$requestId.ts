@@ -40,7 +40,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
  * PATCH /api/boards/:boardId/requests/:requestId { title?, description?,
  * area?, urgency?, category?, column?, archived? }: the same rules as the
  * board (who may change which request; a move into a held column claims it,
- * out of one releases it). 200 { card }; 403, 404, 409 { owner }, 422 { errors }.
+ * out of one releases it). 200 { card }; 403, 404, 409 { owner }, 422 { errors };
+ * 422 { error: "personal_data", found: [{ field, kind }] } when a changed text
+ * holds personal data, unless the body says `"acknowledgePersonalData": true`.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PATCH") return methodNotAllowed("GET, PATCH");
@@ -50,8 +52,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const body = await readBody(request);
   const result = await changeRequest(svc, user, board, params.requestId!, body);
   if (!result.ok) {
-    const { status, error, message, errors, owner } = result;
-    return apiError(status, error, message, { ...(errors ? { errors } : {}), ...(owner !== undefined ? { owner } : {}) });
+    const { status, error, message, errors, owner, found } = result;
+    return apiError(status, error, message, {
+      ...(errors ? { errors } : {}),
+      ...(owner !== undefined ? { owner } : {}),
+      ...(found ? { found } : {}),
+    });
   }
   return json({ card: result.card }, { headers: { "Cache-Control": "private, no-store" } });
 }

@@ -3,6 +3,7 @@ import { apiError, methodNotAllowed, readBody } from "~/services/api.server";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { retryAfterSeconds } from "~/services/limits.server";
+import { personalDataResponse } from "~/services/personal-data.server";
 import { createRequest } from "~/services/requests.server";
 
 export const loader = () => methodNotAllowed("POST");
@@ -12,7 +13,9 @@ export const loader = () => methodNotAllowed("POST");
  * reference, area, urgency? }: 201 { id, duplicates: [{ organisation,
  * category, ... }] }, naming other organisations and categories only; 429
  * { error: "quota_exceeded", limit, retryAfter } past the organisation's
- * hourly quota.
+ * hourly quota; 422 { error: "personal_data", found: [{ field, kind }] } when
+ * the text holds personal data and the body does not say
+ * `"acknowledgePersonalData": true` (which saves it and records that).
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
@@ -23,6 +26,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const res = await createRequest(svc, user, board, body);
   if (!res.ok) {
     if ("forbidden" in res) return apiError(403, "forbidden", "Viewers cannot create requests.");
+    if ("personalData" in res) return personalDataResponse(res.personalData);
     if ("quota" in res) {
       const retryAfter = retryAfterSeconds(res.quota.retryAfterMs);
       return json(

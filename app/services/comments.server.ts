@@ -8,6 +8,7 @@ import { publishLatest } from "./activity.server";
 import type { SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { notifyComment } from "./notifications.server";
+import { PERSONAL_DATA_MESSAGE, personalDataGate, recordAcknowledged } from "./personal-data.server";
 
 export const COMMENT_EVENT = "comment:new";
 export const COMMENT_MAX = 2000;
@@ -24,7 +25,12 @@ export function commentsOf(svc: AppServices, user: SessionUser, t: Target) {
   return locate(svc, user, t) ? listComments(svc.db, t.requestId) : null;
 }
 
-export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown) {
+/**
+ * Add a comment. Personal data in it refuses it (422 `personal_data` with
+ * `found: [{ field: "body", kind }]`) unless `acknowledge` is true; then it is
+ * saved and the acknowledgement recorded (kinds only).
+ */
+export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown, acknowledge?: unknown) {
   if (user.role === "viewer") return { ok: false as const, status: 403, error: "forbidden", message: "Viewers cannot comment." };
   if (!locate(svc, user, t)) return { ok: false as const, status: 404, error: "not_found", message: "No such request on this board." };
   if (getBoard(svc.db, t.boardId)?.archivedAt != null) {
@@ -33,8 +39,11 @@ export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyI
   const body = cleanText(bodyInput, true);
   if (!body) return { ok: false as const, status: 400, error: "required", message: "A comment cannot be empty." };
   if (body.length > COMMENT_MAX) return { ok: false as const, status: 400, error: "tooLong", message: `At most ${COMMENT_MAX} characters.` };
+  const pd = personalDataGate(svc, { body }, acknowledge);
+  if (!pd.ok) return { ok: false as const, status: 422, error: "personal_data", message: PERSONAL_DATA_MESSAGE, found: pd.found };
   const id = randomUUID();
   insertComment(svc.db, { id, requestId: t.requestId, boardId: t.boardId, userId: user.id, orgId: user.organisationId, body, at: svc.now() });
+  recordAcknowledged(svc, user, t, pd.found, { commentId: id });
   const comment = listComments(svc.db, t.requestId).find((c) => c.id === id)!;
   svc.realtime.toBoard(t.boardId, COMMENT_EVENT, comment);
   publishLatest(svc, t.boardId, t.requestId);

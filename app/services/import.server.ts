@@ -49,6 +49,7 @@ import { BOARD_ARCHIVED, type BoardRow, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { DUPLICATES_EVENT, referenceKey } from "./duplicates.server";
 import { Limiter, MemoryStore } from "./limits.server";
+import { PERSONAL_DATA_ACKNOWLEDGED, recordableFindings, rowsWithPersonalData, type RowFinding } from "./personal-data.server";
 import { quotaExceeded } from "./requests.server";
 
 export const CSV_TYPE = "text/csv";
@@ -301,13 +302,16 @@ export interface ImportOptions {
   categoryChoices: Record<string, string>;
   /** Import rows that look like duplicates too (`duplicates=include`). */
   includeDuplicates: boolean;
+  /** Import rows holding personal data too, recorded (`acknowledgePersonalData=1`). */
+  acknowledgePersonalData: boolean;
 }
 
 /**
  * Options from the URL: `dryRun=1`, `map.<field>=<header name or #n>` (field
  * one of title, category, description, area, urgency, reference, column; an
  * empty value leaves the field out), `category.<value in the file>=<category
- * id>`, `duplicates=include`.
+ * id>`, `duplicates=include`, `acknowledgePersonalData=1` (rows holding
+ * personal data are imported too, and that is recorded).
  */
 export function importOptions(url: URL): ImportOptions {
   const names: Partial<Record<ImportField, string>> = {};
@@ -327,6 +331,7 @@ export function importOptions(url: URL): ImportOptions {
     names,
     categoryChoices,
     includeDuplicates: url.searchParams.get("duplicates") === "include",
+    acknowledgePersonalData: ["1", "true"].includes(url.searchParams.get("acknowledgePersonalData") ?? ""),
   };
 }
 
@@ -375,7 +380,9 @@ export interface ImportPreview {
   duplicates: Duplicate[];
   /** Category values the board does not know, with how many rows carry each. */
   unknownCategories: Array<{ value: string; rows: number }>;
-  counts: { rows: number; valid: number; invalid: number; duplicates: number; toImport: number };
+  /** Personal data in the rows' text: which row's field holds which kind (never the text). */
+  personalData: RowFinding[];
+  counts: { rows: number; valid: number; invalid: number; duplicates: number; toImport: number; personalData: number };
 }
 
 export type ImportResult =
@@ -383,7 +390,7 @@ export type ImportResult =
   | { ok: true; dryRun: false; preview: ImportPreview; importId: string; created: number; ids: string[] }
   | { ok: false; status: 403; error: "forbidden"; message: string }
   | { ok: false; status: 409; error: "board_archived"; message: string }
-  | { ok: false; status: 422; error: string; message: string; row?: number; preview?: ImportPreview }
+  | { ok: false; status: 422; error: string; message: string; row?: number; preview?: ImportPreview; found?: RowFinding[] }
   | { ok: false; status: 429; error: "quota_exceeded" | "import_limit" | "rate_limited"; message: string; retryAfterMs: number };
 
 const uploadLimiters = new WeakMap<AppServices, Limiter>();
@@ -471,6 +478,7 @@ function preview(
     if (r.card && (opts.includeDuplicates || !duplicateRows.has(i))) importable.push({ ...r, key: keys[i] });
   });
   const valid = rows.filter((r) => r.card).length;
+  const personalData = rowsWithPersonalData(svc, rows);
   return {
     rows,
     keys,
@@ -486,7 +494,15 @@ function preview(
       errors,
       duplicates,
       unknownCategories: unknownCategoryValues(rows).map(({ value, rows: n }) => ({ value, rows: n })),
-      counts: { rows: rows.length, valid, invalid: rows.length - valid, duplicates: duplicateRows.size, toImport: importable.length },
+      personalData,
+      counts: {
+        rows: rows.length,
+        valid,
+        invalid: rows.length - valid,
+        duplicates: duplicateRows.size,
+        toImport: importable.length,
+        personalData: new Set(personalData.map((f) => f.row)).size,
+      },
     },
   };
 }
@@ -541,6 +557,20 @@ export async function importList(
       result = { ok: false, status: 422, error: "nothing_to_import", message: "No row can be imported; see errors and duplicates.", preview: p.preview };
       return;
     }
+    // Rows to import that hold personal data need the same deliberate step as a form's "Toch opslaan".
+    const importableRows = new Set(p.importable.map((r) => r.row));
+    const flagged = p.preview.personalData.filter((f) => importableRows.has(f.row));
+    if (flagged.length && !opts.acknowledgePersonalData) {
+      result = {
+        ok: false,
+        status: 422,
+        error: "personal_data",
+        message: "Some rows hold personal data (see found). Remove it from the file, or import with acknowledgePersonalData=1; that is recorded.",
+        found: flagged,
+        preview: p.preview,
+      };
+      return;
+    }
     const quota = quotaExceeded(svc, user);
     if (quota) {
       result = {
@@ -593,6 +623,11 @@ export async function importList(
         data: { title: c.title, category: c.category, import: importId, row: r.row },
         createdAt: at,
       });
+      const found = recordableFindings(flagged, r.row);
+      if (found.length) {
+        // Imported after the warning: recorded per request, fields and kinds only.
+        audits.push({ boardId: board.id, requestId: id, userId: user.id, orgId: user.organisationId, type: PERSONAL_DATA_ACKNOWLEDGED, data: { found, import: importId, row: r.row }, createdAt: at });
+      }
       return {
         id,
         title: c.title,

@@ -16,19 +16,30 @@ import { publishLatest } from "./activity.server";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { holdersForSync } from "./ownership.server";
+import { ACKNOWLEDGE_FIELD, PERSONAL_DATA_MESSAGE, personalDataGate, recordAcknowledged } from "./personal-data.server";
+import type { FieldFinding } from "../board/personal-data";
 
 const TEXT_FIELDS = ["title", "description", "area", "urgency", "category"] as const;
-const ALLOWED = new Set<string>([...TEXT_FIELDS, "column", "archived"]);
+const ALLOWED = new Set<string>([...TEXT_FIELDS, "column", "archived", ACKNOWLEDGE_FIELD]);
 
 export type ChangeRequestResult =
   | { ok: true; card: CardView }
-  | { ok: false; status: number; error: string; message: string; errors?: Record<string, string>; owner?: string | null };
+  | {
+      ok: false;
+      status: number;
+      error: string;
+      message: string;
+      errors?: Record<string, string>;
+      owner?: string | null;
+      /** With error "personal_data": which changed field holds which kind. */
+      found?: FieldFinding[];
+    };
 
 const fail = (
   status: number,
   error: string,
   message: string,
-  extra: { errors?: Record<string, string>; owner?: string | null } = {},
+  extra: { errors?: Record<string, string>; owner?: string | null; found?: FieldFinding[] } = {},
 ): ChangeRequestResult => ({
   ok: false,
   status,
@@ -57,6 +68,7 @@ export async function changeRequest(
   const now = svc.now();
   const announce = holdersForSync(() => svc);
   let holderChanged = false;
+  let acknowledgedFound: FieldFinding[] = [];
 
   const result = await svc.rooms.withDoc(board.id, (doc): ChangeRequestResult => {
     const card = getCard(doc, requestId);
@@ -72,6 +84,10 @@ export async function changeRequest(
 
     const patch: Partial<CardFields> = {};
     for (const k of TEXT_FIELDS) if (body[k] !== undefined && valid.value[k] !== card[k]) (patch as Record<string, unknown>)[k] = valid.value[k];
+    // Only what changes is checked: a request saved earlier after the warning does not block moving it.
+    const pd = personalDataGate(svc, { title: patch.title, description: patch.description, area: patch.area }, body[ACKNOWLEDGE_FIELD]);
+    if (!pd.ok) return fail(422, "personal_data", PERSONAL_DATA_MESSAGE, { found: pd.found });
+    acknowledgedFound = pd.found;
     const archive = body.archived !== undefined && body.archived !== card.archived ? (body.archived as boolean) : null;
     const moving = toColumn && toColumn.id !== card.column ? toColumn : null;
 
@@ -111,6 +127,7 @@ export async function changeRequest(
       record("moved", { from, to, fromStage: stageOfColumn(columns, from), toStage: moving.stage });
     }
     if (archive !== null && setArchived(doc, requestId, archive, now)) record(archive ? "archived" : "restored", {});
+    recordAcknowledged(svc, user, { boardId: board.id, requestId }, acknowledgedFound);
     return { ok: true, card: getCard(doc, requestId)! };
   });
   if (result.ok) {

@@ -14,11 +14,15 @@ import { publishLatest } from "./activity.server";
 import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
 import type { AppServices } from "./context.server";
 import { notifyPossibleDuplicates } from "./notifications.server";
+import { ACKNOWLEDGE_FIELD, personalDataGate, recordAcknowledged, REQUEST_TEXT_FIELDS } from "./personal-data.server";
+import type { FieldFinding } from "../board/personal-data";
 
 export type CreateRequestResult =
   | { ok: true; card: CardView; duplicates: IntakeWarning[] }
   | { ok: false; errors: Partial<Record<CardField, string>> }
   | { ok: false; forbidden: true }
+  /** Personal data in the fields and no `acknowledgePersonalData`: which field holds which kind. */
+  | { ok: false; personalData: FieldFinding[] }
   | {
       ok: false;
       /** Shown by the new-request dialog as one message (the form's fields are fine). */
@@ -92,6 +96,8 @@ export async function createRequest(
   const ref = validateReference(input.reference);
   const errors = { ...(fields.ok ? {} : fields.errors), ...(ref.ok ? {} : ref.errors) };
   if (!fields.ok || !ref.ok) return { ok: false, errors };
+  const pd = personalDataGate(svc, textFields({ ...fields.value, reference: ref.value }), input[ACKNOWLEDGE_FIELD]);
+  if (!pd.ok) return { ok: false, personalData: pd.found };
   const id = randomUUID();
   const at = svc.now();
   const reference = ref.value || null;
@@ -128,6 +134,7 @@ export async function createRequest(
       createdAt: at,
     },
   );
+  recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
   const card = await svc.rooms.withDoc(board.id, (doc) =>
     addCard(doc, { ...fields.value, id, createdAt: at, createdByOrg: user.organisationId }),
   );
@@ -135,6 +142,11 @@ export async function createRequest(
   if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
   notifyPossibleDuplicates(svc, user, board.id, id);
   return { ok: true, card, duplicates };
+}
+
+/** The checked text fields of a request, as the personal-data check reads them. */
+export function textFields(values: Partial<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(REQUEST_TEXT_FIELDS.map((f) => [f, values[f]]));
 }
 
 export interface RequestDetails {
@@ -170,7 +182,8 @@ export type SetReferenceResult =
   | { ok: true; reference: string }
   | { ok: false; errors: { reference?: string } }
   | { ok: false; forbidden: true }
-  | { ok: false; notFound: true };
+  | { ok: false; notFound: true }
+  | { ok: false; personalData: FieldFinding[] };
 
 /** Change the reference: only the organisation that may see it may change it. */
 export function updateReference(
@@ -179,6 +192,7 @@ export function updateReference(
   board: BoardRow,
   requestId: string,
   value: unknown,
+  acknowledge?: unknown,
 ): SetReferenceResult {
   const row = getRequest(svc.db, board.id, requestId);
   if (!row) return { ok: false, notFound: true };
@@ -186,6 +200,9 @@ export function updateReference(
   const ref = validateReference(value);
   if (!ref.ok) return { ok: false, errors: ref.errors };
   if ((row.reference ?? "") !== ref.value) {
+    const pd = personalDataGate(svc, { reference: ref.value }, acknowledge);
+    if (!pd.ok) return { ok: false, personalData: pd.found };
+    recordAcknowledged(svc, user, { boardId: board.id, requestId }, pd.found);
     setRequestReference(svc.db, requestId, ref.value || null, keyForAlliance(svc, user.allianceId, ref.value));
     // The audit records that it changed, never the reference itself.
     appendAudit(svc.db, {

@@ -115,14 +115,14 @@ describe("import", () => {
     const boardDups = p.duplicates.filter((d: any) => d.kind === "board");
     expect(boardDups).toHaveLength(4);
     expect(boardDups[0]).toEqual({ row: 503, kind: "board", organisation: "TH", category: "wonen", categoryLabel: "Wonen" });
-    expect(p.counts).toEqual({ rows: 1000, valid: 968, invalid: 32, duplicates: 14, toImport: 954 });
+    expect(p.counts).toEqual({ rows: 1000, valid: 968, invalid: 32, duplicates: 14, toImport: 954, personalData: 0 });
     expect(JSON.stringify(p)).not.toContain("BESTAAND-1".toLowerCase());
     // A dry run changes nothing.
     expect(readBoard(storedDoc(s.verify.db, boardA.id)).cards).toHaveLength(5);
 
     // The unknown category mapped to an existing one in the preview: 13 more rows (12: one of them has no title).
     const mapped = await upload(importPath(boardA.id, "dryRun=1&category.Fietsen=maatje"), csv, { cookie: cookies.memberA1 });
-    expect(mapped.body.counts).toEqual({ rows: 1000, valid: 980, invalid: 20, duplicates: 14, toImport: 966 });
+    expect(mapped.body.counts).toEqual({ rows: 1000, valid: 980, invalid: 20, duplicates: 14, toImport: 966, personalData: 0 });
 
     const created = async () =>
       (await s.api("/api/alliance/limits", { cookie: cookies.coordinatorA })).body.createdPastHour.find((o: any) => o.orgId === s.seed.orgA1.id).created;
