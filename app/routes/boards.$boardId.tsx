@@ -114,6 +114,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
     const values: Record<string, string> = {};
     for (const f of CREATE_FIELDS) values[f] = input[f] ?? "";
+    // Personal data found and not acknowledged: the form shows where, with "remove" and "Toch opslaan".
+    if ("personalData" in result) return json<ActionData>({ intent, ok: false, personalData: result.personalData, values }, { status: 422, headers: NO_STORE });
     if ("quota" in result) {
       // Over the organisation's hourly quota: 429 with when to try again, the form keeps its input.
       const retryAfter = String(Math.max(1, Math.ceil(result.quota.retryAfterMs / 1000)));
@@ -124,10 +126,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   if (intent === "reference") {
     const requestId = String(form.get("requestId") ?? "");
-    const result = updateReference(svc, user, board, requestId, form.get("reference") ?? "");
+    const result = updateReference(svc, user, board, requestId, form.get("reference") ?? "", form.get("acknowledgePersonalData"));
     if (result.ok) return json<ActionData>({ intent, ok: true, reference: result.reference }, { headers: NO_STORE });
     if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
     if ("notFound" in result) return json<ActionData>({ intent, ok: false, error: "not_found" }, { status: 404 });
+    if ("personalData" in result) return json<ActionData>({ intent, ok: false, personalData: result.personalData }, { status: 422, headers: NO_STORE });
     return json<ActionData>({ intent, ok: false, errors: result.errors }, { status: 400 });
   }
 

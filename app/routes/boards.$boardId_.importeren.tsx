@@ -14,6 +14,8 @@ import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } 
 import { Link, useLoaderData } from "@remix-run/react";
 import { useCallback, useId, useMemo, useRef, useState } from "react";
 import { IMPORT_FIELDS, type ImportField } from "~/board/import-map";
+import type { PersonalDataKind } from "~/board/personal-data";
+import { fieldLabel, kindLabel } from "~/components/board/PersonalDataWarning";
 import { useToast } from "~/components/toast/ToastProvider";
 import { useT, type MessageKey, type Translate } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
@@ -65,7 +67,9 @@ interface Preview {
   errors: RowError[];
   duplicates: Duplicate[];
   unknownCategories: Array<{ value: string; rows: number }>;
-  counts: { rows: number; valid: number; invalid: number; duplicates: number; toImport: number };
+  /** Personal data found: row, field and kind (never the text). */
+  personalData: Array<{ row: number; field: string; kind: PersonalDataKind }>;
+  counts: { rows: number; valid: number; invalid: number; duplicates: number; toImport: number; personalData: number };
 }
 type Failure = { error: string; row?: number; retryAfter?: number };
 type Filter = "all" | "problems" | "duplicates" | "good";
@@ -97,6 +101,8 @@ export default function ImportPage() {
   const [mapping, setMapping] = useState<Partial<Record<ImportField, string>> | null>(null);
   const [choices, setChoices] = useState<Record<string, string>>({});
   const [includeDuplicates, setIncludeDuplicates] = useState(false);
+  /** "Toch importeren": rows holding personal data are imported too (recorded by the server). */
+  const [acknowledgePersonalData, setAcknowledgePersonalData] = useState(false);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState<"reading" | "importing" | null>(null);
@@ -107,7 +113,13 @@ export default function ImportPage() {
   const post = useCallback(
     async (
       f: { type: string; bytes: ArrayBuffer },
-      opts: { dryRun: boolean; mapping: Partial<Record<ImportField, string>> | null; choices: Record<string, string>; includeDuplicates: boolean },
+      opts: {
+        dryRun: boolean;
+        mapping: Partial<Record<ImportField, string>> | null;
+        choices: Record<string, string>;
+        includeDuplicates: boolean;
+        acknowledgePersonalData?: boolean;
+      },
     ) => {
       const q = new URLSearchParams();
       if (opts.dryRun) q.set("dryRun", "1");
@@ -115,6 +127,7 @@ export default function ImportPage() {
       if (opts.mapping) for (const field of IMPORT_FIELDS) q.set(`map.${field}`, opts.mapping[field] ?? "");
       for (const [value, id] of Object.entries(opts.choices)) if (id) q.set(`category.${value}`, id);
       if (opts.includeDuplicates) q.set("duplicates", "include");
+      if (opts.acknowledgePersonalData) q.set("acknowledgePersonalData", "1");
       return fetch(`/api/boards/${data.board.id}/import?${q}`, {
         method: "POST",
         headers: { "Content-Type": f.type, Accept: "application/json" },
@@ -163,6 +176,7 @@ export default function ImportPage() {
     setMapping(null);
     setChoices({});
     setFilter("all");
+    setAcknowledgePersonalData(false);
     await runPreview(f, { mapping: null, choices: {}, includeDuplicates });
   }
 
@@ -190,7 +204,7 @@ export default function ImportPage() {
     setBusy("importing");
     setFailure(null);
     try {
-      const res = await post(file, { dryRun: false, mapping, choices, includeDuplicates });
+      const res = await post(file, { dryRun: false, mapping, choices, includeDuplicates, acknowledgePersonalData });
       const body = await res.json().catch(() => ({ error: "other" }));
       if (res.status === 201) {
         setDone(body.created);
@@ -226,6 +240,15 @@ export default function ImportPage() {
     return rows;
   }, [preview, filter]);
   const mappedFields = IMPORT_FIELDS.filter((f) => mapping?.[f] !== undefined);
+  const personalByRow = useMemo(() => {
+    const m = new Map<number, Preview["personalData"]>();
+    for (const f of preview?.personalData ?? []) m.set(f.row, [...(m.get(f.row) ?? []), f]);
+    return m;
+  }, [preview]);
+  const personalText = (found: Preview["personalData"]) =>
+    found.map((f) => `${fieldLabel(t, f.field)} (${kindLabel(t, f.kind)})`).join(", ");
+  // Rows that would be imported and hold personal data: the import needs "Toch importeren" first.
+  const personalRowsToImport = (preview?.rows ?? []).filter((r) => r.ok && (includeDuplicates || !r.duplicate) && personalByRow.has(r.row));
 
   const blocked = !data.canImport ? t("import.viewer") : data.board.archived ? t("import.archived") : null;
   const count = preview?.counts.toImport ?? 0;
@@ -346,10 +369,38 @@ export default function ImportPage() {
                 <input type="checkbox" checked={includeDuplicates} onChange={(e) => changeDuplicates(e.currentTarget.checked)} data-testid="include-duplicates" />{" "}
                 {t("import.includeDuplicates")}
               </label>
-              <button type="button" className="button" disabled={count === 0 || busy !== null} onClick={() => void doImport()} data-testid="import-submit">
+              <button
+                type="button"
+                className="button"
+                disabled={count === 0 || busy !== null || (personalRowsToImport.length > 0 && !acknowledgePersonalData)}
+                onClick={() => void doImport()}
+                data-testid="import-submit"
+              >
                 {busy === "importing" ? t("import.submitting") : count === 1 ? t("import.submitOne") : t("import.submit", { count })}
               </button>
             </div>
+            {personalByRow.size ? (
+              <div className="pd-warning" data-testid="import-personal-data">
+                <p className="pd-warning-title">{t("pd.import.heading", { count: personalByRow.size })}</p>
+                <ul>
+                  {[...personalByRow.entries()].slice(0, 20).map(([row, found]) => (
+                    <li key={row}>{t("pd.import.row", { row, items: personalText(found) })}</li>
+                  ))}
+                </ul>
+                <p className="small">{t("pd.import.advice")}</p>
+                {personalRowsToImport.length ? (
+                  <label className="import-check">
+                    <input
+                      type="checkbox"
+                      checked={acknowledgePersonalData}
+                      onChange={(e) => setAcknowledgePersonalData(e.currentTarget.checked)}
+                      data-testid="acknowledge-personal-data"
+                    />{" "}
+                    {t("pd.import.acknowledge")}
+                  </label>
+                ) : null}
+              </div>
+            ) : null}
             <label className="import-filter">
               {t("import.filter")}{" "}
               <select value={filter} onChange={(e) => setFilter(e.currentTarget.value as Filter)} data-testid="import-filter">
@@ -377,6 +428,7 @@ export default function ImportPage() {
                   {filtered.slice(0, SHOWN_ROWS).map((r) => {
                     const problems = problemsByRow.get(r.row) ?? [];
                     const dups = duplicatesByRow.get(r.row) ?? [];
+                    const personal = personalByRow.get(r.row) ?? [];
                     const state = !r.ok ? "bad" : r.duplicate ? "dup" : "good";
                     return (
                       <tr key={r.row} className={`import-row ${state}`} data-row={r.row} data-state={state}>
@@ -389,8 +441,8 @@ export default function ImportPage() {
                           </td>
                         ))}
                         <td data-label={t("import.problems")} className="import-notes">
-                          {problems.length === 0 && dups.length === 0 ? <span className="import-ok">{t("import.ok")}</span> : null}
-                          {problems.length || dups.length ? (
+                          {problems.length === 0 && dups.length === 0 && personal.length === 0 ? <span className="import-ok">{t("import.ok")}</span> : null}
+                          {problems.length || dups.length || personal.length ? (
                             <ul>
                               {problems.map((p, i) => (
                                 <li key={`p${i}`} className="import-problem">
@@ -402,6 +454,11 @@ export default function ImportPage() {
                                   {duplicateText(t, d)}
                                 </li>
                               ))}
+                              {personal.length ? (
+                                <li className="import-problem" data-testid="import-row-personal-data">
+                                  {t("pd.import.note", { items: personalText(personal) })}
+                                </li>
+                              ) : null}
                             </ul>
                           ) : null}
                         </td>

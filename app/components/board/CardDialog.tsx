@@ -24,6 +24,7 @@ import { CategoryIcon } from "./Icon";
 import { Modal } from "./Modal";
 import { CardActivity } from "./activity/CardActivity";
 import { OwnershipSection } from "./ownership/OwnershipSection";
+import { PersonalDataWarning, findInFields, removeFromFields, type PersonalDataFields } from "./PersonalDataWarning";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
@@ -238,6 +239,8 @@ function EditCardForm(props: Props) {
   const [general, setGeneral] = useState<string | null>(null);
   const [waiting, setWaiting] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  /** The changed texts that hold personal data, while the warning asks what to do. */
+  const [pdFields, setPdFields] = useState<PersonalDataFields | null>(null);
 
   // The reference goes through the server: close once it answered.
   useEffect(() => {
@@ -260,12 +263,11 @@ function EditCardForm(props: Props) {
     if (Object.keys(errors).length) formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   }, [errors]);
 
-  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    if (!doc) return;
-    setGeneral(null);
-    const form = new FormData(e.currentTarget);
-    const input = Object.fromEntries([...form.entries()].map(([k, v]) => [k, typeof v === "string" ? v : ""]));
+  /** The form's values checked as the board checks them; null (errors shown) when they are not valid. */
+  const readForm = () => {
+    const form = formRef.current;
+    if (!form) return null;
+    const input = Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : ""]));
     const fields = validateCardFields(input, categories.map((c) => c.id));
     const next: Partial<Record<string, string>> = fields.ok ? {} : { ...fields.errors };
     let reference: string | null = null;
@@ -275,23 +277,87 @@ function EditCardForm(props: Props) {
       else if (r.value !== (ref.reference ?? "")) reference = r.value;
     }
     setErrors(next);
-    if (!fields.ok || next.reference) return;
+    if (!fields.ok || next.reference) return null;
+    // Only what changes is checked: text saved earlier after the warning does not ask again.
+    const changed: PersonalDataFields = {};
+    for (const k of ["title", "description", "area"] as const) if (fields.value[k] !== card[k]) changed[k] = fields.value[k];
+    if (reference !== null) changed.reference = reference;
+    return { fields: fields.value, reference, changed };
+  };
+
+  const saveReference = (reference: string, acknowledge: boolean) => {
+    saveRef.submit(
+      { intent: "reference", requestId: card.id, reference, ...(acknowledge ? { acknowledgePersonalData: "1" } : {}) },
+      { method: "post", action: `/boards/${encodeURIComponent(boardId)}` },
+    );
+    setWaiting(true);
+  };
+
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (!doc) return;
+    setGeneral(null);
+    const read = readForm();
+    if (!read) return;
+    // Personal data in what changed: nothing is written; the warning offers to remove it or to save anyway.
+    if (findInFields(read.changed).found.length) {
+      setPdFields(read.changed);
+      return;
+    }
+    setPdFields(null);
     try {
-      updateCard(doc, card.id, fields.value, Date.now());
+      updateCard(doc, card.id, read.fields, Date.now());
     } catch {
       setGeneral(t("card.saveFailed"));
       toast.error(t("card.saveFailed"), { silent: true });
       return;
     }
-    if (reference !== null) {
-      saveRef.submit(
-        { intent: "reference", requestId: card.id, reference },
-        { method: "post", action: `/boards/${encodeURIComponent(boardId)}` },
-      );
-      setWaiting(true);
+    if (read.reference !== null) return saveReference(read.reference, false);
+    onNotice(t("card.saved", { title: read.fields.title }));
+    onClose();
+  };
+
+  const removePersonal = () => {
+    const form = formRef.current;
+    if (!form || !pdFields) return;
+    let first: HTMLElement | null = null;
+    for (const [name, value] of Object.entries(removeFromFields(pdFields))) {
+      const el = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
+      if (!el || el.readOnly) continue;
+      el.value = value;
+      first ??= el;
+    }
+    setPdFields(null);
+    toast.success(t("pd.removed"));
+    (first ?? form.querySelector<HTMLElement>("input,textarea"))?.focus();
+  };
+
+  /**
+   * "Toch opslaan": through the JSON API (PATCH with acknowledgePersonalData),
+   * so the server checks the same text and records the acknowledgement; the
+   * card arrives through the live document as any change does.
+   */
+  const saveAnyway = async () => {
+    const read = readForm();
+    if (!read) return;
+    setWaiting(true);
+    const { title, description, area, urgency, category } = read.fields;
+    const res = await fetch(`/api/boards/${encodeURIComponent(boardId)}/requests/${encodeURIComponent(card.id)}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify({ title, description, area, urgency, category, acknowledgePersonalData: true }),
+    }).catch(() => null);
+    if (!res || !res.ok) {
+      setWaiting(false);
+      setGeneral(t("card.saveFailed"));
+      toast.error(t("card.saveFailed"), { silent: true });
       return;
     }
-    onNotice(t("card.saved", { title: fields.value.title }));
+    setPdFields(null);
+    if (read.reference !== null) return saveReference(read.reference, true);
+    setWaiting(false);
+    onNotice(t("card.saved", { title }));
     onClose();
   };
 
@@ -365,6 +431,18 @@ function EditCardForm(props: Props) {
             <input type="text" name="area" maxLength={LIMITS.areaMax} defaultValue={card.area} />
           </Field>
         </div>
+        {pdFields ? (
+          <PersonalDataWarning
+            t={t}
+            fields={pdFields}
+            onRemove={removePersonal}
+            saveAnyway={
+              <button type="button" className="button secondary" onClick={() => void saveAnyway()} disabled={waiting || offline} data-testid="pd-save-anyway">
+                {t("pd.saveAnyway")}
+              </button>
+            }
+          />
+        ) : null}
       </div>
     </form>
     {children}

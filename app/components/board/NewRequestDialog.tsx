@@ -4,8 +4,9 @@
  * success (the card arrives through the live document); without scripts it
  * is an ordinary form post and the page comes back with the errors.
  */
-import { useEffect, useId, useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useFetcher } from "@remix-run/react";
+import type { FieldFinding } from "~/board/personal-data";
 import type { CategoryView } from "~/board/types";
 import { LIMITS } from "~/board/validate";
 import { fieldError, translator, type Locale, type Translate } from "~/i18n";
@@ -13,6 +14,7 @@ import { CategoryUrgencyFields, ReferenceField, TitleField } from "./CardFormFie
 import { Field } from "./Field";
 import { Modal } from "./Modal";
 import { IntakeWarning, type IntakeWarningJson } from "./duplicates/IntakeWarning";
+import { PersonalDataWarning, removeFromFields, type PersonalDataFields } from "./PersonalDataWarning";
 import { useToast } from "~/components/toast/ToastProvider";
 
 export interface CreateActionData {
@@ -24,6 +26,8 @@ export interface CreateActionData {
   values?: Partial<Record<string, string>>;
   /** When saved: other organisations already working for this reference (organisation and category only). */
   duplicates?: IntakeWarningJson[];
+  /** Refused for personal data (not acknowledged): which field holds which kind. */
+  personalData?: FieldFinding[];
 }
 
 export function NewRequestDialog({
@@ -100,6 +104,32 @@ function NewRequestForm({
     }
   }, [fetcher.state, fetcher.data, onCreated]);
 
+  // Personal data found by the server (not acknowledged): the warning, until removed or saved anyway.
+  const [pdFields, setPdFields] = useState<PersonalDataFields | null>(null);
+  useEffect(() => {
+    const d = fetcher.data ?? fallback;
+    if (!d || d.ok || !d.personalData?.length || !d.values) return;
+    const v = d.values;
+    setPdFields({ title: v.title ?? "", description: v.description ?? "", area: v.area ?? "", reference: v.reference ?? "" });
+  }, [fetcher.data, fallback]);
+  const removePersonal = () => {
+    const form = formRef.current;
+    if (!form || !pdFields) return;
+    const read = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null)?.value ?? "";
+    const now = { title: read("title"), description: read("description"), area: read("area"), reference: read("reference") };
+    const cleaned = removeFromFields(now);
+    let first: HTMLElement | null = null;
+    for (const [name, value] of Object.entries(cleaned)) {
+      const el = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
+      if (!el) continue;
+      el.value = value;
+      first ??= el;
+    }
+    setPdFields(null);
+    toast.success(t("pd.removed"));
+    (first ?? form.querySelector<HTMLElement>("button[type=submit]"))?.focus();
+  };
+
   // After a failed submit, move focus to the first field with an error.
   useEffect(() => {
     if (fetcher.state !== "idle" || !fetcher.data || fetcher.data.ok) return;
@@ -174,6 +204,18 @@ function NewRequestForm({
           </Field>
         </div>
         <IntakeWarning boardId={boardId} formRef={formRef} categories={categories} created={fetcher.data} t={t} />
+        {pdFields ? (
+          <PersonalDataWarning
+            t={t}
+            fields={pdFields}
+            onRemove={removePersonal}
+            saveAnyway={
+              <button type="submit" name="acknowledgePersonalData" value="1" className="button secondary" disabled={busy} data-testid="pd-save-anyway">
+                {t("pd.saveAnyway")}
+              </button>
+            }
+          />
+        ) : null}
         {offline ? (
           <p className="alert info" id={offlineNoteId}>
             {t("board.create.offline")}

@@ -16,6 +16,7 @@ import type { ActivityEntry, CommentEntry } from "~/lib/sync-client";
 import type { OrgInfo } from "../Card";
 import { cardAge } from "../labels";
 import { ActivityItem, fetchActivity } from "./ActivityPanel";
+import { PersonalDataWarning, removeFromFields } from "../PersonalDataWarning";
 import { mergeEntries, type ActivityNames } from "./describe";
 
 export const COMMENT_MAX = 2000;
@@ -265,6 +266,8 @@ function CommentForm({
   const [body, setBody] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  /** The text the server refused for personal data, while the warning asks what to do. */
+  const [pdText, setPdText] = useState<string | null>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const alive = useRef(true);
   useEffect(
@@ -274,7 +277,7 @@ function CommentForm({
     [],
   );
 
-  const send = async () => {
+  const send = async (acknowledge = false) => {
     const text = body.trim();
     if (!text) {
       setError(t("act.comment.error.required"));
@@ -291,9 +294,15 @@ function CommentForm({
     }
     setSending(true);
     setError(null);
-    const ack = await realtime.comment(requestId, text);
+    const ack = await realtime.comment(requestId, text, acknowledge);
     if (!alive.current) return;
     setSending(false);
+    if (!ack.ok && ack.error === "personal_data") {
+      // The same check as the server's shows where; nothing was posted.
+      setPdText(text);
+      return;
+    }
+    setPdText(null);
     if (ack.ok) {
       onAdded(ack.comment);
       setBody("");
@@ -340,6 +349,24 @@ function CommentForm({
         <p className="alert error small" role="alert" id={errorId}>
           {error}
         </p>
+      ) : null}
+      {pdText !== null ? (
+        <PersonalDataWarning
+          t={t}
+          fields={{ body: pdText }}
+          onRemove={() => {
+            const cleaned = removeFromFields({ body }).body;
+            if (cleaned !== undefined) setBody(cleaned);
+            setPdText(null);
+            toast.success(t("pd.removed"));
+            textRef.current?.focus();
+          }}
+          saveAnyway={
+            <button type="button" className="button secondary" disabled={sending} onClick={() => void send(true)} data-testid="pd-save-anyway">
+              {t("pd.sendAnyway")}
+            </button>
+          }
+        />
       ) : null}
       <button type="submit" className="button" disabled={sending}>
         {sending ? t("act.comment.sending") : t("act.comment.submit")}

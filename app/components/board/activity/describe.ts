@@ -6,6 +6,7 @@
  * organisations) comes in through `ActivityNames`, so the panel, the card
  * history and the unit tests share it.
  */
+import { isPersonalDataKind } from "~/board/personal-data";
 import type { CategoryView, ColumnView } from "~/board/types";
 import type { MessageKey, Translate } from "~/i18n";
 import type { ActivityEntry } from "~/lib/sync-client";
@@ -135,6 +136,12 @@ export function describeActivity(t: Translate, entry: ActivityEntry, names: Acti
     case "reference_changed":
       // Never shows the reference itself.
       return t("act.referenceChanged", { who, card });
+    case "personal_data_acknowledged": {
+      // Kinds only: the text found is never recorded.
+      const found = Array.isArray(data.found) ? (data.found as Array<{ kind?: unknown }>) : [];
+      const kinds = [...new Set(found.map((f) => str(f?.kind)).filter(isPersonalDataKind))].map((k) => t(`pd.kind.${k}`));
+      return t("pd.act.acknowledged", { who, card, kinds: kinds.join(", ") || "?" });
+    }
     default:
       return t("act.changed", { who, card });
   }
