@@ -284,5 +284,7 @@ export function setBoardExpiryDays(db: DB, boardId: string, days: number) {
 }
 
 export function boardSettings(db: DB, boardId: string) {
-  return db.select({ id: boards.id, name: boards.name, claimExpiryDays: boards.claimExpiryDays }).from(boards).where(eq(boards.id, boardId)).get() ?? null;
+  return db
+    .select({ id: boards.id, name: boards.name, claimExpiryDays: boards.claimExpiryDays, retentionMonths: boards.retentionMonths })
+    .from(boards).where(eq(boards.id, boardId)).get() ?? null;
 }

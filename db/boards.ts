@@ -12,9 +12,10 @@ export interface ManagedBoard {
   name: string;
   archivedAt: number | null;
   createdAt: number;
+  retentionMonths: number;
 }
 
-const columns = { id: boards.id, name: boards.name, archivedAt: boards.archivedAt, createdAt: boards.createdAt };
+const columns = { id: boards.id, name: boards.name, archivedAt: boards.archivedAt, createdAt: boards.createdAt, retentionMonths: boards.retentionMonths };
 
 /** The alliance's boards, by name: active ones, or only the archived ones. */
 export function listBoards(db: DB, allianceId: string, opts: { archived: boolean }): ManagedBoard[] {
@@ -55,7 +56,7 @@ export function boardNameTaken(db: DB, allianceId: string, name: string, exceptI
  */
 export function insertBoardWithDocument(
   db: DB,
-  b: { id: string; allianceId: string; name: string; claimExpiryDays?: number },
+  b: { id: string; allianceId: string; name: string; claimExpiryDays?: number; retentionMonths?: number },
   state: Uint8Array,
   at: number,
 ): boolean {
@@ -76,6 +77,11 @@ export function renameBoard(db: DB, boardId: string, name: string): void {
 /** Archive (a time) or put back (null). */
 export function setBoardArchivedAt(db: DB, boardId: string, archivedAt: number | null): void {
   db.update(boards).set({ archivedAt }).where(eq(boards.id, boardId)).run();
+}
+
+/** How many months a finished request of the board stays as entered (app/board/retention.ts). */
+export function setBoardRetentionMonths(db: DB, boardId: string, months: number): void {
+  db.update(boards).set({ retentionMonths: months }).where(eq(boards.id, boardId)).run();
 }
 
 export function boardClaimExpiryDays(db: DB, boardId: string): number | null {

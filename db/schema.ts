@@ -182,6 +182,11 @@ export const boards = sqliteTable(
      * everyone (sync server, API, pages) until it is put back (null).
      */
     archivedAt: integer("archived_at"),
+    /**
+     * Months a request stays as it was once it is done or archived; then the
+     * daily retention sweep anonymises it (app/services/retention.server.ts).
+     */
+    retentionMonths: integer("retention_months").notNull().default(12),
   },
   (t) => [index("boards_alliance_idx").on(t.allianceId)],
 );
@@ -239,6 +244,12 @@ export const requests = sqliteTable(
      * one operation (db/limits.ts); imported rows have their own cap.
      */
     importId: text("import_id"),
+    /**
+     * When the retention sweep anonymised the request (its title became its
+     * category, its texts, reference, contact and comments went); null while
+     * it is as entered. An anonymised request is never processed again.
+     */
+    anonymisedAt: integer("anonymised_at"),
     lastActivityAt: integer("last_activity_at").notNull(),
     createdAt: integer("created_at").notNull(),
   },

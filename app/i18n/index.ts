@@ -11,11 +11,12 @@ import { summaryEn, summaryNl, type SummaryKey } from "./summary";
 import { followEn, followNl, type FollowKey } from "./follow";
 import { notificationsEn, notificationsNl, type NotificationsKey } from "./notifications";
 import { personalDataEn, personalDataNl, type PersonalDataKey } from "./personal-data";
+import { privacyEn, privacyNl, type PrivacyKey } from "./privacy";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey | PersonalDataKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl, ...personalDataNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn, ...personalDataEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey | PersonalDataKey | PrivacyKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl, ...personalDataNl, ...privacyNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn, ...personalDataEn, ...privacyEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

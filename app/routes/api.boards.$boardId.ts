@@ -19,9 +19,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 /**
- * PATCH /api/boards/<boardId> `{ name?, archived? }` (coordinator): rename,
- * archive (`true`) or put back (`false`). 200 `{ id, name, archived,
- * archivedAt }`; 404 for an unknown board and another alliance's alike; 403
+ * PATCH /api/boards/<boardId> `{ name?, archived?, retentionMonths? }`
+ * (coordinator): rename, archive (`true`) or put back (`false`), set the
+ * retention (whole months, 1–120). 200 `{ id, name, archived, archivedAt,
+ * retentionMonths }`; 404 for an unknown board and another alliance's alike; 403
  * for anyone but a coordinator; 409 `board_archived` for a rename of an
  * archived board without putting it back; 422 `{ errors }`.
  */
@@ -30,7 +31,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = updateBoard(svc, user, params.boardId!, { name: body.name, archived: body.archived });
+  const res = updateBoard(svc, user, params.boardId!, { name: body.name, archived: body.archived, retentionMonths: body.retentionMonths });
   if (res.ok) return json(res.board, { headers: { "Cache-Control": "private, no-store" } });
   switch (res.status) {
     case 404:

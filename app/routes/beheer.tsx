@@ -17,8 +17,9 @@ import {
   restoreAccess,
   setClaimExpiry,
 } from "~/services/admin.server";
+import { RETENTION_MAX_MONTHS, RETENTION_MIN_MONTHS } from "~/board/retention";
 import { requireUser } from "~/services/auth.server";
-import { boardsFor, boardSettingsFor } from "~/services/boards.server";
+import { boardsFor, boardSettingsFor, setBoardRetention } from "~/services/boards.server";
 import { services } from "~/services/context.server";
 import { setRequestQuota } from "~/services/requests.server";
 import { MailOffNotice } from "~/components/notifications/MailOffNotice";
@@ -82,6 +83,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (!boardsFor(svc, user).some((b) => b.id === boardId)) throw new Response("Not found", { status: 404 });
       const r = setClaimExpiry(svc, user, boardId, form.claimExpiryDays);
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "retention": {
+      const boardId = String(form.boardId ?? "");
+      const r = setBoardRetention(svc, user, boardId, form.retentionMonths);
+      if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
+      // A refused number comes back as typed, so the field shows it beside the explanation.
+      return json({ intent, boardId, ...(r.ok ? { ok: true } : { errors: r.errors, typed: String(form.retentionMonths ?? "") }) }, { status: r.ok ? 200 : r.status });
     }
     case "quota": {
       const r = setRequestQuota(svc, user, form.requestQuotaPerHour);
@@ -162,6 +170,8 @@ function FieldError({ id, text }: { id: string; text?: string }) {
 type ActionResult =
   | {
       intent?: string;
+      boardId?: string;
+      typed?: string;
       ok?: boolean;
       name?: string;
       role?: string;
@@ -436,6 +446,40 @@ export default function Admin() {
             </button>
           </Form>
         ))}
+        <h3 className="small-heading" id="retention-h">
+          {t("retention.title")}
+        </h3>
+        <p className="muted" id="retention-help">
+          {t("retention.help")}
+        </p>
+        {data.boards.map((b) => {
+          // The months typed stay in the field when they are refused.
+          const refused = result?.intent === "retention" && result.boardId === b.id && !!result.errors?.retentionMonths;
+          return (
+            <Form method="post" key={b.id} className="admin-form" noValidate data-testid={`retention-${b.id}`}>
+              <input type="hidden" name="intent" value="retention" />
+              <input type="hidden" name="boardId" value={b.id} />
+              <div className="field">
+                <label htmlFor={`ret-${b.id}`}>{t("retention.label", { board: b.name })}</label>
+                <input
+                  id={`ret-${b.id}`}
+                  name="retentionMonths"
+                  type="number"
+                  inputMode="numeric"
+                  min={RETENTION_MIN_MONTHS}
+                  max={RETENTION_MAX_MONTHS}
+                  defaultValue={refused ? result.typed : b.retentionMonths}
+                  aria-invalid={refused ? true : undefined}
+                  aria-describedby={refused ? `retention-help ret-${b.id}-e` : "retention-help"}
+                />
+                <FieldError id={`ret-${b.id}-e`} text={refused ? t("retention.range", { min: RETENTION_MIN_MONTHS, max: RETENTION_MAX_MONTHS }) : undefined} />
+              </div>
+              <button className="button secondary" type="submit">
+                {t("admin.save")}
+              </button>
+            </Form>
+          );
+        })}
       </section>
 
       <LimitsSection limits={data.limits} err={err("quota", "requestQuotaPerHour")} t={t} />

@@ -18,9 +18,11 @@ import {
   listBoards,
   renameBoard,
   setBoardArchivedAt,
+  setBoardRetentionMonths,
   type ManagedBoard,
 } from "../../db/boards";
 import { initBoard, initBoardFrom, listCategories, listColumns } from "../board/domain";
+import { checkRetentionMonths } from "../board/retention";
 import { checkBoardName } from "../board/validate";
 import { canOpenBoard, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
@@ -41,6 +43,25 @@ export function organisationsFor(svc: AppServices, user: SessionUser) {
 
 export function boardSettingsFor(svc: AppServices, boardId: string) {
   return boardSettings(svc.db, boardId);
+}
+
+/**
+ * The beheer page's retention form: whole months within the bounds (a
+ * form sends digits). 404 for a board that is not the alliance's.
+ */
+export function setBoardRetention(
+  svc: AppServices,
+  user: SessionUser,
+  boardId: string,
+  monthsInput: unknown,
+): { ok: true } | { ok: false; status: 403 | 404 | 422; errors: BoardErrors } {
+  const board = boardOfAlliance(svc.db, user.allianceId, boardId);
+  if (!board) return { ok: false, status: 404, errors: {} };
+  if (user.role !== "coordinator") return { ok: false, status: 403, errors: {} };
+  const checked = checkRetentionMonths(monthsInput);
+  if (!checked.ok) return { ok: false, status: 422, errors: { retentionMonths: checked.error } };
+  setBoardRetentionMonths(svc.db, board.id, checked.value);
+  return { ok: true };
 }
 
 /**
@@ -91,8 +112,8 @@ export { BOARD_NAME_MAX } from "../board/validate";
 /** socket.io event to a board's channel after a rename, archive or put back. */
 export const BOARD_CHANGED_EVENT = "board:changed";
 
-/** Error codes per field: `required`, `tooShort`, `tooLong`, `type`, `taken` (name); `unknown` (copyFrom). */
-export type BoardErrors = Partial<Record<"name" | "copyFrom" | "archived", string>>;
+/** Error codes per field: `required`, `tooShort`, `tooLong`, `type`, `taken` (name); `unknown` (copyFrom); `type`, `range` (retentionMonths). */
+export type BoardErrors = Partial<Record<"name" | "copyFrom" | "archived" | "retentionMonths", string>>;
 
 export type BoardResult<T> =
   | ({ ok: true } & T)
@@ -106,10 +127,12 @@ export interface BoardView {
   name: string;
   archived: boolean;
   archivedAt: number | null;
+  /** Months a done or archived request stays as entered before the sweep anonymises it. */
+  retentionMonths: number;
 }
 
 function view(b: ManagedBoard): BoardView {
-  return { id: b.id, name: b.name, archived: b.archivedAt !== null, archivedAt: b.archivedAt };
+  return { id: b.id, name: b.name, archived: b.archivedAt !== null, archivedAt: b.archivedAt, retentionMonths: b.retentionMonths };
 }
 
 const forbidden = { ok: false, status: 403, error: "forbidden" } as const;
@@ -126,7 +149,7 @@ export function managedBoard(svc: AppServices, user: SessionUser, boardId: strin
  * Create a board for the coordinator's alliance: the default columns and
  * categories, or (with `copyFrom`, a board of the same alliance, archived
  * ones too) that board's columns with their stages and its categories, and
- * its claim expiry setting. Never its requests. Copying is offered only
+ * its claim expiry and retention settings. Never its requests. Copying is offered only
  * here, at creation: a board in use has requests, holders and history
  * attached to its columns, and replacing those is what the board's own
  * column and category dialogs do one step at a time.
@@ -151,6 +174,7 @@ export async function createBoard(
 
   const doc = new Y.Doc();
   let claimExpiryDays: number | undefined;
+  let retentionMonths: number | undefined;
   if (source) {
     const structure = svc.rooms.readDoc(source.id, (d) => ({
       columns: listColumns(d).map((c) => ({ id: c.id, name: c.name, stage: c.stage })),
@@ -158,6 +182,7 @@ export async function createBoard(
     }));
     initBoardFrom(doc, structure);
     claimExpiryDays = boardClaimExpiryDays(svc.db, source.id) ?? undefined;
+    retentionMonths = source.retentionMonths;
   } else {
     initBoard(doc);
   }
@@ -165,16 +190,18 @@ export async function createBoard(
   const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   const at = svc.now();
-  if (!insertBoardWithDocument(svc.db, { id, allianceId: user.allianceId, name, claimExpiryDays }, state, at)) {
+  if (!insertBoardWithDocument(svc.db, { id, allianceId: user.allianceId, name, claimExpiryDays, retentionMonths }, state, at)) {
     return invalid({ name: "taken" });
   }
-  return { ok: true, id, board: { id, name, archived: false, archivedAt: null } };
+  return { ok: true, id, board: view(boardOfAlliance(svc.db, user.allianceId, id)!) };
 }
 
 /**
- * Rename, archive or put back a board of the coordinator's alliance.
- * `{ archived: false }` puts an archived board back (a name may come with
- * it); any other change to an archived board is refused with 409. Archiving
+ * Rename, archive or put back a board of the coordinator's alliance, or set
+ * its retention (months). `{ archived: false }` puts an archived board back
+ * (a name may come with it); a rename of an archived board is refused with
+ * 409. The retention may change on an archived board too: its requests are
+ * still kept, and how long is still the coordinator's decision. Archiving
  * or putting back closes the board's live connections, which reconnect at
  * once as read-only (or writable again).
  */
@@ -182,7 +209,7 @@ export function updateBoard(
   svc: AppServices,
   user: SessionUser,
   boardId: string,
-  input: { name?: unknown; archived?: unknown },
+  input: { name?: unknown; archived?: unknown; retentionMonths?: unknown },
 ): BoardResult<{ board: BoardView }> {
   const board = boardOfAlliance(svc.db, user.allianceId, boardId);
   if (!board) return notFound;
@@ -196,6 +223,13 @@ export function updateBoard(
     else name = checked.name;
   }
   if (input.archived !== undefined && typeof input.archived !== "boolean") errors.archived = "type";
+  let retentionMonths: number | undefined;
+  if (input.retentionMonths !== undefined) {
+    // JSON carries a number; a string of digits is a form's, not the API's.
+    const checked = typeof input.retentionMonths === "number" ? checkRetentionMonths(input.retentionMonths) : ({ ok: false, error: "type" } as const);
+    if (checked.ok) retentionMonths = checked.value;
+    else errors.retentionMonths = checked.error;
+  }
   if (Object.keys(errors).length) return invalid(errors);
   const archived = input.archived as boolean | undefined;
   const wasArchived = board.archivedAt !== null;
@@ -206,6 +240,7 @@ export function updateBoard(
   const renamed = name !== undefined && name !== board.name;
   const flipped = archived !== undefined && archived !== wasArchived;
   if (renamed) renameBoard(svc.db, board.id, name!);
+  if (retentionMonths !== undefined && retentionMonths !== board.retentionMonths) setBoardRetentionMonths(svc.db, board.id, retentionMonths);
   if (flipped) {
     setBoardArchivedAt(svc.db, board.id, archived ? svc.now() : null);
     svc.rooms.reconnectBoard(board.id, archived ? "board archived" : "board restored");

@@ -145,7 +145,7 @@ describe("renaming", () => {
     const id = await create("Te hernoemen");
     const ok = await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { name: "Hernoemd bord" } });
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ id, name: "Hernoemd bord", archived: false, archivedAt: null });
+    expect(ok.body).toEqual({ id, name: "Hernoemd bord", archived: false, archivedAt: null, retentionMonths: 12 });
     expect((await t.api(`/api/boards/${id}`, { cookie: viewer })).body.name).toBe("Hernoemd bord");
     // Same name in another case: allowed for the board itself.
     expect((await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { name: "hernoemd BORD" } })).status).toBe(200);
@@ -238,7 +238,7 @@ describe("archived boards", () => {
     // Put back: writable again.
     const back = await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { archived: false, name: "Weer in gebruik" } });
     expect(back.status).toBe(200);
-    expect(back.body).toEqual({ id, name: "Weer in gebruik", archived: false, archivedAt: null });
+    expect(back.body).toEqual({ id, name: "Weer in gebruik", archived: false, archivedAt: null, retentionMonths: 12 });
     expect((await t.api("/api/boards", { cookie: member })).body).toContainEqual({ id, name: "Weer in gebruik" });
     expect((await t.api(`/api/boards/${id}/requests/${requestId}/claim`, { cookie: member, body: {} })).status).toBe(200);
     const writer = await t.syncedRaw(member, id);
