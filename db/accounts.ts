@@ -125,11 +125,13 @@ export interface BoardRow {
   allianceId: string;
   /** Set when a coordinator archived the board: read-only for everyone. */
   archivedAt: number | null;
+  /** The build of the board's document clients must hold (boards.doc_generation). */
+  docGeneration: number;
 }
 
 export function listBoardsForAlliance(db: DB, allianceId: string): BoardRow[] {
   return db
-    .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt })
+    .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt, docGeneration: boards.docGeneration })
     .from(boards)
     .where(eq(boards.allianceId, allianceId))
     .orderBy(asc(boards.name))
@@ -139,7 +141,7 @@ export function listBoardsForAlliance(db: DB, allianceId: string): BoardRow[] {
 export function getBoard(db: DB, boardId: string): BoardRow | null {
   return (
     db
-      .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt })
+      .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt, docGeneration: boards.docGeneration })
       .from(boards)
       .where(eq(boards.id, boardId))
       .get() ?? null

@@ -187,6 +187,14 @@ export const boards = sqliteTable(
      * daily retention sweep anonymises it (app/services/retention.server.ts).
      */
     retentionMonths: integer("retention_months").notNull().default(12),
+    /**
+     * Which build of the board's Yjs document is current. A rebuild (an
+     * erasure, the retention sweep) stores a fresh document made from plain
+     * data and bumps this: a client holding a copy of an older generation is
+     * refused (close 4410) and loads the board again, so it cannot bring
+     * erased text back.
+     */
+    docGeneration: integer("doc_generation").notNull().default(0),
   },
   (t) => [index("boards_alliance_idx").on(t.allianceId)],
 );

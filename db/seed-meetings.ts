@@ -89,6 +89,9 @@ export async function seedDemoMeetings(
       withDoc: async (_boardId: string, fn: (doc: Y.Doc) => unknown) => withBoard(fn),
       disconnectUser: () => {},
       reconnectBoard: () => {},
+      rebuild: () => {
+        throw new Error("the demo seed rebuilds no board");
+      },
       disconnectSessions: () => {},
       presentUsers: () => [],
     },

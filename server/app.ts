@@ -113,6 +113,7 @@ export function createAppServer(opts: AppServerOptions) {
         realtime.disconnectUser(userId);
       },
       reconnectBoard: (boardId, reason) => rooms.reconnectBoard(boardId, reason),
+      rebuild: (boardId, fn) => rooms.rebuild(boardId, fn),
       disconnectSessions: (sessionIds, reason) => {
         rooms.disconnectSessions(sessionIds, reason);
         realtime.disconnectSessions(sessionIds);

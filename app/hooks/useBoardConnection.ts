@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type * as Y from "yjs";
-import { connectBoard, type BoardConnection, type ConnectionState } from "~/lib/sync-client";
+import { connectBoard, takeRebuiltMark, type BoardConnection, type ConnectionState } from "~/lib/sync-client";
 import { BoardStore, type BoardView } from "./board-store";
 
 export interface LiveBoard {
@@ -31,12 +31,19 @@ function statusKey(c: BoardConnection | undefined): string {
 
 const noopSubscribe = () => () => {};
 
-export function useBoardConnection(boardId: string, userId: string | null | undefined) {
+/** `generation`: the build of the board's document the page was loaded with (the loader's `board.generation`). */
+export function useBoardConnection(boardId: string, userId: string | null | undefined, generation = 0) {
   const [live, setLive] = useState<LiveBoard | null>(null);
+  /** The page was loaded again because the board was rebuilt (app/lib/sync-client.ts): say so once. */
+  const [rebuilt, setRebuilt] = useState(false);
+
+  useEffect(() => {
+    if (takeRebuiltMark(boardId)) setRebuilt(true);
+  }, [boardId]);
 
   useEffect(() => {
     if (!userId) return;
-    const connection = connectBoard(boardId, userId);
+    const connection = connectBoard(boardId, userId, generation);
     const store = new BoardStore(connection.doc);
     setLive({ connection, store, doc: connection.doc });
     return () => {
@@ -44,7 +51,7 @@ export function useBoardConnection(boardId: string, userId: string | null | unde
       store.destroy();
       connection.destroy();
     };
-  }, [boardId, userId]);
+  }, [boardId, userId, generation]);
 
   const connection = live?.connection;
   const subscribe = useCallback(
@@ -84,5 +91,5 @@ export function useBoardConnection(boardId: string, userId: string | null | unde
     else connection?.reconnect();
   }, [connection]);
 
-  return { live, info, liveView: ready ? liveView : null, reconnect };
+  return { live, info, liveView: ready ? liveView : null, reconnect, rebuilt };
 }

@@ -12,11 +12,12 @@ import { followEn, followNl, type FollowKey } from "./follow";
 import { notificationsEn, notificationsNl, type NotificationsKey } from "./notifications";
 import { personalDataEn, personalDataNl, type PersonalDataKey } from "./personal-data";
 import { privacyEn, privacyNl, type PrivacyKey } from "./privacy";
+import { eraseEn, eraseNl, type EraseKey } from "./erase";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey | PersonalDataKey | PrivacyKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl, ...personalDataNl, ...privacyNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn, ...personalDataEn, ...privacyEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey | PersonalDataKey | PrivacyKey | EraseKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl, ...personalDataNl, ...privacyNl, ...eraseNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn, ...personalDataEn, ...privacyEn, ...eraseEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

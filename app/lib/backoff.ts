@@ -19,9 +19,18 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
 /**
  * Close codes after which reconnecting cannot help: the server refused this
  * person (4401 access removed, 4403 forbidden) or this client's messages
- * (4400 malformed, 4422 a value outside the board's rules). Every other close
+ * (4400 malformed, 4422 a value outside the board's rules), or the board was
+ * rebuilt (4410: load it again instead). Every other close
  * (a restart, 1006, a slow or too eager client: 4408, 4429) is retried.
  */
 export function isTerminalClose(code: number): boolean {
-  return code === 4400 || code === 4401 || code === 4403 || code === 4422;
+  return code === 4400 || code === 4401 || code === 4403 || code === 4422 || code === BOARD_REBUILT_CLOSE;
 }
+
+/**
+ * The board's document was rebuilt under a new generation (an erasure, the
+ * retention sweep; server/sync/room.ts CLOSE.rebuilt), or this copy is of an
+ * older one: reconnecting with it is refused. The client drops its offline
+ * copy and loads the page again, which brings the current generation.
+ */
+export const BOARD_REBUILT_CLOSE = 4410;

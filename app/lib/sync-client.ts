@@ -10,7 +10,7 @@ import * as decoding from "lib0/decoding";
 import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { io, type Socket } from "socket.io-client";
-import { isTerminalClose, reconnectDelay } from "./backoff";
+import { BOARD_REBUILT_CLOSE, isTerminalClose, reconnectDelay } from "./backoff";
 import type { ActivityRow } from "../../db/activity";
 import type { FollowState, MeetingRecord, MeetingStatus } from "../board/meeting";
 import { MEETING_EVENTS } from "../board/meeting";
@@ -48,8 +48,58 @@ export interface BoardConnection {
 
 export const LOCAL_DB_PREFIX = "alliantiebord:";
 
-export function localDbName(userId: string, boardId: string): string {
-  return `${LOCAL_DB_PREFIX}${userId}:${boardId}`;
+/**
+ * The offline copy's IndexedDB name. Generation 0 keeps the name copies had
+ * before generations existed; a rebuilt board's copy is named after its
+ * generation, so a copy of an older build is never loaded into a newer one.
+ */
+export function localDbName(userId: string, boardId: string, generation = 0): string {
+  const base = `${LOCAL_DB_PREFIX}${userId}:${boardId}`;
+  return generation > 0 ? `${base}:g${generation}` : base;
+}
+
+/** Whether `name` is an offline copy of this board for this person of another generation than `generation`. */
+export function isOlderCopy(name: string, userId: string, boardId: string, generation: number): boolean {
+  const base = localDbName(userId, boardId);
+  return name !== localDbName(userId, boardId, generation) && (name === base || name.startsWith(`${base}:g`));
+}
+
+/** Session storage key: set just before the page reloads because the board was rebuilt (the page then says so). */
+export function rebuiltMarkKey(boardId: string): string {
+  return `${LOCAL_DB_PREFIX}rebuilt:${boardId}`;
+}
+
+/** A reload for a rebuild within this long of the previous one is not repeated (the button is offered instead). */
+const REBUILT_RELOAD_GUARD_MS = 10_000;
+
+/**
+ * Whether the page was just loaded again because the board was rebuilt;
+ * reading it clears the mark. Browser only.
+ */
+export function takeRebuiltMark(boardId: string): boolean {
+  try {
+    const raw = window.sessionStorage.getItem(rebuiltMarkKey(boardId));
+    if (raw === null) return false;
+    // The time stays as the loop guard; the mark is "shown" from now on.
+    window.sessionStorage.setItem(rebuiltMarkKey(boardId), `${raw.split("|")[0]}|shown`);
+    return !raw.endsWith("|shown");
+  } catch {
+    return false;
+  }
+}
+
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = indexedDB.deleteDatabase(name);
+    req.onsuccess = req.onerror = req.onblocked = () => resolve();
+  });
+}
+
+/** Delete this person's offline copies of the board from other generations (a rebuild left them behind). */
+async function eraseOlderCopies(userId: string, boardId: string, generation: number): Promise<void> {
+  if (typeof indexedDB === "undefined" || typeof indexedDB.databases !== "function") return;
+  const dbs = await indexedDB.databases();
+  await Promise.all(dbs.filter((d) => d.name && isOlderCopy(d.name, userId, boardId, generation)).map((d) => deleteDatabase(d.name!)));
 }
 
 export function syncUrl(location: Location): string {
@@ -57,7 +107,12 @@ export function syncUrl(location: Location): string {
   return `${proto}//${location.host}/yjs`;
 }
 
-export function connectBoard(boardId: string, userId: string): BoardConnection {
+/**
+ * `generation`: the build of the board's document the page was loaded with
+ * (boards.doc_generation). The server refuses a copy of another build with
+ * 4410; then this browser's copy is dropped and the page loaded again.
+ */
+export function connectBoard(boardId: string, userId: string, generation = 0): BoardConnection {
   const doc = new Y.Doc();
   const listeners = new Set<() => void>();
   const emit = () => listeners.forEach((l) => l());
@@ -67,7 +122,8 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
   let synced = false;
   let localLoaded = false;
 
-  const local = new IndexeddbPersistence(localDbName(userId, boardId), doc);
+  const local = new IndexeddbPersistence(localDbName(userId, boardId, generation), doc);
+  void eraseOlderCopies(userId, boardId, generation).catch(() => {});
   local.once("synced", () => {
     localLoaded = true;
     emit();
@@ -81,6 +137,7 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
     // Reconnecting after a close by the server is ours (below): with jitter,
     // and not after a refusal.
     shouldReconnect: () => false,
+    params: { gen: String(generation) },
   });
 
   // Message type 2 (y-websocket's "permission denied") carries the server's
@@ -99,6 +156,7 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
   const onClosed = ({ code }: { code: number }) => {
     if (retry) clearTimeout(retry);
     retry = null;
+    if (code === BOARD_REBUILT_CLOSE) return void onRebuilt();
     if (isTerminalClose(code)) {
       state = "refused";
       emit();
@@ -110,6 +168,31 @@ export function connectBoard(boardId: string, userId: string): BoardConnection {
     }, reconnectDelay(provider.wsUnsuccessfulReconnects));
   };
   provider.on("closed", onClosed);
+
+  /**
+   * The board was rebuilt (someone was erased from it, or old requests
+   * anonymised): this copy may hold what is gone. Drop it and load the page
+   * again, which brings the new generation; the page then says why. Not
+   * twice within a few seconds (a loop): then the reload button is offered.
+   */
+  const onRebuilt = async () => {
+    state = "refused";
+    emit();
+    provider.disconnect();
+    try {
+      await local.clearData();
+    } catch {
+      // The copy could not be cleared; the new page uses another name anyway.
+    }
+    let last = 0;
+    try {
+      last = Number(window.sessionStorage.getItem(rebuiltMarkKey(boardId))?.split("|")[0] ?? 0);
+      window.sessionStorage.setItem(rebuiltMarkKey(boardId), String(Date.now()));
+    } catch {
+      // No session storage: reload all the same.
+    }
+    if (Date.now() - last > REBUILT_RELOAD_GUARD_MS) window.location.reload();
+  };
 
   const computeState = (status?: string): ConnectionState => {
     if (typeof navigator !== "undefined" && navigator.onLine === false) return "offline";
@@ -190,13 +273,7 @@ export async function eraseLocalBoards(): Promise<void> {
   await Promise.all(
     dbs
       .filter((d) => d.name?.startsWith(LOCAL_DB_PREFIX))
-      .map(
-        (d) =>
-          new Promise<void>((resolve) => {
-            const req = indexedDB.deleteDatabase(d.name!);
-            req.onsuccess = req.onerror = req.onblocked = () => resolve();
-          }),
-      ),
+      .map((d) => deleteDatabase(d.name!)),
   );
 }
 

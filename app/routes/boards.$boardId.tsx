@@ -82,7 +82,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const archived = board.archivedAt !== null;
   return json(
     {
-      board: { id: board.id, name: board.name, archived },
+      board: { id: board.id, name: board.name, archived, generation: board.docGeneration },
       organisations,
       canEdit: canEdit(user) && !archived,
       canManage: user.role === "coordinator" && !archived,

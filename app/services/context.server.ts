@@ -16,6 +16,14 @@ export interface BoardRooms {
   withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin?: unknown): Promise<T>;
   /** Read a board's live document now (loading it if needed), without changing it. */
   readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): T;
+  /**
+   * Replace a board's document (app/services/rebuild.server.ts): `fn` gets
+   * the current document (the live one with everything committed, or the
+   * stored one) and stores the replacement, synchronously. Afterwards the
+   * live room is dropped unstored and every connection closed with 4410
+   * ("rebuilt": drop your copy, load again). When `fn` throws nothing changes.
+   */
+  rebuild<T>(boardId: string, fn: (current: Y.Doc) => T): T;
   /** Close every open connection of a person (access removed, logged out). */
   disconnectUser(userId: string, reason?: string): void;
   /** Close every connection of a board; they reconnect and are judged again (archived: read-only). */

@@ -31,6 +31,13 @@ export const CLOSE = {
   serverError: 1011,
   slowConsumer: 4408,
   removed: 4401,
+  /**
+   * The board's document was rebuilt under a new generation (an erasure, the
+   * retention sweep): the client must drop its copy and load the board again
+   * (app/lib/backoff.ts BOARD_REBUILT_CLOSE). Also the answer to a client
+   * that connects with an older generation, before any of its frames is read.
+   */
+  rebuilt: 4410,
 } as const;
 
 interface Pending {

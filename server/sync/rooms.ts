@@ -237,7 +237,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.stats.compactions++;
   }
 
-  unload(room: BoardRoom, opts: { compact?: boolean; code?: number } = {}): void {
+  unload(room: BoardRoom, opts: { compact?: boolean; code?: number; reason?: string } = {}): void {
     if (room.destroyed) return;
     if (opts.compact !== false) {
       try {
@@ -247,7 +247,7 @@ export class RoomManager implements RoomHost, BoardRooms {
         this.log.error("could not compact board on unload", { board: room.boardId, error: (e as Error).message });
       }
     }
-    room.closeAll(opts.code ?? 1001, "room closed");
+    room.closeAll(opts.code ?? 1001, opts.reason ?? "room closed");
     this.rooms.delete(room.boardId);
     this.dirty.delete(room);
     room.destroy();
@@ -278,6 +278,33 @@ export class RoomManager implements RoomHost, BoardRooms {
     } finally {
       if (room.size === 0) this.roomEmpty(room, Math.max(this.opts.idleMs, SERVER_READ_GRACE_MS));
     }
+  }
+
+  /**
+   * Replace a board's document (BoardRooms.rebuild): `fn` reads the current
+   * document, with every pending update committed, and stores its
+   * replacement, all in this one synchronous call, so no client's update
+   * can land in between. Then the room is dropped without storing it and
+   * every connection closed with CLOSE.rebuilt; the next use loads the new
+   * document. When `fn` throws, the room stays as it was.
+   */
+  rebuild<T>(boardId: string, fn: (current: Y.Doc) => T): T {
+    this.flushNow();
+    const wasLoaded = this.rooms.has(boardId);
+    const room = this.getOrLoad(boardId);
+    let result: T;
+    try {
+      result = fn(room.doc);
+    } catch (e) {
+      if (!wasLoaded && room.size === 0) this.roomEmpty(room, 0);
+      throw e;
+    }
+    const timer = this.idleTimers.get(boardId);
+    if (timer) clearTimeout(timer);
+    this.idleTimers.delete(boardId);
+    this.compactionQueued.delete(room);
+    this.unload(room, { compact: false, code: CLOSE.rebuilt, reason: "board rebuilt" });
+    return result;
   }
 
   disconnectUser(userId: string, reason = "access removed"): void {

@@ -14,6 +14,7 @@ import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader } from "
 import { limitsForDb } from "../../app/services/limits.server";
 import { rawResponse } from "../http/headers";
 import { isAllowedOrigin, type OriginPolicy } from "../origin";
+import { CLOSE } from "./room";
 import type { RoomManager } from "./rooms";
 import type { Logger, Outgoing, SyncConnection } from "./types";
 import { binaryFrame } from "./ws-frame";
@@ -38,6 +39,17 @@ export interface YjsEndpointOptions {
 }
 
 export const DEFAULT_PING_MS = 5_000;
+
+/**
+ * The document generation the client holds (`?gen=`, app/lib/sync-client.ts).
+ * None: 0, the generation every board starts with (clients from before
+ * generations existed); anything but a whole number: -1, which matches no board.
+ */
+export function clientGeneration(url: URL): number {
+  const raw = url.searchParams.get("gen");
+  if (raw === null) return 0;
+  return /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
+}
 
 /** The security headers are added to this head, as to every upgrade's, by server/http (onUpgrade). */
 export function refuseUpgrade(socket: Duplex, status: number): void {
@@ -107,7 +119,17 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       return true;
     }
     socket.once("close", () => connections.release(sessionKey));
+    const generation = clientGeneration(url);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A copy of an older (or unknown) build of the document is refused
+      // before any of its frames is read: it may hold erased words, and its
+      // sync would bring them back. Read now, in the same turn as the join
+      // below, so a rebuild cannot fall between the check and the join.
+      const current = getBoard(opts.db, board.id)?.docGeneration ?? board.docGeneration;
+      if (generation !== current) {
+        ws.close(CLOSE.rebuilt, "board rebuilt");
+        return;
+      }
       sockets.add(ws);
       // Frames are written straight to the socket: built once per message
       // (binaryFrame), not once per connection as ws.send would. Everything

@@ -42,7 +42,8 @@ import { MoreMenu } from "./MoreMenu";
 
 export interface BoardPageProps {
   /** `archived`: read-only for everyone (the page says so). */
-  board: { id: string; name: string; archived?: boolean };
+  /** `generation`: the build of the board's document (boards.doc_generation) the live connection asks for. */
+  board: { id: string; name: string; archived?: boolean; generation?: number };
   organisations: OrgInfo[];
   canEdit: boolean;
   /** A coordinator: may add, rename and reorder columns and add categories. */
@@ -77,7 +78,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
   const now = useNow(serverNow);
   const [searchParams] = useSearchParams();
 
-  const { live, info, liveView, reconnect } = useBoardConnection(board.id, user?.id);
+  const { live, info, liveView, reconnect, rebuilt } = useBoardConnection(board.id, user?.id, board.generation);
   const snapshotView = useMemo(() => viewFromSnapshot(snapshot), [snapshot]);
   const view = liveView ?? snapshotView;
   const isLive = !!liveView;
@@ -99,6 +100,10 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
   const toast = useToast();
   const onNotice = useCallback((message: string) => void toast.success(message), [toast]);
   const onError = useCallback(() => void toast.error(t("board.changeFailed")), [toast, t]);
+  // Loaded again because the board was rebuilt (a person erased, old requests anonymised).
+  useEffect(() => {
+    if (rebuilt) void toast.success(t("erase.rebuiltNotice"));
+  }, [rebuilt, toast, t]);
 
   // ---------------------------------------------------------------- new request
   // Without scripts the dialog is opened by ?nieuw=1 (a GET form) or by a post with errors.

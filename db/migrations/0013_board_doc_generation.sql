@@ -1,0 +1,1 @@
+ALTER TABLE `boards` ADD `doc_generation` integer DEFAULT 0 NOT NULL;
