@@ -335,7 +335,11 @@ function addresses(text: string): Span[] {
     }
     out.push({ start, end });
   }
-  for (const m of text.matchAll(POSTCODE)) out.push({ start: m.index!, end: m.index! + m[0].length });
+  for (const m of text.matchAll(POSTCODE)) {
+    // "AB 1985 ZO", the pseudonymous reference the form suggests (initials, birth year, area), is no postcode.
+    if (/(?:^|[^\p{L}])\p{Lu}{1,4}\s$/u.test(text.slice(Math.max(0, m.index! - 6), m.index!))) continue;
+    out.push({ start: m.index!, end: m.index! + m[0].length });
+  }
   return out;
 }
 

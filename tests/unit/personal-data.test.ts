@@ -392,6 +392,8 @@ describe("personal data: per kind", () => {
     expect(kinds("kerkstraat 3")).toEqual(["address:kerkstraat 3"]);
     expect(kinds("woont aan de Kerkstraat, loopbaan 2 jaar, de weg 3 keer, Taal niveau A2, 2024 en later")).toEqual([]);
     expect(kinds("Hoofdstraat om 10:30")).toEqual([]);
+    // The reference the form suggests (initials, birth year, area) is not a postcode.
+    expect(kinds("AB 1985 ZO")).toEqual([]);
   });
 });
 

@@ -1,0 +1,124 @@
+/**
+ * Personal data kept out of the board's free text (issue 14): a phone number
+ * typed into a new request is shown back in the warning, removed with one
+ * click, and the request saved without it (desktop and phone); "Toch
+ * opslaan" saves it deliberately and the card's history says so, naming the
+ * kind only; the card dialog's edit and the comment form ask the same. Axe
+ * on the warning.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { SIZES, login, noSidewaysScroll, openDemoBoard, seriousViolations } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+const boardIdOf = (page: Page) => new URL(page.url()).pathname.split("/")[2];
+
+async function requestOf(page: Page, title: string) {
+  const card = page.locator(".board-card", { hasText: title });
+  await expect(card).toHaveCount(1);
+  const id = (await card.getAttribute("data-card-id"))!;
+  const res = await page.request.get(`${server.url}/api/boards/${boardIdOf(page)}/requests/${id}`);
+  expect(res.status()).toBe(200);
+  return { id, body: (await res.json()) as { card: { title: string; description: string; area: string } } };
+}
+
+async function fillNewRequest(page: Page, fields: { title: string; description?: string; area?: string }) {
+  await page.getByTestId("new-request").click();
+  const dialog = page.getByTestId("dialog-new-request");
+  await dialog.locator('[name="title"]').fill(fields.title);
+  await dialog.locator('[name="category"]').selectOption("taal");
+  if (fields.description) await dialog.locator('[name="description"]').fill(fields.description);
+  if (fields.area) await dialog.locator('[name="area"]').fill(fields.area);
+  await dialog.getByRole("button", { name: "Aanvraag toevoegen" }).click();
+  return dialog;
+}
+
+for (const size of SIZES) {
+  test(`${size.name}: a phone number in a new request is shown, removed with one click, and the request saved without it`, async ({ browser }) => {
+    const context = await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch });
+    const page = await context.newPage();
+    await login(page, server.url, "taalhuis@ave.example");
+    await openDemoBoard(page);
+    const title = `Taalmaatje voor mevrouw ${size.name} ${Date.now()}`;
+    const dialog = await fillNewRequest(page, { title, description: "Bel mevrouw op 06-12345678 na vijf uur, zij spreekt Arabisch." });
+
+    const warning = dialog.getByTestId("personal-data-warning");
+    await expect(warning).toBeVisible();
+    await expect(warning).toContainText("Persoonsgegevens gevonden");
+    await expect(warning).toContainText("Omschrijving: telefoonnummer");
+    await expect(warning.locator("mark")).toHaveText("06-12345678");
+    // Nothing was saved yet.
+    await expect(page.locator(".board-card", { hasText: title })).toHaveCount(0);
+    // The warning takes the focus, so the keyboard lands on the choice.
+    await expect(warning).toBeFocused();
+    expect(await seriousViolations(page)).toEqual([]);
+    await noSidewaysScroll(page);
+    await page.screenshot({ path: `tests/.tmp/personal-data-warning-${size.name}.png` });
+
+    await warning.getByRole("button", { name: "Weghalen" }).click();
+    await expect(warning).toBeHidden();
+    await expect(dialog.locator('[name="description"]')).toHaveValue("Bel mevrouw op na vijf uur, zij spreekt Arabisch.");
+    await dialog.getByRole("button", { name: "Aanvraag toevoegen" }).click();
+    await expect(dialog).toBeHidden();
+
+    const saved = await requestOf(page, title);
+    expect(saved.body.card.description).toBe("Bel mevrouw op na vijf uur, zij spreekt Arabisch.");
+    await context.close();
+  });
+}
+
+test("'Toch opslaan' saves it deliberately, and the card's history names the kind, not the text", async ({ page }) => {
+  await login(page, server.url, "taalhuis@ave.example");
+  await openDemoBoard(page);
+  const title = `Woning gezocht ${Date.now()}`;
+  const dialog = await fillNewRequest(page, { title, description: "Contact via fatima.haddad@example.org" });
+  const warning = dialog.getByTestId("personal-data-warning");
+  await expect(warning).toContainText("Omschrijving: e-mailadres");
+  await warning.getByRole("button", { name: "Toch opslaan" }).click();
+  await expect(dialog).toBeHidden();
+
+  const saved = await requestOf(page, title);
+  expect(saved.body.card.description).toBe("Contact via fatima.haddad@example.org");
+  const activity = await page.request.get(`${server.url}/api/boards/${boardIdOf(page)}/activity?request=${saved.id}`);
+  const entries = (await activity.json()) as Array<{ type: string; data: unknown }>;
+  const ack = entries.find((e) => e.type === "personal_data_acknowledged");
+  expect(ack?.data).toEqual({ found: [{ field: "description", kind: "email" }] });
+  expect(JSON.stringify(entries)).not.toContain("fatima.haddad");
+
+  // The card dialog: its history says it; an edit that adds an address asks again, and "Toch opslaan" saves through the server.
+  await page.getByTestId(`card-${saved.id}`).click();
+  const card = page.getByTestId("dialog-card");
+  await expect(card.getByTestId("card-history")).toContainText("persoonsgegevens na de waarschuwing (e-mailadres)");
+  await card.locator('[name="area"]').fill("Hoofdstraat 12a");
+  await card.getByTestId("card-save").click();
+  const cardWarning = card.getByTestId("personal-data-warning");
+  await expect(cardWarning).toContainText("Wijk / gebied: adres");
+  await expect(cardWarning.locator("mark")).toHaveText("Hoofdstraat 12a");
+  expect((await requestOf(page, title)).body.card.area).toBe("");
+  expect(await seriousViolations(page)).toEqual([]);
+  await cardWarning.getByRole("button", { name: "Toch opslaan" }).click();
+  await expect(card).toBeHidden();
+  await expect.poll(async () => (await requestOf(page, title)).body.card.area).toBe("Hoofdstraat 12a");
+
+  // A comment with an IBAN: the same warning; removed, the rest is posted.
+  await page.getByTestId(`card-${saved.id}`).click();
+  const form = card.getByTestId("comment-form");
+  await form.getByLabel("Opmerking").fill("Huur kan op NL91 ABNA 0417 1643 00, graag voor de eerste");
+  await form.getByRole("button", { name: "Plaatsen" }).click();
+  const commentWarning = form.getByTestId("personal-data-warning");
+  await expect(commentWarning).toContainText("Opmerking: IBAN");
+  // Nothing was posted.
+  await expect(card.locator(".comment")).toHaveCount(0);
+  await commentWarning.getByRole("button", { name: "Weghalen" }).click();
+  await expect(form.getByLabel("Opmerking")).toHaveValue("Huur kan op, graag voor de eerste");
+  await form.getByRole("button", { name: "Plaatsen" }).click();
+  await expect(card.locator(".comment-body")).toHaveText(["Huur kan op, graag voor de eerste"]);
+});
