@@ -16,23 +16,13 @@ import {
   removePersonalData,
   type PersonalDataKind,
 } from "~/board/personal-data";
+import { seededRandom } from "../../db/random";
 
 const YEAR = 2026;
 const find = (text: string) => findPersonalData(text, { year: YEAR });
 const kinds = (text: string) => find(text).map((f) => `${f.kind}:${text.slice(f.start, f.end)}`);
 
 // ------------------------------------------------------------------ generators (seeded)
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
@@ -283,7 +273,7 @@ function makeSentence(r: Rand): { text: string; planted: Planted[] } {
 
 describe("personal data: generated corpus", () => {
   it("finds planted items of every kind and leaves near-misses alone (precision and recall printed)", () => {
-    const r = mulberry32(20261203);
+    const r = seededRandom(20261203);
     const stats = Object.fromEntries(PERSONAL_DATA_KINDS.map((k) => [k, { planted: 0, found: 0, findings: 0, correct: 0 }]));
     const misses: string[] = [];
     const falseHits: string[] = [];
@@ -420,7 +410,7 @@ describe("personal data: several fields, and removing it", () => {
   });
 
   it("after removal nothing is found in any generated sentence", () => {
-    const r = mulberry32(7);
+    const r = seededRandom(7);
     for (let i = 0; i < 500; i++) {
       const { text } = makeSentence(r);
       const after = removePersonalData(text, find(text));

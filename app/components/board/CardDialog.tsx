@@ -24,7 +24,7 @@ import { CategoryIcon } from "./Icon";
 import { Modal } from "./Modal";
 import { CardActivity } from "./activity/CardActivity";
 import { OwnershipSection } from "./ownership/OwnershipSection";
-import { PersonalDataWarning, findInFields, removeFromFields, type PersonalDataFields } from "./PersonalDataWarning";
+import { PersonalDataWarning, findInFields, removeFromForm, type PersonalDataFields } from "./PersonalDataWarning";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
@@ -320,13 +320,7 @@ function EditCardForm(props: Props) {
   const removePersonal = () => {
     const form = formRef.current;
     if (!form || !pdFields) return;
-    let first: HTMLElement | null = null;
-    for (const [name, value] of Object.entries(removeFromFields(pdFields))) {
-      const el = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
-      if (!el || el.readOnly) continue;
-      el.value = value;
-      first ??= el;
-    }
+    const first = removeFromForm(form, Object.keys(pdFields));
     setPdFields(null);
     toast.success(t("pd.removed"));
     (first ?? form.querySelector<HTMLElement>("input,textarea"))?.focus();

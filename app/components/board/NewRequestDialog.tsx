@@ -14,7 +14,7 @@ import { CategoryUrgencyFields, ReferenceField, TitleField } from "./CardFormFie
 import { Field } from "./Field";
 import { Modal } from "./Modal";
 import { IntakeWarning, type IntakeWarningJson } from "./duplicates/IntakeWarning";
-import { PersonalDataWarning, removeFromFields, type PersonalDataFields } from "./PersonalDataWarning";
+import { PersonalDataWarning, removeFromForm, type PersonalDataFields } from "./PersonalDataWarning";
 import { useToast } from "~/components/toast/ToastProvider";
 
 export interface CreateActionData {
@@ -114,17 +114,8 @@ function NewRequestForm({
   }, [fetcher.data, fallback]);
   const removePersonal = () => {
     const form = formRef.current;
-    if (!form || !pdFields) return;
-    const read = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null)?.value ?? "";
-    const now = { title: read("title"), description: read("description"), area: read("area"), reference: read("reference") };
-    const cleaned = removeFromFields(now);
-    let first: HTMLElement | null = null;
-    for (const [name, value] of Object.entries(cleaned)) {
-      const el = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
-      if (!el) continue;
-      el.value = value;
-      first ??= el;
-    }
+    if (!form) return;
+    const first = removeFromForm(form, ["title", "description", "area", "reference"]);
     setPdFields(null);
     toast.success(t("pd.removed"));
     (first ?? form.querySelector<HTMLElement>("button[type=submit]"))?.focus();

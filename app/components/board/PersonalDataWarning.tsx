@@ -27,6 +27,27 @@ export function removeFromFields(fields: PersonalDataFields): PersonalDataFields
   return out;
 }
 
+/**
+ * "Weghalen" in an uncontrolled form: the named fields as they are now, with
+ * what the check finds removed; returns the first field it changed (to move
+ * the focus there), or null.
+ */
+export function removeFromForm(form: HTMLFormElement, names: readonly string[]): HTMLElement | null {
+  const el = (name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
+  const now: PersonalDataFields = {};
+  for (const name of names) {
+    const field = el(name);
+    if (field && !field.readOnly) now[name] = field.value;
+  }
+  let first: HTMLElement | null = null;
+  for (const [name, value] of Object.entries(removeFromFields(now))) {
+    const field = el(name)!;
+    field.value = value;
+    first ??= field;
+  }
+  return first;
+}
+
 export const kindLabel = (t: Translate, kind: PersonalDataKind) => t(`pd.kind.${kind}` as MessageKey);
 export const fieldLabel = (t: Translate, field: string) => {
   const key = `pd.field.${field}` as MessageKey;
