@@ -3,11 +3,12 @@
  * typed into a new request is shown back in the warning, removed with one
  * click, and the request saved without it (desktop and phone); "Toch
  * opslaan" saves it deliberately and the card's history says so, naming the
- * kind only; the card dialog's edit and the comment form ask the same. Axe
- * on the warning.
+ * kind only; the card dialog's edit and the comment form ask the same; the
+ * import preview flags the rows and imports them only after "Toch
+ * importeren". Axe on the warnings.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { SIZES, login, noSidewaysScroll, openDemoBoard, seriousViolations } from "./helpers";
+import { SIZES, login, noSidewaysScroll, openDemoBoard, openFromMoreMenu, seriousViolations } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -121,4 +122,32 @@ test("'Toch opslaan' saves it deliberately, and the card's history names the kin
   await expect(form.getByLabel("Opmerking")).toHaveValue("Huur kan op, graag voor de eerste");
   await form.getByRole("button", { name: "Plaatsen" }).click();
   await expect(card.locator(".comment-body")).toHaveText(["Huur kan op, graag voor de eerste"]);
+});
+
+test("the import preview flags rows with personal data and imports them only after 'Toch importeren'", async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await login(page, server.url, "gemeente@ave.example");
+  await openDemoBoard(page);
+  await openFromMoreMenu(page, "import-link");
+  const stamp = Date.now();
+  const csv = [
+    "Hulpvraag;Categorie;Omschrijving;Wijk;Dossiernummer",
+    `Taalcafé ${stamp};Taal;Niveau A2, om 10:30;Centrum;PD-${stamp}-1`,
+    `Woning ${stamp};Wonen;Bel 0591-123456 na vijven;Angelslo;PD-${stamp}-2`,
+  ].join("\r\n");
+  await page.getByTestId("import-file").setInputFiles({ name: "lijst.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
+  const flags = page.getByTestId("import-personal-data");
+  await expect(flags).toContainText("Persoonsgegevens in 1 rijen");
+  await expect(flags).toContainText("Rij 3: Omschrijving (telefoonnummer)");
+  // The number itself is not repeated in the warning (the row shows what the file has).
+  await expect(flags).not.toContainText("0591");
+  await expect(page.getByTestId("import-preview").locator('[data-row="3"]')).toContainText("Persoonsgegevens: Omschrijving (telefoonnummer)");
+  const submit = page.getByTestId("import-submit");
+  await expect(submit).toBeDisabled();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await page.getByTestId("acknowledge-personal-data").check();
+  await expect(submit).toBeEnabled();
+  await submit.click();
+  await expect(page.getByTestId("import-done")).toContainText("2 hulpvragen geïmporteerd.");
 });
