@@ -699,3 +699,58 @@ export const meetingAttendees = sqliteTable(
   },
   (t) => [index("meeting_attendees_meeting_idx").on(t.meetingId), uniqueIndex("meeting_attendees_user_idx").on(t.meetingId, t.userId)],
 );
+
+/**
+ * Contact details of the person behind a request (issue 14), sealed with the
+ * installation's DATA_KEY (app/services/seal.server.ts): `sealed` holds
+ * { name, phone, email, address, note } as AES-256-GCM bound to the request
+ * id, so the database file alone does not reveal them. Outside the shared
+ * board document; readable only by the organisation that holds the request
+ * (or entered it, while nobody holds it); handed to another organisation
+ * only when the person consented (`consent`, as Primero does).
+ */
+export const requestContacts = sqliteTable(
+  "request_contacts",
+  {
+    requestId: text("request_id")
+      .primaryKey()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    sealed: blob("sealed", { mode: "buffer" }).notNull(),
+    /** The person agreed that their details go along when the request is referred to another organisation. */
+    consent: integer("consent", { mode: "boolean" }).notNull().default(false),
+    updatedAt: integer("updated_at").notNull(),
+    updatedByUserId: text("updated_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    /** The organisation that wrote the details last: it may always read them back while it holds the request. */
+    updatedByOrgId: text("updated_by_org_id").references(() => organisations.id, { onDelete: "set null" }),
+  },
+  (t) => [index("request_contacts_board_idx").on(t.boardId)],
+);
+
+export const CONTACT_VIEW_ACTIONS = ["view", "edit", "handover", "withheld", "clear"] as const;
+
+/**
+ * Who looked at or changed a request's contact details, and when (never what
+ * they saw): every read, every write, the handover on an accepted referral
+ * (`withheld`: accepted without the person's consent, so nothing went along).
+ * The coordinator sees this list on the card.
+ */
+export const contactViews = sqliteTable(
+  "contact_views",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    requestId: text("request_id")
+      .notNull()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    orgId: text("org_id").references(() => organisations.id, { onDelete: "set null" }),
+    action: text("action", { enum: CONTACT_VIEW_ACTIONS }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("contact_views_request_idx").on(t.requestId, t.createdAt)],
+);

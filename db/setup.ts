@@ -4,7 +4,8 @@
  * (and the demo was not removed before).
  */
 import { parseEnv } from "../app/services/env.server";
-import { openDatabase } from "./client";
+import { ensureDataKeyFile } from "../app/services/seal.server";
+import { databasePath, openDatabase } from "./client";
 import { demoSeedBlocked, seedDemo } from "./seed";
 
 const env = parseEnv(process.env);
@@ -17,6 +18,13 @@ if (!env.SEED_DEMO) {
       : `Database ${env.DATABASE_URL} bijgewerkt (SEED_DEMO=false)`,
   );
 } else {
+  // The demo on a fresh machine: a data key in a file next to the database (never in it), so contact details can be sealed.
+  const keyFile = ensureDataKeyFile(env.DATA_KEY, databasePath(env.DATABASE_URL));
+  if (keyFile) {
+    console.log(
+      `Sleutel voor contactgegevens aangemaakt in ${keyFile} (alleen voor de demo). Voor een echte installatie: zet hem als DATA_KEY in de omgeving en verwijder het bestand; bewaar hem apart van de back-ups.`,
+    );
+  }
   const result = await seedDemo(database.db);
   console.log(
     result.seeded

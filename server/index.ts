@@ -4,10 +4,21 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { databasePath, openDatabase } from "../db/client";
 import { parseEnv } from "../app/services/env.server";
+import { dataKeyProblem } from "../app/services/contacts.server";
+import { resolveDataKey } from "../app/services/seal.server";
 import { createAppServer } from "./app";
 import { holdServerLock } from "./backup";
 
-const env = parseEnv(process.env);
+let env = parseEnv(process.env);
+// The key that seals contact details: DATA_KEY, or the data-key file next to the database.
+let dataKey: ReturnType<typeof resolveDataKey>;
+try {
+  dataKey = resolveDataKey(env.DATA_KEY, databasePath(env.DATABASE_URL));
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}
+if (dataKey.key) env = { ...env, DATA_KEY: dataKey.key.toString("base64") };
 // <db>.pid: a restore refuses while it is there and this process lives; a second server refuses too.
 let serverLock: { release(): void };
 try {
@@ -17,12 +28,25 @@ try {
   process.exit(1);
 }
 const database = openDatabase(env.DATABASE_URL, { migrate: true });
+// Sealed data that this key does not open (or no key at all): refuse, before anything is served.
+const keyProblem = dataKeyProblem(database.db, dataKey.key);
+if (keyProblem) {
+  console.error(keyProblem);
+  database.close();
+  serverLock.release();
+  process.exit(1);
+}
 const buildPath = path.resolve("build/index.js");
 const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 
 const server = createAppServer({ env, database, build });
 const { url } = await server.listen();
-server.log.info(`Alliantiebord luistert op ${url}`, { port: env.PORT, database: env.DATABASE_URL });
+server.log.info(`Alliantiebord luistert op ${url}`, { port: env.PORT, database: env.DATABASE_URL, dataKey: dataKey.from });
+if (dataKey.from === "none") {
+  server.log.info("DATA_KEY is not set: contact details cannot be stored until it is (see README, Configuration)");
+} else if (dataKey.from === "file") {
+  server.log.info(`DATA_KEY read from ${dataKey.file}; for a real installation put it in the environment (DATA_KEY=…) and remove the file`);
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -29,6 +29,7 @@ import { publishLatest } from "./activity.server";
 import type { AppServices } from "./context.server";
 import { notifyReferral } from "./notifications.server";
 import { actionOf } from "./meetings.server";
+import { contactHandover } from "./contacts.server";
 
 export const EVENTS = {
   owner: "request:owner",
@@ -254,6 +255,8 @@ export function answerReferral(
     audit(user, t),
   );
   if (!res.ok) return fail(res.error);
+  // The contact details go along only with the person's consent; either way it is logged.
+  if (decision === "accepted") contactHandover(svc, user, t);
   const payload = announce(svc, user, t, [res.referral.fromOrgId, res.referral.toOrgId]);
   return { ok: true, owner: payload.owner, referral: referralView(res.referral) };
 }

@@ -660,10 +660,13 @@ export interface TestServerOptions {
   uploads?: readonly UploadDeclaration[];
 }
 
+/** The DATA_KEY every test server seals contact details with (a test overrides it, "" for none). */
+export const TEST_DATA_KEY = Buffer.alloc(32, 0x5a).toString("base64");
+
 /** The real server in this process on 127.0.0.1 and a free port. */
 export async function startTestServer(overrides: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const tdb = await createTestDatabase();
-  const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", ...overrides });
+  const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", DATA_KEY: TEST_DATA_KEY, ...overrides });
   const build = await loadRemixBuild();
   const storage = options.storage ? options.storage(sqliteRoomStorage(tdb.database, options.now)) : undefined;
   const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public"), now: options.now, storage, uploads: options.uploads });

@@ -163,6 +163,7 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
   };
   const base = `/api/boards/${s.boardId}/requests/${r1}`;
   await ok(`${base}/comments`, { body: `${s.tag} geheime opmerking` });
+  await ok(`${base}/contact`, { name: `${s.tag} Contactpersoon`, phone: "06 1234 5678", email: `${s.tag.toLowerCase()}@contact.test`, address: `${s.tag}straat 1`, note: `${s.tag} notitie`, consent: true }, s.cookies.member, "PUT");
   await ok(`${base}/claim`, {});
   await ok(`${base}/refer`, { to: s.org2.id, note: `${s.tag} geheime verwijzing` });
   await ok(`/api/organisations/${s.org.id}/offers`, { offers: [{ category: "taal", label: `${s.tag} taalmaatjes`, capacity: 3, area: "" }] }, s.cookies.member, "PUT");
@@ -345,6 +346,14 @@ const API_ROUTES: Record<string, Attempts> = {
       { method: "GET", path: `/api/boards/${board}/requests/${v.r1}/comments`, expect: FOREIGN },
       { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/comments`, body: { body: "Ingeschoven reactie" }, expect: FOREIGN },
     ]),
+  "api.boards.$boardId.requests.$requestId.contact.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].flatMap((board): Attempt[] => [
+      { method: "GET", path: `/api/boards/${board}/requests/${v.r1}/contact`, expect: FOREIGN },
+      { method: "PUT", path: `/api/boards/${board}/requests/${v.r1}/contact`, body: { name: "Ingeschoven naam", consent: true }, expect: FOREIGN },
+      { method: "DELETE", path: `/api/boards/${board}/requests/${v.r1}/contact`, expect: FOREIGN },
+    ]),
+  "api.boards.$boardId.requests.$requestId.contact.status.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].map((board): Attempt => ({ method: "GET", path: `/api/boards/${board}/requests/${v.r1}/contact/status`, expect: FOREIGN })),
   "api.boards.$boardId.requests.$requestId.matches.ts": (v, a): Attempt[] =>
     [v.boardId, a.boardId].map((board): Attempt => ({ method: "GET", path: `/api/boards/${board}/requests/${v.r1}/matches`, expect: FOREIGN })),
   "api.boards.$boardId.requests.$requestId.referral.$decision.ts": (v, a): Attempt[] =>
@@ -578,6 +587,8 @@ function fingerprint(s: Side): string {
     requests,
     referrals: db.select().from(schema.referrals).where(inArray(schema.referrals.requestId, requestIds)).orderBy(schema.referrals.id).all(),
     comments: db.select().from(schema.comments).where(inArray(schema.comments.requestId, requestIds)).orderBy(schema.comments.id).all(),
+    contacts: db.select().from(schema.requestContacts).where(inArray(schema.requestContacts.requestId, requestIds)).orderBy(schema.requestContacts.requestId).all(),
+    contactViews: db.select().from(schema.contactViews).where(inArray(schema.contactViews.requestId, requestIds)).orderBy(schema.contactViews.id).all(),
     offers: db.select().from(schema.offers).where(inArray(schema.offers.organisationId, orgIds)).orderBy(schema.offers.id).all(),
     sessions: db.select({ id: schema.sessions.id, expiresAt: schema.sessions.expiresAt }).from(schema.sessions).where(inArray(schema.sessions.userId, peopleIds)).orderBy(schema.sessions.id).all(),
     notifications: db.select().from(schema.notifications).where(inArray(schema.notifications.userId, peopleIds)).orderBy(schema.notifications.id).all(),

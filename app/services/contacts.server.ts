@@ -1,0 +1,196 @@
+/**
+ * Sealed contact details of a request (issue 14): who may read and write
+ * them, sealing with DATA_KEY, the view log, and the handover on a referral.
+ *
+ * Who: the organisation that holds the request; while nobody holds it, the
+ * organisation that entered it. Another organisation that comes to hold it
+ * (a referral accepted, a claim, a coordinator's reassignment) reads what
+ * was stored before only when the person consented to a handover (or when it
+ * wrote the details itself); otherwise it gets nothing and is told why.
+ * Viewers never; everybody else 403; another alliance 404 (requireBoard).
+ * Every read, write, clear and handover is logged (contact_views); the
+ * coordinators of the alliance see that log, never the content.
+ */
+import {
+  clearContact,
+  contactAad,
+  contactViewsOf,
+  getContact,
+  logContactView,
+  oneSealedValue,
+  putContact,
+  type ContactRow,
+  type ContactViewAction,
+} from "../../db/contacts";
+import type { DB } from "../../db/client";
+import { getRequest, type RequestRow } from "../../db/requests";
+import { EMPTY_CONTACT, isEmptyContact, validateContact, type ContactDetails, type ContactErrors } from "../board/contact";
+import type { BoardRow, SessionUser } from "./auth.server";
+import type { AppServices } from "./context.server";
+import { dataKeyOf, open, seal, SealError } from "./seal.server";
+
+export type ContactAccess = "read" | "no_consent" | "none";
+
+/** What this person may do with a request's details (see the file's comment). */
+export function contactAccess(user: SessionUser, row: Pick<RequestRow, "createdByOrgId" | "ownerOrgId">, contact: ContactRow | null): ContactAccess {
+  if (user.role === "viewer") return "none";
+  const keeper = row.ownerOrgId ?? row.createdByOrgId;
+  if (user.organisationId !== keeper) return "none";
+  if (!contact) return "read";
+  if (user.organisationId === row.createdByOrgId || user.organisationId === contact.updatedByOrgId || contact.consent) return "read";
+  return "no_consent";
+}
+
+export type ContactFailure = { ok: false; status: number; error: string; message: string; errors?: ContactErrors };
+
+const FAIL = {
+  not_found: { status: 404, message: "No such request." },
+  forbidden: { status: 403, message: "Only the organisation that holds this request may see or change its contact details." },
+  no_consent: {
+    status: 403,
+    message: "The person did not consent to their contact details being handed over on referral; ask the organisation that entered the request.",
+  },
+  board_archived: { status: 409, message: "This board is archived: it can be read, not changed." },
+  data_key_missing: { status: 503, message: "Contact details cannot be stored until the administrator sets DATA_KEY." },
+  unreadable: { status: 500, message: "The stored contact details do not open with this server's DATA_KEY." },
+  invalid: { status: 422, message: "Some contact details are not valid." },
+} as const;
+
+function fail(error: keyof typeof FAIL, extra: { errors?: ContactErrors } = {}): ContactFailure {
+  return { ok: false, error, status: FAIL[error].status, message: FAIL[error].message, ...extra };
+}
+
+function unseal(key: Buffer, row: ContactRow): Omit<ContactDetails, "consent"> {
+  const parsed = JSON.parse(open(key, row.sealed, contactAad(row.requestId))) as Partial<ContactDetails>;
+  return {
+    name: parsed.name ?? "",
+    phone: parsed.phone ?? "",
+    email: parsed.email ?? "",
+    address: parsed.address ?? "",
+    note: parsed.note ?? "",
+  };
+}
+
+export interface ContactStatus {
+  /** Whether details are stored; null for those who may neither read them nor see the log. */
+  stored: boolean | null;
+  access: ContactAccess;
+  /** May store or change them now (access, a live board, a DATA_KEY). */
+  canWrite: boolean;
+  /** The server has a DATA_KEY (without one nothing can be stored). */
+  available: boolean;
+  /** For coordinators: who looked, when, what (never the content). */
+  log: Array<{ action: ContactViewAction; at: number; user: string | null; organisation: string | null }> | null;
+}
+
+/** What the card dialog needs before anything is read (nothing logged). */
+export function contactStatus(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): ContactStatus | ContactFailure {
+  const row = getRequest(svc.db, board.id, requestId);
+  if (!row) return fail("not_found");
+  const contact = getContact(svc.db, requestId);
+  const access = contactAccess(user, row, contact);
+  const coordinator = user.role === "coordinator";
+  const available = dataKeyOf(svc.env) !== null;
+  return {
+    stored: access !== "none" || coordinator ? contact !== null : null,
+    access,
+    canWrite: access === "read" && board.archivedAt === null && available,
+    available,
+    log: coordinator
+      ? contactViewsOf(svc.db, requestId).map((v) => ({ action: v.action, at: v.createdAt, user: v.userName, organisation: v.orgName }))
+      : null,
+  };
+}
+
+export type ContactRead = { ok: true; contact: ContactDetails; stored: boolean; updatedAt: number | null; available: boolean } | ContactFailure;
+
+/** Read the details (logged as a view when there are any). */
+export function readContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): ContactRead {
+  const row = getRequest(svc.db, board.id, requestId);
+  if (!row) return fail("not_found");
+  const contact = getContact(svc.db, requestId);
+  const access = contactAccess(user, row, contact);
+  if (access === "none") return fail("forbidden");
+  if (access === "no_consent") return fail("no_consent");
+  const key = dataKeyOf(svc.env);
+  if (!contact) return { ok: true, contact: { ...EMPTY_CONTACT }, stored: false, updatedAt: null, available: key !== null };
+  if (!key) return fail("data_key_missing");
+  let details: Omit<ContactDetails, "consent">;
+  try {
+    details = unseal(key, contact);
+  } catch (e) {
+    if (e instanceof SealError) return fail("unreadable");
+    throw e;
+  }
+  logContactView(svc.db, { requestId, boardId: board.id, userId: user.id, orgId: user.organisationId, action: "view", at: svc.now() });
+  return { ok: true, contact: { ...details, consent: contact.consent }, stored: true, updatedAt: contact.updatedAt, available: true };
+}
+
+/** Store the details (all fields at once; all empty clears them). 422 with field errors. */
+export function writeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string, input: Record<string, unknown>): ContactRead {
+  const row = getRequest(svc.db, board.id, requestId);
+  if (!row) return fail("not_found");
+  const existing = getContact(svc.db, requestId);
+  const access = contactAccess(user, row, existing);
+  if (access === "none") return fail("forbidden");
+  if (access === "no_consent") return fail("no_consent");
+  if (board.archivedAt !== null) return fail("board_archived");
+  const key = dataKeyOf(svc.env);
+  if (!key) return fail("data_key_missing");
+  const checked = validateContact(input);
+  if (!checked.ok) return fail("invalid", { errors: checked.errors });
+  const at = svc.now();
+  const who = { requestId, boardId: board.id, at, userId: user.id, orgId: user.organisationId };
+  if (isEmptyContact(checked.value)) {
+    clearContact(svc.db, who);
+    return { ok: true, contact: { ...EMPTY_CONTACT }, stored: false, updatedAt: null, available: true };
+  }
+  const { consent, ...details } = checked.value;
+  putContact(svc.db, { ...who, sealed: seal(key, JSON.stringify(details), contactAad(requestId)), consent });
+  return { ok: true, contact: checked.value, stored: true, updatedAt: at, available: true };
+}
+
+/** Remove the details (DELETE): the same rights as writing them. */
+export function removeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): ContactRead {
+  return writeContact(svc, user, board, requestId, {});
+}
+
+/**
+ * A referral was accepted: the receiving organisation now holds the request.
+ * Logged as a handover when the person consented (the details go along), as
+ * withheld when not (the card tells the new holder why it sees nothing).
+ */
+export function contactHandover(svc: AppServices, user: SessionUser, t: { boardId: string; requestId: string }): void {
+  const contact = getContact(svc.db, t.requestId);
+  if (!contact) return;
+  logContactView(svc.db, {
+    requestId: t.requestId,
+    boardId: t.boardId,
+    userId: user.id,
+    orgId: user.organisationId,
+    action: contact.consent ? "handover" : "withheld",
+    at: svc.now(),
+  });
+}
+
+/**
+ * The start rule (server/index.ts): with sealed data stored, a key must be
+ * there and must open it (one value checked). Returns the message to refuse
+ * with, or null when the server may start.
+ */
+export function dataKeyProblem(db: DB, key: Buffer | null): string | null {
+  const sample = oneSealedValue(db);
+  if (!sample) return null;
+  if (!key) {
+    return "The database holds sealed contact details, but DATA_KEY is not set (and there is no data-key file next to the database). Set DATA_KEY to the key they were sealed with.";
+  }
+  try {
+    open(key, sample.sealed, sample.aad);
+    return null;
+  } catch (e) {
+    if (e instanceof SealError) {
+      return `DATA_KEY does not open the sealed contact details in this database (${e.code === "wrong_key" ? "they were sealed with another key" : "a sealed value does not open"}). Set DATA_KEY to the key they were sealed with.`;
+    }
+    throw e;
+  }
+}
