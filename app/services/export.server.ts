@@ -11,9 +11,13 @@
  * board's stored moments only the list (id, when, why): each is the whole
  * Yjs document in Yjs's binary encoding, which nothing outside the app reads,
  * and the board as it is now is in `boards[].cards`. Decisions and actions
- * name a card by its request id, which `requests` explains.
+ * name a card by its request id, which `requests` explains. Sealed contact
+ * details never leave: each request says only whether it has them
+ * (`contact: { stored, consent, updatedAt }` or null); they are read one by
+ * one on the card, by the organisation that holds the request, and logged.
  */
 import { listOrganisations } from "../../db/accounts";
+import { requestsWithContact } from "../../db/contacts";
 import {
   exportAlliance,
   exportAudit,
@@ -88,8 +92,11 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
   const referrals = groupBy(exportReferrals(svc.db, ids), (r) => r.requestId);
   const comments = groupBy(exportComments(svc.db, ids), (c) => c.requestId);
   const audit = groupBy(exportAudit(svc.db, ids), (a) => a.requestId ?? "");
-  const requests = exportRequests(svc.db, ids).map((r) => {
+  const requestRows = exportRequests(svc.db, ids);
+  const contacts = new Map(requestsWithContact(svc.db, requestRows.map((r) => r.id)).map((c) => [c.requestId, c]));
+  const requests = requestRows.map((r) => {
     const visible = maySeeReference(user, r);
+    const contact = contacts.get(r.id);
     return {
       id: r.id,
       boardId: r.boardId,
@@ -104,6 +111,8 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
       /** Shown only to the organisation that entered or holds the request; otherwise null with referenceHidden true. */
       reference: visible ? r.reference : null,
       referenceHidden: !visible && r.reference !== null,
+      /** That sealed contact details exist, never what they say. */
+      contact: contact ? { stored: true, consent: contact.consent, updatedAt: contact.updatedAt } : null,
       referrals: referrals.get(r.id) ?? [],
       comments: comments.get(r.id) ?? [],
       audit: audit.get(r.id) ?? [],

@@ -193,6 +193,12 @@ describe("at rest", () => {
     expect(hits(file) + hits(`${file}-wal`)).toBe(0);
     t.verify.sqlite.pragma("wal_checkpoint(TRUNCATE)");
     expect(hits(file) + hits(`${file}-wal`)).toBe(0);
+    // The alliance's export says that they exist, never what they say.
+    const exported = await t.api("/api/alliance/export", { cookie: t.seed.cookies.coordinatorA });
+    expect(exported.status).toBe(200);
+    expect(JSON.stringify(exported.body)).not.toContain(canary);
+    const row = (exported.body.requests as Array<{ id: string; contact: unknown }>).find((q) => q.id === r);
+    expect(row?.contact).toMatchObject({ stored: true, consent: true });
     // The sealed blob is there, and it is bound to its request: copied to another one it does not open.
     const sealed = t.verify.sqlite.prepare("select sealed from request_contacts where request_id = ?").get(r) as { sealed: Buffer };
     expect(sealed.sealed.length).toBeGreaterThan(40);

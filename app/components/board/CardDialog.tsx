@@ -25,6 +25,7 @@ import { Modal } from "./Modal";
 import { CardActivity } from "./activity/CardActivity";
 import { OwnershipSection } from "./ownership/OwnershipSection";
 import { PersonalDataWarning, findInFields, removeFromForm, type PersonalDataFields } from "./PersonalDataWarning";
+import { ContactSection } from "./contact/ContactSection";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
@@ -77,6 +78,7 @@ export function CardDialog(props: CardDialogProps) {
   const titleId = useId();
   const sections = card ? (
     <>
+      <ContactSection key={`contact-${card.id}`} boardId={props.boardId} requestId={card.id} onNotice={props.onNotice} />
       <CardMeetingActions key={`actions-${card.id}`} boardId={props.boardId} requestId={card.id} />
       <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
       {/* Outside the edit form: the comment form is a form of its own. */}
