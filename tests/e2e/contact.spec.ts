@@ -32,6 +32,8 @@ async function openCard(page: Page, id: string) {
 
 for (const [i, size] of SIZES.entries()) {
   test(`${size.name}: the holder stores and shows contact details; another organisation sees no section`, async ({ browser }) => {
+    // Three people, one after the other, each in a browser of their own.
+    test.setTimeout(180_000);
     const ctx = await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch });
     const page = await ctx.newPage();
     await login(page, server.url, "taalhuis@ave.example");
@@ -72,6 +74,7 @@ for (const [i, size] of SIZES.entries()) {
     expect(await seriousViolations(page)).toEqual([]);
     await noSidewaysScroll(page);
     await page.screenshot({ path: `tests/.tmp/contact-${size.name}.png`, fullPage: false });
+    await ctx.close();
 
     // Another organisation on the same card: no section, no details, one line.
     const other = await (await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch })).newPage();
@@ -81,6 +84,7 @@ for (const [i, size] of SIZES.entries()) {
     await expect(otherDialog.getByTestId("contact-hidden")).toContainText("alleen zichtbaar voor de organisatie die het verzoek heeft");
     await expect(otherDialog.getByTestId("contact-section")).toHaveCount(0);
     await expect(otherDialog).not.toContainText("Amira");
+    await other.context().close();
 
     // The coordinator (another organisation) sees who looked, not what.
     const coord = await (await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch })).newPage();
@@ -92,8 +96,6 @@ for (const [i, size] of SIZES.entries()) {
     await expect(log).toContainText("Fenna Dijkstra (Taalhuis): gewijzigd");
     await expect(coordDialog).not.toContainText("Amira");
     expect(await seriousViolations(coord)).toEqual([]);
-    await ctx.close();
-    await other.context().close();
     await coord.context().close();
   });
 }
