@@ -82,24 +82,15 @@ export function ContactSection({ boardId, requestId, onNotice }: { boardId: stri
   if (!status) return null;
   const coordinatorLog = status.log ? <ContactLog log={status.log} locale={locale} /> : null;
 
-  if (status.access === "none") {
+  // Not readable here: one line that says why, and for coordinators who looked.
+  if (status.access !== "read") {
+    const none = status.access === "none";
     return (
-      <section className="contact-section" aria-labelledby={headingId} data-testid="contact-hidden">
+      <section className="contact-section" aria-labelledby={headingId} data-testid={none ? "contact-hidden" : "contact-no-consent"}>
         <h3 id={headingId} className="small-heading">
           {t("contact.section")}
         </h3>
-        <p className="muted small">{t("contact.hidden")}</p>
-        {coordinatorLog}
-      </section>
-    );
-  }
-  if (status.access === "no_consent") {
-    return (
-      <section className="contact-section" aria-labelledby={headingId} data-testid="contact-no-consent">
-        <h3 id={headingId} className="small-heading">
-          {t("contact.section")}
-        </h3>
-        <p className="small">{t("contact.noConsent")}</p>
+        <p className={none ? "muted small" : "small"}>{none ? t("contact.hidden") : t("contact.noConsent")}</p>
         {coordinatorLog}
       </section>
     );
