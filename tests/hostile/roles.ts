@@ -220,6 +220,19 @@ export const ROUTES: RouteCase[] = [
     body: () => ({ body: "Ik heb gebeld, terugbellen morgen." }),
     expect: { ...WRITE, coordinator: 201, memberOwner: 201, memberOther: 201 },
   },
+  // Sealed contact details: the organisation that entered (or holds) the request only, its coordinator included.
+  ...(["open", "claimed"] as const).flatMap((state): RouteCase[] => [
+    { name: `GET contact (${state})`, method: "GET", state, path: (f) => `${req(f)}/contact`, expect: { ...WRITE, memberOther: 403 } },
+    {
+      name: `PUT contact (${state})`,
+      method: "PUT",
+      state,
+      path: (f) => `${req(f)}/contact`,
+      body: () => ({ name: "Geheime Naam", phone: "06 1234 5678", consent: true }),
+      expect: { ...WRITE, memberOther: 403 },
+    },
+  ]),
+  { name: "GET contact/status", method: "GET", state: "open", path: (f) => `${req(f)}/contact/status`, expect: READ },
   {
     name: "POST duplicates/merge",
     method: "POST",
@@ -283,6 +296,8 @@ export const CROSS: CrossCase[] = [
     expect: 404,
   },
   { name: "B's board, A's request (comments list)", as: "otherAlliance", method: "GET", path: (f) => `/api/boards/${f.boardB}/requests/${f.requestId}/comments`, expect: 404 },
+  { name: "B's board, A's request (contact)", as: "otherAlliance", method: "GET", path: (f) => `/api/boards/${f.boardB}/requests/${f.requestId}/contact`, expect: 404 },
+  { name: "A's board, B's request (contact)", as: "memberOwner", method: "GET", path: (f) => `/api/boards/${f.boardId}/requests/${f.requestB}/contact`, expect: 404 },
   { name: "A's board, B's request (GET)", as: "memberOwner", method: "GET", path: (f) => `/api/boards/${f.boardId}/requests/${f.requestB}`, expect: 404 },
   { name: "A's board, B's request (claim)", as: "memberOwner", method: "POST", path: (f) => `/api/boards/${f.boardId}/requests/${f.requestB}/claim`, expect: 404 },
   { name: "B's board as a member of A", as: "memberOwner", method: "GET", path: (f) => `/api/boards/${f.boardB}/activity`, expect: HIDDEN },
@@ -322,6 +337,8 @@ export const BAD_INPUT: BadInputCase[] = [
   { name: "create: a JSON number", as: "memberOwner", method: "POST", state: "open", path: (f) => `${board(f)}/requests`, raw: "42" },
   { name: "comment: empty", as: "memberOwner", method: "POST", state: "open", path: (f) => `${req(f)}/comments`, body: () => ({ body: "   " }) },
   { name: "comment: a body that is a list", as: "memberOwner", method: "POST", state: "open", path: (f) => `${req(f)}/comments`, body: () => ({ body: ["a", "b"] }) },
+  { name: "contact: an e-mail address that is not one", as: "memberOwner", method: "PUT", state: "open", path: (f) => `${req(f)}/contact`, body: () => ({ email: "geen-adres" }) },
+  { name: "contact: a name that is an object", as: "memberOwner", method: "PUT", state: "open", path: (f) => `${req(f)}/contact`, body: () => ({ name: { $gt: "" } }) },
   { name: "refer: to an organisation of another alliance", as: "memberOwner", method: "POST", state: "claimed", path: (f) => `${req(f)}/refer`, body: (f) => ({ to: f.orgB, note: "" }) },
   { name: "refer: to its own organisation", as: "memberOwner", method: "POST", state: "claimed", path: (f) => `${req(f)}/refer`, body: (f) => ({ to: f.orgOwner }) },
   { name: "reassign: to nobody", as: "coordinator", method: "POST", state: "claimed", path: (f) => `${req(f)}/reassign`, body: () => ({ to: 12 }) },
