@@ -303,7 +303,9 @@ export class RoomManager implements RoomHost, BoardRooms {
     if (timer) clearTimeout(timer);
     this.idleTimers.delete(boardId);
     this.compactionQueued.delete(room);
+    const connections = room.size;
     this.unload(room, { compact: false, code: CLOSE.rebuilt, reason: "board rebuilt" });
+    this.log.info("board rebuilt", { board: boardId, closed: connections });
     return result;
   }
 

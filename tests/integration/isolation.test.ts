@@ -277,6 +277,14 @@ const API_ROUTES: Record<string, Attempts> = {
     { method: "PATCH", path: `/api/boards/${v.boardId}`, body: { name: "Overgenomen" }, expect: FOREIGN },
     { method: "PATCH", path: `/api/boards/${v.boardId}`, body: { archived: true }, expect: FOREIGN },
   ],
+  "api.boards.$boardId.forget.ts": (v, a): Attempt[] => [
+    { method: "POST", path: `/api/boards/${v.boardId}/forget`, body: { reference: v.reference, dryRun: true }, expect: FOREIGN },
+    { method: "POST", path: `/api/boards/${v.boardId}/forget`, body: { requestId: v.r1 }, expect: FOREIGN },
+    // The other alliance's request on the attacker's own board: unknown there.
+    { method: "POST", path: `/api/boards/${a.boardId}/forget`, body: { requestId: v.r1 }, expect: COORDINATOR_ONLY },
+    // Its reference on the attacker's own board: keyed per alliance, so it matches nothing and nothing goes.
+    { method: "POST", path: `/api/boards/${a.boardId}/forget`, body: { reference: v.reference }, expect: { coordinator: 200, member: 403 } },
+  ],
   "api.boards.$boardId.snapshots.ts": (v): Attempt[] => [
     { method: "GET", path: `/api/boards/${v.boardId}/snapshots`, expect: FOREIGN },
     { method: "POST", path: `/api/boards/${v.boardId}/snapshots`, body: {}, expect: FOREIGN },

@@ -1,0 +1,225 @@
+/**
+ * The canary: with the real server, one unique word is written into every
+ * field a person's data can reach (title, description, area, reference, a
+ * comment, an import row, a referral note, a meeting action and decision on
+ * the card, an edit whose old value stays in the update log), moments and a
+ * backup are taken, the person is erased ("Vergeet deze persoon", POST
+ * /api/boards/<id>/forget), and then its bytes are counted (UTF-8, UTF-16LE
+ * and UTF-16BE; Yjs writes strings as UTF-8 in its own encoding, so the
+ * UTF-8 count covers its blobs) in the .sqlite and -wal files, every stored
+ * Yjs blob, the live document, what the server logged, and a backup taken
+ * afterwards: 0. The backup taken before still holds it (README: how long
+ * backups keep erased data).
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { databasePath } from "../../db/client";
+import { ROOT, startTestServer, type TestServer } from "./harness";
+
+const TOKEN = `ZQXKANARIE${Math.random().toString(16).slice(2, 10).toUpperCase()}`;
+/** Free text carries the token inside a sentence with a non-ASCII letter, so UTF-8 and UTF-16 differ. */
+const phrase = (where: string) => `Gezin ${TOKEN} ${where} — café`;
+
+let t: TestServer;
+let captured = "";
+const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+const CONSOLE = ["log", "info", "warn", "error", "debug"] as const;
+const consoles = Object.fromEntries(CONSOLE.map((k) => [k, console[k]])) as Record<(typeof CONSOLE)[number], (...a: unknown[]) => void>;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  // Everything the server process prints while the test runs (its logger writes to stdout and stderr).
+  const tap = (orig: typeof process.stdout.write) =>
+    ((chunk: unknown, ...rest: unknown[]) => {
+      captured += typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
+      return (orig as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+  process.stdout.write = tap(writes.out);
+  process.stderr.write = tap(writes.err);
+  // The server's logger writes with console.log (server/log.ts), which the test runner may take before stdout.
+  for (const k of CONSOLE) {
+    console[k] = (...args: unknown[]) => {
+      captured += args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ") + "\n";
+      consoles[k](...args);
+    };
+  }
+  t = await startTestServer({ LOG_LEVEL: "debug" });
+});
+
+afterAll(async () => {
+  process.stdout.write = writes.out;
+  process.stderr.write = writes.err;
+  for (const k of CONSOLE) console[k] = consoles[k];
+  await t?.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function forms(token: string): Buffer[] {
+  const utf16be = Buffer.from(token, "utf16le");
+  for (let i = 0; i + 1 < utf16be.length; i += 2) [utf16be[i], utf16be[i + 1]] = [utf16be[i + 1], utf16be[i]];
+  return [Buffer.from(token, "utf8"), Buffer.from(token, "utf16le"), utf16be];
+}
+
+/** How often the token occurs in `bytes`, in any of its encodings. */
+function count(bytes: Uint8Array): number {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let n = 0;
+  for (const needle of forms(TOKEN)) {
+    for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + 1)) n++;
+  }
+  return n;
+}
+
+function fileCount(file: string): number {
+  return fs.existsSync(file) ? count(fs.readFileSync(file)) : 0;
+}
+
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-canary-"));
+  dirs.push(d);
+  return d;
+}
+
+/** `npm run backup -- <file>` as a separate process, as an operator runs it. */
+function backup(file: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "server/cli/backup.ts", file], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: t.dbUrl, NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+function yjsBlobs(): Array<{ table: string; data: Buffer }> {
+  return t.verify.db.$client
+    .prepare(
+      `select 'board_updates' as "table", data from board_updates
+       union all select 'board_snapshots', data from board_snapshots
+       union all select 'board_moments', data from board_moments`,
+    )
+    .all() as Array<{ table: string; data: Buffer }>;
+}
+
+describe("erasing a person leaves no byte of them", () => {
+  it("writes the canary everywhere, erases the person, and finds it nowhere but in the backup taken before", async () => {
+    const { boardA, cookies, orgA2 } = t.seed;
+    const boardId = boardA.id;
+    const member = cookies.memberA1;
+    const coordinator = cookies.coordinatorA;
+    const dbFile = databasePath(t.dbUrl);
+    const baseline = { db: fileCount(dbFile), wal: fileCount(`${dbFile}-wal`) };
+    expect(baseline).toEqual({ db: 0, wal: 0 });
+
+    // 1. A request by hand: title, description, area, reference.
+    const created = await t.api(`/api/boards/${boardId}/requests`, {
+      cookie: member,
+      body: { title: phrase("zoekt woning"), category: "wonen", description: phrase("omschrijving"), area: phrase("wijk"), reference: TOKEN, urgency: "normaal" },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const requestId: string = created.body.card?.id ?? created.body.id;
+    expect(typeof requestId).toBe("string");
+
+    // 2. Its title changed and changed back: the old value stays in the update log.
+    expect((await t.api(`/api/boards/${boardId}/requests/${requestId}`, { cookie: member, method: "PATCH", body: { title: "Woning gezocht" } })).status).toBe(200);
+    expect((await t.api(`/api/boards/${boardId}/requests/${requestId}`, { cookie: member, method: "PATCH", body: { title: phrase("weer terug") } })).status).toBe(200);
+
+    // 3. A comment, a claim and a referral with a note.
+    expect((await t.api(`/api/boards/${boardId}/requests/${requestId}/comments`, { cookie: member, body: { body: phrase("opmerking") } })).status).toBe(201);
+    expect((await t.api(`/api/boards/${boardId}/requests/${requestId}/claim`, { cookie: member, body: {} })).status).toBe(200);
+    const referred = await t.api(`/api/boards/${boardId}/requests/${requestId}/refer`, { cookie: member, body: { to: orgA2.id, note: phrase("overdracht") } });
+    expect(referred.status, JSON.stringify(referred.body)).toBe(200);
+
+    // 4. An import row of the same person (same reference), through the import API.
+    const csv = `Titel;Categorie;Omschrijving;Wijk;Referentie\n${phrase("import")};taal;${phrase("import omschrijving")};${phrase("import wijk")};${TOKEN}\nGewone vraag zonder kanarie;werk;;;\n`;
+    const imported = await fetch(`${t.url}/api/boards/${boardId}/import`, {
+      method: "POST",
+      headers: { cookie: member, origin: t.url, "content-type": "text/csv" },
+      body: csv,
+    });
+    const importBody = await imported.json();
+    expect(imported.status, JSON.stringify(importBody)).toBe(201);
+    expect(importBody.created).toBe(2);
+
+    // 5. A meeting with an action and a decision on the card.
+    const planned = await t.api(`/api/boards/${boardId}/meetings`, { cookie: coordinator, body: { title: "Overleg", at: Date.now() + 3_600_000 } });
+    expect(planned.status).toBe(201);
+    const meetingId: string = planned.body.id;
+    expect((await t.api(`/api/meetings/${meetingId}/start`, { cookie: coordinator, method: "POST" })).status).toBe(200);
+    const action = await t.api(`/api/meetings/${meetingId}/actions`, { cookie: coordinator, body: { text: phrase("actie"), orgId: orgA2.id, due: "2027-01-20", requestId } });
+    expect(action.status, JSON.stringify(action.body)).toBe(201);
+    const decision = await t.api(`/api/meetings/${meetingId}/decisions`, { cookie: coordinator, body: { text: phrase("besluit"), requestId } });
+    expect(decision.status, JSON.stringify(decision.body)).toBe(201);
+
+    // 6. Moments of the board, and a backup.
+    expect((await t.api(`/api/boards/${boardId}/snapshots`, { cookie: coordinator, body: {} })).status).toBe(201);
+    expect((await t.api(`/api/meetings/${meetingId}/end`, { cookie: coordinator, method: "POST", body: {} })).status).toBe(200);
+    const before = path.join(tempDir(), "voor.sqlite");
+    const b1 = await backup(before);
+    expect(b1.code, b1.out).toBe(0);
+
+    // Everything holds the canary now.
+    const blobsBefore = yjsBlobs();
+    expect(blobsBefore.filter((b) => count(b.data) > 0).map((b) => b.table).sort()).toEqual(expect.arrayContaining(["board_moments", "board_updates"]));
+    expect(fileCount(before)).toBeGreaterThan(0);
+
+    // The preview counts without erasing; then the erasure.
+    const preview = await t.api(`/api/boards/${boardId}/forget`, { cookie: coordinator, body: { reference: TOKEN.toLowerCase(), dryRun: true } });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body.removed).toMatchObject({ requests: 2, cards: 2, comments: 1, referrals: 1, meetingActions: 1, meetingDecisions: 1 });
+    expect(fileCount(dbFile) + fileCount(`${dbFile}-wal`)).toBeGreaterThan(0);
+    const erased = await t.api(`/api/boards/${boardId}/forget`, { cookie: coordinator, body: { reference: TOKEN } });
+    expect(erased.status, JSON.stringify(erased.body)).toBe(200);
+    expect(erased.body.dryRun).toBe(false);
+    expect(erased.body.removed).toMatchObject({ requests: 2, cards: 2, comments: 1, referrals: 1, meetingActions: 1, meetingDecisions: 1 });
+    expect(erased.body.removed.auditTexts).toBeGreaterThanOrEqual(3);
+    expect(erased.body.removed.moments).toBeGreaterThanOrEqual(2);
+
+    // The other card of the import is still there; the erased ones are not.
+    const live = readLive(boardId);
+    expect(live.some((c) => c.title === "Gewone vraag zonder kanarie")).toBe(true);
+    expect(live.some((c) => c.id === requestId)).toBe(false);
+
+    // A backup afterwards.
+    const after = path.join(tempDir(), "na.sqlite");
+    const b2 = await backup(after);
+    expect(b2.code, b2.out).toBe(0);
+
+    const found = {
+      sqlite: fileCount(dbFile),
+      wal: fileCount(`${dbFile}-wal`),
+      shm: fileCount(`${dbFile}-shm`),
+      yjsBlobs: yjsBlobs().reduce((n, b) => n + count(b.data), 0),
+      liveDocument: count(Y.encodeStateAsUpdate(t.serverDoc(boardId))),
+      logs: count(Buffer.from(captured, "utf8")),
+      backupAfter: fileCount(after),
+    };
+    // The log was heard (the erasure's rebuild is logged), so "0 in the logs" means something.
+    expect(captured).toContain('"lvl"');
+    // Printed so a reader sees the figures, not only a pass.
+    consoles.info(`canary ${TOKEN}: ${JSON.stringify(found)}; backup taken before the erasure: ${fileCount(before)}`);
+    expect(found).toEqual({ sqlite: 0, wal: 0, shm: 0, yjsBlobs: 0, liveDocument: 0, logs: 0, backupAfter: 0 });
+    // The backup taken before still holds it: backups keep erased data until BACKUP_KEEP rotates them out.
+    expect(fileCount(before)).toBeGreaterThan(0);
+
+    // The erasure is on record, with counts only.
+    const record = t.verify.db.$client.prepare("select data from audit_events where type = 'person_forgotten' and board_id = ?").get(boardId) as { data: string };
+    expect(JSON.parse(record.data)).toMatchObject({ requests: 2, cards: 2 });
+    expect(record.data).not.toContain(requestId);
+  });
+});
+
+function readLive(boardId: string): Array<{ id: string; title: string }> {
+  return t.services.rooms.readDoc(boardId, (doc) =>
+    [...doc.getMap<Y.Map<unknown>>("cards").values()].map((m) => ({ id: String(m.get("id")), title: String(m.get("title")) })),
+  );
+}
