@@ -13,12 +13,14 @@ import {
   auditEvents,
   boardMoments,
   comments,
+  contactViews,
   duplicateDecisions,
   mailOutbox,
   meetingActions,
   meetingDecisions,
   notifications,
   referrals,
+  requestContacts,
   requests,
 } from "./schema";
 
@@ -55,6 +57,9 @@ export interface ErasureCounts {
   requests: number;
   comments: number;
   referrals: number;
+  /** Sealed contact details (request_contacts), and the log of who looked at them. */
+  contacts: number;
+  contactViews: number;
   duplicateMarks: number;
   notifications: number;
   mails: number;
@@ -85,7 +90,7 @@ function auditRows(db: Q, boardId: string, ids: readonly string[]) {
 /** What erasing these requests of the board would remove (nothing is changed). */
 export function erasureCounts(db: Q, boardId: string, ids: readonly string[], titles: readonly string[] = []): ErasureCounts {
   if (!ids.length) {
-    return { requests: 0, comments: 0, referrals: 0, duplicateMarks: 0, notifications: 0, mails: 0, meetingActions: 0, meetingDecisions: 0, auditTexts: 0 };
+    return { requests: 0, comments: 0, referrals: 0, contacts: 0, contactViews: 0, duplicateMarks: 0, notifications: 0, mails: 0, meetingActions: 0, meetingDecisions: 0, auditTexts: 0 };
   }
   const list = [...ids];
   const n = (q: { n: number } | undefined) => q?.n ?? 0;
@@ -94,6 +99,8 @@ export function erasureCounts(db: Q, boardId: string, ids: readonly string[], ti
     requests: n(db.select({ n: count }).from(requests).where(and(eq(requests.boardId, boardId), inArray(requests.id, list))).get()),
     comments: n(db.select({ n: count }).from(comments).where(inArray(comments.requestId, list)).get()),
     referrals: n(db.select({ n: count }).from(referrals).where(inArray(referrals.requestId, list)).get()),
+    contacts: n(db.select({ n: count }).from(requestContacts).where(inArray(requestContacts.requestId, list)).get()),
+    contactViews: n(db.select({ n: count }).from(contactViews).where(inArray(contactViews.requestId, list)).get()),
     duplicateMarks: n(
       db
         .select({ n: count })
@@ -119,8 +126,9 @@ function notificationsAbout(ids: string[]) {
  * of audit events about them, the texts of meeting actions and decisions
  * linked to them (the actions stay, without text and card), queued mails and
  * notifications that name them, duplicate marks, and the request rows, whose
- * comments, referrals (with their notes) and whatever else hangs on them go
- * by their foreign keys. Returns what went.
+ * comments, referrals (with their notes), sealed contact details and their
+ * view log go with them (deleted here by name; anything added later that
+ * hangs on a request goes by its foreign key's cascade). Returns what went.
  */
 export function eraseRequests(tx: Tx, boardId: string, ids: readonly string[], titles: readonly string[] = []): ErasureCounts {
   const counts = erasureCounts(tx, boardId, ids, titles);
@@ -138,6 +146,8 @@ export function eraseRequests(tx: Tx, boardId: string, ids: readonly string[], t
   tx.delete(duplicateDecisions).where(or(inArray(duplicateDecisions.requestA, list), inArray(duplicateDecisions.requestB, list))).run();
   tx.delete(comments).where(inArray(comments.requestId, list)).run();
   tx.delete(referrals).where(inArray(referrals.requestId, list)).run();
+  tx.delete(contactViews).where(inArray(contactViews.requestId, list)).run();
+  tx.delete(requestContacts).where(inArray(requestContacts.requestId, list)).run();
   tx.delete(requests).where(and(eq(requests.boardId, boardId), inArray(requests.id, list))).run();
   return counts;
 }

@@ -139,6 +139,16 @@ describe("erasing a person leaves no byte of them", () => {
     const referred = await t.api(`/api/boards/${boardId}/requests/${requestId}/refer`, { cookie: member, body: { to: orgA2.id, note: phrase("overdracht") } });
     expect(referred.status, JSON.stringify(referred.body)).toBe(200);
 
+    // 3b. Sealed contact details (encrypted with DATA_KEY: the canary is never in the file as text, but the row must go).
+    const contact = await t.api(`/api/boards/${boardId}/requests/${requestId}/contact`, {
+      cookie: member,
+      method: "PUT",
+      body: { name: phrase("naam"), phone: "", email: "", address: phrase("adres"), note: phrase("notitie"), consent: true },
+    });
+    expect(contact.status, JSON.stringify(contact.body)).toBe(200);
+    const contactRows = () => (t.verify.db.$client.prepare("select count(*) as n from request_contacts where request_id = ?").get(requestId) as { n: number }).n;
+    expect(contactRows()).toBe(1);
+
     // 4. An import row of the same person (same reference), through the import API.
     const csv = `Titel;Categorie;Omschrijving;Wijk;Referentie\n${phrase("import")};taal;${phrase("import omschrijving")};${phrase("import wijk")};${TOKEN}\nGewone vraag zonder kanarie;werk;;;\n`;
     const imported = await fetch(`${t.url}/api/boards/${boardId}/import`, {
@@ -183,6 +193,9 @@ describe("erasing a person leaves no byte of them", () => {
     expect(erased.body.removed).toMatchObject({ requests: 2, cards: 2, comments: 1, referrals: 1, meetingActions: 1, meetingDecisions: 1 });
     expect(erased.body.removed.auditTexts).toBeGreaterThanOrEqual(3);
     expect(erased.body.removed.moments).toBeGreaterThanOrEqual(2);
+
+    expect(erased.body.removed.contacts).toBe(1);
+    expect(contactRows()).toBe(0);
 
     // The other card of the import is still there; the erased ones are not.
     const live = readLive(boardId);
