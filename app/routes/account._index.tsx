@@ -179,6 +179,9 @@ export default function Account() {
     <main id="main" className="page account">
       <h1>{t("account.title")}</h1>
       <p className="muted">{t("account.who", { organisation: profile.organisation.name, alliance: profile.alliance.name })}</p>
+      <p>
+        <Link to="/privacy">{t("privacy.pageLink")}</Link>
+      </p>
 
       <section aria-labelledby="profile-h" className="card-panel account-section">
         <h2 id="profile-h">{t("account.profile")}</h2>

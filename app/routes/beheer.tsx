@@ -1,5 +1,5 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { useEffect, useState, type FormEvent } from "react";
 import { ExportSection } from "~/components/export/ExportSection";
 import { ConfirmDialog } from "~/components/toast/ConfirmDialog";
@@ -484,6 +484,9 @@ export default function Admin() {
 
       <LimitsSection limits={data.limits} err={err("quota", "requestQuotaPerHour")} t={t} />
       <ExportSection t={t} />
+      <p>
+        <Link to="/privacy">{t("privacy.pageLink")}</Link>
+      </p>
     </main>
   );
 }

@@ -61,3 +61,19 @@ export async function readUploadBytes(request: Request, types: readonly string[]
 export function methodNotAllowed(allowed: string) {
   return json({ error: "method_not_allowed", message: `Use ${allowed}.` }, { status: 405, headers: { Allow: allowed } });
 }
+
+/**
+ * Whether a GET that hands over a file of personal data comes from another
+ * site: the browser says so (`Sec-Fetch-Site` cross-site or same-site), or
+ * it names an Origin that is neither this server's nor one of
+ * ALLOWED_ORIGINS. A link on our own pages (same-origin), a typed address
+ * (none) and a script without these headers pass. The guard in server/http
+ * checks only writes; a download of the processing register asks this too.
+ */
+export function fromAnotherSite(request: Request, allowedOrigins: readonly string[]): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site === "cross-site" || site === "same-site") return true;
+  const origin = request.headers.get("origin");
+  if (origin === null) return false;
+  return origin !== new URL(request.url).origin && !allowedOrigins.includes(origin);
+}

@@ -240,6 +240,10 @@ const API_ROUTES: Record<string, Attempts> = {
     { method: "PUT", path: "/api/alliance/limits", body: { requestQuotaPerHour: 500 }, expect: { coordinator: 200, member: 403 } },
   ],
   "api.alliance.export.ts": (): Attempt[] => [{ method: "GET", path: "/api/alliance/export", expect: { coordinator: 200, member: 403 } }],
+  // The register names only the attacker's own boards (the judge looks for the other alliance's words).
+  "api.alliance.processing-register[.]csv.ts": (): Attempt[] => [
+    { method: "GET", path: "/api/alliance/processing-register.csv", expect: { coordinator: 200, member: 403 } },
+  ],
   "api.boards.$boardId.export.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/export?format=csv`, expect: FOREIGN }],
   "api.boards.$boardId.export[.]csv.ts": (v): Attempt[] => [{ method: "GET", path: `/api/boards/${v.boardId}/export.csv`, expect: FOREIGN }],
   "api.invitations.ts": (v, a): Attempt[] => [
@@ -511,7 +515,10 @@ const PAGE_ROUTES: Record<string, Attempts> = {
     })),
     { method: "POST", path: "/beheer?_data=routes%2Fbeheer", form: { intent: "role", personId: v.person.id, role: "viewer" }, expect: COORDINATOR_ONLY },
     { method: "POST", path: "/beheer?_data=routes%2Fbeheer", form: { intent: "expiry", boardId: v.boardId, claimExpiryDays: "2" }, expect: FOREIGN },
+    { method: "POST", path: "/beheer?_data=routes%2Fbeheer", form: { intent: "retention", boardId: v.boardId, retentionMonths: "1" }, expect: FOREIGN },
   ],
+  // Everyone's own alliance only: its boards' retention, its policy.
+  "privacy.tsx": (): Attempt[] => [{ method: "GET", path: "/privacy", expect: 200 }],
 };
 
 // ------------------------------------------------------------------ sending and judging
