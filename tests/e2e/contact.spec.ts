@@ -2,7 +2,9 @@
  * Sealed contact details in the card dialog (issue 14): Taalhuis stores them
  * on a request it entered, shows them again (each read logged), and
  * VluchtelingenWerk, on the same card, gets no section, only the line that
- * says who may see them. Both sizes, axe.
+ * says who may see them; the coordinator sees who looked. Both sizes, axe.
+ * And a referral accepted without the person's consent: the new holder is
+ * told why it sees nothing.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES } from "./helpers";
@@ -99,3 +101,41 @@ for (const [i, size] of SIZES.entries()) {
     await coord.context().close();
   });
 }
+
+test("a referral accepted without the person's consent: the new holder is told why it sees nothing", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const size = SIZES[0];
+  const taalhuis = await (await browser.newContext({ viewport: size.viewport })).newPage();
+  await login(taalhuis, server.url, "taalhuis@ave.example");
+  await openDemoBoard(taalhuis);
+  const boardId = new URL(taalhuis.url()).pathname.split("/")[2];
+  // A request of its own, so this test does not depend on the demo's cards.
+  const created = await taalhuis.request.post(`${server.url}/api/boards/${boardId}/requests`, {
+    data: { title: "Hulp bij inschrijving taalcursus", category: "taal" },
+    headers: { Origin: server.url },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const id = ((await created.json()) as { id: string }).id;
+  const base = `${server.url}/api/boards/${boardId}/requests/${id}`;
+  const write = async (page: Page, method: "PUT" | "POST", path: string, data: unknown) => {
+    const res = await page.request.fetch(`${base}${path}`, { method, data, headers: { Origin: server.url } });
+    expect(res.status(), `${method} ${path}: ${await res.text()}`).toBe(200);
+  };
+  const orgs = (await (await taalhuis.request.get(`${server.url}/api/organisations`)).json()) as Array<{ id: string; shortName: string }>;
+  const vwn = orgs.find((o) => o.shortName === "VluchtelingenWerk")!;
+  await write(taalhuis, "PUT", "/contact", { name: "Yusuf Demir", phone: "0591 123456", consent: false });
+  await write(taalhuis, "POST", "/claim", {});
+  await write(taalhuis, "POST", "/refer", { to: vwn.id, note: "Kunnen jullie helpen?" });
+  await taalhuis.context().close();
+
+  const page = await (await browser.newContext({ viewport: size.viewport })).newPage();
+  await login(page, server.url, "vluchtelingenwerk@ave.example");
+  await openDemoBoard(page);
+  await write(page, "POST", "/referral/accept", {});
+  const dialog = await openCard(page, id);
+  await expect(dialog.getByTestId("contact-no-consent")).toContainText("gaf geen toestemming");
+  await expect(dialog.getByTestId("contact-section")).toHaveCount(0);
+  await expect(dialog).not.toContainText("Yusuf");
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.context().close();
+});
