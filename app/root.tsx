@@ -18,7 +18,7 @@ import {
 import { useEffect } from "react";
 import { translator, useT } from "./i18n";
 import { useNonce } from "./lib/nonce";
-import { getUser } from "./services/auth.server";
+import { getUser, pendingDuty } from "./services/auth.server";
 import { services } from "./services/context.server";
 import { localeFromRequest } from "./services/locale.server";
 import { ToastProvider, ToastViewport } from "./components/toast/ToastProvider";
@@ -43,7 +43,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const locale = localeFromRequest(request, user);
   return json({
     locale,
-    unreadNotifications: user && !user.mustChangePassword ? unreadFor(svc, user) : 0,
+    unreadNotifications: user && !pendingDuty(user) ? unreadFor(svc, user) : 0,
     mailEnabled: svc.mail.enabled,
     user: user
       ? {

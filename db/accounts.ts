@@ -1,7 +1,7 @@
 /** Accounts, organisations, alliances, sessions and board access. */
 import { and, asc, desc, eq, gt, isNull, lt, ne } from "drizzle-orm";
 import type { DB } from "./client";
-import { alliances, boards, organisations, passwordResets, sessions, users, type Role } from "./schema";
+import { alliances, boards, organisations, passwordResets, sessions, userTwoFactor, users, type Role, type TwoFactorPolicy } from "./schema";
 
 export interface SessionUser {
   id: string;
@@ -17,6 +17,10 @@ export interface SessionUser {
   organisationColor: string;
   allianceId: string;
   allianceName: string;
+  /** Whom the alliance asks for a second login step (issue 14). */
+  twoFactorPolicy: TwoFactorPolicy;
+  /** Whether this person logs in with a second step (TOTP). */
+  twoFactorEnabled: boolean;
 }
 
 const sessionUserColumns = {
@@ -32,7 +36,15 @@ const sessionUserColumns = {
   organisationColor: organisations.color,
   allianceId: alliances.id,
   allianceName: alliances.name,
+  twoFactorPolicy: alliances.twoFactorPolicy,
+  twoFactorEnabledAt: userTwoFactor.enabledAt,
 };
+
+type SessionUserRow = Omit<SessionUser, "twoFactorEnabled"> & { twoFactorEnabledAt: number | null };
+
+function toSessionUser({ twoFactorEnabledAt, ...row }: SessionUserRow): SessionUser {
+  return { ...row, twoFactorEnabled: twoFactorEnabledAt !== null };
+}
 
 export function findUserForLogin(db: DB, email: string) {
   return db
@@ -52,6 +64,7 @@ export function getSessionUser(db: DB, sessionId: string, at = Date.now()): Sess
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
     .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
+    .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
     .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, at), isNull(users.disabledAt)))
     .get();
   if (!row) return null;
@@ -59,19 +72,19 @@ export function getSessionUser(db: DB, sessionId: string, at = Date.now()): Sess
   if (lastSeenAt === null || at - lastSeenAt >= SESSION_SEEN_RESOLUTION_MS) {
     db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.id, sessionId)).run();
   }
-  return user;
+  return toSessionUser(user);
 }
 
 export function getUserById(db: DB, userId: string): SessionUser | null {
-  return (
-    db
-      .select(sessionUserColumns)
-      .from(users)
-      .innerJoin(organisations, eq(organisations.id, users.organisationId))
-      .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
-      .where(eq(users.id, userId))
-      .get() ?? null
-  );
+  const row = db
+    .select(sessionUserColumns)
+    .from(users)
+    .innerJoin(organisations, eq(organisations.id, users.organisationId))
+    .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
+    .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
+    .where(eq(users.id, userId))
+    .get();
+  return row ? toSessionUser(row) : null;
 }
 
 export function insertSession(db: DB, s: { id: string; userId: string; expiresAt: number; userAgent?: string | null; createdAt?: number }): void {

@@ -9,7 +9,7 @@ import type { Server as HttpServer } from "node:http";
 import { Server as IOServer, type Socket } from "socket.io";
 import { getBoard } from "../db/accounts";
 import type { DB } from "../db/client";
-import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
+import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
 import { appLimits, limitsForDb, retryAfterSeconds } from "../app/services/limits.server";
 import type { AppServices, Broadcaster } from "../app/services/context.server";
 import * as ownership from "../app/services/ownership.server";
@@ -74,7 +74,9 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
     if (!user) return next(new Error("unauthenticated"));
     // A one-time password opens nothing but the password page (as on the API).
-    if (user.mustChangePassword) return next(new Error("password_change_required"));
+    // A pending duty (a one-time password, two-factor login the alliance demands) opens nothing else (as on the API).
+    const duty = pendingDuty(user);
+    if (duty) return next(new Error(duty));
     // At most CONNECTIONS_PER_SESSION open socket.io connections per session.
     const sessionKey = sessionKeyFromCookieHeader(socket.request.headers.cookie)!;
     const connections = limitsForDb(opts.db, opts.now).ioConnections;
@@ -114,7 +116,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       /** The current user for this event, or null when the session ended meanwhile (the caller then closes the socket). */
       const current = (): SessionUser | null => {
         const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
-        if (!user || user.id !== socket.data.user.id || user.mustChangePassword) return null;
+        if (!user || user.id !== socket.data.user.id || pendingDuty(user)) return null;
         socket.data.user = user;
         return user;
       };

@@ -17,6 +17,7 @@ import {
   type SessionUser,
 } from "../../db/accounts";
 import type { DB } from "../../db/client";
+import type { TwoFactorPolicy } from "../../db/schema";
 import { addLoginDevice, deleteExpiredLoginDevices, forgetLoginDevices, isDeviceOfOthers, isLoginDevice } from "../../db/limits";
 import type { AppServices } from "./context.server";
 import { addressKey, appLimits, clientAddress, LOGIN_FAILURE_MEMORY_MS, retryAfterSeconds, tooManyResponse } from "./limits.server";
@@ -208,38 +209,58 @@ export async function checkCredentials(
   password: string,
   client: LoginClient = { address: "unknown", deviceToken: null },
 ): Promise<CredentialResult> {
-  const limits = appLimits(svc).login;
   const account = email.trim().toLowerCase();
   const row = findUserForLogin(svc.db, account);
-  const deviceKey = client.deviceToken ? `${sessionIdFromToken(client.deviceToken)}|${account}` : null;
-  const addrKey = addressKey(client.address);
-  const pairKey = `${account}|${addrKey}`;
-  // Every attempt is counted before the password is checked (and given back
-  // when it was right): parallel attempts cannot all slip under the budget.
-  const knownBrowser =
-    !!row && !!deviceKey && isLoginDevice(svc.db, sessionIdFromToken(client.deviceToken!), row.id, svc.now()) && limits.device.take(deviceKey).ok;
-  if (!knownBrowser) {
-    const wait = limits.pairs.get(pairKey, svc.now()) ? limits.account.waitMs(account) : 0;
-    if (wait > 0) return throttled(wait);
-    const byAddress = limits.address.take(addrKey);
-    if (!byAddress.ok) return throttled(byAddress.retryAfterMs);
-  }
+  const gate = loginGate(svc, account, row?.id ?? null, client);
+  if (!gate.ok) return { ok: false, reason: "throttled", retryAfterSeconds: gate.retryAfterSeconds };
   const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
   if (!row || !ok || row.disabledAt) {
-    if (!knownBrowser) {
-      limits.pairs.add(pairKey, 1, LOGIN_FAILURE_MEMORY_MS, svc.now());
-      limits.account.fail(account);
-    }
+    gate.fail();
     return { ok: false, reason: "invalid" };
   }
-  if (knownBrowser) limits.device.reset(deviceKey!);
-  else limits.address.refund(addrKey);
-  limits.pairs.delete(pairKey);
+  gate.pass();
   return { ok: true, userId: row.id };
 }
 
-function throttled(ms: number): CredentialResult {
-  return { ok: false, reason: "throttled", retryAfterSeconds: retryAfterSeconds(ms) };
+/** One attempt let through the login throttle: say how it ended. */
+export type LoginGate = { ok: true; fail(): void; pass(): void } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * The login throttle (the three counts above) for one attempt on `account`
+ * (its e-mail address; `userId` null when no such account exists): counted
+ * before the secret is checked, then `fail()` or `pass()`. Passwords and
+ * the second step's codes (app/services/two-factor.server.ts) go through
+ * this same gate with the same counts, so a wrong code costs what a wrong
+ * password costs.
+ */
+export function loginGate(svc: AppServices, account: string, userId: string | null, client: LoginClient): LoginGate {
+  const limits = appLimits(svc).login;
+  const deviceKey = client.deviceToken ? `${sessionIdFromToken(client.deviceToken)}|${account}` : null;
+  const addrKey = addressKey(client.address);
+  const pairKey = `${account}|${addrKey}`;
+  // Every attempt is counted before the secret is checked (and given back
+  // when it was right): parallel attempts cannot all slip under the budget.
+  const knownBrowser =
+    !!userId && !!deviceKey && isLoginDevice(svc.db, sessionIdFromToken(client.deviceToken!), userId, svc.now()) && limits.device.take(deviceKey).ok;
+  if (!knownBrowser) {
+    const wait = limits.pairs.get(pairKey, svc.now()) ? limits.account.waitMs(account) : 0;
+    if (wait > 0) return { ok: false, retryAfterSeconds: retryAfterSeconds(wait) };
+    const byAddress = limits.address.take(addrKey);
+    if (!byAddress.ok) return { ok: false, retryAfterSeconds: retryAfterSeconds(byAddress.retryAfterMs) };
+  }
+  return {
+    ok: true,
+    fail() {
+      if (knownBrowser) return;
+      limits.pairs.add(pairKey, 1, LOGIN_FAILURE_MEMORY_MS, svc.now());
+      limits.account.fail(account);
+    },
+    pass() {
+      if (knownBrowser) limits.device.reset(deviceKey!);
+      else limits.address.refund(addrKey);
+      limits.pairs.delete(pairKey);
+    },
+  };
 }
 
 /**
@@ -331,15 +352,47 @@ export function spendWriteBudget(svc: AppServices, request: Request): void {
   if (!d.ok) throw tooManyResponse(d.retryAfterMs, "rate_limited", "Too many changes in a short time. Wait a moment and try again.");
 }
 
-/** The signed-in person, or a redirect to the login page (401 JSON for the API). */
-export function requireUser(svc: AppServices, request: Request, opts: { allowPasswordChange?: boolean } = {}): SessionUser {
+/** Whether the alliance's policy asks this role for a second login step. */
+export function twoFactorRequiredFor(policy: TwoFactorPolicy, role: SessionUser["role"]): boolean {
+  return policy === "everyone" || (policy === "coordinators" && role === "coordinator");
+}
+
+/** The page where a person sets up two-factor login (where one who must is sent). */
+export const TWO_FACTOR_SETUP_PATH = "/account/tweestapsverificatie";
+
+/**
+ * What a person must do before anything else, or null: replace a one-time
+ * password, then set up the two-factor login their alliance demands. Pages
+ * redirect to it, the API answers 403 with this code, and the Yjs endpoint
+ * and socket.io refuse the connection.
+ */
+export function pendingDuty(user: SessionUser): "password_change_required" | "two_factor_required" | null {
+  if (user.mustChangePassword) return "password_change_required";
+  if (!user.twoFactorEnabled && twoFactorRequiredFor(user.twoFactorPolicy, user.role)) return "two_factor_required";
+  return null;
+}
+
+/**
+ * The signed-in person, or a redirect to the login page (401 JSON for the
+ * API). A person with a pending duty (pendingDuty) is sent to do it first:
+ * only the password page (`allowPasswordChange`) and the two-factor setup
+ * page (`allowTwoFactorSetup`) let them through.
+ */
+export function requireUser(svc: AppServices, request: Request, opts: { allowPasswordChange?: boolean; allowTwoFactorSetup?: boolean } = {}): SessionUser {
   const user = getUser(svc, request);
-  if (user && user.mustChangePassword && !opts.allowPasswordChange) {
+  const duty = user ? pendingDuty(user) : null;
+  if (duty === "password_change_required" && !opts.allowPasswordChange) {
     // A one-time password must be replaced before anything else.
     if (wantsJson(request)) {
       throw json({ error: "password_change_required", message: "Choose a new password first." }, { status: 403 });
     }
     throw redirect("/wachtwoord");
+  }
+  if (duty === "two_factor_required" && !opts.allowTwoFactorSetup) {
+    if (wantsJson(request)) {
+      throw json({ error: "two_factor_required", message: "Your alliance requires two-factor login: set it up on /account first." }, { status: 403 });
+    }
+    throw redirect(TWO_FACTOR_SETUP_PATH);
   }
   if (user) {
     spendWriteBudget(svc, request);

@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard } from "../../db/accounts";
 import type { DB } from "../../db/client";
-import { canOpenBoard, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
+import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
 import { limitsForDb } from "../../app/services/limits.server";
 import { rawResponse } from "../http/headers";
 import { isAllowedOrigin, type OriginPolicy } from "../origin";
@@ -99,8 +99,8 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       refuseUpgrade(socket, 401);
       return true;
     }
-    if (user.mustChangePassword) {
-      // A one-time password opens nothing but the password page (as on the API: 403).
+    if (pendingDuty(user)) {
+      // A one-time password, or two-factor login the alliance demands and the person has not set up, opens nothing else (as on the API: 403).
       refuseUpgrade(socket, 403);
       return true;
     }
