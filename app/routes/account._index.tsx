@@ -15,9 +15,15 @@ import {
 import { clearedSessionCookie, loginClient, requireUser, sessionKeyFromCookieHeader, throttleMessage } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { localeCookie } from "~/services/locale.server";
+import { disableWithProof, renewRecoveryCodes, twoFactorStatus } from "~/services/two-factor.server";
+import { RecoveryCodes } from "~/components/two-factor/RecoveryCodes";
 import accountCss from "~/styles/account.css";
+import twoFactorCss from "~/styles/two-factor.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: accountCss }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: accountCss },
+  { rel: "stylesheet", href: twoFactorCss },
+];
 export const meta: MetaFunction = () => [{ title: "Mijn account · Alliantiebord" }];
 
 export const headers: HeadersFunction = ({ actionHeaders }) => {
@@ -33,12 +39,21 @@ export function loader({ request, context }: LoaderFunctionArgs) {
     profile: profileOf(user),
     sessions: listSessions(svc, user, current),
     mailEnabled: svc.mail.enabled,
+    twoFactor: twoFactorStatus(svc, user),
     now: svc.now(),
   });
 }
 
 type Errors = Record<string, string | undefined>;
-type Result = { intent: string; ok?: boolean; errors?: Errors; ended?: number; wait?: { key: MessageKey; vars: { n: number } } };
+type Result = {
+  intent: string;
+  ok?: boolean;
+  errors?: Errors;
+  ended?: number;
+  wait?: { key: MessageKey; vars: { n: number } };
+  /** New recovery codes, shown once. */
+  recoveryCodes?: string[];
+};
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
@@ -85,6 +100,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
       }
       return answer({ intent, ok: true });
     }
+    case "2fa-renew":
+    case "2fa-off": {
+      const client = loginClient(request, context);
+      const r = intent === "2fa-off" ? await disableWithProof(svc, user, { password: form.password, code: form.code }, client) : renewRecoveryCodes(svc, user, { code: form.code }, client);
+      if (r.ok) return answer({ intent, ok: true, recoveryCodes: "recoveryCodes" in r ? (r.recoveryCodes as string[]) : undefined }, 200, { "Cache-Control": "private, no-store" });
+      if (r.error === "throttled") {
+        return answer({ intent, errors: {}, wait: throttleMessage(r.retryAfterSeconds ?? 1) }, 429, { "Retry-After": String(r.retryAfterSeconds ?? 1) });
+      }
+      return answer({ intent, errors: r.field ? { [r.field]: r.error } : { form: r.error } }, r.error === "required" ? 403 : 422);
+    }
     default:
       return answer({ intent, errors: { form: "unknown" } }, 400);
   }
@@ -94,6 +119,7 @@ function errorText(t: Translate, code: string | undefined, intent?: string): str
   if (!code) return undefined;
   // The password form's codes are those of /wachtwoord (changeOwnPassword), with its texts.
   if (intent === "password" && code !== "tooMany") return t(`password.${code}` as MessageKey);
+  if (intent?.startsWith("2fa-")) return t(`twofactor.error.${code}` as MessageKey);
   return t(`account.error.${code}` as MessageKey);
 }
 
@@ -113,6 +139,8 @@ function successMessage(t: Translate, r: Result): string | null {
       return r.ended === 1 ? t("account.sessions.endedOne") : t("account.sessions.endedMany", { n: r.ended ?? 0 });
     case "logout-session":
       return t("account.session.ended");
+    case "2fa-off":
+      return t("twofactor.account.disabled");
     default:
       return null;
   }
@@ -310,6 +338,8 @@ export default function Account() {
         )}
       </section>
 
+      <TwoFactorSection status={data.twoFactor} result={result} busy={busy} err={err} locale={locale} />
+
       <section aria-labelledby="notifications-h" className="card-panel account-section">
         <h2 id="notifications-h">{t("account.notifications")}</h2>
         <p className="muted">{t("account.notificationsHelp")}</p>
@@ -317,6 +347,115 @@ export default function Account() {
           <Link to="/account/meldingen">{t("account.notificationsLink")}</Link>
         </p>
       </section>
+
+      <section aria-labelledby="mydata-h" className="card-panel account-section">
+        <h2 id="mydata-h">{t("mydata.title")}</h2>
+        <p className="muted">{t("mydata.help")}</p>
+        <p>
+          {/* A plain link: the browser saves the file (Content-Disposition), no script needed. */}
+          <a className="button secondary" href="/api/me/export" download data-testid="my-data-download">
+            {t("mydata.download")}
+          </a>
+        </p>
+      </section>
     </main>
+  );
+}
+
+type TwoFactorInfo = ReturnType<typeof useLoaderData<typeof loader>>["twoFactor"];
+
+/** "Tweestapsverificatie": on or off, the way to turn it on, new recovery codes, turning it off (password and a code). */
+function TwoFactorSection(props: {
+  status: TwoFactorInfo;
+  result: Result | undefined;
+  busy: boolean;
+  err: (intent: string, field: string) => string | undefined;
+  locale: string;
+}) {
+  const t = useT();
+  const { status, result, busy, err } = props;
+  const date = (ms: number) => new Date(ms).toLocaleDateString(props.locale === "en" ? "en-GB" : "nl-NL", { day: "numeric", month: "long", year: "numeric" });
+  const formError = (intent: string) => (result?.intent === intent ? err(intent, "form") : undefined);
+  const wait = (intent: string) =>
+    result?.intent === intent && result.wait ? (
+      <div className="alert error" role="alert">
+        {t(result.wait.key, result.wait.vars)}
+      </div>
+    ) : null;
+  if (result?.intent === "2fa-renew" && result.ok && result.recoveryCodes) {
+    return (
+      <section aria-labelledby="twofactor-h" className="card-panel account-section">
+        <h2 id="twofactor-h">{t("twofactor.account.title")}</h2>
+        <RecoveryCodes codes={result.recoveryCodes} intro="twofactor.codes.renewed" />
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="twofactor-h" className="card-panel account-section" data-testid="two-factor-section">
+      <h2 id="twofactor-h">{t("twofactor.account.title")}</h2>
+      <p className="muted">{t("twofactor.account.help")}</p>
+      <p data-testid="two-factor-state">
+        {status.enabled && status.enabledAt
+          ? t("twofactor.account.on", { date: date(status.enabledAt) })
+          : status.disabledAt
+            ? t("twofactor.account.offSince", { date: date(status.disabledAt) })
+            : t("twofactor.account.off")}{" "}
+        {status.required ? t(status.enabled ? "twofactor.account.requiredCannotOff" : "twofactor.account.required") : null}
+      </p>
+      {!status.enabled ? (
+        status.available ? (
+          <p>
+            <Link className="button" to="/account/tweestapsverificatie" data-testid="two-factor-enable">
+              {t("twofactor.account.enable")}
+            </Link>
+          </p>
+        ) : (
+          <p className="alert info">{t("twofactor.account.unavailable")}</p>
+        )
+      ) : (
+        <div className="twofactor-forms">
+          <p>
+            {status.recoveryCodesLeft === 0
+              ? t("twofactor.account.recoveryNone")
+              : status.recoveryCodesLeft === 1
+                ? t("twofactor.account.recoveryLeftOne")
+                : t("twofactor.account.recoveryLeft", { n: status.recoveryCodesLeft })}
+          </p>
+          <Form method="post" className="account-form" noValidate aria-labelledby="renew-h">
+            <h3 id="renew-h">{t("twofactor.account.renew")}</h3>
+            <p className="muted">{t("twofactor.account.renewHelp")}</p>
+            {wait("2fa-renew")}
+            {formError("2fa-renew") ? (
+              <div className="alert error" role="alert">
+                {formError("2fa-renew")}
+              </div>
+            ) : null}
+            <input type="hidden" name="intent" value="2fa-renew" />
+            <Field id="renew-code" name="code" label={t("twofactor.account.code")} type="text" autoComplete="one-time-code" error={err("2fa-renew", "code")} />
+            <button type="submit" className="button secondary" disabled={busy}>
+              {t("twofactor.account.renewSubmit")}
+            </button>
+          </Form>
+          {status.required ? null : (
+            <Form method="post" className="account-form" noValidate aria-labelledby="off-h">
+              <h3 id="off-h">{t("twofactor.account.disable")}</h3>
+              <p className="muted">{t("twofactor.account.disableHelp")}</p>
+              {wait("2fa-off")}
+              {formError("2fa-off") ? (
+                <div className="alert error" role="alert">
+                  {formError("2fa-off")}
+                </div>
+              ) : null}
+              <input type="hidden" name="intent" value="2fa-off" />
+              <Field id="off-password" name="password" label={t("twofactor.account.password")} type="password" autoComplete="current-password" error={err("2fa-off", "password")} />
+              <Field id="off-code" name="code" label={t("twofactor.account.code")} type="text" autoComplete="one-time-code" error={err("2fa-off", "code")} />
+              <button type="submit" className="button danger" disabled={busy}>
+                {t("twofactor.account.disableSubmit")}
+              </button>
+            </Form>
+          )}
+        </div>
+      )}
+    </section>
   );
 }

@@ -25,6 +25,8 @@ import { setRequestQuota } from "~/services/requests.server";
 import { MailOffNotice } from "~/components/notifications/MailOffNotice";
 import { InvitationsSection, invitationToast } from "~/components/admin/InvitationsSection";
 import { invitationAction, pendingInvitations } from "~/services/invitations.server";
+import { TwoFactorPolicySection } from "~/components/admin/TwoFactorPolicySection";
+import { setPolicy, twoFactorPolicySummary } from "~/services/two-factor.server";
 
 export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
@@ -34,7 +36,8 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   const overview = adminOverview(svc, user);
   const boards = boardsFor(svc, user).map((b) => boardSettingsFor(svc, b.id)!);
   const invitations = { invitations: pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
-  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), ...invitations, ...overview });
+  const twoFactor = { ...twoFactorPolicySummary(svc, user.allianceId), ownEnabled: user.twoFactorEnabled };
+  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), twoFactor, ...invitations, ...overview });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -91,6 +94,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
       // A refused number comes back as typed, so the field shows it beside the explanation.
       return json({ intent, boardId, ...(r.ok ? { ok: true } : { errors: r.errors, typed: String(form.retentionMonths ?? "") }) }, { status: r.ok ? 200 : r.status });
     }
+    case "two-factor-policy": {
+      const r = setPolicy(svc, user, form.policy);
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: { policy: r.error } }) }, { status: r.ok ? 200 : r.status });
+    }
     case "quota": {
       const r = setRequestQuota(svc, user, form.requestQuotaPerHour);
       if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
@@ -103,7 +110,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 function errorText(t: Translate, code: string | undefined): string | undefined {
   if (!code) return undefined;
-  const own = { exists: "admin.exists", self: "admin.self", range: "admin.range", quotaRange: "limits.quotaRange" }[code] as MessageKey | undefined;
+  const own = {
+    exists: "admin.exists",
+    self: "admin.self",
+    range: "admin.range",
+    quotaRange: "limits.quotaRange",
+    own_two_factor_first: "twofactor.policy.ownFirst",
+    unknown_policy: "twofactor.policy.unknown",
+  }[code] as MessageKey | undefined;
   return own ? t(own) : fieldError(t, code);
 }
 
@@ -482,6 +496,7 @@ export default function Admin() {
         })}
       </section>
 
+      <TwoFactorPolicySection data={data.twoFactor} error={err("two-factor-policy", "policy")} t={t} busy={nav.state !== "idle"} />
       <LimitsSection limits={data.limits} err={err("quota", "requestQuotaPerHour")} t={t} />
       <ExportSection t={t} />
       <p>

@@ -1,19 +1,10 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { useT, type MessageKey } from "~/i18n";
-import { accountLocale } from "~/services/account.server";
-import {
-  checkCredentials,
-  sessionStartHeaders,
-  getUser,
-  loginClient,
-  mustChangePassword,
-  safeRedirect,
-  throttleMessage,
-} from "~/services/auth.server";
+import { checkCredentials, getUser, loginClient, safeRedirect, throttleMessage } from "~/services/auth.server";
 import { services } from "~/services/context.server";
-import { localeCookie } from "~/services/locale.server";
+import { abandonSecondStep, completeSecondStep, hasLoginChallenge, passwordAccepted } from "~/services/two-factor.server";
 
 export const meta: MetaFunction = () => [{ title: "Inloggen · Alliantiebord" }];
 
@@ -23,16 +14,53 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
   return retryAfter ? { "Retry-After": retryAfter } : new Headers();
 };
 
+/**
+ * `?stap=code`: the second step of a login with two-factor login, while this
+ * browser holds a live challenge (app/services/two-factor.server.ts); without
+ * one the password form again, saying the attempt expired.
+ */
 export function loader({ request, context }: LoaderFunctionArgs) {
-  if (getUser(services(context), request)) return redirect("/boards");
-  return null;
+  const svc = services(context);
+  if (getUser(svc, request)) return redirect("/boards");
+  const wantsCode = new URL(request.url).searchParams.get("stap") === "code";
+  if (!wantsCode) return json({ step: "password" as const, expired: false });
+  return json({ step: hasLoginChallenge(svc, request) ? ("code" as const) : ("password" as const), expired: !hasLoginChallenge(svc, request) });
 }
 
-type LoginErrors = { email?: MessageKey; password?: MessageKey; form?: MessageKey };
+type LoginErrors = { email?: MessageKey; password?: MessageKey; code?: MessageKey; form?: MessageKey };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  if (intent === "cancel") return redirect("/login", { headers: { "Set-Cookie": abandonSecondStep(svc, request) } });
+  if (intent === "code") {
+    const code = String(form.get("code") ?? "").trim();
+    if (!code) return json({ step: "code" as const, errors: { code: "twofactor.login.codeRequired" } as LoginErrors }, { status: 400 });
+    const r = completeSecondStep(svc, request, loginClient(request, context), code);
+    switch (r.kind) {
+      case "done":
+        return r.response;
+      case "throttled": {
+        const msg = throttleMessage(r.retryAfterSeconds);
+        return json(
+          { step: "code" as const, errors: { form: msg.key } as LoginErrors, vars: msg.vars },
+          { status: 429, headers: { "Retry-After": String(r.retryAfterSeconds) } },
+        );
+      }
+      case "wrong":
+        return json(
+          { step: "code" as const, errors: { code: r.left === 1 ? "twofactor.login.wrongOne" : "twofactor.login.wrong" } as LoginErrors, vars: { n: r.left } },
+          { status: 401 },
+        );
+      case "locked":
+      case "expired":
+        return json(
+          { step: "password" as const, errors: { form: r.kind === "locked" ? "twofactor.login.locked" : "twofactor.login.expired" } as LoginErrors },
+          { status: 401, headers: { "Set-Cookie": r.clear } },
+        );
+    }
+  }
   const email = String(form.get("email") ?? "").trim();
   const password = String(form.get("password") ?? "");
   const redirectTo = safeRedirect(form.get("redirectTo"));
@@ -50,21 +78,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   if (!res.ok) return json({ errors: { form: "login.invalid" } as LoginErrors, email }, { status: 401 });
-  const userId = res.userId;
-  // A one-time password is replaced first.
-  const to = mustChangePassword(svc, userId) ? "/wachtwoord" : redirectTo;
-  const headers = sessionStartHeaders(svc, request, client, userId);
-  // The person's stored language wins over this browser's cookie from now on; keep them equal.
-  headers.append("Set-Cookie", localeCookie(accountLocale(svc, userId)));
-  return redirect(to, { headers });
+  // The session, or first the second step for an account with two-factor login.
+  return passwordAccepted(svc, request, client, res.userId, redirectTo);
 }
+
+type ActionData = { step?: "password" | "code"; errors?: LoginErrors; vars?: Record<string, number>; email?: string };
 
 export default function Login() {
   const t = useT();
-  const data = useActionData<typeof action>();
+  const loaded = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
   const nav = useNavigation();
-  const errors: LoginErrors = data?.errors ?? {};
+  const errors: LoginErrors = data?.errors ?? (loaded.expired ? { form: "twofactor.login.expired" } : {});
+  const step = data?.step ?? loaded.step;
   const alertRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (errors.form) alertRef.current?.focus();
@@ -82,9 +109,12 @@ export default function Login() {
         {loggedOut && !errors.form ? <div className="alert info" role="status">{t("login.loggedOut")}</div> : null}
         {errors.form ? (
           <div className="alert error" role="alert" tabIndex={-1} ref={alertRef}>
-            {t(errors.form, data && "vars" in data ? (data.vars as Record<string, number>) : undefined)}
+            {t(errors.form, data?.vars)}
           </div>
         ) : null}
+        {step === "code" ? (
+          <SecondStep errors={errors} vars={data?.vars} busy={nav.state !== "idle"} />
+        ) : (
         <Form method="post" noValidate>
           <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/boards"} />
           <div className="field">
@@ -126,6 +156,7 @@ export default function Login() {
             {t("login.submit")}
           </button>
         </Form>
+        )}
         <p style={{ marginTop: "1rem" }}>
           <Link to="/wachtwoord-vergeten">{t("reset.link")}</Link>
         </p>
@@ -134,5 +165,57 @@ export default function Login() {
         </p>
       </div>
     </main>
+  );
+}
+
+/** The second step: the code from the app, or a recovery code. */
+function SecondStep({ errors, vars, busy }: { errors: LoginErrors; vars?: Record<string, number>; busy: boolean }) {
+  const t = useT();
+  const inputRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (!errors.form) inputRef.current?.focus();
+  }, [errors.code, errors.form]);
+  return (
+    <section aria-labelledby="code-h" data-testid="login-code-step">
+      <h2 id="code-h">{t("twofactor.login.title")}</h2>
+      <p>{t("twofactor.login.help")}</p>
+      <Form method="post" noValidate>
+        <input type="hidden" name="intent" value="code" />
+        <div className="field">
+          <label htmlFor="code">{t("twofactor.login.code")}</label>
+          <input
+            ref={inputRef}
+            id="code"
+            name="code"
+            type="text"
+            inputMode="text"
+            autoComplete="one-time-code"
+            autoCapitalize="none"
+            spellCheck={false}
+            maxLength={40}
+            required
+            aria-invalid={errors.code ? true : undefined}
+            aria-describedby={errors.code ? "code-hint code-error" : "code-hint"}
+          />
+          <span id="code-hint" className="hint">
+            {t("twofactor.login.codeHint")}
+          </span>
+          {errors.code ? (
+            <span id="code-error" className="field-error">
+              {t(errors.code, vars)}
+            </span>
+          ) : null}
+        </div>
+        <button type="submit" className="button" disabled={busy}>
+          {t("twofactor.login.submit")}
+        </button>
+      </Form>
+      <Form method="post" className="login-cancel">
+        <input type="hidden" name="intent" value="cancel" />
+        <button type="submit" className="button secondary small" disabled={busy}>
+          {t("twofactor.login.cancel")}
+        </button>
+      </Form>
+    </section>
   );
 }

@@ -1,10 +1,10 @@
-import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useT, type MessageKey } from "~/i18n";
-import { loginClient, sessionStartHeaders } from "~/services/auth.server";
+import { loginClient } from "~/services/auth.server";
 import { services } from "~/services/context.server";
-import { localeCookie } from "~/services/locale.server";
 import { completePasswordReset, resetLinkState } from "~/services/password-reset.server";
+import { passwordAccepted } from "~/services/two-factor.server";
 
 export const meta: MetaFunction = () => [{ title: "Nieuw wachtwoord · Alliantiebord" }];
 
@@ -23,10 +23,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (res.state !== "valid") return json({ state: res.state, errors: {} as Record<string, string> }, { status: 410 });
     return json({ state: res.state, errors: res.errors }, { status: 400 });
   }
-  // Every earlier session ended with the reset; this browser starts a fresh one.
-  const headers = sessionStartHeaders(svc, request, loginClient(request, context), res.userId);
-  headers.append("Set-Cookie", localeCookie(res.locale));
-  return redirect("/boards", { headers });
+  // Every earlier session ended with the reset; this browser starts a fresh
+  // one, after the second step for an account with two-factor login (a reset
+  // link proves the mailbox, not the phone).
+  return passwordAccepted(svc, request, loginClient(request, context), res.userId, "/boards");
 }
 
 export default function ResetPassword() {

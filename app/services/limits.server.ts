@@ -332,6 +332,8 @@ export interface AppLimits {
   writes: Limiter;
   /** Reference checks per person. */
   referenceChecks: Limiter;
+  /** Downloads of a person's own data (AVG art. 15) per person. */
+  personalExports: Limiter;
   /**
    * Invitation mails (a new invitation or a resend): per alliance and per
    * recipient address. Past them the link is made but not mailed, so a
@@ -362,6 +364,9 @@ export type LimitSettings = Pick<
 export const INVITATION_MAILS_PER_ALLIANCE_PER_HOUR = 50;
 export const INVITATION_MAILS_PER_ADDRESS_PER_DAY = 3;
 
+/** Downloads of one's own data per person per hour (each reads every table about them). */
+export const PERSONAL_EXPORTS_PER_HOUR = 10;
+
 /** Failures on an account are remembered this long after the first. */
 export const LOGIN_FAILURE_MEMORY_MS = 24 * 3600_000;
 
@@ -388,6 +393,7 @@ export function createLimits(settings: LimitSettings, now: () => number): AppLim
     },
     writes: new Limiter({ limit: settings.WRITES_PER_SESSION_PER_MINUTE, windowMs: 60_000, mode: "sliding" }, store(), now),
     referenceChecks: new Limiter({ limit: settings.REFERENCE_CHECKS_PER_10_MINUTES, windowMs: 10 * 60_000 }, store(), now),
+    personalExports: new Limiter({ limit: PERSONAL_EXPORTS_PER_HOUR, windowMs: 3600_000 }, store(), now),
     invitationMails: {
       alliance: new Limiter({ limit: INVITATION_MAILS_PER_ALLIANCE_PER_HOUR, windowMs: 3600_000, mode: "sliding" }, store(), now),
       address: new Limiter({ limit: INVITATION_MAILS_PER_ADDRESS_PER_DAY, windowMs: 24 * 3600_000 }, store(), now),

@@ -261,6 +261,7 @@ const API_ROUTES: Record<string, Attempts> = {
     { method: "GET", path: "/api/me/sessions", expect: 200 },
     { method: "DELETE", path: "/api/me/sessions", expect: 200 },
   ],
+  "api.me.export.ts": (): Attempt[] => [{ method: "GET", path: "/api/me/export", expect: 200 }],
   "api.me.sessions.$sessionId.ts": (v): Attempt[] => [{ method: "DELETE", path: `/api/me/sessions/${v.sessionHandle}`, expect: FOREIGN }],
   "api.notifications.ts": (): Attempt[] => [
     { method: "GET", path: "/api/notifications", expect: 200 },
@@ -429,6 +430,10 @@ const PAGE_ROUTES: Record<string, Attempts> = {
   "account._index.tsx": (v): Attempt[] => [
     { method: "GET", path: "/account", expect: 200 },
     { method: "POST", path: "/account?index&_data=routes%2Faccount._index", form: { intent: "logout-session", session: v.sessionHandle }, expect: FOREIGN },
+  ],
+  "account.tweestapsverificatie.tsx": (): Attempt[] => [
+    { method: "GET", path: "/account/tweestapsverificatie", expect: 200 },
+    { method: "POST", path: "/account/tweestapsverificatie?_data=routes%2Faccount.tweestapsverificatie", form: { code: "000000" }, expect: "own" },
   ],
   "account.meldingen.tsx": (v): Attempt[] => [
     { method: "GET", path: "/account/meldingen", expect: 200 },
