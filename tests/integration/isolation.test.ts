@@ -471,6 +471,14 @@ const PAGE_ROUTES: Record<string, Attempts> = {
     { method: "GET", path: `/boards/${a.boardId}/verleden?moment=${v.momentId}&_data=routes%2Fboards.%24boardId_.verleden`, expect: FOREIGN },
     { method: "POST", path: `/boards/${v.boardId}/verleden`, form: { intent: "take" }, expect: FOREIGN },
   ],
+  "boards.$boardId_.vergeten.tsx": (v, a): Attempt[] => [
+    { method: "GET", path: `/boards/${v.boardId}/vergeten`, expect: FOREIGN },
+    { method: "GET", path: `/boards/${v.boardId}/vergeten?kaart=${v.r1}`, expect: FOREIGN },
+    { method: "POST", path: `/boards/${v.boardId}/vergeten`, form: { intent: "preview", reference: v.reference }, expect: FOREIGN },
+    { method: "POST", path: `/boards/${v.boardId}/vergeten`, form: { intent: "forget", requestId: v.r1, confirm: "on" }, expect: FOREIGN },
+    // The other alliance's request through the attacker's own board: as unknown as a made-up id.
+    { method: "POST", path: `/boards/${a.boardId}/vergeten?_data=routes%2Fboards.%24boardId_.vergeten`, form: { intent: "forget", requestId: v.r1, confirm: "on" }, expect: { coordinator: 404, member: 403 } },
+  ],
   "boards.$boardId_.rapport.tsx": (v): Attempt[] => [{ method: "GET", path: `/boards/${v.boardId}/rapport`, expect: FOREIGN }],
   "boards.$boardId_.sinds.tsx": (v, a): Attempt[] => [
     { method: "GET", path: `/boards/${v.boardId}/sinds`, expect: FOREIGN },

@@ -426,6 +426,14 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
                 {t("hist.link")}
               </Link>
             </li>
+            {user?.role === "coordinator" ? (
+              <li>
+                {/* Also on an archived board: its people can still ask to be forgotten. */}
+                <Link to={`/boards/${board.id}/vergeten`} className="more-menu-item" data-testid="forget-link">
+                  {t("erase.link")}
+                </Link>
+              </li>
+            ) : null}
             <li>
               {/* One place for a list in or out: the import page has the CSV export too. */}
               {canEdit && !board.archived ? (
