@@ -93,6 +93,7 @@ export const ROUTES: RouteCase[] = [
     expect: { coordinator: 200, memberOwner: 200, memberOther: 200, viewer: 200, otherAlliance: 200, anonymous: 401 },
   },
   { name: "GET /api/me/sessions", method: "GET", state: "open", path: () => "/api/me/sessions", expect: { ...READ, otherAlliance: 200 } },
+  { name: "GET /api/me/export (own data)", method: "GET", state: "open", path: () => "/api/me/export", expect: { ...READ, otherAlliance: 200 } },
   { name: "GET board (columns with stages)", method: "GET", state: "open", path: board, expect: READ },
   { name: "GET request", method: "GET", state: "claimed", path: req, expect: READ },
   { name: "GET comments", method: "GET", state: "open", path: (f) => `${req(f)}/comments`, expect: READ },
