@@ -17,6 +17,7 @@ import { expireClaims, holdersForSync } from "../app/services/ownership.server";
 import { notificationSweep } from "../app/services/notifications.server";
 import { presenceJoined } from "../app/services/meetings.server";
 import { dailyMoments } from "../app/services/moments.server";
+import { retentionSweep } from "../app/services/retention.server";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
@@ -196,10 +197,30 @@ export function createAppServer(opts: AppServerOptions) {
       .catch((e) => log.error("daily moments failed", { error: (e as Error).message }))
       .finally(() => (storingMoments = null));
   };
+  // Requests past their board's retention anonymised (app/services/retention.server.ts): at the first beat, then every RETENTION_SWEEP_MS.
+  let retaining: Promise<void> | null = null;
+  let retainedAt: number | null = null;
+  const runRetention = () => {
+    if (retaining || (retainedAt !== null && now() - retainedAt < env.RETENTION_SWEEP_MS)) return;
+    retainedAt = now();
+    retaining = retentionSweep(services)
+      .then((r) => {
+        // Counts only: never a title, a reference or an id of a person's request.
+        if (r.swept.length) {
+          const keys = ["requests", "comments", "contacts", "referrals", "meetingTexts", "auditTexts", "moments"] as const;
+          const sum = (k: (typeof keys)[number]) => r.swept.reduce((n, b) => n + b[k], 0);
+          log.info("retention sweep", { boards: r.swept.length, ...Object.fromEntries(keys.map((k) => [k, sum(k)])) });
+        }
+        for (const f of r.failed) log.error("retention sweep failed for a board", f);
+      })
+      .catch((e) => log.error("retention sweep failed", { error: (e as Error).message }))
+      .finally(() => (retaining = null));
+  };
   const expiry = setInterval(() => {
     runExpiry();
     runNotificationSweep();
     runDailyMoments();
+    runRetention();
   }, env.CLAIM_SWEEP_MS);
   expiry.unref();
   // Kept, so close() can cancel it: it must not run against a closed database.
@@ -207,6 +228,7 @@ export function createAppServer(opts: AppServerOptions) {
     runExpiry();
     runNotificationSweep();
     runDailyMoments();
+    runRetention();
   }, 1000);
   firstExpiry.unref();
   mailWorker?.start();
@@ -239,6 +261,7 @@ export function createAppServer(opts: AppServerOptions) {
       clearTimeout(firstExpiry);
       await sweeping;
       await storingMoments;
+      await retaining;
       await mailWorker?.stop();
       rooms.closeAll();
       yjs.close();

@@ -91,6 +91,12 @@ const EnvSchema = z.object({
   SYNC_PING_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** How often claims without activity are returned to open. */
   CLAIM_SWEEP_MS: z.coerce.number().int().min(1000).default(3600_000),
+  /**
+   * How often the retention sweep anonymises what outlived its board's
+   * retention (app/services/retention.server.ts): once at start, then when
+   * this long has passed, checked on the CLAIM_SWEEP_MS beat. A day.
+   */
+  RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(86_400_000),
   LOG_LEVEL: z.enum(["silent", "error", "info", "debug"]).default("info"),
   /**
    * The address people reach the board at, for links in e-mails and in what

@@ -12,6 +12,9 @@ import {
   retentionCutoff,
   type RetentionFacts,
 } from "../../app/board/retention";
+import { describeActivity, type ActivityNames } from "../../app/components/board/activity/describe";
+import { translator } from "../../app/i18n";
+import type { ActivityEntry } from "../../app/lib/sync-client";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 3, 9, 30);
@@ -117,5 +120,28 @@ describe("anonymisedCard", () => {
       updatedAt: 2,
     });
     expect(JSON.stringify(a)).not.toMatch(/Mevrouw|06-1234|Emmerhout|onbekend/);
+  });
+});
+
+describe("the sweep's line in the activity panel", () => {
+  const names: ActivityNames = { cardTitle: () => undefined, columns: [], categoryById: new Map(), orgName: () => undefined };
+  const entry = (data: Record<string, unknown>): ActivityEntry => ({
+    id: 9,
+    boardId: "b",
+    requestId: null,
+    type: "retention_sweep",
+    data,
+    createdAt: NOW,
+    userId: null,
+    userName: null,
+    orgId: null,
+    orgName: null,
+  });
+  it("says how many requests the retention made anonymous, in Dutch and English", () => {
+    expect(describeActivity(translator("nl"), entry({ months: 12, requests: 3, comments: 2, contacts: 1 }), names)).toBe(
+      "De bewaartermijn (12 maanden) verstreek voor 3 aanvragen: ze zijn anoniem gemaakt",
+    );
+    expect(describeActivity(translator("nl"), entry({ months: 6, requests: 1 }), names)).toBe("De bewaartermijn (6 maanden) verstreek voor 1 aanvraag: die is anoniem gemaakt");
+    expect(describeActivity(translator("en"), entry({ months: 24, requests: 5 }), names)).toBe("The retention (24 months) ran out for 5 requests: they were anonymised");
   });
 });

@@ -133,6 +133,12 @@ export function describeActivity(t: Translate, entry: ActivityEntry, names: Acti
       return t("act.claimExpired", { card, org: org(data.org) });
     case "commented":
       return t("act.commented", { who, card });
+    case "retention_sweep": {
+      // The sweep's own line: counts only, no person did it.
+      const count = Number(data.requests) || 0;
+      const months = Number(data.months) || 0;
+      return count === 1 ? t("act.retentionSweep.one", { months }) : t("act.retentionSweep", { count, months });
+    }
     case "reference_changed":
       // Never shows the reference itself.
       return t("act.referenceChanged", { who, card });

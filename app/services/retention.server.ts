@@ -1,0 +1,94 @@
+/**
+ * The daily retention sweep: on every board (archived ones too), the
+ * requests done or archived longer than the board's retention
+ * (app/board/retention.ts) are anonymised, leaving nothing of their words:
+ *
+ * - the board document is rebuilt under a new generation (rebuild.server.ts)
+ *   with each such card's title replaced by its category's label and its
+ *   description and area emptied; the update log goes and every stored
+ *   moment is rebuilt the same way, so neither holds the old texts;
+ * - in the same transaction the request's reference (and its keyed hash),
+ *   comments, sealed contact details (and their view log), referral notes
+ *   and the texts of meeting actions and decisions about it go, its audit
+ *   events lose their words (the events stay, app/board/erase.ts), and it is
+ *   marked anonymised so it is never processed again;
+ * - the board's activity log gets one `retention_sweep` event with counts.
+ *
+ * The card stays where it was, with its category, urgency, organisation and
+ * times: the overview, the report and "since the last meeting" count it as
+ * before. Only counts go to the server log.
+ */
+import { effectiveColumn, readBoard } from "../board/domain";
+import { mapCards } from "../board/rebuild";
+import { anonymisedCard, isDueForRetention, retentionCutoff } from "../board/retention";
+import { stageOfColumn } from "../board/stages";
+import { anonymiseRequestRows, boardsForRetention, mayHaveDueRequests, recordRetentionSweep, retentionCandidates, type AnonymisedCounts } from "../../db/retention";
+import type { AppServices } from "./context.server";
+import { rebuildBoard } from "./rebuild.server";
+
+/** The title of an anonymised card whose category is gone from the board. */
+const UNKNOWN_CATEGORY_TITLE = "Hulpvraag";
+
+export interface BoardSweep extends AnonymisedCounts {
+  boardId: string;
+  months: number;
+  /** Stored moments rebuilt without the texts. */
+  moments: number;
+}
+
+/**
+ * Anonymise the due requests of one board now. Returns null when none is
+ * due (nothing is written then, not even the activity line).
+ */
+export function sweepBoard(svc: AppServices, board: { id: string; retentionMonths: number }, now = svc.now()): BoardSweep | null {
+  const cutoff = retentionCutoff(now, board.retentionMonths);
+  if (!mayHaveDueRequests(svc.db, board.id, cutoff)) return null;
+  // Read and rebuild in one synchronous stretch: no edit of the board lands in between.
+  const { columns, categories, cards } = svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
+  const doneColumns = columns.filter((c) => c.stage === "done").map((c) => c.id);
+  const byId = new Map(cards.map((c) => [c.id, c]));
+  const due = retentionCandidates(svc.db, board.id, doneColumns)
+    .filter((r) => {
+      const card = byId.get(r.id);
+      if (!card) return false;
+      const stage = stageOfColumn(columns, effectiveColumn(card, columns));
+      return isDueForRetention({ stage, archived: card.archived, anonymisedAt: null, closedAt: r.closedAt, lastActivityAt: r.lastActivityAt }, cutoff);
+    })
+    .map((r) => r.id);
+  if (due.length === 0) return null;
+
+  const dueSet = new Set(due);
+  const labels = new Map(categories.map((c) => [c.id, c.label]));
+  const transform = mapCards((id, card) =>
+    dueSet.has(id) ? anonymisedCard(card, labels.get(String(card.category)) ?? UNKNOWN_CATEGORY_TITLE) : card,
+  );
+  const outcome = rebuildBoard(svc, board.id, transform, (tx) => {
+    const counts = anonymiseRequestRows(tx, board.id, due, now);
+    recordRetentionSweep(tx, board.id, { months: board.retentionMonths, requests: counts.requests, comments: counts.comments, contacts: counts.contacts }, now);
+    return counts;
+  });
+  return { boardId: board.id, months: board.retentionMonths, moments: outcome.moments, ...outcome.result };
+}
+
+/**
+ * The sweep over every board. One board that fails does not stop the
+ * others; what failed is returned for the log. Yields to the event loop
+ * between boards, so the server keeps answering.
+ */
+export async function retentionSweep(
+  svc: AppServices,
+  now = svc.now(),
+): Promise<{ swept: BoardSweep[]; failed: Array<{ boardId: string; error: string }> }> {
+  const swept: BoardSweep[] = [];
+  const failed: Array<{ boardId: string; error: string }> = [];
+  for (const board of boardsForRetention(svc.db)) {
+    try {
+      const r = sweepBoard(svc, board, now);
+      if (r) swept.push(r);
+    } catch (e) {
+      failed.push({ boardId: board.id, error: (e as Error).message });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { swept, failed };
+}
