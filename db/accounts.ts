@@ -1,7 +1,7 @@
 /** Accounts, organisations, alliances, sessions and board access. */
 import { and, asc, desc, eq, gt, isNull, lt, ne } from "drizzle-orm";
 import type { DB } from "./client";
-import { alliances, boards, organisations, passwordResets, sessions, userTwoFactor, users, type Role, type TwoFactorPolicy } from "./schema";
+import { alliances, boards, loginChallenges, organisations, passwordResets, sessions, userTwoFactor, users, type Role, type TwoFactorPolicy } from "./schema";
 
 export interface SessionUser {
   id: string;
@@ -256,6 +256,8 @@ export function updateUserProfile(db: DB, userId: string, p: { name?: string; em
  */
 function forgetOpenResets(db: Pick<DB, "delete">, userId: string): void {
   db.delete(passwordResets).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt))).run();
+  // A login halfway (right password, code still owed) began under the old password or access: it ends too.
+  db.delete(loginChallenges).where(eq(loginChallenges.userId, userId)).run();
 }
 
 /** The account behind an e-mail address, for a reset link (disabled accounts included: the caller decides). */

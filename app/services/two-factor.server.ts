@@ -39,7 +39,7 @@ import {
   twoFactorStatusOfPeople,
   unusedRecoveryCodes,
 } from "../../db/two-factor";
-import { getUserById } from "../../db/accounts";
+import { findUserForLogin, getUserById } from "../../db/accounts";
 import { accountLocale } from "./account.server";
 import {
   checkCredentials,
@@ -386,6 +386,8 @@ export function completeSecondStep(svc: AppServices, request: Request, client: L
   const challenge = token ? getLoginChallenge(svc.db, tokenHash(token), svc.now()) : null;
   const user = challenge ? getUserById(svc.db, challenge.userId) : null;
   if (!token || !challenge || !user || challenge.failures >= CHALLENGE_FAILURES) return { kind: "expired", clear };
+  // Access removed meanwhile: the attempt is over.
+  if (findUserForLogin(svc.db, user.email)?.disabledAt) return { kind: "expired", clear };
   const r = gatedCode(svc, user, code, client);
   if (r === "wrong") {
     const failures = failLoginChallenge(svc.db, tokenHash(token));

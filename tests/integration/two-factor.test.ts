@@ -306,3 +306,19 @@ describe("a person's own data (AVG art. 15)", () => {
     expect(limited.headers.get("retry-after")).toBeTruthy();
   });
 });
+
+describe("a login halfway", () => {
+  it("ends when the person's access is removed: the right code then starts no session", async () => {
+    // The viewer turned two-factor login on in the policy test above.
+    const { cookies } = await passwordStep(t.seed.viewerA.email);
+    expect(cookies.ab_2fa).toBeTruthy();
+    const removed = await postForm(t.url, "/beheer?_data=routes%2Fbeheer", { intent: "remove", personId: t.seed.viewerA.id }, { cookie: t.seed.cookies.coordinatorA });
+    expect(removed.status).toBe(200);
+    const left = t.verify.sqlite.prepare("select count(*) as n from login_challenges where user_id = ?").get(t.seed.viewerA.id) as { n: number };
+    expect(left.n).toBe(0);
+    const r = await codeStep(cookies.ab_2fa, "123456");
+    expect(r.res.status).toBe(401);
+    expect(r.text).toContain("twofactor.login.expired");
+    expect(r.cookies.ab_session).toBeUndefined();
+  });
+});
