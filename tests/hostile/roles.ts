@@ -113,6 +113,10 @@ export const ROUTES: RouteCase[] = [
   { name: "GET board export (csv)", method: "GET", state: "open", path: (f) => `${board(f)}/export.csv`, expect: READ },
   // The other alliance's coordinator would get their own alliance: the role here is a member, so 403.
   { name: "GET alliance export (json)", method: "GET", state: "open", path: () => "/api/alliance/export", expect: { ...COORDINATOR, otherAlliance: 403 } },
+  // The processing register (AVG art. 30): the other alliance's member meets the role check.
+  { name: "GET processing register (csv)", method: "GET", state: "open", path: () => "/api/alliance/processing-register.csv", expect: { ...COORDINATOR, otherAlliance: 403 } },
+  // The board's retention, set to what it is (a coordinator's write that changes nothing).
+  { name: "PATCH board retention", method: "PATCH", state: "open", path: board, body: () => ({ retentionMonths: 12 }), expect: COORDINATOR },
   {
     name: "GET offers of A1",
     method: "GET",
