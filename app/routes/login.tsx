@@ -115,47 +115,47 @@ export default function Login() {
         {step === "code" ? (
           <SecondStep errors={errors} vars={data?.vars} busy={nav.state !== "idle"} />
         ) : (
-        <Form method="post" noValidate>
-          <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/boards"} />
-          <div className="field">
-            <label htmlFor="email">{t("login.email")}</label>
-            <input
-              id="email"
-              name="email"
-              type="email"
-              autoComplete="username"
-              required
-              defaultValue={data?.email ?? ""}
-              aria-invalid={errors.email ? true : undefined}
-              aria-describedby={errors.email ? "email-error" : undefined}
-            />
-            {errors.email ? (
-              <span id="email-error" className="field-error">
-                {t(errors.email)}
-              </span>
-            ) : null}
-          </div>
-          <div className="field">
-            <label htmlFor="password">{t("login.password")}</label>
-            <input
-              id="password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              aria-invalid={errors.password ? true : undefined}
-              aria-describedby={errors.password ? "password-error" : undefined}
-            />
-            {errors.password ? (
-              <span id="password-error" className="field-error">
-                {t(errors.password)}
-              </span>
-            ) : null}
-          </div>
-          <button type="submit" className="button" disabled={nav.state !== "idle"}>
-            {t("login.submit")}
-          </button>
-        </Form>
+          <Form method="post" noValidate>
+            <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/boards"} />
+            <div className="field">
+              <label htmlFor="email">{t("login.email")}</label>
+              <input
+                id="email"
+                name="email"
+                type="email"
+                autoComplete="username"
+                required
+                defaultValue={data?.email ?? ""}
+                aria-invalid={errors.email ? true : undefined}
+                aria-describedby={errors.email ? "email-error" : undefined}
+              />
+              {errors.email ? (
+                <span id="email-error" className="field-error">
+                  {t(errors.email)}
+                </span>
+              ) : null}
+            </div>
+            <div className="field">
+              <label htmlFor="password">{t("login.password")}</label>
+              <input
+                id="password"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                required
+                aria-invalid={errors.password ? true : undefined}
+                aria-describedby={errors.password ? "password-error" : undefined}
+              />
+              {errors.password ? (
+                <span id="password-error" className="field-error">
+                  {t(errors.password)}
+                </span>
+              ) : null}
+            </div>
+            <button type="submit" className="button" disabled={nav.state !== "idle"}>
+              {t("login.submit")}
+            </button>
+          </Form>
         )}
         <p style={{ marginTop: "1rem" }}>
           <Link to="/wachtwoord-vergeten">{t("reset.link")}</Link>
