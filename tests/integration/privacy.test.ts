@@ -8,6 +8,9 @@ import Papa from "papaparse";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alliances, users } from "../../db/schema";
+import { translator } from "../../app/i18n";
+import type { SessionUser } from "../../app/services/auth.server";
+import { privacyFacts, registerRows } from "../../app/services/privacy.server";
 import { newBoardVia, startTestServer, type TestServer } from "./harness";
 
 let t: TestServer;
@@ -72,25 +75,37 @@ describe("the processing register (CSV)", () => {
     expect(JSON.stringify(rows)).not.toContain("Zuid");
   });
 
-  it("follows the settings: another board and its retention, a changed retention, the two-factor policy, the person's language", async () => {
+  it("follows the settings: another board and its retention, a changed retention, the person's language", async () => {
     const id = await newBoardVia(t, coordinator, "=1+1 bord");
     expect((await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { retentionMonths: 6 } })).status).toBe(200);
-    t.db.update(alliances).set({ twoFactorPolicy: "coordinators" }).where(eq(alliances.id, t.seed.allianceA.id)).run();
     const rows = await parse(await register(coordinator));
     const board = rows.find((r) => r[0] === "Hulpvragen coördineren op het bord")!;
     // A cell that would start a formula in Excel is made text.
     expect(board[5]).toBe("'=1+1 bord: 6 maanden na afronden of archiveren, dan anoniem gemaakt; Hulpvragen Noord: 12 maanden na afronden of archiveren, dan anoniem gemaakt");
-    expect(rows.find((r) => r[0] === "Accounts en inloggen")![6]).toContain("tweede stap: verplicht voor coördinatoren");
 
     t.db.update(users).set({ locale: "en" }).where(eq(users.id, t.seed.coordinatorA.id)).run();
     try {
       const en = await parse(await register(coordinator));
       expect(en[0]).toEqual(["Processing activity", "Purpose", "Data subjects", "Personal data", "Recipients", "Retention", "Security measures", "Where stored"]);
-      expect(en.find((r) => r[0] === "Accounts and login")![6]).toContain("second step: required for coordinators");
+      expect(en.find((r) => r[0] === "Accounts and login")![6]).toContain("second step: not required, each person chooses");
     } finally {
       t.db.update(users).set({ locale: "nl" }).where(eq(users.id, t.seed.coordinatorA.id)).run();
+    }
+  });
+
+  it("states the alliance's two-factor policy as it is stored", () => {
+    // Read through the service: a required second step would hold the coordinator's own request at the login gate.
+    const who = { allianceId: t.seed.allianceA.id } as SessionUser;
+    t.db.update(alliances).set({ twoFactorPolicy: "coordinators" }).where(eq(alliances.id, t.seed.allianceA.id)).run();
+    try {
+      const facts = privacyFacts(t.services, who);
+      expect(facts.twoFactorPolicy).toBe("coordinators");
+      const accounts = registerRows(translator("nl"), facts).find((r) => r.activity === "Accounts en inloggen")!;
+      expect(accounts.security).toContain("tweede stap: verplicht voor coördinatoren");
+    } finally {
       t.db.update(alliances).set({ twoFactorPolicy: "off" }).where(eq(alliances.id, t.seed.allianceA.id)).run();
     }
+    expect(privacyFacts(t.services, who).twoFactorPolicy).toBe("off");
   });
 
   it("403 for a member and a viewer, 401 without a session", async () => {
