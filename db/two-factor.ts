@@ -10,6 +10,17 @@ import { alliances, loginChallenges, organisations, recoveryCodes, userTwoFactor
 
 export type TwoFactorRow = typeof userTwoFactor.$inferSelect;
 
+/** One confirmed sealed TOTP secret and its person, for the start check (does DATA_KEY open it?), or null. */
+export function oneSealedSecret(db: DB): { userId: string; sealed: Buffer } | null {
+  const row = db
+    .select({ userId: userTwoFactor.userId, sealed: userTwoFactor.secret })
+    .from(userTwoFactor)
+    .where(isNotNull(userTwoFactor.secret))
+    .limit(1)
+    .get();
+  return row?.sealed ? { userId: row.userId, sealed: row.sealed } : null;
+}
+
 export function getTwoFactor(db: DB, userId: string): TwoFactorRow | null {
   return db.select().from(userTwoFactor).where(eq(userTwoFactor.userId, userId)).get() ?? null;
 }

@@ -23,6 +23,8 @@ import {
   type ContactViewAction,
 } from "../../db/contacts";
 import type { DB } from "../../db/client";
+import { oneSealedSecret } from "../../db/two-factor";
+import { activeAad } from "./two-factor.server";
 import { getRequest, type RequestRow } from "../../db/requests";
 import { EMPTY_CONTACT, isEmptyContact, validateContact, type ContactDetails, type ContactErrors } from "../board/contact";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -174,23 +176,30 @@ export function contactHandover(svc: AppServices, user: SessionUser, t: { boardI
 }
 
 /**
- * The start rule (server/index.ts): with sealed data stored, a key must be
- * there and must open it (one value checked). Returns the message to refuse
- * with, or null when the server may start.
+ * The start rule (server/index.ts): with sealed data stored (contact details
+ * or two-factor secrets), a key must be there and must open it (one value of
+ * each kind checked). Returns the message to refuse with, or null when the
+ * server may start.
  */
 export function dataKeyProblem(db: DB, key: Buffer | null): string | null {
-  const sample = oneSealedValue(db);
-  if (!sample) return null;
-  if (!key) {
-    return "The database holds sealed contact details, but DATA_KEY is not set (and there is no data-key file next to the database). Set DATA_KEY to the key they were sealed with.";
-  }
-  try {
-    open(key, sample.sealed, sample.aad);
-    return null;
-  } catch (e) {
-    if (e instanceof SealError) {
-      return `DATA_KEY does not open the sealed contact details in this database (${e.code === "wrong_key" ? "they were sealed with another key" : "a sealed value does not open"}). Set DATA_KEY to the key they were sealed with.`;
+  const contact = oneSealedValue(db);
+  const secret = oneSealedSecret(db);
+  const samples = [
+    ...(contact ? [{ what: "sealed contact details", sealed: contact.sealed, aad: contact.aad }] : []),
+    ...(secret ? [{ what: "sealed two-factor secrets", sealed: secret.sealed, aad: activeAad(secret.userId) }] : []),
+  ];
+  for (const sample of samples) {
+    if (!key) {
+      return `The database holds ${sample.what}, but DATA_KEY is not set (and there is no data-key file next to the database). Set DATA_KEY to the key they were sealed with.`;
     }
-    throw e;
+    try {
+      open(key, sample.sealed, sample.aad);
+    } catch (e) {
+      if (e instanceof SealError) {
+        return `DATA_KEY does not open the ${sample.what} in this database (${e.code === "wrong_key" ? "they were sealed with another key" : "a sealed value does not open"}). Set DATA_KEY to the key they were sealed with.`;
+      }
+      throw e;
+    }
   }
+  return null;
 }

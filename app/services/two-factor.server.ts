@@ -164,7 +164,8 @@ function sealKey(svc: AppServices): Buffer | null {
   return dataKeyOf(svc.env);
 }
 
-const activeAad = (userId: string) => `totp:${userId}`;
+/** What a person's confirmed TOTP secret is bound to (also the start check's, contacts.server.ts dataKeyProblem). */
+export const activeAad = (userId: string) => `totp:${userId}`;
 const pendingAad = (userId: string) => `totp-pending:${userId}`;
 
 /** An unconfirmed secret is shown for at most this long; then a new one is made. */

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { putContact, contactAad } from "../../db/contacts";
+import { enableTwoFactor, setPendingSecret } from "../../db/two-factor";
 import { parseDataKey, seal } from "../../app/services/seal.server";
 import { makeBoard, makeSessionCookie, makeUser } from "../factories";
 import { createTestDatabase, spawnServer, startTestServer, TEST_DATA_KEY, type TestServer } from "./harness";
@@ -256,6 +257,31 @@ describe("start rule", () => {
       const res = await fetch(`${ok.url}/api/boards/${tdb.seed.boardA.id}/requests/${r}/contact`, { headers: { cookie: tdb.seed.cookies.memberA1 } });
       expect(await res.json()).toMatchObject({ name: "Start", stored: true });
       await ok.stop();
+    } finally {
+      tdb.cleanup();
+    }
+  });
+
+  it("two-factor secrets count as sealed data: without DATA_KEY or with a wrong one the server refuses to start", { timeout: 90_000 }, async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const key = parseDataKey(TEST_DATA_KEY)!;
+      const userId = tdb.seed.memberA1.id;
+      // Only a TOTP secret is sealed here: no contact details at all.
+      setPendingSecret(tdb.database.db, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp-pending:${userId}`), Date.now());
+      enableTwoFactor(tdb.database.db, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp:${userId}`), 0, [], Date.now());
+      tdb.database.close();
+      const refusal = (env: Record<string, string>) =>
+        spawnServer({ databaseUrl: tdb.url, env }).then(
+          async (s) => {
+            await s.stop();
+            return "started";
+          },
+          (e: Error) => e.message,
+        );
+      expect(await refusal({ DATA_KEY: "" })).toMatch(/sealed two-factor secrets, but DATA_KEY is not set/);
+      expect(await refusal({ DATA_KEY: Buffer.alloc(32, 2).toString("base64") })).toMatch(/does not open the sealed two-factor secrets.*another key/);
+      expect(await refusal({ DATA_KEY: TEST_DATA_KEY })).toBe("started");
     } finally {
       tdb.cleanup();
     }
