@@ -2,6 +2,8 @@
 export const eraseNl = {
   "erase.rebuiltNotice": "Dit bord is opnieuw opgebouwd (gegevens van een persoon zijn gewist). Je ziet de actuele versie.",
   "erase.link": "Vergeet een persoon",
+  "erase.cardLink": "Vergeet deze persoon…",
+  "erase.cardLinkHelp": "Wist deze hulpvraag en alle andere op dit bord met dezelfde referentie; u ziet eerst wat er verdwijnt.",
   "erase.title": "Vergeet deze persoon · {board}",
   "erase.heading": "Vergeet deze persoon",
   "erase.intro":
@@ -45,6 +47,8 @@ export type EraseKey = keyof typeof eraseNl;
 export const eraseEn: Record<EraseKey, string> = {
   "erase.rebuiltNotice": "This board was rebuilt (a person's data was erased). You are seeing the current version.",
   "erase.link": "Forget a person",
+  "erase.cardLink": "Forget this person…",
+  "erase.cardLinkHelp": "Erases this request and every other one on this board with the same reference; you first see what will go.",
   "erase.title": "Forget this person · {board}",
   "erase.heading": "Forget this person",
   "erase.intro":

@@ -67,12 +67,27 @@ test("a coordinator forgets a person; the card disappears in the other browser, 
   await b.context().close();
 });
 
+test("a member's card dialog has no forget link", async ({ page }) => {
+  await login(page, server.url, "gemeente@ave.example");
+  await openDemoBoard(page);
+  await page.getByTestId("column-nieuw").locator("[data-card-id]").first().click();
+  await expect(page.getByTestId("dialog-card")).toBeVisible();
+  await expect(page.getByTestId("forget-card")).toHaveCount(0);
+});
+
 test("the page on a phone: no sideways scroll, axe clean, a reference that cannot be one explained", async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
   await login(page, server.url, "coordinator@ave.example");
   await openDemoBoard(page);
   const boardId = new URL(page.url()).pathname.split("/")[2];
+  // From a card: the coordinator's dialog links to the page with that request picked.
+  const card = page.getByTestId("column-nieuw").locator("[data-card-id]").first();
+  const cardId = (await card.getAttribute("data-card-id"))!;
+  await card.click();
+  await page.getByTestId("dialog-card").getByTestId("forget-card").getByRole("link").click();
+  await expect(page).toHaveURL(new RegExp(`/vergeten\\?kaart=${cardId}$`));
+  await expect(page.getByTestId("forget-page")).toBeVisible();
   await page.goto(`${server.url}/boards/${boardId}/vergeten`);
   await page.getByLabel("Referentie van de persoon").fill("ä");
   await page.getByTestId("forget-preview").click();

@@ -539,6 +539,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         canComment={canEdit}
         offline={offline}
         onNotice={onNotice}
+        forgetHref={user?.role === "coordinator" && openCard ? `/boards/${board.id}/vergeten?kaart=${encodeURIComponent(openCard.id)}` : undefined}
       />
       <MemoCategoriesDialog
         open={categoriesOpen}

@@ -11,7 +11,7 @@
  * Undo (the inverse domain operation, checked by the server like any edit).
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { useFetcher } from "@remix-run/react";
+import { Link, useFetcher } from "@remix-run/react";
 import type * as Y from "yjs";
 import { setArchived, updateCard } from "~/board/domain";
 import type { CardView, CategoryView, ColumnView } from "~/board/types";
@@ -71,6 +71,8 @@ export interface CardDialogProps {
   canComment?: boolean;
   /** Why a member sees this request read-only (another organisation's), shown above its details. */
   readOnlyNote?: string;
+  /** Coordinators: the "Vergeet deze persoon" page with this request picked. */
+  forgetHref?: string;
 }
 
 export function CardDialog(props: CardDialogProps) {
@@ -93,6 +95,12 @@ export function CardDialog(props: CardDialogProps) {
         locale={locale}
         now={props.now}
       />
+      {props.forgetHref ? (
+        <p className="forget-card" data-testid="forget-card">
+          <Link to={props.forgetHref}>{translator(locale)("erase.cardLink")}</Link>{" "}
+          <span className="hint">{translator(locale)("erase.cardLinkHelp")}</span>
+        </p>
+      ) : null}
     </>
   ) : null;
   return (
