@@ -51,6 +51,7 @@ export const twoFactorNl = {
   "twofactor.codes.title": "Uw herstelcodes",
   "twofactor.codes.help": "Bewaar deze codes op een veilige plek (afdrukken, of in een wachtwoordkluis). Raakt u uw telefoon kwijt, dan logt u met een van deze codes in. Elke code werkt één keer. U ziet ze alleen nu.",
   "twofactor.codes.enabled": "Tweestapsverificatie staat aan.",
+  "twofactor.endedSessions": "Uw andere sessies ({count}) zijn beëindigd: daar logt u opnieuw in, nu met een code.",
   "twofactor.codes.renewed": "Nieuwe herstelcodes gemaakt; de oude werken niet meer.",
   "twofactor.codes.done": "Ik heb ze bewaard, verder",
 
@@ -134,6 +135,7 @@ export const twoFactorEn: Record<TwoFactorKey, string> = {
   "twofactor.codes.title": "Your recovery codes",
   "twofactor.codes.help": "Keep these codes somewhere safe (print them, or put them in a password manager). If you lose your phone, you log in with one of them. Each code works once. They are shown only now.",
   "twofactor.codes.enabled": "Two-factor login is on.",
+  "twofactor.endedSessions": "Your other sessions ({count}) have ended: log in there again, now with a code.",
   "twofactor.codes.renewed": "New recovery codes made; the old ones no longer work.",
   "twofactor.codes.done": "I have kept them, continue",
 

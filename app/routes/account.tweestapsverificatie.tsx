@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useEffect, useRef } from "react";
 import { RecoveryCodes } from "~/components/two-factor/RecoveryCodes";
 import { useT, type MessageKey } from "~/i18n";
-import { requireUser } from "~/services/auth.server";
+import { loginClient, requireUser, sessionKeyFromCookieHeader } from "~/services/auth.server";
+import { endSessionsAfterTwoFactorOn } from "~/services/account.server";
 import { services } from "~/services/context.server";
 import { confirmSetup, setupSecret, twoFactorStatus, type SetupPage } from "~/services/two-factor.server";
 import accountCss from "~/styles/account.css";
@@ -35,7 +36,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ status, setup, forced: status.required && !status.enabled }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-type Result = { ok: true; recoveryCodes: string[] } | { ok: false; error: string };
+type Result = { ok: true; recoveryCodes: string[]; endedSessions: number } | { ok: false; error: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
@@ -45,7 +46,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!code) return json({ ok: false, error: "codeRequired" } as Result, { status: 422 });
   const r = confirmSetup(svc, user, code);
   if (!r.ok) return json({ ok: false, error: r.error } as Result, { status: r.error === "code" ? 422 : 409 });
-  return json({ ok: true, recoveryCodes: r.recoveryCodes } as Result, { headers: { "Cache-Control": "private, no-store" } });
+  // Sessions opened with the password alone end now (this one stays).
+  const { ended } = endSessionsAfterTwoFactorOn(svc, user, sessionKeyFromCookieHeader(request.headers.get("Cookie")), loginClient(request, context));
+  return json({ ok: true, recoveryCodes: r.recoveryCodes, endedSessions: ended } as Result, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 export default function TwoFactorSetup() {
@@ -65,6 +68,9 @@ export default function TwoFactorSetup() {
         <h1>{t("twofactor.setup.title")}</h1>
         <div className="card-panel account-section">
           <RecoveryCodes codes={result.recoveryCodes} intro="twofactor.codes.enabled">
+            {result.endedSessions > 0 ? (
+              <p data-testid="two-factor-ended-sessions">{t("twofactor.endedSessions", { count: result.endedSessions })}</p>
+            ) : null}
             <p>
               <Link className="button" to="/boards" data-testid="recovery-done">
                 {t("twofactor.codes.done")}

@@ -246,6 +246,15 @@ export function logoutOtherSessions(svc: AppServices, user: SessionUser, current
   return { ended: endOtherSessions(svc, user, currentSessionId, "logged out elsewhere", client) };
 }
 
+/**
+ * Two-factor login was just turned on: a session opened with the password
+ * alone (perhaps by whoever learned it) must not outlive that, so every
+ * other session ends as with "Overal uitloggen".
+ */
+export function endSessionsAfterTwoFactorOn(svc: AppServices, user: SessionUser, currentSessionId: string | null, client?: LoginClient): { ended: number } {
+  return { ended: endOtherSessions(svc, user, currentSessionId, "two-factor login turned on", client) };
+}
+
 /** End one session by its handle (404 when it is not one of the person's live sessions). */
 export function logoutSession(
   svc: AppServices,

@@ -322,3 +322,21 @@ describe("a login halfway", () => {
     expect(r.cookies.ab_session).toBeUndefined();
   });
 });
+
+describe("turning it on", () => {
+  it("ends the person's other sessions (opened with the password alone) and keeps this one", async () => {
+    passWaits();
+    const laptop = await passwordStep(t.seed.memberB.email);
+    expect(laptop.cookies.ab_session).toBeTruthy();
+    const laptopCookie = `ab_session=${laptop.cookies.ab_session}`;
+    expect((await t.api("/api/me", { cookie: laptopCookie })).status).toBe(200);
+
+    const page = await t.api(SETUP_DATA, { cookie: t.seed.cookies.memberB });
+    const res = await postForm(t.url, SETUP_DATA, { code: codeNow(page.body.setup.secret as string) }, { cookie: t.seed.cookies.memberB });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { endedSessions: number }).endedSessions).toBe(1);
+
+    expect((await t.api("/api/me", { cookie: laptopCookie })).status).toBe(401);
+    expect((await t.api("/api/me", { cookie: t.seed.cookies.memberB })).status).toBe(200);
+  });
+});
