@@ -46,6 +46,13 @@ export const DEMO_PEOPLE: Array<{ email: string; name: string; org: DemoOrgKey; 
 
 export const DEMO_BOARD_NAME = "Hulpvragen Emmen";
 
+/** The demo's local team (Aan de Slag, issue 15): COA, the volunteer centre and the municipality across organisations. */
+export const DEMO_TEAM: { name: string; area: string; orgs: DemoOrgKey[] } = {
+  name: "Aan de Slag Emmen",
+  area: "Emmen",
+  orgs: ["coa", "vrijwilligerscentrum", "gemeente"],
+};
+
 const WIJKEN = [
   "Angelslo", "Emmerhout", "Bargeres", "Emmermeer", "Rietlanden", "Centrum", "Noordbarge",
   "Klazienaveen", "Nieuw-Amsterdam", "Erica", "Schoonebeek", "Delftlanden",

@@ -10,6 +10,16 @@ import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-or
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
 export const TWO_FACTOR_POLICIES = ["off", "coordinators", "everyone"] as const;
+/**
+ * How the alliance's local teams (Aan de Slag: COA, volunteer centre,
+ * municipality) work on its boards: `across_organisations` (a team groups
+ * existing organisations; any member of them acts for the team's jobs) or
+ * `one_organisation` (the team is an organisation of its own that people
+ * from the partners are invited into, their home organisation beside
+ * their name).
+ */
+export const TEAM_MODES = ["across_organisations", "one_organisation"] as const;
+export type TeamMode = (typeof TEAM_MODES)[number];
 export type TwoFactorPolicy = (typeof TWO_FACTOR_POLICIES)[number];
 
 export const alliances = sqliteTable("alliances", {
@@ -31,6 +41,8 @@ export const alliances = sqliteTable("alliances", {
    * who must and has not set it up can do nothing else until they have.
    */
   twoFactorPolicy: text("two_factor_policy", { enum: TWO_FACTOR_POLICIES }).notNull().default("off"),
+  /** How local teams work (TEAM_MODES); a coordinator chooses on /beheer. */
+  teamMode: text("team_mode", { enum: TEAM_MODES }).notNull().default("across_organisations"),
   createdAt: integer("created_at").notNull().default(now),
 });
 
@@ -68,6 +80,12 @@ export const users = sqliteTable(
     mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
     /** The person's language for mails and (once logged in) pages: nl or en. */
     locale: text("locale").notNull().default("nl"),
+    /**
+     * For a person in a team's own organisation (team mode
+     * `one_organisation`): the partner organisation they come from (COA,
+     * the volunteer centre…), shown beside their name. Null otherwise.
+     */
+    homeOrganisationId: text("home_organisation_id").references(() => organisations.id, { onDelete: "set null" }),
     createdAt: integer("created_at").notNull().default(now),
     disabledAt: integer("disabled_at"),
   },
@@ -753,4 +771,39 @@ export const contactViews = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("contact_views_request_idx").on(t.requestId, t.createdAt)],
+);
+
+/**
+ * Local teams (Aan de Slag): a named group of the alliance's organisations
+ * (`team_organisations`) with the area it works in. In team mode
+ * `one_organisation` the team also has an organisation of its own
+ * (`organisationId`, kind "team") whose people act as the team; in
+ * `across_organisations` the members of its organisations do.
+ */
+export const teams = sqliteTable(
+  "teams",
+  {
+    id: text("id").primaryKey(),
+    allianceId: text("alliance_id")
+      .notNull()
+      .references(() => alliances.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    area: text("area"),
+    organisationId: text("organisation_id").references(() => organisations.id, { onDelete: "set null" }),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("teams_alliance_idx").on(t.allianceId)],
+);
+
+export const teamOrganisations = sqliteTable(
+  "team_organisations",
+  {
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    organisationId: text("organisation_id")
+      .notNull()
+      .references(() => organisations.id, { onDelete: "cascade" }),
+  },
+  (t) => [uniqueIndex("team_organisations_pk").on(t.teamId, t.organisationId), index("team_organisations_org_idx").on(t.organisationId)],
 );

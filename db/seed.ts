@@ -25,6 +25,7 @@ import {
   DEMO_ORGS,
   DEMO_PASSWORD,
   DEMO_PEOPLE,
+  DEMO_TEAM,
   demoCard,
   demoPastRequests,
   demoRequests,
@@ -34,6 +35,7 @@ import { allianceSecret } from "./duplicates";
 import { replaceOffers } from "./offers";
 import { seedDemoMeetings } from "./seed-meetings";
 import { claimRequest } from "./ownership";
+import { insertTeam } from "./teams";
 import { appendAudit, createRequestWithAudit, touchRequest } from "./requests";
 
 const DAY = 86400_000;
@@ -74,6 +76,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
     if (p.role === "member" && !userByOrg.has(u.organisationId)) userByOrg.set(u.organisationId, u.id);
   }
   const org = (key: string) => orgIds.get(key)!;
+  insertTeam(db, { id: randomUUID(), allianceId: alliance.id, name: DEMO_TEAM.name, area: DEMO_TEAM.area, organisationIds: DEMO_TEAM.orgs.map(org), createdAt: now });
 
   const requests = [...demoPastRequests(now), ...demoRequests(now)]
     .sort((a, b) => a.createdAt - b.createdAt)

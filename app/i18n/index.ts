@@ -15,11 +15,12 @@ import { privacyEn, privacyNl, type PrivacyKey } from "./privacy";
 import { eraseEn, eraseNl, type EraseKey } from "./erase";
 import { contactEn, contactNl, type ContactKey } from "./contact";
 import { twoFactorEn, twoFactorNl, type TwoFactorKey } from "./two-factor";
+import { teamsEn, teamsNl, type TeamsKey } from "./teams";
 import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey | PersonalDataKey | PrivacyKey | EraseKey | ContactKey | TwoFactorKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl, ...personalDataNl, ...privacyNl, ...eraseNl, ...contactNl, ...twoFactorNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn, ...personalDataEn, ...privacyEn, ...eraseEn, ...contactEn, ...twoFactorEn };
+export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey | PersonalDataKey | PrivacyKey | EraseKey | ContactKey | TwoFactorKey | TeamsKey;
+const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl, ...personalDataNl, ...privacyNl, ...eraseNl, ...contactNl, ...twoFactorNl, ...teamsNl };
+const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn, ...personalDataEn, ...privacyEn, ...eraseEn, ...contactEn, ...twoFactorEn, ...teamsEn };
 /** Every catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 

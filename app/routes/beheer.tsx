@@ -27,6 +27,8 @@ import { InvitationsSection, invitationToast } from "~/components/admin/Invitati
 import { invitationAction, pendingInvitations } from "~/services/invitations.server";
 import { TwoFactorPolicySection } from "~/components/admin/TwoFactorPolicySection";
 import { setPolicy, twoFactorPolicySummary } from "~/services/two-factor.server";
+import { TeamsSection } from "~/components/admin/TeamsSection";
+import { changeTeam, chooseTeamMode, createTeam, homeOrganisationsFor, removeTeam, setPersonHome, teamsOverview } from "~/services/teams.server";
 
 export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
@@ -37,13 +39,16 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   const boards = boardsFor(svc, user).map((b) => boardSettingsFor(svc, b.id)!);
   const invitations = { invitations: pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
   const twoFactor = { ...twoFactorPolicySummary(svc, user.allianceId), ownEnabled: user.twoFactorEnabled };
-  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), twoFactor, ...invitations, ...overview });
+  const teams = teamsOverview(svc, user);
+  const homes = homeOrganisationsFor(svc, user);
+  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), twoFactor, teams, homes, ...invitations, ...overview });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const form = Object.fromEntries(await request.formData());
+  const formData = await request.formData();
+  const form = Object.fromEntries(formData);
   const intent = form.intent;
   /** The person's name, for the toast that says what happened. */
   const personName = () => adminOverview(svc, user).people.find((p) => p.id === form.personId)?.name ?? "";
@@ -102,6 +107,29 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const r = setRequestQuota(svc, user, form.requestQuotaPerHour);
       if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
       return json({ intent, ...(r.ok ? { ok: true } : { errors: { requestQuotaPerHour: "quotaRange" } }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "team-mode": {
+      const r = chooseTeamMode(svc, user, form.mode);
+      if (!r.ok && r.status !== 422) throw new Response("Forbidden", { status: r.status });
+      return json({ intent, ...(r.ok ? { ok: true, mode: r.mode } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "team-create":
+    case "team-change": {
+      const input = { name: form.name, area: form.area, organisationIds: formData.getAll("organisationIds") };
+      const teamId = String(form.teamId ?? "");
+      const r = intent === "team-create" ? createTeam(svc, user, input) : changeTeam(svc, user, teamId, input);
+      if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
+      return json({ intent, teamId, ...(r.ok ? { ok: true, name: r.team.name } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "team-remove": {
+      const r = removeTeam(svc, user, String(form.teamId ?? ""));
+      if (!r.ok) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
+      return json({ intent, ok: true });
+    }
+    case "home-org": {
+      const r = setPersonHome(svc, user, form.personId, form.homeOrganisationId);
+      if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     default:
       return json({ intent, errors: { form: "unknown" } }, { status: 400 });
@@ -189,6 +217,8 @@ type ActionResult =
       ok?: boolean;
       name?: string;
       role?: string;
+      mode?: string;
+      teamId?: string;
       errors?: Record<string, string>;
       oneTime?: { email: string; password: string };
     }
@@ -215,6 +245,16 @@ function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean;
         return { ok: true, message: t("admin.toast.personAdded", { name }) };
       case "add-org":
         return { ok: true, message: t("admin.toast.orgAdded", { name }) };
+      case "team-create":
+        return { ok: true, message: t("teams.toast.created", { team: name }) };
+      case "team-change":
+        return { ok: true, message: t("teams.toast.changed", { team: name }) };
+      case "team-remove":
+        return { ok: true, message: t("teams.toast.removed") };
+      case "team-mode":
+        return { ok: true, message: t("teams.toast.mode", { mode: r.mode === "one_organisation" || r.mode === "across_organisations" ? t(`teams.mode.${r.mode}`).toLocaleLowerCase() : "" }) };
+      case "home-org":
+        return { ok: true, message: t("teams.toast.home") };
       default:
         return { ok: true, message: t("admin.toast.saved") };
     }
@@ -256,6 +296,8 @@ export default function Admin() {
   const err = (intent: string, field: string) =>
     result?.intent === intent ? errorText(t, result.errors?.[field]) : undefined;
   const roles = ["coordinator", "member", "viewer"] as const;
+  /** Organisations that are a team's own (team mode one_organisation): their people carry a home organisation. */
+  const teamOrgs = new Set(data.teams.teams.map((x) => x.organisationId).filter((id): id is string => !!id));
   return (
     <main id="main" className="page admin">
       <h1>{t("admin.title", { alliance: data.alliance })}</h1>
@@ -301,7 +343,32 @@ export default function Admin() {
                   <br />
                   <span className="muted">{p.email}</span>
                 </td>
-                <td data-label={t("admin.personOrg")}>{p.organisationName}</td>
+                <td data-label={t("admin.personOrg")}>
+                  {p.organisationName}
+                  {data.homes[p.id] ? <span className="muted person-home"> ({t("teams.home.from", { org: data.homes[p.id].shortName })})</span> : null}
+                  {teamOrgs.has(p.organisationId) ? (
+                    <Form method="post" className="inline-row">
+                      <input type="hidden" name="intent" value="home-org" />
+                      <input type="hidden" name="personId" value={p.id} />
+                      <label className="visually-hidden" htmlFor={`home-${p.id}`}>
+                        {t("teams.home.label")} {p.name}
+                      </label>
+                      <select id={`home-${p.id}`} name="homeOrganisationId" defaultValue={data.homes[p.id]?.id ?? ""}>
+                        <option value="">{t("teams.home.none")}</option>
+                        {data.organisations
+                          .filter((o) => !teamOrgs.has(o.id))
+                          .map((o) => (
+                            <option key={o.id} value={o.id}>
+                              {o.name}
+                            </option>
+                          ))}
+                      </select>
+                      <button className="button secondary small" type="submit">
+                        {t("teams.home.save")}
+                      </button>
+                    </Form>
+                  ) : null}
+                </td>
                 <td data-label={t("admin.personRole")}>
                   <Form method="post" className="inline-row">
                     <input type="hidden" name="intent" value="role" />
@@ -495,6 +562,15 @@ export default function Admin() {
           );
         })}
       </section>
+
+      <TeamsSection
+        data={data.teams}
+        organisations={data.organisations}
+        result={result?.intent?.startsWith("team-") ? result : undefined}
+        t={t}
+        fieldError={(code) => fieldError(t, code)}
+        busy={nav.state !== "idle"}
+      />
 
       <TwoFactorPolicySection data={data.twoFactor} error={err("two-factor-policy", "policy")} t={t} busy={nav.state !== "idle"} />
       <LimitsSection limits={data.limits} err={err("quota", "requestQuotaPerHour")} t={t} />

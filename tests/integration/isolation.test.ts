@@ -75,6 +75,8 @@ interface Side {
   actionId: string;
   /** A stored moment of the board (the board as it was, issue 13). */
   momentId: string;
+  /** A local team of the alliance (issue 15) grouping its two organisations. */
+  teamId: string;
 }
 
 let A: Side;
@@ -110,7 +112,7 @@ async function invite(coordinator: string, body: { email: string; name: string; 
  * coordinator accepting the printed link, then a second organisation on
  * /beheer and two people invited through the API, each accepting their link.
  */
-async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId"> & { firstBoard: string }> {
+async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId" | "teamId"> & { firstBoard: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", path.join(ROOT, "server/cli/alliance.ts"), "create", "--name", "Vluchtelingenwerkgroep Laarne-Kalken", "--coordinator-email", "coordinator@laarne-kalken.test", "--coordinator-name", "Coördinator Laarne"],
@@ -145,7 +147,7 @@ async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" |
 }
 
 /** Fill an alliance's board through the API, as its own people would. */
-async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId">): Promise<Side> {
+async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId" | "teamId">): Promise<Side> {
   const reference = `${s.tag}-REF-1987`;
   const create = async (cookie: string, n: string) => {
     const res = await t.api(`/api/boards/${s.boardId}/requests`, {
@@ -194,17 +196,18 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
   // The board as it is now, stored: references and titles are in it.
   const moment = await t.api(`/api/boards/${s.boardId}/snapshots`, { cookie: s.cookies.coordinator, body: {} });
   expect(moment.status, JSON.stringify(moment.body)).toBe(201);
-  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId, momentId: moment.body.id };
+  const teamId = (await created("/api/alliance/teams", { name: `${s.tag} team`, area: `${s.tag}wijk`, organisationIds: [s.org.id, s.org2.id] })).id as string;
+  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId, momentId: moment.body.id, teamId };
 }
 
 /** What must never appear in another alliance's answers. */
 function secretsOf(s: Side): string[] {
-  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, ...s.extraSecrets];
+  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, s.teamId, ...s.extraSecrets];
 }
 
 /** The ids of a side that an attempt may carry; each is swapped for a fresh one to get the "unknown id" answer. */
 function idsOf(s: Side): string[] {
-  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId];
+  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, s.teamId];
 }
 
 // ------------------------------------------------------------------ the attempts
@@ -240,6 +243,17 @@ const API_ROUTES: Record<string, Attempts> = {
     { method: "PUT", path: "/api/alliance/limits", body: { requestQuotaPerHour: 500 }, expect: { coordinator: 200, member: 403 } },
   ],
   "api.alliance.export.ts": (): Attempt[] => [{ method: "GET", path: "/api/alliance/export", expect: { coordinator: 200, member: 403 } }],
+  "api.alliance.teams.ts": (v, a): Attempt[] => [
+    { method: "GET", path: "/api/alliance/teams", expect: 200 },
+    // The other alliance's organisation in a team: unknown here, like one that does not exist.
+    { method: "POST", path: "/api/alliance/teams", body: { name: `${a.tag} overname`, organisationIds: [v.org.id] }, expect: { coordinator: 422, member: 403 } },
+    { method: "PATCH", path: "/api/alliance/teams", body: { mode: "across_organisations" }, expect: { coordinator: 200, member: 403 } },
+  ],
+  "api.alliance.teams.$teamId.ts": (v): Attempt[] => [
+    { method: "GET", path: `/api/alliance/teams/${v.teamId}`, expect: FOREIGN },
+    { method: "PATCH", path: `/api/alliance/teams/${v.teamId}`, body: { name: "Overgenomen team" }, expect: FOREIGN },
+    { method: "DELETE", path: `/api/alliance/teams/${v.teamId}`, expect: FOREIGN },
+  ],
   // The register names only the attacker's own boards (the judge looks for the other alliance's words).
   "api.alliance.processing-register[.]csv.ts": (): Attempt[] => [
     { method: "GET", path: "/api/alliance/processing-register.csv", expect: { coordinator: 200, member: 403 } },
