@@ -1,47 +1,42 @@
+/**
+ * The staff UI's texts: one ICU MessageFormat catalog per language in
+ * app/i18n/catalogs/<lang>.json (how to edit them: app/i18n/README.md), formatted
+ * with intl-messageformat (format.ts). Dutch is the default; English has every key.
+ * The public front door's languages (ar, ti, uk) are in public.ts, which only the
+ * public routes import.
+ */
 import { useRouteLoaderData } from "@remix-run/react";
-import { accountEn, accountNl, type AccountKey } from "./account";
-import { adminEn, adminNl, type AdminKey } from "./admin";
-import { boardsEn, boardsNl, type BoardsKey } from "./boards";
-import { importEn, importNl, type ImportKey } from "./import";
-import { invitationsEn, invitationsNl, type InvitationsKey } from "./invitations";
-import { startEn, startNl, type StartKey } from "./start";
-import { meetingsEn, meetingsNl, type MeetingsKey } from "./meetings";
-import { historyEn, historyNl, type HistoryKey } from "./history";
-import { summaryEn, summaryNl, type SummaryKey } from "./summary";
-import { followEn, followNl, type FollowKey } from "./follow";
-import { notificationsEn, notificationsNl, type NotificationsKey } from "./notifications";
-import { personalDataEn, personalDataNl, type PersonalDataKey } from "./personal-data";
-import { privacyEn, privacyNl, type PrivacyKey } from "./privacy";
-import { eraseEn, eraseNl, type EraseKey } from "./erase";
-import { contactEn, contactNl, type ContactKey } from "./contact";
-import { twoFactorEn, twoFactorNl, type TwoFactorKey } from "./two-factor";
-import { teamsEn, teamsNl, type TeamsKey } from "./teams";
-import { en as baseEn, nl as baseNl, type MessageKey as BaseKey } from "./messages";
+import enCatalog from "./catalogs/en.json";
+import nlCatalog from "./catalogs/nl.json";
+import { catalogFormatter, LOCALE_TAGS, type MessageValues } from "./format";
 
-export type MessageKey = BaseKey | AdminKey | BoardsKey | NotificationsKey | AccountKey | ImportKey | InvitationsKey | StartKey | MeetingsKey | HistoryKey | SummaryKey | FollowKey | PersonalDataKey | PrivacyKey | EraseKey | ContactKey | TwoFactorKey | TeamsKey;
-const nl: Record<MessageKey, string> = { ...baseNl, ...adminNl, ...boardsNl, ...notificationsNl, ...accountNl, ...importNl, ...invitationsNl, ...startNl, ...meetingsNl, ...historyNl, ...summaryNl, ...followNl, ...personalDataNl, ...privacyNl, ...eraseNl, ...contactNl, ...twoFactorNl, ...teamsNl };
-const en: Record<MessageKey, string> = { ...baseEn, ...adminEn, ...boardsEn, ...notificationsEn, ...accountEn, ...importEn, ...invitationsEn, ...startEn, ...meetingsEn, ...historyEn, ...summaryEn, ...followEn, ...personalDataEn, ...privacyEn, ...eraseEn, ...contactEn, ...twoFactorEn, ...teamsEn };
-/** Every catalog, for the completeness test. */
+export type MessageKey = keyof typeof nlCatalog;
+const nl: Record<MessageKey, string> = nlCatalog;
+// Typed against the Dutch keys: a key missing from en.json does not compile.
+const en: Record<MessageKey, string> = enCatalog;
+/** Every staff catalog, for the completeness test. */
 export const CATALOGS = { nl, en };
 
 export type Locale = "nl" | "en";
 export const LOCALES: readonly Locale[] = ["nl", "en"];
 export const DEFAULT_LOCALE: Locale = "nl";
 
-const catalogs: Record<Locale, Record<MessageKey, string>> = { nl, en };
-
 export function isLocale(v: unknown): v is Locale {
   return v === "nl" || v === "en";
 }
 
-export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+export type Translate = (key: MessageKey, vars?: MessageValues) => string;
+
+const translators = new Map<Locale, Translate>();
 
 export function translator(locale: Locale): Translate {
-  const cat = catalogs[locale] ?? nl;
-  return (key, vars) => {
-    const s = cat[key] ?? nl[key] ?? key;
-    return vars ? s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`)) : s;
-  };
+  const loc: Locale = isLocale(locale) ? locale : DEFAULT_LOCALE;
+  let t = translators.get(loc);
+  if (!t) {
+    t = catalogFormatter(LOCALE_TAGS[loc], CATALOGS[loc], nl) as Translate;
+    translators.set(loc, t);
+  }
+  return t;
 }
 
 /** Translate a validation error code (from app/board/validate.ts) for a field. */
@@ -68,7 +63,7 @@ export function formatAge(ms: number, now: number, locale: Locale): string {
   const diff = Math.max(0, now - ms);
   let rtf = relativeTime.get(locale);
   if (!rtf) {
-    rtf = new Intl.RelativeTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { numeric: "auto", style: "short" });
+    rtf = new Intl.RelativeTimeFormat(LOCALE_TAGS[locale] ?? LOCALE_TAGS.nl, { numeric: "auto", style: "short" });
     relativeTime.set(locale, rtf);
   }
   const min = Math.round(diff / 60000);

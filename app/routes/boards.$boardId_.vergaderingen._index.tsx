@@ -60,7 +60,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (user.role !== "coordinator") throw new Response("Forbidden", { status: 403 });
   const { values, errors, at } = readMeetingWhen(await request.formData());
   if (Object.keys(errors).length) return json<PlanResult>({ ok: false, errors, values }, { status: 422, headers: NO_STORE });
-  const t = translator(localeFromRequest(request, user)) as (key: string, vars?: Record<string, string | number>) => string;
+  const t = translator(localeFromRequest(request, user));
   const res = await createMeeting(svc, user, board.id, { title: values.title, at }, t);
   if (res.ok) return redirect(`/boards/${board.id}/vergaderingen/${res.id}`, { headers: NO_STORE });
   if (res.status !== 422 || !res.errors) throw new Response(res.error, { status: res.status });

@@ -6,7 +6,7 @@ import { services } from "~/services/context.server";
 import { localeFromRequest } from "~/services/locale.server";
 import { privacyFacts, registerRows } from "~/services/privacy.server";
 import { translator } from "~/i18n";
-import { REGISTER_COLUMNS } from "~/i18n/privacy";
+import { REGISTER_COLUMNS } from "~/board/privacy-register";
 import privacyCss from "~/styles/privacy.css";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: privacyCss }];

@@ -9,7 +9,7 @@ import Papa from "papaparse";
 import { boardRetentions, twoFactorPolicyOf } from "../../db/privacy";
 import type { TwoFactorPolicy } from "../../db/schema";
 import { translator, type Locale, type MessageKey, type Translate } from "../i18n";
-import { REGISTER_COLUMNS, type RegisterColumn } from "../i18n/privacy";
+import { REGISTER_COLUMNS, type RegisterColumn } from "../board/privacy-register";
 import type { SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 

@@ -1,26 +1,135 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CATALOGS, fieldError, formatAge, translator } from "../../app/i18n";
+import { catalogFormatter, LOCALE_TAGS, messageArguments, pluralCategories } from "../../app/i18n/format";
 
-const { nl, en } = CATALOGS;
+type Catalog = Record<string, string>;
+type Lang = keyof typeof LOCALE_TAGS;
+const { nl, en } = CATALOGS as unknown as Record<"nl" | "en", Catalog>;
+/** What each message rendered before the move to ICU: key -> hash of its moved text, or [hash, old rendering]. */
+const before = JSON.parse(readFileSync(new URL("./fixtures/i18n-before-icu.json", import.meta.url), "utf8")) as Record<
+  "nl" | "en",
+  Record<string, string | [string, string]>
+>;
 
-describe("i18n", () => {
-  it("English has every Dutch key and no extra ones", () => {
-    expect(Object.keys(en).sort()).toEqual(Object.keys(nl).sort());
-  });
-
-  it("every placeholder in Dutch appears in English too", () => {
-    for (const key of Object.keys(nl) as Array<keyof typeof nl>) {
-      const ph = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
-      expect(ph(en[key]), key).toEqual(ph(nl[key]));
+/** Everything wrong with a set of catalogs: missing or extra keys, bad ICU, arguments that differ from Dutch. */
+function catalogProblems(cats: Partial<Record<Lang, Catalog>>): string[] {
+  const problems: string[] = [];
+  const base = cats.nl!;
+  for (const [lang, cat] of Object.entries(cats) as Array<[Lang, Catalog]>) {
+    const expected = lang === "nl" || lang === "en" ? Object.keys(base) : Object.keys(base).filter((k) => k.startsWith("public."));
+    for (const k of expected) if (!(k in cat)) problems.push(`${lang}: missing ${k}`);
+    for (const k of Object.keys(cat)) if (!expected.includes(k)) problems.push(`${lang}: extra ${k}`);
+    for (const [k, msg] of Object.entries(cat)) {
+      let args: Map<string, string>;
+      try {
+        args = messageArguments(msg, LOCALE_TAGS[lang]);
+      } catch (e) {
+        problems.push(`${lang}: ${k} is not ICU: ${(e as Error).message}`);
+        continue;
+      }
+      if (lang === "nl" || !(k in base)) continue;
+      const want = [...messageArguments(base[k])].map(([n, kind]) => `${n}:${kind}`).sort();
+      const got = [...args].map(([n, kind]) => `${n}:${kind}`).sort();
+      if (want.join() !== got.join()) problems.push(`${lang}: ${k} has arguments ${got.join(" ")}, Dutch has ${want.join(" ")}`);
     }
+  }
+  return problems;
+}
+
+/** Plural messages that lack a form the language needs for one of these counts. */
+function pluralProblems(lang: Lang, cat: Catalog, counts = [0, 1, 2, 5, 11]): string[] {
+  const rules = new Intl.PluralRules(LOCALE_TAGS[lang]);
+  const problems: string[] = [];
+  for (const [k, msg] of Object.entries(cat)) {
+    for (const [arg, forms] of pluralCategories(msg, LOCALE_TAGS[lang])) {
+      for (const n of counts) {
+        const form = rules.select(n);
+        if (!forms.includes(`=${n}`) && !forms.includes(form)) problems.push(`${lang}: ${k} {${arg}} has no "${form}" form (for ${n})`);
+      }
+    }
+  }
+  return problems;
+}
+
+describe("i18n catalogs", () => {
+  it("nl and en have the same keys, every message is ICU and has Dutch's arguments", () => {
+    expect(catalogProblems({ nl, en })).toEqual([]);
   });
 
+  it("the checks fail when a key or an argument is missing or a message is broken", () => {
+    const [k1, k2] = Object.keys(nl);
+    const withArg = Object.keys(nl).find((k) => messageArguments(nl[k]).size > 0)!;
+    const enMissing = { ...en };
+    delete enMissing[k1];
+    expect(catalogProblems({ nl, en: enMissing })).toEqual([`en: missing ${k1}`]);
+    expect(catalogProblems({ nl, en: { ...en, "x.extra": "x" } })).toEqual(["en: extra x.extra"]);
+    expect(catalogProblems({ nl, en: { ...en, [k2]: "{broken" } })[0]).toMatch(`en: ${k2} is not ICU`);
+    expect(catalogProblems({ nl, en: { ...en, [withArg]: "no arguments" } })[0]).toMatch(`en: ${withArg} has arguments`);
+    expect(catalogProblems({ nl, en, ar: { "public.x": "x" } })).toEqual(["ar: extra public.x"]);
+    expect(pluralProblems("ar", { k: "{n, plural, one {# a} other {# b}}" })).toEqual([
+      'ar: k {n} has no "zero" form (for 0)',
+      'ar: k {n} has no "two" form (for 2)',
+      'ar: k {n} has no "few" form (for 5)',
+      'ar: k {n} has no "many" form (for 11)',
+    ]);
+  });
+
+  it("plural messages have every form nl and en need for 0, 1, 2, 5 and 11", () => {
+    expect([...pluralProblems("nl", nl), ...pluralProblems("en", en)]).toEqual([]);
+  });
+
+  it("Arabic and Ukrainian plurals pick their own forms", () => {
+    const ar = catalogFormatter(LOCALE_TAGS.ar, {
+      k: "{n, plural, zero {لا طلبات} one {طلب واحد} two {طلبان} few {# طلبات} many {# طلبًا} other {# طلب}}",
+    });
+    expect([0, 1, 2, 5, 11, 100].map((n) => ar("k", { n }))).toEqual(["لا طلبات", "طلب واحد", "طلبان", "5 طلبات", "11 طلبًا", "100 طلب"]);
+    const uk = catalogFormatter(LOCALE_TAGS.uk, { k: "{n, plural, one {# запит} few {# запити} many {# запитів} other {# запиту}}" });
+    expect([0, 1, 2, 5, 11, 21, 1.5].map((n) => uk("k", { n }))).toEqual([
+      "0 запитів",
+      "1 запит",
+      "2 запити",
+      "5 запитів",
+      "11 запитів",
+      "21 запит",
+      "1,5 запиту",
+    ]);
+  });
+
+  it("renders every message that kept its text exactly as the old {name} catalogs did", () => {
+    const hash = (s: string) => createHash("sha1").update(s).digest("hex").slice(0, 10);
+    let compared = 0;
+    for (const lang of ["nl", "en"] as const) {
+      const cat = CATALOGS[lang] as unknown as Catalog;
+      const t = translator(lang) as (key: string, vars?: Record<string, string>) => string;
+      for (const [key, entry] of Object.entries(before[lang])) {
+        const [h, old] = typeof entry === "string" ? [entry, cat[key]] : entry;
+        // A text changed since the move (or made a plural) is not the old text any more.
+        if (!(key in cat) || hash(cat[key]) !== h) continue;
+        const vars = Object.fromEntries([...messageArguments(cat[key])].map(([n]) => [n, `«${n}»`]));
+        expect(t(key, vars), `${lang} ${key}`).toBe(old);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(2000);
+  });
+});
+
+describe("translator", () => {
   it("fills placeholders and translates field error codes", () => {
     const t = translator("nl");
     expect(t("boards.title", { alliance: "AVE Emmen" })).toBe("Borden van AVE Emmen");
     expect(fieldError(t, "tooShort")).toBe("Dit is te kort.");
     expect(fieldError(translator("en"), "required")).toBe("This field is required.");
     expect(fieldError(t, undefined)).toBeUndefined();
+  });
+
+  it("keeps apostrophes, quotes around values and a missing value's {name}", () => {
+    const t = translator("nl");
+    expect(t("import.problem.unknown", { field: "Kolom", value: "Wachtrij" })).toBe("Kolom 'Wachtrij' bestaat niet op dit bord.");
+    expect(t("boards.title")).toBe("Borden van {alliance}");
+    expect(t("field.pattern")).toBe("Gebruik alleen letters, cijfers, spaties en - _ . / #.");
   });
 
   it("formats ages relative to now", () => {
