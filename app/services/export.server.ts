@@ -18,6 +18,7 @@
  */
 import { listOrganisations } from "../../db/accounts";
 import { requestsWithContact } from "../../db/contacts";
+import { listTeams, teamMode } from "../../db/teams";
 import {
   exportAlliance,
   exportAudit,
@@ -144,6 +145,8 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
     /** Audit rows about a board rather than one request. */
     boardAudit: audit.get("") ?? [],
     offers: exportOffers(svc.db, user.allianceId),
+    /** Local teams (issue 15): how they work, and each team with its area, organisations and own organisation. */
+    teams: { mode: teamMode(svc.db, user.allianceId), list: listTeams(svc.db, user.allianceId) },
     duplicateDecisions: exportDuplicateDecisions(svc.db, ids),
     referenceChecks: exportReferenceChecks(svc.db, ids),
     /** Each board's meetings, planned first to last, with their agenda, decisions, actions (requestId: the card) and attendees. */

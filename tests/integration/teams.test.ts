@@ -54,6 +54,17 @@ describe("teams API", () => {
     expect((await t.api(`/api/alliance/teams/${res.body.id}`, { cookie: member })).body.name).toBe("Aan de Slag Noord");
   });
 
+  it("the alliance's export carries its teams and their mode, and nothing of another alliance's", async () => {
+    const own = await t.api("/api/alliance/export", { cookie: coordinator });
+    expect(own.status).toBe(200);
+    expect(own.body.teams.mode).toBe("across_organisations");
+    expect(own.body.teams.list.map((x: { name: string }) => x.name)).toContain("Aan de Slag Noord");
+    const teamB = await makeUser(t.db, { organisationId: orgB.id, email: "coord-export@zuid.test", name: "Zeger", role: "coordinator" });
+    const other = await t.api("/api/alliance/export", { cookie: t.cookieFor(teamB.id) });
+    expect(other.status).toBe(200);
+    expect(other.body.teams.list).toEqual([]);
+  });
+
   it("members and viewers may not create, change or remove teams (403), anonymous 401", async () => {
     const team = (await createTeam({ name: "Rollenteam", organisationIds: [orgA1.id] })).body;
     for (const cookie of [member, viewer]) {
