@@ -17,6 +17,7 @@ import {
 } from "@remix-run/react";
 import { useEffect } from "react";
 import { translator, useT } from "./i18n";
+import { usePageLanguage } from "./i18n/page-language";
 import { useNonce } from "./lib/nonce";
 import { getUser, pendingDuty } from "./services/auth.server";
 import { services } from "./services/context.server";
@@ -84,10 +85,14 @@ function Header() {
   const data = useRouteLoaderData<typeof loader>("root");
   const t = useT();
   const location = useLocation();
+  const page = usePageLanguage();
   const user = data?.user;
-  const other = data?.locale === "en" ? "nl" : "en";
+  const staffLocale = data?.locale ?? "nl";
+  const other = staffLocale === "en" ? "nl" : "en";
+  // On a page in a language of its own (the front door), the bar keeps the staff language and its direction.
+  const own = page && page.lang !== staffLocale ? { lang: staffLocale, dir: "ltr" as const } : {};
   return (
-    <header className="topbar">
+    <header className="topbar" {...own}>
       <a className="skip-link" href="#main">
         {t("nav.skip")}
       </a>
@@ -134,8 +139,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   // The CSP lets inline scripts run only with this request's nonce (app/entry.server.tsx).
   const nonce = useNonce();
+  // A page may declare its own language (app/i18n/page-language.ts: the front door's ar/ti/uk); staff pages are nl/en, left to right.
+  const page = usePageLanguage();
   return (
-    <html lang={data?.locale ?? "nl"}>
+    <html lang={page?.lang ?? data?.locale ?? "nl"} dir={page?.dir ?? "ltr"}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />

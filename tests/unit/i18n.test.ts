@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CATALOGS, fieldError, formatAge, translator } from "../../app/i18n";
 import { catalogFormatter, LOCALE_TAGS, messageArguments, pluralCategories } from "../../app/i18n/format";
+import { PUBLIC_CATALOGS, PUBLIC_LOCALES, pickPublicLocale, publicTranslator, textDirection } from "../../app/i18n/public-pages";
 
 type Catalog = Record<string, string>;
 type Lang = keyof typeof LOCALE_TAGS;
@@ -76,8 +77,22 @@ describe("i18n catalogs", () => {
     ]);
   });
 
-  it("plural messages have every form nl and en need for 0, 1, 2, 5 and 11", () => {
-    expect([...pluralProblems("nl", nl), ...pluralProblems("en", en)]).toEqual([]);
+  it("ar, ti and uk have exactly Dutch's public.* keys, as valid ICU with Dutch's arguments", () => {
+    const { ar, ti, uk } = PUBLIC_CATALOGS;
+    expect(catalogProblems({ nl, ar, ti, uk })).toEqual([]);
+    const firstPublic = Object.keys(nl).find((k) => k.startsWith("public."));
+    if (firstPublic) {
+      const arMissing = { ...ar };
+      delete arMissing[firstPublic];
+      expect(catalogProblems({ nl, ar: arMissing })).toEqual([`ar: missing ${firstPublic}`]);
+    }
+  });
+
+  it("plural messages have every form each language needs for 0, 1, 2, 5 and 11", () => {
+    const problems = (["nl", "en", "ar", "ti", "uk"] as const).flatMap((l) =>
+      pluralProblems(l, l === "nl" ? nl : l === "en" ? en : PUBLIC_CATALOGS[l]),
+    );
+    expect(problems).toEqual([]);
   });
 
   it("Arabic and Ukrainian plurals pick their own forms", () => {
@@ -113,6 +128,37 @@ describe("i18n catalogs", () => {
       }
     }
     expect(compared).toBeGreaterThan(2000);
+  });
+});
+
+describe("public pages' languages", () => {
+  it("picks the asked language, else the browser's best one we speak, else Dutch", () => {
+    expect(pickPublicLocale("ar-SY,ar;q=0.9,en;q=0.5")).toBe("ar");
+    expect(pickPublicLocale("de-DE,de;q=0.9,uk;q=0.8,en;q=0.7")).toBe("uk");
+    expect(pickPublicLocale("en;q=0.4, ti-ER;q=0.8")).toBe("ti");
+    expect(pickPublicLocale("fr, de")).toBe("nl");
+    expect(pickPublicLocale("ar;q=0, en")).toBe("en");
+    expect(pickPublicLocale(null)).toBe("nl");
+    expect(pickPublicLocale("ar", "uk")).toBe("uk");
+    expect(pickPublicLocale("ar", "xx")).toBe("ar");
+  });
+
+  it("Arabic is right to left, the others left to right", () => {
+    expect(PUBLIC_LOCALES.map((l) => textDirection(l))).toEqual(["ltr", "ltr", "rtl", "ltr", "ltr"]);
+    expect(textDirection("ar-EG")).toBe("rtl");
+  });
+
+  it("a public translator formats its own language and never shows a bare key for a public key", () => {
+    for (const l of PUBLIC_LOCALES) {
+      const t = publicTranslator(l) as (key: string, vars?: Record<string, string | number | Date>) => string;
+      for (const [k, msg] of Object.entries(PUBLIC_CATALOGS[l])) {
+        const dummy = (kind: string) => (kind === "argument" || kind === "select" ? "x" : kind === "date" || kind === "time" ? new Date() : 3);
+        const vars = Object.fromEntries([...messageArguments(msg, LOCALE_TAGS[l])].map(([n, kind]) => [n, dummy(kind)]));
+        const out = t(k, vars);
+        expect(out, `${l} ${k}`).not.toBe(k);
+        expect(out, `${l} ${k}`).not.toMatch(/[{}]/);
+      }
+    }
   });
 });
 
