@@ -10,7 +10,12 @@
  *   categories: Y.Map<id, Y.Map { id, label, color, icon, order }>
  *   cards:      Y.Map<id, Y.Map { id, title, category, column, order, archived,
  *                                  description, area, urgency, createdAt,
- *                                  createdByOrg, updatedAt }>
+ *                                  createdByOrg, updatedAt,
+ *                                  kind?, places?, filled?, job?, at?, recurrence?,
+ *                                  durationMinutes?, languageLevel?, physical?,
+ *                                  asks?, availability? }>
+ *   (the optional keys are issue 15's: a card's kind, a job's places and what
+ *   it asks, the job a request joined; absent on older cards)
  *
  * A card is never deleted and re-inserted to move it: a move sets its
  * `column` and `order` fields, so two concurrent moves converge on one card.
@@ -20,8 +25,8 @@
 import * as Y from "yjs";
 import { compareOrdered, compareStrings, keyBetween, keysBetween, placeAt, sortOrdered } from "./order";
 import { carriesOver, firstColumnOf, holderFits, isStage, legacyStage, missingStages, newColumnIndex, stageOfColumn } from "./stages";
-import type { BoardSnapshot, CardFields, CardView, CategoryView, ColumnView, IconName, Stage } from "./types";
-import { isIcon, isUrgency } from "./validate";
+import type { BoardSnapshot, CardExtras, CardFields, CardKind, CardView, CategoryView, ColumnView, IconName, Stage } from "./types";
+import { isCardKind, isIcon, isLanguageLevel, isRecurrence, isUrgency } from "./validate";
 
 /** 2: columns carry a stage. */
 export const SCHEMA_VERSION = 2;
@@ -104,8 +109,12 @@ export function readCategory(m: YRecord): CategoryView {
 
 export function readCard(m: YRecord): CardView {
   const urgency = m.get("urgency");
+  const kind = m.get("kind");
+  const recurrence = m.get("recurrence");
+  const level = m.get("languageLevel");
   return {
     id: str(m, "id"),
+    kind: isCardKind(kind) ? kind : "request",
     title: str(m, "title"),
     category: str(m, "category"),
     column: str(m, "column"),
@@ -117,6 +126,16 @@ export function readCard(m: YRecord): CardView {
     createdAt: num(m, "createdAt"),
     createdByOrg: str(m, "createdByOrg"),
     updatedAt: num(m, "updatedAt"),
+    places: num(m, "places"),
+    filled: num(m, "filled"),
+    job: str(m, "job"),
+    at: num(m, "at"),
+    recurrence: isRecurrence(recurrence) ? recurrence : "",
+    durationMinutes: num(m, "durationMinutes"),
+    languageLevel: isLanguageLevel(level) ? level : "",
+    physical: m.get("physical") === true,
+    asks: str(m, "asks"),
+    availability: str(m, "availability"),
   };
 }
 
@@ -233,11 +252,29 @@ export function initBoardFrom(
 
 // ---------------------------------------------------------------- cards
 
-export interface NewCard extends CardFields {
+export interface NewCard extends CardFields, Partial<CardExtras> {
   id: string;
   createdAt: number;
   createdByOrg: string;
   column?: string;
+  /** Absent: a request, written without the key as before issue 15. */
+  kind?: CardKind;
+  /** Jobs only: the number of places (filled starts at 0). */
+  places?: number;
+}
+
+const EXTRA_KEYS = ["at", "recurrence", "durationMinutes", "languageLevel", "physical", "asks", "availability"] as const;
+
+/** The keys a new card is written with beyond the base fields: its kind, a job's places, the extras given. */
+function newCardExtras(card: NewCard): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (card.kind && card.kind !== "request") out.kind = card.kind;
+  if (card.kind === "job") {
+    out.places = card.places ?? 1;
+    out.filled = 0;
+  }
+  for (const k of EXTRA_KEYS) if (card[k] !== undefined) out[k] = card[k];
+  return out;
 }
 
 /** Add a card at the end of its column (the first column unless given). */
@@ -287,6 +324,7 @@ export function addCards(doc: Y.Doc, list: readonly NewCard[], origin?: unknown)
             createdAt: card.createdAt,
             createdByOrg: card.createdByOrg,
             updatedAt: card.createdAt,
+            ...newCardExtras(card),
           }),
         ),
       );
@@ -350,16 +388,16 @@ function applyRekey(doc: Y.Doc, column: string, rekey: Map<string, string> | und
 export function updateCard(
   doc: Y.Doc,
   id: string,
-  patch: Partial<CardFields>,
+  patch: Partial<CardFields & CardExtras>,
   now: number,
   origin?: unknown,
-): Array<{ field: keyof CardFields; from: string; to: string }> {
+): Array<{ field: keyof (CardFields & CardExtras); from: string; to: string }> {
   const m = cardRecord(doc, id);
   if (patch.category !== undefined && !categoriesMap(doc).has(patch.category)) {
     throw new BoardError("category.unknown");
   }
   if (patch.urgency !== undefined && !isUrgency(patch.urgency)) throw new BoardError("urgency.unknown");
-  const changes: Array<{ field: keyof CardFields; from: string; to: string }> = [];
+  const changes: Array<{ field: keyof (CardFields & CardExtras); from: string; to: string }> = [];
   doc.transact(() => {
     for (const field of ["title", "category", "description", "area", "urgency"] as const) {
       const next = patch[field];
@@ -368,6 +406,15 @@ export function updateCard(
       if (prev !== next) {
         m.set(field, next);
         changes.push({ field, from: prev, to: next });
+      }
+    }
+    for (const field of EXTRA_KEYS) {
+      const next = patch[field];
+      if (next === undefined) continue;
+      const prev = m.get(field);
+      if (prev !== next) {
+        m.set(field, next);
+        changes.push({ field, from: prev === undefined ? "" : String(prev), to: String(next) });
       }
     }
     if (changes.length) m.set("updatedAt", now);
@@ -421,6 +468,39 @@ export function alignCardWithHolder(doc: Y.Doc, id: string, holder: string | nul
   if (!target) return null;
   moveCard(doc, id, target.id, Number.MAX_SAFE_INTEGER, now, origin);
   return target.id;
+}
+
+/**
+ * Mirror a job's places as SQL decided them (server side, after places are
+ * filled, freed or the job is done): the job card's `filled` count and each
+ * request's `job` key (the job it joined, "" once it left). One transaction,
+ * so every browser sees the count and the badges change together.
+ */
+export function mirrorJobPlaces(
+  doc: Y.Doc,
+  jobId: string,
+  state: { places: number; filled: number; joined: readonly string[]; left: readonly string[] },
+  now: number,
+  origin?: unknown,
+): void {
+  const cards = cardsMap(doc);
+  const job = cards.get(jobId);
+  if (!job) return;
+  doc.transact(() => {
+    if (job.get("places") !== state.places) job.set("places", state.places);
+    if (job.get("filled") !== state.filled) {
+      job.set("filled", state.filled);
+      job.set("updatedAt", now);
+    }
+    for (const id of state.joined) {
+      const m = cards.get(id);
+      if (m && m.get("job") !== jobId) m.set("job", jobId);
+    }
+    for (const id of state.left) {
+      const m = cards.get(id);
+      if (m && m.get("job") === jobId) m.set("job", "");
+    }
+  }, origin);
 }
 
 export function setArchived(doc: Y.Doc, id: string, archived: boolean, now: number, origin?: unknown): boolean {

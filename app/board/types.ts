@@ -24,8 +24,21 @@ export interface CategoryView {
   order: string;
 }
 
+/** What a card is (the card's `kind` key; absent = "request", as every card before issue 15). */
+export const CARD_KINDS = ["request", "offer", "job"] as const;
+export type CardKind = (typeof CARD_KINDS)[number];
+
+/** Language level a job asks for, or a person has (requests for work or meeting people). */
+export const LANGUAGE_LEVELS = ["none", "A1", "A2", "B1+"] as const;
+export type LanguageLevel = (typeof LANGUAGE_LEVELS)[number];
+
+/** How often a job happens: once (on `at`) or every week (on `at`'s weekday and time). */
+export const RECURRENCES = ["once", "weekly"] as const;
+export type Recurrence = (typeof RECURRENCES)[number];
+
 export interface CardView {
   id: string;
+  kind: CardKind;
   title: string;
   category: string;
   column: string;
@@ -39,7 +52,42 @@ export interface CardView {
   /** organisation that entered the request, stamped by the server */
   createdByOrg: string;
   updatedAt: number;
+  /** Jobs: number of places (0 on other cards; set by the server). */
+  places: number;
+  /** Jobs: places filled, mirrored by the server from SQL (job_places). */
+  filled: number;
+  /** Requests: the job this request joined ("" none), mirrored by the server. */
+  job: string;
+  /** Jobs: when (ms; 0 = no date). */
+  at: number;
+  /** Jobs: "once" or "weekly" (on at's weekday and time); "" on other cards. */
+  recurrence: Recurrence | "";
+  /** Jobs: how long, in minutes (0 = not said). */
+  durationMinutes: number;
+  /** Jobs: the level it asks; requests: the person's level ("" = not said). */
+  languageLevel: LanguageLevel | "";
+  /** Jobs: physical work. */
+  physical: boolean;
+  /** Jobs: what else it asks (free text). */
+  asks: string;
+  /** Requests: when the person is free, day-part tokens such as "ma-ochtend za-middag" ("" = not said). */
+  availability: string;
 }
+
+/** The issue-15 fields of a card that has none of them: a request as every card before. */
+export const CARD_DEFAULTS = {
+  kind: "request",
+  places: 0,
+  filled: 0,
+  job: "",
+  at: 0,
+  recurrence: "",
+  durationMinutes: 0,
+  languageLevel: "",
+  physical: false,
+  asks: "",
+  availability: "",
+} as const satisfies Partial<CardView>;
 
 export interface BoardSnapshot {
   columns: ColumnView[];
@@ -54,6 +102,17 @@ export interface CardFields {
   description: string;
   area: string;
   urgency: Urgency;
+}
+
+/** The optional fields matching needs (issue 15), that people edit: a job's when and what it asks, a request's level and availability. */
+export interface CardExtras {
+  at: number;
+  recurrence: Recurrence | "";
+  durationMinutes: number;
+  languageLevel: LanguageLevel | "";
+  physical: boolean;
+  asks: string;
+  availability: string;
 }
 
 /** Validation outcome: error codes per field, translated by the UI. */

@@ -3,7 +3,20 @@
  * error codes (for example `title.tooShort`) that the UI translates.
  */
 import { isStage } from "./stages";
-import { ICONS, URGENCIES, type CardFields, type IconName, type Result, type Urgency } from "./types";
+import {
+  CARD_KINDS,
+  ICONS,
+  LANGUAGE_LEVELS,
+  RECURRENCES,
+  URGENCIES,
+  type CardFields,
+  type CardKind,
+  type IconName,
+  type LanguageLevel,
+  type Recurrence,
+  type Result,
+  type Urgency,
+} from "./types";
 
 export const LIMITS = {
   titleMin: 3,
@@ -16,6 +29,9 @@ export const LIMITS = {
   categoryLabelMax: 30,
   maxColumns: 12,
   maxCategories: 24,
+  placesMax: 100,
+  asksMax: 200,
+  durationMax: 720,
 } as const;
 
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
@@ -116,8 +132,42 @@ const boolRule = (v: unknown) => (typeof v === "boolean" ? null : "type");
 /** A time stamp in ms since the epoch, from 2000 until well after this code is gone. */
 const timeRule = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 946684800000 && v < 4102444800000 ? null : "type");
 
+export function isCardKind(v: unknown): v is CardKind {
+  return typeof v === "string" && (CARD_KINDS as readonly string[]).includes(v);
+}
+export function isLanguageLevel(v: unknown): v is LanguageLevel {
+  return typeof v === "string" && (LANGUAGE_LEVELS as readonly string[]).includes(v);
+}
+export function isRecurrence(v: unknown): v is Recurrence {
+  return typeof v === "string" && (RECURRENCES as readonly string[]).includes(v);
+}
+
+/** Days and day parts a person can be free on (codes, translated by the UI): "ma-ochtend" … "zo-avond". */
+export const DAYS = ["ma", "di", "wo", "do", "vr", "za", "zo"] as const;
+export const DAY_PARTS = ["ochtend", "middag", "avond"] as const;
+export const AVAILABILITY_SLOTS: readonly string[] = DAYS.flatMap((d) => DAY_PARTS.map((p) => `${d}-${p}`));
+
+/** Availability as stored: known slots, once each, in week order, one space apart ("" = not said). */
+export function normaliseAvailability(input: unknown): { value: string; error?: "type" | "unknown" } {
+  const list = Array.isArray(input) ? input : typeof input === "string" ? input.split(/[\s,]+/) : input == null ? [] : null;
+  if (!list || list.some((x) => typeof x !== "string")) return { value: "", error: "type" };
+  const picked = new Set((list as string[]).map((x) => x.trim()).filter(Boolean));
+  for (const slot of picked) if (!AVAILABILITY_SLOTS.includes(slot)) return { value: "", error: "unknown" };
+  return { value: AVAILABILITY_SLOTS.filter((s) => picked.has(s)).join(" ") };
+}
+
 /** What a reference to another record must be; whether it exists is the caller's (the board's) question. */
 export type FieldRule = (value: unknown) => string | null;
+
+/** A field that cards before issue 15 lack: absent is fine, present must keep `rule`. */
+const optional = (rule: FieldRule): FieldRule => (v) => (v === undefined ? null : rule(v));
+const intRule = (min: number, max: number) => (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max ? null : "range");
+const asks = textRule(0, LIMITS.asksMax);
+const availabilityRule = (v: unknown) => {
+  if (typeof v !== "string") return "type";
+  const n = normaliseAvailability(v);
+  return n.error ?? (n.value === v ? null : "pattern");
+};
 
 /**
  * The fields of each kind of record in the board document, and the rule of
@@ -155,6 +205,20 @@ export const RECORD_FIELDS = {
     order: { rule: orderRule },
     archived: { rule: boolRule },
     updatedAt: { rule: timeRule },
+    // Issue 15. What a card is, a job's places and how many are filled, and the job a
+    // request joined: decided by the server (SQL job_places), never by a client.
+    kind: { rule: optional((v) => (isCardKind(v) ? null : "unknown")), server: true },
+    places: { rule: optional(intRule(0, LIMITS.placesMax)), server: true },
+    filled: { rule: optional(intRule(0, LIMITS.placesMax)), server: true },
+    job: { rule: optional((v) => (v === "" || isRecordId(v) ? null : "pattern")), server: true },
+    // A job's when and what it asks; a request's language level and availability.
+    at: { rule: optional((v) => (v === 0 ? null : timeRule(v))) },
+    recurrence: { rule: optional((v) => (v === "" || isRecurrence(v) ? null : "unknown")) },
+    durationMinutes: { rule: optional(intRule(0, LIMITS.durationMax)) },
+    languageLevel: { rule: optional((v) => (v === "" || isLanguageLevel(v) ? null : "unknown")) },
+    physical: { rule: optional(boolRule) },
+    asks: { rule: optional(asks) },
+    availability: { rule: optional(availabilityRule) },
   },
 } as const satisfies Record<string, Record<string, { rule: FieldRule; server?: true; ref?: "columns" | "categories" }>>;
 

@@ -1,4 +1,4 @@
-import type { CardView } from "../../app/board/types";
+import { CARD_DEFAULTS, type CardView } from "../../app/board/types";
 
 /** A card as the board shows it, for tests of views built from cards (no document needed). */
 export function cardView(id: string, over: Partial<CardView> = {}): CardView {
@@ -15,6 +15,7 @@ export function cardView(id: string, over: Partial<CardView> = {}): CardView {
     createdAt: 1,
     createdByOrg: "org-a",
     updatedAt: 1,
+    ...CARD_DEFAULTS,
     ...over,
   };
 }

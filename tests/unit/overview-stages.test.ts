@@ -8,7 +8,7 @@ import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { addCards, addColumn, initBoard, moveCard, readBoard } from "../../app/board/domain";
 import { doneArrivals, holderRow, overview, report, type MoveEvent, type RequestFact } from "../../app/board/overview";
-import type { Stage } from "../../app/board/types";
+import { CARD_DEFAULTS, type Stage } from "../../app/board/types";
 
 const DAY = 86400_000;
 const NOW = Date.UTC(2026, 11, 2, 12);
@@ -180,6 +180,7 @@ describe("report from the moves into done", () => {
       createdAt: monday + i * DAY,
       createdByOrg: "taalhuis",
       updatedAt: 0,
+      ...CARD_DEFAULTS,
     }));
     // Done after 4, 9 and 15 days: r0 in week 1, r1 in week 2, r2 in week 3; r3 is still open.
     const moves: MoveEvent[] = [
