@@ -807,3 +807,62 @@ export const teamOrganisations = sqliteTable(
   },
   (t) => [uniqueIndex("team_organisations_pk").on(t.teamId, t.organisationId), index("team_organisations_org_idx").on(t.organisationId)],
 );
+
+/**
+ * Volunteer jobs and activities (issue 15, Aan de Slag): a card of kind
+ * "job" on the board, with its row in `requests` as every card (creator,
+ * audit) and here what SQL decides: its places, how many are filled, the
+ * organisation that offers it and when it was done. `filled` is kept by the
+ * one conditional UPDATE that fills places (db/jobs.ts), so two fills of the
+ * last place cannot both pass: the count check and the write are one
+ * statement (a row lock on PostgreSQL).
+ */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id")
+      .primaryKey()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    /** The organisation that offers the job (who, besides coordinators, fills its places). */
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    places: integer("places").notNull(),
+    filled: integer("filled").notNull().default(0),
+    /** When the job (or its last occurrence) was marked done; null while it runs. */
+    doneAt: integer("done_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("jobs_board_idx").on(t.boardId)],
+);
+
+/**
+ * A request in a job's place. One request is in one job at a time: the
+ * partial unique index over the places not ended. When the job is done its
+ * places end (`ended_at`), `attended` saying whether the person came (the
+ * report's "used"); a freed place is deleted.
+ */
+export const jobPlaces = sqliteTable(
+  "job_places",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    requestId: text("request_id")
+      .notNull()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    filledByOrgId: text("filled_by_org_id").references(() => organisations.id, { onDelete: "set null" }),
+    filledByUserId: text("filled_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    filledAt: integer("filled_at").notNull(),
+    endedAt: integer("ended_at"),
+    attended: integer("attended", { mode: "boolean" }),
+  },
+  (t) => [
+    index("job_places_job_idx").on(t.jobId),
+    uniqueIndex("job_places_one_job_idx").on(t.requestId).where(sql`ended_at IS NULL`),
+  ],
+);

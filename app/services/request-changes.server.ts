@@ -8,7 +8,8 @@
  */
 import { getCard, listCategories, listColumns, moveCard, setArchived, updateCard } from "../board/domain";
 import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../board/stages";
-import type { CardFields, CardView } from "../board/types";
+import { validateMatchFields } from "../board/jobs";
+import type { CardExtras, CardFields, CardView } from "../board/types";
 import { validateCardFields } from "../board/validate";
 import { claimRequest, ownershipOf, unclaimRequest } from "../../db/ownership";
 import { appendAudit, getRequest } from "../../db/requests";
@@ -20,7 +21,9 @@ import { ACKNOWLEDGE_FIELD, PERSONAL_DATA_MESSAGE, personalDataGate, recordAckno
 import type { FieldFinding } from "../board/personal-data";
 
 const TEXT_FIELDS = ["title", "description", "area", "urgency", "category"] as const;
-const ALLOWED = new Set<string>([...TEXT_FIELDS, "column", "archived", ACKNOWLEDGE_FIELD]);
+/** A request's matching fields (issue 15): checked by `validateMatchFields`. */
+const MATCH_FIELDS = ["languageLevel", "availability"] as const;
+const ALLOWED = new Set<string>([...TEXT_FIELDS, ...MATCH_FIELDS, "column", "archived", ACKNOWLEDGE_FIELD]);
 
 export type ChangeRequestResult =
   | { ok: true; card: CardView }
@@ -82,8 +85,11 @@ export async function changeRequest(
     const toColumn = body.column === undefined ? null : columns.find((c) => c.id === body.column);
     if (body.column !== undefined && !toColumn) return fail(422, "invalid", "No such column on this board.", { errors: { column: "unknown" } });
 
-    const patch: Partial<CardFields> = {};
+    const match = validateMatchFields(body);
+    if (!match.ok) return fail(422, "invalid", "Some fields are not valid.", { errors: match.errors as Record<string, string> });
+    const patch: Partial<CardFields & CardExtras> = {};
     for (const k of TEXT_FIELDS) if (body[k] !== undefined && valid.value[k] !== card[k]) (patch as Record<string, unknown>)[k] = valid.value[k];
+    for (const k of MATCH_FIELDS) if (match.value[k] !== undefined && match.value[k] !== card[k]) (patch as Record<string, unknown>)[k] = match.value[k];
     // Only what changes is checked: a request saved earlier after the warning does not block moving it.
     const pd = personalDataGate(svc, { title: patch.title, description: patch.description, area: patch.area }, body[ACKNOWLEDGE_FIELD]);
     if (!pd.ok) return fail(422, "personal_data", PERSONAL_DATA_MESSAGE, { found: pd.found });

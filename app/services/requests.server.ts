@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { addCard, listCategories } from "../board/domain";
 import type { CardView } from "../board/types";
 import { validateCardFields, validateReference, type CardField } from "../board/validate";
+import { validateMatchFields } from "../board/jobs";
 import { createRequestWithAudit, getRequest, setRequestReference, appendAudit } from "../../db/requests";
 import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -19,7 +20,7 @@ import type { FieldFinding } from "../board/personal-data";
 
 export type CreateRequestResult =
   | { ok: true; card: CardView; duplicates: IntakeWarning[] }
-  | { ok: false; errors: Partial<Record<CardField, string>> }
+  | { ok: false; errors: Partial<Record<CardField | "languageLevel" | "availability", string>> }
   | { ok: false; forbidden: true }
   /** Personal data in the fields and no `acknowledgePersonalData`: which field holds which kind. */
   | { ok: false; personalData: FieldFinding[] }
@@ -94,8 +95,10 @@ export async function createRequest(
   const categories = await svc.rooms.withDoc(board.id, (doc) => listCategories(doc).map((c) => c.id));
   const fields = validateCardFields(input, categories);
   const ref = validateReference(input.reference);
-  const errors = { ...(fields.ok ? {} : fields.errors), ...(ref.ok ? {} : ref.errors) };
-  if (!fields.ok || !ref.ok) return { ok: false, errors };
+  // Language level and availability, which group matching reads (issue 15); both optional.
+  const match = validateMatchFields(input);
+  const errors = { ...(fields.ok ? {} : fields.errors), ...(ref.ok ? {} : ref.errors), ...(match.ok ? {} : match.errors) };
+  if (!fields.ok || !ref.ok || !match.ok) return { ok: false, errors };
   const pd = personalDataGate(svc, textFields({ ...fields.value, reference: ref.value }), input[ACKNOWLEDGE_FIELD]);
   if (!pd.ok) return { ok: false, personalData: pd.found };
   const id = randomUUID();
@@ -136,7 +139,7 @@ export async function createRequest(
   );
   recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
   const card = await svc.rooms.withDoc(board.id, (doc) =>
-    addCard(doc, { ...fields.value, id, createdAt: at, createdByOrg: user.organisationId }),
+    addCard(doc, { ...fields.value, ...match.value, id, createdAt: at, createdByOrg: user.organisationId }),
   );
   publishLatest(svc, board.id, id);
   if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });

@@ -59,6 +59,8 @@ interface Side {
   /** r1: held by org, referred to org2, commented; r2: the same reference from org2 (a duplicate pair). */
   r1: string;
   r2: string;
+  /** A volunteer job of the member's organisation with r2 in one of its places. */
+  jobId: string;
   reference: string;
   /** Ids of this alliance's other rows and documents, for the "nothing of it" check. */
   extraSecrets: string[];
@@ -112,7 +114,7 @@ async function invite(coordinator: string, body: { email: string; name: string; 
  * coordinator accepting the printed link, then a second organisation on
  * /beheer and two people invited through the API, each accepting their link.
  */
-async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId" | "teamId"> & { firstBoard: string }> {
+async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" | "extraSecrets" | "tag" | "boardId" | "boardName" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId" | "teamId" | "jobId"> & { firstBoard: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", path.join(ROOT, "server/cli/alliance.ts"), "create", "--name", "Vluchtelingenwerkgroep Laarne-Kalken", "--coordinator-email", "coordinator@laarne-kalken.test", "--coordinator-name", "Coördinator Laarne"],
@@ -147,7 +149,7 @@ async function createAllianceC(): Promise<Omit<Side, "r1" | "r2" | "reference" |
 }
 
 /** Fill an alliance's board through the API, as its own people would. */
-async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId" | "teamId">): Promise<Side> {
+async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle" | "notificationIds" | "invitationId" | "invitedEmail" | "meetingId" | "itemId" | "decisionId" | "actionId" | "momentId" | "teamId" | "jobId">): Promise<Side> {
   const reference = `${s.tag}-REF-1987`;
   const create = async (cookie: string, n: string) => {
     const res = await t.api(`/api/boards/${s.boardId}/requests`, {
@@ -197,17 +199,20 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
   const moment = await t.api(`/api/boards/${s.boardId}/snapshots`, { cookie: s.cookies.coordinator, body: {} });
   expect(moment.status, JSON.stringify(moment.body)).toBe(201);
   const teamId = (await created("/api/alliance/teams", { name: `${s.tag} team`, area: `${s.tag}wijk`, organisationIds: [s.org.id, s.org2.id] })).id as string;
-  return { ...s, r1, r2, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId, momentId: moment.body.id, teamId };
+  // A volunteer job with r2 in a place.
+  const jobId = (await created(`/api/boards/${s.boardId}/jobs`, { title: `${s.tag} klus`, category: "werk", places: 3, area: `${s.tag}wijk` })).id as string;
+  await created(`/api/boards/${s.boardId}/jobs/${jobId}/places`, { requestIds: [r2] });
+  return { ...s, r1, r2, jobId, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId, momentId: moment.body.id, teamId };
 }
 
 /** What must never appear in another alliance's answers. */
 function secretsOf(s: Side): string[] {
-  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, s.teamId, ...s.extraSecrets];
+  return [s.allianceName, s.allianceId, s.org.name, s.org.id, s.org2.name, s.org2.id, s.boardName, s.boardId, s.person.email, s.person.id, s.tag, s.r1, s.r2, s.reference, s.sessionHandle, ...s.notificationIds, s.invitationId, s.invitedEmail, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, s.teamId, s.jobId, ...s.extraSecrets];
 }
 
 /** The ids of a side that an attempt may carry; each is swapped for a fresh one to get the "unknown id" answer. */
 function idsOf(s: Side): string[] {
-  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, s.teamId];
+  return [s.allianceId, s.org.id, s.org2.id, s.boardId, s.person.id, s.r1, s.r2, s.sessionHandle, s.invitationId, ...s.notificationIds, s.meetingId, s.itemId, s.decisionId, s.actionId, s.momentId, s.teamId, s.jobId];
 }
 
 // ------------------------------------------------------------------ the attempts
@@ -389,6 +394,23 @@ const API_ROUTES: Record<string, Attempts> = {
       { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/referral/decline`, body: { reason: "Nee" }, expect: FOREIGN },
       { method: "POST", path: `/api/boards/${board}/requests/${v.r1}/referral/revoke`, body: {}, expect: FOREIGN },
     ]),
+  "api.boards.$boardId.jobs.ts": (v): Attempt[] => [
+    { method: "POST", path: `/api/boards/${v.boardId}/jobs`, body: { title: "Ingeschoven klus", category: "werk", places: 2 }, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.jobs.$jobId.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].map((board): Attempt => ({ method: "GET", path: `/api/boards/${board}/jobs/${v.jobId}`, expect: FOREIGN })),
+  "api.boards.$boardId.jobs.$jobId.suggestions.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].map((board): Attempt => ({ method: "GET", path: `/api/boards/${board}/jobs/${v.jobId}/suggestions`, expect: FOREIGN })),
+  "api.boards.$boardId.jobs.$jobId.places.ts": (v, a): Attempt[] => [
+    { method: "POST", path: `/api/boards/${v.boardId}/jobs/${v.jobId}/places`, body: { requestIds: [v.r1] }, expect: FOREIGN },
+    // The attacker's own job, filled with the other alliance's request.
+    { method: "POST", path: `/api/boards/${a.boardId}/jobs/${a.jobId}/places`, body: { requestIds: [v.r1] }, expect: "own" },
+    { method: "POST", path: `/api/boards/${a.boardId}/jobs/${v.jobId}/places`, body: { requestIds: [a.r1] }, expect: FOREIGN },
+  ],
+  "api.boards.$boardId.jobs.$jobId.places.$requestId.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].map((board): Attempt => ({ method: "DELETE", path: `/api/boards/${board}/jobs/${v.jobId}/places/${v.r2}`, expect: FOREIGN })),
+  "api.boards.$boardId.jobs.$jobId.done.ts": (v, a): Attempt[] =>
+    [v.boardId, a.boardId].map((board): Attempt => ({ method: "POST", path: `/api/boards/${board}/jobs/${v.jobId}/done`, body: {}, expect: FOREIGN })),
   "api.boards.$boardId.meetings.ts": (v): Attempt[] => [
     { method: "GET", path: `/api/boards/${v.boardId}/meetings`, expect: FOREIGN },
     { method: "POST", path: `/api/boards/${v.boardId}/meetings`, body: { title: "Ingeschoven overleg", at: Date.UTC(2027, 1, 1) }, expect: FOREIGN },
