@@ -43,6 +43,12 @@ export const alliances = sqliteTable("alliances", {
   twoFactorPolicy: text("two_factor_policy", { enum: TWO_FACTOR_POLICIES }).notNull().default("off"),
   /** How local teams work (TEAM_MODES); a coordinator chooses on /beheer. */
   teamMode: text("team_mode", { enum: TEAM_MODES }).notNull().default("across_organisations"),
+  /**
+   * Items the public front door (/hulp/<slug>, issue 15) takes per calendar
+   * day (Amsterdam) for this alliance; past it every submission is refused
+   * with 429 `daily_cap` until midnight. A coordinator changes it.
+   */
+  frontDoorDailyCap: integer("front_door_daily_cap").notNull().default(200),
   createdAt: integer("created_at").notNull().default(now),
 });
 
@@ -864,5 +870,41 @@ export const jobPlaces = sqliteTable(
   (t) => [
     index("job_places_job_idx").on(t.jobId),
     uniqueIndex("job_places_one_job_idx").on(t.requestId).where(sql`ended_at IS NULL`),
+  ],
+);
+
+export const FRONT_DOOR_ITEM_KINDS = ["request", "offer"] as const;
+
+/**
+ * What came in through the public front door (issue 15), one row per
+ * accepted submission: which request it became (null once it is gone), the
+ * hash of its receipt code, and `address_key`, a keyed hash of the sender's
+ * address with a secret that changes every day (never the address itself),
+ * which the guard counts the per-address budget by. `spam_at`: staff marked
+ * it as spam (the request went; the row stays and weighs heavier in that
+ * address key's budget). The per-alliance daily cap counts these rows.
+ */
+export const frontDoorItems = sqliteTable(
+  "front_door_items",
+  {
+    id: text("id").primaryKey(),
+    allianceId: text("alliance_id")
+      .notNull()
+      .references(() => alliances.id, { onDelete: "cascade" }),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    requestId: text("request_id").references(() => requests.id, { onDelete: "set null" }),
+    kind: text("kind", { enum: FRONT_DOOR_ITEM_KINDS }).notNull(),
+    language: text("language").notNull(),
+    codeHash: text("code_hash").notNull().unique(),
+    addressKey: text("address_key").notNull(),
+    createdAt: integer("created_at").notNull(),
+    spamAt: integer("spam_at"),
+  },
+  (t) => [
+    index("front_door_items_alliance_created_idx").on(t.allianceId, t.createdAt),
+    index("front_door_items_address_idx").on(t.addressKey, t.createdAt),
+    index("front_door_items_request_idx").on(t.requestId),
   ],
 );

@@ -1,0 +1,319 @@
+/**
+ * The public front door's spam and abuse defences (issue 15), without any
+ * third-party service. The front door's routes call, in this order:
+ *
+ * - `formGuard(svc, allianceId)` when they hand out the form: a signed form
+ *   token (alliance + the time it was issued) and, while a flood is on, a
+ *   signed proof-of-work challenge;
+ * - `admitSubmission(svc, …)` before anything is stored: the honeypot, the
+ *   token (signature, minimum fill time, maximum age, used once), the
+ *   proof-of-work while a flood is on (signature, age, difficulty, used
+ *   once), the alliance's daily cap and the address's budget. Cheapest
+ *   first; no board document is touched, and at most three indexed counts
+ *   in SQL are read;
+ * - `recordAccepted(svc, …)` after the item is stored (it counts from then on).
+ *
+ * Addresses are never stored or logged: the budget counts by `addressKey`,
+ * an HMAC of the address (an IPv6 address by its /64) with a random secret
+ * that lives only in this process's memory and is replaced every Amsterdam
+ * day, so yesterday's keys (stored with the items) cannot be tied to any
+ * address by anyone, not even with the database and a backup. A restart
+ * starts new keys (the day's budgets start afresh; refusals stay cheap).
+ *
+ * Tokens and challenges are used once: their nonces are remembered in memory
+ * until they would have expired anyway (a restart forgets them; a token is
+ * good for 2 hours, a challenge 15 minutes).
+ *
+ * Refusals are counted per code and logged at most once a minute, with
+ * counts only.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { eq } from "drizzle-orm";
+import {
+  ADDRESS_PER_HOUR,
+  FLOOD_WINDOW_MS,
+  POW_DIFFICULTY,
+  POW_MAX_AGE_MS,
+  MAX_FORM_AGE_MS,
+  amsterdamDayBounds,
+  budgetUse,
+  capReached,
+  challengeText,
+  floodOn,
+  formTokenText,
+  judgeAddressBudget,
+  judgeFillTime,
+  meetsDifficulty,
+  parseChallenge,
+  parseFormToken,
+  powInput,
+  splitPow,
+} from "../board/front-door-guard";
+import type { DB } from "../../db/client";
+import { addressItemsSince, allianceItemsSince, frontDoorDailyCap, setFrontDoorDailyCap as setFrontDoorDailyCapRow } from "../../db/front-door-guard";
+import { alliances } from "../../db/schema";
+import type { AppServices } from "./context.server";
+import { MemoryStore, addressKey as addressPrefix, retryAfterSeconds } from "./limits.server";
+
+export type GuardCode = "honeypot" | "too_fast" | "token_invalid" | "address_budget" | "daily_cap" | "pow_required" | "pow_invalid";
+
+export const GUARD_CODES: readonly GuardCode[] = ["honeypot", "too_fast", "token_invalid", "address_budget", "daily_cap", "pow_required", "pow_invalid"];
+
+export interface FormGuard {
+  token: string;
+  pow: null | { challenge: string; difficulty: number };
+}
+
+export type Admission =
+  | { ok: true; addressKey: string }
+  | { ok: false; status: 403 | 422 | 429; code: GuardCode; retryAfterSeconds?: number };
+
+type Svc = Pick<AppServices, "db" | "env" | "now">;
+
+// ------------------------------------------------------------------ state per server
+
+interface GuardState {
+  /** Per alliance: the key tokens and challenges are signed with (derived from its match secret). */
+  macKeys: Map<string, Buffer>;
+  /** The day's secret for address keys, memory only. */
+  addressSecret: { day: string; key: Buffer } | null;
+  /** Nonces of tokens and challenges already used. */
+  spent: MemoryStore;
+  /** Refusals and admissions since the last log line. */
+  counts: Record<string, number>;
+  lastLog: number;
+}
+
+// Kept on globalThis, found by the database handle, as the limits are: the
+// Remix build carries its own copy of this module.
+const REGISTRY = Symbol.for("alliantiebord.front-door-guard");
+const registry: WeakMap<DB, GuardState> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap()) as WeakMap<DB, GuardState>;
+
+function state(svc: Svc): GuardState {
+  let s = registry.get(svc.db);
+  if (!s) {
+    s = { macKeys: new Map(), addressSecret: null, spent: new MemoryStore({ maxKeys: 200_000 }), counts: {}, lastLog: 0 };
+    registry.set(svc.db, s);
+  }
+  return s;
+}
+
+function macKey(svc: Svc, allianceId: string): Buffer | null {
+  const st = state(svc);
+  let k = st.macKeys.get(allianceId);
+  if (!k) {
+    const secret = svc.db.select({ s: alliances.matchSecret }).from(alliances).where(eq(alliances.id, allianceId)).get()?.s;
+    if (!secret) return null;
+    k = createHmac("sha256", secret).update("front-door-guard:v1").digest();
+    st.macKeys.set(allianceId, k);
+  }
+  return k;
+}
+
+function mac(key: Buffer, text: string): string {
+  return createHmac("sha256", key).update(text).digest("base64url").slice(0, 32);
+}
+
+function macMatches(key: Buffer, text: string, given: string): boolean {
+  const want = Buffer.from(mac(key, text));
+  const got = Buffer.from(given);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+/** Take a nonce once: false when it was used before. */
+function spend(svc: Svc, kind: "t" | "p", nonce: string, windowMs: number): boolean {
+  const st = state(svc);
+  const key = `${kind}:${nonce}`;
+  const now = svc.now();
+  if (st.spent.get(key, now)) return false;
+  st.spent.add(key, 1, windowMs, now);
+  return true;
+}
+
+function count(svc: Svc, allianceId: string, what: string): void {
+  const st = state(svc);
+  st.counts[what] = (st.counts[what] ?? 0) + 1;
+  const now = svc.now();
+  if (now - st.lastLog < 60_000) return;
+  st.lastLog = now;
+  const counts = st.counts;
+  st.counts = {};
+  // Counts and codes only: never an address, key, text or contact.
+  if (svc.env.LOG_LEVEL === "info" || svc.env.LOG_LEVEL === "debug") {
+    console.log(JSON.stringify({ t: new Date(now).toISOString(), lvl: "info", msg: "front door guard", lastAlliance: allianceId, ...counts }));
+  }
+}
+
+// ------------------------------------------------------------------ address keys
+
+/**
+ * The key an address is counted under today: HMAC with the day's secret of
+ * the alliance and the address (an IPv6 address by its /64). 22 characters.
+ */
+export function addressKeyFor(svc: Svc, allianceId: string, address: string): string {
+  const st = state(svc);
+  const { day } = amsterdamDayBounds(svc.now());
+  if (st.addressSecret?.day !== day) st.addressSecret = { day, key: randomBytes(32) };
+  return createHmac("sha256", st.addressSecret.key).update(`${allianceId}|${addressPrefix(address)}`).digest("base64url").slice(0, 22);
+}
+
+// ------------------------------------------------------------------ the flood
+
+interface Load {
+  recent: number;
+  today: number;
+  cap: number;
+  dayEnd: number;
+}
+
+function load(svc: Svc, allianceId: string): Load {
+  const now = svc.now();
+  const day = amsterdamDayBounds(now);
+  return {
+    recent: allianceItemsSince(svc.db, allianceId, now - FLOOD_WINDOW_MS),
+    today: allianceItemsSince(svc.db, allianceId, day.start),
+    cap: frontDoorDailyCap(svc.db, allianceId) ?? 0,
+    dayEnd: day.end,
+  };
+}
+
+/** Whether the alliance's front door asks for the proof-of-work now. */
+export function floodIsOn(svc: Svc, allianceId: string): boolean {
+  return floodOn(load(svc, allianceId));
+}
+
+// ------------------------------------------------------------------ the form
+
+function issueChallenge(svc: Svc, key: Buffer, allianceId: string): { challenge: string; difficulty: number } {
+  const text = challengeText(allianceId, svc.now(), POW_DIFFICULTY, randomBytes(16).toString("base64url"));
+  return { challenge: `${text}.${mac(key, text)}`, difficulty: POW_DIFFICULTY };
+}
+
+/**
+ * The hidden fields of the public form: a signed token with the time it was
+ * issued, and a challenge while a flood is on. A form shown again after a
+ * refusal passes its `previousToken`: the new token keeps the first one's
+ * time (the person has been filling in since then).
+ */
+export function formGuard(svc: Svc, allianceId: string, opts: { previousToken?: unknown } = {}): FormGuard {
+  const key = macKey(svc, allianceId);
+  if (!key) throw new Error("formGuard: unknown alliance");
+  const now = svc.now();
+  let issuedAt = now;
+  const prev = parseFormToken(opts.previousToken);
+  if (prev && prev.allianceId === allianceId && macMatches(key, prev.signed, prev.mac) && prev.issuedAt <= now && now - prev.issuedAt < MAX_FORM_AGE_MS) {
+    issuedAt = prev.issuedAt;
+  }
+  const text = formTokenText(allianceId, issuedAt, randomBytes(16).toString("base64url"));
+  return { token: `${text}.${mac(key, text)}`, pow: floodIsOn(svc, allianceId) ? issueChallenge(svc, key, allianceId) : null };
+}
+
+// ------------------------------------------------------------------ admission
+
+function refuse(svc: Svc, allianceId: string, status: 403 | 422 | 429, code: GuardCode, retryAfterMs?: number): Admission {
+  count(svc, allianceId, code);
+  return retryAfterMs === undefined ? { ok: false, status, code } : { ok: false, status, code, retryAfterSeconds: retryAfterSeconds(retryAfterMs) };
+}
+
+export interface SubmissionInput {
+  allianceId: string;
+  /** The client's address (clientAddress in limits.server.ts); only its keyed hash leaves this function. */
+  address: string;
+  /** The honeypot field's value: anything but empty or absent is a script. */
+  honeypot: unknown;
+  token: unknown;
+  /** The page's solved challenge, `<challenge>:<solution>` (GUARD_FIELDS.pow), or absent. */
+  powSolution: unknown;
+}
+
+/**
+ * Whether a submission may be stored. Refusals, cheapest check first:
+ * 422 `honeypot`; 403 `token_invalid` (no token, a wrong signature or
+ * alliance, older than 2 hours, used before); 422 `too_fast` (sent within 3
+ * seconds of the form; Retry-After); 403 `pow_required` / `pow_invalid`
+ * while a flood is on; 429 `daily_cap` (until midnight); 429
+ * `address_budget` (5 an hour, 20 a day; a spam-marked item weighs 10).
+ */
+export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
+  const { allianceId } = input;
+  if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return refuse(svc, allianceId, 422, "honeypot");
+
+  const key = macKey(svc, allianceId);
+  const token = parseFormToken(input.token);
+  if (!key || !token || token.allianceId !== allianceId || !macMatches(key, token.signed, token.mac)) return refuse(svc, allianceId, 403, "token_invalid");
+  const now = svc.now();
+  const fill = judgeFillTime(token.issuedAt, now);
+  if (!fill.ok) return fill.code === "too_fast" ? refuse(svc, allianceId, 422, "too_fast", fill.retryAfterMs) : refuse(svc, allianceId, 403, "token_invalid");
+  if (!spend(svc, "t", token.nonce, MAX_FORM_AGE_MS)) return refuse(svc, allianceId, 403, "token_invalid");
+
+  const l = load(svc, allianceId);
+  if (floodOn(l)) {
+    if (input.powSolution === undefined || input.powSolution === null || input.powSolution === "") return refuse(svc, allianceId, 403, "pow_required");
+    const pow = splitPow(input.powSolution);
+    const ch = pow && parseChallenge(pow.challenge);
+    if (
+      !pow ||
+      !ch ||
+      ch.allianceId !== allianceId ||
+      !macMatches(key, ch.signed, ch.mac) ||
+      ch.difficulty < POW_DIFFICULTY ||
+      now - ch.issuedAt > POW_MAX_AGE_MS ||
+      ch.issuedAt > now + 60_000 ||
+      !meetsDifficulty(createHash("sha256").update(powInput(pow.challenge, pow.solution)).digest(), ch.difficulty) ||
+      !spend(svc, "p", ch.nonce, POW_MAX_AGE_MS)
+    ) {
+      return refuse(svc, allianceId, 403, "pow_invalid");
+    }
+  }
+  if (capReached(l.today, l.cap)) return refuse(svc, allianceId, 429, "daily_cap", l.dayEnd - now);
+
+  const addressKey = addressKeyFor(svc, allianceId, input.address);
+  const day = amsterdamDayBounds(now);
+  const hourAgo = now - 3600_000;
+  const today = addressItemsSince(svc.db, addressKey, day.start);
+  const hour = today.items === 0 ? today : addressItemsSince(svc.db, addressKey, Math.max(hourAgo, day.start));
+  const verdict = judgeAddressBudget({ hour: budgetUse(hour.items, hour.spam), day: budgetUse(today.items, today.spam) });
+  if (!verdict.ok) {
+    // The day's budget is back at midnight (a new key); the hour's when its oldest item is an hour old.
+    const wait = verdict.window === "day" || hour.oldest === null ? day.end - now : Math.min(day.end - now, hour.oldest + 3600_000 - now);
+    return refuse(svc, allianceId, 429, "address_budget", wait);
+  }
+  return { ok: true, addressKey };
+}
+
+/** After the item is stored (with `addressKey` in front_door_items): counted for the log. */
+export function recordAccepted(svc: Svc, input: { allianceId: string; addressKey: string }): void {
+  count(svc, input.allianceId, "accepted");
+}
+
+/** For tests and the bench: the budget an address has left this hour (spam marks included). */
+export function addressHourLeft(svc: Svc, allianceId: string, address: string): number {
+  const now = svc.now();
+  const key = addressKeyFor(svc, allianceId, address);
+  const day = amsterdamDayBounds(now);
+  const hour = addressItemsSince(svc.db, key, Math.max(now - 3600_000, day.start));
+  return Math.max(0, ADDRESS_PER_HOUR - budgetUse(hour.items, hour.spam));
+}
+
+// ------------------------------------------------------------------ the daily cap
+
+export const DAILY_CAP_MAX = 100_000;
+
+/** The alliance's daily cap and how many items came in today (for /beheer). */
+export function frontDoorCapSummary(svc: Svc, allianceId: string): { cap: number; today: number } {
+  const day = amsterdamDayBounds(svc.now());
+  return { cap: frontDoorDailyCap(svc.db, allianceId) ?? 0, today: allianceItemsSince(svc.db, allianceId, day.start) };
+}
+
+/** A coordinator sets the daily cap: a whole number 0..100000 (0 closes the front door to new items). */
+export function setFrontDoorCap(
+  svc: Svc,
+  user: { role: string; allianceId: string },
+  value: unknown,
+): { ok: true; cap: number } | { ok: false; status: 403 | 422; error: "forbidden" | "capRange" } {
+  if (user.role !== "coordinator") return { ok: false, status: 403, error: "forbidden" };
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d{1,7}\s*$/.test(value) ? Number(value.trim()) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > DAILY_CAP_MAX) return { ok: false, status: 422, error: "capRange" };
+  setFrontDoorDailyCapRow(svc.db, user.allianceId, n);
+  return { ok: true, cap: n };
+}
