@@ -29,6 +29,7 @@ import { TwoFactorPolicySection } from "~/components/admin/TwoFactorPolicySectio
 import { setPolicy, twoFactorPolicySummary } from "~/services/two-factor.server";
 import { TeamsSection } from "~/components/admin/TeamsSection";
 import { changeTeam, chooseTeamMode, createTeam, homeOrganisationsFor, removeTeam, setPersonHome, teamsOverview } from "~/services/teams.server";
+import { DAILY_CAP_MAX, frontDoorCapSummary, setFrontDoorCap } from "~/services/front-door-guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
@@ -41,7 +42,8 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   const twoFactor = { ...twoFactorPolicySummary(svc, user.allianceId), ownEnabled: user.twoFactorEnabled };
   const teams = teamsOverview(svc, user);
   const homes = homeOrganisationsFor(svc, user);
-  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), twoFactor, teams, homes, ...invitations, ...overview });
+  const frontDoorCap = user.role === "coordinator" ? frontDoorCapSummary(svc, user.allianceId) : null;
+  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), frontDoorCap, twoFactor, teams, homes, ...invitations, ...overview });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -131,6 +133,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
+    case "front-door-cap": {
+      const r = setFrontDoorCap(svc, user, form.frontDoorDailyCap);
+      if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: { frontDoorDailyCap: r.error }, typed: String(form.frontDoorDailyCap ?? "") }) }, { status: r.ok ? 200 : r.status });
+    }
     default:
       return json({ intent, errors: { form: "unknown" } }, { status: 400 });
   }
@@ -143,6 +150,7 @@ function errorText(t: Translate, code: string | undefined): string | undefined {
     self: "admin.self",
     range: "admin.range",
     quotaRange: "limits.quotaRange",
+    capRange: "limits.frontDoorCap.range",
     own_two_factor_first: "twofactor.policy.ownFirst",
     unknown_policy: "twofactor.policy.unknown",
   }[code] as MessageKey | undefined;
@@ -573,7 +581,14 @@ export default function Admin() {
       />
 
       <TwoFactorPolicySection data={data.twoFactor} error={err("two-factor-policy", "policy")} t={t} busy={nav.state !== "idle"} />
-      <LimitsSection limits={data.limits} err={err("quota", "requestQuotaPerHour")} t={t} />
+      <LimitsSection
+        limits={data.limits}
+        err={err("quota", "requestQuotaPerHour")}
+        frontDoorCap={data.frontDoorCap}
+        capErr={err("front-door-cap", "frontDoorDailyCap")}
+        capTyped={result?.intent === "front-door-cap" ? result.typed : undefined}
+        t={t}
+      />
       <ExportSection t={t} />
       <p>
         <Link to="/privacy">{t("privacy.pageLink")}</Link>
@@ -585,7 +600,21 @@ export default function Admin() {
 type LimitsData = ReturnType<typeof limitsOverview>;
 
 /** The alliance's request quota (a coordinator lifts it) and who made how many reference checks. */
-function LimitsSection({ limits, err, t }: { limits: LimitsData; err?: string; t: Translate }) {
+function LimitsSection({
+  limits,
+  err,
+  frontDoorCap,
+  capErr,
+  capTyped,
+  t,
+}: {
+  limits: LimitsData;
+  err?: string;
+  frontDoorCap: { cap: number; today: number } | null;
+  capErr?: string;
+  capTyped?: string;
+  t: Translate;
+}) {
   const q = limits.requestQuota;
   return (
     <section aria-labelledby="limits-h" className="card-panel admin-section" data-testid="limits">
@@ -634,6 +663,32 @@ function LimitsSection({ limits, err, t }: { limits: LimitsData; err?: string; t
         </tbody>
       </table>
 
+      {frontDoorCap ? (
+        <Form method="post" className="admin-form" noValidate data-testid="front-door-cap">
+          <input type="hidden" name="intent" value="front-door-cap" />
+          <div className="field">
+            <label htmlFor="front-door-cap">{t("limits.frontDoorCap.label")}</label>
+            <input
+              id="front-door-cap"
+              name="frontDoorDailyCap"
+              type="number"
+              min={0}
+              max={DAILY_CAP_MAX}
+              key={capErr ? `typed-${capTyped}` : `cap-${frontDoorCap.cap}`}
+              defaultValue={capErr ? capTyped : frontDoorCap.cap}
+              aria-invalid={capErr ? true : undefined}
+              aria-describedby={capErr ? "front-door-cap-help front-door-cap-e" : "front-door-cap-help"}
+            />
+            <span id="front-door-cap-help" className="muted small">
+              {t("limits.frontDoorCap.help", { today: frontDoorCap.today })}
+            </span>
+            <FieldError id="front-door-cap-e" text={capErr} />
+          </div>
+          <button className="button secondary" type="submit">
+            {t("admin.save")}
+          </button>
+        </Form>
+      ) : null}
       <h3>{t("limits.checksTitle")}</h3>
       <p className="muted">{t("limits.checksHelp")}</p>
       {limits.referenceChecks.length ? (

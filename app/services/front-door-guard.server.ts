@@ -7,8 +7,8 @@
  *   signed proof-of-work challenge;
  * - `admitSubmission(svc, …)` before anything is stored: the honeypot, the
  *   token (signature, minimum fill time, maximum age, used once), the
- *   proof-of-work while a flood is on (signature, age, difficulty, used
- *   once), the alliance's daily cap and the address's budget. Cheapest
+ *   alliance's daily cap, the proof-of-work while a flood is on
+ *   (signature, age, difficulty, used once) and the address's budget. Cheapest
  *   first; no board document is touched, and at most three indexed counts
  *   in SQL are read;
  * - `recordAccepted(svc, …)` after the item is stored (it counts from then on).
@@ -230,8 +230,8 @@ export interface SubmissionInput {
  * Whether a submission may be stored. Refusals, cheapest check first:
  * 422 `honeypot`; 403 `token_invalid` (no token, a wrong signature or
  * alliance, older than 2 hours, used before); 422 `too_fast` (sent within 3
- * seconds of the form; Retry-After); 403 `pow_required` / `pow_invalid`
- * while a flood is on; 429 `daily_cap` (until midnight); 429
+ * seconds of the form; Retry-After); 429 `daily_cap` (until midnight);
+ * 403 `pow_required` / `pow_invalid` while a flood is on; 429
  * `address_budget` (5 an hour, 20 a day; a spam-marked item weighs 10).
  */
 export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
@@ -247,6 +247,8 @@ export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
   if (!spend(svc, "t", token.nonce, MAX_FORM_AGE_MS)) return refuse(svc, allianceId, 403, "token_invalid");
 
   const l = load(svc, allianceId);
+  // Full for today: no work to ask for.
+  if (capReached(l.today, l.cap)) return refuse(svc, allianceId, 429, "daily_cap", l.dayEnd - now);
   if (floodOn(l)) {
     if (input.powSolution === undefined || input.powSolution === null || input.powSolution === "") return refuse(svc, allianceId, 403, "pow_required");
     const pow = splitPow(input.powSolution);
@@ -265,7 +267,6 @@ export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
       return refuse(svc, allianceId, 403, "pow_invalid");
     }
   }
-  if (capReached(l.today, l.cap)) return refuse(svc, allianceId, 429, "daily_cap", l.dayEnd - now);
 
   const addressKey = addressKeyFor(svc, allianceId, input.address);
   const day = amsterdamDayBounds(now);

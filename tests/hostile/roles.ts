@@ -107,6 +107,8 @@ export const ROUTES: RouteCase[] = [
   { name: "POST a moment by hand", method: "POST", state: "open", path: (f) => `${board(f)}/snapshots`, expect: { ...COORDINATOR, coordinator: 201 } },
   { name: "POST forget: what would go (dry run)", method: "POST", state: "referred", path: (f) => `${board(f)}/forget`, body: (f) => ({ requestId: f.requestId, dryRun: true }), expect: COORDINATOR },
   { name: "POST forget: another alliance's request through this board", method: "POST", state: "open", path: (f) => `${board(f)}/forget`, body: (f) => ({ requestId: f.requestB }), expect: { ...COORDINATOR, coordinator: HIDDEN } },
+  // A request staff entered is no front-door item: whoever may mark spam meets 422, the others their refusal.
+  { name: "POST spam on a request staff entered", method: "POST", state: "claimed", path: (f) => `${req(f)}/spam`, body: () => ({}), expect: { coordinator: 422, memberOwner: 422, memberOther: 403, viewer: 403, otherAlliance: HIDDEN, anonymous: 401 } },
   { name: "GET meetings", method: "GET", state: "open", path: (f) => `${board(f)}/meetings`, expect: READ },
   { name: "GET meeting actions", method: "GET", state: "open", path: (f) => `${board(f)}/actions?open=1`, expect: READ },
   { name: "GET report (json)", method: "GET", state: "open", path: (f) => `${board(f)}/report?from=2026-01-01&to=2026-12-31`, expect: READ },

@@ -309,6 +309,12 @@ const API_ROUTES: Record<string, Attempts> = {
     // Its reference on the attacker's own board: keyed per alliance, so it matches nothing and nothing goes.
     { method: "POST", path: `/api/boards/${a.boardId}/forget`, body: { reference: v.reference }, expect: { coordinator: 200, member: 403 } },
   ],
+  "api.boards.$boardId.requests.$requestId.spam.ts": (v, a): Attempt[] => [
+    { method: "GET", path: `/api/boards/${v.boardId}/requests/${v.r1}/spam`, expect: FOREIGN },
+    { method: "POST", path: `/api/boards/${v.boardId}/requests/${v.r1}/spam`, body: {}, expect: FOREIGN },
+    // The other alliance's request through the attacker's own board: unknown there, for every role.
+    { method: "POST", path: `/api/boards/${a.boardId}/requests/${v.r1}/spam`, body: {}, expect: FOREIGN },
+  ],
   "api.boards.$boardId.snapshots.ts": (v): Attempt[] => [
     { method: "GET", path: `/api/boards/${v.boardId}/snapshots`, expect: FOREIGN },
     { method: "POST", path: `/api/boards/${v.boardId}/snapshots`, body: {}, expect: FOREIGN },

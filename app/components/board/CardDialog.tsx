@@ -26,6 +26,7 @@ import { CardActivity } from "./activity/CardActivity";
 import { OwnershipSection } from "./ownership/OwnershipSection";
 import { PersonalDataWarning, findInFields, removeFromForm, type PersonalDataFields } from "./PersonalDataWarning";
 import { ContactSection } from "./contact/ContactSection";
+import { SpamSection } from "./SpamSection";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
@@ -95,6 +96,7 @@ export function CardDialog(props: CardDialogProps) {
         locale={locale}
         now={props.now}
       />
+      {props.editable ? <SpamSection key={`spam-${card.id}`} boardId={props.boardId} requestId={card.id} onDone={onClose} /> : null}
       {props.forgetHref ? (
         <p className="forget-card" data-testid="forget-card">
           <Link to={props.forgetHref}>{translator(locale)("erase.cardLink")}</Link>{" "}
