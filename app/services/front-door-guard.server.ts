@@ -66,7 +66,14 @@ export interface FormGuard {
 
 export type Admission =
   | { ok: true; addressKey: string }
-  | { ok: false; status: 403 | 422 | 429; code: GuardCode; retryAfterSeconds?: number };
+  | {
+      ok: false;
+      status: 403 | 422 | 429;
+      code: GuardCode;
+      retryAfterSeconds?: number;
+      /** With `pow_required` and `pow_invalid`: a fresh challenge to solve and send again (the JSON API has no form to show it in). */
+      pow?: { challenge: string; difficulty: number };
+    };
 
 type Svc = Pick<AppServices, "db" | "env" | "now">;
 
@@ -224,11 +231,18 @@ export interface SubmissionInput {
   token: unknown;
   /** The page's solved challenge, `<challenge>:<solution>` (GUARD_FIELDS.pow), or absent. */
   powSolution: unknown;
+  /**
+   * "form" (the default): the public page's form, which must carry its
+   * token. "api": `POST /api/public/<slug>/requests` from an embedding
+   * website, which never saw our form: no token needed (one sent is still
+   * checked); the honeypot, cap, proof-of-work and budget apply alike.
+   */
+  channel?: "form" | "api";
 }
 
 /**
  * Whether a submission may be stored. Refusals, cheapest check first:
- * 422 `honeypot`; 403 `token_invalid` (no token, a wrong signature or
+ * 422 `honeypot`; 403 `token_invalid` (no token on a form, a wrong signature or
  * alliance, older than 2 hours, used before); 422 `too_fast` (sent within 3
  * seconds of the form; Retry-After); 429 `daily_cap` (until midnight);
  * 403 `pow_required` / `pow_invalid` while a flood is on; 429
@@ -239,18 +253,24 @@ export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return refuse(svc, allianceId, 422, "honeypot");
 
   const key = macKey(svc, allianceId);
-  const token = parseFormToken(input.token);
-  if (!key || !token || token.allianceId !== allianceId || !macMatches(key, token.signed, token.mac)) return refuse(svc, allianceId, 403, "token_invalid");
+  if (!key) return refuse(svc, allianceId, 403, "token_invalid");
   const now = svc.now();
-  const fill = judgeFillTime(token.issuedAt, now);
-  if (!fill.ok) return fill.code === "too_fast" ? refuse(svc, allianceId, 422, "too_fast", fill.retryAfterMs) : refuse(svc, allianceId, 403, "token_invalid");
-  if (!spend(svc, "t", token.nonce, MAX_FORM_AGE_MS)) return refuse(svc, allianceId, 403, "token_invalid");
+  const tokenSent = input.token !== undefined && input.token !== null && input.token !== "";
+  if (input.channel !== "api" || tokenSent) {
+    const token = parseFormToken(input.token);
+    if (!token || token.allianceId !== allianceId || !macMatches(key, token.signed, token.mac)) return refuse(svc, allianceId, 403, "token_invalid");
+    const fill = judgeFillTime(token.issuedAt, now);
+    if (!fill.ok) return fill.code === "too_fast" ? refuse(svc, allianceId, 422, "too_fast", fill.retryAfterMs) : refuse(svc, allianceId, 403, "token_invalid");
+    if (!spend(svc, "t", token.nonce, MAX_FORM_AGE_MS)) return refuse(svc, allianceId, 403, "token_invalid");
+  }
 
   const l = load(svc, allianceId);
   // Full for today: no work to ask for.
   if (capReached(l.today, l.cap)) return refuse(svc, allianceId, 429, "daily_cap", l.dayEnd - now);
   if (floodOn(l)) {
-    if (input.powSolution === undefined || input.powSolution === null || input.powSolution === "") return refuse(svc, allianceId, 403, "pow_required");
+    if (input.powSolution === undefined || input.powSolution === null || input.powSolution === "") {
+      return { ...refuse(svc, allianceId, 403, "pow_required"), pow: issueChallenge(svc, key, allianceId) } as Admission;
+    }
     const pow = splitPow(input.powSolution);
     const ch = pow && parseChallenge(pow.challenge);
     if (
@@ -264,7 +284,7 @@ export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
       !meetsDifficulty(createHash("sha256").update(powInput(pow.challenge, pow.solution)).digest(), ch.difficulty) ||
       !spend(svc, "p", ch.nonce, POW_MAX_AGE_MS)
     ) {
-      return refuse(svc, allianceId, 403, "pow_invalid");
+      return { ...refuse(svc, allianceId, 403, "pow_invalid"), pow: issueChallenge(svc, key, allianceId) } as Admission;
     }
   }
 

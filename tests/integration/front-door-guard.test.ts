@@ -197,7 +197,7 @@ describe("the proof-of-work while a flood is on", () => {
     // 4 of 5 taken today: the challenge is on.
     const without = submitLater(address());
     expect(without.guard.pow).toMatchObject({ difficulty: 14 });
-    expect(without.result).toEqual({ ok: false, status: 403, code: "pow_required" });
+    expect(without.result).toMatchObject({ ok: false, status: 403, code: "pow_required", pow: { difficulty: 14 } });
 
     const g = submitLater(address(), 0).guard;
     const challenge = g.pow!.challenge;
@@ -205,15 +205,37 @@ describe("the proof-of-work while a flood is on", () => {
     const wrongCounter = `${challenge}:${Number(solved.split(":").pop()) + 1}`;
     const easier = challenge.replace(".14.", ".1.");
     for (const pow of [wrongCounter, solve(easier, 1), "nonsense", `${challenge}:abc`]) {
-      expect(submitLater(address(), 3_500, { powSolution: pow }).result, pow).toEqual({ ok: false, status: 403, code: "pow_invalid" });
+      expect(submitLater(address(), 3_500, { powSolution: pow }).result, pow).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
     }
     expect(submitLater(address(), 3_500, { powSolution: solved }).result.ok).toBe(true);
-    expect(submitLater(address(), 3_500, { powSolution: solved }).result).toEqual({ ok: false, status: 403, code: "pow_invalid" });
+    expect(submitLater(address(), 3_500, { powSolution: solved }).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
     // A challenge older than 15 minutes is refused too.
     const old = formGuard(t.services, allianceA.id).pow!;
     const oldSolved = solve(old.challenge, old.difficulty);
     clock.advance(16 * 60_000);
-    expect(submitLater(address(), 3_500, { powSolution: oldSolved }).result).toEqual({ ok: false, status: 403, code: "pow_invalid" });
+    expect(submitLater(address(), 3_500, { powSolution: oldSolved }).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
+  });
+
+  it("the JSON API: no form token needed, the same honeypot, and the challenge handed out with the refusal", async () => {
+    const allianceId = t.seed.allianceA.id;
+    const api = (extra: Partial<SubmissionInput> = {}) =>
+      admitSubmission(t.services, { allianceId, address: address(), honeypot: undefined, token: undefined, powSolution: undefined, channel: "api", ...extra });
+    expect(api().ok).toBe(true);
+    expect(api({ honeypot: "x" })).toMatchObject({ code: "honeypot" });
+    // A token sent is checked all the same.
+    expect(api({ token: "f1.x.y" })).toMatchObject({ code: "token_invalid" });
+    // A form without its token is still refused.
+    expect(admitSubmission(t.services, { allianceId, address: address(), honeypot: "", token: undefined, powSolution: undefined })).toMatchObject({ code: "token_invalid" });
+    db().prepare("update alliances set front_door_daily_cap = 5").run();
+    for (let i = 0; i < 4; i++) {
+      const r = api();
+      expect(r.ok).toBe(true);
+      if (r.ok) await store(r.addressKey);
+    }
+    const refused = api();
+    expect(refused).toMatchObject({ ok: false, status: 403, code: "pow_required" });
+    const pow = !refused.ok ? refused.pow! : null;
+    expect(api({ powSolution: solve(pow!.challenge, pow!.difficulty) }).ok).toBe(true);
   });
 });
 
