@@ -55,7 +55,7 @@ export function proposeAgenda(facts: AgendaFacts, t: Translate): ProposedItem[] 
   if (facts.openActions.count > 0) {
     items.push({
       kind: "actions",
-      title: t(facts.openActions.count === 1 ? "agenda.actions.one" : "agenda.actions", { count: facts.openActions.count }),
+      title: t("agenda.actions", { count: facts.openActions.count }),
       view: view({ kaarten: cardListParam(facts.openActions.cardIds) }),
     });
   }
@@ -63,7 +63,7 @@ export function proposeAgenda(facts: AgendaFacts, t: Translate): ProposedItem[] 
   if (facts.unclaimed.length > 0) {
     items.push({
       kind: "unclaimed",
-      title: t(facts.unclaimed.length === 1 ? "agenda.unclaimed.one" : "agenda.unclaimed", {
+      title: t("agenda.unclaimed", {
         count: facts.unclaimed.length,
         days: facts.unclaimedDays,
       }),
@@ -73,14 +73,14 @@ export function proposeAgenda(facts: AgendaFacts, t: Translate): ProposedItem[] 
   if (facts.duplicateGroups > 0) {
     items.push({
       kind: "duplicates",
-      title: t(facts.duplicateGroups === 1 ? "agenda.duplicates.one" : "agenda.duplicates", { count: facts.duplicateGroups }),
+      title: t("agenda.duplicates", { count: facts.duplicateGroups }),
       view: view({ kaarten: cardListParam(facts.duplicates) }),
     });
   }
   if (facts.referrals.length > 0) {
     items.push({
       kind: "referrals",
-      title: t(facts.referrals.length === 1 ? "agenda.referrals.one" : "agenda.referrals", { count: facts.referrals.length }),
+      title: t("agenda.referrals", { count: facts.referrals.length }),
       view: view({ kaarten: cardListParam(facts.referrals) }),
     });
   }
@@ -88,7 +88,7 @@ export function proposeAgenda(facts: AgendaFacts, t: Translate): ProposedItem[] 
     if (c.open <= 0) continue;
     items.push({
       kind: "category",
-      title: t(c.open === 1 ? "agenda.category.one" : "agenda.category", { label: c.label, count: c.open }),
+      title: t("agenda.category", { label: c.label, count: c.open }),
       view: view({ categorie: c.id }),
     });
   }

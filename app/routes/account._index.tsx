@@ -136,7 +136,7 @@ function successMessage(t: Translate, r: Result): string | null {
     case "password":
       return t("account.passwordChanged");
     case "logout-others":
-      return r.ended === 1 ? t("account.sessions.endedOne") : t("account.sessions.endedMany", { n: r.ended ?? 0 });
+      return t("account.sessions.ended", { n: r.ended ?? 0 });
     case "logout-session":
       return t("account.session.ended");
     case "2fa-off":
@@ -417,9 +417,7 @@ function TwoFactorSection(props: {
           <p>
             {status.recoveryCodesLeft === 0
               ? t("twofactor.account.recoveryNone")
-              : status.recoveryCodesLeft === 1
-                ? t("twofactor.account.recoveryLeftOne")
-                : t("twofactor.account.recoveryLeft", { n: status.recoveryCodesLeft })}
+              : t("twofactor.account.recoveryLeft", { n: status.recoveryCodesLeft })}
           </p>
           <Form method="post" className="account-form" noValidate aria-labelledby="renew-h">
             <h3 id="renew-h">{t("twofactor.account.renew")}</h3>

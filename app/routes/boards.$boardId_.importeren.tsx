@@ -376,7 +376,7 @@ export default function ImportPage() {
                 onClick={() => void doImport()}
                 data-testid="import-submit"
               >
-                {busy === "importing" ? t("import.submitting") : count === 1 ? t("import.submitOne") : t("import.submit", { count })}
+                {busy === "importing" ? t("import.submitting") : t("import.submit", { count })}
               </button>
             </div>
             {personalByRow.size ? (

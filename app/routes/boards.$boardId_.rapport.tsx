@@ -16,7 +16,7 @@ import { categoryLabel, columnLabel } from "~/components/board/labels";
 import { formatDays } from "~/components/overview/CategoryStats";
 import { DataTable, Panel } from "~/components/overview/Panel";
 import { TrendChart } from "~/components/overview/TrendChart";
-import { useLocale, useT, type Translate } from "~/i18n";
+import { useT, type Translate } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { boardReport, parsePeriod } from "~/services/overview.server";
@@ -66,7 +66,6 @@ function statusLabel(t: Translate, s: string, columns: Array<{ id: string; name:
 export default function ReportPage() {
   const data = useLoaderData<typeof loader>();
   const t = useT();
-  const locale = useLocale();
   const nav = useNavigation();
   const { report: r, board } = data;
   const api = `/api/boards/${encodeURIComponent(board.id)}/report?from=${encodeURIComponent(r.period.from)}&to=${encodeURIComponent(r.period.to)}`;
@@ -126,14 +125,14 @@ export default function ReportPage() {
         <div>
           <dt>{t("rep.timeToClaim")}</dt>
           <dd>
-            {formatDays(t, r.timeToClaim.medianDays, locale)}
+            {formatDays(t, r.timeToClaim.medianDays)}
             <span className="muted small"> {t("rep.basedOn", { count: r.timeToClaim.count })}</span>
           </dd>
         </div>
         <div>
           <dt>{t("rep.timeToDone")}</dt>
           <dd>
-            {formatDays(t, r.timeToDone.medianDays, locale)}
+            {formatDays(t, r.timeToDone.medianDays)}
             <span className="muted small"> {t("rep.basedOn", { count: r.timeToDone.count })}</span>
           </dd>
         </div>

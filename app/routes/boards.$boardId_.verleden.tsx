@@ -175,7 +175,7 @@ export default function HistoryPage() {
           </NowContext.Provider>
           {past.archived > 0 ? (
             <p className="muted small" data-testid="history-archived">
-              {past.archived === 1 ? t("hist.archivedCount.one") : t("hist.archivedCount", { count: past.archived })}
+              {t("hist.archivedCount", { count: past.archived })}
             </p>
           ) : null}
         </div>
@@ -313,7 +313,7 @@ function PastColumns({
                 <span className="column-count">
                   <span aria-hidden="true">{col.cards.length}</span>
                   <span className="visually-hidden">
-                    {t(col.cards.length === 1 ? "column.count.one" : "column.count", { count: col.cards.length })}
+                    {t("column.count", { count: col.cards.length })}
                   </span>
                 </span>
               </h3>

@@ -50,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       }
       case "wrong":
         return json(
-          { step: "code" as const, errors: { code: r.left === 1 ? "twofactor.login.wrongOne" : "twofactor.login.wrong" } as LoginErrors, vars: { n: r.left } },
+          { step: "code" as const, errors: { code: "twofactor.login.wrong" } as LoginErrors, vars: { n: r.left } },
           { status: 401 },
         );
       case "locked":

@@ -310,12 +310,11 @@ export function forgetOtherLoginDevices(svc: AppServices, userId: string, client
 
 /** The message for a refused attempt, with the wait rounded up to whole seconds or minutes ("Probeer het over 2 minuten opnieuw."). */
 export function throttleMessage(seconds: number): {
-  key: "login.tooManySecond" | "login.tooManySeconds" | "login.tooManyMinute" | "login.tooManyMinutes";
+  key: "login.tooManySeconds" | "login.tooManyMinutes";
   vars: { n: number };
 } {
-  if (seconds < 60) return { key: seconds === 1 ? "login.tooManySecond" : "login.tooManySeconds", vars: { n: seconds } };
-  const n = Math.ceil(seconds / 60);
-  return { key: n === 1 ? "login.tooManyMinute" : "login.tooManyMinutes", vars: { n } };
+  if (seconds < 60) return { key: "login.tooManySeconds", vars: { n: seconds } };
+  return { key: "login.tooManyMinutes", vars: { n: Math.ceil(seconds / 60) } };
 }
 
 /** Whether the person still has to replace a one-time password. */

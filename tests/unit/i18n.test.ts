@@ -180,6 +180,28 @@ describe("translator", () => {
     expect(t("field.pattern")).toBe("Gebruik alleen letters, cijfers, spaties en - _ . / #.");
   });
 
+  it("counts take the right form and are written the language's way", () => {
+    const nlT = translator("nl");
+    const enT = translator("en");
+    expect([0, 1, 2, 5, 11, 1234].map((count) => nlT("column.count", { count }))).toEqual([
+      "0 aanvragen",
+      "1 aanvraag",
+      "2 aanvragen",
+      "5 aanvragen",
+      "11 aanvragen",
+      "1.234 aanvragen",
+    ]);
+    expect([1, 2].map((count) => enT("column.count", { count }))).toEqual(["1 request", "2 requests"]);
+    expect([0, 1, 3].map((count) => nlT("match.reason.free", { count }))).toEqual(["Geen plaats meer vrij", "1 plaats vrij", "3 plaatsen vrij"]);
+    expect([1, 2.5].map((count) => nlT("ov.days", { count }))).toEqual(["1 dag", "2,5 dagen"]);
+    expect(enT("ov.days", { count: 2.5 })).toBe("2.5 days");
+    expect([1, 4].map((left) => nlT("start.intro", { left }))).toEqual([
+      "Dit bord is nieuw. Nog één stap voordat de alliantie er samen op werkt:",
+      "Dit bord is nieuw. Nog 4 stappen voordat de alliantie er samen op werkt:",
+    ]);
+    expect(nlT("filter.count", { shown: 3, total: 1 })).toBe("3 van 1 aanvraag");
+  });
+
   it("formats ages relative to now", () => {
     const now = Date.UTC(2026, 10, 23);
     expect(formatAge(now - 3 * 86400_000, now, "nl")).toMatch(/3 d/);

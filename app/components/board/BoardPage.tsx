@@ -329,7 +329,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         <div className="board-heading">
           <h1>{board.name}</h1>
           <p className="muted small board-summary">
-            {t(cardCount === 1 ? "board.summary.one" : "board.summary", { count: cardCount })}
+            {t("board.summary", { count: cardCount })}
             {board.archived ? ` · ${t("boards.archivedNote")}` : !canEdit ? ` · ${t("board.viewerNote")}` : ""}
           </p>
         </div>

@@ -105,7 +105,7 @@ export const BoardColumn = memo(function BoardColumn({
             <span className="column-name">{label}</span>{" "}
             <span className="column-count">
               <span aria-hidden="true">{cards.length}</span>
-              <span className="visually-hidden">{t(cards.length === 1 ? "column.count.one" : "column.count", { count: cards.length })}</span>
+              <span className="visually-hidden">{t("column.count", { count: cards.length })}</span>
             </span>
           </h2>
           <span className="column-stage" data-stage={column.stage} title={stageHelp(t, column.stage)} data-testid="column-stage-label">

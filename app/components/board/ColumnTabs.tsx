@@ -62,7 +62,7 @@ const ColumnTab = memo(function ColumnTab({
       <span className="column-tab-count" aria-hidden="true" data-testid="column-tab-count">
         {tab.count}
       </span>
-      <span className="visually-hidden">{t(tab.count === 1 ? "column.count.one" : "column.count", { count: tab.count })}</span>
+      <span className="visually-hidden">{t("column.count", { count: tab.count })}</span>
     </button>
   );
 });

@@ -29,7 +29,7 @@ export function GettingStarted({ steps, boardId }: { steps: StartStepView[]; boa
   return (
     <section className="getting-started card-panel" aria-labelledby="start-h" data-testid="getting-started">
       <h2 id="start-h">{t("start.title")}</h2>
-      <p className="muted">{left === 1 ? t("start.introOne") : t("start.intro", { left })}</p>
+      <p className="muted">{t("start.intro", { left })}</p>
       <ol>
         {steps.map((s) => {
           const to = target(s.id, boardId);

@@ -16,10 +16,10 @@ export interface CategoryStat {
   longestUnclaimed: Array<{ id: string; title: string; ageDays: number }>;
 }
 
-export function formatDays(t: Translate, days: number | null, locale: string): string {
+/** "2,5 dagen": one decimal, written the language's way by the message's plural. */
+export function formatDays(t: Translate, days: number | null): string {
   if (days === null) return t("ov.noData");
-  const n = new Intl.NumberFormat(locale === "en" ? "en-GB" : "nl-NL", { maximumFractionDigits: 1 }).format(days);
-  return days === 1 ? t("ov.days.one") : t("ov.days", { count: n });
+  return t("ov.days", { count: Math.round(days * 10) / 10 });
 }
 
 export function CategoryStats({
@@ -61,14 +61,14 @@ export function CategoryStats({
             </th>
             <td className="num" data-label={t("ov.categories.open")}>{r.open}</td>
             <td className={r.unclaimed ? "num ov-attention" : "num"} data-label={t("ov.categories.unclaimed")}>{r.unclaimed}</td>
-            <td className="num" data-label={t("ov.categories.median")}>{formatDays(t, r.medianDaysToClaim, locale)}</td>
+            <td className="num" data-label={t("ov.categories.median")}>{formatDays(t, r.medianDaysToClaim)}</td>
             <td className="ov-wide" data-label={t("ov.categories.longest")}>
               {r.longestUnclaimed.length ? (
                 <ul className="ov-inline-list">
                   {r.longestUnclaimed.map((c) => (
                     <li key={c.id} className={c.ageDays >= staleDays ? "is-stale" : undefined}>
                       <a href={`/boards/${encodeURIComponent(boardId)}?kaart=${encodeURIComponent(c.id)}`}>{c.title}</a>{" "}
-                      <span className="muted small">({t(c.ageDays === 1 ? "ov.days.one" : "ov.days", { count: c.ageDays })})</span>
+                      <span className="muted small">({t("ov.days", { count: c.ageDays })})</span>
                     </li>
                   ))}
                 </ul>

@@ -173,7 +173,7 @@ function Group({
                 org?.shortName,
                 group.kind === "household" ? catName(c.category) : null,
                 col ? columnLabel(t, col) : null,
-                t(days === 1 ? "ov.days.one" : "ov.days", { count: days }),
+                t("ov.days", { count: days }),
               ]
                 .filter(Boolean)
                 .join(" · ");

@@ -42,13 +42,13 @@ export function reasonText(t: Translate, r: MatchReason, category: string): stri
       return t("match.reason.offers", { offers: String(r.value ?? "") });
     case "free": {
       const n = Number(r.value ?? 0);
-      return n === 0 ? t("match.reason.freeNone") : n === 1 ? t("match.reason.freeOne") : t("match.reason.free", { count: n });
+      return t("match.reason.free", { count: n });
     }
     case "area":
       return t("match.reason.area", { area: String(r.value ?? "") });
     case "experience": {
       const n = Number(r.value ?? 0);
-      return n === 1 ? t("match.reason.experienceOne", { category }) : t("match.reason.experience", { count: n, category });
+      return t("match.reason.experience", { count: n, category });
     }
     default:
       return null;

@@ -76,7 +76,7 @@ export function StaleList({
                     t("ov.matrix.unheld")
                   )}
                 </td>
-                <td className="num" data-label={t("ov.stale.age")}>{t(s.ageDays === 1 ? "ov.days.one" : "ov.days", { count: s.ageDays })}</td>
+                <td className="num" data-label={t("ov.stale.age")}>{t("ov.days", { count: s.ageDays })}</td>
               </tr>
             );
           })}

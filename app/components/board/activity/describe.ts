@@ -137,7 +137,7 @@ export function describeActivity(t: Translate, entry: ActivityEntry, names: Acti
       // The sweep's own line: counts only, no person did it.
       const count = Number(data.requests) || 0;
       const months = Number(data.months) || 0;
-      return count === 1 ? t("act.retentionSweep.one", { months }) : t("act.retentionSweep", { count, months });
+      return t("act.retentionSweep", { count, months });
     }
     case "reference_changed":
       // Never shows the reference itself.

@@ -117,20 +117,20 @@ export function FilterBar({
           {activeCount > 0 ? (
             <span className="badge" data-testid="filters-active">
               <span aria-hidden="true">{activeCount}</span>
-              <span className="visually-hidden">{t(activeCount === 1 ? "filter.toggleActive.one" : "filter.toggleActive", { count: activeCount })}</span>
+              <span className="visually-hidden">{t("filter.toggleActive", { count: activeCount })}</span>
             </span>
           ) : null}
         </button>
         {activeCount > 0 ? (
           <span className="filter-toggle-count muted small" aria-hidden="true">
-            {t(total === 1 ? "filter.count.one" : "filter.count", { shown, total })}
+            {t("filter.count", { shown, total })}
           </span>
         ) : null}
       </div>
       {filters.cards ? (
         <p className="filter-cards small" data-testid="filter-cards">
           <span>
-            {t(filters.cards.length === 1 ? "filter.cards.one" : "filter.cards", { count: filters.cards.length })}
+            {t("filter.cards", { count: filters.cards.length })}
             {filters.cards.length >= CARD_LIST_MAX ? ` ${t("filter.cards.capped", { max: CARD_LIST_MAX })}` : null}
           </span>
           <button type="button" className="button secondary small" onClick={() => setFilters({ cards: null })} data-testid="filter-cards-clear">
@@ -253,7 +253,7 @@ export function FilterBar({
         </div>
         <div className="filter-summary">
           <p className="filter-count small" role="status" data-testid="filter-count">
-            {t(total === 1 ? "filter.count.one" : "filter.count", { shown, total })}
+            {t("filter.count", { shown, total })}
           </p>
           <button type="button" className="button secondary small" onClick={() => { setText(""); clearFilters(); }} disabled={!active} data-testid="filters-clear">
             {t("filter.clear")}

@@ -29,7 +29,7 @@ function SwimLane({ lane, mode, t, ...columns }: Omit<SwimlanesProps, "lanes"> &
         <span id={nameId}>{lane.label}</span>{" "}
         <span className="column-count">
           <span aria-hidden="true">{lane.count}</span>
-          <span className="visually-hidden">{t(lane.count === 1 ? "column.count.one" : "column.count", { count: lane.count })}</span>
+          <span className="visually-hidden">{t("column.count", { count: lane.count })}</span>
         </span>
       </h2>
       <BoardColumns {...columns} view={lane.view} dndId={`board-dnd-${mode}-${lane.key}`} editable={false} laneLabelId={nameId} />

@@ -77,7 +77,7 @@ export function InboxButton({
           {count}
         </span>
         <span className="visually-hidden">
-          ({count === 1 ? t("own.inbox.count.one") : t("own.inbox.count", { count })})
+          ({t("own.inbox.count", { count })})
         </span>
       </button>
       <InboxPanel
