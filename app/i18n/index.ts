@@ -55,6 +55,11 @@ export function useT(): Translate {
   return translator(useLocale());
 }
 
+/** The BCP 47 tag for Intl formatters in a staff language: "nl-NL" or "en-GB" (Dutch for anything else). */
+export function localeTag(locale: string): string {
+  return locale === "en" ? LOCALE_TAGS.en : LOCALE_TAGS.nl;
+}
+
 /** Creating an Intl formatter costs ~0.1 ms; a board shows thousands of ages. One per locale. */
 const relativeTime = new Map<Locale, Intl.RelativeTimeFormat>();
 

@@ -2,7 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type Lin
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useEffect } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
-import { formatAge, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
+import { localeTag, formatAge, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
 import {
   changePassword,
   listSessions,
@@ -374,7 +374,7 @@ function TwoFactorSection(props: {
 }) {
   const t = useT();
   const { status, result, busy, err } = props;
-  const date = (ms: number) => new Date(ms).toLocaleDateString(props.locale === "en" ? "en-GB" : "nl-NL", { day: "numeric", month: "long", year: "numeric" });
+  const date = (ms: number) => new Date(ms).toLocaleDateString(localeTag(props.locale), { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/Amsterdam" });
   const formError = (intent: string) => (result?.intent === intent ? err(intent, "form") : undefined);
   const wait = (intent: string) =>
     result?.intent === intent && result.wait ? (

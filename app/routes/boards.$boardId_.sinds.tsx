@@ -11,7 +11,7 @@
 import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { SinceSummary } from "~/components/meeting/SinceSummary";
-import { useLocale, useT, type Locale, type MessageKey } from "~/i18n";
+import { localeTag, useLocale, useT, type Locale, type MessageKey } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 import { defaultSince, staleDaysParam, summaryFor, summaryLabels } from "~/services/summary.server";
@@ -41,7 +41,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 function formatMoment(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Amsterdam" }).format(new Date(ms));
+  return new Intl.DateTimeFormat(localeTag(locale), { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Amsterdam" }).format(new Date(ms));
 }
 
 const REASON_KEYS: Record<string, MessageKey> = {

@@ -23,7 +23,7 @@ import { CardBody, NowContext } from "~/components/board/Card";
 import { columnLabel, safeColor } from "~/components/board/labels";
 import { stageHelp, stageLabel } from "~/components/board/stageLabels";
 import { useToast } from "~/components/toast/ToastProvider";
-import { useLocale, useT, type Locale, type MessageKey, type Translate } from "~/i18n";
+import { localeTag, useLocale, useT, type Locale, type MessageKey, type Translate } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
@@ -122,7 +122,7 @@ const formats = new Map<Locale, Intl.DateTimeFormat>();
 function formatWhen(locale: Locale, at: number): string {
   let f = formats.get(locale);
   if (!f) {
-    f = new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", { dateStyle: "long", timeStyle: "short", timeZone: "Europe/Amsterdam" });
+    f = new Intl.DateTimeFormat(localeTag(locale), { dateStyle: "long", timeStyle: "short", timeZone: "Europe/Amsterdam" });
     formats.set(locale, f);
   }
   return f.format(new Date(at));

@@ -2,7 +2,7 @@ import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionA
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
-import { useLocale, useT, type MessageKey, type Translate } from "~/i18n";
+import { localeTag, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
 import { requireUser } from "~/services/auth.server";
 import { archivedBoardsFor, boardsFor, createBoard, managedBoard, updateBoard, BOARD_NAME_MAX } from "~/services/boards.server";
 import { services } from "~/services/context.server";
@@ -112,7 +112,7 @@ export default function Boards() {
       : undefined;
   const createNameError = err("create", "name");
   const copyError = err("create", "copyFrom");
-  const dateFormat = new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", { dateStyle: "long", timeZone: "Europe/Amsterdam" });
+  const dateFormat = new Intl.DateTimeFormat(localeTag(locale), { dateStyle: "long", timeZone: "Europe/Amsterdam" });
   const sources = [...boards, ...archived];
 
   return (

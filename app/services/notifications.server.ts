@@ -45,7 +45,7 @@ import { getRequest } from "../../db/requests";
 import { NOTIFICATION_KINDS, type NotificationKind } from "../../db/schema";
 import { getCard, listCategories, listColumns } from "../board/domain";
 import { stageOfColumn } from "../board/stages";
-import { isLocale, translator, type Locale, type MessageKey } from "../i18n";
+import { localeTag, isLocale, translator, type Locale, type MessageKey } from "../i18n";
 import type { SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { publicUrl } from "./env.server";
@@ -283,7 +283,7 @@ export function notifyMeetingAction(
           org,
           meeting: meeting.title,
           board: board.name,
-          due: new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(`${action.due}T00:00:00Z`)),
+          due: new Intl.DateTimeFormat(localeTag(locale), { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(`${action.due}T00:00:00Z`)),
           card: card ? tr("mail.meeting_action.card", { title: card.title }) : "",
         };
         return {
@@ -356,7 +356,7 @@ const collator = new Intl.Collator("nl");
 const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
 function formatDate(date: string, locale: Locale): string {
   let f = dateFormats.get(locale);
-  if (!f) dateFormats.set(locale, (f = new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" })));
+  if (!f) dateFormats.set(locale, (f = new Intl.DateTimeFormat(localeTag(locale), { day: "numeric", month: "long", timeZone: "UTC" })));
   return f.format(new Date(`${date}T00:00:00Z`));
 }
 

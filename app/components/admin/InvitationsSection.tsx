@@ -8,7 +8,7 @@
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { useHydrated } from "~/hooks/useHydrated";
-import { fieldError, useLocale, useT, type Translate } from "~/i18n";
+import { localeTag, fieldError, useLocale, useT, type Translate } from "~/i18n";
 
 export interface InvitationListItem {
   id: string;
@@ -56,7 +56,7 @@ function errorText(t: Translate, field: string, code: string | undefined): strin
 const ROLES = ["member", "coordinator", "viewer"] as const;
 
 function formatDate(ms: number, locale: string): string {
-  return new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", {
+  return new Intl.DateTimeFormat(localeTag(locale), {
     day: "numeric",
     month: "short",
     hour: "2-digit",

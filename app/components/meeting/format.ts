@@ -3,20 +3,16 @@
  * person's language), and how they turn a service's field error into words.
  */
 import { MEETING_TIME_ZONE } from "~/board/meeting-time";
-import { fieldError, type Locale, type MessageKey, type Translate } from "~/i18n";
+import { localeTag, fieldError, type Locale, type MessageKey, type Translate } from "~/i18n";
 
 const dateTimeFormats = new Map<Locale, Intl.DateTimeFormat>();
 const dayFormats = new Map<Locale, Intl.DateTimeFormat>();
-
-function tag(locale: Locale): string {
-  return locale === "en" ? "en-GB" : "nl-NL";
-}
 
 /** "woensdag 2 december 2026 om 19:30". */
 export function formatMeetingAt(ms: number, locale: Locale): string {
   let f = dateTimeFormats.get(locale);
   if (!f) {
-    f = new Intl.DateTimeFormat(tag(locale), { dateStyle: "full", timeStyle: "short", timeZone: MEETING_TIME_ZONE });
+    f = new Intl.DateTimeFormat(localeTag(locale), { dateStyle: "full", timeStyle: "short", timeZone: MEETING_TIME_ZONE });
     dateTimeFormats.set(locale, f);
   }
   return f.format(ms);
@@ -29,7 +25,7 @@ export function formatDay(day: string, locale: Locale): string {
   let f = dayFormats.get(locale);
   if (!f) {
     // Month written out: abbreviations differ between ICU versions (Node on the server, the browser), which would break hydration.
-    f = new Intl.DateTimeFormat(tag(locale), { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+    f = new Intl.DateTimeFormat(localeTag(locale), { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
     dayFormats.set(locale, f);
   }
   return f.format(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12));

@@ -1,5 +1,5 @@
 /** The sentence of one notification, in the page's language (pure: the bell and /account/meldingen share it). */
-import type { Locale, MessageKey, Translate } from "~/i18n";
+import { localeTag, type Locale, type MessageKey, type Translate } from "~/i18n";
 
 /** The kinds, in the order the settings list them (the same as db/schema.ts NOTIFICATION_KINDS). */
 export const KINDS = ["referral", "comment", "duplicate", "claim_expiring", "meeting_action", "digest"] as const;
@@ -28,9 +28,9 @@ export function notificationText(t: Translate, n: NotificationItem, locale: Loca
 /** A calendar day (YYYY-MM-DD) as "17 december"; anything else as it is. */
 export function dayText(day: string, locale: Locale): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return day;
-  return new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).format(new Date(`${day}T00:00:00Z`));
+  return new Intl.DateTimeFormat(localeTag(locale), { day: "numeric", month: "long", timeZone: "UTC" }).format(new Date(`${day}T00:00:00Z`));
 }
 
 export function notificationTime(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === "nl" ? "nl-NL" : "en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+  return new Intl.DateTimeFormat(localeTag(locale), { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam" }).format(new Date(ms));
 }

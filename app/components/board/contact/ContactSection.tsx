@@ -12,7 +12,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { CONTACT_LIMITS, validateContact, type ContactDetails, type ContactErrors } from "~/board/contact";
 import { useCardOwnership } from "~/hooks/useOwnership";
-import { fieldError, useLocale, useT, type Locale, type MessageKey } from "~/i18n";
+import { localeTag, fieldError, useLocale, useT, type Locale, type MessageKey } from "~/i18n";
 import { Field } from "../Field";
 
 interface StatusJson {
@@ -28,7 +28,7 @@ function contactUrl(boardId: string, requestId: string, tail = "") {
 }
 
 function when(at: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === "en" ? "en-GB" : "nl-NL", { dateStyle: "medium", timeStyle: "short" }).format(at);
+  return new Intl.DateTimeFormat(localeTag(locale), { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Amsterdam" }).format(at);
 }
 
 const LOG_TEXT: Record<string, MessageKey> = {
