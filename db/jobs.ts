@@ -26,12 +26,12 @@ type Audit = Omit<AuditInput, "type" | "requestId" | "data">;
 export function createJobWithAudit(
   db: DB,
   r: typeof requests.$inferInsert,
-  job: { places: number; orgId: string },
+  job: { places: number; orgId: string; teamId?: string | null },
   audit: AuditInput,
 ): void {
   db.transaction((tx) => {
     tx.insert(requests).values(r).run();
-    tx.insert(jobs).values({ id: r.id, boardId: r.boardId, orgId: job.orgId, places: job.places, createdAt: r.createdAt }).run();
+    tx.insert(jobs).values({ id: r.id, boardId: r.boardId, orgId: job.orgId, teamId: job.teamId ?? null, places: job.places, createdAt: r.createdAt }).run();
     appendAudit(tx as unknown as DB, audit);
   });
 }

@@ -836,6 +836,8 @@ export const jobs = sqliteTable(
     orgId: text("org_id")
       .notNull()
       .references(() => organisations.id),
+    /** The local team the job belongs to (its organisations' people fill its places too), or null. */
+    teamId: text("team_id").references(() => teams.id, { onDelete: "set null" }),
     places: integer("places").notNull(),
     filled: integer("filled").notNull().default(0),
     /** When the job (or its last occurrence) was marked done; null while it runs. */

@@ -9,7 +9,7 @@ export const action = () => methodNotAllowed("GET");
 /**
  * GET /api/boards/<boardId>/jobs/<jobId>: { id, title, places, filled:
  * [requestId…], left, category, at, recurrence, durationMinutes, area,
- * description, languageLevel, physical, asks, organisation, doneAt, column,
+ * description, languageLevel, physical, asks, organisation, teamId, doneAt, column,
  * mayFill }. 404 for an unknown job (or another alliance's).
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

@@ -9,10 +9,13 @@ export const loader = () => methodNotAllowed("POST");
 /**
  * POST /api/boards/<boardId>/jobs { title, category, places, at?, area?,
  * description?, recurrence? ("once" | "weekly"), durationMinutes?,
- * languageLevel? ("none" | "A1" | "A2" | "B1+"), physical?, asks? }: a
+ * languageLevel? ("none" | "A1" | "A2" | "B1+"), physical?, asks?, teamId? }: a
  * volunteer job or activity offered by the person's organisation. 201 { id,
  * card }; 422 { error: "invalid", errors } per field; 422 personal_data; 403
- * for viewers; 429 past the hourly quota.
+ * for viewers; 429 past the hourly quota. `teamId`: a local team the job
+ * belongs to (one the creator's organisation is in; a coordinator may pick
+ * any of the alliance's), whose organisations' people fill its places too;
+ * another is 422 `{ teamId: "unknown" }`.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");

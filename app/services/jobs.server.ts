@@ -24,6 +24,8 @@ import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { ACKNOWLEDGE_FIELD, personalDataGate, recordAcknowledged } from "./personal-data.server";
 import { quotaExceeded, type QuotaExceeded } from "./requests.server";
+import { teamIdsFor } from "./teams.server";
+import { teamOfAlliance } from "../../db/teams";
 
 /** How many requests one fill may name (a job has at most LIMITS.placesMax places). */
 const MAX_FILL = 100;
@@ -57,6 +59,8 @@ export interface JobView {
   physical: boolean;
   asks: string;
   organisation: { id: string; name: string } | null;
+  /** The local team the job belongs to (its organisations' people fill its places too), or null. */
+  teamId: string | null;
   doneAt: number | null;
   column: string;
   /** Whether the person asking may fill its places and mark it done. */
@@ -100,9 +104,10 @@ function view(svc: AppServices, user: SessionUser, job: JobState, card: CardView
     physical: card?.physical ?? false,
     asks: card?.asks ?? "",
     organisation: org ? { id: org.id, name: org.shortName } : null,
+    teamId: job.teamId,
     doneAt: job.doneAt,
     column: card?.column ?? "",
-    mayFill: mayFillPlaces(user, job),
+    mayFill: mayFillPlaces(user, job, teamIdsFor(svc, user)),
   };
 }
 
@@ -130,7 +135,12 @@ export async function createJob(
   if (user.role === "viewer") return fail.forbidden("Viewers cannot create jobs.");
   const categories = await svc.rooms.withDoc(board.id, (doc) => listCategories(doc).map((c) => c.id));
   const res = validateJob(input, categories);
-  if (!res.ok) return fail.invalid(res.errors as Record<JobField, string>);
+  // A team's job: a team of the alliance that the creator acts for (a coordinator may pick any).
+  const teamId = input.teamId === undefined || input.teamId === null || input.teamId === "" ? null : input.teamId;
+  const teamOk =
+    teamId === null ||
+    (typeof teamId === "string" && !!teamOfAlliance(svc.db, user.allianceId, teamId) && (user.role === "coordinator" || teamIdsFor(svc, user).includes(teamId)));
+  if (!res.ok || !teamOk) return fail.invalid({ ...(res.ok ? {} : (res.errors as Record<JobField, string>)), ...(teamOk ? {} : { teamId: "unknown" }) });
   const v = res.value;
   const pd = personalDataGate(svc, { title: v.title, description: v.description, area: v.area, asks: v.asks }, input[ACKNOWLEDGE_FIELD]);
   if (!pd.ok) return { ok: false, status: 422, error: "personal_data", message: "The text holds personal data.", found: pd.found };
@@ -141,7 +151,7 @@ export async function createJob(
   createJobWithAudit(
     svc.db,
     { id, boardId: board.id, createdByUserId: user.id, createdByOrgId: user.organisationId, lastActivityAt: at, createdAt: at },
-    { places: v.places, orgId: user.organisationId },
+    { places: v.places, orgId: user.organisationId, teamId: teamId as string | null },
     {
       boardId: board.id,
       requestId: id,
@@ -164,7 +174,9 @@ export async function createJob(
 function fillable(svc: AppServices, user: SessionUser, board: BoardRow, jobId: string): JobState | JobFailure {
   const job = isRecordId(jobId) ? getJob(svc.db, board.id, jobId) : null;
   if (!job) return fail.notFound();
-  if (!mayFillPlaces(user, job)) return fail.forbidden("Only a coordinator or the organisation that offers the job fills its places.");
+  if (!mayFillPlaces(user, job, teamIdsFor(svc, user))) {
+    return fail.forbidden("Only a coordinator, the organisation that offers the job or (for a team's job) the team's organisations fill its places.");
+  }
   return job;
 }
 

@@ -274,6 +274,7 @@ describe("the jobs API", () => {
       physical: false,
       asks: "",
       organisation: { id: seed.orgA1.id, name: seed.orgA1.shortName },
+      teamId: null,
       doneAt: null,
       column: "nieuw",
       mayFill: false,

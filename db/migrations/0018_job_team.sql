@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `team_id` text REFERENCES teams(id) ON DELETE set null;
