@@ -130,11 +130,9 @@ export function teamIdsForOrganisation(db: DB, allianceId: string, organisationI
     .map((r) => r.id);
 }
 
-/** The organisations that act for a team (its partners, or in `one_organisation` its own organisation as well). */
-export function organisationIdsOfTeams(db: DB, allianceId: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const t of listTeams(db, allianceId)) out.set(t.id, [...t.organisationIds, ...(t.organisationId ? [t.organisationId] : [])]);
-  return out;
+/** Each team with the organisations that act for it: its partners, and in `one_organisation` its own organisation too. */
+export function teamsWithActingOrganisations(db: DB, allianceId: string): Array<{ id: string; name: string; organisationIds: string[] }> {
+  return listTeams(db, allianceId).map((t) => ({ id: t.id, name: t.name, organisationIds: [...t.organisationIds, ...(t.organisationId ? [t.organisationId] : [])] }));
 }
 
 /** A person's home organisation (a team organisation's people come from a partner). */

@@ -11,6 +11,7 @@
  * first moved into a done column (`doneArrivals`, from the audit of moves).
  */
 import { holderRule, isActiveStage, isStage, STAGES, stageOfColumn } from "./stages";
+import type { PlacesReport } from "./job-report";
 import type { CardView, CategoryView, ColumnView, Stage } from "./types";
 
 export interface RequestFact {
@@ -259,8 +260,12 @@ function csvCell(v: string | number | null): string {
   return /[",\n;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** One CSV table: section, key, sub-key, value. */
-export function reportCsv(r: Report): string {
+/**
+ * One CSV table: section, key, sub-key, value. The volunteer places (issue
+ * 15) add `places,<YYYY-MM>,<category id>:offered|filled|used` and
+ * `team,<team name>,filled|used`.
+ */
+export function reportCsv(r: Report & { places?: PlacesReport }): string {
   const rows: Array<Array<string | number | null>> = [["section", "key", "subkey", "value"]];
   rows.push(["period", "from", "", r.period.from], ["period", "to", "", r.period.to], ["total", "created", "", r.created]);
   for (const c of r.byCategory) {
@@ -271,5 +276,9 @@ export function reportCsv(r: Report): string {
   rows.push(["time_to_claim", "median_days", "", r.timeToClaim.medianDays], ["time_to_claim", "count", "", r.timeToClaim.count]);
   rows.push(["time_to_done", "median_days", "", r.timeToDone.medianDays], ["time_to_done", "count", "", r.timeToDone.count]);
   for (const w of r.trend) rows.push(["trend", w.week, "created", w.created], ["trend", w.week, "done", w.done]);
+  for (const p of r.places?.rows ?? []) {
+    rows.push(["places", p.month, `${p.category}:offered`, p.offered], ["places", p.month, `${p.category}:filled`, p.filled], ["places", p.month, `${p.category}:used`, p.used]);
+  }
+  for (const t of r.places?.teams ?? []) rows.push(["team", t.team, "filled", t.filled], ["team", t.team, "used", t.used]);
   return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }

@@ -121,7 +121,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const teamId = String(form.teamId ?? "");
       const r = intent === "team-create" ? createTeam(svc, user, input) : changeTeam(svc, user, teamId, input);
       if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
-      return json({ intent, teamId, ...(r.ok ? { ok: true, name: r.team.name } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, teamId: r.ok ? r.team.id : teamId, ...(r.ok ? { ok: true, name: r.team.name } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "team-remove": {
       const r = removeTeam(svc, user, String(form.teamId ?? ""));

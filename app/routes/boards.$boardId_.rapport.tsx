@@ -1,7 +1,8 @@
 /**
  * /boards/<boardId>/rapport — anonymous figures for a period (default the
  * last 90 days): requests per category and status, time to claim and to
- * done, requests per organisation, a weekly trend, and downloads of the same
+ * done, requests per organisation, a weekly trend, volunteer places per
+ * month and category with matches per team (issue 15), and downloads of the same
  * report as CSV and JSON (/api/boards/<id>/report).
  *
  * Only counts, durations, categories, columns and organisation names: no
@@ -16,6 +17,7 @@ import { categoryLabel, columnLabel } from "~/components/board/labels";
 import { formatDays } from "~/components/overview/CategoryStats";
 import { DataTable, Panel } from "~/components/overview/Panel";
 import { TrendChart } from "~/components/overview/TrendChart";
+import { PlacesSection } from "~/components/overview/PlacesReport";
 import { useT, type Translate } from "~/i18n";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
@@ -212,6 +214,8 @@ export default function ReportPage() {
       <Panel id="rep-trend" title={t("rep.trend.title")}>
         <TrendChart weeks={r.trend} t={t} />
       </Panel>
+
+      <PlacesSection places={r.places} t={t} />
     </main>
   );
 }

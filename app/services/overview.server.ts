@@ -9,6 +9,10 @@ import { movesInto } from "../../db/activity";
 import { listOffers, offersOf, replaceOffers, requestFacts } from "../../db/offers";
 import { getCard, readBoard } from "../board/domain";
 import { doneArrivals, overview, report, stageLookup, type RequestFact } from "../board/overview";
+import { placesReport, type ReportJob, type ReportPlace } from "../board/job-report";
+import type { CardView } from "../board/types";
+import { teamsWithActingOrganisations } from "../../db/teams";
+import { jobsOfBoardForReport, placesOfBoardForReport } from "../../db/job-report";
 import { columnsOf, isActiveStage } from "../board/stages";
 import { cleanText, slugify } from "../board/validate";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -79,7 +83,7 @@ export function parsePeriod(fromRaw: string | null, toRaw: string | null, now: n
 
 export async function boardReport(svc: AppServices, user: SessionUser, board: BoardRow, period: { from: number; to: number }) {
   const { snapshot, facts, organisations } = await inputs(svc, user, board);
-  return report({
+  const base = report({
     now: svc.now(),
     columns: snapshot.columns,
     categories: snapshot.categories,
@@ -88,6 +92,21 @@ export async function boardReport(svc: AppServices, user: SessionUser, board: Bo
     organisations,
     ...period,
   });
+  const teams = teamsWithActingOrganisations(svc.db, user.allianceId);
+  const jobs = jobsForReport(svc, board.id, snapshot.cards);
+  return { ...base, places: placesReport({ ...jobs, teams, categories: snapshot.categories, ...period }) };
+}
+
+/** The board's jobs (their category, date and recurrence from the document, the rest from SQL) and every place they had. */
+function jobsForReport(svc: AppServices, boardId: string, cards: readonly CardView[]): { jobs: ReportJob[]; places: ReportPlace[] } {
+  const byId = new Map(cards.map((c) => [c.id, c]));
+  const jobs: ReportJob[] = [];
+  for (const j of jobsOfBoardForReport(svc.db, boardId)) {
+    const card = byId.get(j.id);
+    if (!card) continue;
+    jobs.push({ ...j, category: card.category, at: card.at, recurrence: card.recurrence === "weekly" ? "weekly" : "once" });
+  }
+  return { jobs, places: placesOfBoardForReport(svc.db, boardId) };
 }
 
 // ---------------------------------------------------------------- offers

@@ -109,7 +109,7 @@ export function TeamsSection({
 }: {
   data: TeamsData;
   organisations: Array<{ id: string; name: string; shortName: string }>;
-  result?: { intent?: string; teamId?: string; errors?: Record<string, string> };
+  result?: { intent?: string; teamId?: string; ok?: boolean; errors?: Record<string, string> };
   t: Translate;
   fieldError: (code: string) => string | undefined;
   busy: boolean;
@@ -210,7 +210,8 @@ export function TeamsSection({
       )}
 
       <h3>{t("teams.add")}</h3>
-      <Form method="post" className="admin-form" noValidate data-testid="team-create">
+      {/* A new key after each team made: the form starts empty again (a refused one keeps what was typed). */}
+      <Form method="post" className="admin-form" noValidate data-testid="team-create" key={result?.intent === "team-create" && result.ok ? result.teamId : "new"}>
         <input type="hidden" name="intent" value="team-create" />
         <TeamFields prefix="team-new" organisations={partners} errors={errorsFor("team-create")} t={t} fieldError={fieldError} />
         <div>
