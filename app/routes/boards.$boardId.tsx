@@ -24,6 +24,7 @@ import { gettingStarted } from "~/services/getting-started.server";
 import { services } from "~/services/context.server";
 import { boardOwnershipState } from "~/services/ownership.server";
 import { canEdit, createRequest, updateReference } from "~/services/requests.server";
+import { createJob } from "~/services/jobs.server";
 import boardCss from "~/styles/board.css";
 import liveCss from "~/styles/live.css";
 import ownershipCss from "~/styles/ownership.css";
@@ -99,6 +100,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 /** The fields of the "new request" form, sent back with errors so a form posted without scripts keeps its input. */
 const CREATE_FIELDS = ["title", "category", "description", "reference", "area", "urgency"] as const;
 
+/** The fields of the "new job" form, sent back with errors. */
+const JOB_FIELDS = ["title", "category", "places", "date", "time", "durationMinutes", "recurrence", "area", "description", "languageLevel", "physical", "asks"] as const;
+
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
@@ -122,6 +126,22 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return json<ActionData>({ intent, ok: false, errors: result.errors, values }, { status: 429, headers: { ...NO_STORE, "Retry-After": retryAfter } });
     }
     return json<ActionData>({ intent, ok: false, errors: result.errors, values }, { status: 400, headers: NO_STORE });
+  }
+
+  if (intent === "create-job") {
+    // A volunteer job (issue 15): the same rules as POST /api/boards/<id>/jobs.
+    const input: Record<string, string> = {};
+    for (const [k, v] of form) if (typeof v === "string") input[k] = v;
+    const result = await createJob(svc, user, board, input);
+    const values: Record<string, string> = {};
+    for (const f of JOB_FIELDS) values[f] = input[f] ?? "";
+    if (result.ok) return json<ActionData>({ intent, ok: true, id: result.card.id }, { headers: NO_STORE });
+    if (result.error === "personal_data") {
+      const errors = Object.fromEntries(result.found.map((f) => [f.field, "personalData"]));
+      return json<ActionData>({ intent, ok: false, errors, values }, { status: 422, headers: NO_STORE });
+    }
+    if (result.error === "invalid") return json<ActionData>({ intent, ok: false, errors: result.errors, values }, { status: 400, headers: NO_STORE });
+    return json<ActionData>({ intent, ok: false, error: result.error, values }, { status: result.status, headers: NO_STORE });
   }
 
   if (intent === "reference") {

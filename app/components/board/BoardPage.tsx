@@ -28,6 +28,7 @@ import { CategoriesDialog } from "./CategoriesDialog";
 import { ColumnNameDialog, type ColumnDialogState } from "./ColumnNameDialog";
 import { ConnectionStatus } from "./ConnectionStatus";
 import { NewRequestDialog, type CreateActionData } from "./NewRequestDialog";
+import { NewJobDialog } from "./jobs/NewJobDialog";
 import { ActivityPanel, ActivityToggle } from "./activity/ActivityPanel";
 import { FilterBar } from "./filters/FilterBar";
 import { Swimlanes } from "./filters/Swimlanes";
@@ -120,6 +121,13 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     setNewOpen(false);
     setFallback(undefined);
     // Scrolled into view and highlighted once it is on the board, with a toast naming it.
+    revealRef.current(id);
+  }, []);
+  // "Nieuwe vacature/activiteit" (issue 15).
+  const [jobOpen, setJobOpen] = useState(false);
+  const closeJob = useCallback(() => setJobOpen(false), []);
+  const onJobCreated = useCallback((id: string) => {
+    setJobOpen(false);
     revealRef.current(id);
   }, []);
 
@@ -372,6 +380,11 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
             </button>
           </Form>
         ) : null}
+        {canEdit ? (
+          <button type="button" className="button secondary" onClick={() => setJobOpen(true)} disabled={!doc} data-testid="new-job">
+            {t("board.newJob")}
+          </button>
+        ) : null}
         <button
           type="button"
           className="button secondary"
@@ -515,6 +528,9 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           offline={offline}
           fallback={fallback}
         />
+      ) : null}
+      {canEdit ? (
+        <NewJobDialog open={jobOpen} onClose={closeJob} onCreated={onJobCreated} boardId={board.id} categories={view.categories} locale={locale} offline={offline} />
       ) : null}
       <HolderChoiceDialog
         choice={holderChoice}

@@ -9,6 +9,7 @@ import { OwnerBadge } from "./ownership/OwnerBadge";
 import { DuplicateBadge } from "./duplicates/DuplicatesProvider";
 import { useIsMeetingFocus } from "~/components/meeting/focusStore";
 import { URGENCY_KEYS, cardAge, categoryLabel, inkOn, safeColor } from "./labels";
+import { jobWhen, placesText } from "./jobs/labels";
 
 export interface OrgInfo {
   id: string;
@@ -44,9 +45,18 @@ export function CardBody({ card, category, org, locale }: CardBodyProps) {
   const t = translator(locale);
   const color = safeColor(category?.color);
   const urgent = card.urgency === "hoog" || card.urgency === "spoed";
+  const isJob = card.kind === "job";
   return (
     <>
+      {isJob ? <span className="card-kind">{t("job.kind")}</span> : null}
       <span className="card-title">{card.title}</span>
+      {isJob ? (
+        <span className="job-places" data-testid="job-places">
+          <progress max={Math.max(1, card.places)} value={Math.min(card.filled, card.places)} aria-hidden="true" />
+          <span className="job-places-text">{placesText(t, card)}</span>
+          {card.at ? <span className="job-when">{jobWhen(t, locale, card)}</span> : null}
+        </span>
+      ) : null}
       <span className="card-tags">
         <span className="card-icon" style={{ background: color, color: inkOn(color) }}>
           <CategoryIcon name={category?.icon ?? "star"} size={14} />
@@ -79,6 +89,11 @@ export function CardBody({ card, category, org, locale }: CardBodyProps) {
         ) : null}
         {card.createdAt > 0 ? <Age createdAt={card.createdAt} locale={locale} /> : null}
       </span>
+      {card.job && !isJob ? (
+        <span className="job-badge" data-testid="job-badge">
+          {t("job.joinedBadge")}
+        </span>
+      ) : null}
       <OwnerBadge requestId={card.id} locale={locale} />
       <DuplicateBadge requestId={card.id} locale={locale} />
     </>
@@ -125,11 +140,12 @@ export const SortableCard = memo(function SortableCard(props: SortableCardProps)
       aria-describedby={draggable ? attributes["aria-describedby"] : undefined}
       onKeyDown={onKeyDown}
       onClick={() => onOpen(card.id)}
-      className={`board-card${isDragging ? " is-placeholder" : ""}${draggable ? " is-draggable" : ""}${discussed ? " is-discussed" : ""}`}
+      className={`board-card${card.kind === "job" ? " is-job" : ""}${isDragging ? " is-placeholder" : ""}${draggable ? " is-draggable" : ""}${discussed ? " is-discussed" : ""}`}
       style={style}
       data-testid={`card-${card.id}`}
       data-card-id={card.id}
       data-urgency={card.urgency}
+      data-kind={card.kind}
       data-discussed={discussed ? "true" : undefined}
     >
       {discussed ? <span className="card-discussed">{t("follow.card.discussed")}</span> : null}

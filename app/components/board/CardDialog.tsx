@@ -30,6 +30,7 @@ import { SpamSection } from "./SpamSection";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
+import { JobSection, JoinedJobLine } from "./jobs/JobSection";
 import { URGENCY_KEYS, cardAge, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
 
 interface DetailsResponse {
@@ -81,9 +82,16 @@ export function CardDialog(props: CardDialogProps) {
   const titleId = useId();
   const sections = card ? (
     <>
-      <ContactSection key={`contact-${card.id}`} boardId={props.boardId} requestId={card.id} onNotice={props.onNotice} />
-      <CardMeetingActions key={`actions-${card.id}`} boardId={props.boardId} requestId={card.id} />
-      <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
+      {card.kind === "job" ? (
+        <JobSection key={`job-${card.id}`} card={card} doc={props.doc} boardId={props.boardId} columns={props.columns} onNotice={props.onNotice} />
+      ) : (
+        <>
+          <JoinedJobLine card={card} doc={props.doc} boardId={props.boardId} />
+          <ContactSection key={`contact-${card.id}`} boardId={props.boardId} requestId={card.id} onNotice={props.onNotice} />
+          <CardMeetingActions key={`actions-${card.id}`} boardId={props.boardId} requestId={card.id} />
+          <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
+        </>
+      )}
       {/* Outside the edit form: the comment form is a form of its own. */}
       <CardActivity
         key={`activity-${card.id}`}
@@ -97,7 +105,7 @@ export function CardDialog(props: CardDialogProps) {
         now={props.now}
       />
       {props.editable ? <SpamSection key={`spam-${card.id}`} boardId={props.boardId} requestId={card.id} onDone={onClose} /> : null}
-      {props.forgetHref ? (
+      {props.forgetHref && card.kind !== "job" ? (
         <p className="forget-card" data-testid="forget-card">
           <Link to={props.forgetHref}>{translator(locale)("erase.cardLink")}</Link>{" "}
           <span className="hint">{translator(locale)("erase.cardLinkHelp")}</span>
