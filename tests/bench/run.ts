@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest or follow
+ *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest, follow or i18n
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -123,6 +123,14 @@ if (only === "follow" || only === null) {
   const follow = await benchMeetingFollow(quick ? { paced: 100, bursts: 2 } : {});
   printFollowBench(follow);
   recordDetails("meetingFollow", follow);
+}
+if (only === "i18n" || only === null) {
+  // Formatting texts: plain, {name}s, plurals, compiling every message (tests/bench/i18n.ts).
+  const { benchI18n, printI18nBench } = await import("./i18n");
+  console.log("\n=== texts (ICU messages, intl-messageformat)");
+  const figures = benchI18n();
+  printI18nBench(figures);
+  recordDetails("i18n", figures);
 }
 
 process.exit(0);
