@@ -12,12 +12,13 @@ import {
   isRouteErrorResponse,
   useLoaderData,
   useLocation,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect } from "react";
 import { translator, useT } from "./i18n";
-import { usePageLanguage } from "./i18n/page-language";
+import { usePageLanguage, type PageLanguageHandle } from "./i18n/page-language";
 import { useNonce } from "./lib/nonce";
 import { getUser, pendingDuty } from "./services/auth.server";
 import { services } from "./services/context.server";
@@ -135,12 +136,43 @@ function Header() {
   );
 }
 
+/**
+ * A route whose handle says `hydrate: false` (the public front door) is a
+ * plain HTML page: no Remix scripts, no app header, only its own style sheet,
+ * in the language it declares (PageLanguageHandle).
+ */
+export interface StaticPageHandle extends PageLanguageHandle {
+  hydrate: false;
+  stylesheet: string;
+}
+
+function useStaticPage(): { stylesheet: string } | null {
+  const matches = useMatches();
+  const m = matches.find((x) => (x.handle as Partial<StaticPageHandle> | undefined)?.hydrate === false);
+  return m ? { stylesheet: (m.handle as StaticPageHandle).stylesheet } : null;
+}
+
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   // The CSP lets inline scripts run only with this request's nonce (app/entry.server.tsx).
   const nonce = useNonce();
   // A page may declare its own language (app/i18n/page-language.ts: the front door's ar/ti/uk); staff pages are nl/en, left to right.
   const page = usePageLanguage();
+  const plain = useStaticPage();
+  if (plain) {
+    return (
+      <html lang={page?.lang ?? "nl"} dir={page?.dir ?? "ltr"}>
+        <head>
+          <meta charSet="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <Meta />
+          <link rel="stylesheet" href={plain.stylesheet} />
+          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        </head>
+        <body>{children}</body>
+      </html>
+    );
+  }
   return (
     <html lang={page?.lang ?? data?.locale ?? "nl"} dir={page?.dir ?? "ltr"}>
       <head>

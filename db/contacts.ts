@@ -17,7 +17,7 @@ export function getContact(db: DB, requestId: string): ContactRow | null {
 /** Store (or replace) a request's sealed details, and log the edit, in one transaction. */
 export function putContact(
   db: DB,
-  row: { requestId: string; boardId: string; sealed: Buffer; consent: boolean; at: number; userId: string; orgId: string },
+  row: { requestId: string; boardId: string; sealed: Buffer; consent: boolean; at: number; userId: string | null; orgId: string },
 ): void {
   db.transaction((tx) => {
     const values = {

@@ -44,6 +44,15 @@ export const alliances = sqliteTable("alliances", {
   /** How local teams work (TEAM_MODES); a coordinator chooses on /beheer. */
   teamMode: text("team_mode", { enum: TEAM_MODES }).notNull().default("across_organisations"),
   /**
+   * The public front door (issue 15, /hulp/<slug>): off until a coordinator
+   * switches it on and picks the board it feeds (its Nieuw column).
+   */
+  frontDoorEnabled: integer("front_door_enabled", { mode: "boolean" }).notNull().default(false),
+  /** The board it feeds (no foreign key: boards reference alliances); checked live on every submission. */
+  frontDoorBoardId: text("front_door_board_id"),
+  /** JSON array of the origins (https://site.example) whose pages may post to the JSON endpoint (CORS). */
+  frontDoorSites: text("front_door_sites").notNull().default("[]"),
+  /**
    * Items the public front door (/hulp/<slug>, issue 15) takes per calendar
    * day (Amsterdam) for this alliance; past it every submission is refused
    * with 429 `daily_cap` until midnight. A coordinator changes it.

@@ -32,6 +32,7 @@ import {
   type DemoRequest,
 } from "./demo-data";
 import { allianceSecret } from "./duplicates";
+import { setFrontDoor } from "./front-door";
 import { replaceOffers } from "./offers";
 import { seedDemoMeetings } from "./seed-meetings";
 import { claimRequest } from "./ownership";
@@ -158,5 +159,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
     );
   }
   await seedDemoMeetings(db, { boardId, requests, orgOf: org, userIdByEmail: (email) => userByEmail.get(email)!, now });
+  // The demo's public front door (/hulp/ave-emmen) is open and feeds its board (issue 15).
+  setFrontDoor(db, alliance.id, { enabled: true, boardId, sites: [] });
   return { seeded: true, boardId };
 }

@@ -13,9 +13,10 @@
  *                                  createdByOrg, updatedAt,
  *                                  kind?, places?, filled?, job?, at?, recurrence?,
  *                                  durationMinutes?, languageLevel?, physical?,
- *                                  asks?, availability? }>
+ *                                  asks?, availability?, origin?, language?,
+ *                                  translation? }>
  *   (the optional keys are issue 15's: a card's kind, a job's places and what
- *   it asks, the job a request joined; absent on older cards)
+ *   it asks, the job a request joined, the front door's marks; absent on older cards)
  *
  * A card is never deleted and re-inserted to move it: a move sets its
  * `column` and `order` fields, so two concurrent moves converge on one card.
@@ -25,8 +26,8 @@
 import * as Y from "yjs";
 import { compareOrdered, compareStrings, keyBetween, keysBetween, placeAt, sortOrdered } from "./order";
 import { carriesOver, firstColumnOf, holderFits, isStage, legacyStage, missingStages, newColumnIndex, stageOfColumn } from "./stages";
-import type { BoardSnapshot, CardExtras, CardFields, CardKind, CardView, CategoryView, ColumnView, IconName, Stage } from "./types";
-import { isCardKind, isIcon, isLanguageLevel, isRecurrence, isUrgency } from "./validate";
+import type { BoardSnapshot, CardExtras, CardFields, CardKind, CardOrigin, CardView, CategoryView, ColumnView, IconName, Stage } from "./types";
+import { isCardKind, isCardOrigin, isIcon, isLanguageLevel, isRecurrence, isUrgency } from "./validate";
 
 /** 2: columns carry a stage. */
 export const SCHEMA_VERSION = 2;
@@ -112,6 +113,7 @@ export function readCard(m: YRecord): CardView {
   const kind = m.get("kind");
   const recurrence = m.get("recurrence");
   const level = m.get("languageLevel");
+  const origin = m.get("origin");
   return {
     id: str(m, "id"),
     kind: isCardKind(kind) ? kind : "request",
@@ -136,6 +138,9 @@ export function readCard(m: YRecord): CardView {
     physical: m.get("physical") === true,
     asks: str(m, "asks"),
     availability: str(m, "availability"),
+    origin: isCardOrigin(origin) ? origin : null,
+    language: str(m, "language"),
+    translation: str(m, "translation"),
   };
 }
 
@@ -261,6 +266,9 @@ export interface NewCard extends CardFields, Partial<CardExtras> {
   kind?: CardKind;
   /** Jobs only: the number of places (filled starts at 0). */
   places?: number;
+  /** Front-door cards: where they came from and the language the person wrote in. */
+  origin?: CardOrigin;
+  language?: string;
 }
 
 const EXTRA_KEYS = ["at", "recurrence", "durationMinutes", "languageLevel", "physical", "asks", "availability"] as const;
@@ -274,6 +282,10 @@ function newCardExtras(card: NewCard): Record<string, unknown> {
     out.filled = 0;
   }
   for (const k of EXTRA_KEYS) if (card[k] !== undefined) out[k] = card[k];
+  if (card.origin) {
+    out.origin = card.origin;
+    out.language = card.language ?? "";
+  }
   return out;
 }
 
@@ -420,6 +432,20 @@ export function updateCard(
     if (changes.length) m.set("updatedAt", now);
   }, origin);
   return changes;
+}
+
+/**
+ * Set the staff's rendering of a front-door card's text (issue 15): Dutch or
+ * English for those who cannot read the original. Returns whether it changed.
+ */
+export function setTranslation(doc: Y.Doc, id: string, text: string, now: number, origin?: unknown): boolean {
+  const m = cardRecord(doc, id);
+  if (str(m, "translation") === text) return false;
+  doc.transact(() => {
+    m.set("translation", text);
+    m.set("updatedAt", now);
+  }, origin);
+  return true;
 }
 
 /**

@@ -36,6 +36,10 @@ export type LanguageLevel = (typeof LANGUAGE_LEVELS)[number];
 export const RECURRENCES = ["once", "weekly"] as const;
 export type Recurrence = (typeof RECURRENCES)[number];
 
+/** Where a card came from when not from a logged-in organisation: the public front door (issue 15). */
+export const CARD_ORIGINS = ["front-door"] as const;
+export type CardOrigin = (typeof CARD_ORIGINS)[number];
+
 export interface CardView {
   id: string;
   kind: CardKind;
@@ -72,6 +76,12 @@ export interface CardView {
   asks: string;
   /** Requests: when the person is free, day-part tokens such as "ma-ochtend za-middag" ("" = not said). */
   availability: string;
+  /** "front-door" when a person sent it through the public page; null otherwise. */
+  origin: CardOrigin | null;
+  /** The language (BCP 47) the person wrote in, for front-door cards; "" otherwise. */
+  language: string;
+  /** A staff member's Dutch or English rendering of the original text (front-door cards); "" when none. */
+  translation: string;
 }
 
 /** The issue-15 fields of a card that has none of them: a request as every card before. */
@@ -87,6 +97,9 @@ export const CARD_DEFAULTS = {
   physical: false,
   asks: "",
   availability: "",
+  origin: null,
+  language: "",
+  translation: "",
 } as const satisfies Partial<CardView>;
 
 export interface BoardSnapshot {

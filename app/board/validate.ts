@@ -5,12 +5,14 @@
 import { isStage } from "./stages";
 import {
   CARD_KINDS,
+  CARD_ORIGINS,
   ICONS,
   LANGUAGE_LEVELS,
   RECURRENCES,
   URGENCIES,
   type CardFields,
   type CardKind,
+  type CardOrigin,
   type IconName,
   type LanguageLevel,
   type Recurrence,
@@ -114,6 +116,16 @@ const description = textRule(0, LIMITS.descriptionMax, true);
 const area = textRule(0, LIMITS.areaMax);
 const columnName = textRule(1, LIMITS.columnNameMax);
 const categoryLabel = textRule(1, LIMITS.categoryLabelMax);
+const translation = textRule(0, LIMITS.descriptionMax, true);
+
+export function isCardOrigin(v: unknown): v is CardOrigin {
+  return typeof v === "string" && (CARD_ORIGINS as readonly string[]).includes(v);
+}
+
+/** A language tag as a person's text is marked with: "ar", "ti", "uk", "nl", "pt-BR" (BCP 47's common shape, at most 35 characters). */
+export function isLanguageTag(v: unknown): v is string {
+  return typeof v === "string" && v.length <= 35 && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/.test(v);
+}
 
 /** Record ids (columns, categories, cards): short and URL-safe. */
 export function isRecordId(v: unknown): v is string {
@@ -219,6 +231,11 @@ export const RECORD_FIELDS = {
     physical: { rule: optional(boolRule) },
     asks: { rule: optional(asks) },
     availability: { rule: optional(availabilityRule) },
+    // The front door's marks: where it came in and the language the person wrote in (server),
+    // and the staff's rendering of the original text (edited like the description).
+    origin: { rule: optional((v) => (isCardOrigin(v) ? null : "unknown")), server: true },
+    language: { rule: optional((v) => (isLanguageTag(v) ? null : "pattern")), server: true },
+    translation: { rule: optional(translation) },
   },
 } as const satisfies Record<string, Record<string, { rule: FieldRule; server?: true; ref?: "columns" | "categories" }>>;
 

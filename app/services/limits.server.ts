@@ -341,6 +341,8 @@ export interface AppLimits {
    * server send mail to anyone, as often as it likes.
    */
   invitationMails: { alliance: Limiter; address: Limiter };
+  /** Status lookups of the public front door's receipt codes, per alliance and address (app/services/front-door.server.ts). */
+  frontDoorStatus: Limiter;
   yjsConnections: Concurrency;
   ioConnections: Concurrency;
 }
@@ -366,6 +368,9 @@ export const INVITATION_MAILS_PER_ADDRESS_PER_DAY = 3;
 
 /** Downloads of one's own data per person per hour (each reads every table about them). */
 export const PERSONAL_EXPORTS_PER_HOUR = 10;
+
+/** Status lookups of front-door receipt codes per address per 10 minutes (a 60-bit code is not found by asking). */
+export const FRONT_DOOR_STATUS_PER_10_MINUTES = 30;
 
 /** Failures on an account are remembered this long after the first. */
 export const LOGIN_FAILURE_MEMORY_MS = 24 * 3600_000;
@@ -398,6 +403,7 @@ export function createLimits(settings: LimitSettings, now: () => number): AppLim
       alliance: new Limiter({ limit: INVITATION_MAILS_PER_ALLIANCE_PER_HOUR, windowMs: 3600_000, mode: "sliding" }, store(), now),
       address: new Limiter({ limit: INVITATION_MAILS_PER_ADDRESS_PER_DAY, windowMs: 24 * 3600_000 }, store(), now),
     },
+    frontDoorStatus: new Limiter({ limit: FRONT_DOOR_STATUS_PER_10_MINUTES, windowMs: 10 * 60_000 }, store(), now),
     yjsConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, store(), now),
     ioConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, store(), now),
   };

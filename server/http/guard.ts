@@ -59,6 +59,15 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 const UNSUBSCRIBE_PATH = /^\/afmelden\/[A-Za-z0-9_-]{20,100}$/;
 
+/**
+ * The public front door's JSON endpoint (issue 15): embedding websites post
+ * to it from their own pages, so it is exempt from the Origin check here. It
+ * uses no session or cookie (nothing a foreign page could ride on), takes
+ * JSON only (rule 3 still applies), and the route itself answers CORS only
+ * for the alliance's configured sites and 403 to any other Origin.
+ */
+export const PUBLIC_API_PATH = /^\/api\/public\/[a-z0-9-]{1,80}\/requests$/;
+
 export function mediaType(header: string | undefined | null): string {
   return (header ?? "").split(";")[0].trim().toLowerCase();
 }
@@ -128,7 +137,7 @@ export function judgeRequest(req: IncomingMessage, policy: OriginPolicy, uploads
   if (SAFE_METHODS.has(method)) return { ok: true };
 
   // 2. CSRF. Browsers send CSP reports from any context: that one path has no session effect and is exempt.
-  if (path !== CSP_REPORT_PATH && !UNSUBSCRIBE_PATH.test(path) && !isSameOriginRequest(req, policy)) {
+  if (path !== CSP_REPORT_PATH && !UNSUBSCRIBE_PATH.test(path) && !PUBLIC_API_PATH.test(path) && !isSameOriginRequest(req, policy)) {
     return {
       ok: false,
       status: 403,

@@ -23,7 +23,7 @@ import type { Env } from "../../app/services/env.server";
 import { originPolicy, type OriginPolicy } from "../origin";
 import type { Logger } from "../sync/types";
 import { createCspReportHandler } from "./csp-report";
-import { judgeRequest, sendRefusal, DECLARED_UPLOADS, type UploadDeclaration } from "./guard";
+import { judgeRequest, sendRefusal, DECLARED_UPLOADS, PUBLIC_API_PATH, type UploadDeclaration } from "./guard";
 import { CSP_REPORT_PATH, newNonce, rawResponse, securityHeaders, withRawHeaders } from "./headers";
 import { clientAddress, dropUntrustedForwarding, requestScheme } from "./proxy";
 
@@ -83,8 +83,10 @@ export function createHttpSecurity(opts: HttpSecurityOptions) {
     // with X-Forwarded-Host or Host and throws (a 500) when they differ. The
     // origin was judged above, by the one rule; an allowed origin on another
     // host (ALLOWED_ORIGINS) must not end in a 500, so Remix does not see it.
+    // The front door's JSON endpoint is a resource route (Remix does not check
+    // it) that judges the Origin itself against the alliance's sites: it keeps it.
     const origin = req.headers.origin;
-    if (origin && req.method !== "GET" && req.method !== "HEAD") {
+    if (origin && req.method !== "GET" && req.method !== "HEAD" && !PUBLIC_API_PATH.test(req.path)) {
       const host = (req.headers["x-forwarded-host"] as string | undefined)?.split(",")[0]?.trim() || req.headers.host;
       let originHost: string | null = null;
       try {

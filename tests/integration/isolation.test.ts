@@ -241,8 +241,21 @@ const COORDINATOR_ONLY = { coordinator: 404, member: 403 } as const;
 
 const csv = (v: Side) => ({ type: "text/csv", data: `titel;categorie;referentie\n${v.tag} import;taal;${v.reference}\n` });
 
+/**
+ * The public front door (issue 15) is reached by an alliance's slug, not by
+ * ids, and needs no account: what matters here is that another alliance's
+ * door that is off answers exactly as an unknown one (404), to anyone.
+ */
+function slugOf(v: Side): string {
+  return t.db.select({ slug: schema.alliances.slug }).from(schema.alliances).where(eq(schema.alliances.id, v.allianceId)).get()!.slug;
+}
+
 /** Every JSON API route file, with the attempts that cover each method it answers. */
 const API_ROUTES: Record<string, Attempts> = {
+  "api.public.$slug.requests.ts": (v): Attempt[] => [
+    { method: "POST", path: `/api/public/${slugOf(v)}/requests`, body: { kind: "request", category: "taal", text: "Een vraag aan een gesloten deur.", language: "nl" }, expect: 404 },
+    { method: "POST", path: `/api/public/bestaat-niet-${v.label.toLowerCase()}/requests`, body: { kind: "request", category: "taal", text: "Een vraag aan een onbekende deur.", language: "nl" }, expect: 404 },
+  ],
   "api.alliance.limits.ts": (): Attempt[] => [
     { method: "GET", path: "/api/alliance/limits", expect: { coordinator: 200, member: 403 } },
     { method: "PUT", path: "/api/alliance/limits", body: { requestQuotaPerHour: 500 }, expect: { coordinator: 200, member: 403 } },
@@ -460,6 +473,14 @@ const API_ROUTES: Record<string, Attempts> = {
 
 /** Every page route file, with the attempts that carry the other alliance's ids (or show the page that lists the own alliance). */
 const PAGE_ROUTES: Record<string, Attempts> = {
+  "hulp.$slug.tsx": (v): Attempt[] => [
+    { method: "GET", path: `/hulp/${slugOf(v)}`, expect: 404 },
+    { method: "POST", path: `/hulp/${slugOf(v)}`, form: { kind: "request", category: "taal", text: "Een vraag aan een gesloten deur." }, expect: 404 },
+  ],
+  "hulp.$slug_.status.($code).tsx": (v): Attempt[] => [
+    { method: "GET", path: `/hulp/${slugOf(v)}/status/ABCDABCDABCD`, expect: 404 },
+    { method: "GET", path: `/hulp/${slugOf(v)}/status`, expect: 404 },
+  ],
   "_index.tsx": (): Attempt[] => [{ method: "GET", path: "/", expect: 302 }],
   "login.tsx": (): Attempt[] => [{ method: "GET", path: "/login", expect: "own" }],
   "logout.tsx": (): Attempt[] => [{ method: "GET", path: "/logout", expect: "own" }],
