@@ -3,7 +3,8 @@
  * a coordinator creates a team on /beheer (a refused form explains itself
  * and keeps what was typed), sees it listed, and finds it in the report's
  * "Koppelingen per team" next to the demo's Aan de Slag Emmen, with the
- * volunteer places table above it. axe clean, no sideways scroll.
+ * volunteer places table above it showing a job of the team filled over the
+ * API this month. axe clean, no sideways scroll.
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -56,11 +57,32 @@ for (const size of SIZES) {
 
     await page.goto(`${server.url}/boards`);
     await openDemoBoard(page);
-    await page.goto(`${page.url()}/rapport`);
+    const boardUrl = page.url();
+    const boardId = boardUrl.split("/boards/")[1];
+    // A job of the new team this month, one place filled by the coordinator (Gemeente, in Aan de Slag Emmen), over the JSON API.
+    const api = (p: string, data: unknown) => page.request.post(`${server.url}${p}`, { data, headers: { origin: server.url } });
+    const teamId = ((await (await page.request.get(`${server.url}/api/alliance/teams`)).json()).teams as Array<{ id: string; name: string }>).find((x) => x.name === name)!.id;
+    const job = await api(`/api/boards/${boardId}/jobs`, { title: `Wijktuin ${size.name}`, category: "werk", places: 6, teamId });
+    expect(job.status(), await job.text()).toBe(201);
+    const person = await api(`/api/boards/${boardId}/requests`, { title: `Buiten werken ${size.name}`, category: "werk", description: "", area: "" });
+    expect(person.status(), await person.text()).toBe(201);
+    const filled = await api(`/api/boards/${boardId}/jobs/${(await job.json()).id}/places`, { requestIds: [(await person.json()).id] });
+    expect(filled.status(), await filled.text()).toBe(200);
+
+    await page.goto(`${boardUrl}/rapport`);
     await expect(page.getByRole("heading", { name: "Vrijwilligersplaatsen per categorie en maand" })).toBeVisible();
+    const month = new Intl.DateTimeFormat("nl-NL", { month: "long", year: "numeric", timeZone: "Europe/Amsterdam" }).format(new Date());
+    const places = page.getByTestId("report-places");
+    const monthRow = places.getByRole("row").filter({ has: page.getByRole("rowheader", { name: month }) }).filter({ hasText: "Werk" });
+    await expect(monthRow.getByRole("cell")).toHaveText(["Werk", /^\d+$/, /^\d+$/, /^\d+$/]);
+    // Both browsers' jobs may be in this month's row: at least this one's 6 places and 1 filled.
+    const [offered, filledCount] = [Number(await monthRow.getByRole("cell").nth(1).textContent()), Number(await monthRow.getByRole("cell").nth(2).textContent())];
+    expect(offered).toBeGreaterThanOrEqual(6);
+    expect(filledCount).toBeGreaterThanOrEqual(1);
     const teams = page.getByTestId("report-teams");
     await expect(teams.getByRole("rowheader", { name: "Aan de Slag Emmen" })).toBeVisible();
-    await expect(teams.getByTestId(`report-team-${name}`)).toContainText("0");
+    // The place was filled by the Gemeente, which is in Aan de Slag Emmen, not in the new team.
+    await expect(teams.getByTestId(`report-team-${name}`).getByRole("cell")).toHaveText(["0", "0"]);
     await noSidewaysScroll(page);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, `${size.name}-report-teams.png`), fullPage: true });

@@ -119,6 +119,17 @@ export const ROUTES: RouteCase[] = [
   { name: "GET alliance export (json)", method: "GET", state: "open", path: () => "/api/alliance/export", expect: { ...COORDINATOR, otherAlliance: 403 } },
   // The processing register (AVG art. 30): the other alliance's member meets the role check.
   { name: "GET processing register (csv)", method: "GET", state: "open", path: () => "/api/alliance/processing-register.csv", expect: { ...COORDINATOR, otherAlliance: 403 } },
+  // Local teams (issue 15): everyone reads their own alliance's (the other alliance's member gets theirs), coordinators write.
+  { name: "GET local teams", method: "GET", state: "open", path: () => "/api/alliance/teams", expect: { ...READ, otherAlliance: 200 } },
+  {
+    name: "POST a local team",
+    method: "POST",
+    state: "open",
+    path: () => "/api/alliance/teams",
+    body: (f) => ({ name: `Team ${f.boardId.slice(0, 8)}`, organisationIds: [f.orgOwner, f.orgOther] }),
+    expect: { ...COORDINATOR, coordinator: 201, otherAlliance: 403 },
+  },
+  { name: "PATCH how teams work", method: "PATCH", state: "open", path: () => "/api/alliance/teams", body: () => ({ mode: "across_organisations" }), expect: { ...COORDINATOR, otherAlliance: 403 } },
   // The board's retention, set to what it is (a coordinator's write that changes nothing).
   { name: "PATCH board retention", method: "PATCH", state: "open", path: board, body: () => ({ retentionMonths: 12 }), expect: COORDINATOR },
   {
