@@ -40,6 +40,19 @@ function Age({ createdAt, locale }: { createdAt: number; locale: Locale }) {
   );
 }
 
+const languageNames = new Map<Locale, Intl.DisplayNames>();
+
+/** A front-door card's language in the reader's language ("Arabisch", "Arabic"); the code when unknown. */
+function languageName(code: string, locale: Locale): string {
+  let names = languageNames.get(locale);
+  if (!names) languageNames.set(locale, (names = new Intl.DisplayNames([locale === "nl" ? "nl-NL" : "en-GB"], { type: "language" })));
+  try {
+    return names.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
 /** What a card shows; shared by the card in its column and the drag overlay. */
 export function CardBody({ card, category, org, locale }: CardBodyProps) {
   const t = translator(locale);
@@ -92,6 +105,11 @@ export function CardBody({ card, category, org, locale }: CardBodyProps) {
       {card.job && !isJob ? (
         <span className="job-badge" data-testid="job-badge">
           {t("job.joinedBadge")}
+        </span>
+      ) : null}
+      {card.origin === "front-door" ? (
+        <span className="front-door-badge" data-testid="front-door-badge">
+          {card.language ? t("frontDoor.markLanguage", { language: languageName(card.language, locale) }) : t("frontDoor.mark")}
         </span>
       ) : null}
       <OwnerBadge requestId={card.id} locale={locale} />
