@@ -330,7 +330,7 @@ export default function ImportPage() {
                 <p className="muted">{t("import.categoriesHelp")}</p>
                 {preview.unknownCategories.map((u) => (
                   <label key={u.value} className="import-map-field">
-                    <span>{t(u.rows === 1 ? "import.categoryRow" : "import.categoryRows", { value: u.value, rows: u.rows })}</span>
+                    <span>{t("import.categoryRows", { value: u.value, rows: u.rows })}</span>
                     <select value={choices[u.value] ?? ""} onChange={(e) => changeChoice(u.value, e.currentTarget.value)} data-testid="category-choice">
                       <option value="">{t("import.categorySkip")}</option>
                       {data.categories.map((c) => (
