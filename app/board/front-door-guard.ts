@@ -171,8 +171,15 @@ export function meetsDifficulty(digest: Uint8Array, difficulty: number): boolean
 
 // ------------------------------------------------------------------ the day
 
-/** The Amsterdam calendar day `now` lies in: its start and the next day's start (ms). */
+let lastDay: { day: string; start: number; end: number } | null = null;
+
+/** The Amsterdam calendar day `now` lies in: its start and the next day's start (ms). The last answer is kept (every submission asks). */
 export function amsterdamDayBounds(now: number): { day: string; start: number; end: number } {
+  if (lastDay && now >= lastDay.start && now < lastDay.end) return lastDay;
+  return (lastDay = computeDayBounds(now));
+}
+
+function computeDayBounds(now: number): { day: string; start: number; end: number } {
   const day = amsterdamDay(now);
   const next = new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)) + 1)).toISOString().slice(0, 10);
   return { day, start: amsterdamToMs(day, "00:00")!, end: amsterdamToMs(next, "00:00")! };

@@ -50,7 +50,7 @@ import {
   splitPow,
 } from "../board/front-door-guard";
 import type { DB } from "../../db/client";
-import { addressItemsSince, allianceItemsSince, frontDoorDailyCap, setFrontDoorDailyCap as setFrontDoorDailyCapRow } from "../../db/front-door-guard";
+import { addressUse, allianceItemsSince, allianceLoad, frontDoorDailyCap, setFrontDoorDailyCap as setFrontDoorDailyCapRow } from "../../db/front-door-guard";
 import { alliances } from "../../db/schema";
 import type { AppServices } from "./context.server";
 import { MemoryStore, addressKey as addressPrefix, retryAfterSeconds } from "./limits.server";
@@ -176,12 +176,8 @@ interface Load {
 function load(svc: Svc, allianceId: string): Load {
   const now = svc.now();
   const day = amsterdamDayBounds(now);
-  return {
-    recent: allianceItemsSince(svc.db, allianceId, now - FLOOD_WINDOW_MS),
-    today: allianceItemsSince(svc.db, allianceId, day.start),
-    cap: frontDoorDailyCap(svc.db, allianceId) ?? 0,
-    dayEnd: day.end,
-  };
+  const l = allianceLoad(svc.db, allianceId, now - FLOOD_WINDOW_MS, day.start);
+  return { recent: l.recent, today: l.today, cap: l.cap ?? 0, dayEnd: day.end };
 }
 
 /** Whether the alliance's front door asks for the proof-of-work now. */
@@ -291,12 +287,11 @@ export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
   const addressKey = addressKeyFor(svc, allianceId, input.address);
   const day = amsterdamDayBounds(now);
   const hourAgo = now - 3600_000;
-  const today = addressItemsSince(svc.db, addressKey, day.start);
-  const hour = today.items === 0 ? today : addressItemsSince(svc.db, addressKey, Math.max(hourAgo, day.start));
-  const verdict = judgeAddressBudget({ hour: budgetUse(hour.items, hour.spam), day: budgetUse(today.items, today.spam) });
+  const use = addressUse(svc.db, addressKey, hourAgo, day.start);
+  const verdict = judgeAddressBudget({ hour: budgetUse(use.hour, use.hourSpam), day: budgetUse(use.day, use.daySpam) });
   if (!verdict.ok) {
     // The day's budget is back at midnight (a new key); the hour's when its oldest item is an hour old.
-    const wait = verdict.window === "day" || hour.oldest === null ? day.end - now : Math.min(day.end - now, hour.oldest + 3600_000 - now);
+    const wait = verdict.window === "day" || use.hourOldest === null ? day.end - now : Math.min(day.end - now, use.hourOldest + 3600_000 - now);
     return refuse(svc, allianceId, 429, "address_budget", wait);
   }
   return { ok: true, addressKey };
@@ -312,8 +307,8 @@ export function addressHourLeft(svc: Svc, allianceId: string, address: string): 
   const now = svc.now();
   const key = addressKeyFor(svc, allianceId, address);
   const day = amsterdamDayBounds(now);
-  const hour = addressItemsSince(svc.db, key, Math.max(now - 3600_000, day.start));
-  return Math.max(0, ADDRESS_PER_HOUR - budgetUse(hour.items, hour.spam));
+  const use = addressUse(svc.db, key, now - 3600_000, day.start);
+  return Math.max(0, ADDRESS_PER_HOUR - budgetUse(use.hour, use.hourSpam));
 }
 
 // ------------------------------------------------------------------ the daily cap

@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest, follow or i18n
+ *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest, follow, i18n or flood
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -131,6 +131,15 @@ if (only === "i18n" || only === null) {
   const figures = benchI18n();
   printI18nBench(figures);
   recordDetails("i18n", figures);
+}
+
+if (only === "flood" || (only === null && !quick)) {
+  // The public front door under a flood while two members edit (tests/bench/front-door-flood.ts).
+  const { benchFrontDoorFlood, printFloodBench } = await import("./front-door-flood");
+  console.log("\n=== front door flood: 64 senders, members' edit round-trip before and during");
+  const flood = await benchFrontDoorFlood();
+  printFloodBench(flood);
+  recordDetails("frontDoorFlood", flood);
 }
 
 process.exit(0);
