@@ -334,3 +334,79 @@ export const DEMO_OFFERS: Array<{ org: DemoOrgKey; category: string; label: stri
 export function demoCard(id: string, r: DemoRequest, createdByOrg: string, column: string) {
   return { id, title: r.title, category: r.category, description: r.description, area: r.area, urgency: r.urgency, createdAt: r.createdAt, createdByOrg, column };
 }
+
+/**
+ * The demo's volunteer jobs (Aan de Slag, issue 15): in the "open" column,
+ * `fill` of the board's open requests about work or meeting people take
+ * places in each. `weekday` 1–7 (Monday–Sunday) and `time` on Amsterdam's
+ * wall clock: the next such day after the seed.
+ */
+export const DEMO_JOBS: Array<{
+  title: string;
+  category: "werk" | "maatje";
+  places: number;
+  fill: number;
+  weekday: number;
+  time: string;
+  durationMinutes: number;
+  recurrence: "once" | "weekly";
+  area: string;
+  description: string;
+  languageLevel: "none" | "A1" | "A2" | "B1+";
+  physical: boolean;
+  asks: string;
+  org: DemoOrgKey;
+  team: boolean;
+}> = [
+  {
+    title: "Onderhoud wijktuin Angelslo",
+    category: "werk",
+    places: 6,
+    fill: 4,
+    weekday: 6,
+    time: "10:00",
+    durationMinutes: 180,
+    recurrence: "once",
+    area: "Angelslo",
+    description: "Snoeien, harken en de moestuinbakken klaarmaken voor de winter. Koffie en soep staan klaar.",
+    languageLevel: "none",
+    physical: true,
+    asks: "Stevige schoenen; werkhandschoenen zijn er",
+    org: "gemeente",
+    team: true,
+  },
+  {
+    title: "Koffie-ochtend in buurthuis De Kaap",
+    category: "maatje",
+    places: 8,
+    fill: 2,
+    weekday: 3,
+    time: "10:00",
+    durationMinutes: 120,
+    recurrence: "weekly",
+    area: "Emmerhout",
+    description: "Elke woensdag: koffie, een spelletje en kennismaken met buurtbewoners.",
+    languageLevel: "none",
+    physical: false,
+    asks: "",
+    org: "vrijwilligerscentrum",
+    team: true,
+  },
+  {
+    title: "Helpen bij de uitgifte van de voedselbank",
+    category: "werk",
+    places: 4,
+    fill: 0,
+    weekday: 5,
+    time: "13:00",
+    durationMinutes: 240,
+    recurrence: "weekly",
+    area: "Centrum",
+    description: "Pakketten inpakken en uitdelen, samen met vaste vrijwilligers.",
+    languageLevel: "A1",
+    physical: true,
+    asks: "Een fiets helpt",
+    org: "voedselbank",
+    team: false,
+  },
+];

@@ -12,7 +12,9 @@
  * ended four weeks ago, the next planned in a week.
  */
 import { randomUUID } from "node:crypto";
-import { addCards, setArchived } from "../app/board/domain";
+import { addCards, mirrorJobPlaces, setArchived, type NewCard } from "../app/board/domain";
+import { amsterdamToMs, amsterdamWallTime } from "../app/board/meeting-time";
+import { createJobWithAudit, fillPlaces } from "./jobs";
 import { referenceKey } from "../app/services/duplicates.server";
 import { hashPassword } from "../app/services/password.server";
 import { createAlliance, createBoard, createOrganisation, createPerson } from "../app/services/setup.server";
@@ -26,6 +28,7 @@ import {
   DEMO_PASSWORD,
   DEMO_PEOPLE,
   DEMO_TEAM,
+  DEMO_JOBS,
   demoCard,
   demoPastRequests,
   demoRequests,
@@ -77,11 +80,15 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
     if (p.role === "member" && !userByOrg.has(u.organisationId)) userByOrg.set(u.organisationId, u.id);
   }
   const org = (key: string) => orgIds.get(key)!;
-  insertTeam(db, { id: randomUUID(), allianceId: alliance.id, name: DEMO_TEAM.name, area: DEMO_TEAM.area, organisationIds: DEMO_TEAM.orgs.map(org), createdAt: now });
+  const teamId = randomUUID();
+  insertTeam(db, { id: teamId, allianceId: alliance.id, name: DEMO_TEAM.name, area: DEMO_TEAM.area, organisationIds: DEMO_TEAM.orgs.map(org), createdAt: now });
 
   const requests = [...demoPastRequests(now), ...demoRequests(now)]
     .sort((a, b) => a.createdAt - b.createdAt)
     .map((r) => ({ id: randomUUID(), r }));
+  // Aan de Slag: the volunteer jobs, each with open requests about work or meeting people in some of its places.
+  const candidates = requests.filter(({ r }) => (r.category === "werk" || r.category === "maatje") && r.archivedAt === null && r.column !== "afgerond" && !r.holder);
+  const jobs = demoJobs(now).map((j) => ({ ...j, id: randomUUID(), members: candidates.splice(0, j.fill).map((c) => c.id) }));
   // The shared document: each request in the column its history ended in.
   const { id: boardId } = createBoard(db, {
     allianceId: alliance.id,
@@ -92,6 +99,8 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
         requests.map(({ id, r }) => demoCard(id, r, org(r.org), r.column)),
       );
       for (const { id, r } of requests) if (r.archivedAt !== null) setArchived(doc, id, true, r.archivedAt);
+      addCards(doc, jobs.map((j) => j.card(j.id, org(j.org))));
+      for (const j of jobs) mirrorJobPlaces(doc, j.id, { places: j.places, filled: j.members.length, joined: j.members, left: [] }, now);
     },
   });
   const secret = allianceSecret(db, alliance.id);
@@ -144,6 +153,20 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
     }
   });
 
+  for (const j of jobs) {
+    const who = org(j.org);
+    const audit = { boardId, userId: userByOrg.get(who) ?? null, orgId: who };
+    createJobWithAudit(
+      db,
+      { id: j.id, boardId, createdByUserId: audit.userId, createdByOrgId: who, lastActivityAt: j.createdAt, createdAt: j.createdAt },
+      { places: j.places, orgId: who, teamId: j.team ? teamId : null },
+      { ...audit, requestId: j.id, type: "created", data: { title: j.title, category: j.category, kind: "job", places: j.places }, createdAt: j.createdAt },
+    );
+    if (j.members.length) {
+      fillPlaces(db, { jobId: j.id, boardId, requestIds: j.members, orgId: who, userId: audit.userId ?? "", at: j.createdAt }, audit);
+    }
+  }
+
   for (const key of new Set(DEMO_OFFERS.map((o) => o.org))) {
     replaceOffers(
       db,
@@ -162,4 +185,37 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   // The demo's public front door (/hulp/ave-emmen) is open and feeds its board (issue 15).
   setFrontDoor(db, alliance.id, { enabled: true, boardId, sites: [] });
   return { seeded: true, boardId };
+}
+
+/** The demo's jobs as cards: the next such weekday after `now` (Amsterdam time), entered two days ago. */
+function demoJobs(now: number) {
+  return DEMO_JOBS.map((j) => {
+    const today = amsterdamWallTime(now).date;
+    const [y, m, d] = today.split("-").map(Number);
+    const weekday = ((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7) + 1;
+    const ahead = ((j.weekday - weekday + 7) % 7) || 7;
+    const date = new Date(Date.UTC(y, m - 1, d + ahead)).toISOString().slice(0, 10);
+    const at = amsterdamToMs(date, j.time) ?? now + ahead * DAY;
+    const createdAt = now - 2 * DAY;
+    const card = (id: string, createdByOrg: string): NewCard => ({
+      id,
+      kind: "job",
+      title: j.title,
+      category: j.category,
+      description: j.description,
+      area: j.area,
+      urgency: "normaal",
+      createdAt,
+      createdByOrg,
+      column: "open",
+      places: j.places,
+      at,
+      recurrence: j.recurrence,
+      durationMinutes: j.durationMinutes,
+      languageLevel: j.languageLevel,
+      physical: j.physical,
+      asks: j.asks,
+    });
+    return { ...j, createdAt, card };
+  });
 }

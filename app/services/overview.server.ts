@@ -48,7 +48,8 @@ export async function boardOverview(svc: AppServices, user: SessionUser, board: 
       now: svc.now(),
       columns: snapshot.columns,
       categories: snapshot.categories,
-      cards: snapshot.cards,
+      // Requests only: volunteer jobs are counted by the places report.
+      cards: snapshot.cards.filter((c) => c.kind !== "job"),
       facts,
       organisations,
       offers,
@@ -87,7 +88,8 @@ export async function boardReport(svc: AppServices, user: SessionUser, board: Bo
     now: svc.now(),
     columns: snapshot.columns,
     categories: snapshot.categories,
-    cards: snapshot.cards,
+    // Requests only: volunteer jobs are counted by the places report.
+    cards: snapshot.cards.filter((c) => c.kind !== "job"),
     facts,
     organisations,
     ...period,

@@ -13,7 +13,13 @@ import { getCard, listColumns, readBoard } from "../../app/board/domain";
 import { stageOfColumn } from "../../app/board/stages";
 import * as schema from "../../db/schema";
 import { makeBoard, makeUser } from "../factories";
-import { editOn, storedBytes, waitFor, withTimeout, type TestServer, startTestServer } from "./harness";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { openDatabase } from "../../db/client";
+import { getJob } from "../../db/jobs";
+import { seedDemo } from "../../db/seed";
+import { editOn, storedBytes, storedDoc, waitFor, withTimeout, type TestServer, startTestServer } from "./harness";
 
 let t: TestServer;
 let coordinatorA2: string;
@@ -336,5 +342,32 @@ describe("the jobs API", () => {
     expect(ok.status).toBe(200);
     expect(ok.body.card).toMatchObject({ languageLevel: "A2", availability: "za-ochtend za-middag" });
     expect(readBoard(t.services.rooms.readDoc(board.id, (d) => d)).cards.find((x) => x.id === low)!.availability).toBe("za-ochtend za-middag");
+  });
+});
+
+describe("the demo", () => {
+  it("seeds three Aan de Slag jobs, two with places filled; SQL and the document agree", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-demo-jobs-"));
+    const database = openDatabase(`file:${path.join(dir, "demo.sqlite")}`, { migrate: true });
+    try {
+      const { boardId } = await seedDemo(database.db);
+      const doc = storedDoc(database.db, boardId!);
+      const jobs = readBoard(doc).cards.filter((c) => c.kind === "job");
+      expect(jobs.map((j) => [j.places, j.filled])).toEqual([
+        [6, 4],
+        [8, 2],
+        [4, 0],
+      ]);
+      for (const j of jobs) {
+        const row = getJob(database.db, boardId!, j.id)!;
+        expect(row.filled).toBe(j.filled);
+        const members = readBoard(doc).cards.filter((c) => c.job === j.id).map((c) => c.id);
+        expect(members.sort()).toEqual([...row.filledIds].sort());
+        expect(j.at).toBeGreaterThan(0);
+      }
+    } finally {
+      database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
