@@ -28,6 +28,9 @@ import { invitationAction, pendingInvitations } from "~/services/invitations.ser
 import { TwoFactorPolicySection } from "~/components/admin/TwoFactorPolicySection";
 import { setPolicy, twoFactorPolicySummary } from "~/services/two-factor.server";
 import { TeamsSection } from "~/components/admin/TeamsSection";
+import { FrontDoorSection } from "~/components/admin/FrontDoorSection";
+import { frontDoorSettings, saveFrontDoorSettings } from "~/services/front-door.server";
+import { publicUrl } from "~/services/env.server";
 import { changeTeam, chooseTeamMode, createTeam, homeOrganisationsFor, removeTeam, setPersonHome, teamsOverview } from "~/services/teams.server";
 import { DAILY_CAP_MAX, frontDoorCapSummary, setFrontDoorCap } from "~/services/front-door-guard.server";
 
@@ -43,7 +46,9 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   const teams = teamsOverview(svc, user);
   const homes = homeOrganisationsFor(svc, user);
   const frontDoorCap = user.role === "coordinator" ? frontDoorCapSummary(svc, user.allianceId) : null;
-  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), frontDoorCap, twoFactor, teams, homes, ...invitations, ...overview });
+  const door = user.role === "coordinator" ? frontDoorSettings(svc, user) : null;
+  const frontDoor = door ? { enabled: door.enabled, boardId: door.boardId, sites: door.sites, url: `${publicUrl(svc.env)}/hulp/${door.slug}` } : null;
+  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), frontDoorCap, frontDoor, twoFactor, teams, homes, ...invitations, ...overview });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -132,6 +137,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const r = setPersonHome(svc, user, form.personId, form.homeOrganisationId);
       if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "front-door": {
+      const typed = { enabled: form.enabled === "on", boardId: String(form.boardId ?? ""), sites: String(form.sites ?? "") };
+      const r = saveFrontDoorSettings(svc, user, { enabled: form.enabled, boardId: form.boardId, sites: form.sites ?? "" });
+      if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
+      return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors, frontDoorTyped: typed }) }, { status: r.ok ? 200 : r.status });
     }
     case "front-door-cap": {
       const r = setFrontDoorCap(svc, user, form.frontDoorDailyCap);
@@ -227,6 +238,7 @@ type ActionResult =
       role?: string;
       mode?: string;
       teamId?: string;
+      frontDoorTyped?: { enabled: boolean; boardId: string; sites: string };
       errors?: Record<string, string>;
       oneTime?: { email: string; password: string };
     }
@@ -263,6 +275,8 @@ function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean;
         return { ok: true, message: t("teams.toast.mode", { mode: r.mode === "one_organisation" || r.mode === "across_organisations" ? t(`teams.mode.${r.mode}`).toLocaleLowerCase() : "" }) };
       case "home-org":
         return { ok: true, message: t("teams.toast.home") };
+      case "front-door":
+        return { ok: true, message: t("frontDoor.admin.saved") };
       default:
         return { ok: true, message: t("admin.toast.saved") };
     }
@@ -580,6 +594,16 @@ export default function Admin() {
         busy={nav.state !== "idle"}
       />
 
+      {data.frontDoor ? (
+        <FrontDoorSection
+          data={data.frontDoor}
+          boards={data.boards.map((b) => ({ id: b.id, name: b.name }))}
+          errors={result?.intent === "front-door" ? result.errors : undefined}
+          typed={result?.intent === "front-door" ? result.frontDoorTyped : undefined}
+          t={t}
+          busy={nav.state !== "idle"}
+        />
+      ) : null}
       <TwoFactorPolicySection data={data.twoFactor} error={err("two-factor-policy", "policy")} t={t} busy={nav.state !== "idle"} />
       <LimitsSection
         limits={data.limits}
