@@ -54,6 +54,21 @@ test("a newcomer asks for help in Arabic on a phone (a page without scripts); st
   await expect(nieuw.getByTestId("front-door-badge")).toHaveCount(before + 1, { timeout: 15_000 });
   await expect(nieuw.getByTestId("front-door-badge").filter({ hasText: "Arabisch" }).first()).toBeVisible();
 
+  // Staff read the original and enter a translation for colleagues; a phone number in it is refused.
+  await nieuw.locator("[data-card-id]", { has: staff.getByTestId("front-door-badge") }).first().click();
+  const section = staff.getByTestId("front-door-translation");
+  await expect(section.getByText(text)).toBeVisible();
+  await expect(section.locator("p[lang=ar]")).toHaveAttribute("dir", "auto");
+  const box = section.getByLabel("Vertaling (Nederlands of Engels)");
+  await box.fill("Zoekt Nederlandse les in de avond, bel 06 12345678");
+  await section.getByRole("button", { name: "Vertaling opslaan" }).click();
+  await expect(section.getByText(/lijkt op persoonsgegevens|op persoonsgegevens lijkt/)).toBeVisible();
+  await box.fill("Zoekt Nederlandse les in de avond");
+  await section.getByRole("button", { name: "Vertaling opslaan" }).click();
+  await expect(section.getByText("Vertaling opgeslagen.")).toBeVisible();
+  expect(await seriousViolations(staff)).toEqual([]);
+  await staff.keyboard.press("Escape");
+
   // The status page: only the stage, in Arabic.
   await phone.getByRole("link", { name: "انظر ما حال رسالتك" }).click();
   await expect(phone.locator("html")).toHaveAttribute("lang", "ar");

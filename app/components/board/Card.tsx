@@ -1,4 +1,5 @@
 import { createContext, memo, useContext, type KeyboardEvent } from "react";
+import { languageName } from "./language-name";
 import { useSortable } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
 import type { CardView, CategoryView } from "~/board/types";
@@ -38,19 +39,6 @@ function Age({ createdAt, locale }: { createdAt: number; locale: Locale }) {
       {cardAge(translator(locale), createdAt, now, locale)}
     </span>
   );
-}
-
-const languageNames = new Map<Locale, Intl.DisplayNames>();
-
-/** A front-door card's language in the reader's language ("Arabisch", "Arabic"); the code when unknown. */
-function languageName(code: string, locale: Locale): string {
-  let names = languageNames.get(locale);
-  if (!names) languageNames.set(locale, (names = new Intl.DisplayNames([locale === "nl" ? "nl-NL" : "en-GB"], { type: "language" })));
-  try {
-    return names.of(code) ?? code;
-  } catch {
-    return code;
-  }
 }
 
 /** What a card shows; shared by the card in its column and the drag overlay. */

@@ -27,6 +27,7 @@ import { OwnershipSection } from "./ownership/OwnershipSection";
 import { PersonalDataWarning, findInFields, removeFromForm, type PersonalDataFields } from "./PersonalDataWarning";
 import { ContactSection } from "./contact/ContactSection";
 import { SpamSection } from "./SpamSection";
+import { TranslationSection } from "./TranslationSection";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
@@ -87,6 +88,9 @@ export function CardDialog(props: CardDialogProps) {
       ) : (
         <>
           <JoinedJobLine card={card} doc={props.doc} boardId={props.boardId} />
+          {card.origin === "front-door" ? (
+            <TranslationSection key={`translation-${card.id}`} card={card} doc={props.doc} editable={!!props.editable} locale={locale} />
+          ) : null}
           <ContactSection key={`contact-${card.id}`} boardId={props.boardId} requestId={card.id} onNotice={props.onNotice} />
           <CardMeetingActions key={`actions-${card.id}`} boardId={props.boardId} requestId={card.id} />
           <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
