@@ -409,7 +409,7 @@ function EditCardForm(props: Props) {
     <>
     <form id={formId} className="modal-form" onSubmit={onSubmit} noValidate ref={formRef} data-card-id={card.id}>
       <div className="modal-head">
-        <h2 id={titleId}>{t("card.editTitle")}</h2>
+        <h2 id={titleId}>{t(card.kind === "job" ? "card.editJobTitle" : "card.editTitle")}</h2>
         {card.archived ? <span className="badge">{t("card.isArchived")}</span> : null}
       </div>
       <div className="modal-body">

@@ -148,6 +148,20 @@ export function describeActivity(t: Translate, entry: ActivityEntry, names: Acti
       const kinds = [...new Set(found.map((f) => str(f?.kind)).filter(isPersonalDataKind))].map((k) => t(`pd.kind.${k}`));
       return t("pd.act.acknowledged", { who, card, kinds: kinds.join(", ") || "?" });
     }
+    case "job_joined":
+      return t("act.job.joined", { who, card });
+    case "job_left":
+      return t("act.job.left", { who, card });
+    case "job_places_filled":
+      return t("act.job.filled", { who, card, count: Array.isArray(data.requests) ? data.requests.length : 0 });
+    case "job_place_freed":
+      return t("act.job.freed", { who, card });
+    case "job_attended":
+      return t("act.job.attended", { who, card });
+    case "job_absent":
+      return t("act.job.absent", { who, card });
+    case "job_done":
+      return t("act.job.done", { who, card, attended: Number(data.attended) || 0, absent: Number(data.absent) || 0 });
     default:
       return t("act.changed", { who, card });
   }
