@@ -28,6 +28,7 @@ import { PersonalDataWarning, findInFields, removeFromForm, type PersonalDataFie
 import { ContactSection } from "./contact/ContactSection";
 import { SpamSection } from "./SpamSection";
 import { TranslationSection } from "./TranslationSection";
+import { MatchFieldsSection } from "./jobs/MatchFieldsSection";
 import { useToast } from "~/components/toast/ToastProvider";
 import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
@@ -91,6 +92,7 @@ export function CardDialog(props: CardDialogProps) {
           {card.origin === "front-door" ? (
             <TranslationSection key={`translation-${card.id}`} card={card} doc={props.doc} editable={!!props.editable} locale={locale} />
           ) : null}
+          {card.kind === "request" ? <MatchFieldsSection key={`matchfields-${card.id}`} card={card} doc={props.doc} editable={!!props.editable} locale={locale} /> : null}
           <ContactSection key={`contact-${card.id}`} boardId={props.boardId} requestId={card.id} onNotice={props.onNotice} />
           <CardMeetingActions key={`actions-${card.id}`} boardId={props.boardId} requestId={card.id} />
           <MatchSection key={`matches-${card.id}`} boardId={props.boardId} card={card} columns={props.columns} categoryById={props.categoryById} onNotice={props.onNotice} />
