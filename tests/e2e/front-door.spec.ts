@@ -79,3 +79,18 @@ test("a newcomer asks for help in Arabic on a phone (a page without scripts); st
   await phone.screenshot({ path: "tests/e2e/screenshots/phone-front-door-ar-status.png", fullPage: true });
   await ctx.close();
 });
+
+test("the front door is axe clean and mirrored right in every language, at both sizes", async ({ browser }) => {
+  for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+    const ctx = await browser.newContext({ viewport });
+    const page = await ctx.newPage();
+    for (const [lang, dir] of [["nl", "ltr"], ["en", "ltr"], ["ar", "rtl"], ["ti", "ltr"], ["uk", "ltr"]] as const) {
+      await page.goto(`${server.url}/hulp/ave-emmen?taal=${lang}`);
+      await expect(page.locator("html")).toHaveAttribute("lang", lang);
+      await expect(page.locator("html")).toHaveAttribute("dir", dir);
+      expect(await seriousViolations(page), `${lang} ${viewport.width}`).toEqual([]);
+      await noSidewaysScroll(page);
+    }
+    await ctx.close();
+  }
+});
