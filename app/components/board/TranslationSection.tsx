@@ -6,6 +6,7 @@
  * checked by the same rules as the description, and by the personal-data check
  * before it is written.
  */
+import { SaveRow } from "./SaveRow";
 import { useState } from "react";
 import type * as Y from "yjs";
 import { setTranslation } from "~/board/domain";
@@ -62,14 +63,7 @@ export function TranslationSection({ card, doc, editable, locale }: { card: Card
               {error}
             </span>
           ) : null}
-          <div>
-            <button type="button" className="button secondary" onClick={save} disabled={!doc}>
-              {t("frontDoor.translation.save")}
-            </button>{" "}
-            <span role="status" className="muted small">
-              {saved ? t("frontDoor.translation.saved") : ""}
-            </span>
-          </div>
+          <SaveRow label={t("frontDoor.translation.save")} savedText={t("frontDoor.translation.saved")} saved={saved} onSave={save} disabled={!doc} />
         </div>
       ) : card.translation ? (
         <>

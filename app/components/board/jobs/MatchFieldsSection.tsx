@@ -5,6 +5,7 @@
  * and written to the shared card with updateCard; the sync check applies the
  * field rules again on the server.
  */
+import { SaveRow } from "../SaveRow";
 import { useState } from "react";
 import type * as Y from "yjs";
 import { updateCard } from "~/board/domain";
@@ -111,14 +112,7 @@ export function MatchFieldsSection({ card, doc, editable, locale }: { card: Card
         </tbody>
       </table>
       {error ? <span className="field-error">{error}</span> : null}
-      <div>
-        <button type="button" className="button secondary" onClick={save} disabled={!doc}>
-          {t("match.fields.save")}
-        </button>{" "}
-        <span role="status" className="muted small">
-          {saved ? t("match.fields.saved") : ""}
-        </span>
-      </div>
+      <SaveRow label={t("match.fields.save")} savedText={t("match.fields.saved")} saved={saved} onSave={save} disabled={!doc} />
     </section>
   );
 }
