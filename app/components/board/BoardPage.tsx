@@ -381,7 +381,10 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           </Form>
         ) : null}
         {canEdit ? (
-          <button type="button" className="button secondary" onClick={() => setJobOpen(true)} disabled={!doc} data-testid="new-job">
+          <button type="button" className="button secondary" onClick={() => setJobOpen(true)} disabled={!doc} data-testid="new-job" title={t("job.create.title")}>
+            <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 24 24">
+              <path d="M12 5v14M5 12h14" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+            </svg>
             {t("board.newJob")}
           </button>
         ) : null}
