@@ -5,7 +5,7 @@
  */
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { PublicField, PublicShell } from "~/components/front-door/PublicShell";
+import { PublicField, PublicNotFound, PublicShell } from "~/components/front-door/PublicShell";
 import type { Translate } from "~/i18n";
 import {
   PUBLIC_CATALOGS,
@@ -122,14 +122,7 @@ export default function PublicFrontDoor() {
   const locale = data.locale as PublicLocale;
   const t = publicTranslator(locale);
   const door = data.door;
-  if (!door) {
-    return (
-      <PublicShell t={t} locale={locale} allianceName={null} path="">
-        <h1>{t("public.notFound.title")}</h1>
-        <p>{t("public.notFound.text")}</p>
-      </PublicShell>
-    );
-  }
+  if (!door) return <PublicNotFound t={t} locale={locale} />;
   const values: FormValues = sent?.values ?? {};
   const errors: PublicErrors = sent?.errors ?? {};
   const guard = sent?.guard ?? data.guard;

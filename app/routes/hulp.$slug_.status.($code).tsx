@@ -7,7 +7,7 @@
  */
 import { json, redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { PublicShell } from "~/components/front-door/PublicShell";
+import { PublicNotFound, PublicShell } from "~/components/front-door/PublicShell";
 import { formatCode, normaliseCode } from "~/board/front-door";
 import { pageLanguageHandle, pickPublicLocale, publicTranslator, type PublicLocale } from "~/i18n/public-pages";
 import { services } from "~/services/context.server";
@@ -58,14 +58,7 @@ export default function PublicStatus() {
   const locale = data.locale as PublicLocale;
   const t = publicTranslator(locale);
   const door = data.door;
-  if (!door) {
-    return (
-      <PublicShell t={t} locale={locale} allianceName={null} path="">
-        <h1>{t("public.notFound.title")}</h1>
-        <p>{t("public.notFound.text")}</p>
-      </PublicShell>
-    );
-  }
+  if (!door) return <PublicNotFound t={t} locale={locale} />;
   const statusPath = `/hulp/${door.slug}/status`;
   return (
     <PublicShell t={t} locale={locale} allianceName={door.name} path={data.code ? `${statusPath}/${data.code.replace(/-/g, "")}` : statusPath}>

@@ -82,3 +82,13 @@ export function PublicField({
     </div>
   );
 }
+
+/** The page both public routes show for a door that is off or unknown (their loaders answer 404). */
+export function PublicNotFound({ t, locale }: { t: PublicTranslate; locale: PublicLocale }) {
+  return (
+    <PublicShell t={t} locale={locale} allianceName={null} path="">
+      <h1>{t("public.notFound.title")}</h1>
+      <p>{t("public.notFound.text")}</p>
+    </PublicShell>
+  );
+}
