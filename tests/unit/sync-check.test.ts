@@ -323,3 +323,28 @@ describe("honest clients are never refused", () => {
   }, 120_000);
 });
 
+
+describe("issue 15's client-writable card fields (translation, languageLevel, availability) from a raw client", () => {
+  /** What a client would send: its own copy edited, encoded against the server's state. */
+  function edit(doc: Y.Doc, set: (card: Y.Map<unknown>) => void): Uint8Array {
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+    const sv = Y.encodeStateVector(doc);
+    set((copy.getMap("cards").get("r1") as Y.Map<unknown>));
+    return Y.encodeStateAsUpdate(copy, sv);
+  }
+  it("a member may write valid values; a viewer may write none; values against the field rules are refused", () => {
+    const doc = boardWithCards(3);
+    expect(checkUpdate(edit(doc, (c) => c.set("translation", "Zoekt taalles")), doc, "member").ok).toBe(true);
+    expect(checkUpdate(edit(doc, (c) => c.set("availability", "ma-ochtend za-middag")), doc, "member").ok).toBe(true);
+    expect(checkUpdate(edit(doc, (c) => c.set("languageLevel", "A2")), doc, "member").ok).toBe(true);
+
+    expect(checkUpdate(edit(doc, (c) => c.set("translation", "Zoekt taalles")), doc, "viewer").ok).toBe(false);
+    expect(checkUpdate(edit(doc, (c) => c.set("availability", "ma-ochtend")), doc, "viewer").ok).toBe(false);
+
+    expect(checkUpdate(edit(doc, (c) => c.set("availability", "maandag-nacht")), doc, "member").ok).toBe(false);
+    expect(checkUpdate(edit(doc, (c) => c.set("languageLevel", "C2")), doc, "member").ok).toBe(false);
+    expect(checkUpdate(edit(doc, (c) => c.set("translation", "x".repeat(10_000))), doc, "member").ok).toBe(false);
+    expect(checkUpdate(edit(doc, (c) => c.set("translation", 42)), doc, "member").ok).toBe(false);
+  });
+});
