@@ -78,6 +78,18 @@ async function longPressDrag(page: Page, from: { x: number; y: number }, to: { x
   await cdp.detach();
 }
 
+/** A box once it has stopped moving (the board may still be settling: late banners, fonts, the sync's first render). */
+async function settledBox(locator: Locator) {
+  let last = await locator.boundingBox();
+  for (let i = 0; i < 20; i++) {
+    await locator.page().waitForTimeout(100);
+    const box = await locator.boundingBox();
+    if (box && last && box.x === last.x && box.y === last.y && box.width === last.width && box.height === last.height) return box;
+    last = box;
+  }
+  throw new Error("the element kept moving for 2 s");
+}
+
 function center(box: { x: number; y: number; width: number; height: number }) {
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 }
@@ -149,7 +161,7 @@ test.describe("390×844 phone", () => {
     expect(dialogBox.width).toBe(390);
     expect(dialogBox.height).toBe(844);
     const heading = dialog.getByRole("heading", { level: 2 }).first();
-    const save = dialog.getByRole("button", { name: "Opslaan" });
+    const save = dialog.getByTestId("card-save");
     const cancel = dialog.getByRole("button", { name: "Annuleren" });
     await expectOnScreen(page, heading, "the dialog's heading");
     await expectOnScreen(page, save, "Opslaan");
@@ -256,8 +268,8 @@ test.describe("390×844 phone", () => {
     const card = column(phone, "nieuw").locator("[data-card-id]").nth(1);
     const id = (await card.getAttribute("data-card-id"))!;
     await card.scrollIntoViewIfNeeded();
-    const from = center((await card.locator(".card-title").boundingBox())!);
-    const to = center((await phone.getByTestId("column-tab-open").boundingBox())!);
+    const from = center(await settledBox(card.locator(".card-title")));
+    const to = center(await settledBox(phone.getByTestId("column-tab-open")));
     await longPressDrag(phone, from, to);
 
     await expect(cardIn(other, "open", id)).toBeVisible();
@@ -296,7 +308,7 @@ test.describe("768×1024 tablet", () => {
     await column(page, "nieuw").locator("[data-card-id]").first().tap();
     await expect(page.getByTestId("dialog-card")).toBeVisible();
     await expectNoSidewaysScroll(page, "card dialog");
-    await expectOnScreen(page, page.getByTestId("dialog-card").getByRole("button", { name: "Opslaan" }), "Opslaan");
+    await expectOnScreen(page, page.getByTestId("dialog-card").getByTestId("card-save"), "Opslaan");
     await page.keyboard.press("Escape");
     const boardPath = new URL(page.url()).pathname;
     for (const [what, path] of [

@@ -11,7 +11,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFrontDoor } from "../../db/front-door";
 import { alliances, frontDoorItems, requests } from "../../db/schema";
-import { postForm, startTestServer, type TestServer } from "../integration/harness";
+import { postForm as rawPostForm, startTestServer, type TestServer } from "../integration/harness";
+import { percentile, recordPart, rssSampler } from "./results";
 
 let t: TestServer;
 let slug: string;
@@ -24,7 +25,57 @@ beforeAll(async () => {
   setFrontDoor(t.db, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
 });
 
+// ------------------------------------------------------------------ figures for the hostile table
+
+const figures = { attacks: 0, refused: 0, unexpectedChanges: 0, crashes: 0, times: [] as number[], notes: [] as string[] };
+const rss = rssSampler();
+
+/** Every hostile request goes through here: timed, counted, and counted as refused when it got a 4xx. */
+async function attack(send: () => Promise<Response>): Promise<Response> {
+  const started = performance.now();
+  const res = await send();
+  figures.times.push(performance.now() - started);
+  figures.attacks++;
+  if (res.status >= 400 && res.status < 500) figures.refused++;
+  if (res.status >= 500) figures.notes.push(`a ${res.status} for ${res.url}`);
+  return res;
+}
+
+/** Nothing stored since `before`: counted (for the table) and asserted. */
+function expectNothingStored(before: ReturnType<typeof stored>, what: string) {
+  const now = stored();
+  if (now.items !== before.items || now.requests !== before.requests) {
+    figures.unexpectedChanges++;
+    figures.notes.push(`${what}: stored ${JSON.stringify(before)} → ${JSON.stringify(now)}`);
+  }
+  expect(now, what).toEqual(before);
+}
+
+const postForm: typeof rawPostForm = (...args) => attack(() => rawPostForm(...args));
+
 afterAll(async () => {
+  if (t) {
+    // The server (in this process) still answers: otherwise the part counts a crash.
+    const alive = await fetch(`${t.url}/hulp/${slug}`).then((r) => r.status, () => 0);
+    if (alive !== 200) {
+      figures.crashes++;
+      figures.notes.push(`the front door stopped answering (GET /hulp/${slug} → ${alive})`);
+    }
+  }
+  recordPart({
+    part: "front-door",
+    attacks: figures.attacks,
+    refused: figures.refused,
+    unexpectedChanges: figures.unexpectedChanges,
+    crashes: figures.crashes,
+    peakRssMb: (rss.stop(), rss.peakMb()),
+    p99HandleMs: percentile(figures.times, 99),
+    notes: [
+      "p99 over every hostile request to the public door (send to status line); peak RSS is the test process, which runs the server",
+      "not refused by design: the __proto__ body (201, an ordinary item) and the preflights (answered without CORS headers)",
+      ...figures.notes.slice(0, 40),
+    ],
+  });
   await t?.close();
 });
 
@@ -34,7 +85,7 @@ const stored = () => ({
 });
 
 function api(body: string, headers: Record<string, string> = {}, path = `/api/public/${slug}/requests`) {
-  return fetch(t.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  return attack(() => fetch(t.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }));
 }
 
 const valid = (extra: Record<string, unknown> = {}) => ({ kind: "request", category: "taal", text: "Ik zoek taalles in de avond", language: "nl", ...extra });
@@ -71,7 +122,7 @@ describe("the public front door under attack", () => {
     // Not JSON at all, and JSON that does not parse.
     expect((await api("kind=request&text=hoi", { origin: PARTNER, "content-type": "application/x-www-form-urlencoded" })).status).toBe(415);
     expect((await api("{ kind: request", { origin: PARTNER })).status).toBe(400);
-    expect(stored()).toEqual(before);
+    expectNothingStored(before, "wrong types and shapes");
     // Extra keys aimed at prototypes are only ignored: the item is an ordinary one and no object changed.
     const polluted = await api('{"kind":"request","category":"taal","text":"Ik zoek taalles","language":"nl","__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}', { origin: PARTNER });
     expect(polluted.status).toBe(201);
@@ -86,16 +137,18 @@ describe("the public front door under attack", () => {
     expect(res.status).toBe(413);
     const page = await postForm(t.url, `/hulp/${slug}`, { kind: "request", category: "taal", text: "y".repeat(2 * 1024 * 1024) });
     expect(page.status).toBe(413);
-    expect(stored()).toEqual(before);
+    expectNothingStored(before, "the oversized bodies");
   });
 
   it("another site: no CORS headers, 403, nothing stored — also with a coordinator's cookie, which the endpoint ignores", async () => {
     const before = stored();
     for (const origin of [EVIL, "null", `${PARTNER}.evil.example`, "http://partner.example", `${PARTNER}:8443`]) {
-      const pre = await fetch(`${t.url}/api/public/${slug}/requests`, {
-        method: "OPTIONS",
-        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
-      });
+      const pre = await attack(() =>
+        fetch(`${t.url}/api/public/${slug}/requests`, {
+          method: "OPTIONS",
+          headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+        }),
+      );
       expect(pre.headers.get("access-control-allow-origin"), origin).toBeNull();
       const res = await api(JSON.stringify(valid()), { origin, cookie: t.seed.cookies.coordinatorA });
       expect(res.status, origin).toBe(403);
@@ -106,7 +159,7 @@ describe("the public front door under attack", () => {
     const ok = await fetch(`${t.url}/api/public/${slug}/requests`, { method: "OPTIONS", headers: { origin: PARTNER, "access-control-request-method": "POST" } });
     expect(ok.headers.get("access-control-allow-origin")).toBe(PARTNER);
     expect(ok.headers.get("access-control-allow-credentials")).toBeNull();
-    expect(stored()).toEqual(before);
+    expectNothingStored(before, "other sites' requests");
   });
 
   it("the page's form from a foreign page is refused (the exemption is the JSON path alone), and staff routes stay closed cross-site", async () => {
@@ -114,20 +167,22 @@ describe("the public front door under attack", () => {
     const res = await postForm(t.url, `/hulp/${slug}`, { kind: "request", category: "taal", text: "Ik zoek taalles" }, { headers: { origin: EVIL } });
     expect(res.status).toBe(403);
     // A look-alike of the exempt path for a staff write does not slip through.
-    const staff = await fetch(`${t.url}/api/boards/${t.seed.boardA.id}/requests`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: EVIL, cookie: t.seed.cookies.coordinatorA },
-      body: JSON.stringify({ title: "Via een vreemde site", category: "taal" }),
-    });
+    const staff = await attack(() =>
+      fetch(`${t.url}/api/boards/${t.seed.boardA.id}/requests`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: EVIL, cookie: t.seed.cookies.coordinatorA },
+        body: JSON.stringify({ title: "Via een vreemde site", category: "taal" }),
+      }),
+    );
     expect(staff.status).toBe(403);
     const sneaky = await api(JSON.stringify(valid()), { origin: EVIL }, `/api/public/${slug}/requests/../../boards/${t.seed.boardA.id}/requests`);
     expect([403, 404]).toContain(sneaky.status);
-    expect(stored()).toEqual(before);
+    expectNothingStored(before, "foreign pages' forms");
   });
 
   it("odd slugs and codes: 404 pages, never a 500; the status page is throttled before codes can be guessed", async () => {
     for (const s of ["..%2f..%2fbeheer", "x".repeat(500), "%00", "AVE-EMMEN", "<svg>", `${slug}%20`]) {
-      const page = await fetch(`${t.url}/hulp/${s}`);
+      const page = await attack(() => fetch(`${t.url}/hulp/${s}`));
       expect(page.status, s).toBe(404);
       const res = await api(JSON.stringify(valid()), {}, `/api/public/${s}/requests`);
       expect([403, 404], s).toContain(res.status);
@@ -135,7 +190,7 @@ describe("the public front door under attack", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
       const code = i % 3 === 0 ? "%3Cscript%3E" : i % 3 === 1 ? "A".repeat(400) : `ABCD-EFGH-${String(i).padStart(4, "0")}`;
-      statuses.push((await fetch(`${t.url}/hulp/${slug}/status/${code}`)).status);
+      statuses.push((await attack(() => fetch(`${t.url}/hulp/${slug}/status/${code}`))).status);
     }
     expect(statuses.every((s) => s < 500)).toBe(true);
     expect(statuses).toContain(429);
