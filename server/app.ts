@@ -18,6 +18,8 @@ import { notificationSweep } from "../app/services/notifications.server";
 import { presenceJoined } from "../app/services/meetings.server";
 import { dailyMoments } from "../app/services/moments.server";
 import { retentionSweep } from "../app/services/retention.server";
+import { databaseAnswers, migrationsApplied } from "../db/health";
+import { createHealth } from "./health";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
@@ -97,6 +99,13 @@ export function createAppServer(opts: AppServerOptions) {
   httpServer.prependListener("request", security.onRequest);
   httpServer.prependListener("upgrade", security.onUpgrade);
   httpServer.on("clientError", security.onClientError);
+  // /healthz and /readyz first: no session, no CSRF check, no limit, no Remix (server/health.ts).
+  const health = createHealth({ log, now });
+  health.register("database", () => databaseAnswers(database.db));
+  health.register("migrations", () => migrationsApplied(database.db));
+  app.use((req, res, next) => {
+    if (!health.handle(req, res)) next();
+  });
   app.use(security.middleware);
 
   const services: AppServices = {
@@ -240,6 +249,7 @@ export function createAppServer(opts: AppServerOptions) {
     app,
     httpServer,
     security,
+    health,
     rooms,
     realtime,
     services,
