@@ -7,9 +7,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { DB } from "./client";
 import { alliances, boards, frontDoorItems, organisations } from "./schema";
-
-/** organisations.kind of the one organisation per alliance that stands for "the front door" as a request's creator. */
-export const FRONT_DOOR_ORG_KIND = "front-door";
+import { FRONT_DOOR_ORG_KIND } from "../app/board/front-door";
 
 export interface FrontDoorSettingsRow {
   allianceId: string;

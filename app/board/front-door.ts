@@ -7,6 +7,19 @@ import { validateContact, type ContactDetails, type ContactErrors } from "./cont
 import { cleanText, isLanguageTag, LIMITS } from "./validate";
 import type { Stage } from "./types";
 
+/**
+ * organisations.kind of the one organisation per alliance that stands for
+ * "the front door" as the creator of what the public sends. It is no place
+ * for people or work: nobody belongs to it, and nothing is referred or
+ * handed to it, or shared with it as a team's partner.
+ */
+export const FRONT_DOOR_ORG_KIND = "front-door";
+
+/** Whether people can belong to this organisation and requests can go to it (every kind but the front door's). */
+export function isWorkingOrganisation(o: { kind?: string | null }): boolean {
+  return o.kind !== FRONT_DOOR_ORG_KIND;
+}
+
 /** What the form offers; an organisation's activity is an offer with the organisation's name. */
 export const PUBLIC_KINDS = ["request", "offer", "activity"] as const;
 export type PublicKind = (typeof PUBLIC_KINDS)[number];

@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { isWorkingOrganisation } from "~/board/front-door";
 import { useEffect, useState, type FormEvent } from "react";
 import { ExportSection } from "~/components/export/ExportSection";
 import { ConfirmDialog } from "~/components/toast/ConfirmDialog";
@@ -320,6 +321,8 @@ export default function Admin() {
   const roles = ["coordinator", "member", "viewer"] as const;
   /** Organisations that are a team's own (team mode one_organisation): their people carry a home organisation. */
   const teamOrgs = new Set(data.teams.teams.map((x) => x.organisationId).filter((id): id is string => !!id));
+  // The front door's organisation is listed, but people, invitations and teams never go into it.
+  const workingOrganisations = data.organisations.filter(isWorkingOrganisation);
   return (
     <main id="main" className="page admin">
       <h1>{t("admin.title", { alliance: data.alliance })}</h1>
@@ -377,7 +380,7 @@ export default function Admin() {
                       </label>
                       <select id={`home-${p.id}`} name="homeOrganisationId" defaultValue={data.homes[p.id]?.id ?? ""}>
                         <option value="">{t("teams.home.none")}</option>
-                        {data.organisations
+                        {workingOrganisations
                           .filter((o) => !teamOrgs.has(o.id))
                           .map((o) => (
                             <option key={o.id} value={o.id}>
@@ -453,7 +456,7 @@ export default function Admin() {
           <div className="field">
             <label htmlFor="p-org">{t("admin.personOrg")}</label>
             <select id="p-org" name="organisationId" aria-describedby={err("add-person", "organisationId") ? "p-org-e" : undefined}>
-              {data.organisations.map((o) => (
+              {workingOrganisations.map((o) => (
                 <option key={o.id} value={o.id}>
                   {o.name}
                 </option>
@@ -477,7 +480,7 @@ export default function Admin() {
         </Form>
       </section>
 
-      <InvitationsSection invitations={data.invitations} organisations={data.organisations} mailEnabled={data.mailEnabled} />
+      <InvitationsSection invitations={data.invitations} organisations={workingOrganisations} mailEnabled={data.mailEnabled} />
 
       <section aria-labelledby="orgs-h" className="card-panel admin-section">
         <h2 id="orgs-h">{t("admin.orgs")}</h2>
@@ -486,6 +489,7 @@ export default function Admin() {
             <li key={o.id}>
               <span className="org-dot" style={{ background: o.color }} aria-hidden="true" /> {o.name}{" "}
               <span className="muted">({o.shortName})</span>
+              {isWorkingOrganisation(o) ? null : <span className="muted"> · {t("admin.orgFrontDoor")}</span>}
             </li>
           ))}
         </ul>
@@ -587,7 +591,7 @@ export default function Admin() {
 
       <TeamsSection
         data={data.teams}
-        organisations={data.organisations}
+        organisations={workingOrganisations}
         result={result?.intent?.startsWith("team-") ? result : undefined}
         t={t}
         fieldError={(code) => fieldError(t, code)}

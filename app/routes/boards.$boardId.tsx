@@ -78,6 +78,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     name: o.name,
     shortName: o.shortName,
     color: o.color,
+    kind: o.kind,
   }));
   // An archived board is read-only for everyone, coordinators too.
   const archived = board.archivedAt !== null;

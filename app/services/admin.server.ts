@@ -18,6 +18,7 @@ import {
 } from "../../db/accounts";
 import { referenceCheckCounts, requestsPerOrgSince } from "../../db/limits";
 import { ROLES, type Role } from "../../db/schema";
+import { isWorkingOrganisation } from "../board/front-door";
 import { checkOrganisation, cleanText } from "../board/validate";
 import { checkCredentials, type LoginClient, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
@@ -84,7 +85,7 @@ export async function addPerson(
   else if (emailTaken(svc.db, email)) errors.email = "exists";
   if (name.length < 2) errors.name = name ? "tooShort" : "required";
   else if (name.length > 80) errors.name = "tooLong";
-  if (!listOrganisations(svc.db, user.allianceId).some((o) => o.id === orgId)) errors.organisationId = "unknown";
+  if (!listOrganisations(svc.db, user.allianceId).some((o) => o.id === orgId && isWorkingOrganisation(o))) errors.organisationId = "unknown";
   if (!isRole(role)) errors.role = "unknown";
   if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
   const password = oneTimePassword();

@@ -25,6 +25,7 @@ import {
   withdrawInvitation as withdrawInDb,
 } from "../../db/invitations";
 import { ROLES, type Role } from "../../db/schema";
+import { isWorkingOrganisation } from "../board/front-door";
 import { cleanText } from "../board/validate";
 import { isLocale, translator, type Locale } from "../i18n";
 import { PASSWORD_MIN } from "./admin.server";
@@ -71,7 +72,7 @@ export function checkInvitation(
   else if (email.length > 254) errors.email = "tooLong";
   if (name.length < 2) errors.name = name ? "tooShort" : "required";
   else if (name.length > 80) errors.name = "tooLong";
-  if (!organisationId || !listOrganisations(svc.db, allianceId).some((o) => o.id === organisationId)) errors.organisationId = "unknown";
+  if (!organisationId || !listOrganisations(svc.db, allianceId).some((o) => o.id === organisationId && isWorkingOrganisation(o))) errors.organisationId = "unknown";
   if (typeof role !== "string" || !(ROLES as readonly string[]).includes(role)) errors.role = "unknown";
   if (!isLocale(locale)) errors.locale = "unknown";
   if (Object.keys(errors).length) return { ok: false, status: 422, errors };

@@ -21,6 +21,7 @@ import {
 } from "../../db/ownership";
 import { getRequest } from "../../db/requests";
 import { boardActionRows } from "../../db/meetings";
+import { isWorkingOrganisation } from "../board/front-door";
 import { alignCardWithHolder, listColumns, readBoard } from "../board/domain";
 import { stageOfColumn } from "../board/stages";
 import { cleanText } from "../board/validate";
@@ -106,6 +107,13 @@ function orgRef(svc: AppServices, allianceId: string, orgId: string | null): Org
   if (!orgId) return null;
   const org = listOrganisations(svc.db, allianceId).find((o) => o.id === orgId);
   return org ? { id: org.id, name: org.shortName } : { id: orgId, name: "?" };
+}
+
+/** An organisation a request may be referred or handed to: one of the alliance's, not the front door's. */
+function targetOrg(svc: AppServices, allianceId: string, orgId: unknown): OrgRef | null {
+  if (typeof orgId !== "string") return null;
+  const org = listOrganisations(svc.db, allianceId).find((o) => o.id === orgId);
+  return org && isWorkingOrganisation(org) ? { id: org.id, name: org.shortName } : null;
 }
 
 interface Target {
@@ -207,8 +215,8 @@ export function reassign(svc: AppServices, user: SessionUser, t: Target, toOrgId
   if (user.role !== "coordinator") return fail("forbidden");
   const problem = unchangeable(svc, user, t);
   if (problem) return fail(problem);
-  const to = typeof toOrgId === "string" ? orgRef(svc, user.allianceId, toOrgId) : null;
-  if (!to || to.name === "?") return fail("unknown_organisation");
+  const to = targetOrg(svc, user.allianceId, toOrgId);
+  if (!to) return fail("unknown_organisation");
   const res = reassignRequest(svc.db, t.requestId, to.id, svc.now(), audit(user, t));
   announce(svc, user, t, [res.previousOwner, to.id, res.cancelledReferralTo]);
   return { ok: true, owner: to, requestId: t.requestId };
@@ -223,8 +231,8 @@ export function refer(
   if (user.role === "viewer") return fail("forbidden");
   const problem = unchangeable(svc, user, t);
   if (problem) return fail(problem);
-  const to = typeof input.to === "string" ? orgRef(svc, user.allianceId, input.to) : null;
-  if (!to || to.name === "?") return fail("unknown_organisation");
+  const to = targetOrg(svc, user.allianceId, input.to);
+  if (!to) return fail("unknown_organisation");
   const note = cleanText(input.note, true).slice(0, 1000);
   const res = createReferral(
     svc.db,

@@ -30,6 +30,7 @@ import {
   updateTeam,
   type TeamRow,
 } from "../../db/teams";
+import { isWorkingOrganisation } from "../board/front-door";
 import { checkTeam, type TeamError, type TeamField, type TeamInput } from "../board/teams";
 import { ORGANISATION_SHORT_MAX } from "../board/validate";
 import type { SessionUser } from "./auth.server";
@@ -72,7 +73,7 @@ export function teamIdsFor(svc: AppServices, user: Pick<SessionUser, "allianceId
 /** The organisations that may be a team's partners: the alliance's own, not a team's own organisation. */
 function partnerIds(svc: AppServices, user: SessionUser): Set<string> {
   const own = new Set(listTeams(svc.db, user.allianceId).map((t) => t.organisationId));
-  return new Set(listOrganisations(svc.db, user.allianceId).filter((o) => !own.has(o.id)).map((o) => o.id));
+  return new Set(listOrganisations(svc.db, user.allianceId).filter((o) => !own.has(o.id) && isWorkingOrganisation(o)).map((o) => o.id));
 }
 
 /** The team's own organisation, for team mode `one_organisation`: named after the team (a number added when taken). */

@@ -3,6 +3,7 @@
  * until the live document is ready, then from the live Y.Doc (updates from
  * other browsers appear at once). All writes go through app/board/domain.ts.
  */
+import { isWorkingOrganisation } from "~/board/front-door";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Form, Link, useSearchParams } from "@remix-run/react";
 import { getCard, moveCard, moveColumn, setArchived } from "~/board/domain";
@@ -96,6 +97,8 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
     () => new Map((JSON.parse(orgKey) as OrgInfo[]).map((o) => [o.id, o])),
     [orgKey],
   );
+  // Who a dropped request can go to: not the front door's organisation.
+  const workingOrganisations = useMemo(() => (JSON.parse(orgKey) as OrgInfo[]).filter(isWorkingOrganisation), [orgKey]);
 
   // ---------------------------------------------------------------- notices: toasts (spoken by their live regions)
   const toast = useToast();
@@ -537,7 +540,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
       ) : null}
       <HolderChoiceDialog
         choice={holderChoice}
-        organisations={organisations}
+        organisations={workingOrganisations}
         onChoose={onHolderChosen}
         onClose={closeHolderChoice}
         t={t}

@@ -17,6 +17,8 @@ export interface OrgInfo {
   name: string;
   shortName: string;
   color: string;
+  /** organisations.kind: the front door's organisation takes no referrals (isWorkingOrganisation). */
+  kind?: string;
 }
 
 interface CardBodyProps {

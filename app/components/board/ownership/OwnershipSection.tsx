@@ -7,6 +7,7 @@
  * Contains no <form> (it sits inside the card's edit form) and no named
  * fields: nothing of it is submitted with the card.
  */
+import { isWorkingOrganisation } from "~/board/front-door";
 import { useId, useRef, useState } from "react";
 import { useLocale, useT } from "~/i18n";
 import { useOptionalUser } from "~/root";
@@ -53,8 +54,9 @@ export function OwnershipSection({
     requestAnimationFrame(() => statusRef.current?.focus());
   };
 
-  const referTargets = orgs.filter((o) => o.id !== myOrg);
-  const reassignTargets = orgs.filter((o) => o.id !== owner?.id);
+  // The front door's organisation only brings requests in: nothing is referred or handed to it.
+  const referTargets = orgs.filter((o) => o.id !== myOrg && isWorkingOrganisation(o));
+  const reassignTargets = orgs.filter((o) => o.id !== owner?.id && isWorkingOrganisation(o));
 
   return (
     <section className="ownership" aria-labelledby={headingId} data-testid="ownership">
