@@ -28,6 +28,7 @@ import { createLogger } from "./log";
 import { createMailQueue } from "../app/services/mail-queue.server";
 import { mailConfigured } from "../app/services/env.server";
 import { createMailWorker, type MailWorkerOptions } from "./mail/worker";
+import { connectRedis } from "./cluster/redis";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { sqliteRoomStorage } from "./sync/storage";
@@ -59,6 +60,8 @@ export function createAppServer(opts: AppServerOptions) {
   const { env, database } = opts;
   const now = opts.now ?? Date.now;
   const log = createLogger(env.LOG_LEVEL);
+  // The servers' shared live state (server/cluster/); null: one server, everything in this process's memory.
+  const redis = env.REDIS_URL ? connectRedis({ url: env.REDIS_URL, serverId: env.SERVER_ID, log }) : null;
   const rooms = new RoomManager({
     storage: opts.storage ?? sqliteRoomStorage(database, now),
     fsync: env.SYNC_FSYNC,
@@ -256,6 +259,7 @@ export function createAppServer(opts: AppServerOptions) {
     log,
     mailWorker,
     backups,
+    redis,
     listen(port = env.PORT, host = env.HOST): Promise<{ port: number; url: string }> {
       return new Promise((resolve) => {
         httpServer.listen(port, host, () => {
@@ -278,6 +282,7 @@ export function createAppServer(opts: AppServerOptions) {
       await realtime.close();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections?.();
+      await redis?.close();
     },
   };
 }

@@ -19,11 +19,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 # 2. Debian's Chromium for the end-to-end tests (no browser download is possible here).
+#    redis-server (and PostgreSQL) are not installed here: tests/infra/ installs
+#    each on first use. apt never waits for a terminal (stdin closed, sudo -n),
+#    waits at most 5 minutes for another apt's lock, and gives up after 15.
 if [ ! -x /usr/bin/chromium ]; then
   step "apt-get install chromium"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  if ! command -v apt-get >/dev/null; then
+    echo "no apt-get here: install Chromium at /usr/bin/chromium by hand" >&2
+  else
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+    timeout 900 $SUDO apt-get update -qq </dev/null
+    DEBIAN_FRONTEND=noninteractive timeout 900 $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium </dev/null >/dev/null
+  fi
 fi
 
 step "typecheck"

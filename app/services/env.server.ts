@@ -1,5 +1,7 @@
 /** The one schema for the environment, validated once at start. */
+import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
+import { hostname } from "node:os";
 import { z } from "zod";
 import { parseDataKey } from "./seal.server";
 
@@ -11,6 +13,12 @@ function isProxyAddress(entry: string): boolean {
   if (!family || rest.length) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** hostname-pid-random: unique per process, readable in a log. */
+function defaultServerId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, "").slice(0, 40) || "server";
+  return `${host}-${process.pid}-${randomBytes(3).toString("hex")}`;
 }
 
 const EnvSchema = z.object({
@@ -139,6 +147,29 @@ const EnvSchema = z.object({
   BACKUP_DIR: z.string().default(""),
   /** How many daily backups BACKUP_DIR keeps (the oldest removed first). */
   BACKUP_KEEP: z.coerce.number().int().min(1).max(3650).default(14),
+  /**
+   * redis://[user:password@]host:port[/db] (or rediss:// for TLS): the
+   * servers of one installation share their live state through it (limits,
+   * socket.io, board updates, once-per-cluster work; server/cluster/). Without
+   * it this server keeps all of that in its own memory: one server only.
+   */
+  REDIS_URL: z
+    .string()
+    .default("")
+    .refine((s) => s.trim() === "" || /^rediss?:\/\/[^\s/]+(\/\d{1,2})?\/?$/.test(s.trim()), {
+      message: "must look like redis://:password@127.0.0.1:6379 or redis://user:password@redis.internal:6379/0",
+    })
+    .transform((s) => s.trim()),
+  /**
+   * This server's name among the servers of one installation (in Redis
+   * messages, locks and logs): letters, digits, dot, dash, underscore.
+   * Default: hostname-pid-random, new at every start.
+   */
+  SERVER_ID: z
+    .string()
+    .default("")
+    .refine((s) => s === "" || /^[A-Za-z0-9._-]{1,64}$/.test(s), { message: "must be 1–64 letters, digits, dots, dashes or underscores" })
+    .transform((s) => s || defaultServerId()),
   // Limits (app/services/limits.server.ts).
   /** Failed logins per client address (over all accounts) in LOGIN_ADDRESS_WINDOW_MINUTES. */
   LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(15),

@@ -13,7 +13,6 @@ import type { RoomStorage } from "../../server/sync/types";
 import type { ServerBuild } from "@remix-run/node";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -34,6 +33,7 @@ import { createAppServer } from "../../server/app";
 import type { UploadDeclaration } from "../../server/http/guard";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD } from "../factories";
 import { seededRandom } from "../factories/random";
+import { freePort } from "../infra/net";
 export { seededRandom };
 
 // Every y-websocket provider adds a process "exit" listener; tests open dozens.
@@ -92,19 +92,7 @@ export function withTimeout<T>(p: Promise<T>, timeout: number, what: string): Pr
   });
 }
 
-/** A port nobody listens on right now (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
+export { freePort };
 
 export function randomBytes(seed: number, length: number): Uint8Array {
   const rnd = seededRandom(seed);
@@ -665,7 +653,20 @@ export const TEST_DATA_KEY = Buffer.alloc(32, 0x5a).toString("base64");
 
 /** The real server in this process on 127.0.0.1 and a free port. */
 export async function startTestServer(overrides: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  const tdb = await createTestDatabase();
+  return serveTestDatabase(await createTestDatabase(), overrides, { ...options, ownsDatabase: true });
+}
+
+/**
+ * One app server on a free port over a test database that may serve others
+ * too (tests/integration/cluster-harness.ts: several servers, one database
+ * object). `close()` closes this server and its clients, and the database
+ * only when `ownsDatabase`.
+ */
+export async function serveTestDatabase(
+  tdb: TestDatabase,
+  overrides: Record<string, string> = {},
+  options: TestServerOptions & { ownsDatabase?: boolean } = {},
+): Promise<TestServer> {
   const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", DATA_KEY: TEST_DATA_KEY, ...overrides });
   const build = await loadRemixBuild();
   const storage = options.storage ? options.storage(sqliteRoomStorage(tdb.database, options.now)) : undefined;
@@ -742,7 +743,7 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
       for (const s of ioClients) s.close();
       await server.close();
       verify.close();
-      tdb.cleanup();
+      if (options.ownsDatabase) tdb.cleanup();
     },
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * Two app servers in one process (tests/integration/cluster-harness.ts): one
+ * database object, one real redis-server, each server on its own port with
+ * its own Redis connections, which survive a Redis restart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestCluster, type TestCluster } from "./cluster-harness";
+import { waitFor } from "./harness";
+
+let c: TestCluster;
+
+beforeAll(async () => {
+  c = await startTestCluster(2);
+});
+
+afterAll(async () => {
+  await c?.close();
+});
+
+/** The names of the connections Redis has open now (CLIENT LIST), from server 0's command connection. */
+async function clientNames(): Promise<string[]> {
+  const list = (await c.servers[0].server.redis!.command.client("LIST")) as string;
+  return list
+    .split("\n")
+    .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? "")
+    .filter(Boolean);
+}
+
+describe("two servers, one database, one Redis", () => {
+  it("serves on two ports, each connected to Redis under its own server id", async () => {
+    expect(c.url(0)).not.toBe(c.url(1));
+    for (const s of c.servers) expect(await s.server.redis!.ping()).toBe(true);
+    const names = await clientNames();
+    expect(names).toContain("ab-s0-command");
+    expect(names).toContain("ab-s1-command");
+  });
+
+  it("a change made through server 0 is read through server 1", async () => {
+    const { seed } = c;
+    const cardId = seed.boardA.cardIds[0];
+    const path = `/api/boards/${seed.boardA.id}/requests/${cardId}`;
+    const res = await c.api(0, path, { method: "PATCH", cookie: seed.cookies.memberA1, body: { title: "Woning gezocht, via server 0" } });
+    expect(res.status).toBe(200);
+    const read = await c.api(1, path, { cookie: seed.cookies.memberA2 });
+    expect(read.status).toBe(200);
+    expect(read.body.card.title).toBe("Woning gezocht, via server 0");
+  });
+
+  it("both servers see Redis go away, and reconnect by themselves when it is back on the same port", async () => {
+    const links = c.servers.map((s) => s.server.redis!);
+    const seen = links.map(() => [] as string[]);
+    const stops = links.map((l, i) => l.onState((s) => seen[i].push(s)));
+    await c.redis.kill();
+    await waitFor(() => links.every((l) => !l.up), { message: "both links down" });
+    for (const l of links) expect(await l.ping()).toBe(false);
+    await c.redis.restart();
+    await waitFor(() => links.every((l) => l.up), { timeout: 15_000, message: "both links up again" });
+    for (const l of links) expect(await l.ping()).toBe(true);
+    // One change each way per server: logged once, not once per failed attempt.
+    for (const s of seen) expect(s).toEqual(["down", "up"]);
+    for (const stop of stops) stop();
+    expect(await clientNames()).toEqual(expect.arrayContaining(["ab-s0-command", "ab-s1-command"]));
+  });
+});
