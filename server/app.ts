@@ -106,6 +106,7 @@ export function createAppServer(opts: AppServerOptions) {
   const health = createHealth({ log, now });
   health.register("database", () => databaseAnswers(database.db));
   health.register("migrations", () => migrationsApplied(database.db));
+  if (redis) health.register("redis", async () => ((await redis.ping()) ? "ok" : "unreachable"));
   app.use((req, res, next) => {
     if (!health.handle(req, res)) next();
   });

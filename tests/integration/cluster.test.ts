@@ -53,9 +53,16 @@ describe("two servers, one database, one Redis", () => {
     await c.redis.kill();
     await waitFor(() => links.every((l) => !l.up), { message: "both links down" });
     for (const l of links) expect(await l.ping()).toBe(false);
+    // /readyz tells the load balancer (server/health.ts): Redis is one of its checks.
+    const notReady = await waitFor(async () => {
+      const r = await c.api(1, "/readyz");
+      return r.status === 503 ? r : null;
+    });
+    expect(notReady.body.checks.redis).toBe("unreachable");
     await c.redis.restart();
     await waitFor(() => links.every((l) => l.up), { timeout: 15_000, message: "both links up again" });
     for (const l of links) expect(await l.ping()).toBe(true);
+    await waitFor(async () => (await c.api(1, "/readyz")).status === 200, { message: "/readyz ready again" });
     // One change each way per server: logged once, not once per failed attempt.
     for (const s of seen) expect(s).toEqual(["down", "up"]);
     for (const stop of stops) stop();
