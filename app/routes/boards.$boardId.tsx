@@ -22,6 +22,7 @@ import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { gettingStarted } from "~/services/getting-started.server";
 import { services } from "~/services/context.server";
+import { teamsForJobs } from "~/services/teams.server";
 import { boardOwnershipState } from "~/services/ownership.server";
 import { canEdit, createRequest, updateReference } from "~/services/requests.server";
 import { createJob } from "~/services/jobs.server";
@@ -88,6 +89,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       organisations,
       canEdit: canEdit(user) && !archived,
       canManage: user.role === "coordinator" && !archived,
+      jobTeams: canEdit(user) && !archived ? teamsForJobs(svc, user) : [],
       snapshot,
       activity: boardActivity(svc, user, board, { limit: 50 }),
       ownership: boardOwnershipState(svc, user, board.id),
@@ -102,7 +104,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 const CREATE_FIELDS = ["title", "category", "description", "reference", "area", "urgency"] as const;
 
 /** The fields of the "new job" form, sent back with errors. */
-const JOB_FIELDS = ["title", "category", "places", "date", "time", "durationMinutes", "recurrence", "area", "description", "languageLevel", "physical", "asks"] as const;
+const JOB_FIELDS = ["title", "category", "places", "date", "time", "durationMinutes", "recurrence", "area", "description", "languageLevel", "physical", "asks", "teamId"] as const;
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
@@ -190,6 +192,7 @@ export default function BoardRoute() {
           serverNow={data.now}
           actionData={actionData as CreateActionData | undefined}
           gettingStarted={data.gettingStarted}
+          jobTeams={data.jobTeams}
         />
         </DuplicatesProvider>
       </OwnershipProvider>

@@ -70,6 +70,14 @@ export function teamIdsFor(svc: AppServices, user: Pick<SessionUser, "allianceId
   return teamIdsForOrganisation(svc.db, user.allianceId, user.organisationId);
 }
 
+/** The teams a new job may belong to: every team for a coordinator, the person's own teams for anyone else (the rule createJob checks). */
+export function teamsForJobs(svc: AppServices, user: SessionUser): Array<{ id: string; name: string }> {
+  const mine = user.role === "coordinator" ? null : new Set(teamIdsFor(svc, user));
+  return listTeams(svc.db, user.allianceId)
+    .filter((team) => !mine || mine.has(team.id))
+    .map((team) => ({ id: team.id, name: team.name }));
+}
+
 /** The organisations that may be a team's partners: the alliance's own, not a team's own organisation. */
 function partnerIds(svc: AppServices, user: SessionUser): Set<string> {
   const own = new Set(listTeams(svc.db, user.allianceId).map((t) => t.organisationId));

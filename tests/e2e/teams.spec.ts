@@ -4,7 +4,8 @@
  * and keeps what was typed), sees it listed, and finds it in the report's
  * "Koppelingen per team" next to the demo's Aan de Slag Emmen, with the
  * volunteer places table above it showing a job of the team filled over the
- * API this month. axe clean, no sideways scroll.
+ * API this month (the job made in the board's dialog, given to the team
+ * there). axe clean, no sideways scroll.
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -62,11 +63,24 @@ for (const size of SIZES) {
     // A job of the new team this month, one place filled by the coordinator (Gemeente, in Aan de Slag Emmen), over the JSON API.
     const api = (p: string, data: unknown) => page.request.post(`${server.url}${p}`, { data, headers: { origin: server.url } });
     const teamId = ((await (await page.request.get(`${server.url}/api/alliance/teams`)).json()).teams as Array<{ id: string; name: string }>).find((x) => x.name === name)!.id;
-    const job = await api(`/api/boards/${boardId}/jobs`, { title: `Wijktuin ${size.name}`, category: "werk", places: 6, teamId });
-    expect(job.status(), await job.text()).toBe(201);
+    // The job is made in the board's dialog, given to the new team there.
+    await page.getByTestId("new-job").click();
+    const dialog = page.getByTestId("dialog-new-job");
+    await dialog.getByLabel("Wat gaan ze doen?").fill(`Wijktuin ${size.name}`);
+    await dialog.getByLabel("Aantal plaatsen").fill("6");
+    await dialog.getByLabel("Team", { exact: true }).selectOption({ label: name });
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByTestId("new-job-submit").click();
+    await expect(dialog).toBeHidden();
+    const jobCard = page.locator('[data-kind="job"]').filter({ hasText: `Wijktuin ${size.name}` });
+    await expect(jobCard).toBeVisible();
+    const jobId = (await jobCard.getAttribute("data-card-id"))!;
+    const job = await page.request.get(`${server.url}/api/boards/${boardId}/jobs/${jobId}`);
+    expect(job.status(), await job.text()).toBe(200);
+    expect((await job.json()).teamId).toBe(teamId);
     const person = await api(`/api/boards/${boardId}/requests`, { title: `Buiten werken ${size.name}`, category: "werk", description: "", area: "" });
     expect(person.status(), await person.text()).toBe(201);
-    const filled = await api(`/api/boards/${boardId}/jobs/${(await job.json()).id}/places`, { requestIds: [(await person.json()).id] });
+    const filled = await api(`/api/boards/${boardId}/jobs/${jobId}/places`, { requestIds: [(await person.json()).id] });
     expect(filled.status(), await filled.text()).toBe(200);
 
     await page.goto(`${boardUrl}/rapport`);

@@ -57,6 +57,8 @@ export interface BoardPageProps {
   activity?: ActivityEntry[];
   /** A coordinator on a board nobody uses yet: what the alliance still needs (GettingStarted). */
   gettingStarted?: StartStepView[] | null;
+  /** The teams a new job may belong to (empty: no team choice is shown). */
+  jobTeams?: Array<{ id: string; name: string }>;
 }
 
 const NO_ACTIVITY: ActivityEntry[] = [];
@@ -73,7 +75,9 @@ const MemoCardDialog = memo(CardDialog);
 const MemoCategoriesDialog = memo(CategoriesDialog);
 const MemoColumnNameDialog = memo(ColumnNameDialog);
 
-export function BoardPage({ board, organisations, canEdit, canManage = false, snapshot, serverNow, actionData, activity = NO_ACTIVITY, gettingStarted }: BoardPageProps) {
+const NO_TEAMS: Array<{ id: string; name: string }> = [];
+
+export function BoardPage({ board, organisations, canEdit, canManage = false, snapshot, serverNow, actionData, activity = NO_ACTIVITY, gettingStarted, jobTeams = NO_TEAMS }: BoardPageProps) {
   const locale = useLocale();
   const t = useMemo(() => translator(locale), [locale]);
   const user = useOptionalUser();
@@ -536,7 +540,7 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
         />
       ) : null}
       {canEdit ? (
-        <NewJobDialog open={jobOpen} onClose={closeJob} onCreated={onJobCreated} boardId={board.id} categories={view.categories} locale={locale} offline={offline} />
+        <NewJobDialog open={jobOpen} onClose={closeJob} onCreated={onJobCreated} boardId={board.id} categories={view.categories} teams={jobTeams} locale={locale} offline={offline} />
       ) : null}
       <HolderChoiceDialog
         choice={holderChoice}

@@ -32,6 +32,7 @@ export function NewJobDialog({
   onCreated,
   boardId,
   categories,
+  teams,
   locale,
   offline,
 }: {
@@ -40,6 +41,8 @@ export function NewJobDialog({
   onCreated: (id: string) => void;
   boardId: string;
   categories: CategoryView[];
+  /** The teams this person may give the job to; none: the field is not shown. */
+  teams: Array<{ id: string; name: string }>;
   locale: Locale;
   offline: boolean;
 }) {
@@ -47,7 +50,7 @@ export function NewJobDialog({
   const titleId = useId();
   return (
     <Modal open={open} onClose={onClose} labelledBy={titleId} testId="dialog-new-job">
-      <NewJobForm titleId={titleId} boardId={boardId} categories={categories} offline={offline} onCancel={onClose} onCreated={onCreated} t={t} />
+      <NewJobForm titleId={titleId} boardId={boardId} categories={categories} teams={teams} offline={offline} onCancel={onClose} onCreated={onCreated} t={t} />
     </Modal>
   );
 }
@@ -56,6 +59,7 @@ function NewJobForm({
   titleId,
   boardId,
   categories,
+  teams,
   offline,
   onCancel,
   onCreated,
@@ -64,6 +68,7 @@ function NewJobForm({
   titleId: string;
   boardId: string;
   categories: CategoryView[];
+  teams: Array<{ id: string; name: string }>;
   offline: boolean;
   onCancel: () => void;
   onCreated: (id: string) => void;
@@ -148,6 +153,18 @@ function NewJobForm({
             </select>
           </Field>
         </div>
+        {teams.length ? (
+          <Field label={t("job.field.team")} hint={t("job.field.teamHint")} error={err("teamId")}>
+            <select name="teamId" defaultValue="">
+              <option value="">{t("job.field.teamNone")}</option>
+              {teams.map((team) => (
+                <option key={team.id} value={team.id}>
+                  {team.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        ) : null}
         <Field label={t("job.field.area")} error={err("area")}>
           <input type="text" name="area" maxLength={LIMITS.areaMax} />
         </Field>
