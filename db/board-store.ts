@@ -183,12 +183,34 @@ export function recordBoardActivity(
  */
 export function compactBoard(db: DB, boardId: string, state: Uint8Array, upToId: number): void {
   db.transaction((tx) => {
+    // Never back: a snapshot that already covers more rows stays (those rows are gone).
+    const snap = tx.select({ last: boardSnapshots.lastUpdateId }).from(boardSnapshots).where(eq(boardSnapshots.boardId, boardId)).get();
+    if (snap && snap.last > upToId) return;
     const data = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
     tx.insert(boardSnapshots)
       .values({ boardId, data, lastUpdateId: upToId, updatedAt: Date.now() })
       .onConflictDoUpdate({ target: boardSnapshots.boardId, set: { data, lastUpdateId: upToId, updatedAt: Date.now() } })
       .run();
     tx.delete(boardUpdates).where(and(eq(boardUpdates.boardId, boardId), lte(boardUpdates.id, upToId))).run();
+  });
+}
+
+/**
+ * Compact from what is stored, in one transaction: `merge` gets the snapshot
+ * and every update row after it, and its result becomes the snapshot up to
+ * the last of those rows; rows appended later (by another server) stay.
+ * Returns that row id, or 0 when there was no row to fold in.
+ */
+export function compactStoredBoard(
+  db: DB,
+  boardId: string,
+  merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array,
+): number {
+  return db.transaction(() => {
+    const stored = loadBoardState(db, boardId);
+    if (stored.updates.length === 0) return 0;
+    compactBoard(db, boardId, merge(stored.snapshot, stored.updates), stored.lastUpdateId);
+    return stored.lastUpdateId;
   });
 }
 

@@ -2,6 +2,7 @@
  * One live board document: its connections, its awareness, and the rule that
  * an update is committed to storage before any other client sees it.
  */
+import { createHash } from "node:crypto";
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
 import { cardsMap, initBoard, listColumns } from "../../app/board/domain";
@@ -39,6 +40,21 @@ export const CLOSE = {
    */
   rebuilt: 4410,
 } as const;
+
+/**
+ * The origin of what another server committed and relayed here
+ * (server/cluster/relay.ts): applied to the live document and sent to this
+ * server's clients, but never stored or published again (its origin did both).
+ */
+export const REMOTE = "remote";
+
+/**
+ * Who owns a presence id, as it may travel between servers: a hash of the
+ * session, never the session id itself.
+ */
+export function presenceOwner(session: string): string {
+  return createHash("sha256").update(session).digest("base64url").slice(0, 22);
+}
 
 interface Pending {
   update: Uint8Array;
@@ -79,6 +95,10 @@ export interface RoomHost {
   roomEmpty(room: BoardRoom): void;
   /** A person's presence appeared on the board (not hidden): a running meeting records them. */
   presenceJoined?(boardId: string, user: SessionUser): void;
+  /** Presence of this server's connections changed (sent to the other servers; absent on one server). */
+  presenceChanged?(room: BoardRoom, update: Uint8Array, owners: Record<number, string>): void;
+  /** A relayed update needs changes this server has not seen: catch up from storage. */
+  remoteGap?(room: BoardRoom): void;
   log: Logger;
 }
 
@@ -112,15 +132,19 @@ interface SyncCache {
 export class BoardRoom {
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
-  private readonly conns = new Map<SyncConnection, { clientIds: Set<number>; tokens: number; refillAt: number }>();
+  private readonly conns = new Map<SyncConnection, { clientIds: Set<number>; tokens: number; refillAt: number; owner: string }>();
   private pending: Pending[] = [];
   private pendingActivity: ActivityInput[] = [];
   /**
-   * Which session introduced each awareness client id: nobody else may speak
-   * for it, for the life of the room (also after that person disconnected:
-   * when they come back, their presence is still theirs).
+   * Which session introduced each awareness client id (presenceOwner: a
+   * hash of it): nobody else may speak for it, for the life of the room
+   * (also after that person disconnected: when they come back, their
+   * presence is still theirs). Ids relayed from other servers carry their
+   * owner too, so a person may move to this server and keep theirs.
    */
   private readonly awarenessOwner = new Map<number, string>();
+  /** Presence ids whose last change came from another server (never published back). */
+  private readonly remoteIds = new Set<number>();
   /** The person behind each shown (not hidden) presence state: who is on the board now. */
   private readonly visible = new Map<number, SessionUser>();
   /** Presence ids changed since the last presence message, and the timer that will send it. */
@@ -132,6 +156,8 @@ export class BoardRoom {
   /** Updates stored since the last compaction (log length beyond the snapshot). */
   logLength: number;
   lastUpdateId: number;
+  /** The document generation this room was loaded with (set by the host when servers share the board). */
+  generation = 0;
   destroyed = false;
 
   constructor(
@@ -149,6 +175,8 @@ export class BoardRoom {
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
       this.version++;
       if (origin === "storage") return;
+      // Committed elsewhere: this server's clients see it now, nothing is stored.
+      if (origin === REMOTE) return this.sendToAll(outgoing(encodeSyncUpdate(update)));
       this.pending.push({ update, origin });
       this.host.markDirty(this);
     });
@@ -171,6 +199,8 @@ export class BoardRoom {
           for (const id of [...added, ...updated]) entry.clientIds.add(id);
           for (const id of removed) entry.clientIds.delete(id);
         }
+        if (origin === REMOTE) for (const id of changed) this.remoteIds.add(id);
+        else if (entry) for (const id of changed) this.remoteIds.delete(id);
         if (changed.length === 0) return;
         for (const id of changed) this.awarenessDirty.add(id);
         this.awarenessTimer ??= setTimeout(() => this.flushAwareness(), AWARENESS_COALESCE_MS);
@@ -215,7 +245,70 @@ export class BoardRoom {
     const ids = [...this.awarenessDirty];
     this.awarenessDirty.clear();
     const msg = outgoing(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+    this.sendToAll(msg);
+    if (!this.host.presenceChanged) return;
+    // This server's own presence goes to the other servers; what came from them does not go back.
+    const local = ids.filter((id) => !this.remoteIds.has(id) && this.awareness.meta.has(id));
+    if (local.length === 0) return;
+    const owners: Record<number, string> = {};
+    for (const id of local) {
+      const owner = this.awarenessOwner.get(id);
+      if (owner) owners[id] = owner;
+    }
+    this.host.presenceChanged(this, awarenessProtocol.encodeAwarenessUpdate(this.awareness, local), owners);
+  }
+
+  private sendToAll(msg: Outgoing): void {
     for (const c of this.conns.keys()) this.sendTo(c, msg);
+  }
+
+  /**
+   * An update another server committed (in the order of its stream): applied
+   * to the document and sent to this server's clients (the "update" handler,
+   * origin REMOTE). What this room has already changes nothing and is not
+   * sent. Should it need a change not seen here yet, storage has it (every
+   * relayed update was stored first): the host catches up from there.
+   */
+  applyRemote(update: Uint8Array): void {
+    if (this.destroyed) return;
+    Y.applyUpdate(this.doc, update, REMOTE);
+    const store = this.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
+    if (store.pendingStructs || store.pendingDs) this.host.remoteGap?.(this);
+  }
+
+  /** What was stored (by any server) merged into the live document, sent to this server's clients, not stored again. */
+  mergeStored(stored: { snapshot: Uint8Array | null; updates: Uint8Array[] }): void {
+    if (this.destroyed) return;
+    Y.transact(this.doc, () => {
+      if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot, REMOTE);
+      for (const u of stored.updates) Y.applyUpdate(this.doc, u, REMOTE);
+    }, REMOTE);
+  }
+
+  /**
+   * Presence relayed from another server: each id keeps its owner (a session
+   * hash) so that nobody here may speak for it, and the person may move to
+   * this server with it. An id owned by someone else here is left out.
+   */
+  applyRemotePresence(update: Uint8Array, owners: Record<string, string>): void {
+    if (this.destroyed) return;
+    let entries;
+    try {
+      entries = decodeAwareness(update);
+    } catch (e) {
+      this.host.log.warn("malformed relayed presence", { board: this.boardId, error: (e as Error).message });
+      return;
+    }
+    const keep = entries.filter((e) => {
+      if (e.clientId === this.doc.clientID) return false;
+      const claimed = owners[String(e.clientId)];
+      const owner = this.awarenessOwner.get(e.clientId);
+      if (!claimed || (owner && owner !== claimed)) return false;
+      this.awarenessOwner.set(e.clientId, claimed);
+      return true;
+    });
+    if (keep.length === 0) return;
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(keep), REMOTE);
   }
 
   private syncCache(): SyncCache {
@@ -332,7 +425,7 @@ export class BoardRoom {
   }
 
   join(conn: SyncConnection): void {
-    this.conns.set(conn, { clientIds: new Set(), tokens: RATE_BURST, refillAt: Date.now() });
+    this.conns.set(conn, { clientIds: new Set(), tokens: RATE_BURST, refillAt: Date.now(), owner: presenceOwner(conn.session) });
     // Anything applied but not yet committed must be durable before it is sent.
     this.host.flushNow();
     this.sendTo(conn, this.step1());
@@ -384,7 +477,7 @@ export class BoardRoom {
       case "sync-update":
         return this.applyClientUpdate(conn, msg.update);
       case "awareness":
-        return this.applyPresence(conn, msg.update);
+        return this.applyPresence(conn, entry.owner, msg.update);
       case "query-awareness": {
         const states = [...this.awareness.getStates().keys()];
         this.sendTo(conn, outgoing(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states))));
@@ -395,7 +488,7 @@ export class BoardRoom {
     }
   }
 
-  private applyPresence(conn: SyncConnection, update: Uint8Array): void {
+  private applyPresence(conn: SyncConnection, session: string, update: Uint8Array): void {
     let entries;
     try {
       entries = decodeAwareness(update);
@@ -415,15 +508,15 @@ export class BoardRoom {
         // the server, other people's included: such an echo (or a stale
         // entry) changes nothing and is dropped, without taking ownership of
         // an id the server already knows.
-        if (!owner && !known) this.awarenessOwner.set(e.clientId, conn.session);
+        if (!owner && !known) this.awarenessOwner.set(e.clientId, session);
         continue;
       }
-      if (owner && owner !== conn.session) return this.reject(conn, CLOSE.forbidden, "presence of another session");
+      if (owner && owner !== session) return this.reject(conn, CLOSE.forbidden, "presence of another session");
       changes.push(e);
     }
     if (changes.length === 0) return;
     for (const e of changes) {
-      this.awarenessOwner.set(e.clientId, conn.session);
+      this.awarenessOwner.set(e.clientId, session);
       e.state = stampState(e.state, conn.user);
     }
     try {
@@ -576,15 +669,23 @@ export class BoardRoom {
   }
 
   closeAll(code: number, reason: string): void {
-    for (const c of [...this.conns.keys()]) {
+    const ids: number[] = [];
+    for (const [c, entry] of [...this.conns]) {
       this.conns.delete(c);
+      ids.push(...entry.clientIds);
       c.close(code, reason);
     }
+    // Their presence leaves the other servers' copies too (sent by destroy).
+    if (ids.length && this.host.presenceChanged) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
   }
 
   destroy(): void {
+    // Presence changes not sent yet (the last person just left) still go to the other servers.
+    if (this.awarenessTimer) {
+      clearTimeout(this.awarenessTimer);
+      this.flushAwareness();
+    }
     this.destroyed = true;
-    if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
     this.awareness.destroy();
     this.doc.destroy();
   }

@@ -8,7 +8,7 @@ import type { BoardRooms } from "../../app/services/context.server";
 import { BoardRoom, CLOSE, type RequestHolders, type RoomHost } from "./room";
 import type { StoredActivity } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
-import type { Logger, RoomStorage, SyncConnection } from "./types";
+import type { Logger, RoomRelay, RoomStorage, SyncConnection } from "./types";
 
 /** How long a board loaded only for a server-side read stays in memory. */
 const SERVER_READ_GRACE_MS = 5000;
@@ -30,6 +30,12 @@ export interface RoomManagerOptions {
   onActivity?: (boardId: string, activity: StoredActivity[]) => void;
   /** A person's presence appeared on a board (not hidden). */
   onPresence?: (boardId: string, user: SessionUser) => void;
+  /**
+   * The other servers that share the boards (server/cluster/relay.ts, with
+   * REDIS_URL). Without it this process is the only server and nothing of
+   * it runs.
+   */
+  relay?: RoomRelay;
 }
 
 export interface RoomStats {
@@ -60,8 +66,13 @@ export class RoomManager implements RoomHost, BoardRooms {
   };
   readonly log: Logger;
 
+  /** Presence of this server's connections, to the other servers (only when there are others). */
+  readonly presenceChanged?: (room: BoardRoom, update: Uint8Array, owners: Record<number, string>) => void;
+
   constructor(private readonly opts: RoomManagerOptions) {
     this.log = opts.log;
+    const relay = opts.relay;
+    if (relay) this.presenceChanged = (room, update, owners) => relay.presence(room.boardId, room.generation, update, owners);
   }
 
   get requests(): RequestHolders | undefined {
@@ -72,12 +83,77 @@ export class RoomManager implements RoomHost, BoardRooms {
   getOrLoad(boardId: string): BoardRoom {
     const existing = this.rooms.get(boardId);
     if (existing) return existing;
+    const relay = this.opts.relay;
     const stored = this.opts.storage.load(boardId);
     const room = new BoardRoom(boardId, stored, this);
     this.rooms.set(boardId, room);
     this.stats.loads++;
     this.stats.rooms = this.rooms.size;
+    if (relay) {
+      room.generation = this.opts.storage.generationOf?.(boardId) ?? 0;
+      // The relay takes the stream's position and then reads storage again
+      // (mergeStored): nothing committed elsewhere falls between the two.
+      relay.loaded(boardId, room.generation);
+    }
     return room;
+  }
+
+  // ------------------------------------------------------------ what other servers committed (relay)
+
+  /** Apply an update another server committed and relayed; false when the board is not loaded here (or of another generation). */
+  applyRemote(boardId: string, generation: number, update: Uint8Array): boolean {
+    const room = this.rooms.get(boardId);
+    if (!room || room.destroyed || room.generation !== generation) return false;
+    room.applyRemote(update);
+    return true;
+  }
+
+  applyRemotePresence(boardId: string, generation: number, update: Uint8Array, owners: Record<string, string>): void {
+    const room = this.rooms.get(boardId);
+    if (!room || room.destroyed || room.generation !== generation) return;
+    room.applyRemotePresence(update, owners);
+  }
+
+  /**
+   * Merge what storage holds into the live room (a catch-up: after loading,
+   * after the stream lost entries this server had not read, after a gap in
+   * relayed updates). What this server's clients lack is sent to them; what
+   * is stored is not stored again.
+   */
+  catchUpFromStorage(boardId: string): void {
+    const room = this.rooms.get(boardId);
+    if (!room || room.destroyed) return;
+    if ((this.opts.storage.generationOf?.(boardId) ?? 0) !== room.generation) {
+      // Rebuilt meanwhile: this copy is of the old generation.
+      this.dropRebuilt(boardId);
+      return;
+    }
+    room.mergeStored(this.opts.storage.load(boardId));
+  }
+
+  remoteGap(room: BoardRoom): void {
+    this.catchUpFromStorage(room.boardId);
+    const store = room.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
+    if (!room.destroyed && (store.pendingStructs || store.pendingDs)) {
+      // Storage has every relayed update (stored before it was published), so this cannot stay; should it, it must not block clients' checks.
+      this.log.error("relayed update depends on changes not in storage", { board: room.boardId });
+      store.pendingStructs = null;
+      store.pendingDs = null;
+    }
+  }
+
+
+  /** Another server rebuilt the board: drop this copy unstored and close its connections with 4410. */
+  dropRebuilt(boardId: string): void {
+    const room = this.rooms.get(boardId);
+    if (!room) return;
+    const timer = this.idleTimers.get(boardId);
+    if (timer) clearTimeout(timer);
+    this.idleTimers.delete(boardId);
+    this.compactionQueued.delete(room);
+    const connections = room.size;
+    this.unload(room, { compact: false, code: CLOSE.rebuilt, reason: "board rebuilt" });
+    this.log.info("board rebuilt on another server", { board: boardId, closed: connections });
   }
 
   peek(boardId: string): BoardRoom | undefined {
@@ -123,10 +199,20 @@ export class RoomManager implements RoomHost, BoardRooms {
     if (this.dirty.size === 0) return;
     const rooms = [...this.dirty];
     this.dirty.clear();
-    const batches = rooms
+    let batches = rooms
       .map((room) => ({ room, ...room.takePending() }))
       .filter((b) => b.updates.length || b.activity.length);
     if (batches.length === 0) return;
+    const relay = this.opts.relay;
+    if (relay && this.opts.storage.generationOf) {
+      // Another server may have rebuilt a board since this copy was loaded
+      // (its 4410 is on its way): what this copy's clients send now must
+      // not land on the rebuilt document.
+      const stale = batches.filter((b) => this.opts.storage.generationOf!(b.room.boardId) !== b.room.generation);
+      for (const { room } of stale) this.dropRebuilt(room.boardId);
+      if (stale.length) batches = batches.filter((b) => !stale.includes(b));
+      if (batches.length === 0) return;
+    }
     // Activity never waits for the disk on the event loop; updates do when
     // SYNC_FSYNC=before-broadcast asks for it.
     const canFlush = Boolean(this.opts.storage.flush);
@@ -148,6 +234,10 @@ export class RoomManager implements RoomHost, BoardRooms {
     for (const { room, updates } of batches) {
       this.stats.committedUpdates += updates.length;
       room.logLength += updates.length;
+      // Persist, then publish, then broadcast: the tick's updates of the board as one entry.
+      if (relay && updates.length) {
+        relay.committed(room.boardId, room.generation, updates.length === 1 ? updates[0].update : Y.mergeUpdates(updates.map((u) => u.update)));
+      }
       room.broadcast(updates);
       if (room.logLength >= this.opts.compactAfter) this.scheduleCompaction(room);
     }
@@ -226,9 +316,19 @@ export class RoomManager implements RoomHost, BoardRooms {
     }, 50).unref();
   }
 
-  /** Apply the log to the document and store it re-encoded as one snapshot. */
+  /**
+   * Apply the log to the document and store it re-encoded as one snapshot.
+   * With other servers (relay) the stored rows are the source, not this
+   * live copy (it may lack another server's newest rows), under a lease.
+   */
   compact(room: BoardRoom): void {
     this.flushNow();
+    if (this.opts.relay) {
+      this.opts.relay.compact(room.boardId);
+      room.logLength = 0;
+      this.stats.compactions++;
+      return;
+    }
     const upTo = this.opts.storage.latestUpdateId(room.boardId);
     const state = Y.encodeStateAsUpdate(room.doc);
     this.opts.storage.compact(room.boardId, state, upTo);
@@ -249,6 +349,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     }
     room.closeAll(opts.code ?? 1001, opts.reason ?? "room closed");
     this.rooms.delete(room.boardId);
+    this.opts.relay?.unloaded(room.boardId);
     this.dirty.delete(room);
     room.destroy();
     this.stats.unloads++;
@@ -292,6 +393,9 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.flushNow();
     const wasLoaded = this.rooms.has(boardId);
     const room = this.getOrLoad(boardId);
+    // Other servers' newest commits are in storage, maybe not yet here.
+    if (this.opts.relay) this.catchUpFromStorage(boardId);
+    if (room.destroyed) return this.rebuild(boardId, fn);
     let result: T;
     try {
       result = fn(room.doc);
@@ -306,6 +410,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     const connections = room.size;
     this.unload(room, { compact: false, code: CLOSE.rebuilt, reason: "board rebuilt" });
     this.log.info("board rebuilt", { board: boardId, closed: connections });
+    this.opts.relay?.rebuilt(boardId, this.opts.storage.generationOf?.(boardId) ?? 0);
     return result;
   }
 

@@ -3,11 +3,13 @@ import {
   appendManyBoardUpdates,
   checkpointLog,
   compactBoard,
+  compactStoredBoard,
   latestUpdateId,
   loadBoardState,
   recordBoardActivity,
 } from "../../db/board-store";
 import { flushLog, type Database_ } from "../../db/client";
+import { docGeneration } from "../../db/rebuild";
 import type { RoomStorage } from "./types";
 
 /** `now`: the server's clock, for the time of the activity a commit carries (and the requests it touches). */
@@ -37,5 +39,7 @@ export function sqliteRoomStorage(database: Database_, now: () => number = Date.
     compact: (boardId, state, upToId) => compactBoard(db, boardId, state, upToId),
     latestUpdateId: (boardId) => latestUpdateId(db, boardId),
     checkpoint: () => checkpointLog(db),
+    generationOf: (boardId) => docGeneration(db, boardId),
+    compactStored: (boardId, merge) => compactStoredBoard(db, boardId, merge),
   };
 }

@@ -50,6 +50,38 @@ export interface RoomStorage {
   latestUpdateId(boardId: string): number;
   /** Move what was committed into its final place (SQLite: a WAL checkpoint), outside any commit. */
   checkpoint?(): void;
+  /** The board's document generation as stored now (bumped by a rebuild). */
+  generationOf?(boardId: string): number;
+  /**
+   * Compact from what is stored, in one transaction: `merge` gets the
+   * snapshot and every update row, and its result replaces them up to the
+   * last row it got (rows appended later by other servers stay). Returns
+   * that row id (0: nothing to do). Used when several servers share the
+   * database: a server's live document may lack another server's newest
+   * rows, so it must not be the source of a compaction.
+   */
+  compactStored?(boardId: string, merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array): number;
+}
+
+/**
+ * Where a room's committed updates and its presence go to the other servers
+ * that hold the same board (server/cluster/relay.ts). Absent on one server.
+ * Updates that come back from the other servers are applied with the origin
+ * REMOTE (room.ts): never stored again, never published again.
+ */
+export interface RoomRelay {
+  /** A room was loaded from storage with this document generation: start following the board. */
+  loaded(boardId: string, generation: number): void;
+  /** This server committed `update` (a tick's updates of the board, combined) under `generation`. */
+  committed(boardId: string, generation: number, update: Uint8Array): void;
+  /** Presence of this server's connections changed: the awareness update and who owns each id. */
+  presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>): void;
+  /** The room is gone from this server: stop following the board. */
+  unloaded(boardId: string): void;
+  /** Compact the board's stored log, by one server at a time (a lease). */
+  compact(boardId: string): void;
+  /** This server rebuilt the board (generation bumped): the other servers drop their copies. */
+  rebuilt(boardId: string, generation: number): void;
 }
 
 export interface Logger {

@@ -1,0 +1,520 @@
+/**
+ * The Yjs relay between app servers (REDIS_URL): every committed update of a
+ * board goes to the Redis stream `ab:board:<id>:updates`, every server that
+ * holds the board reads that stream and applies what the others committed to
+ * its live document, and presence goes the same way on
+ * `ab:board:<id>:presence`. Streams, not pub/sub: a server that was away for
+ * a moment reads on from the last entry it saw.
+ *
+ * The guarantees, in order:
+ * - Persist, then publish, then broadcast: the room manager stores a tick's
+ *   updates, hands them here (one entry per board and tick) and only then
+ *   sends them to its own clients. What a client has seen is stored.
+ * - Nothing falls between load and stream: a loaded board is positioned at
+ *   the stream's last entry first, and storage is read again after that
+ *   (RoomManager.catchUpFromStorage). Whatever was committed before that
+ *   position is in storage; whatever after, in the stream. Yjs updates apply
+ *   twice without harm, so overlap costs nothing.
+ * - The outbox: what is committed while Redis is away waits here, in order,
+ *   and is published when Redis is back.
+ * - A gap in the stream (trimmed past this server's position, or Redis
+ *   restarted empty) is filled from storage, merged into the live document.
+ * - Compaction of the stored log by one server at a time: a lease
+ *   `ab:lease:compact:<id>`, and the compaction reads the stored rows, never
+ *   this server's live copy (which may lack another server's newest rows).
+ */
+import type { Redis } from "ioredis";
+import * as Y from "yjs";
+import type { Logger, RoomRelay, RoomStorage } from "../sync/types";
+
+/** What the relay needs of the room manager (server/sync/rooms.ts). */
+export interface RelayRooms {
+  /** Apply another server's committed update; false when the board is not here or of another generation. */
+  applyRemote(boardId: string, generation: number, update: Uint8Array): boolean;
+  applyRemotePresence(boardId: string, generation: number, update: Uint8Array, owners: Record<string, string>): void;
+  /** Merge storage into the live document (after positioning, or a gap). */
+  catchUpFromStorage(boardId: string): void;
+  /** Another server rebuilt the board. */
+  dropRebuilt(boardId: string): void;
+}
+
+export interface RelayOptions {
+  serverId: string;
+  /** The shared command connection (server/cluster/redis.ts). */
+  commands: Redis;
+  /** A connection of its own for XREAD BLOCK (nothing else may use it). */
+  blocking: Redis;
+  storage: RoomStorage;
+  log: Logger;
+  /** `MAXLEN ~` of each board's update stream. */
+  maxLen?: number;
+  /** `MAXLEN ~` of each board's presence stream (short: only the latest state of each person matters). */
+  presenceMaxLen?: number;
+  /** How long one XREAD blocks. */
+  blockMs?: number;
+  /** The compaction lease's lifetime. */
+  leaseMs?: number;
+  /** Past this many waiting entries the outbox merges each board's updates into one. */
+  outboxMax?: number;
+  /** Tell the other servers a board was rebuilt (the control channel `ab:control`). */
+  announceRebuilt?: (boardId: string, generation: number) => void;
+}
+
+export interface RelayStats {
+  published: number;
+  received: number;
+  applied: number;
+  positioned: number;
+  /** Catch-ups from storage after a gap in the stream. */
+  gaps: number;
+  compactions: number;
+  /** Compactions not done because another server held the lease. */
+  leaseHeld: number;
+  outbox: number;
+  readErrors: number;
+}
+
+export const updatesKey = (boardId: string) => `ab:board:${boardId}:updates`;
+export const presenceKey = (boardId: string) => `ab:board:${boardId}:presence`;
+export const compactLeaseKey = (boardId: string) => `ab:lease:compact:${boardId}`;
+
+const KEY = /^ab:board:([A-Za-z0-9_-]{1,64}):(updates|presence)$/;
+const READ_COUNT = 500;
+const PRESENCE_REPLAY = 64;
+
+/** Release a lease only if it is still ours. */
+const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
+/** Stream ids "ms-seq" in order (both parts may exceed 2^53). */
+export function compareIds(a: string, b: string): number {
+  const [am, as = "0"] = a.split("-");
+  const [bm, bs = "0"] = b.split("-");
+  const m = BigInt(am) - BigInt(bm);
+  if (m !== 0n) return m < 0n ? -1 : 1;
+  const s = BigInt(as) - BigInt(bs);
+  return s === 0n ? 0 : s < 0n ? -1 : 1;
+}
+
+/** The document from the stored snapshot and rows, garbage-collected and encoded as one update. */
+export function mergeStoredState(snapshot: Uint8Array | null, updates: Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc({ gc: true });
+  Y.transact(doc, () => {
+    if (snapshot) Y.applyUpdate(doc, snapshot);
+    for (const u of updates) Y.applyUpdate(doc, u);
+  });
+  const state = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return state;
+}
+
+interface Followed {
+  generation: number;
+  /** The last entry read of each stream; null until the board is positioned. */
+  updates: string | null;
+  presence: string | null;
+  /** Check the stream for a gap before the next read (behind, or after an error). */
+  check: boolean;
+}
+
+interface OutboxEntry {
+  boardId: string;
+  key: string;
+  maxLen: number;
+  generation: number;
+  kind: "updates" | "presence";
+  payload: Buffer;
+  owners?: string;
+}
+
+type RawEntries = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+
+export class RedisRelay implements RoomRelay {
+  private rooms: RelayRooms | null = null;
+  private readonly followed = new Map<string, Followed>();
+  private readonly outbox: OutboxEntry[] = [];
+  private sending = false;
+  private closed = false;
+  private reading = false;
+  private readerId: number | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private idle: (() => void) | null = null;
+  private runId: string | null = null;
+  private readonly compacting = new Set<string>();
+  private loop: Promise<void> | null = null;
+  readonly stats: RelayStats = { published: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0 };
+  private readonly maxLen: number;
+  private readonly presenceMaxLen: number;
+  private readonly blockMs: number;
+  private readonly leaseMs: number;
+  private readonly outboxMax: number;
+  private readonly onReady = () => this.kick();
+  private readonly onBlockingClose = () => (this.readerId = null);
+
+  constructor(private readonly opts: RelayOptions) {
+    this.maxLen = opts.maxLen ?? 10_000;
+    this.presenceMaxLen = opts.presenceMaxLen ?? 200;
+    this.blockMs = opts.blockMs ?? 5_000;
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.outboxMax = opts.outboxMax ?? 5_000;
+    opts.commands.on("ready", this.onReady);
+    opts.blocking.on("close", this.onBlockingClose);
+  }
+
+  /** Start reading for these rooms (the room manager is made with this relay, so it is attached after). */
+  start(rooms: RelayRooms): void {
+    this.rooms = rooms;
+    this.loop ??= this.readLoop();
+  }
+
+  get serverId(): string {
+    return this.opts.serverId;
+  }
+
+  // ------------------------------------------------------------ RoomRelay
+
+  loaded(boardId: string, generation: number): void {
+    this.followed.set(boardId, { generation, updates: null, presence: null, check: false });
+    this.wake();
+  }
+
+  unloaded(boardId: string): void {
+    this.followed.delete(boardId);
+  }
+
+  committed(boardId: string, generation: number, update: Uint8Array): void {
+    this.enqueue({ boardId, key: updatesKey(boardId), maxLen: this.maxLen, generation, kind: "updates", payload: toBuffer(update) });
+  }
+
+  presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>): void {
+    this.enqueue({
+      boardId,
+      key: presenceKey(boardId),
+      maxLen: this.presenceMaxLen,
+      generation,
+      kind: "presence",
+      payload: toBuffer(update),
+      owners: JSON.stringify(owners),
+    });
+  }
+
+  rebuilt(boardId: string, generation: number): void {
+    this.followed.delete(boardId);
+    this.opts.announceRebuilt?.(boardId, generation);
+  }
+
+  compact(boardId: string): void {
+    void this.compactNow(boardId);
+  }
+
+  /** Take the lease and compact the stored log; false when another server holds it (or Redis is away). */
+  async compactNow(boardId: string): Promise<boolean> {
+    const compactStored = this.opts.storage.compactStored;
+    if (!compactStored || this.compacting.has(boardId)) return false;
+    this.compacting.add(boardId);
+    const key = compactLeaseKey(boardId);
+    try {
+      const got = await this.opts.commands.set(key, this.opts.serverId, "PX", this.leaseMs, "NX");
+      if (got !== "OK") {
+        this.stats.leaseHeld++;
+        return false;
+      }
+      try {
+        compactStored(boardId, mergeStoredState);
+        this.stats.compactions++;
+      } finally {
+        await this.opts.commands.eval(RELEASE, 1, key, this.opts.serverId);
+      }
+      return true;
+    } catch (e) {
+      this.opts.log.warn("board compaction skipped", { board: boardId, error: (e as Error).message });
+      return false;
+    } finally {
+      this.compacting.delete(boardId);
+    }
+  }
+
+  // ------------------------------------------------------------ publishing (the outbox)
+
+  private enqueue(entry: OutboxEntry): void {
+    this.outbox.push(entry);
+    if (this.outbox.length > this.outboxMax) this.squeeze();
+    this.stats.outbox = this.outbox.length;
+    this.kick();
+  }
+
+  /**
+   * Redis has been away long: merge each board's waiting updates (of one
+   * generation) into one entry, in the order of their first; waiting
+   * presence is dropped (people's clients renew it every 15 seconds).
+   */
+  private squeeze(): void {
+    if (this.sending) return; // the batch in flight is the outbox's head: wait for it
+    const merged = new Map<string, { first: number; entry: OutboxEntry; parts: Buffer[] }>();
+    this.outbox.forEach((e, i) => {
+      if (e.kind !== "updates") return;
+      const k = `${e.boardId}\u0000${e.generation}`;
+      const m = merged.get(k);
+      if (m) m.parts.push(e.payload);
+      else merged.set(k, { first: i, entry: e, parts: [e.payload] });
+    });
+    const kept = [...merged.values()]
+      .sort((a, b) => a.first - b.first)
+      .map((m) => ({ ...m.entry, payload: m.parts.length === 1 ? m.parts[0] : toBuffer(Y.mergeUpdates(m.parts)) }));
+    this.outbox.splice(0, this.outbox.length, ...kept);
+    this.opts.log.warn("relay outbox merged while Redis is away", { entries: kept.length });
+  }
+
+  /** Send the outbox's head as one pipeline; the rest follows when it is acknowledged. */
+  private kick(): void {
+    if (this.sending || this.closed || this.outbox.length === 0) return;
+    if (this.opts.commands.status !== "ready") return; // "ready" calls kick again
+    this.sending = true;
+    const batch = this.outbox.slice(0, 256);
+    const pipeline = this.opts.commands.pipeline();
+    for (const e of batch) {
+      const fields: Array<string | Buffer> = ["o", this.opts.serverId, "g", String(e.generation), "u", e.payload];
+      if (e.owners) fields.push("w", e.owners);
+      pipeline.xadd(e.key, "MAXLEN", "~", e.maxLen, "*", ...fields);
+    }
+    pipeline
+      .exec()
+      .then((results) => {
+        // Published in order up to the first failure; the rest waits for the next try.
+        let done = 0;
+        for (const [error] of results ?? []) {
+          if (error) break;
+          done++;
+        }
+        this.outbox.splice(0, done);
+        this.stats.published += done;
+        if (done < batch.length) throw results?.[done]?.[0] ?? new Error("relay publish failed");
+      })
+      .catch((e: Error) => {
+        if (!this.closed) this.opts.log.warn("relay publish failed; kept in the outbox", { waiting: this.outbox.length, error: e.message });
+        // Tried again on "ready", or after a pause if the connection stayed up.
+        setTimeout(() => this.kick(), 500).unref();
+      })
+      .finally(() => {
+        this.sending = false;
+        this.stats.outbox = this.outbox.length;
+        if (this.outbox.length > this.outboxMax) this.squeeze();
+        queueMicrotask(() => this.kick());
+      });
+  }
+
+  // ------------------------------------------------------------ reading
+
+  /** Interrupt a blocked XREAD so that its next call includes a newly loaded board. */
+  private wake(): void {
+    this.idle?.();
+    if (!this.reading || this.readerId === null) return;
+    const unblock = () => {
+      if (!this.reading || this.readerId === null) return;
+      this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
+    };
+    unblock();
+    // An UNBLOCK that overtook the XREAD it meant does nothing: once more, a moment later.
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(unblock, 20);
+    this.wakeTimer.unref();
+  }
+
+  private async readLoop(): Promise<void> {
+    let backoff = 100;
+    let checkAll = false;
+    while (!this.closed) {
+      try {
+        if (checkAll) {
+          await this.findGaps();
+          checkAll = false;
+        }
+        await this.positionNew();
+        await this.checkMarked();
+        const boards = [...this.followed].filter(([, f]) => f.updates !== null && f.presence !== null);
+        if (boards.length === 0) {
+          await new Promise<void>((resolve) => {
+            this.idle = resolve;
+            setTimeout(resolve, this.blockMs).unref();
+          });
+          this.idle = null;
+          continue;
+        }
+        this.readerId ??= Number(await this.opts.blocking.client("ID"));
+        const keys: string[] = [];
+        const ids: string[] = [];
+        for (const [id, f] of boards) {
+          keys.push(updatesKey(id), presenceKey(id));
+          ids.push(f.updates!, f.presence!);
+        }
+        this.reading = true;
+        let res: RawEntries;
+        try {
+          res = (await this.opts.blocking.xreadBuffer("COUNT", READ_COUNT, "BLOCK", this.blockMs, "STREAMS", ...keys, ...ids)) as RawEntries;
+        } finally {
+          this.reading = false;
+        }
+        if (res) this.deliver(res);
+        backoff = 100;
+      } catch (e) {
+        if (this.closed) break;
+        this.stats.readErrors++;
+        this.opts.log.warn("relay read failed; catching up when Redis is back", { error: (e as Error).message });
+        checkAll = true;
+        await new Promise((r) => setTimeout(r, backoff).unref());
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  /** Apply what was read, in each stream's order. */
+  private deliver(res: NonNullable<RawEntries>): void {
+    for (const [rawKey, entries] of res) {
+      const m = KEY.exec(rawKey.toString());
+      if (!m) continue;
+      const [, boardId, kind] = m;
+      const f = this.followed.get(boardId);
+      if (!f) continue;
+      if (entries.length >= READ_COUNT) f.check = true; // far behind: the stream may have been trimmed past us
+      for (const [rawId, fields] of entries) {
+        const id = rawId.toString();
+        if (kind === "updates") f.updates = id;
+        else f.presence = id;
+        this.stats.received++;
+        const entry = readFields(fields);
+        if (!entry || entry.origin === this.opts.serverId || entry.generation !== f.generation) continue;
+        if (kind === "updates") {
+          if (this.rooms?.applyRemote(boardId, entry.generation, entry.payload)) this.stats.applied++;
+        } else {
+          let owners: Record<string, string> = {};
+          try {
+            owners = JSON.parse(entry.owners ?? "{}") as Record<string, string>;
+          } catch {
+            continue;
+          }
+          this.rooms?.applyRemotePresence(boardId, entry.generation, entry.payload, owners);
+        }
+        // The board may have been dropped by what was applied (a rebuild noticed).
+        if (!this.followed.has(boardId)) break;
+      }
+    }
+  }
+
+  /**
+   * Position each newly loaded board: the streams' last entries first, then
+   * storage merged (so nothing committed elsewhere falls between), then the
+   * recent presence replayed so that people already on the board are seen.
+   */
+  private async positionNew(): Promise<void> {
+    for (const [boardId, f] of [...this.followed]) {
+      if (f.updates !== null) continue;
+      const [lastUpdate, recentPresence] = await Promise.all([
+        this.opts.commands.xrevrange(updatesKey(boardId), "+", "-", "COUNT", 1),
+        this.opts.commands.xrevrangeBuffer(presenceKey(boardId), "+", "-", "COUNT", PRESENCE_REPLAY),
+      ]);
+      if (this.followed.get(boardId) !== f) continue; // unloaded (or reloaded) meanwhile
+      f.updates = lastUpdate[0]?.[0] ?? "0-0";
+      this.rooms?.catchUpFromStorage(boardId);
+      const presence = recentPresence as unknown as Array<[Buffer, Buffer[]]>;
+      f.presence = presence[0]?.[0].toString() ?? "0-0";
+      for (const [, fields] of [...presence].reverse()) {
+        const entry = readFields(fields);
+        if (!entry || entry.origin === this.opts.serverId || entry.generation !== f.generation) continue;
+        try {
+          this.rooms?.applyRemotePresence(boardId, f.generation, entry.payload, JSON.parse(entry.owners ?? "{}"));
+        } catch {
+          /* a malformed entry is skipped */
+        }
+      }
+      this.stats.positioned++;
+    }
+  }
+
+  /**
+   * After Redis was away: a Redis that restarted (another run id) lost its
+   * streams, so every board catches up from storage and starts at the new
+   * stream's end; otherwise each board whose stream was trimmed past its
+   * position does.
+   */
+  private async findGaps(): Promise<void> {
+    const info = await this.opts.commands.info("server");
+    const runId = /run_id:(\w+)/.exec(info)?.[1] ?? null;
+    const restarted = this.runId !== null && runId !== this.runId;
+    this.runId = runId;
+    for (const f of this.followed.values()) {
+      if (restarted) {
+        f.updates = null;
+        f.presence = null;
+      } else f.check = true;
+    }
+    if (restarted) this.stats.gaps += this.followed.size;
+  }
+
+  /** Boards marked for a check: was their stream trimmed past what was read? */
+  private async checkMarked(): Promise<void> {
+    if (this.runId === null) this.runId = /run_id:(\w+)/.exec(await this.opts.commands.info("server"))?.[1] ?? null;
+    for (const [boardId, f] of [...this.followed]) {
+      if (!f.check || f.updates === null) continue;
+      f.check = false;
+      let lost = false;
+      try {
+        const raw = (await this.opts.commands.xinfo("STREAM", updatesKey(boardId))) as unknown[];
+        const info = new Map<string, unknown>();
+        for (let i = 0; i + 1 < raw.length; i += 2) info.set(String(raw[i]), raw[i + 1]);
+        const maxDeleted = info.get("max-deleted-entry-id");
+        const first = info.get("first-entry") as [string, unknown] | null | undefined;
+        if (typeof maxDeleted === "string") lost = compareIds(maxDeleted, f.updates) > 0;
+        else lost = !!first && compareIds(first[0], f.updates) > 0; // Redis < 7: be safe
+      } catch (e) {
+        // No such key: the stream is gone (nothing read from it can be trusted to be whole).
+        if (!/no such key/i.test((e as Error).message)) throw e;
+        lost = f.updates !== "0-0";
+      }
+      if (!lost) continue;
+      this.stats.gaps++;
+      this.opts.log.info("relay stream lost entries; catching up from storage", { board: boardId });
+      f.updates = null;
+      f.presence = null;
+    }
+  }
+
+  /** Stop reading and publishing; what waits in the outbox is dropped (it is stored: the other servers catch up from storage). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.idle?.();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.opts.commands.off("ready", this.onReady);
+    this.opts.blocking.off("close", this.onBlockingClose);
+    if (this.reading && this.readerId !== null) await this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
+    await this.loop?.catch(() => undefined);
+  }
+
+  /** Wait until everything committed so far is published (tests, the drain). */
+  async flushed(timeoutMs = 10_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (this.outbox.length || this.sending) {
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  }
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function readFields(fields: Buffer[]): { origin: string; generation: number; payload: Uint8Array; owners?: string } | null {
+  let origin: string | null = null;
+  let generation = NaN;
+  let payload: Buffer | null = null;
+  let owners: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i].toString();
+    if (name === "o") origin = fields[i + 1].toString();
+    else if (name === "g") generation = Number(fields[i + 1].toString());
+    else if (name === "u") payload = fields[i + 1];
+    else if (name === "w") owners = fields[i + 1].toString();
+  }
+  if (origin === null || !Number.isInteger(generation) || !payload) return null;
+  return { origin, generation, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), owners };
+}
