@@ -29,6 +29,7 @@ import { createMailQueue } from "../app/services/mail-queue.server";
 import { mailConfigured } from "../app/services/env.server";
 import { createMailWorker, type MailWorkerOptions } from "./mail/worker";
 import { connectRedis } from "./cluster/redis";
+import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { sqliteRoomStorage } from "./sync/storage";
@@ -62,8 +63,21 @@ export function createAppServer(opts: AppServerOptions) {
   const log = createLogger(env.LOG_LEVEL);
   // The servers' shared live state (server/cluster/); null: one server, everything in this process's memory.
   const redis = env.REDIS_URL ? connectRedis({ url: env.REDIS_URL, serverId: env.SERVER_ID, log }) : null;
+  const storage = opts.storage ?? sqliteRoomStorage(database, now);
+  // Board documents across servers: committed updates and presence over Redis streams.
+  const relay = redis
+    ? new RedisRelay({
+        serverId: env.SERVER_ID,
+        commands: redis.command,
+        blocking: redis.connection("relay"),
+        storage,
+        log,
+        maxLen: env.RELAY_STREAM_MAXLEN,
+      })
+    : null;
   const rooms = new RoomManager({
-    storage: opts.storage ?? sqliteRoomStorage(database, now),
+    storage,
+    relay: relay ?? undefined,
     fsync: env.SYNC_FSYNC,
     log,
     compactAfter: env.COMPACT_AFTER_UPDATES,
@@ -77,6 +91,7 @@ export function createAppServer(opts: AppServerOptions) {
       ),
     onPresence: (boardId, user) => presenceJoined(services, boardId, user),
   });
+  relay?.start(rooms);
 
   const security = createHttpSecurity({ env, log, uploads: opts.uploads, now });
   const app = express();
@@ -255,6 +270,7 @@ export function createAppServer(opts: AppServerOptions) {
     security,
     health,
     rooms,
+    relay,
     realtime,
     services,
     log,
@@ -280,6 +296,11 @@ export function createAppServer(opts: AppServerOptions) {
       await mailWorker?.stop();
       rooms.closeAll();
       yjs.close();
+      // What was committed is published (the presence of the closed connections leaving, too) before Redis goes.
+      if (relay) {
+        await relay.flushed(2_000);
+        await relay.close();
+      }
       await realtime.close();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections?.();

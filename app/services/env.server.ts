@@ -170,6 +170,12 @@ const EnvSchema = z.object({
     .default("")
     .refine((s) => s === "" || /^[A-Za-z0-9._-]{1,64}$/.test(s), { message: "must be 1–64 letters, digits, dots, dashes or underscores" })
     .transform((s) => s || defaultServerId()),
+  /**
+   * With REDIS_URL: how many entries each board's update stream keeps
+   * (`XADD … MAXLEN ~`, server/cluster/relay.ts). A server that was away
+   * longer than that many commits of a board reloads it from the database.
+   */
+  RELAY_STREAM_MAXLEN: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   // Limits (app/services/limits.server.ts).
   /** Failed logins per client address (over all accounts) in LOGIN_ADDRESS_WINDOW_MINUTES. */
   LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(15),

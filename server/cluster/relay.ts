@@ -56,12 +56,12 @@ export interface RelayOptions {
   leaseMs?: number;
   /** Past this many waiting entries the outbox merges each board's updates into one. */
   outboxMax?: number;
-  /** Tell the other servers a board was rebuilt (the control channel `ab:control`). */
-  announceRebuilt?: (boardId: string, generation: number) => void;
 }
 
 export interface RelayStats {
+  /** Update entries published (presence not counted). */
   published: number;
+  presencePublished: number;
   received: number;
   applied: number;
   positioned: number;
@@ -124,6 +124,8 @@ interface OutboxEntry {
   kind: "updates" | "presence";
   payload: Buffer;
   owners?: string;
+  /** A rebuild marker (no update): the board's generation is now `generation`. */
+  rebuilt?: boolean;
 }
 
 type RawEntries = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
@@ -141,7 +143,7 @@ export class RedisRelay implements RoomRelay {
   private runId: string | null = null;
   private readonly compacting = new Set<string>();
   private loop: Promise<void> | null = null;
-  readonly stats: RelayStats = { published: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0 };
+  readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0 };
   private readonly maxLen: number;
   private readonly presenceMaxLen: number;
   private readonly blockMs: number;
@@ -197,9 +199,17 @@ export class RedisRelay implements RoomRelay {
     });
   }
 
+  /**
+   * This server rebuilt the board: a marker in the board's own stream, after
+   * every update of the old generation, tells each server that holds the
+   * board to drop its copy (4410 to its clients). A server that misses it
+   * (Redis lost the stream) finds the new generation when it catches up from
+   * storage, and a commit on an old copy is refused by the generation check
+   * before it is stored (RoomManager.flushNow).
+   */
   rebuilt(boardId: string, generation: number): void {
     this.followed.delete(boardId);
-    this.opts.announceRebuilt?.(boardId, generation);
+    this.enqueue({ boardId, key: updatesKey(boardId), maxLen: this.maxLen, generation, kind: "updates", payload: Buffer.alloc(0), rebuilt: true });
   }
 
   compact(boardId: string): void {
@@ -251,15 +261,18 @@ export class RedisRelay implements RoomRelay {
     if (this.sending) return; // the batch in flight is the outbox's head: wait for it
     const merged = new Map<string, { first: number; entry: OutboxEntry; parts: Buffer[] }>();
     this.outbox.forEach((e, i) => {
-      if (e.kind !== "updates") return;
+      if (e.kind !== "updates" || e.rebuilt) return;
       const k = `${e.boardId}\u0000${e.generation}`;
       const m = merged.get(k);
       if (m) m.parts.push(e.payload);
       else merged.set(k, { first: i, entry: e, parts: [e.payload] });
     });
-    const kept = [...merged.values()]
+    const kept = [
+      ...[...merged.values()].map((m) => ({ first: m.first, entry: { ...m.entry, payload: m.parts.length === 1 ? m.parts[0] : toBuffer(Y.mergeUpdates(m.parts)) } })),
+      ...this.outbox.flatMap((entry, first) => (entry.rebuilt ? [{ first, entry }] : [])),
+    ]
       .sort((a, b) => a.first - b.first)
-      .map((m) => ({ ...m.entry, payload: m.parts.length === 1 ? m.parts[0] : toBuffer(Y.mergeUpdates(m.parts)) }));
+      .map((k) => k.entry);
     this.outbox.splice(0, this.outbox.length, ...kept);
     this.opts.log.warn("relay outbox merged while Redis is away", { entries: kept.length });
   }
@@ -274,6 +287,7 @@ export class RedisRelay implements RoomRelay {
     for (const e of batch) {
       const fields: Array<string | Buffer> = ["o", this.opts.serverId, "g", String(e.generation), "u", e.payload];
       if (e.owners) fields.push("w", e.owners);
+      if (e.rebuilt) fields.push("r", "1");
       pipeline.xadd(e.key, "MAXLEN", "~", e.maxLen, "*", ...fields);
     }
     pipeline
@@ -283,10 +297,11 @@ export class RedisRelay implements RoomRelay {
         let done = 0;
         for (const [error] of results ?? []) {
           if (error) break;
+          if (batch[done].kind === "updates") this.stats.published++;
+          else this.stats.presencePublished++;
           done++;
         }
         this.outbox.splice(0, done);
-        this.stats.published += done;
         if (done < batch.length) throw results?.[done]?.[0] ?? new Error("relay publish failed");
       })
       .catch((e: Error) => {
@@ -381,7 +396,13 @@ export class RedisRelay implements RoomRelay {
         else f.presence = id;
         this.stats.received++;
         const entry = readFields(fields);
-        if (!entry || entry.origin === this.opts.serverId || entry.generation !== f.generation) continue;
+        if (!entry || entry.origin === this.opts.serverId) continue;
+        if (entry.generation > f.generation) {
+          // Rebuilt by another server (its marker, or anything of the new generation): this copy is stale.
+          this.rooms?.dropRebuilt(boardId);
+          break;
+        }
+        if (entry.generation !== f.generation || entry.rebuilt) continue;
         if (kind === "updates") {
           if (this.rooms?.applyRemote(boardId, entry.generation, entry.payload)) this.stats.applied++;
         } else {
@@ -503,7 +524,8 @@ function toBuffer(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
-function readFields(fields: Buffer[]): { origin: string; generation: number; payload: Uint8Array; owners?: string } | null {
+function readFields(fields: Buffer[]): { origin: string; generation: number; payload: Uint8Array; owners?: string; rebuilt: boolean } | null {
+  let rebuilt = false;
   let origin: string | null = null;
   let generation = NaN;
   let payload: Buffer | null = null;
@@ -514,7 +536,8 @@ function readFields(fields: Buffer[]): { origin: string; generation: number; pay
     else if (name === "g") generation = Number(fields[i + 1].toString());
     else if (name === "u") payload = fields[i + 1];
     else if (name === "w") owners = fields[i + 1].toString();
+    else if (name === "r") rebuilt = true;
   }
   if (origin === null || !Number.isInteger(generation) || !payload) return null;
-  return { origin, generation, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), owners };
+  return { origin, generation, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), owners, rebuilt };
 }
