@@ -1,21 +1,252 @@
-/** Opens the SQLite database with the settings every process here must share. */
+/**
+ * Opens the database with the settings every process here must share:
+ * SQLite (better-sqlite3) by default, and the asynchronous layer over it and
+ * over PostgreSQL (node-postgres) that db/ moves to, module by module
+ * (docs/decisions/001-async-database-layer.md).
+ */
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { drizzle as drizzlePg, type NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import * as schema from "./schema";
+import * as pgSchema from "./schema.pg";
 
 /** The query builder, and (`$client`) the better-sqlite3 connection under it for what the builder cannot prepare. */
 export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 export interface Database_ {
   db: DB;
   sqlite: Database.Database;
+  /** The asynchronous layer over the same connection (what converted db/ modules take). */
+  async: AsyncDb;
   close(): void;
 }
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+export const PG_MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations-pg");
+
+// ---------------------------------------------------------------- the asynchronous layer
+
+/** The tables of the open dialect. Typed as PostgreSQL's: their rows are exactly SQLite's (tests/unit/pg-schema-source.test.ts). */
+export type Tables = typeof pgSchema;
+/**
+ * The query builder as converted modules see it: PostgreSQL's type, the
+ * common ground of both dialects (no `.get()`, `.all()` or `.run()`: await
+ * the builder; db/dialect.ts has what differs). On SQLite it is Drizzle's
+ * better-sqlite3 builder, whose builders are awaitable too.
+ */
+export type Q = PgDatabase<NodePgQueryResultHKT, Tables>;
+export type Dialect = "sqlite" | "postgres";
+/** How strongly a PostgreSQL transaction is isolated (SQLite's are always serial: one writer, `BEGIN IMMEDIATE`). */
+export type Isolation = "read committed" | "repeatable read" | "serializable";
+
+export interface AsyncDb {
+  dialect: Dialect;
+  /** Statements outside a transaction; on SQLite each waits while another flow's transaction is open. */
+  q: Q;
+  t: Tables;
+  /**
+   * Run `fn` in one transaction and commit, or roll back when it throws.
+   * PostgreSQL: at `isolation` (default read committed), retried from the
+   * start on a serialization failure or deadlock (40001, 40P01), so `fn`
+   * must not have effects outside the database. SQLite: `BEGIN IMMEDIATE`
+   * under the connection's gate. Inside, use `tx`, never the outer handle.
+   */
+  transaction<T>(fn: (tx: AsyncDb) => Promise<T>, opts?: { isolation?: Isolation }): Promise<T>;
+}
+
+/**
+ * The one-connection gate of SQLite. A transaction that awaits keeps the
+ * connection inside BEGIN across event-loop turns; any other flow's
+ * statement on that connection would join it (and be rolled back with it).
+ * So while a transaction is open (`owner` set) every statement of the
+ * asynchronous layer from outside it waits for the gate, and a
+ * synchronous write from outside (not yet converted code) throws instead of
+ * silently joining. Its own statements run: they carry the transaction's
+ * AsyncLocalStorage token.
+ */
+class SqliteGate {
+  owner: object | null = null;
+  readonly context = new AsyncLocalStorage<object>();
+  private waiters: Array<() => void> = [];
+
+  /** Resolves once no transaction holds the gate (check again: another may have taken it first). */
+  free(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    this.owner = null;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+  /** True when the caller runs inside the open transaction. */
+  mine(): boolean {
+    return this.owner !== null && this.context.getStore() === this.owner;
+  }
+  /**
+   * Run a statement now if no transaction is open, else after it ends. The
+   * check and the (synchronous) statement happen in one step, so nothing
+   * can open a transaction between them.
+   */
+  run<T>(statement: () => T): T | Promise<T> {
+    if (this.owner === null) return statement();
+    if (this.mine()) throw new Error("a statement through the outer database handle inside its own transaction: use the transaction's handle (tx)");
+    return this.free().then(() => this.run(statement));
+  }
+}
+
+/** What ends a statement in Drizzle's builders: these run it. */
+const TERMINALS = new Set(["then", "execute", "get", "all", "run", "values"]);
+
+/** The builder `target` (and every builder it returns) with its statement run through the gate. */
+function gated<T extends object>(target: T, gate: SqliteGate): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value = Reflect.get(obj, prop, obj);
+      if (typeof value !== "function") return value;
+      if (typeof prop === "string" && TERMINALS.has(prop) && "then" in obj) {
+        if (prop === "then") {
+          return (ok?: (v: unknown) => unknown, fail?: (e: unknown) => unknown) =>
+            Promise.resolve()
+              .then(() => gate.run(() => (obj as unknown as PromiseLike<unknown>).then((v) => v)))
+              .then(ok, fail);
+        }
+        return (...args: unknown[]) => Promise.resolve().then(() => gate.run(() => value.apply(obj, args)));
+      }
+      return (...args: unknown[]) => {
+        const result = value.apply(obj, args);
+        return result !== null && typeof result === "object" ? gated(result, gate) : result;
+      };
+    },
+  });
+}
+
+/** Synchronous writes from outside an open asynchronous transaction throw (they would join it). */
+function guardWrites(sqlite: Database.Database, gate: SqliteGate): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    const statement = prepare(source);
+    if (statement.readonly) return statement;
+    for (const method of ["run", "get", "all", "iterate"] as const) {
+      const original = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+      (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        if (gate.owner !== null && !gate.mine()) {
+          throw new Error("a synchronous write while an asynchronous transaction is open on this SQLite connection (it would join that transaction): convert the caller to the async layer");
+        }
+        return original(...args);
+      };
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
+}
+
+function sqliteAsync(db: DB, sqlite: Database.Database): AsyncDb {
+  const gate = new SqliteGate();
+  guardWrites(sqlite, gate);
+  const t = schema as unknown as Tables;
+  // Inside the transaction: the plain builder (the connection is in it); nested transactions are savepoints.
+  let savepoints = 0;
+  const inside: AsyncDb = {
+    dialect: "sqlite",
+    q: db as unknown as Q,
+    t,
+    async transaction(fn) {
+      const name = `sp${++savepoints}`;
+      sqlite.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(inside);
+        sqlite.exec(`RELEASE ${name}`);
+        return result;
+      } catch (e) {
+        sqlite.exec(`ROLLBACK TO ${name}`);
+        sqlite.exec(`RELEASE ${name}`);
+        throw e;
+      }
+    },
+  };
+  return {
+    dialect: "sqlite",
+    q: gated(db as unknown as Q, gate),
+    t,
+    async transaction(fn) {
+      if (gate.mine()) return inside.transaction(fn);
+      while (gate.owner !== null) await gate.free();
+      const token = {};
+      gate.owner = token;
+      try {
+        sqlite.exec("BEGIN IMMEDIATE");
+        return await gate.context.run(token, async () => {
+          try {
+            const result = await fn(inside);
+            sqlite.exec("COMMIT");
+            return result;
+          } catch (e) {
+            if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+            throw e;
+          }
+        });
+      } finally {
+        gate.release();
+      }
+    },
+  };
+}
+
+/** PostgreSQL's codes for "run the transaction again": serialization failure, deadlock. */
+const RETRY_CODES = new Set(["40001", "40P01"]);
+const TRANSACTION_ATTEMPTS = 8;
+
+function pgCode(e: unknown): string | undefined {
+  for (let x: unknown = e; x && typeof x === "object"; x = (x as { cause?: unknown }).cause) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+function postgresAsync(q: Q): AsyncDb {
+  const handle = (b: Q, nested: boolean): AsyncDb => ({
+    dialect: "postgres",
+    q: b,
+    t: pgSchema,
+    async transaction(fn, opts = {}) {
+      if (nested) return b.transaction((tx) => fn(handle(tx as unknown as Q, true)));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await b.transaction((tx) => fn(handle(tx as unknown as Q, true)), { isolationLevel: opts.isolation ?? "read committed" });
+        } catch (e) {
+          if (attempt >= TRANSACTION_ATTEMPTS || !RETRY_CODES.has(pgCode(e) ?? "")) throw e;
+          // Full jitter, growing: the rivals that made it fail are likely still running.
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+        }
+      }
+    },
+  });
+  return handle(q, false);
+}
+
+export interface PostgresDatabase {
+  async: AsyncDb;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/** PostgreSQL through node-postgres (a pool); `migrate` applies db/migrations-pg. */
+export async function openPostgres(url: string, opts: { migrate?: boolean; max?: number } = {}): Promise<PostgresDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+  const db = drizzlePg(pool, { schema: pgSchema });
+  if (opts.migrate) await migratePg(db, { migrationsFolder: PG_MIGRATIONS_DIR });
+  return { async: postgresAsync(db as unknown as Q), pool, close: () => pool.end() };
+}
 
 /** `file:data/x.sqlite`, `data/x.sqlite` or `:memory:` to a path better-sqlite3 accepts. */
 export function databasePath(url: string): string {
@@ -65,6 +296,7 @@ export function openDatabase(url: string, opts: { migrate?: boolean } = {}): Dat
   return {
     db,
     sqlite,
+    async: sqliteAsync(db, sqlite),
     close: () => {
       const fd = walFiles.get(sqlite);
       if (fd !== undefined) fs.closeSync(fd);

@@ -1,0 +1,57 @@
+/**
+ * What differs between SQLite and PostgreSQL, for db/ modules on the
+ * asynchronous layer (db/client.ts AsyncDb). Everything else is Drizzle's
+ * builder, awaited, the same on both:
+ * - `INSERT OR IGNORE` → `.onConflictDoNothing()`; upserts → `.onConflictDoUpdate()`;
+ * - booleans → `eq(column, true)` (Drizzle writes 1 or true), never `= 1` in raw SQL;
+ * - `.get()` → `first()` below; `.all()` → await the builder; `.run()` →
+ *   await it (`affected()` for the count).
+ */
+import { sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import type { AsyncDb } from "./client";
+
+/** The first row of a select (`LIMIT 1`), or undefined. */
+export async function first<T>(query: { limit(n: number): PromiseLike<T[]> }): Promise<T | undefined> {
+  const rows = await query.limit(1);
+  return rows[0];
+}
+
+/** How many rows an awaited UPDATE/DELETE/INSERT without RETURNING changed (SQLite `changes`, PostgreSQL `rowCount`). */
+export function affected(result: unknown): number {
+  const r = result as { changes?: number; rowCount?: number | null };
+  return Number(r.rowCount ?? r.changes ?? 0);
+}
+
+/** A JSON column's top-level field as text: `json_extract(c, '$.k')` / `c ->> 'k'`. */
+export function jsonText(h: Pick<AsyncDb, "dialect">, column: SQLWrapper, key: string): SQL<string | null> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`JSON key ${key}: letters, digits and _ only`);
+  return h.dialect === "sqlite" ? sql`json_extract(${column}, ${sql.raw(`'$.${key}'`)})` : sql`(${column} ->> ${sql.raw(`'${key}'`)})`;
+}
+
+/** Now in ms since the epoch, computed by the database (the `now` default of db/schema.ts). */
+export function nowMs(h: Pick<AsyncDb, "dialect">): SQL<number> {
+  return (h.dialect === "sqlite" ? sql`cast(unixepoch('subsec') * 1000 as integer)` : sql`(floor(extract(epoch from clock_timestamp()) * 1000))::bigint`).mapWith(Number);
+}
+
+/** `count(*)` as a number (PostgreSQL's count is a bigint, which node-postgres returns as text). */
+export function count(): SQL<number> {
+  return sql`count(*)`.mapWith(Number);
+}
+
+/** A unique index or constraint refused the write (SQLite SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY, PostgreSQL 23505). */
+export function isUniqueViolation(e: unknown): boolean {
+  for (let x: unknown = e; x && typeof x === "object"; x = (x as { cause?: unknown }).cause) {
+    const code = (x as { code?: unknown }).code;
+    if (code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") return true;
+  }
+  return false;
+}
+
+/**
+ * Lock the selected rows until the transaction ends (`FOR UPDATE`) on
+ * PostgreSQL; on SQLite the transaction already holds the only write lock
+ * (`BEGIN IMMEDIATE`), so the query is left as it is.
+ */
+export function forUpdate<Q extends object>(h: Pick<AsyncDb, "dialect">, query: Q): Q {
+  return h.dialect === "postgres" ? (query as unknown as { for(s: "update"): Q }).for("update") : query;
+}
