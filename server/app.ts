@@ -137,14 +137,20 @@ export function createAppServer(opts: AppServerOptions) {
     rooms: {
       withDoc: (boardId, fn, origin) => rooms.withDoc(boardId, fn, origin),
       readDoc: (boardId, fn) => rooms.readDoc(boardId, fn),
+      // Board connections close on every server (the relay's `ab:control`; socket.io's own way for its sockets).
       disconnectUser: (userId, reason) => {
         rooms.disconnectUser(userId, reason);
+        relay?.control({ type: "disconnectUser", userId, reason });
         realtime.disconnectUser(userId);
       },
-      reconnectBoard: (boardId, reason) => rooms.reconnectBoard(boardId, reason),
+      reconnectBoard: (boardId, reason) => {
+        rooms.reconnectBoard(boardId, reason);
+        relay?.control({ type: "reconnectBoard", boardId, reason });
+      },
       rebuild: (boardId, fn) => rooms.rebuild(boardId, fn),
       disconnectSessions: (sessionIds, reason) => {
         rooms.disconnectSessions(sessionIds, reason);
+        relay?.control({ type: "disconnectSessions", sessionIds: [...sessionIds], reason });
         realtime.disconnectSessions(sessionIds);
       },
       presentUsers: (boardId) => rooms.presentUsers(boardId).map((u) => ({ id: u.id, name: u.name, organisationId: u.organisationId })),

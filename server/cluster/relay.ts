@@ -36,7 +36,24 @@ export interface RelayRooms {
   catchUpFromStorage(boardId: string): void;
   /** Another server rebuilt the board. */
   dropRebuilt(boardId: string): void;
+  /** What another server asked every server to close (ControlMessage). */
+  disconnectUser(userId: string, reason?: string): void;
+  disconnectSessions(sessionIds: readonly string[], reason?: string): void;
+  reconnectBoard(boardId: string, reason?: string): void;
 }
+
+/**
+ * Board connections every server closes (the stream `ab:control`): a person
+ * whose access went (removed, role changed, password reset), sessions that
+ * were logged out, a board archived or put back (reconnect and be judged
+ * again). The server that decides closes its own connections itself.
+ */
+export type ControlMessage =
+  | { type: "disconnectUser"; userId: string; reason?: string }
+  | { type: "disconnectSessions"; sessionIds: string[]; reason?: string }
+  | { type: "reconnectBoard"; boardId: string; reason?: string };
+
+export const CONTROL_KEY = "ab:control";
 
 export interface RelayOptions {
   serverId: string;
@@ -121,7 +138,7 @@ interface OutboxEntry {
   key: string;
   maxLen: number;
   generation: number;
-  kind: "updates" | "presence";
+  kind: "updates" | "presence" | "control";
   payload: Buffer;
   owners?: string;
   /** A rebuild marker (no update): the board's generation is now `generation`. */
@@ -141,6 +158,8 @@ export class RedisRelay implements RoomRelay {
   private wakeTimer: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
   private runId: string | null = null;
+  /** The last entry read of `ab:control`; null until positioned at its end. */
+  private controlId: string | null = null;
   private readonly compacting = new Set<string>();
   private loop: Promise<void> | null = null;
   readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0 };
@@ -207,6 +226,11 @@ export class RedisRelay implements RoomRelay {
    * storage, and a commit on an old copy is refused by the generation check
    * before it is stored (RoomManager.flushNow).
    */
+  /** Ask every other server to close these connections (this server closes its own). */
+  control(message: ControlMessage): void {
+    this.enqueue({ boardId: "", key: CONTROL_KEY, maxLen: 1_000, generation: 0, kind: "control", payload: Buffer.from(JSON.stringify(message)) });
+  }
+
   rebuilt(boardId: string, generation: number): void {
     this.followed.delete(boardId);
     this.enqueue({ boardId, key: updatesKey(boardId), maxLen: this.maxLen, generation, kind: "updates", payload: Buffer.alloc(0), rebuilt: true });
@@ -255,7 +279,8 @@ export class RedisRelay implements RoomRelay {
   /**
    * Redis has been away long: merge each board's waiting updates (of one
    * generation) into one entry, in the order of their first; waiting
-   * presence is dropped (people's clients renew it every 15 seconds).
+   * presence is dropped (people's clients renew it every 15 seconds);
+   * control messages and rebuild markers stay.
    */
   private squeeze(): void {
     if (this.sending) return; // the batch in flight is the outbox's head: wait for it
@@ -269,7 +294,8 @@ export class RedisRelay implements RoomRelay {
     });
     const kept = [
       ...[...merged.values()].map((m) => ({ first: m.first, entry: { ...m.entry, payload: m.parts.length === 1 ? m.parts[0] : toBuffer(Y.mergeUpdates(m.parts)) } })),
-      ...this.outbox.flatMap((entry, first) => (entry.rebuilt ? [{ first, entry }] : [])),
+      // Rebuild markers and control messages are kept as they are.
+      ...this.outbox.flatMap((entry, first) => (entry.rebuilt || entry.kind === "control" ? [{ first, entry }] : [])),
     ]
       .sort((a, b) => a.first - b.first)
       .map((k) => k.entry);
@@ -298,7 +324,7 @@ export class RedisRelay implements RoomRelay {
         for (const [error] of results ?? []) {
           if (error) break;
           if (batch[done].kind === "updates") this.stats.published++;
-          else this.stats.presencePublished++;
+          else if (batch[done].kind === "presence") this.stats.presencePublished++;
           done++;
         }
         this.outbox.splice(0, done);
@@ -343,20 +369,16 @@ export class RedisRelay implements RoomRelay {
           await this.findGaps();
           checkAll = false;
         }
+        if (this.controlId === null) {
+          const last = await this.opts.commands.xrevrange(CONTROL_KEY, "+", "-", "COUNT", 1);
+          this.controlId = last[0]?.[0] ?? "0-0";
+        }
         await this.positionNew();
         await this.checkMarked();
         const boards = [...this.followed].filter(([, f]) => f.updates !== null && f.presence !== null);
-        if (boards.length === 0) {
-          await new Promise<void>((resolve) => {
-            this.idle = resolve;
-            setTimeout(resolve, this.blockMs).unref();
-          });
-          this.idle = null;
-          continue;
-        }
         this.readerId ??= Number(await this.opts.blocking.client("ID"));
-        const keys: string[] = [];
-        const ids: string[] = [];
+        const keys: string[] = [CONTROL_KEY];
+        const ids: string[] = [this.controlId];
         for (const [id, f] of boards) {
           keys.push(updatesKey(id), presenceKey(id));
           ids.push(f.updates!, f.presence!);
@@ -384,6 +406,14 @@ export class RedisRelay implements RoomRelay {
   /** Apply what was read, in each stream's order. */
   private deliver(res: NonNullable<RawEntries>): void {
     for (const [rawKey, entries] of res) {
+      if (rawKey.toString() === CONTROL_KEY) {
+        for (const [rawId, fields] of entries) {
+          this.controlId = rawId.toString();
+          const entry = readFields(fields);
+          if (entry && entry.origin !== this.opts.serverId) this.applyControl(Buffer.from(entry.payload).toString());
+        }
+        continue;
+      }
       const m = KEY.exec(rawKey.toString());
       if (!m) continue;
       const [, boardId, kind] = m;
@@ -418,6 +448,20 @@ export class RedisRelay implements RoomRelay {
         if (!this.followed.has(boardId)) break;
       }
     }
+  }
+
+  private applyControl(json: string): void {
+    let msg: ControlMessage;
+    try {
+      msg = JSON.parse(json) as ControlMessage;
+    } catch {
+      return;
+    }
+    const rooms = this.rooms;
+    if (!rooms) return;
+    if (msg.type === "disconnectUser" && typeof msg.userId === "string") rooms.disconnectUser(msg.userId, msg.reason);
+    else if (msg.type === "disconnectSessions" && Array.isArray(msg.sessionIds)) rooms.disconnectSessions(msg.sessionIds.filter((x) => typeof x === "string"), msg.reason);
+    else if (msg.type === "reconnectBoard" && typeof msg.boardId === "string") rooms.reconnectBoard(msg.boardId, msg.reason);
   }
 
   /**
@@ -461,6 +505,8 @@ export class RedisRelay implements RoomRelay {
     const runId = /run_id:(\w+)/.exec(info)?.[1] ?? null;
     const restarted = this.runId !== null && runId !== this.runId;
     this.runId = runId;
+    // A Redis that restarted empty has only new control entries: read them all.
+    if (restarted) this.controlId = "0-0";
     for (const f of this.followed.values()) {
       if (restarted) {
         f.updates = null;

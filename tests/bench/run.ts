@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest, follow, i18n or flood
+ *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest, follow, i18n, flood or cluster
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -133,6 +133,14 @@ if (only === "i18n" || only === null) {
   recordDetails("i18n", figures);
 }
 
+if (only === "cluster" || only === null) {
+  // The Redis hop per update: a writer on server A, readers on A and B (tests/bench/cluster.ts).
+  const { benchCluster, printClusterBench } = await import("./cluster");
+  console.log("\n=== two servers, one board: the Redis hop per update");
+  const cluster = await benchCluster({ quick });
+  printClusterBench(cluster);
+  recordDetails("cluster", cluster);
+}
 if (only === "flood" || (only === null && !quick)) {
   // The public front door under a flood while two members edit (tests/bench/front-door-flood.ts).
   const { benchFrontDoorFlood, printFloodBench } = await import("./front-door-flood");

@@ -9,6 +9,7 @@ import * as Y from "yjs";
 import { getCard, readBoard, updateCard } from "../../app/board/domain";
 import { dropCards } from "../../app/board/rebuild";
 import { rebuildBoard } from "../../app/services/rebuild.server";
+import { sessionKeyFromCookieHeader } from "../../app/services/auth.server";
 import { countBoardUpdates } from "../../db/board-store";
 import { startTestCluster, type TestCluster } from "./cluster-harness";
 import { editOn, sleep, storedDoc, waitFor, type YClient } from "./harness";
@@ -200,6 +201,19 @@ describe("a board on two servers", () => {
     expect(relay(1).stats.published).toBe(published + 1);
     expect(countBoardUpdates(c.db, board())).toBe(rows + 1);
   });
+  it("a person's access removed on A closes their board connections on B (4401), a logged-out session too, and nobody else's", async () => {
+    const bramOnB = await client(1, c.seed.cookies.memberA2);
+    const annaOnB = await client(1, c.seed.cookies.memberA1);
+    const keesOnB = await client(1, c.seed.cookies.viewerA);
+    c.servers[0].services.rooms.disconnectUser(c.seed.memberA2.id, "access removed");
+    await waitFor(() => bramOnB.closeCodes.includes(4401), { message: "Bram's connection on B closed" });
+    c.servers[0].services.rooms.disconnectSessions([sessionKeyFromCookieHeader(c.seed.cookies.viewerA)!], "logged out");
+    await waitFor(() => keesOnB.closeCodes.includes(4401), { message: "Kees's session on B closed" });
+    c.servers[0].services.rooms.reconnectBoard(board(), "board archived");
+    await waitFor(() => annaOnB.closeCodes.includes(1012), { message: "Anna on B told to reconnect" });
+    expect(annaOnB.closeCodes).toEqual([1012]);
+  });
+
   it("a rebuild on one server closes the board's clients on both servers with 4410", async () => {
     const onA = await client(0, c.seed.cookies.memberA1);
     const onB = await client(1, c.seed.cookies.memberA2);
