@@ -277,6 +277,10 @@ export function flushLog(database: Database_, done: (error: Error | null) => voi
 }
 
 export function openDatabase(url: string, opts: { migrate?: boolean } = {}): Database_ {
+  if (isPostgresUrl(url)) {
+    // Not a file name: better-sqlite3 would make a file called "postgres:".
+    throw new Error("a PostgreSQL DATABASE_URL: the server runs on PostgreSQL once db/ has moved to the asynchronous layer (docs/decisions/001-async-database-layer.md); openPostgres() opens it meanwhile");
+  }
   const file = databasePath(url);
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new Database(file);
