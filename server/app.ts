@@ -6,7 +6,7 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import type { Database_ } from "../db/client";
 import { deleteExpiredSessions } from "../db/accounts";
@@ -54,6 +54,9 @@ export interface AppServerOptions {
   backups?: Partial<Pick<DailyBackupOptions, "firstDelayMs" | "checkEveryMs" | "pagesPerStep" | "onStep">>;
 }
 
+/** How long the drain gives clients to answer the close of their connection before it is cut. */
+const CLOSE_HANDSHAKE_MS = 1000;
+
 /** Request headers larger than this are refused by Node (431) before any route runs. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
@@ -93,6 +96,10 @@ export function createAppServer(opts: AppServerOptions) {
   });
   relay?.start(rooms);
 
+  const health = createHealth({ log, now });
+  health.register("database", () => databaseAnswers(database.db));
+  health.register("migrations", () => migrationsApplied(database.db));
+  if (redis) health.register("redis", async () => ((await redis.ping()) ? "ok" : "unreachable"));
   const security = createHttpSecurity({ env, log, uploads: opts.uploads, now });
   const app = express();
   app.disable("x-powered-by");
@@ -115,13 +122,29 @@ export function createAppServer(opts: AppServerOptions) {
   // and added one for "upgrade": ours run before them, so every response on
   // the port carries the headers, raw ones on upgrades included.
   httpServer.prependListener("request", security.onRequest);
+  // Every connection on the port (HTTP, and upgraded to WebSocket), so the drain can end what is left.
+  const connections = new Set<Socket>();
+  httpServer.on("connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+  });
+  // HTTP requests in flight, for the drain: it waits for them before the rooms close.
+  let inFlight = 0;
+  let inFlightIdle: Array<() => void> = [];
+  httpServer.prependListener("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight++;
+    // Draining: this connection is not kept open for another request (the balancer sends that one elsewhere).
+    if (health.isDraining()) res.setHeader("Connection", "close");
+    res.once("close", () => {
+      if (--inFlight > 0) return;
+      const waiting = inFlightIdle;
+      inFlightIdle = [];
+      for (const resolve of waiting) resolve();
+    });
+  });
   httpServer.prependListener("upgrade", security.onUpgrade);
   httpServer.on("clientError", security.onClientError);
   // /healthz and /readyz first: no session, no CSRF check, no limit, no Remix (server/health.ts).
-  const health = createHealth({ log, now });
-  health.register("database", () => databaseAnswers(database.db));
-  health.register("migrations", () => migrationsApplied(database.db));
-  if (redis) health.register("redis", async () => ((await redis.ping()) ? "ok" : "unreachable"));
   app.use((req, res, next) => {
     if (!health.handle(req, res)) next();
   });
@@ -270,6 +293,9 @@ export function createAppServer(opts: AppServerOptions) {
     ? startDailyBackups({ sqlite: database.sqlite, dir: path.resolve(env.BACKUP_DIR), keep: env.BACKUP_KEEP, log, now, ...opts.backups })
     : null;
 
+  let closing: Promise<void> | null = null;
+  let drainStage = "serving";
+
   return {
     app,
     httpServer,
@@ -291,26 +317,68 @@ export function createAppServer(opts: AppServerOptions) {
         });
       });
     },
+    /** What the drain still waits for (logged when DRAIN_TIMEOUT_MS runs out). */
+    drainLeft(): Record<string, unknown> {
+      return {
+        stage: drainStage,
+        httpRequests: inFlight,
+        yjsConnections: yjs.openCount(),
+        socketIoConnections: realtime.openCount(),
+        boardsLoaded: rooms.stats.rooms,
+        sweeps: [sweeping && "notifications", storingMoments && "moments", retaining && "retention"].filter(Boolean),
+      };
+    },
+    /**
+     * The drain (SIGTERM, server/index.ts; every test's close): /readyz says
+     * "draining" at once; the server stops listening (idle keep-alive
+     * connections close, a request in flight finishes and its connection
+     * closes after it); the sweeps and the backup stop, the running ones and
+     * the HTTP requests in flight are waited for, the mail worker stops;
+     * then the Yjs endpoint stops reading, the rooms commit, flush to disk
+     * and close every board connection with 1012 (the clients reconnect,
+     * with jitter, elsewhere), and every socket.io client's transport is
+     * closed so it reconnects by itself. The caller closes the database.
+     */
     async close(): Promise<void> {
-      await backups?.stop();
-      clearInterval(sweep);
-      clearInterval(expiry);
-      clearTimeout(firstExpiry);
-      await sweeping;
-      await storingMoments;
-      await retaining;
-      await mailWorker?.stop();
-      rooms.closeAll();
-      yjs.close();
-      // What was committed is published (the presence of the closed connections leaving, too) before Redis goes.
-      if (relay) {
-        await relay.flushed(2_000);
-        await relay.close();
-      }
-      await realtime.close();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeAllConnections?.();
-      await redis?.close();
+      if (closing) return closing;
+      closing = (async () => {
+        health.setDraining();
+        drainStage = "stop listening";
+        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections?.();
+        clearInterval(sweep);
+        clearInterval(expiry);
+        clearTimeout(firstExpiry);
+        drainStage = "backup";
+        await backups?.stop();
+        drainStage = "http requests";
+        if (inFlight > 0) await new Promise<void>((resolve) => inFlightIdle.push(resolve));
+        drainStage = "sweeps";
+        await sweeping;
+        await storingMoments;
+        await retaining;
+        drainStage = "mail worker";
+        await mailWorker?.stop();
+        drainStage = "boards";
+        yjs.stopReading();
+        await rooms.drain();
+        // What was committed is published (the presence of the closed connections leaving, too) before Redis goes.
+        if (relay) {
+          drainStage = "relay";
+          await relay.flushed(2_000);
+          await relay.close();
+        }
+        drainStage = "sockets";
+        await Promise.all([yjs.close(CLOSE_HANDSHAKE_MS), realtime.close(CLOSE_HANDSHAKE_MS)]);
+        drainStage = "connections";
+        httpServer.closeAllConnections?.();
+        for (const socket of connections) socket.destroy();
+        await stopped;
+        drainStage = "redis";
+        await redis?.close();
+        drainStage = "done";
+      })();
+      return closing;
     },
   };
 }

@@ -48,15 +48,39 @@ if (dataKey.from === "none") {
   server.log.info(`DATA_KEY read from ${dataKey.file}; for a real installation put it in the environment (DATA_KEY=…) and remove the file`);
 }
 
+// The drain (server/app.ts close): /readyz 503 at once, no new connections,
+// requests in flight finished, every board's pending commits on disk, clients
+// told to reconnect elsewhere (Yjs 1012, socket.io a closed transport), then
+// the database closed and the lock released: exit 0. DRAIN_TIMEOUT_MS is the
+// ceiling: after it, what is left is logged and the process exits 1.
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  server.log.info("stopping", { signal });
-  await server.close();
-  database.close();
+  const started = Date.now();
+  server.log.info("draining", { signal, timeoutMs: env.DRAIN_TIMEOUT_MS });
+  const ceiling = setTimeout(() => {
+    server.log.error("drain timed out: exiting with work left", { afterMs: Date.now() - started, left: server.drainLeft() });
+    try {
+      database.close();
+    } catch {
+      /* in use: the process ends all the same; SQLite keeps what was committed */
+    }
+    serverLock.release();
+    process.exit(1);
+  }, env.DRAIN_TIMEOUT_MS);
+  let ok = true;
+  try {
+    await server.close();
+    database.close();
+  } catch (e) {
+    ok = false;
+    server.log.error("drain failed", { error: (e as Error).message, left: server.drainLeft() });
+  }
   serverLock.release();
-  process.exit(0);
+  clearTimeout(ceiling);
+  server.log.info("drained", { signal, ms: Date.now() - started });
+  process.exit(ok ? 0 : 1);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

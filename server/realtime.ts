@@ -222,6 +222,22 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       const set = new Set(sessionIds);
       for (const s of io.sockets.sockets.values()) if (set.has(s.data.session)) s.disconnect(true);
     },
-    close: () => new Promise<void>((resolve) => io.close(() => resolve())),
+    /** Open socket.io connections: the drain reports what is left. */
+    openCount: () => io.engine.clientsCount,
+    /**
+     * The drain: every client is told to reconnect by closing its transport
+     * (after the packets queued for it, acknowledgements included). A
+     * socket.io client reconnects by itself after a "transport close", never
+     * after a server-side `socket.disconnect()` ("io server disconnect").
+     * Waits up to `graceMs` for them to go, then stops socket.io (its
+     * adapter too). The HTTP server is closed by its owner (server/app.ts):
+     * socket.io's own close of it would wait for every connection.
+     */
+    async close(graceMs = 0) {
+      for (const s of io.sockets.sockets.values()) s.conn.close();
+      const deadline = Date.now() + graceMs;
+      while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await io.close();
+    },
   };
 }

@@ -105,6 +105,12 @@ const EnvSchema = z.object({
    * this long has passed, checked on the CLAIM_SWEEP_MS beat. A day.
    */
   RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(86_400_000),
+  /**
+   * The drain on SIGTERM/SIGINT (server/index.ts) ends within this long: what
+   * is left then (a hanging request, a slow disk) is logged and the process
+   * exits anyway (code 1). Keep systemd's TimeoutStopSec above it.
+   */
+  DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   LOG_LEVEL: z.enum(["silent", "error", "info", "debug"]).default("info"),
   /**
    * The address people reach the board at, for links in e-mails and in what

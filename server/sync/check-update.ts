@@ -44,6 +44,14 @@ export const REFUSAL = {
   invalid: 4422,
 } as const;
 
+/**
+ * The reasons of a `malformed` refusal for an update that builds on changes
+ * the server has not seen (yet): room.ts holds such an update until the
+ * client's first sync step 2 (which brings what it builds on) instead of
+ * closing the connection at once.
+ */
+export const MISSING_DEPENDENCIES = /missing dependencies|never saw/;
+
 /** What the server must repair after applying an accepted update (see the module comment). */
 export interface Compensation {
   /** Columns or categories this update removes: restored when they still hold requests or were the last. */

@@ -9,7 +9,7 @@ import { cardsMap, initBoard, listColumns } from "../../app/board/domain";
 import type { Actor } from "../../app/board/stages";
 import type { ActivityInput } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
-import { checkUpdate, compensate, REFUSAL, type Compensation } from "./check-update";
+import { checkUpdate, compensate, MISSING_DEPENDENCIES, REFUSAL, type Compensation } from "./check-update";
 import { judgeRequests, settleHolders, undoRequests, type Holders, type RequestVerdict } from "./request-rules";
 import {
   decodeClientMessage,
@@ -109,6 +109,15 @@ const refusalLog = new Map<string, { until: number; suppressed: number }>();
 /** Token bucket: a client may send this many frames per second, with a burst. */
 const RATE_PER_S = 200;
 const RATE_BURST = 400;
+/**
+ * A client that edits while it (re)connects sends its update before its
+ * answer to the server's sync step 1, which carries what the update builds
+ * on. Until that answer (its first step 2) such updates are held, at most
+ * this many and bytes, and judged after it; what still lacks anything then is
+ * refused (4400), as every such update after it is at once.
+ */
+const MAX_HELD = 100;
+const MAX_HELD_BYTES = 1024 * 1024;
 /** A client that cannot keep up with this many queued bytes is disconnected (it will resync). */
 const MAX_BUFFERED = 16 * 1024 * 1024;
 /** Presence changes are gathered this long and sent as one message (a drag moves many times a second). */
@@ -132,7 +141,10 @@ interface SyncCache {
 export class BoardRoom {
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
-  private readonly conns = new Map<SyncConnection, { clientIds: Set<number>; tokens: number; refillAt: number; owner: string }>();
+  private readonly conns = new Map<
+    SyncConnection,
+    { clientIds: Set<number>; tokens: number; refillAt: number; owner: string; answered: boolean; held: Uint8Array[]; heldBytes: number }
+  >();
   private pending: Pending[] = [];
   private pendingActivity: ActivityInput[] = [];
   /**
@@ -425,7 +437,15 @@ export class BoardRoom {
   }
 
   join(conn: SyncConnection): void {
-    this.conns.set(conn, { clientIds: new Set(), tokens: RATE_BURST, refillAt: Date.now(), owner: presenceOwner(conn.session) });
+    this.conns.set(conn, {
+      clientIds: new Set(),
+      tokens: RATE_BURST,
+      refillAt: Date.now(),
+      owner: presenceOwner(conn.session),
+      answered: false,
+      held: [],
+      heldBytes: 0,
+    });
     // Anything applied but not yet committed must be durable before it is sent.
     this.host.flushNow();
     this.sendTo(conn, this.step1());
@@ -473,7 +493,21 @@ export class BoardRoom {
         this.sendTo(conn, answer);
         return;
       }
-      case "sync-step2":
+      case "sync-step2": {
+        const first = !entry.answered;
+        entry.answered = true;
+        this.applyClientUpdate(conn, msg.update);
+        if (!first || entry.held.length === 0) return;
+        // What arrived before this answer, judged now that it is in.
+        const held = entry.held;
+        entry.held = [];
+        entry.heldBytes = 0;
+        for (const update of held) {
+          if (!this.conns.has(conn)) return;
+          this.applyClientUpdate(conn, update);
+        }
+        return;
+      }
       case "sync-update":
         return this.applyClientUpdate(conn, msg.update);
       case "awareness":
@@ -533,7 +567,23 @@ export class BoardRoom {
    */
   private applyClientUpdate(conn: SyncConnection, update: Uint8Array): void {
     const check = checkUpdate(update, this.doc, conn.readOnly ? "viewer" : conn.user.role);
-    if (!check.ok) return this.reject(conn, check.code, check.reason);
+    if (!check.ok) {
+      // Edited while (re)connecting (a drain's 1012, a network blip): held until the client's first step 2.
+      const entry = this.conns.get(conn);
+      const hold =
+        entry &&
+        !entry.answered &&
+        check.code === REFUSAL.malformed &&
+        MISSING_DEPENDENCIES.test(check.reason) &&
+        entry.held.length < MAX_HELD &&
+        entry.heldBytes + update.byteLength <= MAX_HELD_BYTES;
+      if (hold) {
+        entry.held.push(update);
+        entry.heldBytes += update.byteLength;
+        return;
+      }
+      return this.reject(conn, check.code, check.reason);
+    }
     if (check.empty) return; // nothing the server does not have already
     if (check.costly && !this.allowCostly(conn)) return this.reject(conn, CLOSE.tooFast, "too many updates that need a scratch integration");
     // Who may change which request: judged before anything applies (request-rules.ts).

@@ -458,9 +458,27 @@ export class RoomManager implements RoomHost, BoardRooms {
     return n;
   }
 
-  /** Commit, compact and close everything (graceful shutdown). */
-  closeAll(): void {
+  /**
+   * Graceful shutdown (the drain on SIGTERM, server/app.ts): commit and
+   * broadcast what is pending, wait until it is on disk, then close every
+   * connection with 1012 ("service restart": the client reconnects, to
+   * another server behind the balancer) and unload every room compacted.
+   * The transport stops reading first (ws-transport's stopReading), so
+   * nothing arrives between the commit and the close; what a client sent
+   * meanwhile it still holds, and sends again on its next connection.
+   */
+  async drain(): Promise<void> {
     this.flushNow();
-    for (const room of [...this.rooms.values()]) this.unload(room, { code: 1012 });
+    if (this.opts.storage.flush) {
+      await new Promise<void>((resolve) =>
+        this.opts.storage.flush!((error) => {
+          if (error) this.log.error("could not flush board updates to disk", { error: error.message });
+          resolve();
+        }),
+      );
+    }
+    const rooms = [...this.rooms.values()];
+    for (const room of rooms) room.closeAll(1012, "service restart");
+    for (const room of rooms) this.unload(room, { code: 1012, reason: "service restart" });
   }
 }

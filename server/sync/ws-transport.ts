@@ -60,6 +60,8 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
 export function createYjsEndpoint(opts: YjsEndpointOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
+  /** Draining (stopReading): no new connection, and no frame of an open one is read any more. */
+  let draining = false;
 
   // Dead peers (a laptop lid closed, the network gone: no close frame ever
   // comes) are found by ping and dropped; closing them removes their presence.
@@ -85,6 +87,10 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (!url.pathname.startsWith("/yjs")) return false;
+    if (draining) {
+      refuseUpgrade(socket, 503);
+      return true;
+    }
     const m = YJS_PATH.exec(url.pathname);
     if (!m) {
       refuseUpgrade(socket, 404);
@@ -167,6 +173,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
         return;
       }
       ws.on("message", (data, isBinary) => {
+        if (draining) return;
         if (!isBinary) return conn.close(4400, "binary frames only");
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
         room.receive(conn, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
@@ -182,8 +189,20 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
 
   return {
     handleUpgrade,
-    close() {
+    /** The drain's first step: refuse new connections and read no more frames (the rooms then commit and close with 1012). */
+    stopReading() {
+      draining = true;
+    },
+    /** Open connections: the drain reports what is left. */
+    openCount: () => sockets.size,
+    /**
+     * Wait up to `graceMs` for the connections to finish their close
+     * handshake (their 1012 sent by the rooms), then end what is left.
+     */
+    async close(graceMs = 0) {
       clearInterval(heartbeat);
+      const deadline = Date.now() + graceMs;
+      while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       for (const ws of sockets) ws.terminate();
       wss.close();
     },
