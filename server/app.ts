@@ -28,6 +28,9 @@ import { createLogger } from "./log";
 import { createMailQueue } from "../app/services/mail-queue.server";
 import { mailConfigured } from "../app/services/env.server";
 import { createMailWorker, type MailWorkerOptions } from "./mail/worker";
+import { createLimits, registerLimits } from "../app/services/limits.server";
+import { createKeyHasher, type KeyHasher } from "./cluster/keys";
+import { RedisLimitStore } from "./cluster/limit-store";
 import { connectRedis } from "./cluster/redis";
 import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
@@ -78,6 +81,20 @@ export function createAppServer(opts: AppServerOptions) {
         maxLen: env.RELAY_STREAM_MAXLEN,
       })
     : null;
+  // Every limit of this server; with Redis their counts are shared (server/cluster/limit-store.ts).
+  const limitStores: RedisLimitStore[] = [];
+  let keyHasher: KeyHasher | undefined;
+  const limits = createLimits(
+    env,
+    now,
+    redis
+      ? (name, maxKeys) => {
+          const store = new RedisLimitStore(redis, { name, maxKeys, log, hasher: (keyHasher ??= createKeyHasher(redis, env.DATA_KEY)) });
+          limitStores.push(store);
+          return store;
+        }
+      : undefined,
+  );
   const rooms = new RoomManager({
     storage,
     relay: relay ?? undefined,
@@ -116,8 +133,8 @@ export function createAppServer(opts: AppServerOptions) {
     },
     app,
   );
-  const realtime = createRealtime(httpServer, { db: database.db, allowedOrigins: security.policy, log, now });
-  const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS });
+  const realtime = createRealtime(httpServer, { db: database.db, allowedOrigins: security.policy, log, now, limits });
+  const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS, limits });
   // socket.io took over the "request" listeners (it answers /socket.io itself)
   // and added one for "upgrade": ours run before them, so every response on
   // the port carries the headers, raw ones on upgrades included.
@@ -180,6 +197,7 @@ export function createAppServer(opts: AppServerOptions) {
     },
   };
 
+  registerLimits(services, limits);
   realtime.attach(services);
   const mailWorker = mailConfigured(env)
     ? createMailWorker({ db: database.db, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, now, log, ...opts.mail })
@@ -309,6 +327,7 @@ export function createAppServer(opts: AppServerOptions) {
     mailWorker,
     backups,
     redis,
+    limits,
     listen(port = env.PORT, host = env.HOST): Promise<{ port: number; url: string }> {
       return new Promise((resolve) => {
         httpServer.listen(port, host, () => {
@@ -375,6 +394,7 @@ export function createAppServer(opts: AppServerOptions) {
         for (const socket of connections) socket.destroy();
         await stopped;
         drainStage = "redis";
+        for (const store of limitStores) store.close();
         await redis?.close();
         drainStage = "done";
       })();

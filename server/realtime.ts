@@ -10,7 +10,7 @@ import { Server as IOServer, type Socket } from "socket.io";
 import { getBoard } from "../db/accounts";
 import type { DB } from "../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
-import { appLimits, limitsForDb, retryAfterSeconds } from "../app/services/limits.server";
+import { appLimits, limitsForDb, retryAfterSeconds, type AppLimits } from "../app/services/limits.server";
 import type { AppServices, Broadcaster } from "../app/services/context.server";
 import * as ownership from "../app/services/ownership.server";
 import { addComment } from "../app/services/comments.server";
@@ -25,6 +25,8 @@ export interface RealtimeOptions {
   allowedOrigins: OriginPolicy | readonly string[];
   log: Logger;
   now: () => number;
+  /** This server's limits (server/app.ts); found by the database handle when omitted. */
+  limits?: AppLimits;
 }
 
 export interface SocketData {
@@ -79,7 +81,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     if (duty) return next(new Error(duty));
     // At most CONNECTIONS_PER_SESSION open socket.io connections per session.
     const sessionKey = sessionKeyFromCookieHeader(socket.request.headers.cookie)!;
-    const connections = limitsForDb(opts.db, opts.now).ioConnections;
+    const connections = (opts.limits ?? limitsForDb(opts.db, opts.now)).ioConnections;
     if (!connections.acquire(sessionKey)) return next(new Error("too_many_connections"));
     socket.on("disconnect", () => connections.release(sessionKey));
     socket.data.user = user;

@@ -48,7 +48,7 @@ import { ACTIVITY_EVENT } from "./activity.server";
 import { BOARD_ARCHIVED, type BoardRow, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { DUPLICATES_EVENT, referenceKey } from "./duplicates.server";
-import { Limiter, MemoryStore } from "./limits.server";
+import { appLimits, Limiter } from "./limits.server";
 import { PERSONAL_DATA_ACKNOWLEDGED, recordableFindings, rowsWithPersonalData, type RowFinding } from "./personal-data.server";
 import { quotaExceeded } from "./requests.server";
 
@@ -393,12 +393,8 @@ export type ImportResult =
   | { ok: false; status: 422; error: string; message: string; row?: number; preview?: ImportPreview; found?: RowFinding[] }
   | { ok: false; status: 429; error: "quota_exceeded" | "import_limit" | "rate_limited"; message: string; retryAfterMs: number };
 
-const uploadLimiters = new WeakMap<AppServices, Limiter>();
-
 function uploadLimiter(svc: AppServices): Limiter {
-  let l = uploadLimiters.get(svc);
-  if (!l) uploadLimiters.set(svc, (l = new Limiter({ limit: IMPORT_UPLOADS_PER_PERSON_PER_HOUR, windowMs: HOUR_MS }, new MemoryStore(), svc.now)));
-  return l;
+  return new Limiter({ limit: IMPORT_UPLOADS_PER_PERSON_PER_HOUR, windowMs: HOUR_MS }, appLimits(svc).store("import-uploads"), svc.now);
 }
 
 function mappingNames(headers: readonly string[], mapping: ImportMapping): Partial<Record<ImportField, string>> {

@@ -9,10 +9,13 @@
  * and the socket handlers, which are synchronous. The in-memory store here is
  * bounded (at most `maxKeys` keys per store; expired keys are swept at most
  * once per `sweepEveryMs`, and when full the oldest key goes first). A store
- * shared between servers (Redis, issue 16) implements the same interface with
- * a local counter that it reconciles with Redis in the background (INCRBY of
- * the local delta with PEXPIRE, reading back the cluster's count), so the
- * counts are shared across servers a moment late, never blocking a request.
+ * shared between servers (REDIS_URL: server/cluster/limit-store.ts) implements
+ * the same interface with a local counter that it reconciles with Redis in the
+ * background (INCRBY of the local delta with PEXPIRE, reading back the
+ * cluster's count), so the counts are shared across servers a moment late,
+ * never blocking a request. Every limit gets its store from `createLimits`'s
+ * factory by name (`AppLimits.store(name)` for limits kept elsewhere); open
+ * connections per session stay per server.
  *
  * What is counted exactly, from SQL and not from here, is the hourly request
  * quota per organisation (db/limits.ts): it has to survive restarts.
@@ -343,9 +346,22 @@ export interface AppLimits {
   invitationMails: { alliance: Limiter; address: Limiter };
   /** Status lookups of the public front door's receipt codes, per alliance and address (app/services/front-door.server.ts). */
   frontDoorStatus: Limiter;
+  /**
+   * Open connections per session, counted on this server only (a server
+   * that dies cannot leave connections counted in a shared store).
+   */
   yjsConnections: Concurrency;
   ioConnections: Concurrency;
+  /**
+   * The store of a limit kept elsewhere (one name per limit: the same name is
+   * the same store), of the same kind as these: shared by the servers when
+   * REDIS_URL is set.
+   */
+  store(name: string): LimitStore;
 }
+
+/** Makes the store of each named limit: memory (one server) or shared (server/cluster/limit-store.ts). */
+export type LimitStoreFactory = (name: string, maxKeys: number) => LimitStore;
 
 export type LimitSettings = Pick<
   Env,
@@ -375,13 +391,19 @@ export const FRONT_DOOR_STATUS_PER_10_MINUTES = 30;
 /** Failures on an account are remembered this long after the first. */
 export const LOGIN_FAILURE_MEMORY_MS = 24 * 3600_000;
 
-export function createLimits(settings: LimitSettings, now: () => number): AppLimits {
-  const store = () => new MemoryStore({ maxKeys: settings.LIMITS_MAX_KEYS });
+export function createLimits(settings: LimitSettings, now: () => number, makeStore?: LimitStoreFactory): AppLimits {
+  const memory = () => new MemoryStore({ maxKeys: settings.LIMITS_MAX_KEYS });
+  const named = new Map<string, LimitStore>();
+  const store = (name: string): LimitStore => {
+    let s = named.get(name);
+    if (!s) named.set(name, (s = makeStore ? makeStore(name, settings.LIMITS_MAX_KEYS) : memory()));
+    return s;
+  };
   const addressWindow = settings.LOGIN_ADDRESS_WINDOW_MINUTES * 60_000;
   return {
     settings,
     login: {
-      address: new Limiter({ limit: settings.LOGIN_FAILURES_PER_ADDRESS, windowMs: addressWindow }, store(), now),
+      address: new Limiter({ limit: settings.LOGIN_FAILURES_PER_ADDRESS, windowMs: addressWindow }, store("login-address"), now),
       account: new Backoff(
         {
           free: settings.LOGIN_FREE_FAILURES,
@@ -389,49 +411,60 @@ export function createLimits(settings: LimitSettings, now: () => number): AppLim
           maxMs: settings.LOGIN_DELAY_MAX_SECONDS * 1000,
           memoryMs: LOGIN_FAILURE_MEMORY_MS,
         },
-        store(),
-        store(),
+        store("login-account-failures"),
+        store("login-account-waits"),
         now,
       ),
-      pairs: store(),
-      device: new Limiter({ limit: settings.LOGIN_DEVICE_FAILURES, windowMs: addressWindow }, store(), now),
+      pairs: store("login-pairs"),
+      device: new Limiter({ limit: settings.LOGIN_DEVICE_FAILURES, windowMs: addressWindow }, store("login-device"), now),
     },
-    writes: new Limiter({ limit: settings.WRITES_PER_SESSION_PER_MINUTE, windowMs: 60_000, mode: "sliding" }, store(), now),
-    referenceChecks: new Limiter({ limit: settings.REFERENCE_CHECKS_PER_10_MINUTES, windowMs: 10 * 60_000 }, store(), now),
-    personalExports: new Limiter({ limit: PERSONAL_EXPORTS_PER_HOUR, windowMs: 3600_000 }, store(), now),
+    writes: new Limiter({ limit: settings.WRITES_PER_SESSION_PER_MINUTE, windowMs: 60_000, mode: "sliding" }, store("writes"), now),
+    referenceChecks: new Limiter({ limit: settings.REFERENCE_CHECKS_PER_10_MINUTES, windowMs: 10 * 60_000 }, store("reference-checks"), now),
+    personalExports: new Limiter({ limit: PERSONAL_EXPORTS_PER_HOUR, windowMs: 3600_000 }, store("personal-exports"), now),
     invitationMails: {
-      alliance: new Limiter({ limit: INVITATION_MAILS_PER_ALLIANCE_PER_HOUR, windowMs: 3600_000, mode: "sliding" }, store(), now),
-      address: new Limiter({ limit: INVITATION_MAILS_PER_ADDRESS_PER_DAY, windowMs: 24 * 3600_000 }, store(), now),
+      alliance: new Limiter({ limit: INVITATION_MAILS_PER_ALLIANCE_PER_HOUR, windowMs: 3600_000, mode: "sliding" }, store("invitation-mails-alliance"), now),
+      address: new Limiter({ limit: INVITATION_MAILS_PER_ADDRESS_PER_DAY, windowMs: 24 * 3600_000 }, store("invitation-mails-address"), now),
     },
-    frontDoorStatus: new Limiter({ limit: FRONT_DOOR_STATUS_PER_10_MINUTES, windowMs: 10 * 60_000 }, store(), now),
-    yjsConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, store(), now),
-    ioConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, store(), now),
+    frontDoorStatus: new Limiter({ limit: FRONT_DOOR_STATUS_PER_10_MINUTES, windowMs: 10 * 60_000 }, store("front-door-status"), now),
+    yjsConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, memory(), now),
+    ioConnections: new Concurrency(settings.CONNECTIONS_PER_SESSION, memory(), now),
+    store,
   };
 }
 
 /**
- * The limits of one running server, found by its database handle: the same
- * handle reaches the routes (services), socket.io (`attach`) and the Yjs
- * endpoint, so every door counts in the same place, and two servers in one
- * process (tests) never share counts.
+ * The limits of one running server. The server registers them for its
+ * services object (`registerLimits`), which reaches the routes, socket.io and
+ * the Yjs endpoint, so every door counts in the same place, and two servers
+ * in one process (tests) never share counts, even over one database handle.
+ * Code with services that no server registered (the command line) gets
+ * memory limits of its own, found by the database handle.
  */
 // Kept on globalThis: the Remix build carries its own copy of this module,
 // and the routes (in the build) and the sockets (in server/) must count in
 // the same place.
 const REGISTRY = Symbol.for("alliantiebord.limits");
-const registry: WeakMap<DB, AppLimits & { defaults?: boolean }> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap()) as WeakMap<
-  DB,
+const registry: WeakMap<object, AppLimits & { defaults?: boolean }> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap()) as WeakMap<
+  object,
   AppLimits & { defaults?: boolean }
 >;
 
-/** The limits of this server, with its settings (socket.io's `attach` calls this at start, before any connection). */
+/** The server's own limits, for its services (server/app.ts, before any request); also what `limitsForDb` finds by its database handle. */
+export function registerLimits(svc: Pick<AppServices, "db">, limits: AppLimits): void {
+  registry.set(svc, limits);
+  registry.set(svc.db, limits);
+}
+
+/** The limits of this server, with its settings. */
 export function appLimits(svc: Pick<AppServices, "db" | "env" | "now">): AppLimits {
+  const own = registry.get(svc);
+  if (own) return own;
   let l = registry.get(svc.db);
   if (!l || l.defaults) registry.set(svc.db, (l = createLimits(svc.env, svc.now)));
   return l;
 }
 
-/** For a door that has only the database handle (the Yjs endpoint); the default settings if the server registered none. */
+/** For a door that has only the database handle; the default settings if nothing registered any. */
 export function limitsForDb(db: DB, now: () => number = Date.now): AppLimits {
   let l = registry.get(db);
   if (!l) registry.set(db, (l = { ...createLimits(parseEnv({}), now), defaults: true }));

@@ -18,14 +18,13 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { findUserByEmail, getUserById } from "../../db/accounts";
-import type { DB } from "../../db/client";
 import { insertPasswordReset, passwordResetState, usePasswordReset, type ResetState } from "../../db/password-resets";
 import { isLocale, translator, type Locale } from "../i18n";
 import { PASSWORD_MIN } from "./admin.server";
 import { forgetOtherLoginDevices } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { publicUrl } from "./env.server";
-import { addressKey, Limiter, MemoryStore } from "./limits.server";
+import { addressKey, appLimits, Limiter } from "./limits.server";
 import { composeMail } from "./mail-layout.server";
 import { hashPassword } from "./password.server";
 
@@ -44,21 +43,13 @@ interface ResetLimits {
   address: Limiter;
 }
 
-// Per server (its database handle), as the other limits: two servers in one test process never share counts.
-const REGISTRY = Symbol.for("alliantiebord.resetLimits");
-const registry: WeakMap<DB, ResetLimits> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap()) as WeakMap<DB, ResetLimits>;
-
+// Per server, in the server's limit stores (shared by the servers with REDIS_URL).
 function resetLimits(svc: AppServices): ResetLimits {
-  let l = registry.get(svc.db);
-  if (!l) {
-    const store = () => new MemoryStore({ maxKeys: svc.env.LIMITS_MAX_KEYS });
-    l = {
-      email: new Limiter({ limit: RESETS_PER_EMAIL_PER_HOUR, windowMs: 3600_000 }, store(), svc.now),
-      address: new Limiter({ limit: RESETS_PER_ADDRESS_PER_15_MINUTES, windowMs: 15 * 60_000 }, store(), svc.now),
-    };
-    registry.set(svc.db, l);
-  }
-  return l;
+  const limits = appLimits(svc);
+  return {
+    email: new Limiter({ limit: RESETS_PER_EMAIL_PER_HOUR, windowMs: 3600_000 }, limits.store("password-reset-email"), svc.now),
+    address: new Limiter({ limit: RESETS_PER_ADDRESS_PER_15_MINUTES, windowMs: 15 * 60_000 }, limits.store("password-reset-address"), svc.now),
+  };
 }
 
 function tokenHash(token: string): string {

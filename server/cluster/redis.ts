@@ -180,6 +180,7 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
     async close() {
       if (closing) return;
       closing = true;
+      state = "down";
       clearTimeout(firstFailure);
       const all = [command, ...extra];
       await Promise.all(

@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard } from "../../db/accounts";
 import type { DB } from "../../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
-import { limitsForDb } from "../../app/services/limits.server";
+import { limitsForDb, type AppLimits } from "../../app/services/limits.server";
 import { rawResponse } from "../http/headers";
 import { isAllowedOrigin, type OriginPolicy } from "../origin";
 import { CLOSE } from "./room";
@@ -36,6 +36,8 @@ export interface YjsEndpointOptions {
    * so others see a person disappear within one to two intervals.
    */
   pingMs?: number;
+  /** This server's limits (server/app.ts); found by the database handle when omitted. */
+  limits?: AppLimits;
 }
 
 export const DEFAULT_PING_MS = 5_000;
@@ -119,7 +121,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
     // At most CONNECTIONS_PER_SESSION open Yjs sockets per session; the place
     // is given back when the TCP connection ends, however it ends.
     const sessionKey = sessionKeyFromCookieHeader(req.headers.cookie)!;
-    const connections = limitsForDb(opts.db, opts.now).yjsConnections;
+    const connections = (opts.limits ?? limitsForDb(opts.db, opts.now)).yjsConnections;
     if (!connections.acquire(sessionKey)) {
       refuseUpgrade(socket, 429);
       return true;

@@ -1,0 +1,337 @@
+/**
+ * The limits' store shared by the servers (app/services/limits.server.ts
+ * `LimitStore`, REDIS_URL set): synchronous like the memory store, so a
+ * request never waits for Redis. Each server counts in its own memory and
+ * reconciles every key it touched in the background, a few times a second
+ * at most per key: one Lua call adds the local delta (INCRBY), starts the
+ * window when the key is new (PEXPIRE, so the window opens with the first
+ * hit anywhere in the cluster) and reads back the cluster's count and the
+ * time left. The count a server decides on is then the cluster's count at
+ * the last reconcile plus what it added since: shared a moment late.
+ *
+ * While Redis is away the server keeps counting locally (the deltas wait),
+ * and sends them when it is back. Keys are `ab:limit:<store>:<hash>`, the
+ * counted key (an e-mail address, a network address, a session) as a keyed
+ * hash (server/cluster/keys.ts). Windows run on Redis's clock.
+ */
+import type { Redis } from "ioredis";
+import type { Counter, LimitStore } from "../../app/services/limits.server";
+import type { Logger } from "../sync/types";
+import type { KeyHasher } from "./keys";
+import { redisKey, type RedisLink } from "./redis";
+
+/**
+ * KEYS[1]: the key. ARGV: delta, window ms, "1" to delete the key first,
+ * floor and ms left (after Redis came back: the count this server knew, put
+ * back when Redis lost the key in a restart). Returns [count, ms left]
+ * ([0, -2]: no key).
+ */
+const RECONCILE_LUA = `
+if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end
+local floor = tonumber(ARGV[4])
+if floor > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[1], floor, 'PX', ARGV[5])
+  return {floor, tonumber(ARGV[5])}
+end
+local d = tonumber(ARGV[1])
+local n
+if d == 0 then
+  n = tonumber(redis.call('GET', KEYS[1]) or '0')
+else
+  n = redis.call('INCRBY', KEYS[1], d)
+end
+if n <= 0 then
+  redis.call('DEL', KEYS[1])
+  return {0, -2}
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {n, ttl}
+`;
+
+type ReconcilingRedis = Redis & {
+  abLimitReconcile(key: string, delta: number, windowMs: number, reset: string, floor: number, leftMs: number): Promise<[number, number]>;
+};
+
+function withScript(r: Redis): ReconcilingRedis {
+  const c = r as ReconcilingRedis;
+  if (typeof c.abLimitReconcile !== "function") r.defineCommand("abLimitReconcile", { numberOfKeys: 1, lua: RECONCILE_LUA });
+  return c;
+}
+
+interface Entry {
+  /** The cluster's count at the last reconcile (our own earlier deltas included). */
+  base: number;
+  /** Added here and not sent yet. */
+  pending: number;
+  /** Sent, answer not back yet. */
+  inflight: number;
+  /** Delete the key in Redis before adding `pending` (a reset here). */
+  reset: boolean;
+  resetAt: number;
+  windowMs: number;
+  /** When the cluster's count was last read (0: never). */
+  syncedAt: number;
+  /** Bumped by a local delete: answers to what was sent before it are ignored. */
+  gen: number;
+  /** Redis came back: if it lost this key, put back what this server knew. */
+  restore: boolean;
+  /** When this server last used the key. */
+  touchedAt: number;
+}
+
+export interface RedisLimitStoreOptions {
+  /** The store's name in its keys (`ab:limit:<name>:…`): one per limit. */
+  name: string;
+  /** What a key is written as in Redis (server/cluster/keys.ts): never the e-mail or address it counts. */
+  hasher: KeyHasher;
+  maxKeys?: number;
+  /** A key used here is read again from Redis every `refreshMs` for `followMs` after its last use (what the other servers counted meanwhile). */
+  refreshMs?: number;
+  followMs?: number;
+  /** How long changes gather before they are sent together. */
+  flushDelayMs?: number;
+  log?: Logger;
+}
+
+export class RedisLimitStore implements LimitStore {
+  private readonly map = new Map<string, Entry>();
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private followTimer: NodeJS.Timeout | null = null;
+  private flushing = false;
+  private readonly prefix: string;
+  private readonly maxKeys: number;
+  private readonly refreshMs: number;
+  private readonly followMs: number;
+  /** Keys used lately, read again in the background while they are. */
+  private readonly following = new Set<string>();
+  private readonly flushDelayMs: number;
+  private readonly stopWatching: () => void;
+  private readonly hasher: KeyHasher;
+
+  constructor(
+    private readonly link: RedisLink,
+    opts: RedisLimitStoreOptions,
+  ) {
+    this.prefix = redisKey("limit", opts.name) + ":";
+    this.hasher = opts.hasher;
+    this.maxKeys = Math.max(1, opts.maxKeys ?? 100_000);
+    this.refreshMs = opts.refreshMs ?? 200;
+    this.followMs = opts.followMs ?? 1_000;
+    this.flushDelayMs = opts.flushDelayMs ?? 10;
+    withScript(link.command);
+    // Back from an outage: everything counted meanwhile goes out now, and
+    // what Redis lost in a restart is put back from what this server knew.
+    this.stopWatching = link.onState((s) => {
+      if (s !== "up") return;
+      const now = Date.now();
+      for (const [k, e] of this.map) {
+        if (e.resetAt > now && this.count(e) > 0) {
+          e.restore = true;
+          this.dirty.add(k);
+        }
+      }
+      this.schedule(0);
+    });
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private count(e: Entry): number {
+    return e.base + e.inflight + e.pending;
+  }
+
+  private mark(key: string): void {
+    this.dirty.add(key);
+    this.schedule(this.flushDelayMs);
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer || this.dirty.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** A fresh entry for `key`, making room when full (clean keys first, oldest first). */
+  private fresh(key: string, windowMs: number, now: number): Entry {
+    if (this.map.size >= this.maxKeys) {
+      for (const [k, e] of this.map) if (e.resetAt <= now && !this.dirty.has(k) && e.inflight === 0) this.map.delete(k);
+      for (const k of this.map.keys()) {
+        if (this.map.size < this.maxKeys) break;
+        this.map.delete(k);
+        this.dirty.delete(k);
+      }
+    }
+    const e: Entry = { base: 0, pending: 0, inflight: 0, reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, gen: 0, restore: false, touchedAt: now };
+    this.map.set(key, e);
+    return e;
+  }
+
+  private touch(key: string, e: Entry): void {
+    e.touchedAt = Date.now();
+    this.following.add(key);
+  }
+
+  get(key: string, now: number): Counter | null {
+    let e = this.map.get(key);
+    if (e && e.resetAt <= now && e.pending === 0 && e.inflight === 0 && !e.reset) {
+      this.map.delete(key);
+      e = undefined;
+    }
+    if (!e) {
+      // Unknown here: perhaps counted on another server. Asked now, known a moment later.
+      const probe = this.fresh(key, 60_000, now);
+      probe.resetAt = now; // nothing counted here: no open window until Redis says so
+      this.touch(key, probe);
+      this.mark(key);
+      return null;
+    }
+    this.touch(key, e);
+    if (now - e.syncedAt >= this.refreshMs) this.mark(key);
+    const n = this.count(e);
+    return n > 0 && e.resetAt > now ? { count: n, resetAt: e.resetAt } : null;
+  }
+
+  add(key: string, by: number, windowMs: number, now: number): Counter {
+    let e = this.map.get(key);
+    if (e && e.resetAt <= now && e.inflight === 0) {
+      // The window ended here; Redis forgets it at the same moment (its own TTL).
+      e.base = 0;
+      e.pending = 0;
+      e.resetAt = now + windowMs;
+      e.windowMs = windowMs;
+    }
+    if (!e) e = this.fresh(key, windowMs, now);
+    this.touch(key, e);
+    e.windowMs = windowMs;
+    e.pending += by;
+    this.mark(key);
+    const n = this.count(e);
+    if (n <= 0) return { count: 0, resetAt: e.resetAt };
+    return { count: n, resetAt: e.resetAt };
+  }
+
+  delete(key: string): void {
+    const e = this.map.get(key);
+    const gen = (e?.gen ?? 0) + 1;
+    const now = Date.now();
+    const next: Entry = { base: 0, pending: 0, inflight: 0, reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, gen, restore: false, touchedAt: now };
+    this.map.set(key, next);
+    this.mark(key);
+  }
+
+  /** Send what changed and read back the cluster's counts (one pipeline). */
+  async flush(): Promise<void> {
+    if (this.flushing || this.dirty.size === 0) return;
+    if (!this.link.up) return; // counted here meanwhile; sent when Redis is back (onState)
+    if (this.hasher.hash("") === null) {
+      // The servers' shared key secret is not known yet: send once it is.
+      void this.hasher.ready().then(() => this.schedule(0));
+      return;
+    }
+    this.flushing = true;
+    const sentAt = Date.now();
+    const batch: Array<{ key: string; e: Entry; delta: number; reset: boolean; gen: number; floor: number; restore: boolean }> = [];
+    for (const key of this.dirty) {
+      const e = this.map.get(key);
+      if (!e) continue;
+      const floor = e.restore && !e.reset ? Math.max(0, e.base + e.inflight + e.pending) : 0;
+      batch.push({ key, e, delta: e.pending, reset: e.reset, gen: e.gen, floor, restore: e.restore });
+      e.inflight += e.pending;
+      e.pending = 0;
+      e.reset = false;
+      e.restore = false;
+    }
+    this.dirty.clear();
+    const redis = withScript(this.link.command);
+    const pipe = redis.pipeline();
+    for (const b of batch) (pipe as unknown as ReconcilingRedis).abLimitReconcile(
+        this.prefix + this.hasher.hash(b.key)!,
+        b.delta,
+        b.e.windowMs,
+        b.reset ? "1" : "0",
+        b.floor,
+        Math.max(1, b.e.resetAt - sentAt),
+      );
+    let results: Array<[Error | null, unknown]> | null = null;
+    try {
+      results = (await pipe.exec()) as Array<[Error | null, unknown]> | null;
+    } catch {
+      results = null;
+    }
+    const now = Date.now();
+    let failed = false;
+    batch.forEach((b, i) => {
+      const r = results?.[i];
+      const e = b.e;
+      if (this.map.get(b.key) !== e || e.gen !== b.gen) return; // deleted or replaced meanwhile
+      if (!r || r[0]) {
+        // Not counted in Redis: keep it here and send it again later.
+        failed = true;
+        e.inflight -= b.delta;
+        e.pending += b.delta;
+        if (b.reset) e.reset = true;
+        if (b.restore) e.restore = true;
+        this.dirty.add(b.key);
+        return;
+      }
+      const [n, ttl] = r[1] as [number, number];
+      e.inflight -= b.delta;
+      e.base = Number(n);
+      e.syncedAt = now;
+      if (Number(ttl) >= 0) e.resetAt = now + Number(ttl);
+      else if (e.pending <= 0) e.resetAt = now; // the cluster has nothing: nor have we
+    });
+    this.flushing = false;
+    if (failed) {
+      // Retried when Redis is back (onState), or shortly if it never left.
+      if (this.link.up) {
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          void this.flush();
+        }, 500);
+        this.timer.unref();
+      }
+      return;
+    }
+    this.schedule(this.flushDelayMs);
+    // Keys used lately are read again shortly: what another server counts
+    // reaches this one without waiting for a request here.
+    for (const key of this.following) {
+      const e = this.map.get(key);
+      if (!e || now - e.touchedAt > this.followMs) this.following.delete(key);
+    }
+    if (this.following.size && !this.followTimer) {
+      this.followTimer = setTimeout(() => {
+        this.followTimer = null;
+        for (const key of this.following) this.dirty.add(key);
+        if (this.flushing) this.schedule(this.flushDelayMs);
+        else void this.flush();
+      }, this.refreshMs);
+      this.followTimer.unref();
+    }
+  }
+
+  /** Keys with changes not yet in Redis (tests and the shutdown). */
+  get unsent(): number {
+    let n = 0;
+    for (const e of this.map.values()) if (e.pending !== 0 || e.inflight !== 0 || e.reset) n++;
+    return n;
+  }
+
+  close(): void {
+    this.stopWatching();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.timer = this.followTimer = null;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Limits counted across servers (server/cluster/limit-store.ts): two app
+ * servers over one database and one real Redis. Wrong passwords spread over
+ * both are throttled once their sum passes the address budget, on both; the
+ * write budget of one session likewise; and when Redis restarts (empty)
+ * mid-run, the servers go on counting locally and put the count back.
+ * Each server alone would have let every one of these through: the budgets
+ * are set so that half of them never reaches the limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestCluster, type TestCluster } from "./cluster-harness";
+import { postForm, sleep, waitFor } from "./harness";
+
+const ADDRESS_BUDGET = 6;
+const WRITE_BUDGET = 10;
+
+let c: TestCluster;
+
+beforeAll(async () => {
+  c = await startTestCluster(2, {
+    LOGIN_FAILURES_PER_ADDRESS: String(ADDRESS_BUDGET),
+    // Only the address budget decides here: the account's own wait starts later.
+    LOGIN_FREE_FAILURES: "100",
+    WRITES_PER_SESSION_PER_MINUTE: String(WRITE_BUDGET),
+  });
+});
+
+afterAll(async () => {
+  await c?.close();
+});
+
+/** Shared a moment late: a short pause lets each server's reconcile run before the next request. */
+const settle = () => sleep(150);
+
+const wrongLogin = async (i: number) => {
+  const res = await postForm(c.url(i), "/login", { email: c.seed.memberA1.email, password: "niet-het-wachtwoord", redirectTo: "/boards" });
+  await res.arrayBuffer();
+  return res.status;
+};
+
+const write = async (i: number, cookie: string) => (await c.api(i, "/api/notifications/read", { cookie, body: {} })).status;
+
+describe("limits shared by two servers", () => {
+  it("wrong passwords spread over A and B are throttled once their sum passes the address budget, on both", async () => {
+    const statuses: number[] = [];
+    for (let k = 0; k < ADDRESS_BUDGET; k++) {
+      statuses.push(await wrongLogin(k % 2));
+      await settle();
+    }
+    // Three on each server: within each one's budget alone, so none was refused.
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    expect(await wrongLogin(0)).toBe(429);
+    expect(await wrongLogin(1)).toBe(429);
+    // Redis holds the address's count under a keyed hash: no address, no e-mail address in any key.
+    const redis = c.servers[0].server.redis!.command;
+    const keys = await redis.keys("ab:limit:login-address:*");
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^ab:limit:login-address:[A-Za-z0-9_-]{22}$/);
+    expect(Number(await redis.get(keys[0]))).toBe(ADDRESS_BUDGET);
+    const all = (await redis.keys("*")).join("\n");
+    expect(all).not.toContain("127.0.0.1");
+    expect(all).not.toContain(c.seed.memberA1.email);
+  });
+
+  it("one session's write budget is spent across both servers", async () => {
+    const cookie = c.seed.cookies.memberA2;
+    for (let k = 0; k < WRITE_BUDGET; k++) {
+      expect(await write(k % 2, cookie)).toBe(200);
+      await settle();
+    }
+    expect(await write(0, cookie)).toBe(429);
+    expect(await write(1, cookie)).toBe(429);
+    // Another session is not touched.
+    expect(await write(1, c.seed.cookies.coordinatorA)).toBe(200);
+  });
+
+  it("Redis restarted mid-run: both servers keep counting, and the count is put back when it returns", async () => {
+    const cookie = c.seed.cookies.viewerA;
+    for (let k = 0; k < 4; k++) {
+      expect(await write(k % 2, cookie)).toBe(200);
+      await settle();
+    }
+    // Every session's write count in Redis (this one's 4, and the earlier test's).
+    const stored = async () => {
+      const redis = c.servers[0].server.redis!.command;
+      const keys = await redis.keys("ab:limit:writes:*");
+      const values = await Promise.all(keys.map((k) => redis.get(k)));
+      return values.reduce((n, v) => n + Number(v), 0);
+    };
+    const before = await stored();
+    await c.redis.kill();
+    await waitFor(() => c.servers.every((s) => !s.server.redis!.up), { message: "both servers saw Redis go" });
+    // Counted here meanwhile, nothing lost, nobody waits for Redis.
+    for (let k = 0; k < 4; k++) expect(await write(k % 2, cookie)).toBe(200);
+    await c.redis.restart();
+    await waitFor(() => c.servers.every((s) => s.server.redis!.up), { timeout: 15_000, message: "both servers back on Redis" });
+    // The empty Redis gets the counts back: what it held, and the 2 + 2 of the outage.
+    await waitFor(async () => (await stored()) === before + 4, { message: "Redis holds every write again" });
+    await settle();
+    expect(await write(0, cookie)).toBe(200);
+    await settle();
+    expect(await write(1, cookie)).toBe(200);
+    await settle();
+    expect(await write(0, cookie)).toBe(429);
+    expect(await write(1, cookie)).toBe(429);
+  });
+});
