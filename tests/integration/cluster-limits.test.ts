@@ -8,6 +8,8 @@
  * are set so that half of them never reaches the limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionKeyFromCookieHeader } from "../../app/services/auth.server";
+import { appLimits, type Limiter } from "../../app/services/limits.server";
 import { startTestCluster, type TestCluster } from "./cluster-harness";
 import { postForm, sleep, waitFor } from "./harness";
 
@@ -32,6 +34,14 @@ afterAll(async () => {
 /** Shared a moment late: a short pause lets each server's reconcile run before the next request. */
 const settle = () => sleep(150);
 
+/**
+ * "A moment later": until both servers' own limiter (asked as a request
+ * would, which also makes it read Redis again) refuses `key`. Neither would
+ * on its own count: each saw only half the attempts.
+ */
+const bothRefuse = (pick: (i: number) => Limiter, key: string) =>
+  waitFor(() => [0, 1].every((i) => !pick(i).peek(key).ok), { timeout: 5_000, message: `both servers refuse ${key}` });
+
 const wrongLogin = async (i: number) => {
   const res = await postForm(c.url(i), "/login", { email: c.seed.memberA1.email, password: "niet-het-wachtwoord", redirectTo: "/boards" });
   await res.arrayBuffer();
@@ -49,6 +59,7 @@ describe("limits shared by two servers", () => {
     }
     // Three on each server: within each one's budget alone, so none was refused.
     expect(statuses.filter((s) => s === 429)).toEqual([]);
+    await bothRefuse((i) => appLimits(c.servers[i].services).login.address, "127.0.0.1");
     expect(await wrongLogin(0)).toBe(429);
     expect(await wrongLogin(1)).toBe(429);
     // Redis holds the address's count under a keyed hash: no address, no e-mail address in any key.
@@ -68,6 +79,7 @@ describe("limits shared by two servers", () => {
       expect(await write(k % 2, cookie)).toBe(200);
       await settle();
     }
+    await bothRefuse((i) => appLimits(c.servers[i].services).writes, sessionKeyFromCookieHeader(cookie)!);
     expect(await write(0, cookie)).toBe(429);
     expect(await write(1, cookie)).toBe(429);
     // Another session is not touched.
@@ -100,7 +112,7 @@ describe("limits shared by two servers", () => {
     expect(await write(0, cookie)).toBe(200);
     await settle();
     expect(await write(1, cookie)).toBe(200);
-    await settle();
+    await bothRefuse((i) => appLimits(c.servers[i].services).writes, sessionKeyFromCookieHeader(cookie)!);
     expect(await write(0, cookie)).toBe(429);
     expect(await write(1, cookie)).toBe(429);
   });
