@@ -331,4 +331,32 @@ describe("drain on SIGTERM behind a load balancer", () => {
     const stoppedB = await b.stop();
     expect(stoppedB, b.output()).toEqual({ code: 0, signal: null, forced: false });
   }, 120_000);
+
+  it("gives up after DRAIN_TIMEOUT_MS: logs what was left and exits 1, and the next server starts", async () => {
+    const c = await spawnServer({ databaseUrl: tdb.url, env: { DRAIN_TIMEOUT_MS: "800" } });
+    servers.push(c);
+    // A request whose body never comes holds the drain.
+    const stuck = rawHttp(c.port);
+    await stuck.opened;
+    stuck.write(
+      `POST /api/boards/${tdb.seed.boardA.id}/requests HTTP/1.1\r\nHost: 127.0.0.1:${c.port}\r\nOrigin: ${c.url}\r\n` +
+        `Cookie: ${tdb.seed.cookies.memberA1}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    await stuck.continued();
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => c.child.once("exit", (code, signal) => resolve({ code, signal })));
+    const signalled = Date.now();
+    process.kill(-c.child.pid!, "SIGTERM");
+    const ended = await withTimeout(exited, 10_000, "the server gives up draining");
+    const ms = Date.now() - signalled;
+    stuck.destroy();
+    expect(ended, c.output()).toEqual({ code: 1, signal: null });
+    const line = c.output().split("\n").find((l) => l.includes("drain timed out"));
+    expect(line, c.output()).toBeDefined();
+    expect(JSON.parse(line!).left).toMatchObject({ stage: "http requests", httpRequests: 1 });
+    console.log(`drain: with DRAIN_TIMEOUT_MS=800 and a request that never ends, exited 1 after ${ms} ms: ${line}`);
+    // The lock was released: the next server starts on the same file.
+    const d = await spawnServer({ databaseUrl: tdb.url });
+    servers.push(d);
+    expect((await fetch(`${d.url}/readyz`)).status).toBe(200);
+  }, 60_000);
 });
