@@ -72,16 +72,27 @@ export function takeDueMails(db: DB, at: number, limit: number, leaseUntil: numb
       .limit(limit)
       .all();
     if (!rows.length) return [];
-    tx.update(mailOutbox)
-      .set({ status: "sending", leaseUntil, attempts: sql`${mailOutbox.attempts} + 1` })
-      .where(
-        inArray(
-          mailOutbox.id,
-          rows.map((r) => r.id),
-        ),
-      )
-      .run();
-    return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
+    // Conditional: only rows still pending become ours. Servers sharing one
+    // database (issue 16) may have read the same rows; each is sent by the
+    // one whose update took it.
+    const taken = new Set(
+      tx
+        .update(mailOutbox)
+        .set({ status: "sending", leaseUntil, attempts: sql`${mailOutbox.attempts} + 1` })
+        .where(
+          and(
+            eq(mailOutbox.status, "pending"),
+            inArray(
+              mailOutbox.id,
+              rows.map((r) => r.id),
+            ),
+          ),
+        )
+        .returning({ id: mailOutbox.id })
+        .all()
+        .map((r) => r.id),
+    );
+    return rows.filter((r) => taken.has(r.id)).map((r) => ({ ...r, attempts: r.attempts + 1 }));
   });
 }
 
