@@ -147,13 +147,18 @@ export class RoomManager implements RoomHost, BoardRooms {
   dropRebuilt(boardId: string): void {
     const room = this.rooms.get(boardId);
     if (!room) return;
-    const timer = this.idleTimers.get(boardId);
+    this.dropUnstored(room, "board rebuilt on another server");
+  }
+
+  /** A rebuilt board's old copy: cancel its timers, unload it unstored and close its connections with 4410. */
+  private dropUnstored(room: BoardRoom, message: string): void {
+    const timer = this.idleTimers.get(room.boardId);
     if (timer) clearTimeout(timer);
-    this.idleTimers.delete(boardId);
+    this.idleTimers.delete(room.boardId);
     this.compactionQueued.delete(room);
     const connections = room.size;
     this.unload(room, { compact: false, code: CLOSE.rebuilt, reason: "board rebuilt" });
-    this.log.info("board rebuilt on another server", { board: boardId, closed: connections });
+    this.log.info(message, { board: room.boardId, closed: connections });
   }
 
   peek(boardId: string): BoardRoom | undefined {
@@ -403,13 +408,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       if (!wasLoaded && room.size === 0) this.roomEmpty(room, 0);
       throw e;
     }
-    const timer = this.idleTimers.get(boardId);
-    if (timer) clearTimeout(timer);
-    this.idleTimers.delete(boardId);
-    this.compactionQueued.delete(room);
-    const connections = room.size;
-    this.unload(room, { compact: false, code: CLOSE.rebuilt, reason: "board rebuilt" });
-    this.log.info("board rebuilt", { board: boardId, closed: connections });
+    this.dropUnstored(room, "board rebuilt");
     this.opts.relay?.rebuilt(boardId, this.opts.storage.generationOf?.(boardId) ?? 0);
     return result;
   }
