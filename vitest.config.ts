@@ -12,6 +12,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-schema.test.ts",
   "tests/integration/health.test.ts",
   "tests/integration/drain.test.ts",
+  "tests/integration/redis-outage.test.ts",
 ];
 
 export default defineConfig({

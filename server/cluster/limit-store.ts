@@ -103,6 +103,8 @@ export class RedisLimitStore implements LimitStore {
   private timer: NodeJS.Timeout | null = null;
   private followTimer: NodeJS.Timeout | null = null;
   private flushing = false;
+  private waitingForKey = false;
+  private closed = false;
   private readonly prefix: string;
   private readonly maxKeys: number;
   private readonly refreshMs: number;
@@ -153,7 +155,7 @@ export class RedisLimitStore implements LimitStore {
   }
 
   private schedule(delay: number): void {
-    if (this.timer || this.dirty.size === 0) return;
+    if (this.timer || this.closed || this.dirty.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -234,8 +236,14 @@ export class RedisLimitStore implements LimitStore {
     if (this.flushing || this.dirty.size === 0) return;
     if (!this.link.up) return; // counted here meanwhile; sent when Redis is back (onState)
     if (this.hasher.hash("") === null) {
-      // The servers' shared key secret is not known yet: send once it is.
-      void this.hasher.ready().then(() => this.schedule(0));
+      // The servers' shared key secret is not known yet: send once it is (one wait, not one per flush).
+      if (!this.waitingForKey) {
+        this.waitingForKey = true;
+        void this.hasher.ready().then(() => {
+          this.waitingForKey = false;
+          if (!this.closed) this.schedule(0);
+        });
+      }
       return;
     }
     this.flushing = true;
@@ -292,6 +300,7 @@ export class RedisLimitStore implements LimitStore {
       else if (e.pending <= 0) e.resetAt = now; // the cluster has nothing: nor have we
     });
     this.flushing = false;
+    if (this.closed) return;
     if (failed) {
       // Retried when Redis is back (onState), or shortly if it never left.
       if (this.link.up) {
@@ -329,6 +338,7 @@ export class RedisLimitStore implements LimitStore {
   }
 
   close(): void {
+    this.closed = true;
     this.stopWatching();
     if (this.timer) clearTimeout(this.timer);
     if (this.followTimer) clearTimeout(this.followTimer);

@@ -156,6 +156,7 @@ export class RedisRelay implements RoomRelay {
   private reading = false;
   private readerId: number | null = null;
   private wakeTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
   private runId: string | null = null;
   /** The last entry read of `ab:control`; null until positioned at its end. */
@@ -330,17 +331,35 @@ export class RedisRelay implements RoomRelay {
         this.outbox.splice(0, done);
         if (done < batch.length) throw results?.[done]?.[0] ?? new Error("relay publish failed");
       })
-      .catch((e: Error) => {
-        if (!this.closed) this.opts.log.warn("relay publish failed; kept in the outbox", { waiting: this.outbox.length, error: e.message });
-        // Tried again on "ready", or after a pause if the connection stayed up.
-        setTimeout(() => this.kick(), 500).unref();
-      })
-      .finally(() => {
+      .then(
+        () => true,
+        (e: Error) => {
+          if (!this.closed) this.opts.log.warn("relay publish failed; kept in the outbox", { waiting: this.outbox.length, error: e.message });
+          return false;
+        },
+      )
+      .then((sent) => {
         this.sending = false;
         this.stats.outbox = this.outbox.length;
         if (this.outbox.length > this.outboxMax) this.squeeze();
-        queueMicrotask(() => this.kick());
+        if (sent) queueMicrotask(() => this.kick());
+        // After a failure, never at once: a command connection whose socket
+        // has ended but not yet closed still says "ready" and refuses every
+        // command without I/O, so trying again in a microtask would spin
+        // forever (the "close" that ends it never gets its turn). Tried again
+        // on "ready", or after a pause if the connection stayed up.
+        else this.retryLater();
       });
+  }
+
+  /** One retry of the outbox after a pause (not one per failure). */
+  private retryLater(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, 500);
+    this.retryTimer.unref();
   }
 
   // ------------------------------------------------------------ reading
@@ -549,6 +568,7 @@ export class RedisRelay implements RoomRelay {
     this.closed = true;
     this.idle?.();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.opts.commands.off("ready", this.onReady);
     this.opts.blocking.off("close", this.onBlockingClose);
     if (this.reading && this.readerId !== null) await this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
