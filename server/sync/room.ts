@@ -56,6 +56,11 @@ export function presenceOwner(session: string): string {
   return createHash("sha256").update(session).digest("base64url").slice(0, 22);
 }
 
+/** One update for several (Y.mergeUpdates keeps every change, in any order of application). */
+export function mergeAll(updates: Uint8Array[]): Uint8Array {
+  return updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
+}
+
 interface Pending {
   update: Uint8Array;
   origin: unknown;
@@ -187,8 +192,8 @@ export class BoardRoom {
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
       this.version++;
       if (origin === "storage") return;
-      // Committed elsewhere: this server's clients see it now, nothing is stored.
-      if (origin === REMOTE) return this.sendToAll(outgoing(encodeSyncUpdate(update)));
+      // Committed elsewhere: this server's clients see it (with the rest of the relay's read), nothing is stored.
+      if (origin === REMOTE) return this.queueRemote(update);
       this.pending.push({ update, origin });
       this.host.markDirty(this);
     });
@@ -419,21 +424,53 @@ export class BoardRoom {
   }
 
   /**
-   * After the host committed `committed`: let every other client see them.
-   * Each update is encoded once for all connections; a connection gets the
-   * tick's updates in one write.
+   * After the host committed `committed`: let every other client see them,
+   * in ONE frame per connection and tick: the tick's updates merged into
+   * one update (`merged`, when the host has it already: the relay publishes
+   * the same), encoded once for everyone who gets all of them. An author
+   * gets the merge of the others' updates only, encoded for it alone
+   * (authors of one tick are few); an author of everything gets nothing.
    */
-  broadcast(committed: Pending[]): void {
+  broadcast(committed: Pending[], merged?: Uint8Array): void {
     if (committed.length === 0) return;
-    const messages = committed.map((p) => ({ origin: p.origin, msg: outgoing(encodeSyncUpdate(p.update)) }));
-    const all = messages.map((m) => m.msg);
     const origins = new Set(committed.map((p) => p.origin));
+    let all: Outgoing | null = null;
+    const forAuthor = new Map<unknown, Outgoing | null>();
     for (const c of this.conns.keys()) {
-      // Only an author gets a list of its own: the others' updates, not its own.
-      const list = origins.has(c) ? messages.filter((m) => m.origin !== c).map((m) => m.msg) : all;
-      if (list.length === 1) this.sendTo(c, list[0]);
-      else if (list.length) this.sendTo(c, list);
+      if (!origins.has(c)) {
+        all ??= outgoing(encodeSyncUpdate(merged ?? mergeAll(committed.map((p) => p.update))));
+        this.sendTo(c, all);
+        continue;
+      }
+      let mine = forAuthor.get(c);
+      if (mine === undefined) {
+        const others = committed.filter((p) => p.origin !== c).map((p) => p.update);
+        mine = others.length ? outgoing(encodeSyncUpdate(mergeAll(others))) : null;
+        forAuthor.set(c, mine);
+      }
+      if (mine) this.sendTo(c, mine);
     }
+  }
+
+  /** Relayed updates waiting for the end of the relay's read (one frame per connection for all of them). */
+  private remoteOut: Uint8Array[] = [];
+
+  /**
+   * Updates another server committed arrive one per stream entry, a read's
+   * entries in one synchronous run (relay.ts deliver): they are gathered and
+   * sent as one merged frame at the end of that run (a microtask, so before
+   * any local commit of this tick, which waits for setImmediate), in order.
+   */
+  private queueRemote(update: Uint8Array): void {
+    this.remoteOut.push(update);
+    if (this.remoteOut.length === 1) queueMicrotask(() => this.flushRemote());
+  }
+
+  private flushRemote(): void {
+    const updates = this.remoteOut;
+    this.remoteOut = [];
+    if (this.destroyed || updates.length === 0) return;
+    this.sendToAll(outgoing(encodeSyncUpdate(mergeAll(updates))));
   }
 
   join(conn: SyncConnection): void {
@@ -685,14 +722,13 @@ export class BoardRoom {
     conn.close(code, reason.slice(0, 120));
   }
 
-  private sendTo(conn: SyncConnection, msg: Outgoing | Outgoing[]): void {
+  private sendTo(conn: SyncConnection, msg: Outgoing): void {
     if (conn.bufferedAmount() > MAX_BUFFERED) {
       this.reject(conn, CLOSE.slowConsumer, "client too slow");
       return;
     }
     try {
-      if (Array.isArray(msg)) conn.sendBatch(msg);
-      else conn.send(msg);
+      conn.send(msg);
     } catch {
       this.leave(conn);
     }

@@ -5,7 +5,7 @@
  */
 import * as Y from "yjs";
 import type { BoardRooms } from "../../app/services/context.server";
-import { BoardRoom, CLOSE, type RequestHolders, type RoomHost } from "./room";
+import { BoardRoom, CLOSE, mergeAll, type RequestHolders, type RoomHost } from "./room";
 import type { StoredActivity } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
 import type { Logger, RoomRelay, RoomStorage, SyncConnection } from "./types";
@@ -239,11 +239,10 @@ export class RoomManager implements RoomHost, BoardRooms {
     for (const { room, updates } of batches) {
       this.stats.committedUpdates += updates.length;
       room.logLength += updates.length;
-      // Persist, then publish, then broadcast: the tick's updates of the board as one entry.
-      if (relay && updates.length) {
-        relay.committed(room.boardId, room.generation, updates.length === 1 ? updates[0].update : Y.mergeUpdates(updates.map((u) => u.update)));
-      }
-      room.broadcast(updates);
+      // Persist, then publish, then broadcast: the tick's updates of the board as one entry, and one frame per client.
+      const merged = updates.length ? mergeAll(updates.map((u) => u.update)) : undefined;
+      if (relay && merged) relay.committed(room.boardId, room.generation, merged);
+      room.broadcast(updates, merged);
       if (room.logLength >= this.opts.compactAfter) this.scheduleCompaction(room);
     }
     let stored: StoredActivity[] = [];

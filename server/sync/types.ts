@@ -24,8 +24,6 @@ export interface SyncConnection {
   /** Viewers may read but never write the document. */
   readonly readOnly: boolean;
   send(message: Outgoing): void;
-  /** Several messages in one write. */
-  sendBatch(messages: Outgoing[]): void;
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the socket (backpressure). */
   bufferedAmount(): number;

@@ -153,11 +153,6 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
         // An archived board is read-only for everyone (until a coordinator puts it back).
         readOnly: user.role === "viewer" || board.archivedAt !== null,
         send: write,
-        sendBatch: (messages) => {
-          socket.cork();
-          for (const m of messages) write(m);
-          socket.uncork();
-        },
         close: (code, reason) => {
           if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
         },

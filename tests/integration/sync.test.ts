@@ -235,4 +235,35 @@ describe("sync between real y-websocket clients", () => {
     // The member was never disturbed.
     expect(member.closeCodes).toEqual([]);
   });
+  it("bursts from two clients at once reach a third as merged frames (fewer than the edits) and every copy ends equal to the server's", async () => {
+    const { boardA, cookies } = t.seed;
+    const w1 = await client(cookies.coordinatorA);
+    const w2 = await client(cookies.coordinatorA);
+    const reader = await client(cookies.viewerA);
+    const [c1, c2] = boardA.cardIds;
+    const edits = 40;
+    // Each writer's provider sends its edits as separate frames; the server reads them in few ticks.
+    for (let i = 1; i <= edits; i++) {
+      updateCard(w1.doc, c1, { description: `een ${i}` }, Date.now());
+      updateCard(w2.doc, c2, { description: `twee ${i}` }, Date.now());
+    }
+    await waitFor(
+      () => getCard(reader.doc, c1)?.description === `een ${edits}` && getCard(reader.doc, c2)?.description === `twee ${edits}`,
+      { message: "the reader has both writers' last edits" },
+    );
+    await waitFor(() => getCard(w1.doc, c2)?.description === `twee ${edits}` && getCard(w2.doc, c1)?.description === `een ${edits}`, {
+      message: "each writer has the other's last edit",
+    });
+    expect(reader.received.length).toBeLessThan(2 * edits);
+    // No writer got its own edits back.
+    for (const [w, other] of [[w1, w2], [w2, w1]] as const) {
+      for (const u of w.received) expect(Y.decodeStateVector(Y.encodeStateVectorFromUpdate(u)).has(w.doc.clientID)).toBe(false);
+      expect(w.received.length).toBeGreaterThan(0);
+      expect(readBoard(w.doc)).toEqual(readBoard(other.doc));
+    }
+    const server = t.rooms.peek(boardA.id)!.doc;
+    expect(readBoard(reader.doc)).toEqual(readBoard(server));
+    expect(Y.encodeStateVector(reader.doc)).toEqual(Y.encodeStateVector(server));
+    expect(readBoard(storedDoc(t.db, boardA.id))).toEqual(readBoard(server));
+  });
 });

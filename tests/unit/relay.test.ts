@@ -3,7 +3,9 @@
  * a relay that records what it is given and two room managers as two
  * servers on one in-memory storage: what is published and when, what comes
  * back from another server (sent to clients, never stored or published
- * again), presence with its owners, and the generation guard.
+ * again), presence with its owners, and the generation guard. Also the
+ * fan-out of a tick: one frame per client, whether the tick's updates came
+ * from this server's clients or from another server.
  */
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
@@ -12,6 +14,7 @@ import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
 import { RoomManager } from "../../server/sync/rooms";
 import { CLOSE, presenceOwner } from "../../server/sync/room";
+import { addCards, readBoard, updateCard } from "../../app/board/domain";
 import { compareIds, mergeStoredState } from "../../server/cluster/relay";
 import type { Outgoing, RoomRelay, RoomStorage, SyncConnection } from "../../server/sync/types";
 import type { SessionUser } from "../../db/accounts";
@@ -93,7 +96,6 @@ function connection(id: string, session = `session-${id}`): SyncConnection & { g
     got,
     closed,
     send: (m: Outgoing) => void got.push(m.data),
-    sendBatch: (ms: Outgoing[]) => void ms.forEach((m) => got.push(m.data)),
     close: (code: number) => void closed.push(code),
     bufferedAmount: () => 0,
   };
@@ -276,6 +278,7 @@ describe("rooms with a relay", () => {
     const roomB = B.peek("b1")!;
     expect(roomB.doc.getArray("list").toJSON()).toEqual([1, 2]);
     expect((roomB.doc.store as unknown as { pendingStructs: unknown }).pendingStructs).toBeNull();
+    await Promise.resolve(); // relayed updates go to clients at the end of the read
     expect(docFrom(onB.got).getArray("list").toJSON()).toEqual([1, 2]);
   });
 
@@ -317,5 +320,129 @@ describe("rooms with a relay", () => {
     B.peek("b1")!.receive(annaOnB, awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(aw, [clientDoc.clientID])));
     expect(annaOnB.closed).toEqual([]);
     expect(B.peek("b1")!.awareness.getStates().has(clientDoc.clientID)).toBe(true);
+  });
+});
+
+/** A sync update frame as a client sends it. */
+function updateFrame(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, 2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+/** The update carried by a sync update frame (type 0, step 2). */
+function updateOf(frame: Uint8Array): Uint8Array {
+  const d = decoding.createDecoder(frame);
+  expect(decoding.readVarUint(d)).toBe(0);
+  expect(decoding.readVarUint(d)).toBe(2);
+  return decoding.readVarUint8Array(d);
+}
+
+/** A connected, synced client with a document of its own that edits cards and sends its updates to the room. */
+function editor(rooms: RoomManager, boardId: string, id: string) {
+  const conn = connection(id);
+  rooms.connect(boardId, conn);
+  hello(rooms, boardId, conn);
+  const doc = docFrom(conn.got);
+  const synced = conn.got.length;
+  return {
+    conn,
+    doc,
+    /** Frames the room sent after the sync. */
+    since: () => conn.got.slice(synced),
+    edit(card: string, description: string) {
+      let update: Uint8Array | null = null;
+      const grab = (u: Uint8Array) => (update = u);
+      doc.once("update", grab);
+      updateCard(doc, card, { description }, 1_700_000_000_000);
+      rooms.peek(boardId)!.receive(conn, updateFrame(update!));
+    },
+  };
+}
+
+describe("fan-out: one frame per client and tick", () => {
+  async function boardWithCards(rooms: RoomManager) {
+    await rooms.withDoc("b1", (doc) =>
+      addCards(doc, ["c1", "c2", "c3"].map((id) => ({ id, title: id, category: "taal", description: "", area: "", urgency: "normaal", createdAt: 1, createdByOrg: "org" }))),
+    );
+  }
+
+  it("the updates of several clients in one tick reach every other client as one merged update; an author gets only the others'", async () => {
+    const storage = sharedStorage();
+    const rooms = new RoomManager({ storage, log: quiet, compactAfter: 1_000_000, idleMs: 0 });
+    await boardWithCards(rooms);
+    const a = editor(rooms, "b1", "a");
+    const b = editor(rooms, "b1", "b");
+    const c = editor(rooms, "b1", "c");
+    const watcher = editor(rooms, "b1", "watcher");
+    // Three edits (two by a) arrive in one tick, before the commit.
+    a.edit("c1", "van a");
+    b.edit("c2", "van b");
+    a.edit("c3", "ook van a");
+    expect(a.conn.closed).toEqual([]);
+    expect(b.conn.closed).toEqual([]);
+    await tick();
+    const server = rooms.peek("b1")!.doc;
+    // The watcher and c (no edit of their own): one frame, everything in it.
+    for (const who of [watcher, c]) {
+      expect(who.since()).toHaveLength(1);
+      Y.applyUpdate(who.doc, updateOf(who.since()[0]));
+      expect(readBoard(who.doc)).toEqual(readBoard(server));
+      expect(Y.encodeStateVector(who.doc)).toEqual(Y.encodeStateVector(server));
+    }
+    // b gets a's two edits in one frame, not its own.
+    expect(b.since()).toHaveLength(1);
+    const toB = updateOf(b.since()[0]);
+    expect(Y.decodeStateVector(Y.encodeStateVectorFromUpdate(toB)).has(b.doc.clientID)).toBe(false);
+    Y.applyUpdate(b.doc, toB);
+    expect(readBoard(b.doc)).toEqual(readBoard(server));
+    // a gets b's edit alone.
+    expect(a.since()).toHaveLength(1);
+    const toA = updateOf(a.since()[0]);
+    expect([...Y.decodeStateVector(Y.encodeStateVectorFromUpdate(toA)).keys()]).toEqual([b.doc.clientID]);
+    Y.applyUpdate(a.doc, toA);
+    expect(readBoard(a.doc)).toEqual(readBoard(server));
+    // Stored as they came (three rows), persisted before anyone got a frame.
+    expect(storage.rows.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("a client whose update was the only one of the tick is sent nothing", async () => {
+    const rooms = new RoomManager({ storage: sharedStorage(), log: quiet, compactAfter: 1_000_000, idleMs: 0 });
+    await boardWithCards(rooms);
+    const a = editor(rooms, "b1", "a");
+    const other = editor(rooms, "b1", "other");
+    a.edit("c1", "alleen a");
+    await tick();
+    expect(a.since()).toHaveLength(0);
+    expect(other.since()).toHaveLength(1);
+  });
+
+  it("updates relayed from another server in one read go to each client as one frame, in order, and are not stored again", async () => {
+    const { A, B, storage, log } = twoServers();
+    await boardWithCards(A);
+    B.getOrLoad("b1");
+    await tick();
+    const onB = editor(B, "b1", "on-b");
+    // Three commits on A, relayed to B one by one as a read of the stream delivers them (one synchronous run).
+    const source = new Y.Doc();
+    Y.applyUpdate(source, Y.encodeStateAsUpdate(A.peek("b1")!.doc));
+    const updates: Uint8Array[] = [];
+    source.on("update", (u: Uint8Array) => updates.push(u));
+    updateCard(source, "c1", { description: "een" }, 1);
+    updateCard(source, "c1", { description: "twee" }, 2);
+    updateCard(source, "c2", { description: "drie" }, 3);
+    const rows = storage.rows.length;
+    const published = log.length;
+    for (const u of updates) expect(B.applyRemote("b1", 0, u)).toBe(true);
+    expect(onB.since()).toHaveLength(0); // not yet: at the end of the read
+    await Promise.resolve();
+    expect(onB.since()).toHaveLength(1);
+    Y.applyUpdate(onB.doc, updateOf(onB.since()[0]));
+    expect(readBoard(onB.doc)).toEqual(readBoard(B.peek("b1")!.doc));
+    expect(readBoard(onB.doc).cards.find((x) => x.id === "c1")?.description).toBe("twee");
+    expect(storage.rows.length).toBe(rows);
+    expect(log.length).toBe(published);
   });
 });
