@@ -13,6 +13,7 @@ const CLUSTER_FILES = [
   "tests/integration/health.test.ts",
   "tests/integration/drain.test.ts",
   "tests/integration/redis-outage.test.ts",
+  "tests/integration/cluster-once.test.ts",
 ];
 
 export default defineConfig({

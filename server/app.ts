@@ -31,6 +31,7 @@ import { createMailWorker, type MailWorkerOptions } from "./mail/worker";
 import { createLimits, registerLimits } from "../app/services/limits.server";
 import { createKeyHasher, type KeyHasher } from "./cluster/keys";
 import { RedisLimitStore } from "./cluster/limit-store";
+import { memoryClusterLock, redisClusterLock } from "./cluster/lock";
 import { connectRedis } from "./cluster/redis";
 import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
@@ -70,6 +71,10 @@ export function createAppServer(opts: AppServerOptions) {
   // The servers' shared live state (server/cluster/); null: one server, everything in this process's memory.
   const redis = env.REDIS_URL ? connectRedis({ url: env.REDIS_URL, serverId: env.SERVER_ID, log }) : null;
   const storage = opts.storage ?? sqliteRoomStorage(database, now);
+  // Work done once per cluster (the beat's sweeps, the daily backup, sending mail): in Redis, or this server's memory.
+  const clusterLock = redis
+    ? redisClusterLock({ serverId: env.SERVER_ID, log, command: redis.command })
+    : memoryClusterLock({ serverId: env.SERVER_ID, log, now });
   // Board documents across servers: committed updates and presence over Redis streams.
   const relay = redis
     ? new RedisRelay({
@@ -200,7 +205,7 @@ export function createAppServer(opts: AppServerOptions) {
   registerLimits(services, limits);
   realtime.attach(services);
   const mailWorker = mailConfigured(env)
-    ? createMailWorker({ db: database.db, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, now, log, ...opts.mail })
+    ? createMailWorker({ db: database.db, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, now, log, lock: clusterLock, ...opts.mail })
     : null;
 
   if (opts.build) {
@@ -239,23 +244,36 @@ export function createAppServer(opts: AppServerOptions) {
     if (!req.url?.startsWith(SOCKET_IO_PREFIX)) refuseUpgrade(socket, 404);
   });
 
-  const sweep = setInterval(() => deleteExpiredSessions(database.db, now()), 3600_000);
+  // Each sweep runs on one server of the cluster at a time (server/cluster/lock.ts): the holder of its lock; the others skip that turn.
+  const once = <T>(name: string, work: () => Promise<T> | T, keepMs?: number | ((value: T) => number)) =>
+    clusterLock.run(name, work, { keepMs }).then((r) => (r.ran ? r.value : undefined));
+  let purgingSessions: Promise<void> | null = null;
+  const runSessionPurge = () => {
+    if (purgingSessions) return;
+    purgingSessions = once("sessions", () => deleteExpiredSessions(database.db, now()))
+      .then(() => undefined)
+      .catch((e) => log.error("expired sessions purge failed", { error: (e as Error).message }))
+      .finally(() => (purgingSessions = null));
+  };
+  const sweep = setInterval(runSessionPurge, 3600_000);
   sweep.unref();
+  let expiring: Promise<void> | null = null;
   const runExpiry = () => {
-    try {
-      const expired = expireClaims(services);
-      if (expired.length) log.info("claims expired", { count: expired.length });
-    } catch (e) {
-      log.error("claim expiry failed", { error: (e as Error).message });
-    }
+    if (expiring) return;
+    expiring = once("claim-expiry", () => expireClaims(services))
+      .then((expired) => {
+        if (expired?.length) log.info("claims expired", { count: expired.length });
+      })
+      .catch((e) => log.error("claim expiry failed", { error: (e as Error).message }))
+      .finally(() => (expiring = null));
   };
   // Claims about to expire and the daily digest (app/services/notifications.server.ts), on the same beat.
   let sweeping: Promise<void> | null = null;
   const runNotificationSweep = () => {
     if (sweeping) return;
-    sweeping = notificationSweep(services)
+    sweeping = once("notifications", () => notificationSweep(services))
       .then((r) => {
-        if (r.warned || r.digestPeople) log.info("notifications sent", r);
+        if (r && (r.warned || r.digestPeople)) log.info("notifications sent", r);
       })
       .catch((e) => log.error("notification sweep failed", { error: (e as Error).message }))
       .finally(() => (sweeping = null));
@@ -264,22 +282,32 @@ export function createAppServer(opts: AppServerOptions) {
   let storingMoments: Promise<void> | null = null;
   const runDailyMoments = () => {
     if (storingMoments) return;
-    storingMoments = dailyMoments(services)
+    storingMoments = once("moments", () => dailyMoments(services))
       .then((r) => {
+        if (!r) return;
         if (r.stored.length) log.info("daily moments stored", { count: r.stored.length });
         for (const f of r.failed) log.error("daily moment failed", f);
       })
       .catch((e) => log.error("daily moments failed", { error: (e as Error).message }))
       .finally(() => (storingMoments = null));
   };
-  // Requests past their board's retention anonymised (app/services/retention.server.ts): at the first beat, then every RETENTION_SWEEP_MS.
+  // Requests past their board's retention anonymised (app/services/retention.server.ts): at the first beat, then every
+  // RETENTION_SWEEP_MS. The server that swept keeps the lock that long, so no other server sweeps again meanwhile.
   let retaining: Promise<void> | null = null;
   let retainedAt: number | null = null;
   const runRetention = () => {
     if (retaining || (retainedAt !== null && now() - retainedAt < env.RETENTION_SWEEP_MS)) return;
-    retainedAt = now();
-    retaining = retentionSweep(services)
+    const started = now();
+    retaining = once(
+      "retention",
+      () => {
+        retainedAt = started;
+        return retentionSweep(services);
+      },
+      () => env.RETENTION_SWEEP_MS - (now() - started),
+    )
       .then((r) => {
+        if (!r) return;
         // Counts only: never a title, a reference or an id of a person's request.
         if (r.swept.length) {
           const keys = ["requests", "comments", "contacts", "referrals", "meetingTexts", "auditTexts", "moments"] as const;
@@ -291,24 +319,20 @@ export function createAppServer(opts: AppServerOptions) {
       .catch((e) => log.error("retention sweep failed", { error: (e as Error).message }))
       .finally(() => (retaining = null));
   };
-  const expiry = setInterval(() => {
+  const beat = () => {
     runExpiry();
     runNotificationSweep();
     runDailyMoments();
     runRetention();
-  }, env.CLAIM_SWEEP_MS);
+  };
+  const expiry = setInterval(beat, env.CLAIM_SWEEP_MS);
   expiry.unref();
   // Kept, so close() can cancel it: it must not run against a closed database.
-  const firstExpiry = setTimeout(() => {
-    runExpiry();
-    runNotificationSweep();
-    runDailyMoments();
-    runRetention();
-  }, 1000);
+  const firstExpiry = setTimeout(beat, 1000);
   firstExpiry.unref();
   mailWorker?.start();
   const backups = env.BACKUP_DIR
-    ? startDailyBackups({ sqlite: database.sqlite, dir: path.resolve(env.BACKUP_DIR), keep: env.BACKUP_KEEP, log, now, ...opts.backups })
+    ? startDailyBackups({ sqlite: database.sqlite, dir: path.resolve(env.BACKUP_DIR), keep: env.BACKUP_KEEP, log, now, lock: clusterLock, ...opts.backups })
     : null;
 
   let closing: Promise<void> | null = null;
@@ -328,6 +352,13 @@ export function createAppServer(opts: AppServerOptions) {
     backups,
     redis,
     limits,
+    clusterLock,
+    /** Run the sweep beat now (what the timer does), resolving when its sweeps have finished or skipped. */
+    async sweepNow(): Promise<void> {
+      if (closing) return;
+      beat();
+      await Promise.all([expiring, sweeping, storingMoments, retaining]);
+    },
     listen(port = env.PORT, host = env.HOST): Promise<{ port: number; url: string }> {
       return new Promise((resolve) => {
         httpServer.listen(port, host, () => {
@@ -344,7 +375,13 @@ export function createAppServer(opts: AppServerOptions) {
         yjsConnections: yjs.openCount(),
         socketIoConnections: realtime.openCount(),
         boardsLoaded: rooms.stats.rooms,
-        sweeps: [sweeping && "notifications", storingMoments && "moments", retaining && "retention"].filter(Boolean),
+        sweeps: [
+          expiring && "claim expiry",
+          sweeping && "notifications",
+          storingMoments && "moments",
+          retaining && "retention",
+          purgingSessions && "sessions",
+        ].filter(Boolean),
       };
     },
     /**
@@ -373,11 +410,11 @@ export function createAppServer(opts: AppServerOptions) {
         drainStage = "http requests";
         if (inFlight > 0) await new Promise<void>((resolve) => inFlightIdle.push(resolve));
         drainStage = "sweeps";
-        await sweeping;
-        await storingMoments;
-        await retaining;
+        // Each running sweep finishes and releases its cluster lock.
+        await Promise.all([expiring, sweeping, storingMoments, retaining, purgingSessions]);
         drainStage = "mail worker";
         await mailWorker?.stop();
+        clusterLock.close();
         drainStage = "boards";
         yjs.stopReading();
         await rooms.drain();

@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { appliedMigrations, checkDatabase, checkFile, copyDatabase, openReadOnly, quickCheck, type AppliedMigration, type DatabaseCheck } from "../db/backup";
+import type { ClusterLock } from "./cluster/lock";
 import type { Logger } from "./sync/types";
 
 /** A refusal or failed check, with a message for the person at the command line. */
@@ -418,6 +419,13 @@ export interface DailyBackupOptions {
   pagesPerStep?: number;
   /** Called after each step of a copy (tests watch a backup in progress). */
   onStep?: (p: { totalPages: number; remainingPages: number }) => void;
+  /**
+   * Several servers: the backup is taken by the holder of the cluster lock
+   * `backup` (server/cluster/lock.ts); with Redis it keeps the lock until the
+   * day ends once the day's backup is there, so no other server takes one
+   * that day (in its own folder).
+   */
+  lock?: ClusterLock;
 }
 
 export interface DailyBackups {
@@ -472,9 +480,26 @@ export function startDailyBackups(o: DailyBackupOptions): DailyBackups {
     }
   };
 
+  // Until the server's next local midnight, when a new day's backup is due.
+  const untilTomorrow = (ms: number) => {
+    const d = new Date(ms);
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime() - ms;
+  };
+  const runOnce = async (): Promise<string | null> => {
+    if (!o.lock) return run();
+    const today = o.now();
+    const r = await o.lock.run("backup", run, {
+      // Across servers (their folders may differ): kept for the rest of the day once the day's backup is there; let go at
+      // once after a failure, so another may try. One server alone goes by its folder (a removed file is taken again).
+      keepMs: (file) =>
+        o.lock?.kind === "redis" && (file || fs.existsSync(path.join(o.dir, dailyBackupName(today)))) ? untilTomorrow(o.now()) : 0,
+    });
+    return r.ran ? r.value : null;
+  };
+
   const runIfDue = (): Promise<string | null> => {
     if (stopped) return Promise.resolve(null);
-    inFlight ??= run().finally(() => {
+    inFlight ??= runOnce().finally(() => {
       inFlight = null;
     });
     return inFlight;

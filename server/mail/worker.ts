@@ -15,6 +15,7 @@ import crypto from "node:crypto";
 import nodemailer, { type NodemailerError, type Transporter } from "nodemailer";
 import type { DB } from "../../db/client";
 import { expiredLeases, markMailFailed, markMailRetry, markMailSent, nextMailDue, takeDueMails, type MailToSend } from "../../db/mail";
+import type { ClusterLock, HeldLock } from "../cluster/lock";
 import type { Logger } from "../sync/types";
 
 export interface MailWorkerOptions {
@@ -37,6 +38,14 @@ export interface MailWorkerOptions {
   maxConnections?: number;
   /** Math.random unless given (tests). */
   random?: () => number;
+  /**
+   * Several servers: only the holder of the cluster lock `mail` sends
+   * (server/cluster/lock.ts); the others skip the turn and look again after
+   * `lockRetryMs`. Without it this worker sends whenever it runs.
+   */
+  lock?: ClusterLock;
+  /** How soon a worker that found the mail lock taken looks again (default 2 s). */
+  lockRetryMs?: number;
 }
 
 export const MAIL_DEFAULTS = {
@@ -46,6 +55,7 @@ export const MAIL_DEFAULTS = {
   giveUpAfterMs: 2 * 86_400_000,
   leaseMs: 10 * 60_000,
   maxConnections: 2,
+  lockRetryMs: 2_000,
 };
 
 /** How long to wait before attempt `attempts + 1`: base doubling per attempt, capped, with "equal jitter" (half fixed, half random). */
@@ -106,6 +116,7 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
   let poll: NodeJS.Timeout | null = null;
   let wake: NodeJS.Timeout | null = null;
   let idleWaiters: Array<() => void> = [];
+  let current: Promise<void> | null = null;
 
   async function sendOne(m: MailToSend): Promise<void> {
     try {
@@ -149,33 +160,66 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
   }
 
   /** Take what is due and send it; repeat while a full batch came back or a kick arrived meanwhile. */
-  async function run(): Promise<void> {
+  function run(): Promise<void> {
     if (running) {
       again = true;
-      return;
+      return current ?? Promise.resolve();
     }
     running = true;
+    const p = runHolding().finally(() => {
+      if (current === p) current = null;
+    });
+    current = p;
+    return p;
+  }
+
+  /** One run, holding the cluster's mail lock when there is one (the lock is released when the run ends). */
+  async function runHolding(): Promise<void> {
+    let mailLock: HeldLock | null = null;
+    let skipped = false;
     try {
-      do {
-        again = false;
-        if (stopped) break;
-        settleInterrupted();
-        const batch = takeDueMails(o.db, o.now(), o.maxConnections * 5, o.now() + o.leaseMs);
-        for (const m of batch) held.add(m.id);
-        await Promise.all(batch.map(track));
-        if (batch.length) again = true;
-      } while (again && !stopped);
+      if (o.lock && !stopped) {
+        mailLock = await o.lock.acquire("mail", { ttlMs: Math.max(30_000, o.pollMs) });
+        skipped = !mailLock;
+      }
+      if (!skipped) await sendDue(mailLock);
     } catch (e) {
       o.log.error("mail queue failed", { error: (e as Error).message });
     } finally {
+      await mailLock?.release();
       running = false;
-      scheduleWake();
-      if (!held.size) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const w of waiters) w();
-      }
+      if (skipped) scheduleRetry();
+      else scheduleWake();
+      notifyIdle();
     }
+  }
+
+  function notifyIdle() {
+    if (held.size) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  async function sendDue(mailLock: HeldLock | null): Promise<void> {
+    do {
+      again = false;
+      // Lost the cluster's lock (this server stalled past its ttl): another server sends from now on.
+      if (stopped || mailLock?.lost) break;
+      settleInterrupted();
+      const batch = takeDueMails(o.db, o.now(), o.maxConnections * 5, o.now() + o.leaseMs);
+      for (const m of batch) held.add(m.id);
+      await Promise.all(batch.map(track));
+      if (batch.length) again = true;
+    } while (again && !stopped);
+  }
+
+  /** Another server holds the mail lock: look again soon (it may have finished before what was queued here). */
+  function scheduleRetry() {
+    if (stopped) return;
+    if (wake) clearTimeout(wake);
+    wake = setTimeout(() => void run(), o.lockRetryMs);
+    wake.unref();
   }
 
   function track(m: MailToSend): Promise<void> {
@@ -219,6 +263,8 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
       if (poll) clearInterval(poll);
       if (wake) clearTimeout(wake);
       await Promise.allSettled([...inFlight]);
+      // The run in progress ends (and lets go of the cluster's mail lock).
+      await current?.catch(() => {});
       transport.close();
     },
     idle() {

@@ -1,0 +1,139 @@
+/**
+ * Work done once per cluster, not once per server (server/cluster/lock.ts):
+ * two app servers over one database and one real Redis. Their beats store
+ * one daily moment per board; a mail lock held elsewhere stops both mail
+ * workers, and every queued mail goes once when it is free; one daily backup
+ * between two servers with folders of their own; a holder that stops
+ * renewing is taken over, and its release leaves the new holder's lock
+ * alone; the drain finishes a running sweep and lets go of its lock.
+ * Each server alone (a memory lock) would have done every one of these
+ * twice, or sent while another held the lock.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mailByKey } from "../../db/mail";
+import { startTestCluster, type TestCluster } from "./cluster-harness";
+import { createClock, DAY_MS, freePort, ROOT, sleep, waitFor } from "./harness";
+import { createSmtpInbox, type SmtpInbox } from "./smtp-inbox";
+
+let c: TestCluster;
+let inbox: SmtpInbox;
+let redis: Redis;
+const clock = createClock();
+const backupDirs = [0, 1].map((i) => path.join(ROOT, "tests/.tmp", `cluster-once-${process.pid}-backups-${i}`));
+
+beforeAll(async () => {
+  inbox = createSmtpInbox(await freePort());
+  await inbox.start();
+  for (const d of backupDirs) fs.rmSync(d, { recursive: true, force: true });
+  c = await startTestCluster(
+    2,
+    { SMTP_URL: inbox.url, MAIL_FROM: "Alliantiebord <bord@alliantie.test>" },
+    { now: clock.now, perServer: (i) => ({ BACKUP_DIR: backupDirs[i] }) },
+  );
+  redis = new Redis(c.redis.url);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await c?.close();
+  await inbox?.stop();
+  for (const d of backupDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const server = (i: number) => c.servers[i].server;
+
+describe("once per cluster", () => {
+  it("while another server holds the mail lock neither sends; once it is free, every queued mail goes exactly once", async () => {
+    await redis.set("ab:lock:mail", "s9:elsewhere", "PX", 60_000);
+    const keys = Array.from({ length: 12 }, (_, k) => `once:${k}`);
+    keys.forEach((key, k) => {
+      expect(c.servers[k % 2].services.mail.enqueue({ key, to: `p${k}@noord.test`, subject: `Onderwerp ${key}`, text: `Tekst ${key}`, html: `<p>${key}</p>` })).toBe(true);
+    });
+    // Longer than a worker waits before it looks at a taken lock again (2 s): both looked, neither sent.
+    await sleep(3_000);
+    expect(keys.map((k) => mailByKey(c.db, k)?.status)).toEqual(keys.map(() => "pending"));
+    expect(inbox.mails.filter((m) => m.subject.startsWith("Onderwerp once:"))).toEqual([]);
+
+    await redis.del("ab:lock:mail");
+    await waitFor(() => keys.every((k) => mailByKey(c.db, k)?.status === "sent"), { timeout: 15_000, message: "every mail sent" });
+    await Promise.all([0, 1].map((i) => server(i).mailWorker!.idle()));
+    for (const key of keys) expect(inbox.mails.filter((m) => m.subject === `Onderwerp ${key}`), key).toHaveLength(1);
+  });
+
+  it("two servers' beats store one daily moment per board", async () => {
+    const count = () =>
+      c.database.sqlite.prepare("select board_id as boardId, count(*) as n from board_moments where reason = 'daily' group by board_id order by board_id").all() as Array<{
+        boardId: string;
+        n: number;
+      }>;
+    expect(count()).toEqual([]);
+    // Two days on: every board is due for its daily moment.
+    clock.advance(2 * DAY_MS);
+    const boards = (c.database.sqlite.prepare("select id from boards where archived_at is null order by id").all() as Array<{ id: string }>).map((b) => b.id);
+    expect(boards.length).toBeGreaterThanOrEqual(2);
+    await Promise.all([server(0).sweepNow(), server(1).sweepNow()]);
+    // And a beat again on each: nothing is due any more.
+    await Promise.all([server(0).sweepNow(), server(1).sweepNow()]);
+    expect(count()).toEqual(boards.map((boardId) => ({ boardId, n: 1 })));
+  });
+
+  it("one daily backup between two servers, each with a folder of its own", async () => {
+    const files = () => backupDirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".sqlite")) : []));
+    const taken = await Promise.all([0, 1].map((i) => server(i).backups!.runIfDue()));
+    expect(taken.filter(Boolean)).toHaveLength(1);
+    expect(files()).toHaveLength(1);
+    // Later the same day, on either: the cluster has today's.
+    expect(await Promise.all([0, 1].map((i) => server(i).backups!.runIfDue()))).toEqual([null, null]);
+    expect(files()).toHaveLength(1);
+  });
+
+  it("a holder that stops renewing is taken over when its ttl runs out; its renewal finds the lock lost and its release leaves the new holder's lock alone", async () => {
+    const a = server(0).clusterLock;
+    const b = server(1).clusterLock;
+    // A holder that stalls: it never renews.
+    const stalled = await a.acquire("test-stall", { ttlMs: 300, renewEveryMs: 3600_000 });
+    expect(stalled).not.toBeNull();
+    expect(await b.acquire("test-stall", { ttlMs: 300 })).toBeNull();
+    await sleep(450);
+    const taker = await b.acquire("test-stall", { ttlMs: 5_000 });
+    expect(taker).not.toBeNull();
+    // The stalled holder wakes up and lets go without having noticed: the new holder's lock stays.
+    await stalled!.release();
+    expect(await redis.get("ab:lock:test-stall")).toMatch(/^s1:/);
+    expect(await redis.pttl("ab:lock:test-stall")).toBeGreaterThan(3_000);
+
+    // A holder whose key went (deleted here): its own renewal notices, and it leaves the next holder's lock alone.
+    const renewing = await a.acquire("test-gone", { ttlMs: 600 });
+    expect(renewing).not.toBeNull();
+    await redis.del("ab:lock:test-gone");
+    const next = await b.acquire("test-gone", { ttlMs: 5_000 });
+    expect(next).not.toBeNull();
+    await waitFor(() => renewing!.lost, { timeout: 3_000, message: "the first holder finds its lock lost" });
+    expect(await renewing!.renew()).toBe(false);
+    await renewing!.release();
+    expect(await redis.get("ab:lock:test-gone")).toMatch(/^s1:/);
+    expect(await redis.pttl("ab:lock:test-gone")).toBeGreaterThan(3_000);
+    await next!.release();
+    await taker!.release();
+    expect(await redis.exists("ab:lock:test-gone", "ab:lock:test-stall")).toBe(0);
+  });
+
+  it("the drain lets a running sweep finish and releases its lock, so another server takes it at once", async () => {
+    clock.advance(2 * DAY_MS);
+    // Something changed on board A since its last moment: the sweep stores one.
+    c.database.sqlite.prepare("update board_snapshots set updated_at = ? where board_id = ?").run(clock.now(), c.seed.boardA.id);
+    const before = (c.database.sqlite.prepare("select count(*) as n from board_moments").get() as { n: number }).n;
+    const sweep = server(0).sweepNow();
+    const closed = server(0).close();
+    await sweep;
+    await closed;
+    expect((c.database.sqlite.prepare("select count(*) as n from board_moments").get() as { n: number }).n).toBeGreaterThan(before);
+    expect(await redis.exists("ab:lock:moments", "ab:lock:notifications", "ab:lock:claim-expiry")).toBe(0);
+    const after = await server(1).clusterLock.acquire("moments", { ttlMs: 1_000 });
+    expect(after).not.toBeNull();
+    await after!.release();
+  });
+});
