@@ -8,7 +8,6 @@
  * erases exactly the demo: every row of the other alliance stays as it was,
  * no row anywhere and no byte of the file names the demo any more.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,32 +16,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openDatabase } from "../../db/client";
 import { DEMO_ORGS, DEMO_PEOPLE } from "../../db/demo-data";
 import { makeBoard, makeOrganisation, makeSessionCookie, makeUser } from "../factories";
-import { apiCall, freePort, postForm, ROOT, spawnServer, type SpawnedServer } from "./harness";
+import { apiCall, freePort, postForm, runCommand, spawnServer, type CommandRun, type SpawnedServer } from "./harness";
 
 // Every command is a process of its own (a second or more each on a loaded machine).
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A command as `npm run <x>` runs it, with this environment on top of ours. */
-function run(script: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: "error", SMTP_URL: "", MAIL_FROM: "", PUBLIC_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+/** A command as `npm run <x>` runs it, without mail settings, with this environment on top of ours. */
+function run(script: string, args: string[], env: Record<string, string>): Promise<CommandRun> {
+  return runCommand(script, args, { SMTP_URL: "", MAIL_FROM: "", PUBLIC_URL: "", ...env });
 }
 
 const dirs: string[] = [];

@@ -5,7 +5,6 @@
  * in BACKUP_DIR with BACKUP_KEEP (the clock injected), which must not stop
  * the server answering while it copies a large database.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,36 +26,20 @@ import {
   DAY_MS,
   loadRemixBuild,
   ROOT,
+  runCommand,
   spawnServer,
   startTestServer,
   storedDoc,
   waitFor,
+  type CommandRun,
   type SpawnedServer,
   type TestDatabase,
   type TestServer,
 } from "./harness";
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `npm run backup` / `npm run restore` as a person runs them: a process of their own. */
-function runCli(command: "backup" | "restore", args: string[], databaseUrl: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `server/cli/${command}.ts`, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: "production" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+function runCli(command: "backup" | "restore", args: string[], databaseUrl: string): Promise<CommandRun> {
+  return runCommand(`server/cli/${command}.ts`, args, { DATABASE_URL: databaseUrl, NODE_ENV: "production" });
 }
 
 function countRows(file: string, table: string): number {

@@ -748,6 +748,31 @@ export async function serveTestDatabase(
   };
 }
 
+// ------------------------------------------------------------------ a command as a child process
+
+export interface CommandRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A script of the project as `npm run <x>` runs it (`node --import tsx <script>`), with this environment on top of ours. */
+export function runCommand(script: string, args: string[], env: Record<string, string>): Promise<CommandRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: "error", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 // ------------------------------------------------------------------ the server as a child process
 
 export interface SpawnedServer {
