@@ -14,6 +14,7 @@ const CLUSTER_FILES = [
   "tests/integration/drain.test.ts",
   "tests/integration/redis-outage.test.ts",
   "tests/integration/cluster-once.test.ts",
+  "tests/integration/migrate-to-postgres.test.ts",
 ];
 
 export default defineConfig({
