@@ -8,6 +8,7 @@ const CLUSTER_FILES = [
   "tests/integration/cluster.test.ts",
   "tests/integration/cluster-limits.test.ts",
   "tests/integration/cluster-sync.test.ts",
+  "tests/integration/cluster-sockets.test.ts",
   "tests/integration/async-db.test.ts",
   "tests/integration/pg-schema.test.ts",
   "tests/integration/health.test.ts",

@@ -4,6 +4,7 @@
  */
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
+import { createAdapter } from "@socket.io/redis-adapter";
 import express from "express";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -32,7 +33,7 @@ import { createLimits, registerLimits } from "../app/services/limits.server";
 import { createKeyHasher, type KeyHasher } from "./cluster/keys";
 import { RedisLimitStore } from "./cluster/limit-store";
 import { memoryClusterLock, redisClusterLock } from "./cluster/lock";
-import { connectRedis } from "./cluster/redis";
+import { connectRedis, redisKey } from "./cluster/redis";
 import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
@@ -138,7 +139,22 @@ export function createAppServer(opts: AppServerOptions) {
     },
     app,
   );
-  const realtime = createRealtime(httpServer, { db: database.db, allowedOrigins: security.policy, log, now, limits });
+  // socket.io's rooms across servers: with Redis every broadcast and disconnectSockets goes to every server (channels `ab:io…`).
+  const ioRedis = redis?.pubSub("io");
+  const realtime = createRealtime(httpServer, {
+    db: database.db,
+    allowedOrigins: security.policy,
+    log,
+    now,
+    limits,
+    adapter: ioRedis ? createAdapter(ioRedis.pub, ioRedis.sub, { key: redisKey("io") }) : undefined,
+  });
+  // A disconnect another server published while Redis was away was lost: judge this server's sockets again.
+  let redisWasUp = false;
+  redis?.onState((state) => {
+    if (state === "up" && redisWasUp) realtime.recheck();
+    if (state === "up") redisWasUp = true;
+  });
   const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS, limits });
   // socket.io took over the "request" listeners (it answers /socket.io itself)
   // and added one for "upgrade": ours run before them, so every response on
@@ -182,7 +198,7 @@ export function createAppServer(opts: AppServerOptions) {
     rooms: {
       withDoc: (boardId, fn, origin) => rooms.withDoc(boardId, fn, origin),
       readDoc: (boardId, fn) => rooms.readDoc(boardId, fn),
-      // Board connections close on every server (the relay's `ab:control`; socket.io's own way for its sockets).
+      // Board connections close on every server (the relay's `ab:control`; socket.io's sockets through its adapter).
       disconnectUser: (userId, reason) => {
         rooms.disconnectUser(userId, reason);
         relay?.control({ type: "disconnectUser", userId, reason });

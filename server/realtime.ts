@@ -6,7 +6,7 @@
  * on open sockets at once.
  */
 import type { Server as HttpServer } from "node:http";
-import { Server as IOServer, type Socket } from "socket.io";
+import { Server as IOServer, type ServerOptions, type Socket } from "socket.io";
 import { getBoard } from "../db/accounts";
 import type { DB } from "../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
@@ -27,6 +27,11 @@ export interface RealtimeOptions {
   now: () => number;
   /** This server's limits (server/app.ts); found by the database handle when omitted. */
   limits?: AppLimits;
+  /**
+   * How rooms reach the other servers: socket.io's Redis adapter with
+   * REDIS_URL (server/app.ts); omitted, the in-memory adapter of one server.
+   */
+  adapter?: ServerOptions["adapter"];
 }
 
 export interface SocketData {
@@ -42,8 +47,16 @@ export const SOCKET_IO_PREFIX = "/socket.io/";
 export const boardChannel = (boardId: string) => `board:${boardId}`;
 export const orgChannel = (orgId: string) => `org:${orgId}`;
 export const userChannel = (userId: string) => `user:${userId}`;
+/** Every socket opened with one session (its stored id, a hash of the cookie's token). */
+export const sessionChannel = (sessionId: string) => `session:${sessionId}`;
 
 type Ack = (reply: unknown) => void;
+
+/** What the servers tell each other through the adapter (Redis only). */
+interface ServerSideEvents {
+  /** A facilitator's focus on another server: kept here too, so `meeting:current` answers the same on every server. */
+  "meeting:follow-state": (state: FollowState) => void;
+}
 
 /** Events that change nothing (or have their own rate) and so do not spend the session's write budget. */
 const UNBUDGETED_EVENTS = new Set<string>(["board:join", MEETING_EVENTS.current, MEETING_EVENTS.focus]);
@@ -57,12 +70,13 @@ const FOCUS_BURST = 40;
 type AnySocket = Socket<Record<string, (...args: never[]) => void>, Record<string, (...args: never[]) => void>, Record<string, never>, SocketData>;
 
 export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
-  const io = new IOServer<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(http, {
+  const io = new IOServer<Record<string, never>, Record<string, never>, ServerSideEvents, SocketData>(http, {
     path: "/socket.io",
     serveClient: false,
     // Leave /yjs upgrades to the Yjs endpoint instead of destroying them.
     destroyUpgrade: false,
     maxHttpBufferSize: 64 * 1024,
+    ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only, as the browser connects: engine.io's HTTP long-polling
     // requests that carry a session id skip allowRequest (the Origin check).
     transports: ["websocket"],
@@ -106,6 +120,22 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
   const followSeq = new Map<string, number>();
   /** Each person's focus bucket (a full one is dropped, so the map holds only people who sent focus in the last few seconds). */
   const focusBuckets = new Map<string, { tokens: number; refillAt: number }>();
+  /** Keep a follow state (this server's or another's) unless a newer one of the same meeting is known. */
+  const keepFollow = (state: FollowState) => {
+    const known = followState.get(state.boardId);
+    if (known && known.meetingId === state.meetingId && known.seq >= state.seq) return;
+    followState.set(state.boardId, state);
+    followSeq.set(state.meetingId, Math.max(followSeq.get(state.meetingId) ?? 0, state.seq));
+  };
+  if (opts.adapter) io.on("meeting:follow-state", keepFollow);
+
+  /** The person a socket's session belongs to now, or null when it ended, is someone else's or has a duty pending. */
+  function currentUser(socket: { request: { headers: { cookie?: string } }; data: Partial<SocketData> }): SessionUser | null {
+    const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
+    if (!user || user.id !== socket.data.user?.id || pendingDuty(user)) return null;
+    socket.data.user = user;
+    return user;
+  }
 
   /** Register the event handlers; they call the same services as the pages and the API. */
   function attach(svc: AppServices) {
@@ -114,14 +144,11 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       const socket = raw as unknown as AnySocket;
       void socket.join(orgChannel(socket.data.user.organisationId));
       void socket.join(userChannel(socket.data.user.id));
+      // Per person and per session: disconnectUser / disconnectSessions reach this socket from any server.
+      void socket.join(sessionChannel(socket.data.session));
 
       /** The current user for this event, or null when the session ended meanwhile (the caller then closes the socket). */
-      const current = (): SessionUser | null => {
-        const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
-        if (!user || user.id !== socket.data.user.id || pendingDuty(user)) return null;
-        socket.data.user = user;
-        return user;
-      };
+      const current = (): SessionUser | null => currentUser(socket);
 
       const on = (event: string, handler: (user: SessionUser, payload: Record<string, unknown>) => unknown) => {
         socket.on(event, ((payload: unknown, ack?: Ack) => {
@@ -196,9 +223,9 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
         if (!res.ok) return { ok: false, error: res.error };
         // Never smaller than the clock: after a restart the seq still grows for followers who kept theirs.
         const seq = Math.max((followSeq.get(f.meetingId) ?? 0) + 1, opts.now());
-        followSeq.set(f.meetingId, seq);
         const state: FollowState = { boardId: f.boardId, meetingId: f.meetingId, itemId: f.itemId, view: f.view, scroll: f.scroll, seq, at: opts.now() };
-        followState.set(f.boardId, state);
+        keepFollow(state);
+        if (opts.adapter) io.serverSideEmit("meeting:follow-state", state);
         socket.to(boardChannel(f.boardId)).emit(MEETING_EVENTS.follow as never, state as never);
         return { ok: true, seq };
       });
@@ -215,14 +242,26 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     io,
     broadcaster,
     attach,
+    /** Close a person's socket.io connections, on every server (through the adapter). */
     disconnectUser(userId: string) {
-      for (const s of io.sockets.sockets.values()) if (s.data.user?.id === userId) s.disconnect(true);
+      io.in(userChannel(userId)).disconnectSockets(true);
     },
-    /** Close the socket.io connections opened with these sessions (stored session ids), and no others. */
+    /** Close the socket.io connections opened with these sessions (stored session ids), and no others, on every server. */
     disconnectSessions(sessionIds: readonly string[]) {
       if (!sessionIds.length) return;
-      const set = new Set(sessionIds);
-      for (const s of io.sockets.sockets.values()) if (set.has(s.data.session)) s.disconnect(true);
+      io.in(sessionIds.map(sessionChannel)).disconnectSockets(true);
+    },
+    /**
+     * Close this server's sockets whose session ended, or whose person
+     * changed role, organisation or has a duty pending, meanwhile: after
+     * Redis was away, when another server's disconnect may have been lost.
+     */
+    recheck() {
+      for (const s of io.sockets.sockets.values()) {
+        const before = s.data.user;
+        const now = currentUser(s);
+        if (!now || now.role !== before.role || now.organisationId !== before.organisationId) s.disconnect(true);
+      }
     },
     /** Open socket.io connections: the drain reports what is left. */
     openCount: () => io.engine.clientsCount,

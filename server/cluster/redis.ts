@@ -38,6 +38,15 @@ export interface RedisLink {
    * failing (what a subscriber needs, whose SUBSCRIBE must outlast a restart).
    */
   connection(name: string, opts?: { offlineQueue?: boolean }): Redis;
+  /**
+   * A publisher and a subscriber of their own (socket.io's Redis adapter,
+   * which never awaits them): the publisher fails at once while Redis is
+   * away and its failures are swallowed (what it published then reaches
+   * this server only); the subscriber's SUBSCRIBE waits for Redis, however
+   * long, and is renewed by ioredis after every reconnect. Neither ever
+   * leaves a rejected promise unhandled (that would end the process).
+   */
+  pubSub(name: string): { pub: Redis; sub: Redis };
   /** Whether the command connection is ready now. */
   readonly up: boolean;
   /** PING on the command connection within `timeoutMs`: true when Redis answered (for /readyz). */
@@ -87,7 +96,13 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
     enableReadyCheck: true,
   };
   const make = (name: string, offlineQueue: boolean): Redis => {
-    const r = new Redis(opts.url, { ...base, enableOfflineQueue: offlineQueue, connectionName: `ab-${opts.serverId}-${name}`.slice(0, 100) });
+    const r = new Redis(opts.url, {
+      ...base,
+      enableOfflineQueue: offlineQueue,
+      // A queued command waits for Redis however long it is away (ioredis would fail it after one reconnect attempt).
+      ...(offlineQueue ? { maxRetriesPerRequest: null } : {}),
+      connectionName: `ab-${opts.serverId}-${name}`.slice(0, 100),
+    });
     // Failed attempts are reported through the state below; without a listener ioredis would print each.
     r.on("error", () => {});
     return r;
@@ -137,6 +152,13 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
       extra.add(r);
       r.once("end", () => extra.delete(r));
       return r;
+    },
+    pubSub(name) {
+      const pub = this.connection(`${name}-pub`);
+      const sub = this.connection(`${name}-sub`, { offlineQueue: true });
+      quiet(pub, ["publish"]);
+      quiet(sub, ["subscribe", "psubscribe", "unsubscribe", "punsubscribe"]);
+      return { pub, sub };
     },
     get up() {
       return state === "up";
@@ -196,4 +218,16 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
       listeners.clear();
     },
   };
+}
+
+/**
+ * Commands whose callers never look at the answer: a failure resolves to
+ * undefined instead of rejecting (a rejection nobody handles ends the process).
+ */
+function quiet(r: Redis, methods: readonly string[]): void {
+  const target = r as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const m of methods) {
+    const original = target[m]!.bind(r);
+    target[m] = (...args) => original(...args).catch(() => undefined);
+  }
 }
