@@ -285,9 +285,12 @@ export async function migrateToPostgres(
   try {
     checkSource(sqlite, tables);
 
-    // Look before migrating: a database with rows is not touched at all.
+    // Look before migrating: a database with rows, or another application's tables, is not touched at all.
     const look = await openPostgres(postgresUrl, { max: 1 });
     try {
+      const existing = await look.async.q.execute(sql`select tablename from pg_tables where schemaname = current_schema()`);
+      const extra = (existing.rows as Array<{ tablename: string }>).map((r) => r.tablename).filter((n) => !tables.some((t) => t.name === n));
+      if (extra.length) throw new MigrationRefused("schema", `the PostgreSQL database has tables db/schema.pg.ts does not know (${extra.join(", ")}): use an empty database`);
       refuseNonEmpty(await rowsInTarget(look.async, tables));
     } finally {
       await look.close();
@@ -295,11 +298,6 @@ export async function migrateToPostgres(
 
     const target = await openPostgres(postgresUrl, { migrate: true, max: 1 });
     try {
-      const existing = await target.async.q.execute(sql`select tablename from pg_tables where schemaname = current_schema()`);
-      const names = new Set((existing.rows as Array<{ tablename: string }>).map((r) => r.tablename));
-      const extra = [...names].filter((n) => !tables.some((t) => t.name === n));
-      if (extra.length) throw new MigrationRefused("schema", `the PostgreSQL database has tables db/schema.pg.ts does not know (${extra.join(", ")})`);
-
       return await target.async.transaction(async (tx) => {
         // Nobody else writes into these tables until the move commits.
         await tx.q.execute(sql.raw(`lock table ${tables.map((t) => quote(t.name)).join(", ")} in access exclusive mode`));

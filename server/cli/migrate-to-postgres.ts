@@ -12,6 +12,7 @@
  * copies, so no server starts on the file meanwhile. The copy itself is
  * db/migrate-to-postgres.ts. Exit 2: wrong arguments.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { parseEnv } from "../../app/services/env.server";
 import { dataKeyProblem } from "../../app/services/contacts.server";
@@ -64,6 +65,7 @@ function shown(url: string): string {
   }
 }
 
+if (!fs.existsSync(file)) fail(`${file} bestaat niet / does not exist`, 1);
 const busy = databaseInUse(file);
 if (busy) {
   fail(

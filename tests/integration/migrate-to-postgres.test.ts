@@ -21,7 +21,7 @@ import { newDataKey, open, parseDataKey, seal } from "../../app/services/seal.se
 import { setInstallationFact } from "../../db/alliances";
 import { openDatabase, openPostgres, type DB } from "../../db/client";
 import { contactAad, putContact } from "../../db/contacts";
-import { appTables, openSqliteSource } from "../../db/migrate-to-postgres";
+import { appTables, migrateToPostgres, openSqliteSource } from "../../db/migrate-to-postgres";
 import * as s from "../../db/schema";
 import { seedDemo } from "../../db/seed";
 import { enableTwoFactor, insertLoginChallenge, setPendingSecret } from "../../db/two-factor";
@@ -105,6 +105,32 @@ function normal(v: unknown): unknown {
 }
 const rowsAsText = (rows: unknown[]) => rows.map((r) => JSON.stringify(normal(r))).sort();
 
+/** Every table of the PostgreSQL database at `url` holds exactly `sqliteRows`, as the app reads them. */
+async function expectSameRows(url: string, sqliteRows: Map<string, unknown[]>): Promise<void> {
+  const target = await openPostgres(url);
+  try {
+    for (const t of appTables()) {
+      const moved = rowsAsText(await target.async.q.select().from(t.pg));
+      const original = rowsAsText(sqliteRows.get(t.name)!);
+      expect(moved.length, t.name).toBe(original.length);
+      const differ = original.filter((r, i) => r !== moved[i]);
+      expect(differ.slice(0, 3), `${t.name}: rows that differ`).toEqual([]);
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+/** Every table of the SQLite file as the app reads it. */
+function sqliteRowsOf(target: string): Map<string, unknown[]> {
+  const source = openSqliteSource(target);
+  try {
+    return new Map(appTables().map((t) => [t.name, source.db.select().from(t.sqlite).all()]));
+  } finally {
+    source.close();
+  }
+}
+
 beforeAll(async () => {
   pg = await start();
   dir = fs.mkdtempSync(path.join(ROOT, "tests/.tmp/migrate-"));
@@ -122,10 +148,7 @@ describe("npm run migrate-to-postgres", () => {
   const counts = new Map<string, number>();
 
   it("copies every table, row by row as the app reads it, with sealed data that the same key opens", async () => {
-    const source = openSqliteSource(file);
-    const sqliteRows = new Map<string, unknown[]>();
-    for (const t of appTables()) sqliteRows.set(t.name, source.db.select().from(t.sqlite).all());
-    source.close();
+    const sqliteRows = sqliteRowsOf(file);
     for (const [table, rows] of sqliteRows) {
       counts.set(table, rows.length);
       expect(rows.length, `${table} has no row: the test would not cover it`).toBeGreaterThan(0);
@@ -140,16 +163,10 @@ describe("npm run migrate-to-postgres", () => {
     expect(run.stdout).not.toMatch(/NOTE/);
     expect(run.stdout).not.toContain(DATA_KEY);
 
+    await expectSameRows(url, sqliteRows);
     const target = await openPostgres(url);
     try {
       const { q } = target.async;
-      for (const t of appTables()) {
-        const moved = rowsAsText(await q.select().from(t.pg));
-        const original = rowsAsText(sqliteRows.get(t.name)!);
-        expect(moved.length, t.name).toBe(original.length);
-        const missing = original.filter((r, i) => r !== moved[i]);
-        expect(missing.slice(0, 3), `${t.name}: rows that differ`).toEqual([]);
-      }
 
       // Sealed on PostgreSQL too: the bytes open with the same key, and only with it.
       const contacts = await q.select().from(target.async.t.requestContacts);
@@ -174,6 +191,20 @@ describe("npm run migrate-to-postgres", () => {
     } finally {
       await target.close();
     }
+  });
+
+  it("copies the same in batches of 7 rows (many INSERTs per table, read in pages by rowid)", async () => {
+    const small = await pg.createDatabase("small_batches");
+    const source = openSqliteSource(file);
+    let result;
+    try {
+      result = await migrateToPostgres(source, small, { batchRows: 7 });
+    } finally {
+      source.close();
+    }
+    expect(result.tables.find((t) => t.table === "audit_events")?.postgresRows).toBe(counts.get("audit_events"));
+    expect(counts.get("audit_events")!).toBeGreaterThan(7 * 50);
+    await expectSameRows(small, sqliteRowsOf(file));
   });
 
   it("refuses a target that has rows, and merges nothing", async () => {
@@ -204,6 +235,30 @@ describe("npm run migrate-to-postgres", () => {
     try {
       const tables = (await target.async.q.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public'`)).rows[0] as { n: number };
       expect(tables.n).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it("refuses a table the schema does not know, in the SQLite file (it would be left behind) or in the target", async () => {
+    const extended = path.join(dir, "extended.sqlite");
+    fs.copyFileSync(file, extended);
+    const sqlite = new Database(extended);
+    sqlite.exec("CREATE TABLE local_notes (body TEXT); INSERT INTO local_notes VALUES ('kept by hand')");
+    sqlite.close();
+    const fromExtended = await migrate(["--from", extended, "--to", await pg.createDatabase("from_extended")]);
+    expect(fromExtended.code).toBe(1);
+    expect(fromExtended.stderr).toMatch(/table local_notes of the SQLite file is not in db\/schema.ts: its rows would be left behind/);
+
+    const otherApp = await pg.createDatabase("other_app");
+    const target = await openPostgres(otherApp);
+    try {
+      await target.async.q.execute(sql`create table customers (id int)`);
+      const run = await migrate(["--to", otherApp]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/tables db\/schema.pg.ts does not know \(customers\): use an empty database/);
+      const tables = (await target.async.q.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public'`)).rows[0] as { n: number };
+      expect(tables.n).toBe(1);
     } finally {
       await target.close();
     }
