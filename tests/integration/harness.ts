@@ -330,6 +330,9 @@ export async function connectYjs(
     },
     destroy() {
       provider.destroy();
+      // The provider made this awareness and leaves it running: its 3 s
+      // interval would keep it, and the whole document, for the rest of the run.
+      provider.awareness.destroy();
     },
   };
   provider.on("connection-close", (ev: { code?: number } | null) => {
@@ -346,7 +349,7 @@ export async function connectYjs(
   try {
     await withTimeout(synced, opts.timeout ?? 15_000, `y-websocket sync of board ${boardId}`);
   } catch (e) {
-    provider.destroy();
+    client.destroy();
     throw e;
   }
   return client;
