@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, repaint, overview, import, kill, digest, follow, i18n, flood or cluster
+ *   npm run bench -- --only sync   one bench: sync, saturate, repaint, overview, import, kill, digest, follow, i18n, flood or cluster
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -140,6 +140,15 @@ if (only === "cluster" || only === null) {
   const cluster = await benchCluster({ quick });
   printClusterBench(cluster);
   recordDetails("cluster", cluster);
+}
+if (only === "saturate" || (only === null && !quick)) {
+  // The highest edit rate under p99 50 ms: one board of 200, 100 boards of 10; ours, the peers, the floor, ours ×2 through Redis (tests/bench/sync/saturate.ts).
+  installPeers();
+  const { runSaturationBench, printSaturation } = await import("./sync/saturate");
+  console.log(`\n=== (g) saturation${quick ? " (quick)" : ""}: the highest edit rate with p99 under 50 ms`);
+  const saturation = await runSaturationBench({ root: ROOT, quick });
+  printSaturation(saturation);
+  recordDetails("saturation", saturation);
 }
 if (only === "flood" || (only === null && !quick)) {
   // The public front door under a flood while two members edit (tests/bench/front-door-flood.ts).

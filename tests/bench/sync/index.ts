@@ -68,7 +68,7 @@ interface Marks {
 }
 
 /** Run one job in the load generator (core 1), sampling the server at each mark. */
-function runLoadgen(
+export function runLoadgen(
   root: string,
   job: Job,
   server: RunningServer,
@@ -127,7 +127,7 @@ function runLoadgen(
   });
 }
 
-function target(server: RunningServer, ours?: OursDatabase): Target {
+export function target(server: RunningServer, ours?: OursDatabase): Target {
   return {
     kind: server.kind,
     httpUrl: server.httpUrl,

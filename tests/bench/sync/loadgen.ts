@@ -22,7 +22,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { cardsMap, updateCard } from "../../../app/board/domain";
 import { cardId, summarise, type LatencySummary } from "./shared";
-import { connectMany, connectRaw, uploadState, type RawClient, type Target } from "./wire";
+import { connectMany, connectRaw, updateFrame, uploadState, type RawClient, type Target } from "./wire";
 
 export interface LatencyJob {
   type: "latency";
@@ -82,7 +82,53 @@ export interface StormLoopJob {
   seconds: number;
 }
 
-export type Job = LatencyJob | StormJob | StormLoopJob | IdleJob;
+/**
+ * The saturation search (saturate.ts): writer connections edit cards on one
+ * or many boards at a given total rate, one reader per board notes when each
+ * edit arrives; the rate is raised step by step (×`growth`) until p99 reaches
+ * `p99LimitMs` or an edit is lost, then bisected `bisect` times. The idle
+ * members are connected by the orchestrator's idle processes (counted here
+ * only for the deliveries).
+ */
+export interface SaturateJob {
+  type: "saturate";
+  /** One server, or several sharing the boards: writers and readers go round-robin over them. */
+  targets: Target[];
+  docs: string[];
+  cards: number;
+  /** Peers: the board state, uploaded to each board by a holder that stays. */
+  stateFile?: string;
+  /** Idle members per board (for the deliveries). */
+  idlePerDoc: number;
+  /** Writer connections per board to start with; more join when the rate needs them. */
+  writersPerDoc: number;
+  /** The most edits a second one writer connection sends (ours closes a connection past 200 frames a second). */
+  perWriter: number;
+  startRate: number;
+  growth: number;
+  bisect: number;
+  maxRate: number;
+  warmupS: number;
+  stepS: number;
+  p99LimitMs: number;
+}
+
+export interface SaturateStep extends LatencySummary {
+  rate: number;
+  /** edits a second actually sent in the window */
+  sentRate: number;
+  /** connections on each board at this step (idle, writers, reader, holder) */
+  members: number;
+  /** edits × the members that receive them (everyone on the board but the author) */
+  deliveries: number;
+  ok: boolean;
+  /** why the search stopped here, if it did (load generator too slow, a connection closed, no drain) */
+  stop?: string;
+  /** the step's window, for the orchestrator's CPU samples */
+  mark: string;
+}
+
+export type Job = LatencyJob | StormJob | StormLoopJob | IdleJob | SaturateJob;
 
 function emit(obj: unknown): void {
   process.stdout.write(JSON.stringify(obj) + "\n");
@@ -326,6 +372,164 @@ async function stormLoopJob(job: StormLoopJob): Promise<unknown> {
   return { waves };
 }
 
+// ------------------------------------------------------------------ saturation
+
+/** The edit's sequence number as written into the card (found in any frame that carries it, merged or not). */
+const SAT_MARK = /sat#(\d+);/g;
+
+interface SatWriter {
+  client: RawClient;
+  target: Target;
+  doc: Y.Doc;
+}
+
+async function saturateJob(job: SaturateJob): Promise<unknown> {
+  const T = job.targets.length;
+  const D = job.docs.length;
+  const state = readState(job.stateFile);
+  const holders: RawClient[] = [];
+  for (const [d, doc] of job.docs.entries()) {
+    const t = job.targets[d % T];
+    if (t.kind !== "ours" && state) holders.push(await uploadState(t, doc, state));
+  }
+  const holdersPerDoc = holders.length / D;
+  const sentAt: number[] = [];
+  const arrivedAt: number[] = [];
+  let closed = 0;
+  const watchClose = (c: RawClient) => c.ws.on("close", () => closed++);
+  // One reader per board, on the server after the first writer's (with two servers, half the edits cross Redis).
+  const readers: RawClient[] = [];
+  for (const [d, doc] of job.docs.entries()) {
+    const r = await connectRaw(job.targets[(d + 1) % T], doc, {
+      timeoutMs: 120_000,
+      onMessage: (data) => {
+        const now = performance.now();
+        const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
+        for (const m of text.matchAll(SAT_MARK)) {
+          const n = Number(m[1]);
+          if (arrivedAt[n] === undefined && sentAt[n] !== undefined) arrivedAt[n] = now;
+        }
+      },
+    });
+    watchClose(r);
+    readers.push(r);
+  }
+  const writers: SatWriter[][] = job.docs.map(() => []);
+  const addWriters = async (perDoc: number) => {
+    for (const [d, doc] of job.docs.entries()) {
+      while (writers[d].length < perDoc) {
+        const target = job.targets[(d + writers[d].length) % T];
+        const client = await connectRaw(target, doc, { keepState: true, timeoutMs: 120_000 });
+        watchClose(client);
+        const ydoc = new Y.Doc();
+        Y.applyUpdate(ydoc, client.state!);
+        client.state = null;
+        writers[d].push({ client, target, doc: ydoc });
+      }
+    }
+  };
+  await addWriters(job.writersPerDoc);
+  await settle("before-idle");
+  await settle("idle-connected");
+
+  let seq = 0;
+  let cursor = 0;
+  /** Send one edit; returns its sequence number and board. */
+  const sendOne = (): [number, number] => {
+    const d = cursor % D;
+    const list = writers[d];
+    const w = list[Math.floor(cursor / D) % list.length];
+    cursor++;
+    const n = ++seq;
+    let update: Uint8Array | null = null;
+    const grab = (u: Uint8Array) => (update = u);
+    w.doc.on("update", grab);
+    updateCard(w.doc, cardId(n % job.cards), { description: `sat#${n};` }, Date.now());
+    w.doc.off("update", grab);
+    sentAt[n] = performance.now();
+    w.client.ws.send(updateFrame(w.target, job.docs[d], update!));
+    return [n, d];
+  };
+  /** Edits at `rate` a second for `ms`, on a 2 ms clock; what was sent. */
+  const drive = async (rate: number, ms: number): Promise<Array<[number, number]>> => {
+    const out: Array<[number, number]> = [];
+    const start = performance.now();
+    for (;;) {
+      const elapsed = performance.now() - start;
+      if (elapsed >= ms) break;
+      const due = Math.floor((rate * elapsed) / 1000) - out.length;
+      for (let i = 0; i < due; i++) out.push(sendOne());
+      await sleep(2);
+    }
+    return out;
+  };
+  /** Wait until every edit so far arrived at its reader (or `ms` passed); false if some never did. */
+  const drained = async (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      let all = true;
+      for (let n = seq; n > 0 && n > seq - 5000; n--) if (arrivedAt[n] === undefined) {
+        all = false;
+        break;
+      }
+      if (all) return true;
+      await sleep(20);
+    }
+    return false;
+  };
+
+  const steps: SaturateStep[] = [];
+  const step = async (rate: number): Promise<SaturateStep> => {
+    await addWriters(Math.max(job.writersPerDoc, Math.ceil(rate / D / job.perWriter)));
+    const mark = `s${steps.length}`;
+    const closedBefore = closed;
+    await drive(rate, job.warmupS * 1000);
+    emit({ mark: `${mark}-start` });
+    const t0 = performance.now();
+    const sent = await drive(rate, job.stepS * 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    emit({ mark: `${mark}-end` });
+    // Stragglers: an edit later than this is far past any p99 limit; it counts as lost.
+    await drained(2000);
+    const samples = sent.filter(([n]) => arrivedAt[n] !== undefined).map(([n]) => arrivedAt[n] - sentAt[n]);
+    const summary = summarise(samples, sent.length);
+    const members = (d: number) => job.idlePerDoc + holdersPerDoc + writers[d].length + 1;
+    const deliveries = sent.reduce((sum, [, d]) => sum + members(d) - 1, 0);
+    const sentRate = sent.length / seconds;
+    let stop: string | undefined;
+    if (sentRate < rate * 0.9) stop = `the load generator sent only ${Math.round(sentRate)} edits/s`;
+    else if (closed > closedBefore) stop = `${closed - closedBefore} writer or reader connections closed`;
+    else if (!(await drained(10_000))) stop = "edits still arriving 10 s after the step";
+    const ok = !stop && summary.lost === 0 && summary.p99_ms < job.p99LimitMs;
+    const s: SaturateStep = { ...summary, rate, sentRate: Math.round(sentRate), members: members(0), deliveries, ok, stop, mark };
+    steps.push(s);
+    emit({ step: s });
+    await sleep(300);
+    return s;
+  };
+
+  let good: SaturateStep | null = null;
+  let bad: SaturateStep | null = null;
+  let stopped = false;
+  for (let rate = job.startRate; rate <= job.maxRate; rate = Math.round(rate * job.growth)) {
+    const s = await step(rate);
+    if (s.stop) stopped = true;
+    if (s.ok) good = s;
+    else bad = s;
+    if (!s.ok || stopped) break;
+  }
+  for (let i = 0; i < job.bisect && good && bad && !stopped; i++) {
+    const mid = Math.round((good.rate + bad.rate) / 2);
+    if (mid <= good.rate || mid >= bad.rate) break;
+    const s = await step(mid);
+    if (s.stop) stopped = true;
+    if (s.ok) good = s;
+    else bad = s;
+  }
+  for (const c of [...readers, ...holders, ...writers.flat().map((w) => w.client)]) c.close();
+  return { best: good, firstBad: bad, steps };
+}
+
 const job = JSON.parse(process.argv[2]) as Job;
 try {
   const result =
@@ -335,7 +539,9 @@ try {
         ? await stormJob(job)
         : job.type === "idle"
           ? await idleJob(job)
-          : await stormLoopJob(job);
+          : job.type === "saturate"
+            ? await saturateJob(job)
+            : await stormLoopJob(job);
   emit({ result });
   process.exit(0);
 } catch (e) {

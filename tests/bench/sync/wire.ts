@@ -108,7 +108,13 @@ export interface RawClient {
 export function connectRaw(
   t: Target,
   doc: string,
-  opts: { stateVector?: Uint8Array; keepState?: boolean; timeoutMs?: number } = {},
+  opts: {
+    stateVector?: Uint8Array;
+    keepState?: boolean;
+    timeoutMs?: number;
+    /** Every frame after the sync, as it arrives (the saturation reader looks into them). */
+    onMessage?: (data: Uint8Array) => void;
+  } = {},
 ): Promise<RawClient> {
   const sv = opts.stateVector ?? new Uint8Array([0]);
   return new Promise((resolve, reject) => {
@@ -125,6 +131,7 @@ export function connectRaw(
     ws.on("message", (data) => {
       if (client.syncedAt) {
         client.updates++;
+        opts.onMessage?.(asBytes(data));
         return;
       }
       const msg = parseFrame(t, asBytes(data));
