@@ -44,15 +44,9 @@ step "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
 
 step "integration tests"
-# One fork runs every file one after the other and its heap grows with them
-# (a leak still to find): V8's default ceiling of about 4 GB was reached once.
-NODE_OPTIONS="${NODE_OPTIONS:-} --max-old-space-size=8192" npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
-
-step "integration tests: several servers, Redis, PostgreSQL"
-# The drain test spawns servers and a balancer of its own: it runs in a process of
-# its own, so nothing it leaves behind can slow the files after it.
-npx vitest run --project cluster --exclude tests/integration/drain.test.ts --reporter=default --reporter=json --outputFile.json="$results/cluster.json" || status=1
-npx vitest run --project cluster tests/integration/drain.test.ts --reporter=default --reporter=json --outputFile.json="$results/drain.json" || status=1
+# One fork runs every file one after the other, the issue-16 files (several
+# servers, Redis, PostgreSQL, the drain) included.
+npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
 
 step "hostile suite"
 # The real server attacked from outside (tests/hostile/README.md); prints its table here.
