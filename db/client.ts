@@ -171,13 +171,23 @@ function sqliteAsync(db: DB, sqlite: Database.Database): AsyncDb {
       }
     },
   };
-  return {
+  const outside: AsyncDb = {
     dialect: "sqlite",
     q: gated(db as unknown as Q, gate),
     t,
     async transaction(fn) {
       if (gate.mine()) return inside.transaction(fn);
-      while (gate.owner !== null) await gate.free();
+      // A turn of the event loop of its own: what the caller's flow (and any
+      // other) still does synchronously or in its queued microtasks runs
+      // before BEGIN, never while the transaction is open. With a callback
+      // that awaits only its own statements (microtasks on better-sqlite3),
+      // nothing else runs between BEGIN and COMMIT, so a synchronous write of
+      // not yet converted code cannot meet the open transaction.
+      for (;;) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (gate.owner === null) break;
+        await gate.free();
+      }
       const token = {};
       gate.owner = token;
       try {
@@ -197,6 +207,22 @@ function sqliteAsync(db: DB, sqlite: Database.Database): AsyncDb {
       }
     },
   };
+  handles.set(sqlite, outside);
+  return outside;
+}
+
+/** Each SQLite connection's one asynchronous handle (one gate per connection). */
+const handles = new WeakMap<Database.Database, AsyncDb>();
+
+/**
+ * The asynchronous layer of the connection under a synchronous handle, for
+ * code that holds only the `DB` (the demo seed, commands, tests): the same
+ * handle, and gate, as `database.async`.
+ */
+export function asyncOf(db: DB): AsyncDb {
+  const h = handles.get(db.$client);
+  if (!h) throw new Error("this DB was not opened by openDatabase");
+  return h;
 }
 
 /** PostgreSQL's codes for "run the transaction again": serialization failure, deadlock. */

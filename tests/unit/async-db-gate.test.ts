@@ -102,6 +102,23 @@ describe("SQLite: an asynchronous transaction and another flow on one connection
     expect(keys()).toEqual(["a", "sync"]);
   });
 
+  it("a transaction opens in a turn of its own: flows that started with it finish their synchronous writes first", async () => {
+    database = openDatabase(":memory:", { migrate: true });
+    const h = database.async;
+    // Three callers in one turn (socket.io packets of one read): each runs a transaction, then writes
+    // synchronously as code not yet converted does. Were the next transaction opened as soon as the
+    // gate is free, the write after the first would meet it and throw.
+    const flow = async (key: string) => {
+      database.db.insert(installation).values({ key: `${key}-before`, value: "1" }).run();
+      await h.transaction(async (tx) => {
+        await tx.q.insert(tx.t.installation).values({ key, value: "1" });
+      });
+      database.db.insert(installation).values({ key: `${key}-after`, value: "1" }).run();
+    };
+    await Promise.all(["a", "b", "c"].map(flow));
+    expect(keys()).toEqual(["a", "a-after", "a-before", "b", "b-after", "b-before", "c", "c-after", "c-before"]);
+  });
+
   it("commits, nests as savepoints, and refuses the outer handle inside its own transaction", async () => {
     database = openDatabase(":memory:", { migrate: true });
     const h = database.async;
