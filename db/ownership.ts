@@ -1,13 +1,21 @@
 /**
  * Ownership of requests: claims and referrals, decided here in SQL so that a
  * client cannot forge them and two organisations racing for one request get
- * exactly one winner (SQLite serialises writers; each decision is a single
- * conditional UPDATE or a transaction).
+ * exactly one winner, on SQLite and on PostgreSQL (the asynchronous layer,
+ * docs/decisions/001-async-database-layer.md): the claim is one conditional
+ * UPDATE; a read-decide-write locks the row it read (`forUpdate`); the
+ * partial unique index on pending referrals decides what slips past.
+ *
+ * The room's synchronous check of a client's edit (server/sync/room.ts, via
+ * holdersForSync) and the API's card move decide inside the document's
+ * transaction and cannot await: they use the `…Now` functions at the end,
+ * synchronous and SQLite only, until the room awaits its claims (decision 001).
  */
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { appendAudit, type AuditInput } from "./requests";
-import { auditEvents, organisations, referrals, requests } from "./schema";
+import type { AsyncDb, DB } from "./client";
+import { first, forUpdate, isUniqueViolation } from "./dialect";
+import { addAudit, appendAudit, type AuditInput } from "./requests";
+import { auditEvents, referrals, requests } from "./schema";
 
 export type ReferralRow = typeof referrals.$inferSelect;
 
@@ -19,30 +27,29 @@ export interface OwnershipState {
   pendingReferral: ReferralRow | null;
 }
 
-export function ownershipOf(db: DB, requestId: string): OwnershipState | null {
-  const r = db
-    .select({ id: requests.id, boardId: requests.boardId, ownerOrgId: requests.ownerOrgId, claimedAt: requests.claimedAt })
-    .from(requests)
-    .where(eq(requests.id, requestId))
-    .get();
+type Audit = Omit<AuditInput, "type">;
+
+export async function ownershipOf(h: AsyncDb, requestId: string): Promise<OwnershipState | null> {
+  const { requests, referrals } = h.t;
+  const r = await first(
+    h.q
+      .select({ id: requests.id, boardId: requests.boardId, ownerOrgId: requests.ownerOrgId, claimedAt: requests.claimedAt })
+      .from(requests)
+      .where(eq(requests.id, requestId)),
+  );
   if (!r) return null;
-  const pending =
-    db
-      .select()
-      .from(referrals)
-      .where(and(eq(referrals.requestId, requestId), eq(referrals.status, "pending")))
-      .get() ?? null;
-  return { requestId: r.id, boardId: r.boardId, ownerOrgId: r.ownerOrgId, claimedAt: r.claimedAt, pendingReferral: pending };
+  const pending = await first(h.q.select().from(referrals).where(and(eq(referrals.requestId, requestId), eq(referrals.status, "pending"))));
+  return { requestId: r.id, boardId: r.boardId, ownerOrgId: r.ownerOrgId, claimedAt: r.claimedAt, pendingReferral: pending ?? null };
 }
 
 /** Owners and pending referrals of every request on a board (for the board's first paint). */
-export function boardOwnership(db: DB, boardId: string) {
-  const owners = db
+export async function boardOwnership(h: AsyncDb, boardId: string) {
+  const { requests, referrals } = h.t;
+  const owners = await h.q
     .select({ id: requests.id, ownerOrgId: requests.ownerOrgId, claimedAt: requests.claimedAt })
     .from(requests)
-    .where(and(eq(requests.boardId, boardId), isNotNull(requests.ownerOrgId)))
-    .all();
-  const pending = db
+    .where(and(eq(requests.boardId, boardId), isNotNull(requests.ownerOrgId)));
+  const pending = await h.q
     .select({
       id: referrals.id,
       requestId: referrals.requestId,
@@ -52,15 +59,238 @@ export function boardOwnership(db: DB, boardId: string) {
     })
     .from(referrals)
     .innerJoin(requests, eq(requests.id, referrals.requestId))
-    .where(and(eq(requests.boardId, boardId), eq(referrals.status, "pending")))
-    .all();
+    .where(and(eq(requests.boardId, boardId), eq(referrals.status, "pending")));
   return { owners, pending };
+}
+
+/**
+ * Claim an unowned request. Returns the owner after the attempt and whether
+ * we won. One conditional UPDATE decides: on PostgreSQL a rival waits for
+ * the winner's row lock, finds the owner set and changes nothing.
+ */
+export async function claimRequest(h: AsyncDb, requestId: string, orgId: string, at: number, audit: Audit): Promise<{ won: boolean; ownerOrgId: string | null }> {
+  return h.transaction(async (tx) => {
+    const { requests } = tx.t;
+    const won = await tx.q
+      .update(requests)
+      .set({ ownerOrgId: orgId, claimedAt: at, lastActivityAt: at })
+      .where(and(eq(requests.id, requestId), isNull(requests.ownerOrgId)))
+      .returning({ id: requests.id });
+    if (won.length === 1) {
+      await addAudit(tx, { ...audit, type: "claimed", data: { org: orgId }, createdAt: at });
+      return { won: true, ownerOrgId: orgId };
+    }
+    const row = await first(tx.q.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)));
+    return { won: false, ownerOrgId: row?.owner ?? null };
+  });
+}
+
+/** The request's holder, its row locked until the transaction ends (PostgreSQL; SQLite's transaction holds the only write lock). */
+async function lockedHolder(tx: AsyncDb, requestId: string): Promise<string | null> {
+  const { requests } = tx.t;
+  const row = await first(forUpdate(tx, tx.q.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId))));
+  return row?.owner ?? null;
+}
+
+/** Revoke the request's pending referral (if any); whom it was for. */
+async function revokePending(tx: AsyncDb, requestId: string, at: number, reason: string): Promise<string | null> {
+  const { referrals } = tx.t;
+  const cancelled = await tx.q
+    .update(referrals)
+    .set({ status: "revoked", decidedAt: at, reason })
+    .where(and(eq(referrals.requestId, requestId), eq(referrals.status, "pending")))
+    .returning({ toOrgId: referrals.toOrgId });
+  return cancelled[0]?.toOrgId ?? null;
+}
+
+/** Release a claim held by `orgId` (or any holder when `orgId` is null: coordinator). Cancels a pending referral. */
+export async function unclaimRequest(
+  h: AsyncDb,
+  requestId: string,
+  orgId: string | null,
+  at: number,
+  audit: Audit,
+  type = "unclaimed",
+): Promise<{ ok: boolean; previousOwner: string | null; cancelledReferralTo: string | null }> {
+  return h.transaction(async (tx) => {
+    const owner = await lockedHolder(tx, requestId);
+    if (!owner || (orgId !== null && owner !== orgId)) return { ok: false, previousOwner: owner, cancelledReferralTo: null };
+    const { requests } = tx.t;
+    await tx.q
+      .update(requests)
+      .set({ ownerOrgId: null, claimedAt: null, lastActivityAt: at })
+      .where(and(eq(requests.id, requestId), eq(requests.ownerOrgId, owner)));
+    const cancelledReferralTo = await revokePending(tx, requestId, at, type);
+    await addAudit(tx, { ...audit, type, data: { org: owner }, createdAt: at });
+    return { ok: true, previousOwner: owner, cancelledReferralTo };
+  });
+}
+
+/** Coordinator: give the request to another organisation (or take it from whoever has it). */
+export async function reassignRequest(
+  h: AsyncDb,
+  requestId: string,
+  toOrgId: string,
+  at: number,
+  audit: Audit,
+): Promise<{ previousOwner: string | null; cancelledReferralTo: string | null }> {
+  return h.transaction(async (tx) => {
+    const previousOwner = await lockedHolder(tx, requestId);
+    const { requests } = tx.t;
+    await tx.q.update(requests).set({ ownerOrgId: toOrgId, claimedAt: at, lastActivityAt: at }).where(eq(requests.id, requestId));
+    const cancelledReferralTo = await revokePending(tx, requestId, at, "reassigned");
+    await addAudit(tx, { ...audit, type: "reassigned", data: { from: previousOwner, to: toOrgId }, createdAt: at });
+    return { previousOwner, cancelledReferralTo };
+  });
+}
+
+export type ReferralFailure = "not_owner" | "pending_exists" | "same_org" | "not_pending" | "not_recipient" | "not_sender";
+
+/**
+ * Refer a request held by `fromOrgId` to `toOrgId`. The request's row is
+ * locked while the holder and the pending referral are checked; the partial
+ * unique index (one pending referral per request) refuses what slips past.
+ */
+export async function createReferral(
+  h: AsyncDb,
+  r: { id: string; requestId: string; fromOrgId: string; toOrgId: string; note: string; userId: string; at: number },
+  audit: Audit,
+): Promise<{ ok: true; referral: ReferralRow } | { ok: false; error: ReferralFailure }> {
+  if (r.fromOrgId === r.toOrgId) return { ok: false, error: "same_org" };
+  try {
+    return await h.transaction(async (tx) => {
+      if ((await lockedHolder(tx, r.requestId)) !== r.fromOrgId) return { ok: false as const, error: "not_owner" as const };
+      const { requests, referrals } = tx.t;
+      const existing = await first(
+        tx.q.select({ id: referrals.id }).from(referrals).where(and(eq(referrals.requestId, r.requestId), eq(referrals.status, "pending"))),
+      );
+      if (existing) return { ok: false as const, error: "pending_exists" as const };
+      const [referral] = await tx.q
+        .insert(referrals)
+        .values({
+          id: r.id,
+          requestId: r.requestId,
+          fromOrgId: r.fromOrgId,
+          toOrgId: r.toOrgId,
+          note: r.note,
+          status: "pending",
+          createdByUserId: r.userId,
+          createdAt: r.at,
+        })
+        .returning();
+      await tx.q.update(requests).set({ lastActivityAt: r.at }).where(eq(requests.id, r.requestId));
+      await addAudit(tx, { ...audit, type: "referred", data: { from: r.fromOrgId, to: r.toOrgId }, createdAt: r.at });
+      return { ok: true as const, referral };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) return { ok: false, error: "pending_exists" };
+    throw e;
+  }
+}
+
+/**
+ * Accept, decline or revoke the pending referral of a request. The pending
+ * row is locked as it is read: of two answers at once, the second finds it
+ * no longer pending (PostgreSQL re-reads a locked row after its rival commits).
+ */
+export async function decideReferral(
+  h: AsyncDb,
+  d: { requestId: string; orgId: string; userId: string; decision: "accepted" | "declined" | "revoked"; reason?: string; at: number },
+  audit: Audit,
+): Promise<{ ok: true; referral: ReferralRow } | { ok: false; error: ReferralFailure }> {
+  return h.transaction(async (tx) => {
+    const { requests, referrals } = tx.t;
+    const pending = await first(
+      forUpdate(tx, tx.q.select().from(referrals).where(and(eq(referrals.requestId, d.requestId), eq(referrals.status, "pending")))),
+    );
+    if (!pending) return { ok: false as const, error: "not_pending" as const };
+    if (d.decision === "revoked" ? pending.fromOrgId !== d.orgId : pending.toOrgId !== d.orgId) {
+      return { ok: false as const, error: d.decision === "revoked" ? ("not_sender" as const) : ("not_recipient" as const) };
+    }
+    const [updated] = await tx.q
+      .update(referrals)
+      .set({ status: d.decision, reason: d.reason ?? null, decidedAt: d.at, decidedByUserId: d.userId })
+      .where(and(eq(referrals.id, pending.id), eq(referrals.status, "pending")))
+      .returning();
+    if (!updated) return { ok: false as const, error: "not_pending" as const };
+    await tx.q
+      .update(requests)
+      .set(d.decision === "accepted" ? { ownerOrgId: pending.toOrgId, claimedAt: d.at, lastActivityAt: d.at } : { lastActivityAt: d.at })
+      .where(eq(requests.id, d.requestId));
+    const type = { accepted: "referral_accepted", declined: "referral_declined", revoked: "referral_revoked" }[d.decision];
+    await addAudit(tx, {
+      ...audit,
+      type,
+      data: { from: pending.fromOrgId, to: pending.toOrgId, ...(d.reason ? { reason: d.reason } : {}) },
+      createdAt: d.at,
+    });
+    return { ok: true as const, referral: updated };
+  });
+}
+
+/** Referrals waiting for an organisation ("Voor ons"). */
+export async function inboxFor(h: AsyncDb, orgId: string, boardId?: string) {
+  const { requests, referrals, organisations } = h.t;
+  return h.q
+    .select({
+      id: referrals.id,
+      requestId: referrals.requestId,
+      boardId: requests.boardId,
+      fromOrgId: referrals.fromOrgId,
+      fromOrgName: organisations.shortName,
+      note: referrals.note,
+      createdAt: referrals.createdAt,
+    })
+    .from(referrals)
+    .innerJoin(requests, eq(requests.id, referrals.requestId))
+    .innerJoin(organisations, eq(organisations.id, referrals.fromOrgId))
+    .where(and(eq(referrals.toOrgId, orgId), eq(referrals.status, "pending"), boardId ? eq(requests.boardId, boardId) : undefined))
+    .orderBy(asc(referrals.createdAt));
+}
+
+/** Claims without activity since `before` on boards whose expiry setting has passed. */
+export async function staleClaims(h: AsyncDb, boardIdToCutoff: Map<string, number>) {
+  const { requests } = h.t;
+  const out: Array<{ id: string; boardId: string; ownerOrgId: string }> = [];
+  for (const [boardId, cutoff] of boardIdToCutoff) {
+    const rows = await h.q
+      .select({ id: requests.id, boardId: requests.boardId, ownerOrgId: requests.ownerOrgId })
+      .from(requests)
+      .where(and(eq(requests.boardId, boardId), isNotNull(requests.ownerOrgId), lt(requests.lastActivityAt, cutoff)));
+    for (const r of rows) out.push({ id: r.id, boardId: r.boardId, ownerOrgId: r.ownerOrgId! });
+  }
+  return out;
+}
+
+export async function referralHistory(h: AsyncDb, requestId: string) {
+  return h.q.select().from(h.t.referrals).where(eq(h.t.referrals.requestId, requestId)).orderBy(desc(h.t.referrals.createdAt));
+}
+
+export async function ownersOf(h: AsyncDb, requestIds: readonly string[]) {
+  if (requestIds.length === 0) return [];
+  const { requests } = h.t;
+  return h.q
+    .select({ id: requests.id, ownerOrgId: requests.ownerOrgId })
+    .from(requests)
+    .where(inArray(requests.id, [...requestIds]));
+}
+
+// ---------------------------------------------------------------- the synchronous path (SQLite only)
+
+/**
+ * The holder now, read synchronously: the room's check of a client's edit
+ * and the API's card move decide inside one synchronous step on the live
+ * document. SQLite only; on PostgreSQL the room needs the holders in memory
+ * per board, refreshed on every ownership change (decision 001).
+ */
+export function holderNow(db: DB, requestId: string): string | null {
+  return db.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)).get()?.owner ?? null;
 }
 
 /**
  * Whether an organisation ever held a request (claimed it, was given it, or
  * accepted it as a referral): an edit it made offline while it did is
- * repaired by the server, not refused as forged.
+ * repaired by the server, not refused as forged. Synchronous, for the room.
  */
 export function everHeld(db: DB, requestId: string, orgId: string): boolean {
   const row = db
@@ -78,14 +308,8 @@ export function everHeld(db: DB, requestId: string, orgId: string): boolean {
   return !!row;
 }
 
-/** Claim an unowned request. Returns the owner after the attempt and whether we won. */
-export function claimRequest(
-  db: DB,
-  requestId: string,
-  orgId: string,
-  at: number,
-  audit: Omit<AuditInput, "type">,
-): { won: boolean; ownerOrgId: string | null } {
+/** claimRequest, synchronously (SQLite's one writer decides): for the room and a move through the API. */
+export function claimRequestNow(db: DB, requestId: string, orgId: string, at: number, audit: Audit): { won: boolean; ownerOrgId: string | null } {
   return db.transaction((tx) => {
     const res = tx
       .update(requests)
@@ -96,190 +320,32 @@ export function claimRequest(
       appendAudit(tx as unknown as DB, { ...audit, type: "claimed", data: { org: orgId }, createdAt: at });
       return { won: true, ownerOrgId: orgId };
     }
-    const row = tx.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)).get();
-    return { won: false, ownerOrgId: row?.owner ?? null };
+    return { won: false, ownerOrgId: holderNow(tx as unknown as DB, requestId) };
   });
 }
 
-/** Release a claim held by `orgId` (or any holder when `orgId` is null: coordinator). Cancels a pending referral. */
-export function unclaimRequest(
+/** unclaimRequest, synchronously: for the room and a move through the API. */
+export function unclaimRequestNow(
   db: DB,
   requestId: string,
   orgId: string | null,
   at: number,
-  audit: Omit<AuditInput, "type">,
-  type = "unclaimed",
+  audit: Audit,
 ): { ok: boolean; previousOwner: string | null; cancelledReferralTo: string | null } {
   return db.transaction((tx) => {
-    const row = tx.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)).get();
-    if (!row?.owner || (orgId !== null && row.owner !== orgId)) {
-      return { ok: false, previousOwner: row?.owner ?? null, cancelledReferralTo: null };
-    }
+    const owner = holderNow(tx as unknown as DB, requestId);
+    if (!owner || (orgId !== null && owner !== orgId)) return { ok: false, previousOwner: owner, cancelledReferralTo: null };
     tx.update(requests)
       .set({ ownerOrgId: null, claimedAt: null, lastActivityAt: at })
-      .where(and(eq(requests.id, requestId), eq(requests.ownerOrgId, row.owner)))
+      .where(and(eq(requests.id, requestId), eq(requests.ownerOrgId, owner)))
       .run();
     const cancelled = tx
       .update(referrals)
-      .set({ status: "revoked", decidedAt: at, reason: type })
+      .set({ status: "revoked", decidedAt: at, reason: "unclaimed" })
       .where(and(eq(referrals.requestId, requestId), eq(referrals.status, "pending")))
       .returning({ toOrgId: referrals.toOrgId })
       .get();
-    appendAudit(tx as unknown as DB, { ...audit, type, data: { org: row.owner }, createdAt: at });
-    return { ok: true, previousOwner: row.owner, cancelledReferralTo: cancelled?.toOrgId ?? null };
+    appendAudit(tx as unknown as DB, { ...audit, type: "unclaimed", data: { org: owner }, createdAt: at });
+    return { ok: true, previousOwner: owner, cancelledReferralTo: cancelled?.toOrgId ?? null };
   });
-}
-
-/** Coordinator: give the request to another organisation (or take it from whoever has it). */
-export function reassignRequest(
-  db: DB,
-  requestId: string,
-  toOrgId: string,
-  at: number,
-  audit: Omit<AuditInput, "type">,
-): { previousOwner: string | null; cancelledReferralTo: string | null } {
-  return db.transaction((tx) => {
-    const row = tx.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)).get();
-    tx.update(requests).set({ ownerOrgId: toOrgId, claimedAt: at, lastActivityAt: at }).where(eq(requests.id, requestId)).run();
-    const cancelled = tx
-      .update(referrals)
-      .set({ status: "revoked", decidedAt: at, reason: "reassigned" })
-      .where(and(eq(referrals.requestId, requestId), eq(referrals.status, "pending")))
-      .returning({ toOrgId: referrals.toOrgId })
-      .get();
-    appendAudit(tx as unknown as DB, { ...audit, type: "reassigned", data: { from: row?.owner ?? null, to: toOrgId }, createdAt: at });
-    return { previousOwner: row?.owner ?? null, cancelledReferralTo: cancelled?.toOrgId ?? null };
-  });
-}
-
-export type ReferralFailure = "not_owner" | "pending_exists" | "same_org" | "not_pending" | "not_recipient" | "not_sender";
-
-/** Refer a request held by `fromOrgId` to `toOrgId`. */
-export function createReferral(
-  db: DB,
-  r: { id: string; requestId: string; fromOrgId: string; toOrgId: string; note: string; userId: string; at: number },
-  audit: Omit<AuditInput, "type">,
-): { ok: true; referral: ReferralRow } | { ok: false; error: ReferralFailure } {
-  if (r.fromOrgId === r.toOrgId) return { ok: false, error: "same_org" };
-  return db.transaction((tx) => {
-    const row = tx.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, r.requestId)).get();
-    if (row?.owner !== r.fromOrgId) return { ok: false as const, error: "not_owner" as const };
-    const existing = tx
-      .select({ id: referrals.id })
-      .from(referrals)
-      .where(and(eq(referrals.requestId, r.requestId), eq(referrals.status, "pending")))
-      .get();
-    if (existing) return { ok: false as const, error: "pending_exists" as const };
-    const referral = tx
-      .insert(referrals)
-      .values({
-        id: r.id,
-        requestId: r.requestId,
-        fromOrgId: r.fromOrgId,
-        toOrgId: r.toOrgId,
-        note: r.note,
-        status: "pending",
-        createdByUserId: r.userId,
-        createdAt: r.at,
-      })
-      .returning()
-      .get();
-    tx.update(requests).set({ lastActivityAt: r.at }).where(eq(requests.id, r.requestId)).run();
-    appendAudit(tx as unknown as DB, { ...audit, type: "referred", data: { from: r.fromOrgId, to: r.toOrgId }, createdAt: r.at });
-    return { ok: true as const, referral };
-  });
-}
-
-/** Accept, decline or revoke the pending referral of a request. */
-export function decideReferral(
-  db: DB,
-  d: { requestId: string; orgId: string; userId: string; decision: "accepted" | "declined" | "revoked"; reason?: string; at: number },
-  audit: Omit<AuditInput, "type">,
-): { ok: true; referral: ReferralRow } | { ok: false; error: ReferralFailure } {
-  return db.transaction((tx) => {
-    const pending = tx
-      .select()
-      .from(referrals)
-      .where(and(eq(referrals.requestId, d.requestId), eq(referrals.status, "pending")))
-      .get();
-    if (!pending) return { ok: false as const, error: "not_pending" as const };
-    if (d.decision === "revoked" ? pending.fromOrgId !== d.orgId : pending.toOrgId !== d.orgId) {
-      return { ok: false as const, error: d.decision === "revoked" ? ("not_sender" as const) : ("not_recipient" as const) };
-    }
-    const updated = tx
-      .update(referrals)
-      .set({ status: d.decision, reason: d.reason ?? null, decidedAt: d.at, decidedByUserId: d.userId })
-      .where(and(eq(referrals.id, pending.id), eq(referrals.status, "pending")))
-      .returning()
-      .get();
-    if (d.decision === "accepted") {
-      tx.update(requests)
-        .set({ ownerOrgId: pending.toOrgId, claimedAt: d.at, lastActivityAt: d.at })
-        .where(eq(requests.id, d.requestId))
-        .run();
-    } else {
-      tx.update(requests).set({ lastActivityAt: d.at }).where(eq(requests.id, d.requestId)).run();
-    }
-    const type = { accepted: "referral_accepted", declined: "referral_declined", revoked: "referral_revoked" }[d.decision];
-    appendAudit(tx as unknown as DB, {
-      ...audit,
-      type,
-      data: { from: pending.fromOrgId, to: pending.toOrgId, ...(d.reason ? { reason: d.reason } : {}) },
-      createdAt: d.at,
-    });
-    return { ok: true as const, referral: updated };
-  });
-}
-
-/** Referrals waiting for an organisation ("Voor ons"). */
-export function inboxFor(db: DB, orgId: string, boardId?: string) {
-  return db
-    .select({
-      id: referrals.id,
-      requestId: referrals.requestId,
-      boardId: requests.boardId,
-      fromOrgId: referrals.fromOrgId,
-      fromOrgName: organisations.shortName,
-      note: referrals.note,
-      createdAt: referrals.createdAt,
-    })
-    .from(referrals)
-    .innerJoin(requests, eq(requests.id, referrals.requestId))
-    .innerJoin(organisations, eq(organisations.id, referrals.fromOrgId))
-    .where(
-      and(
-        eq(referrals.toOrgId, orgId),
-        eq(referrals.status, "pending"),
-        boardId ? eq(requests.boardId, boardId) : sql`1 = 1`,
-      ),
-    )
-    .orderBy(asc(referrals.createdAt))
-    .all();
-}
-
-/** Claims without activity since `before` on boards whose expiry setting has passed. */
-export function staleClaims(db: DB, boardIdToCutoff: Map<string, number>) {
-  const out: Array<{ id: string; boardId: string; ownerOrgId: string }> = [];
-  for (const [boardId, cutoff] of boardIdToCutoff) {
-    const rows = db
-      .select({ id: requests.id, boardId: requests.boardId, ownerOrgId: requests.ownerOrgId })
-      .from(requests)
-      .where(and(eq(requests.boardId, boardId), isNotNull(requests.ownerOrgId), lt(requests.lastActivityAt, cutoff)))
-      .all();
-    for (const r of rows) out.push({ id: r.id, boardId: r.boardId, ownerOrgId: r.ownerOrgId! });
-  }
-  return out;
-}
-
-export function referralHistory(db: DB, requestId: string) {
-  return db.select().from(referrals).where(eq(referrals.requestId, requestId)).orderBy(desc(referrals.createdAt)).all();
-}
-
-export function ownersOf(db: DB, requestIds: string[]) {
-  if (requestIds.length === 0) return [];
-  return db
-    .select({ id: requests.id, ownerOrgId: requests.ownerOrgId })
-    .from(requests)
-    .where(inArray(requests.id, requestIds))
-    .all();
 }

@@ -1,6 +1,6 @@
 /** Requests (cards) as the server knows them: creator, holder, pseudonymous reference. */
 import { and, desc, eq } from "drizzle-orm";
-import type { DB } from "./client";
+import type { AsyncDb, DB } from "./client";
 import { auditEvents, requests } from "./schema";
 
 export type RequestRow = typeof requests.$inferSelect;
@@ -37,18 +37,26 @@ export interface AuditInput {
   createdAt?: number;
 }
 
+/** The audit row of an event (either layer writes it). */
+function auditRow(e: AuditInput) {
+  return {
+    boardId: e.boardId,
+    requestId: e.requestId ?? null,
+    userId: e.userId ?? null,
+    orgId: e.orgId ?? null,
+    type: e.type,
+    data: e.data ?? {},
+    createdAt: e.createdAt ?? Date.now(),
+  };
+}
+
 export function appendAudit(db: DB, e: AuditInput): void {
-  db.insert(auditEvents)
-    .values({
-      boardId: e.boardId,
-      requestId: e.requestId ?? null,
-      userId: e.userId ?? null,
-      orgId: e.orgId ?? null,
-      type: e.type,
-      data: e.data ?? {},
-      createdAt: e.createdAt ?? Date.now(),
-    })
-    .run();
+  db.insert(auditEvents).values(auditRow(e)).run();
+}
+
+/** appendAudit on the asynchronous layer (inside a caller's transaction: pass its `tx`). */
+export async function addAudit(h: AsyncDb, e: AuditInput): Promise<void> {
+  await h.q.insert(h.t.auditEvents).values(auditRow(e));
 }
 
 export function requestHistory(db: DB, requestId: string, limit = 100) {

@@ -20,7 +20,7 @@ import { takeMoment } from "../app/services/moments.server";
 import { addAction, addDecision, createMeeting, endMeeting, setAttendees, setCurrentItem, startMeeting, updateAction, updateMeeting } from "../app/services/meetings.server";
 import { getUserById, type SessionUser } from "./accounts";
 import { loadBoardState } from "./board-store";
-import type { DB } from "./client";
+import { asyncOf, type DB } from "./client";
 import { demoCard, type DemoOrgKey, type DemoRequest } from "./demo-data";
 
 const DAY = 86400_000;
@@ -81,6 +81,7 @@ export async function seedDemoMeetings(
   };
   const svc = {
     db,
+    async: asyncOf(db),
     now: () => clock,
     env: {} as AppServices["env"],
     mail: { enabled: false, enqueue: () => false },

@@ -38,7 +38,7 @@ import { allianceSecret } from "./duplicates";
 import { setFrontDoor } from "./front-door";
 import { replaceOffers } from "./offers";
 import { seedDemoMeetings } from "./seed-meetings";
-import { claimRequest } from "./ownership";
+import { claimRequestNow } from "./ownership";
 import { insertTeam } from "./teams";
 import { appendAudit, createRequestWithAudit, touchRequest } from "./requests";
 
@@ -137,7 +137,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
           { ...audit, type: "created", data: { title: e.r.title, category: e.r.category }, createdAt: e.at },
         );
       } else if (e.kind === "claim") {
-        claimRequest(d, e.id, e.org, e.at, audit);
+        claimRequestNow(d, e.id, e.org, e.at, audit);
       } else if (e.kind === "move") {
         appendAudit(d, { ...audit, type: "moved", data: { from: e.from, to: e.to }, createdAt: e.at });
       } else {

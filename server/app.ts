@@ -190,6 +190,7 @@ export function createAppServer(opts: AppServerOptions) {
 
   const services: AppServices = {
     db: database.db,
+    async: database.async,
     env,
     now,
     realtime: realtime.broadcaster,

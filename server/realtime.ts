@@ -167,11 +167,17 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
             const budget = limits.writes.take(sessionKeyFromCookieHeader(socket.request.headers.cookie) ?? user.id);
             if (!budget.ok) return reply({ ok: false, error: "rate_limited", retryAfter: retryAfterSeconds(budget.retryAfterMs) });
           }
-          try {
-            reply(handler(user, payload as Record<string, unknown>));
-          } catch (e) {
+          const failed = (e: unknown) => {
             opts.log.error("socket handler failed", { event, error: (e as Error).message });
             reply({ ok: false, error: "server_error" });
+          };
+          try {
+            const answer = handler(user, payload as Record<string, unknown>);
+            // Handlers on the asynchronous database layer answer with a promise.
+            if (answer instanceof Promise) answer.then(reply, failed);
+            else reply(answer);
+          } catch (e) {
+            failed(e);
           }
         }) as never);
       };

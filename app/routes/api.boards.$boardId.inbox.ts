@@ -4,9 +4,9 @@ import { services } from "~/services/context.server";
 import { boardOwnershipState } from "~/services/ownership.server";
 
 /** GET: owners, pending referrals, this organisation's inbox ("Voor ons") and expired claims on a board. */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  return json(boardOwnershipState(svc, user, board.id), { headers: { "Cache-Control": "private, no-store" } });
+  return json(await boardOwnershipState(svc, user, board.id), { headers: { "Cache-Control": "private, no-store" } });
 }

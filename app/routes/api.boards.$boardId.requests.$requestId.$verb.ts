@@ -17,16 +17,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   let result: OwnershipResult<object>;
   switch (params.verb) {
     case "claim":
-      result = claim(svc, user, t);
+      result = await claim(svc, user, t);
       break;
     case "unclaim":
-      result = unclaim(svc, user, t);
+      result = await unclaim(svc, user, t);
       break;
     case "refer":
-      result = refer(svc, user, t, { to: body.to, note: body.note });
+      result = await refer(svc, user, t, { to: body.to, note: body.note });
       break;
     case "reassign":
-      result = reassign(svc, user, t, body.to);
+      result = await reassign(svc, user, t, body.to);
       break;
     default:
       return apiError(404, "not_found", "Unknown action.");

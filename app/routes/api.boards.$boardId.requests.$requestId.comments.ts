@@ -25,7 +25,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const body = await readBody(request);
-  const res = addComment(svc, user, { boardId: board.id, requestId: params.requestId! }, body.body, body.acknowledgePersonalData);
+  const res = await addComment(svc, user, { boardId: board.id, requestId: params.requestId! }, body.body, body.acknowledgePersonalData);
   if (!res.ok) return apiError(res.status, res.error, res.message, "found" in res ? { found: res.found } : {});
   return json(res.comment, { status: 201 });
 }

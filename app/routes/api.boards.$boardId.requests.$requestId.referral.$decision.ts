@@ -17,7 +17,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const decision = DECISIONS[params.decision as keyof typeof DECISIONS];
   if (!decision) return apiError(404, "not_found", "Unknown action.");
   const body = await readBody(request);
-  const result = answerReferral(svc, user, { boardId: board.id, requestId: params.requestId! }, decision, body.reason);
+  const result = await answerReferral(svc, user, { boardId: board.id, requestId: params.requestId! }, decision, body.reason);
   if (!result.ok) return apiError(result.status, result.error, result.message);
   const { ok: _ok, ...rest } = result;
   return json(rest);

@@ -21,7 +21,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const details = requestDetails(svc, user, board, t.requestId);
   const headers = { "Cache-Control": "private, no-store" };
   if (!details) return json({ error: "not_found", message: "No such request." }, { status: 404, headers });
-  const ownership = ownershipDetails(svc, user, t)!;
+  const ownership = (await ownershipDetails(svc, user, t))!;
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, t.requestId));
   return json(
     {

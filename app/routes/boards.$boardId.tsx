@@ -92,7 +92,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       jobTeams: canEdit(user) && !archived ? teamsForJobs(svc, user) : [],
       snapshot,
       activity: boardActivity(svc, user, board, { limit: 50 }),
-      ownership: boardOwnershipState(svc, user, board.id),
+      ownership: await boardOwnershipState(svc, user, board.id),
       gettingStarted: gettingStarted(svc, user, { id: board.id, cards: snapshot.cards.length, archived }),
       now: svc.now(),
     },

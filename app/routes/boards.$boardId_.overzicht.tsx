@@ -58,7 +58,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // Titles and holders of the cards in a duplicate group (never their references).
   const ids = [...new Set(groups.flatMap((g) => g.requestIds))];
   const found = ids.length ? await svc.rooms.withDoc(board.id, (doc) => ids.map((id) => getCard(doc, id))) : [];
-  const owners = ids.length ? boardOwnershipState(svc, user, board.id).owners : {};
+  const owners = ids.length ? (await boardOwnershipState(svc, user, board.id)).owners : {};
   const cards: Record<string, DuplicateCard> = {};
   for (const c of found) {
     if (!c) continue;

@@ -72,7 +72,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       since,
       snapshot,
       organisations,
-      ownership: boardOwnershipState(svc, user, board.id),
+      ownership: await boardOwnershipState(svc, user, board.id),
       user: { id: user.id, organisationId: user.organisationId },
       now: svc.now(),
     },

@@ -44,8 +44,8 @@ export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: 
   const groups = (await duplicateGroups(svc, user, board)).filter((g) => g.kind === "exact" || g.kind === "near");
 
   const onBoard = new Set(live.map((c) => c.id));
-  const referrals = boardOwnership(svc.db, board.id)
-    .pending.map((p) => p.requestId)
+  const referrals = (await boardOwnership(svc.async, board.id)).pending
+    .map((p) => p.requestId)
     .filter((id) => onBoard.has(id));
 
   const actions = boardActionRows(svc.db, board.id, { open: true });

@@ -30,7 +30,7 @@ export function commentsOf(svc: AppServices, user: SessionUser, t: Target) {
  * `found: [{ field: "body", kind }]`) unless `acknowledge` is true; then it is
  * saved and the acknowledgement recorded (kinds only).
  */
-export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown, acknowledge?: unknown) {
+export async function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown, acknowledge?: unknown) {
   if (user.role === "viewer") return { ok: false as const, status: 403, error: "forbidden", message: "Viewers cannot comment." };
   if (!locate(svc, user, t)) return { ok: false as const, status: 404, error: "not_found", message: "No such request on this board." };
   if (getBoard(svc.db, t.boardId)?.archivedAt != null) {
@@ -47,6 +47,6 @@ export function addComment(svc: AppServices, user: SessionUser, t: Target, bodyI
   const comment = listComments(svc.db, t.requestId).find((c) => c.id === id)!;
   svc.realtime.toBoard(t.boardId, COMMENT_EVENT, comment);
   publishLatest(svc, t.boardId, t.requestId);
-  notifyComment(svc, user, t, id);
+  await notifyComment(svc, user, t, id);
   return { ok: true as const, comment };
 }

@@ -4,7 +4,7 @@
  * only through these services, so the same rules apply on pages, API and sockets.
  */
 import type * as Y from "yjs";
-import type { DB } from "../../db/client";
+import type { AsyncDb, DB } from "../../db/client";
 import type { Env } from "./env.server";
 
 export interface BoardRooms {
@@ -77,6 +77,8 @@ export interface Mailer {
 
 export interface AppServices {
   db: DB;
+  /** The asynchronous layer (db/ modules moved to it take this; decision 001). */
+  async: AsyncDb;
   mail: Mailer;
   rooms: BoardRooms;
   realtime: Broadcaster;

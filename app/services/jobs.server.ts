@@ -215,7 +215,7 @@ export async function fillJob(
   }
   // A request another organisation holds goes into a job only by a coordinator.
   if (user.role !== "coordinator") {
-    const elsewhere = ownersOf(svc.db, requestIds)
+    const elsewhere = (await ownersOf(svc.async, requestIds))
       .filter((r) => r.ownerOrgId && r.ownerOrgId !== user.organisationId)
       .map((r) => r.id);
     if (elsewhere.length) {
@@ -329,7 +329,7 @@ export async function jobSuggestions(
     columns: listColumns(doc),
   }));
   if (!card) return fail.notFound();
-  const owners = new Map(ownersOf(svc.db, cards.map((c) => c.id)).map((r) => [r.id, r.ownerOrgId]));
+  const owners = new Map((await ownersOf(svc.async, cards.map((c) => c.id))).map((r) => [r.id, r.ownerOrgId]));
   const suggestions = suggestForJob(card, cards, { columns, holderOf: (id) => owners.get(id) ?? null, filler: user });
   return { ok: true, job: view(svc, user, job, card), suggestions: suggestions.slice(0, 50) };
 }

@@ -213,9 +213,16 @@ export function notifyReferral(svc: AppServices, actor: SessionUser, t: { boardI
 }
 
 /** Hook: a comment was added (comments.server.ts): the holder's people hear of it. */
-export function notifyComment(svc: AppServices, actor: SessionUser, t: { boardId: string; requestId: string }, commentId: string) {
+export async function notifyComment(svc: AppServices, actor: SessionUser, t: { boardId: string; requestId: string }, commentId: string) {
+  let holder: string | null | undefined;
+  try {
+    holder = (await ownershipOf(svc.async, t.requestId))?.ownerOrgId;
+  } catch (e) {
+    return safely(svc, "comment", () => {
+      throw e;
+    });
+  }
   return safely(svc, "comment", () => {
-    const holder = ownershipOf(svc.db, t.requestId)?.ownerOrgId;
     if (!holder) return 0;
     const facts = requestFacts(svc, t.boardId, t.requestId);
     if (!facts) return 0;

@@ -9,14 +9,17 @@ import { expiredClaimsFor } from "../../db/activity";
 import {
   boardOwnership,
   claimRequest,
+  claimRequestNow,
   createReferral,
   decideReferral,
   everHeld,
+  holderNow,
   inboxFor,
   ownershipOf,
   reassignRequest,
   staleClaims,
   unclaimRequest,
+  unclaimRequestNow,
   type ReferralRow,
 } from "../../db/ownership";
 import { getRequest } from "../../db/requests";
@@ -136,8 +139,8 @@ function unchangeable(svc: AppServices, user: SessionUser, t: Target): Ownership
   return found.board.archivedAt !== null ? "board_archived" : null;
 }
 
-function ownerPayload(svc: AppServices, user: SessionUser, t: Target) {
-  const state = ownershipOf(svc.db, t.requestId)!;
+async function ownerPayload(svc: AppServices, user: SessionUser, t: Target) {
+  const state = (await ownershipOf(svc.async, t.requestId))!;
   return {
     requestId: t.requestId,
     ownerOrgId: state.ownerOrgId,
@@ -174,9 +177,9 @@ function align(svc: AppServices, t: Target, holder: string | null) {
     });
 }
 
-function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Array<string | null | undefined>) {
-  align(svc, t, ownershipOf(svc.db, t.requestId)?.ownerOrgId ?? null);
-  const payload = ownerPayload(svc, user, t);
+async function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Array<string | null | undefined>) {
+  const payload = await ownerPayload(svc, user, t);
+  align(svc, t, payload.ownerOrgId);
   svc.realtime.toBoard(t.boardId, EVENTS.owner, payload);
   publishLatest(svc, t.boardId, t.requestId);
   for (const org of new Set(orgs.filter(Boolean) as string[])) svc.realtime.toOrganisation(org, EVENTS.inbox, { boardId: t.boardId });
@@ -185,91 +188,91 @@ function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Array<st
 
 const audit = (user: SessionUser, t: Target) => ({ boardId: t.boardId, requestId: t.requestId, userId: user.id, orgId: user.organisationId });
 
-export function claim(svc: AppServices, user: SessionUser, t: Target): OwnershipResult<{ requestId: string }> {
+export async function claim(svc: AppServices, user: SessionUser, t: Target): Promise<OwnershipResult<{ requestId: string }>> {
   if (user.role === "viewer") return fail("forbidden");
   const problem = unchangeable(svc, user, t);
   if (problem) return fail(problem);
-  const res = claimRequest(svc.db, t.requestId, user.organisationId, svc.now(), audit(user, t));
+  const res = await claimRequest(svc.async, t.requestId, user.organisationId, svc.now(), audit(user, t));
   if (!res.won) {
     const owner = orgRef(svc, user.allianceId, res.ownerOrgId);
     if (res.ownerOrgId === user.organisationId) return { ok: true, owner, requestId: t.requestId };
     return fail("already_claimed", owner);
   }
-  announce(svc, user, t, []);
+  await announce(svc, user, t, []);
   return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), requestId: t.requestId };
 }
 
-export function unclaim(svc: AppServices, user: SessionUser, t: Target): OwnershipResult<{ requestId: string }> {
+export async function unclaim(svc: AppServices, user: SessionUser, t: Target): Promise<OwnershipResult<{ requestId: string }>> {
   if (user.role === "viewer") return fail("forbidden");
   const problem = unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const asCoordinator = user.role === "coordinator";
-  const res = unclaimRequest(svc.db, t.requestId, asCoordinator ? null : user.organisationId, svc.now(), audit(user, t));
+  const res = await unclaimRequest(svc.async, t.requestId, asCoordinator ? null : user.organisationId, svc.now(), audit(user, t));
   if (!res.ok) return fail(res.previousOwner ? "not_owner" : "not_claimed", orgRef(svc, user.allianceId, res.previousOwner));
   // The recipient of a referral this cancelled has one item fewer in its inbox.
-  announce(svc, user, t, [res.previousOwner, res.cancelledReferralTo]);
+  await announce(svc, user, t, [res.previousOwner, res.cancelledReferralTo]);
   return { ok: true, owner: null, requestId: t.requestId };
 }
 
-export function reassign(svc: AppServices, user: SessionUser, t: Target, toOrgId: unknown): OwnershipResult<{ requestId: string }> {
+export async function reassign(svc: AppServices, user: SessionUser, t: Target, toOrgId: unknown): Promise<OwnershipResult<{ requestId: string }>> {
   if (user.role !== "coordinator") return fail("forbidden");
   const problem = unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const to = targetOrg(svc, user.allianceId, toOrgId);
   if (!to) return fail("unknown_organisation");
-  const res = reassignRequest(svc.db, t.requestId, to.id, svc.now(), audit(user, t));
-  announce(svc, user, t, [res.previousOwner, to.id, res.cancelledReferralTo]);
+  const res = await reassignRequest(svc.async, t.requestId, to.id, svc.now(), audit(user, t));
+  await announce(svc, user, t, [res.previousOwner, to.id, res.cancelledReferralTo]);
   return { ok: true, owner: to, requestId: t.requestId };
 }
 
-export function refer(
+export async function refer(
   svc: AppServices,
   user: SessionUser,
   t: Target,
   input: { to?: unknown; note?: unknown },
-): OwnershipResult<{ referral: ReturnType<typeof referralView> }> {
+): Promise<OwnershipResult<{ referral: ReturnType<typeof referralView> }>> {
   if (user.role === "viewer") return fail("forbidden");
   const problem = unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const to = targetOrg(svc, user.allianceId, input.to);
   if (!to) return fail("unknown_organisation");
   const note = cleanText(input.note, true).slice(0, 1000);
-  const res = createReferral(
-    svc.db,
+  const res = await createReferral(
+    svc.async,
     { id: randomUUID(), requestId: t.requestId, fromOrgId: user.organisationId, toOrgId: to.id, note, userId: user.id, at: svc.now() },
     audit(user, t),
   );
-  if (!res.ok) return fail(res.error, orgRef(svc, user.allianceId, ownershipOf(svc.db, t.requestId)?.ownerOrgId ?? null));
-  announce(svc, user, t, [to.id]);
+  if (!res.ok) return fail(res.error, orgRef(svc, user.allianceId, (await ownershipOf(svc.async, t.requestId))?.ownerOrgId ?? null));
+  await announce(svc, user, t, [to.id]);
   notifyReferral(svc, user, t, res.referral);
   return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), referral: referralView(res.referral) };
 }
 
-export function answerReferral(
+export async function answerReferral(
   svc: AppServices,
   user: SessionUser,
   t: Target,
   decision: "accepted" | "declined" | "revoked",
   reasonInput?: unknown,
-): OwnershipResult<{ referral: ReturnType<typeof referralView> }> {
+): Promise<OwnershipResult<{ referral: ReturnType<typeof referralView> }>> {
   if (user.role === "viewer") return fail("forbidden");
   const problem = unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const reason = cleanText(reasonInput, true).slice(0, 1000);
   if (decision === "declined" && !reason) return fail("reason_required");
-  const res = decideReferral(
-    svc.db,
+  const res = await decideReferral(
+    svc.async,
     { requestId: t.requestId, orgId: user.organisationId, userId: user.id, decision, reason: reason || undefined, at: svc.now() },
     audit(user, t),
   );
   if (!res.ok) return fail(res.error);
   // The contact details go along only with the person's consent; either way it is logged.
   if (decision === "accepted") contactHandover(svc, user, t);
-  const payload = announce(svc, user, t, [res.referral.fromOrgId, res.referral.toOrgId]);
+  const payload = await announce(svc, user, t, [res.referral.fromOrgId, res.referral.toOrgId]);
   return { ok: true, owner: payload.owner, referral: referralView(res.referral) };
 }
 
-export function ownershipDetails(svc: AppServices, user: SessionUser, t: Target) {
+export async function ownershipDetails(svc: AppServices, user: SessionUser, t: Target) {
   if (!locate(svc, user, t)) return null;
   return ownerPayload(svc, user, t);
 }
@@ -277,33 +280,34 @@ export function ownershipDetails(svc: AppServices, user: SessionUser, t: Target)
 /**
  * The holders of requests as the sync server needs them to judge a client's
  * edit (server/sync/room.ts): the same SQL decisions as the claim and
- * unclaim above, for a card moved into or out of a held column. The move
- * itself is the client's, so nothing is aligned here; the change is
- * announced once the document has it.
+ * unclaim above, for a card moved into or out of a held column, taken
+ * synchronously inside the room's step (db/ownership.ts `…Now`, SQLite
+ * only). The move itself is the client's, so nothing is aligned here; the
+ * change is announced once the document has it.
  */
 export function holdersForSync(svc: () => AppServices) {
   return {
-    holderOf: (_boardId: string, requestId: string) => ownershipOf(svc().db, requestId)?.ownerOrgId ?? null,
+    holderOf: (_boardId: string, requestId: string) => holderNow(svc().db, requestId),
     everHeld: (requestId: string, orgId: string) => everHeld(svc().db, requestId, orgId),
     claim(boardId: string, requestId: string, user: SessionUser) {
       const s = svc();
-      const res = claimRequest(s.db, requestId, user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      const res = claimRequestNow(s.db, requestId, user.organisationId, s.now(), audit(user, { boardId, requestId }));
       return { won: res.won, holder: res.ownerOrgId };
     },
     release(boardId: string, requestId: string, user: SessionUser) {
       const s = svc();
       const asCoordinator = user.role === "coordinator";
-      const res = unclaimRequest(s.db, requestId, asCoordinator ? null : user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      const res = unclaimRequestNow(s.db, requestId, asCoordinator ? null : user.organisationId, s.now(), audit(user, { boardId, requestId }));
       if (res.ok && res.cancelledReferralTo) s.realtime.toOrganisation(res.cancelledReferralTo, EVENTS.inbox, { boardId });
       if (res.ok && res.previousOwner && res.previousOwner !== user.organisationId) {
         s.realtime.toOrganisation(res.previousOwner, EVENTS.inbox, { boardId });
       }
       return res.ok;
     },
-    announce(boardId: string, requestId: string, user: SessionUser) {
+    async announce(boardId: string, requestId: string, user: SessionUser) {
       const s = svc();
       const t = { boardId, requestId };
-      s.realtime.toBoard(boardId, EVENTS.owner, ownerPayload(s, user, t));
+      s.realtime.toBoard(boardId, EVENTS.owner, await ownerPayload(s, user, t));
       publishLatest(s, boardId, requestId);
     },
   };
@@ -314,7 +318,7 @@ export function holdersForSync(svc: () => AppServices) {
  * return to open. The organisation is told in the app: live if it is online,
  * and in its inbox ("Voor ons") from the audit log. Returns what expired.
  */
-export function expireClaims(svc: AppServices, now = svc.now()) {
+export async function expireClaims(svc: AppServices, now = svc.now()) {
   const cutoffs = new Map(listAllBoards(svc.db).map((b) => [b.id, now - b.claimExpiryDays * 86400_000]));
   // A finished (done column) or archived request keeps its holder: it is history, not a stale claim.
   const finished = new Map<string, Set<string>>();
@@ -329,10 +333,10 @@ export function expireClaims(svc: AppServices, now = svc.now()) {
     }
     return set.has(requestId);
   };
-  const expired = staleClaims(svc.db, cutoffs).filter((c) => !isFinished(c.boardId, c.id));
+  const expired = (await staleClaims(svc.async, cutoffs)).filter((c) => !isFinished(c.boardId, c.id));
   for (const c of expired) {
-    const res = unclaimRequest(
-      svc.db,
+    const res = await unclaimRequest(
+      svc.async,
       c.id,
       c.ownerOrgId,
       now,
@@ -340,7 +344,7 @@ export function expireClaims(svc: AppServices, now = svc.now()) {
       "claim_expired",
     );
     if (!res.ok) continue;
-    const state = ownershipOf(svc.db, c.id)!;
+    const state = (await ownershipOf(svc.async, c.id))!;
     align(svc, { boardId: c.boardId, requestId: c.id }, state.ownerOrgId);
     svc.realtime.toBoard(c.boardId, EVENTS.owner, {
       requestId: c.id,
@@ -362,15 +366,15 @@ export function expireClaims(svc: AppServices, now = svc.now()) {
  * which request, the referrals waiting, this organisation's inbox ("Voor
  * ons": referrals to it and its recently expired claims).
  */
-export function boardOwnershipState(svc: AppServices, user: SessionUser, boardId: string) {
-  const { owners, pending } = boardOwnership(svc.db, boardId);
+export async function boardOwnershipState(svc: AppServices, user: SessionUser, boardId: string) {
+  const { owners, pending } = await boardOwnership(svc.async, boardId);
   const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
   return {
     owners: Object.fromEntries(
       owners.map((o) => [o.id, { id: o.ownerOrgId!, name: orgs.get(o.ownerOrgId!) ?? "?", claimedAt: o.claimedAt }]),
     ) as Record<string, { id: string; name: string; claimedAt: number | null }>,
     pendingReferrals: pending,
-    inbox: inboxFor(svc.db, user.organisationId, boardId),
+    inbox: await inboxFor(svc.async, user.organisationId, boardId),
     expiredClaims: expiredClaimsFor(svc.db, user.organisationId, svc.now() - 14 * 86400_000).filter((e) => e.boardId === boardId),
     // The organisation's open meeting actions on this board ("Voor ons").
     actions: boardActionRows(svc.db, boardId, { open: true, orgId: user.organisationId }).map(actionOf),

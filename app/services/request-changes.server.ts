@@ -11,7 +11,7 @@ import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Act
 import { validateMatchFields } from "../board/jobs";
 import type { CardExtras, CardFields, CardView } from "../board/types";
 import { validateCardFields } from "../board/validate";
-import { claimRequest, ownershipOf, unclaimRequest } from "../../db/ownership";
+import { claimRequestNow, holderNow, unclaimRequestNow } from "../../db/ownership";
 import { appendAudit, getRequest } from "../../db/requests";
 import { publishLatest } from "./activity.server";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -97,7 +97,7 @@ export async function changeRequest(
     const archive = body.archived !== undefined && body.archived !== card.archived ? (body.archived as boolean) : null;
     const moving = toColumn && toColumn.id !== card.column ? toColumn : null;
 
-    const holder = ownershipOf(svc.db, requestId)?.ownerOrgId ?? null;
+    const holder = holderNow(svc.db, requestId);
     if ((Object.keys(patch).length || archive !== null) && !mayChangeRequest(actor, card, holder)) {
       return fail(403, "forbidden", "Only the organisation that entered or holds this request, or a coordinator, may change it.");
     }
@@ -111,13 +111,13 @@ export async function changeRequest(
       const change = holderChangeForMove(from, moving.stage, holder, actor);
       const audit = { boardId: board.id, requestId, userId: user.id, orgId: user.organisationId };
       if (change.kind === "claim") {
-        const res = claimRequest(svc.db, requestId, user.organisationId, now, audit);
+        const res = claimRequestNow(svc.db, requestId, user.organisationId, now, audit);
         if (!res.won && res.ownerOrgId !== user.organisationId) {
           return fail(409, "already_claimed", "Another organisation holds this request.", { owner: res.ownerOrgId });
         }
         holderChanged = res.won;
       } else if (change.kind === "release") {
-        const res = unclaimRequest(svc.db, requestId, user.role === "coordinator" ? null : user.organisationId, now, audit);
+        const res = unclaimRequestNow(svc.db, requestId, user.role === "coordinator" ? null : user.organisationId, now, audit);
         if (!res.ok) return fail(409, "not_owner", "Only the organisation that holds this request lets it go.", { owner: res.previousOwner });
         holderChanged = true;
       }
@@ -137,7 +137,7 @@ export async function changeRequest(
     return { ok: true, card: getCard(doc, requestId)! };
   });
   if (result.ok) {
-    if (holderChanged) announce.announce(board.id, requestId, user);
+    if (holderChanged) await announce.announce(board.id, requestId, user);
     else publishLatest(svc, board.id, requestId);
   }
   return result;

@@ -7,7 +7,7 @@
 import type { AppServices } from "../../app/services/context.server";
 import type { Env } from "../../app/services/env.server";
 import { createMailQueue } from "../../app/services/mail-queue.server";
-import type { DB } from "../../db/client";
+import { asyncOf, type DB } from "../../db/client";
 
 export function cliServices(db: DB, env: Env): AppServices {
   const now = () => Date.now();
@@ -16,6 +16,7 @@ export function cliServices(db: DB, env: Env): AppServices {
   };
   return {
     db,
+    async: asyncOf(db),
     env,
     now,
     // Queued in SQLite; the server's mail worker sends it once the server runs.

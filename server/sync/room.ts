@@ -80,7 +80,7 @@ export interface RequestHolders {
   /** Let go of the request (its holder, or a coordinator for anyone). */
   release(boardId: string, requestId: string, user: SessionUser): boolean;
   /** After the document changed: tell every browser and inbox who holds the request now. */
-  announce(boardId: string, requestId: string, user: SessionUser): void;
+  announce(boardId: string, requestId: string, user: SessionUser): Promise<void> | void;
 }
 
 /** Updates whose check needs a scratch copy of the document (check-update.ts `settleMultiChains`): at most this many per connection per minute. */
@@ -679,7 +679,11 @@ export class BoardRoom {
       this.host.log.info("undid a change to a request", { board: this.boardId, user: conn.user.id, notes });
       this.sendTo(conn, outgoing(encodePermissionDenied(`compensated ${notes.join(" ")}`.slice(0, 1000))));
     }
-    for (const id of [...verdict.claims, ...verdict.releases]) this.host.requests?.announce(this.boardId, id, conn.user);
+    for (const id of [...verdict.claims, ...verdict.releases]) {
+      Promise.resolve(this.host.requests?.announce(this.boardId, id, conn.user)).catch((e: Error) =>
+        this.host.log.error("announcing a request's holder failed", { board: this.boardId, request: id, error: e.message }),
+      );
+    }
   }
 
   /**

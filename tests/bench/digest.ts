@@ -21,7 +21,7 @@ import path from "node:path";
 import { openDatabase } from "../../db/client";
 import { mailCounts } from "../../db/mail";
 import { replaceOffers } from "../../db/offers";
-import { claimRequest } from "../../db/ownership";
+import { claimRequestNow } from "../../db/ownership";
 import { DEFAULT_CATEGORIES } from "../../app/board/domain";
 import { parseEnv } from "../../app/services/env.server";
 import { createMailQueue } from "../../app/services/mail-queue.server";
@@ -82,7 +82,7 @@ export async function benchDigest(): Promise<{ organisations: number; people: nu
   // A third of yesterday's requests were claimed since: not in the digest.
   for (const b of boards) {
     for (const id of b.cardIds.slice(OLD_REQUESTS / 2)) {
-      if (rnd() < 1 / 3) claimRequest(db, id, orgs[0].id, today, { boardId: b.id, requestId: id, userId: null, orgId: orgs[0].id });
+      if (rnd() < 1 / 3) claimRequestNow(db, id, orgs[0].id, today, { boardId: b.id, requestId: id, userId: null, orgId: orgs[0].id });
     }
   }
   const buildSeconds = (performance.now() - built) / 1000;

@@ -27,7 +27,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { getBoard, getUserById } from "../../db/accounts";
 import { openDatabase, type Database_ } from "../../db/client";
 import { replaceOffers } from "../../db/offers";
-import { claimRequest } from "../../db/ownership";
+import { claimRequestNow } from "../../db/ownership";
 import { appendAudit, touchRequest } from "../../db/requests";
 import { DEFAULT_CATEGORIES, DEFAULT_COLUMNS, readBoard } from "../../app/board/domain";
 import { URGENCIES } from "../../app/board/types";
@@ -119,7 +119,7 @@ export async function buildFixture(): Promise<Fixture> {
         claimed++;
         const org = pick(orgs).id;
         const at = Math.min(now, c.createdAt! + Math.floor(rnd() * 20 * DAY));
-        claimRequest(db, id, org, at, { boardId: board.id, requestId: id, orgId: org });
+        claimRequestNow(db, id, org, at, { boardId: board.id, requestId: id, orgId: org });
         // A live board: held requests were worked on recently, so the claim
         // expiry sweep at start does not return thousands of them to open
         // in the middle of the measurement.

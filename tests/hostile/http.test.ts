@@ -178,7 +178,7 @@ let orgThird: { id: string };
 const people: Record<string, { id: string; email: string }> = {};
 
 /** A fresh board of alliance A with requests in every state a route needs. */
-function freshBoard(extra: SeedCard[] = []) {
+async function freshBoard(extra: SeedCard[] = []) {
   const s = t.seed;
   const card = (title: string, over: Partial<SeedCard> = {}): SeedCard => ({
     title,
@@ -205,12 +205,12 @@ function freshBoard(extra: SeedCard[] = []) {
   const [open, claimed, referredIn, referredOut, second] = b.cardIds;
   const refer = (requestId: string, fromOrgId: string, toOrgId: string, userId: string) =>
     createReferral(
-      t.db,
+      t.services.async,
       { id: randomUUID(), requestId, fromOrgId, toOrgId, note: "graag overnemen", userId, at: Date.now() },
       { boardId: b.id, requestId, userId, orgId: fromOrgId },
     );
-  refer(referredIn, s.orgA2.id, s.orgA1.id, s.memberA2.id);
-  refer(referredOut, s.orgA1.id, s.orgA2.id, s.memberA1.id);
+  await refer(referredIn, s.orgA2.id, s.orgA1.id, s.memberA2.id);
+  await refer(referredOut, s.orgA1.id, s.orgA2.id, s.memberA1.id);
   return { id: b.id, open, claimed, referredIn, referredOut, second, cardIds: b.cardIds };
 }
 
@@ -261,7 +261,7 @@ interface CsrfTarget {
   name: string;
   api: boolean;
   method?: "POST" | "PUT";
-  prepare(): Prepared;
+  prepare(): Promise<Prepared>;
   /**
    * What the same request from the app's own origin does, to prove the attack
    * would have worked: `state` changes the database, `cookie` sets a cookie,
@@ -272,24 +272,24 @@ interface CsrfTarget {
 
 const coordinatorCookie = () => t.cookieFor(t.seed.coordinatorA.id);
 
-function apiTarget(name: string, path: (b: ReturnType<typeof freshBoard>) => string, body: (b: ReturnType<typeof freshBoard>) => unknown = () => ({}), control: CsrfTarget["control"] = "state", method: "POST" | "PUT" = "POST"): CsrfTarget {
+function apiTarget(name: string, path: (b: Awaited<ReturnType<typeof freshBoard>>) => string, body: (b: Awaited<ReturnType<typeof freshBoard>>) => unknown = () => ({}), control: CsrfTarget["control"] = "state", method: "POST" | "PUT" = "POST"): CsrfTarget {
   return {
     name: `${method} ${name}`,
     api: true,
     method,
     control,
-    prepare() {
-      const b = freshBoard();
+    async prepare() {
+      const b = await freshBoard();
       return { path: path(b), fields: body(b) as Fields, cookie: coordinatorCookie(), boardIds: [b.id] };
     },
   };
 }
 
-function pageTarget(name: string, prepare: () => Prepared, control: CsrfTarget["control"] = "state"): CsrfTarget {
-  return { name: `POST ${name}`, api: false, control, prepare };
+function pageTarget(name: string, prepare: () => Prepared | Promise<Prepared>, control: CsrfTarget["control"] = "state"): CsrfTarget {
+  return { name: `POST ${name}`, api: false, control, prepare: async () => prepare() };
 }
 
-const rq = (b: ReturnType<typeof freshBoard>, id: string, verb: string) => `/api/boards/${b.id}/requests/${id}/${verb}`;
+const rq = (b: Awaited<ReturnType<typeof freshBoard>>, id: string, verb: string) => `/api/boards/${b.id}/requests/${id}/${verb}`;
 
 const CSRF_TARGETS: CsrfTarget[] = [
   apiTarget("/api/boards/<id>/requests (create)", (b) => `/api/boards/${b.id}/requests`, () => ({
@@ -337,8 +337,8 @@ const CSRF_TARGETS: CsrfTarget[] = [
   pageTarget("/beheer role", () => ({ path: "/beheer", fields: { intent: "role", personId: people.rol.id, role: "coordinator" }, cookie: coordinatorCookie() })),
   pageTarget("/beheer remove", () => ({ path: "/beheer", fields: { intent: "remove", personId: people.weg.id }, cookie: coordinatorCookie() })),
   pageTarget("/beheer reset", () => ({ path: "/beheer", fields: { intent: "reset", personId: people.reset.id }, cookie: coordinatorCookie() })),
-  pageTarget("/beheer expiry", () => {
-    const b = freshBoard();
+  pageTarget("/beheer expiry", async () => {
+    const b = await freshBoard();
     return { path: "/beheer", fields: { intent: "expiry", boardId: b.id, claimExpiryDays: "300" }, cookie: coordinatorCookie(), boardIds: [b.id] };
   }),
   pageTarget("/aanbod", () => ({
@@ -346,8 +346,8 @@ const CSRF_TARGETS: CsrfTarget[] = [
     fields: { organisationId: t.seed.orgA1.id, count: "1", "offers.0.category": "taal", "offers.0.label": "Vreemd aanbod", "offers.0.capacity": "7", "offers.0.area": "" },
     cookie: coordinatorCookie(),
   })),
-  pageTarget("/boards/<id> create", () => {
-    const b = freshBoard();
+  pageTarget("/boards/<id> create", async () => {
+    const b = await freshBoard();
     return {
       path: `/boards/${b.id}`,
       fields: { intent: "create", title: "Aangemaakt door een vreemde pagina", category: "wonen", description: "", reference: "", area: "", urgency: "normaal" },
@@ -355,16 +355,16 @@ const CSRF_TARGETS: CsrfTarget[] = [
       boardIds: [b.id],
     };
   }),
-  pageTarget("/boards/<id> reference", () => {
-    const b = freshBoard();
+  pageTarget("/boards/<id> reference", async () => {
+    const b = await freshBoard();
     return { path: `/boards/${b.id}`, fields: { intent: "reference", requestId: b.open, reference: "ZZ-2001-Oost" }, cookie: coordinatorCookie(), boardIds: [b.id] };
   }),
-  pageTarget("/boards/<id>/overzicht merge", () => {
-    const b = freshBoard();
+  pageTarget("/boards/<id>/overzicht merge", async () => {
+    const b = await freshBoard();
     return { path: `/boards/${b.id}/overzicht`, fields: { intent: "merge", group: "g", ids: [b.open, b.second], into: b.open }, cookie: coordinatorCookie(), boardIds: [b.id] };
   }),
-  pageTarget("/boards/<id>/overzicht dismiss", () => {
-    const b = freshBoard();
+  pageTarget("/boards/<id>/overzicht dismiss", async () => {
+    const b = await freshBoard();
     return { path: `/boards/${b.id}/overzicht`, fields: { intent: "dismiss", group: "g", ids: [b.open, b.second] }, cookie: coordinatorCookie(), boardIds: [b.id] };
   }),
 ];
@@ -397,7 +397,7 @@ const BODY_VARIANTS = [
 describe("CSRF: every state-changing route refuses a request a foreign page could make", () => {
   for (const target of CSRF_TARGETS) {
     it(`${target.name}${target.api ? " (API)" : " (page action)"}`, async () => {
-      const prep = target.prepare();
+      const prep = await target.prepare();
       const own = t.url;
       const base = (h: Record<string, string>) => ({ ...h, ...(prep.cookie ? { cookie: prep.cookie } : {}) });
       const asSent = target.api
@@ -666,7 +666,7 @@ describe("every API route as every role", () => {
     otherAlliance: t.seed.memberB,
   });
 
-  function fixtureFor(state: State): Fixture & { secrets: string[] } {
+  async function fixtureFor(state: State): Promise<Fixture & { secrets: string[] }> {
     const s = t.seed;
     const title = `Geheim ${randomUUID().slice(0, 8)}`;
     const reference = `QQ-19${Math.floor(Math.random() * 90 + 10)}-Geheimwijk`;
@@ -680,8 +680,8 @@ describe("every API route as every role", () => {
     });
     const [requestId, secondId] = b.cardIds;
     if (state === "referred")
-      createReferral(
-        t.db,
+      await createReferral(
+        t.services.async,
         { id: randomUUID(), requestId, fromOrgId: s.orgA1.id, toOrgId: s.orgA2.id, note: "Geheime notitie", userId: s.memberA1.id, at: Date.now() },
         { boardId: b.id, requestId, userId: s.memberA1.id, orgId: s.orgA1.id },
       );
@@ -714,7 +714,7 @@ describe("every API route as every role", () => {
     it(`${route.name}`, async () => {
       const failures: string[] = [];
       for (const role of ROLES) {
-        const f = fixtureFor(route.state);
+        const f = await fixtureFor(route.state);
         const body = route.body?.(f) ?? (route.method === "GET" ? undefined : {});
         const res = await call(role, route.method, route.path(f), body);
         const want = allowed(route.expect[role]);
@@ -746,7 +746,7 @@ describe("every API route as every role", () => {
   it("ids of one alliance under the other's board: 404, the same as an id that does not exist", async () => {
     const failures: string[] = [];
     for (const c of CROSS) {
-      const f = fixtureFor("open");
+      const f = await fixtureFor("open");
       const res = await call(c.as, c.method, c.path(f), c.method === "POST" ? (c.body?.(f) ?? {}) : undefined);
       const want = allowed(c.expect);
       let ok = want.includes(res.status);
@@ -774,7 +774,7 @@ describe("every API route as every role", () => {
   it("bad input from someone who may use the route: 400/422 with { error, message }, never a 500, nothing stored", async () => {
     const failures: string[] = [];
     for (const c of BAD_INPUT) {
-      const f = fixtureFor(c.state);
+      const f = await fixtureFor(c.state);
       const cookie = t.cookieFor(users()[c.as as Exclude<Role, "anonymous">].id);
       const before = fingerprint([f.boardId]);
       const res = await send({

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { getCard, updateCard } from "../../app/board/domain";
 import { deleteSession, getUserById } from "../../db/accounts";
+import { asyncOf } from "../../db/client";
 import { ownershipOf } from "../../db/ownership";
 import { makeUser } from "../factories";
 import {
@@ -94,7 +95,7 @@ describe("sockets follow the session", () => {
     const ack = await s.timeout(10_000).emitWithAck("request:claim", { boardId: seed.boardA.id, requestId });
     expect(ack).toEqual({ ok: false, error: "unauthenticated" });
     expect(await withTimeout(gone, 10_000, "socket closed")).toBe("io server disconnect");
-    expect(ownershipOf(t.verify.db, requestId)?.ownerOrgId).toBeNull();
+    expect((await ownershipOf(asyncOf(t.verify.db), requestId))?.ownerOrgId).toBeNull();
   });
 });
 
@@ -180,7 +181,7 @@ describe("changing a role", () => {
     });
     const api = await t.api(`/api/boards/${seed.boardA.id}/requests/${cardId}/claim`, { cookie, body: {} });
     expect(api.status).toBe(403);
-    expect(ownershipOf(t.verify.db, cardId)?.ownerOrgId).toBeNull();
+    expect((await ownershipOf(asyncOf(t.verify.db), cardId))?.ownerOrgId).toBeNull();
 
     // And back to member: may claim again.
     expect(await beheer({ intent: "role", personId: fenna.id, role: "member" })).toBe(200);

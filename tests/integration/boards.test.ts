@@ -13,6 +13,7 @@ import { expireClaims } from "../../app/services/ownership.server";
 import { sendDigests } from "../../app/services/notifications.server";
 import { notifications } from "../../db/schema";
 import { eq } from "drizzle-orm";
+import { asyncOf } from "../../db/client";
 import { ownershipOf } from "../../db/ownership";
 import { countBoardRequests } from "../../db/boards";
 import { DAY_MS, editOn, postForm, startTestServer, storedBytes, waitFor, withTimeout, type TestServer } from "./harness";
@@ -221,7 +222,7 @@ describe("archived boards", () => {
     expect(claim).toMatchObject({ ok: false, error: "board_archived" });
     const comment = await socket.timeout(5000).emitWithAck("comment:add", { boardId: id, requestId, body: "Hallo" });
     expect(comment).toMatchObject({ ok: false, error: "board_archived" });
-    expect(ownershipOf(t.db, requestId)?.ownerOrgId ?? null).toBeNull();
+    expect((await ownershipOf(asyncOf(t.db), requestId))?.ownerOrgId ?? null).toBeNull();
 
     // Yjs: the document can be read; an edit from a (reconnected) connection is refused, nothing stored.
     const reader = await t.connect(id, { cookie: member });
@@ -260,11 +261,11 @@ describe("archived boards", () => {
       expect((await t.api(`/api/boards/${b}/requests/${r}/claim`, { cookie: member, body: {} })).status).toBe(200);
     }
     expect((await t.api(`/api/boards/${archived}`, { cookie: coordinator, method: "PATCH", body: { archived: true } })).status).toBe(200);
-    const expired = expireClaims(t.services, t.now() + 60 * DAY_MS);
+    const expired = await expireClaims(t.services, t.now() + 60 * DAY_MS);
     expect(expired.map((e) => e.id)).toContain(onActive);
     expect(expired.map((e) => e.id)).not.toContain(onArchived);
-    expect(ownershipOf(t.db, onArchived)?.ownerOrgId).toBe(t.seed.orgA1.id);
-    expect(ownershipOf(t.db, onActive)?.ownerOrgId ?? null).toBeNull();
+    expect((await ownershipOf(asyncOf(t.db), onArchived))?.ownerOrgId).toBe(t.seed.orgA1.id);
+    expect((await ownershipOf(asyncOf(t.db), onActive))?.ownerOrgId ?? null).toBeNull();
   });
 });
 

@@ -7,7 +7,8 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { cardsMap } from "../../app/board/domain";
-import { ownershipOf } from "../../db/ownership";
+import { asyncOf } from "../../db/client";
+import { holderNow, ownershipOf } from "../../db/ownership";
 import { auditEvents } from "../../db/schema";
 import { makeBoard } from "../factories";
 import { recordEvents, startTestServer, waitFor, type IoSocket, type TestServer } from "./harness";
@@ -25,7 +26,7 @@ afterAll(async () => {
 const reqPath = (boardId: string, requestId: string, verb: string) => `/api/boards/${boardId}/requests/${requestId}/${verb}`;
 
 /** The owner as the server's SQL has it, read through the second connection (committed state only). */
-const sqlOwner = (requestId: string) => ownershipOf(t.verify.db, requestId)?.ownerOrgId ?? null;
+const sqlOwner = (requestId: string) => holderNow(t.verify.db, requestId);
 
 describe("claim race over socket.io", () => {
   const TRIALS = 100;
@@ -258,7 +259,7 @@ describe("ownership cannot be forged through the document", () => {
 
     // ... and ownership is decided in SQL anyway, which did not move.
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
-    expect(ownershipOf(t.db, requestId)?.ownerOrgId).toBe(seed.orgA1.id);
+    expect((await ownershipOf(asyncOf(t.db), requestId))?.ownerOrgId).toBe(seed.orgA1.id);
 
     const details = await t.api(`/api/boards/${seed.boardA.id}/requests/${requestId}`, { cookie: seed.cookies.memberA2 });
     expect(details.status).toBe(200);

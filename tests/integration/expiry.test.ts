@@ -11,7 +11,8 @@ import { createRequestWithAudit } from "../../db/requests";
 import { expireClaims } from "../../app/services/ownership.server";
 import { expiredClaimsFor } from "../../db/activity";
 import { boardSettings } from "../../db/accounts";
-import { inboxFor, ownershipOf } from "../../db/ownership";
+import { asyncOf } from "../../db/client";
+import { holderNow, inboxFor, ownershipOf } from "../../db/ownership";
 import { auditEvents } from "../../db/schema";
 import { makeBoard } from "../factories";
 import {
@@ -61,7 +62,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const sqlOwner = (requestId: string) => ownershipOf(t.verify.db, requestId)?.ownerOrgId ?? null;
+const sqlOwner = (requestId: string) => holderNow(t.verify.db, requestId);
 
 async function claim(socket: IoSocket, boardId: string, requestId: string) {
   const ack = await socket.timeout(10_000).emitWithAck("request:claim", { boardId, requestId });
@@ -70,10 +71,10 @@ async function claim(socket: IoSocket, boardId: string, requestId: string) {
 
 /** Move the clock forward and run the expiry in the same tick, as the server's sweep would. */
 let lastExpiryAt = 0;
-function advanceAndExpire(ms: number) {
+async function advanceAndExpire(ms: number) {
   clock.advance(ms);
   lastExpiryAt = t.now();
-  return expireClaims(t.services, lastExpiryAt).map((c) => c.id);
+  return (await expireClaims(t.services, lastExpiryAt)).map((c) => c.id);
 }
 
 describe("claim expiry (injected clock)", () => {
@@ -99,7 +100,7 @@ describe("claim expiry (injected clock)", () => {
       moveCard(doc, finished, "afgerond", 0, t.now());
       setArchived(doc, archived, true, t.now());
     });
-    const expired = advanceAndExpire(30 * DAY_MS);
+    const expired = await advanceAndExpire(30 * DAY_MS);
     expect(expired).toContain(stale);
     expect(expired).not.toContain(finished);
     expect(expired).not.toContain(archived);
@@ -117,14 +118,14 @@ describe("claim expiry (injected clock)", () => {
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     // 13 days: still held.
-    expect(advanceAndExpire(13 * DAY_MS)).not.toContain(requestId);
+    expect(await advanceAndExpire(13 * DAY_MS)).not.toContain(requestId);
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     // 15 days: expired.
-    const expired = advanceAndExpire(2 * DAY_MS);
+    const expired = await advanceAndExpire(2 * DAY_MS);
     expect(expired).toContain(requestId);
     expect(sqlOwner(requestId)).toBeNull();
-    expect(ownershipOf(t.verify.db, requestId)?.claimedAt).toBeNull();
+    expect((await ownershipOf(asyncOf(t.verify.db), requestId))?.claimedAt).toBeNull();
 
     const audit = t.verify.db
       .select()
@@ -144,7 +145,7 @@ describe("claim expiry (injected clock)", () => {
     expect(expiredA2.events).toEqual([]);
 
     // Nothing left to expire for it: a second run is a no-op.
-    expect(expireClaims(t.services, t.now()).map((c) => c.id)).not.toContain(requestId);
+    expect((await expireClaims(t.services, t.now())).map((c) => c.id)).not.toContain(requestId);
     // It can be claimed again.
     await claim(a2, seed.boardA.id, requestId);
     expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
@@ -157,7 +158,7 @@ describe("claim expiry (injected clock)", () => {
     await claim(a1, seed.boardA.id, commented);
     await claim(a1, seed.boardA.id, moved);
 
-    expect(advanceAndExpire(10 * DAY_MS)).toEqual(expect.not.arrayContaining([commented, moved]));
+    expect(await advanceAndExpire(10 * DAY_MS)).toEqual(expect.not.arrayContaining([commented, moved]));
 
     // Day 10: a comment on one, a move of the other.
     const ack = await a2.timeout(10_000).emitWithAck("comment:add", { boardId: seed.boardA.id, requestId: commented, body: "Nog mee bezig?" });
@@ -174,18 +175,18 @@ describe("claim expiry (injected clock)", () => {
           .get(),
       { message: "the move is committed as activity" },
     );
-    expect(ownershipOf(t.verify.db, moved)).toBeTruthy();
+    expect((await ownershipOf(asyncOf(t.verify.db), moved))).toBeTruthy();
     y.destroy();
 
     // Day 15 after the claims, day 5 after the activity: both still held.
-    const expired = advanceAndExpire(5 * DAY_MS);
+    const expired = await advanceAndExpire(5 * DAY_MS);
     expect(expired).not.toContain(commented);
     expect(expired).not.toContain(moved);
     expect(sqlOwner(commented)).toBe(seed.orgA1.id);
     expect(sqlOwner(moved)).toBe(seed.orgA1.id);
 
     // Fifteen quiet days after the activity: both expire.
-    const later = advanceAndExpire(10 * DAY_MS);
+    const later = await advanceAndExpire(10 * DAY_MS);
     expect(later).toEqual(expect.arrayContaining([commented, moved]));
     expect(sqlOwner(commented)).toBeNull();
     expect(sqlOwner(moved)).toBeNull();
@@ -212,11 +213,11 @@ describe("claim expiry (injected clock)", () => {
     expect(await a1.timeout(10_000).emitWithAck("board:join", { boardId: board.id })).toEqual({ ok: true });
     await claim(a1, board.id, requestId);
 
-    expect(advanceAndExpire(15 * DAY_MS)).not.toContain(requestId);
+    expect(await advanceAndExpire(15 * DAY_MS)).not.toContain(requestId);
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
-    expect(advanceAndExpire(14 * DAY_MS)).not.toContain(requestId);
+    expect(await advanceAndExpire(14 * DAY_MS)).not.toContain(requestId);
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
-    expect(advanceAndExpire(2 * DAY_MS)).toContain(requestId);
+    expect(await advanceAndExpire(2 * DAY_MS)).toContain(requestId);
     expect(sqlOwner(requestId)).toBeNull();
     await expiredA1.next((e) => e.requestId === requestId && e.boardId === board.id);
   });
@@ -227,13 +228,13 @@ describe("claim expiry (injected clock)", () => {
     await claim(a1, seed.boardA.id, requestId);
     const refer = await a1.timeout(10_000).emitWithAck("request:refer", { boardId: seed.boardA.id, requestId, to: seed.orgA2.id, note: "" });
     expect(refer).toMatchObject({ ok: true });
-    expect(inboxFor(t.verify.db, seed.orgA2.id).map((r) => r.requestId)).toContain(requestId);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id)).map((r) => r.requestId)).toContain(requestId);
     const mark = inboxA2.mark();
 
-    expect(advanceAndExpire(15 * DAY_MS)).toContain(requestId);
+    expect(await advanceAndExpire(15 * DAY_MS)).toContain(requestId);
     expect(sqlOwner(requestId)).toBeNull();
-    expect(ownershipOf(t.verify.db, requestId)?.pendingReferral).toBeNull();
-    expect(inboxFor(t.verify.db, seed.orgA2.id).map((r) => r.requestId)).not.toContain(requestId);
+    expect((await ownershipOf(asyncOf(t.verify.db), requestId))?.pendingReferral).toBeNull();
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id)).map((r) => r.requestId)).not.toContain(requestId);
     await inboxA2.next((e) => e.boardId === seed.boardA.id, { after: mark });
   });
 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCard, getCard, listColumns, moveCard, readBoard, updateCard } from "../../app/board/domain";
 import { holderFits, stageOfColumn } from "../../app/board/stages";
-import { ownershipOf } from "../../db/ownership";
+import { holderNow } from "../../db/ownership";
 import { createRequestWithAudit } from "../../db/requests";
 import { openDatabase } from "../../db/client";
 import { seedDemo } from "../../db/seed";
@@ -39,7 +39,7 @@ function serverDoc(): Y.Doc {
   return t.rooms.getOrLoad(board()).doc;
 }
 
-const holder = (id: string) => ownershipOf(t.verify.db, id)?.ownerOrgId ?? null;
+const holder = (id: string) => holderNow(t.verify.db, id);
 const stageOf = (doc: Y.Doc, id: string) => stageOfColumn(listColumns(doc), getCard(doc, id)!.column);
 
 /** Every request's column fits its holder (SQL): the invariant of the board. */
@@ -267,7 +267,7 @@ describe("the demo board", () => {
       const held = cards.filter((c) => stageOfColumn(columns, c.column) === "held");
       expect(held.length).toBeGreaterThan(0);
       for (const c of cards) {
-        const h = ownershipOf(database.db, c.id)?.ownerOrgId ?? null;
+        const h = holderNow(database.db, c.id);
         expect(holderFits(stageOfColumn(columns, c.column), h), `${c.title} in ${c.column}, held by ${h}`).toBe(true);
       }
     } finally {

@@ -227,7 +227,7 @@ describe("notifications", () => {
     });
     expect(c.status).toBe(201);
     const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
-    expect(notifyComment(app.services, actor, { boardId, requestId: held }, c.body.id)).toBe(0);
+    expect(await notifyComment(app.services, actor, { boardId, requestId: held }, c.body.id)).toBe(0);
     await drain();
     const got = mailsTo(seed.memberA2.email, /^New comment/);
     expect(got).toHaveLength(1);

@@ -5,7 +5,8 @@
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inboxFor, ownershipOf, referralHistory } from "../../db/ownership";
+import { asyncOf } from "../../db/client";
+import { holderNow, inboxFor, ownershipOf, referralHistory } from "../../db/ownership";
 import { auditEvents } from "../../db/schema";
 import { makeBoard, makeOrganisation, makeSessionCookie, makeUser } from "../factories";
 import { recordEvents, startTestServer, type EventLog, type IoSocket, type TestServer } from "./harness";
@@ -55,8 +56,8 @@ afterAll(async () => {
 });
 
 const path = (requestId: string, verb: string) => `/api/boards/${board.id}/requests/${requestId}/${verb}`;
-const sqlOwner = (requestId: string) => ownershipOf(t.verify.db, requestId)?.ownerOrgId ?? null;
-const pending = (requestId: string) => ownershipOf(t.verify.db, requestId)?.pendingReferral ?? null;
+const sqlOwner = (requestId: string) => holderNow(t.verify.db, requestId);
+const pending = async (requestId: string) => (await ownershipOf(asyncOf(t.verify.db), requestId))?.pendingReferral ?? null;
 
 async function claimAs(cookie: string, requestId: string) {
   const r = await t.api(path(requestId, "claim"), { cookie, body: {} });
@@ -92,7 +93,7 @@ describe("referring a request", () => {
     const viewer = await t.api(path(requestId, "refer"), { cookie: seed.cookies.viewerA, body: { to: seed.orgA2.id, note: "" } });
     expect(viewer.status).toBe(403);
 
-    expect(pending(requestId)).toBeNull();
+    expect(await pending(requestId)).toBeNull();
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
   });
 
@@ -122,11 +123,11 @@ describe("referring a request", () => {
       referral: { requestId, fromOrgId: seed.orgA1.id, toOrgId: seed.orgA2.id, note: "Kunnen jullie dit oppakken?", status: "pending" },
     });
 
-    const p = pending(requestId);
+    const p = await pending(requestId);
     expect(p).toMatchObject({ fromOrgId: seed.orgA1.id, toOrgId: seed.orgA2.id, status: "pending", createdByUserId: seed.memberA1.id });
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
 
-    const inbox = inboxFor(t.verify.db, seed.orgA2.id);
+    const inbox = (await inboxFor(asyncOf(t.verify.db), seed.orgA2.id));
     expect(inbox).toHaveLength(1);
     expect(inbox[0]).toMatchObject({
       requestId,
@@ -135,9 +136,9 @@ describe("referring a request", () => {
       fromOrgName: seed.orgA1.shortName,
       note: "Kunnen jullie dit oppakken?",
     });
-    expect(inboxFor(t.verify.db, seed.orgA2.id, board.id)).toHaveLength(1);
-    expect(inboxFor(t.verify.db, seed.orgA2.id, t.seed.boardA.id)).toHaveLength(0);
-    expect(inboxFor(t.verify.db, seed.orgA1.id)).toHaveLength(0);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id, board.id))).toHaveLength(1);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id, t.seed.boardA.id))).toHaveLength(0);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id))).toHaveLength(0);
 
     await inboxA2.next((e) => e.boardId === board.id, { after: inboxBefore });
     const ev = await owners.next((e) => e.requestId === requestId && e.pendingReferral?.status === "pending");
@@ -146,13 +147,13 @@ describe("referring a request", () => {
     const dup = await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id, note: "nog een keer" } });
     expect(dup.status).toBe(409);
     expect(dup.body).toMatchObject({ error: "pending_exists" });
-    expect(referralHistory(t.verify.db, requestId)).toHaveLength(1);
+    expect((await referralHistory(asyncOf(t.verify.db), requestId))).toHaveLength(1);
   });
 
   it("only the sender may revoke (403 not_sender); only the recipient may answer (403 not_recipient); decline needs a reason (400)", async () => {
     const { seed } = t;
     const requestId = board.cardIds[0];
-    const referralId = pending(requestId)!.id;
+    const referralId = (await pending(requestId))!.id;
 
     const revokeByRecipient = await t.api(path(requestId, "referral/revoke"), { cookie: seed.cookies.memberA2, body: {} });
     expect(revokeByRecipient.status).toBe(403);
@@ -182,14 +183,14 @@ describe("referring a request", () => {
     expect(unknownDecision.status).toBe(404);
 
     // Nothing of this changed the referral or the owner.
-    expect(pending(requestId)).toMatchObject({ id: referralId, status: "pending" });
+    expect(await pending(requestId)).toMatchObject({ id: referralId, status: "pending" });
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
   });
 
   it("decline with a reason: the owner stays, the referral is closed with the reason, both organisations are told", async () => {
     const { seed } = t;
     const requestId = board.cardIds[0];
-    const referralId = pending(requestId)!.id;
+    const referralId = (await pending(requestId))!.id;
     const a1Before = inboxA1.mark();
     const a2Before = inboxA2.mark();
 
@@ -200,14 +201,14 @@ describe("referring a request", () => {
       referral: { id: referralId, status: "declined", reason: "Geen capaciteit deze maand" },
     });
     expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
-    expect(pending(requestId)).toBeNull();
-    expect(referralHistory(t.verify.db, requestId)[0]).toMatchObject({
+    expect(await pending(requestId)).toBeNull();
+    expect((await referralHistory(asyncOf(t.verify.db), requestId))[0]).toMatchObject({
       id: referralId,
       status: "declined",
       reason: "Geen capaciteit deze maand",
       decidedByUserId: seed.memberA2.id,
     });
-    expect(inboxFor(t.verify.db, seed.orgA2.id)).toHaveLength(0);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id))).toHaveLength(0);
     await inboxA1.next((e) => e.boardId === board.id, { after: a1Before });
     await inboxA2.next((e) => e.boardId === board.id, { after: a2Before });
     await owners.next((e) => e.requestId === requestId && e.pendingReferral === null && e.ownerOrgId === seed.orgA1.id);
@@ -224,12 +225,12 @@ describe("referring a request", () => {
     const refer = await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id, note: "Tweede poging" } });
     expect(refer.status).toBe(200);
     expect(refer.body.referral).toMatchObject({ status: "pending" });
-    expect(inboxFor(t.verify.db, seed.orgA2.id)).toHaveLength(1);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id))).toHaveLength(1);
 
     const revoke = await a1.timeout(10_000).emitWithAck("referral:revoke", { boardId: board.id, requestId });
     expect(revoke).toMatchObject({ ok: true, owner: { id: seed.orgA1.id }, referral: { status: "revoked" } });
-    expect(pending(requestId)).toBeNull();
-    expect(inboxFor(t.verify.db, seed.orgA2.id)).toHaveLength(0);
+    expect(await pending(requestId)).toBeNull();
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id))).toHaveLength(0);
 
     const accept = await t.api(path(requestId, "referral/accept"), { cookie: seed.cookies.memberA2, body: {} });
     expect(accept.status).toBe(409);
@@ -252,7 +253,7 @@ describe("referring a request", () => {
       referral: { status: "accepted", fromOrgId: seed.orgA1.id, toOrgId: seed.orgA2.id },
     });
     expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
-    expect(pending(requestId)).toBeNull();
+    expect(await pending(requestId)).toBeNull();
     const ev = await owners.next((e) => e.requestId === requestId && e.ownerOrgId === seed.orgA2.id);
     expect(ev).toMatchObject({ owner: { id: seed.orgA2.id, name: seed.orgA2.shortName }, pendingReferral: null });
 
@@ -263,7 +264,7 @@ describe("referring a request", () => {
       .all();
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ userId: seed.memberA2.id, orgId: seed.orgA2.id, data: { from: seed.orgA1.id, to: seed.orgA2.id } });
-    expect(referralHistory(t.verify.db, requestId).map((r) => r.status)).toEqual(
+    expect((await referralHistory(asyncOf(t.verify.db), requestId)).map((r) => r.status)).toEqual(
       expect.arrayContaining(["accepted", "revoked", "declined"]),
     );
 
@@ -277,7 +278,7 @@ describe("referring a request", () => {
     // The new holder may refer it back.
     const back = await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA2, body: { to: seed.orgA1.id, note: "Toch bij jullie" } });
     expect(back.status).toBe(200);
-    expect(inboxFor(t.verify.db, seed.orgA1.id)).toEqual([expect.objectContaining({ requestId, fromOrgName: seed.orgA2.shortName })]);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id))).toEqual([expect.objectContaining({ requestId, fromOrgName: seed.orgA2.shortName })]);
   });
 
   it("releasing a request with a pending referral withdraws the referral from the recipient's inbox", async () => {
@@ -285,14 +286,14 @@ describe("referring a request", () => {
     const requestId = board.cardIds[1];
     await claimAs(seed.cookies.memberA2, requestId);
     expect((await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA2, body: { to: seed.orgA1.id, note: "" } })).status).toBe(200);
-    expect(inboxFor(t.verify.db, seed.orgA1.id).some((r) => r.requestId === requestId)).toBe(true);
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id)).some((r) => r.requestId === requestId)).toBe(true);
     const a1Before = inboxA1.mark();
 
     const unclaim = await t.api(path(requestId, "unclaim"), { cookie: seed.cookies.memberA2, body: {} });
     expect(unclaim.status).toBe(200);
     expect(sqlOwner(requestId)).toBeNull();
-    expect(pending(requestId)).toBeNull();
-    expect(inboxFor(t.verify.db, seed.orgA1.id).some((r) => r.requestId === requestId)).toBe(false);
+    expect(await pending(requestId)).toBeNull();
+    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id)).some((r) => r.requestId === requestId)).toBe(false);
     const accept = await t.api(path(requestId, "referral/accept"), { cookie: seed.cookies.memberA1, body: {} });
     expect(accept.status).toBe(409);
     expect(accept.body).toMatchObject({ error: "not_pending" });
@@ -312,15 +313,15 @@ describe("referring a request", () => {
     await claimAs(seed.cookies.memberA1, requestId);
     expect((await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA1, body: { to: orgA3.id, note: "" } })).status).toBe(200);
     await inboxA3.next((e) => e.boardId === board.id);
-    expect(inboxFor(t.verify.db, orgA3.id)).toHaveLength(1);
+    expect((await inboxFor(asyncOf(t.verify.db), orgA3.id))).toHaveLength(1);
     const mark = inboxA3.mark();
 
     const r = await t.api(path(requestId, "reassign"), { cookie: seed.cookies.coordinatorA, body: { to: seed.orgA2.id } });
     expect(r.status).toBe(200);
     expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
-    expect(pending(requestId)).toBeNull();
-    expect(referralHistory(t.verify.db, requestId)[0]).toMatchObject({ toOrgId: orgA3.id, status: "revoked", reason: "reassigned" });
-    expect(inboxFor(t.verify.db, orgA3.id)).toHaveLength(0);
+    expect(await pending(requestId)).toBeNull();
+    expect((await referralHistory(asyncOf(t.verify.db), requestId))[0]).toMatchObject({ toOrgId: orgA3.id, status: "revoked", reason: "reassigned" });
+    expect((await inboxFor(asyncOf(t.verify.db), orgA3.id))).toHaveLength(0);
     await inboxA3.next((e) => e.boardId === board.id, { after: mark });
   });
 });
