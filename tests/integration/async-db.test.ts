@@ -6,12 +6,15 @@
  * (100 trials of two organisations at once: exactly one winner), a
  * read-decide-write at `serializable` retried on serialization failures (no
  * update lost), a partial unique index refusing a second pending referral,
- * and the dialect helpers giving the same answers.
+ * and the dialect helpers giving the same answers. Then the converted
+ * modules' own functions raced by many callers at once on both engines:
+ * claimRequest, createReferral, decideReferral (db/ownership.ts).
  */
 import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { affected, count, first, isUniqueViolation, jsonText, nowMs } from "../../db/dialect";
+import { claimRequest, createReferral, decideReferral, ownershipOf } from "../../db/ownership";
 import { start, type TestPostgres } from "../infra/postgres";
 
 let server: TestPostgres;
@@ -136,6 +139,98 @@ for (const engine of ["sqlite", "postgres"] as const) {
       const stored = await first(q.select({ data: t.boardUpdates.data, id: t.boardUpdates.id }).from(t.boardUpdates));
       expect(Buffer.compare(stored!.data, bytes)).toBe(0);
       expect(typeof stored!.id).toBe("number");
+    });
+  });
+}
+
+const CALLERS = 8;
+const RACES = 50;
+
+/** A second alliance with CALLERS organisations and a board of `n` unowned requests (`<prefix><i>`). */
+async function seedRace(h: AsyncDb, prefix: string, n: number) {
+  const { t, q } = h;
+  await q.insert(t.alliances).values({ id: `al-${prefix}`, name: prefix, slug: `race-${prefix}`, matchSecret: "s", demo: false });
+  await q.insert(t.organisations).values(
+    Array.from({ length: CALLERS }, (_, i) => ({ id: `${prefix}o${i}`, allianceId: `al-${prefix}`, name: `Org ${i}`, shortName: `${i}` })),
+  );
+  await q.insert(t.users).values({ id: `${prefix}u`, email: `${prefix}@example.org`, name: "U", passwordHash: "x", organisationId: `${prefix}o0` });
+  await q.insert(t.boards).values({ id: `${prefix}b`, allianceId: `al-${prefix}`, name: "Bord" });
+  await q.insert(t.requests).values(
+    Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, boardId: `${prefix}b`, createdByOrgId: `${prefix}o0`, lastActivityAt: 1, createdAt: 1 })),
+  );
+  const org = (i: number) => `${prefix}o${i}`;
+  const audit = (requestId: string, orgId: string) => ({ boardId: `${prefix}b`, requestId, userId: null, orgId });
+  return { org, audit, user: `${prefix}u` };
+}
+
+for (const engine of ["sqlite", "postgres"] as const) {
+  describe(`db/ownership.ts on ${engine}: ${CALLERS} callers at once`, () => {
+    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+
+    it(`claimRequest, ${RACES} races: exactly one wins; every loser is told it lost and who holds it`, async () => {
+      const { org, audit } = await seedRace(h(), "c", RACES);
+      const winsBy = new Map<string, number>();
+      for (let i = 0; i < RACES; i++) {
+        const id = `c${i}`;
+        const answers = await Promise.all(Array.from({ length: CALLERS }, (_, k) => claimRequest(h(), id, org(k), 100 + i, audit(id, org(k)))));
+        const winners = answers.filter((a) => a.won);
+        expect(winners, `race ${i}`).toHaveLength(1);
+        const winner = winners[0].ownerOrgId!;
+        for (const a of answers) expect(a.ownerOrgId, `race ${i}`).toBe(winner);
+        expect((await ownershipOf(h(), id))?.ownerOrgId).toBe(winner);
+        winsBy.set(winner, (winsBy.get(winner) ?? 0) + 1);
+      }
+      const { t, q } = h();
+      const claimed = await q.select({ n: count() }).from(t.auditEvents).where(and(eq(t.auditEvents.boardId, "cb"), eq(t.auditEvents.type, "claimed")));
+      expect(claimed[0].n).toBe(RACES);
+      console.log(`${engine}: ${RACES} claim races of ${CALLERS}: wins per caller ${[...Array(CALLERS).keys()].map((k) => winsBy.get(org(k)) ?? 0).join("/")}`);
+    });
+
+    it("createReferral: the holder refers to seven organisations at once; one referral stands, the rest answer pending_exists", async () => {
+      const { org, audit, user } = await seedRace(h(), "f", 20);
+      for (let i = 0; i < 20; i++) {
+        const id = `f${i}`;
+        expect((await claimRequest(h(), id, org(0), 10, audit(id, org(0)))).won).toBe(true);
+        const answers = await Promise.all(
+          Array.from({ length: CALLERS - 1 }, (_, k) =>
+            createReferral(h(), { id: `f${i}-${k}`, requestId: id, fromOrgId: org(0), toOrgId: org(k + 1), note: "", userId: user, at: 20 }, audit(id, org(0))).catch(
+              (e: Error) => ({ ok: false as const, error: e.message }),
+            ),
+          ),
+        );
+        expect(answers.filter((a) => a.ok), `race ${i}`).toHaveLength(1);
+        expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? "" : a.error)), `race ${i}`).toEqual(Array(CALLERS - 2).fill("pending_exists"));
+        const state = await ownershipOf(h(), id);
+        const stood = answers.find((a) => a.ok) as { referral: { id: string } };
+        expect(state?.pendingReferral?.id).toBe(stood.referral.id);
+      }
+    });
+
+    it("decideReferral: accept, decline and revoke of one referral at once; one answer stands, the others are told not_pending, and the holder follows it", async () => {
+      const { org, audit, user } = await seedRace(h(), "d", 20);
+      const counts = { accepted: 0, declined: 0, revoked: 0 };
+      for (let i = 0; i < 20; i++) {
+        const id = `d${i}`;
+        await claimRequest(h(), id, org(0), 10, audit(id, org(0)));
+        const made = await createReferral(h(), { id: `d${i}-r`, requestId: id, fromOrgId: org(0), toOrgId: org(1), note: "", userId: user, at: 20 }, audit(id, org(0)));
+        expect(made.ok).toBe(true);
+        const decide = (decision: "accepted" | "declined" | "revoked", by: string) =>
+          decideReferral(h(), { requestId: id, orgId: by, userId: user, decision, reason: decision === "declined" ? "vol" : undefined, at: 30 }, audit(id, by));
+        // Each decision twice, so two of the same kind race too.
+        const kinds = ["accepted", "declined", "revoked", "accepted", "declined", "revoked"] as const;
+        const answers = await Promise.all(kinds.map((k) => decide(k, k === "revoked" ? org(0) : org(1))));
+        const stood = answers.flatMap((a, k) => (a.ok ? [kinds[k]] : []));
+        expect(stood, `race ${i}`).toHaveLength(1);
+        expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? "" : a.error))).toEqual(Array(kinds.length - 1).fill("not_pending"));
+        counts[stood[0]]++;
+        const state = await ownershipOf(h(), id);
+        expect(state?.pendingReferral).toBeNull();
+        expect(state?.ownerOrgId).toBe(stood[0] === "accepted" ? org(1) : org(0));
+        const { t, q } = h();
+        const decided = await q.select({ status: t.referrals.status }).from(t.referrals).where(eq(t.referrals.id, `d${i}-r`));
+        expect(decided[0].status).toBe(stood[0]);
+      }
+      console.log(`${engine}: 20 referral answer races: ${JSON.stringify(counts)}`);
     });
   });
 }
