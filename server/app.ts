@@ -33,7 +33,9 @@ import { createLimits, registerLimits } from "../app/services/limits.server";
 import { createKeyHasher, type KeyHasher } from "./cluster/keys";
 import { RedisLimitStore } from "./cluster/limit-store";
 import { memoryClusterLock, redisClusterLock } from "./cluster/lock";
-import { connectRedis, redisKey } from "./cluster/redis";
+import { connectRedis, redisKey, type RedisLink } from "./cluster/redis";
+import { redisGuardStore } from "./cluster/front-door-store";
+import { MemoryGuardStore, registerGuardStore } from "../app/services/front-door-guard.server";
 import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
@@ -90,12 +92,13 @@ export function createAppServer(opts: AppServerOptions) {
   // Every limit of this server; with Redis their counts are shared (server/cluster/limit-store.ts).
   const limitStores: RedisLimitStore[] = [];
   let keyHasher: KeyHasher | undefined;
+  const hasher = (link: RedisLink) => (keyHasher ??= createKeyHasher(link, env.DATA_KEY));
   const limits = createLimits(
     env,
     now,
     redis
       ? (name, maxKeys) => {
-          const store = new RedisLimitStore(redis, { name, maxKeys, log, hasher: (keyHasher ??= createKeyHasher(redis, env.DATA_KEY)) });
+          const store = new RedisLimitStore(redis, { name, maxKeys, log, hasher: hasher(redis) });
           limitStores.push(store);
           return store;
         }
@@ -220,6 +223,8 @@ export function createAppServer(opts: AppServerOptions) {
   };
 
   registerLimits(services, limits);
+  // The front door's day secret and used tokens: shared through Redis, or this server's own.
+  registerGuardStore(services, redis ? redisGuardStore(redis, hasher(redis)) : new MemoryGuardStore());
   realtime.attach(services);
   const mailWorker = mailConfigured(env)
     ? createMailWorker({ db: database.db, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, now, log, lock: clusterLock, ...opts.mail })

@@ -15,14 +15,17 @@
  *
  * Addresses are never stored or logged: the budget counts by `addressKey`,
  * an HMAC of the address (an IPv6 address by its /64) with a random secret
- * that lives only in this process's memory and is replaced every Amsterdam
- * day, so yesterday's keys (stored with the items) cannot be tied to any
- * address by anyone, not even with the database and a backup. A restart
- * starts new keys (the day's budgets start afresh; refusals stay cheap).
+ * that is replaced every Amsterdam day, so yesterday's keys (stored with the
+ * items) cannot be tied to any address by anyone, not even with the database
+ * and a backup. One server keeps it in its memory (a restart starts new keys:
+ * the day's budgets start afresh; refusals stay cheap); several servers share
+ * it through Redis until shortly after its day ends (`GuardStore`,
+ * server/cluster/front-door-store.ts).
  *
- * Tokens and challenges are used once: their nonces are remembered in memory
- * until they would have expired anyway (a restart forgets them; a token is
- * good for 2 hours, a challenge 15 minutes).
+ * Tokens and challenges are used once: their nonces are remembered until
+ * they would have expired anyway (a token is good for 2 hours, a challenge 15
+ * minutes), in memory (a restart forgets them) or, with several servers, in
+ * Redis as keyed hashes, so one used on one server is refused on another.
  *
  * Refusals are counted per code and logged at most once a minute, with
  * counts only.
@@ -77,15 +80,54 @@ export type Admission =
 
 type Svc = Pick<AppServices, "db" | "env" | "now">;
 
+// ------------------------------------------------------------------ what servers share
+
+/**
+ * What must be the same on every server of an installation: the day's
+ * secret for address keys and the nonces already used. In this process's
+ * memory (`MemoryGuardStore`, one server) or in Redis (several).
+ */
+export interface GuardStore {
+  /** The secret (32 bytes) address keys are made with on `day` (Amsterdam), which ends at `endsAt`. */
+  daySecret(day: string, endsAt: number, now: number): Promise<Buffer>;
+  /** Take `key` (a kind and a nonce) once for `windowMs`: false when it was taken before, here or elsewhere. */
+  spend(key: string, windowMs: number, now: number): Promise<boolean>;
+}
+
+/** One server's guard store: everything in its memory. */
+export class MemoryGuardStore implements GuardStore {
+  private secret: { day: string; key: Buffer } | null = null;
+  private readonly spent = new MemoryStore({ maxKeys: 200_000 });
+
+  /** Synchronous, for the Redis store's fallback while Redis is away. */
+  secretNow(day: string): Buffer {
+    if (this.secret?.day !== day) this.secret = { day, key: randomBytes(32) };
+    return this.secret.key;
+  }
+
+  /** Synchronous, for the Redis store (it remembers here what it took or saw taken). */
+  spendNow(key: string, windowMs: number, now: number): boolean {
+    if (this.spent.get(key, now)) return false;
+    this.spent.add(key, 1, windowMs, now);
+    return true;
+  }
+
+  async daySecret(day: string): Promise<Buffer> {
+    return this.secretNow(day);
+  }
+
+  async spend(key: string, windowMs: number, now: number): Promise<boolean> {
+    return this.spendNow(key, windowMs, now);
+  }
+}
+
 // ------------------------------------------------------------------ state per server
 
 interface GuardState {
   /** Per alliance: the key tokens and challenges are signed with (derived from its match secret). */
   macKeys: Map<string, Buffer>;
-  /** The day's secret for address keys, memory only. */
-  addressSecret: { day: string; key: Buffer } | null;
-  /** Nonces of tokens and challenges already used. */
-  spent: MemoryStore;
+  /** The day's secret and the used nonces, unless the server registered a store of its own. */
+  store: MemoryGuardStore;
   /** Refusals and admissions since the last log line. */
   counts: Record<string, number>;
   lastLog: number;
@@ -95,14 +137,26 @@ interface GuardState {
 // Remix build carries its own copy of this module.
 const REGISTRY = Symbol.for("alliantiebord.front-door-guard");
 const registry: WeakMap<DB, GuardState> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap()) as WeakMap<DB, GuardState>;
+// The store each running server registered for its services object (server/app.ts): two servers in one process keep their own.
+const STORES = Symbol.for("alliantiebord.front-door-guard.stores");
+const stores: WeakMap<object, GuardStore> = ((globalThis as Record<symbol, unknown>)[STORES] ??= new WeakMap()) as WeakMap<object, GuardStore>;
 
 function state(svc: Svc): GuardState {
   let s = registry.get(svc.db);
   if (!s) {
-    s = { macKeys: new Map(), addressSecret: null, spent: new MemoryStore({ maxKeys: 200_000 }), counts: {}, lastLog: 0 };
+    s = { macKeys: new Map(), store: new MemoryGuardStore(), counts: {}, lastLog: 0 };
     registry.set(svc.db, s);
   }
   return s;
+}
+
+/** The server's guard store for its services (server/app.ts, before any request): memory, or Redis with several servers. */
+export function registerGuardStore(svc: object, store: GuardStore): void {
+  stores.set(svc, store);
+}
+
+function guardStore(svc: Svc): GuardStore {
+  return stores.get(svc) ?? state(svc).store;
 }
 
 function macKey(svc: Svc, allianceId: string): Buffer | null {
@@ -127,14 +181,9 @@ function macMatches(key: Buffer, text: string, given: string): boolean {
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
-/** Take a nonce once: false when it was used before. */
-function spend(svc: Svc, kind: "t" | "p", nonce: string, windowMs: number): boolean {
-  const st = state(svc);
-  const key = `${kind}:${nonce}`;
-  const now = svc.now();
-  if (st.spent.get(key, now)) return false;
-  st.spent.add(key, 1, windowMs, now);
-  return true;
+/** Take a nonce once: false when it was used before (on any server). */
+function spend(svc: Svc, kind: "t" | "p", nonce: string, windowMs: number): Promise<boolean> {
+  return guardStore(svc).spend(`${kind}:${nonce}`, windowMs, svc.now());
 }
 
 function count(svc: Svc, allianceId: string, what: string): void {
@@ -157,11 +206,11 @@ function count(svc: Svc, allianceId: string, what: string): void {
  * The key an address is counted under today: HMAC with the day's secret of
  * the alliance and the address (an IPv6 address by its /64). 22 characters.
  */
-export function addressKeyFor(svc: Svc, allianceId: string, address: string): string {
-  const st = state(svc);
-  const { day } = amsterdamDayBounds(svc.now());
-  if (st.addressSecret?.day !== day) st.addressSecret = { day, key: randomBytes(32) };
-  return createHmac("sha256", st.addressSecret.key).update(`${allianceId}|${addressPrefix(address)}`).digest("base64url").slice(0, 22);
+export async function addressKeyFor(svc: Svc, allianceId: string, address: string): Promise<string> {
+  const now = svc.now();
+  const { day, end } = amsterdamDayBounds(now);
+  const secret = await guardStore(svc).daySecret(day, end, now);
+  return createHmac("sha256", secret).update(`${allianceId}|${addressPrefix(address)}`).digest("base64url").slice(0, 22);
 }
 
 // ------------------------------------------------------------------ the flood
@@ -244,7 +293,7 @@ export interface SubmissionInput {
  * 403 `pow_required` / `pow_invalid` while a flood is on; 429
  * `address_budget` (5 an hour, 20 a day; a spam-marked item weighs 10).
  */
-export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
+export async function admitSubmission(svc: Svc, input: SubmissionInput): Promise<Admission> {
   const { allianceId } = input;
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return refuse(svc, allianceId, 422, "honeypot");
 
@@ -257,7 +306,7 @@ export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
     if (!token || token.allianceId !== allianceId || !macMatches(key, token.signed, token.mac)) return refuse(svc, allianceId, 403, "token_invalid");
     const fill = judgeFillTime(token.issuedAt, now);
     if (!fill.ok) return fill.code === "too_fast" ? refuse(svc, allianceId, 422, "too_fast", fill.retryAfterMs) : refuse(svc, allianceId, 403, "token_invalid");
-    if (!spend(svc, "t", token.nonce, MAX_FORM_AGE_MS)) return refuse(svc, allianceId, 403, "token_invalid");
+    if (!(await spend(svc, "t", token.nonce, MAX_FORM_AGE_MS))) return refuse(svc, allianceId, 403, "token_invalid");
   }
 
   const l = load(svc, allianceId);
@@ -278,13 +327,13 @@ export function admitSubmission(svc: Svc, input: SubmissionInput): Admission {
       now - ch.issuedAt > POW_MAX_AGE_MS ||
       ch.issuedAt > now + 60_000 ||
       !meetsDifficulty(createHash("sha256").update(powInput(pow.challenge, pow.solution)).digest(), ch.difficulty) ||
-      !spend(svc, "p", ch.nonce, POW_MAX_AGE_MS)
+      !(await spend(svc, "p", ch.nonce, POW_MAX_AGE_MS))
     ) {
       return { ...refuse(svc, allianceId, 403, "pow_invalid"), pow: issueChallenge(svc, key, allianceId) } as Admission;
     }
   }
 
-  const addressKey = addressKeyFor(svc, allianceId, input.address);
+  const addressKey = await addressKeyFor(svc, allianceId, input.address);
   const day = amsterdamDayBounds(now);
   const hourAgo = now - 3600_000;
   const use = addressUse(svc.db, addressKey, hourAgo, day.start);
@@ -303,9 +352,9 @@ export function recordAccepted(svc: Svc, input: { allianceId: string; addressKey
 }
 
 /** For tests and the bench: the budget an address has left this hour (spam marks included). */
-export function addressHourLeft(svc: Svc, allianceId: string, address: string): number {
+export async function addressHourLeft(svc: Svc, allianceId: string, address: string): Promise<number> {
   const now = svc.now();
-  const key = addressKeyFor(svc, allianceId, address);
+  const key = await addressKeyFor(svc, allianceId, address);
   const day = amsterdamDayBounds(now);
   const use = addressUse(svc.db, key, now - 3600_000, day.start);
   return Math.max(0, ADDRESS_PER_HOUR - budgetUse(use.hour, use.hourSpam));

@@ -131,7 +131,7 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
   const pd = personalDataGate(svc, { text: v.text, area: v.area }, ctx.acknowledged);
   if (!pd.ok) return { ok: false, status: 422, personalData: pd.found };
 
-  const admission = admitSubmission(svc, {
+  const admission = await admitSubmission(svc, {
     allianceId: door.allianceId,
     address: ctx.address,
     honeypot: ctx.honeypot,

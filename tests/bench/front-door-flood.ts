@@ -61,11 +61,11 @@ export interface FloodBenchResult {
 
 const round = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
 
-function perSecond(fn: () => unknown, ms = 1_000): number {
+async function perSecond(fn: () => unknown, ms = 1_000): Promise<number> {
   const end = performance.now() + ms;
   let n = 0;
   while (performance.now() < end) {
-    for (let i = 0; i < 100; i++) fn();
+    for (let i = 0; i < 100; i++) await fn();
     n += 100;
   }
   return Math.round(n / (ms / 1000));
@@ -118,17 +118,17 @@ export async function benchFrontDoorFlood(o: { seconds?: number; senders?: numbe
   const svc = { db: tdb.database.db, env: parseEnv({ LOG_LEVEL: "silent" }), now: Date.now };
   const allianceId = seed.allianceA.id;
   const base = { allianceId, address: "198.51.100.7", honeypot: "", powSolution: undefined } as const;
-  const honeypotPerSecond = perSecond(() => admitSubmission(svc, { ...base, honeypot: "x", token: undefined }));
-  const tokenInvalidPerSecond = perSecond(() => admitSubmission(svc, { ...base, token: "f1.x.y" }));
+  const honeypotPerSecond = await perSecond(() => admitSubmission(svc, { ...base, honeypot: "x", token: undefined }));
+  const tokenInvalidPerSecond = await perSecond(() => admitSubmission(svc, { ...base, token: "f1.x.y" }));
   // An address over its hour: five items of its key today.
-  const first = admitSubmission(svc, { ...base, channel: "api", token: undefined });
+  const first = await admitSubmission(svc, { ...base, channel: "api", token: undefined });
   if (first.ok) {
     const insert = sqlite.prepare(
       "insert into front_door_items (id, alliance_id, board_id, request_id, kind, language, code_hash, address_key, created_at) values (?, ?, ?, null, 'request', 'nl', ?, ?, ?)",
     );
     for (let i = 0; i < 5; i++) insert.run(`bench-${i}`, allianceId, seed.boardA.id, `bench-code-${i}`, first.addressKey, Date.now());
   }
-  const addressBudgetPerSecond = perSecond(() => admitSubmission(svc, { ...base, channel: "api", token: undefined }));
+  const addressBudgetPerSecond = await perSecond(() => admitSubmission(svc, { ...base, channel: "api", token: undefined }));
   void formGuard;
   sqlite.prepare("delete from front_door_items").run();
 

@@ -14,6 +14,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mailByKey } from "../../db/mail";
+import { addressHourLeft, addressKeyFor, admitSubmission, formGuard } from "../../app/services/front-door-guard.server";
 import { startTestCluster, type TestCluster } from "./cluster-harness";
 import { createClock, DAY_MS, freePort, ROOT, sleep, waitFor } from "./harness";
 import { createSmtpInbox, type SmtpInbox } from "./smtp-inbox";
@@ -119,6 +120,46 @@ describe("once per cluster", () => {
     await next!.release();
     await taker!.release();
     expect(await redis.exists("ab:lock:test-gone", "ab:lock:test-stall")).toBe(0);
+  });
+
+  it("the front door: a form token used on A is refused on B, and one used on B is refused on A", async () => {
+    const allianceId = c.seed.allianceA.id;
+    const [a, b] = [c.servers[0].services, c.servers[1].services];
+    const address = "203.0.113.77";
+    const guard = formGuard(a, allianceId);
+    clock.advance(4_000);
+    const input = { allianceId, address, honeypot: "", token: guard.token, powSolution: undefined };
+    const first = await admitSubmission(a, input);
+    expect(first.ok).toBe(true);
+    expect(await admitSubmission(b, input)).toEqual({ ok: false, status: 403, code: "token_invalid" });
+    // Another form's token, used first on B: refused on A.
+    const other = formGuard(a, allianceId);
+    clock.advance(4_000);
+    expect((await admitSubmission(b, { ...input, token: other.token })).ok).toBe(true);
+    expect(await admitSubmission(a, { ...input, token: other.token })).toMatchObject({ ok: false, code: "token_invalid" });
+    // Redis holds hashes of the used nonces, never a token.
+    const stored = await redis.keys("ab:frontdoor:token:*");
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    for (const k of stored) for (const token of [guard.token, other.token]) expect(k).not.toContain(token.split(".")[3]);
+  });
+
+  it("the front door: A and B count an address under the same key (one secret a day, in Redis)", async () => {
+    const allianceId = c.seed.allianceA.id;
+    const [a, b] = [c.servers[0].services, c.servers[1].services];
+    const address = "203.0.113.78";
+    const key = await addressKeyFor(a, allianceId, address);
+    expect(await addressKeyFor(b, allianceId, address)).toBe(key);
+    // An item A admitted counts against the address on B.
+    const before = await addressHourLeft(b, allianceId, address);
+    c.database.sqlite
+      .prepare("insert into front_door_items (id, alliance_id, board_id, request_id, kind, language, code_hash, address_key, created_at) values (?, ?, ?, null, 'request', 'nl', ?, ?, ?)")
+      .run("cluster-once-item", allianceId, c.seed.boardA.id, "cluster-once-code", key, clock.now());
+    expect(await addressHourLeft(b, allianceId, address)).toBe(before - 1);
+    // Redis holds one secret (for today, gone soon after the day ends), nothing of the address.
+    const secrets = await redis.keys("ab:frontdoor:secret:*");
+    expect(secrets).toHaveLength(1);
+    expect(await redis.pttl(secrets[0])).toBeLessThanOrEqual(DAY_MS + 10 * 60_000);
+    for (const k of await redis.keys("ab:*")) expect(k).not.toContain(address);
   });
 
   it("the drain lets a running sweep finish and releases its lock, so another server takes it at once", async () => {

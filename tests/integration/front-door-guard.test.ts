@@ -80,11 +80,11 @@ async function store(addressKey: string, opts: { request?: boolean } = {}): Prom
 }
 
 /** A form handed out now and sent `after` ms later from `from`. */
-function submitLater(from: string, after = 3_500, extra: Partial<SubmissionInput> = {}) {
+async function submitLater(from: string, after = 3_500, extra: Partial<SubmissionInput> = {}) {
   const allianceId = t.seed.allianceA.id;
   const g = formGuard(t.services, allianceId);
   clock.advance(after);
-  return { guard: g, result: admitSubmission(t.services, { allianceId, address: from, honeypot: "", token: g.token, powSolution: undefined, ...extra }) };
+  return { guard: g, result: await admitSubmission(t.services, { allianceId, address: from, honeypot: "", token: g.token, powSolution: undefined, ...extra }) };
 }
 
 function solve(challenge: string, difficulty: number): string {
@@ -94,27 +94,27 @@ function solve(challenge: string, difficulty: number): string {
 }
 
 describe("the honeypot and the form token", () => {
-  it("a filled honeypot is refused with 422 honeypot, before anything else is looked at", () => {
-    expect(submitLater(address(), 3_500, { honeypot: "http://spam.example" }).result).toEqual({ ok: false, status: 422, code: "honeypot" });
+  it("a filled honeypot is refused with 422 honeypot, before anything else is looked at", async () => {
+    expect((await submitLater(address(), 3_500, { honeypot: "http://spam.example" })).result).toEqual({ ok: false, status: 422, code: "honeypot" });
     // Even without a token: the cheapest check comes first.
-    expect(submitLater(address(), 3_500, { honeypot: "x", token: undefined }).result).toMatchObject({ code: "honeypot" });
+    expect((await submitLater(address(), 3_500, { honeypot: "x", token: undefined })).result).toMatchObject({ code: "honeypot" });
   });
 
-  it("too fast (422 too_fast with Retry-After), then in time; too old and replayed (403 token_invalid)", () => {
+  it("too fast (422 too_fast with Retry-After), then in time; too old and replayed (403 token_invalid)", async () => {
     const from = address();
-    const fast = submitLater(from, 1_000);
+    const fast = (await submitLater(from, 1_000));
     expect(fast.result).toEqual({ ok: false, status: 422, code: "too_fast", retryAfterSeconds: 2 });
     // The same token once the fill time has passed.
     clock.advance(2_500);
-    const again = admitSubmission(t.services, { allianceId: t.seed.allianceA.id, address: from, honeypot: "", token: fast.guard.token, powSolution: undefined });
+    const again = (await admitSubmission(t.services, { allianceId: t.seed.allianceA.id, address: from, honeypot: "", token: fast.guard.token, powSolution: undefined }));
     expect(again.ok).toBe(true);
     // Sent a second time: used.
-    const replay = admitSubmission(t.services, { allianceId: t.seed.allianceA.id, address: from, honeypot: undefined, token: fast.guard.token, powSolution: undefined });
+    const replay = (await admitSubmission(t.services, { allianceId: t.seed.allianceA.id, address: from, honeypot: undefined, token: fast.guard.token, powSolution: undefined }));
     expect(replay).toEqual({ ok: false, status: 403, code: "token_invalid" });
-    expect(submitLater(from, 2 * 3600_000 + 1_000).result).toEqual({ ok: false, status: 403, code: "token_invalid" });
+    expect((await submitLater(from, 2 * 3600_000 + 1_000)).result).toEqual({ ok: false, status: 403, code: "token_invalid" });
   });
 
-  it("no token, a made-up one, a tampered one and another alliance's: 403 token_invalid", () => {
+  it("no token, a made-up one, a tampered one and another alliance's: 403 token_invalid", async () => {
     const { allianceA, allianceB } = t.seed;
     const g = formGuard(t.services, allianceA.id);
     const other = formGuard(t.services, allianceB.id);
@@ -122,7 +122,7 @@ describe("the honeypot and the form token", () => {
     const parts = g.token.split(".");
     const tampered = [parts[0], parts[1], (parseInt(parts[2], 36) - 60_000).toString(36), parts[3], parts[4]].join(".");
     for (const token of [undefined, "", "f1.x.y", tampered, other.token, other.token.replace(allianceB.id, allianceA.id)]) {
-      expect(admitSubmission(t.services, { allianceId: allianceA.id, address: address(), honeypot: "", token, powSolution: undefined }), String(token)).toEqual({
+      expect((await admitSubmission(t.services, { allianceId: allianceA.id, address: address(), honeypot: "", token, powSolution: undefined })), String(token)).toEqual({
         ok: false,
         status: 403,
         code: "token_invalid",
@@ -130,13 +130,13 @@ describe("the honeypot and the form token", () => {
     }
   });
 
-  it("a form shown again after a refusal keeps the first form's time", () => {
+  it("a form shown again after a refusal keeps the first form's time", async () => {
     const allianceId = t.seed.allianceA.id;
     const first = formGuard(t.services, allianceId);
     clock.advance(3_500);
     const again = formGuard(t.services, allianceId, { previousToken: first.token });
     expect(again.token).not.toBe(first.token);
-    expect(admitSubmission(t.services, { allianceId, address: address(), honeypot: "", token: again.token, powSolution: undefined }).ok).toBe(true);
+    expect((await admitSubmission(t.services, { allianceId, address: address(), honeypot: "", token: again.token, powSolution: undefined })).ok).toBe(true);
   });
 });
 
@@ -144,18 +144,18 @@ describe("budgets", () => {
   it("an address: 5 an hour (429 address_budget with Retry-After), another address still gets in", async () => {
     const from = address();
     for (let i = 0; i < 5; i++) {
-      const r = submitLater(from).result;
+      const r = (await submitLater(from)).result;
       expect(r.ok, JSON.stringify(r)).toBe(true);
       if (r.ok) await store(r.addressKey);
     }
-    const refused = submitLater(from).result;
+    const refused = (await submitLater(from)).result;
     expect(refused).toMatchObject({ ok: false, status: 429, code: "address_budget" });
     expect(!refused.ok && refused.retryAfterSeconds).toBeGreaterThan(3_000);
     expect(!refused.ok && refused.retryAfterSeconds).toBeLessThanOrEqual(3_600);
-    expect(submitLater(address()).result.ok).toBe(true);
+    expect((await submitLater(address())).result.ok).toBe(true);
     // An hour later the address has its hour again.
     clock.advance(3_600_000);
-    expect(submitLater(from).result.ok).toBe(true);
+    expect((await submitLater(from)).result.ok).toBe(true);
   });
 
   it("the daily cap (429 daily_cap until midnight), and a coordinator raising it on /beheer", async () => {
@@ -168,17 +168,17 @@ describe("budgets", () => {
     // 3 with room to spare before the flood rule (80 % of the cap) asks for work: 3 items of 10 today.
     expect((await set(cookies.coordinatorA, "10")).status).toBe(200);
     for (let i = 0; i < 3; i++) {
-      const r = submitLater(address()).result;
+      const r = (await submitLater(address())).result;
       expect(r.ok).toBe(true);
       if (r.ok) await store(r.addressKey);
     }
     expect((await set(cookies.coordinatorA, "3")).status).toBe(200);
-    const refused = submitLater(address()).result;
+    const refused = (await submitLater(address())).result;
     expect(refused).toMatchObject({ ok: false, status: 429, code: "daily_cap" });
     const untilMidnight = Math.ceil((amsterdamDayBounds(clock.now()).end - clock.now()) / 1000);
     expect(!refused.ok && refused.retryAfterSeconds).toBe(untilMidnight);
     expect((await set(cookies.coordinatorA, "200")).status).toBe(200);
-    expect(submitLater(address()).result.ok).toBe(true);
+    expect((await submitLater(address())).result.ok).toBe(true);
     const page = await t.api("/beheer", { cookie: cookies.coordinatorA });
     expect(page.body).toContain('id="front-door-cap"');
   });
@@ -190,52 +190,52 @@ describe("the proof-of-work while a flood is on", () => {
     expect(formGuard(t.services, allianceA.id).pow).toBeNull();
     db().prepare("update alliances set front_door_daily_cap = 5").run();
     for (let i = 0; i < 4; i++) {
-      const r = submitLater(address()).result;
+      const r = (await submitLater(address())).result;
       expect(r.ok).toBe(true);
       if (r.ok) await store(r.addressKey);
     }
     // 4 of 5 taken today: the challenge is on.
-    const without = submitLater(address());
+    const without = (await submitLater(address()));
     expect(without.guard.pow).toMatchObject({ difficulty: 14 });
     expect(without.result).toMatchObject({ ok: false, status: 403, code: "pow_required", pow: { difficulty: 14 } });
 
-    const g = submitLater(address(), 0).guard;
+    const g = (await submitLater(address(), 0)).guard;
     const challenge = g.pow!.challenge;
     const solved = solve(challenge, g.pow!.difficulty);
     const wrongCounter = `${challenge}:${Number(solved.split(":").pop()) + 1}`;
     const easier = challenge.replace(".14.", ".1.");
     for (const pow of [wrongCounter, solve(easier, 1), "nonsense", `${challenge}:abc`]) {
-      expect(submitLater(address(), 3_500, { powSolution: pow }).result, pow).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
+      expect((await submitLater(address(), 3_500, { powSolution: pow })).result, pow).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
     }
-    expect(submitLater(address(), 3_500, { powSolution: solved }).result.ok).toBe(true);
-    expect(submitLater(address(), 3_500, { powSolution: solved }).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
+    expect((await submitLater(address(), 3_500, { powSolution: solved })).result.ok).toBe(true);
+    expect((await submitLater(address(), 3_500, { powSolution: solved })).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
     // A challenge older than 15 minutes is refused too.
     const old = formGuard(t.services, allianceA.id).pow!;
     const oldSolved = solve(old.challenge, old.difficulty);
     clock.advance(16 * 60_000);
-    expect(submitLater(address(), 3_500, { powSolution: oldSolved }).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
+    expect((await submitLater(address(), 3_500, { powSolution: oldSolved })).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
   });
 
   it("the JSON API: no form token needed, the same honeypot, and the challenge handed out with the refusal", async () => {
     const allianceId = t.seed.allianceA.id;
     const api = (extra: Partial<SubmissionInput> = {}) =>
       admitSubmission(t.services, { allianceId, address: address(), honeypot: undefined, token: undefined, powSolution: undefined, channel: "api", ...extra });
-    expect(api().ok).toBe(true);
-    expect(api({ honeypot: "x" })).toMatchObject({ code: "honeypot" });
+    expect((await api()).ok).toBe(true);
+    expect(await api({ honeypot: "x" })).toMatchObject({ code: "honeypot" });
     // A token sent is checked all the same.
-    expect(api({ token: "f1.x.y" })).toMatchObject({ code: "token_invalid" });
+    expect(await api({ token: "f1.x.y" })).toMatchObject({ code: "token_invalid" });
     // A form without its token is still refused.
-    expect(admitSubmission(t.services, { allianceId, address: address(), honeypot: "", token: undefined, powSolution: undefined })).toMatchObject({ code: "token_invalid" });
+    expect((await admitSubmission(t.services, { allianceId, address: address(), honeypot: "", token: undefined, powSolution: undefined }))).toMatchObject({ code: "token_invalid" });
     db().prepare("update alliances set front_door_daily_cap = 5").run();
     for (let i = 0; i < 4; i++) {
-      const r = api();
+      const r = await api();
       expect(r.ok).toBe(true);
       if (r.ok) await store(r.addressKey);
     }
-    const refused = api();
+    const refused = await api();
     expect(refused).toMatchObject({ ok: false, status: 403, code: "pow_required" });
     const pow = !refused.ok ? refused.pow! : null;
-    expect(api({ powSolution: solve(pow!.challenge, pow!.difficulty) }).ok).toBe(true);
+    expect((await api({ powSolution: solve(pow!.challenge, pow!.difficulty) })).ok).toBe(true);
   });
 });
 
@@ -243,10 +243,10 @@ describe("mark as spam", () => {
   it("who may, only front-door items, what goes, and the address budget shrinking", async () => {
     const { boardA, cookies, allianceA } = t.seed;
     const from = address();
-    const admitted = submitLater(from).result;
+    const admitted = (await submitLater(from)).result;
     expect(admitted.ok).toBe(true);
     const { itemId, requestId } = await store(admitted.ok ? admitted.addressKey : "", { request: true });
-    expect(addressHourLeft(t.services, allianceA.id, from)).toBe(4);
+    expect((await addressHourLeft(t.services, allianceA.id, from))).toBe(4);
     const path = `/api/boards/${boardA.id}/requests/${requestId}/spam`;
     // Another organisation's member and a viewer may not; an unknown request is 404, GET 405.
     expect((await t.api(path, { cookie: cookies.memberA2, body: {} })).status).toBe(403);
@@ -272,17 +272,17 @@ describe("mark as spam", () => {
     const card = await t.api(`/api/boards/${boardA.id}/requests/${requestId}`, { cookie: cookies.coordinatorA });
     expect(card.status).toBe(404);
     // One spam mark weighs 10: the address's hour is gone.
-    expect(addressHourLeft(t.services, allianceA.id, from)).toBe(0);
-    expect(submitLater(from).result).toMatchObject({ ok: false, status: 429, code: "address_budget" });
-    expect(submitLater(address()).result.ok).toBe(true);
+    expect((await addressHourLeft(t.services, allianceA.id, from))).toBe(0);
+    expect((await submitLater(from)).result).toMatchObject({ ok: false, status: 429, code: "address_budget" });
+    expect((await submitLater(address())).result.ok).toBe(true);
   });
 });
 
 describe("the log", () => {
-  it("holds the refusals' codes and counts, never an address", () => {
+  it("holds the refusals' codes and counts, never an address", async () => {
     // The guard logs at most once a minute: a minute on, one more refusal writes the counts.
     clock.advance(61_000);
-    expect(submitLater(address(), 3_500, { honeypot: "x" }).result.ok).toBe(false);
+    expect((await submitLater(address(), 3_500, { honeypot: "x" })).result.ok).toBe(false);
     expect(captured).toContain('"msg":"front door guard"');
     expect(captured).toMatch(/"honeypot":\d+/);
     for (const a of ADDRESSES) expect(captured).not.toContain(a);
