@@ -125,6 +125,12 @@ const MAX_HELD = 100;
 const MAX_HELD_BYTES = 1024 * 1024;
 /** A client that cannot keep up with this many queued bytes is disconnected (it will resync). */
 const MAX_BUFFERED = 16 * 1024 * 1024;
+/**
+ * At most this many updates merged per tick for authors' own frames (the
+ * others' updates of the tick, per author); past it authors get the tick's
+ * whole frame, their own updates included.
+ */
+const AUTHOR_MERGE_BUDGET = 64;
 /** Presence changes are gathered this long and sent as one message (a drag moves many times a second). */
 export const AWARENESS_COALESCE_MS = 30;
 
@@ -429,15 +435,23 @@ export class BoardRoom {
    * one update (`merged`, when the host has it already: the relay publishes
    * the same), encoded once for everyone who gets all of them. An author
    * gets the merge of the others' updates only, encoded for it alone
-   * (authors of one tick are few); an author of everything gets nothing.
+   * (authors of one tick are few), unless that would merge more than
+   * AUTHOR_MERGE_BUDGET updates in the tick; an author of everything gets nothing.
    */
   broadcast(committed: Pending[], merged?: Uint8Array): void {
     if (committed.length === 0) return;
     const origins = new Set(committed.map((p) => p.origin));
     let all: Outgoing | null = null;
     const forAuthor = new Map<unknown, Outgoing | null>();
+    // Merging is not free (tens of µs per update): when many authors share a
+    // busy tick, each would cost a merge of nearly the whole tick, so an
+    // author who is not the only one then gets the whole frame too (Yjs
+    // skips what it already has).
+    let authorMerges = 0;
+    for (const o of origins) if (this.conns.has(o as SyncConnection)) authorMerges += committed.filter((p) => p.origin !== o).length;
+    const exact = authorMerges <= AUTHOR_MERGE_BUDGET;
     for (const c of this.conns.keys()) {
-      if (!origins.has(c)) {
+      if (!origins.has(c) || (!exact && origins.size > 1)) {
         all ??= outgoing(encodeSyncUpdate(merged ?? mergeAll(committed.map((p) => p.update))));
         this.sendTo(c, all);
         continue;

@@ -408,6 +408,25 @@ describe("fan-out: one frame per client and tick", () => {
     expect(storage.rows.length).toBeGreaterThanOrEqual(3);
   });
 
+  it("a busy tick of many authors: each still gets one frame, the whole tick's (its own updates included, which change nothing)", async () => {
+    const rooms = new RoomManager({ storage: sharedStorage(), log: quiet, compactAfter: 1_000_000, idleMs: 0 });
+    await boardWithCards(rooms);
+    const authors = Array.from({ length: 10 }, (_, i) => editor(rooms, "b1", `author-${i}`));
+    const watcher = editor(rooms, "b1", "watcher");
+    authors.forEach((a, i) => {
+      for (let k = 0; k < 10; k++) a.edit(["c1", "c2", "c3"][(i + k) % 3], `${i}-${k}`);
+    });
+    await tick();
+    const server = rooms.peek("b1")!.doc;
+    for (const who of [...authors, watcher]) {
+      expect(who.conn.closed).toEqual([]);
+      expect(who.since()).toHaveLength(1);
+      Y.applyUpdate(who.doc, updateOf(who.since()[0]));
+      expect(readBoard(who.doc)).toEqual(readBoard(server));
+      expect(Y.encodeStateVector(who.doc)).toEqual(Y.encodeStateVector(server));
+    }
+  });
+
   it("a client whose update was the only one of the tick is sent nothing", async () => {
     const rooms = new RoomManager({ storage: sharedStorage(), log: quiet, compactAfter: 1_000_000, idleMs: 0 });
     await boardWithCards(rooms);
