@@ -19,7 +19,7 @@ import { referenceKey } from "../app/services/duplicates.server";
 import { hashPassword } from "../app/services/password.server";
 import { createAlliance, createBoard, createOrganisation, createPerson } from "../app/services/setup.server";
 import { countAlliances, installationFact } from "./alliances";
-import type { DB } from "./client";
+import { asyncOf, type DB } from "./client";
 import {
   DEMO_ALLIANCE,
   DEMO_BOARD_NAME,
@@ -156,14 +156,14 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   for (const j of jobs) {
     const who = org(j.org);
     const audit = { boardId, userId: userByOrg.get(who) ?? null, orgId: who };
-    createJobWithAudit(
-      db,
+    await createJobWithAudit(
+      asyncOf(db),
       { id: j.id, boardId, createdByUserId: audit.userId, createdByOrgId: who, lastActivityAt: j.createdAt, createdAt: j.createdAt },
       { places: j.places, orgId: who, teamId: j.team ? teamId : null },
       { ...audit, requestId: j.id, type: "created", data: { title: j.title, category: j.category, kind: "job", places: j.places }, createdAt: j.createdAt },
     );
     if (j.members.length) {
-      fillPlaces(db, { jobId: j.id, boardId, requestIds: j.members, orgId: who, userId: audit.userId ?? "", at: j.createdAt }, audit);
+      await fillPlaces(asyncOf(db), { jobId: j.id, boardId, requestIds: j.members, orgId: who, userId: audit.userId ?? "", at: j.createdAt }, audit);
     }
   }
 

@@ -119,7 +119,7 @@ async function mirror(svc: AppServices, boardId: string, job: JobState, joined: 
 }
 
 export async function jobDetails(svc: AppServices, user: SessionUser, board: BoardRow, jobId: string): Promise<JobView | null> {
-  const job = isRecordId(jobId) ? getJob(svc.db, board.id, jobId) : null;
+  const job = isRecordId(jobId) ? await getJob(svc.async, board.id, jobId) : null;
   if (!job) return null;
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
   return view(svc, user, job, card);
@@ -148,8 +148,8 @@ export async function createJob(
   if (quota) return { ok: false, status: 429, error: "quota_exceeded", message: "Your organisation reached its hourly limit.", quota };
   const id = randomUUID();
   const at = svc.now();
-  createJobWithAudit(
-    svc.db,
+  await createJobWithAudit(
+    svc.async,
     { id, boardId: board.id, createdByUserId: user.id, createdByOrgId: user.organisationId, lastActivityAt: at, createdAt: at },
     { places: v.places, orgId: user.organisationId, teamId: teamId as string | null },
     {
@@ -171,8 +171,8 @@ export async function createJob(
 }
 
 /** The job's SQL row, if it is on this board and the person may fill it; else why not. */
-function fillable(svc: AppServices, user: SessionUser, board: BoardRow, jobId: string): JobState | JobFailure {
-  const job = isRecordId(jobId) ? getJob(svc.db, board.id, jobId) : null;
+async function fillable(svc: AppServices, user: SessionUser, board: BoardRow, jobId: string): Promise<JobState | JobFailure> {
+  const job = isRecordId(jobId) ? await getJob(svc.async, board.id, jobId) : null;
   if (!job) return fail.notFound();
   if (!mayFillPlaces(user, job, teamIdsFor(svc, user))) {
     return fail.forbidden("Only a coordinator, the organisation that offers the job or (for a team's job) the team's organisations fill its places.");
@@ -193,7 +193,7 @@ export async function fillJob(
   jobId: string,
   input: unknown,
 ): Promise<{ ok: true; job: JobView } | JobFailure> {
-  const found = fillable(svc, user, board, jobId);
+  const found = await fillable(svc, user, board, jobId);
   if ("ok" in found) return found;
   if (found.doneAt !== null) return fail.done();
   if (!Array.isArray(input) || input.length === 0) return fail.invalid({ requestIds: input === undefined ? "required" : "type" });
@@ -223,8 +223,8 @@ export async function fillJob(
     }
   }
   const at = svc.now();
-  const res = fillPlaces(
-    svc.db,
+  const res = await fillPlaces(
+    svc.async,
     { jobId, boardId: board.id, requestIds, orgId: user.organisationId, userId: user.id, at },
     { boardId: board.id, userId: user.id, orgId: user.organisationId },
   );
@@ -251,16 +251,16 @@ export async function freeJobPlace(
   jobId: string,
   requestId: string,
 ): Promise<{ ok: true; job: JobView } | JobFailure> {
-  const found = fillable(svc, user, board, jobId);
+  const found = await fillable(svc, user, board, jobId);
   if ("ok" in found) return found;
   if (found.doneAt !== null) return fail.done();
-  const freed = freePlace(
-    svc.db,
+  const freed = await freePlace(
+    svc.async,
     { jobId, boardId: board.id, requestId, at: svc.now() },
     { boardId: board.id, userId: user.id, orgId: user.organisationId },
   );
   if (!freed) return { ok: false, status: 404, error: "not_found", message: "This request has no place in this job." };
-  const job = getJob(svc.db, board.id, jobId)!;
+  const job = (await getJob(svc.async, board.id, jobId))!;
   await mirror(svc, board.id, job, [], [requestId]);
   publishLatest(svc, board.id, jobId);
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
@@ -281,7 +281,7 @@ export async function markDone(
   jobId: string,
   input: { attended?: unknown },
 ): Promise<{ ok: true; job: JobView; moved: string[]; stayed: string[] } | JobFailure> {
-  const found = fillable(svc, user, board, jobId);
+  const found = await fillable(svc, user, board, jobId);
   if ("ok" in found) return found;
   if (found.doneAt !== null) return fail.done();
   let attended: Set<string>;
@@ -291,7 +291,7 @@ export async function markDone(
   const weekly = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId)?.recurrence === "weekly");
   const at = svc.now();
   const who = { boardId: board.id, userId: user.id, orgId: user.organisationId };
-  const res = markJobDone(svc.db, { jobId, boardId: board.id, attended, keepOpen: weekly, at }, who);
+  const res = await markJobDone(svc.async, { jobId, boardId: board.id, attended, keepOpen: weekly, at }, who);
   if (!res.ok) return res.error === "not_found" ? fail.notFound() : fail.done();
   const moved = await svc.rooms.withDoc(board.id, (doc) => {
     const columns = listColumns(doc);
@@ -321,7 +321,7 @@ export async function jobSuggestions(
   board: BoardRow,
   jobId: string,
 ): Promise<{ ok: true; job: JobView; suggestions: Suggestion[] } | JobFailure> {
-  const job = isRecordId(jobId) ? getJob(svc.db, board.id, jobId) : null;
+  const job = isRecordId(jobId) ? await getJob(svc.async, board.id, jobId) : null;
   if (!job) return fail.notFound();
   const { card, cards, columns } = await svc.rooms.withDoc(board.id, (doc) => ({
     card: getCard(doc, jobId),

@@ -8,12 +8,14 @@
  * update lost), a partial unique index refusing a second pending referral,
  * and the dialect helpers giving the same answers. Then the converted
  * modules' own functions raced by many callers at once on both engines:
- * claimRequest, createReferral, decideReferral (db/ownership.ts).
+ * claimRequest, createReferral, decideReferral (db/ownership.ts), and
+ * fillPlaces for a job's last place (db/jobs.ts).
  */
 import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { affected, count, first, isUniqueViolation, jsonText, nowMs } from "../../db/dialect";
+import { createJobWithAudit, fillPlaces, getJob } from "../../db/jobs";
 import { claimRequest, createReferral, decideReferral, ownershipOf } from "../../db/ownership";
 import { start, type TestPostgres } from "../infra/postgres";
 
@@ -231,6 +233,59 @@ for (const engine of ["sqlite", "postgres"] as const) {
         expect(decided[0].status).toBe(stood[0]);
       }
       console.log(`${engine}: 20 referral answer races: ${JSON.stringify(counts)}`);
+    });
+  });
+}
+
+for (const engine of ["sqlite", "postgres"] as const) {
+  describe(`db/jobs.ts on ${engine}: ${CALLERS} callers at once`, () => {
+    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+
+    /** A job of `places` places on the race board (its card's request row, the job, its audit). */
+    async function job(prefix: string, id: string, places: number, org: string) {
+      await createJobWithAudit(
+        h(),
+        { id, boardId: `${prefix}b`, createdByOrgId: org, lastActivityAt: 1, createdAt: 1 },
+        { places, orgId: org },
+        { boardId: `${prefix}b`, requestId: id, orgId: org, type: "created", data: { kind: "job", places } },
+      );
+    }
+
+    it(`fillPlaces, ${RACES} races for a job's last place: one fills it, the others are told not_enough_places with 0 left`, async () => {
+      const { org, user } = await seedRace(h(), "p", RACES * CALLERS);
+      for (let i = 0; i < RACES; i++) {
+        const jobId = `p-job${i}`;
+        await job("p", jobId, 3, org(0));
+        // Two of three places taken already: one left.
+        expect((await fillPlaces(h(), { jobId, boardId: "pb", requestIds: [`p${i * CALLERS}`, `p${i * CALLERS + 1}`], orgId: org(0), userId: user, at: 5 }, { boardId: "pb", orgId: org(0) })).ok).toBe(true);
+        const answers = await Promise.all(
+          Array.from({ length: CALLERS - 2 }, (_, k) =>
+            fillPlaces(h(), { jobId, boardId: "pb", requestIds: [`p${i * CALLERS + 2 + k}`], orgId: org(k), userId: user, at: 10 }, { boardId: "pb", orgId: org(k) }),
+          ),
+        );
+        expect(answers.filter((a) => a.ok), `race ${i}`).toHaveLength(1);
+        for (const a of answers.filter((x) => !x.ok)) expect(a, `race ${i}`).toEqual({ ok: false, error: "not_enough_places", left: 0 });
+        const state = (await getJob(h(), "pb", jobId))!;
+        expect(state.filled).toBe(3);
+        expect(state.filledIds).toHaveLength(3);
+      }
+    });
+
+    it("fillPlaces of one request into seven jobs at once: it lands in one, the others are told in_a_job and keep their places", async () => {
+      const { org, user } = await seedRace(h(), "q", 20);
+      for (let i = 0; i < 20; i++) {
+        const jobs = Array.from({ length: CALLERS - 1 }, (_, k) => `q-job${i}-${k}`);
+        for (const j of jobs) await job("q", j, 2, org(0));
+        const requestId = `q${i}`;
+        const answers = await Promise.all(
+          jobs.map((jobId, k) => fillPlaces(h(), { jobId, boardId: "qb", requestIds: [requestId], orgId: org(k), userId: user, at: 10 }, { boardId: "qb", orgId: org(k) })),
+        );
+        expect(answers.filter((a) => a.ok), `race ${i}`).toHaveLength(1);
+        for (const a of answers.filter((x) => !x.ok)) expect(a, `race ${i}`).toEqual({ ok: false, error: "in_a_job", requestIds: [requestId] });
+        const states = await Promise.all(jobs.map((j) => getJob(h(), "qb", j)));
+        // The losers' count went back with their rolled-back fill.
+        expect(states.map((s) => s!.filled).sort()).toEqual([...Array(CALLERS - 2).fill(0), 1]);
+      }
     });
   });
 }

@@ -16,7 +16,7 @@ import { makeBoard, makeUser } from "../factories";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDatabase } from "../../db/client";
+import { asyncOf, openDatabase } from "../../db/client";
 import { getJob } from "../../db/jobs";
 import { seedDemo } from "../../db/seed";
 import { editOn, storedBytes, storedDoc, waitFor, withTimeout, type TestServer, startTestServer } from "./harness";
@@ -359,7 +359,7 @@ describe("the demo", () => {
         [4, 0],
       ]);
       for (const j of jobs) {
-        const row = getJob(database.db, boardId!, j.id)!;
+        const row = (await getJob(asyncOf(database.db), boardId!, j.id))!;
         expect(row.filled).toBe(j.filled);
         const members = readBoard(doc).cards.filter((c) => c.job === j.id).map((c) => c.id);
         expect(members.sort()).toEqual([...row.filledIds].sort());
