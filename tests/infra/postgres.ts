@@ -1,7 +1,9 @@
 /**
  * A real PostgreSQL for tests: Debian's package (installed with apt-get on
  * first use when missing, as root), its own cluster made by initdb in a
- * folder under tests/.tmp, listening on 127.0.0.1 and a free port only, trust
+ * folder of its own (under tests/.tmp; as root under the system's temporary
+ * folder, since the `postgres` user must reach it and the checkout may sit
+ * in a folder only root can enter, as `mktemp -d` makes), listening on 127.0.0.1 and a free port only, trust
  * authentication (nothing else can reach it). Run as the `postgres` user when
  * we are root (initdb and postgres refuse root).
  *
@@ -12,6 +14,7 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -57,9 +60,10 @@ export function postgresBinDir(): string {
 }
 
 /** Run one of PostgreSQL's programs, as the postgres user when we are root. */
-function runPg(bin: string, args: string[], what: string): void {
+function runPg(bin: string, args: string[], what: string, cwd: string): void {
   const full = asRoot ? ["runuser", "-u", "postgres", "--", bin, ...args] : [bin, ...args];
-  const r = spawnSync(full[0], full.slice(1), { encoding: "utf8", timeout: 120_000 });
+  // In the cluster's folder: the postgres user may not be allowed into ours.
+  const r = spawnSync(full[0], full.slice(1), { encoding: "utf8", timeout: 120_000, cwd });
   if (r.status !== 0) throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -70,8 +74,9 @@ process.once("exit", () => {
 
 export async function start(): Promise<TestPostgres> {
   const bin = postgresBinDir();
-  fs.mkdirSync(TMP, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(TMP, "postgres-"));
+  const base = asRoot ? os.tmpdir() : TMP;
+  fs.mkdirSync(base, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(base, asRoot ? "alliantiebord-postgres-" : "postgres-"));
   const data = path.join(dir, "data");
   const sockets = path.join(dir, "sock");
   fs.mkdirSync(sockets);
@@ -83,9 +88,9 @@ export async function start(): Promise<TestPostgres> {
   }
   const port = await freePort();
   // Trust on every local way in: the server listens on loopback only, for this test run.
-  runPg(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb");
+  runPg(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb", dir);
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${sockets} -c max_connections=200 -c fsync=off -c full_page_writes=off`;
-  const ctl = (args: string[], what: string) => runPg(path.join(bin, "pg_ctl"), ["-D", data, ...args], what);
+  const ctl = (args: string[], what: string) => runPg(path.join(bin, "pg_ctl"), ["-D", data, ...args], what, dir);
   const up = () => ctl(["-l", path.join(dir, "log"), "-o", options, "-w", "-t", "60", "start"], "pg_ctl start");
   const down = () => ctl(["-m", "fast", "-w", "-t", "60", "stop"], "pg_ctl stop");
   up();

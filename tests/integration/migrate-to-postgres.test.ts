@@ -133,6 +133,7 @@ function sqliteRowsOf(target: string): Map<string, unknown[]> {
 
 beforeAll(async () => {
   pg = await start();
+  fs.mkdirSync(path.join(ROOT, "tests/.tmp"), { recursive: true });
   dir = fs.mkdtempSync(path.join(ROOT, "tests/.tmp/migrate-"));
   file = path.join(dir, "alliantiebord.sqlite");
   await seed(file);
