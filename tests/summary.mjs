@@ -10,6 +10,19 @@ const read = (f) => {
   const p = path.join(dir, f);
   return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, "utf8")) : null;
 };
+/**
+ * A vitest report: its tests, and the files that failed without a failing
+ * test (an error in beforeAll or at import skips their tests, which would
+ * otherwise count as skipped, not failed). Each such file counts as a failure.
+ */
+function vitest(layer, r) {
+  const broken = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"));
+  const fileNote = broken.length ? ` (${broken.length} file${broken.length === 1 ? "" : "s"} failed before their tests: ${broken.map((f) => path.relative(process.cwd(), f.name)).join(", ")})` : "";
+  console.log(`${layer}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${fileNote}`);
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + broken.length;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+}
 for (const layer of ["unit", "integration"]) {
   const r = read(`${layer}.json`);
   if (!r) {
@@ -17,10 +30,7 @@ for (const layer of ["unit", "integration"]) {
     failed++;
     continue;
   }
-  console.log(`${layer}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-  passed += r.numPassedTests;
-  failed += r.numFailedTests;
-  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  vitest(layer, r);
 }
 function playwright(layer, r) {
   const s = r.stats;
@@ -38,10 +48,7 @@ if (!hostile) {
   console.log("hostile: no report (the run failed before testing)");
   failed++;
 } else {
-  console.log(`hostile: ${hostile.numPassedTests} passed, ${hostile.numFailedTests} failed`);
-  passed += hostile.numPassedTests;
-  failed += hostile.numFailedTests;
-  skipped += hostile.numPendingTests + (hostile.numTodoTests ?? 0);
+  vitest("hostile", hostile);
 }
 const hostileE2e = read("hostile-e2e.json");
 const hostileSpecs = fs.existsSync("tests/hostile") && fs.readdirSync("tests/hostile").some((f) => f.endsWith(".spec.ts"));
