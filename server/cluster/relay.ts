@@ -25,6 +25,7 @@
  */
 import type { Redis } from "ioredis";
 import * as Y from "yjs";
+import { mergeAll } from "../sync/protocol";
 import type { Logger, RoomRelay, RoomStorage } from "../sync/types";
 
 /** What the relay needs of the room manager (server/sync/rooms.ts). */
@@ -294,7 +295,7 @@ export class RedisRelay implements RoomRelay {
       else merged.set(k, { first: i, entry: e, parts: [e.payload] });
     });
     const kept = [
-      ...[...merged.values()].map((m) => ({ first: m.first, entry: { ...m.entry, payload: m.parts.length === 1 ? m.parts[0] : toBuffer(Y.mergeUpdates(m.parts)) } })),
+      ...[...merged.values()].map((m) => ({ first: m.first, entry: { ...m.entry, payload: toBuffer(mergeAll(m.parts)) } })),
       // Rebuild markers and control messages are kept as they are.
       ...this.outbox.flatMap((entry, first) => (entry.rebuilt || entry.kind === "control" ? [{ first, entry }] : [])),
     ]

@@ -10,6 +10,7 @@
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import * as Y from "yjs";
 
 export const MSG_SYNC = 0;
 export const MSG_AWARENESS = 1;
@@ -112,4 +113,9 @@ export function encodePermissionDenied(reason: string): Uint8Array {
     encoding.writeVarUint(e, 0);
     encoding.writeVarString(e, reason);
   });
+}
+
+/** One update for several (Y.mergeUpdates keeps every change, in any order of application): a tick's frame, a relay entry. */
+export function mergeAll(updates: Uint8Array[]): Uint8Array {
+  return updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
 }

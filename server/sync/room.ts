@@ -18,6 +18,7 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
+  mergeAll,
   ProtocolError,
 } from "./protocol";
 import { decodeAwareness, encodeAwarenessEntries, stampState } from "./presence";
@@ -54,11 +55,6 @@ export const REMOTE = "remote";
  */
 export function presenceOwner(session: string): string {
   return createHash("sha256").update(session).digest("base64url").slice(0, 22);
-}
-
-/** One update for several (Y.mergeUpdates keeps every change, in any order of application). */
-export function mergeAll(updates: Uint8Array[]): Uint8Array {
-  return updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
 }
 
 interface Pending {

@@ -5,7 +5,8 @@
  */
 import * as Y from "yjs";
 import type { BoardRooms } from "../../app/services/context.server";
-import { BoardRoom, CLOSE, mergeAll, type RequestHolders, type RoomHost } from "./room";
+import { BoardRoom, CLOSE, type RequestHolders, type RoomHost } from "./room";
+import { mergeAll } from "./protocol";
 import type { StoredActivity } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
 import type { Logger, RoomRelay, RoomStorage, SyncConnection } from "./types";
