@@ -43,6 +43,11 @@ export function cardIn(page: Page, columnId: string, cardId: string): Locator {
   return column(page, columnId).getByTestId(`card-${cardId}`);
 }
 
+/** The first card in a column that an organisation entered (by its short name): members move only their own requests. */
+export function firstCardOf(page: Page, columnId: string, org: string): Locator {
+  return column(page, columnId).locator("[data-card-id]").filter({ has: page.locator(".card-org", { hasText: new RegExp(`\\b${org}$`) }) }).first();
+}
+
 /** Pick a card up with Space, move it one step with an arrow key, drop it (dnd-kit needs a moment between keys). */
 export async function keyboardMove(page: Page, card: Locator, arrow: "ArrowRight" | "ArrowLeft" | "ArrowDown" | "ArrowUp") {
   await card.focus();

@@ -3,7 +3,7 @@
  * comments in the card dialog, presence, filters and swimlanes in the URL.
  */
 import { expect, test, type Browser } from "@playwright/test";
-import { column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard } from "./helpers";
+import { column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard, firstCardOf } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -38,7 +38,7 @@ test("a move in one browser appears in the other's activity panel, naming the pe
   await expect(b.getByTestId("activity-toggle")).toHaveAttribute("aria-expanded", "true");
 
   // A request Taalhuis entered: B (Taalhuis) may edit it, so its dialog has the title field.
-  const card = column(a, "nieuw").locator("[data-card-id]").filter({ has: a.locator(".card-org", { hasText: /\bTaalhuis$/ }) }).first();
+  const card = firstCardOf(a, "nieuw", "Taalhuis");
   const id = (await card.getAttribute("data-card-id"))!;
   const title = (await card.locator(".card-title").textContent())!.trim();
   await keyboardMoveRight(a, card);

@@ -7,7 +7,7 @@
  * then drag exactly those cards, with the keyboard, in the other.
  */
 import { expect, test, type Locator } from "@playwright/test";
-import { cardIn, column, keyboardMove, keyboardMoveRight, twoOnDemoBoard } from "./helpers";
+import { cardIn, column, keyboardMove, keyboardMoveRight, twoOnDemoBoard, firstCardOf } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -29,7 +29,7 @@ test("a card moved by someone else can be picked up and moved down its new colum
   const [a, b] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "taalhuis@ave.example");
 
   // A moves a card from Nieuw to Open; B sees it arrive. One Taalhuis entered: members move only their own requests.
-  const card = column(a, "nieuw").locator("[data-card-id]").filter({ has: a.locator(".card-org", { hasText: /\bTaalhuis$/ }) }).first();
+  const card = firstCardOf(a, "nieuw", "Taalhuis");
   const id = (await card.getAttribute("data-card-id"))!;
   await keyboardMoveRight(a, card);
   await expect(cardIn(a, "open", id)).toBeVisible();
@@ -63,7 +63,7 @@ test("after several moves by someone else, a mouse drag of one of those cards la
   // A moves three cards from Nieuw to Open, one after the other: ones B's organisation entered (members move only their own).
   const moved: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const card = column(a, "nieuw").locator("[data-card-id]").filter({ has: a.locator(".card-org", { hasText: /\bVrijwilligerscentrum$/ }) }).first();
+    const card = firstCardOf(a, "nieuw", "Vrijwilligerscentrum");
     const id = (await card.getAttribute("data-card-id"))!;
     await keyboardMoveRight(a, card);
     await expect(cardIn(b, "open", id)).toBeVisible();

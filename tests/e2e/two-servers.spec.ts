@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { start as startRedis, type TestRedis } from "../infra/redis";
-import { cardIn, column, keyboardMoveRight, login, openDemoBoard } from "./helpers";
+import { cardIn, keyboardMoveRight, login, openDemoBoard, firstCardOf } from "./helpers";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -75,7 +75,7 @@ test("two browsers on two servers see each other's moves and presence", async ({
   await expect(a.getByTestId("presence")).toContainText("Fenna Dijkstra (Taalhuis)");
 
   // A (server 0) moves a Taalhuis card from Nieuw to Open; B (server 1) sees it arrive.
-  const card = column(a, "nieuw").locator("[data-card-id]").filter({ has: a.locator(".card-org", { hasText: /\bTaalhuis$/ }) }).first();
+  const card = firstCardOf(a, "nieuw", "Taalhuis");
   const id = (await card.getAttribute("data-card-id"))!;
   await keyboardMoveRight(a, card);
   await expect(cardIn(a, "open", id)).toBeVisible();

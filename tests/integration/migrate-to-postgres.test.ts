@@ -97,6 +97,16 @@ async function seed(target: string): Promise<void> {
 }
 
 /** A row as the app reads it, comparable across engines: keys sorted, bytes as hex. */
+/** How many tables a PostgreSQL database has in its public schema. */
+async function publicTables(url: string): Promise<number> {
+  const target = await openPostgres(url);
+  try {
+    return ((await target.async.q.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public'`)).rows[0] as { n: number }).n;
+  } finally {
+    await target.close();
+  }
+}
+
 function normal(v: unknown): unknown {
   if (Buffer.isBuffer(v) || v instanceof Uint8Array) return { bytes: Buffer.from(v).toString("hex") };
   if (Array.isArray(v)) return v.map(normal);
@@ -232,13 +242,7 @@ describe("npm run migrate-to-postgres", () => {
     } finally {
       lock.release();
     }
-    const target = await openPostgres(fresh);
-    try {
-      const tables = (await target.async.q.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public'`)).rows[0] as { n: number };
-      expect(tables.n).toBe(0);
-    } finally {
-      await target.close();
-    }
+    expect(await publicTables(fresh)).toBe(0);
   });
 
   it("refuses a table the schema does not know, in the SQLite file (it would be left behind) or in the target", async () => {
@@ -258,8 +262,7 @@ describe("npm run migrate-to-postgres", () => {
       const run = await migrate(["--to", otherApp]);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/tables db\/schema.pg.ts does not know \(customers\): use an empty database/);
-      const tables = (await target.async.q.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public'`)).rows[0] as { n: number };
-      expect(tables.n).toBe(1);
+      expect(await publicTables(otherApp)).toBe(1);
     } finally {
       await target.close();
     }
