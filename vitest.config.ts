@@ -21,6 +21,7 @@ const CLUSTER_FILES = [
   "tests/integration/redis-outage.test.ts",
   "tests/integration/cluster-once.test.ts",
   "tests/integration/migrate-to-postgres.test.ts",
+  "tests/integration/pg-privacy.test.ts",
 ];
 
 export default defineConfig({

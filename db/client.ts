@@ -225,6 +225,15 @@ export function asyncOf(db: DB): AsyncDb {
   return h;
 }
 
+/**
+ * The asynchronous layer over a connection opened without openDatabase (a
+ * migration's source, db/migrate-to-postgres.ts), made on first use: one
+ * handle, and gate, per connection as always.
+ */
+export function asyncOver(db: DB): AsyncDb {
+  return handles.get(db.$client) ?? sqliteAsync(db, db.$client);
+}
+
 /** PostgreSQL's codes for "run the transaction again": serialization failure, deadlock. */
 const RETRY_CODES = new Set(["40001", "40P01"]);
 const TRANSACTION_ATTEMPTS = 8;

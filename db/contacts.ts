@@ -1,25 +1,30 @@
 /**
  * Sealed contact details of requests and who looked at them (issue 14). The
  * sealing itself is app/services/seal.server.ts; this file only stores the
- * sealed bytes and the log.
+ * sealed bytes and the log. On the asynchronous layer (decision 001), but
+ * for `deleteContactsForRequestsNow`: erasure and retention run it inside
+ * the board's synchronous rebuild transaction (db/retention.ts).
  */
 import { asc, eq, inArray } from "drizzle-orm";
-import type { DB } from "./client";
-import { contactViews, organisations, requestContacts, users, CONTACT_VIEW_ACTIONS } from "./schema";
+import type { AsyncDb, DB } from "./client";
+import { affected, first } from "./dialect";
+import { contactViews, requestContacts, CONTACT_VIEW_ACTIONS } from "./schema";
 
 export type ContactRow = typeof requestContacts.$inferSelect;
 export type ContactViewAction = (typeof CONTACT_VIEW_ACTIONS)[number];
 
-export function getContact(db: DB, requestId: string): ContactRow | null {
-  return db.select().from(requestContacts).where(eq(requestContacts.requestId, requestId)).get() ?? null;
+export async function getContact(h: AsyncDb, requestId: string): Promise<ContactRow | null> {
+  const { requestContacts } = h.t;
+  return (await first(h.q.select().from(requestContacts).where(eq(requestContacts.requestId, requestId)))) ?? null;
 }
 
 /** Store (or replace) a request's sealed details, and log the edit, in one transaction. */
-export function putContact(
-  db: DB,
+export async function putContact(
+  h: AsyncDb,
   row: { requestId: string; boardId: string; sealed: Buffer; consent: boolean; at: number; userId: string | null; orgId: string },
-): void {
-  db.transaction((tx) => {
+): Promise<void> {
+  await h.transaction(async (tx) => {
+    const { requestContacts } = tx.t;
     const values = {
       requestId: row.requestId,
       boardId: row.boardId,
@@ -29,30 +34,29 @@ export function putContact(
       updatedByUserId: row.userId,
       updatedByOrgId: row.orgId,
     };
-    tx.insert(requestContacts)
-      .values(values)
-      .onConflictDoUpdate({ target: requestContacts.requestId, set: values })
-      .run();
-    logContactView(tx as unknown as DB, { requestId: row.requestId, boardId: row.boardId, userId: row.userId, orgId: row.orgId, action: "edit", at: row.at });
+    await tx.q.insert(requestContacts).values(values).onConflictDoUpdate({ target: requestContacts.requestId, set: values });
+    await logContactView(tx, { requestId: row.requestId, boardId: row.boardId, userId: row.userId, orgId: row.orgId, action: "edit", at: row.at });
   });
 }
 
-/** Remove a request's details (the person asked, or nothing is left to keep), and log it. */
-export function clearContact(db: DB, row: { requestId: string; boardId: string; at: number; userId: string; orgId: string }): boolean {
-  return db.transaction((tx) => {
-    const res = tx.delete(requestContacts).where(eq(requestContacts.requestId, row.requestId)).run();
-    if (res.changes) logContactView(tx as unknown as DB, { ...row, action: "clear" });
-    return res.changes > 0;
+/** Remove a request's details (the person asked, or nothing is left to keep), and log it. Only the remover that deleted the row logs. */
+export async function clearContact(h: AsyncDb, row: { requestId: string; boardId: string; at: number; userId: string; orgId: string }): Promise<boolean> {
+  return h.transaction(async (tx) => {
+    const { requestContacts } = tx.t;
+    const removed = affected(await tx.q.delete(requestContacts).where(eq(requestContacts.requestId, row.requestId)));
+    if (removed) await logContactView(tx, { ...row, action: "clear" });
+    return removed > 0;
   });
 }
 
-export function logContactView(
-  db: DB,
+export async function logContactView(
+  h: AsyncDb,
   v: { requestId: string; boardId: string; userId: string | null; orgId: string | null; action: ContactViewAction; at: number },
-): void {
-  db.insert(contactViews)
-    .values({ requestId: v.requestId, boardId: v.boardId, userId: v.userId, orgId: v.orgId, action: v.action, createdAt: v.at })
-    .run();
+): Promise<void> {
+  const { contactViews } = h.t;
+  await h.q
+    .insert(contactViews)
+    .values({ requestId: v.requestId, boardId: v.boardId, userId: v.userId, orgId: v.orgId, action: v.action, createdAt: v.at });
 }
 
 export interface ContactViewRow {
@@ -66,8 +70,9 @@ export interface ContactViewRow {
 }
 
 /** The log of one request, oldest first, with names of who and which organisation. */
-export function contactViewsOf(db: DB, requestId: string): ContactViewRow[] {
-  return db
+export async function contactViewsOf(h: AsyncDb, requestId: string): Promise<ContactViewRow[]> {
+  const { contactViews, users, organisations } = h.t;
+  return h.q
     .select({
       id: contactViews.id,
       action: contactViews.action,
@@ -81,18 +86,24 @@ export function contactViewsOf(db: DB, requestId: string): ContactViewRow[] {
     .leftJoin(users, eq(users.id, contactViews.userId))
     .leftJoin(organisations, eq(organisations.id, contactViews.orgId))
     .where(eq(contactViews.requestId, requestId))
-    .orderBy(asc(contactViews.createdAt), asc(contactViews.id))
-    .all();
+    .orderBy(asc(contactViews.createdAt), asc(contactViews.id));
 }
 
 /** Which of these requests have sealed details (for the alliance export: that they exist, never what). */
-export function requestsWithContact(db: DB, requestIds: readonly string[]): Array<{ requestId: string; consent: boolean; updatedAt: number }> {
+export async function requestsWithContact(h: AsyncDb, requestIds: readonly string[]): Promise<Array<{ requestId: string; consent: boolean; updatedAt: number }>> {
   if (!requestIds.length) return [];
-  return db
-    .select({ requestId: requestContacts.requestId, consent: requestContacts.consent, updatedAt: requestContacts.updatedAt })
-    .from(requestContacts)
-    .where(inArray(requestContacts.requestId, [...requestIds]))
-    .all();
+  const { requestContacts } = h.t;
+  const out: Array<{ requestId: string; consent: boolean; updatedAt: number }> = [];
+  // SQLite takes up to 32766 parameters; an alliance's export can name more requests.
+  for (let i = 0; i < requestIds.length; i += 5000) {
+    out.push(
+      ...(await h.q
+        .select({ requestId: requestContacts.requestId, consent: requestContacts.consent, updatedAt: requestContacts.updatedAt })
+        .from(requestContacts)
+        .where(inArray(requestContacts.requestId, requestIds.slice(i, i + 5000)))),
+    );
+  }
+  return out;
 }
 
 /**
@@ -100,8 +111,9 @@ export function requestsWithContact(db: DB, requestIds: readonly string[]): Arra
  * start that DATA_KEY opens what is stored; null when nothing sealed is
  * stored. (Other sealed values, TOTP secrets, add their table here.)
  */
-export function oneSealedValue(db: DB): { sealed: Buffer; aad: string } | null {
-  const row = db.select({ requestId: requestContacts.requestId, sealed: requestContacts.sealed }).from(requestContacts).limit(1).get();
+export async function oneSealedValue(h: AsyncDb): Promise<{ sealed: Buffer; aad: string } | null> {
+  const { requestContacts } = h.t;
+  const row = await first(h.q.select({ requestId: requestContacts.requestId, sealed: requestContacts.sealed }).from(requestContacts));
   return row ? { sealed: row.sealed, aad: contactAad(row.requestId) } : null;
 }
 
@@ -111,12 +123,26 @@ export function contactAad(requestId: string): string {
 }
 
 /** Erase the contact details of these requests and their view log (erasure and retention, h4/h5). Returns rows deleted. */
-export function deleteContactsForRequests(db: DB, requestIds: readonly string[]): { contacts: number; views: number } {
+export async function deleteContactsForRequests(h: AsyncDb, requestIds: readonly string[]): Promise<{ contacts: number; views: number }> {
   if (!requestIds.length) return { contacts: 0, views: 0 };
   const ids = [...requestIds];
-  return db.transaction((tx) => {
-    const contacts = tx.delete(requestContacts).where(inArray(requestContacts.requestId, ids)).run().changes;
-    const views = tx.delete(contactViews).where(inArray(contactViews.requestId, ids)).run().changes;
+  return h.transaction(async (tx) => {
+    const { requestContacts, contactViews } = tx.t;
+    const contacts = affected(await tx.q.delete(requestContacts).where(inArray(requestContacts.requestId, ids)));
+    const views = affected(await tx.q.delete(contactViews).where(inArray(contactViews.requestId, ids)));
     return { contacts, views };
   });
+}
+
+/**
+ * `deleteContactsForRequests` inside a synchronous transaction: the board's
+ * rebuild (db/retention.ts anonymiseRequestRows) cannot await. SQLite only,
+ * until the rebuild moves to the asynchronous layer with the room storage.
+ */
+export function deleteContactsForRequestsNow(tx: DB, requestIds: readonly string[]): { contacts: number; views: number } {
+  if (!requestIds.length) return { contacts: 0, views: 0 };
+  const ids = [...requestIds];
+  const contacts = tx.delete(requestContacts).where(inArray(requestContacts.requestId, ids)).run().changes;
+  const views = tx.delete(contactViews).where(inArray(contactViews.requestId, ids)).run().changes;
+  return { contacts, views };
 }

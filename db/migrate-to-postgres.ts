@@ -27,7 +27,7 @@ import { getTableConfig as getPgTableConfig, PgTable } from "drizzle-orm/pg-core
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { createHash } from "node:crypto";
 import { appliedMigrations, knownMigrations, migrationState, MIGRATIONS_TABLE } from "./backup";
-import { openPostgres, type AsyncDb, type DB } from "./client";
+import { asyncOver, openPostgres, type AsyncDb, type DB } from "./client";
 import * as schema from "./schema";
 import * as pgSchema from "./schema.pg";
 
@@ -133,6 +133,8 @@ export function appTables(): AppTable[] {
 
 export interface SqliteSource {
   db: DB;
+  /** The asynchronous layer over the same connection (the start rule's check of sealed values reads through it). */
+  async: AsyncDb;
   sqlite: Database.Database;
   close(): void;
 }
@@ -142,7 +144,7 @@ export function openSqliteSource(file: string): SqliteSource {
   const sqlite = new Database(file, { fileMustExist: true });
   sqlite.pragma("busy_timeout = 5000");
   const db = drizzle(sqlite, { schema }) as DB;
-  return { db, sqlite, close: () => sqlite.close() };
+  return { db, sqlite, async: asyncOver(db), close: () => sqlite.close() };
 }
 
 /**

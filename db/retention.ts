@@ -7,7 +7,7 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { auditHoldsText, scrubAuditData } from "../app/board/erase";
 import type { DB } from "./client";
-import { deleteContactsForRequests } from "./contacts";
+import { deleteContactsForRequestsNow } from "./contacts";
 import type { Tx } from "./rebuild";
 import { auditEvents, boards, comments, meetingActions, meetingDecisions, referrals, requests } from "./schema";
 
@@ -99,7 +99,7 @@ export function anonymiseRequestRows(tx: Tx, boardId: string, ids: readonly stri
       .where(and(eq(requests.boardId, boardId), inArray(requests.id, slice), isNull(requests.anonymisedAt)))
       .run().changes;
     out.comments += tx.delete(comments).where(inArray(comments.requestId, slice)).run().changes;
-    out.contacts += deleteContactsForRequests(tx as unknown as DB, slice).contacts;
+    out.contacts += deleteContactsForRequestsNow(tx as unknown as DB, slice).contacts;
     out.referrals += tx
       .update(referrals)
       .set({ note: "", reason: null })

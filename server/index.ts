@@ -29,7 +29,7 @@ try {
 }
 const database = openDatabase(env.DATABASE_URL, { migrate: true });
 // Sealed data that this key does not open (or no key at all): refuse, before anything is served.
-const keyProblem = dataKeyProblem(database.db, dataKey.key);
+const keyProblem = await dataKeyProblem(database, dataKey.key);
 if (keyProblem) {
   console.error(keyProblem);
   database.close();

@@ -11,11 +11,11 @@ import { services } from "~/services/context.server";
  * for those who may read or are coordinators; `log` (who, when, what; never
  * the content) only for coordinators. 404 for another alliance's ids.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const status = contactStatus(svc, user, board, params.requestId!);
+  const status = await contactStatus(svc, user, board, params.requestId!);
   if ("ok" in status) return apiError(status.status, status.error, status.message);
   return json(status, { headers: { "Cache-Control": "private, no-store" } });
 }

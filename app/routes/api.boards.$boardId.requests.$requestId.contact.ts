@@ -19,11 +19,11 @@ function answer(result: ContactRead) {
  * every read is logged. 403 for everyone else (`no_consent` for a holder the
  * person did not consent to), 404 for another alliance's ids.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  return answer(readContact(svc, user, board, params.requestId!));
+  return answer(await readContact(svc, user, board, params.requestId!));
 }
 
 /**
@@ -37,7 +37,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  if (request.method === "DELETE") return answer(removeContact(svc, user, board, params.requestId!));
+  if (request.method === "DELETE") return answer(await removeContact(svc, user, board, params.requestId!));
   const body = await readBody(request);
-  return answer(writeContact(svc, user, board, params.requestId!, body));
+  return answer(await writeContact(svc, user, board, params.requestId!, body));
 }

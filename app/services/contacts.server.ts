@@ -22,7 +22,7 @@ import {
   type ContactRow,
   type ContactViewAction,
 } from "../../db/contacts";
-import type { DB } from "../../db/client";
+import type { AsyncDb, DB } from "../../db/client";
 import { oneSealedSecret } from "../../db/two-factor";
 import { activeAad } from "./two-factor.server";
 import { getRequest, type RequestRow } from "../../db/requests";
@@ -86,10 +86,10 @@ export interface ContactStatus {
 }
 
 /** What the card dialog needs before anything is read (nothing logged). */
-export function contactStatus(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): ContactStatus | ContactFailure {
+export async function contactStatus(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<ContactStatus | ContactFailure> {
   const row = getRequest(svc.db, board.id, requestId);
   if (!row) return fail("not_found");
-  const contact = getContact(svc.db, requestId);
+  const contact = await getContact(svc.async, requestId);
   const access = contactAccess(user, row, contact);
   const coordinator = user.role === "coordinator";
   const available = dataKeyOf(svc.env) !== null;
@@ -99,7 +99,7 @@ export function contactStatus(svc: AppServices, user: SessionUser, board: BoardR
     canWrite: access === "read" && board.archivedAt === null && available,
     available,
     log: coordinator
-      ? contactViewsOf(svc.db, requestId).map((v) => ({ action: v.action, at: v.createdAt, user: v.userName, organisation: v.orgName }))
+      ? (await contactViewsOf(svc.async, requestId)).map((v) => ({ action: v.action, at: v.createdAt, user: v.userName, organisation: v.orgName }))
       : null,
   };
 }
@@ -107,10 +107,10 @@ export function contactStatus(svc: AppServices, user: SessionUser, board: BoardR
 export type ContactRead = { ok: true; contact: ContactDetails; stored: boolean; updatedAt: number | null; available: boolean } | ContactFailure;
 
 /** Read the details (logged as a view when there are any). */
-export function readContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): ContactRead {
+export async function readContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<ContactRead> {
   const row = getRequest(svc.db, board.id, requestId);
   if (!row) return fail("not_found");
-  const contact = getContact(svc.db, requestId);
+  const contact = await getContact(svc.async, requestId);
   const access = contactAccess(user, row, contact);
   if (access === "none") return fail("forbidden");
   if (access === "no_consent") return fail("no_consent");
@@ -124,15 +124,15 @@ export function readContact(svc: AppServices, user: SessionUser, board: BoardRow
     if (e instanceof SealError) return fail("unreadable");
     throw e;
   }
-  logContactView(svc.db, { requestId, boardId: board.id, userId: user.id, orgId: user.organisationId, action: "view", at: svc.now() });
+  await logContactView(svc.async, { requestId, boardId: board.id, userId: user.id, orgId: user.organisationId, action: "view", at: svc.now() });
   return { ok: true, contact: { ...details, consent: contact.consent }, stored: true, updatedAt: contact.updatedAt, available: true };
 }
 
 /** Store the details (all fields at once; all empty clears them). 422 with field errors. */
-export function writeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string, input: Record<string, unknown>): ContactRead {
+export async function writeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string, input: Record<string, unknown>): Promise<ContactRead> {
   const row = getRequest(svc.db, board.id, requestId);
   if (!row) return fail("not_found");
-  const existing = getContact(svc.db, requestId);
+  const existing = await getContact(svc.async, requestId);
   const access = contactAccess(user, row, existing);
   if (access === "none") return fail("forbidden");
   if (access === "no_consent") return fail("no_consent");
@@ -144,16 +144,16 @@ export function writeContact(svc: AppServices, user: SessionUser, board: BoardRo
   const at = svc.now();
   const who = { requestId, boardId: board.id, at, userId: user.id, orgId: user.organisationId };
   if (isEmptyContact(checked.value)) {
-    clearContact(svc.db, who);
+    await clearContact(svc.async, who);
     return { ok: true, contact: { ...EMPTY_CONTACT }, stored: false, updatedAt: null, available: true };
   }
   const { consent, ...details } = checked.value;
-  putContact(svc.db, { ...who, sealed: seal(key, JSON.stringify(details), contactAad(requestId)), consent });
+  await putContact(svc.async, { ...who, sealed: seal(key, JSON.stringify(details), contactAad(requestId)), consent });
   return { ok: true, contact: checked.value, stored: true, updatedAt: at, available: true };
 }
 
 /** Remove the details (DELETE): the same rights as writing them. */
-export function removeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): ContactRead {
+export async function removeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<ContactRead> {
   return writeContact(svc, user, board, requestId, {});
 }
 
@@ -162,10 +162,10 @@ export function removeContact(svc: AppServices, user: SessionUser, board: BoardR
  * Logged as a handover when the person consented (the details go along), as
  * withheld when not (the card tells the new holder why it sees nothing).
  */
-export function contactHandover(svc: AppServices, user: SessionUser, t: { boardId: string; requestId: string }): void {
-  const contact = getContact(svc.db, t.requestId);
+export async function contactHandover(svc: AppServices, user: SessionUser, t: { boardId: string; requestId: string }): Promise<void> {
+  const contact = await getContact(svc.async, t.requestId);
   if (!contact) return;
-  logContactView(svc.db, {
+  await logContactView(svc.async, {
     requestId: t.requestId,
     boardId: t.boardId,
     userId: user.id,
@@ -179,11 +179,13 @@ export function contactHandover(svc: AppServices, user: SessionUser, t: { boardI
  * The start rule (server/index.ts): with sealed data stored (contact details
  * or two-factor secrets), a key must be there and must open it (one value of
  * each kind checked). Returns the message to refuse with, or null when the
- * server may start.
+ * server may start. `database`: the connection's synchronous handle and its
+ * asynchronous layer (two-factor secrets are read synchronously until
+ * db/two-factor.ts moves).
  */
-export function dataKeyProblem(db: DB, key: Buffer | null): string | null {
-  const contact = oneSealedValue(db);
-  const secret = oneSealedSecret(db);
+export async function dataKeyProblem(database: { db: DB; async: AsyncDb }, key: Buffer | null): Promise<string | null> {
+  const contact = await oneSealedValue(database.async);
+  const secret = oneSealedSecret(database.db);
   const samples = [
     ...(contact ? [{ what: "sealed contact details", sealed: contact.sealed, aad: contact.aad }] : []),
     ...(secret ? [{ what: "sealed two-factor secrets", sealed: secret.sealed, aad: activeAad(secret.userId) }] : []),

@@ -94,7 +94,7 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
   const comments = groupBy(exportComments(svc.db, ids), (c) => c.requestId);
   const audit = groupBy(exportAudit(svc.db, ids), (a) => a.requestId ?? "");
   const requestRows = exportRequests(svc.db, ids);
-  const contacts = new Map(requestsWithContact(svc.db, requestRows.map((r) => r.id)).map((c) => [c.requestId, c]));
+  const contacts = new Map((await requestsWithContact(svc.async, requestRows.map((r) => r.id))).map((c) => [c.requestId, c]));
   const requests = requestRows.map((r) => {
     const visible = maySeeReference(user, r);
     const contact = contacts.get(r.id);

@@ -194,7 +194,7 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
     const key = dataKeyOf(svc.env)!;
     const note = v.reachBy ? `${v.reachBy}` : "";
     const details = { name: v.contact.name, phone: v.contact.phone, email: v.contact.email, address: "", note };
-    putContact(svc.db, { requestId: id, boardId: door.boardId, sealed: seal(key, JSON.stringify(details), contactAad(id)), consent: true, at, userId: null, orgId });
+    await putContact(svc.async, { requestId: id, boardId: door.boardId, sealed: seal(key, JSON.stringify(details), contactAad(id)), consent: true, at, userId: null, orgId });
   }
   await svc.rooms.withDoc(door.boardId, (doc) =>
     addCard(doc, {

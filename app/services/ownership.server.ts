@@ -267,7 +267,7 @@ export async function answerReferral(
   );
   if (!res.ok) return fail(res.error);
   // The contact details go along only with the person's consent; either way it is logged.
-  if (decision === "accepted") contactHandover(svc, user, t);
+  if (decision === "accepted") await contactHandover(svc, user, t);
   const payload = await announce(svc, user, t, [res.referral.fromOrgId, res.referral.toOrgId]);
   return { ok: true, owner: payload.owner, referral: referralView(res.referral) };
 }

@@ -93,7 +93,7 @@ try {
 try {
   // Sealed values move as bytes: whoever runs on PostgreSQL needs the key they were sealed with.
   const key = resolveDataKey(env.DATA_KEY, file);
-  const keyProblem = dataKeyProblem(source.db, key.key);
+  const keyProblem = await dataKeyProblem(source, key.key);
 
   console.log(`Verhuizen van ${file} naar ${shown(toUrl)}`);
   const pad = (s: string | number, n: number) => String(s).padStart(n);

@@ -228,7 +228,7 @@ describe("start rule", () => {
     try {
       const key = parseDataKey(TEST_DATA_KEY)!;
       const r = tdb.seed.boardA.cardIds[0];
-      putContact(tdb.database.db, {
+      await putContact(tdb.database.async, {
         requestId: r,
         boardId: tdb.seed.boardA.id,
         sealed: seal(key, JSON.stringify({ name: "Start" }), contactAad(r)),

@@ -57,8 +57,8 @@ async function seed(target: string): Promise<void> {
   const [req1, req2, req3] = db.select().from(s.requests).limit(3).all();
 
   // Sealed values with the real seal: contact details (and their log) and a two-factor secret with recovery codes.
-  putContact(db, { requestId: req1.id, boardId: board.id, sealed: seal(key, CONTACT, contactAad(req1.id)), consent: true, at: now, userId: user1.id, orgId: org1.id });
-  putContact(db, { requestId: req2.id, boardId: board.id, sealed: seal(key, "{}", contactAad(req2.id)), consent: false, at: now + 1, userId: null, orgId: org2.id });
+  await putContact(database.async, { requestId: req1.id, boardId: board.id, sealed: seal(key, CONTACT, contactAad(req1.id)), consent: true, at: now, userId: user1.id, orgId: org1.id });
+  await putContact(database.async, { requestId: req2.id, boardId: board.id, sealed: seal(key, "{}", contactAad(req2.id)), consent: false, at: now + 1, userId: null, orgId: org2.id });
   setPendingSecret(db, user1.id, seal(key, TOTP_SECRET, activeAad(user1.id)), now);
   enableTwoFactor(db, user1.id, seal(key, TOTP_SECRET, activeAad(user1.id)), 59_000_000, ["hash-a", "hash-b"], now);
   insertLoginChallenge(db, { tokenHash: "challenge-1", userId: user1.id, redirectTo: "/borden?x=1&y=ä", createdAt: now, expiresAt: now + 300_000 });
