@@ -95,20 +95,20 @@ export async function boardReport(svc: AppServices, user: SessionUser, board: Bo
     ...period,
   });
   const teams = teamsWithActingOrganisations(svc.db, user.allianceId);
-  const jobs = jobsForReport(svc, board.id, snapshot.cards);
+  const jobs = await jobsForReport(svc, board.id, snapshot.cards);
   return { ...base, places: placesReport({ ...jobs, teams, categories: snapshot.categories, ...period }) };
 }
 
 /** The board's jobs (their category, date and recurrence from the document, the rest from SQL) and every place they had. */
-function jobsForReport(svc: AppServices, boardId: string, cards: readonly CardView[]): { jobs: ReportJob[]; places: ReportPlace[] } {
+async function jobsForReport(svc: AppServices, boardId: string, cards: readonly CardView[]): Promise<{ jobs: ReportJob[]; places: ReportPlace[] }> {
   const byId = new Map(cards.map((c) => [c.id, c]));
   const jobs: ReportJob[] = [];
-  for (const j of jobsOfBoardForReport(svc.db, boardId)) {
+  for (const j of await jobsOfBoardForReport(svc.async, boardId)) {
     const card = byId.get(j.id);
     if (!card) continue;
     jobs.push({ ...j, category: card.category, at: card.at, recurrence: card.recurrence === "weekly" ? "weekly" : "once" });
   }
-  return { jobs, places: placesOfBoardForReport(svc.db, boardId) };
+  return { jobs, places: await placesOfBoardForReport(svc.async, boardId) };
 }
 
 // ---------------------------------------------------------------- offers
