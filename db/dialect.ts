@@ -55,3 +55,19 @@ export function isUniqueViolation(e: unknown): boolean {
 export function forUpdate<Q extends object>(h: Pick<AsyncDb, "dialect">, query: Q): Q {
   return h.dialect === "postgres" ? (query as unknown as { for(s: "update"): Q }).for("update") : query;
 }
+
+/**
+ * The tiebreak "in the order they were stored" for rows of the same time:
+ * SQLite's `rowid`. PostgreSQL keeps no storing order (and these tables have
+ * no serial column), so there it is the row's `id`: stable, the same on every
+ * read, but not the order of storing. Callers that need the order itself give
+ * such rows distinct times.
+ */
+export function storedOrder(h: Pick<AsyncDb, "dialect">, table: SQLWrapper & { id: SQLWrapper }): SQL {
+  return h.dialect === "sqlite" ? sql`${table}.rowid` : sql`${table.id}`;
+}
+
+/** The larger of two values (SQLite's scalar `max(a, b)`, PostgreSQL's `greatest(a, b)`); both non-null here. */
+export function greatest(h: Pick<AsyncDb, "dialect">, a: SQLWrapper, b: SQLWrapper): SQL<number> {
+  return (h.dialect === "sqlite" ? sql`max(${a}, ${b})` : sql`greatest(${a}, ${b})`).mapWith(Number);
+}

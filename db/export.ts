@@ -2,48 +2,35 @@
  * What the export of an alliance reads: every row of the alliance, column by
  * column chosen here so that secrets never leave (no password hashes, session
  * or invitation tokens, no match secret). Whether a reference may be shown is
- * decided by the service (app/services/export.server.ts), not here.
+ * decided by the service (app/services/export.server.ts), not here. On the
+ * asynchronous layer (both engines, docs/decisions/001-async-database-layer.md).
  */
-import { asc, eq, inArray, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import {
-  alliances,
-  auditEvents,
-  boardMoments,
-  boards,
-  comments,
-  duplicateDecisions,
-  meetingActions,
-  meetingAttendees,
-  meetingDecisions,
-  meetingItems,
-  meetings,
-  offers,
-  organisations,
-  referenceChecks,
-  referrals,
-  requests,
-  users,
-} from "./schema";
+import { asc, eq, inArray } from "drizzle-orm";
+import type { AsyncDb } from "./client";
+import { first, storedOrder } from "./dialect";
+import type { requests } from "./schema";
 
-export function exportAlliance(db: DB, allianceId: string) {
+export async function exportAlliance(h: AsyncDb, allianceId: string) {
+  const { alliances } = h.t;
   return (
-    db
-      .select({
-        id: alliances.id,
-        name: alliances.name,
-        slug: alliances.slug,
-        requestQuotaPerHour: alliances.requestQuotaPerHour,
-        createdAt: alliances.createdAt,
-      })
-      .from(alliances)
-      .where(eq(alliances.id, allianceId))
-      .get() ?? null
+    (await first(
+      h.q
+        .select({
+          id: alliances.id,
+          name: alliances.name,
+          slug: alliances.slug,
+          requestQuotaPerHour: alliances.requestQuotaPerHour,
+          createdAt: alliances.createdAt,
+        })
+        .from(alliances)
+        .where(eq(alliances.id, allianceId)),
+    )) ?? null
   );
 }
 
-export function exportOrganisations(db: DB, allianceId: string) {
-  return db
+export async function exportOrganisations(h: AsyncDb, allianceId: string) {
+  const { organisations } = h.t;
+  return h.q
     .select({
       id: organisations.id,
       name: organisations.name,
@@ -54,13 +41,13 @@ export function exportOrganisations(db: DB, allianceId: string) {
     })
     .from(organisations)
     .where(eq(organisations.allianceId, allianceId))
-    .orderBy(asc(organisations.name))
-    .all();
+    .orderBy(asc(organisations.name));
 }
 
 /** People without their password hash (and nothing of sessions, devices or tokens). */
-export function exportPeople(db: DB, allianceId: string) {
-  return db
+export async function exportPeople(h: AsyncDb, allianceId: string) {
+  const { organisations, users } = h.t;
+  return h.q
     .select({
       id: users.id,
       name: users.name,
@@ -75,24 +62,26 @@ export function exportPeople(db: DB, allianceId: string) {
     .from(users)
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
     .where(eq(organisations.allianceId, allianceId))
-    .orderBy(asc(users.name))
-    .all();
+    .orderBy(asc(users.name));
 }
 
-export function exportBoards(db: DB, allianceId: string) {
-  return db.select().from(boards).where(eq(boards.allianceId, allianceId)).orderBy(asc(boards.createdAt)).all();
+export async function exportBoards(h: AsyncDb, allianceId: string) {
+  const { boards } = h.t;
+  return h.q.select().from(boards).where(eq(boards.allianceId, allianceId)).orderBy(asc(boards.createdAt));
 }
 
 export type ExportRequestRow = typeof requests.$inferSelect;
 
-export function exportRequests(db: DB, boardIds: string[]): ExportRequestRow[] {
+export async function exportRequests(h: AsyncDb, boardIds: string[]): Promise<ExportRequestRow[]> {
+  const { requests } = h.t;
   if (boardIds.length === 0) return [];
-  return db.select().from(requests).where(inArray(requests.boardId, boardIds)).orderBy(asc(requests.createdAt), asc(requests.id)).all();
+  return h.q.select().from(requests).where(inArray(requests.boardId, boardIds)).orderBy(asc(requests.createdAt), asc(requests.id));
 }
 
-export function exportReferrals(db: DB, boardIds: string[]) {
+export async function exportReferrals(h: AsyncDb, boardIds: string[]) {
+  const { referrals, requests } = h.t;
   if (boardIds.length === 0) return [];
-  return db
+  return h.q
     .select({
       id: referrals.id,
       requestId: referrals.requestId,
@@ -109,13 +98,13 @@ export function exportReferrals(db: DB, boardIds: string[]) {
     .from(referrals)
     .innerJoin(requests, eq(requests.id, referrals.requestId))
     .where(inArray(requests.boardId, boardIds))
-    .orderBy(asc(referrals.createdAt))
-    .all();
+    .orderBy(asc(referrals.createdAt));
 }
 
-export function exportComments(db: DB, boardIds: string[]) {
+export async function exportComments(h: AsyncDb, boardIds: string[]) {
+  const { comments, requests } = h.t;
   if (boardIds.length === 0) return [];
-  return db
+  return h.q
     .select({
       id: comments.id,
       requestId: comments.requestId,
@@ -127,17 +116,18 @@ export function exportComments(db: DB, boardIds: string[]) {
     .from(comments)
     .innerJoin(requests, eq(requests.id, comments.requestId))
     .where(inArray(requests.boardId, boardIds))
-    .orderBy(asc(comments.createdAt))
-    .all();
+    .orderBy(asc(comments.createdAt));
 }
 
-export function exportAudit(db: DB, boardIds: string[]) {
+export async function exportAudit(h: AsyncDb, boardIds: string[]) {
+  const { auditEvents } = h.t;
   if (boardIds.length === 0) return [];
-  return db.select().from(auditEvents).where(inArray(auditEvents.boardId, boardIds)).orderBy(asc(auditEvents.id)).all();
+  return h.q.select().from(auditEvents).where(inArray(auditEvents.boardId, boardIds)).orderBy(asc(auditEvents.id));
 }
 
-export function exportOffers(db: DB, allianceId: string) {
-  return db
+export async function exportOffers(h: AsyncDb, allianceId: string) {
+  const { offers, organisations } = h.t;
+  return h.q
     .select({
       id: offers.id,
       organisationId: offers.organisationId,
@@ -149,19 +139,20 @@ export function exportOffers(db: DB, allianceId: string) {
     })
     .from(offers)
     .innerJoin(organisations, eq(organisations.id, offers.organisationId))
-    .where(eq(organisations.allianceId, allianceId))
-    .all();
+    .where(eq(organisations.allianceId, allianceId));
 }
 
-export function exportDuplicateDecisions(db: DB, boardIds: string[]) {
+export async function exportDuplicateDecisions(h: AsyncDb, boardIds: string[]) {
+  const { duplicateDecisions } = h.t;
   if (boardIds.length === 0) return [];
-  return db.select().from(duplicateDecisions).where(inArray(duplicateDecisions.boardId, boardIds)).all();
+  return h.q.select().from(duplicateDecisions).where(inArray(duplicateDecisions.boardId, boardIds));
 }
 
 /** The reference check log (who checked, when, the outcome; never a reference). */
-export function exportReferenceChecks(db: DB, boardIds: string[]) {
+export async function exportReferenceChecks(h: AsyncDb, boardIds: string[]) {
+  const { referenceChecks } = h.t;
   if (boardIds.length === 0) return [];
-  return db
+  return h.q
     .select({
       boardId: referenceChecks.boardId,
       userId: referenceChecks.userId,
@@ -171,20 +162,21 @@ export function exportReferenceChecks(db: DB, boardIds: string[]) {
     })
     .from(referenceChecks)
     .where(inArray(referenceChecks.boardId, boardIds))
-    .orderBy(asc(referenceChecks.createdAt))
-    .all();
+    .orderBy(asc(referenceChecks.createdAt));
 }
 
 /** The meetings of these boards, planned first to last (their parts are read by meeting id below). */
-export function exportMeetings(db: DB, boardIds: string[]) {
+export async function exportMeetings(h: AsyncDb, boardIds: string[]) {
+  const { meetings } = h.t;
   if (boardIds.length === 0) return [];
-  return db.select().from(meetings).where(inArray(meetings.boardId, boardIds)).orderBy(asc(meetings.scheduledAt), asc(meetings.id)).all();
+  return h.q.select().from(meetings).where(inArray(meetings.boardId, boardIds)).orderBy(asc(meetings.scheduledAt), asc(meetings.id));
 }
 
 /** Agenda items in their agenda order. */
-export function exportMeetingItems(db: DB, boardIds: string[]) {
+export async function exportMeetingItems(h: AsyncDb, boardIds: string[]) {
+  const { meetingItems, meetings } = h.t;
   if (boardIds.length === 0) return [];
-  return db
+  return h.q
     .select({
       id: meetingItems.id,
       meetingId: meetingItems.meetingId,
@@ -199,13 +191,13 @@ export function exportMeetingItems(db: DB, boardIds: string[]) {
     .from(meetingItems)
     .innerJoin(meetings, eq(meetings.id, meetingItems.meetingId))
     .where(inArray(meetings.boardId, boardIds))
-    .orderBy(asc(meetingItems.meetingId), asc(meetingItems.order), asc(meetingItems.id))
-    .all();
+    .orderBy(asc(meetingItems.meetingId), asc(meetingItems.order), asc(meetingItems.id));
 }
 
-export function exportMeetingDecisions(db: DB, boardIds: string[]) {
+export async function exportMeetingDecisions(h: AsyncDb, boardIds: string[]) {
+  const { meetingDecisions, meetings } = h.t;
   if (boardIds.length === 0) return [];
-  return db
+  return h.q
     .select({
       id: meetingDecisions.id,
       meetingId: meetingDecisions.meetingId,
@@ -218,18 +210,19 @@ export function exportMeetingDecisions(db: DB, boardIds: string[]) {
     .from(meetingDecisions)
     .innerJoin(meetings, eq(meetings.id, meetingDecisions.meetingId))
     .where(inArray(meetings.boardId, boardIds))
-    .orderBy(asc(meetingDecisions.createdAt), asc(meetingDecisions.id))
-    .all();
+    .orderBy(asc(meetingDecisions.createdAt), asc(meetingDecisions.id));
 }
 
-export function exportMeetingActions(db: DB, boardIds: string[]) {
+export async function exportMeetingActions(h: AsyncDb, boardIds: string[]) {
+  const { meetingActions } = h.t;
   if (boardIds.length === 0) return [];
-  return db.select().from(meetingActions).where(inArray(meetingActions.boardId, boardIds)).orderBy(asc(meetingActions.createdAt), asc(meetingActions.id)).all();
+  return h.q.select().from(meetingActions).where(inArray(meetingActions.boardId, boardIds)).orderBy(asc(meetingActions.createdAt), asc(meetingActions.id));
 }
 
-export function exportMeetingAttendees(db: DB, boardIds: string[]) {
+export async function exportMeetingAttendees(h: AsyncDb, boardIds: string[]) {
+  const { meetingAttendees, meetings } = h.t;
   if (boardIds.length === 0) return [];
-  return db
+  return h.q
     .select({
       meetingId: meetingAttendees.meetingId,
       userId: meetingAttendees.userId,
@@ -240,14 +233,14 @@ export function exportMeetingAttendees(db: DB, boardIds: string[]) {
     .from(meetingAttendees)
     .innerJoin(meetings, eq(meetings.id, meetingAttendees.meetingId))
     .where(inArray(meetings.boardId, boardIds))
-    .orderBy(asc(meetingAttendees.meetingId), asc(meetingAttendees.createdAt), asc(sql`${meetingAttendees}.rowid`))
-    .all();
+    .orderBy(asc(meetingAttendees.meetingId), asc(meetingAttendees.createdAt), asc(storedOrder(h, meetingAttendees)));
 }
 
 /** The list of a board's stored moments, without their documents (see the service for why). */
-export function exportMoments(db: DB, boardIds: string[]) {
+export async function exportMoments(h: AsyncDb, boardIds: string[]) {
+  const { boardMoments } = h.t;
   if (boardIds.length === 0) return [];
-  return db
+  return h.q
     .select({
       id: boardMoments.id,
       boardId: boardMoments.boardId,
@@ -258,13 +251,13 @@ export function exportMoments(db: DB, boardIds: string[]) {
     })
     .from(boardMoments)
     .where(inArray(boardMoments.boardId, boardIds))
-    .orderBy(asc(boardMoments.at), asc(sql`rowid`))
-    .all();
+    .orderBy(asc(boardMoments.at), asc(storedOrder(h, boardMoments)));
 }
 
 /** The request rows of one board, for its CSV export. */
-export function requestsForBoard(db: DB, boardId: string) {
-  return db
+export async function requestsForBoard(h: AsyncDb, boardId: string) {
+  const { requests } = h.t;
+  return h.q
     .select({
       id: requests.id,
       reference: requests.reference,
@@ -273,6 +266,5 @@ export function requestsForBoard(db: DB, boardId: string) {
       mergedInto: requests.mergedInto,
     })
     .from(requests)
-    .where(eq(requests.boardId, boardId))
-    .all();
+    .where(eq(requests.boardId, boardId));
 }

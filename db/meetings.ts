@@ -1,12 +1,15 @@
 /**
  * Alliance meetings (issue 13): the meeting, its agenda items, decisions,
- * actions and attendees. One running meeting per board is enforced by
- * SQLite (`meetings_one_running_idx`): of two starts at once, the second
- * UPDATE fails on the index and is answered "running".
+ * actions and attendees. On the asynchronous layer (both engines,
+ * docs/decisions/001-async-database-layer.md). One running meeting per board
+ * is the partial unique index `meetings_one_running_idx` on SQLite and on
+ * PostgreSQL: of two starts at once the second UPDATE fails on the index
+ * (on PostgreSQL it waits for the first to commit) and is answered "running".
  */
-import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { boards, meetingActions, meetingAttendees, meetingDecisions, meetingItems, meetings, organisations, requests, users } from "./schema";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import type { AsyncDb } from "./client";
+import { affected, first, forUpdate, greatest, isUniqueViolation, storedOrder } from "./dialect";
+import type { meetingActions, meetingAttendees, meetingDecisions, meetingItems, meetings } from "./schema";
 
 export type MeetingRow = typeof meetings.$inferSelect;
 export type MeetingItemRow = typeof meetingItems.$inferSelect;
@@ -17,70 +20,72 @@ export type AttendeeRow = typeof meetingAttendees.$inferSelect & { orgName: stri
 // ---------------------------------------------------------------- meetings
 
 /** A meeting with its board's alliance and archive state (for access checks), or null. */
-export function getMeetingWithBoard(db: DB, meetingId: string): { meeting: MeetingRow; allianceId: string; archivedAt: number | null } | null {
-  const row = db
-    .select({ meeting: meetings, allianceId: boards.allianceId, archivedAt: boards.archivedAt })
-    .from(meetings)
-    .innerJoin(boards, eq(boards.id, meetings.boardId))
-    .where(eq(meetings.id, meetingId))
-    .get();
+export async function getMeetingWithBoard(h: AsyncDb, meetingId: string): Promise<{ meeting: MeetingRow; allianceId: string; archivedAt: number | null } | null> {
+  const { meetings, boards } = h.t;
+  const row = await first(
+    h.q
+      .select({ meeting: meetings, allianceId: boards.allianceId, archivedAt: boards.archivedAt })
+      .from(meetings)
+      .innerJoin(boards, eq(boards.id, meetings.boardId))
+      .where(eq(meetings.id, meetingId)),
+  );
   return row ?? null;
 }
 
-export function getMeetingRow(db: DB, meetingId: string): MeetingRow | null {
-  return db.select().from(meetings).where(eq(meetings.id, meetingId)).get() ?? null;
+export async function getMeetingRow(h: AsyncDb, meetingId: string): Promise<MeetingRow | null> {
+  const { meetings } = h.t;
+  return (await first(h.q.select().from(meetings).where(eq(meetings.id, meetingId)))) ?? null;
 }
 
 /** A board's meetings, newest planned date first. */
-export function listMeetingRows(db: DB, boardId: string): MeetingRow[] {
-  return db.select().from(meetings).where(eq(meetings.boardId, boardId)).orderBy(desc(meetings.scheduledAt), desc(meetings.createdAt)).all();
+export async function listMeetingRows(h: AsyncDb, boardId: string): Promise<MeetingRow[]> {
+  const { meetings } = h.t;
+  return h.q.select().from(meetings).where(eq(meetings.boardId, boardId)).orderBy(desc(meetings.scheduledAt), desc(meetings.createdAt));
 }
 
 /** The board's running meeting, or null. */
-export function runningMeetingRow(db: DB, boardId: string): MeetingRow | null {
-  return db.select().from(meetings).where(and(eq(meetings.boardId, boardId), eq(meetings.status, "running"))).get() ?? null;
+export async function runningMeetingRow(h: AsyncDb, boardId: string): Promise<MeetingRow | null> {
+  const { meetings } = h.t;
+  return (await first(h.q.select().from(meetings).where(and(eq(meetings.boardId, boardId), eq(meetings.status, "running"))))) ?? null;
 }
 
 /** A new planned meeting with its first agenda items, in one transaction. */
-export function insertMeeting(db: DB, m: typeof meetings.$inferInsert, items: Array<typeof meetingItems.$inferInsert>): void {
-  db.transaction((tx) => {
-    tx.insert(meetings).values(m).run();
-    if (items.length) tx.insert(meetingItems).values(items).run();
+export async function insertMeeting(h: AsyncDb, m: typeof meetings.$inferInsert, items: Array<typeof meetingItems.$inferInsert>): Promise<void> {
+  await h.transaction(async (tx) => {
+    await tx.q.insert(tx.t.meetings).values(m);
+    if (items.length) await tx.q.insert(tx.t.meetingItems).values(items);
   });
 }
 
-export function updateMeetingRow(db: DB, meetingId: string, fields: Partial<Pick<MeetingRow, "title" | "scheduledAt" | "summary" | "facilitatorUserId" | "startMomentId" | "endMomentId">>): void {
+export async function updateMeetingRow(
+  h: AsyncDb,
+  meetingId: string,
+  fields: Partial<Pick<MeetingRow, "title" | "scheduledAt" | "summary" | "facilitatorUserId" | "startMomentId" | "endMomentId">>,
+): Promise<void> {
   if (Object.keys(fields).length === 0) return;
-  db.update(meetings).set(fields).where(eq(meetings.id, meetingId)).run();
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: string })?.code ?? "";
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || /UNIQUE constraint failed/.test(String((e as Error)?.message));
+  const { meetings } = h.t;
+  await h.q.update(meetings).set(fields).where(eq(meetings.id, meetingId));
 }
 
 /**
  * Start a planned meeting: running, its facilitator, its first item current.
- * "not_planned" when it is not planned (any more), "running" when another
+ * "not_planned" when it is not planned (any more: of two starts of the same
+ * meeting the conditional UPDATE lets one through), "running" when another
  * meeting of the board runs (the unique index decides, also for two at once).
  */
-export function startMeetingRow(db: DB, meetingId: string, facilitatorUserId: string, at: number): "ok" | "not_planned" | "running" {
+export async function startMeetingRow(h: AsyncDb, meetingId: string, facilitatorUserId: string, at: number): Promise<"ok" | "not_planned" | "running"> {
   try {
-    return db.transaction((tx) => {
-      const first = tx
-        .select({ id: meetingItems.id })
-        .from(meetingItems)
-        .where(eq(meetingItems.meetingId, meetingId))
-        .orderBy(asc(meetingItems.order), asc(meetingItems.id))
-        .limit(1)
-        .get();
-      const res = tx
+    return await h.transaction(async (tx) => {
+      const { meetings, meetingItems } = tx.t;
+      const firstItem = await first(
+        tx.q.select({ id: meetingItems.id }).from(meetingItems).where(eq(meetingItems.meetingId, meetingId)).orderBy(asc(meetingItems.order), asc(meetingItems.id)),
+      );
+      const res = await tx.q
         .update(meetings)
-        .set({ status: "running", startedAt: at, facilitatorUserId, currentItemId: first?.id ?? null })
-        .where(and(eq(meetings.id, meetingId), eq(meetings.status, "planned")))
-        .run();
-      if (res.changes === 0) return "not_planned" as const;
-      if (first) tx.update(meetingItems).set({ currentSince: at }).where(eq(meetingItems.id, first.id)).run();
+        .set({ status: "running", startedAt: at, facilitatorUserId, currentItemId: firstItem?.id ?? null })
+        .where(and(eq(meetings.id, meetingId), eq(meetings.status, "planned")));
+      if (affected(res) === 0) return "not_planned" as const;
+      if (firstItem) await tx.q.update(meetingItems).set({ currentSince: at }).where(eq(meetingItems.id, firstItem.id));
       return "ok" as const;
     });
   } catch (e) {
@@ -90,156 +95,184 @@ export function startMeetingRow(db: DB, meetingId: string, facilitatorUserId: st
 }
 
 /** End a running meeting: the current item's time closed, status ended. False when it was not running. */
-export function endMeetingRow(db: DB, meetingId: string, at: number): boolean {
-  return db.transaction((tx) => {
-    const res = tx
+export async function endMeetingRow(h: AsyncDb, meetingId: string, at: number): Promise<boolean> {
+  return h.transaction(async (tx) => {
+    const { meetings } = tx.t;
+    const res = await tx.q
       .update(meetings)
       .set({ status: "ended", endedAt: at, currentItemId: null })
-      .where(and(eq(meetings.id, meetingId), eq(meetings.status, "running")))
-      .run();
-    if (res.changes === 0) return false;
-    closeCurrentTime(tx as unknown as DB, meetingId, at);
+      .where(and(eq(meetings.id, meetingId), eq(meetings.status, "running")));
+    if (affected(res) === 0) return false;
+    await closeCurrentTime(tx, meetingId, at);
     return true;
   });
 }
 
-function closeCurrentTime(db: DB, meetingId: string, at: number): void {
-  db.update(meetingItems)
-    .set({ spentMs: sql`${meetingItems.spentMs} + max(0, ${at} - ${meetingItems.currentSince})`, currentSince: null })
-    .where(and(eq(meetingItems.meetingId, meetingId), isNotNull(meetingItems.currentSince)))
-    .run();
+async function closeCurrentTime(tx: AsyncDb, meetingId: string, at: number): Promise<void> {
+  const { meetingItems } = tx.t;
+  await tx.q
+    .update(meetingItems)
+    .set({ spentMs: sql`${meetingItems.spentMs} + ${greatest(tx, sql`0`, sql`${at} - ${meetingItems.currentSince}`)}`, currentSince: null })
+    .where(and(eq(meetingItems.meetingId, meetingId), isNotNull(meetingItems.currentSince)));
 }
 
 /**
  * Make an item of a running meeting the current one: the previous current
  * item's stretch is added to its time. False when the meeting does not run.
+ * The meeting's row is locked while this decides (two switches at once run
+ * one after the other).
  */
-export function setCurrentItemRow(db: DB, meetingId: string, itemId: string | null, at: number): boolean {
-  return db.transaction((tx) => {
-    const m = tx.select({ status: meetings.status, currentItemId: meetings.currentItemId }).from(meetings).where(eq(meetings.id, meetingId)).get();
+export async function setCurrentItemRow(h: AsyncDb, meetingId: string, itemId: string | null, at: number): Promise<boolean> {
+  return h.transaction(async (tx) => {
+    const { meetings, meetingItems } = tx.t;
+    const m = await first(forUpdate(tx, tx.q.select({ status: meetings.status, currentItemId: meetings.currentItemId }).from(meetings).where(eq(meetings.id, meetingId))));
     if (!m || m.status !== "running") return false;
     if (m.currentItemId === itemId) return true;
-    closeCurrentTime(tx as unknown as DB, meetingId, at);
-    if (itemId) tx.update(meetingItems).set({ currentSince: at }).where(and(eq(meetingItems.id, itemId), eq(meetingItems.meetingId, meetingId))).run();
-    tx.update(meetings).set({ currentItemId: itemId }).where(eq(meetings.id, meetingId)).run();
+    await closeCurrentTime(tx, meetingId, at);
+    if (itemId) await tx.q.update(meetingItems).set({ currentSince: at }).where(and(eq(meetingItems.id, itemId), eq(meetingItems.meetingId, meetingId)));
+    await tx.q.update(meetings).set({ currentItemId: itemId }).where(eq(meetings.id, meetingId));
     return true;
   });
 }
 
 // ---------------------------------------------------------------- items
 
-export function listItemRows(db: DB, meetingId: string): MeetingItemRow[] {
-  return db.select().from(meetingItems).where(eq(meetingItems.meetingId, meetingId)).orderBy(asc(meetingItems.order), asc(meetingItems.id)).all();
+export async function listItemRows(h: AsyncDb, meetingId: string): Promise<MeetingItemRow[]> {
+  const { meetingItems } = h.t;
+  return h.q.select().from(meetingItems).where(eq(meetingItems.meetingId, meetingId)).orderBy(asc(meetingItems.order), asc(meetingItems.id));
 }
 
-export function getItemRow(db: DB, itemId: string): MeetingItemRow | null {
-  return db.select().from(meetingItems).where(eq(meetingItems.id, itemId)).get() ?? null;
+export async function getItemRow(h: AsyncDb, itemId: string): Promise<MeetingItemRow | null> {
+  const { meetingItems } = h.t;
+  return (await first(h.q.select().from(meetingItems).where(eq(meetingItems.id, itemId)))) ?? null;
 }
 
-export function insertItem(db: DB, item: typeof meetingItems.$inferInsert): void {
-  db.insert(meetingItems).values(item).run();
+export async function insertItem(h: AsyncDb, item: typeof meetingItems.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.meetingItems).values(item);
 }
 
-export function updateItemRow(db: DB, itemId: string, fields: Partial<Pick<MeetingItemRow, "title" | "view" | "notes" | "order">>): void {
+export async function updateItemRow(h: AsyncDb, itemId: string, fields: Partial<Pick<MeetingItemRow, "title" | "view" | "notes" | "order">>): Promise<void> {
   if (Object.keys(fields).length === 0) return;
-  db.update(meetingItems).set(fields).where(eq(meetingItems.id, itemId)).run();
+  const { meetingItems } = h.t;
+  await h.q.update(meetingItems).set(fields).where(eq(meetingItems.id, itemId));
 }
 
 /** Remove an item; if it was the current one, the meeting has none. Decisions and actions keep their text (their item link is cleared). */
-export function deleteItemRow(db: DB, meetingId: string, itemId: string): void {
-  db.transaction((tx) => {
-    tx.delete(meetingItems).where(and(eq(meetingItems.id, itemId), eq(meetingItems.meetingId, meetingId))).run();
-    tx.update(meetings).set({ currentItemId: null }).where(and(eq(meetings.id, meetingId), eq(meetings.currentItemId, itemId))).run();
-    tx.update(meetingDecisions).set({ itemId: null }).where(and(eq(meetingDecisions.meetingId, meetingId), eq(meetingDecisions.itemId, itemId))).run();
-    tx.update(meetingActions).set({ itemId: null }).where(and(eq(meetingActions.meetingId, meetingId), eq(meetingActions.itemId, itemId))).run();
+export async function deleteItemRow(h: AsyncDb, meetingId: string, itemId: string): Promise<void> {
+  await h.transaction(async (tx) => {
+    const { meetings, meetingItems, meetingDecisions, meetingActions } = tx.t;
+    await tx.q.delete(meetingItems).where(and(eq(meetingItems.id, itemId), eq(meetingItems.meetingId, meetingId)));
+    await tx.q.update(meetings).set({ currentItemId: null }).where(and(eq(meetings.id, meetingId), eq(meetings.currentItemId, itemId)));
+    await tx.q.update(meetingDecisions).set({ itemId: null }).where(and(eq(meetingDecisions.meetingId, meetingId), eq(meetingDecisions.itemId, itemId)));
+    await tx.q.update(meetingActions).set({ itemId: null }).where(and(eq(meetingActions.meetingId, meetingId), eq(meetingActions.itemId, itemId)));
   });
 }
 
 // ---------------------------------------------------------------- decisions
 
-export function listDecisionRows(db: DB, meetingId: string): DecisionRow[] {
-  return db.select().from(meetingDecisions).where(eq(meetingDecisions.meetingId, meetingId)).orderBy(asc(meetingDecisions.createdAt), asc(sql`rowid`)).all();
+/** A meeting's decisions in the order they were taken (same millisecond: db/dialect.ts storedOrder). */
+export async function listDecisionRows(h: AsyncDb, meetingId: string): Promise<DecisionRow[]> {
+  const { meetingDecisions } = h.t;
+  return h.q
+    .select()
+    .from(meetingDecisions)
+    .where(eq(meetingDecisions.meetingId, meetingId))
+    .orderBy(asc(meetingDecisions.createdAt), asc(storedOrder(h, meetingDecisions)));
 }
 
-export function getDecisionRow(db: DB, decisionId: string): DecisionRow | null {
-  return db.select().from(meetingDecisions).where(eq(meetingDecisions.id, decisionId)).get() ?? null;
+export async function getDecisionRow(h: AsyncDb, decisionId: string): Promise<DecisionRow | null> {
+  const { meetingDecisions } = h.t;
+  return (await first(h.q.select().from(meetingDecisions).where(eq(meetingDecisions.id, decisionId)))) ?? null;
 }
 
-export function insertDecision(db: DB, d: typeof meetingDecisions.$inferInsert): void {
-  db.insert(meetingDecisions).values(d).run();
+export async function insertDecision(h: AsyncDb, d: typeof meetingDecisions.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.meetingDecisions).values(d);
 }
 
-export function deleteDecisionRow(db: DB, decisionId: string): void {
-  db.delete(meetingDecisions).where(eq(meetingDecisions.id, decisionId)).run();
+export async function deleteDecisionRow(h: AsyncDb, decisionId: string): Promise<void> {
+  const { meetingDecisions } = h.t;
+  await h.q.delete(meetingDecisions).where(eq(meetingDecisions.id, decisionId));
 }
 
 // ---------------------------------------------------------------- actions
 
-const actionColumns = {
-  id: meetingActions.id,
-  meetingId: meetingActions.meetingId,
-  boardId: meetingActions.boardId,
-  itemId: meetingActions.itemId,
-  requestId: meetingActions.requestId,
-  orgId: meetingActions.orgId,
-  text: meetingActions.text,
-  due: meetingActions.due,
-  doneAt: meetingActions.doneAt,
-  doneByUserId: meetingActions.doneByUserId,
-  createdByUserId: meetingActions.createdByUserId,
-  createdAt: meetingActions.createdAt,
-  orgName: organisations.shortName,
-};
-
-function selectActions(db: DB) {
-  return db.select(actionColumns).from(meetingActions).innerJoin(organisations, eq(organisations.id, meetingActions.orgId));
+function selectActions(h: AsyncDb) {
+  const { meetingActions, organisations } = h.t;
+  return h.q
+    .select({
+      id: meetingActions.id,
+      meetingId: meetingActions.meetingId,
+      boardId: meetingActions.boardId,
+      itemId: meetingActions.itemId,
+      requestId: meetingActions.requestId,
+      orgId: meetingActions.orgId,
+      text: meetingActions.text,
+      due: meetingActions.due,
+      doneAt: meetingActions.doneAt,
+      doneByUserId: meetingActions.doneByUserId,
+      createdByUserId: meetingActions.createdByUserId,
+      createdAt: meetingActions.createdAt,
+      orgName: organisations.shortName,
+    })
+    .from(meetingActions)
+    .innerJoin(organisations, eq(organisations.id, meetingActions.orgId));
 }
 
 /** What actions are listed by: due day, then when they were taken. */
-const actionOrder = [asc(meetingActions.due), asc(meetingActions.createdAt), asc(meetingActions.id)];
+const actionOrder = (h: AsyncDb) => [asc(h.t.meetingActions.due), asc(h.t.meetingActions.createdAt), asc(h.t.meetingActions.id)];
 
-export function listActionRows(db: DB, meetingId: string): ActionRow[] {
-  return selectActions(db).where(eq(meetingActions.meetingId, meetingId)).orderBy(...actionOrder).all();
+export async function listActionRows(h: AsyncDb, meetingId: string): Promise<ActionRow[]> {
+  return selectActions(h)
+    .where(eq(h.t.meetingActions.meetingId, meetingId))
+    .orderBy(...actionOrder(h));
 }
 
-export function getActionRow(db: DB, actionId: string): ActionRow | null {
-  return selectActions(db).where(eq(meetingActions.id, actionId)).get() ?? null;
+export async function getActionRow(h: AsyncDb, actionId: string): Promise<ActionRow | null> {
+  return (await first(selectActions(h).where(eq(h.t.meetingActions.id, actionId)))) ?? null;
 }
 
 /** A board's actions: the open ones (not done), or all; perhaps of one organisation or one request. */
-export function boardActionRows(db: DB, boardId: string, opts: { open?: boolean; orgId?: string; requestId?: string; notMeetingId?: string } = {}): ActionRow[] {
-  return selectActions(db)
+export async function boardActionRows(
+  h: AsyncDb,
+  boardId: string,
+  opts: { open?: boolean; orgId?: string; requestId?: string; notMeetingId?: string } = {},
+): Promise<ActionRow[]> {
+  const { meetingActions } = h.t;
+  return selectActions(h)
     .where(
       and(
         eq(meetingActions.boardId, boardId),
         opts.open ? isNull(meetingActions.doneAt) : undefined,
         opts.orgId ? eq(meetingActions.orgId, opts.orgId) : undefined,
         opts.requestId ? eq(meetingActions.requestId, opts.requestId) : undefined,
-        opts.notMeetingId ? sql`${meetingActions.meetingId} <> ${opts.notMeetingId}` : undefined,
+        opts.notMeetingId ? ne(meetingActions.meetingId, opts.notMeetingId) : undefined,
       ),
     )
-    .orderBy(...actionOrder)
-    .all();
+    .orderBy(...actionOrder(h));
 }
 
-export function insertAction(db: DB, a: typeof meetingActions.$inferInsert): void {
-  db.insert(meetingActions).values(a).run();
+export async function insertAction(h: AsyncDb, a: typeof meetingActions.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.meetingActions).values(a);
 }
 
-export function updateActionRow(db: DB, actionId: string, fields: Partial<Pick<ActionRow, "text" | "due" | "orgId" | "doneAt" | "doneByUserId">>): void {
+export async function updateActionRow(h: AsyncDb, actionId: string, fields: Partial<Pick<ActionRow, "text" | "due" | "orgId" | "doneAt" | "doneByUserId">>): Promise<void> {
   if (Object.keys(fields).length === 0) return;
-  db.update(meetingActions).set(fields).where(eq(meetingActions.id, actionId)).run();
+  const { meetingActions } = h.t;
+  await h.q.update(meetingActions).set(fields).where(eq(meetingActions.id, actionId));
 }
 
 /** Whether a request is on this board (an action or decision may name only those). */
-export function requestOnBoard(db: DB, boardId: string, requestId: string): boolean {
-  return !!db.select({ id: requests.id }).from(requests).where(and(eq(requests.id, requestId), eq(requests.boardId, boardId))).get();
+export async function requestOnBoard(h: AsyncDb, boardId: string, requestId: string): Promise<boolean> {
+  const { requests } = h.t;
+  return !!(await first(h.q.select({ id: requests.id }).from(requests).where(and(eq(requests.id, requestId), eq(requests.boardId, boardId)))));
 }
 
 // ---------------------------------------------------------------- attendees
 
-export function listAttendeeRows(db: DB, meetingId: string): AttendeeRow[] {
-  return db
+/** Who was there, in the order they came onto the list (same millisecond: db/dialect.ts storedOrder). */
+export async function listAttendeeRows(h: AsyncDb, meetingId: string): Promise<AttendeeRow[]> {
+  const { meetingAttendees, organisations } = h.t;
+  return h.q
     .select({
       id: meetingAttendees.id,
       meetingId: meetingAttendees.meetingId,
@@ -253,60 +286,68 @@ export function listAttendeeRows(db: DB, meetingId: string): AttendeeRow[] {
     .from(meetingAttendees)
     .leftJoin(organisations, eq(organisations.id, meetingAttendees.orgId))
     .where(eq(meetingAttendees.meetingId, meetingId))
-    .orderBy(asc(meetingAttendees.createdAt), asc(sql`${meetingAttendees}.rowid`))
-    .all();
+    .orderBy(asc(meetingAttendees.createdAt), asc(storedOrder(h, meetingAttendees)));
 }
 
-/** Add people from the presence; those already on the list are left as they are. Returns how many were added. */
-export function addPresentAttendees(db: DB, meetingId: string, people: Array<{ id: string; userId: string; name: string; orgId: string }>, at: number): number {
+/**
+ * Add people from the presence; those already on the list are left as they
+ * are (ON CONFLICT DO NOTHING: of two adds of one person at once, one row).
+ * Returns how many were added. Each gets its own millisecond after `at`, so
+ * the list keeps the order given on both engines.
+ */
+export async function addPresentAttendees(h: AsyncDb, meetingId: string, people: Array<{ id: string; userId: string; name: string; orgId: string }>, at: number): Promise<number> {
   if (!people.length) return 0;
-  const res = db
-    .insert(meetingAttendees)
-    .values(people.map((p) => ({ id: p.id, meetingId, userId: p.userId, name: p.name, orgId: p.orgId, source: "presence" as const, createdAt: at })))
-    .onConflictDoNothing()
-    .run();
-  return res.changes;
+  const res = await h.q
+    .insert(h.t.meetingAttendees)
+    .values(people.map((p, i) => ({ id: p.id, meetingId, userId: p.userId, name: p.name, orgId: p.orgId, source: "presence" as const, createdAt: at + i })))
+    .onConflictDoNothing();
+  return affected(res);
 }
 
 /**
  * Replace the list as a coordinator edited it. A person who was on it from
- * the presence keeps that source; everyone else is "manual".
+ * the presence keeps that source; everyone else is "manual". The meeting's
+ * row is locked first, so two replacements at once run one after the other.
  */
-export function replaceAttendees(db: DB, meetingId: string, list: Array<{ id: string; userId: string | null; name: string; orgId: string | null }>, at: number): void {
-  db.transaction((tx) => {
-    const before = tx
+export async function replaceAttendees(
+  h: AsyncDb,
+  meetingId: string,
+  list: Array<{ id: string; userId: string | null; name: string; orgId: string | null }>,
+  at: number,
+): Promise<void> {
+  await h.transaction(async (tx) => {
+    const { meetings, meetingAttendees } = tx.t;
+    await first(forUpdate(tx, tx.q.select({ id: meetings.id }).from(meetings).where(eq(meetings.id, meetingId))));
+    const before = await tx.q
       .select({ userId: meetingAttendees.userId, source: meetingAttendees.source })
       .from(meetingAttendees)
-      .where(eq(meetingAttendees.meetingId, meetingId))
-      .all();
+      .where(eq(meetingAttendees.meetingId, meetingId));
     const fromPresence = new Set(before.filter((b) => b.source === "presence" && b.userId).map((b) => b.userId!));
-    tx.delete(meetingAttendees).where(eq(meetingAttendees.meetingId, meetingId)).run();
+    await tx.q.delete(meetingAttendees).where(eq(meetingAttendees.meetingId, meetingId));
     if (list.length) {
-      tx.insert(meetingAttendees)
-        .values(
-          list.map((a, i) => ({
-            id: a.id,
-            meetingId,
-            userId: a.userId,
-            name: a.name,
-            orgId: a.orgId,
-            source: a.userId && fromPresence.has(a.userId) ? ("presence" as const) : ("manual" as const),
-            // Keeps the order as given.
-            createdAt: at + i,
-          })),
-        )
-        .run();
+      await tx.q.insert(meetingAttendees).values(
+        list.map((a, i) => ({
+          id: a.id,
+          meetingId,
+          userId: a.userId,
+          name: a.name,
+          orgId: a.orgId,
+          source: a.userId && fromPresence.has(a.userId) ? ("presence" as const) : ("manual" as const),
+          // Keeps the order as given.
+          createdAt: at + i,
+        })),
+      );
     }
   });
 }
 
 /** People of the alliance by id (name and organisation), for an attendee list that names them. */
-export function allianceUsers(db: DB, allianceId: string, ids: string[]): Array<{ id: string; name: string; orgId: string }> {
+export async function allianceUsers(h: AsyncDb, allianceId: string, ids: string[]): Promise<Array<{ id: string; name: string; orgId: string }>> {
   if (!ids.length) return [];
-  return db
+  const { users, organisations } = h.t;
+  return h.q
     .select({ id: users.id, name: users.name, orgId: users.organisationId })
     .from(users)
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
-    .where(and(inArray(users.id, ids), eq(organisations.allianceId, allianceId)))
-    .all();
+    .where(and(inArray(users.id, ids), eq(organisations.allianceId, allianceId)));
 }

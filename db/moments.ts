@@ -1,11 +1,13 @@
 /**
  * Stored moments of a board (`board_moments`): the whole Yjs document at a
  * point in time and the audit log's position then. Kept, never replaced
- * (unlike the compaction snapshot in `board_snapshots`).
+ * (unlike the compaction snapshot in `board_snapshots`). On the asynchronous
+ * layer (both engines, docs/decisions/001-async-database-layer.md).
  */
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { auditEvents, boardMoments, boards, boardSnapshots, boardUpdates, type MomentReason } from "./schema";
+import type { AsyncDb } from "./client";
+import { first, storedOrder } from "./dialect";
+import type { boardMoments, MomentReason } from "./schema";
 
 export type MomentRow = typeof boardMoments.$inferSelect;
 
@@ -16,51 +18,54 @@ export interface MomentListItem {
   meetingId: string | null;
 }
 
-const listColumns = { id: boardMoments.id, at: boardMoments.at, reason: boardMoments.reason, meetingId: boardMoments.meetingId };
+const listColumns = (h: AsyncDb) => {
+  const { boardMoments } = h.t;
+  return { id: boardMoments.id, at: boardMoments.at, reason: boardMoments.reason, meetingId: boardMoments.meetingId };
+};
 
-export function insertMoment(db: DB, m: typeof boardMoments.$inferInsert): void {
-  db.insert(boardMoments).values(m).run();
+export async function insertMoment(h: AsyncDb, m: typeof boardMoments.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.boardMoments).values(m);
 }
 
-/** A board's moments, oldest first (two in the same millisecond in the order they were stored). */
-export function listMoments(db: DB, boardId: string): MomentListItem[] {
-  return db
-    .select(listColumns)
+/** A board's moments, oldest first (two in the same millisecond in the order they were stored; by id on PostgreSQL: db/dialect.ts storedOrder). */
+export async function listMoments(h: AsyncDb, boardId: string): Promise<MomentListItem[]> {
+  const { boardMoments } = h.t;
+  return h.q
+    .select(listColumns(h))
     .from(boardMoments)
     .where(eq(boardMoments.boardId, boardId))
-    .orderBy(asc(boardMoments.at), asc(sql`rowid`))
-    .all();
+    .orderBy(asc(boardMoments.at), asc(storedOrder(h, boardMoments)));
 }
 
 /** One moment with its document, or null also when it belongs to another board. */
-export function getMoment(db: DB, boardId: string, id: string): MomentRow | null {
-  return db
-    .select()
-    .from(boardMoments)
-    .where(and(eq(boardMoments.boardId, boardId), eq(boardMoments.id, id)))
-    .get() ?? null;
+export async function getMoment(h: AsyncDb, boardId: string, id: string): Promise<MomentRow | null> {
+  const { boardMoments } = h.t;
+  return (await first(h.q.select().from(boardMoments).where(and(eq(boardMoments.boardId, boardId), eq(boardMoments.id, id))))) ?? null;
 }
 
 /** The newest moment of a board (without its document), or null. */
-export function latestMoment(db: DB, boardId: string): (MomentListItem & { lastAuditId: number }) | null {
+export async function latestMoment(h: AsyncDb, boardId: string): Promise<(MomentListItem & { lastAuditId: number }) | null> {
+  const { boardMoments } = h.t;
   return (
-    db
-      .select({ ...listColumns, lastAuditId: boardMoments.lastAuditId })
-      .from(boardMoments)
-      .where(eq(boardMoments.boardId, boardId))
-      .orderBy(desc(boardMoments.at), desc(sql`rowid`))
-      .limit(1)
-      .get() ?? null
+    (await first(
+      h.q
+        .select({ ...listColumns(h), lastAuditId: boardMoments.lastAuditId })
+        .from(boardMoments)
+        .where(eq(boardMoments.boardId, boardId))
+        .orderBy(desc(boardMoments.at), desc(storedOrder(h, boardMoments))),
+    )) ?? null
   );
 }
 
 /** The board's newest audit row id (0 when it has none): where the audit log stood. */
-export function maxAuditId(db: DB, boardId: string): number {
-  const row = db
-    .select({ id: sql<number>`coalesce(max(${auditEvents.id}), 0)` })
-    .from(auditEvents)
-    .where(eq(auditEvents.boardId, boardId))
-    .get();
+export async function maxAuditId(h: AsyncDb, boardId: string): Promise<number> {
+  const { auditEvents } = h.t;
+  const row = await first(
+    h.q
+      .select({ id: sql`coalesce(max(${auditEvents.id}), 0)`.mapWith(Number) })
+      .from(auditEvents)
+      .where(eq(auditEvents.boardId, boardId)),
+  );
   return row?.id ?? 0;
 }
 
@@ -71,8 +76,9 @@ export function maxAuditId(db: DB, boardId: string): number {
  * folded into the snapshot). A board without any moment is owed its first
  * once it was created at or before `olderThan` (its creation is its start).
  */
-export function boardsDueForMoment(db: DB, olderThan: number): string[] {
-  const last = db
+export async function boardsDueForMoment(h: AsyncDb, olderThan: number): Promise<string[]> {
+  const { auditEvents, boardMoments, boards, boardSnapshots, boardUpdates } = h.t;
+  const last = h.q
     .select({
       boardId: boardMoments.boardId,
       at: sql<number>`max(${boardMoments.at})`.as("last_at"),
@@ -81,7 +87,7 @@ export function boardsDueForMoment(db: DB, olderThan: number): string[] {
     .from(boardMoments)
     .groupBy(boardMoments.boardId)
     .as("last");
-  return db
+  const rows = await h.q
     .select({ id: boards.id })
     .from(boards)
     .leftJoin(last, eq(last.boardId, boards.id))
@@ -95,7 +101,6 @@ export function boardsDueForMoment(db: DB, olderThan: number): string[] {
         )))`,
       ),
     )
-    .orderBy(asc(boards.id))
-    .all()
-    .map((r) => r.id);
+    .orderBy(asc(boards.id));
+  return rows.map((r) => r.id);
 }

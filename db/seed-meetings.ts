@@ -113,7 +113,7 @@ export async function seedDemoMeetings(
   // Twenty minutes per item for the first four, then the rest of the evening on the last one taken.
   for (const item of started.agenda.slice(1, 4)) {
     clock += 20 * MINUTE;
-    must("next item", setCurrentItem(svc, coordinator, endedId, item.id));
+    must("next item", await setCurrentItem(svc, coordinator, endedId, item.id));
   }
   const at = (minutes: number) => {
     clock = start + minutes * MINUTE;
@@ -130,20 +130,20 @@ export async function seedDemoMeetings(
   const wonenItem = itemWith("category", "categorie=wonen");
   const staleItem = itemWith("unclaimed");
   at(15);
-  must("decision", addDecision(svc, coordinator, endedId, { itemId: taalItem, text: "Taalhuis coördineert alle vragen om een taalmaatje; de andere organisaties verwijzen door." }));
+  must("decision", await addDecision(svc, coordinator, endedId, { itemId: taalItem, text: "Taalhuis coördineert alle vragen om een taalmaatje; de andere organisaties verwijzen door." }));
   at(35);
-  must("decision", addDecision(svc, coordinator, endedId, { itemId: staleItem, text: "Vragen die twee weken door niemand zijn opgepakt, staan voortaan standaard op de agenda." }));
+  must("decision", await addDecision(svc, coordinator, endedId, { itemId: staleItem, text: "Vragen die twee weken door niemand zijn opgepakt, staan voortaan standaard op de agenda." }));
   at(50);
-  must("decision", addDecision(svc, coordinator, endedId, { itemId: wonenItem, text: `De gemeente zoekt met voorrang een oplossing voor "${family.r.title}".`, requestId: family.id }));
+  must("decision", await addDecision(svc, coordinator, endedId, { itemId: wonenItem, text: `De gemeente zoekt met voorrang een oplossing voor "${family.r.title}".`, requestId: family.id }));
   at(55);
   const taalhuis = must(
     "action",
-    addAction(svc, coordinator, endedId, { itemId: taalItem, text: "Overzicht maken van de beschikbare taalmaatjes", orgId: o.orgOf("taalhuis"), due: amsterdamDay(start + 14 * DAY) }),
+    await addAction(svc, coordinator, endedId, { itemId: taalItem, text: "Overzicht maken van de beschikbare taalmaatjes", orgId: o.orgOf("taalhuis"), due: amsterdamDay(start + 14 * DAY) }),
   ).action;
   at(60);
   must(
     "action",
-    addAction(svc, coordinator, endedId, {
+    await addAction(svc, coordinator, endedId, {
       itemId: wonenItem,
       text: "Met de woningcorporatie overleggen over een passende woning",
       orgId: o.orgOf("gemeente"),
@@ -154,11 +154,11 @@ export async function seedDemoMeetings(
   at(65);
   must(
     "action",
-    addAction(svc, coordinator, endedId, { itemId: wonenItem, text: "Vrijwilligers werven voor hulp bij verhuizingen", orgId: o.orgOf("vrijwilligerscentrum"), due: amsterdamDay(o.now + 10 * DAY) }),
+    await addAction(svc, coordinator, endedId, { itemId: wonenItem, text: "Vrijwilligers werven voor hulp bij verhuizingen", orgId: o.orgOf("vrijwilligerscentrum"), due: amsterdamDay(o.now + 10 * DAY) }),
   );
   must(
     "attendees",
-    setAttendees(svc, coordinator, endedId, [
+    await setAttendees(svc, coordinator, endedId, [
       ...["coordinator@ave.example", "gemeente@ave.example", "vluchtelingenwerk@ave.example", "coa@ave.example", "taalhuis@ave.example", "vrijwilligerscentrum@ave.example", "maatjes@ave.example"].map((email) => ({
         userId: o.userIdByEmail(email),
       })),
@@ -169,13 +169,13 @@ export async function seedDemoMeetings(
   must("end", await endMeeting(svc, coordinator, endedId));
   must(
     "summary",
-    updateMeeting(svc, coordinator, endedId, {
+    await updateMeeting(svc, coordinator, endedId, {
       summary: "Afspraken over de taalmaatjes en over vragen die blijven liggen; de gemeente pakt de woningvraag van het gezin op met de corporatie.",
     }),
   );
   // Taalhuis finished its action ten days later.
   clock = start + 10 * DAY;
-  must("done", updateAction(svc, person("taalhuis@ave.example"), taalhuis.id, { done: true }));
+  must("done", await updateAction(svc, person("taalhuis@ave.example"), taalhuis.id, { done: true }));
 
   // The next meeting: in a week, its agenda proposed from the board as it is now.
   clock = o.now;

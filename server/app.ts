@@ -118,7 +118,8 @@ export function createAppServer(opts: AppServerOptions) {
         boardId,
         activity.map((a) => a.id),
       ),
-    onPresence: (boardId, user) => presenceJoined(services, boardId, user),
+    onPresence: (boardId, user) =>
+      void presenceJoined(services, boardId, user).catch((e) => log.error("meeting attendance failed", { boardId, error: (e as Error).message })),
   });
   relay?.start(rooms);
 

@@ -212,7 +212,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       on("comment:add", withTarget((u, t, p) => addComment(svc, u, t, p.body, p.acknowledgePersonalData)));
 
       // The meeting: the facilitator's focus relayed to the board, and the running meeting for a page that opens.
-      on(MEETING_EVENTS.focus, (user, p) => {
+      on(MEETING_EVENTS.focus, async (user, p) => {
         const t = opts.now();
         for (const [id, b] of focusBuckets) if (b.tokens + ((t - b.refillAt) / 1000) * FOCUS_PER_S >= FOCUS_BURST) focusBuckets.delete(id);
         const focusBucket = focusBuckets.get(user.id) ?? { tokens: FOCUS_BURST, refillAt: t };
@@ -225,7 +225,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
         if (!checked.value) return { ok: false, error: checked.error ?? "bad_request" };
         const f = checked.value;
         if (!socket.data.boards.has(f.boardId)) return { ok: false, error: "bad_request", message: "Join the board first." };
-        const res = acceptFocus(svc, user, f);
+        const res = await acceptFocus(svc, user, f);
         if (!res.ok) return { ok: false, error: res.error };
         // Never smaller than the clock: after a restart the seq still grows for followers who kept theirs.
         const seq = Math.max((followSeq.get(f.meetingId) ?? 0) + 1, opts.now());
@@ -235,9 +235,9 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
         socket.to(boardChannel(f.boardId)).emit(MEETING_EVENTS.follow as never, state as never);
         return { ok: true, seq };
       });
-      on(MEETING_EVENTS.current, (user, p) => {
+      on(MEETING_EVENTS.current, async (user, p) => {
         if (typeof p.boardId !== "string" || !socket.data.boards.has(p.boardId)) return { ok: false, error: "bad_request", message: "Join the board first." };
-        const meeting = runningMeeting(svc, user, p.boardId);
+        const meeting = await runningMeeting(svc, user, p.boardId);
         const follow = meeting ? followState.get(p.boardId) : undefined;
         return { ok: true, meeting, follow: follow && follow.meetingId === meeting?.id ? follow : null };
       });

@@ -16,10 +16,10 @@ import { emailSettings, markRead, notificationsFor, updateEmailSettings } from "
 
 export const meta: MetaFunction = () => [{ title: "Meldingen · Alliantiebord" }];
 
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const list = notificationsFor(svc, user);
+  const list = await notificationsFor(svc, user);
   return json(
     { ...list, email: emailSettings(svc, user.id), mailEnabled: svc.mail.enabled, isViewer: user.role === "viewer" },
     { headers: { "Cache-Control": "private, no-store" } },

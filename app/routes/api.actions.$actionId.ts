@@ -14,7 +14,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = updateAction(svc, user, params.actionId!, { done: body.done, text: body.text, due: body.due, orgId: body.orgId });
+  const res = await updateAction(svc, user, params.actionId!, { done: body.done, text: body.text, due: body.due, orgId: body.orgId });
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.action);
 }

@@ -10,17 +10,17 @@ import { actionsForOrganisation, actionsForRequest, openActions } from "~/servic
  * `?ours=1` the open ones of the caller's organisation; `?request=<id>`
  * those of one request (open and done). 404 for an unknown board and another alliance's alike.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const q = new URL(request.url).searchParams;
   const boardId = params.boardId!;
   const requestId = q.get("request");
   const list = requestId
-    ? actionsForRequest(svc, user, boardId, requestId)
+    ? await actionsForRequest(svc, user, boardId, requestId)
     : q.get("ours") === "1"
-      ? actionsForOrganisation(svc, user, boardId)
-      : openActions(svc, user, boardId, { all: q.get("open") !== "1" });
+      ? await actionsForOrganisation(svc, user, boardId)
+      : await openActions(svc, user, boardId, { all: q.get("open") !== "1" });
   if (!list) return apiError(404, "not_found", "No such board.");
   return json(list, { headers: { "Cache-Control": "private, no-store" } });
 }

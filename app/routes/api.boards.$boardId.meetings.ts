@@ -5,10 +5,10 @@ import { services } from "~/services/context.server";
 import { createMeeting, listMeetings, meetingErrorResponse } from "~/services/meetings.server";
 
 /** GET /api/boards/<boardId>/meetings: the board's meetings, newest first (`MeetingSummary[]`). 404 for an unknown board and another alliance's alike. */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const list = listMeetings(svc, user, params.boardId!);
+  const list = await listMeetings(svc, user, params.boardId!);
   if (!list) return apiError(404, "not_found", "No such board.");
   return json(list, { headers: { "Cache-Control": "private, no-store" } });
 }

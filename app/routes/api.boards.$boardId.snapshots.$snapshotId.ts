@@ -14,17 +14,17 @@ import { changesBetween, momentBoard } from "~/services/moments.server";
  * or alliance, and an unknown `until` alike. Read-only: every other method
  * is 405.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const headers = { "Cache-Control": "private, no-store" };
-  const moment = momentBoard(svc, user, board, params.snapshotId!);
+  const moment = await momentBoard(svc, user, board, params.snapshotId!);
   if (!moment) return apiError(404, "not_found", "No such moment of this board.");
   const body = { at: moment.at, columns: moment.columns, cards: moment.cards };
   const until = new URL(request.url).searchParams.get("until");
   if (until === null) return json(body, { headers });
-  const changes = changesBetween(svc, board, moment.id, until);
+  const changes = await changesBetween(svc, board, moment.id, until);
   if (!changes) return apiError(404, "not_found", "No such moment of this board.");
   return json({ ...body, changes }, { headers });
 }

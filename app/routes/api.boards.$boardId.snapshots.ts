@@ -11,12 +11,12 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
  * first, `[{ id, at, reason }]` (anyone of the board's alliance). 404 for an
  * unknown board and another alliance's alike.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   return json(
-    boardMomentList(svc, board).map(({ id, at, reason }) => ({ id, at, reason })),
+    (await boardMomentList(svc, board)).map(({ id, at, reason }) => ({ id, at, reason })),
     { headers: NO_STORE },
   );
 }

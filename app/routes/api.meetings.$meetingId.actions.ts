@@ -14,7 +14,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = addAction(svc, user, params.meetingId!, { text: body.text, orgId: body.orgId, due: body.due, requestId: body.requestId, itemId: body.itemId });
+  const res = await addAction(svc, user, params.meetingId!, { text: body.text, orgId: body.orgId, due: body.due, requestId: body.requestId, itemId: body.itemId });
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.action, { status: 201 });
 }

@@ -10,7 +10,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readJsonValue(request);
-  const res = setAttendees(svc, user, params.meetingId!, body);
+  const res = await setAttendees(svc, user, params.meetingId!, body);
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.present);
 }

@@ -11,7 +11,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = requireUser(svc, request);
   const body = await readBody(request);
   const itemId = body.itemId === undefined || body.itemId === null ? null : typeof body.itemId === "string" ? body.itemId : "";
-  const res = setCurrentItem(svc, user, params.meetingId!, itemId);
+  const res = await setCurrentItem(svc, user, params.meetingId!, itemId);
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.meeting);
 }

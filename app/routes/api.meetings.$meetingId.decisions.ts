@@ -10,7 +10,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = addDecision(svc, user, params.meetingId!, { text: body.text, itemId: body.itemId, requestId: body.requestId });
+  const res = await addDecision(svc, user, params.meetingId!, { text: body.text, itemId: body.itemId, requestId: body.requestId });
   if (!res.ok) return meetingErrorResponse(res);
   return json({ id: res.id }, { status: 201 });
 }

@@ -16,14 +16,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const meetingId = params.meetingId!;
   const itemId = params.itemId!;
   if (request.method === "DELETE") {
-    const res = removeItem(svc, user, itemId, meetingId);
+    const res = await removeItem(svc, user, itemId, meetingId);
     return res.ok ? new Response(null, { status: 204 }) : meetingErrorResponse(res);
   }
   if (request.method !== "PATCH") return methodNotAllowed("PATCH, DELETE");
   const body = await readBody(request);
   const fields = { title: body.title, view: body.view, notes: body.notes };
-  let res = updateItem(svc, user, itemId, fields, meetingId);
-  if (res.ok && "before" in body) res = moveItem(svc, user, itemId, { before: body.before }, meetingId);
+  let res = await updateItem(svc, user, itemId, fields, meetingId);
+  if (res.ok && "before" in body) res = await moveItem(svc, user, itemId, { before: body.before }, meetingId);
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.item);
 }

@@ -10,7 +10,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = addItem(svc, user, params.meetingId!, { title: body.title, view: body.view, kind: body.kind, notes: body.notes });
+  const res = await addItem(svc, user, params.meetingId!, { title: body.title, view: body.view, kind: body.kind, notes: body.notes });
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.item, { status: 201 });
 }

@@ -10,10 +10,10 @@ import { meetingMinutes } from "~/services/meetings.server";
  * as a download `notulen-<day>.md`, in the person's language. Anyone of the
  * alliance (archived boards too); 404 for an unknown meeting and another alliance's alike.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const minutes = meetingMinutes(svc, user, params.meetingId!, localeFromRequest(request, user));
+  const minutes = await meetingMinutes(svc, user, params.meetingId!, localeFromRequest(request, user));
   if (!minutes) return apiError(404, "not_found", "No such meeting.");
   return new Response(minutes.markdown, {
     headers: {

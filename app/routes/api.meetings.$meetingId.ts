@@ -5,10 +5,10 @@ import { services } from "~/services/context.server";
 import { getMeeting, meetingErrorResponse, updateMeeting } from "~/services/meetings.server";
 
 /** GET /api/meetings/<meetingId>: the whole record (`MeetingRecord`: agenda, decisions, actions, present). 404 for an unknown meeting and another alliance's alike. */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const record = getMeeting(svc, user, params.meetingId!);
+  const record = await getMeeting(svc, user, params.meetingId!);
   if (!record) return apiError(404, "not_found", "No such meeting.");
   return json(record, { headers: { "Cache-Control": "private, no-store" } });
 }
@@ -19,7 +19,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = updateMeeting(svc, user, params.meetingId!, { title: body.title, at: body.at, summary: body.summary });
+  const res = await updateMeeting(svc, user, params.meetingId!, { title: body.title, at: body.at, summary: body.summary });
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.meeting, { headers: { "Cache-Control": "private, no-store" } });
 }

@@ -11,10 +11,10 @@ import { notificationsFor } from "~/services/notifications.server";
  * request's title as the board has it now, counts); never a reference, a
  * description or a comment's text.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  return json(notificationsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
+  return json(await notificationsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
 }
 
 export function action(_: ActionFunctionArgs) {

@@ -31,9 +31,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const asked = url.searchParams.get("since") || null;
   const summary = await summaryFor(svc, user, board.id, asked, { staleDays: staleDaysParam(url.searchParams.get("ouderDan")) });
   if (!summary) throw new Response("Not found", { status: 404 });
-  const { categories, organisations, moments } = summaryLabels(svc, user, board);
+  const { categories, organisations, moments } = await summaryLabels(svc, user, board);
   // What "the default" is here: the end of the last meeting only once a meeting has ended.
-  const defaultKind = defaultSince(svc, board.id).kind;
+  const defaultKind = (await defaultSince(svc, board.id)).kind;
   return json(
     { board: { id: board.id, name: board.name }, summary, asked, defaultKind, moments, categories, organisations },
     { headers: { "Cache-Control": "private, no-store" } },

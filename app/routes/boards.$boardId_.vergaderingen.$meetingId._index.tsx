@@ -54,7 +54,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const meeting = getMeeting(svc, user, params.meetingId!);
+  const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const since = await sinceSummary(svc, user, board.id, meeting);
@@ -81,7 +81,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const meeting = getMeeting(svc, user, params.meetingId!);
+  const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const form = await request.formData();
   const intent = str(form, "intent");
@@ -102,27 +102,27 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   switch (intent) {
     case "start":
-      return answer(startMeeting(svc, user, id));
+      return answer(await startMeeting(svc, user, id));
     case "end":
-      return answer(endMeeting(svc, user, id));
+      return answer(await endMeeting(svc, user, id));
     case "take-over":
-      return answer(takeOver(svc, user, id));
+      return answer(await takeOver(svc, user, id));
     case "summary":
-      return answer(updateMeeting(svc, user, id, { summary: str(form, "summary") }));
+      return answer(await updateMeeting(svc, user, id, { summary: str(form, "summary") }));
     case "meeting": {
       // Title, date and time of a planned meeting, explained per field as the plan form does.
       const when = readMeetingWhen(form);
       if (Object.keys(when.errors).length) return json<MeetingActionResult>({ intent, ok: false, errors: when.errors, values }, { status: 422, headers: NO_STORE });
-      const res = updateMeeting(svc, user, id, { title: when.values.title, at: when.at });
+      const res = await updateMeeting(svc, user, id, { title: when.values.title, at: when.at });
       return answer(res.ok || !res.errors ? res : { ...res, errors: whenFieldErrors(res.errors) });
     }
     case "item-add":
-      return answer(addItem(svc, user, id, { title: str(form, "title"), kind: "free" }));
+      return answer(await addItem(svc, user, id, { title: str(form, "title"), kind: "free" }));
     case "item-edit":
       // This meeting's items only (an item of another meeting answers 404, as over the API).
-      return answer(updateItem(svc, user, str(form, "itemId"), { title: str(form, "title"), notes: str(form, "notes") }, id), str(form, "itemId"));
+      return answer(await updateItem(svc, user, str(form, "itemId"), { title: str(form, "title"), notes: str(form, "notes") }, id), str(form, "itemId"));
     case "item-remove":
-      return answer(removeItem(svc, user, str(form, "itemId"), id));
+      return answer(await removeItem(svc, user, str(form, "itemId"), id));
     case "item-up":
     case "item-down": {
       const itemId = str(form, "itemId");
@@ -133,17 +133,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const before = intent === "item-up" ? order[at - 1] : order[at + 2] ?? null;
       if (intent === "item-up" && at === 0) return answer({ ok: true }, itemId);
       if (intent === "item-down" && at === order.length - 1) return answer({ ok: true }, itemId);
-      return answer(moveItem(svc, user, itemId, { before: before ?? null }, id), itemId);
+      return answer(await moveItem(svc, user, itemId, { before: before ?? null }, id), itemId);
     }
     case "item-current":
-      return answer(setCurrentItem(svc, user, id, str(form, "itemId")), str(form, "itemId"));
+      return answer(await setCurrentItem(svc, user, id, str(form, "itemId")), str(form, "itemId"));
     case "decision-add":
-      return answer(addDecision(svc, user, id, { text: str(form, "text"), itemId: opt(form, "itemId"), requestId: opt(form, "requestId") }));
+      return answer(await addDecision(svc, user, id, { text: str(form, "text"), itemId: opt(form, "itemId"), requestId: opt(form, "requestId") }));
     case "decision-remove":
-      return answer(removeDecision(svc, user, id, str(form, "decisionId")));
+      return answer(await removeDecision(svc, user, id, str(form, "decisionId")));
     case "action-add":
       return answer(
-        addAction(svc, user, id, {
+        await addAction(svc, user, id, {
           text: str(form, "text"),
           orgId: str(form, "orgId"),
           due: str(form, "due"),
@@ -155,18 +155,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const actionId = str(form, "actionId");
       // Only this meeting's actions from this page.
       if (!meeting.actions.some((a) => a.id === actionId)) throw new Response("Not found", { status: 404 });
-      return answer(updateAction(svc, user, actionId, { done: form.get("done") === "on" }), actionId);
+      return answer(await updateAction(svc, user, actionId, { done: form.get("done") === "on" }), actionId);
     }
     case "attendee-add": {
       const name = str(form, "name").trim();
       if (!name) return json<MeetingActionResult>({ intent, ok: false, errors: { name: "required" }, values }, { status: 422, headers: NO_STORE });
       const kept = meeting.present.map((p) => ({ userId: p.userId, name: p.name, orgId: p.orgId }));
-      return answer(setAttendees(svc, user, id, [...kept, { userId: null, name, orgId: opt(form, "orgId") }]));
+      return answer(await setAttendees(svc, user, id, [...kept, { userId: null, name, orgId: opt(form, "orgId") }]));
     }
     case "attendee-remove": {
       const attendeeId = str(form, "attendeeId");
       const kept = meeting.present.filter((p) => p.id !== attendeeId).map((p) => ({ userId: p.userId, name: p.name, orgId: p.orgId }));
-      return answer(setAttendees(svc, user, id, kept));
+      return answer(await setAttendees(svc, user, id, kept));
     }
     default:
       return json<MeetingActionResult>({ intent, ok: false, error: "unknown_intent" }, { status: 400, headers: NO_STORE });

@@ -29,7 +29,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const meeting = getMeeting(svc, user, params.meetingId!);
+  const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const since = await sinceSummary(svc, user, board.id, meeting);
@@ -42,7 +42,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     organisations: organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })),
     since,
     // Open actions of earlier meetings (this meeting's own are under its items).
-    openElsewhere: (openActions(svc, user, board.id) ?? []).filter((a) => !own.has(a.id)),
+    openElsewhere: (await openActions(svc, user, board.id) ?? []).filter((a) => !own.has(a.id)),
     now: svc.now(),
   };
   return json(data, { headers: { "Cache-Control": "private, no-store" } });

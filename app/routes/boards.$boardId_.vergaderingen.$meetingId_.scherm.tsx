@@ -58,7 +58,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const meeting = getMeeting(svc, user, params.meetingId!);
+  const meeting = await getMeeting(svc, user, params.meetingId!);
   // Another board's (or alliance's) meeting is as unknown as a made-up id.
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot: BoardSnapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));

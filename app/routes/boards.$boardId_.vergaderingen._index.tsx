@@ -29,7 +29,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 const NO_STORE = { "Cache-Control": "private, no-store" };
 
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
@@ -39,7 +39,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
   return json(
     {
       board: { id: board.id, name: board.name, archived: board.archivedAt !== null },
-      meetings: listMeetings(svc, user, board.id) ?? [],
+      meetings: await listMeetings(svc, user, board.id) ?? [],
       canPlan: user.role === "coordinator" && board.archivedAt === null,
       suggested: { date: suggested.date, time: "19:30" },
     },

@@ -52,12 +52,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const moments = boardMomentList(svc, board).map(({ id, at, reason }) => ({ id, at, reason }));
+  const moments = (await boardMomentList(svc, board)).map(({ id, at, reason }) => ({ id, at, reason }));
   const asked = new URL(request.url).searchParams.get("moment");
   // Without ?moment= the latest; an id that is not one of this board's moments is not found (also another board's).
   const index = asked === null ? moments.length - 1 : moments.findIndex((m) => m.id === asked);
   if (asked !== null && index < 0) throw new Response("Not found", { status: 404, headers: NO_STORE });
-  const chosen = index >= 0 ? momentBoard(svc, user, board, moments[index].id) : null;
+  const chosen = index >= 0 ? await momentBoard(svc, user, board, moments[index].id) : null;
 
   let past = null;
   if (chosen) {
@@ -77,7 +77,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       titles: Object.fromEntries(chosen.cards.map((c) => [c.id, c.title])),
     };
   }
-  const between = chosen && index > 0 ? changesBetween(svc, board, moments[index - 1].id, chosen.id, CHANGES_SHOWN) : null;
+  const between = chosen && index > 0 ? await changesBetween(svc, board, moments[index - 1].id, chosen.id, CHANGES_SHOWN) : null;
 
   return json(
     {

@@ -48,7 +48,7 @@ export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: 
     .map((p) => p.requestId)
     .filter((id) => onBoard.has(id));
 
-  const actions = boardActionRows(svc.db, board.id, { open: true });
+  const actions = await boardActionRows(svc.async, board.id, { open: true });
 
   const openByCategory = new Map<string, number>();
   for (const c of live) if (isActiveStage(stageOf(c.column))) openByCategory.set(c.category, (openByCategory.get(c.category) ?? 0) + 1);

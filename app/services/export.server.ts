@@ -81,19 +81,19 @@ export type AllianceExport = Awaited<ReturnType<typeof allianceExport>>;
 /** Everything of the coordinator's alliance, as one object (null for anyone but a coordinator). */
 export async function allianceExport(svc: AppServices, user: SessionUser) {
   if (user.role !== "coordinator") return null;
-  const alliance = exportAlliance(svc.db, user.allianceId);
+  const alliance = await exportAlliance(svc.async, user.allianceId);
   if (!alliance) return null;
-  const boardRows = exportBoards(svc.db, user.allianceId);
+  const boardRows = await exportBoards(svc.async, user.allianceId);
   const ids = boardRows.map((b) => b.id);
   const boards = [];
   for (const b of boardRows) {
     const snapshot = await svc.rooms.withDoc(b.id, (doc) => readBoard(doc));
     boards.push({ ...b, columns: snapshot.columns, categories: snapshot.categories, cards: snapshot.cards });
   }
-  const referrals = groupBy(exportReferrals(svc.db, ids), (r) => r.requestId);
-  const comments = groupBy(exportComments(svc.db, ids), (c) => c.requestId);
-  const audit = groupBy(exportAudit(svc.db, ids), (a) => a.requestId ?? "");
-  const requestRows = exportRequests(svc.db, ids);
+  const referrals = groupBy(await exportReferrals(svc.async, ids), (r) => r.requestId);
+  const comments = groupBy(await exportComments(svc.async, ids), (c) => c.requestId);
+  const audit = groupBy(await exportAudit(svc.async, ids), (a) => a.requestId ?? "");
+  const requestRows = await exportRequests(svc.async, ids);
   const contacts = new Map((await requestsWithContact(svc.async, requestRows.map((r) => r.id))).map((c) => [c.requestId, c]));
   const requests = requestRows.map((r) => {
     const visible = maySeeReference(user, r);
@@ -119,11 +119,11 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
       audit: audit.get(r.id) ?? [],
     };
   });
-  const items = groupBy(exportMeetingItems(svc.db, ids), (i) => i.meetingId);
-  const decisions = groupBy(exportMeetingDecisions(svc.db, ids), (d) => d.meetingId);
-  const actions = groupBy(exportMeetingActions(svc.db, ids), (a) => a.meetingId);
-  const attendees = groupBy(exportMeetingAttendees(svc.db, ids), (a) => a.meetingId);
-  const meetings = exportMeetings(svc.db, ids).map((m) => {
+  const items = groupBy(await exportMeetingItems(svc.async, ids), (i) => i.meetingId);
+  const decisions = groupBy(await exportMeetingDecisions(svc.async, ids), (d) => d.meetingId);
+  const actions = groupBy(await exportMeetingActions(svc.async, ids), (a) => a.meetingId);
+  const attendees = groupBy(await exportMeetingAttendees(svc.async, ids), (a) => a.meetingId);
+  const meetings = (await exportMeetings(svc.async, ids)).map((m) => {
     return {
       ...m,
       agenda: own(items.get(m.id)),
@@ -138,21 +138,21 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
     exportedAt: new Date(svc.now()).toISOString(),
     exportedBy: { id: user.id, name: user.name, organisationId: user.organisationId },
     alliance,
-    organisations: exportOrganisations(svc.db, user.allianceId),
-    people: exportPeople(svc.db, user.allianceId),
+    organisations: await exportOrganisations(svc.async, user.allianceId),
+    people: await exportPeople(svc.async, user.allianceId),
     boards,
     requests,
     /** Audit rows about a board rather than one request. */
     boardAudit: audit.get("") ?? [],
-    offers: exportOffers(svc.db, user.allianceId),
+    offers: await exportOffers(svc.async, user.allianceId),
     /** Local teams (issue 15): how they work, and each team with its area, organisations and own organisation. */
     teams: { mode: teamMode(svc.db, user.allianceId), list: listTeams(svc.db, user.allianceId) },
-    duplicateDecisions: exportDuplicateDecisions(svc.db, ids),
-    referenceChecks: exportReferenceChecks(svc.db, ids),
+    duplicateDecisions: await exportDuplicateDecisions(svc.async, ids),
+    referenceChecks: await exportReferenceChecks(svc.async, ids),
     /** Each board's meetings, planned first to last, with their agenda, decisions, actions (requestId: the card) and attendees. */
     meetings,
     /** The board's stored moments as a list (the documents themselves are not exported; see above). */
-    moments: exportMoments(svc.db, ids),
+    moments: await exportMoments(svc.async, ids),
   };
 }
 
@@ -182,7 +182,7 @@ const BOM = "\uFEFF";
  */
 export async function boardCsv(svc: AppServices, user: SessionUser, board: BoardRow): Promise<string> {
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
-  const rows = new Map(requestsForBoard(svc.db, board.id).map((r) => [r.id, r]));
+  const rows = new Map((await requestsForBoard(svc.async, board.id)).map((r) => [r.id, r]));
   const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
   const columns = new Map(snapshot.columns.map((c) => [c.id, c.name]));
   const labels = new Map(snapshot.categories.map((c) => [c.id, c.label]));

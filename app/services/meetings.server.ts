@@ -128,15 +128,15 @@ function openBoard(svc: AppServices, user: SessionUser, boardId: string) {
 }
 
 /** The meeting, if it is on a board of the person's alliance. */
-function openMeeting(svc: AppServices, user: SessionUser, meetingId: string) {
+async function openMeeting(svc: AppServices, user: SessionUser, meetingId: string) {
   if (!isMeetingId(meetingId)) return null;
-  const found = getMeetingWithBoard(svc.db, meetingId);
+  const found = await getMeetingWithBoard(svc.async, meetingId);
   return found && found.allianceId === user.allianceId ? found : null;
 }
 
 /** A meeting a coordinator may change: 404, 403 or 409 otherwise. */
-function writableMeeting(svc: AppServices, user: SessionUser, meetingId: string): MeetingResult<{ meeting: MeetingRow }> {
-  const found = openMeeting(svc, user, meetingId);
+async function writableMeeting(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingResult<{ meeting: MeetingRow }>> {
+  const found = await openMeeting(svc, user, meetingId);
   if (!found) return fail("not_found");
   if (user.role !== "coordinator") return fail("forbidden");
   if (found.archivedAt !== null) return fail("board_archived");
@@ -144,10 +144,10 @@ function writableMeeting(svc: AppServices, user: SessionUser, meetingId: string)
 }
 
 /** An agenda item and its meeting (the one named, when `inMeeting` is given), writable by a coordinator. */
-function writableItem(svc: AppServices, user: SessionUser, itemId: string, inMeeting?: string): MeetingResult<{ meeting: MeetingRow; item: MeetingItemRow }> {
-  const item = isMeetingId(itemId) ? getItemRow(svc.db, itemId) : null;
+async function writableItem(svc: AppServices, user: SessionUser, itemId: string, inMeeting?: string): Promise<MeetingResult<{ meeting: MeetingRow; item: MeetingItemRow }>> {
+  const item = isMeetingId(itemId) ? await getItemRow(svc.async, itemId) : null;
   if (!item || (inMeeting !== undefined && item.meetingId !== inMeeting)) return fail("not_found");
-  const m = writableMeeting(svc, user, item.meetingId);
+  const m = await writableMeeting(svc, user, item.meetingId);
   return m.ok ? { ok: true, meeting: m.meeting, item } : m;
 }
 
@@ -190,7 +190,11 @@ function attendeeOf(a: AttendeeRow): Attendee {
   return { id: a.id, userId: a.userId, name: a.name, orgId: a.orgId, orgName: a.orgName, source: a.source };
 }
 
-function recordOf(svc: AppServices, m: MeetingRow): MeetingRecord {
+async function recordOf(svc: AppServices, m: MeetingRow): Promise<MeetingRecord> {
+  const agenda = await listItemRows(svc.async, m.id);
+  const decisions = await listDecisionRows(svc.async, m.id);
+  const actions = await listActionRows(svc.async, m.id);
+  const present = await listAttendeeRows(svc.async, m.id);
   return {
     ...summaryOf(m),
     summary: m.summary,
@@ -199,8 +203,8 @@ function recordOf(svc: AppServices, m: MeetingRow): MeetingRecord {
     sinceMomentId: m.sinceMomentId,
     startMomentId: m.startMomentId,
     endMomentId: m.endMomentId,
-    agenda: listItemRows(svc.db, m.id).map(itemOf),
-    decisions: listDecisionRows(svc.db, m.id).map((d) => ({
+    agenda: agenda.map(itemOf),
+    decisions: decisions.map((d) => ({
       id: d.id,
       itemId: d.itemId,
       requestId: d.requestId,
@@ -208,35 +212,35 @@ function recordOf(svc: AppServices, m: MeetingRow): MeetingRecord {
       createdAt: d.createdAt,
       createdBy: d.createdByUserId,
     })),
-    actions: listActionRows(svc.db, m.id).map(actionOf),
-    present: listAttendeeRows(svc.db, m.id).map(attendeeOf),
+    actions: actions.map(actionOf),
+    present: present.map(attendeeOf),
   };
 }
 
 /** Tell the board's pages that a meeting changed (they fetch the record again). */
-function changed(svc: AppServices, m: { id: string; boardId: string }, status?: string): void {
-  const row = status ? null : getMeetingWithBoard(svc.db, m.id);
+async function changed(svc: AppServices, m: { id: string; boardId: string }, status?: string): Promise<void> {
+  const row = status ? null : await getMeetingWithBoard(svc.async, m.id);
   svc.realtime.toBoard(m.boardId, MEETING_EVENTS.changed, { boardId: m.boardId, meetingId: m.id, status: status ?? row?.meeting.status ?? "planned" });
 }
 
 // ---------------------------------------------------------------- meetings
 
 /** A board's meetings, newest first; null when the board is unknown here. */
-export function listMeetings(svc: AppServices, user: SessionUser, boardId: string): MeetingSummary[] | null {
+export async function listMeetings(svc: AppServices, user: SessionUser, boardId: string): Promise<MeetingSummary[] | null> {
   if (!openBoard(svc, user, boardId)) return null;
-  return listMeetingRows(svc.db, boardId).map(summaryOf);
+  return (await listMeetingRows(svc.async, boardId)).map(summaryOf);
 }
 
 /** The whole record of a meeting, or null (unknown, or another alliance's). */
-export function getMeeting(svc: AppServices, user: SessionUser, meetingId: string): MeetingRecord | null {
-  const found = openMeeting(svc, user, meetingId);
+export async function getMeeting(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingRecord | null> {
+  const found = await openMeeting(svc, user, meetingId);
   return found ? recordOf(svc, found.meeting) : null;
 }
 
 /** The board's running meeting (its record), or null. */
-export function runningMeeting(svc: AppServices, user: SessionUser, boardId: string): MeetingRecord | null {
+export async function runningMeeting(svc: AppServices, user: SessionUser, boardId: string): Promise<MeetingRecord | null> {
   if (!openBoard(svc, user, boardId)) return null;
-  const m = runningMeetingRow(svc.db, boardId);
+  const m = await runningMeetingRow(svc.async, boardId);
   return m ? recordOf(svc, m) : null;
 }
 
@@ -267,8 +271,8 @@ export async function createMeeting(
     order = keyBetween(order, null);
     return { id: randomUUID(), meetingId: id, order, kind: p.kind, title: p.title.slice(0, 120), view: { ...p.view }, notes: "", createdAt: at };
   });
-  insertMeeting(
-    svc.db,
+  await insertMeeting(
+    svc.async,
     {
       id,
       boardId,
@@ -281,25 +285,30 @@ export async function createMeeting(
     },
     items,
   );
-  changed(svc, { id, boardId }, "planned");
+  await changed(svc, { id, boardId }, "planned");
   return { ok: true, id };
 }
 
 /** Change a meeting's title, date or summary (coordinator). The date only while planned: a started meeting keeps its own. */
-export function updateMeeting(svc: AppServices, user: SessionUser, meetingId: string, input: { title?: unknown; at?: unknown; summary?: unknown }): MeetingResult<{ meeting: MeetingRecord }> {
-  const w = writableMeeting(svc, user, meetingId);
+export async function updateMeeting(
+  svc: AppServices,
+  user: SessionUser,
+  meetingId: string,
+  input: { title?: unknown; at?: unknown; summary?: unknown },
+): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   if (input.at !== undefined && w.meeting.status !== "planned") return fail("meeting_not_planned");
   const checked = checkMeetingInput(input, true);
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
   const v = checked.value;
-  updateMeetingRow(svc.db, meetingId, {
+  await updateMeetingRow(svc.async, meetingId, {
     ...(v.title !== undefined ? { title: v.title } : {}),
     ...(v.at !== undefined ? { scheduledAt: v.at } : {}),
     ...(v.summary !== undefined ? { summary: v.summary } : {}),
   });
-  changed(svc, w.meeting);
-  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+  await changed(svc, w.meeting);
+  return { ok: true, meeting: (await getMeeting(svc, user, meetingId))! };
 }
 
 /** Store the board as it is now, for the meeting's start or end. */
@@ -311,61 +320,66 @@ async function meetingMoment(svc: AppServices, user: SessionUser, boardId: strin
  * Start a planned meeting (coordinator): the starter facilitates, the
  * people on the board now (presence, unless hidden) are recorded as
  * present, the first item becomes current, a moment of the board is
- * stored. Of two starts at once on one board exactly one wins (SQLite's
- * unique index); the other gets 409 `meeting_running`.
+ * stored. Of two starts at once on one board exactly one wins (the
+ * partial unique index, on both engines); the other gets 409 `meeting_running`.
  */
 export async function startMeeting(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
-  const w = writableMeeting(svc, user, meetingId);
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   if (w.meeting.status !== "planned") return fail("meeting_not_planned");
   // One time for the start and its moment.
   const at = svc.now();
-  const started = startMeetingRow(svc.db, meetingId, user.id, at);
+  const started = await startMeetingRow(svc.async, meetingId, user.id, at);
   if (started === "running") return fail("meeting_running");
   if (started === "not_planned") return fail("meeting_not_planned");
   const boardId = w.meeting.boardId;
-  recordPresence(svc, meetingId, [user, ...svc.rooms.presentUsers(boardId).filter((p) => p.id !== user.id)]);
-  updateMeetingRow(svc.db, meetingId, { startMomentId: await meetingMoment(svc, user, boardId, meetingId, "meeting_start", at) });
-  changed(svc, w.meeting, "running");
-  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+  await recordPresence(svc, meetingId, [user, ...svc.rooms.presentUsers(boardId).filter((p) => p.id !== user.id)]);
+  await updateMeetingRow(svc.async, meetingId, { startMomentId: await meetingMoment(svc, user, boardId, meetingId, "meeting_start", at) });
+  await changed(svc, w.meeting, "running");
+  return { ok: true, meeting: (await getMeeting(svc, user, meetingId))! };
 }
 
 /** End a running meeting (coordinator): the current item's time is closed, a moment of the board stored. */
 export async function endMeeting(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
-  const w = writableMeeting(svc, user, meetingId);
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   const at = svc.now();
-  if (w.meeting.status !== "running" || !endMeetingRow(svc.db, meetingId, at)) return fail("meeting_not_running");
-  updateMeetingRow(svc.db, meetingId, { endMomentId: await meetingMoment(svc, user, w.meeting.boardId, meetingId, "meeting_end", at) });
-  changed(svc, w.meeting, "ended");
-  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+  if (w.meeting.status !== "running" || !(await endMeetingRow(svc.async, meetingId, at))) return fail("meeting_not_running");
+  await updateMeetingRow(svc.async, meetingId, { endMomentId: await meetingMoment(svc, user, w.meeting.boardId, meetingId, "meeting_end", at) });
+  await changed(svc, w.meeting, "ended");
+  return { ok: true, meeting: (await getMeeting(svc, user, meetingId))! };
 }
 
 /** Another coordinator becomes the facilitator of a running meeting. */
-export function takeOver(svc: AppServices, user: SessionUser, meetingId: string): MeetingResult<{ meeting: MeetingRecord }> {
-  const w = writableMeeting(svc, user, meetingId);
+export async function takeOver(svc: AppServices, user: SessionUser, meetingId: string): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   if (w.meeting.status !== "running") return fail("meeting_not_running");
-  updateMeetingRow(svc.db, meetingId, { facilitatorUserId: user.id });
-  recordPresence(svc, meetingId, [user]);
-  changed(svc, w.meeting, "running");
-  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+  await updateMeetingRow(svc.async, meetingId, { facilitatorUserId: user.id });
+  await recordPresence(svc, meetingId, [user]);
+  await changed(svc, w.meeting, "running");
+  return { ok: true, meeting: (await getMeeting(svc, user, meetingId))! };
 }
 
 // ---------------------------------------------------------------- agenda items
 
 /** Add an item at the end of the agenda (coordinator), up to MEETING_LIMITS.itemsMax (422 `{ title: "agendaFull" }`). */
-export function addItem(svc: AppServices, user: SessionUser, meetingId: string, input: { title?: unknown; view?: unknown; kind?: unknown; notes?: unknown }): MeetingResult<{ item: AgendaItem }> {
-  const w = writableMeeting(svc, user, meetingId);
+export async function addItem(
+  svc: AppServices,
+  user: SessionUser,
+  meetingId: string,
+  input: { title?: unknown; view?: unknown; kind?: unknown; notes?: unknown },
+): Promise<MeetingResult<{ item: AgendaItem }>> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   const checked = checkItemInput(input);
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
-  const items = listItemRows(svc.db, meetingId);
+  const items = await listItemRows(svc.async, meetingId);
   // A full agenda takes no more (10,000 items made every page's refetch megabytes; each add read them all).
   if (items.length >= MEETING_LIMITS.itemsMax) return fail("invalid", { title: "agendaFull" });
   const last = items.length ? items[items.length - 1].order : null;
   const id = randomUUID();
-  insertItem(svc.db, {
+  await insertItem(svc.async, {
     id,
     meetingId,
     order: keyBetween(last, null),
@@ -375,47 +389,53 @@ export function addItem(svc: AppServices, user: SessionUser, meetingId: string, 
     notes: checked.value.notes ?? "",
     createdAt: svc.now(),
   });
-  changed(svc, w.meeting);
-  return { ok: true, item: itemOf(getItemRow(svc.db, id)!) };
+  await changed(svc, w.meeting);
+  return { ok: true, item: itemOf((await getItemRow(svc.async, id))!) };
 }
 
 /** Change an item's title, view or notes (coordinator). */
-export function updateItem(
+export async function updateItem(
   svc: AppServices,
   user: SessionUser,
   itemId: string,
   input: { title?: unknown; view?: unknown; notes?: unknown },
   inMeeting?: string,
-): MeetingResult<{ item: AgendaItem }> {
-  const w = writableItem(svc, user, itemId, inMeeting);
+): Promise<MeetingResult<{ item: AgendaItem }>> {
+  const w = await writableItem(svc, user, itemId, inMeeting);
   if (!w.ok) return w;
   const checked = checkItemInput({ title: input.title, view: input.view, notes: input.notes }, true);
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
   const v = checked.value;
-  updateItemRow(svc.db, itemId, {
+  await updateItemRow(svc.async, itemId, {
     ...(v.title !== undefined ? { title: v.title } : {}),
     ...(v.view !== undefined ? { view: { ...v.view } } : {}),
     ...(v.notes !== undefined ? { notes: v.notes } : {}),
   });
-  changed(svc, w.meeting);
-  return { ok: true, item: itemOf(getItemRow(svc.db, itemId)!) };
+  await changed(svc, w.meeting);
+  return { ok: true, item: itemOf((await getItemRow(svc.async, itemId))!) };
 }
 
 /** Remove an item (coordinator); its decisions and actions stay in the record. */
-export function removeItem(svc: AppServices, user: SessionUser, itemId: string, inMeeting?: string): MeetingResult {
-  const w = writableItem(svc, user, itemId, inMeeting);
+export async function removeItem(svc: AppServices, user: SessionUser, itemId: string, inMeeting?: string): Promise<MeetingResult> {
+  const w = await writableItem(svc, user, itemId, inMeeting);
   if (!w.ok) return w;
-  deleteItemRow(svc.db, w.meeting.id, itemId);
-  changed(svc, w.meeting);
+  await deleteItemRow(svc.async, w.meeting.id, itemId);
+  await changed(svc, w.meeting);
   return { ok: true };
 }
 
 /** Move an item before another of the same meeting, or to the end (`before: null`). */
-export function moveItem(svc: AppServices, user: SessionUser, itemId: string, input: { before?: unknown }, inMeeting?: string): MeetingResult<{ item: AgendaItem }> {
-  const w = writableItem(svc, user, itemId, inMeeting);
+export async function moveItem(
+  svc: AppServices,
+  user: SessionUser,
+  itemId: string,
+  input: { before?: unknown },
+  inMeeting?: string,
+): Promise<MeetingResult<{ item: AgendaItem }>> {
+  const w = await writableItem(svc, user, itemId, inMeeting);
   if (!w.ok) return w;
   const before = input.before ?? null;
-  const others = listItemRows(svc.db, w.meeting.id).filter((i) => i.id !== itemId);
+  const others = (await listItemRows(svc.async, w.meeting.id)).filter((i) => i.id !== itemId);
   let index = others.length;
   if (before !== null) {
     index = typeof before === "string" ? others.findIndex((i) => i.id === before) : -1;
@@ -423,56 +443,61 @@ export function moveItem(svc: AppServices, user: SessionUser, itemId: string, in
   }
   const { key, rekey } = placeAt(others, index);
   // Two items that share a key (should not happen on the server): every item gets a fresh one.
-  if (rekey) for (const [id, order] of rekey) updateItemRow(svc.db, id, { order });
-  updateItemRow(svc.db, itemId, { order: key });
-  changed(svc, w.meeting);
-  return { ok: true, item: itemOf(getItemRow(svc.db, itemId)!) };
+  if (rekey) for (const [id, order] of rekey) await updateItemRow(svc.async, id, { order });
+  await updateItemRow(svc.async, itemId, { order: key });
+  await changed(svc, w.meeting);
+  return { ok: true, item: itemOf((await getItemRow(svc.async, itemId))!) };
 }
 
 /**
  * Make an item (or none) the current one of a running meeting (coordinator):
  * the previous item's stretch is added to its time.
  */
-export function setCurrentItem(svc: AppServices, user: SessionUser, meetingId: string, itemId: string | null): MeetingResult<{ meeting: MeetingRecord }> {
-  const w = writableMeeting(svc, user, meetingId);
+export async function setCurrentItem(svc: AppServices, user: SessionUser, meetingId: string, itemId: string | null): Promise<MeetingResult<{ meeting: MeetingRecord }>> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   if (w.meeting.status !== "running") return fail("meeting_not_running");
   if (itemId !== null) {
-    const item = isMeetingId(itemId) ? getItemRow(svc.db, itemId) : null;
+    const item = isMeetingId(itemId) ? await getItemRow(svc.async, itemId) : null;
     if (!item || item.meetingId !== meetingId) return fail("invalid", { itemId: "unknown" });
   }
-  if (w.meeting.currentItemId === itemId) return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
-  if (!setCurrentItemRow(svc.db, meetingId, itemId, svc.now())) return fail("meeting_not_running");
-  changed(svc, w.meeting, "running");
-  return { ok: true, meeting: getMeeting(svc, user, meetingId)! };
+  if (w.meeting.currentItemId === itemId) return { ok: true, meeting: (await getMeeting(svc, user, meetingId))! };
+  if (!(await setCurrentItemRow(svc.async, meetingId, itemId, svc.now()))) return fail("meeting_not_running");
+  await changed(svc, w.meeting, "running");
+  return { ok: true, meeting: (await getMeeting(svc, user, meetingId))! };
 }
 
 // ---------------------------------------------------------------- decisions
 
 /** Record a decision (coordinator), perhaps for an item of this meeting and a request of this board. */
-export function addDecision(svc: AppServices, user: SessionUser, meetingId: string, input: { text?: unknown; itemId?: unknown; requestId?: unknown }): MeetingResult<{ id: string }> {
-  const w = writableMeeting(svc, user, meetingId);
+export async function addDecision(
+  svc: AppServices,
+  user: SessionUser,
+  meetingId: string,
+  input: { text?: unknown; itemId?: unknown; requestId?: unknown },
+): Promise<MeetingResult<{ id: string }>> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   const checked = checkDecisionInput(input);
   const errors: Record<string, string> = { ...(checked.errors as Record<string, string>) };
   const v = checked.value;
-  if (!errors.itemId && v.itemId && getItemRow(svc.db, v.itemId)?.meetingId !== meetingId) errors.itemId = "unknown";
-  if (!errors.requestId && v.requestId && !requestOnBoard(svc.db, w.meeting.boardId, v.requestId)) errors.requestId = "unknown";
+  if (!errors.itemId && v.itemId && (await getItemRow(svc.async, v.itemId))?.meetingId !== meetingId) errors.itemId = "unknown";
+  if (!errors.requestId && v.requestId && !(await requestOnBoard(svc.async, w.meeting.boardId, v.requestId))) errors.requestId = "unknown";
   if (hasErrors(errors)) return fail("invalid", errors);
   const id = randomUUID();
-  insertDecision(svc.db, { id, meetingId, itemId: v.itemId, requestId: v.requestId, text: v.text, createdByUserId: user.id, createdAt: svc.now() });
-  changed(svc, w.meeting);
+  await insertDecision(svc.async, { id, meetingId, itemId: v.itemId, requestId: v.requestId, text: v.text, createdByUserId: user.id, createdAt: svc.now() });
+  await changed(svc, w.meeting);
   return { ok: true, id };
 }
 
 /** Remove a decision of this meeting (coordinator). */
-export function removeDecision(svc: AppServices, user: SessionUser, meetingId: string, decisionId: string): MeetingResult {
-  const w = writableMeeting(svc, user, meetingId);
+export async function removeDecision(svc: AppServices, user: SessionUser, meetingId: string, decisionId: string): Promise<MeetingResult> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
-  const d = isMeetingId(decisionId) ? getDecisionRow(svc.db, decisionId) : null;
+  const d = isMeetingId(decisionId) ? await getDecisionRow(svc.async, decisionId) : null;
   if (!d || d.meetingId !== meetingId) return fail("not_found");
-  deleteDecisionRow(svc.db, decisionId);
-  changed(svc, w.meeting);
+  await deleteDecisionRow(svc.async, decisionId);
+  await changed(svc, w.meeting);
   return { ok: true };
 }
 
@@ -488,24 +513,30 @@ function inboxChanged(svc: AppServices, boardId: string, ...orgIds: string[]): v
 }
 
 /** Take an action (coordinator): text, organisation, due day; perhaps a request of this board and an item of this meeting. */
-export function addAction(
+export async function addAction(
   svc: AppServices,
   user: SessionUser,
   meetingId: string,
   input: { text?: unknown; orgId?: unknown; due?: unknown; requestId?: unknown; itemId?: unknown },
-): MeetingResult<{ action: MeetingAction }> {
-  const w = writableMeeting(svc, user, meetingId);
+): Promise<MeetingResult<{ action: MeetingAction }>> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   const orgs = orgIdsOf(svc, user.allianceId);
-  const checked = checkActionInput({ text: input.text, orgId: input.orgId, due: input.due, requestId: input.requestId, itemId: input.itemId }, {
+  const fields = { text: input.text, orgId: input.orgId, due: input.due, requestId: input.requestId, itemId: input.itemId };
+  // The check asks synchronously: first which request and item it would ask about, then again with the answers read meanwhile.
+  const asked: { request?: string; item?: string } = {};
+  checkActionInput(fields, { isOrganisation: () => true, isRequest: (id) => !!(asked.request = id), isItem: (id) => !!(asked.item = id) });
+  const requestKnown = asked.request !== undefined && (await requestOnBoard(svc.async, w.meeting.boardId, asked.request));
+  const itemKnown = asked.item !== undefined && (await getItemRow(svc.async, asked.item))?.meetingId === meetingId;
+  const checked = checkActionInput(fields, {
     isOrganisation: (id) => orgs.has(id),
-    isRequest: (id) => requestOnBoard(svc.db, w.meeting.boardId, id),
-    isItem: (id) => getItemRow(svc.db, id)?.meetingId === meetingId,
+    isRequest: (id) => requestKnown && id === asked.request,
+    isItem: (id) => itemKnown && id === asked.item,
   });
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
   const v = checked.value;
   const id = randomUUID();
-  insertAction(svc.db, {
+  await insertAction(svc.async, {
     id,
     meetingId,
     boardId: w.meeting.boardId,
@@ -517,24 +548,24 @@ export function addAction(
     createdByUserId: user.id,
     createdAt: svc.now(),
   });
-  changed(svc, w.meeting);
+  await changed(svc, w.meeting);
   inboxChanged(svc, w.meeting.boardId, v.orgId!);
-  notifyMeetingAction(svc, user, { id, meetingId, boardId: w.meeting.boardId, orgId: v.orgId!, due: v.due!, requestId: v.requestId ?? null });
-  return { ok: true, action: actionOf(getActionRow(svc.db, id)!) };
+  await notifyMeetingAction(svc, user, { id, meetingId, boardId: w.meeting.boardId, orgId: v.orgId!, due: v.due!, requestId: v.requestId ?? null });
+  return { ok: true, action: actionOf((await getActionRow(svc.async, id))!) };
 }
 
 /**
  * Change an action: `done` (true/false) by a coordinator or a member (not a
  * viewer) of the action's organisation; text, due day and organisation by a coordinator.
  */
-export function updateAction(
+export async function updateAction(
   svc: AppServices,
   user: SessionUser,
   actionId: string,
   input: { done?: unknown; text?: unknown; due?: unknown; orgId?: unknown },
-): MeetingResult<{ action: MeetingAction }> {
-  const a = isMeetingId(actionId) ? getActionRow(svc.db, actionId) : null;
-  const found = a ? openMeeting(svc, user, a.meetingId) : null;
+): Promise<MeetingResult<{ action: MeetingAction }>> {
+  const a = isMeetingId(actionId) ? await getActionRow(svc.async, actionId) : null;
+  const found = a ? await openMeeting(svc, user, a.meetingId) : null;
   if (!a || !found) return fail("not_found");
   const onlyDone = input.text === undefined && input.due === undefined && input.orgId === undefined;
   // A viewer reads only, also of its own organisation's actions.
@@ -554,39 +585,39 @@ export function updateAction(
   if (v.orgId !== undefined) fields.orgId = v.orgId;
   if (v.done === true && a.doneAt === null) Object.assign(fields, { doneAt: svc.now(), doneByUserId: user.id });
   if (v.done === false && a.doneAt !== null) Object.assign(fields, { doneAt: null, doneByUserId: null });
-  updateActionRow(svc.db, actionId, fields);
+  await updateActionRow(svc.async, actionId, fields);
   svc.realtime.toBoard(a.boardId, MEETING_EVENTS.changed, { boardId: a.boardId, meetingId: a.meetingId, status: found.meeting.status });
   inboxChanged(svc, a.boardId, a.orgId, v.orgId ?? a.orgId);
-  const now = getActionRow(svc.db, actionId)!;
+  const now = (await getActionRow(svc.async, actionId))!;
   // Given to another organisation: that one hears of it as of a new action.
-  if (v.orgId !== undefined && v.orgId !== a.orgId) notifyMeetingAction(svc, user, { id: now.id, meetingId: now.meetingId, boardId: now.boardId, orgId: now.orgId, due: now.due, requestId: now.requestId });
+  if (v.orgId !== undefined && v.orgId !== a.orgId) await notifyMeetingAction(svc, user, { id: now.id, meetingId: now.meetingId, boardId: now.boardId, orgId: now.orgId, due: now.due, requestId: now.requestId });
   return { ok: true, action: actionOf(now) };
 }
 
 /** The open actions of the person's organisation on a board (its inbox, "Voor ons"). Null when the board is unknown here. */
-export function actionsForOrganisation(svc: AppServices, user: SessionUser, boardId: string): MeetingAction[] | null {
+export async function actionsForOrganisation(svc: AppServices, user: SessionUser, boardId: string): Promise<MeetingAction[] | null> {
   if (!openBoard(svc, user, boardId)) return null;
-  return boardActionRows(svc.db, boardId, { open: true, orgId: user.organisationId }).map(actionOf);
+  return (await boardActionRows(svc.async, boardId, { open: true, orgId: user.organisationId })).map(actionOf);
 }
 
 /** Every action (open and done) taken for one request of a board (shown on its card). */
-export function actionsForRequest(svc: AppServices, user: SessionUser, boardId: string, requestId: string): MeetingAction[] | null {
+export async function actionsForRequest(svc: AppServices, user: SessionUser, boardId: string, requestId: string): Promise<MeetingAction[] | null> {
   if (!openBoard(svc, user, boardId) || !isMeetingId(requestId)) return null;
-  return boardActionRows(svc.db, boardId, { requestId }).map(actionOf);
+  return (await boardActionRows(svc.async, boardId, { requestId })).map(actionOf);
 }
 
 /** A board's open actions (all organisations); `all`: done ones too. */
-export function openActions(svc: AppServices, user: SessionUser, boardId: string, opts: { all?: boolean } = {}): MeetingAction[] | null {
+export async function openActions(svc: AppServices, user: SessionUser, boardId: string, opts: { all?: boolean } = {}): Promise<MeetingAction[] | null> {
   if (!openBoard(svc, user, boardId)) return null;
-  return boardActionRows(svc.db, boardId, { open: !opts.all }).map(actionOf);
+  return (await boardActionRows(svc.async, boardId, { open: !opts.all })).map(actionOf);
 }
 
 // ---------------------------------------------------------------- attendees
 
 /** Record people as present (from the presence); the board hears of it when someone was added. */
-function recordPresence(svc: AppServices, meetingId: string, people: Array<{ id: string; name: string; organisationId: string }>): number {
+function recordPresence(svc: AppServices, meetingId: string, people: Array<{ id: string; name: string; organisationId: string }>): Promise<number> {
   return addPresentAttendees(
-    svc.db,
+    svc.async,
     meetingId,
     people.map((p) => ({ id: randomUUID(), userId: p.id, name: p.name, orgId: p.organisationId })),
     svc.now(),
@@ -598,10 +629,10 @@ function recordPresence(svc: AppServices, meetingId: string, people: Array<{ id:
  * meeting runs there, they are added to who was there. Called by the sync
  * server for each newly visible person.
  */
-export function presenceJoined(svc: AppServices, boardId: string, person: { id: string; name: string; organisationId: string }): void {
-  const m = runningMeetingRow(svc.db, boardId);
+export async function presenceJoined(svc: AppServices, boardId: string, person: { id: string; name: string; organisationId: string }): Promise<void> {
+  const m = await runningMeetingRow(svc.async, boardId);
   if (!m) return;
-  if (recordPresence(svc, m.id, [person]) > 0) changedSoon(svc, m);
+  if ((await recordPresence(svc, m.id, [person])) > 0) changedSoon(svc, m);
 }
 
 /** Arrivals told to the board at most once per this long: fifty people joining make one refetch per page, not fifty. */
@@ -612,29 +643,27 @@ function changedSoon(svc: AppServices, m: MeetingRow): void {
   if (arrivalTimers.has(m.id)) return;
   const timer = setTimeout(() => {
     arrivalTimers.delete(m.id);
-    try {
-      changed(svc, m);
-    } catch {
+    changed(svc, m).catch(() => {
       // The server closed meanwhile: nobody is left to tell.
-    }
+    });
   }, ARRIVALS_COALESCE_MS);
   (timer as { unref?: () => void }).unref?.();
   arrivalTimers.set(m.id, timer);
 }
 
 /** Replace who was there (coordinator): people of the alliance by id, or names typed in, each perhaps with an organisation. */
-export function setAttendees(svc: AppServices, user: SessionUser, meetingId: string, input: unknown): MeetingResult<{ present: Attendee[] }> {
-  const w = writableMeeting(svc, user, meetingId);
+export async function setAttendees(svc: AppServices, user: SessionUser, meetingId: string, input: unknown): Promise<MeetingResult<{ present: Attendee[] }>> {
+  const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
   const orgs = orgIdsOf(svc, user.allianceId);
   const ids = Array.isArray(input)
     ? input.map((a) => (a && typeof a === "object" ? (a as Record<string, unknown>).userId : null)).filter((x): x is string => isMeetingId(x))
     : [];
-  const people = new Map(allianceUsers(svc.db, user.allianceId, ids).map((p) => [p.id, p]));
+  const people = new Map((await allianceUsers(svc.async, user.allianceId, ids)).map((p) => [p.id, p]));
   const checked = checkAttendeesInput(input, { isUser: (id) => people.has(id), isOrganisation: (id) => orgs.has(id) });
   if (hasErrors(checked.errors)) return fail("invalid", checked.errors as Record<string, string>);
-  replaceAttendees(
-    svc.db,
+  await replaceAttendees(
+    svc.async,
     meetingId,
     checked.value.map((a) => {
       const p = a.userId ? people.get(a.userId)! : null;
@@ -642,8 +671,8 @@ export function setAttendees(svc: AppServices, user: SessionUser, meetingId: str
     }),
     svc.now(),
   );
-  changed(svc, w.meeting);
-  return { ok: true, present: listAttendeeRows(svc.db, meetingId).map(attendeeOf) };
+  await changed(svc, w.meeting);
+  return { ok: true, present: (await listAttendeeRows(svc.async, meetingId)).map(attendeeOf) };
 }
 
 // ---------------------------------------------------------------- minutes
@@ -654,14 +683,14 @@ export function setAttendees(svc: AppServices, user: SessionUser, meetingId: str
  * Card titles come from the live board; a card no longer there is left out.
  * Null when the meeting is unknown here.
  */
-export function meetingMinutes(svc: AppServices, user: SessionUser, meetingId: string, locale: string): { markdown: string; filename: string } | null {
-  const found = openMeeting(svc, user, meetingId);
+export async function meetingMinutes(svc: AppServices, user: SessionUser, meetingId: string, locale: string): Promise<{ markdown: string; filename: string } | null> {
+  const found = await openMeeting(svc, user, meetingId);
   if (!found) return null;
-  const record = recordOf(svc, found.meeting);
+  const record = await recordOf(svc, found.meeting);
   const board = getBoard(svc.db, record.boardId)!;
   const titles = svc.rooms.readDoc(board.id, (doc) => new Map(readBoard(doc).cards.map((c) => [c.id, c.title])));
   const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
-  const carriedOver = boardActionRows(svc.db, board.id, { open: true, notMeetingId: record.id }).map(actionOf);
+  const carriedOver = (await boardActionRows(svc.async, board.id, { open: true, notMeetingId: record.id })).map(actionOf);
   const lang = isLocale(locale) ? locale : DEFAULT_LOCALE;
   const markdown = minutesMarkdown(record, {
     boardName: board.name,
@@ -684,12 +713,12 @@ export function meetingMinutes(svc: AppServices, user: SessionUser, meetingId: s
  * changed item becomes the current item (its time accounted). The socket
  * server stamps, keeps and relays the state (server/realtime.ts).
  */
-export function acceptFocus(
+export async function acceptFocus(
   svc: AppServices,
   user: SessionUser,
   input: { boardId: string; meetingId: string; itemId: string | null },
-): MeetingResult<{ meeting: MeetingRow }> {
-  const found = openMeeting(svc, user, input.meetingId);
+): Promise<MeetingResult<{ meeting: MeetingRow }>> {
+  const found = await openMeeting(svc, user, input.meetingId);
   if (!found || found.meeting.boardId !== input.boardId) return fail("not_found");
   const m = found.meeting;
   if (m.status !== "running") return fail("meeting_not_running");
@@ -697,7 +726,7 @@ export function acceptFocus(
   if (m.facilitatorUserId !== user.id || user.role !== "coordinator") return fail("forbidden");
   if (found.archivedAt !== null) return fail("board_archived");
   if (input.itemId !== m.currentItemId) {
-    const res = setCurrentItem(svc, user, m.id, input.itemId);
+    const res = await setCurrentItem(svc, user, m.id, input.itemId);
     if (!res.ok) return res;
   }
   return { ok: true, meeting: m };

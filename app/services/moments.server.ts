@@ -39,9 +39,11 @@ export interface MomentBoard {
 }
 
 /**
- * Store the board as it is now. Reads the LIVE document (loading the room if
- * nobody has it open) and the audit position in the same turn of the event
- * loop, so the two belong together.
+ * Store the board as it is now: the audit position, then the LIVE document
+ * (loading the room if nobody has it open) right after it. On SQLite both
+ * are read before any other flow's write (the read runs in the same turn);
+ * where a change can land between them (PostgreSQL), it lands after the
+ * position, so "since this moment" shows it again rather than missing it.
  */
 export async function takeMoment(
   svc: AppServices,
@@ -49,11 +51,11 @@ export async function takeMoment(
   reason: MomentReason,
   opts: { meetingId?: string; userId?: string; at?: number } = {},
 ): Promise<{ id: string; at: number }> {
+  const lastAuditId = await maxAuditId(svc.async, boardId);
   const data = svc.rooms.readDoc(boardId, (doc) => Y.encodeStateAsUpdate(doc));
-  const lastAuditId = maxAuditId(svc.db, boardId);
   const id = randomUUID();
   const at = opts.at ?? svc.now();
-  insertMoment(svc.db, {
+  await insertMoment(svc.async, {
     id,
     boardId,
     reason,
@@ -78,8 +80,8 @@ export function momentSnapshot(data: Uint8Array): BoardSnapshot {
 }
 
 /** The board's moments, oldest first. The caller has checked the board (requireBoard). */
-export function boardMomentList(svc: AppServices, board: BoardRow): MomentListItem[] {
-  return listMoments(svc.db, board.id);
+export async function boardMomentList(svc: AppServices, board: BoardRow): Promise<MomentListItem[]> {
+  return listMoments(svc.async, board.id);
 }
 
 /**
@@ -88,11 +90,11 @@ export function boardMomentList(svc: AppServices, board: BoardRow): MomentListIt
  * removed ones since as they were); a reference only where today's rules let
  * this person see it, never more.
  */
-export function momentBoard(svc: AppServices, user: SessionUser, board: BoardRow, momentId: string): MomentBoard | null {
-  const row = getMoment(svc.db, board.id, momentId);
+export async function momentBoard(svc: AppServices, user: SessionUser, board: BoardRow, momentId: string): Promise<MomentBoard | null> {
+  const row = await getMoment(svc.async, board.id, momentId);
   if (!row) return null;
   const snapshot = momentSnapshot(row.data);
-  const requests = new Map(requestsForBoard(svc.db, board.id).map((r) => [r.id, r]));
+  const requests = new Map((await requestsForBoard(svc.async, board.id)).map((r) => [r.id, r]));
   const cards = snapshot.cards.map((c): MomentCard => {
     const r = requests.get(c.id);
     return { ...c, reference: r && maySeeReference(user, r) ? r.reference : null };
@@ -106,15 +108,15 @@ export function momentBoard(svc: AppServices, user: SessionUser, board: BoardRow
  * at most `limit`. Null when either id is not one of this board's. The order
  * of the two ids does not matter.
  */
-export function changesBetween(
+export async function changesBetween(
   svc: AppServices,
   board: BoardRow,
   momentId: string,
   otherId: string,
   limit = 200,
-): { from: MomentListItem; to: MomentListItem; events: ActivityRow[]; more: boolean } | null {
-  const a = getMoment(svc.db, board.id, momentId);
-  const b = getMoment(svc.db, board.id, otherId);
+): Promise<{ from: MomentListItem; to: MomentListItem; events: ActivityRow[]; more: boolean } | null> {
+  const a = await getMoment(svc.async, board.id, momentId);
+  const b = await getMoment(svc.async, board.id, otherId);
   if (!a || !b) return null;
   const [from, to] = a.lastAuditId < b.lastAuditId || (a.lastAuditId === b.lastAuditId && a.at <= b.at) ? [a, b] : [b, a];
   const events =
@@ -148,7 +150,7 @@ export async function dailyMoments(
 ): Promise<{ stored: string[]; failed: Array<{ boardId: string; error: string }> }> {
   const stored: string[] = [];
   const failed: Array<{ boardId: string; error: string }> = [];
-  for (const boardId of boardsDueForMoment(svc.db, now - DAY_MS)) {
+  for (const boardId of await boardsDueForMoment(svc.async, now - DAY_MS)) {
     try {
       await takeMoment(svc, boardId, "daily", { at: now });
       stored.push(boardId);

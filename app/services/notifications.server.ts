@@ -266,14 +266,21 @@ export function notifyPossibleDuplicates(svc: AppServices, actor: SessionUser, b
  * the due day and the request's title, not the action's own text (free text,
  * as a comment's).
  */
-export function notifyMeetingAction(
+export async function notifyMeetingAction(
   svc: AppServices,
   actor: SessionUser,
   action: { id: string; meetingId: string; boardId: string; orgId: string; due: string; requestId: string | null },
 ) {
+  let meeting: Awaited<ReturnType<typeof getMeetingRow>>;
+  try {
+    meeting = await getMeetingRow(svc.async, action.meetingId);
+  } catch (e) {
+    return safely(svc, "meeting_action", () => {
+      throw e;
+    });
+  }
   return safely(svc, "meeting_action", () => {
     const board = getBoard(svc.db, action.boardId);
-    const meeting = getMeetingRow(svc.db, action.meetingId);
     if (!board || !meeting) return 0;
     const card = action.requestId ? svc.rooms.readDoc(action.boardId, (doc) => getCard(doc, action.requestId!)) : null;
     const org = orgName(svc, board.allianceId, action.orgId);
@@ -481,7 +488,7 @@ export interface NotificationView {
 }
 
 /** A person's notifications, latest first, with what their sentences need (titles as the board has them now). */
-export function notificationsFor(svc: AppServices, user: SessionUser, limit = 50): { unread: number; items: NotificationView[] } {
+export async function notificationsFor(svc: AppServices, user: SessionUser, limit = 50): Promise<{ unread: number; items: NotificationView[] }> {
   const rows = listNotifications(svc.db, user.id, limit);
   const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
   const titles = new Map<string, string | null>();
@@ -496,13 +503,13 @@ export function notificationsFor(svc: AppServices, user: SessionUser, limit = 50
   };
   // The meetings the list names, each read once (with its board's alliance).
   const meetingsById = new Map<string, { id: string; title: string; boardId: string; allianceId: string | null } | null>();
-  const meetingOf = (id: string) => {
-    if (!meetingsById.has(id)) {
-      const m = getMeetingRow(svc.db, id);
-      meetingsById.set(id, m ? { id: m.id, title: m.title, boardId: m.boardId, allianceId: getBoard(svc.db, m.boardId)?.allianceId ?? null } : null);
-    }
-    return meetingsById.get(id)!;
-  };
+  for (const n of rows) {
+    const id = n.kind === "meeting_action" ? (n.data as Record<string, unknown> | null)?.meetingId : undefined;
+    if (typeof id !== "string" || meetingsById.has(id)) continue;
+    const m = await getMeetingRow(svc.async, id);
+    meetingsById.set(id, m ? { id: m.id, title: m.title, boardId: m.boardId, allianceId: getBoard(svc.db, m.boardId)?.allianceId ?? null } : null);
+  }
+  const meetingOf = (id: string) => meetingsById.get(id) ?? null;
   const items = rows.map((n: NotificationRow): NotificationView => {
     const d = (n.data ?? {}) as Record<string, unknown>;
     const name = (id: unknown) => (typeof id === "string" ? orgs.get(id) ?? "?" : "?");

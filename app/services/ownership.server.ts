@@ -377,6 +377,6 @@ export async function boardOwnershipState(svc: AppServices, user: SessionUser, b
     inbox: await inboxFor(svc.async, user.organisationId, boardId),
     expiredClaims: expiredClaimsFor(svc.db, user.organisationId, svc.now() - 14 * 86400_000).filter((e) => e.boardId === boardId),
     // The organisation's open meeting actions on this board ("Voor ons").
-    actions: boardActionRows(svc.db, boardId, { open: true, orgId: user.organisationId }).map(actionOf),
+    actions: (await boardActionRows(svc.async, boardId, { open: true, orgId: user.organisationId })).map(actionOf),
   };
 }

@@ -26,17 +26,17 @@ export { staleDaysParam };
 export type { SinceSummary };
 
 /** The moment to count from when none is asked for (see the top of this file), or null. */
-export function defaultSinceMoment(svc: AppServices, boardId: string): MomentRow | null {
-  return defaultSince(svc, boardId).moment;
+export async function defaultSinceMoment(svc: AppServices, boardId: string): Promise<MomentRow | null> {
+  return (await defaultSince(svc, boardId)).moment;
 }
 
 /** The default moment and what it is: the end of the last meeting, else the oldest stored moment, else none. */
-export function defaultSince(svc: AppServices, boardId: string): { moment: MomentRow | null; kind: "meeting_end" | "oldest" | "none" } {
+export async function defaultSince(svc: AppServices, boardId: string): Promise<{ moment: MomentRow | null; kind: "meeting_end" | "oldest" | "none" }> {
   const ended = lastMeetingEndMoment(svc.db, boardId);
-  const fromMeeting = ended ? getMoment(svc.db, boardId, ended) : null;
+  const fromMeeting = ended ? await getMoment(svc.async, boardId, ended) : null;
   if (fromMeeting) return { moment: fromMeeting, kind: "meeting_end" };
-  const oldest = listMoments(svc.db, boardId)[0];
-  const moment = oldest ? getMoment(svc.db, boardId, oldest.id) : null;
+  const oldest = (await listMoments(svc.async, boardId))[0];
+  const moment = oldest ? await getMoment(svc.async, boardId, oldest.id) : null;
   return { moment, kind: moment ? "oldest" : "none" };
 }
 
@@ -54,10 +54,11 @@ export async function summaryFor(
 ): Promise<SinceSummary | null> {
   const board = getBoard(svc.db, boardId);
   if (!canOpenBoard(user, board)) return null;
-  const moment = sinceMomentId !== null ? getMoment(svc.db, board.id, sinceMomentId) : defaultSinceMoment(svc, board.id);
+  const moment = sinceMomentId !== null ? await getMoment(svc.async, board.id, sinceMomentId) : await defaultSinceMoment(svc, board.id);
   if (sinceMomentId !== null && !moment) return null;
 
   const before = moment ? momentSnapshot(moment.data) : EMPTY_BOARD;
+  const actions = await boardActionRows(svc.async, board.id, { open: true });
   const after = svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
   const events = auditAfter(svc.db, board.id, moment?.lastAuditId ?? 0);
   const states = requestStates(svc.db, board.id);
@@ -81,7 +82,7 @@ export async function summaryFor(
     holders: new Map(states.map((r) => [r.id, r.ownerOrgId])),
     lastActivity: new Map(states.map((r) => [r.id, r.lastActivityAt])),
     duplicates,
-    actions: boardActionRows(svc.db, board.id, { open: true }),
+    actions,
     now: svc.now(),
     staleDays: opts.staleDays ?? DEFAULT_STALE_DAYS,
   });
@@ -94,11 +95,12 @@ export async function summaryFor(
  * page): the board's categories in board order, the alliance's
  * organisations, and the board's moments newest first (to choose from).
  */
-export function summaryLabels(svc: AppServices, user: SessionUser, board: { id: string }) {
+export async function summaryLabels(svc: AppServices, user: SessionUser, board: { id: string }) {
+  const moments = await listMoments(svc.async, board.id);
   return {
     categories: svc.rooms.readDoc(board.id, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label }))),
     organisations: listOrganisations(svc.db, user.allianceId).map((o) => ({ id: o.id, name: o.name })),
-    moments: listMoments(svc.db, board.id)
+    moments: moments
       .map((m) => ({ id: m.id, at: m.at, reason: m.reason as string }))
       .reverse(),
   };

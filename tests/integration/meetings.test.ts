@@ -169,7 +169,7 @@ describe("a meeting from plan to end over HTTP", () => {
     expect((await t.api(`/api/meetings/${id}/minutes.md`, { cookie: memberB })).status).toBe(404);
 
     // The board's moments: one at the start, one at the end, tied to the meeting.
-    const moments = listMoments(t.db, boardId).filter((m) => m.meetingId === id);
+    const moments = (await listMoments(t.services.async, boardId)).filter((m) => m.meetingId === id);
     expect(moments.map((m) => `${m.reason}:${m.id}`)).toEqual([`meeting_start:${r.startMomentId}`, `meeting_end:${r.endMomentId}`]);
     // The same over HTTP, for anyone of the alliance.
     const snapshots = await t.api<Array<{ id: string; at: number; reason: string }>>(`/api/boards/${boardId}/snapshots`, { cookie: member });

@@ -43,7 +43,7 @@ describe("taking a moment (the service the meetings use)", () => {
     const m = await takeMoment(t.services, boardId, "meeting_start", { meetingId: "meeting-1", userId: t.seed.coordinatorA.id });
     expect(typeof m.id).toBe("string");
     expect(Math.abs(m.at - Date.now())).toBeLessThan(60_000);
-    const row = listMoments(t.db, boardId).find((x) => x.id === m.id);
+    const row = (await listMoments(t.services.async, boardId)).find((x) => x.id === m.id);
     expect(row).toEqual({ id: m.id, at: m.at, reason: "meeting_start", meetingId: "meeting-1" });
     const stored = t.db.$client.prepare("select last_audit_id as a, created_by_user_id as u from board_moments where id = ?").get(m.id) as { a: number; u: string };
     const maxAudit = (t.db.$client.prepare("select coalesce(max(id), 0) as m from audit_events where board_id = ?").get(boardId) as { m: number }).m;
@@ -53,7 +53,7 @@ describe("taking a moment (the service the meetings use)", () => {
     client.doc.transact(() => moveCard(client.doc, first, "afgerond", 0, Date.now()));
     await waitFor(() => heard.some((r) => r.requestId === first && r.data?.to === "afgerond"));
     const board = getBoard(t.db, boardId)!;
-    const past = momentBoard(t.services, person("memberA1"), board, m.id)!;
+    const past = (await momentBoard(t.services, person("memberA1"), board, m.id))!;
     expect(past.columns).toEqual(expected.columns);
     expect(past.categories).toEqual(expected.categories);
     expect(past.cards.map(({ reference: _r, ...c }) => c)).toEqual(expected.cards);
@@ -64,7 +64,7 @@ describe("taking a moment (the service the meetings use)", () => {
   it("a moment of one board is not found through another (null)", async () => {
     const m = await takeMoment(t.services, t.seed.boardB.id, "manual");
     const boardA = getBoard(t.db, t.seed.boardA.id)!;
-    expect(momentBoard(t.services, person("memberA1"), boardA, m.id)).toBeNull();
+    expect(await momentBoard(t.services, person("memberA1"), boardA, m.id)).toBeNull();
     // The stored bytes decode on their own, without the room.
     const data = (t.db.$client.prepare("select data from board_moments where id = ?").get(m.id) as { data: Buffer }).data;
     const doc = new Y.Doc();
@@ -102,12 +102,12 @@ function formsIn(html: string): string[] {
 describe("storing a moment by hand: POST /api/boards/<id>/snapshots", () => {
   it("a coordinator gets 201 { id, at, reason: manual }; a member and a viewer 403; another alliance 404; nothing stored for them", async () => {
     const boardId = t.seed.boardA.id;
-    const before = listMoments(t.db, boardId).length;
+    const before = (await listMoments(t.services.async, boardId)).length;
     const res = await t.api(snapshots(boardId), { cookie: t.seed.cookies.coordinatorA, body: {} });
     expect(res.status).toBe(201);
     expect(Object.keys(res.body).sort()).toEqual(["at", "id", "reason"]);
     expect(res.body.reason).toBe("manual");
-    expect(listMoments(t.db, boardId).at(-1)).toEqual({ id: res.body.id, at: res.body.at, reason: "manual", meetingId: null });
+    expect((await listMoments(t.services.async, boardId)).at(-1)).toEqual({ id: res.body.id, at: res.body.at, reason: "manual", meetingId: null });
 
     for (const cookie of [t.seed.cookies.memberA1, t.seed.cookies.viewerA]) {
       const r = await t.api(snapshots(boardId), { cookie, body: {} });
@@ -118,7 +118,7 @@ describe("storing a moment by hand: POST /api/boards/<id>/snapshots", () => {
     expect(foreign.status).toBe(404);
     const unknown = await t.api(snapshots("no-such-board"), { cookie: t.seed.cookies.memberB, body: {} });
     expect(foreign.body).toEqual(unknown.body);
-    expect(listMoments(t.db, boardId).length).toBe(before + 1);
+    expect((await listMoments(t.services.async, boardId)).length).toBe(before + 1);
   });
 
   it("lists the moments oldest first as [{ id, at, reason }] for anyone of the alliance; 404 for another alliance", async () => {
@@ -131,7 +131,7 @@ describe("storing a moment by hand: POST /api/boards/<id>/snapshots", () => {
     const ids = list.body.map((m: { id: string }) => m.id);
     expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(b.id));
     expect(ids.at(-1)).toBe(b.id);
-    expect(list.body).toEqual(listMoments(t.db, boardId).map(({ id, at, reason }) => ({ id, at, reason })));
+    expect(list.body).toEqual((await listMoments(t.services.async, boardId)).map(({ id, at, reason }) => ({ id, at, reason })));
     expect((await t.api(snapshots(boardId), { cookie: t.seed.cookies.memberB })).status).toBe(404);
   });
 
@@ -145,7 +145,7 @@ describe("storing a moment by hand: POST /api/boards/<id>/snapshots", () => {
     expect(res.body.error).toBe("board_archived");
     const page = await postForm(t.url, `/boards/${boardId}/verleden`, { intent: "take" }, { cookie: t.seed.cookies.coordinatorA });
     expect(page.status).toBe(409);
-    expect(listMoments(t.db, boardId).map((x) => x.id)).toEqual([m.id]);
+    expect((await listMoments(t.services.async, boardId)).map((x) => x.id)).toEqual([m.id]);
     expect((await t.api(`${snapshots(boardId)}/${m.id}`, { cookie: t.seed.cookies.memberA1 })).status).toBe(200);
     const html = await (await fetch(`${t.url}/boards/${boardId}/verleden`, { headers: { cookie: t.seed.cookies.coordinatorA } })).text();
     expect(html).not.toContain('data-testid="history-take"');
@@ -239,7 +239,7 @@ describe("the past view changes nothing", () => {
     const boardId = t.seed.boardA.id;
     const m = await manual(boardId);
     const stored = storedBytes(t.db, boardId);
-    const moments = listMoments(t.db, boardId);
+    const moments = (await listMoments(t.services.async, boardId));
     for (const cookie of [t.seed.cookies.coordinatorA, t.seed.cookies.memberA1]) {
       for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
         const res = await t.api(`${snapshots(boardId)}/${m.id}`, { cookie, method, body: { columns: [], cards: [] } });
@@ -253,24 +253,24 @@ describe("the past view changes nothing", () => {
       }
     }
     expect(storedBytes(t.db, boardId).equals(stored)).toBe(true);
-    expect(listMoments(t.db, boardId)).toEqual(moments);
+    expect((await listMoments(t.services.async, boardId))).toEqual(moments);
   });
 
   it("the page: a member's POST is 403, a coordinator's stores a moment and shows it; no form in the page posts anywhere else", async () => {
     const boardId = t.seed.boardA.id;
     const page = `/boards/${boardId}/verleden`;
-    const count = listMoments(t.db, boardId).length;
+    const count = (await listMoments(t.services.async, boardId)).length;
     const stored = storedBytes(t.db, boardId);
     for (const cookie of [t.seed.cookies.memberA1, t.seed.cookies.viewerA]) {
       const res = await postForm(t.url, page, { intent: "take" }, { cookie });
       expect(res.status).toBe(403);
     }
     expect((await postForm(t.url, page, { intent: "take" }, { cookie: t.seed.cookies.memberB })).status).toBe(404);
-    expect(listMoments(t.db, boardId).length).toBe(count);
+    expect((await listMoments(t.services.async, boardId)).length).toBe(count);
 
     const res = await postForm(t.url, page, { intent: "take" }, { cookie: t.seed.cookies.coordinatorA });
     expect(res.status).toBe(302);
-    const latest = listMoments(t.db, boardId).at(-1)!;
+    const latest = (await listMoments(t.services.async, boardId)).at(-1)!;
     expect(latest.reason).toBe("manual");
     expect(res.headers.get("location")).toBe(`${page}?moment=${latest.id}`);
     expect(storedBytes(t.db, boardId).equals(stored)).toBe(true);
@@ -332,17 +332,17 @@ describe("the daily moment", () => {
     expect(first.failed).toEqual([]);
     expect(first.stored).toContain(changed);
     expect(first.stored).not.toContain(quiet);
-    expect(listMoments(t.db, changed).map((m) => m.reason)).toEqual(["manual", "daily"]);
-    expect(listMoments(t.db, changed).at(-1)!.at).toBe(later);
-    expect(listMoments(t.db, quiet).map((m) => m.reason)).toEqual(["manual"]);
+    expect((await listMoments(t.services.async, changed)).map((m) => m.reason)).toEqual(["manual", "daily"]);
+    expect((await listMoments(t.services.async, changed)).at(-1)!.at).toBe(later);
+    expect((await listMoments(t.services.async, quiet)).map((m) => m.reason)).toEqual(["manual"]);
     // The daily moment is the board then: the new request is in it.
-    const past = await t.api(`${snapshots(changed)}/${listMoments(t.db, changed).at(-1)!.id}`, { cookie: t.seed.cookies.memberA1 });
+    const past = await t.api(`${snapshots(changed)}/${(await listMoments(t.services.async, changed)).at(-1)!.id}`, { cookie: t.seed.cookies.memberA1 });
     expect(past.body.cards.map((c: { title: string }) => c.title)).toEqual(["Een nieuwe hulpvraag"]);
 
     // The same beat again, and a day after that without changes: nothing more.
     expect((await dailyMoments(t.services, later)).stored).not.toContain(changed);
     expect((await dailyMoments(t.services, later + DAY_MS + 1)).stored).not.toContain(changed);
-    expect(listMoments(t.db, changed).length).toBe(2);
-    expect(listMoments(t.db, quiet).length).toBe(1);
+    expect((await listMoments(t.services.async, changed)).length).toBe(2);
+    expect((await listMoments(t.services.async, quiet)).length).toBe(1);
   });
 });

@@ -258,8 +258,8 @@ describe("the demo seed", () => {
       expect(moments.map((m) => m.reason)).toEqual(["meeting_start", "meeting_end", "daily"]);
       expect(moments.map((m) => m.id).slice(0, 2)).toEqual([ended.startMomentId, ended.endMomentId]);
       expect(moments[1].at).toBe(ended.endedAt);
-      const cardsIn = (id: string) => momentSnapshot(new Uint8Array(getMoment(database.db, seeded.boardId!, id)!.data)).cards.length;
-      expect(cardsIn(moments[1].id)).toBeLessThan(cardsIn(moments[2].id));
+      const cardsIn = async (id: string) => momentSnapshot(new Uint8Array((await getMoment(database.async, seeded.boardId!, id))!.data)).cards.length;
+      expect(await cardsIn(moments[1].id)).toBeLessThan(await cardsIn(moments[2].id));
     } finally {
       await server.close();
       database.close();
