@@ -22,6 +22,7 @@ const CLUSTER_FILES = [
   "tests/integration/cluster-once.test.ts",
   "tests/integration/migrate-to-postgres.test.ts",
   "tests/integration/pg-privacy.test.ts",
+  "tests/integration/pg-meetings.test.ts",
 ];
 
 export default defineConfig({
