@@ -1,20 +1,22 @@
 /** What the privacy page and the processing register read about an alliance (app/services/privacy.server.ts). */
 import { asc, eq, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { alliances, boards, type TwoFactorPolicy } from "./schema";
+import type { AsyncDb } from "./client";
+import { first } from "./dialect";
+import type { TwoFactorPolicy } from "./schema";
 
-/** The alliance's boards (archived ones too) with their retention, by name. */
-export function boardRetentions(db: DB, allianceId: string): Array<{ name: string; retentionMonths: number; archived: boolean }> {
-  return db
-    .select({ name: boards.name, retentionMonths: boards.retentionMonths, archived: sql<number>`${boards.archivedAt} is not null` })
+/** The alliance's boards (archived ones too) with their retention, by name (case ignored: lower() on both engines). */
+export async function boardRetentions(h: AsyncDb, allianceId: string): Promise<Array<{ name: string; retentionMonths: number; archived: boolean }>> {
+  const { boards } = h.t;
+  const rows = await h.q
+    .select({ name: boards.name, retentionMonths: boards.retentionMonths, archivedAt: boards.archivedAt })
     .from(boards)
     .where(eq(boards.allianceId, allianceId))
-    .orderBy(asc(sql`${boards.name} collate nocase`), asc(boards.id))
-    .all()
-    .map((b) => ({ ...b, archived: !!b.archived }));
+    .orderBy(asc(sql`lower(${boards.name})`), asc(boards.id));
+  return rows.map((b) => ({ name: b.name, retentionMonths: b.retentionMonths, archived: b.archivedAt !== null }));
 }
 
 /** Who must log in with a second step in this alliance. */
-export function twoFactorPolicyOf(db: DB, allianceId: string): TwoFactorPolicy {
-  return db.select({ p: alliances.twoFactorPolicy }).from(alliances).where(eq(alliances.id, allianceId)).get()?.p ?? "off";
+export async function twoFactorPolicyOf(h: AsyncDb, allianceId: string): Promise<TwoFactorPolicy> {
+  const { alliances } = h.t;
+  return (await first(h.q.select({ p: alliances.twoFactorPolicy }).from(alliances).where(eq(alliances.id, allianceId))))?.p ?? "off";
 }

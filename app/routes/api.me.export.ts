@@ -9,10 +9,10 @@ import { personalExport, personalExportFilename } from "~/services/personal-expo
  * (AVG art. 15), as a JSON file (Content-Disposition: attachment); 429 past
  * 10 an hour. "Download mijn gegevens" on /account links here.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const body = personalExport(svc, user);
+  const body = await personalExport(svc, user);
   return json(body, {
     headers: {
       "Cache-Control": "private, no-store",

@@ -18,10 +18,10 @@ export const meta: MetaFunction = () => [{ title: "Privacy · Alliantiebord" }];
  * settings; ready to copy into a DPIA. Everyone of the alliance may read
  * it; a coordinator also gets the processing register as CSV.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const facts = privacyFacts(svc, user);
+  const facts = await privacyFacts(svc, user);
   const rows = registerRows(translator(localeFromRequest(request, user)), facts);
   return json({ alliance: user.allianceName, coordinator: user.role === "coordinator", facts, rows }, { headers: { "Cache-Control": "private, no-store" } });
 }

@@ -10,10 +10,10 @@ import type { SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { appLimits, tooManyResponse } from "./limits.server";
 
-export function personalExport(svc: AppServices, user: SessionUser) {
+export async function personalExport(svc: AppServices, user: SessionUser) {
   const d = appLimits(svc).personalExports.take(user.id);
   if (!d.ok) throw tooManyResponse(d.retryAfterMs, "rate_limited", "You downloaded your data several times in the past hour. Try again later.");
-  const data = personalData(svc.db, user.id);
+  const data = await personalData(svc.async, user.id);
   if (!data) throw new Response("Not found", { status: 404 });
   return {
     format: "alliantiebord-personal-data",

@@ -20,12 +20,12 @@ export interface PrivacyFacts {
   twoFactorPolicy: TwoFactorPolicy;
 }
 
-export function privacyFacts(svc: AppServices, user: SessionUser): PrivacyFacts {
+export async function privacyFacts(svc: AppServices, user: SessionUser): Promise<PrivacyFacts> {
   return {
-    boards: boardRetentions(svc.db, user.allianceId),
+    boards: await boardRetentions(svc.async, user.allianceId),
     sessionDays: svc.env.SESSION_DAYS,
     backups: { on: svc.env.BACKUP_DIR !== "", keep: svc.env.BACKUP_KEEP },
-    twoFactorPolicy: twoFactorPolicyOf(svc.db, user.allianceId),
+    twoFactorPolicy: await twoFactorPolicyOf(svc.async, user.allianceId),
   };
 }
 
@@ -72,10 +72,10 @@ const BOM = "\uFEFF";
  * cells that would start a formula made text by papaparse), in `locale`.
  * Coordinators only: null for anyone else.
  */
-export function processingRegisterCsv(svc: AppServices, user: SessionUser, locale: Locale): string | null {
+export async function processingRegisterCsv(svc: AppServices, user: SessionUser, locale: Locale): Promise<string | null> {
   if (user.role !== "coordinator") return null;
   const t = translator(locale);
-  const rows = registerRows(t, privacyFacts(svc, user));
+  const rows = registerRows(t, await privacyFacts(svc, user));
   const csv = Papa.unparse(
     {
       fields: REGISTER_COLUMNS.map((c) => t(`privacy.col.${c}`)),

@@ -93,19 +93,19 @@ describe("the processing register (CSV)", () => {
     }
   });
 
-  it("states the alliance's two-factor policy as it is stored", () => {
+  it("states the alliance's two-factor policy as it is stored", async () => {
     // Read through the service: a required second step would hold the coordinator's own request at the login gate.
     const who = { allianceId: t.seed.allianceA.id } as SessionUser;
     t.db.update(alliances).set({ twoFactorPolicy: "coordinators" }).where(eq(alliances.id, t.seed.allianceA.id)).run();
     try {
-      const facts = privacyFacts(t.services, who);
+      const facts = await privacyFacts(t.services, who);
       expect(facts.twoFactorPolicy).toBe("coordinators");
       const accounts = registerRows(translator("nl"), facts).find((r) => r.activity === "Accounts en inloggen")!;
       expect(accounts.security).toContain("tweede stap: verplicht voor coördinatoren");
     } finally {
       t.db.update(alliances).set({ twoFactorPolicy: "off" }).where(eq(alliances.id, t.seed.allianceA.id)).run();
     }
-    expect(privacyFacts(t.services, who).twoFactorPolicy).toBe("off");
+    expect((await privacyFacts(t.services, who)).twoFactorPolicy).toBe("off");
   });
 
   it("403 for a member and a viewer, 401 without a session", async () => {
