@@ -26,7 +26,7 @@ import Papa from "papaparse";
 import { activityFeed } from "../../db/activity";
 import { listOrganisations } from "../../db/accounts";
 import { allianceSecret, boardRequestKeys } from "../../db/duplicates";
-import { insertImportedRequests, type ImportedAudit, type ImportedRequest } from "../../db/imports";
+import { insertImportedRequestsNow, type ImportedAudit, type ImportedRequest } from "../../db/imports";
 import { importedRowsSince, recordReferenceCheck } from "../../db/limits";
 import { addCards, listCategories, listColumns, readBoard } from "../board/domain";
 import {
@@ -637,7 +637,7 @@ export async function importList(
       };
     });
     // The SQL rows first (one transaction), then the cards (one Yjs transaction): a card never lacks its row.
-    insertImportedRequests(svc.db, sqlRows, audits);
+    insertImportedRequestsNow(svc.db, sqlRows, audits);
     addCards(doc, cards);
     result = { ok: true, dryRun: false, preview: p.preview, importId, created: cards.length, ids: cards.map((c) => c.id) };
   });

@@ -8,7 +8,7 @@
  * race (clearing the same details, making the door's organisation) exactly
  * one wins.
  */
-import { eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import {
@@ -23,6 +23,9 @@ import {
   putContact,
   requestsWithContact,
 } from "../../db/contacts";
+import { insertImportedRequests, insertImportedRequestsNow } from "../../db/imports";
+import { personalData } from "../../db/personal-export";
+import { boardRetentions, twoFactorPolicyOf } from "../../db/privacy";
 import * as schema from "../../db/schema";
 import { start, type TestPostgres } from "../infra/postgres";
 
@@ -113,10 +116,87 @@ for (const engine of ["sqlite", "postgres"] as const) {
       expect(await contactViewsOf(h(), "r1")).toEqual([]);
       expect(await getContact(h(), "r2")).toBeNull();
     });
+
+    it("privacy: the boards' retention by name (case ignored, archived marked) and the two-factor policy", async () => {
+      const { q, t } = h();
+      await q.insert(t.boards).values([
+        { id: "b-z", allianceId: "al", name: "zomer", retentionMonths: 6, archivedAt: 5 },
+        { id: "b-a", allianceId: "al", name: "avond", retentionMonths: 24 },
+      ]);
+      expect(await boardRetentions(h(), "al")).toEqual([
+        { name: "avond", retentionMonths: 24, archived: false },
+        { name: "Bord", retentionMonths: 12, archived: false },
+        { name: "zomer", retentionMonths: 6, archived: true },
+      ]);
+      expect(await boardRetentions(h(), "nobody")).toEqual([]);
+      expect(await twoFactorPolicyOf(h(), "al")).toBe("off");
+      await q.update(t.alliances).set({ twoFactorPolicy: "coordinators" }).where(eq(t.alliances.id, "al"));
+      expect(await twoFactorPolicyOf(h(), "al")).toBe("coordinators");
+      expect(await twoFactorPolicyOf(h(), "nobody")).toBe("off");
+    });
+
+    it("personal export: the person's own rows, their own words only, nothing of another's", async () => {
+      const { q, t } = h();
+      await q.insert(t.sessions).values({ id: "s1", userId: "u1", createdAt: 10, expiresAt: 99, userAgent: "Firefox" });
+      await q.insert(t.recoveryCodes).values([
+        { codeHash: "c1", userId: "u1", createdAt: 10, usedAt: 20 },
+        { codeHash: "c2", userId: "u1", createdAt: 10 },
+      ]);
+      await q.insert(t.comments).values([
+        { id: "cm1", requestId: "r2", userId: "u1", orgId: "o1", body: "mijn woorden", createdAt: 30 },
+        { id: "cm2", requestId: "r2", userId: "u2", orgId: "o2", body: "niet van mij", createdAt: 31 },
+      ]);
+      await q.insert(t.referrals).values([
+        { id: "rf1", requestId: "r2", fromOrgId: "o1", toOrgId: "o2", note: "mijn notitie", status: "declined", reason: "hun reden", createdByUserId: "u1", decidedByUserId: "u2", createdAt: 40 },
+        { id: "rf2", requestId: "r3", fromOrgId: "o2", toOrgId: "o1", note: "hun notitie", status: "declined", reason: "mijn reden", createdByUserId: "u2", decidedByUserId: "u1", createdAt: 41 },
+      ]);
+      await q.insert(t.auditEvents).values({ boardId: "b", requestId: "r2", userId: "u1", orgId: "o1", type: "claimed", data: { org: "o1" }, createdAt: 50 });
+      expect(await personalData(h(), "nobody")).toBeNull();
+      const d = (await personalData(h(), "u1"))!;
+      expect(d.account).toMatchObject({ id: "u1", email: "u1@example.org", organisation: { id: "o1", shortName: "ONE" }, alliance: { id: "al" } });
+      expect(d.twoFactor).toEqual({ enabled: false, enabledAt: null, disabledAt: null, recoveryCodes: { total: 2, used: 1, usedAt: [20] } });
+      expect(d.sessions).toEqual([{ userAgent: "Firefox", createdAt: 10, lastSeenAt: null, expiresAt: 99 }]);
+      expect(d.comments).toEqual([{ id: "cm1", requestId: "r2", boardId: "b", body: "mijn woorden", createdAt: 30 }]);
+      expect(d.referrals.map((r) => [r.id, r.sent, r.note, r.reason])).toEqual([
+        ["rf1", true, "mijn notitie", null],
+        ["rf2", false, null, "mijn reden"],
+      ]);
+      expect(d.activity).toEqual([{ type: "claimed", boardId: "b", requestId: "r2", createdAt: 50 }]);
+      expect(d.requestsEntered.map((r) => r.id)).toEqual(["r1", "r2", "r3", "r4"]);
+      expect(d.meetings.planned).toEqual([]);
+    });
+
+    it("imports: 1,203 rows and their audit rows in one transaction, or none when one row is refused", async () => {
+      const { q, t } = h();
+      const rows = Array.from({ length: 1203 }, (_, i) => ({
+        id: `imp-${engine}-${i}`,
+        boardId: "b",
+        createdByOrgId: "o1",
+        createdByUserId: i % 2 ? "u1" : null,
+        reference: i === 7 ? "ref-7" : null,
+        importId: "imp1",
+        lastActivityAt: 60,
+        createdAt: 60,
+      }));
+      const audits = rows.map((r, i) => ({ boardId: "b", requestId: r.id, userId: "u1", orgId: "o1", type: "created", data: { row: i + 2, import: "imp1" }, createdAt: 60 }));
+      await insertImportedRequests(h(), rows, audits);
+      const stored = await q.select().from(t.requests).where(eq(t.requests.importId, "imp1")).orderBy(asc(t.requests.id));
+      expect(stored).toHaveLength(1203);
+      expect(stored.find((r) => r.id === `imp-${engine}-7`)).toMatchObject({ reference: "ref-7", createdByUserId: "u1", createdAt: 60 });
+      const auditRows = await q.select({ data: t.auditEvents.data }).from(t.auditEvents).where(inArray(t.auditEvents.requestId, [rows[0].id, rows[1202].id]));
+      expect(auditRows.map((a) => a.data).sort((a, b) => Number(a!.row) - Number(b!.row))).toEqual([
+        { row: 2, import: "imp1" },
+        { row: 1204, import: "imp1" },
+      ]);
+      // The last row clashes with a stored id: nothing of this import stays.
+      const again = [...rows.slice(0, 3).map((r) => ({ ...r, id: `${r.id}-b`, importId: "imp2" })), { ...rows[0], importId: "imp2" }];
+      await expect(insertImportedRequests(h(), again, [])).rejects.toThrow();
+      expect(await q.select().from(t.requests).where(eq(t.requests.importId, "imp2"))).toEqual([]);
+    });
   });
 }
 
-describe("the synchronous twin (SQLite, inside the board's rebuild transaction)", () => {
+describe("the synchronous twins (SQLite only)", () => {
   it("deleteContactsForRequestsNow erases details and log inside a synchronous transaction", async () => {
     const h = sqlite.async;
     await putContact(h, { requestId: "r3", boardId: "b", sealed: sealed("x"), consent: false, at: 500, userId: "u1", orgId: "o1" });
@@ -124,5 +204,15 @@ describe("the synchronous twin (SQLite, inside the board's rebuild transaction)"
     expect(n).toEqual({ contacts: 1, views: 1 });
     expect(await getContact(h, "r3")).toBeNull();
     expect(sqlite.db.select().from(schema.contactViews).where(eq(schema.contactViews.requestId, "r3")).all()).toEqual([]);
+  });
+
+  it("insertImportedRequestsNow writes an import's rows and audit rows in one synchronous step", () => {
+    insertImportedRequestsNow(
+      sqlite.db,
+      [{ id: "now-1", boardId: "b", createdByOrgId: "o1", importId: "imp-now", lastActivityAt: 70, createdAt: 70 }],
+      [{ boardId: "b", requestId: "now-1", userId: "u1", orgId: "o1", type: "created", data: { row: 2 }, createdAt: 70 }],
+    );
+    expect(sqlite.db.select({ id: schema.requests.id }).from(schema.requests).where(eq(schema.requests.importId, "imp-now")).all()).toEqual([{ id: "now-1" }]);
+    expect(sqlite.db.select({ data: schema.auditEvents.data }).from(schema.auditEvents).where(eq(schema.auditEvents.requestId, "now-1")).all()).toEqual([{ data: { row: 2 } }]);
   });
 });
