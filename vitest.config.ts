@@ -23,6 +23,7 @@ const CLUSTER_FILES = [
   "tests/integration/migrate-to-postgres.test.ts",
   "tests/integration/pg-privacy.test.ts",
   "tests/integration/pg-meetings.test.ts",
+  "tests/integration/pg-teams.test.ts",
 ];
 
 export default defineConfig({

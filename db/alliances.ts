@@ -1,10 +1,13 @@
 /**
  * Alliances as a whole: the list the command line prints, the demo alliance,
- * and erasing one alliance with everything of it.
+ * and erasing one alliance with everything of it. On the asynchronous layer
+ * (SQLite and PostgreSQL, docs/decisions/001-async-database-layer.md), but
+ * for `eraseAlliance`: SQLite's own (it reads SQLite's catalog and runs in
+ * the demo command, which holds the database file exclusively).
  */
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { alliances, boards, installation, organisations, requests, users } from "./schema";
+import { asyncOf, type AsyncDb, type DB } from "./client";
+import { count, first } from "./dialect";
 
 export interface AllianceSummary {
   id: string;
@@ -18,54 +21,59 @@ export interface AllianceSummary {
 }
 
 /** Every alliance with its counts (people: accounts that are not disabled), oldest first. */
-export function listAllianceSummaries(db: DB): AllianceSummary[] {
-  return db
+export async function listAllianceSummaries(h: AsyncDb): Promise<AllianceSummary[]> {
+  const { alliances } = h.t;
+  return h.q
     .select({
       id: alliances.id,
       name: alliances.name,
       slug: alliances.slug,
       demo: alliances.demo,
-      organisations: sql<number>`(select count(*) from organisations o where o.alliance_id = "alliances"."id")`,
-      people: sql<number>`(select count(*) from users u join organisations o on o.id = u.organisation_id where o.alliance_id = "alliances"."id" and u.disabled_at is null)`,
-      boards: sql<number>`(select count(*) from boards b where b.alliance_id = "alliances"."id")`,
+      organisations: sql<number>`(select count(*) from organisations o where o.alliance_id = "alliances"."id")`.mapWith(Number),
+      people: sql<number>`(select count(*) from users u join organisations o on o.id = u.organisation_id where o.alliance_id = "alliances"."id" and u.disabled_at is null)`.mapWith(
+        Number,
+      ),
+      boards: sql<number>`(select count(*) from boards b where b.alliance_id = "alliances"."id")`.mapWith(Number),
       createdAt: alliances.createdAt,
     })
     .from(alliances)
-    .orderBy(asc(alliances.createdAt), asc(alliances.name))
-    .all();
+    .orderBy(asc(alliances.createdAt), asc(alliances.name));
 }
 
 /** An alliance whose name (case-insensitive) or slug is taken already, or null. */
-export function findAllianceByNameOrSlug(db: DB, name: string, slug: string) {
+export async function findAllianceByNameOrSlug(h: AsyncDb, name: string, slug: string): Promise<{ id: string; name: string; slug: string } | null> {
+  const { alliances } = h.t;
   return (
-    db
-      .select({ id: alliances.id, name: alliances.name, slug: alliances.slug })
-      .from(alliances)
-      .where(sql`lower(${alliances.name}) = lower(${name}) or ${alliances.slug} = ${slug}`)
-      .get() ?? null
+    (await first(
+      h.q
+        .select({ id: alliances.id, name: alliances.name, slug: alliances.slug })
+        .from(alliances)
+        .where(sql`lower(${alliances.name}) = lower(${name}) or ${alliances.slug} = ${slug}`),
+    )) ?? null
   );
 }
 
-export function demoAlliance(db: DB) {
-  return db.select({ id: alliances.id, name: alliances.name, slug: alliances.slug }).from(alliances).where(eq(alliances.demo, true)).get() ?? null;
+export async function demoAlliance(h: AsyncDb): Promise<{ id: string; name: string; slug: string } | null> {
+  const { alliances } = h.t;
+  return (await first(h.q.select({ id: alliances.id, name: alliances.name, slug: alliances.slug }).from(alliances).where(eq(alliances.demo, true)))) ?? null;
 }
 
 /** The ids that belong to an alliance: itself, its organisations, people, boards and requests. */
-export function allianceIds(db: DB, allianceId: string) {
-  const orgIds = db.select({ id: organisations.id }).from(organisations).where(eq(organisations.allianceId, allianceId)).all().map((r) => r.id);
-  const people = db
+export async function allianceIds(h: AsyncDb, allianceId: string) {
+  const { organisations, users, boards, requests } = h.t;
+  const orgIds = (await h.q.select({ id: organisations.id }).from(organisations).where(eq(organisations.allianceId, allianceId))).map((r) => r.id);
+  const people = await h.q
     .select({ id: users.id, email: users.email })
     .from(users)
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
-    .where(eq(organisations.allianceId, allianceId))
-    .all();
-  const boardIds = db.select({ id: boards.id }).from(boards).where(eq(boards.allianceId, allianceId)).all().map((r) => r.id);
-  const requestIds = db
-    .select({ id: requests.id })
-    .from(requests)
-    .innerJoin(boards, and(eq(boards.id, requests.boardId), eq(boards.allianceId, allianceId)))
-    .all()
-    .map((r) => r.id);
+    .where(eq(organisations.allianceId, allianceId));
+  const boardIds = (await h.q.select({ id: boards.id }).from(boards).where(eq(boards.allianceId, allianceId))).map((r) => r.id);
+  const requestIds = (
+    await h.q
+      .select({ id: requests.id })
+      .from(requests)
+      .innerJoin(boards, and(eq(boards.id, requests.boardId), eq(boards.allianceId, allianceId)))
+  ).map((r) => r.id);
   return {
     alliances: [allianceId],
     organisations: orgIds,
@@ -97,15 +105,16 @@ function quote(name: string): string {
  * says, so tables added later are covered too), the rows of those five
  * tables themselves, and rows of any table whose text still names one of
  * its ids or people's addresses (a queued mail, say). Returns the rows
- * deleted per table.
+ * deleted per table. SQLite only: the demo command runs it with the file to
+ * itself (an exclusive lock), so the ids read first stay the alliance's.
  */
-export function eraseAlliance(db: DB, allianceId: string): Record<string, number> {
+export async function eraseAlliance(db: DB, allianceId: string): Promise<Record<string, number>> {
   const sqlite = db.$client;
+  const ids = await allianceIds(asyncOf(db), allianceId);
   const deleted: Record<string, number> = {};
   const rows = () => new Map(tableNames(sqlite).map((t) => [t, (sqlite.prepare(`select count(*) as n from ${quote(t)}`).get() as { n: number }).n]));
   sqlite.transaction(() => {
     const before = rows();
-    const ids = allianceIds(db, allianceId);
     const owned: Record<string, string[]> = {
       alliances: ids.alliances,
       organisations: ids.organisations,
@@ -155,14 +164,16 @@ export function eraseAlliance(db: DB, allianceId: string): Record<string, number
 
 // ------------------------------------------------------------- facts about the installation
 
-export function installationFact(db: DB, key: string): string | null {
-  return db.select({ value: installation.value }).from(installation).where(eq(installation.key, key)).get()?.value ?? null;
+export async function installationFact(h: AsyncDb, key: string): Promise<string | null> {
+  const { installation } = h.t;
+  return (await first(h.q.select({ value: installation.value }).from(installation).where(eq(installation.key, key))))?.value ?? null;
 }
 
-export function setInstallationFact(db: DB, key: string, value: string): void {
-  db.insert(installation).values({ key, value }).onConflictDoUpdate({ target: installation.key, set: { value } }).run();
+export async function setInstallationFact(h: AsyncDb, key: string, value: string): Promise<void> {
+  const { installation } = h.t;
+  await h.q.insert(installation).values({ key, value }).onConflictDoUpdate({ target: installation.key, set: { value } });
 }
 
-export function countAlliances(db: DB): number {
-  return db.select({ n: sql<number>`count(*)` }).from(alliances).get()?.n ?? 0;
+export async function countAlliances(h: AsyncDb): Promise<number> {
+  return (await first(h.q.select({ n: count() }).from(h.t.alliances)))?.n ?? 0;
 }

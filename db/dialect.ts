@@ -71,3 +71,11 @@ export function storedOrder(h: Pick<AsyncDb, "dialect">, table: SQLWrapper & { i
 export function greatest(h: Pick<AsyncDb, "dialect">, a: SQLWrapper, b: SQLWrapper): SQL<number> {
   return (h.dialect === "sqlite" ? sql`max(${a}, ${b})` : sql`greatest(${a}, ${b})`).mapWith(Number);
 }
+
+/**
+ * A text column for ORDER BY ignoring case: `c collate nocase` on SQLite,
+ * `lower(c)` on PostgreSQL (whose collation decides the rest of the order).
+ */
+export function caseless(h: Pick<AsyncDb, "dialect">, column: SQLWrapper): SQL<string> {
+  return h.dialect === "sqlite" ? sql`${column} collate nocase` : sql`lower(${column})`;
+}

@@ -19,7 +19,7 @@ import { referenceKey } from "../app/services/duplicates.server";
 import { hashPassword } from "../app/services/password.server";
 import { createAlliance, createBoard, createOrganisation, createPerson } from "../app/services/setup.server";
 import { countAlliances, installationFact } from "./alliances";
-import { asyncOf, type DB } from "./client";
+import { asyncOf, type AsyncDb, type DB } from "./client";
 import {
   DEMO_ALLIANCE,
   DEMO_BOARD_NAME,
@@ -53,19 +53,20 @@ type Event =
 export type SeedResult = { seeded: boolean; boardId?: string; reason?: "not_empty" | "demo_removed" };
 
 /** Why no demo is seeded into this database, or null when it would be. */
-export function demoSeedBlocked(db: DB): "not_empty" | "demo_removed" | null {
-  if (countAlliances(db) > 0) return "not_empty";
-  if (installationFact(db, "demo_removed_at")) return "demo_removed";
+export async function demoSeedBlocked(h: AsyncDb): Promise<"not_empty" | "demo_removed" | null> {
+  if ((await countAlliances(h)) > 0) return "not_empty";
+  if (await installationFact(h, "demo_removed_at")) return "demo_removed";
   return null;
 }
 
 export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
-  const blocked = demoSeedBlocked(db);
+  const blocked = await demoSeedBlocked(asyncOf(db));
   if (blocked) return { seeded: false, reason: blocked };
   // One hash for every demo account: they share the published demo password.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  if (demoSeedBlocked(db)) return { seeded: false, reason: demoSeedBlocked(db)! };
-  const alliance = createAlliance(db, { ...DEMO_ALLIANCE, demo: true });
+  const again = await demoSeedBlocked(asyncOf(db));
+  if (again) return { seeded: false, reason: again };
+  const alliance = await createAlliance(db, { ...DEMO_ALLIANCE, demo: true });
   const orgIds = new Map<string, string>();
   for (const o of DEMO_ORGS) {
     const org = createOrganisation(db, { allianceId: alliance.id, ...o });
@@ -81,7 +82,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   }
   const org = (key: string) => orgIds.get(key)!;
   const teamId = randomUUID();
-  insertTeam(db, { id: teamId, allianceId: alliance.id, name: DEMO_TEAM.name, area: DEMO_TEAM.area, organisationIds: DEMO_TEAM.orgs.map(org), createdAt: now });
+  await insertTeam(asyncOf(db), { id: teamId, allianceId: alliance.id, name: DEMO_TEAM.name, area: DEMO_TEAM.area, organisationIds: DEMO_TEAM.orgs.map(org), createdAt: now });
 
   const requests = [...demoPastRequests(now), ...demoRequests(now)]
     .sort((a, b) => a.createdAt - b.createdAt)
@@ -90,7 +91,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   const candidates = requests.filter(({ r }) => (r.category === "werk" || r.category === "maatje") && r.archivedAt === null && r.column !== "afgerond" && !r.holder);
   const jobs = demoJobs(now).map((j) => ({ ...j, id: randomUUID(), members: candidates.splice(0, j.fill).map((c) => c.id) }));
   // The shared document: each request in the column its history ended in.
-  const { id: boardId } = createBoard(db, {
+  const { id: boardId } = await createBoard(db, {
     allianceId: alliance.id,
     name: DEMO_BOARD_NAME,
     fill: (doc) => {

@@ -11,7 +11,7 @@ import { demoSeedBlocked, seedDemo } from "./seed";
 const env = parseEnv(process.env);
 const database = openDatabase(env.DATABASE_URL, { migrate: true });
 if (!env.SEED_DEMO) {
-  const empty = demoSeedBlocked(database.db) !== "not_empty";
+  const empty = (await demoSeedBlocked(database.async)) !== "not_empty";
   console.log(
     empty
       ? `Database ${env.DATABASE_URL} bijgewerkt, zonder demo (SEED_DEMO=false). Maak een alliantie aan met: npm run alliance -- create --name "…" --coordinator-email … --coordinator-name "…"`

@@ -44,7 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     area: o.area ?? "",
   }));
   // Offers are per category id, whichever board a request is on: every active board's categories.
-  const categories = allianceCategories(svc, user);
+  const categories = await allianceCategories(svc, user);
   return json(
     { organisation, organisations: isCoordinator ? organisations : [], isCoordinator, offers, categories },
     { headers: { "Cache-Control": "private, no-store" } },

@@ -31,7 +31,7 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
   return retryAfter ? { "Retry-After": retryAfter } : new Headers();
 };
 
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
@@ -39,7 +39,7 @@ export function loader({ request, context }: LoaderFunctionArgs) {
     profile: profileOf(user),
     sessions: listSessions(svc, user, current),
     mailEnabled: svc.mail.enabled,
-    twoFactor: twoFactorStatus(svc, user),
+    twoFactor: await twoFactorStatus(svc, user),
     now: svc.now(),
   });
 }
@@ -103,7 +103,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "2fa-renew":
     case "2fa-off": {
       const client = loginClient(request, context);
-      const r = intent === "2fa-off" ? await disableWithProof(svc, user, { password: form.password, code: form.code }, client) : renewRecoveryCodes(svc, user, { code: form.code }, client);
+      const r = intent === "2fa-off" ? await disableWithProof(svc, user, { password: form.password, code: form.code }, client) : await renewRecoveryCodes(svc, user, { code: form.code }, client);
       if (r.ok) return answer({ intent, ok: true, recoveryCodes: "recoveryCodes" in r ? (r.recoveryCodes as string[]) : undefined }, 200, { "Cache-Control": "private, no-store" });
       if (r.error === "throttled") {
         return answer({ intent, errors: {}, wait: throttleMessage(r.retryAfterSeconds ?? 1) }, 429, { "Retry-After": String(r.retryAfterSeconds ?? 1) });

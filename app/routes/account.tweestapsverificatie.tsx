@@ -27,7 +27,7 @@ export const headers: HeadersFunction = () => ({ "Cache-Control": "private, no-s
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request, { allowTwoFactorSetup: true });
-  const status = twoFactorStatus(svc, user);
+  const status = await twoFactorStatus(svc, user);
   let setup: SetupPage | null = null;
   if (!status.enabled && status.available) {
     const r = await setupSecret(svc, user);
@@ -44,7 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const code = String(form.get("code") ?? "").trim();
   if (!code) return json({ ok: false, error: "codeRequired" } as Result, { status: 422 });
-  const r = confirmSetup(svc, user, code);
+  const r = await confirmSetup(svc, user, code);
   if (!r.ok) return json({ ok: false, error: r.error } as Result, { status: r.error === "code" ? 422 : 409 });
   // Sessions opened with the password alone end now (this one stays).
   const { ended } = endSessionsAfterTwoFactorOn(svc, user, sessionKeyFromCookieHeader(request.headers.get("Cookie")), loginClient(request, context));

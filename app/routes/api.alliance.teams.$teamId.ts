@@ -5,10 +5,10 @@ import { services } from "~/services/context.server";
 import { changeTeam, removeTeam, teamsOverview } from "~/services/teams.server";
 
 /** GET /api/alliance/teams/<teamId>: the team; 404 for an unknown team and another alliance's alike. */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const team = teamsOverview(svc, user).teams.find((t) => t.id === params.teamId);
+  const team = (await teamsOverview(svc, user)).teams.find((t) => t.id === params.teamId);
   if (!team) return apiError(404, "not_found", "No such team.");
   return json(team, { headers: { "Cache-Control": "private, no-store" } });
 }
@@ -26,12 +26,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   if (request.method === "DELETE") {
-    const res = removeTeam(svc, user, params.teamId!);
+    const res = await removeTeam(svc, user, params.teamId!);
     if (res.ok) return new Response(null, { status: 204 });
     return res.status === 404 ? apiError(404, "not_found", "No such team.") : apiError(403, "forbidden", "Only a coordinator may remove teams.");
   }
   const body = await readBody(request);
-  const res = changeTeam(svc, user, params.teamId!, { name: body.name, area: body.area, organisationIds: body.organisationIds });
+  const res = await changeTeam(svc, user, params.teamId!, { name: body.name, area: body.area, organisationIds: body.organisationIds });
   if (res.ok) return json(res.team);
   if (res.status === 404) return apiError(404, "not_found", "No such team.");
   if (res.status === 403) return apiError(403, "forbidden", "Only a coordinator may change teams.");

@@ -10,10 +10,10 @@ import { chooseTeamMode, createTeam, teamsOverview } from "~/services/teams.serv
  * `across_organisations` or `one_organisation`, `organisationId` the team's
  * own organisation in the latter (else null).
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  return json(teamsOverview(svc, user), { headers: { "Cache-Control": "private, no-store" } });
+  return json(await teamsOverview(svc, user), { headers: { "Cache-Control": "private, no-store" } });
 }
 
 /**
@@ -30,12 +30,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(svc, request);
   const body = await readBody(request);
   if (request.method === "PATCH") {
-    const res = chooseTeamMode(svc, user, body.mode);
-    if (res.ok) return json(teamsOverview(svc, user));
+    const res = await chooseTeamMode(svc, user, body.mode);
+    if (res.ok) return json(await teamsOverview(svc, user));
     if (res.status === 403) return apiError(403, "forbidden", "Only a coordinator may change how teams work.");
     return apiError(422, "invalid", "mode must be across_organisations or one_organisation.", { errors: res.errors });
   }
-  const res = createTeam(svc, user, { name: body.name, area: body.area, organisationIds: body.organisationIds });
+  const res = await createTeam(svc, user, { name: body.name, area: body.area, organisationIds: body.organisationIds });
   if (res.ok) return json(res.team, { status: 201, headers: { Location: `/api/alliance/teams/${res.team.id}` } });
   if (res.status === 403) return apiError(403, "forbidden", "Only a coordinator may create teams.");
   return apiError(422, "invalid", "The team cannot be created like this.", { errors: res.errors });

@@ -31,7 +31,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = updateBoard(svc, user, params.boardId!, { name: body.name, archived: body.archived, retentionMonths: body.retentionMonths });
+  const res = await updateBoard(svc, user, params.boardId!, { name: body.name, archived: body.archived, retentionMonths: body.retentionMonths });
   if (res.ok) return json(res.board, { headers: { "Cache-Control": "private, no-store" } });
   switch (res.status) {
     case 404:

@@ -10,12 +10,12 @@ import { services } from "~/services/context.server";
  * release see what they saw). `?archived=1`: the archived boards instead, as
  * `{ id, name, archivedAt }`.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const archived = new URL(request.url).searchParams.get("archived");
-  if (archived === "1" || archived === "true") return json(archivedBoardsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
-  return json(boardsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
+  if (archived === "1" || archived === "true") return json(await archivedBoardsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
+  return json(await boardsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
 }
 
 /**

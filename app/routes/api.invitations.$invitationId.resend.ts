@@ -14,7 +14,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
   const user = requireUser(svc, request);
-  const res = resendInvitation(svc, user, params.invitationId);
+  const res = await resendInvitation(svc, user, params.invitationId);
   if (res.ok) return json({ id: res.id, link: res.link, mailed: res.mailed, ...(res.mailLimited ? { mailLimited: true } : {}) });
   return res.status === 403
     ? apiError(403, "forbidden", "Only a coordinator may send invitations.")

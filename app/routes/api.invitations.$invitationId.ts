@@ -13,7 +13,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("DELETE");
   const svc = services(context);
   const user = requireUser(svc, request);
-  const res = withdrawInvitation(svc, user, params.invitationId);
+  const res = await withdrawInvitation(svc, user, params.invitationId);
   if (res.ok) return json({ ok: true });
   return res.status === 403
     ? apiError(403, "forbidden", "Only a coordinator may withdraw invitations.")

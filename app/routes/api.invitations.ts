@@ -9,11 +9,11 @@ import { invite, pendingInvitations } from "~/services/invitations.server";
  * `[{ id, email, name, role, organisationId, organisationName, invitedBy,
  * createdAt, lastSentAt, expiresAt, expired }]`.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   if (user.role !== "coordinator") return apiError(403, "forbidden", "Only a coordinator may see the invitations.");
-  return json(pendingInvitations(svc, user));
+  return json(await pendingInvitations(svc, user));
 }
 
 /**
@@ -29,7 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(svc, request);
   if (user.role !== "coordinator") return apiError(403, "forbidden", "Only a coordinator may invite people.");
   const body = await readBody(request);
-  const res = invite(svc, user, body);
+  const res = await invite(svc, user, body);
   if (res.ok) return json({ id: res.id, link: res.link, mailed: res.mailed, ...(res.mailLimited ? { mailLimited: true } : {}) }, { status: 201 });
   if (res.status === 409) {
     return apiError(

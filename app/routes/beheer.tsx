@@ -37,15 +37,15 @@ import { DAILY_CAP_MAX, frontDoorCapSummary, setFrontDoorCap } from "~/services/
 
 export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const overview = adminOverview(svc, user);
-  const boards = boardsFor(svc, user).map((b) => boardSettingsFor(svc, b.id)!);
-  const invitations = { invitations: pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
-  const twoFactor = { ...twoFactorPolicySummary(svc, user.allianceId), ownEnabled: user.twoFactorEnabled };
-  const teams = teamsOverview(svc, user);
-  const homes = homeOrganisationsFor(svc, user);
+  const boards = (await boardsFor(svc, user)).map((b) => boardSettingsFor(svc, b.id)!);
+  const invitations = { invitations: await pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
+  const twoFactor = { ...(await twoFactorPolicySummary(svc, user.allianceId)), ownEnabled: user.twoFactorEnabled };
+  const teams = await teamsOverview(svc, user);
+  const homes = await homeOrganisationsFor(svc, user);
   const frontDoorCap = user.role === "coordinator" ? frontDoorCapSummary(svc, user.allianceId) : null;
   const door = user.role === "coordinator" ? frontDoorSettings(svc, user) : null;
   const frontDoor = door ? { enabled: door.enabled, boardId: door.boardId, sites: door.sites, url: `${publicUrl(svc.env)}/hulp/${door.slug}` } : null;
@@ -61,7 +61,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   /** The person's name, for the toast that says what happened. */
   const personName = () => adminOverview(svc, user).people.find((p) => p.id === form.personId)?.name ?? "";
   if (typeof intent === "string" && intent.startsWith("invite")) {
-    const r = invitationAction(svc, user, intent, form);
+    const r = await invitationAction(svc, user, intent, form);
     return json({ intent, ...r.body }, { status: r.status });
   }
   switch (intent) {
@@ -96,19 +96,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     case "expiry": {
       const boardId = String(form.boardId ?? "");
-      if (!boardsFor(svc, user).some((b) => b.id === boardId)) throw new Response("Not found", { status: 404 });
+      if (!(await boardsFor(svc, user)).some((b) => b.id === boardId)) throw new Response("Not found", { status: 404 });
       const r = setClaimExpiry(svc, user, boardId, form.claimExpiryDays);
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "retention": {
       const boardId = String(form.boardId ?? "");
-      const r = setBoardRetention(svc, user, boardId, form.retentionMonths);
+      const r = await setBoardRetention(svc, user, boardId, form.retentionMonths);
       if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
       // A refused number comes back as typed, so the field shows it beside the explanation.
       return json({ intent, boardId, ...(r.ok ? { ok: true } : { errors: r.errors, typed: String(form.retentionMonths ?? "") }) }, { status: r.ok ? 200 : r.status });
     }
     case "two-factor-policy": {
-      const r = setPolicy(svc, user, form.policy);
+      const r = await setPolicy(svc, user, form.policy);
       return json({ intent, ...(r.ok ? { ok: true } : { errors: { policy: r.error } }) }, { status: r.ok ? 200 : r.status });
     }
     case "quota": {
@@ -117,7 +117,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return json({ intent, ...(r.ok ? { ok: true } : { errors: { requestQuotaPerHour: "quotaRange" } }) }, { status: r.ok ? 200 : r.status });
     }
     case "team-mode": {
-      const r = chooseTeamMode(svc, user, form.mode);
+      const r = await chooseTeamMode(svc, user, form.mode);
       if (!r.ok && r.status !== 422) throw new Response("Forbidden", { status: r.status });
       return json({ intent, ...(r.ok ? { ok: true, mode: r.mode } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
@@ -125,17 +125,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "team-change": {
       const input = { name: form.name, area: form.area, organisationIds: formData.getAll("organisationIds") };
       const teamId = String(form.teamId ?? "");
-      const r = intent === "team-create" ? createTeam(svc, user, input) : changeTeam(svc, user, teamId, input);
+      const r = intent === "team-create" ? await createTeam(svc, user, input) : await changeTeam(svc, user, teamId, input);
       if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
       return json({ intent, teamId: r.ok ? r.team.id : teamId, ...(r.ok ? { ok: true, name: r.team.name } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "team-remove": {
-      const r = removeTeam(svc, user, String(form.teamId ?? ""));
+      const r = await removeTeam(svc, user, String(form.teamId ?? ""));
       if (!r.ok) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
       return json({ intent, ok: true });
     }
     case "home-org": {
-      const r = setPersonHome(svc, user, form.personId, form.homeOrganisationId);
+      const r = await setPersonHome(svc, user, form.personId, form.homeOrganisationId);
       if (!r.ok && r.status !== 422) throw new Response(r.status === 404 ? "Not found" : "Forbidden", { status: r.status });
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }

@@ -14,14 +14,14 @@ export const meta: MetaFunction = () => [{ title: "Borden · Alliantiebord" }];
 
 const NO_STORE = { "Cache-Control": "private, no-store" };
 
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   return json(
     {
       alliance: user.allianceName,
-      boards: boardsFor(svc, user),
-      archived: archivedBoardsFor(svc, user),
+      boards: await boardsFor(svc, user),
+      archived: await archivedBoardsFor(svc, user),
       canManage: user.role === "coordinator",
     },
     { headers: NO_STORE },
@@ -55,11 +55,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (intent === "rename" || intent === "archive" || intent === "restore") {
     const boardId = String(form.boardId ?? "");
-    const before = managedBoard(svc, user, boardId);
+    const before = await managedBoard(svc, user, boardId);
     if (!before) throw new Response("Not found", { status: 404 });
     const input =
       intent === "rename" ? { name: String(form.name ?? "") } : { archived: intent === "archive" };
-    const res = updateBoard(svc, user, boardId, input);
+    const res = await updateBoard(svc, user, boardId, input);
     if (res.ok) return answer({ intent, ok: true, boardId, name: res.board.name });
     if (res.status === 422) return answer({ intent, ok: false, boardId, errors: res.errors }, 422);
     if (res.status === 409) return answer({ intent, ok: false, boardId, errors: { name: "archived" } }, 409);

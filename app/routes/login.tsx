@@ -19,12 +19,13 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
  * browser holds a live challenge (app/services/two-factor.server.ts); without
  * one the password form again, saying the attempt expired.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   if (getUser(svc, request)) return redirect("/boards");
   const wantsCode = new URL(request.url).searchParams.get("stap") === "code";
   if (!wantsCode) return json({ step: "password" as const, expired: false });
-  return json({ step: hasLoginChallenge(svc, request) ? ("code" as const) : ("password" as const), expired: !hasLoginChallenge(svc, request) });
+  const live = await hasLoginChallenge(svc, request);
+  return json({ step: live ? ("code" as const) : ("password" as const), expired: !live });
 }
 
 type LoginErrors = { email?: MessageKey; password?: MessageKey; code?: MessageKey; form?: MessageKey };
@@ -33,11 +34,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  if (intent === "cancel") return redirect("/login", { headers: { "Set-Cookie": abandonSecondStep(svc, request) } });
+  if (intent === "cancel") return redirect("/login", { headers: { "Set-Cookie": await abandonSecondStep(svc, request) } });
   if (intent === "code") {
     const code = String(form.get("code") ?? "").trim();
     if (!code) return json({ step: "code" as const, errors: { code: "twofactor.login.codeRequired" } as LoginErrors }, { status: 400 });
-    const r = completeSecondStep(svc, request, loginClient(request, context), code);
+    const r = await completeSecondStep(svc, request, loginClient(request, context), code);
     switch (r.kind) {
       case "done":
         return r.response;

@@ -43,9 +43,9 @@ function answer(view: LinkView | { state: "email_taken" }) {
   return json({ view: page, min: PASSWORD_MIN }, { status: statusOf(view), headers });
 }
 
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  return answer(viewLink(svc, params.token ?? "", loginClient(request, context).address));
+  return answer(await viewLink(svc, params.token ?? "", loginClient(request, context).address));
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -62,7 +62,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   destroySession(svc, request);
   const headers = sessionStartHeaders(svc, request, client, res.userId);
   const user = getUserById(svc.db, res.userId);
-  const first = user ? boardsFor(svc, user)[0] : undefined;
+  const first = user ? (await boardsFor(svc, user))[0] : undefined;
   return redirect(first ? `/boards/${first.id}` : "/boards", { headers });
 }
 

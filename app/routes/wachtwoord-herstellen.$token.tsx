@@ -11,8 +11,8 @@ export const meta: MetaFunction = () => [{ title: "Nieuw wachtwoord · Alliantie
 /** The link's token is in the URL: never kept by a cache, never sent on as a Referer. */
 export const headers: HeadersFunction = () => ({ "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
 
-export function loader({ params, context }: LoaderFunctionArgs) {
-  return json({ state: resetLinkState(services(context), params.token) });
+export async function loader({ params, context }: LoaderFunctionArgs) {
+  return json({ state: await resetLinkState(services(context), params.token) });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {

@@ -34,7 +34,7 @@ export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: 
   const live = snapshot.cards.filter((c) => !c.archived && !merged.has(c.id));
 
   // As the board's filter `open=1&ouderDan=N` shows them: nobody holds it, in an intake or open column, entered N days ago or earlier.
-  const unclaimedDays = boardClaimExpiryDays(svc.db, board.id) ?? DEFAULT_UNCLAIMED_DAYS;
+  const unclaimedDays = (await boardClaimExpiryDays(svc.async, board.id)) ?? DEFAULT_UNCLAIMED_DAYS;
   const cutoff = now - unclaimedDays * DAY;
   const unclaimed = live
     .filter((c) => !holder.get(c.id) && holderRule(stageOf(c.column)) === "none" && c.createdAt > 0 && c.createdAt <= cutoff)

@@ -28,13 +28,13 @@ import { canOpenBoard, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 
 /** The boards a person may open and work on: those of their alliance that are not archived. */
-export function boardsFor(svc: AppServices, user: SessionUser): Array<{ id: string; name: string }> {
-  return listBoards(svc.db, user.allianceId, { archived: false }).map((b) => ({ id: b.id, name: b.name }));
+export async function boardsFor(svc: AppServices, user: SessionUser): Promise<Array<{ id: string; name: string }>> {
+  return (await listBoards(svc.async, user.allianceId, { archived: false })).map((b) => ({ id: b.id, name: b.name }));
 }
 
 /** The alliance's archived boards (still readable), newest name order like the others. */
-export function archivedBoardsFor(svc: AppServices, user: SessionUser): Array<{ id: string; name: string; archivedAt: number }> {
-  return listBoards(svc.db, user.allianceId, { archived: true }).map((b) => ({ id: b.id, name: b.name, archivedAt: b.archivedAt! }));
+export async function archivedBoardsFor(svc: AppServices, user: SessionUser): Promise<Array<{ id: string; name: string; archivedAt: number }>> {
+  return (await listBoards(svc.async, user.allianceId, { archived: true })).map((b) => ({ id: b.id, name: b.name, archivedAt: b.archivedAt! }));
 }
 
 export function organisationsFor(svc: AppServices, user: SessionUser) {
@@ -49,18 +49,18 @@ export function boardSettingsFor(svc: AppServices, boardId: string) {
  * The beheer page's retention form: whole months within the bounds (a
  * form sends digits). 404 for a board that is not the alliance's.
  */
-export function setBoardRetention(
+export async function setBoardRetention(
   svc: AppServices,
   user: SessionUser,
   boardId: string,
   monthsInput: unknown,
-): { ok: true } | { ok: false; status: 403 | 404 | 422; errors: BoardErrors } {
-  const board = boardOfAlliance(svc.db, user.allianceId, boardId);
+): Promise<{ ok: true } | { ok: false; status: 403 | 404 | 422; errors: BoardErrors }> {
+  const board = await boardOfAlliance(svc.async, user.allianceId, boardId);
   if (!board) return { ok: false, status: 404, errors: {} };
   if (user.role !== "coordinator") return { ok: false, status: 403, errors: {} };
   const checked = checkRetentionMonths(monthsInput);
   if (!checked.ok) return { ok: false, status: 422, errors: { retentionMonths: checked.error } };
-  setBoardRetentionMonths(svc.db, board.id, checked.value);
+  await setBoardRetentionMonths(svc.async, board.id, checked.value);
   return { ok: true };
 }
 
@@ -70,9 +70,9 @@ export function setBoardRetention(
  * for, whichever board a request is on. Matching goes by category id, so a
  * board copied from another shares its ids.
  */
-export function allianceCategories(svc: AppServices, user: SessionUser): Array<{ id: string; label: string }> {
+export async function allianceCategories(svc: AppServices, user: SessionUser): Promise<Array<{ id: string; label: string }>> {
   const seen = new Map<string, { id: string; label: string }>();
-  for (const b of boardsFor(svc, user)) {
+  for (const b of await boardsFor(svc, user)) {
     const cats = svc.rooms.readDoc(b.id, (doc) => listCategories(doc));
     for (const c of cats) if (!seen.has(c.id)) seen.set(c.id, { id: c.id, label: c.label });
   }
@@ -140,8 +140,8 @@ const notFound = { ok: false, status: 404, error: "not_found" } as const;
 const invalid = (errors: BoardErrors) => ({ ok: false, status: 422, error: "invalid", errors }) as const;
 
 /** A board of the person's alliance (active or archived) as its coordinators manage it; null also for another alliance's. */
-export function managedBoard(svc: AppServices, user: SessionUser, boardId: string): BoardView | null {
-  const b = boardOfAlliance(svc.db, user.allianceId, boardId);
+export async function managedBoard(svc: AppServices, user: SessionUser, boardId: string): Promise<BoardView | null> {
+  const b = await boardOfAlliance(svc.async, user.allianceId, boardId);
   return b ? view(b) : null;
 }
 
@@ -163,11 +163,11 @@ export async function createBoard(
   const errors: BoardErrors = {};
   const { name, error } = checkBoardName(input.name);
   if (error) errors.name = error;
-  else if (boardNameTaken(svc.db, user.allianceId, name)) errors.name = "taken";
+  else if (await boardNameTaken(svc.async, user.allianceId, name)) errors.name = "taken";
   let source: ManagedBoard | null = null;
   if (input.copyFrom !== undefined && input.copyFrom !== null && input.copyFrom !== "") {
     // A board of another alliance is "unknown", exactly like one that does not exist.
-    source = typeof input.copyFrom === "string" ? boardOfAlliance(svc.db, user.allianceId, input.copyFrom) : null;
+    source = typeof input.copyFrom === "string" ? await boardOfAlliance(svc.async, user.allianceId, input.copyFrom) : null;
     if (!source) errors.copyFrom = "unknown";
   }
   if (Object.keys(errors).length) return invalid(errors);
@@ -181,7 +181,7 @@ export async function createBoard(
       categories: listCategories(d).map((c) => ({ id: c.id, label: c.label, color: c.color, icon: c.icon })),
     }));
     initBoardFrom(doc, structure);
-    claimExpiryDays = boardClaimExpiryDays(svc.db, source.id) ?? undefined;
+    claimExpiryDays = (await boardClaimExpiryDays(svc.async, source.id)) ?? undefined;
     retentionMonths = source.retentionMonths;
   } else {
     initBoard(doc);
@@ -190,10 +190,10 @@ export async function createBoard(
   const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   const at = svc.now();
-  if (!insertBoardWithDocument(svc.db, { id, allianceId: user.allianceId, name, claimExpiryDays, retentionMonths }, state, at)) {
+  if (!(await insertBoardWithDocument(svc.async, { id, allianceId: user.allianceId, name, claimExpiryDays, retentionMonths }, state, at))) {
     return invalid({ name: "taken" });
   }
-  return { ok: true, id, board: view(boardOfAlliance(svc.db, user.allianceId, id)!) };
+  return { ok: true, id, board: view((await boardOfAlliance(svc.async, user.allianceId, id))!) };
 }
 
 /**
@@ -205,13 +205,13 @@ export async function createBoard(
  * or putting back closes the board's live connections, which reconnect at
  * once as read-only (or writable again).
  */
-export function updateBoard(
+export async function updateBoard(
   svc: AppServices,
   user: SessionUser,
   boardId: string,
   input: { name?: unknown; archived?: unknown; retentionMonths?: unknown },
-): BoardResult<{ board: BoardView }> {
-  const board = boardOfAlliance(svc.db, user.allianceId, boardId);
+): Promise<BoardResult<{ board: BoardView }>> {
+  const board = await boardOfAlliance(svc.async, user.allianceId, boardId);
   if (!board) return notFound;
   if (user.role !== "coordinator") return forbidden;
   const errors: BoardErrors = {};
@@ -219,7 +219,7 @@ export function updateBoard(
   if (input.name !== undefined) {
     const checked = checkBoardName(input.name);
     if (checked.error) errors.name = checked.error;
-    else if (boardNameTaken(svc.db, user.allianceId, checked.name, board.id)) errors.name = "taken";
+    else if (await boardNameTaken(svc.async, user.allianceId, checked.name, board.id)) errors.name = "taken";
     else name = checked.name;
   }
   if (input.archived !== undefined && typeof input.archived !== "boolean") errors.archived = "type";
@@ -239,13 +239,13 @@ export function updateBoard(
   }
   const renamed = name !== undefined && name !== board.name;
   const flipped = archived !== undefined && archived !== wasArchived;
-  if (renamed) renameBoard(svc.db, board.id, name!);
-  if (retentionMonths !== undefined && retentionMonths !== board.retentionMonths) setBoardRetentionMonths(svc.db, board.id, retentionMonths);
+  if (renamed) await renameBoard(svc.async, board.id, name!);
+  if (retentionMonths !== undefined && retentionMonths !== board.retentionMonths) await setBoardRetentionMonths(svc.async, board.id, retentionMonths);
   if (flipped) {
-    setBoardArchivedAt(svc.db, board.id, archived ? svc.now() : null);
+    await setBoardArchivedAt(svc.async, board.id, archived ? svc.now() : null);
     svc.rooms.reconnectBoard(board.id, archived ? "board archived" : "board restored");
   }
   // Open board pages load the board's state again (name, read-only or not).
   if (renamed || flipped) svc.realtime.toBoard(board.id, BOARD_CHANGED_EVENT, { boardId: board.id });
-  return { ok: true, board: view(boardOfAlliance(svc.db, user.allianceId, board.id)!) };
+  return { ok: true, board: view((await boardOfAlliance(svc.async, user.allianceId, board.id))!) };
 }

@@ -22,7 +22,7 @@ import {
   type ContactRow,
   type ContactViewAction,
 } from "../../db/contacts";
-import type { AsyncDb, DB } from "../../db/client";
+import type { AsyncDb } from "../../db/client";
 import { oneSealedSecret } from "../../db/two-factor";
 import { activeAad } from "./two-factor.server";
 import { getRequest, type RequestRow } from "../../db/requests";
@@ -179,13 +179,11 @@ export async function contactHandover(svc: AppServices, user: SessionUser, t: { 
  * The start rule (server/index.ts): with sealed data stored (contact details
  * or two-factor secrets), a key must be there and must open it (one value of
  * each kind checked). Returns the message to refuse with, or null when the
- * server may start. `database`: the connection's synchronous handle and its
- * asynchronous layer (two-factor secrets are read synchronously until
- * db/two-factor.ts moves).
+ * server may start. `database`: the connection's asynchronous layer.
  */
-export async function dataKeyProblem(database: { db: DB; async: AsyncDb }, key: Buffer | null): Promise<string | null> {
+export async function dataKeyProblem(database: { async: AsyncDb }, key: Buffer | null): Promise<string | null> {
   const contact = await oneSealedValue(database.async);
-  const secret = oneSealedSecret(database.db);
+  const secret = await oneSealedSecret(database.async);
   const samples = [
     ...(contact ? [{ what: "sealed contact details", sealed: contact.sealed, aad: contact.aad }] : []),
     ...(secret ? [{ what: "sealed two-factor secrets", sealed: secret.sealed, aad: activeAad(secret.userId) }] : []),

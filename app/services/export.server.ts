@@ -146,7 +146,7 @@ export async function allianceExport(svc: AppServices, user: SessionUser) {
     boardAudit: audit.get("") ?? [],
     offers: await exportOffers(svc.async, user.allianceId),
     /** Local teams (issue 15): how they work, and each team with its area, organisations and own organisation. */
-    teams: { mode: teamMode(svc.db, user.allianceId), list: listTeams(svc.db, user.allianceId) },
+    teams: { mode: await teamMode(svc.async, user.allianceId), list: await listTeams(svc.async, user.allianceId) },
     duplicateDecisions: await exportDuplicateDecisions(svc.async, ids),
     referenceChecks: await exportReferenceChecks(svc.async, ids),
     /** Each board's meetings, planned first to last, with their agenda, decisions, actions (requestId: the card) and attendees. */

@@ -18,11 +18,11 @@ export interface StartStep {
   done: boolean;
 }
 
-export function gettingStarted(svc: AppServices, user: SessionUser, board: { id: string; cards: number; archived: boolean }): StartStep[] | null {
+export async function gettingStarted(svc: AppServices, user: SessionUser, board: { id: string; cards: number; archived: boolean }): Promise<StartStep[] | null> {
   if (user.role !== "coordinator" || board.archived) return null;
   const organisations = listOrganisations(svc.db, user.allianceId).length;
   const people = listPeople(svc.db, user.allianceId).filter((p) => p.disabledAt === null).length;
-  const invited = openInvitations(svc.db, user.allianceId).length;
+  const invited = (await openInvitations(svc.async, user.allianceId)).length;
   const steps: StartStep[] = [
     { id: "organisations", done: organisations > 1 },
     { id: "people", done: people > 1 || invited > 0 },

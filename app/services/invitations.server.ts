@@ -56,12 +56,12 @@ export interface InvitationValue {
  * alliance is unknown too), or 409 when the address already has an account
  * (`exists`) or a pending invitation (`pending`).
  */
-export function checkInvitation(
+export async function checkInvitation(
   svc: AppServices,
   allianceId: string,
   input: Record<string, unknown>,
   fallbackLocale: Locale,
-): { ok: true; value: InvitationValue } | { ok: false; status: 409 | 422; errors: InvitationErrors } {
+): Promise<{ ok: true; value: InvitationValue } | { ok: false; status: 409 | 422; errors: InvitationErrors }> {
   const email = cleanText(input.email).toLowerCase();
   const name = cleanText(input.name);
   const organisationId = typeof input.organisationId === "string" ? input.organisationId : "";
@@ -77,7 +77,7 @@ export function checkInvitation(
   if (!isLocale(locale)) errors.locale = "unknown";
   if (Object.keys(errors).length) return { ok: false, status: 422, errors };
   if (emailTaken(svc.db, email)) return { ok: false, status: 409, errors: { email: "exists" } };
-  if (pendingInvitationFor(svc.db, email, svc.now())) return { ok: false, status: 409, errors: { email: "pending" } };
+  if (await pendingInvitationFor(svc.async, email, svc.now())) return { ok: false, status: 409, errors: { email: "pending" } };
   return { ok: true, value: { email, name, organisationId, role: role as Role, locale: locale as Locale } };
 }
 
@@ -100,11 +100,11 @@ export function invitationLink(svc: Pick<AppServices, "env">, token: string): st
  * the link. Queued once per sending (a resend is a new mail).
  */
 /** Whether the mail was queued; "limited" when mail is on but the invitation mail limits hold (the link works all the same). */
-function queueInvitationMail(svc: AppServices, invitationId: string, sentAt: number, token: string): boolean | "limited" {
+async function queueInvitationMail(svc: AppServices, invitationId: string, sentAt: number, token: string): Promise<boolean | "limited"> {
   if (!svc.mail.enabled) return false;
-  const inv = invitationById(svc.db, invitationId);
+  const inv = await invitationById(svc.async, invitationId);
   if (!inv) return false;
-  const view = invitationByTokenHash(svc.db, inv.tokenHash);
+  const view = await invitationByTokenHash(svc.async, inv.tokenHash);
   if (!view) return false;
   const limits = appLimits(svc).invitationMails;
   if (!limits.address.peek(inv.email).ok || !limits.alliance.peek(view.allianceId).ok) return "limited";
@@ -135,11 +135,11 @@ export interface IssuedInvitation {
 }
 
 /** Store an invitation that passed checkInvitation and queue its mail. `invitedBy` is null from the command line. */
-export function issueInvitation(svc: AppServices, allianceId: string, value: InvitationValue, invitedBy: string | null): IssuedInvitation {
+export async function issueInvitation(svc: AppServices, allianceId: string, value: InvitationValue, invitedBy: string | null): Promise<IssuedInvitation> {
   const { token, hash } = newToken();
   const id = randomUUID();
   const at = svc.now();
-  insertInvitation(svc.db, {
+  await insertInvitation(svc.async, {
     id,
     allianceId,
     organisationId: value.organisationId,
@@ -153,14 +153,14 @@ export function issueInvitation(svc: AppServices, allianceId: string, value: Inv
     lastSentAt: at,
     expiresAt: at + INVITATION_DAYS * DAY_MS,
   });
-  const mailed = queueInvitationMail(svc, id, at, token);
+  const mailed = await queueInvitationMail(svc, id, at, token);
   return { id, link: invitationLink(svc, token), mailed: mailed === true, ...(mailed === "limited" ? { mailLimited: true as const } : {}) };
 }
 
 /** The language a coordinator's invitations default to: their own (users.locale), else the page's. */
-export function inviterLocale(svc: AppServices, user: SessionUser, pageLocale?: Locale): Locale {
+export async function inviterLocale(svc: AppServices, user: SessionUser, pageLocale?: Locale): Promise<Locale> {
   if (pageLocale) return pageLocale;
-  const l = userLocale(svc.db, user.id);
+  const l = await userLocale(svc.async, user.id);
   return isLocale(l) ? l : "nl";
 }
 
@@ -169,42 +169,42 @@ export type InviteResult =
   | { ok: false; status: 403 | 404 | 409 | 422; errors: InvitationErrors | Record<string, string> };
 
 /** A coordinator invites someone into their own alliance. */
-export function invite(svc: AppServices, user: SessionUser, input: Record<string, unknown>, pageLocale?: Locale): InviteResult {
+export async function invite(svc: AppServices, user: SessionUser, input: Record<string, unknown>, pageLocale?: Locale): Promise<InviteResult> {
   if (user.role !== "coordinator") return { ok: false, status: 403, errors: { form: "forbidden" } };
-  const checked = checkInvitation(svc, user.allianceId, input, inviterLocale(svc, user, pageLocale));
+  const checked = await checkInvitation(svc, user.allianceId, input, await inviterLocale(svc, user, pageLocale));
   if (!checked.ok) return checked;
-  return { ok: true, ...issueInvitation(svc, user.allianceId, checked.value, user.id) };
+  return { ok: true, ...(await issueInvitation(svc, user.allianceId, checked.value, user.id)) };
 }
 
 /** The alliance's open invitations for /beheer (expired ones marked, so they can be sent again). */
-export function pendingInvitations(svc: AppServices, user: SessionUser) {
+export async function pendingInvitations(svc: AppServices, user: SessionUser) {
   if (user.role !== "coordinator") return [];
   const now = svc.now();
-  return openInvitations(svc.db, user.allianceId).map((i) => ({ ...i, expired: i.expiresAt <= now }));
+  return (await openInvitations(svc.async, user.allianceId)).map((i) => ({ ...i, expired: i.expiresAt <= now }));
 }
 
-function ownOpenInvitation(svc: AppServices, user: SessionUser, id: unknown) {
+async function ownOpenInvitation(svc: AppServices, user: SessionUser, id: unknown) {
   if (typeof id !== "string") return null;
-  const inv = invitationById(svc.db, id);
+  const inv = await invitationById(svc.async, id);
   return inv && inv.allianceId === user.allianceId && inv.acceptedAt === null && inv.withdrawnAt === null ? inv : null;
 }
 
 /** Send again: a new token (the old link stops working) and 7 new days. */
-export function resendInvitation(svc: AppServices, user: SessionUser, id: unknown): InviteResult {
+export async function resendInvitation(svc: AppServices, user: SessionUser, id: unknown): Promise<InviteResult> {
   if (user.role !== "coordinator") return { ok: false, status: 403, errors: { form: "forbidden" } };
-  const inv = ownOpenInvitation(svc, user, id);
+  const inv = await ownOpenInvitation(svc, user, id);
   if (!inv) return { ok: false, status: 404, errors: { form: "gone" } };
   const { token, hash } = newToken();
   const at = svc.now();
-  if (!renewInvitationToken(svc.db, inv.id, hash, at, at + INVITATION_DAYS * DAY_MS)) return { ok: false, status: 404, errors: { form: "gone" } };
-  const mailed = queueInvitationMail(svc, inv.id, at, token);
+  if (!(await renewInvitationToken(svc.async, inv.id, hash, at, at + INVITATION_DAYS * DAY_MS))) return { ok: false, status: 404, errors: { form: "gone" } };
+  const mailed = await queueInvitationMail(svc, inv.id, at, token);
   return { ok: true, id: inv.id, link: invitationLink(svc, token), mailed: mailed === true, ...(mailed === "limited" ? { mailLimited: true as const } : {}) };
 }
 
-export function withdrawInvitation(svc: AppServices, user: SessionUser, id: unknown): { ok: true; name: string } | { ok: false; status: 403 | 404 } {
+export async function withdrawInvitation(svc: AppServices, user: SessionUser, id: unknown): Promise<{ ok: true; name: string } | { ok: false; status: 403 | 404 }> {
   if (user.role !== "coordinator") return { ok: false, status: 403 };
-  const inv = ownOpenInvitation(svc, user, id);
-  if (!inv || !withdrawInDb(svc.db, inv.id, svc.now())) return { ok: false, status: 404 };
+  const inv = await ownOpenInvitation(svc, user, id);
+  if (!inv || !(await withdrawInDb(svc.async, inv.id, svc.now()))) return { ok: false, status: 404 };
   return { ok: true, name: inv.name };
 }
 
@@ -226,12 +226,12 @@ function looksLikeToken(token: string): boolean {
  * failed login (the login budget per address); over the budget the answer
  * is "throttled" before the token is looked up.
  */
-export function viewLink(svc: AppServices, token: string, address: string): LinkView {
+export async function viewLink(svc: AppServices, token: string, address: string): Promise<LinkView> {
   const limiter = appLimits(svc).login.address;
   const key = addressKey(address);
   const budget = limiter.peek(key);
   if (!budget.ok) return { state: "throttled", retryAfterSeconds: retryAfterSeconds(budget.retryAfterMs) };
-  const inv = looksLikeToken(token) ? invitationByTokenHash(svc.db, tokenHash(token)) : null;
+  const inv = looksLikeToken(token) ? await invitationByTokenHash(svc.async, tokenHash(token)) : null;
   if (!inv) {
     limiter.take(key);
     return { state: "unknown" };
@@ -261,7 +261,7 @@ export type AcceptResult =
  * of two submits of the same link exactly one makes an account.
  */
 export async function acceptInvitation(svc: AppServices, token: string, input: Record<string, unknown>, address: string): Promise<AcceptResult> {
-  const view = viewLink(svc, token, address);
+  const view = await viewLink(svc, token, address);
   if (view.state === "throttled") return { ok: false, status: 429, state: "throttled", retryAfterSeconds: view.retryAfterSeconds };
   if (view.state !== "open") return { ok: false, status: view.state === "unknown" ? 404 : 410, state: view.state };
   const password = String(input.password ?? "");
@@ -271,12 +271,12 @@ export async function acceptInvitation(svc: AppServices, token: string, input: R
   if (repeat !== password) errors.repeat = "mismatch";
   if (Object.keys(errors).length) return { ok: false, status: 400, errors };
   const passwordHash = await hashPassword(password);
-  const res = acceptInDb(svc.db, tokenHash(token), { id: randomUUID(), passwordHash }, svc.now());
+  const res = await acceptInDb(svc.async, tokenHash(token), { id: randomUUID(), passwordHash }, svc.now());
   if (!res.ok) {
     if (res.reason === "email_taken") return { ok: false, status: 409, state: "email_taken" };
     return { ok: false, status: res.reason === "unknown" ? 404 : 410, state: res.reason };
   }
-  const inv = invitationByTokenHash(svc.db, tokenHash(token))!;
+  const inv = (await invitationByTokenHash(svc.async, tokenHash(token)))!;
   return { ok: true, userId: res.userId, allianceId: inv.allianceId };
 }
 
@@ -287,28 +287,28 @@ export async function acceptInvitation(svc: AppServices, token: string, input: R
  * fields), `invite-resend` and `invite-withdraw` (`invitationId`). Returns
  * the status and what the page shows (the link once, field errors).
  */
-export function invitationAction(
+export async function invitationAction(
   svc: AppServices,
   user: SessionUser,
   intent: string,
   form: Record<string, unknown>,
-): { status: number; body: Record<string, unknown> } {
+): Promise<{ status: number; body: Record<string, unknown> }> {
   if (intent === "invite") {
-    const r = invite(svc, user, form);
+    const r = await invite(svc, user, form);
     if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
     return r.ok
       ? { status: 200, body: { ok: true, name: cleanText(form.name), email: cleanText(form.email).toLowerCase(), link: r.link, mailed: r.mailed, mailLimited: r.mailLimited ?? false } }
       : { status: r.status === 409 ? 409 : 400, body: { errors: r.errors } };
   }
   const id = form.invitationId;
-  const inv = typeof id === "string" ? invitationById(svc.db, id) : null;
+  const inv = typeof id === "string" ? await invitationById(svc.async, id) : null;
   if (intent === "invite-resend") {
-    const r = resendInvitation(svc, user, id);
+    const r = await resendInvitation(svc, user, id);
     if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
     return r.ok ? { status: 200, body: { ok: true, name: inv?.name ?? "", email: inv?.email ?? "", link: r.link, mailed: r.mailed, mailLimited: r.mailLimited ?? false } } : { status: 404, body: { errors: { form: "gone" } } };
   }
   if (intent === "invite-withdraw") {
-    const r = withdrawInvitation(svc, user, id);
+    const r = await withdrawInvitation(svc, user, id);
     if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
     return r.ok ? { status: 200, body: { ok: true, name: r.name } } : { status: 404, body: { errors: { form: "gone" } } };
   }

@@ -86,7 +86,7 @@ const fail = {
   done: (): JobFailure => ({ ok: false, status: 409, error: "job_done", message: "This job is done: its places can no longer change." }),
 };
 
-function view(svc: AppServices, user: SessionUser, job: JobState, card: CardView | null): JobView {
+async function view(svc: AppServices, user: SessionUser, job: JobState, card: CardView | null): Promise<JobView> {
   const org = listOrganisations(svc.db, user.allianceId).find((o) => o.id === job.orgId);
   return {
     id: job.id,
@@ -107,7 +107,7 @@ function view(svc: AppServices, user: SessionUser, job: JobState, card: CardView
     teamId: job.teamId,
     doneAt: job.doneAt,
     column: card?.column ?? "",
-    mayFill: mayFillPlaces(user, job, teamIdsFor(svc, user)),
+    mayFill: mayFillPlaces(user, job, await teamIdsFor(svc, user)),
   };
 }
 
@@ -122,7 +122,7 @@ export async function jobDetails(svc: AppServices, user: SessionUser, board: Boa
   const job = isRecordId(jobId) ? await getJob(svc.async, board.id, jobId) : null;
   if (!job) return null;
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
-  return view(svc, user, job, card);
+  return await view(svc, user, job, card);
 }
 
 /** A new job: validated by the one rule (`validateJob`), its request row, job row and card. */
@@ -139,7 +139,9 @@ export async function createJob(
   const teamId = input.teamId === undefined || input.teamId === null || input.teamId === "" ? null : input.teamId;
   const teamOk =
     teamId === null ||
-    (typeof teamId === "string" && !!teamOfAlliance(svc.db, user.allianceId, teamId) && (user.role === "coordinator" || teamIdsFor(svc, user).includes(teamId)));
+    (typeof teamId === "string" &&
+      !!(await teamOfAlliance(svc.async, user.allianceId, teamId)) &&
+      (user.role === "coordinator" || (await teamIdsFor(svc, user)).includes(teamId)));
   if (!res.ok || !teamOk) return fail.invalid({ ...(res.ok ? {} : (res.errors as Record<JobField, string>)), ...(teamOk ? {} : { teamId: "unknown" }) });
   const v = res.value;
   const pd = personalDataGate(svc, { title: v.title, description: v.description, area: v.area, asks: v.asks }, input[ACKNOWLEDGE_FIELD]);
@@ -174,7 +176,7 @@ export async function createJob(
 async function fillable(svc: AppServices, user: SessionUser, board: BoardRow, jobId: string): Promise<JobState | JobFailure> {
   const job = isRecordId(jobId) ? await getJob(svc.async, board.id, jobId) : null;
   if (!job) return fail.notFound();
-  if (!mayFillPlaces(user, job, teamIdsFor(svc, user))) {
+  if (!mayFillPlaces(user, job, await teamIdsFor(svc, user))) {
     return fail.forbidden("Only a coordinator, the organisation that offers the job or (for a team's job) the team's organisations fill its places.");
   }
   return job;
@@ -240,7 +242,7 @@ export async function fillJob(
   await mirror(svc, board.id, res.job, requestIds, []);
   publishLatest(svc, board.id, jobId);
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
-  return { ok: true, job: view(svc, user, res.job, card) };
+  return { ok: true, job: await view(svc, user, res.job, card) };
 }
 
 /** Free one request's place. 404 when the request is not in the job. */
@@ -264,7 +266,7 @@ export async function freeJobPlace(
   await mirror(svc, board.id, job, [], [requestId]);
   publishLatest(svc, board.id, jobId);
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
-  return { ok: true, job: view(svc, user, job, card) };
+  return { ok: true, job: await view(svc, user, job, card) };
 }
 
 /**
@@ -311,7 +313,7 @@ export async function markDone(
   });
   publishLatest(svc, board.id, jobId);
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
-  return { ok: true, job: view(svc, user, res.job, card), moved, stayed: res.absent };
+  return { ok: true, job: await view(svc, user, res.job, card), moved, stayed: res.absent };
 }
 
 /** Suggestions for a job's free places, best first, with reasons (the fill dialog, GET …/suggestions). */
@@ -331,5 +333,5 @@ export async function jobSuggestions(
   if (!card) return fail.notFound();
   const owners = new Map((await ownersOf(svc.async, cards.map((c) => c.id))).map((r) => [r.id, r.ownerOrgId]));
   const suggestions = suggestForJob(card, cards, { columns, holderOf: (id) => owners.get(id) ?? null, filler: user });
-  return { ok: true, job: view(svc, user, job, card), suggestions: suggestions.slice(0, 50) };
+  return { ok: true, job: await view(svc, user, job, card), suggestions: suggestions.slice(0, 50) };
 }

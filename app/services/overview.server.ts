@@ -94,7 +94,7 @@ export async function boardReport(svc: AppServices, user: SessionUser, board: Bo
     organisations,
     ...period,
   });
-  const teams = teamsWithActingOrganisations(svc.db, user.allianceId);
+  const teams = await teamsWithActingOrganisations(svc.async, user.allianceId);
   const jobs = await jobsForReport(svc, board.id, snapshot.cards);
   return { ...base, places: placesReport({ ...jobs, teams, categories: snapshot.categories, ...period }) };
 }

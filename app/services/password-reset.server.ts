@@ -69,13 +69,13 @@ export type ResetRequestResult =
 export async function requestPasswordReset(svc: AppServices, emailInput: unknown, clientAddress: string): Promise<ResetRequestResult> {
   if (!svc.mail.enabled) return { status: "mailOff" };
   const started = Date.now();
-  const result = startReset(svc, emailInput, clientAddress);
+  const result = await startReset(svc, emailInput, clientAddress);
   const wait = started + RESET_ANSWER_MS - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   return result;
 }
 
-function startReset(svc: AppServices, emailInput: unknown, clientAddress: string): ResetRequestResult {
+async function startReset(svc: AppServices, emailInput: unknown, clientAddress: string): Promise<ResetRequestResult> {
   const email = typeof emailInput === "string" ? emailInput.trim().toLowerCase() : "";
   if (!email || email.length > 254 || !EMAIL.test(email)) return { status: "invalid" };
   const limits = resetLimits(svc);
@@ -91,7 +91,7 @@ function startReset(svc: AppServices, emailInput: unknown, clientAddress: string
   const user = findUserByEmail(svc.db, email);
   if (!user || user.disabledAt !== null) return { status: "sent" };
   const now = svc.now();
-  insertPasswordReset(svc.db, { tokenHash: hash, userId: user.id, createdAt: now, expiresAt: now + RESET_VALID_MS });
+  await insertPasswordReset(svc.async, { tokenHash: hash, userId: user.id, createdAt: now, expiresAt: now + RESET_VALID_MS });
   const locale = isLocale(user.locale) ? user.locale : "nl";
   const t = translator(locale);
   const mail = composeMail({
@@ -107,9 +107,9 @@ function startReset(svc: AppServices, emailInput: unknown, clientAddress: string
 }
 
 /** What a link is worth now: the page shows the form, or why it cannot be used. */
-export function resetLinkState(svc: AppServices, token: unknown): ResetState {
+export async function resetLinkState(svc: AppServices, token: unknown): Promise<ResetState> {
   if (typeof token !== "string" || !TOKEN.test(token)) return "unknown";
-  return passwordResetState(svc.db, tokenHash(token), svc.now());
+  return passwordResetState(svc.async, tokenHash(token), svc.now());
 }
 
 export type ResetCompleteResult =
@@ -123,7 +123,7 @@ export type ResetCompleteResult =
  * caller starts the new session.
  */
 export async function completePasswordReset(svc: AppServices, token: unknown, input: Record<string, unknown>): Promise<ResetCompleteResult> {
-  const state = resetLinkState(svc, token);
+  const state = await resetLinkState(svc, token);
   if (state !== "valid") return { ok: false, state };
   const password = typeof input.password === "string" ? input.password : "";
   const repeat = typeof input.repeat === "string" ? input.repeat : "";
@@ -134,9 +134,9 @@ export async function completePasswordReset(svc: AppServices, token: unknown, in
   if (Object.keys(errors).length) return { ok: false, state: "valid", errors };
   const hash = await hashPassword(password);
   // Another request may have used the link while the password was hashed: the UPDATE decides.
-  const used = usePasswordReset(svc.db, tokenHash(token as string), hash, svc.now());
+  const used = await usePasswordReset(svc.async, tokenHash(token as string), hash, svc.now());
   if (!used) {
-    const now = resetLinkState(svc, token);
+    const now = await resetLinkState(svc, token);
     return { ok: false, state: now === "valid" ? "used" : now };
   }
   // Every session of the account ended: all its live connections close, and no browser is known to it any more.

@@ -11,7 +11,7 @@ import * as Y from "yjs";
 import { insertAlliance, insertOrganisation, insertUser } from "../../db/accounts";
 import { findAllianceByNameOrSlug } from "../../db/alliances";
 import { insertBoardWithDocument } from "../../db/boards";
-import type { DB } from "../../db/client";
+import { asyncOf, type AsyncDb, type DB } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { initBoard } from "../board/domain";
 import { BOARD_NAME_MAX, checkBoardName, checkOrganisation, cleanText } from "../board/validate";
@@ -47,14 +47,18 @@ export interface NewAlliance {
   demo?: boolean;
 }
 
-/** An alliance with its own slug (unique, from the name unless given) and its own match secret. */
-export function createAlliance(db: DB, a: NewAlliance): { id: string; name: string; slug: string } {
+/**
+ * An alliance with its own slug (unique, from the name unless given) and its
+ * own match secret. `h`: the asynchronous handle to read with (a transaction's
+ * when the caller holds one).
+ */
+export async function createAlliance(db: DB, a: NewAlliance, h: AsyncDb = asyncOf(db)): Promise<{ id: string; name: string; slug: string }> {
   const name = cleanText(a.name);
   if (name.length < 2) throw new SetupError("name", name ? "tooShort" : "required", "The alliance needs a name of at least 2 characters.");
   if (name.length > 80) throw new SetupError("name", "tooLong", "The alliance's name is longer than 80 characters.");
   const slug = a.slug ?? slugify(name);
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug)) throw new SetupError("slug", "pattern", `"${slug}" is no slug (lower-case letters, digits and dashes).`);
-  const taken = findAllianceByNameOrSlug(db, name, slug);
+  const taken = await findAllianceByNameOrSlug(h, name, slug);
   if (taken) {
     throw new SetupError(
       taken.slug === slug ? "slug" : "name",
@@ -124,7 +128,11 @@ export function createPerson(db: DB, p: NewPerson) {
  * and categories, stored as the board's first snapshot. `fill` may add to
  * the document before it is stored (the demo and the tests put cards on it).
  */
-export function createBoard(db: DB, b: { allianceId: string; name: string; id?: string; fill?: (doc: Y.Doc) => void }) {
+export async function createBoard(
+  db: DB,
+  b: { allianceId: string; name: string; id?: string; fill?: (doc: Y.Doc) => void },
+  h: AsyncDb = asyncOf(db),
+): Promise<{ id: string; name: string }> {
   // The same rule as a coordinator's new board (app/board/validate.ts).
   const { name, error } = checkBoardName(b.name);
   if (error) throw new SetupError("board", error === "type" ? "required" : error, `The board's name is not usable (${error}): 2 to ${BOARD_NAME_MAX} characters.`);
@@ -135,7 +143,7 @@ export function createBoard(db: DB, b: { allianceId: string; name: string; id?: 
   const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   // The same insert as a coordinator's new board (app/services/boards.server.ts): row and document at once.
-  if (!insertBoardWithDocument(db, { id, allianceId: b.allianceId, name }, state, Date.now())) {
+  if (!(await insertBoardWithDocument(h, { id, allianceId: b.allianceId, name }, state, Date.now()))) {
     throw new SetupError("board", "exists", `The alliance has a board named "${name}" already.`);
   }
   return { id, name };

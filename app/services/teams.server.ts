@@ -61,26 +61,26 @@ function view(t: TeamRow): TeamView {
 }
 
 /** The alliance's team mode and teams (every role of the alliance may read them). */
-export function teamsOverview(svc: AppServices, user: SessionUser): { mode: TeamMode; teams: TeamView[] } {
-  return { mode: teamMode(svc.db, user.allianceId), teams: listTeams(svc.db, user.allianceId).map(view) };
+export async function teamsOverview(svc: AppServices, user: SessionUser): Promise<{ mode: TeamMode; teams: TeamView[] }> {
+  return { mode: await teamMode(svc.async, user.allianceId), teams: (await listTeams(svc.async, user.allianceId)).map(view) };
 }
 
 /** The teams this person acts for (the jobs' `userTeamIds`). */
-export function teamIdsFor(svc: AppServices, user: Pick<SessionUser, "allianceId" | "organisationId">): string[] {
-  return teamIdsForOrganisation(svc.db, user.allianceId, user.organisationId);
+export async function teamIdsFor(svc: AppServices, user: Pick<SessionUser, "allianceId" | "organisationId">): Promise<string[]> {
+  return teamIdsForOrganisation(svc.async, user.allianceId, user.organisationId);
 }
 
 /** The teams a new job may belong to: every team for a coordinator, the person's own teams for anyone else (the rule createJob checks). */
-export function teamsForJobs(svc: AppServices, user: SessionUser): Array<{ id: string; name: string }> {
-  const mine = user.role === "coordinator" ? null : new Set(teamIdsFor(svc, user));
-  return listTeams(svc.db, user.allianceId)
+export async function teamsForJobs(svc: AppServices, user: SessionUser): Promise<Array<{ id: string; name: string }>> {
+  const mine = user.role === "coordinator" ? null : new Set(await teamIdsFor(svc, user));
+  return (await listTeams(svc.async, user.allianceId))
     .filter((team) => !mine || mine.has(team.id))
     .map((team) => ({ id: team.id, name: team.name }));
 }
 
 /** The organisations that may be a team's partners: the alliance's own, not a team's own organisation. */
-function partnerIds(svc: AppServices, user: SessionUser): Set<string> {
-  const own = new Set(listTeams(svc.db, user.allianceId).map((t) => t.organisationId));
+async function partnerIds(svc: AppServices, user: SessionUser): Promise<Set<string>> {
+  const own = new Set((await listTeams(svc.async, user.allianceId)).map((t) => t.organisationId));
   return new Set(listOrganisations(svc.db, user.allianceId).filter((o) => !own.has(o.id) && isWorkingOrganisation(o)).map((o) => o.id));
 }
 
@@ -93,14 +93,14 @@ function makeTeamOrganisation(svc: AppServices, allianceId: string, teamName: st
   return createOrganisation(svc.db, { allianceId, name, shortName, kind: "team", color: "#2e6b30" }).id;
 }
 
-export function createTeam(svc: AppServices, user: SessionUser, input: TeamInput): TeamResult<{ team: TeamView }> {
+export async function createTeam(svc: AppServices, user: SessionUser, input: TeamInput): Promise<TeamResult<{ team: TeamView }>> {
   if (user.role !== "coordinator") return forbidden;
-  const { value, errors } = checkTeam(input, partnerIds(svc, user));
+  const { value, errors } = checkTeam(input, await partnerIds(svc, user));
   const all: TeamErrors = { ...errors };
-  if (value.name && teamNameTaken(svc.db, user.allianceId, value.name)) all.name = "exists";
+  if (value.name && (await teamNameTaken(svc.async, user.allianceId, value.name))) all.name = "exists";
   if (Object.keys(all).length) return invalid(all);
   const id = randomUUID();
-  const ok = insertTeam(svc.db, {
+  const ok = await insertTeam(svc.async, {
     id,
     allianceId: user.allianceId,
     name: value.name!,
@@ -109,29 +109,29 @@ export function createTeam(svc: AppServices, user: SessionUser, input: TeamInput
     createdAt: svc.now(),
   });
   if (!ok) return invalid({ name: "exists" });
-  if (teamMode(svc.db, user.allianceId) === "one_organisation") {
-    updateTeam(svc.db, user.allianceId, id, { organisationId: makeTeamOrganisation(svc, user.allianceId, value.name!) });
+  if ((await teamMode(svc.async, user.allianceId)) === "one_organisation") {
+    await updateTeam(svc.async, user.allianceId, id, { organisationId: makeTeamOrganisation(svc, user.allianceId, value.name!) });
   }
-  return { ok: true, team: view(teamOfAlliance(svc.db, user.allianceId, id)!) };
+  return { ok: true, team: view((await teamOfAlliance(svc.async, user.allianceId, id))!) };
 }
 
-export function changeTeam(svc: AppServices, user: SessionUser, teamId: string, input: TeamInput): TeamResult<{ team: TeamView }> {
-  const team = teamOfAlliance(svc.db, user.allianceId, teamId);
+export async function changeTeam(svc: AppServices, user: SessionUser, teamId: string, input: TeamInput): Promise<TeamResult<{ team: TeamView }>> {
+  const team = await teamOfAlliance(svc.async, user.allianceId, teamId);
   if (!team) return notFound;
   if (user.role !== "coordinator") return forbidden;
-  const { value, errors } = checkTeam(input, partnerIds(svc, user), true);
+  const { value, errors } = checkTeam(input, await partnerIds(svc, user), true);
   const all: TeamErrors = { ...errors };
-  if (value.name && teamNameTaken(svc.db, user.allianceId, value.name, team.id)) all.name = "exists";
+  if (value.name && (await teamNameTaken(svc.async, user.allianceId, value.name, team.id))) all.name = "exists";
   if (Object.keys(all).length) return invalid(all);
-  if (!updateTeam(svc.db, user.allianceId, team.id, value)) return invalid({ name: "exists" });
-  return { ok: true, team: view(teamOfAlliance(svc.db, user.allianceId, team.id)!) };
+  if (!(await updateTeam(svc.async, user.allianceId, team.id, value))) return invalid({ name: "exists" });
+  return { ok: true, team: view((await teamOfAlliance(svc.async, user.allianceId, team.id))!) };
 }
 
-export function removeTeam(svc: AppServices, user: SessionUser, teamId: string): TeamResult {
-  const team = teamOfAlliance(svc.db, user.allianceId, teamId);
+export async function removeTeam(svc: AppServices, user: SessionUser, teamId: string): Promise<TeamResult> {
+  const team = await teamOfAlliance(svc.async, user.allianceId, teamId);
   if (!team) return notFound;
   if (user.role !== "coordinator") return forbidden;
-  deleteTeam(svc.db, user.allianceId, team.id);
+  await deleteTeam(svc.async, user.allianceId, team.id);
   return { ok: true };
 }
 
@@ -140,13 +140,13 @@ export function removeTeam(svc: AppServices, user: SessionUser, teamId: string):
  * without one its own organisation; going back leaves those organisations
  * (and their people) as they are.
  */
-export function chooseTeamMode(svc: AppServices, user: SessionUser, mode: unknown): TeamResult<{ mode: TeamMode }> {
+export async function chooseTeamMode(svc: AppServices, user: SessionUser, mode: unknown): Promise<TeamResult<{ mode: TeamMode }>> {
   if (user.role !== "coordinator") return forbidden;
   if (typeof mode !== "string" || !(TEAM_MODES as readonly string[]).includes(mode)) return invalid({ mode: "unknown" });
-  setTeamMode(svc.db, user.allianceId, mode as TeamMode);
+  await setTeamMode(svc.async, user.allianceId, mode as TeamMode);
   if (mode === "one_organisation") {
-    for (const t of listTeams(svc.db, user.allianceId)) {
-      if (!t.organisationId) updateTeam(svc.db, user.allianceId, t.id, { organisationId: makeTeamOrganisation(svc, user.allianceId, t.name) });
+    for (const t of await listTeams(svc.async, user.allianceId)) {
+      if (!t.organisationId) await updateTeam(svc.async, user.allianceId, t.id, { organisationId: makeTeamOrganisation(svc, user.allianceId, t.name) });
     }
   }
   return { ok: true, mode: mode as TeamMode };
@@ -157,17 +157,17 @@ export function chooseTeamMode(svc: AppServices, user: SessionUser, mode: unknow
  * comes from); empty clears it. Only for people of the alliance, and only
  * an organisation of the alliance.
  */
-export function setPersonHome(svc: AppServices, user: SessionUser, personId: unknown, homeOrganisationId: unknown): TeamResult {
+export async function setPersonHome(svc: AppServices, user: SessionUser, personId: unknown, homeOrganisationId: unknown): Promise<TeamResult> {
   if (user.role !== "coordinator") return forbidden;
   const person = listPeople(svc.db, user.allianceId).find((p) => p.id === personId);
   if (!person) return notFound;
   const home = typeof homeOrganisationId === "string" && homeOrganisationId ? homeOrganisationId : null;
-  if (home !== null && (home === person.organisationId || !partnerIds(svc, user).has(home))) return invalid({ homeOrganisationId: "unknown" });
-  setHomeOrganisation(svc.db, person.id, home);
+  if (home !== null && (home === person.organisationId || !(await partnerIds(svc, user)).has(home))) return invalid({ homeOrganisationId: "unknown" });
+  await setHomeOrganisation(svc.async, person.id, home);
   return { ok: true };
 }
 
 /** Each person's home organisation (short name), for the people list on /beheer. */
-export function homeOrganisationsFor(svc: AppServices, user: SessionUser): Record<string, { id: string; shortName: string }> {
-  return Object.fromEntries(homeOrganisations(svc.db, user.allianceId));
+export async function homeOrganisationsFor(svc: AppServices, user: SessionUser): Promise<Record<string, { id: string; shortName: string }>> {
+  return Object.fromEntries(await homeOrganisations(svc.async, user.allianceId));
 }

@@ -184,14 +184,14 @@ export interface TwoFactorStatus {
   available: boolean;
 }
 
-export function twoFactorStatus(svc: AppServices, user: SessionUser): TwoFactorStatus {
-  const row = getTwoFactor(svc.db, user.id);
+export async function twoFactorStatus(svc: AppServices, user: SessionUser): Promise<TwoFactorStatus> {
+  const row = await getTwoFactor(svc.async, user.id);
   const enabled = !!row?.enabledAt && !!row.secret;
   return {
     enabled,
     enabledAt: enabled ? row!.enabledAt : null,
     disabledAt: row?.disabledAt ?? null,
-    recoveryCodesLeft: enabled ? unusedRecoveryCodes(svc.db, user.id) : 0,
+    recoveryCodesLeft: enabled ? await unusedRecoveryCodes(svc.async, user.id) : 0,
     required: twoFactorRequiredFor(user.twoFactorPolicy, user.role),
     policy: user.twoFactorPolicy,
     available: !!sealKey(svc),
@@ -215,7 +215,7 @@ export type TwoFactorError = "unavailable" | "already_enabled" | "not_enabled" |
 export async function setupSecret(svc: AppServices, user: SessionUser): Promise<{ ok: true; setup: SetupPage } | { ok: false; error: TwoFactorError }> {
   const key = sealKey(svc);
   if (!key) return { ok: false, error: "unavailable" };
-  const row = getTwoFactor(svc.db, user.id);
+  const row = await getTwoFactor(svc.async, user.id);
   if (row?.enabledAt) return { ok: false, error: "already_enabled" };
   let secret: string | null = null;
   if (row?.pendingSecret && row.pendingAt && svc.now() - row.pendingAt < PENDING_MS) {
@@ -227,17 +227,21 @@ export async function setupSecret(svc: AppServices, user: SessionUser): Promise<
   }
   if (!secret) {
     secret = newTotpSecret();
-    setPendingSecret(svc.db, user.id, seal(key, secret, pendingAad(user.id)), svc.now());
+    await setPendingSecret(svc.async, user.id, seal(key, secret, pendingAad(user.id)), svc.now());
   }
   const uri = totpUri(secret, user.email);
   return { ok: true, setup: { secret, secretGrouped: groupSecret(secret), uri, svg: await qrSvg(uri) } };
 }
 
 /** Confirm the scanned secret with a code from the app: two-factor login is on, and here are the recovery codes (shown once). */
-export function confirmSetup(svc: AppServices, user: SessionUser, code: unknown): { ok: true; recoveryCodes: string[] } | { ok: false; error: TwoFactorError } {
+export async function confirmSetup(
+  svc: AppServices,
+  user: SessionUser,
+  code: unknown,
+): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false; error: TwoFactorError }> {
   const key = sealKey(svc);
   if (!key) return { ok: false, error: "unavailable" };
-  const row = getTwoFactor(svc.db, user.id);
+  const row = await getTwoFactor(svc.async, user.id);
   if (row?.enabledAt) return { ok: false, error: "already_enabled" };
   if (!row?.pendingSecret || !row.pendingAt || svc.now() - row.pendingAt >= PENDING_MS) return { ok: false, error: "no_setup" };
   let secret: string;
@@ -249,7 +253,7 @@ export function confirmSetup(svc: AppServices, user: SessionUser, code: unknown)
   const check = checkTotp(secret, code, svc.now());
   if (!check.ok) return { ok: false, error: "code" };
   const codes = newRecoveryCodes();
-  enableTwoFactor(svc.db, user.id, seal(key, secret, activeAad(user.id)), check.step, codes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!)), svc.now());
+  await enableTwoFactor(svc.async, user.id, seal(key, secret, activeAad(user.id)), check.step, codes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!)), svc.now());
   return { ok: true, recoveryCodes: codes };
 }
 
@@ -258,8 +262,8 @@ export function confirmSetup(svc: AppServices, user: SessionUser, code: unknown)
  * (spending its step) or a recovery code (spending it). Not throttled here:
  * callers go through loginGate.
  */
-export function spendSecondFactor(svc: AppServices, userId: string, input: unknown): { ok: true; kind: "totp" | "recovery" } | { ok: false } {
-  const row = getTwoFactor(svc.db, userId);
+export async function spendSecondFactor(svc: AppServices, userId: string, input: unknown): Promise<{ ok: true; kind: "totp" | "recovery" } | { ok: false }> {
+  const row = await getTwoFactor(svc.async, userId);
   const key = sealKey(svc);
   if (!row?.enabledAt || !row.secret || !key) return { ok: false };
   if (normaliseTotpCode(input)) {
@@ -270,18 +274,18 @@ export function spendSecondFactor(svc: AppServices, userId: string, input: unkno
       return { ok: false };
     }
     const check = checkTotp(secret, input, svc.now(), row.lastStep);
-    return check.ok && spendTimeStep(svc.db, userId, check.step) ? { ok: true, kind: "totp" } : { ok: false };
+    return check.ok && (await spendTimeStep(svc.async, userId, check.step)) ? { ok: true, kind: "totp" } : { ok: false };
   }
   const recovery = normaliseRecoveryCode(input);
-  if (recovery && spendRecoveryCode(svc.db, userId, hashRecoveryCode(recovery), svc.now())) return { ok: true, kind: "recovery" };
+  if (recovery && (await spendRecoveryCode(svc.async, userId, hashRecoveryCode(recovery), svc.now()))) return { ok: true, kind: "recovery" };
   return { ok: false };
 }
 
 /** A code through the login throttle: throttled, wrong, or right (and spent). */
-function gatedCode(svc: AppServices, user: { id: string; email: string }, code: unknown, client: LoginClient): "ok" | "wrong" | { retryAfterSeconds: number } {
+async function gatedCode(svc: AppServices, user: { id: string; email: string }, code: unknown, client: LoginClient): Promise<"ok" | "wrong" | { retryAfterSeconds: number }> {
   const gate = loginGate(svc, user.email, user.id, client);
   if (!gate.ok) return { retryAfterSeconds: gate.retryAfterSeconds };
-  if (!spendSecondFactor(svc, user.id, code).ok) {
+  if (!(await spendSecondFactor(svc, user.id, code)).ok) {
     gate.fail();
     return "wrong";
   }
@@ -297,7 +301,7 @@ export type GuardedResult<T = object> = ({ ok: true } & T) | { ok: false; error:
  * this person.
  */
 export async function disableWithProof(svc: AppServices, user: SessionUser, input: { password?: unknown; code?: unknown }, client: LoginClient): Promise<GuardedResult> {
-  const status = twoFactorStatus(svc, user);
+  const status = await twoFactorStatus(svc, user);
   if (!status.enabled) return { ok: false, error: "not_enabled" };
   if (status.required) return { ok: false, error: "required" };
   const password = typeof input.password === "string" ? input.password : "";
@@ -305,21 +309,26 @@ export async function disableWithProof(svc: AppServices, user: SessionUser, inpu
   const check = await checkCredentials(svc, user.email, password, client);
   if (!check.ok && check.reason === "throttled") return { ok: false, error: "throttled", retryAfterSeconds: check.retryAfterSeconds };
   if (!check.ok || check.userId !== user.id) return { ok: false, error: "password", field: "password" };
-  const code = gatedCode(svc, user, input.code, client);
+  const code = await gatedCode(svc, user, input.code, client);
   if (code === "wrong") return { ok: false, error: "code", field: "code" };
   if (code !== "ok") return { ok: false, error: "throttled", retryAfterSeconds: code.retryAfterSeconds };
-  disableTwoFactor(svc.db, user.id, svc.now());
+  await disableTwoFactor(svc.async, user.id, svc.now());
   return { ok: true };
 }
 
 /** New recovery codes (the old ones stop working), for a code from the app. */
-export function renewRecoveryCodes(svc: AppServices, user: SessionUser, input: { code?: unknown }, client: LoginClient): GuardedResult<{ recoveryCodes: string[] }> {
-  if (!twoFactorStatus(svc, user).enabled) return { ok: false, error: "not_enabled" };
-  const code = gatedCode(svc, user, input.code, client);
+export async function renewRecoveryCodes(
+  svc: AppServices,
+  user: SessionUser,
+  input: { code?: unknown },
+  client: LoginClient,
+): Promise<GuardedResult<{ recoveryCodes: string[] }>> {
+  if (!(await twoFactorStatus(svc, user)).enabled) return { ok: false, error: "not_enabled" };
+  const code = await gatedCode(svc, user, input.code, client);
   if (code === "wrong") return { ok: false, error: "code", field: "code" };
   if (code !== "ok") return { ok: false, error: "throttled", retryAfterSeconds: code.retryAfterSeconds };
   const codes = newRecoveryCodes();
-  replaceRecoveryCodes(svc.db, user.id, codes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!)), svc.now());
+  await replaceRecoveryCodes(svc.async, user.id, codes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!)), svc.now());
   return { ok: true, recoveryCodes: codes };
 }
 
@@ -354,11 +363,11 @@ function startSession(svc: AppServices, request: Request, client: LoginClient, u
  * link): the session, or, for an account with two-factor login, the second
  * step first (no session until it is passed).
  */
-export function passwordAccepted(svc: AppServices, request: Request, client: LoginClient, userId: string, redirectTo: string): Response {
-  const row = getTwoFactor(svc.db, userId);
+export async function passwordAccepted(svc: AppServices, request: Request, client: LoginClient, userId: string, redirectTo: string): Promise<Response> {
+  const row = await getTwoFactor(svc.async, userId);
   if (!row?.enabledAt) return startSession(svc, request, client, userId, redirectTo);
   const token = randomBytes(32).toString("base64url");
-  insertLoginChallenge(svc.db, { tokenHash: tokenHash(token), userId, redirectTo, createdAt: svc.now(), expiresAt: svc.now() + CHALLENGE_MS });
+  await insertLoginChallenge(svc.async, { tokenHash: tokenHash(token), userId, redirectTo, createdAt: svc.now(), expiresAt: svc.now() + CHALLENGE_MS });
   return redirect("/login?stap=code", { headers: { "Set-Cookie": challengeCookie(svc, request, token, CHALLENGE_MS / 1000) } });
 }
 
@@ -368,9 +377,9 @@ function challengeToken(request: Request): string | null {
 }
 
 /** Whether this browser is halfway a login (a live challenge). */
-export function hasLoginChallenge(svc: AppServices, request: Request): boolean {
+export async function hasLoginChallenge(svc: AppServices, request: Request): Promise<boolean> {
   const token = challengeToken(request);
-  return !!token && !!getLoginChallenge(svc.db, tokenHash(token), svc.now());
+  return !!token && !!(await getLoginChallenge(svc.async, tokenHash(token), svc.now()));
 }
 
 export type SecondStepResult =
@@ -381,35 +390,35 @@ export type SecondStepResult =
   | { kind: "locked"; clear: string };
 
 /** The second step: a code (or a recovery code) for this browser's challenge, through the login throttle. */
-export function completeSecondStep(svc: AppServices, request: Request, client: LoginClient, code: unknown): SecondStepResult {
+export async function completeSecondStep(svc: AppServices, request: Request, client: LoginClient, code: unknown): Promise<SecondStepResult> {
   const clear = challengeCookie(svc, request, "", 0);
   const token = challengeToken(request);
-  const challenge = token ? getLoginChallenge(svc.db, tokenHash(token), svc.now()) : null;
+  const challenge = token ? await getLoginChallenge(svc.async, tokenHash(token), svc.now()) : null;
   const user = challenge ? getUserById(svc.db, challenge.userId) : null;
   if (!token || !challenge || !user || challenge.failures >= CHALLENGE_FAILURES) return { kind: "expired", clear };
   // Access removed meanwhile: the attempt is over.
   if (findUserForLogin(svc.db, user.email)?.disabledAt) return { kind: "expired", clear };
-  const r = gatedCode(svc, user, code, client);
+  const r = await gatedCode(svc, user, code, client);
   if (r === "wrong") {
-    const failures = failLoginChallenge(svc.db, tokenHash(token));
+    const failures = await failLoginChallenge(svc.async, tokenHash(token));
     if (failures >= CHALLENGE_FAILURES) {
-      deleteLoginChallenge(svc.db, tokenHash(token));
+      await deleteLoginChallenge(svc.async, tokenHash(token));
       return { kind: "locked", clear };
     }
     return { kind: "wrong", left: CHALLENGE_FAILURES - failures };
   }
   if (r !== "ok") return { kind: "throttled", retryAfterSeconds: r.retryAfterSeconds };
   // Spent once: of two requests with the same challenge only one starts a session.
-  if (!deleteLoginChallenge(svc.db, tokenHash(token))) return { kind: "expired", clear };
+  if (!(await deleteLoginChallenge(svc.async, tokenHash(token)))) return { kind: "expired", clear };
   const response = startSession(svc, request, client, challenge.userId, challenge.redirectTo);
   response.headers.append("Set-Cookie", clear);
   return { kind: "done", response };
 }
 
 /** Leave the second step: the challenge goes (the password must be given again). */
-export function abandonSecondStep(svc: AppServices, request: Request): string {
+export async function abandonSecondStep(svc: AppServices, request: Request): Promise<string> {
   const token = challengeToken(request);
-  if (token) deleteLoginChallenge(svc.db, tokenHash(token));
+  if (token) await deleteLoginChallenge(svc.async, tokenHash(token));
   return challengeCookie(svc, request, "", 0);
 }
 
@@ -428,9 +437,9 @@ export interface PolicySummary {
   missing: number;
 }
 
-export function twoFactorPolicySummary(svc: AppServices, allianceId: string): PolicySummary {
-  const policy = getTwoFactorPolicy(svc.db, allianceId);
-  const people = twoFactorStatusOfPeople(svc.db, allianceId);
+export async function twoFactorPolicySummary(svc: AppServices, allianceId: string): Promise<PolicySummary> {
+  const policy = await getTwoFactorPolicy(svc.async, allianceId);
+  const people = await twoFactorStatusOfPeople(svc.async, allianceId);
   return {
     policy,
     enabled: people.filter((p) => p.enabled).length,
@@ -446,13 +455,17 @@ export function twoFactorPolicySummary(svc: AppServices, allianceId: string): Po
  * have not set it up lose their live connections, and their next page sends
  * them to the setup.
  */
-export function setPolicy(svc: AppServices, user: SessionUser, policy: unknown): { ok: true; summary: PolicySummary } | { ok: false; status: 403 | 422; error: "forbidden" | "unknown_policy" | "own_two_factor_first" } {
+export async function setPolicy(
+  svc: AppServices,
+  user: SessionUser,
+  policy: unknown,
+): Promise<{ ok: true; summary: PolicySummary } | { ok: false; status: 403 | 422; error: "forbidden" | "unknown_policy" | "own_two_factor_first" }> {
   if (user.role !== "coordinator") return { ok: false, status: 403, error: "forbidden" };
   if (!isTwoFactorPolicy(policy)) return { ok: false, status: 422, error: "unknown_policy" };
   if (policy !== "off" && !user.twoFactorEnabled) return { ok: false, status: 422, error: "own_two_factor_first" };
-  setTwoFactorPolicy(svc.db, user.allianceId, policy);
-  for (const p of twoFactorStatusOfPeople(svc.db, user.allianceId)) {
+  await setTwoFactorPolicy(svc.async, user.allianceId, policy);
+  for (const p of await twoFactorStatusOfPeople(svc.async, user.allianceId)) {
     if (!p.enabled && twoFactorRequiredFor(policy, p.role as SessionUser["role"])) svc.rooms.disconnectUser(p.id, "two-factor login required");
   }
-  return { ok: true, summary: twoFactorPolicySummary(svc, user.allianceId) };
+  return { ok: true, summary: await twoFactorPolicySummary(svc, user.allianceId) };
 }

@@ -63,12 +63,15 @@ if (command === "create") {
   type Made = { alliance: { name: string; slug: string }; organisation: string; board: string; link: string; mailed: boolean; email: string; coordinator: string };
   let made: Made;
   try {
-    made = database.db.transaction(() => {
-      const alliance = createAlliance(database.db, { name: values.name! });
+    // All or nothing: one transaction of the asynchronous layer; the synchronous
+    // writes (organisation, mail queue) inside it are its own (db/client.ts's gate).
+    made = await database.async.transaction(async (tx) => {
+      const inTx = { ...svc, async: tx };
+      const alliance = await createAlliance(database.db, { name: values.name! }, tx);
       const org = createOrganisation(database.db, { allianceId: alliance.id, name: values.organisation?.trim() || alliance.name });
-      const board = createBoard(database.db, { allianceId: alliance.id, name: FIRST_BOARD_NAME });
-      const checked = checkInvitation(
-        svc,
+      const board = await createBoard(database.db, { allianceId: alliance.id, name: FIRST_BOARD_NAME }, tx);
+      const checked = await checkInvitation(
+        inTx,
         alliance.id,
         { email: values["coordinator-email"], name: values["coordinator-name"], organisationId: org.id, role: "coordinator" },
         locale,
@@ -77,7 +80,7 @@ if (command === "create") {
         const [field, code] = Object.entries(checked.errors)[0] ?? ["", ""];
         throw new SetupError(field === "email" ? "coordinator-email" : field === "name" ? "coordinator-name" : field, code as SetupError["code"], "");
       }
-      const inv = issueInvitation(svc, alliance.id, checked.value, null);
+      const inv = await issueInvitation(inTx, alliance.id, checked.value, null);
       return { alliance, organisation: org.name, board: board.name, link: inv.link, mailed: inv.mailed, email: checked.value.email, coordinator: checked.value.name };
     });
   } catch (e) {
@@ -121,7 +124,7 @@ if (command === "create") {
     usage((e as Error).message);
   }
   const database = openDatabase(env.DATABASE_URL, { migrate: true });
-  const list = listAllianceSummaries(database.db);
+  const list = await listAllianceSummaries(database.async);
   database.close();
   if (json) {
     process.stdout.write(`${JSON.stringify(list.map((a) => ({ ...a, createdAt: new Date(a.createdAt).toISOString() })), null, 2)}\n`);

@@ -47,7 +47,7 @@ const sqlite = database.sqlite;
 
 if (command === "status") {
   migrate(database.db, { migrationsFolder: MIGRATIONS_DIR });
-  const demo = demoAlliance(database.db);
+  const demo = await demoAlliance(database.async);
   database.close();
   process.stdout.write(demo ? `De demo-alliantie ${demo.name} staat in ${env.DATABASE_URL}.\n` : `Er is geen demo-alliantie in ${env.DATABASE_URL}.\n`);
   process.exit(0);
@@ -78,15 +78,15 @@ try {
 }
 migrate(database.db, { migrationsFolder: MIGRATIONS_DIR });
 
-const demo = demoAlliance(database.db);
+const demo = await demoAlliance(database.async);
 if (!demo) {
   database.close();
   process.stdout.write(`Er is geen demo-alliantie in ${env.DATABASE_URL}: niets verwijderd. (There is no demo alliance.)\n`);
   process.exit(0);
 }
 const started = Date.now();
-const deleted = eraseAlliance(database.db, demo.id);
-setInstallationFact(database.db, "demo_removed_at", new Date().toISOString());
+const deleted = await eraseAlliance(database.db, demo.id);
+await setInstallationFact(database.async, "demo_removed_at", new Date().toISOString());
 // What was deleted must not linger: in the log (checkpoint and truncate it) or in free pages (VACUUM).
 sqlite.pragma("wal_checkpoint(TRUNCATE)");
 sqlite.exec("VACUUM");

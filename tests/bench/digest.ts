@@ -49,7 +49,7 @@ export async function benchDigest(): Promise<{ organisations: number; people: nu
   const yesterday = today - DAY;
 
   const built = performance.now();
-  const alliance = makeAlliance(db, { name: "Bench Digest" });
+  const alliance = await makeAlliance(db, { name: "Bench Digest" });
   const orgs = Array.from({ length: ORGS }, (_, i) => makeOrganisation(db, { allianceId: alliance.id, name: `Organisatie ${i + 1}`, shortName: `Org ${i + 1}` }));
   for (const [i, o] of orgs.entries()) {
     for (let p = 0; p < PEOPLE_PER_ORG; p++) {
@@ -69,8 +69,10 @@ export async function benchDigest(): Promise<{ organisations: number; people: nu
     column: rnd() < 0.5 ? "nieuw" : "open",
     createdAt,
   });
-  const boards = [0, 1].map((b) =>
-    makeBoard(db, {
+  const boards = [];
+  for (const b of [0, 1]) {
+    boards.push(
+      await makeBoard(db, {
       allianceId: alliance.id,
       name: `Bord ${b + 1}`,
       cards: [
@@ -78,7 +80,8 @@ export async function benchDigest(): Promise<{ organisations: number; people: nu
         ...Array.from({ length: NEW_REQUESTS / 2 }, () => card(yesterday + Math.floor(rnd() * (DAY - 1)))),
       ],
     }),
-  );
+    );
+  }
   // A third of yesterday's requests were claimed since: not in the digest.
   for (const b of boards) {
     for (const id of b.cardIds.slice(OLD_REQUESTS / 2)) {

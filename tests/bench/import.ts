@@ -53,10 +53,10 @@ async function buildFixture(name: string): Promise<Fixture> {
   const url = `file:${path.join(dir, "bench.sqlite")}`;
   const database = openDatabase(url, { migrate: true });
   const db = database.db;
-  const alliance = makeAlliance(db, { name: `Bench ${name}` });
+  const alliance = await makeAlliance(db, { name: `Bench ${name}` });
   const org = makeOrganisation(db, { allianceId: alliance.id, name: "Vluchtelingenwerk Bench", shortName: "VWB" });
   const member = await makeUser(db, { organisationId: org.id, email: `lid-${name}@bench.test`, name: "Lid" });
-  const board = makeBoard(db, { allianceId: alliance.id, name: "Hulpvragen Bench" });
+  const board = await makeBoard(db, { allianceId: alliance.id, name: "Hulpvragen Bench" });
   const cookie = makeSessionCookie(db, member.id, 1);
   database.close();
   return { dir, url, boardId: board.id, cookie };

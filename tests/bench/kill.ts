@@ -141,7 +141,7 @@ export async function runKill(o: KillOptions): Promise<KillResult> {
   const { seed } = tdb;
   const people = [seed.memberA1, seed.memberA2, seed.coordinatorA];
   const cardCount = Math.max(8, o.clients * 2);
-  const board = makeBoard(tdb.database.db, {
+  const board = await makeBoard(tdb.database.db, {
     allianceId: seed.allianceA.id,
     name: "Kill -9",
     cards: Array.from({ length: cardCount }, (_, i) => ({

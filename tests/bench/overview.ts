@@ -75,7 +75,7 @@ export async function buildFixture(): Promise<Fixture> {
   const rnd = random(20261123);
   const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
 
-  const alliance = makeAlliance(db, { name: "Bench Alliantie" });
+  const alliance = await makeAlliance(db, { name: "Bench Alliantie" });
   const orgs = Array.from({ length: 8 }, (_, i) =>
     makeOrganisation(db, { allianceId: alliance.id, name: `Organisatie ${i + 1}`, shortName: `Org ${i + 1}`, color: `#${(0x305070 + i * 0x101010).toString(16)}` }),
   );
@@ -106,7 +106,7 @@ export async function buildFixture(): Promise<Fixture> {
       reference,
     });
   }
-  const board = database.sqlite.transaction(() => makeBoard(db, { allianceId: alliance.id, name: "Bench bord", cards }))();
+  const board = await makeBoard(db, { allianceId: alliance.id, name: "Bench bord", cards });
 
   // Claims (with their audit event, as the product writes them) and arrivals in the done column.
   let claimed = 0;

@@ -86,7 +86,7 @@ interface Fixture {
 }
 
 /** A board of CARDS requests in the demo alliance, written while the server is stopped. */
-function buildBoard(databaseUrl: string): Fixture {
+async function buildBoard(databaseUrl: string): Promise<Fixture> {
   const database = openDatabase(databaseUrl);
   try {
     const db = database.db;
@@ -111,9 +111,7 @@ function buildBoard(databaseUrl: string): Fixture {
       createdByOrg: pick(orgs).id,
       createdAt: now - Math.floor(rnd() * 90 * DAY),
     }));
-    const board = database.sqlite.transaction(() =>
-      makeBoard(db, { allianceId: coordinator.allianceId, name: "Repaint bench", cards }),
-    )();
+    const board = await makeBoard(db, { allianceId: coordinator.allianceId, name: "Repaint bench", cards });
     return {
       boardId: board.id,
       cookies: {
@@ -347,7 +345,7 @@ export async function runRepaintBench(opts: { quick: boolean }): Promise<Repaint
     // once so the bench board is written while nobody else has the file open.
     server = await startServer();
     await server.stop();
-    const fx = buildBoard(server.databaseUrl);
+    const fx = await buildBoard(server.databaseUrl);
     await server.start();
 
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });

@@ -18,7 +18,7 @@ import type { Role } from "../../db/schema";
 
 export { DEMO_PASSWORD };
 
-export function makeAlliance(db: DB, a: { name: string; slug?: string; id?: string; demo?: boolean }) {
+export async function makeAlliance(db: DB, a: { name: string; slug?: string; id?: string; demo?: boolean }) {
   return createAlliance(db, a);
 }
 
@@ -72,10 +72,10 @@ export interface SeedCard extends CardFields {
  * A board with its document: default columns and categories, and the given
  * cards. Stores the document as a snapshot and a row per request.
  */
-export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: string; cards?: SeedCard[] }) {
+export async function makeBoard(db: DB, b: { allianceId: string; name: string; id?: string; cards?: SeedCard[] }) {
   const secret = allianceSecret(db, b.allianceId);
   const seeded = (b.cards ?? []).map((c) => ({ c, cardId: randomUUID(), createdAt: c.createdAt ?? Date.now() }));
-  const board = createBoard(db, {
+  const board = await createBoard(db, {
     ...b,
     fill: (doc) => {
       addCards(
@@ -95,19 +95,22 @@ export function makeBoard(db: DB, b: { allianceId: string; name: string; id?: st
       for (const { c, cardId, createdAt } of seeded) if (c.archived) setArchived(doc, cardId, true, createdAt);
     },
   });
-  for (const { c, cardId, createdAt } of seeded) {
-    insertRequest(db, {
-      id: cardId,
-      boardId: board.id,
-      createdByUserId: c.createdByUser ?? null,
-      createdByOrgId: c.createdByOrg,
-      reference: c.reference ?? null,
-      referenceKey: referenceKey(secret, c.reference),
-      ownerOrgId: c.ownerOrg ?? null,
-      claimedAt: c.ownerOrg ? (c.claimedAt ?? createdAt) : null,
-      lastActivityAt: c.lastActivityAt ?? createdAt,
-      createdAt,
-    });
-  }
+  // The rows in one transaction (a bench board has thousands).
+  db.transaction((tx) => {
+    for (const { c, cardId, createdAt } of seeded) {
+      insertRequest(tx as unknown as DB, {
+        id: cardId,
+        boardId: board.id,
+        createdByUserId: c.createdByUser ?? null,
+        createdByOrgId: c.createdByOrg,
+        reference: c.reference ?? null,
+        referenceKey: referenceKey(secret, c.reference),
+        ownerOrgId: c.ownerOrg ?? null,
+        claimedAt: c.ownerOrg ? (c.claimedAt ?? createdAt) : null,
+        lastActivityAt: c.lastActivityAt ?? createdAt,
+        createdAt,
+      });
+    }
+  });
   return { id: board.id, name: board.name, cardIds: seeded.map((s) => s.cardId) };
 }

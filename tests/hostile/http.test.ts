@@ -190,7 +190,7 @@ async function freshBoard(extra: SeedCard[] = []) {
     createdAt: ENTERED(),
     ...over,
   });
-  const b = makeBoard(t.db, {
+  const b = await makeBoard(t.db, {
     allianceId: s.allianceA.id,
     name: `Doelwit ${randomUUID().slice(0, 8)}`,
     cards: [
@@ -670,7 +670,7 @@ describe("every API route as every role", () => {
     const s = t.seed;
     const title = `Geheim ${randomUUID().slice(0, 8)}`;
     const reference = `QQ-19${Math.floor(Math.random() * 90 + 10)}-Geheimwijk`;
-    const b = makeBoard(t.db, {
+    const b = await makeBoard(t.db, {
       allianceId: s.allianceA.id,
       name: `Matrix ${title}`,
       cards: [

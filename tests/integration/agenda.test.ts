@@ -32,7 +32,7 @@ beforeAll(async () => {
     createdByOrg: seed.orgA1.id,
     ...over,
   });
-  board = makeBoard(t.db, {
+  board = await makeBoard(t.db, {
     allianceId: seed.allianceA.id,
     name: "Agenda",
     cards: [

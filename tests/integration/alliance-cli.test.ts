@@ -255,7 +255,7 @@ describe("npm run demo -- remove", () => {
     const org = makeOrganisation(database.db, { allianceId: a.id, name: "Taalcafé Kalken" });
     const u = await makeUser(database.db, { organisationId: org.id, email: "jo@kalken.example", name: "Jo" });
     makeSessionCookie(database.db, u.id);
-    makeBoard(database.db, {
+    await makeBoard(database.db, {
       allianceId: a.id,
       name: "Vrijwilligersklussen",
       cards: [{ title: "Fietsles", category: "maatje", description: "", area: "Kalken", urgency: "normaal", createdByOrg: org.id, reference: "KK-1990-Dorp" }],

@@ -140,7 +140,7 @@ describe("npm run backup and npm run restore", () => {
     const installDb = path.join(install, "alliantiebord.sqlite");
     const running = openDatabase(`file:${path.join(install, "live.sqlite")}`, { migrate: true });
     running.sqlite.pragma("wal_autocheckpoint = 0");
-    makeAlliance(running.db, { name: "Alliantie van voor het herstel" });
+    await makeAlliance(running.db, { name: "Alliantie van voor het herstel" });
     for (const suffix of ["", "-wal", "-shm"]) fs.copyFileSync(path.join(install, `live.sqlite${suffix}`), `${installDb}${suffix}`);
     // Another process (this one) has a database open: restore refuses.
     const busy = await runCli("restore", [backupFile], `file:${path.join(install, "live.sqlite")}`);

@@ -64,7 +64,7 @@ describe("creating boards", () => {
       "afgerond:done",
     ]);
     expect(board.body.categories.map((c: { id: string }) => c.id)).toEqual(["wonen", "taal", "werk", "maatje"]);
-    expect(countBoardRequests(t.db, id)).toBe(0);
+    expect(await countBoardRequests(asyncOf(t.db), id)).toBe(0);
     // The new board works at once: a member creates a request on it, over the API and live.
     const requestId = await newRequest(id, "Klus: fietsen repareren");
     const client = await t.connect(id, { cookie: viewer });
@@ -128,7 +128,7 @@ describe("creating boards", () => {
     expect(b.body.columns.map((c: { name: string }) => c.name)).toEqual(["Nieuw", "Wacht op oppakken", "Wachtlijst", "Opgepakt", "In uitvoering", "Afgerond"]);
     expect(b.body.categories).toEqual(a.body.categories);
     expect(b.body.categories.map((c: { id: string }) => c.id)).toContain("klussen");
-    expect(countBoardRequests(t.db, copy)).toBe(0);
+    expect(await countBoardRequests(asyncOf(t.db), copy)).toBe(0);
     const doc = t.services.rooms.readDoc(copy, (d) => ({ cards: readBoard(d).cards.length, columns: listColumns(d).length, categories: listCategories(d).length }));
     expect(doc).toEqual({ cards: 0, columns: 6, categories: 5 });
     const settings = await t.api("/beheer?_data=routes%2Fbeheer", { cookie: coordinator });

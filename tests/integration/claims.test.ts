@@ -33,7 +33,7 @@ describe("claim race over socket.io", () => {
 
   it(`${TRIALS} trials: two organisations claim the same request at once; exactly one wins, SQL agrees`, async () => {
     const { seed } = t;
-    const board = makeBoard(t.db, {
+    const board = await makeBoard(t.db, {
       allianceId: seed.allianceA.id,
       name: "Racebord",
       cards: Array.from({ length: TRIALS }, (_, i) => ({

@@ -21,7 +21,7 @@ let coordinatorA2: string;
 beforeAll(async () => {
   t = await startTestServer();
   const { seed } = t;
-  board = makeBoard(t.db, {
+  board = await makeBoard(t.db, {
     allianceId: seed.allianceA.id,
     name: "Contacten",
     cards: Array.from({ length: 4 }, (_, i) => ({
@@ -268,8 +268,8 @@ describe("start rule", () => {
       const key = parseDataKey(TEST_DATA_KEY)!;
       const userId = tdb.seed.memberA1.id;
       // Only a TOTP secret is sealed here: no contact details at all.
-      setPendingSecret(tdb.database.db, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp-pending:${userId}`), Date.now());
-      enableTwoFactor(tdb.database.db, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp:${userId}`), 0, [], Date.now());
+      await setPendingSecret(tdb.database.async, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp-pending:${userId}`), Date.now());
+      await enableTwoFactor(tdb.database.async, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp:${userId}`), 0, [], Date.now());
       tdb.database.close();
       const refusal = (env: Record<string, string>) =>
         spawnServer({ databaseUrl: tdb.url, env }).then(

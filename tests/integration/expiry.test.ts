@@ -194,7 +194,7 @@ describe("claim expiry (injected clock)", () => {
 
   it("a board with claim_expiry_days 30 (set on the coordinator page) keeps a 15-day-old claim", async () => {
     const { seed } = t;
-    const board = makeBoard(t.db, {
+    const board = await makeBoard(t.db, {
       allianceId: seed.allianceA.id,
       name: "Langlopend",
       cards: [{ title: "Woning langdurig", category: "wonen", description: "", area: "", urgency: "laag", createdByOrg: seed.orgA1.id }],

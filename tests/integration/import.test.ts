@@ -285,7 +285,7 @@ describe("import", () => {
     expect(count()).toBe(before);
 
     // An archived board is read-only: the import is refused (409), its CSV export still works.
-    const archived = makeBoard(s.db, { allianceId: s.seed.allianceA.id, name: "Oud bord" });
+    const archived = await makeBoard(s.db, { allianceId: s.seed.allianceA.id, name: "Oud bord" });
     expect((await s.api(`/api/boards/${archived.id}`, { cookie: cookies.coordinatorA, method: "PATCH", body: { archived: true } })).status).toBe(200);
     const refused = await upload(importPath(archived.id), csv, { cookie: cookies.coordinatorA });
     expect(refused.status).toBe(409);
@@ -525,7 +525,7 @@ describe("export", () => {
     expect((await s.api(`/api/boards/${boardA.id}/export.csv`, { cookie: cookies.memberB })).status).toBe(404);
 
     // Round trip: the CSV imported into a fresh board of the alliance gives the same requests.
-    const fresh = makeBoard(s.db, { allianceId: allianceA.id, name: "Terug ingelezen" });
+    const fresh = await makeBoard(s.db, { allianceId: allianceA.id, name: "Terug ingelezen" });
     const exported = readBoard(storedDoc(s.verify.db, boardA.id)).cards.filter((c) => !c.archived);
     const back = await upload(importPath(fresh.id), bytes, { cookie: cookies.memberA1 });
     expect(back.status).toBe(201);

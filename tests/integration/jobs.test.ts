@@ -56,7 +56,7 @@ describe("the last place: exactly one winner", () => {
 
   it(`${TRIALS} trials: two organisations fill a job's last place at once; one 200, one 409 with left 0; SQL and the document agree`, async () => {
     const { seed } = t;
-    const board = makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Plaatsenrace" });
+    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Plaatsenrace" });
     // The job's organisation (A1, a member) and a coordinator of another organisation (A2).
     const a1 = seed.cookies.memberA1;
     const a2 = coordinatorA2;
@@ -117,7 +117,7 @@ describe("a job filled and done", () => {
   it("three requests fill three of six places live; too many more names how many are left; done moves the ones who came on together, the unticked one stays", async () => {
     const { seed } = t;
     const coordinator = seed.cookies.coordinatorA;
-    const board = makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Aan de Slag Noord" });
+    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Aan de Slag Noord" });
     const watcher = await t.connect(board.id, { cookie: seed.cookies.memberA2 });
     const job = await newJob(board.id, coordinator, { title: "Onderhoud wijktuin", places: 6, area: "Oost", at: "2026-12-05T09:00:00Z", durationMinutes: 180, languageLevel: "A1", physical: true });
     const [r1, r2, r3] = [
@@ -172,7 +172,7 @@ describe("a job filled and done", () => {
 
   it("a weekly job's occurrence done: the group moves on, the job stays with its places free", async () => {
     const { seed } = t;
-    const board = makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Wekelijks" });
+    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Wekelijks" });
     const job = await newJob(board.id, seed.cookies.memberA1, { title: "Koffie-ochtend", places: 4, at: "2026-12-02T09:00:00Z", recurrence: "weekly" });
     const r = await newRequest(board.id, seed.cookies.memberA1, "Wil mensen leren kennen");
     expect((await t.api(places(board.id, job), { cookie: seed.cookies.memberA1, body: { requestIds: [r] } })).status).toBe(200);
@@ -190,7 +190,7 @@ describe("a job filled and done", () => {
 describe("who may write places", () => {
   it("a member's raw Yjs client cannot change a job's places or filled, a card's kind or a request's job: refused, nothing stored", async () => {
     const { seed } = t;
-    const board = makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Rauwe client" });
+    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Rauwe client" });
     const member = seed.cookies.memberA1;
     const job = await newJob(board.id, member, { title: "Eigen klus", places: 2 });
     const r = await newRequest(board.id, member, "Eigen vraag");
@@ -227,7 +227,7 @@ describe("who may write places", () => {
 
   it("a member of another organisation may not fill, free or finish a job; a viewer may not create one; another alliance's member gets 404", async () => {
     const { seed } = t;
-    const board = makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Rechten" });
+    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Rechten" });
     const job = await newJob(board.id, seed.cookies.memberA1, { title: "Klus van VWN", places: 3 });
     const r = await newRequest(board.id, seed.cookies.memberA2, "Vraag van TH");
     expect((await t.api(places(board.id, job), { cookie: seed.cookies.memberA2, body: { requestIds: [r] } })).status).toBe(403);
@@ -252,7 +252,7 @@ describe("the jobs API", () => {
   it("creates with field errors, reads, fills, frees, refuses a request in two jobs or a job as a person, and suggests with reasons", async () => {
     const { seed } = t;
     const c = seed.cookies.coordinatorA;
-    const board = makeBoard(t.db, { allianceId: seed.allianceA.id, name: "API-vorm" });
+    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "API-vorm" });
     const bad = await t.api(`/api/boards/${board.id}/jobs`, { cookie: c, body: { title: "x", category: "onbekend", places: 0, at: "gisteren", languageLevel: "C2", recurrence: "dagelijks" } });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({

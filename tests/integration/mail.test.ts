@@ -414,7 +414,7 @@ describe("notifications", () => {
 
   it("an invitation mail goes through the queue in the chosen language: the link works, nobody else's data in it, not kept once sent", async () => {
     const coordinator = getUserById(tdb.database.db, seed.coordinatorA.id)!;
-    const res = invite(app.services, coordinator, { email: "nieuw@noord.test", name: "Nieuwe Collega", organisationId: seed.orgA2.id, role: "member", locale: "en" });
+    const res = await invite(app.services, coordinator, { email: "nieuw@noord.test", name: "Nieuwe Collega", organisationId: seed.orgA2.id, role: "member", locale: "en" });
     expect(res.ok).toBe(true);
     await drain();
     const got = inbox.to("nieuw@noord.test");

@@ -59,10 +59,10 @@ async function seed(target: string): Promise<void> {
   // Sealed values with the real seal: contact details (and their log) and a two-factor secret with recovery codes.
   await putContact(database.async, { requestId: req1.id, boardId: board.id, sealed: seal(key, CONTACT, contactAad(req1.id)), consent: true, at: now, userId: user1.id, orgId: org1.id });
   await putContact(database.async, { requestId: req2.id, boardId: board.id, sealed: seal(key, "{}", contactAad(req2.id)), consent: false, at: now + 1, userId: null, orgId: org2.id });
-  setPendingSecret(db, user1.id, seal(key, TOTP_SECRET, activeAad(user1.id)), now);
-  enableTwoFactor(db, user1.id, seal(key, TOTP_SECRET, activeAad(user1.id)), 59_000_000, ["hash-a", "hash-b"], now);
-  insertLoginChallenge(db, { tokenHash: "challenge-1", userId: user1.id, redirectTo: "/borden?x=1&y=ä", createdAt: now, expiresAt: now + 300_000 });
-  setInstallationFact(db, "migrated_from_test", "ja — 'echt' \"zo\"");
+  await setPendingSecret(database.async, user1.id, seal(key, TOTP_SECRET, activeAad(user1.id)), now);
+  await enableTwoFactor(database.async, user1.id, seal(key, TOTP_SECRET, activeAad(user1.id)), 59_000_000, ["hash-a", "hash-b"], now);
+  await insertLoginChallenge(database.async, { tokenHash: "challenge-1", userId: user1.id, redirectTo: "/borden?x=1&y=ä", createdAt: now, expiresAt: now + 300_000 });
+  await setInstallationFact(database.async, "migrated_from_test", "ja — 'echt' \"zo\"");
 
   // The rest as rows (their own modules' writes need a running server's services); odd values on purpose.
   const update = new Y.Doc();

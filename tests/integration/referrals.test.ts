@@ -31,7 +31,7 @@ interface OwnerEvent {
 beforeAll(async () => {
   t = await startTestServer();
   const { seed } = t;
-  board = makeBoard(t.db, {
+  board = await makeBoard(t.db, {
     allianceId: seed.allianceA.id,
     name: "Doorverwijzingen",
     cards: Array.from({ length: 4 }, (_, i) => ({

@@ -30,7 +30,7 @@ beforeAll(async () => {
   const { seed } = t;
   const now = Date.now();
   const base = { description: "", area: "", urgency: "normaal" as const };
-  board = makeBoard(t.db, {
+  board = await makeBoard(t.db, {
     allianceId: seed.allianceA.id,
     name: "Sinds",
     cards: [

@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   expect(team.status, JSON.stringify(team.body)).toBe(201);
   teamId = team.body.id;
-  boardId = makeBoard(t.db, { allianceId: t.seed.allianceA.id, name: "Klussen Noord" }).id;
+  boardId = (await makeBoard(t.db, { allianceId: t.seed.allianceA.id, name: "Klussen Noord" })).id;
 });
 
 afterAll(async () => {

@@ -133,8 +133,8 @@ describe("teams API", () => {
     const team = (await createTeam({ name: "Modusteam", organisationIds: [orgA2.id] })).body;
     const a1 = { allianceId: t.seed.allianceA.id, organisationId: orgA1.id };
     const a2 = { allianceId: t.seed.allianceA.id, organisationId: orgA2.id };
-    expect(teamIdsFor(t.services, a2)).toContain(team.id);
-    expect(teamIdsFor(t.services, a1)).not.toContain(team.id);
+    expect(await teamIdsFor(t.services, a2)).toContain(team.id);
+    expect(await teamIdsFor(t.services, a1)).not.toContain(team.id);
     const mode = await t.api("/api/alliance/teams", { cookie: coordinator, method: "PATCH", body: { mode: "one_organisation" } });
     expect(mode.status).toBe(200);
     expect(mode.body.mode).toBe("one_organisation");
@@ -143,8 +143,8 @@ describe("teams API", () => {
     const own = mode.body.teams.find((x: { id: string }) => x.id === team.id).organisationId as string;
     const orgs = (await t.api("/api/organisations", { cookie: member })).body as Array<{ id: string; name: string }>;
     expect(orgs.find((o) => o.id === own)?.name).toBe("Modusteam");
-    expect(teamIdsFor(t.services, a2)).not.toContain(team.id);
-    expect(teamIdsFor(t.services, { allianceId: t.seed.allianceA.id, organisationId: own })).toEqual([team.id]);
+    expect(await teamIdsFor(t.services, a2)).not.toContain(team.id);
+    expect(await teamIdsFor(t.services, { allianceId: t.seed.allianceA.id, organisationId: own })).toEqual([team.id]);
     // A team made in this mode gets its own organisation at once; its own organisation is no partner.
     const second = await createTeam({ name: "Tweede team", organisationIds: [orgA1.id] });
     expect(second.body.organisationId).toBeTruthy();
@@ -159,6 +159,6 @@ describe("teams API", () => {
     expect(refused.status).toBe(422);
     const back = await t.api("/api/alliance/teams", { cookie: coordinator, method: "PATCH", body: { mode: "across_organisations" } });
     expect(back.body.mode).toBe("across_organisations");
-    expect(teamIdsFor(t.services, a2)).toContain(team.id);
+    expect(await teamIdsFor(t.services, a2)).toContain(team.id);
   });
 });

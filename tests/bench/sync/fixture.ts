@@ -139,7 +139,7 @@ export async function makeOursDatabase(
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = openDatabase(file, { migrate: true });
   const db = database.db;
-  const alliance = makeAlliance(db, { name: "Bench-alliantie" });
+  const alliance = await makeAlliance(db, { name: "Bench-alliantie" });
   const org = makeOrganisation(db, { allianceId: alliance.id, name: "Gemeente" });
   const user = await makeUser(db, { organisationId: org.id, email: "bench@example.org", name: "Bench", role: "coordinator" });
   const cookie = makeSessionCookie(db, user.id, 2);
