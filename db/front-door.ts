@@ -2,11 +2,13 @@
  * The public front door's rows (issue 15): the alliance's settings, its
  * system organisation (the creator of what comes in through the door), and
  * the items with their receipt code hashes. (The daily cap and the
- * per-address counts are the guard's: db/front-door-guard.ts.)
+ * per-address counts are the guard's: db/front-door-guard.ts.) On the
+ * asynchronous layer (decision 001), both engines.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { DB } from "./client";
-import { alliances, boards, frontDoorItems, organisations } from "./schema";
+import type { AsyncDb } from "./client";
+import { first, forUpdate } from "./dialect";
+import type { frontDoorItems } from "./schema";
 import { FRONT_DOOR_ORG_KIND } from "../app/board/front-door";
 
 export interface FrontDoorSettingsRow {
@@ -27,79 +29,86 @@ function parseSites(raw: string): string[] {
   }
 }
 
-const settingsColumns = {
-  allianceId: alliances.id,
-  allianceName: alliances.name,
-  slug: alliances.slug,
-  enabled: alliances.frontDoorEnabled,
-  boardId: alliances.frontDoorBoardId,
-  sites: alliances.frontDoorSites,
-};
+function settingsColumns(h: AsyncDb) {
+  const { alliances } = h.t;
+  return {
+    allianceId: alliances.id,
+    allianceName: alliances.name,
+    slug: alliances.slug,
+    enabled: alliances.frontDoorEnabled,
+    boardId: alliances.frontDoorBoardId,
+    sites: alliances.frontDoorSites,
+  };
+}
 
-export function frontDoorBySlug(db: DB, slug: string): FrontDoorSettingsRow | null {
-  const row = db.select(settingsColumns).from(alliances).where(eq(alliances.slug, slug)).get();
+export async function frontDoorBySlug(h: AsyncDb, slug: string): Promise<FrontDoorSettingsRow | null> {
+  const { alliances } = h.t;
+  const row = await first(h.q.select(settingsColumns(h)).from(alliances).where(eq(alliances.slug, slug)));
   return row ? { ...row, sites: parseSites(row.sites) } : null;
 }
 
-export function frontDoorOf(db: DB, allianceId: string): FrontDoorSettingsRow | null {
-  const row = db.select(settingsColumns).from(alliances).where(eq(alliances.id, allianceId)).get();
+export async function frontDoorOf(h: AsyncDb, allianceId: string): Promise<FrontDoorSettingsRow | null> {
+  const { alliances } = h.t;
+  const row = await first(h.q.select(settingsColumns(h)).from(alliances).where(eq(alliances.id, allianceId)));
   return row ? { ...row, sites: parseSites(row.sites) } : null;
 }
 
-export function setFrontDoor(
-  db: DB,
-  allianceId: string,
-  s: { enabled: boolean; boardId: string | null; sites: readonly string[] },
-): void {
-  db.update(alliances)
+export async function setFrontDoor(h: AsyncDb, allianceId: string, s: { enabled: boolean; boardId: string | null; sites: readonly string[] }): Promise<void> {
+  const { alliances } = h.t;
+  await h.q
+    .update(alliances)
     .set({ frontDoorEnabled: s.enabled, frontDoorBoardId: s.boardId, frontDoorSites: JSON.stringify(s.sites) })
-    .where(eq(alliances.id, allianceId))
-    .run();
+    .where(eq(alliances.id, allianceId));
 }
 
-/** The alliance's front-door organisation, made on first use (one per alliance). */
-export function frontDoorOrganisation(db: DB, allianceId: string, make: () => { id: string; name: string; shortName: string; color: string }): string {
-  return db.transaction((tx) => {
-    const found = tx
-      .select({ id: organisations.id })
-      .from(organisations)
-      .where(and(eq(organisations.allianceId, allianceId), eq(organisations.kind, FRONT_DOOR_ORG_KIND)))
-      .get();
-    if (found) return found.id;
+/**
+ * The alliance's front-door organisation, made on first use (one per
+ * alliance). Nothing unique in the table says "one": the alliance's row is
+ * locked first (`forUpdate`; SQLite's transaction holds the only write
+ * lock), so of two first submissions at once the second waits, then finds
+ * the first one's organisation.
+ */
+export async function frontDoorOrganisation(
+  h: AsyncDb,
+  allianceId: string,
+  make: () => { id: string; name: string; shortName: string; color: string },
+): Promise<string> {
+  const { organisations } = h.t;
+  const lookup = (q: AsyncDb["q"]) =>
+    first(q.select({ id: organisations.id }).from(organisations).where(and(eq(organisations.allianceId, allianceId), eq(organisations.kind, FRONT_DOOR_ORG_KIND))));
+  // Every submission after the first: no transaction, no lock.
+  const found = await lookup(h.q);
+  if (found) return found.id;
+  return h.transaction(async (tx) => {
+    await first(forUpdate(tx, tx.q.select({ id: tx.t.alliances.id }).from(tx.t.alliances).where(eq(tx.t.alliances.id, allianceId))));
+    const made = await lookup(tx.q);
+    if (made) return made.id;
     const o = make();
-    tx.insert(organisations).values({ ...o, allianceId, kind: FRONT_DOOR_ORG_KIND }).run();
+    await tx.q.insert(tx.t.organisations).values({ ...o, allianceId, kind: FRONT_DOOR_ORG_KIND });
     return o.id;
   });
 }
 
 /** Whether a board of the alliance is live (not archived): the door can feed it. */
-export function liveBoardOf(db: DB, allianceId: string, boardId: string): boolean {
-  return !!db
-    .select({ id: boards.id })
-    .from(boards)
-    .where(and(eq(boards.id, boardId), eq(boards.allianceId, allianceId), isNull(boards.archivedAt)))
-    .get();
+export async function liveBoardOf(h: AsyncDb, allianceId: string, boardId: string): Promise<boolean> {
+  const { boards } = h.t;
+  return !!(await first(h.q.select({ id: boards.id }).from(boards).where(and(eq(boards.id, boardId), eq(boards.allianceId, allianceId), isNull(boards.archivedAt)))));
 }
 
 export type FrontDoorItemRow = typeof frontDoorItems.$inferSelect;
 
-export function insertFrontDoorItem(db: DB, item: typeof frontDoorItems.$inferInsert): void {
-  db.insert(frontDoorItems).values(item).run();
+export async function insertFrontDoorItem(h: AsyncDb, item: typeof frontDoorItems.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.frontDoorItems).values(item);
 }
 
 /** The item a receipt code's hash names, with its request's board (for the status page). */
-export function frontDoorItemByCode(db: DB, allianceId: string, codeHash: string): FrontDoorItemRow | null {
-  return (
-    db
-      .select()
-      .from(frontDoorItems)
-      .where(and(eq(frontDoorItems.allianceId, allianceId), eq(frontDoorItems.codeHash, codeHash)))
-      .get() ?? null
-  );
+export async function frontDoorItemByCode(h: AsyncDb, allianceId: string, codeHash: string): Promise<FrontDoorItemRow | null> {
+  const { frontDoorItems } = h.t;
+  return (await first(h.q.select().from(frontDoorItems).where(and(eq(frontDoorItems.allianceId, allianceId), eq(frontDoorItems.codeHash, codeHash))))) ?? null;
 }
 
 /** The front-door item behind a request, if it came in that way. */
-export function frontDoorItemOfRequest(db: DB, requestId: string): FrontDoorItemRow | null {
-  return db.select().from(frontDoorItems).where(eq(frontDoorItems.requestId, requestId)).get() ?? null;
+export async function frontDoorItemOfRequest(h: AsyncDb, requestId: string): Promise<FrontDoorItemRow | null> {
+  const { frontDoorItems } = h.t;
+  return (await first(h.q.select().from(frontDoorItems).where(eq(frontDoorItems.requestId, requestId)))) ?? null;
 }
-

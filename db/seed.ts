@@ -184,7 +184,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   }
   await seedDemoMeetings(db, { boardId, requests, orgOf: org, userIdByEmail: (email) => userByEmail.get(email)!, now });
   // The demo's public front door (/hulp/ave-emmen) is open and feeds its board (issue 15).
-  setFrontDoor(db, alliance.id, { enabled: true, boardId, sites: [] });
+  await setFrontDoor(asyncOf(db), alliance.id, { enabled: true, boardId, sites: [] });
   return { seeded: true, boardId };
 }
 

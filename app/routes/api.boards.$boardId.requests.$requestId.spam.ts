@@ -9,11 +9,11 @@ import { markSpam, spamOptions } from "~/services/front-door-spam.server";
  * may mark it as spam (the card dialog shows the button then): 200
  * `{ frontDoor, may }`; 404 for an unknown request or another alliance's.
  */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const res = spamOptions(svc, user, board, params.requestId!);
+  const res = await spamOptions(svc, user, board, params.requestId!);
   if (!res) return apiError(404, "not_found", "No such request on this board.");
   return json(res, { headers: { "Cache-Control": "private, no-store" } });
 }
@@ -31,7 +31,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const res = markSpam(svc, user, board, params.requestId!);
+  const res = await markSpam(svc, user, board, params.requestId!);
   if (res.ok) return json({ ok: true }, { headers: { "Cache-Control": "private, no-store" } });
   if (res.status === 403) return apiError(403, "forbidden", "Only a coordinator or the organisation that has this request may mark it as spam.");
   if (res.status === 404) return apiError(404, "not_found", "No such request on this board.");

@@ -30,9 +30,9 @@ function originAllowed(request: Request, door: PublicDoor | null): boolean {
   return !!door && door.sites.includes(origin);
 }
 
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const door = publicDoor(svc, params.slug ?? "");
+  const door = await publicDoor(svc, params.slug ?? "");
   if (request.method === "OPTIONS") {
     const cors = corsHeaders(door, request.headers.get("Origin"));
     // A preflight from anywhere else gets no CORS headers: the browser stops there.
@@ -43,7 +43,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const door = publicDoor(svc, params.slug ?? "");
+  const door = await publicDoor(svc, params.slug ?? "");
   const cors = corsHeaders(door, request.headers.get("Origin"));
   if (request.method !== "POST") return withHeaders(json({ error: "method_not_allowed", message: "Use POST." }, { status: 405, headers: { Allow: "POST, OPTIONS" } }), cors);
   if (!originAllowed(request, door)) {

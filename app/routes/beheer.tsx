@@ -46,8 +46,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const twoFactor = { ...(await twoFactorPolicySummary(svc, user.allianceId)), ownEnabled: user.twoFactorEnabled };
   const teams = await teamsOverview(svc, user);
   const homes = await homeOrganisationsFor(svc, user);
-  const frontDoorCap = user.role === "coordinator" ? frontDoorCapSummary(svc, user.allianceId) : null;
-  const door = user.role === "coordinator" ? frontDoorSettings(svc, user) : null;
+  const frontDoorCap = user.role === "coordinator" ? await frontDoorCapSummary(svc, user.allianceId) : null;
+  const door = user.role === "coordinator" ? await frontDoorSettings(svc, user) : null;
   const frontDoor = door ? { enabled: door.enabled, boardId: door.boardId, sites: door.sites, url: `${publicUrl(svc.env)}/hulp/${door.slug}` } : null;
   return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), frontDoorCap, frontDoor, twoFactor, teams, homes, ...invitations, ...overview });
 }
@@ -141,12 +141,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     case "front-door": {
       const typed = { enabled: form.enabled === "on", boardId: String(form.boardId ?? ""), sites: String(form.sites ?? "") };
-      const r = saveFrontDoorSettings(svc, user, { enabled: form.enabled, boardId: form.boardId, sites: form.sites ?? "" });
+      const r = await saveFrontDoorSettings(svc, user, { enabled: form.enabled, boardId: form.boardId, sites: form.sites ?? "" });
       if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors, frontDoorTyped: typed }) }, { status: r.ok ? 200 : r.status });
     }
     case "front-door-cap": {
-      const r = setFrontDoorCap(svc, user, form.frontDoorDailyCap);
+      const r = await setFrontDoorCap(svc, user, form.frontDoorDailyCap);
       if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
       return json({ intent, ...(r.ok ? { ok: true } : { errors: { frontDoorDailyCap: r.error }, typed: String(form.frontDoorDailyCap ?? "") }) }, { status: r.ok ? 200 : r.status });
     }

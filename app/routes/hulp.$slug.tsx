@@ -34,11 +34,11 @@ function localeOf(request: Request): PublicLocale {
   return pickPublicLocale(request.headers.get("Accept-Language"), new URL(request.url).searchParams.get("taal"));
 }
 
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const locale = localeOf(request);
   const t = publicTranslator(locale);
-  const door = publicDoor(svc, params.slug ?? "");
+  const door = await publicDoor(svc, params.slug ?? "");
   const base = { locale };
   if (!door) return json({ ...base, door: null, title: t("public.notFound.title"), guard: null }, { status: 404, headers: { "Cache-Control": "no-store" } });
   return json(
@@ -46,7 +46,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
       ...base,
       title: `${t("public.title")} · ${door.allianceName}`,
       door: { name: door.allianceName, slug: door.slug, categories: door.categories, retentionMonths: door.retentionMonths },
-      guard: formGuard(svc, door.allianceId),
+      guard: await formGuard(svc, door.allianceId),
     },
     { headers: { "Cache-Control": "no-store", "Content-Language": locale } },
   );
@@ -58,7 +58,7 @@ type FormValues = Partial<Record<(typeof FORM_FIELDS)[number], string>>;
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const locale = localeOf(request);
-  const door = publicDoor(svc, params.slug ?? "");
+  const door = await publicDoor(svc, params.slug ?? "");
   if (!door) return json({ values: {} as FormValues, errors: {} as PublicErrors, personalData: false, refused: null as string | null, retryMinutes: 0, guard: null }, { status: 404 });
   const form = await request.formData();
   const values: FormValues = {};
@@ -87,7 +87,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   });
   if (res.ok) return redirect(`/hulp/${door.slug}/status/${res.code}?taal=${locale}&ontvangen=1`, { headers: { "Cache-Control": "no-store" } });
   // Nothing typed is lost: the page comes back with every value and a fresh guard token (keeping the first one's time).
-  const again = { values, guard: formGuard(svc, door.allianceId, { previousToken: form.get(GUARD_FIELDS.token) }), retryMinutes: 0 };
+  const again = { values, guard: await formGuard(svc, door.allianceId, { previousToken: form.get(GUARD_FIELDS.token) }), retryMinutes: 0 };
   if ("errors" in res) return json({ ...again, errors: res.errors, personalData: false, refused: null }, { status: 422 });
   if ("personalData" in res) return json({ ...again, errors: {} as PublicErrors, personalData: true, refused: null }, { status: 422 });
   const headers: Record<string, string> = {};

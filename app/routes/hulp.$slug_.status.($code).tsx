@@ -20,14 +20,14 @@ export const handle: StaticPageHandle = { ...pageLanguageHandle, hydrate: false,
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Alliantiebord" }];
 
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const url = new URL(request.url);
   const locale = pickPublicLocale(request.headers.get("Accept-Language"), url.searchParams.get("taal"));
   const t = publicTranslator(locale);
   const base = { locale };
   const noStore = { "Cache-Control": "no-store" };
-  const door = publicDoor(svc, params.slug ?? "");
+  const door = await publicDoor(svc, params.slug ?? "");
   if (!door) return json({ ...base, title: t("public.notFound.title"), door: null, code: null, stage: null, problem: null, received: false }, { status: 404, headers: noStore });
   const shown = { name: door.allianceName, slug: door.slug };
   const asked = params.code ?? url.searchParams.get("code");
@@ -36,7 +36,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
     if (code) return redirect(`/hulp/${door.slug}/status/${code}?taal=${locale}`, { headers: noStore });
   }
   if (!asked) return json({ ...base, title: t("public.status.title"), door: shown, code: null, stage: null, problem: null, received: false }, { headers: noStore });
-  const res = publicStatus(svc, door, asked, clientAddress(request, context));
+  const res = await publicStatus(svc, door, asked, clientAddress(request, context));
   const title = t("public.status.title");
   if (!res.ok) {
     const headers: Record<string, string> = { ...noStore };

@@ -78,7 +78,7 @@ export type Admission =
       pow?: { challenge: string; difficulty: number };
     };
 
-type Svc = Pick<AppServices, "db" | "env" | "now">;
+type Svc = Pick<AppServices, "db" | "async" | "env" | "now">;
 
 // ------------------------------------------------------------------ what servers share
 
@@ -222,16 +222,16 @@ interface Load {
   dayEnd: number;
 }
 
-function load(svc: Svc, allianceId: string): Load {
+async function load(svc: Svc, allianceId: string): Promise<Load> {
   const now = svc.now();
   const day = amsterdamDayBounds(now);
-  const l = allianceLoad(svc.db, allianceId, now - FLOOD_WINDOW_MS, day.start);
+  const l = await allianceLoad(svc.async, allianceId, now - FLOOD_WINDOW_MS, day.start);
   return { recent: l.recent, today: l.today, cap: l.cap ?? 0, dayEnd: day.end };
 }
 
 /** Whether the alliance's front door asks for the proof-of-work now. */
-export function floodIsOn(svc: Svc, allianceId: string): boolean {
-  return floodOn(load(svc, allianceId));
+export async function floodIsOn(svc: Svc, allianceId: string): Promise<boolean> {
+  return floodOn(await load(svc, allianceId));
 }
 
 // ------------------------------------------------------------------ the form
@@ -247,7 +247,7 @@ function issueChallenge(svc: Svc, key: Buffer, allianceId: string): { challenge:
  * refusal passes its `previousToken`: the new token keeps the first one's
  * time (the person has been filling in since then).
  */
-export function formGuard(svc: Svc, allianceId: string, opts: { previousToken?: unknown } = {}): FormGuard {
+export async function formGuard(svc: Svc, allianceId: string, opts: { previousToken?: unknown } = {}): Promise<FormGuard> {
   const key = macKey(svc, allianceId);
   if (!key) throw new Error("formGuard: unknown alliance");
   const now = svc.now();
@@ -257,7 +257,7 @@ export function formGuard(svc: Svc, allianceId: string, opts: { previousToken?: 
     issuedAt = prev.issuedAt;
   }
   const text = formTokenText(allianceId, issuedAt, randomBytes(16).toString("base64url"));
-  return { token: `${text}.${mac(key, text)}`, pow: floodIsOn(svc, allianceId) ? issueChallenge(svc, key, allianceId) : null };
+  return { token: `${text}.${mac(key, text)}`, pow: (await floodIsOn(svc, allianceId)) ? issueChallenge(svc, key, allianceId) : null };
 }
 
 // ------------------------------------------------------------------ admission
@@ -309,7 +309,7 @@ export async function admitSubmission(svc: Svc, input: SubmissionInput): Promise
     if (!(await spend(svc, "t", token.nonce, MAX_FORM_AGE_MS))) return refuse(svc, allianceId, 403, "token_invalid");
   }
 
-  const l = load(svc, allianceId);
+  const l = await load(svc, allianceId);
   // Full for today: no work to ask for.
   if (capReached(l.today, l.cap)) return refuse(svc, allianceId, 429, "daily_cap", l.dayEnd - now);
   if (floodOn(l)) {
@@ -336,7 +336,7 @@ export async function admitSubmission(svc: Svc, input: SubmissionInput): Promise
   const addressKey = await addressKeyFor(svc, allianceId, input.address);
   const day = amsterdamDayBounds(now);
   const hourAgo = now - 3600_000;
-  const use = addressUse(svc.db, addressKey, hourAgo, day.start);
+  const use = await addressUse(svc.async, addressKey, hourAgo, day.start);
   const verdict = judgeAddressBudget({ hour: budgetUse(use.hour, use.hourSpam), day: budgetUse(use.day, use.daySpam) });
   if (!verdict.ok) {
     // The day's budget is back at midnight (a new key); the hour's when its oldest item is an hour old.
@@ -356,7 +356,7 @@ export async function addressHourLeft(svc: Svc, allianceId: string, address: str
   const now = svc.now();
   const key = await addressKeyFor(svc, allianceId, address);
   const day = amsterdamDayBounds(now);
-  const use = addressUse(svc.db, key, now - 3600_000, day.start);
+  const use = await addressUse(svc.async, key, now - 3600_000, day.start);
   return Math.max(0, ADDRESS_PER_HOUR - budgetUse(use.hour, use.hourSpam));
 }
 
@@ -365,20 +365,20 @@ export async function addressHourLeft(svc: Svc, allianceId: string, address: str
 export const DAILY_CAP_MAX = 100_000;
 
 /** The alliance's daily cap and how many items came in today (for /beheer). */
-export function frontDoorCapSummary(svc: Svc, allianceId: string): { cap: number; today: number } {
+export async function frontDoorCapSummary(svc: Svc, allianceId: string): Promise<{ cap: number; today: number }> {
   const day = amsterdamDayBounds(svc.now());
-  return { cap: frontDoorDailyCap(svc.db, allianceId) ?? 0, today: allianceItemsSince(svc.db, allianceId, day.start) };
+  return { cap: (await frontDoorDailyCap(svc.async, allianceId)) ?? 0, today: await allianceItemsSince(svc.async, allianceId, day.start) };
 }
 
 /** A coordinator sets the daily cap: a whole number 0..100000 (0 closes the front door to new items). */
-export function setFrontDoorCap(
+export async function setFrontDoorCap(
   svc: Svc,
   user: { role: string; allianceId: string },
   value: unknown,
-): { ok: true; cap: number } | { ok: false; status: 403 | 422; error: "forbidden" | "capRange" } {
+): Promise<{ ok: true; cap: number } | { ok: false; status: 403 | 422; error: "forbidden" | "capRange" }> {
   if (user.role !== "coordinator") return { ok: false, status: 403, error: "forbidden" };
   const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d{1,7}\s*$/.test(value) ? Number(value.trim()) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > DAILY_CAP_MAX) return { ok: false, status: 422, error: "capRange" };
-  setFrontDoorDailyCapRow(svc.db, user.allianceId, n);
+  await setFrontDoorDailyCapRow(svc.async, user.allianceId, n);
   return { ok: true, cap: n };
 }

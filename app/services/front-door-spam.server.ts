@@ -20,7 +20,7 @@
  */
 import { dropCards } from "../board/rebuild";
 import { eraseRequests } from "../../db/erase";
-import { frontDoorItemOf, markFrontDoorSpam } from "../../db/front-door-guard";
+import { frontDoorItemOf, markFrontDoorSpamNow } from "../../db/front-door-guard";
 import { appendAudit, getRequest } from "../../db/requests";
 import type { DB } from "../../db/client";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -43,25 +43,25 @@ export function mayMarkSpam(user: SessionUser, row: { createdByOrgId: string; ow
 }
 
 /** Whether the request came in through the front door and this person may mark it (the card dialog offers the button then); null for an unknown request. */
-export function spamOptions(svc: Pick<AppServices, "db">, user: SessionUser, board: BoardRow, requestId: string): { frontDoor: boolean; may: boolean } | null {
+export async function spamOptions(svc: Pick<AppServices, "db" | "async">, user: SessionUser, board: BoardRow, requestId: string): Promise<{ frontDoor: boolean; may: boolean } | null> {
   if (user.allianceId !== board.allianceId) return null;
   const row = getRequest(svc.db, board.id, requestId);
   if (!row) return null;
-  const frontDoor = frontDoorItemOf(svc.db, board.id, requestId) !== null;
+  const frontDoor = (await frontDoorItemOf(svc.async, board.id, requestId)) !== null;
   return { frontDoor, may: frontDoor && !board.archivedAt && mayMarkSpam(user, row) };
 }
 
-export function markSpam(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): SpamResult {
+export async function markSpam(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<SpamResult> {
   if (user.allianceId !== board.allianceId) return { ok: false, status: 404, error: "not_found" };
   const row = getRequest(svc.db, board.id, requestId);
   if (!row) return { ok: false, status: 404, error: "not_found" };
   if (!mayMarkSpam(user, row)) return { ok: false, status: 403, error: "forbidden" };
-  const item = frontDoorItemOf(svc.db, board.id, requestId);
+  const item = await frontDoorItemOf(svc.async, board.id, requestId);
   if (!item) return { ok: false, status: 422, error: "not_front_door" };
   rebuildBoard(svc, board.id, dropCards([requestId]), (tx, docs) => {
     const title = docs.before.cards[requestId]?.title;
     eraseRequests(tx, board.id, [requestId], typeof title === "string" ? [title] : []);
-    markFrontDoorSpam(tx, item.id, svc.now());
+    markFrontDoorSpamNow(tx, item.id, svc.now());
     // On record without any text: who marked it, when, on which board.
     appendAudit(tx as unknown as DB, { boardId: board.id, userId: user.id, orgId: user.organisationId, type: FRONT_DOOR_SPAM, data: {}, createdAt: svc.now() });
   });

@@ -70,10 +70,10 @@ export interface PublicDoor {
 }
 
 /** The alliance's open front door, or null (unknown slug, switched off, no live board): the page and the API answer 404. */
-export function publicDoor(svc: AppServices, slug: string): PublicDoor | null {
+export async function publicDoor(svc: AppServices, slug: string): Promise<PublicDoor | null> {
   if (!/^[a-z0-9-]{1,80}$/.test(slug)) return null;
-  const s = frontDoorBySlug(svc.db, slug);
-  if (!s || !s.enabled || !s.boardId || !liveBoardOf(svc.db, s.allianceId, s.boardId)) return null;
+  const s = await frontDoorBySlug(svc.async, slug);
+  if (!s || !s.enabled || !s.boardId || !(await liveBoardOf(svc.async, s.allianceId, s.boardId))) return null;
   const categories = svc.rooms.readDoc(s.boardId, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label })));
   return {
     allianceId: s.allianceId,
@@ -142,7 +142,7 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
   if (!admission.ok) return { ok: false, status: admission.status, guard: admission.code, retryAfterSeconds: admission.retryAfterSeconds, pow: admission.pow };
 
   const orgName = translator("nl")("frontDoor.orgName");
-  const orgId = frontDoorOrganisation(svc.db, door.allianceId, () => ({ id: randomUUID(), name: orgName, shortName: orgName, color: "#5a5a5a" }));
+  const orgId = await frontDoorOrganisation(svc.async, door.allianceId, () => ({ id: randomUUID(), name: orgName, shortName: orgName, color: "#5a5a5a" }));
   const id = randomUUID();
   const at = svc.now();
   const title = publicTitle(v);
@@ -172,7 +172,7 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
   );
   for (let attempt = 0; ; attempt++) {
     try {
-      insertFrontDoorItem(svc.db, {
+      await insertFrontDoorItem(svc.async, {
         id: randomUUID(),
         allianceId: door.allianceId,
         boardId: door.boardId,
@@ -222,12 +222,12 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
 export type StatusResult = { ok: true; stage: PublicStage } | { ok: false; reason: "unknown" | "limited"; retryAfterSeconds?: number };
 
 /** The stage of a receipt code's request, and nothing else about it. */
-export function publicStatus(svc: AppServices, door: PublicDoor, rawCode: unknown, address: string): StatusResult {
+export async function publicStatus(svc: AppServices, door: PublicDoor, rawCode: unknown, address: string): Promise<StatusResult> {
   const d = appLimits(svc).frontDoorStatus.take(`${door.allianceId}|${addressPrefix(address)}`);
   if (!d.ok) return { ok: false, reason: "limited", retryAfterSeconds: Math.ceil(d.retryAfterMs / 1000) };
   const code = normaliseCode(rawCode);
   if (!code) return { ok: false, reason: "unknown" };
-  const item = frontDoorItemByCode(svc.db, door.allianceId, codeHash(code));
+  const item = await frontDoorItemByCode(svc.async, door.allianceId, codeHash(code));
   if (!item) return { ok: false, reason: "unknown" };
   if (!item.requestId || item.spamAt !== null || !getBoard(svc.db, item.boardId)) return { ok: true, stage: publicStage(null) };
   const requestId = item.requestId;
@@ -261,8 +261,8 @@ export interface FrontDoorSettings {
   slug: string;
 }
 
-export function frontDoorSettings(svc: AppServices, user: SessionUser): FrontDoorSettings | null {
-  const s: FrontDoorSettingsRow | null = frontDoorOf(svc.db, user.allianceId);
+export async function frontDoorSettings(svc: AppServices, user: SessionUser): Promise<FrontDoorSettings | null> {
+  const s: FrontDoorSettingsRow | null = await frontDoorOf(svc.async, user.allianceId);
   return s ? { enabled: s.enabled, boardId: s.boardId, sites: s.sites, slug: s.slug } : null;
 }
 
@@ -283,16 +283,16 @@ export function parseSite(raw: string): string | null {
 export type SettingsErrors = Partial<Record<"boardId" | "sites", string>>;
 
 /** A coordinator switches the door on or off, picks its board (live, of the alliance) and the sites that may embed it (at most 20). */
-export function saveFrontDoorSettings(
+export async function saveFrontDoorSettings(
   svc: AppServices,
   user: SessionUser,
   input: { enabled: unknown; boardId: unknown; sites: unknown },
-): { ok: true; settings: FrontDoorSettings } | { ok: false; status: 403 | 422; errors: SettingsErrors } {
+): Promise<{ ok: true; settings: FrontDoorSettings } | { ok: false; status: 403 | 422; errors: SettingsErrors }> {
   if (user.role !== "coordinator") return { ok: false, status: 403, errors: {} };
   const errors: SettingsErrors = {};
   const enabled = input.enabled === true || input.enabled === "on" || input.enabled === "true";
   const boardId = typeof input.boardId === "string" && input.boardId ? input.boardId : null;
-  if (boardId ? !liveBoardOf(svc.db, user.allianceId, boardId) : enabled) errors.boardId = "board";
+  if (boardId ? !(await liveBoardOf(svc.async, user.allianceId, boardId)) : enabled) errors.boardId = "board";
   const lines = Array.isArray(input.sites) ? input.sites : typeof input.sites === "string" ? input.sites.split(/[\s,]+/) : null;
   const sites: string[] = [];
   if (!lines) errors.sites = "sites";
@@ -312,6 +312,6 @@ export function saveFrontDoorSettings(
     }
   if (sites.length > 20) errors.sites = "sites";
   if (Object.keys(errors).length) return { ok: false, status: 422, errors };
-  setFrontDoor(svc.db, user.allianceId, { enabled, boardId, sites });
-  return { ok: true, settings: frontDoorSettings(svc, user)! };
+  await setFrontDoor(svc.async, user.allianceId, { enabled, boardId, sites });
+  return { ok: true, settings: (await frontDoorSettings(svc, user))! };
 }

@@ -115,7 +115,7 @@ export async function benchFrontDoorFlood(o: { seconds?: number; senders?: numbe
   }
 
   // The guard alone, in this process, on the same database.
-  const svc = { db: tdb.database.db, env: parseEnv({ LOG_LEVEL: "silent" }), now: Date.now };
+  const svc = { db: tdb.database.db, async: tdb.database.async, env: parseEnv({ LOG_LEVEL: "silent" }), now: Date.now };
   const allianceId = seed.allianceA.id;
   const base = { allianceId, address: "198.51.100.7", honeypot: "", powSolution: undefined } as const;
   const honeypotPerSecond = await perSecond(() => admitSubmission(svc, { ...base, honeypot: "x", token: undefined }));

@@ -22,7 +22,7 @@ const EVIL = "https://evil.example";
 beforeAll(async () => {
   t = await startTestServer();
   slug = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
-  setFrontDoor(t.db, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
 });
 
 // ------------------------------------------------------------------ figures for the hostile table

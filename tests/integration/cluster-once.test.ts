@@ -126,14 +126,14 @@ describe("once per cluster", () => {
     const allianceId = c.seed.allianceA.id;
     const [a, b] = [c.servers[0].services, c.servers[1].services];
     const address = "203.0.113.77";
-    const guard = formGuard(a, allianceId);
+    const guard = await formGuard(a, allianceId);
     clock.advance(4_000);
     const input = { allianceId, address, honeypot: "", token: guard.token, powSolution: undefined };
     const first = await admitSubmission(a, input);
     expect(first.ok).toBe(true);
     expect(await admitSubmission(b, input)).toEqual({ ok: false, status: 403, code: "token_invalid" });
     // Another form's token, used first on B: refused on A.
-    const other = formGuard(a, allianceId);
+    const other = await formGuard(a, allianceId);
     clock.advance(4_000);
     expect((await admitSubmission(b, { ...input, token: other.token })).ok).toBe(true);
     expect(await admitSubmission(a, { ...input, token: other.token })).toMatchObject({ ok: false, code: "token_invalid" });

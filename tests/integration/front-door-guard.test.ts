@@ -82,7 +82,7 @@ async function store(addressKey: string, opts: { request?: boolean } = {}): Prom
 /** A form handed out now and sent `after` ms later from `from`. */
 async function submitLater(from: string, after = 3_500, extra: Partial<SubmissionInput> = {}) {
   const allianceId = t.seed.allianceA.id;
-  const g = formGuard(t.services, allianceId);
+  const g = await formGuard(t.services, allianceId);
   clock.advance(after);
   return { guard: g, result: await admitSubmission(t.services, { allianceId, address: from, honeypot: "", token: g.token, powSolution: undefined, ...extra }) };
 }
@@ -116,8 +116,8 @@ describe("the honeypot and the form token", () => {
 
   it("no token, a made-up one, a tampered one and another alliance's: 403 token_invalid", async () => {
     const { allianceA, allianceB } = t.seed;
-    const g = formGuard(t.services, allianceA.id);
-    const other = formGuard(t.services, allianceB.id);
+    const g = await formGuard(t.services, allianceA.id);
+    const other = await formGuard(t.services, allianceB.id);
     clock.advance(4_000);
     const parts = g.token.split(".");
     const tampered = [parts[0], parts[1], (parseInt(parts[2], 36) - 60_000).toString(36), parts[3], parts[4]].join(".");
@@ -132,9 +132,9 @@ describe("the honeypot and the form token", () => {
 
   it("a form shown again after a refusal keeps the first form's time", async () => {
     const allianceId = t.seed.allianceA.id;
-    const first = formGuard(t.services, allianceId);
+    const first = await formGuard(t.services, allianceId);
     clock.advance(3_500);
-    const again = formGuard(t.services, allianceId, { previousToken: first.token });
+    const again = await formGuard(t.services, allianceId, { previousToken: first.token });
     expect(again.token).not.toBe(first.token);
     expect((await admitSubmission(t.services, { allianceId, address: address(), honeypot: "", token: again.token, powSolution: undefined })).ok).toBe(true);
   });
@@ -187,7 +187,7 @@ describe("budgets", () => {
 describe("the proof-of-work while a flood is on", () => {
   it("off at first; on near the cap: required, invalid, valid once, not twice", async () => {
     const { allianceA } = t.seed;
-    expect(formGuard(t.services, allianceA.id).pow).toBeNull();
+    expect((await formGuard(t.services, allianceA.id)).pow).toBeNull();
     db().prepare("update alliances set front_door_daily_cap = 5").run();
     for (let i = 0; i < 4; i++) {
       const r = (await submitLater(address())).result;
@@ -210,7 +210,7 @@ describe("the proof-of-work while a flood is on", () => {
     expect((await submitLater(address(), 3_500, { powSolution: solved })).result.ok).toBe(true);
     expect((await submitLater(address(), 3_500, { powSolution: solved })).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });
     // A challenge older than 15 minutes is refused too.
-    const old = formGuard(t.services, allianceA.id).pow!;
+    const old = (await formGuard(t.services, allianceA.id)).pow!;
     const oldSolved = solve(old.challenge, old.difficulty);
     clock.advance(16 * 60_000);
     expect((await submitLater(address(), 3_500, { powSolution: oldSolved })).result).toMatchObject({ ok: false, status: 403, code: "pow_invalid" });

@@ -20,7 +20,7 @@ let publicRequestId: string;
 beforeAll(async () => {
   t = await startTestServer();
   const slug = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
-  setFrontDoor(t.db, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
   const sent = await t.api(`/api/public/${slug}/requests`, {
     body: { kind: "request", category: "taal", text: "Ik zoek een taalcafé in de buurt", language: "nl" },
     headers: { origin: PARTNER },

@@ -38,7 +38,7 @@ beforeAll(async () => {
   };
   t = await startTestServer({ LOG_LEVEL: "info" }, { now: clock.now });
   slug = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
-  setFrontDoor(t.db, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [] });
+  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [] });
 });
 
 afterAll(async () => {

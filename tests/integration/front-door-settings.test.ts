@@ -35,7 +35,7 @@ describe("the front door's settings on /beheer", () => {
     expect(await pageStatus()).toBe(404);
     const on = await save({ enabled: "on", boardId: t.seed.boardA.id, sites: "https://partner.example\n\nhttps://partner.example/" });
     expect(on).toEqual({ status: 200, body: expect.objectContaining({ ok: true }) });
-    expect(frontDoorOf(t.db, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: ["https://partner.example"] });
+    expect(await frontDoorOf(t.database.async, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: ["https://partner.example"] });
     expect(await pageStatus()).toBe(200);
     // The embedding site now gets CORS on the JSON endpoint's preflight; another does not.
     const pre = (origin: string) =>
@@ -58,7 +58,7 @@ describe("the front door's settings on /beheer", () => {
     expect(foreign.body?.errors).toEqual({ boardId: "board" });
     const noBoard = await save({ enabled: "on", boardId: "", sites: "" });
     expect(noBoard.body?.errors).toEqual({ boardId: "board" });
-    expect(frontDoorOf(t.db, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: [] });
+    expect(await frontDoorOf(t.database.async, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: [] });
   });
 
   it("is for coordinators only", async () => {

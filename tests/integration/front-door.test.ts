@@ -35,7 +35,7 @@ beforeAll(async () => {
   t = await startTestServer({}, { now: clock.now });
   slugA = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
   slugB = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceB.id)).get()!.slug;
-  setFrontDoor(t.db, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
 });
 
 afterAll(async () => {
@@ -230,11 +230,11 @@ describe("off or unknown", () => {
   });
 
   it("switched off, the open door closes at once", async () => {
-    setFrontDoor(t.db, t.seed.allianceA.id, { enabled: false, boardId: t.seed.boardA.id, sites: [PARTNER] });
+    await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: false, boardId: t.seed.boardA.id, sites: [PARTNER] });
     try {
       expect((await page(`/hulp/${slugA}`)).status).toBe(404);
     } finally {
-      setFrontDoor(t.db, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+      await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
     }
     expect((await page(`/hulp/${slugA}`)).status).toBe(200);
   });

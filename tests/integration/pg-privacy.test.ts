@@ -8,7 +8,7 @@
  * race (clearing the same details, making the door's organisation) exactly
  * one wins.
  */
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import {
@@ -23,6 +23,27 @@ import {
   putContact,
   requestsWithContact,
 } from "../../db/contacts";
+import { FRONT_DOOR_ORG_KIND } from "../../app/board/front-door";
+import {
+  frontDoorBySlug,
+  frontDoorItemByCode,
+  frontDoorItemOfRequest,
+  frontDoorOf,
+  frontDoorOrganisation,
+  insertFrontDoorItem,
+  liveBoardOf,
+  setFrontDoor,
+} from "../../db/front-door";
+import {
+  addressUse,
+  allianceItemsSince,
+  allianceLoad,
+  frontDoorDailyCap,
+  frontDoorItemOf,
+  markFrontDoorSpam,
+  markFrontDoorSpamNow,
+  setFrontDoorDailyCap,
+} from "../../db/front-door-guard";
 import { insertImportedRequests, insertImportedRequestsNow } from "../../db/imports";
 import { personalData } from "../../db/personal-export";
 import { boardRetentions, twoFactorPolicyOf } from "../../db/privacy";
@@ -193,6 +214,83 @@ for (const engine of ["sqlite", "postgres"] as const) {
       await expect(insertImportedRequests(h(), again, [])).rejects.toThrow();
       expect(await q.select().from(t.requests).where(eq(t.requests.importId, "imp2"))).toEqual([]);
     });
+
+    it("front door: settings by id and slug, live boards, items by code and request", async () => {
+      expect(await frontDoorOf(h(), "al")).toEqual({ allianceId: "al", allianceName: "Alliantie", slug: "al", enabled: false, boardId: null, sites: [] });
+      await setFrontDoor(h(), "al", { enabled: true, boardId: "b", sites: ["https://partner.example"] });
+      expect(await frontDoorBySlug(h(), "al")).toEqual({ allianceId: "al", allianceName: "Alliantie", slug: "al", enabled: true, boardId: "b", sites: ["https://partner.example"] });
+      expect(await frontDoorBySlug(h(), "nope")).toBeNull();
+      expect(await frontDoorOf(h(), "nope")).toBeNull();
+      expect(await liveBoardOf(h(), "al", "b")).toBe(true);
+      expect(await liveBoardOf(h(), "al", "b-z")).toBe(false); // archived
+      expect(await liveBoardOf(h(), "other", "b")).toBe(false);
+      await insertFrontDoorItem(h(), { id: "fd1", allianceId: "al", boardId: "b", requestId: "r4", kind: "request", language: "nl", codeHash: "hash-1", addressKey: "k1", createdAt: 1_000 });
+      expect(await frontDoorItemByCode(h(), "al", "hash-1")).toMatchObject({ id: "fd1", requestId: "r4", spamAt: null });
+      expect(await frontDoorItemByCode(h(), "other", "hash-1")).toBeNull();
+      expect((await frontDoorItemOfRequest(h(), "r4"))?.id).toBe("fd1");
+      expect(await frontDoorItemOfRequest(h(), "r1")).toBeNull();
+      // The receipt code's hash is unique: a second item with it is refused.
+      await expect(
+        insertFrontDoorItem(h(), { id: "fd-dup", allianceId: "al", boardId: "b", kind: "request", language: "nl", codeHash: "hash-1", addressKey: "k1", createdAt: 1_001 }),
+      ).rejects.toThrow();
+    });
+
+    it("front door: 20 trials of six first submissions at once: one organisation each time, and all six get it", async () => {
+      const { q, t } = h();
+      for (let trial = 0; trial < 20; trial++) {
+        const alliance = `door-al-${trial}`;
+        await q.insert(t.alliances).values({ id: alliance, name: "D", slug: alliance, matchSecret: "s", demo: true });
+        let made = 0;
+        const ids = await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((i) =>
+            frontDoorOrganisation(h(), alliance, () => {
+              made++;
+              return { id: `door-${trial}-${i}`, name: "Voordeur", shortName: "Voordeur", color: "#5a5a5a" };
+            }),
+          ),
+        );
+        const orgs = await q.select({ id: t.organisations.id }).from(t.organisations).where(and(eq(t.organisations.allianceId, alliance), eq(t.organisations.kind, FRONT_DOOR_ORG_KIND)));
+        expect(orgs, `trial ${trial}`).toHaveLength(1);
+        expect(made, `trial ${trial}`).toBe(1);
+        expect(new Set(ids)).toEqual(new Set([orgs[0].id]));
+      }
+      // Later: found without making.
+      const [only] = await q.select({ id: t.organisations.id }).from(t.organisations).where(and(eq(t.organisations.allianceId, "door-al-0"), eq(t.organisations.kind, FRONT_DOOR_ORG_KIND)));
+      expect(await frontDoorOrganisation(h(), "door-al-0", () => ({ id: "never", name: "x", shortName: "x", color: "#000" }))).toBe(only.id);
+    });
+
+    it("front-door guard: the alliance's load and cap, an address's use with spam, items since, the spam mark", async () => {
+      const item = (id: string, addressKey: string, createdAt: number, requestId: string | null = null) => ({
+        id,
+        allianceId: "al",
+        boardId: "b",
+        requestId,
+        kind: "request" as const,
+        language: "nl",
+        codeHash: `code-${id}`,
+        addressKey,
+        createdAt,
+      });
+      // fd1 (k1, 1_000) is there already; four more.
+      for (const i of [item("g1", "k2", 10_000), item("g2", "k2", 20_000, "r3"), item("g3", "k2", 30_000), item("g4", "k3", 30_000)]) await insertFrontDoorItem(h(), i);
+      expect(await frontDoorDailyCap(h(), "al")).toBe(200);
+      await setFrontDoorDailyCap(h(), "al", 7);
+      expect(await frontDoorDailyCap(h(), "al")).toBe(7);
+      expect(await frontDoorDailyCap(h(), "nope")).toBeNull();
+      expect(await allianceLoad(h(), "al", 25_000, 5_000)).toEqual({ recent: 2, today: 4, cap: 7 });
+      expect(await allianceLoad(h(), "al", 0, 40_000)).toEqual({ recent: 5, today: 0, cap: 7 });
+      expect(await allianceLoad(h(), "nope", 0, 0)).toEqual({ recent: 0, today: 0, cap: null });
+      expect(await allianceItemsSince(h(), "al", 10_000)).toBe(4);
+      expect(await allianceItemsSince(h(), "al", 99_000)).toBe(0);
+
+      expect(await frontDoorItemOf(h(), "b", "r3")).toEqual({ id: "g2", addressKey: "k2", spamAt: null });
+      expect(await frontDoorItemOf(h(), "b", "r1")).toBeNull();
+      await markFrontDoorSpam(h(), "g2", 35_000);
+      expect(await frontDoorItemOf(h(), "b", "r3")).toEqual({ id: "g2", addressKey: "k2", spamAt: 35_000 });
+      expect(await addressUse(h(), "k2", 15_000, 5_000)).toEqual({ hour: 2, hourSpam: 1, day: 3, daySpam: 1, hourOldest: 20_000 });
+      expect(await addressUse(h(), "k2", 50_000, 5_000)).toEqual({ hour: 0, hourSpam: 0, day: 3, daySpam: 1, hourOldest: null });
+      expect(await addressUse(h(), "none", 0, 0)).toEqual({ hour: 0, hourSpam: 0, day: 0, daySpam: 0, hourOldest: null });
+    });
   });
 }
 
@@ -214,5 +312,10 @@ describe("the synchronous twins (SQLite only)", () => {
     );
     expect(sqlite.db.select({ id: schema.requests.id }).from(schema.requests).where(eq(schema.requests.importId, "imp-now")).all()).toEqual([{ id: "now-1" }]);
     expect(sqlite.db.select({ data: schema.auditEvents.data }).from(schema.auditEvents).where(eq(schema.auditEvents.requestId, "now-1")).all()).toEqual([{ data: { row: 2 } }]);
+  });
+
+  it("markFrontDoorSpamNow marks an item inside a synchronous transaction", () => {
+    sqlite.db.transaction((tx) => markFrontDoorSpamNow(tx, "g3", 36_000));
+    expect(sqlite.db.select({ spamAt: schema.frontDoorItems.spamAt }).from(schema.frontDoorItems).where(eq(schema.frontDoorItems.id, "g3")).all()).toEqual([{ spamAt: 36_000 }]);
   });
 });
