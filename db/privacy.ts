@@ -1,17 +1,17 @@
 /** What the privacy page and the processing register read about an alliance (app/services/privacy.server.ts). */
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { AsyncDb } from "./client";
-import { first } from "./dialect";
+import { caseless, first } from "./dialect";
 import type { TwoFactorPolicy } from "./schema";
 
-/** The alliance's boards (archived ones too) with their retention, by name (case ignored: lower() on both engines). */
+/** The alliance's boards (archived ones too) with their retention, by name (case ignored). */
 export async function boardRetentions(h: AsyncDb, allianceId: string): Promise<Array<{ name: string; retentionMonths: number; archived: boolean }>> {
   const { boards } = h.t;
   const rows = await h.q
     .select({ name: boards.name, retentionMonths: boards.retentionMonths, archivedAt: boards.archivedAt })
     .from(boards)
     .where(eq(boards.allianceId, allianceId))
-    .orderBy(asc(sql`lower(${boards.name})`), asc(boards.id));
+    .orderBy(asc(caseless(h, boards.name)), asc(boards.id));
   return rows.map((b) => ({ name: b.name, retentionMonths: b.retentionMonths, archived: b.archivedAt !== null }));
 }
 
