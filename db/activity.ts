@@ -1,7 +1,7 @@
-/** The audit log read back as an activity feed, with the names of who did it. */
-import { and, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { auditEvents, organisations, users } from "./schema";
+/** The audit log read back as an activity feed, with the names of who did it (asynchronous layer: both engines). */
+import { and, desc, eq, gt, gte, inArray, lt, or } from "drizzle-orm";
+import type { AsyncDb } from "./client";
+import { first, jsonText } from "./dialect";
 
 export interface ActivityRow {
   id: number;
@@ -16,80 +16,63 @@ export interface ActivityRow {
   orgName: string | null;
 }
 
-const columns = {
-  id: auditEvents.id,
-  boardId: auditEvents.boardId,
-  requestId: auditEvents.requestId,
-  type: auditEvents.type,
-  data: auditEvents.data,
-  createdAt: auditEvents.createdAt,
-  userId: auditEvents.userId,
-  userName: users.name,
-  orgId: auditEvents.orgId,
-  orgName: organisations.shortName,
-};
+/** The feed's columns, and the audit rows joined with who did it. */
+function feed(h: AsyncDb) {
+  const { auditEvents, users, organisations } = h.t;
+  return h.q
+    .select({
+      id: auditEvents.id,
+      boardId: auditEvents.boardId,
+      requestId: auditEvents.requestId,
+      type: auditEvents.type,
+      data: auditEvents.data,
+      createdAt: auditEvents.createdAt,
+      userId: auditEvents.userId,
+      userName: users.name,
+      orgId: auditEvents.orgId,
+      orgName: organisations.shortName,
+    })
+    .from(auditEvents)
+    .leftJoin(users, eq(users.id, auditEvents.userId))
+    .leftJoin(organisations, eq(organisations.id, auditEvents.orgId));
+}
 
-export function activityFeed(
-  db: DB,
+export async function activityFeed(
+  h: AsyncDb,
   q: { boardId: string; requestId?: string; requestIds?: string[]; beforeId?: number; afterId?: number; limit?: number },
-): ActivityRow[] {
+): Promise<ActivityRow[]> {
+  const { auditEvents } = h.t;
   const conds = [eq(auditEvents.boardId, q.boardId)];
   if (q.requestId) conds.push(eq(auditEvents.requestId, q.requestId));
   if (q.requestIds) conds.push(inArray(auditEvents.requestId, q.requestIds));
   if (q.beforeId) conds.push(lt(auditEvents.id, q.beforeId));
   if (q.afterId) conds.push(gt(auditEvents.id, q.afterId));
-  return db
-    .select(columns)
-    .from(auditEvents)
-    .leftJoin(users, eq(users.id, auditEvents.userId))
-    .leftJoin(organisations, eq(organisations.id, auditEvents.orgId))
+  return (await feed(h)
     .where(and(...conds))
     .orderBy(desc(auditEvents.id))
-    .limit(Math.min(q.limit ?? 50, 500))
-    .all();
+    .limit(Math.min(q.limit ?? 50, 500))) as ActivityRow[];
 }
 
-export function activityByIds(db: DB, ids: number[]): ActivityRow[] {
+export async function activityByIds(h: AsyncDb, ids: number[]): Promise<ActivityRow[]> {
   if (ids.length === 0) return [];
-  return db
-    .select(columns)
-    .from(auditEvents)
-    .leftJoin(users, eq(users.id, auditEvents.userId))
-    .leftJoin(organisations, eq(organisations.id, auditEvents.orgId))
-    .where(inArray(auditEvents.id, ids))
-    .orderBy(desc(auditEvents.id))
-    .all();
+  const { auditEvents } = h.t;
+  return (await feed(h).where(inArray(auditEvents.id, ids)).orderBy(desc(auditEvents.id))) as ActivityRow[];
 }
 
 /** The newest audit row of a request (what an operation just wrote). */
-export function latestActivityFor(db: DB, requestId: string): ActivityRow | null {
-  return (
-    db
-      .select(columns)
-      .from(auditEvents)
-      .leftJoin(users, eq(users.id, auditEvents.userId))
-      .leftJoin(organisations, eq(organisations.id, auditEvents.orgId))
-      .where(eq(auditEvents.requestId, requestId))
-      .orderBy(desc(auditEvents.id))
-      .limit(1)
-      .get() ?? null
-  );
+export async function latestActivityFor(h: AsyncDb, requestId: string): Promise<ActivityRow | null> {
+  const { auditEvents } = h.t;
+  return ((await first(feed(h).where(eq(auditEvents.requestId, requestId)).orderBy(desc(auditEvents.id)))) as ActivityRow | undefined) ?? null;
 }
 
 /** Claims of an organisation that expired recently (its in-app notices). */
-export function expiredClaimsFor(db: DB, orgId: string, since: number) {
-  return db
+export async function expiredClaimsFor(h: AsyncDb, orgId: string, since: number) {
+  const { auditEvents } = h.t;
+  return h.q
     .select({ id: auditEvents.id, boardId: auditEvents.boardId, requestId: auditEvents.requestId, createdAt: auditEvents.createdAt })
     .from(auditEvents)
-    .where(
-      and(
-        eq(auditEvents.type, "claim_expired"),
-        sql`json_extract(${auditEvents.data}, '$.org') = ${orgId}`,
-        sql`${auditEvents.createdAt} >= ${since}`,
-      ),
-    )
-    .orderBy(desc(auditEvents.id))
-    .all();
+    .where(and(eq(auditEvents.type, "claim_expired"), eq(jsonText(h, auditEvents.data, "org"), orgId), gte(auditEvents.createdAt, since)))
+    .orderBy(desc(auditEvents.id));
 }
 
 /**
@@ -97,19 +80,22 @@ export function expiredClaimsFor(db: DB, orgId: string, since: number) {
  * moves the sync server records), oldest first: the report reads when
  * requests reached a done column from these.
  */
-export function movesInto(
-  db: DB,
+export async function movesInto(
+  h: AsyncDb,
   boardId: string,
   columnIds: readonly string[],
-): Array<{ requestId: string | null; at: number; from: unknown; to: unknown; fromStage: unknown; toStage: unknown }> {
-  return db
+): Promise<Array<{ requestId: string | null; at: number; from: unknown; to: unknown; fromStage: unknown; toStage: unknown }>> {
+  const { auditEvents } = h.t;
+  const field = (key: string) => jsonText(h, auditEvents.data, key);
+  const intoDone = eq(field("toStage"), "done");
+  return h.q
     .select({
       requestId: auditEvents.requestId,
       at: auditEvents.createdAt,
-      from: sql<unknown>`json_extract(${auditEvents.data}, '$.from')`,
-      to: sql<unknown>`json_extract(${auditEvents.data}, '$.to')`,
-      fromStage: sql<unknown>`json_extract(${auditEvents.data}, '$.fromStage')`,
-      toStage: sql<unknown>`json_extract(${auditEvents.data}, '$.toStage')`,
+      from: field("from"),
+      to: field("to"),
+      fromStage: field("fromStage"),
+      toStage: field("toStage"),
     })
     .from(auditEvents)
     .where(
@@ -117,11 +103,8 @@ export function movesInto(
         eq(auditEvents.boardId, boardId),
         eq(auditEvents.type, "moved"),
         // Into a column that is done now, or into one that was done at the time (it may be gone since).
-        columnIds.length
-          ? or(inArray(sql`json_extract(${auditEvents.data}, '$.to')`, [...columnIds]), sql`json_extract(${auditEvents.data}, '$.toStage') = 'done'`)
-          : sql`json_extract(${auditEvents.data}, '$.toStage') = 'done'`,
+        columnIds.length ? or(inArray(field("to"), [...columnIds]), intoDone) : intoDone,
       ),
     )
-    .orderBy(auditEvents.id)
-    .all();
+    .orderBy(auditEvents.id);
 }

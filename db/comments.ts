@@ -1,16 +1,18 @@
+/** Comments on a request (on the asynchronous layer: both engines). */
 import { asc, eq } from "drizzle-orm";
-import type { DB } from "./client";
-import { appendAudit } from "./requests";
-import { comments, organisations, requests, users } from "./schema";
+import type { AsyncDb } from "./client";
+import { addAudit } from "./requests";
 
-export function insertComment(
-  db: DB,
+/** The comment, the request's last activity and the "commented" audit row, in one transaction. */
+export async function insertComment(
+  h: AsyncDb,
   c: { id: string; requestId: string; boardId: string; userId: string; orgId: string; body: string; at: number },
-) {
-  db.transaction((tx) => {
-    tx.insert(comments).values({ id: c.id, requestId: c.requestId, userId: c.userId, orgId: c.orgId, body: c.body, createdAt: c.at }).run();
-    tx.update(requests).set({ lastActivityAt: c.at }).where(eq(requests.id, c.requestId)).run();
-    appendAudit(tx as unknown as DB, {
+): Promise<void> {
+  await h.transaction(async (tx) => {
+    const { comments, requests } = tx.t;
+    await tx.q.insert(comments).values({ id: c.id, requestId: c.requestId, userId: c.userId, orgId: c.orgId, body: c.body, createdAt: c.at });
+    await tx.q.update(requests).set({ lastActivityAt: c.at }).where(eq(requests.id, c.requestId));
+    await addAudit(tx, {
       boardId: c.boardId,
       requestId: c.requestId,
       userId: c.userId,
@@ -22,8 +24,9 @@ export function insertComment(
   });
 }
 
-export function listComments(db: DB, requestId: string) {
-  return db
+export async function listComments(h: AsyncDb, requestId: string) {
+  const { comments, organisations, users } = h.t;
+  return h.q
     .select({
       id: comments.id,
       requestId: comments.requestId,
@@ -38,6 +41,5 @@ export function listComments(db: DB, requestId: string) {
     .leftJoin(users, eq(users.id, comments.userId))
     .leftJoin(organisations, eq(organisations.id, comments.orgId))
     .where(eq(comments.requestId, requestId))
-    .orderBy(asc(comments.createdAt))
-    .all();
+    .orderBy(asc(comments.createdAt), asc(comments.id));
 }

@@ -1,7 +1,7 @@
-/** What organisations offer per category, and the facts the overview needs from SQL. */
+/** What organisations offer per category, and the facts the overview needs from SQL (asynchronous layer: both engines). */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { auditEvents, offers, organisations, requests } from "./schema";
+import type { AsyncDb } from "./client";
+import { first, forUpdate } from "./dialect";
 
 export interface OfferInput {
   category: string;
@@ -10,8 +10,9 @@ export interface OfferInput {
   area: string;
 }
 
-export function listOffers(db: DB, allianceId: string) {
-  return db
+export async function listOffers(h: AsyncDb, allianceId: string) {
+  const { offers, organisations } = h.t;
+  return h.q
     .select({
       id: offers.id,
       organisationId: offers.organisationId,
@@ -25,19 +26,26 @@ export function listOffers(db: DB, allianceId: string) {
     .from(offers)
     .innerJoin(organisations, eq(organisations.id, offers.organisationId))
     .where(eq(organisations.allianceId, allianceId))
-    .orderBy(asc(organisations.shortName), asc(offers.category))
-    .all();
+    .orderBy(asc(organisations.shortName), asc(offers.category), asc(offers.id));
 }
 
-export function offersOf(db: DB, orgId: string) {
-  return db.select().from(offers).where(eq(offers.organisationId, orgId)).orderBy(asc(offers.category)).all();
+export async function offersOf(h: AsyncDb, orgId: string) {
+  const { offers } = h.t;
+  return h.q.select().from(offers).where(eq(offers.organisationId, orgId)).orderBy(asc(offers.category), asc(offers.id));
 }
 
-/** Replace an organisation's offers as a whole (PUT semantics). */
-export function replaceOffers(db: DB, orgId: string, list: Array<OfferInput & { id: string }>, at: number) {
-  db.transaction((tx) => {
-    tx.delete(offers).where(eq(offers.organisationId, orgId)).run();
-    for (const o of list) tx.insert(offers).values({ ...o, organisationId: orgId, updatedAt: at }).run();
+/**
+ * Replace an organisation's offers as a whole (PUT semantics), in one
+ * transaction. The organisation's row is locked first (PostgreSQL; SQLite's
+ * transaction is the only writer): two replacements at once run one after
+ * the other, so one whole list stands, never a mix of both.
+ */
+export async function replaceOffers(h: AsyncDb, orgId: string, list: Array<OfferInput & { id: string }>, at: number): Promise<void> {
+  await h.transaction(async (tx) => {
+    const { offers, organisations } = tx.t;
+    await first(forUpdate(tx, tx.q.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, orgId))));
+    await tx.q.delete(offers).where(eq(offers.organisationId, orgId));
+    if (list.length) await tx.q.insert(offers).values(list.map((o) => ({ ...o, organisationId: orgId, updatedAt: at })));
   });
 }
 
@@ -52,27 +60,24 @@ export interface RequestFacts {
 }
 
 /** Per request of a board: creator, holder, creation and first claim time. */
-export function requestFacts(db: DB, boardId: string): RequestFacts[] {
-  const firstClaim = db
-    .select({
-      requestId: auditEvents.requestId,
-      at: sql<number>`min(${auditEvents.createdAt})`.as("at"),
-    })
+export async function requestFacts(h: AsyncDb, boardId: string): Promise<RequestFacts[]> {
+  const { auditEvents, requests } = h.t;
+  const claims = await h.q
+    .select({ requestId: auditEvents.requestId, at: sql<number>`min(${auditEvents.createdAt})`.mapWith(Number) })
     .from(auditEvents)
     .where(and(eq(auditEvents.boardId, boardId), inArray(auditEvents.type, ["claimed", "referral_accepted", "reassigned"])))
-    .groupBy(auditEvents.requestId)
-    .as("first_claim");
-  return db
+    .groupBy(auditEvents.requestId);
+  const firstClaim = new Map(claims.map((c) => [c.requestId, c.at]));
+  const rows = await h.q
     .select({
       id: requests.id,
       createdByOrgId: requests.createdByOrgId,
       ownerOrgId: requests.ownerOrgId,
       createdAt: requests.createdAt,
       mergedInto: requests.mergedInto,
-      firstClaimAt: sql<number | null>`coalesce(${firstClaim.at}, ${requests.claimedAt})`,
+      claimedAt: requests.claimedAt,
     })
     .from(requests)
-    .leftJoin(firstClaim, eq(firstClaim.requestId, requests.id))
-    .where(eq(requests.boardId, boardId))
-    .all();
+    .where(eq(requests.boardId, boardId));
+  return rows.map(({ claimedAt, ...r }) => ({ ...r, firstClaimAt: firstClaim.get(r.id) ?? claimedAt }));
 }

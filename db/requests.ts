@@ -1,30 +1,36 @@
-/** Requests (cards) as the server knows them: creator, holder, pseudonymous reference. */
+/**
+ * Requests (cards) as the server knows them: creator, holder, pseudonymous
+ * reference; and the audit log's rows. On the asynchronous layer (both
+ * engines, docs/decisions/001-async-database-layer.md). `appendAudit` is the
+ * synchronous SQLite-only twin of `addAudit`, for what still writes inside a
+ * synchronous transaction: ownership's `…Now` functions (the room's check)
+ * and the board's rebuild (db/rebuild.ts: forget, spam).
+ */
 import { and, desc, eq } from "drizzle-orm";
 import type { AsyncDb, DB } from "./client";
-import { auditEvents, requests } from "./schema";
+import { first, forUpdate } from "./dialect";
+import { auditEvents, type requests } from "./schema";
 
 export type RequestRow = typeof requests.$inferSelect;
+export type NewRequest = typeof requests.$inferInsert;
 
-export function insertRequest(db: DB, r: typeof requests.$inferInsert): void {
-  db.insert(requests).values(r).run();
+export async function insertRequest(h: AsyncDb, r: NewRequest): Promise<void> {
+  await h.q.insert(h.t.requests).values(r);
 }
 
-export function getRequest(db: DB, boardId: string, requestId: string): RequestRow | null {
-  return (
-    db
-      .select()
-      .from(requests)
-      .where(and(eq(requests.boardId, boardId), eq(requests.id, requestId)))
-      .get() ?? null
-  );
+export async function getRequest(h: AsyncDb, boardId: string, requestId: string): Promise<RequestRow | null> {
+  const { requests } = h.t;
+  return (await first(h.q.select().from(requests).where(and(eq(requests.boardId, boardId), eq(requests.id, requestId))))) ?? null;
 }
 
-export function setRequestReference(db: DB, requestId: string, reference: string | null, referenceKey: string | null) {
-  db.update(requests).set({ reference, referenceKey, lastActivityAt: Date.now() }).where(eq(requests.id, requestId)).run();
+export async function setRequestReference(h: AsyncDb, requestId: string, reference: string | null, referenceKey: string | null, at = Date.now()): Promise<void> {
+  const { requests } = h.t;
+  await h.q.update(requests).set({ reference, referenceKey, lastActivityAt: at }).where(eq(requests.id, requestId));
 }
 
-export function touchRequest(db: DB, requestId: string, at = Date.now()) {
-  db.update(requests).set({ lastActivityAt: at }).where(eq(requests.id, requestId)).run();
+export async function touchRequest(h: AsyncDb, requestId: string, at = Date.now()): Promise<void> {
+  const { requests } = h.t;
+  await h.q.update(requests).set({ lastActivityAt: at }).where(eq(requests.id, requestId));
 }
 
 export interface AuditInput {
@@ -59,20 +65,33 @@ export async function addAudit(h: AsyncDb, e: AuditInput): Promise<void> {
   await h.q.insert(h.t.auditEvents).values(auditRow(e));
 }
 
-export function requestHistory(db: DB, requestId: string, limit = 100) {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.requestId, requestId))
-    .orderBy(desc(auditEvents.id))
-    .limit(limit)
-    .all();
+export async function requestHistory(h: AsyncDb, requestId: string, limit = 100) {
+  const { auditEvents } = h.t;
+  return h.q.select().from(auditEvents).where(eq(auditEvents.requestId, requestId)).orderBy(desc(auditEvents.id)).limit(limit);
 }
 
-/** Create a request row and its audit entry in one transaction. */
-export function createRequestWithAudit(db: DB, r: typeof requests.$inferInsert, audit: AuditInput): void {
-  db.transaction((tx) => {
-    tx.insert(requests).values(r).run();
-    appendAudit(tx as unknown as DB, audit);
+/**
+ * Create a request row and its audit entry in one transaction. With
+ * `refuse` (a quota): the creating organisation's row is locked first
+ * (PostgreSQL; SQLite's transaction is the only writer), so the creations
+ * of one organisation are counted one after the other; when `refuse`
+ * answers anything but null nothing is written and that is returned.
+ */
+export async function createRequestWithAudit<R = never>(
+  h: AsyncDb,
+  r: NewRequest,
+  audit: AuditInput,
+  refuse?: (tx: AsyncDb) => R | null | Promise<R | null>,
+): Promise<R | null> {
+  return h.transaction(async (tx) => {
+    if (refuse) {
+      const { organisations } = tx.t;
+      await first(forUpdate(tx, tx.q.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, r.createdByOrgId))));
+      const refused = await refuse(tx);
+      if (refused !== null) return refused;
+    }
+    await tx.q.insert(tx.t.requests).values(r);
+    await addAudit(tx, audit);
+    return null;
   });
 }

@@ -38,9 +38,9 @@ import { allianceSecret } from "./duplicates";
 import { setFrontDoor } from "./front-door";
 import { replaceOffers } from "./offers";
 import { seedDemoMeetings } from "./seed-meetings";
-import { claimRequestNow } from "./ownership";
+import { claimRequest } from "./ownership";
 import { insertTeam } from "./teams";
-import { appendAudit, createRequestWithAudit, touchRequest } from "./requests";
+import { addAudit, insertRequest, touchRequest } from "./requests";
 
 const DAY = 86400_000;
 
@@ -104,7 +104,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
       for (const j of jobs) mirrorJobPlaces(doc, j.id, { places: j.places, filled: j.members.length, joined: j.members, left: [] }, now);
     },
   });
-  const secret = allianceSecret(db, alliance.id);
+  const secret = await allianceSecret(asyncOf(db), alliance.id);
 
   // Every event of every request, in time order (ties keep their order within a request).
   const events: Event[] = [];
@@ -117,32 +117,28 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   events.sort((a, b) => a.at - b.at || a.seq - b.seq);
 
   const lastAt = new Map<string, number>();
-  db.transaction((tx) => {
-    const d = tx as unknown as DB;
+  await asyncOf(db).transaction(async (tx) => {
     for (const e of events) {
       const who = e.kind === "created" ? org(e.r.org) : e.org;
       const audit = { boardId, requestId: e.id, userId: userByOrg.get(who) ?? null, orgId: who };
       if (e.kind === "created") {
-        createRequestWithAudit(
-          d,
-          {
-            id: e.id,
-            boardId,
-            createdByUserId: audit.userId,
-            createdByOrgId: who,
-            reference: e.r.reference,
-            referenceKey: referenceKey(secret, e.r.reference),
-            lastActivityAt: e.at,
-            createdAt: e.at,
-          },
-          { ...audit, type: "created", data: { title: e.r.title, category: e.r.category }, createdAt: e.at },
-        );
+        await insertRequest(tx, {
+          id: e.id,
+          boardId,
+          createdByUserId: audit.userId,
+          createdByOrgId: who,
+          reference: e.r.reference,
+          referenceKey: referenceKey(secret, e.r.reference),
+          lastActivityAt: e.at,
+          createdAt: e.at,
+        });
+        await addAudit(tx, { ...audit, type: "created", data: { title: e.r.title, category: e.r.category }, createdAt: e.at });
       } else if (e.kind === "claim") {
-        claimRequestNow(d, e.id, e.org, e.at, audit);
+        await claimRequest(tx, e.id, e.org, e.at, audit);
       } else if (e.kind === "move") {
-        appendAudit(d, { ...audit, type: "moved", data: { from: e.from, to: e.to }, createdAt: e.at });
+        await addAudit(tx, { ...audit, type: "moved", data: { from: e.from, to: e.to }, createdAt: e.at });
       } else {
-        appendAudit(d, { ...audit, type: "archived", data: {}, createdAt: e.at });
+        await addAudit(tx, { ...audit, type: "archived", data: {}, createdAt: e.at });
       }
       lastAt.set(e.id, e.at);
     }
@@ -150,7 +146,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
       // Requests an organisation holds (finished ones too: claim expiry does not
       // look at stages yet) were touched this week, so no claim expires at the first start.
       const at = r.holder ? Math.max(lastAt.get(id)!, now - (r.createdAt % 6) * DAY) : lastAt.get(id)!;
-      touchRequest(d, id, Math.min(now, at));
+      await touchRequest(tx, id, Math.min(now, at));
     }
   });
 
@@ -169,8 +165,8 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   }
 
   for (const key of new Set(DEMO_OFFERS.map((o) => o.org))) {
-    replaceOffers(
-      db,
+    await replaceOffers(
+      asyncOf(db),
       org(key),
       DEMO_OFFERS.filter((o) => o.org === key).map((o) => ({
         id: randomUUID(),

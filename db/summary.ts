@@ -2,15 +2,16 @@
  * What "since the last meeting" and the proposed agenda read from SQL: the
  * audit rows after a moment, each request's holder and last activity, and
  * the end moment of its last meeting (open actions: `boardActionRows` in
- * meetings.ts).
+ * meetings.ts). On the asynchronous layer (both engines).
  */
 import { and, asc, desc, eq, gt, isNotNull } from "drizzle-orm";
-import type { DB } from "./client";
-import { auditEvents, meetings, requests } from "./schema";
+import type { AsyncDb } from "./client";
+import { first } from "./dialect";
 
 /** The board's audit rows after `afterId` (a moment's lastAuditId), oldest first. */
-export function auditAfter(db: DB, boardId: string, afterId: number) {
-  return db
+export async function auditAfter(h: AsyncDb, boardId: string, afterId: number) {
+  const { auditEvents } = h.t;
+  return h.q
     .select({
       id: auditEvents.id,
       type: auditEvents.type,
@@ -21,18 +22,19 @@ export function auditAfter(db: DB, boardId: string, afterId: number) {
     })
     .from(auditEvents)
     .where(and(eq(auditEvents.boardId, boardId), gt(auditEvents.id, afterId)))
-    .orderBy(asc(auditEvents.id))
-    .all();
+    .orderBy(asc(auditEvents.id));
 }
 
 /** Whether anything was ever recorded for a board. */
-export function boardHasHistory(db: DB, boardId: string): boolean {
-  return !!db.select({ id: auditEvents.id }).from(auditEvents).where(eq(auditEvents.boardId, boardId)).limit(1).get();
+export async function boardHasHistory(h: AsyncDb, boardId: string): Promise<boolean> {
+  const { auditEvents } = h.t;
+  return !!(await first(h.q.select({ id: auditEvents.id }).from(auditEvents).where(eq(auditEvents.boardId, boardId))));
 }
 
 /** Every request of a board with its holder, creation and last activity (merged ones marked). */
-export function requestStates(db: DB, boardId: string) {
-  return db
+export async function requestStates(h: AsyncDb, boardId: string) {
+  const { requests } = h.t;
+  return h.q
     .select({
       id: requests.id,
       ownerOrgId: requests.ownerOrgId,
@@ -41,19 +43,18 @@ export function requestStates(db: DB, boardId: string) {
       mergedInto: requests.mergedInto,
     })
     .from(requests)
-    .where(eq(requests.boardId, boardId))
-    .all();
+    .where(eq(requests.boardId, boardId));
 }
 
 /** The end moment of the board's last ended meeting, or null. */
-export function lastMeetingEndMoment(db: DB, boardId: string): string | null {
-  return (
-    db
+export async function lastMeetingEndMoment(h: AsyncDb, boardId: string): Promise<string | null> {
+  const { meetings } = h.t;
+  const row = await first(
+    h.q
       .select({ id: meetings.endMomentId })
       .from(meetings)
       .where(and(eq(meetings.boardId, boardId), eq(meetings.status, "ended"), isNotNull(meetings.endMomentId)))
-      .orderBy(desc(meetings.endedAt))
-      .limit(1)
-      .get()?.id ?? null
+      .orderBy(desc(meetings.endedAt)),
   );
+  return row?.id ?? null;
 }

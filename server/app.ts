@@ -113,11 +113,11 @@ export function createAppServer(opts: AppServerOptions) {
     idleMs: env.ROOM_IDLE_MS,
     requests: holdersForSync(() => services),
     onActivity: (boardId, activity) =>
-      publishActivityIds(
+      void publishActivityIds(
         services,
         boardId,
         activity.map((a) => a.id),
-      ),
+      ).catch((error: unknown) => log.error("activity not published", { boardId, error: String(error) })),
     onPresence: (boardId, user) =>
       void presenceJoined(services, boardId, user).catch((e) => log.error("meeting attendance failed", { boardId, error: (e as Error).message })),
   });

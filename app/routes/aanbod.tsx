@@ -37,7 +37,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     name: user.organisationName,
     shortName: user.organisationShortName,
   };
-  const offers = (getOffers(svc, user, orgId) ?? []).map((o) => ({
+  const offers = ((await getOffers(svc, user, orgId)) ?? []).map((o) => ({
     category: o.category,
     label: o.label,
     capacity: o.capacity,
@@ -85,7 +85,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       area: get("area"),
     });
   }
-  const res = setOffers(svc, user, orgId, { offers });
+  const res = await setOffers(svc, user, orgId, { offers });
   if (!res.ok) {
     return json<ActionResult>({ ok: false, error: res.error, fields: res.fields ?? {} }, { status: res.status });
   }

@@ -17,7 +17,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     params.decision === "merge"
       ? await mergeDuplicate(svc, user, board, body.into, body.from)
       : params.decision === "dismiss"
-        ? dismissDuplicate(svc, user, board, body.a, body.b)
+        ? await dismissDuplicate(svc, user, board, body.a, body.b)
         : { ok: false as const, status: 404, error: "not_found", message: "Unknown action." };
   if (!res.ok) return apiError(res.status, res.error, res.message);
   return json({ ok: true });

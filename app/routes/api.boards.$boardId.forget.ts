@@ -31,7 +31,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!canOpenBoard(user, board)) return apiError(404, "not_found", "No such board.");
   if (user.role !== "coordinator") return apiError(403, "forbidden", "Only a coordinator may erase a person.");
   const body = await readBody(request);
-  const res = forgetPerson(svc, user, board, body);
+  const res = await forgetPerson(svc, user, board, body);
   if (res.ok) return json({ dryRun: res.dryRun, removed: res.counts, cards: res.cards }, { headers: NO_STORE });
   if (res.status === 403) return apiError(403, "forbidden", "Only a coordinator may erase a person.");
   if (res.status === 404) return apiError(404, "not_found", "No such request on this board.");

@@ -5,11 +5,11 @@ import { addComment, commentsOf } from "~/services/comments.server";
 import { services } from "~/services/context.server";
 
 /** GET: the comments of a request, oldest first. */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
-  const list = commentsOf(svc, user, { boardId: board.id, requestId: params.requestId! });
+  const list = await commentsOf(svc, user, { boardId: board.id, requestId: params.requestId! });
   if (!list) return apiError(404, "not_found", "No such request on this board.");
   return json(list);
 }

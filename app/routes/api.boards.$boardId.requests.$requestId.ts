@@ -18,7 +18,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const t = { boardId: board.id, requestId: params.requestId! };
-  const details = requestDetails(svc, user, board, t.requestId);
+  const details = await requestDetails(svc, user, board, t.requestId);
   const headers = { "Cache-Control": "private, no-store" };
   if (!details) return json({ error: "not_found", message: "No such request." }, { status: 404, headers });
   const ownership = (await ownershipDetails(svc, user, t))!;

@@ -5,10 +5,10 @@ import { services } from "~/services/context.server";
 import { getOffers, setOffers } from "~/services/overview.server";
 
 /** GET: an organisation's offers per category. */
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  const list = getOffers(svc, user, params.organisationId!);
+  const list = await getOffers(svc, user, params.organisationId!);
   if (!list) return apiError(404, "not_found", "No such organisation in your alliance.");
   return json(list);
 }
@@ -19,7 +19,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readJsonValue(request);
-  const res = setOffers(svc, user, params.organisationId!, body);
+  const res = await setOffers(svc, user, params.organisationId!, body);
   if (!res.ok) return apiError(res.status, res.error, res.message, res.fields ? { fields: res.fields } : {});
   return json(res.offers);
 }

@@ -91,7 +91,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       canManage: user.role === "coordinator" && !archived,
       jobTeams: canEdit(user) && !archived ? await teamsForJobs(svc, user) : [],
       snapshot,
-      activity: boardActivity(svc, user, board, { limit: 50 }),
+      activity: await boardActivity(svc, user, board, { limit: 50 }),
       ownership: await boardOwnershipState(svc, user, board.id),
       gettingStarted: await gettingStarted(svc, user, { id: board.id, cards: snapshot.cards.length, archived }),
       now: svc.now(),
@@ -149,7 +149,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   if (intent === "reference") {
     const requestId = String(form.get("requestId") ?? "");
-    const result = updateReference(svc, user, board, requestId, form.get("reference") ?? "", form.get("acknowledgePersonalData"));
+    const result = await updateReference(svc, user, board, requestId, form.get("reference") ?? "", form.get("acknowledgePersonalData"));
     if (result.ok) return json<ActionData>({ intent, ok: true, reference: result.reference }, { headers: NO_STORE });
     if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
     if ("notFound" in result) return json<ActionData>({ intent, ok: false, error: "not_found" }, { status: 404 });

@@ -115,7 +115,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (intent === "dismiss") {
     for (let i = 0; i < ids.length; i++)
       for (let j = i + 1; j < ids.length; j++) {
-        const res = dismissDuplicate(svc, user, board, ids[i], ids[j]);
+        const res = await dismissDuplicate(svc, user, board, ids[i], ids[j]);
         if (!res.ok) return fail(res.status, res.error);
       }
     return json<DecisionResult>({ ok: true, group }, { headers: NO_STORE });

@@ -75,7 +75,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const fail = (status: number, data: Omit<Extract<ActionData, { step: "error" }>, "step" | "by">) =>
     json<ActionData>({ step: "error", by, ...data }, { status, headers: NO_STORE });
 
-  const preview = forgetPerson(svc, user, board, { ...by, dryRun: true });
+  const preview = await forgetPerson(svc, user, board, { ...by, dryRun: true });
   if (!preview.ok) {
     if (preview.status === 403) return fail(403, { error: "forbidden" });
     if (preview.status === 404) return fail(404, { error: "notFound" });
@@ -86,7 +86,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   // The deliberate second step: without the tick nothing goes, and the preview stays.
   if (form.get("confirm") !== "on") return fail(422, { error: "confirm", counts: preview.counts, cards: preview.cards });
-  const done = forgetPerson(svc, user, board, by);
+  const done = await forgetPerson(svc, user, board, by);
   if (!done.ok) return fail(done.status, done.status === 422 ? { errors: done.errors } : { error: done.status === 403 ? "forbidden" : "notFound" });
   return json<ActionData>({ step: "done", counts: done.counts }, { headers: NO_STORE });
 }

@@ -18,24 +18,24 @@ function view(row: ActivityRow): ActivityView {
   return row;
 }
 
-export function boardActivity(svc: AppServices, _user: SessionUser, board: BoardRow, opts: { beforeId?: number; limit?: number } = {}) {
-  return activityFeed(svc.db, { boardId: board.id, ...opts }).map(view);
+export async function boardActivity(svc: AppServices, _user: SessionUser, board: BoardRow, opts: { beforeId?: number; limit?: number } = {}) {
+  return (await activityFeed(svc.async, { boardId: board.id, ...opts })).map(view);
 }
 
 /** A request's history, including the histories of requests merged into it. */
-export function requestActivity(svc: AppServices, _user: SessionUser, board: BoardRow, requestId: string) {
-  const ids = [requestId, ...mergedSources(svc.db, requestId)];
-  return activityFeed(svc.db, { boardId: board.id, requestIds: ids, limit: 200 }).map(view);
+export async function requestActivity(svc: AppServices, _user: SessionUser, board: BoardRow, requestId: string) {
+  const ids = [requestId, ...(await mergedSources(svc.async, requestId))];
+  return (await activityFeed(svc.async, { boardId: board.id, requestIds: ids, limit: 200 })).map(view);
 }
 
 /** Send stored activity rows (by id) to everyone on the board. */
-export function publishActivityIds(svc: AppServices, boardId: string, ids: number[]) {
-  const rows = activityByIds(svc.db, ids).map(view);
+export async function publishActivityIds(svc: AppServices, boardId: string, ids: number[]): Promise<void> {
+  const rows = (await activityByIds(svc.async, ids)).map(view);
   if (rows.length) svc.realtime.toBoard(boardId, ACTIVITY_EVENT, rows);
 }
 
 /** Send the newest activity row of a request (what an operation just wrote). */
-export function publishLatest(svc: AppServices, boardId: string, requestId: string) {
-  const row = latestActivityFor(svc.db, requestId);
+export async function publishLatest(svc: AppServices, boardId: string, requestId: string): Promise<void> {
+  const row = await latestActivityFor(svc.async, requestId);
   if (row) svc.realtime.toBoard(boardId, ACTIVITY_EVENT, [view(row)]);
 }

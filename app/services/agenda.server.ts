@@ -27,7 +27,7 @@ export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: 
   if (!canOpenBoard(user, board)) return null;
   const now = svc.now();
   const snapshot = svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
-  const states = requestStates(svc.db, board.id);
+  const states = await requestStates(svc.async, board.id);
   const holder = new Map(states.map((r) => [r.id, r.ownerOrgId]));
   const merged = new Set(states.filter((r) => r.mergedInto).map((r) => r.id));
   const stageOf = (column: string) => stageOfColumn(snapshot.columns, column);
@@ -55,7 +55,7 @@ export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: 
 
   return {
     openActions: { count: actions.length, cardIds: actions.map((a) => a.requestId).filter((id): id is string => !!id) },
-    hasSince: lastMeetingEndMoment(svc.db, board.id) !== null || boardHasHistory(svc.db, board.id),
+    hasSince: (await lastMeetingEndMoment(svc.async, board.id)) !== null || (await boardHasHistory(svc.async, board.id)),
     unclaimedDays,
     unclaimed,
     duplicateGroups: groups.length,

@@ -15,14 +15,14 @@ export const COMMENT_MAX = 2000;
 
 type Target = { boardId: string; requestId: string };
 
-function locate(svc: AppServices, user: SessionUser, t: Target) {
+async function locate(svc: AppServices, user: SessionUser, t: Target) {
   const board = getBoard(svc.db, t.boardId);
   if (!board || board.allianceId !== user.allianceId) return null;
-  return getRequest(svc.db, t.boardId, t.requestId);
+  return getRequest(svc.async, t.boardId, t.requestId);
 }
 
-export function commentsOf(svc: AppServices, user: SessionUser, t: Target) {
-  return locate(svc, user, t) ? listComments(svc.db, t.requestId) : null;
+export async function commentsOf(svc: AppServices, user: SessionUser, t: Target) {
+  return (await locate(svc, user, t)) ? listComments(svc.async, t.requestId) : null;
 }
 
 /**
@@ -32,7 +32,7 @@ export function commentsOf(svc: AppServices, user: SessionUser, t: Target) {
  */
 export async function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown, acknowledge?: unknown) {
   if (user.role === "viewer") return { ok: false as const, status: 403, error: "forbidden", message: "Viewers cannot comment." };
-  if (!locate(svc, user, t)) return { ok: false as const, status: 404, error: "not_found", message: "No such request on this board." };
+  if (!(await locate(svc, user, t))) return { ok: false as const, status: 404, error: "not_found", message: "No such request on this board." };
   if (getBoard(svc.db, t.boardId)?.archivedAt != null) {
     return { ok: false as const, status: 409, error: "board_archived", message: "This board is archived: it can be read, not changed." };
   }
@@ -42,11 +42,11 @@ export async function addComment(svc: AppServices, user: SessionUser, t: Target,
   const pd = personalDataGate(svc, { body }, acknowledge);
   if (!pd.ok) return { ok: false as const, status: 422, error: "personal_data", message: PERSONAL_DATA_MESSAGE, found: pd.found };
   const id = randomUUID();
-  insertComment(svc.db, { id, requestId: t.requestId, boardId: t.boardId, userId: user.id, orgId: user.organisationId, body, at: svc.now() });
-  recordAcknowledged(svc, user, t, pd.found, { commentId: id });
-  const comment = listComments(svc.db, t.requestId).find((c) => c.id === id)!;
+  await insertComment(svc.async, { id, requestId: t.requestId, boardId: t.boardId, userId: user.id, orgId: user.organisationId, body, at: svc.now() });
+  await recordAcknowledged(svc, user, t, pd.found, { commentId: id });
+  const comment = (await listComments(svc.async, t.requestId)).find((c) => c.id === id)!;
   svc.realtime.toBoard(t.boardId, COMMENT_EVENT, comment);
-  publishLatest(svc, t.boardId, t.requestId);
+  await publishLatest(svc, t.boardId, t.requestId);
   await notifyComment(svc, user, t, id);
   return { ok: true as const, comment };
 }

@@ -87,7 +87,7 @@ export interface ContactStatus {
 
 /** What the card dialog needs before anything is read (nothing logged). */
 export async function contactStatus(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<ContactStatus | ContactFailure> {
-  const row = getRequest(svc.db, board.id, requestId);
+  const row = await getRequest(svc.async, board.id, requestId);
   if (!row) return fail("not_found");
   const contact = await getContact(svc.async, requestId);
   const access = contactAccess(user, row, contact);
@@ -108,7 +108,7 @@ export type ContactRead = { ok: true; contact: ContactDetails; stored: boolean; 
 
 /** Read the details (logged as a view when there are any). */
 export async function readContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<ContactRead> {
-  const row = getRequest(svc.db, board.id, requestId);
+  const row = await getRequest(svc.async, board.id, requestId);
   if (!row) return fail("not_found");
   const contact = await getContact(svc.async, requestId);
   const access = contactAccess(user, row, contact);
@@ -130,7 +130,7 @@ export async function readContact(svc: AppServices, user: SessionUser, board: Bo
 
 /** Store the details (all fields at once; all empty clears them). 422 with field errors. */
 export async function writeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string, input: Record<string, unknown>): Promise<ContactRead> {
-  const row = getRequest(svc.db, board.id, requestId);
+  const row = await getRequest(svc.async, board.id, requestId);
   if (!row) return fail("not_found");
   const existing = await getContact(svc.async, requestId);
   const access = contactAccess(user, row, existing);

@@ -33,8 +33,8 @@ export function referenceKey(secret: string, reference: string | null | undefine
   return createHmac("sha256", secret).update(norm).digest("hex");
 }
 
-export function keyForAlliance(svc: AppServices, allianceId: string, reference: string | null | undefined): string | null {
-  return referenceKey(allianceSecret(svc.db, allianceId), reference);
+export async function keyForAlliance(svc: AppServices, allianceId: string, reference: string | null | undefined): Promise<string | null> {
+  return referenceKey(await allianceSecret(svc.async, allianceId), reference);
 }
 
 /** A card still being worked on: not archived and not in a column whose stage is done (wherever that column stands). */
@@ -63,9 +63,9 @@ export async function intakeWarnings(
   input: { reference?: unknown; category?: unknown },
   exclude?: string,
 ): Promise<IntakeWarning[]> {
-  const key = keyForAlliance(svc, user.allianceId, typeof input.reference === "string" ? input.reference : "");
+  const key = await keyForAlliance(svc, user.allianceId, typeof input.reference === "string" ? input.reference : "");
   if (!key) return [];
-  const rows = requestsWithKey(svc.db, board.id, key).filter((r) => r.id !== exclude);
+  const rows = (await requestsWithKey(svc.async, board.id, key)).filter((r) => r.id !== exclude);
   if (rows.length === 0) return [];
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
@@ -173,10 +173,10 @@ export interface DuplicateGroup {
 export async function duplicateGroups(svc: AppServices, user: SessionUser, board: BoardRow): Promise<DuplicateGroup[]> {
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
-  const rows = boardRequestKeys(svc.db, board.id).filter((r) => isOpen(cards.get(r.id), snapshot));
+  const rows = (await boardRequestKeys(svc.async, board.id)).filter((r) => isOpen(cards.get(r.id), snapshot));
   const orgOf = new Map(rows.map((r) => [r.id, r.ownerOrgId ?? r.createdByOrgId]));
   const dismissed = new Set(
-    boardDecisions(svc.db, board.id)
+    (await boardDecisions(svc.async, board.id))
       .filter((d) => d.decision === "not_duplicate")
       .map((d) => `${d.requestA}|${d.requestB}`),
   );
@@ -238,13 +238,13 @@ function coordinatorOnly(user: SessionUser): Decision | null {
 }
 
 /** "Geen dubbel": the warning for this pair stays quiet. */
-export function dismissDuplicate(svc: AppServices, user: SessionUser, board: BoardRow, a: unknown, b: unknown): Decision {
+export async function dismissDuplicate(svc: AppServices, user: SessionUser, board: BoardRow, a: unknown, b: unknown): Promise<Decision> {
   const denied = coordinatorOnly(user);
   if (denied) return denied;
   if (typeof a !== "string" || typeof b !== "string" || a === b) return { ok: false, status: 400, error: "bad_request", message: "Give two request ids." };
-  const ids = new Set(boardRequestKeys(svc.db, board.id).map((r) => r.id));
+  const ids = new Set((await boardRequestKeys(svc.async, board.id)).map((r) => r.id));
   if (!ids.has(a) || !ids.has(b)) return { ok: false, status: 404, error: "not_found", message: "No such request on this board." };
-  markNotDuplicate(svc.db, board.id, a, b, user.id, svc.now());
+  await markNotDuplicate(svc.async, board.id, a, b, user.id, svc.now());
   svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
   return { ok: true };
 }
@@ -257,13 +257,13 @@ export async function mergeDuplicate(svc: AppServices, user: SessionUser, board:
     return { ok: false, status: 400, error: "bad_request", message: "Give two different request ids." };
   }
   // An id that is not on this board (another alliance's too) is unknown here: 404, as for dismiss.
-  if (!getRequest(svc.db, board.id, into) || !getRequest(svc.db, board.id, from)) {
+  if (!(await getRequest(svc.async, board.id, into)) || !(await getRequest(svc.async, board.id, from))) {
     return { ok: false, status: 404, error: "not_found", message: "No such request on this board." };
   }
-  const ok = mergeRequests(svc.db, { boardId: board.id, into, from, userId: user.id, orgId: user.organisationId, at: svc.now() });
+  const ok = await mergeRequests(svc.async, { boardId: board.id, into, from, userId: user.id, orgId: user.organisationId, at: svc.now() });
   if (!ok) return { ok: false, status: 409, error: "not_mergeable", message: "This request is already merged." };
   await svc.rooms.withDoc(board.id, (doc) => setArchived(doc, from, true, svc.now()));
-  publishLatest(svc, board.id, into);
+  await publishLatest(svc, board.id, into);
   svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
   return { ok: true };
 }

@@ -67,12 +67,12 @@ export function readForgetInput(input: Record<string, unknown>):
   return { ok: true, by: { reference: ref.value }, dryRun };
 }
 
-function matchingIds(svc: AppServices, db: DB, board: BoardRow, by: { reference: string } | { requestId: string }): string[] | null {
+async function matchingIds(svc: AppServices, db: DB, board: BoardRow, by: { reference: string } | { requestId: string }): Promise<string[] | null> {
   if ("requestId" in by) {
     const ids = requestIdsLike(db, board.id, by.requestId);
     return ids.length ? ids : null;
   }
-  const key = keyForAlliance(svc, board.allianceId, by.reference);
+  const key = await keyForAlliance(svc, board.allianceId, by.reference);
   return key ? requestIdsByKey(db, board.id, key) : [];
 }
 
@@ -81,11 +81,11 @@ function matchingIds(svc: AppServices, db: DB, board: BoardRow, by: { reference:
  * requests are still kept, and erasure is a right). Nothing matched: zeros,
  * and nothing is rebuilt.
  */
-export function forgetPerson(svc: AppServices, user: SessionUser, board: BoardRow, input: Record<string, unknown>): ForgetResult {
+export async function forgetPerson(svc: AppServices, user: SessionUser, board: BoardRow, input: Record<string, unknown>): Promise<ForgetResult> {
   if (user.role !== "coordinator" || user.allianceId !== board.allianceId) return { ok: false, status: 403, error: "forbidden" };
   const read = readForgetInput(input);
   if (!read.ok) return { ok: false, status: 422, errors: read.errors };
-  const ids = matchingIds(svc, svc.db, board, read.by);
+  const ids = await matchingIds(svc, svc.db, board, read.by);
   if (ids === null) return { ok: false, status: 404, error: "not_found" };
   const cards = svc.rooms.readDoc(board.id, (doc) => {
     const map = cardsMap(doc);

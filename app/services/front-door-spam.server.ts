@@ -45,7 +45,7 @@ export function mayMarkSpam(user: SessionUser, row: { createdByOrgId: string; ow
 /** Whether the request came in through the front door and this person may mark it (the card dialog offers the button then); null for an unknown request. */
 export async function spamOptions(svc: Pick<AppServices, "db" | "async">, user: SessionUser, board: BoardRow, requestId: string): Promise<{ frontDoor: boolean; may: boolean } | null> {
   if (user.allianceId !== board.allianceId) return null;
-  const row = getRequest(svc.db, board.id, requestId);
+  const row = await getRequest(svc.async, board.id, requestId);
   if (!row) return null;
   const frontDoor = (await frontDoorItemOf(svc.async, board.id, requestId)) !== null;
   return { frontDoor, may: frontDoor && !board.archivedAt && mayMarkSpam(user, row) };
@@ -53,7 +53,7 @@ export async function spamOptions(svc: Pick<AppServices, "db" | "async">, user: 
 
 export async function markSpam(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<SpamResult> {
   if (user.allianceId !== board.allianceId) return { ok: false, status: 404, error: "not_found" };
-  const row = getRequest(svc.db, board.id, requestId);
+  const row = await getRequest(svc.async, board.id, requestId);
   if (!row) return { ok: false, status: 404, error: "not_found" };
   if (!mayMarkSpam(user, row)) return { ok: false, status: 403, error: "forbidden" };
   const item = await frontDoorItemOf(svc.async, board.id, requestId);

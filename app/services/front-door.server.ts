@@ -149,8 +149,8 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
   const column = svc.rooms.readDoc(door.boardId, (doc) => firstColumnOf(listColumns(doc), "intake")?.id ?? listColumns(doc)[0]?.id);
   if (!column) return { ok: false, status: 503, error: "unavailable" };
   let code = newReceiptCode();
-  createRequestWithAudit(
-    svc.db,
+  await createRequestWithAudit(
+    svc.async,
     { id, boardId: door.boardId, createdByUserId: null, createdByOrgId: orgId, reference: null, referenceKey: null, lastActivityAt: at, createdAt: at },
     {
       boardId: door.boardId,
@@ -212,7 +212,7 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
       language: v.language,
     }),
   );
-  publishLatest(svc, door.boardId, id);
+  await publishLatest(svc, door.boardId, id);
   recordAccepted(svc, { allianceId: door.allianceId, addressKey: admission.addressKey });
   return { ok: true, code, requestId: id };
 }

@@ -27,7 +27,7 @@ export async function gettingStarted(svc: AppServices, user: SessionUser, board:
     { id: "organisations", done: organisations > 1 },
     { id: "people", done: people > 1 || invited > 0 },
     { id: "requests", done: board.cards > 0 },
-    { id: "offers", done: listOffers(svc.db, user.allianceId).length > 0 },
+    { id: "offers", done: (await listOffers(svc.async, user.allianceId)).length > 0 },
     { id: "mail", done: svc.mail.enabled },
   ];
   // Once the board is in use and others are on it, the panel has done its work.

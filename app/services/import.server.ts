@@ -416,6 +416,7 @@ function preview(
   table: Table,
   opts: ImportOptions,
   facts: ReturnType<typeof boardFacts>,
+  known: { secret: string; keyed: Awaited<ReturnType<typeof boardRequestKeys>> },
 ): { preview: ImportPreview; rows: ImportRow[]; importable: Array<ImportRow & { key: string | null }>; keys: (string | null)[] } {
   const { mapping, unknown } = mappingFromNames(table.headers, opts.names, guessMapping(table.headers));
   const rows = mapRows(table.rows, mapping, {
@@ -423,14 +424,14 @@ function preview(
     columns: facts.columns,
     categoryChoices: opts.categoryChoices,
   });
-  const secret = allianceSecret(svc.db, user.allianceId);
+  const { secret } = known;
   const keys = rows.map((r) => (r.card ? referenceKey(secret, r.card.reference) : null));
 
   // Against the board: open requests (not archived, not done) with the same key and category.
   const { snapshot } = facts;
   const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
   const onBoard = new Map<string, { id: string; org: string; mine: boolean }>();
-  for (const r of boardRequestKeys(svc.db, board.id)) {
+  for (const r of known.keyed) {
     const card = cards.get(r.id);
     if (!r.referenceKey || !card || card.archived || !isActiveStage(stageOfColumn(snapshot.columns, card.column))) continue;
     const k = `${r.referenceKey}\u0000${card.category}`;
@@ -529,12 +530,14 @@ export async function importList(
     throw e;
   }
 
+  // The alliance's secret and the board's reference keys, read just before (a request entered in between may be missed by the duplicate check).
+  const known = { secret: await allianceSecret(svc.async, user.allianceId), keyed: await boardRequestKeys(svc.async, board.id) };
   // Judged against the board and, when importing, written in the same synchronous step: nothing changes in between.
   let result: ImportResult | null = null;
   let newKeys = false;
   await svc.rooms.withDoc(board.id, (doc) => {
     const facts = boardFacts(doc);
-    const p = preview(svc, user, board, table, opts, facts);
+    const p = preview(svc, user, board, table, opts, facts, known);
     // Every upload is a reference check of its rows: logged like the request form's check (never the references).
     if (p.keys.some(Boolean)) {
       recordReferenceCheck(svc.db, {
@@ -645,7 +648,7 @@ export async function importList(
   if (!r) throw new Error("import: no result");
   if (r.ok && !r.dryRun) {
     // The activity panel shows the newest entries: those of this import, at most a page of them.
-    const rows = activityFeed(svc.db, { boardId: board.id, limit: 50 });
+    const rows = await activityFeed(svc.async, { boardId: board.id, limit: 50 });
     if (rows.length) svc.realtime.toBoard(board.id, ACTIVITY_EVENT, rows);
     if (newKeys) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
   }

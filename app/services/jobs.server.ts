@@ -16,7 +16,7 @@ import type { FieldFinding } from "../board/personal-data";
 import { listOrganisations } from "../../db/accounts";
 import { createJobWithAudit, fillPlaces, freePlace, getJob, markJobDone, type JobState } from "../../db/jobs";
 import { ownersOf } from "../../db/ownership";
-import { appendAudit } from "../../db/requests";
+import { addAudit, type AuditInput } from "../../db/requests";
 import { publishLatest } from "./activity.server";
 import { apiError } from "./api.server";
 import { retryAfterSeconds } from "./limits.server";
@@ -164,11 +164,11 @@ export async function createJob(
       createdAt: at,
     },
   );
-  recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
+  await recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
   const card = await svc.rooms.withDoc(board.id, (doc) =>
     addCard(doc, { ...v, id, kind: "job", createdAt: at, createdByOrg: user.organisationId }),
   );
-  publishLatest(svc, board.id, id);
+  await publishLatest(svc, board.id, id);
   return { ok: true, card };
 }
 
@@ -240,7 +240,7 @@ export async function fillJob(
     return fail.notFound();
   }
   await mirror(svc, board.id, res.job, requestIds, []);
-  publishLatest(svc, board.id, jobId);
+  await publishLatest(svc, board.id, jobId);
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
   return { ok: true, job: await view(svc, user, res.job, card) };
 }
@@ -264,7 +264,7 @@ export async function freeJobPlace(
   if (!freed) return { ok: false, status: 404, error: "not_found", message: "This request has no place in this job." };
   const job = (await getJob(svc.async, board.id, jobId))!;
   await mirror(svc, board.id, job, [], [requestId]);
-  publishLatest(svc, board.id, jobId);
+  await publishLatest(svc, board.id, jobId);
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
   return { ok: true, job: await view(svc, user, job, card) };
 }
@@ -295,6 +295,8 @@ export async function markDone(
   const who = { boardId: board.id, userId: user.id, orgId: user.organisationId };
   const res = await markJobDone(svc.async, { jobId, boardId: board.id, attended, keepOpen: weekly, at }, who);
   if (!res.ok) return res.error === "not_found" ? fail.notFound() : fail.done();
+  // The moves are made in the document's synchronous step and recorded right after it, in order.
+  const moves: AuditInput[] = [];
   const moved = await svc.rooms.withDoc(board.id, (doc) => {
     const columns = listColumns(doc);
     const done = firstColumnOf(columns, "done");
@@ -303,7 +305,7 @@ export async function markDone(
       const c = getCard(doc, id);
       if (!done || !c || stageOfColumn(columns, c.column) === "done") return;
       const { from, to } = moveCard(doc, id, done.id, Number.MAX_SAFE_INTEGER, at);
-      appendAudit(svc.db, { ...who, requestId: id, type: "moved", data: { from, to, fromStage: stageOfColumn(columns, from), toStage: "done" }, createdAt: at });
+      moves.push({ ...who, requestId: id, type: "moved", data: { from, to, fromStage: stageOfColumn(columns, from), toStage: "done" }, createdAt: at });
       out.push(id);
     };
     for (const id of res.attended) moveOn(id);
@@ -311,7 +313,8 @@ export async function markDone(
     mirrorJobPlaces(doc, jobId, { places: res.job.places, filled: res.job.filled, joined: [], left: res.absent }, at);
     return out;
   });
-  publishLatest(svc, board.id, jobId);
+  for (const m of moves) await addAudit(svc.async, m);
+  await publishLatest(svc, board.id, jobId);
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, jobId));
   return { ok: true, job: await view(svc, user, res.job, card), moved, stayed: res.absent };
 }

@@ -271,6 +271,7 @@ export async function createMeeting(
     order = keyBetween(order, null);
     return { id: randomUUID(), meetingId: id, order, kind: p.kind, title: p.title.slice(0, 120), view: { ...p.view }, notes: "", createdAt: at };
   });
+  const sinceMomentId = await lastMeetingEndMoment(svc.async, boardId);
   await insertMeeting(
     svc.async,
     {
@@ -279,7 +280,7 @@ export async function createMeeting(
       title: checked.value.title!,
       scheduledAt: checked.value.at!,
       status: "planned",
-      sinceMomentId: lastMeetingEndMoment(svc.db, boardId),
+      sinceMomentId,
       createdByUserId: user.id,
       createdAt: at,
     },

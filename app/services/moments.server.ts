@@ -121,7 +121,7 @@ export async function changesBetween(
   const [from, to] = a.lastAuditId < b.lastAuditId || (a.lastAuditId === b.lastAuditId && a.at <= b.at) ? [a, b] : [b, a];
   const events =
     to.lastAuditId > from.lastAuditId
-      ? activityFeed(svc.db, { boardId: board.id, afterId: from.lastAuditId, beforeId: to.lastAuditId + 1, limit: limit + 1 })
+      ? await activityFeed(svc.async, { boardId: board.id, afterId: from.lastAuditId, beforeId: to.lastAuditId + 1, limit: limit + 1 })
       : [];
   const item = (m: typeof a): MomentListItem => ({ id: m.id, at: m.at, reason: m.reason, meetingId: m.meetingId });
   return { from: item(from), to: item(to), events: events.slice(0, limit), more: events.length > limit };

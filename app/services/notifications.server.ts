@@ -237,9 +237,10 @@ export async function notifyComment(svc: AppServices, actor: SessionUser, t: { b
  * reference matches a request another organisation holds on the board, that
  * organisation hears of a possible duplicate of its request.
  */
-export function notifyPossibleDuplicates(svc: AppServices, actor: SessionUser, boardId: string, newRequestId: string) {
+export async function notifyPossibleDuplicates(svc: AppServices, actor: SessionUser, boardId: string, newRequestId: string): Promise<number> {
+  const created = await getRequest(svc.async, boardId, newRequestId).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
   return safely(svc, "duplicate", () => {
-    const created = getRequest(svc.db, boardId, newRequestId);
+    if (created instanceof Error) throw created;
     if (!created?.referenceKey) return 0;
     let told = 0;
     for (const held of heldWithKey(svc.db, boardId, created.referenceKey, newRequestId)) {

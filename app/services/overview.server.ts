@@ -22,9 +22,9 @@ async function inputs(svc: AppServices, user: SessionUser, board: BoardRow) {
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   // Done: the first move into any column whose stage is done, wherever it stands on the board.
   const doneIds = columnsOf(snapshot.columns, "done").map((c) => c.id);
-  const arrivals = doneArrivals(movesInto(svc.db, board.id, doneIds), snapshot.columns);
+  const arrivals = doneArrivals(await movesInto(svc.async, board.id, doneIds), snapshot.columns);
   const facts = new Map<string, RequestFact>(
-    requestFacts(svc.db, board.id).map((f) => [
+    (await requestFacts(svc.async, board.id)).map((f) => [
       f.id,
       {
         createdByOrgId: f.createdByOrgId,
@@ -42,7 +42,7 @@ async function inputs(svc: AppServices, user: SessionUser, board: BoardRow) {
 
 export async function boardOverview(svc: AppServices, user: SessionUser, board: BoardRow, staleDays = 14) {
   const { snapshot, facts, organisations } = await inputs(svc, user, board);
-  const offers = listOffers(svc.db, user.allianceId);
+  const offers = await listOffers(svc.async, user.allianceId);
   return {
     overview: overview({
       now: svc.now(),
@@ -114,11 +114,11 @@ async function jobsForReport(svc: AppServices, boardId: string, cards: readonly 
 // ---------------------------------------------------------------- offers
 
 export type OffersResult =
-  | { ok: true; offers: ReturnType<typeof offersOf> }
+  | { ok: true; offers: Awaited<ReturnType<typeof offersOf>> }
   | { ok: false; status: number; error: string; message: string; fields?: Record<string, string> };
 
 /** Replace an organisation's offers: its own members or a coordinator of the alliance. */
-export function setOffers(svc: AppServices, user: SessionUser, orgId: string, body: unknown): OffersResult {
+export async function setOffers(svc: AppServices, user: SessionUser, orgId: string, body: unknown): Promise<OffersResult> {
   const org = listOrganisations(svc.db, user.allianceId).find((o) => o.id === orgId);
   if (!org) return { ok: false, status: 404, error: "not_found", message: "No such organisation in your alliance." };
   if (user.role === "viewer" || (user.organisationId !== orgId && user.role !== "coordinator")) {
@@ -143,14 +143,14 @@ export function setOffers(svc: AppServices, user: SessionUser, orgId: string, bo
     return { id: randomUUID(), category, label, capacity, area };
   });
   if (Object.keys(fields).length) return { ok: false, status: 400, error: "invalid", message: "Some offers are not valid.", fields };
-  replaceOffers(svc.db, orgId, list, svc.now());
+  await replaceOffers(svc.async, orgId, list, svc.now());
   svc.realtime.toOrganisation(orgId, "offers:changed", { organisationId: orgId });
-  return { ok: true, offers: offersOf(svc.db, orgId) };
+  return { ok: true, offers: await offersOf(svc.async, orgId) };
 }
 
-export function getOffers(svc: AppServices, user: SessionUser, orgId: string) {
+export async function getOffers(svc: AppServices, user: SessionUser, orgId: string) {
   const org = listOrganisations(svc.db, user.allianceId).find((o) => o.id === orgId);
-  return org ? offersOf(svc.db, orgId) : null;
+  return org ? offersOf(svc.async, orgId) : null;
 }
 
 // ---------------------------------------------------------------- matching
@@ -164,7 +164,7 @@ export async function matchesFor(svc: AppServices, user: SessionUser, board: Boa
   const card = await svc.rooms.withDoc(board.id, (doc) => getCard(doc, requestId));
   if (!card) return null;
   const { snapshot, facts, organisations } = await inputs(svc, user, board);
-  const offers = listOffers(svc.db, user.allianceId);
+  const offers = await listOffers(svc.async, user.allianceId);
   const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
   const stageOf = stageLookup(snapshot.columns);
   const holding = new Map<string, number>();

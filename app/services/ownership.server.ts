@@ -125,16 +125,16 @@ interface Target {
 }
 
 /** The request, if it is on a board of the person's alliance. */
-function locate(svc: AppServices, user: SessionUser, t: Target) {
+async function locate(svc: AppServices, user: SessionUser, t: Target) {
   const board = getBoard(svc.db, t.boardId);
   if (!board || board.allianceId !== user.allianceId) return null;
-  const row = getRequest(svc.db, t.boardId, t.requestId);
+  const row = await getRequest(svc.async, t.boardId, t.requestId);
   return row ? { board, row } : null;
 }
 
 /** Why the request cannot be changed: unknown here (404), or on an archived board (409); null when it can. */
-function unchangeable(svc: AppServices, user: SessionUser, t: Target): OwnershipError | null {
-  const found = locate(svc, user, t);
+async function unchangeable(svc: AppServices, user: SessionUser, t: Target): Promise<OwnershipError | null> {
+  const found = await locate(svc, user, t);
   if (!found) return "not_found";
   return found.board.archivedAt !== null ? "board_archived" : null;
 }
@@ -181,7 +181,7 @@ async function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Ar
   const payload = await ownerPayload(svc, user, t);
   align(svc, t, payload.ownerOrgId);
   svc.realtime.toBoard(t.boardId, EVENTS.owner, payload);
-  publishLatest(svc, t.boardId, t.requestId);
+  await publishLatest(svc, t.boardId, t.requestId);
   for (const org of new Set(orgs.filter(Boolean) as string[])) svc.realtime.toOrganisation(org, EVENTS.inbox, { boardId: t.boardId });
   return payload;
 }
@@ -190,7 +190,7 @@ const audit = (user: SessionUser, t: Target) => ({ boardId: t.boardId, requestId
 
 export async function claim(svc: AppServices, user: SessionUser, t: Target): Promise<OwnershipResult<{ requestId: string }>> {
   if (user.role === "viewer") return fail("forbidden");
-  const problem = unchangeable(svc, user, t);
+  const problem = await unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const res = await claimRequest(svc.async, t.requestId, user.organisationId, svc.now(), audit(user, t));
   if (!res.won) {
@@ -204,7 +204,7 @@ export async function claim(svc: AppServices, user: SessionUser, t: Target): Pro
 
 export async function unclaim(svc: AppServices, user: SessionUser, t: Target): Promise<OwnershipResult<{ requestId: string }>> {
   if (user.role === "viewer") return fail("forbidden");
-  const problem = unchangeable(svc, user, t);
+  const problem = await unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const asCoordinator = user.role === "coordinator";
   const res = await unclaimRequest(svc.async, t.requestId, asCoordinator ? null : user.organisationId, svc.now(), audit(user, t));
@@ -216,7 +216,7 @@ export async function unclaim(svc: AppServices, user: SessionUser, t: Target): P
 
 export async function reassign(svc: AppServices, user: SessionUser, t: Target, toOrgId: unknown): Promise<OwnershipResult<{ requestId: string }>> {
   if (user.role !== "coordinator") return fail("forbidden");
-  const problem = unchangeable(svc, user, t);
+  const problem = await unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const to = targetOrg(svc, user.allianceId, toOrgId);
   if (!to) return fail("unknown_organisation");
@@ -232,7 +232,7 @@ export async function refer(
   input: { to?: unknown; note?: unknown },
 ): Promise<OwnershipResult<{ referral: ReturnType<typeof referralView> }>> {
   if (user.role === "viewer") return fail("forbidden");
-  const problem = unchangeable(svc, user, t);
+  const problem = await unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const to = targetOrg(svc, user.allianceId, input.to);
   if (!to) return fail("unknown_organisation");
@@ -256,7 +256,7 @@ export async function answerReferral(
   reasonInput?: unknown,
 ): Promise<OwnershipResult<{ referral: ReturnType<typeof referralView> }>> {
   if (user.role === "viewer") return fail("forbidden");
-  const problem = unchangeable(svc, user, t);
+  const problem = await unchangeable(svc, user, t);
   if (problem) return fail(problem);
   const reason = cleanText(reasonInput, true).slice(0, 1000);
   if (decision === "declined" && !reason) return fail("reason_required");
@@ -273,7 +273,7 @@ export async function answerReferral(
 }
 
 export async function ownershipDetails(svc: AppServices, user: SessionUser, t: Target) {
-  if (!locate(svc, user, t)) return null;
+  if (!(await locate(svc, user, t))) return null;
   return ownerPayload(svc, user, t);
 }
 
@@ -308,7 +308,7 @@ export function holdersForSync(svc: () => AppServices) {
       const s = svc();
       const t = { boardId, requestId };
       s.realtime.toBoard(boardId, EVENTS.owner, await ownerPayload(s, user, t));
-      publishLatest(s, boardId, requestId);
+      await publishLatest(s, boardId, requestId);
     },
   };
 }
@@ -356,7 +356,7 @@ export async function expireClaims(svc: AppServices, now = svc.now()) {
     svc.realtime.toOrganisation(c.ownerOrgId, EVENTS.expired, { boardId: c.boardId, requestId: c.id });
     svc.realtime.toOrganisation(c.ownerOrgId, EVENTS.inbox, { boardId: c.boardId });
     if (res.cancelledReferralTo) svc.realtime.toOrganisation(res.cancelledReferralTo, EVENTS.inbox, { boardId: c.boardId });
-    publishLatest(svc, c.boardId, c.id);
+    await publishLatest(svc, c.boardId, c.id);
   }
   return expired;
 }
@@ -375,7 +375,7 @@ export async function boardOwnershipState(svc: AppServices, user: SessionUser, b
     ) as Record<string, { id: string; name: string; claimedAt: number | null }>,
     pendingReferrals: pending,
     inbox: await inboxFor(svc.async, user.organisationId, boardId),
-    expiredClaims: expiredClaimsFor(svc.db, user.organisationId, svc.now() - 14 * 86400_000).filter((e) => e.boardId === boardId),
+    expiredClaims: (await expiredClaimsFor(svc.async, user.organisationId, svc.now() - 14 * 86400_000)).filter((e) => e.boardId === boardId),
     // The organisation's open meeting actions on this board ("Voor ons").
     actions: (await boardActionRows(svc.async, boardId, { open: true, orgId: user.organisationId })).map(actionOf),
   };

@@ -8,7 +8,7 @@
  * goes through and an audit event `personal_data_acknowledged` records which
  * fields held which kinds, never the text found.
  */
-import { appendAudit } from "../../db/requests";
+import { addAudit } from "../../db/requests";
 import { checkFields, type FieldFinding } from "../board/personal-data";
 import type { ImportRow } from "../board/import-map";
 import { apiError } from "./api.server";
@@ -47,15 +47,15 @@ export function personalDataResponse(found: readonly unknown[]): Response {
 }
 
 /** Record that someone saved personal data after the warning: fields and kinds only. */
-export function recordAcknowledged(
+export async function recordAcknowledged(
   svc: AppServices,
   user: SessionUser,
   target: { boardId: string; requestId: string | null },
   found: readonly FieldFinding[],
   extra: Record<string, unknown> = {},
-): void {
+): Promise<void> {
   if (!found.length) return;
-  appendAudit(svc.db, {
+  await addAudit(svc.async, {
     boardId: target.boardId,
     requestId: target.requestId,
     userId: user.id,

@@ -12,7 +12,7 @@ import { validateMatchFields } from "../board/jobs";
 import type { CardExtras, CardFields, CardView } from "../board/types";
 import { validateCardFields } from "../board/validate";
 import { claimRequestNow, holderNow, unclaimRequestNow } from "../../db/ownership";
-import { appendAudit, getRequest } from "../../db/requests";
+import { addAudit, getRequest, type AuditInput } from "../../db/requests";
 import { publishLatest } from "./activity.server";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
@@ -59,7 +59,7 @@ export async function changeRequest(
   body: Record<string, unknown>,
 ): Promise<ChangeRequestResult> {
   if (user.role === "viewer") return fail(403, "forbidden", "Viewers read the board; they do not change it.");
-  if (!getRequest(svc.db, board.id, requestId)) return fail(404, "not_found", "No such request.");
+  if (!(await getRequest(svc.async, board.id, requestId))) return fail(404, "not_found", "No such request.");
   const unknown = Object.keys(body).filter((k) => !ALLOWED.has(k));
   if (unknown.length) {
     return fail(422, "invalid", "Unknown fields.", { errors: Object.fromEntries(unknown.map((k) => [k, "unknown"])) });
@@ -72,6 +72,8 @@ export async function changeRequest(
   const announce = holdersForSync(() => svc);
   let holderChanged = false;
   let acknowledgedFound: FieldFinding[] = [];
+  // What the change did, recorded once the document's synchronous step is over (in order).
+  const audits: AuditInput[] = [];
 
   const result = await svc.rooms.withDoc(board.id, (doc): ChangeRequestResult => {
     const card = getCard(doc, requestId);
@@ -125,7 +127,7 @@ export async function changeRequest(
 
     // Everything allowed: write it, and record it as the room records a participant's change.
     const record = (type: string, data: Record<string, unknown>) =>
-      appendAudit(svc.db, { boardId: board.id, requestId, userId: user.id, orgId: user.organisationId, type, data, createdAt: now });
+      audits.push({ boardId: board.id, requestId, userId: user.id, orgId: user.organisationId, type, data, createdAt: now });
     for (const c of updateCard(doc, requestId, patch, now)) record("edited", { field: c.field, from: c.from, to: c.to });
     if (moving) {
       const end = Number.MAX_SAFE_INTEGER;
@@ -133,12 +135,13 @@ export async function changeRequest(
       record("moved", { from, to, fromStage: stageOfColumn(columns, from), toStage: moving.stage });
     }
     if (archive !== null && setArchived(doc, requestId, archive, now)) record(archive ? "archived" : "restored", {});
-    recordAcknowledged(svc, user, { boardId: board.id, requestId }, acknowledgedFound);
     return { ok: true, card: getCard(doc, requestId)! };
   });
   if (result.ok) {
+    for (const a of audits) await addAudit(svc.async, a);
+    await recordAcknowledged(svc, user, { boardId: board.id, requestId }, acknowledgedFound);
     if (holderChanged) await announce.announce(board.id, requestId, user);
-    else publishLatest(svc, board.id, requestId);
+    else await publishLatest(svc, board.id, requestId);
   }
   return result;
 }

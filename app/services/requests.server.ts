@@ -8,7 +8,7 @@ import { addCard, listCategories } from "../board/domain";
 import type { CardView } from "../board/types";
 import { validateCardFields, validateReference, type CardField } from "../board/validate";
 import { validateMatchFields } from "../board/jobs";
-import { createRequestWithAudit, getRequest, setRequestReference, appendAudit } from "../../db/requests";
+import { addAudit, createRequestWithAudit, getRequest, setRequestReference } from "../../db/requests";
 import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
 import type { BoardRow, SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
@@ -106,24 +106,20 @@ export async function createRequest(
   const reference = ref.value || null;
   // Checked before saving, so the new request does not warn about itself.
   const duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
-  // The quota is counted right before the row is written, with no await in
-  // between: two requests at once cannot both take the last place.
-  const quota = quotaExceeded(svc, user);
-  if (quota) {
-    const quotaMinutes = String(Math.ceil(quota.retryAfterMs / 60_000));
-    return { ok: false, errors: { quota: "quota_exceeded", quotaLimit: String(quota.limit), quotaMinutes }, quota };
-  }
+  const referenceKey = await keyForAlliance(svc, user.allianceId, reference);
   // The SQL row first: if the document write failed, an orphan row is harmless;
-  // a card without its row would have no owner to check against.
-  createRequestWithAudit(
-    svc.db,
+  // a card without its row would have no owner to check against. The quota is
+  // counted inside the row's transaction (the organisation's row locked first):
+  // two requests at once cannot both take the last place.
+  const quota = await createRequestWithAudit(
+    svc.async,
     {
       id,
       boardId: board.id,
       createdByUserId: user.id,
       createdByOrgId: user.organisationId,
       reference,
-      referenceKey: keyForAlliance(svc, user.allianceId, reference),
+      referenceKey,
       lastActivityAt: at,
       createdAt: at,
     },
@@ -136,14 +132,19 @@ export async function createRequest(
       data: { title: fields.value.title, category: fields.value.category },
       createdAt: at,
     },
+    () => quotaExceeded(svc, user),
   );
-  recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
+  if (quota) {
+    const quotaMinutes = String(Math.ceil(quota.retryAfterMs / 60_000));
+    return { ok: false, errors: { quota: "quota_exceeded", quotaLimit: String(quota.limit), quotaMinutes }, quota };
+  }
+  await recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
   const card = await svc.rooms.withDoc(board.id, (doc) =>
     addCard(doc, { ...fields.value, ...match.value, id, createdAt: at, createdByOrg: user.organisationId }),
   );
-  publishLatest(svc, board.id, id);
+  await publishLatest(svc, board.id, id);
   if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
-  notifyPossibleDuplicates(svc, user, board.id, id);
+  await notifyPossibleDuplicates(svc, user, board.id, id);
   return { ok: true, card, duplicates };
 }
 
@@ -167,8 +168,8 @@ export function maySeeReference(user: SessionUser, row: { createdByOrgId: string
   return user.organisationId === row.createdByOrgId || (row.ownerOrgId !== null && user.organisationId === row.ownerOrgId);
 }
 
-export function requestDetails(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): RequestDetails | null {
-  const row = getRequest(svc.db, board.id, requestId);
+export async function requestDetails(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string): Promise<RequestDetails | null> {
+  const row = await getRequest(svc.async, board.id, requestId);
   if (!row) return null;
   const canSee = maySeeReference(user, row);
   return {
@@ -189,15 +190,15 @@ export type SetReferenceResult =
   | { ok: false; personalData: FieldFinding[] };
 
 /** Change the reference: only the organisation that may see it may change it. */
-export function updateReference(
+export async function updateReference(
   svc: AppServices,
   user: SessionUser,
   board: BoardRow,
   requestId: string,
   value: unknown,
   acknowledge?: unknown,
-): SetReferenceResult {
-  const row = getRequest(svc.db, board.id, requestId);
+): Promise<SetReferenceResult> {
+  const row = await getRequest(svc.async, board.id, requestId);
   if (!row) return { ok: false, notFound: true };
   if (!canEdit(user) || !maySeeReference(user, row)) return { ok: false, forbidden: true };
   const ref = validateReference(value);
@@ -205,10 +206,11 @@ export function updateReference(
   if ((row.reference ?? "") !== ref.value) {
     const pd = personalDataGate(svc, { reference: ref.value }, acknowledge);
     if (!pd.ok) return { ok: false, personalData: pd.found };
-    recordAcknowledged(svc, user, { boardId: board.id, requestId }, pd.found);
-    setRequestReference(svc.db, requestId, ref.value || null, keyForAlliance(svc, user.allianceId, ref.value));
+    await recordAcknowledged(svc, user, { boardId: board.id, requestId }, pd.found);
+    const key = await keyForAlliance(svc, user.allianceId, ref.value);
+    await setRequestReference(svc.async, requestId, ref.value || null, key, svc.now());
     // The audit records that it changed, never the reference itself.
-    appendAudit(svc.db, {
+    await addAudit(svc.async, {
       boardId: board.id,
       requestId,
       userId: user.id,

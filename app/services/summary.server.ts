@@ -32,7 +32,7 @@ export async function defaultSinceMoment(svc: AppServices, boardId: string): Pro
 
 /** The default moment and what it is: the end of the last meeting, else the oldest stored moment, else none. */
 export async function defaultSince(svc: AppServices, boardId: string): Promise<{ moment: MomentRow | null; kind: "meeting_end" | "oldest" | "none" }> {
-  const ended = lastMeetingEndMoment(svc.db, boardId);
+  const ended = await lastMeetingEndMoment(svc.async, boardId);
   const fromMeeting = ended ? await getMoment(svc.async, boardId, ended) : null;
   if (fromMeeting) return { moment: fromMeeting, kind: "meeting_end" };
   const oldest = (await listMoments(svc.async, boardId))[0];
@@ -60,8 +60,8 @@ export async function summaryFor(
   const before = moment ? momentSnapshot(moment.data) : EMPTY_BOARD;
   const actions = await boardActionRows(svc.async, board.id, { open: true });
   const after = svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
-  const events = auditAfter(svc.db, board.id, moment?.lastAuditId ?? 0);
-  const states = requestStates(svc.db, board.id);
+  const events = await auditAfter(svc.async, board.id, moment?.lastAuditId ?? 0);
+  const states = await requestStates(svc.async, board.id);
   const created = new Map(states.map((r) => [r.id, r.createdAt]));
 
   // A group of possible duplicates came to be when its newest request was entered.

@@ -18,7 +18,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDatabase } from "../../db/client";
+import { asyncOf, openDatabase } from "../../db/client";
 import { mailCounts } from "../../db/mail";
 import { replaceOffers } from "../../db/offers";
 import { claimRequestNow } from "../../db/ownership";
@@ -57,7 +57,7 @@ export async function benchDigest(): Promise<{ organisations: number; people: nu
     }
     const offered = categories.filter(() => rnd() < 0.5);
     const list = (offered.length ? offered : [categories[i % categories.length]]).map((category, k) => ({ id: `${o.id}-${k}`, category, label: `Aanbod ${category}`, capacity: 1 + Math.floor(rnd() * 10), area: "" }));
-    replaceOffers(db, o.id, list, today);
+    await replaceOffers(asyncOf(db), o.id, list, today);
   }
   const card = (createdAt: number): SeedCard => ({
     title: `Hulpvraag ${Math.floor(rnd() * 1e6)}`,

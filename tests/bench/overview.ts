@@ -25,10 +25,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { getBoard, getUserById } from "../../db/accounts";
-import { openDatabase, type Database_ } from "../../db/client";
+import { asyncOf, openDatabase, type Database_ } from "../../db/client";
 import { replaceOffers } from "../../db/offers";
-import { claimRequestNow } from "../../db/ownership";
-import { appendAudit, touchRequest } from "../../db/requests";
+import { claimRequest } from "../../db/ownership";
+import { addAudit, touchRequest } from "../../db/requests";
 import { DEFAULT_CATEGORIES, DEFAULT_COLUMNS, readBoard } from "../../app/board/domain";
 import { URGENCIES } from "../../app/board/types";
 import { duplicateGroups } from "../../app/services/duplicates.server";
@@ -111,32 +111,31 @@ export async function buildFixture(): Promise<Fixture> {
   // Claims (with their audit event, as the product writes them) and arrivals in the done column.
   let claimed = 0;
   let finished = 0;
-  const claimAndMove = database.sqlite.transaction(() => {
-    board.cardIds.forEach((id, i) => {
+  await asyncOf(db).transaction(async (tx) => {
+    for (const [i, id] of board.cardIds.entries()) {
       const c = cards[i];
       const inProgress = c.column !== "nieuw" && c.column !== "open";
       if (inProgress || rnd() < 0.15) {
         claimed++;
         const org = pick(orgs).id;
         const at = Math.min(now, c.createdAt! + Math.floor(rnd() * 20 * DAY));
-        claimRequestNow(db, id, org, at, { boardId: board.id, requestId: id, orgId: org });
+        await claimRequest(tx, id, org, at, { boardId: board.id, requestId: id, orgId: org });
         // A live board: held requests were worked on recently, so the claim
         // expiry sweep at start does not return thousands of them to open
         // in the middle of the measurement.
-        touchRequest(db, id, now - Math.floor(rnd() * 10 * DAY));
+        await touchRequest(tx, id, now - Math.floor(rnd() * 10 * DAY));
       }
       if (c.column === done) {
         finished++;
         const at = Math.min(now, c.createdAt! + Math.floor((5 + rnd() * 40) * DAY));
-        appendAudit(db, { boardId: board.id, requestId: id, type: "moved", data: { from: "in-uitvoering", to: done }, createdAt: at });
+        await addAudit(tx, { boardId: board.id, requestId: id, type: "moved", data: { from: "in-uitvoering", to: done }, createdAt: at });
       }
-    });
+    }
   });
-  claimAndMove();
 
   for (const org of orgs) {
-    replaceOffers(
-      db,
+    await replaceOffers(
+      asyncOf(db),
       org.id,
       DEFAULT_CATEGORIES.filter(() => rnd() < 0.5).map((c, i) => ({
         id: `${org.id}-${i}`,

@@ -10,7 +10,7 @@ import { hashPassword } from "../../app/services/password.server";
 import { createAlliance, createBoard, createOrganisation, createPerson } from "../../app/services/setup.server";
 import { referenceKey } from "../../app/services/duplicates.server";
 import { insertSession } from "../../db/accounts";
-import type { DB } from "../../db/client";
+import { asyncOf, type DB } from "../../db/client";
 import { DEMO_PASSWORD } from "../../db/demo-data";
 import { allianceSecret } from "../../db/duplicates";
 import { insertRequest } from "../../db/requests";
@@ -73,7 +73,8 @@ export interface SeedCard extends CardFields {
  * cards. Stores the document as a snapshot and a row per request.
  */
 export async function makeBoard(db: DB, b: { allianceId: string; name: string; id?: string; cards?: SeedCard[] }) {
-  const secret = allianceSecret(db, b.allianceId);
+  const h = asyncOf(db);
+  const secret = await allianceSecret(h, b.allianceId);
   const seeded = (b.cards ?? []).map((c) => ({ c, cardId: randomUUID(), createdAt: c.createdAt ?? Date.now() }));
   const board = await createBoard(db, {
     ...b,
@@ -96,21 +97,19 @@ export async function makeBoard(db: DB, b: { allianceId: string; name: string; i
     },
   });
   // The rows in one transaction (a bench board has thousands).
-  db.transaction((tx) => {
-    for (const { c, cardId, createdAt } of seeded) {
-      insertRequest(tx as unknown as DB, {
-        id: cardId,
-        boardId: board.id,
-        createdByUserId: c.createdByUser ?? null,
-        createdByOrgId: c.createdByOrg,
-        reference: c.reference ?? null,
-        referenceKey: referenceKey(secret, c.reference),
-        ownerOrgId: c.ownerOrg ?? null,
-        claimedAt: c.ownerOrg ? (c.claimedAt ?? createdAt) : null,
-        lastActivityAt: c.lastActivityAt ?? createdAt,
-        createdAt,
-      });
-    }
+  await h.transaction(async (tx) => {
+    for (const { c, cardId, createdAt } of seeded) await insertRequest(tx, {
+      id: cardId,
+      boardId: board.id,
+      createdByUserId: c.createdByUser ?? null,
+      createdByOrgId: c.createdByOrg,
+      reference: c.reference ?? null,
+      referenceKey: referenceKey(secret, c.reference),
+      ownerOrgId: c.ownerOrg ?? null,
+      claimedAt: c.ownerOrg ? (c.claimedAt ?? createdAt) : null,
+      lastActivityAt: c.lastActivityAt ?? createdAt,
+      createdAt,
+    });
   });
   return { id: board.id, name: board.name, cardIds: seeded.map((s) => s.cardId) };
 }

@@ -83,8 +83,8 @@ describe("claim expiry (injected clock)", () => {
     const [finished, archived, stale] = await Promise.all(
       ["Klaar en afgerond", "Gearchiveerd", "Blijft liggen"].map(async (title, i) => {
         const id = `expiry-${i}-${t.now()}`;
-        createRequestWithAudit(
-          t.db,
+        await createRequestWithAudit(
+          asyncOf(t.db),
           { id, boardId: seed.boardA.id, createdByUserId: seed.memberA1.id, createdByOrgId: seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: t.now(), createdAt: t.now() },
           { boardId: seed.boardA.id, requestId: id, userId: seed.memberA1.id, orgId: seed.orgA1.id, type: "created", data: {}, createdAt: t.now() },
         );
@@ -136,7 +136,7 @@ describe("claim expiry (injected clock)", () => {
     expect(audit[0]).toMatchObject({ boardId: seed.boardA.id, userId: null, orgId: seed.orgA1.id, data: { org: seed.orgA1.id } });
     expect(audit[0].createdAt).toBe(lastExpiryAt);
     expect(lastExpiryAt - claimedAt).toBeGreaterThanOrEqual(15 * DAY_MS);
-    expect(expiredClaimsFor(t.verify.db, seed.orgA1.id, claimedAt).map((e) => e.requestId)).toContain(requestId);
+    expect((await expiredClaimsFor(t.verify.async, seed.orgA1.id, claimedAt)).map((e) => e.requestId)).toContain(requestId);
 
     expect(await expiredA1.next((e) => e.requestId === requestId)).toEqual({ boardId: seed.boardA.id, requestId });
     expect(await owners.next((e) => e.requestId === requestId && e.ownerOrgId === null)).toMatchObject({ owner: null });

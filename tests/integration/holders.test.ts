@@ -16,7 +16,7 @@ import { addCard, getCard, listColumns, moveCard, readBoard, updateCard } from "
 import { holderFits, stageOfColumn } from "../../app/board/stages";
 import { holderNow } from "../../db/ownership";
 import { createRequestWithAudit } from "../../db/requests";
-import { openDatabase } from "../../db/client";
+import { asyncOf, openDatabase } from "../../db/client";
 import { seedDemo } from "../../db/seed";
 import { startTestServer, storedBytes, storedDoc, waitFor, withTimeout, type RawClient, type TestServer } from "./harness";
 
@@ -55,8 +55,8 @@ let n = 0;
 async function newRequest(column = "open"): Promise<string> {
   const id = `h-${++n}-${Date.now().toString(36)}`;
   const at = t.now();
-  createRequestWithAudit(
-    t.db,
+  await createRequestWithAudit(
+    asyncOf(t.db),
     { id, boardId: board(), createdByUserId: t.seed.memberA1.id, createdByOrgId: t.seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: at, createdAt: at },
     { boardId: board(), requestId: id, userId: t.seed.memberA1.id, orgId: t.seed.orgA1.id, type: "created", data: {}, createdAt: at },
   );

@@ -247,7 +247,7 @@ describe("notifications", () => {
     });
     expect(dup.status).toBe(201);
     const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
-    expect(notifyPossibleDuplicates(app.services, actor, boardId, dup.body.id)).toBe(0);
+    expect(await notifyPossibleDuplicates(app.services, actor, boardId, dup.body.id)).toBe(0);
     await drain();
     const got = mailsTo(seed.memberA2.email, /^Possible duplicate/);
     expect(got).toHaveLength(1);
@@ -270,7 +270,7 @@ describe("notifications", () => {
   });
 
   it("the daily digest lists yesterday's open requests in the categories we offer: one per person per day, none on a day without any", async () => {
-    replaceOffers(tdb.database.db, seed.orgA2.id, [{ id: randomUUID(), category: "taal", label: "Taalmaatjes", capacity: 5, area: "" }], Date.now());
+    await replaceOffers(tdb.database.async, seed.orgA2.id, [{ id: randomUUID(), category: "taal", label: "Taalmaatjes", capacity: 5, area: "" }], Date.now());
     const fresh = await api(`/api/boards/${boardId}/requests`, {
       cookie: seed.cookies.memberA1,
       body: { title: "Taalcafé gezocht", category: "taal", description: SECRET.description, reference: "RF-ANDER-1", area: "", urgency: "normaal" },
