@@ -16,6 +16,7 @@ const CLUSTER_FILES = [
   "tests/integration/cluster-sockets.test.ts",
   "tests/integration/async-db.test.ts",
   "tests/integration/pg-schema.test.ts",
+  "tests/integration/pg-requests.test.ts",
   "tests/integration/health.test.ts",
   "tests/integration/drain.test.ts",
   "tests/integration/redis-outage.test.ts",
