@@ -25,6 +25,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-privacy.test.ts",
   "tests/integration/pg-meetings.test.ts",
   "tests/integration/pg-teams.test.ts",
+  "tests/integration/pg-rooms.test.ts",
 ];
 
 export default defineConfig({

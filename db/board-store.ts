@@ -1,6 +1,7 @@
 /** Storage of board documents: the update log and its compacted snapshot. */
-import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
-import type { DB } from "./client";
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import type { AsyncDb, DB } from "./client";
+import { first, forShare, forUpdate } from "./dialect";
 import { auditEvents, boardSnapshots, boardUpdates, requests } from "./schema";
 
 /** An activity entry derived from a document change (who moved or edited what). */
@@ -25,21 +26,31 @@ export interface StoredBoard {
   lastUpdateId: number;
 }
 
+/** A Yjs update as the blob a column takes (no copy). */
+function blob(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/** The stored board from its snapshot row and the update rows after it (both engines' reads end here). */
+function storedBoard(snap: { data: Uint8Array; lastUpdateId: number } | undefined, rows: Array<{ id: number; data: Uint8Array }>): StoredBoard {
+  const after = snap?.lastUpdateId ?? 0;
+  return {
+    snapshot: snap ? new Uint8Array(snap.data) : null,
+    updates: rows.map((r) => new Uint8Array(r.data)),
+    lastUpdateId: rows.length ? rows[rows.length - 1].id : after,
+  };
+}
+
 export function loadBoardState(db: DB, boardId: string): StoredBoard {
   return db.transaction((tx) => {
     const snap = tx.select().from(boardSnapshots).where(eq(boardSnapshots.boardId, boardId)).get();
-    const after = snap?.lastUpdateId ?? 0;
     const rows = tx
       .select({ id: boardUpdates.id, data: boardUpdates.data })
       .from(boardUpdates)
-      .where(and(eq(boardUpdates.boardId, boardId), gt(boardUpdates.id, after)))
+      .where(and(eq(boardUpdates.boardId, boardId), gt(boardUpdates.id, snap?.lastUpdateId ?? 0)))
       .orderBy(asc(boardUpdates.id))
       .all();
-    return {
-      snapshot: snap ? new Uint8Array(snap.data) : null,
-      updates: rows.map((r) => new Uint8Array(r.data)),
-      lastUpdateId: rows.length ? rows[rows.length - 1].id : after,
-    };
+    return storedBoard(snap, rows);
   });
 }
 
@@ -51,7 +62,7 @@ export function appendBoardUpdates(db: DB, boardId: string, updates: Uint8Array[
     for (const u of updates) {
       const row = tx
         .insert(boardUpdates)
-        .values({ boardId, data: Buffer.from(u.buffer, u.byteOffset, u.byteLength), createdAt: at })
+        .values({ boardId, data: blob(u), createdAt: at })
         .returning({ id: boardUpdates.id })
         .get();
       last = row.id;
@@ -135,7 +146,7 @@ export function appendManyBoardUpdates(
   commit(db, opts.flushLater, () => {
     for (const b of batches) {
       for (const u of b.updates) {
-        st.update.run({ boardId: b.boardId, data: Buffer.from(u.buffer, u.byteOffset, u.byteLength), at });
+        st.update.run({ boardId: b.boardId, data: blob(u), at });
       }
     }
   });
@@ -186,7 +197,7 @@ export function compactBoard(db: DB, boardId: string, state: Uint8Array, upToId:
     // Never back: a snapshot that already covers more rows stays (those rows are gone).
     const snap = tx.select({ last: boardSnapshots.lastUpdateId }).from(boardSnapshots).where(eq(boardSnapshots.boardId, boardId)).get();
     if (snap && snap.last > upToId) return;
-    const data = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
+    const data = blob(state);
     tx.insert(boardSnapshots)
       .values({ boardId, data, lastUpdateId: upToId, updatedAt: Date.now() })
       .onConflictDoUpdate({ target: boardSnapshots.boardId, set: { data, lastUpdateId: upToId, updatedAt: Date.now() } })
@@ -240,4 +251,122 @@ export function countBoardUpdates(db: DB, boardId: string): number {
  */
 export function checkpointLog(db: DB): void {
   db.all(sql`PRAGMA wal_checkpoint(PASSIVE)`);
+}
+
+// ------------------------------------------------------------ the asynchronous layer (PostgreSQL)
+//
+// The room server's storage on the asynchronous layer (server/sync/storage.ts
+// postgresRoomStorage). SQLite keeps the synchronous functions above: its
+// group commit runs in one synchronous step (decision 001, "Consequences").
+// These run on SQLite too (the tests run them on both engines).
+
+/**
+ * A board's stored document and its document generation, read in one
+ * transaction at `repeatable read` (one snapshot of the database: a rebuild
+ * committing meanwhile is seen wholly or not at all, never its generation
+ * with the old log).
+ */
+export async function loadBoardStateAsync(h: AsyncDb, boardId: string): Promise<StoredBoard & { generation: number }> {
+  return h.transaction(async (tx) => ({ ...(await readStored(tx, boardId)), generation: await generationIn(tx, boardId) }), {
+    isolation: "repeatable read",
+  });
+}
+
+async function readStored(tx: AsyncDb, boardId: string): Promise<StoredBoard> {
+  const { boardSnapshots: s, boardUpdates: u } = tx.t;
+  const snap = await first(tx.q.select({ data: s.data, lastUpdateId: s.lastUpdateId }).from(s).where(eq(s.boardId, boardId)));
+  const rows = await tx.q
+    .select({ id: u.id, data: u.data })
+    .from(u)
+    .where(and(eq(u.boardId, boardId), gt(u.id, snap?.lastUpdateId ?? 0)))
+    .orderBy(asc(u.id));
+  return storedBoard(snap, rows);
+}
+
+async function generationIn(tx: AsyncDb, boardId: string): Promise<number> {
+  const row = await first(tx.q.select({ g: tx.t.boards.docGeneration }).from(tx.t.boards).where(eq(tx.t.boards.id, boardId)));
+  return row?.g ?? 0;
+}
+
+/**
+ * Commit a tick: the updates of several boards in one transaction, each
+ * board's only if its document generation is still the one its room was
+ * loaded with. The generations are read with their board rows locked
+ * (`FOR SHARE`): a rebuild (which bumps the generation) waits for this
+ * commit, or this commit waits for the rebuild and then sees its
+ * generation. So no update of an old generation lands after a rebuild, on
+ * any server. Returns the boards refused as stale (nothing of theirs
+ * stored); the others are committed.
+ */
+export async function appendBoardTickAsync(
+  h: AsyncDb,
+  batches: ReadonlyArray<{ boardId: string; generation: number; updates: Uint8Array[] }>,
+  at: number,
+): Promise<{ stale: string[] }> {
+  const ids = [...new Set(batches.map((b) => b.boardId))];
+  if (ids.length === 0) return { stale: [] };
+  return h.transaction(async (tx) => {
+    const { boards, boardUpdates: u } = tx.t;
+    const rows = await forShare(tx, tx.q.select({ id: boards.id, g: boards.docGeneration }).from(boards).where(inArray(boards.id, ids)));
+    const current = new Map(rows.map((r) => [r.id, r.g]));
+    const stale: string[] = [];
+    const values: Array<{ boardId: string; data: Buffer; createdAt: number }> = [];
+    for (const b of batches) {
+      if ((current.get(b.boardId) ?? 0) !== b.generation) {
+        stale.push(b.boardId);
+        continue;
+      }
+      for (const update of b.updates) values.push({ boardId: b.boardId, data: blob(update), createdAt: at });
+    }
+    // One statement for the whole tick, rows in the order given (their ids keep it).
+    if (values.length) await tx.q.insert(u).values(values);
+    return { stale };
+  });
+}
+
+/** recordBoardActivity on the asynchronous layer: the audit rows and the requests' last activity, one transaction. */
+export async function recordBoardActivityAsync(
+  h: AsyncDb,
+  batches: ReadonlyArray<{ boardId: string; activity: ActivityInput[] }>,
+  at: number,
+): Promise<StoredActivity[]> {
+  const values = batches.flatMap((b) =>
+    b.activity.map((a) => ({ boardId: b.boardId, requestId: a.requestId, userId: a.userId, orgId: a.orgId, type: a.type, data: a.data, createdAt: at })),
+  );
+  if (values.length === 0) return [];
+  const touched = [...new Set(values.flatMap((v) => (v.requestId ? [v.requestId] : [])))];
+  return h.transaction(async (tx) => {
+    const ids = await tx.q.insert(tx.t.auditEvents).values(values).returning({ id: tx.t.auditEvents.id });
+    if (touched.length) await tx.q.update(tx.t.requests).set({ lastActivityAt: at }).where(inArray(tx.t.requests.id, touched));
+    return values.map((v, i) => ({ ...v, data: v.data, id: ids[i].id }));
+  });
+}
+
+/**
+ * compactStoredBoard on the asynchronous layer. The board's row is locked
+ * first (`FOR UPDATE`): two servers compacting one board run one after the
+ * other, the second folding in what the first left (and appends, which
+ * lock it `FOR SHARE`, wait the moment it takes). Returns the last row id
+ * folded in (0: nothing to do).
+ */
+export async function compactStoredBoardAsync(
+  h: AsyncDb,
+  boardId: string,
+  merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array,
+): Promise<number> {
+  return h.transaction(async (tx) => {
+    const { boards, boardSnapshots: s, boardUpdates: u } = tx.t;
+    await forUpdate(tx, tx.q.select({ id: boards.id }).from(boards).where(eq(boards.id, boardId)));
+    const stored = await readStored(tx, boardId);
+    if (stored.updates.length === 0) return 0;
+    const data = blob(merge(stored.snapshot, stored.updates));
+    const upToId = stored.lastUpdateId;
+    const at = Date.now();
+    await tx.q
+      .insert(s)
+      .values({ boardId, data, lastUpdateId: upToId, updatedAt: at })
+      .onConflictDoUpdate({ target: s.boardId, set: { data, lastUpdateId: upToId, updatedAt: at } });
+    await tx.q.delete(u).where(and(eq(u.boardId, boardId), lte(u.id, upToId)));
+    return upToId;
+  });
 }

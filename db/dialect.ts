@@ -79,3 +79,14 @@ export function greatest(h: Pick<AsyncDb, "dialect">, a: SQLWrapper, b: SQLWrapp
 export function caseless(h: Pick<AsyncDb, "dialect">, column: SQLWrapper): SQL<string> {
   return h.dialect === "sqlite" ? sql`${column} collate nocase` : sql`lower(${column})`;
 }
+
+/**
+ * Lock the selected rows against change until the transaction ends, letting
+ * other readers lock them too (`FOR SHARE`) on PostgreSQL: a writer that
+ * must see the row unchanged (a board's document generation while its
+ * updates are appended) without queueing behind its peers. SQLite: as
+ * `forUpdate`, the query is left as it is.
+ */
+export function forShare<Q extends object>(h: Pick<AsyncDb, "dialect">, query: Q): Q {
+  return h.dialect === "postgres" ? (query as unknown as { for(s: "share"): Q }).for("share") : query;
+}

@@ -39,7 +39,7 @@ import { MemoryGuardStore, registerGuardStore } from "../app/services/front-door
 import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
-import { sqliteRoomStorage } from "./sync/storage";
+import { postgresRoomStorage, sqliteRoomStorage } from "./sync/storage";
 import type { RoomStorage } from "./sync/types";
 import { createYjsEndpoint, refuseUpgrade } from "./sync/ws-transport";
 
@@ -73,7 +73,8 @@ export function createAppServer(opts: AppServerOptions) {
   const log = createLogger(env.LOG_LEVEL);
   // The servers' shared live state (server/cluster/); null: one server, everything in this process's memory.
   const redis = env.REDIS_URL ? connectRedis({ url: env.REDIS_URL, serverId: env.SERVER_ID, log }) : null;
-  const storage = opts.storage ?? sqliteRoomStorage(database, now);
+  // PostgreSQL's through the asynchronous layer (the room manager's asynchronous path), SQLite's synchronous one otherwise.
+  const storage = opts.storage ?? (database.async.dialect === "postgres" ? postgresRoomStorage(database.async, now) : sqliteRoomStorage(database, now));
   // Work done once per cluster (the beat's sweeps, the daily backup, sending mail): in Redis, or this server's memory.
   const clusterLock = redis
     ? redisClusterLock({ serverId: env.SERVER_ID, log, command: redis.command })

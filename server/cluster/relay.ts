@@ -24,8 +24,9 @@
  *   this server's live copy (which may lack another server's newest rows).
  */
 import type { Redis } from "ioredis";
-import * as Y from "yjs";
-import { mergeAll } from "../sync/protocol";
+import { mergeAll, mergeStoredState } from "../sync/protocol";
+
+export { mergeStoredState };
 import type { Logger, RoomRelay, RoomStorage } from "../sync/types";
 
 /** What the relay needs of the room manager (server/sync/rooms.ts). */
@@ -111,18 +112,6 @@ export function compareIds(a: string, b: string): number {
   if (m !== 0n) return m < 0n ? -1 : 1;
   const s = BigInt(as) - BigInt(bs);
   return s === 0n ? 0 : s < 0n ? -1 : 1;
-}
-
-/** The document from the stored snapshot and rows, garbage-collected and encoded as one update. */
-export function mergeStoredState(snapshot: Uint8Array | null, updates: Uint8Array[]): Uint8Array {
-  const doc = new Y.Doc({ gc: true });
-  Y.transact(doc, () => {
-    if (snapshot) Y.applyUpdate(doc, snapshot);
-    for (const u of updates) Y.applyUpdate(doc, u);
-  });
-  const state = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
-  return state;
 }
 
 interface Followed {
@@ -255,7 +244,7 @@ export class RedisRelay implements RoomRelay {
         return false;
       }
       try {
-        compactStored(boardId, mergeStoredState);
+        await compactStored(boardId, mergeStoredState);
         this.stats.compactions++;
       } finally {
         await this.opts.commands.eval(RELEASE, 1, key, this.opts.serverId);

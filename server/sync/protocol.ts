@@ -119,3 +119,15 @@ export function encodePermissionDenied(reason: string): Uint8Array {
 export function mergeAll(updates: Uint8Array[]): Uint8Array {
   return updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
 }
+
+/** The document from the stored snapshot and rows, garbage-collected and encoded as one update. */
+export function mergeStoredState(snapshot: Uint8Array | null, updates: Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc({ gc: true });
+  Y.transact(doc, () => {
+    if (snapshot) Y.applyUpdate(doc, snapshot);
+    for (const u of updates) Y.applyUpdate(doc, u);
+  });
+  const state = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return state;
+}

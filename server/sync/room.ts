@@ -92,6 +92,11 @@ export interface RoomHost {
   markDirty(room: BoardRoom): void;
   /** Commit everything pending now (before answering a sync request). */
   flushNow(): void;
+  /**
+   * An asynchronous storage's commit is not done when flushNow returns: run
+   * `fn` once what was applied so far is stored. Absent: flushNow stored it.
+   */
+  readonly whenStored?: (fn: () => void) => void;
   /** The last client left. */
   roomEmpty(room: BoardRoom): void;
   /** A person's presence appeared on the board (not hidden): a running meeting records them. */
@@ -537,7 +542,9 @@ export class BoardRoom {
         } catch {
           return this.reject(conn, CLOSE.malformed, "malformed state vector");
         }
-        this.sendTo(conn, answer);
+        // The answer holds every update applied so far: not sent before they are stored.
+        if (this.host.whenStored) this.host.whenStored(() => !this.destroyed && this.conns.has(conn) && this.sendTo(conn, answer));
+        else this.sendTo(conn, answer);
         return;
       }
       case "sync-step2": {

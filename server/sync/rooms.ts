@@ -6,15 +6,35 @@
 import * as Y from "yjs";
 import type { BoardRooms } from "../../app/services/context.server";
 import { BoardRoom, CLOSE, type RequestHolders, type RoomHost } from "./room";
-import { mergeAll } from "./protocol";
+import { mergeAll, mergeStoredState } from "./protocol";
 import type { StoredActivity } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
-import type { Logger, RoomRelay, RoomStorage, SyncConnection } from "./types";
+import type { AsyncRoomStorage, Logger, RoomRelay, RoomStorage, SyncConnection, SyncRoomStorage } from "./types";
 
 /** How long a board loaded only for a server-side read stays in memory. */
 const SERVER_READ_GRACE_MS = 5000;
 /** Checkpoint the storage after this many commits, between two commits (off the path clients wait on). */
 const CHECKPOINT_EVERY = 100;
+
+/** What an asynchronous storage's synchronous calls meet: a bug (a path that should have branched). */
+const NOT_SYNC: SyncRoomStorage = new Proxy({} as SyncRoomStorage, {
+  get: (_, name) => {
+    if (name === "async") return true;
+    if (name === "flush" || name === "checkpoint" || name === "generationOf" || name === "compactStored") return undefined;
+    return () => {
+      throw new Error(`room storage is asynchronous: no synchronous ${String(name)}`);
+    };
+  },
+});
+
+/** A tick being committed on an asynchronous storage, and who waits for it. */
+interface Tick {
+  waiters: Array<() => void>;
+}
+
+function runAll(fns: Array<() => void>): void {
+  for (const fn of fns) fn();
+}
 
 export interface RoomManagerOptions {
   storage: RoomStorage;
@@ -54,6 +74,22 @@ export class RoomManager implements RoomHost, BoardRooms {
   private readonly dirty = new Set<BoardRoom>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private flushScheduled = false;
+  /** The synchronous storage (SQLite), or NOT_SYNC when it is asynchronous. */
+  private readonly store: SyncRoomStorage;
+  /** The asynchronous storage (PostgreSQL), null when it is synchronous. */
+  private readonly astore: AsyncRoomStorage | null;
+  /** Asynchronous storage: boards being loaded (every connection that arrives meanwhile waits for the same room). */
+  private readonly loading = new Map<string, Promise<BoardRoom>>();
+  /** Asynchronous storage: the one commit in flight, and who waits for the tick after it. */
+  private inFlight: Tick | null = null;
+  private nextWaiters: Array<() => void> = [];
+  /**
+   * Asynchronous storage: run `fn` once everything applied so far is
+   * stored (the tick in flight and the one waiting); the room sends a
+   * client the document (its sync answer) only then. Absent with a
+   * synchronous storage, which commits before anything is sent.
+   */
+  readonly whenStored?: (fn: () => void) => void;
   private commitsSinceCheckpoint = 0;
   private checkpointScheduled = false;
   readonly stats: RoomStats = {
@@ -72,6 +108,10 @@ export class RoomManager implements RoomHost, BoardRooms {
 
   constructor(private readonly opts: RoomManagerOptions) {
     this.log = opts.log;
+    const storage = opts.storage;
+    this.store = storage.async ? NOT_SYNC : storage;
+    this.astore = storage.async ? storage : null;
+    if (this.astore) this.whenStored = (fn) => this.afterStored(fn);
     const relay = opts.relay;
     if (relay) this.presenceChanged = (room, update, owners) => relay.presence(room.boardId, room.generation, update, owners);
   }
@@ -80,23 +120,77 @@ export class RoomManager implements RoomHost, BoardRooms {
     return this.opts.requests;
   }
 
-  /** The room of a board, loaded from storage if it is not in memory. Synchronous: one load per board. */
+  /**
+   * The room of a board, loaded from storage if it is not in memory.
+   * Synchronous: one load per board. With an asynchronous storage only a
+   * room in memory (use `load`).
+   */
   getOrLoad(boardId: string): BoardRoom {
     const existing = this.rooms.get(boardId);
     if (existing) return existing;
+    if (this.astore) throw new Error(`board ${boardId} is not loaded (asynchronous storage: load it first)`);
     const relay = this.opts.relay;
-    const stored = this.opts.storage.load(boardId);
+    const stored = this.store.load(boardId);
     const room = new BoardRoom(boardId, stored, this);
     this.rooms.set(boardId, room);
     this.stats.loads++;
     this.stats.rooms = this.rooms.size;
     if (relay) {
-      room.generation = this.opts.storage.generationOf?.(boardId) ?? 0;
+      room.generation = this.store.generationOf?.(boardId) ?? 0;
       // The relay takes the stream's position and then reads storage again
       // (mergeStored): nothing committed elsewhere falls between the two.
       relay.loaded(boardId, room.generation);
     }
     return room;
+  }
+
+  /**
+   * The room of a board, loaded if needed: with an asynchronous storage
+   * once per board however many ask while it loads (the `loading` map).
+   */
+  load(boardId: string): Promise<BoardRoom> {
+    const existing = this.rooms.get(boardId);
+    if (existing) return Promise.resolve(existing);
+    if (!this.astore) {
+      try {
+        return Promise.resolve(this.getOrLoad(boardId));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    let pending = this.loading.get(boardId);
+    if (!pending) {
+      pending = this.loadAsync(this.astore, boardId).finally(() => this.loading.delete(boardId));
+      this.loading.set(boardId, pending);
+    }
+    return pending;
+  }
+
+  private async loadAsync(storage: AsyncRoomStorage, boardId: string): Promise<BoardRoom> {
+    // A copy unloaded a moment ago may still have a tick in flight: read after it.
+    await this.settled();
+    const stored = await storage.load(boardId);
+    const existing = this.rooms.get(boardId);
+    if (existing) return existing;
+    const room = new BoardRoom(boardId, stored, this);
+    // Always the generation read with the document: every append checks it.
+    room.generation = stored.generation;
+    this.rooms.set(boardId, room);
+    this.stats.loads++;
+    this.stats.rooms = this.rooms.size;
+    this.opts.relay?.loaded(boardId, room.generation);
+    return room;
+  }
+
+  /** Resolves once everything applied so far is stored (asynchronous storage; at once otherwise). */
+  settled(): Promise<void> {
+    return new Promise((resolve) => this.afterStored(resolve));
+  }
+
+  private afterStored(fn: () => void): void {
+    if (this.dirty.size) this.nextWaiters.push(fn);
+    else if (this.inFlight) this.inFlight.waiters.push(fn);
+    else fn();
   }
 
   // ------------------------------------------------------------ what other servers committed (relay)
@@ -124,16 +218,41 @@ export class RoomManager implements RoomHost, BoardRooms {
   catchUpFromStorage(boardId: string): void {
     const room = this.rooms.get(boardId);
     if (!room || room.destroyed) return;
-    if ((this.opts.storage.generationOf?.(boardId) ?? 0) !== room.generation) {
+    if (this.astore) {
+      void this.catchUpAsync(this.astore, room);
+      return;
+    }
+    if ((this.store.generationOf?.(boardId) ?? 0) !== room.generation) {
       // Rebuilt meanwhile: this copy is of the old generation.
       this.dropRebuilt(boardId);
       return;
     }
-    room.mergeStored(this.opts.storage.load(boardId));
+    room.mergeStored(this.store.load(boardId));
+  }
+
+  private async catchUpAsync(storage: AsyncRoomStorage, room: BoardRoom): Promise<void> {
+    let stored;
+    try {
+      stored = await storage.load(room.boardId);
+    } catch (e) {
+      this.log.warn("could not catch up from storage", { board: room.boardId, error: (e as Error).message });
+      return;
+    }
+    if (room.destroyed) return;
+    if (stored.generation !== room.generation) return this.dropUnstored(room, "board rebuilt on another server");
+    room.mergeStored(stored);
   }
 
   remoteGap(room: BoardRoom): void {
+    if (this.astore) {
+      void this.catchUpAsync(this.astore, room).then(() => this.clearPending(room));
+      return;
+    }
     this.catchUpFromStorage(room.boardId);
+    this.clearPending(room);
+  }
+
+  private clearPending(room: BoardRoom): void {
     const store = room.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
     if (!room.destroyed && (store.pendingStructs || store.pendingDs)) {
       // Storage has every relayed update (stored before it was published), so this cannot stay; should it, it must not block clients' checks.
@@ -166,11 +285,27 @@ export class RoomManager implements RoomHost, BoardRooms {
     return this.rooms.get(boardId);
   }
 
-  connect(boardId: string, conn: SyncConnection): BoardRoom {
+  /**
+   * Join a connection to its board's room. A promise when the room is
+   * being loaded from an asynchronous storage: the transport holds the
+   * connection's frames until it resolves (ws-transport.ts).
+   */
+  connect(boardId: string, conn: SyncConnection): BoardRoom | Promise<BoardRoom> {
     const timer = this.idleTimers.get(boardId);
     if (timer) {
       clearTimeout(timer);
       this.idleTimers.delete(boardId);
+    }
+    if (this.astore && !this.rooms.has(boardId)) {
+      return this.load(boardId).then((room) => {
+        if (room.destroyed) return this.connect(boardId, conn);
+        const t = this.idleTimers.get(boardId);
+        if (t) clearTimeout(t);
+        this.idleTimers.delete(boardId);
+        room.join(conn);
+        this.stats.connections++;
+        return room;
+      });
     }
     const room = this.getOrLoad(boardId);
     room.join(conn);
@@ -202,6 +337,7 @@ export class RoomManager implements RoomHost, BoardRooms {
    */
   flushNow(): void {
     this.flushScheduled = false;
+    if (this.astore) return this.commitAsync(this.astore);
     if (this.dirty.size === 0) return;
     const rooms = [...this.dirty];
     this.dirty.clear();
@@ -210,20 +346,20 @@ export class RoomManager implements RoomHost, BoardRooms {
       .filter((b) => b.updates.length || b.activity.length);
     if (batches.length === 0) return;
     const relay = this.opts.relay;
-    if (relay && this.opts.storage.generationOf) {
+    if (relay && this.store.generationOf) {
       // Another server may have rebuilt a board since this copy was loaded
       // (its 4410 is on its way): what this copy's clients send now must
       // not land on the rebuilt document.
-      const stale = batches.filter((b) => this.opts.storage.generationOf!(b.room.boardId) !== b.room.generation);
+      const stale = batches.filter((b) => this.store.generationOf!(b.room.boardId) !== b.room.generation);
       for (const { room } of stale) this.dropRebuilt(room.boardId);
       if (stale.length) batches = batches.filter((b) => !stale.includes(b));
       if (batches.length === 0) return;
     }
     // Activity never waits for the disk on the event loop; updates do when
     // SYNC_FSYNC=before-broadcast asks for it.
-    const canFlush = Boolean(this.opts.storage.flush);
+    const canFlush = Boolean(this.store.flush);
     try {
-      this.opts.storage.append(
+      this.store.append(
         batches.map((b) => ({ boardId: b.room.boardId, updates: b.updates.map((p) => p.update) })),
         { flushLater: canFlush && this.opts.fsync !== "before-broadcast" },
       );
@@ -250,7 +386,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     const withActivity = batches.filter((b) => b.activity.length);
     if (withActivity.length) {
       try {
-        stored = this.opts.storage.record(
+        stored = this.store.record(
           withActivity.map((b) => ({ boardId: b.room.boardId, activity: b.activity })),
           { flushLater: canFlush },
         );
@@ -259,15 +395,10 @@ export class RoomManager implements RoomHost, BoardRooms {
         this.log.error("could not record board activity", { error: (e as Error).message, entries: withActivity.length });
       }
     }
-    const publish = () => {
-      if (!this.opts.onActivity || stored.length === 0) return;
-      const byBoard = new Map<string, StoredActivity[]>();
-      for (const a of stored) byBoard.set(a.boardId, [...(byBoard.get(a.boardId) ?? []), a]);
-      for (const [boardId, list] of byBoard) this.opts.onActivity(boardId, list);
-    };
+    const publish = () => this.publishActivity(stored);
     if (!canFlush) return publish();
     // The activity panel shows what is on disk: publish after the flush.
-    this.opts.storage.flush!((error) => {
+    this.store.flush!((error) => {
       if (!error) return publish();
       // The disk refused: what this tick wrote may not be on disk. Close the
       // rooms of this tick without compacting; clients resync and resend.
@@ -276,14 +407,94 @@ export class RoomManager implements RoomHost, BoardRooms {
     });
   }
 
+  /**
+   * The tick on an asynchronous storage: one commit in flight per manager
+   * (the next tick gathers meanwhile and starts when it ends), the
+   * generation check inside its transaction, and nothing broadcast or
+   * published before the commit resolved.
+   */
+  private commitAsync(storage: AsyncRoomStorage): void {
+    if (this.inFlight) return;
+    const waiters = this.nextWaiters;
+    this.nextWaiters = [];
+    const rooms = [...this.dirty];
+    this.dirty.clear();
+    const batches = rooms
+      .filter((room) => !room.destroyed)
+      .map((room) => ({ room, ...room.takePending() }))
+      .filter((b) => b.updates.length || b.activity.length);
+    if (batches.length === 0) return runAll(waiters);
+    const tick: Tick = { waiters };
+    this.inFlight = tick;
+    void this.runTick(storage, batches, tick).finally(() => {
+      this.inFlight = null;
+      runAll(tick.waiters);
+      if (this.dirty.size) this.flushNow();
+      else runAll(this.nextWaiters.splice(0));
+    });
+  }
+
+  private async runTick(
+    storage: AsyncRoomStorage,
+    all: Array<{ room: BoardRoom } & ReturnType<BoardRoom["takePending"]>>,
+    tick: Tick,
+  ): Promise<void> {
+    let stale: string[];
+    try {
+      ({ stale } = await storage.append(
+        all.map((b) => ({ boardId: b.room.boardId, generation: b.room.generation, updates: b.updates.map((p) => p.update) })),
+      ));
+    } catch (e) {
+      // As on the synchronous path: nobody else saw any of it; the rooms are
+      // dropped and their clients send their edits again when they reconnect.
+      this.log.error("could not commit board updates", { error: (e as Error).message });
+      for (const { room } of all) if (!room.destroyed) this.unload(room, { compact: false, code: CLOSE.serverError });
+      return;
+    }
+    // Rebuilt meanwhile (here or on another server): nothing of these was stored.
+    for (const { room } of all) if (stale.includes(room.boardId) && !room.destroyed) this.dropUnstored(room, "board rebuilt on another server");
+    const batches = stale.length ? all.filter((b) => !stale.includes(b.room.boardId)) : all;
+    this.stats.commits++;
+    const relay = this.opts.relay;
+    for (const { room, updates } of batches) {
+      this.stats.committedUpdates += updates.length;
+      room.logLength += updates.length;
+      const merged = updates.length ? mergeAll(updates.map((u) => u.update)) : undefined;
+      // Stored: published even when the room was unloaded meanwhile (other servers follow the board).
+      if (relay && merged) relay.committed(room.boardId, room.generation, merged);
+      if (room.destroyed) continue;
+      room.broadcast(updates, merged);
+      if (room.logLength >= this.opts.compactAfter) this.scheduleCompaction(room);
+    }
+    // What waited for this tick (sync answers, server-side writes) goes now, before the activity is recorded.
+    runAll(tick.waiters.splice(0));
+    const withActivity = batches.filter((b) => b.activity.length);
+    if (withActivity.length === 0) return;
+    let stored: StoredActivity[];
+    try {
+      stored = await storage.record(withActivity.map((b) => ({ boardId: b.room.boardId, activity: b.activity })));
+    } catch (e) {
+      this.log.error("could not record board activity", { error: (e as Error).message, entries: withActivity.length });
+      return;
+    }
+    this.publishActivity(stored);
+  }
+
+  private publishActivity(stored: StoredActivity[]): void {
+    if (!this.opts.onActivity || stored.length === 0) return;
+    const byBoard = new Map<string, StoredActivity[]>();
+    for (const a of stored) byBoard.set(a.boardId, [...(byBoard.get(a.boardId) ?? []), a]);
+    for (const [boardId, list] of byBoard) this.opts.onActivity(boardId, list);
+  }
+
   private afterCommit(): void {
-    if (++this.commitsSinceCheckpoint < CHECKPOINT_EVERY || this.checkpointScheduled || !this.opts.storage.checkpoint) return;
+    if (++this.commitsSinceCheckpoint < CHECKPOINT_EVERY || this.checkpointScheduled || !this.store.checkpoint) return;
     this.checkpointScheduled = true;
     setTimeout(() => {
       this.checkpointScheduled = false;
       this.commitsSinceCheckpoint = 0;
       try {
-        this.opts.storage.checkpoint?.();
+        this.store.checkpoint?.();
       } catch (e) {
         this.log.warn("checkpoint failed", { error: (e as Error).message });
       }
@@ -328,15 +539,25 @@ export class RoomManager implements RoomHost, BoardRooms {
    */
   compact(room: BoardRoom): void {
     this.flushNow();
+    if (this.astore && !this.opts.relay) {
+      // From the stored rows once the ticks so far are in (the live copy may be ahead of storage).
+      const storage = this.astore;
+      void this.settled()
+        .then(() => storage.compactStored(room.boardId, mergeStoredState))
+        .catch((e) => this.log.warn("board compaction skipped", { board: room.boardId, error: (e as Error).message }));
+      room.logLength = 0;
+      this.stats.compactions++;
+      return;
+    }
     if (this.opts.relay) {
       this.opts.relay.compact(room.boardId);
       room.logLength = 0;
       this.stats.compactions++;
       return;
     }
-    const upTo = this.opts.storage.latestUpdateId(room.boardId);
+    const upTo = this.store.latestUpdateId(room.boardId);
     const state = Y.encodeStateAsUpdate(room.doc);
-    this.opts.storage.compact(room.boardId, state, upTo);
+    this.store.compact(room.boardId, state, upTo);
     room.logLength = 0;
     room.lastUpdateId = upTo;
     this.stats.compactions++;
@@ -364,12 +585,14 @@ export class RoomManager implements RoomHost, BoardRooms {
   // ------------------------------------------------------------ BoardRooms (used by Remix actions)
 
   async withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin: unknown = "server"): Promise<T> {
-    const room = this.getOrLoad(boardId);
+    const room = this.astore ? await this.load(boardId) : this.getOrLoad(boardId);
     let result: T;
     try {
       result = Y.transact(room.doc, () => fn(room.doc), origin);
     } finally {
       this.flushNow();
+      // Asynchronous storage: answer once the change is stored.
+      if (this.astore) await this.settled();
       // Server-side reads come in bursts (a page reads the board several
       // times): keep an unwatched board a few seconds instead of reloading it.
       if (room.size === 0) this.roomEmpty(room, Math.max(this.opts.idleMs, SERVER_READ_GRACE_MS));
@@ -395,6 +618,8 @@ export class RoomManager implements RoomHost, BoardRooms {
    * document. When `fn` throws, the room stays as it was.
    */
   rebuild<T>(boardId: string, fn: (current: Y.Doc) => T): T {
+    // The rebuild stores the new document synchronously (db/rebuild.ts, SQLite); not yet on PostgreSQL.
+    if (this.astore) throw new Error("rebuilding a board needs the synchronous storage");
     this.flushNow();
     const wasLoaded = this.rooms.has(boardId);
     const room = this.getOrLoad(boardId);
@@ -409,7 +634,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       throw e;
     }
     this.dropUnstored(room, "board rebuilt");
-    this.opts.relay?.rebuilt(boardId, this.opts.storage.generationOf?.(boardId) ?? 0);
+    this.opts.relay?.rebuilt(boardId, this.store.generationOf?.(boardId) ?? 0);
     return result;
   }
 
@@ -468,9 +693,10 @@ export class RoomManager implements RoomHost, BoardRooms {
    */
   async drain(): Promise<void> {
     this.flushNow();
-    if (this.opts.storage.flush) {
+    await this.settled();
+    if (this.store.flush) {
       await new Promise<void>((resolve) =>
-        this.opts.storage.flush!((error) => {
+        this.store.flush!((error) => {
           if (error) this.log.error("could not flush board updates to disk", { error: error.message });
           resolve();
         }),

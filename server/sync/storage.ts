@@ -1,19 +1,23 @@
-/** The SQLite storage of room documents, through the queries in db/. */
+/** The storage of room documents, through the queries in db/: SQLite's synchronous one, and the asynchronous one (PostgreSQL). */
 import {
+  appendBoardTickAsync,
   appendManyBoardUpdates,
   checkpointLog,
   compactBoard,
   compactStoredBoard,
+  compactStoredBoardAsync,
   latestUpdateId,
   loadBoardState,
+  loadBoardStateAsync,
   recordBoardActivity,
+  recordBoardActivityAsync,
 } from "../../db/board-store";
-import { flushLog, type Database_ } from "../../db/client";
+import { flushLog, type AsyncDb, type Database_ } from "../../db/client";
 import { docGeneration } from "../../db/rebuild";
-import type { RoomStorage } from "./types";
+import type { AsyncRoomStorage, SyncRoomStorage } from "./types";
 
 /** `now`: the server's clock, for the time of the activity a commit carries (and the requests it touches). */
-export function sqliteRoomStorage(database: Database_, now: () => number = Date.now): RoomStorage {
+export function sqliteRoomStorage(database: Database_, now: () => number = Date.now): SyncRoomStorage {
   const db = database.db;
   // One fdatasync at a time; commits that arrive meanwhile share the next one.
   let flushing = false;
@@ -41,5 +45,21 @@ export function sqliteRoomStorage(database: Database_, now: () => number = Date.
     checkpoint: () => checkpointLog(db),
     generationOf: (boardId) => docGeneration(db, boardId),
     compactStored: (boardId, merge) => compactStoredBoard(db, boardId, merge),
+  };
+}
+
+/**
+ * The storage on the asynchronous layer: PostgreSQL (it runs on SQLite's
+ * layer too, which the tests use; the server keeps sqliteRoomStorage there).
+ * Every call is one transaction; a tick's generation check is inside its
+ * append. Durability is PostgreSQL's own commit: no separate flush.
+ */
+export function postgresRoomStorage(h: AsyncDb, now: () => number = Date.now): AsyncRoomStorage {
+  return {
+    async: true,
+    load: (boardId) => loadBoardStateAsync(h, boardId),
+    append: (batches) => appendBoardTickAsync(h, batches, now()),
+    record: (batches) => recordBoardActivityAsync(h, batches, now()),
+    compactStored: (boardId, merge) => compactStoredBoardAsync(h, boardId, merge),
   };
 }

@@ -1,5 +1,5 @@
 import type { SessionUser } from "../../db/accounts";
-import type { ActivityInput, StoredActivity } from "../../db/board-store";
+import type { ActivityInput, StoredActivity, StoredBoard } from "../../db/board-store";
 
 /**
  * A message on its way to one or many connections. The transport may keep
@@ -29,9 +29,22 @@ export interface SyncConnection {
   bufferedAmount(): number;
 }
 
-/** Where room documents are kept between processes. */
-export interface RoomStorage {
-  load(boardId: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastUpdateId: number };
+/**
+ * Where room documents are kept between processes: SQLite's synchronous
+ * storage, or an asynchronous one (PostgreSQL). Two explicit flavours
+ * (`async: true`) rather than "a value or a promise" from each call: the
+ * synchronous one keeps today's path exactly (the group commit, the
+ * generation check and the broadcast in one synchronous step, no promise
+ * and no `instanceof` test per tick), and the type checker makes the room
+ * manager handle each flavour on its own path (an asynchronous storage's
+ * append also carries the generation check, in its own transaction).
+ */
+export type RoomStorage = SyncRoomStorage | AsyncRoomStorage;
+
+/** The synchronous storage (SQLite, server/sync/storage.ts sqliteRoomStorage). */
+export interface SyncRoomStorage {
+  readonly async?: false;
+  load(boardId: string): StoredBoard;
   /**
    * Commit the updates of several rooms in one transaction (what the other
    * participants wait for); throws if it could not. With `flushLater` the
@@ -59,6 +72,30 @@ export interface RoomStorage {
    * rows, so it must not be the source of a compaction.
    */
   compactStored?(boardId: string, merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array): number;
+}
+
+/**
+ * The asynchronous storage (PostgreSQL, server/sync/storage.ts
+ * postgresRoomStorage). The room manager keeps one commit in flight and
+ * broadcasts a tick only when its commit resolved. Compaction is always
+ * from the stored rows (compactStored): a live document may hold updates
+ * of a tick still in flight, which must not be stored by another path.
+ */
+export interface AsyncRoomStorage {
+  readonly async: true;
+  /** The stored document and its generation, read together (one snapshot of the database). */
+  load(boardId: string): Promise<StoredBoard & { generation: number }>;
+  /**
+   * Commit the updates of several rooms in one transaction, each board's
+   * only if its generation is still `generation` (checked in that same
+   * transaction); returns the boards refused as stale. Rejects when it
+   * could not commit (then nothing of the tick is stored).
+   */
+  append(batches: Array<{ boardId: string; generation: number; updates: Uint8Array[] }>): Promise<{ stale: string[] }>;
+  /** Record the activity those updates carry (after their broadcast); returns it as stored. */
+  record(batches: Array<{ boardId: string; activity: ActivityInput[] }>): Promise<StoredActivity[]>;
+  /** As SyncRoomStorage.compactStored; one server at a time per board (the board row is locked). */
+  compactStored(boardId: string, merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array): Promise<number>;
 }
 
 /**

@@ -160,24 +160,51 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       };
       (ws as WebSocket & { alive?: boolean }).alive = true;
       ws.on("pong", () => ((ws as WebSocket & { alive?: boolean }).alive = true));
-      let room: ReturnType<RoomManager["connect"]>;
-      try {
-        room = opts.rooms.connect(board.id, conn);
-      } catch (e) {
+      const unavailable = (e: unknown) => {
         opts.log.error("could not open board", { board: board.id, error: (e as Error).message });
         ws.close(1011, "board unavailable");
         sockets.delete(ws);
-        return;
+      };
+      let joined: ReturnType<RoomManager["connect"]>;
+      try {
+        joined = opts.rooms.connect(board.id, conn);
+      } catch (e) {
+        return unavailable(e);
+      }
+      // A room still loading (asynchronous storage): the connection's frames
+      // wait here, in order, and go to the room once it has joined.
+      let room = joined instanceof Promise ? null : joined;
+      let held: Uint8Array[] = [];
+      let heldBytes = 0;
+      let closed = false;
+      if (joined instanceof Promise) {
+        joined.then(
+          (r) => {
+            if (closed) return opts.rooms.disconnect(r, conn);
+            room = r;
+            const frames = held;
+            held = [];
+            for (const f of frames) if (!draining) r.receive(conn, f);
+          },
+          (e) => {
+            if (!closed) unavailable(e);
+          },
+        );
       }
       ws.on("message", (data, isBinary) => {
         if (draining) return;
         if (!isBinary) return conn.close(4400, "binary frames only");
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-        room.receive(conn, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+        const frame = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        if (room) return room.receive(conn, frame);
+        heldBytes += frame.byteLength;
+        if (heldBytes > MAX_FRAME_BYTES) return conn.close(1009, "too much before the board loaded");
+        held.push(frame);
       });
       ws.on("close", () => {
+        closed = true;
         sockets.delete(ws);
-        opts.rooms.disconnect(room, conn);
+        if (room) opts.rooms.disconnect(room, conn);
       });
       ws.on("error", () => ws.terminate());
     });

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getCard, updateCard } from "../../app/board/domain";
 import { ACTIVITY_EVENT } from "../../app/services/activity.server";
-import type { RoomStorage } from "../../server/sync/types";
+import type { RoomStorage, SyncRoomStorage } from "../../server/sync/types";
 import { startTestServer, storedDoc, waitFor, type TestServer } from "./harness";
 
 let t: TestServer | null = null;
@@ -23,7 +23,7 @@ afterEach(async () => {
 function watched() {
   const events: string[] = [];
   const control = { failNextFlush: false, failNextRecord: false };
-  const wrap = (real: RoomStorage): RoomStorage => ({
+  const wrap = (real: SyncRoomStorage): RoomStorage => ({
     ...real,
     append(batches, opts) {
       events.push(`append:${opts?.flushLater ? "flush-later" : "flushed"}`);

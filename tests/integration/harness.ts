@@ -9,7 +9,7 @@
  * sockets, processes or temp files behind.
  */
 import { sqliteRoomStorage } from "../../server/sync/storage";
-import type { RoomStorage } from "../../server/sync/types";
+import type { RoomStorage, SyncRoomStorage } from "../../server/sync/types";
 import type { ServerBuild } from "@remix-run/node";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -646,7 +646,7 @@ export interface TestServerOptions {
   /** The server's clock (createAppServer's `now`); real time when omitted. */
   now?: () => number;
   /** Wrap the real SQLite room storage (to watch it, or to make the disk fail). */
-  storage?: (real: RoomStorage) => RoomStorage;
+  storage?: (real: SyncRoomStorage) => RoomStorage;
   /** Upload endpoints to declare (server/http/guard.ts), instead of the app's own. */
   uploads?: readonly UploadDeclaration[];
 }

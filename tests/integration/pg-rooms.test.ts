@@ -1,0 +1,381 @@
+/**
+ * The Yjs room storage on both engines (server/sync/storage.ts): the room
+ * manager (server/sync/rooms.ts) with clients speaking the real y-protocols
+ * sync messages through test connections, on SQLite's synchronous storage
+ * (today's path), on the asynchronous storage over SQLite's layer, and on
+ * the asynchronous storage over a real PostgreSQL (tests/infra/postgres.ts).
+ * The same bodies on all three: edits stored and reloaded, many connections
+ * during one load, a failed commit. On PostgreSQL only (they need a second
+ * connection holding locks): no broadcast before the commit resolved, two
+ * servers compacting one board (the row lock), and a rebuild between the
+ * generation check and the append (refused in the same transaction).
+ */
+import { and, eq } from "drizzle-orm";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { addCards, getCard, updateCard } from "../../app/board/domain";
+import type { SessionUser } from "../../db/accounts";
+import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { count } from "../../db/dialect";
+import { mergeStoredState } from "../../server/sync/protocol";
+import { CLOSE } from "../../server/sync/room";
+import { RoomManager } from "../../server/sync/rooms";
+import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storage";
+import type { Outgoing, RoomStorage, SyncConnection } from "../../server/sync/types";
+import { start, type TestPostgres } from "../infra/postgres";
+
+let server: TestPostgres;
+let sqlite: Database_;
+let postgres: PostgresDatabase;
+let pgUrl: string;
+
+beforeAll(async () => {
+  server = await start();
+  pgUrl = await server.createDatabase("rooms");
+  postgres = await openPostgres(pgUrl, { migrate: true, max: 8 });
+  sqlite = openDatabase(":memory:", { migrate: true });
+});
+
+afterAll(async () => {
+  sqlite?.close();
+  await postgres?.close();
+  await server?.stop();
+});
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+interface Engine {
+  name: string;
+  h: () => AsyncDb;
+  storage: () => RoomStorage;
+  async: boolean;
+}
+
+const engines: Engine[] = [
+  { name: "SQLite, synchronous storage", h: () => sqlite.async, storage: () => sqliteRoomStorage(sqlite), async: false },
+  { name: "SQLite, asynchronous storage", h: () => sqlite.async, storage: () => postgresRoomStorage(sqlite.async), async: true },
+  { name: "PostgreSQL", h: () => postgres.async, storage: () => postgresRoomStorage(postgres.async), async: true },
+];
+
+let boards = 0;
+/** A new board row (updates reference it; its document generation is what appends are checked against). */
+async function newBoard(h: AsyncDb): Promise<string> {
+  const id = `b${++boards}`;
+  if (boards === 1 || !(await h.q.select().from(h.t.alliances).where(eq(h.t.alliances.id, "al"))).length) {
+    await h.q.insert(h.t.alliances).values({ id: "al", name: "A", slug: `a-${h.dialect}`, matchSecret: "s", demo: true }).onConflictDoNothing();
+  }
+  await h.q.insert(h.t.boards).values({ id, allianceId: "al", name: "Bord" });
+  return id;
+}
+
+function user(id: string): SessionUser {
+  return { id, name: id, email: `${id}@x.test`, role: "member", organisationId: "org", organisationName: "Org", organisationShortName: "O", allianceId: "al" } as unknown as SessionUser;
+}
+
+type Conn = SyncConnection & { got: Uint8Array[]; closed: number[] };
+
+function connection(id: string): Conn {
+  const got: Uint8Array[] = [];
+  const closed: number[] = [];
+  return { id, user: user(id), session: `s-${id}`, readOnly: false, got, closed, send: (m: Outgoing) => void got.push(m.data), close: (code) => void closed.push(code), bufferedAmount: () => 0 };
+}
+
+/** The document among a connection's frames (sync step 2 and updates). */
+function docFrom(frames: Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const f of frames) {
+    const d = decoding.createDecoder(f);
+    if (decoding.readVarUint(d) !== 0) continue;
+    const t = decoding.readVarUint(d);
+    if (t === 1 || t === 2) Y.applyUpdate(doc, decoding.readVarUint8Array(d));
+  }
+  return doc;
+}
+
+function frame(type: 0 | 2, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, type);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}
+
+/** A client's sync step 1 with an empty state vector: the room answers with the whole document. */
+const hello = () => frame(0, Y.encodeStateVector(new Y.Doc()));
+
+const tick = () => new Promise((r) => setImmediate(r));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Everything applied so far committed (and broadcast). */
+async function settle(rooms: RoomManager) {
+  await tick();
+  await rooms.settled();
+  await tick();
+}
+
+/** A client on the board, synced: its own document, edits sent as sync updates. */
+async function editor(rooms: RoomManager, boardId: string, id: string) {
+  const conn = connection(id);
+  const room = await rooms.connect(boardId, conn);
+  room.receive(conn, hello());
+  await settle(rooms);
+  const doc = docFrom(conn.got);
+  return {
+    conn,
+    doc,
+    room,
+    description: (card: string) => getCard(docFrom(conn.got), card)?.description,
+    edit(card: string, description: string) {
+      let update: Uint8Array | null = null;
+      doc.once("update", (u: Uint8Array) => (update = u));
+      updateCard(doc, card, { description }, 1_700_000_000_000);
+      room.receive(conn, frame(2, update!));
+      return update!;
+    },
+  };
+}
+
+function manager(storage: RoomStorage) {
+  return new RoomManager({ storage, log: quiet, compactAfter: 1_000_000, idleMs: 60_000 });
+}
+
+async function boardWithCards(rooms: RoomManager, boardId: string) {
+  await rooms.withDoc(boardId, (doc) =>
+    addCards(doc, ["c1", "c2"].map((id) => ({ id, title: id, category: "taal", description: "", area: "", urgency: "normaal", createdAt: 1, createdByOrg: "org" }))),
+  );
+}
+
+/** The board as stored: loaded by a fresh manager. */
+async function stored(storage: RoomStorage, boardId: string): Promise<Y.Doc> {
+  const rooms = manager(storage);
+  const room = await rooms.load(boardId);
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(room.doc));
+  await rooms.drain();
+  return doc;
+}
+
+async function updateRows(h: AsyncDb, boardId: string): Promise<number> {
+  const [row] = await h.q.select({ n: count() }).from(h.t.boardUpdates).where(eq(h.t.boardUpdates.boardId, boardId));
+  return row.n;
+}
+
+describe.each(engines)("rooms on $name", (engine) => {
+  it("clients' edits reach the others, are stored, and load again after the manager is closed", async () => {
+    const boardId = await newBoard(engine.h());
+    const rooms = manager(engine.storage());
+    await boardWithCards(rooms, boardId);
+    const anna = await editor(rooms, boardId, "anna");
+    const ben = await editor(rooms, boardId, "ben");
+    anna.edit("c1", "from anna");
+    ben.edit("c2", "from ben");
+    await settle(rooms);
+    expect(ben.description("c1")).toBe("from anna");
+    expect(anna.description("c2")).toBe("from ben");
+    expect(await updateRows(engine.h(), boardId)).toBeGreaterThanOrEqual(3);
+    await rooms.drain();
+    expect(anna.conn.closed).toEqual([1012]);
+    const doc = await stored(engine.storage(), boardId);
+    expect(getCard(doc, "c1")?.description).toBe("from anna");
+    expect(getCard(doc, "c2")?.description).toBe("from ben");
+  });
+
+  it("many connections arriving during one load get one room and see everything", async () => {
+    const boardId = await newBoard(engine.h());
+    const first = manager(engine.storage());
+    await boardWithCards(first, boardId);
+    (await editor(first, boardId, "x")).edit("c1", "before");
+    await first.drain();
+
+    // Count the reads of storage: one for the board however many connect while it loads.
+    const real = engine.storage();
+    let reads = 0;
+    const storage: RoomStorage = real.async
+      ? { ...real, load: (id) => (reads++, real.load(id)) }
+      : { ...real, load: (id) => (reads++, real.load(id)) };
+    const rooms = manager(storage);
+    const conns = Array.from({ length: 12 }, (_, i) => connection(`p${i}`));
+    const joined = await Promise.all(conns.map((c) => rooms.connect(boardId, c)));
+    expect(new Set(joined).size).toBe(1);
+    expect(rooms.stats.loads).toBe(1);
+    expect(reads).toBe(1);
+    for (const c of conns) joined[0].receive(c, hello());
+    await settle(rooms);
+    for (const c of conns) expect(getCard(docFrom(c.got), "c1")?.description).toBe("before");
+    await rooms.drain();
+  });
+
+  it("a failed commit unloads the room: nobody else saw the edit, nothing is lost that was seen, the author sends it again", async () => {
+    const boardId = await newBoard(engine.h());
+    const real = engine.storage();
+    let fail = false;
+    const storage: RoomStorage = real.async
+      ? { ...real, append: (b) => (fail ? Promise.reject(new Error("disk gone")) : real.append(b)) }
+      : {
+          ...real,
+          append: (b, o) => {
+            if (fail) throw new Error("disk gone");
+            real.append(b, o);
+          },
+        };
+    const rooms = manager(storage);
+    await boardWithCards(rooms, boardId);
+    const anna = await editor(rooms, boardId, "anna");
+    const ben = await editor(rooms, boardId, "ben");
+    anna.edit("c1", "seen");
+    await settle(rooms);
+    fail = true;
+    const lost = anna.edit("c2", "unstored");
+    await settle(rooms);
+    expect(anna.conn.closed).toEqual([CLOSE.serverError]);
+    expect(ben.conn.closed).toEqual([CLOSE.serverError]);
+    expect(ben.description("c1")).toBe("seen");
+    expect(ben.description("c2")).toBe("");
+    expect(rooms.peek(boardId)).toBeUndefined();
+    let doc = await stored(engine.storage(), boardId);
+    expect(getCard(doc, "c1")?.description).toBe("seen");
+    expect(getCard(doc, "c2")?.description).toBe("");
+    // The author reconnects and sends what it has (its update again).
+    fail = false;
+    const again = connection("anna2");
+    const room = await rooms.connect(boardId, again);
+    room.receive(again, frame(2, lost));
+    await settle(rooms);
+    await rooms.drain();
+    doc = await stored(engine.storage(), boardId);
+    expect(getCard(doc, "c2")?.description).toBe("unstored");
+  });
+
+  it.runIf(engine.async)("records the activity of a commit (asynchronous storage) and compacts from the stored rows", async () => {
+    const h = engine.h();
+    const boardId = await newBoard(h);
+    const storage = engine.storage();
+    if (!storage.async) throw new Error("unreachable");
+    const activity = [
+      { requestId: null, userId: null, orgId: null, type: "card.edit", data: { n: 1 } },
+      { requestId: null, userId: null, orgId: null, type: "card.edit", data: { n: 2 } },
+    ];
+    const recorded = await storage.record([{ boardId, activity }]);
+    expect(recorded.map((a) => a.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    const rows = await h.q.select().from(h.t.auditEvents).where(eq(h.t.auditEvents.boardId, boardId));
+    expect(rows.map((r) => r.id).sort()).toEqual(recorded.map((a) => a.id).sort());
+
+    const rooms = manager(storage);
+    await boardWithCards(rooms, boardId);
+    const anna = await editor(rooms, boardId, "anna");
+    for (let i = 0; i < 5; i++) anna.edit("c1", `v${i}`);
+    await settle(rooms);
+    const last = await storage.compactStored(boardId, mergeStoredState);
+    expect(last).toBeGreaterThan(0);
+    expect(await updateRows(h, boardId)).toBe(0);
+    expect(await storage.compactStored(boardId, mergeStoredState)).toBe(0);
+    await rooms.drain();
+    expect(getCard(await stored(storage, boardId), "c1")?.description).toBe("v4");
+  });
+});
+
+describe("rooms on PostgreSQL: commits, locks and generations", () => {
+  const storage = () => postgresRoomStorage(postgres.async);
+
+  async function other(): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    return c;
+  }
+
+  it("a tick is not broadcast (nor sent in a sync answer) before its commit resolved", async () => {
+    const boardId = await newBoard(postgres.async);
+    const rooms = manager(storage());
+    await boardWithCards(rooms, boardId);
+    const anna = await editor(rooms, boardId, "anna");
+    const ben = await editor(rooms, boardId, "ben");
+    const lock = await other();
+    try {
+      await lock.query("BEGIN");
+      await lock.query("LOCK TABLE board_updates IN EXCLUSIVE MODE");
+      const benFrames = ben.conn.got.length;
+      anna.edit("c1", "slow");
+      // A newcomer asks for the whole document meanwhile.
+      const carl = connection("carl");
+      (await rooms.connect(boardId, carl)).receive(carl, hello());
+      await sleep(300);
+      expect(ben.conn.got.length).toBe(benFrames);
+      expect(getCard(docFrom(carl.got), "c1")?.description ?? "").toBe("");
+      await lock.query("COMMIT");
+      await settle(rooms);
+      expect(ben.description("c1")).toBe("slow");
+      expect(getCard(docFrom(carl.got), "c1")?.description).toBe("slow");
+    } finally {
+      await lock.end();
+    }
+    await rooms.drain();
+  });
+
+  it("two servers compacting one board at once: the second waits for the first's row lock, and the stored state is complete", async () => {
+    const boardId = await newBoard(postgres.async);
+    const rooms = manager(storage());
+    await boardWithCards(rooms, boardId);
+    const anna = await editor(rooms, boardId, "anna");
+    for (let i = 0; i < 20; i++) anna.edit(i % 2 ? "c1" : "c2", `v${i}`);
+    await settle(rooms);
+    const second = await openPostgres(pgUrl, { max: 4 });
+    // Both get as far as they can while a third connection holds the snapshots
+    // table: the first to lock the board row waits there with the rows read;
+    // the other must wait for that row lock, not read the same rows.
+    const hold = await other();
+    try {
+      const a = postgresRoomStorage(postgres.async);
+      const b = postgresRoomStorage(second.async);
+      await hold.query("BEGIN");
+      await hold.query("LOCK TABLE board_snapshots IN EXCLUSIVE MODE");
+      const both = Promise.all([a.compactStored(boardId, mergeStoredState), b.compactStored(boardId, mergeStoredState)]);
+      await sleep(300);
+      await hold.query("COMMIT");
+      const results = await both;
+      // The one that waited found the other's snapshot and nothing left to fold in.
+      expect(results.filter((r) => r === 0)).toHaveLength(1);
+      expect(results.filter((r) => r > 0)).toHaveLength(1);
+    } finally {
+      await hold.end();
+      await second.close();
+    }
+    await rooms.drain();
+    const doc = await stored(storage(), boardId);
+    expect(getCard(doc, "c1")?.description).toBe("v19");
+    expect(getCard(doc, "c2")?.description).toBe("v18");
+  });
+
+  it("a rebuild between the generation check and the append: the stale tick is refused, its room dropped", async () => {
+    const boardId = await newBoard(postgres.async);
+    const rooms = manager(storage());
+    await boardWithCards(rooms, boardId);
+    const anna = await editor(rooms, boardId, "anna");
+    const ben = await editor(rooms, boardId, "ben");
+    await rooms.settled();
+    const rebuild = await other();
+    try {
+      // Another server's rebuild, open: generation bumped, log emptied, not yet committed.
+      await rebuild.query("BEGIN");
+      await rebuild.query("UPDATE boards SET doc_generation = doc_generation + 1 WHERE id = $1", [boardId]);
+      await rebuild.query("DELETE FROM board_updates WHERE board_id = $1", [boardId]);
+      const benFrames = ben.conn.got.length;
+      anna.edit("c1", "old generation");
+      await sleep(300);
+      await rebuild.query("COMMIT");
+      await settle(rooms);
+      expect(ben.conn.got.length).toBe(benFrames);
+    } finally {
+      await rebuild.end();
+    }
+    expect(await updateRows(postgres.async, boardId)).toBe(0);
+    expect(anna.conn.closed).toEqual([CLOSE.rebuilt]);
+    expect(ben.conn.closed).toEqual([CLOSE.rebuilt]);
+    expect(rooms.peek(boardId)).toBeUndefined();
+    const [row] = await postgres.async.q.select({ g: postgres.async.t.boards.docGeneration }).from(postgres.async.t.boards).where(and(eq(postgres.async.t.boards.id, boardId)));
+    expect(row.g).toBe(1);
+    await rooms.drain();
+  });
+});
