@@ -24,7 +24,7 @@ import { mergeStoredState } from "../../server/sync/protocol";
 import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storage";
-import type { Outgoing, RoomStorage, SyncConnection } from "../../server/sync/types";
+import type { AsyncRoomStorage, Outgoing, RoomStorage, SyncConnection, SyncRoomStorage } from "../../server/sync/types";
 import { start, type TestPostgres } from "../infra/postgres";
 
 let server: TestPostgres;
@@ -213,10 +213,10 @@ describe.each(engines)("rooms on $name", (engine) => {
     const real = engine.storage();
     let fail = false;
     const storage: RoomStorage = real.async
-      ? { ...real, append: (b) => (fail ? Promise.reject(new Error("disk gone")) : real.append(b)) }
+      ? { ...real, append: (b: Parameters<AsyncRoomStorage["append"]>[0]) => (fail ? Promise.reject(new Error("disk gone")) : real.append(b)) }
       : {
           ...real,
-          append: (b, o) => {
+          append: (b: Parameters<SyncRoomStorage["append"]>[0], o?: Parameters<SyncRoomStorage["append"]>[1]) => {
             if (fail) throw new Error("disk gone");
             real.append(b, o);
           },
