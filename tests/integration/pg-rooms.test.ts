@@ -11,20 +11,19 @@
  * generation check and the append (refused in the same transaction).
  */
 import { and, eq } from "drizzle-orm";
-import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCards, getCard, updateCard } from "../../app/board/domain";
-import type { SessionUser } from "../../db/accounts";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storage";
-import type { AsyncRoomStorage, Outgoing, RoomStorage, SyncConnection, SyncRoomStorage } from "../../server/sync/types";
+import type { AsyncRoomStorage, RoomStorage, SyncRoomStorage } from "../../server/sync/types";
+import { docFrom, testConnection } from "../infra/sync-conn";
 import { start, type TestPostgres } from "../infra/postgres";
 
 let server: TestPostgres;
@@ -71,29 +70,7 @@ async function newBoard(h: AsyncDb): Promise<string> {
   return id;
 }
 
-function user(id: string): SessionUser {
-  return { id, name: id, email: `${id}@x.test`, role: "member", organisationId: "org", organisationName: "Org", organisationShortName: "O", allianceId: "al" } as unknown as SessionUser;
-}
-
-type Conn = SyncConnection & { got: Uint8Array[]; closed: number[] };
-
-function connection(id: string): Conn {
-  const got: Uint8Array[] = [];
-  const closed: number[] = [];
-  return { id, user: user(id), session: `s-${id}`, readOnly: false, got, closed, send: (m: Outgoing) => void got.push(m.data), close: (code) => void closed.push(code), bufferedAmount: () => 0 };
-}
-
-/** The document among a connection's frames (sync step 2 and updates). */
-function docFrom(frames: Uint8Array[]): Y.Doc {
-  const doc = new Y.Doc();
-  for (const f of frames) {
-    const d = decoding.createDecoder(f);
-    if (decoding.readVarUint(d) !== 0) continue;
-    const t = decoding.readVarUint(d);
-    if (t === 1 || t === 2) Y.applyUpdate(doc, decoding.readVarUint8Array(d));
-  }
-  return doc;
-}
+const connection = (id: string) => testConnection(id);
 
 function frame(type: 0 | 2, payload: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();

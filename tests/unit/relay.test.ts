@@ -16,8 +16,8 @@ import { RoomManager } from "../../server/sync/rooms";
 import { CLOSE, presenceOwner } from "../../server/sync/room";
 import { addCards, readBoard, updateCard } from "../../app/board/domain";
 import { compareIds, mergeStoredState } from "../../server/cluster/relay";
-import type { Outgoing, RoomRelay, RoomStorage, SyncConnection } from "../../server/sync/types";
-import type { SessionUser } from "../../db/accounts";
+import type { RoomRelay, RoomStorage, SyncConnection } from "../../server/sync/types";
+import { docFrom, testConnection } from "../infra/sync-conn";
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -81,37 +81,7 @@ function bus() {
   return { servers, log, relayFor, drop };
 }
 
-function user(id: string): SessionUser {
-  return { id, name: id, email: `${id}@x.test`, role: "member", organisationId: "org", organisationName: "Org", organisationShortName: "O", allianceId: "a" } as unknown as SessionUser;
-}
-
-function connection(id: string, session = `session-${id}`): SyncConnection & { got: Uint8Array[]; closed: number[] } {
-  const got: Uint8Array[] = [];
-  const closed: number[] = [];
-  return {
-    id,
-    user: user(id),
-    session,
-    readOnly: false,
-    got,
-    closed,
-    send: (m: Outgoing) => void got.push(m.data),
-    close: (code: number) => void closed.push(code),
-    bufferedAmount: () => 0,
-  };
-}
-
-/** The document updates among a connection's frames (sync step 2 and updates). */
-function docFrom(frames: Uint8Array[]): Y.Doc {
-  const doc = new Y.Doc();
-  for (const f of frames) {
-    const d = decoding.createDecoder(f);
-    if (decoding.readVarUint(d) !== 0) continue;
-    const t = decoding.readVarUint(d);
-    if (t === 1 || t === 2) Y.applyUpdate(doc, decoding.readVarUint8Array(d));
-  }
-  return doc;
-}
+const connection = testConnection;
 
 /** A client's sync step 1 with an empty state vector: the server answers with the whole document. */
 function hello(rooms: RoomManager, boardId: string, conn: SyncConnection): void {

@@ -1,0 +1,42 @@
+/**
+ * Room tests' clients without a socket: a SyncConnection that keeps what the
+ * room sent it (and the close codes), and the document those frames carry.
+ */
+import * as decoding from "lib0/decoding";
+import * as Y from "yjs";
+import type { SessionUser } from "../../db/accounts";
+import type { Outgoing, SyncConnection } from "../../server/sync/types";
+
+export function testUser(id: string, allianceId = "a"): SessionUser {
+  return { id, name: id, email: `${id}@x.test`, role: "member", organisationId: "org", organisationName: "Org", organisationShortName: "O", allianceId } as unknown as SessionUser;
+}
+
+export type TestConnection = SyncConnection & { got: Uint8Array[]; closed: number[] };
+
+export function testConnection(id: string, session = `session-${id}`): TestConnection {
+  const got: Uint8Array[] = [];
+  const closed: number[] = [];
+  return {
+    id,
+    user: testUser(id),
+    session,
+    readOnly: false,
+    got,
+    closed,
+    send: (m: Outgoing) => void got.push(m.data),
+    close: (code: number) => void closed.push(code),
+    bufferedAmount: () => 0,
+  };
+}
+
+/** The document updates among a connection's frames (sync step 2 and updates). */
+export function docFrom(frames: Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const f of frames) {
+    const d = decoding.createDecoder(f);
+    if (decoding.readVarUint(d) !== 0) continue;
+    const t = decoding.readVarUint(d);
+    if (t === 1 || t === 2) Y.applyUpdate(doc, decoding.readVarUint8Array(d));
+  }
+  return doc;
+}
