@@ -45,7 +45,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const locale = localeFromRequest(request, user);
   return json({
     locale,
-    unreadNotifications: user && !pendingDuty(user) ? unreadFor(svc, user) : 0,
+    unreadNotifications: user && !pendingDuty(user) ? await unreadFor(svc, user) : 0,
     mailEnabled: svc.mail.enabled,
     user: user
       ? {

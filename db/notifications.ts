@@ -1,104 +1,106 @@
-/** Notifications, each person's settings for them, and the unsubscribe tokens of the mails. */
+/**
+ * Notifications, each person's settings for them, and the unsubscribe tokens
+ * of the mails. On the asynchronous layer (both engines,
+ * docs/decisions/001-async-database-layer.md): a key is stored once and a
+ * token made once per person and kind (ON CONFLICT DO NOTHING), a setting is
+ * one upsert.
+ */
 import { randomBytes, randomUUID } from "node:crypto";
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import {
-  alliances,
-  boards,
-  notifications,
-  notificationSettings,
-  offers,
-  organisations,
-  requests,
-  unsubscribeTokens,
-  users,
-  type NotificationKind,
-} from "./schema";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, ne } from "drizzle-orm";
+import type { AsyncDb } from "./client";
+import { affected, count, first } from "./dialect";
+import type { notifications, NotificationKind } from "./schema";
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
-/** Store a notification unless its key exists (INSERT OR IGNORE). Returns its id when stored now. */
-export function insertNotification(
-  db: DB,
+/** Store a notification unless its key exists (ON CONFLICT DO NOTHING). Returns its id when stored now. */
+export async function insertNotification(
+  h: AsyncDb,
   n: { key: string; userId: string; kind: NotificationKind; boardId: string | null; requestId: string | null; data: Record<string, unknown>; at: number },
-): string | null {
+): Promise<string | null> {
+  const { notifications } = h.t;
   const id = randomUUID();
-  const r = db
+  const r = await h.q
     .insert(notifications)
     .values({ id, key: n.key, userId: n.userId, kind: n.kind, boardId: n.boardId, requestId: n.requestId, data: n.data, createdAt: n.at })
-    .onConflictDoNothing({ target: notifications.key })
-    .run();
-  return r.changes > 0 ? id : null;
+    .onConflictDoNothing({ target: notifications.key });
+  return affected(r) > 0 ? id : null;
 }
 
 /** Forget notifications made before `before`. */
-export function purgeNotifications(db: DB, before: number): number {
-  return db.delete(notifications).where(lt(notifications.createdAt, before)).run().changes;
+export async function purgeNotifications(h: AsyncDb, before: number): Promise<number> {
+  const { notifications } = h.t;
+  return affected(await h.q.delete(notifications).where(lt(notifications.createdAt, before)));
 }
 
 /** A person's notifications, latest first. */
-export function listNotifications(db: DB, userId: string, limit = 50): NotificationRow[] {
-  return db
-    .select()
-    .from(notifications)
-    .where(eq(notifications.userId, userId))
-    .orderBy(desc(notifications.createdAt), desc(notifications.id))
-    .limit(limit)
-    .all();
+export async function listNotifications(h: AsyncDb, userId: string, limit = 50): Promise<NotificationRow[]> {
+  const { notifications } = h.t;
+  return h.q.select().from(notifications).where(eq(notifications.userId, userId)).orderBy(desc(notifications.createdAt), desc(notifications.id)).limit(limit);
 }
 
-export function unreadCount(db: DB, userId: string): number {
-  return (
-    db
-      .select({ n: sql<number>`count(*)` })
+export async function unreadCount(h: AsyncDb, userId: string): Promise<number> {
+  const { notifications } = h.t;
+  const row = await first(
+    h.q
+      .select({ n: count() })
       .from(notifications)
-      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)))
-      .get()?.n ?? 0
+      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt))),
   );
+  return row?.n ?? 0;
 }
 
 /** Mark some (ids) or all of a person's unread notifications read. Only the person's own: others' ids are ignored. */
-export function markNotificationsRead(db: DB, userId: string, ids: string[] | null, at: number): number {
+export async function markNotificationsRead(h: AsyncDb, userId: string, ids: string[] | null, at: number): Promise<number> {
+  const { notifications } = h.t;
   const own = and(eq(notifications.userId, userId), isNull(notifications.readAt));
   const where = ids ? and(own, inArray(notifications.id, ids.length ? ids : [""])) : own;
-  return db.update(notifications).set({ readAt: at }).where(where).run().changes;
+  return affected(await h.q.update(notifications).set({ readAt: at }).where(where));
 }
 
 /** The kinds a person changed from the default, with their choice. */
-export function storedSettings(db: DB, userId: string): Partial<Record<NotificationKind, boolean>> {
+export async function storedSettings(h: AsyncDb, userId: string): Promise<Partial<Record<NotificationKind, boolean>>> {
+  const { notificationSettings } = h.t;
   const out: Partial<Record<NotificationKind, boolean>> = {};
-  for (const r of db.select().from(notificationSettings).where(eq(notificationSettings.userId, userId)).all()) out[r.kind] = r.email;
+  for (const r of await h.q.select().from(notificationSettings).where(eq(notificationSettings.userId, userId))) out[r.kind] = r.email;
   return out;
 }
 
-export function storeSetting(db: DB, userId: string, kind: NotificationKind, email: boolean, at: number): void {
-  db.insert(notificationSettings)
+export async function storeSetting(h: AsyncDb, userId: string, kind: NotificationKind, email: boolean, at: number): Promise<void> {
+  const { notificationSettings } = h.t;
+  await h.q
+    .insert(notificationSettings)
     .values({ userId, kind, email, updatedAt: at })
-    .onConflictDoUpdate({ target: [notificationSettings.userId, notificationSettings.kind], set: { email, updatedAt: at } })
-    .run();
+    .onConflictDoUpdate({ target: [notificationSettings.userId, notificationSettings.kind], set: { email, updatedAt: at } });
 }
 
-/** The person's unsubscribe token for a kind, made on first use (32 random bytes). */
-export function unsubscribeToken(db: DB, userId: string, kind: NotificationKind, at: number): string {
-  const found = db
-    .select({ token: unsubscribeTokens.token })
-    .from(unsubscribeTokens)
-    .where(and(eq(unsubscribeTokens.userId, userId), eq(unsubscribeTokens.kind, kind)))
-    .get();
+/** The person's unsubscribe token for a kind, made on first use (32 random bytes); of two first uses at once, one token stands. */
+export async function unsubscribeToken(h: AsyncDb, userId: string, kind: NotificationKind, at: number): Promise<string> {
+  const { unsubscribeTokens } = h.t;
+  const read = () =>
+    first(
+      h.q
+        .select({ token: unsubscribeTokens.token })
+        .from(unsubscribeTokens)
+        .where(and(eq(unsubscribeTokens.userId, userId), eq(unsubscribeTokens.kind, kind))),
+    );
+  const found = await read();
   if (found) return found.token;
   const token = randomBytes(32).toString("base64url");
-  db.insert(unsubscribeTokens).values({ token, userId, kind, createdAt: at }).onConflictDoNothing().run();
-  return unsubscribeToken(db, userId, kind, at);
+  await h.q.insert(unsubscribeTokens).values({ token, userId, kind, createdAt: at }).onConflictDoNothing();
+  return (await read())!.token;
 }
 
-export function unsubscribeTarget(db: DB, token: string): { userId: string; kind: NotificationKind; email: string; locale: string } | null {
+export async function unsubscribeTarget(h: AsyncDb, token: string): Promise<{ userId: string; kind: NotificationKind; email: string; locale: string } | null> {
+  const { unsubscribeTokens, users } = h.t;
   return (
-    db
-      .select({ userId: unsubscribeTokens.userId, kind: unsubscribeTokens.kind, email: users.email, locale: users.locale })
-      .from(unsubscribeTokens)
-      .innerJoin(users, eq(users.id, unsubscribeTokens.userId))
-      .where(eq(unsubscribeTokens.token, token))
-      .get() ?? null
+    (await first(
+      h.q
+        .select({ userId: unsubscribeTokens.userId, kind: unsubscribeTokens.kind, email: users.email, locale: users.locale })
+        .from(unsubscribeTokens)
+        .innerJoin(users, eq(users.id, unsubscribeTokens.userId))
+        .where(eq(unsubscribeTokens.token, token)),
+    )) ?? null
   );
 }
 
@@ -111,34 +113,32 @@ export interface Recipient {
   allianceName: string;
 }
 
-const recipientColumns = {
-  id: users.id,
-  email: users.email,
-  locale: users.locale,
-  organisationId: users.organisationId,
-  organisationName: organisations.shortName,
-  allianceName: alliances.name,
-};
-
 /** Who hears about what concerns an organisation: its members and coordinators with access (not viewers, not removed). */
-export function organisationRecipients(db: DB, orgId: string): Recipient[] {
-  return db
-    .select(recipientColumns)
+export async function organisationRecipients(h: AsyncDb, orgId: string): Promise<Recipient[]> {
+  const { users, organisations, alliances } = h.t;
+  return h.q
+    .select({
+      id: users.id,
+      email: users.email,
+      locale: users.locale,
+      organisationId: users.organisationId,
+      organisationName: organisations.shortName,
+      allianceName: alliances.name,
+    })
     .from(users)
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
     .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
-    .where(and(eq(users.organisationId, orgId), ne(users.role, "viewer"), isNull(users.disabledAt)))
-    .all();
+    .where(and(eq(users.organisationId, orgId), ne(users.role, "viewer"), isNull(users.disabledAt)));
 }
 
 /** Organisations with what they offer: organisation id → the categories, for every organisation that offers something. */
-export function offeredCategories(db: DB): Map<string, { allianceId: string; categories: Set<string> }> {
+export async function offeredCategories(h: AsyncDb): Promise<Map<string, { allianceId: string; categories: Set<string> }>> {
+  const { offers, organisations } = h.t;
   const out = new Map<string, { allianceId: string; categories: Set<string> }>();
-  for (const r of db
+  for (const r of await h.q
     .select({ orgId: offers.organisationId, allianceId: organisations.allianceId, category: offers.category })
     .from(offers)
-    .innerJoin(organisations, eq(organisations.id, offers.organisationId))
-    .all()) {
+    .innerJoin(organisations, eq(organisations.id, offers.organisationId))) {
     let e = out.get(r.orgId);
     if (!e) out.set(r.orgId, (e = { allianceId: r.allianceId, categories: new Set() }));
     e.categories.add(r.category);
@@ -147,31 +147,31 @@ export function offeredCategories(db: DB): Map<string, { allianceId: string; cat
 }
 
 /** Requests created in [from, to) that nobody holds, per board, with the board's alliance. */
-export function unheldRequestsCreated(db: DB, from: number, to: number) {
-  return db
+export async function unheldRequestsCreated(h: AsyncDb, from: number, to: number) {
+  const { requests, boards } = h.t;
+  return h.q
     .select({ id: requests.id, boardId: requests.boardId, allianceId: boards.allianceId, createdByOrgId: requests.createdByOrgId, createdAt: requests.createdAt })
     .from(requests)
     .innerJoin(boards, eq(boards.id, requests.boardId))
-    .where(and(gte(requests.createdAt, from), lt(requests.createdAt, to), isNull(requests.ownerOrgId), isNull(requests.mergedInto)))
-    .all();
+    .where(and(gte(requests.createdAt, from), lt(requests.createdAt, to), isNull(requests.ownerOrgId), isNull(requests.mergedInto)));
 }
 
 /** Held requests of a board whose last activity lies in [from, to). */
-export function claimsIdleBetween(db: DB, boardId: string, from: number, to: number) {
-  return db
+export async function claimsIdleBetween(h: AsyncDb, boardId: string, from: number, to: number) {
+  const { requests } = h.t;
+  const rows = await h.q
     .select({ id: requests.id, boardId: requests.boardId, ownerOrgId: requests.ownerOrgId, claimedAt: requests.claimedAt, lastActivityAt: requests.lastActivityAt })
     .from(requests)
-    .where(and(eq(requests.boardId, boardId), isNotNull(requests.ownerOrgId), gte(requests.lastActivityAt, from), lt(requests.lastActivityAt, to)))
-    .all()
-    .map((r) => ({ ...r, ownerOrgId: r.ownerOrgId! }));
+    .where(and(eq(requests.boardId, boardId), isNotNull(requests.ownerOrgId), gte(requests.lastActivityAt, from), lt(requests.lastActivityAt, to)));
+  return rows.map((r) => ({ ...r, ownerOrgId: r.ownerOrgId! }));
 }
 
 /** Held requests on a board with the same reference key as a request, other than it. */
-export function heldWithKey(db: DB, boardId: string, key: string, except: string) {
-  return db
+export async function heldWithKey(h: AsyncDb, boardId: string, key: string, except: string) {
+  const { requests } = h.t;
+  const rows = await h.q
     .select({ id: requests.id, ownerOrgId: requests.ownerOrgId })
     .from(requests)
-    .where(and(eq(requests.boardId, boardId), eq(requests.referenceKey, key), isNotNull(requests.ownerOrgId), ne(requests.id, except), isNull(requests.mergedInto)))
-    .all()
-    .map((r) => ({ id: r.id, ownerOrgId: r.ownerOrgId! }));
+    .where(and(eq(requests.boardId, boardId), eq(requests.referenceKey, key), isNotNull(requests.ownerOrgId), ne(requests.id, except), isNull(requests.mergedInto)));
+  return rows.map((r) => ({ id: r.id, ownerOrgId: r.ownerOrgId! }));
 }

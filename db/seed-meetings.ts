@@ -84,7 +84,7 @@ export async function seedDemoMeetings(
     async: asyncOf(db),
     now: () => clock,
     env: {} as AppServices["env"],
-    mail: { enabled: false, enqueue: () => false },
+    mail: { enabled: false, enqueue: async () => false, wake: () => {} },
     rooms: {
       readDoc: (_boardId: string, fn: (doc: Y.Doc) => unknown) => withBoard(fn),
       withDoc: async (_boardId: string, fn: (doc: Y.Doc) => unknown) => withBoard(fn),

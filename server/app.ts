@@ -200,7 +200,7 @@ export function createAppServer(opts: AppServerOptions) {
     now,
     realtime: realtime.broadcaster,
     // The SQLite mail queue; off (enqueue does nothing) without SMTP_URL and MAIL_FROM.
-    mail: createMailQueue({ db: database.db, env, now, onQueued: () => mailWorker?.kick() }),
+    mail: createMailQueue({ h: database.async, env, now, onQueued: () => mailWorker?.kick() }),
     rooms: {
       withDoc: (boardId, fn, origin) => rooms.withDoc(boardId, fn, origin),
       readDoc: (boardId, fn) => rooms.readDoc(boardId, fn),
@@ -229,7 +229,7 @@ export function createAppServer(opts: AppServerOptions) {
   registerGuardStore(services, redis ? redisGuardStore(redis, hasher(redis)) : new MemoryGuardStore());
   realtime.attach(services);
   const mailWorker = mailConfigured(env)
-    ? createMailWorker({ db: database.db, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, now, log, lock: clusterLock, ...opts.mail })
+    ? createMailWorker({ h: database.async, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, now, log, lock: clusterLock, ...opts.mail })
     : null;
 
   if (opts.build) {

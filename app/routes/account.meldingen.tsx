@@ -21,7 +21,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = requireUser(svc, request);
   const list = await notificationsFor(svc, user);
   return json(
-    { ...list, email: emailSettings(svc, user.id), mailEnabled: svc.mail.enabled, isViewer: user.role === "viewer" },
+    { ...list, email: await emailSettings(svc, user.id), mailEnabled: svc.mail.enabled, isViewer: user.role === "viewer" },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }
@@ -33,12 +33,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const intent = form.get("intent");
   if (intent === "read") {
     const ids = form.getAll("id").filter((v): v is string => typeof v === "string");
-    markRead(svc, user, ids.length ? ids : undefined);
+    await markRead(svc, user, ids.length ? ids : undefined);
     return redirect("/account/meldingen");
   }
   if (intent === "settings") {
     const email = Object.fromEntries(KINDS.map((k) => [k, form.get(`email.${k}`) === "on"]));
-    updateEmailSettings(svc, user, email);
+    await updateEmailSettings(svc, user, email);
     return json({ saved: true });
   }
   return json({ saved: false }, { status: 400 });

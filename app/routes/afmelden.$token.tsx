@@ -23,17 +23,17 @@ function hint(email: string): string {
   return `${local.slice(0, 2)}…@${domain ?? ""}`;
 }
 
-export function loader({ params, context }: LoaderFunctionArgs) {
+export async function loader({ params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const target = unsubscribeInfo(svc, params.token ?? "");
+  const target = await unsubscribeInfo(svc, params.token ?? "");
   if (!target) return json({ valid: false as const }, { status: 404, headers: NO_STORE });
   // In the person's own language: the link is opened from the mail, often in a browser that never chose one.
   return json({ valid: true as const, kind: target.kind, email: hint(target.email), locale: isLocale(target.locale) ? target.locale : null }, { headers: NO_STORE });
 }
 
-export function action({ params, context }: ActionFunctionArgs) {
+export async function action({ params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const target = unsubscribe(svc, params.token ?? "");
+  const target = await unsubscribe(svc, params.token ?? "");
   if (!target) return json({ done: false as const }, { status: 404, headers: NO_STORE });
   return json({ done: true as const, kind: target.kind, email: hint(target.email) }, { headers: NO_STORE });
 }

@@ -18,7 +18,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = markRead(svc, user, body.ids);
+  const res = await markRead(svc, user, body.ids);
   if (!res.ok) return apiError(422, "invalid", res.message);
   return json({ marked: res.marked, unread: res.unread });
 }

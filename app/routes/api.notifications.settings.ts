@@ -9,10 +9,10 @@ import { emailSettings, updateEmailSettings } from "~/services/notifications.ser
  * comment, duplicate, claim_expiring, digest } } (true: also by e-mail; for
  * digest: the daily digest at all). In-app notifications are always on.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
-  return json({ mailEnabled: svc.mail.enabled, email: emailSettings(svc, user.id) }, { headers: { "Cache-Control": "private, no-store" } });
+  return json({ mailEnabled: svc.mail.enabled, email: await emailSettings(svc, user.id) }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 /** PUT /api/notifications/settings { email: { <kind>: boolean, ... } }: 200 as GET; 422 for an unknown kind or a non-boolean. */
@@ -21,7 +21,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   const body = await readBody(request);
-  const res = updateEmailSettings(svc, user, body.email);
+  const res = await updateEmailSettings(svc, user, body.email);
   if (!res.ok) return apiError(422, "invalid", res.message);
   return json({ mailEnabled: svc.mail.enabled, email: res.email });
 }

@@ -123,7 +123,7 @@ export async function updateProfile(
     throw e;
   }
   const updated: SessionUser = { ...user, ...next };
-  if (next.email !== undefined && svc.mail.enabled) notifyEmailChanged(svc, user, localeOf(updated));
+  if (next.email !== undefined && svc.mail.enabled) await notifyEmailChanged(svc, user, localeOf(updated));
   return {
     ok: true,
     profile: profileOf(updated),
@@ -132,7 +132,7 @@ export async function updateProfile(
 }
 
 /** Tell the old address that the account's address changed (never the new address itself). */
-function notifyEmailChanged(svc: AppServices, user: SessionUser, locale: Locale): void {
+async function notifyEmailChanged(svc: AppServices, user: SessionUser, locale: Locale): Promise<void> {
   const t = translator(locale);
   const mail = composeMail({
     locale,
@@ -142,7 +142,7 @@ function notifyEmailChanged(svc: AppServices, user: SessionUser, locale: Locale)
     action: { label: t("account.mail.emailChanged.action"), url: `${publicUrl(svc.env)}/login` },
     footer: [t("account.mail.footer")],
   });
-  svc.mail.enqueue({ key: `email-changed:${user.id}:${svc.now()}`, to: user.email, ...mail });
+  await svc.mail.enqueue({ key: `email-changed:${user.id}:${svc.now()}`, to: user.email, ...mail });
 }
 
 /** The stored language of an account (Dutch if it has none). */

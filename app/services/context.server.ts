@@ -67,12 +67,20 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
 }
 
-/** The outgoing mail port: a queue in SQLite, sent by a worker with retries (or nothing, when mail is off). */
+/** The outgoing mail port: a queue in the database, sent by a worker with retries (or nothing, when mail is off). */
 export interface Mailer {
   /** SMTP_URL and MAIL_FROM are set. When false, enqueue does nothing and the UI says where mail would have helped. */
   readonly enabled: boolean;
-  /** Queue a mail; false when mail is off or this key was queued before. */
-  enqueue(mail: OutgoingMail): boolean;
+  /**
+   * Queue a mail; false when mail is off or this key was queued before.
+   * Inside a transaction of the asynchronous layer pass its handle (`h`):
+   * the row is written in it, and the sender is not woken (call `wake()`
+   * once the transaction has committed). The services' own handle
+   * (`svc.async`) may be passed as well: then it is an ordinary enqueue.
+   */
+  enqueue(mail: OutgoingMail, h?: AsyncDb): Promise<boolean>;
+  /** Wake the sender for mails queued inside a transaction that has committed. */
+  wake(): void;
 }
 
 export interface AppServices {

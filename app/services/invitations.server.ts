@@ -121,7 +121,8 @@ async function queueInvitationMail(svc: AppServices, invitationId: string, sentA
     action: { label: t("invite.mail.action"), url: invitationLink(svc, token) },
     footer: [t("invite.mail.footer", vars)],
   });
-  return svc.mail.enqueue({ key: `invitation:${invitationId}:${sentAt}`, to: inv.email, ...mail });
+  // Through the services' handle: the command line issues inside its transaction (svc.async is that transaction's).
+  return svc.mail.enqueue({ key: `invitation:${invitationId}:${sentAt}`, to: inv.email, ...mail }, svc.async);
 }
 
 export interface IssuedInvitation {

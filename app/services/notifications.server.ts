@@ -47,6 +47,7 @@ import { getCard, listCategories, listColumns } from "../board/domain";
 import { stageOfColumn } from "../board/stages";
 import { localeTag, isLocale, translator, type Locale, type MessageKey } from "../i18n";
 import type { SessionUser } from "./auth.server";
+import type { AsyncDb } from "../../db/client";
 import type { AppServices } from "./context.server";
 import { publicUrl } from "./env.server";
 import { composeMail } from "./mail-layout.server";
@@ -78,19 +79,23 @@ export function isNotificationKind(v: unknown): v is NotificationKind {
   return typeof v === "string" && (NOTIFICATION_KINDS as readonly string[]).includes(v);
 }
 
-export function emailSettings(svc: AppServices, userId: string): Record<NotificationKind, boolean> {
-  return { ...DEFAULT_EMAIL, ...storedSettings(svc.db, userId) };
+export async function emailSettings(svc: AppServices, userId: string, h: AsyncDb = svc.async): Promise<Record<NotificationKind, boolean>> {
+  return { ...DEFAULT_EMAIL, ...(await storedSettings(h, userId)) };
 }
 
-export function updateEmailSettings(svc: AppServices, user: SessionUser, input: unknown): { ok: true; email: Record<NotificationKind, boolean> } | { ok: false; message: string } {
+export async function updateEmailSettings(
+  svc: AppServices,
+  user: SessionUser,
+  input: unknown,
+): Promise<{ ok: true; email: Record<NotificationKind, boolean> } | { ok: false; message: string }> {
   if (!input || typeof input !== "object" || Array.isArray(input)) return { ok: false, message: "Give { email: { <kind>: true|false } }." };
   const entries = Object.entries(input as Record<string, unknown>);
   for (const [k, v] of entries) {
     if (!isNotificationKind(k) || typeof v !== "boolean") return { ok: false, message: `Unknown kind or not a boolean: ${k}. Kinds: ${NOTIFICATION_KINDS.join(", ")}.` };
   }
   const at = svc.now();
-  for (const [k, v] of entries) storeSetting(svc.db, user.id, k as NotificationKind, v as boolean, at);
-  return { ok: true, email: emailSettings(svc, user.id) };
+  for (const [k, v] of entries) await storeSetting(svc.async, user.id, k as NotificationKind, v as boolean, at);
+  return { ok: true, email: await emailSettings(svc, user.id) };
 }
 
 // ---------------------------------------------------------------- delivering
@@ -115,30 +120,49 @@ export function cardUrl(svc: AppServices, boardId: string, requestId: string): s
 }
 
 /** Tell these people (the actor left out): in the app, live, and by mail as each of them chose. Returns how many were told now. */
-function deliver(svc: AppServices, notice: Notice, recipients: Recipient[], actorId: string | null): number {
-  return deliverCounting(svc, notice, recipients, actorId).told;
+async function deliver(svc: AppServices, notice: Notice, recipients: Recipient[], actorId: string | null): Promise<number> {
+  const done = await deliverCounting(svc, notice, recipients, actorId);
+  done.tell();
+  return done.told;
 }
 
-function deliverCounting(svc: AppServices, notice: Notice, recipients: Recipient[], actorId: string | null): { told: number; mails: number } {
+/**
+ * Store the notifications and queue the mails, through `tx` when given (a
+ * transaction of the caller's). What is told outside the database (live
+ * events, waking the mail sender) is left to `tell()`, for after the commit.
+ */
+async function deliverCounting(
+  svc: AppServices,
+  notice: Notice,
+  recipients: Recipient[],
+  actorId: string | null,
+  tx?: AsyncDb,
+): Promise<{ told: number; mails: number; tell: () => void }> {
+  const h = tx ?? svc.async;
   const at = svc.now();
   const base = publicUrl(svc.env);
   let told = 0;
   let mails = 0;
+  const live: Array<{ userId: string; id: string }> = [];
+  const tell = () => {
+    for (const l of live) svc.realtime.toUser(l.userId, NOTIFICATION_EVENT, { id: l.id, kind: notice.kind });
+    if (tx && mails) svc.mail.wake();
+  };
   for (const r of recipients) {
     if (r.id === actorId) continue;
-    const settings = emailSettings(svc, r.id);
+    const settings = await emailSettings(svc, r.id, h);
     // A digest turned off is no digest at all; every other kind is always in the app.
     if (notice.kind === "digest" && !settings.digest) continue;
     const key = typeof notice.key === "function" ? notice.key(r) : `${notice.key}:${r.id}`;
-    const id = insertNotification(svc.db, { key, userId: r.id, kind: notice.kind, boardId: notice.boardId, requestId: notice.requestId, data: notice.data, at });
+    const id = await insertNotification(h, { key, userId: r.id, kind: notice.kind, boardId: notice.boardId, requestId: notice.requestId, data: notice.data, at });
     if (!id) continue;
     told++;
-    svc.realtime.toUser(r.id, NOTIFICATION_EVENT, { id, kind: notice.kind });
+    live.push({ userId: r.id, id });
     if (!svc.mail.enabled || !settings[notice.kind]) continue;
     const locale = localeOf(r);
     const t = translator(locale);
     const content = notice.mail(r, t, locale);
-    const unsubscribe = `${base}/afmelden/${unsubscribeToken(svc.db, r.id, notice.kind, at)}`;
+    const unsubscribe = `${base}/afmelden/${await unsubscribeToken(h, r.id, notice.kind, at)}`;
     const mail = composeMail({
       locale,
       ...content,
@@ -148,16 +172,19 @@ function deliverCounting(svc: AppServices, notice: Notice, recipients: Recipient
         t("mail.footerUnsubscribe", { url: unsubscribe }),
       ],
     });
-    const queued = svc.mail.enqueue({
-      key,
-      to: r.email,
-      ...mail,
-      // RFC 8058: one-click unsubscribe by the mail program (a POST to the link).
-      headers: { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
-    });
+    const queued = await svc.mail.enqueue(
+      {
+        key,
+        to: r.email,
+        ...mail,
+        // RFC 8058: one-click unsubscribe by the mail program (a POST to the link).
+        headers: { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+      },
+      tx,
+    );
     if (queued) mails++;
   }
-  return { told, mails };
+  return { told, mails, tell };
 }
 
 /** A request's title and board name as the recipients may see them (same alliance); null when it is gone. */
@@ -202,13 +229,13 @@ function requestNotice(
 }
 
 /** Hook: a request was referred to an organisation (ownership.server.ts refer). */
-export function notifyReferral(svc: AppServices, actor: SessionUser, t: { boardId: string; requestId: string }, referral: { id: string; fromOrgId: string; toOrgId: string }) {
-  return safely(svc, "referral", () => {
+export async function notifyReferral(svc: AppServices, actor: SessionUser, t: { boardId: string; requestId: string }, referral: { id: string; fromOrgId: string; toOrgId: string }) {
+  return safely(svc, "referral", async () => {
     const facts = requestFacts(svc, t.boardId, t.requestId);
     if (!facts) return 0;
     const vars = { from: orgName(svc, facts.board.allianceId, referral.fromOrgId), org: orgName(svc, facts.board.allianceId, referral.toOrgId) };
     const notice = requestNotice(svc, "referral", `referral:${referral.id}`, t, facts, vars, { fromOrgId: referral.fromOrgId, toOrgId: referral.toOrgId, referralId: referral.id });
-    return deliver(svc, notice, organisationRecipients(svc.db, referral.toOrgId), actor.id);
+    return deliver(svc, notice, await organisationRecipients(svc.async, referral.toOrgId), actor.id);
   });
 }
 
@@ -222,13 +249,13 @@ export async function notifyComment(svc: AppServices, actor: SessionUser, t: { b
       throw e;
     });
   }
-  return safely(svc, "comment", () => {
+  return safely(svc, "comment", async () => {
     if (!holder) return 0;
     const facts = requestFacts(svc, t.boardId, t.requestId);
     if (!facts) return 0;
     const vars = { from: orgName(svc, facts.board.allianceId, actor.organisationId), org: orgName(svc, facts.board.allianceId, holder) };
     const notice = requestNotice(svc, "comment", `comment:${commentId}`, t, facts, vars, { fromOrgId: actor.organisationId, orgId: holder, commentId });
-    return deliver(svc, notice, organisationRecipients(svc.db, holder), actor.id);
+    return deliver(svc, notice, await organisationRecipients(svc.async, holder), actor.id);
   });
 }
 
@@ -238,12 +265,11 @@ export async function notifyComment(svc: AppServices, actor: SessionUser, t: { b
  * organisation hears of a possible duplicate of its request.
  */
 export async function notifyPossibleDuplicates(svc: AppServices, actor: SessionUser, boardId: string, newRequestId: string): Promise<number> {
-  const created = await getRequest(svc.async, boardId, newRequestId).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-  return safely(svc, "duplicate", () => {
-    if (created instanceof Error) throw created;
+  return safely(svc, "duplicate", async () => {
+    const created = await getRequest(svc.async, boardId, newRequestId);
     if (!created?.referenceKey) return 0;
     let told = 0;
-    for (const held of heldWithKey(svc.db, boardId, created.referenceKey, newRequestId)) {
+    for (const held of await heldWithKey(svc.async, boardId, created.referenceKey, newRequestId)) {
       if (held.ownerOrgId === actor.organisationId) continue;
       const t = { boardId, requestId: held.id };
       const facts = requestFacts(svc, boardId, held.id);
@@ -254,7 +280,7 @@ export async function notifyPossibleDuplicates(svc: AppServices, actor: SessionU
         orgId: held.ownerOrgId,
         newRequestId,
       });
-      told += deliver(svc, notice, organisationRecipients(svc.db, held.ownerOrgId), actor.id);
+      told += await deliver(svc, notice, await organisationRecipients(svc.async, held.ownerOrgId), actor.id);
     }
     return told;
   });
@@ -280,7 +306,7 @@ export async function notifyMeetingAction(
       throw e;
     });
   }
-  return safely(svc, "meeting_action", () => {
+  return safely(svc, "meeting_action", async () => {
     const board = getBoard(svc.db, action.boardId);
     if (!board || !meeting) return 0;
     const card = action.requestId ? svc.rooms.readDoc(action.boardId, (doc) => getCard(doc, action.requestId!)) : null;
@@ -309,14 +335,14 @@ export async function notifyMeetingAction(
         };
       },
     };
-    return deliver(svc, notice, organisationRecipients(svc.db, action.orgId), actor.id);
+    return deliver(svc, notice, await organisationRecipients(svc.async, action.orgId), actor.id);
   });
 }
 
 /** A notification must never break what triggered it: failures are logged to the console and swallowed. */
-function safely(svc: AppServices, what: string, fn: () => number): number {
+async function safely(svc: AppServices, what: string, fn: () => number | Promise<number>): Promise<number> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     if (svc.env.LOG_LEVEL !== "silent") console.error(JSON.stringify({ lvl: "error", msg: "notification failed", kind: what, error: (e as Error).message }));
     return 0;
@@ -330,12 +356,12 @@ function safely(svc: AppServices, what: string, fn: () => number): number {
  * expiry period minus 2 days, and not yet expired): the holder's people are
  * told once per claim (the key holds the claim's time).
  */
-export function warnExpiringClaims(svc: AppServices, now = svc.now()): number {
+export async function warnExpiringClaims(svc: AppServices, now = svc.now()): Promise<number> {
   let told = 0;
   for (const b of listAllBoards(svc.db)) {
     const expiresFrom = now - b.claimExpiryDays * DAY_MS;
     const warnFrom = now - Math.max(0, b.claimExpiryDays - CLAIM_WARNING_DAYS) * DAY_MS;
-    const idle = claimsIdleBetween(svc.db, b.id, expiresFrom, warnFrom);
+    const idle = await claimsIdleBetween(svc.async, b.id, expiresFrom, warnFrom);
     if (!idle.length) continue;
     const board = getBoard(svc.db, b.id)!;
     // Finished (done column) or archived requests keep their holder and never expire.
@@ -347,14 +373,14 @@ export function warnExpiringClaims(svc: AppServices, now = svc.now()): number {
       });
     });
     for (const c of live) {
-      told += safely(svc, "claim_expiring", () => {
+      told += await safely(svc, "claim_expiring", async () => {
         const t = { boardId: b.id, requestId: c.id };
         const facts = requestFacts(svc, b.id, c.id);
         if (!facts) return 0;
         const days = Math.floor((now - c.lastActivityAt) / DAY_MS);
         const vars = { org: orgName(svc, board.allianceId, c.ownerOrgId), days };
         const notice = requestNotice(svc, "claim_expiring", `claim_expiring:${c.id}:${c.claimedAt ?? 0}`, t, facts, vars, { orgId: c.ownerOrgId, days });
-        return deliver(svc, notice, organisationRecipients(svc.db, c.ownerOrgId), null);
+        return deliver(svc, notice, await organisationRecipients(svc.async, c.ownerOrgId), null);
       });
     }
   }
@@ -392,9 +418,9 @@ export async function sendDigests(svc: AppServices, now = svc.now()): Promise<{ 
   const day = utcDate(now);
   const to = Date.parse(`${day}T00:00:00Z`);
   const from = to - DAY_MS;
-  const fresh = unheldRequestsCreated(svc.db, from, to);
+  const fresh = await unheldRequestsCreated(svc.async, from, to);
   if (!fresh.length) return result;
-  const offered = offeredCategories(svc.db);
+  const offered = await offeredCategories(svc.async);
   if (!offered.size) return result;
 
   // The still-open new requests per board, with their category and title (from the live document).
@@ -445,8 +471,9 @@ export async function sendDigests(svc: AppServices, now = svc.now()): Promise<{ 
         };
       },
     };
-    // One transaction per organisation: one disk flush instead of three per person.
-    const n = svc.db.transaction(() => deliverCounting(svc, notice, organisationRecipients(svc.db, orgId), null));
+    // One transaction per organisation: one disk flush instead of three per person. Told after the commit.
+    const n = await svc.async.transaction(async (tx) => deliverCounting(svc, notice, await organisationRecipients(tx, orgId), null, tx));
+    n.tell();
     result.people += n.told;
     result.mails += n.mails;
     await new Promise((resolve) => setImmediate(resolve));
@@ -467,10 +494,10 @@ export const MAIL_RECORD_KEEP_DAYS = 30;
  * asked for again.
  */
 export async function notificationSweep(svc: AppServices, now = svc.now()) {
-  const warned = warnExpiringClaims(svc, now);
+  const warned = await warnExpiringClaims(svc, now);
   const digest = await sendDigests(svc, now);
-  const forgotten = purgeNotifications(svc.db, now - NOTIFICATION_KEEP_DAYS * DAY_MS);
-  const mailRecords = purgeSettledMail(svc.db, now - MAIL_RECORD_KEEP_DAYS * DAY_MS);
+  const forgotten = await purgeNotifications(svc.async, now - NOTIFICATION_KEEP_DAYS * DAY_MS);
+  const mailRecords = await purgeSettledMail(svc.async, now - MAIL_RECORD_KEEP_DAYS * DAY_MS);
   return { warned, digestPeople: digest.people, digestMails: digest.mails, forgotten, mailRecords };
 }
 
@@ -490,7 +517,7 @@ export interface NotificationView {
 
 /** A person's notifications, latest first, with what their sentences need (titles as the board has them now). */
 export async function notificationsFor(svc: AppServices, user: SessionUser, limit = 50): Promise<{ unread: number; items: NotificationView[] }> {
-  const rows = listNotifications(svc.db, user.id, limit);
+  const rows = await listNotifications(svc.async, user.id, limit);
   const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
   const titles = new Map<string, string | null>();
   const title = (boardId: string | null, requestId: string | null) => {
@@ -542,36 +569,36 @@ export async function notificationsFor(svc: AppServices, user: SessionUser, limi
       vars,
     };
   });
-  return { unread: unreadCount(svc.db, user.id), items };
+  return { unread: await unreadCount(svc.async, user.id), items };
 }
 
-export function unreadFor(svc: AppServices, user: SessionUser): number {
-  return unreadCount(svc.db, user.id);
+export async function unreadFor(svc: AppServices, user: SessionUser): Promise<number> {
+  return unreadCount(svc.async, user.id);
 }
 
 /** Mark read: the given ids (only the person's own count), or all when `ids` is absent. */
-export function markRead(svc: AppServices, user: SessionUser, ids: unknown): { ok: true; marked: number; unread: number } | { ok: false; message: string } {
+export async function markRead(svc: AppServices, user: SessionUser, ids: unknown): Promise<{ ok: true; marked: number; unread: number } | { ok: false; message: string }> {
   let list: string[] | null = null;
   if (ids !== undefined && ids !== null) {
     if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === "string" && i.length <= 100)) return { ok: false, message: "ids must be a list of at most 500 notification ids." };
     list = ids as string[];
   }
-  const marked = markNotificationsRead(svc.db, user.id, list, svc.now());
+  const marked = await markNotificationsRead(svc.async, user.id, list, svc.now());
   if (marked) svc.realtime.toUser(user.id, NOTIFICATION_EVENT, { read: true });
-  return { ok: true, marked, unread: unreadCount(svc.db, user.id) };
+  return { ok: true, marked, unread: await unreadCount(svc.async, user.id) };
 }
 
 // ---------------------------------------------------------------- unsubscribe (no login)
 
-export function unsubscribeInfo(svc: AppServices, token: string) {
+export async function unsubscribeInfo(svc: AppServices, token: string) {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-  return unsubscribeTarget(svc.db, token);
+  return unsubscribeTarget(svc.async, token);
 }
 
 /** Turn off the token's kind of mail for its person. */
-export function unsubscribe(svc: AppServices, token: string) {
-  const target = unsubscribeInfo(svc, token);
+export async function unsubscribe(svc: AppServices, token: string) {
+  const target = await unsubscribeInfo(svc, token);
   if (!target) return null;
-  storeSetting(svc.db, target.userId, target.kind, false, svc.now());
+  await storeSetting(svc.async, target.userId, target.kind, false, svc.now());
   return target;
 }

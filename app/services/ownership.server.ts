@@ -244,7 +244,7 @@ export async function refer(
   );
   if (!res.ok) return fail(res.error, orgRef(svc, user.allianceId, (await ownershipOf(svc.async, t.requestId))?.ownerOrgId ?? null));
   await announce(svc, user, t, [to.id]);
-  notifyReferral(svc, user, t, res.referral);
+  await notifyReferral(svc, user, t, res.referral);
   return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), referral: referralView(res.referral) };
 }
 

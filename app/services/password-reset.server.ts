@@ -102,7 +102,7 @@ async function startReset(svc: AppServices, emailInput: unknown, clientAddress: 
     action: { label: t("reset.mail.action"), url: `${publicUrl(svc.env)}/wachtwoord-herstellen/${token}` },
     footer: [t("reset.mail.notYou")],
   });
-  svc.mail.enqueue({ key: `password-reset:${hash}`, to: user.email, ...mail });
+  await svc.mail.enqueue({ key: `password-reset:${hash}`, to: user.email, ...mail });
   return { status: "sent" };
 }
 

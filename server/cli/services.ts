@@ -20,7 +20,7 @@ export function cliServices(db: DB, env: Env): AppServices {
     env,
     now,
     // Queued in SQLite; the server's mail worker sends it once the server runs.
-    mail: createMailQueue({ db, env, now }),
+    mail: createMailQueue({ h: asyncOf(db), env, now }),
     // No live boards: reading or changing a document throws; closing connections has nothing to close.
     rooms: new Proxy({} as AppServices["rooms"], {
       get: (_target, name) => (/^(with|read)/.test(String(name)) ? offline : () => {}),

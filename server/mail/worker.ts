@@ -13,13 +13,14 @@
  */
 import crypto from "node:crypto";
 import nodemailer, { type NodemailerError, type Transporter } from "nodemailer";
-import type { DB } from "../../db/client";
+import type { AsyncDb } from "../../db/client";
 import { expiredLeases, markMailFailed, markMailRetry, markMailSent, nextMailDue, takeDueMails, type MailToSend } from "../../db/mail";
 import type { ClusterLock, HeldLock } from "../cluster/lock";
 import type { Logger } from "../sync/types";
 
 export interface MailWorkerOptions {
-  db: DB;
+  /** The database's asynchronous layer (db/mail.ts). */
+  h: AsyncDb;
   smtpUrl: string;
   from: string;
   now: () => number;
@@ -131,20 +132,20 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
         // twice, mail clients show it once.
         messageId: `<${crypto.createHash("sha256").update(m.key).digest("hex").slice(0, 32)}@${domain}>`,
       });
-      markMailSent(o.db, m.id, o.now());
+      await markMailSent(o.h, m.id, o.now());
     } catch (e) {
       const err = e as NodemailerError;
       const reason = describe(e);
       const at = o.now();
       const next = at + retryDelay(m.attempts, o.retryBaseMs, o.retryMaxMs, random);
       if (isPermanent(err)) {
-        markMailFailed(o.db, m.id, reason);
+        await markMailFailed(o.h, m.id, reason);
         o.log.error("mail refused for good", { key: m.key, attempts: m.attempts, error: reason });
       } else if (next - m.createdAt > o.giveUpAfterMs) {
-        markMailFailed(o.db, m.id, reason);
+        await markMailFailed(o.h, m.id, reason);
         o.log.error("mail given up after retrying", { key: m.key, attempts: m.attempts, error: reason });
       } else {
-        markMailRetry(o.db, m.id, reason, next);
+        await markMailRetry(o.h, m.id, reason, next);
         o.log.warn("mail not sent, will retry", { key: m.key, attempts: m.attempts, retryInMs: next - at, error: reason });
       }
     } finally {
@@ -152,9 +153,9 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
     }
   }
 
-  function settleInterrupted() {
-    for (const r of expiredLeases(o.db, o.now(), held)) {
-      markMailFailed(o.db, r.id, "interrupted: the server stopped while sending; not sent again (at most once)");
+  async function settleInterrupted() {
+    for (const r of await expiredLeases(o.h, o.now(), held)) {
+      await markMailFailed(o.h, r.id, "interrupted: the server stopped while sending; not sent again (at most once)");
       o.log.error("mail interrupted while sending, not sent again", { key: r.key });
     }
   }
@@ -189,7 +190,7 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
       await mailLock?.release();
       running = false;
       if (skipped) scheduleRetry();
-      else scheduleWake();
+      else await scheduleWake();
       notifyIdle();
     }
   }
@@ -206,8 +207,8 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
       again = false;
       // Lost the cluster's lock (this server stalled past its ttl): another server sends from now on.
       if (stopped || mailLock?.lost) break;
-      settleInterrupted();
-      const batch = takeDueMails(o.db, o.now(), o.maxConnections * 5, o.now() + o.leaseMs);
+      await settleInterrupted();
+      const batch = await takeDueMails(o.h, o.now(), o.maxConnections * 5, o.now() + o.leaseMs);
       for (const m of batch) held.add(m.id);
       await Promise.all(batch.map(track));
       if (batch.length) again = true;
@@ -229,16 +230,17 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
   }
 
   /** Wake up for the earliest retry when it comes before the next poll. */
-  function scheduleWake() {
+  async function scheduleWake() {
     if (stopped) return;
-    if (wake) clearTimeout(wake);
-    wake = null;
     let due: number | null = null;
     try {
-      due = nextMailDue(o.db);
+      due = await nextMailDue(o.h);
     } catch {
       return;
     }
+    if (stopped) return;
+    if (wake) clearTimeout(wake);
+    wake = null;
     if (due === null) return;
     const wait = Math.max(0, due - o.now());
     if (wait >= o.pollMs) return;
@@ -267,10 +269,10 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
       await current?.catch(() => {});
       transport.close();
     },
-    idle() {
-      return new Promise<void>((resolve) => {
-        const due = nextMailDue(o.db);
-        if (!running && !held.size && (due === null || due > o.now())) return resolve();
+    async idle() {
+      const due = await nextMailDue(o.h);
+      if (!running && !held.size && (due === null || due > o.now())) return;
+      await new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
         void run();
       });

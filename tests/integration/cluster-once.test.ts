@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asyncOf } from "../../db/client";
 import { mailByKey } from "../../db/mail";
 import { addressHourLeft, addressKeyFor, admitSubmission, formGuard } from "../../app/services/front-door-guard.server";
 import { startTestCluster, type TestCluster } from "./cluster-harness";
@@ -50,16 +51,17 @@ describe("once per cluster", () => {
   it("while another server holds the mail lock neither sends; once it is free, every queued mail goes exactly once", async () => {
     await redis.set("ab:lock:mail", "s9:elsewhere", "PX", 60_000);
     const keys = Array.from({ length: 12 }, (_, k) => `once:${k}`);
-    keys.forEach((key, k) => {
-      expect(c.servers[k % 2].services.mail.enqueue({ key, to: `p${k}@noord.test`, subject: `Onderwerp ${key}`, text: `Tekst ${key}`, html: `<p>${key}</p>` })).toBe(true);
-    });
+    for (const [k, key] of keys.entries()) {
+      expect(await c.servers[k % 2].services.mail.enqueue({ key, to: `p${k}@noord.test`, subject: `Onderwerp ${key}`, text: `Tekst ${key}`, html: `<p>${key}</p>` })).toBe(true);
+    }
+    const statuses = async () => Promise.all(keys.map(async (k) => (await mailByKey(asyncOf(c.db), k))?.status));
     // Longer than a worker waits before it looks at a taken lock again (2 s): both looked, neither sent.
     await sleep(3_000);
-    expect(keys.map((k) => mailByKey(c.db, k)?.status)).toEqual(keys.map(() => "pending"));
+    expect(await statuses()).toEqual(keys.map(() => "pending"));
     expect(inbox.mails.filter((m) => m.subject.startsWith("Onderwerp once:"))).toEqual([]);
 
     await redis.del("ab:lock:mail");
-    await waitFor(() => keys.every((k) => mailByKey(c.db, k)?.status === "sent"), { timeout: 15_000, message: "every mail sent" });
+    await waitFor(async () => (await statuses()).every((s) => s === "sent"), { timeout: 15_000, message: "every mail sent" });
     await Promise.all([0, 1].map((i) => server(i).mailWorker!.idle()));
     for (const key of keys) expect(inbox.mails.filter((m) => m.subject === `Onderwerp ${key}`), key).toHaveLength(1);
   });

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asyncOf } from "../../db/client";
 import { enqueueMail, mailByKey, mailCounts, takeDueMails } from "../../db/mail";
 import { parseEnv } from "../../app/services/env.server";
 import { emailSettings, notificationSweep, notifyComment, notifyPossibleDuplicates, notifyReferral, sendDigests, warnExpiringClaims } from "../../app/services/notifications.server";
@@ -56,8 +57,8 @@ describe("the mail queue", () => {
     const app = await startApp(tdb, {});
     try {
       expect(app.services.mail.enabled).toBe(false);
-      expect(app.services.mail.enqueue(mail("off:1"))).toBe(false);
-      expect(mailByKey(tdb.database.db, "off:1")).toBeNull();
+      expect(await app.services.mail.enqueue(mail("off:1"))).toBe(false);
+      expect((await mailByKey(tdb.database.async, "off:1"))).toBeNull();
       expect(app.server.mailWorker).toBeNull();
     } finally {
       await app.server.close();
@@ -69,10 +70,10 @@ describe("the mail queue", () => {
     const app = await startApp(tdb, mailEnv);
     try {
       expect(app.services.mail.enabled).toBe(true);
-      expect(app.services.mail.enqueue(mail("once:1"))).toBe(true);
-      expect(app.services.mail.enqueue(mail("once:1"))).toBe(false);
-      await waitFor(() => mailByKey(tdb.database.db, "once:1")?.status === "sent", { message: "once:1 sent" });
-      expect(app.services.mail.enqueue(mail("once:1"))).toBe(false);
+      expect(await app.services.mail.enqueue(mail("once:1"))).toBe(true);
+      expect(await app.services.mail.enqueue(mail("once:1"))).toBe(false);
+      await waitFor(async () => (await mailByKey(tdb.database.async, "once:1"))?.status === "sent", { message: "once:1 sent" });
+      expect(await app.services.mail.enqueue(mail("once:1"))).toBe(false);
       await app.server.mailWorker!.idle();
       const got = inbox.mails.filter((m) => m.subject === "Onderwerp once:1");
       expect(got).toHaveLength(1);
@@ -81,7 +82,7 @@ describe("the mail queue", () => {
       expect(got[0].headers.from).toContain("bord@alliantie.test");
       expect(got[0].envelopeTo).toEqual(["anna@noord.test"]);
       // Sent: the subject and bodies are no longer kept.
-      const row = mailByKey(tdb.database.db, "once:1")!;
+      const row = (await mailByKey(tdb.database.async, "once:1"))!;
       expect(row).toMatchObject({ subject: "", text: "", html: "", attempts: 1 });
       expect(row.sentAt).toBeGreaterThan(0);
     } finally {
@@ -93,10 +94,10 @@ describe("the mail queue", () => {
   it("retries while the SMTP server is down, across a restart of the app server, and delivers once it is up", async () => {
     expect(inbox.running).toBe(false);
     const first = await startApp(tdb, mailEnv);
-    first.services.mail.enqueue(mail("retry:1", "bram@noord.test"));
+    await first.services.mail.enqueue(mail("retry:1", "bram@noord.test"));
     // Tried, refused (connection refused), and waiting for the next attempt.
-    await waitFor(() => (mailByKey(tdb.database.db, "retry:1")?.attempts ?? 0) >= 2, { message: "two failed attempts" });
-    const failedRow = mailByKey(tdb.database.db, "retry:1")!;
+    await waitFor(async () => ((await mailByKey(tdb.database.async, "retry:1"))?.attempts ?? 0) >= 2, { message: "two failed attempts" });
+    const failedRow = (await mailByKey(tdb.database.async, "retry:1"))!;
     expect(failedRow.status).not.toBe("sent");
     expect(failedRow.lastError).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
     await first.server.close();
@@ -104,10 +105,10 @@ describe("the mail queue", () => {
     // The state is in SQLite: a new server process finds it and goes on.
     const second = await startApp(tdb, mailEnv);
     try {
-      expect(mailByKey(tdb.database.db, "retry:1")!.status).toBe("pending");
+      expect((await mailByKey(tdb.database.async, "retry:1"))!.status).toBe("pending");
       await inbox.start();
       await waitFor(() => inbox.to("bram@noord.test").length > 0, { message: "retry:1 delivered after the SMTP server came up" });
-      await waitFor(() => mailByKey(tdb.database.db, "retry:1")?.status === "sent");
+      await waitFor(async () => (await mailByKey(tdb.database.async, "retry:1"))?.status === "sent");
       await second.server.mailWorker!.idle();
       expect(inbox.to("bram@noord.test")).toHaveLength(1);
       expect(inbox.to("bram@noord.test")[0].subject).toBe("Onderwerp retry:1");
@@ -120,19 +121,19 @@ describe("the mail queue", () => {
     await inbox.start();
     const before = inbox.mails.length;
     // As a process that died mid-send leaves it: taken, leased, never settled.
-    enqueueMail(tdb.database.db, mail("crash:1", "cora@noord.test"), Date.now());
-    const taken = takeDueMails(tdb.database.db, Date.now(), 10, Date.now() + 20);
+    await enqueueMail(tdb.database.async, mail("crash:1", "cora@noord.test"), Date.now());
+    const taken = await takeDueMails(tdb.database.async, Date.now(), 10, Date.now() + 20);
     expect(taken.map((m) => m.key)).toContain("crash:1");
     const app = await startApp(tdb, mailEnv, { ...FAST, leaseMs: 60_000 });
     try {
-      await waitFor(() => mailByKey(tdb.database.db, "crash:1")?.status === "failed", { message: "interrupted mail given up" });
-      expect(mailByKey(tdb.database.db, "crash:1")!.lastError).toMatch(/interrupted/);
+      await waitFor(async () => (await mailByKey(tdb.database.async, "crash:1"))?.status === "failed", { message: "interrupted mail given up" });
+      expect((await mailByKey(tdb.database.async, "crash:1"))!.lastError).toMatch(/interrupted/);
       // A fresh mail still goes out, the interrupted one does not.
-      app.services.mail.enqueue(mail("after-crash:1", "cora@noord.test"));
-      await waitFor(() => mailByKey(tdb.database.db, "after-crash:1")?.status === "sent");
+      await app.services.mail.enqueue(mail("after-crash:1", "cora@noord.test"));
+      await waitFor(async () => (await mailByKey(tdb.database.async, "after-crash:1"))?.status === "sent");
       expect(inbox.to("cora@noord.test").map((m) => m.subject)).toEqual(["Onderwerp after-crash:1"]);
       expect(inbox.mails.length).toBe(before + 1);
-      expect(mailCounts(tdb.database.db).sending).toBe(0);
+      expect((await mailCounts(tdb.database.async)).sending).toBe(0);
     } finally {
       await app.server.close();
       await inbox.stop();
@@ -191,7 +192,7 @@ describe("notifications", () => {
       expect(referred.status).toBe(200);
       // Run the trigger again: the same referral tells nobody twice.
       const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
-      expect(notifyReferral(app.services, actor, { boardId, requestId: held }, referred.body.referral)).toBe(0);
+      expect(await notifyReferral(app.services, actor, { boardId, requestId: held }, referred.body.referral)).toBe(0);
       await waitFor(() => events.events.length > 0, { message: "live notification:new to Bram" });
       expect(Object.keys(events.events[0]).sort()).toEqual(["id", "kind"]);
       expect(events.events[0].kind).toBe("referral");
@@ -259,8 +260,8 @@ describe("notifications", () => {
     const now = app.services.now();
     // 12.5 days without activity on a board whose claims expire after 14.
     tdb.database.db.update(requests).set({ lastActivityAt: now - 12.5 * DAY_MS }).where(eq(requests.id, held)).run();
-    expect(warnExpiringClaims(app.services, now)).toBe(1);
-    expect(warnExpiringClaims(app.services, now + 3600_000)).toBe(0);
+    expect(await warnExpiringClaims(app.services, now)).toBe(1);
+    expect(await warnExpiringClaims(app.services, now + 3600_000)).toBe(0);
     await drain();
     const got = mailsTo(seed.memberA2.email, /^Claim expires/);
     expect(got).toHaveLength(1);
@@ -290,7 +291,7 @@ describe("notifications", () => {
     expect(got).toHaveLength(1);
     expect(got[0].subject).toBe("1 new requests in your categories");
     expect(got[0].text).toContain("‘Taalcafé gezocht’");
-    expect(mailByKey(tdb.database.db, `digest:${seed.memberA2.id}:${new Date(today).toISOString().slice(0, 10)}`)?.status).toBe("sent");
+    expect((await mailByKey(tdb.database.async, `digest:${seed.memberA2.id}:${new Date(today).toISOString().slice(0, 10)}`))?.status).toBe("sent");
     // Anna's organisation entered it and offers nothing: no digest there.
     expect(inbox.to(seed.memberA1.email)).toHaveLength(0);
   });
@@ -382,11 +383,11 @@ describe("notifications", () => {
     expect(html).toContain("br…@noord.test");
     // Bram reads English: the page speaks it, whatever the browser chose before.
     expect(html).toContain("No more e-mail to br…@noord.test about: A comment on a request we hold?");
-    expect(emailSettings(app.services, seed.memberA2.id).comment).toBe(true);
+    expect((await emailSettings(app.services, seed.memberA2.id)).comment).toBe(true);
     // RFC 8058 one-click: the mail program's server posts, without Origin or cookie.
     const post = await fetch(link, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click", redirect: "manual" });
     expect(post.status).toBe(200);
-    expect(emailSettings(app.services, seed.memberA2.id)).toMatchObject({ comment: false, referral: true, digest: true });
+    expect((await emailSettings(app.services, seed.memberA2.id))).toMatchObject({ comment: false, referral: true, digest: true });
     // A new comment: in the app yes, by mail no.
     const before = (await api(`/api/notifications`, { cookie: seed.cookies.memberA2 })).body.items.length;
     expect((await api(`/api/boards/${boardId}/requests/${held}/comments`, { cookie: seed.cookies.memberA1, body: { body: "nog een" } })).status).toBe(201);
@@ -459,8 +460,8 @@ describe("notifications", () => {
     const now = app.services.now();
     const db = tdb.database.db;
     const before = { notifications: db.select().from(notifications).all().length, mails: db.select().from(mailOutbox).all().length };
-    insertNotification(db, { key: "old:1", userId: seed.memberA1.id, kind: "comment", boardId, requestId: held, data: {}, at: now - 181 * DAY_MS });
-    enqueueMail(db, mail("old-mail:1"), now - 31 * DAY_MS);
+    await insertNotification(asyncOf(db), { key: "old:1", userId: seed.memberA1.id, kind: "comment", boardId, requestId: held, data: {}, at: now - 181 * DAY_MS });
+    await enqueueMail(asyncOf(db), mail("old-mail:1"), now - 31 * DAY_MS);
     db.update(mailOutbox).set({ status: "sent", text: "", html: "", subject: "" }).where(eq(mailOutbox.key, "old-mail:1")).run();
     const r = await notificationSweep(app.services, now);
     expect(r).toMatchObject({ forgotten: 1, mailRecords: 1 });
