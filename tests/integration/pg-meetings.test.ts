@@ -1,12 +1,15 @@
 /**
- * db/meetings.ts, db/moments.ts, db/export.ts and db/job-report.ts on the
+ * db/meetings.ts, db/moments.ts, db/export.ts, db/job-report.ts on the
  * asynchronous layer, on SQLite and on a real PostgreSQL: every function run
  * and read back, and the races their rules decide raced by several callers
  * at once (Promise.all): one running meeting per board (the partial unique
  * index: of two starters of two meetings exactly one starts, the other is
  * told "running"; of two starts of one meeting the conditional UPDATE lets
  * one through), the same person added to who was there by several callers
- * (ON CONFLICT DO NOTHING: one row).
+ * (ON CONFLICT DO NOTHING: one row). And db/mail.ts and db/notifications.ts:
+ * four servers taking due mails at once (one conditional UPDATE: each mail
+ * taken by exactly one), a key queued or a notification stored once, one
+ * unsubscribe token per person and kind, also when asked for at once.
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +17,9 @@ import { openDatabase, openPostgres, type AsyncDb, type Database_, type Postgres
 import { first } from "../../db/dialect";
 import * as ex from "../../db/export";
 import { jobsOfBoardForReport, placesOfBoardForReport } from "../../db/job-report";
+import * as mq from "../../db/mail";
 import * as mt from "../../db/meetings";
+import * as nt from "../../db/notifications";
 import { boardsDueForMoment, getMoment, insertMoment, latestMoment, listMoments, maxAuditId } from "../../db/moments";
 import { start, type TestPostgres } from "../infra/postgres";
 
@@ -354,6 +359,164 @@ for (const engine of ["sqlite", "postgres"] as const) {
       }
       const row = await first(q.select({ n: t.meetings.id }).from(t.meetings).where(eq(t.meetings.id, "m1")));
       expect(row?.n).toBe("m1");
+    });
+
+    it(`the mail queue: a key queued once (also by eight callers at once); ${RACES} rounds of four servers taking due mails at once: each mail taken by exactly one`, async () => {
+      const mail = (key: string) => ({ key, to: `${key}@noord.test`, subject: `S ${key}`, text: "t", html: "<p>t</p>", headers: { "X-K": key } });
+      expect(await mq.enqueueMail(h(), mail("once"), T0)).toBe(true);
+      expect(await mq.enqueueMail(h(), mail("once"), T0)).toBe(false);
+      const same = await Promise.all(Array.from({ length: 8 }, () => mq.enqueueMail(h(), mail("same"), T0)));
+      expect(same.filter(Boolean)).toHaveLength(1);
+      expect(await mq.mailByKey(h(), "once")).toMatchObject({ key: "once", status: "pending", attempts: 0, headers: { "X-K": "once" }, nextAttemptAt: T0 });
+      expect(await mq.mailByKey(h(), "nope")).toBeNull();
+      // Take and settle these two, so the races below start from an empty queue.
+      const two = await mq.takeDueMails(h(), T0, 10, T0 + 60_000);
+      expect(two.map((m) => [m.key, m.attempts])).toEqual([
+        ["once", 1],
+        ["same", 1],
+      ]);
+      expect(await mq.mailCounts(h())).toEqual({ pending: 0, sending: 2, sent: 0, failed: 0 });
+      await mq.markMailSent(h(), two[0].id, T0 + 10);
+      await mq.markMailRetry(h(), two[1].id, "421 busy", T0 + 5_000);
+      expect(await mq.mailByKey(h(), "once")).toMatchObject({ status: "sent", sentAt: T0 + 10, subject: "", text: "", html: "", headers: null });
+      expect(await mq.mailByKey(h(), "same")).toMatchObject({ status: "pending", lastError: "421 busy", leaseUntil: null, subject: "S same" });
+      expect(await mq.nextMailDue(h())).toBe(T0 + 5_000);
+      expect(await mq.takeDueMails(h(), T0 + 4_999, 10, T0 + 60_000)).toEqual([]);
+      const again = await mq.takeDueMails(h(), T0 + 5_000, 10, T0 + 60_000);
+      expect(again.map((m) => [m.key, m.attempts])).toEqual([["same", 2]]);
+      await mq.markMailFailed(h(), again[0].id, "550 no such user");
+      expect(await mq.mailByKey(h(), "same")).toMatchObject({ status: "failed", lastError: "550 no such user", subject: "" });
+      expect(await mq.nextMailDue(h())).toBeNull();
+
+      let spread = 0;
+      for (let round = 0; round < RACES; round++) {
+        const at = T0 + 100_000 + round;
+        const keys = Array.from({ length: 12 }, (_, i) => `r${round}-${i}`);
+        for (const [i, key] of keys.entries()) await mq.enqueueMail(h(), mail(key), at - 12 + i);
+        await mq.enqueueMail(h(), mail(`r${round}-later`), at + 1_000);
+        const taken: string[][] = [[], [], [], []];
+        // Four servers, each taking batches of three until nothing due is left for it.
+        await Promise.all(
+          taken.map(async (mine) => {
+            for (;;) {
+              const batch = await mq.takeDueMails(h(), at, 3, at + 60_000);
+              if (!batch.length) return;
+              mine.push(...batch.map((m) => m.key));
+            }
+          }),
+        );
+        const all = taken.flat();
+        expect(all.sort(), `round ${round}`).toEqual([...keys].sort());
+        expect(new Set(all).size).toBe(keys.length);
+        if (taken.filter((t) => t.length).length > 1) spread++;
+        for (const key of keys) expect((await mq.mailByKey(h(), key))?.attempts).toBe(1);
+        expect((await mq.mailByKey(h(), `r${round}-later`))?.status).toBe("pending");
+        await mq.markMailFailed(h(), (await mq.mailByKey(h(), `r${round}-later`))!.id, "not in this test");
+      }
+      console.log(`${engine}: ${RACES} rounds of 12 due mails taken by four servers at once; in ${spread} rounds more than one server took some`);
+      const counts = await mq.mailCounts(h());
+      expect(counts.sending).toBe(RACES * 12);
+
+      // Leases: the expired ones this process does not hold.
+      const held = await mq.mailByKey(h(), "r0-0");
+      const expired = await mq.expiredLeases(h(), T0 + 100_000 + 60_000 + RACES, new Set([held!.id]));
+      expect(expired).toHaveLength(RACES * 12 - 1);
+      expect(expired.some((e) => e.key === "r0-0")).toBe(false);
+      expect(await mq.expiredLeases(h(), T0, new Set())).toEqual([]);
+      // Forgetting settled records: the sent and failed ones created before the limit.
+      const purged = await mq.purgeSettledMail(h(), T0 + 100_000 + RACES + 1_000);
+      expect(purged).toBe(2 + RACES);
+      expect(await mq.mailCounts(h())).toEqual({ pending: 0, sending: RACES * 12, sent: 0, failed: 0 });
+
+      // The rule itself, every time: one server has taken the due mails and not yet committed (its transaction
+      // holds them 50 ms); two more take at that moment. On PostgreSQL their UPDATE waits for the row locks and
+      // then finds the rows no longer pending; on SQLite they wait for the transaction. Nobody takes them again.
+      for (let round = 0; round < 10; round++) {
+        const at = T0 + 300_000 + round;
+        const keys = Array.from({ length: 6 }, (_, i) => `held${round}-${i}`);
+        for (const [i, key] of keys.entries()) await mq.enqueueMail(h(), mail(key), at - 6 + i);
+        let tookThem!: () => void;
+        const took = new Promise<void>((resolve) => (tookThem = resolve));
+        const first = h().transaction(async (tx) => {
+          const batch = await mq.takeDueMails(tx, at, 10, at + 60_000);
+          tookThem();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return batch;
+        });
+        await took;
+        const [a, b, c] = await Promise.all([first, mq.takeDueMails(h(), at, 10, at + 60_000), mq.takeDueMails(h(), at, 10, at + 60_000)]);
+        expect(a.map((m) => m.key), `round ${round}`).toEqual(keys);
+        expect([...b, ...c].map((m) => m.key), `round ${round}`).toEqual([]);
+      }
+    });
+
+    it("notifications: once per key (also five at once), listed, counted, read (only one's own), settings, unsubscribe tokens (one per person and kind), the trigger queries", async () => {
+      const { t, q } = h();
+      await q.insert(t.users).values([
+        { id: "u4", email: "u4@noord.test", name: "Viewer", passwordHash: "x", organisationId: "o1", role: "viewer", createdAt: T0 },
+        { id: "u5", email: "u5@noord.test", name: "Weg", passwordHash: "x", organisationId: "o1", createdAt: T0, disabledAt: T0 },
+      ]);
+      const n = (key: string, userId: string, at: number) => ({ key, userId, kind: "comment" as const, boardId: "b1", requestId: "r0", data: { orgId: "o1", n: 1 }, at });
+      const id1 = await nt.insertNotification(h(), n("k1", "u1", T0 + 1));
+      expect(id1).toEqual(expect.any(String));
+      expect(await nt.insertNotification(h(), n("k1", "u1", T0 + 1))).toBeNull();
+      const five = await Promise.all([1, 2, 3, 4, 5].map(() => nt.insertNotification(h(), n("k2", "u1", T0 + 2))));
+      expect(five.filter((x) => x !== null)).toHaveLength(1);
+      await nt.insertNotification(h(), n("k3", "u1", T0 - 1_000));
+      await nt.insertNotification(h(), n("k4", "u2", T0 + 3));
+      const list = await nt.listNotifications(h(), "u1");
+      expect(list.map((x) => x.key)).toEqual(["k2", "k1", "k3"]);
+      expect(list[1]).toMatchObject({ id: id1, kind: "comment", data: { orgId: "o1", n: 1 }, readAt: null });
+      expect((await nt.listNotifications(h(), "u1", 1)).map((x) => x.key)).toEqual(["k2"]);
+      expect(await nt.unreadCount(h(), "u1")).toBe(3);
+      const k4 = (await nt.listNotifications(h(), "u2"))[0].id;
+      expect(await nt.markNotificationsRead(h(), "u1", [id1!, k4], T0 + 10)).toBe(1); // u2's is not u1's
+      expect(await nt.markNotificationsRead(h(), "u1", [], T0 + 10)).toBe(0);
+      expect(await nt.unreadCount(h(), "u1")).toBe(2);
+      expect(await nt.unreadCount(h(), "u2")).toBe(1);
+      expect(await nt.markNotificationsRead(h(), "u1", null, T0 + 11)).toBe(2);
+      expect(await nt.unreadCount(h(), "u1")).toBe(0);
+      expect(await nt.purgeNotifications(h(), T0)).toBe(1);
+      expect((await nt.listNotifications(h(), "u1")).map((x) => x.key)).toEqual(["k2", "k1"]);
+
+      expect(await nt.storedSettings(h(), "u1")).toEqual({});
+      await nt.storeSetting(h(), "u1", "digest", false, T0);
+      await Promise.all([true, false, true].map((email, i) => nt.storeSetting(h(), "u1", "comment", email, T0 + i)));
+      const settings = await nt.storedSettings(h(), "u1");
+      expect(settings.digest).toBe(false);
+      expect(typeof settings.comment).toBe("boolean");
+      expect(await q.select().from(t.notificationSettings).where(eq(t.notificationSettings.userId, "u1"))).toHaveLength(2);
+
+      const tokens = await Promise.all([1, 2, 3, 4, 5].map(() => nt.unsubscribeToken(h(), "u2", "referral", T0)));
+      expect(new Set(tokens).size).toBe(1);
+      expect(tokens[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(await nt.unsubscribeToken(h(), "u2", "referral", T0 + 5)).toBe(tokens[0]);
+      expect(await nt.unsubscribeToken(h(), "u2", "digest", T0)).not.toBe(tokens[0]);
+      expect(await nt.unsubscribeTarget(h(), tokens[0])).toEqual({ userId: "u2", kind: "referral", email: "u2@noord.test", locale: "nl" });
+      expect(await nt.unsubscribeTarget(h(), "nope")).toBeNull();
+
+      expect((await nt.organisationRecipients(h(), "o1")).map((r) => r.id)).toEqual(["u1"]);
+      expect(await nt.organisationRecipients(h(), "o2")).toEqual([
+        { id: "u2", email: "u2@noord.test", locale: "nl", organisationId: "o2", organisationName: "Taal", allianceName: "Noord" },
+      ]);
+      const offered = await nt.offeredCategories(h());
+      expect([...offered.entries()].map(([org, o]) => [org, o.allianceId, [...o.categories]])).toEqual([["o2", "al", ["taal"]]]);
+
+      await q.update(t.requests).set({ ownerOrgId: "o2", claimedAt: T0, lastActivityAt: T0 + 50, referenceKey: "key-a" }).where(eq(t.requests.id, "r2"));
+      await q.update(t.requests).set({ ownerOrgId: "o1", claimedAt: T0, lastActivityAt: T0 + 60, referenceKey: "key-a" }).where(eq(t.requests.id, "r3"));
+      await q.update(t.requests).set({ referenceKey: "key-a" }).where(eq(t.requests.id, "r1"));
+      expect((await nt.unheldRequestsCreated(h(), T0, T0 + 3)).map((r) => [r.id, r.allianceId]).sort()).toEqual([
+        ["job1", "al"],
+        ["job2", "al"],
+        ["r0", "al"],
+        ["r1", "al"],
+      ]);
+      expect((await nt.claimsIdleBetween(h(), "b1", T0 + 50, T0 + 60)).map((r) => [r.id, r.ownerOrgId])).toEqual([["r2", "o2"]]);
+      expect((await nt.heldWithKey(h(), "b1", "key-a", "r1")).sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: "r2", ownerOrgId: "o2" },
+        { id: "r3", ownerOrgId: "o1" },
+      ]);
+      expect(await nt.heldWithKey(h(), "b1", "key-a", "r2")).toEqual([{ id: "r3", ownerOrgId: "o1" }]);
     });
   });
 }
