@@ -64,7 +64,7 @@ if (command === "create") {
   let made: Made;
   try {
     // All or nothing: one transaction of the asynchronous layer; the synchronous
-    // writes (organisation, mail queue) inside it are its own (db/client.ts's gate).
+    // write (organisation) inside it is its own (db/client.ts's gate); the mail queue writes through tx.
     made = await database.async.transaction(async (tx) => {
       const inTx = { ...svc, async: tx };
       const alliance = await createAlliance(database.db, { name: values.name! }, tx);
