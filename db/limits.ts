@@ -1,11 +1,13 @@
 /**
  * What the limits need from SQL: the hourly request quota (counted from the
  * requests themselves, so it is exact and survives restarts), the reference
- * check log, and the browsers that logged into an account before.
+ * check log, and the browsers that logged into an account before. On the
+ * asynchronous layer (SQLite and PostgreSQL, docs/decisions/001-async-database-layer.md).
  */
-import { and, count, desc, eq, gt, gte, isNotNull, lt, ne, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { alliances, boards, loginDevices, organisations, referenceChecks, requests, users } from "./schema";
+import { and, count as countRows, desc, eq, gt, gte, isNotNull, lt, ne, sql } from "drizzle-orm";
+import type { AsyncDb, DB } from "./client";
+import { count, first } from "./dialect";
+import { alliances as alliancesTable, requests as requestsTable, type referenceChecks } from "./schema";
 
 // ------------------------------------------------------------------ request quota
 
@@ -15,13 +17,17 @@ import { alliances, boards, loginDevices, organisations, referenceChecks, reques
  * counts once however many rows it created (all rows of one import share its
  * id and creation time; imported rows have their own cap, importedRowsSince).
  */
-export function requestsCreatedByOrgSince(db: DB, orgId: string, since: number): number {
+export async function requestsCreatedByOrgSince(h: AsyncDb, orgId: string, since: number): Promise<number> {
+  const { requests } = h.t;
   return (
-    db
-      .select({ n: sql<number>`count(distinct coalesce(${requests.importId}, ${requests.id}))`.mapWith(Number) })
-      .from(requests)
-      .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since)))
-      .get()?.n ?? 0
+    (
+      await first(
+        h.q
+          .select({ n: sql<number>`count(distinct coalesce(${requests.importId}, ${requests.id}))`.mapWith(Number) })
+          .from(requests)
+          .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since))),
+      )
+    )?.n ?? 0
   );
 }
 
@@ -30,44 +36,43 @@ export function requestsCreatedByOrgSince(db: DB, orgId: string, since: number):
  * at or after `since` that has `skip` older ones in that span: when it leaves
  * the hour, the count drops by `skip + 1` (the time until a place frees up).
  */
-export function countedRequestAt(db: DB, orgId: string, since: number, skip: number): number | null {
+export async function countedRequestAt(h: AsyncDb, orgId: string, since: number, skip: number): Promise<number | null> {
+  const { requests } = h.t;
   const op = sql`coalesce(${requests.importId}, ${requests.id})`;
-  return (
-    db
-      .select({ at: sql<number>`min(${requests.createdAt})`.mapWith(Number) })
-      .from(requests)
-      .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since)))
-      .groupBy(op)
-      .orderBy(sql`min(${requests.createdAt})`)
-      .limit(1)
-      .offset(Math.max(0, skip))
-      .get()?.at ?? null
-  );
+  const [row] = await h.q
+    .select({ at: sql<number>`min(${requests.createdAt})`.mapWith(Number) })
+    .from(requests)
+    .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since)))
+    .groupBy(op)
+    .orderBy(sql`min(${requests.createdAt})`)
+    .limit(1)
+    .offset(Math.max(0, skip));
+  return row?.at ?? null;
 }
 
 /** Rows an organisation imported (on any board) at or after `since`: the import cap's count. */
-export function importedRowsSince(db: DB, orgId: string, since: number): number {
+export async function importedRowsSince(h: AsyncDb, orgId: string, since: number): Promise<number> {
+  const { requests } = h.t;
   return (
-    db
-      .select({ n: count() })
-      .from(requests)
-      .where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since), isNotNull(requests.importId)))
-      .get()?.n ?? 0
+    (await first(h.q.select({ n: count() }).from(requests).where(and(eq(requests.createdByOrgId, orgId), gte(requests.createdAt, since), isNotNull(requests.importId)))))
+      ?.n ?? 0
   );
 }
 
 /** The alliance's own hourly quota per organisation, or null for the server's default. */
-export function allianceRequestQuota(db: DB, allianceId: string): number | null {
-  return db.select({ q: alliances.requestQuotaPerHour }).from(alliances).where(eq(alliances.id, allianceId)).get()?.q ?? null;
+export async function allianceRequestQuota(h: AsyncDb, allianceId: string): Promise<number | null> {
+  const { alliances } = h.t;
+  return (await first(h.q.select({ q: alliances.requestQuotaPerHour }).from(alliances).where(eq(alliances.id, allianceId))))?.q ?? null;
 }
 
-export function setAllianceRequestQuota(db: DB, allianceId: string, perHour: number | null): void {
-  db.update(alliances).set({ requestQuotaPerHour: perHour }).where(eq(alliances.id, allianceId)).run();
+export async function setAllianceRequestQuota(h: AsyncDb, allianceId: string, perHour: number | null): Promise<void> {
+  await h.q.update(h.t.alliances).set({ requestQuotaPerHour: perHour }).where(eq(h.t.alliances.id, allianceId));
 }
 
 /** Per organisation of the alliance: requests created at or after `since`. */
-export function requestsPerOrgSince(db: DB, allianceId: string, since: number): { orgId: string; name: string; created: number }[] {
-  return db
+export async function requestsPerOrgSince(h: AsyncDb, allianceId: string, since: number): Promise<{ orgId: string; name: string; created: number }[]> {
+  const { organisations, requests } = h.t;
+  return h.q
     .select({
       orgId: organisations.id,
       name: organisations.name,
@@ -77,20 +82,19 @@ export function requestsPerOrgSince(db: DB, allianceId: string, since: number): 
     .from(organisations)
     .leftJoin(requests, and(eq(requests.createdByOrgId, organisations.id), gte(requests.createdAt, since)))
     .where(eq(organisations.allianceId, allianceId))
-    .groupBy(organisations.id)
-    .orderBy(organisations.name)
-    .all();
+    .groupBy(organisations.id, organisations.name)
+    .orderBy(organisations.name);
 }
 
 // ------------------------------------------------------------------ reference checks
 
 export type ReferenceCheckOutcome = (typeof referenceChecks.$inferInsert)["outcome"];
 
-export function recordReferenceCheck(
-  db: DB,
+export async function recordReferenceCheck(
+  h: AsyncDb,
   r: { boardId: string; userId: string; orgId: string; outcome: ReferenceCheckOutcome; createdAt: number },
-): void {
-  db.insert(referenceChecks).values(r).run();
+): Promise<void> {
+  await h.q.insert(h.t.referenceChecks).values(r);
 }
 
 export interface ReferenceCheckCount {
@@ -105,8 +109,9 @@ export interface ReferenceCheckCount {
 }
 
 /** How many reference checks each person made on the alliance's boards at or after `since`, most first. */
-export function referenceCheckCounts(db: DB, allianceId: string, since: number): ReferenceCheckCount[] {
-  return db
+export async function referenceCheckCounts(h: AsyncDb, allianceId: string, since: number): Promise<ReferenceCheckCount[]> {
+  const { referenceChecks, boards, users, organisations } = h.t;
+  return h.q
     .select({
       userId: users.id,
       name: users.name,
@@ -122,44 +127,101 @@ export function referenceCheckCounts(db: DB, allianceId: string, since: number):
     .innerJoin(users, eq(users.id, referenceChecks.userId))
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
     .where(and(eq(boards.allianceId, allianceId), gte(referenceChecks.createdAt, since)))
-    .groupBy(users.id)
-    .orderBy(desc(sql`count(*)`))
-    .all();
+    .groupBy(users.id, users.name, users.email, organisations.name)
+    .orderBy(desc(sql`count(*)`), users.id);
 }
 
 // ------------------------------------------------------------------ login devices
 
-export function addLoginDevice(db: DB, d: { tokenHash: string; userId: string; createdAt: number; expiresAt: number }): void {
-  db.insert(loginDevices)
+export async function addLoginDevice(h: AsyncDb, d: { tokenHash: string; userId: string; createdAt: number; expiresAt: number }): Promise<void> {
+  const { loginDevices } = h.t;
+  await h.q
+    .insert(loginDevices)
     .values(d)
-    .onConflictDoUpdate({ target: [loginDevices.tokenHash, loginDevices.userId], set: { expiresAt: d.expiresAt } })
-    .run();
+    .onConflictDoUpdate({ target: [loginDevices.tokenHash, loginDevices.userId], set: { expiresAt: d.expiresAt } });
 }
 
 /** Whether this browser's token logged into this account before (and has not expired). */
-export function isLoginDevice(db: DB, tokenHash: string, userId: string, at: number): boolean {
-  return !!db
-    .select({ u: loginDevices.userId })
-    .from(loginDevices)
-    .where(and(eq(loginDevices.tokenHash, tokenHash), eq(loginDevices.userId, userId), gt(loginDevices.expiresAt, at)))
-    .get();
+export async function isLoginDevice(h: AsyncDb, tokenHash: string, userId: string, at: number): Promise<boolean> {
+  const { loginDevices } = h.t;
+  return !!(await first(
+    h.q
+      .select({ u: loginDevices.userId })
+      .from(loginDevices)
+      .where(and(eq(loginDevices.tokenHash, tokenHash), eq(loginDevices.userId, userId), gt(loginDevices.expiresAt, at))),
+  ));
 }
 
 /** Whether this browser's token logged into any other account before (a shared computer). */
-export function isDeviceOfOthers(db: DB, tokenHash: string, userId: string, at: number): boolean {
-  return !!db
-    .select({ u: loginDevices.userId })
-    .from(loginDevices)
-    .where(and(eq(loginDevices.tokenHash, tokenHash), ne(loginDevices.userId, userId), gt(loginDevices.expiresAt, at)))
-    .get();
+export async function isDeviceOfOthers(h: AsyncDb, tokenHash: string, userId: string, at: number): Promise<boolean> {
+  const { loginDevices } = h.t;
+  return !!(await first(
+    h.q
+      .select({ u: loginDevices.userId })
+      .from(loginDevices)
+      .where(and(eq(loginDevices.tokenHash, tokenHash), ne(loginDevices.userId, userId), gt(loginDevices.expiresAt, at))),
+  ));
 }
 
 /** Forget the browsers known to an account, except the one with `keepTokenHash` (null: all). */
-export function forgetLoginDevices(db: DB, userId: string, keepTokenHash: string | null): number {
+export async function forgetLoginDevices(h: AsyncDb, userId: string, keepTokenHash: string | null): Promise<number> {
+  const { loginDevices } = h.t;
   const where = keepTokenHash ? and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepTokenHash)) : eq(loginDevices.userId, userId);
-  return db.delete(loginDevices).where(where).run().changes;
+  return (await h.q.delete(loginDevices).where(where).returning({ u: loginDevices.userId })).length;
 }
 
-export function deleteExpiredLoginDevices(db: DB, at: number): number {
-  return db.delete(loginDevices).where(lt(loginDevices.expiresAt, at)).run().changes;
+export async function deleteExpiredLoginDevices(h: AsyncDb, at: number): Promise<number> {
+  const { loginDevices } = h.t;
+  return (await h.q.delete(loginDevices).where(lt(loginDevices.expiresAt, at)).returning({ u: loginDevices.userId })).length;
+}
+
+// ------------------------------------------------------------------ the synchronous quota (SQLite only)
+
+/*
+ * The quota counted in one synchronous step with the write it allows: an
+ * import judges and writes inside the board's document (import.server.ts,
+ * quotaExceededNow in requests.server.ts), so two at once cannot both take
+ * the last place. SQLite only, the same SQL as above; they go when that
+ * step moves.
+ */
+
+export function allianceRequestQuotaNow(db: DB, allianceId: string): number | null {
+  return db.select({ q: alliancesTable.requestQuotaPerHour }).from(alliancesTable).where(eq(alliancesTable.id, allianceId)).get()?.q ?? null;
+}
+
+export function requestsCreatedByOrgSinceNow(db: DB, orgId: string, since: number): number {
+  const r = requestsTable;
+  return (
+    db
+      .select({ n: sql<number>`count(distinct coalesce(${r.importId}, ${r.id}))`.mapWith(Number) })
+      .from(r)
+      .where(and(eq(r.createdByOrgId, orgId), gte(r.createdAt, since)))
+      .get()?.n ?? 0
+  );
+}
+
+export function countedRequestAtNow(db: DB, orgId: string, since: number, skip: number): number | null {
+  const r = requestsTable;
+  return (
+    db
+      .select({ at: sql<number>`min(${r.createdAt})`.mapWith(Number) })
+      .from(r)
+      .where(and(eq(r.createdByOrgId, orgId), gte(r.createdAt, since)))
+      .groupBy(sql`coalesce(${r.importId}, ${r.id})`)
+      .orderBy(sql`min(${r.createdAt})`)
+      .limit(1)
+      .offset(Math.max(0, skip))
+      .get()?.at ?? null
+  );
+}
+
+export function importedRowsSinceNow(db: DB, orgId: string, since: number): number {
+  const r = requestsTable;
+  return (
+    db
+      .select({ n: countRows() })
+      .from(r)
+      .where(and(eq(r.createdByOrgId, orgId), gte(r.createdAt, since), isNotNull(r.importId)))
+      .get()?.n ?? 0
+  );
 }

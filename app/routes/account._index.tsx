@@ -87,7 +87,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return answer({ intent, errors: r.errors }, r.status);
     }
     case "logout-others": {
-      const r = logoutOtherSessions(svc, user, current, loginClient(request, context));
+      const r = await logoutOtherSessions(svc, user, current, loginClient(request, context));
       return answer({ intent, ok: true, ended: r.ended });
     }
     case "logout-session": {

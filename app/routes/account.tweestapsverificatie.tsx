@@ -47,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const r = await confirmSetup(svc, user, code);
   if (!r.ok) return json({ ok: false, error: r.error } as Result, { status: r.error === "code" ? 422 : 409 });
   // Sessions opened with the password alone end now (this one stays).
-  const { ended } = endSessionsAfterTwoFactorOn(svc, user, sessionKeyFromCookieHeader(request.headers.get("Cookie")), loginClient(request, context));
+  const { ended } = await endSessionsAfterTwoFactorOn(svc, user, sessionKeyFromCookieHeader(request.headers.get("Cookie")), loginClient(request, context));
   return json({ ok: true, recoveryCodes: r.recoveryCodes, endedSessions: ended } as Result, { headers: { "Cache-Control": "private, no-store" } });
 }
 

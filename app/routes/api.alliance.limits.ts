@@ -11,11 +11,11 @@ import { setRequestQuota } from "~/services/requests.server";
  * [{ userId, name, email, organisationName, checks, matches, rateLimited,
  * lastAt }] }.
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = requireUser(svc, request);
   if (!isCoordinator(user)) return apiError(403, "forbidden", "Only a coordinator may see the alliance's limits.");
-  return json(limitsOverview(svc, user));
+  return json(await limitsOverview(svc, user));
 }
 
 /**
@@ -28,11 +28,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(svc, request);
   const body = await readBody(request);
   if (!("requestQuotaPerHour" in body)) return apiError(400, "bad_request", "Give requestQuotaPerHour (a whole number 1..100000, or null).");
-  const res = setRequestQuota(svc, user, body.requestQuotaPerHour);
+  const res = await setRequestQuota(svc, user, body.requestQuotaPerHour);
   if (!res.ok) {
     return res.status === 403
       ? apiError(403, "forbidden", "Only a coordinator may change the alliance's limits.")
       : apiError(400, "invalid", "requestQuotaPerHour must be a whole number from 1 to 100000, or null for the default.");
   }
-  return json({ requestQuota: limitsOverview(svc, user).requestQuota });
+  return json({ requestQuota: (await limitsOverview(svc, user)).requestQuota });
 }

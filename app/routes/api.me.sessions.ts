@@ -17,10 +17,10 @@ export function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 /** DELETE /api/me/sessions: every other session ends and its live connections close; this one stays. 200 { ended }. */
-export function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("GET, DELETE");
   const svc = services(context);
   const user = requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
-  return json(logoutOtherSessions(svc, user, current, loginClient(request, context)));
+  return json(await logoutOtherSessions(svc, user, current, loginClient(request, context)));
 }

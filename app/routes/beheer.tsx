@@ -49,7 +49,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const frontDoorCap = user.role === "coordinator" ? await frontDoorCapSummary(svc, user.allianceId) : null;
   const door = user.role === "coordinator" ? await frontDoorSettings(svc, user) : null;
   const frontDoor = door ? { enabled: door.enabled, boardId: door.boardId, sites: door.sites, url: `${publicUrl(svc.env)}/hulp/${door.slug}` } : null;
-  return json({ alliance: user.allianceName, me: user.id, boards, limits: limitsOverview(svc, user), frontDoorCap, frontDoor, twoFactor, teams, homes, ...invitations, ...overview });
+  return json({ alliance: user.allianceName, me: user.id, boards, limits: await limitsOverview(svc, user), frontDoorCap, frontDoor, twoFactor, teams, homes, ...invitations, ...overview });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -112,7 +112,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return json({ intent, ...(r.ok ? { ok: true } : { errors: { policy: r.error } }) }, { status: r.ok ? 200 : r.status });
     }
     case "quota": {
-      const r = setRequestQuota(svc, user, form.requestQuotaPerHour);
+      const r = await setRequestQuota(svc, user, form.requestQuotaPerHour);
       if (!r.ok && r.status === 403) throw new Response("Forbidden", { status: 403 });
       return json({ intent, ...(r.ok ? { ok: true } : { errors: { requestQuotaPerHour: "quotaRange" } }) }, { status: r.ok ? 200 : r.status });
     }
@@ -625,7 +625,7 @@ export default function Admin() {
   );
 }
 
-type LimitsData = ReturnType<typeof limitsOverview>;
+type LimitsData = Awaited<ReturnType<typeof limitsOverview>>;
 
 /** The alliance's request quota (a coordinator lifts it) and who made how many reference checks. */
 function LimitsSection({

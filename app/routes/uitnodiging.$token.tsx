@@ -60,7 +60,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   // Logged in as the new person (a session like the login's); whoever was logged in here before is logged out.
   destroySession(svc, request);
-  const headers = sessionStartHeaders(svc, request, client, res.userId);
+  const headers = await sessionStartHeaders(svc, request, client, res.userId);
   const user = getUserById(svc.db, res.userId);
   const first = user ? (await boardsFor(svc, user))[0] : undefined;
   return redirect(first ? `/boards/${first.id}` : "/boards", { headers });

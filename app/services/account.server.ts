@@ -170,7 +170,7 @@ export async function changePassword(
 ): Promise<AccountResult<{ endedSessions: number }>> {
   const res = await changeOwnPassword(svc, user, input, client);
   if (!res.ok) return { ok: false, status: res.status === 400 ? 422 : res.status, errors: res.errors, retryAfterSeconds: "retryAfterSeconds" in res ? res.retryAfterSeconds : undefined };
-  const ended = endOtherSessions(svc, user, currentSessionId, "password changed", client);
+  const ended = await endOtherSessions(svc, user, currentSessionId, "password changed", client);
   return { ok: true, endedSessions: ended };
 }
 
@@ -233,17 +233,17 @@ export function listSessions(svc: AppServices, user: SessionUser, currentSession
  * every other browser as "known" to the login throttle (a lost laptop's
  * device cookie lifts nothing any more); this browser stays known.
  */
-function endOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, reason: string, client?: LoginClient): number {
+async function endOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, reason: string, client?: LoginClient): Promise<number> {
   const ended = deleteUserSessions(svc.db, user.id, currentSessionId);
-  forgetOtherLoginDevices(svc, user.id, client);
   // Only the sockets of the ended sessions close; this session's board stays connected.
   svc.rooms.disconnectSessions(ended, reason);
+  await forgetOtherLoginDevices(svc, user.id, client);
   return ended.length;
 }
 
 /** "Overal uitloggen": every session but this one ends, and their live connections close. */
-export function logoutOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, client?: LoginClient): { ended: number } {
-  return { ended: endOtherSessions(svc, user, currentSessionId, "logged out elsewhere", client) };
+export async function logoutOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, client?: LoginClient): Promise<{ ended: number }> {
+  return { ended: await endOtherSessions(svc, user, currentSessionId, "logged out elsewhere", client) };
 }
 
 /**
@@ -251,8 +251,13 @@ export function logoutOtherSessions(svc: AppServices, user: SessionUser, current
  * alone (perhaps by whoever learned it) must not outlive that, so every
  * other session ends as with "Overal uitloggen".
  */
-export function endSessionsAfterTwoFactorOn(svc: AppServices, user: SessionUser, currentSessionId: string | null, client?: LoginClient): { ended: number } {
-  return { ended: endOtherSessions(svc, user, currentSessionId, "two-factor login turned on", client) };
+export async function endSessionsAfterTwoFactorOn(
+  svc: AppServices,
+  user: SessionUser,
+  currentSessionId: string | null,
+  client?: LoginClient,
+): Promise<{ ended: number }> {
+  return { ended: await endOtherSessions(svc, user, currentSessionId, "two-factor login turned on", client) };
 }
 
 /** End one session by its handle (404 when it is not one of the person's live sessions). */

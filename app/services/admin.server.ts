@@ -165,13 +165,13 @@ const DAY_MS = 86_400_000;
  * created in the past hour, and how many reference checks each person made
  * in the past 30 days (match, no match, refused for the budget).
  */
-export function limitsOverview(svc: AppServices, user: SessionUser) {
+export async function limitsOverview(svc: AppServices, user: SessionUser) {
   requireCoordinator(user);
   const now = svc.now();
   return {
-    requestQuota: requestQuota(svc, user.allianceId),
-    createdPastHour: requestsPerOrgSince(svc.db, user.allianceId, now - 3600_000),
-    referenceChecks: referenceCheckCounts(svc.db, user.allianceId, now - 30 * DAY_MS),
+    requestQuota: await requestQuota(svc, user.allianceId),
+    createdPastHour: await requestsPerOrgSince(svc.async, user.allianceId, now - 3600_000),
+    referenceChecks: await referenceCheckCounts(svc.async, user.allianceId, now - 30 * DAY_MS),
   };
 }
 

@@ -211,7 +211,7 @@ export async function checkCredentials(
 ): Promise<CredentialResult> {
   const account = email.trim().toLowerCase();
   const row = findUserForLogin(svc.db, account);
-  const gate = loginGate(svc, account, row?.id ?? null, client);
+  const gate = await loginGate(svc, account, row?.id ?? null, client);
   if (!gate.ok) return { ok: false, reason: "throttled", retryAfterSeconds: gate.retryAfterSeconds };
   const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
   if (!row || !ok || row.disabledAt) {
@@ -233,7 +233,7 @@ export type LoginGate = { ok: true; fail(): void; pass(): void } | { ok: false; 
  * this same gate with the same counts, so a wrong code costs what a wrong
  * password costs.
  */
-export function loginGate(svc: AppServices, account: string, userId: string | null, client: LoginClient): LoginGate {
+export async function loginGate(svc: AppServices, account: string, userId: string | null, client: LoginClient): Promise<LoginGate> {
   const limits = appLimits(svc).login;
   const deviceKey = client.deviceToken ? `${sessionIdFromToken(client.deviceToken)}|${account}` : null;
   const addrKey = addressKey(client.address);
@@ -241,7 +241,7 @@ export function loginGate(svc: AppServices, account: string, userId: string | nu
   // Every attempt is counted before the secret is checked (and given back
   // when it was right): parallel attempts cannot all slip under the budget.
   const knownBrowser =
-    !!userId && !!deviceKey && isLoginDevice(svc.db, sessionIdFromToken(client.deviceToken!), userId, svc.now()) && limits.device.take(deviceKey).ok;
+    !!userId && !!deviceKey && (await isLoginDevice(svc.async, sessionIdFromToken(client.deviceToken!), userId, svc.now())) && limits.device.take(deviceKey).ok;
   if (!knownBrowser) {
     const wait = limits.pairs.get(pairKey, svc.now()) ? limits.account.waitMs(account) : 0;
     if (wait > 0) return { ok: false, retryAfterSeconds: retryAfterSeconds(wait) };
@@ -268,11 +268,11 @@ export function loginGate(svc: AppServices, account: string, userId: string | nu
  * its cookie (the browser's existing token is kept, so one browser can be
  * known to several accounts).
  */
-export function rememberLoginDevice(svc: AppServices, client: LoginClient, userId: string, request?: Request | null): string {
+export async function rememberLoginDevice(svc: AppServices, client: LoginClient, userId: string, request?: Request | null): Promise<string> {
   const token = client.deviceToken ?? randomBytes(32).toString("base64url");
   const maxAge = DEVICE_DAYS * 86400;
-  deleteExpiredLoginDevices(svc.db, svc.now());
-  addLoginDevice(svc.db, { tokenHash: sessionIdFromToken(token), userId, createdAt: svc.now(), expiresAt: svc.now() + maxAge * 1000 });
+  await deleteExpiredLoginDevices(svc.async, svc.now());
+  await addLoginDevice(svc.async, { tokenHash: sessionIdFromToken(token), userId, createdAt: svc.now(), expiresAt: svc.now() + maxAge * 1000 });
   const parts = [`${DEVICE_COOKIE}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`];
   if (isSecureRequest(svc, request)) parts.push("Secure");
   return parts.join("; ");
@@ -290,11 +290,11 @@ export const CLEAR_SITE_DATA = '"cache", "storage"';
  * page of the new person loads. The same person logging in again keeps
  * their offline copy (edits made offline are still waiting in it).
  */
-export function sessionStartHeaders(svc: AppServices, request: Request, client: LoginClient, userId: string): Headers {
+export async function sessionStartHeaders(svc: AppServices, request: Request, client: LoginClient, userId: string): Promise<Headers> {
   const headers = new Headers();
-  const sharedBrowser = !!client.deviceToken && isDeviceOfOthers(svc.db, sessionIdFromToken(client.deviceToken), userId, svc.now());
+  const sharedBrowser = !!client.deviceToken && (await isDeviceOfOthers(svc.async, sessionIdFromToken(client.deviceToken), userId, svc.now()));
   headers.append("Set-Cookie", createSession(svc, userId, request));
-  headers.append("Set-Cookie", rememberLoginDevice(svc, client, userId, request));
+  headers.append("Set-Cookie", await rememberLoginDevice(svc, client, userId, request));
   if (sharedBrowser) headers.set("Clear-Site-Data", CLEAR_SITE_DATA);
   return headers;
 }
@@ -304,8 +304,8 @@ export function sessionStartHeaders(svc: AppServices, request: Request, client: 
  * a new password): a lost laptop's cookie no longer lifts the throttle. The
  * browser of `client` stays known; without a client, none does.
  */
-export function forgetOtherLoginDevices(svc: AppServices, userId: string, client?: LoginClient | null): void {
-  forgetLoginDevices(svc.db, userId, client?.deviceToken ? sessionIdFromToken(client.deviceToken) : null);
+export async function forgetOtherLoginDevices(svc: AppServices, userId: string, client?: LoginClient | null): Promise<void> {
+  await forgetLoginDevices(svc.async, userId, client?.deviceToken ? sessionIdFromToken(client.deviceToken) : null);
 }
 
 /** The message for a refused attempt, with the wait rounded up to whole seconds or minutes ("Probeer het over 2 minuten opnieuw."). */

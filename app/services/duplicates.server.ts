@@ -116,14 +116,14 @@ export async function referenceCheck(
   if (user.role === "viewer") return { ok: false, status: 403, error: "forbidden", message: "Viewers cannot create requests." };
   const at = svc.now();
   const audit = (outcome: ReferenceCheckOutcome) =>
-    recordReferenceCheck(svc.db, { boardId: board.id, userId: user.id, orgId: user.organisationId, outcome, createdAt: at });
+    recordReferenceCheck(svc.async, { boardId: board.id, userId: user.id, orgId: user.organisationId, outcome, createdAt: at });
   const budget = appLimits(svc).referenceChecks.take(user.id);
   if (!budget.ok) {
-    audit("rate_limited");
+    await audit("rate_limited");
     return { ok: false, status: 429, error: "rate_limited", message: "Too many reference checks. Try again later.", retryAfterMs: budget.retryAfterMs };
   }
   const duplicates = await intakeWarnings(svc, user, board, input);
-  audit(duplicates.length ? "match" : "no_match");
+  await audit(duplicates.length ? "match" : "no_match");
   return { ok: true, duplicates };
 }
 

@@ -27,7 +27,7 @@ import { activityFeed } from "../../db/activity";
 import { listOrganisations } from "../../db/accounts";
 import { allianceSecret, boardRequestKeys } from "../../db/duplicates";
 import { insertImportedRequestsNow, type ImportedAudit, type ImportedRequest } from "../../db/imports";
-import { importedRowsSince, recordReferenceCheck } from "../../db/limits";
+import { importedRowsSinceNow, recordReferenceCheck, type ReferenceCheckOutcome } from "../../db/limits";
 import { addCards, listCategories, listColumns, readBoard } from "../board/domain";
 import {
   duplicatesWithinFile,
@@ -50,7 +50,7 @@ import type { AppServices } from "./context.server";
 import { DUPLICATES_EVENT, referenceKey } from "./duplicates.server";
 import { appLimits, Limiter } from "./limits.server";
 import { PERSONAL_DATA_ACKNOWLEDGED, recordableFindings, rowsWithPersonalData, type RowFinding } from "./personal-data.server";
-import { quotaExceeded } from "./requests.server";
+import { quotaExceededNow } from "./requests.server";
 
 export const CSV_TYPE = "text/csv";
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -535,19 +535,13 @@ export async function importList(
   // Judged against the board and, when importing, written in the same synchronous step: nothing changes in between.
   let result: ImportResult | null = null;
   let newKeys = false;
+  // Every upload is a reference check of its rows: logged like the request form's check (never the references), once the step is done.
+  let checked: { outcome: ReferenceCheckOutcome; at: number } | null = null;
+  try {
   await svc.rooms.withDoc(board.id, (doc) => {
     const facts = boardFacts(doc);
     const p = preview(svc, user, board, table, opts, facts, known);
-    // Every upload is a reference check of its rows: logged like the request form's check (never the references).
-    if (p.keys.some(Boolean)) {
-      recordReferenceCheck(svc.db, {
-        boardId: board.id,
-        userId: user.id,
-        orgId: user.organisationId,
-        outcome: p.preview.duplicates.some((d) => d.kind === "board") ? "match" : "no_match",
-        createdAt: svc.now(),
-      });
-    }
+    if (p.keys.some(Boolean)) checked = { outcome: p.preview.duplicates.some((d) => d.kind === "board") ? "match" : "no_match", at: svc.now() };
     if (opts.dryRun) {
       result = { ok: true, dryRun: true, preview: p.preview };
       return;
@@ -570,7 +564,7 @@ export async function importList(
       };
       return;
     }
-    const quota = quotaExceeded(svc, user);
+    const quota = quotaExceededNow(svc, user);
     if (quota) {
       result = {
         ok: false,
@@ -582,7 +576,7 @@ export async function importList(
       return;
     }
     const at = svc.now();
-    const already = importedRowsSince(svc.db, user.organisationId, at - HOUR_MS);
+    const already = importedRowsSinceNow(svc.db, user.organisationId, at - HOUR_MS);
     if (already + p.importable.length > IMPORTED_ROWS_PER_ORG_PER_HOUR) {
       result = {
         ok: false,
@@ -644,6 +638,10 @@ export async function importList(
     addCards(doc, cards);
     result = { ok: true, dryRun: false, preview: p.preview, importId, created: cards.length, ids: cards.map((c) => c.id) };
   });
+  } finally {
+    const c = checked as { outcome: ReferenceCheckOutcome; at: number } | null;
+    if (c) await recordReferenceCheck(svc.async, { boardId: board.id, userId: user.id, orgId: user.organisationId, outcome: c.outcome, createdAt: c.at });
+  }
   const r = result as ImportResult | null;
   if (!r) throw new Error("import: no result");
   if (r.ok && !r.dryRun) {

@@ -146,7 +146,7 @@ export async function createJob(
   const v = res.value;
   const pd = personalDataGate(svc, { title: v.title, description: v.description, area: v.area, asks: v.asks }, input[ACKNOWLEDGE_FIELD]);
   if (!pd.ok) return { ok: false, status: 422, error: "personal_data", message: "The text holds personal data.", found: pd.found };
-  const quota = quotaExceeded(svc, user);
+  const quota = await quotaExceeded(svc, user);
   if (quota) return { ok: false, status: 429, error: "quota_exceeded", message: "Your organisation reached its hourly limit.", quota };
   const id = randomUUID();
   const at = svc.now();

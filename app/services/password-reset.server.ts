@@ -141,7 +141,7 @@ export async function completePasswordReset(svc: AppServices, token: unknown, in
   }
   // Every session of the account ended: all its live connections close, and no browser is known to it any more.
   svc.rooms.disconnectUser(used.userId, "password reset");
-  forgetOtherLoginDevices(svc, used.userId, null);
+  await forgetOtherLoginDevices(svc, used.userId, null);
   const locale = getUserById(svc.db, used.userId)?.locale;
   return { ok: true, userId: used.userId, locale: isLocale(locale) ? locale : "nl" };
 }

@@ -9,7 +9,16 @@ import type { CardView } from "../board/types";
 import { validateCardFields, validateReference, type CardField } from "../board/validate";
 import { validateMatchFields } from "../board/jobs";
 import { addAudit, createRequestWithAudit, getRequest, setRequestReference } from "../../db/requests";
-import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
+import type { AsyncDb } from "../../db/client";
+import {
+  allianceRequestQuota,
+  allianceRequestQuotaNow,
+  countedRequestAt,
+  countedRequestAtNow,
+  requestsCreatedByOrgSince,
+  requestsCreatedByOrgSinceNow,
+  setAllianceRequestQuota,
+} from "../../db/limits";
 import type { BoardRow, SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
 import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
@@ -39,8 +48,12 @@ export interface QuotaExceeded {
 const HOUR_MS = 3600_000;
 
 /** The alliance's hourly request quota per organisation: its own (set by a coordinator) or the server's default. */
-export function requestQuota(svc: AppServices, allianceId: string): { perHour: number; custom: number | null; fallback: number } {
-  const custom = allianceRequestQuota(svc.db, allianceId);
+export async function requestQuota(
+  svc: AppServices,
+  allianceId: string,
+  h: AsyncDb = svc.async,
+): Promise<{ perHour: number; custom: number | null; fallback: number }> {
+  const custom = await allianceRequestQuota(h, allianceId);
   const fallback = svc.env.REQUESTS_PER_ORG_PER_HOUR;
   return { perHour: custom ?? fallback, custom, fallback };
 }
@@ -49,24 +62,39 @@ export function requestQuota(svc: AppServices, allianceId: string): { perHour: n
  * Whether the person's organisation may create one more request now: counted
  * in SQL from the requests it created in the past hour (exact, and it
  * survives restarts). Null when it may; else the limit and the time until a
- * place frees up.
+ * place frees up. `h`: the transaction that writes the request, when there is one.
  */
-export function quotaExceeded(svc: AppServices, user: SessionUser): QuotaExceeded | null {
-  const { perHour } = requestQuota(svc, user.allianceId);
+export async function quotaExceeded(svc: AppServices, user: SessionUser, h: AsyncDb = svc.async): Promise<QuotaExceeded | null> {
+  const { perHour } = await requestQuota(svc, user.allianceId, h);
   const now = svc.now();
   const since = now - HOUR_MS;
-  const n = requestsCreatedByOrgSince(svc.db, user.organisationId, since);
+  const n = await requestsCreatedByOrgSince(h, user.organisationId, since);
   if (n < perHour) return null;
-  const at = countedRequestAt(svc.db, user.organisationId, since, n - perHour) ?? now;
+  const at = (await countedRequestAt(h, user.organisationId, since, n - perHour)) ?? now;
+  return { limit: perHour, retryAfterMs: Math.max(1000, at + HOUR_MS - now) };
+}
+
+/**
+ * The same, in one synchronous step (SQLite only, db/limits.ts's `…Now`):
+ * for the import, which judges and writes inside the board's document, so
+ * two at once cannot both take the last place.
+ */
+export function quotaExceededNow(svc: AppServices, user: SessionUser): QuotaExceeded | null {
+  const perHour = allianceRequestQuotaNow(svc.db, user.allianceId) ?? svc.env.REQUESTS_PER_ORG_PER_HOUR;
+  const now = svc.now();
+  const since = now - HOUR_MS;
+  const n = requestsCreatedByOrgSinceNow(svc.db, user.organisationId, since);
+  if (n < perHour) return null;
+  const at = countedRequestAtNow(svc.db, user.organisationId, since, n - perHour) ?? now;
   return { limit: perHour, retryAfterMs: Math.max(1000, at + HOUR_MS - now) };
 }
 
 /** A coordinator sets the alliance's quota (1..100000 per organisation per hour), or null for the server's default. */
-export function setRequestQuota(
+export async function setRequestQuota(
   svc: AppServices,
   user: SessionUser,
   value: unknown,
-): { ok: true; perHour: number; custom: number | null } | { ok: false; status: 400 | 403; error: string } {
+): Promise<{ ok: true; perHour: number; custom: number | null } | { ok: false; status: 400 | 403; error: string }> {
   if (user.role !== "coordinator") return { ok: false, status: 403, error: "forbidden" };
   let perHour: number | null;
   if (value === null || value === undefined || (typeof value === "string" && value.trim() === "")) perHour = null;
@@ -75,8 +103,8 @@ export function setRequestQuota(
     if (!Number.isInteger(n) || n < 1 || n > 100_000) return { ok: false, status: 400, error: "range" };
     perHour = n;
   }
-  setAllianceRequestQuota(svc.db, user.allianceId, perHour);
-  const q = requestQuota(svc, user.allianceId);
+  await setAllianceRequestQuota(svc.async, user.allianceId, perHour);
+  const q = await requestQuota(svc, user.allianceId);
   return { ok: true, perHour: q.perHour, custom: q.custom };
 }
 
@@ -132,7 +160,7 @@ export async function createRequest(
       data: { title: fields.value.title, category: fields.value.category },
       createdAt: at,
     },
-    () => quotaExceeded(svc, user),
+    (tx) => quotaExceeded(svc, user, tx),
   );
   if (quota) {
     const quotaMinutes = String(Math.ceil(quota.retryAfterMs / 60_000));

@@ -283,7 +283,7 @@ export async function spendSecondFactor(svc: AppServices, userId: string, input:
 
 /** A code through the login throttle: throttled, wrong, or right (and spent). */
 async function gatedCode(svc: AppServices, user: { id: string; email: string }, code: unknown, client: LoginClient): Promise<"ok" | "wrong" | { retryAfterSeconds: number }> {
-  const gate = loginGate(svc, user.email, user.id, client);
+  const gate = await loginGate(svc, user.email, user.id, client);
   if (!gate.ok) return { retryAfterSeconds: gate.retryAfterSeconds };
   if (!(await spendSecondFactor(svc, user.id, code)).ok) {
     gate.fail();
@@ -350,9 +350,9 @@ function challengeCookie(svc: AppServices, request: Request, token: string, maxA
 }
 
 /** The session starts: cookies, the person's language, and where to go (a one-time password is replaced first). */
-function startSession(svc: AppServices, request: Request, client: LoginClient, userId: string, redirectTo: string): Response {
+async function startSession(svc: AppServices, request: Request, client: LoginClient, userId: string, redirectTo: string): Promise<Response> {
   const to = mustChangePassword(svc, userId) ? "/wachtwoord" : redirectTo;
-  const headers = sessionStartHeaders(svc, request, client, userId);
+  const headers = await sessionStartHeaders(svc, request, client, userId);
   // The person's stored language wins over this browser's cookie from now on; keep them equal.
   headers.append("Set-Cookie", localeCookie(accountLocale(svc, userId)));
   return redirect(to, { headers });
@@ -410,7 +410,7 @@ export async function completeSecondStep(svc: AppServices, request: Request, cli
   if (r !== "ok") return { kind: "throttled", retryAfterSeconds: r.retryAfterSeconds };
   // Spent once: of two requests with the same challenge only one starts a session.
   if (!(await deleteLoginChallenge(svc.async, tokenHash(token)))) return { kind: "expired", clear };
-  const response = startSession(svc, request, client, challenge.userId, challenge.redirectTo);
+  const response = await startSession(svc, request, client, challenge.userId, challenge.redirectTo);
   response.headers.append("Set-Cookie", clear);
   return { kind: "done", response };
 }

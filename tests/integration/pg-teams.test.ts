@@ -1,7 +1,7 @@
 /**
  * db/ modules moved to the asynchronous layer together (issue 16): password
- * resets, two-factor login, invitations (and, as they land, boards,
- * alliances, teams, limits) run here on SQLite and on a real PostgreSQL
+ * resets, two-factor login, invitations, boards, alliances, teams and
+ * limits run here on SQLite and on a real PostgreSQL
  * (tests/infra/postgres.ts). Every converted function is called at least
  * once with its result read back; what is used once is raced: one reset
  * link, one TOTP step, one recovery code, one login challenge and one
@@ -45,6 +45,25 @@ import {
   userLocale,
   withdrawInvitation,
 } from "../../db/invitations";
+import {
+  addLoginDevice,
+  allianceRequestQuota,
+  allianceRequestQuotaNow,
+  countedRequestAt,
+  countedRequestAtNow,
+  deleteExpiredLoginDevices,
+  forgetLoginDevices,
+  importedRowsSince,
+  importedRowsSinceNow,
+  isDeviceOfOthers,
+  isLoginDevice,
+  recordReferenceCheck,
+  referenceCheckCounts,
+  requestsCreatedByOrgSince,
+  requestsCreatedByOrgSinceNow,
+  requestsPerOrgSince,
+  setAllianceRequestQuota,
+} from "../../db/limits";
 import { insertPasswordReset, passwordResetState, usePasswordReset } from "../../db/password-resets";
 import {
   deleteLoginChallenge,
@@ -357,6 +376,70 @@ for (const engine of ["sqlite", "postgres"] as const) {
       await setInstallationFact(h(), "demo_removed_at", "gisteren");
       await setInstallationFact(h(), "demo_removed_at", "vandaag — 'echt'");
       expect(await installationFact(h(), "demo_removed_at")).toBe("vandaag — 'echt'");
+    });
+
+    it("limits: the quota's counts (an import once), the alliance's quota, reference checks, known browsers", async () => {
+      const { q, t } = h();
+      const req = (id: string, org: string, at: number, importId: string | null = null) => ({ id, boardId: "b1", createdByOrgId: org, importId, lastActivityAt: at, createdAt: at });
+      await q.insert(t.requests).values([
+        req("q1", "o1", 1000),
+        req("q2", "o1", 2000),
+        req("q3", "o1", 3000, "imp"),
+        req("q4", "o1", 3000, "imp"),
+        req("q5", "o1", 3000, "imp"),
+        req("q6", "o2", 2500),
+        req("q0", "o1", 10),
+      ]);
+      expect(await requestsCreatedByOrgSince(h(), "o1", 500)).toBe(3); // q1, q2 and the import once
+      expect(await requestsCreatedByOrgSince(h(), "o2", 500)).toBe(1);
+      expect(await countedRequestAt(h(), "o1", 500, 0)).toBe(1000);
+      expect(await countedRequestAt(h(), "o1", 500, 2)).toBe(3000);
+      expect(await countedRequestAt(h(), "o1", 500, 3)).toBeNull();
+      expect(await importedRowsSince(h(), "o1", 500)).toBe(3);
+      expect(await importedRowsSince(h(), "o1", 3001)).toBe(0);
+      expect(await requestsPerOrgSince(h(), "al", 500)).toEqual([
+        { orgId: "o1", name: "Een", created: 3 },
+        { orgId: "o2", name: "Twee", created: 1 },
+      ]);
+      expect(await allianceRequestQuota(h(), "al")).toBeNull();
+      await setAllianceRequestQuota(h(), "al", 7);
+      expect(await allianceRequestQuota(h(), "al")).toBe(7);
+      if (engine === "sqlite") {
+        // The synchronous twins (the quota's one step with its write) say the same.
+        expect(requestsCreatedByOrgSinceNow(sqlite.db, "o1", 500)).toBe(3);
+        expect([countedRequestAtNow(sqlite.db, "o1", 500, 2), countedRequestAtNow(sqlite.db, "o1", 500, 3)]).toEqual([3000, null]);
+        expect(importedRowsSinceNow(sqlite.db, "o1", 500)).toBe(3);
+        expect(allianceRequestQuotaNow(sqlite.db, "al")).toBe(7);
+      }
+      await setAllianceRequestQuota(h(), "al", null);
+      expect(await allianceRequestQuota(h(), "al")).toBeNull();
+
+      await recordReferenceCheck(h(), { boardId: "b1", userId: "u1", orgId: "o1", outcome: "match", createdAt: 100 });
+      await recordReferenceCheck(h(), { boardId: "b1", userId: "u1", orgId: "o1", outcome: "no_match", createdAt: 200 });
+      await recordReferenceCheck(h(), { boardId: "b1", userId: "u1", orgId: "o1", outcome: "rate_limited", createdAt: 300 });
+      await recordReferenceCheck(h(), { boardId: "b1", userId: "u2", orgId: "o2", outcome: "match", createdAt: 50 });
+      expect(await referenceCheckCounts(h(), "al", 60)).toEqual([
+        { userId: "u1", name: "Een", email: "een@x.test", organisationName: "Een", checks: 3, matches: 1, rateLimited: 1, lastAt: 300 },
+      ]);
+      expect((await referenceCheckCounts(h(), "al", 0)).map((r) => [r.userId, r.checks])).toEqual([
+        ["u1", 3],
+        ["u2", 1],
+      ]);
+
+      await addLoginDevice(h(), { tokenHash: "dev", userId: "u1", createdAt: 0, expiresAt: 100 });
+      await addLoginDevice(h(), { tokenHash: "dev", userId: "u1", createdAt: 0, expiresAt: 1000 }); // again: a later expiry
+      await addLoginDevice(h(), { tokenHash: "dev", userId: "u2", createdAt: 0, expiresAt: 1000 });
+      await addLoginDevice(h(), { tokenHash: "old", userId: "u1", createdAt: 0, expiresAt: 10 });
+      expect(await isLoginDevice(h(), "dev", "u1", 500)).toBe(true);
+      expect(await isLoginDevice(h(), "dev", "u1", 1000)).toBe(false);
+      expect(await isDeviceOfOthers(h(), "dev", "u1", 500)).toBe(true);
+      expect(await isDeviceOfOthers(h(), "other", "u1", 500)).toBe(false);
+      expect(await deleteExpiredLoginDevices(h(), 50)).toBe(1);
+      expect(await forgetLoginDevices(h(), "u1", "dev")).toBe(0);
+      expect(await forgetLoginDevices(h(), "u2", null)).toBe(1);
+      expect(await isDeviceOfOthers(h(), "dev", "u1", 500)).toBe(false);
+      expect(await forgetLoginDevices(h(), "u1", null)).toBe(1);
+      expect(await isLoginDevice(h(), "dev", "u1", 500)).toBe(false);
     });
   });
 }
