@@ -26,6 +26,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-meetings.test.ts",
   "tests/integration/pg-teams.test.ts",
   "tests/integration/pg-rooms.test.ts",
+  "tests/integration/pg-accounts.test.ts",
 ];
 
 export default defineConfig({

@@ -27,7 +27,7 @@ declare module "@remix-run/node" {
 
 const ABORT_DELAY = 5_000;
 
-export default function handleRequest(
+export default async function handleRequest(
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
@@ -37,7 +37,7 @@ export default function handleRequest(
   // Served by server/index.ts the nonce is always there (and in the header);
   // otherwise a fresh one keeps the inline scripts marked all the same.
   const nonce = loadContext.cspNonce ?? randomBytes(16).toString("base64");
-  markPageOwner(responseHeaders, request, loadContext);
+  await markPageOwner(responseHeaders, request, loadContext);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "") || remixContext.isSpaMode;
 
   return new Promise<Response>((resolve, reject) => {
@@ -72,7 +72,7 @@ export default function handleRequest(
 }
 
 /** Loader data of a board page or the list of boards says whose it is, as the page itself does (markPageOwner). */
-export function handleDataRequest(response: Response, { request, context }: { request: Request; context: AppLoadContext }) {
-  markPageOwner(response.headers, request, context);
+export async function handleDataRequest(response: Response, { request, context }: { request: Request; context: AppLoadContext }) {
+  await markPageOwner(response.headers, request, context);
   return response;
 }

@@ -41,7 +41,7 @@ export const meta: MetaFunction = () => [{ title: "Alliantiebord" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = getUser(svc, request);
+  const user = await getUser(svc, request);
   const locale = localeFromRequest(request, user);
   return json({
     locale,

@@ -1,7 +1,11 @@
-/** Accounts, organisations, alliances, sessions and board access. */
-import { and, asc, desc, eq, gt, isNull, lt, ne } from "drizzle-orm";
-import type { DB } from "./client";
-import { alliances, boards, loginChallenges, organisations, passwordResets, sessions, userTwoFactor, users, type Role, type TwoFactorPolicy } from "./schema";
+/**
+ * Accounts, organisations, alliances, sessions and board access. Sessions and
+ * people are on the asynchronous layer (both engines, decision 001).
+ */
+import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
+import type { AsyncDb, DB, Tables } from "./client";
+import { affected, first } from "./dialect";
+import { alliances, boards, organisations, users, type Role, type TwoFactorPolicy } from "./schema";
 
 export interface SessionUser {
   id: string;
@@ -23,22 +27,25 @@ export interface SessionUser {
   twoFactorEnabled: boolean;
 }
 
-const sessionUserColumns = {
-  id: users.id,
-  email: users.email,
-  name: users.name,
-  role: users.role,
-  mustChangePassword: users.mustChangePassword,
-  locale: users.locale,
-  organisationId: organisations.id,
-  organisationName: organisations.name,
-  organisationShortName: organisations.shortName,
-  organisationColor: organisations.color,
-  allianceId: alliances.id,
-  allianceName: alliances.name,
-  twoFactorPolicy: alliances.twoFactorPolicy,
-  twoFactorEnabledAt: userTwoFactor.enabledAt,
-};
+/** The columns of a SessionUser, from the open dialect's tables. */
+function sessionUserColumns({ users, organisations, alliances, userTwoFactor }: Tables) {
+  return {
+    id: users.id,
+    email: users.email,
+    name: users.name,
+    role: users.role,
+    mustChangePassword: users.mustChangePassword,
+    locale: users.locale,
+    organisationId: organisations.id,
+    organisationName: organisations.name,
+    organisationShortName: organisations.shortName,
+    organisationColor: organisations.color,
+    allianceId: alliances.id,
+    allianceName: alliances.name,
+    twoFactorPolicy: alliances.twoFactorPolicy,
+    twoFactorEnabledAt: userTwoFactor.enabledAt,
+  };
+}
 
 type SessionUserRow = Omit<SessionUser, "twoFactorEnabled"> & { twoFactorEnabledAt: number | null };
 
@@ -46,49 +53,60 @@ function toSessionUser({ twoFactorEnabledAt, ...row }: SessionUserRow): SessionU
   return { ...row, twoFactorEnabled: twoFactorEnabledAt !== null };
 }
 
-export function findUserForLogin(db: DB, email: string) {
-  return db
-    .select({ id: users.id, passwordHash: users.passwordHash, disabledAt: users.disabledAt })
-    .from(users)
-    .where(eq(users.email, email.trim().toLowerCase()))
-    .get();
+export async function findUserForLogin(h: AsyncDb, email: string) {
+  const { users } = h.t;
+  return first(
+    h.q
+      .select({ id: users.id, passwordHash: users.passwordHash, disabledAt: users.disabledAt })
+      .from(users)
+      .where(eq(users.email, email.trim().toLowerCase())),
+  );
 }
 
 /** A session's "last seen" is written at most this often (a page view is not a write). */
 export const SESSION_SEEN_RESOLUTION_MS = 60_000;
 
-export function getSessionUser(db: DB, sessionId: string, at = Date.now()): SessionUser | null {
-  const row = db
-    .select({ ...sessionUserColumns, lastSeenAt: sessions.lastSeenAt })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .innerJoin(organisations, eq(organisations.id, users.organisationId))
-    .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
-    .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
-    .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, at), isNull(users.disabledAt)))
-    .get();
+/**
+ * The person of a live session, or null: one query (session, account,
+ * organisation, alliance and second step joined) on every request; "last
+ * seen" is written only when it is older than SESSION_SEEN_RESOLUTION_MS.
+ */
+export async function getSessionUser(h: AsyncDb, sessionId: string, at = Date.now()): Promise<SessionUser | null> {
+  const { sessions, users, organisations, alliances, userTwoFactor } = h.t;
+  const row = await first(
+    h.q
+      .select({ ...sessionUserColumns(h.t), lastSeenAt: sessions.lastSeenAt })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .innerJoin(organisations, eq(organisations.id, users.organisationId))
+      .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
+      .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
+      .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, at), isNull(users.disabledAt))),
+  );
   if (!row) return null;
   const { lastSeenAt, ...user } = row;
   if (lastSeenAt === null || at - lastSeenAt >= SESSION_SEEN_RESOLUTION_MS) {
-    db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.id, sessionId)).run();
+    await h.q.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.id, sessionId));
   }
   return toSessionUser(user);
 }
 
-export function getUserById(db: DB, userId: string): SessionUser | null {
-  const row = db
-    .select(sessionUserColumns)
-    .from(users)
-    .innerJoin(organisations, eq(organisations.id, users.organisationId))
-    .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
-    .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
-    .where(eq(users.id, userId))
-    .get();
+export async function getUserById(h: AsyncDb, userId: string): Promise<SessionUser | null> {
+  const { users, organisations, alliances, userTwoFactor } = h.t;
+  const row = await first(
+    h.q
+      .select(sessionUserColumns(h.t))
+      .from(users)
+      .innerJoin(organisations, eq(organisations.id, users.organisationId))
+      .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
+      .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
+      .where(eq(users.id, userId)),
+  );
   return row ? toSessionUser(row) : null;
 }
 
-export function insertSession(db: DB, s: { id: string; userId: string; expiresAt: number; userAgent?: string | null; createdAt?: number }): void {
-  db.insert(sessions).values(s).run();
+export async function insertSession(h: AsyncDb, s: { id: string; userId: string; expiresAt: number; userAgent?: string | null; createdAt?: number }): Promise<void> {
+  await h.q.insert(h.t.sessions).values(s);
 }
 
 export interface SessionRow {
@@ -100,36 +118,39 @@ export interface SessionRow {
 }
 
 /** A person's live sessions, most recently used first. */
-export function listUserSessions(db: DB, userId: string, at = Date.now()): SessionRow[] {
-  return db
+export async function listUserSessions(h: AsyncDb, userId: string, at = Date.now()): Promise<SessionRow[]> {
+  const { sessions } = h.t;
+  return h.q
     .select({ id: sessions.id, userAgent: sessions.userAgent, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, at)))
-    .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt))
-    .all();
+    .orderBy(sql`${sessions.lastSeenAt} desc nulls last`, desc(sessions.createdAt));
 }
 
 /** End every session of a person except `keepId` (null: all); returns the ids that ended. */
-export function deleteUserSessions(db: DB, userId: string, keepId: string | null): string[] {
+export async function deleteUserSessions(h: AsyncDb, userId: string, keepId: string | null): Promise<string[]> {
+  const { sessions } = h.t;
   const where = keepId ? and(eq(sessions.userId, userId), ne(sessions.id, keepId)) : eq(sessions.userId, userId);
-  return db.delete(sessions).where(where).returning({ id: sessions.id }).all().map((r) => r.id);
+  const rows = await h.q.delete(sessions).where(where).returning({ id: sessions.id });
+  return rows.map((r) => r.id);
 }
 
 /** End one session of a person; false when it is not theirs (or gone). */
-export function deleteUserSession(db: DB, userId: string, sessionId: string): boolean {
-  return db.delete(sessions).where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId))).run().changes > 0;
+export async function deleteUserSession(h: AsyncDb, userId: string, sessionId: string): Promise<boolean> {
+  const { sessions } = h.t;
+  return affected(await h.q.delete(sessions).where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))) > 0;
 }
 
-export function deleteSession(db: DB, sessionId: string): void {
-  db.delete(sessions).where(eq(sessions.id, sessionId)).run();
+export async function deleteSession(h: AsyncDb, sessionId: string): Promise<void> {
+  await h.q.delete(h.t.sessions).where(eq(h.t.sessions.id, sessionId));
 }
 
-export function deleteExpiredSessions(db: DB, at = Date.now()): number {
-  return db.delete(sessions).where(lt(sessions.expiresAt, at)).run().changes;
+export async function deleteExpiredSessions(h: AsyncDb, at = Date.now()): Promise<number> {
+  return affected(await h.q.delete(h.t.sessions).where(lt(h.t.sessions.expiresAt, at)));
 }
 
-export function extendSession(db: DB, sessionId: string, expiresAt: number): void {
-  db.update(sessions).set({ expiresAt }).where(eq(sessions.id, sessionId)).run();
+export async function extendSession(h: AsyncDb, sessionId: string, expiresAt: number): Promise<void> {
+  await h.q.update(h.t.sessions).set({ expiresAt }).where(eq(h.t.sessions.id, sessionId));
 }
 
 export interface BoardRow {
@@ -192,8 +213,8 @@ export function insertAlliance(db: DB, a: typeof alliances.$inferInsert) {
 export function insertOrganisation(db: DB, o: typeof organisations.$inferInsert) {
   db.insert(organisations).values(o).run();
 }
-export function insertUser(db: DB, u: typeof users.$inferInsert) {
-  db.insert(users).values({ ...u, email: u.email.trim().toLowerCase() }).run();
+export async function insertUser(h: AsyncDb, u: typeof users.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.users).values({ ...u, email: u.email.trim().toLowerCase() });
 }
 export function insertBoard(db: DB, b: typeof boards.$inferInsert) {
   db.insert(boards).values(b).run();
@@ -232,68 +253,73 @@ export function listPeople(db: DB, allianceId: string) {
     .all();
 }
 
-export function emailTaken(db: DB, email: string): boolean {
-  return !!db.select({ id: users.id }).from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+export async function emailTaken(h: AsyncDb, email: string): Promise<boolean> {
+  const { users } = h.t;
+  return !!(await first(h.q.select({ id: users.id }).from(users).where(eq(users.email, email.trim().toLowerCase()))));
 }
 
 /** The fields a person changes on their own page. */
-export function updateUserProfile(db: DB, userId: string, p: { name?: string; email?: string; locale?: string }): void {
+export async function updateUserProfile(h: AsyncDb, userId: string, p: { name?: string; email?: string; locale?: string }): Promise<void> {
   const set: Partial<typeof users.$inferInsert> = {};
   if (p.name !== undefined) set.name = p.name;
   if (p.email !== undefined) set.email = p.email.trim().toLowerCase();
   if (p.locale !== undefined) set.locale = p.locale;
   if (!Object.keys(set).length) return;
-  db.transaction((tx) => {
-    tx.update(users).set(set).where(eq(users.id, userId)).run();
+  await h.transaction(async (tx) => {
+    await tx.q.update(tx.t.users).set(set).where(eq(tx.t.users.id, userId));
     // A reset link went to the old address: whoever reads that mailbox must not get the account back through it.
-    if (set.email !== undefined) forgetOpenResets(tx, userId);
+    if (set.email !== undefined) await forgetOpenResets(tx, userId);
   });
 }
 
 /**
  * Open password reset links of an account stop working: after its address,
  * its password or its access changed, a link mailed before is worth nothing.
+ * Inside the caller's transaction.
  */
-function forgetOpenResets(db: Pick<DB, "delete">, userId: string): void {
-  db.delete(passwordResets).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt))).run();
+async function forgetOpenResets(tx: AsyncDb, userId: string): Promise<void> {
+  const { passwordResets, loginChallenges } = tx.t;
+  await tx.q.delete(passwordResets).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
   // A login halfway (right password, code still owed) began under the old password or access: it ends too.
-  db.delete(loginChallenges).where(eq(loginChallenges.userId, userId)).run();
+  await tx.q.delete(loginChallenges).where(eq(loginChallenges.userId, userId));
 }
 
 /** The account behind an e-mail address, for a reset link (disabled accounts included: the caller decides). */
-export function findUserByEmail(db: DB, email: string) {
+export async function findUserByEmail(h: AsyncDb, email: string) {
+  const { users } = h.t;
   return (
-    db
-      .select({ id: users.id, email: users.email, locale: users.locale, disabledAt: users.disabledAt })
-      .from(users)
-      .where(eq(users.email, email.trim().toLowerCase()))
-      .get() ?? null
+    (await first(
+      h.q
+        .select({ id: users.id, email: users.email, locale: users.locale, disabledAt: users.disabledAt })
+        .from(users)
+        .where(eq(users.email, email.trim().toLowerCase())),
+    )) ?? null
   );
 }
 
-export function setUserRole(db: DB, userId: string, role: Role) {
-  db.update(users).set({ role }).where(eq(users.id, userId)).run();
+export async function setUserRole(h: AsyncDb, userId: string, role: Role): Promise<void> {
+  await h.q.update(h.t.users).set({ role }).where(eq(h.t.users.id, userId));
 }
 
-export function setPassword(db: DB, userId: string, passwordHash: string, mustChange: boolean) {
-  db.transaction((tx) => {
-    tx.update(users).set({ passwordHash, mustChangePassword: mustChange }).where(eq(users.id, userId)).run();
-    forgetOpenResets(tx, userId);
+export async function setPassword(h: AsyncDb, userId: string, passwordHash: string, mustChange: boolean): Promise<void> {
+  await h.transaction(async (tx) => {
+    await tx.q.update(tx.t.users).set({ passwordHash, mustChangePassword: mustChange }).where(eq(tx.t.users.id, userId));
+    await forgetOpenResets(tx, userId);
   });
 }
 
 /** Remove access: the account is disabled and every session of it ends. */
-export function disableUser(db: DB, userId: string, at: number) {
-  db.transaction((tx) => {
-    tx.update(users).set({ disabledAt: at }).where(eq(users.id, userId)).run();
-    tx.delete(sessions).where(eq(sessions.userId, userId)).run();
+export async function disableUser(h: AsyncDb, userId: string, at: number): Promise<void> {
+  await h.transaction(async (tx) => {
+    await tx.q.update(tx.t.users).set({ disabledAt: at }).where(eq(tx.t.users.id, userId));
+    await tx.q.delete(tx.t.sessions).where(eq(tx.t.sessions.userId, userId));
     // Given access again later, a link from before must not revive.
-    forgetOpenResets(tx, userId);
+    await forgetOpenResets(tx, userId);
   });
 }
 
-export function enableUser(db: DB, userId: string) {
-  db.update(users).set({ disabledAt: null }).where(eq(users.id, userId)).run();
+export async function enableUser(h: AsyncDb, userId: string): Promise<void> {
+  await h.q.update(h.t.users).set({ disabledAt: null }).where(eq(h.t.users.id, userId));
 }
 
 export function setBoardExpiryDays(db: DB, boardId: string, days: number) {

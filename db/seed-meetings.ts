@@ -99,8 +99,8 @@ export async function seedDemoMeetings(
     // Nobody is connected while the demo is seeded.
     realtime: { toBoard: () => {}, toOrganisation: () => {}, toUser: () => {} },
   } as AppServices;
-  const person = (email: string): SessionUser => getUserById(db, o.userIdByEmail(email))!;
-  const coordinator = person("coordinator@ave.example");
+  const person = async (email: string): Promise<SessionUser> => (await getUserById(asyncOf(db), o.userIdByEmail(email)))!;
+  const coordinator = await person("coordinator@ave.example");
 
   // The last meeting: four weeks ago, 19:30–21:00 in Emmen.
   const start = amsterdamToMs(amsterdamDay(o.now - 28 * DAY), "19:30")!;
@@ -175,7 +175,7 @@ export async function seedDemoMeetings(
   );
   // Taalhuis finished its action ten days later.
   clock = start + 10 * DAY;
-  must("done", await updateAction(svc, person("taalhuis@ave.example"), taalhuis.id, { done: true }));
+  must("done", await updateAction(svc, await person("taalhuis@ave.example"), taalhuis.id, { done: true }));
 
   // The next meeting: in a week, its agenda proposed from the board as it is now.
   clock = o.now;

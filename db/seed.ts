@@ -76,7 +76,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   const userByOrg = new Map<string, string>();
   const userByEmail = new Map<string, string>();
   for (const p of DEMO_PEOPLE) {
-    const u = createPerson(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role, passwordHash });
+    const u = await createPerson(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role, passwordHash });
     userByEmail.set(p.email, u.id);
     if (p.role === "member" && !userByOrg.has(u.organisationId)) userByOrg.set(u.organisationId, u.id);
   }

@@ -157,7 +157,7 @@ export function createAppServer(opts: AppServerOptions) {
   // A disconnect another server published while Redis was away was lost: judge this server's sockets again.
   let redisWasUp = false;
   redis?.onState((state) => {
-    if (state === "up" && redisWasUp) realtime.recheck();
+    if (state === "up" && redisWasUp) realtime.recheck().catch((e) => log.error("socket recheck failed", { error: (e as Error).message }));
     if (state === "up") redisWasUp = true;
   });
   const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS, limits });
@@ -274,7 +274,7 @@ export function createAppServer(opts: AppServerOptions) {
   let purgingSessions: Promise<void> | null = null;
   const runSessionPurge = () => {
     if (purgingSessions) return;
-    purgingSessions = once("sessions", () => deleteExpiredSessions(database.db, now()))
+    purgingSessions = once("sessions", () => deleteExpiredSessions(database.async, now()))
       .then(() => undefined)
       .catch((e) => log.error("expired sessions purge failed", { error: (e as Error).message }))
       .finally(() => (purgingSessions = null));

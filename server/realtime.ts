@@ -8,7 +8,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server as IOServer, type ServerOptions, type Socket } from "socket.io";
 import { getBoard } from "../db/accounts";
-import type { DB } from "../db/client";
+import { asyncOf, type DB } from "../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
 import { appLimits, limitsForDb, retryAfterSeconds, type AppLimits } from "../app/services/limits.server";
 import type { AppServices, Broadcaster } from "../app/services/context.server";
@@ -86,8 +86,16 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       callback(null, isAllowedOrigin(req, opts.allowedOrigins) && new URL(req.url ?? "/", "http://localhost").searchParams.get("EIO") === "4"),
   });
 
-  io.use((socket, next) => {
-    const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
+  const h = asyncOf(opts.db);
+
+  io.use(async (socket, next) => {
+    let user: SessionUser | null;
+    try {
+      user = await userFromCookieHeader(h, socket.request.headers.cookie, opts.now());
+    } catch (e) {
+      opts.log.error("session lookup failed", { error: (e as Error).message });
+      return next(new Error("server_error"));
+    }
     if (!user) return next(new Error("unauthenticated"));
     // A one-time password opens nothing but the password page (as on the API).
     // A pending duty (a one-time password, two-factor login the alliance demands) opens nothing else (as on the API).
@@ -130,8 +138,8 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
   if (opts.adapter) io.on("meeting:follow-state", keepFollow);
 
   /** The person a socket's session belongs to now, or null when it ended, is someone else's or has a duty pending. */
-  function currentUser(socket: { request: { headers: { cookie?: string } }; data: Partial<SocketData> }): SessionUser | null {
-    const user = userFromCookieHeader(opts.db, socket.request.headers.cookie, opts.now());
+  async function currentUser(socket: { request: { headers: { cookie?: string } }; data: Partial<SocketData> }): Promise<SessionUser | null> {
+    const user = await userFromCookieHeader(h, socket.request.headers.cookie, opts.now());
     if (!user || user.id !== socket.data.user?.id || pendingDuty(user)) return null;
     socket.data.user = user;
     return user;
@@ -148,37 +156,47 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       void socket.join(sessionChannel(socket.data.session));
 
       /** The current user for this event, or null when the session ended meanwhile (the caller then closes the socket). */
-      const current = (): SessionUser | null => currentUser(socket);
+      const current = (): Promise<SessionUser | null> => currentUser(socket);
+      /**
+       * The session checks of this socket's events, one after another: each
+       * event's handler starts when its check answers, in the order the
+       * events arrived (a pool's queries may answer out of order).
+       */
+      let checks: Promise<unknown> = Promise.resolve();
 
       const on = (event: string, handler: (user: SessionUser, payload: Record<string, unknown>) => unknown) => {
         socket.on(event, ((payload: unknown, ack?: Ack) => {
           const reply: Ack = typeof ack === "function" ? ack : () => {};
-          const user = current();
-          if (!user) {
-            // Answer first: an acknowledgement sent after the disconnect never arrives.
-            reply({ ok: false, error: "unauthenticated" });
-            socket.disconnect(true);
-            return;
-          }
-          if (!payload || typeof payload !== "object") return reply({ ok: false, error: "bad_request" });
-          // Every event but joining a board and reading the running meeting changes state: it counts
-          // against the session's write budget; the facilitator's focus has its own rate (below).
-          if (!UNBUDGETED_EVENTS.has(event)) {
-            const budget = limits.writes.take(sessionKeyFromCookieHeader(socket.request.headers.cookie) ?? user.id);
-            if (!budget.ok) return reply({ ok: false, error: "rate_limited", retryAfter: retryAfterSeconds(budget.retryAfterMs) });
-          }
           const failed = (e: unknown) => {
             opts.log.error("socket handler failed", { event, error: (e as Error).message });
             reply({ ok: false, error: "server_error" });
           };
-          try {
-            const answer = handler(user, payload as Record<string, unknown>);
-            // Handlers on the asynchronous database layer answer with a promise.
-            if (answer instanceof Promise) answer.then(reply, failed);
-            else reply(answer);
-          } catch (e) {
-            failed(e);
-          }
+          const handle = (user: SessionUser | null) => {
+            if (!user) {
+              // Answer first: an acknowledgement sent after the disconnect never arrives.
+              reply({ ok: false, error: "unauthenticated" });
+              socket.disconnect(true);
+              return;
+            }
+            if (!payload || typeof payload !== "object") return reply({ ok: false, error: "bad_request" });
+            // Every event but joining a board and reading the running meeting changes state: it counts
+            // against the session's write budget; the facilitator's focus has its own rate (below).
+            if (!UNBUDGETED_EVENTS.has(event)) {
+              const budget = limits.writes.take(sessionKeyFromCookieHeader(socket.request.headers.cookie) ?? user.id);
+              if (!budget.ok) return reply({ ok: false, error: "rate_limited", retryAfter: retryAfterSeconds(budget.retryAfterMs) });
+            }
+            try {
+              const answer = handler(user, payload as Record<string, unknown>);
+              // Handlers on the asynchronous database layer answer with a promise.
+              if (answer instanceof Promise) answer.then(reply, failed);
+              else reply(answer);
+            } catch (e) {
+              failed(e);
+            }
+          };
+          const checked = checks.then(current);
+          checks = checked.catch(() => null);
+          checked.then(handle, failed);
         }) as never);
       };
 
@@ -262,10 +280,10 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
      * changed role, organisation or has a duty pending, meanwhile: after
      * Redis was away, when another server's disconnect may have been lost.
      */
-    recheck() {
-      for (const s of io.sockets.sockets.values()) {
+    async recheck() {
+      for (const s of [...io.sockets.sockets.values()]) {
         const before = s.data.user;
-        const now = currentUser(s);
+        const now = await currentUser(s);
         if (!now || now.role !== before.role || now.organisationId !== before.organisationId) s.disconnect(true);
       }
     },

@@ -2,6 +2,6 @@ import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { getUser } from "~/services/auth.server";
 import { services } from "~/services/context.server";
 
-export function loader({ request, context }: LoaderFunctionArgs) {
-  return redirect(getUser(services(context), request) ? "/boards" : "/login");
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  return redirect(await getUser(services(context), request) ? "/boards" : "/login");
 }

@@ -26,7 +26,7 @@ const OTHER = "__anders";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   if (user.role === "viewer") throw new Response("Forbidden", { status: 403 });
   const organisations = organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName }));
   const asked = new URL(request.url).searchParams.get("organisatie");
@@ -69,7 +69,7 @@ interface ActionResult {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const form = await request.formData();
   const orgId = String(form.get("organisationId") ?? "");
   const count = Math.min(MAX_ROWS, Math.max(0, Math.floor(Number(form.get("count")) || 0)));

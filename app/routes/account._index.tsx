@@ -33,11 +33,11 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
   return json({
     profile: profileOf(user),
-    sessions: listSessions(svc, user, current),
+    sessions: await listSessions(svc, user, current),
     mailEnabled: svc.mail.enabled,
     twoFactor: await twoFactorStatus(svc, user),
     now: svc.now(),
@@ -57,7 +57,7 @@ type Result = {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
   const form = Object.fromEntries(await request.formData());
   const intent = String(form.intent ?? "");
@@ -91,7 +91,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return answer({ intent, ok: true, ended: r.ended });
     }
     case "logout-session": {
-      const r = logoutSession(svc, user, form.session, current);
+      const r = await logoutSession(svc, user, form.session, current);
       if (!r.ok) return answer({ intent, errors: r.errors }, r.status);
       if (r.current) {
         return redirect("/login?uitgelogd=1", {

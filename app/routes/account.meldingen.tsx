@@ -18,7 +18,7 @@ export const meta: MetaFunction = () => [{ title: "Meldingen · Alliantiebord" }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const list = await notificationsFor(svc, user);
   return json(
     { ...list, email: await emailSettings(svc, user.id), mailEnabled: svc.mail.enabled, isViewer: user.role === "viewer" },
@@ -28,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const form = await request.formData();
   const intent = form.get("intent");
   if (intent === "read") {

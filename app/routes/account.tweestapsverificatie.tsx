@@ -26,7 +26,7 @@ export const headers: HeadersFunction = () => ({ "Cache-Control": "private, no-s
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request, { allowTwoFactorSetup: true });
+  const user = await requireUser(svc, request, { allowTwoFactorSetup: true });
   const status = await twoFactorStatus(svc, user);
   let setup: SetupPage | null = null;
   if (!status.enabled && status.available) {
@@ -40,7 +40,7 @@ type Result = { ok: true; recoveryCodes: string[]; endedSessions: number } | { o
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request, { allowTwoFactorSetup: true });
+  const user = await requireUser(svc, request, { allowTwoFactorSetup: true });
   const form = await request.formData();
   const code = String(form.get("code") ?? "").trim();
   if (!code) return json({ ok: false, error: "codeRequired" } as Result, { status: 422 });

@@ -12,7 +12,7 @@ import { meetingErrorResponse, updateAction } from "~/services/meetings.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PATCH") return methodNotAllowed("PATCH");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await updateAction(svc, user, params.actionId!, { done: body.done, text: body.text, due: body.due, orgId: body.orgId });
   if (!res.ok) return meetingErrorResponse(res);

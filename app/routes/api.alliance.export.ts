@@ -13,7 +13,7 @@ import { allianceExport, attachment } from "~/services/export.server";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const data = await allianceExport(svc, user);
   if (!data) return apiError(403, "forbidden", "Only a coordinator may export the alliance.");
   return json(data, {

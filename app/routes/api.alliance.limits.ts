@@ -13,7 +13,7 @@ import { setRequestQuota } from "~/services/requests.server";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   if (!isCoordinator(user)) return apiError(403, "forbidden", "Only a coordinator may see the alliance's limits.");
   return json(await limitsOverview(svc, user));
 }
@@ -25,7 +25,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "PUT" && request.method !== "POST") return methodNotAllowed("GET, PUT");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   if (!("requestQuotaPerHour" in body)) return apiError(400, "bad_request", "Give requestQuotaPerHour (a whole number 1..100000, or null).");
   const res = await setRequestQuota(svc, user, body.requestQuotaPerHour);

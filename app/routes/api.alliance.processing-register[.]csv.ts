@@ -16,7 +16,7 @@ import { processingRegisterCsv } from "~/services/privacy.server";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   if (fromAnotherSite(request, svc.env.ALLOWED_ORIGINS)) return apiError(403, "forbidden_origin", "This file is only handed to the app's own pages.");
   const csv = await processingRegisterCsv(svc, user, localeFromRequest(request, user));
   if (csv === null) return apiError(403, "forbidden", "Only a coordinator may download the processing register.");

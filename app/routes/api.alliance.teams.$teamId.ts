@@ -7,7 +7,7 @@ import { changeTeam, removeTeam, teamsOverview } from "~/services/teams.server";
 /** GET /api/alliance/teams/<teamId>: the team; 404 for an unknown team and another alliance's alike. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const team = (await teamsOverview(svc, user)).teams.find((t) => t.id === params.teamId);
   if (!team) return apiError(404, "not_found", "No such team.");
   return json(team, { headers: { "Cache-Control": "private, no-store" } });
@@ -24,7 +24,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PATCH" && request.method !== "DELETE") return methodNotAllowed("GET, PATCH, DELETE");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   if (request.method === "DELETE") {
     const res = await removeTeam(svc, user, params.teamId!);
     if (res.ok) return new Response(null, { status: 204 });

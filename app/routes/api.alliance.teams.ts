@@ -12,7 +12,7 @@ import { chooseTeamMode, createTeam, teamsOverview } from "~/services/teams.serv
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   return json(await teamsOverview(svc, user), { headers: { "Cache-Control": "private, no-store" } });
 }
 
@@ -27,7 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST" && request.method !== "PATCH") return methodNotAllowed("GET, POST, PATCH");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   if (request.method === "PATCH") {
     const res = await chooseTeamMode(svc, user, body.mode);

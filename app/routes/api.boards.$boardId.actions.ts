@@ -12,7 +12,7 @@ import { actionsForOrganisation, actionsForRequest, openActions } from "~/servic
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const q = new URL(request.url).searchParams;
   const boardId = params.boardId!;
   const requestId = q.get("request");

@@ -9,7 +9,7 @@ import { services } from "~/services/context.server";
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const requestId = url.searchParams.get("request");

@@ -6,7 +6,7 @@ import { duplicateGroups } from "~/services/duplicates.server";
 /** GET: duplicate groups by request id: { groups: [{ kind: exact|near|household, requestIds, categories, organisations, score? }] }. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   return json({ groups: await duplicateGroups(svc, user, board) }, { headers: { "Cache-Control": "private, no-store" } });
 }

@@ -25,7 +25,7 @@ export function loader() {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   // Not requireBoard: an archived board is read-only, but its people can still be forgotten.
   const board = getBoard(svc.db, params.boardId!);
   if (!canOpenBoard(user, board)) return apiError(404, "not_found", "No such board.");

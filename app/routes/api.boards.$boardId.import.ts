@@ -28,7 +28,7 @@ export const loader = () => methodNotAllowed("POST");
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   if (user.role === "viewer") return apiError(403, "forbidden", "Viewers cannot import requests.");
   const upload = await readUploadBytes(request, IMPORT_TYPES);

@@ -6,7 +6,7 @@ import { boardOwnershipState } from "~/services/ownership.server";
 /** GET: owners, pending referrals, this organisation's inbox ("Voor ons") and expired claims on a board. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   return json(await boardOwnershipState(svc, user, board.id), { headers: { "Cache-Control": "private, no-store" } });
 }

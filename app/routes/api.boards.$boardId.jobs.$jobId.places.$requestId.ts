@@ -10,7 +10,7 @@ export const loader = () => methodNotAllowed("DELETE");
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("DELETE");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const res = await freeJobPlace(svc, user, board, params.jobId!, params.requestId!);
   if (!res.ok) return jobErrorResponse(res);

@@ -14,7 +14,7 @@ export const action = () => methodNotAllowed("GET");
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const res = await jobSuggestions(svc, user, board, params.jobId!);
   if (!res.ok) return jobErrorResponse(res);

@@ -14,7 +14,7 @@ export const action = () => methodNotAllowed("GET");
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const job = await jobDetails(svc, user, board, params.jobId!);
   if (!job) return apiError(404, "not_found", "No such job on this board.");

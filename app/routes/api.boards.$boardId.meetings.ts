@@ -7,7 +7,7 @@ import { createMeeting, listMeetings, meetingErrorResponse } from "~/services/me
 /** GET /api/boards/<boardId>/meetings: the board's meetings, newest first (`MeetingSummary[]`). 404 for an unknown board and another alliance's alike. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const list = await listMeetings(svc, user, params.boardId!);
   if (!list) return apiError(404, "not_found", "No such board.");
   return json(list, { headers: { "Cache-Control": "private, no-store" } });
@@ -21,7 +21,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await createMeeting(svc, user, params.boardId!, { title: body.title, at: body.at });
   if (!res.ok) return meetingErrorResponse(res.error === "not_found" ? { ...res, message: "No such board." } : res);

@@ -12,7 +12,7 @@ import { boardReport, parsePeriod } from "~/services/overview.server";
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const period = parsePeriod(url.searchParams.get("from"), url.searchParams.get("to"), svc.now());

@@ -13,7 +13,7 @@ import { services } from "~/services/context.server";
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const status = await contactStatus(svc, user, board, params.requestId!);
   if ("ok" in status) return apiError(status.status, status.error, status.message);

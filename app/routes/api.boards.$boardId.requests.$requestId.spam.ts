@@ -11,7 +11,7 @@ import { markSpam, spamOptions } from "~/services/front-door-spam.server";
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const res = await spamOptions(svc, user, board, params.requestId!);
   if (!res) return apiError(404, "not_found", "No such request on this board.");
@@ -29,7 +29,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const res = await markSpam(svc, user, board, params.requestId!);
   if (res.ok) return json({ ok: true }, { headers: { "Cache-Control": "private, no-store" } });

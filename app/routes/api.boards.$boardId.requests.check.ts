@@ -15,7 +15,7 @@ export const loader = () => methodNotAllowed("POST");
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const body = await readBody(request);
   const res = await referenceCheck(svc, user, board, body);

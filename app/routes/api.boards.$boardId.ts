@@ -12,7 +12,7 @@ import { services } from "~/services/context.server";
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = await boardStructure(svc, user, params.boardId!);
   if (!board) return apiError(404, "not_found", "No such board.");
   return json(board, { headers: { "Cache-Control": "private, no-store" } });
@@ -29,7 +29,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PATCH") return methodNotAllowed("GET, PATCH");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await updateBoard(svc, user, params.boardId!, { name: body.name, archived: body.archived, retentionMonths: body.retentionMonths });
   if (res.ok) return json(res.board, { headers: { "Cache-Control": "private, no-store" } });

@@ -12,7 +12,7 @@ import { services } from "~/services/context.server";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const archived = new URL(request.url).searchParams.get("archived");
   if (archived === "1" || archived === "true") return json(await archivedBoardsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
   return json(await boardsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
@@ -27,7 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await createBoard(svc, user, { name: body.name, copyFrom: body.copyFrom });
   if (res.ok) return json({ id: res.id }, { status: 201, headers: { Location: `/api/boards/${res.id}` } });

@@ -13,7 +13,7 @@ import { resendInvitation } from "~/services/invitations.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const res = await resendInvitation(svc, user, params.invitationId);
   if (res.ok) return json({ id: res.id, link: res.link, mailed: res.mailed, ...(res.mailLimited ? { mailLimited: true } : {}) });
   return res.status === 403

@@ -12,7 +12,7 @@ import { withdrawInvitation } from "~/services/invitations.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("DELETE");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const res = await withdrawInvitation(svc, user, params.invitationId);
   if (res.ok) return json({ ok: true });
   return res.status === 403

@@ -11,7 +11,7 @@ import { invite, pendingInvitations } from "~/services/invitations.server";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   if (user.role !== "coordinator") return apiError(403, "forbidden", "Only a coordinator may see the invitations.");
   return json(await pendingInvitations(svc, user));
 }
@@ -26,7 +26,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   if (user.role !== "coordinator") return apiError(403, "forbidden", "Only a coordinator may invite people.");
   const body = await readBody(request);
   const res = await invite(svc, user, body);

@@ -11,7 +11,7 @@ import { personalExport, personalExportFilename } from "~/services/personal-expo
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await personalExport(svc, user);
   return json(body, {
     headers: {

@@ -14,12 +14,12 @@ export function loader() {
  * was this session: the cookie is cleared too); 404 when it is not one of
  * the person's live sessions.
  */
-export function action({ request, params, context }: ActionFunctionArgs) {
+export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("DELETE");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
-  const r = logoutSession(svc, user, params.sessionId, current);
+  const r = await logoutSession(svc, user, params.sessionId, current);
   if (!r.ok) return apiError(404, "not_found", "No such session.");
   return json({ current: r.current }, r.current ? { headers: { "Set-Cookie": clearedSessionCookie(svc, request) } } : undefined);
 }

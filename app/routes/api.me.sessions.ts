@@ -9,18 +9,18 @@ import { services } from "~/services/context.server";
  * current }], this session first (`id` is a handle for DELETE
  * /api/me/sessions/<id>, not the session's key).
  */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
-  return json(listSessions(svc, user, current), { headers: { "Cache-Control": "private, no-store" } });
+  return json(await listSessions(svc, user, current), { headers: { "Cache-Control": "private, no-store" } });
 }
 
 /** DELETE /api/me/sessions: every other session ends and its live connections close; this one stays. 200 { ended }. */
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("GET, DELETE");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const current = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
   return json(await logoutOtherSessions(svc, user, current, loginClient(request, context)));
 }

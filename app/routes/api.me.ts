@@ -7,9 +7,9 @@ import { services } from "~/services/context.server";
 const NO_STORE = { "Cache-Control": "private, no-store" };
 
 /** GET /api/me: { id, name, email, locale, role, organisation: { id, name }, alliance: { id, name } }. */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   return json(profileOf(user), { headers: NO_STORE });
 }
 
@@ -24,7 +24,7 @@ export function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "PATCH") return methodNotAllowed("GET, PATCH");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const r = await updateProfile(svc, user, body, loginClient(request, context));
   if (r.ok) return json({ profile: r.profile }, { headers: NO_STORE });

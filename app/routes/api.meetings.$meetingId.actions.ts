@@ -12,7 +12,7 @@ import { addAction, meetingErrorResponse } from "~/services/meetings.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await addAction(svc, user, params.meetingId!, { text: body.text, orgId: body.orgId, due: body.due, requestId: body.requestId, itemId: body.itemId });
   if (!res.ok) return meetingErrorResponse(res);

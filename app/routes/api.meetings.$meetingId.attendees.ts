@@ -8,7 +8,7 @@ import { meetingErrorResponse, setAttendees } from "~/services/meetings.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PUT") return methodNotAllowed("PUT");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readJsonValue(request);
   const res = await setAttendees(svc, user, params.meetingId!, body);
   if (!res.ok) return meetingErrorResponse(res);

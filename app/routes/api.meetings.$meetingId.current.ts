@@ -8,7 +8,7 @@ import { meetingErrorResponse, setCurrentItem } from "~/services/meetings.server
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const itemId = body.itemId === undefined || body.itemId === null ? null : typeof body.itemId === "string" ? body.itemId : "";
   const res = await setCurrentItem(svc, user, params.meetingId!, itemId);

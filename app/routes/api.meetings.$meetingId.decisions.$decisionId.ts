@@ -8,7 +8,7 @@ import { meetingErrorResponse, removeDecision } from "~/services/meetings.server
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("DELETE");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const res = await removeDecision(svc, user, params.meetingId!, params.decisionId!);
   return res.ok ? new Response(null, { status: 204 }) : meetingErrorResponse(res);
 }

@@ -8,7 +8,7 @@ import { addDecision, meetingErrorResponse } from "~/services/meetings.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await addDecision(svc, user, params.meetingId!, { text: body.text, itemId: body.itemId, requestId: body.requestId });
   if (!res.ok) return meetingErrorResponse(res);

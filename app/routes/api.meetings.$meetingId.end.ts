@@ -8,7 +8,7 @@ import { endMeeting, meetingErrorResponse } from "~/services/meetings.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const res = await endMeeting(svc, user, params.meetingId!);
   if (!res.ok) return meetingErrorResponse(res);
   return json(res.meeting, { headers: { "Cache-Control": "private, no-store" } });

@@ -12,7 +12,7 @@ import { meetingErrorResponse, moveItem, removeItem, updateItem } from "~/servic
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const meetingId = params.meetingId!;
   const itemId = params.itemId!;
   if (request.method === "DELETE") {

@@ -8,7 +8,7 @@ import { addItem, meetingErrorResponse } from "~/services/meetings.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await addItem(svc, user, params.meetingId!, { title: body.title, view: body.view, kind: body.kind, notes: body.notes });
   if (!res.ok) return meetingErrorResponse(res);

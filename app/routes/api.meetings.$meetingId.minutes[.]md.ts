@@ -12,7 +12,7 @@ import { meetingMinutes } from "~/services/meetings.server";
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const minutes = await meetingMinutes(svc, user, params.meetingId!, localeFromRequest(request, user));
   if (!minutes) return apiError(404, "not_found", "No such meeting.");
   return new Response(minutes.markdown, {

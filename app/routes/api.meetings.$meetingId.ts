@@ -7,7 +7,7 @@ import { getMeeting, meetingErrorResponse, updateMeeting } from "~/services/meet
 /** GET /api/meetings/<meetingId>: the whole record (`MeetingRecord`: agenda, decisions, actions, present). 404 for an unknown meeting and another alliance's alike. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const record = await getMeeting(svc, user, params.meetingId!);
   if (!record) return apiError(404, "not_found", "No such meeting.");
   return json(record, { headers: { "Cache-Control": "private, no-store" } });
@@ -17,7 +17,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PATCH") return methodNotAllowed("GET, PATCH");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await updateMeeting(svc, user, params.meetingId!, { title: body.title, at: body.at, summary: body.summary });
   if (!res.ok) return meetingErrorResponse(res);

@@ -11,7 +11,7 @@ import { emailSettings, updateEmailSettings } from "~/services/notifications.ser
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   return json({ mailEnabled: svc.mail.enabled, email: await emailSettings(svc, user.id) }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
@@ -19,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "PUT") return methodNotAllowed("GET, PUT");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readBody(request);
   const res = await updateEmailSettings(svc, user, body.email);
   if (!res.ok) return apiError(422, "invalid", res.message);

@@ -13,7 +13,7 @@ import { notificationsFor } from "~/services/notifications.server";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   return json(await notificationsFor(svc, user), { headers: { "Cache-Control": "private, no-store" } });
 }
 

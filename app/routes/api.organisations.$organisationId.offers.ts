@@ -7,7 +7,7 @@ import { getOffers, setOffers } from "~/services/overview.server";
 /** GET: an organisation's offers per category. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const list = await getOffers(svc, user, params.organisationId!);
   if (!list) return apiError(404, "not_found", "No such organisation in your alliance.");
   return json(list);
@@ -17,7 +17,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PUT") return methodNotAllowed("GET, PUT");
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const body = await readJsonValue(request);
   const res = await setOffers(svc, user, params.organisationId!, body);
   if (!res.ok) return apiError(res.status, res.error, res.message, res.fields ? { fields: res.fields } : {});

@@ -4,8 +4,8 @@ import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
 
 /** GET /api/organisations: the organisations of the session's alliance. */
-export function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   return json(organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })));
 }

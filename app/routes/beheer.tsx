@@ -39,7 +39,7 @@ export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const overview = adminOverview(svc, user);
   const boards = (await boardsFor(svc, user)).map((b) => boardSettingsFor(svc, b.id)!);
   const invitations = { invitations: await pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
@@ -54,7 +54,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const formData = await request.formData();
   const form = Object.fromEntries(formData);
   const intent = form.intent;
@@ -76,15 +76,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
         : json({ intent, errors: r.errors }, { status: r.status });
     }
     case "role": {
-      const r = changeRole(svc, user, form.personId, form.role);
+      const r = await changeRole(svc, user, form.personId, form.role);
       return json({ intent, ...(r.ok ? { ok: true, name: personName(), role: String(form.role) } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "remove": {
-      const r = removeAccess(svc, user, form.personId);
+      const r = await removeAccess(svc, user, form.personId);
       return json({ intent, ...(r.ok ? { ok: true, name: personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "restore": {
-      const r = restoreAccess(svc, user, form.personId);
+      const r = await restoreAccess(svc, user, form.personId);
       return json({ intent, ...(r.ok ? { ok: true, name: personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "reset": {

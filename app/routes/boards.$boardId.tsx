@@ -71,7 +71,7 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const snapshot: BoardSnapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const organisations = organisationsFor(svc, user).map((o) => ({
@@ -108,7 +108,7 @@ const JOB_FIELDS = ["title", "category", "places", "date", "time", "durationMinu
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");

@@ -47,7 +47,7 @@ const KIND_ORDER = { exact: 0, near: 1, household: 2 } as const;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const staleDays = staleDaysParam(new URL(request.url).searchParams.get("ouderDan"));
   const [data, allGroups] = await Promise.all([boardOverview(svc, user, board, staleDays), duplicateGroups(svc, user, board)]);
@@ -93,7 +93,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 /** Merge a group into the chosen card, or mark it "geen dubbel" (every pair). Coordinators only (the service checks). */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");

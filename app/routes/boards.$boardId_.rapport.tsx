@@ -37,7 +37,7 @@ const ARCHIVED = "Gearchiveerd";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const now = svc.now();

@@ -52,7 +52,7 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
@@ -79,7 +79,7 @@ const opt = (form: FormData, key: string) => str(form, key) || null;
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });

@@ -27,7 +27,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });

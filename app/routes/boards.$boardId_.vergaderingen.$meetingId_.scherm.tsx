@@ -56,7 +56,7 @@ const MAX_CARDS = 9;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   // Another board's (or alliance's) meeting is as unknown as a made-up id.

@@ -38,8 +38,8 @@ const COUNT_KEYS: ReadonlyArray<keyof ForgetCounts> = [
   "moments",
 ];
 
-function boardFor(svc: ReturnType<typeof services>, request: Request, boardId: string) {
-  const user = requireUser(svc, request);
+async function boardFor(svc: ReturnType<typeof services>, request: Request, boardId: string) {
+  const user = await requireUser(svc, request);
   const board = getBoard(svc.db, boardId);
   if (!canOpenBoard(user, board)) throw new Response("Not found", { status: 404 });
   if (user.role !== "coordinator") throw new Response("Forbidden", { status: 403 });
@@ -48,7 +48,7 @@ function boardFor(svc: ReturnType<typeof services>, request: Request, boardId: s
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const { board } = boardFor(svc, request, params.boardId!);
+  const { board } = await boardFor(svc, request, params.boardId!);
   const picked = new URL(request.url).searchParams.get("kaart");
   const card = picked ? svc.rooms.readDoc(board.id, (doc) => getCard(doc, picked)) : null;
   return json(
@@ -64,7 +64,7 @@ type ActionData =
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const { user, board } = boardFor(svc, request, params.boardId!);
+  const { user, board } = await boardFor(svc, request, params.boardId!);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const by: { reference?: string; requestId?: string } = {};

@@ -50,7 +50,7 @@ const CHANGES_SHOWN = 100;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const moments = (await boardMomentList(svc, board)).map(({ id, at, reason }) => ({ id, at, reason }));
   const asked = new URL(request.url).searchParams.get("moment");
@@ -98,7 +98,7 @@ type ActionData = { ok: false; error: "forbidden" | "board_archived" | "unknown_
 /** "Nu een moment vastleggen" (coordinator); then the page shows the new moment. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const board = requireBoard(svc, request, user, params.boardId!);
   const form = await request.formData();
   if (form.get("intent") !== "take") return json<ActionData>({ ok: false, error: "unknown_intent" }, { status: 400, headers: NO_STORE });

@@ -16,7 +16,7 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   return json(
     {
       alliance: user.allianceName,
@@ -41,7 +41,7 @@ interface ActionData {
 /** The coordinator's forms on this page; the same services as POST/PATCH /api/boards. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const form = Object.fromEntries(await request.formData());
   const intent = String(form.intent ?? "") as Intent;
   if (user.role !== "coordinator") throw new Response("Forbidden", { status: 403 });

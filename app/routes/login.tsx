@@ -21,7 +21,7 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  if (getUser(svc, request)) return redirect("/boards");
+  if (await getUser(svc, request)) return redirect("/boards");
   const wantsCode = new URL(request.url).searchParams.get("stap") === "code";
   if (!wantsCode) return json({ step: "password" as const, expired: false });
   const live = await hasLoginChallenge(svc, request);

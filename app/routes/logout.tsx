@@ -14,10 +14,10 @@ export function loader() {
  * browser), and the login page erases them itself for browsers that do not
  * know the header (app/lib/offline.ts).
  */
-export function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = getUser(svc, request);
-  destroySession(svc, request);
+  const user = await getUser(svc, request);
+  await destroySession(svc, request);
   if (user) svc.rooms.disconnectUser(user.id, "logged out");
   const headers = new Headers({ "Set-Cookie": clearedSessionCookie(svc, request), "Clear-Site-Data": '"cache", "storage"' });
   return redirect("/login?uitgelogd=1", { headers });

@@ -20,7 +20,7 @@ export const meta: MetaFunction = () => [{ title: "Privacy · Alliantiebord" }];
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request);
+  const user = await requireUser(svc, request);
   const facts = await privacyFacts(svc, user);
   const rows = registerRows(translator(localeFromRequest(request, user)), facts);
   return json({ alliance: user.allianceName, coordinator: user.role === "coordinator", facts, rows }, { headers: { "Cache-Control": "private, no-store" } });

@@ -12,8 +12,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!isLocale(locale)) return redirect(to);
   // Logged in, the stored language wins over the cookie: the switch writes both.
   const svc = services(context);
-  const user = getUser(svc, request);
-  if (user) setOwnLocale(svc, user, locale);
+  const user = await getUser(svc, request);
+  if (user) await setOwnLocale(svc, user, locale);
   return redirect(to, { headers: { "Set-Cookie": localeCookie(locale) } });
 }
 

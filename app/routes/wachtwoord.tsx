@@ -13,14 +13,14 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
   return retryAfter ? { "Retry-After": retryAfter } : new Headers();
 };
 
-export function loader({ request, context }: LoaderFunctionArgs) {
-  requireUser(services(context), request, { allowPasswordChange: true });
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(services(context), request, { allowPasswordChange: true });
   return null;
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const svc = services(context);
-  const user = requireUser(svc, request, { allowPasswordChange: true });
+  const user = await requireUser(svc, request, { allowPasswordChange: true });
   const res = await changeOwnPassword(svc, user, Object.fromEntries(await request.formData()), loginClient(request, context));
   if (!res.ok && "retryAfterSeconds" in res) {
     const throttle = throttleMessage(res.retryAfterSeconds);

@@ -112,11 +112,11 @@ export async function updateProfile(
       return { ok: false, status: 429, errors: { currentPassword: "tooMany" }, retryAfterSeconds: check.retryAfterSeconds };
     }
     if (!check.ok || check.userId !== user.id) return { ok: false, status: 422, errors: { currentPassword: "wrong" } };
-    if (emailTaken(svc.db, next.email)) return { ok: false, status: 409, errors: { email: "exists" } };
+    if (await emailTaken(svc.async, next.email)) return { ok: false, status: 409, errors: { email: "exists" } };
   }
 
   try {
-    updateUserProfile(svc.db, user.id, next);
+    await updateUserProfile(svc.async, user.id, next);
   } catch (e) {
     // Two people claiming the same new address at once: the unique index decides.
     if (/UNIQUE/i.test((e as Error).message)) return { ok: false, status: 409, errors: { email: "exists" } };
@@ -146,14 +146,14 @@ async function notifyEmailChanged(svc: AppServices, user: SessionUser, locale: L
 }
 
 /** The stored language of an account (Dutch if it has none). */
-export function accountLocale(svc: AppServices, userId: string): Locale {
-  const user = getUserById(svc.db, userId);
+export async function accountLocale(svc: AppServices, userId: string): Promise<Locale> {
+  const user = await getUserById(svc.async, userId);
   return user ? localeOf(user) : "nl";
 }
 
 /** Only the person's own language (the header's switch and /account). */
-export function setOwnLocale(svc: AppServices, user: SessionUser, locale: Locale): void {
-  if (locale !== localeOf(user)) updateUserProfile(svc.db, user.id, { locale });
+export async function setOwnLocale(svc: AppServices, user: SessionUser, locale: Locale): Promise<void> {
+  if (locale !== localeOf(user)) await updateUserProfile(svc.async, user.id, { locale });
 }
 
 /**
@@ -217,8 +217,8 @@ export interface SessionInfo extends UserAgentSummary {
 }
 
 /** The person's live sessions, this one first. */
-export function listSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null): SessionInfo[] {
-  const rows = listUserSessions(svc.db, user.id, svc.now()).map((r) => ({
+export async function listSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null): Promise<SessionInfo[]> {
+  const rows = (await listUserSessions(svc.async, user.id, svc.now())).map((r) => ({
     id: sessionHandle(r.id),
     ...describeUserAgent(r.userAgent),
     createdAt: r.createdAt,
@@ -234,7 +234,7 @@ export function listSessions(svc: AppServices, user: SessionUser, currentSession
  * device cookie lifts nothing any more); this browser stays known.
  */
 async function endOtherSessions(svc: AppServices, user: SessionUser, currentSessionId: string | null, reason: string, client?: LoginClient): Promise<number> {
-  const ended = deleteUserSessions(svc.db, user.id, currentSessionId);
+  const ended = await deleteUserSessions(svc.async, user.id, currentSessionId);
   // Only the sockets of the ended sessions close; this session's board stays connected.
   svc.rooms.disconnectSessions(ended, reason);
   await forgetOtherLoginDevices(svc, user.id, client);
@@ -261,15 +261,15 @@ export async function endSessionsAfterTwoFactorOn(
 }
 
 /** End one session by its handle (404 when it is not one of the person's live sessions). */
-export function logoutSession(
+export async function logoutSession(
   svc: AppServices,
   user: SessionUser,
   handle: unknown,
   currentSessionId: string | null,
-): AccountResult<{ current: boolean }> {
+): Promise<AccountResult<{ current: boolean }>> {
   if (typeof handle !== "string") return { ok: false, status: 404, errors: { session: "unknown" } };
-  const row = listUserSessions(svc.db, user.id, svc.now()).find((r) => sessionHandle(r.id) === handle);
-  if (!row || !deleteUserSession(svc.db, user.id, row.id)) return { ok: false, status: 404, errors: { session: "unknown" } };
+  const row = (await listUserSessions(svc.async, user.id, svc.now())).find((r) => sessionHandle(r.id) === handle);
+  if (!row || !(await deleteUserSession(svc.async, user.id, row.id))) return { ok: false, status: 404, errors: { session: "unknown" } };
   svc.rooms.disconnectSessions([row.id], "logged out");
   return { ok: true, current: row.id === currentSessionId };
 }

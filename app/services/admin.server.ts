@@ -82,7 +82,7 @@ export async function addPerson(
   const role = input.role ?? "member";
   const errors: AdminErrors = {};
   if (!EMAIL.test(email)) errors.email = email ? "pattern" : "required";
-  else if (emailTaken(svc.db, email)) errors.email = "exists";
+  else if (await emailTaken(svc.async, email)) errors.email = "exists";
   if (name.length < 2) errors.name = name ? "tooShort" : "required";
   else if (name.length > 80) errors.name = "tooLong";
   if (!listOrganisations(svc.db, user.allianceId).some((o) => o.id === orgId && isWorkingOrganisation(o))) errors.organisationId = "unknown";
@@ -90,7 +90,7 @@ export async function addPerson(
   if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
   const password = oneTimePassword();
   const id = randomUUID();
-  insertUser(svc.db, {
+  await insertUser(svc.async, {
     id,
     email,
     name,
@@ -102,48 +102,48 @@ export async function addPerson(
   return { ok: true, id, password, email };
 }
 
-function personInAlliance(svc: AppServices, user: SessionUser, personId: unknown) {
+async function personInAlliance(svc: AppServices, user: SessionUser, personId: unknown) {
   if (typeof personId !== "string") return null;
-  const person = getUserById(svc.db, personId);
+  const person = await getUserById(svc.async, personId);
   return person && person.allianceId === user.allianceId ? person : null;
 }
 
-export function changeRole(svc: AppServices, user: SessionUser, personId: unknown, role: unknown): AdminResult {
+export async function changeRole(svc: AppServices, user: SessionUser, personId: unknown, role: unknown): Promise<AdminResult> {
   requireCoordinator(user);
-  const person = personInAlliance(svc, user, personId);
+  const person = await personInAlliance(svc, user, personId);
   if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
   if (!isRole(role)) return { ok: false, errors: { role: "unknown" }, status: 400 };
   if (person.id === user.id && role !== "coordinator") return { ok: false, errors: { role: "self" }, status: 400 };
-  setUserRole(svc.db, person.id, role);
+  await setUserRole(svc.async, person.id, role);
   // Open connections carry the old role: close them, the browser reconnects with the new one.
   svc.rooms.disconnectUser(person.id, "role changed");
   return { ok: true };
 }
 
-export function removeAccess(svc: AppServices, user: SessionUser, personId: unknown): AdminResult {
+export async function removeAccess(svc: AppServices, user: SessionUser, personId: unknown): Promise<AdminResult> {
   requireCoordinator(user);
-  const person = personInAlliance(svc, user, personId);
+  const person = await personInAlliance(svc, user, personId);
   if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
   if (person.id === user.id) return { ok: false, errors: { person: "self" }, status: 400 };
-  disableUser(svc.db, person.id, svc.now());
+  await disableUser(svc.async, person.id, svc.now());
   svc.rooms.disconnectUser(person.id, "access removed");
   return { ok: true };
 }
 
-export function restoreAccess(svc: AppServices, user: SessionUser, personId: unknown): AdminResult {
+export async function restoreAccess(svc: AppServices, user: SessionUser, personId: unknown): Promise<AdminResult> {
   requireCoordinator(user);
-  const person = personInAlliance(svc, user, personId);
+  const person = await personInAlliance(svc, user, personId);
   if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
-  enableUser(svc.db, person.id);
+  await enableUser(svc.async, person.id);
   return { ok: true };
 }
 
 export async function resetPassword(svc: AppServices, user: SessionUser, personId: unknown): Promise<AdminResult<{ password: string }>> {
   requireCoordinator(user);
-  const person = personInAlliance(svc, user, personId);
+  const person = await personInAlliance(svc, user, personId);
   if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
   const password = oneTimePassword();
-  setPassword(svc.db, person.id, await hashPassword(password), true);
+  await setPassword(svc.async, person.id, await hashPassword(password), true);
   // Until the new password is chosen, the person may not be on a board.
   svc.rooms.disconnectUser(person.id, "password reset");
   return { ok: true, password };
@@ -202,6 +202,6 @@ export async function changeOwnPassword(
   else if (next === current) errors.password = "same";
   if (repeat !== next) errors.repeat = "mismatch";
   if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
-  setPassword(svc.db, user.id, await hashPassword(next), false);
+  await setPassword(svc.async, user.id, await hashPassword(next), false);
   return { ok: true };
 }

@@ -16,7 +16,7 @@ import {
   type BoardRow,
   type SessionUser,
 } from "../../db/accounts";
-import type { DB } from "../../db/client";
+import type { AsyncDb } from "../../db/client";
 import type { TwoFactorPolicy } from "../../db/schema";
 import { addLoginDevice, deleteExpiredLoginDevices, forgetLoginDevices, isDeviceOfOthers, isLoginDevice } from "../../db/limits";
 import type { AppServices } from "./context.server";
@@ -74,20 +74,19 @@ const KEPT_PAGE = /^\/boards(\/[A-Za-z0-9_-]{1,64})?\/?$/;
  * of someone who was logged in before in this browser sees a page of another
  * person, keeps nothing of it and drops its own copies.
  */
-export function markPageOwner(headers: Headers, request: Request, context: { services?: AppServices }): void {
+export async function markPageOwner(headers: Headers, request: Request, context: { services?: AppServices }): Promise<void> {
   if (request.method !== "GET" || !context.services) return;
   if (!KEPT_PAGE.test(new URL(request.url).pathname)) return;
-  const user = userFromCookieHeader(context.services.db, request.headers.get("Cookie"), context.services.now());
+  const user = await userFromCookieHeader(context.services.async, request.headers.get("Cookie"), context.services.now());
   headers.set(OWNER_HEADER, user?.id ?? "");
   headers.append("Vary", "Cookie");
 }
 
 /** The signed-in person for a Cookie header, or null. Used by pages and sockets alike. */
-export function userFromCookieHeader(db: DB, header: string | null | undefined, at = Date.now()): SessionUser | null {
+export async function userFromCookieHeader(h: AsyncDb, header: string | null | undefined, at = Date.now()): Promise<SessionUser | null> {
   const token = tokenFromCookieHeader(header);
   if (!token) return null;
-  const user = getSessionUser(db, sessionIdFromToken(token), at);
-  return user;
+  return getSessionUser(h, sessionIdFromToken(token), at);
 }
 
 /**
@@ -122,24 +121,24 @@ export function clearedSessionCookie(svc: AppServices, request?: Request | null)
   return sessionCookie("", svc, 0, request);
 }
 
-export function createSession(svc: AppServices, userId: string, request?: Request | null): string {
+export async function createSession(svc: AppServices, userId: string, request?: Request | null): Promise<string> {
   const token = randomBytes(32).toString("base64url");
   const maxAge = svc.env.SESSION_DAYS * 86400;
   const userAgent = request?.headers.get("User-Agent")?.slice(0, 400) || null;
-  insertSession(svc.db, { id: sessionIdFromToken(token), userId, expiresAt: svc.now() + maxAge * 1000, userAgent, createdAt: svc.now() });
+  await insertSession(svc.async, { id: sessionIdFromToken(token), userId, expiresAt: svc.now() + maxAge * 1000, userAgent, createdAt: svc.now() });
   return sessionCookie(token, svc, maxAge, request);
 }
 
-export function destroySession(svc: AppServices, request: Request): void {
+export async function destroySession(svc: AppServices, request: Request): Promise<void> {
   const token = tokenFromCookieHeader(request.headers.get("Cookie"));
-  if (token) deleteSession(svc.db, sessionIdFromToken(token));
+  if (token) await deleteSession(svc.async, sessionIdFromToken(token));
 }
 
 /** Keep an active person signed in: push the expiry forward at most once an hour. */
-export function refreshSession(svc: AppServices, request: Request): void {
+export async function refreshSession(svc: AppServices, request: Request): Promise<void> {
   const token = tokenFromCookieHeader(request.headers.get("Cookie"));
   if (!token) return;
-  extendSession(svc.db, sessionIdFromToken(token), svc.now() + svc.env.SESSION_DAYS * 86400_000);
+  await extendSession(svc.async, sessionIdFromToken(token), svc.now() + svc.env.SESSION_DAYS * 86400_000);
 }
 
 // ---------------------------------------------------------------- login throttle
@@ -210,7 +209,7 @@ export async function checkCredentials(
   client: LoginClient = { address: "unknown", deviceToken: null },
 ): Promise<CredentialResult> {
   const account = email.trim().toLowerCase();
-  const row = findUserForLogin(svc.db, account);
+  const row = await findUserForLogin(svc.async, account);
   const gate = await loginGate(svc, account, row?.id ?? null, client);
   if (!gate.ok) return { ok: false, reason: "throttled", retryAfterSeconds: gate.retryAfterSeconds };
   const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
@@ -293,7 +292,7 @@ export const CLEAR_SITE_DATA = '"cache", "storage"';
 export async function sessionStartHeaders(svc: AppServices, request: Request, client: LoginClient, userId: string): Promise<Headers> {
   const headers = new Headers();
   const sharedBrowser = !!client.deviceToken && (await isDeviceOfOthers(svc.async, sessionIdFromToken(client.deviceToken), userId, svc.now()));
-  headers.append("Set-Cookie", createSession(svc, userId, request));
+  headers.append("Set-Cookie", await createSession(svc, userId, request));
   headers.append("Set-Cookie", await rememberLoginDevice(svc, client, userId, request));
   if (sharedBrowser) headers.set("Clear-Site-Data", CLEAR_SITE_DATA);
   return headers;
@@ -318,8 +317,8 @@ export function throttleMessage(seconds: number): {
 }
 
 /** Whether the person still has to replace a one-time password. */
-export function mustChangePassword(svc: AppServices, userId: string): boolean {
-  return getUserById(svc.db, userId)?.mustChangePassword ?? false;
+export async function mustChangePassword(svc: AppServices, userId: string): Promise<boolean> {
+  return (await getUserById(svc.async, userId))?.mustChangePassword ?? false;
 }
 
 // ---------------------------------------------------------------- guards for routes
@@ -328,8 +327,8 @@ function wantsJson(request: Request): boolean {
   return new URL(request.url).pathname.startsWith("/api/");
 }
 
-export function getUser(svc: AppServices, request: Request): SessionUser | null {
-  return userFromCookieHeader(svc.db, request.headers.get("Cookie"), svc.now());
+export function getUser(svc: AppServices, request: Request): Promise<SessionUser | null> {
+  return userFromCookieHeader(svc.async, request.headers.get("Cookie"), svc.now());
 }
 
 const counted = new WeakSet<Request>();
@@ -377,8 +376,8 @@ export function pendingDuty(user: SessionUser): "password_change_required" | "tw
  * only the password page (`allowPasswordChange`) and the two-factor setup
  * page (`allowTwoFactorSetup`) let them through.
  */
-export function requireUser(svc: AppServices, request: Request, opts: { allowPasswordChange?: boolean; allowTwoFactorSetup?: boolean } = {}): SessionUser {
-  const user = getUser(svc, request);
+export async function requireUser(svc: AppServices, request: Request, opts: { allowPasswordChange?: boolean; allowTwoFactorSetup?: boolean } = {}): Promise<SessionUser> {
+  const user = await getUser(svc, request);
   const duty = user ? pendingDuty(user) : null;
   if (duty === "password_change_required" && !opts.allowPasswordChange) {
     // A one-time password must be replaced before anything else.

@@ -88,7 +88,7 @@ async function startReset(svc: AppServices, emailInput: unknown, clientAddress: 
   // The token is drawn and hashed for every address, known or not.
   const token = randomBytes(32).toString("base64url");
   const hash = tokenHash(token);
-  const user = findUserByEmail(svc.db, email);
+  const user = await findUserByEmail(svc.async, email);
   if (!user || user.disabledAt !== null) return { status: "sent" };
   const now = svc.now();
   await insertPasswordReset(svc.async, { tokenHash: hash, userId: user.id, createdAt: now, expiresAt: now + RESET_VALID_MS });
@@ -142,6 +142,6 @@ export async function completePasswordReset(svc: AppServices, token: unknown, in
   // Every session of the account ended: all its live connections close, and no browser is known to it any more.
   svc.rooms.disconnectUser(used.userId, "password reset");
   await forgetOtherLoginDevices(svc, used.userId, null);
-  const locale = getUserById(svc.db, used.userId)?.locale;
+  const locale = (await getUserById(svc.async, used.userId))?.locale;
   return { ok: true, userId: used.userId, locale: isLocale(locale) ? locale : "nl" };
 }

@@ -107,10 +107,10 @@ export interface NewPerson {
   id?: string;
 }
 
-export function createPerson(db: DB, p: NewPerson) {
+export async function createPerson(db: DB, p: NewPerson) {
   const id = p.id ?? randomUUID();
   const role = p.role ?? "member";
-  insertUser(db, {
+  await insertUser(asyncOf(db), {
     id,
     email: p.email,
     name: p.name,

@@ -351,10 +351,10 @@ function challengeCookie(svc: AppServices, request: Request, token: string, maxA
 
 /** The session starts: cookies, the person's language, and where to go (a one-time password is replaced first). */
 async function startSession(svc: AppServices, request: Request, client: LoginClient, userId: string, redirectTo: string): Promise<Response> {
-  const to = mustChangePassword(svc, userId) ? "/wachtwoord" : redirectTo;
+  const to = (await mustChangePassword(svc, userId)) ? "/wachtwoord" : redirectTo;
   const headers = await sessionStartHeaders(svc, request, client, userId);
   // The person's stored language wins over this browser's cookie from now on; keep them equal.
-  headers.append("Set-Cookie", localeCookie(accountLocale(svc, userId)));
+  headers.append("Set-Cookie", localeCookie(await accountLocale(svc, userId)));
   return redirect(to, { headers });
 }
 

@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard } from "../../db/accounts";
-import type { DB } from "../../db/client";
+import { asyncOf, type DB } from "../../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
 import { limitsForDb, type AppLimits } from "../../app/services/limits.server";
 import { rawResponse } from "../http/headers";
@@ -62,6 +62,7 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
 export function createYjsEndpoint(opts: YjsEndpointOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
+  const h = asyncOf(opts.db);
   /** Draining (stopReading): no new connection, and no frame of an open one is read any more. */
   let draining = false;
 
@@ -102,30 +103,32 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       refuseUpgrade(socket, 403);
       return true;
     }
-    const user = userFromCookieHeader(opts.db, req.headers.cookie, opts.now());
-    if (!user) {
-      refuseUpgrade(socket, 401);
-      return true;
-    }
+    // The rest asks the database (awaited); the request is ours either way.
+    admit(req, socket, head, url, m[1]).catch((e: unknown) => {
+      opts.log.error("could not admit a connection", { error: (e as Error).message });
+      refuseUpgrade(socket, 503);
+    });
+    return true;
+  }
+
+  /** The checks that read the database, in order: session, pending duty, board, connections per session; then the join. */
+  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, boardId: string): Promise<void> {
+    const user = await userFromCookieHeader(h, req.headers.cookie, opts.now());
+    if (!user) return refuseUpgrade(socket, 401);
     if (pendingDuty(user)) {
       // A one-time password, or two-factor login the alliance demands and the person has not set up, opens nothing else (as on the API: 403).
-      refuseUpgrade(socket, 403);
-      return true;
+      return refuseUpgrade(socket, 403);
     }
     // Another alliance's board is answered like one that does not exist.
-    const board = getBoard(opts.db, m[1]);
-    if (!canOpenBoard(user, board)) {
-      refuseUpgrade(socket, 404);
-      return true;
-    }
+    const board = getBoard(opts.db, boardId);
+    if (!canOpenBoard(user, board)) return refuseUpgrade(socket, 404);
+    // The drain may have begun while the database answered.
+    if (draining || socket.destroyed) return refuseUpgrade(socket, 503);
     // At most CONNECTIONS_PER_SESSION open Yjs sockets per session; the place
     // is given back when the TCP connection ends, however it ends.
     const sessionKey = sessionKeyFromCookieHeader(req.headers.cookie)!;
     const connections = (opts.limits ?? limitsForDb(opts.db, opts.now)).yjsConnections;
-    if (!connections.acquire(sessionKey)) {
-      refuseUpgrade(socket, 429);
-      return true;
-    }
+    if (!connections.acquire(sessionKey)) return refuseUpgrade(socket, 429);
     socket.once("close", () => connections.release(sessionKey));
     const generation = clientGeneration(url);
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -208,7 +211,6 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       });
       ws.on("error", () => ws.terminate());
     });
-    return true;
   }
 
   return {

@@ -57,7 +57,7 @@ async function buildFixture(name: string): Promise<Fixture> {
   const org = makeOrganisation(db, { allianceId: alliance.id, name: "Vluchtelingenwerk Bench", shortName: "VWB" });
   const member = await makeUser(db, { organisationId: org.id, email: `lid-${name}@bench.test`, name: "Lid" });
   const board = await makeBoard(db, { allianceId: alliance.id, name: "Hulpvragen Bench" });
-  const cookie = makeSessionCookie(db, member.id, 1);
+  const cookie = await makeSessionCookie(db, member.id, 1);
   database.close();
   return { dir, url, boardId: board.id, cookie };
 }

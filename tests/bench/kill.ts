@@ -171,7 +171,7 @@ export async function runKill(o: KillOptions): Promise<KillResult> {
 
   try {
     for (let i = 0; i < o.clients; i++) {
-      const cookie = makeSessionCookie(tdb.database.db, people[i % people.length].id);
+      const cookie = await makeSessionCookie(tdb.database.db, people[i % people.length].id);
       const c = await connectYjs(server.url, board.id, { cookie, timeout: 30_000 });
       // Every socket the provider opens from now on (it opens a new one after each kill).
       const hook = () => {
@@ -258,7 +258,7 @@ export async function runKill(o: KillOptions): Promise<KillResult> {
     // Every client back online and synced, then: the server has every edit of every client.
     await waitFor(() => clients.every((c) => c.provider.wsconnected && c.provider.synced), { timeout: 60_000, message: "every client reconnected" });
     for (const c of clients) await c.roundTrip(30_000);
-    const checker = await connectYjs(server.url, board.id, { cookie: makeSessionCookie(tdb.database.db, seed.memberA1.id), timeout: 30_000 });
+    const checker = await connectYjs(server.url, board.id, { cookie: await makeSessionCookie(tdb.database.db, seed.memberA1.id), timeout: 30_000 });
     let lostAtEnd = 0;
     try {
       const have = Y.decodeStateVector(Y.encodeStateVector(checker.doc));

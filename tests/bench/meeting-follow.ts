@@ -111,7 +111,7 @@ export async function benchMeetingFollow(o: FollowBenchOptions = {}): Promise<Fo
   for (let i = 0; i < n; i++) {
     const org = i % 2 === 0 ? seed.orgA1 : seed.orgA2;
     const user = await makeUser(db, { organisationId: org.id, email: `volger${i}@noord.test`, name: `Volger ${i}` });
-    cookies.push(makeSessionCookie(db, user.id));
+    cookies.push(await makeSessionCookie(db, user.id));
   }
   const facilitatorCookie = seed.cookies.coordinatorA;
   const boardId = seed.boardA.id;

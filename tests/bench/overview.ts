@@ -147,7 +147,7 @@ export async function buildFixture(): Promise<Fixture> {
       now,
     );
   }
-  const cookie = makeSessionCookie(db, coordinator.id, 1);
+  const cookie = await makeSessionCookie(db, coordinator.id, 1);
   database.close();
   return {
     dir,
@@ -213,7 +213,7 @@ async function breakdown(fx: Fixture): Promise<string[][]> {
   const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: fx.url, HOST: "127.0.0.1", NODE_ENV: "production" });
   const server = createAppServer({ env, database });
   const svc = server.services;
-  const user = getUserById(database.db, fx.coordinatorId)!;
+  const user = (await getUserById(asyncOf(database.db), fx.coordinatorId))!;
   const board = getBoard(database.db, fx.boardId)!;
   const now = svc.now();
   const parts: Array<[string, () => Promise<unknown>]> = [

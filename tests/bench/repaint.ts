@@ -36,7 +36,7 @@ import * as Y from "yjs";
 import { cardsInColumn, cardsMap, DEFAULT_CATEGORIES, DEFAULT_COLUMNS, getCard, moveCard } from "../../app/board/domain";
 import { URGENCIES } from "../../app/board/types";
 import { findUserForLogin, getUserById, listOrganisations } from "../../db/accounts";
-import { openDatabase } from "../../db/client";
+import { asyncOf, openDatabase } from "../../db/client";
 import { makeBoard, makeSessionCookie, type SeedCard } from "../factories";
 import { startServer, type TestServer } from "../e2e/server";
 import { seededRandom as random } from "../factories/random";
@@ -90,12 +90,12 @@ async function buildBoard(databaseUrl: string): Promise<Fixture> {
   const database = openDatabase(databaseUrl);
   try {
     const db = database.db;
-    const userId = (email: string) => {
-      const row = findUserForLogin(db, email);
+    const userId = async (email: string) => {
+      const row = await findUserForLogin(asyncOf(db), email);
       if (!row) throw new Error(`demo user ${email} is missing`);
       return row.id;
     };
-    const coordinator = getUserById(db, userId("coordinator@ave.example"))!;
+    const coordinator = (await getUserById(asyncOf(db), await userId("coordinator@ave.example")))!;
     const orgs = listOrganisations(db, coordinator.allianceId);
     const rnd = random(20260505);
     const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
@@ -115,9 +115,9 @@ async function buildBoard(databaseUrl: string): Promise<Fixture> {
     return {
       boardId: board.id,
       cookies: {
-        a: makeSessionCookie(db, userId("gemeente@ave.example")),
-        b: makeSessionCookie(db, userId("vluchtelingenwerk@ave.example")),
-        mover: makeSessionCookie(db, coordinator.id),
+        a: await makeSessionCookie(db, await userId("gemeente@ave.example")),
+        b: await makeSessionCookie(db, await userId("vluchtelingenwerk@ave.example")),
+        mover: await makeSessionCookie(db, coordinator.id),
       },
     };
   } finally {

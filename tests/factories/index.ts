@@ -45,9 +45,9 @@ export async function makeUser(
 }
 
 /** A session for a user, as a Cookie header value (tests skip the login form). */
-export function makeSessionCookie(db: DB, userId: string, days = 1): string {
+export async function makeSessionCookie(db: DB, userId: string, days = 1): Promise<string> {
   const token = randomBytes(32).toString("base64url");
-  insertSession(db, {
+  await insertSession(asyncOf(db), {
     id: createHash("sha256").update(token).digest("hex"),
     userId,
     expiresAt: Date.now() + days * 86400_000,

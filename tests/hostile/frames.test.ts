@@ -154,7 +154,7 @@ beforeAll(async () => {
   boardB = t.seed.boardB.id;
   cardIds = t.seed.boardA.cardIds;
   const users: Record<Role, string> = { member: t.seed.memberA1.id, viewer: t.seed.viewerA.id, coordinator: t.seed.coordinatorA.id };
-  for (const role of ROLES) for (let i = 0; i < 8; i++) sessions[role].push(t.cookieFor(users[role]));
+  for (const role of ROLES) for (let i = 0; i < 8; i++) sessions[role].push(await t.cookieFor(users[role]));
   observer = await t.connect(boardA, { cookie: t.seed.cookies.memberA2 });
   observerB = await t.connect(boardB, { cookie: t.seed.cookies.memberB });
   observer.provider.awareness.setLocalState({ activity: null });
@@ -1162,7 +1162,7 @@ describe("hostile Yjs frames against the real server", () => {
 
   it("presence takeover: a presence id stays its first session's after that person left", async () => {
     const kind = "presence takeover";
-    const victimCookie = t.cookieFor(t.seed.memberA2.id);
+    const victimCookie = await t.cookieFor(t.seed.memberA2.id);
     for (let cycle = 0; cycle < scaled(12); cycle++) {
       const id = 1_500_000_000 + cycle;
       // The person is on the board with presence id `id`, then leaves.

@@ -280,13 +280,24 @@ function apiTarget(name: string, path: (b: Awaited<ReturnType<typeof freshBoard>
     control,
     async prepare() {
       const b = await freshBoard();
-      return { path: path(b), fields: body(b) as Fields, cookie: coordinatorCookie(), boardIds: [b.id] };
+      return { path: path(b), fields: body(b) as Fields, cookie: await coordinatorCookie(), boardIds: [b.id] };
     },
   };
 }
 
-function pageTarget(name: string, prepare: () => Prepared | Promise<Prepared>, control: CsrfTarget["control"] = "state"): CsrfTarget {
-  return { name: `POST ${name}`, api: false, control, prepare: async () => prepare() };
+/** What a page target's `prepare` gives: its cookie may still be on its way (a new session is written first). */
+type PreparedLater = Omit<Prepared, "cookie"> & { cookie?: string | Promise<string> };
+
+function pageTarget(name: string, prepare: () => PreparedLater | Promise<PreparedLater>, control: CsrfTarget["control"] = "state"): CsrfTarget {
+  return {
+    name: `POST ${name}`,
+    api: false,
+    control,
+    prepare: async () => {
+      const p = await prepare();
+      return { ...p, cookie: await p.cookie };
+    },
+  };
 }
 
 const rq = (b: Awaited<ReturnType<typeof freshBoard>>, id: string, verb: string) => `/api/boards/${b.id}/requests/${id}/${verb}`;
@@ -638,7 +649,7 @@ describe("login throttling: stops spraying and hammering, never locks out the re
   });
 
   it("the password form (a credential form too) throttles guesses of the current password", async () => {
-    const cookie = t.cookieFor(people.wachtwoordaanval.id);
+    const cookie = await t.cookieFor(people.wachtwoordaanval.id);
     const answers: number[] = [];
     for (let i = 0; i < 30; i++) {
       const res = await send({
@@ -701,7 +712,7 @@ describe("every API route as every role", () => {
   }
 
   async function call(role: Role, method: string, path: string, body: unknown): Promise<Res> {
-    const cookie = role === "anonymous" ? undefined : t.cookieFor(users()[role].id);
+    const cookie = role === "anonymous" ? undefined : await t.cookieFor(users()[role].id);
     return send({
       method,
       path,
@@ -775,7 +786,7 @@ describe("every API route as every role", () => {
     const failures: string[] = [];
     for (const c of BAD_INPUT) {
       const f = await fixtureFor(c.state);
-      const cookie = t.cookieFor(users()[c.as as Exclude<Role, "anonymous">].id);
+      const cookie = await t.cookieFor(users()[c.as as Exclude<Role, "anonymous">].id);
       const before = fingerprint([f.boardId]);
       const res = await send({
         method: c.method,
@@ -818,14 +829,14 @@ describe("the reference check is no oracle", () => {
     });
 
   it("a viewer gets 403", async () => {
-    const res = await check(t.cookieFor(t.seed.viewerA.id), "AB-1990-Centrum");
+    const res = await check(await t.cookieFor(t.seed.viewerA.id), "AB-1990-Centrum");
     tally(res, res.status === 403, "reference check as a viewer");
     expect(res.status).toBe(403);
   });
 
   it("a member is rate-limited after a small budget, and every call is audited", async () => {
     const member = t.seed.memberA2;
-    const cookie = t.cookieFor(member.id);
+    const cookie = await t.cookieFor(member.id);
     // Every call is logged (reference_checks: who, when, the outcome; never the reference).
     const audited = () => t.verify.db.select().from(schema.referenceChecks).where(eq(schema.referenceChecks.userId, member.id)).all().length;
     const auditedBefore = audited();

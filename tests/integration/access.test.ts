@@ -75,8 +75,8 @@ describe("only coordinators manage access", () => {
     // A coordinator of another alliance's people is not theirs to manage; nor may a coordinator remove themself.
     expect(await beheer({ intent: "remove", personId: seed.memberB.id })).toBe(404);
     expect(await beheer({ intent: "remove", personId: seed.coordinatorA.id })).toBe(400);
-    expect(getUserById(t.db, seed.memberA2.id)).toBeTruthy();
-    expect(getUserById(t.db, seed.memberB.id)).toBeTruthy();
+    expect(await getUserById(asyncOf(t.db), seed.memberA2.id)).toBeTruthy();
+    expect(await getUserById(asyncOf(t.db), seed.memberB.id)).toBeTruthy();
     expect((await t.api("/api/boards", { cookie: seed.cookies.memberA2 })).status).toBe(200);
     expect((await t.api("/api/boards", { cookie: seed.cookies.memberB })).status).toBe(200);
   });
@@ -85,12 +85,12 @@ describe("only coordinators manage access", () => {
 describe("sockets follow the session", () => {
   it("every socket.io event re-reads the session: after it ended, the event is refused ('unauthenticated') and the socket closed", async () => {
     const { seed } = t;
-    const cookie = t.cookieFor(seed.memberA2.id);
+    const cookie = await t.cookieFor(seed.memberA2.id);
     const s = await t.io({ cookie, boardId: seed.boardA.id });
     const gone = disconnected(s);
     const requestId = seed.boardA.cardIds[0];
     // The session ends on the server (expired, or logged out elsewhere) while the socket is open.
-    deleteSession(t.db, createHash("sha256").update(cookie.slice("ab_session=".length)).digest("hex"));
+    await deleteSession(asyncOf(t.db), createHash("sha256").update(cookie.slice("ab_session=".length)).digest("hex"));
 
     const ack = await s.timeout(10_000).emitWithAck("request:claim", { boardId: seed.boardA.id, requestId });
     expect(ack).toEqual({ ok: false, error: "unauthenticated" });
@@ -103,7 +103,7 @@ describe("removing a person", () => {
   it("closes their y-websocket (4401) and socket.io connections; their cookie then gets 401; they cannot log in", async () => {
     const { seed } = t;
     const eva = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "eva@noord.test", name: "Eva" });
-    const cookie = t.cookieFor(eva.id);
+    const cookie = await t.cookieFor(eva.id);
     const y = await t.connect(seed.boardA.id, { cookie });
     const yClosed = new Promise<number>((resolve) => y.provider.once("connection-close", (e: { code: number } | null) => resolve(e?.code ?? -1)));
     const s = await t.io({ cookie, boardId: seed.boardA.id });
@@ -145,14 +145,14 @@ describe("changing a role", () => {
   it("member → viewer: open connections close; the new connection is read-only; claims are refused", async () => {
     const { seed } = t;
     const fenna = await makeUser(t.db, { organisationId: seed.orgA1.id, email: "fenna@noord.test", name: "Fenna" });
-    const cookie = t.cookieFor(fenna.id);
+    const cookie = await t.cookieFor(fenna.id);
     const y = await t.connect(seed.boardA.id, { cookie });
     const yClosed = new Promise<number>((resolve) => y.provider.once("connection-close", (e: { code: number } | null) => resolve(e?.code ?? -1)));
     const s = await t.io({ cookie, boardId: seed.boardA.id });
     const sGone = disconnected(s);
 
     expect(await beheer({ intent: "role", personId: fenna.id, role: "viewer" })).toBe(200);
-    expect(getUserById(t.verify.db, fenna.id)?.role).toBe("viewer");
+    expect((await getUserById(asyncOf(t.verify.db), fenna.id))?.role).toBe("viewer");
     expect(await withTimeout(yClosed, 10_000, "Fenna's board connection closed")).toBe(4401);
     expect(await withTimeout(sGone, 10_000, "Fenna's socket.io connection closed")).toBe("io server disconnect");
     y.destroy();

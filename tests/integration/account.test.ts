@@ -9,6 +9,7 @@
  * Mail goes the product's whole way: the SQLite queue, its worker, and a
  * real SMTP server (smtp-server on loopback in this process) that receives it.
  */
+import { asyncOf } from "../../db/client";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RESET_ANSWER_MS, RESET_VALID_MS, RESETS_PER_ADDRESS_PER_15_MINUTES, RESETS_PER_EMAIL_PER_HOUR } from "../../app/services/password-reset.server";
@@ -120,7 +121,7 @@ describe("password reset and account", () => {
 
   it("writes the mail in the account's own language", async () => {
     const en = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "english@noord.test", name: "Eve" });
-    const cookie = t.cookieFor(en.id);
+    const cookie = await t.cookieFor(en.id);
     expect((await t.api("/api/me", { cookie, method: "PATCH", body: { locale: "en" } })).status).toBe(200);
     const before = inbox.mails.length;
     await askReset(t, "English@Noord.test ");
@@ -273,7 +274,7 @@ describe("password reset and account", () => {
 
   it("a reset link mailed before the address, the password or the access changed no longer works", async () => {
     const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "oud-adres@noord.test", name: "Verhuisd" });
-    const cookie = t.cookieFor(person.id);
+    const cookie = await t.cookieFor(person.id);
     const refused = async (path: string, password: string) => {
       expect(await fetch(t.url + path).then((r) => r.text())).toContain("Deze link werkt niet");
       const post = await postForm(t.url, path, { password, repeat: password });
@@ -303,15 +304,15 @@ describe("password reset and account", () => {
     before = inbox.mails.length;
     await askReset(t, "nieuw-adres@noord.test");
     const beforeDisable = linkIn(await mailTo("nieuw-adres@noord.test", before), PUBLIC);
-    disableUser(t.db, person.id, clock.now());
-    enableUser(t.db, person.id);
+    await disableUser(asyncOf(t.db), person.id, clock.now());
+    await enableUser(asyncOf(t.db), person.id);
     await refused(beforeDisable.path, "overname-wachtwoord-3");
     expect(await login(t, "nieuw-adres@noord.test", "eigen-nieuw-wachtwoord")).toMatch(/^ab_session=/);
   });
 
   it("PATCH /api/me: 422 per field, a new e-mail needs the password, 409 when taken, the old address told", async () => {
     const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "profiel@noord.test", name: "Profiel" });
-    const cookie = t.cookieFor(person.id);
+    const cookie = await t.cookieFor(person.id);
     const me = await t.api("/api/me", { cookie });
     expect(me.body).toMatchObject({ id: person.id, name: "Profiel", email: "profiel@noord.test", locale: "nl", role: "member", organisation: { id: t.seed.orgA1.id } });
     expect((await t.api("/api/me")).status).toBe(401);
@@ -382,7 +383,7 @@ describe("password reset and account", () => {
 
   it("the stored language wins over the cookie once logged in; the header's switch writes it", async () => {
     const person = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "taal@noord.test", name: "Taal" });
-    const cookie = t.cookieFor(person.id);
+    const cookie = await t.cookieFor(person.id);
     const page = (c: string) => fetch(`${t.url}/account`, { headers: { cookie: c } }).then((r) => r.text());
     expect(await page(`${cookie}; ab_lang=en`)).toContain('<html lang="nl"');
     const sw = await postForm(t.url, "/taal", { locale: "en", redirectTo: "/account" }, { cookie });

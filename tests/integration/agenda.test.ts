@@ -5,6 +5,7 @@
  * service the meetings feature calls (`proposeAgendaFor`) and what its views
  * show on the board's filters.
  */
+import { asyncOf } from "../../db/client";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getUserById } from "../../db/accounts";
@@ -83,7 +84,7 @@ afterAll(async () => {
 
 describe("proposeAgendaFor", () => {
   it("proposes open actions, since, unclaimed, duplicates, referrals and the categories with open requests, in order", async () => {
-    const user = getUserById(t.db, t.seed.coordinatorA.id)!;
+    const user = (await getUserById(asyncOf(t.db), t.seed.coordinatorA.id))!;
     const items = await proposeAgendaFor(t.services, user, board.id, translator("nl"));
     expect(items.map((i) => [i.kind, i.title])).toEqual([
       ["actions", "Openstaande acties: 1"],
@@ -104,7 +105,7 @@ describe("proposeAgendaFor", () => {
   });
 
   it("titles in English for an English-speaking coordinator, categories translated too", async () => {
-    const user = getUserById(t.db, t.seed.coordinatorA.id)!;
+    const user = (await getUserById(asyncOf(t.db), t.seed.coordinatorA.id))!;
     const items = await proposeAgendaFor(t.services, user, board.id, translator("en"));
     expect(items.map((i) => i.title)).toContain("Housing: 2 open requests");
     expect(items[0].title).toBe("Open actions: 1");
@@ -114,14 +115,14 @@ describe("proposeAgendaFor", () => {
     const { boards } = await import("../../db/schema");
     const { eq } = await import("drizzle-orm");
     t.db.update(boards).set({ claimExpiryDays: 30 }).where(eq(boards.id, board.id)).run();
-    const user = getUserById(t.db, t.seed.coordinatorA.id)!;
+    const user = (await getUserById(asyncOf(t.db), t.seed.coordinatorA.id))!;
     const items = await proposeAgendaFor(t.services, user, board.id, translator("nl"));
     expect(items.find((i) => i.kind === "unclaimed")).toBeUndefined();
     t.db.update(boards).set({ claimExpiryDays: 10 }).where(eq(boards.id, board.id)).run();
     const again = await proposeAgendaFor(t.services, user, board.id, translator("nl"));
     expect(again.find((i) => i.kind === "unclaimed")).toMatchObject({ title: "1 aanvraag langer dan 10 dagen niet opgepakt", view: { query: "open=1&ouderDan=10" } });
 
-    const outsider = getUserById(t.db, t.seed.memberB.id)!;
+    const outsider = (await getUserById(asyncOf(t.db), t.seed.memberB.id))!;
     expect(await proposeAgendaFor(t.services, outsider, board.id, translator("nl"))).toEqual([]);
   });
 });

@@ -254,7 +254,7 @@ describe("npm run demo -- remove", () => {
     const a = database.sqlite.prepare("select id from alliances where slug = 'laarne-kalken'").get() as { id: string };
     const org = makeOrganisation(database.db, { allianceId: a.id, name: "Taalcafé Kalken" });
     const u = await makeUser(database.db, { organisationId: org.id, email: "jo@kalken.example", name: "Jo" });
-    makeSessionCookie(database.db, u.id);
+    await makeSessionCookie(database.db, u.id);
     await makeBoard(database.db, {
       allianceId: a.id,
       name: "Vrijwilligersklussen",
@@ -273,7 +273,7 @@ describe("npm run demo -- remove", () => {
     ].map((v) => v.toLowerCase());
     // A session and a queued mail of a demo person, as a live installation would have.
     const demoUser = ids("select id as v from users where email = 'coordinator@ave.example'")[0];
-    makeSessionCookie(database.db, demoUser);
+    await makeSessionCookie(database.db, demoUser);
     database.sqlite
       .prepare("insert into mail_outbox (key, \"to\", subject, text, html, next_attempt_at, created_at) values (?, ?, 's', 't', 'h', 0, 0)")
       .run(`referral:x:${demoUser}`, "coordinator@ave.example");

@@ -115,8 +115,8 @@ describe("broadcasts across servers", () => {
 describe("disconnects across servers", () => {
   it("a session logged out on A loses its socket on B, the person's other session keeps its own; /logout on A closes the rest", async () => {
     const person = c.seed.viewerA;
-    const phone = c.servers[A].cookieFor(person.id);
-    const laptop = c.servers[A].cookieFor(person.id);
+    const phone = await c.servers[A].cookieFor(person.id);
+    const laptop = await c.servers[A].cookieFor(person.id);
     const phoneOnB = await c.io(B, { cookie: phone, boardId: board() });
     const laptopOnB = await c.io(B, { cookie: laptop, boardId: board() });
     const phoneGone = disconnected(phoneOnB);
@@ -144,7 +144,7 @@ describe("disconnects across servers", () => {
 
   it("a person's access removed on A closes their sockets on B and refuses them there; nobody else's close", async () => {
     const person = c.seed.memberA2;
-    const cookie = c.servers[A].cookieFor(person.id);
+    const cookie = await c.servers[A].cookieFor(person.id);
     const onB = [await c.io(B, { cookie, boardId: board() }), await c.io(B, { cookie })];
     const onA = await c.io(A, { cookie, boardId: board() });
     const gone = [...onB, onA].map(disconnected);
@@ -159,7 +159,7 @@ describe("disconnects across servers", () => {
 
     // Given access again (a new login): connects on B as before.
     expect((await beheer(A, { intent: "restore", personId: person.id })).status).toBe(200);
-    const again = await c.io(B, { cookie: c.servers[A].cookieFor(person.id), boardId: board() });
+    const again = await c.io(B, { cookie: await c.servers[A].cookieFor(person.id), boardId: board() });
     expect(again.connected).toBe(true);
   });
 });
@@ -170,7 +170,7 @@ describe("while Redis is away", () => {
     const annaOnA = await c.io(A, { cookie: c.seed.cookies.memberA1, boardId: board() });
     const annaOnB = await c.io(B, { cookie: c.seed.cookies.memberA1, boardId: board() });
     const person = c.seed.viewerA;
-    const keesOnB = await c.io(B, { cookie: c.servers[A].cookieFor(person.id), boardId: board() });
+    const keesOnB = await c.io(B, { cookie: await c.servers[A].cookieFor(person.id), boardId: board() });
     const keesGone = disconnected(keesOnB);
     const onA = recordEvents(annaOnA, EVENTS.owner);
     const onB = recordEvents(annaOnB, EVENTS.owner);

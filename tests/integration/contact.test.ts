@@ -34,7 +34,7 @@ beforeAll(async () => {
     })),
   });
   const c = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "coord2@noord.test", name: "Coco", role: "coordinator" });
-  coordinatorA2 = makeSessionCookie(t.db, c.id);
+  coordinatorA2 = await makeSessionCookie(t.db, c.id);
 });
 
 afterAll(async () => {

@@ -44,10 +44,10 @@ beforeAll(async () => {
   t = await startTestServer({}, { now: clock.now });
   const { seed } = t;
   cookies = {
-    memberA1: t.cookieFor(seed.memberA1.id, 365),
-    memberA2: t.cookieFor(seed.memberA2.id, 365),
-    viewerA: t.cookieFor(seed.viewerA.id, 365),
-    coordinatorA: t.cookieFor(seed.coordinatorA.id, 365),
+    memberA1: await t.cookieFor(seed.memberA1.id, 365),
+    memberA2: await t.cookieFor(seed.memberA2.id, 365),
+    viewerA: await t.cookieFor(seed.viewerA.id, 365),
+    coordinatorA: await t.cookieFor(seed.coordinatorA.id, 365),
   };
   a1 = await t.io({ cookie: cookies.memberA1, boardId: seed.boardA.id });
   a2 = await t.io({ cookie: cookies.memberA2, boardId: seed.boardA.id });

@@ -175,11 +175,11 @@ export async function seedAlliances(db: DB): Promise<Seed> {
     boardB,
     password: DEMO_PASSWORD,
     cookies: {
-      memberA1: makeSessionCookie(db, memberA1.id),
-      memberA2: makeSessionCookie(db, memberA2.id),
-      viewerA: makeSessionCookie(db, viewerA.id),
-      coordinatorA: makeSessionCookie(db, coordinatorA.id),
-      memberB: makeSessionCookie(db, memberB.id),
+      memberA1: await makeSessionCookie(db, memberA1.id),
+      memberA2: await makeSessionCookie(db, memberA2.id),
+      viewerA: await makeSessionCookie(db, viewerA.id),
+      coordinatorA: await makeSessionCookie(db, coordinatorA.id),
+      memberB: await makeSessionCookie(db, memberB.id),
     },
   };
 }
@@ -624,7 +624,7 @@ export interface TestServer {
   /** A JSON API call to this server. */
   api<T = any>(pathname: string, o?: { cookie?: string; method?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   /** A new session for a person, as a Cookie header value, valid for `days` (of real time). */
-  cookieFor(userId: string, days?: number): string;
+  cookieFor(userId: string, days?: number): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -426,7 +426,7 @@ describe("export", () => {
     const { boardA, boardB, cookies, orgA1, orgA2, orgB, coordinatorA, memberA2 } = s.seed;
     const { makeUser } = await import("../factories");
     const coordinatorB = await makeUser(s.db, { organisationId: orgB.id, email: "coordinator@zuid.test", name: "Zeno", role: "coordinator" });
-    const cookieB = s.cookieFor(coordinatorB.id);
+    const cookieB = await s.cookieFor(coordinatorB.id);
     const theirs = await s.api(`/api/boards/${boardB.id}/meetings`, { cookie: cookieB, body: { title: "Zuidelijk overleg", at: "2027-01-05T18:00:00Z" } });
     expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
     const theirDecision = { text: "Zuid besluit iets eigens" };

@@ -100,7 +100,7 @@ describe("another alliance's coordinator", () => {
   it("cannot see, resend or withdraw this alliance's invitations, nor invite into its organisations", async () => {
     const inv = await invite();
     const other = await makeUser(t.db, { organisationId: t.seed.orgB.id, email: `coord-${randomUUID().slice(0, 6)}@zuid.test`, name: "Zoë", role: "coordinator" });
-    const cookie = t.cookieFor(other.id);
+    const cookie = await t.cookieFor(other.id);
     const list = await t.api("/api/invitations", { cookie });
     expect(list.status).toBe(200);
     expect(list.body).toEqual([]);
@@ -185,7 +185,7 @@ describe("the link", () => {
     shift = 8 * DAY;
     try {
       const fresh = await t.api("/api/invitations", {
-        cookie: t.cookieFor(t.seed.coordinatorA.id, 30),
+        cookie: await t.cookieFor(t.seed.coordinatorA.id, 30),
         body: { email: inv.email, name: "Opnieuw", organisationId: t.seed.orgA1.id, role: "member" },
       });
       expect(fresh.status).toBe(201);
@@ -212,7 +212,7 @@ describe("the link", () => {
     const inv = await invite();
     shift = 3 * DAY;
     try {
-      const cookie = t.cookieFor(t.seed.coordinatorA.id, 30);
+      const cookie = await t.cookieFor(t.seed.coordinatorA.id, 30);
       const res = await t.api(`/api/invitations/${inv.id}/resend`, { method: "POST", cookie });
       expect(res.status).toBe(200);
       const next = tokenOf(res.body.link);
@@ -224,7 +224,7 @@ describe("the link", () => {
       expect((await page(next)).status).toBe(200);
       expect((await accept(next)).status).toBe(302);
       expect(usersWith(inv.email)).toBe(1);
-      expect((await t.api(`/api/invitations/${inv.id}/resend`, { method: "POST", cookie: t.cookieFor(t.seed.coordinatorA.id, 30) })).status).toBe(404);
+      expect((await t.api(`/api/invitations/${inv.id}/resend`, { method: "POST", cookie: await t.cookieFor(t.seed.coordinatorA.id, 30) })).status).toBe(404);
     } finally {
       shift = 0;
     }

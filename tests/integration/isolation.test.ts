@@ -773,7 +773,7 @@ beforeAll(async () => {
     org2: orgB2,
     boardId: s.boardB.id,
     boardName: s.boardB.name,
-    cookies: { member: s.cookies.memberB, member2: makeSessionCookie(t.db, member2B.id), coordinator: makeSessionCookie(t.db, coordinatorB.id) },
+    cookies: { member: s.cookies.memberB, member2: await makeSessionCookie(t.db, member2B.id), coordinator: await makeSessionCookie(t.db, coordinatorB.id) },
     person: s.memberB,
     tag: "Zuidgeheim",
     extraSecrets: [...s.boardB.cardIds, "Kinderopvang gezocht", coordinatorB.email],

@@ -28,7 +28,7 @@ beforeAll(async () => {
   // The race makes hundreds of jobs and requests in a minute: the write budget and the hourly quota are not what is tested here.
   t = await startTestServer({ WRITES_PER_SESSION_PER_MINUTE: "100000", REQUESTS_PER_ORG_PER_HOUR: "100000" });
   const c2 = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "coord2@noord.test", name: "Coen", role: "coordinator" });
-  coordinatorA2 = t.cookieFor(c2.id);
+  coordinatorA2 = await t.cookieFor(c2.id);
 });
 
 afterAll(async () => {

@@ -98,7 +98,7 @@ describe("writes per session", () => {
   it("answers the API, page actions and socket.io events over the budget with 429 rate_limited; other sessions and reads go on", async () => {
     const board = t.seed.boardA.id;
     const card = t.seed.boardA.cardIds[0];
-    const session = t.cookieFor(t.seed.memberA1.id);
+    const session = await t.cookieFor(t.seed.memberA1.id);
     const socket = await t.io({ cookie: session, boardId: board }); // joining is not a write
     const comment = (cookie: string, n: number) =>
       t.api(`/api/boards/${board}/requests/${card}/comments`, { cookie, body: { body: `Opmerking ${n}` } });
@@ -119,7 +119,7 @@ describe("writes per session", () => {
 
     // Reads go on, and so does another session (another tab of a colleague).
     expect((await t.api(`/api/boards/${board}/requests/${card}/comments`, { cookie: session })).status).toBe(200);
-    expect((await comment(t.cookieFor(t.seed.memberA2.id), 6)).status).toBe(201);
+    expect((await comment(await t.cookieFor(t.seed.memberA2.id), 6)).status).toBe(201);
     // Nothing of the refused writes landed.
     const list = await t.api(`/api/boards/${board}/requests/${card}/comments`, { cookie: session });
     expect(list.body.map((c: { body: string }) => c.body).filter((b: string) => b === "Opmerking 5" || b === "via socket")).toEqual([]);
@@ -159,7 +159,7 @@ describe("requests created per organisation per hour", () => {
     expect(retryAfter).toBeGreaterThan(3500);
     expect(retryAfter).toBeLessThanOrEqual(3600);
     // Per organisation: a colleague of the same organisation is over it too; another organisation is not.
-    const colleague = t.cookieFor(t.seed.coordinatorA.id);
+    const colleague = await t.cookieFor(t.seed.coordinatorA.id);
     expect((await create(colleague)).status).toBe(429);
     expect((await create(t.seed.cookies.memberA2)).status).toBe(201);
 
@@ -219,7 +219,7 @@ describe("connections per session", () => {
 
   it("refuses the next Yjs upgrade with 429 and keeps the others working", async () => {
     const path = `/yjs/${t.seed.boardA.id}`;
-    const session = t.cookieFor(t.seed.memberA1.id);
+    const session = await t.cookieFor(t.seed.memberA1.id);
     const first = t.raw(path, { cookie: session });
     const second = t.raw(path, { cookie: session });
     await withTimeout(Promise.all([first.opened, second.opened]), 10_000, "two sockets open");
@@ -228,7 +228,7 @@ describe("connections per session", () => {
     await first.roundTrip();
     await second.roundTrip();
     // Another session of the same person is counted on its own.
-    const other = t.raw(path, { cookie: t.cookieFor(t.seed.memberA1.id) });
+    const other = t.raw(path, { cookie: await t.cookieFor(t.seed.memberA1.id) });
     await withTimeout(other.opened, 10_000, "other session opens");
     // A closed socket gives its place back.
     first.close();
@@ -246,12 +246,12 @@ describe("connections per session", () => {
   });
 
   it("refuses the next socket.io connection of the session and keeps the others", async () => {
-    const session = t.cookieFor(t.seed.memberA2.id);
+    const session = await t.cookieFor(t.seed.memberA2.id);
     const a = await t.io({ cookie: session, boardId: t.seed.boardA.id });
     await t.io({ cookie: session });
     await expect(t.io({ cookie: session })).rejects.toThrow(/too_many_connections/);
     expect(await a.timeout(10_000).emitWithAck("board:join", { boardId: t.seed.boardA.id })).toMatchObject({ ok: true });
-    await t.io({ cookie: t.cookieFor(t.seed.memberA2.id) });
+    await t.io({ cookie: await t.cookieFor(t.seed.memberA2.id) });
     a.close();
     await waitFor(
       async () => {
@@ -301,7 +301,7 @@ describe("the reference check", () => {
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(JSON.stringify(over.body)).not.toContain("TH");
     // The budget is per person: another session of Anna is over it too; a colleague is not.
-    expect((await check(t.cookieFor(t.seed.memberA1.id), "QX-1988-ZUIDERPARK")).status).toBe(429);
+    expect((await check(await t.cookieFor(t.seed.memberA1.id), "QX-1988-ZUIDERPARK")).status).toBe(429);
     expect((await check(t.seed.cookies.coordinatorA, "QX-1988-ZUIDERPARK")).status).toBe(200);
 
     // Audited in SQL: who, organisation, board, when, outcome; never the reference.

@@ -161,7 +161,7 @@ describe("login throttling by account", () => {
 
   it("checks the current password of the password-change form through the same gate", async () => {
     const user = t.seed.memberA2;
-    const cookie = t.cookieFor(user.id);
+    const cookie = await t.cookieFor(user.id);
     const change = (current: string, from: string) =>
       post(t, "/wachtwoord", { current, password: "een-nieuw-wachtwoord", repeat: "een-nieuw-wachtwoord" }, { from, cookie });
     for (let i = 0; i < 4; i++) expect((await change(`fout-${i}`, B)).status).toBe(400);

@@ -3,6 +3,7 @@
  * (smtp-server on loopback, in this process), and the notifications that
  * go through it.
  */
+import { asyncOf } from "../../db/client";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -191,7 +192,7 @@ describe("notifications", () => {
       const referred = await api(`/api/boards/${boardId}/requests/${held}/refer`, { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id, note: SECRET.note } });
       expect(referred.status).toBe(200);
       // Run the trigger again: the same referral tells nobody twice.
-      const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
+      const actor = (await getUserById(asyncOf(tdb.database.db), seed.memberA1.id))!;
       expect(await notifyReferral(app.services, actor, { boardId, requestId: held }, referred.body.referral)).toBe(0);
       await waitFor(() => events.events.length > 0, { message: "live notification:new to Bram" });
       expect(Object.keys(events.events[0]).sort()).toEqual(["id", "kind"]);
@@ -227,7 +228,7 @@ describe("notifications", () => {
       body: { body: SECRET.comment, acknowledgePersonalData: true },
     });
     expect(c.status).toBe(201);
-    const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
+    const actor = (await getUserById(asyncOf(tdb.database.db), seed.memberA1.id))!;
     expect(await notifyComment(app.services, actor, { boardId, requestId: held }, c.body.id)).toBe(0);
     await drain();
     const got = mailsTo(seed.memberA2.email, /^New comment/);
@@ -247,7 +248,7 @@ describe("notifications", () => {
       body: { title: "Woning voor hetzelfde gezin", category: "wonen", description: SECRET.description, reference: SECRET.reference, area: "Noord", urgency: "hoog" },
     });
     expect(dup.status).toBe(201);
-    const actor = getUserById(tdb.database.db, seed.memberA1.id)!;
+    const actor = (await getUserById(asyncOf(tdb.database.db), seed.memberA1.id))!;
     expect(await notifyPossibleDuplicates(app.services, actor, boardId, dup.body.id)).toBe(0);
     await drain();
     const got = mailsTo(seed.memberA2.email, /^Possible duplicate/);

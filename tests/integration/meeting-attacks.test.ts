@@ -5,6 +5,7 @@
  * facilitator's focus rate holds when one person opens many sockets, and
  * two people marking one action done at once.
  */
+import { asyncOf } from "../../db/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { setUserRole } from "../../db/accounts";
@@ -41,7 +42,7 @@ const record = async (id: string): Promise<MeetingRecord> => {
 async function newCoordinator(email: string): Promise<{ id: string; cookie: string }> {
   const { makeUser } = await import("../factories");
   const u = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email, name: "Wim", role: "coordinator" });
-  return { id: u.id, cookie: t.cookieFor(u.id) };
+  return { id: u.id, cookie: await t.cookieFor(u.id) };
 }
 
 describe("a meeting page's forms reach only that meeting's items", () => {
@@ -145,7 +146,7 @@ describe("the facilitator's focus", () => {
     expect(before.ok).toBe(true);
     await log.next((s) => s.seq === before.seq);
 
-    setUserRole(t.db, wim.id, "member");
+    await setUserRole(asyncOf(t.db), wim.id, "member");
     const after = await facilitator.timeout(5000).emitWithAck("meeting:focus", focus(0.9));
     expect(after).toEqual({ ok: false, error: "forbidden" });
     // The same for a change of the current item, and over HTTP.
@@ -157,7 +158,7 @@ describe("the facilitator's focus", () => {
     expect(log.events.map((e) => e.seq)).toEqual([before.seq]);
 
     // A coordinator again: the focus goes through again.
-    setUserRole(t.db, wim.id, "coordinator");
+    await setUserRole(asyncOf(t.db), wim.id, "coordinator");
     expect((await facilitator.timeout(5000).emitWithAck("meeting:focus", focus(0.3))).ok).toBe(true);
   });
 });

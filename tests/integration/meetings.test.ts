@@ -28,7 +28,7 @@ beforeAll(async () => {
   // A second coordinator of alliance A (organisation A2).
   const { makeUser } = await import("../factories");
   const cora2 = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "coordinator2@noord.test", name: "Cor", role: "coordinator" });
-  coordinator2 = t.cookieFor(cora2.id);
+  coordinator2 = await t.cookieFor(cora2.id);
   coordinator2Id = cora2.id;
 });
 

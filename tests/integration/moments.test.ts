@@ -2,6 +2,7 @@
  * The board as it was (issue 13): moments stored from the live document,
  * read back with the live board's visibility rules.
  */
+import { asyncOf } from "../../db/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { moveCard, readBoard } from "../../app/board/domain";
@@ -22,8 +23,8 @@ afterAll(async () => {
 });
 
 /** The person behind a seeded cookie, as the routes see them. */
-function person(name: keyof TestServer["seed"]["cookies"]) {
-  return userFromCookieHeader(t.db, t.seed.cookies[name])!;
+async function person(name: keyof TestServer["seed"]["cookies"]) {
+  return (await userFromCookieHeader(asyncOf(t.db), t.seed.cookies[name]))!;
 }
 
 describe("taking a moment (the service the meetings use)", () => {
@@ -53,7 +54,7 @@ describe("taking a moment (the service the meetings use)", () => {
     client.doc.transact(() => moveCard(client.doc, first, "afgerond", 0, Date.now()));
     await waitFor(() => heard.some((r) => r.requestId === first && r.data?.to === "afgerond"));
     const board = getBoard(t.db, boardId)!;
-    const past = (await momentBoard(t.services, person("memberA1"), board, m.id))!;
+    const past = (await momentBoard(t.services, await person("memberA1"), board, m.id))!;
     expect(past.columns).toEqual(expected.columns);
     expect(past.categories).toEqual(expected.categories);
     expect(past.cards.map(({ reference: _r, ...c }) => c)).toEqual(expected.cards);
@@ -64,7 +65,7 @@ describe("taking a moment (the service the meetings use)", () => {
   it("a moment of one board is not found through another (null)", async () => {
     const m = await takeMoment(t.services, t.seed.boardB.id, "manual");
     const boardA = getBoard(t.db, t.seed.boardA.id)!;
-    expect(await momentBoard(t.services, person("memberA1"), boardA, m.id)).toBeNull();
+    expect(await momentBoard(t.services, await person("memberA1"), boardA, m.id)).toBeNull();
     // The stored bytes decode on their own, without the room.
     const data = (t.db.$client.prepare("select data from board_moments where id = ?").get(m.id) as { data: Buffer }).data;
     const doc = new Y.Doc();

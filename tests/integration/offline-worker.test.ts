@@ -34,7 +34,7 @@ describe("offline copy: server side", () => {
   });
 
   it("logout answers with Clear-Site-Data for caches and storage", async () => {
-    const cookie = t.cookieFor(t.seed.memberA1.id);
+    const cookie = await t.cookieFor(t.seed.memberA1.id);
     const res = await postForm(t.url, "/logout", {}, { cookie });
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/login?uitgelogd=1");

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addColumn, getCard, moveCard } from "../../app/board/domain";
 import { parseEnv } from "../../app/services/env.server";
-import { openDatabase } from "../../db/client";
+import { asyncOf, openDatabase } from "../../db/client";
 import { findUserForLogin } from "../../db/accounts";
 import { seedDemo } from "../../db/seed";
 import { getMoment } from "../../db/moments";
@@ -207,8 +207,8 @@ describe("the demo seed", () => {
     try {
       const { port } = await server.listen(0, "127.0.0.1");
       const base = `http://127.0.0.1:${port}`;
-      const coordinator = findUserForLogin(database.db, "coordinator@ave.example")!;
-      const cookie = makeSessionCookie(database.db, coordinator.id);
+      const coordinator = (await findUserForLogin(asyncOf(database.db), "coordinator@ave.example"))!;
+      const cookie = await makeSessionCookie(database.db, coordinator.id);
       const report = await apiCall(base, `/api/boards/${seeded.boardId}/report`, { cookie });
       expect(report.status).toBe(200);
       const r = report.body;

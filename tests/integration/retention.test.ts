@@ -93,9 +93,9 @@ beforeAll(async () => {
   // The sweep beat every second; the retention sweep itself at most once a (server) day.
   t = await startTestServer({ CLAIM_SWEEP_MS: "1000", LOG_LEVEL: "info" }, { now: clock.now });
   // Sessions that outlive the 13 months the clock moves on.
-  coordinator = t.cookieFor(t.seed.coordinatorA.id, 800);
-  memberA1 = t.cookieFor(t.seed.memberA1.id, 800);
-  memberA2 = t.cookieFor(t.seed.memberA2.id, 800);
+  coordinator = await t.cookieFor(t.seed.coordinatorA.id, 800);
+  memberA1 = await t.cookieFor(t.seed.memberA1.id, 800);
+  memberA2 = await t.cookieFor(t.seed.memberA2.id, 800);
   boardId = await newBoardVia(t, coordinator, "Bewaartermijn");
 
   // The old request: the canary in every field a person's words can reach.

@@ -248,7 +248,7 @@ describe("presence ids belong to the session that first used them", () => {
     await waitFor(() => peer.provider.awareness.getStates().get(id)?.user?.name === "Anna", { message: "Anna is back as Anna" });
     expect(anna.closeCodes.filter((c) => c >= 4000)).toEqual([]);
     // A new session of the same person is another session: not hers either.
-    const other = await opened(t.cookieFor(t.seed.memberA1.id));
+    const other = await opened(await t.cookieFor(t.seed.memberA1.id));
     other.send(awarenessFrame(id, clock + 200, {}));
     expect((await withTimeout(other.closed, 10_000, "second session closed")).code).toBe(4403);
     anna.destroy();

@@ -60,7 +60,7 @@ describe("teams API", () => {
     expect(own.body.teams.mode).toBe("across_organisations");
     expect(own.body.teams.list.map((x: { name: string }) => x.name)).toContain("Aan de Slag Noord");
     const teamB = await makeUser(t.db, { organisationId: orgB.id, email: "coord-export@zuid.test", name: "Zeger", role: "coordinator" });
-    const other = await t.api("/api/alliance/export", { cookie: t.cookieFor(teamB.id) });
+    const other = await t.api("/api/alliance/export", { cookie: await t.cookieFor(teamB.id) });
     expect(other.status).toBe(200);
     expect(other.body.teams.list).toEqual([]);
   });
@@ -119,7 +119,7 @@ describe("teams API", () => {
     expect(bad.body.errors).toEqual({ organisationIds: "unknown" });
     // Another alliance's coordinator: the team is unknown to them.
     const orgZ = makeOrganisation(t.db, { allianceId: t.seed.allianceB.id, name: "Zuid Coördinatie", shortName: "ZC" });
-    const coordB = t.cookieFor((await makeUser(t.db, { organisationId: orgZ.id, email: "coord@zuid.test", name: "Zoë", role: "coordinator" })).id);
+    const coordB = await t.cookieFor((await makeUser(t.db, { organisationId: orgZ.id, email: "coord@zuid.test", name: "Zoë", role: "coordinator" })).id);
     expect((await t.api(`/api/alliance/teams/${team.id}`, { cookie: coordB, method: "PATCH", body: { name: "Gestolen" } })).status).toBe(404);
     expect((await t.api(`/api/alliance/teams/${team.id}`, { cookie: coordB, method: "DELETE" })).status).toBe(404);
     const unknown = await t.api("/api/alliance/teams/00000000-0000-4000-8000-000000000000", { cookie: coordinator, method: "DELETE" });

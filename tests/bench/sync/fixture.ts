@@ -142,7 +142,7 @@ export async function makeOursDatabase(
   const alliance = await makeAlliance(db, { name: "Bench-alliantie" });
   const org = makeOrganisation(db, { allianceId: alliance.id, name: "Gemeente" });
   const user = await makeUser(db, { organisationId: org.id, email: "bench@example.org", name: "Bench", role: "coordinator" });
-  const cookie = makeSessionCookie(db, user.id, 2);
+  const cookie = await makeSessionCookie(db, user.id, 2);
   const boardIds: string[] = [];
   boards.forEach((b, i) => {
     const id = `bench-${String(i).padStart(3, "0")}`;
