@@ -59,9 +59,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return answer({ state: res.state });
   }
   // Logged in as the new person (a session like the login's); whoever was logged in here before is logged out.
-  destroySession(svc, request);
+  await destroySession(svc, request);
   const headers = await sessionStartHeaders(svc, request, client, res.userId);
-  const user = getUserById(svc.db, res.userId);
+  const user = await getUserById(svc.async, res.userId);
   const first = user ? (await boardsFor(svc, user))[0] : undefined;
   return redirect(first ? `/boards/${first.id}` : "/boards", { headers });
 }

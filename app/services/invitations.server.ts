@@ -76,7 +76,7 @@ export async function checkInvitation(
   if (typeof role !== "string" || !(ROLES as readonly string[]).includes(role)) errors.role = "unknown";
   if (!isLocale(locale)) errors.locale = "unknown";
   if (Object.keys(errors).length) return { ok: false, status: 422, errors };
-  if (emailTaken(svc.db, email)) return { ok: false, status: 409, errors: { email: "exists" } };
+  if (await emailTaken(svc.async, email)) return { ok: false, status: 409, errors: { email: "exists" } };
   if (await pendingInvitationFor(svc.async, email, svc.now())) return { ok: false, status: 409, errors: { email: "pending" } };
   return { ok: true, value: { email, name, organisationId, role: role as Role, locale: locale as Locale } };
 }

@@ -394,10 +394,10 @@ export async function completeSecondStep(svc: AppServices, request: Request, cli
   const clear = challengeCookie(svc, request, "", 0);
   const token = challengeToken(request);
   const challenge = token ? await getLoginChallenge(svc.async, tokenHash(token), svc.now()) : null;
-  const user = challenge ? getUserById(svc.db, challenge.userId) : null;
+  const user = challenge ? await getUserById(svc.async, challenge.userId) : null;
   if (!token || !challenge || !user || challenge.failures >= CHALLENGE_FAILURES) return { kind: "expired", clear };
   // Access removed meanwhile: the attempt is over.
-  if (findUserForLogin(svc.db, user.email)?.disabledAt) return { kind: "expired", clear };
+  if ((await findUserForLogin(svc.async, user.email))?.disabledAt) return { kind: "expired", clear };
   const r = await gatedCode(svc, user, code, client);
   if (r === "wrong") {
     const failures = await failLoginChallenge(svc.async, tokenHash(token));

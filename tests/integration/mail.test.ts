@@ -3,7 +3,6 @@
  * (smtp-server on loopback, in this process), and the notifications that
  * go through it.
  */
-import { asyncOf } from "../../db/client";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -415,7 +414,7 @@ describe("notifications", () => {
   });
 
   it("an invitation mail goes through the queue in the chosen language: the link works, nobody else's data in it, not kept once sent", async () => {
-    const coordinator = getUserById(tdb.database.db, seed.coordinatorA.id)!;
+    const coordinator = (await getUserById(asyncOf(tdb.database.db), seed.coordinatorA.id))!;
     const res = await invite(app.services, coordinator, { email: "nieuw@noord.test", name: "Nieuwe Collega", organisationId: seed.orgA2.id, role: "member", locale: "en" });
     expect(res.ok).toBe(true);
     await drain();
