@@ -9,13 +9,15 @@
  * connection holding locks): no broadcast before the commit resolved, two
  * servers compacting one board (the row lock), and a rebuild between the
  * generation check and the append (refused in the same transaction).
+ * And the WebSocket transport (real y-websocket clients, the app server)
+ * holding frames while a room loads from an asynchronous storage.
  */
 import { and, eq } from "drizzle-orm";
 import * as encoding from "lib0/encoding";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { addCards, getCard, updateCard } from "../../app/board/domain";
+import { addCards, getCard, readBoard, updateCard } from "../../app/board/domain";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
 import { mergeStoredState } from "../../server/sync/protocol";
@@ -25,6 +27,7 @@ import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storag
 import type { AsyncRoomStorage, RoomStorage, SyncRoomStorage } from "../../server/sync/types";
 import { docFrom, testConnection } from "../infra/sync-conn";
 import { start, type TestPostgres } from "../infra/postgres";
+import { startTestServer, storedDoc, waitFor } from "./harness";
 
 let server: TestPostgres;
 let sqlite: Database_;
@@ -354,5 +357,38 @@ describe("rooms on PostgreSQL: commits, locks and generations", () => {
     const [row] = await postgres.async.q.select({ g: postgres.async.t.boards.docGeneration }).from(postgres.async.t.boards).where(and(eq(postgres.async.t.boards.id, boardId)));
     expect(row.g).toBe(1);
     await rooms.drain();
+  });
+});
+
+describe("the WebSocket transport on an asynchronous storage", () => {
+  it("holds a connection's frames while its room loads: every client arriving during one slow load syncs, one load, edits flow", async () => {
+    let reads = 0;
+    // SQLite's storage behind the asynchronous interface, its load slowed down: the transport must hold the frames.
+    const slow = (real: SyncRoomStorage): AsyncRoomStorage => ({
+      async: true,
+      load: async (id) => {
+        reads++;
+        await sleep(300);
+        return { ...real.load(id), generation: real.generationOf?.(id) ?? 0 };
+      },
+      append: async (batches) => (real.append(batches), { stale: [] }),
+      record: async (batches) => real.record(batches),
+      compactStored: async (id, merge) => real.compactStored!(id, merge),
+    });
+    const t = await startTestServer({ ROOM_IDLE_MS: "0" }, { storage: slow });
+    try {
+      const { boardA, cookies } = t.seed;
+      const clients = await Promise.all([cookies.memberA1, cookies.memberA2, cookies.memberA1].map((cookie) => t.connect(boardA.id, { cookie })));
+      expect(reads).toBe(1);
+      for (const c of clients) expect(readBoard(c.doc).cards).toHaveLength(boardA.cardIds.length);
+      const card = boardA.cardIds[0];
+      updateCard(clients[0].doc, card, { title: "via the held frames" }, Date.now());
+      await waitFor(() => clients.every((c) => getCard(c.doc, card)?.title === "via the held frames"), { message: "every client sees the edit" });
+      for (const c of clients) c.destroy();
+      await waitFor(() => t.rooms.stats.rooms === 0, { message: "room unloaded" });
+      expect(getCard(storedDoc(t.db, boardA.id), card)?.title).toBe("via the held frames");
+    } finally {
+      await t.close();
+    }
   });
 });
