@@ -90,3 +90,15 @@ export function caseless(h: Pick<AsyncDb, "dialect">, column: SQLWrapper): SQL<s
 export function forShare<Q extends object>(h: Pick<AsyncDb, "dialect">, query: Q): Q {
   return h.dialect === "postgres" ? (query as unknown as { for(s: "share"): Q }).for("share") : query;
 }
+
+/**
+ * The rows of a raw statement (catalog queries, `select 1`: what the builder
+ * cannot say), as plain objects: node-postgres' `rows` on PostgreSQL,
+ * better-sqlite3's `all` on SQLite. Keep the SQL itself to what both speak,
+ * or branch on `h.dialect`.
+ */
+export async function rawRows(h: AsyncDb, query: SQL): Promise<Record<string, unknown>[]> {
+  if (h.dialect === "postgres") return (await h.q.execute(query)).rows;
+  const rows = await (h.q as unknown as { all(q: SQL): unknown[] | Promise<unknown[]> }).all(query);
+  return Array.from(rows) as Record<string, unknown>[];
+}

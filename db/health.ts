@@ -1,50 +1,68 @@
 /**
  * What /readyz asks the database (server/health.ts): does it answer, and has
- * every migration of db/migrations been applied? Each answer is one word,
- * never an error message (it could name a file or a connection string).
+ * every migration of this code's journal been applied? On SQLite the journal
+ * is db/migrations and drizzle's table `__drizzle_migrations`; on PostgreSQL
+ * db/migrations-pg and `drizzle.__drizzle_migrations` (drizzle's node-postgres
+ * migrator keeps it in the `drizzle` schema). Each answer is one word, never
+ * an error message (it could name a file or a connection string).
  */
+import { sql } from "drizzle-orm";
 import { readMigrationFiles } from "drizzle-orm/migrator";
-import { MIGRATIONS_DIR, type DB } from "./client";
+import { MIGRATIONS_DIR, PG_MIGRATIONS_DIR, type AsyncDb } from "./client";
+import { rawRows } from "./dialect";
 
-/** drizzle's table of applied migrations (its default name). */
+/** drizzle's table of applied migrations (its default name; on PostgreSQL in its default schema `drizzle`). */
 const MIGRATIONS_TABLE = "__drizzle_migrations";
+const PG_MIGRATIONS_SCHEMA = "drizzle";
 
 /** `ok` when a trivial query answers, else `unreachable`. */
-export function databaseAnswers(db: DB): "ok" | "unreachable" {
+export async function databaseAnswers(h: AsyncDb): Promise<"ok" | "unreachable"> {
   try {
-    db.$client.prepare("select 1").get();
+    await rawRows(h, sql`select 1`);
     return "ok";
   } catch {
     return "unreachable";
   }
 }
 
-let expected: number[] | null = null;
-/** The `when` of every migration in db/migrations (the journal), read once: they change only with a new release. */
+const journals = new Map<string, number[]>();
+/** The `when` of every migration in a folder's journal, read once: they change only with a new release. */
 function journal(folder: string): number[] {
-  if (folder !== MIGRATIONS_DIR) return readMigrationFiles({ migrationsFolder: folder }).map((m) => m.folderMillis);
-  expected ??= readMigrationFiles({ migrationsFolder: folder }).map((m) => m.folderMillis);
-  return expected;
+  let when = journals.get(folder);
+  if (!when) journals.set(folder, (when = readMigrationFiles({ migrationsFolder: folder }).map((m) => m.folderMillis)));
+  return when;
+}
+
+/** The newest applied migration's `created_at`, or -1 when none is (or drizzle's table does not exist yet). */
+async function lastApplied(h: AsyncDb): Promise<number> {
+  if (h.dialect === "postgres") {
+    const [{ exists }] = await rawRows(h, sql`select to_regclass(${`${PG_MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`}) is not null as exists`);
+    if (!exists) return -1;
+    const [{ last }] = await rawRows(h, sql`select max(created_at) as last from ${sql.identifier(PG_MIGRATIONS_SCHEMA)}.${sql.identifier(MIGRATIONS_TABLE)}`);
+    return last === null || last === undefined ? -1 : Number(last);
+  }
+  const exists = await rawRows(h, sql`select 1 from sqlite_master where type = 'table' and name = ${MIGRATIONS_TABLE}`);
+  if (!exists.length) return -1;
+  const [{ last }] = await rawRows(h, sql`select max(created_at) as last from ${sql.identifier(MIGRATIONS_TABLE)}`);
+  return last === null || last === undefined ? -1 : Number(last);
 }
 
 /**
  * How many migrations of the journal the database has not applied, by
  * drizzle's own rule (a migration counts as applied when the newest applied
  * one is not older than it). A database ahead of this code (a newer release
- * migrated it during a rolling upgrade) is not behind: 0.
+ * migrated it during a rolling upgrade) is not behind: 0. The folder is the
+ * dialect's own unless given.
  */
-export function migrationsBehind(db: DB, folder = MIGRATIONS_DIR): number {
-  const exists = db.$client.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(MIGRATIONS_TABLE);
-  const last = exists
-    ? Number((db.$client.prepare(`select max(created_at) as last from "${MIGRATIONS_TABLE}"`).get() as { last: unknown }).last ?? -1)
-    : -1;
+export async function migrationsBehind(h: AsyncDb, folder = h.dialect === "postgres" ? PG_MIGRATIONS_DIR : MIGRATIONS_DIR): Promise<number> {
+  const last = await lastApplied(h);
   return journal(folder).filter((when) => when > last).length;
 }
 
 /** `ok`, `behind` (a migration is missing: start the new release, which migrates) or `unreachable`. */
-export function migrationsApplied(db: DB, folder = MIGRATIONS_DIR): "ok" | "behind" | "unreachable" {
+export async function migrationsApplied(h: AsyncDb, folder?: string): Promise<"ok" | "behind" | "unreachable"> {
   try {
-    return migrationsBehind(db, folder) === 0 ? "ok" : "behind";
+    return (await migrationsBehind(h, folder)) === 0 ? "ok" : "behind";
   } catch {
     return "unreachable";
   }

@@ -125,8 +125,8 @@ export function createAppServer(opts: AppServerOptions) {
   relay?.start(rooms);
 
   const health = createHealth({ log, now });
-  health.register("database", () => databaseAnswers(database.db));
-  health.register("migrations", () => migrationsApplied(database.db));
+  health.register("database", () => databaseAnswers(database.async));
+  health.register("migrations", () => migrationsApplied(database.async));
   if (redis) health.register("redis", async () => ((await redis.ping()) ? "ok" : "unreachable"));
   const security = createHttpSecurity({ env, log, uploads: opts.uploads, now });
   const app = express();

@@ -8,9 +8,12 @@
  * the open reset links and half-done logins that end with them). Races with
  * one winner: one session ended by eight callers at once (one `true`), one
  * e-mail address taken by eight new accounts at once (the unique index: one
- * account, seven unique violations).
+ * account, seven unique violations). And db/health.ts (what /readyz asks):
+ * the database answers, its migrations against the dialect's journal
+ * (drizzle's table; on PostgreSQL in the `drizzle` schema): current, one
+ * behind, ahead, never migrated, unreachable.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   deleteExpiredSessions,
@@ -33,8 +36,10 @@ import {
   setUserRole,
   updateUserProfile,
 } from "../../db/accounts";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
-import { count, first, isUniqueViolation } from "../../db/dialect";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { MIGRATIONS_DIR, openDatabase, openPostgres, PG_MIGRATIONS_DIR, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { count, first, isUniqueViolation, rawRows } from "../../db/dialect";
+import { databaseAnswers, migrationsApplied, migrationsBehind } from "../../db/health";
 import { start, type TestPostgres } from "../infra/postgres";
 
 let server: TestPostgres;
@@ -202,6 +207,50 @@ for (const engine of ["sqlite", "postgres"] as const) {
       expect(refused).toHaveLength(7);
       for (const r of refused) expect(isUniqueViolation(r.reason)).toBe(true);
       expect(await emailTaken(h(), "dubbel@example.test")).toBe(true);
+    });
+
+    it("health: answers, migrations current; one behind when the newest is missing; ahead is not behind; never migrated: all behind; closed: unreachable", async () => {
+      const journal = readMigrationFiles({ migrationsFolder: engine === "postgres" ? PG_MIGRATIONS_DIR : MIGRATIONS_DIR });
+      expect(journal.length).toBeGreaterThan(0);
+      expect(await databaseAnswers(h())).toBe("ok");
+      expect(await migrationsBehind(h())).toBe(0);
+      expect(await migrationsApplied(h())).toBe("ok");
+      const table = engine === "postgres" ? sql`drizzle.__drizzle_migrations` : sql`__drizzle_migrations`;
+      /** A statement that returns nothing (rawRows is for rows). */
+      const exec = async (q: SQL) => {
+        if (engine === "postgres") await h().q.execute(q);
+        else await (h().q as unknown as { run(q: SQL): unknown }).run(q);
+      };
+      const [newest] = await rawRows(h(), sql`select id, hash, created_at from ${table} order by created_at desc limit 1`);
+      await exec(sql`delete from ${table} where created_at = ${newest.created_at}`);
+      try {
+        expect(await migrationsBehind(h())).toBe(1);
+        expect(await migrationsApplied(h())).toBe("behind");
+        // A newer release migrated it meanwhile (a rolling upgrade): ahead, not behind.
+        await exec(sql`insert into ${table} (hash, created_at) values ('from-a-newer-release', ${Number(newest.created_at) + 86400_000})`);
+        expect(await migrationsApplied(h())).toBe("ok");
+        await exec(sql`delete from ${table} where hash = 'from-a-newer-release'`);
+      } finally {
+        await exec(sql`insert into ${table} (hash, created_at) values (${newest.hash}, ${newest.created_at})`);
+      }
+      expect(await migrationsApplied(h())).toBe("ok");
+
+      // Never migrated, then closed.
+      if (engine === "sqlite") {
+        const bare = openDatabase(":memory:");
+        expect(await migrationsBehind(bare.async)).toBe(journal.length);
+        expect(await migrationsApplied(bare.async)).toBe("behind");
+        bare.close();
+        expect(await databaseAnswers(bare.async)).toBe("unreachable");
+        expect(await migrationsApplied(bare.async)).toBe("unreachable");
+      } else {
+        const bare = await openPostgres(await server.createDatabase("pg_accounts_bare"), { max: 2 });
+        expect(await migrationsBehind(bare.async)).toBe(journal.length);
+        expect(await migrationsApplied(bare.async)).toBe("behind");
+        await bare.close();
+        expect(await databaseAnswers(bare.async)).toBe("unreachable");
+        expect(await migrationsApplied(bare.async)).toBe("unreachable");
+      }
     });
   });
 }
