@@ -8,7 +8,7 @@
  */
 import { and, desc, eq } from "drizzle-orm";
 import type { AsyncDb, DB } from "./client";
-import { first, forUpdate } from "./dialect";
+import { first, forShare, forUpdate } from "./dialect";
 import { auditEvents, type requests } from "./schema";
 
 export type RequestRow = typeof requests.$inferSelect;
@@ -21,6 +21,16 @@ export async function insertRequest(h: AsyncDb, r: NewRequest): Promise<void> {
 export async function getRequest(h: AsyncDb, boardId: string, requestId: string): Promise<RequestRow | null> {
   const { requests } = h.t;
   return (await first(h.q.select().from(requests).where(and(eq(requests.boardId, boardId), eq(requests.id, requestId))))) ?? null;
+}
+
+/**
+ * The request, its row locked against changes of holder until the caller's
+ * transaction ends (PostgreSQL `FOR SHARE`; SQLite's transactions are serial):
+ * for a write whose right depends on who holds the request.
+ */
+export async function getRequestLocked(tx: AsyncDb, boardId: string, requestId: string): Promise<RequestRow | null> {
+  const { requests } = tx.t;
+  return (await first(forShare(tx, tx.q.select().from(requests).where(and(eq(requests.boardId, boardId), eq(requests.id, requestId)))))) ?? null;
 }
 
 export async function setRequestReference(h: AsyncDb, requestId: string, reference: string | null, referenceKey: string | null, at = Date.now()): Promise<void> {

@@ -25,7 +25,7 @@ import {
 import type { AsyncDb } from "../../db/client";
 import { oneSealedSecret } from "../../db/two-factor";
 import { activeAad } from "./two-factor.server";
-import { getRequest, type RequestRow } from "../../db/requests";
+import { getRequest, getRequestLocked, type RequestRow } from "../../db/requests";
 import { EMPTY_CONTACT, isEmptyContact, validateContact, type ContactDetails, type ContactErrors } from "../board/contact";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
@@ -130,26 +130,31 @@ export async function readContact(svc: AppServices, user: SessionUser, board: Bo
 
 /** Store the details (all fields at once; all empty clears them). 422 with field errors. */
 export async function writeContact(svc: AppServices, user: SessionUser, board: BoardRow, requestId: string, input: Record<string, unknown>): Promise<ContactRead> {
-  const row = await getRequest(svc.async, board.id, requestId);
-  if (!row) return fail("not_found");
-  const existing = await getContact(svc.async, requestId);
-  const access = contactAccess(user, row, existing);
-  if (access === "none") return fail("forbidden");
-  if (access === "no_consent") return fail("no_consent");
-  if (board.archivedAt !== null) return fail("board_archived");
   const key = dataKeyOf(svc.env);
-  if (!key) return fail("data_key_missing");
   const checked = validateContact(input);
-  if (!checked.ok) return fail("invalid", { errors: checked.errors });
-  const at = svc.now();
-  const who = { requestId, boardId: board.id, at, userId: user.id, orgId: user.organisationId };
-  if (isEmptyContact(checked.value)) {
-    await clearContact(svc.async, who);
-    return { ok: true, contact: { ...EMPTY_CONTACT }, stored: false, updatedAt: null, available: true };
-  }
-  const { consent, ...details } = checked.value;
-  await putContact(svc.async, { ...who, sealed: seal(key, JSON.stringify(details), contactAad(requestId)), consent });
-  return { ok: true, contact: checked.value, stored: true, updatedAt: at, available: true };
+  // The right to write follows who holds the request: checked and written in
+  // one transaction, the request's row locked, so a referral accepted or a
+  // claim taken meanwhile is either before (and refuses this) or after.
+  return svc.async.transaction(async (tx): Promise<ContactRead> => {
+    const row = await getRequestLocked(tx, board.id, requestId);
+    if (!row) return fail("not_found");
+    const existing = await getContact(tx, requestId);
+    const access = contactAccess(user, row, existing);
+    if (access === "none") return fail("forbidden");
+    if (access === "no_consent") return fail("no_consent");
+    if (board.archivedAt !== null) return fail("board_archived");
+    if (!key) return fail("data_key_missing");
+    if (!checked.ok) return fail("invalid", { errors: checked.errors });
+    const at = svc.now();
+    const who = { requestId, boardId: board.id, at, userId: user.id, orgId: user.organisationId };
+    if (isEmptyContact(checked.value)) {
+      await clearContact(tx, who);
+      return { ok: true, contact: { ...EMPTY_CONTACT }, stored: false, updatedAt: null, available: true };
+    }
+    const { consent, ...details } = checked.value;
+    await putContact(tx, { ...who, sealed: seal(key, JSON.stringify(details), contactAad(requestId)), consent });
+    return { ok: true, contact: checked.value, stored: true, updatedAt: at, available: true };
+  });
 }
 
 /** Remove the details (DELETE): the same rights as writing them. */

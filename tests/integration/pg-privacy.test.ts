@@ -49,6 +49,10 @@ import { personalData } from "../../db/personal-export";
 import { boardRetentions, twoFactorPolicyOf } from "../../db/privacy";
 import * as schema from "../../db/schema";
 import { start, type TestPostgres } from "../infra/postgres";
+import type { AppServices } from "../../app/services/context.server";
+import type { SessionUser } from "../../app/services/auth.server";
+import { writeContact } from "../../app/services/contacts.server";
+import { newDataKey } from "../../app/services/seal.server";
 
 let server: TestPostgres;
 let postgres: PostgresDatabase;
@@ -317,5 +321,33 @@ describe("the synchronous twins (SQLite only)", () => {
   it("markFrontDoorSpamNow marks an item inside a synchronous transaction", () => {
     sqlite.db.transaction((tx) => markFrontDoorSpamNow(tx, "g3", 36_000));
     expect(sqlite.db.select({ spamAt: schema.frontDoorItems.spamAt }).from(schema.frontDoorItems).where(eq(schema.frontDoorItems.id, "g3")).all()).toEqual([{ spamAt: 36_000 }]);
+  });
+});
+
+describe("writing contact details while the request changes hands (PostgreSQL)", () => {
+  it("a write waits for a change of holder in flight and is then refused: the check and the write are one transaction", async () => {
+    const h = postgres.async;
+    // r4 (seeded above): entered by o1, held by o1 now.
+    await h.q.update(h.t.requests).set({ ownerOrgId: "o1" }).where(eq(h.t.requests.id, "r4"));
+    const svc = { async: h, env: { DATA_KEY: newDataKey() }, now: () => 5_000 } as unknown as AppServices;
+    const uma = { id: "u1", organisationId: "o1", role: "member" } as unknown as SessionUser;
+    const board = { id: "b", name: "Bord", allianceId: "al", archivedAt: null, docGeneration: 0 };
+    // A referral to o2 being accepted on another connection: the holder changes, not yet committed.
+    const other = await postgres.pool.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query("UPDATE requests SET owner_org_id = 'o2' WHERE id = 'r4'");
+      const writing = writeContact(svc, uma, board, "r4", { name: "Amira", consent: true });
+      let settled = false;
+      void writing.then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false); // waits for the row, does not write past the change
+      await other.query("COMMIT");
+      const res = await writing;
+      expect(res.ok).toBe(false);
+      expect(await getContact(h, "r4")).toBeNull();
+    } finally {
+      other.release();
+    }
   });
 });
