@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AsyncDb, DB, Tables } from "./client";
-import { affected, first } from "./dialect";
+import { affected, count, first } from "./dialect";
 import { alliances, boards, organisations, users, type Role, type TwoFactorPolicy } from "./schema";
 
 export interface SessionUser {
@@ -163,13 +163,13 @@ export interface BoardRow {
   docGeneration: number;
 }
 
-export function listBoardsForAlliance(db: DB, allianceId: string): BoardRow[] {
-  return db
+export async function listBoardsForAlliance(h: AsyncDb, allianceId: string): Promise<BoardRow[]> {
+  const { boards } = h.t;
+  return h.q
     .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt, docGeneration: boards.docGeneration })
     .from(boards)
     .where(eq(boards.allianceId, allianceId))
-    .orderBy(asc(boards.name))
-    .all();
+    .orderBy(asc(boards.name));
 }
 
 export function getBoard(db: DB, boardId: string): BoardRow | null {
@@ -216,20 +216,17 @@ export function insertOrganisation(db: DB, o: typeof organisations.$inferInsert)
 export async function insertUser(h: AsyncDb, u: typeof users.$inferInsert): Promise<void> {
   await h.q.insert(h.t.users).values({ ...u, email: u.email.trim().toLowerCase() });
 }
-export function insertBoard(db: DB, b: typeof boards.$inferInsert) {
-  db.insert(boards).values(b).run();
+export async function insertBoard(h: AsyncDb, b: typeof boards.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.boards).values(b);
 }
-export function countAlliances(db: DB): number {
-  return db.select({ id: alliances.id }).from(alliances).all().length;
+export async function countAlliances(h: AsyncDb): Promise<number> {
+  return (await h.q.select({ n: count() }).from(h.t.alliances))[0].n;
 }
 
 /** Every board that is not archived (the claim expiry sweep leaves archived boards as they are). */
-export function listAllBoards(db: DB) {
-  return db
-    .select({ id: boards.id, allianceId: boards.allianceId, claimExpiryDays: boards.claimExpiryDays })
-    .from(boards)
-    .where(isNull(boards.archivedAt))
-    .all();
+export async function listAllBoards(h: AsyncDb) {
+  const { boards } = h.t;
+  return h.q.select({ id: boards.id, allianceId: boards.allianceId, claimExpiryDays: boards.claimExpiryDays }).from(boards).where(isNull(boards.archivedAt));
 }
 
 // ------------------------------------------------------------- administration (coordinator pages)
@@ -322,12 +319,18 @@ export async function enableUser(h: AsyncDb, userId: string): Promise<void> {
   await h.q.update(h.t.users).set({ disabledAt: null }).where(eq(h.t.users.id, userId));
 }
 
-export function setBoardExpiryDays(db: DB, boardId: string, days: number) {
-  db.update(boards).set({ claimExpiryDays: days }).where(eq(boards.id, boardId)).run();
+export async function setBoardExpiryDays(h: AsyncDb, boardId: string, days: number): Promise<void> {
+  await h.q.update(h.t.boards).set({ claimExpiryDays: days }).where(eq(h.t.boards.id, boardId));
 }
 
-export function boardSettings(db: DB, boardId: string) {
-  return db
-    .select({ id: boards.id, name: boards.name, claimExpiryDays: boards.claimExpiryDays, retentionMonths: boards.retentionMonths })
-    .from(boards).where(eq(boards.id, boardId)).get() ?? null;
+export async function boardSettings(h: AsyncDb, boardId: string) {
+  const { boards } = h.t;
+  return (
+    (await first(
+      h.q
+        .select({ id: boards.id, name: boards.name, claimExpiryDays: boards.claimExpiryDays, retentionMonths: boards.retentionMonths })
+        .from(boards)
+        .where(eq(boards.id, boardId)),
+    )) ?? null
+  );
 }

@@ -41,7 +41,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
   const overview = adminOverview(svc, user);
-  const boards = (await boardsFor(svc, user)).map((b) => boardSettingsFor(svc, b.id)!);
+  const boards = await Promise.all((await boardsFor(svc, user)).map(async (b) => (await boardSettingsFor(svc, b.id))!));
   const invitations = { invitations: await pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
   const twoFactor = { ...(await twoFactorPolicySummary(svc, user.allianceId)), ownEnabled: user.twoFactorEnabled };
   const teams = await teamsOverview(svc, user);
@@ -97,7 +97,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "expiry": {
       const boardId = String(form.boardId ?? "");
       if (!(await boardsFor(svc, user)).some((b) => b.id === boardId)) throw new Response("Not found", { status: 404 });
-      const r = setClaimExpiry(svc, user, boardId, form.claimExpiryDays);
+      const r = await setClaimExpiry(svc, user, boardId, form.claimExpiryDays);
       return json({ intent, ...(r.ok ? { ok: true } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "retention": {

@@ -149,11 +149,11 @@ export async function resetPassword(svc: AppServices, user: SessionUser, personI
   return { ok: true, password };
 }
 
-export function setClaimExpiry(svc: AppServices, user: SessionUser, boardId: string, daysInput: unknown): AdminResult {
+export async function setClaimExpiry(svc: AppServices, user: SessionUser, boardId: string, daysInput: unknown): Promise<AdminResult> {
   requireCoordinator(user);
   const days = Number(daysInput);
   if (!Number.isInteger(days) || days < 1 || days > 365) return { ok: false, errors: { claimExpiryDays: "range" }, status: 400 };
-  setBoardExpiryDays(svc.db, boardId, days);
+  await setBoardExpiryDays(svc.async, boardId, days);
   return { ok: true };
 }
 

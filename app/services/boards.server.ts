@@ -42,7 +42,7 @@ export function organisationsFor(svc: AppServices, user: SessionUser) {
 }
 
 export function boardSettingsFor(svc: AppServices, boardId: string) {
-  return boardSettings(svc.db, boardId);
+  return boardSettings(svc.async, boardId);
 }
 
 /**

@@ -81,7 +81,7 @@ export async function publicDoor(svc: AppServices, slug: string): Promise<Public
     slug: s.slug,
     boardId: s.boardId,
     categories,
-    retentionMonths: boardSettings(svc.db, s.boardId)?.retentionMonths ?? 12,
+    retentionMonths: (await boardSettings(svc.async, s.boardId))?.retentionMonths ?? 12,
     sites: s.sites,
   };
 }

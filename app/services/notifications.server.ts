@@ -358,7 +358,7 @@ async function safely(svc: AppServices, what: string, fn: () => number | Promise
  */
 export async function warnExpiringClaims(svc: AppServices, now = svc.now()): Promise<number> {
   let told = 0;
-  for (const b of listAllBoards(svc.db)) {
+  for (const b of await listAllBoards(svc.async)) {
     const expiresFrom = now - b.claimExpiryDays * DAY_MS;
     const warnFrom = now - Math.max(0, b.claimExpiryDays - CLAIM_WARNING_DAYS) * DAY_MS;
     const idle = await claimsIdleBetween(svc.async, b.id, expiresFrom, warnFrom);

@@ -319,7 +319,7 @@ export function holdersForSync(svc: () => AppServices) {
  * and in its inbox ("Voor ons") from the audit log. Returns what expired.
  */
 export async function expireClaims(svc: AppServices, now = svc.now()) {
-  const cutoffs = new Map(listAllBoards(svc.db).map((b) => [b.id, now - b.claimExpiryDays * 86400_000]));
+  const cutoffs = new Map((await listAllBoards(svc.async)).map((b) => [b.id, now - b.claimExpiryDays * 86400_000]));
   // A finished (done column) or archived request keeps its holder: it is history, not a stale claim.
   const finished = new Map<string, Set<string>>();
   const isFinished = (boardId: string, requestId: string) => {

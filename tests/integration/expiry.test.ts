@@ -111,7 +111,7 @@ describe("claim expiry (injected clock)", () => {
 
   it("a claim without activity for 15 days (default 14) returns to open; audit 'claim_expired'; the organisation is told", async () => {
     const { seed } = t;
-    expect(boardSettings(t.db, seed.boardA.id)?.claimExpiryDays).toBe(14);
+    expect((await boardSettings(asyncOf(t.db), seed.boardA.id))?.claimExpiryDays).toBe(14);
     const requestId = seed.boardA.cardIds[0];
     await claim(a1, seed.boardA.id, requestId);
     const claimedAt = t.now();
@@ -202,12 +202,12 @@ describe("claim expiry (injected clock)", () => {
     const res = await postForm(t.url, "/beheer", { intent: "expiry", boardId: board.id, claimExpiryDays: "30" }, { cookie: cookies.coordinatorA });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-    expect(boardSettings(t.verify.db, board.id)?.claimExpiryDays).toBe(30);
+    expect((await boardSettings(asyncOf(t.verify.db), board.id))?.claimExpiryDays).toBe(30);
     // Members may not change it.
     const member = await postForm(t.url, "/beheer", { intent: "expiry", boardId: board.id, claimExpiryDays: "1" }, { cookie: cookies.memberA1 });
     expect(member.status).toBe(403);
     await member.arrayBuffer();
-    expect(boardSettings(t.verify.db, board.id)?.claimExpiryDays).toBe(30);
+    expect((await boardSettings(asyncOf(t.verify.db), board.id))?.claimExpiryDays).toBe(30);
 
     const [requestId] = board.cardIds;
     expect(await a1.timeout(10_000).emitWithAck("board:join", { boardId: board.id })).toEqual({ ok: true });

@@ -16,6 +16,8 @@
 import { eq, sql, type SQL } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  boardSettings,
+  countAlliances,
   deleteExpiredSessions,
   deleteSession,
   deleteUserSession,
@@ -28,10 +30,14 @@ import {
   findUserForLogin,
   getSessionUser,
   getUserById,
+  insertBoard,
   insertSession,
   insertUser,
+  listAllBoards,
+  listBoardsForAlliance,
   listUserSessions,
   SESSION_SEEN_RESOLUTION_MS,
+  setBoardExpiryDays,
   setPassword,
   setUserRole,
   updateUserProfile,
@@ -207,6 +213,28 @@ for (const engine of ["sqlite", "postgres"] as const) {
       expect(refused).toHaveLength(7);
       for (const r of refused) expect(isUniqueViolation(r.reason)).toBe(true);
       expect(await emailTaken(h(), "dubbel@example.test")).toBe(true);
+    });
+
+    it("boards: insert, the alliance's list by name, every unarchived board, the expiry setting and the settings read back; alliances counted", async () => {
+      const s = await seed(h(), "boards");
+      const before = await countAlliances(h());
+      expect(before).toBeGreaterThanOrEqual(1);
+      await insertBoard(h(), { id: "bz-boards", allianceId: s.alliance, name: "Zuid" });
+      await insertBoard(h(), { id: "ba-boards", allianceId: s.alliance, name: "Aanbod", archivedAt: T0 });
+      await insertBoard(h(), { id: "bm-boards", allianceId: s.alliance, name: "Midden" });
+      expect(await listBoardsForAlliance(h(), s.alliance)).toEqual([
+        { id: "ba-boards", name: "Aanbod", allianceId: s.alliance, archivedAt: T0, docGeneration: 0 },
+        { id: "bm-boards", name: "Midden", allianceId: s.alliance, archivedAt: null, docGeneration: 0 },
+        { id: "bz-boards", name: "Zuid", allianceId: s.alliance, archivedAt: null, docGeneration: 0 },
+      ]);
+      const live = (await listAllBoards(h())).filter((b) => b.allianceId === s.alliance);
+      expect(live.map((b) => b.id).sort()).toEqual(["bm-boards", "bz-boards"]);
+      expect(live[0].claimExpiryDays).toBe(14);
+      await setBoardExpiryDays(h(), "bm-boards", 30);
+      expect(await boardSettings(h(), "bm-boards")).toEqual({ id: "bm-boards", name: "Midden", claimExpiryDays: 30, retentionMonths: 12 });
+      expect(await boardSettings(h(), "nope")).toBeNull();
+      await h().q.insert(h().t.alliances).values({ id: "al-extra", name: "Extra", slug: "extra", matchSecret: "s" });
+      expect(await countAlliances(h())).toBe(before + 1);
     });
 
     it("health: answers, migrations current; one behind when the newest is missing; ahead is not behind; never migrated: all behind; closed: unreachable", async () => {

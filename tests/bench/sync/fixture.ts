@@ -27,7 +27,7 @@ import {
 import { keyBetween } from "../../../app/board/order";
 import { insertBoard } from "../../../db/accounts";
 import { compactBoard, appendBoardUpdates } from "../../../db/board-store";
-import { openDatabase } from "../../../db/client";
+import { asyncOf, openDatabase } from "../../../db/client";
 import { cardId } from "./shared";
 import { makeAlliance, makeOrganisation, makeSessionCookie, makeUser } from "../../factories";
 import { seededRandom as random } from "../../factories/random";
@@ -144,13 +144,13 @@ export async function makeOursDatabase(
   const user = await makeUser(db, { organisationId: org.id, email: "bench@example.org", name: "Bench", role: "coordinator" });
   const cookie = await makeSessionCookie(db, user.id, 2);
   const boardIds: string[] = [];
-  boards.forEach((b, i) => {
+  for (const [i, b] of boards.entries()) {
     const id = `bench-${String(i).padStart(3, "0")}`;
-    insertBoard(db, { id, allianceId: alliance.id, name: `Bord ${i}` });
+    await insertBoard(asyncOf(db), { id, allianceId: alliance.id, name: `Bord ${i}` });
     compactBoard(db, id, b.state, 0);
     if (b.log?.length) appendBoardUpdates(db, id, b.log);
     boardIds.push(id);
-  });
+  }
   database.close();
   return { file, cookie, boardIds };
 }
