@@ -231,8 +231,9 @@ export async function listAllBoards(h: AsyncDb) {
 
 // ------------------------------------------------------------- administration (coordinator pages)
 
-export function listPeople(db: DB, allianceId: string) {
-  return db
+export async function listPeople(h: AsyncDb, allianceId: string) {
+  const { users, organisations } = h.t;
+  return h.q
     .select({
       id: users.id,
       email: users.email,
@@ -246,8 +247,7 @@ export function listPeople(db: DB, allianceId: string) {
     .from(users)
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
     .where(eq(organisations.allianceId, allianceId))
-    .orderBy(asc(organisations.shortName), asc(users.name))
-    .all();
+    .orderBy(asc(organisations.shortName), asc(users.name));
 }
 
 export async function emailTaken(h: AsyncDb, email: string): Promise<boolean> {

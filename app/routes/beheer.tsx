@@ -40,7 +40,7 @@ export const meta: MetaFunction = () => [{ title: "Beheer · Alliantiebord" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const overview = adminOverview(svc, user);
+  const overview = await adminOverview(svc, user);
   const boards = await Promise.all((await boardsFor(svc, user)).map(async (b) => (await boardSettingsFor(svc, b.id))!));
   const invitations = { invitations: await pendingInvitations(svc, user), mailEnabled: svc.mail.enabled };
   const twoFactor = { ...(await twoFactorPolicySummary(svc, user.allianceId)), ownEnabled: user.twoFactorEnabled };
@@ -59,7 +59,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(formData);
   const intent = form.intent;
   /** The person's name, for the toast that says what happened. */
-  const personName = () => adminOverview(svc, user).people.find((p) => p.id === form.personId)?.name ?? "";
+  const personName = async () => (await adminOverview(svc, user)).people.find((p) => p.id === form.personId)?.name ?? "";
   if (typeof intent === "string" && intent.startsWith("invite")) {
     const r = await invitationAction(svc, user, intent, form);
     return json({ intent, ...r.body }, { status: r.status });
@@ -77,21 +77,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     case "role": {
       const r = await changeRole(svc, user, form.personId, form.role);
-      return json({ intent, ...(r.ok ? { ok: true, name: personName(), role: String(form.role) } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: await personName(), role: String(form.role) } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "remove": {
       const r = await removeAccess(svc, user, form.personId);
-      return json({ intent, ...(r.ok ? { ok: true, name: personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: await personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "restore": {
       const r = await restoreAccess(svc, user, form.personId);
-      return json({ intent, ...(r.ok ? { ok: true, name: personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: await personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "reset": {
       const r = await resetPassword(svc, user, form.personId);
-      const email = adminOverview(svc, user).people.find((p) => p.id === form.personId)?.email ?? "";
+      const email = (await adminOverview(svc, user)).people.find((p) => p.id === form.personId)?.email ?? "";
       return r.ok
-        ? json({ intent, ok: true, name: personName(), oneTime: { email, password: r.password } })
+        ? json({ intent, ok: true, name: await personName(), oneTime: { email, password: r.password } })
         : json({ intent, errors: r.errors }, { status: r.status });
     }
     case "expiry": {

@@ -37,9 +37,9 @@ export function requireCoordinator(user: SessionUser): void {
   if (!isCoordinator(user)) throw new Response("Forbidden", { status: 403 });
 }
 
-export function adminOverview(svc: AppServices, user: SessionUser) {
+export async function adminOverview(svc: AppServices, user: SessionUser) {
   requireCoordinator(user);
-  return { organisations: listOrganisations(svc.db, user.allianceId), people: listPeople(svc.db, user.allianceId) };
+  return { organisations: listOrganisations(svc.db, user.allianceId), people: await listPeople(svc.async, user.allianceId) };
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -159,7 +159,7 @@ export async function chooseTeamMode(svc: AppServices, user: SessionUser, mode: 
  */
 export async function setPersonHome(svc: AppServices, user: SessionUser, personId: unknown, homeOrganisationId: unknown): Promise<TeamResult> {
   if (user.role !== "coordinator") return forbidden;
-  const person = listPeople(svc.db, user.allianceId).find((p) => p.id === personId);
+  const person = (await listPeople(svc.async, user.allianceId)).find((p) => p.id === personId);
   if (!person) return notFound;
   const home = typeof homeOrganisationId === "string" && homeOrganisationId ? homeOrganisationId : null;
   if (home !== null && (home === person.organisationId || !(await partnerIds(svc, user)).has(home))) return invalid({ homeOrganisationId: "unknown" });

@@ -35,6 +35,7 @@ import {
   insertUser,
   listAllBoards,
   listBoardsForAlliance,
+  listPeople,
   listUserSessions,
   SESSION_SEEN_RESOLUTION_MS,
   setBoardExpiryDays,
@@ -107,6 +108,14 @@ for (const engine of ["sqlite", "postgres"] as const) {
         twoFactorEnabled: false,
       });
       expect(await getUserById(h(), "nobody")).toBeNull();
+      // The alliance's people, by organisation (short name) then name; another alliance's are not among them.
+      await insertUser(h(), { id: `u2-${s.alliance}`, email: "bert@people.test", name: "Bert", passwordHash: "h", organisationId: s.o2, role: "viewer" });
+      await insertUser(h(), { id: `u3-${s.alliance}`, email: "aad@people.test", name: "Aad", passwordHash: "h", organisationId: s.o1 });
+      const other = await seed(h(), "people-other");
+      const people = await listPeople(h(), s.alliance);
+      expect(people.map((p) => [p.organisationName, p.name])).toEqual([["BIB", "Bert"], ["GEM", "Aad"], ["GEM", "Anna"]]);
+      expect(people[0]).toEqual({ id: `u2-${s.alliance}`, email: "bert@people.test", name: "Bert", role: "viewer", organisationId: s.o2, organisationName: "BIB", mustChangePassword: false, disabledAt: null });
+      expect((await listPeople(h(), other.alliance)).map((p) => p.id)).toEqual([other.u1]);
       // Two-factor login on: the joined row says so.
       await h().q.insert(h().t.userTwoFactor).values({ userId: s.u1, enabledAt: T0 });
       expect((await getUserById(h(), s.u1))?.twoFactorEnabled).toBe(true);
