@@ -12,28 +12,14 @@
  * fillPlaces for a job's last place (db/jobs.ts).
  */
 import { and, eq, isNull } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { describe, expect, it } from "vitest";
+import type { AsyncDb } from "../../db/client";
 import { affected, count, first, isUniqueViolation, jsonText, nowMs } from "../../db/dialect";
 import { createJobWithAudit, fillPlaces, getJob } from "../../db/jobs";
 import { claimRequest, createReferral, decideReferral, ownershipOf } from "../../db/ownership";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 
-let server: TestPostgres;
-let postgres: PostgresDatabase;
-let sqlite: Database_;
-
-beforeAll(async () => {
-  server = await start();
-  postgres = await openPostgres(await server.createDatabase("layer"), { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
-});
+const engines = bothEngines("layer");
 
 const TRIALS = 100;
 
@@ -66,7 +52,7 @@ function claim(h: AsyncDb, requestId: string, orgId: string, at: number) {
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`the layer on ${engine}`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     it(`${TRIALS} trials: two organisations claim one request at once; exactly one wins, and the row and audit agree`, async () => {
       await seed(h(), TRIALS);
@@ -167,7 +153,7 @@ async function seedRace(h: AsyncDb, prefix: string, n: number) {
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`db/ownership.ts on ${engine}: ${CALLERS} callers at once`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     it(`claimRequest, ${RACES} races: exactly one wins; every loser is told it lost and who holds it`, async () => {
       const { org, audit } = await seedRace(h(), "c", RACES);
@@ -239,7 +225,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`db/jobs.ts on ${engine}: ${CALLERS} callers at once`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     /** A job of `places` places on the race board (its card's request row, the job, its audit). */
     async function job(prefix: string, id: string, places: number, org: string) {

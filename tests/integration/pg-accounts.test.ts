@@ -14,7 +14,7 @@
  * behind, ahead, never migrated, unreachable.
  */
 import { eq, sql, type SQL } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   boardSettings,
   countAlliances,
@@ -44,26 +44,12 @@ import {
   updateUserProfile,
 } from "../../db/accounts";
 import { readMigrationFiles } from "drizzle-orm/migrator";
-import { MIGRATIONS_DIR, openDatabase, openPostgres, PG_MIGRATIONS_DIR, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { MIGRATIONS_DIR, openDatabase, openPostgres, PG_MIGRATIONS_DIR, type AsyncDb } from "../../db/client";
 import { count, first, isUniqueViolation, rawRows } from "../../db/dialect";
 import { databaseAnswers, migrationsApplied, migrationsBehind } from "../../db/health";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 
-let server: TestPostgres;
-let postgres: PostgresDatabase;
-let sqlite: Database_;
-
-beforeAll(async () => {
-  server = await start();
-  postgres = await openPostgres(await server.createDatabase("pg_accounts"), { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
-});
+const engines = bothEngines("pg_accounts");
 
 const T0 = 1_750_000_000_000;
 
@@ -81,7 +67,7 @@ async function seed(h: AsyncDb, tag: string) {
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`db/accounts on ${engine}`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     it("people: insert (address trimmed, lower case), find for login and by address, by id with organisation and alliance, taken addresses", async () => {
       const s = await seed(h(), "people");
@@ -281,7 +267,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
         expect(await databaseAnswers(bare.async)).toBe("unreachable");
         expect(await migrationsApplied(bare.async)).toBe("unreachable");
       } else {
-        const bare = await openPostgres(await server.createDatabase("pg_accounts_bare"), { max: 2 });
+        const bare = await openPostgres(await engines.server.createDatabase("pg_accounts_bare"), { max: 2 });
         expect(await migrationsBehind(bare.async)).toBe(journal.length);
         expect(await migrationsApplied(bare.async)).toBe("behind");
         await bare.close();

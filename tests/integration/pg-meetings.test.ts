@@ -12,8 +12,8 @@
  * unsubscribe token per person and kind, also when asked for at once.
  */
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AsyncDb } from "../../db/client";
 import { first } from "../../db/dialect";
 import * as ex from "../../db/export";
 import { jobsOfBoardForReport, placesOfBoardForReport } from "../../db/job-report";
@@ -21,23 +21,9 @@ import * as mq from "../../db/mail";
 import * as mt from "../../db/meetings";
 import * as nt from "../../db/notifications";
 import { boardsDueForMoment, getMoment, insertMoment, latestMoment, listMoments, maxAuditId } from "../../db/moments";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 
-let server: TestPostgres;
-let postgres: PostgresDatabase;
-let sqlite: Database_;
-
-beforeAll(async () => {
-  server = await start();
-  postgres = await openPostgres(await server.createDatabase("pg_meetings"), { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
-});
+const engines = bothEngines("pg_meetings");
 
 const T0 = 1_700_000_000_000;
 const RACES = 20;
@@ -73,7 +59,7 @@ function meeting(id: string, boardId: string, scheduledAt: number) {
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`db/meetings, moments, export, job-report on ${engine}`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     beforeAll(async () => {
       await seed(h());

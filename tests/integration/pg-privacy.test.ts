@@ -9,8 +9,8 @@
  * one wins.
  */
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AsyncDb } from "../../db/client";
 import {
   clearContact,
   contactAad,
@@ -48,27 +48,13 @@ import { insertImportedRequests, insertImportedRequestsNow } from "../../db/impo
 import { personalData } from "../../db/personal-export";
 import { boardRetentions, twoFactorPolicyOf } from "../../db/privacy";
 import * as schema from "../../db/schema";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 import type { AppServices } from "../../app/services/context.server";
 import type { SessionUser } from "../../app/services/auth.server";
 import { writeContact } from "../../app/services/contacts.server";
 import { newDataKey } from "../../app/services/seal.server";
 
-let server: TestPostgres;
-let postgres: PostgresDatabase;
-let sqlite: Database_;
-
-beforeAll(async () => {
-  server = await start();
-  postgres = await openPostgres(await server.createDatabase("privacy"), { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
-});
+const engines = bothEngines("privacy");
 
 /** An alliance with two organisations, a user in each, a board and four requests. */
 async function seed(h: AsyncDb) {
@@ -92,7 +78,7 @@ const sealed = (s: string) => Buffer.from(s, "utf8");
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`privacy modules on ${engine}`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     beforeAll(async () => {
       await seed(h());
@@ -300,40 +286,40 @@ for (const engine of ["sqlite", "postgres"] as const) {
 
 describe("the synchronous twins (SQLite only)", () => {
   it("deleteContactsForRequestsNow erases details and log inside a synchronous transaction", async () => {
-    const h = sqlite.async;
+    const h = engines.sqlite.async;
     await putContact(h, { requestId: "r3", boardId: "b", sealed: sealed("x"), consent: false, at: 500, userId: "u1", orgId: "o1" });
-    const n = sqlite.db.transaction((tx) => deleteContactsForRequestsNow(tx as unknown as typeof sqlite.db, ["r3", "r4"]));
+    const n = engines.sqlite.db.transaction((tx) => deleteContactsForRequestsNow(tx as unknown as typeof engines.sqlite.db, ["r3", "r4"]));
     expect(n).toEqual({ contacts: 1, views: 1 });
     expect(await getContact(h, "r3")).toBeNull();
-    expect(sqlite.db.select().from(schema.contactViews).where(eq(schema.contactViews.requestId, "r3")).all()).toEqual([]);
+    expect(engines.sqlite.db.select().from(schema.contactViews).where(eq(schema.contactViews.requestId, "r3")).all()).toEqual([]);
   });
 
   it("insertImportedRequestsNow writes an import's rows and audit rows in one synchronous step", () => {
     insertImportedRequestsNow(
-      sqlite.db,
+      engines.sqlite.db,
       [{ id: "now-1", boardId: "b", createdByOrgId: "o1", importId: "imp-now", lastActivityAt: 70, createdAt: 70 }],
       [{ boardId: "b", requestId: "now-1", userId: "u1", orgId: "o1", type: "created", data: { row: 2 }, createdAt: 70 }],
     );
-    expect(sqlite.db.select({ id: schema.requests.id }).from(schema.requests).where(eq(schema.requests.importId, "imp-now")).all()).toEqual([{ id: "now-1" }]);
-    expect(sqlite.db.select({ data: schema.auditEvents.data }).from(schema.auditEvents).where(eq(schema.auditEvents.requestId, "now-1")).all()).toEqual([{ data: { row: 2 } }]);
+    expect(engines.sqlite.db.select({ id: schema.requests.id }).from(schema.requests).where(eq(schema.requests.importId, "imp-now")).all()).toEqual([{ id: "now-1" }]);
+    expect(engines.sqlite.db.select({ data: schema.auditEvents.data }).from(schema.auditEvents).where(eq(schema.auditEvents.requestId, "now-1")).all()).toEqual([{ data: { row: 2 } }]);
   });
 
   it("markFrontDoorSpamNow marks an item inside a synchronous transaction", () => {
-    sqlite.db.transaction((tx) => markFrontDoorSpamNow(tx, "g3", 36_000));
-    expect(sqlite.db.select({ spamAt: schema.frontDoorItems.spamAt }).from(schema.frontDoorItems).where(eq(schema.frontDoorItems.id, "g3")).all()).toEqual([{ spamAt: 36_000 }]);
+    engines.sqlite.db.transaction((tx) => markFrontDoorSpamNow(tx, "g3", 36_000));
+    expect(engines.sqlite.db.select({ spamAt: schema.frontDoorItems.spamAt }).from(schema.frontDoorItems).where(eq(schema.frontDoorItems.id, "g3")).all()).toEqual([{ spamAt: 36_000 }]);
   });
 });
 
 describe("writing contact details while the request changes hands (PostgreSQL)", () => {
   it("a write waits for a change of holder in flight and is then refused: the check and the write are one transaction", async () => {
-    const h = postgres.async;
+    const h = engines.postgres.async;
     // r4 (seeded above): entered by o1, held by o1 now.
     await h.q.update(h.t.requests).set({ ownerOrgId: "o1" }).where(eq(h.t.requests.id, "r4"));
     const svc = { async: h, env: { DATA_KEY: newDataKey() }, now: () => 5_000 } as unknown as AppServices;
     const uma = { id: "u1", organisationId: "o1", role: "member" } as unknown as SessionUser;
     const board = { id: "b", name: "Bord", allianceId: "al", archivedAt: null, docGeneration: 0 };
     // A referral to o2 being accepted on another connection: the holder changes, not yet committed.
-    const other = await postgres.pool.connect();
+    const other = await engines.postgres.pool.connect();
     try {
       await other.query("BEGIN");
       await other.query("UPDATE requests SET owner_org_id = 'o2' WHERE id = 'r4'");

@@ -10,8 +10,8 @@
  * and offers replaced by many callers at once (one whole list stands).
  */
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { describe, expect, it } from "vitest";
+import type { AsyncDb } from "../../db/client";
 import { count, first } from "../../db/dialect";
 import { activityByIds, activityFeed, expiredClaimsFor, latestActivityFor, movesInto } from "../../db/activity";
 import { insertComment, listComments } from "../../db/comments";
@@ -35,23 +35,9 @@ import {
   touchRequest,
 } from "../../db/requests";
 import { auditAfter, boardHasHistory, lastMeetingEndMoment, requestStates } from "../../db/summary";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 
-let server: TestPostgres;
-let postgres: PostgresDatabase;
-let sqlite: Database_;
-
-beforeAll(async () => {
-  server = await start();
-  postgres = await openPostgres(await server.createDatabase("pg_requests"), { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
-});
+const engines = bothEngines("pg_requests");
 
 /** An alliance with two organisations (a person each) and two boards. */
 async function seed(h: AsyncDb) {
@@ -83,7 +69,7 @@ const row = (id: string, over: Record<string, unknown> = {}) => ({
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`requests, comments, duplicates, activity, summary and offers on ${engine}`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     it("requests: insert, read, reference, touch, create with audit (a refusal writes nothing), history", async () => {
       await seed(h());

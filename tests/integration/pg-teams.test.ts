@@ -10,8 +10,8 @@
  * a team's): of many creating one name at once, one board, one team.
  */
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type AsyncDb } from "../../db/client";
 import {
   allianceIds,
   countAlliances,
@@ -97,23 +97,12 @@ import {
   teamsWithActingOrganisations,
   updateTeam,
 } from "../../db/teams";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 
-let server: TestPostgres;
-let postgres: PostgresDatabase;
-let sqlite: Database_;
+const engines = bothEngines("pg_teams");
 
 beforeAll(async () => {
-  server = await start();
-  postgres = await openPostgres(await server.createDatabase("pg_teams"), { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-  for (const h of [sqlite.async, postgres.async]) await seed(h);
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
+  for (const h of [engines.sqlite.async, engines.postgres.async]) await seed(h);
 });
 
 /** Callers at once in each race. */
@@ -142,7 +131,7 @@ function race<T>(n: number, f: (i: number) => Promise<T>): Promise<T[]> {
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`on ${engine}`, () => {
-    const h = () => (engine === "sqlite" ? sqlite.async : postgres.async);
+    const h = () => engines.async(engine);
 
     it("password resets: a link's state, and of many uses at once exactly one sets the password, ends the sessions and spends the other links", async () => {
       const { q, t } = h();
@@ -406,10 +395,10 @@ for (const engine of ["sqlite", "postgres"] as const) {
       expect(await allianceRequestQuota(h(), "al")).toBe(7);
       if (engine === "sqlite") {
         // The synchronous twins (the quota's one step with its write) say the same.
-        expect(requestsCreatedByOrgSinceNow(sqlite.db, "o1", 500)).toBe(3);
-        expect([countedRequestAtNow(sqlite.db, "o1", 500, 2), countedRequestAtNow(sqlite.db, "o1", 500, 3)]).toEqual([3000, null]);
-        expect(importedRowsSinceNow(sqlite.db, "o1", 500)).toBe(3);
-        expect(allianceRequestQuotaNow(sqlite.db, "al")).toBe(7);
+        expect(requestsCreatedByOrgSinceNow(engines.sqlite.db, "o1", 500)).toBe(3);
+        expect([countedRequestAtNow(engines.sqlite.db, "o1", 500, 2), countedRequestAtNow(engines.sqlite.db, "o1", 500, 3)]).toEqual([3000, null]);
+        expect(importedRowsSinceNow(engines.sqlite.db, "o1", 500)).toBe(3);
+        expect(allianceRequestQuotaNow(engines.sqlite.db, "al")).toBe(7);
       }
       await setAllianceRequestQuota(h(), "al", null);
       expect(await allianceRequestQuota(h(), "al")).toBeNull();
