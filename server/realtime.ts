@@ -154,6 +154,15 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       void socket.join(userChannel(socket.data.user.id));
       // Per person and per session: disconnectUser / disconnectSessions reach this socket from any server.
       void socket.join(sessionChannel(socket.data.session));
+      // The middleware's session check was answered before this socket was
+      // in these rooms, where a removal or a log-out reaches it: one made in
+      // between missed it. Asked again now (as the Yjs endpoint does).
+      void currentUser(socket).then(
+        (user) => {
+          if (!user) socket.disconnect(true);
+        },
+        () => socket.disconnect(true),
+      );
 
       /** The current user for this event, or null when the session ended meanwhile (the caller then closes the socket). */
       const current = (): Promise<SessionUser | null> => currentUser(socket);

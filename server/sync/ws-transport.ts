@@ -180,11 +180,29 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       let held: Uint8Array[] = [];
       let heldBytes = 0;
       let closed = false;
+      // The checks above were answered before this connection was in a room,
+      // where a removal, a role change or a log-out closes it: one made in
+      // between missed it. Asked again now that it is in one, nothing falls
+      // between (made before this read: seen here; after: it closes the room's connections).
+      const confirm = () => {
+        userFromCookieHeader(h, req.headers.cookie, opts.now()).then(
+          (again) => {
+            const same = again && again.id === user.id && again.role === user.role && again.organisationId === user.organisationId && !pendingDuty(again);
+            if (!same) conn.close(CLOSE.removed, "access changed");
+          },
+          (e: unknown) => {
+            opts.log.error("could not check a joined connection's session", { error: (e as Error).message });
+            conn.close(CLOSE.serverError, "try again");
+          },
+        );
+      };
+      if (room) confirm();
       if (joined instanceof Promise) {
         joined.then(
           (r) => {
             if (closed) return opts.rooms.disconnect(r, conn);
             room = r;
+            confirm();
             const frames = held;
             held = [];
             for (const f of frames) if (!draining) r.receive(conn, f);

@@ -1,0 +1,85 @@
+/**
+ * The Yjs endpoint admits a board connection after awaited database checks
+ * (session, duty, board), socket.io after an awaited session check. A person
+ * removed while those answers are on their way is closed by the removal's
+ * sweep only if the connection is already in a room; one still being
+ * admitted must be checked again once it has joined.
+ * The session lookup is wrapped (vi.mock) so the removal happens exactly in
+ * that window: after the lookup answered, before the join. Everything else
+ * is the real server, database and removal (the coordinator's /beheer form).
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { SessionUser } from "../../app/services/auth.server";
+import { makeUser } from "../factories";
+import { connectIo, postForm, startTestServer, withTimeout, type TestServer } from "./harness";
+
+/** Runs once, after the next successful session lookup and before its answer is used. */
+let afterLookup: ((user: SessionUser) => Promise<void>) | null = null;
+
+vi.mock("../../app/services/auth.server", async (importOriginal) => {
+  const orig = await importOriginal<typeof import("../../app/services/auth.server")>();
+  return {
+    ...orig,
+    userFromCookieHeader: async (...args: Parameters<typeof orig.userFromCookieHeader>) => {
+      const user = await orig.userFromCookieHeader(...args);
+      const hook = afterLookup;
+      if (hook && user) {
+        afterLookup = null;
+        await hook(user);
+      }
+      return user;
+    },
+  };
+});
+
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("admitting a board connection", () => {
+  it("a person removed between the session check and the join is closed once joined (4401)", async () => {
+    const { seed } = t;
+    const eva = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "eva.admit@noord.test", name: "Eva" });
+    const cookie = await t.cookieFor(eva.id);
+    let removed = 0;
+    afterLookup = async (user) => {
+      if (user.id !== eva.id) return;
+      const res = await postForm(t.url, "/beheer", { intent: "remove", personId: eva.id }, { cookie: seed.cookies.coordinatorA });
+      await res.arrayBuffer();
+      removed = res.status;
+    };
+    const c = t.raw(`/yjs/${seed.boardA.id}`, { cookie });
+    const closed = await withTimeout(c.closed, 10_000, "Eva's connection closed");
+    expect(removed).toBe(200);
+    expect(closed.code).toBe(4401);
+    // A connection of someone still on the board is admitted as before.
+    const bystander = t.raw(`/yjs/${seed.boardA.id}`, { cookie: seed.cookies.memberA1 });
+    await withTimeout(bystander.opened, 10_000, "bystander opened");
+    await bystander.roundTrip();
+    bystander.close();
+  });
+
+  it("a socket.io connection whose person is removed between the session check and the connection is closed, without any event of its own", async () => {
+    const { seed } = t;
+    const fenna = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "fenna.admit@noord.test", name: "Fenna" });
+    const cookie = await t.cookieFor(fenna.id);
+    let removed = 0;
+    afterLookup = async (user) => {
+      if (user.id !== fenna.id) return;
+      const res = await postForm(t.url, "/beheer", { intent: "remove", personId: fenna.id }, { cookie: seed.cookies.coordinatorA });
+      await res.arrayBuffer();
+      removed = res.status;
+    };
+    const s = await connectIo(t.url, { cookie });
+    const gone = new Promise<string>((resolve) => (s.disconnected ? resolve("already") : s.once("disconnect", (reason: string) => resolve(reason))));
+    expect(await withTimeout(gone, 10_000, "Fenna's socket closed")).toMatch(/io server disconnect|already/);
+    expect(removed).toBe(200);
+    s.close();
+  });
+});
