@@ -164,6 +164,8 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
         () => socket.disconnect(true),
       );
 
+      /** This socket's focus messages being accepted (the facilitator's, in the order sent). */
+      let focusQueue: Promise<unknown> = Promise.resolve();
       /** The current user for this event, or null when the session ended meanwhile (the caller then closes the socket). */
       const current = (): Promise<SessionUser | null> => currentUser(socket);
       /**
@@ -252,15 +254,22 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
         if (!checked.value) return { ok: false, error: checked.error ?? "bad_request" };
         const f = checked.value;
         if (!socket.data.boards.has(f.boardId)) return { ok: false, error: "bad_request", message: "Join the board first." };
-        const res = await acceptFocus(svc, user, f);
-        if (!res.ok) return { ok: false, error: res.error };
-        // Never smaller than the clock: after a restart the seq still grows for followers who kept theirs.
-        const seq = Math.max((followSeq.get(f.meetingId) ?? 0) + 1, opts.now());
-        const state: FollowState = { boardId: f.boardId, meetingId: f.meetingId, itemId: f.itemId, view: f.view, scroll: f.scroll, seq, at: opts.now() };
-        keepFollow(state);
-        if (opts.adapter) io.serverSideEmit("meeting:follow-state", state);
-        socket.to(boardChannel(f.boardId)).emit(MEETING_EVENTS.follow as never, state as never);
-        return { ok: true, seq };
+        // One after another, in the order sent: followers keep only the
+        // newest seq, so a message whose acceptance took longer (a new item
+        // is a transaction) must not get its seq after the one sent next.
+        const accepted = focusQueue.then(async () => {
+          const res = await acceptFocus(svc, user, f);
+          if (!res.ok) return { ok: false, error: res.error };
+          // Never smaller than the clock: after a restart the seq still grows for followers who kept theirs.
+          const seq = Math.max((followSeq.get(f.meetingId) ?? 0) + 1, opts.now());
+          const state: FollowState = { boardId: f.boardId, meetingId: f.meetingId, itemId: f.itemId, view: f.view, scroll: f.scroll, seq, at: opts.now() };
+          keepFollow(state);
+          if (opts.adapter) io.serverSideEmit("meeting:follow-state", state);
+          socket.to(boardChannel(f.boardId)).emit(MEETING_EVENTS.follow as never, state as never);
+          return { ok: true, seq };
+        });
+        focusQueue = accepted.catch(() => undefined);
+        return accepted;
       });
       on(MEETING_EVENTS.current, async (user, p) => {
         if (typeof p.boardId !== "string" || !socket.data.boards.has(p.boardId)) return { ok: false, error: "bad_request", message: "Join the board first." };
