@@ -26,26 +26,28 @@ export async function listOffers(h: AsyncDb, allianceId: string) {
     .from(offers)
     .innerJoin(organisations, eq(organisations.id, offers.organisationId))
     .where(eq(organisations.allianceId, allianceId))
-    .orderBy(asc(organisations.shortName), asc(offers.category), asc(offers.id));
+    .orderBy(asc(organisations.shortName), asc(offers.category), asc(offers.position), asc(offers.id));
 }
 
 export async function offersOf(h: AsyncDb, orgId: string) {
   const { offers } = h.t;
-  return h.q.select().from(offers).where(eq(offers.organisationId, orgId)).orderBy(asc(offers.category), asc(offers.id));
+  return h.q.select().from(offers).where(eq(offers.organisationId, orgId)).orderBy(asc(offers.category), asc(offers.position), asc(offers.id));
 }
 
 /**
  * Replace an organisation's offers as a whole (PUT semantics), in one
  * transaction. The organisation's row is locked first (PostgreSQL; SQLite's
  * transaction is the only writer): two replacements at once run one after
- * the other, so one whole list stands, never a mix of both.
+ * the other, so one whole list stands, never a mix of both. Each offer
+ * keeps its place in `list`.
  */
 export async function replaceOffers(h: AsyncDb, orgId: string, list: Array<OfferInput & { id: string }>, at: number): Promise<void> {
   await h.transaction(async (tx) => {
     const { offers, organisations } = tx.t;
     await first(forUpdate(tx, tx.q.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, orgId))));
     await tx.q.delete(offers).where(eq(offers.organisationId, orgId));
-    if (list.length) await tx.q.insert(offers).values(list.map((o) => ({ ...o, organisationId: orgId, updatedAt: at })));
+    // The order the organisation gave is kept (`position`): within a category the lists show it.
+    if (list.length) await tx.q.insert(offers).values(list.map((o, position) => ({ ...o, position, organisationId: orgId, updatedAt: at })));
   });
 }
 

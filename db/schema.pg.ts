@@ -429,6 +429,7 @@ export const offers = pgTable(
     label: text("label").notNull(),
     capacity: bigint("capacity", { mode: "number" }).notNull(),
     area: text("area").notNull().default(""),
+    position: bigint("position", { mode: "number" }).notNull().default(0),
     updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [

@@ -380,6 +380,8 @@ export const offers = sqliteTable(
     label: text("label").notNull(),
     capacity: integer("capacity").notNull(),
     area: text("area").notNull().default(""),
+    /** Its place in the organisation's list as the organisation entered it (ids are random: no other order is theirs). */
+    position: integer("position").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("offers_org_idx").on(t.organisationId)],

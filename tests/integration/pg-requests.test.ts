@@ -263,14 +263,18 @@ for (const engine of ["sqlite", "postgres"] as const) {
 
     it("offers: replaced whole, listed per alliance and organisation; request facts with the first claim", async () => {
       await replaceOffers(h(), "o1", [
-        { id: "of1", category: "taal", label: "Taalmaatjes", capacity: 5, area: "Noord" },
         { id: "of2", category: "wonen", label: "Kamers", capacity: 2, area: "" },
+        { id: "of9", category: "taal", label: "Taalmaatjes", capacity: 5, area: "Noord" },
+        { id: "of1", category: "taal", label: "Taalcafé", capacity: 8, area: "" },
       ], 10_000);
       await replaceOffers(h(), "o2", [{ id: "of3", category: "taal", label: "Les", capacity: 1, area: "" }], 10_001);
+      // Per category, in the order the organisation gave (not by id: ids are random).
       expect(await offersOf(h(), "o1")).toEqual([
-        { id: "of1", organisationId: "o1", category: "taal", label: "Taalmaatjes", capacity: 5, area: "Noord", updatedAt: 10_000 },
-        { id: "of2", organisationId: "o1", category: "wonen", label: "Kamers", capacity: 2, area: "", updatedAt: 10_000 },
+        { id: "of9", organisationId: "o1", category: "taal", label: "Taalmaatjes", capacity: 5, area: "Noord", position: 1, updatedAt: 10_000 },
+        { id: "of1", organisationId: "o1", category: "taal", label: "Taalcafé", capacity: 8, area: "", position: 2, updatedAt: 10_000 },
+        { id: "of2", organisationId: "o1", category: "wonen", label: "Kamers", capacity: 2, area: "", position: 0, updatedAt: 10_000 },
       ]);
+      expect((await listOffers(h(), "al")).map((o) => o.id)).toEqual(["of9", "of1", "of2", "of3"]);
       await replaceOffers(h(), "o1", [{ id: "of4", category: "werk", label: "Stage", capacity: 3, area: "" }], 10_002);
       expect((await offersOf(h(), "o1")).map((o) => o.id)).toEqual(["of4"]);
       expect((await listOffers(h(), "al")).map((o) => [o.organisation, o.id, o.updatedAt])).toEqual([

@@ -113,6 +113,16 @@ describe("upgrade from the first release", () => {
     const old = oldBoard(file);
     const { after } = upgradeKeepsEverything(file);
     expect(after.counts.find((c) => c.table === "offers")?.rows).toBe(8);
+    // Offers entered before their `position` column keep the order they were entered in.
+    const raw = new Database(file, { readonly: true });
+    const offers = raw.prepare("select organisation_id as org, position from offers order by rowid").all() as Array<{ org: string; position: number }>;
+    raw.close();
+    const seen = new Map<string, number>();
+    for (const o of offers) {
+      expect(o.position, o.org).toBe(seen.get(o.org) ?? 0);
+      seen.set(o.org, o.position + 1);
+    }
+    expect(Math.max(...seen.values())).toBeGreaterThan(1);
     const now = oldBoard(file);
     expect(now.cards.map((c) => [c.id, c.title, c.column])).toEqual(old.cards.map((c) => [c.id, c.title, c.column]));
   });

@@ -1,0 +1,1 @@
+ALTER TABLE "offers" ADD COLUMN "position" bigint DEFAULT 0 NOT NULL;
