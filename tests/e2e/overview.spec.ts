@@ -8,6 +8,10 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { login, openDemoBoard, seriousViolations, openFromMoreMenu } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
+// One story in steps: the later tests work on the cards and the board the first one made. Serial, so a retry runs the steps again from the first
+// (on a fresh server), instead of one step alone without what came before.
+test.describe.configure({ mode: "serial" });
+
 let server: TestServer;
 let boardId = "";
 

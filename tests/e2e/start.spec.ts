@@ -16,6 +16,10 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 const DIR = path.join(ROOT, "tests/e2e/screenshots");
 const PASSWORD = "laarne-kalken-2026";
 
+// One story in steps: the second test uses the invitation link the first one made. Serial, so a retry runs the steps again from the first
+// (on a fresh server), instead of one step alone without what came before.
+test.describe.configure({ mode: "serial" });
+
 let server: TestServer;
 /** The invitation the first test makes, accepted in the second. */
 let pieterLink = "";
