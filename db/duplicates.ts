@@ -10,10 +10,16 @@ import { first, forUpdate } from "./dialect";
 import { addAudit } from "./requests";
 
 export async function allianceSecret(h: AsyncDb, allianceId: string): Promise<string> {
+  const secret = await allianceSecretOrNull(h, allianceId);
+  if (secret === null) throw new Error(`no alliance ${allianceId}`);
+  return secret;
+}
+
+/** The alliance's match secret, or null when there is no such alliance. */
+export async function allianceSecretOrNull(h: AsyncDb, allianceId: string): Promise<string | null> {
   const { alliances } = h.t;
   const row = await first(h.q.select({ s: alliances.matchSecret }).from(alliances).where(eq(alliances.id, allianceId)));
-  if (!row) throw new Error(`no alliance ${allianceId}`);
-  return row.s;
+  return row?.s ?? null;
 }
 
 export async function boardRequestKeys(h: AsyncDb, boardId: string) {

@@ -31,7 +31,6 @@
  * counts only.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { eq } from "drizzle-orm";
 import {
   ADDRESS_PER_HOUR,
   FLOOD_WINDOW_MS,
@@ -52,9 +51,9 @@ import {
   powInput,
   splitPow,
 } from "../board/front-door-guard";
-import type { DB } from "../../db/client";
+import type { AsyncDb } from "../../db/client";
+import { allianceSecretOrNull } from "../../db/duplicates";
 import { addressUse, allianceItemsSince, allianceLoad, frontDoorDailyCap, setFrontDoorDailyCap as setFrontDoorDailyCapRow } from "../../db/front-door-guard";
-import { alliances } from "../../db/schema";
 import type { AppServices } from "./context.server";
 import { MemoryStore, addressKey as addressPrefix, retryAfterSeconds } from "./limits.server";
 
@@ -78,7 +77,7 @@ export type Admission =
       pow?: { challenge: string; difficulty: number };
     };
 
-type Svc = Pick<AppServices, "db" | "async" | "env" | "now">;
+type Svc = Pick<AppServices, "async" | "env" | "now">;
 
 // ------------------------------------------------------------------ what servers share
 
@@ -136,16 +135,16 @@ interface GuardState {
 // Kept on globalThis, found by the database handle, as the limits are: the
 // Remix build carries its own copy of this module.
 const REGISTRY = Symbol.for("alliantiebord.front-door-guard");
-const registry: WeakMap<DB, GuardState> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap()) as WeakMap<DB, GuardState>;
+const registry: WeakMap<AsyncDb, GuardState> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap()) as WeakMap<AsyncDb, GuardState>;
 // The store each running server registered for its services object (server/app.ts): two servers in one process keep their own.
 const STORES = Symbol.for("alliantiebord.front-door-guard.stores");
 const stores: WeakMap<object, GuardStore> = ((globalThis as Record<symbol, unknown>)[STORES] ??= new WeakMap()) as WeakMap<object, GuardStore>;
 
 function state(svc: Svc): GuardState {
-  let s = registry.get(svc.db);
+  let s = registry.get(svc.async);
   if (!s) {
     s = { macKeys: new Map(), store: new MemoryGuardStore(), counts: {}, lastLog: 0 };
-    registry.set(svc.db, s);
+    registry.set(svc.async, s);
   }
   return s;
 }
@@ -159,11 +158,11 @@ function guardStore(svc: Svc): GuardStore {
   return stores.get(svc) ?? state(svc).store;
 }
 
-function macKey(svc: Svc, allianceId: string): Buffer | null {
+async function macKey(svc: Svc, allianceId: string): Promise<Buffer | null> {
   const st = state(svc);
   let k = st.macKeys.get(allianceId);
   if (!k) {
-    const secret = svc.db.select({ s: alliances.matchSecret }).from(alliances).where(eq(alliances.id, allianceId)).get()?.s;
+    const secret = await allianceSecretOrNull(svc.async, allianceId);
     if (!secret) return null;
     k = createHmac("sha256", secret).update("front-door-guard:v1").digest();
     st.macKeys.set(allianceId, k);
@@ -248,7 +247,7 @@ function issueChallenge(svc: Svc, key: Buffer, allianceId: string): { challenge:
  * time (the person has been filling in since then).
  */
 export async function formGuard(svc: Svc, allianceId: string, opts: { previousToken?: unknown } = {}): Promise<FormGuard> {
-  const key = macKey(svc, allianceId);
+  const key = await macKey(svc, allianceId);
   if (!key) throw new Error("formGuard: unknown alliance");
   const now = svc.now();
   let issuedAt = now;
@@ -297,7 +296,7 @@ export async function admitSubmission(svc: Svc, input: SubmissionInput): Promise
   const { allianceId } = input;
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return refuse(svc, allianceId, 422, "honeypot");
 
-  const key = macKey(svc, allianceId);
+  const key = await macKey(svc, allianceId);
   if (!key) return refuse(svc, allianceId, 403, "token_invalid");
   const now = svc.now();
   const tokenSent = input.token !== undefined && input.token !== null && input.token !== "";

@@ -17,6 +17,7 @@ import { activityByIds, activityFeed, expiredClaimsFor, latestActivityFor, moves
 import { insertComment, listComments } from "../../db/comments";
 import {
   allianceSecret,
+  allianceSecretOrNull,
   boardDecisions,
   boardRequestKeys,
   markNotDuplicate,
@@ -123,6 +124,8 @@ for (const engine of ["sqlite", "postgres"] as const) {
     it("duplicates: secret, keys, decisions, a merge (comments move, both audited), sources; a second merge is refused", async () => {
       expect(await allianceSecret(h(), "al")).toBe("geheim");
       await expect(allianceSecret(h(), "none")).rejects.toThrow();
+      expect(await allianceSecretOrNull(h(), "al")).toBe("geheim");
+      expect(await allianceSecretOrNull(h(), "none")).toBeNull();
       await insertRequest(h(), row("d1", { referenceKey: "same" }));
       await insertRequest(h(), row("d2", { referenceKey: "same", createdByOrgId: "o2", ownerOrgId: "o2" }));
       await insertRequest(h(), row("d3", { referenceKey: "same", boardId: "b2" }));
