@@ -1,15 +1,15 @@
 /**
- * What an import of a list needs from SQL: all of its request rows and their
- * audit rows in one transaction.
- *
- * `insertImportedRequests` is the asynchronous layer's (decision 001), for
- * both engines. The import itself still judges the file against the board
- * and writes in one synchronous step inside the board's document
- * (app/services/import.server.ts, `withDoc`), so it calls
- * `insertImportedRequestsNow`: synchronous, SQLite only, until that step
- * moves with the room storage.
+ * What an import of a list needs from SQL, on the asynchronous layer (both
+ * engines, decision 001): the alliance's organisations' short names (the
+ * duplicate warning names the other organisation), all of an import's
+ * request rows and their audit rows in one transaction, judged there
+ * against the limits with the organisation's row locked, and the same rows
+ * removed again when the board's document could not take their cards
+ * (app/services/import.server.ts explains the order).
  */
-import type { AsyncDb, DB } from "./client";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { AsyncDb } from "./client";
+import { first, forUpdate } from "./dialect";
 import type { auditEvents, requests } from "./schema";
 
 export type ImportedRequest = Required<Pick<typeof requests.$inferInsert, "id" | "boardId" | "createdByOrgId" | "lastActivityAt" | "createdAt">> &
@@ -19,10 +19,42 @@ export type ImportedAudit = Pick<typeof auditEvents.$inferInsert, "boardId" | "r
 /** Rows per INSERT: 500 requests are 4,500 parameters, well below SQLite's 32,766 and PostgreSQL's 65,535. */
 const BATCH = 500;
 
-/** Every row and its audit rows, or none of them: multi-row INSERTs of `BATCH` rows in one transaction. */
-export async function insertImportedRequests(h: AsyncDb, rows: readonly ImportedRequest[], audits: readonly ImportedAudit[]): Promise<void> {
-  await h.transaction(async (tx) => {
-    const { requests, auditEvents } = tx.t;
+/** The alliance's organisations: id → short name. */
+export async function organisationNames(h: AsyncDb, allianceId: string): Promise<Map<string, string>> {
+  const { organisations } = h.t;
+  const rows = await h.q
+    .select({ id: organisations.id, shortName: organisations.shortName })
+    .from(organisations)
+    .where(eq(organisations.allianceId, allianceId))
+    .orderBy(asc(organisations.name));
+  return new Map(rows.map((o) => [o.id, o.shortName]));
+}
+
+/**
+ * Every row and its audit rows, or none of them: multi-row INSERTs of
+ * `BATCH` rows in one transaction. With `refuse` (the limits), the rows'
+ * organisation's row is locked first (`forUpdate`; as createRequestWithAudit
+ * does for a single request) and `refuse` runs inside the transaction: what
+ * it returns other than null is returned and nothing is written. So imports
+ * and new requests of one organisation are judged one after the other, on
+ * PostgreSQL through any number of servers. On PostgreSQL the transaction
+ * may be retried: `refuse` reads only through `tx`.
+ */
+export async function insertImportedRequests<R = never>(
+  h: AsyncDb,
+  rows: readonly ImportedRequest[],
+  audits: readonly ImportedAudit[],
+  refuse?: (tx: AsyncDb) => R | null | Promise<R | null>,
+): Promise<R | null> {
+  const orgs = new Set(rows.map((r) => r.createdByOrgId));
+  if (refuse && orgs.size !== 1) throw new Error("an import's rows are of one organisation");
+  return h.transaction(async (tx) => {
+    const { requests, auditEvents, organisations } = tx.t;
+    if (refuse) {
+      await first(forUpdate(tx, tx.q.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, rows[0].createdByOrgId))));
+      const refused = await refuse(tx);
+      if (refused !== null) return refused;
+    }
     for (let i = 0; i < rows.length; i += BATCH) {
       await tx.q.insert(requests).values(
         rows.slice(i, i + BATCH).map((r) => ({
@@ -51,28 +83,26 @@ export async function insertImportedRequests(h: AsyncDb, rows: readonly Imported
         })),
       );
     }
+    return null;
   });
 }
 
 /**
- * The same, synchronously on SQLite, for the import's judge-and-write step
- * inside the board's document. Two prepared statements run once per row:
- * building a query per row (or a multi-row insert) with the query builder
- * took most of a 10,000-row import's time.
+ * Remove an import's request rows and their audit rows again (one
+ * transaction): the compensation when its cards did not reach the board's
+ * document. Rows that point at the requests with a foreign key go with
+ * them (ON DELETE); nothing else can have been attached to a request
+ * without its card. Returns the requests removed (0 when run again).
  */
-export function insertImportedRequestsNow(db: DB, rows: readonly ImportedRequest[], audits: readonly ImportedAudit[]): void {
-  const sqlite = db.$client;
-  const request = sqlite.prepare(
-    `INSERT INTO requests (id, board_id, created_by_user_id, created_by_org_id, reference, reference_key, import_id, last_activity_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const audit = sqlite.prepare(`INSERT INTO audit_events (board_id, request_id, user_id, org_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  sqlite.transaction(() => {
-    for (const r of rows) {
-      request.run(r.id, r.boardId, r.createdByUserId ?? null, r.createdByOrgId, r.reference ?? null, r.referenceKey ?? null, r.importId ?? null, r.lastActivityAt, r.createdAt);
+export async function deleteImportedRequests(h: AsyncDb, boardId: string, importId: string): Promise<number> {
+  return h.transaction(async (tx) => {
+    const { requests, auditEvents } = tx.t;
+    const ids = (await tx.q.select({ id: requests.id }).from(requests).where(and(eq(requests.boardId, boardId), eq(requests.importId, importId)))).map((r) => r.id);
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const part = ids.slice(i, i + BATCH);
+      await tx.q.delete(auditEvents).where(and(eq(auditEvents.boardId, boardId), inArray(auditEvents.requestId, part)));
+      await tx.q.delete(requests).where(inArray(requests.id, part));
     }
-    for (const a of audits) {
-      audit.run(a.boardId, a.requestId ?? null, a.userId ?? null, a.orgId ?? null, a.type, a.data === undefined || a.data === null ? null : JSON.stringify(a.data), a.createdAt);
-    }
-  })();
+    return ids.length;
+  });
 }

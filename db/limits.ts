@@ -4,10 +4,10 @@
  * check log, and the browsers that logged into an account before. On the
  * asynchronous layer (SQLite and PostgreSQL, docs/decisions/001-async-database-layer.md).
  */
-import { and, count as countRows, desc, eq, gt, gte, isNotNull, lt, ne, sql } from "drizzle-orm";
-import type { AsyncDb, DB } from "./client";
+import { and, desc, eq, gt, gte, isNotNull, lt, ne, sql } from "drizzle-orm";
+import type { AsyncDb } from "./client";
 import { count, first } from "./dialect";
-import { alliances as alliancesTable, requests as requestsTable, type referenceChecks } from "./schema";
+import type { referenceChecks } from "./schema";
 
 // ------------------------------------------------------------------ request quota
 
@@ -173,55 +173,4 @@ export async function forgetLoginDevices(h: AsyncDb, userId: string, keepTokenHa
 export async function deleteExpiredLoginDevices(h: AsyncDb, at: number): Promise<number> {
   const { loginDevices } = h.t;
   return (await h.q.delete(loginDevices).where(lt(loginDevices.expiresAt, at)).returning({ u: loginDevices.userId })).length;
-}
-
-// ------------------------------------------------------------------ the synchronous quota (SQLite only)
-
-/*
- * The quota counted in one synchronous step with the write it allows: an
- * import judges and writes inside the board's document (import.server.ts,
- * quotaExceededNow in requests.server.ts), so two at once cannot both take
- * the last place. SQLite only, the same SQL as above; they go when that
- * step moves.
- */
-
-export function allianceRequestQuotaNow(db: DB, allianceId: string): number | null {
-  return db.select({ q: alliancesTable.requestQuotaPerHour }).from(alliancesTable).where(eq(alliancesTable.id, allianceId)).get()?.q ?? null;
-}
-
-export function requestsCreatedByOrgSinceNow(db: DB, orgId: string, since: number): number {
-  const r = requestsTable;
-  return (
-    db
-      .select({ n: sql<number>`count(distinct coalesce(${r.importId}, ${r.id}))`.mapWith(Number) })
-      .from(r)
-      .where(and(eq(r.createdByOrgId, orgId), gte(r.createdAt, since)))
-      .get()?.n ?? 0
-  );
-}
-
-export function countedRequestAtNow(db: DB, orgId: string, since: number, skip: number): number | null {
-  const r = requestsTable;
-  return (
-    db
-      .select({ at: sql<number>`min(${r.createdAt})`.mapWith(Number) })
-      .from(r)
-      .where(and(eq(r.createdByOrgId, orgId), gte(r.createdAt, since)))
-      .groupBy(sql`coalesce(${r.importId}, ${r.id})`)
-      .orderBy(sql`min(${r.createdAt})`)
-      .limit(1)
-      .offset(Math.max(0, skip))
-      .get()?.at ?? null
-  );
-}
-
-export function importedRowsSinceNow(db: DB, orgId: string, since: number): number {
-  const r = requestsTable;
-  return (
-    db
-      .select({ n: countRows() })
-      .from(r)
-      .where(and(eq(r.createdByOrgId, orgId), gte(r.createdAt, since), isNotNull(r.importId)))
-      .get()?.n ?? 0
-  );
 }

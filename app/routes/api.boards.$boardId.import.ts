@@ -22,7 +22,9 @@ export const loader = () => methodNotAllowed("POST");
  * Dry run: 200 { rows, errors: [{ row, field, code, message }], duplicates,
  * headers, mapping, unknownCategories, counts }. Import: 201 { importId,
  * created, ids, errors, duplicates, counts }. 403 viewers, 404 unknown board
- * or another alliance's, 409 an archived board, 415 other types, 422 unreadable file or nothing to
+ * or another alliance's, 409 an archived board (`board_archived`) or one whose columns or
+ * categories changed between the judgement and the write (`board_changed`: nothing
+ * imported), 415 other types, 422 unreadable file or nothing to
  * import, 429 quota or import cap.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {

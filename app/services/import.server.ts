@@ -14,9 +14,12 @@
  *
  * Creating: all good rows at once, with the rules of createRequest (viewers
  * refused, the entering organisation stamped, the reference only in SQL, a
- * "created" audit row per request), in one SQL transaction and one Yjs
- * transaction (domain addCards). The hourly request quota counts an import as
- * one operation (db/limits.ts); imported rows have their own caps below.
+ * "created" audit row per request), in one SQL transaction (the limits
+ * judged inside it, the organisation's row locked) and then one Yjs
+ * transaction (domain addCards); see importList for the order and what
+ * undoes the rows when the cards do not land. The hourly request quota
+ * counts an import as one operation (db/limits.ts); imported rows have their
+ * own caps below.
  */
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
@@ -24,11 +27,10 @@ import { constants as zlibConstants, inflateRaw } from "node:zlib";
 import ExcelJS from "exceljs";
 import Papa from "papaparse";
 import { activityFeed } from "../../db/activity";
-import { listOrganisations } from "../../db/accounts";
 import { allianceSecret, boardRequestKeys } from "../../db/duplicates";
-import { insertImportedRequestsNow, type ImportedAudit, type ImportedRequest } from "../../db/imports";
-import { importedRowsSinceNow, recordReferenceCheck, type ReferenceCheckOutcome } from "../../db/limits";
-import { addCards, listCategories, listColumns, readBoard } from "../board/domain";
+import { deleteImportedRequests, insertImportedRequests, organisationNames, type ImportedAudit, type ImportedRequest } from "../../db/imports";
+import { importedRowsSince, recordReferenceCheck, type ReferenceCheckOutcome } from "../../db/limits";
+import { addCards, getCard, listCategories, listColumns, readBoard, type NewCard } from "../board/domain";
 import {
   duplicatesWithinFile,
   guessMapping,
@@ -43,14 +45,14 @@ import {
   type ImportMapping,
   type ImportRow,
 } from "../board/import-map";
-import { isActiveStage, stageOfColumn } from "../board/stages";
+import { holderRule, isActiveStage, stageOfColumn } from "../board/stages";
 import { ACTIVITY_EVENT } from "./activity.server";
 import { BOARD_ARCHIVED, type BoardRow, type SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { DUPLICATES_EVENT, referenceKey } from "./duplicates.server";
 import { appLimits, Limiter } from "./limits.server";
 import { PERSONAL_DATA_ACKNOWLEDGED, recordableFindings, rowsWithPersonalData, type RowFinding } from "./personal-data.server";
-import { quotaExceededNow } from "./requests.server";
+import { quotaExceeded } from "./requests.server";
 
 export const CSV_TYPE = "text/csv";
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -389,7 +391,7 @@ export type ImportResult =
   | { ok: true; dryRun: true; preview: ImportPreview }
   | { ok: true; dryRun: false; preview: ImportPreview; importId: string; created: number; ids: string[] }
   | { ok: false; status: 403; error: "forbidden"; message: string }
-  | { ok: false; status: 409; error: "board_archived"; message: string }
+  | { ok: false; status: 409; error: "board_archived" | "board_changed"; message: string }
   | { ok: false; status: 422; error: string; message: string; row?: number; preview?: ImportPreview; found?: RowFinding[] }
   | { ok: false; status: 429; error: "quota_exceeded" | "import_limit" | "rate_limited"; message: string; retryAfterMs: number };
 
@@ -416,7 +418,7 @@ function preview(
   table: Table,
   opts: ImportOptions,
   facts: ReturnType<typeof boardFacts>,
-  known: { secret: string; keyed: Awaited<ReturnType<typeof boardRequestKeys>> },
+  known: { secret: string; keyed: Awaited<ReturnType<typeof boardRequestKeys>>; orgNames: Map<string, string> },
 ): { preview: ImportPreview; rows: ImportRow[]; importable: Array<ImportRow & { key: string | null }>; keys: (string | null)[] } {
   const { mapping, unknown } = mappingFromNames(table.headers, opts.names, guessMapping(table.headers));
   const rows = mapRows(table.rows, mapping, {
@@ -439,7 +441,7 @@ function preview(
     const org = r.ownerOrgId ?? r.createdByOrgId;
     onBoard.set(k, { id: r.id, org, mine: r.createdByOrgId === user.organisationId || r.ownerOrgId === user.organisationId });
   }
-  const orgNames = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const { orgNames } = known;
   const labels = new Map(facts.categories.map((c) => [c.id, c.label]));
   const inFile = duplicatesWithinFile(keys, rows.map((r) => r.card?.category ?? null));
 
@@ -530,126 +532,207 @@ export async function importList(
     throw e;
   }
 
-  // The alliance's secret and the board's reference keys, read just before (a request entered in between may be missed by the duplicate check).
-  const known = { secret: await allianceSecret(svc.async, user.allianceId), keyed: await boardRequestKeys(svc.async, board.id) };
-  // Judged against the board and, when importing, written in the same synchronous step: nothing changes in between.
-  let result: ImportResult | null = null;
-  let newKeys = false;
-  // Every upload is a reference check of its rows: logged like the request form's check (never the references), once the step is done.
+  // What the judgement needs from SQL, read just before it (a request entered in between may be missed by the
+  // duplicate check): the alliance's secret, the board's reference keys, the organisations' names.
+  const known = {
+    secret: await allianceSecret(svc.async, user.allianceId),
+    keyed: await boardRequestKeys(svc.async, board.id),
+    orgNames: await organisationNames(svc.async, user.allianceId),
+  };
+  // Every upload is a reference check of its rows: logged like the request form's check (never the references), once judged.
   let checked: { outcome: ReferenceCheckOutcome; at: number } | null = null;
+  let judged: Judged;
   try {
-  await svc.rooms.withDoc(board.id, (doc) => {
-    const facts = boardFacts(doc);
-    const p = preview(svc, user, board, table, opts, facts, known);
-    if (p.keys.some(Boolean)) checked = { outcome: p.preview.duplicates.some((d) => d.kind === "board") ? "match" : "no_match", at: svc.now() };
-    if (opts.dryRun) {
-      result = { ok: true, dryRun: true, preview: p.preview };
-      return;
-    }
-    if (p.importable.length === 0) {
-      result = { ok: false, status: 422, error: "nothing_to_import", message: "No row can be imported; see errors and duplicates.", preview: p.preview };
-      return;
-    }
-    // Rows to import that hold personal data need the same deliberate step as a form's "Toch opslaan".
-    const importableRows = new Set(p.importable.map((r) => r.row));
-    const flagged = p.preview.personalData.filter((f) => importableRows.has(f.row));
-    if (flagged.length && !opts.acknowledgePersonalData) {
-      result = {
-        ok: false,
-        status: 422,
-        error: "personal_data",
-        message: "Some rows hold personal data (see found). Remove it from the file, or import with acknowledgePersonalData=1; that is recorded.",
-        found: flagged,
-        preview: p.preview,
-      };
-      return;
-    }
-    const quota = quotaExceededNow(svc, user);
+    judged = await svc.rooms.withDoc(board.id, (doc) => {
+      const j = judge(svc, user, board, table, opts, boardFacts(doc), known);
+      checked = j.checked;
+      return j;
+    });
+  } finally {
+    const c = checked as { outcome: ReferenceCheckOutcome; at: number } | null;
+    if (c) await recordReferenceCheck(svc.async, { boardId: board.id, userId: user.id, orgId: user.organisationId, outcome: c.outcome, createdAt: c.at });
+  }
+  if ("result" in judged) return judged.result;
+  const { plan } = judged;
+
+  /*
+   * The write, in this order (decision 001: a document step cannot await, so
+   * the SQL decisions cannot sit inside it as they did on SQLite alone):
+   * 1. The rows, in ONE transaction with the organisation's row locked, in
+   *    which the quota and the hourly import cap are counted: two imports at
+   *    once (through two servers too) are judged one after the other, so
+   *    exactly the limit stands. Refused: nothing written.
+   * 2. The cards, in one document step that checks again what the
+   *    judgement relied on (each card's column and category still there and
+   *    the column not held); the file's rows were judged against the board
+   *    a moment before, in the step above.
+   * 3. Whether the cards were stored: a room whose commit fails drops its
+   *    copy without failing the step (server/sync/rooms.ts), so the board is
+   *    read again; none of the cards there means none was stored.
+   * If 2 or 3 fails, the rows are removed again (one transaction). Rows
+   * first, because a card without its row has nobody to check it against
+   * (claims, references, the quota) and a reader of the board keeps it; a
+   * row without its card, for the moment between 1 and 2 (or when the
+   * removal itself fails), is seen by no board and only counts against the
+   * organisation's own quota. An import has no key of its own to repeat it
+   * by (each upload is a new import id), so there is no idempotency to keep.
+   */
+  const n = plan.rows.length;
+  const refused = await insertImportedRequests<ImportResult>(svc.async, plan.rows, plan.audits, async (tx) => {
+    const quota = await quotaExceeded(svc, user, tx);
     if (quota) {
-      result = {
+      return {
         ok: false,
         status: 429,
         error: "quota_exceeded",
         message: `Your organisation created ${quota.limit} requests (or imports) in the past hour, the most this alliance allows.`,
         retryAfterMs: quota.retryAfterMs,
       };
-      return;
     }
-    const at = svc.now();
-    const already = importedRowsSinceNow(svc.db, user.organisationId, at - HOUR_MS);
-    if (already + p.importable.length > IMPORTED_ROWS_PER_ORG_PER_HOUR) {
-      result = {
+    const already = await importedRowsSince(tx, user.organisationId, plan.at - HOUR_MS);
+    if (already + n > IMPORTED_ROWS_PER_ORG_PER_HOUR) {
+      return {
         ok: false,
         status: 429,
         error: "import_limit",
         message: `Your organisation may import ${IMPORTED_ROWS_PER_ORG_PER_HOUR} rows per hour; ${Math.max(0, IMPORTED_ROWS_PER_ORG_PER_HOUR - already)} are left.`,
         retryAfterMs: HOUR_MS,
       };
-      return;
     }
-    const importId = randomUUID();
-    const sqlRows: ImportedRequest[] = [];
-    const audits: ImportedAudit[] = [];
-    const cards = p.importable.map((r) => {
-      const c = r.card!;
-      const id = randomUUID();
-      const reference = c.reference || null;
-      const referenceKey = r.key;
-      if (referenceKey) newKeys = true;
-      sqlRows.push({
-        id,
-        boardId: board.id,
-        createdByUserId: user.id,
-        createdByOrgId: user.organisationId,
-        reference,
-        referenceKey,
-        importId,
-        lastActivityAt: at,
-        createdAt: at,
-      });
-      audits.push({
-        boardId: board.id,
-        requestId: id,
-        userId: user.id,
-        orgId: user.organisationId,
-        type: "created",
-        data: { title: c.title, category: c.category, import: importId, row: r.row },
-        createdAt: at,
-      });
-      const found = recordableFindings(flagged, r.row);
-      if (found.length) {
-        // Imported after the warning: recorded per request, fields and kinds only.
-        audits.push({ boardId: board.id, requestId: id, userId: user.id, orgId: user.organisationId, type: PERSONAL_DATA_ACKNOWLEDGED, data: { found, import: importId, row: r.row }, createdAt: at });
-      }
-      return {
-        id,
-        title: c.title,
-        category: c.category,
-        description: c.description,
-        area: c.area,
-        urgency: c.urgency,
-        column: c.column,
-        createdAt: at,
-        createdByOrg: user.organisationId,
-      };
-    });
-    // The SQL rows first (one transaction), then the cards (one Yjs transaction): a card never lacks its row.
-    insertImportedRequestsNow(svc.db, sqlRows, audits);
-    addCards(doc, cards);
-    result = { ok: true, dryRun: false, preview: p.preview, importId, created: cards.length, ids: cards.map((c) => c.id) };
+    return null;
   });
-  } finally {
-    const c = checked as { outcome: ReferenceCheckOutcome; at: number } | null;
-    if (c) await recordReferenceCheck(svc.async, { boardId: board.id, userId: user.id, orgId: user.organisationId, outcome: c.outcome, createdAt: c.at });
+  if (refused) return refused;
+
+  let placed: boolean;
+  try {
+    placed = await svc.rooms.withDoc(board.id, (doc) => {
+      if (!stillFits(doc, plan.cards)) return false;
+      addCards(doc, plan.cards);
+      return true;
+    });
+    if (placed) {
+      const stored = await svc.rooms.withDoc(board.id, (doc) => plan.cards.some((c) => getCard(doc, c.id) !== null));
+      if (!stored) throw new Error("import: the board's document did not store the cards");
+    }
+  } catch (e) {
+    await undoImport(svc, board.id, plan.importId);
+    throw e;
   }
-  const r = result as ImportResult | null;
-  if (!r) throw new Error("import: no result");
-  if (r.ok && !r.dryRun) {
-    // The activity panel shows the newest entries: those of this import, at most a page of them.
-    const rows = await activityFeed(svc.async, { boardId: board.id, limit: 50 });
-    if (rows.length) svc.realtime.toBoard(board.id, ACTIVITY_EVENT, rows);
-    if (newKeys) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+  if (!placed) {
+    await undoImport(svc, board.id, plan.importId);
+    return { ok: false, status: 409, error: "board_changed", message: "The board's columns or categories changed meanwhile; check the preview and import again." };
   }
-  return r;
+
+  // The activity panel shows the newest entries: those of this import, at most a page of them.
+  const rows = await activityFeed(svc.async, { boardId: board.id, limit: 50 });
+  if (rows.length) svc.realtime.toBoard(board.id, ACTIVITY_EVENT, rows);
+  if (plan.newKeys) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+  return { ok: true, dryRun: false, preview: plan.preview, importId: plan.importId, created: n, ids: plan.cards.map((c) => c.id) };
 }
 
+/** An import's rows and cards, made by the judgement and written after it. */
+interface ImportPlan {
+  preview: ImportPreview;
+  importId: string;
+  at: number;
+  rows: ImportedRequest[];
+  audits: ImportedAudit[];
+  cards: Array<NewCard & { column: string }>;
+  newKeys: boolean;
+}
+
+type Judged = { result: ImportResult; checked: { outcome: ReferenceCheckOutcome; at: number } | null } | { plan: ImportPlan; checked: { outcome: ReferenceCheckOutcome; at: number } | null };
+
+/** The file judged against the board (one read of its document): an answer, or what to write. */
+function judge(
+  svc: AppServices,
+  user: SessionUser,
+  board: BoardRow,
+  table: Table,
+  opts: ImportOptions,
+  facts: ReturnType<typeof boardFacts>,
+  known: Parameters<typeof preview>[6],
+): Judged {
+  const p = preview(svc, user, board, table, opts, facts, known);
+  const checked = p.keys.some(Boolean) ? { outcome: p.preview.duplicates.some((d) => d.kind === "board") ? ("match" as const) : ("no_match" as const), at: svc.now() } : null;
+  if (opts.dryRun) return { result: { ok: true, dryRun: true, preview: p.preview }, checked };
+  if (p.importable.length === 0) {
+    return { result: { ok: false, status: 422, error: "nothing_to_import", message: "No row can be imported; see errors and duplicates.", preview: p.preview }, checked };
+  }
+  // Rows to import that hold personal data need the same deliberate step as a form's "Toch opslaan".
+  const importableRows = new Set(p.importable.map((r) => r.row));
+  const flagged = p.preview.personalData.filter((f) => importableRows.has(f.row));
+  if (flagged.length && !opts.acknowledgePersonalData) {
+    return {
+      result: {
+        ok: false,
+        status: 422,
+        error: "personal_data",
+        message: "Some rows hold personal data (see found). Remove it from the file, or import with acknowledgePersonalData=1; that is recorded.",
+        found: flagged,
+        preview: p.preview,
+      },
+      checked,
+    };
+  }
+  const at = svc.now();
+  const importId = randomUUID();
+  const rows: ImportedRequest[] = [];
+  const audits: ImportedAudit[] = [];
+  let newKeys = false;
+  const cards = p.importable.map((r) => {
+    const c = r.card!;
+    const id = randomUUID();
+    const reference = c.reference || null;
+    const referenceKey = r.key;
+    if (referenceKey) newKeys = true;
+    rows.push({ id, boardId: board.id, createdByUserId: user.id, createdByOrgId: user.organisationId, reference, referenceKey, importId, lastActivityAt: at, createdAt: at });
+    audits.push({
+      boardId: board.id,
+      requestId: id,
+      userId: user.id,
+      orgId: user.organisationId,
+      type: "created",
+      data: { title: c.title, category: c.category, import: importId, row: r.row },
+      createdAt: at,
+    });
+    const found = recordableFindings(flagged, r.row);
+    if (found.length) {
+      // Imported after the warning: recorded per request, fields and kinds only.
+      audits.push({ boardId: board.id, requestId: id, userId: user.id, orgId: user.organisationId, type: PERSONAL_DATA_ACKNOWLEDGED, data: { found, import: importId, row: r.row }, createdAt: at });
+    }
+    return {
+      id,
+      title: c.title,
+      category: c.category,
+      description: c.description,
+      area: c.area,
+      urgency: c.urgency,
+      column: c.column,
+      createdAt: at,
+      createdByOrg: user.organisationId,
+    };
+  });
+  return { plan: { preview: p.preview, importId, at, rows, audits, cards, newKeys }, checked };
+}
+
+/** Whether the board still has every card's column (not held) and category: what the judgement relied on. */
+function stillFits(doc: import("yjs").Doc, cards: ReadonlyArray<{ column: string; category: string }>): boolean {
+  const columns = new Map(listColumns(doc).map((c) => [c.id, c]));
+  const categories = new Set(listCategories(doc).map((c) => c.id));
+  return cards.every((c) => {
+    const col = columns.get(c.column);
+    return !!col && holderRule(col.stage) !== "required" && categories.has(c.category);
+  });
+}
+
+/** The compensation: the import's rows removed again. Should that fail too, they stay (seen by no board) and it is logged. */
+async function undoImport(svc: AppServices, boardId: string, importId: string): Promise<void> {
+  try {
+    await deleteImportedRequests(svc.async, boardId, importId);
+  } catch (e) {
+    if (svc.env.LOG_LEVEL !== "silent") {
+      console.error(JSON.stringify({ lvl: "error", msg: "import: could not remove the rows of an import whose cards were not stored", board: boardId, importId, error: (e as Error).message }));
+    }
+  }
+}

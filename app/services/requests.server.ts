@@ -10,15 +10,7 @@ import { validateCardFields, validateReference, type CardField } from "../board/
 import { validateMatchFields } from "../board/jobs";
 import { addAudit, createRequestWithAudit, getRequest, setRequestReference } from "../../db/requests";
 import type { AsyncDb } from "../../db/client";
-import {
-  allianceRequestQuota,
-  allianceRequestQuotaNow,
-  countedRequestAt,
-  countedRequestAtNow,
-  requestsCreatedByOrgSince,
-  requestsCreatedByOrgSinceNow,
-  setAllianceRequestQuota,
-} from "../../db/limits";
+import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
 import type { BoardRow, SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
 import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
@@ -71,21 +63,6 @@ export async function quotaExceeded(svc: AppServices, user: SessionUser, h: Asyn
   const n = await requestsCreatedByOrgSince(h, user.organisationId, since);
   if (n < perHour) return null;
   const at = (await countedRequestAt(h, user.organisationId, since, n - perHour)) ?? now;
-  return { limit: perHour, retryAfterMs: Math.max(1000, at + HOUR_MS - now) };
-}
-
-/**
- * The same, in one synchronous step (SQLite only, db/limits.ts's `…Now`):
- * for the import, which judges and writes inside the board's document, so
- * two at once cannot both take the last place.
- */
-export function quotaExceededNow(svc: AppServices, user: SessionUser): QuotaExceeded | null {
-  const perHour = allianceRequestQuotaNow(svc.db, user.allianceId) ?? svc.env.REQUESTS_PER_ORG_PER_HOUR;
-  const now = svc.now();
-  const since = now - HOUR_MS;
-  const n = requestsCreatedByOrgSinceNow(svc.db, user.organisationId, since);
-  if (n < perHour) return null;
-  const at = countedRequestAtNow(svc.db, user.organisationId, since, n - perHour) ?? now;
   return { limit: perHour, retryAfterMs: Math.max(1000, at + HOUR_MS - now) };
 }
 

@@ -44,7 +44,7 @@ import {
   markFrontDoorSpamNow,
   setFrontDoorDailyCap,
 } from "../../db/front-door-guard";
-import { insertImportedRequests, insertImportedRequestsNow } from "../../db/imports";
+import { insertImportedRequests } from "../../db/imports";
 import { personalData } from "../../db/personal-export";
 import { boardRetentions, twoFactorPolicyOf } from "../../db/privacy";
 import * as schema from "../../db/schema";
@@ -292,16 +292,6 @@ describe("the synchronous twins (SQLite only)", () => {
     expect(n).toEqual({ contacts: 1, views: 1 });
     expect(await getContact(h, "r3")).toBeNull();
     expect(engines.sqlite.db.select().from(schema.contactViews).where(eq(schema.contactViews.requestId, "r3")).all()).toEqual([]);
-  });
-
-  it("insertImportedRequestsNow writes an import's rows and audit rows in one synchronous step", () => {
-    insertImportedRequestsNow(
-      engines.sqlite.db,
-      [{ id: "now-1", boardId: "b", createdByOrgId: "o1", importId: "imp-now", lastActivityAt: 70, createdAt: 70 }],
-      [{ boardId: "b", requestId: "now-1", userId: "u1", orgId: "o1", type: "created", data: { row: 2 }, createdAt: 70 }],
-    );
-    expect(engines.sqlite.db.select({ id: schema.requests.id }).from(schema.requests).where(eq(schema.requests.importId, "imp-now")).all()).toEqual([{ id: "now-1" }]);
-    expect(engines.sqlite.db.select({ data: schema.auditEvents.data }).from(schema.auditEvents).where(eq(schema.auditEvents.requestId, "now-1")).all()).toEqual([{ data: { row: 2 } }]);
   });
 
   it("markFrontDoorSpamNow marks an item inside a synchronous transaction", () => {
