@@ -28,6 +28,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-rooms.test.ts",
   "tests/integration/pg-accounts.test.ts",
   "tests/integration/pg-import.test.ts",
+  "tests/integration/pg-rebuild.test.ts",
 ];
 
 export default defineConfig({

@@ -272,6 +272,11 @@ export async function loadBoardStateAsync(h: AsyncDb, boardId: string): Promise<
   });
 }
 
+/** The stored document (snapshot and the log after it) read through `tx` (the rebuild reads it inside its transaction, db/rebuild.ts). */
+export async function readStoredBoard(tx: AsyncDb, boardId: string): Promise<StoredBoard> {
+  return readStored(tx, boardId);
+}
+
 async function readStored(tx: AsyncDb, boardId: string): Promise<StoredBoard> {
   const { boardSnapshots: s, boardUpdates: u } = tx.t;
   const snap = await first(tx.q.select({ data: s.data, lastUpdateId: s.lastUpdateId }).from(s).where(eq(s.boardId, boardId)));

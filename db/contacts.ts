@@ -1,14 +1,14 @@
 /**
  * Sealed contact details of requests and who looked at them (issue 14). The
  * sealing itself is app/services/seal.server.ts; this file only stores the
- * sealed bytes and the log. On the asynchronous layer (decision 001), but
- * for `deleteContactsForRequestsNow`: erasure and retention run it inside
- * the board's synchronous rebuild transaction (db/retention.ts).
+ * sealed bytes and the log. On the asynchronous layer (decision 001);
+ * retention runs `deleteContactsForRequests` inside the board's rebuild
+ * transaction (db/retention.ts).
  */
 import { asc, eq, inArray } from "drizzle-orm";
-import type { AsyncDb, DB } from "./client";
+import type { AsyncDb } from "./client";
 import { affected, first } from "./dialect";
-import { contactViews, requestContacts, CONTACT_VIEW_ACTIONS } from "./schema";
+import { requestContacts, CONTACT_VIEW_ACTIONS } from "./schema";
 
 export type ContactRow = typeof requestContacts.$inferSelect;
 export type ContactViewAction = (typeof CONTACT_VIEW_ACTIONS)[number];
@@ -132,17 +132,4 @@ export async function deleteContactsForRequests(h: AsyncDb, requestIds: readonly
     const views = affected(await tx.q.delete(contactViews).where(inArray(contactViews.requestId, ids)));
     return { contacts, views };
   });
-}
-
-/**
- * `deleteContactsForRequests` inside a synchronous transaction: the board's
- * rebuild (db/retention.ts anonymiseRequestRows) cannot await. SQLite only,
- * until the rebuild moves to the asynchronous layer with the room storage.
- */
-export function deleteContactsForRequestsNow(tx: DB, requestIds: readonly string[]): { contacts: number; views: number } {
-  if (!requestIds.length) return { contacts: 0, views: 0 };
-  const ids = [...requestIds];
-  const contacts = tx.delete(requestContacts).where(inArray(requestContacts.requestId, ids)).run().changes;
-  const views = tx.delete(contactViews).where(inArray(contactViews.requestId, ids)).run().changes;
-  return { contacts, views };
 }

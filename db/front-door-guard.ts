@@ -2,16 +2,13 @@
  * What the front door's guard counts in SQL (issue 15): accepted items per
  * address key and per alliance, counted from `front_door_items` itself so
  * the budgets are exact and survive a restart; the alliance's daily cap;
- * the spam mark. On the asynchronous layer (decision 001), both engines;
- * `markFrontDoorSpamNow` stays synchronous for the board's rebuild
- * transaction (app/services/front-door-spam.server.ts).
+ * the spam mark (inside the board's rebuild transaction,
+ * app/services/front-door-spam.server.ts). On the asynchronous layer
+ * (decision 001), both engines.
  */
 import { and, eq, gte, sql } from "drizzle-orm";
-import type { AsyncDb, DB } from "./client";
+import type { AsyncDb } from "./client";
 import { count, first } from "./dialect";
-import { frontDoorItems } from "./schema";
-
-type Tx = Parameters<Parameters<DB["transaction"]>[0]>[0];
 
 /** `sum(case when <cond> then 1 else 0 end)`, 0 over no rows, as a number (PostgreSQL's sum is a bigint, sent as text). */
 const countIf = (cond: ReturnType<typeof sql>) => sql<number>`coalesce(sum(case when ${cond} then 1 else 0 end), 0)`.mapWith(Number);
@@ -93,9 +90,4 @@ export async function frontDoorItemOf(h: AsyncDb, boardId: string, requestId: st
 export async function markFrontDoorSpam(h: AsyncDb, itemId: string, at: number): Promise<void> {
   const { frontDoorItems } = h.t;
   await h.q.update(frontDoorItems).set({ spamAt: at }).where(eq(frontDoorItems.id, itemId));
-}
-
-/** `markFrontDoorSpam` inside the board's synchronous rebuild transaction (the spam mark erases the request there). SQLite only. */
-export function markFrontDoorSpamNow(tx: DB | Tx, itemId: string, at: number): void {
-  tx.update(frontDoorItems).set({ spamAt: at }).where(eq(frontDoorItems.id, itemId)).run();
 }

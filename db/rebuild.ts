@@ -1,67 +1,89 @@
 /**
- * Storing a rebuilt board document (app/board/rebuild.ts): the fresh
- * document as the board's snapshot, the whole update log gone, every stored
- * moment replaced by its rebuilt form, and the document generation bumped,
- * in one transaction together with whatever else the caller erases.
+ * Storing a rebuilt board document (app/services/rebuild.server.ts), on the
+ * asynchronous layer (both engines): in ONE transaction the board row is
+ * updated first (the generation bumped: on PostgreSQL this takes the row's
+ * lock, so a tick holding it `FOR SHARE` for its generation check is waited
+ * for, and every later tick of the old generation is refused), then the
+ * stored document is read (everything committed before the lock), the
+ * replacement computed from it, the snapshot replaced, the whole update log
+ * deleted, every moment rebuilt, and the caller's own erasure run.
  */
 import { asc, eq, sql } from "drizzle-orm";
-import type { DB } from "./client";
-import { boardMoments, boards, boardSnapshots, boardUpdates } from "./schema";
-
-export type Tx = Parameters<Parameters<DB["transaction"]>[0]>[0];
+import { readStoredBoard, type StoredBoard } from "./board-store";
+import type { AsyncDb, DB } from "./client";
+import { storedOrder } from "./dialect";
+import { boards } from "./schema";
 
 function buf(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 /** The board's stored moments with their documents, oldest first. */
-export function momentDocs(db: DB | Tx, boardId: string): Array<{ id: string; data: Uint8Array }> {
-  return db
-    .select({ id: boardMoments.id, data: boardMoments.data })
-    .from(boardMoments)
-    .where(eq(boardMoments.boardId, boardId))
-    .orderBy(asc(boardMoments.at), asc(sql`rowid`))
-    .all()
-    .map((r) => ({ id: r.id, data: new Uint8Array(r.data) }));
-}
-
-export function docGeneration(db: DB | Tx, boardId: string): number {
-  return db.select({ g: boards.docGeneration }).from(boards).where(eq(boards.id, boardId)).get()?.g ?? 0;
+export async function momentDocs(h: AsyncDb, boardId: string): Promise<Array<{ id: string; data: Uint8Array }>> {
+  const m = h.t.boardMoments;
+  const rows = await h.q
+    .select({ id: m.id, data: m.data })
+    .from(m)
+    .where(eq(m.boardId, boardId))
+    .orderBy(asc(m.at), asc(storedOrder(h, m)));
+  return rows.map((r) => ({ id: r.id, data: new Uint8Array(r.data) }));
 }
 
 /**
- * Replace the board's document by `state` under the next generation: the
- * snapshot becomes `state` (its log position 0: every update stored from
- * now on is newer), every update of the board is deleted, each moment in
- * `moments` gets its new document, and `also` runs inside the same
- * transaction (the erasure's own deletions). Returns the new generation
- * and what `also` returned. Nothing is written when anything throws.
+ * The board's document generation as stored now: the synchronous room
+ * storage's generation check (server/sync/storage.ts sqliteRoomStorage,
+ * SQLite only; the asynchronous storage reads it inside its append).
  */
-export function storeRebuiltBoard<T>(
-  db: DB,
+export function docGeneration(db: DB, boardId: string): number {
+  return db.select({ g: boards.docGeneration }).from(boards).where(eq(boards.id, boardId)).get()?.g ?? 0;
+}
+
+export interface RebuiltState {
+  /** The board's new document (encoded state). */
+  state: Uint8Array;
+}
+
+/**
+ * Replace the board's document under the next generation, in one
+ * transaction: (1) `boards.doc_generation` + 1 (the row locked from here to
+ * the commit); (2) `replace` gets the stored document (snapshot and log, as
+ * committed before the lock) and the generation it is of, and returns the
+ * new state; (3) the snapshot
+ * becomes it (log position 0: every update stored from now on is newer),
+ * every update row of the board is deleted, each stored moment is replaced
+ * by `moment(its data)`; (4) `also(tx, replaced)` runs (the erasure's own
+ * rows). `replace`, `moment` and `also` may run more than once (PostgreSQL
+ * retries a serialization failure): no effects outside the database.
+ * Nothing is written when anything throws.
+ */
+export async function storeRebuiltBoard<R extends RebuiltState, T>(
+  h: AsyncDb,
   boardId: string,
-  state: Uint8Array,
-  moments: ReadonlyArray<{ id: string; data: Uint8Array }>,
   at: number,
-  also: (tx: Tx) => T,
-): { generation: number; result: T } {
-  return db.transaction((tx) => {
-    const data = buf(state);
-    tx.insert(boardSnapshots)
-      .values({ boardId, data, lastUpdateId: 0, updatedAt: at })
-      .onConflictDoUpdate({ target: boardSnapshots.boardId, set: { data, lastUpdateId: 0, updatedAt: at } })
-      .run();
-    tx.delete(boardUpdates).where(eq(boardUpdates.boardId, boardId)).run();
-    for (const m of moments) tx.update(boardMoments).set({ data: buf(m.data) }).where(eq(boardMoments.id, m.id)).run();
-    const row = tx
-      .update(boards)
-      .set({ docGeneration: sql`${boards.docGeneration} + 1` })
-      .where(eq(boards.id, boardId))
-      .returning({ g: boards.docGeneration })
-      .get();
+  replace: (stored: StoredBoard, previousGeneration: number) => R,
+  moment: (data: Uint8Array) => Uint8Array,
+  also: (tx: AsyncDb, replaced: R) => Promise<T>,
+): Promise<{ generation: number; moments: number; replaced: R; result: T }> {
+  return h.transaction(async (tx) => {
+    const { boards: b, boardSnapshots: s, boardUpdates: u, boardMoments: m } = tx.t;
+    // First: the board row. Ticks lock it FOR SHARE for their generation check; this waits for them, and they for this.
+    const [row] = await tx.q
+      .update(b)
+      .set({ docGeneration: sql`${b.docGeneration} + 1` })
+      .where(eq(b.id, boardId))
+      .returning({ g: b.docGeneration });
     if (!row) throw new Error("rebuild: no such board");
-    const result = also(tx);
-    return { generation: row.g, result };
+    const replaced = replace(await readStoredBoard(tx, boardId), row.g - 1);
+    const data = buf(replaced.state);
+    await tx.q
+      .insert(s)
+      .values({ boardId, data, lastUpdateId: 0, updatedAt: at })
+      .onConflictDoUpdate({ target: s.boardId, set: { data, lastUpdateId: 0, updatedAt: at } });
+    await tx.q.delete(u).where(eq(u.boardId, boardId));
+    const moments = await momentDocs(tx, boardId);
+    for (const mo of moments) await tx.q.update(m).set({ data: buf(moment(mo.data)) }).where(eq(m.id, mo.id));
+    const result = await also(tx, replaced);
+    return { generation: row.g, moments: moments.length, replaced, result };
   });
 }
 
@@ -69,6 +91,7 @@ export function storeRebuiltBoard<T>(
  * Move everything in the write-ahead log into the database file and empty
  * the log (TRUNCATE), so erased pages are not left in the -wal file. Waits
  * for readers (busy_timeout); returns whether every frame was moved.
+ * SQLite only (PostgreSQL's own vacuum and WAL recycling do this there).
  */
 export function checkpointTruncate(db: DB): boolean {
   const row = db.$client.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number } | undefined;

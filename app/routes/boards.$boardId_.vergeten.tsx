@@ -50,7 +50,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const { board } = await boardFor(svc, request, params.boardId!);
   const picked = new URL(request.url).searchParams.get("kaart");
-  const card = picked ? svc.rooms.readDoc(board.id, (doc) => getCard(doc, picked)) : null;
+  const card = picked ? await svc.rooms.readDoc(board.id, (doc) => getCard(doc, picked)) : null;
   return json(
     { board: { id: board.id, name: board.name }, picked: card ? { id: card.id, title: card.title } : null },
     { headers: NO_STORE },

@@ -26,7 +26,7 @@ export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: 
   const board = getBoard(svc.db, boardId);
   if (!canOpenBoard(user, board)) return null;
   const now = svc.now();
-  const snapshot = svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
+  const snapshot = await svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
   const states = await requestStates(svc.async, board.id);
   const holder = new Map(states.map((r) => [r.id, r.ownerOrgId]));
   const merged = new Set(states.filter((r) => r.mergedInto).map((r) => r.id));

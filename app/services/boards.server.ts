@@ -73,7 +73,7 @@ export async function setBoardRetention(
 export async function allianceCategories(svc: AppServices, user: SessionUser): Promise<Array<{ id: string; label: string }>> {
   const seen = new Map<string, { id: string; label: string }>();
   for (const b of await boardsFor(svc, user)) {
-    const cats = svc.rooms.readDoc(b.id, (doc) => listCategories(doc));
+    const cats = await svc.rooms.readDoc(b.id, (doc) => listCategories(doc));
     for (const c of cats) if (!seen.has(c.id)) seen.set(c.id, { id: c.id, label: c.label });
   }
   return [...seen.values()];
@@ -176,7 +176,7 @@ export async function createBoard(
   let claimExpiryDays: number | undefined;
   let retentionMonths: number | undefined;
   if (source) {
-    const structure = svc.rooms.readDoc(source.id, (d) => ({
+    const structure = await svc.rooms.readDoc(source.id, (d) => ({
       columns: listColumns(d).map((c) => ({ id: c.id, name: c.name, stage: c.stage })),
       categories: listCategories(d).map((c) => ({ id: c.id, label: c.label, color: c.color, icon: c.icon })),
     }));

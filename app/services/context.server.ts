@@ -14,16 +14,21 @@ export interface BoardRooms {
    * unloads it again when no client is connected.
    */
   withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin?: unknown): Promise<T>;
-  /** Read a board's live document now (loading it if needed), without changing it. */
-  readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): T;
   /**
-   * Replace a board's document (app/services/rebuild.server.ts): `fn` gets
-   * the current document (the live one with everything committed, or the
-   * stored one) and stores the replacement, synchronously. Afterwards the
-   * live room is dropped unstored and every connection closed with 4410
-   * ("rebuilt": drop your copy, load again). When `fn` throws nothing changes.
+   * Read a board's live document (loading it if needed, on either room
+   * storage), without changing it. `fn` runs synchronously on the document.
    */
-  rebuild<T>(boardId: string, fn: (current: Y.Doc) => T): T;
+  readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /**
+   * Replace a board's document (app/services/rebuild.server.ts): the
+   * board's ticks are held (nothing of it committed or broadcast), and `fn`
+   * gets the live document (an empty one when it is not loaded here) and
+   * its generation (null when it is known current), and stores the
+   * replacement in one transaction, returning the new generation. Afterwards the live room is dropped unstored and every
+   * connection closed with 4410 ("rebuilt": drop your copy, load again).
+   * When `fn` throws nothing changes.
+   */
+  rebuild<T extends { generation: number }>(boardId: string, fn: (current: Y.Doc, generation: number | null) => Promise<T>): Promise<T>;
   /** Close every open connection of a person (access removed, logged out). */
   disconnectUser(userId: string, reason?: string): void;
   /** Close every connection of a board; they reconnect and are judged again (archived: read-only). */

@@ -23,9 +23,8 @@
 import { readCard, cardsMap } from "../board/domain";
 import { dropCards } from "../board/rebuild";
 import { validateReference } from "../board/validate";
-import { appendAudit } from "../../db/requests";
+import { addAudit } from "../../db/requests";
 import { countMoments, erasureCounts, eraseRequests, requestIdsByKey, requestIdsLike, type ErasureCounts } from "../../db/erase";
-import type { DB } from "../../db/client";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { keyForAlliance } from "./duplicates.server";
@@ -67,13 +66,13 @@ export function readForgetInput(input: Record<string, unknown>):
   return { ok: true, by: { reference: ref.value }, dryRun };
 }
 
-async function matchingIds(svc: AppServices, db: DB, board: BoardRow, by: { reference: string } | { requestId: string }): Promise<string[] | null> {
+async function matchingIds(svc: AppServices, board: BoardRow, by: { reference: string } | { requestId: string }): Promise<string[] | null> {
   if ("requestId" in by) {
-    const ids = requestIdsLike(db, board.id, by.requestId);
+    const ids = await requestIdsLike(svc.async, board.id, by.requestId);
     return ids.length ? ids : null;
   }
   const key = await keyForAlliance(svc, board.allianceId, by.reference);
-  return key ? requestIdsByKey(db, board.id, key) : [];
+  return key ? requestIdsByKey(svc.async, board.id, key) : [];
 }
 
 /**
@@ -85,9 +84,9 @@ export async function forgetPerson(svc: AppServices, user: SessionUser, board: B
   if (user.role !== "coordinator" || user.allianceId !== board.allianceId) return { ok: false, status: 403, error: "forbidden" };
   const read = readForgetInput(input);
   if (!read.ok) return { ok: false, status: 422, errors: read.errors };
-  const ids = await matchingIds(svc, svc.db, board, read.by);
+  const ids = await matchingIds(svc, board, read.by);
   if (ids === null) return { ok: false, status: 404, error: "not_found" };
-  const cards = svc.rooms.readDoc(board.id, (doc) => {
+  const cards = await svc.rooms.readDoc(board.id, (doc) => {
     const map = cardsMap(doc);
     return ids.flatMap((id) => {
       const m = map.get(id);
@@ -96,20 +95,20 @@ export async function forgetPerson(svc: AppServices, user: SessionUser, board: B
   });
   const titles = cards.map((c) => c.title);
   if (read.dryRun || ids.length === 0) {
-    const moments = ids.length ? countMoments(svc.db, board.id) : 0;
-    return { ok: true, dryRun: read.dryRun, counts: { ...erasureCounts(svc.db, board.id, ids, titles), cards: cards.length, moments }, cards };
+    const moments = ids.length ? await countMoments(svc.async, board.id) : 0;
+    return { ok: true, dryRun: read.dryRun, counts: { ...(await erasureCounts(svc.async, board.id, ids, titles)), cards: cards.length, moments }, cards };
   }
-  const outcome = rebuildBoard(svc, board.id, dropCards(ids), (tx, docs) => {
+  const outcome = await rebuildBoard(svc, board.id, dropCards(ids), async (tx, docs) => {
     // Titles as the document held them when it was rebuilt (the preview's may be older).
     const now = ids.flatMap((id) => (typeof docs.before.cards[id]?.title === "string" ? [docs.before.cards[id].title as string] : []));
-    const erased = eraseRequests(tx, board.id, ids, [...new Set([...titles, ...now])]);
+    const erased = await eraseRequests(tx, board.id, ids, [...new Set([...titles, ...now])]);
     const counts: ForgetCounts = {
       ...erased,
       cards: ids.filter((id) => Object.hasOwn(docs.before.cards, id)).length,
-      moments: countMoments(tx, board.id),
+      moments: await countMoments(tx, board.id),
     };
     // The erasure is on record, with counts only: never the reference, titles or ids.
-    appendAudit(tx as unknown as DB, { boardId: board.id, userId: user.id, orgId: user.organisationId, type: PERSON_FORGOTTEN, data: { ...counts }, createdAt: svc.now() });
+    await addAudit(tx, { boardId: board.id, userId: user.id, orgId: user.organisationId, type: PERSON_FORGOTTEN, data: { ...counts }, createdAt: svc.now() });
     return counts;
   });
   const counts = outcome.result;

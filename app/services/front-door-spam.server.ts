@@ -20,9 +20,8 @@
  */
 import { dropCards } from "../board/rebuild";
 import { eraseRequests } from "../../db/erase";
-import { frontDoorItemOf, markFrontDoorSpamNow } from "../../db/front-door-guard";
-import { appendAudit, getRequest } from "../../db/requests";
-import type { DB } from "../../db/client";
+import { frontDoorItemOf, markFrontDoorSpam } from "../../db/front-door-guard";
+import { addAudit, getRequest } from "../../db/requests";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
 import { rebuildBoard } from "./rebuild.server";
@@ -58,12 +57,12 @@ export async function markSpam(svc: AppServices, user: SessionUser, board: Board
   if (!mayMarkSpam(user, row)) return { ok: false, status: 403, error: "forbidden" };
   const item = await frontDoorItemOf(svc.async, board.id, requestId);
   if (!item) return { ok: false, status: 422, error: "not_front_door" };
-  rebuildBoard(svc, board.id, dropCards([requestId]), (tx, docs) => {
+  await rebuildBoard(svc, board.id, dropCards([requestId]), async (tx, docs) => {
     const title = docs.before.cards[requestId]?.title;
-    eraseRequests(tx, board.id, [requestId], typeof title === "string" ? [title] : []);
-    markFrontDoorSpamNow(tx, item.id, svc.now());
+    await eraseRequests(tx, board.id, [requestId], typeof title === "string" ? [title] : []);
+    await markFrontDoorSpam(tx, item.id, svc.now());
     // On record without any text: who marked it, when, on which board.
-    appendAudit(tx as unknown as DB, { boardId: board.id, userId: user.id, orgId: user.organisationId, type: FRONT_DOOR_SPAM, data: {}, createdAt: svc.now() });
+    await addAudit(tx, { boardId: board.id, userId: user.id, orgId: user.organisationId, type: FRONT_DOOR_SPAM, data: {}, createdAt: svc.now() });
   });
   svc.realtime.toBoard(board.id, "board:changed", { boardId: board.id });
   return { ok: true };

@@ -74,7 +74,7 @@ export async function publicDoor(svc: AppServices, slug: string): Promise<Public
   if (!/^[a-z0-9-]{1,80}$/.test(slug)) return null;
   const s = await frontDoorBySlug(svc.async, slug);
   if (!s || !s.enabled || !s.boardId || !(await liveBoardOf(svc.async, s.allianceId, s.boardId))) return null;
-  const categories = svc.rooms.readDoc(s.boardId, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label })));
+  const categories = await svc.rooms.readDoc(s.boardId, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label })));
   return {
     allianceId: s.allianceId,
     allianceName: s.allianceName,
@@ -146,7 +146,7 @@ export async function submitPublic(svc: AppServices, door: PublicDoor, input: Re
   const id = randomUUID();
   const at = svc.now();
   const title = publicTitle(v);
-  const column = svc.rooms.readDoc(door.boardId, (doc) => firstColumnOf(listColumns(doc), "intake")?.id ?? listColumns(doc)[0]?.id);
+  const column = await svc.rooms.readDoc(door.boardId, (doc) => firstColumnOf(listColumns(doc), "intake")?.id ?? listColumns(doc)[0]?.id);
   if (!column) return { ok: false, status: 503, error: "unavailable" };
   let code = newReceiptCode();
   await createRequestWithAudit(
@@ -231,7 +231,7 @@ export async function publicStatus(svc: AppServices, door: PublicDoor, rawCode: 
   if (!item) return { ok: false, reason: "unknown" };
   if (!item.requestId || item.spamAt !== null || !getBoard(svc.db, item.boardId)) return { ok: true, stage: publicStage(null) };
   const requestId = item.requestId;
-  const card = svc.rooms.readDoc(item.boardId, (doc) => {
+  const card = await svc.rooms.readDoc(item.boardId, (doc) => {
     const c = getCard(doc, requestId);
     return c ? { stage: stageOfColumn(listColumns(doc), c.column), archived: c.archived } : null;
   });

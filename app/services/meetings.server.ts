@@ -689,7 +689,7 @@ export async function meetingMinutes(svc: AppServices, user: SessionUser, meetin
   if (!found) return null;
   const record = await recordOf(svc, found.meeting);
   const board = getBoard(svc.db, record.boardId)!;
-  const titles = svc.rooms.readDoc(board.id, (doc) => new Map(readBoard(doc).cards.map((c) => [c.id, c.title])));
+  const titles = await svc.rooms.readDoc(board.id, (doc) => new Map(readBoard(doc).cards.map((c) => [c.id, c.title])));
   const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
   const carriedOver = (await boardActionRows(svc.async, board.id, { open: true, notMeetingId: record.id })).map(actionOf);
   const lang = isLocale(locale) ? locale : DEFAULT_LOCALE;

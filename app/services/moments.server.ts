@@ -52,7 +52,7 @@ export async function takeMoment(
   opts: { meetingId?: string; userId?: string; at?: number } = {},
 ): Promise<{ id: string; at: number }> {
   const lastAuditId = await maxAuditId(svc.async, boardId);
-  const data = svc.rooms.readDoc(boardId, (doc) => Y.encodeStateAsUpdate(doc));
+  const data = await svc.rooms.readDoc(boardId, (doc) => Y.encodeStateAsUpdate(doc));
   const id = randomUUID();
   const at = opts.at ?? svc.now();
   await insertMoment(svc.async, {

@@ -188,10 +188,10 @@ async function deliverCounting(
 }
 
 /** A request's title and board name as the recipients may see them (same alliance); null when it is gone. */
-function requestFacts(svc: AppServices, boardId: string, requestId: string) {
+async function requestFacts(svc: AppServices, boardId: string, requestId: string) {
   const board = getBoard(svc.db, boardId);
   if (!board) return null;
-  const card = svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId));
+  const card = await svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId));
   if (!card) return null;
   return { board, card };
 }
@@ -206,7 +206,7 @@ function requestNotice(
   kind: Exclude<NotificationKind, "digest">,
   key: string,
   t: { boardId: string; requestId: string },
-  facts: NonNullable<ReturnType<typeof requestFacts>>,
+  facts: NonNullable<Awaited<ReturnType<typeof requestFacts>>>,
   vars: { from?: string; org: string; days?: number },
   data: Record<string, unknown>,
 ): Notice {
@@ -231,7 +231,7 @@ function requestNotice(
 /** Hook: a request was referred to an organisation (ownership.server.ts refer). */
 export async function notifyReferral(svc: AppServices, actor: SessionUser, t: { boardId: string; requestId: string }, referral: { id: string; fromOrgId: string; toOrgId: string }) {
   return safely(svc, "referral", async () => {
-    const facts = requestFacts(svc, t.boardId, t.requestId);
+    const facts = await requestFacts(svc, t.boardId, t.requestId);
     if (!facts) return 0;
     const vars = { from: orgName(svc, facts.board.allianceId, referral.fromOrgId), org: orgName(svc, facts.board.allianceId, referral.toOrgId) };
     const notice = requestNotice(svc, "referral", `referral:${referral.id}`, t, facts, vars, { fromOrgId: referral.fromOrgId, toOrgId: referral.toOrgId, referralId: referral.id });
@@ -251,7 +251,7 @@ export async function notifyComment(svc: AppServices, actor: SessionUser, t: { b
   }
   return safely(svc, "comment", async () => {
     if (!holder) return 0;
-    const facts = requestFacts(svc, t.boardId, t.requestId);
+    const facts = await requestFacts(svc, t.boardId, t.requestId);
     if (!facts) return 0;
     const vars = { from: orgName(svc, facts.board.allianceId, actor.organisationId), org: orgName(svc, facts.board.allianceId, holder) };
     const notice = requestNotice(svc, "comment", `comment:${commentId}`, t, facts, vars, { fromOrgId: actor.organisationId, orgId: holder, commentId });
@@ -272,7 +272,7 @@ export async function notifyPossibleDuplicates(svc: AppServices, actor: SessionU
     for (const held of await heldWithKey(svc.async, boardId, created.referenceKey, newRequestId)) {
       if (held.ownerOrgId === actor.organisationId) continue;
       const t = { boardId, requestId: held.id };
-      const facts = requestFacts(svc, boardId, held.id);
+      const facts = await requestFacts(svc, boardId, held.id);
       if (!facts || facts.card.archived) continue;
       const vars = { from: orgName(svc, facts.board.allianceId, actor.organisationId), org: orgName(svc, facts.board.allianceId, held.ownerOrgId) };
       const notice = requestNotice(svc, "duplicate", `duplicate:${held.id}:${newRequestId}`, t, facts, vars, {
@@ -309,7 +309,7 @@ export async function notifyMeetingAction(
   return safely(svc, "meeting_action", async () => {
     const board = getBoard(svc.db, action.boardId);
     if (!board || !meeting) return 0;
-    const card = action.requestId ? svc.rooms.readDoc(action.boardId, (doc) => getCard(doc, action.requestId!)) : null;
+    const card = action.requestId ? await svc.rooms.readDoc(action.boardId, (doc) => getCard(doc, action.requestId!)) : null;
     const org = orgName(svc, board.allianceId, action.orgId);
     const url = `${publicUrl(svc.env)}/boards/${encodeURIComponent(board.id)}/vergaderingen/${encodeURIComponent(meeting.id)}`;
     const notice: Notice = {
@@ -365,7 +365,7 @@ export async function warnExpiringClaims(svc: AppServices, now = svc.now()): Pro
     if (!idle.length) continue;
     const board = getBoard(svc.db, b.id)!;
     // Finished (done column) or archived requests keep their holder and never expire.
-    const live = svc.rooms.readDoc(b.id, (doc) => {
+    const live = await svc.rooms.readDoc(b.id, (doc) => {
       const columns = listColumns(doc);
       return idle.filter((c) => {
         const card = getCard(doc, c.id);
@@ -375,7 +375,7 @@ export async function warnExpiringClaims(svc: AppServices, now = svc.now()): Pro
     for (const c of live) {
       told += await safely(svc, "claim_expiring", async () => {
         const t = { boardId: b.id, requestId: c.id };
-        const facts = requestFacts(svc, b.id, c.id);
+        const facts = await requestFacts(svc, b.id, c.id);
         if (!facts) return 0;
         const days = Math.floor((now - c.lastActivityAt) / DAY_MS);
         const vars = { org: orgName(svc, board.allianceId, c.ownerOrgId), days };
@@ -432,7 +432,7 @@ export async function sendDigests(svc: AppServices, now = svc.now()): Promise<{ 
     const board = getBoard(svc.db, boardId);
     // An archived board takes no work: its requests are not news for anyone.
     if (!board || board.archivedAt !== null) continue;
-    svc.rooms.readDoc(boardId, (doc) => {
+    await svc.rooms.readDoc(boardId, (doc) => {
       const columns = listColumns(doc);
       const labels = new Map(listCategories(doc).map((c) => [c.id, c.label]));
       for (const r of rows) {
@@ -519,16 +519,18 @@ export interface NotificationView {
 export async function notificationsFor(svc: AppServices, user: SessionUser, limit = 50): Promise<{ unread: number; items: NotificationView[] }> {
   const rows = await listNotifications(svc.async, user.id, limit);
   const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  // Each card's title read once (the board's document, loaded if needed).
   const titles = new Map<string, string | null>();
-  const title = (boardId: string | null, requestId: string | null) => {
-    if (!boardId || !requestId) return null;
+  for (const n of rows) {
+    if (!n.boardId || !n.requestId) continue;
+    const boardId = n.boardId;
+    const requestId = n.requestId;
     const k = `${boardId}|${requestId}`;
-    if (!titles.has(k)) {
-      const board = getBoard(svc.db, boardId);
-      titles.set(k, board && board.allianceId === user.allianceId ? svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId)?.title ?? null) : null);
-    }
-    return titles.get(k)!;
-  };
+    if (titles.has(k)) continue;
+    const board = getBoard(svc.db, boardId);
+    titles.set(k, board && board.allianceId === user.allianceId ? await svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId)?.title ?? null) : null);
+  }
+  const title = (boardId: string | null, requestId: string | null) => (boardId && requestId ? titles.get(`${boardId}|${requestId}`) ?? null : null);
   // The meetings the list names, each read once (with its board's alliance).
   const meetingsById = new Map<string, { id: string; title: string; boardId: string; allianceId: string | null } | null>();
   for (const n of rows) {

@@ -322,10 +322,10 @@ export async function expireClaims(svc: AppServices, now = svc.now()) {
   const cutoffs = new Map((await listAllBoards(svc.async)).map((b) => [b.id, now - b.claimExpiryDays * 86400_000]));
   // A finished (done column) or archived request keeps its holder: it is history, not a stale claim.
   const finished = new Map<string, Set<string>>();
-  const isFinished = (boardId: string, requestId: string) => {
+  const isFinished = async (boardId: string, requestId: string) => {
     let set = finished.get(boardId);
     if (!set) {
-      set = svc.rooms.readDoc(boardId, (doc) => {
+      set = await svc.rooms.readDoc(boardId, (doc) => {
         const columns = listColumns(doc);
         return new Set(readBoard(doc).cards.filter((c) => c.archived || stageOfColumn(columns, c.column) === "done").map((c) => c.id));
       });
@@ -333,7 +333,8 @@ export async function expireClaims(svc: AppServices, now = svc.now()) {
     }
     return set.has(requestId);
   };
-  const expired = (await staleClaims(svc.async, cutoffs)).filter((c) => !isFinished(c.boardId, c.id));
+  const expired = [];
+  for (const c of await staleClaims(svc.async, cutoffs)) if (!(await isFinished(c.boardId, c.id))) expired.push(c);
   for (const c of expired) {
     const res = await unclaimRequest(
       svc.async,

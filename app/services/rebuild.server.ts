@@ -1,25 +1,30 @@
 /**
  * Rebuild a board's document without some of its words (an erasure, the
- * retention sweep): the shared core.
+ * retention sweep): the shared core, on both database engines and both room
+ * storages.
  *
- * The current document (the live room with everything committed, or the
- * stored one) is read into plain data, changed by `transform`, and written
- * into a fresh Y.Doc (app/board/rebuild.ts), which becomes the board's
- * snapshot. In the same SQL transaction the whole update log of the board
- * is deleted, every stored moment is rebuilt with the same transform, the
- * document generation goes up, and `also` erases whatever else the caller
- * erases. The live room is then dropped and every connection closed with
- * 4410: browsers drop their copy and load the board again, and a client
- * that still holds the old generation is refused before it can send
- * anything. Last, the write-ahead log is checkpointed and truncated, so the
- * old pages (zeroed by `secure_delete`, db/client.ts) are not left in the
- * -wal file either.
+ * The room manager holds the board's ticks (BoardRooms.rebuild). In ONE
+ * transaction (db/rebuild.ts) the board row is updated first (the document
+ * generation bumped: every tick of the old generation, on any server, is
+ * refused from then on), then what is stored is read and merged with the
+ * live document, the result read into plain data, changed by `transform`,
+ * and written into a fresh Y.Doc (app/board/rebuild.ts), which becomes the
+ * board's snapshot; the whole update log is deleted, every stored moment is
+ * rebuilt with the same transform, and `also` erases whatever else the
+ * caller erases (through the transaction's `tx`). The live room is then
+ * dropped and every connection closed with 4410: browsers drop their copy
+ * and load the board again, and a client that still holds the old
+ * generation is refused before it can send anything. Last (SQLite), the
+ * write-ahead log is checkpointed and truncated, so the old pages (zeroed by
+ * `secure_delete`, db/client.ts) are not left in the -wal file either.
  */
+import * as Y from "yjs";
 import { boardToPlain, decodePlainBoard, encodePlainBoard, type BoardTransform, type PlainBoard } from "../board/rebuild";
-import { checkpointTruncate, momentDocs, storeRebuiltBoard, type Tx } from "../../db/rebuild";
+import type { AsyncDb } from "../../db/client";
+import { checkpointTruncate, storeRebuiltBoard } from "../../db/rebuild";
 import type { AppServices } from "./context.server";
 
-export type { BoardTransform, PlainBoard, Tx };
+export type { BoardTransform, PlainBoard };
 
 export interface RebuildOutcome<T> {
   /** The board's document generation from now on. */
@@ -29,7 +34,7 @@ export interface RebuildOutcome<T> {
   cardsAfter: number;
   /** Stored moments rewritten. */
   moments: number;
-  /** Whether the write-ahead log could be emptied (false: a reader held it; the next checkpoint does it). */
+  /** Whether the write-ahead log could be emptied (false: a reader held it; the next checkpoint does it). PostgreSQL: true. */
   checkpointed: boolean;
   /** What `also` returned. */
   result: T;
@@ -37,31 +42,46 @@ export interface RebuildOutcome<T> {
 
 /**
  * Rebuild board `boardId` under a new generation with `transform` applied to
- * the live document and to every stored moment; `also` runs in the same
- * transaction. Synchronous from reading the document to committing, so no
- * edit lands in between. Throws (and changes nothing) when anything fails.
+ * the current document (the live one with what is stored) and to every
+ * stored moment; `also` runs in the same transaction (it may run more than
+ * once on PostgreSQL: database writes through `tx` only). Throws (and
+ * changes nothing) when anything fails.
  */
-export function rebuildBoard<T = undefined>(
-  svc: Pick<AppServices, "db" | "rooms" | "now">,
+export async function rebuildBoard<T = undefined>(
+  svc: Pick<AppServices, "db" | "async" | "rooms" | "now">,
   boardId: string,
   transform: BoardTransform,
-  also?: (tx: Tx, docs: { before: PlainBoard; after: PlainBoard }) => T,
-): RebuildOutcome<T> {
-  const outcome = svc.rooms.rebuild(boardId, (doc) => {
-    const before = boardToPlain(doc);
-    const after = transform(before);
-    const state = encodePlainBoard(after);
-    const moments = momentDocs(svc.db, boardId).map((m) => ({ id: m.id, data: encodePlainBoard(transform(decodePlainBoard(m.data))) }));
-    const stored = storeRebuiltBoard(svc.db, boardId, state, moments, svc.now(), (tx) =>
-      also ? also(tx, { before, after }) : (undefined as T),
+  also?: (tx: AsyncDb, docs: { before: PlainBoard; after: PlainBoard }) => Promise<T>,
+): Promise<RebuildOutcome<T>> {
+  const outcome = await svc.rooms.rebuild(boardId, async (live, liveGeneration) => {
+    const stored = await storeRebuiltBoard(
+      svc.async,
+      boardId,
+      svc.now(),
+      (fromStorage, generation) => {
+        const doc = new Y.Doc();
+        try {
+          // The live copy may hold what was applied here and not stored yet; a copy of an older generation (rebuilt elsewhere) must not come back.
+          if (liveGeneration === null || liveGeneration === generation) Y.applyUpdate(doc, Y.encodeStateAsUpdate(live));
+          if (fromStorage.snapshot) Y.applyUpdate(doc, fromStorage.snapshot);
+          for (const u of fromStorage.updates) Y.applyUpdate(doc, u);
+          const before = boardToPlain(doc);
+          const after = transform(before);
+          return { state: encodePlainBoard(after), before, after };
+        } finally {
+          doc.destroy();
+        }
+      },
+      (data) => encodePlainBoard(transform(decodePlainBoard(data))),
+      (tx, docs) => (also ? also(tx, { before: docs.before, after: docs.after }) : Promise.resolve(undefined as T)),
     );
     return {
       generation: stored.generation,
-      cardsBefore: Object.keys(before.cards).length,
-      cardsAfter: Object.keys(after.cards).length,
-      moments: moments.length,
+      cardsBefore: Object.keys(stored.replaced.before.cards).length,
+      cardsAfter: Object.keys(stored.replaced.after.cards).length,
+      moments: stored.moments,
       result: stored.result,
     };
   });
-  return { ...outcome, checkpointed: checkpointTruncate(svc.db) };
+  return { ...outcome, checkpointed: svc.async.dialect === "sqlite" ? checkpointTruncate(svc.db) : true };
 }

@@ -40,14 +40,14 @@ export interface BoardSweep extends AnonymisedCounts {
  * Anonymise the due requests of one board now. Returns null when none is
  * due (nothing is written then, not even the activity line).
  */
-export function sweepBoard(svc: AppServices, board: { id: string; retentionMonths: number }, now = svc.now()): BoardSweep | null {
+export async function sweepBoard(svc: AppServices, board: { id: string; retentionMonths: number }, now = svc.now()): Promise<BoardSweep | null> {
   const cutoff = retentionCutoff(now, board.retentionMonths);
-  if (!mayHaveDueRequests(svc.db, board.id, cutoff)) return null;
-  // Read and rebuild in one synchronous stretch: no edit of the board lands in between.
-  const { columns, categories, cards } = svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
+  if (!(await mayHaveDueRequests(svc.async, board.id, cutoff))) return null;
+  // Which cards are due is read here; the rebuild below holds the board's edits from its start on.
+  const { columns, categories, cards } = await svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
   const doneColumns = columns.filter((c) => c.stage === "done").map((c) => c.id);
   const byId = new Map(cards.map((c) => [c.id, c]));
-  const due = retentionCandidates(svc.db, board.id, doneColumns)
+  const due = (await retentionCandidates(svc.async, board.id, doneColumns))
     .filter((r) => {
       const card = byId.get(r.id);
       if (!card) return false;
@@ -62,9 +62,9 @@ export function sweepBoard(svc: AppServices, board: { id: string; retentionMonth
   const transform = mapCards((id, card) =>
     dueSet.has(id) ? anonymisedCard(card, labels.get(String(card.category)) ?? UNKNOWN_CATEGORY_TITLE) : card,
   );
-  const outcome = rebuildBoard(svc, board.id, transform, (tx) => {
-    const counts = anonymiseRequestRows(tx, board.id, due, now);
-    recordRetentionSweep(tx, board.id, { months: board.retentionMonths, requests: counts.requests, comments: counts.comments, contacts: counts.contacts }, now);
+  const outcome = await rebuildBoard(svc, board.id, transform, async (tx) => {
+    const counts = await anonymiseRequestRows(tx, board.id, due, now);
+    await recordRetentionSweep(tx, board.id, { months: board.retentionMonths, requests: counts.requests, comments: counts.comments, contacts: counts.contacts }, now);
     return counts;
   });
   return { boardId: board.id, months: board.retentionMonths, moments: outcome.moments, ...outcome.result };
@@ -81,9 +81,9 @@ export async function retentionSweep(
 ): Promise<{ swept: BoardSweep[]; failed: Array<{ boardId: string; error: string }> }> {
   const swept: BoardSweep[] = [];
   const failed: Array<{ boardId: string; error: string }> = [];
-  for (const board of boardsForRetention(svc.db)) {
+  for (const board of await boardsForRetention(svc.async)) {
     try {
-      const r = sweepBoard(svc, board, now);
+      const r = await sweepBoard(svc, board, now);
       if (r) swept.push(r);
     } catch (e) {
       failed.push({ boardId: board.id, error: (e as Error).message });

@@ -59,7 +59,7 @@ export async function summaryFor(
 
   const before = moment ? momentSnapshot(moment.data) : EMPTY_BOARD;
   const actions = await boardActionRows(svc.async, board.id, { open: true });
-  const after = svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
+  const after = await svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
   const events = await auditAfter(svc.async, board.id, moment?.lastAuditId ?? 0);
   const states = await requestStates(svc.async, board.id);
   const created = new Map(states.map((r) => [r.id, r.createdAt]));
@@ -98,7 +98,7 @@ export async function summaryFor(
 export async function summaryLabels(svc: AppServices, user: SessionUser, board: { id: string }) {
   const moments = await listMoments(svc.async, board.id);
   return {
-    categories: svc.rooms.readDoc(board.id, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label }))),
+    categories: await svc.rooms.readDoc(board.id, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label }))),
     organisations: listOrganisations(svc.db, user.allianceId).map((o) => ({ id: o.id, name: o.name })),
     moments: moments
       .map((m) => ({ id: m.id, at: m.at, reason: m.reason as string }))

@@ -84,6 +84,15 @@ export class RoomManager implements RoomHost, BoardRooms {
   private inFlight: Tick | null = null;
   private nextWaiters: Array<() => void> = [];
   /**
+   * Boards being rebuilt here (`rebuild`): their ticks are held (neither
+   * committed nor broadcast) until the rebuild ends; the rooms with updates
+   * waiting meanwhile are in `heldRooms`. Loads and server-side uses of such
+   * a board wait for the rebuild (`rebuilding`).
+   */
+  private readonly held = new Set<string>();
+  private readonly heldRooms = new Set<BoardRoom>();
+  private readonly rebuilding = new Map<string, Promise<void>>();
+  /**
    * Asynchronous storage: run `fn` once everything applied so far is
    * stored (the tick in flight and the one waiting); the room sends a
    * client the document (its sync answer) only then. Absent with a
@@ -149,6 +158,8 @@ export class RoomManager implements RoomHost, BoardRooms {
    * once per board however many ask while it loads (the `loading` map).
    */
   load(boardId: string): Promise<BoardRoom> {
+    const rebuilt = this.rebuilding.get(boardId);
+    if (rebuilt) return rebuilt.then(() => this.load(boardId));
     const existing = this.rooms.get(boardId);
     if (existing) return Promise.resolve(existing);
     if (!this.astore) {
@@ -296,7 +307,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       clearTimeout(timer);
       this.idleTimers.delete(boardId);
     }
-    if (this.astore && !this.rooms.has(boardId)) {
+    if (this.astore && (!this.rooms.has(boardId) || this.rebuilding.has(boardId))) {
       return this.load(boardId).then((room) => {
         if (room.destroyed) return this.connect(boardId, conn);
         const t = this.idleTimers.get(boardId);
@@ -339,8 +350,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.flushScheduled = false;
     if (this.astore) return this.commitAsync(this.astore);
     if (this.dirty.size === 0) return;
-    const rooms = [...this.dirty];
-    this.dirty.clear();
+    const rooms = this.takeDirty();
     let batches = rooms
       .map((room) => ({ room, ...room.takePending() }))
       .filter((b) => b.updates.length || b.activity.length);
@@ -417,8 +427,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     if (this.inFlight) return;
     const waiters = this.nextWaiters;
     this.nextWaiters = [];
-    const rooms = [...this.dirty];
-    this.dirty.clear();
+    const rooms = this.takeDirty();
     const batches = rooms
       .filter((room) => !room.destroyed)
       .map((room) => ({ room, ...room.takePending() }))
@@ -432,6 +441,17 @@ export class RoomManager implements RoomHost, BoardRooms {
       if (this.dirty.size) this.flushNow();
       else runAll(this.nextWaiters.splice(0));
     });
+  }
+
+  /** The rooms to commit now; those of a board being rebuilt wait in `heldRooms` (their updates stay pending in them). */
+  private takeDirty(): BoardRoom[] {
+    const rooms: BoardRoom[] = [];
+    for (const room of this.dirty) {
+      if (this.held.has(room.boardId)) this.heldRooms.add(room);
+      else rooms.push(room);
+    }
+    this.dirty.clear();
+    return rooms;
   }
 
   private async runTick(
@@ -506,7 +526,8 @@ export class RoomManager implements RoomHost, BoardRooms {
     if (existing) clearTimeout(existing);
     const unloadIfIdle = () => {
       this.idleTimers.delete(room.boardId);
-      if (room.size === 0 && !room.destroyed && this.rooms.get(room.boardId) === room) this.unload(room);
+      // A board being rebuilt is not unloaded meanwhile (the rebuild ends by dropping it, or looks at it again).
+      if (room.size === 0 && !room.destroyed && this.rooms.get(room.boardId) === room && !this.held.has(room.boardId)) this.unload(room);
     };
     if (delayMs <= 0) {
       // Unload after the current tick, so a reconnect in the same tick keeps it.
@@ -538,6 +559,8 @@ export class RoomManager implements RoomHost, BoardRooms {
    * live copy (it may lack another server's newest rows), under a lease.
    */
   compact(room: BoardRoom): void {
+    // A board being rebuilt gets its new snapshot from the rebuild.
+    if (this.held.has(room.boardId)) return;
     this.flushNow();
     if (this.astore && !this.opts.relay) {
       // From the stored rows once the ticks so far are in (the live copy may be ahead of storage).
@@ -577,6 +600,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.rooms.delete(room.boardId);
     this.opts.relay?.unloaded(room.boardId);
     this.dirty.delete(room);
+    this.heldRooms.delete(room);
     room.destroy();
     this.stats.unloads++;
     this.stats.rooms = this.rooms.size;
@@ -584,8 +608,15 @@ export class RoomManager implements RoomHost, BoardRooms {
 
   // ------------------------------------------------------------ BoardRooms (used by Remix actions)
 
+  /** The room for a server-side use: after a rebuild of the board in progress here, loaded once (asynchronous storage) if needed. */
+  private async roomFor(boardId: string): Promise<BoardRoom> {
+    const rebuilt = this.rebuilding.get(boardId);
+    if (rebuilt) await rebuilt;
+    return this.astore ? this.load(boardId) : this.getOrLoad(boardId);
+  }
+
   async withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin: unknown = "server"): Promise<T> {
-    const room = this.astore ? await this.load(boardId) : this.getOrLoad(boardId);
+    const room = await this.roomFor(boardId);
     let result: T;
     try {
       result = Y.transact(room.doc, () => fn(room.doc), origin);
@@ -600,8 +631,14 @@ export class RoomManager implements RoomHost, BoardRooms {
     return result;
   }
 
-  readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): T {
-    const room = this.getOrLoad(boardId);
+  /**
+   * Read a board's live document: loaded if nobody has it open (on an
+   * asynchronous storage once however many ask meanwhile), after a rebuild
+   * of it in progress here. A promise on both storages: one signature for
+   * every caller, and a board not in memory can be read on either.
+   */
+  async readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    const room = await this.roomFor(boardId);
     try {
       return fn(room.doc);
     } finally {
@@ -610,32 +647,68 @@ export class RoomManager implements RoomHost, BoardRooms {
   }
 
   /**
-   * Replace a board's document (BoardRooms.rebuild): `fn` reads the current
-   * document, with every pending update committed, and stores its
-   * replacement, all in this one synchronous call, so no client's update
-   * can land in between. Then the room is dropped without storing it and
-   * every connection closed with CLOSE.rebuilt; the next use loads the new
-   * document. When `fn` throws, the room stays as it was.
+   * Replace a board's document (BoardRooms.rebuild), on both storages. The
+   * board's ticks are held from the start (what is applied meanwhile is
+   * neither committed nor broadcast; the newest tick already under way is
+   * waited for), loads and server-side uses of the board wait, and `fn`
+   * gets the live document (or an empty one when the board is not loaded
+   * here) and its generation (null where only this server writes the board
+   * and the copy is current): it stores the replacement, in one transaction that locks the
+   * board row first and reads what is stored after the lock
+   * (app/services/rebuild.server.ts), and returns the new generation. Then
+   * the room is dropped unstored with whatever was held, every connection
+   * closed with CLOSE.rebuilt (browsers drop their copy and load the new
+   * document), and the other servers told. When `fn` throws, nothing
+   * changed: the held updates are committed as usual and the room stays.
+   * One rebuild of a board at a time on this server.
    */
-  rebuild<T>(boardId: string, fn: (current: Y.Doc) => T): T {
-    // The rebuild stores the new document synchronously (db/rebuild.ts, SQLite); not yet on PostgreSQL.
-    if (this.astore) throw new Error("rebuilding a board needs the synchronous storage");
+  rebuild<T extends { generation: number }>(boardId: string, fn: (current: Y.Doc, generation: number | null) => Promise<T>): Promise<T> {
+    const previous = this.rebuilding.get(boardId) ?? Promise.resolve();
+    const run = previous.then(() => this.rebuildHeld(boardId, fn));
+    const gate = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.rebuilding.set(boardId, gate);
+    void gate.then(() => {
+      if (this.rebuilding.get(boardId) === gate) this.rebuilding.delete(boardId);
+    });
+    return run;
+  }
+
+  private async rebuildHeld<T extends { generation: number }>(boardId: string, fn: (current: Y.Doc, generation: number | null) => Promise<T>): Promise<T> {
+    // What was applied before is committed as usual (a synchronous storage: now); from here this board's ticks are held.
     this.flushNow();
-    const wasLoaded = this.rooms.has(boardId);
-    const room = this.getOrLoad(boardId);
-    // Other servers' newest commits are in storage, maybe not yet here.
-    if (this.opts.relay) this.catchUpFromStorage(boardId);
-    if (room.destroyed) return this.rebuild(boardId, fn);
+    this.held.add(boardId);
     let result: T;
     try {
-      result = fn(room.doc);
+      if (this.astore) await this.settled();
+      const room = this.rooms.get(boardId);
+      const live = room && !room.destroyed ? room : null;
+      // The live copy's generation where it is known (asynchronous storage, several servers); one synchronous server's copy is always current.
+      const generation = live && (this.astore || this.opts.relay) ? live.generation : null;
+      result = await fn(live ? live.doc : new Y.Doc(), generation);
     } catch (e) {
-      if (!wasLoaded && room.size === 0) this.roomEmpty(room, 0);
+      this.release(boardId);
       throw e;
     }
-    this.dropUnstored(room, "board rebuilt");
-    this.opts.relay?.rebuilt(boardId, this.store.generationOf?.(boardId) ?? 0);
+    const room = this.rooms.get(boardId);
+    if (room) this.dropUnstored(room, "board rebuilt");
+    this.release(boardId);
+    this.opts.relay?.rebuilt(boardId, result.generation);
     return result;
+  }
+
+  /** The rebuild of a board ended: its ticks go on (a room that stays commits what it held). */
+  private release(boardId: string): void {
+    this.held.delete(boardId);
+    for (const room of [...this.heldRooms]) {
+      if (room.boardId !== boardId) continue;
+      this.heldRooms.delete(room);
+      if (!room.destroyed) this.markDirty(room);
+    }
+    const room = this.rooms.get(boardId);
+    if (room && !room.destroyed && room.size === 0) this.roomEmpty(room, Math.max(this.opts.idleMs, SERVER_READ_GRACE_MS));
   }
 
   disconnectUser(userId: string, reason = "access removed"): void {

@@ -129,7 +129,7 @@ describe("creating boards", () => {
     expect(b.body.categories).toEqual(a.body.categories);
     expect(b.body.categories.map((c: { id: string }) => c.id)).toContain("klussen");
     expect(await countBoardRequests(asyncOf(t.db), copy)).toBe(0);
-    const doc = t.services.rooms.readDoc(copy, (d) => ({ cards: readBoard(d).cards.length, columns: listColumns(d).length, categories: listCategories(d).length }));
+    const doc = await t.services.rooms.readDoc(copy, (d) => ({ cards: readBoard(d).cards.length, columns: listColumns(d).length, categories: listCategories(d).length }));
     expect(doc).toEqual({ cards: 0, columns: 6, categories: 5 });
     const settings = await t.api("/beheer?_data=routes%2Fbeheer", { cookie: coordinator });
     expect(settings.body.boards.find((x: { id: string }) => x.id === copy).claimExpiryDays).toBe(30);
@@ -246,7 +246,7 @@ describe("archived boards", () => {
     const ok = editOn(writer.doc, (d) => d.getMap<Y.Map<unknown>>("cards").get(requestId)!.set("title", "Taalles op woensdag"));
     writer.sendUpdate(ok);
     await writer.roundTrip();
-    expect(t.services.rooms.readDoc(id, (d) => readBoard(d).cards[0].title)).toBe("Taalles op woensdag");
+    expect(await t.services.rooms.readDoc(id, (d) => readBoard(d).cards[0].title)).toBe("Taalles op woensdag");
   });
 
   it("the claim expiry sweep passes archived boards by (their holders stay), and still expires claims on active boards", async () => {

@@ -218,7 +218,7 @@ describe("a board on two servers", () => {
     const onA = await client(0, c.seed.cookies.memberA1);
     const onB = await client(1, c.seed.cookies.memberA2);
     const victim = c.seed.boardA.cardIds[3];
-    rebuildBoard(c.servers[0].services, board(), dropCards([victim]));
+    await rebuildBoard(c.servers[0].services, board(), dropCards([victim]));
     await waitFor(() => onA.closeCodes.includes(4410), { message: "A's client closed with 4410" });
     await waitFor(() => onB.closeCodes.includes(4410), { message: "B's client closed with 4410" });
     await waitFor(() => !c.servers[1].rooms.peek(board()), { message: "B dropped its copy" });

@@ -198,7 +198,7 @@ describe("erasing a person leaves no byte of them", () => {
     expect(contactRows()).toBe(0);
 
     // The other card of the import is still there; the erased ones are not.
-    const live = readLive(boardId);
+    const live = await readLive(boardId);
     expect(live.some((c) => c.title === "Gewone vraag zonder kanarie")).toBe(true);
     expect(live.some((c) => c.id === requestId)).toBe(false);
 
@@ -231,7 +231,7 @@ describe("erasing a person leaves no byte of them", () => {
   });
 });
 
-function readLive(boardId: string): Array<{ id: string; title: string }> {
+function readLive(boardId: string): Promise<Array<{ id: string; title: string }>> {
   return t.services.rooms.readDoc(boardId, (doc) =>
     [...doc.getMap<Y.Map<unknown>>("cards").values()].map((m) => ({ id: String(m.get("id")), title: String(m.get("title")) })),
   );

@@ -95,7 +95,7 @@ describe("claim expiry (injected clock)", () => {
       }),
     );
     for (const id of [finished, archived, stale]) await claim(a1, seed.boardA.id, id);
-    expect(t.services.rooms.readDoc(seed.boardA.id, (doc) => getCard(doc, stale)!.column)).toBe("opgepakt");
+    expect(await t.services.rooms.readDoc(seed.boardA.id, (doc) => getCard(doc, stale)!.column)).toBe("opgepakt");
     await t.services.rooms.withDoc(seed.boardA.id, (doc) => {
       moveCard(doc, finished, "afgerond", 0, t.now());
       setArchived(doc, archived, true, t.now());
@@ -106,7 +106,7 @@ describe("claim expiry (injected clock)", () => {
     expect(expired).not.toContain(archived);
     expect(sqlOwner(finished)).toBe(seed.orgA1.id);
     expect(sqlOwner(archived)).toBe(seed.orgA1.id);
-    expect(t.services.rooms.readDoc(seed.boardA.id, (doc) => getCard(doc, stale)!.column)).toBe("open");
+    expect(await t.services.rooms.readDoc(seed.boardA.id, (doc) => getCard(doc, stale)!.column)).toBe("open");
   });
 
   it("a claim without activity for 15 days (default 14) returns to open; audit 'claim_expired'; the organisation is told", async () => {

@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 /** The card of a request as the server's live document has it, with its column's stage. */
-function cardOf(requestId: string) {
+async function cardOf(requestId: string) {
   return t.services.rooms.readDoc(t.seed.boardA.id, (doc) => {
     const c = getCard(doc, requestId);
     return c ? { ...c, stage: stageOfColumn(listColumns(doc), c.column) } : null;
@@ -109,7 +109,7 @@ describe("the form in every language", () => {
       expect(res.status).toBe(302);
       const code = codeFrom(res.headers.get("location"));
       const id = requestIdOfCode(code);
-      const card = cardOf(id)!;
+      const card = (await cardOf(id))!;
       expect(card.column).toBe("nieuw");
       expect(card.stage).toBe("intake");
       expect(card).toMatchObject({ origin: "front-door", language: lang, kind: "request", description: TEXTS[lang], category: "maatje", area: "Emmen" });
@@ -153,7 +153,7 @@ describe("the form in every language", () => {
     expect(await warned.text()).toContain("Toch zo versturen");
     const sent = await sendForm({ kind: "request", category: "taal", text, acknowledgePersonalData: "1" });
     expect(sent.status).toBe(302);
-    expect(cardOf(requestIdOfCode(codeFrom(sent.headers.get("location")))))!.toMatchObject({ description: text });
+    expect(await cardOf(requestIdOfCode(codeFrom(sent.headers.get("location"))))).toMatchObject({ description: text });
   });
 });
 
@@ -164,7 +164,7 @@ describe("the JSON endpoint", () => {
     const res = await sendJson(body);
     expect(res.status).toBe(201);
     expect(res.body.code).toMatch(/^[0-9A-Z]{12}$/);
-    const card = cardOf(requestIdOfCode(res.body.code))!;
+    const card = (await cardOf(requestIdOfCode(res.body.code)))!;
     expect(card).toMatchObject({ kind: "offer", origin: "front-door", language: "en", column: "nieuw", description: body.text });
   });
 

@@ -104,7 +104,7 @@ describe("the last place: exactly one winner", () => {
       const [inJob, outside] = winner === "a1" ? [r1, r2] : [r2, r1];
       expect(active).toContain(inJob);
       expect(active).not.toContain(outside);
-      t.services.rooms.readDoc(board.id, (doc) => {
+      await t.services.rooms.readDoc(board.id, (doc) => {
         expect(getCard(doc, job)).toMatchObject({ kind: "job", places: 2, filled: 2 });
         expect(getCard(doc, inJob)!.job).toBe(job);
         expect(getCard(doc, outside)!.job).toBe("");
@@ -179,7 +179,7 @@ describe("a job filled and done", () => {
     const done = await t.api(`/api/boards/${board.id}/jobs/${job}/done`, { cookie: seed.cookies.memberA1, body: {} });
     expect(done.status).toBe(200);
     expect(done.body.job).toMatchObject({ doneAt: null, left: 4, filled: [] });
-    t.services.rooms.readDoc(board.id, (doc) => {
+    await t.services.rooms.readDoc(board.id, (doc) => {
       const cols = listColumns(doc);
       expect(stageOfColumn(cols, getCard(doc, r)!.column)).toBe("done");
       expect(stageOfColumn(cols, getCard(doc, job)!.column)).not.toBe("done");
@@ -212,7 +212,7 @@ describe("who may write places", () => {
       expect(closed.code, `${key} of ${id === job ? "the job" : "the request"}`).toBe(4403);
       expect(storedBytes(t.verify.db, board.id).equals(before), `nothing of ${key} stored`).toBe(true);
     }
-    t.services.rooms.readDoc(board.id, (doc) => {
+    await t.services.rooms.readDoc(board.id, (doc) => {
       expect(getCard(doc, job)).toMatchObject({ kind: "job", places: 2, filled: 1 });
       expect(getCard(doc, r)).toMatchObject({ kind: "request", job });
     });
@@ -220,7 +220,7 @@ describe("who may write places", () => {
     const raw = await t.syncedRaw(member, board.id);
     raw.sendUpdate(editOn(raw.doc, (d) => d.getMap<Y.Map<unknown>>("cards").get(job)!.set("asks", "Stevige schoenen")));
     await raw.roundTrip();
-    expect(t.services.rooms.readDoc(board.id, (doc) => getCard(doc, job)!.asks)).toBe("Stevige schoenen");
+    expect(await t.services.rooms.readDoc(board.id, (doc) => getCard(doc, job)!.asks)).toBe("Stevige schoenen");
     raw.close();
     keeper.destroy();
   });
@@ -331,7 +331,7 @@ describe("the jobs API", () => {
     expect(freed.status).toBe(200);
     expect(freed.body).toMatchObject({ filled: [best], left: 5 });
     expect((await t.api(`${places(board.id, job)}/${meet}`, { cookie: c, method: "DELETE" })).status).toBe(404);
-    expect(t.services.rooms.readDoc(board.id, (doc) => [getCard(doc, job)!.filled, getCard(doc, meet)!.job])).toEqual([1, ""]);
+    expect(await t.services.rooms.readDoc(board.id, (doc) => [getCard(doc, job)!.filled, getCard(doc, meet)!.job])).toEqual([1, ""]);
     expect((await t.api(places(board.id, job), { cookie: c, method: "GET" })).status).toBe(405);
 
     // A request's matching fields through PATCH, checked.
@@ -341,7 +341,7 @@ describe("the jobs API", () => {
     const ok = await patch({ languageLevel: "A2", availability: ["za-middag", "za-ochtend"] });
     expect(ok.status).toBe(200);
     expect(ok.body.card).toMatchObject({ languageLevel: "A2", availability: "za-ochtend za-middag" });
-    expect(readBoard(t.services.rooms.readDoc(board.id, (d) => d)).cards.find((x) => x.id === low)!.availability).toBe("za-ochtend za-middag");
+    expect(readBoard(await t.services.rooms.readDoc(board.id, (d) => d)).cards.find((x) => x.id === low)!.availability).toBe("za-ochtend za-middag");
   });
 });
 

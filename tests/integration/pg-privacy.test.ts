@@ -16,7 +16,6 @@ import {
   contactAad,
   contactViewsOf,
   deleteContactsForRequests,
-  deleteContactsForRequestsNow,
   getContact,
   logContactView,
   oneSealedValue,
@@ -41,13 +40,11 @@ import {
   frontDoorDailyCap,
   frontDoorItemOf,
   markFrontDoorSpam,
-  markFrontDoorSpamNow,
   setFrontDoorDailyCap,
 } from "../../db/front-door-guard";
 import { insertImportedRequests } from "../../db/imports";
 import { personalData } from "../../db/personal-export";
 import { boardRetentions, twoFactorPolicyOf } from "../../db/privacy";
-import * as schema from "../../db/schema";
 import { bothEngines } from "../infra/engines";
 import type { AppServices } from "../../app/services/context.server";
 import type { SessionUser } from "../../app/services/auth.server";
@@ -283,22 +280,6 @@ for (const engine of ["sqlite", "postgres"] as const) {
     });
   });
 }
-
-describe("the synchronous twins (SQLite only)", () => {
-  it("deleteContactsForRequestsNow erases details and log inside a synchronous transaction", async () => {
-    const h = engines.sqlite.async;
-    await putContact(h, { requestId: "r3", boardId: "b", sealed: sealed("x"), consent: false, at: 500, userId: "u1", orgId: "o1" });
-    const n = engines.sqlite.db.transaction((tx) => deleteContactsForRequestsNow(tx as unknown as typeof engines.sqlite.db, ["r3", "r4"]));
-    expect(n).toEqual({ contacts: 1, views: 1 });
-    expect(await getContact(h, "r3")).toBeNull();
-    expect(engines.sqlite.db.select().from(schema.contactViews).where(eq(schema.contactViews.requestId, "r3")).all()).toEqual([]);
-  });
-
-  it("markFrontDoorSpamNow marks an item inside a synchronous transaction", () => {
-    engines.sqlite.db.transaction((tx) => markFrontDoorSpamNow(tx, "g3", 36_000));
-    expect(engines.sqlite.db.select({ spamAt: schema.frontDoorItems.spamAt }).from(schema.frontDoorItems).where(eq(schema.frontDoorItems.id, "g3")).all()).toEqual([{ spamAt: 36_000 }]);
-  });
-});
 
 describe("writing contact details while the request changes hands (PostgreSQL)", () => {
   it("a write waits for a change of holder in flight and is then refused: the check and the write are one transaction", async () => {

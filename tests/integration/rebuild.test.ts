@@ -69,7 +69,7 @@ describe("rebuilding a board", () => {
     expect(readBoard(oldCopy).cards.some((c) => c.id === victim)).toBe(true);
     const before = getBoard(t.db, boardId)!.docGeneration;
 
-    const outcome = rebuildBoard(t.services, boardId, dropCards([victim]));
+    const outcome = await rebuildBoard(t.services, boardId, dropCards([victim]));
     expect(outcome.generation).toBe(before + 1);
     expect(outcome.cardsBefore - outcome.cardsAfter).toBe(1);
     expect(outcome.moments).toBeGreaterThanOrEqual(1);
@@ -117,11 +117,11 @@ describe("rebuilding a board", () => {
     await client.roundTrip();
     const gen = getBoard(t.db, boardId)!.docGeneration;
     const board = readBoard(storedDoc(t.verify.db, boardId));
-    expect(() =>
+    await expect(
       rebuildBoard(t.services, boardId, mapCards(() => {
         throw new Error("transform failed");
       })),
-    ).toThrow("transform failed");
+    ).rejects.toThrow("transform failed");
     expect(getBoard(t.verify.db, boardId)!.docGeneration).toBe(gen);
     expect(readBoard(storedDoc(t.verify.db, boardId))).toEqual(board);
     await client.roundTrip();
