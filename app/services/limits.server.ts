@@ -22,7 +22,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
-import type { DB } from "../../db/client";
+import type { AsyncDb, DB } from "../../db/client";
 import type { AppServices } from "./context.server";
 import { parseEnv, type Env } from "./env.server";
 
@@ -449,23 +449,36 @@ const registry: WeakMap<object, AppLimits & { defaults?: boolean }> = ((globalTh
   AppLimits & { defaults?: boolean }
 >;
 
-/** The server's own limits, for its services (server/app.ts, before any request); also what `limitsForDb` finds by its database handle. */
-export function registerLimits(svc: Pick<AppServices, "db">, limits: AppLimits): void {
+/**
+ * The database handles of a services object: the synchronous SQLite one
+ * (absent on a PostgreSQL server) and the asynchronous layer's.
+ */
+function handles(svc: Partial<Pick<AppServices, "db" | "async">>): object[] {
+  return [svc.db, svc.async].filter((x): x is NonNullable<typeof x> => !!x);
+}
+
+/** The server's own limits, for its services (server/app.ts, before any request); also what `limitsForDb` finds by its database handles. */
+export function registerLimits(svc: Partial<Pick<AppServices, "db" | "async">>, limits: AppLimits): void {
   registry.set(svc, limits);
-  registry.set(svc.db, limits);
+  for (const h of handles(svc)) registry.set(h, limits);
 }
 
 /** The limits of this server, with its settings. */
-export function appLimits(svc: Pick<AppServices, "db" | "env" | "now">): AppLimits {
+export function appLimits(svc: Pick<AppServices, "env" | "now"> & Partial<Pick<AppServices, "db" | "async">>): AppLimits {
   const own = registry.get(svc);
   if (own) return own;
-  let l = registry.get(svc.db);
-  if (!l || l.defaults) registry.set(svc.db, (l = createLimits(svc.env, svc.now)));
+  const keys = handles(svc);
+  let l = keys.map((k) => registry.get(k)).find((x) => x !== undefined);
+  if (!l || l.defaults) {
+    l = createLimits(svc.env, svc.now);
+    for (const k of keys) registry.set(k, l);
+    if (!keys.length) registry.set(svc, l);
+  }
   return l;
 }
 
-/** For a door that has only the database handle; the default settings if nothing registered any. */
-export function limitsForDb(db: DB, now: () => number = Date.now): AppLimits {
+/** For a door that has only a database handle (SQLite's or the asynchronous layer's); the default settings if nothing registered any. */
+export function limitsForDb(db: DB | AsyncDb, now: () => number = Date.now): AppLimits {
   let l = registry.get(db);
   if (!l) registry.set(db, (l = { ...createLimits(parseEnv({}), now), defaults: true }));
   return l;

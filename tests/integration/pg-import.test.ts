@@ -68,8 +68,8 @@ afterEach(async () => {
 function server(engine: Engine, rooms: BoardRooms): AppServices {
   const env = parseEnv({ REQUESTS_PER_ORG_PER_HOUR: "1000", LOG_LEVEL: "silent" });
   const svc = {
-    // Nothing of the import may use the synchronous SQLite handle: on PostgreSQL there is none.
-    db: engine === "sqlite" ? engines.sqlite.db : ({} as AppServices["db"]),
+    // Nothing of the import may use the synchronous SQLite handle: on PostgreSQL there is none (nor do the limits need one).
+    db: engine === "sqlite" ? engines.sqlite.db : undefined,
     async: engines.async(engine),
     env,
     now: () => Date.now(),
