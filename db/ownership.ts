@@ -13,7 +13,7 @@
  */
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { AsyncDb, DB } from "./client";
-import { first, forUpdate, isUniqueViolation } from "./dialect";
+import { first, forUpdate, isUniqueViolation, jsonText } from "./dialect";
 import { addAudit, appendAudit, type AuditInput } from "./requests";
 import { auditEvents, referrals, requests } from "./schema";
 
@@ -348,4 +348,57 @@ export function unclaimRequestNow(
     appendAudit(tx as unknown as DB, { ...audit, type: "unclaimed", data: { org: owner }, createdAt: at });
     return { ok: true, previousOwner: owner, cancelledReferralTo: cancelled?.toOrgId ?? null };
   });
+}
+
+// ---------------------------------------------------------------- the room's holders in memory (both engines)
+
+export interface BoardHolderRows {
+  /** Each request of the board (or of `requestIds`) with its holder now. */
+  holders: Array<{ id: string; ownerOrgId: string | null }>;
+  /** Which organisation ever held which request (claimed, given it, accepted it as a referral): `everHeld`'s rule. */
+  everHeld: Array<{ requestId: string; orgId: string }>;
+}
+
+/**
+ * What the room keeps in memory to judge clients' edits without a query
+ * (the asynchronous storage, decision 001): the holder of every request of
+ * a board and the organisations that ever held each, read in one
+ * `repeatable read` transaction (one snapshot). `requestIds`: only these
+ * (a refresh after an ownership change).
+ */
+export async function boardHolders(h: AsyncDb, boardId: string, requestIds?: readonly string[]): Promise<BoardHolderRows> {
+  if (requestIds && requestIds.length === 0) return { holders: [], everHeld: [] };
+  return h.transaction(
+    async (tx) => {
+      const { requests, auditEvents } = tx.t;
+      const holders = await tx.q
+        .select({ id: requests.id, ownerOrgId: requests.ownerOrgId })
+        .from(requests)
+        .where(and(eq(requests.boardId, boardId), requestIds ? inArray(requests.id, [...requestIds]) : undefined));
+      const org = jsonText(tx, auditEvents.data, "org");
+      const to = jsonText(tx, auditEvents.data, "to");
+      const rows = await tx.q
+        .select({ requestId: auditEvents.requestId, type: auditEvents.type, org, to })
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.boardId, boardId),
+            requestIds ? inArray(auditEvents.requestId, [...requestIds]) : isNotNull(auditEvents.requestId),
+            inArray(auditEvents.type, ["claimed", "reassigned", "referral_accepted"]),
+          ),
+        );
+      const seen = new Set<string>();
+      const everHeld: BoardHolderRows["everHeld"] = [];
+      for (const r of rows) {
+        const orgId = r.type === "claimed" ? r.org : r.to;
+        if (!r.requestId || !orgId) continue;
+        const key = `${r.requestId}\u0000${orgId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        everHeld.push({ requestId: r.requestId, orgId });
+      }
+      return { holders, everHeld };
+    },
+    { isolation: "repeatable read" },
+  );
 }

@@ -14,7 +14,7 @@ import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
 import { publishActivityIds } from "../app/services/activity.server";
-import { expireClaims, holdersForSync } from "../app/services/ownership.server";
+import { expireClaims, holdersForRooms, holdersForSync } from "../app/services/ownership.server";
 import { notificationSweep } from "../app/services/notifications.server";
 import { presenceJoined } from "../app/services/meetings.server";
 import { dailyMoments } from "../app/services/moments.server";
@@ -112,7 +112,13 @@ export function createAppServer(opts: AppServerOptions) {
     log,
     compactAfter: env.COMPACT_AFTER_UPDATES,
     idleMs: env.ROOM_IDLE_MS,
-    requests: holdersForSync(() => services),
+    // Who holds which request: read and decided in the room's synchronous step (SQLite), or kept in memory and awaited (the asynchronous storage).
+    requests: storage.async
+      ? holdersForRooms(
+          () => services,
+          (boardId, requestIds) => relay?.control({ type: "holdersChanged", boardId, requestIds }),
+        )
+      : holdersForSync(() => services),
     onActivity: (boardId, activity) =>
       void publishActivityIds(
         services,
@@ -221,6 +227,12 @@ export function createAppServer(opts: AppServerOptions) {
         realtime.disconnectSessions(sessionIds);
       },
       presentUsers: (boardId) => rooms.presentUsers(boardId).map((u) => ({ id: u.id, name: u.name, organisationId: u.organisationId })),
+      holdersAsync: Boolean(storage.async),
+      holdersChanged: async (boardId, requestIds) => {
+        if (!storage.async) return;
+        relay?.control({ type: "holdersChanged", boardId, requestIds: requestIds && [...requestIds] });
+        await rooms.holdersChanged(boardId, requestIds);
+      },
     },
   };
 

@@ -40,6 +40,19 @@ export interface BoardRooms {
    * presence is shown; those who hid it are left out), each once.
    */
   presentUsers(boardId: string): PresentPerson[];
+  /**
+   * The rooms keep who holds which request in memory (the asynchronous
+   * storage, PostgreSQL): a move that claims or releases is decided (awaited)
+   * before the document is changed. Absent or false: decided in SQL inside
+   * the document's synchronous step (SQLite).
+   */
+  readonly holdersAsync?: boolean;
+  /**
+   * Who holds these requests of a board changed (every request of it
+   * without `requestIds`): the rooms that keep holders in memory, here and
+   * on the other servers, read them again. Resolves once this server's have.
+   */
+  holdersChanged?(boardId: string, requestIds?: readonly string[]): Promise<void>;
 }
 
 /** A person on a board, as the presence knows them. */

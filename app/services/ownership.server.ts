@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { getBoard, listAllBoards, listOrganisations } from "../../db/accounts";
 import { expiredClaimsFor } from "../../db/activity";
 import {
+  boardHolders,
   boardOwnership,
   claimRequest,
   claimRequestNow,
@@ -22,6 +23,7 @@ import {
   unclaimRequestNow,
   type ReferralRow,
 } from "../../db/ownership";
+import type { AsyncDb } from "../../db/client";
 import { getRequest } from "../../db/requests";
 import { boardActionRows } from "../../db/meetings";
 import { isWorkingOrganisation } from "../board/front-door";
@@ -178,6 +180,8 @@ function align(svc: AppServices, t: Target, holder: string | null) {
 }
 
 async function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Array<string | null | undefined>) {
+  // The rooms that keep holders in memory (here and on the other servers) have the change before the answer.
+  await svc.rooms.holdersChanged?.(t.boardId, [t.requestId]);
   const payload = await ownerPayload(svc, user, t);
   align(svc, t, payload.ownerOrgId);
   svc.realtime.toBoard(t.boardId, EVENTS.owner, payload);
@@ -314,6 +318,128 @@ export function holdersForSync(svc: () => AppServices) {
 }
 
 /**
+ * The holders as the sync server needs them on the asynchronous storage
+ * (PostgreSQL; decision 001): kept in memory per loaded board (one read
+ * with the board: each request's holder and who ever held it), so the
+ * room's judgement reads them synchronously; refreshed by every ownership
+ * change (the services' `announce` and the expiry call
+ * `svc.rooms.holdersChanged`, other servers' changes arrive through the
+ * relay's control stream); the room's own claims and releases are awaited
+ * (`claimRequest`/`unclaimRequest`, one winner in SQL) and their answers
+ * written into memory at once. `publish`: tell the other servers (the
+ * relay's `holdersChanged`).
+ */
+export function holdersForRooms(svc: () => AppServices, publish?: (boardId: string, requestIds: string[]) => void) {
+  const memory = new HolderMemory(() => svc().async);
+  return {
+    async: true as const,
+    memory,
+    load: (boardId: string) => memory.load(boardId),
+    unload: (boardId: string) => memory.unload(boardId),
+    refresh: (boardId: string, requestIds?: readonly string[]) => memory.refresh(boardId, requestIds),
+    holderOf: (boardId: string, requestId: string) => memory.holderOf(boardId, requestId),
+    everHeld: (boardId: string, requestId: string, orgId: string) => memory.everHeld(boardId, requestId, orgId),
+    async claim(boardId: string, requestId: string, user: SessionUser) {
+      const s = svc();
+      const res = await claimRequest(s.async, requestId, user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      memory.set(boardId, requestId, res.ownerOrgId);
+      if (res.won) publish?.(boardId, [requestId]);
+      return { won: res.won, holder: res.ownerOrgId };
+    },
+    async release(boardId: string, requestId: string, user: SessionUser) {
+      const s = svc();
+      const asCoordinator = user.role === "coordinator";
+      const res = await unclaimRequest(s.async, requestId, asCoordinator ? null : user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      memory.set(boardId, requestId, res.ok ? null : res.previousOwner);
+      if (!res.ok) return false;
+      publish?.(boardId, [requestId]);
+      if (res.cancelledReferralTo) s.realtime.toOrganisation(res.cancelledReferralTo, EVENTS.inbox, { boardId });
+      if (res.previousOwner && res.previousOwner !== user.organisationId) s.realtime.toOrganisation(res.previousOwner, EVENTS.inbox, { boardId });
+      return true;
+    },
+    async announce(boardId: string, requestId: string, user: SessionUser) {
+      const s = svc();
+      s.realtime.toBoard(boardId, EVENTS.owner, await ownerPayload(s, user, { boardId, requestId }));
+      await publishLatest(s, boardId, requestId);
+    },
+  };
+}
+
+interface BoardHolderMemory {
+  holder: Map<string, string | null>;
+  ever: Map<string, Set<string>>;
+  /** When each request's holder was last written (a counter): a read started before that is older and is not applied. */
+  written: Map<string, number>;
+}
+
+/**
+ * The holders of loaded boards in memory. Reads and answers may arrive out
+ * of order: each write carries the counter of when it was known (a read:
+ * when it started; a claim's answer: when it came), and a request's holder
+ * is only replaced by something known later than what it has.
+ */
+export class HolderMemory {
+  private readonly boards = new Map<string, BoardHolderMemory>();
+  private clock = 0;
+
+  constructor(private readonly h: () => AsyncDb) {}
+
+  has(boardId: string): boolean {
+    return this.boards.has(boardId);
+  }
+
+  async load(boardId: string): Promise<void> {
+    if (!this.boards.has(boardId)) this.boards.set(boardId, { holder: new Map(), ever: new Map(), written: new Map() });
+    await this.read(boardId);
+  }
+
+  unload(boardId: string): void {
+    this.boards.delete(boardId);
+  }
+
+  async refresh(boardId: string, requestIds?: readonly string[]): Promise<void> {
+    if (!this.boards.has(boardId)) return;
+    await this.read(boardId, requestIds);
+  }
+
+  private async read(boardId: string, requestIds?: readonly string[]): Promise<void> {
+    const started = ++this.clock;
+    const rows = await boardHolders(this.h(), boardId, requestIds);
+    const board = this.boards.get(boardId);
+    if (!board) return;
+    for (const { requestId, orgId } of rows.everHeld) this.addEver(board, requestId, orgId);
+    for (const r of rows.holders) {
+      if ((board.written.get(r.id) ?? 0) > started) continue;
+      board.written.set(r.id, started);
+      board.holder.set(r.id, r.ownerOrgId);
+    }
+  }
+
+  private addEver(board: BoardHolderMemory, requestId: string, orgId: string): void {
+    let set = board.ever.get(requestId);
+    if (!set) board.ever.set(requestId, (set = new Set()));
+    set.add(orgId);
+  }
+
+  /** A holder known now (a claim's or release's answer). */
+  set(boardId: string, requestId: string, holder: string | null): void {
+    const board = this.boards.get(boardId);
+    if (!board) return;
+    board.written.set(requestId, ++this.clock);
+    board.holder.set(requestId, holder);
+    if (holder) this.addEver(board, requestId, holder);
+  }
+
+  holderOf(boardId: string, requestId: string): string | null {
+    return this.boards.get(boardId)?.holder.get(requestId) ?? null;
+  }
+
+  everHeld(boardId: string, requestId: string, orgId: string): boolean {
+    return this.boards.get(boardId)?.ever.get(requestId)?.has(orgId) ?? false;
+  }
+}
+
+/**
  * Claims with no activity for the board's expiry period (default 14 days)
  * return to open. The organisation is told in the app: live if it is online,
  * and in its inbox ("Voor ons") from the audit log. Returns what expired.
@@ -345,6 +471,7 @@ export async function expireClaims(svc: AppServices, now = svc.now()) {
       "claim_expired",
     );
     if (!res.ok) continue;
+    await svc.rooms.holdersChanged?.(c.boardId, [c.id]);
     const state = (await ownershipOf(svc.async, c.id))!;
     align(svc, { boardId: c.boardId, requestId: c.id }, state.ownerOrgId);
     svc.realtime.toBoard(c.boardId, EVENTS.owner, {

@@ -5,13 +5,18 @@
  * same functions: `validateCardFields` for the values, `mayChangeRequest`
  * and `mayMove` for who may (app/board/stages.ts), and a move between stages
  * claims or releases the request in SQL (exactly one winner), as a drag does.
+ * SQLite decides it inside the document's synchronous step (`…Now`); with
+ * the rooms' holders in memory (`rooms.holdersAsync`, PostgreSQL) the claim
+ * is awaited before the document is touched, and the card is checked again
+ * inside `withDoc` with its answer.
  */
+import type * as Y from "yjs";
 import { getCard, listCategories, listColumns, moveCard, setArchived, updateCard } from "../board/domain";
 import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../board/stages";
 import { validateMatchFields } from "../board/jobs";
 import type { CardExtras, CardFields, CardView } from "../board/types";
 import { validateCardFields } from "../board/validate";
-import { claimRequestNow, holderNow, unclaimRequestNow } from "../../db/ownership";
+import { claimRequest, claimRequestNow, holderNow, ownershipOf, unclaimRequest, unclaimRequestNow } from "../../db/ownership";
 import { addAudit, getRequest, type AuditInput } from "../../db/requests";
 import { publishLatest } from "./activity.server";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -73,9 +78,88 @@ export async function changeRequest(
   let holderChanged = false;
   let acknowledgedFound: FieldFinding[] = [];
   // What the change did, recorded once the document's synchronous step is over (in order).
-  const audits: AuditInput[] = [];
+  let audits: AuditInput[] = [];
+  const audit = { boardId: board.id, requestId, userId: user.id, orgId: user.organisationId };
+  const asCoordinator = user.role === "coordinator";
 
-  const result = await svc.rooms.withDoc(board.id, (doc): ChangeRequestResult => {
+  /** The claim's or release's answer as the change takes it: go on (whether the holder changed), or the failure. */
+  const claimed = (won: boolean, owner: string | null): Settled =>
+    won || owner === user.organisationId
+      ? { ok: true, changed: won }
+      : (fail(409, "already_claimed", "Another organisation holds this request.", { owner }) as Settled);
+  const released = (ok: boolean, owner: string | null): Settled =>
+    ok ? { ok: true, changed: true } : (fail(409, "not_owner", "Only the organisation that holds this request lets it go.", { owner }) as Settled);
+
+  let result: ChangeRequestResult;
+  if (!svc.rooms.holdersAsync) {
+    result = await svc.rooms.withDoc(board.id, (doc) => {
+      const holder = holderNow(svc.db, requestId);
+      return change(doc, holder, (kind) =>
+        kind === "claim"
+          ? ((res) => claimed(res.won, res.ownerOrgId))(claimRequestNow(svc.db, requestId, user.organisationId, now, audit))
+          : ((res) => released(res.ok, res.previousOwner))(unclaimRequestNow(svc.db, requestId, asCoordinator ? null : user.organisationId, now, audit)),
+      );
+    });
+  } else {
+    // The holder as SQL has it now; a claim or release the move makes is decided (awaited) first,
+    // then the card is judged again inside withDoc with that holder and that answer.
+    const before = (await ownershipOf(svc.async, requestId))?.ownerOrgId ?? null;
+    let decided: { kind: "claim" | "release"; settled: Settled; used: boolean; undo?: () => Promise<unknown> } | null = null;
+    for (;;) {
+      let needs: "claim" | "release" | null = null;
+      const attempt = await svc.rooms.withDoc(board.id, (doc) =>
+        change(doc, before, (kind) => {
+          if (decided?.kind === kind) {
+            decided.used = true;
+            return decided.settled;
+          }
+          needs = kind;
+          return NOT_YET;
+        }),
+      );
+      const asked = needs as "claim" | "release" | null;
+      if (asked === null || decided) {
+        // A claim won but not used (refused now, or the card changed meanwhile) is given back.
+        const used = decided?.used && attempt.ok && asked === null;
+        if (decided?.undo && !used) {
+          await decided.undo();
+          await svc.rooms.holdersChanged?.(board.id, [requestId]);
+        }
+        result = asked === null ? attempt : fail(409, "conflict", "The request changed meanwhile; try again.");
+        break;
+      }
+      if (asked === "claim") {
+        const res = await claimRequest(svc.async, requestId, user.organisationId, now, audit);
+        decided = {
+          kind: asked,
+          settled: claimed(res.won, res.ownerOrgId),
+          used: false,
+          undo: res.won ? () => unclaimRequest(svc.async, requestId, user.organisationId, svc.now(), audit) : undefined,
+        };
+      } else {
+        const res = await unclaimRequest(svc.async, requestId, asCoordinator ? null : user.organisationId, now, audit);
+        decided = { kind: asked, settled: released(res.ok, res.previousOwner), used: false };
+      }
+      // The rooms judge the next edits with the new holder (here and on the other servers).
+      if (decided.settled.ok && decided.settled.changed) await svc.rooms.holdersChanged?.(board.id, [requestId]);
+    }
+  }
+  if (result.ok) {
+    for (const a of audits) await addAudit(svc.async, a);
+    await recordAcknowledged(svc, user, { boardId: board.id, requestId }, acknowledgedFound);
+    if (holderChanged) await announce.announce(board.id, requestId, user);
+    else await publishLatest(svc, board.id, requestId);
+  }
+  return result;
+
+  /**
+   * The change on the document, judged with `holder`; `settle` decides a
+   * claim or release its move makes (NOT_YET: not decided yet, nothing is
+   * written and the caller decides it first).
+   */
+  function change(doc: Y.Doc, holder: string | null, settle: (kind: "claim" | "release") => Settled | typeof NOT_YET): ChangeRequestResult {
+    audits = [];
+    holderChanged = false;
     const card = getCard(doc, requestId);
     if (!card) return fail(404, "not_found", "No such request.");
     // The values: the card's own, with what the body changes, checked as the form checks them.
@@ -99,7 +183,6 @@ export async function changeRequest(
     const archive = body.archived !== undefined && body.archived !== card.archived ? (body.archived as boolean) : null;
     const moving = toColumn && toColumn.id !== card.column ? toColumn : null;
 
-    const holder = holderNow(svc.db, requestId);
     if ((Object.keys(patch).length || archive !== null) && !mayChangeRequest(actor, card, holder)) {
       return fail(403, "forbidden", "Only the organisation that entered or holds this request, or a coordinator, may change it.");
     }
@@ -110,18 +193,12 @@ export async function changeRequest(
           ? fail(409, "already_claimed", "Another organisation holds this request.", { owner: holder })
           : fail(403, "forbidden", "Only the organisation that entered or holds this request moves it; others may take it on by moving it into a held column.");
       }
-      const change = holderChangeForMove(from, moving.stage, holder, actor);
-      const audit = { boardId: board.id, requestId, userId: user.id, orgId: user.organisationId };
-      if (change.kind === "claim") {
-        const res = claimRequestNow(svc.db, requestId, user.organisationId, now, audit);
-        if (!res.won && res.ownerOrgId !== user.organisationId) {
-          return fail(409, "already_claimed", "Another organisation holds this request.", { owner: res.ownerOrgId });
-        }
-        holderChanged = res.won;
-      } else if (change.kind === "release") {
-        const res = unclaimRequestNow(svc.db, requestId, user.role === "coordinator" ? null : user.organisationId, now, audit);
-        if (!res.ok) return fail(409, "not_owner", "Only the organisation that holds this request lets it go.", { owner: res.previousOwner });
-        holderChanged = true;
+      const move = holderChangeForMove(from, moving.stage, holder, actor);
+      if (move.kind === "claim" || move.kind === "release") {
+        const settled = settle(move.kind);
+        if (settled === NOT_YET) return NOT_YET_RESULT;
+        if (!settled.ok) return settled;
+        holderChanged = settled.changed;
       }
     }
 
@@ -136,12 +213,10 @@ export async function changeRequest(
     }
     if (archive !== null && setArchived(doc, requestId, archive, now)) record(archive ? "archived" : "restored", {});
     return { ok: true, card: getCard(doc, requestId)! };
-  });
-  if (result.ok) {
-    for (const a of audits) await addAudit(svc.async, a);
-    await recordAcknowledged(svc, user, { boardId: board.id, requestId }, acknowledgedFound);
-    if (holderChanged) await announce.announce(board.id, requestId, user);
-    else await publishLatest(svc, board.id, requestId);
   }
-  return result;
 }
+
+type Settled = { ok: true; changed: boolean } | Extract<ChangeRequestResult, { ok: false }>;
+/** A claim or release not decided yet (the asynchronous path decides it, then judges again). */
+const NOT_YET = Symbol("not yet");
+const NOT_YET_RESULT = { ok: false, status: 0, error: "not_yet", message: "" } as const satisfies ChangeRequestResult;

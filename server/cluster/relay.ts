@@ -42,6 +42,8 @@ export interface RelayRooms {
   disconnectUser(userId: string, reason?: string): void;
   disconnectSessions(sessionIds: readonly string[], reason?: string): void;
   reconnectBoard(boardId: string, reason?: string): void;
+  /** Another server changed who holds requests of a board: read them again (asynchronous holders). */
+  holdersChanged?(boardId: string, requestIds?: readonly string[]): void | Promise<void>;
 }
 
 /**
@@ -49,11 +51,15 @@ export interface RelayRooms {
  * whose access went (removed, role changed, password reset), sessions that
  * were logged out, a board archived or put back (reconnect and be judged
  * again). The server that decides closes its own connections itself.
+ * And `holdersChanged`: who holds requests of a board changed (a claim,
+ * release, referral, reassignment, expiry): every server that keeps the
+ * board's holders in memory reads them again (decision 001).
  */
 export type ControlMessage =
   | { type: "disconnectUser"; userId: string; reason?: string }
   | { type: "disconnectSessions"; sessionIds: string[]; reason?: string }
-  | { type: "reconnectBoard"; boardId: string; reason?: string };
+  | { type: "reconnectBoard"; boardId: string; reason?: string }
+  | { type: "holdersChanged"; boardId: string; requestIds?: string[] };
 
 export const CONTROL_KEY = "ab:control";
 
@@ -471,6 +477,10 @@ export class RedisRelay implements RoomRelay {
     if (msg.type === "disconnectUser" && typeof msg.userId === "string") rooms.disconnectUser(msg.userId, msg.reason);
     else if (msg.type === "disconnectSessions" && Array.isArray(msg.sessionIds)) rooms.disconnectSessions(msg.sessionIds.filter((x) => typeof x === "string"), msg.reason);
     else if (msg.type === "reconnectBoard" && typeof msg.boardId === "string") rooms.reconnectBoard(msg.boardId, msg.reason);
+    else if (msg.type === "holdersChanged" && typeof msg.boardId === "string") {
+      const ids = Array.isArray(msg.requestIds) ? msg.requestIds.filter((x) => typeof x === "string") : undefined;
+      void rooms.holdersChanged?.(msg.boardId, ids);
+    }
   }
 
   /**

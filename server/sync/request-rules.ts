@@ -8,6 +8,13 @@
  * of it applies), `settleHolders` (the claims and releases its moves make,
  * exactly one winner), then the update is applied, then `undoRequests` puts
  * back what could not stand.
+ *
+ * On an asynchronous storage (PostgreSQL) the claims cannot be decided
+ * inside that one step: `pendingHolders` names what the verdict would ask,
+ * `decideHolders` awaits those claims and releases (in SQL, one winner),
+ * and the same steps then run again with `decidedHolders`, whose answers
+ * are the decided ones and whose holders are those the first judgement saw
+ * (so the verdict is exactly the synchronous one).
  */
 import * as Y from "yjs";
 import { cardsMap, effectiveColumn, listColumns, readCard } from "../../app/board/domain";
@@ -124,4 +131,55 @@ export function undoRequests(doc: Y.Doc, verdict: RequestVerdict, origin: unknow
     origin,
   );
   return notes;
+}
+
+/** Who holds which request, read from memory, with the claims and releases awaited (asynchronous storage). */
+export interface AsyncHolders {
+  holderOf(requestId: string): string | null;
+  everHeld(requestId: string): boolean;
+  claim(requestId: string): Promise<{ won: boolean; holder: string | null }>;
+  release(requestId: string): Promise<boolean>;
+}
+
+/** Claims and releases already decided in SQL for one update, and the holder each request had when it was judged. */
+export interface Decided {
+  claims: Map<string, { won: boolean; holder: string | null }>;
+  releases: Map<string, boolean>;
+  before: Map<string, string | null>;
+}
+
+export function noneDecided(): Decided {
+  return { claims: new Map(), releases: new Map(), before: new Map() };
+}
+
+/** The claims and releases a verdict asks that are not decided yet (nothing: settle and apply now). */
+export function pendingHolders(verdict: RequestVerdict, decided: Decided): { claims: string[]; releases: string[] } | null {
+  const claims = verdict.claims.filter((id) => !decided.claims.has(id));
+  const releases = verdict.releases.filter((id) => !decided.releases.has(id));
+  return claims.length || releases.length ? { claims, releases } : null;
+}
+
+/** Decide them in SQL, one after the other, in the verdict's order (as settleHolders does). */
+export async function decideHolders(pending: { claims: string[]; releases: string[] }, holders: AsyncHolders, decided: Decided): Promise<void> {
+  for (const id of [...pending.claims, ...pending.releases]) if (!decided.before.has(id)) decided.before.set(id, holders.holderOf(id));
+  for (const id of pending.claims) decided.claims.set(id, await holders.claim(id));
+  for (const id of pending.releases) decided.releases.set(id, await holders.release(id));
+}
+
+/** The `Holders` of the judgement after the decision: holders as first judged, claims and releases answered as decided. */
+export function decidedHolders(holders: AsyncHolders, decided: Decided): Holders {
+  return {
+    holderOf: (id) => (decided.before.has(id) ? decided.before.get(id)! : holders.holderOf(id)),
+    everHeld: (id) => holders.everHeld(id),
+    claim: (id) => {
+      const res = decided.claims.get(id);
+      if (!res) throw new Error(`claim of ${id} not decided`);
+      return res;
+    },
+    release: (id) => {
+      const res = decided.releases.get(id);
+      if (res === undefined) throw new Error(`release of ${id} not decided`);
+      return res;
+    },
+  };
 }

@@ -10,7 +10,19 @@ import type { Actor } from "../../app/board/stages";
 import type { ActivityInput } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
 import { checkUpdate, compensate, MISSING_DEPENDENCIES, REFUSAL, type Compensation } from "./check-update";
-import { judgeRequests, settleHolders, undoRequests, type Holders, type RequestVerdict } from "./request-rules";
+import {
+  decidedHolders,
+  decideHolders,
+  judgeRequests,
+  noneDecided,
+  pendingHolders,
+  settleHolders,
+  undoRequests,
+  type AsyncHolders,
+  type Decided,
+  type Holders,
+  type RequestVerdict,
+} from "./request-rules";
 import {
   decodeClientMessage,
   encodeAwareness,
@@ -62,12 +74,34 @@ interface Pending {
   origin: unknown;
 }
 
+interface ConnEntry {
+  clientIds: Set<number>;
+  tokens: number;
+  refillAt: number;
+  owner: string;
+  answered: boolean;
+  held: Uint8Array[];
+  heldBytes: number;
+  /**
+   * Asynchronous holders: an update of this connection waits for its claims
+   * or releases (decided in SQL); until it is applied or undone, the
+   * connection's later frames (and held updates) wait here, in order.
+   */
+  waiting: Promise<void> | null;
+  queue: Array<{ frame: Uint8Array } | { update: Uint8Array }>;
+}
+
 /**
  * Who holds which request, decided in SQL (exactly one winner), as the room
  * needs it to judge a client's edit of a request. Without it (a room tested
- * on its own) every participant's edit passes the holder rules.
+ * on its own) every participant's edit passes the holder rules. Two
+ * flavours, as the storage: synchronous (SQLite: read and decided inside
+ * the room's step) and asynchronous (`async: true`, PostgreSQL).
  */
-export interface RequestHolders {
+export type RequestHolders = SyncRequestHolders | AsyncRequestHolders;
+
+export interface SyncRequestHolders {
+  readonly async?: false;
   holderOf(boardId: string, requestId: string): string | null;
   /** Whether the organisation ever held the request (its offline edits from then are repaired, not refused). */
   everHeld(requestId: string, orgId: string): boolean;
@@ -76,6 +110,28 @@ export interface RequestHolders {
   /** Let go of the request (its holder, or a coordinator for anyone). */
   release(boardId: string, requestId: string, user: SessionUser): boolean;
   /** After the document changed: tell every browser and inbox who holds the request now. */
+  announce(boardId: string, requestId: string, user: SessionUser): Promise<void> | void;
+}
+
+/**
+ * The asynchronous flavour (PostgreSQL, decision 001): the holders of a
+ * loaded board are kept in memory (loaded with the board, refreshed on
+ * every ownership change), so reading them stays synchronous; claims and
+ * releases are awaited, and the client's update waits for them (its
+ * connection's later frames queue behind it).
+ */
+export interface AsyncRequestHolders {
+  readonly async: true;
+  /** Read the board's holders into memory (before its room judges anything). */
+  load(boardId: string): Promise<void>;
+  /** The board's room is gone: forget its holders. */
+  unload(boardId: string): void;
+  /** Read these requests' holders again (every request of the board without `requestIds`), if the board is in memory. */
+  refresh(boardId: string, requestIds?: readonly string[]): Promise<void>;
+  holderOf(boardId: string, requestId: string): string | null;
+  everHeld(boardId: string, requestId: string, orgId: string): boolean;
+  claim(boardId: string, requestId: string, user: SessionUser): Promise<{ won: boolean; holder: string | null }>;
+  release(boardId: string, requestId: string, user: SessionUser): Promise<boolean>;
   announce(boardId: string, requestId: string, user: SessionUser): Promise<void> | void;
 }
 
@@ -155,7 +211,7 @@ export class BoardRoom {
   readonly awareness: awarenessProtocol.Awareness;
   private readonly conns = new Map<
     SyncConnection,
-    { clientIds: Set<number>; tokens: number; refillAt: number; owner: string; answered: boolean; held: Uint8Array[]; heldBytes: number }
+    ConnEntry
   >();
   private pending: Pending[] = [];
   private pendingActivity: ActivityInput[] = [];
@@ -497,6 +553,8 @@ export class BoardRoom {
       answered: false,
       held: [],
       heldBytes: 0,
+      waiting: null,
+      queue: [],
     });
     // Anything applied but not yet committed must be durable before it is sent.
     this.host.flushNow();
@@ -526,7 +584,17 @@ export class BoardRoom {
     entry.refillAt = now;
     if (entry.tokens < 1) return this.reject(conn, CLOSE.tooFast, "too many messages");
     entry.tokens -= 1;
+    if (entry.waiting) {
+      // Behind an update whose claim is being decided: in order, after it.
+      if (entry.queue.length >= MAX_HELD) return this.reject(conn, CLOSE.tooFast, "too many messages while a claim is decided");
+      entry.queue.push({ frame: data });
+      return;
+    }
+    this.handle(conn, entry, data);
+  }
 
+  /** One frame, in its turn (after whatever of the connection waited before it). */
+  private handle(conn: SyncConnection, entry: ConnEntry, data: Uint8Array): void {
     let msg;
     try {
       msg = decodeClientMessage(data);
@@ -556,8 +624,13 @@ export class BoardRoom {
         const held = entry.held;
         entry.held = [];
         entry.heldBytes = 0;
-        for (const update of held) {
+        for (const [i, update] of held.entries()) {
           if (!this.conns.has(conn)) return;
+          if (entry.waiting) {
+            // A claim being decided: the rest waits behind it, before any later frame.
+            entry.queue.unshift(...held.slice(i).map((u) => ({ update: u })));
+            return;
+          }
           this.applyClientUpdate(conn, update);
         }
         return;
@@ -619,7 +692,7 @@ export class BoardRoom {
    * (check-update.ts), then applied, then whatever the server must repair
    * for an offline edit that crossed a coordinator's change is repaired.
    */
-  private applyClientUpdate(conn: SyncConnection, update: Uint8Array): void {
+  private applyClientUpdate(conn: SyncConnection, update: Uint8Array, decided?: Decided): void {
     const check = checkUpdate(update, this.doc, conn.readOnly ? "viewer" : conn.user.role);
     if (!check.ok) {
       // Edited while (re)connecting (a drain's 1012, a network blip): held until the client's first step 2.
@@ -641,10 +714,19 @@ export class BoardRoom {
     if (check.empty) return; // nothing the server does not have already
     if (check.costly && !this.allowCostly(conn)) return this.reject(conn, CLOSE.tooFast, "too many updates that need a scratch integration");
     // Who may change which request: judged before anything applies (request-rules.ts).
-    const holders = this.holdersFor(conn);
     const actor: Actor = { role: conn.readOnly ? "viewer" : conn.user.role, orgId: conn.user.organisationId };
+    const later = this.asyncHoldersFor(conn);
+    const holders = later ? decidedHolders(later, decided ?? noneDecided()) : this.holdersFor(conn);
     const verdict = holders ? judgeRequests(this.doc, actor, check.cards, holders) : NO_VERDICT;
     if (typeof verdict === "string") return this.reject(conn, CLOSE.forbidden, verdict);
+    const pending = later ? pendingHolders(verdict, decided ?? noneDecided()) : null;
+    if (later && pending) {
+      // Claims or releases to decide in SQL first (awaited): then this update is judged again, in
+      // the document as it is then, with those answers, and applied or undone; nothing of this
+      // connection overtakes it.
+      const d = decided ?? noneDecided();
+      return this.waitFor(conn, decideHolders(pending, later, d).then(() => this.applyDecided(conn, update, d)));
+    }
     if (holders) settleHolders(this.doc, actor, verdict, holders);
     try {
       Y.applyUpdate(this.doc, update, conn);
@@ -676,10 +758,57 @@ export class BoardRoom {
     return ++c.count <= COSTLY_PER_WINDOW;
   }
 
+  /** An update whose claims were decided: applied (or undone) now, unless the room is gone. */
+  private applyDecided(conn: SyncConnection, update: Uint8Array, decided: Decided): void {
+    if (this.destroyed) {
+      this.host.log.warn("room closed while a claim was decided; the update is not applied", { board: this.boardId, user: conn.user.id });
+      return;
+    }
+    this.applyClientUpdate(conn, update, decided);
+  }
+
+  /** The connection waits for `work` (a claim decided, then its update applied); then its queued frames run, in order. */
+  private waitFor(conn: SyncConnection, work: Promise<void>): void {
+    const entry = this.conns.get(conn);
+    const done: Promise<void> = work.then(
+      () => this.resume(conn, entry, done),
+      (e: Error) => {
+        this.host.log.error("deciding a claim failed", { board: this.boardId, user: conn.user.id, error: e.message });
+        if (entry?.waiting === done) entry.waiting = null;
+        this.reject(conn, CLOSE.serverError, "claim failed");
+      },
+    );
+    if (entry) entry.waiting = done;
+  }
+
+  private resume(conn: SyncConnection, entry: ConnEntry | undefined, done: Promise<void>): void {
+    // A later update of the same frame may wait again: then that one resumes the queue.
+    if (!entry || entry.waiting !== done) return;
+    entry.waiting = null;
+    while (!entry.waiting && entry.queue.length && this.conns.has(conn) && !this.destroyed) {
+      const next = entry.queue.shift()!;
+      if ("frame" in next) this.handle(conn, entry, next.frame);
+      else this.applyClientUpdate(conn, next.update);
+    }
+  }
+
+  /** The asynchronous holders' view for this connection's person on this board (null: synchronous or none). */
+  private asyncHoldersFor(conn: SyncConnection): AsyncHolders | null {
+    const h = this.host.requests;
+    if (!h?.async) return null;
+    const board = this.boardId;
+    return {
+      holderOf: (id) => h.holderOf(board, id),
+      everHeld: (id) => h.everHeld(board, id, conn.user.organisationId),
+      claim: (id) => h.claim(board, id, conn.user),
+      release: (id) => h.release(board, id, conn.user),
+    };
+  }
+
   /** The request rules' view of the holders, for this connection's person on this board. */
   private holdersFor(conn: SyncConnection): Holders | null {
     const h = this.host.requests;
-    if (!h) return null;
+    if (!h || h.async) return null;
     const board = this.boardId;
     return {
       holderOf: (id) => h.holderOf(board, id),

@@ -180,7 +180,9 @@ export class RoomManager implements RoomHost, BoardRooms {
   private async loadAsync(storage: AsyncRoomStorage, boardId: string): Promise<BoardRoom> {
     // A copy unloaded a moment ago may still have a tick in flight: read after it.
     await this.settled();
-    const stored = await storage.load(boardId);
+    // The holders of its requests come with the board (asynchronous holders: judged from memory).
+    const holders = this.opts.requests?.async ? this.opts.requests : null;
+    const [stored] = await Promise.all([storage.load(boardId), holders?.load(boardId)]);
     const existing = this.rooms.get(boardId);
     if (existing) return existing;
     const room = new BoardRoom(boardId, stored, this);
@@ -599,6 +601,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     room.closeAll(opts.code ?? 1001, opts.reason ?? "room closed");
     this.rooms.delete(room.boardId);
     this.opts.relay?.unloaded(room.boardId);
+    if (this.opts.requests?.async) this.opts.requests.unload(room.boardId);
     this.dirty.delete(room);
     this.heldRooms.delete(room);
     room.destroy();
@@ -709,6 +712,23 @@ export class RoomManager implements RoomHost, BoardRooms {
     }
     const room = this.rooms.get(boardId);
     if (room && !room.destroyed && room.size === 0) this.roomEmpty(room, Math.max(this.opts.idleMs, SERVER_READ_GRACE_MS));
+  }
+
+  /**
+   * Holders of a board's requests changed outside its room (a claim through
+   * the API or a page, a referral accepted, a reassignment, an expiry; or on
+   * another server, through the relay): asynchronous holders read them
+   * again. Resolves once the memory has them. Nothing to do with
+   * synchronous holders (they read SQL in the room's step).
+   */
+  async holdersChanged(boardId: string, requestIds?: readonly string[]): Promise<void> {
+    const holders = this.opts.requests;
+    if (!holders?.async) return;
+    try {
+      await holders.refresh(boardId, requestIds);
+    } catch (e) {
+      this.log.error("could not read a board's holders again", { board: boardId, error: (e as Error).message });
+    }
   }
 
   disconnectUser(userId: string, reason = "access removed"): void {
