@@ -29,6 +29,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-accounts.test.ts",
   "tests/integration/pg-import.test.ts",
   "tests/integration/pg-rebuild.test.ts",
+  "tests/integration/pg-holders.test.ts",
 ];
 
 export default defineConfig({

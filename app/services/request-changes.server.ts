@@ -103,12 +103,14 @@ export async function changeRequest(
   } else {
     // The holder as SQL has it now; a claim or release the move makes is decided (awaited) first,
     // then the card is judged again inside withDoc with that holder and that answer.
-    const before = (await ownershipOf(svc.async, requestId))?.ownerOrgId ?? null;
-    let decided: { kind: "claim" | "release"; settled: Settled; used: boolean; undo?: () => Promise<unknown> } | null = null;
+    let before = (await ownershipOf(svc.async, requestId))?.ownerOrgId ?? null;
+    let decided: { kind: "claim" | "release"; settled: Settled; used: boolean; holder: string | null; undo?: () => Promise<unknown> } | null = null;
     for (;;) {
       let needs: "claim" | "release" | null = null;
+      // Judged with the holder it had (a claim or release that won: asked again, answered as decided) or, lost, with its holder now.
+      const holder = decided ? decided.holder : before;
       const attempt = await svc.rooms.withDoc(board.id, (doc) =>
-        change(doc, before, (kind) => {
+        change(doc, holder, (kind) => {
           if (decided?.kind === kind) {
             decided.used = true;
             return decided.settled;
@@ -118,6 +120,14 @@ export async function changeRequest(
         }),
       );
       const asked = needs as "claim" | "release" | null;
+      if (!decided && asked === null && !attempt.ok) {
+        // Refused with the holder read before the document: judged again if another claim changed it meanwhile.
+        const now = (await ownershipOf(svc.async, requestId))?.ownerOrgId ?? null;
+        if (now !== before) {
+          before = now;
+          continue;
+        }
+      }
       if (asked === null || decided) {
         // A claim won but not used (refused now, or the card changed meanwhile) is given back.
         const used = decided?.used && attempt.ok && asked === null;
@@ -134,11 +144,12 @@ export async function changeRequest(
           kind: asked,
           settled: claimed(res.won, res.ownerOrgId),
           used: false,
+          holder: res.won || res.ownerOrgId === user.organisationId ? before : res.ownerOrgId,
           undo: res.won ? () => unclaimRequest(svc.async, requestId, user.organisationId, svc.now(), audit) : undefined,
         };
       } else {
         const res = await unclaimRequest(svc.async, requestId, asCoordinator ? null : user.organisationId, now, audit);
-        decided = { kind: asked, settled: released(res.ok, res.previousOwner), used: false };
+        decided = { kind: asked, settled: released(res.ok, res.previousOwner), used: false, holder: res.ok ? before : res.previousOwner };
       }
       // The rooms judge the next edits with the new holder (here and on the other servers).
       if (decided.settled.ok && decided.settled.changed) await svc.rooms.holdersChanged?.(board.id, [requestId]);

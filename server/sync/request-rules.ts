@@ -141,15 +141,20 @@ export interface AsyncHolders {
   release(requestId: string): Promise<boolean>;
 }
 
-/** Claims and releases already decided in SQL for one update, and the holder each request had when it was judged. */
+/**
+ * Claims and releases already decided in SQL for one update; the holder
+ * each request had when it was judged (`before`), and after a claim or
+ * release that lost (`after`: who holds it then).
+ */
 export interface Decided {
   claims: Map<string, { won: boolean; holder: string | null }>;
   releases: Map<string, boolean>;
   before: Map<string, string | null>;
+  after: Map<string, string | null>;
 }
 
 export function noneDecided(): Decided {
-  return { claims: new Map(), releases: new Map(), before: new Map() };
+  return { claims: new Map(), releases: new Map(), before: new Map(), after: new Map() };
 }
 
 /** The claims and releases a verdict asks that are not decided yet (nothing: settle and apply now). */
@@ -162,14 +167,28 @@ export function pendingHolders(verdict: RequestVerdict, decided: Decided): { cla
 /** Decide them in SQL, one after the other, in the verdict's order (as settleHolders does). */
 export async function decideHolders(pending: { claims: string[]; releases: string[] }, holders: AsyncHolders, decided: Decided): Promise<void> {
   for (const id of [...pending.claims, ...pending.releases]) if (!decided.before.has(id)) decided.before.set(id, holders.holderOf(id));
-  for (const id of pending.claims) decided.claims.set(id, await holders.claim(id));
-  for (const id of pending.releases) decided.releases.set(id, await holders.release(id));
+  for (const id of pending.claims) {
+    const res = await holders.claim(id);
+    decided.claims.set(id, res);
+    if (!res.won) decided.after.set(id, res.holder);
+  }
+  for (const id of pending.releases) {
+    const ok = await holders.release(id);
+    decided.releases.set(id, ok);
+    if (!ok) decided.after.set(id, holders.holderOf(id));
+  }
 }
 
-/** The `Holders` of the judgement after the decision: holders as first judged, claims and releases answered as decided. */
+/**
+ * The `Holders` of the judgement after the decision: claims and releases
+ * answered as decided; a request whose claim or release won is judged with
+ * the holder it had before (so the verdict asks it again and gets the won
+ * answer), one that lost with its holder now (refused or undone as the
+ * synchronous path does when it reads the holder after a rival's claim).
+ */
 export function decidedHolders(holders: AsyncHolders, decided: Decided): Holders {
   return {
-    holderOf: (id) => (decided.before.has(id) ? decided.before.get(id)! : holders.holderOf(id)),
+    holderOf: (id) => (decided.after.has(id) ? decided.after.get(id)! : decided.before.has(id) ? decided.before.get(id)! : holders.holderOf(id)),
     everHeld: (id) => holders.everHeld(id),
     claim: (id) => {
       const res = decided.claims.get(id);

@@ -724,8 +724,13 @@ export class BoardRoom {
       // Claims or releases to decide in SQL first (awaited): then this update is judged again, in
       // the document as it is then, with those answers, and applied or undone; nothing of this
       // connection overtakes it.
+      // Decided and applied one update after the other, in the order they came, as the synchronous
+      // path does (of this server's clients the first mover claims first; a loser's move is undone
+      // after the winner's is in). Between servers SQL decides.
       const d = decided ?? noneDecided();
-      return this.waitFor(conn, decideHolders(pending, later, d).then(() => this.applyDecided(conn, update, d)));
+      const turn = this.decidedTurn.then(() => decideHolders(pending, later, d)).then(() => this.applyDecided(conn, update, d));
+      this.decidedTurn = turn.catch(() => undefined);
+      return this.waitFor(conn, turn);
     }
     if (holders) settleHolders(this.doc, actor, verdict, holders);
     try {
@@ -756,6 +761,17 @@ export class BoardRoom {
       return true;
     }
     return ++c.count <= COSTLY_PER_WINDOW;
+  }
+
+  /** The last update that waited for its claims: the next one applies after it (asynchronous holders). */
+  private decidedTurn: Promise<unknown> = Promise.resolve();
+
+  /** Resolves once every update waiting for its claims so far is applied or undone. */
+  async whenDecided(): Promise<void> {
+    for (let turn = this.decidedTurn; ; turn = this.decidedTurn) {
+      await turn;
+      if (turn === this.decidedTurn) return;
+    }
   }
 
   /** An update whose claims were decided: applied (or undone) now, unless the room is gone. */

@@ -1,0 +1,359 @@
+/**
+ * The room's check of who may change which request on the asynchronous
+ * storage (decision 001, "The synchronous path that stays"): the holders of
+ * a loaded board in memory (db/ownership.ts boardHolders, loaded with the
+ * board, refreshed by every ownership change), and a move that claims or
+ * releases held until the awaited claim answers (request-rules.ts
+ * decideHolders / decidedHolders), the connection's later frames queued
+ * behind it. On SQLite's asynchronous layer and on a real PostgreSQL, with
+ * the room manager on postgresRoomStorage and raw sync clients
+ * (tests/infra/sync-conn.ts):
+ * - two members of different organisations move one open request into a
+ *   held column at once: one claim wins in SQL, the loser's move is undone
+ *   and the loser is told (`held-by:`);
+ * - a member's edit sent right after their claiming move is applied after
+ *   the claim (in order; judged before it, it would be refused);
+ * - a claim made through the ownership service (and the API's card move)
+ *   is in the room's memory when the call returns: a member of another
+ *   organisation who then edits the card is refused, and moves it are undone;
+ * - on PostgreSQL two room managers ("two servers") on one database race
+ *   a claim: one winner, each loser undone;
+ * - boardHolders itself: holders and who ever held, all or some requests.
+ */
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { addCards, getCard, moveCard, updateCard } from "../../app/board/domain";
+import type { AppServices } from "../../app/services/context.server";
+import { claim as claimService, holdersForRooms } from "../../app/services/ownership.server";
+import { changeRequest } from "../../app/services/request-changes.server";
+import type { SessionUser } from "../../db/accounts";
+import type { AsyncDb } from "../../db/client";
+import { count } from "../../db/dialect";
+import { boardHolders, claimRequest, reassignRequest, unclaimRequest } from "../../db/ownership";
+import { RoomManager } from "../../server/sync/rooms";
+import { postgresRoomStorage } from "../../server/sync/storage";
+import { bothEngines, ENGINES } from "../infra/engines";
+import { docFrom, testConnection, type TestConnection } from "../infra/sync-conn";
+
+const engines = bothEngines("pg_holders");
+
+const quiet = process.env.DEBUG_HOLDERS ? { info() {}, warn: (m: string, x?: unknown) => console.log("WARN", m, x), error: (m: string, x?: unknown) => console.log("ERROR", m, x) } : { info() {}, warn() {}, error() {} };
+
+/** The alliance, three organisations (o3 enters the requests), a person in each, a board. */
+async function seed(h: AsyncDb) {
+  const { q, t } = h;
+  await q.insert(t.alliances).values({ id: "al", name: "A", slug: "a", matchSecret: "s", demo: true }).onConflictDoNothing();
+  await q
+    .insert(t.organisations)
+    .values(["o1", "o2", "o3"].map((id) => ({ id, allianceId: "al", name: `Org ${id}`, shortName: id })))
+    .onConflictDoNothing();
+  await q
+    .insert(t.users)
+    .values(["1", "2", "3"].map((n) => ({ id: `u${n}`, email: `u${n}@x.test`, name: `U${n}`, passwordHash: "x", organisationId: `o${n}` })))
+    .onConflictDoNothing();
+  await q.insert(t.boards).values({ id: "b", allianceId: "al", name: "Bord" }).onConflictDoNothing();
+}
+
+function person(n: 1 | 2 | 3, role: "member" | "coordinator" = "member"): SessionUser {
+  return {
+    id: `u${n}`,
+    email: `u${n}@x.test`,
+    name: `U${n}`,
+    role,
+    mustChangePassword: false,
+    locale: "nl",
+    organisationId: `o${n}`,
+    organisationName: `Org o${n}`,
+    organisationShortName: `o${n}`,
+    organisationColor: "#000",
+    allianceId: "al",
+    allianceName: "A",
+    twoFactorPolicy: "off",
+  } as unknown as SessionUser;
+}
+
+function frame(type: 0 | 2, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, type);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}
+const hello = () => frame(0, Y.encodeStateVector(new Y.Doc()));
+const tick = () => new Promise((r) => setImmediate(r));
+
+async function until(ok: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The notes (permission-denied reasons) a connection got: the room's word to its author. */
+function notes(conn: TestConnection): string[] {
+  const out: string[] = [];
+  for (const f of conn.got) {
+    const d = decoding.createDecoder(f);
+    if (decoding.readVarUint(d) !== 2) continue;
+    if (decoding.readVarUint(d) !== 0) continue;
+    out.push(decoding.readVarString(d));
+  }
+  return out;
+}
+
+/** One "server": a room manager on the asynchronous storage with the holders in memory, and the services over it. */
+function server(h: AsyncDb, others: () => RoomManager[]) {
+  let svc!: AppServices;
+  const announced: string[] = [];
+  const holders = { ...holdersForRooms(() => svc), announce: (_b: string, id: string) => void announced.push(id) };
+  const rooms = new RoomManager({ storage: postgresRoomStorage(h), log: quiet, compactAfter: 1_000_000, idleMs: 60_000, requests: holders });
+  svc = {
+    // getBoard and listOrganisations are still SQLite's (decision 001 "What remains"): the same rows are seeded there.
+    db: engines.sqlite.db,
+    async: h,
+    now: () => Date.now(),
+    realtime: { toBoard() {}, toOrganisation() {}, toUser() {} },
+    rooms: {
+      withDoc: (boardId: string, fn: (doc: Y.Doc) => unknown, origin?: unknown) => rooms.withDoc(boardId, fn, origin),
+      readDoc: (boardId: string, fn: (doc: Y.Doc) => unknown) => rooms.readDoc(boardId, fn),
+      holdersAsync: true,
+      // Here and on the "other servers" (what the relay's holdersChanged control message does).
+      holdersChanged: async (boardId: string, ids?: readonly string[]) => {
+        await Promise.all([rooms, ...others()].map((r) => r.holdersChanged(boardId, ids)));
+      },
+    },
+  } as unknown as AppServices;
+  return { rooms, holders, svc, announced };
+}
+
+let n = 0;
+/** A new request entered by o3, its card in "open" on the board (through `rooms`). */
+async function newRequest(h: AsyncDb, rooms: RoomManager): Promise<string> {
+  const id = `r${++n}`;
+  await h.q.insert(h.t.requests).values({ id, boardId: "b", createdByOrgId: "o3", lastActivityAt: 1, createdAt: 1 });
+  await rooms.withDoc("b", (doc) =>
+    addCards(doc, [{ id, title: `Hulpvraag ${id}`, category: "taal", description: "", area: "", urgency: "normaal", createdAt: 1, createdByOrg: "o3", column: "open" }]),
+  );
+  return id;
+}
+
+/** A person on the board through a raw sync connection: its own copy, edits sent as sync updates. */
+async function client(rooms: RoomManager, who: SessionUser, name = who.id, clientID?: number) {
+  const conn = testConnection(name);
+  (conn as { user: SessionUser }).user = who;
+  const room = await rooms.connect("b", conn);
+  room.receive(conn, hello());
+  await tick();
+  await rooms.settled();
+  await tick();
+  const doc = docFrom(conn.got);
+  if (clientID !== undefined) doc.clientID = clientID;
+  return {
+    conn,
+    /** Make an edit on this person's copy (with what the room sent it so far) and send it. */
+    send(write: (doc: Y.Doc) => void) {
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(docFrom(conn.got)));
+      let update: Uint8Array | null = null;
+      const grab = (u: Uint8Array) => (update = update ? Y.mergeUpdates([update, u]) : u);
+      doc.on("update", grab);
+      write(doc);
+      doc.off("update", grab);
+      room.receive(conn, frame(2, update!));
+    },
+    /** The board as the room sent it to this person. */
+    card: (id: string) => {
+      const view = docFrom(conn.got);
+      Y.applyUpdate(view, Y.encodeStateAsUpdate(doc));
+      return getCard(view, id);
+    },
+  };
+}
+
+async function owner(h: AsyncDb, id: string) {
+  const [row] = await h.q.select({ owner: h.t.requests.ownerOrgId }).from(h.t.requests).where(eq(h.t.requests.id, id));
+  return row?.owner ?? null;
+}
+
+async function claims(h: AsyncDb, id: string) {
+  const rows = await h.q.select({ n: count() }).from(h.t.auditEvents).where(eq(h.t.auditEvents.requestId, id));
+  const claimed = await h.q.select({ type: h.t.auditEvents.type }).from(h.t.auditEvents).where(eq(h.t.auditEvents.requestId, id));
+  return { all: rows[0].n, claimed: claimed.filter((r) => r.type === "claimed").length };
+}
+
+const column = (rooms: RoomManager, id: string) => getCard(rooms.peek("b")!.doc, id)?.column;
+
+for (const engine of ENGINES) {
+  describe(`the room's request holders on ${engine} (asynchronous storage)`, () => {
+    const h = () => engines.async(engine);
+    beforeAll(async () => {
+      await seed(h());
+      await seed(engines.sqlite.async);
+    });
+
+    it("boardHolders: each request's holder and who ever held it, all of the board or some", async () => {
+      const { rooms } = server(h(), () => []);
+      const [a, b] = [await newRequest(h(), rooms), await newRequest(h(), rooms)];
+      const audit = (req: string) => ({ boardId: "b", requestId: req, userId: "u1", orgId: "o1" });
+      await claimRequest(h(), a, "o1", 10, audit(a));
+      await unclaimRequest(h(), a, "o1", 11, audit(a));
+      await claimRequest(h(), a, "o2", 12, audit(a));
+      await reassignRequest(h(), b, "o3", 13, audit(b));
+      const all = await boardHolders(h(), "b");
+      expect(all.holders.find((r) => r.id === a)?.ownerOrgId).toBe("o2");
+      expect(all.holders.find((r) => r.id === b)?.ownerOrgId).toBe("o3");
+      const ever = (req: string) => all.everHeld.filter((e) => e.requestId === req).map((e) => e.orgId).sort();
+      expect(ever(a)).toEqual(["o1", "o2"]);
+      expect(ever(b)).toEqual(["o3"]);
+      const some = await boardHolders(h(), "b", [b]);
+      expect(some.holders).toEqual([{ id: b, ownerOrgId: "o3" }]);
+      expect(some.everHeld).toEqual([{ requestId: b, orgId: "o3" }]);
+      await rooms.drain();
+    });
+
+    it("two organisations move one open request into a held column at once: one claim wins in SQL, the loser's move is undone and the loser told", async () => {
+      const { rooms, holders, announced } = server(h(), () => []);
+      const trials = 6;
+      const results: string[] = [];
+      for (let i = 0; i < trials; i++) {
+        const id = await newRequest(h(), rooms);
+        // Of two concurrent moves Yjs keeps one (by client id): the loser's move is undone (and the
+        // loser told) when it is the one kept; otherwise it changes nothing and needs no undo. The
+        // client ids alternate so that both happen.
+        const [annaId, benId] = i % 2 === 0 ? [1001 + 2 * i, 1000 + 2 * i] : [1000 + 2 * i, 1001 + 2 * i];
+        const anna = await client(rooms, person(1), `anna${i}`, annaId);
+        const ben = await client(rooms, person(2), `ben${i}`, benId);
+        // The same tick: both frames judged before either claim answered.
+        anna.send((doc) => moveCard(doc, id, "opgepakt", 0, Date.now()));
+        ben.send((doc) => moveCard(doc, id, "in-uitvoering", 0, Date.now()));
+        await until(async () => (await owner(h(), id)) !== null && announced.includes(id), `a winner (trial ${i})`);
+        const winner = (await owner(h(), id))!;
+        const [won, lost] = winner === "o1" ? [anna, ben] : [ben, anna];
+        await rooms.peek("b")!.whenDecided();
+        await rooms.settled();
+        await tick();
+        const lostKept = notes(lost.conn).length > 0;
+        expect(["o1", "o2"]).toContain(winner);
+        expect((await claims(h(), id)).claimed).toBe(1);
+        expect(notes(lost.conn)).toEqual(lostKept ? [`compensated held-by:${winner}:${id}`] : []);
+        expect(notes(won.conn)).toEqual([]);
+        expect([lost.conn.closed, won.conn.closed]).toEqual([[], []]);
+        // The card stands where the winner put it, held by the winner, in the room's memory too.
+        expect(column(rooms, id)).toBe(winner === "o1" ? "opgepakt" : "in-uitvoering");
+        expect(holders.holderOf("b", id)).toBe(winner);
+        expect(announced.filter((x) => x === id)).toHaveLength(1);
+        const held = column(rooms, id);
+        await until(() => lost.card(id)?.column === held && won.card(id)?.column === held, "both see where the winner put it");
+        results.push(`${winner}${lostKept ? " (loser undone)" : ""}`);
+      }
+      expect(results.some((r) => r.includes("undone"))).toBe(true);
+      console.log(`${engine}: ${trials} room claim races, winners: ${results.join(", ")}`);
+      await rooms.drain();
+    });
+
+    it("an edit sent right after a claiming move waits for the claim and is applied after it, in order", async () => {
+      const { rooms, holders } = server(h(), () => []);
+      const id = await newRequest(h(), rooms);
+      const anna = await client(rooms, person(1));
+      anna.send((doc) => moveCard(doc, id, "opgepakt", 0, Date.now()));
+      // Judged now (before the claim answered), o1 neither entered nor holds it: refused, connection closed.
+      anna.send((doc) => updateCard(doc, id, { description: "wij pakken het op" }, Date.now()));
+      await until(() => getCard(rooms.peek("b")!.doc, id)?.description === "wij pakken het op" || anna.conn.closed.length > 0, "the edit");
+      expect(anna.conn.closed).toEqual([]);
+      expect(await owner(h(), id)).toBe("o1");
+      expect(holders.holderOf("b", id)).toBe("o1");
+      const card = getCard(rooms.peek("b")!.doc, id)!;
+      expect([card.column, card.description]).toEqual(["opgepakt", "wij pakken het op"]);
+      expect(notes(anna.conn)).toEqual([]);
+      await rooms.drain();
+    });
+
+    it("a claim through the ownership service is in the room's memory when it returns: another organisation's edit is refused, its move undone", async () => {
+      const { rooms, holders, svc } = server(h(), () => []);
+      const id = await newRequest(h(), rooms);
+      const ben = await client(rooms, person(2));
+      expect(holders.holderOf("b", id)).toBe(null);
+      const res = await claimService(svc, person(1), { boardId: "b", requestId: id });
+      expect(res.ok).toBe(true);
+      expect(holders.holderOf("b", id)).toBe("o1");
+      expect(holders.everHeld("b", id, "o1")).toBe(true);
+      // The service aligned the card with its holder (into the first held column).
+      await until(() => column(rooms, id) === "opgepakt", "card aligned");
+      await until(() => ben.card(id)?.column === "opgepakt", "ben sees it");
+      // Ben's move back into open: a member may not move another organisation's request: undone.
+      ben.send((doc) => moveCard(doc, id, "open", 0, Date.now()));
+      await until(() => notes(ben.conn).length > 0, "ben told");
+      expect(notes(ben.conn)).toEqual([`compensated held-by:o1:${id}`]);
+      expect(column(rooms, id)).toBe("opgepakt");
+      // Ben's edit of its fields: refused (o2 neither entered nor ever held it), the connection closed.
+      ben.send((doc) => updateCard(doc, id, { description: "van ben" }, Date.now()));
+      await until(() => ben.conn.closed.length > 0, "ben refused");
+      expect(ben.conn.closed).toEqual([4403]);
+      expect(getCard(rooms.peek("b")!.doc, id)?.description).toBe("");
+      expect(await owner(h(), id)).toBe("o1");
+      await rooms.drain();
+    });
+
+    it("the API's card move awaits the claim before the document: of two organisations at once one moves it, the other gets 409; the room knows", async () => {
+      const { rooms, holders, svc } = server(h(), () => []);
+      const id = await newRequest(h(), rooms);
+      const board = { id: "b", allianceId: "al", name: "Bord", archivedAt: null } as never;
+      const [a, b] = await Promise.all([
+        changeRequest(svc, person(1), board, id, { column: "opgepakt" }),
+        changeRequest(svc, person(2), board, id, { column: "in-uitvoering" }),
+      ]);
+      const winner = (await owner(h(), id))!;
+      const [won, lost] = winner === "o1" ? [a, b] : [b, a];
+      if (!won.ok) console.log({ a, b, winner });
+      expect(won.ok).toBe(true);
+      expect(lost).toMatchObject({ ok: false, status: 409, error: "already_claimed", owner: winner });
+      expect((await claims(h(), id)).claimed).toBe(1);
+      expect(column(rooms, id)).toBe(winner === "o1" ? "opgepakt" : "in-uitvoering");
+      expect(holders.holderOf("b", id)).toBe(winner);
+      // The holder lets go through the API: released in SQL, the room's memory follows.
+      const back = await changeRequest(svc, person(winner === "o1" ? 1 : 2), board, id, { column: "open" });
+      expect(back.ok).toBe(true);
+      expect(await owner(h(), id)).toBe(null);
+      expect(holders.holderOf("b", id)).toBe(null);
+      expect(column(rooms, id)).toBe("open");
+      await rooms.drain();
+    });
+
+    it.runIf(engine === "postgres")("two room managers on one database (two servers) race a claim: one winner, the other undone", async () => {
+      const servers: RoomManager[] = [];
+      const one = server(h(), () => servers.filter((r) => r !== one.rooms));
+      const two = server(h(), () => servers.filter((r) => r !== two.rooms));
+      servers.push(one.rooms, two.rooms);
+      const trials = 5;
+      for (let i = 0; i < trials; i++) {
+        const id = await newRequest(h(), one.rooms);
+        await one.rooms.settled();
+        // The second server loads the board now (its document and holders from storage).
+        const anna = await client(one.rooms, person(1), `a${i}`);
+        const ben = await client(two.rooms, person(2), `b${i}`);
+        expect(ben.card(id)?.column).toBe("open");
+        anna.send((doc) => moveCard(doc, id, "opgepakt", 0, Date.now()));
+        ben.send((doc) => moveCard(doc, id, "in-uitvoering", 0, Date.now()));
+        await until(async () => (await owner(h(), id)) !== null && notes(anna.conn).length + notes(ben.conn).length > 0, "a winner and a note");
+        const winner = (await owner(h(), id))!;
+        const lost = winner === "o1" ? ben : anna;
+        const lostServer = winner === "o1" ? two : one;
+        expect((await claims(h(), id)).claimed).toBe(1);
+        expect(notes(lost.conn)).toEqual([`compensated held-by:${winner}:${id}`]);
+        expect(notes(winner === "o1" ? anna.conn : ben.conn)).toEqual([]);
+        // Each server's memory has the winner (the loser's from its claim's answer).
+        expect(one.holders.holderOf("b", id)).toBe(winner);
+        expect(two.holders.holderOf("b", id)).toBe(winner);
+        // The loser's server undid its move (no relay here: the winner's move is not on it).
+        expect(getCard(lostServer.rooms.peek("b")!.doc, id)?.column).toBe("open");
+        // Both servers leave the board (the next trial loads it again, with the new card).
+        for (const c of [anna.conn, ben.conn]) for (const r of servers) r.peek("b") && r.disconnect(r.peek("b")!, c);
+        await one.rooms.drain();
+        await two.rooms.drain();
+      }
+    });
+  });
+}
