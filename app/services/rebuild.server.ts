@@ -26,6 +26,16 @@ import type { AppServices } from "./context.server";
 
 export type { BoardTransform, PlainBoard };
 
+/**
+ * A transform decided from the current document itself (`plan` gets it as
+ * plain data, inside the rebuild's transaction, and returns the transform
+ * for it and every moment): for a rule that depends on the board's state,
+ * which may change until the rebuild holds the board.
+ */
+export interface PlannedTransform {
+  plan(before: PlainBoard): BoardTransform;
+}
+
 export interface RebuildOutcome<T> {
   /** The board's document generation from now on. */
   generation: number;
@@ -50,9 +60,13 @@ export interface RebuildOutcome<T> {
 export async function rebuildBoard<T = undefined>(
   svc: Pick<AppServices, "db" | "async" | "rooms" | "now">,
   boardId: string,
-  transform: BoardTransform,
+  transform: BoardTransform | PlannedTransform,
   also?: (tx: AsyncDb, docs: { before: PlainBoard; after: PlainBoard }) => Promise<T>,
 ): Promise<RebuildOutcome<T>> {
+  // The transform of this attempt of the transaction (a planned one is decided from the document read in it).
+  let current: BoardTransform = typeof transform === "function" ? transform : () => {
+    throw new Error("rebuild: transform not planned");
+  };
   const outcome = await svc.rooms.rebuild(boardId, async (live, liveGeneration) => {
     const stored = await storeRebuiltBoard(
       svc.async,
@@ -66,13 +80,14 @@ export async function rebuildBoard<T = undefined>(
           if (fromStorage.snapshot) Y.applyUpdate(doc, fromStorage.snapshot);
           for (const u of fromStorage.updates) Y.applyUpdate(doc, u);
           const before = boardToPlain(doc);
-          const after = transform(before);
+          if (typeof transform !== "function") current = transform.plan(before);
+          const after = current(before);
           return { state: encodePlainBoard(after), before, after };
         } finally {
           doc.destroy();
         }
       },
-      (data) => encodePlainBoard(transform(decodePlainBoard(data))),
+      (data) => encodePlainBoard(current(decodePlainBoard(data))),
       (tx, docs) => (also ? also(tx, { before: docs.before, after: docs.after }) : Promise.resolve(undefined as T)),
     );
     return {

@@ -19,7 +19,7 @@
  * before. Only counts go to the server log.
  */
 import { effectiveColumn, readBoard } from "../board/domain";
-import { mapCards } from "../board/rebuild";
+import { mapCards, plainToDoc } from "../board/rebuild";
 import { anonymisedCard, isDueForRetention, retentionCutoff } from "../board/retention";
 import { stageOfColumn } from "../board/stages";
 import { anonymiseRequestRows, boardsForRetention, mayHaveDueRequests, recordRetentionSweep, retentionCandidates, type AnonymisedCounts } from "../../db/retention";
@@ -43,26 +43,39 @@ export interface BoardSweep extends AnonymisedCounts {
 export async function sweepBoard(svc: AppServices, board: { id: string; retentionMonths: number }, now = svc.now()): Promise<BoardSweep | null> {
   const cutoff = retentionCutoff(now, board.retentionMonths);
   if (!(await mayHaveDueRequests(svc.async, board.id, cutoff))) return null;
-  // Which cards are due is read here; the rebuild below holds the board's edits from its start on.
-  const { columns, categories, cards } = await svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
-  const doneColumns = columns.filter((c) => c.stage === "done").map((c) => c.id);
-  const byId = new Map(cards.map((c) => [c.id, c]));
-  const due = (await retentionCandidates(svc.async, board.id, doneColumns))
-    .filter((r) => {
-      const card = byId.get(r.id);
-      if (!card) return false;
-      const stage = stageOfColumn(columns, effectiveColumn(card, columns));
-      return isDueForRetention({ stage, archived: card.archived, anonymisedAt: null, closedAt: r.closedAt, lastActivityAt: r.lastActivityAt }, cutoff);
-    })
-    .map((r) => r.id);
-  if (due.length === 0) return null;
+  const now0 = await svc.rooms.readDoc(board.id, (doc) => readBoard(doc));
+  const doneColumns = now0.columns.filter((c) => c.stage === "done").map((c) => c.id);
+  const candidates = await retentionCandidates(svc.async, board.id, doneColumns);
+  /** The due requests by the board as `read` shows it (the request rows' facts read above). */
+  const dueIn = (read: ReturnType<typeof readBoard>) => {
+    const byId = new Map(read.cards.map((c) => [c.id, c]));
+    return candidates
+      .filter((r) => {
+        const card = byId.get(r.id);
+        if (!card) return false;
+        const stage = stageOfColumn(read.columns, effectiveColumn(card, read.columns));
+        return isDueForRetention({ stage, archived: card.archived, anonymisedAt: null, closedAt: r.closedAt, lastActivityAt: r.lastActivityAt }, cutoff);
+      })
+      .map((r) => r.id);
+  };
+  if (dueIn(now0).length === 0) return null;
 
-  const dueSet = new Set(due);
-  const labels = new Map(categories.map((c) => [c.id, c.label]));
-  const transform = mapCards((id, card) =>
-    dueSet.has(id) ? anonymisedCard(card, labels.get(String(card.category)) ?? UNKNOWN_CATEGORY_TITLE) : card,
-  );
-  const outcome = await rebuildBoard(svc, board.id, transform, async (tx) => {
+  // Decided again from the document the rebuild holds (a card moved out of done or put back meanwhile is not due any more).
+  let due: string[] = [];
+  const outcome = await rebuildBoard(svc, board.id, {
+    plan(before) {
+      const doc = plainToDoc(before);
+      try {
+        const read = readBoard(doc);
+        due = dueIn(read);
+        const dueSet = new Set(due);
+        const labels = new Map(read.categories.map((c) => [c.id, c.label]));
+        return mapCards((id, card) => (dueSet.has(id) ? anonymisedCard(card, labels.get(String(card.category)) ?? UNKNOWN_CATEGORY_TITLE) : card));
+      } finally {
+        doc.destroy();
+      }
+    },
+  }, async (tx) => {
     const counts = await anonymiseRequestRows(tx, board.id, due, now);
     await recordRetentionSweep(tx, board.id, { months: board.retentionMonths, requests: counts.requests, comments: counts.comments, contacts: counts.contacts }, now);
     return counts;

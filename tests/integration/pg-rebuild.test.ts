@@ -28,7 +28,7 @@ import type { BoardRow, SessionUser } from "../../app/services/auth.server";
 import type { AppServices } from "../../app/services/context.server";
 import { forgetPerson, PERSON_FORGOTTEN } from "../../app/services/forget.server";
 import { FRONT_DOOR_SPAM, markSpam } from "../../app/services/front-door-spam.server";
-import { retentionSweep } from "../../app/services/retention.server";
+import { retentionSweep, sweepBoard } from "../../app/services/retention.server";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
 import { requestIdsByKey } from "../../db/erase";
@@ -142,6 +142,13 @@ async function editor(rooms: RoomManager, boardId: string, id: string) {
       updateCard(doc, card, { description }, T0 + 1);
       room.receive(conn, frame(2, update!));
       return update!;
+    },
+    /** Any change of the client's document, sent. */
+    change(fn: (d: Y.Doc) => void) {
+      let update: Uint8Array | null = null;
+      doc.once("update", (u: Uint8Array) => (update = u));
+      fn(doc);
+      room.receive(conn, frame(2, update!));
     },
   };
 }
@@ -329,6 +336,31 @@ describe.each(engines)("the rebuild on $name", (engine) => {
     const second = await retentionSweep(services(h, manager(engine.storage())), NOW);
     expect(second.failed).toEqual([]);
     expect(second.swept.find((s) => s.boardId === boardId)).toBeUndefined();
+  });
+
+  it("the retention sweep decides what is due from the document it holds: a card put back while it runs is left alone", async () => {
+    const h = engine.h();
+    const boardId = await newBoard(h);
+    const rooms = manager(engine.storage());
+    const [back, due] = await withRequests(h, rooms, boardId, 2);
+    await rooms.withDoc(boardId, (doc) => {
+      setArchived(doc, back, true, T0 + 1);
+      setArchived(doc, due, true, T0 + 1);
+    });
+    const anna = await editor(rooms, boardId, "anna");
+    const { paused, inside, open } = pausedBefore(h);
+    const sweeping = sweepBoard(services(paused, rooms), { id: boardId, retentionMonths: 12 }, NOW);
+    await inside;
+    anna.change((d) => setArchived(d, back, false, NOW));
+    await settle(rooms);
+    open();
+    expect(await sweeping).toMatchObject({ requests: 1 });
+    const rows = await h.q.select({ id: h.t.requests.id, anonymisedAt: h.t.requests.anonymisedAt }).from(h.t.requests).where(eq(h.t.requests.boardId, boardId));
+    expect(new Map(rows.map((r) => [r.id, r.anonymisedAt]))).toEqual(new Map([[back, null], [due, NOW]]));
+    await rooms.drain();
+    const doc = await stored(engine.storage(), boardId);
+    expect(getCard(doc, back)).toMatchObject({ title: "Geheim 1", archived: false });
+    expect(getCard(doc, due)?.title).not.toContain("Geheim");
   });
 
   it("readDoc and withDoc of a board not in memory: loaded once however many ask at once, and correct", async () => {
