@@ -18,7 +18,9 @@
  *   organisation who then edits the card is refused, and moves it are undone;
  * - on PostgreSQL two room managers ("two servers") on one database race
  *   a claim: one winner, each loser undone;
- * - boardHolders itself: holders and who ever held, all or some requests.
+ * - boardHolders itself: holders and who ever held, all or some requests;
+ *   and the memory's order: a read that started before a claim's answer
+ *   does not put back the older holder.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -27,7 +29,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCards, getCard, moveCard, updateCard } from "../../app/board/domain";
 import type { AppServices } from "../../app/services/context.server";
-import { claim as claimService, holdersForRooms } from "../../app/services/ownership.server";
+import { claim as claimService, HolderMemory, holdersForRooms } from "../../app/services/ownership.server";
 import { changeRequest } from "../../app/services/request-changes.server";
 import type { SessionUser } from "../../db/accounts";
 import type { AsyncDb } from "../../db/client";
@@ -211,6 +213,34 @@ for (const engine of ENGINES) {
       const some = await boardHolders(h(), "b", [b]);
       expect(some.holders).toEqual([{ id: b, ownerOrgId: "o3" }]);
       expect(some.everHeld).toEqual([{ requestId: b, orgId: "o3" }]);
+      await rooms.drain();
+    });
+
+    it("the memory: a read that started before a claim's answer does not put back the older holder", async () => {
+      const { rooms } = server(h(), () => []);
+      const id = await newRequest(h(), rooms);
+      // The load's read runs at once; its answer is held back until the claim's answer is in memory.
+      let release!: () => void;
+      const later = new Promise<void>((r) => (release = r));
+      const slower = { ...h(), transaction: async <T>(fn: (tx: AsyncDb) => Promise<T>, o?: object) => {
+        const res = await h().transaction(fn, o as never);
+        await later;
+        return res;
+      } } as AsyncDb;
+      const memory2 = new HolderMemory(() => slower);
+      const load2 = memory2.load("b");
+      await new Promise((r) => setTimeout(r, 50)); // its read is done (nobody holds the request), its answer waits
+      await claimRequest(h(), id, "o2", 20, { boardId: "b", requestId: id, userId: "u2", orgId: "o2" });
+      memory2.set("b", id, "o2");
+      release();
+      await load2;
+      expect(memory2.holderOf("b", id)).toBe("o2");
+      expect(memory2.everHeld("b", id, "o2")).toBe(true);
+      // A read started after the answer is applied: released in SQL, refreshed, memory follows.
+      await unclaimRequest(h(), id, "o2", 21, { boardId: "b", requestId: id, userId: "u2", orgId: "o2" });
+      await memory2.refresh("b", [id]);
+      expect(memory2.holderOf("b", id)).toBe(null);
+      expect(memory2.everHeld("b", id, "o2")).toBe(true);
       await rooms.drain();
     });
 
