@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AsyncDb, DB, Tables } from "./client";
-import { affected, count, first } from "./dialect";
+import { affected, first } from "./dialect";
 import { alliances, boards, organisations, users, type Role, type TwoFactorPolicy } from "./schema";
 
 export interface SessionUser {
@@ -172,7 +172,24 @@ export async function listBoardsForAlliance(h: AsyncDb, allianceId: string): Pro
     .orderBy(asc(boards.name));
 }
 
-export function getBoard(db: DB, boardId: string): BoardRow | null {
+export async function getBoard(h: AsyncDb, boardId: string): Promise<BoardRow | null> {
+  const { boards } = h.t;
+  return (
+    (await first(
+      h.q
+        .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt, docGeneration: boards.docGeneration })
+        .from(boards)
+        .where(eq(boards.id, boardId)),
+    )) ?? null
+  );
+}
+
+/**
+ * `getBoard`'s synchronous twin, SQLite only: for the Yjs endpoint's
+ * generation check, read in the same turn as the join (server/sync/ws-transport.ts),
+ * so a rebuild cannot fall between the check and the join.
+ */
+export function getBoardNow(db: DB, boardId: string): BoardRow | null {
   return (
     db
       .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt, docGeneration: boards.docGeneration })
@@ -190,8 +207,9 @@ export interface OrganisationRow {
   color: string;
 }
 
-export function listOrganisations(db: DB, allianceId: string): OrganisationRow[] {
-  return db
+export async function listOrganisations(h: AsyncDb, allianceId: string): Promise<OrganisationRow[]> {
+  const { organisations } = h.t;
+  return h.q
     .select({
       id: organisations.id,
       name: organisations.name,
@@ -201,26 +219,22 @@ export function listOrganisations(db: DB, allianceId: string): OrganisationRow[]
     })
     .from(organisations)
     .where(eq(organisations.allianceId, allianceId))
-    .orderBy(asc(organisations.name))
-    .all();
+    .orderBy(asc(organisations.name));
 }
 
 // ------------------------------------------------------------- creation (seed, factories, admin pages)
 
-export function insertAlliance(db: DB, a: typeof alliances.$inferInsert) {
-  db.insert(alliances).values(a).run();
+export async function insertAlliance(h: AsyncDb, a: typeof alliances.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.alliances).values(a);
 }
-export function insertOrganisation(db: DB, o: typeof organisations.$inferInsert) {
-  db.insert(organisations).values(o).run();
+export async function insertOrganisation(h: AsyncDb, o: typeof organisations.$inferInsert): Promise<void> {
+  await h.q.insert(h.t.organisations).values(o);
 }
 export async function insertUser(h: AsyncDb, u: typeof users.$inferInsert): Promise<void> {
   await h.q.insert(h.t.users).values({ ...u, email: u.email.trim().toLowerCase() });
 }
 export async function insertBoard(h: AsyncDb, b: typeof boards.$inferInsert): Promise<void> {
   await h.q.insert(h.t.boards).values(b);
-}
-export async function countAlliances(h: AsyncDb): Promise<number> {
-  return (await h.q.select({ n: count() }).from(h.t.alliances))[0].n;
 }
 
 /** Every board that is not archived (the claim expiry sweep leaves archived boards as they are). */

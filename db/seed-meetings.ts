@@ -19,8 +19,8 @@ import type { AppServices } from "../app/services/context.server";
 import { takeMoment } from "../app/services/moments.server";
 import { addAction, addDecision, createMeeting, endMeeting, setAttendees, setCurrentItem, startMeeting, updateAction, updateMeeting } from "../app/services/meetings.server";
 import { getUserById, type SessionUser } from "./accounts";
-import { loadBoardState } from "./board-store";
-import { asyncOf, type DB } from "./client";
+import { loadBoardStateAsync } from "./board-store";
+import type { AsyncDb, DB } from "./client";
 import { demoCard, type DemoOrgKey, type DemoRequest } from "./demo-data";
 
 const DAY = 86400_000;
@@ -45,8 +45,8 @@ function boardAt(requests: Array<{ id: string; r: DemoRequest }>, orgOf: (key: D
   return state;
 }
 
-function storedBoard(db: DB, boardId: string): Uint8Array {
-  const stored = loadBoardState(db, boardId);
+async function storedBoard(h: AsyncDb, boardId: string): Promise<Uint8Array> {
+  const stored = await loadBoardStateAsync(h, boardId);
   const doc = new Y.Doc();
   if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
   for (const u of stored.updates) Y.applyUpdate(doc, u);
@@ -61,7 +61,7 @@ function must<T extends { ok: boolean }>(step: string, res: T): Extract<T, { ok:
 }
 
 export async function seedDemoMeetings(
-  db: DB,
+  h: AsyncDb,
   o: { boardId: string; requests: Array<{ id: string; r: DemoRequest }>; orgOf: (key: DemoOrgKey) => string; userIdByEmail: (email: string) => string; now: number },
 ): Promise<{ endedId: string; plannedId: string }> {
   let clock = 0;
@@ -80,8 +80,13 @@ export async function seedDemoMeetings(
     }
   };
   const svc = {
-    db,
-    async: asyncOf(db),
+    // The services used here read and write through `async` only (both engines).
+    db: new Proxy({} as DB, {
+      get() {
+        throw new Error("The demo seed's meetings use the asynchronous layer only");
+      },
+    }),
+    async: h,
     now: () => clock,
     env: {} as AppServices["env"],
     mail: { enabled: false, enqueue: async () => false, wake: () => {} },
@@ -99,7 +104,7 @@ export async function seedDemoMeetings(
     // Nobody is connected while the demo is seeded.
     realtime: { toBoard: () => {}, toOrganisation: () => {}, toUser: () => {} },
   } as AppServices;
-  const person = async (email: string): Promise<SessionUser> => (await getUserById(asyncOf(db), o.userIdByEmail(email)))!;
+  const person = async (email: string): Promise<SessionUser> => (await getUserById(h, o.userIdByEmail(email)))!;
   const coordinator = await person("coordinator@ave.example");
 
   // The last meeting: four weeks ago, 19:30–21:00 in Emmen.
@@ -179,7 +184,7 @@ export async function seedDemoMeetings(
 
   // The next meeting: in a week, its agenda proposed from the board as it is now.
   clock = o.now;
-  board = storedBoard(db, o.boardId);
+  board = await storedBoard(h, o.boardId);
   const next = amsterdamToMs(amsterdamDay(o.now + 7 * DAY), "19:30")!;
   const { id: plannedId } = must("plan next", await createMeeting(svc, coordinator, o.boardId, { title: "Alliantieoverleg AVE Emmen", at: next }));
   // And the board as it is when seeded, as the daily sweep would store it at the server's first start

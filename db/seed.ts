@@ -19,7 +19,7 @@ import { referenceKey } from "../app/services/duplicates.server";
 import { hashPassword } from "../app/services/password.server";
 import { createAlliance, createBoard, createOrganisation, createPerson } from "../app/services/setup.server";
 import { countAlliances, installationFact } from "./alliances";
-import { asyncOf, type AsyncDb, type DB } from "./client";
+import type { AsyncDb } from "./client";
 import {
   DEMO_ALLIANCE,
   DEMO_BOARD_NAME,
@@ -59,30 +59,34 @@ export async function demoSeedBlocked(h: AsyncDb): Promise<"not_empty" | "demo_r
   return null;
 }
 
-export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
-  const blocked = await demoSeedBlocked(asyncOf(db));
+/**
+ * Seed the demo into `h`: SQLite's `database.async`, or a PostgreSQL
+ * database (`openPostgres`), through the asynchronous layer only.
+ */
+export async function seedDemo(h: AsyncDb, now = Date.now()): Promise<SeedResult> {
+  const blocked = await demoSeedBlocked(h);
   if (blocked) return { seeded: false, reason: blocked };
   // One hash for every demo account: they share the published demo password.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const again = await demoSeedBlocked(asyncOf(db));
+  const again = await demoSeedBlocked(h);
   if (again) return { seeded: false, reason: again };
-  const alliance = await createAlliance(db, { ...DEMO_ALLIANCE, demo: true });
+  const alliance = await createAlliance(h, { ...DEMO_ALLIANCE, demo: true });
   const orgIds = new Map<string, string>();
   for (const o of DEMO_ORGS) {
-    const org = createOrganisation(db, { allianceId: alliance.id, ...o });
+    const org = await createOrganisation(h, { allianceId: alliance.id, ...o });
     orgIds.set(o.key, org.id);
   }
   /** The first member of each organisation (by organisation id): who did what in the history. */
   const userByOrg = new Map<string, string>();
   const userByEmail = new Map<string, string>();
   for (const p of DEMO_PEOPLE) {
-    const u = await createPerson(db, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role, passwordHash });
+    const u = await createPerson(h, { organisationId: orgIds.get(p.org)!, email: p.email, name: p.name, role: p.role, passwordHash });
     userByEmail.set(p.email, u.id);
     if (p.role === "member" && !userByOrg.has(u.organisationId)) userByOrg.set(u.organisationId, u.id);
   }
   const org = (key: string) => orgIds.get(key)!;
   const teamId = randomUUID();
-  await insertTeam(asyncOf(db), { id: teamId, allianceId: alliance.id, name: DEMO_TEAM.name, area: DEMO_TEAM.area, organisationIds: DEMO_TEAM.orgs.map(org), createdAt: now });
+  await insertTeam(h, { id: teamId, allianceId: alliance.id, name: DEMO_TEAM.name, area: DEMO_TEAM.area, organisationIds: DEMO_TEAM.orgs.map(org), createdAt: now });
 
   const requests = [...demoPastRequests(now), ...demoRequests(now)]
     .sort((a, b) => a.createdAt - b.createdAt)
@@ -91,7 +95,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   const candidates = requests.filter(({ r }) => (r.category === "werk" || r.category === "maatje") && r.archivedAt === null && r.column !== "afgerond" && !r.holder);
   const jobs = demoJobs(now).map((j) => ({ ...j, id: randomUUID(), members: candidates.splice(0, j.fill).map((c) => c.id) }));
   // The shared document: each request in the column its history ended in.
-  const { id: boardId } = await createBoard(db, {
+  const { id: boardId } = await createBoard(h, {
     allianceId: alliance.id,
     name: DEMO_BOARD_NAME,
     fill: (doc) => {
@@ -104,7 +108,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
       for (const j of jobs) mirrorJobPlaces(doc, j.id, { places: j.places, filled: j.members.length, joined: j.members, left: [] }, now);
     },
   });
-  const secret = await allianceSecret(asyncOf(db), alliance.id);
+  const secret = await allianceSecret(h, alliance.id);
 
   // Every event of every request, in time order (ties keep their order within a request).
   const events: Event[] = [];
@@ -117,7 +121,7 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
   events.sort((a, b) => a.at - b.at || a.seq - b.seq);
 
   const lastAt = new Map<string, number>();
-  await asyncOf(db).transaction(async (tx) => {
+  await h.transaction(async (tx) => {
     for (const e of events) {
       const who = e.kind === "created" ? org(e.r.org) : e.org;
       const audit = { boardId, requestId: e.id, userId: userByOrg.get(who) ?? null, orgId: who };
@@ -154,19 +158,19 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
     const who = org(j.org);
     const audit = { boardId, userId: userByOrg.get(who) ?? null, orgId: who };
     await createJobWithAudit(
-      asyncOf(db),
+      h,
       { id: j.id, boardId, createdByUserId: audit.userId, createdByOrgId: who, lastActivityAt: j.createdAt, createdAt: j.createdAt },
       { places: j.places, orgId: who, teamId: j.team ? teamId : null },
       { ...audit, requestId: j.id, type: "created", data: { title: j.title, category: j.category, kind: "job", places: j.places }, createdAt: j.createdAt },
     );
     if (j.members.length) {
-      await fillPlaces(asyncOf(db), { jobId: j.id, boardId, requestIds: j.members, orgId: who, userId: audit.userId ?? "", at: j.createdAt }, audit);
+      await fillPlaces(h, { jobId: j.id, boardId, requestIds: j.members, orgId: who, userId: audit.userId ?? "", at: j.createdAt }, audit);
     }
   }
 
   for (const key of new Set(DEMO_OFFERS.map((o) => o.org))) {
     await replaceOffers(
-      asyncOf(db),
+      h,
       org(key),
       DEMO_OFFERS.filter((o) => o.org === key).map((o) => ({
         id: randomUUID(),
@@ -178,9 +182,9 @@ export async function seedDemo(db: DB, now = Date.now()): Promise<SeedResult> {
       now,
     );
   }
-  await seedDemoMeetings(db, { boardId, requests, orgOf: org, userIdByEmail: (email) => userByEmail.get(email)!, now });
+  await seedDemoMeetings(h, { boardId, requests, orgOf: org, userIdByEmail: (email) => userByEmail.get(email)!, now });
   // The demo's public front door (/hulp/ave-emmen) is open and feeds its board (issue 15).
-  await setFrontDoor(asyncOf(db), alliance.id, { enabled: true, boardId, sites: [] });
+  await setFrontDoor(h, alliance.id, { enabled: true, boardId, sites: [] });
   return { seeded: true, boardId };
 }
 

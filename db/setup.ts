@@ -25,7 +25,7 @@ if (!env.SEED_DEMO) {
       `Sleutel voor contactgegevens aangemaakt in ${keyFile} (alleen voor de demo). Voor een echte installatie: zet hem als DATA_KEY in de omgeving en verwijder het bestand; bewaar hem apart van de back-ups.`,
     );
   }
-  const result = await seedDemo(database.db);
+  const result = await seedDemo(database.async);
   console.log(
     result.seeded
       ? `Demo-alliantie AVE Emmen aangemaakt in ${env.DATABASE_URL}`

@@ -175,14 +175,20 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
        */
       let checks: Promise<unknown> = Promise.resolve();
 
-      const on = (event: string, handler: (user: SessionUser, payload: Record<string, unknown>) => unknown) => {
+      /**
+       * `holds`: the event's own completion is in the chain too, so a later
+       * event of this socket starts only once this one was answered (joining
+       * a board awaits the database; a claim sent right after the join must
+       * find the board joined).
+       */
+      const on = (event: string, handler: (user: SessionUser, payload: Record<string, unknown>) => unknown, holds = false) => {
         socket.on(event, ((payload: unknown, ack?: Ack) => {
           const reply: Ack = typeof ack === "function" ? ack : () => {};
           const failed = (e: unknown) => {
             opts.log.error("socket handler failed", { event, error: (e as Error).message });
             reply({ ok: false, error: "server_error" });
           };
-          const handle = (user: SessionUser | null) => {
+          const handle = (user: SessionUser | null): Promise<unknown> | void => {
             if (!user) {
               // Answer first: an acknowledgement sent after the disconnect never arrives.
               reply({ ok: false, error: "unauthenticated" });
@@ -199,26 +205,31 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
             try {
               const answer = handler(user, payload as Record<string, unknown>);
               // Handlers on the asynchronous database layer answer with a promise.
-              if (answer instanceof Promise) answer.then(reply, failed);
-              else reply(answer);
+              if (answer instanceof Promise) return answer.then(reply, failed);
+              reply(answer);
             } catch (e) {
               failed(e);
             }
           };
           const checked = checks.then(current);
-          checks = checked.catch(() => null);
-          checked.then(handle, failed);
+          const handled = checked.then(handle, failed);
+          checks = (holds ? handled : checked).catch(() => null);
         }) as never);
       };
 
-      on("board:join", (user, p) => {
-        if (typeof p.boardId !== "string") return { ok: false, error: "bad_request" };
-        const board = getBoard(opts.db, p.boardId);
-        if (!canOpenBoard(user, board)) return { ok: false, error: "forbidden" };
-        socket.data.boards.add(board.id);
-        void socket.join(boardChannel(board.id));
-        return { ok: true };
-      });
+      // Held: the socket's next events wait until the board is joined (or refused).
+      on(
+        "board:join",
+        async (user, p) => {
+          if (typeof p.boardId !== "string") return { ok: false, error: "bad_request" };
+          const board = await getBoard(svc.async, p.boardId);
+          if (!canOpenBoard(user, board)) return { ok: false, error: "forbidden" };
+          socket.data.boards.add(board.id);
+          void socket.join(boardChannel(board.id));
+          return { ok: true };
+        },
+        true,
+      );
 
       const target = (p: Record<string, unknown>) =>
         typeof p.boardId === "string" && typeof p.requestId === "string" && socket.data.boards.has(p.boardId)

@@ -28,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
   if (user.role === "viewer") throw new Response("Forbidden", { status: 403 });
-  const organisations = organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName }));
+  const organisations = (await organisationsFor(svc, user)).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName }));
   const asked = new URL(request.url).searchParams.get("organisatie");
   const isCoordinator = user.role === "coordinator";
   const orgId = asked && isCoordinator && organisations.some((o) => o.id === asked) ? asked : user.organisationId;

@@ -10,7 +10,7 @@ import { services } from "~/services/context.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const requestId = url.searchParams.get("request");
   if (requestId) return json(await requestActivity(svc, user, board, requestId));

@@ -7,6 +7,6 @@ import { duplicateGroups } from "~/services/duplicates.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   return json({ groups: await duplicateGroups(svc, user, board) }, { headers: { "Cache-Control": "private, no-store" } });
 }

@@ -12,7 +12,7 @@ import { attachment, boardCsv } from "~/services/export.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const csv = await boardCsv(svc, user, board);
   return new Response(csv, {
     headers: {

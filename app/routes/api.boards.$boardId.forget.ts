@@ -27,7 +27,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
   // Not requireBoard: an archived board is read-only, but its people can still be forgotten.
-  const board = getBoard(svc.db, params.boardId!);
+  const board = await getBoard(svc.async, params.boardId!);
   if (!canOpenBoard(user, board)) return apiError(404, "not_found", "No such board.");
   if (user.role !== "coordinator") return apiError(403, "forbidden", "Only a coordinator may erase a person.");
   const body = await readBody(request);

@@ -31,7 +31,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   if (user.role === "viewer") return apiError(403, "forbidden", "Viewers cannot import requests.");
   const upload = await readUploadBytes(request, IMPORT_TYPES);
   const res = await importList(svc, user, board, upload, importOptions(new URL(request.url)));

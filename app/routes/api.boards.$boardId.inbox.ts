@@ -7,6 +7,6 @@ import { boardOwnershipState } from "~/services/ownership.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   return json(await boardOwnershipState(svc, user, board.id), { headers: { "Cache-Control": "private, no-store" } });
 }

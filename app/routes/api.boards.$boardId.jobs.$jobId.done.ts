@@ -16,7 +16,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const res = await markDone(svc, user, board, params.jobId!, await readBody(request));
   if (!res.ok) return jobErrorResponse(res);
   return json({ job: res.job, moved: res.moved, stayed: res.stayed });

@@ -11,7 +11,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("DELETE");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const res = await freeJobPlace(svc, user, board, params.jobId!, params.requestId!);
   if (!res.ok) return jobErrorResponse(res);
   return json(res.job);

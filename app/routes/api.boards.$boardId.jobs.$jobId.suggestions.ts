@@ -15,7 +15,7 @@ export const action = () => methodNotAllowed("GET");
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const res = await jobSuggestions(svc, user, board, params.jobId!);
   if (!res.ok) return jobErrorResponse(res);
   return json({ job: res.job, suggestions: res.suggestions }, { headers: { "Cache-Control": "private, no-store" } });

@@ -15,7 +15,7 @@ export const action = () => methodNotAllowed("GET");
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const job = await jobDetails(svc, user, board, params.jobId!);
   if (!job) return apiError(404, "not_found", "No such job on this board.");
   return json(job, { headers: { "Cache-Control": "private, no-store" } });

@@ -7,7 +7,7 @@ import { boardOverview } from "~/services/overview.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const days = Number(new URL(request.url).searchParams.get("ouderDan")) || 14;
   return json(await boardOverview(svc, user, board, Math.min(Math.max(days, 1), 365)));
 }

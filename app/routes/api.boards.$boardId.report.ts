@@ -13,7 +13,7 @@ import { boardReport, parsePeriod } from "~/services/overview.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const period = parsePeriod(url.searchParams.get("from"), url.searchParams.get("to"), svc.now());
   if (!period) return apiError(400, "bad_period", "Give from and to as YYYY-MM-DD, from before to, at most three years apart.");

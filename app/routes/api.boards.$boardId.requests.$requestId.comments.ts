@@ -8,7 +8,7 @@ import { services } from "~/services/context.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const list = await commentsOf(svc, user, { boardId: board.id, requestId: params.requestId! });
   if (!list) return apiError(404, "not_found", "No such request on this board.");
   return json(list);
@@ -23,7 +23,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const body = await readBody(request);
   const res = await addComment(svc, user, { boardId: board.id, requestId: params.requestId! }, body.body, body.acknowledgePersonalData);
   if (!res.ok) return apiError(res.status, res.error, res.message, "found" in res ? { found: res.found } : {});

@@ -14,7 +14,7 @@ import { services } from "~/services/context.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const status = await contactStatus(svc, user, board, params.requestId!);
   if ("ok" in status) return apiError(status.status, status.error, status.message);
   return json(status, { headers: { "Cache-Control": "private, no-store" } });

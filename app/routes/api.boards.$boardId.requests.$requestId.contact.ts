@@ -22,7 +22,7 @@ function answer(result: ContactRead) {
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   return answer(await readContact(svc, user, board, params.requestId!));
 }
 
@@ -36,7 +36,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PUT" && request.method !== "DELETE") return methodNotAllowed("GET, PUT, DELETE");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   if (request.method === "DELETE") return answer(await removeContact(svc, user, board, params.requestId!));
   const body = await readBody(request);
   return answer(await writeContact(svc, user, board, params.requestId!, body));

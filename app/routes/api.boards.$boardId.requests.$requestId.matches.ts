@@ -8,7 +8,7 @@ import { matchesFor } from "~/services/overview.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const list = await matchesFor(svc, user, board, params.requestId!);
   if (!list) return apiError(404, "not_found", "No such request on this board.");
   return json(list);

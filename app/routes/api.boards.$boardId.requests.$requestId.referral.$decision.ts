@@ -13,7 +13,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const decision = DECISIONS[params.decision as keyof typeof DECISIONS];
   if (!decision) return apiError(404, "not_found", "Unknown action.");
   const body = await readBody(request);

@@ -12,7 +12,7 @@ import { markSpam, spamOptions } from "~/services/front-door-spam.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const res = await spamOptions(svc, user, board, params.requestId!);
   if (!res) return apiError(404, "not_found", "No such request on this board.");
   return json(res, { headers: { "Cache-Control": "private, no-store" } });
@@ -30,7 +30,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const res = await markSpam(svc, user, board, params.requestId!);
   if (res.ok) return json({ ok: true }, { headers: { "Cache-Control": "private, no-store" } });
   if (res.status === 403) return apiError(403, "forbidden", "Only a coordinator or the organisation that has this request may mark it as spam.");

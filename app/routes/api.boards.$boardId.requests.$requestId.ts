@@ -16,7 +16,7 @@ import { requestDetails } from "~/services/requests.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const t = { boardId: board.id, requestId: params.requestId! };
   const details = await requestDetails(svc, user, board, t.requestId);
   const headers = { "Cache-Control": "private, no-store" };
@@ -48,7 +48,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "PATCH") return methodNotAllowed("GET, PATCH");
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const body = await readBody(request);
   const result = await changeRequest(svc, user, board, params.requestId!, body);
   if (!result.ok) {

@@ -16,7 +16,7 @@ export const loader = () => methodNotAllowed("POST");
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const body = await readBody(request);
   const res = await referenceCheck(svc, user, board, body);
   if (res.ok) return json({ duplicates: res.duplicates });

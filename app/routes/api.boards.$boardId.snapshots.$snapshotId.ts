@@ -17,7 +17,7 @@ import { changesBetween, momentBoard } from "~/services/moments.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const headers = { "Cache-Control": "private, no-store" };
   const moment = await momentBoard(svc, user, board, params.snapshotId!);
   if (!moment) return apiError(404, "not_found", "No such moment of this board.");

@@ -15,7 +15,7 @@ import { staleDaysParam, summaryFor } from "~/services/summary.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const since = url.searchParams.get("since");
   const summary = await summaryFor(svc, user, board.id, since || null, { staleDays: staleDaysParam(url.searchParams.get("ouderDan")) });

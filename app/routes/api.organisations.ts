@@ -7,5 +7,5 @@ import { services } from "~/services/context.server";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  return json(organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })));
+  return json((await organisationsFor(svc, user)).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })));
 }

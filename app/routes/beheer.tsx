@@ -66,7 +66,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   switch (intent) {
     case "add-org": {
-      const r = addOrganisation(svc, user, form);
+      const r = await addOrganisation(svc, user, form);
       return json({ intent, ...(r.ok ? { ok: true, name: String(form.name ?? "").trim() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "add-person": {

@@ -72,9 +72,9 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const snapshot: BoardSnapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
-  const organisations = organisationsFor(svc, user).map((o) => ({
+  const organisations = (await organisationsFor(svc, user)).map((o) => ({
     id: o.id,
     name: o.name,
     shortName: o.shortName,
@@ -109,7 +109,7 @@ const JOB_FIELDS = ["title", "category", "places", "date", "time", "durationMinu
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
 

@@ -48,7 +48,7 @@ const KIND_ORDER = { exact: 0, near: 1, household: 2 } as const;
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const staleDays = staleDaysParam(new URL(request.url).searchParams.get("ouderDan"));
   const [data, allGroups] = await Promise.all([boardOverview(svc, user, board, staleDays), duplicateGroups(svc, user, board)]);
   const groups = [...allGroups]
@@ -94,7 +94,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const group = String(form.get("group") ?? "");

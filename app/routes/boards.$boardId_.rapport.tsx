@@ -38,7 +38,7 @@ const ARCHIVED = "Gearchiveerd";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const now = svc.now();
   const defaults = { from: iso(now - 90 * DAY), to: iso(now) };

@@ -26,7 +26,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const url = new URL(request.url);
   const asked = url.searchParams.get("since") || null;
   const summary = await summaryFor(svc, user, board.id, asked, { staleDays: staleDaysParam(url.searchParams.get("ouderDan")) });

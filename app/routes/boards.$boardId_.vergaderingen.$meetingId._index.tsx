@@ -53,7 +53,7 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
@@ -66,7 +66,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       .map((c) => ({ id: c.id, title: c.title, archived: c.archived }))
       .sort((a, b) => a.title.localeCompare(b.title, "nl")),
     categories: snapshot.categories.map((c) => ({ id: c.id, label: c.label, color: c.color })),
-    organisations: organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })),
+    organisations: (await organisationsFor(svc, user)).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })),
     since,
     user: { id: user.id, role: user.role, organisationId: user.organisationId },
     now: svc.now(),
@@ -80,7 +80,7 @@ const opt = (form: FormData, key: string) => str(form, key) || null;
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const form = await request.formData();

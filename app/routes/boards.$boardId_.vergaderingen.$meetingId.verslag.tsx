@@ -28,7 +28,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
@@ -39,7 +39,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     meeting,
     cards: Object.fromEntries(snapshot.cards.map((c) => [c.id, c.title])),
     categories: snapshot.categories.map((c) => ({ id: c.id, label: c.label, color: c.color })),
-    organisations: organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })),
+    organisations: (await organisationsFor(svc, user)).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })),
     since,
     // Open actions of earlier meetings (this meeting's own are under its items).
     openElsewhere: (await openActions(svc, user, board.id) ?? []).filter((a) => !own.has(a.id)),

@@ -57,12 +57,12 @@ const MAX_CARDS = 9;
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const meeting = await getMeeting(svc, user, params.meetingId!);
   // Another board's (or alliance's) meeting is as unknown as a made-up id.
   if (!meeting || meeting.boardId !== board.id) throw new Response("Not found", { status: 404 });
   const snapshot: BoardSnapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
-  const organisations = organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color }));
+  const organisations = (await organisationsFor(svc, user)).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color }));
   // The figures of the "since the last meeting" item, as the meeting page shows them (as of this page's load).
   const since = await sinceSummary(svc, user, board.id, meeting);
   return json(

@@ -32,7 +32,7 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const now = svc.now();
   // A week ahead at 19:30 as the form's suggestion.
   const suggested = amsterdamWallTime(now + 7 * 86400_000);
@@ -56,7 +56,7 @@ interface PlanResult {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   if (user.role !== "coordinator") throw new Response("Forbidden", { status: 403 });
   const { values, errors, at } = readMeetingWhen(await request.formData());
   if (Object.keys(errors).length) return json<PlanResult>({ ok: false, errors, values }, { status: 422, headers: NO_STORE });

@@ -40,7 +40,7 @@ const COUNT_KEYS: ReadonlyArray<keyof ForgetCounts> = [
 
 async function boardFor(svc: ReturnType<typeof services>, request: Request, boardId: string) {
   const user = await requireUser(svc, request);
-  const board = getBoard(svc.db, boardId);
+  const board = await getBoard(svc.async, boardId);
   if (!canOpenBoard(user, board)) throw new Response("Not found", { status: 404 });
   if (user.role !== "coordinator") throw new Response("Forbidden", { status: 403 });
   return { user, board };

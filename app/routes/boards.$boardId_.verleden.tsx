@@ -51,7 +51,7 @@ const CHANGES_SHOWN = 100;
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const moments = (await boardMomentList(svc, board)).map(({ id, at, reason }) => ({ id, at, reason }));
   const asked = new URL(request.url).searchParams.get("moment");
   // Without ?moment= the latest; an id that is not one of this board's moments is not found (also another board's).
@@ -86,7 +86,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       index,
       past,
       changes: between ? { fromAt: between.from.at, events: between.events, more: between.more } : null,
-      organisations: organisationsFor(svc, user).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })),
+      organisations: (await organisationsFor(svc, user)).map((o) => ({ id: o.id, name: o.name, shortName: o.shortName, color: o.color })),
       canTake: user.role === "coordinator" && board.archivedAt === null,
     },
     { headers: NO_STORE },
@@ -99,7 +99,7 @@ type ActionData = { ok: false; error: "forbidden" | "board_archived" | "unknown_
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);
-  const board = requireBoard(svc, request, user, params.boardId!);
+  const board = await requireBoard(svc, request, user, params.boardId!);
   const form = await request.formData();
   if (form.get("intent") !== "take") return json<ActionData>({ ok: false, error: "unknown_intent" }, { status: 400, headers: NO_STORE });
   const res = await manualMoment(svc, user, board);

@@ -39,18 +39,18 @@ export function requireCoordinator(user: SessionUser): void {
 
 export async function adminOverview(svc: AppServices, user: SessionUser) {
   requireCoordinator(user);
-  return { organisations: listOrganisations(svc.db, user.allianceId), people: await listPeople(svc.async, user.allianceId) };
+  return { organisations: await listOrganisations(svc.async, user.allianceId), people: await listPeople(svc.async, user.allianceId) };
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function addOrganisation(svc: AppServices, user: SessionUser, input: Record<string, unknown>): AdminResult<{ id: string }> {
+export async function addOrganisation(svc: AppServices, user: SessionUser, input: Record<string, unknown>): Promise<AdminResult<{ id: string }>> {
   requireCoordinator(user);
   const { value, errors } = checkOrganisation(input);
   const all: AdminErrors = { ...errors };
-  if (!all.name && listOrganisations(svc.db, user.allianceId).some((o) => o.name.toLowerCase() === value.name.toLowerCase())) all.name = "exists";
+  if (!all.name && (await listOrganisations(svc.async, user.allianceId)).some((o) => o.name.toLowerCase() === value.name.toLowerCase())) all.name = "exists";
   if (Object.keys(all).length) return { ok: false, errors: all, status: 400 };
-  const { id } = createOrganisation(svc.db, { allianceId: user.allianceId, ...value });
+  const { id } = await createOrganisation(svc.async, { allianceId: user.allianceId, ...value });
   return { ok: true, id };
 }
 
@@ -85,7 +85,7 @@ export async function addPerson(
   else if (await emailTaken(svc.async, email)) errors.email = "exists";
   if (name.length < 2) errors.name = name ? "tooShort" : "required";
   else if (name.length > 80) errors.name = "tooLong";
-  if (!listOrganisations(svc.db, user.allianceId).some((o) => o.id === orgId && isWorkingOrganisation(o))) errors.organisationId = "unknown";
+  if (!(await listOrganisations(svc.async, user.allianceId)).some((o) => o.id === orgId && isWorkingOrganisation(o))) errors.organisationId = "unknown";
   if (!isRole(role)) errors.role = "unknown";
   if (Object.keys(errors).length) return { ok: false, errors, status: 400 };
   const password = oneTimePassword();

@@ -23,7 +23,7 @@ export const DEFAULT_UNCLAIMED_DAYS = 14;
 
 /** The facts of a board the proposed agenda is made from; null for a board the person may not open. */
 export async function agendaFacts(svc: AppServices, user: SessionUser, boardId: string, t: Translate): Promise<AgendaFacts | null> {
-  const board = getBoard(svc.db, boardId);
+  const board = await getBoard(svc.async, boardId);
   if (!canOpenBoard(user, board)) return null;
   const now = svc.now();
   const snapshot = await svc.rooms.readDoc(board.id, (doc) => readBoard(doc));

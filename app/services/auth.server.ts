@@ -416,8 +416,8 @@ export const BOARD_ARCHIVED = { error: "board_archived", message: "This board is
  * request other than GET/HEAD/OPTIONS to it is refused with 409
  * `board_archived` (the board's own page, overview and report still load).
  */
-export function requireBoard(svc: AppServices, request: Request, user: SessionUser, boardId: string): BoardRow {
-  const board = getBoard(svc.db, boardId);
+export async function requireBoard(svc: AppServices, request: Request, user: SessionUser, boardId: string): Promise<BoardRow> {
+  const board = await getBoard(svc.async, boardId);
   if (!canOpenBoard(user, board)) {
     if (wantsJson(request)) throw json({ error: "not_found", message: "No such board." }, { status: 404 });
     throw new Response("Not found", { status: 404 });

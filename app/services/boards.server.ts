@@ -37,8 +37,8 @@ export async function archivedBoardsFor(svc: AppServices, user: SessionUser): Pr
   return (await listBoards(svc.async, user.allianceId, { archived: true })).map((b) => ({ id: b.id, name: b.name, archivedAt: b.archivedAt! }));
 }
 
-export function organisationsFor(svc: AppServices, user: SessionUser) {
-  return listOrganisations(svc.db, user.allianceId);
+export async function organisationsFor(svc: AppServices, user: SessionUser) {
+  return listOrganisations(svc.async, user.allianceId);
 }
 
 export function boardSettingsFor(svc: AppServices, boardId: string) {
@@ -80,8 +80,8 @@ export async function allianceCategories(svc: AppServices, user: SessionUser): P
 }
 
 /** Whether a board is archived (read-only for everyone). */
-export function isBoardArchived(svc: AppServices, boardId: string): boolean {
-  return (getBoard(svc.db, boardId)?.archivedAt ?? null) !== null;
+export async function isBoardArchived(svc: AppServices, boardId: string): Promise<boolean> {
+  return ((await getBoard(svc.async, boardId))?.archivedAt ?? null) !== null;
 }
 
 /**
@@ -91,7 +91,7 @@ export function isBoardArchived(svc: AppServices, boardId: string): boolean {
  * boards exist elsewhere).
  */
 export async function boardStructure(svc: AppServices, user: SessionUser, boardId: string) {
-  const board = getBoard(svc.db, boardId);
+  const board = await getBoard(svc.async, boardId);
   if (!canOpenBoard(user, board)) return null;
   const { columns, categories } = await svc.rooms.withDoc(board.id, (doc) => ({
     columns: listColumns(doc),

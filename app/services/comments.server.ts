@@ -16,7 +16,7 @@ export const COMMENT_MAX = 2000;
 type Target = { boardId: string; requestId: string };
 
 async function locate(svc: AppServices, user: SessionUser, t: Target) {
-  const board = getBoard(svc.db, t.boardId);
+  const board = await getBoard(svc.async, t.boardId);
   if (!board || board.allianceId !== user.allianceId) return null;
   return getRequest(svc.async, t.boardId, t.requestId);
 }
@@ -33,7 +33,7 @@ export async function commentsOf(svc: AppServices, user: SessionUser, t: Target)
 export async function addComment(svc: AppServices, user: SessionUser, t: Target, bodyInput: unknown, acknowledge?: unknown) {
   if (user.role === "viewer") return { ok: false as const, status: 403, error: "forbidden", message: "Viewers cannot comment." };
   if (!(await locate(svc, user, t))) return { ok: false as const, status: 404, error: "not_found", message: "No such request on this board." };
-  if (getBoard(svc.db, t.boardId)?.archivedAt != null) {
+  if ((await getBoard(svc.async, t.boardId))?.archivedAt != null) {
     return { ok: false as const, status: 409, error: "board_archived", message: "This board is archived: it can be read, not changed." };
   }
   const body = cleanText(bodyInput, true);

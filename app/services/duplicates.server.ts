@@ -69,7 +69,7 @@ export async function intakeWarnings(
   if (rows.length === 0) return [];
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const cards = new Map(snapshot.cards.map((c) => [c.id, c]));
-  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const orgs = new Map((await listOrganisations(svc.async, user.allianceId)).map((o) => [o.id, o.shortName]));
   const labels = new Map(snapshot.categories.map((c) => [c.id, c.label]));
   const seen = new Set<string>();
   const out: IntakeWarning[] = [];

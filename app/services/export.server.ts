@@ -183,7 +183,7 @@ const BOM = "\uFEFF";
 export async function boardCsv(svc: AppServices, user: SessionUser, board: BoardRow): Promise<string> {
   const snapshot = await svc.rooms.withDoc(board.id, (doc) => readBoard(doc));
   const rows = new Map((await requestsForBoard(svc.async, board.id)).map((r) => [r.id, r]));
-  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const orgs = new Map((await listOrganisations(svc.async, user.allianceId)).map((o) => [o.id, o.shortName]));
   const columns = new Map(snapshot.columns.map((c) => [c.id, c.name]));
   const labels = new Map(snapshot.categories.map((c) => [c.id, c.label]));
   const order = new Map(snapshot.columns.map((c, i) => [c.id, i]));

@@ -229,7 +229,7 @@ export async function publicStatus(svc: AppServices, door: PublicDoor, rawCode: 
   if (!code) return { ok: false, reason: "unknown" };
   const item = await frontDoorItemByCode(svc.async, door.allianceId, codeHash(code));
   if (!item) return { ok: false, reason: "unknown" };
-  if (!item.requestId || item.spamAt !== null || !getBoard(svc.db, item.boardId)) return { ok: true, stage: publicStage(null) };
+  if (!item.requestId || item.spamAt !== null || !(await getBoard(svc.async, item.boardId))) return { ok: true, stage: publicStage(null) };
   const requestId = item.requestId;
   const card = await svc.rooms.readDoc(item.boardId, (doc) => {
     const c = getCard(doc, requestId);

@@ -20,7 +20,7 @@ export interface StartStep {
 
 export async function gettingStarted(svc: AppServices, user: SessionUser, board: { id: string; cards: number; archived: boolean }): Promise<StartStep[] | null> {
   if (user.role !== "coordinator" || board.archived) return null;
-  const organisations = listOrganisations(svc.db, user.allianceId).length;
+  const organisations = (await listOrganisations(svc.async, user.allianceId)).length;
   const people = (await listPeople(svc.async, user.allianceId)).filter((p) => p.disabledAt === null).length;
   const invited = (await openInvitations(svc.async, user.allianceId)).length;
   const steps: StartStep[] = [

@@ -72,7 +72,7 @@ export async function checkInvitation(
   else if (email.length > 254) errors.email = "tooLong";
   if (name.length < 2) errors.name = name ? "tooShort" : "required";
   else if (name.length > 80) errors.name = "tooLong";
-  if (!organisationId || !listOrganisations(svc.db, allianceId).some((o) => o.id === organisationId && isWorkingOrganisation(o))) errors.organisationId = "unknown";
+  if (!organisationId || !(await listOrganisations(svc.async, allianceId)).some((o) => o.id === organisationId && isWorkingOrganisation(o))) errors.organisationId = "unknown";
   if (typeof role !== "string" || !(ROLES as readonly string[]).includes(role)) errors.role = "unknown";
   if (!isLocale(locale)) errors.locale = "unknown";
   if (Object.keys(errors).length) return { ok: false, status: 422, errors };

@@ -87,7 +87,7 @@ const fail = {
 };
 
 async function view(svc: AppServices, user: SessionUser, job: JobState, card: CardView | null): Promise<JobView> {
-  const org = listOrganisations(svc.db, user.allianceId).find((o) => o.id === job.orgId);
+  const org = (await listOrganisations(svc.async, user.allianceId)).find((o) => o.id === job.orgId);
   return {
     id: job.id,
     title: card?.title ?? "",

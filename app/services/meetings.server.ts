@@ -122,8 +122,8 @@ const hasErrors = (e: Record<string, unknown>) => Object.keys(e).length > 0;
 // ---------------------------------------------------------------- access
 
 /** The board, if the person may open it; null for an unknown board and another alliance's alike. */
-function openBoard(svc: AppServices, user: SessionUser, boardId: string) {
-  const board = isMeetingId(boardId) ? getBoard(svc.db, boardId) : null;
+async function openBoard(svc: AppServices, user: SessionUser, boardId: string) {
+  const board = isMeetingId(boardId) ? await getBoard(svc.async, boardId) : null;
   return board && board.allianceId === user.allianceId ? board : null;
 }
 
@@ -227,7 +227,7 @@ async function changed(svc: AppServices, m: { id: string; boardId: string }, sta
 
 /** A board's meetings, newest first; null when the board is unknown here. */
 export async function listMeetings(svc: AppServices, user: SessionUser, boardId: string): Promise<MeetingSummary[] | null> {
-  if (!openBoard(svc, user, boardId)) return null;
+  if (!(await openBoard(svc, user, boardId))) return null;
   return (await listMeetingRows(svc.async, boardId)).map(summaryOf);
 }
 
@@ -239,7 +239,7 @@ export async function getMeeting(svc: AppServices, user: SessionUser, meetingId:
 
 /** The board's running meeting (its record), or null. */
 export async function runningMeeting(svc: AppServices, user: SessionUser, boardId: string): Promise<MeetingRecord | null> {
-  if (!openBoard(svc, user, boardId)) return null;
+  if (!(await openBoard(svc, user, boardId))) return null;
   const m = await runningMeetingRow(svc.async, boardId);
   return m ? recordOf(svc, m) : null;
 }
@@ -256,7 +256,7 @@ export async function createMeeting(
   input: { title: unknown; at: unknown },
   t?: Translate,
 ): Promise<MeetingResult<{ id: string }>> {
-  const board = openBoard(svc, user, boardId);
+  const board = await openBoard(svc, user, boardId);
   if (!board) return fail("not_found");
   if (user.role !== "coordinator") return fail("forbidden");
   if (board.archivedAt !== null) return fail("board_archived");
@@ -504,8 +504,8 @@ export async function removeDecision(svc: AppServices, user: SessionUser, meetin
 
 // ---------------------------------------------------------------- actions
 
-function orgIdsOf(svc: AppServices, allianceId: string): Set<string> {
-  return new Set(listOrganisations(svc.db, allianceId).map((o) => o.id));
+async function orgIdsOf(svc: AppServices, allianceId: string): Promise<Set<string>> {
+  return new Set((await listOrganisations(svc.async, allianceId)).map((o) => o.id));
 }
 
 /** Tell an organisation's open boards that its inbox changed ("Voor ons" lists its open actions). */
@@ -522,7 +522,7 @@ export async function addAction(
 ): Promise<MeetingResult<{ action: MeetingAction }>> {
   const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
-  const orgs = orgIdsOf(svc, user.allianceId);
+  const orgs = await orgIdsOf(svc, user.allianceId);
   const fields = { text: input.text, orgId: input.orgId, due: input.due, requestId: input.requestId, itemId: input.itemId };
   // The check asks synchronously: first which request and item it would ask about, then again with the answers read meanwhile.
   const asked: { request?: string; item?: string } = {};
@@ -572,7 +572,7 @@ export async function updateAction(
   // A viewer reads only, also of its own organisation's actions.
   if (user.role !== "coordinator" && !(onlyDone && user.role === "member" && a.orgId === user.organisationId)) return fail("forbidden");
   if (found.archivedAt !== null) return fail("board_archived");
-  const orgs = orgIdsOf(svc, user.allianceId);
+  const orgs = await orgIdsOf(svc, user.allianceId);
   const checked = checkActionInput(
     { done: input.done, text: input.text, due: input.due, orgId: input.orgId },
     { isOrganisation: (id) => orgs.has(id), isRequest: () => false },
@@ -597,19 +597,19 @@ export async function updateAction(
 
 /** The open actions of the person's organisation on a board (its inbox, "Voor ons"). Null when the board is unknown here. */
 export async function actionsForOrganisation(svc: AppServices, user: SessionUser, boardId: string): Promise<MeetingAction[] | null> {
-  if (!openBoard(svc, user, boardId)) return null;
+  if (!(await openBoard(svc, user, boardId))) return null;
   return (await boardActionRows(svc.async, boardId, { open: true, orgId: user.organisationId })).map(actionOf);
 }
 
 /** Every action (open and done) taken for one request of a board (shown on its card). */
 export async function actionsForRequest(svc: AppServices, user: SessionUser, boardId: string, requestId: string): Promise<MeetingAction[] | null> {
-  if (!openBoard(svc, user, boardId) || !isMeetingId(requestId)) return null;
+  if (!(await openBoard(svc, user, boardId)) || !isMeetingId(requestId)) return null;
   return (await boardActionRows(svc.async, boardId, { requestId })).map(actionOf);
 }
 
 /** A board's open actions (all organisations); `all`: done ones too. */
 export async function openActions(svc: AppServices, user: SessionUser, boardId: string, opts: { all?: boolean } = {}): Promise<MeetingAction[] | null> {
-  if (!openBoard(svc, user, boardId)) return null;
+  if (!(await openBoard(svc, user, boardId))) return null;
   return (await boardActionRows(svc.async, boardId, { open: !opts.all })).map(actionOf);
 }
 
@@ -656,7 +656,7 @@ function changedSoon(svc: AppServices, m: MeetingRow): void {
 export async function setAttendees(svc: AppServices, user: SessionUser, meetingId: string, input: unknown): Promise<MeetingResult<{ present: Attendee[] }>> {
   const w = await writableMeeting(svc, user, meetingId);
   if (!w.ok) return w;
-  const orgs = orgIdsOf(svc, user.allianceId);
+  const orgs = await orgIdsOf(svc, user.allianceId);
   const ids = Array.isArray(input)
     ? input.map((a) => (a && typeof a === "object" ? (a as Record<string, unknown>).userId : null)).filter((x): x is string => isMeetingId(x))
     : [];
@@ -688,9 +688,9 @@ export async function meetingMinutes(svc: AppServices, user: SessionUser, meetin
   const found = await openMeeting(svc, user, meetingId);
   if (!found) return null;
   const record = await recordOf(svc, found.meeting);
-  const board = getBoard(svc.db, record.boardId)!;
+  const board = (await getBoard(svc.async, record.boardId))!;
   const titles = await svc.rooms.readDoc(board.id, (doc) => new Map(readBoard(doc).cards.map((c) => [c.id, c.title])));
-  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const orgs = new Map((await listOrganisations(svc.async, user.allianceId)).map((o) => [o.id, o.shortName]));
   const carriedOver = (await boardActionRows(svc.async, board.id, { open: true, notMeetingId: record.id })).map(actionOf);
   const lang = isLocale(locale) ? locale : DEFAULT_LOCALE;
   const markdown = minutesMarkdown(record, {

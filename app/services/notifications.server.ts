@@ -189,16 +189,16 @@ async function deliverCounting(
 
 /** A request's title and board name as the recipients may see them (same alliance); null when it is gone. */
 async function requestFacts(svc: AppServices, boardId: string, requestId: string) {
-  const board = getBoard(svc.db, boardId);
+  const board = await getBoard(svc.async, boardId);
   if (!board) return null;
   const card = await svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId));
   if (!card) return null;
   return { board, card };
 }
 
-function orgName(svc: AppServices, allianceId: string, orgId: string | null | undefined): string {
+async function orgName(svc: AppServices, allianceId: string, orgId: string | null | undefined): Promise<string> {
   if (!orgId) return "?";
-  return listOrganisations(svc.db, allianceId).find((o) => o.id === orgId)?.shortName ?? "?";
+  return (await listOrganisations(svc.async, allianceId)).find((o) => o.id === orgId)?.shortName ?? "?";
 }
 
 function requestNotice(
@@ -233,7 +233,7 @@ export async function notifyReferral(svc: AppServices, actor: SessionUser, t: { 
   return safely(svc, "referral", async () => {
     const facts = await requestFacts(svc, t.boardId, t.requestId);
     if (!facts) return 0;
-    const vars = { from: orgName(svc, facts.board.allianceId, referral.fromOrgId), org: orgName(svc, facts.board.allianceId, referral.toOrgId) };
+    const vars = { from: await orgName(svc, facts.board.allianceId, referral.fromOrgId), org: await orgName(svc, facts.board.allianceId, referral.toOrgId) };
     const notice = requestNotice(svc, "referral", `referral:${referral.id}`, t, facts, vars, { fromOrgId: referral.fromOrgId, toOrgId: referral.toOrgId, referralId: referral.id });
     return deliver(svc, notice, await organisationRecipients(svc.async, referral.toOrgId), actor.id);
   });
@@ -253,7 +253,7 @@ export async function notifyComment(svc: AppServices, actor: SessionUser, t: { b
     if (!holder) return 0;
     const facts = await requestFacts(svc, t.boardId, t.requestId);
     if (!facts) return 0;
-    const vars = { from: orgName(svc, facts.board.allianceId, actor.organisationId), org: orgName(svc, facts.board.allianceId, holder) };
+    const vars = { from: await orgName(svc, facts.board.allianceId, actor.organisationId), org: await orgName(svc, facts.board.allianceId, holder) };
     const notice = requestNotice(svc, "comment", `comment:${commentId}`, t, facts, vars, { fromOrgId: actor.organisationId, orgId: holder, commentId });
     return deliver(svc, notice, await organisationRecipients(svc.async, holder), actor.id);
   });
@@ -274,7 +274,7 @@ export async function notifyPossibleDuplicates(svc: AppServices, actor: SessionU
       const t = { boardId, requestId: held.id };
       const facts = await requestFacts(svc, boardId, held.id);
       if (!facts || facts.card.archived) continue;
-      const vars = { from: orgName(svc, facts.board.allianceId, actor.organisationId), org: orgName(svc, facts.board.allianceId, held.ownerOrgId) };
+      const vars = { from: await orgName(svc, facts.board.allianceId, actor.organisationId), org: await orgName(svc, facts.board.allianceId, held.ownerOrgId) };
       const notice = requestNotice(svc, "duplicate", `duplicate:${held.id}:${newRequestId}`, t, facts, vars, {
         fromOrgId: actor.organisationId,
         orgId: held.ownerOrgId,
@@ -307,10 +307,10 @@ export async function notifyMeetingAction(
     });
   }
   return safely(svc, "meeting_action", async () => {
-    const board = getBoard(svc.db, action.boardId);
+    const board = await getBoard(svc.async, action.boardId);
     if (!board || !meeting) return 0;
     const card = action.requestId ? await svc.rooms.readDoc(action.boardId, (doc) => getCard(doc, action.requestId!)) : null;
-    const org = orgName(svc, board.allianceId, action.orgId);
+    const org = await orgName(svc, board.allianceId, action.orgId);
     const url = `${publicUrl(svc.env)}/boards/${encodeURIComponent(board.id)}/vergaderingen/${encodeURIComponent(meeting.id)}`;
     const notice: Notice = {
       kind: "meeting_action",
@@ -363,7 +363,7 @@ export async function warnExpiringClaims(svc: AppServices, now = svc.now()): Pro
     const warnFrom = now - Math.max(0, b.claimExpiryDays - CLAIM_WARNING_DAYS) * DAY_MS;
     const idle = await claimsIdleBetween(svc.async, b.id, expiresFrom, warnFrom);
     if (!idle.length) continue;
-    const board = getBoard(svc.db, b.id)!;
+    const board = (await getBoard(svc.async, b.id))!;
     // Finished (done column) or archived requests keep their holder and never expire.
     const live = await svc.rooms.readDoc(b.id, (doc) => {
       const columns = listColumns(doc);
@@ -378,7 +378,7 @@ export async function warnExpiringClaims(svc: AppServices, now = svc.now()): Pro
         const facts = await requestFacts(svc, b.id, c.id);
         if (!facts) return 0;
         const days = Math.floor((now - c.lastActivityAt) / DAY_MS);
-        const vars = { org: orgName(svc, board.allianceId, c.ownerOrgId), days };
+        const vars = { org: await orgName(svc, board.allianceId, c.ownerOrgId), days };
         const notice = requestNotice(svc, "claim_expiring", `claim_expiring:${c.id}:${c.claimedAt ?? 0}`, t, facts, vars, { orgId: c.ownerOrgId, days });
         return deliver(svc, notice, await organisationRecipients(svc.async, c.ownerOrgId), null);
       });
@@ -429,7 +429,7 @@ export async function sendDigests(svc: AppServices, now = svc.now()): Promise<{ 
   for (const r of fresh) byBoard.set(r.boardId, [...(byBoard.get(r.boardId) ?? []), r]);
   const items: Item[] = [];
   for (const [boardId, rows] of byBoard) {
-    const board = getBoard(svc.db, boardId);
+    const board = await getBoard(svc.async, boardId);
     // An archived board takes no work: its requests are not news for anyone.
     if (!board || board.archivedAt !== null) continue;
     await svc.rooms.readDoc(boardId, (doc) => {
@@ -518,7 +518,7 @@ export interface NotificationView {
 /** A person's notifications, latest first, with what their sentences need (titles as the board has them now). */
 export async function notificationsFor(svc: AppServices, user: SessionUser, limit = 50): Promise<{ unread: number; items: NotificationView[] }> {
   const rows = await listNotifications(svc.async, user.id, limit);
-  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const orgs = new Map((await listOrganisations(svc.async, user.allianceId)).map((o) => [o.id, o.shortName]));
   // Each card's title read once (the board's document, loaded if needed).
   const titles = new Map<string, string | null>();
   for (const n of rows) {
@@ -527,7 +527,7 @@ export async function notificationsFor(svc: AppServices, user: SessionUser, limi
     const requestId = n.requestId;
     const k = `${boardId}|${requestId}`;
     if (titles.has(k)) continue;
-    const board = getBoard(svc.db, boardId);
+    const board = await getBoard(svc.async, boardId);
     titles.set(k, board && board.allianceId === user.allianceId ? await svc.rooms.readDoc(boardId, (doc) => getCard(doc, requestId)?.title ?? null) : null);
   }
   const title = (boardId: string | null, requestId: string | null) => (boardId && requestId ? titles.get(`${boardId}|${requestId}`) ?? null : null);
@@ -537,7 +537,7 @@ export async function notificationsFor(svc: AppServices, user: SessionUser, limi
     const id = n.kind === "meeting_action" ? (n.data as Record<string, unknown> | null)?.meetingId : undefined;
     if (typeof id !== "string" || meetingsById.has(id)) continue;
     const m = await getMeetingRow(svc.async, id);
-    meetingsById.set(id, m ? { id: m.id, title: m.title, boardId: m.boardId, allianceId: getBoard(svc.db, m.boardId)?.allianceId ?? null } : null);
+    meetingsById.set(id, m ? { id: m.id, title: m.title, boardId: m.boardId, allianceId: (await getBoard(svc.async, m.boardId))?.allianceId ?? null } : null);
   }
   const meetingOf = (id: string) => meetingsById.get(id) ?? null;
   const items = rows.map((n: NotificationRow): NotificationView => {

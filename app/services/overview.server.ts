@@ -36,7 +36,7 @@ async function inputs(svc: AppServices, user: SessionUser, board: BoardRow) {
       },
     ]),
   );
-  const organisations = listOrganisations(svc.db, user.allianceId);
+  const organisations = await listOrganisations(svc.async, user.allianceId);
   return { snapshot, facts, organisations };
 }
 
@@ -119,7 +119,7 @@ export type OffersResult =
 
 /** Replace an organisation's offers: its own members or a coordinator of the alliance. */
 export async function setOffers(svc: AppServices, user: SessionUser, orgId: string, body: unknown): Promise<OffersResult> {
-  const org = listOrganisations(svc.db, user.allianceId).find((o) => o.id === orgId);
+  const org = (await listOrganisations(svc.async, user.allianceId)).find((o) => o.id === orgId);
   if (!org) return { ok: false, status: 404, error: "not_found", message: "No such organisation in your alliance." };
   if (user.role === "viewer" || (user.organisationId !== orgId && user.role !== "coordinator")) {
     return { ok: false, status: 403, error: "forbidden", message: "Only the organisation itself or a coordinator may change its offers." };
@@ -149,7 +149,7 @@ export async function setOffers(svc: AppServices, user: SessionUser, orgId: stri
 }
 
 export async function getOffers(svc: AppServices, user: SessionUser, orgId: string) {
-  const org = listOrganisations(svc.db, user.allianceId).find((o) => o.id === orgId);
+  const org = (await listOrganisations(svc.async, user.allianceId)).find((o) => o.id === orgId);
   return org ? offersOf(svc.async, orgId) : null;
 }
 

@@ -108,16 +108,16 @@ function fail(error: OwnershipError, owner?: OrgRef | null): OwnershipResult<nev
   return { ok: false, error, status: STATUS[error], message: MESSAGES[error], ...(owner !== undefined ? { owner } : {}) };
 }
 
-function orgRef(svc: AppServices, allianceId: string, orgId: string | null): OrgRef | null {
+async function orgRef(svc: AppServices, allianceId: string, orgId: string | null): Promise<OrgRef | null> {
   if (!orgId) return null;
-  const org = listOrganisations(svc.db, allianceId).find((o) => o.id === orgId);
+  const org = (await listOrganisations(svc.async, allianceId)).find((o) => o.id === orgId);
   return org ? { id: org.id, name: org.shortName } : { id: orgId, name: "?" };
 }
 
 /** An organisation a request may be referred or handed to: one of the alliance's, not the front door's. */
-function targetOrg(svc: AppServices, allianceId: string, orgId: unknown): OrgRef | null {
+async function targetOrg(svc: AppServices, allianceId: string, orgId: unknown): Promise<OrgRef | null> {
   if (typeof orgId !== "string") return null;
-  const org = listOrganisations(svc.db, allianceId).find((o) => o.id === orgId);
+  const org = (await listOrganisations(svc.async, allianceId)).find((o) => o.id === orgId);
   return org && isWorkingOrganisation(org) ? { id: org.id, name: org.shortName } : null;
 }
 
@@ -128,7 +128,7 @@ interface Target {
 
 /** The request, if it is on a board of the person's alliance. */
 async function locate(svc: AppServices, user: SessionUser, t: Target) {
-  const board = getBoard(svc.db, t.boardId);
+  const board = await getBoard(svc.async, t.boardId);
   if (!board || board.allianceId !== user.allianceId) return null;
   const row = await getRequest(svc.async, t.boardId, t.requestId);
   return row ? { board, row } : null;
@@ -146,7 +146,7 @@ async function ownerPayload(svc: AppServices, user: SessionUser, t: Target) {
   return {
     requestId: t.requestId,
     ownerOrgId: state.ownerOrgId,
-    owner: orgRef(svc, user.allianceId, state.ownerOrgId),
+    owner: await orgRef(svc, user.allianceId, state.ownerOrgId),
     claimedAt: state.claimedAt,
     pendingReferral: state.pendingReferral ? referralView(state.pendingReferral) : null,
   };
@@ -198,12 +198,12 @@ export async function claim(svc: AppServices, user: SessionUser, t: Target): Pro
   if (problem) return fail(problem);
   const res = await claimRequest(svc.async, t.requestId, user.organisationId, svc.now(), audit(user, t));
   if (!res.won) {
-    const owner = orgRef(svc, user.allianceId, res.ownerOrgId);
+    const owner = await orgRef(svc, user.allianceId, res.ownerOrgId);
     if (res.ownerOrgId === user.organisationId) return { ok: true, owner, requestId: t.requestId };
     return fail("already_claimed", owner);
   }
   await announce(svc, user, t, []);
-  return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), requestId: t.requestId };
+  return { ok: true, owner: await orgRef(svc, user.allianceId, user.organisationId), requestId: t.requestId };
 }
 
 export async function unclaim(svc: AppServices, user: SessionUser, t: Target): Promise<OwnershipResult<{ requestId: string }>> {
@@ -212,7 +212,7 @@ export async function unclaim(svc: AppServices, user: SessionUser, t: Target): P
   if (problem) return fail(problem);
   const asCoordinator = user.role === "coordinator";
   const res = await unclaimRequest(svc.async, t.requestId, asCoordinator ? null : user.organisationId, svc.now(), audit(user, t));
-  if (!res.ok) return fail(res.previousOwner ? "not_owner" : "not_claimed", orgRef(svc, user.allianceId, res.previousOwner));
+  if (!res.ok) return fail(res.previousOwner ? "not_owner" : "not_claimed", await orgRef(svc, user.allianceId, res.previousOwner));
   // The recipient of a referral this cancelled has one item fewer in its inbox.
   await announce(svc, user, t, [res.previousOwner, res.cancelledReferralTo]);
   return { ok: true, owner: null, requestId: t.requestId };
@@ -222,7 +222,7 @@ export async function reassign(svc: AppServices, user: SessionUser, t: Target, t
   if (user.role !== "coordinator") return fail("forbidden");
   const problem = await unchangeable(svc, user, t);
   if (problem) return fail(problem);
-  const to = targetOrg(svc, user.allianceId, toOrgId);
+  const to = await targetOrg(svc, user.allianceId, toOrgId);
   if (!to) return fail("unknown_organisation");
   const res = await reassignRequest(svc.async, t.requestId, to.id, svc.now(), audit(user, t));
   await announce(svc, user, t, [res.previousOwner, to.id, res.cancelledReferralTo]);
@@ -238,7 +238,7 @@ export async function refer(
   if (user.role === "viewer") return fail("forbidden");
   const problem = await unchangeable(svc, user, t);
   if (problem) return fail(problem);
-  const to = targetOrg(svc, user.allianceId, input.to);
+  const to = await targetOrg(svc, user.allianceId, input.to);
   if (!to) return fail("unknown_organisation");
   const note = cleanText(input.note, true).slice(0, 1000);
   const res = await createReferral(
@@ -246,10 +246,10 @@ export async function refer(
     { id: randomUUID(), requestId: t.requestId, fromOrgId: user.organisationId, toOrgId: to.id, note, userId: user.id, at: svc.now() },
     audit(user, t),
   );
-  if (!res.ok) return fail(res.error, orgRef(svc, user.allianceId, (await ownershipOf(svc.async, t.requestId))?.ownerOrgId ?? null));
+  if (!res.ok) return fail(res.error, await orgRef(svc, user.allianceId, (await ownershipOf(svc.async, t.requestId))?.ownerOrgId ?? null));
   await announce(svc, user, t, [to.id]);
   await notifyReferral(svc, user, t, res.referral);
-  return { ok: true, owner: orgRef(svc, user.allianceId, user.organisationId), referral: referralView(res.referral) };
+  return { ok: true, owner: await orgRef(svc, user.allianceId, user.organisationId), referral: referralView(res.referral) };
 }
 
 export async function answerReferral(
@@ -496,7 +496,7 @@ export async function expireClaims(svc: AppServices, now = svc.now()) {
  */
 export async function boardOwnershipState(svc: AppServices, user: SessionUser, boardId: string) {
   const { owners, pending } = await boardOwnership(svc.async, boardId);
-  const orgs = new Map(listOrganisations(svc.db, user.allianceId).map((o) => [o.id, o.shortName]));
+  const orgs = new Map((await listOrganisations(svc.async, user.allianceId)).map((o) => [o.id, o.shortName]));
   return {
     owners: Object.fromEntries(
       owners.map((o) => [o.id, { id: o.ownerOrgId!, name: orgs.get(o.ownerOrgId!) ?? "?", claimedAt: o.claimedAt }]),

@@ -11,7 +11,7 @@ import * as Y from "yjs";
 import { insertAlliance, insertOrganisation, insertUser } from "../../db/accounts";
 import { findAllianceByNameOrSlug } from "../../db/alliances";
 import { insertBoardWithDocument } from "../../db/boards";
-import { asyncOf, type AsyncDb, type DB } from "../../db/client";
+import type { AsyncDb } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { initBoard } from "../board/domain";
 import { BOARD_NAME_MAX, checkBoardName, checkOrganisation, cleanText } from "../board/validate";
@@ -49,10 +49,10 @@ export interface NewAlliance {
 
 /**
  * An alliance with its own slug (unique, from the name unless given) and its
- * own match secret. `h`: the asynchronous handle to read with (a transaction's
- * when the caller holds one).
+ * own match secret. `h`: the asynchronous handle (a transaction's when the
+ * caller holds one).
  */
-export async function createAlliance(db: DB, a: NewAlliance, h: AsyncDb = asyncOf(db)): Promise<{ id: string; name: string; slug: string }> {
+export async function createAlliance(h: AsyncDb, a: NewAlliance): Promise<{ id: string; name: string; slug: string }> {
   const name = cleanText(a.name);
   if (name.length < 2) throw new SetupError("name", name ? "tooShort" : "required", "The alliance needs a name of at least 2 characters.");
   if (name.length > 80) throw new SetupError("name", "tooLong", "The alliance's name is longer than 80 characters.");
@@ -67,7 +67,7 @@ export async function createAlliance(db: DB, a: NewAlliance, h: AsyncDb = asyncO
     );
   }
   const id = a.id ?? randomUUID();
-  insertAlliance(db, { id, name, slug, matchSecret: randomBytes(32).toString("base64url"), demo: a.demo ?? false });
+  await insertAlliance(h, { id, name, slug, matchSecret: randomBytes(32).toString("base64url"), demo: a.demo ?? false });
   return { id, name, slug };
 }
 
@@ -80,7 +80,7 @@ export interface NewOrganisation {
   id?: string;
 }
 
-export function createOrganisation(db: DB, o: NewOrganisation) {
+export async function createOrganisation(h: AsyncDb, o: NewOrganisation) {
   // The same rule as /beheer's form (app/board/validate.ts).
   const { value, errors } = checkOrganisation(o);
   const [field, code] = Object.entries(errors)[0] ?? [];
@@ -91,7 +91,7 @@ export function createOrganisation(db: DB, o: NewOrganisation) {
     ...value,
     kind: o.kind ?? "overig",
   };
-  insertOrganisation(db, row);
+  await insertOrganisation(h, row);
   return row;
 }
 
@@ -107,10 +107,10 @@ export interface NewPerson {
   id?: string;
 }
 
-export async function createPerson(db: DB, p: NewPerson) {
+export async function createPerson(h: AsyncDb, p: NewPerson) {
   const id = p.id ?? randomUUID();
   const role = p.role ?? "member";
-  await insertUser(asyncOf(db), {
+  await insertUser(h, {
     id,
     email: p.email,
     name: p.name,
@@ -129,9 +129,8 @@ export async function createPerson(db: DB, p: NewPerson) {
  * the document before it is stored (the demo and the tests put cards on it).
  */
 export async function createBoard(
-  db: DB,
+  h: AsyncDb,
   b: { allianceId: string; name: string; id?: string; fill?: (doc: Y.Doc) => void },
-  h: AsyncDb = asyncOf(db),
 ): Promise<{ id: string; name: string }> {
   // The same rule as a coordinator's new board (app/board/validate.ts).
   const { name, error } = checkBoardName(b.name);

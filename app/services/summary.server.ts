@@ -52,7 +52,7 @@ export async function summaryFor(
   sinceMomentId: string | null,
   opts: { staleDays?: number } = {},
 ): Promise<SinceSummary | null> {
-  const board = getBoard(svc.db, boardId);
+  const board = await getBoard(svc.async, boardId);
   if (!canOpenBoard(user, board)) return null;
   const moment = sinceMomentId !== null ? await getMoment(svc.async, board.id, sinceMomentId) : await defaultSinceMoment(svc, board.id);
   if (sinceMomentId !== null && !moment) return null;
@@ -99,7 +99,7 @@ export async function summaryLabels(svc: AppServices, user: SessionUser, board: 
   const moments = await listMoments(svc.async, board.id);
   return {
     categories: await svc.rooms.readDoc(board.id, (doc) => listCategories(doc).map((c) => ({ id: c.id, label: c.label }))),
-    organisations: listOrganisations(svc.db, user.allianceId).map((o) => ({ id: o.id, name: o.name })),
+    organisations: (await listOrganisations(svc.async, user.allianceId)).map((o) => ({ id: o.id, name: o.name })),
     moments: moments
       .map((m) => ({ id: m.id, at: m.at, reason: m.reason as string }))
       .reverse(),

@@ -81,16 +81,16 @@ export async function teamsForJobs(svc: AppServices, user: SessionUser): Promise
 /** The organisations that may be a team's partners: the alliance's own, not a team's own organisation. */
 async function partnerIds(svc: AppServices, user: SessionUser): Promise<Set<string>> {
   const own = new Set((await listTeams(svc.async, user.allianceId)).map((t) => t.organisationId));
-  return new Set(listOrganisations(svc.db, user.allianceId).filter((o) => !own.has(o.id) && isWorkingOrganisation(o)).map((o) => o.id));
+  return new Set((await listOrganisations(svc.async, user.allianceId)).filter((o) => !own.has(o.id) && isWorkingOrganisation(o)).map((o) => o.id));
 }
 
 /** The team's own organisation, for team mode `one_organisation`: named after the team (a number added when taken). */
-function makeTeamOrganisation(svc: AppServices, allianceId: string, teamName: string): string {
-  const taken = new Set(listOrganisations(svc.db, allianceId).map((o) => o.name.toLowerCase()));
+async function makeTeamOrganisation(svc: AppServices, allianceId: string, teamName: string): Promise<string> {
+  const taken = new Set((await listOrganisations(svc.async, allianceId)).map((o) => o.name.toLowerCase()));
   let name = teamName;
   for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${teamName} (${n})`;
   const shortName = name.length > ORGANISATION_SHORT_MAX ? name.slice(0, ORGANISATION_SHORT_MAX).trim() : name;
-  return createOrganisation(svc.db, { allianceId, name, shortName, kind: "team", color: "#2e6b30" }).id;
+  return (await createOrganisation(svc.async, { allianceId, name, shortName, kind: "team", color: "#2e6b30" })).id;
 }
 
 export async function createTeam(svc: AppServices, user: SessionUser, input: TeamInput): Promise<TeamResult<{ team: TeamView }>> {
@@ -110,7 +110,7 @@ export async function createTeam(svc: AppServices, user: SessionUser, input: Tea
   });
   if (!ok) return invalid({ name: "exists" });
   if ((await teamMode(svc.async, user.allianceId)) === "one_organisation") {
-    await updateTeam(svc.async, user.allianceId, id, { organisationId: makeTeamOrganisation(svc, user.allianceId, value.name!) });
+    await updateTeam(svc.async, user.allianceId, id, { organisationId: await makeTeamOrganisation(svc, user.allianceId, value.name!) });
   }
   return { ok: true, team: view((await teamOfAlliance(svc.async, user.allianceId, id))!) };
 }
@@ -146,7 +146,7 @@ export async function chooseTeamMode(svc: AppServices, user: SessionUser, mode: 
   await setTeamMode(svc.async, user.allianceId, mode as TeamMode);
   if (mode === "one_organisation") {
     for (const t of await listTeams(svc.async, user.allianceId)) {
-      if (!t.organisationId) await updateTeam(svc.async, user.allianceId, t.id, { organisationId: makeTeamOrganisation(svc, user.allianceId, t.name) });
+      if (!t.organisationId) await updateTeam(svc.async, user.allianceId, t.id, { organisationId: await makeTeamOrganisation(svc, user.allianceId, t.name) });
     }
   }
   return { ok: true, mode: mode as TeamMode };

@@ -63,13 +63,12 @@ if (command === "create") {
   type Made = { alliance: { name: string; slug: string }; organisation: string; board: string; link: string; mailed: boolean; email: string; coordinator: string };
   let made: Made;
   try {
-    // All or nothing: one transaction of the asynchronous layer; the synchronous
-    // write (organisation) inside it is its own (db/client.ts's gate); the mail queue writes through tx.
+    // All or nothing: one transaction of the asynchronous layer; the mail queue writes through tx.
     made = await database.async.transaction(async (tx) => {
       const inTx = { ...svc, async: tx };
-      const alliance = await createAlliance(database.db, { name: values.name! }, tx);
-      const org = createOrganisation(database.db, { allianceId: alliance.id, name: values.organisation?.trim() || alliance.name });
-      const board = await createBoard(database.db, { allianceId: alliance.id, name: FIRST_BOARD_NAME }, tx);
+      const alliance = await createAlliance(tx, { name: values.name! });
+      const org = await createOrganisation(tx, { allianceId: alliance.id, name: values.organisation?.trim() || alliance.name });
+      const board = await createBoard(tx, { allianceId: alliance.id, name: FIRST_BOARD_NAME });
       const checked = await checkInvitation(
         inTx,
         alliance.id,

@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { getBoard } from "../../db/accounts";
+import { getBoard, getBoardNow } from "../../db/accounts";
 import { asyncOf, type DB } from "../../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
 import { limitsForDb, type AppLimits } from "../../app/services/limits.server";
@@ -120,7 +120,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       return refuseUpgrade(socket, 403);
     }
     // Another alliance's board is answered like one that does not exist.
-    const board = getBoard(opts.db, boardId);
+    const board = await getBoard(h, boardId);
     if (!canOpenBoard(user, board)) return refuseUpgrade(socket, 404);
     // The drain may have begun while the database answered.
     if (draining || socket.destroyed) return refuseUpgrade(socket, 503);
@@ -135,8 +135,9 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       // A copy of an older (or unknown) build of the document is refused
       // before any of its frames is read: it may hold erased words, and its
       // sync would bring them back. Read now, in the same turn as the join
-      // below, so a rebuild cannot fall between the check and the join.
-      const current = getBoard(opts.db, board.id)?.docGeneration ?? board.docGeneration;
+      // below, so a rebuild cannot fall between the check and the join
+      // (synchronously: getBoardNow, SQLite's own).
+      const current = getBoardNow(opts.db, board.id)?.docGeneration ?? board.docGeneration;
       if (generation !== current) {
         ws.close(CLOSE.rebuilt, "board rebuilt");
         return;

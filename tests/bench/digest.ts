@@ -50,7 +50,8 @@ export async function benchDigest(): Promise<{ organisations: number; people: nu
 
   const built = performance.now();
   const alliance = await makeAlliance(db, { name: "Bench Digest" });
-  const orgs = Array.from({ length: ORGS }, (_, i) => makeOrganisation(db, { allianceId: alliance.id, name: `Organisatie ${i + 1}`, shortName: `Org ${i + 1}` }));
+  const orgs: Awaited<ReturnType<typeof makeOrganisation>>[] = [];
+  for (let i = 0; i < ORGS; i++) orgs.push(await makeOrganisation(db, { allianceId: alliance.id, name: `Organisatie ${i + 1}`, shortName: `Org ${i + 1}` }));
   for (const [i, o] of orgs.entries()) {
     for (let p = 0; p < PEOPLE_PER_ORG; p++) {
       await makeUser(db, { organisationId: o.id, email: `p${p}.org${i}@bench.test`, name: `Persoon ${p} ${i}`, role: p === 0 ? "coordinator" : "member" });

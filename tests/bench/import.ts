@@ -54,7 +54,7 @@ async function buildFixture(name: string): Promise<Fixture> {
   const database = openDatabase(url, { migrate: true });
   const db = database.db;
   const alliance = await makeAlliance(db, { name: `Bench ${name}` });
-  const org = makeOrganisation(db, { allianceId: alliance.id, name: "Vluchtelingenwerk Bench", shortName: "VWB" });
+  const org = await makeOrganisation(db, { allianceId: alliance.id, name: "Vluchtelingenwerk Bench", shortName: "VWB" });
   const member = await makeUser(db, { organisationId: org.id, email: `lid-${name}@bench.test`, name: "Lid" });
   const board = await makeBoard(db, { allianceId: alliance.id, name: "Hulpvragen Bench" });
   const cookie = await makeSessionCookie(db, member.id, 1);

@@ -76,9 +76,9 @@ export async function buildFixture(): Promise<Fixture> {
   const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
 
   const alliance = await makeAlliance(db, { name: "Bench Alliantie" });
-  const orgs = Array.from({ length: 8 }, (_, i) =>
-    makeOrganisation(db, { allianceId: alliance.id, name: `Organisatie ${i + 1}`, shortName: `Org ${i + 1}`, color: `#${(0x305070 + i * 0x101010).toString(16)}` }),
-  );
+  const orgs: Awaited<ReturnType<typeof makeOrganisation>>[] = [];
+  for (let i = 0; i < 8; i++)
+    orgs.push(await makeOrganisation(db, { allianceId: alliance.id, name: `Organisatie ${i + 1}`, shortName: `Org ${i + 1}`, color: `#${(0x305070 + i * 0x101010).toString(16)}` }));
   const coordinator = await makeUser(db, { organisationId: orgs[0].id, email: "coordinator@bench.test", name: "Coördinator", role: "coordinator" });
 
   const now = Date.now();
@@ -214,7 +214,7 @@ async function breakdown(fx: Fixture): Promise<string[][]> {
   const server = createAppServer({ env, database });
   const svc = server.services;
   const user = (await getUserById(asyncOf(database.db), fx.coordinatorId))!;
-  const board = getBoard(database.db, fx.boardId)!;
+  const board = (await getBoard(asyncOf(database.db), fx.boardId))!;
   const now = svc.now();
   const parts: Array<[string, () => Promise<unknown>]> = [
     ["readBoard (Yjs → views)", () => svc.rooms.withDoc(board.id, (doc) => readBoard(doc))],

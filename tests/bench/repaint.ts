@@ -96,7 +96,7 @@ async function buildBoard(databaseUrl: string): Promise<Fixture> {
       return row.id;
     };
     const coordinator = (await getUserById(asyncOf(db), await userId("coordinator@ave.example")))!;
-    const orgs = listOrganisations(db, coordinator.allianceId);
+    const orgs = await listOrganisations(asyncOf(db), coordinator.allianceId);
     const rnd = random(20260505);
     const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
     const now = Date.now();

@@ -19,14 +19,14 @@ import type { Role } from "../../db/schema";
 export { DEMO_PASSWORD };
 
 export async function makeAlliance(db: DB, a: { name: string; slug?: string; id?: string; demo?: boolean }) {
-  return createAlliance(db, a);
+  return createAlliance(asyncOf(db), a);
 }
 
-export function makeOrganisation(
+export async function makeOrganisation(
   db: DB,
   o: { allianceId: string; name: string; shortName?: string; kind?: string; color?: string; id?: string },
 ) {
-  return createOrganisation(db, o);
+  return createOrganisation(asyncOf(db), o);
 }
 
 const hashCache = new Map<string, Promise<string>>();
@@ -41,7 +41,7 @@ export async function makeUser(
   u: { organisationId: string; email: string; name: string; role?: Role; password?: string; id?: string },
 ) {
   const passwordHash = await cachedHash(u.password ?? DEMO_PASSWORD);
-  return createPerson(db, { ...u, passwordHash });
+  return createPerson(asyncOf(db), { ...u, passwordHash });
 }
 
 /** A session for a user, as a Cookie header value (tests skip the login form). */
@@ -76,7 +76,7 @@ export async function makeBoard(db: DB, b: { allianceId: string; name: string; i
   const h = asyncOf(db);
   const secret = await allianceSecret(h, b.allianceId);
   const seeded = (b.cards ?? []).map((c) => ({ c, cardId: randomUUID(), createdAt: c.createdAt ?? Date.now() }));
-  const board = await createBoard(db, {
+  const board = await createBoard(h, {
     ...b,
     fill: (doc) => {
       addCards(

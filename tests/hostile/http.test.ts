@@ -218,7 +218,7 @@ async function freshBoard(extra: SeedCard[] = []) {
 
 beforeAll(async () => {
   t = await startTestServer();
-  orgThird = makeOrganisation(t.db, { allianceId: t.seed.allianceA.id, name: "Voedselbank Noord", shortName: "VBN" });
+  orgThird = await makeOrganisation(t.db, { allianceId: t.seed.allianceA.id, name: "Voedselbank Noord", shortName: "VBN" });
   for (const name of ["wachtwoord", "logout", "rol", "weg", "terug", "reset", "doelwit", "wachtwoordaanval"]) {
     people[name] = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: `${name}@noord.test`, name: `Persoon ${name}` });
   }

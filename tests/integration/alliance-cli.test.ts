@@ -252,7 +252,7 @@ describe("npm run demo -- remove", () => {
     // The other alliance lives a little: a second organisation, people, a session, a board with requests.
     const database = openDatabase(db.url);
     const a = database.sqlite.prepare("select id from alliances where slug = 'laarne-kalken'").get() as { id: string };
-    const org = makeOrganisation(database.db, { allianceId: a.id, name: "Taalcafé Kalken" });
+    const org = await makeOrganisation(database.db, { allianceId: a.id, name: "Taalcafé Kalken" });
     const u = await makeUser(database.db, { organisationId: org.id, email: "jo@kalken.example", name: "Jo" });
     await makeSessionCookie(database.db, u.id);
     await makeBoard(database.db, {

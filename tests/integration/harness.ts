@@ -134,8 +134,8 @@ export interface TestDatabase {
 /** Seed the two alliances of every integration test. */
 export async function seedAlliances(db: DB): Promise<Seed> {
   const allianceA = await makeAlliance(db, { name: "Alliantie Noord" });
-  const orgA1 = makeOrganisation(db, { allianceId: allianceA.id, name: "Vluchtelingenwerk Noord", shortName: "VWN" });
-  const orgA2 = makeOrganisation(db, { allianceId: allianceA.id, name: "Taalhuis Noord", shortName: "TH" });
+  const orgA1 = await makeOrganisation(db, { allianceId: allianceA.id, name: "Vluchtelingenwerk Noord", shortName: "VWN" });
+  const orgA2 = await makeOrganisation(db, { allianceId: allianceA.id, name: "Taalhuis Noord", shortName: "TH" });
   const memberA1 = await makeUser(db, { organisationId: orgA1.id, email: "anna@noord.test", name: "Anna" });
   const memberA2 = await makeUser(db, { organisationId: orgA2.id, email: "bram@noord.test", name: "Bram" });
   const viewerA = await makeUser(db, { organisationId: orgA1.id, email: "kijker@noord.test", name: "Kees", role: "viewer" });
@@ -152,7 +152,7 @@ export async function seedAlliances(db: DB): Promise<Seed> {
   });
 
   const allianceB = await makeAlliance(db, { name: "Alliantie Zuid" });
-  const orgB = makeOrganisation(db, { allianceId: allianceB.id, name: "Welkom Zuid", shortName: "WZ" });
+  const orgB = await makeOrganisation(db, { allianceId: allianceB.id, name: "Welkom Zuid", shortName: "WZ" });
   const memberB = await makeUser(db, { organisationId: orgB.id, email: "carla@zuid.test", name: "Carla" });
   const boardB = await makeBoard(db, {
     allianceId: allianceB.id,

@@ -259,7 +259,7 @@ describe("the demo board", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-demo-"));
     const database = openDatabase(`file:${path.join(dir, "demo.sqlite")}`, { migrate: true });
     try {
-      const { boardId } = await seedDemo(database.db);
+      const { boardId } = await seedDemo(database.async);
       const doc = storedDoc(database.db, boardId!);
       const columns = listColumns(doc);
       const cards = readBoard(doc).cards;

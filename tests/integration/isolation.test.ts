@@ -750,7 +750,7 @@ beforeAll(async () => {
   });
   const s = t.seed;
   const coordinatorB = await makeUser(t.db, { organisationId: s.orgB.id, email: "coordinator@zuid.test", name: "Coördinator Zuid", role: "coordinator" });
-  const orgB2 = makeOrganisation(t.db, { allianceId: s.allianceB.id, name: "Taalcafé Zuid", shortName: "TCZ" });
+  const orgB2 = await makeOrganisation(t.db, { allianceId: s.allianceB.id, name: "Taalcafé Zuid", shortName: "TCZ" });
   const member2B = await makeUser(t.db, { organisationId: orgB2.id, email: "tweede@zuid.test", name: "Tweede Zuid" });
   A = await populate({
     label: "A",

@@ -350,7 +350,7 @@ describe("the demo", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-demo-jobs-"));
     const database = openDatabase(`file:${path.join(dir, "demo.sqlite")}`, { migrate: true });
     try {
-      const { boardId } = await seedDemo(database.db);
+      const { boardId } = await seedDemo(database.async);
       const doc = storedDoc(database.db, boardId!);
       const jobs = readBoard(doc).cards.filter((c) => c.kind === "job");
       expect(jobs.map((j) => [j.places, j.filled])).toEqual([

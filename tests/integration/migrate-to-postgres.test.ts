@@ -49,7 +49,7 @@ async function seed(target: string): Promise<void> {
   const database = openDatabase(`file:${target}`, { migrate: true });
   const db: DB = database.db;
   const now = Date.UTC(2026, 11, 3, 12);
-  await seedDemo(db, now);
+  await seedDemo(database.async, now);
   const alliance = db.select().from(s.alliances).get()!;
   const board = db.select().from(s.boards).get()!;
   const [org1, org2] = db.select().from(s.organisations).limit(2).all();

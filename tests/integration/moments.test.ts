@@ -53,7 +53,7 @@ describe("taking a moment (the service the meetings use)", () => {
     // The board moves on; the moment stays as it was.
     client.doc.transact(() => moveCard(client.doc, first, "afgerond", 0, Date.now()));
     await waitFor(() => heard.some((r) => r.requestId === first && r.data?.to === "afgerond"));
-    const board = getBoard(t.db, boardId)!;
+    const board = (await getBoard(asyncOf(t.db), boardId))!;
     const past = (await momentBoard(t.services, await person("memberA1"), board, m.id))!;
     expect(past.columns).toEqual(expected.columns);
     expect(past.categories).toEqual(expected.categories);
@@ -64,7 +64,7 @@ describe("taking a moment (the service the meetings use)", () => {
 
   it("a moment of one board is not found through another (null)", async () => {
     const m = await takeMoment(t.services, t.seed.boardB.id, "manual");
-    const boardA = getBoard(t.db, t.seed.boardA.id)!;
+    const boardA = (await getBoard(asyncOf(t.db), t.seed.boardA.id))!;
     expect(await momentBoard(t.services, await person("memberA1"), boardA, m.id)).toBeNull();
     // The stored bytes decode on their own, without the room.
     const data = (t.db.$client.prepare("select data from board_moments where id = ?").get(m.id) as { data: Buffer }).data;

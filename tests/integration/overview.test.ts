@@ -200,7 +200,7 @@ describe("the demo seed", () => {
     const url = `file:${path.join(dir, "demo.sqlite")}`;
     const database = openDatabase(url, { migrate: true });
     const now = Date.now();
-    const seeded = await seedDemo(database.db, now);
+    const seeded = await seedDemo(database.async, now);
     expect(seeded.seeded).toBe(true);
     const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: url, HOST: "127.0.0.1", NODE_ENV: "test" });
     const server = createAppServer({ env, database, build: await loadRemixBuild(), publicDir: path.join(ROOT, "public") });

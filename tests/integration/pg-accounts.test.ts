@@ -17,7 +17,6 @@ import { eq, sql, type SQL } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   boardSettings,
-  countAlliances,
   deleteExpiredSessions,
   deleteSession,
   deleteUserSession,
@@ -43,6 +42,7 @@ import {
   setUserRole,
   updateUserProfile,
 } from "../../db/accounts";
+import { countAlliances } from "../../db/alliances";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { MIGRATIONS_DIR, openDatabase, openPostgres, PG_MIGRATIONS_DIR, type AsyncDb } from "../../db/client";
 import { count, first, isUniqueViolation, rawRows } from "../../db/dialect";

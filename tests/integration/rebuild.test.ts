@@ -13,6 +13,7 @@ import { readBoard, updateCard } from "../../app/board/domain";
 import { dropCards, mapCards } from "../../app/board/rebuild";
 import { rebuildBoard } from "../../app/services/rebuild.server";
 import { getBoard } from "../../db/accounts";
+import { asyncOf } from "../../db/client";
 import { startTestServer, storedDoc, waitFor, withTimeout, type TestServer } from "./harness";
 
 let t: TestServer;
@@ -67,13 +68,13 @@ describe("rebuilding a board", () => {
     const oldCopy = new Y.Doc();
     Y.applyUpdate(oldCopy, Y.encodeStateAsUpdate(live.doc));
     expect(readBoard(oldCopy).cards.some((c) => c.id === victim)).toBe(true);
-    const before = getBoard(t.db, boardId)!.docGeneration;
+    const before = (await getBoard(asyncOf(t.db), boardId))!.docGeneration;
 
     const outcome = await rebuildBoard(t.services, boardId, dropCards([victim]));
     expect(outcome.generation).toBe(before + 1);
     expect(outcome.cardsBefore - outcome.cardsAfter).toBe(1);
     expect(outcome.moments).toBeGreaterThanOrEqual(1);
-    expect(getBoard(t.verify.db, boardId)!.docGeneration).toBe(before + 1);
+    expect((await getBoard(asyncOf(t.verify.db), boardId))!.docGeneration).toBe(before + 1);
 
     await waitFor(() => live.closeCodes.includes(4410), { message: "the connected client is closed with 4410" });
     live.destroy();
@@ -112,17 +113,17 @@ describe("rebuilding a board", () => {
 
   it("a transform that throws changes nothing: same generation, same document, connections stay", async () => {
     const boardId = t.seed.boardA.id;
-    const client = t.raw(`/yjs/${boardId}?gen=${getBoard(t.db, boardId)!.docGeneration}`, { cookie: t.seed.cookies.memberA1 });
+    const client = t.raw(`/yjs/${boardId}?gen=${(await getBoard(asyncOf(t.db), boardId))!.docGeneration}`, { cookie: t.seed.cookies.memberA1 });
     await withTimeout(client.opened, 10_000, "client opened");
     await client.roundTrip();
-    const gen = getBoard(t.db, boardId)!.docGeneration;
+    const gen = (await getBoard(asyncOf(t.db), boardId))!.docGeneration;
     const board = readBoard(storedDoc(t.verify.db, boardId));
     await expect(
       rebuildBoard(t.services, boardId, mapCards(() => {
         throw new Error("transform failed");
       })),
     ).rejects.toThrow("transform failed");
-    expect(getBoard(t.verify.db, boardId)!.docGeneration).toBe(gen);
+    expect((await getBoard(asyncOf(t.verify.db), boardId))!.docGeneration).toBe(gen);
     expect(readBoard(storedDoc(t.verify.db, boardId))).toEqual(board);
     await client.roundTrip();
     expect(client.ws.readyState).toBe(client.ws.OPEN);

@@ -304,7 +304,7 @@ describe("referring a request", () => {
   it("a coordinator's reassignment cancels a pending referral; the recipient organisation is told", async () => {
     const { seed } = t;
     // A third organisation in alliance A, so the recipient is neither the old nor the new holder.
-    const orgA3 = makeOrganisation(t.db, { allianceId: seed.allianceA.id, name: "Buurthuis Noord", shortName: "BHN" });
+    const orgA3 = await makeOrganisation(t.db, { allianceId: seed.allianceA.id, name: "Buurthuis Noord", shortName: "BHN" });
     const dirk = await makeUser(t.db, { organisationId: orgA3.id, email: "dirk@noord.test", name: "Dirk" });
     const a3 = await t.io({ cookie: await makeSessionCookie(t.db, dirk.id) });
     const inboxA3 = recordEvents<{ boardId: string }>(a3, "inbox:changed");

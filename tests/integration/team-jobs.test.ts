@@ -21,7 +21,7 @@ let boardId: string;
 
 beforeAll(async () => {
   t = await startTestServer({ WRITES_PER_SESSION_PER_MINUTE: "100000", REQUESTS_PER_ORG_PER_HOUR: "100000" });
-  orgA3 = makeOrganisation(t.db, { allianceId: t.seed.allianceA.id, name: "COA Noord", shortName: "COA" });
+  orgA3 = await makeOrganisation(t.db, { allianceId: t.seed.allianceA.id, name: "COA Noord", shortName: "COA" });
   memberA3 = await t.cookieFor((await makeUser(t.db, { organisationId: orgA3.id, email: "coa@noord.test", name: "Cas" })).id);
   const team = await t.api("/api/alliance/teams", {
     cookie: t.seed.cookies.coordinatorA,

@@ -118,7 +118,7 @@ describe("teams API", () => {
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual({ organisationIds: "unknown" });
     // Another alliance's coordinator: the team is unknown to them.
-    const orgZ = makeOrganisation(t.db, { allianceId: t.seed.allianceB.id, name: "Zuid Coördinatie", shortName: "ZC" });
+    const orgZ = await makeOrganisation(t.db, { allianceId: t.seed.allianceB.id, name: "Zuid Coördinatie", shortName: "ZC" });
     const coordB = await t.cookieFor((await makeUser(t.db, { organisationId: orgZ.id, email: "coord@zuid.test", name: "Zoë", role: "coordinator" })).id);
     expect((await t.api(`/api/alliance/teams/${team.id}`, { cookie: coordB, method: "PATCH", body: { name: "Gestolen" } })).status).toBe(404);
     expect((await t.api(`/api/alliance/teams/${team.id}`, { cookie: coordB, method: "DELETE" })).status).toBe(404);

@@ -272,7 +272,7 @@ describe("board and organisation names: one rule for forms, API, command line an
 
   it("the product's creation refuses what the forms refuse", async () => {
     const { createOrganisation, SetupError } = await import("../../app/services/setup.server");
-    expect(() => createOrganisation(null as never, { allianceId: "a", name: "O" })).toThrow(SetupError);
-    expect(() => createOrganisation(null as never, { allianceId: "a", name: "OCMW", color: "red" })).toThrow(SetupError);
+    await expect(createOrganisation(null as never, { allianceId: "a", name: "O" })).rejects.toThrow(SetupError);
+    await expect(createOrganisation(null as never, { allianceId: "a", name: "OCMW", color: "red" })).rejects.toThrow(SetupError);
   });
 });

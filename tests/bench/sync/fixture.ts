@@ -140,7 +140,7 @@ export async function makeOursDatabase(
   const database = openDatabase(file, { migrate: true });
   const db = database.db;
   const alliance = await makeAlliance(db, { name: "Bench-alliantie" });
-  const org = makeOrganisation(db, { allianceId: alliance.id, name: "Gemeente" });
+  const org = await makeOrganisation(db, { allianceId: alliance.id, name: "Gemeente" });
   const user = await makeUser(db, { organisationId: org.id, email: "bench@example.org", name: "Bench", role: "coordinator" });
   const cookie = await makeSessionCookie(db, user.id, 2);
   const boardIds: string[] = [];
