@@ -1,13 +1,13 @@
 /**
  * Alliances as a whole: the list the command line prints, the demo alliance,
  * and erasing one alliance with everything of it. On the asynchronous layer
- * (SQLite and PostgreSQL, docs/decisions/001-async-database-layer.md), but
- * for `eraseAlliance`: SQLite's own (it reads SQLite's catalog and runs in
- * the demo command, which holds the database file exclusively).
+ * (SQLite and PostgreSQL, docs/decisions/001-async-database-layer.md).
  */
-import { and, asc, eq, sql } from "drizzle-orm";
-import { asyncOf, type AsyncDb, type DB } from "./client";
-import { count, first } from "./dialect";
+import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
+import { getTableConfig } from "drizzle-orm/sqlite-core";
+import type { AsyncDb } from "./client";
+import { count, first, rawRows, rawRun, textContains } from "./dialect";
+import { appTables } from "./migrate-to-postgres";
 
 export interface AllianceSummary {
   id: string;
@@ -84,82 +84,91 @@ export async function allianceIds(h: AsyncDb, allianceId: string) {
   };
 }
 
-type Sqlite = DB["$client"];
-
-function tableNames(sqlite: Sqlite): string[] {
-  return (
-    sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'").all() as Array<{
-      name: string;
-    }>
-  ).map((r) => r.name);
-}
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** The owned ids in the transaction's temporary table, this many rows per INSERT. */
+const ID_ROWS_PER_INSERT = 400;
 
 /**
- * Erase an alliance and everything of it, in one transaction: every row of
- * every table that points at one of its alliance, organisations, people,
- * boards or requests through a foreign key (whatever that key's ON DELETE
- * says, so tables added later are covered too), the rows of those five
- * tables themselves, and rows of any table whose text still names one of
- * its ids or people's addresses (a queued mail, say). Returns the rows
- * deleted per table. SQLite only: the demo command runs it with the file to
- * itself (an exclusive lock), so the ids read first stay the alliance's.
+ * Erase an alliance and everything of it, in one transaction, on both
+ * engines: every row of every table that points at one of its alliance,
+ * organisations, people, boards or requests through a foreign key (whatever
+ * that key's ON DELETE says, so tables added later are covered too), the
+ * rows of those five tables themselves, and rows of any table whose text
+ * (on PostgreSQL: text and jsonb) still names one of its ids or people's
+ * addresses (a queued mail, say). What refers to a deleted row in turn goes
+ * by its own foreign key's ON DELETE (cascade, set null). Returns the rows
+ * that left each table (cascades included: counted before and after).
+ *
+ * The tables and their foreign keys are read from db/schema.ts (the same on
+ * both engines: schema.pg.ts is generated from it), and deleted children
+ * first (PostgreSQL checks each reference at once). On PostgreSQL the
+ * transaction is `serializable`: the ids read first stay the alliance's
+ * (a row added meanwhile that refers to them makes it retry); on SQLite it
+ * holds the only write lock (and the demo command the file to itself).
  */
-export async function eraseAlliance(db: DB, allianceId: string): Promise<Record<string, number>> {
-  const sqlite = db.$client;
-  const ids = await allianceIds(asyncOf(db), allianceId);
-  const deleted: Record<string, number> = {};
-  const rows = () => new Map(tableNames(sqlite).map((t) => [t, (sqlite.prepare(`select count(*) as n from ${quote(t)}`).get() as { n: number }).n]));
-  sqlite.transaction(() => {
-    const before = rows();
-    const owned: Record<string, string[]> = {
-      alliances: ids.alliances,
-      organisations: ids.organisations,
-      users: ids.users,
-      boards: ids.boards,
-      requests: ids.requests,
-    };
-    sqlite.exec("create temp table if not exists erase_ids (kind text not null, id text not null)");
-    sqlite.exec("delete from temp.erase_ids");
-    const put = sqlite.prepare("insert into temp.erase_ids (kind, id) values (?, ?)");
-    for (const [kind, list] of Object.entries(owned)) for (const id of list) put.run(kind, id);
-    for (const e of ids.emails) put.run("email", e);
-    // The order of deletes does not matter inside the transaction.
-    sqlite.pragma("defer_foreign_keys = ON");
-    const tables = tableNames(sqlite);
-    for (const table of tables) {
-      const fks = sqlite.prepare(`pragma foreign_key_list(${quote(table)})`).all() as Array<{ table: string; from: string }>;
-      for (const fk of fks) {
-        if (!(fk.table in owned)) continue;
-        sqlite.prepare(`delete from ${quote(table)} where ${quote(fk.from)} in (select id from temp.erase_ids where kind = ?)`).run(fk.table);
-      }
-    }
-    for (const table of Object.keys(owned)) {
-      sqlite.prepare(`delete from ${quote(table)} where id in (select id from temp.erase_ids where kind = ?)`).run(table);
-    }
-    // Text that names the alliance's ids or addresses without a foreign key.
-    for (const table of tables) {
-      const cols = (sqlite.prepare(`pragma table_info(${quote(table)})`).all() as Array<{ name: string; type: string }>).filter((c) =>
-        /^text$/i.test(c.type),
+export async function eraseAlliance(h: AsyncDb, allianceId: string): Promise<Record<string, number>> {
+  const tables = appTables();
+  return h.transaction(
+    async (tx) => {
+      const ids = await allianceIds(tx, allianceId);
+      const owned: Record<string, string[]> = {
+        alliances: ids.alliances,
+        organisations: ids.organisations,
+        users: ids.users,
+        boards: ids.boards,
+        requests: ids.requests,
+      };
+      const rows = async () => {
+        const n = new Map<string, number>();
+        for (const t of tables) n.set(t.name, Number((await rawRows(tx, sql`select count(*) as n from ${sql.identifier(t.name)}`))[0].n));
+        return n;
+      };
+      const before = await rows();
+      // PostgreSQL: dropped at commit (and with a rollback before a retry); SQLite: emptied before and after.
+      await rawRun(
+        tx,
+        tx.dialect === "postgres"
+          ? sql`create temp table if not exists erase_ids (kind text not null, id text not null) on commit drop`
+          : sql`create temp table if not exists erase_ids (kind text not null, id text not null)`,
       );
-      for (const c of cols) {
-        sqlite
-          .prepare(
-            `delete from ${quote(table)} where exists (select 1 from temp.erase_ids e where
-               (e.kind = 'email' and lower(${quote(table)}.${quote(c.name)}) = e.id) or
-               (e.kind <> 'email' and instr(${quote(table)}.${quote(c.name)}, e.id) > 0))`,
-          )
-          .run();
+      await rawRun(tx, sql`delete from erase_ids`);
+      const put = [...Object.entries(owned).flatMap(([kind, list]) => list.map((id) => [kind, id])), ...ids.emails.map((e) => ["email", e])];
+      for (let i = 0; i < put.length; i += ID_ROWS_PER_INSERT) {
+        const chunk = put.slice(i, i + ID_ROWS_PER_INSERT).map(([kind, id]) => sql`(${kind}, ${id})`);
+        await rawRun(tx, sql`insert into erase_ids (kind, id) values ${sql.join(chunk, sql`, `)}`);
       }
-    }
-    sqlite.exec("delete from temp.erase_ids");
-    // Cascades are not in `changes`: what left each table, counted.
-    for (const [table, n] of rows()) if (before.get(table)! > n) deleted[table] = before.get(table)! - n;
-  })();
-  return deleted;
+      const table = (name: string) => sql.identifier(name);
+      // Children before their parents.
+      for (const t of [...tables].reverse()) {
+        for (const fk of getTableConfig(t.sqlite).foreignKeys) {
+          const ref = fk.reference();
+          const target = getTableConfig(ref.foreignTable).name;
+          if (!(target in owned)) continue;
+          for (const column of ref.columns) {
+            await rawRun(tx, sql`delete from ${table(t.name)} where ${sql.identifier(column.name)} in (select id from erase_ids where kind = ${target})`);
+          }
+        }
+        if (t.name in owned) await rawRun(tx, sql`delete from ${table(t.name)} where id in (select id from erase_ids where kind = ${t.name})`);
+      }
+      // Text that names the alliance's ids or addresses without a foreign key.
+      for (const t of tables) {
+        for (const c of Object.values(getTableColumns(t.sqlite))) {
+          if (c.getSQLType() !== "text") continue;
+          const col = sql`${table(t.name)}.${sql.identifier(c.name)}`;
+          const asText = tx.dialect === "postgres" ? sql`${col}::text` : col;
+          await rawRun(
+            tx,
+            sql`delete from ${table(t.name)} where exists (select 1 from erase_ids e where
+              (e.kind = 'email' and lower(${asText}) = e.id) or (e.kind <> 'email' and ${textContains(tx, col, sql`e.id`)}))`,
+          );
+        }
+      }
+      await rawRun(tx, sql`delete from erase_ids`);
+      const deleted: Record<string, number> = {};
+      for (const [name, n] of await rows()) if (before.get(name)! > n) deleted[name] = before.get(name)! - n;
+      return deleted;
+    },
+    { isolation: "serializable" },
+  );
 }
 
 // ------------------------------------------------------------- facts about the installation

@@ -102,3 +102,22 @@ export async function rawRows(h: AsyncDb, query: SQL): Promise<Record<string, un
   const rows = await (h.q as unknown as { all(q: SQL): unknown[] | Promise<unknown[]> }).all(query);
   return Array.from(rows) as Record<string, unknown>[];
 }
+
+/**
+ * Whether a text contains another (`instr(a, b) > 0` on SQLite, `strpos(a::text, b) > 0` on
+ * PostgreSQL, where the cast also reads a jsonb column as its text, as SQLite stores JSON).
+ */
+export function textContains(h: Pick<AsyncDb, "dialect">, haystack: SQLWrapper, needle: SQLWrapper): SQL<boolean> {
+  return h.dialect === "sqlite" ? sql`(instr(${haystack}, ${needle}) > 0)` : sql`(strpos(${haystack}::text, ${needle}) > 0)`;
+}
+
+/**
+ * Run a raw statement (what the builder cannot say: a table named at run
+ * time, a temporary table) and return how many rows it changed:
+ * better-sqlite3's `run` on SQLite, node-postgres' `execute` on PostgreSQL.
+ * Keep the SQL itself to what both speak, or branch on `h.dialect`.
+ */
+export async function rawRun(h: AsyncDb, query: SQL): Promise<number> {
+  if (h.dialect === "postgres") return affected(await h.q.execute(query));
+  return affected(await (h.q as unknown as { run(q: SQL): unknown }).run(query));
+}

@@ -85,7 +85,7 @@ if (!demo) {
   process.exit(0);
 }
 const started = Date.now();
-const deleted = await eraseAlliance(database.db, demo.id);
+const deleted = await eraseAlliance(database.async, demo.id);
 await setInstallationFact(database.async, "demo_removed_at", new Date().toISOString());
 // What was deleted must not linger: in the log (checkpoint and truncate it) or in free pages (VACUUM).
 sqlite.pragma("wal_checkpoint(TRUNCATE)");

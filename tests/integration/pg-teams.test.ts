@@ -422,14 +422,14 @@ for (const engine of ["sqlite", "postgres"] as const) {
   });
 }
 
-describe("eraseAlliance (SQLite's own: the demo command)", () => {
+describe("eraseAlliance on its own SQLite database (as the demo command runs it)", () => {
   it("erases one alliance with everything of it and leaves the other", async () => {
     const own = openDatabase(":memory:", { migrate: true });
     try {
       await seed(own.async);
       await own.async.q.insert(own.async.t.alliances).values({ id: "zz", name: "Ander", slug: "ander", matchSecret: "s" });
       await own.async.q.insert(own.async.t.organisations).values({ id: "o3", allianceId: "zz", name: "Drie", shortName: "3" });
-      const deleted = await eraseAlliance(own.db, "al");
+      const deleted = await eraseAlliance(own.async, "al");
       expect(deleted).toMatchObject({ alliances: 1, organisations: 2, users: 2, boards: 1 });
       expect(await countAlliances(own.async)).toBe(1);
       expect((await allianceIds(own.async, "zz")).organisations).toEqual(["o3"]);
