@@ -4,10 +4,26 @@
  * foreign keys, which migrations it carries, rows per table).
  *
  * The files, names, schedule and refusals around it are server/backup.ts.
+ * PostgreSQL is not copied here (fileBackupRefusal): pg_dump backs it up.
  */
 import Database from "better-sqlite3";
 import { readMigrationFiles } from "drizzle-orm/migrator";
-import { MIGRATIONS_DIR } from "./client";
+import { isPostgresUrl, MIGRATIONS_DIR } from "./client";
+
+/**
+ * Why `url` cannot be backed up or restored here, or null: these are copies
+ * of SQLite's file (its backup API). A PostgreSQL database is backed up with
+ * PostgreSQL's own tools (pg_dump, or the server's base backups and WAL
+ * archive), and restored with pg_restore.
+ */
+export function fileBackupRefusal(url: string, what: "backup" | "restore"): string | null {
+  if (!isPostgresUrl(url)) return null;
+  return what === "backup"
+    ? "DATABASE_URL wijst naar PostgreSQL: maak de back-up met pg_dump (bijvoorbeeld pg_dump -Fc -f alliantiebord.dump <DATABASE_URL>); npm run backup kopieert alleen een SQLite-bestand. " +
+        "(DATABASE_URL is PostgreSQL: back it up with pg_dump; npm run backup copies a SQLite file only.)"
+    : "DATABASE_URL wijst naar PostgreSQL: herstel een pg_dump-back-up met pg_restore; npm run restore zet alleen een SQLite-bestand terug. " +
+        "(DATABASE_URL is PostgreSQL: restore a pg_dump backup with pg_restore; npm run restore puts back a SQLite file only.)";
+}
 
 /** drizzle's own bookkeeping of applied migrations (drizzle-orm's default table name). */
 export const MIGRATIONS_TABLE = "__drizzle_migrations";

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { parseEnv } from "../../app/services/env.server";
 import { databasePath } from "../../db/client";
-import { openExisting } from "../../db/backup";
+import { fileBackupRefusal, openExisting } from "../../db/backup";
 import { backupTo, BackupError, describeCheck } from "../backup";
 
 const args = process.argv.slice(2);
@@ -22,6 +22,11 @@ if (files.length !== 1 || unknown.length) {
 // npm runs scripts in the project folder; a relative name means where the command was typed.
 const target = path.resolve(process.env.INIT_CWD ?? process.cwd(), files[0]);
 const env = parseEnv(process.env);
+const refused = fileBackupRefusal(env.DATABASE_URL, "backup");
+if (refused) {
+  console.error(refused);
+  process.exit(1);
+}
 const dbFile = databasePath(env.DATABASE_URL);
 if (dbFile === ":memory:") {
   console.error("DATABASE_URL is :memory:; daar valt niets van te bewaren");

@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { parseEnv } from "../../app/services/env.server";
+import { fileBackupRefusal } from "../../db/backup";
 import { databasePath } from "../../db/client";
 import { BackupError, describeCheck, restoreFrom } from "../backup";
 
@@ -19,6 +20,11 @@ if (args.length !== 1 || args[0].startsWith("--")) {
 // npm runs scripts in the project folder; a relative name means where the command was typed.
 const backupFile = path.resolve(process.env.INIT_CWD ?? process.cwd(), args[0]);
 const env = parseEnv(process.env);
+const refused = fileBackupRefusal(env.DATABASE_URL, "restore");
+if (refused) {
+  console.error(refused);
+  process.exit(1);
+}
 const dbFile = databasePath(env.DATABASE_URL);
 if (dbFile === ":memory:") {
   console.error("DATABASE_URL is :memory:; daar valt niets in te herstellen");
