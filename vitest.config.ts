@@ -30,6 +30,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-import.test.ts",
   "tests/integration/pg-rebuild.test.ts",
   "tests/integration/pg-holders.test.ts",
+  "tests/integration/pg-accounts2.test.ts",
 ];
 
 export default defineConfig({
