@@ -80,12 +80,8 @@ export async function seedDemoMeetings(
     }
   };
   const svc = {
-    // The services used here read and write through `async` only (both engines).
-    db: new Proxy({} as DB, {
-      get() {
-        throw new Error("The demo seed's meetings use the asynchronous layer only");
-      },
-    }),
+    // No synchronous handle, as on a PostgreSQL server: the services used here go through `async` only (both engines).
+    db: undefined as unknown as DB,
     async: h,
     now: () => clock,
     env: {} as AppServices["env"],
