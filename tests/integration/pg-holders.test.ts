@@ -17,7 +17,9 @@
  *   is in the room's memory when the call returns: a member of another
  *   organisation who then edits the card is refused, and moves it are undone;
  * - on PostgreSQL two room managers ("two servers") on one database race
- *   a claim: one winner, each loser undone;
+ *   a claim: one winner, each loser undone; and a claim through the
+ *   service on one server reaches the other's memory through the relay's
+ *   `holdersChanged` control message (a real redis-server);
  * - boardHolders itself: holders and who ever held, all or some requests;
  *   and the memory's order: a read that started before a claim's answer
  *   does not put back the older holder.
@@ -37,6 +39,9 @@ import { count } from "../../db/dialect";
 import { boardHolders, claimRequest, reassignRequest, unclaimRequest } from "../../db/ownership";
 import { RoomManager } from "../../server/sync/rooms";
 import { postgresRoomStorage } from "../../server/sync/storage";
+import { connectRedis } from "../../server/cluster/redis";
+import { RedisRelay } from "../../server/cluster/relay";
+import { start as startRedis } from "../infra/redis";
 import { bothEngines, ENGINES } from "../infra/engines";
 import { docFrom, testConnection, type TestConnection } from "../infra/sync-conn";
 
@@ -352,6 +357,42 @@ for (const engine of ENGINES) {
       expect(holders.holderOf("b", id)).toBe(null);
       expect(column(rooms, id)).toBe("open");
       await rooms.drain();
+    });
+
+    it.runIf(engine === "postgres")("a claim through the service on one server reaches the other server's memory through the relay's control stream (holdersChanged)", async () => {
+      const redis = await startRedis();
+      const links = [connectRedis({ url: redis.url, serverId: "s1", log: quiet }), connectRedis({ url: redis.url, serverId: "s2", log: quiet })];
+      try {
+        await Promise.all(links.map((l) => l.ready(10_000)));
+        const relays = links.map((l, i) => new RedisRelay({ serverId: `s${i + 1}`, commands: l.command, blocking: l.connection("relay"), storage: postgresRoomStorage(h()), log: quiet, blockMs: 200 }));
+        // Server one's services publish as server/app.ts does; server two only reads.
+        const one = server(h(), () => []);
+        const two = server(h(), () => []);
+        const publish = one.svc.rooms.holdersChanged!;
+        (one.svc.rooms as { holdersChanged: typeof publish }).holdersChanged = async (boardId, ids) => {
+          relays[0].control({ type: "holdersChanged", boardId, requestIds: ids && [...ids] });
+          await publish(boardId, ids);
+        };
+        relays[0].start(one.rooms);
+        relays[1].start(two.rooms);
+        const id = await newRequest(h(), one.rooms);
+        await one.rooms.settled();
+        const ben = await client(two.rooms, person(2), "ben-relay");
+        expect(two.holders.holderOf("b", id)).toBe(null);
+        const res = await claimService(one.svc, person(1), { boardId: "b", requestId: id });
+        expect(res.ok).toBe(true);
+        await until(() => two.holders.holderOf("b", id) === "o1", "server two's memory has the claim");
+        // On server two, Ben (o2) may no longer edit it: refused, closed.
+        ben.send((doc) => updateCard(doc, id, { description: "van ben" }, Date.now()));
+        await until(() => ben.conn.closed.length > 0, "ben refused");
+        expect(ben.conn.closed).toEqual([4403]);
+        await Promise.all(relays.map((r) => r.close()));
+        await one.rooms.drain();
+        await two.rooms.drain();
+      } finally {
+        await Promise.all(links.map((l) => l.close()));
+        await redis.stop();
+      }
     });
 
     it.runIf(engine === "postgres")("two room managers on one database (two servers) race a claim: one winner, the other undone", async () => {
