@@ -27,6 +27,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-teams.test.ts",
   "tests/integration/pg-rooms.test.ts",
   "tests/integration/pg-accounts.test.ts",
+  "tests/integration/pg-server.test.ts",
   "tests/integration/pg-import.test.ts",
   "tests/integration/pg-rebuild.test.ts",
   "tests/integration/pg-holders.test.ts",

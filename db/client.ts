@@ -275,6 +275,35 @@ export interface PostgresDatabase {
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
+/** DATABASE_URL as a log line or a message may show it: a PostgreSQL URL without its password. */
+export function databaseForLog(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    u.search = "";
+    return u.toString();
+  } catch {
+    return "postgres://…";
+  }
+}
+
+/** What a server runs on: SQLite's file (with its synchronous handles) or PostgreSQL (the asynchronous layer only). */
+export type AppDatabase = Database_ | PostgresDatabase;
+
+export function isSqlite(database: AppDatabase): database is Database_ {
+  return "sqlite" in database;
+}
+
+/**
+ * Open the database DATABASE_URL names: `postgres://…` (or `postgresql://`)
+ * is PostgreSQL, anything else SQLite's file (`file:…`, a path, `:memory:`).
+ * `migrate` applies that dialect's migrations.
+ */
+export async function openAppDatabase(url: string, opts: { migrate?: boolean } = {}): Promise<AppDatabase> {
+  return isPostgresUrl(url) ? openPostgres(url, opts) : openDatabase(url, opts);
+}
+
 /** PostgreSQL through node-postgres (a pool); `migrate` applies db/migrations-pg. */
 export async function openPostgres(url: string, opts: { migrate?: boolean; max?: number } = {}): Promise<PostgresDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
@@ -314,7 +343,7 @@ export function flushLog(database: Database_, done: (error: Error | null) => voi
 export function openDatabase(url: string, opts: { migrate?: boolean } = {}): Database_ {
   if (isPostgresUrl(url)) {
     // Not a file name: better-sqlite3 would make a file called "postgres:".
-    throw new Error("a PostgreSQL DATABASE_URL: the server runs on PostgreSQL once db/ has moved to the asynchronous layer (docs/decisions/001-async-database-layer.md); openPostgres() opens it meanwhile");
+    throw new Error("a PostgreSQL DATABASE_URL: open it with openAppDatabase() (or openPostgres()); openDatabase() is SQLite's");
   }
   const file = databasePath(url);
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -9,7 +9,7 @@ import express from "express";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
-import type { Database_ } from "../db/client";
+import { isSqlite, type AppDatabase } from "../db/client";
 import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
@@ -45,7 +45,8 @@ import { createYjsEndpoint, refuseUpgrade } from "./sync/ws-transport";
 
 export interface AppServerOptions {
   env: Env;
-  database: Database_;
+  /** SQLite (openDatabase) or PostgreSQL (openPostgres); `openAppDatabase` picks by DATABASE_URL. */
+  database: AppDatabase;
   /** The Remix server build; omitted in tests that exercise only the sockets. */
   build?: ServerBuild;
   /** Folder with public/ (static files and the browser build). */
@@ -74,7 +75,9 @@ export function createAppServer(opts: AppServerOptions) {
   // The servers' shared live state (server/cluster/); null: one server, everything in this process's memory.
   const redis = env.REDIS_URL ? connectRedis({ url: env.REDIS_URL, serverId: env.SERVER_ID, log }) : null;
   // PostgreSQL's through the asynchronous layer (the room manager's asynchronous path), SQLite's synchronous one otherwise.
-  const storage = opts.storage ?? (database.async.dialect === "postgres" ? postgresRoomStorage(database.async, now) : sqliteRoomStorage(database, now));
+  // SQLite's own handles, absent on PostgreSQL.
+  const sqlite = isSqlite(database) ? database : null;
+  const storage = opts.storage ?? (sqlite ? sqliteRoomStorage(sqlite, now) : postgresRoomStorage(database.async, now));
   // Work done once per cluster (the beat's sweeps, the daily backup, sending mail): in Redis, or this server's memory.
   const clusterLock = redis
     ? redisClusterLock({ serverId: env.SERVER_ID, log, command: redis.command })
@@ -153,7 +156,7 @@ export function createAppServer(opts: AppServerOptions) {
   // socket.io's rooms across servers: with Redis every broadcast and disconnectSockets goes to every server (channels `ab:io…`).
   const ioRedis = redis?.pubSub("io");
   const realtime = createRealtime(httpServer, {
-    db: database.db,
+    async: database.async,
     allowedOrigins: security.policy,
     log,
     now,
@@ -166,7 +169,7 @@ export function createAppServer(opts: AppServerOptions) {
     if (state === "up" && redisWasUp) realtime.recheck().catch((e) => log.error("socket recheck failed", { error: (e as Error).message }));
     if (state === "up") redisWasUp = true;
   });
-  const yjs = createYjsEndpoint({ db: database.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS, limits });
+  const yjs = createYjsEndpoint({ async: database.async, db: sqlite?.db, rooms, allowedOrigins: security.policy, log, now, pingMs: env.SYNC_PING_MS, limits });
   // socket.io took over the "request" listeners (it answers /socket.io itself)
   // and added one for "upgrade": ours run before them, so every response on
   // the port carries the headers, raw ones on upgrades included.
@@ -200,7 +203,7 @@ export function createAppServer(opts: AppServerOptions) {
   app.use(security.middleware);
 
   const services: AppServices = {
-    db: database.db,
+    db: sqlite?.db,
     async: database.async,
     env,
     now,
@@ -367,8 +370,9 @@ export function createAppServer(opts: AppServerOptions) {
   const firstExpiry = setTimeout(beat, 1000);
   firstExpiry.unref();
   mailWorker?.start();
-  const backups = env.BACKUP_DIR
-    ? startDailyBackups({ sqlite: database.sqlite, dir: path.resolve(env.BACKUP_DIR), keep: env.BACKUP_KEEP, log, now, lock: clusterLock, ...opts.backups })
+  // SQLite's file copy (PostgreSQL is backed up with its own tools; the environment refuses BACKUP_DIR there).
+  const backups = env.BACKUP_DIR && sqlite
+    ? startDailyBackups({ sqlite: sqlite.sqlite, dir: path.resolve(env.BACKUP_DIR), keep: env.BACKUP_KEEP, log, now, lock: clusterLock, ...opts.backups })
     : null;
 
   let closing: Promise<void> | null = null;

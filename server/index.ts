@@ -2,37 +2,53 @@
 import type { ServerBuild } from "@remix-run/node";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { databasePath, openDatabase } from "../db/client";
+import { databaseForLog, databasePath, isPostgresUrl, openAppDatabase } from "../db/client";
 import { parseEnv } from "../app/services/env.server";
 import { dataKeyProblem } from "../app/services/contacts.server";
 import { resolveDataKey } from "../app/services/seal.server";
 import { createAppServer } from "./app";
 import { holdServerLock } from "./backup";
 
-let env = parseEnv(process.env);
-// The key that seals contact details: DATA_KEY, or the data-key file next to the database.
+let env: ReturnType<typeof parseEnv>;
+try {
+  env = parseEnv(process.env);
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}
+// PostgreSQL: several servers share the database (no file of ours beside it, no lock of one server).
+const postgres = isPostgresUrl(env.DATABASE_URL);
+// The key that seals contact details: DATA_KEY, or (SQLite) the data-key file next to the database.
 let dataKey: ReturnType<typeof resolveDataKey>;
 try {
-  dataKey = resolveDataKey(env.DATA_KEY, databasePath(env.DATABASE_URL));
+  dataKey = resolveDataKey(env.DATA_KEY, postgres ? null : databasePath(env.DATABASE_URL));
 } catch (e) {
   console.error((e as Error).message);
   process.exit(1);
 }
 if (dataKey.key) env = { ...env, DATA_KEY: dataKey.key.toString("base64") };
-// <db>.pid: a restore refuses while it is there and this process lives; a second server refuses too.
+// SQLite: <db>.pid: a restore refuses while it is there and this process lives; a second server refuses too.
 let serverLock: { release(): void };
 try {
-  serverLock = holdServerLock(databasePath(env.DATABASE_URL));
+  serverLock = postgres ? { release: () => {} } : holdServerLock(databasePath(env.DATABASE_URL));
 } catch (e) {
   console.error((e as Error).message);
   process.exit(1);
 }
-const database = openDatabase(env.DATABASE_URL, { migrate: true });
+let database: Awaited<ReturnType<typeof openAppDatabase>>;
+try {
+  database = await openAppDatabase(env.DATABASE_URL, { migrate: true });
+} catch (e) {
+  // PostgreSQL unreachable, a wrong password, a migration that failed: said plainly, not as a stack.
+  console.error(`cannot open the database (${postgres ? "PostgreSQL" : env.DATABASE_URL}): ${(e as Error).message}`);
+  serverLock.release();
+  process.exit(1);
+}
 // Sealed data that this key does not open (or no key at all): refuse, before anything is served.
 const keyProblem = await dataKeyProblem(database, dataKey.key);
 if (keyProblem) {
   console.error(keyProblem);
-  database.close();
+  await database.close();
   serverLock.release();
   process.exit(1);
 }
@@ -41,7 +57,7 @@ const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 
 const server = createAppServer({ env, database, build });
 const { url } = await server.listen();
-server.log.info(`Alliantiebord luistert op ${url}`, { port: env.PORT, database: env.DATABASE_URL, dataKey: dataKey.from });
+server.log.info(`Alliantiebord luistert op ${url}`, { port: env.PORT, database: databaseForLog(env.DATABASE_URL), dataKey: dataKey.from });
 if (dataKey.from === "none") {
   server.log.info("DATA_KEY is not set: contact details cannot be stored until it is (see README, Configuration)");
 } else if (dataKey.from === "file") {
@@ -62,7 +78,7 @@ async function shutdown(signal: string) {
   const ceiling = setTimeout(() => {
     server.log.error("drain timed out: exiting with work left", { afterMs: Date.now() - started, left: server.drainLeft() });
     try {
-      database.close();
+      void Promise.resolve(database.close()).catch(() => {});
     } catch {
       /* in use: the process ends all the same; SQLite keeps what was committed */
     }
@@ -72,7 +88,7 @@ async function shutdown(signal: string) {
   let ok = true;
   try {
     await server.close();
-    database.close();
+    await database.close();
   } catch (e) {
     ok = false;
     server.log.error("drain failed", { error: (e as Error).message, left: server.drainLeft() });

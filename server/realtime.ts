@@ -8,7 +8,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server as IOServer, type ServerOptions, type Socket } from "socket.io";
 import { getBoard } from "../db/accounts";
-import { asyncOf, type DB } from "../db/client";
+import type { AsyncDb } from "../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader, type SessionUser } from "../app/services/auth.server";
 import { appLimits, limitsForDb, retryAfterSeconds, type AppLimits } from "../app/services/limits.server";
 import type { AppServices, Broadcaster } from "../app/services/context.server";
@@ -20,7 +20,8 @@ import { isAllowedOrigin, type OriginPolicy } from "./origin";
 import type { Logger } from "./sync/types";
 
 export interface RealtimeOptions {
-  db: DB;
+  /** The database (sessions, boards). */
+  async: AsyncDb;
   /** Who may connect (server/origin.ts): the origin policy, or just the ALLOWED_ORIGINS list. */
   allowedOrigins: OriginPolicy | readonly string[];
   log: Logger;
@@ -86,7 +87,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
       callback(null, isAllowedOrigin(req, opts.allowedOrigins) && new URL(req.url ?? "/", "http://localhost").searchParams.get("EIO") === "4"),
   });
 
-  const h = asyncOf(opts.db);
+  const h = opts.async;
 
   io.use(async (socket, next) => {
     let user: SessionUser | null;
@@ -103,7 +104,7 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     if (duty) return next(new Error(duty));
     // At most CONNECTIONS_PER_SESSION open socket.io connections per session.
     const sessionKey = sessionKeyFromCookieHeader(socket.request.headers.cookie)!;
-    const connections = (opts.limits ?? limitsForDb(opts.db, opts.now)).ioConnections;
+    const connections = (opts.limits ?? limitsForDb(opts.async, opts.now)).ioConnections;
     if (!connections.acquire(sessionKey)) return next(new Error("too_many_connections"));
     socket.on("disconnect", () => connections.release(sessionKey));
     socket.data.user = user;

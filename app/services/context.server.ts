@@ -102,7 +102,14 @@ export interface Mailer {
 }
 
 export interface AppServices {
-  db: DB;
+  /**
+   * SQLite's synchronous handle, for the synchronous paths that stay SQLite's
+   * own (the room's holders read inside its step, the API's move judged in
+   * one withDoc, the WAL checkpoint): absent on a PostgreSQL server, where
+   * those paths take their asynchronous forms (`rooms.holdersAsync`). Reach
+   * it through `sqliteOf(svc)`.
+   */
+  db?: DB;
   /** The asynchronous layer (db/ modules moved to it take this; decision 001). */
   async: AsyncDb;
   mail: Mailer;
@@ -121,4 +128,10 @@ declare module "@remix-run/node" {
 export function services(context: { services?: AppServices }): AppServices {
   if (!context.services) throw new Error("The Remix app must be served by server/index.ts");
   return context.services;
+}
+
+/** SQLite's synchronous handle for a path only SQLite takes; an error that names it when a PostgreSQL server reaches one. */
+export function sqliteOf(svc: Pick<AppServices, "db">, what: string): DB {
+  if (!svc.db) throw new Error(`${what} runs on SQLite only: this server runs on PostgreSQL, where the asynchronous path is taken`);
+  return svc.db;
 }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { z } from "zod";
+import { isPostgresUrl } from "../../db/client";
 import { parseDataKey } from "./seal.server";
 
 /** An entry of TRUST_PROXY: an IP address, a CIDR range (address/prefix) or "loopback". */
@@ -202,6 +203,16 @@ const EnvSchema = z.object({
   REFERENCE_CHECKS_PER_10_MINUTES: z.coerce.number().int().min(1).default(30),
   /** Keys each in-memory limit remembers at most (oldest forgotten first). */
   LIMITS_MAX_KEYS: z.coerce.number().int().min(100).default(100_000),
+}).superRefine((env, ctx) => {
+  // Settings that belong to SQLite's file, refused with a PostgreSQL DATABASE_URL rather than silently doing nothing.
+  if (!isPostgresUrl(env.DATABASE_URL)) return;
+  if (env.BACKUP_DIR.trim()) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["BACKUP_DIR"],
+      message: "copies SQLite's database file; with a PostgreSQL DATABASE_URL back up with pg_dump (docs/deploy/alliantiebord.env) and leave BACKUP_DIR empty",
+    });
+  }
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -32,7 +32,7 @@ import { stageOfColumn } from "../board/stages";
 import { cleanText } from "../board/validate";
 import type { SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
-import type { AppServices } from "./context.server";
+import { sqliteOf, type AppServices } from "./context.server";
 import { notifyReferral } from "./notifications.server";
 import { actionOf } from "./meetings.server";
 import { contactHandover } from "./contacts.server";
@@ -289,19 +289,21 @@ export async function ownershipDetails(svc: AppServices, user: SessionUser, t: T
  * only). The move itself is the client's, so nothing is aligned here; the
  * change is announced once the document has it.
  */
+const SYNC_HOLDERS = "the room's synchronous holders";
+
 export function holdersForSync(svc: () => AppServices) {
   return {
-    holderOf: (_boardId: string, requestId: string) => holderNow(svc().db, requestId),
-    everHeld: (requestId: string, orgId: string) => everHeld(svc().db, requestId, orgId),
+    holderOf: (_boardId: string, requestId: string) => holderNow(sqliteOf(svc(), SYNC_HOLDERS), requestId),
+    everHeld: (requestId: string, orgId: string) => everHeld(sqliteOf(svc(), SYNC_HOLDERS), requestId, orgId),
     claim(boardId: string, requestId: string, user: SessionUser) {
       const s = svc();
-      const res = claimRequestNow(s.db, requestId, user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      const res = claimRequestNow(sqliteOf(s, SYNC_HOLDERS), requestId, user.organisationId, s.now(), audit(user, { boardId, requestId }));
       return { won: res.won, holder: res.ownerOrgId };
     },
     release(boardId: string, requestId: string, user: SessionUser) {
       const s = svc();
       const asCoordinator = user.role === "coordinator";
-      const res = unclaimRequestNow(s.db, requestId, asCoordinator ? null : user.organisationId, s.now(), audit(user, { boardId, requestId }));
+      const res = unclaimRequestNow(sqliteOf(s, SYNC_HOLDERS), requestId, asCoordinator ? null : user.organisationId, s.now(), audit(user, { boardId, requestId }));
       if (res.ok && res.cancelledReferralTo) s.realtime.toOrganisation(res.cancelledReferralTo, EVENTS.inbox, { boardId });
       if (res.ok && res.previousOwner && res.previousOwner !== user.organisationId) {
         s.realtime.toOrganisation(res.previousOwner, EVENTS.inbox, { boardId });

@@ -22,7 +22,7 @@ import * as Y from "yjs";
 import { boardToPlain, decodePlainBoard, encodePlainBoard, type BoardTransform, type PlainBoard } from "../board/rebuild";
 import type { AsyncDb } from "../../db/client";
 import { checkpointTruncate, storeRebuiltBoard } from "../../db/rebuild";
-import type { AppServices } from "./context.server";
+import { sqliteOf, type AppServices } from "./context.server";
 
 export type { BoardTransform, PlainBoard };
 
@@ -98,5 +98,5 @@ export async function rebuildBoard<T = undefined>(
       result: stored.result,
     };
   });
-  return { ...outcome, checkpointed: svc.async.dialect === "sqlite" ? checkpointTruncate(svc.db) : true };
+  return { ...outcome, checkpointed: svc.async.dialect === "sqlite" ? checkpointTruncate(sqliteOf(svc, "the WAL checkpoint")) : true };
 }

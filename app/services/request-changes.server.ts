@@ -20,7 +20,7 @@ import { claimRequest, claimRequestNow, holderNow, ownershipOf, unclaimRequest, 
 import { addAudit, getRequest, type AuditInput } from "../../db/requests";
 import { publishLatest } from "./activity.server";
 import type { BoardRow, SessionUser } from "./auth.server";
-import type { AppServices } from "./context.server";
+import { sqliteOf, type AppServices } from "./context.server";
 import { holdersForSync } from "./ownership.server";
 import { ACKNOWLEDGE_FIELD, PERSONAL_DATA_MESSAGE, personalDataGate, recordAcknowledged } from "./personal-data.server";
 import type { FieldFinding } from "../board/personal-data";
@@ -92,12 +92,13 @@ export async function changeRequest(
 
   let result: ChangeRequestResult;
   if (!svc.rooms.holdersAsync) {
+    const db = sqliteOf(svc, "the card move's synchronous claim");
     result = await svc.rooms.withDoc(board.id, (doc) => {
-      const holder = holderNow(svc.db, requestId);
+      const holder = holderNow(db, requestId);
       return change(doc, holder, (kind) =>
         kind === "claim"
-          ? ((res) => claimed(res.won, res.ownerOrgId))(claimRequestNow(svc.db, requestId, user.organisationId, now, audit))
-          : ((res) => released(res.ok, res.previousOwner))(unclaimRequestNow(svc.db, requestId, asCoordinator ? null : user.organisationId, now, audit)),
+          ? ((res) => claimed(res.won, res.ownerOrgId))(claimRequestNow(db, requestId, user.organisationId, now, audit))
+          : ((res) => released(res.ok, res.previousOwner))(unclaimRequestNow(db, requestId, asCoordinator ? null : user.organisationId, now, audit)),
       );
     });
   } else {

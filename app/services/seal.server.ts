@@ -108,23 +108,25 @@ export interface DataKeySource {
   key: Buffer | null;
   /** Where it came from. */
   from: "env" | "file" | "none";
-  /** The key file looked at (used or not). */
-  file: string;
+  /** The key file looked at (used or not); null where there is none to look at (PostgreSQL). */
+  file: string | null;
 }
 
 /**
  * The installation's key: DATA_KEY when set (validated by the env schema),
  * else the key file next to the database when it exists (an unreadable or
- * malformed file is an error, naming the file), else none.
+ * malformed file is an error, naming the file), else none. `databaseFile`
+ * null (PostgreSQL: servers on several machines, no file of ours beside the
+ * database): DATA_KEY only.
  */
-export function resolveDataKey(dataKeySetting: string, databaseFile: string): DataKeySource {
-  const file = dataKeyFilePath(databaseFile);
+export function resolveDataKey(dataKeySetting: string, databaseFile: string | null): DataKeySource {
+  const file = databaseFile === null ? null : dataKeyFilePath(databaseFile);
   if (dataKeySetting.trim()) {
     const key = parseDataKey(dataKeySetting);
     if (!key) throw new Error("DATA_KEY must be 32 bytes as base64 (44 characters) or 64 hex characters");
     return { key, from: "env", file };
   }
-  if (!fs.existsSync(file)) return { key: null, from: "none", file };
+  if (file === null || !fs.existsSync(file)) return { key: null, from: "none", file };
   const key = parseDataKey(fs.readFileSync(file, "utf8"));
   if (!key) throw new Error(`${file} does not hold a data key (32 bytes as base64 or 64 hex characters); set DATA_KEY or fix the file`);
   return { key, from: "file", file };

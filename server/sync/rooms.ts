@@ -301,9 +301,13 @@ export class RoomManager implements RoomHost, BoardRooms {
   /**
    * Join a connection to its board's room. A promise when the room is
    * being loaded from an asynchronous storage: the transport holds the
-   * connection's frames until it resolves (ws-transport.ts).
+   * connection's frames until it resolves (ws-transport.ts). `generation`:
+   * the client's copy; when given and the room's document (read with its
+   * generation) is of another one, nothing is joined or sent: null.
    */
-  connect(boardId: string, conn: SyncConnection): BoardRoom | Promise<BoardRoom> {
+  connect(boardId: string, conn: SyncConnection): BoardRoom | Promise<BoardRoom>;
+  connect(boardId: string, conn: SyncConnection, generation: number | undefined): BoardRoom | null | Promise<BoardRoom | null>;
+  connect(boardId: string, conn: SyncConnection, generation?: number): BoardRoom | null | Promise<BoardRoom | null> {
     const timer = this.idleTimers.get(boardId);
     if (timer) {
       clearTimeout(timer);
@@ -311,7 +315,11 @@ export class RoomManager implements RoomHost, BoardRooms {
     }
     if (this.astore && (!this.rooms.has(boardId) || this.rebuilding.has(boardId))) {
       return this.load(boardId).then((room) => {
-        if (room.destroyed) return this.connect(boardId, conn);
+        if (room.destroyed) return this.connect(boardId, conn, generation);
+        if (generation !== undefined && room.generation !== generation) {
+          if (room.size === 0) this.roomEmpty(room);
+          return null;
+        }
         const t = this.idleTimers.get(boardId);
         if (t) clearTimeout(t);
         this.idleTimers.delete(boardId);
@@ -321,6 +329,10 @@ export class RoomManager implements RoomHost, BoardRooms {
       });
     }
     const room = this.getOrLoad(boardId);
+    if (generation !== undefined && room.generation !== generation) {
+      if (room.size === 0) this.roomEmpty(room);
+      return null;
+    }
     room.join(conn);
     this.stats.connections++;
     return room;

@@ -9,12 +9,12 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { getBoard, getBoardNow } from "../../db/accounts";
-import { asyncOf, type DB } from "../../db/client";
+import type { AsyncDb, DB } from "../../db/client";
 import { canOpenBoard, pendingDuty, sessionKeyFromCookieHeader, userFromCookieHeader } from "../../app/services/auth.server";
 import { limitsForDb, type AppLimits } from "../../app/services/limits.server";
 import { rawResponse } from "../http/headers";
 import { isAllowedOrigin, type OriginPolicy } from "../origin";
-import { CLOSE } from "./room";
+import { CLOSE, type BoardRoom } from "./room";
 import type { RoomManager } from "./rooms";
 import type { Logger, Outgoing, SyncConnection } from "./types";
 import { binaryFrame } from "./ws-frame";
@@ -23,7 +23,10 @@ export const YJS_PATH = /^\/yjs\/([A-Za-z0-9_-]{1,64})\/?$/;
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 export interface YjsEndpointOptions {
-  db: DB;
+  /** The database (sessions, boards). */
+  async: AsyncDb;
+  /** SQLite's synchronous handle, when the server runs on SQLite: the board's generation read in the join's own turn. */
+  db?: DB;
   rooms: RoomManager;
   /** Who may connect (server/origin.ts): the origin policy, or just the ALLOWED_ORIGINS list. */
   allowedOrigins: OriginPolicy | readonly string[];
@@ -62,7 +65,7 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
 export function createYjsEndpoint(opts: YjsEndpointOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
-  const h = asyncOf(opts.db);
+  const h = opts.async;
   /** Draining (stopReading): no new connection, and no frame of an open one is read any more. */
   let draining = false;
 
@@ -127,7 +130,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
     // At most CONNECTIONS_PER_SESSION open Yjs sockets per session; the place
     // is given back when the TCP connection ends, however it ends.
     const sessionKey = sessionKeyFromCookieHeader(req.headers.cookie)!;
-    const connections = (opts.limits ?? limitsForDb(opts.db, opts.now)).yjsConnections;
+    const connections = (opts.limits ?? limitsForDb(opts.async, opts.now)).yjsConnections;
     if (!connections.acquire(sessionKey)) return refuseUpgrade(socket, 429);
     socket.once("close", () => connections.release(sessionKey));
     const generation = clientGeneration(url);
@@ -136,8 +139,9 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       // before any of its frames is read: it may hold erased words, and its
       // sync would bring them back. Read now, in the same turn as the join
       // below, so a rebuild cannot fall between the check and the join
-      // (synchronously: getBoardNow, SQLite's own).
-      const current = getBoardNow(opts.db, board.id)?.docGeneration ?? board.docGeneration;
+      // (synchronously: getBoardNow, SQLite's own). On the asynchronous
+      // storage the room's own generation decides, once joined (below).
+      const current = opts.db ? (getBoardNow(opts.db, board.id)?.docGeneration ?? board.docGeneration) : generation;
       if (generation !== current) {
         ws.close(CLOSE.rebuilt, "board rebuilt");
         return;
@@ -169,12 +173,21 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
         ws.close(1011, "board unavailable");
         sockets.delete(ws);
       };
-      let joined: ReturnType<RoomManager["connect"]>;
+      // Without SQLite's synchronous read (above), the room's generation is
+      // the board's (read with its document, checked by every append; a
+      // rebuild drops the room): the room refuses a copy of another one,
+      // before anything is sent or any of its frames read.
+      const stale = () => {
+        ws.close(CLOSE.rebuilt, "board rebuilt");
+        sockets.delete(ws);
+      };
+      let joined: BoardRoom | null | Promise<BoardRoom | null>;
       try {
-        joined = opts.rooms.connect(board.id, conn);
+        joined = opts.rooms.connect(board.id, conn, opts.db ? undefined : generation);
       } catch (e) {
         return unavailable(e);
       }
+      if (joined === null) return stale();
       // A room still loading (asynchronous storage): the connection's frames
       // wait here, in order, and go to the room once it has joined.
       let room = joined instanceof Promise ? null : joined;
@@ -201,6 +214,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       if (joined instanceof Promise) {
         joined.then(
           (r) => {
+            if (r === null) return stale();
             if (closed) return opts.rooms.disconnect(r, conn);
             room = r;
             confirm();

@@ -1,12 +1,17 @@
 /**
  * Starts the real server as a child process with its own migrated, seeded
  * SQLite file on a free port. A test can stop (even kill -9) and restart it.
+ * E2E_DATABASE=postgres: each server gets a new database of one PostgreSQL
+ * (tests/infra/postgres.ts, one per test process) instead, seeded by the
+ * same `db/setup.ts`, with a DATA_KEY of the run (no key file on PostgreSQL).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { start as startPostgres, type TestPostgres } from "../infra/postgres";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -57,20 +62,33 @@ function setUp(dir: string, env: NodeJS.ProcessEnv, extra: Record<string, string
   fs.cpSync(template, dir, { recursive: true });
 }
 
+const onPostgres = process.env.E2E_DATABASE === "postgres";
+let postgres: Promise<TestPostgres> | null = null;
+const POSTGRES_DATA_KEY = randomBytes(32).toString("base64");
+
 /** `env`: extra settings for the server (SMTP_URL, MAIL_FROM, ...); given the port, for settings that name the server's URL. */
 export async function startServer(opts: { env?: (port: number) => Record<string, string> } = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-e2e-"));
-  const databaseUrl = `file:${path.join(dir, "e2e.sqlite")}`;
   const port = await freePort();
+  if (onPostgres && !postgres) {
+    postgres = startPostgres();
+    const pg = postgres;
+    process.once("exit", () => void pg.then((p) => p.stop()));
+  }
+  const databaseUrl = postgres ? await (await postgres).createDatabase(`e2e_${port}_${Date.now()}`) : `file:${path.join(dir, "e2e.sqlite")}`;
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
+    ...(postgres ? { DATA_KEY: POSTGRES_DATA_KEY } : {}),
     PORT: String(port),
     HOST: "127.0.0.1",
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error",
     ...(opts.env?.(port) ?? {}),
   };
-  setUp(dir, env, opts.env?.(port) ?? {});
+  if (postgres) {
+    const setup = spawnSync(TSX, ["db/setup.ts"], { cwd: ROOT, env, encoding: "utf8" });
+    if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr || setup.stdout}`);
+  } else setUp(dir, env, opts.env?.(port) ?? {});
   let child: ChildProcess | null = null;
   let output = "";
   const url = `http://127.0.0.1:${port}`;
