@@ -289,7 +289,7 @@ export interface YClient {
 export async function connectYjs(
   serverUrl: string,
   boardId: string,
-  opts: ClientOptions & { doc?: Y.Doc; timeout?: number; connect?: boolean } = {},
+  opts: ClientOptions & { doc?: Y.Doc; timeout?: number; connect?: boolean; params?: Record<string, string> } = {},
 ): Promise<YClient> {
   const doc = opts.doc ?? new Y.Doc();
   const wsBase = serverUrl.replace(/^http/, "ws") + "/yjs";
@@ -298,6 +298,8 @@ export async function connectYjs(
     disableBc: true,
     maxBackoffTime: 500,
     connect: false,
+    // e.g. { gen: "1" }: the document generation the client holds (as app/lib/sync-client.ts sends it).
+    params: opts.params,
   });
   const received: Uint8Array[] = [];
   const closeCodes: number[] = [];

@@ -5,15 +5,17 @@
  * it (with Redis between them, as several servers run): a person logs in, the board syncs over Yjs, two organisations claiming
  * one request through different servers get exactly one winner, an erasure
  * rebuilds the board and a copy of the old document is refused before
- * anything is sent. Settings that are SQLite's (BACKUP_DIR) are refused at
+ * anything is sent; kill -9 of one server loses nothing a client had seen
+ * while the other keeps working; Redis restarted mid-run loses nothing. Settings that are SQLite's (BACKUP_DIR) are refused at
  * start, and the password in DATABASE_URL never reaches the log.
  */
 import { randomBytes } from "node:crypto";
+import type * as Y from "yjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startPostgres, type TestPostgres } from "../infra/postgres";
 import { start as startRedis, type TestRedis } from "../infra/redis";
-import { apiCall, connectYjs, postForm, rawConnect, runCommand, spawnServer, waitFor, withTimeout, type SpawnedServer } from "./harness";
-import { readBoard } from "../../app/board/domain";
+import { apiCall, connectYjs, postForm, rawConnect, runCommand, sleep, spawnServer, waitFor, withTimeout, type SpawnedServer, type YClient } from "./harness";
+import { getCard, readBoard, updateCard } from "../../app/board/domain";
 import { getBoard } from "../../db/accounts";
 import { openPostgres } from "../../db/client";
 
@@ -154,4 +156,97 @@ describe("the server on PostgreSQL", () => {
       fresh.close();
     }
   }, 60_000);
+
+  /** Two coordinators write a card each (a sequence number in the description) every 15 ms until `stop()`. */
+  function writers(clients: YClient[], cards: string[], tag: string) {
+    let n = 0;
+    let stopped = false;
+    const running = (async () => {
+      while (!stopped) {
+        n++;
+        clients.forEach((y, w) => updateCard(y.doc, cards[w], { description: `${tag}-${w}-${n}` }, Date.now()));
+        await sleep(15);
+      }
+    })();
+    return {
+      last: () => n,
+      async stop() {
+        stopped = true;
+        await running;
+        return n;
+      },
+    };
+  }
+  /** The board's generation now (an erasure above raised it): what a current browser sends as `gen`. */
+  async function gen(boardId: string): Promise<{ params: Record<string, string> }> {
+    const db = await openPostgres(databaseUrl);
+    try {
+      return { params: { gen: String((await getBoard(db.async, boardId))!.docGeneration) } };
+    } finally {
+      await db.close();
+    }
+  }
+  const seqOf = (doc: Y.Doc, card: string, tag: string, w: number) => {
+    const m = new RegExp(`^${tag}-${w}-(\\d+)$`).exec(getCard(doc, card)?.description ?? "");
+    return m ? Number(m[1]) : 0;
+  };
+
+  it("kill -9 of one server while clients edit on both: the other keeps working, and every edit a client had seen is there afterwards", async () => {
+    const [a, b] = servers;
+    const cookieA = await login(a, "coordinator@ave.example");
+    const cookieB = await login(b, "coordinator@ave.example");
+    const boardId = firstBoard((await apiCall(b.url, "/api/boards", { cookie: cookieB })).body);
+    const onA = await connectYjs(a.url, boardId, { cookie: cookieA, ...(await gen(boardId)) });
+    const onB = await connectYjs(b.url, boardId, { cookie: cookieB, ...(await gen(boardId)) });
+    const watcher = await connectYjs(b.url, boardId, { cookie: await login(b, "taalhuis@ave.example"), ...(await gen(boardId)) });
+    const cards = readBoard(onB.doc).cards.slice(0, 2).map((c) => c.id);
+    const w = writers([onA, onB], cards, "kill");
+    try {
+      await waitFor(() => seqOf(watcher.doc, cards[0], "kill", 0) > 10, { message: "edits on A reach the watcher on B" });
+      await a.kill();
+      // What the watcher on B had seen of A's writer when A died: it must survive.
+      const seenFromA = seqOf(watcher.doc, cards[0], "kill", 0);
+      // B goes on: its writer's edits keep reaching the watcher.
+      const before = seqOf(watcher.doc, cards[1], "kill", 1);
+      await waitFor(() => seqOf(watcher.doc, cards[1], "kill", 1) > before + 10, { message: "B keeps working after A is killed" });
+      const lastB = await w.stop();
+      await waitFor(() => seqOf(watcher.doc, cards[1], "kill", 1) === lastB, { message: "B's last edit reaches the watcher" });
+      // A comes back on the same database: a new browser there has both.
+      servers[0] = await spawnServer({ databaseUrl, env: { DATA_KEY, REDIS_URL: redis.url, LOG_LEVEL: "info" } });
+      const fresh = await connectYjs(servers[0].url, boardId, { cookie: await login(servers[0], "coordinator@ave.example"), ...(await gen(boardId)) });
+      try {
+        expect(seqOf(fresh.doc, cards[0], "kill", 0)).toBeGreaterThanOrEqual(seenFromA);
+        expect(seqOf(fresh.doc, cards[1], "kill", 1)).toBe(lastB);
+      } finally {
+        fresh.destroy();
+      }
+    } finally {
+      await w.stop();
+      for (const y of [onA, onB, watcher]) y.destroy();
+    }
+  }, 120_000);
+
+  it("Redis restarted while clients edit on both servers: afterwards every client has every edit", async () => {
+    const [a, b] = servers;
+    const cookieA = await login(a, "coordinator@ave.example");
+    const cookieB = await login(b, "coordinator@ave.example");
+    const boardId = firstBoard((await apiCall(a.url, "/api/boards", { cookie: cookieA })).body);
+    const clients = [await connectYjs(a.url, boardId, { cookie: cookieA, ...(await gen(boardId)) }), await connectYjs(b.url, boardId, { cookie: cookieB, ...(await gen(boardId)) })];
+    const watchers = [await connectYjs(a.url, boardId, { cookie: cookieA, ...(await gen(boardId)) }), await connectYjs(b.url, boardId, { cookie: cookieB, ...(await gen(boardId)) })];
+    const cards = readBoard(clients[0].doc).cards.slice(2, 4).map((c) => c.id);
+    const w = writers(clients, cards, "redis");
+    try {
+      await sleep(300);
+      await redis.restart({ downMs: 700 });
+      await sleep(300);
+      const last = await w.stop();
+      await waitFor(
+        () => [...clients, ...watchers].every((y) => seqOf(y.doc, cards[0], "redis", 0) === last && seqOf(y.doc, cards[1], "redis", 1) === last),
+        { timeout: 30_000, message: "every client has every edit after Redis came back" },
+      );
+    } finally {
+      await w.stop();
+      for (const y of [...clients, ...watchers]) y.destroy();
+    }
+  }, 90_000);
 });
