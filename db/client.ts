@@ -304,11 +304,26 @@ export async function openAppDatabase(url: string, opts: { migrate?: boolean } =
   return isPostgresUrl(url) ? openPostgres(url, opts) : openDatabase(url, opts);
 }
 
-/** PostgreSQL through node-postgres (a pool); `migrate` applies db/migrations-pg. */
+/** The advisory lock key the servers of one PostgreSQL database migrate under (any fixed number; "AB" "MIGR"). */
+const MIGRATION_LOCK = 0x4142_4d49;
+
+/** PostgreSQL through node-postgres (a pool); `migrate` applies db/migrations-pg (one server at a time). */
 export async function openPostgres(url: string, opts: { migrate?: boolean; max?: number } = {}): Promise<PostgresDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
   const db = drizzlePg(pool, { schema: pgSchema });
-  if (opts.migrate) await migratePg(db, { migrationsFolder: PG_MIGRATIONS_DIR });
+  if (opts.migrate) {
+    // Several servers start at once (a rolling start, systemd bringing three up):
+    // one migrates while the others wait on the same advisory lock, then find
+    // nothing left to do. Without it two would create the same tables and one fail.
+    const lock = await pool.connect();
+    try {
+      await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+      await migratePg(db, { migrationsFolder: PG_MIGRATIONS_DIR });
+    } finally {
+      await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+      lock.release();
+    }
+  }
   return { async: postgresAsync(db as unknown as Q), pool, close: () => pool.end() };
 }
 

@@ -18,6 +18,7 @@ import { apiCall, connectYjs, postForm, rawConnect, runCommand, sleep, spawnServ
 import { getCard, readBoard, updateCard } from "../../app/board/domain";
 import { getBoard } from "../../db/accounts";
 import { openPostgres } from "../../db/client";
+import { migrationsApplied } from "../../db/health";
 
 const DATA_KEY = randomBytes(32).toString("base64");
 const PASSWORD = "alliantie-demo";
@@ -75,6 +76,16 @@ describe("the server on PostgreSQL", () => {
       expect(ready.body.checks).toMatchObject({ database: "ok", migrations: "ok" });
       expect(s.output()).toContain("postgres://postgres:***@127.0.0.1");
       expect(s.output()).not.toContain(SECRET);
+    }
+  });
+
+  it("three servers starting at once on an empty database: one migrates, the others wait and find it done", async () => {
+    const url = await pg.createDatabase("pg_server_start");
+    const opened = await Promise.all([0, 1, 2].map(() => openPostgres(url, { migrate: true })));
+    try {
+      for (const db of opened) expect(await migrationsApplied(db.async)).toBe("ok");
+    } finally {
+      for (const db of opened) await db.close();
     }
   });
 
