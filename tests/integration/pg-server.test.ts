@@ -6,7 +6,9 @@
  * one request through different servers get exactly one winner, an erasure
  * rebuilds the board and a copy of the old document is refused before
  * anything is sent; kill -9 of one server loses nothing a client had seen
- * while the other keeps working; Redis restarted mid-run loses nothing. Settings that are SQLite's (BACKUP_DIR) are refused at
+ * while the other keeps working; Redis restarted mid-run loses nothing (a
+ * rolling restart of three behind a balancer: written, known failing,
+ * skipped). Settings that are SQLite's (BACKUP_DIR) are refused at
  * start, and the password in DATABASE_URL never reaches the log.
  */
 import { randomBytes } from "node:crypto";
@@ -14,6 +16,7 @@ import type * as Y from "yjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startPostgres, type TestPostgres } from "../infra/postgres";
 import { start as startRedis, type TestRedis } from "../infra/redis";
+import { startLb } from "../infra/lb";
 import { apiCall, connectYjs, postForm, rawConnect, runCommand, sleep, spawnServer, waitFor, withTimeout, type SpawnedServer, type YClient } from "./harness";
 import { getCard, readBoard, updateCard } from "../../app/board/domain";
 import { getBoard } from "../../db/accounts";
@@ -260,4 +263,51 @@ describe("the server on PostgreSQL", () => {
       for (const y of [...clients, ...watchers]) y.destroy();
     }
   }, 90_000);
+
+  // KNOWN FAILING (found 2026-12-04, not yet fixed; issue 16's note): after the third restart two of the
+  // four browsers are closed with 4400 "update with missing dependencies" (the server logs "update left
+  // pending structs after its check") and stop syncing, so their later edits never arrive. Skipped so CI
+  // stays a signal; remove the skip with the fix.
+  it.skip("a rolling restart of three servers behind a balancer while four browsers edit: every edit ends up everywhere and stored", async () => {
+    servers.push(await spawnServer({ databaseUrl, env: { DATA_KEY, REDIS_URL: redis.url, LOG_LEVEL: "info" } }));
+    const lb = await startLb(servers.map((s) => s.port));
+    const cookie = await login(servers[0], "coordinator@ave.example");
+    const boardId = firstBoard((await apiCall(lb.url, "/api/boards", { cookie })).body);
+    const generation = await gen(boardId);
+    const clients: YClient[] = [];
+    for (let i = 0; i < 4; i++) clients.push(await connectYjs(lb.url, boardId, { cookie, ...generation }));
+    const cards = readBoard(clients[0].doc).cards.slice(0, 4).map((c) => c.id);
+    const w = writers(clients, cards, "roll");
+    const drains: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        await sleep(300);
+        const port = servers[i].port;
+        lb.down(port);
+        const ended = await servers[i].stop();
+        drains.push(`${port}: ${ended.code}${ended.forced ? " (forced)" : ""}`);
+        expect(ended, `server ${i} drained and exited 0`).toMatchObject({ code: 0, forced: false });
+        servers[i] = await spawnServer({ databaseUrl, port, env: { DATA_KEY, REDIS_URL: redis.url, LOG_LEVEL: "info" } });
+        lb.up(port);
+      }
+      await sleep(300);
+      const last = await w.stop();
+      const everywhere = () => clients.every((y) => cards.every((card, k) => seqOf(y.doc, card, "roll", k) === last));
+      await waitFor(everywhere, { timeout: 30_000, message: "every browser has every edit after the rolling restart" }).catch((e: Error) => {
+        const states = clients.map((y, i) => `browser ${i}: ${cards.map((card, k) => seqOf(y.doc, card, "roll", k)).join("/")} of ${last}, ${y.provider.wsconnected ? "connected" : "not connected"}, closes ${y.closeCodes.join("+")}`);
+        throw new Error(`${e.message}\n${states.join("\n")}\ndrains ${drains.join(", ")}\n--- servers ---\n${servers.map((s) => s.output().slice(-2000)).join("\n---\n")}`);
+      });
+      const fresh = await connectYjs(lb.url, boardId, { cookie, ...generation });
+      try {
+        expect(cards.map((card, k) => seqOf(fresh.doc, card, "roll", k))).toEqual(cards.map(() => last));
+      } finally {
+        fresh.destroy();
+      }
+      console.log(`rolling restart of three servers on PostgreSQL: ${last} edits per browser, 4 browsers; drains ${drains.join(", ")}; balancer ${JSON.stringify(lb.stats())}`);
+    } finally {
+      await w.stop();
+      for (const y of clients) y.destroy();
+      await lb.stop();
+    }
+  }, 180_000);
 });
