@@ -6,9 +6,8 @@
  * one request through different servers get exactly one winner, an erasure
  * rebuilds the board and a copy of the old document is refused before
  * anything is sent; kill -9 of one server loses nothing a client had seen
- * while the other keeps working; Redis restarted mid-run loses nothing (a
- * rolling restart of three behind a balancer: written, known failing,
- * skipped). Settings that are SQLite's (BACKUP_DIR) are refused at
+ * while the other keeps working; Redis restarted mid-run loses nothing; a
+ * rolling restart of three behind a balancer loses nothing. Settings that are SQLite's (BACKUP_DIR) are refused at
  * start, and the password in DATABASE_URL never reaches the log.
  */
 import { randomBytes } from "node:crypto";
@@ -264,11 +263,7 @@ describe("the server on PostgreSQL", () => {
     }
   }, 90_000);
 
-  // KNOWN FAILING (found 2026-12-04, not yet fixed; issue 16's note): after the third restart two of the
-  // four browsers are closed with 4400 "update with missing dependencies" (the server logs "update left
-  // pending structs after its check") and stop syncing, so their later edits never arrive. Skipped so CI
-  // stays a signal; remove the skip with the fix.
-  it.skip("a rolling restart of three servers behind a balancer while four browsers edit: every edit ends up everywhere and stored", async () => {
+  it("a rolling restart of three servers behind a balancer while four browsers edit: every edit ends up everywhere and stored", async () => {
     servers.push(await spawnServer({ databaseUrl, env: { DATA_KEY, REDIS_URL: redis.url, LOG_LEVEL: "info" } }));
     const lb = await startLb(servers.map((s) => s.port));
     const cookie = await login(servers[0], "coordinator@ave.example");
