@@ -3,6 +3,7 @@
  * room sent it (and the close codes), and the document those frames carry.
  */
 import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import type { SessionUser } from "../../db/accounts";
 import type { Outgoing, SyncConnection } from "../../server/sync/types";
@@ -39,4 +40,25 @@ export function docFrom(frames: Uint8Array[]): Y.Doc {
     if (t === 1 || t === 2) Y.applyUpdate(doc, decoding.readVarUint8Array(d));
   }
   return doc;
+}
+
+/** A y-websocket sync frame: step 1 (0, a state vector) or an update (2). */
+export function syncFrame(type: 0 | 2, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, type);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}
+
+/** A client's sync step 1 with an empty state vector: the room answers with the whole document. */
+export const hello = () => syncFrame(0, Y.encodeStateVector(new Y.Doc()));
+
+export const tick = () => new Promise((r) => setImmediate(r));
+
+/** Everything a room manager applied so far committed (and broadcast). */
+export async function settle(rooms: { settled(): Promise<void> }): Promise<void> {
+  await tick();
+  await rooms.settled();
+  await tick();
 }

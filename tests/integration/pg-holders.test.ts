@@ -25,7 +25,6 @@
  *   does not put back the older holder.
  */
 import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
@@ -43,7 +42,7 @@ import { connectRedis } from "../../server/cluster/redis";
 import { RedisRelay } from "../../server/cluster/relay";
 import { start as startRedis } from "../infra/redis";
 import { bothEngines, ENGINES } from "../infra/engines";
-import { docFrom, testConnection, type TestConnection } from "../infra/sync-conn";
+import { docFrom, hello, syncFrame as frame, testConnection, tick, type TestConnection } from "../infra/sync-conn";
 
 const engines = bothEngines("pg_holders");
 
@@ -82,15 +81,6 @@ function person(n: 1 | 2 | 3, role: "member" | "coordinator" = "member"): Sessio
   } as unknown as SessionUser;
 }
 
-function frame(type: 0 | 2, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, type);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}
-const hello = () => frame(0, Y.encodeStateVector(new Y.Doc()));
-const tick = () => new Promise((r) => setImmediate(r));
 
 async function until(ok: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
   const end = Date.now() + ms;

@@ -19,7 +19,6 @@
  * deleted with the log, not left behind).
  */
 import { and, eq, inArray } from "drizzle-orm";
-import * as encoding from "lib0/encoding";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
@@ -37,7 +36,7 @@ import { RoomManager } from "../../server/sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storage";
 import type { RoomStorage } from "../../server/sync/types";
 import { start, type TestPostgres } from "../infra/postgres";
-import { docFrom, testConnection } from "../infra/sync-conn";
+import { docFrom, hello, settle, syncFrame as frame, testConnection } from "../infra/sync-conn";
 
 let server: TestPostgres;
 let sqlite: Database_;
@@ -108,22 +107,8 @@ async function withRequests(h: AsyncDb, rooms: RoomManager, boardId: string, n: 
   return ids;
 }
 
-function frame(type: 0 | 2, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, type);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}
-const hello = () => frame(0, Y.encodeStateVector(new Y.Doc()));
-const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function settle(rooms: RoomManager) {
-  await tick();
-  await rooms.settled();
-  await tick();
-}
 
 /** A client on the board, synced: its own document, edits sent as sync updates. */
 async function editor(rooms: RoomManager, boardId: string, id: string) {

@@ -13,7 +13,6 @@
  * holding frames while a room loads from an asynchronous storage.
  */
 import { and, eq } from "drizzle-orm";
-import * as encoding from "lib0/encoding";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
@@ -25,7 +24,7 @@ import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storage";
 import type { AsyncRoomStorage, RoomStorage, SyncRoomStorage } from "../../server/sync/types";
-import { docFrom, testConnection } from "../infra/sync-conn";
+import { docFrom, hello, settle, syncFrame as frame, testConnection } from "../infra/sync-conn";
 import { start, type TestPostgres } from "../infra/postgres";
 import { startTestServer, storedDoc, waitFor } from "./harness";
 
@@ -75,26 +74,10 @@ async function newBoard(h: AsyncDb): Promise<string> {
 
 const connection = (id: string) => testConnection(id);
 
-function frame(type: 0 | 2, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, type);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}
 
-/** A client's sync step 1 with an empty state vector: the room answers with the whole document. */
-const hello = () => frame(0, Y.encodeStateVector(new Y.Doc()));
 
-const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Everything applied so far committed (and broadcast). */
-async function settle(rooms: RoomManager) {
-  await tick();
-  await rooms.settled();
-  await tick();
-}
 
 /** A client on the board, synced: its own document, edits sent as sync updates. */
 async function editor(rooms: RoomManager, boardId: string, id: string) {
