@@ -11,7 +11,7 @@ import { checkInvitation, issueInvitation, INVITATION_DAYS } from "../../app/ser
 import { parseEnv } from "../../app/services/env.server";
 import { createAlliance, createBoard, createOrganisation, FIRST_BOARD_NAME, SetupError } from "../../app/services/setup.server";
 import { listAllianceSummaries } from "../../db/alliances";
-import { openDatabase } from "../../db/client";
+import { openAppDatabase } from "../../db/client";
 import { cliServices, fail } from "./services";
 
 const USAGE = `Gebruik / usage:
@@ -58,8 +58,8 @@ if (command === "create") {
   const locale = values.locale ?? "nl";
   if (locale !== "nl" && locale !== "en") usage(`--locale moet nl of en zijn / must be nl or en (kreeg / got "${locale}")`);
 
-  const database = openDatabase(env.DATABASE_URL, { migrate: true });
-  const svc = cliServices(database.db, env);
+  const database = await openAppDatabase(env.DATABASE_URL, { migrate: true });
+  const svc = cliServices(database, env);
   type Made = { alliance: { name: string; slug: string }; organisation: string; board: string; link: string; mailed: boolean; email: string; coordinator: string };
   let made: Made;
   try {
@@ -83,7 +83,7 @@ if (command === "create") {
       return { alliance, organisation: org.name, board: board.name, link: inv.link, mailed: inv.mailed, email: checked.value.email, coordinator: checked.value.name };
     });
   } catch (e) {
-    database.close();
+    await database.close();
     if (!(e instanceof SetupError)) throw e;
     const opt = e.field === "name" || e.field === "slug" ? "--name" : e.field === "organisation" ? "--organisation" : `--${e.field}`;
     const said: Record<string, string> = {
@@ -100,7 +100,7 @@ if (command === "create") {
     const code = e.code === "exists" || e.code === "pending" ? 1 : 2;
     fail(`Niet aangemaakt / not created: ${opt} ${said[e.code] ?? e.code}`, code);
   }
-  database.close();
+  await database.close();
   const lines = [
     `Alliantie "${made.alliance.name}" aangemaakt (slug ${made.alliance.slug}).`,
     `  organisatie: ${made.organisation}`,
@@ -122,9 +122,9 @@ if (command === "create") {
   } catch (e) {
     usage((e as Error).message);
   }
-  const database = openDatabase(env.DATABASE_URL, { migrate: true });
+  const database = await openAppDatabase(env.DATABASE_URL, { migrate: true });
   const list = await listAllianceSummaries(database.async);
-  database.close();
+  await database.close();
   if (json) {
     process.stdout.write(`${JSON.stringify(list.map((a) => ({ ...a, createdAt: new Date(a.createdAt).toISOString() })), null, 2)}\n`);
   } else if (!list.length) {

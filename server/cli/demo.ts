@@ -16,7 +16,7 @@
  */
 import { parseEnv } from "../../app/services/env.server";
 import { demoAlliance, eraseAlliance, setInstallationFact } from "../../db/alliances";
-import { databasePath, MIGRATIONS_DIR, openDatabase } from "../../db/client";
+import { databasePath, isPostgresUrl, MIGRATIONS_DIR, openDatabase } from "../../db/client";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import fs from "node:fs";
 import { databaseInUse } from "../backup";
@@ -35,6 +35,13 @@ try {
   env = parseEnv(process.env);
 } catch (e) {
   fail((e as Error).message, 2);
+}
+if (isPostgresUrl(env.DATABASE_URL)) {
+  // The removal's guarantees (the database to itself, the freed pages rewritten) are SQLite's file's.
+  fail(
+    "npm run demo werkt op het SQLite-bestand; op PostgreSQL nog niet (issue 16). / npm run demo works on SQLite's file; not yet on PostgreSQL.",
+    2,
+  );
 }
 const file = databasePath(env.DATABASE_URL);
 if (file !== ":memory:" && !fs.existsSync(file)) {

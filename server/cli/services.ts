@@ -7,20 +7,21 @@
 import type { AppServices } from "../../app/services/context.server";
 import type { Env } from "../../app/services/env.server";
 import { createMailQueue } from "../../app/services/mail-queue.server";
-import { asyncOf, type DB } from "../../db/client";
+import { isSqlite, type AppDatabase } from "../../db/client";
 
-export function cliServices(db: DB, env: Env): AppServices {
+export function cliServices(database: AppDatabase, env: Env): AppServices {
   const now = () => Date.now();
   const offline = () => {
     throw new Error("Live boards are not available in a command; this needs the running server.");
   };
   return {
-    db,
-    async: asyncOf(db),
+    // SQLite's synchronous handle where there is one (PostgreSQL: none).
+    db: isSqlite(database) ? database.db : undefined,
+    async: database.async,
     env,
     now,
-    // Queued in SQLite; the server's mail worker sends it once the server runs.
-    mail: createMailQueue({ h: asyncOf(db), env, now }),
+    // Queued in the database; the server's mail worker sends it once the server runs.
+    mail: createMailQueue({ h: database.async, env, now }),
     // No live boards: reading or changing a document throws; closing connections has nothing to close.
     rooms: new Proxy({} as AppServices["rooms"], {
       get: (_target, name) => (/^(with|read)/.test(String(name)) ? offline : () => {}),

@@ -91,6 +91,20 @@ describe("the server on PostgreSQL", () => {
     }
   });
 
+  it("npm run alliance creates an alliance on PostgreSQL and lists it; npm run demo says it is SQLite's", async () => {
+    const env = { DATABASE_URL: databaseUrl, DATA_KEY, PUBLIC_URL: "https://bord.example.org" };
+    const made = await runCommand("server/cli/alliance.ts", ["create", "--name", "Laarne-Kalken", "--coordinator-email", "els@laarne.example", "--coordinator-name", "Els"], env);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/https:\/\/bord\.example\.org\/uitnodiging\/[A-Za-z0-9_-]+/);
+    const list = await runCommand("server/cli/alliance.ts", ["list", "--json"], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map((a) => a.name)).toContain("Laarne-Kalken");
+    const demo = await runCommand("server/cli/demo.ts", ["status"], env);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain("PostgreSQL");
+    expect(demo.stdout + demo.stderr + made.stdout + made.stderr).not.toContain(SECRET);
+  });
+
   it("refuses BACKUP_DIR (SQLite's file copy) with a PostgreSQL DATABASE_URL, saying why", async () => {
     const run = await runCommand("server/index.ts", [], { DATABASE_URL: databaseUrl, DATA_KEY, BACKUP_DIR: "/tmp/nope", PORT: "0" });
     expect(run.code).toBe(1);
