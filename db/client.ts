@@ -315,13 +315,15 @@ export async function openPostgres(url: string, opts: { migrate?: boolean; max?:
     // Several servers start at once (a rolling start, systemd bringing three up):
     // one migrates while the others wait on the same advisory lock, then find
     // nothing left to do. Without it two would create the same tables and one fail.
-    const lock = await pool.connect();
+    // The lock on a connection of its own, outside the pool: a pool of one
+    // (migrate-to-postgres) would otherwise leave the migrator none.
+    const lock = new pg.Client({ connectionString: url });
+    await lock.connect();
     try {
       await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
       await migratePg(db, { migrationsFolder: PG_MIGRATIONS_DIR });
     } finally {
-      await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
-      lock.release();
+      await lock.end().catch(() => {});
     }
   }
   return { async: postgresAsync(db as unknown as Q), pool, close: () => pool.end() };
