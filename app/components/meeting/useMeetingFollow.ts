@@ -264,6 +264,9 @@ export function useMeetingFollow(opts: {
   };
 
   const follow = useCallback(() => {
+    // Following again is the person's own choice: a wheel or key before it (its
+    // scroll may still be running) no longer counts as looking around.
+    lastIntent.current = null;
     const r = startFollowing(follower.current, searchRef.current);
     follower.current = r.state;
     setFollowing(true);
