@@ -16,6 +16,8 @@ export type Engine = (typeof ENGINES)[number];
 export interface BothEngines {
   readonly server: TestPostgres;
   readonly postgres: PostgresDatabase;
+  /** The PostgreSQL database's URL (for a second connection, or a server process). */
+  readonly url: string;
   readonly sqlite: Database_;
   /** The asynchronous layer of one engine. */
   async(engine: Engine): AsyncDb;
@@ -25,10 +27,12 @@ export interface BothEngines {
 export function bothEngines(database: string, opts: { max?: number } = {}): BothEngines {
   let server: TestPostgres | undefined;
   let postgres: PostgresDatabase | undefined;
+  let url: string | undefined;
   let sqlite: Database_ | undefined;
   beforeAll(async () => {
     server = await start();
-    postgres = await openPostgres(await server.createDatabase(database), { migrate: true, max: opts.max ?? 8 });
+    url = await server.createDatabase(database);
+    postgres = await openPostgres(url, { migrate: true, max: opts.max ?? 8 });
     sqlite = openDatabase(":memory:", { migrate: true });
   });
   afterAll(async () => {
@@ -46,6 +50,9 @@ export function bothEngines(database: string, opts: { max?: number } = {}): Both
     },
     get postgres() {
       return opened(postgres);
+    },
+    get url() {
+      return opened(url);
     },
     get sqlite() {
       return opened(sqlite);

@@ -20,7 +20,7 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCards, getCard, readBoard, setArchived, updateCard } from "../../app/board/domain";
 import type { BoardRow, SessionUser } from "../../app/services/auth.server";
@@ -28,32 +28,23 @@ import type { AppServices } from "../../app/services/context.server";
 import { forgetPerson, PERSON_FORGOTTEN } from "../../app/services/forget.server";
 import { FRONT_DOOR_SPAM, markSpam } from "../../app/services/front-door-spam.server";
 import { retentionSweep, sweepBoard } from "../../app/services/retention.server";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
 import { requestIdsByKey } from "../../db/erase";
 import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storage";
 import type { RoomStorage } from "../../server/sync/types";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 import { docFrom, hello, settle, syncFrame as frame, testConnection } from "../infra/sync-conn";
 
-let server: TestPostgres;
 let sqlite: Database_;
 let postgres: PostgresDatabase;
 let pgUrl: string;
 
-beforeAll(async () => {
-  server = await start();
-  pgUrl = await server.createDatabase("rebuild");
-  postgres = await openPostgres(pgUrl, { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
+const both = bothEngines("rebuild");
+beforeAll(() => {
+  ({ sqlite, postgres, url: pgUrl } = both);
 });
 
 const quiet = { info() {}, warn() {}, error() {} };

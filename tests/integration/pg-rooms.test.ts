@@ -14,10 +14,10 @@
  */
 import { and, eq } from "drizzle-orm";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCards, getCard, readBoard, updateCard } from "../../app/board/domain";
-import { openDatabase, openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
+import { openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { CLOSE } from "../../server/sync/room";
@@ -25,25 +25,16 @@ import { RoomManager } from "../../server/sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storage";
 import type { AsyncRoomStorage, RoomStorage, SyncRoomStorage } from "../../server/sync/types";
 import { docFrom, hello, settle, syncFrame as frame, testConnection } from "../infra/sync-conn";
-import { start, type TestPostgres } from "../infra/postgres";
+import { bothEngines } from "../infra/engines";
 import { startTestServer, storedDoc, waitFor } from "./harness";
 
-let server: TestPostgres;
 let sqlite: Database_;
 let postgres: PostgresDatabase;
 let pgUrl: string;
 
-beforeAll(async () => {
-  server = await start();
-  pgUrl = await server.createDatabase("rooms");
-  postgres = await openPostgres(pgUrl, { migrate: true, max: 8 });
-  sqlite = openDatabase(":memory:", { migrate: true });
-});
-
-afterAll(async () => {
-  sqlite?.close();
-  await postgres?.close();
-  await server?.stop();
+const both = bothEngines("rooms");
+beforeAll(() => {
+  ({ sqlite, postgres, url: pgUrl } = both);
 });
 
 const quiet = { info() {}, warn() {}, error() {} };
