@@ -34,6 +34,19 @@ const CLUSTER_FILES = [
   "tests/integration/pg-accounts2.test.ts",
 ];
 
+/**
+ * Integration files that are about SQLite's file itself, and so stay out of
+ * the "postgres" project (each says why).
+ */
+const SQLITE_ONLY_FILES: string[] = [
+  // npm run alliance on SQLite files of its own (on PostgreSQL: pg-server.test.ts).
+  "tests/integration/alliance-cli.test.ts",
+  // SQLite files of the first release upgraded in place.
+  "tests/integration/upgrade.test.ts",
+  // npm run backup / restore copy SQLite's file; on PostgreSQL they refuse (pg-server.test.ts) and pg_dump is the way.
+  "tests/integration/backup.test.ts",
+];
+
 export default defineConfig({
   resolve: {
     alias: { "~": appDir },
@@ -82,6 +95,26 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The integration suite a second time, on PostgreSQL and Redis: every
+          // test server is two app servers on a PostgreSQL database of its own
+          // with a redis-server of their own, behind a round-robin balancer
+          // (tests/integration/harness.ts, TEST_ENGINE). One PostgreSQL for
+          // the run (tests/infra/pg-global-setup.ts).
+          name: "postgres",
+          include: ["tests/integration/**/*.test.ts"],
+          exclude: [...CLUSTER_FILES, ...SQLITE_ONLY_FILES],
+          env: { TEST_ENGINE: "postgres" },
+          globalSetup: ["tests/infra/pg-global-setup.ts"],
+          environment: "node",
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
         },
       },
       {

@@ -10,7 +10,7 @@ import { hashPassword } from "../../app/services/password.server";
 import { createAlliance, createBoard, createOrganisation, createPerson } from "../../app/services/setup.server";
 import { referenceKey } from "../../app/services/duplicates.server";
 import { insertSession } from "../../db/accounts";
-import { asyncOf, type DB } from "../../db/client";
+import { asyncOf, type AsyncDb, type DB } from "../../db/client";
 import { DEMO_PASSWORD } from "../../db/demo-data";
 import { allianceSecret } from "../../db/duplicates";
 import { insertRequest } from "../../db/requests";
@@ -18,15 +18,19 @@ import type { Role } from "../../db/schema";
 
 export { DEMO_PASSWORD };
 
-export async function makeAlliance(db: DB, a: { name: string; slug?: string; id?: string; demo?: boolean }) {
-  return createAlliance(asyncOf(db), a);
+/** A SQLite connection (opened by openDatabase) or the asynchronous layer of either engine. */
+export type AnyDb = DB | AsyncDb;
+const handleOf = (db: AnyDb): AsyncDb => ("q" in db ? db : asyncOf(db));
+
+export async function makeAlliance(db: AnyDb, a: { name: string; slug?: string; id?: string; demo?: boolean }) {
+  return createAlliance(handleOf(db), a);
 }
 
 export async function makeOrganisation(
-  db: DB,
+  db: AnyDb,
   o: { allianceId: string; name: string; shortName?: string; kind?: string; color?: string; id?: string },
 ) {
-  return createOrganisation(asyncOf(db), o);
+  return createOrganisation(handleOf(db), o);
 }
 
 const hashCache = new Map<string, Promise<string>>();
@@ -37,17 +41,17 @@ function cachedHash(password: string): Promise<string> {
 }
 
 export async function makeUser(
-  db: DB,
+  db: AnyDb,
   u: { organisationId: string; email: string; name: string; role?: Role; password?: string; id?: string },
 ) {
   const passwordHash = await cachedHash(u.password ?? DEMO_PASSWORD);
-  return createPerson(asyncOf(db), { ...u, passwordHash });
+  return createPerson(handleOf(db), { ...u, passwordHash });
 }
 
 /** A session for a user, as a Cookie header value (tests skip the login form). */
-export async function makeSessionCookie(db: DB, userId: string, days = 1): Promise<string> {
+export async function makeSessionCookie(db: AnyDb, userId: string, days = 1): Promise<string> {
   const token = randomBytes(32).toString("base64url");
-  await insertSession(asyncOf(db), {
+  await insertSession(handleOf(db), {
     id: createHash("sha256").update(token).digest("hex"),
     userId,
     expiresAt: Date.now() + days * 86400_000,
@@ -72,8 +76,8 @@ export interface SeedCard extends CardFields {
  * A board with its document: default columns and categories, and the given
  * cards. Stores the document as a snapshot and a row per request.
  */
-export async function makeBoard(db: DB, b: { allianceId: string; name: string; id?: string; cards?: SeedCard[] }) {
-  const h = asyncOf(db);
+export async function makeBoard(db: AnyDb, b: { allianceId: string; name: string; id?: string; cards?: SeedCard[] }) {
+  const h = handleOf(db);
   const secret = await allianceSecret(h, b.allianceId);
   const seeded = (b.cards ?? []).map((c) => ({ c, cardId: randomUUID(), createdAt: c.createdAt ?? Date.now() }));
   const board = await createBoard(h, {

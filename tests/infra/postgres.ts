@@ -111,17 +111,7 @@ export async function start(): Promise<TestPostgres> {
   return {
     url,
     port,
-    async createDatabase(name) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${name}: lowercase letters, digits and _ only`);
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
-    },
+    createDatabase: (name) => createDatabaseAt(url, name),
     async restart() {
       down();
       up();
@@ -130,4 +120,31 @@ export async function start(): Promise<TestPostgres> {
       stopNow();
     },
   };
+}
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new empty database on the server whose own database `adminUrl` names (postgres://…/postgres); its URL. */
+export async function createDatabaseAt(adminUrl: string, name: string): Promise<string> {
+  if (!NAME.test(name)) throw new Error(`database name ${name}: lowercase letters, digits and _ only`);
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Drop a database made by createDatabaseAt (its connections are cut first). */
+export async function dropDatabaseAt(adminUrl: string, name: string): Promise<void> {
+  if (!NAME.test(name)) throw new Error(`database name ${name}: lowercase letters, digits and _ only`);
+  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }

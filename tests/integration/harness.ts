@@ -13,6 +13,7 @@ import type { RoomStorage, SyncRoomStorage } from "../../server/sync/types";
 import type { ServerBuild } from "@remix-run/node";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -23,23 +24,44 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { WebsocketProvider } from "y-websocket";
 import { io as ioClient, type Socket } from "socket.io-client";
-import { openDatabase, type Database_, type DB } from "../../db/client";
-import { loadBoardState } from "../../db/board-store";
+import { openDatabase, openPostgres, type AsyncDb, type Database_, type DB } from "../../db/client";
+import { loadBoardState, loadBoardStateAsync } from "../../db/board-store";
 import { readBoard } from "../../app/board/domain";
 import type { BoardSnapshot } from "../../app/board/types";
 import { parseEnv } from "../../app/services/env.server";
 import type { AppServices } from "../../app/services/context.server";
 import { createAppServer } from "../../server/app";
 import type { UploadDeclaration } from "../../server/http/guard";
-import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD } from "../factories";
+import { inject } from "vitest";
+import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD, type AnyDb } from "../factories";
 import { seededRandom } from "../factories/random";
+import { startLb } from "../infra/lb";
 import { freePort } from "../infra/net";
+import { createDatabaseAt, dropDatabaseAt } from "../infra/postgres";
+import { start as startRedis } from "../infra/redis";
 export { seededRandom };
 
 // Every y-websocket provider adds a process "exit" listener; tests open dozens.
 process.setMaxListeners(200);
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * What the suite runs on. "sqlite" (the default): one app server on a
+ * SQLite file. "postgres" (TEST_ENGINE=postgres, the vitest project
+ * "postgres"): a database of its own on one real PostgreSQL for the whole
+ * run (tests/infra/pg-global-setup.ts), and startTestServer gives TWO app
+ * servers on it sharing a real redis-server of their own, behind a
+ * round-robin balancer (tests/infra/lb.ts): every connection a test opens
+ * (HTTP, Yjs, socket.io) lands on one or the other, so a test written for
+ * one server checks that its guarantees hold across two.
+ */
+export const TEST_ENGINE: "sqlite" | "postgres" = process.env.TEST_ENGINE === "postgres" ? "postgres" : "sqlite";
+
+/** A SQLite-only part of the harness reached on PostgreSQL: the test must use `h` (or stay out of the "postgres" project). */
+function sqliteOnly(what: string): never {
+  throw new Error(`${what} is SQLite's (synchronous): on TEST_ENGINE=postgres use the asynchronous handle \`h\`, or keep this file out of the "postgres" project (vitest.config.ts)`);
+}
 
 // ------------------------------------------------------------------ small utilities
 
@@ -122,17 +144,26 @@ export interface Seed {
 }
 
 export interface TestDatabase {
+  engine: "sqlite" | "postgres";
+  /** SQLite: the folder of the file. PostgreSQL: "". */
   dir: string;
+  /** SQLite: the file. PostgreSQL: "". */
   file: string;
+  /** DATABASE_URL: `file:…` or `postgres://…`. */
   url: string;
+  /** SQLite's connection (throws on PostgreSQL: use `h`). */
   database: Database_;
+  /** The asynchronous layer, on either engine. */
+  h: AsyncDb;
+  /** What createAppServer opens: the SQLite connection, or the PostgreSQL pool. */
+  app: Database_ | Awaited<ReturnType<typeof openPostgres>>;
   seed: Seed;
-  /** Close the connection and delete the folder with the SQLite file (and its -wal/-shm). */
-  cleanup(): void;
+  /** Close the connection and delete the SQLite folder (and its -wal/-shm) or drop the PostgreSQL database. */
+  cleanup(): Promise<void>;
 }
 
 /** Seed the two alliances of every integration test. */
-export async function seedAlliances(db: DB): Promise<Seed> {
+export async function seedAlliances(db: AnyDb): Promise<Seed> {
   const allianceA = await makeAlliance(db, { name: "Alliantie Noord" });
   const orgA1 = await makeOrganisation(db, { allianceId: allianceA.id, name: "Vluchtelingenwerk Noord", shortName: "VWN" });
   const orgA2 = await makeOrganisation(db, { allianceId: allianceA.id, name: "Taalhuis Noord", shortName: "TH" });
@@ -184,8 +215,12 @@ export async function seedAlliances(db: DB): Promise<Seed> {
   };
 }
 
-/** A fresh, migrated and seeded SQLite file under os.tmpdir(). */
+/** A fresh, migrated and seeded test database: a SQLite file under os.tmpdir(), or (TEST_ENGINE=postgres) a PostgreSQL database. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  return TEST_ENGINE === "postgres" ? createPostgresTestDatabase() : createSqliteTestDatabase();
+}
+
+async function createSqliteTestDatabase(): Promise<TestDatabase> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-it-"));
   const file = path.join(dir, "board.sqlite");
   const url = `file:${file}`;
@@ -193,12 +228,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const seed = await seedAlliances(database.db);
   let closed = false;
   return {
+    engine: "sqlite",
     dir,
     file,
     url,
     database,
+    h: database.async,
+    app: database,
     seed,
-    cleanup() {
+    async cleanup() {
       if (!closed) {
         closed = true;
         try {
@@ -208,6 +246,35 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         }
       }
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let pgDatabases = 0;
+
+async function createPostgresTestDatabase(): Promise<TestDatabase> {
+  // One PostgreSQL for the run, started by the project's global setup.
+  const adminUrl = inject("postgresUrl");
+  if (!adminUrl) throw new Error("TEST_ENGINE=postgres without a PostgreSQL: run the vitest project \"postgres\" (tests/infra/pg-global-setup.ts)");
+  const name = `it_${process.pid}_${++pgDatabases}_${Math.random().toString(36).slice(2, 8)}`;
+  const url = await createDatabaseAt(adminUrl, name);
+  const pgDatabase = await openPostgres(url, { migrate: true });
+  const seed = await seedAlliances(pgDatabase.async);
+  let cleaned: Promise<void> | null = null;
+  return {
+    engine: "postgres",
+    dir: "",
+    file: "",
+    url,
+    get database(): Database_ {
+      return sqliteOnly("TestDatabase.database");
+    },
+    h: pgDatabase.async,
+    app: pgDatabase,
+    seed,
+    cleanup() {
+      cleaned ??= pgDatabase.close().then(() => dropDatabaseAt(adminUrl, name));
+      return cleaned;
     },
   };
 }
@@ -224,6 +291,21 @@ export function storedDoc(db: DB, boardId: string): Y.Doc {
 /** The stored bytes of a board (snapshot and log, in order), to detect any write. */
 export function storedBytes(db: DB, boardId: string): Buffer {
   const s = loadBoardState(db, boardId);
+  return Buffer.concat([Buffer.from(s.snapshot ?? new Uint8Array()), ...s.updates.map((u) => Buffer.from(u))]);
+}
+
+/** storedDoc on either engine (the asynchronous layer). */
+export async function storedDocOf(h: AsyncDb, boardId: string): Promise<Y.Doc> {
+  const s = await loadBoardStateAsync(h, boardId);
+  const doc = new Y.Doc();
+  if (s.snapshot) Y.applyUpdate(doc, s.snapshot);
+  for (const u of s.updates) Y.applyUpdate(doc, u);
+  return doc;
+}
+
+/** storedBytes on either engine (the asynchronous layer). */
+export async function storedBytesOf(h: AsyncDb, boardId: string): Promise<Buffer> {
+  const s = await loadBoardStateAsync(h, boardId);
   return Buffer.concat([Buffer.from(s.snapshot ?? new Uint8Array()), ...s.updates.map((u) => Buffer.from(u))]);
 }
 
@@ -593,15 +675,26 @@ export function loadRemixBuild(): Promise<ServerBuild> {
   return buildPromise;
 }
 
+export type AppServer = ReturnType<typeof createAppServer>;
+
 export interface TestServer {
+  /** Where clients go: the server, or (TEST_ENGINE=postgres) the balancer in front of two. */
   url: string;
   port: number;
-  server: ReturnType<typeof createAppServer>;
-  rooms: ReturnType<typeof createAppServer>["rooms"];
+  /** The first (or only) app server. */
+  server: AppServer;
+  /** Every app server behind `url` (one on SQLite, two on PostgreSQL). */
+  servers: AppServer[];
+  rooms: AppServer["rooms"];
+  /** SQLite's connection (throws on PostgreSQL: use `h`). */
   database: Database_;
+  /** SQLite's synchronous Drizzle handle (throws on PostgreSQL: use `h`). */
   db: DB;
-  /** A second, independent connection to the same file: sees only what was committed. */
+  /** A second, independent connection to the same file: sees only what was committed (SQLite only). */
   verify: Database_;
+  /** The asynchronous layer over the servers' database, on either engine. */
+  h: AsyncDb;
+  engine: "sqlite" | "postgres";
   seed: Seed;
   dbUrl: string;
   /** The services the routes and sockets use (same database, rooms and broadcaster). */
@@ -656,9 +749,44 @@ export interface TestServerOptions {
 /** The DATA_KEY every test server seals contact details with (a test overrides it, "" for none). */
 export const TEST_DATA_KEY = Buffer.alloc(32, 0x5a).toString("base64");
 
-/** The real server in this process on 127.0.0.1 and a free port. */
+/**
+ * The real server in this process on 127.0.0.1 and a free port, over a new
+ * test database. TEST_ENGINE=postgres: two servers on a new PostgreSQL
+ * database with a redis-server of their own, behind a round-robin balancer.
+ */
 export async function startTestServer(overrides: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  return serveTestDatabase(await createTestDatabase(), overrides, { ...options, ownsDatabase: true });
+  const tdb = await createTestDatabase();
+  if (tdb.engine === "sqlite") return serveTestDatabase(tdb, overrides, { ...options, ownsDatabase: true });
+  const redis = await startRedis();
+  const servers: AppServer[] = [];
+  const stop = async () => {
+    for (const s of servers) await s.close();
+    await redis.stop();
+    await tdb.cleanup();
+  };
+  try {
+    for (let i = 0; i < 2; i++) servers.push(await listenAppServer(tdb, { REDIS_URL: redis.url, SERVER_ID: `s${i}`, ...overrides }, options));
+    await Promise.all(servers.map((s) => s.redis?.ready(15_000)));
+    const lb = await startLb(servers.map(portOf));
+    return testServerOver(tdb, servers, lb.url, lb.port, async () => {
+      await lb.stop();
+      await stop();
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** One app server on 127.0.0.1 and a free port over a test database (not yet wrapped for clients). */
+async function listenAppServer(tdb: TestDatabase, overrides: Record<string, string>, options: TestServerOptions): Promise<AppServer> {
+  const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", DATA_KEY: TEST_DATA_KEY, ...overrides });
+  const build = await loadRemixBuild();
+  let storage: RoomStorage | undefined;
+  if (options.storage) storage = tdb.engine === "sqlite" ? options.storage(sqliteRoomStorage(tdb.database, options.now)) : sqliteOnly("TestServerOptions.storage");
+  const server = createAppServer({ env, database: tdb.app, build, publicDir: path.join(ROOT, "public"), now: options.now, storage, uploads: options.uploads });
+  await server.listen(0, "127.0.0.1");
+  return server;
 }
 
 /**
@@ -672,13 +800,20 @@ export async function serveTestDatabase(
   overrides: Record<string, string> = {},
   options: TestServerOptions & { ownsDatabase?: boolean } = {},
 ): Promise<TestServer> {
-  const env = parseEnv({ LOG_LEVEL: "error", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", DATA_KEY: TEST_DATA_KEY, ...overrides });
-  const build = await loadRemixBuild();
-  const storage = options.storage ? options.storage(sqliteRoomStorage(tdb.database, options.now)) : undefined;
-  const server = createAppServer({ env, database: tdb.database, build, publicDir: path.join(ROOT, "public"), now: options.now, storage, uploads: options.uploads });
-  const { port } = await server.listen(0, "127.0.0.1");
-  const url = `http://127.0.0.1:${port}`;
-  const verify = openDatabase(tdb.url);
+  const server = await listenAppServer(tdb, overrides, options);
+  const port = portOf(server);
+  return testServerOver(tdb, [server], `http://127.0.0.1:${port}`, port, async () => {
+    await server.close();
+    if (options.ownsDatabase) await tdb.cleanup();
+  });
+}
+
+const portOf = (s: AppServer): number => (s.httpServer.address() as AddressInfo).port;
+
+/** The clients' side of a TestServer: what a test opens through `url` is closed before `stop`. */
+function testServerOver(tdb: TestDatabase, servers: AppServer[], url: string, port: number, stop: () => Promise<void>): TestServer {
+  const [server] = servers;
+  const verify = tdb.engine === "sqlite" ? openDatabase(tdb.url) : null;
   const yClients = new Set<YClient>();
   const rawClients = new Set<RawClient>();
   const ioClients = new Set<Socket>();
@@ -688,18 +823,32 @@ export async function serveTestDatabase(
     return c;
   };
   const serverDoc = (boardId = tdb.seed.boardA.id): Y.Doc => {
-    const room = server.rooms.peek(boardId);
-    if (!room) throw new Error(`board ${boardId} is not loaded`);
-    return room.doc;
+    // With two servers, the copy of the first server that has the board loaded.
+    for (const s of servers) {
+      const room = s.rooms.peek(boardId);
+      if (room) return room.doc;
+    }
+    throw new Error(`board ${boardId} is not loaded`);
   };
+  // SQLite: through the second connection (only what was committed); PostgreSQL: every read is of what was committed.
+  const stored = async (boardId: string): Promise<Buffer> => (verify ? storedBytes(verify.db, boardId) : storedBytesOf(tdb.h, boardId));
   return {
     url,
     port,
     server,
+    servers,
     rooms: server.rooms,
-    database: tdb.database,
-    db: tdb.database.db,
-    verify,
+    get database() {
+      return tdb.database;
+    },
+    get db() {
+      return tdb.database.db;
+    },
+    get verify() {
+      return verify ?? sqliteOnly("TestServer.verify");
+    },
+    h: tdb.h,
+    engine: tdb.engine,
     seed: tdb.seed,
     dbUrl: tdb.url,
     services: server.services,
@@ -717,7 +866,7 @@ export async function serveTestDatabase(
       return apiCall(url, pathname, o);
     },
     cookieFor(userId, days = 1) {
-      return makeSessionCookie(tdb.database.db, userId, days);
+      return makeSessionCookie(tdb.h, userId, days);
     },
     async connect(boardId, opts = {}) {
       const c = await connectYjs(url, boardId, opts);
@@ -738,17 +887,16 @@ export async function serveTestDatabase(
       return {
         board: readBoard(doc),
         sv: Buffer.from(Y.encodeStateVector(doc)),
-        bytes: storedBytes(verify.db, tdb.seed.boardA.id),
-        other: storedBytes(verify.db, tdb.seed.boardB.id),
+        bytes: await stored(tdb.seed.boardA.id),
+        other: await stored(tdb.seed.boardB.id),
       };
     },
     async close() {
       for (const c of yClients) c.destroy();
       for (const c of rawClients) c.ws.terminate();
       for (const s of ioClients) s.close();
-      await server.close();
-      verify.close();
-      if (options.ownsDatabase) tdb.cleanup();
+      await stop();
+      verify?.close();
     },
   };
 }
