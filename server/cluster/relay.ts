@@ -14,7 +14,10 @@
  *   the stream's last entry first, and storage is read again after that
  *   (RoomManager.catchUpFromStorage). Whatever was committed before that
  *   position is in storage; whatever after, in the stream. Yjs updates apply
- *   twice without harm, so overlap costs nothing.
+ *   twice without harm, so overlap costs nothing. The stream is read only
+ *   once that catch-up has merged (an asynchronous storage's read is
+ *   awaited): an entry after the position may build on commits before it,
+ *   and applied first it would wait in the document as pending structs.
  * - The outbox: what is committed while Redis is away waits here, in order,
  *   and is published when Redis is back.
  * - A gap in the stream (trimmed past this server's position, or Redis
@@ -34,8 +37,12 @@ export interface RelayRooms {
   /** Apply another server's committed update; false when the board is not here or of another generation. */
   applyRemote(boardId: string, generation: number, update: Uint8Array): boolean;
   applyRemotePresence(boardId: string, generation: number, update: Uint8Array, owners: Record<string, string>): void;
-  /** Merge storage into the live document (after positioning, or a gap). */
-  catchUpFromStorage(boardId: string): void;
+  /**
+   * Merge storage into the live document (after positioning, or a gap). The
+   * relay reads the board's stream only once this has resolved; it rejects
+   * when storage could not be read (the board is positioned again later).
+   */
+  catchUpFromStorage(boardId: string): void | Promise<void>;
   /** Another server rebuilt the board. */
   dropRebuilt(boardId: string): void;
   /** What another server asked every server to close (ControlMessage). */
@@ -127,6 +134,9 @@ interface Followed {
   presence: string | null;
   /** Check the stream for a gap before the next read (behind, or after an error). */
   check: boolean;
+  /** Positioning failed (storage could not be read): not tried again before this time, and how many times in a row. */
+  retryAt: number;
+  failures: number;
 }
 
 interface OutboxEntry {
@@ -153,6 +163,9 @@ export class RedisRelay implements RoomRelay {
   private readerId: number | null = null;
   private wakeTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Wakes the reader when a board whose positioning failed is due again. */
+  private positionTimer: NodeJS.Timeout | null = null;
+  private positionAt = 0;
   private idle: (() => void) | null = null;
   private runId: string | null = null;
   /** The last entry read of `ab:control`; null until positioned at its end. */
@@ -191,7 +204,7 @@ export class RedisRelay implements RoomRelay {
   // ------------------------------------------------------------ RoomRelay
 
   loaded(boardId: string, generation: number): void {
-    this.followed.set(boardId, { generation, updates: null, presence: null, check: false });
+    this.followed.set(boardId, { generation, updates: null, presence: null, check: false, retryAt: 0, failures: 0 });
     this.wake();
   }
 
@@ -484,33 +497,68 @@ export class RedisRelay implements RoomRelay {
   }
 
   /**
-   * Position each newly loaded board: the streams' last entries first, then
-   * storage merged (so nothing committed elsewhere falls between), then the
-   * recent presence replayed so that people already on the board are seen.
+   * Position each newly loaded board (all at once, each awaited): the
+   * streams' last entries first, then storage merged (so nothing committed
+   * elsewhere falls between), then the recent presence replayed so that
+   * people already on the board are seen. A board is read from only once
+   * its catch-up has merged; one whose storage could not be read stays
+   * unpositioned and is tried again later (from a new position), while the
+   * others are read on. A Redis error is thrown once every board's attempt
+   * has ended (the read loop backs off and checks for gaps).
    */
   private async positionNew(): Promise<void> {
-    for (const [boardId, f] of [...this.followed]) {
-      if (f.updates !== null) continue;
-      const [lastUpdate, recentPresence] = await Promise.all([
-        this.opts.commands.xrevrange(updatesKey(boardId), "+", "-", "COUNT", 1),
-        this.opts.commands.xrevrangeBuffer(presenceKey(boardId), "+", "-", "COUNT", PRESENCE_REPLAY),
-      ]);
-      if (this.followed.get(boardId) !== f) continue; // unloaded (or reloaded) meanwhile
-      f.updates = lastUpdate[0]?.[0] ?? "0-0";
-      this.rooms?.catchUpFromStorage(boardId);
-      const presence = recentPresence as unknown as Array<[Buffer, Buffer[]]>;
-      f.presence = presence[0]?.[0].toString() ?? "0-0";
-      for (const [, fields] of [...presence].reverse()) {
-        const entry = readFields(fields);
-        if (!entry || entry.origin === this.opts.serverId || entry.generation !== f.generation) continue;
-        try {
-          this.rooms?.applyRemotePresence(boardId, f.generation, entry.payload, JSON.parse(entry.owners ?? "{}"));
-        } catch {
-          /* a malformed entry is skipped */
-        }
-      }
-      this.stats.positioned++;
+    const now = Date.now();
+    const due = [...this.followed].filter(([, f]) => f.updates === null && f.retryAt <= now);
+    const results = await Promise.allSettled(due.map(([boardId, f]) => this.position(boardId, f)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  private async position(boardId: string, f: Followed): Promise<void> {
+    const [lastUpdate, recentPresence] = await Promise.all([
+      this.opts.commands.xrevrange(updatesKey(boardId), "+", "-", "COUNT", 1),
+      this.opts.commands.xrevrangeBuffer(presenceKey(boardId), "+", "-", "COUNT", PRESENCE_REPLAY),
+    ]);
+    if (this.followed.get(boardId) !== f) return; // unloaded (or reloaded) meanwhile
+    try {
+      await this.rooms?.catchUpFromStorage(boardId);
+    } catch (e) {
+      f.failures++;
+      const delay = Math.min(100 * 2 ** (f.failures - 1), 5_000);
+      f.retryAt = Date.now() + delay;
+      this.opts.log.warn("could not catch up a board from storage; positioning it again later", { board: boardId, retryMs: delay, error: (e as Error).message });
+      this.wakeLater(delay);
+      return;
     }
+    if (this.followed.get(boardId) !== f) return; // dropped by the catch-up (rebuilt elsewhere), or unloaded meanwhile
+    f.failures = 0;
+    f.retryAt = 0;
+    f.updates = lastUpdate[0]?.[0] ?? "0-0";
+    const presence = recentPresence as unknown as Array<[Buffer, Buffer[]]>;
+    f.presence = presence[0]?.[0].toString() ?? "0-0";
+    for (const [, fields] of [...presence].reverse()) {
+      const entry = readFields(fields);
+      if (!entry || entry.origin === this.opts.serverId || entry.generation !== f.generation) continue;
+      try {
+        this.rooms?.applyRemotePresence(boardId, f.generation, entry.payload, JSON.parse(entry.owners ?? "{}"));
+      } catch {
+        /* a malformed entry is skipped */
+      }
+    }
+    this.stats.positioned++;
+  }
+
+  /** Wake the reader after `ms` (a board to position again); one timer, the earliest wins. */
+  private wakeLater(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.positionTimer && this.positionAt <= at) return;
+    if (this.positionTimer) clearTimeout(this.positionTimer);
+    this.positionAt = at;
+    this.positionTimer = setTimeout(() => {
+      this.positionTimer = null;
+      this.wake();
+    }, ms);
+    this.positionTimer.unref();
   }
 
   /**
@@ -569,6 +617,7 @@ export class RedisRelay implements RoomRelay {
     this.idle?.();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.positionTimer) clearTimeout(this.positionTimer);
     this.opts.commands.off("ready", this.onReady);
     this.opts.blocking.off("close", this.onBlockingClose);
     if (this.reading && this.readerId !== null) await this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);

@@ -226,15 +226,14 @@ export class RoomManager implements RoomHost, BoardRooms {
    * Merge what storage holds into the live room (a catch-up: after loading,
    * after the stream lost entries this server had not read, after a gap in
    * relayed updates). What this server's clients lack is sent to them; what
-   * is stored is not stored again.
+   * is stored is not stored again. On an asynchronous storage a promise that
+   * resolves once it has merged (the relay reads the board's stream only
+   * then) and rejects when storage could not be read.
    */
-  catchUpFromStorage(boardId: string): void {
+  catchUpFromStorage(boardId: string): void | Promise<void> {
     const room = this.rooms.get(boardId);
     if (!room || room.destroyed) return;
-    if (this.astore) {
-      void this.catchUpAsync(this.astore, room);
-      return;
-    }
+    if (this.astore) return this.catchUpAsync(this.astore, room);
     if ((this.store.generationOf?.(boardId) ?? 0) !== room.generation) {
       // Rebuilt meanwhile: this copy is of the old generation.
       this.dropRebuilt(boardId);
@@ -244,13 +243,7 @@ export class RoomManager implements RoomHost, BoardRooms {
   }
 
   private async catchUpAsync(storage: AsyncRoomStorage, room: BoardRoom): Promise<void> {
-    let stored;
-    try {
-      stored = await storage.load(room.boardId);
-    } catch (e) {
-      this.log.warn("could not catch up from storage", { board: room.boardId, error: (e as Error).message });
-      return;
-    }
+    const stored = await storage.load(room.boardId);
     if (room.destroyed) return;
     if (stored.generation !== room.generation) return this.dropUnstored(room, "board rebuilt on another server");
     room.mergeStored(stored);
@@ -258,7 +251,10 @@ export class RoomManager implements RoomHost, BoardRooms {
 
   remoteGap(room: BoardRoom): void {
     if (this.astore) {
-      void this.catchUpAsync(this.astore, room).then(() => this.clearPending(room));
+      void this.catchUpAsync(this.astore, room).then(
+        () => this.clearPending(room),
+        (e: Error) => this.log.warn("could not catch up from storage", { board: room.boardId, error: e.message }),
+      );
       return;
     }
     this.catchUpFromStorage(room.boardId);

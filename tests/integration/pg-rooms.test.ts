@@ -10,15 +10,21 @@
  * servers compacting one board (the row lock), and a rebuild between the
  * generation check and the append (refused in the same transaction).
  * And the WebSocket transport (real y-websocket clients, the app server)
- * holding frames while a room loads from an asynchronous storage.
+ * holding frames while a room loads from an asynchronous storage. And two
+ * servers on PostgreSQL through a real Redis (server/cluster/relay.ts), with
+ * server B's storage reads held by the test: a board's stream is read only
+ * after its catch-up from storage merged, a catch-up that fails is tried
+ * again while the other boards are relayed.
  */
 import { and, eq } from "drizzle-orm";
 import pg from "pg";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCards, getCard, readBoard, updateCard } from "../../app/board/domain";
 import { openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
+import { connectRedis, type RedisLink } from "../../server/cluster/redis";
+import { RedisRelay } from "../../server/cluster/relay";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
@@ -26,6 +32,7 @@ import { postgresRoomStorage, sqliteRoomStorage } from "../../server/sync/storag
 import type { AsyncRoomStorage, RoomStorage, SyncRoomStorage } from "../../server/sync/types";
 import { docFrom, hello, settle, syncFrame as frame, testConnection } from "../infra/sync-conn";
 import { bothEngines } from "../infra/engines";
+import { start as startRedis, type TestRedis } from "../infra/redis";
 import { startTestServer, storedDoc, waitFor } from "./harness";
 
 let sqlite: Database_;
@@ -82,6 +89,12 @@ async function editor(rooms: RoomManager, boardId: string, id: string) {
     doc,
     room,
     description: (card: string) => getCard(docFrom(conn.got), card)?.description,
+    /** What it got from the room, with its own edits. */
+    view() {
+      const d = docFrom(conn.got);
+      Y.applyUpdate(d, Y.encodeStateAsUpdate(doc));
+      return d;
+    },
     edit(card: string, description: string) {
       let update: Uint8Array | null = null;
       doc.once("update", (u: Uint8Array) => (update = u));
@@ -363,6 +376,155 @@ describe("the WebSocket transport on an asynchronous storage", () => {
       expect(getCard(storedDoc(t.db, boardA.id), card)?.title).toBe("via the held frames");
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe("two servers on PostgreSQL through a real Redis: what B applies is never judged against another server's pending structs", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** Reads of server B's storage the test lets through when it says so (each read is done, its answer held). */
+  function held() {
+    const waiting: Array<() => void> = [];
+    return {
+      waiting,
+      wait: () => new Promise<void>((resolve) => waiting.push(resolve)),
+      releaseOne: () => waiting.shift()?.(),
+      releaseAll: () => waiting.splice(0).forEach((r) => r()),
+    };
+  }
+
+  /**
+   * Server A (plain PostgreSQL storage) and server B (the same, each read's
+   * answer passed through `hook(boardId, nth read of that board)` first),
+   * each a room manager with a RedisRelay, as server/app.ts wires them.
+   */
+  async function servers(hook: (boardId: string, nth: number) => Promise<void> | void) {
+    const links: RedisLink[] = ["s1", "s2"].map((serverId) => connectRedis({ url: redis.url, serverId, log: quiet }));
+    await Promise.all(links.map((l) => l.ready(10_000)));
+    const real = postgresRoomStorage(postgres.async);
+    const reads = new Map<string, number>();
+    const hooked: AsyncRoomStorage = {
+      ...real,
+      load: async (id) => {
+        const nth = (reads.get(id) ?? 0) + 1;
+        reads.set(id, nth);
+        const stored = await real.load(id);
+        await hook(id, nth);
+        return stored;
+      },
+    };
+    const make = (i: number, storage: AsyncRoomStorage) => {
+      const relay = new RedisRelay({ serverId: `s${i + 1}`, commands: links[i].command, blocking: links[i].connection("relay"), storage, log: quiet, blockMs: 200 });
+      const rooms = new RoomManager({ storage, log: quiet, compactAfter: 1_000_000, idleMs: 60_000, relay });
+      relay.start(rooms);
+      return { relay, rooms };
+    };
+    const a = make(0, real);
+    const b = make(1, hooked);
+    return {
+      a,
+      b,
+      reads: (boardId: string) => reads.get(boardId) ?? 0,
+      /** A Redis command connection (what a third server would publish with). */
+      redis: links[0].command,
+      async close() {
+        await Promise.all([a.relay.close(), b.relay.close()]);
+        await a.rooms.drain();
+        await b.rooms.drain();
+        await Promise.all(links.map((l) => l.close()));
+      },
+    };
+  }
+
+  /** Both clients, both servers' copies and storage hold these descriptions. */
+  async function converged(s: Awaited<ReturnType<typeof servers>>, boardId: string, docs: Array<() => Y.Doc>, want: Record<string, string>) {
+    const all = [...docs, () => s.a.rooms.peek(boardId)!.doc, () => s.b.rooms.peek(boardId)!.doc];
+    const has = (d: Y.Doc) => Object.entries(want).every(([card, description]) => getCard(d, card)?.description === description);
+    await waitFor(() => all.every((d) => has(d())), { timeout: 10_000, message: `every copy has ${JSON.stringify(want)}` });
+    await Promise.all([s.a.rooms.settled(), s.b.rooms.settled()]);
+    expect(has(await stored(postgresRoomStorage(postgres.async), boardId))).toBe(true);
+  }
+
+  it("a board loaded on B while A commits: B reads its stream only after the catch-up merged, and B's client's next update is accepted", async () => {
+    // B's first read of the board (its load) and every later one (the catch-up) wait until the test lets them go.
+    const load = held();
+    const later = held();
+    const s = await servers((_, nth) => (nth === 1 ? load.wait() : later.wait()));
+    try {
+      const boardId = await newBoard(postgres.async);
+      await boardWithCards(s.a.rooms, boardId);
+      const anna = await editor(s.a.rooms, boardId, "anna");
+      // B loads the board (for Ben): it reads the board (without what anna does next) and holds the answer.
+      const loading = s.b.rooms.load(boardId);
+      await waitFor(() => load.waiting.length === 1, { message: "B read the board" });
+      // Committed on A between B's read and B's stream position.
+      anna.edit("c1", "x on A");
+      await settle(s.a.rooms);
+      await s.a.relay.flushed();
+      // B's room is made; its relay takes the stream's position (after x), then reads storage again: held.
+      load.releaseOne();
+      await loading;
+      await waitFor(() => later.waiting.length === 1, { message: "B's catch-up read storage" });
+      // Committed on A after B's position: it builds on x, which B's copy does not have yet.
+      anna.edit("c1", "y on A");
+      await settle(s.a.rooms);
+      await s.a.relay.flushed();
+      // Either B's relay read y (it applied it: pending structs, waiting for x) or it waits for its catch-up.
+      await waitFor(() => s.b.relay.stats.received > 0 || s.b.relay.stats.positioned === 0, { message: "B read y, or waits" });
+      const ben = await editor(s.b.rooms, boardId, "ben");
+      ben.edit("c2", "from ben on B");
+      await settle(s.b.rooms);
+      expect(ben.conn.closed).toEqual([]);
+      later.releaseAll();
+      await converged(s, boardId, [anna.view, ben.view], { c1: "y on A", c2: "from ben on B" });
+      expect(ben.conn.closed).toEqual([]);
+      expect(s.b.relay.stats.positioned).toBe(1);
+    } finally {
+      load.releaseAll();
+      later.releaseAll();
+      await s.close();
+    }
+  });
+
+  it("a catch-up that cannot read storage is tried again (the board positioned afresh), while B's other boards are relayed meanwhile", async () => {
+    let failing: string | null = null;
+    const s = await servers((boardId, nth) => {
+      if (boardId === failing && nth > 1) throw new Error("storage unreachable");
+    });
+    try {
+      const one = await newBoard(postgres.async);
+      const two = await newBoard(postgres.async);
+      await boardWithCards(s.a.rooms, one);
+      await boardWithCards(s.a.rooms, two);
+      const anna1 = await editor(s.a.rooms, one, "anna1");
+      const anna2 = await editor(s.a.rooms, two, "anna2");
+      const ben1 = await editor(s.b.rooms, one, "ben1");
+      await waitFor(() => s.b.relay.stats.positioned === 1, { message: "B follows board one" });
+      failing = two;
+      const ben2 = await editor(s.b.rooms, two, "ben2");
+      // Board two's catch-up failed, and failed again when tried again.
+      await waitFor(() => s.reads(two) >= 3, { message: "B tried board two's catch-up again" });
+      anna2.edit("c1", "on A while B cannot read");
+      anna1.edit("c1", "board one, meanwhile");
+      await settle(s.a.rooms);
+      await waitFor(() => getCard(ben1.view(), "c1")?.description === "board one, meanwhile", { message: "board one relayed to B meanwhile" });
+      expect(s.b.relay.stats.positioned).toBe(1);
+      failing = null;
+      await waitFor(() => s.b.relay.stats.positioned === 2, { message: "board two positioned once storage answers" });
+      anna2.edit("c2", "after");
+      await settle(s.a.rooms);
+      await converged(s, two, [anna2.view, ben2.view], { c1: "on A while B cannot read", c2: "after" });
+      expect([ben1.conn.closed, ben2.conn.closed]).toEqual([[], []]);
+    } finally {
+      failing = null;
+      await s.close();
     }
   });
 });
