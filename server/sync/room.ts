@@ -159,8 +159,12 @@ export interface RoomHost {
   presenceJoined?(boardId: string, user: SessionUser): void;
   /** Presence of this server's connections changed (sent to the other servers; absent on one server). */
   presenceChanged?(room: BoardRoom, update: Uint8Array, owners: Record<number, string>): void;
-  /** A relayed update needs changes this server has not seen: catch up from storage. */
-  remoteGap?(room: BoardRoom): void;
+  /**
+   * A relayed update needs changes this server has not seen: catch up from
+   * storage. A promise when that is asynchronous: the room holds what comes
+   * meanwhile until it resolves (`applyRemote`).
+   */
+  remoteGap?(room: BoardRoom): void | Promise<void>;
   log: Logger;
 }
 
@@ -348,12 +352,72 @@ export class BoardRoom {
    * origin REMOTE). What this room has already changes nothing and is not
    * sent. Should it need a change not seen here yet, storage has it (every
    * relayed update was stored first): the host catches up from there.
+   *
+   * On an asynchronous storage that catch-up takes a while, and until it has
+   * merged the document holds another server's pending structs. Nothing may
+   * be judged against such a document (a client's update that leaves pending
+   * structs is refused: it would be blamed for them), so the room holds
+   * everything that would apply to it meanwhile: its clients' frames wait in
+   * their connections' queues (as behind a claim being decided: `receive`,
+   * `resume`), an update whose claim was decided waits before it applies
+   * (`applyDecided`), server-side writes wait (RoomManager.withDoc), and
+   * further relayed updates wait here, in order. Chosen over checking each
+   * relayed update's dependencies before applying it: a missing dependency
+   * may be an origin, a parent or a deletion of another client's item, which
+   * Y.parseUpdateMeta's clock ranges do not show; Yjs's own integration
+   * finds every kind, and the queues that keep each connection's order
+   * behind a claim keep it behind the catch-up too. A relayed update held
+   * here is applied after the catch-up: should it need more, that is a new
+   * gap with a new read of storage (which has it: its deps were stored
+   * before it was published, so before that read).
    */
   applyRemote(update: Uint8Array): void {
     if (this.destroyed) return;
+    if (this.catchingUp) {
+      this.remoteHeld.push(update);
+      return;
+    }
     Y.applyUpdate(this.doc, update, REMOTE);
     const store = this.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
-    if (store.pendingStructs || store.pendingDs) this.host.remoteGap?.(this);
+    if (!store.pendingStructs && !store.pendingDs) return;
+    const catchUp = this.host.remoteGap?.(this);
+    if (!catchUp) return; // merged already (a synchronous storage)
+    const gap: Promise<void> = catchUp.then(() => {
+      if (this.catchingUp !== gap) return;
+      this.catchingUp = null;
+      this.caughtUpNow();
+    });
+    this.catchingUp = gap;
+  }
+
+  /** Relayed updates that arrived during a catch-up from storage, applied after it in their order. */
+  private remoteHeld: Uint8Array[] = [];
+  /** A catch-up from storage under way after a gap in relayed updates (asynchronous storage): see applyRemote. */
+  private catchingUp: Promise<void> | null = null;
+
+  /** Whether the room holds what would apply to it until a catch-up from storage has merged. */
+  get holding(): boolean {
+    return this.catchingUp !== null;
+  }
+
+  /** Resolves once no catch-up from storage is under way (nor one that the held relayed updates started). */
+  async caughtUp(): Promise<void> {
+    while (this.catchingUp) await this.catchingUp;
+  }
+
+  /** The catch-up merged: the held relayed updates, then each connection's held frames, in order. */
+  private caughtUpNow(): void {
+    if (this.destroyed) return;
+    while (this.remoteHeld.length && !this.catchingUp) {
+      try {
+        this.applyRemote(this.remoteHeld.shift()!);
+      } catch (e) {
+        // As in the relay's read (where it would end the read and the entry be skipped): logged, the others go on.
+        this.host.log.error("relayed update could not be applied", { board: this.boardId, error: (e as Error).message });
+      }
+    }
+    if (this.catchingUp) return; // a new gap: everything waits for that catch-up too
+    for (const [conn, entry] of [...this.conns]) if (!entry.waiting) this.runQueue(conn, entry);
   }
 
   /** What was stored (by any server) merged into the live document, sent to this server's clients, not stored again. */
@@ -584,9 +648,9 @@ export class BoardRoom {
     entry.refillAt = now;
     if (entry.tokens < 1) return this.reject(conn, CLOSE.tooFast, "too many messages");
     entry.tokens -= 1;
-    if (entry.waiting) {
-      // Behind an update whose claim is being decided: in order, after it.
-      if (entry.queue.length >= MAX_HELD) return this.reject(conn, CLOSE.tooFast, "too many messages while a claim is decided");
+    if (entry.waiting || this.catchingUp) {
+      // Behind an update whose claim is being decided, or a catch-up from storage: in order, after it.
+      if (entry.queue.length >= MAX_HELD) return this.reject(conn, CLOSE.tooFast, "too many messages while a claim is decided or the board catches up");
       entry.queue.push({ frame: data });
       return;
     }
@@ -733,17 +797,14 @@ export class BoardRoom {
       return this.waitFor(conn, turn);
     }
     if (holders) settleHolders(this.doc, actor, verdict, holders);
-    const store = this.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
-    // Another server's relayed update may wait for a catch-up from storage that is
-    // under way (an asynchronous storage reads it later; RoomManager.remoteGap):
-    // that is not this client's doing.
-    const waitingBefore = Boolean(store.pendingStructs || store.pendingDs);
     try {
       Y.applyUpdate(this.doc, update, conn);
     } catch (e) {
       return this.reject(conn, CLOSE.malformed, `update failed: ${(e as Error).message}`);
     }
-    if (!waitingBefore && (store.pendingStructs || store.pendingDs)) {
+    // Nothing else's pending structs are here (relayed updates' gaps are caught up before anything else applies: applyRemote).
+    const store = this.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
+    if (store.pendingStructs || store.pendingDs) {
       // The check simulates integration so this cannot happen; should it
       // anyway, nothing that waits for changes never seen stays behind.
       this.host.log.error("update left pending structs after its check", { board: this.boardId, user: conn.user.id });
@@ -778,8 +839,9 @@ export class BoardRoom {
     }
   }
 
-  /** An update whose claims were decided: applied (or undone) now, unless the room is gone. */
-  private applyDecided(conn: SyncConnection, update: Uint8Array, decided: Decided): void {
+  /** An update whose claims were decided: applied (or undone) now, unless the room is gone; after a catch-up from storage under way. */
+  private applyDecided(conn: SyncConnection, update: Uint8Array, decided: Decided): void | Promise<void> {
+    if (this.catchingUp) return this.caughtUp().then(() => this.applyDecided(conn, update, decided));
     if (this.destroyed) {
       this.host.log.warn("room closed while a claim was decided; the update is not applied", { board: this.boardId, user: conn.user.id });
       return;
@@ -805,7 +867,12 @@ export class BoardRoom {
     // A later update of the same frame may wait again: then that one resumes the queue.
     if (!entry || entry.waiting !== done) return;
     entry.waiting = null;
-    while (!entry.waiting && entry.queue.length && this.conns.has(conn) && !this.destroyed) {
+    this.runQueue(conn, entry);
+  }
+
+  /** The connection's queued frames, in order, until one waits again (or the room waits for a catch-up: it resumes them). */
+  private runQueue(conn: SyncConnection, entry: ConnEntry): void {
+    while (!entry.waiting && !this.catchingUp && entry.queue.length && this.conns.has(conn) && !this.destroyed) {
       const next = entry.queue.shift()!;
       if ("frame" in next) this.handle(conn, entry, next.frame);
       else this.applyClientUpdate(conn, next.update);

@@ -249,28 +249,39 @@ export class RoomManager implements RoomHost, BoardRooms {
     room.mergeStored(stored);
   }
 
-  remoteGap(room: BoardRoom): void {
-    if (this.astore) {
-      void this.catchUpAsync(this.astore, room).then(
-        () => this.clearPending(room),
-        (e: Error) => this.log.warn("could not catch up from storage", { board: room.boardId, error: e.message }),
-      );
+  /**
+   * A relayed update left pending structs (it builds on commits this copy
+   * has not seen; storage has them, since every relayed update was stored
+   * first): catch up from storage. Synchronous storage: merged now. On an
+   * asynchronous one the room holds its clients' frames and further relayed
+   * updates until the returned promise resolves (BoardRoom.applyRemote);
+   * should storage not answer, the room is dropped as after a failed commit
+   * (1011: its clients reconnect to a fresh copy and send their edits again).
+   */
+  remoteGap(room: BoardRoom): void | Promise<void> {
+    if (!this.astore) {
+      this.catchUpFromStorage(room.boardId);
+      this.clearPending(room);
       return;
     }
-    this.catchUpFromStorage(room.boardId);
-    this.clearPending(room);
+    return this.catchUpAsync(this.astore, room).then(
+      () => this.clearPending(room),
+      (e: Error) => {
+        this.log.error("could not catch up from storage after a gap in relayed updates; the room is dropped", { board: room.boardId, error: e.message });
+        if (!room.destroyed) this.unload(room, { compact: false, code: CLOSE.serverError });
+      },
+    );
   }
 
   private clearPending(room: BoardRoom): void {
     const store = room.doc.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
     if (!room.destroyed && (store.pendingStructs || store.pendingDs)) {
-      // Storage has every relayed update (stored before it was published), so this cannot stay; should it, it must not block clients' checks.
+      // Storage has every relayed update applied before the catch-up (stored before it was published), so this cannot stay; should it, it must not block clients' checks.
       this.log.error("relayed update depends on changes not in storage", { board: room.boardId });
       store.pendingStructs = null;
       store.pendingDs = null;
     }
   }
-
 
   /** Another server rebuilt the board: drop this copy unstored and close its connections with 4410. */
   dropRebuilt(boardId: string): void {
@@ -627,7 +638,12 @@ export class RoomManager implements RoomHost, BoardRooms {
   }
 
   async withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin: unknown = "server"): Promise<T> {
-    const room = await this.roomFor(boardId);
+    let room = await this.roomFor(boardId);
+    // A gap in relayed updates being caught up from storage: what `fn` judges must not meet another server's pending structs (BoardRoom.applyRemote).
+    while (room.holding || room.destroyed) {
+      await room.caughtUp();
+      room = await this.roomFor(boardId);
+    }
     let result: T;
     try {
       result = Y.transact(room.doc, () => fn(room.doc), origin);

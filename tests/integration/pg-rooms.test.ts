@@ -13,8 +13,9 @@
  * holding frames while a room loads from an asynchronous storage. And two
  * servers on PostgreSQL through a real Redis (server/cluster/relay.ts), with
  * server B's storage reads held by the test: a board's stream is read only
- * after its catch-up from storage merged, a catch-up that fails is tried
- * again while the other boards are relayed.
+ * after its catch-up from storage merged, a gap in relayed updates holds
+ * the room until its catch-up merged, a catch-up that fails is tried again
+ * while the other boards are relayed.
  */
 import { and, eq } from "drizzle-orm";
 import pg from "pg";
@@ -24,7 +25,7 @@ import { addCards, getCard, readBoard, updateCard } from "../../app/board/domain
 import { openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
 import { connectRedis, type RedisLink } from "../../server/cluster/redis";
-import { RedisRelay } from "../../server/cluster/relay";
+import { RedisRelay, updatesKey } from "../../server/cluster/relay";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
@@ -489,6 +490,50 @@ describe("two servers on PostgreSQL through a real Redis: what B applies is neve
     } finally {
       load.releaseAll();
       later.releaseAll();
+      await s.close();
+    }
+  });
+
+  it("a relayed update with a gap (its dependency committed by a server whose publish was lost): B's clients and further relayed updates wait for the catch-up", async () => {
+    const gate = held();
+    let holding = false;
+    const s = await servers(() => (holding ? gate.wait() : undefined));
+    try {
+      const boardId = await newBoard(postgres.async);
+      await boardWithCards(s.a.rooms, boardId);
+      const anna = await editor(s.a.rooms, boardId, "anna");
+      const ben = await editor(s.b.rooms, boardId, "ben");
+      await waitFor(() => s.b.relay.stats.positioned === 1, { message: "B follows the board" });
+      // Server C: x stored, its publish lost (C died between the two); then y and z, built on x, stored and published.
+      const carl = await stored(postgresRoomStorage(postgres.async), boardId);
+      const next = (description: string) => {
+        let update: Uint8Array | null = null;
+        carl.once("update", (u: Uint8Array) => (update = u));
+        updateCard(carl, "c1", { description }, 1_700_000_000_000);
+        return update!;
+      };
+      const storage = postgresRoomStorage(postgres.async);
+      const publish = async (update: Uint8Array) => {
+        await storage.append([{ boardId, generation: 0, updates: [update] }]);
+        await s.redis.xadd(updatesKey(boardId), "*", "o", "s3", "g", "0", "u", Buffer.from(update));
+      };
+      await storage.append([{ boardId, generation: 0, updates: [next("x on C")] }]);
+      holding = true;
+      await publish(next("y on C"));
+      // B applied y, found x missing and reads storage: held.
+      await waitFor(() => gate.waiting.length === 1, { message: "B catches up after the gap" });
+      ben.edit("c2", "from ben on B");
+      await publish(next("z on C"));
+      await waitFor(() => s.b.relay.stats.received >= 2, { message: "B read z" });
+      await settle(s.b.rooms);
+      expect(ben.conn.closed).toEqual([]);
+      holding = false;
+      gate.releaseAll();
+      await converged(s, boardId, [anna.view, ben.view], { c1: "z on C", c2: "from ben on B" });
+      expect(ben.conn.closed).toEqual([]);
+    } finally {
+      holding = false;
+      gate.releaseAll();
       await s.close();
     }
   });

@@ -306,13 +306,15 @@ describe("the server on PostgreSQL", () => {
         const states = clients.map((y, i) => `browser ${i}: ${cards.map((card, k) => seqOf(y.doc, card, "roll", k)).join("/")} of ${last}, ${y.provider.wsconnected ? "connected" : "not connected"}, closes ${y.closeCodes.join("+")}`);
         throw new Error(`${e.message}\n${states.join("\n")}\ndrains ${drains.join(", ")}\n--- servers ---\n${servers.map((s) => s.output().slice(-2000)).join("\n---\n")}`);
       });
+      // Closed by the drains only (1012), never refused: a browser's update judged against another server's pending structs was closed 4400.
+      expect(clients.flatMap((y) => y.closeCodes.filter((code) => code >= 4000))).toEqual([]);
       const fresh = await connectYjs(lb.url, boardId, { cookie, ...generation });
       try {
         expect(cards.map((card, k) => seqOf(fresh.doc, card, "roll", k))).toEqual(cards.map(() => last));
       } finally {
         fresh.destroy();
       }
-      console.log(`rolling restart of three servers on PostgreSQL: ${last} edits per browser, 4 browsers; drains ${drains.join(", ")}; balancer ${JSON.stringify(lb.stats())}`);
+      console.log(`rolling restart of three servers on PostgreSQL: ${last} edits per browser, 4 browsers (closes ${clients.map((y) => y.closeCodes.join("+") || "none").join(", ")}); drains ${drains.join(", ")}; balancer ${JSON.stringify(lb.stats())}`);
     } finally {
       await w.stop();
       for (const y of clients) y.destroy();
