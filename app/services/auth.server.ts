@@ -214,15 +214,15 @@ export async function checkCredentials(
   if (!gate.ok) return { ok: false, reason: "throttled", retryAfterSeconds: gate.retryAfterSeconds };
   const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
   if (!row || !ok || row.disabledAt) {
-    gate.fail();
+    await gate.fail();
     return { ok: false, reason: "invalid" };
   }
-  gate.pass();
+  await gate.pass();
   return { ok: true, userId: row.id };
 }
 
 /** One attempt let through the login throttle: say how it ended. */
-export type LoginGate = { ok: true; fail(): void; pass(): void } | { ok: false; retryAfterSeconds: number };
+export type LoginGate = { ok: true; fail(): Promise<void>; pass(): Promise<void> } | { ok: false; retryAfterSeconds: number };
 
 /**
  * The login throttle (the three counts above) for one attempt on `account`
@@ -237,6 +237,11 @@ export async function loginGate(svc: AppServices, account: string, userId: strin
   const deviceKey = client.deviceToken ? `${sessionIdFromToken(client.deviceToken)}|${account}` : null;
   const addrKey = addressKey(client.address);
   const pairKey = `${account}|${addrKey}`;
+  // With several servers: decide on what all of them counted of these keys,
+  // and send this attempt's counts before its answer (Limiter.sync).
+  const synced = () =>
+    Promise.all([limits.pairs.sync?.([pairKey]), limits.account.sync(account), limits.address.sync(addrKey), deviceKey ? limits.device.sync(deviceKey) : null]);
+  await synced();
   // Every attempt is counted before the secret is checked (and given back
   // when it was right): parallel attempts cannot all slip under the budget.
   const knownBrowser =
@@ -247,17 +252,20 @@ export async function loginGate(svc: AppServices, account: string, userId: strin
     const byAddress = limits.address.take(addrKey);
     if (!byAddress.ok) return { ok: false, retryAfterSeconds: retryAfterSeconds(byAddress.retryAfterMs) };
   }
+  await synced();
   return {
     ok: true,
-    fail() {
+    async fail() {
       if (knownBrowser) return;
       limits.pairs.add(pairKey, 1, LOGIN_FAILURE_MEMORY_MS, svc.now());
       limits.account.fail(account);
+      await synced();
     },
-    pass() {
+    async pass() {
       if (knownBrowser) limits.device.reset(deviceKey!);
       else limits.address.refund(addrKey);
       limits.pairs.delete(pairKey);
+      await synced();
     },
   };
 }

@@ -117,7 +117,7 @@ export async function referenceCheck(
   const at = svc.now();
   const audit = (outcome: ReferenceCheckOutcome) =>
     recordReferenceCheck(svc.async, { boardId: board.id, userId: user.id, orgId: user.organisationId, outcome, createdAt: at });
-  const budget = appLimits(svc).referenceChecks.take(user.id);
+  const budget = await appLimits(svc).referenceChecks.takeShared(user.id);
   if (!budget.ok) {
     await audit("rate_limited");
     return { ok: false, status: 429, error: "rate_limited", message: "Too many reference checks. Try again later.", retryAfterMs: budget.retryAfterMs };

@@ -223,7 +223,7 @@ export type StatusResult = { ok: true; stage: PublicStage } | { ok: false; reaso
 
 /** The stage of a receipt code's request, and nothing else about it. */
 export async function publicStatus(svc: AppServices, door: PublicDoor, rawCode: unknown, address: string): Promise<StatusResult> {
-  const d = appLimits(svc).frontDoorStatus.take(`${door.allianceId}|${addressPrefix(address)}`);
+  const d = await appLimits(svc).frontDoorStatus.takeShared(`${door.allianceId}|${addressPrefix(address)}`);
   if (!d.ok) return { ok: false, reason: "limited", retryAfterSeconds: Math.ceil(d.retryAfterMs / 1000) };
   const code = normaliseCode(rawCode);
   if (!code) return { ok: false, reason: "unknown" };

@@ -520,7 +520,7 @@ export async function importList(
 ): Promise<ImportResult> {
   if (user.role === "viewer") return { ok: false, status: 403, error: "forbidden", message: "Viewers cannot import requests." };
   if (board.archivedAt !== null) return { ok: false, status: 409, ...BOARD_ARCHIVED };
-  const budget = uploadLimiter(svc).take(user.id);
+  const budget = await uploadLimiter(svc).takeShared(user.id);
   if (!budget.ok) {
     return { ok: false, status: 429, error: "rate_limited", message: "Too many uploads in the past hour.", retryAfterMs: budget.retryAfterMs };
   }

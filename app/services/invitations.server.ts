@@ -107,9 +107,11 @@ async function queueInvitationMail(svc: AppServices, invitationId: string, sentA
   const view = await invitationByTokenHash(svc.async, inv.tokenHash);
   if (!view) return false;
   const limits = appLimits(svc).invitationMails;
+  await Promise.all([limits.address.sync(inv.email), limits.alliance.sync(view.allianceId)]);
   if (!limits.address.peek(inv.email).ok || !limits.alliance.peek(view.allianceId).ok) return "limited";
   limits.address.take(inv.email);
   limits.alliance.take(view.allianceId);
+  await Promise.all([limits.address.sync(inv.email), limits.alliance.sync(view.allianceId)]);
   const locale: Locale = isLocale(inv.locale) ? inv.locale : "nl";
   const t = translator(locale);
   const vars = { alliance: view.allianceName, organisation: view.organisationName, role: t(`admin.role.${inv.role as Role}`), name: inv.name };
@@ -230,11 +232,12 @@ function looksLikeToken(token: string): boolean {
 export async function viewLink(svc: AppServices, token: string, address: string): Promise<LinkView> {
   const limiter = appLimits(svc).login.address;
   const key = addressKey(address);
+  await limiter.sync(key);
   const budget = limiter.peek(key);
   if (!budget.ok) return { state: "throttled", retryAfterSeconds: retryAfterSeconds(budget.retryAfterMs) };
   const inv = looksLikeToken(token) ? await invitationByTokenHash(svc.async, tokenHash(token)) : null;
   if (!inv) {
-    limiter.take(key);
+    await limiter.takeShared(key);
     return { state: "unknown" };
   }
   if (inv.acceptedAt !== null) return { state: "used" };

@@ -45,6 +45,12 @@ export interface LimitStore {
   get(key: string, now: number): Counter | null;
   delete(key: string): void;
   readonly size: number;
+  /**
+   * A store shared between servers (server/cluster/limit-store.ts): send what
+   * this server counted of these keys and read what the cluster counted, now.
+   * Absent on a store of one server's memory.
+   */
+  sync?(keys: readonly string[]): Promise<void>;
 }
 
 export class MemoryStore implements LimitStore {
@@ -179,6 +185,33 @@ export class Limiter {
     };
   }
 
+  /** The store's keys of `key` now (a sliding window counts in two). */
+  private keysOf(key: string): string[] {
+    if (this.rule.mode !== "sliding") return [key];
+    const index = Math.floor(this.now() / this.rule.windowMs);
+    return [`${key}@${index}`, `${key}@${index - 1}`];
+  }
+
+  /**
+   * Bring `key`'s count up to date with what the other servers counted (a
+   * store shared between servers; at once otherwise). Counts are otherwise
+   * shared a moment late, which is enough for a flood guard (the writes per
+   * session); the doors where a count is a security boundary (logins,
+   * codes, resets, reference checks, mails) sync before they decide and
+   * after they count, so a burst spread over several servers counts as one.
+   */
+  async sync(key: string): Promise<void> {
+    await this.store.sync?.(this.keysOf(key));
+  }
+
+  /** `take`, with the count synced with the other servers before the decision and the hit sent after it. */
+  async takeShared(key: string, cost = 1): Promise<Decision> {
+    await this.sync(key);
+    const d = this.take(key, cost);
+    if (d.ok) await this.sync(key);
+    return d;
+  }
+
   /** Count one hit (or `cost`) if it fits; a refused take is not counted. */
   take(key: string, cost = 1): Decision {
     const { decision, commit } = this.decide(key, cost);
@@ -250,6 +283,11 @@ export class Backoff {
   reset(key: string): void {
     this.failures.delete(key);
     this.blocks.delete(key);
+  }
+
+  /** As Limiter.sync: the failures and the wait of `key` as the cluster counted them. */
+  async sync(key: string): Promise<void> {
+    await Promise.all([this.failures.sync?.([key]), this.blocks.sync?.([key])]);
   }
 }
 

@@ -80,11 +80,13 @@ async function startReset(svc: AppServices, emailInput: unknown, clientAddress: 
   if (!email || email.length > 254 || !EMAIL.test(email)) return { status: "invalid" };
   const limits = resetLimits(svc);
   const addr = addressKey(clientAddress);
+  await Promise.all([limits.address.sync(addr), limits.email.sync(email)]);
   const byAddress = limits.address.peek(addr);
   if (!byAddress.ok) return { status: "throttled", retryAfterSeconds: Math.ceil(byAddress.retryAfterMs / 1000) };
   const byEmail = limits.email.take(email);
   if (!byEmail.ok) return { status: "throttled", retryAfterSeconds: Math.ceil(byEmail.retryAfterMs / 1000) };
   limits.address.take(addr);
+  await Promise.all([limits.address.sync(addr), limits.email.sync(email)]);
   // The token is drawn and hashed for every address, known or not.
   const token = randomBytes(32).toString("base64url");
   const hash = tokenHash(token);

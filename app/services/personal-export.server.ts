@@ -11,7 +11,7 @@ import type { AppServices } from "./context.server";
 import { appLimits, tooManyResponse } from "./limits.server";
 
 export async function personalExport(svc: AppServices, user: SessionUser) {
-  const d = appLimits(svc).personalExports.take(user.id);
+  const d = await appLimits(svc).personalExports.takeShared(user.id);
   if (!d.ok) throw tooManyResponse(d.retryAfterMs, "rate_limited", "You downloaded your data several times in the past hour. Try again later.");
   const data = await personalData(svc.async, user.id);
   if (!data) throw new Response("Not found", { status: 404 });

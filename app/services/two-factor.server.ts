@@ -286,10 +286,10 @@ async function gatedCode(svc: AppServices, user: { id: string; email: string }, 
   const gate = await loginGate(svc, user.email, user.id, client);
   if (!gate.ok) return { retryAfterSeconds: gate.retryAfterSeconds };
   if (!(await spendSecondFactor(svc, user.id, code)).ok) {
-    gate.fail();
+    await gate.fail();
     return "wrong";
   }
-  gate.pass();
+  await gate.pass();
   return "ok";
 }
 

@@ -103,6 +103,10 @@ export class RedisLimitStore implements LimitStore {
   private timer: NodeJS.Timeout | null = null;
   private followTimer: NodeJS.Timeout | null = null;
   private flushing = false;
+  /** Flushes that took their batch, and of those the ones whose answer was read (RedisLimitStore.sync). */
+  private flushesStarted = 0;
+  private flushesEnded = 0;
+  private readonly flushWaiters: Array<() => void> = [];
   private waitingForKey = false;
   private closed = false;
   private readonly prefix: string;
@@ -247,6 +251,7 @@ export class RedisLimitStore implements LimitStore {
       return;
     }
     this.flushing = true;
+    this.flushesStarted++;
     const sentAt = Date.now();
     const batch: Array<{ key: string; e: Entry; delta: number; reset: boolean; gen: number; floor: number; restore: boolean }> = [];
     for (const key of this.dirty) {
@@ -300,6 +305,8 @@ export class RedisLimitStore implements LimitStore {
       else if (e.pending <= 0) e.resetAt = now; // the cluster has nothing: nor have we
     });
     this.flushing = false;
+    this.flushesEnded++;
+    for (const resolve of this.flushWaiters.splice(0)) resolve();
     if (this.closed) return;
     if (failed) {
       // Retried when Redis is back (onState), or shortly if it never left.
@@ -327,6 +334,41 @@ export class RedisLimitStore implements LimitStore {
         else void this.flush();
       }, this.refreshMs);
       this.followTimer.unref();
+    }
+  }
+
+  /**
+   * Send what this server counted of `keys` and read back the cluster's
+   * counts, now (LimitStore.sync): resolves once a flush that started after
+   * this call has ended, or after `timeoutMs` (Redis slow or away: the
+   * caller decides on what this server knows, as it always may).
+   */
+  async sync(keys: readonly string[], timeoutMs = 500): Promise<void> {
+    if (this.closed || !this.link.up || this.hasher.hash("") === null) return;
+    const now = Date.now();
+    for (const key of keys) {
+      let e = this.map.get(key);
+      if (!e) {
+        e = this.fresh(key, 60_000, now);
+        e.resetAt = now; // nothing counted here: no open window until Redis says so
+      }
+      this.touch(key, e);
+      this.dirty.add(key);
+    }
+    // The flush under way (if any) took its keys before ours: ours go in the next one.
+    const target = this.flushesStarted + 1;
+    const deadline = now + timeoutMs;
+    while (this.flushesEnded < target && !this.closed && this.link.up && Date.now() < deadline) {
+      if (this.flushing) {
+        await new Promise<void>((resolve) => {
+          this.flushWaiters.push(resolve);
+          setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
+        });
+      } else {
+        const before = this.flushesStarted;
+        await this.flush();
+        if (this.flushesStarted === before) break; // nothing could be sent (Redis away, the key secret not known yet)
+      }
     }
   }
 

@@ -51,19 +51,24 @@ export async function startLb(ports: number[] = []): Promise<Lb> {
     return [...up.slice(start), ...up.slice(0, start)].map((b) => b.port);
   };
 
-  /** Connect to the first backend of `ports` that accepts; null when none does. */
-  function dial(ports: number[]): Promise<{ socket: net.Socket; port: number } | null> {
+  /**
+   * Connect to the first backend of `ports` that accepts; null when none does.
+   * From the client's own loopback address (`from`, e.g. 127.0.0.2): the
+   * app sees the address the client connected from, as behind a real
+   * balancer that forwards it (tests count per client address).
+   */
+  function dial(ports: number[], from: string | undefined): Promise<{ socket: net.Socket; port: number } | null> {
     const [port, ...rest] = ports;
     if (port === undefined) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const s = net.connect({ port, host: "127.0.0.1" });
+      const s = net.connect({ port, host: "127.0.0.1", localAddress: from });
       s.once("connect", () => {
         s.removeAllListeners("error");
         resolve({ socket: s, port });
       });
       s.once("error", () => {
         s.destroy();
-        resolve(dial(rest));
+        resolve(dial(rest, from));
       });
     });
   }
@@ -72,7 +77,8 @@ export async function startLb(ports: number[] = []): Promise<Lb> {
     open.add(client);
     client.once("close", () => open.delete(client));
     client.on("error", () => client.destroy());
-    void dial(candidates()).then((backend) => {
+    const from = client.remoteAddress?.replace(/^::ffff:/, "");
+    void dial(candidates(), from && /^127\./.test(from) ? from : undefined).then((backend) => {
       if (!backend || client.destroyed) {
         backend?.socket.destroy();
         refused++;
