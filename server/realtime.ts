@@ -199,18 +199,21 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
             if (!payload || typeof payload !== "object") return reply({ ok: false, error: "bad_request" });
             // Every event but joining a board and reading the running meeting changes state: it counts
             // against the session's write budget; the facilitator's focus has its own rate (below).
-            if (!UNBUDGETED_EVENTS.has(event)) {
-              const budget = limits.writes.take(sessionKeyFromCookieHeader(socket.request.headers.cookie) ?? user.id);
-              if (!budget.ok) return reply({ ok: false, error: "rate_limited", retryAfter: retryAfterSeconds(budget.retryAfterMs) });
-            }
-            try {
-              const answer = handler(user, payload as Record<string, unknown>);
-              // Handlers on the asynchronous database layer answer with a promise.
-              if (answer instanceof Promise) return answer.then(reply, failed);
-              reply(answer);
-            } catch (e) {
-              failed(e);
-            }
+            const run = (): Promise<unknown> | void => {
+              try {
+                const answer = handler(user, payload as Record<string, unknown>);
+                // Handlers on the asynchronous database layer answer with a promise.
+                if (answer instanceof Promise) return answer.then(reply, failed);
+                reply(answer);
+              } catch (e) {
+                failed(e);
+              }
+            };
+            if (UNBUDGETED_EVENTS.has(event)) return run();
+            return limits.writes.takeShared(sessionKeyFromCookieHeader(socket.request.headers.cookie) ?? user.id).then(
+              (budget) => (budget.ok ? run() : reply({ ok: false, error: "rate_limited", retryAfter: retryAfterSeconds(budget.retryAfterMs) })),
+              failed,
+            );
           };
           const checked = checks.then(current);
           const handled = checked.then(handle, failed);

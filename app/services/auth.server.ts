@@ -348,13 +348,15 @@ const counted = new WeakSet<Request>();
  * refused with 429 JSON `{ error: "rate_limited", retryAfter }` and
  * Retry-After. socket.io's state-changing events count against the same
  * budget (server/realtime.ts). Board edits go over Yjs and are not counted.
+ * With several servers the count is the cluster's at the moment of the
+ * decision (Limiter.takeShared).
  */
-export function spendWriteBudget(svc: AppServices, request: Request): void {
+export async function spendWriteBudget(svc: AppServices, request: Request): Promise<void> {
   if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS" || counted.has(request)) return;
   counted.add(request);
   const key = sessionKeyFromCookieHeader(request.headers.get("Cookie"));
   if (!key) return;
-  const d = appLimits(svc).writes.take(key);
+  const d = await appLimits(svc).writes.takeShared(key);
   if (!d.ok) throw tooManyResponse(d.retryAfterMs, "rate_limited", "Too many changes in a short time. Wait a moment and try again.");
 }
 
@@ -401,7 +403,7 @@ export async function requireUser(svc: AppServices, request: Request, opts: { al
     throw redirect(TWO_FACTOR_SETUP_PATH);
   }
   if (user) {
-    spendWriteBudget(svc, request);
+    await spendWriteBudget(svc, request);
     return user;
   }
   if (wantsJson(request)) throw json({ error: "unauthenticated", message: "Log in first." }, { status: 401 });

@@ -195,10 +195,10 @@ export class Limiter {
   /**
    * Bring `key`'s count up to date with what the other servers counted (a
    * store shared between servers; at once otherwise). Counts are otherwise
-   * shared a moment late, which is enough for a flood guard (the writes per
-   * session); the doors where a count is a security boundary (logins,
-   * codes, resets, reference checks, mails) sync before they decide and
-   * after they count, so a burst spread over several servers counts as one.
+   * shared a moment late; every door that refuses over a budget (logins,
+   * codes, resets, reference checks, mails, writes per session) syncs
+   * before it decides and after it counts, so a burst spread over several
+   * servers counts as one.
    */
   async sync(key: string): Promise<void> {
     await this.store.sync?.(this.keysOf(key));

@@ -744,6 +744,8 @@ export interface TestServerOptions {
   storage?: (real: SyncRoomStorage) => RoomStorage;
   /** Upload endpoints to declare (server/http/guard.ts), instead of the app's own. */
   uploads?: readonly UploadDeclaration[];
+  /** TEST_ENGINE=postgres: how many app servers behind the balancer (2; 1 for what each server limits on its own). */
+  servers?: number;
 }
 
 /** The DATA_KEY every test server seals contact details with (a test overrides it, "" for none). */
@@ -765,7 +767,7 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
     await tdb.cleanup();
   };
   try {
-    for (let i = 0; i < 2; i++) servers.push(await listenAppServer(tdb, { REDIS_URL: redis.url, SERVER_ID: `s${i}`, ...overrides }, options));
+    for (let i = 0; i < (options.servers ?? 2); i++) servers.push(await listenAppServer(tdb, { REDIS_URL: redis.url, SERVER_ID: `s${i}`, ...overrides }, options));
     await Promise.all(servers.map((s) => s.redis?.ready(15_000)));
     const lb = await startLb(servers.map(portOf));
     return testServerOver(tdb, servers, lb.url, lb.port, async () => {
