@@ -156,10 +156,10 @@ export async function runSaturationBench(opts: { root: string; quick: boolean; l
     // BENCH_SAT_MEMBERS / BENCH_SAT_BOARDS: a smaller smoke run (e.g. 20 members, 5 boards).
     members: env.BENCH_SAT_MEMBERS && s.name === "one" ? Number(env.BENCH_SAT_MEMBERS) : s.members,
     boards: env.BENCH_SAT_BOARDS && s.name === "many" ? Number(env.BENCH_SAT_BOARDS) : s.boards,
-    // --quick starts higher (and grows ×4): fewer steps to the top.
-    startRate: quick ? s.startRate * 2 : s.startRate,
+    // --quick starts higher (and grows ×4): fewer steps to the top. BENCH_SAT_RATE: one step at that rate (a fixed load to profile).
+    startRate: env.BENCH_SAT_RATE ? Number(env.BENCH_SAT_RATE) : quick ? s.startRate * 2 : s.startRate,
   }));
-  const maxRate = Number(env.BENCH_SAT_MAX_RATE ?? 20_000);
+  const maxRate = Number(env.BENCH_SAT_RATE ?? env.BENCH_SAT_MAX_RATE ?? 20_000);
   const rows: SaturationRow[] = [];
 
   async function one(kind: SaturationServer, sc: (typeof scenarios)[number]): Promise<SaturationRow> {
