@@ -284,7 +284,39 @@ export async function ownersOf(h: AsyncDb, requestIds: readonly string[]) {
  * per board, refreshed on every ownership change (decision 001).
  */
 export function holderNow(db: DB, requestId: string): string | null {
-  return db.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, requestId)).get()?.owner ?? null;
+  return reads(db).holder.get({ id: requestId })?.owner ?? null;
+}
+
+/**
+ * The room's reads, prepared once per connection: the holder is read for
+ * every edit of a request, and building and preparing its SQL each time
+ * cost about 0.3 ms of CPU an edit (the read itself a few µs).
+ */
+const readStatements = new WeakMap<DB, ReturnType<typeof prepareReads>>();
+
+function prepareReads(db: DB) {
+  const orgId = sql.placeholder("orgId");
+  return {
+    holder: db.select({ owner: requests.ownerOrgId }).from(requests).where(eq(requests.id, sql.placeholder("id"))).prepare(),
+    everHeld: db
+      .select({ id: auditEvents.id })
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.requestId, sql.placeholder("id")),
+          sql`((${auditEvents.type} = 'claimed' AND json_extract(${auditEvents.data}, '$.org') = ${orgId})
+            OR (${auditEvents.type} IN ('reassigned', 'referral_accepted') AND json_extract(${auditEvents.data}, '$.to') = ${orgId}))`,
+        ),
+      )
+      .limit(1)
+      .prepare(),
+  };
+}
+
+function reads(db: DB): ReturnType<typeof prepareReads> {
+  let st = readStatements.get(db);
+  if (!st) readStatements.set(db, (st = prepareReads(db)));
+  return st;
 }
 
 /**
@@ -293,19 +325,7 @@ export function holderNow(db: DB, requestId: string): string | null {
  * repaired by the server, not refused as forged. Synchronous, for the room.
  */
 export function everHeld(db: DB, requestId: string, orgId: string): boolean {
-  const row = db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(
-      and(
-        eq(auditEvents.requestId, requestId),
-        sql`((${auditEvents.type} = 'claimed' AND json_extract(${auditEvents.data}, '$.org') = ${orgId})
-          OR (${auditEvents.type} IN ('reassigned', 'referral_accepted') AND json_extract(${auditEvents.data}, '$.to') = ${orgId}))`,
-      ),
-    )
-    .limit(1)
-    .get();
-  return !!row;
+  return !!reads(db).everHeld.get({ id: requestId, orgId });
 }
 
 /** claimRequest, synchronously (SQLite's one writer decides): for the room and a move through the API. */
