@@ -1,8 +1,9 @@
 /** Storage of board documents: the update log and its compacted snapshot. */
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import type { ActivityRow } from "./activity";
 import type { AsyncDb, DB } from "./client";
 import { first, forShare, forUpdate } from "./dialect";
-import { auditEvents, boardSnapshots, boardUpdates, requests } from "./schema";
+import { auditEvents, boardSnapshots, boardUpdates, organisations, requests, users } from "./schema";
 
 /** An activity entry derived from a document change (who moved or edited what). */
 export interface ActivityInput {
@@ -13,10 +14,40 @@ export interface ActivityInput {
   data: Record<string, unknown>;
 }
 
-export interface StoredActivity extends ActivityInput {
-  id: number;
-  boardId: string;
-  createdAt: number;
+/**
+ * Activity as stored, in the shape the board's feed shows it (db/activity.ts:
+ * the audit row with who did it by name), so the sync server publishes what
+ * it recorded without reading it back.
+ */
+export type StoredActivity = ActivityRow;
+
+/** The feed's row of an audit row just written: `data` as the JSON column gives it back. */
+function storedActivity(
+  a: ActivityInput,
+  row: { id: number; boardId: string; createdAt: number },
+  names: { user: (id: string) => string | null; org: (id: string) => string | null },
+): StoredActivity {
+  return {
+    id: row.id,
+    boardId: row.boardId,
+    requestId: a.requestId,
+    type: a.type,
+    data: JSON.parse(JSON.stringify(a.data)) as Record<string, unknown>,
+    createdAt: row.createdAt,
+    userId: a.userId,
+    userName: a.userId === null ? null : names.user(a.userId),
+    orgId: a.orgId,
+    orgName: a.orgId === null ? null : names.org(a.orgId),
+  };
+}
+
+/** Each id's name looked up once per call. */
+function memo(lookup: (id: string) => string | null): (id: string) => string | null {
+  const seen = new Map<string, string | null>();
+  return (id) => {
+    if (!seen.has(id)) seen.set(id, lookup(id));
+    return seen.get(id)!;
+  };
 }
 
 export interface StoredBoard {
@@ -97,6 +128,8 @@ function prepareCommit(db: DB) {
       })
       .returning({ id: auditEvents.id })
       .prepare(),
+    userName: db.select({ name: users.name }).from(users).where(eq(users.id, sql.placeholder("id"))).prepare(),
+    orgName: db.select({ name: organisations.shortName }).from(organisations).where(eq(organisations.id, sql.placeholder("id"))).prepare(),
     touch: db
       .update(requests)
       .set({ lastActivityAt: sql`${sql.placeholder("at")}` })
@@ -156,7 +189,8 @@ export function appendManyBoardUpdates(
  * Record who moved or edited what on several boards (audit events), and the
  * requests' last activity time, in one transaction. The sync server writes
  * this right after the broadcast of the updates it describes, before the
- * disk flush that makes both durable.
+ * disk flush that makes both durable. Returns the rows as the feed reads
+ * them (names read in the same transaction), in the order given.
  */
 export function recordBoardActivity(
   db: DB,
@@ -167,6 +201,10 @@ export function recordBoardActivity(
   const st = statements(db);
   return commit(db, opts.flushLater, () => {
     const stored: StoredActivity[] = [];
+    const names = {
+      user: memo((id) => st.userName.get({ id })?.name ?? null),
+      org: memo((id) => st.orgName.get({ id })?.name ?? null),
+    };
     for (const b of batches) {
       const touched = new Set<string>();
       for (const a of b.activity) {
@@ -179,7 +217,7 @@ export function recordBoardActivity(
           data: a.data, // the column's JSON mapping encodes it
           at,
         })!;
-        stored.push({ ...a, id: row.id, boardId: b.boardId, createdAt: at });
+        stored.push(storedActivity(a, { id: row.id, boardId: b.boardId, createdAt: at }, names));
         if (a.requestId) touched.add(a.requestId);
       }
       for (const id of touched) st.touch.run({ id, at });
@@ -329,7 +367,7 @@ export async function appendBoardTickAsync(
   });
 }
 
-/** recordBoardActivity on the asynchronous layer: the audit rows and the requests' last activity, one transaction. */
+/** recordBoardActivity on the asynchronous layer: the audit rows and the requests' last activity, one transaction; the feed's rows in the order given. */
 export async function recordBoardActivityAsync(
   h: AsyncDb,
   batches: ReadonlyArray<{ boardId: string; activity: ActivityInput[] }>,
@@ -339,11 +377,24 @@ export async function recordBoardActivityAsync(
     b.activity.map((a) => ({ boardId: b.boardId, requestId: a.requestId, userId: a.userId, orgId: a.orgId, type: a.type, data: a.data, createdAt: at })),
   );
   if (values.length === 0) return [];
-  const touched = [...new Set(values.flatMap((v) => (v.requestId ? [v.requestId] : [])))];
+  const distinct = (ids: Array<string | null>) => [...new Set(ids.filter((id): id is string => !!id))];
+  const touched = distinct(values.map((v) => v.requestId));
+  const userIds = distinct(values.map((v) => v.userId));
+  const orgIds = distinct(values.map((v) => v.orgId));
   return h.transaction(async (tx) => {
-    const ids = await tx.q.insert(tx.t.auditEvents).values(values).returning({ id: tx.t.auditEvents.id });
+    const { auditEvents, users, organisations } = tx.t;
+    const ids = await tx.q.insert(auditEvents).values(values).returning({ id: auditEvents.id });
     if (touched.length) await tx.q.update(tx.t.requests).set({ lastActivityAt: at }).where(inArray(tx.t.requests.id, touched));
-    return values.map((v, i) => ({ ...v, data: v.data, id: ids[i].id }));
+    const userNames = new Map(
+      userIds.length ? (await tx.q.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, userIds))).map((r) => [r.id, r.name]) : [],
+    );
+    const orgNames = new Map(
+      orgIds.length
+        ? (await tx.q.select({ id: organisations.id, name: organisations.shortName }).from(organisations).where(inArray(organisations.id, orgIds))).map((r) => [r.id, r.name])
+        : [],
+    );
+    const names = { user: (id: string) => userNames.get(id) ?? null, org: (id: string) => orgNames.get(id) ?? null };
+    return values.map((v, i) => storedActivity(v, { id: ids[i].id, boardId: v.boardId, createdAt: at }, names));
   });
 }
 

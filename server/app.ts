@@ -13,7 +13,7 @@ import { isSqlite, type AppDatabase } from "../db/client";
 import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
-import { publishActivityIds } from "../app/services/activity.server";
+import { publishActivityRows } from "../app/services/activity.server";
 import { expireClaims, holdersForRooms, holdersForSync } from "../app/services/ownership.server";
 import { notificationSweep } from "../app/services/notifications.server";
 import { presenceJoined } from "../app/services/meetings.server";
@@ -122,12 +122,13 @@ export function createAppServer(opts: AppServerOptions) {
           (boardId, requestIds) => relay?.control({ type: "holdersChanged", boardId, requestIds }),
         )
       : holdersForSync(() => services),
-    onActivity: (boardId, activity) =>
-      void publishActivityIds(
-        services,
-        boardId,
-        activity.map((a) => a.id),
-      ).catch((error: unknown) => log.error("activity not published", { boardId, error: String(error) })),
+    onActivity: (boardId, activity) => {
+      try {
+        publishActivityRows(services, boardId, activity);
+      } catch (error) {
+        log.error("activity not published", { boardId, error: String(error) });
+      }
+    },
     onPresence: (boardId, user) =>
       void presenceJoined(services, boardId, user).catch((e) => log.error("meeting attendance failed", { boardId, error: (e as Error).message })),
   });

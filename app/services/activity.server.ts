@@ -4,7 +4,7 @@
  * calls `publishActivity`; document edits are published by the sync server
  * after their commit.
  */
-import { activityByIds, activityFeed, latestActivityFor, type ActivityRow } from "../../db/activity";
+import { activityFeed, latestActivityFor, type ActivityRow } from "../../db/activity";
 import { mergedSources } from "../../db/duplicates";
 import type { BoardRow, SessionUser } from "./auth.server";
 import type { AppServices } from "./context.server";
@@ -28,10 +28,12 @@ export async function requestActivity(svc: AppServices, _user: SessionUser, boar
   return (await activityFeed(svc.async, { boardId: board.id, requestIds: ids, limit: 200 })).map(view);
 }
 
-/** Send stored activity rows (by id) to everyone on the board. */
-export async function publishActivityIds(svc: AppServices, boardId: string, ids: number[]): Promise<void> {
-  const rows = (await activityByIds(svc.async, ids)).map(view);
-  if (rows.length) svc.realtime.toBoard(boardId, ACTIVITY_EVENT, rows);
+/**
+ * Send activity rows just stored (the sync server's record of a commit,
+ * with the names it read) to everyone on the board, newest first.
+ */
+export function publishActivityRows(svc: AppServices, boardId: string, rows: readonly ActivityRow[]): void {
+  if (rows.length) svc.realtime.toBoard(boardId, ACTIVITY_EVENT, [...rows].sort((a, b) => b.id - a.id).map(view));
 }
 
 /** Send the newest activity row of a request (what an operation just wrote). */

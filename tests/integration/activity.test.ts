@@ -7,6 +7,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCard, moveCard, setArchived, updateCard } from "../../app/board/domain";
+import { activityFeed } from "../../db/activity";
+import { asyncOf } from "../../db/client";
 import { auditEvents } from "../../db/schema";
 import { recordEvents, startTestServer, waitFor, type EventLog, type TestServer, type YClient } from "./harness";
 
@@ -113,6 +115,12 @@ describe("document edits become activity", () => {
       data: { field: "title", from: before.title, to: "Taalmaatje gezocht (2x per week)" },
     });
     await streamed((r) => r.requestId === cardId && r.type === "edited" && r.data?.field === "area", mark);
+
+    // What is streamed is what the feed reads from the database, the tick's rows newest first.
+    const batch = await feed.next((rows) => rows.some((r) => r.requestId === cardId && r.type === "edited"), { after: mark });
+    const stored = await activityFeed(asyncOf(t.verify.db), { boardId: seed.boardA.id, requestId: cardId });
+    expect(batch.map((r) => r.id)).toEqual(edited.map((r) => r.id).sort((a, b) => b - a));
+    expect(batch).toEqual(batch.map((r) => stored.find((s) => s.id === r.id)));
   });
 
   it("archive and restore: 'archived' and 'restored'", async () => {
