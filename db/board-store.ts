@@ -138,6 +138,9 @@ function prepareCommit(db: DB) {
     // Pragmas are not cached by the query builder: prepared here once.
     synchronousNormal: db.$client.prepare("PRAGMA synchronous = NORMAL"),
     synchronousFull: db.$client.prepare("PRAGMA synchronous = FULL"),
+    // better-sqlite3's transaction wrapper made once (BEGIN, COMMIT, a savepoint when nested):
+    // Drizzle's db.transaction builds a transaction object and the wrapper anew each time.
+    transaction: db.$client.transaction((fn: () => unknown) => fn()),
   };
 }
 
@@ -156,10 +159,10 @@ function statements(db: DB): ReturnType<typeof prepareCommit> {
  */
 function commit<T>(db: DB, flushLater: boolean | undefined, fn: () => T): T {
   const st = statements(db);
-  if (!flushLater) return db.transaction(fn);
+  if (!flushLater) return st.transaction(fn) as T;
   st.synchronousNormal.run();
   try {
-    return db.transaction(fn);
+    return st.transaction(fn) as T;
   } finally {
     st.synchronousFull.run();
   }
