@@ -44,6 +44,8 @@ export interface YjsEndpointOptions {
 }
 
 export const DEFAULT_PING_MS = 5_000;
+/** Connections pinged per turn of the event loop (the rest in the next turns). */
+const PING_CHUNK = 100;
 
 /**
  * The document generation the client holds (`?gen=`, app/lib/sync-client.ts).
@@ -71,8 +73,13 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
 
   // Dead peers (a laptop lid closed, the network gone: no close frame ever
   // comes) are found by ping and dropped; closing them removes their presence.
-  const beat = () => {
-    for (const ws of sockets) {
+  // PING_CHUNK connections per turn of the event loop: a thousand pings in one
+  // go held it for about 25 ms, and every edit arriving meanwhile waited.
+  const beat = (list: WebSocket[] = [...sockets], from = 0) => {
+    const end = Math.min(list.length, from + PING_CHUNK);
+    for (let i = from; i < end; i++) {
+      const ws = list[i];
+      if (!sockets.has(ws)) continue;
       const s = ws as WebSocket & { alive?: boolean };
       if (s.alive === false) {
         ws.terminate();
@@ -81,12 +88,13 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       s.alive = false;
       ws.ping();
     }
+    if (end < list.length) setImmediate(() => beat(list, end));
   };
   // Judged after the event loop's I/O phase (setImmediate), not in the timer
   // phase before it: after a long synchronous task (loading or compacting a
   // large board) the pongs that arrived meanwhile are read first, so healthy
   // connections are not taken for dead.
-  const heartbeat = setInterval(() => setImmediate(beat), opts.pingMs ?? DEFAULT_PING_MS);
+  const heartbeat = setInterval(() => setImmediate(() => beat()), opts.pingMs ?? DEFAULT_PING_MS);
   heartbeat.unref();
 
   /** Returns true when the request was for this endpoint (handled or refused). */
