@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { getCard, updateCard } from "../../app/board/domain";
 import { deleteSession, getUserById } from "../../db/accounts";
-import { asyncOf } from "../../db/client";
 import { ownershipOf } from "../../db/ownership";
 import { makeUser } from "../factories";
 import {
   connectIo,
   postForm,
   startTestServer,
-  storedBytes,
+  storedBytesOf,
   waitFor,
   withTimeout,
   type IoSocket,
@@ -75,8 +74,8 @@ describe("only coordinators manage access", () => {
     // A coordinator of another alliance's people is not theirs to manage; nor may a coordinator remove themself.
     expect(await beheer({ intent: "remove", personId: seed.memberB.id })).toBe(404);
     expect(await beheer({ intent: "remove", personId: seed.coordinatorA.id })).toBe(400);
-    expect(await getUserById(asyncOf(t.db), seed.memberA2.id)).toBeTruthy();
-    expect(await getUserById(asyncOf(t.db), seed.memberB.id)).toBeTruthy();
+    expect(await getUserById(t.h, seed.memberA2.id)).toBeTruthy();
+    expect(await getUserById(t.h, seed.memberB.id)).toBeTruthy();
     expect((await t.api("/api/boards", { cookie: seed.cookies.memberA2 })).status).toBe(200);
     expect((await t.api("/api/boards", { cookie: seed.cookies.memberB })).status).toBe(200);
   });
@@ -90,19 +89,19 @@ describe("sockets follow the session", () => {
     const gone = disconnected(s);
     const requestId = seed.boardA.cardIds[0];
     // The session ends on the server (expired, or logged out elsewhere) while the socket is open.
-    await deleteSession(asyncOf(t.db), createHash("sha256").update(cookie.slice("ab_session=".length)).digest("hex"));
+    await deleteSession(t.h, createHash("sha256").update(cookie.slice("ab_session=".length)).digest("hex"));
 
     const ack = await s.timeout(10_000).emitWithAck("request:claim", { boardId: seed.boardA.id, requestId });
     expect(ack).toEqual({ ok: false, error: "unauthenticated" });
     expect(await withTimeout(gone, 10_000, "socket closed")).toBe("io server disconnect");
-    expect((await ownershipOf(asyncOf(t.verify.db), requestId))?.ownerOrgId).toBeNull();
+    expect((await ownershipOf(t.h, requestId))?.ownerOrgId).toBeNull();
   });
 });
 
 describe("removing a person", () => {
   it("closes their y-websocket (4401) and socket.io connections; their cookie then gets 401; they cannot log in", async () => {
     const { seed } = t;
-    const eva = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "eva@noord.test", name: "Eva" });
+    const eva = await makeUser(t.h, { organisationId: seed.orgA2.id, email: "eva@noord.test", name: "Eva" });
     const cookie = await t.cookieFor(eva.id);
     const y = await t.connect(seed.boardA.id, { cookie });
     const yClosed = new Promise<number>((resolve) => y.provider.once("connection-close", (e: { code: number } | null) => resolve(e?.code ?? -1)));
@@ -144,7 +143,7 @@ describe("removing a person", () => {
 describe("changing a role", () => {
   it("member → viewer: open connections close; the new connection is read-only; claims are refused", async () => {
     const { seed } = t;
-    const fenna = await makeUser(t.db, { organisationId: seed.orgA1.id, email: "fenna@noord.test", name: "Fenna" });
+    const fenna = await makeUser(t.h, { organisationId: seed.orgA1.id, email: "fenna@noord.test", name: "Fenna" });
     const cookie = await t.cookieFor(fenna.id);
     const y = await t.connect(seed.boardA.id, { cookie });
     const yClosed = new Promise<number>((resolve) => y.provider.once("connection-close", (e: { code: number } | null) => resolve(e?.code ?? -1)));
@@ -152,7 +151,7 @@ describe("changing a role", () => {
     const sGone = disconnected(s);
 
     expect(await beheer({ intent: "role", personId: fenna.id, role: "viewer" })).toBe(200);
-    expect((await getUserById(asyncOf(t.verify.db), fenna.id))?.role).toBe("viewer");
+    expect((await getUserById(t.h, fenna.id))?.role).toBe("viewer");
     expect(await withTimeout(yClosed, 10_000, "Fenna's board connection closed")).toBe(4401);
     expect(await withTimeout(sGone, 10_000, "Fenna's socket.io connection closed")).toBe("io server disconnect");
     y.destroy();
@@ -161,17 +160,19 @@ describe("changing a role", () => {
     expect((await t.api("/api/boards", { cookie })).status).toBe(200);
     const cardId = seed.boardA.cardIds[3];
     const ro = await t.connect(seed.boardA.id, { cookie });
-    const room = t.rooms.peek(seed.boardA.id)!;
-    const titleBefore = getCard(room.doc, cardId)!.title;
-    const svBefore = Buffer.from(Y.encodeStateVector(room.doc));
-    const bytesBefore = storedBytes(t.verify.db, seed.boardA.id);
+    // Every server's room of the board (the viewer's is one of them; two servers on PostgreSQL).
+    const rooms = t.servers.flatMap((srv) => srv.rooms.peek(seed.boardA.id) ?? []);
+    expect(rooms.length).toBeGreaterThan(0);
+    const titlesBefore = rooms.map((room) => getCard(room.doc, cardId)!.title);
+    const svsBefore = rooms.map((room) => Buffer.from(Y.encodeStateVector(room.doc)));
+    const bytesBefore = await storedBytesOf(t.h, seed.boardA.id);
 
     updateCard(ro.doc, cardId, { title: "Door een kijker gewijzigd" }, Date.now());
     // The write is refused whole and the connection closed (4403: a viewer reads).
     await waitFor(() => ro.closeCodes.includes(4403), { message: "the viewer's write closed its connection" });
-    expect(getCard(room.doc, cardId)!.title).toBe(titleBefore);
-    expect(Buffer.from(Y.encodeStateVector(room.doc))).toEqual(svBefore);
-    expect(storedBytes(t.verify.db, seed.boardA.id)).toEqual(bytesBefore);
+    expect(rooms.map((room) => getCard(room.doc, cardId)!.title)).toEqual(titlesBefore);
+    expect(rooms.map((room) => Buffer.from(Y.encodeStateVector(room.doc)))).toEqual(svsBefore);
+    expect(await storedBytesOf(t.h, seed.boardA.id)).toEqual(bytesBefore);
     ro.destroy();
 
     const s2 = await t.io({ cookie, boardId: seed.boardA.id });
@@ -181,7 +182,7 @@ describe("changing a role", () => {
     });
     const api = await t.api(`/api/boards/${seed.boardA.id}/requests/${cardId}/claim`, { cookie, body: {} });
     expect(api.status).toBe(403);
-    expect((await ownershipOf(asyncOf(t.verify.db), cardId))?.ownerOrgId).toBeNull();
+    expect((await ownershipOf(t.h, cardId))?.ownerOrgId).toBeNull();
 
     // And back to member: may claim again.
     expect(await beheer({ intent: "role", personId: fenna.id, role: "member" })).toBe(200);

@@ -2,7 +2,6 @@
  * The board as it was (issue 13): moments stored from the live document,
  * read back with the live board's visibility rules.
  */
-import { asyncOf } from "../../db/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { moveCard, readBoard } from "../../app/board/domain";
@@ -10,7 +9,8 @@ import { getBoard } from "../../db/accounts";
 import { listMoments } from "../../db/moments";
 import { userFromCookieHeader } from "../../app/services/auth.server";
 import { dailyMoments, momentBoard, takeMoment } from "../../app/services/moments.server";
-import { DAY_MS, postForm, startTestServer, storedBytes, waitFor, type TestServer } from "./harness";
+import { eq, max } from "drizzle-orm";
+import { DAY_MS, postForm, startTestServer, storedBytesOf, waitFor, type TestServer } from "./harness";
 
 let t: TestServer;
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 /** The person behind a seeded cookie, as the routes see them. */
 async function person(name: keyof TestServer["seed"]["cookies"]) {
-  return (await userFromCookieHeader(asyncOf(t.db), t.seed.cookies[name]))!;
+  return (await userFromCookieHeader(t.h, t.seed.cookies[name]))!;
 }
 
 describe("taking a moment (the service the meetings use)", () => {
@@ -39,6 +39,9 @@ describe("taking a moment (the service the meetings use)", () => {
     // A live edit that only the room has seen so far: the moment must include it.
     client.doc.transact(() => moveCard(client.doc, first, "open", 0, Date.now()));
     await waitFor(() => heard.some((r) => r.requestId === first && r.data?.to === "open"));
+    // With two servers (PostgreSQL) the edit reaches the other one's room through the relay.
+    const isOpen = (doc: Y.Doc | undefined) => !doc || readBoard(doc).cards.find((c) => c.id === first)?.column === "open";
+    await waitFor(() => t.servers.every((s) => isOpen(s.rooms.peek(boardId)?.doc)));
     const expected = structuredClone(readBoard(t.serverDoc(boardId)));
 
     const m = await takeMoment(t.services, boardId, "meeting_start", { meetingId: "meeting-1", userId: t.seed.coordinatorA.id });
@@ -46,14 +49,15 @@ describe("taking a moment (the service the meetings use)", () => {
     expect(Math.abs(m.at - Date.now())).toBeLessThan(60_000);
     const row = (await listMoments(t.services.async, boardId)).find((x) => x.id === m.id);
     expect(row).toEqual({ id: m.id, at: m.at, reason: "meeting_start", meetingId: "meeting-1" });
-    const stored = t.db.$client.prepare("select last_audit_id as a, created_by_user_id as u from board_moments where id = ?").get(m.id) as { a: number; u: string };
-    const maxAudit = (t.db.$client.prepare("select coalesce(max(id), 0) as m from audit_events where board_id = ?").get(boardId) as { m: number }).m;
-    expect(stored).toEqual({ a: maxAudit, u: t.seed.coordinatorA.id });
+    const { boardMoments, auditEvents } = t.h.t;
+    const [stored] = await t.h.q.select({ a: boardMoments.lastAuditId, u: boardMoments.createdByUserId }).from(boardMoments).where(eq(boardMoments.id, m.id));
+    const [audit] = await t.h.q.select({ m: max(auditEvents.id) }).from(auditEvents).where(eq(auditEvents.boardId, boardId));
+    expect(stored).toEqual({ a: Number(audit!.m ?? 0), u: t.seed.coordinatorA.id });
 
     // The board moves on; the moment stays as it was.
     client.doc.transact(() => moveCard(client.doc, first, "afgerond", 0, Date.now()));
     await waitFor(() => heard.some((r) => r.requestId === first && r.data?.to === "afgerond"));
-    const board = (await getBoard(asyncOf(t.db), boardId))!;
+    const board = (await getBoard(t.h, boardId))!;
     const past = (await momentBoard(t.services, await person("memberA1"), board, m.id))!;
     expect(past.columns).toEqual(expected.columns);
     expect(past.categories).toEqual(expected.categories);
@@ -64,10 +68,10 @@ describe("taking a moment (the service the meetings use)", () => {
 
   it("a moment of one board is not found through another (null)", async () => {
     const m = await takeMoment(t.services, t.seed.boardB.id, "manual");
-    const boardA = (await getBoard(asyncOf(t.db), t.seed.boardA.id))!;
+    const boardA = (await getBoard(t.h, t.seed.boardA.id))!;
     expect(await momentBoard(t.services, await person("memberA1"), boardA, m.id)).toBeNull();
     // The stored bytes decode on their own, without the room.
-    const data = (t.db.$client.prepare("select data from board_moments where id = ?").get(m.id) as { data: Buffer }).data;
+    const [{ data }] = await t.h.q.select({ data: t.h.t.boardMoments.data }).from(t.h.t.boardMoments).where(eq(t.h.t.boardMoments.id, m.id));
     const doc = new Y.Doc();
     Y.applyUpdate(doc, data);
     expect(readBoard(doc).cards.map((c) => c.id)).toEqual(t.seed.boardB.cardIds);
@@ -239,7 +243,7 @@ describe("the past view changes nothing", () => {
   it("every write method on the snapshot URLs is 405 with Allow, and the live board is as it was", async () => {
     const boardId = t.seed.boardA.id;
     const m = await manual(boardId);
-    const stored = storedBytes(t.db, boardId);
+    const stored = await storedBytesOf(t.h, boardId);
     const moments = (await listMoments(t.services.async, boardId));
     for (const cookie of [t.seed.cookies.coordinatorA, t.seed.cookies.memberA1]) {
       for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
@@ -253,7 +257,7 @@ describe("the past view changes nothing", () => {
         expect(res.headers.get("allow")).toBe("GET, POST");
       }
     }
-    expect(storedBytes(t.db, boardId).equals(stored)).toBe(true);
+    expect((await storedBytesOf(t.h, boardId)).equals(stored)).toBe(true);
     expect((await listMoments(t.services.async, boardId))).toEqual(moments);
   });
 
@@ -261,7 +265,7 @@ describe("the past view changes nothing", () => {
     const boardId = t.seed.boardA.id;
     const page = `/boards/${boardId}/verleden`;
     const count = (await listMoments(t.services.async, boardId)).length;
-    const stored = storedBytes(t.db, boardId);
+    const stored = await storedBytesOf(t.h, boardId);
     for (const cookie of [t.seed.cookies.memberA1, t.seed.cookies.viewerA]) {
       const res = await postForm(t.url, page, { intent: "take" }, { cookie });
       expect(res.status).toBe(403);
@@ -274,7 +278,7 @@ describe("the past view changes nothing", () => {
     const latest = (await listMoments(t.services.async, boardId)).at(-1)!;
     expect(latest.reason).toBe("manual");
     expect(res.headers.get("location")).toBe(`${page}?moment=${latest.id}`);
-    expect(storedBytes(t.db, boardId).equals(stored)).toBe(true);
+    expect((await storedBytesOf(t.h, boardId)).equals(stored)).toBe(true);
 
     const member = await (await fetch(t.url + page, { headers: { cookie: t.seed.cookies.memberA1 } })).text();
     expect(formsIn(member)).toEqual([]);

@@ -13,8 +13,9 @@ import { readBoard, updateCard } from "../../app/board/domain";
 import { dropCards, mapCards } from "../../app/board/rebuild";
 import { rebuildBoard } from "../../app/services/rebuild.server";
 import { getBoard } from "../../db/accounts";
-import { asyncOf } from "../../db/client";
-import { startTestServer, storedDoc, waitFor, withTimeout, type TestServer } from "./harness";
+import { count } from "../../db/dialect";
+import { eq } from "drizzle-orm";
+import { startTestServer, storedDocOf, waitFor, withTimeout, type TestServer } from "./harness";
 
 let t: TestServer;
 
@@ -31,14 +32,13 @@ function occurrences(buf: Uint8Array, needle: string): number {
 }
 
 /** Every Yjs blob stored for the board: snapshot, log, moments. */
-function storedBlobs(boardId: string): Uint8Array[] {
-  const rows = t.verify.db.$client
-    .prepare(
-      `select data from board_snapshots where board_id = ?
-       union all select data from board_updates where board_id = ?
-       union all select data from board_moments where board_id = ?`,
-    )
-    .all(boardId, boardId, boardId) as Array<{ data: Buffer }>;
+async function storedBlobs(boardId: string): Promise<Uint8Array[]> {
+  const { q, t: tb } = t.h;
+  const rows = [
+    ...(await q.select({ data: tb.boardSnapshots.data }).from(tb.boardSnapshots).where(eq(tb.boardSnapshots.boardId, boardId))),
+    ...(await q.select({ data: tb.boardUpdates.data }).from(tb.boardUpdates).where(eq(tb.boardUpdates.boardId, boardId))),
+    ...(await q.select({ data: tb.boardMoments.data }).from(tb.boardMoments).where(eq(tb.boardMoments.boardId, boardId))),
+  ];
   return rows.map((r) => new Uint8Array(r.data));
 }
 
@@ -61,29 +61,30 @@ describe("rebuilding a board", () => {
     const moment = await t.api(`/api/boards/${boardId}/snapshots`, { cookie: coordinator, body: {} });
     expect(moment.status).toBe(201);
     await t.services.rooms.withDoc(boardId, (doc) => updateCard(doc, victim, { area: canary }, Date.now()));
-    expect(storedBlobs(boardId).reduce((n, b) => n + occurrences(b, canary), 0)).toBeGreaterThan(0);
+    expect((await storedBlobs(boardId)).reduce((n, b) => n + occurrences(b, canary), 0)).toBeGreaterThan(0);
 
     // A browser on the board, and a peer that keeps a copy of the old document (offline).
     const live = await t.connect(boardId, { cookie: t.seed.cookies.memberA1 });
     const oldCopy = new Y.Doc();
     Y.applyUpdate(oldCopy, Y.encodeStateAsUpdate(live.doc));
     expect(readBoard(oldCopy).cards.some((c) => c.id === victim)).toBe(true);
-    const before = (await getBoard(asyncOf(t.db), boardId))!.docGeneration;
+    const before = (await getBoard(t.h, boardId))!.docGeneration;
 
     const outcome = await rebuildBoard(t.services, boardId, dropCards([victim]));
     expect(outcome.generation).toBe(before + 1);
     expect(outcome.cardsBefore - outcome.cardsAfter).toBe(1);
     expect(outcome.moments).toBeGreaterThanOrEqual(1);
-    expect((await getBoard(asyncOf(t.verify.db), boardId))!.docGeneration).toBe(before + 1);
+    expect((await getBoard(t.h, boardId))!.docGeneration).toBe(before + 1);
 
     await waitFor(() => live.closeCodes.includes(4410), { message: "the connected client is closed with 4410" });
     live.destroy();
 
     // Stored: the log is gone, the snapshot and every moment hold no canary; the other cards are as they were.
-    const count = (t.verify.db.$client.prepare("select count(*) as n from board_updates where board_id = ?").get(boardId) as { n: number }).n;
-    expect(count).toBe(0);
-    expect(storedBlobs(boardId).map((b) => occurrences(b, canary))).toEqual(storedBlobs(boardId).map(() => 0));
-    const stored = readBoard(storedDoc(t.verify.db, boardId));
+    const [log] = await t.h.q.select({ n: count() }).from(t.h.t.boardUpdates).where(eq(t.h.t.boardUpdates.boardId, boardId));
+    expect(log!.n).toBe(0);
+    const blobs = await storedBlobs(boardId);
+    expect(blobs.map((b) => occurrences(b, canary))).toEqual(blobs.map(() => 0));
+    const stored = readBoard(await storedDocOf(t.h, boardId));
     expect(stored.cards.map((c) => c.id)).not.toContain(victim);
     expect(stored.cards.map((c) => c.id)).toContain(other);
     const past = await t.api(`/api/boards/${boardId}/snapshots/${moment.body.id}`, { cookie: coordinator });
@@ -106,25 +107,28 @@ describe("rebuilding a board", () => {
     await fresh.roundTrip();
     expect(readBoard(fresh.doc).cards.map((c) => c.id)).toContain(other);
     expect(readBoard(fresh.doc).cards.map((c) => c.id)).not.toContain(victim);
-    expect(occurrences(Y.encodeStateAsUpdate(t.serverDoc(boardId)), canary)).toBe(0);
-    expect(storedBlobs(boardId).reduce((n, b) => n + occurrences(b, canary), 0)).toBe(0);
+    // Every server that holds the board (two on PostgreSQL) holds it without the canary.
+    const loaded = t.servers.flatMap((s) => s.rooms.peek(boardId)?.doc ?? []);
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.map((doc) => occurrences(Y.encodeStateAsUpdate(doc), canary))).toEqual(loaded.map(() => 0));
+    expect((await storedBlobs(boardId)).reduce((n, b) => n + occurrences(b, canary), 0)).toBe(0);
     fresh.close();
   });
 
   it("a transform that throws changes nothing: same generation, same document, connections stay", async () => {
     const boardId = t.seed.boardA.id;
-    const client = t.raw(`/yjs/${boardId}?gen=${(await getBoard(asyncOf(t.db), boardId))!.docGeneration}`, { cookie: t.seed.cookies.memberA1 });
+    const client = t.raw(`/yjs/${boardId}?gen=${(await getBoard(t.h, boardId))!.docGeneration}`, { cookie: t.seed.cookies.memberA1 });
     await withTimeout(client.opened, 10_000, "client opened");
     await client.roundTrip();
-    const gen = (await getBoard(asyncOf(t.db), boardId))!.docGeneration;
-    const board = readBoard(storedDoc(t.verify.db, boardId));
+    const gen = (await getBoard(t.h, boardId))!.docGeneration;
+    const board = readBoard(await storedDocOf(t.h, boardId));
     await expect(
       rebuildBoard(t.services, boardId, mapCards(() => {
         throw new Error("transform failed");
       })),
     ).rejects.toThrow("transform failed");
-    expect((await getBoard(asyncOf(t.verify.db), boardId))!.docGeneration).toBe(gen);
-    expect(readBoard(storedDoc(t.verify.db, boardId))).toEqual(board);
+    expect((await getBoard(t.h, boardId))!.docGeneration).toBe(gen);
+    expect(readBoard(await storedDocOf(t.h, boardId))).toEqual(board);
     await client.roundTrip();
     expect(client.ws.readyState).toBe(client.ws.OPEN);
     client.close();
