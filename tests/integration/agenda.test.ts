@@ -5,14 +5,13 @@
  * service the meetings feature calls (`proposeAgendaFor`) and what its views
  * show on the board's filters.
  */
-import { asyncOf } from "../../db/client";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getUserById } from "../../db/accounts";
-import { meetingActions, meetings } from "../../db/schema";
+import { getUserById, setBoardExpiryDays } from "../../db/accounts";
 import { parseFilters } from "../../app/hooks/useBoardView";
 import { translator } from "../../app/i18n";
 import { proposeAgendaFor } from "../../app/services/agenda.server";
+import { insertAction, insertMeeting } from "../../db/meetings";
 import { makeBoard } from "../factories";
 import { DAY_MS, startTestServer, type TestServer } from "./harness";
 
@@ -33,7 +32,7 @@ beforeAll(async () => {
     createdByOrg: seed.orgA1.id,
     ...over,
   });
-  board = await makeBoard(t.db, {
+  board = await makeBoard(t.h, {
     allianceId: seed.allianceA.id,
     name: "Agenda",
     cards: [
@@ -63,7 +62,7 @@ beforeAll(async () => {
 
   // An earlier meeting with one open action (on the old request) and one done.
   const meetingId = randomUUID();
-  t.db.insert(meetings).values({ id: meetingId, boardId: board.id, title: "Oktober", scheduledAt: now - 30 * DAY_MS, status: "ended", createdAt: now - 31 * DAY_MS }).run();
+  await insertMeeting(t.h, { id: meetingId, boardId: board.id, title: "Oktober", scheduledAt: now - 30 * DAY_MS, status: "ended", createdAt: now - 31 * DAY_MS }, []);
   const action = (text: string, doneAt: number | null) => ({
     id: randomUUID(),
     meetingId,
@@ -75,7 +74,7 @@ beforeAll(async () => {
     doneAt,
     createdAt: now - 30 * DAY_MS,
   });
-  t.db.insert(meetingActions).values([action("Bellen", null), action("Gedaan", now - 2 * DAY_MS)]).run();
+  for (const a of [action("Bellen", null), action("Gedaan", now - 2 * DAY_MS)]) await insertAction(t.h, a);
 });
 
 afterAll(async () => {
@@ -84,7 +83,7 @@ afterAll(async () => {
 
 describe("proposeAgendaFor", () => {
   it("proposes open actions, since, unclaimed, duplicates, referrals and the categories with open requests, in order", async () => {
-    const user = (await getUserById(asyncOf(t.db), t.seed.coordinatorA.id))!;
+    const user = (await getUserById(t.h, t.seed.coordinatorA.id))!;
     const items = await proposeAgendaFor(t.services, user, board.id, translator("nl"));
     expect(items.map((i) => [i.kind, i.title])).toEqual([
       ["actions", "Openstaande acties: 1"],
@@ -105,24 +104,22 @@ describe("proposeAgendaFor", () => {
   });
 
   it("titles in English for an English-speaking coordinator, categories translated too", async () => {
-    const user = (await getUserById(asyncOf(t.db), t.seed.coordinatorA.id))!;
+    const user = (await getUserById(t.h, t.seed.coordinatorA.id))!;
     const items = await proposeAgendaFor(t.services, user, board.id, translator("en"));
     expect(items.map((i) => i.title)).toContain("Housing: 2 open requests");
     expect(items[0].title).toBe("Open actions: 1");
   });
 
   it("follows the board's claim expiry for N, and answers nothing for another alliance's board", async () => {
-    const { boards } = await import("../../db/schema");
-    const { eq } = await import("drizzle-orm");
-    t.db.update(boards).set({ claimExpiryDays: 30 }).where(eq(boards.id, board.id)).run();
-    const user = (await getUserById(asyncOf(t.db), t.seed.coordinatorA.id))!;
+    await setBoardExpiryDays(t.h, board.id, 30);
+    const user = (await getUserById(t.h, t.seed.coordinatorA.id))!;
     const items = await proposeAgendaFor(t.services, user, board.id, translator("nl"));
     expect(items.find((i) => i.kind === "unclaimed")).toBeUndefined();
-    t.db.update(boards).set({ claimExpiryDays: 10 }).where(eq(boards.id, board.id)).run();
+    await setBoardExpiryDays(t.h, board.id, 10);
     const again = await proposeAgendaFor(t.services, user, board.id, translator("nl"));
     expect(again.find((i) => i.kind === "unclaimed")).toMatchObject({ title: "1 aanvraag langer dan 10 dagen niet opgepakt", view: { query: "open=1&ouderDan=10" } });
 
-    const outsider = (await getUserById(asyncOf(t.db), t.seed.memberB.id))!;
+    const outsider = (await getUserById(t.h, t.seed.memberB.id))!;
     expect(await proposeAgendaFor(t.services, outsider, board.id, translator("nl"))).toEqual([]);
   });
 });

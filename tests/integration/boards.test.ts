@@ -11,12 +11,10 @@ import * as Y from "yjs";
 import { addCategory, addColumn, listCategories, listColumns, readBoard, renameColumn } from "../../app/board/domain";
 import { expireClaims } from "../../app/services/ownership.server";
 import { sendDigests } from "../../app/services/notifications.server";
-import { notifications } from "../../db/schema";
 import { eq } from "drizzle-orm";
-import { asyncOf } from "../../db/client";
 import { ownershipOf } from "../../db/ownership";
 import { countBoardRequests } from "../../db/boards";
-import { DAY_MS, editOn, postForm, startTestServer, storedBytes, waitFor, withTimeout, type TestServer } from "./harness";
+import { DAY_MS, editOn, postForm, startTestServer, storedBytesOf, waitFor, withTimeout, type TestServer } from "./harness";
 
 let t: TestServer;
 let coordinator: string;
@@ -64,7 +62,7 @@ describe("creating boards", () => {
       "afgerond:done",
     ]);
     expect(board.body.categories.map((c: { id: string }) => c.id)).toEqual(["wonen", "taal", "werk", "maatje"]);
-    expect(await countBoardRequests(asyncOf(t.db), id)).toBe(0);
+    expect(await countBoardRequests(t.h, id)).toBe(0);
     // The new board works at once: a member creates a request on it, over the API and live.
     const requestId = await newRequest(id, "Klus: fietsen repareren");
     const client = await t.connect(id, { cookie: viewer });
@@ -128,7 +126,7 @@ describe("creating boards", () => {
     expect(b.body.columns.map((c: { name: string }) => c.name)).toEqual(["Nieuw", "Wacht op oppakken", "Wachtlijst", "Opgepakt", "In uitvoering", "Afgerond"]);
     expect(b.body.categories).toEqual(a.body.categories);
     expect(b.body.categories.map((c: { id: string }) => c.id)).toContain("klussen");
-    expect(await countBoardRequests(asyncOf(t.db), copy)).toBe(0);
+    expect(await countBoardRequests(t.h, copy)).toBe(0);
     const doc = await t.services.rooms.readDoc(copy, (d) => ({ cards: readBoard(d).cards.length, columns: listColumns(d).length, categories: listCategories(d).length }));
     expect(doc).toEqual({ cards: 0, columns: 6, categories: 5 });
     const settings = await t.api("/beheer?_data=routes%2Fbeheer", { cookie: coordinator });
@@ -222,17 +220,17 @@ describe("archived boards", () => {
     expect(claim).toMatchObject({ ok: false, error: "board_archived" });
     const comment = await socket.timeout(5000).emitWithAck("comment:add", { boardId: id, requestId, body: "Hallo" });
     expect(comment).toMatchObject({ ok: false, error: "board_archived" });
-    expect((await ownershipOf(asyncOf(t.db), requestId))?.ownerOrgId ?? null).toBeNull();
+    expect((await ownershipOf(t.h, requestId))?.ownerOrgId ?? null).toBeNull();
 
     // Yjs: the document can be read; an edit from a (reconnected) connection is refused, nothing stored.
     const reader = await t.connect(id, { cookie: member });
     expect(readBoard(reader.doc).cards.map((c) => c.title)).toEqual(["Taalles op dinsdag"]);
-    const before = storedBytes(t.verify.db, id);
+    const before = await storedBytesOf(t.h, id);
     const raw = await t.syncedRaw(coordinator, id);
     raw.sendUpdate(editOn(raw.doc, (d) => d.getMap<Y.Map<unknown>>("cards").get(requestId)!.set("title", "Stiekem gewijzigd")));
     const closed = await withTimeout(raw.closed, 10_000, "refused edit closes the connection");
     expect(closed.code).toBe(4403);
-    expect(storedBytes(t.verify.db, id).equals(before)).toBe(true);
+    expect((await storedBytesOf(t.h, id)).equals(before)).toBe(true);
     reader.destroy();
     live.destroy();
 
@@ -264,8 +262,8 @@ describe("archived boards", () => {
     const expired = await expireClaims(t.services, t.now() + 60 * DAY_MS);
     expect(expired.map((e) => e.id)).toContain(onActive);
     expect(expired.map((e) => e.id)).not.toContain(onArchived);
-    expect((await ownershipOf(asyncOf(t.db), onArchived))?.ownerOrgId).toBe(t.seed.orgA1.id);
-    expect((await ownershipOf(asyncOf(t.db), onActive))?.ownerOrgId ?? null).toBeNull();
+    expect((await ownershipOf(t.h, onArchived))?.ownerOrgId).toBe(t.seed.orgA1.id);
+    expect((await ownershipOf(t.h, onActive))?.ownerOrgId ?? null).toBeNull();
   });
 });
 
@@ -280,7 +278,8 @@ describe("notifications and archived boards", () => {
     expect((await t.api(`/api/boards/${archived}`, { cookie: coordinator, method: "PATCH", body: { archived: true } })).status).toBe(200);
     const tomorrowNoon = Date.parse(`${new Date(t.now() + DAY_MS).toISOString().slice(0, 10)}T12:00:00Z`);
     await sendDigests(t.services, tomorrowNoon);
-    const digests = t.db.select().from(notifications).where(eq(notifications.kind, "digest")).all();
+    const { notifications } = t.h.t;
+    const digests = await t.h.q.select().from(notifications).where(eq(notifications.kind, "digest"));
     const told = digests.flatMap((n) => (n.data as { requestIds?: string[] }).requestIds ?? []);
     expect(told).toContain(onActive);
     expect(told).not.toContain(onArchived);

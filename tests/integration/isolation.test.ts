@@ -30,12 +30,12 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBoard } from "../../app/board/domain";
-import * as schema from "../../db/schema";
+import { count, first } from "../../db/dialect";
 import { makeOrganisation, makeSessionCookie, makeUser } from "../factories";
-import { ROOT, rawConnect, startTestServer, storedDoc, waitFor, withTimeout, type IoSocket, type TestServer } from "./harness";
+import { ROOT, rawConnect, startTestServer, storedDocOf, waitFor, withTimeout, type IoSocket, type TestServer } from "./harness";
 
 let t: TestServer;
 
@@ -174,13 +174,14 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
   await ok(`/api/boards/${s.boardId}/requests/check`, { reference, category: "taal" });
   const sessions = await t.api("/api/me/sessions", { cookie: s.cookies.member });
   expect(sessions.status).toBe(200);
-  const people = t.db.select({ id: schema.users.id }).from(schema.users).innerJoin(schema.organisations, eq(schema.organisations.id, schema.users.organisationId)).where(eq(schema.organisations.allianceId, s.allianceId)).all();
-  const notificationIds = t.db
-    .select({ id: schema.notifications.id })
-    .from(schema.notifications)
-    .where(inArray(schema.notifications.userId, people.map((p) => p.id)))
-    .all()
-    .map((n) => n.id);
+  const schema = t.h.t;
+  const people = await t.h.q.select({ id: schema.users.id }).from(schema.users).innerJoin(schema.organisations, eq(schema.organisations.id, schema.users.organisationId)).where(eq(schema.organisations.allianceId, s.allianceId));
+  const notificationIds = (
+    await t.h.q
+      .select({ id: schema.notifications.id })
+      .from(schema.notifications)
+      .where(inArray(schema.notifications.userId, people.map((p) => p.id)))
+  ).map((n) => n.id);
   expect(notificationIds.length, `${s.label}'s referral made a notification`).toBeGreaterThan(0);
   const invitedEmail = `uitgenodigd-${s.tag.toLowerCase()}@example.test`;
   const invitation = await invite(s.cookies.coordinator, { email: invitedEmail, name: `${s.tag} genodigde`, organisationId: s.org2.id, role: "member" });
@@ -202,6 +203,8 @@ async function populate(s: Omit<Side, "r1" | "r2" | "reference" | "sessionHandle
   // A volunteer job with r2 in a place.
   const jobId = (await created(`/api/boards/${s.boardId}/jobs`, { title: `${s.tag} klus`, category: "werk", places: 3, area: `${s.tag}wijk` })).id as string;
   await created(`/api/boards/${s.boardId}/jobs/${jobId}/places`, { requestIds: [r2] });
+  const alliance = await first(t.h.q.select({ slug: schema.alliances.slug }).from(schema.alliances).where(eq(schema.alliances.id, s.allianceId)));
+  slugs.set(s.allianceId, alliance!.slug);
   return { ...s, r1, r2, jobId, reference, sessionHandle: sessions.body[0].id, notificationIds, invitationId: invitation.id, invitedEmail, meetingId, itemId, decisionId, actionId, momentId: moment.body.id, teamId };
 }
 
@@ -247,8 +250,12 @@ const csv = (v: Side) => ({ type: "text/csv", data: `titel;categorie;referentie\
  * door that is off answers exactly as an unknown one (404), to anyone.
  */
 function slugOf(v: Side): string {
-  return t.db.select({ slug: schema.alliances.slug }).from(schema.alliances).where(eq(schema.alliances.id, v.allianceId)).get()!.slug;
+  const slug = slugs.get(v.allianceId);
+  if (!slug) throw new Error(`alliance ${v.label}'s slug was not read (populate)`);
+  return slug;
 }
+/** Each populated alliance's slug (read by populate: the attempts are made synchronously). */
+const slugs = new Map<string, string>();
 
 /** Every JSON API route file, with the attempts that cover each method it answers. */
 const API_ROUTES: Record<string, Attempts> = {
@@ -659,47 +666,48 @@ function expected(at: Attempt, role: Role): Expect {
 }
 
 /** Everything of an alliance that an attack could change: its rows, and its boards' documents as stored. */
-function fingerprint(s: Side): string {
-  const db = t.verify.db;
-  const boards = db.select().from(schema.boards).where(eq(schema.boards.allianceId, s.allianceId)).orderBy(schema.boards.id).all();
+async function fingerprint(s: Side): Promise<string> {
+  const db = t.h.q;
+  const schema = t.h.t;
+  const boards = await db.select().from(schema.boards).where(eq(schema.boards.allianceId, s.allianceId)).orderBy(schema.boards.id);
   const boardIds = boards.map((b) => b.id);
-  const orgs = db.select().from(schema.organisations).where(eq(schema.organisations.allianceId, s.allianceId)).orderBy(schema.organisations.id).all();
+  const orgs = await db.select().from(schema.organisations).where(eq(schema.organisations.allianceId, s.allianceId)).orderBy(schema.organisations.id);
   const orgIds = orgs.map((o) => o.id);
-  const requests = db.select().from(schema.requests).where(inArray(schema.requests.boardId, boardIds)).orderBy(schema.requests.id).all();
-  const peopleIds = db.select({ id: schema.users.id }).from(schema.users).where(inArray(schema.users.organisationId, orgIds)).all().map((p) => p.id);
+  const requests = await db.select().from(schema.requests).where(inArray(schema.requests.boardId, boardIds)).orderBy(schema.requests.id);
+  const peopleIds = (await db.select({ id: schema.users.id }).from(schema.users).where(inArray(schema.users.organisationId, orgIds))).map((p) => p.id);
   const requestIds = requests.map((r) => r.id);
-  const count = (table: typeof schema.auditEvents | typeof schema.referenceChecks | typeof schema.duplicateDecisions) =>
-    db.select({ n: sql<number>`count(*)` }).from(table).where(inArray(table.boardId, boardIds)).get()!.n;
+  const countOf = async (table: typeof schema.auditEvents | typeof schema.referenceChecks | typeof schema.duplicateDecisions) =>
+    (await first(db.select({ n: count() }).from(table).where(inArray(table.boardId, boardIds))))!.n;
   return JSON.stringify({
-    alliance: db.select().from(schema.alliances).where(eq(schema.alliances.id, s.allianceId)).get(),
+    alliance: await first(db.select().from(schema.alliances).where(eq(schema.alliances.id, s.allianceId))),
     boards,
     orgs,
-    people: db.select().from(schema.users).where(inArray(schema.users.organisationId, orgIds)).orderBy(schema.users.id).all(),
+    people: await db.select().from(schema.users).where(inArray(schema.users.organisationId, orgIds)).orderBy(schema.users.id),
     requests,
-    referrals: db.select().from(schema.referrals).where(inArray(schema.referrals.requestId, requestIds)).orderBy(schema.referrals.id).all(),
-    comments: db.select().from(schema.comments).where(inArray(schema.comments.requestId, requestIds)).orderBy(schema.comments.id).all(),
-    contacts: db.select().from(schema.requestContacts).where(inArray(schema.requestContacts.requestId, requestIds)).orderBy(schema.requestContacts.requestId).all(),
-    contactViews: db.select().from(schema.contactViews).where(inArray(schema.contactViews.requestId, requestIds)).orderBy(schema.contactViews.id).all(),
-    offers: db.select().from(schema.offers).where(inArray(schema.offers.organisationId, orgIds)).orderBy(schema.offers.id).all(),
-    sessions: db.select({ id: schema.sessions.id, expiresAt: schema.sessions.expiresAt }).from(schema.sessions).where(inArray(schema.sessions.userId, peopleIds)).orderBy(schema.sessions.id).all(),
-    notifications: db.select().from(schema.notifications).where(inArray(schema.notifications.userId, peopleIds)).orderBy(schema.notifications.id).all(),
-    notificationSettings: db.select().from(schema.notificationSettings).where(inArray(schema.notificationSettings.userId, peopleIds)).all(),
-    invitations: db.select().from(schema.invitations).where(eq(schema.invitations.allianceId, s.allianceId)).orderBy(schema.invitations.id).all(),
-    moments: db.select({ id: schema.boardMoments.id, at: schema.boardMoments.at }).from(schema.boardMoments).where(inArray(schema.boardMoments.boardId, boardIds)).orderBy(schema.boardMoments.id).all(),
-    audit: count(schema.auditEvents),
-    checks: count(schema.referenceChecks),
-    decisions: count(schema.duplicateDecisions),
-    documents: boardIds.map((id) => readBoard(storedDoc(db, id))),
+    referrals: await db.select().from(schema.referrals).where(inArray(schema.referrals.requestId, requestIds)).orderBy(schema.referrals.id),
+    comments: await db.select().from(schema.comments).where(inArray(schema.comments.requestId, requestIds)).orderBy(schema.comments.id),
+    contacts: await db.select().from(schema.requestContacts).where(inArray(schema.requestContacts.requestId, requestIds)).orderBy(schema.requestContacts.requestId),
+    contactViews: await db.select().from(schema.contactViews).where(inArray(schema.contactViews.requestId, requestIds)).orderBy(schema.contactViews.id),
+    offers: await db.select().from(schema.offers).where(inArray(schema.offers.organisationId, orgIds)).orderBy(schema.offers.id),
+    sessions: await db.select({ id: schema.sessions.id, expiresAt: schema.sessions.expiresAt }).from(schema.sessions).where(inArray(schema.sessions.userId, peopleIds)).orderBy(schema.sessions.id),
+    notifications: await db.select().from(schema.notifications).where(inArray(schema.notifications.userId, peopleIds)).orderBy(schema.notifications.id),
+    notificationSettings: await db.select().from(schema.notificationSettings).where(inArray(schema.notificationSettings.userId, peopleIds)).orderBy(schema.notificationSettings.userId, schema.notificationSettings.kind),
+    invitations: await db.select().from(schema.invitations).where(eq(schema.invitations.allianceId, s.allianceId)).orderBy(schema.invitations.id),
+    moments: await db.select({ id: schema.boardMoments.id, at: schema.boardMoments.at }).from(schema.boardMoments).where(inArray(schema.boardMoments.boardId, boardIds)).orderBy(schema.boardMoments.id),
+    audit: await countOf(schema.auditEvents),
+    checks: await countOf(schema.referenceChecks),
+    decisions: await countOf(schema.duplicateDecisions),
+    documents: await Promise.all(boardIds.map(async (id) => readBoard(await storedDocOf(t.h, id)))),
   });
 }
 
 /** The fingerprint once it holds still (activity rows are written right after the edits that cause them). */
 async function settled(s: Side): Promise<string> {
-  let last = fingerprint(s);
+  let last = await fingerprint(s);
   await waitFor(
     async () => {
       await new Promise((r) => setTimeout(r, 50));
-      const now = fingerprint(s);
+      const now = await fingerprint(s);
       const same = now === last;
       last = now;
       return same;
@@ -749,9 +757,9 @@ beforeAll(async () => {
     LOGIN_FREE_FAILURES: "100000",
   });
   const s = t.seed;
-  const coordinatorB = await makeUser(t.db, { organisationId: s.orgB.id, email: "coordinator@zuid.test", name: "Coördinator Zuid", role: "coordinator" });
-  const orgB2 = await makeOrganisation(t.db, { allianceId: s.allianceB.id, name: "Taalcafé Zuid", shortName: "TCZ" });
-  const member2B = await makeUser(t.db, { organisationId: orgB2.id, email: "tweede@zuid.test", name: "Tweede Zuid" });
+  const coordinatorB = await makeUser(t.h, { organisationId: s.orgB.id, email: "coordinator@zuid.test", name: "Coördinator Zuid", role: "coordinator" });
+  const orgB2 = await makeOrganisation(t.h, { allianceId: s.allianceB.id, name: "Taalcafé Zuid", shortName: "TCZ" });
+  const member2B = await makeUser(t.h, { organisationId: orgB2.id, email: "tweede@zuid.test", name: "Tweede Zuid" });
   A = await populate({
     label: "A",
     allianceId: s.allianceA.id,
@@ -773,7 +781,7 @@ beforeAll(async () => {
     org2: orgB2,
     boardId: s.boardB.id,
     boardName: s.boardB.name,
-    cookies: { member: s.cookies.memberB, member2: await makeSessionCookie(t.db, member2B.id), coordinator: await makeSessionCookie(t.db, coordinatorB.id) },
+    cookies: { member: s.cookies.memberB, member2: await makeSessionCookie(t.h, member2B.id), coordinator: await makeSessionCookie(t.h, coordinatorB.id) },
     person: s.memberB,
     tag: "Zuidgeheim",
     extraSecrets: [...s.boardB.cardIds, "Kinderopvang gezocht", coordinatorB.email],
