@@ -9,26 +9,33 @@
  */
 import fs from "node:fs";
 import os from "node:os";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCard, getCard, listColumns, moveCard, readBoard, updateCard } from "../../app/board/domain";
 import { holderFits, stageOfColumn } from "../../app/board/stages";
-import { holderNow } from "../../db/ownership";
+import { ownershipOf } from "../../db/ownership";
 import { createRequestWithAudit } from "../../db/requests";
-import { asyncOf, openDatabase } from "../../db/client";
+import { openDatabase, type AsyncDb } from "../../db/client";
 import { seedDemo } from "../../db/seed";
-import { startTestServer, storedBytes, storedDoc, waitFor, withTimeout, type RawClient, type TestServer } from "./harness";
+import { connectYjs, startTestServer, storedBytesOf, storedDocOf, waitFor, withTimeout, type RawClient, type TestServer, type YClient } from "./harness";
 
 
 let t: TestServer;
 
+const keepers: YClient[] = [];
 beforeAll(async () => {
   t = await startTestServer();
-  // Someone keeps the board open all along, so its room is never unloaded (and compacted) mid-test.
-  await t.connect(t.seed.boardA.id, { cookie: t.seed.cookies.viewerA });
+  // Someone keeps the board open all along on every server (two on PostgreSQL), so no server's
+  // room is ever unloaded (and compacted) mid-test.
+  for (const s of t.servers) {
+    const url = `http://127.0.0.1:${(s.httpServer.address() as AddressInfo).port}`;
+    keepers.push(await connectYjs(url, t.seed.boardA.id, { cookie: t.seed.cookies.viewerA }));
+  }
 });
 afterAll(async () => {
+  for (const k of keepers) k.destroy();
   await t?.close();
 });
 
@@ -39,13 +46,15 @@ function serverDoc(): Y.Doc {
   return t.rooms.getOrLoad(board()).doc;
 }
 
-const holder = (id: string) => holderNow(t.verify.db, id);
+/** Who holds a request (SQL). */
+const holderIn = async (h: AsyncDb, id: string) => (await ownershipOf(h, id))?.ownerOrgId ?? null;
+const holder = (id: string) => holderIn(t.h, id);
 const stageOf = (doc: Y.Doc, id: string) => stageOfColumn(listColumns(doc), getCard(doc, id)!.column);
 
 /** Every request's column fits its holder (SQL): the invariant of the board. */
-function expectInvariant(doc: Y.Doc) {
+async function expectInvariant(doc: Y.Doc) {
   for (const c of readBoard(doc).cards) {
-    const h = holder(c.id);
+    const h = await holder(c.id);
     expect(holderFits(stageOfColumn(listColumns(doc), c.column), h), `${c.title} in ${c.column}, held by ${h}`).toBe(true);
   }
 }
@@ -56,7 +65,7 @@ async function newRequest(column = "open"): Promise<string> {
   const id = `h-${++n}-${Date.now().toString(36)}`;
   const at = t.now();
   await createRequestWithAudit(
-    asyncOf(t.db),
+    t.h,
     { id, boardId: board(), createdByUserId: t.seed.memberA1.id, createdByOrgId: t.seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: at, createdAt: at },
     { boardId: board(), requestId: id, userId: t.seed.memberA1.id, orgId: t.seed.orgA1.id, type: "created", data: {}, createdAt: at },
   );
@@ -101,24 +110,24 @@ describe("claims and columns", () => {
     const claimed = await t.api(`/api/boards/${board()}/requests/${id}/claim`, { cookie, method: "POST" });
     expect(claimed.status).toBe(200);
     await waitFor(() => getCard(serverDoc(), id)?.column === "opgepakt", { message: "card in Opgepakt after the claim" });
-    expect(holder(id)).toBe(t.seed.orgA2.id);
+    expect(await holder(id)).toBe(t.seed.orgA2.id);
     const released = await t.api(`/api/boards/${board()}/requests/${id}/unclaim`, { cookie, method: "POST" });
     expect(released.status).toBe(200);
     await waitFor(() => getCard(serverDoc(), id)?.column === "open", { message: "card in Open after the unclaim" });
-    expect(holder(id)).toBeNull();
-    expectInvariant(serverDoc());
+    expect(await holder(id)).toBeNull();
+    await expectInvariant(serverDoc());
   });
 
   it("dragging an unclaimed request into a held column claims it for the mover's organisation", async () => {
     const id = await newRequest();
     // Bram (Taalhuis, A2) did not enter it: claiming is the one move he may make on it.
     expect(await send(t.seed.cookies.memberA2, edit((d) => moveCard(d, id, "in-uitvoering", 0, Date.now())))).toBeNull();
-    await waitFor(() => holder(id) === t.seed.orgA2.id, { message: "claimed in SQL" });
+    await waitFor(async () => (await holder(id)) === t.seed.orgA2.id, { message: "claimed in SQL" });
     expect(getCard(serverDoc(), id)!.column).toBe("in-uitvoering");
     // The holder drags it back to Open: released.
     expect(await send(t.seed.cookies.memberA2, edit((d) => moveCard(d, id, "open", 0, Date.now())))).toBeNull();
-    await waitFor(() => holder(id) === null, { message: "released in SQL" });
-    expectInvariant(serverDoc());
+    await waitFor(async () => (await holder(id)) === null, { message: "released in SQL" });
+    await expectInvariant(serverDoc());
   });
 
   it("two organisations drag the same request into held columns at once (100 trials): one winner, the other's move undone and told", async () => {
@@ -139,7 +148,7 @@ describe("claims and columns", () => {
         b.sendUpdate(fromB);
       }
       await Promise.all([a.roundTrip(), b.roundTrip()]);
-      const winner = holder(id);
+      const winner = await holder(id);
       expect([t.seed.orgA1.id, t.seed.orgA2.id]).toContain(winner);
       if (winner === t.seed.orgA1.id) results.a1++;
       else results.a2++;
@@ -164,14 +173,14 @@ describe("claims and columns", () => {
     // Yjs orders concurrent writes by client id, so about half of the losing moves land after the winner's.
     expect(told).toBeGreaterThan(0);
     console.log(`claim race: A1 won ${results.a1}, A2 won ${results.a2}; ${told} losing moves undone by the server and told`);
-    expectInvariant(serverDoc());
+    await expectInvariant(serverDoc());
   }, 180_000);
 });
 
 describe("who may change which request", () => {
   it("a member's raw edit of another organisation's request is refused (4403), a move undone: nothing of it stays", async () => {
     const id = await newRequest(); // entered by A1, nobody holds it
-    const before = { board: readBoard(serverDoc()), bytes: storedBytes(t.verify.db, board()) };
+    const before = { board: readBoard(serverDoc()), bytes: await storedBytesOf(t.h, board()) };
     const edits: Array<[string, (d: Y.Doc) => void]> = [
       ["retitle", (d) => updateCard(d, id, { title: "Door Taalhuis gewijzigd" }, Date.now())],
       ["archive", (d) => (d.getMap("cards").get(id) as Y.Map<unknown>).set("archived", true)],
@@ -183,8 +192,8 @@ describe("who may change which request", () => {
     for (const [name, write] of edits) {
       expect(await send(t.seed.cookies.memberA2, edit(write)), name).toBe(4403);
       expect(readBoard(serverDoc()), name).toEqual(before.board);
-      expect(storedBytes(t.verify.db, board()), name).toEqual(before.bytes);
-      expect(holder(id), name).toBeNull();
+      expect(await storedBytesOf(t.h, board()), name).toEqual(before.bytes);
+      expect(await holder(id), name).toBeNull();
     }
     // A move an honest client could have made in an older view (a claim of a request that moved on
     // meanwhile) is not refused: the server puts the request back and tells its author.
@@ -196,7 +205,7 @@ describe("who may change which request", () => {
       let c: RawClient | null = null;
       expect(await send(t.seed.cookies.memberA2, edit(write), (x) => (c = x)), name).toBeNull();
       expect(readBoard(serverDoc()).cards.find((x) => x.id === id), name).toEqual(before.board.cards.find((x) => x.id === id));
-      expect(holder(id), name).toBeNull();
+      expect(await holder(id), name).toBeNull();
       await waitFor(() => note(c!).some((m) => m.includes(`reverted:request:${id}`)), { message: `${name}: its author is told` });
     }
     // The organisation that entered it may.
@@ -216,9 +225,9 @@ describe("who may change which request", () => {
     let c: RawClient | null = null;
     expect(await send(t.seed.cookies.memberA1, edit((d) => moveCard(d, id, "open", 0, Date.now())), (x) => (c = x))).toBeNull();
     await waitFor(() => getCard(serverDoc(), id)?.column === kept, { message: "the move out of held is undone" });
-    expect(holder(id)).toBe(t.seed.orgA2.id);
+    expect(await holder(id)).toBe(t.seed.orgA2.id);
     await waitFor(() => note(c!).some((m) => m.includes(`held-by:${t.seed.orgA2.id}:${id}`)), { message: "A1 is told who holds it" });
-    expectInvariant(serverDoc());
+    await expectInvariant(serverDoc());
   });
 
   it("an edit made offline while the organisation held the request is undone, not refused, after it lost the request", async () => {
@@ -243,13 +252,13 @@ describe("who may change which request", () => {
   it("a viewer's move is refused", async () => {
     const id = await newRequest();
     expect(await send(t.seed.cookies.viewerA, edit((d) => moveCard(d, id, "opgepakt", 0, Date.now())))).toBe(4403);
-    expect(holder(id)).toBeNull();
+    expect(await holder(id)).toBeNull();
   });
 });
 
 describe("the invariant after all of the above", () => {
-  it("holds for every request on the board", () => {
-    expectInvariant(serverDoc());
+  it("holds for every request on the board", async () => {
+    await expectInvariant(serverDoc());
     expect(stageOf(serverDoc(), t.seed.boardA.cardIds[0])).toBe("intake");
   });
 });
@@ -260,14 +269,14 @@ describe("the demo board", () => {
     const database = openDatabase(`file:${path.join(dir, "demo.sqlite")}`, { migrate: true });
     try {
       const { boardId } = await seedDemo(database.async);
-      const doc = storedDoc(database.db, boardId!);
+      const doc = await storedDocOf(database.async, boardId!);
       const columns = listColumns(doc);
       const cards = readBoard(doc).cards;
       expect(cards.length).toBeGreaterThan(20);
       const held = cards.filter((c) => stageOfColumn(columns, c.column) === "held");
       expect(held.length).toBeGreaterThan(0);
       for (const c of cards) {
-        const h = holderNow(database.db, c.id);
+        const h = await holderIn(database.async, c.id);
         expect(holderFits(stageOfColumn(columns, c.column), h), `${c.title} in ${c.column}, held by ${h}`).toBe(true);
       }
     } finally {
@@ -312,14 +321,14 @@ describe("PATCH /api/boards/<boardId>/requests/<requestId>: the same rules over 
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([200, 409]);
     const lost = a.status === 409 ? a : b;
-    expect(lost.body.owner).toBe(holder(id));
-    expect(holder(id)).not.toBeNull();
-    expectInvariant(serverDoc());
+    expect(lost.body.owner).toBe(await holder(id));
+    expect(await holder(id)).not.toBeNull();
+    await expectInvariant(serverDoc());
     // The holder moves it back to Open: released.
-    const holderCookie = holder(id) === t.seed.orgA2.id ? t.seed.cookies.memberA2 : t.seed.cookies.memberA1;
+    const holderCookie = (await holder(id)) === t.seed.orgA2.id ? t.seed.cookies.memberA2 : t.seed.cookies.memberA1;
     const back = await patch(holderCookie, id, { column: "open" });
     expect(back.status).toBe(200);
-    expect(holder(id)).toBeNull();
-    expectInvariant(serverDoc());
+    expect(await holder(id)).toBeNull();
+    await expectInvariant(serverDoc());
   });
 });
