@@ -137,6 +137,8 @@ interface Followed {
   /** Positioning failed (storage could not be read): not tried again before this time, and how many times in a row. */
   retryAt: number;
   failures: number;
+  /** Resolves the promise `loaded` returned (positioned, or no longer followed). */
+  positionedNow: () => void;
 }
 
 interface OutboxEntry {
@@ -203,12 +205,22 @@ export class RedisRelay implements RoomRelay {
 
   // ------------------------------------------------------------ RoomRelay
 
-  loaded(boardId: string, generation: number): void {
-    this.followed.set(boardId, { generation, updates: null, presence: null, check: false, retryAt: 0, failures: 0 });
+  loaded(boardId: string, generation: number): Promise<void> {
+    let positionedNow!: () => void;
+    const positioned = new Promise<void>((resolve) => (positionedNow = resolve));
+    this.unfollow(boardId);
+    this.followed.set(boardId, { generation, updates: null, presence: null, check: false, retryAt: 0, failures: 0, positionedNow });
     this.wake();
+    return positioned;
   }
 
   unloaded(boardId: string): void {
+    this.unfollow(boardId);
+  }
+
+  /** Stop following a board; whoever waits for its positioning goes on. */
+  private unfollow(boardId: string): void {
+    this.followed.get(boardId)?.positionedNow();
     this.followed.delete(boardId);
   }
 
@@ -242,7 +254,7 @@ export class RedisRelay implements RoomRelay {
   }
 
   rebuilt(boardId: string, generation: number): void {
-    this.followed.delete(boardId);
+    this.unfollow(boardId);
     this.enqueue({ boardId, key: updatesKey(boardId), maxLen: this.maxLen, generation, kind: "updates", payload: Buffer.alloc(0), rebuilt: true });
   }
 
@@ -546,6 +558,7 @@ export class RedisRelay implements RoomRelay {
       }
     }
     this.stats.positioned++;
+    f.positionedNow();
   }
 
   /** Wake the reader after `ms` (a board to position again); one timer, the earliest wins. */
@@ -614,6 +627,7 @@ export class RedisRelay implements RoomRelay {
   /** Stop reading and publishing; what waits in the outbox is dropped (it is stored: the other servers catch up from storage). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const f of this.followed.values()) f.positionedNow();
     this.idle?.();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);

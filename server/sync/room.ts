@@ -395,6 +395,35 @@ export class BoardRoom {
   /** A catch-up from storage under way after a gap in relayed updates (asynchronous storage): see applyRemote. */
   private catchingUp: Promise<void> | null = null;
 
+  /**
+   * Until `ready` settles (or `maxMs` pass), presence from this server's
+   * clients waits: a newly loaded board until the relay has positioned it,
+   * which replays the other servers' recent presence with who owns each id,
+   * so that an id another server's person owns is known as theirs before
+   * anyone here may speak for it. Documents are not held: the relay's
+   * positioning keeps them whole (RoomRelay.loaded).
+   */
+  holdPresenceUntil(ready: Promise<unknown>, maxMs: number): void {
+    let timer: NodeJS.Timeout | undefined;
+    const gate: Promise<void> = Promise.race([
+      ready.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, maxMs);
+        timer.unref();
+      }),
+    ]).then(() => {
+      clearTimeout(timer);
+      if (this.presenceWait === gate) this.presenceWait = null;
+    });
+    this.presenceWait = gate;
+  }
+
+  /** Presence of this server's clients waits for this (holdPresenceUntil); null: applied at once. */
+  private presenceWait: Promise<void> | null = null;
+
   /** Whether the room holds what would apply to it until a catch-up from storage has merged. */
   get holding(): boolean {
     return this.catchingUp !== null;
@@ -714,6 +743,13 @@ export class BoardRoom {
   }
 
   private applyPresence(conn: SyncConnection, session: string, update: Uint8Array): void {
+    if (this.presenceWait) {
+      // In order: each waiting frame's turn comes after the gate's own (which clears it).
+      void this.presenceWait.then(() => {
+        if (this.conns.has(conn) && !this.destroyed) this.applyPresence(conn, session, update);
+      });
+      return;
+    }
     let entries;
     try {
       entries = decodeAwareness(update);

@@ -36,6 +36,13 @@ function runAll(fns: Array<() => void>): void {
   for (const fn of fns) fn();
 }
 
+/**
+ * How long a newly loaded room holds its clients' presence for the relay to
+ * position it (BoardRoom.holdPresenceUntil): Redis answers in milliseconds;
+ * when it is away the board works on without the other servers, as always.
+ */
+const POSITION_HOLD_MS = 2_000;
+
 export interface RoomManagerOptions {
   storage: RoomStorage;
   log: Logger;
@@ -148,7 +155,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       room.generation = this.store.generationOf?.(boardId) ?? 0;
       // The relay takes the stream's position and then reads storage again
       // (mergeStored): nothing committed elsewhere falls between the two.
-      relay.loaded(boardId, room.generation);
+      room.holdPresenceUntil(relay.loaded(boardId, room.generation), POSITION_HOLD_MS);
     }
     return room;
   }
@@ -191,7 +198,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.rooms.set(boardId, room);
     this.stats.loads++;
     this.stats.rooms = this.rooms.size;
-    this.opts.relay?.loaded(boardId, room.generation);
+    if (this.opts.relay) room.holdPresenceUntil(this.opts.relay.loaded(boardId, room.generation), POSITION_HOLD_MS);
     return room;
   }
 

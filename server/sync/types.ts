@@ -105,8 +105,13 @@ export interface AsyncRoomStorage {
  * REMOTE (room.ts): never stored again, never published again.
  */
 export interface RoomRelay {
-  /** A room was loaded from storage with this document generation: start following the board. */
-  loaded(boardId: string, generation: number): void;
+  /**
+   * A room was loaded from storage with this document generation: start
+   * following the board. Resolves once the board is positioned (what was
+   * committed elsewhere merged, the recent presence of the other servers
+   * replayed, with who owns each id), or when it is no longer followed.
+   */
+  loaded(boardId: string, generation: number): Promise<void>;
   /** This server committed `update` (a tick's updates of the board, combined) under `generation`. */
   committed(boardId: string, generation: number, update: Uint8Array): void;
   /** Presence of this server's connections changed: the awareness update and who owns each id. */

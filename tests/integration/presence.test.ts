@@ -135,10 +135,14 @@ describe("nobody speaks for another connection's presence", () => {
   });
 
   it("an awareness update for the server's own client id is refused too (4403)", async () => {
-    const room = t.rooms.peek(t.seed.boardA.id)!;
-    const attacker = t.raw(`/yjs/${t.seed.boardA.id}`, { cookie: t.seed.cookies.memberA2 });
+    const board = t.seed.boardA.id;
+    const connections = () => t.servers.map((s) => s.rooms.peek(board)?.size ?? 0);
+    const before = connections();
+    const attacker = t.raw(`/yjs/${board}`, { cookie: t.seed.cookies.memberA2 });
     await withTimeout(attacker.opened, 10_000, "attacker connected");
     await attacker.roundTrip();
+    // The server the attacker reached (of two, on PostgreSQL): its own client id.
+    const room = t.servers[connections().findIndex((n, i) => n > before[i])].rooms.peek(board)!;
     attacker.send(awarenessFrame(room.doc.clientID, { user: { name: "Server" } }));
     expect((await withTimeout(attacker.closed, 10_000, "attacker closed")).code).toBe(4403);
     expect(room.awareness.getStates().has(room.doc.clientID)).toBe(false);

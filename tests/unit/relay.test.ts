@@ -63,7 +63,7 @@ function bus() {
   const drop = new Set<string>();
   const log: Array<{ from: string; kind: string; boardId: string; generation: number; update: Uint8Array; owners?: Record<number, string> }> = [];
   const relayFor = (name: string): RoomRelay => ({
-    loaded() {},
+    loaded: () => Promise.resolve(),
     unloaded() {},
     compact() {},
     rebuilt(boardId) {
