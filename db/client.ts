@@ -300,7 +300,7 @@ export function isSqlite(database: AppDatabase): database is Database_ {
  * is PostgreSQL, anything else SQLite's file (`file:…`, a path, `:memory:`).
  * `migrate` applies that dialect's migrations.
  */
-export async function openAppDatabase(url: string, opts: { migrate?: boolean } = {}): Promise<AppDatabase> {
+export async function openAppDatabase(url: string, opts: { migrate?: boolean; onIdleError?: (error: Error) => void } = {}): Promise<AppDatabase> {
   return isPostgresUrl(url) ? openPostgres(url, opts) : openDatabase(url, opts);
 }
 
@@ -308,8 +308,16 @@ export async function openAppDatabase(url: string, opts: { migrate?: boolean } =
 const MIGRATION_LOCK = 0x4142_4d49;
 
 /** PostgreSQL through node-postgres (a pool); `migrate` applies db/migrations-pg (one server at a time). */
-export async function openPostgres(url: string, opts: { migrate?: boolean; max?: number } = {}): Promise<PostgresDatabase> {
+export async function openPostgres(
+  url: string,
+  opts: { migrate?: boolean; max?: number; onIdleError?: (error: Error) => void } = {},
+): Promise<PostgresDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+  // An idle connection that PostgreSQL ends (a restart, a failover, a
+  // terminated backend) is an "error" event of the pool: unheard, an error
+  // event ends the process. The pool has dropped that connection already;
+  // the next query opens another.
+  pool.on("error", (error) => opts.onIdleError?.(error));
   const db = drizzlePg(pool, { schema: pgSchema });
   if (opts.migrate) {
     // Several servers start at once (a rolling start, systemd bringing three up):

@@ -35,9 +35,12 @@ try {
   console.error((e as Error).message);
   process.exit(1);
 }
+let idleError = (_error: Error): void => {};
 let database: Awaited<ReturnType<typeof openAppDatabase>>;
 try {
-  database = await openAppDatabase(env.DATABASE_URL, { migrate: true });
+  // An idle PostgreSQL connection that was ended (a restart of PostgreSQL, a failover): logged (once the
+  // server's log exists); the pool opens another on the next query.
+  database = await openAppDatabase(env.DATABASE_URL, { migrate: true, onIdleError: (error) => idleError(error) });
 } catch (e) {
   // PostgreSQL unreachable, a wrong password, a migration that failed: said plainly, not as a stack.
   console.error(`cannot open the database (${postgres ? "PostgreSQL" : env.DATABASE_URL}): ${(e as Error).message}`);
@@ -56,6 +59,7 @@ const buildPath = path.resolve("build/index.js");
 const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 
 const server = createAppServer({ env, database, build });
+idleError = (error) => server.log.warn("a PostgreSQL connection was ended; the next query opens another", { error: error.message });
 const { url } = await server.listen();
 server.log.info(`Alliantiebord luistert op ${url}`, { port: env.PORT, database: databaseForLog(env.DATABASE_URL), dataKey: dataKey.from });
 if (dataKey.from === "none") {

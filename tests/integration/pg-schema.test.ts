@@ -10,9 +10,9 @@ import { migrate } from "drizzle-orm/node-postgres/migrator";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../db/client";
+import { openDatabase, openPostgres } from "../../db/client";
 import { start, type TestPostgres } from "../infra/postgres";
-import { ROOT } from "./harness";
+import { ROOT, waitFor } from "./harness";
 
 interface Column {
   notNull: boolean;
@@ -187,5 +187,30 @@ describe("SQLite and PostgreSQL schemas", () => {
         ORDER BY table_name`,
     );
     expect(rows.map((r) => r.data_type)).toEqual(["boolean", "bytea", "bigint"]);
+  });
+});
+
+describe("the connection pool", () => {
+  it("lives through PostgreSQL ending an idle connection (a restart, a failover): told, and the next query opens another", async () => {
+    const url = await server.createDatabase("pool_idle");
+    const ended: string[] = [];
+    const database = await openPostgres(url, { onIdleError: (e) => ended.push(e.message) });
+    try {
+      // One connection, idle in the pool now.
+      const pid = (await database.pool.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid;
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      try {
+        await admin.query("select pg_terminate_backend($1)", [pid]);
+      } finally {
+        await admin.end();
+      }
+      // Unheard, the pool's "error" event would have been an uncaught exception (the process ends).
+      await waitFor(() => ended.length > 0, { message: "the pool told of the ended connection" });
+      expect(ended[0]).toMatch(/terminating connection/);
+      expect((await database.pool.query<{ n: number }>("select 2 as n")).rows[0].n).toBe(2);
+    } finally {
+      await database.close();
+    }
   });
 });
