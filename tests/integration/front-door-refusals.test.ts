@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { amsterdamDayBounds } from "../../app/board/front-door-guard";
 import { setFrontDoor } from "../../db/front-door";
-import { alliances, frontDoorItems } from "../../db/schema";
+import { setFrontDoorDailyCap } from "../../db/front-door-guard";
+import { count, first } from "../../db/dialect";
 import { createClock, postForm, startTestServer, type TestClock, type TestServer } from "./harness";
 
 let t: TestServer;
@@ -37,8 +38,9 @@ beforeAll(async () => {
     originalError(...args);
   };
   t = await startTestServer({ LOG_LEVEL: "info" }, { now: clock.now });
-  slug = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
-  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [] });
+  const { alliances } = t.h.t;
+  slug = (await first(t.h.q.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id))))!.slug;
+  await setFrontDoor(t.h, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [] });
 });
 
 afterAll(async () => {
@@ -47,7 +49,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const items = () => t.db.select().from(frontDoorItems).all().length;
+const items = async () => (await first(t.h.q.select({ n: count() }).from(t.h.t.frontDoorItems)))!.n;
 
 async function formPage(lang = "nl") {
   const html = await (await fetch(`${t.url}/hulp/${slug}?taal=${lang}`)).text();
@@ -73,7 +75,7 @@ function api(body: Record<string, unknown>) {
 
 describe("the front door refuses over HTTP, with a clear message and nothing stored", () => {
   it("the honeypot and a form sent too fast: 422 with the reason in the page's language", async () => {
-    const before = items();
+    const before = await items();
     const token = await formPage("en");
     const bot = await postForm(t.url, `/hulp/${slug}?taal=en`, fields(token, { website: "http://spam.example" }));
     expect(bot.status).toBe(422);
@@ -86,19 +88,19 @@ describe("the front door refuses over HTTP, with a clear message and nothing sto
     expect(fastHtml).toContain('data-testid="fd-refused"');
     // What was typed comes back.
     expect(fastHtml).toContain(CANARY);
-    expect(items()).toBe(before);
+    expect(await items()).toBe(before);
 
     // In time, the same form goes through.
     const token2 = await formPage("nl");
     clock.advance(5_000);
     const ok = await postForm(t.url, `/hulp/${slug}?taal=nl`, fields(token2));
     expect([200, 302, 303]).toContain(ok.status);
-    expect(items()).toBe(before + 1);
+    expect(await items()).toBe(before + 1);
   });
 
   it("the daily cap (429 daily_cap) and the address budget (429 address_budget), each with Retry-After", async () => {
-    t.database.sqlite.prepare("delete from front_door_items").run();
-    t.database.sqlite.prepare("update alliances set front_door_daily_cap = 2").run();
+    await t.h.q.delete(t.h.t.frontDoorItems);
+    await setFrontDoorDailyCap(t.h, t.seed.allianceA.id, 2);
     const body = { kind: "request", category: "taal", text: `${CANARY} hulp gezocht`, language: "nl", contact: { email: MAIL, consent: true } };
     expect((await api(body)).status).toBe(201);
     clock.advance(60_000);
@@ -109,7 +111,7 @@ describe("the front door refuses over HTTP, with a clear message and nothing sto
     expect(((await capped.json()) as { error: string }).error).toBe("daily_cap");
     expect(Number(capped.headers.get("retry-after"))).toBeGreaterThan(0);
 
-    t.database.sqlite.prepare("update alliances set front_door_daily_cap = 200").run();
+    await setFrontDoorDailyCap(t.h, t.seed.allianceA.id, 200);
     const statuses: number[] = [];
     let last: Response | null = null;
     for (let i = 0; i < 6; i++) {
@@ -122,7 +124,7 @@ describe("the front door refuses over HTTP, with a clear message and nothing sto
     expect(last!.status).toBe(429);
     expect(((await last!.json()) as { error: string }).error).toBe("address_budget");
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(items()).toBe(5);
+    expect(await items()).toBe(5);
   });
 
   it("the server's log names no text and no contact detail of any of them", () => {

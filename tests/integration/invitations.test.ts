@@ -8,6 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { and, eq, like } from "drizzle-orm";
+import { count, first as firstRow } from "../../db/dialect";
 import { makeUser } from "../factories";
 import { freePort, postForm, startTestServer, waitFor, type TestServer } from "./harness";
 import { createSmtpInbox, type SmtpInbox } from "./smtp-inbox";
@@ -48,7 +50,7 @@ function accept(token: string, password = "een-goed-wachtwoord", repeat = passwo
   return postForm(t.url, `/uitnodiging/${token}`, { username: "", password, repeat });
 }
 
-const usersWith = (email: string) => (t.verify.sqlite.prepare("select count(*) as n from users where email = ?").get(email) as { n: number }).n;
+const usersWith = async (email: string) => (await firstRow(t.h.q.select({ n: count() }).from(t.h.t.users).where(eq(t.h.t.users.email, email))))!.n;
 
 describe("POST /api/invitations", () => {
   it("answers 401 without a session and 403 for members and viewers", async () => {
@@ -78,9 +80,9 @@ describe("POST /api/invitations", () => {
     expect(first.link).toBe(`http://localhost:${t.services.env.PORT}/uitnodiging/${first.token}`);
     expect(first.token).toHaveLength(43);
     // Only the token's hash is stored.
-    const row = t.verify.sqlite.prepare("select * from invitations where id = ?").get(first.id) as Record<string, unknown>;
+    const row = (await t.h.q.select().from(t.h.t.invitations).where(eq(t.h.t.invitations.id, first.id)))[0]!;
     expect(JSON.stringify(row)).not.toContain(first.token);
-    expect(row.expires_at as number).toBe((row.created_at as number) + 7 * DAY);
+    expect(row.expiresAt).toBe(row.createdAt + 7 * DAY);
     const again = await t.api("/api/invitations", {
       cookie: t.seed.cookies.coordinatorA,
       body: { email: first.email.toUpperCase(), name: "Nog eens", organisationId: t.seed.orgA1.id, role: "member" },
@@ -99,7 +101,7 @@ describe("POST /api/invitations", () => {
 describe("another alliance's coordinator", () => {
   it("cannot see, resend or withdraw this alliance's invitations, nor invite into its organisations", async () => {
     const inv = await invite();
-    const other = await makeUser(t.db, { organisationId: t.seed.orgB.id, email: `coord-${randomUUID().slice(0, 6)}@zuid.test`, name: "Zoë", role: "coordinator" });
+    const other = await makeUser(t.h, { organisationId: t.seed.orgB.id, email: `coord-${randomUUID().slice(0, 6)}@zuid.test`, name: "Zoë", role: "coordinator" });
     const cookie = await t.cookieFor(other.id);
     const list = await t.api("/api/invitations", { cookie });
     expect(list.status).toBe(200);
@@ -129,7 +131,7 @@ describe("the link", () => {
 
     expect((await accept(inv.token, "kort")).status).toBe(400);
     expect((await accept(inv.token, "een-goed-wachtwoord", "iets-anders-dan-dat")).status).toBe(400);
-    expect(usersWith(inv.email)).toBe(0);
+    expect(await usersWith(inv.email)).toBe(0);
 
     const res = await accept(inv.token);
     expect(res.status).toBe(302);
@@ -142,7 +144,12 @@ describe("the link", () => {
     const boards = await t.api("/api/boards", { cookie });
     expect(boards.status).toBe(200);
     expect(boards.body.map((b: { id: string }) => b.id)).toContain(t.seed.boardA.id);
-    const person = t.verify.sqlite.prepare("select u.role, u.name, o.alliance_id as alliance from users u join organisations o on o.id = u.organisation_id where email = ?").get(inv.email) as Record<string, string>;
+    const { users, organisations } = t.h.t;
+    const [person] = await t.h.q
+      .select({ role: users.role, name: users.name, alliance: organisations.allianceId })
+      .from(users)
+      .innerJoin(organisations, eq(organisations.id, users.organisationId))
+      .where(eq(users.email, inv.email));
     expect(person).toEqual({ role: "viewer", name: "Nieuwe " + inv.email.match(/nieuw(\d+)/)![1], alliance: t.seed.allianceA.id });
     // A viewer's cookie is a real session: it may read the board and not write.
     expect((await t.api(`/api/boards/${t.seed.boardA.id}`, { cookie })).status).toBe(200);
@@ -152,7 +159,7 @@ describe("the link", () => {
     const second = await accept(inv.token, "nog-een-wachtwoord");
     expect(second.status).toBe(410);
     expect(second.headers.getSetCookie().some((c) => c.startsWith("ab_session="))).toBe(false);
-    expect(usersWith(inv.email)).toBe(1);
+    expect(await usersWith(inv.email)).toBe(1);
     // Nothing of the alliance on the refusal page.
     const gone = await (await page(inv.token)).text();
     expect(gone).not.toContain("Taalhuis Noord");
@@ -164,7 +171,7 @@ describe("the link", () => {
       const inv = await invite();
       const answers = await Promise.all([accept(inv.token, "wachtwoord-een-1"), accept(inv.token, "wachtwoord-twee-2"), accept(inv.token, "wachtwoord-drie-3")]);
       expect(answers.map((a) => a.status).sort()).toEqual([302, 410, 410]);
-      expect(usersWith(inv.email)).toBe(1);
+      expect(await usersWith(inv.email)).toBe(1);
     }
   });
 
@@ -177,7 +184,7 @@ describe("the link", () => {
       expect((await page(inv.token)).status).toBe(410);
       expect(await (await page(inv.token)).text()).toContain("verlopen");
       expect((await accept(inv.token)).status).toBe(410);
-      expect(usersWith(inv.email)).toBe(0);
+      expect(await usersWith(inv.email)).toBe(0);
     } finally {
       shift = 0;
     }
@@ -202,7 +209,7 @@ describe("the link", () => {
     expect((await t.api(`/api/invitations/${inv.id}`, { method: "DELETE", cookie: t.seed.cookies.coordinatorA })).status).toBe(200);
     expect((await page(inv.token)).status).toBe(410);
     expect((await accept(inv.token)).status).toBe(410);
-    expect(usersWith(inv.email)).toBe(0);
+    expect(await usersWith(inv.email)).toBe(0);
     expect((await t.api(`/api/invitations/${inv.id}`, { method: "DELETE", cookie: t.seed.cookies.coordinatorA })).status).toBe(404);
     const list = await t.api("/api/invitations", { cookie: t.seed.cookies.coordinatorA });
     expect(list.body.map((i: { id: string }) => i.id)).not.toContain(inv.id);
@@ -223,7 +230,7 @@ describe("the link", () => {
       shift = 10 * DAY - 60_000;
       expect((await page(next)).status).toBe(200);
       expect((await accept(next)).status).toBe(302);
-      expect(usersWith(inv.email)).toBe(1);
+      expect(await usersWith(inv.email)).toBe(1);
       expect((await t.api(`/api/invitations/${inv.id}/resend`, { method: "POST", cookie: await t.cookieFor(t.seed.coordinatorA.id, 30) })).status).toBe(404);
     } finally {
       shift = 0;
@@ -244,7 +251,7 @@ describe("the link", () => {
     expect(real.status).toBe(429);
     expect(Number(real.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await accept(inv.token)).status).toBe(429);
-    expect(usersWith(inv.email)).toBe(0);
+    expect(await usersWith(inv.email)).toBe(0);
   });
 });
 
@@ -295,8 +302,9 @@ describe("the invitation mail", () => {
 
   it("mails one address at most 3 times a day and an alliance at most 50 invitations an hour; past that the link is made but not mailed", async () => {
     const coordinator = m.seed.cookies.coordinatorA;
-    const outbox = (to?: string) =>
-      (m.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM mail_outbox WHERE key LIKE 'invitation:%'${to ? " AND \"to\" = ?" : ""}`).get(...(to ? [to] : [])) as { n: number }).n;
+    const { mailOutbox } = m.h.t;
+    const outbox = async (to?: string) =>
+      (await firstRow(m.h.q.select({ n: count() }).from(mailOutbox).where(and(like(mailOutbox.key, "invitation:%"), to ? eq(mailOutbox.to, to) : undefined))))!.n;
     // A stolen coordinator session resending one invitation in a loop: the address gets 3 mails, not 20.
     const first = await m.api("/api/invitations", { cookie: coordinator, body: { email: "doelwit@elders.test", name: "Doelwit", organisationId: m.seed.orgA1.id, role: "member" } });
     expect(first.body).toMatchObject({ mailed: true });
@@ -304,17 +312,17 @@ describe("the invitation mail", () => {
     for (let i = 0; i < 19; i++) answers.push((await m.api(`/api/invitations/${first.body.id}/resend`, { method: "POST", cookie: coordinator })).body);
     expect(answers.slice(0, 2).every((a) => a.mailed === true)).toBe(true);
     expect(answers.slice(2).every((a) => a.mailed === false && a.mailLimited === true && /\/uitnodiging\//.test(a.link))).toBe(true);
-    expect(outbox("doelwit@elders.test")).toBe(3);
+    expect(await outbox("doelwit@elders.test")).toBe(3);
 
     // Many addresses: at most 50 invitation mails an hour for the alliance (the 3 above and the earlier test's count too).
-    const before = outbox();
+    const before = await outbox();
     let limited = 0;
     for (let i = 0; i < 60; i++) {
       const r = await m.api("/api/invitations", { cookie: coordinator, body: { email: `reeks-${i}@elders.test`, name: `Reeks ${i}`, organisationId: m.seed.orgA1.id, role: "member" } });
       expect(r.status).toBe(201);
       if (r.body.mailLimited) limited++;
     }
-    expect(outbox()).toBe(50);
+    expect(await outbox()).toBe(50);
     expect(limited).toBe(60 - (50 - before));
   });
 });
