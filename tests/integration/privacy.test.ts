@@ -7,7 +7,7 @@
 import Papa from "papaparse";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alliances, users } from "../../db/schema";
+import { setTwoFactorPolicy } from "../../db/two-factor";
 import { translator } from "../../app/i18n";
 import type { SessionUser } from "../../app/services/auth.server";
 import { privacyFacts, registerRows } from "../../app/services/privacy.server";
@@ -83,27 +83,27 @@ describe("the processing register (CSV)", () => {
     // A cell that would start a formula in Excel is made text.
     expect(board[5]).toBe("'=1+1 bord: 6 maanden na afronden of archiveren, dan anoniem gemaakt; Hulpvragen Noord: 12 maanden na afronden of archiveren, dan anoniem gemaakt");
 
-    t.db.update(users).set({ locale: "en" }).where(eq(users.id, t.seed.coordinatorA.id)).run();
+    await t.h.q.update(t.h.t.users).set({ locale: "en" }).where(eq(t.h.t.users.id, t.seed.coordinatorA.id));
     try {
       const en = await parse(await register(coordinator));
       expect(en[0]).toEqual(["Processing activity", "Purpose", "Data subjects", "Personal data", "Recipients", "Retention", "Security measures", "Where stored"]);
       expect(en.find((r) => r[0] === "Accounts and login")![6]).toContain("second step: not required, each person chooses");
     } finally {
-      t.db.update(users).set({ locale: "nl" }).where(eq(users.id, t.seed.coordinatorA.id)).run();
+      await t.h.q.update(t.h.t.users).set({ locale: "nl" }).where(eq(t.h.t.users.id, t.seed.coordinatorA.id));
     }
   });
 
   it("states the alliance's two-factor policy as it is stored", async () => {
     // Read through the service: a required second step would hold the coordinator's own request at the login gate.
     const who = { allianceId: t.seed.allianceA.id } as SessionUser;
-    t.db.update(alliances).set({ twoFactorPolicy: "coordinators" }).where(eq(alliances.id, t.seed.allianceA.id)).run();
+    await setTwoFactorPolicy(t.h, t.seed.allianceA.id, "coordinators");
     try {
       const facts = await privacyFacts(t.services, who);
       expect(facts.twoFactorPolicy).toBe("coordinators");
       const accounts = registerRows(translator("nl"), facts).find((r) => r.activity === "Accounts en inloggen")!;
       expect(accounts.security).toContain("tweede stap: verplicht voor coördinatoren");
     } finally {
-      t.db.update(alliances).set({ twoFactorPolicy: "off" }).where(eq(alliances.id, t.seed.allianceA.id)).run();
+      await setTwoFactorPolicy(t.h, t.seed.allianceA.id, "off");
     }
     expect((await privacyFacts(t.services, who)).twoFactorPolicy).toBe("off");
   });

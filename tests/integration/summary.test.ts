@@ -10,7 +10,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { meetingActions, meetings } from "../../db/schema";
 import { dayOf, SUMMARY_KEYS, type SinceSummary } from "../../app/board/summary";
 import { takeMoment } from "../../app/services/moments.server";
 import { makeBoard } from "../factories";
@@ -30,7 +29,7 @@ beforeAll(async () => {
   const { seed } = t;
   const now = Date.now();
   const base = { description: "", area: "", urgency: "normaal" as const };
-  board = await makeBoard(t.db, {
+  board = await makeBoard(t.h, {
     allianceId: seed.allianceA.id,
     name: "Sinds",
     cards: [
@@ -63,7 +62,8 @@ beforeAll(async () => {
 
   // Actions of an earlier meeting: one overdue (A2, on the quiet request), one due this week (A1), one done.
   const meetingId = randomUUID();
-  t.db.insert(meetings).values({ id: meetingId, boardId: board.id, title: "Vorige", scheduledAt: now - 10 * DAY_MS, status: "planned", createdAt: now - 11 * DAY_MS }).run();
+  const { meetings, meetingActions } = t.h.t;
+  await t.h.q.insert(meetings).values({ id: meetingId, boardId: board.id, title: "Vorige", scheduledAt: now - 10 * DAY_MS, status: "planned", createdAt: now - 11 * DAY_MS });
   const action = (orgId: string, requestId: string | null, due: string, doneAt: number | null) => ({
     id: randomUUID(),
     meetingId,
@@ -76,14 +76,11 @@ beforeAll(async () => {
     createdAt: now - 10 * DAY_MS,
   });
   id.overdueAction = randomUUID();
-  t.db
-    .insert(meetingActions)
-    .values([
-      { ...action(seed.orgA2.id, id.quiet, dayOf(now - 2 * DAY_MS), null), id: id.overdueAction },
-      action(seed.orgA1.id, null, dayOf(now + 3 * DAY_MS), null),
-      action(seed.orgA1.id, id.held, dayOf(now - 3 * DAY_MS), now - DAY_MS),
-    ])
-    .run();
+  await t.h.q.insert(meetingActions).values([
+    { ...action(seed.orgA2.id, id.quiet, dayOf(now - 2 * DAY_MS), null), id: id.overdueAction },
+    action(seed.orgA1.id, null, dayOf(now + 3 * DAY_MS), null),
+    action(seed.orgA1.id, id.held, dayOf(now - 3 * DAY_MS), now - DAY_MS),
+  ]);
 });
 
 afterAll(async () => {
@@ -144,10 +141,9 @@ describe("GET /api/boards/<boardId>/summary", () => {
     expect(before).not.toContain("Einde van de vorige vergadering (standaard)");
 
     const m2 = await takeMoment(t.services, board.id, "meeting_end");
-    t.db
-      .insert(meetings)
-      .values({ id: randomUUID(), boardId: board.id, title: "Net afgelopen", scheduledAt: Date.now(), status: "ended", endMomentId: m2.id, endedAt: Date.now(), createdAt: Date.now() })
-      .run();
+    await t.h.q
+      .insert(t.h.t.meetings)
+      .values({ id: randomUUID(), boardId: board.id, title: "Net afgelopen", scheduledAt: Date.now(), status: "ended", endMomentId: m2.id, endedAt: Date.now(), createdAt: Date.now() });
     const after = await t.api<SinceSummary>(summaryPath(), { cookie: seed.cookies.memberA1 });
     expect(after.body.since).toEqual({ id: m2.id, at: m2.at, reason: "meeting_end" });
     const later = await page();

@@ -59,7 +59,7 @@ describe("teams API", () => {
     expect(own.status).toBe(200);
     expect(own.body.teams.mode).toBe("across_organisations");
     expect(own.body.teams.list.map((x: { name: string }) => x.name)).toContain("Aan de Slag Noord");
-    const teamB = await makeUser(t.db, { organisationId: orgB.id, email: "coord-export@zuid.test", name: "Zeger", role: "coordinator" });
+    const teamB = await makeUser(t.h, { organisationId: orgB.id, email: "coord-export@zuid.test", name: "Zeger", role: "coordinator" });
     const other = await t.api("/api/alliance/export", { cookie: await t.cookieFor(teamB.id) });
     expect(other.status).toBe(200);
     expect(other.body.teams.list).toEqual([]);
@@ -118,8 +118,8 @@ describe("teams API", () => {
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual({ organisationIds: "unknown" });
     // Another alliance's coordinator: the team is unknown to them.
-    const orgZ = await makeOrganisation(t.db, { allianceId: t.seed.allianceB.id, name: "Zuid Coördinatie", shortName: "ZC" });
-    const coordB = await t.cookieFor((await makeUser(t.db, { organisationId: orgZ.id, email: "coord@zuid.test", name: "Zoë", role: "coordinator" })).id);
+    const orgZ = await makeOrganisation(t.h, { allianceId: t.seed.allianceB.id, name: "Zuid Coördinatie", shortName: "ZC" });
+    const coordB = await t.cookieFor((await makeUser(t.h, { organisationId: orgZ.id, email: "coord@zuid.test", name: "Zoë", role: "coordinator" })).id);
     expect((await t.api(`/api/alliance/teams/${team.id}`, { cookie: coordB, method: "PATCH", body: { name: "Gestolen" } })).status).toBe(404);
     expect((await t.api(`/api/alliance/teams/${team.id}`, { cookie: coordB, method: "DELETE" })).status).toBe(404);
     const unknown = await t.api("/api/alliance/teams/00000000-0000-4000-8000-000000000000", { cookie: coordinator, method: "DELETE" });
@@ -150,7 +150,7 @@ describe("teams API", () => {
     expect(second.body.organisationId).toBeTruthy();
     expect((await createTeam({ name: "Team in team", organisationIds: [own] })).body.errors).toEqual({ organisationIds: "unknown" });
     // A person in the team's organisation, from the Taalhuis: their home organisation beside their name on /beheer.
-    const person = await makeUser(t.db, { organisationId: own, email: "lid@modusteam.test", name: "Lotte Teamlid" });
+    const person = await makeUser(t.h, { organisationId: own, email: "lid@modusteam.test", name: "Lotte Teamlid" });
     const home = await postForm(t.url, "/beheer?_data=routes%2Fbeheer", { intent: "home-org", personId: person.id, homeOrganisationId: orgA2.id }, { cookie: coordinator });
     expect(home.status).toBe(200);
     const page = await (await fetch(`${t.url}/beheer`, { headers: { cookie: coordinator } })).text();
