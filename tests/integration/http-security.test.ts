@@ -734,6 +734,15 @@ describe("Secure cookie and HSTS behind TLS", () => {
 // ------------------------------------------------------------------ CSP reports
 
 describe("POST /csp-report", () => {
+  // Its counts, its log-once and its rate limits are each server's own (a flood guard on an endpoint
+  // without a session, like the connection caps: SECURITY.md), so on PostgreSQL these run on one server.
+  let proxied: TestServer;
+  beforeAll(async () => {
+    proxied = await startTestServer({ TRUST_PROXY: "loopback", ALLOWED_ORIGINS: "https://partner.example", LOG_LEVEL: "info" }, { servers: 1 });
+  });
+  afterAll(async () => {
+    await proxied?.close();
+  });
   const legacy = (blocked: string) =>
     json({
       "csp-report": {
