@@ -20,9 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { getCard, readBoard, updateCard } from "../../app/board/domain";
-import { openDatabase } from "../../db/client";
+import { eq } from "drizzle-orm";
 import { startLb, type Lb } from "../infra/lb";
-import { connectYjs, createTestDatabase, sleep, spawnServer, storedDoc, waitFor, withTimeout, type SpawnedServer, type TestDatabase, type YClient } from "./harness";
+import { connectYjs, createTestDatabase, sleep, spawnServer, storedDocOf, waitFor, withTimeout, type SpawnedServer, type TestDatabase, type YClient } from "./harness";
 
 const DRAIN_TIMEOUT_MS = 15_000;
 const SERVER_ENV = {
@@ -47,7 +47,7 @@ afterAll(async () => {
   io?.close();
   for (const s of servers) await s.stop();
   await lb?.stop();
-  tdb?.cleanup();
+  await tdb?.cleanup();
 });
 
 /** The edit number a title ends with ("y2 #17" → 17), or -1. */
@@ -253,11 +253,12 @@ describe("drain on SIGTERM behind a load balancer", () => {
     for (const c of yClients) expect(c.closeCodes).toContain(1012);
     expect(ioEvents.disconnects[0]).toBe("transport close");
 
-    // What the clients had received from A, against the file, read with a fresh connection.
-    const fresh = openDatabase(tdb.url);
-    let stored: Y.Doc;
-    try {
-      stored = storedDoc(fresh.db, boardId);
+    // What the clients had received from A, against what is stored (read through the test's own connection).
+    const { comments } = tdb.h.t;
+    const commentIds = async (requestId?: string) =>
+      new Set((await tdb.h.q.select({ id: comments.id }).from(comments).where(requestId ? eq(comments.requestId, requestId) : undefined)).map((r) => r.id));
+    const stored = await storedDocOf(tdb.h, boardId);
+    {
       const svStored = Y.decodeStateVector(Y.encodeStateVector(stored));
       yClients.forEach((c, i) => {
         const seen = new Y.Doc();
@@ -271,13 +272,9 @@ describe("drain on SIGTERM behind a load balancer", () => {
           expect(seq(getCard(stored, e.card)?.title), `editor ${j}'s edits seen by ${i}`).toBeGreaterThanOrEqual(seq(getCard(seen, e.card)?.title));
         });
       });
-      const storedComments = new Set(
-        (fresh.sqlite.prepare("select id from comments where request_id = ?").all(seed.boardA.cardIds[0]) as Array<{ id: string }>).map((r) => r.id),
-      );
+      const storedComments = await commentIds(seed.boardA.cardIds[0]);
       expect(ackedAtExit.filter((id) => !storedComments.has(id))).toEqual([]);
       expect(getCard(stored, createdId)?.title).toBe("Aangemaakt tijdens het afsluiten");
-    } finally {
-      fresh.close();
     }
     const storedAtExit = editors.map((e) => seq(getCard(stored, e.card)?.title));
 
@@ -306,15 +303,12 @@ describe("drain on SIGTERM behind a load balancer", () => {
       () => yClients.every((c) => editors.every((e, j) => getCard(c.doc, e.card)?.title === `y${j} #${finals[j]}`)),
       { message: "every client has every editor's last edit" },
     );
-    const check = openDatabase(tdb.url);
-    try {
-      const final = readBoard(storedDoc(check.db, boardId));
+    {
+      const final = readBoard(await storedDocOf(tdb.h, boardId));
       for (const c of yClients) expect(readBoard(c.doc)).toEqual(final);
       editors.forEach((e, j) => expect(final.cards.find((x) => x.id === e.card)?.title).toBe(`y${j} #${finals[j]}`));
-      const storedComments = new Set((check.sqlite.prepare("select id from comments").all() as Array<{ id: string }>).map((r) => r.id));
+      const storedComments = await commentIds();
       expect(acked.filter((id) => !storedComments.has(id))).toEqual([]);
-    } finally {
-      check.close();
     }
 
     console.log(
