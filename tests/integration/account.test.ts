@@ -6,11 +6,11 @@
  * everywhere" closing the other sessions' Yjs and socket.io connections
  * while this one's stay, and the JSON API /api/me with its 422/409 rules.
  *
- * Mail goes the product's whole way: the SQLite queue, its worker, and a
+ * Mail goes the product's whole way: the database's queue, its worker, and a
  * real SMTP server (smtp-server on loopback in this process) that receives it.
  */
-import { asyncOf } from "../../db/client";
 import { createHash } from "node:crypto";
+import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RESET_ANSWER_MS, RESET_VALID_MS, RESETS_PER_ADDRESS_PER_15_MINUTES, RESETS_PER_EMAIL_PER_HOUR } from "../../app/services/password-reset.server";
 import { disableUser, enableUser } from "../../db/accounts";
@@ -42,8 +42,10 @@ async function loginWithDevice(t: TestServer, email: string, password: string, u
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** The browsers known to an account (token hashes). */
-function knownDevices(t: TestServer, userId: string): string[] {
-  return (t.database.sqlite.prepare("SELECT token_hash FROM login_devices WHERE user_id = ? ORDER BY token_hash").all(userId) as Array<{ token_hash: string }>).map((r) => r.token_hash);
+async function knownDevices(t: TestServer, userId: string): Promise<string[]> {
+  const { loginDevices } = t.h.t;
+  const rows = await t.h.q.select({ tokenHash: loginDevices.tokenHash }).from(loginDevices).where(eq(loginDevices.userId, userId)).orderBy(asc(loginDevices.tokenHash));
+  return rows.map((r) => r.tokenHash);
 }
 
 /** The reset action's data as Remix hands it to the page (JSON), for comparing answers. */
@@ -72,8 +74,8 @@ describe("password reset and account", () => {
     await waitFor(find, { message: `a mail to ${to}` });
     return find()!;
   }
-  /** Everything queued so far has been sent (or tried). */
-  const settled = () => t.server.mailWorker!.idle();
+  /** Everything queued so far has been sent (or tried), by whichever server's worker took it. */
+  const settled = () => Promise.all(t.servers.map((s) => s.mailWorker!.idle()));
 
   beforeAll(async () => {
     clock = createClock();
@@ -90,8 +92,8 @@ describe("password reset and account", () => {
   beforeEach(() => clock.advance(61 * 60_000));
 
   it("answers a known, an unknown and a disabled address alike, taking at least as long, and mails only the known one", async () => {
-    const disabled = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "weg@noord.test", name: "Weg" });
-    t.database.sqlite.prepare("UPDATE users SET disabled_at = ? WHERE id = ?").run(Date.now(), disabled.id);
+    const disabled = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "weg@noord.test", name: "Weg" });
+    await t.h.q.update(t.h.t.users).set({ disabledAt: Date.now() }).where(eq(t.h.t.users.id, disabled.id));
     const before = inbox.mails.length;
     const known = await askReset(t, t.seed.memberA1.email);
     const unknown = await askReset(t, "niemand@noord.test");
@@ -114,13 +116,13 @@ describe("password reset and account", () => {
     expect(mail.all).not.toContain(t.seed.memberA1.name);
     const { token } = linkIn(mail, PUBLIC);
     // Only the token's SHA-256 is stored.
-    const rows = t.database.sqlite.prepare("SELECT token_hash, expires_at - created_at AS valid FROM password_resets").all() as Array<{ token_hash: string; valid: number }>;
-    expect(rows).toEqual([{ token_hash: sha256(token), valid: RESET_VALID_MS }]);
-    expect(JSON.stringify(t.database.sqlite.prepare("SELECT * FROM password_resets").all())).not.toContain(token);
+    const stored = await t.h.q.select().from(t.h.t.passwordResets);
+    expect(stored.map((r) => ({ token_hash: r.tokenHash, valid: r.expiresAt - r.createdAt }))).toEqual([{ token_hash: sha256(token), valid: RESET_VALID_MS }]);
+    expect(JSON.stringify(stored)).not.toContain(token);
   });
 
   it("writes the mail in the account's own language", async () => {
-    const en = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "english@noord.test", name: "Eve" });
+    const en = await makeUser(t.h, { organisationId: t.seed.orgA2.id, email: "english@noord.test", name: "Eve" });
     const cookie = await t.cookieFor(en.id);
     expect((await t.api("/api/me", { cookie, method: "PATCH", body: { locale: "en" } })).status).toBe(200);
     const before = inbox.mails.length;
@@ -147,7 +149,7 @@ describe("password reset and account", () => {
   });
 
   it("a link sets the password once, ends every session and its sockets, and logs in afresh", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "herstel@noord.test", name: "Herstel" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "herstel@noord.test", name: "Herstel" });
     const oldCookie = await login(t, person.email, t.seed.password);
     const yjs = await t.connect(t.seed.boardA.id, { cookie: oldCookie });
     const io = await t.io({ cookie: oldCookie });
@@ -171,7 +173,7 @@ describe("password reset and account", () => {
     expect(ok.headers.get("location")).toBe("/boards");
     const fresh = cookieFrom(ok);
     // Only the browser that used the link is known to the account now.
-    expect(knownDevices(t, person.id)).toEqual([sha256(cookieFrom(ok, "ab_device").split("=")[1])]);
+    expect(await knownDevices(t, person.id)).toEqual([sha256(cookieFrom(ok, "ab_device").split("=")[1])]);
     // The old session is gone, and with it its live connections.
     expect((await t.api("/api/me", { cookie: oldCookie })).status).toBe(401);
     await waitFor(() => yjs.closeCodes.length > 0 && !io.connected, { message: "old session's sockets closed" });
@@ -191,7 +193,7 @@ describe("password reset and account", () => {
   });
 
   it("two uses of one link at once: exactly one succeeds", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "race@noord.test", name: "Race" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "race@noord.test", name: "Race" });
     const before = inbox.mails.length;
     await askReset(t, person.email);
     const { path } = linkIn(await mailTo(person.email, before), PUBLIC);
@@ -205,7 +207,7 @@ describe("password reset and account", () => {
   });
 
   it("an expired link shows a clear page and changes nothing", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "laat@noord.test", name: "Laat" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "laat@noord.test", name: "Laat" });
     const before = inbox.mails.length;
     await askReset(t, person.email);
     const { path } = linkIn(await mailTo(person.email, before), PUBLIC);
@@ -221,11 +223,11 @@ describe("password reset and account", () => {
   });
 
   it("log out everywhere ends the other sessions and closes only their sockets", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "overal@noord.test", name: "Overal" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "overal@noord.test", name: "Overal" });
     const { session: here, device: hereDevice } = await loginWithDevice(t, person.email, t.seed.password, UA_FIREFOX);
     const phone = await login(t, person.email, t.seed.password, UA_IPHONE);
     const third = await login(t, person.email, t.seed.password, "curl/8.5.0");
-    expect(knownDevices(t, person.id)).toHaveLength(3);
+    expect(await knownDevices(t, person.id)).toHaveLength(3);
     const list = await t.api("/api/me/sessions", { cookie: here });
     expect(list.status).toBe(200);
     expect(list.body).toHaveLength(3);
@@ -252,11 +254,11 @@ describe("password reset and account", () => {
     for (const c of [phone, third]) expect((await t.api("/api/me", { cookie: c })).status).toBe(401);
     expect((await t.api("/api/me/sessions", { cookie: here })).body).toHaveLength(1);
     // The other browsers are no longer "known" to the login throttle; this one still is.
-    expect(knownDevices(t, person.id)).toEqual([sha256(hereDevice.split("=")[1])]);
+    expect(await knownDevices(t, person.id)).toEqual([sha256(hereDevice.split("=")[1])]);
   });
 
   it("ends one session by its id, and only the person's own", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "een@noord.test", name: "Een" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "een@noord.test", name: "Een" });
     const here = await login(t, person.email, t.seed.password);
     const other = await login(t, person.email, t.seed.password, UA_IPHONE);
     const yOther = await t.connect(t.seed.boardA.id, { cookie: other });
@@ -273,7 +275,7 @@ describe("password reset and account", () => {
   });
 
   it("a reset link mailed before the address, the password or the access changed no longer works", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "oud-adres@noord.test", name: "Verhuisd" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "oud-adres@noord.test", name: "Verhuisd" });
     const cookie = await t.cookieFor(person.id);
     const refused = async (path: string, password: string) => {
       expect(await fetch(t.url + path).then((r) => r.text())).toContain("Deze link werkt niet");
@@ -304,14 +306,14 @@ describe("password reset and account", () => {
     before = inbox.mails.length;
     await askReset(t, "nieuw-adres@noord.test");
     const beforeDisable = linkIn(await mailTo("nieuw-adres@noord.test", before), PUBLIC);
-    await disableUser(asyncOf(t.db), person.id, clock.now());
-    await enableUser(asyncOf(t.db), person.id);
+    await disableUser(t.h, person.id, clock.now());
+    await enableUser(t.h, person.id);
     await refused(beforeDisable.path, "overname-wachtwoord-3");
     expect(await login(t, "nieuw-adres@noord.test", "eigen-nieuw-wachtwoord")).toMatch(/^ab_session=/);
   });
 
   it("PATCH /api/me: 422 per field, a new e-mail needs the password, 409 when taken, the old address told", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "profiel@noord.test", name: "Profiel" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "profiel@noord.test", name: "Profiel" });
     const cookie = await t.cookieFor(person.id);
     const me = await t.api("/api/me", { cookie });
     expect(me.body).toMatchObject({ id: person.id, name: "Profiel", email: "profiel@noord.test", locale: "nl", role: "member", organisation: { id: t.seed.orgA1.id } });
@@ -347,7 +349,7 @@ describe("password reset and account", () => {
   });
 
   it("/account: a password change ends the other sessions and closes their sockets, this one stays", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA1.id, email: "pagina@noord.test", name: "Pagina" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA1.id, email: "pagina@noord.test", name: "Pagina" });
     const here = await login(t, person.email, t.seed.password);
     const phone = await login(t, person.email, t.seed.password, UA_IPHONE);
     const yHere = await t.connect(t.seed.boardA.id, { cookie: here });
@@ -382,7 +384,7 @@ describe("password reset and account", () => {
   });
 
   it("the stored language wins over the cookie once logged in; the header's switch writes it", async () => {
-    const person = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "taal@noord.test", name: "Taal" });
+    const person = await makeUser(t.h, { organisationId: t.seed.orgA2.id, email: "taal@noord.test", name: "Taal" });
     const cookie = await t.cookieFor(person.id);
     const page = (c: string) => fetch(`${t.url}/account`, { headers: { cookie: c } }).then((r) => r.text());
     expect(await page(`${cookie}; ab_lang=en`)).toContain('<html lang="nl"');
@@ -414,7 +416,7 @@ describe("password reset without mail", () => {
     const res = await postForm(t.url, "/wachtwoord-vergeten", { email: t.seed.memberA1.email });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Vraag de coördinator van uw alliantie");
-    expect(t.database.sqlite.prepare("SELECT count(*) AS n FROM mail_outbox").get()).toEqual({ n: 0 });
-    expect(t.database.sqlite.prepare("SELECT count(*) AS n FROM password_resets").get()).toEqual({ n: 0 });
+    expect(await t.h.q.select().from(t.h.t.mailOutbox)).toEqual([]);
+    expect(await t.h.q.select().from(t.h.t.passwordResets)).toEqual([]);
   });
 });

@@ -11,9 +11,7 @@ import { createRequestWithAudit } from "../../db/requests";
 import { expireClaims } from "../../app/services/ownership.server";
 import { expiredClaimsFor } from "../../db/activity";
 import { boardSettings } from "../../db/accounts";
-import { asyncOf } from "../../db/client";
-import { holderNow, inboxFor, ownershipOf } from "../../db/ownership";
-import { auditEvents } from "../../db/schema";
+import { inboxFor, ownershipOf } from "../../db/ownership";
 import { makeBoard } from "../factories";
 import {
   createClock,
@@ -62,7 +60,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const sqlOwner = (requestId: string) => holderNow(t.verify.db, requestId);
+const sqlOwner = async (requestId: string) => (await ownershipOf(t.h, requestId))?.ownerOrgId ?? null;
 
 async function claim(socket: IoSocket, boardId: string, requestId: string) {
   const ack = await socket.timeout(10_000).emitWithAck("request:claim", { boardId, requestId });
@@ -84,7 +82,7 @@ describe("claim expiry (injected clock)", () => {
       ["Klaar en afgerond", "Gearchiveerd", "Blijft liggen"].map(async (title, i) => {
         const id = `expiry-${i}-${t.now()}`;
         await createRequestWithAudit(
-          asyncOf(t.db),
+          t.h,
           { id, boardId: seed.boardA.id, createdByUserId: seed.memberA1.id, createdByOrgId: seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: t.now(), createdAt: t.now() },
           { boardId: seed.boardA.id, requestId: id, userId: seed.memberA1.id, orgId: seed.orgA1.id, type: "created", data: {}, createdAt: t.now() },
         );
@@ -104,39 +102,39 @@ describe("claim expiry (injected clock)", () => {
     expect(expired).toContain(stale);
     expect(expired).not.toContain(finished);
     expect(expired).not.toContain(archived);
-    expect(sqlOwner(finished)).toBe(seed.orgA1.id);
-    expect(sqlOwner(archived)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(finished)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(archived)).toBe(seed.orgA1.id);
     expect(await t.services.rooms.readDoc(seed.boardA.id, (doc) => getCard(doc, stale)!.column)).toBe("open");
   });
 
   it("a claim without activity for 15 days (default 14) returns to open; audit 'claim_expired'; the organisation is told", async () => {
     const { seed } = t;
-    expect((await boardSettings(asyncOf(t.db), seed.boardA.id))?.claimExpiryDays).toBe(14);
+    expect((await boardSettings(t.h, seed.boardA.id))?.claimExpiryDays).toBe(14);
     const requestId = seed.boardA.cardIds[0];
     await claim(a1, seed.boardA.id, requestId);
     const claimedAt = t.now();
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     // 13 days: still held.
     expect(await advanceAndExpire(13 * DAY_MS)).not.toContain(requestId);
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     // 15 days: expired.
     const expired = await advanceAndExpire(2 * DAY_MS);
     expect(expired).toContain(requestId);
-    expect(sqlOwner(requestId)).toBeNull();
-    expect((await ownershipOf(asyncOf(t.verify.db), requestId))?.claimedAt).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
+    expect((await ownershipOf(t.h, requestId))?.claimedAt).toBeNull();
 
-    const audit = t.verify.db
+    const { auditEvents } = t.h.t;
+    const audit = await t.h.q
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, "claim_expired")))
-      .all();
+      .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, "claim_expired")));
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ boardId: seed.boardA.id, userId: null, orgId: seed.orgA1.id, data: { org: seed.orgA1.id } });
     expect(audit[0].createdAt).toBe(lastExpiryAt);
     expect(lastExpiryAt - claimedAt).toBeGreaterThanOrEqual(15 * DAY_MS);
-    expect((await expiredClaimsFor(t.verify.async, seed.orgA1.id, claimedAt)).map((e) => e.requestId)).toContain(requestId);
+    expect((await expiredClaimsFor(t.h, seed.orgA1.id, claimedAt)).map((e) => e.requestId)).toContain(requestId);
 
     expect(await expiredA1.next((e) => e.requestId === requestId)).toEqual({ boardId: seed.boardA.id, requestId });
     expect(await owners.next((e) => e.requestId === requestId && e.ownerOrgId === null)).toMatchObject({ owner: null });
@@ -148,7 +146,7 @@ describe("claim expiry (injected clock)", () => {
     expect((await expireClaims(t.services, t.now())).map((c) => c.id)).not.toContain(requestId);
     // It can be claimed again.
     await claim(a2, seed.boardA.id, requestId);
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
   });
 
   it("recent activity keeps a claim: a comment, and a move on the board made through y-websocket", async () => {
@@ -166,35 +164,37 @@ describe("claim expiry (injected clock)", () => {
     // Moved by the organisation that holds it (nobody else may move it).
     const y = await t.connect(seed.boardA.id, { cookie: cookies.memberA1 });
     moveCard(y.doc, moved, "in-uitvoering", 0, t.now());
+    const { auditEvents } = t.h.t;
     await waitFor(
-      () =>
-        t.verify.db
-          .select()
-          .from(auditEvents)
-          .where(and(eq(auditEvents.requestId, moved), eq(auditEvents.type, "moved")))
-          .get(),
+      async () =>
+        (
+          await t.h.q
+            .select()
+            .from(auditEvents)
+            .where(and(eq(auditEvents.requestId, moved), eq(auditEvents.type, "moved")))
+        )[0],
       { message: "the move is committed as activity" },
     );
-    expect((await ownershipOf(asyncOf(t.verify.db), moved))).toBeTruthy();
+    expect((await ownershipOf(t.h, moved))).toBeTruthy();
     y.destroy();
 
     // Day 15 after the claims, day 5 after the activity: both still held.
     const expired = await advanceAndExpire(5 * DAY_MS);
     expect(expired).not.toContain(commented);
     expect(expired).not.toContain(moved);
-    expect(sqlOwner(commented)).toBe(seed.orgA1.id);
-    expect(sqlOwner(moved)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(commented)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(moved)).toBe(seed.orgA1.id);
 
     // Fifteen quiet days after the activity: both expire.
     const later = await advanceAndExpire(10 * DAY_MS);
     expect(later).toEqual(expect.arrayContaining([commented, moved]));
-    expect(sqlOwner(commented)).toBeNull();
-    expect(sqlOwner(moved)).toBeNull();
+    expect(await sqlOwner(commented)).toBeNull();
+    expect(await sqlOwner(moved)).toBeNull();
   });
 
   it("a board with claim_expiry_days 30 (set on the coordinator page) keeps a 15-day-old claim", async () => {
     const { seed } = t;
-    const board = await makeBoard(t.db, {
+    const board = await makeBoard(t.h, {
       allianceId: seed.allianceA.id,
       name: "Langlopend",
       cards: [{ title: "Woning langdurig", category: "wonen", description: "", area: "", urgency: "laag", createdByOrg: seed.orgA1.id }],
@@ -202,23 +202,23 @@ describe("claim expiry (injected clock)", () => {
     const res = await postForm(t.url, "/beheer", { intent: "expiry", boardId: board.id, claimExpiryDays: "30" }, { cookie: cookies.coordinatorA });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-    expect((await boardSettings(asyncOf(t.verify.db), board.id))?.claimExpiryDays).toBe(30);
+    expect((await boardSettings(t.h, board.id))?.claimExpiryDays).toBe(30);
     // Members may not change it.
     const member = await postForm(t.url, "/beheer", { intent: "expiry", boardId: board.id, claimExpiryDays: "1" }, { cookie: cookies.memberA1 });
     expect(member.status).toBe(403);
     await member.arrayBuffer();
-    expect((await boardSettings(asyncOf(t.verify.db), board.id))?.claimExpiryDays).toBe(30);
+    expect((await boardSettings(t.h, board.id))?.claimExpiryDays).toBe(30);
 
     const [requestId] = board.cardIds;
     expect(await a1.timeout(10_000).emitWithAck("board:join", { boardId: board.id })).toEqual({ ok: true });
     await claim(a1, board.id, requestId);
 
     expect(await advanceAndExpire(15 * DAY_MS)).not.toContain(requestId);
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
     expect(await advanceAndExpire(14 * DAY_MS)).not.toContain(requestId);
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
     expect(await advanceAndExpire(2 * DAY_MS)).toContain(requestId);
-    expect(sqlOwner(requestId)).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
     await expiredA1.next((e) => e.requestId === requestId && e.boardId === board.id);
   });
 
@@ -228,13 +228,13 @@ describe("claim expiry (injected clock)", () => {
     await claim(a1, seed.boardA.id, requestId);
     const refer = await a1.timeout(10_000).emitWithAck("request:refer", { boardId: seed.boardA.id, requestId, to: seed.orgA2.id, note: "" });
     expect(refer).toMatchObject({ ok: true });
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id)).map((r) => r.requestId)).toContain(requestId);
+    expect((await inboxFor(t.h, seed.orgA2.id)).map((r) => r.requestId)).toContain(requestId);
     const mark = inboxA2.mark();
 
     expect(await advanceAndExpire(15 * DAY_MS)).toContain(requestId);
-    expect(sqlOwner(requestId)).toBeNull();
-    expect((await ownershipOf(asyncOf(t.verify.db), requestId))?.pendingReferral).toBeNull();
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id)).map((r) => r.requestId)).not.toContain(requestId);
+    expect(await sqlOwner(requestId)).toBeNull();
+    expect((await ownershipOf(t.h, requestId))?.pendingReferral).toBeNull();
+    expect((await inboxFor(t.h, seed.orgA2.id)).map((r) => r.requestId)).not.toContain(requestId);
     await inboxA2.next((e) => e.boardId === seed.boardA.id, { after: mark });
   });
 });

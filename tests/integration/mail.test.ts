@@ -7,13 +7,11 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asyncOf } from "../../db/client";
 import { enqueueMail, mailByKey, mailCounts, takeDueMails } from "../../db/mail";
 import { parseEnv } from "../../app/services/env.server";
 import { emailSettings, notificationSweep, notifyComment, notifyPossibleDuplicates, notifyReferral, sendDigests, warnExpiringClaims } from "../../app/services/notifications.server";
 import { getUserById } from "../../db/accounts";
 import { replaceOffers } from "../../db/offers";
-import { mailOutbox, notifications, requests, users } from "../../db/schema";
 import { insertNotification } from "../../db/notifications";
 import { requestPasswordReset } from "../../app/services/password-reset.server";
 import { invite } from "../../app/services/invitations.server";
@@ -27,7 +25,7 @@ const FAST = { pollMs: 100, retryBaseMs: 50, retryMaxMs: 400 };
 async function startApp(tdb: TestDatabase, env: Record<string, string>, mail: Parameters<typeof createAppServer>[0]["mail"] = FAST) {
   const server = createAppServer({
     env: parseEnv({ LOG_LEVEL: "silent", DATABASE_URL: tdb.url, HOST: "127.0.0.1", NODE_ENV: "test", ...env }),
-    database: tdb.database,
+    database: tdb.app,
     build: await loadRemixBuild(),
     publicDir: path.join(ROOT, "public"),
     mail,
@@ -50,7 +48,7 @@ describe("the mail queue", () => {
   });
   afterAll(async () => {
     await inbox?.stop();
-    tdb?.cleanup();
+    await tdb?.cleanup();
   });
 
   it("is off without SMTP_URL and MAIL_FROM: nothing is queued", async () => {
@@ -58,7 +56,7 @@ describe("the mail queue", () => {
     try {
       expect(app.services.mail.enabled).toBe(false);
       expect(await app.services.mail.enqueue(mail("off:1"))).toBe(false);
-      expect((await mailByKey(tdb.database.async, "off:1"))).toBeNull();
+      expect((await mailByKey(tdb.h, "off:1"))).toBeNull();
       expect(app.server.mailWorker).toBeNull();
     } finally {
       await app.server.close();
@@ -72,7 +70,7 @@ describe("the mail queue", () => {
       expect(app.services.mail.enabled).toBe(true);
       expect(await app.services.mail.enqueue(mail("once:1"))).toBe(true);
       expect(await app.services.mail.enqueue(mail("once:1"))).toBe(false);
-      await waitFor(async () => (await mailByKey(tdb.database.async, "once:1"))?.status === "sent", { message: "once:1 sent" });
+      await waitFor(async () => (await mailByKey(tdb.h, "once:1"))?.status === "sent", { message: "once:1 sent" });
       expect(await app.services.mail.enqueue(mail("once:1"))).toBe(false);
       await app.server.mailWorker!.idle();
       const got = inbox.mails.filter((m) => m.subject === "Onderwerp once:1");
@@ -82,7 +80,7 @@ describe("the mail queue", () => {
       expect(got[0].headers.from).toContain("bord@alliantie.test");
       expect(got[0].envelopeTo).toEqual(["anna@noord.test"]);
       // Sent: the subject and bodies are no longer kept.
-      const row = (await mailByKey(tdb.database.async, "once:1"))!;
+      const row = (await mailByKey(tdb.h, "once:1"))!;
       expect(row).toMatchObject({ subject: "", text: "", html: "", attempts: 1 });
       expect(row.sentAt).toBeGreaterThan(0);
     } finally {
@@ -96,19 +94,19 @@ describe("the mail queue", () => {
     const first = await startApp(tdb, mailEnv);
     await first.services.mail.enqueue(mail("retry:1", "bram@noord.test"));
     // Tried, refused (connection refused), and waiting for the next attempt.
-    await waitFor(async () => ((await mailByKey(tdb.database.async, "retry:1"))?.attempts ?? 0) >= 2, { message: "two failed attempts" });
-    const failedRow = (await mailByKey(tdb.database.async, "retry:1"))!;
+    await waitFor(async () => ((await mailByKey(tdb.h, "retry:1"))?.attempts ?? 0) >= 2, { message: "two failed attempts" });
+    const failedRow = (await mailByKey(tdb.h, "retry:1"))!;
     expect(failedRow.status).not.toBe("sent");
     expect(failedRow.lastError).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
     await first.server.close();
 
-    // The state is in SQLite: a new server process finds it and goes on.
+    // The state is in the database: a new server process finds it and goes on.
     const second = await startApp(tdb, mailEnv);
     try {
-      expect((await mailByKey(tdb.database.async, "retry:1"))!.status).toBe("pending");
+      expect((await mailByKey(tdb.h, "retry:1"))!.status).toBe("pending");
       await inbox.start();
       await waitFor(() => inbox.to("bram@noord.test").length > 0, { message: "retry:1 delivered after the SMTP server came up" });
-      await waitFor(async () => (await mailByKey(tdb.database.async, "retry:1"))?.status === "sent");
+      await waitFor(async () => (await mailByKey(tdb.h, "retry:1"))?.status === "sent");
       await second.server.mailWorker!.idle();
       expect(inbox.to("bram@noord.test")).toHaveLength(1);
       expect(inbox.to("bram@noord.test")[0].subject).toBe("Onderwerp retry:1");
@@ -121,19 +119,19 @@ describe("the mail queue", () => {
     await inbox.start();
     const before = inbox.mails.length;
     // As a process that died mid-send leaves it: taken, leased, never settled.
-    await enqueueMail(tdb.database.async, mail("crash:1", "cora@noord.test"), Date.now());
-    const taken = await takeDueMails(tdb.database.async, Date.now(), 10, Date.now() + 20);
+    await enqueueMail(tdb.h, mail("crash:1", "cora@noord.test"), Date.now());
+    const taken = await takeDueMails(tdb.h, Date.now(), 10, Date.now() + 20);
     expect(taken.map((m) => m.key)).toContain("crash:1");
     const app = await startApp(tdb, mailEnv, { ...FAST, leaseMs: 60_000 });
     try {
-      await waitFor(async () => (await mailByKey(tdb.database.async, "crash:1"))?.status === "failed", { message: "interrupted mail given up" });
-      expect((await mailByKey(tdb.database.async, "crash:1"))!.lastError).toMatch(/interrupted/);
+      await waitFor(async () => (await mailByKey(tdb.h, "crash:1"))?.status === "failed", { message: "interrupted mail given up" });
+      expect((await mailByKey(tdb.h, "crash:1"))!.lastError).toMatch(/interrupted/);
       // A fresh mail still goes out, the interrupted one does not.
       await app.services.mail.enqueue(mail("after-crash:1", "cora@noord.test"));
-      await waitFor(async () => (await mailByKey(tdb.database.async, "after-crash:1"))?.status === "sent");
+      await waitFor(async () => (await mailByKey(tdb.h, "after-crash:1"))?.status === "sent");
       expect(inbox.to("cora@noord.test").map((m) => m.subject)).toEqual(["Onderwerp after-crash:1"]);
       expect(inbox.mails.length).toBe(before + 1);
-      expect((await mailCounts(tdb.database.async)).sending).toBe(0);
+      expect((await mailCounts(tdb.h)).sending).toBe(0);
     } finally {
       await app.server.close();
       await inbox.stop();
@@ -168,7 +166,7 @@ describe("notifications", () => {
     inbox = createSmtpInbox(await freePort());
     await inbox.start();
     // Bram (Taalhuis, orgA2) reads English.
-    tdb.database.db.update(users).set({ locale: "en" }).where(eq(users.id, seed.memberA2.id)).run();
+    await tdb.h.q.update(tdb.h.t.users).set({ locale: "en" }).where(eq(tdb.h.t.users.id, seed.memberA2.id));
     app = await startApp(tdb, { SMTP_URL: inbox.url, MAIL_FROM: "Alliantiebord <bord@alliantie.test>", PUBLIC_URL: "https://bord.example.org" });
     const created = await api(`/api/boards/${boardId}/requests`, {
       cookie: seed.cookies.memberA1,
@@ -180,7 +178,7 @@ describe("notifications", () => {
   afterAll(async () => {
     await app?.server.close();
     await inbox?.stop();
-    tdb?.cleanup();
+    await tdb?.cleanup();
   });
 
   it("a referral tells the receiving organisation (in English for an English reader), once, and never the actor or a viewer", async () => {
@@ -191,7 +189,7 @@ describe("notifications", () => {
       const referred = await api(`/api/boards/${boardId}/requests/${held}/refer`, { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id, note: SECRET.note } });
       expect(referred.status).toBe(200);
       // Run the trigger again: the same referral tells nobody twice.
-      const actor = (await getUserById(asyncOf(tdb.database.db), seed.memberA1.id))!;
+      const actor = (await getUserById(tdb.h, seed.memberA1.id))!;
       expect(await notifyReferral(app.services, actor, { boardId, requestId: held }, referred.body.referral)).toBe(0);
       await waitFor(() => events.events.length > 0, { message: "live notification:new to Bram" });
       expect(Object.keys(events.events[0]).sort()).toEqual(["id", "kind"]);
@@ -227,7 +225,7 @@ describe("notifications", () => {
       body: { body: SECRET.comment, acknowledgePersonalData: true },
     });
     expect(c.status).toBe(201);
-    const actor = (await getUserById(asyncOf(tdb.database.db), seed.memberA1.id))!;
+    const actor = (await getUserById(tdb.h, seed.memberA1.id))!;
     expect(await notifyComment(app.services, actor, { boardId, requestId: held }, c.body.id)).toBe(0);
     await drain();
     const got = mailsTo(seed.memberA2.email, /^New comment/);
@@ -247,7 +245,7 @@ describe("notifications", () => {
       body: { title: "Woning voor hetzelfde gezin", category: "wonen", description: SECRET.description, reference: SECRET.reference, area: "Noord", urgency: "hoog" },
     });
     expect(dup.status).toBe(201);
-    const actor = (await getUserById(asyncOf(tdb.database.db), seed.memberA1.id))!;
+    const actor = (await getUserById(tdb.h, seed.memberA1.id))!;
     expect(await notifyPossibleDuplicates(app.services, actor, boardId, dup.body.id)).toBe(0);
     await drain();
     const got = mailsTo(seed.memberA2.email, /^Possible duplicate/);
@@ -259,7 +257,7 @@ describe("notifications", () => {
   it("a claim that expires in 2 days is announced once to the holder's people", async () => {
     const now = app.services.now();
     // 12.5 days without activity on a board whose claims expire after 14.
-    tdb.database.db.update(requests).set({ lastActivityAt: now - 12.5 * DAY_MS }).where(eq(requests.id, held)).run();
+    await tdb.h.q.update(tdb.h.t.requests).set({ lastActivityAt: now - 12.5 * DAY_MS }).where(eq(tdb.h.t.requests.id, held));
     expect(await warnExpiringClaims(app.services, now)).toBe(1);
     expect(await warnExpiringClaims(app.services, now + 3600_000)).toBe(0);
     await drain();
@@ -267,11 +265,11 @@ describe("notifications", () => {
     expect(got).toHaveLength(1);
     expect(got[0].text).toContain("for 12 days");
     // Back to work: the claim is fresh again.
-    tdb.database.db.update(requests).set({ lastActivityAt: now }).where(eq(requests.id, held)).run();
+    await tdb.h.q.update(tdb.h.t.requests).set({ lastActivityAt: now }).where(eq(tdb.h.t.requests.id, held));
   });
 
   it("the daily digest lists yesterday's open requests in the categories we offer: one per person per day, none on a day without any", async () => {
-    await replaceOffers(tdb.database.async, seed.orgA2.id, [{ id: randomUUID(), category: "taal", label: "Taalmaatjes", capacity: 5, area: "" }], Date.now());
+    await replaceOffers(tdb.h, seed.orgA2.id, [{ id: randomUUID(), category: "taal", label: "Taalmaatjes", capacity: 5, area: "" }], Date.now());
     const fresh = await api(`/api/boards/${boardId}/requests`, {
       cookie: seed.cookies.memberA1,
       body: { title: "Taalcafé gezocht", category: "taal", description: SECRET.description, reference: "RF-ANDER-1", area: "", urgency: "normaal" },
@@ -279,7 +277,7 @@ describe("notifications", () => {
     expect(fresh.status).toBe(201);
     const today = Date.parse(new Date(app.services.now() + DAY_MS).toISOString().slice(0, 10) + "T12:00:00Z");
     // Made "yesterday" as the digest of `today` sees it.
-    tdb.database.db.update(requests).set({ createdAt: today - DAY_MS }).where(eq(requests.id, fresh.body.id)).run();
+    await tdb.h.q.update(tdb.h.t.requests).set({ createdAt: today - DAY_MS }).where(eq(tdb.h.t.requests.id, fresh.body.id));
     const first = await sendDigests(app.services, today);
     expect(first).toEqual({ people: 1, mails: 1 });
     expect(await sendDigests(app.services, today + 3600_000)).toEqual({ people: 0, mails: 0 });
@@ -291,7 +289,7 @@ describe("notifications", () => {
     expect(got).toHaveLength(1);
     expect(got[0].subject).toBe("1 new requests in your categories");
     expect(got[0].text).toContain("‘Taalcafé gezocht’");
-    expect((await mailByKey(tdb.database.async, `digest:${seed.memberA2.id}:${new Date(today).toISOString().slice(0, 10)}`))?.status).toBe("sent");
+    expect((await mailByKey(tdb.h, `digest:${seed.memberA2.id}:${new Date(today).toISOString().slice(0, 10)}`))?.status).toBe("sent");
     // Anna's organisation entered it and offers nothing: no digest there.
     expect(inbox.to(seed.memberA1.email)).toHaveLength(0);
   });
@@ -312,8 +310,8 @@ describe("notifications", () => {
 
   it("an action taken in a meeting tells the organisation it is for (in the app and by mail, without the action's text), not others; given to another organisation, that one hears of it", async () => {
     const ACTION_TEXT = "Bel mevrouw Jansen op 0687654321";
-    const kindRows = (userId: string) =>
-      tdb.database.db.select().from(notifications).all().filter((n) => n.userId === userId && n.kind === "meeting_action");
+    const kindRows = async (userId: string) =>
+      (await tdb.h.q.select().from(tdb.h.t.notifications)).filter((n) => n.userId === userId && n.kind === "meeting_action");
     const planned = await api(`/api/boards/${boardId}/meetings`, { cookie: seed.cookies.coordinatorA, body: { title: "Overleg januari", at: "2027-01-12T18:30:00Z" } });
     expect(planned.status, JSON.stringify(planned.body)).toBe(201);
     const meetingId = planned.body.id as string;
@@ -328,8 +326,8 @@ describe("notifications", () => {
       const actionId = added.body.id ?? added.body.action?.id;
       await waitFor(() => events.events.some((e) => e.kind === "meeting_action"), { message: "live notification:new of the action to Bram" });
       // Bram (Taalhuis) has it; nobody else: not the coordinator who took it, not Anna's organisation, not a viewer, not another alliance.
-      expect(kindRows(seed.memberA2.id)).toHaveLength(1);
-      for (const p of [seed.coordinatorA, seed.memberA1, seed.viewerA, seed.memberB]) expect(kindRows(p.id), p.email).toHaveLength(0);
+      expect(await kindRows(seed.memberA2.id)).toHaveLength(1);
+      for (const p of [seed.coordinatorA, seed.memberA1, seed.viewerA, seed.memberB]) expect(await kindRows(p.id), p.email).toHaveLength(0);
       const list = await api(`/api/notifications`, { cookie: seed.cookies.memberA2 });
       const item = list.body.items.find((n: { kind: string }) => n.kind === "meeting_action");
       expect(item).toMatchObject({ boardId, requestId: held, href: `/boards/${boardId}/vergaderingen/${meetingId}`, readAt: null });
@@ -347,12 +345,12 @@ describe("notifications", () => {
       // Given to Anna's organisation: Anna (and its coordinator, who did it, not) hears of it, in Dutch; Bram is not told again.
       const moved = await api(`/api/actions/${actionId}`, { cookie: seed.cookies.coordinatorA, method: "PATCH", body: { orgId: seed.orgA1.id } });
       expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-      expect(kindRows(seed.memberA1.id)).toHaveLength(1);
-      expect(kindRows(seed.coordinatorA.id)).toHaveLength(0);
-      expect(kindRows(seed.memberA2.id)).toHaveLength(1);
+      expect(await kindRows(seed.memberA1.id)).toHaveLength(1);
+      expect(await kindRows(seed.coordinatorA.id)).toHaveLength(0);
+      expect(await kindRows(seed.memberA2.id)).toHaveLength(1);
       // Marking it done is no news.
       expect((await api(`/api/actions/${actionId}`, { cookie: seed.cookies.memberA1, method: "PATCH", body: { done: true } })).status).toBe(200);
-      expect(kindRows(seed.memberA1.id)).toHaveLength(1);
+      expect(await kindRows(seed.memberA1.id)).toHaveLength(1);
       await drain();
       const nl = mailsTo(seed.memberA1.email, /^Nieuwe actie/);
       expect(nl).toHaveLength(1);
@@ -407,14 +405,14 @@ describe("notifications", () => {
     const link = /https:\/\/bord\.example\.org(\/wachtwoord-herstellen\/[A-Za-z0-9_-]+)/.exec(got[0].text)![1];
     for (const personal of [seed.coordinatorA.name, seed.orgA1.name, seed.orgA1.shortName, seed.allianceA.name]) expect(got[0].all).not.toContain(personal);
     // Sent: the outbox keeps the key, not the link.
-    const row = tdb.database.db.select().from(mailOutbox).where(eq(mailOutbox.to, seed.coordinatorA.email)).all().find((r) => r.key.startsWith("password-reset:"))!;
+    const row = (await tdb.h.q.select().from(tdb.h.t.mailOutbox).where(eq(tdb.h.t.mailOutbox.to, seed.coordinatorA.email))).find((r) => r.key.startsWith("password-reset:"))!;
     expect(row).toMatchObject({ status: "sent", text: "", html: "", subject: "" });
     const page = await fetch(app.url + link);
     expect(page.status).toBe(200);
   });
 
   it("an invitation mail goes through the queue in the chosen language: the link works, nobody else's data in it, not kept once sent", async () => {
-    const coordinator = (await getUserById(asyncOf(tdb.database.db), seed.coordinatorA.id))!;
+    const coordinator = (await getUserById(tdb.h, seed.coordinatorA.id))!;
     const res = await invite(app.services, coordinator, { email: "nieuw@noord.test", name: "Nieuwe Collega", organisationId: seed.orgA2.id, role: "member", locale: "en" });
     expect(res.ok).toBe(true);
     await drain();
@@ -424,7 +422,7 @@ describe("notifications", () => {
     // English, as chosen; the inviter's name and address and other people's are not in it.
     expect(got[0].subject).not.toMatch(/uitnodiging/i);
     for (const other of [seed.coordinatorA.name, seed.coordinatorA.email, seed.memberA2.name, seed.memberA2.email, SECRET.reference]) expect(got[0].all).not.toContain(other);
-    const row = tdb.database.db.select().from(mailOutbox).where(eq(mailOutbox.to, "nieuw@noord.test")).get()!;
+    const [row] = await tdb.h.q.select().from(tdb.h.t.mailOutbox).where(eq(tdb.h.t.mailOutbox.to, "nieuw@noord.test")).limit(1);
     expect(row).toMatchObject({ status: "sent", text: "", html: "", subject: "" });
     expect((await fetch(app.url + link)).status).toBe(200);
   });
@@ -458,14 +456,14 @@ describe("notifications", () => {
 
   it("the sweep forgets notifications after 180 days and the outbox's records after 30", async () => {
     const now = app.services.now();
-    const db = tdb.database.db;
-    const before = { notifications: db.select().from(notifications).all().length, mails: db.select().from(mailOutbox).all().length };
-    await insertNotification(asyncOf(db), { key: "old:1", userId: seed.memberA1.id, kind: "comment", boardId, requestId: held, data: {}, at: now - 181 * DAY_MS });
-    await enqueueMail(asyncOf(db), mail("old-mail:1"), now - 31 * DAY_MS);
-    db.update(mailOutbox).set({ status: "sent", text: "", html: "", subject: "" }).where(eq(mailOutbox.key, "old-mail:1")).run();
+    const { q, t } = tdb.h;
+    const counts = async () => ({ notifications: (await q.select().from(t.notifications)).length, mails: (await q.select().from(t.mailOutbox)).length });
+    const before = await counts();
+    await insertNotification(tdb.h, { key: "old:1", userId: seed.memberA1.id, kind: "comment", boardId, requestId: held, data: {}, at: now - 181 * DAY_MS });
+    await enqueueMail(tdb.h, mail("old-mail:1"), now - 31 * DAY_MS);
+    await q.update(t.mailOutbox).set({ status: "sent", text: "", html: "", subject: "" }).where(eq(t.mailOutbox.key, "old-mail:1"));
     const r = await notificationSweep(app.services, now);
     expect(r).toMatchObject({ forgotten: 1, mailRecords: 1 });
-    expect(db.select().from(notifications).all().length).toBe(before.notifications);
-    expect(db.select().from(mailOutbox).all().length).toBe(before.mails);
+    expect(await counts()).toEqual(before);
   });
 });

@@ -1,13 +1,11 @@
 /**
  * Referrals: the whole state machine (refer → accept | decline | revoke)
- * through the JSON API and socket.io, checked against SQL, the inbox query
+ * through the JSON API and socket.io, checked against the database, the inbox query
  * and the live events each step owes the board and the organisations.
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asyncOf } from "../../db/client";
-import { holderNow, inboxFor, ownershipOf, referralHistory } from "../../db/ownership";
-import { auditEvents } from "../../db/schema";
+import { inboxFor, ownershipOf, referralHistory } from "../../db/ownership";
 import { makeBoard, makeOrganisation, makeSessionCookie, makeUser } from "../factories";
 import { recordEvents, startTestServer, type EventLog, type IoSocket, type TestServer } from "./harness";
 
@@ -31,7 +29,7 @@ interface OwnerEvent {
 beforeAll(async () => {
   t = await startTestServer();
   const { seed } = t;
-  board = await makeBoard(t.db, {
+  board = await makeBoard(t.h, {
     allianceId: seed.allianceA.id,
     name: "Doorverwijzingen",
     cards: Array.from({ length: 4 }, (_, i) => ({
@@ -56,8 +54,8 @@ afterAll(async () => {
 });
 
 const path = (requestId: string, verb: string) => `/api/boards/${board.id}/requests/${requestId}/${verb}`;
-const sqlOwner = (requestId: string) => holderNow(t.verify.db, requestId);
-const pending = async (requestId: string) => (await ownershipOf(asyncOf(t.verify.db), requestId))?.pendingReferral ?? null;
+const sqlOwner = async (requestId: string) => (await ownershipOf(t.h, requestId))?.ownerOrgId ?? null;
+const pending = async (requestId: string) => (await ownershipOf(t.h, requestId))?.pendingReferral ?? null;
 
 async function claimAs(cookie: string, requestId: string) {
   const r = await t.api(path(requestId, "claim"), { cookie, body: {} });
@@ -94,7 +92,7 @@ describe("referring a request", () => {
     expect(viewer.status).toBe(403);
 
     expect(await pending(requestId)).toBeNull();
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
   });
 
   it("a referral over the socket: pending in SQL, in the recipient's inbox, announced to the recipient organisation and the board; a second one is 409", async () => {
@@ -125,9 +123,9 @@ describe("referring a request", () => {
 
     const p = await pending(requestId);
     expect(p).toMatchObject({ fromOrgId: seed.orgA1.id, toOrgId: seed.orgA2.id, status: "pending", createdByUserId: seed.memberA1.id });
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
-    const inbox = (await inboxFor(asyncOf(t.verify.db), seed.orgA2.id));
+    const inbox = (await inboxFor(t.h, seed.orgA2.id));
     expect(inbox).toHaveLength(1);
     expect(inbox[0]).toMatchObject({
       requestId,
@@ -136,9 +134,9 @@ describe("referring a request", () => {
       fromOrgName: seed.orgA1.shortName,
       note: "Kunnen jullie dit oppakken?",
     });
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id, board.id))).toHaveLength(1);
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id, t.seed.boardA.id))).toHaveLength(0);
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id))).toHaveLength(0);
+    expect((await inboxFor(t.h, seed.orgA2.id, board.id))).toHaveLength(1);
+    expect((await inboxFor(t.h, seed.orgA2.id, t.seed.boardA.id))).toHaveLength(0);
+    expect((await inboxFor(t.h, seed.orgA1.id))).toHaveLength(0);
 
     await inboxA2.next((e) => e.boardId === board.id, { after: inboxBefore });
     const ev = await owners.next((e) => e.requestId === requestId && e.pendingReferral?.status === "pending");
@@ -147,7 +145,7 @@ describe("referring a request", () => {
     const dup = await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id, note: "nog een keer" } });
     expect(dup.status).toBe(409);
     expect(dup.body).toMatchObject({ error: "pending_exists" });
-    expect((await referralHistory(asyncOf(t.verify.db), requestId))).toHaveLength(1);
+    expect((await referralHistory(t.h, requestId))).toHaveLength(1);
   });
 
   it("only the sender may revoke (403 not_sender); only the recipient may answer (403 not_recipient); decline needs a reason (400)", async () => {
@@ -184,7 +182,7 @@ describe("referring a request", () => {
 
     // Nothing of this changed the referral or the owner.
     expect(await pending(requestId)).toMatchObject({ id: referralId, status: "pending" });
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
   });
 
   it("decline with a reason: the owner stays, the referral is closed with the reason, both organisations are told", async () => {
@@ -200,15 +198,15 @@ describe("referring a request", () => {
       owner: { id: seed.orgA1.id },
       referral: { id: referralId, status: "declined", reason: "Geen capaciteit deze maand" },
     });
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
     expect(await pending(requestId)).toBeNull();
-    expect((await referralHistory(asyncOf(t.verify.db), requestId))[0]).toMatchObject({
+    expect((await referralHistory(t.h, requestId))[0]).toMatchObject({
       id: referralId,
       status: "declined",
       reason: "Geen capaciteit deze maand",
       decidedByUserId: seed.memberA2.id,
     });
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id))).toHaveLength(0);
+    expect((await inboxFor(t.h, seed.orgA2.id))).toHaveLength(0);
     await inboxA1.next((e) => e.boardId === board.id, { after: a1Before });
     await inboxA2.next((e) => e.boardId === board.id, { after: a2Before });
     await owners.next((e) => e.requestId === requestId && e.pendingReferral === null && e.ownerOrgId === seed.orgA1.id);
@@ -225,19 +223,19 @@ describe("referring a request", () => {
     const refer = await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id, note: "Tweede poging" } });
     expect(refer.status).toBe(200);
     expect(refer.body.referral).toMatchObject({ status: "pending" });
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id))).toHaveLength(1);
+    expect((await inboxFor(t.h, seed.orgA2.id))).toHaveLength(1);
 
     const revoke = await a1.timeout(10_000).emitWithAck("referral:revoke", { boardId: board.id, requestId });
     expect(revoke).toMatchObject({ ok: true, owner: { id: seed.orgA1.id }, referral: { status: "revoked" } });
     expect(await pending(requestId)).toBeNull();
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA2.id))).toHaveLength(0);
+    expect((await inboxFor(t.h, seed.orgA2.id))).toHaveLength(0);
 
     const accept = await t.api(path(requestId, "referral/accept"), { cookie: seed.cookies.memberA2, body: {} });
     expect(accept.status).toBe(409);
     expect(accept.body).toMatchObject({ error: "not_pending" });
     const revokeAgain = await t.api(path(requestId, "referral/revoke"), { cookie: seed.cookies.memberA1, body: {} });
     expect(revokeAgain.status).toBe(409);
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
   });
 
   it("accept by the recipient moves ownership (SQL, audit, 'request:owner'); the former owner can no longer refer or unclaim", async () => {
@@ -252,19 +250,19 @@ describe("referring a request", () => {
       owner: { id: seed.orgA2.id, name: seed.orgA2.shortName },
       referral: { status: "accepted", fromOrgId: seed.orgA1.id, toOrgId: seed.orgA2.id },
     });
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
     expect(await pending(requestId)).toBeNull();
     const ev = await owners.next((e) => e.requestId === requestId && e.ownerOrgId === seed.orgA2.id);
     expect(ev).toMatchObject({ owner: { id: seed.orgA2.id, name: seed.orgA2.shortName }, pendingReferral: null });
 
-    const audit = t.verify.db
+    const { auditEvents } = t.h.t;
+    const audit = await t.h.q
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, "referral_accepted")))
-      .all();
+      .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, "referral_accepted")));
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ userId: seed.memberA2.id, orgId: seed.orgA2.id, data: { from: seed.orgA1.id, to: seed.orgA2.id } });
-    expect((await referralHistory(asyncOf(t.verify.db), requestId)).map((r) => r.status)).toEqual(
+    expect((await referralHistory(t.h, requestId)).map((r) => r.status)).toEqual(
       expect.arrayContaining(["accepted", "revoked", "declined"]),
     );
 
@@ -273,12 +271,12 @@ describe("referring a request", () => {
     expect(formerRefers.body).toMatchObject({ error: "not_owner" });
     const formerUnclaims = await t.api(path(requestId, "unclaim"), { cookie: seed.cookies.memberA1, body: {} });
     expect(formerUnclaims.status).toBe(409);
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
 
     // The new holder may refer it back.
     const back = await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA2, body: { to: seed.orgA1.id, note: "Toch bij jullie" } });
     expect(back.status).toBe(200);
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id))).toEqual([expect.objectContaining({ requestId, fromOrgName: seed.orgA2.shortName })]);
+    expect((await inboxFor(t.h, seed.orgA1.id))).toEqual([expect.objectContaining({ requestId, fromOrgName: seed.orgA2.shortName })]);
   });
 
   it("releasing a request with a pending referral withdraws the referral from the recipient's inbox", async () => {
@@ -286,14 +284,14 @@ describe("referring a request", () => {
     const requestId = board.cardIds[1];
     await claimAs(seed.cookies.memberA2, requestId);
     expect((await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA2, body: { to: seed.orgA1.id, note: "" } })).status).toBe(200);
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id)).some((r) => r.requestId === requestId)).toBe(true);
+    expect((await inboxFor(t.h, seed.orgA1.id)).some((r) => r.requestId === requestId)).toBe(true);
     const a1Before = inboxA1.mark();
 
     const unclaim = await t.api(path(requestId, "unclaim"), { cookie: seed.cookies.memberA2, body: {} });
     expect(unclaim.status).toBe(200);
-    expect(sqlOwner(requestId)).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
     expect(await pending(requestId)).toBeNull();
-    expect((await inboxFor(asyncOf(t.verify.db), seed.orgA1.id)).some((r) => r.requestId === requestId)).toBe(false);
+    expect((await inboxFor(t.h, seed.orgA1.id)).some((r) => r.requestId === requestId)).toBe(false);
     const accept = await t.api(path(requestId, "referral/accept"), { cookie: seed.cookies.memberA1, body: {} });
     expect(accept.status).toBe(409);
     expect(accept.body).toMatchObject({ error: "not_pending" });
@@ -304,24 +302,24 @@ describe("referring a request", () => {
   it("a coordinator's reassignment cancels a pending referral; the recipient organisation is told", async () => {
     const { seed } = t;
     // A third organisation in alliance A, so the recipient is neither the old nor the new holder.
-    const orgA3 = await makeOrganisation(t.db, { allianceId: seed.allianceA.id, name: "Buurthuis Noord", shortName: "BHN" });
-    const dirk = await makeUser(t.db, { organisationId: orgA3.id, email: "dirk@noord.test", name: "Dirk" });
-    const a3 = await t.io({ cookie: await makeSessionCookie(t.db, dirk.id) });
+    const orgA3 = await makeOrganisation(t.h, { allianceId: seed.allianceA.id, name: "Buurthuis Noord", shortName: "BHN" });
+    const dirk = await makeUser(t.h, { organisationId: orgA3.id, email: "dirk@noord.test", name: "Dirk" });
+    const a3 = await t.io({ cookie: await makeSessionCookie(t.h, dirk.id) });
     const inboxA3 = recordEvents<{ boardId: string }>(a3, "inbox:changed");
 
     const requestId = board.cardIds[2];
     await claimAs(seed.cookies.memberA1, requestId);
     expect((await t.api(path(requestId, "refer"), { cookie: seed.cookies.memberA1, body: { to: orgA3.id, note: "" } })).status).toBe(200);
     await inboxA3.next((e) => e.boardId === board.id);
-    expect((await inboxFor(asyncOf(t.verify.db), orgA3.id))).toHaveLength(1);
+    expect((await inboxFor(t.h, orgA3.id))).toHaveLength(1);
     const mark = inboxA3.mark();
 
     const r = await t.api(path(requestId, "reassign"), { cookie: seed.cookies.coordinatorA, body: { to: seed.orgA2.id } });
     expect(r.status).toBe(200);
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
     expect(await pending(requestId)).toBeNull();
-    expect((await referralHistory(asyncOf(t.verify.db), requestId))[0]).toMatchObject({ toOrgId: orgA3.id, status: "revoked", reason: "reassigned" });
-    expect((await inboxFor(asyncOf(t.verify.db), orgA3.id))).toHaveLength(0);
+    expect((await referralHistory(t.h, requestId))[0]).toMatchObject({ toOrgId: orgA3.id, status: "revoked", reason: "reassigned" });
+    expect((await inboxFor(t.h, orgA3.id))).toHaveLength(0);
     await inboxA3.next((e) => e.boardId === board.id, { after: mark });
   });
 });

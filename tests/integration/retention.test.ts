@@ -18,10 +18,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { readBoard } from "../../app/board/domain";
 import { retentionSweep } from "../../app/services/retention.server";
-import { auditEvents, boardMoments, boardSnapshots, boardUpdates, comments, contactViews, referrals, requestContacts, requests } from "../../db/schema";
 import { backupTo } from "../../server/backup";
 import { momentSnapshot } from "../../app/services/moments.server";
-import { createClock, DAY_MS, newBoardVia, startTestServer, storedDoc, waitFor, type TestServer } from "./harness";
+import { dumpForms, pgDump } from "../infra/pg-dump";
+import { createClock, DAY_MS, newBoardVia, startTestServer, storedDocOf, TEST_ENGINE, waitFor, type TestServer } from "./harness";
 
 const clock = createClock();
 let t: TestServer;
@@ -66,6 +66,19 @@ function dbFile(): string {
   return t.dbUrl.replace(/^file:/, "");
 }
 
+/**
+ * Where the words would be at rest. SQLite: the .db and -wal files as they
+ * are on disk. PostgreSQL: a pg_dump of the database (every row; its data
+ * files and WAL are PostgreSQL's own, outside this check).
+ */
+function atRest(needle: string): number {
+  if (TEST_ENGINE === "postgres") {
+    const dump = pgDump(t.dbUrl);
+    return dumpForms(needle).reduce((n, form) => n + count(dump, form), 0);
+  }
+  return count(Buffer.concat([fileBytes(dbFile()), fileBytes(`${dbFile()}-wal`)]), needle);
+}
+
 function fileBytes(file: string): Buffer {
   return fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
 }
@@ -91,7 +104,10 @@ beforeAll(async () => {
     if (!String(args[0]).startsWith("{")) log(...args);
   });
   // The sweep beat every second; the retention sweep itself at most once a (server) day.
-  t = await startTestServer({ CLAIM_SWEEP_MS: "1000", LOG_LEVEL: "info" }, { now: clock.now });
+  // Two servers (PostgreSQL): the one that swept keeps the cluster lock in Redis for
+  // RETENTION_SWEEP_MS of real time, which the test's clock does not move: a second there.
+  const keep: Record<string, string> = TEST_ENGINE === "postgres" ? { RETENTION_SWEEP_MS: "1000" } : {};
+  t = await startTestServer({ CLAIM_SWEEP_MS: "1000", LOG_LEVEL: "info", ...keep }, { now: clock.now });
   // Sessions that outlive the 13 months the clock moves on.
   coordinator = await t.cookieFor(t.seed.coordinatorA.id, 800);
   memberA1 = await t.cookieFor(t.seed.memberA1.id, 800);
@@ -135,13 +151,13 @@ describe("the retention sweep", () => {
 
   it("runs on the server's beat once the clock has passed the retention, and says so in the board's activity (counts only)", async () => {
     overviewBefore = (await t.api(`/api/boards/${boardId}/overview`, { cookie: coordinator })).body;
-    const before = Buffer.concat([fileBytes(dbFile()), fileBytes(`${dbFile()}-wal`)]);
-    expect(count(before, CANARY)).toBeGreaterThan(0);
+    expect(atRest(CANARY)).toBeGreaterThan(0);
 
     clock.advance(213 * DAY_MS);
     sweepFrom = clock.now();
+    const { auditEvents } = t.h.t;
     const row = await waitFor(
-      () => t.verify.db.select().from(auditEvents).where(eq(auditEvents.type, "retention_sweep")).all().find((e) => e.boardId === boardId),
+      async () => (await t.h.q.select().from(auditEvents).where(eq(auditEvents.type, "retention_sweep"))).find((e) => e.boardId === boardId),
       { timeout: 20_000, message: "retention_sweep audit event" },
     );
     expect(row.data).toEqual({ months: 12, requests: 1, comments: 1, contacts: 1 });
@@ -155,21 +171,23 @@ describe("the retention sweep", () => {
   });
 
   it("anonymises the old done request: its title is its category, its texts, reference, comments and referral words are gone", async () => {
-    const card = readBoard(storedDoc(t.verify.db, boardId)).cards.find((c) => c.id === oldId)!;
+    const { q } = t.h;
+    const { auditEvents, comments, contactViews, referrals, requestContacts, requests } = t.h.t;
+    const card = readBoard(await storedDocOf(t.h, boardId)).cards.find((c) => c.id === oldId)!;
     expect(card).toMatchObject({ title: "Wonen", description: "", area: "", column: "afgerond", category: "wonen", archived: false });
-    const row = t.verify.db.select().from(requests).where(eq(requests.id, oldId)).get()!;
+    const [row] = await q.select().from(requests).where(eq(requests.id, oldId));
     expect(row.reference).toBeNull();
     expect(row.referenceKey).toBeNull();
     // Marked when the server's clock had passed the retention (so it is never processed again).
     expect(row.anonymisedAt).toBeGreaterThanOrEqual(sweepFrom);
-    expect(t.verify.db.select().from(comments).where(eq(comments.requestId, oldId)).all()).toEqual([]);
-    expect(t.verify.db.select().from(requestContacts).where(eq(requestContacts.requestId, oldId)).all()).toEqual([]);
-    expect(t.verify.db.select().from(contactViews).where(eq(contactViews.requestId, oldId)).all()).toEqual([]);
-    const refs = t.verify.db.select().from(referrals).where(eq(referrals.requestId, oldId)).all();
+    expect(await q.select().from(comments).where(eq(comments.requestId, oldId))).toEqual([]);
+    expect(await q.select().from(requestContacts).where(eq(requestContacts.requestId, oldId))).toEqual([]);
+    expect(await q.select().from(contactViews).where(eq(contactViews.requestId, oldId))).toEqual([]);
+    const refs = await q.select().from(referrals).where(eq(referrals.requestId, oldId));
     expect(refs.length).toBe(1);
     expect(refs[0]).toMatchObject({ note: "", reason: null, status: "declined", toOrgId: t.seed.orgA2.id });
     // The events stay (the history of moves and claims), their words go.
-    const events = t.verify.db.select().from(auditEvents).where(eq(auditEvents.requestId, oldId)).all();
+    const events = await q.select().from(auditEvents).where(eq(auditEvents.requestId, oldId));
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["created", "edited", "commented", "claimed", "referred", "referral_declined", "moved"]));
     expect(count(Buffer.from(JSON.stringify(events)), CANARY)).toBe(0);
     // Over the API, as the holder sees it: no reference either.
@@ -179,10 +197,11 @@ describe("the retention sweep", () => {
   });
 
   it("keeps the request done 7 months ago and the old open one word for word", async () => {
-    const cards = readBoard(storedDoc(t.verify.db, boardId)).cards;
+    const { requests } = t.h.t;
+    const cards = readBoard(await storedDocOf(t.h, boardId)).cards;
     expect(cards.find((c) => c.id === recentId)).toMatchObject({ title: `${KEEP_RECENT} titel`, description: `${KEEP_RECENT} omschrijving` });
     expect(cards.find((c) => c.id === openId)).toMatchObject({ title: `${KEEP_OPEN} titel`, description: `${KEEP_OPEN} omschrijving` });
-    const rows = t.verify.db.select().from(requests).where(inArray(requests.id, [recentId, openId])).all();
+    const rows = await t.h.q.select().from(requests).where(inArray(requests.id, [recentId, openId]));
     expect(rows.map((r) => r.anonymisedAt)).toEqual([null, null]);
     expect(rows.find((r) => r.id === recentId)!.reference).toBe(`${KEEP_RECENT}ref`.toUpperCase());
   });
@@ -192,57 +211,70 @@ describe("the retention sweep", () => {
     expect(withoutAges(after)).toEqual(withoutAges(overviewBefore));
   });
 
+  // On PostgreSQL the files are its own (data files and WAL, outside this check): the rows at rest and its backup are a pg_dump.
   it("leaves 0 bytes of the canary in the .db and -wal files, the Yjs blobs, the moments, the log and a backup taken afterwards", async () => {
-    const sqlite = fileBytes(dbFile());
-    const wal = fileBytes(`${dbFile()}-wal`);
+    const postgres = TEST_ENGINE === "postgres";
+    const sqlite = postgres ? Buffer.alloc(0) : fileBytes(dbFile());
+    const wal = postgres ? Buffer.alloc(0) : fileBytes(`${dbFile()}-wal`);
     // The other two requests are still in the same files: the count looks where the words would be.
-    expect(count(Buffer.concat([sqlite, wal]), KEEP_RECENT)).toBeGreaterThan(0);
-    expect(count(Buffer.concat([sqlite, wal]), KEEP_OPEN)).toBeGreaterThan(0);
+    expect(atRest(KEEP_RECENT)).toBeGreaterThan(0);
+    expect(atRest(KEEP_OPEN)).toBeGreaterThan(0);
 
+    const { q } = t.h;
+    const { auditEvents, boardMoments, boardSnapshots, boardUpdates } = t.h.t;
     const blobs = [
-      ...t.verify.db.select({ d: boardSnapshots.data }).from(boardSnapshots).all().map((r) => r.d),
-      ...t.verify.db.select({ d: boardUpdates.data }).from(boardUpdates).all().map((r) => r.d),
+      ...(await q.select({ d: boardSnapshots.data }).from(boardSnapshots)).map((r) => r.d),
+      ...(await q.select({ d: boardUpdates.data }).from(boardUpdates)).map((r) => r.d),
     ];
-    const moments = t.verify.db.select().from(boardMoments).where(eq(boardMoments.boardId, boardId)).all();
+    const moments = await q.select().from(boardMoments).where(eq(boardMoments.boardId, boardId));
     expect(moments.length).toBeGreaterThan(0);
     for (const m of moments) {
       // The moment still shows the card, anonymised, where it stood then.
       expect(momentSnapshot(new Uint8Array(m.data)).cards.find((c) => c.id === oldId)?.title).toBe("Wonen");
     }
-    const audit = Buffer.from(JSON.stringify(t.verify.db.select().from(auditEvents).all()));
+    const audit = Buffer.from(JSON.stringify(await q.select().from(auditEvents)));
 
     const sweepLine = logLines.find((l) => l.includes('"retention sweep"'));
     expect(sweepLine, logLines.join("\n")).toBeDefined();
     expect(JSON.parse(sweepLine!)).toMatchObject({ msg: "retention sweep", boards: 1, requests: 1, comments: 1, contacts: 1, referrals: 1 });
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retention-backup-"));
-    let backup: Buffer;
-    try {
-      const file = path.join(dir, "na-opschonen.sqlite");
-      await backupTo(t.database.sqlite, file);
-      backup = fileBytes(file);
-      expect(count(backup, KEEP_RECENT)).toBeGreaterThan(0);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    let backupAfter: number;
+    if (postgres) {
+      // PostgreSQL's backup is pg_dump (npm run backup refuses it).
+      const dump = pgDump(t.dbUrl);
+      const inDump = (needle: string) => dumpForms(needle).reduce((n, form) => n + count(dump, form), 0);
+      expect(inDump(KEEP_RECENT)).toBeGreaterThan(0);
+      backupAfter = inDump(CANARY);
+    } else {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retention-backup-"));
+      try {
+        const file = path.join(dir, "na-opschonen.sqlite");
+        await backupTo(t.database.sqlite, file);
+        const backup = fileBytes(file);
+        expect(count(backup, KEEP_RECENT)).toBeGreaterThan(0);
+        backupAfter = count(backup, CANARY);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
 
     const found = {
-      sqlite: count(sqlite, CANARY),
-      wal: count(wal, CANARY),
+      ...(postgres ? {} : { sqlite: count(sqlite, CANARY), wal: count(wal, CANARY) }),
       yjsBlobs: blobs.reduce((n, b) => n + count(Buffer.from(b), CANARY), 0),
       moments: moments.reduce((n, m) => n + count(Buffer.from(m.data), CANARY), 0),
       audit: count(audit, CANARY),
       logs: count(Buffer.from(logLines.join("\n")), CANARY),
-      backupAfter: count(backup, CANARY),
+      backupAfter,
     };
-    process.stdout.write(`retention canary ${CANARY}: ${JSON.stringify(found)}\n`);
-    expect(found).toEqual({ sqlite: 0, wal: 0, yjsBlobs: 0, moments: 0, audit: 0, logs: 0, backupAfter: 0 });
+    process.stdout.write(`retention canary ${CANARY} (${TEST_ENGINE}): ${JSON.stringify(found)}\n`);
+    expect(found).toEqual({ ...(postgres ? {} : { sqlite: 0, wal: 0 }), yjsBlobs: 0, moments: 0, audit: 0, logs: 0, backupAfter: 0 });
   });
 
   it("does nothing the second time: nothing is due, no second activity line", async () => {
     const again = await retentionSweep(t.services);
     expect(again.failed).toEqual([]);
     expect(again.swept.find((s) => s.boardId === boardId)).toBeUndefined();
-    expect(t.verify.db.select().from(auditEvents).where(eq(auditEvents.type, "retention_sweep")).all().filter((e) => e.boardId === boardId).length).toBe(1);
+    const { auditEvents } = t.h.t;
+    expect((await t.h.q.select().from(auditEvents).where(eq(auditEvents.type, "retention_sweep"))).filter((e) => e.boardId === boardId).length).toBe(1);
   });
 });
