@@ -11,15 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { getCard, listColumns, readBoard } from "../../app/board/domain";
 import { stageOfColumn } from "../../app/board/stages";
-import * as schema from "../../db/schema";
 import { makeBoard, makeUser } from "../factories";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { asyncOf, openDatabase } from "../../db/client";
+import { openDatabase } from "../../db/client";
 import { getJob } from "../../db/jobs";
 import { seedDemo } from "../../db/seed";
-import { editOn, storedBytes, storedDoc, waitFor, withTimeout, type TestServer, startTestServer } from "./harness";
+import { editOn, storedBytesOf, storedDocOf, waitFor, withTimeout, type TestServer, startTestServer } from "./harness";
 
 let t: TestServer;
 let coordinatorA2: string;
@@ -27,15 +26,13 @@ let coordinatorA2: string;
 beforeAll(async () => {
   // The race makes hundreds of jobs and requests in a minute: the write budget and the hourly quota are not what is tested here.
   t = await startTestServer({ WRITES_PER_SESSION_PER_MINUTE: "100000", REQUESTS_PER_ORG_PER_HOUR: "100000" });
-  const c2 = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "coord2@noord.test", name: "Coen", role: "coordinator" });
+  const c2 = await makeUser(t.h, { organisationId: t.seed.orgA2.id, email: "coord2@noord.test", name: "Coen", role: "coordinator" });
   coordinatorA2 = await t.cookieFor(c2.id);
 });
 
 afterAll(async () => {
   await t?.close();
 });
-
-const verifyDb = () => t.verify.db;
 
 async function newRequest(boardId: string, cookie: string, title: string, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await t.api(`/api/boards/${boardId}/requests`, { cookie, body: { title, category: "werk", description: "", area: "", ...extra } });
@@ -56,7 +53,7 @@ describe("the last place: exactly one winner", () => {
 
   it(`${TRIALS} trials: two organisations fill a job's last place at once; one 200, one 409 with left 0; SQL and the document agree`, async () => {
     const { seed } = t;
-    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Plaatsenrace" });
+    const board = await makeBoard(t.h, { allianceId: seed.allianceA.id, name: "Plaatsenrace" });
     // The job's organisation (A1, a member) and a coordinator of another organisation (A2).
     const a1 = seed.cookies.memberA1;
     const a2 = coordinatorA2;
@@ -65,7 +62,8 @@ describe("the last place: exactly one winner", () => {
     for (let i = 0; i < TRIALS; i++) {
       const job = await newJob(board.id, a1, { title: `Klus ${i}`, places: 2 });
       const first = await newRequest(board.id, a1, `Vooraf ${i}`);
-      expect((await t.api(places(board.id, job), { cookie: a1, body: { requestIds: [first] } })).status).toBe(200);
+      const pre = await t.api(places(board.id, job), { cookie: a1, body: { requestIds: [first] } });
+      expect(pre.status, JSON.stringify(pre.body)).toBe(200);
       const r1 = await newRequest(board.id, a1, `Eén ${i}`);
       const r2 = await newRequest(board.id, a2, `Twee ${i}`);
       // Sent at once, in turns first: who wins is who the server hears first.
@@ -89,17 +87,17 @@ describe("the last place: exactly one winner", () => {
     expect(tally.none).toBe(0);
     expect(tally.a1 + tally.a2).toBe(TRIALS);
 
-    // SQL (read through the second connection: committed state) and the live document.
-    const vdb = verifyDb();
+    // The database (committed state) and the live document.
+    const { q, t: tables } = t.h;
     for (const { job, r1, r2, winner } of trials) {
-      const row = vdb.select().from(schema.jobs).where(eq(schema.jobs.id, job)).get()!;
+      const [row] = await q.select().from(tables.jobs).where(eq(tables.jobs.id, job));
       expect(row.filled).toBe(2);
-      const active = vdb
-        .select({ requestId: schema.jobPlaces.requestId })
-        .from(schema.jobPlaces)
-        .where(and(eq(schema.jobPlaces.jobId, job), isNull(schema.jobPlaces.endedAt)))
-        .all()
-        .map((p) => p.requestId);
+      const active = (
+        await q
+          .select({ requestId: tables.jobPlaces.requestId })
+          .from(tables.jobPlaces)
+          .where(and(eq(tables.jobPlaces.jobId, job), isNull(tables.jobPlaces.endedAt)))
+      ).map((p) => p.requestId);
       expect(active).toHaveLength(2);
       const [inJob, outside] = winner === "a1" ? [r1, r2] : [r2, r1];
       expect(active).toContain(inJob);
@@ -117,7 +115,7 @@ describe("a job filled and done", () => {
   it("three requests fill three of six places live; too many more names how many are left; done moves the ones who came on together, the unticked one stays", async () => {
     const { seed } = t;
     const coordinator = seed.cookies.coordinatorA;
-    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Aan de Slag Noord" });
+    const board = await makeBoard(t.h, { allianceId: seed.allianceA.id, name: "Aan de Slag Noord" });
     const watcher = await t.connect(board.id, { cookie: seed.cookies.memberA2 });
     const job = await newJob(board.id, coordinator, { title: "Onderhoud wijktuin", places: 6, area: "Oost", at: "2026-12-05T09:00:00Z", durationMinutes: 180, languageLevel: "A1", physical: true });
     const [r1, r2, r3] = [
@@ -153,12 +151,13 @@ describe("a job filled and done", () => {
     expect(getCard(watcher.doc, job)!.filled).toBe(0);
 
     // Audit: each person's part, the job's, and the moves.
-    const types = (id: string) => verifyDb().select({ type: schema.auditEvents.type }).from(schema.auditEvents).where(eq(schema.auditEvents.requestId, id)).all().map((e) => e.type);
-    expect(types(r1)).toEqual(expect.arrayContaining(["job_joined", "job_attended", "moved"]));
-    expect(types(r3)).toEqual(expect.arrayContaining(["job_joined", "job_absent"]));
-    expect(types(r3)).not.toContain("moved");
-    expect(types(job)).toEqual(expect.arrayContaining(["created", "job_places_filled", "job_done", "moved"]));
-    const places_ = verifyDb().select().from(schema.jobPlaces).where(eq(schema.jobPlaces.jobId, job)).all();
+    const { auditEvents, jobPlaces } = t.h.t;
+    const types = async (id: string) => (await t.h.q.select({ type: auditEvents.type }).from(auditEvents).where(eq(auditEvents.requestId, id))).map((e) => e.type);
+    expect(await types(r1)).toEqual(expect.arrayContaining(["job_joined", "job_attended", "moved"]));
+    expect(await types(r3)).toEqual(expect.arrayContaining(["job_joined", "job_absent"]));
+    expect(await types(r3)).not.toContain("moved");
+    expect(await types(job)).toEqual(expect.arrayContaining(["created", "job_places_filled", "job_done", "moved"]));
+    const places_ = await t.h.q.select().from(jobPlaces).where(eq(jobPlaces.jobId, job));
     expect(places_.map((p) => [p.requestId, p.attended]).sort()).toEqual([[r1, true], [r2, true], [r3, false]].sort());
 
     // Done is done: no second time, no more places.
@@ -172,7 +171,7 @@ describe("a job filled and done", () => {
 
   it("a weekly job's occurrence done: the group moves on, the job stays with its places free", async () => {
     const { seed } = t;
-    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Wekelijks" });
+    const board = await makeBoard(t.h, { allianceId: seed.allianceA.id, name: "Wekelijks" });
     const job = await newJob(board.id, seed.cookies.memberA1, { title: "Koffie-ochtend", places: 4, at: "2026-12-02T09:00:00Z", recurrence: "weekly" });
     const r = await newRequest(board.id, seed.cookies.memberA1, "Wil mensen leren kennen");
     expect((await t.api(places(board.id, job), { cookie: seed.cookies.memberA1, body: { requestIds: [r] } })).status).toBe(200);
@@ -190,7 +189,7 @@ describe("a job filled and done", () => {
 describe("who may write places", () => {
   it("a member's raw Yjs client cannot change a job's places or filled, a card's kind or a request's job: refused, nothing stored", async () => {
     const { seed } = t;
-    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Rauwe client" });
+    const board = await makeBoard(t.h, { allianceId: seed.allianceA.id, name: "Rauwe client" });
     const member = seed.cookies.memberA1;
     const job = await newJob(board.id, member, { title: "Eigen klus", places: 2 });
     const r = await newRequest(board.id, member, "Eigen vraag");
@@ -206,11 +205,11 @@ describe("who may write places", () => {
     ];
     for (const [id, key, value] of attempts) {
       const raw = await t.syncedRaw(member, board.id);
-      const before = storedBytes(t.verify.db, board.id);
+      const before = (await storedBytesOf(t.h, board.id));
       raw.sendUpdate(editOn(raw.doc, (d) => d.getMap<Y.Map<unknown>>("cards").get(id)!.set(key, value)));
       const closed = await withTimeout(raw.closed, 10_000, `refused ${key}`);
       expect(closed.code, `${key} of ${id === job ? "the job" : "the request"}`).toBe(4403);
-      expect(storedBytes(t.verify.db, board.id).equals(before), `nothing of ${key} stored`).toBe(true);
+      expect((await storedBytesOf(t.h, board.id)).equals(before), `nothing of ${key} stored`).toBe(true);
     }
     await t.services.rooms.readDoc(board.id, (doc) => {
       expect(getCard(doc, job)).toMatchObject({ kind: "job", places: 2, filled: 1 });
@@ -227,7 +226,7 @@ describe("who may write places", () => {
 
   it("a member of another organisation may not fill, free or finish a job; a viewer may not create one; another alliance's member gets 404", async () => {
     const { seed } = t;
-    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "Rechten" });
+    const board = await makeBoard(t.h, { allianceId: seed.allianceA.id, name: "Rechten" });
     const job = await newJob(board.id, seed.cookies.memberA1, { title: "Klus van VWN", places: 3 });
     const r = await newRequest(board.id, seed.cookies.memberA2, "Vraag van TH");
     expect((await t.api(places(board.id, job), { cookie: seed.cookies.memberA2, body: { requestIds: [r] } })).status).toBe(403);
@@ -252,7 +251,7 @@ describe("the jobs API", () => {
   it("creates with field errors, reads, fills, frees, refuses a request in two jobs or a job as a person, and suggests with reasons", async () => {
     const { seed } = t;
     const c = seed.cookies.coordinatorA;
-    const board = await makeBoard(t.db, { allianceId: seed.allianceA.id, name: "API-vorm" });
+    const board = await makeBoard(t.h, { allianceId: seed.allianceA.id, name: "API-vorm" });
     const bad = await t.api(`/api/boards/${board.id}/jobs`, { cookie: c, body: { title: "x", category: "onbekend", places: 0, at: "gisteren", languageLevel: "C2", recurrence: "dagelijks" } });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({
@@ -324,7 +323,7 @@ describe("the jobs API", () => {
     expect(twice.body).toMatchObject({ error: "in_a_job", requestIds: [meet] });
     // All or none: low did not go in either.
     expect((await t.api(`/api/boards/${board.id}/jobs/${other}`, { cookie: c })).body.filled).toEqual([]);
-    expect(verifyDb().select().from(schema.jobs).where(eq(schema.jobs.id, other)).get()!.filled).toBe(0);
+    expect((await t.h.q.select().from(t.h.t.jobs).where(eq(t.h.t.jobs.id, other)))[0].filled).toBe(0);
 
     // Freeing a place.
     const freed = await t.api(`${places(board.id, job)}/${meet}`, { cookie: c, method: "DELETE" });
@@ -351,7 +350,7 @@ describe("the demo", () => {
     const database = openDatabase(`file:${path.join(dir, "demo.sqlite")}`, { migrate: true });
     try {
       const { boardId } = await seedDemo(database.async);
-      const doc = storedDoc(database.db, boardId!);
+      const doc = await storedDocOf(database.async, boardId!);
       const jobs = readBoard(doc).cards.filter((c) => c.kind === "job");
       expect(jobs.map((j) => [j.places, j.filled])).toEqual([
         [6, 4],
@@ -359,7 +358,7 @@ describe("the demo", () => {
         [4, 0],
       ]);
       for (const j of jobs) {
-        const row = (await getJob(asyncOf(database.db), boardId!, j.id))!;
+        const row = (await getJob(database.async, boardId!, j.id))!;
         expect(row.filled).toBe(j.filled);
         const members = readBoard(doc).cards.filter((c) => c.job === j.id).map((c) => c.id);
         expect(members.sort()).toEqual([...row.filledIds].sort());
