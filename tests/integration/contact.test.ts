@@ -11,7 +11,9 @@ import { putContact, contactAad } from "../../db/contacts";
 import { enableTwoFactor, setPendingSecret } from "../../db/two-factor";
 import { parseDataKey, seal } from "../../app/services/seal.server";
 import { makeBoard, makeSessionCookie, makeUser } from "../factories";
-import { createTestDatabase, spawnServer, startTestServer, TEST_DATA_KEY, type TestServer } from "./harness";
+import { asc, eq } from "drizzle-orm";
+import { dumpForms, pgDump } from "../infra/pg-dump";
+import { createTestDatabase, spawnServer, startTestServer, TEST_DATA_KEY, TEST_ENGINE, type TestDatabase, type TestServer } from "./harness";
 
 let t: TestServer;
 let board: { id: string; cardIds: string[] };
@@ -21,7 +23,7 @@ let coordinatorA2: string;
 beforeAll(async () => {
   t = await startTestServer();
   const { seed } = t;
-  board = await makeBoard(t.db, {
+  board = await makeBoard(t.h, {
     allianceId: seed.allianceA.id,
     name: "Contacten",
     cards: Array.from({ length: 4 }, (_, i) => ({
@@ -33,8 +35,8 @@ beforeAll(async () => {
       createdByOrg: seed.orgA1.id,
     })),
   });
-  const c = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "coord2@noord.test", name: "Coco", role: "coordinator" });
-  coordinatorA2 = await makeSessionCookie(t.db, c.id);
+  const c = await makeUser(t.h, { organisationId: seed.orgA2.id, email: "coord2@noord.test", name: "Coco", role: "coordinator" });
+  coordinatorA2 = await makeSessionCookie(t.h, c.id);
 });
 
 afterAll(async () => {
@@ -64,12 +66,10 @@ async function post(requestId: string, verb: string, cookie: string, body: unkno
   const res = await t.api(url(requestId, verb), { cookie, body });
   expect(res.status, `${verb}: ${JSON.stringify(res.body)}`).toBe(200);
 }
-const views = (requestId: string) =>
-  t.verify.sqlite.prepare("select user_id as userId, org_id as orgId, action from contact_views where request_id = ? order by id").all(requestId) as Array<{
-    userId: string;
-    orgId: string;
-    action: string;
-  }>;
+const views = async (requestId: string) => {
+  const { contactViews: v } = t.h.t;
+  return t.h.q.select({ userId: v.userId, orgId: v.orgId, action: v.action }).from(v).where(eq(v.requestId, requestId)).orderBy(asc(v.id));
+};
 
 describe("contact details: who may read and write", () => {
   it("the entering organisation stores and reads them; the route wins over …/:verb", async () => {
@@ -84,8 +84,8 @@ describe("contact details: who may read and write", () => {
     expect(read.body).toMatchObject({ ...details("EEN", false), stored: true });
     // The coordinator of the same organisation reads them too.
     expect((await get(r, t.seed.cookies.coordinatorA)).status).toBe(200);
-    expect(views(r).map((v) => v.action)).toEqual(["edit", "view", "view"]);
-    expect(views(r)[0]).toMatchObject({ userId: t.seed.memberA1.id, orgId: t.seed.orgA1.id });
+    expect((await views(r)).map((v) => v.action)).toEqual(["edit", "view", "view"]);
+    expect((await views(r))[0]).toMatchObject({ userId: t.seed.memberA1.id, orgId: t.seed.orgA1.id });
   });
 
   it("refuses invalid details with field errors, and keeps what was stored", async () => {
@@ -98,7 +98,7 @@ describe("contact details: who may read and write", () => {
 
   it("others: another organisation 403, a viewer 403, another alliance 404; none of them learns the content", async () => {
     const r = board.cardIds[0];
-    const before = views(r).length;
+    const before = (await views(r)).length;
     for (const cookie of [t.seed.cookies.memberA2, t.seed.cookies.viewerA, coordinatorA2]) {
       const read = await get(r, cookie);
       expect(read.status).toBe(403);
@@ -110,13 +110,13 @@ describe("contact details: who may read and write", () => {
     // Through the other alliance's own board as well.
     expect((await t.api(url(r, "contact", t.seed.boardB.id), { cookie: t.seed.cookies.memberB })).status).toBe(404);
     expect((await t.api(url(r, "contact/status"), { cookie: t.seed.cookies.memberB })).status).toBe(404);
-    expect(views(r).length).toBe(before);
+    expect((await views(r)).length).toBe(before);
     expect((await get(r, t.seed.cookies.memberA1)).body).toMatchObject(details("EEN", false));
   });
 
   it("status: nothing read, the log (who, when, what) only for coordinators, never the content", async () => {
     const r = board.cardIds[0];
-    const before = views(r).length;
+    const before = (await views(r)).length;
     const member2 = await status(r, t.seed.cookies.memberA2);
     expect(member2.body).toEqual({ stored: null, access: "none", canWrite: false, available: true, log: null });
     const holder = await status(r, t.seed.cookies.memberA1);
@@ -124,12 +124,12 @@ describe("contact details: who may read and write", () => {
     const coord = await status(r, coordinatorA2);
     expect(coord.status).toBe(200);
     expect(coord.body.access).toBe("none");
-    expect(coord.body.log.map((l: { action: string }) => l.action)).toEqual(views(r).map((v) => v.action));
+    expect(coord.body.log.map((l: { action: string }) => l.action)).toEqual((await views(r)).map((v) => v.action));
     expect(coord.body.log.map((l: { action: string }) => l.action)).toEqual(["edit", "view", "view", "view", "view"]);
     expect(coord.body.log[0]).toMatchObject({ user: "Anna", organisation: "VWN" });
     expect(typeof coord.body.log[0].at).toBe("number");
     expect(JSON.stringify(coord.body)).not.toMatch(/Amira|EEN|voorbeeld/);
-    expect(views(r).length).toBe(before);
+    expect((await views(r)).length).toBe(before);
   });
 
   it("a claim by another organisation: the entering organisation loses access, the holder gets nothing without consent", async () => {
@@ -159,7 +159,7 @@ describe("referral handover", () => {
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject(details("VIER", true));
     expect((await get(r, t.seed.cookies.memberA1)).status).toBe(403);
-    expect(views(r).map((v) => `${v.action}:${v.orgId === t.seed.orgA2.id ? "A2" : "A1"}`)).toEqual(["edit:A1", "handover:A2", "view:A2"]);
+    expect((await views(r)).map((v) => `${v.action}:${v.orgId === t.seed.orgA2.id ? "A2" : "A1"}`)).toEqual(["edit:A1", "handover:A2", "view:A2"]);
   });
 
   it("without consent: nothing goes along, the card says why, and it is logged as withheld", async () => {
@@ -173,11 +173,12 @@ describe("referral handover", () => {
     expect(read.body.error).toBe("no_consent");
     expect(JSON.stringify(read.body)).not.toContain("VIJF");
     expect((await status(r, t.seed.cookies.memberA2)).body.access).toBe("no_consent");
-    expect(views(r).map((v) => v.action)).toEqual(["edit", "withheld"]);
+    expect((await views(r)).map((v) => v.action)).toEqual(["edit", "withheld"]);
   });
 });
 
 describe("at rest", () => {
+  // On PostgreSQL the rows at rest are a pg_dump of the database (its data files and WAL are its own, outside this check).
   it("the database file and its log do not contain the plaintext", async () => {
     const r = board.cardIds[3];
     const canary = "Zq7Canary-Kx93";
@@ -191,9 +192,15 @@ describe("at rest", () => {
       for (let i = bytes.indexOf(canary); i !== -1; i = bytes.indexOf(canary, i + 1)) n++;
       return n;
     };
-    expect(hits(file) + hits(`${file}-wal`)).toBe(0);
-    t.verify.sqlite.pragma("wal_checkpoint(TRUNCATE)");
-    expect(hits(file) + hits(`${file}-wal`)).toBe(0);
+    if (TEST_ENGINE === "postgres") {
+      const dump = pgDump(t.dbUrl);
+      expect(dumpForms(canary).reduce((n, form) => n + dump.toString("latin1").split(form).length - 1, 0)).toBe(0);
+      expect(dump.toString("latin1")).toContain(board.cardIds[3]); // the dump has the request's rows
+    } else {
+      expect(hits(file) + hits(`${file}-wal`)).toBe(0);
+      t.database.sqlite.pragma("wal_checkpoint(TRUNCATE)");
+      expect(hits(file) + hits(`${file}-wal`)).toBe(0);
+    }
     // The alliance's export says that they exist, never what they say.
     const exported = await t.api("/api/alliance/export", { cookie: t.seed.cookies.coordinatorA });
     expect(exported.status).toBe(200);
@@ -201,9 +208,10 @@ describe("at rest", () => {
     const row = (exported.body.requests as Array<{ id: string; contact: unknown }>).find((q) => q.id === r);
     expect(row?.contact).toMatchObject({ stored: true, consent: true });
     // The sealed blob is there, and it is bound to its request: copied to another one it does not open.
-    const sealed = t.verify.sqlite.prepare("select sealed from request_contacts where request_id = ?").get(r) as { sealed: Buffer };
+    const { requestContacts } = t.h.t;
+    const [sealed] = await t.h.q.select({ sealed: requestContacts.sealed }).from(requestContacts).where(eq(requestContacts.requestId, r));
     expect(sealed.sealed.length).toBeGreaterThan(40);
-    t.db.$client.prepare("update request_contacts set sealed = ? where request_id = ?").run(sealed.sealed, board.cardIds[1]);
+    await t.h.q.update(requestContacts).set({ sealed: sealed.sealed }).where(eq(requestContacts.requestId, board.cardIds[1]));
     expect((await get(board.cardIds[1], t.seed.cookies.memberA2)).status).toBe(500);
   });
 
@@ -222,13 +230,18 @@ describe("at rest", () => {
   });
 });
 
+/** SQLite: the test's connection closes before a server process opens the file (it takes the file's lock). PostgreSQL: shared, nothing to do. */
+function closeForSpawn(tdb: TestDatabase): void {
+  if (tdb.engine === "sqlite") tdb.database.close();
+}
+
 describe("start rule", () => {
   it("refuses to start without DATA_KEY or with a wrong one when sealed data exists; starts with the right one", { timeout: 90_000 }, async () => {
     const tdb = await createTestDatabase();
     try {
       const key = parseDataKey(TEST_DATA_KEY)!;
       const r = tdb.seed.boardA.cardIds[0];
-      await putContact(tdb.database.async, {
+      await putContact(tdb.h, {
         requestId: r,
         boardId: tdb.seed.boardA.id,
         sealed: seal(key, JSON.stringify({ name: "Start" }), contactAad(r)),
@@ -237,7 +250,7 @@ describe("start rule", () => {
         userId: tdb.seed.memberA1.id,
         orgId: tdb.seed.orgA1.id,
       });
-      tdb.database.close();
+      closeForSpawn(tdb);
       const refused = async (env: Record<string, string>) => {
         const err = await spawnServer({ databaseUrl: tdb.url, env }).then(
           async (s) => {
@@ -258,7 +271,7 @@ describe("start rule", () => {
       expect(await res.json()).toMatchObject({ name: "Start", stored: true });
       await ok.stop();
     } finally {
-      tdb.cleanup();
+      await tdb.cleanup();
     }
   });
 
@@ -268,9 +281,9 @@ describe("start rule", () => {
       const key = parseDataKey(TEST_DATA_KEY)!;
       const userId = tdb.seed.memberA1.id;
       // Only a TOTP secret is sealed here: no contact details at all.
-      await setPendingSecret(tdb.database.async, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp-pending:${userId}`), Date.now());
-      await enableTwoFactor(tdb.database.async, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp:${userId}`), 0, [], Date.now());
-      tdb.database.close();
+      await setPendingSecret(tdb.h, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp-pending:${userId}`), Date.now());
+      await enableTwoFactor(tdb.h, userId, seal(key, "JBSWY3DPEHPK3PXP", `totp:${userId}`), 0, [], Date.now());
+      closeForSpawn(tdb);
       const refusal = (env: Record<string, string>) =>
         spawnServer({ databaseUrl: tdb.url, env }).then(
           async (s) => {
@@ -283,13 +296,13 @@ describe("start rule", () => {
       expect(await refusal({ DATA_KEY: Buffer.alloc(32, 2).toString("base64") })).toMatch(/does not open the sealed two-factor secrets.*another key/);
       expect(await refusal({ DATA_KEY: TEST_DATA_KEY })).toBe("started");
     } finally {
-      tdb.cleanup();
+      await tdb.cleanup();
     }
   });
 
   it("starts without DATA_KEY when nothing is sealed", { timeout: 60_000 }, async () => {
     const tdb = await createTestDatabase();
-    tdb.database.close();
+    closeForSpawn(tdb);
     try {
       const s = await spawnServer({ databaseUrl: tdb.url, env: { DATA_KEY: "" } });
       const res = await fetch(`${s.url}/api/boards/${tdb.seed.boardA.id}/requests/${tdb.seed.boardA.cardIds[0]}/contact/status`, {
@@ -298,7 +311,7 @@ describe("start rule", () => {
       expect(await res.json()).toMatchObject({ available: false });
       await s.stop();
     } finally {
-      tdb.cleanup();
+      await tdb.cleanup();
     }
   });
 });

@@ -12,7 +12,9 @@ import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBoard } from "../../app/board/domain";
 import { makeBoard } from "../factories";
-import { startTestServer, storedDoc, waitFor, type TestServer } from "./harness";
+import { and, eq } from "drizzle-orm";
+import { count as countRows, jsonText } from "../../db/dialect";
+import { startTestServer, storedDocOf, waitFor, type TestServer } from "./harness";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -118,7 +120,7 @@ describe("import", () => {
     expect(p.counts).toEqual({ rows: 1000, valid: 968, invalid: 32, duplicates: 14, toImport: 954, personalData: 0 });
     expect(JSON.stringify(p)).not.toContain("BESTAAND-1".toLowerCase());
     // A dry run changes nothing.
-    expect(readBoard(storedDoc(s.verify.db, boardA.id)).cards).toHaveLength(5);
+    expect(readBoard(await storedDocOf(s.h, boardA.id)).cards).toHaveLength(5);
 
     // The unknown category mapped to an existing one in the preview: 13 more rows (12: one of them has no title).
     const mapped = await upload(importPath(boardA.id, "dryRun=1&category.Fietsen=maatje"), csv, { cookie: cookies.memberA1 });
@@ -136,23 +138,25 @@ describe("import", () => {
     await waitFor(() => readBoard(watcher.doc).cards.length === 5 + 954, { message: "the open board got the imported cards" });
     expect(watcher.received.length - updatesBefore).toBe(1);
     expect(res.body.ids).toHaveLength(954);
-    const doc = storedDoc(s.verify.db, boardA.id);
+    const doc = await storedDocOf(s.h, boardA.id);
     const cards = readBoard(doc).cards;
     expect(cards).toHaveLength(5 + 954);
     const imported = cards.filter((c) => res.body.ids.includes(c.id));
     expect(imported.every((c) => c.createdByOrg === s.seed.orgA1.id && c.column === "nieuw")).toBe(true);
     expect(imported.find((c) => c.title === "Hulpvraag nummer 3")).toMatchObject({ category: "maatje", description: "Omschrijving 3; met puntkomma", area: "Centrum", urgency: "hoog" });
-    // The reference is in SQL, seen by the importing organisation only.
+    // The reference is in the database, seen by the importing organisation only.
     const one = imported.find((c) => c.title === "Hulpvraag nummer 3")!;
     const mine = await s.api(`/api/boards/${boardA.id}/requests/${one.id}`, { cookie: cookies.memberA1 });
     expect(mine.body.reference).toBe("IMP-0003");
     const theirs = await s.api(`/api/boards/${boardA.id}/requests/${one.id}`, { cookie: cookies.memberA2 });
     expect(theirs.body.reference ?? null).toBeNull();
     // One audit row per request, of the importing person.
-    const audit = s.verify.sqlite
-      .prepare("select count(*) n from audit_events where type = 'created' and json_extract(data, '$.import') = ?")
-      .get(res.body.importId) as { n: number };
-    expect(audit.n).toBe(954);
+    const { auditEvents } = s.h.t;
+    const [audit] = await s.h.q
+      .select({ n: countRows() })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.type, "created"), eq(jsonText(s.h, auditEvents.data, "import"), res.body.importId)));
+    expect(Number(audit.n)).toBe(954);
 
     // The import counted as one operation: the quota (10 here) still allows hand-entered requests.
     const after = await s.api(`/api/boards/${boardA.id}/requests`, {
@@ -188,7 +192,7 @@ describe("import", () => {
 
     const made = await upload(importPath(boardB.id), cp1252, { cookie: cookies.memberB });
     expect(made.status).toBe(201);
-    const card = readBoard(storedDoc(s.verify.db, boardB.id)).cards.find((c) => c.id === made.body.ids[0])!;
+    const card = readBoard(await storedDocOf(s.h, boardB.id)).cards.find((c) => c.id === made.body.ids[0])!;
     expect(card).toMatchObject({ title: "Caféhulp voor Noël", area: "Zuidërpark", category: "taal" });
   });
 
@@ -237,7 +241,7 @@ describe("import", () => {
       type: XLSX,
     });
     expect(res.status).toBe(201);
-    const cards = readBoard(storedDoc(s.verify.db, boardA.id)).cards.filter((c) => res.body.ids.includes(c.id));
+    const cards = readBoard(await storedDocOf(s.h, boardA.id)).cards.filter((c) => res.body.ids.includes(c.id));
     expect(cards.map((c) => [c.title, c.column]).sort()).toEqual([
       ["Taalles gezocht", "open"],
       ["Werk zoeken", "afgerond"],
@@ -253,8 +257,8 @@ describe("import", () => {
   it("refuses: other types 415, larger than 5 MB 413, viewers 403, another alliance's board 404, a foreign origin 403, unreadable files 422, an archived board 409", async () => {
     const { boardA, boardB, cookies } = s.seed;
     const csv = "Titel;Categorie\r\nEen goede titel;Taal\r\n";
-    const count = () => readBoard(storedDoc(s.verify.db, boardA.id)).cards.length;
-    const before = count();
+    const count = async () => readBoard(await storedDocOf(s.h, boardA.id)).cards.length;
+    const before = await count();
     expect((await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1, type: "text/plain" })).status).toBe(415);
     expect((await upload(importPath(boardA.id), csv, { cookie: cookies.memberA1, type: "multipart/form-data; boundary=x" })).status).toBe(415);
     const big = await upload(importPath(boardA.id), Buffer.alloc(5 * 1024 * 1024 + 1, "a;b\n"), { cookie: cookies.memberA1 });
@@ -282,15 +286,15 @@ describe("import", () => {
     const empty = await upload(importPath(boardA.id, "dryRun=1"), "\r\n\r\n", { cookie: cookies.memberA1 });
     expect(empty.status).toBe(422);
     expect(empty.body.error).toBe("empty");
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
 
     // An archived board is read-only: the import is refused (409), its CSV export still works.
-    const archived = await makeBoard(s.db, { allianceId: s.seed.allianceA.id, name: "Oud bord" });
+    const archived = await makeBoard(s.h, { allianceId: s.seed.allianceA.id, name: "Oud bord" });
     expect((await s.api(`/api/boards/${archived.id}`, { cookie: cookies.coordinatorA, method: "PATCH", body: { archived: true } })).status).toBe(200);
     const refused = await upload(importPath(archived.id), csv, { cookie: cookies.coordinatorA });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toBe("board_archived");
-    expect(readBoard(storedDoc(s.verify.db, archived.id)).cards).toHaveLength(0);
+    expect(readBoard(await storedDocOf(s.h, archived.id)).cards).toHaveLength(0);
     expect((await s.api(`/api/boards/${archived.id}/export.csv`, { cookie: cookies.memberA1 })).status).toBe(200);
   });
 });
@@ -425,7 +429,7 @@ describe("export", () => {
   it("carries the boards' meetings (agenda, decisions, actions, attendees) and the list of stored moments without their documents; another alliance's meeting is absent", async () => {
     const { boardA, boardB, cookies, orgA1, orgA2, orgB, coordinatorA, memberA2 } = s.seed;
     const { makeUser } = await import("../factories");
-    const coordinatorB = await makeUser(s.db, { organisationId: orgB.id, email: "coordinator@zuid.test", name: "Zeno", role: "coordinator" });
+    const coordinatorB = await makeUser(s.h, { organisationId: orgB.id, email: "coordinator@zuid.test", name: "Zeno", role: "coordinator" });
     const cookieB = await s.cookieFor(coordinatorB.id);
     const theirs = await s.api(`/api/boards/${boardB.id}/meetings`, { cookie: cookieB, body: { title: "Zuidelijk overleg", at: "2027-01-05T18:00:00Z" } });
     expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
@@ -525,15 +529,15 @@ describe("export", () => {
     expect((await s.api(`/api/boards/${boardA.id}/export.csv`, { cookie: cookies.memberB })).status).toBe(404);
 
     // Round trip: the CSV imported into a fresh board of the alliance gives the same requests.
-    const fresh = await makeBoard(s.db, { allianceId: allianceA.id, name: "Terug ingelezen" });
-    const exported = readBoard(storedDoc(s.verify.db, boardA.id)).cards.filter((c) => !c.archived);
+    const fresh = await makeBoard(s.h, { allianceId: allianceA.id, name: "Terug ingelezen" });
+    const exported = readBoard(await storedDocOf(s.h, boardA.id)).cards.filter((c) => !c.archived);
     const back = await upload(importPath(fresh.id), bytes, { cookie: cookies.memberA1 });
     expect(back.status).toBe(201);
     expect(back.body.errors).toEqual([]);
     expect(back.body.created).toBe(exported.length);
     const shape = (c: { title: string; category: string; description: string; area: string; urgency: string; column: string }) =>
       JSON.stringify([c.title, c.category, c.description, c.area, c.urgency, c.column]);
-    const again = readBoard(storedDoc(s.verify.db, fresh.id)).cards;
+    const again = readBoard(await storedDocOf(s.h, fresh.id)).cards;
     expect(again.map(shape).sort()).toEqual(exported.map(shape).sort());
     const roundTripped = again.find((c) => c.title === "=SUM(1+1) hulp")!;
     expect(roundTripped).toMatchObject({ description: '+31 6 bellen; "snel"\nregel twee', area: "@home" });
