@@ -12,7 +12,6 @@ import { getCard, listColumns, moveCard } from "../../app/board/domain";
 import { stageOfColumn } from "../../app/board/stages";
 import { codeHash } from "../../app/services/front-door.server";
 import { setFrontDoor } from "../../db/front-door";
-import { alliances, frontDoorItems, organisations, requestContacts, requests } from "../../db/schema";
 import { amsterdamDayBounds } from "../../app/board/front-door-guard";
 import { createClock, postForm, startTestServer, type TestClock, type TestServer } from "./harness";
 
@@ -33,9 +32,11 @@ beforeAll(async () => {
   clock = createClock();
   clock.advance(amsterdamDayBounds(Date.now()).start + 10 * 60_000 - Date.now());
   t = await startTestServer({}, { now: clock.now });
-  slugA = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
-  slugB = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceB.id)).get()!.slug;
-  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+  const { alliances } = t.h.t;
+  const slugOf = async (id: string) => (await t.h.q.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, id)))[0].slug;
+  slugA = await slugOf(t.seed.allianceA.id);
+  slugB = await slugOf(t.seed.allianceB.id);
+  await setFrontDoor(t.h, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
 });
 
 afterAll(async () => {
@@ -50,9 +51,11 @@ async function cardOf(requestId: string) {
   });
 }
 
-function itemByRequest(requestId: string) {
-  return t.db.select().from(frontDoorItems).where(eq(frontDoorItems.requestId, requestId)).get();
+async function itemByRequest(requestId: string) {
+  const { frontDoorItems } = t.h.t;
+  return (await t.h.q.select().from(frontDoorItems).where(eq(frontDoorItems.requestId, requestId)))[0];
 }
+const frontDoorRows = () => t.h.q.select().from(t.h.t.frontDoorItems);
 
 async function page(path: string, headers: Record<string, string> = {}) {
   const res = await fetch(t.url + path, { headers, redirect: "manual" });
@@ -81,8 +84,8 @@ function codeFrom(location: string | null): string {
   return m[1];
 }
 
-function requestIdOfCode(code: string): string {
-  const rows = t.db.select().from(frontDoorItems).all();
+async function requestIdOfCode(code: string): Promise<string> {
+  const rows = await frontDoorRows();
   const row = rows.find((r) => r.codeHash === codeHash(code));
   if (!row?.requestId) throw new Error("no item for code");
   return row.requestId;
@@ -108,18 +111,19 @@ describe("the form in every language", () => {
       const res = await sendForm({ kind: "request", category: "maatje", text: TEXTS[lang], area: "Emmen" }, lang);
       expect(res.status).toBe(302);
       const code = codeFrom(res.headers.get("location"));
-      const id = requestIdOfCode(code);
+      const id = (await requestIdOfCode(code));
       const card = (await cardOf(id))!;
       expect(card.column).toBe("nieuw");
       expect(card.stage).toBe("intake");
       expect(card).toMatchObject({ origin: "front-door", language: lang, kind: "request", description: TEXTS[lang], category: "maatje", area: "Emmen" });
-      const row = t.db.select().from(requests).where(eq(requests.id, id)).get()!;
-      const org = t.db.select().from(organisations).where(eq(organisations.id, row.createdByOrgId)).get()!;
+      const { requests, organisations } = t.h.t;
+      const [row] = await t.h.q.select().from(requests).where(eq(requests.id, id));
+      const [org] = await t.h.q.select().from(organisations).where(eq(organisations.id, row.createdByOrgId));
       expect(org.kind).toBe("front-door");
       expect(org.allianceId).toBe(t.seed.allianceA.id);
       expect(card.createdByOrg).toBe(org.id);
       expect(row.createdByUserId).toBeNull();
-      const item = itemByRequest(id)!;
+      const item = (await itemByRequest(id))!;
       expect(item).toMatchObject({ allianceId: t.seed.allianceA.id, boardId: t.seed.boardA.id, kind: "request", language: lang });
       // Only the hash of the code is stored.
       expect(JSON.stringify(item)).not.toContain(code);
@@ -153,7 +157,7 @@ describe("the form in every language", () => {
     expect(await warned.text()).toContain("Toch zo versturen");
     const sent = await sendForm({ kind: "request", category: "taal", text, acknowledgePersonalData: "1" });
     expect(sent.status).toBe(302);
-    expect(await cardOf(requestIdOfCode(codeFrom(sent.headers.get("location"))))).toMatchObject({ description: text });
+    expect(await cardOf((await requestIdOfCode(codeFrom(sent.headers.get("location")))))).toMatchObject({ description: text });
   });
 });
 
@@ -164,7 +168,7 @@ describe("the JSON endpoint", () => {
     const res = await sendJson(body);
     expect(res.status).toBe(201);
     expect(res.body.code).toMatch(/^[0-9A-Z]{12}$/);
-    const card = (await cardOf(requestIdOfCode(res.body.code)))!;
+    const card = (await cardOf((await requestIdOfCode(res.body.code))))!;
     expect(card).toMatchObject({ kind: "offer", origin: "front-door", language: "en", column: "nieuw", description: body.text });
   });
 
@@ -196,11 +200,11 @@ describe("the JSON endpoint", () => {
     expect(invalid.status).toBe(422);
     expect(invalid.headers.get("access-control-allow-origin")).toBe(PARTNER);
 
-    const before = t.db.select().from(frontDoorItems).all().length;
+    const before = (await frontDoorRows()).length;
     const evil = await t.api(`/api/public/${slugA}/requests`, { body, headers: { origin: EVIL } });
     expect(evil.status).toBe(403);
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
-    expect(t.db.select().from(frontDoorItems).all().length).toBe(before);
+    expect((await frontDoorRows()).length).toBe(before);
   });
 
   it("the exemption is this endpoint only: another origin still cannot write elsewhere, nor post the page's form", async () => {
@@ -230,11 +234,11 @@ describe("off or unknown", () => {
   });
 
   it("switched off, the open door closes at once", async () => {
-    await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: false, boardId: t.seed.boardA.id, sites: [PARTNER] });
+    await setFrontDoor(t.h, t.seed.allianceA.id, { enabled: false, boardId: t.seed.boardA.id, sites: [PARTNER] });
     try {
       expect((await page(`/hulp/${slugA}`)).status).toBe(404);
     } finally {
-      await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+      await setFrontDoor(t.h, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
     }
     expect((await page(`/hulp/${slugA}`)).status).toBe(200);
   });
@@ -248,7 +252,7 @@ describe("the status page and sealed contact details", () => {
     );
     expect(res.status).toBe(302);
     const code = codeFrom(res.headers.get("location"));
-    const id = requestIdOfCode(code);
+    const id = (await requestIdOfCode(code));
 
     const receipt = await page(res.headers.get("location")!);
     expect(receipt.status).toBe(200);
@@ -265,7 +269,8 @@ describe("the status page and sealed contact details", () => {
     expect(await shown(code.toLowerCase().replace(/(.{4})(?=.)/g, "$1-"))).toBe("Ontvangen");
 
     // Sealed: no plaintext in the row; nobody reads it while nobody holds the request.
-    const sealed = t.db.select().from(requestContacts).where(eq(requestContacts.requestId, id)).get()!;
+    const { requestContacts } = t.h.t;
+    const [sealed] = await t.h.q.select().from(requestContacts).where(eq(requestContacts.requestId, id));
     expect(sealed.consent).toBe(true);
     expect(sealed.sealed.toString("latin1")).not.toContain("Samira");
     expect(sealed.sealed.toString("latin1")).not.toContain("5555");
