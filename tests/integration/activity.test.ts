@@ -8,8 +8,6 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCard, moveCard, setArchived, updateCard } from "../../app/board/domain";
 import { activityFeed } from "../../db/activity";
-import { asyncOf } from "../../db/client";
-import { auditEvents } from "../../db/schema";
 import { recordEvents, startTestServer, waitFor, type EventLog, type TestServer, type YClient } from "./harness";
 
 let t: TestServer;
@@ -49,12 +47,12 @@ async function streamed(match: (r: ActivityRow) => boolean, after = 0): Promise<
   return batch.find(match)!;
 }
 
-function auditRows(requestId: string, type: string) {
-  return t.verify.db
+async function auditRows(requestId: string, type: string) {
+  const { auditEvents } = t.h.t;
+  return t.h.q
     .select()
     .from(auditEvents)
-    .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, type)))
-    .all();
+    .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, type)));
 }
 
 describe("document edits become activity", () => {
@@ -68,7 +66,7 @@ describe("document edits become activity", () => {
     moveCard(anna.doc, cardId, "afgerond", 0, Date.now());
     await waitFor(() => getCard(bram.doc, cardId)?.column === "afgerond", { message: "Bram sees the move" });
     // Bram has the update, so its commit (with the activity) is done.
-    const rows = auditRows(cardId, "moved");
+    const rows = (await auditRows(cardId, "moved"));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       boardId: seed.boardA.id,
@@ -98,7 +96,7 @@ describe("document edits become activity", () => {
     updateCard(bram.doc, cardId, { title: "Taalmaatje gezocht (2x per week)", area: "Noord" }, Date.now());
     await waitFor(() => getCard(anna.doc, cardId)?.area === "Noord", { message: "Anna sees the edit" });
 
-    const edited = auditRows(cardId, "edited");
+    const edited = (await auditRows(cardId, "edited"));
     expect(edited).toHaveLength(2);
     const byField = Object.fromEntries(edited.map((r) => [(r.data as { field: string }).field, r]));
     expect(byField.title).toMatchObject({
@@ -118,7 +116,7 @@ describe("document edits become activity", () => {
 
     // What is streamed is what the feed reads from the database, the tick's rows newest first.
     const batch = await feed.next((rows) => rows.some((r) => r.requestId === cardId && r.type === "edited"), { after: mark });
-    const stored = await activityFeed(asyncOf(t.verify.db), { boardId: seed.boardA.id, requestId: cardId });
+    const stored = await activityFeed(t.h, { boardId: seed.boardA.id, requestId: cardId });
     expect(batch.map((r) => r.id)).toEqual(edited.map((r) => r.id).sort((a, b) => b - a));
     expect(batch).toEqual(batch.map((r) => stored.find((s) => s.id === r.id)));
   });
@@ -132,8 +130,8 @@ describe("document edits become activity", () => {
     setArchived(anna.doc, cardId, false, Date.now());
     await waitFor(() => getCard(bram.doc, cardId)?.archived === false);
 
-    expect(auditRows(cardId, "archived")).toEqual([expect.objectContaining({ userId: seed.memberA1.id, orgId: seed.orgA1.id })]);
-    expect(auditRows(cardId, "restored")).toEqual([expect.objectContaining({ userId: seed.memberA1.id, orgId: seed.orgA1.id })]);
+    expect((await auditRows(cardId, "archived"))).toEqual([expect.objectContaining({ userId: seed.memberA1.id, orgId: seed.orgA1.id })]);
+    expect((await auditRows(cardId, "restored"))).toEqual([expect.objectContaining({ userId: seed.memberA1.id, orgId: seed.orgA1.id })]);
     await streamed((r) => r.requestId === cardId && r.type === "archived" && r.userName === "Anna", mark);
     await streamed((r) => r.requestId === cardId && r.type === "restored" && r.userName === "Anna", mark);
   });
@@ -148,8 +146,8 @@ describe("document edits become activity", () => {
     // Refused whole: the viewer's connection is closed (4403), nothing applied.
     await waitFor(() => kees.closeCodes.includes(4403), { message: "the viewer's edit closed its connection" });
     expect(getCard(t.rooms.peek(seed.boardA.id)!.doc, cardId)).toEqual(before);
-    expect(auditRows(cardId, "edited")).toEqual([]);
-    expect(auditRows(cardId, "moved")).toEqual([]);
+    expect((await auditRows(cardId, "edited"))).toEqual([]);
+    expect((await auditRows(cardId, "moved"))).toEqual([]);
     kees.destroy();
   });
 });
@@ -217,6 +215,6 @@ describe("comments", () => {
 
     const list = await t.api(`/api/boards/${seed.boardA.id}/requests/${requestId}/comments`, { cookie: seed.cookies.memberA1 });
     expect(list.body).toEqual([]);
-    expect(auditRows(requestId, "commented")).toEqual([]);
+    expect((await auditRows(requestId, "commented"))).toEqual([]);
   });
 });

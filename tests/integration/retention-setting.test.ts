@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { boards } from "../../db/schema";
 import { newBoardVia, postForm, startTestServer, type TestServer } from "./harness";
 
 let t: TestServer;
@@ -22,20 +21,23 @@ afterAll(async () => {
   await t?.close();
 });
 
-const stored = (boardId: string) => t.verify.db.select({ m: boards.retentionMonths }).from(boards).where(eq(boards.id, boardId)).get()?.m;
+const stored = async (boardId: string) => {
+  const { boards } = t.h.t;
+  return (await t.h.q.select({ m: boards.retentionMonths }).from(boards).where(eq(boards.id, boardId)))[0]?.m;
+};
 
 describe("retention over the API", () => {
   it("is 12 months on a new board, and a coordinator sets it (the answer says it)", async () => {
     const id = await newBoardVia(t, coordinator, "Bewaren kort");
-    expect(stored(id)).toBe(12);
+    expect(await stored(id)).toBe(12);
     const res = await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { retentionMonths: 6 } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ id, name: "Bewaren kort", archived: false, retentionMonths: 6 });
-    expect(stored(id)).toBe(6);
+    expect(await stored(id)).toBe(6);
     // A copy of the board takes its retention with its columns.
     const copy = await t.api("/api/boards", { cookie: coordinator, body: { name: "Bewaren kort (kopie)", copyFrom: id } });
     expect(copy.status).toBe(201);
-    expect(stored(copy.body.id)).toBe(6);
+    expect(await stored(copy.body.id)).toBe(6);
   });
 
   it("422 { errors: { retentionMonths } } for 0, 121, a fraction, a string or null; nothing changes", async () => {
@@ -57,7 +59,7 @@ describe("retention over the API", () => {
     // With a good name beside it, the whole change is refused.
     const both = await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { name: "Andere naam", retentionMonths: 0 } });
     expect(both.status).toBe(422);
-    expect(stored(id)).toBe(12);
+    expect(await stored(id)).toBe(12);
     expect((await t.api(`/api/boards/${id}`, { cookie: coordinator })).body.name).toBe("Hulpvragen Noord");
   });
 
@@ -71,8 +73,8 @@ describe("retention over the API", () => {
     expect(other.status).toBe(404);
     const foreign = await t.api(`/api/boards/${id}`, { cookie: t.seed.cookies.memberB, method: "PATCH", body: { retentionMonths: 1 } });
     expect(foreign.status).toBe(404);
-    expect(stored(id)).toBe(12);
-    expect(stored(t.seed.boardB.id)).toBe(12);
+    expect(await stored(id)).toBe(12);
+    expect(await stored(t.seed.boardB.id)).toBe(12);
   });
 
   it("changes on an archived board too (how long its requests are kept stays the coordinator's decision), a rename does not", async () => {
@@ -83,7 +85,7 @@ describe("retention over the API", () => {
     expect(res.body).toMatchObject({ archived: true, retentionMonths: 3 });
     const rename = await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { name: "Nieuw", retentionMonths: 4 } });
     expect(rename.status).toBe(409);
-    expect(stored(id)).toBe(3);
+    expect(await stored(id)).toBe(3);
   });
 });
 
@@ -96,7 +98,7 @@ describe("retention on /beheer", () => {
 
     const ok = await postForm(t.url, "/beheer", { intent: "retention", boardId: id, retentionMonths: "24" }, { cookie: coordinator });
     expect(ok.status).toBe(200);
-    expect(stored(id)).toBe(24);
+    expect(await stored(id)).toBe(24);
 
     const bad = await postForm(t.url, "/beheer", { intent: "retention", boardId: id, retentionMonths: "500" }, { cookie: coordinator });
     expect(bad.status).toBe(422);
@@ -104,7 +106,7 @@ describe("retention on /beheer", () => {
     expect(html).toContain("Kies een heel aantal maanden van 1 tot en met 120.");
     expect(html).toContain('aria-invalid="true"');
     expect(html).toMatch(new RegExp(`id="ret-${id}"[^>]*value="500"|value="500"[^>]*id="ret-${id}"`));
-    expect(stored(id)).toBe(24);
+    expect(await stored(id)).toBe(24);
   });
 
   it("a member's post is refused (403) and another alliance's board is 404", async () => {
@@ -112,7 +114,7 @@ describe("retention on /beheer", () => {
     expect(member.status).toBe(403);
     const other = await postForm(t.url, "/beheer", { intent: "retention", boardId: t.seed.boardB.id, retentionMonths: "1" }, { cookie: coordinator });
     expect(other.status).toBe(404);
-    expect(stored(t.seed.boardA.id)).toBe(12);
-    expect(stored(t.seed.boardB.id)).toBe(12);
+    expect(await stored(t.seed.boardA.id)).toBe(12);
+    expect(await stored(t.seed.boardB.id)).toBe(12);
   });
 });
