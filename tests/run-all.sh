@@ -48,6 +48,13 @@ step "integration tests"
 # servers, Redis, PostgreSQL, the drain) included.
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
 
+step "integration tests again: PostgreSQL and Redis, two app servers"
+# The same files (but those about SQLite's file itself and the issue-16 files,
+# which run on both already): every test server is two app servers on a
+# PostgreSQL database with a redis-server, behind a round-robin balancer
+# (vitest.config.ts project "postgres", tests/integration/harness.ts).
+npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$results/postgres.json" || status=1
+
 step "hostile suite"
 # The real server attacked from outside (tests/hostile/README.md); prints its table here.
 bash tests/hostile/run.sh "$results" || status=1

@@ -23,7 +23,7 @@ function vitest(layer, r) {
   failed += r.numFailedTests + broken.length;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 }
-for (const layer of ["unit", "integration"]) {
+for (const layer of ["unit", "integration", "postgres"]) {
   const r = read(`${layer}.json`);
   if (!r) {
     console.log(`${layer}: no report (the run failed before testing)`);
