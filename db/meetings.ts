@@ -261,6 +261,21 @@ export async function updateActionRow(h: AsyncDb, actionId: string, fields: Part
   await h.q.update(meetingActions).set(fields).where(eq(meetingActions.id, actionId));
 }
 
+/**
+ * Mark an action done (a time and who) or open again (null), only if it is
+ * not so already: of two marks at once (two servers, or two requests), the
+ * second finds the row changed (PostgreSQL re-reads it after the first's row
+ * lock) and leaves the first one's time and person. True when this one changed it.
+ */
+export async function setActionDone(h: AsyncDb, actionId: string, done: { doneAt: number; doneByUserId: string } | null): Promise<boolean> {
+  const { meetingActions } = h.t;
+  const res = await h.q
+    .update(meetingActions)
+    .set(done ?? { doneAt: null, doneByUserId: null })
+    .where(and(eq(meetingActions.id, actionId), done ? isNull(meetingActions.doneAt) : isNotNull(meetingActions.doneAt)));
+  return affected(res) === 1;
+}
+
 /** Whether a request is on this board (an action or decision may name only those). */
 export async function requestOnBoard(h: AsyncDb, boardId: string, requestId: string): Promise<boolean> {
   const { requests } = h.t;

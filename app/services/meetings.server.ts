@@ -36,6 +36,7 @@ import {
   replaceAttendees,
   requestOnBoard,
   runningMeetingRow,
+  setActionDone,
   setCurrentItemRow,
   startMeetingRow,
   updateActionRow,
@@ -584,9 +585,10 @@ export async function updateAction(
   if (v.text !== undefined) fields.text = v.text;
   if (v.due !== undefined) fields.due = v.due;
   if (v.orgId !== undefined) fields.orgId = v.orgId;
-  if (v.done === true && a.doneAt === null) Object.assign(fields, { doneAt: svc.now(), doneByUserId: user.id });
-  if (v.done === false && a.doneAt !== null) Object.assign(fields, { doneAt: null, doneByUserId: null });
   await updateActionRow(svc.async, actionId, fields);
+  // Done or open again only if it is not so already (one conditional UPDATE): of two at once the first one's time and person stay.
+  if (v.done === true && a.doneAt === null) await setActionDone(svc.async, actionId, { doneAt: svc.now(), doneByUserId: user.id });
+  if (v.done === false && a.doneAt !== null) await setActionDone(svc.async, actionId, null);
   svc.realtime.toBoard(a.boardId, MEETING_EVENTS.changed, { boardId: a.boardId, meetingId: a.meetingId, status: found.meeting.status });
   inboxChanged(svc, a.boardId, a.orgId, v.orgId ?? a.orgId);
   const now = (await getActionRow(svc.async, actionId))!;
