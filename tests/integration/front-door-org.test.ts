@@ -9,7 +9,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FRONT_DOOR_ORG_KIND } from "../../app/board/front-door";
 import { setFrontDoor } from "../../db/front-door";
-import { alliances, organisations, requests } from "../../db/schema";
+import { first } from "../../db/dialect";
 import { postForm, startTestServer, type TestServer } from "./harness";
 
 const PARTNER = "https://partner.example";
@@ -19,19 +19,21 @@ let publicRequestId: string;
 
 beforeAll(async () => {
   t = await startTestServer();
-  const slug = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
-  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+  const { alliances, organisations, requests } = t.h.t;
+  const slug = (await first(t.h.q.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id))))!.slug;
+  await setFrontDoor(t.h, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
   const sent = await t.api(`/api/public/${slug}/requests`, {
     body: { kind: "request", category: "taal", text: "Ik zoek een taalcafé in de buurt", language: "nl" },
     headers: { origin: PARTNER },
   });
   expect(sent.status, JSON.stringify(sent.body)).toBe(201);
-  frontDoorOrgId = t.db
-    .select({ id: organisations.id })
-    .from(organisations)
-    .where(and(eq(organisations.allianceId, t.seed.allianceA.id), eq(organisations.kind, FRONT_DOOR_ORG_KIND)))
-    .get()!.id;
-  publicRequestId = t.db.select({ id: requests.id }).from(requests).where(eq(requests.createdByOrgId, frontDoorOrgId)).get()!.id;
+  frontDoorOrgId = (await first(
+    t.h.q
+      .select({ id: organisations.id })
+      .from(organisations)
+      .where(and(eq(organisations.allianceId, t.seed.allianceA.id), eq(organisations.kind, FRONT_DOOR_ORG_KIND))),
+  ))!.id;
+  publicRequestId = (await first(t.h.q.select({ id: requests.id }).from(requests).where(eq(requests.createdByOrgId, frontDoorOrgId))))!.id;
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
  * facilitator's focus rate holds when one person opens many sockets, and
  * two people marking one action done at once.
  */
-import { asyncOf } from "../../db/client";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { setUserRole } from "../../db/accounts";
@@ -41,7 +41,7 @@ const record = async (id: string): Promise<MeetingRecord> => {
 
 async function newCoordinator(email: string): Promise<{ id: string; cookie: string }> {
   const { makeUser } = await import("../factories");
-  const u = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email, name: "Wim", role: "coordinator" });
+  const u = await makeUser(t.h, { organisationId: t.seed.orgA2.id, email, name: "Wim", role: "coordinator" });
   return { id: u.id, cookie: await t.cookieFor(u.id) };
 }
 
@@ -146,7 +146,7 @@ describe("the facilitator's focus", () => {
     expect(before.ok).toBe(true);
     await log.next((s) => s.seq === before.seq);
 
-    await setUserRole(asyncOf(t.db), wim.id, "member");
+    await setUserRole(t.h, wim.id, "member");
     const after = await facilitator.timeout(5000).emitWithAck("meeting:focus", focus(0.9));
     expect(after).toEqual({ ok: false, error: "forbidden" });
     // The same for a change of the current item, and over HTTP.
@@ -158,7 +158,7 @@ describe("the facilitator's focus", () => {
     expect(log.events.map((e) => e.seq)).toEqual([before.seq]);
 
     // A coordinator again: the focus goes through again.
-    await setUserRole(asyncOf(t.db), wim.id, "coordinator");
+    await setUserRole(t.h, wim.id, "coordinator");
     expect((await facilitator.timeout(5000).emitWithAck("meeting:focus", focus(0.3))).ok).toBe(true);
   });
 });
@@ -174,11 +174,12 @@ describe("one action marked done by two people at once", () => {
       t.api(`/api/actions/${action.body.id}`, { cookie: coordinator, method: "PATCH", body: { done: true } }),
     ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    const stored = t.verify.sqlite.prepare("SELECT done_at AS doneAt, done_by_user_id AS doneBy FROM meeting_actions WHERE id = ?").get(action.body.id) as { doneAt: number; doneBy: string };
+    const { meetingActions } = t.h.t;
+    const [stored] = await t.h.q.select({ doneAt: meetingActions.doneAt, doneBy: meetingActions.doneByUserId }).from(meetingActions).where(eq(meetingActions.id, action.body.id));
     // Both answers tell the same, stored, time.
-    expect(a.body.doneAt).toBe(stored.doneAt);
-    expect(b.body.doneAt).toBe(stored.doneAt);
-    expect([t.seed.memberA1.id, t.seed.coordinatorA.id]).toContain(stored.doneBy);
+    expect(a.body.doneAt).toBe(stored!.doneAt);
+    expect(b.body.doneAt).toBe(stored!.doneAt);
+    expect([t.seed.memberA1.id, t.seed.coordinatorA.id]).toContain(stored!.doneBy);
   });
 });
 
