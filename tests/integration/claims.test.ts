@@ -7,9 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { cardsMap } from "../../app/board/domain";
-import { asyncOf } from "../../db/client";
-import { holderNow, ownershipOf } from "../../db/ownership";
-import { auditEvents } from "../../db/schema";
+import { ownershipOf } from "../../db/ownership";
 import { makeBoard } from "../factories";
 import { recordEvents, startTestServer, waitFor, type IoSocket, type TestServer } from "./harness";
 
@@ -25,15 +23,15 @@ afterAll(async () => {
 
 const reqPath = (boardId: string, requestId: string, verb: string) => `/api/boards/${boardId}/requests/${requestId}/${verb}`;
 
-/** The owner as the server's SQL has it, read through the second connection (committed state only). */
-const sqlOwner = (requestId: string) => holderNow(t.verify.db, requestId);
+/** The owner as the server's SQL has it (committed state only). */
+const sqlOwner = async (requestId: string) => (await ownershipOf(t.h, requestId))?.ownerOrgId ?? null;
 
 describe("claim race over socket.io", () => {
   const TRIALS = 100;
 
   it(`${TRIALS} trials: two organisations claim the same request at once; exactly one wins, SQL agrees`, async () => {
     const { seed } = t;
-    const board = await makeBoard(t.db, {
+    const board = await makeBoard(t.h, {
       allianceId: seed.allianceA.id,
       name: "Racebord",
       cards: Array.from({ length: TRIALS }, (_, i) => ({
@@ -67,7 +65,7 @@ describe("claim race over socket.io", () => {
 
     for (let i = 0; i < TRIALS; i++) {
       const requestId = board.cardIds[i];
-      expect(sqlOwner(requestId)).toBeNull();
+      expect(await sqlOwner(requestId)).toBeNull();
       // Alternate who sends first, so both sides of the race are exercised.
       const order: IoSocket[] = i % 2 ? [s2, s1] : [s1, s2];
       const acks = await Promise.all(
@@ -81,7 +79,7 @@ describe("claim race over socket.io", () => {
       expect(winners[0].a).toMatchObject({ ok: true, requestId, owner: winnerOrg });
       expect(losers[0].a).toMatchObject({ ok: false, error: "already_claimed", status: 409, owner: winnerOrg });
       expect(typeof losers[0].a.message).toBe("string");
-      expect(sqlOwner(requestId), `trial ${i}: SQL owner`).toBe(winnerOrg.id);
+      expect(await sqlOwner(requestId), `trial ${i}: SQL owner`).toBe(winnerOrg.id);
       wins.set(winnerOrg.id, wins.get(winnerOrg.id)! + 1);
       winnerOf.set(requestId, winnerOrg.id);
     }
@@ -90,11 +88,11 @@ describe("claim race over socket.io", () => {
 
     // Exactly one "claimed" audit row per request, by the winner.
     for (const requestId of board.cardIds) {
-      const rows = t.verify.db
+      const { auditEvents } = t.h.t;
+      const rows = await t.h.q
         .select()
         .from(auditEvents)
-        .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, "claimed")))
-        .all();
+        .where(and(eq(auditEvents.requestId, requestId), eq(auditEvents.type, "claimed")));
       expect(rows).toHaveLength(1);
       expect(rows[0].orgId).toBe(winnerOf.get(requestId));
     }
@@ -122,7 +120,7 @@ describe("claims through the JSON API", () => {
     const first = await t.api(reqPath(seed.boardA.id, requestId, "claim"), { cookie: seed.cookies.memberA1, body: {} });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ owner: { id: seed.orgA1.id, name: seed.orgA1.shortName }, requestId });
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     const ev = await owners.next((e) => e.requestId === requestId);
     expect(ev).toMatchObject({ requestId, ownerOrgId: seed.orgA1.id, owner: { id: seed.orgA1.id, name: seed.orgA1.shortName } });
@@ -132,7 +130,7 @@ describe("claims through the JSON API", () => {
     expect(second.headers.get("content-type")).toMatch(/application\/json/);
     expect(second.body).toMatchObject({ error: "already_claimed", owner: { id: seed.orgA1.id, name: seed.orgA1.shortName } });
     expect(typeof second.body.message).toBe("string");
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     // Claiming what one already holds is harmless.
     const again = await t.api(reqPath(seed.boardA.id, requestId, "claim"), { cookie: seed.cookies.memberA1, body: {} });
@@ -151,16 +149,16 @@ describe("claims through the JSON API", () => {
     const foreign = await t.api(reqPath(seed.boardA.id, requestId, "unclaim"), { cookie: seed.cookies.memberA1, body: {} });
     expect(foreign.status).toBe(409);
     expect(foreign.body).toMatchObject({ error: "not_owner", owner: { id: seed.orgA2.id } });
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
 
     const viewer = await t.api(reqPath(seed.boardA.id, requestId, "unclaim"), { cookie: seed.cookies.viewerA, body: {} });
     expect(viewer.status).toBe(403);
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
 
     const own = await t.api(reqPath(seed.boardA.id, requestId, "unclaim"), { cookie: seed.cookies.memberA2, body: {} });
     expect(own.status).toBe(200);
     expect(own.body).toEqual({ owner: null, requestId });
-    expect(sqlOwner(requestId)).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
     await owners.next((e) => e.requestId === requestId && e.ownerOrgId === null);
   });
 
@@ -174,7 +172,7 @@ describe("claims through the JSON API", () => {
     const member = await t.api(reqPath(seed.boardA.id, requestId, "reassign"), { cookie: seed.cookies.memberA1, body: { to: seed.orgA2.id } });
     expect(member.status).toBe(403);
     expect(member.body).toMatchObject({ error: "forbidden" });
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     const foreignOrg = await t.api(reqPath(seed.boardA.id, requestId, "reassign"), {
       cookie: seed.cookies.coordinatorA,
@@ -182,19 +180,19 @@ describe("claims through the JSON API", () => {
     });
     expect(foreignOrg.status).toBe(400);
     expect(foreignOrg.body).toMatchObject({ error: "unknown_organisation" });
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     const coord = await t.api(reqPath(seed.boardA.id, requestId, "reassign"), { cookie: seed.cookies.coordinatorA, body: { to: seed.orgA2.id } });
     expect(coord.status).toBe(200);
     expect(coord.body).toEqual({ owner: { id: seed.orgA2.id, name: seed.orgA2.shortName }, requestId });
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
     await owners.next((e) => e.requestId === requestId && e.ownerOrgId === seed.orgA2.id);
 
     // Over the socket the same rule holds.
     const memberSocket = await t.io({ cookie: seed.cookies.memberA2, boardId: seed.boardA.id });
     const ack = await memberSocket.timeout(10_000).emitWithAck("request:reassign", { boardId: seed.boardA.id, requestId, to: seed.orgA1.id });
     expect(ack).toMatchObject({ ok: false, error: "forbidden", status: 403 });
-    expect(sqlOwner(requestId)).toBe(seed.orgA2.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA2.id);
   });
 
   it("a viewer may not claim (403); no session 401; another alliance 404; unknown request 404", async () => {
@@ -204,14 +202,14 @@ describe("claims through the JSON API", () => {
     expect(viewer.status).toBe(403);
     expect(viewer.body).toMatchObject({ error: "forbidden" });
     expect(typeof viewer.body.message).toBe("string");
-    expect(sqlOwner(requestId)).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
 
     const viewerSocket = await t.io({ cookie: seed.cookies.viewerA, boardId: seed.boardA.id });
     expect(await viewerSocket.timeout(10_000).emitWithAck("request:claim", { boardId: seed.boardA.id, requestId })).toMatchObject({
       ok: false,
       error: "forbidden",
     });
-    expect(sqlOwner(requestId)).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
 
     const anonymous = await t.api(reqPath(seed.boardA.id, requestId, "claim"), { body: {} });
     expect(anonymous.status).toBe(401);
@@ -219,12 +217,12 @@ describe("claims through the JSON API", () => {
 
     const otherAlliance = await t.api(reqPath(seed.boardA.id, requestId, "claim"), { cookie: seed.cookies.memberB, body: {} });
     expect(otherAlliance.status).toBe(404);
-    expect(sqlOwner(requestId)).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
 
     // A request of board B addressed through board A is not found.
     const crossBoard = await t.api(reqPath(seed.boardA.id, seed.boardB.cardIds[0], "claim"), { cookie: seed.cookies.memberA1, body: {} });
     expect(crossBoard.status).toBe(404);
-    expect(sqlOwner(seed.boardB.cardIds[0])).toBeNull();
+    expect(await sqlOwner(seed.boardB.cardIds[0])).toBeNull();
 
     // A socket that has not joined the board cannot claim on it.
     const unjoined = await t.io({ cookie: seed.cookies.memberA1 });
@@ -232,7 +230,7 @@ describe("claims through the JSON API", () => {
       ok: false,
       error: "bad_request",
     });
-    expect(sqlOwner(requestId)).toBeNull();
+    expect(await sqlOwner(requestId)).toBeNull();
   });
 });
 
@@ -240,7 +238,7 @@ describe("ownership cannot be forged through the document", () => {
   it("owner fields a member writes into a card's Y.Map are refused and change neither SQL nor the API", async () => {
     const { seed } = t;
     const requestId = seed.boardA.cardIds[0]; // held by A1 (claimed above)
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
 
     const forger = await t.connect(seed.boardA.id, { cookie: seed.cookies.memberA2 });
     const card = cardsMap(forger.doc).get(requestId) as Y.Map<unknown>;
@@ -258,8 +256,8 @@ describe("ownership cannot be forged through the document", () => {
     expect(serverFields).not.toContain("claimedAt");
 
     // ... and ownership is decided in SQL anyway, which did not move.
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
-    expect((await ownershipOf(asyncOf(t.db), requestId))?.ownerOrgId).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect((await ownershipOf(t.h, requestId))?.ownerOrgId).toBe(seed.orgA1.id);
 
     const details = await t.api(`/api/boards/${seed.boardA.id}/requests/${requestId}`, { cookie: seed.cookies.memberA2 });
     expect(details.status).toBe(200);
@@ -279,7 +277,7 @@ describe("ownership cannot be forged through the document", () => {
     });
     expect(refer.status).toBe(409);
     expect(refer.body).toMatchObject({ error: "not_owner" });
-    expect(sqlOwner(requestId)).toBe(seed.orgA1.id);
+    expect(await sqlOwner(requestId)).toBe(seed.orgA1.id);
     forger.destroy();
   });
 });

@@ -5,13 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { eq } from "drizzle-orm";
+import { count } from "../../db/dialect";
 import { getCard, readBoard, updateCard } from "../../app/board/domain";
 import {
   connectYjs,
   createTestDatabase,
   sleep,
   spawnServer,
-  storedDoc,
+  storedDocOf,
   waitFor,
   type SpawnedServer,
   type TestDatabase,
@@ -30,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.destroy();
   await server?.stop();
-  tdb?.cleanup();
+  await tdb?.cleanup();
 });
 
 /** The edit number a title ends with ("… #123"), or -1 for a seeded title. */
@@ -115,7 +117,7 @@ describe("crash safety", () => {
     expect(readBoard(merged)).toEqual(boardC);
 
     // And C's document is exactly what SQLite holds.
-    expect(readBoard(storedDoc(tdb.database.db, seed.boardA.id))).toEqual(boardC);
+    expect(readBoard(await storedDocOf(tdb.h, seed.boardA.id))).toEqual(boardC);
     console.log(`crash test: after the restart C has edits up to #${Math.max(...boardC.cards.map((x) => seq(x.title)))}`);
   });
 
@@ -132,10 +134,11 @@ describe("crash safety", () => {
     expect(await closed).toBe(1012); // "service restart": the client will come back
     c.destroy();
     server = null;
-    expect(readBoard(storedDoc(tdb.database.db, seed.boardA.id)).cards.find((x) => x.id === seed.boardA.cardIds[1])?.title).toBe(
+    expect(readBoard(await storedDocOf(tdb.h, seed.boardA.id)).cards.find((x) => x.id === seed.boardA.cardIds[1])?.title).toBe(
       "Laatste wijziging #1019",
     );
-    const row = tdb.database.sqlite.prepare("select count(*) as n from board_updates where board_id = ?").get(seed.boardA.id) as { n: number };
-    expect(row.n).toBe(0);
+    const { boardUpdates } = tdb.h.t;
+    const [row] = await tdb.h.q.select({ n: count() }).from(boardUpdates).where(eq(boardUpdates.boardId, seed.boardA.id));
+    expect(row!.n).toBe(0);
   });
 });
