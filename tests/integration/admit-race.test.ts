@@ -57,7 +57,7 @@ function removeDuringLookup(personId: string): { status: number } {
 describe("admitting a board connection", () => {
   it("a person removed between the session check and the join is closed once joined (4401)", async () => {
     const { seed } = t;
-    const eva = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "eva.admit@noord.test", name: "Eva" });
+    const eva = await makeUser(t.h, { organisationId: seed.orgA2.id, email: "eva.admit@noord.test", name: "Eva" });
     const cookie = await t.cookieFor(eva.id);
     const removal = removeDuringLookup(eva.id);
     const c = t.raw(`/yjs/${seed.boardA.id}`, { cookie });
@@ -73,7 +73,7 @@ describe("admitting a board connection", () => {
 
   it("a socket.io connection whose person is removed between the session check and the connection is closed, without any event of its own", async () => {
     const { seed } = t;
-    const fenna = await makeUser(t.db, { organisationId: seed.orgA2.id, email: "fenna.admit@noord.test", name: "Fenna" });
+    const fenna = await makeUser(t.h, { organisationId: seed.orgA2.id, email: "fenna.admit@noord.test", name: "Fenna" });
     const cookie = await t.cookieFor(fenna.id);
     const removal = removeDuringLookup(fenna.id);
     const s = await connectIo(t.url, { cookie });

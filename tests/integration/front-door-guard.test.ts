@@ -17,6 +17,10 @@ import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { amsterdamDayBounds, leadingZeroBits, powInput } from "~/board/front-door-guard";
 import { addressHourLeft, admitSubmission, formGuard, type SubmissionInput } from "~/services/front-door-guard.server";
+import { and, eq } from "drizzle-orm";
+import { count } from "../../db/dialect";
+import { insertFrontDoorItem } from "../../db/front-door";
+import { setFrontDoorDailyCap } from "../../db/front-door-guard";
 import { createClock, postForm, startTestServer, type TestClock, type TestServer } from "./harness";
 
 let t: TestServer;
@@ -49,13 +53,12 @@ function address(): string {
   return a;
 }
 
-function db() {
-  return t.database.sqlite;
-}
+/** The daily cap of alliance A (the one whose front door is used here). */
+const setCap = (cap: number) => setFrontDoorDailyCap(t.h, t.seed.allianceA.id, cap);
 
-function clearItems() {
-  db().prepare("delete from front_door_items").run();
-  db().prepare("update alliances set front_door_daily_cap = 200").run();
+async function clearItems() {
+  await t.h.q.delete(t.h.t.frontDoorItems);
+  await setCap(200);
 }
 
 beforeEach(() => clearItems());
@@ -73,9 +76,7 @@ async function store(addressKey: string, opts: { request?: boolean } = {}): Prom
     requestId = res.body.card?.id ?? res.body.id;
   }
   const itemId = randomUUID();
-  db()
-    .prepare("insert into front_door_items (id, alliance_id, board_id, request_id, kind, language, code_hash, address_key, created_at) values (?, ?, ?, ?, 'request', 'nl', ?, ?, ?)")
-    .run(itemId, allianceA.id, boardA.id, requestId, randomUUID(), addressKey, clock.now());
+  await insertFrontDoorItem(t.h, { id: itemId, allianceId: allianceA.id, boardId: boardA.id, requestId, kind: "request", language: "nl", codeHash: randomUUID(), addressKey, createdAt: clock.now() });
   return { itemId, requestId };
 }
 
@@ -188,7 +189,7 @@ describe("the proof-of-work while a flood is on", () => {
   it("off at first; on near the cap: required, invalid, valid once, not twice", async () => {
     const { allianceA } = t.seed;
     expect((await formGuard(t.services, allianceA.id)).pow).toBeNull();
-    db().prepare("update alliances set front_door_daily_cap = 5").run();
+    await setCap(5);
     for (let i = 0; i < 4; i++) {
       const r = (await submitLater(address())).result;
       expect(r.ok).toBe(true);
@@ -226,7 +227,7 @@ describe("the proof-of-work while a flood is on", () => {
     expect(await api({ token: "f1.x.y" })).toMatchObject({ code: "token_invalid" });
     // A form without its token is still refused.
     expect((await admitSubmission(t.services, { allianceId, address: address(), honeypot: "", token: undefined, powSolution: undefined }))).toMatchObject({ code: "token_invalid" });
-    db().prepare("update alliances set front_door_daily_cap = 5").run();
+    await setCap(5);
     for (let i = 0; i < 4; i++) {
       const r = await api();
       expect(r.ok).toBe(true);
@@ -265,10 +266,12 @@ describe("mark as spam", () => {
     // The member whose organisation it was entered under (nobody holds it).
     const res = await t.api(path, { cookie: cookies.memberA1, body: {} });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(db().prepare("select count(*) as n from requests where id = ?").get(requestId)).toEqual({ n: 0 });
-    expect(db().prepare("select request_id as r, spam_at is not null as spam from front_door_items where id = ?").get(itemId)).toEqual({ r: null, spam: 1 });
-    const audit = db().prepare("select data from audit_events where type = 'front_door_spam' and board_id = ?").all(boardA.id) as { data: string }[];
-    expect(audit.map((a) => JSON.parse(a.data))).toEqual([{}]);
+    const { requests, frontDoorItems, auditEvents } = t.h.t;
+    expect(await t.h.q.select({ n: count() }).from(requests).where(eq(requests.id, requestId!))).toEqual([{ n: 0 }]);
+    const [item] = await t.h.q.select({ r: frontDoorItems.requestId, spamAt: frontDoorItems.spamAt }).from(frontDoorItems).where(eq(frontDoorItems.id, itemId));
+    expect({ r: item!.r, spam: item!.spamAt !== null }).toEqual({ r: null, spam: true });
+    const audit = await t.h.q.select({ data: auditEvents.data }).from(auditEvents).where(and(eq(auditEvents.type, "front_door_spam"), eq(auditEvents.boardId, boardA.id)));
+    expect(audit.map((a) => a.data)).toEqual([{}]);
     const card = await t.api(`/api/boards/${boardA.id}/requests/${requestId}`, { cookie: cookies.coordinatorA });
     expect(card.status).toBe(404);
     // One spam mark weighs 10: the address's hour is gone.

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { alliances } from "../../db/schema";
+import { first } from "../../db/dialect";
 import { frontDoorOf } from "../../db/front-door";
 import { postForm, startTestServer, type TestServer } from "./harness";
 
@@ -16,7 +16,8 @@ let slug: string;
 
 beforeAll(async () => {
   t = await startTestServer();
-  slug = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
+  const { alliances } = t.h.t;
+  slug = (await first(t.h.q.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id))))!.slug;
 });
 
 afterAll(async () => {
@@ -35,7 +36,7 @@ describe("the front door's settings on /beheer", () => {
     expect(await pageStatus()).toBe(404);
     const on = await save({ enabled: "on", boardId: t.seed.boardA.id, sites: "https://partner.example\n\nhttps://partner.example/" });
     expect(on).toEqual({ status: 200, body: expect.objectContaining({ ok: true }) });
-    expect(await frontDoorOf(t.database.async, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: ["https://partner.example"] });
+    expect(await frontDoorOf(t.h, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: ["https://partner.example"] });
     expect(await pageStatus()).toBe(200);
     // The embedding site now gets CORS on the JSON endpoint's preflight; another does not.
     const pre = (origin: string) =>
@@ -58,7 +59,7 @@ describe("the front door's settings on /beheer", () => {
     expect(foreign.body?.errors).toEqual({ boardId: "board" });
     const noBoard = await save({ enabled: "on", boardId: "", sites: "" });
     expect(noBoard.body?.errors).toEqual({ boardId: "board" });
-    expect(await frontDoorOf(t.database.async, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: [] });
+    expect(await frontDoorOf(t.h, t.seed.allianceA.id)).toMatchObject({ enabled: true, boardId: t.seed.boardA.id, sites: [] });
   });
 
   it("is for coordinators only", async () => {

@@ -21,15 +21,15 @@ let boardId: string;
 
 beforeAll(async () => {
   t = await startTestServer({ WRITES_PER_SESSION_PER_MINUTE: "100000", REQUESTS_PER_ORG_PER_HOUR: "100000" });
-  orgA3 = await makeOrganisation(t.db, { allianceId: t.seed.allianceA.id, name: "COA Noord", shortName: "COA" });
-  memberA3 = await t.cookieFor((await makeUser(t.db, { organisationId: orgA3.id, email: "coa@noord.test", name: "Cas" })).id);
+  orgA3 = await makeOrganisation(t.h, { allianceId: t.seed.allianceA.id, name: "COA Noord", shortName: "COA" });
+  memberA3 = await t.cookieFor((await makeUser(t.h, { organisationId: orgA3.id, email: "coa@noord.test", name: "Cas" })).id);
   const team = await t.api("/api/alliance/teams", {
     cookie: t.seed.cookies.coordinatorA,
     body: { name: "Aan de Slag Noord", organisationIds: [t.seed.orgA2.id, orgA3.id] },
   });
   expect(team.status, JSON.stringify(team.body)).toBe(201);
   teamId = team.body.id;
-  boardId = (await makeBoard(t.db, { allianceId: t.seed.allianceA.id, name: "Klussen Noord" })).id;
+  boardId = (await makeBoard(t.h, { allianceId: t.seed.allianceA.id, name: "Klussen Noord" })).id;
 });
 
 afterAll(async () => {
