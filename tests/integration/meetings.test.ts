@@ -27,7 +27,7 @@ beforeAll(async () => {
   ({ coordinatorA: coordinator, memberA1: member, memberA2: member2, memberB } = t.seed.cookies);
   // A second coordinator of alliance A (organisation A2).
   const { makeUser } = await import("../factories");
-  const cora2 = await makeUser(t.db, { organisationId: t.seed.orgA2.id, email: "coordinator2@noord.test", name: "Cor", role: "coordinator" });
+  const cora2 = await makeUser(t.h, { organisationId: t.seed.orgA2.id, email: "coordinator2@noord.test", name: "Cor", role: "coordinator" });
   coordinator2 = await t.cookieFor(cora2.id);
   coordinator2Id = cora2.id;
 });
@@ -302,8 +302,12 @@ describe("who was there, from the presence", () => {
     bram.provider.awareness.setLocalStateField("activity", null);
     const kees = await t.connect(boardId, { cookie: t.seed.cookies.viewerA });
     kees.provider.awareness.setLocalStateField("hidden", true);
-    await waitFor(() => t.rooms.peek(boardId)?.awareness.getStates().get(kees.doc.clientID)?.hidden === true);
-    await waitFor(() => t.rooms.peek(boardId)?.awareness.getStates().get(bram.doc.clientID)?.user);
+    // Every server's room of the board knows both (two servers on PostgreSQL: the other's through the relay).
+    for (const s of t.servers) {
+      const states = () => s.rooms.peek(boardId)?.awareness.getStates();
+      await waitFor(() => !states() || states()!.get(kees.doc.clientID)?.hidden === true);
+      await waitFor(() => !states() || states()!.get(bram.doc.clientID)?.user);
+    }
     const started = await t.api<MeetingRecord>(`/api/meetings/${id}/start`, { cookie: coordinator, method: "POST" });
     expect(started.status).toBe(200);
     expect(started.body.present.map((p) => p.name).sort()).toEqual(["Bram", "Cora"]);
