@@ -76,6 +76,14 @@ export function judgeRequests(doc: Y.Doc, actor: Actor, changes: CardChanges, ho
       // edits are another matter: only an organisation that entered or once held the request
       // could have made them honestly.
       if ((moveOnly && actor.role === "member") || (actor.role === "member" && holders.everHeld(id))) {
+        if (moveOnly && holder && from !== "held" && to === "held") {
+          // Lost to another organisation whose move has not reached this copy yet (made on another
+          // server: BoardRoom.applyDecided waited for it a while). Putting back the open column would
+          // be a write concurrent with the winner's move that Yjs may let win, leaving a held request
+          // in an open column; this move puts it in a held column, where it belongs. Told, not undone.
+          verdict.reverts.push({ id, values: new Map(), heldBy: holder });
+          continue;
+        }
         revert();
         continue;
       }
@@ -100,9 +108,19 @@ export function settleHolders(doc: Y.Doc, actor: Actor, verdict: RequestVerdict,
     const m = cards.get(id)!;
     verdict.reverts.push({ id, values: new Map([["column", m.get("column")], ["order", m.get("order")]]), heldBy });
   };
+  const columns = listColumns(doc);
   verdict.claims = verdict.claims.filter((id) => {
     const res = holders.claim(id);
     if (res.won || res.holder === actor.orgId) return res.won;
+    // Held by another organisation. Its move is here already (the card stands in a held column):
+    // back to it. Not yet (the winner is on another server, its move on the way through the relay):
+    // putting back the open column this copy still shows would be a write concurrent with the
+    // winner's move that Yjs may let win, leaving a held request in an open column. The card then
+    // stays in the held column this move chose (right stage, right holder); the mover is told.
+    if (res.holder && stageOfColumn(columns, effectiveColumn(readCard(cards.get(id)!), columns)) !== "held") {
+      verdict.reverts.push({ id, values: new Map(), heldBy: res.holder });
+      return false;
+    }
     undoMove(id, res.holder);
     return false;
   });

@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
-import { cardsMap, initBoard, listColumns } from "../../app/board/domain";
-import type { Actor } from "../../app/board/stages";
+import { cardsMap, effectiveColumn, initBoard, listColumns, readCard } from "../../app/board/domain";
+import { stageOfColumn, type Actor } from "../../app/board/stages";
 import type { ActivityInput } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
 import { checkUpdate, compensate, MISSING_DEPENDENCIES, REFUSAL, type Compensation } from "./check-update";
@@ -37,6 +37,35 @@ import { decodeAwareness, encodeAwarenessEntries, stampState } from "./presence"
 import { outgoing, type Logger, type Outgoing, type SyncConnection } from "./types";
 
 /** Close codes the browser provider sees. 4000–4999 are ours. */
+/** How long a lost claim's move waits for the winner's move from another server (BoardRoom.applyDecided). */
+const WINNER_WAIT_MS = 2_000;
+
+/** Whether the request's card stands in a held column of this copy. */
+function inHeldColumn(doc: Y.Doc, id: string): boolean {
+  const m = cardsMap(doc).get(id);
+  if (!m) return true; // nothing to wait for
+  const columns = listColumns(doc);
+  return stageOfColumn(columns, effectiveColumn(readCard(m), columns)) === "held";
+}
+
+/** Resolves once every one of these cards stands in a held column, or after `maxMs`. */
+function untilInHeldColumns(doc: Y.Doc, ids: readonly string[], maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!ids.every((id) => inHeldColumn(doc, id))) return;
+      done();
+    };
+    const timer = setTimeout(() => done(), maxMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      doc.off("update", check);
+      resolve();
+    };
+    doc.on("update", check);
+  });
+}
+
 export const CLOSE = {
   malformed: REFUSAL.malformed,
   forbidden: REFUSAL.forbidden,
@@ -876,8 +905,16 @@ export class BoardRoom {
   }
 
   /** An update whose claims were decided: applied (or undone) now, unless the room is gone; after a catch-up from storage under way. */
-  private applyDecided(conn: SyncConnection, update: Uint8Array, decided: Decided): void | Promise<void> {
-    if (this.catchingUp) return this.caughtUp().then(() => this.applyDecided(conn, update, decided));
+  private applyDecided(conn: SyncConnection, update: Uint8Array, decided: Decided, waited = false): void | Promise<void> {
+    if (this.catchingUp) return this.caughtUp().then(() => this.applyDecided(conn, update, decided, waited));
+    if (!waited) {
+      // A claim lost to an organisation whose move has not reached this copy (made on another server,
+      // on its way through the relay): wait for it a while, so that this move is undone back to the
+      // winner's column. Undone before it, the undo would put back the open column as a write
+      // concurrent with the winner's move, which Yjs may let win: a held request in an open column.
+      const lost = [...decided.claims].filter(([id, r]) => !r.won && r.holder !== null && !inHeldColumn(this.doc, id)).map(([id]) => id);
+      if (lost.length) return untilInHeldColumns(this.doc, lost, WINNER_WAIT_MS).then(() => this.applyDecided(conn, update, decided, true));
+    }
     if (this.destroyed) {
       this.host.log.warn("room closed while a claim was decided; the update is not applied", { board: this.boardId, user: conn.user.id });
       return;

@@ -410,8 +410,11 @@ for (const engine of ENGINES) {
         // Each server's memory has the winner (the loser's from its claim's answer).
         expect(one.holders.holderOf("b", id)).toBe(winner);
         expect(two.holders.holderOf("b", id)).toBe(winner);
-        // The loser's server undid its move (no relay here: the winner's move is not on it).
-        expect(getCard(lostServer.rooms.peek("b")!.doc, id)?.column).toBe("open");
+        // No relay here: the winner's move never reaches the loser's server. After waiting for it
+        // (BoardRoom.applyDecided), the losing move is told, not undone: putting back Open would be a
+        // write concurrent with the winner's move elsewhere. The card stays in the held column the
+        // loser chose, the stage a request the winner holds belongs in.
+        expect(getCard(lostServer.rooms.peek("b")!.doc, id)?.column).toBe(winner === "o1" ? "in-uitvoering" : "opgepakt");
         // Both servers leave the board (the next trial loads it again, with the new card).
         for (const c of [anna.conn, ben.conn]) for (const r of servers) r.peek("b") && r.disconnect(r.peek("b")!, c);
         await one.rooms.drain();
