@@ -344,10 +344,21 @@ export class BoardRoom {
     for (const u of appeared) this.host.presenceJoined?.(this.boardId, u);
   }
 
-  /** The people who show their presence on this board now, each once. */
-  presentUsers(): SessionUser[] {
-    const seen = new Map<string, SessionUser>();
-    for (const u of this.visible.values()) if (!seen.has(u.id)) seen.set(u.id, u);
+  /**
+   * The people who show their presence on this board now, each once: this
+   * server's connections, and those of the other servers (their relayed
+   * presence carries the identity their server stamped on it).
+   */
+  presentUsers(): Array<{ id: string; name: string; organisationId: string }> {
+    const seen = new Map<string, { id: string; name: string; organisationId: string }>();
+    for (const u of this.visible.values()) if (!seen.has(u.id)) seen.set(u.id, { id: u.id, name: u.name, organisationId: u.organisationId });
+    for (const id of this.remoteIds) {
+      const state = this.awareness.getStates().get(id) as { hidden?: boolean; user?: { id?: unknown; name?: unknown; orgId?: unknown } } | undefined;
+      const u = state && state.hidden !== true ? state.user : undefined;
+      if (u && typeof u.id === "string" && typeof u.name === "string" && typeof u.orgId === "string" && !seen.has(u.id)) {
+        seen.set(u.id, { id: u.id, name: u.name, organisationId: u.orgId });
+      }
+    }
     return [...seen.values()];
   }
 

@@ -796,7 +796,7 @@ export class RoomManager implements RoomHost, BoardRooms {
   }
 
   /** The people who show their presence on a board now (nobody when it is not loaded). */
-  presentUsers(boardId: string): SessionUser[] {
+  presentUsers(boardId: string): Array<{ id: string; name: string; organisationId: string }> {
     return this.rooms.get(boardId)?.presentUsers() ?? [];
   }
 

@@ -128,7 +128,9 @@ describe("the facilitator's focus", () => {
     console.log(`focus flood: 18 sockets x 40 = 720 sent in ${seconds.toFixed(2)} s, ${passed} relayed, ${refused} rate_limited`);
     expect(passed + refused).toBe(720);
     // One person's burst (40) and what refilled (20/s) while the flood was handled, not eighteen bursts.
-    expect(passed).toBeLessThanOrEqual(40 + Math.ceil(seconds * 20) + 1);
+    // The rate is each server's own (SECURITY.md): with two servers (project "postgres") the sockets
+    // are spread over both, and each lets one person's rate through.
+    expect(passed).toBeLessThanOrEqual((40 + Math.ceil(seconds * 20) + 1) * t.servers.length);
     // What passed reached the follower; nothing more.
     const last = Math.max(...acks.filter((a) => a.ok).map((a) => a.seq as number));
     await log.next((s) => s.seq === last);
