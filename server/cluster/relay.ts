@@ -639,6 +639,31 @@ export class RedisRelay implements RoomRelay {
   }
 
   /** Wait until everything committed so far is published (tests, the drain). */
+  async caughtUp(boardId: string, timeoutMs = 1_000): Promise<void> {
+    const f = this.followed.get(boardId);
+    if (!f || this.closed) return;
+    const until = Date.now() + timeoutMs;
+    const last = await Promise.race([
+      this.opts.commands.xrevrange(updatesKey(boardId), "+", "-", "COUNT", 1).then(
+        (r) => r[0]?.[0] ?? "0-0",
+        () => null,
+      ),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
+    ]);
+    if (last === null) return; // Redis slow or away: as before, what is here
+    while (Date.now() < until && this.followed.get(boardId) === f && !this.closed) {
+      if (f.updates !== null && compareStreamIds(f.updates, last) >= 0) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async published(timeoutMs = 2_000): Promise<void> {
+    // The outbox's last entry now: once it has left the outbox, everything before it was sent.
+    const mark = this.outbox[this.outbox.length - 1];
+    const until = Date.now() + timeoutMs;
+    while (mark && this.outbox.includes(mark) && Date.now() < until && !this.closed) await new Promise((r) => setTimeout(r, 2));
+  }
+
   async flushed(timeoutMs = 10_000): Promise<boolean> {
     const until = Date.now() + timeoutMs;
     while (this.outbox.length || this.sending) {
@@ -647,6 +672,13 @@ export class RedisRelay implements RoomRelay {
     }
     return true;
   }
+}
+
+/** Redis stream ids ("<ms>-<seq>") in order. */
+function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split("-").map(Number);
+  const [bm, bs] = b.split("-").map(Number);
+  return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
 }
 
 function toBuffer(u: Uint8Array): Buffer {

@@ -646,6 +646,8 @@ export class RoomManager implements RoomHost, BoardRooms {
 
   async withDoc<T>(boardId: string, fn: (doc: Y.Doc) => T, origin: unknown = "server"): Promise<T> {
     let room = await this.roomFor(boardId);
+    // What other servers acknowledged is here before `fn` judges the board (a loaded room: the relay; a new one read storage).
+    await this.opts.relay?.caughtUp?.(boardId);
     // A gap in relayed updates being caught up from storage: what `fn` judges must not meet another server's pending structs (BoardRoom.applyRemote).
     while (room.holding || room.destroyed) {
       await room.caughtUp();
@@ -658,6 +660,8 @@ export class RoomManager implements RoomHost, BoardRooms {
       this.flushNow();
       // Asynchronous storage: answer once the change is stored.
       if (this.astore) await this.settled();
+      // Acknowledged only once the other servers can have it: published (then their caughtUp finds it).
+      await this.opts.relay?.published?.(2_000);
       // Server-side reads come in bursts (a page reads the board several
       // times): keep an unwatched board a few seconds instead of reloading it.
       if (room.size === 0) this.roomEmpty(room, Math.max(this.opts.idleMs, SERVER_READ_GRACE_MS));
@@ -672,7 +676,9 @@ export class RoomManager implements RoomHost, BoardRooms {
    * every caller, and a board not in memory can be read on either.
    */
   async readDoc<T>(boardId: string, fn: (doc: Y.Doc) => T): Promise<T> {
-    const room = await this.roomFor(boardId);
+    let room = await this.roomFor(boardId);
+    await this.opts.relay?.caughtUp?.(boardId);
+    if (room.destroyed) room = await this.roomFor(boardId);
     try {
       return fn(room.doc);
     } finally {

@@ -118,6 +118,15 @@ export interface RoomRelay {
   presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>): void;
   /** The room is gone from this server: stop following the board. */
   unloaded(boardId: string): void;
+  /**
+   * Resolves once this server has applied what the other servers published
+   * of the board before the call (its stream read up to the entry that was
+   * last then), or after `timeoutMs`: a server-side read or write on a board
+   * already loaded here sees what was acknowledged through another server.
+   */
+  caughtUp?(boardId: string, timeoutMs?: number): Promise<void>;
+  /** Resolves once what was committed here before the call is published (or after `timeoutMs`): an acknowledged write is then in the stream. */
+  published?(timeoutMs?: number): Promise<void>;
   /** Compact the board's stored log, by one server at a time (a lease). */
   compact(boardId: string): void;
   /** This server rebuilt the board (generation bumped): the other servers drop their copies. */
