@@ -19,6 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "./sync/types";
+import { within } from "./within";
 
 export const HEALTHZ_PATH = "/healthz";
 export const READYZ_PATH = "/readyz";
@@ -59,20 +60,14 @@ export function createHealth(opts: HealthOptions) {
   let lastFailing = "";
 
   async function runProbe(name: string, probe: Probe): Promise<string> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), probeTimeoutMs);
-        timer.unref();
-      });
-      return word(await Promise.race([Promise.resolve().then(probe), timeout]));
+      return word(await within(Promise.resolve().then(probe), probeTimeoutMs, "timeout"));
     } catch (e) {
       opts.log.warn("readiness probe failed", { check: name, error: (e as Error)?.message ?? String(e) });
       return "error";
-    } finally {
-      clearTimeout(timer);
     }
   }
+
 
   async function evaluate(): Promise<Readiness> {
     const names = [...probes.keys()];

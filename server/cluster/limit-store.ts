@@ -19,6 +19,7 @@ import type { Counter, LimitStore } from "../../app/services/limits.server";
 import type { Logger } from "../sync/types";
 import type { KeyHasher } from "./keys";
 import { redisKey, type RedisLink } from "./redis";
+import { within } from "../within";
 
 /**
  * KEYS[1]: the key. ARGV: delta, window ms, "1" to delete the key first,
@@ -373,10 +374,7 @@ export class RedisLimitStore implements LimitStore {
     const deadline = Date.now() + timeoutMs;
     while (this.flushesEnded < target && !this.closed && this.link.up && Date.now() < deadline) {
       if (this.flushing) {
-        await new Promise<void>((resolve) => {
-          this.flushWaiters.push(resolve);
-          setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
-        });
+        await within(new Promise<void>((resolve) => this.flushWaiters.push(resolve)), deadline - Date.now(), undefined);
       } else {
         const before = this.flushesStarted;
         await this.flush();

@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../sync/types";
+import { within } from "../within";
 
 /** Every key this app writes starts with this. */
 export const KEY_PREFIX = "ab:";
@@ -165,20 +166,7 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
     },
     async ping(timeoutMs = 1_000) {
       if (command.status !== "ready") return false;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const answer = await Promise.race([
-          command.ping(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
-          }),
-        ]);
-        return answer === "PONG";
-      } catch {
-        return false;
-      } finally {
-        clearTimeout(timer);
-      }
+      return (await within(command.ping(), timeoutMs, "timeout").catch(() => "error")) === "PONG";
     },
     ready(timeoutMs = 10_000) {
       if (state === "up") return Promise.resolve();

@@ -31,6 +31,7 @@ import { mergeAll, mergeStoredState } from "../sync/protocol";
 
 export { mergeStoredState };
 import type { Logger, RoomRelay, RoomStorage } from "../sync/types";
+import { within } from "../within";
 
 /** What the relay needs of the room manager (server/sync/rooms.ts). */
 export interface RelayRooms {
@@ -151,6 +152,8 @@ interface OutboxEntry {
   owners?: string;
   /** A rebuild marker (no update): the board's generation is now `generation`. */
   rebuilt?: boolean;
+  /** Order of enqueueing; an entry merged by `squeeze` keeps its first part's. The outbox is in this order. */
+  seq: number;
 }
 
 type RawEntries = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
@@ -168,11 +171,18 @@ export class RedisRelay implements RoomRelay {
   /** Wakes the reader when a board whose positioning failed is due again. */
   private positionTimer: NodeJS.Timeout | null = null;
   private positionAt = 0;
-  private idle: (() => void) | null = null;
   private runId: string | null = null;
   /** The last entry read of `ab:control`; null until positioned at its end. */
   private controlId: string | null = null;
   private readonly compacting = new Set<string>();
+  /** How many entries were ever enqueued (OutboxEntry.seq). */
+  private enqueued = 0;
+  /** `published` callers: each resolved once every entry up to its `seq` has left the outbox. */
+  private sendWaiters: Array<{ seq: number; resolve: () => void }> = [];
+  /** `caughtUp` callers per board: each resolved once the board's stream is read up to `id` (or it is no longer followed). */
+  private readonly readWaiters = new Map<string, Array<{ id: string; resolve: () => void }>>();
+  /** Boards whose stream's last entry is asked in the next pipeline (one per turn of the event loop), with who waits for it. */
+  private lastAsked: Map<string, Array<(id: string | null) => void>> | null = null;
   private loop: Promise<void> | null = null;
   readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0 };
   private readonly maxLen: number;
@@ -222,6 +232,7 @@ export class RedisRelay implements RoomRelay {
   private unfollow(boardId: string): void {
     this.followed.get(boardId)?.positionedNow();
     this.followed.delete(boardId);
+    this.readUpTo(boardId, null);
   }
 
   committed(boardId: string, generation: number, update: Uint8Array): void {
@@ -291,8 +302,8 @@ export class RedisRelay implements RoomRelay {
 
   // ------------------------------------------------------------ publishing (the outbox)
 
-  private enqueue(entry: OutboxEntry): void {
-    this.outbox.push(entry);
+  private enqueue(entry: Omit<OutboxEntry, "seq">): void {
+    this.outbox.push({ ...entry, seq: ++this.enqueued });
     if (this.outbox.length > this.outboxMax) this.squeeze();
     this.stats.outbox = this.outbox.length;
     this.kick();
@@ -350,6 +361,7 @@ export class RedisRelay implements RoomRelay {
           done++;
         }
         this.outbox.splice(0, done);
+        this.sentUpTo(this.outbox.length ? this.outbox[0].seq - 1 : this.enqueued);
         if (done < batch.length) throw results?.[done]?.[0] ?? new Error("relay publish failed");
       })
       .then(
@@ -387,7 +399,6 @@ export class RedisRelay implements RoomRelay {
 
   /** Interrupt a blocked XREAD so that its next call includes a newly loaded board. */
   private wake(): void {
-    this.idle?.();
     if (!this.reading || this.readerId === null) return;
     const unblock = () => {
       if (!this.reading || this.readerId === null) return;
@@ -487,6 +498,7 @@ export class RedisRelay implements RoomRelay {
         // The board may have been dropped by what was applied (a rebuild noticed).
         if (!this.followed.has(boardId)) break;
       }
+      if (kind === "updates" && this.followed.get(boardId) === f) this.readUpTo(boardId, f.updates);
     }
   }
 
@@ -559,6 +571,7 @@ export class RedisRelay implements RoomRelay {
     }
     this.stats.positioned++;
     f.positionedNow();
+    this.readUpTo(boardId, f.updates);
   }
 
   /** Wake the reader after `ms` (a board to position again); one timer, the earliest wins. */
@@ -628,7 +641,8 @@ export class RedisRelay implements RoomRelay {
   async close(): Promise<void> {
     this.closed = true;
     for (const f of this.followed.values()) f.positionedNow();
-    this.idle?.();
+    for (const boardId of [...this.readWaiters.keys()]) this.readUpTo(boardId, null);
+    this.sentUpTo(Infinity);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.positionTimer) clearTimeout(this.positionTimer);
@@ -638,47 +652,110 @@ export class RedisRelay implements RoomRelay {
     await this.loop?.catch(() => undefined);
   }
 
-  /** Wait until everything committed so far is published (tests, the drain). */
+  /**
+   * Read your writes across servers: resolves once this server has read the
+   * board's stream up to the entry that was its last when this was called,
+   * so a server-side read or write here sees every update another server had
+   * acknowledged by then (RoomManager.readDoc/withDoc). At most `timeoutMs`
+   * (Redis slow or away: what is here, as before). Callers of one turn of the
+   * event loop share one pipelined XREVRANGE per board; each waits on
+   * `deliver`, which resolves it as the board's position passes the entry.
+   */
   async caughtUp(boardId: string, timeoutMs = 1_000): Promise<void> {
     const f = this.followed.get(boardId);
     if (!f || this.closed) return;
-    const until = Date.now() + timeoutMs;
-    const last = await Promise.race([
-      this.opts.commands.xrevrange(updatesKey(boardId), "+", "-", "COUNT", 1).then(
-        (r) => r[0]?.[0] ?? "0-0",
-        () => null,
-      ),
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
-    ]);
-    if (last === null) return; // Redis slow or away: as before, what is here
-    while (Date.now() < until && this.followed.get(boardId) === f && !this.closed) {
-      if (f.updates !== null && compareStreamIds(f.updates, last) >= 0) return;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const started = Date.now();
+    const last = await within(this.lastEntry(boardId), timeoutMs, null).catch(() => null);
+    if (last === null || this.followed.get(boardId) !== f || (f.updates !== null && compareIds(f.updates, last) >= 0)) return;
+    let resolve!: () => void;
+    const read = new Promise<void>((r) => (resolve = r));
+    const waiter = { id: last, resolve };
+    const list = this.readWaiters.get(boardId) ?? [];
+    list.push(waiter);
+    this.readWaiters.set(boardId, list);
+    await within(read, timeoutMs - (Date.now() - started), undefined);
+    this.dropWaiter(boardId, waiter);
   }
 
+  /** The board's stream's last entry id ("0-0": none), asked with every other board's of this turn in one pipeline. */
+  private lastEntry(boardId: string): Promise<string | null> {
+    return new Promise((resolve) => {
+      if (!this.lastAsked) {
+        const asked = new Map<string, Array<(id: string | null) => void>>();
+        this.lastAsked = asked;
+        setImmediate(() => {
+          this.lastAsked = null;
+          const boards = [...asked.keys()];
+          const pipeline = this.opts.commands.pipeline();
+          for (const b of boards) pipeline.xrevrange(updatesKey(b), "+", "-", "COUNT", 1);
+          pipeline.exec().then(
+            (results) =>
+              boards.forEach((b, i) => {
+                const [error, rows] = results?.[i] ?? [new Error("no answer"), null];
+                const id = error ? null : ((rows as Array<[string, string[]]>)[0]?.[0] ?? "0-0");
+                for (const r of asked.get(b)!) r(id);
+              }),
+            () => boards.forEach((b) => asked.get(b)!.forEach((r) => r(null))),
+          );
+        });
+      }
+      const list = this.lastAsked.get(boardId) ?? [];
+      list.push(resolve);
+      this.lastAsked.set(boardId, list);
+    });
+  }
+
+  /** The board's stream is read up to `id` (null: no longer followed, or closing): its waiters up to there go on. */
+  private readUpTo(boardId: string, id: string | null): void {
+    const list = this.readWaiters.get(boardId);
+    if (!list) return;
+    const left = id === null ? [] : list.filter((w) => compareIds(id, w.id) < 0);
+    for (const w of list) if (!left.includes(w)) w.resolve();
+    if (left.length) this.readWaiters.set(boardId, left);
+    else this.readWaiters.delete(boardId);
+  }
+
+  private dropWaiter(boardId: string, waiter: { id: string; resolve: () => void }): void {
+    const list = this.readWaiters.get(boardId);
+    if (!list) return;
+    const left = list.filter((w) => w !== waiter);
+    if (left.length) this.readWaiters.set(boardId, left);
+    else this.readWaiters.delete(boardId);
+  }
+
+  /**
+   * Resolves once everything enqueued so far has left the outbox for Redis
+   * (a server-side write is acknowledged then: another server's `caughtUp`
+   * finds it), or after `timeoutMs` (Redis away: it waits in the outbox).
+   */
   async published(timeoutMs = 2_000): Promise<void> {
-    // The outbox's last entry now: once it has left the outbox, everything before it was sent.
-    const mark = this.outbox[this.outbox.length - 1];
-    const until = Date.now() + timeoutMs;
-    while (mark && this.outbox.includes(mark) && Date.now() < until && !this.closed) await new Promise((r) => setTimeout(r, 2));
+    await within(this.sent(this.enqueued), timeoutMs, undefined);
   }
 
+  /** Resolves once entries up to `seq` have left the outbox. */
+  private sent(seq: number): Promise<void> {
+    if (this.closed || this.outbox.length === 0 || this.outbox[0].seq > seq) return Promise.resolve();
+    return new Promise((resolve) => this.sendWaiters.push({ seq, resolve }));
+  }
+
+  /** Entries up to `seq` have left the outbox: their waiters go on. */
+  private sentUpTo(seq: number): void {
+    if (!this.sendWaiters.length) return;
+    const left: typeof this.sendWaiters = [];
+    for (const w of this.sendWaiters) (w.seq <= seq ? w.resolve() : left.push(w));
+    this.sendWaiters = left;
+  }
+
+  /** Wait until the outbox is empty, whatever is enqueued meanwhile (tests, the drain); false after `timeoutMs`. */
   async flushed(timeoutMs = 10_000): Promise<boolean> {
     const until = Date.now() + timeoutMs;
     while (this.outbox.length || this.sending) {
-      if (Date.now() > until) return false;
-      await new Promise((r) => setTimeout(r, 10));
+      if (Date.now() > until || this.closed) return false;
+      await within(this.sent(this.enqueued), until - Date.now(), undefined);
+      if (!this.outbox.length && this.sending) await new Promise((r) => setImmediate(r));
     }
     return true;
   }
-}
-
-/** Redis stream ids ("<ms>-<seq>") in order. */
-function compareStreamIds(a: string, b: string): number {
-  const [am, as] = a.split("-").map(Number);
-  const [bm, bs] = b.split("-").map(Number);
-  return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
 }
 
 function toBuffer(u: Uint8Array): Buffer {

@@ -35,6 +35,7 @@ import {
 } from "./protocol";
 import { decodeAwareness, encodeAwarenessEntries, stampState } from "./presence";
 import { outgoing, type Logger, type Outgoing, type SyncConnection } from "./types";
+import { within } from "../within";
 
 /** Close codes the browser provider sees. 4000–4999 are ours. */
 /** How long a lost claim's move waits for the winner's move from another server (BoardRoom.applyDecided). */
@@ -444,20 +445,11 @@ export class BoardRoom {
    * positioning keeps them whole (RoomRelay.loaded).
    */
   holdPresenceUntil(ready: Promise<unknown>, maxMs: number): void {
-    let timer: NodeJS.Timeout | undefined;
-    const gate: Promise<void> = Promise.race([
-      ready.then(
-        () => undefined,
-        () => undefined,
-      ),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, maxMs);
-        timer.unref();
-      }),
-    ]).then(() => {
-      clearTimeout(timer);
-      if (this.presenceWait === gate) this.presenceWait = null;
-    });
+    const gate: Promise<void> = within(ready, maxMs, undefined)
+      .catch(() => undefined)
+      .then(() => {
+        if (this.presenceWait === gate) this.presenceWait = null;
+      });
     this.presenceWait = gate;
   }
 

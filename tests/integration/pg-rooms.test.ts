@@ -538,6 +538,32 @@ describe("two servers on PostgreSQL through a real Redis: what B applies is neve
     }
   });
 
+  it("read your writes: B's server-side reads right after A's server-side writes see them, and one turn's reads of a board ask Redis once", async () => {
+    const s = await servers(() => undefined);
+    try {
+      const boardId = await newBoard(postgres.async);
+      await boardWithCards(s.a.rooms, boardId);
+      // B holds the board (a client on it), so its reads rely on the relay, not on a fresh load.
+      const ben = await editor(s.b.rooms, boardId, "ben");
+      await waitFor(() => s.b.relay.stats.positioned === 1, { message: "B follows the board" });
+      for (let i = 0; i < 20; i++) {
+        await s.a.rooms.withDoc(boardId, (doc) => updateCard(doc, "c1", { description: `round ${i}` }, 1_000 + i));
+        // No wait for the relay: B's read itself waits for what A acknowledged.
+        expect(await s.b.rooms.readDoc(boardId, (doc) => getCard(doc, "c1")?.description)).toBe(`round ${i}`);
+      }
+      const xrevranges = async () => Number(/cmdstat_xrevrange:calls=(\d+)/.exec(await s.redis.info("commandstats"))?.[1] ?? 0);
+      const before = await xrevranges();
+      await s.a.rooms.withDoc(boardId, (doc) => updateCard(doc, "c2", { description: "many readers" }, 5_000));
+      const seen = await Promise.all(Array.from({ length: 50 }, () => s.b.rooms.readDoc(boardId, (doc) => getCard(doc, "c2")?.description)));
+      expect(new Set(seen)).toEqual(new Set(["many readers"]));
+      // Fifty reads in one turn: one pipelined question (not fifty). A's write asks none (it publishes).
+      expect((await xrevranges()) - before).toBeLessThanOrEqual(2);
+      expect(ben.conn.closed).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a catch-up that cannot read storage is tried again (the board positioned afresh), while B's other boards are relayed meanwhile", async () => {
     let failing: string | null = null;
     const s = await servers((boardId, nth) => {
