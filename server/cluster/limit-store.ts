@@ -9,6 +9,12 @@
  * time left. The count a server decides on is then the cluster's count at
  * the last reconcile plus what it added since: shared a moment late.
  *
+ * Every store on one Redis connection sends through one `LimitFlusher`:
+ * whatever any of them has to send or read goes out in one pipeline, one
+ * round trip. `sync` (a door about to decide) asks for a flush at the end of
+ * the current turn (setImmediate), so the syncs of one request, or of
+ * several, asked for in the same turn ride the same round trip.
+ *
  * While Redis is away the server keeps counting locally (the deltas wait),
  * and sends them when it is back. Keys are `ab:limit:<store>:<hash>`, the
  * counted key (an e-mail address, a network address, a session) as a keyed
@@ -98,16 +104,144 @@ export interface RedisLimitStoreOptions {
   log?: Logger;
 }
 
+/** One key's reconcile in a flush: what was taken from the entry, to settle its answer. */
+interface Sent {
+  key: string;
+  e: Entry;
+  delta: number;
+  reset: boolean;
+  gen: number;
+  restore: boolean;
+  /** The script's key and arguments (RECONCILE_LUA). */
+  args: [string, number, number, string, number, number];
+}
+
+/** What one store puts into a flush (LimitFlusher): its keys, in the order of their commands. */
+interface Batch {
+  store: RedisLimitStore;
+  sent: Sent[];
+}
+
+type Waiter = { target: number; resolve: () => void };
+
+/**
+ * The round trips of every limit store on one Redis connection: a flush
+ * takes what each store has to send or read and sends it all as one
+ * pipeline. One flush at a time; what is asked for meanwhile goes out in the
+ * next one, which starts as soon as this one has ended.
+ */
+class LimitFlusher {
+  private readonly stores = new Set<RedisLimitStore>();
+  private flushing = false;
+  /** Flushes that took their batches, and of those the ones whose answer was read (`next`). */
+  private started = 0;
+  private ended = 0;
+  /** Asked for while a flush was under way: another one follows it. */
+  private again = false;
+  private immediate: NodeJS.Immediate | null = null;
+  private readonly waiters = new Set<Waiter>();
+
+  constructor(private readonly link: RedisLink) {
+    withScript(link.command);
+  }
+
+  add(store: RedisLimitStore): void {
+    this.stores.add(store);
+  }
+
+  remove(store: RedisLimitStore): void {
+    this.stores.delete(store);
+  }
+
+  /** A flush at the end of this turn: whatever every store asks for until then goes in it. */
+  soon(): void {
+    if (this.immediate) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      void this.flush();
+    });
+    this.immediate.unref();
+  }
+
+  /**
+   * Resolves once a flush that started after this call has ended, or after
+   * `timeoutMs`, or as soon as a flush finds nothing it can send (Redis
+   * away, the key secret not known yet).
+   */
+  async next(timeoutMs: number): Promise<void> {
+    const w: Waiter = { target: this.started + 1, resolve: () => {} };
+    const done = new Promise<void>((resolve) => (w.resolve = resolve));
+    this.waiters.add(w);
+    this.soon();
+    await within(done, timeoutMs, undefined);
+    this.waiters.delete(w);
+  }
+
+  private release(all: boolean): void {
+    for (const w of this.waiters) {
+      if (!all && w.target > this.ended) continue;
+      this.waiters.delete(w);
+      w.resolve();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
+    // Counted here meanwhile; sent when Redis is back (RedisLimitStore's onState).
+    const batches: Batch[] = [];
+    if (this.link.up) {
+      for (const store of this.stores) {
+        const b = store.batch();
+        if (b) batches.push(b);
+      }
+    }
+    if (!batches.length) {
+      this.release(true);
+      return;
+    }
+    this.flushing = true;
+    this.started++;
+    const redis = withScript(this.link.command);
+    const pipe = redis.pipeline() as unknown as ReconcilingRedis;
+    for (const b of batches) for (const s of b.sent) void pipe.abLimitReconcile(...s.args);
+    let results: Array<[Error | null, unknown]> | null = null;
+    try {
+      results = (await (pipe as unknown as ReturnType<Redis["pipeline"]>).exec()) as Array<[Error | null, unknown]> | null;
+    } catch {
+      results = null;
+    }
+    let at = 0;
+    for (const b of batches) {
+      b.store.settle(b, results ? results.slice(at, at + b.sent.length) : null);
+      at += b.sent.length;
+    }
+    this.flushing = false;
+    this.ended++;
+    this.release(false);
+    // Asked for meanwhile (a sync, a store's timer): the next flush, once this turn ends.
+    if (this.again || this.waiters.size) {
+      this.again = false;
+      this.soon();
+    }
+  }
+}
+
+const flushers = new WeakMap<RedisLink, LimitFlusher>();
+
+function flusherOf(link: RedisLink): LimitFlusher {
+  let f = flushers.get(link);
+  if (!f) flushers.set(link, (f = new LimitFlusher(link)));
+  return f;
+}
+
 export class RedisLimitStore implements LimitStore {
   private readonly map = new Map<string, Entry>();
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private followTimer: NodeJS.Timeout | null = null;
-  private flushing = false;
-  /** Flushes that took their batch, and of those the ones whose answer was read (RedisLimitStore.sync). */
-  private flushesStarted = 0;
-  private flushesEnded = 0;
-  private readonly flushWaiters: Array<() => void> = [];
   private waitingForKey = false;
   private closed = false;
   private readonly prefix: string;
@@ -119,6 +253,8 @@ export class RedisLimitStore implements LimitStore {
   private readonly flushDelayMs: number;
   private readonly stopWatching: () => void;
   private readonly hasher: KeyHasher;
+  /** Sends and reads for this store and every other on the same connection, one round trip at a time. */
+  private readonly flusher: LimitFlusher;
   /**
    * The callers' clock (the `now` they pass) minus this process's: windows
    * end on the callers' clock, as with the memory store. Zero on a real
@@ -141,7 +277,8 @@ export class RedisLimitStore implements LimitStore {
     this.refreshMs = opts.refreshMs ?? 200;
     this.followMs = opts.followMs ?? 1_000;
     this.flushDelayMs = opts.flushDelayMs ?? 10;
-    withScript(link.command);
+    this.flusher = flusherOf(link);
+    this.flusher.add(this);
     // Back from an outage: everything counted meanwhile goes out now, and
     // what Redis lost in a restart is put back from what this server knew.
     this.stopWatching = link.onState((s) => {
@@ -170,11 +307,12 @@ export class RedisLimitStore implements LimitStore {
     this.schedule(this.flushDelayMs);
   }
 
+  /** The changes go out in `delay` ms (with whatever the other stores have then). */
   private schedule(delay: number): void {
     if (this.timer || this.closed || this.dirty.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush();
+      this.flusher.soon();
     }, delay);
     this.timer.unref();
   }
@@ -249,10 +387,17 @@ export class RedisLimitStore implements LimitStore {
     this.mark(key);
   }
 
-  /** Send what changed and read back the cluster's counts (one pipeline). */
-  async flush(): Promise<void> {
-    if (this.flushing || this.dirty.size === 0) return;
-    if (!this.link.up) return; // counted here meanwhile; sent when Redis is back (onState)
+  /** Send what changed and read back the cluster's counts, with the other stores' (one pipeline). */
+  flush(): Promise<void> {
+    return this.flusher.flush();
+  }
+
+  /**
+   * What this store sends in the flush that is starting (LimitFlusher), or
+   * null: nothing to send, or the key secret is not known yet.
+   */
+  batch(): Batch | null {
+    if (this.dirty.size === 0) return null;
     if (this.hasher.hash("") === null) {
       // The servers' shared key secret is not known yet: send once it is (one wait, not one per flush).
       if (!this.waitingForKey) {
@@ -262,42 +407,37 @@ export class RedisLimitStore implements LimitStore {
           if (!this.closed) this.schedule(0);
         });
       }
-      return;
+      return null;
     }
-    this.flushing = true;
-    this.flushesStarted++;
     const sentAt = this.clock();
-    const batch: Array<{ key: string; e: Entry; delta: number; reset: boolean; gen: number; floor: number; restore: boolean }> = [];
+    const sent: Sent[] = [];
     for (const key of this.dirty) {
       const e = this.map.get(key);
       if (!e) continue;
       const floor = e.restore && !e.reset ? Math.max(0, e.base + e.inflight + e.pending) : 0;
-      batch.push({ key, e, delta: e.pending, reset: e.reset, gen: e.gen, floor, restore: e.restore });
+      sent.push({
+        key,
+        e,
+        delta: e.pending,
+        reset: e.reset,
+        gen: e.gen,
+        restore: e.restore,
+        args: [this.prefix + this.hasher.hash(key)!, e.pending, e.windowMs, e.reset ? "1" : "0", floor, Math.max(1, e.resetAt - sentAt)],
+      });
       e.inflight += e.pending;
       e.pending = 0;
       e.reset = false;
       e.restore = false;
     }
     this.dirty.clear();
-    const redis = withScript(this.link.command);
-    const pipe = redis.pipeline();
-    for (const b of batch) (pipe as unknown as ReconcilingRedis).abLimitReconcile(
-        this.prefix + this.hasher.hash(b.key)!,
-        b.delta,
-        b.e.windowMs,
-        b.reset ? "1" : "0",
-        b.floor,
-        Math.max(1, b.e.resetAt - sentAt),
-      );
-    let results: Array<[Error | null, unknown]> | null = null;
-    try {
-      results = (await pipe.exec()) as Array<[Error | null, unknown]> | null;
-    } catch {
-      results = null;
-    }
+    return sent.length ? { store: this, sent } : null;
+  }
+
+  /** The answers to this store's part of a flush (null: the flush failed). */
+  settle(batch: Batch, results: Array<[Error | null, unknown]> | null): void {
     const now = this.clock();
     let failed = false;
-    batch.forEach((b, i) => {
+    batch.sent.forEach((b, i) => {
       const r = results?.[i];
       const e = b.e;
       if (this.map.get(b.key) !== e || e.gen !== b.gen) return; // deleted or replaced meanwhile
@@ -318,16 +458,13 @@ export class RedisLimitStore implements LimitStore {
       if (Number(ttl) >= 0) e.resetAt = now + Number(ttl);
       else if (e.pending <= 0) e.resetAt = now; // the cluster has nothing: nor have we
     });
-    this.flushing = false;
-    this.flushesEnded++;
-    for (const resolve of this.flushWaiters.splice(0)) resolve();
     if (this.closed) return;
     if (failed) {
-      // Retried when Redis is back (onState), or shortly if it never left.
+      // Retried when Redis is back (onState), or shortly if it never left; never at once (a refused send costs no I/O).
       if (this.link.up) {
         this.timer ??= setTimeout(() => {
           this.timer = null;
-          void this.flush();
+          this.flusher.soon();
         }, 500);
         this.timer.unref();
       }
@@ -344,8 +481,7 @@ export class RedisLimitStore implements LimitStore {
       this.followTimer = setTimeout(() => {
         this.followTimer = null;
         for (const key of this.following) this.dirty.add(key);
-        if (this.flushing) this.schedule(this.flushDelayMs);
-        else void this.flush();
+        this.flusher.soon();
       }, this.refreshMs);
       this.followTimer.unref();
     }
@@ -355,7 +491,10 @@ export class RedisLimitStore implements LimitStore {
    * Send what this server counted of `keys` and read back the cluster's
    * counts, now (LimitStore.sync): resolves once a flush that started after
    * this call has ended, or after `timeoutMs` (Redis slow or away: the
-   * caller decides on what this server knows, as it always may).
+   * caller decides on what this server knows, as it always may). The flush
+   * starts at the end of this turn and carries every key any store on this
+   * connection asked for until then: syncs asked for together (one door's
+   * several limits, or several requests) cost one round trip.
    */
   async sync(keys: readonly string[], timeoutMs = 500): Promise<void> {
     if (this.closed || !this.link.up || this.hasher.hash("") === null) return;
@@ -369,18 +508,7 @@ export class RedisLimitStore implements LimitStore {
       this.touch(key, e);
       this.dirty.add(key);
     }
-    // The flush under way (if any) took its keys before ours: ours go in the next one.
-    const target = this.flushesStarted + 1;
-    const deadline = Date.now() + timeoutMs;
-    while (this.flushesEnded < target && !this.closed && this.link.up && Date.now() < deadline) {
-      if (this.flushing) {
-        await within(new Promise<void>((resolve) => this.flushWaiters.push(resolve)), deadline - Date.now(), undefined);
-      } else {
-        const before = this.flushesStarted;
-        await this.flush();
-        if (this.flushesStarted === before) break; // nothing could be sent (Redis away, the key secret not known yet)
-      }
-    }
+    await this.flusher.next(timeoutMs);
   }
 
   /** Keys with changes not yet in Redis (tests and the shutdown). */
@@ -392,6 +520,7 @@ export class RedisLimitStore implements LimitStore {
 
   close(): void {
     this.closed = true;
+    this.flusher.remove(this);
     this.stopWatching();
     if (this.timer) clearTimeout(this.timer);
     if (this.followTimer) clearTimeout(this.followTimer);
