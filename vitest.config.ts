@@ -12,6 +12,7 @@ const appDir = fileURLToPath(new URL("./app", import.meta.url));
 const CLUSTER_FILES = [
   "tests/integration/cluster.test.ts",
   "tests/integration/cluster-limits.test.ts",
+  "tests/integration/cluster-limit-trips.test.ts",
   "tests/integration/cluster-sync.test.ts",
   "tests/integration/cluster-sockets.test.ts",
   "tests/integration/async-db.test.ts",

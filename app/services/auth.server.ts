@@ -238,7 +238,8 @@ export async function loginGate(svc: AppServices, account: string, userId: strin
   const addrKey = addressKey(client.address);
   const pairKey = `${account}|${addrKey}`;
   // With several servers: decide on what all of them counted of these keys,
-  // and send this attempt's counts before its answer (Limiter.sync).
+  // and send this attempt's counts before its answer (Limiter.sync): asked
+  // for together, each is one Redis round trip for all four limits.
   const synced = () =>
     Promise.all([limits.pairs.sync?.([pairKey]), limits.account.sync(account), limits.address.sync(addrKey), deviceKey ? limits.device.sync(deviceKey) : null]);
   await synced();
@@ -252,13 +253,15 @@ export async function loginGate(svc: AppServices, account: string, userId: strin
     const byAddress = limits.address.take(addrKey);
     if (!byAddress.ok) return { ok: false, retryAfterSeconds: retryAfterSeconds(byAddress.retryAfterMs) };
   }
-  await synced();
+  // The hit taken here goes to the other servers in the background while
+  // the secret is checked, and for certain with the outcome, before the answer.
   return {
     ok: true,
     async fail() {
-      if (knownBrowser) return;
-      limits.pairs.add(pairKey, 1, LOGIN_FAILURE_MEMORY_MS, svc.now());
-      limits.account.fail(account);
+      if (!knownBrowser) {
+        limits.pairs.add(pairKey, 1, LOGIN_FAILURE_MEMORY_MS, svc.now());
+        limits.account.fail(account);
+      }
       await synced();
     },
     async pass() {

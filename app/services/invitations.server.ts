@@ -237,7 +237,9 @@ export async function viewLink(svc: AppServices, token: string, address: string)
   if (!budget.ok) return { state: "throttled", retryAfterSeconds: retryAfterSeconds(budget.retryAfterMs) };
   const inv = looksLikeToken(token) ? await invitationByTokenHash(svc.async, tokenHash(token)) : null;
   if (!inv) {
-    await limiter.takeShared(key);
+    // Read just now: the hit only has to reach the other servers before the answer.
+    limiter.take(key);
+    await limiter.sync(key);
     return { state: "unknown" };
   }
   if (inv.acceptedAt !== null) return { state: "used" };
