@@ -33,6 +33,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-rebuild.test.ts",
   "tests/integration/pg-holders.test.ts",
   "tests/integration/pg-accounts2.test.ts",
+  "tests/integration/cluster-presence.test.ts",
 ];
 
 /**

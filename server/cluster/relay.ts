@@ -27,6 +27,7 @@
  *   this server's live copy (which may lack another server's newest rows).
  */
 import type { Redis } from "ioredis";
+import { decodeAwareness, encodeAwarenessEntries } from "../sync/presence";
 import { mergeAll, mergeStoredState } from "../sync/protocol";
 
 export { mergeStoredState };
@@ -37,6 +38,11 @@ import { within } from "../within";
 export interface RelayRooms {
   /** Apply another server's committed update; false when the board is not here or of another generation. */
   applyRemote(boardId: string, generation: number, update: Uint8Array): boolean;
+  /**
+   * Another server's presence and who owns each id; `owners` may name ids the
+   * update has no entry for (the owner registry's, when a board is positioned):
+   * they become known as theirs too.
+   */
   applyRemotePresence(boardId: string, generation: number, update: Uint8Array, owners: Record<string, string>): void;
   /**
    * Merge storage into the live document (after positioning, or a gap). The
@@ -109,11 +115,32 @@ export interface RelayStats {
 
 export const updatesKey = (boardId: string) => `ab:board:${boardId}:updates`;
 export const presenceKey = (boardId: string) => `ab:board:${boardId}:presence`;
+/**
+ * The board's presence owner registry: a hash of every current presence id
+ * (as a decimal string) to `<owner> <ms>`, its owner (a session hash,
+ * room.ts presenceOwner) and when its server last published it. Written
+ * with each presence entry (same pipeline): set for an id whose state is
+ * shown, removed when it is removed (its person left, or the awareness
+ * timeout); the key expires OWNER_TTL_MS after the board's last presence.
+ * Read when a board is positioned, with the replayed recent presence, so
+ * that a server loading the board knows every current owner, also one
+ * whose entries fell out of the replayed window.
+ */
+export const ownersKey = (boardId: string) => `ab:board:${boardId}:owners`;
 export const compactLeaseKey = (boardId: string) => `ab:lease:compact:${boardId}`;
 
 const KEY = /^ab:board:([A-Za-z0-9_-]{1,64}):(updates|presence)$/;
 const READ_COUNT = 500;
 const PRESENCE_REPLAY = 64;
+/**
+ * An owner registry entry older than this is not read (and is removed when
+ * seen): its removal was lost (its server ended, or the entry was dropped
+ * from the outbox while Redis was away). Clients renew their presence every
+ * 15 s and the awareness timeout is 30 s, so a current owner is never older.
+ */
+const OWNER_TTL_MS = 60_000;
+/** An awareness update without entries: the registry's owners alone (position). */
+const NO_PRESENCE = encodeAwarenessEntries([]);
 
 /** Release a lease only if it is still ours. */
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -150,6 +177,8 @@ interface OutboxEntry {
   kind: "updates" | "presence" | "control";
   payload: Buffer;
   owners?: string;
+  /** Presence: the owner registry's changes (ownersKey), written in the same pipeline. */
+  registry?: { set: string[]; gone: string[] };
   /** A rebuild marker (no update): the board's generation is now `generation`. */
   rebuilt?: boolean;
   /** Order of enqueueing; an entry merged by `squeeze` keeps its first part's. The outbox is in this order. */
@@ -240,6 +269,22 @@ export class RedisRelay implements RoomRelay {
   }
 
   presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>): void {
+    // The registry: each owned id's owner while its state is shown, gone when it is removed.
+    const registry = { set: [] as string[], gone: [] as string[] };
+    const at = Date.now();
+    let entries: ReturnType<typeof decodeAwareness> = [];
+    try {
+      entries = decodeAwareness(update);
+    } catch (e) {
+      // The room encoded it: never expected. The entry still goes; the registry waits for the next renewal.
+      this.opts.log.warn("presence not registered", { board: boardId, error: (e as Error).message });
+    }
+    for (const e of entries) {
+      const owner = owners[e.clientId];
+      if (!owner) continue;
+      if (e.state === null) registry.gone.push(String(e.clientId));
+      else registry.set.push(String(e.clientId), `${owner} ${at}`);
+    }
     this.enqueue({
       boardId,
       key: presenceKey(boardId),
@@ -248,6 +293,7 @@ export class RedisRelay implements RoomRelay {
       kind: "presence",
       payload: toBuffer(update),
       owners: JSON.stringify(owners),
+      registry,
     });
   }
 
@@ -343,26 +389,39 @@ export class RedisRelay implements RoomRelay {
     this.sending = true;
     const batch = this.outbox.slice(0, 256);
     const pipeline = this.opts.commands.pipeline();
+    /** Where each entry's XADD is among the pipeline's results (a presence entry's registry writes follow it). */
+    const at: number[] = [];
+    let commands = 0;
     for (const e of batch) {
       const fields: Array<string | Buffer> = ["o", this.opts.serverId, "g", String(e.generation), "u", e.payload];
       if (e.owners) fields.push("w", e.owners);
       if (e.rebuilt) fields.push("r", "1");
       pipeline.xadd(e.key, "MAXLEN", "~", e.maxLen, "*", ...fields);
+      at.push(commands++);
+      const registry = e.registry;
+      if (registry && registry.set.length + registry.gone.length > 0) {
+        const key = ownersKey(e.boardId);
+        if (registry.set.length) pipeline.hset(key, ...registry.set);
+        if (registry.gone.length) pipeline.hdel(key, ...registry.gone);
+        pipeline.pexpire(key, OWNER_TTL_MS);
+        commands += (registry.set.length ? 1 : 0) + (registry.gone.length ? 1 : 0) + 1;
+      }
     }
     pipeline
       .exec()
       .then((results) => {
         // Published in order up to the first failure; the rest waits for the next try.
+        // (A registry write that failed after its entry went is not tried again: the client's next renewal writes it.)
         let done = 0;
-        for (const [error] of results ?? []) {
-          if (error) break;
+        for (const i of at) {
+          if (!results?.[i] || results[i][0]) break;
           if (batch[done].kind === "updates") this.stats.published++;
           else if (batch[done].kind === "presence") this.stats.presencePublished++;
           done++;
         }
         this.outbox.splice(0, done);
         this.sentUpTo(this.outbox.length ? this.outbox[0].seq - 1 : this.enqueued);
-        if (done < batch.length) throw results?.[done]?.[0] ?? new Error("relay publish failed");
+        if (done < batch.length) throw results?.[at[done]]?.[0] ?? new Error("relay publish failed");
       })
       .then(
         () => true,
@@ -539,9 +598,10 @@ export class RedisRelay implements RoomRelay {
   }
 
   private async position(boardId: string, f: Followed): Promise<void> {
-    const [lastUpdate, recentPresence] = await Promise.all([
+    const [lastUpdate, recentPresence, registered] = await Promise.all([
       this.opts.commands.xrevrange(updatesKey(boardId), "+", "-", "COUNT", 1),
       this.opts.commands.xrevrangeBuffer(presenceKey(boardId), "+", "-", "COUNT", PRESENCE_REPLAY),
+      this.opts.commands.hgetall(ownersKey(boardId)),
     ]);
     if (this.followed.get(boardId) !== f) return; // unloaded (or reloaded) meanwhile
     try {
@@ -569,9 +629,29 @@ export class RedisRelay implements RoomRelay {
         /* a malformed entry is skipped */
       }
     }
+    this.knowOwners(boardId, f.generation, registered);
     this.stats.positioned++;
     f.positionedNow();
     this.readUpTo(boardId, f.updates);
+  }
+
+  /**
+   * Every current owner of the board's presence ids (the registry, read with
+   * the replay) becomes known to the room, also those whose entries are no
+   * longer among the replayed ones; entries past OWNER_TTL_MS are left out
+   * and removed.
+   */
+  private knowOwners(boardId: string, generation: number, registered: Record<string, string>): void {
+    const owners: Record<string, string> = {};
+    const stale: string[] = [];
+    const since = Date.now() - OWNER_TTL_MS;
+    for (const [id, value] of Object.entries(registered)) {
+      const [owner, at] = value.split(" ");
+      if (owner && Number(at) >= since) owners[id] = owner;
+      else stale.push(id);
+    }
+    if (stale.length) this.opts.commands.hdel(ownersKey(boardId), ...stale).catch(() => undefined);
+    if (Object.keys(owners).length) this.rooms?.applyRemotePresence(boardId, generation, NO_PRESENCE, owners);
   }
 
   /** Wake the reader after `ms` (a board to position again); one timer, the earliest wins. */

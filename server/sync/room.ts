@@ -494,6 +494,9 @@ export class BoardRoom {
    * Presence relayed from another server: each id keeps its owner (a session
    * hash) so that nobody here may speak for it, and the person may move to
    * this server with it. An id owned by someone else here is left out.
+   * `owners` may name ids without an entry in `update` (the relay's owner
+   * registry, read when the board is positioned): they are known as theirs
+   * all the same.
    */
   applyRemotePresence(update: Uint8Array, owners: Record<string, string>): void {
     if (this.destroyed) return;
@@ -504,13 +507,14 @@ export class BoardRoom {
       this.host.log.warn("malformed relayed presence", { board: this.boardId, error: (e as Error).message });
       return;
     }
+    for (const [key, claimed] of Object.entries(owners)) {
+      const id = Number(key);
+      if (!Number.isSafeInteger(id) || id === this.doc.clientID || typeof claimed !== "string" || !claimed) continue;
+      if (!this.awarenessOwner.has(id)) this.awarenessOwner.set(id, claimed);
+    }
     const keep = entries.filter((e) => {
-      if (e.clientId === this.doc.clientID) return false;
       const claimed = owners[String(e.clientId)];
-      const owner = this.awarenessOwner.get(e.clientId);
-      if (!claimed || (owner && owner !== claimed)) return false;
-      this.awarenessOwner.set(e.clientId, claimed);
-      return true;
+      return e.clientId !== this.doc.clientID && !!claimed && this.awarenessOwner.get(e.clientId) === claimed;
     });
     if (keep.length === 0) return;
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(keep), REMOTE);

@@ -1,0 +1,141 @@
+/**
+ * Presence ids across servers (issue 16): a presence id belongs to the
+ * session that first used it (tests/integration/sync-rules.test.ts on one
+ * server), on every server. Two room managers, each with a RedisRelay on a
+ * real Redis (as server/app.ts wires them), on one SQLite storage. A server
+ * that loads the board after the owner's presence entries fell out of the
+ * replayed window (the last 64 entries of `ab:board:<id>:presence`) still
+ * knows the owner, from the board's owner registry in Redis
+ * (`ab:board:<id>:owners`, server/cluster/relay.ts).
+ */
+import * as encoding from "lib0/encoding";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database_ } from "../../db/client";
+import { connectRedis, type RedisLink } from "../../server/cluster/redis";
+import { ownersKey, presenceKey, RedisRelay } from "../../server/cluster/relay";
+import { CLOSE } from "../../server/sync/room";
+import { RoomManager } from "../../server/sync/rooms";
+import { sqliteRoomStorage } from "../../server/sync/storage";
+import { hello, settle, testConnection, type TestConnection } from "../infra/sync-conn";
+import { start as startRedis, type TestRedis } from "../infra/redis";
+import { waitFor } from "./harness";
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+let redis: TestRedis;
+let sqlite: Database_;
+beforeAll(async () => {
+  redis = await startRedis();
+  sqlite = openDatabase(":memory:", { migrate: true });
+});
+afterAll(async () => {
+  sqlite?.close();
+  await redis?.stop();
+});
+
+let boards = 0;
+async function newBoard(): Promise<string> {
+  const h = sqlite.async;
+  const id = `p${++boards}`;
+  if (boards === 1) await h.q.insert(h.t.alliances).values({ id: "al", name: "A", slug: "a", matchSecret: "s", demo: true });
+  await h.q.insert(h.t.boards).values({ id, allianceId: "al", name: "Bord" });
+  return id;
+}
+
+/** A y-websocket awareness frame with one entry. */
+function awarenessFrame(clientId: number, clock: number, state: unknown): Uint8Array {
+  const inner = encoding.createEncoder();
+  encoding.writeVarUint(inner, 1);
+  encoding.writeVarUint(inner, clientId);
+  encoding.writeVarUint(inner, clock);
+  encoding.writeVarString(inner, JSON.stringify(state));
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1);
+  encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+  return encoding.toUint8Array(e);
+}
+
+async function servers() {
+  const links: RedisLink[] = ["s1", "s2"].map((serverId) => connectRedis({ url: redis.url, serverId, log: quiet }));
+  await Promise.all(links.map((l) => l.ready(10_000)));
+  const storage = sqliteRoomStorage(sqlite);
+  const make = (i: number) => {
+    const relay = new RedisRelay({ serverId: `s${i + 1}`, commands: links[i].command, blocking: links[i].connection("relay"), storage, log: quiet, blockMs: 200 });
+    const rooms = new RoomManager({ storage, log: quiet, compactAfter: 1_000_000, idleMs: 60_000, relay });
+    relay.start(rooms);
+    return { relay, rooms };
+  };
+  const [a, b] = [make(0), make(1)];
+  return {
+    a,
+    b,
+    redis: links[0].command,
+    async close() {
+      await Promise.all([a.relay.close(), b.relay.close()]);
+      await a.rooms.drain();
+      await b.rooms.drain();
+      await Promise.all(links.map((l) => l.close()));
+    },
+  };
+}
+
+type Server = Awaited<ReturnType<typeof servers>>["a"];
+
+/** A client of `server` on the board (its own session unless given), synced. */
+async function client(server: Server, boardId: string, name: string, session?: string) {
+  const conn: TestConnection = testConnection(name, session);
+  const room = await server.rooms.connect(boardId, conn);
+  room.receive(conn, hello());
+  await settle(server.rooms);
+  return { conn, room, say: (clientId: number, clock: number, state: unknown) => room.receive(conn, awarenessFrame(clientId, clock, state)) };
+}
+
+/** Send presence through `server` and wait until its relay has published it. */
+async function published(server: Server, send: () => void) {
+  const before = server.relay.stats.presencePublished;
+  send();
+  await waitFor(() => server.relay.stats.presencePublished > before && server.relay.stats.outbox === 0, { message: "presence published" });
+}
+
+describe("presence ids across servers", () => {
+  it("an owner whose entries left the replayed window is still known to a server that loads the board later: another session there is refused (4403), the owner is not", async () => {
+    const s = await servers();
+    try {
+      const boardId = await newBoard();
+      const anna = await client(s.a, boardId, "anna");
+      const annaId = 4_242_001;
+      await published(s.a, () => anna.say(annaId, 1, { activity: null }));
+
+      // 70 presence entries by someone else on A push Anna's entry out of the last 64.
+      const ben = await client(s.a, boardId, "ben");
+      for (let clock = 1; clock <= 70; clock++) await published(s.a, () => ben.say(5_150_001, clock, { activity: { kind: "dragging", cardId: `c${clock}` } }));
+      const recent = await s.redis.xrevrangeBuffer(presenceKey(boardId), "+", "-", "COUNT", 64);
+      expect(recent.some(([, fields]) => fields.some((f) => f.toString().includes(String(annaId))))).toBe(false);
+
+      // B loads the board now; a session there speaks for Anna's id.
+      const thief = await client(s.b, boardId, "thief");
+      thief.say(annaId, 50, { activity: { kind: "editing", cardId: "x" } });
+      const bRoom = s.b.rooms.peek(boardId)!;
+      await waitFor(() => thief.conn.closed.length > 0 || (bRoom.awareness.getStates().get(annaId)?.user as { id?: string } | undefined)?.id === "thief", {
+        message: "B judged the thief's presence",
+      });
+      console.log("the thief on B:", thief.conn.closed.length ? `closed ${thief.conn.closed.join(",")}` : "took Anna's id");
+      expect(thief.conn.closed).toEqual([CLOSE.forbidden]);
+
+      // Anna herself (her session) moves to B with her id: hers there too.
+      const annaOnB = await client(s.b, boardId, "anna-b", "session-anna");
+      annaOnB.say(annaId, 60, { activity: { kind: "editing", cardId: "c1" } });
+      await waitFor(() => (bRoom.awareness.getStates().get(annaId)?.user as { id?: string } | undefined)?.id === "anna-b", { message: "Anna on B" });
+      expect(annaOnB.conn.closed).toEqual([]);
+
+      // Her presence removed (she leaves both servers): she is no longer a current owner in the registry.
+      expect(await s.redis.hexists(ownersKey(boardId), String(annaId))).toBe(1);
+      await published(s.b, () => annaOnB.say(annaId, 61, null));
+      expect(await s.redis.hexists(ownersKey(boardId), String(annaId))).toBe(0);
+      // Who is still on the board is.
+      expect(await s.redis.hexists(ownersKey(boardId), "5150001")).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
