@@ -274,7 +274,7 @@ export class RedisRelay implements RoomRelay {
     const at = Date.now();
     let entries: ReturnType<typeof decodeAwareness> = [];
     try {
-      entries = decodeAwareness(update);
+      entries = decodeAwareness(update, Infinity);
     } catch (e) {
       // The room encoded it: never expected. The entry still goes; the registry waits for the next renewal.
       this.opts.log.warn("presence not registered", { board: boardId, error: (e as Error).message });

@@ -15,11 +15,19 @@ export interface AwarenessEntry {
 }
 
 export const MAX_STATE_BYTES = 4096;
+/** Entries in one client's awareness update (a client speaks for itself: one or a few ids). */
+export const MAX_CLIENT_ENTRIES = 64;
 
-export function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
+/**
+ * An awareness update's entries. `maxEntries`: a client's update is held to
+ * MAX_CLIENT_ENTRIES; one that another server relays (or this server's own,
+ * read back) may carry a whole board's presence (every connection that
+ * left at once) and is not held to it.
+ */
+export function decodeAwareness(update: Uint8Array, maxEntries = MAX_CLIENT_ENTRIES): AwarenessEntry[] {
   const d = decoding.createDecoder(update);
   const n = decoding.readVarUint(d);
-  if (n > 64) throw new Error("too many awareness entries");
+  if (n > maxEntries) throw new Error("too many awareness entries");
   const out: AwarenessEntry[] = [];
   for (let i = 0; i < n; i++) {
     const clientId = decoding.readVarUint(d);

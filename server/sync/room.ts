@@ -502,7 +502,7 @@ export class BoardRoom {
     if (this.destroyed) return;
     let entries;
     try {
-      entries = decodeAwareness(update);
+      entries = decodeAwareness(update, Infinity);
     } catch (e) {
       this.host.log.warn("malformed relayed presence", { board: this.boardId, error: (e as Error).message });
       return;

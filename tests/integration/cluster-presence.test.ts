@@ -138,4 +138,43 @@ describe("presence ids across servers", () => {
       await s.close();
     }
   });
+
+  it("more than 64 people appearing and leaving at once on A: B shows each and then none, and the registry follows", async () => {
+    const s = await servers();
+    try {
+      const boardId = await newBoard();
+      const watcher = await client(s.b, boardId, "watcher");
+      const bRoom = s.b.rooms.peek(boardId)!;
+      await client(s.a, boardId, "first");
+      const aRoom = s.a.rooms.peek(boardId)!;
+      const ids = Array.from({ length: 70 }, (_, i) => 7_000_000 + i);
+      const people = await Promise.all(ids.map((_, i) => client(s.a, boardId, `p${i}`)));
+      // All in one turn: one presence message of 70 entries.
+      await published(s.a, () => people.forEach((p, i) => p.say(ids[i], 1, { activity: null })));
+      const shown = () => ids.filter((id) => bRoom.awareness.getStates().has(id)).length;
+      // Presence is read in its stream's order: once B shows the marker, it has applied what came before.
+      const marker = async (clock: number) => {
+        await published(s.a, () => people[0].say(9_000_001, clock, { activity: { kind: "editing", cardId: `m${clock}` } }));
+        await waitFor(() => (bRoom.awareness.getStates().get(9_000_001)?.activity as { cardId?: string } | undefined)?.cardId === `m${clock}`, { message: "B has the marker" });
+      };
+      await marker(1);
+      console.log("B shows", shown(), "of 70; the registry holds", await s.redis.hlen(ownersKey(boardId)));
+      expect(shown()).toBe(70);
+      expect(await s.redis.hlen(ownersKey(boardId))).toBe(71);
+
+      // A's connections close at once (a drain's closeAll): one message removes all of them.
+      const before = s.a.relay.stats.presencePublished;
+      aRoom.closeAll(1012, "test");
+      await waitFor(() => s.a.relay.stats.presencePublished > before && s.a.relay.stats.outbox === 0, { message: "removal published" });
+      const back = await client(s.a, boardId, "back");
+      await published(s.a, () => back.say(9_000_002, 1, { activity: null }));
+      await waitFor(() => bRoom.awareness.getStates().has(9_000_002), { message: "B has the marker" });
+      console.log("after closing: B shows", shown(), "of 70; the registry holds", await s.redis.hlen(ownersKey(boardId)));
+      expect(shown()).toBe(0);
+      expect(await s.redis.hkeys(ownersKey(boardId))).toEqual(["9000002"]);
+      expect(watcher.conn.closed).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
 });
