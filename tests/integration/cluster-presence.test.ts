@@ -112,6 +112,9 @@ describe("presence ids across servers", () => {
       const recent = await s.redis.xrevrangeBuffer(presenceKey(boardId), "+", "-", "COUNT", 64);
       expect(recent.some(([, fields]) => fields.some((f) => f.toString().includes(String(annaId))))).toBe(false);
 
+      // An entry whose removal was lost (its server ended a while ago): not read, and removed.
+      await s.redis.hset(ownersKey(boardId), "6100001", `gone-owner ${Date.now() - 61_000}`);
+
       // B loads the board now; a session there speaks for Anna's id.
       const thief = await client(s.b, boardId, "thief");
       thief.say(annaId, 50, { activity: { kind: "editing", cardId: "x" } });
@@ -121,6 +124,13 @@ describe("presence ids across servers", () => {
       });
       console.log("the thief on B:", thief.conn.closed.length ? `closed ${thief.conn.closed.join(",")}` : "took Anna's id");
       expect(thief.conn.closed).toEqual([CLOSE.forbidden]);
+
+      const other = await client(s.b, boardId, "other");
+      other.say(6_100_001, 1, { activity: null });
+      await waitFor(() => other.conn.closed.length > 0 || bRoom.awareness.getStates().has(6_100_001), { message: "B judged the stale id's use" });
+      expect(other.conn.closed).toEqual([]);
+      await waitFor(() => s.b.relay.stats.outbox === 0 && s.b.relay.stats.presencePublished > 0, { message: "B published it" });
+      expect((await s.redis.hget(ownersKey(boardId), "6100001"))?.split(" ")[0]).not.toBe("gone-owner");
 
       // Anna herself (her session) moves to B with her id: hers there too.
       const annaOnB = await client(s.b, boardId, "anna-b", "session-anna");
