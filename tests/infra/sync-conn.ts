@@ -51,6 +51,19 @@ export function syncFrame(type: 0 | 2, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+/** A y-websocket awareness frame (1) with one entry: `clientId` at `clock` says `state` (null: gone). */
+export function awarenessFrame(clientId: number, clock: number, state: unknown): Uint8Array {
+  const inner = encoding.createEncoder();
+  encoding.writeVarUint(inner, 1);
+  encoding.writeVarUint(inner, clientId);
+  encoding.writeVarUint(inner, clock);
+  encoding.writeVarString(inner, JSON.stringify(state));
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1);
+  encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+  return encoding.toUint8Array(e);
+}
+
 /** A client's sync step 1 with an empty state vector: the room answers with the whole document. */
 export const hello = () => syncFrame(0, Y.encodeStateVector(new Y.Doc()));
 

@@ -8,19 +8,15 @@
  * knows the owner, from the board's owner registry in Redis
  * (`ab:board:<id>:owners`, server/cluster/relay.ts).
  */
-import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database_ } from "../../db/client";
-import { connectRedis, type RedisLink } from "../../server/cluster/redis";
-import { ownersKey, presenceKey, RedisRelay } from "../../server/cluster/relay";
+import { ownersKey, presenceKey } from "../../server/cluster/relay";
 import { CLOSE } from "../../server/sync/room";
-import { RoomManager } from "../../server/sync/rooms";
 import { sqliteRoomStorage } from "../../server/sync/storage";
-import { hello, settle, testConnection, type TestConnection } from "../infra/sync-conn";
+import { awarenessFrame, hello, settle, testConnection, type TestConnection } from "../infra/sync-conn";
 import { start as startRedis, type TestRedis } from "../infra/redis";
+import { relayServers } from "../infra/relay-servers";
 import { waitFor } from "./harness";
-
-const quiet = { info() {}, warn() {}, error() {} };
 
 let redis: TestRedis;
 let sqlite: Database_;
@@ -42,41 +38,9 @@ async function newBoard(): Promise<string> {
   return id;
 }
 
-/** A y-websocket awareness frame with one entry. */
-function awarenessFrame(clientId: number, clock: number, state: unknown): Uint8Array {
-  const inner = encoding.createEncoder();
-  encoding.writeVarUint(inner, 1);
-  encoding.writeVarUint(inner, clientId);
-  encoding.writeVarUint(inner, clock);
-  encoding.writeVarString(inner, JSON.stringify(state));
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 1);
-  encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
-  return encoding.toUint8Array(e);
-}
-
 async function servers() {
-  const links: RedisLink[] = ["s1", "s2"].map((serverId) => connectRedis({ url: redis.url, serverId, log: quiet }));
-  await Promise.all(links.map((l) => l.ready(10_000)));
-  const storage = sqliteRoomStorage(sqlite);
-  const make = (i: number) => {
-    const relay = new RedisRelay({ serverId: `s${i + 1}`, commands: links[i].command, blocking: links[i].connection("relay"), storage, log: quiet, blockMs: 200 });
-    const rooms = new RoomManager({ storage, log: quiet, compactAfter: 1_000_000, idleMs: 60_000, relay });
-    relay.start(rooms);
-    return { relay, rooms };
-  };
-  const [a, b] = [make(0), make(1)];
-  return {
-    a,
-    b,
-    redis: links[0].command,
-    async close() {
-      await Promise.all([a.relay.close(), b.relay.close()]);
-      await a.rooms.drain();
-      await b.rooms.drain();
-      await Promise.all(links.map((l) => l.close()));
-    },
-  };
+  const { servers: [a, b], redis: commands, close } = await relayServers(redis.url, [sqliteRoomStorage(sqlite), sqliteRoomStorage(sqlite)]);
+  return { a, b, redis: commands, close };
 }
 
 type Server = Awaited<ReturnType<typeof servers>>["a"];

@@ -24,8 +24,7 @@ import * as Y from "yjs";
 import { addCards, getCard, readBoard, updateCard } from "../../app/board/domain";
 import { openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
-import { connectRedis, type RedisLink } from "../../server/cluster/redis";
-import { RedisRelay, updatesKey } from "../../server/cluster/relay";
+import { updatesKey } from "../../server/cluster/relay";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
@@ -34,6 +33,7 @@ import type { AsyncRoomStorage, RoomStorage, SyncRoomStorage } from "../../serve
 import { docFrom, hello, settle, syncFrame as frame, testConnection } from "../infra/sync-conn";
 import { bothEngines } from "../infra/engines";
 import { start as startRedis, type TestRedis } from "../infra/redis";
+import { relayServers } from "../infra/relay-servers";
 import { startTestServer, storedDoc, waitFor } from "./harness";
 
 let sqlite: Database_;
@@ -407,8 +407,6 @@ describe("two servers on PostgreSQL through a real Redis: what B applies is neve
    * each a room manager with a RedisRelay, as server/app.ts wires them.
    */
   async function servers(hook: (boardId: string, nth: number) => Promise<void> | void) {
-    const links: RedisLink[] = ["s1", "s2"].map((serverId) => connectRedis({ url: redis.url, serverId, log: quiet }));
-    await Promise.all(links.map((l) => l.ready(10_000)));
     const real = postgresRoomStorage(postgres.async);
     const reads = new Map<string, number>();
     const hooked: AsyncRoomStorage = {
@@ -421,27 +419,8 @@ describe("two servers on PostgreSQL through a real Redis: what B applies is neve
         return stored;
       },
     };
-    const make = (i: number, storage: AsyncRoomStorage) => {
-      const relay = new RedisRelay({ serverId: `s${i + 1}`, commands: links[i].command, blocking: links[i].connection("relay"), storage, log: quiet, blockMs: 200 });
-      const rooms = new RoomManager({ storage, log: quiet, compactAfter: 1_000_000, idleMs: 60_000, relay });
-      relay.start(rooms);
-      return { relay, rooms };
-    };
-    const a = make(0, real);
-    const b = make(1, hooked);
-    return {
-      a,
-      b,
-      reads: (boardId: string) => reads.get(boardId) ?? 0,
-      /** A Redis command connection (what a third server would publish with). */
-      redis: links[0].command,
-      async close() {
-        await Promise.all([a.relay.close(), b.relay.close()]);
-        await a.rooms.drain();
-        await b.rooms.drain();
-        await Promise.all(links.map((l) => l.close()));
-      },
-    };
+    const { servers: [a, b], redis: commands, close } = await relayServers(redis.url, [real, hooked]);
+    return { a, b, reads: (boardId: string) => reads.get(boardId) ?? 0, redis: commands, close };
   }
 
   /** Both clients, both servers' copies and storage hold these descriptions. */

@@ -5,7 +5,6 @@
  * anyone; offline edits that crossed a coordinator's change are accepted and
  * repaired by the server instead of refused.
  */
-import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import {
@@ -17,6 +16,7 @@ import {
   readBoard,
   removeColumn,
 } from "../../app/board/domain";
+import { awarenessFrame } from "../infra/sync-conn";
 import { editOn, startTestServer, waitFor, withTimeout, type BoardState, type TestServer, type YClient } from "./harness";
 
 let t: TestServer;
@@ -216,18 +216,6 @@ describe("offline edits that crossed a coordinator's change are repaired, not re
 });
 
 describe("presence ids belong to the session that first used them", () => {
-  function awarenessFrame(clientId: number, clock: number, state: unknown): Uint8Array {
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, 1);
-    const inner = encoding.createEncoder();
-    encoding.writeVarUint(inner, 1);
-    encoding.writeVarUint(inner, clientId);
-    encoding.writeVarUint(inner, clock);
-    encoding.writeVarString(inner, JSON.stringify(state));
-    encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
-    return encoding.toUint8Array(e);
-  }
-
   it("after a person disconnects, another session cannot take their presence id; when they return it is theirs", async () => {
     const anna = await t.connect(t.seed.boardA.id, { cookie: t.seed.cookies.memberA1 });
     anna.provider.awareness.setLocalStateField("activity", null);
