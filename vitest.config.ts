@@ -47,6 +47,8 @@ const SQLITE_ONLY_FILES: string[] = [
   "tests/integration/upgrade.test.ts",
   // npm run backup / restore copy SQLite's file; on PostgreSQL they refuse (pg-server.test.ts) and pg_dump is the way.
   "tests/integration/backup.test.ts",
+  // SQLite's storage worker (compactions and checkpoints on a connection of its own); PostgreSQL compacts in its own transactions.
+  "tests/integration/storage-worker.test.ts",
 ];
 
 export default defineConfig({

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { ActivityRow } from "./activity";
 import type { AsyncDb, DB } from "./client";
 import { first, forShare, forUpdate } from "./dialect";
-import { auditEvents, boardSnapshots, boardUpdates, organisations, requests, users } from "./schema";
+import { auditEvents, boards, boardSnapshots, boardUpdates, organisations, requests, users } from "./schema";
 
 /** An activity entry derived from a document change (who moved or edited what). */
 export interface ActivityInput {
@@ -264,6 +264,35 @@ export function compactStoredBoard(
     compactBoard(db, boardId, merge(stored.snapshot, stored.updates), stored.lastUpdateId);
     return stored.lastUpdateId;
   });
+}
+
+/**
+ * compactStoredBoard for a connection of its own (the storage worker,
+ * server/sync/storage-worker.ts), in three steps so that the write lock is
+ * held only for the write: read the snapshot, the rows after it and the
+ * board's document generation (one read transaction); merge them outside
+ * any transaction; then, in a short write transaction, store the result
+ * only if the generation is unchanged. A rebuild in between (an erasure, the
+ * retention sweep) bumps the generation, and the merge of the old document
+ * is dropped instead of bringing erased content back; a compaction that got
+ * further in between stays (compactBoard never goes back). Returns the last
+ * row folded in (0: nothing done).
+ */
+export function compactStoredBoardApart(
+  db: DB,
+  boardId: string,
+  merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array,
+): number {
+  const generation = (tx: DB) => tx.select({ g: boards.docGeneration }).from(boards).where(eq(boards.id, boardId)).get()?.g;
+  const read = db.transaction((tx) => ({ stored: loadBoardState(tx as unknown as DB, boardId), generation: generation(tx as unknown as DB) }));
+  if (read.generation === undefined || read.stored.updates.length === 0) return 0;
+  const state = merge(read.stored.snapshot, read.stored.updates);
+  return db.transaction((tx) => {
+    if (generation(tx as unknown as DB) !== read.generation) return 0;
+    compactBoard(tx as unknown as DB, boardId, state, read.stored.lastUpdateId);
+    return read.stored.lastUpdateId;
+    // Immediate: the write lock first (waiting for it as busy_timeout allows), not a read lock upgraded later, which fails at once when another connection committed meanwhile.
+  }, { behavior: "immediate" });
 }
 
 export function latestUpdateId(db: DB, boardId: string): number {

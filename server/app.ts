@@ -40,6 +40,7 @@ import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "./sync/storage";
+import { storageWorkerFor } from "./sync/storage-worker";
 import type { RoomStorage } from "./sync/types";
 import { createYjsEndpoint, refuseUpgrade } from "./sync/ws-transport";
 
@@ -77,7 +78,9 @@ export function createAppServer(opts: AppServerOptions) {
   // PostgreSQL's through the asynchronous layer (the room manager's asynchronous path), SQLite's synchronous one otherwise.
   // SQLite's own handles, absent on PostgreSQL.
   const sqlite = isSqlite(database) ? database : null;
-  const storage = opts.storage ?? (sqlite ? sqliteRoomStorage(sqlite, now) : postgresRoomStorage(database.async, now));
+  // SQLite's compactions and checkpoints run on a connection of their own in a worker thread (server/sync/storage-worker.ts).
+  const storageWorker = !opts.storage && sqlite ? storageWorkerFor(sqlite.sqlite.name, sqlite.sqlite.memory, log) : null;
+  const storage = opts.storage ?? (sqlite ? sqliteRoomStorage(sqlite, now, { worker: storageWorker }) : postgresRoomStorage(database.async, now));
   // Work done once per cluster (the beat's sweeps, the daily backup, sending mail): in Redis, or this server's memory.
   const clusterLock = redis
     ? redisClusterLock({ serverId: env.SERVER_ID, log, command: redis.command })
@@ -459,6 +462,8 @@ export function createAppServer(opts: AppServerOptions) {
         drainStage = "boards";
         yjs.stopReading();
         await rooms.drain();
+        // The unloads' compactions finish (at most 5 s) before the caller closes the database.
+        await storageWorker?.close();
         // What was committed is published (the presence of the closed connections leaving, too) before Redis goes.
         if (relay) {
           drainStage = "relay";

@@ -15,6 +15,10 @@ import type { AsyncRoomStorage, Logger, RoomRelay, RoomStorage, SyncConnection, 
 const SERVER_READ_GRACE_MS = 5000;
 /** Checkpoint the storage after this many commits, between two commits (off the path clients wait on). */
 const CHECKPOINT_EVERY = 100;
+/** A busy server's ticks (SQLite) are spaced by this many times the last one's length… */
+const TICK_GAP_RATIO = 3;
+/** …but never by more than this (ms). */
+const TICK_GAP_MAX_MS = 15;
 
 /** What an asynchronous storage's synchronous calls meet: a bug (a path that should have branched). */
 const NOT_SYNC: SyncRoomStorage = new Proxy({} as SyncRoomStorage, {
@@ -81,6 +85,9 @@ export class RoomManager implements RoomHost, BoardRooms {
   private readonly dirty = new Set<BoardRoom>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  /** The last tick that committed something (SQLite): how long it took and when it ended (performance.now()). */
+  private lastTick = { ms: 0, endedAt: 0 };
   /** The synchronous storage (SQLite), or NOT_SYNC when it is asynchronous. */
   private readonly store: SyncRoomStorage;
   /** The asynchronous storage (PostgreSQL), null when it is synchronous. */
@@ -200,6 +207,14 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.stats.rooms = this.rooms.size;
     if (this.opts.relay) room.holdPresenceUntil(this.opts.relay.loaded(boardId, room.generation), POSITION_HOLD_MS);
     return room;
+  }
+
+  /** Compactions handed to the storage worker and not yet ended. */
+  private readonly offThread = new Set<Promise<unknown>>();
+
+  /** Resolves once the compactions handed to the storage worker so far have ended (the drain; tests comparing stored bytes). */
+  async compacted(): Promise<void> {
+    while (this.offThread.size) await Promise.allSettled([...this.offThread]);
   }
 
   /** Resolves once everything applied so far is stored (asynchronous storage; at once otherwise). */
@@ -360,10 +375,25 @@ export class RoomManager implements RoomHost, BoardRooms {
 
   markDirty(room: BoardRoom): void {
     this.dirty.add(room);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushNow());
-    }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const wait = this.astore ? 0 : this.tickGap();
+    if (wait > 0) this.flushTimer = setTimeout(() => this.flushNow(), wait);
+    else setImmediate(() => this.flushNow());
+  }
+
+  /**
+   * How long the next tick waits (SQLite): a busy board's ticks are spaced
+   * by TICK_GAP_RATIO times the last tick's length (at most TICK_GAP_MAX_MS)
+   * after it ended, so that a tick's fan-out (one frame per member) carries
+   * the updates that arrived meanwhile instead of following each update.
+   * After a pause longer than that, the next tick runs at once: a lone edit
+   * waits for nothing. (An asynchronous storage spaces its ticks by the
+   * commit in flight.)
+   */
+  private tickGap(): number {
+    const want = Math.min(TICK_GAP_MAX_MS, this.lastTick.ms * TICK_GAP_RATIO);
+    return want - (performance.now() - this.lastTick.endedAt);
   }
 
   /**
@@ -376,13 +406,25 @@ export class RoomManager implements RoomHost, BoardRooms {
    */
   flushNow(): void {
     this.flushScheduled = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     if (this.astore) return this.commitAsync(this.astore);
-    if (this.dirty.size === 0) return;
+    const started = performance.now();
+    if (this.flushSync()) {
+      const ended = performance.now();
+      this.lastTick = { ms: ended - started, endedAt: ended };
+    }
+    runAll(this.nextWaiters.splice(0));
+  }
+
+  /** The tick on SQLite, in one synchronous step; whether it committed anything. */
+  private flushSync(): boolean {
+    if (this.dirty.size === 0) return false;
     const rooms = this.takeDirty();
     let batches = rooms
       .map((room) => ({ room, ...room.takePending() }))
       .filter((b) => b.updates.length || b.activity.length);
-    if (batches.length === 0) return;
+    if (batches.length === 0) return false;
     const relay = this.opts.relay;
     if (relay && this.store.generationOf) {
       // Another server may have rebuilt a board since this copy was loaded
@@ -391,7 +433,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       const stale = batches.filter((b) => this.store.generationOf!(b.room.boardId) !== b.room.generation);
       for (const { room } of stale) this.dropRebuilt(room.boardId);
       if (stale.length) batches = batches.filter((b) => !stale.includes(b));
-      if (batches.length === 0) return;
+      if (batches.length === 0) return false;
     }
     // Activity never waits for the disk on the event loop; updates do when
     // SYNC_FSYNC=before-broadcast asks for it.
@@ -407,7 +449,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       // send them again when they reconnect.
       this.log.error("could not commit board updates", { error: (e as Error).message });
       for (const { room } of batches) this.unload(room, { compact: false, code: CLOSE.serverError });
-      return;
+      return false;
     }
     this.stats.commits++;
     this.afterCommit();
@@ -434,7 +476,10 @@ export class RoomManager implements RoomHost, BoardRooms {
       }
     }
     const publish = () => this.publishActivity(stored);
-    if (!canFlush) return publish();
+    if (!canFlush) {
+      publish();
+      return true;
+    }
     // The activity panel shows what is on disk: publish after the flush.
     this.store.flush!((error) => {
       if (!error) return publish();
@@ -443,6 +488,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       this.log.error("could not flush board updates to disk", { error: error.message });
       for (const { room } of batches) if (!room.destroyed) this.unload(room, { compact: false, code: CLOSE.serverError });
     });
+    return true;
   }
 
   /**
@@ -541,10 +587,11 @@ export class RoomManager implements RoomHost, BoardRooms {
     setTimeout(() => {
       this.checkpointScheduled = false;
       this.commitsSinceCheckpoint = 0;
+      const failed = (e: unknown) => this.log.warn("checkpoint failed", { error: (e as Error).message });
       try {
-        this.store.checkpoint?.();
+        void Promise.resolve(this.store.checkpoint?.()).catch(failed);
       } catch (e) {
-        this.log.warn("checkpoint failed", { error: (e as Error).message });
+        failed(e);
       }
     }, 0).unref();
   }
@@ -602,6 +649,17 @@ export class RoomManager implements RoomHost, BoardRooms {
     }
     if (this.opts.relay) {
       this.opts.relay.compact(room.boardId);
+      room.logLength = 0;
+      this.stats.compactions++;
+      return;
+    }
+    if (this.store.compactOffThread) {
+      // The rows are committed (flushNow above): the storage worker folds them in, off the event loop.
+      const done: Promise<unknown> = this.store
+        .compactOffThread(room.boardId)
+        .catch((e) => this.log.warn("board compaction skipped", { board: room.boardId, error: (e as Error).message }))
+        .finally(() => this.offThread.delete(done));
+      this.offThread.add(done);
       room.logLength = 0;
       this.stats.compactions++;
       return;

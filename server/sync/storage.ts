@@ -14,10 +14,12 @@ import {
 } from "../../db/board-store";
 import { flushLog, type AsyncDb, type Database_ } from "../../db/client";
 import { docGeneration } from "../../db/rebuild";
+import type { StorageWorker } from "./storage-worker";
 import type { AsyncRoomStorage, SyncRoomStorage } from "./types";
 
 /** `now`: the server's clock, for the time of the activity a commit carries (and the requests it touches). */
-export function sqliteRoomStorage(database: Database_, now: () => number = Date.now): SyncRoomStorage {
+export function sqliteRoomStorage(database: Database_, now: () => number = Date.now, opts: { worker?: StorageWorker | null } = {}): SyncRoomStorage {
+  const worker = opts.worker ?? null;
   const db = database.db;
   // One fdatasync at a time; commits that arrive meanwhile share the next one.
   let flushing = false;
@@ -42,7 +44,8 @@ export function sqliteRoomStorage(database: Database_, now: () => number = Date.
     },
     compact: (boardId, state, upToId) => compactBoard(db, boardId, state, upToId),
     latestUpdateId: (boardId) => latestUpdateId(db, boardId),
-    checkpoint: () => checkpointLog(db),
+    checkpoint: () => (worker ? worker.checkpoint() : checkpointLog(db)),
+    ...(worker ? { compactOffThread: (boardId: string) => worker.compact(boardId) } : {}),
     generationOf: (boardId) => docGeneration(db, boardId),
     compactStored: (boardId, merge) => compactStoredBoard(db, boardId, merge),
   };

@@ -59,8 +59,14 @@ export interface SyncRoomStorage {
   /** Replace the stored log by `state`, keeping updates stored after `upToId`. */
   compact(boardId: string, state: Uint8Array, upToId: number): void;
   latestUpdateId(boardId: string): number;
-  /** Move what was committed into its final place (SQLite: a WAL checkpoint), outside any commit. */
-  checkpoint?(): void;
+  /** Move what was committed into its final place (SQLite: a WAL checkpoint), outside any commit; off the event loop when the storage has a worker. */
+  checkpoint?(): void | Promise<void>;
+  /**
+   * compactStored off the event loop (SQLite with a storage worker,
+   * server/sync/storage-worker.ts): from the rows as stored, never this
+   * server's live copy; dropped when the board was rebuilt meanwhile.
+   */
+  compactOffThread?(boardId: string): Promise<number>;
   /** The board's document generation as stored now (bumped by a rebuild). */
   generationOf?(boardId: string): number;
   /**

@@ -295,7 +295,14 @@ export function storedBytes(db: DB, boardId: string): Buffer {
 }
 
 /** storedDoc on either engine (the asynchronous layer). */
+/** The room managers of the test servers running now: what they compact in the background lands before a test reads what is stored. */
+const liveRooms = new Set<{ compacted(): Promise<void> }>();
+async function compactionsLanded(): Promise<void> {
+  await Promise.all([...liveRooms].map((r) => r.compacted()));
+}
+
 export async function storedDocOf(h: AsyncDb, boardId: string): Promise<Y.Doc> {
+  await compactionsLanded();
   const s = await loadBoardStateAsync(h, boardId);
   const doc = new Y.Doc();
   if (s.snapshot) Y.applyUpdate(doc, s.snapshot);
@@ -305,6 +312,7 @@ export async function storedDocOf(h: AsyncDb, boardId: string): Promise<Y.Doc> {
 
 /** storedBytes on either engine (the asynchronous layer). */
 export async function storedBytesOf(h: AsyncDb, boardId: string): Promise<Buffer> {
+  await compactionsLanded();
   const s = await loadBoardStateAsync(h, boardId);
   return Buffer.concat([Buffer.from(s.snapshot ?? new Uint8Array()), ...s.updates.map((u) => Buffer.from(u))]);
 }
@@ -833,7 +841,12 @@ function testServerOver(tdb: TestDatabase, servers: AppServer[], url: string, po
     throw new Error(`board ${boardId} is not loaded`);
   };
   // SQLite: through the second connection (only what was committed); PostgreSQL: every read is of what was committed.
-  const stored = async (boardId: string): Promise<Buffer> => (verify ? storedBytes(verify.db, boardId) : storedBytesOf(tdb.h, boardId));
+  const stored = async (boardId: string): Promise<Buffer> => {
+    if (!verify) return storedBytesOf(tdb.h, boardId);
+    await compactionsLanded();
+    return storedBytes(verify.db, boardId);
+  };
+  for (const s of servers) liveRooms.add(s.rooms);
   return {
     url,
     port,
@@ -898,6 +911,7 @@ function testServerOver(tdb: TestDatabase, servers: AppServer[], url: string, po
       for (const c of rawClients) c.ws.terminate();
       for (const s of ioClients) s.close();
       await stop();
+      for (const s of servers) liveRooms.delete(s.rooms);
       verify?.close();
     },
   };

@@ -8,6 +8,12 @@
  * should run, only the lower bound of "receive, fan out" with the kernel,
  * the providers and the load generator of this bench.
  *
+ * FLOOR_BATCH=1 (the saturation bench's "floor-batch"): the least a server
+ * that combines the updates of one tick can do. A room's updates wait until
+ * the end of the event loop's turn, are merged (Y.mergeUpdates) and go to
+ * every socket as one frame, the authors' own included; what ours does per
+ * tick without the checks, the storage and the activity.
+ *
  *   PORT=… HOST=127.0.0.1 node --import tsx tests/bench/sync/floor-server.ts
  */
 import http from "node:http";
@@ -22,9 +28,14 @@ const MSG_SYNC = 0;
 const STEP1 = 0;
 const STEP2 = 1;
 
+const MSG_UPDATE = 2;
+const BATCH = process.env.FLOOR_BATCH === "1";
+
 interface Room {
   doc: Y.Doc;
   sockets: Map<WebSocket, Socket>;
+  /** FLOOR_BATCH: the updates of this turn, sent at its end. */
+  tick: Uint8Array[] | null;
 }
 const rooms = new Map<string, Room>();
 /** BENCH_TRACE: the mean time of one fan-out of a document update (printed at exit). */
@@ -39,13 +50,26 @@ function message(write: (e: encoding.Encoder) => void): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+/** FLOOR_BATCH: the turn's updates of a room as one frame to every socket, then into the document. */
+function sendTick(r: Room): void {
+  const updates = r.tick ?? [];
+  r.tick = null;
+  const merged = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
+  const frame = binaryFrame(message((e) => (encoding.writeVarUint(e, MSG_SYNC), encoding.writeVarUint(e, MSG_UPDATE), encoding.writeVarUint8Array(e, merged))));
+  const t0 = performance.now();
+  for (const socket of r.sockets.values()) socket.write(frame);
+  fan.n++;
+  fan.total += performance.now() - t0;
+  Y.applyUpdate(r.doc, merged);
+}
+
 const server = http.createServer((_req, res) => res.writeHead(404).end());
 const wss = new WebSocketServer({ server, perMessageDeflate: false });
 
 wss.on("connection", (ws, req) => {
   const name = (req.url ?? "/").slice(1);
   let room = rooms.get(name);
-  if (!room) rooms.set(name, (room = { doc: new Y.Doc(), sockets: new Map() }));
+  if (!room) rooms.set(name, (room = { doc: new Y.Doc(), sockets: new Map(), tick: null }));
   const r = room;
   const raw = (ws as unknown as { _socket: Socket })._socket;
   r.sockets.set(ws, raw);
@@ -54,7 +78,16 @@ wss.on("connection", (ws, req) => {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const d = decoding.createDecoder(bytes);
     const type = decoding.readVarUint(d);
-    if (type === MSG_SYNC && decoding.readVarUint(d) === STEP1) {
+    const sub = type === MSG_SYNC ? decoding.readVarUint(d) : -1;
+    if (BATCH && sub === MSG_UPDATE) {
+      if (!r.tick) {
+        r.tick = [];
+        setImmediate(() => sendTick(r));
+      }
+      r.tick.push(decoding.readVarUint8Array(d));
+      return;
+    }
+    if (sub === STEP1) {
       const sv = decoding.readVarUint8Array(d);
       ws.send(message((e) => (encoding.writeVarUint(e, MSG_SYNC), encoding.writeVarUint(e, STEP2), encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(r.doc, sv)))));
       return;

@@ -46,8 +46,8 @@ import { hasTaskset, procStats, SERVER_CORE, startServer, type ProcStats, type R
 import type { ServerKind, Target } from "./wire";
 
 /** What the search runs against: the four servers alone, and ours as two servers through Redis. */
-export type SaturationServer = ServerKind | "ours-x2";
-export const SATURATION_SERVERS: readonly SaturationServer[] = ["ours", "y-websocket", "hocuspocus", "floor", "ours-x2"];
+export type SaturationServer = ServerKind | "ours-x2" | "floor-batch";
+export const SATURATION_SERVERS: readonly SaturationServer[] = ["ours", "y-websocket", "hocuspocus", "floor", "floor-batch", "ours-x2"];
 
 export interface SaturationScenario {
   name: "one" | "many";
@@ -184,7 +184,7 @@ export async function runSaturationBench(opts: { root: string; quick: boolean; l
       under = group(two, pid ? [pid] : [], () => r.stop());
       targets = two.map((s) => target(s, ours));
     } else {
-      under = await startServer(kind, { root, database: ours?.file });
+      under = kind === "floor-batch" ? await startServer("floor", { root, env: { FLOOR_BATCH: "1" } }) : await startServer(kind, { root, database: ours?.file });
       targets = [target(under, ours)];
     }
     try {

@@ -113,9 +113,9 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
       // Every simulated member shares one session: the per-session connection limit would refuse the 21st.
       CONNECTIONS_PER_SESSION: "100000",
       BENCH_PERSIST: opts.persist === false ? "off" : "full",
-      ...opts.env,
     });
   }
+  Object.assign(env, opts.env);
   const [pcmd, pargs] = pinned(SERVER_CORE, cmd, args);
   const child: ChildProcess = spawn(pcmd, pargs, { cwd: opts.root, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -4,7 +4,9 @@
  * and the room manager and prints count, mean and max of each at exit, plus
  * the time from a message's arrival to the end of the broadcast it caused.
  */
-import { PerformanceObserver, constants } from "node:perf_hooks";
+import fs from "node:fs";
+import { getHeapStatistics } from "node:v8";
+import { PerformanceObserver, constants, monitorEventLoopDelay } from "node:perf_hooks";
 import { BoardRoom } from "../../../server/sync/room";
 import { RoomManager } from "../../../server/sync/rooms";
 
@@ -42,6 +44,12 @@ export function installTrace(): void {
     arrivedAt = 0;
   });
   wrap(RoomManager.prototype, "flushNow");
+  wrap(RoomManager.prototype, "compact");
+  // The disk flush is handed to libuv's thread pool: what it costs the event loop to hand it over.
+  wrap(fs as unknown as object, "fdatasync");
+  // Stalls of the event loop (anything that holds it: a compaction, a GC, a long tick), as a histogram.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   // Garbage collections, by kind: a pause in the middle of a fan-out is a latency tail.
   const kinds: Record<number, string> = {
     [constants.NODE_PERFORMANCE_GC_MINOR]: "gc minor",
@@ -53,6 +61,10 @@ export function installTrace(): void {
     for (const e of list.getEntries()) add(kinds[(e as unknown as { detail: { kind: number } }).detail.kind] ?? "gc", e.duration);
   }).observe({ entryTypes: ["gc"] });
   process.on("exit", () => {
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    const heap = getHeapStatistics();
+    process.stderr.write(`TRACE heap used=${(heap.used_heap_size / 1e6).toFixed(0)} MB total=${(heap.total_heap_size / 1e6).toFixed(0)} MB\n`);
+    process.stderr.write(`TRACE event-loop delay p50=${ms(loop.percentile(50))} p99=${ms(loop.percentile(99))} p99.9=${ms(loop.percentile(99.9))} max=${ms(loop.max)} ms\n`);
     for (const [label, s] of sums) {
       process.stderr.write(`TRACE ${label.padEnd(24)} n=${s.n} mean=${((s.total / s.n) * 1000).toFixed(0)} µs max=${s.max.toFixed(2)} ms\n`);
     }

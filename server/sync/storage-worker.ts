@@ -1,0 +1,131 @@
+/**
+ * SQLite's slow storage work off the event loop: compacting a board's stored
+ * log into its snapshot and checkpointing the write-ahead log, on a
+ * connection of its own in a worker thread. On the event loop a compaction
+ * stalled every board of the server: encoding the document and committing
+ * the snapshot with its fsync took 15–50 ms for a board of 300 cards (the
+ * saturation bench's, every 500 updates), and a passive checkpoint writes
+ * and fsyncs the database file. Here the worker reads what is stored, merges
+ * it (mergeStoredState) and writes the snapshot in a short write transaction
+ * with synchronous=NORMAL (the server's next flush makes it durable; lost
+ * with the WAL's tail on a power cut, it is only a compaction not done).
+ * The write is dropped when the board was rebuilt meanwhile
+ * (compactStoredBoardApart). One worker per database file, started on first
+ * use, one request at a time in order.
+ */
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parentPort, Worker } from "node:worker_threads";
+import { compactStoredBoardApart, checkpointLog } from "../../db/board-store";
+import { openDatabase } from "../../db/client";
+import { mergeStoredState } from "./protocol";
+import type { Logger } from "./types";
+import { within } from "../within";
+
+type Request = { id: number; kind: "compact"; boardId: string } | { id: number; kind: "checkpoint" } | { id: number; kind: "close" };
+type Reply = { id: number; value?: number; error?: string };
+
+const MODULE = pathToFileURL(fileURLToPath(import.meta.url)).href;
+const ENTRY = new URL("./storage-thread.mjs", import.meta.url);
+
+export class StorageWorker {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly calls = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
+  private closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Fold the board's stored rows into its snapshot; the last row folded in (0: nothing to do, or rebuilt meanwhile). */
+  compact(boardId: string): Promise<number> {
+    return this.call({ kind: "compact", boardId });
+  }
+
+  /** A passive checkpoint of the write-ahead log. */
+  async checkpoint(): Promise<void> {
+    await this.call({ kind: "checkpoint" });
+  }
+
+  /** Let what was asked finish (at most `ms`), then stop the thread. */
+  async close(ms = 5_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    const done = new Promise<number>((resolve, reject) => this.send(worker, { kind: "close" }, resolve, reject)).catch(() => 0);
+    await within(done, ms, 0);
+    await worker.terminate();
+  }
+
+  private call(req: { kind: "compact"; boardId: string } | { kind: "checkpoint" }): Promise<number> {
+    if (this.closed) return Promise.reject(new Error("storage worker closed"));
+    return new Promise((resolve, reject) => this.send(this.start(), req, resolve, reject));
+  }
+
+  private send(worker: Worker, req: Omit<Request, "id"> & { kind: Request["kind"] }, resolve: (v: number) => void, reject: (e: Error) => void): void {
+    const id = this.nextId++;
+    this.calls.set(id, { resolve, reject });
+    worker.postMessage({ ...req, id });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(ENTRY, { execArgv: [], workerData: { module: MODULE, file: this.file } });
+    // Never what keeps the process alive; close() waits for what matters.
+    worker.unref();
+    worker.on("message", (m: Reply) => {
+      const call = this.calls.get(m.id);
+      this.calls.delete(m.id);
+      if (m.error !== undefined) call?.reject(new Error(m.error));
+      else call?.resolve(m.value ?? 0);
+    });
+    const fail = (why: string) => {
+      if (this.worker === worker) this.worker = null; // the next request starts a new one
+      for (const [id, call] of this.calls) {
+        this.calls.delete(id);
+        call.reject(new Error(why));
+      }
+    };
+    worker.on("error", (e: Error) => {
+      this.log.error("storage worker failed", { error: e.message });
+      fail(e.message);
+    });
+    worker.on("exit", (code) => fail(`storage worker stopped (${code})`));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/** The worker thread's side (storage-thread.mjs): one connection to `file`, requests answered in order. */
+export function serveStorageWorker(file: string): void {
+  const port = parentPort;
+  if (!port) throw new Error("serveStorageWorker runs in a worker thread");
+  const database = openDatabase(file);
+  // Inside the write lock no fsync: the server's own flush of the log covers it (see above).
+  database.sqlite.pragma("synchronous = NORMAL");
+  port.on("message", (req: Request) => {
+    let reply: Reply;
+    try {
+      if (req.kind === "compact") reply = { id: req.id, value: compactStoredBoardApart(database.db, req.boardId, mergeStoredState) };
+      else if (req.kind === "checkpoint") {
+        checkpointLog(database.db);
+        reply = { id: req.id };
+      } else {
+        database.close();
+        reply = { id: req.id };
+      }
+    } catch (e) {
+      reply = { id: req.id, error: (e as Error).message };
+    }
+    port.postMessage(reply);
+    if (req.kind === "close") port.close();
+  });
+}
+
+/** The worker for a SQLite file database (null for an in-memory one: no other connection can see it). */
+export function storageWorkerFor(file: string, memory: boolean, log: Logger): StorageWorker | null {
+  return memory ? null : new StorageWorker(path.resolve(file), log);
+}
