@@ -16,9 +16,12 @@
  * several, asked for in the same turn ride the same round trip.
  *
  * While Redis is away the server keeps counting locally (the deltas wait),
- * and sends them when it is back. Keys are `ab:limit:<store>:<hash>`, the
- * counted key (an e-mail address, a network address, a session) as a keyed
- * hash (server/cluster/keys.ts). Windows run on Redis's clock.
+ * and sends them when it is back; when Redis lost its keys in a restart,
+ * the servers put the counts back (RECONCILE_LUA). Keys are
+ * `ab:limit:<store>:<hash>`, the counted key (an e-mail address, a network
+ * address, a session) as a keyed hash (server/cluster/keys.ts); a key put
+ * back has a mark `ab:limit-restored:<store>:<hash>` for its window. Windows
+ * run on Redis's clock.
  */
 import type { Redis } from "ioredis";
 import type { Counter, LimitStore } from "../../app/services/limits.server";
@@ -28,19 +31,38 @@ import { redisKey, type RedisLink } from "./redis";
 import { within } from "../within";
 
 /**
- * KEYS[1]: the key. ARGV: delta, window ms, "1" to delete the key first,
- * floor and ms left (after Redis came back: the count this server knew, put
- * back when Redis lost the key in a restart). Returns [count, ms left]
- * ([0, -2]: no key).
+ * KEYS[1]: the key; KEYS[2]: its mark after a Redis restart (the count put
+ * back). ARGV: delta, window ms, "1" to delete the key first, known and ms
+ * left. Returns [count, ms left] ([0, -2]: no key).
+ *
+ * `known` (-1 but after Redis came back) is the count this server last read
+ * from Redis. When Redis lost the key in a restart, the first server back
+ * puts back what it knew plus its own delta, and marks the key with what it
+ * knew; a server back later that knew more (it read after the other's last
+ * send) adds the difference. So the key holds the most any server knew plus
+ * what each counted since, whichever server comes back first.
  */
 const RECONCILE_LUA = `
-if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end
-local floor = tonumber(ARGV[4])
-if floor > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('SET', KEYS[1], floor, 'PX', ARGV[5])
-  return {floor, tonumber(ARGV[5])}
-end
+if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
 local d = tonumber(ARGV[1])
+local known = tonumber(ARGV[4])
+if known >= 0 then
+  local left = tonumber(ARGV[5])
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    if known + d > 0 then
+      redis.call('SET', KEYS[1], known + d, 'PX', left)
+      redis.call('SET', KEYS[2], known, 'PX', left)
+      return {known + d, left}
+    end
+  else
+    local put = tonumber(redis.call('GET', KEYS[2]) or '-1')
+    if put >= 0 and known > put then
+      redis.call('INCRBY', KEYS[1], known - put)
+      local t = redis.call('PTTL', KEYS[2])
+      if t > 0 then redis.call('SET', KEYS[2], known, 'PX', t) end
+    end
+  end
+end
 local n
 if d == 0 then
   n = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -48,7 +70,7 @@ else
   n = redis.call('INCRBY', KEYS[1], d)
 end
 if n <= 0 then
-  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1], KEYS[2])
   return {0, -2}
 end
 local ttl = redis.call('PTTL', KEYS[1])
@@ -60,12 +82,12 @@ return {n, ttl}
 `;
 
 type ReconcilingRedis = Redis & {
-  abLimitReconcile(key: string, delta: number, windowMs: number, reset: string, floor: number, leftMs: number): Promise<[number, number]>;
+  abLimitReconcile(key: string, mark: string, delta: number, windowMs: number, reset: string, known: number, leftMs: number): Promise<[number, number]>;
 };
 
 function withScript(r: Redis): ReconcilingRedis {
   const c = r as ReconcilingRedis;
-  if (typeof c.abLimitReconcile !== "function") r.defineCommand("abLimitReconcile", { numberOfKeys: 1, lua: RECONCILE_LUA });
+  if (typeof c.abLimitReconcile !== "function") r.defineCommand("abLimitReconcile", { numberOfKeys: 2, lua: RECONCILE_LUA });
   return c;
 }
 
@@ -113,7 +135,7 @@ interface Sent {
   gen: number;
   restore: boolean;
   /** The script's key and arguments (RECONCILE_LUA). */
-  args: [string, number, number, string, number, number];
+  args: [string, string, number, number, string, number, number];
 }
 
 /** What one store puts into a flush (LimitFlusher): its keys, in the order of their commands. */
@@ -245,6 +267,8 @@ export class RedisLimitStore implements LimitStore {
   private waitingForKey = false;
   private closed = false;
   private readonly prefix: string;
+  /** A key's mark after a Redis restart (RECONCILE_LUA's KEYS[2]): `ab:limit-restored:<store>:<hash>`. */
+  private readonly markPrefix: string;
   private readonly maxKeys: number;
   private readonly refreshMs: number;
   private readonly followMs: number;
@@ -272,6 +296,7 @@ export class RedisLimitStore implements LimitStore {
     opts: RedisLimitStoreOptions,
   ) {
     this.prefix = redisKey("limit", opts.name) + ":";
+    this.markPrefix = redisKey("limit-restored", opts.name) + ":";
     this.hasher = opts.hasher;
     this.maxKeys = Math.max(1, opts.maxKeys ?? 100_000);
     this.refreshMs = opts.refreshMs ?? 200;
@@ -414,7 +439,10 @@ export class RedisLimitStore implements LimitStore {
     for (const key of this.dirty) {
       const e = this.map.get(key);
       if (!e) continue;
-      const floor = e.restore && !e.reset ? Math.max(0, e.base + e.inflight + e.pending) : 0;
+      // Back from an outage: what this server last read from Redis (nothing of it is in flight:
+      // one flush at a time, and every earlier one has settled), for Redis to put back if it lost it.
+      const known = e.restore && !e.reset ? Math.max(0, e.base) : -1;
+      const hashed = this.hasher.hash(key)!;
       sent.push({
         key,
         e,
@@ -422,7 +450,7 @@ export class RedisLimitStore implements LimitStore {
         reset: e.reset,
         gen: e.gen,
         restore: e.restore,
-        args: [this.prefix + this.hasher.hash(key)!, e.pending, e.windowMs, e.reset ? "1" : "0", floor, Math.max(1, e.resetAt - sentAt)],
+        args: [this.prefix + hashed, this.markPrefix + hashed, e.pending, e.windowMs, e.reset ? "1" : "0", known, Math.max(1, e.resetAt - sentAt)],
       });
       e.inflight += e.pending;
       e.pending = 0;

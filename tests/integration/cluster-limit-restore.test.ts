@@ -1,0 +1,74 @@
+/**
+ * What two servers' limit stores (server/cluster/limit-store.ts) put back
+ * into a Redis that restarted empty, against a real redis-server: the count
+ * Redis held before plus what each server counted while it was away, not
+ * more and not less, whichever server comes back first. The stores do not
+ * read their keys again in the background here, so a server's count of the
+ * key is what it read at its own last send: the one whose last send came
+ * first knows less of what the other counted before the restart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newDataKey } from "../../app/services/seal.server";
+import { createKeyHasher, type KeyHasher } from "../../server/cluster/keys";
+import { RedisLimitStore } from "../../server/cluster/limit-store";
+import { connectRedis, redisKey, type RedisLink } from "../../server/cluster/redis";
+import { start as startRedis, type TestRedis } from "../infra/redis";
+import { waitFor } from "./harness";
+
+const quiet = { info() {}, warn() {}, error() {} };
+const WINDOW = 60_000;
+
+let redis: TestRedis;
+let links: RedisLink[];
+let hasher: KeyHasher;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  links = [0, 1].map((i) => connectRedis({ url: redis.url, serverId: `s${i}`, log: quiet }));
+  await Promise.all(links.map((l) => l.ready(15_000)));
+  const dataKey = newDataKey();
+  hasher = createKeyHasher(links[0], dataKey);
+});
+
+afterAll(async () => {
+  await Promise.all((links ?? []).map((l) => l.close()));
+  await redis?.stop();
+});
+
+describe("a Redis restart: the limits' counts put back", () => {
+  /**
+   * A counts 1 and sends it, then B counts 1 and sends it (B read 2 back, A
+   * still knows 1). B's connection is gone before Redis restarts, so A is
+   * back first; each counts 1 more while Redis is away. Redis then holds 4.
+   */
+  for (const first of ["the server that knew less", "the server that knew more"] as const) {
+    it(`with ${first} back first, Redis holds what it held plus what both counted meanwhile`, async () => {
+      const name = `restore-${first === "the server that knew less" ? "less" : "more"}`;
+      const stores = links.map((l) => new RedisLimitStore(l, { name, hasher, followMs: -1, refreshMs: 600_000 }));
+      const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
+      try {
+        const count = async (i: number) => {
+          stores[i].add("session", 1, WINDOW, Date.now());
+          await stores[i].sync(["session"]);
+        };
+        await count(0);
+        await count(1);
+        expect(Number(await links[0].command.get(key))).toBe(2);
+        const [early, late] = first === "the server that knew less" ? [0, 1] : [1, 0];
+        // The late server's connection goes first, and comes back after the other's.
+        links[late].command.disconnect();
+        await redis.kill();
+        await waitFor(() => links.every((l) => !l.up), { message: "both servers saw Redis go" });
+        for (const s of stores) s.add("session", 1, WINDOW, Date.now());
+        await redis.restart();
+        await waitFor(() => links[early].up && stores[early].unsent === 0, { message: "the first server back sent its count" });
+        await links[late].command.connect();
+        await waitFor(() => links[late].up && stores[late].unsent === 0, { message: "the second server back sent its count" });
+        expect(Number(await links[0].command.get(key))).toBe(4);
+      } finally {
+        for (const s of stores) s.close();
+        if (!links.every((l) => l.up)) await Promise.all(links.map((l) => (l.up ? undefined : l.command.connect().catch(() => {}))));
+      }
+    });
+  }
+});
