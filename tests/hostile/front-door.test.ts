@@ -9,8 +9,8 @@
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { count, first } from "../../db/dialect";
 import { setFrontDoor } from "../../db/front-door";
-import { alliances, frontDoorItems, requests } from "../../db/schema";
 import { postForm as rawPostForm, startTestServer, type TestServer } from "../integration/harness";
 import { percentile, recordPart, rssSampler } from "./results";
 
@@ -21,8 +21,9 @@ const EVIL = "https://evil.example";
 
 beforeAll(async () => {
   t = await startTestServer();
-  slug = t.db.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id)).get()!.slug;
-  await setFrontDoor(t.database.async, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
+  const { alliances } = t.h.t;
+  slug = (await first(t.h.q.select({ slug: alliances.slug }).from(alliances).where(eq(alliances.id, t.seed.allianceA.id))))!.slug;
+  await setFrontDoor(t.h, t.seed.allianceA.id, { enabled: true, boardId: t.seed.boardA.id, sites: [PARTNER] });
 });
 
 // ------------------------------------------------------------------ figures for the hostile table
@@ -42,8 +43,8 @@ async function attack(send: () => Promise<Response>): Promise<Response> {
 }
 
 /** Nothing stored since `before`: counted (for the table) and asserted. */
-function expectNothingStored(before: ReturnType<typeof stored>, what: string) {
-  const now = stored();
+async function expectNothingStored(before: Stored, what: string) {
+  const now = await stored();
   if (now.items !== before.items || now.requests !== before.requests) {
     figures.unexpectedChanges++;
     figures.notes.push(`${what}: stored ${JSON.stringify(before)} → ${JSON.stringify(now)}`);
@@ -79,10 +80,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-const stored = () => ({
-  items: t.db.select().from(frontDoorItems).all().length,
-  requests: t.db.select().from(requests).all().length,
-});
+interface Stored {
+  items: number;
+  requests: number;
+}
+/** How many front-door items and requests are stored (every alliance's). */
+async function stored(): Promise<Stored> {
+  const { frontDoorItems, requests } = t.h.t;
+  const [items] = await t.h.q.select({ n: count() }).from(frontDoorItems);
+  const [reqs] = await t.h.q.select({ n: count() }).from(requests);
+  return { items: items!.n, requests: reqs!.n };
+}
 
 function api(body: string, headers: Record<string, string> = {}, path = `/api/public/${slug}/requests`) {
   return attack(() => fetch(t.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }));
@@ -92,7 +100,7 @@ const valid = (extra: Record<string, unknown> = {}) => ({ kind: "request", categ
 
 describe("the public front door under attack", () => {
   it("wrong types and shapes on the JSON endpoint: 4xx with { error }, never a 500, nothing stored", async () => {
-    const before = stored();
+    const before = await stored();
     const bodies: unknown[] = [
       null,
       [],
@@ -122,26 +130,26 @@ describe("the public front door under attack", () => {
     // Not JSON at all, and JSON that does not parse.
     expect((await api("kind=request&text=hoi", { origin: PARTNER, "content-type": "application/x-www-form-urlencoded" })).status).toBe(415);
     expect((await api("{ kind: request", { origin: PARTNER })).status).toBe(400);
-    expectNothingStored(before, "wrong types and shapes");
+    await expectNothingStored(before, "wrong types and shapes");
     // Extra keys aimed at prototypes are only ignored: the item is an ordinary one and no object changed.
     const polluted = await api('{"kind":"request","category":"taal","text":"Ik zoek taalles","language":"nl","__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}', { origin: PARTNER });
     expect(polluted.status).toBe(201);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     expect(({} as Record<string, unknown>).x).toBeUndefined();
-    expect(stored()).toEqual({ items: before.items + 1, requests: before.requests + 1 });
+    expect(await stored()).toEqual({ items: before.items + 1, requests: before.requests + 1 });
   });
 
   it("an oversized body gets 413 before it is read, and nothing is stored", async () => {
-    const before = stored();
+    const before = await stored();
     const res = await api(JSON.stringify(valid({ text: "x".repeat(2 * 1024 * 1024) })), { origin: PARTNER });
     expect(res.status).toBe(413);
     const page = await postForm(t.url, `/hulp/${slug}`, { kind: "request", category: "taal", text: "y".repeat(2 * 1024 * 1024) });
     expect(page.status).toBe(413);
-    expectNothingStored(before, "the oversized bodies");
+    await expectNothingStored(before, "the oversized bodies");
   });
 
   it("another site: no CORS headers, 403, nothing stored — also with a coordinator's cookie, which the endpoint ignores", async () => {
-    const before = stored();
+    const before = await stored();
     for (const origin of [EVIL, "null", `${PARTNER}.evil.example`, "http://partner.example", `${PARTNER}:8443`]) {
       const pre = await attack(() =>
         fetch(`${t.url}/api/public/${slug}/requests`, {
@@ -159,11 +167,11 @@ describe("the public front door under attack", () => {
     const ok = await fetch(`${t.url}/api/public/${slug}/requests`, { method: "OPTIONS", headers: { origin: PARTNER, "access-control-request-method": "POST" } });
     expect(ok.headers.get("access-control-allow-origin")).toBe(PARTNER);
     expect(ok.headers.get("access-control-allow-credentials")).toBeNull();
-    expectNothingStored(before, "other sites' requests");
+    await expectNothingStored(before, "other sites' requests");
   });
 
   it("the page's form from a foreign page is refused (the exemption is the JSON path alone), and staff routes stay closed cross-site", async () => {
-    const before = stored();
+    const before = await stored();
     const res = await postForm(t.url, `/hulp/${slug}`, { kind: "request", category: "taal", text: "Ik zoek taalles" }, { headers: { origin: EVIL } });
     expect(res.status).toBe(403);
     // A look-alike of the exempt path for a staff write does not slip through.
@@ -177,7 +185,7 @@ describe("the public front door under attack", () => {
     expect(staff.status).toBe(403);
     const sneaky = await api(JSON.stringify(valid()), { origin: EVIL }, `/api/public/${slug}/requests/../../boards/${t.seed.boardA.id}/requests`);
     expect([403, 404]).toContain(sneaky.status);
-    expectNothingStored(before, "foreign pages' forms");
+    await expectNothingStored(before, "foreign pages' forms");
   });
 
   it("odd slugs and codes: 404 pages, never a 500; the status page is throttled before codes can be guessed", async () => {
