@@ -16,6 +16,8 @@
  *     byte-identical, in memory and in storage.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import * as Y from "yjs";
@@ -45,12 +47,14 @@ import { isStage, missingStages } from "../../app/board/stages";
 import { cleanText } from "../../app/board/validate";
 import { BoardRoom } from "../../server/sync/room";
 import {
+  connectYjs,
   frame,
   rawConnect,
   seededRandom,
   sleep,
   startTestServer,
   storedBytes,
+  storedBytesOf,
   waitFor,
   withTimeout,
   type RawClient,
@@ -107,6 +111,8 @@ interface KindTally {
 let t: TestServer;
 let observer: YClient;
 let observerB: YClient;
+/** TEST_ENGINE=postgres: a client on boards A and B on each server directly, so every server keeps both loaded. */
+const keepers: YClient[] = [];
 let boardA: string;
 let boardB: string;
 let cardIds: string[];
@@ -140,10 +146,23 @@ function tally(kind: string): KindTally {
   return k;
 }
 
+/** Every server's room of a board: one on SQLite, two on PostgreSQL (the keepers hold it open on each). */
+function roomsOf(boardId: string): BoardRoom[] {
+  return t.servers.map((s) => {
+    const room = s.rooms.peek(boardId);
+    if (!room) throw new Error(`board ${boardId} is not loaded (its honest client keeps it open)`);
+    return room;
+  });
+}
+
+/** The first server's room of a board (the only one on SQLite). */
 function roomOf(boardId: string): BoardRoom {
-  const room = t.rooms.peek(boardId);
-  if (!room) throw new Error(`board ${boardId} is not loaded (its honest client keeps it open)`);
-  return room;
+  return roomsOf(boardId)[0];
+}
+
+/** The presence entry `id` on every server, as its user id (or null when absent). */
+function presenceEverywhere(id: number): Array<string | null> {
+  return roomsOf(boardA).map((r) => (r.awareness.getStates().get(id) as { user?: { id?: string } } | undefined)?.user?.id ?? null);
 }
 
 beforeAll(async () => {
@@ -157,9 +176,16 @@ beforeAll(async () => {
   for (const role of ROLES) for (let i = 0; i < 8; i++) sessions[role].push(await t.cookieFor(users[role]));
   observer = await t.connect(boardA, { cookie: t.seed.cookies.memberA2 });
   observerB = await t.connect(boardB, { cookie: t.seed.cookies.memberB });
+  if (t.servers.length > 1) {
+    // Two servers behind the balancer: each keeps both boards loaded, whichever server the observers and attackers land on.
+    for (const s of t.servers) {
+      const url = `http://127.0.0.1:${(s.httpServer.address() as AddressInfo).port}`;
+      keepers.push(await connectYjs(url, boardA, { cookie: t.seed.cookies.viewerA }), await connectYjs(url, boardB, { cookie: t.seed.cookies.memberB }));
+    }
+  }
   observer.provider.awareness.setLocalState({ activity: null });
-  await waitFor(() => (roomOf(boardA).awareness.getStates().get(observer.doc.clientID) as { user?: { id?: string } } | undefined)?.user?.id === t.seed.memberA2.id, {
-    message: "the observer's presence reached the server",
+  await waitFor(() => presenceEverywhere(observer.doc.clientID).every((u) => u === t.seed.memberA2.id), {
+    message: "the observer's presence reached every server",
   });
   initialCards = new Map(
     [...cardsMap(roomOf(boardA).doc).entries()].map(([id, m]) => [id, { createdAt: m.get("createdAt"), createdByOrg: m.get("createdByOrg") }]),
@@ -184,6 +210,7 @@ beforeAll(async () => {
 afterAll(async () => {
   BoardRoom.prototype.receive = realReceive;
   await closeSpares();
+  for (const k of keepers) k.destroy();
   rss?.stop();
   let attacks = 0;
   let refused = 0;
@@ -294,7 +321,10 @@ function boardViolations(doc: Y.Doc): string[] {
 // ------------------------------------------------------------------ state before and after a frame
 
 interface State {
+  /** The first server's document (the only one on SQLite). */
   doc: Buffer;
+  /** Every server's document, the first's included. */
+  docs: Buffer[];
   stored: Buffer;
   pending: boolean;
   other: Buffer;
@@ -313,18 +343,40 @@ function protectedPresence(room: BoardRoom): string {
 }
 
 const capture = { ms: 0, n: 0 };
-function captureState(): State {
+async function captureState(): Promise<State> {
   const t0 = performance.now();
   try {
-    return captureStateNow();
+    return await captureStateNow();
   } finally {
     capture.ms += performance.now() - t0;
     capture.n++;
   }
 }
-/** The stored bytes of both boards, read again only when another connection committed (PRAGMA data_version). */
-let storedCache: { version: number; a: Buffer; b: Buffer } | null = null;
-function stored(): { a: Buffer; b: Buffer } {
+/**
+ * The stored bytes of both boards, read again only when something was
+ * committed since: SQLite through the second connection, when another
+ * connection committed (PRAGMA data_version); PostgreSQL when its snapshot moved.
+ */
+let storedCache: { version: number | string; a: Buffer; b: Buffer } | null = null;
+
+/**
+ * PostgreSQL's counterpart of data_version: the transaction snapshot
+ * (xmin:xmax:in progress). Any write takes a transaction id, so it moves when
+ * a write began or ended since; read-only statements leave it as it is.
+ */
+async function pgCommitVersion(): Promise<string> {
+  const { rows } = await t.h.q.execute(sql`select pg_current_snapshot()::text as v`);
+  return (rows[0] as { v: string }).v;
+}
+async function stored(): Promise<{ a: Buffer; b: Buffer }> {
+  if (t.engine === "postgres") {
+    const version = await pgCommitVersion();
+    if (storedCache?.version !== version) {
+      const [a, b] = await Promise.all([storedBytesOf(t.h, boardA), storedBytesOf(t.h, boardB)]);
+      storedCache = { version, a, b };
+    }
+    return storedCache;
+  }
   const version = t.verify.sqlite.pragma("data_version", { simple: true }) as number;
   if (!storedCache || storedCache.version !== version) {
     storedCache = { version, a: storedBytes(t.verify.db, boardA), b: storedBytes(t.verify.db, boardB) };
@@ -332,17 +384,42 @@ function stored(): { a: Buffer; b: Buffer } {
   return storedCache;
 }
 
-function captureStateNow(): State {
-  const a = roomOf(boardA);
-  const b = roomOf(boardB);
-  const s = stored();
+async function captureStateNow(): Promise<State> {
+  const as = roomsOf(boardA);
+  const s = await stored();
+  const docs = as.map((a) => Buffer.from(Y.encodeStateAsUpdate(a.doc)));
   return {
-    doc: Buffer.from(Y.encodeStateAsUpdate(a.doc)),
+    doc: docs[0],
+    docs,
     stored: s.a,
-    pending: pendingOf(a.doc),
-    other: Buffer.concat([Buffer.from(Y.encodeStateAsUpdate(b.doc)), s.b]),
-    presence: protectedPresence(a),
+    pending: as.some((a) => pendingOf(a.doc)),
+    other: Buffer.concat([...roomsOf(boardB).map((b) => Buffer.from(Y.encodeStateAsUpdate(b.doc))), s.b]),
+    presence: JSON.stringify(as.map(protectedPresence)),
   };
+}
+
+/** What a server's copy of board A has seen: its state vector and deletions (equal on every server once the relay delivered). */
+const seenBy = (room: BoardRoom) => Buffer.from(Y.encodeSnapshot(Y.snapshot(room.doc)));
+
+/**
+ * Two servers: what one accepted reaches the other through the relay a moment
+ * later. Waits until every server's copy of board A has seen the same (and
+ * none is catching up from storage), so the next frame is judged against a
+ * settled board; a description of what is wrong when they still differ after 10 s.
+ */
+async function serversAgree(): Promise<string | null> {
+  if (t.servers.length === 1) return null;
+  const agree = () => {
+    const rooms = roomsOf(boardA);
+    const first = seenBy(rooms[0]);
+    return rooms.every((r) => !r.holding && seenBy(r).equals(first));
+  };
+  try {
+    await waitFor(agree, { timeout: 10_000, interval: 2 });
+    return null;
+  } catch {
+    return "the servers' copies of board A still differ 10 s after the frame";
+  }
 }
 
 /** A fresh document holding the server's board as it is now (a client that is up to date). */
@@ -524,9 +601,12 @@ async function observerInSync(): Promise<string | null> {
     return `the honest client got no answer: ${(e as Error).message}`;
   }
   if (observer.closeCodes.length) return `the honest client was disconnected (${observer.closeCodes.join(", ")})`;
-  const server = roomOf(boardA).doc;
-  if (!Buffer.from(Y.encodeStateVector(observer.doc)).equals(Buffer.from(Y.encodeStateVector(server)))) return "the honest client's document differs from the server's (state vector)";
-  if (JSON.stringify(readBoard(observer.doc)) !== JSON.stringify(readBoard(server))) return "the honest client's board differs from the server's";
+  const which = (i: number) => (t.servers.length > 1 ? ` ${i + 1}` : "");
+  for (const [i, room] of roomsOf(boardA).entries()) {
+    const server = room.doc;
+    if (!Buffer.from(Y.encodeStateVector(observer.doc)).equals(Buffer.from(Y.encodeStateVector(server)))) return `the honest client's document differs from the server${which(i)}'s (state vector)`;
+    if (JSON.stringify(readBoard(observer.doc)) !== JSON.stringify(readBoard(server))) return `the honest client's board differs from the server${which(i)}'s`;
+  }
   return null;
 }
 
@@ -548,7 +628,7 @@ async function run(a: Attack): Promise<void> {
 }
 
 async function runOne(a: Attack, k: KindTally): Promise<void> {
-  const before = captureState();
+  const before = await captureState();
   let data: Uint8Array;
   try {
     data = a.build();
@@ -572,8 +652,10 @@ async function runOne(a: Attack, k: KindTally): Promise<void> {
   }
   k.attacks++;
   const problems: string[] = [];
-  const after = captureState();
-  const docChanged = !before.doc.equals(after.doc) || !before.stored.equals(after.stored);
+  const apart = await serversAgree();
+  if (apart) problems.push(apart);
+  const after = await captureState();
+  const docChanged = before.docs.some((d, i) => !d.equals(after.docs[i])) || !before.stored.equals(after.stored);
   if (after.pending) problems.push("the server holds pending structs or deletions of it");
   if (!before.other.equals(after.other)) problems.push("the other alliance's board changed");
   if (before.presence !== after.presence) problems.push("the presence of another person or of the server changed");
@@ -591,8 +673,10 @@ async function runOne(a: Attack, k: KindTally): Promise<void> {
       );
     }
     if (docChanged) problems.push("a refused frame changed the board or its stored bytes");
-    const presence = roomOf(boardA).awareness.getStates();
-    for (const id of a.presenceIds ?? []) if (presence.has(id)) problems.push(`a refused frame left presence ${id}`);
+    for (const room of roomsOf(boardA)) {
+      const presence = room.awareness.getStates();
+      for (const id of a.presenceIds ?? []) if (presence.has(id)) problems.push(`a refused frame left presence ${id}`);
+    }
   } else {
     k.accepted++;
     if (must === "refuse") fail(k, `not refused: ${a.role}: ${a.name}`, `not refused: ${describeFrame(a, data)}`);
@@ -600,7 +684,7 @@ async function runOne(a: Attack, k: KindTally): Promise<void> {
     if (docChanged) {
       // Only what this frame broke: damage left by an earlier frame was counted there.
       const earlier = new Set(violationsOf(before.doc));
-      const v = boardViolations(roomOf(boardA).doc).filter((x) => !earlier.has(x));
+      const v = roomsOf(boardA).flatMap((r) => boardViolations(r.doc)).filter((x, i, all) => !earlier.has(x) && all.indexOf(x) === i);
       if (v.length) {
         const columns = (state: Uint8Array | Y.Doc) => {
           const d = state instanceof Y.Doc ? state : (() => { const x = new Y.Doc(); Y.applyUpdate(x, state); return x; })();
@@ -1046,8 +1130,24 @@ function* missingDependencies(rounds: number): Generator<Attack> {
   }
 }
 
+/** The clock of a presence id: the highest any server has seen. */
+function clockOf(id: number, otherwise: number): number {
+  return Math.max(...roomsOf(boardA).map((r) => r.awareness.meta.get(id)?.clock ?? otherwise));
+}
+
 function victimClock(): number {
-  return roomOf(boardA).awareness.meta.get(observer.doc.clientID)?.clock ?? 0;
+  return clockOf(observer.doc.clientID, 0);
+}
+
+/**
+ * Every server's own presence id (one on SQLite). Two servers: the frame
+ * names both, so whichever server the attacker's socket landed on finds its
+ * own id in it. Another server's id alone is no server's own there: it is
+ * accepted as the sender's presence, and its own server drops it when relayed
+ * (applyRemotePresence), which the protected-presence check holds it to.
+ */
+function serversOwnIds(): Array<{ id: number; clock: number; state: unknown }> {
+  return roomsOf(boardA).map((r) => ({ id: r.doc.clientID, clock: 1 + int(1000), state: { user: { id: "server" } } }));
 }
 
 function* awarenessSpoofing(rounds: number): Generator<Attack> {
@@ -1074,7 +1174,7 @@ function* awarenessSpoofing(rounds: number): Generator<Attack> {
         kind: "awareness spoofing",
         role,
         name: "the server's own presence id",
-        build: () => awarenessFrame([{ id: roomOf(boardA).doc.clientID, clock: 1 + int(1000), state: { user: { id: "server" } } }]),
+        build: () => awarenessFrame(serversOwnIds()),
         must: "refuse",
         codes: [C.forbidden],
       };
@@ -1170,12 +1270,12 @@ describe("hostile Yjs frames against the real server", () => {
       await withTimeout(person.opened, 10_000, "the person connects");
       person.send(awarenessFrame([{ id, clock: 1, state: { activity: null } }]));
       await person.roundTrip();
-      await waitFor(() => (roomOf(boardA).awareness.getStates().get(id) as { user?: { id?: string } } | undefined)?.user?.id === t.seed.memberA2.id, {
-        message: "the person's presence is on the server",
+      await waitFor(() => presenceEverywhere(id).every((u) => u === t.seed.memberA2.id), {
+        message: "the person's presence is on every server",
       });
       person.close();
-      await waitFor(() => !roomOf(boardA).awareness.getStates().has(id), { message: "the person's presence left with them" });
-      const clockAtLeave = roomOf(boardA).awareness.meta.get(id)?.clock ?? 1;
+      await waitFor(() => presenceEverywhere(id).every((u) => u === null), { message: "the person's presence left with them" });
+      const clockAtLeave = clockOf(id, 1);
 
       // Someone else claims the id with a higher clock.
       const role = ROLES[cycle % 3];
@@ -1186,7 +1286,7 @@ describe("hostile Yjs frames against the real server", () => {
         build: () => awarenessFrame([{ id, clock: clockAtLeave + 5 + int(100), state: { activity: { kind: "editing", cardId: cardIds[0] } } }]),
         must: "refuse",
         codes: [C.forbidden],
-        after: () => (roomOf(boardA).awareness.getStates().has(id) ? `presence ${id} was taken over` : null),
+        after: () => (presenceEverywhere(id).some((u) => u !== null) ? `presence ${id} was taken over` : null),
       });
 
       // The person returns with their next clock: their presence is theirs again, seen by others.
@@ -1195,19 +1295,26 @@ describe("hostile Yjs frames against the real server", () => {
       back.send(awarenessFrame([{ id, clock: clockAtLeave + 1, state: { activity: null } }]));
       const outcome = await deliver(back, new Uint8Array([3]));
       const k = tally(kind);
-      const state = roomOf(boardA).awareness.getStates().get(id) as { user?: { id?: string } } | undefined;
+      // At once on the person's own server (it answered after applying it); a moment later on the other one, if any, and at the honest client.
+      const state = presenceEverywhere(id);
+      const theirs = (users: Array<string | null>) => users.every((u) => u === null || u === t.seed.memberA2.id) && users.includes(t.seed.memberA2.id);
       let seen: { user?: { id?: string } } | undefined;
+      let everywhere = state;
       try {
-        await waitFor(() => (seen = observer.provider.awareness.getStates().get(id) as typeof seen)?.user?.id === t.seed.memberA2.id, { timeout: 1_000 });
+        await waitFor(
+          () => (seen = observer.provider.awareness.getStates().get(id) as typeof seen)?.user?.id === t.seed.memberA2.id && (everywhere = presenceEverywhere(id)).every((u) => u === t.seed.memberA2.id),
+          { timeout: t.servers.length > 1 ? 5_000 : 1_000 },
+        );
       } catch {
         /* reported below */
       }
-      if (outcome.refused || state?.user?.id !== t.seed.memberA2.id || seen?.user?.id !== t.seed.memberA2.id) {
+      if (outcome.refused || !theirs(state) || !theirs(everywhere) || everywhere.includes(null) || seen?.user?.id !== t.seed.memberA2.id) {
+        const shown = (users: Array<string | null>) => JSON.stringify(users.length === 1 ? users[0] : users);
         fail(
           k,
           `the person's return: presence not theirs after a claim by the ${role}`,
           `after a claim by the ${role} (cycle ${cycle}) the person's return ${outcome.refused ? `was refused (${outcome.code} ${outcome.reason})` : "was accepted"}; ` +
-            `server shows ${JSON.stringify(state?.user?.id ?? null)}, the honest client ${JSON.stringify(seen?.user?.id ?? null)} for presence ${id}`,
+            `server shows ${shown(state)}${t.servers.length > 1 ? ` (then ${shown(everywhere)})` : ""}, the honest client ${JSON.stringify(seen?.user?.id ?? null)} for presence ${id}`,
         );
       }
       back.close();
@@ -1227,6 +1334,6 @@ describe("hostile Yjs frames against the real server", () => {
     expect(crashes).toBe(0);
     expect(await observerInSync()).toBeNull();
     expect(observerB.closeCodes, "the other alliance's honest client was never disconnected").toEqual([]);
-    expect(boardViolations(roomOf(boardA).doc)).toEqual([]);
+    for (const room of roomsOf(boardA)) expect(boardViolations(room.doc)).toEqual([]);
   });
 });
