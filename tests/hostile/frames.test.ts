@@ -838,19 +838,28 @@ function* unknownTypes(n: number): Generator<Attack> {
   }
 }
 
+/**
+ * How a frame over 1 MiB is refused: 1009 from the WebSocket layer. Two
+ * servers: or 1006, since the test balancer is a TCP proxy that cuts its
+ * client at once when the server resets the connection it closed with most
+ * of the frame unread, which can drop the 1009 on its way (as with the
+ * 413 in http.test.ts); nothing of the frame is applied either way (checked).
+ */
+const TOO_BIG = (): number[] => (t.servers.length > 1 ? [C.tooBig, 1006] : [C.tooBig]);
+
 function* oversize(): Generator<Attack> {
   const MiB = 1024 * 1024;
   for (const role of ["member", "viewer"] as Role[]) {
-    yield { kind: "oversize", role, name: "sync update frame of 1 MiB + 1 byte", build: () => updateFrame(randomBuffer(MiB)), must: "refuse", codes: [C.tooBig] };
+    yield { kind: "oversize", role, name: "sync update frame of 1 MiB + 1 byte", build: () => updateFrame(randomBuffer(MiB)), must: "refuse", codes: TOO_BIG() };
     yield {
       kind: "oversize",
       role,
       name: "a valid update of 1.5 MiB (a 1.5 million-character description)",
       build: () => updateFrame(updateOf((d) => cardsMap(d).get(cardIds[0])!.set("description", "x".repeat(1_500_000)))),
       must: "refuse",
-      codes: [C.tooBig],
+      codes: TOO_BIG(),
     };
-    yield { kind: "oversize", role, name: "awareness frame of 2 MiB", build: () => awarenessFrame([{ id: 900_000 + int(1000), clock: 1, state: { pad: "p".repeat(2 * MiB) } }]), must: "refuse", codes: [C.tooBig] };
+    yield { kind: "oversize", role, name: "awareness frame of 2 MiB", build: () => awarenessFrame([{ id: 900_000 + int(1000), clock: 1, state: { pad: "p".repeat(2 * MiB) } }]), must: "refuse", codes: TOO_BIG() };
   }
   // Oversize field values inside a frame the transport accepts.
   const fields: Array<[string, unknown]> = [
