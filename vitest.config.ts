@@ -137,6 +137,26 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // The hostile suite a second time, on PostgreSQL and Redis (run.sh runs it after "hostile"):
+          // as in "postgres", every test server is two app servers behind a round-robin balancer, so
+          // each attack lands on one or the other. Its parts report as <part>-postgres (results.ts).
+          name: "hostile-postgres",
+          include: ["tests/hostile/**/*.test.ts"],
+          // kill -9 of a server on a SQLite file of its own (SQLITE_ONLY_PARTS in tests/hostile/results.ts;
+          // on PostgreSQL: pg-server.test.ts kills one of two servers).
+          exclude: ["tests/hostile/kill.test.ts"],
+          env: { TEST_ENGINE: "postgres" },
+          globalSetup: ["tests/infra/pg-global-setup.ts"],
+          environment: "node",
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 180_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 });

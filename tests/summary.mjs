@@ -23,15 +23,14 @@ function vitest(layer, r) {
   failed += r.numFailedTests + broken.length;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 }
-for (const layer of ["unit", "integration", "postgres"]) {
+/** A vitest layer's report (<layer>.json), or a failure when the run never wrote it. */
+function vitestLayer(layer) {
   const r = read(`${layer}.json`);
-  if (!r) {
-    console.log(`${layer}: no report (the run failed before testing)`);
-    failed++;
-    continue;
-  }
-  vitest(layer, r);
+  if (r) return vitest(layer, r);
+  console.log(`${layer}: no report (the run failed before testing)`);
+  failed++;
 }
+for (const layer of ["unit", "integration", "postgres"]) vitestLayer(layer);
 function playwright(layer, r) {
   const s = r.stats;
   const f = s.unexpected;
@@ -41,15 +40,9 @@ function playwright(layer, r) {
   skipped += s.skipped;
 }
 
-// The hostile suite (tests/hostile/run.sh): its vitest tests, its Chromium specs when it has any,
+// The hostile suite (tests/hostile/run.sh): its vitest tests on SQLite and on PostgreSQL, its Chromium specs when it has any,
 // and the verdict of its table (an unexpected change, a crash or a part that never reported).
-const hostile = read("hostile.json");
-if (!hostile) {
-  console.log("hostile: no report (the run failed before testing)");
-  failed++;
-} else {
-  vitest("hostile", hostile);
-}
+for (const layer of ["hostile", "hostile-postgres"]) vitestLayer(layer);
 const hostileE2e = read("hostile-e2e.json");
 const hostileSpecs = fs.existsSync("tests/hostile") && fs.readdirSync("tests/hostile").some((f) => f.endsWith(".spec.ts"));
 if (hostileE2e) playwright("hostile (Chromium)", hostileE2e);

@@ -3,8 +3,10 @@
  * (written by `recordPart` in results.ts), prints one row per part and a
  * total, and exits 1 when any unexpected change or crash was counted, or when
  * a part of this folder did not report (its test file crashed or never ran).
+ * With --postgres the parts of the run on PostgreSQL (`<part>-postgres`, every
+ * *.test.ts but SQLITE_ONLY_PARTS) must have reported too.
  *
- *   node --import tsx tests/hostile/report.ts [--status <file>]
+ *   node --import tsx tests/hostile/report.ts [--postgres] [--status <file>]
  *
  * With --status it also writes { ok, problems } as JSON to <file>, for
  * tests/summary.mjs.
@@ -12,17 +14,21 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { HOSTILE_DIR, type PartResult } from "./results";
+import { HOSTILE_DIR, SQLITE_ONLY_PARTS, type PartResult } from "./results";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-/** Every part this folder holds: one per *.test.ts / *.spec.ts file, named after it. */
-export function expectedParts(dir = HERE): string[] {
-  return fs
-    .readdirSync(dir)
-    .map((f) => /^(.+)\.(test|spec)\.ts$/.exec(f)?.[1])
-    .filter((p): p is string => Boolean(p))
-    .sort();
+/** Every part this folder holds: one per *.test.ts / *.spec.ts file, named after it; with `postgres`, also `<part>-postgres` for every *.test.ts not SQLite's only. */
+export function expectedParts(dir = HERE, postgres = false): string[] {
+  const files = fs.readdirSync(dir);
+  const parts = files.map((f) => /^(.+)\.(test|spec)\.ts$/.exec(f)?.[1]).filter((p): p is string => Boolean(p));
+  const onPostgres = postgres
+    ? files
+        .map((f) => /^(.+)\.test\.ts$/.exec(f)?.[1])
+        .filter((p): p is string => Boolean(p) && !SQLITE_ONLY_PARTS.includes(p!))
+        .map((p) => `${p}-postgres`)
+    : [];
+  return [...parts, ...onPostgres].sort();
 }
 
 export function readParts(dir = HOSTILE_DIR): { parts: PartResult[]; unreadable: string[] } {
@@ -81,7 +87,7 @@ function main(): void {
   const statusAt = args.indexOf("--status");
   const statusFile = statusAt >= 0 ? args[statusAt + 1] : null;
   const { parts, unreadable } = readParts();
-  const expected = expectedParts();
+  const expected = expectedParts(HERE, args.includes("--postgres"));
   const problems = problemsOf(parts, expected, unreadable);
   console.log("\nHostile suite");
   console.log(renderTable(parts));

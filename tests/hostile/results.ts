@@ -13,6 +13,18 @@ import { fileURLToPath } from "node:url";
 
 export const HOSTILE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.tmp/hostile");
 
+/**
+ * Parts that run on SQLite only: the vitest project "hostile-postgres" runs
+ * every other *.test.ts here a second time, on PostgreSQL and two servers,
+ * where each reports as `<part>-postgres` (recordPart).
+ */
+export const SQLITE_ONLY_PARTS = ["kill"];
+
+/** The name a part reports under: `<part>-postgres` on TEST_ENGINE=postgres, so both runs' figures stand side by side. */
+export function partName(part: string): string {
+  return process.env.TEST_ENGINE === "postgres" ? `${part}-postgres` : part;
+}
+
 export interface PartResult {
   /** The part's name: its file name without `.test.ts` / `.spec.ts`. */
   part: string;
@@ -44,8 +56,9 @@ function check(r: PartResult): void {
   if (!Array.isArray(r.notes) || r.notes.some((n) => typeof n !== "string")) throw new Error(`recordPart(${r.part}): notes must be strings`);
 }
 
-/** Write tests/.tmp/hostile/<part>.json (replacing an earlier run's). Call it once per part, after its attacks, even when some failed. */
+/** Write tests/.tmp/hostile/<part>.json (replacing an earlier run's; <part>-postgres.json on PostgreSQL). Call it once per part, after its attacks, even when some failed. */
 export function recordPart(result: PartResult): string {
+  result = { ...result, part: partName(result.part) };
   check(result);
   fs.mkdirSync(HOSTILE_DIR, { recursive: true });
   const file = path.join(HOSTILE_DIR, `${result.part}.json`);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # `npm run test:hostile`: the hostile suite. Runs the vitest project `hostile`
-# (tests/hostile/**/*.test.ts) and the Chromium specs (tests/hostile/*.spec.ts),
-# then prints one table from tests/.tmp/hostile/*.json (tests/hostile/report.ts).
+# (tests/hostile/**/*.test.ts), then `hostile-postgres` (the same but kill.test.ts,
+# on PostgreSQL + Redis with two servers behind a balancer), and the Chromium
+# specs (tests/hostile/*.spec.ts), then prints one table from
+# tests/.tmp/hostile/*.json (tests/hostile/report.ts).
 #
 #   bash tests/hostile/run.sh [results-dir]
 #
 # With a results dir (tests/run-all.sh passes its own) the test reports land
-# there as hostile.json (vitest), hostile-e2e.json (Playwright) and
-# hostile-report.json (the table's verdict) for tests/summary.mjs.
+# there as hostile.json and hostile-postgres.json (vitest), hostile-e2e.json
+# (Playwright) and hostile-report.json (the table's verdict) for tests/summary.mjs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 results="${1:-}"
@@ -24,6 +26,13 @@ else
   npx vitest run --project hostile || status=1
 fi
 
+# Again on PostgreSQL and two servers (vitest.config.ts "hostile-postgres"): its parts report as <part>-postgres.
+if [ -n "$results" ]; then
+  npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json" || status=1
+else
+  npx vitest run --project hostile-postgres || status=1
+fi
+
 if compgen -G "tests/hostile/*.spec.ts" >/dev/null; then
   if [ -n "$results" ]; then
     PLAYWRIGHT_JSON_OUTPUT_NAME="$results/hostile-e2e.json" npx playwright test -c tests/hostile/playwright.config.ts --reporter=list,json || status=1
@@ -33,8 +42,8 @@ if compgen -G "tests/hostile/*.spec.ts" >/dev/null; then
 fi
 
 if [ -n "$results" ]; then
-  node --import tsx tests/hostile/report.ts --status "$results/hostile-report.json" || status=1
+  node --import tsx tests/hostile/report.ts --postgres --status "$results/hostile-report.json" || status=1
 else
-  node --import tsx tests/hostile/report.ts || status=1
+  node --import tsx tests/hostile/report.ts --postgres || status=1
 fi
 exit $status
