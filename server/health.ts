@@ -68,7 +68,6 @@ export function createHealth(opts: HealthOptions) {
     }
   }
 
-
   async function evaluate(): Promise<Readiness> {
     const names = [...probes.keys()];
     const words = await Promise.all(names.map((n) => runProbe(n, probes.get(n)!)));

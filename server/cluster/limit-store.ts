@@ -412,11 +412,6 @@ export class RedisLimitStore implements LimitStore {
     this.mark(key);
   }
 
-  /** Send what changed and read back the cluster's counts, with the other stores' (one pipeline). */
-  flush(): Promise<void> {
-    return this.flusher.flush();
-  }
-
   /**
    * What this store sends in the flush that is starting (LimitFlusher), or
    * null: nothing to send, or the key secret is not known yet.

@@ -27,7 +27,7 @@
  *   this server's live copy (which may lack another server's newest rows).
  */
 import type { Redis } from "ioredis";
-import { decodeAwareness, encodeAwarenessEntries } from "../sync/presence";
+import { encodeAwarenessEntries } from "../sync/presence";
 import { mergeAll, mergeStoredState } from "../sync/protocol";
 
 export { mergeStoredState };
@@ -268,22 +268,14 @@ export class RedisRelay implements RoomRelay {
     this.enqueue({ boardId, key: updatesKey(boardId), maxLen: this.maxLen, generation, kind: "updates", payload: toBuffer(update) });
   }
 
-  presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>): void {
-    // The registry: each owned id's owner while its state is shown, gone when it is removed.
+  presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>, removed: readonly number[] = []): void {
+    // The registry: each owned id's owner while its state is shown, gone when it is removed (the room says which: no decoding here).
     const registry = { set: [] as string[], gone: [] as string[] };
     const at = Date.now();
-    let entries: ReturnType<typeof decodeAwareness> = [];
-    try {
-      entries = decodeAwareness(update, Infinity);
-    } catch (e) {
-      // The room encoded it: never expected. The entry still goes; the registry waits for the next renewal.
-      this.opts.log.warn("presence not registered", { board: boardId, error: (e as Error).message });
-    }
-    for (const e of entries) {
-      const owner = owners[e.clientId];
-      if (!owner) continue;
-      if (e.state === null) registry.gone.push(String(e.clientId));
-      else registry.set.push(String(e.clientId), `${owner} ${at}`);
+    const left = new Set(removed);
+    for (const [id, owner] of Object.entries(owners)) {
+      if (left.has(Number(id))) registry.gone.push(id);
+      else registry.set.push(id, `${owner} ${at}`);
     }
     this.enqueue({
       boardId,
@@ -754,7 +746,7 @@ export class RedisRelay implements RoomRelay {
     list.push(waiter);
     this.readWaiters.set(boardId, list);
     await within(read, timeoutMs - (Date.now() - started), undefined);
-    this.dropWaiter(boardId, waiter);
+    this.keepWaiters(boardId, (w) => w !== waiter);
   }
 
   /** The board's stream's last entry id ("0-0": none), asked with every other board's of this turn in one pipeline. */
@@ -787,18 +779,16 @@ export class RedisRelay implements RoomRelay {
 
   /** The board's stream is read up to `id` (null: no longer followed, or closing): its waiters up to there go on. */
   private readUpTo(boardId: string, id: string | null): void {
-    const list = this.readWaiters.get(boardId);
-    if (!list) return;
-    const left = id === null ? [] : list.filter((w) => compareIds(id, w.id) < 0);
-    for (const w of list) if (!left.includes(w)) w.resolve();
-    if (left.length) this.readWaiters.set(boardId, left);
-    else this.readWaiters.delete(boardId);
+    this.keepWaiters(boardId, (w) => {
+      if (id !== null && compareIds(id, w.id) < 0) return true;
+      w.resolve();
+      return false;
+    });
   }
 
-  private dropWaiter(boardId: string, waiter: { id: string; resolve: () => void }): void {
-    const list = this.readWaiters.get(boardId);
-    if (!list) return;
-    const left = list.filter((w) => w !== waiter);
+  /** Keep the board's waiters that `keep` says to (the others are done with). */
+  private keepWaiters(boardId: string, keep: (w: { id: string; resolve: () => void }) => boolean): void {
+    const left = (this.readWaiters.get(boardId) ?? []).filter(keep);
     if (left.length) this.readWaiters.set(boardId, left);
     else this.readWaiters.delete(boardId);
   }

@@ -188,7 +188,7 @@ export interface RoomHost {
   /** A person's presence appeared on the board (not hidden): a running meeting records them. */
   presenceJoined?(boardId: string, user: SessionUser): void;
   /** Presence of this server's connections changed (sent to the other servers; absent on one server). */
-  presenceChanged?(room: BoardRoom, update: Uint8Array, owners: Record<number, string>): void;
+  presenceChanged?(room: BoardRoom, update: Uint8Array, owners: Record<number, string>, removed: readonly number[]): void;
   /**
    * A relayed update needs changes this server has not seen: catch up from
    * storage. A promise when that is asynchronous: the room holds what comes
@@ -380,7 +380,9 @@ export class BoardRoom {
       const owner = this.awarenessOwner.get(id);
       if (owner) owners[id] = owner;
     }
-    this.host.presenceChanged(this, awarenessProtocol.encodeAwarenessUpdate(this.awareness, local), owners);
+    const states = this.awareness.getStates();
+    const removed = local.filter((id) => !states.has(id));
+    this.host.presenceChanged(this, awarenessProtocol.encodeAwarenessUpdate(this.awareness, local), owners, removed);
   }
 
   private sendToAll(msg: Outgoing): void {

@@ -127,7 +127,7 @@ export class RoomManager implements RoomHost, BoardRooms {
   readonly log: Logger;
 
   /** Presence of this server's connections, to the other servers (only when there are others). */
-  readonly presenceChanged?: (room: BoardRoom, update: Uint8Array, owners: Record<number, string>) => void;
+  readonly presenceChanged?: (room: BoardRoom, update: Uint8Array, owners: Record<number, string>, removed: readonly number[]) => void;
 
   constructor(private readonly opts: RoomManagerOptions) {
     this.log = opts.log;
@@ -136,7 +136,7 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.astore = storage.async ? storage : null;
     if (this.astore) this.whenStored = (fn) => this.afterStored(fn);
     const relay = opts.relay;
-    if (relay) this.presenceChanged = (room, update, owners) => relay.presence(room.boardId, room.generation, update, owners);
+    if (relay) this.presenceChanged = (room, update, owners, removed) => relay.presence(room.boardId, room.generation, update, owners, removed);
   }
 
   get requests(): RequestHolders | undefined {
@@ -212,7 +212,7 @@ export class RoomManager implements RoomHost, BoardRooms {
   /** Compactions handed to the storage worker and not yet ended. */
   private readonly offThread = new Set<Promise<unknown>>();
 
-  /** Resolves once the compactions handed to the storage worker so far have ended (the drain; tests comparing stored bytes). */
+  /** Resolves once the compactions handed to the storage worker so far have ended (tests comparing stored bytes; the drain lets StorageWorker.close wait for them). */
   async compacted(): Promise<void> {
     while (this.offThread.size) await Promise.allSettled([...this.offThread]);
   }

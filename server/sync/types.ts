@@ -120,8 +120,8 @@ export interface RoomRelay {
   loaded(boardId: string, generation: number): Promise<void>;
   /** This server committed `update` (a tick's updates of the board, combined) under `generation`. */
   committed(boardId: string, generation: number, update: Uint8Array): void;
-  /** Presence of this server's connections changed: the awareness update and who owns each id. */
-  presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>): void;
+  /** Presence of this server's connections changed: the awareness update, who owns each id, and which of them were removed (left). */
+  presence(boardId: string, generation: number, update: Uint8Array, owners: Record<number, string>, removed?: readonly number[]): void;
   /** The room is gone from this server: stop following the board. */
   unloaded(boardId: string): void;
   /**
