@@ -52,6 +52,11 @@ const SQLITE_ONLY_FILES: string[] = [
   "tests/integration/storage-worker.test.ts",
 ];
 
+/** Files one after the other in one forked process (real servers, ports, one database at a time). */
+const ONE_FORK = { environment: "node", pool: "forks", poolOptions: { forks: { singleFork: true } } } as const;
+/** Every test server two app servers on PostgreSQL and Redis behind a balancer (tests/integration/harness.ts, TEST_ENGINE), one PostgreSQL for the run. */
+const ON_POSTGRES = { env: { TEST_ENGINE: "postgres" }, globalSetup: ["tests/infra/pg-global-setup.ts"] };
+
 export default defineConfig({
   resolve: {
     alias: { "~": appDir },
@@ -95,9 +100,7 @@ export default defineConfig({
           // loopback, the drain of a spawned server.
           name: "cluster",
           include: CLUSTER_FILES,
-          environment: "node",
-          pool: "forks",
-          poolOptions: { forks: { singleFork: true } },
+          ...ONE_FORK,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -114,11 +117,8 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           // The issue-16 files run on both engines already, but the drain (spawned servers on the test database).
           exclude: [...CLUSTER_FILES.filter((f) => f !== "tests/integration/drain.test.ts"), ...SQLITE_ONLY_FILES],
-          env: { TEST_ENGINE: "postgres" },
-          globalSetup: ["tests/infra/pg-global-setup.ts"],
-          environment: "node",
-          pool: "forks",
-          poolOptions: { forks: { singleFork: true } },
+          ...ON_POSTGRES,
+          ...ONE_FORK,
           testTimeout: 90_000,
           hookTimeout: 90_000,
         },
@@ -130,9 +130,7 @@ export default defineConfig({
           // from outside. Like integration: one fork, files one after the other.
           name: "hostile",
           include: ["tests/hostile/**/*.test.ts"],
-          environment: "node",
-          pool: "forks",
-          poolOptions: { forks: { singleFork: true } },
+          ...ONE_FORK,
           testTimeout: 180_000,
           hookTimeout: 60_000,
         },
@@ -148,11 +146,8 @@ export default defineConfig({
           // kill -9 of a server on a SQLite file of its own (SQLITE_ONLY_PARTS in tests/hostile/results.ts;
           // on PostgreSQL: pg-server.test.ts kills one of two servers).
           exclude: ["tests/hostile/kill.test.ts"],
-          env: { TEST_ENGINE: "postgres" },
-          globalSetup: ["tests/infra/pg-global-setup.ts"],
-          environment: "node",
-          pool: "forks",
-          poolOptions: { forks: { singleFork: true } },
+          ...ON_POSTGRES,
+          ...ONE_FORK,
           testTimeout: 180_000,
           hookTimeout: 90_000,
         },
