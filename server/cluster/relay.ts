@@ -313,7 +313,10 @@ export class RedisRelay implements RoomRelay {
 
   /** Take the lease and compact the stored log; false when another server holds it (or Redis is away). */
   async compactNow(boardId: string): Promise<boolean> {
-    const compactStored = this.opts.storage.compactStored;
+    // From the stored rows: SQLite's storage worker when there is one (off the event loop), else the storage's own.
+    const storage = this.opts.storage;
+    const offThread = "compactOffThread" in storage && storage.compactOffThread ? (id: string) => storage.compactOffThread!(id) : undefined;
+    const compactStored = offThread ?? (storage.compactStored ? (id: string) => storage.compactStored!(id, mergeStoredState) : undefined);
     if (!compactStored || this.compacting.has(boardId)) return false;
     this.compacting.add(boardId);
     const key = compactLeaseKey(boardId);
@@ -324,7 +327,7 @@ export class RedisRelay implements RoomRelay {
         return false;
       }
       try {
-        await compactStored(boardId, mergeStoredState);
+        await compactStored(boardId);
         this.stats.compactions++;
       } finally {
         await this.opts.commands.eval(RELEASE, 1, key, this.opts.serverId);
