@@ -15,6 +15,7 @@
  *   node --import tsx tests/bench/sync/loadgen.ts '<job json>'
  */
 import fs from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import WebSocket from "ws";
@@ -381,7 +382,21 @@ interface SatWriter {
   client: RawClient;
   target: Target;
   doc: Y.Doc;
+  /** Its place among its board's writers, and how many edits it sent: which card it edits next (`sendOne`). */
+  index: number;
+  edits: number;
 }
+
+/**
+ * The most writers a board ever has: each writer edits only the cards of its
+ * own slot (card ≡ writer index, modulo this), so a writer that joins later
+ * never edits a card another writer changed meanwhile. Its document is its own
+ * and does not receive the others' edits; an edit made from such a stale view
+ * would be a concurrent overwrite, and the loser of one is sent on by a Yjs
+ * server without its content (deleted on arrival), so the reader could not
+ * see its mark and would count it lost.
+ */
+const WRITER_SLOTS = 50;
 
 async function saturateJob(job: SaturateJob): Promise<unknown> {
   const T = job.targets.length;
@@ -396,7 +411,12 @@ async function saturateJob(job: SaturateJob): Promise<unknown> {
   const sentAt: number[] = [];
   const arrivedAt: number[] = [];
   let closed = 0;
-  const watchClose = (c: RawClient) => c.ws.on("close", () => closed++);
+  const closes: string[] = [];
+  const watchClose = (c: RawClient) =>
+    c.ws.on("close", (code: number, reason: Buffer) => {
+      closed++;
+      closes.push(`${code} ${reason.toString()}`);
+    });
   // One reader per board, on the server after the first writer's (with two servers, half the edits cross Redis).
   const readers: RawClient[] = [];
   for (const [d, doc] of job.docs.entries()) {
@@ -416,6 +436,7 @@ async function saturateJob(job: SaturateJob): Promise<unknown> {
   }
   const writers: SatWriter[][] = job.docs.map(() => []);
   const addWriters = async (perDoc: number) => {
+    if (perDoc > WRITER_SLOTS) throw new Error(`${perDoc} writers on a board: more than the ${WRITER_SLOTS} slots of cards`);
     for (const [d, doc] of job.docs.entries()) {
       while (writers[d].length < perDoc) {
         const target = job.targets[(d + writers[d].length) % T];
@@ -424,7 +445,7 @@ async function saturateJob(job: SaturateJob): Promise<unknown> {
         const ydoc = new Y.Doc();
         Y.applyUpdate(ydoc, client.state!);
         client.state = null;
-        writers[d].push({ client, target, doc: ydoc });
+        writers[d].push({ client, target, doc: ydoc, index: writers[d].length, edits: 0 });
       }
     }
   };
@@ -444,7 +465,8 @@ async function saturateJob(job: SaturateJob): Promise<unknown> {
     let update: Uint8Array | null = null;
     const grab = (u: Uint8Array) => (update = u);
     w.doc.on("update", grab);
-    updateCard(w.doc, cardId(n % job.cards), { description: `sat#${n};` }, Date.now());
+    const card = w.index % WRITER_SLOTS + WRITER_SLOTS * (w.edits++ % Math.floor(job.cards / WRITER_SLOTS));
+    updateCard(w.doc, cardId(card), { description: `sat#${n};` }, Date.now());
     w.doc.off("update", grab);
     sentAt[n] = performance.now();
     w.client.ws.send(updateFrame(w.target, job.docs[d], update!));
@@ -484,6 +506,9 @@ async function saturateJob(job: SaturateJob): Promise<unknown> {
     const mark = `s${steps.length}`;
     const closedBefore = closed;
     await drive(rate, job.warmupS * 1000);
+    const ownLoop = process.env.BENCH_SAT_DUMP ? monitorEventLoopDelay({ resolution: 2 }) : null;
+    ownLoop?.enable();
+    const wallStart = Date.now();
     emit({ mark: `${mark}-start` });
     const t0 = performance.now();
     const sent = await drive(rate, job.stepS * 1000);
@@ -493,12 +518,19 @@ async function saturateJob(job: SaturateJob): Promise<unknown> {
     await drained(2000);
     const samples = sent.filter(([n]) => arrivedAt[n] !== undefined).map(([n]) => arrivedAt[n] - sentAt[n]);
     const summary = summarise(samples, sent.length);
+    // BENCH_SAT_DUMP=<file>: every edit of the step as "sent ms (from the step's start), #sequence, latency ms" (- when lost), to see when a tail happened.
+    if (process.env.BENCH_SAT_DUMP) {
+      const lines = sent.map(([n]) => `${(sentAt[n] - t0).toFixed(1)} #${n} ${arrivedAt[n] === undefined ? "-" : (arrivedAt[n] - sentAt[n]).toFixed(2)}`);
+      ownLoop?.disable();
+      const loop = ownLoop ? `load generator's loop delay p99 ${(ownLoop.percentile(99) / 1e6).toFixed(1)} max ${(ownLoop.max / 1e6).toFixed(1)} ms` : "";
+      fs.appendFileSync(process.env.BENCH_SAT_DUMP, `# ${mark} rate ${rate} wall ${wallStart} ${loop} closed: ${closes.join("; ")}\n${lines.join("\n")}\n`);
+    }
     const members = (d: number) => job.idlePerDoc + holdersPerDoc + writers[d].length + 1;
     const deliveries = sent.reduce((sum, [, d]) => sum + members(d) - 1, 0);
     const sentRate = sent.length / seconds;
     let stop: string | undefined;
     if (sentRate < rate * 0.9) stop = `the load generator sent only ${Math.round(sentRate)} edits/s`;
-    else if (closed > closedBefore) stop = `${closed - closedBefore} writer or reader connections closed`;
+    else if (closed > closedBefore) stop = `${closed - closedBefore} writer or reader connections closed (${closes.slice(closedBefore).join("; ")})`;
     else if (!(await drained(10_000))) stop = "edits still arriving 10 s after the step";
     const ok = !stop && summary.lost === 0 && summary.p99_ms < job.p99LimitMs;
     const s: SaturateStep = { ...summary, rate, sentRate: Math.round(sentRate), members: members(0), deliveries, ok, stop, mark };
@@ -511,7 +543,17 @@ async function saturateJob(job: SaturateJob): Promise<unknown> {
   let good: SaturateStep | null = null;
   let bad: SaturateStep | null = null;
   let stopped = false;
-  for (let rate = job.startRate; rate <= job.maxRate; rate = Math.round(rate * job.growth)) {
+  // BENCH_SAT_RATES=320,640: exactly these steps, one after the other, whatever each gives (to look at one rate after another).
+  const fixed = process.env.BENCH_SAT_RATES?.split(",").map(Number);
+  if (fixed) {
+    for (const rate of fixed) {
+      const s = await step(rate);
+      if (s.ok) good = s;
+      else bad = s;
+    }
+    stopped = true;
+  }
+  for (let rate = job.startRate; !fixed && rate <= job.maxRate; rate = Math.round(rate * job.growth)) {
     const s = await step(rate);
     if (s.stop) stopped = true;
     if (s.ok) good = s;

@@ -157,7 +157,7 @@ export async function runSaturationBench(opts: { root: string; quick: boolean; l
     members: env.BENCH_SAT_MEMBERS && s.name === "one" ? Number(env.BENCH_SAT_MEMBERS) : s.members,
     boards: env.BENCH_SAT_BOARDS && s.name === "many" ? Number(env.BENCH_SAT_BOARDS) : s.boards,
     // --quick starts higher (and grows ×4): fewer steps to the top. BENCH_SAT_RATE: one step at that rate (a fixed load to profile).
-    startRate: env.BENCH_SAT_RATE ? Number(env.BENCH_SAT_RATE) : quick ? s.startRate * 2 : s.startRate,
+    startRate: env.BENCH_SAT_RATE ? Number(env.BENCH_SAT_RATE) : env.BENCH_SAT_START ? Number(env.BENCH_SAT_START) : quick ? s.startRate * 2 : s.startRate,
   }));
   const maxRate = Number(env.BENCH_SAT_RATE ?? env.BENCH_SAT_MAX_RATE ?? 20_000);
   const rows: SaturationRow[] = [];

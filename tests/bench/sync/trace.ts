@@ -14,7 +14,20 @@ type Method = (...args: unknown[]) => unknown;
 
 export function installTrace(): void {
   const sums = new Map<string, { n: number; total: number; max: number }>();
+  // BENCH_TRACE=timeline: the same sums per second as well (when a step's cost changes during it).
+  const timeline = process.env.BENCH_TRACE === "timeline";
+  const seconds = new Map<number, Map<string, { n: number; total: number; max: number }>>();
   const add = (label: string, ms: number) => {
+    if (timeline) {
+      const sec = Math.floor(performance.now() / 1000);
+      const at = seconds.get(sec) ?? new Map();
+      seconds.set(sec, at);
+      const e = at.get(label) ?? { n: 0, total: 0, max: 0 };
+      e.n++;
+      e.total += ms;
+      e.max = Math.max(e.max, ms);
+      at.set(label, e);
+    }
     const s = sums.get(label) ?? { n: 0, total: 0, max: 0 };
     s.n++;
     s.total += ms;
@@ -50,6 +63,15 @@ export function installTrace(): void {
   // Stalls of the event loop (anything that holds it: a compaction, a GC, a long tick), as a histogram.
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  // timeline: every stall of the loop over 15 ms, with its wall-clock time (to set beside the load generator's BENCH_SAT_DUMP).
+  if (timeline) {
+    let last = Date.now();
+    setInterval(() => {
+      const now = Date.now();
+      if (now - last > 20) process.stderr.write(`TRACE stall ${now - last - 5} ms ending at ${now}\n`);
+      last = now;
+    }, 5).unref();
+  }
   // Garbage collections, by kind: a pause in the middle of a fan-out is a latency tail.
   const kinds: Record<number, string> = {
     [constants.NODE_PERFORMANCE_GC_MINOR]: "gc minor",
@@ -67,6 +89,10 @@ export function installTrace(): void {
     process.stderr.write(`TRACE event-loop delay p50=${ms(loop.percentile(50))} p99=${ms(loop.percentile(99))} p99.9=${ms(loop.percentile(99.9))} max=${ms(loop.max)} ms\n`);
     for (const [label, s] of sums) {
       process.stderr.write(`TRACE ${label.padEnd(24)} n=${s.n} mean=${((s.total / s.n) * 1000).toFixed(0)} µs max=${s.max.toFixed(2)} ms\n`);
+    }
+    for (const [sec, at] of [...seconds].sort((a, b) => a[0] - b[0])) {
+      const cols = [...at].map(([label, e]) => `${label} ${e.n}×${((e.total / e.n) * 1000).toFixed(0)}µs≤${e.max.toFixed(0)}`);
+      process.stderr.write(`TRACE @${sec}s ${cols.join(" | ")}\n`);
     }
   });
 }
