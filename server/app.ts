@@ -405,6 +405,8 @@ export function createAppServer(opts: AppServerOptions) {
     },
     listen(port = env.PORT, host = env.HOST): Promise<{ port: number; url: string }> {
       return new Promise((resolve) => {
+        // The storage thread loads its modules now, while nothing waits for it.
+        storageWorker?.warm();
         httpServer.listen(port, host, () => {
           const addr = httpServer.address() as AddressInfo;
           resolve({ port: addr.port, url: `http://${host === "0.0.0.0" ? "localhost" : host}:${addr.port}` });

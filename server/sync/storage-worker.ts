@@ -10,9 +10,16 @@
  * with synchronous=NORMAL (the server's next flush makes it durable; lost
  * with the WAL's tail on a power cut, it is only a compaction not done).
  * The write is dropped when the board was rebuilt meanwhile
- * (compactStoredBoardApart). One worker per database file, started on first
- * use, one request at a time in order.
+ * (compactStoredBoardApart). One worker per database file, started when the
+ * server starts listening (`warm`: its modules load before the first request,
+ * not in the middle of a busy minute), or on first use; one request at a time
+ * in order. The thread runs at the lowest priority (nice 19, `BACKGROUND_NICE`):
+ * on a machine with fewer free cores than busy threads a compaction takes the
+ * time the event loop leaves, instead of a share of the core it needs (the
+ * saturation bench, the server pinned to one core: edits cost 2–4× as much on
+ * the loop while the thread loaded and compacted at the same priority).
  */
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parentPort, Worker } from "node:worker_threads";
@@ -22,11 +29,13 @@ import { mergeStoredState } from "./protocol";
 import type { Logger } from "./types";
 import { within } from "../within";
 
-type Request = { id: number; kind: "compact"; boardId: string } | { id: number; kind: "checkpoint" } | { id: number; kind: "close" };
+type Request = { id: number; kind: "compact"; boardId: string } | { id: number; kind: "checkpoint" } | { id: number; kind: "priority" } | { id: number; kind: "close" };
 type Reply = { id: number; value?: number; error?: string };
 
 const MODULE = pathToFileURL(fileURLToPath(import.meta.url)).href;
 const ENTRY = new URL("./storage-thread.mjs", import.meta.url);
+/** The worker thread's nice value: the lowest priority there is. */
+export const BACKGROUND_NICE = 19;
 
 export class StorageWorker {
   private worker: Worker | null = null;
@@ -49,6 +58,16 @@ export class StorageWorker {
     await this.call({ kind: "checkpoint" });
   }
 
+  /** Start the thread now, so it has loaded its modules before the first request needs it. */
+  warm(): void {
+    if (!this.closed) this.start();
+  }
+
+  /** The thread's nice value as it sees it (os.getPriority of its own thread). */
+  priority(): Promise<number> {
+    return this.call({ kind: "priority" });
+  }
+
   /** Let what was asked finish (at most `ms`), then stop the thread. */
   async close(ms = 5_000): Promise<void> {
     if (this.closed) return;
@@ -60,7 +79,7 @@ export class StorageWorker {
     await worker.terminate();
   }
 
-  private call(req: { kind: "compact"; boardId: string } | { kind: "checkpoint" }): Promise<number> {
+  private call(req: { kind: "compact"; boardId: string } | { kind: "checkpoint" } | { kind: "priority" }): Promise<number> {
     if (this.closed) return Promise.reject(new Error("storage worker closed"));
     return new Promise((resolve, reject) => this.send(this.start(), req, resolve, reject));
   }
@@ -73,7 +92,7 @@ export class StorageWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(ENTRY, { execArgv: [], workerData: { module: MODULE, file: this.file } });
+    const worker = new Worker(ENTRY, { execArgv: [], workerData: { module: MODULE, file: this.file, nice: BACKGROUND_NICE } });
     // Never what keeps the process alive; close() waits for what matters.
     worker.unref();
     worker.on("message", (m: Reply) => {
@@ -110,6 +129,7 @@ export function serveStorageWorker(file: string): void {
     let reply: Reply;
     try {
       if (req.kind === "compact") reply = { id: req.id, value: compactStoredBoardApart(database.db, req.boardId, mergeStoredState) };
+      else if (req.kind === "priority") reply = { id: req.id, value: os.getPriority() };
       else if (req.kind === "checkpoint") {
         checkpointLog(database.db);
         reply = { id: req.id };

@@ -16,7 +16,7 @@ import { appendBoardUpdates, compactBoard, compactStoredBoardApart, countBoardUp
 import { openDatabase, type Database_ } from "../../db/client";
 import { boards, boardUpdates, alliances } from "../../db/schema";
 import { mergeStoredState } from "../../server/sync/protocol";
-import { StorageWorker } from "../../server/sync/storage-worker";
+import { BACKGROUND_NICE, StorageWorker } from "../../server/sync/storage-worker";
 
 const quiet = { info() {}, warn() {}, error() {} };
 const opened: Database_[] = [];
@@ -121,5 +121,18 @@ describe("the storage worker", () => {
     expect(folded).toBe(0);
     expect(getCard(storedDoc(db), "c2")).toBeNull();
     expect(getCard(storedDoc(db), "c1")).not.toBeNull();
+  });
+
+  it.runIf(process.platform === "linux")("runs at the lowest priority, started early by warm(); the server's own thread keeps its priority", async () => {
+    const { file } = database();
+    const before = os.getPriority();
+    const worker = new StorageWorker(file, quiet);
+    try {
+      worker.warm();
+      expect(await worker.priority()).toBe(BACKGROUND_NICE);
+      expect(os.getPriority()).toBe(before);
+    } finally {
+      await worker.close();
+    }
   });
 });
