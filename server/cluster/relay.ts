@@ -27,7 +27,7 @@
  *   this server's live copy (which may lack another server's newest rows).
  */
 import type { Redis } from "ioredis";
-import { encodeAwarenessEntries } from "../sync/presence";
+import { NO_PRESENCE } from "../sync/presence";
 import { mergeAll, mergeStoredState } from "../sync/protocol";
 
 export { mergeStoredState };
@@ -139,8 +139,6 @@ const PRESENCE_REPLAY = 64;
  * 15 s and the awareness timeout is 30 s, so a current owner is never older.
  */
 const OWNER_TTL_MS = 60_000;
-/** An awareness update without entries: the registry's owners alone (position). */
-const NO_PRESENCE = encodeAwarenessEntries([]);
 
 /** Release a lease only if it is still ours. */
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -308,7 +306,16 @@ export class RedisRelay implements RoomRelay {
   }
 
   compact(boardId: string): void {
-    void this.compactNow(boardId);
+    const done: Promise<unknown> = this.compactNow(boardId).finally(() => this.scheduled.delete(done));
+    this.scheduled.add(done);
+  }
+
+  /** The compactions the room manager asked for (`compact`) and not yet ended. */
+  private readonly scheduled = new Set<Promise<unknown>>();
+
+  /** Resolves once the compactions asked for so far have ended (tests that compact by hand, beside the room manager). */
+  async compactionsEnded(): Promise<void> {
+    while (this.scheduled.size) await Promise.allSettled([...this.scheduled]);
   }
 
   /** Take the lease and compact the stored log; false when another server holds it (or Redis is away). */

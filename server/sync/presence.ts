@@ -53,6 +53,9 @@ export function encodeAwarenessEntries(entries: AwarenessEntry[]): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+/** An awareness update without entries (what carries presence owners alone between servers). */
+export const NO_PRESENCE = encodeAwarenessEntries([]);
+
 const PALETTE = ["#1f4e79", "#8e3b6b", "#2d6a4f", "#9a5b00", "#5b3f8c", "#b3261e", "#0b6e6e", "#7a4a12"];
 
 export function personColor(userId: string): string {

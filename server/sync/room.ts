@@ -33,7 +33,7 @@ import {
   mergeAll,
   ProtocolError,
 } from "./protocol";
-import { decodeAwareness, encodeAwarenessEntries, stampState } from "./presence";
+import { decodeAwareness, encodeAwarenessEntries, NO_PRESENCE, stampState } from "./presence";
 import { outgoing, type Logger, type Outgoing, type SyncConnection } from "./types";
 import { within } from "../within";
 
@@ -98,6 +98,13 @@ export const REMOTE = "remote";
 export function presenceOwner(session: string): string {
   return createHash("sha256").update(session).digest("base64url").slice(0, 22);
 }
+
+/**
+ * The owner of a server's own presence id (its copy's Yjs client id), as the
+ * servers tell each other: never a session's (presenceOwner is 22
+ * characters). A client that speaks for it, on any server, is refused.
+ */
+export const SERVER_OWNER = "server";
 
 interface Pending {
   update: Uint8Array;
@@ -375,7 +382,8 @@ export class BoardRoom {
     // This server's own presence goes to the other servers; what came from them does not go back.
     const local = ids.filter((id) => !this.remoteIds.has(id) && this.awareness.meta.has(id));
     if (local.length === 0) return;
-    const owners: Record<number, string> = {};
+    // This server's own id goes along each time: the other servers (and the registry) keep it as a server's.
+    const owners: Record<number, string> = { [this.doc.clientID]: SERVER_OWNER };
     for (const id of local) {
       const owner = this.awarenessOwner.get(id);
       if (owner) owners[id] = owner;
@@ -446,6 +454,15 @@ export class BoardRoom {
    * anyone here may speak for it. Documents are not held: the relay's
    * positioning keeps them whole (RoomRelay.loaded).
    */
+  /**
+   * Tell the other servers this copy's own presence id (with Redis; the
+   * relay's owner registry keeps it): a client there that speaks for it is
+   * refused as here. Renewed with each presence message this room sends.
+   */
+  announceOwnId(): void {
+    this.host.presenceChanged?.(this, NO_PRESENCE, { [this.doc.clientID]: SERVER_OWNER }, []);
+  }
+
   holdPresenceUntil(ready: Promise<unknown>, maxMs: number): void {
     const gate: Promise<void> = within(ready, maxMs, undefined)
       .catch(() => undefined)
@@ -512,7 +529,8 @@ export class BoardRoom {
     for (const [key, claimed] of Object.entries(owners)) {
       const id = Number(key);
       if (!Number.isSafeInteger(id) || id === this.doc.clientID || typeof claimed !== "string" || !claimed) continue;
-      if (!this.awarenessOwner.has(id)) this.awarenessOwner.set(id, claimed);
+      // Another server's own id is that server's, whoever used it here before this was known.
+      if (claimed === SERVER_OWNER || !this.awarenessOwner.has(id)) this.awarenessOwner.set(id, claimed);
     }
     const keep = entries.filter((e) => {
       const claimed = owners[String(e.clientId)];
@@ -810,6 +828,7 @@ export class BoardRoom {
         if (!owner && !known) this.awarenessOwner.set(e.clientId, session);
         continue;
       }
+      if (owner === SERVER_OWNER) return this.reject(conn, CLOSE.forbidden, "presence of another server");
       if (owner && owner !== session) return this.reject(conn, CLOSE.forbidden, "presence of another session");
       changes.push(e);
     }

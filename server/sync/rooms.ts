@@ -163,6 +163,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       // The relay takes the stream's position and then reads storage again
       // (mergeStored): nothing committed elsewhere falls between the two.
       room.holdPresenceUntil(relay.loaded(boardId, room.generation), POSITION_HOLD_MS);
+      room.announceOwnId();
     }
     return room;
   }
@@ -205,7 +206,10 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.rooms.set(boardId, room);
     this.stats.loads++;
     this.stats.rooms = this.rooms.size;
-    if (this.opts.relay) room.holdPresenceUntil(this.opts.relay.loaded(boardId, room.generation), POSITION_HOLD_MS);
+    if (this.opts.relay) {
+      room.holdPresenceUntil(this.opts.relay.loaded(boardId, room.generation), POSITION_HOLD_MS);
+      room.announceOwnId();
+    }
     return room;
   }
 

@@ -1151,12 +1151,17 @@ function victimClock(): number {
 /**
  * Every server's own presence id (one on SQLite). Two servers: the frame
  * names both, so whichever server the attacker's socket landed on finds its
- * own id in it. Another server's id alone is no server's own there: it is
- * accepted as the sender's presence, and its own server drops it when relayed
- * (applyRemotePresence), which the protected-presence check holds it to.
+ * own id in it. `serverOwnId(i)` names one server's alone: on the server the
+ * socket landed on it is either that server's own id or another server's,
+ * which the servers tell each other (room.ts SERVER_OWNER); both are refused.
  */
 function serversOwnIds(): Array<{ id: number; clock: number; state: unknown }> {
   return roomsOf(boardA).map((r) => ({ id: r.doc.clientID, clock: 1 + int(1000), state: { user: { id: "server" } } }));
+}
+
+function serverOwnId(i: number): Array<{ id: number; clock: number; state: unknown }> {
+  const rooms = roomsOf(boardA);
+  return [{ id: (rooms[i] ?? rooms[0]).doc.clientID, clock: 1 + int(1000), state: { user: { id: "server" } } }];
 }
 
 function* awarenessSpoofing(rounds: number): Generator<Attack> {
@@ -1187,6 +1192,16 @@ function* awarenessSpoofing(rounds: number): Generator<Attack> {
         must: "refuse",
         codes: [C.forbidden],
       };
+      for (const i of [0, 1]) {
+        yield {
+          kind: "awareness spoofing",
+          role,
+          name: `one server's own presence id alone (server ${i + 1} of two; on SQLite the only one)`,
+          build: () => awarenessFrame(serverOwnId(i)),
+          must: "refuse",
+          codes: [C.forbidden],
+        };
+      }
       const own = 2_000_000_000 + r * 10 + role.length;
       yield {
         kind: "awareness spoofing",

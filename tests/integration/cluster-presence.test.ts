@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database_ } from "../../db/client";
 import { ownersKey, presenceKey } from "../../server/cluster/relay";
-import { CLOSE } from "../../server/sync/room";
+import { CLOSE, SERVER_OWNER } from "../../server/sync/room";
 import { sqliteRoomStorage } from "../../server/sync/storage";
 import { awarenessFrame, hello, settle, testConnection, type TestConnection } from "../infra/sync-conn";
 import { start as startRedis, type TestRedis } from "../infra/redis";
@@ -113,6 +113,42 @@ describe("presence ids across servers", () => {
     }
   });
 
+  it("a server's own presence id is refused on the other server too (4403), and the registry holds it as a server's", async () => {
+    const s = await servers();
+    try {
+      const boardId = await newBoard();
+      await client(s.b, boardId, "on-b");
+      const bRoom = s.b.rooms.peek(boardId)!;
+      const bId = bRoom.doc.clientID;
+      await waitFor(() => s.b.relay.stats.outbox === 0 && s.b.relay.stats.presencePublished > 0, { message: "B announced its id" });
+      expect((await s.redis.hget(ownersKey(boardId), String(bId)))?.split(" ")[0]).toBe(SERVER_OWNER);
+
+      // A loads the board after B announced: it knows B's id from the registry; a member there speaks for it.
+      const mallory = await client(s.a, boardId, "mallory");
+      const aRoom = s.a.rooms.peek(boardId)!;
+      mallory.say(bId, 1, { activity: { kind: "editing", cardId: "x" } });
+      await waitFor(() => mallory.conn.closed.length > 0 || aRoom.awareness.getStates().has(bId), { message: "A judged it" });
+      console.log("B's own id spoken for on A:", mallory.conn.closed.length ? `closed ${mallory.conn.closed.join(",")}` : "taken as Mallory's");
+      expect(mallory.conn.closed).toEqual([CLOSE.forbidden]);
+
+      // A's own id, announced while B already had the board loaded: B refuses it as well.
+      const aId = aRoom.doc.clientID;
+      await waitFor(() => s.a.relay.stats.outbox === 0, { message: "A announced its id" });
+      const eve = await client(s.b, boardId, "eve");
+      const other = await client(s.b, boardId, "other");
+      // Presence is read in its stream's order: once B shows A's marker, it has A's announcement too.
+      const onA = await client(s.a, boardId, "on-a");
+      await published(s.a, () => onA.say(8_100_001, 1, { activity: null }));
+      await waitFor(() => bRoom.awareness.getStates().has(8_100_001), { message: "B has A's marker" });
+      eve.say(aId, 1, { activity: null });
+      await waitFor(() => eve.conn.closed.length > 0 || bRoom.awareness.getStates().has(aId), { message: "B judged it" });
+      expect(eve.conn.closed).toEqual([CLOSE.forbidden]);
+      expect(other.conn.closed).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("more than 64 people appearing and leaving at once on A: B shows each and then none, and the registry follows", async () => {
     const s = await servers();
     try {
@@ -134,7 +170,11 @@ describe("presence ids across servers", () => {
       await marker(1);
       console.log("B shows", shown(), "of 70; the registry holds", await s.redis.hlen(ownersKey(boardId)));
       expect(shown()).toBe(70);
-      expect(await s.redis.hlen(ownersKey(boardId))).toBe(71);
+      // The 70, the marker and each server's own id.
+      const serverIds = [aRoom.doc.clientID, bRoom.doc.clientID].map(String);
+      const registered = async () => (await s.redis.hkeys(ownersKey(boardId))).filter((id) => !serverIds.includes(id));
+      expect(await registered()).toHaveLength(71);
+      expect(await s.redis.hlen(ownersKey(boardId))).toBe(73);
 
       // A's connections close at once (a drain's closeAll): one message removes all of them.
       const before = s.a.relay.stats.presencePublished;
@@ -145,7 +185,7 @@ describe("presence ids across servers", () => {
       await waitFor(() => bRoom.awareness.getStates().has(9_000_002), { message: "B has the marker" });
       console.log("after closing: B shows", shown(), "of 70; the registry holds", await s.redis.hlen(ownersKey(boardId)));
       expect(shown()).toBe(0);
-      expect(await s.redis.hkeys(ownersKey(boardId))).toEqual(["9000002"]);
+      expect(await registered()).toEqual(["9000002"]);
       expect(watcher.conn.closed).toEqual([]);
     } finally {
       await s.close();
