@@ -13,7 +13,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
 import { RoomManager } from "../../server/sync/rooms";
-import { CLOSE, presenceOwner } from "../../server/sync/room";
+import { CLOSE, presenceOwner, SERVER_OWNER } from "../../server/sync/room";
 import { addCards, readBoard, updateCard } from "../../app/board/domain";
 import { compareIds, mergeStoredState } from "../../server/cluster/relay";
 import type { RoomRelay, RoomStorage, SyncConnection } from "../../server/sync/types";
@@ -268,15 +268,19 @@ describe("rooms with a relay", () => {
     aw.setLocalState({ user: { name: "whatever" }, activity: { kind: "dragging", cardId: "c1" } });
     A.peek("b1")!.receive(anna, awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(aw, [clientDoc.clientID])));
     await new Promise((r) => setTimeout(r, 60));
-    const sent = log.filter((e) => e.kind === "presence");
+    // Each server announced its own presence id when it loaded the board (a server's, SERVER_OWNER).
+    const ownId = { A: A.peek("b1")!.doc.clientID, B: B.peek("b1")!.doc.clientID };
+    const announcement = (e: (typeof log)[number]) => JSON.stringify(e.owners) === JSON.stringify({ [ownId[e.from as "A" | "B"]]: SERVER_OWNER });
+    expect(log.filter((e) => e.kind === "presence" && announcement(e)).map((e) => e.from).sort()).toEqual(["A", "B"]);
+    const sent = log.filter((e) => e.kind === "presence" && !announcement(e));
     expect(sent).toHaveLength(1);
     expect(sent[0].from).toBe("A");
-    expect(sent[0].owners).toEqual({ [clientDoc.clientID]: presenceOwner("session-anna") });
+    expect(sent[0].owners).toEqual({ [clientDoc.clientID]: presenceOwner("session-anna"), [ownId.A]: SERVER_OWNER });
     const onBState = B.peek("b1")!.awareness.getStates().get(clientDoc.clientID) as { user: { id: string } };
     expect(onBState.user.id).toBe("anna"); // stamped by A with the session's person
     await new Promise((r) => setTimeout(r, 60));
     // B sent it to its client but did not publish it back.
-    expect(log.filter((e) => e.kind === "presence" && e.from === "B")).toHaveLength(0);
+    expect(log.filter((e) => e.kind === "presence" && e.from === "B" && !announcement(e))).toHaveLength(0);
     expect(onB.got.some((f) => f[0] === 1)).toBe(true);
     // Anna leaves A: her presence leaves B too.
     A.disconnect(A.peek("b1")!, anna);
