@@ -37,6 +37,43 @@ async function boardPageKept(page: Page): Promise<void> {
     .toBe("kept");
 }
 
+/**
+ * The worker has also kept what a link to the list of boards needs offline: its
+ * loader data and its route discovery. They come from the list page's own
+ * request to keep (app/lib/offline.ts), not from the board page's, so the board
+ * page being kept says nothing about them. Checked here, before going offline,
+ * so that a list that was never kept fails by name instead of as "niet in deze
+ * browser bewaard" at the click on "Borden" further down.
+ */
+async function boardListKept(page: Page): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          const data = new URL("/boards", location.origin);
+          data.searchParams.set("_data", "routes/boards._index");
+          const wanted = [data.href];
+          const version = (window as { __remixManifest?: { version?: string } }).__remixManifest?.version;
+          if (version) {
+            const discovery = new URL("/__manifest", location.origin);
+            discovery.searchParams.append("p", "/boards");
+            discovery.searchParams.set("version", version);
+            wanted.push(discovery.href);
+          }
+          const names = await caches.keys();
+          const missing: string[] = [];
+          for (const url of wanted) {
+            let found = false;
+            for (const name of names) if (await caches.match(url, { cacheName: name })) found = true;
+            if (!found) missing.push(new URL(url).pathname + new URL(url).search);
+          }
+          return missing;
+        }),
+      { timeout: 15_000 },
+    )
+    .toEqual([]);
+}
+
 async function offlineCopies(page: Page): Promise<{ caches: string[]; dbs: string[] }> {
   return page.evaluate(async () => ({
     caches: (await caches.keys()).filter((n) => n.startsWith("alliantiebord-")),
@@ -63,6 +100,7 @@ test("a board reloads offline from the browser's copy, an offline edit reaches a
   await login(a, server.url, "coordinator@ave.example");
   await openDemoBoard(a);
   await boardPageKept(a);
+  await boardListKept(a);
   const boardUrl = a.url();
 
   const card = column(a, "nieuw").locator("[data-card-id]").first();
