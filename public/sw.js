@@ -299,7 +299,8 @@ async function fresh(key) {
  *   although it called skipWaiting when it installed; the page asks again
  *   until it is active.
  * - { type: "keep", urls, manifest: { version, paths } }: the page the
- *   person is on and the build files it used, and the build's version with
+ *   person was on when it asked (and the list of boards, the way back from
+ *   any page) and the build files it used, and the build's version with
  *   the paths whose route discovery to keep. A board page reached by a link inside the app never came through
  *   here as a document, and the first page was loaded before this worker
  *   existed: the board's document is fetched and kept (unless a recent copy

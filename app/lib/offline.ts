@@ -40,6 +40,17 @@ function workerFor(userId: string): Promise<ServiceWorker | null> {
  * document) and ignores the rest.
  */
 export async function keepOffline(userId: string): Promise<void> {
+  // What this page is, read now: the worker may take a while to become active
+  // (its first start), and by then the person may be on another page, whose
+  // own call keeps that one. Read after the wait, the list of boards visited
+  // just before a board was never kept, and the way back to it failed offline.
+  // The list goes along from every page too: the way back from any kept page.
+  const urls = pageResources();
+  const list = new URL("/boards", window.location.origin).href;
+  if (!urls.includes(list)) urls.push(list);
+  const version = (window as { __remixManifest?: { version?: string } }).__remixManifest?.version;
+  // Route discovery for this page and the list of boards, so a link to either works offline.
+  const manifest = version ? { version, paths: [...new Set([window.location.pathname, "/boards"])] } : undefined;
   await eraseOtherPeoplesBoards(userId);
   if (!supported()) return;
   const worker = await workerFor(userId);
@@ -50,10 +61,7 @@ export async function keepOffline(userId: string): Promise<void> {
     const names = await caches.keys();
     await Promise.all(names.filter((n) => n.startsWith(OFFLINE_CACHE_PREFIX) && !n.startsWith(mine)).map((n) => caches.delete(n)));
   }
-  const version = (window as { __remixManifest?: { version?: string } }).__remixManifest?.version;
-  // Route discovery for this page and the list of boards, so a link to either works offline.
-  const manifest = version ? { version, paths: [...new Set([window.location.pathname, "/boards"])] } : undefined;
-  worker?.postMessage({ type: "keep", urls: pageResources(), manifest });
+  worker?.postMessage({ type: "keep", urls, manifest });
 }
 
 /** The worker once it is active; null if it never becomes so. */

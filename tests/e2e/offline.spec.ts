@@ -89,6 +89,24 @@ async function keptUrls(page: Page): Promise<string[]> {
   });
 }
 
+test("the list of boards is kept for offline use although the person left it before the service worker was active", async ({ browser }) => {
+  // A slow first start of the worker (its registration held 3 s, as on a busy phone): the person is on a board by the time it is active.
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    const sw = navigator.serviceWorker;
+    const register = sw.register.bind(sw);
+    sw.register = (...args: Parameters<ServiceWorkerContainer["register"]>) => new Promise((r) => setTimeout(r, 3_000)).then(() => register(...args));
+  });
+  const page = await context.newPage();
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+  await boardPageKept(page);
+  // Before the fix the list page's request to keep named the board (read after the wait), and the list was never kept.
+  await boardListKept(page);
+  await context.close();
+});
+
 test("a board reloads offline from the browser's copy, an offline edit reaches another browser, logout erases the copies", async ({
   browser,
 }) => {
