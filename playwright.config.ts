@@ -7,8 +7,10 @@ import { defineConfig } from "@playwright/test";
  * workers run two files at a time (the tests of a file stay in order, one
  * after the other): a file keeps to its own server, port, database copy,
  * SMTP inbox, redis-server and screenshot names, and each worker makes its
- * own seeded template. On 2 cores this halves the e2e step (about 19 min
- * with 2 workers under load where 1 took an estimated 36).
+ * own seeded template. Under other load 2 workers took 19–20 min where 1
+ * took an estimated 36; in a fresh-clone CI on a quiet 2-core machine they
+ * took 17.7 min (106 tests): there the browsers and servers of two files
+ * already keep both cores busy, so the gain is small.
  */
 export default defineConfig({
   testDir: "tests/e2e",
