@@ -447,14 +447,6 @@ export class BoardRoom {
   private catchingUp: Promise<void> | null = null;
 
   /**
-   * Until `ready` settles (or `maxMs` pass), presence from this server's
-   * clients waits: a newly loaded board until the relay has positioned it,
-   * which replays the other servers' recent presence with who owns each id,
-   * so that an id another server's person owns is known as theirs before
-   * anyone here may speak for it. Documents are not held: the relay's
-   * positioning keeps them whole (RoomRelay.loaded).
-   */
-  /**
    * Tell the other servers this copy's own presence id (with Redis; the
    * relay's owner registry keeps it): a client there that speaks for it is
    * refused as here. Renewed with each presence message this room sends.
@@ -463,6 +455,14 @@ export class BoardRoom {
     this.host.presenceChanged?.(this, NO_PRESENCE, { [this.doc.clientID]: SERVER_OWNER }, []);
   }
 
+  /**
+   * Until `ready` settles (or `maxMs` pass), presence from this server's
+   * clients waits: a newly loaded board until the relay has positioned it,
+   * which replays the other servers' recent presence with who owns each id,
+   * so that an id another server's person owns is known as theirs before
+   * anyone here may speak for it. Documents are not held: the relay's
+   * positioning keeps them whole (RoomRelay.loaded).
+   */
   holdPresenceUntil(ready: Promise<unknown>, maxMs: number): void {
     const gate: Promise<void> = within(ready, maxMs, undefined)
       .catch(() => undefined)
