@@ -5,7 +5,12 @@
  *
  * Scenarios (see README.md in this folder):
  *   a  N = 50, 200, 1000 clients on one board, 20 edits/s: p50/p99, CPU, RSS;
- *      also against floor-server.ts, the lower bound of this harness
+ *      also against floor-server.ts, the lower bound of this harness, and
+ *      the same storing each edit before sending it (FLOOR_STORE), the lower
+ *      bound of a server that keeps what it sends, and checking it with
+ *      ours' checker first (FLOOR_CHECK), that of a server that checks every
+ *      write (BENCH_FLOOR_STORE=1 adds both to a run narrowed with
+ *      BENCH_SERVERS)
  *   b  storm: 50 fresh clients on a 3.7 MB board; 50 up-to-date reconnects
  *   c  idle memory per connection (from the largest run of a)
  *   d  cold load of 10,000 cards / 100,000 edits to the first board page (ours)
@@ -50,6 +55,10 @@ export interface SyncBenchResults {
   latency: LatencyRow[];
   /** The same runs against floor-server.ts: the least latency any server can have on this harness. */
   floor: LatencyRow[];
+  /** And against floor-server.ts with FLOOR_STORE: the least latency of a server that stores each edit before sending it (as ours must). */
+  floor_store: LatencyRow[];
+  /** And with FLOOR_CHECK as well: each edit judged by ours' checker and applied before it is stored and sent. */
+  floor_checked: LatencyRow[];
   storm: StormRow[];
   idle_kb_per_conn: Partial<Record<ServerKind, number>>;
   cold_load_s: number | null;
@@ -155,6 +164,8 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
   const results: SyncBenchResults = {
     latency: [],
     floor: [],
+    floor_store: [],
+    floor_checked: [],
     storm: [],
     idle_kb_per_conn: {},
     cold_load_s: null,
@@ -171,9 +182,11 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
   const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(",").map(Number) : quick ? [50, 200] : [50, 200, 1000];
   const kinds = process.env.BENCH_SERVERS ? (process.env.BENCH_SERVERS.split(",") as ServerKind[]) : SERVER_KINDS;
 
-  async function latencyRun(kind: ServerKind, N: number, persist = true, fsync?: string): Promise<LatencyRow> {
+  /** floor: "store" stores each update before the fan-out, "check" checks and applies it too (floor-server.ts). */
+  async function latencyRun(kind: ServerKind, N: number, persist = true, fsync?: string, floor?: "store" | "check"): Promise<LatencyRow> {
     const ours = kind === "ours" ? await makeOursDatabase(path.join(tmp, `ours-${N}.sqlite`), [{ state: small }]) : undefined;
-    const server = await startServer(kind, { root, database: ours?.file, persist, env: fsync ? { SYNC_FSYNC: fsync } : {} });
+    const env: Record<string, string> = fsync ? { SYNC_FSYNC: fsync } : floor ? { FLOOR_STORE: path.join(tmp, `floor-${floor}-${N}.sqlite`), FLOOR_CHECK: floor === "check" ? "1" : "0" } : {};
+    const server = await startServer(kind, { root, database: ours?.file, persist, env });
     try {
       const tgt = target(server, ours);
       const doc = ours ? ours.boardIds[0] : "bench-board";
@@ -230,7 +243,7 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
         ),
       };
       log(
-        `  ${kind.padEnd(11)} N=${String(N).padEnd(4)} p50 ${fmt(row.p50_ms)} ms  p99 ${fmt(row.p99_ms)} ms  max ${fmt(row.max_ms)} ms  ` +
+        `  ${(floor ? `floor-${floor === "store" ? "store" : "checked"}` : kind).padEnd(11)} N=${String(N).padEnd(4)} p50 ${fmt(row.p50_ms)} ms  p99 ${fmt(row.p99_ms)} ms  max ${fmt(row.max_ms)} ms  ` +
           `lost ${row.lost}/${row.count + row.lost}  cpu ${row.cpu_s} s/${seconds} s  rss ${(row.rss_kb / 1024).toFixed(0)} MB  ` +
           `idle ${row.idle_kb_per_conn} KB/conn (heap+external ${row.idle_heap_kb_per_conn})${persist ? (fsync ? `  (SYNC_FSYNC=${fsync})` : "") : "  (persistence off)"}`,
       );
@@ -247,6 +260,10 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
   for (const N of sizes) {
     for (const kind of kinds) (kind === "floor" ? results.floor : results.latency).push(await latencyRun(kind, N));
     if (withFloor) results.floor.push(await latencyRun("floor", N));
+    if (withFloor || process.env.BENCH_FLOOR_STORE) {
+      results.floor_store.push(await latencyRun("floor", N, true, undefined, "store"));
+      results.floor_checked.push(await latencyRun("floor", N, true, undefined, "check"));
+    }
   }
   const largest = Math.max(...sizes);
   // Whichever measure is larger: RSS misses what V8 has yet to return after a

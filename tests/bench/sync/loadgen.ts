@@ -219,6 +219,8 @@ async function measureLatency(
     }),
   ]);
   const sentAt = new Map<number, number>();
+  // BENCH_LAT_DUMP=<file>: every measured edit as "wall ms when sent, #sequence, latency ms", to match a tail with the server's events (BENCH_TRACE=timeline).
+  const dump: string[] | null = process.env.BENCH_LAT_DUMP ? [] : null;
   let recording = false;
   const samples: number[] = [];
   const cardsRoot = cardsMap(reader.doc);
@@ -232,7 +234,10 @@ async function measureLatency(
       const at = sentAt.get(seq);
       if (at !== undefined) {
         sentAt.delete(seq);
-        if (recording) samples.push(now - at);
+        if (recording) {
+          samples.push(now - at);
+          dump?.push(`${(performance.timeOrigin + at).toFixed(1)} ${seq} ${(now - at).toFixed(3)}`);
+        }
       }
     }
   });
@@ -259,6 +264,7 @@ async function measureLatency(
   emit({ mark: "measure-end" });
   writer.destroy();
   reader.destroy();
+  if (dump) fs.appendFileSync(process.env.BENCH_LAT_DUMP!, `# ${t.kind} ${docName} rate ${rate}\n${dump.join("\n")}\n`);
   return { summary: summarise(samples, sent), samples };
 }
 

@@ -34,7 +34,14 @@ export function installTrace(): void {
     s.max = Math.max(s.max, ms);
     sums.set(label, s);
   };
+  // BENCH_TRACE=events: every broadcast and every collection with its wall-clock time (performance.timeOrigin + now), printed at exit, to set beside the load generator's BENCH_LAT_DUMP.
+  const events: string[] | null = process.env.BENCH_TRACE === "events" ? [] : null;
+  const wall = (t: number) => (performance.timeOrigin + t).toFixed(2);
+  // The monotonic clock of a --cpu-prof profile (µs) beside the wall clock, to find a slow message's samples.
+  events?.push(`M ${wall(performance.now())} ${process.hrtime.bigint() / 1000n}`);
   let arrivedAt = 0;
+  let receiveMs = 0;
+  let broadcastAt = 0;
   const wrap = (proto: object, name: string, after?: () => void) => {
     const target = proto as Record<string, Method>;
     const original = target[name];
@@ -42,10 +49,16 @@ export function installTrace(): void {
       const t = performance.now();
       if (name === "receive") arrivedAt = t;
       if (name === "broadcast" && arrivedAt) add("arrival → broadcast start", t - arrivedAt);
+      if (name === "broadcast") broadcastAt = t;
       try {
         return original.apply(this, args);
       } finally {
-        add(name, performance.now() - t);
+        const end = performance.now();
+        add(name, end - t);
+        if (name === "receive") receiveMs = end - t;
+        if (events && name === "broadcast" && arrivedAt) {
+          events.push(`B ${wall(arrivedAt)} receive ${receiveMs.toFixed(3)} wait ${(broadcastAt - arrivedAt - receiveMs).toFixed(3)} broadcast ${(end - broadcastAt).toFixed(3)}`);
+        }
         after?.();
       }
     };
@@ -80,9 +93,14 @@ export function installTrace(): void {
     [constants.NODE_PERFORMANCE_GC_WEAKCB]: "gc weak callbacks",
   };
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) add(kinds[(e as unknown as { detail: { kind: number } }).detail.kind] ?? "gc", e.duration);
+    for (const e of list.getEntries()) {
+      const kind = kinds[(e as unknown as { detail: { kind: number } }).detail.kind] ?? "gc";
+      add(kind, e.duration);
+      events?.push(`G ${wall(e.startTime)} ${kind.replace(" ", "-")} ${e.duration.toFixed(3)}`);
+    }
   }).observe({ entryTypes: ["gc"] });
   process.on("exit", () => {
+    if (events && process.env.BENCH_TRACE_FILE) fs.writeFileSync(process.env.BENCH_TRACE_FILE, events.join("\n") + "\n");
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
     const heap = getHeapStatistics();
     process.stderr.write(`TRACE heap used=${(heap.used_heap_size / 1e6).toFixed(0)} MB total=${(heap.total_heap_size / 1e6).toFixed(0)} MB\n`);
