@@ -337,6 +337,48 @@ export async function openPostgres(
   return { async: postgresAsync(db as unknown as Q), pool, close: () => pool.end() };
 }
 
+/** The advisory lock key every server of one PostgreSQL database holds while it runs ("AB" "SERV"). */
+const SERVER_LOCK = 0x4142_5345;
+
+/**
+ * Servers on one PostgreSQL database share live edits, presence, limits and
+ * the once-per-cluster work only through Redis. A server without REDIS_URL
+ * must therefore be the only one: it holds the server lock alone
+ * (`alone`), servers with REDIS_URL hold it together (`shared`). The lock
+ * is a session advisory lock on a connection of its own, so it ends with
+ * the process however that ends (PostgreSQL drops the session of a killed
+ * process). Returns null when it is held the other way; `lost` is called if
+ * the connection ends while the server runs (a restart of PostgreSQL).
+ */
+export async function tryServerLock(
+  url: string,
+  mode: "alone" | "shared",
+  lost: (error: Error) => void,
+): Promise<{ release(): Promise<void> } | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let released = false;
+  try {
+    const fn = mode === "alone" ? "pg_try_advisory_lock" : "pg_try_advisory_lock_shared";
+    const res = await client.query<{ held: boolean }>(`select ${fn}($1) as held`, [SERVER_LOCK]);
+    if (!res.rows[0]?.held) {
+      await client.end().catch(() => {});
+      return null;
+    }
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw e;
+  }
+  client.on("error", (error) => !released && lost(error));
+  client.on("end", () => !released && lost(new Error("the connection holding the server lock ended")));
+  return {
+    async release() {
+      released = true;
+      await client.end().catch(() => {});
+    },
+  };
+}
+
 /** `file:data/x.sqlite`, `data/x.sqlite` or `:memory:` to a path better-sqlite3 accepts. */
 export function databasePath(url: string): string {
   return url.replace(/^file:/, "");

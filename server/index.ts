@@ -2,7 +2,7 @@
 import type { ServerBuild } from "@remix-run/node";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { databaseForLog, databasePath, isPostgresUrl, openAppDatabase } from "../db/client";
+import { databaseForLog, databasePath, isPostgresUrl, openAppDatabase, tryServerLock } from "../db/client";
 import { parseEnv } from "../app/services/env.server";
 import { dataKeyProblem } from "../app/services/contacts.server";
 import { resolveDataKey } from "../app/services/seal.server";
@@ -47,6 +47,63 @@ try {
   serverLock.release();
   process.exit(1);
 }
+// PostgreSQL: a server without REDIS_URL must be the only one on the database (nothing would carry
+// its edits to the others' clients, and its sweeps would run beside theirs); servers with REDIS_URL
+// run together. A server still draining (a restart) is waited for, up to its drain's ceiling.
+/** Set once a SIGTERM or SIGINT began the drain (below). */
+let stopping = false;
+let logLater = (_message: string, _fields: Record<string, unknown>): void => {};
+if (postgres) {
+  const mode = env.REDIS_URL ? "shared" : "alone";
+  // Lost with its connection (PostgreSQL restarted): taken again once the database answers.
+  let retaking = false;
+  const lost = (error: Error): void => {
+    if (retaking || stopping) return;
+    retaking = true;
+    logLater("the server lock on PostgreSQL was lost; it is taken again when the database is back", { error: error.message });
+    const again = async (): Promise<void> => {
+      if (stopping) return;
+      try {
+        const back = await tryServerLock(env.DATABASE_URL, mode, (e) => lost(e));
+        if (back) {
+          retaking = false;
+          serverLock = { release: () => void back.release() };
+          return;
+        }
+        logLater("the server lock on PostgreSQL is held the other way: a server with and one without REDIS_URL share the database", { mode });
+      } catch {
+        // not back yet
+      }
+      setTimeout(() => void again(), 5000).unref();
+    };
+    setTimeout(() => void again(), 1000).unref();
+  };
+  const deadline = Date.now() + env.DRAIN_TIMEOUT_MS;
+  let lock: Awaited<ReturnType<typeof tryServerLock>> = null;
+  let said = false;
+  try {
+    while (!(lock = await tryServerLock(env.DATABASE_URL, mode, lost)) && Date.now() < deadline) {
+      if (!said) console.error(`waiting for the other server on this database to end (${mode === "alone" ? "this one has no REDIS_URL" : "that one has no REDIS_URL"}) …`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } catch (e) {
+    console.error(`cannot take the server lock on PostgreSQL: ${(e as Error).message}`);
+    await database.close();
+    process.exit(1);
+  }
+  if (!lock) {
+    console.error(
+      mode === "alone"
+        ? "another Alliantiebord server runs on this PostgreSQL database. Several servers share live edits, limits and the daily work only through Redis: give every server the same REDIS_URL (README, several servers)."
+        : "an Alliantiebord server without REDIS_URL runs on this PostgreSQL database: it would not see this server's edits. Stop it, or give it the same REDIS_URL as the others (README, several servers).",
+    );
+    await database.close();
+    process.exit(1);
+  }
+  const held = lock;
+  serverLock = { release: () => void held.release() };
+}
 // Sealed data that this key does not open (or no key at all): refuse, before anything is served.
 const keyProblem = await dataKeyProblem(database, dataKey.key);
 if (keyProblem) {
@@ -60,6 +117,7 @@ const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 
 const server = createAppServer({ env, database, build });
 idleError = (error) => server.log.warn("a PostgreSQL connection was ended; the next query opens another", { error: error.message });
+logLater = (message, fields) => server.log.error(message, fields);
 const { url } = await server.listen();
 server.log.info(`Alliantiebord luistert op ${url}`, { port: env.PORT, database: databaseForLog(env.DATABASE_URL), dataKey: dataKey.from });
 if (dataKey.from === "none") {
@@ -73,7 +131,6 @@ if (dataKey.from === "none") {
 // told to reconnect elsewhere (Yjs 1012, socket.io a closed transport), then
 // the database closed and the lock released: exit 0. DRAIN_TIMEOUT_MS is the
 // ceiling: after it, what is left is logged and the process exits 1.
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;

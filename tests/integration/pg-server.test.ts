@@ -8,7 +8,8 @@
  * anything is sent; kill -9 of one server loses nothing a client had seen
  * while the other keeps working; Redis restarted mid-run loses nothing; a
  * rolling restart of three behind a balancer loses nothing. Settings that are SQLite's (BACKUP_DIR) are refused at
- * start, and the password in DATABASE_URL never reaches the log.
+ * start, a server without REDIS_URL is the only one on its database (PostgreSQL's server lock), and the
+ * password in DATABASE_URL never reaches the log.
  */
 import { randomBytes } from "node:crypto";
 import type * as Y from "yjs";
@@ -112,6 +113,38 @@ describe("the server on PostgreSQL", () => {
     expect(run.stderr).toContain("pg_dump");
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
+
+  it("a server without REDIS_URL is the only one on its database: refused beside servers with Redis, and they beside it, saying why; after it ends they start", async () => {
+    /** Started, or refused: what it said (a server that starts is stopped at the end of this test). */
+    const started: SpawnedServer[] = [];
+    const attempt = (url: string, env: Record<string, string>) =>
+      spawnServer({ databaseUrl: url, env: { DATA_KEY, DRAIN_TIMEOUT_MS: "1500", ...env } }).then(
+        (s) => (started.push(s), "started"),
+        (e: Error) => e.message,
+      );
+    try {
+      // Beside the two servers with Redis of this file.
+      const alone = await attempt(databaseUrl, {});
+      expect(alone).toContain("exited (1)");
+      expect(alone).toContain("another Alliantiebord server runs on this PostgreSQL database");
+      expect(alone).toContain("REDIS_URL");
+      expect(alone).not.toContain(SECRET);
+      // A database of its own with one server without Redis: a server with Redis is refused beside it.
+      const url = withPassword(await pg.createDatabase("pg_server_alone"));
+      const first = await spawnServer({ databaseUrl: url, env: { DATA_KEY } });
+      try {
+        expect(await attempt(url, { REDIS_URL: redis.url })).toContain("an Alliantiebord server without REDIS_URL runs on this PostgreSQL database");
+        expect(await attempt(url, {})).toContain("another Alliantiebord server runs");
+      } finally {
+        expect((await first.stop()).code).toBe(0);
+      }
+      // Once it has ended (its session, and the lock with it), servers with Redis start there, side by side.
+      expect(await attempt(url, { REDIS_URL: redis.url })).toBe("started");
+      expect(await attempt(url, { REDIS_URL: redis.url })).toBe("started");
+    } finally {
+      for (const s of started) await s.stop();
+    }
+  }, 120_000);
 
   it("a request made on one server syncs to a browser on the other; two organisations claiming it through different servers: one wins", async () => {
     const [a, b] = servers;
