@@ -305,17 +305,8 @@ export class RedisRelay implements RoomRelay {
     this.enqueue({ boardId, key: updatesKey(boardId), maxLen: this.maxLen, generation, kind: "updates", payload: Buffer.alloc(0), rebuilt: true });
   }
 
-  compact(boardId: string): void {
-    const done: Promise<unknown> = this.compactNow(boardId).finally(() => this.scheduled.delete(done));
-    this.scheduled.add(done);
-  }
-
-  /** The compactions the room manager asked for (`compact`) and not yet ended. */
-  private readonly scheduled = new Set<Promise<unknown>>();
-
-  /** Resolves once the compactions asked for so far have ended (tests that compact by hand, beside the room manager). */
-  async compactionsEnded(): Promise<void> {
-    while (this.scheduled.size) await Promise.allSettled([...this.scheduled]);
+  compact(boardId: string): Promise<boolean> {
+    return this.compactNow(boardId);
   }
 
   /** Take the lease and compact the stored log; false when another server holds it (or Redis is away). */

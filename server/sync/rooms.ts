@@ -213,10 +213,17 @@ export class RoomManager implements RoomHost, BoardRooms {
     return room;
   }
 
-  /** Compactions handed to the storage worker and not yet ended. */
+  /** Compactions running apart from the event loop's turn (the storage worker's, or the relay's under its lease), not yet ended. */
   private readonly offThread = new Set<Promise<unknown>>();
 
-  /** Resolves once the compactions handed to the storage worker so far have ended (tests comparing stored bytes; the drain lets StorageWorker.close wait for them). */
+  private track(compaction: Promise<unknown>, boardId: string): void {
+    const done: Promise<unknown> = compaction
+      .catch((e) => this.log.warn("board compaction skipped", { board: boardId, error: (e as Error).message }))
+      .finally(() => this.offThread.delete(done));
+    this.offThread.add(done);
+  }
+
+  /** Resolves once the compactions started so far (storage worker, relay) have ended (tests comparing stored bytes or compacting by hand; the drain lets StorageWorker.close wait for the worker's). */
   async compacted(): Promise<void> {
     while (this.offThread.size) await Promise.allSettled([...this.offThread]);
   }
@@ -652,18 +659,14 @@ export class RoomManager implements RoomHost, BoardRooms {
       return;
     }
     if (this.opts.relay) {
-      this.opts.relay.compact(room.boardId);
+      this.track(this.opts.relay.compact(room.boardId), room.boardId);
       room.logLength = 0;
       this.stats.compactions++;
       return;
     }
     if (this.store.compactOffThread) {
       // The rows are committed (flushNow above): the storage worker folds them in, off the event loop.
-      const done: Promise<unknown> = this.store
-        .compactOffThread(room.boardId)
-        .catch((e) => this.log.warn("board compaction skipped", { board: room.boardId, error: (e as Error).message }))
-        .finally(() => this.offThread.delete(done));
-      this.offThread.add(done);
+      this.track(this.store.compactOffThread(room.boardId), room.boardId);
       room.logLength = 0;
       this.stats.compactions++;
       return;

@@ -133,8 +133,8 @@ export interface RoomRelay {
   caughtUp?(boardId: string, timeoutMs?: number): Promise<void>;
   /** Resolves once what was committed here before the call is published (or after `timeoutMs`): an acknowledged write is then in the stream. */
   published?(timeoutMs?: number): Promise<void>;
-  /** Compact the board's stored log, by one server at a time (a lease). */
-  compact(boardId: string): void;
+  /** Compact the board's stored log, by one server at a time (a lease); settles when done or skipped. */
+  compact(boardId: string): Promise<unknown>;
   /** This server rebuilt the board (generation bumped): the other servers drop their copies. */
   rebuilt(boardId: string, generation: number): void;
 }

@@ -317,6 +317,16 @@ export async function storedBytesOf(h: AsyncDb, boardId: string): Promise<Buffer
   return Buffer.concat([Buffer.from(s.snapshot ?? new Uint8Array()), ...s.updates.map((u) => Buffer.from(u))]);
 }
 
+/**
+ * What the stored document holds, whatever its layout: the Yjs snapshot
+ * (state vector and delete set) of the stored log. Equal before and after
+ * means nothing was added or deleted, even if a compaction (a room that
+ * emptied on the other server) folded the rows into the snapshot meanwhile.
+ */
+export async function storedContentOf(h: AsyncDb, boardId: string): Promise<Buffer> {
+  return Buffer.from(Y.encodeSnapshot(Y.snapshot(await storedDocOf(h, boardId))));
+}
+
 /** A copy of this document, an edit on the copy, and the bytes of that edit alone (what a client would send). */
 export function editOn(doc: Y.Doc, write: (copy: Y.Doc) => void): Uint8Array {
   const copy = new Y.Doc();

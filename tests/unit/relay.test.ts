@@ -65,7 +65,7 @@ function bus() {
   const relayFor = (name: string): RoomRelay => ({
     loaded: () => Promise.resolve(),
     unloaded() {},
-    compact() {},
+    compact: () => Promise.resolve(),
     rebuilt(boardId) {
       for (const s of servers) if (s.name !== name) s.rooms.dropRebuilt(boardId);
     },
