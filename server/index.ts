@@ -52,7 +52,8 @@ try {
 // run together. A server still draining (a restart) is waited for, up to its drain's ceiling.
 /** Set once a SIGTERM or SIGINT began the drain (below). */
 let stopping = false;
-let logLater = (_message: string, _fields: Record<string, unknown>): void => {};
+/** The server's log once it exists (the lock's later news). */
+let logLater = (_level: "info" | "error", _message: string, _fields: Record<string, unknown>): void => {};
 if (postgres) {
   const mode = env.REDIS_URL ? "shared" : "alone";
   // Lost with its connection (PostgreSQL restarted): taken again once the database answers.
@@ -60,7 +61,7 @@ if (postgres) {
   const lost = (error: Error): void => {
     if (retaking || stopping) return;
     retaking = true;
-    logLater("the server lock on PostgreSQL was lost; it is taken again when the database is back", { error: error.message });
+    logLater("error", "the server lock on PostgreSQL was lost; it is taken again when the database is back", { error: error.message });
     const again = async (): Promise<void> => {
       if (stopping) return;
       try {
@@ -68,9 +69,10 @@ if (postgres) {
         if (back) {
           retaking = false;
           serverLock = { release: () => void back.release() };
+          logLater("info", "the server lock on PostgreSQL is held again", { mode });
           return;
         }
-        logLater("the server lock on PostgreSQL is held the other way: a server with and one without REDIS_URL share the database", { mode });
+        logLater("error", "the server lock on PostgreSQL is held the other way: a server with and one without REDIS_URL share the database", { mode });
       } catch {
         // not back yet
       }
@@ -117,7 +119,7 @@ const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 
 const server = createAppServer({ env, database, build });
 idleError = (error) => server.log.warn("a PostgreSQL connection was ended; the next query opens another", { error: error.message });
-logLater = (message, fields) => server.log.error(message, fields);
+logLater = (level, message, fields) => server.log[level](message, fields);
 const { url } = await server.listen();
 server.log.info(`Alliantiebord luistert op ${url}`, { port: env.PORT, database: databaseForLog(env.DATABASE_URL), dataKey: dataKey.from });
 if (dataKey.from === "none") {

@@ -354,4 +354,23 @@ describe("the server on PostgreSQL", () => {
       await lb.stop();
     }
   }, 180_000);
+
+  // Last: it restarts PostgreSQL under every server of this file.
+  it("PostgreSQL restarted under a server without REDIS_URL: it takes its server lock again, and a second server is still refused", async () => {
+    const url = withPassword(await pg.createDatabase("pg_server_lock_lost"));
+    const lone = await spawnServer({ databaseUrl: url, env: { DATA_KEY, LOG_LEVEL: "info" } });
+    try {
+      await pg.restart();
+      await waitFor(() => lone.output().includes("the server lock on PostgreSQL was lost"), { timeout: 20_000, message: "the lost lock is logged" });
+      await waitFor(() => lone.output().includes("the server lock on PostgreSQL is held again"), { timeout: 30_000, message: "the lock is taken again" });
+      const second = await spawnServer({ databaseUrl: url, env: { DATA_KEY, DRAIN_TIMEOUT_MS: "1000" } }).then(
+        async (s) => (await s.stop(), "started"),
+        (e: Error) => e.message,
+      );
+      expect(second).toContain("another Alliantiebord server runs on this PostgreSQL database");
+      expect((await apiCall(lone.url, "/readyz")).status).toBe(200);
+    } finally {
+      expect((await lone.stop()).code).toBe(0);
+    }
+  }, 90_000);
 });
