@@ -47,13 +47,13 @@ try {
   serverLock.release();
   process.exit(1);
 }
-// PostgreSQL: a server without REDIS_URL must be the only one on the database (nothing would carry
-// its edits to the others' clients, and its sweeps would run beside theirs); servers with REDIS_URL
-// run together. A server still draining (a restart) is waited for, up to its drain's ceiling.
 /** Set once a SIGTERM or SIGINT began the drain (below). */
 let stopping = false;
 /** The server's log once it exists (the lock's later news). */
 let logLater = (_level: "info" | "error", _message: string, _fields: Record<string, unknown>): void => {};
+// PostgreSQL: a server without REDIS_URL must be the only one on the database (nothing would carry
+// its edits to the others' clients, and its sweeps would run beside theirs); servers with REDIS_URL
+// run together. A server still draining (a restart) is waited for, up to its drain's ceiling.
 if (postgres) {
   const mode = env.REDIS_URL ? "shared" : "alone";
   // Lost with its connection (PostgreSQL restarted): taken again once the database answers.
