@@ -94,25 +94,21 @@ export function writeResults(root: string, input: ReportInput): void {
           } |`,
       );
     }
+    // The floor, then the relays that do part of ours' duties (each also against the floor).
     const floor = r.floor.find((l) => l.N === N);
-    if (floor) {
-      const fp99 = ratio(floor.p99_ms, PEERS.map((p) => rows.find((l) => l.server === p)?.p99_ms));
-      lines.push(
-        `| ${N} | *floor* | ${num(floor.p50_ms, 2)} | ${num(floor.p99_ms, 2)} | ${num(floor.max_ms, 1)} | ${floor.lost} | ${num(floor.cpu_s, 2)} | ${num(floor.rss_kb / 1024, 0)} | ` +
-          `${fp99 === null ? "–" : `×${fp99}`} | ${fp99 === null ? "" : `the least any server can ask here`} |`,
-      );
-    }
-    const variants: Array<[string, LatencyRow | undefined, string]> = [
+    const relays: Array<[string, LatencyRow | undefined, string]> = [
+      ["floor", floor, "the least any server can ask here"],
       ["floor-store", r.floor_store?.find((l) => l.N === N), "the least a server that stores before sending can ask"],
       ["floor-checked", r.floor_checked?.find((l) => l.N === N), "the least a server that checks and stores before sending can ask"],
     ];
-    for (const [label, v, what] of variants) {
+    for (const [label, v, what] of relays) {
       if (!v) continue;
       const vp99 = ratio(v.p99_ms, PEERS.map((p) => rows.find((l) => l.server === p)?.p99_ms));
-      const vFloor = ratio(v.p99_ms, [floor?.p99_ms]);
+      const vFloor = v === floor ? null : ratio(v.p99_ms, [floor?.p99_ms]);
+      const target = v === floor ? (vp99 === null ? "" : what) : vFloor === null ? "" : `${what}: ×${vFloor} of the floor`;
       lines.push(
         `| ${N} | *${label}* | ${num(v.p50_ms, 2)} | ${num(v.p99_ms, 2)} | ${num(v.max_ms, 1)} | ${v.lost} | ${num(v.cpu_s, 2)} | ${num(v.rss_kb / 1024, 0)} | ` +
-          `${vp99 === null ? "–" : `×${vp99}`} | ${vFloor === null ? "" : `${what}: ×${vFloor} of the floor`} |`,
+          `${vp99 === null ? "–" : `×${vp99}`} | ${target} |`,
       );
     }
   }
