@@ -13,8 +13,13 @@ import type { SessionUser } from "../../app/services/auth.server";
 import { makeUser } from "../factories";
 import { connectIo, postForm, startTestServer, withTimeout, type TestServer } from "./harness";
 
-/** Runs once, after the next successful session lookup and before its answer is used. */
-let afterLookup: ((user: SessionUser) => Promise<void>) | null = null;
+/**
+ * Runs once, after the next successful lookup of this person's session and
+ * before its answer is used. Lookups of other people (another test's
+ * connection closing, a server's own checks) pass untouched: consuming the
+ * hook on one of them left the removal undone and the test waiting.
+ */
+let afterLookup: { personId: string; run: (user: SessionUser) => Promise<void> } | null = null;
 
 vi.mock("../../app/services/auth.server", async (importOriginal) => {
   const orig = await importOriginal<typeof import("../../app/services/auth.server")>();
@@ -23,9 +28,9 @@ vi.mock("../../app/services/auth.server", async (importOriginal) => {
     userFromCookieHeader: async (...args: Parameters<typeof orig.userFromCookieHeader>) => {
       const user = await orig.userFromCookieHeader(...args);
       const hook = afterLookup;
-      if (hook && user) {
+      if (hook && user && user.id === hook.personId) {
         afterLookup = null;
-        await hook(user);
+        await hook.run(user);
       }
       return user;
     },
@@ -45,11 +50,13 @@ afterAll(async () => {
 /** The coordinator removes the person right after the next lookup of their session answered (and before it is used). */
 function removeDuringLookup(personId: string): { status: number } {
   const removal = { status: 0 };
-  afterLookup = async (user) => {
-    if (user.id !== personId) return;
-    const res = await postForm(t.url, "/beheer", { intent: "remove", personId }, { cookie: t.seed.cookies.coordinatorA });
-    await res.arrayBuffer();
-    removal.status = res.status;
+  afterLookup = {
+    personId,
+    run: async () => {
+      const res = await postForm(t.url, "/beheer", { intent: "remove", personId }, { cookie: t.seed.cookies.coordinatorA });
+      await res.arrayBuffer();
+      removal.status = res.status;
+    },
   };
   return removal;
 }
