@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Link, isRouteErrorResponse, useActionData, useLoaderData, useRevalidator, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { Link, isRouteErrorResponse, useActionData, type ClientActionFunctionArgs, useLoaderData, useRevalidator, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import { useEffect } from "react";
 import { readBoard } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
@@ -17,6 +17,7 @@ import { onlyFilterParamsChanged } from "~/hooks/useBoardView";
 import { RealtimeProvider, useRealtime } from "~/hooks/useRealtime";
 import { isLocale, translator } from "~/i18n";
 import type { ActivityEntry } from "~/lib/sync-client";
+import { answeredOrUnanswered, keepPageWhenUnanswered } from "~/lib/unanswered";
 import { boardActivity } from "~/services/activity.server";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
@@ -50,13 +51,16 @@ export function shouldRevalidate({
   formAction,
   currentUrl,
   nextUrl,
+  actionResult,
   defaultShouldRevalidate,
 }: {
   formAction?: string;
   currentUrl: URL;
   nextUrl: URL;
+  actionResult?: unknown;
   defaultShouldRevalidate: boolean;
 }) {
+  if (keepPageWhenUnanswered({ actionResult })) return false;
   if (formAction && currentUrl.pathname === nextUrl.pathname && formAction.startsWith(currentUrl.pathname)) return false;
   // Filters and swimlanes live in the URL but only rearrange what the page already has.
   if (!formAction && onlyFilterParamsChanged(currentUrl, nextUrl)) return false;
@@ -159,6 +163,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   return json<ActionData>({ intent, ok: false, error: "unknown_intent" }, { status: 400 });
 }
+
+/**
+ * The forms of this page post in the background (new request, new job, a
+ * card's reference): a POST the server never answered (it went away) is the
+ * form's "maybe not saved", not the error page in place of the live board.
+ */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
 
 export interface ActionData extends CreateActionData {
   intent: string;

@@ -15,7 +15,8 @@
  * route's layout: same URL, its own loader.)
  */
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered } from "~/lib/unanswered";
 import { getCard } from "~/board/domain";
 import { CapacityChart } from "~/components/overview/CapacityChart";
 import { CategoryStats } from "~/components/overview/CategoryStats";
@@ -91,6 +92,14 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 /** Merge a group into the chosen card, or mark it "geen dubbel" (every pair). Coordinators only (the service checks). */
+/**
+ * A decision on a duplicate group posts in the background: one the server
+ * never answered (it went away) is the group's "maybe not saved", not the
+ * error page in place of the overview.
+ */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);

@@ -85,6 +85,48 @@ test("a created request survives a server restart", async ({ page }) => {
   await expect(page.getByTestId("board").getByText(title)).toBeVisible();
 });
 
+test("a new request whose POST meets a dead server says so and keeps the board and the form; sent again later, it is saved", async ({ page }) => {
+  await login(page, server.url, "taalhuis@ave.example");
+  await openDemoBoard(page);
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  // The server is killed the moment the form's background POST leaves the
+  // browser, which then meets a closed port (as when a server goes away
+  // while a request is on its way). Remix used to take that for the route
+  // throwing and show the error page in place of the board.
+  let killed = false;
+  await page.route(
+    (url) => url.searchParams.get("_data") === "routes/boards.$boardId",
+    async (route) => {
+      if (route.request().method() !== "POST" || killed) return route.fallback();
+      killed = true;
+      await server.stop("SIGKILL");
+      await route.fallback();
+    },
+  );
+  const title = `Fietsmaatje gezocht ${Date.now()}`;
+  await page.getByTestId("new-request").click();
+  const dialog = page.getByRole("dialog");
+  await dialog.locator('[name="title"]').fill(title);
+  await dialog.locator('[name="category"]').selectOption("maatje");
+  await dialog.locator('[name="area"]').fill("Angelslo");
+  await dialog.locator('button[type="submit"]').click();
+  await expect(dialog.getByRole("alert")).toContainText("De server gaf geen antwoord");
+  expect(killed).toBe(true);
+  // The board is still there, with the form as it was typed.
+  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+  await expect(page.getByTestId("board")).toBeVisible();
+  await expect(page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "connected");
+  await expect(dialog.locator('[name="title"]')).toHaveValue(title);
+  await expect(dialog.locator('[name="area"]')).toHaveValue("Angelslo");
+
+  // Back online, the same form sent again is saved and shows on the board.
+  await server.start();
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected", { timeout: 20_000 });
+  await dialog.locator('button[type="submit"]').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("board").getByText(title)).toHaveCount(1);
+});
+
 test("a form with a too short title explains what is wrong and keeps the input", async ({ page }) => {
   await login(page, server.url, "vluchtelingenwerk@ave.example");
   await openDemoBoard(page);

@@ -34,6 +34,7 @@ import { MatchSection } from "~/components/overview/MatchSection";
 import { CardMeetingActions } from "~/components/meeting/CardMeetingActions";
 import { JobSection, JoinedJobLine } from "./jobs/JobSection";
 import { URGENCY_KEYS, cardAge, categoryLabel, columnLabel, inkOn, safeColor } from "./labels";
+import { UNANSWERED } from "~/lib/unanswered";
 
 interface DetailsResponse {
   id?: string;
@@ -279,9 +280,11 @@ function EditCardForm(props: Props) {
     } else if (d.errors?.reference) {
       setErrors((e) => ({ ...e, reference: d.errors!.reference }));
     } else {
-      setGeneral(t("card.referenceFailed"));
+      // Unanswered: the server went away while the reference was on its way (it may or may not be saved).
+      const message = d.error === UNANSWERED ? t("card.referenceUnanswered") : t("card.referenceFailed");
+      setGeneral(message);
       // Said by the form's role="alert"; the toast is for the eyes.
-      toast.error(t("card.referenceFailed"), { silent: true });
+      toast.error(message, { silent: true });
     }
   }, [waiting, saveRef.state, saveRef.data, onClose, onNotice, t, card.title, toast]);
 

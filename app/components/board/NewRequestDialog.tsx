@@ -16,6 +16,7 @@ import { Modal } from "./Modal";
 import { IntakeWarning, type IntakeWarningJson } from "./duplicates/IntakeWarning";
 import { PersonalDataWarning, removeFromForm, type PersonalDataFields } from "./PersonalDataWarning";
 import { useToast } from "~/components/toast/ToastProvider";
+import { UNANSWERED } from "~/lib/unanswered";
 
 export interface CreateActionData {
   intent?: string;
@@ -137,7 +138,9 @@ function NewRequestForm({
     (data && !data.ok && data.error
       ? data.error === "forbidden"
         ? t("board.create.forbidden")
-        : t("board.create.failed")
+        : data.error === UNANSWERED
+          ? t("board.create.unanswered")
+          : t("board.create.failed")
       : null);
 
   // A refusal as a whole (quota, rights, the server) is a toast too; its role="alert" in the form already speaks.

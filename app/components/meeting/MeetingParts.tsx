@@ -8,7 +8,9 @@ import { Form, useFetcher } from "@remix-run/react";
 import { useEffect, useId, useState, type ReactNode } from "react";
 import type { AgendaItem, Attendee, Decision, MeetingAction, SavedView } from "~/board/meeting";
 import { isOverdue } from "~/board/meeting-time";
+import { useToast } from "~/components/toast/ToastProvider";
 import { useHydrated } from "~/hooks/useHydrated";
+import { isUnanswered } from "~/lib/unanswered";
 import { useLocale, useT } from "~/i18n";
 import { formatDay, formatDuration } from "./format";
 
@@ -89,6 +91,11 @@ export function DoneToggle({ action, canMark }: { action: MeetingAction; canMark
   const id = useId();
   const pending = fetcher.formData ? fetcher.formData.get("done") === "on" : null;
   const done = pending ?? action.doneAt !== null;
+  // The server went away while the tick was on its way: the box shows what is saved, and says so.
+  const toast = useToast();
+  useEffect(() => {
+    if (fetcher.state === "idle" && isUnanswered(fetcher.data)) toast.error(t("form.unanswered"));
+  }, [fetcher.state, fetcher.data, toast, t]);
   if (!canMark) {
     return <span className={done ? "mtg-done-label is-done" : "mtg-done-label"}>{done ? t("mtg.action.done") : t("mtg.action.open")}</span>;
   }

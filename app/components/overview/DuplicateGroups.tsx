@@ -13,6 +13,7 @@ import { useId } from "react";
 import { categoryLabel, columnLabel, safeColor } from "~/components/board/labels";
 import type { Translate } from "~/i18n";
 import type { OrgLite } from "./OverviewMatrix";
+import { UNANSWERED, isUnanswered } from "~/lib/unanswered";
 
 export interface DuplicateCard {
   id: string;
@@ -122,11 +123,16 @@ function Group({
   // The oldest card stays by default: it usually carries the longest history.
   const survivor = [...members].sort((a, b) => a.createdAt - b.createdAt)[0]?.id;
   const busy = fetcher.state !== "idle";
-  const code = fetcher.data && !fetcher.data.ok && fetcher.data.group === key ? fetcher.data.error ?? "generic" : null;
+  const answer = fetcher.data;
+  // An unanswered decision (the server went away) names its group in what was sent.
+  const about = answer && (isUnanswered(answer) ? answer.values.group : answer.group);
+  const code = answer && !answer.ok && about === key ? answer.error ?? "generic" : null;
   const failed =
     code === null
       ? null
-      : code === "forbidden"
+      : code === UNANSWERED
+        ? t("form.unanswered")
+        : code === "forbidden"
         ? t("dup.error.forbidden")
         : code === "not_mergeable" || code === "not_found"
           ? t("dup.error.gone")

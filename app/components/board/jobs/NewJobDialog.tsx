@@ -13,6 +13,7 @@ import { Modal } from "../Modal";
 import { categoryLabel } from "../labels";
 import { LEVEL_KEYS } from "./labels";
 import type { CreateActionData } from "../NewRequestDialog";
+import { UNANSWERED } from "~/lib/unanswered";
 
 const DURATIONS = [60, 90, 120, 180, 240, 360, 480];
 
@@ -89,7 +90,14 @@ function NewJobForm({
     else formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   }, [fetcher.state, data, onCreated]);
 
-  const general = data && !data.ok && data.error ? (data.error === "forbidden" ? t("board.create.forbidden") : t("job.create.failed")) : null;
+  const general =
+    data && !data.ok && data.error
+      ? data.error === "forbidden"
+        ? t("board.create.forbidden")
+        : data.error === UNANSWERED
+          ? t("form.unanswered")
+          : t("job.create.failed")
+      : null;
   const err = (field: string) => jobError(t, field, errors[field]);
 
   return (
