@@ -253,3 +253,41 @@ test("plan, edit the agenda, start, decide, act, end; the action reaches Taalhui
   await coordinator.goto(`${server.url}${meetingPath}`);
   await expect(coordinator.getByTestId("meeting").locator("li", { hasText: ACTION }).last().getByRole("checkbox", { name: "Gedaan" })).toBeChecked();
 });
+
+test("a change to the meeting that meets a dead server says so; the meeting stays on screen with what was typed", async ({ browser }) => {
+  const coordinator = await person(browser, "coordinator@ave.example");
+  await openDemoBoard(coordinator);
+  await coordinator.getByTestId("meetings-link").click();
+  const plan = coordinator.getByTestId("plan-form");
+  await plan.getByLabel("Titel").fill("Overleg bij stroomuitval");
+  await plan.getByLabel("Datum").fill("2026-12-21");
+  await plan.getByLabel("Tijd").fill("10:00");
+  await plan.getByRole("button", { name: "Vergadering plannen" }).click();
+  await expect(coordinator.getByTestId("meeting")).toHaveAttribute("data-status", "planned");
+
+  // The server is killed as the form's POST leaves the browser (as when it goes away mid-meeting).
+  let killed = false;
+  await coordinator.route(
+    (url) => (url.searchParams.get("_data") ?? "").startsWith("routes/boards.$boardId_.vergaderingen.$meetingId"),
+    async (route) => {
+      if (route.request().method() !== "POST" || killed) return route.fallback();
+      killed = true;
+      await server.stop("SIGKILL");
+      await route.fallback();
+    },
+  );
+  const add = coordinator.getByTestId("item-add");
+  await add.getByLabel("Eigen agendapunt").fill("Wie neemt de sleutel mee?");
+  await add.getByRole("button", { name: "Toevoegen" }).click();
+  await expect(coordinator.getByText("De server gaf geen antwoord").first()).toBeVisible();
+  expect(killed).toBe(true);
+  await expect(coordinator.getByText("Er ging iets mis")).toHaveCount(0);
+  await expect(coordinator.getByRole("heading", { level: 1, name: "Overleg bij stroomuitval" })).toBeVisible();
+  await expect(add.getByLabel("Eigen agendapunt")).toHaveValue("Wie neemt de sleutel mee?");
+
+  // Back, the same form sent again adds the item.
+  await server.start();
+  await add.getByRole("button", { name: "Toevoegen" }).click();
+  await expect(coordinator.getByTestId("agenda").locator(":scope > li", { hasText: "Wie neemt de sleutel mee?" })).toHaveCount(1);
+  await coordinator.context().close();
+});
