@@ -2,12 +2,13 @@
 import type { ServerBuild } from "@remix-run/node";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { databaseForLog, databasePath, isPostgresUrl, openAppDatabase, tryServerLock } from "../db/client";
+import { databaseForLog, databasePath, isPostgresUrl, openAppDatabase } from "../db/client";
 import { parseEnv } from "../app/services/env.server";
 import { dataKeyProblem } from "../app/services/contacts.server";
 import { resolveDataKey } from "../app/services/seal.server";
 import { createAppServer } from "./app";
 import { holdServerLock } from "./backup";
+import { holdPostgresServerLock, LockRefused } from "./cluster/postgres-lock";
 
 let env: ReturnType<typeof parseEnv>;
 try {
@@ -51,60 +52,21 @@ try {
 let stopping = false;
 /** The server's log once it exists (the lock's later news). */
 let logLater = (_level: "info" | "error", _message: string, _fields: Record<string, unknown>): void => {};
-// PostgreSQL: a server without REDIS_URL must be the only one on the database (nothing would carry
-// its edits to the others' clients, and its sweeps would run beside theirs); servers with REDIS_URL
-// run together. A server still draining (a restart) is waited for, up to its drain's ceiling.
+// PostgreSQL: a server without REDIS_URL must be the only one on the database; servers with
+// REDIS_URL run together (server/cluster/postgres-lock.ts). One still draining is waited for.
 if (postgres) {
-  const mode = env.REDIS_URL ? "shared" : "alone";
-  // Lost with its connection (PostgreSQL restarted): taken again once the database answers.
-  let retaking = false;
-  const lost = (error: Error): void => {
-    if (retaking || stopping) return;
-    retaking = true;
-    logLater("error", "the server lock on PostgreSQL was lost; it is taken again when the database is back", { error: error.message });
-    const again = async (): Promise<void> => {
-      if (stopping) return;
-      try {
-        const back = await tryServerLock(env.DATABASE_URL, mode, (e) => lost(e));
-        if (back) {
-          retaking = false;
-          serverLock = { release: () => void back.release() };
-          logLater("info", "the server lock on PostgreSQL is held again", { mode });
-          return;
-        }
-        logLater("error", "the server lock on PostgreSQL is held the other way: a server with and one without REDIS_URL share the database", { mode });
-      } catch {
-        // not back yet
-      }
-      setTimeout(() => void again(), 5000).unref();
-    };
-    setTimeout(() => void again(), 1000).unref();
-  };
-  const deadline = Date.now() + env.DRAIN_TIMEOUT_MS;
-  let lock: Awaited<ReturnType<typeof tryServerLock>> = null;
-  let said = false;
   try {
-    while (!(lock = await tryServerLock(env.DATABASE_URL, mode, lost)) && Date.now() < deadline) {
-      if (!said) console.error(`waiting for the other server on this database to end (${mode === "alone" ? "this one has no REDIS_URL" : "that one has no REDIS_URL"}) …`);
-      said = true;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    serverLock = await holdPostgresServerLock(env.DATABASE_URL, {
+      mode: env.REDIS_URL ? "shared" : "alone",
+      waitMs: env.DRAIN_TIMEOUT_MS,
+      waiting: (message) => console.error(message),
+      log: (level, message, fields) => logLater(level, message, fields),
+    });
   } catch (e) {
-    console.error(`cannot take the server lock on PostgreSQL: ${(e as Error).message}`);
+    console.error(e instanceof LockRefused ? e.message : `cannot take the server lock on PostgreSQL: ${(e as Error).message}`);
     await database.close();
     process.exit(1);
   }
-  if (!lock) {
-    console.error(
-      mode === "alone"
-        ? "another Alliantiebord server runs on this PostgreSQL database. Several servers share live edits, limits and the daily work only through Redis: give every server the same REDIS_URL (README, several servers)."
-        : "an Alliantiebord server without REDIS_URL runs on this PostgreSQL database: it would not see this server's edits. Stop it, or give it the same REDIS_URL as the others (README, several servers).",
-    );
-    await database.close();
-    process.exit(1);
-  }
-  const held = lock;
-  serverLock = { release: () => void held.release() };
 }
 // Sealed data that this key does not open (or no key at all): refuse, before anything is served.
 const keyProblem = await dataKeyProblem(database, dataKey.key);
