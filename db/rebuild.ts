@@ -8,7 +8,7 @@
  * replacement computed from it, the snapshot replaced, the whole update log
  * deleted, every moment rebuilt, and the caller's own erasure run.
  */
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, getTableName, sql } from "drizzle-orm";
 import { readStoredBoard, type StoredBoard } from "./board-store";
 import type { AsyncDb, DB } from "./client";
 import { storedOrder } from "./dialect";
@@ -91,9 +91,51 @@ export async function storeRebuiltBoard<R extends RebuiltState, T>(
  * Move everything in the write-ahead log into the database file and empty
  * the log (TRUNCATE), so erased pages are not left in the -wal file. Waits
  * for readers (busy_timeout); returns whether every frame was moved.
- * SQLite only (PostgreSQL's own vacuum and WAL recycling do this there).
+ * SQLite only (PostgreSQL: vacuumErased).
  */
 export function checkpointTruncate(db: DB): boolean {
   const row = db.$client.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number } | undefined;
   return !row || row.busy === 0;
+}
+
+/**
+ * Every table a rebuild or an erasure writes (storeRebuiltBoard above;
+ * db/erase.ts eraseRequests; db/retention.ts anonymiseRequestRows; the
+ * contacts they delete).
+ */
+const ERASED_TABLES = [
+  "boards",
+  "boardSnapshots",
+  "boardUpdates",
+  "boardMoments",
+  "auditEvents",
+  "meetingActions",
+  "meetingDecisions",
+  "mailOutbox",
+  "notifications",
+  "duplicateDecisions",
+  "comments",
+  "referrals",
+  "contactViews",
+  "requestContacts",
+  "requests",
+] as const satisfies ReadonlyArray<keyof AsyncDb["t"]>;
+
+/**
+ * PostgreSQL's counterpart of checkpointTruncate. An UPDATE or DELETE there
+ * only marks the old version of a row dead; its bytes stay in the table's
+ * pages until a VACUUM removes it (autovacuum comes when enough rows died,
+ * which for one erasure may be never). This VACUUMs the tables an erasure
+ * wrote, at once, so the erased words leave the table and index files.
+ * Plain VACUUM: it takes no lock that stops reads or writes. Not in a
+ * transaction (VACUUM cannot run in one); a row still seen by an open
+ * snapshot elsewhere stays until that snapshot ends (autovacuum then).
+ * What it cannot reach: PostgreSQL's write-ahead log keeps the words until
+ * its segments are overwritten (README, Vergeten). Returns whether it ran.
+ */
+export async function vacuumErased(h: AsyncDb): Promise<boolean> {
+  if (h.dialect !== "postgres") return false;
+  const names = ERASED_TABLES.map((k) => `"${getTableName(h.t[k])}"`).join(", ");
+  await h.q.execute(sql.raw(`VACUUM ${names}`));
+  return true;
 }

@@ -14,14 +14,16 @@
  * caller erases (through the transaction's `tx`). The live room is then
  * dropped and every connection closed with 4410: browsers drop their copy
  * and load the board again, and a client that still holds the old
- * generation is refused before it can send anything. Last (SQLite), the
+ * generation is refused before it can send anything. Last, on SQLite the
  * write-ahead log is checkpointed and truncated, so the old pages (zeroed by
- * `secure_delete`, db/client.ts) are not left in the -wal file either.
+ * `secure_delete`, db/client.ts) are not left in the -wal file either; on
+ * PostgreSQL the tables it wrote are VACUUMed, so the dead versions of the
+ * erased rows leave the table files (db/rebuild.ts vacuumErased).
  */
 import * as Y from "yjs";
 import { boardToPlain, decodePlainBoard, encodePlainBoard, type BoardTransform, type PlainBoard } from "../board/rebuild";
 import type { AsyncDb } from "../../db/client";
-import { checkpointTruncate, storeRebuiltBoard } from "../../db/rebuild";
+import { checkpointTruncate, storeRebuiltBoard, vacuumErased } from "../../db/rebuild";
 import { sqliteOf, type AppServices } from "./context.server";
 
 export type { BoardTransform, PlainBoard };
@@ -44,7 +46,11 @@ export interface RebuildOutcome<T> {
   cardsAfter: number;
   /** Stored moments rewritten. */
   moments: number;
-  /** Whether the write-ahead log could be emptied (false: a reader held it; the next checkpoint does it). PostgreSQL: true. */
+  /**
+   * SQLite: whether the write-ahead log could be emptied (false: a reader held
+   * it; the next checkpoint does it). PostgreSQL: whether the VACUUM ran
+   * (false: it failed; autovacuum does it later).
+   */
   checkpointed: boolean;
   /** What `also` returned. */
   result: T;
@@ -98,5 +104,7 @@ export async function rebuildBoard<T = undefined>(
       result: stored.result,
     };
   });
-  return { ...outcome, checkpointed: svc.async.dialect === "sqlite" ? checkpointTruncate(sqliteOf(svc, "the WAL checkpoint")) : true };
+  const checkpointed =
+    svc.async.dialect === "sqlite" ? checkpointTruncate(sqliteOf(svc, "the WAL checkpoint")) : await vacuumErased(svc.async).catch(() => false);
+  return { ...outcome, checkpointed };
 }
