@@ -5,6 +5,8 @@
  * for their hex too (`dumpHas`).
  */
 import { spawnSync } from "node:child_process";
+import { sql } from "drizzle-orm";
+import type { AsyncDb } from "../../db/client";
 import path from "node:path";
 import { postgresBinDir } from "./postgres";
 
@@ -17,4 +19,28 @@ export function pgDump(url: string): Buffer {
 /** The forms `needle` takes in a plain pg_dump: as text, and in hex inside a bytea value. */
 export function dumpForms(needle: string): string[] {
   return [needle, Buffer.from(needle).toString("hex")];
+}
+
+/**
+ * PostgreSQL: how often `count` finds something in the row versions of the
+ * database's tables and their TOAST tables, read page by page (pageinspect,
+ * which the test cluster's superuser can add): the live rows and the dead
+ * versions an UPDATE or DELETE leaves until a VACUUM removes them. What lies
+ * in a page's free space or in the write-ahead log is not a row version.
+ */
+export async function pgRowVersions(h: AsyncDb, count: (bytes: Uint8Array) => number): Promise<number> {
+  const rows = async (query: string) => ((await h.q.execute(sql.raw(query))) as unknown as { rows: Array<Record<string, unknown>> }).rows;
+  await rows("CREATE EXTENSION IF NOT EXISTS pageinspect");
+  const rels = (await rows(
+    "select c.oid::regclass::text as rel, (pg_relation_size(c.oid) / current_setting('block_size')::int)::int as pages from pg_class c " +
+      "where c.relkind in ('r', 't') and (c.relnamespace = 'public'::regnamespace or c.oid in (select reltoastrelid from pg_class where relnamespace = 'public'::regnamespace))",
+  )) as Array<{ rel: string; pages: number }>;
+  let n = 0;
+  for (const { rel, pages } of rels) {
+    for (let page = 0; page < pages; page++) {
+      const items = await rows(`select t_data from heap_page_items(get_raw_page('${rel.replace(/'/g, "''")}', ${page})) where lp_flags = 1 and t_data is not null`);
+      for (const { t_data } of items as Array<{ t_data: Uint8Array }>) n += count(t_data);
+    }
+  }
+  return n;
 }

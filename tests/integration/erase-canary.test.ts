@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { and, eq, sql } from "drizzle-orm";
 import { databasePath } from "../../db/client";
-import { pgDump } from "../infra/pg-dump";
+import { pgDump, pgRowVersions } from "../infra/pg-dump";
 import { ROOT, startTestServer, TEST_ENGINE, waitFor, type TestServer } from "./harness";
 
 const TOKEN = `ZQXKANARIE${Math.random().toString(16).slice(2, 10).toUpperCase()}`;
@@ -96,28 +96,6 @@ function fileCount(file: string): number {
 const pgRows = async (query: string) => ((await t.h.q.execute(sql.raw(query))) as unknown as { rows: Array<Record<string, unknown>> }).rows;
 
 /**
- * PostgreSQL: the row versions in this database's tables and their TOAST
- * tables, read page by page (pageinspect): live ones and the dead ones an
- * UPDATE or DELETE leaves until a VACUUM removes them. The erasure's VACUUM
- * must leave none with the words.
- */
-async function pgRowVersions(): Promise<number> {
-  await pgRows("CREATE EXTENSION IF NOT EXISTS pageinspect");
-  const rels = await pgRows(
-    "select c.oid::regclass::text as rel, (pg_relation_size(c.oid) / current_setting('block_size')::int)::int as pages from pg_class c " +
-      "where c.relkind in ('r', 't') and (c.relnamespace = 'public'::regnamespace or c.oid in (select reltoastrelid from pg_class where relnamespace = 'public'::regnamespace))",
-  );
-  let n = 0;
-  for (const { rel, pages } of rels as Array<{ rel: string; pages: number }>) {
-    for (let page = 0; page < pages; page++) {
-      const items = await pgRows(`select t_data from heap_page_items(get_raw_page('${rel.replace(/'/g, "''")}', ${page})) where lp_flags = 1 and t_data is not null`);
-      for (const { t_data } of items as Array<{ t_data: Uint8Array }>) n += count(t_data);
-    }
-  }
-  return n;
-}
-
-/**
  * PostgreSQL's table and index files of this database (base/<oid>/, after a
  * CHECKPOINT wrote every changed page there), bytes as they lie. A VACUUM
  * removes dead row versions but does not zero the space they took, and the
@@ -134,7 +112,7 @@ async function pgDataFiles(): Promise<number> {
 
 /** Where the database keeps its rows: SQLite's file, -wal and -shm; PostgreSQL's as a pg_dump of the database and every row version in its tables. */
 async function atRest(): Promise<Record<string, number>> {
-  if (TEST_ENGINE === "postgres") return { database: dumpCount(pgDump(t.dbUrl)), rowVersions: await pgRowVersions() };
+  if (TEST_ENGINE === "postgres") return { database: dumpCount(pgDump(t.dbUrl)), rowVersions: await pgRowVersions(t.h, count) };
   const dbFile = databasePath(t.dbUrl);
   return { sqlite: fileCount(dbFile), wal: fileCount(`${dbFile}-wal`), shm: fileCount(`${dbFile}-shm`) };
 }
