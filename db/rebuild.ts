@@ -132,10 +132,11 @@ const ERASED_TABLES = [
  * snapshot elsewhere stays until that snapshot ends (autovacuum then).
  * What it cannot reach: PostgreSQL's write-ahead log keeps the words until
  * its segments are overwritten (README, Vergeten). Returns whether it ran.
+ * `tables`: fewer, for a smaller erasure (contact details replaced or cleared).
  */
-export async function vacuumErased(h: AsyncDb): Promise<boolean> {
+export async function vacuumErased(h: AsyncDb, tables: ReadonlyArray<(typeof ERASED_TABLES)[number]> = ERASED_TABLES): Promise<boolean> {
   if (h.dialect !== "postgres") return false;
-  const names = ERASED_TABLES.map((k) => `"${getTableName(h.t[k])}"`).join(", ");
+  const names = tables.map((k) => `"${getTableName(h.t[k])}"`).join(", ");
   await h.q.execute(sql.raw(`VACUUM ${names}`));
   return true;
 }

@@ -23,6 +23,7 @@ import {
   type ContactViewAction,
 } from "../../db/contacts";
 import type { AsyncDb } from "../../db/client";
+import { vacuumErased } from "../../db/rebuild";
 import { oneSealedSecret } from "../../db/two-factor";
 import { activeAad } from "./two-factor.server";
 import { getRequest, getRequestLocked, type RequestRow } from "../../db/requests";
@@ -135,7 +136,7 @@ export async function writeContact(svc: AppServices, user: SessionUser, board: B
   // The right to write follows who holds the request: checked and written in
   // one transaction, the request's row locked, so a referral accepted or a
   // claim taken meanwhile is either before (and refuses this) or after.
-  return svc.async.transaction(async (tx): Promise<ContactRead> => {
+  const result = await svc.async.transaction(async (tx): Promise<ContactRead> => {
     const row = await getRequestLocked(tx, board.id, requestId);
     if (!row) return fail("not_found");
     const existing = await getContact(tx, requestId);
@@ -155,6 +156,10 @@ export async function writeContact(svc: AppServices, user: SessionUser, board: B
     await putContact(tx, { ...who, sealed: seal(key, JSON.stringify(details), contactAad(requestId)), consent });
     return { ok: true, contact: checked.value, stored: true, updatedAt: at, available: true };
   });
+  // PostgreSQL keeps the replaced or cleared details as a dead row version (sealed, but the key is
+  // still here) until a VACUUM: at once, as secure_delete zeroes them on SQLite.
+  if (result.ok) await vacuumErased(svc.async, ["requestContacts"]).catch(() => false);
+  return result;
 }
 
 /** Remove the details (DELETE): the same rights as writing them. */

@@ -12,7 +12,7 @@ import { enableTwoFactor, setPendingSecret } from "../../db/two-factor";
 import { parseDataKey, seal } from "../../app/services/seal.server";
 import { makeBoard, makeSessionCookie, makeUser } from "../factories";
 import { asc, eq } from "drizzle-orm";
-import { dumpForms, pgDump } from "../infra/pg-dump";
+import { dumpForms, pgDump, pgRowVersions } from "../infra/pg-dump";
 import { createTestDatabase, spawnServer, startTestServer, TEST_DATA_KEY, TEST_ENGINE, type TestDatabase, type TestServer } from "./harness";
 
 let t: TestServer;
@@ -213,6 +213,37 @@ describe("at rest", () => {
     expect(sealed.sealed.length).toBeGreaterThan(40);
     await t.h.q.update(requestContacts).set({ sealed: sealed.sealed }).where(eq(requestContacts.requestId, board.cardIds[1]));
     expect((await get(board.cardIds[1], t.seed.cookies.memberA2)).status).toBe(500);
+  });
+
+  it("details replaced or removed leave no old sealed copy in the database (SQLite: secure_delete; PostgreSQL: VACUUM)", async () => {
+    const r = board.cardIds[3];
+    const { requestContacts } = t.h.t;
+    const sealedNow = async () => (await t.h.q.select({ sealed: requestContacts.sealed }).from(requestContacts).where(eq(requestContacts.requestId, r)))[0]?.sealed;
+    // A stretch of the ciphertext (past the version byte, key id and IV): found only where that sealed value lies.
+    const stretch = (sealed: Uint8Array) => Buffer.from(sealed).subarray(20, 52);
+    const copies = async (needle: Buffer) => {
+      const inBytes = (bytes: Uint8Array) => {
+        const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        let n = 0;
+        for (let i = b.indexOf(needle); i !== -1; i = b.indexOf(needle, i + 1)) n++;
+        return n;
+      };
+      if (TEST_ENGINE === "postgres") return pgRowVersions(t.h, inBytes);
+      const file = t.dbUrl.replace(/^file:/, "");
+      t.database.sqlite.pragma("wal_checkpoint(TRUNCATE)");
+      return inBytes(fs.readFileSync(file)) + (fs.existsSync(`${file}-wal`) ? inBytes(fs.readFileSync(`${file}-wal`)) : 0);
+    };
+    expect((await put(r, t.seed.cookies.memberA1, details("Eerste", true))).status).toBe(200);
+    const first = stretch((await sealedNow())!);
+    expect(await copies(first)).toBe(1);
+
+    expect((await put(r, t.seed.cookies.memberA1, details("Tweede", true))).status).toBe(200);
+    const second = stretch((await sealedNow())!);
+    expect({ first: await copies(first), second: await copies(second) }).toEqual({ first: 0, second: 1 });
+
+    expect((await t.api(url(r), { cookie: t.seed.cookies.memberA1, method: "DELETE" })).status).toBe(200);
+    expect(await sealedNow()).toBeUndefined();
+    expect(await copies(second)).toBe(0);
   });
 
   it("without DATA_KEY nothing can be stored, and the status says so", async () => {
