@@ -99,9 +99,10 @@ export function checkpointTruncate(db: DB): boolean {
 }
 
 /**
- * Every table a rebuild or an erasure writes (storeRebuiltBoard above;
- * db/erase.ts eraseRequests; db/retention.ts anonymiseRequestRows; the
- * contacts they delete).
+ * The tables a rebuild or an erasure removes words or sealed values from
+ * (storeRebuiltBoard above; db/erase.ts eraseRequests; db/retention.ts
+ * anonymiseRequestRows; the contacts they delete). Tables it only unlinks
+ * ids in (jobs, places, the front door's items) hold no such words.
  */
 const ERASED_TABLES = [
   "boards",
@@ -126,7 +127,9 @@ const ERASED_TABLES = [
  * only marks the old version of a row dead; its bytes stay in the table's
  * pages until a VACUUM removes it (autovacuum comes when enough rows died,
  * which for one erasure may be never). This VACUUMs the tables an erasure
- * wrote, at once, so the erased words leave the table and index files.
+ * wrote, at once, indexes included, so no row version and no index entry
+ * keeps the erased words (the bytes a removed version took can stay in the
+ * page's free space until the page is written again).
  * Plain VACUUM: it takes no lock that stops reads or writes. Not in a
  * transaction (VACUUM cannot run in one); a row still seen by an open
  * snapshot elsewhere stays until that snapshot ends (autovacuum then).
@@ -137,6 +140,8 @@ const ERASED_TABLES = [
 export async function vacuumErased(h: AsyncDb, tables: ReadonlyArray<(typeof ERASED_TABLES)[number]> = ERASED_TABLES): Promise<boolean> {
   if (h.dialect !== "postgres") return false;
   const names = tables.map((k) => `"${getTableName(h.t[k])}"`).join(", ");
-  await h.q.execute(sql.raw(`VACUUM ${names}`));
+  // INDEX_CLEANUP ON: VACUUM may skip the indexes when few pages hold dead rows (PostgreSQL 14+); an erased
+  // reference's keyed hash would then stay in requests_refkey_idx.
+  await h.q.execute(sql.raw(`VACUUM (INDEX_CLEANUP ON) ${names}`));
   return true;
 }

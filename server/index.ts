@@ -61,6 +61,7 @@ if (postgres) {
       waitMs: env.DRAIN_TIMEOUT_MS,
       waiting: (message) => console.error(message),
       log: (level, message, fields) => logLater(level, message, fields),
+      stopping: () => stopping,
     });
   } catch (e) {
     console.error(e instanceof LockRefused ? e.message : `cannot take the server lock on PostgreSQL: ${(e as Error).message}`);

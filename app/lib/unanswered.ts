@@ -17,9 +17,15 @@
  * cannot be known here: the texts say so, and the board shows a card that
  * was saved as soon as it is connected again.
  *
- * Everything the server did answer (data of any status, a redirect, a thrown
- * response, an error it reported) passes unchanged. A request that the page
- * itself aborted (navigating away, a newer submission) is not a failure.
+ * What counts as no answer: fetch's own failure (a TypeError: connection
+ * refused or reset, the network gone), and an error status that did not come
+ * from the app (a reverse proxy's 502 or 504 while the server restarts:
+ * Remix throws it as an Error, as it does an error the app reported while
+ * running the action, whose outcome is just as unknown to the form). What
+ * the app answered passes unchanged: its data of any status, a redirect, a
+ * thrown response (a 403 or 404: the route's error page, as before). A
+ * request that the page itself aborted (navigating away, a newer
+ * submission) is not a failure either.
  */
 import type { ClientActionFunctionArgs, ShouldRevalidateFunctionArgs } from "@remix-run/react";
 
@@ -39,9 +45,13 @@ export function isUnanswered(result: unknown): result is UnansweredResult {
   return !!result && typeof result === "object" && (result as { error?: unknown }).error === UNANSWERED && (result as { ok?: unknown }).ok === false;
 }
 
-/** fetch rejects with a TypeError, and only then, when no response came (or its body broke off). */
-function isNetworkFailure(e: unknown): boolean {
-  return e instanceof TypeError;
+/**
+ * No usable answer came: fetch failed (TypeError), or Remix turned an error
+ * response into an Error (one without its headers: a proxy's 502; or one the
+ * app reported). A Response thrown (the app's refusal or redirect) is an answer.
+ */
+function isNoAnswer(e: unknown): boolean {
+  return e instanceof Error && !(e instanceof Response);
 }
 
 /** The route's server action, or an UnansweredResult when no answer came. */
@@ -51,7 +61,7 @@ export async function answeredOrUnanswered({ request, serverAction }: Pick<Clien
   try {
     return await serverAction();
   } catch (e) {
-    if (!isNetworkFailure(e) || request.signal.aborted) throw e;
+    if (!isNoAnswer(e) || request.signal.aborted) throw e;
     const values: Record<string, string> = {};
     const form = await copy.formData().catch(() => null);
     for (const [k, v] of form ?? []) if (typeof v === "string") values[k] = v;

@@ -24,6 +24,7 @@ import {
 } from "../../db/contacts";
 import type { AsyncDb } from "../../db/client";
 import { vacuumErased } from "../../db/rebuild";
+import { vacuumFailed } from "./rebuild.server";
 import { oneSealedSecret } from "../../db/two-factor";
 import { activeAad } from "./two-factor.server";
 import { getRequest, getRequestLocked, type RequestRow } from "../../db/requests";
@@ -158,7 +159,7 @@ export async function writeContact(svc: AppServices, user: SessionUser, board: B
   });
   // PostgreSQL keeps the replaced or cleared details as a dead row version (sealed, but the key is
   // still here) until a VACUUM: at once, as secure_delete zeroes them on SQLite.
-  if (result.ok) await vacuumErased(svc.async, ["requestContacts"]).catch(() => false);
+  if (result.ok) await vacuumErased(svc.async, ["requestContacts"]).catch((e) => vacuumFailed(svc, board.id, e));
   return result;
 }
 

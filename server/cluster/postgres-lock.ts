@@ -12,7 +12,7 @@
  * server may still be draining, up to `waitMs` (the drain's ceiling); then
  * it refuses, saying why. While it runs, a lost lock (PostgreSQL restarted,
  * its connection ended) is logged and taken again once the database answers:
- * after 1 s, then every 5 s, for as long as the server runs.
+ * after 1 s, then every 5 s, until the server begins to drain.
  */
 import { tryServerLock } from "../../db/client";
 
@@ -26,6 +26,8 @@ export interface PostgresLockOptions {
   waiting(message: string): void;
   /** The lock's news while the server runs (lost, held again). */
   log(level: "info" | "error", message: string, fields: Record<string, unknown>): void;
+  /** True once the server drains: a lock lost then is not taken again (its successor may be taking it). */
+  stopping(): boolean;
 }
 
 /** The lock is held the other way: the message says why, to whoever starts the server, naming the setting that decides. */
@@ -54,12 +56,12 @@ export async function holdPostgresServerLock(url: string, opts: PostgresLockOpti
   let held: { release(): Promise<void> } | null = null;
 
   const lost = (error: Error): void => {
-    if (retaking || released) return;
+    if (retaking || released || opts.stopping()) return;
     retaking = true;
     held = null;
     opts.log("error", "the server lock on PostgreSQL was lost; it is taken again when the database is back", { error: error.message });
     const again = async (): Promise<void> => {
-      if (released) return;
+      if (released || opts.stopping()) return;
       try {
         const back = await tryServerLock(url, mode, lost);
         if (back) {

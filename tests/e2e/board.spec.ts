@@ -127,6 +127,25 @@ test("a new request whose POST meets a dead server says so and keeps the board a
   await expect(page.getByTestId("board").getByText(title)).toHaveCount(1);
 });
 
+test("behind a proxy, a new request answered by the proxy's 502 (the server restarting) says so and keeps the board", async ({ page }) => {
+  await login(page, server.url, "maatjes@ave.example");
+  await openDemoBoard(page);
+  // What nginx or Caddy answers while no app server is up: an error page without any of Remix's headers.
+  await page.route(
+    (url) => url.searchParams.get("_data") === "routes/boards.$boardId",
+    (route) => (route.request().method() === "POST" ? route.fulfill({ status: 502, contentType: "text/html", body: "<html><body>502 Bad Gateway</body></html>" }) : route.fallback()),
+  );
+  await page.getByTestId("new-request").click();
+  const dialog = page.getByRole("dialog");
+  await dialog.locator('[name="title"]').fill("Huiswerkbegeleiding gezocht");
+  await dialog.locator('[name="category"]').selectOption("taal");
+  await dialog.locator('button[type="submit"]').click();
+  await expect(dialog.getByRole("alert")).toContainText("De server gaf geen antwoord");
+  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+  await expect(page.getByTestId("board")).toBeVisible();
+  await expect(dialog.locator('[name="title"]')).toHaveValue("Huiswerkbegeleiding gezocht");
+});
+
 test("a form with a too short title explains what is wrong and keeps the input", async ({ page }) => {
   await login(page, server.url, "vluchtelingenwerk@ave.example");
   await openDemoBoard(page);

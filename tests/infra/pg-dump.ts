@@ -44,3 +44,18 @@ export async function pgRowVersions(h: AsyncDb, count: (bytes: Uint8Array) => nu
   }
   return n;
 }
+
+/**
+ * PostgreSQL compresses a large value (a board's Yjs snapshot, its moments)
+ * before it stores it, which would hide a canary from pgRowVersions. For a
+ * canary test: the values written from now on are stored as they are
+ * (STORAGE EXTERNAL: out of line when large, never compressed), so every
+ * copy of the words is readable in the row versions.
+ */
+export async function storeUncompressed(h: AsyncDb): Promise<void> {
+  const rows = async (query: string) => ((await h.q.execute(sql.raw(query))) as unknown as { rows: Array<Record<string, string>> }).rows;
+  const columns = await rows(
+    "select table_name as t, column_name as c from information_schema.columns where table_schema = 'public' and data_type in ('bytea', 'text', 'jsonb', 'json', 'character varying')",
+  );
+  for (const { t, c } of columns) await rows(`ALTER TABLE "${t}" ALTER COLUMN "${c}" SET STORAGE EXTERNAL`);
+}

@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { and, eq, sql } from "drizzle-orm";
 import { databasePath } from "../../db/client";
-import { pgDump, pgRowVersions } from "../infra/pg-dump";
+import { pgDump, pgRowVersions, storeUncompressed } from "../infra/pg-dump";
 import { ROOT, startTestServer, TEST_ENGINE, waitFor, type TestServer } from "./harness";
 
 const TOKEN = `ZQXKANARIE${Math.random().toString(16).slice(2, 10).toUpperCase()}`;
@@ -55,6 +55,8 @@ beforeAll(async () => {
     };
   }
   t = await startTestServer({ LOG_LEVEL: "debug" });
+  // Large values uncompressed, so a canary in a Yjs snapshot or moment is readable in every row version (pgRowVersions).
+  if (TEST_ENGINE === "postgres") await storeUncompressed(t.h);
 });
 
 afterAll(async () => {

@@ -20,7 +20,7 @@ import { readBoard } from "../../app/board/domain";
 import { retentionSweep } from "../../app/services/retention.server";
 import { backupTo } from "../../server/backup";
 import { momentSnapshot } from "../../app/services/moments.server";
-import { dumpForms, pgDump, pgRowVersions } from "../infra/pg-dump";
+import { dumpForms, pgDump, pgRowVersions, storeUncompressed } from "../infra/pg-dump";
 import { createClock, DAY_MS, newBoardVia, startTestServer, storedDocOf, TEST_ENGINE, waitFor, type TestServer } from "./harness";
 
 const clock = createClock();
@@ -108,6 +108,8 @@ beforeAll(async () => {
   // RETENTION_SWEEP_MS of real time, which the test's clock does not move: a second there.
   const keep: Record<string, string> = TEST_ENGINE === "postgres" ? { RETENTION_SWEEP_MS: "1000" } : {};
   t = await startTestServer({ CLAIM_SWEEP_MS: "1000", LOG_LEVEL: "info", ...keep }, { now: clock.now });
+  // Large values uncompressed, so a canary in a Yjs snapshot or moment is readable in every row version (pgRowVersions).
+  if (TEST_ENGINE === "postgres") await storeUncompressed(t.h);
   // Sessions that outlive the 13 months the clock moves on.
   coordinator = await t.cookieFor(t.seed.coordinatorA.id, 800);
   memberA1 = await t.cookieFor(t.seed.memberA1.id, 800);

@@ -32,7 +32,13 @@ describe("answeredOrUnanswered", () => {
     expect(result).toEqual({ intent: "create", ok: false, error: UNANSWERED, values: { intent: "create", title: "Taalmaatje", area: "Angelslo" } });
   });
 
-  it("the server's answers pass unchanged: data of any status, a thrown response, a reported error", async () => {
+  it("an error status that did not come from the app (a proxy's 502, which Remix throws as an Error) is unanswered too", async () => {
+    const request = post({ intent: "create", title: "Taalmaatje" });
+    const result = await answeredOrUnanswered({ request, serverAction: serverAction(request, () => Promise.reject(new Error("<html>502 Bad Gateway</html>"))) });
+    expect(result).toMatchObject({ ok: false, error: UNANSWERED, values: { title: "Taalmaatje" } });
+  });
+
+  it("the app's answers pass unchanged: data of any status, a thrown response (refusal or redirect)", async () => {
     const request = post({ intent: "create" });
     const data = { intent: "create", ok: false, errors: { title: "tooShort" } };
     expect(await answeredOrUnanswered({ request, serverAction: serverAction(request, () => data) })).toBe(data);
@@ -41,9 +47,9 @@ describe("answeredOrUnanswered", () => {
     const r2 = post({ intent: "create" });
     await expect(answeredOrUnanswered({ request: r2, serverAction: serverAction(r2, () => Promise.reject(refused)) })).rejects.toBe(refused);
 
-    const reported = new Error("Unexpected Server Error");
+    const moved = new Response(null, { status: 302, headers: { Location: "/login" } });
     const r3 = post({ intent: "create" });
-    await expect(answeredOrUnanswered({ request: r3, serverAction: serverAction(r3, () => Promise.reject(reported)) })).rejects.toBe(reported);
+    await expect(answeredOrUnanswered({ request: r3, serverAction: serverAction(r3, () => Promise.reject(moved)) })).rejects.toBe(moved);
   });
 
   it("a request the page aborted itself is not a failure of the server", async () => {

@@ -5,7 +5,7 @@
  * work without scripts; with scripts they submit without a reload).
  */
 import { Form, useFetcher } from "@remix-run/react";
-import { useEffect, useId, useState, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { AgendaItem, Attendee, Decision, MeetingAction, SavedView } from "~/board/meeting";
 import { isOverdue } from "~/board/meeting-time";
 import { useToast } from "~/components/toast/ToastProvider";
@@ -93,8 +93,11 @@ export function DoneToggle({ action, canMark }: { action: MeetingAction; canMark
   const done = pending ?? action.doneAt !== null;
   // The server went away while the tick was on its way: the box shows what is saved, and says so.
   const toast = useToast();
+  const told = useRef<unknown>(null);
   useEffect(() => {
-    if (fetcher.state === "idle" && isUnanswered(fetcher.data)) toast.error(t("form.unanswered"));
+    if (fetcher.state !== "idle" || !isUnanswered(fetcher.data) || told.current === fetcher.data) return;
+    told.current = fetcher.data;
+    toast.error(t("form.unanswered"));
   }, [fetcher.state, fetcher.data, toast, t]);
   if (!canMark) {
     return <span className={done ? "mtg-done-label is-done" : "mtg-done-label"}>{done ? t("mtg.action.done") : t("mtg.action.open")}</span>;
