@@ -168,11 +168,13 @@ export function referralView(r: ReferralRow) {
 
 /**
  * Keep the card's column true to its new holder (claimed: into the first
- * held column; released: into the first open column). The room's document
- * is written at once (withDoc runs its function before returning).
+ * held column; released: into the first open column). Awaited: the answer
+ * comes once the column change is stored and published (withDoc), so a move
+ * made right after it, on any server, comes after it and not beside it
+ * (concurrent writes of one column would leave Yjs to keep one of the two).
  */
-function align(svc: AppServices, t: Target, holder: string | null) {
-  svc.rooms
+async function align(svc: AppServices, t: Target, holder: string | null): Promise<void> {
+  await svc.rooms
     .withDoc(t.boardId, (doc) => alignCardWithHolder(doc, t.requestId, holder, svc.now()))
     .catch(() => {
       // The holder is decided in SQL either way; a board that cannot load is reported by the room itself.
@@ -183,7 +185,7 @@ async function announce(svc: AppServices, user: SessionUser, t: Target, orgs: Ar
   // The rooms that keep holders in memory (here and on the other servers) have the change before the answer.
   await svc.rooms.holdersChanged?.(t.boardId, [t.requestId]);
   const payload = await ownerPayload(svc, user, t);
-  align(svc, t, payload.ownerOrgId);
+  await align(svc, t, payload.ownerOrgId);
   svc.realtime.toBoard(t.boardId, EVENTS.owner, payload);
   await publishLatest(svc, t.boardId, t.requestId);
   for (const org of new Set(orgs.filter(Boolean) as string[])) svc.realtime.toOrganisation(org, EVENTS.inbox, { boardId: t.boardId });
