@@ -110,7 +110,15 @@ describe("limits shared by two servers", () => {
     await c.redis.restart();
     await waitFor(() => c.servers.every((s) => s.server.redis!.up), { timeout: 15_000, message: "both servers back on Redis" });
     // The empty Redis gets the counts back: what it held, and the 2 + 2 of the outage.
-    await waitFor(async () => (await stored()) === before + 4, { message: "Redis holds every write again" });
+    // (A count that stays wrong is named in the failure: fewer is a count not put back, more a write counted twice.)
+    await waitFor(
+      async () => {
+        const now = await stored();
+        if (now !== before + 4) throw new Error(`Redis holds ${now} of this session's writes, ${before + 4} expected`);
+        return true;
+      },
+      { message: "Redis holds every write again" },
+    );
     await settle();
     expect(await write(0, cookie)).toBe(200);
     await settle();
