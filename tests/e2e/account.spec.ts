@@ -75,7 +75,8 @@ test("'Overal uitloggen' in a second browser closes the first one's board and ke
   await expect(second.getByTestId("session-current")).toContainText("Deze sessie");
   await expect(second.getByTestId("session-current")).toContainText(/Chrome op Linux|Chromium/);
   await second.getByRole("button", { name: "Overal uitloggen" }).click();
-  await expect(second.getByText("Op 1 andere sessie uitgelogd.")).toBeVisible();
+  // Said in a toast (and, for screen readers, in the polite live region too: the toast's is the one to see).
+  await expect(second.getByTestId("toast").getByText("Op 1 andere sessie uitgelogd.")).toBeVisible();
   await expect(sessions.getByRole("listitem")).toHaveCount(1);
   await expect(second.getByTestId("no-other-sessions")).toBeVisible();
 
