@@ -10,6 +10,11 @@ import type { AsyncDb } from "../../db/client";
 import path from "node:path";
 import { postgresBinDir } from "./postgres";
 
+/** A statement of a test's own on PostgreSQL (superuser on the test cluster): its rows. */
+export async function pgQuery(h: AsyncDb, query: string): Promise<Array<Record<string, unknown>>> {
+  return ((await h.q.execute(sql.raw(query))) as unknown as { rows: Array<Record<string, unknown>> }).rows;
+}
+
 export function pgDump(url: string): Buffer {
   const r = spawnSync(path.join(postgresBinDir(), "pg_dump"), ["--no-owner", "--dbname", url], { maxBuffer: 512 * 1024 * 1024, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`pg_dump failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr?.toString()}`);
@@ -29,7 +34,7 @@ export function dumpForms(needle: string): string[] {
  * in a page's free space or in the write-ahead log is not a row version.
  */
 export async function pgRowVersions(h: AsyncDb, count: (bytes: Uint8Array) => number): Promise<number> {
-  const rows = async (query: string) => ((await h.q.execute(sql.raw(query))) as unknown as { rows: Array<Record<string, unknown>> }).rows;
+  const rows = (query: string) => pgQuery(h, query);
   await rows("CREATE EXTENSION IF NOT EXISTS pageinspect");
   const rels = (await rows(
     "select c.oid::regclass::text as rel, (pg_relation_size(c.oid) / current_setting('block_size')::int)::int as pages from pg_class c " +
@@ -53,9 +58,9 @@ export async function pgRowVersions(h: AsyncDb, count: (bytes: Uint8Array) => nu
  * copy of the words is readable in the row versions.
  */
 export async function storeUncompressed(h: AsyncDb): Promise<void> {
-  const rows = async (query: string) => ((await h.q.execute(sql.raw(query))) as unknown as { rows: Array<Record<string, string>> }).rows;
-  const columns = await rows(
+  const rows = (query: string) => pgQuery(h, query);
+  const columns = (await rows(
     "select table_name as t, column_name as c from information_schema.columns where table_schema = 'public' and data_type in ('bytea', 'text', 'jsonb', 'json', 'character varying')",
-  );
+  )) as Array<{ t: string; c: string }>;
   for (const { t, c } of columns) await rows(`ALTER TABLE "${t}" ALTER COLUMN "${c}" SET STORAGE EXTERNAL`);
 }

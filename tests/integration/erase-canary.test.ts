@@ -22,9 +22,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { databasePath } from "../../db/client";
-import { pgDump, pgRowVersions, storeUncompressed } from "../infra/pg-dump";
+import { pgDump, pgQuery, pgRowVersions, storeUncompressed } from "../infra/pg-dump";
 import { ROOT, startTestServer, TEST_ENGINE, waitFor, type TestServer } from "./harness";
 
 const TOKEN = `ZQXKANARIE${Math.random().toString(16).slice(2, 10).toUpperCase()}`;
@@ -95,7 +95,7 @@ function fileCount(file: string): number {
 }
 
 /** A statement of the test's own on PostgreSQL (superuser on the test cluster). */
-const pgRows = async (query: string) => ((await t.h.q.execute(sql.raw(query))) as unknown as { rows: Array<Record<string, unknown>> }).rows;
+const pgRows = (query: string) => pgQuery(t.h, query);
 
 /**
  * PostgreSQL's table and index files of this database (base/<oid>/, after a
