@@ -18,7 +18,7 @@
  */
 import * as Y from "yjs";
 import { cardsMap, effectiveColumn, listColumns, readCard } from "../../app/board/domain";
-import { holderChangeForMove, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../../app/board/stages";
+import { holderChangeForMove, holderFits, mayChangeRequest, mayMove, stageOfColumn, type Actor } from "../../app/board/stages";
 import type { CardChanges } from "./check-update";
 
 /** Who holds which request, for one person on one board. */
@@ -173,6 +173,32 @@ export interface Decided {
 
 export function noneDecided(): Decided {
   return { claims: new Map(), releases: new Map(), before: new Map(), after: new Map() };
+}
+
+/**
+ * The requests of an update whose holders in memory may be behind SQL, to
+ * read again before the update is judged for good (asynchronous holders).
+ * Memory follows another server's claim or release through the relay's
+ * control stream, and the card's move through the document's: they arrive
+ * in either order, and the read after the control message takes a moment.
+ * Judged against memory that is behind, an honest edit by the new holder
+ * would be refused (its connection closed) and its move undone. So, for a
+ * member's update only, when the verdict refuses or undoes something, or a
+ * changed card stands in a column its holder in memory does not fit (the
+ * card's move is here, the holder's answer not yet): every changed request
+ * of the update. Nothing otherwise (the usual edit reads no SQL).
+ */
+export function holdersToReadAgain(doc: Y.Doc, actor: Actor, changes: CardChanges, verdict: RequestVerdict | string, holders: Holders): string[] {
+  if (actor.role !== "member" || changes.size === 0) return [];
+  const ids = [...changes.keys()];
+  if (typeof verdict === "string" || verdict.reverts.length > 0) return ids;
+  const columns = listColumns(doc);
+  const cards = cardsMap(doc);
+  const behind = ids.some((id) => {
+    const m = cards.get(id);
+    return m !== undefined && !holderFits(stageOfColumn(columns, effectiveColumn(readCard(m), columns)), holders.holderOf(id));
+  });
+  return behind ? ids : [];
 }
 
 /** The claims and releases a verdict asks that are not decided yet (nothing: settle and apply now). */

@@ -13,6 +13,7 @@ import { checkUpdate, compensate, MISSING_DEPENDENCIES, REFUSAL, type Compensati
 import {
   decidedHolders,
   decideHolders,
+  holdersToReadAgain,
   judgeRequests,
   noneDecided,
   pendingHolders,
@@ -875,6 +876,20 @@ export class BoardRoom {
     const later = this.asyncHoldersFor(conn);
     const holders = later ? decidedHolders(later, decided ?? noneDecided()) : this.holdersFor(conn);
     const verdict = holders ? judgeRequests(this.doc, actor, check.cards, holders) : NO_VERDICT;
+    if (later && holders && !decided) {
+      // Memory perhaps behind SQL (another server's claim on its way): read those holders again, then
+      // judge the update again, in its turn (this connection's later frames wait behind it).
+      const again = holdersToReadAgain(this.doc, actor, check.cards, verdict, holders);
+      const refresh = this.host.requests?.async ? this.host.requests.refresh.bind(this.host.requests) : null;
+      if (again.length && refresh) {
+        const d = noneDecided();
+        const read = () =>
+          refresh(this.boardId, again).catch((e: Error) => this.host.log.warn("could not read holders again; judged with memory", { board: this.boardId, error: e.message }));
+        const turn = this.decidedTurn.then(read).then(() => this.applyDecided(conn, update, d));
+        this.decidedTurn = turn.catch(() => undefined);
+        return this.waitFor(conn, turn);
+      }
+    }
     if (typeof verdict === "string") return this.reject(conn, CLOSE.forbidden, verdict);
     const pending = later ? pendingHolders(verdict, decided ?? noneDecided()) : null;
     if (later && pending) {

@@ -19,7 +19,10 @@
  * - on PostgreSQL two room managers ("two servers") on one database race
  *   a claim: one winner, each loser undone; and a claim through the
  *   service on one server reaches the other's memory through the relay's
- *   `holdersChanged` control message (a real redis-server);
+ *   `holdersChanged` control message (a real redis-server); and while
+ *   that message is late (the card's move relayed first), the new holder's
+ *   edit and drag back on the other server are judged after the holders
+ *   are read again, not refused or undone on the memory that is behind;
  * - boardHolders itself: holders and who ever held, all or some requests;
  *   and the memory's order: a read that started before a claim's answer
  *   does not put back the older holder.
@@ -103,11 +106,11 @@ function notes(conn: TestConnection): string[] {
 }
 
 /** One "server": a room manager on the asynchronous storage with the holders in memory, and the services over it. */
-function server(h: AsyncDb, others: () => RoomManager[]) {
+function server(h: AsyncDb, others: () => RoomManager[], relay?: RedisRelay) {
   let svc!: AppServices;
   const announced: string[] = [];
   const holders = { ...holdersForRooms(() => svc), announce: (_b: string, id: string) => void announced.push(id) };
-  const rooms = new RoomManager({ storage: postgresRoomStorage(h), log: quiet, compactAfter: 1_000_000, idleMs: 60_000, requests: holders });
+  const rooms = new RoomManager({ storage: postgresRoomStorage(h), log: quiet, compactAfter: 1_000_000, idleMs: 60_000, requests: holders, relay });
   svc = {
     // getBoard and listOrganisations are still SQLite's (decision 001 "What remains"): the same rows are seeded there.
     db: engines.sqlite.db,
@@ -376,6 +379,61 @@ for (const engine of ENGINES) {
         ben.send((doc) => updateCard(doc, id, { description: "van ben" }, Date.now()));
         await until(() => ben.conn.closed.length > 0, "ben refused");
         expect(ben.conn.closed).toEqual([4403]);
+        await Promise.all(relays.map((r) => r.close()));
+        await one.rooms.drain();
+        await two.rooms.drain();
+      } finally {
+        await Promise.all(links.map((l) => l.close()));
+        await redis.stop();
+      }
+    });
+
+    it.runIf(engine === "postgres")("the new holder's edits on the other server while its memory is behind (the move relayed, the control message not yet): read again, not refused; the drag back releases", async () => {
+      const redis = await startRedis();
+      const links = [connectRedis({ url: redis.url, serverId: "s1", log: quiet }), connectRedis({ url: redis.url, serverId: "s2", log: quiet })];
+      try {
+        await Promise.all(links.map((l) => l.ready(10_000)));
+        const relays = links.map((l, i) => new RedisRelay({ serverId: `s${i + 1}`, commands: l.command, blocking: l.connection("relay"), storage: postgresRoomStorage(h()), log: quiet, blockMs: 200 }));
+        // Each room manager publishes its updates through its relay (as server/app.ts builds it).
+        const one = server(h(), () => [], relays[0]);
+        const two = server(h(), () => [], relays[1]);
+        const publish = one.svc.rooms.holdersChanged!;
+        (one.svc.rooms as { holdersChanged: typeof publish }).holdersChanged = async (boardId, ids) => {
+          relays[0].control({ type: "holdersChanged", boardId, requestIds: ids && [...ids] });
+          await publish(boardId, ids);
+        };
+        // Server two reads the holders the control message names only when the test lets it: its memory
+        // stays behind SQL while the card's move has arrived (the two streams' order is not fixed).
+        let letRead!: () => void;
+        const held = new Promise<void>((r) => (letRead = r));
+        const readLater = two.rooms.holdersChanged.bind(two.rooms);
+        (two.rooms as { holdersChanged: typeof readLater }).holdersChanged = async (boardId, ids) => {
+          await held;
+          await readLater(boardId, ids);
+        };
+        relays[0].start(one.rooms);
+        relays[1].start(two.rooms);
+        const id = await newRequest(h(), one.rooms);
+        await one.rooms.settled();
+        const ben = await client(two.rooms, person(2), "ben-behind");
+        await until(() => ben.card(id)?.column === "open", "ben sees the request");
+        // Ben's organisation claims it on server one (the page's button); the card moves there and is relayed.
+        const res = await claimService(one.svc, person(2), { boardId: "b", requestId: id });
+        expect(res.ok).toBe(true);
+        await until(() => ben.card(id)?.column === "opgepakt", "ben sees it in Opgepakt on server two");
+        expect(two.holders.holderOf("b", id)).toBe(null);
+        // Ben writes on it on server two: o2 holds it (SQL), so it stands; judged on the memory alone
+        // (o2 neither entered nor holds it there) it was refused and the connection closed.
+        ben.send((doc) => updateCard(doc, id, { description: "intake gepland" }, Date.now()));
+        await until(() => getCard(two.rooms.peek("b")!.doc, id)?.description === "intake gepland" || ben.conn.closed.length > 0, "ben's edit");
+        expect(ben.conn.closed).toEqual([]);
+        expect(two.holders.holderOf("b", id)).toBe("o2");
+        // The drag back to Open releases it in SQL (and is not undone).
+        ben.send((doc) => moveCard(doc, id, "open", 0, Date.now()));
+        await until(async () => (await owner(h(), id)) === null, "released in SQL");
+        expect(column(two.rooms, id)).toBe("open");
+        expect(notes(ben.conn)).toEqual([]);
+        letRead();
         await Promise.all(relays.map((r) => r.close()));
         await one.rooms.drain();
         await two.rooms.drain();
