@@ -7,7 +7,7 @@ export CI="${CI:-}"
 results=tests/.tmp/results
 rm -rf "$results" && mkdir -p "$results"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m== %s\033[0m  (%s, %d min %02d s in)\n' "$*" "$(date +%T)" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 # 1. Node packages: install when missing or when the lockfile changed.
 stamp=node_modules/.alliantiebord-lock
