@@ -163,8 +163,19 @@ class LimitFlusher {
   private immediate: NodeJS.Immediate | null = null;
   private readonly waiters = new Set<Waiter>();
 
+  /**
+   * A connection of its own, whose unanswered sends are never replayed: a
+   * reconcile is a delta meant for the Redis that held the counts it was
+   * added to. Replayed by ioredis into a Redis that came back empty, it
+   * would start the key at the delta as if nothing had been lost, and the
+   * count this server knew would never be put back (RECONCILE_LUA puts back
+   * only into a missing key). Dropped, it fails here and goes again with
+   * the restore.
+   */
+  private readonly redis: ReconcilingRedis;
+
   constructor(private readonly link: RedisLink) {
-    withScript(link.command);
+    this.redis = withScript(link.connection("limits", { replay: false }));
   }
 
   add(store: RedisLimitStore): void {
@@ -226,14 +237,22 @@ class LimitFlusher {
     }
     this.flushing = true;
     this.started++;
-    const redis = withScript(this.link.command);
+    const redis = this.redis as unknown as Redis;
+    // Its own connection may still be on its way (just made, or back after Redis returned): a moment, not a failure.
+    if (redis.status !== "ready") await readyWithin(redis, 1_000);
     const pipe = redis.pipeline() as unknown as ReconcilingRedis;
     for (const b of batches) for (const s of b.sent) void pipe.abLimitReconcile(...s.args);
     let results: Array<[Error | null, unknown]> | null = null;
+    // The connection dropped with the pipeline unanswered: failed (not replayed, so it never answers).
+    let onClose!: () => void;
+    const closed = new Promise<null>((resolve) => (onClose = () => resolve(null)));
+    redis.once("close", onClose);
     try {
-      results = (await (pipe as unknown as ReturnType<Redis["pipeline"]>).exec()) as Array<[Error | null, unknown]> | null;
+      results = (await Promise.race([(pipe as unknown as ReturnType<Redis["pipeline"]>).exec(), closed])) as Array<[Error | null, unknown]> | null;
     } catch {
       results = null;
+    } finally {
+      redis.off("close", onClose);
     }
     let at = 0;
     for (const b of batches) {
@@ -248,6 +267,18 @@ class LimitFlusher {
       this.again = false;
       this.soon();
     }
+  }
+}
+
+/** Resolves when the connection is ready, or after `ms`. */
+async function readyWithin(redis: Redis, ms: number): Promise<void> {
+  let onReady!: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  redis.once("ready", onReady);
+  try {
+    await within(ready, ms, undefined);
+  } finally {
+    redis.off("ready", onReady);
   }
 }
 

@@ -38,7 +38,7 @@ export interface RedisLink {
    * `offlineQueue`, commands given while Redis is away wait for it instead of
    * failing (what a subscriber needs, whose SUBSCRIBE must outlast a restart).
    */
-  connection(name: string, opts?: { offlineQueue?: boolean }): Redis;
+  connection(name: string, opts?: { offlineQueue?: boolean; replay?: boolean }): Redis;
   /**
    * A publisher and a subscriber of their own (socket.io's Redis adapter,
    * which never awaits them): the publisher fails at once while Redis is
@@ -96,12 +96,15 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
     connectTimeout: 5_000,
     enableReadyCheck: true,
   };
-  const make = (name: string, offlineQueue: boolean): Redis => {
+  const make = (name: string, offlineQueue: boolean, replay = true): Redis => {
     const r = new Redis(opts.url, {
       ...base,
       enableOfflineQueue: offlineQueue,
       // A queued command waits for Redis however long it is away (ioredis would fail it after one reconnect attempt).
       ...(offlineQueue ? { maxRetriesPerRequest: null } : {}),
+      // replay: false: a command sent and not answered when the connection dropped is not sent again on the
+      // next connection (ioredis then never settles it: its user stops waiting at the "close" event).
+      ...(replay ? {} : { autoResendUnfulfilledCommands: false }),
       connectionName: `ab-${opts.serverId}-${name}`.slice(0, 100),
     });
     // Failed attempts are reported through the state below; without a listener ioredis would print each.
@@ -149,7 +152,7 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
     serverId: opts.serverId,
     command,
     connection(name, o = {}) {
-      const r = make(`${name}-${tag}`, o.offlineQueue ?? false);
+      const r = make(`${name}-${tag}`, o.offlineQueue ?? false, o.replay ?? true);
       extra.add(r);
       r.once("end", () => extra.delete(r));
       return r;

@@ -25,6 +25,8 @@ export interface TestRedis {
   restart(opts?: { downMs?: number }): Promise<void>;
   /** Kill the server without starting it again (a later `restart()` brings it back). */
   kill(): Promise<void>;
+  /** Stop the server in its tracks (SIGSTOP): connections stay open, commands go unanswered; `kill` or `restart` ends it. */
+  pause(): void;
   /** End it for good and remove its folder. */
   stop(): Promise<void>;
 }
@@ -110,6 +112,9 @@ export async function start(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     kill,
+    pause() {
+      (child as ChildProcess | null)?.kill("SIGSTOP");
+    },
     async restart(o = {}) {
       await kill();
       if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));

@@ -71,4 +71,28 @@ describe("a Redis restart: the limits' counts put back", () => {
       }
     });
   }
+
+  it("a send that was on its way when Redis died is not replayed into the new Redis: the count is put back whole", async () => {
+    const name = "restore-in-flight";
+    const store = new RedisLimitStore(links[0], { name, hasher, followMs: -1, refreshMs: 600_000 });
+    const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
+    try {
+      for (let k = 0; k < 2; k++) {
+        store.add("session", 1, WINDOW, Date.now());
+        await store.sync(["session"]);
+      }
+      expect(Number(await links[0].command.get(key))).toBe(2);
+      // Redis stops answering: the next send leaves and hangs, unanswered, until Redis dies.
+      redis.pause();
+      store.add("session", 1, WINDOW, Date.now());
+      await store.sync(["session"], 300);
+      await redis.restart();
+      await waitFor(() => links[0].up && store.unsent === 0, { message: "the server back on Redis sent its count" });
+      // Replayed as it was sent (ioredis resends unanswered commands after a reconnect), the send would
+      // count 1 on the empty key as if Redis had never lost the 2 before it; the server then put back nothing.
+      expect(Number(await links[0].command.get(key))).toBe(3);
+    } finally {
+      store.close();
+    }
+  });
 });
