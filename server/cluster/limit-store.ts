@@ -244,8 +244,10 @@ class LimitFlusher {
     for (const b of batches) for (const s of b.sent) void pipe.abLimitReconcile(...s.args);
     let results: Array<[Error | null, unknown]> | null = null;
     // The connection dropped with the pipeline unanswered: failed (not replayed, so it never answers).
+    // A turn later than the close: a pipeline Redis answered in part is settled by ioredis's abort of the
+    // rest just after the close, and its answered part must count as sent (re-sent, it would count twice).
     let onClose!: () => void;
-    const closed = new Promise<null>((resolve) => (onClose = () => resolve(null)));
+    const closed = new Promise<null>((resolve) => (onClose = () => setImmediate(() => resolve(null))));
     redis.once("close", onClose);
     try {
       results = (await Promise.race([(pipe as unknown as ReturnType<Redis["pipeline"]>).exec(), closed])) as Array<[Error | null, unknown]> | null;
@@ -255,12 +257,15 @@ class LimitFlusher {
       redis.off("close", onClose);
     }
     let at = 0;
-    for (const b of batches) {
-      b.store.settle(b, results ? results.slice(at, at + b.sent.length) : null);
-      at += b.sent.length;
+    try {
+      for (const b of batches) {
+        b.store.settle(b, results ? results.slice(at, at + b.sent.length) : null);
+        at += b.sent.length;
+      }
+    } finally {
+      this.flushing = false;
+      this.ended++;
     }
-    this.flushing = false;
-    this.ended++;
     this.release(false);
     // Asked for meanwhile (a sync, a store's timer): the next flush, once this turn ends.
     if (this.again || this.waiters.size) {

@@ -173,6 +173,9 @@ export interface AsyncRequestHolders {
   announce(boardId: string, requestId: string, user: SessionUser): Promise<void> | void;
 }
 
+/** A request's holder is read again for a judgement at most this often (BoardRoom.notReadLately). */
+const READ_AGAIN_MS = 500;
+
 /** Updates whose check needs a scratch copy of the document (check-update.ts `settleMultiChains`): at most this many per connection per minute. */
 const COSTLY_PER_WINDOW = 10;
 const COSTLY_WINDOW_MS = 60_000;
@@ -879,7 +882,7 @@ export class BoardRoom {
     if (later && holders && !decided) {
       // Memory perhaps behind SQL (another server's claim on its way): read those holders again, then
       // judge the update again, in its turn (this connection's later frames wait behind it).
-      const again = holdersToReadAgain(this.doc, actor, check.cards, verdict, holders);
+      const again = this.notReadLately(holdersToReadAgain(this.doc, actor, check.cards, verdict, holders));
       const refresh = this.host.requests?.async ? this.host.requests.refresh.bind(this.host.requests) : null;
       if (again.length && refresh) {
         const d = noneDecided();
@@ -924,6 +927,23 @@ export class BoardRoom {
     this.finishRequests(conn, verdict);
   }
 
+  /**
+   * When each request's holder was last read again for a judgement (holdersToReadAgain): once per
+   * READ_AGAIN_MS at most, so that a member's moves that keep being undone (the connection stays
+   * open) cost one SQL read per request now and then, not one each, and do not hold up the room's
+   * claims behind them. The memory is fresh after a read; what changes later reaches it as
+   * holdersChanged.
+   */
+  private readonly readAgainAt = new Map<string, number>();
+  private notReadLately(ids: string[]): string[] {
+    if (ids.length === 0) return ids;
+    const now = Date.now();
+    if (this.readAgainAt.size > 10_000) this.readAgainAt.clear();
+    const due = ids.filter((id) => now - (this.readAgainAt.get(id) ?? -Infinity) >= READ_AGAIN_MS);
+    for (const id of due) this.readAgainAt.set(id, now);
+    return due;
+  }
+
   /** Checks that integrated an update into a scratch copy, per connection: a few per minute are honest (reconnects). */
   private readonly costly = new WeakMap<SyncConnection, { since: number; count: number }>();
   private allowCostly(conn: SyncConnection): boolean {
@@ -959,7 +979,7 @@ export class BoardRoom {
       if (lost.length) return untilInHeldColumns(this.doc, lost, WINNER_WAIT_MS).then(() => this.applyDecided(conn, update, decided, true));
     }
     if (this.destroyed) {
-      this.host.log.warn("room closed while a claim was decided; the update is not applied", { board: this.boardId, user: conn.user.id });
+      this.host.log.warn("room closed while an update waited for its holders (a claim decided, or read again); the update is not applied", { board: this.boardId, user: conn.user.id });
       return;
     }
     this.applyClientUpdate(conn, update, decided);

@@ -327,6 +327,34 @@ for (const engine of ENGINES) {
       await rooms.drain();
     });
 
+    it("a member whose moves keep being undone costs one read of the holders per request now and then, not one per move", async () => {
+      const { rooms, holders, svc } = server(h(), () => []);
+      const id = await newRequest(h(), rooms);
+      const ben = await client(rooms, person(2), "ben-again");
+      expect((await claimService(svc, person(1), { boardId: "b", requestId: id })).ok).toBe(true);
+      await until(() => ben.card(id)?.column === "opgepakt", "ben sees it claimed");
+      let reads = 0;
+      const refresh = holders.refresh;
+      holders.refresh = (boardId, ids) => {
+        reads++;
+        return refresh(boardId, ids);
+      };
+      // Five drags back to Open by another organisation, one after the other: each undone and told.
+      const started = Date.now();
+      for (let k = 0; k < 5; k++) {
+        await until(() => ben.card(id)?.column === "opgepakt", "ben sees it back in Opgepakt");
+        ben.send((doc) => moveCard(doc, id, "open", 0, Date.now()));
+        await until(() => notes(ben.conn).length === k + 1, `ben told (${k + 1})`);
+      }
+      const elapsed = Date.now() - started;
+      expect(notes(ben.conn)).toEqual(Array(5).fill(`compensated held-by:o1:${id}`));
+      expect(column(rooms, id)).toBe("opgepakt");
+      // One read per 500 ms at most (BoardRoom.notReadLately); the five moves take far less here.
+      expect(reads, `${reads} reads in ${elapsed} ms`).toBeLessThanOrEqual(1 + Math.floor(elapsed / 500));
+      expect(reads).toBeGreaterThanOrEqual(1);
+      await rooms.drain();
+    });
+
     it("the API's card move awaits the claim before the document: of two organisations at once one moves it, the other gets 409; the room knows", async () => {
       const { rooms, holders, svc } = server(h(), () => []);
       const id = await newRequest(h(), rooms);
