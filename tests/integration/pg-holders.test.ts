@@ -130,6 +130,43 @@ function server(h: AsyncDb, others: () => RoomManager[], relay?: RedisRelay) {
   return { rooms, holders, svc, announced };
 }
 
+type Server = ReturnType<typeof server>;
+
+/**
+ * Two "servers" on one PostgreSQL sharing a real redis-server of their own: each room manager
+ * publishes its updates through its relay, and server one's services also put `holdersChanged` on
+ * the control stream, as server/app.ts does. `beforeStart` runs before the relays read (to hold
+ * something back); everything is closed afterwards.
+ */
+async function onTwoRelayedServers(h: AsyncDb, run: (one: Server, two: Server) => Promise<void>, beforeStart?: (one: Server, two: Server) => void) {
+  const redis = await startRedis();
+  const links = [connectRedis({ url: redis.url, serverId: "s1", log: quiet }), connectRedis({ url: redis.url, serverId: "s2", log: quiet })];
+  try {
+    await Promise.all(links.map((l) => l.ready(10_000)));
+    const relays = links.map((l, i) => new RedisRelay({ serverId: `s${i + 1}`, commands: l.command, blocking: l.connection("relay"), storage: postgresRoomStorage(h), log: quiet, blockMs: 200 }));
+    const one = server(h, () => [], relays[0]);
+    const two = server(h, () => [], relays[1]);
+    const publish = one.svc.rooms.holdersChanged!;
+    (one.svc.rooms as { holdersChanged: typeof publish }).holdersChanged = async (boardId, ids) => {
+      relays[0].control({ type: "holdersChanged", boardId, requestIds: ids && [...ids] });
+      await publish(boardId, ids);
+    };
+    beforeStart?.(one, two);
+    relays[0].start(one.rooms);
+    relays[1].start(two.rooms);
+    try {
+      await run(one, two);
+    } finally {
+      await Promise.all(relays.map((r) => r.close()));
+      await one.rooms.drain();
+      await two.rooms.drain();
+    }
+  } finally {
+    await Promise.all(links.map((l) => l.close()));
+    await redis.stop();
+  }
+}
+
 let n = 0;
 /** A new request entered by o3, its card in "open" on the board (through `rooms`). */
 async function newRequest(h: AsyncDb, rooms: RoomManager): Promise<string> {
@@ -381,21 +418,7 @@ for (const engine of ENGINES) {
     });
 
     it.runIf(engine === "postgres")("a claim through the service on one server reaches the other server's memory through the relay's control stream (holdersChanged)", async () => {
-      const redis = await startRedis();
-      const links = [connectRedis({ url: redis.url, serverId: "s1", log: quiet }), connectRedis({ url: redis.url, serverId: "s2", log: quiet })];
-      try {
-        await Promise.all(links.map((l) => l.ready(10_000)));
-        const relays = links.map((l, i) => new RedisRelay({ serverId: `s${i + 1}`, commands: l.command, blocking: l.connection("relay"), storage: postgresRoomStorage(h()), log: quiet, blockMs: 200 }));
-        // Server one's services publish as server/app.ts does; server two only reads.
-        const one = server(h(), () => []);
-        const two = server(h(), () => []);
-        const publish = one.svc.rooms.holdersChanged!;
-        (one.svc.rooms as { holdersChanged: typeof publish }).holdersChanged = async (boardId, ids) => {
-          relays[0].control({ type: "holdersChanged", boardId, requestIds: ids && [...ids] });
-          await publish(boardId, ids);
-        };
-        relays[0].start(one.rooms);
-        relays[1].start(two.rooms);
+      await onTwoRelayedServers(h(), async (one, two) => {
         const id = await newRequest(h(), one.rooms);
         await one.rooms.settled();
         const ben = await client(two.rooms, person(2), "ben-relay");
@@ -407,68 +430,48 @@ for (const engine of ENGINES) {
         ben.send((doc) => updateCard(doc, id, { description: "van ben" }, Date.now()));
         await until(() => ben.conn.closed.length > 0, "ben refused");
         expect(ben.conn.closed).toEqual([4403]);
-        await Promise.all(relays.map((r) => r.close()));
-        await one.rooms.drain();
-        await two.rooms.drain();
-      } finally {
-        await Promise.all(links.map((l) => l.close()));
-        await redis.stop();
-      }
+      });
     });
 
     it.runIf(engine === "postgres")("the new holder's edits on the other server while its memory is behind (the move relayed, the control message not yet): read again, not refused; the drag back releases", async () => {
-      const redis = await startRedis();
-      const links = [connectRedis({ url: redis.url, serverId: "s1", log: quiet }), connectRedis({ url: redis.url, serverId: "s2", log: quiet })];
-      try {
-        await Promise.all(links.map((l) => l.ready(10_000)));
-        const relays = links.map((l, i) => new RedisRelay({ serverId: `s${i + 1}`, commands: l.command, blocking: l.connection("relay"), storage: postgresRoomStorage(h()), log: quiet, blockMs: 200 }));
-        // Each room manager publishes its updates through its relay (as server/app.ts builds it).
-        const one = server(h(), () => [], relays[0]);
-        const two = server(h(), () => [], relays[1]);
-        const publish = one.svc.rooms.holdersChanged!;
-        (one.svc.rooms as { holdersChanged: typeof publish }).holdersChanged = async (boardId, ids) => {
-          relays[0].control({ type: "holdersChanged", boardId, requestIds: ids && [...ids] });
-          await publish(boardId, ids);
-        };
-        // Server two reads the holders the control message names only when the test lets it: its memory
-        // stays behind SQL while the card's move has arrived (the two streams' order is not fixed).
-        let letRead!: () => void;
-        const held = new Promise<void>((r) => (letRead = r));
+      // Server two reads the holders the control message names only when the test lets it: its memory
+      // stays behind SQL while the card's move has arrived (the two streams' order is not fixed).
+      let letRead!: () => void;
+      const held = new Promise<void>((r) => (letRead = r));
+      const holdBack = (two: Server) => {
         const readLater = two.rooms.holdersChanged.bind(two.rooms);
         (two.rooms as { holdersChanged: typeof readLater }).holdersChanged = async (boardId, ids) => {
           await held;
           await readLater(boardId, ids);
         };
-        relays[0].start(one.rooms);
-        relays[1].start(two.rooms);
-        const id = await newRequest(h(), one.rooms);
-        await one.rooms.settled();
-        const ben = await client(two.rooms, person(2), "ben-behind");
-        await until(() => ben.card(id)?.column === "open", "ben sees the request");
-        // Ben's organisation claims it on server one (the page's button); the card moves there and is relayed.
-        const res = await claimService(one.svc, person(2), { boardId: "b", requestId: id });
-        expect(res.ok).toBe(true);
-        await until(() => ben.card(id)?.column === "opgepakt", "ben sees it in Opgepakt on server two");
-        expect(two.holders.holderOf("b", id)).toBe(null);
-        // Ben writes on it on server two: o2 holds it (SQL), so it stands; judged on the memory alone
-        // (o2 neither entered nor holds it there) it was refused and the connection closed.
-        ben.send((doc) => updateCard(doc, id, { description: "intake gepland" }, Date.now()));
-        await until(() => getCard(two.rooms.peek("b")!.doc, id)?.description === "intake gepland" || ben.conn.closed.length > 0, "ben's edit");
-        expect(ben.conn.closed).toEqual([]);
-        expect(two.holders.holderOf("b", id)).toBe("o2");
-        // The drag back to Open releases it in SQL (and is not undone).
-        ben.send((doc) => moveCard(doc, id, "open", 0, Date.now()));
-        await until(async () => (await owner(h(), id)) === null, "released in SQL");
-        expect(column(two.rooms, id)).toBe("open");
-        expect(notes(ben.conn)).toEqual([]);
-        letRead();
-        await Promise.all(relays.map((r) => r.close()));
-        await one.rooms.drain();
-        await two.rooms.drain();
-      } finally {
-        await Promise.all(links.map((l) => l.close()));
-        await redis.stop();
-      }
+      };
+      await onTwoRelayedServers(
+        h(),
+        async (one, two) => {
+          const id = await newRequest(h(), one.rooms);
+          await one.rooms.settled();
+          const ben = await client(two.rooms, person(2), "ben-behind");
+          await until(() => ben.card(id)?.column === "open", "ben sees the request");
+          // Ben's organisation claims it on server one (the page's button); the card moves there and is relayed.
+          const res = await claimService(one.svc, person(2), { boardId: "b", requestId: id });
+          expect(res.ok).toBe(true);
+          await until(() => ben.card(id)?.column === "opgepakt", "ben sees it in Opgepakt on server two");
+          expect(two.holders.holderOf("b", id)).toBe(null);
+          // Ben writes on it on server two: o2 holds it (SQL), so it stands; judged on the memory alone
+          // (o2 neither entered nor holds it there) it was refused and the connection closed.
+          ben.send((doc) => updateCard(doc, id, { description: "intake gepland" }, Date.now()));
+          await until(() => getCard(two.rooms.peek("b")!.doc, id)?.description === "intake gepland" || ben.conn.closed.length > 0, "ben's edit");
+          expect(ben.conn.closed).toEqual([]);
+          expect(two.holders.holderOf("b", id)).toBe("o2");
+          // The drag back to Open releases it in SQL (and is not undone).
+          ben.send((doc) => moveCard(doc, id, "open", 0, Date.now()));
+          await until(async () => (await owner(h(), id)) === null, "released in SQL");
+          expect(column(two.rooms, id)).toBe("open");
+          expect(notes(ben.conn)).toEqual([]);
+          letRead();
+        },
+        (_one, two) => holdBack(two),
+      );
     });
 
     it.runIf(engine === "postgres")("two room managers on one database (two servers) race a claim: one winner, the other undone", async () => {
