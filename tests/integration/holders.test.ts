@@ -82,18 +82,37 @@ async function opened(cookie: string): Promise<RawClient> {
   return c;
 }
 
+/** What each edit was made on (its base's state vector): the sender's copy must hold that first. */
+const madeOn = new WeakMap<Uint8Array, Map<number, number>>();
+
 /** The bytes of an edit made on a copy of `base` (the server's document unless given). */
 function edit(write: (doc: Y.Doc) => void, base: Y.Doc = serverDoc()): Uint8Array {
   const d = new Y.Doc();
   Y.applyUpdate(d, Y.encodeStateAsUpdate(base));
   const sv = Y.encodeStateVector(d);
   write(d);
-  return Y.encodeStateAsUpdate(d, sv);
+  const update = Y.encodeStateAsUpdate(d, sv);
+  madeOn.set(update, Y.decodeStateVector(sv));
+  return update;
 }
 
-/** Send one update; resolves with the close code, or null if the connection stayed open. */
+/** Whether `doc` holds everything of the state vector `sv`. */
+function holds(doc: Y.Doc, sv: Map<number, number>): boolean {
+  const have = Y.decodeStateVector(Y.encodeStateVector(doc));
+  for (const [client, clock] of sv) if ((have.get(client) ?? 0) < clock) return false;
+  return true;
+}
+
+/**
+ * Send one update; resolves with the close code, or null if the connection stayed open. A real
+ * client edits only what its own copy shows: on two servers the balancer may give this one the
+ * other server, which gets what the edit was made on through the relay a moment later, so the
+ * update is sent once the client's copy (from its server) holds it.
+ */
 async function send(cookie: string, update: Uint8Array, keep?: (c: RawClient) => void): Promise<number | null> {
   const c = await opened(cookie);
+  const base = madeOn.get(update);
+  if (base) await waitFor(() => holds(c.doc, base), { message: "the sender's copy holds what the edit was made on" });
   c.sendUpdate(update);
   const outcome = await Promise.race([c.closed.then((x) => x.code), c.roundTrip().then(() => null)]);
   keep?.(c);
@@ -141,6 +160,7 @@ describe("claims and columns", () => {
       // Both saw the request unclaimed in Open; each drags it into a held column.
       const fromA = edit((d) => moveCard(d, id, "opgepakt", 0, Date.now()));
       const fromB = edit((d) => moveCard(d, id, "in-uitvoering", 0, Date.now()));
+      await waitFor(() => holds(a.doc, madeOn.get(fromA)!) && holds(b.doc, madeOn.get(fromB)!), { message: `trial ${trial}: both copies hold the request` });
       if (trial % 2) {
         b.sendUpdate(fromB);
         a.sendUpdate(fromA);
