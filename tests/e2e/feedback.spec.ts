@@ -220,6 +220,8 @@ test("before the page's script runs (here: without scripts), one click on 'Toega
 });
 
 test("another person's move is read out in the first browser, never one's own, and not when switched off", async ({ browser }) => {
+  // Two browsers and several full-page scans: 20–48 s on a quiet 2-core machine beside the other worker, past 60 s under more load.
+  test.slow();
   // B is the coordinator, who may move any request; A (Taalhuis) moves one of its own.
   const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "coordinator@ave.example");
   const live = a.getByTestId("others-live");

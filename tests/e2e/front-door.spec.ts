@@ -81,6 +81,8 @@ test("a newcomer asks for help in Arabic on a phone (a page without scripts); st
 });
 
 test("the front door is axe clean and mirrored right in every language, at both sizes", async ({ browser }) => {
+  // Two browsers and several full-page scans: 20–48 s on a quiet 2-core machine beside the other worker, past 60 s under more load.
+  test.slow();
   for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
     const ctx = await browser.newContext({ viewport });
     const page = await ctx.newPage();

@@ -172,6 +172,8 @@ test("presence: the other browser shows who is here and what they edit, until th
 });
 
 test("the board with activity panel, filters and presence has no serious accessibility violations", async ({ browser }) => {
+  // Two browsers and several full-page scans: 20–48 s on a quiet 2-core machine beside the other worker, past 60 s under more load.
+  test.slow();
   const { a, b, close } = await twoPeople(browser, "coordinator@ave.example", "maatjes@ave.example");
   await expect(a.getByTestId("presence")).toContainText("Esther Visser");
   await a.getByTestId("activity-toggle").click();
