@@ -6,6 +6,9 @@ const dir = process.argv[2];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+/** Each failed test by name, printed after the totals so a log's tail says which failed. */
+const failures = [];
+const firstLine = (m) => String(m ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim()) ?? "";
 const read = (f) => {
   const p = path.join(dir, f);
   return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, "utf8")) : null;
@@ -19,6 +22,13 @@ function vitest(layer, r) {
   const broken = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"));
   const fileNote = broken.length ? ` (${broken.length} file${broken.length === 1 ? "" : "s"} failed before their tests: ${broken.map((f) => path.relative(process.cwd(), f.name)).join(", ")})` : "";
   console.log(`${layer}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${fileNote}`);
+  for (const f of r.testResults ?? []) {
+    const file = path.relative(process.cwd(), f.name);
+    for (const a of f.assertionResults ?? []) {
+      if (a.status === "failed") failures.push(`${layer}: ${file} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
+    }
+    if (broken.includes(f)) failures.push(`${layer}: ${file}: ${firstLine(f.message)}`);
+  }
   passed += r.numPassedTests;
   failed += r.numFailedTests + broken.length;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
@@ -36,6 +46,18 @@ function playwright(layer, r) {
   const f = s.unexpected;
   console.log(`${layer}: ${s.expected} passed, ${f} failed${s.flaky ? ` (${s.flaky} flaky, passed on retry)` : ""}`);
   passed += s.expected + (s.flaky ?? 0);
+  const walk = (suite, titles) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status !== "unexpected" && t.status !== "flaky") continue;
+        const last = t.results?.at(-1);
+        const where = `${spec.file}:${spec.line} › ${[...titles, spec.title].join(" › ")}`;
+        failures.push(`${layer}${t.status === "flaky" ? " (flaky)" : ""}: ${where}: ${firstLine(last?.error?.message)}`);
+      }
+    }
+    for (const s2 of suite.suites ?? []) walk(s2, suite.title && !suite.title.endsWith(".ts") ? [...titles, suite.title] : titles);
+  };
+  for (const s2 of r.suites ?? []) walk(s2, []);
   failed += f;
   skipped += s.skipped;
 }
@@ -62,5 +84,9 @@ if (!e2e) {
   failed++;
 } else {
   playwright("e2e", e2e);
+}
+if (failures.length) {
+  console.log("Failed:");
+  for (const f of failures) console.log(`  ${f.length > 400 ? `${f.slice(0, 400)}…` : f}`);
 }
 console.log(`Total: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
