@@ -276,6 +276,11 @@ class LimitFlusher {
 }
 
 /** Resolves when the connection is ready, or after `ms`. */
+/**
+ * Waits for the connection's "ready", at most `ms`. Not `events.once`: that rejects on the first
+ * "error", which ioredis emits at each failed attempt while it reconnects, so it would stop waiting
+ * exactly when the wait is meant for.
+ */
 async function readyWithin(redis: Redis, ms: number): Promise<void> {
   let onReady!: () => void;
   const ready = new Promise<void>((resolve) => (onReady = resolve));

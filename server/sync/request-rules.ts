@@ -37,6 +37,12 @@ export interface RequestVerdict {
   releases: string[];
   /** Changes that cannot stand: the fields go back to these values once the update is in. */
   reverts: Array<{ id: string; values: Map<string, unknown>; heldBy: string | null }>;
+  /**
+   * Changed requests standing in a column their holder (as `Holders` told it) does not fit: a held
+   * column nobody holds, or an open one somebody does. Memory of asynchronous holders that is
+   * behind SQL looks like this (holdersToReadAgain).
+   */
+  unfit: string[];
 }
 
 /**
@@ -50,7 +56,7 @@ export interface RequestVerdict {
  * (a string: the reason).
  */
 export function judgeRequests(doc: Y.Doc, actor: Actor, changes: CardChanges, holders: Holders): RequestVerdict | string {
-  const verdict: RequestVerdict = { claims: [], releases: [], reverts: [] };
+  const verdict: RequestVerdict = { claims: [], releases: [], reverts: [], unfit: [] };
   if (changes.size === 0) return verdict;
   const columns = listColumns(doc);
   const cards = cardsMap(doc);
@@ -62,6 +68,7 @@ export function judgeRequests(doc: Y.Doc, actor: Actor, changes: CardChanges, ho
     const before = readCard(m);
     const holder = holders.holderOf(id);
     const from = stageOfColumn(columns, effectiveColumn(before, columns));
+    if (!holderFits(from, holder)) verdict.unfit.push(id);
     const toColumn = changed.includes("column") ? columns.find((c) => c.id === fields.get("column")) : undefined;
     const to = toColumn ? toColumn.stage : from;
     const moveOnly = changed.every((k) => k === "column" || k === "order" || k === "updatedAt");
@@ -157,6 +164,8 @@ export interface AsyncHolders {
   everHeld(requestId: string): boolean;
   claim(requestId: string): Promise<{ won: boolean; holder: string | null }>;
   release(requestId: string): Promise<boolean>;
+  /** Read these requests' holders from SQL again (memory may be behind another server's claim). */
+  refresh(requestIds: readonly string[]): Promise<void>;
 }
 
 /**
@@ -188,17 +197,10 @@ export function noneDecided(): Decided {
  * card's move is here, the holder's answer not yet): every changed request
  * of the update. Nothing otherwise (the usual edit reads no SQL).
  */
-export function holdersToReadAgain(doc: Y.Doc, actor: Actor, changes: CardChanges, verdict: RequestVerdict | string, holders: Holders): string[] {
+export function holdersToReadAgain(actor: Actor, changes: CardChanges, verdict: RequestVerdict | string): string[] {
   if (actor.role !== "member" || changes.size === 0) return [];
-  const ids = [...changes.keys()];
-  if (typeof verdict === "string" || verdict.reverts.length > 0) return ids;
-  const columns = listColumns(doc);
-  const cards = cardsMap(doc);
-  const behind = ids.some((id) => {
-    const m = cards.get(id);
-    return m !== undefined && !holderFits(stageOfColumn(columns, effectiveColumn(readCard(m), columns)), holders.holderOf(id));
-  });
-  return behind ? ids : [];
+  if (typeof verdict === "string" || verdict.reverts.length > 0 || verdict.unfit.length > 0) return [...changes.keys()];
+  return [];
 }
 
 /** The claims and releases a verdict asks that are not decided yet (nothing: settle and apply now). */

@@ -180,7 +180,7 @@ const READ_AGAIN_MS = 500;
 const COSTLY_PER_WINDOW = 10;
 const COSTLY_WINDOW_MS = 60_000;
 
-const NO_VERDICT: RequestVerdict = { claims: [], releases: [], reverts: [] };
+const NO_VERDICT: RequestVerdict = { claims: [], releases: [], reverts: [], unfit: [] };
 
 export interface RoomHost {
   /** Who holds which request (SQL); absent in a room tested on its own. */
@@ -882,15 +882,10 @@ export class BoardRoom {
     if (later && holders && !decided) {
       // Memory perhaps behind SQL (another server's claim on its way): read those holders again, then
       // judge the update again, in its turn (this connection's later frames wait behind it).
-      const again = this.notReadLately(holdersToReadAgain(this.doc, actor, check.cards, verdict, holders));
-      const refresh = this.host.requests?.async ? this.host.requests.refresh.bind(this.host.requests) : null;
-      if (again.length && refresh) {
-        const d = noneDecided();
-        const read = () =>
-          refresh(this.boardId, again).catch((e: Error) => this.host.log.warn("could not read holders again; judged with memory", { board: this.boardId, error: e.message }));
-        const turn = this.decidedTurn.then(read).then(() => this.applyDecided(conn, update, d));
-        this.decidedTurn = turn.catch(() => undefined);
-        return this.waitFor(conn, turn);
+      const again = this.notReadLately(holdersToReadAgain(actor, check.cards, verdict));
+      if (again.length) {
+        const read = () => later.refresh(again).catch((e: Error) => this.host.log.warn("could not read holders again; judged with memory", { board: this.boardId, error: e.message }));
+        return this.inTurn(conn, update, noneDecided(), read);
       }
     }
     if (typeof verdict === "string") return this.reject(conn, CLOSE.forbidden, verdict);
@@ -903,9 +898,7 @@ export class BoardRoom {
       // path does (of this server's clients the first mover claims first; a loser's move is undone
       // after the winner's is in). Between servers SQL decides.
       const d = decided ?? noneDecided();
-      const turn = this.decidedTurn.then(() => decideHolders(pending, later, d)).then(() => this.applyDecided(conn, update, d));
-      this.decidedTurn = turn.catch(() => undefined);
-      return this.waitFor(conn, turn);
+      return this.inTurn(conn, update, d, () => decideHolders(pending, later, d));
     }
     if (holders) settleHolders(this.doc, actor, verdict, holders);
     try {
@@ -985,6 +978,16 @@ export class BoardRoom {
     this.applyClientUpdate(conn, update, decided);
   }
 
+  /**
+   * `first` (claims decided, or holders read again) in the room's turn of such work, then the
+   * update judged again and applied with `decided`; the connection's later frames wait for it.
+   */
+  private inTurn(conn: SyncConnection, update: Uint8Array, decided: Decided, first: () => Promise<unknown>): void {
+    const turn = this.decidedTurn.then(first).then(() => this.applyDecided(conn, update, decided));
+    this.decidedTurn = turn.catch(() => undefined);
+    this.waitFor(conn, turn);
+  }
+
   /** The connection waits for `work` (a claim decided, then its update applied); then its queued frames run, in order. */
   private waitFor(conn: SyncConnection, work: Promise<void>): void {
     const entry = this.conns.get(conn);
@@ -1025,6 +1028,7 @@ export class BoardRoom {
       everHeld: (id) => h.everHeld(board, id, conn.user.organisationId),
       claim: (id) => h.claim(board, id, conn.user),
       release: (id) => h.release(board, id, conn.user),
+      refresh: (ids) => h.refresh(board, ids),
     };
   }
 

@@ -9,7 +9,7 @@ import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { addCard, initBoard } from "~/board/domain";
 import type { Actor } from "~/board/stages";
-import { holdersToReadAgain, type Holders, type RequestVerdict } from "../../server/sync/request-rules";
+import { holdersToReadAgain, judgeRequests, type Holders, type RequestVerdict } from "../../server/sync/request-rules";
 
 function board(column: string): Y.Doc {
   const doc = new Y.Doc();
@@ -26,34 +26,38 @@ const memory = (holder: string | null): Holders => ({
 });
 const member = (orgId: string): Actor => ({ role: "member", orgId });
 const edit = new Map([["r1", new Map<string, unknown>([["description", "nieuw"]])]]);
-const clean: RequestVerdict = { claims: [], releases: [], reverts: [] };
+const clean: RequestVerdict = { claims: [], releases: [], reverts: [], unfit: [] };
+/** What the room reads again for this update: judged against memory's holder, then asked. */
+const readAgain = (doc: Y.Doc, actor: Actor, changes: typeof edit, holders: Holders) => holdersToReadAgain(actor, changes, judgeRequests(doc, actor, changes, holders));
 
 describe("holdersToReadAgain", () => {
   it("an edit whose card fits its holder in memory reads nothing", () => {
-    expect(holdersToReadAgain(board("open"), member("o1"), edit, clean, memory(null))).toEqual([]);
-    expect(holdersToReadAgain(board("opgepakt"), member("o2"), edit, clean, memory("o2"))).toEqual([]);
+    expect(readAgain(board("open"), member("o1"), edit, memory(null))).toEqual([]);
+    expect(readAgain(board("opgepakt"), member("o2"), edit, memory("o2"))).toEqual([]);
   });
 
   it("a card in a held column that memory says nobody holds (the move is here, the holder's answer not yet): read again", () => {
-    expect(holdersToReadAgain(board("opgepakt"), member("o1"), edit, clean, memory(null))).toEqual(["r1"]);
+    expect(readAgain(board("opgepakt"), member("o1"), edit, memory(null))).toEqual(["r1"]);
+    // The judgement itself lets the edit through (o1 entered it) and names the misfit.
+    expect(judgeRequests(board("opgepakt"), member("o1"), edit, memory(null))).toEqual({ ...clean, unfit: ["r1"] });
   });
 
   it("a card in an open column that memory says is held: read again", () => {
-    expect(holdersToReadAgain(board("open"), member("o1"), edit, clean, memory("o2"))).toEqual(["r1"]);
+    expect(readAgain(board("open"), member("o1"), edit, memory("o2"))).toEqual(["r1"]);
   });
 
   it("a refusal or an undo: read again before it stands", () => {
-    expect(holdersToReadAgain(board("open"), member("o2"), edit, "a request of another organisation", memory(null))).toEqual(["r1"]);
+    expect(holdersToReadAgain(member("o2"), edit, "a request of another organisation")).toEqual(["r1"]);
     const undone: RequestVerdict = { ...clean, reverts: [{ id: "r1", values: new Map(), heldBy: null }] };
-    expect(holdersToReadAgain(board("open"), member("o2"), edit, undone, memory(null))).toEqual(["r1"]);
+    expect(holdersToReadAgain(member("o2"), edit, undone)).toEqual(["r1"]);
   });
 
   it("coordinators and viewers never (their verdict does not depend on the holder)", () => {
-    expect(holdersToReadAgain(board("opgepakt"), { role: "coordinator", orgId: "o3" }, edit, clean, memory(null))).toEqual([]);
-    expect(holdersToReadAgain(board("opgepakt"), { role: "viewer", orgId: "o3" }, edit, "viewers read the board, they do not change it", memory(null))).toEqual([]);
+    expect(readAgain(board("opgepakt"), { role: "coordinator", orgId: "o3" }, edit, memory(null))).toEqual([]);
+    expect(holdersToReadAgain({ role: "viewer", orgId: "o3" }, edit, "viewers read the board, they do not change it")).toEqual([]);
   });
 
   it("an update that changes no card reads nothing", () => {
-    expect(holdersToReadAgain(board("opgepakt"), member("o1"), new Map(), "refused", memory(null))).toEqual([]);
+    expect(holdersToReadAgain(member("o1"), new Map(), "refused")).toEqual([]);
   });
 });
