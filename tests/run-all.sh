@@ -18,18 +18,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# 2. Debian's Chromium for the end-to-end tests (no browser download is possible here).
+# 2. Debian's Chromium for the end-to-end tests (no browser download is possible here):
+#    its headless shell runs the tests (playwright.config.ts), the full browser the repaint bench.
 #    redis-server (and PostgreSQL) are not installed here: tests/infra/ installs
 #    each on first use. apt never waits for a terminal (stdin closed, sudo -n),
 #    waits at most 5 minutes for another apt's lock, and gives up after 15.
-if [ ! -x /usr/bin/chromium ]; then
-  step "apt-get install chromium"
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromium-headless-shell ]; then
+  step "apt-get install chromium chromium-headless-shell"
   if ! command -v apt-get >/dev/null; then
     echo "no apt-get here: install Chromium at /usr/bin/chromium by hand" >&2
   else
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
     timeout 900 $SUDO apt-get update -qq </dev/null
-    DEBIAN_FRONTEND=noninteractive timeout 900 $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium </dev/null >/dev/null
+    DEBIAN_FRONTEND=noninteractive timeout 900 $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium chromium-headless-shell </dev/null >/dev/null
   fi
 fi
 
@@ -43,17 +44,24 @@ status=0
 step "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
 
-step "integration tests"
-# One fork runs every file one after the other, the issue-16 files (several
-# servers, Redis, PostgreSQL, the drain) included.
+# The integration files twice, side by side: on SQLite (one fork, files one
+# after the other, the issue-16 files included) and on PostgreSQL and Redis
+# with two app servers behind a round-robin balancer (vitest.config.ts project
+# "postgres", tests/integration/harness.ts: the same files but those about
+# SQLite's file itself and the issue-16 files, which run on both already).
+# Each keeps to its own ports, temporary folders and databases; alone, each
+# leaves about half of two cores idle (waiting on servers, sockets, fsync).
+# The PostgreSQL run's output follows the SQLite run's.
+step "integration tests (SQLite; beside them, PostgreSQL and Redis with two app servers)"
+pglog="$results/postgres.log"
+npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$results/postgres.json" >"$pglog" 2>&1 &
+pgpid=$!
+trap 'kill "$pgpid" 2>/dev/null || true' EXIT
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
-
-step "integration tests again: PostgreSQL and Redis, two app servers"
-# The same files (but those about SQLite's file itself and the issue-16 files,
-# which run on both already): every test server is two app servers on a
-# PostgreSQL database with a redis-server, behind a round-robin balancer
-# (vitest.config.ts project "postgres", tests/integration/harness.ts).
-npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$results/postgres.json" || status=1
+step "integration tests again: PostgreSQL and Redis, two app servers (ran beside the above; its output)"
+wait "$pgpid" || status=1
+trap - EXIT
+cat "$pglog"
 
 step "hostile suite"
 # The real server attacked from outside (tests/hostile/README.md); prints its table here.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run test:hostile`: the hostile suite. Runs the vitest project `hostile`
-# (tests/hostile/**/*.test.ts), then `hostile-postgres` (the same but kill.test.ts,
-# on PostgreSQL + Redis with two servers behind a balancer), and the Chromium
+# (tests/hostile/**/*.test.ts) and beside it `hostile-postgres` (the same but kill.test.ts,
+# on PostgreSQL + Redis with two servers behind a balancer), then the Chromium
 # specs (tests/hostile/*.spec.ts), then prints one table from
 # tests/.tmp/hostile/*.json (tests/hostile/report.ts).
 #
@@ -20,18 +20,24 @@ status=0
 
 if [ ! -f build/index.js ]; then npx remix build || exit 1; fi
 
+# On SQLite, and side by side on PostgreSQL and two servers (vitest.config.ts "hostile-postgres"):
+# its parts report as <part>-postgres; its output follows.
+pglog=$(mktemp)
+if [ -n "$results" ]; then
+  npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json" >"$pglog" 2>&1 &
+else
+  npx vitest run --project hostile-postgres >"$pglog" 2>&1 &
+fi
+pgpid=$!
+trap 'kill "$pgpid" 2>/dev/null || true; rm -f "$pglog"' EXIT
 if [ -n "$results" ]; then
   npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$results/hostile.json" || status=1
 else
   npx vitest run --project hostile || status=1
 fi
-
-# Again on PostgreSQL and two servers (vitest.config.ts "hostile-postgres"): its parts report as <part>-postgres.
-if [ -n "$results" ]; then
-  npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json" || status=1
-else
-  npx vitest run --project hostile-postgres || status=1
-fi
+wait "$pgpid" || status=1
+echo "--- hostile-postgres (ran beside the above) ---"
+cat "$pglog"
 
 if compgen -G "tests/hostile/*.spec.ts" >/dev/null; then
   if [ -n "$results" ]; then
