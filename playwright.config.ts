@@ -19,8 +19,9 @@ export const CHROMIUM = fs.existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : "/usr/b
  * SMTP inbox, redis-server and screenshot names, and each worker makes its
  * own seeded template. Under other load 2 workers took 19–20 min where 1
  * took an estimated 36; in a fresh-clone CI on a quiet 2-core machine they
- * took 17.7 min (106 tests): there the browsers and servers of two files
- * already keep both cores busy, so the gain is small.
+ * took 17.7 min (106 tests) in the full browser and 12.8 min (109 tests) in
+ * the headless shell: the browsers and servers of two files keep both
+ * cores busy, so more workers gain little.
  */
 export default defineConfig({
   testDir: "tests/e2e",
