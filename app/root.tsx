@@ -20,6 +20,7 @@ import { useEffect } from "react";
 import { translator, useT } from "./i18n";
 import { usePageLanguage, type PageLanguageHandle } from "./i18n/page-language";
 import { useNonce } from "./lib/nonce";
+import { keepPageWhenUnanswered } from "./lib/unanswered";
 import { getUser, pendingDuty } from "./services/auth.server";
 import { services } from "./services/context.server";
 import { localeFromRequest } from "./services/locale.server";
@@ -70,8 +71,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
  * again. This also keeps the board on screen when the server goes away right
  * after a submission, instead of an error page.
  */
-export const shouldRevalidate: ShouldRevalidateFunction = ({ formAction, currentUrl, nextUrl, defaultShouldRevalidate }) => {
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formAction, currentUrl, nextUrl, actionResult, defaultShouldRevalidate }) => {
   if (formAction?.startsWith("/boards/") && currentUrl.pathname === nextUrl.pathname) return false;
+  // A submission the server never answered (app/lib/unanswered.ts): reloading would fail the same way and show the error page.
+  if (keepPageWhenUnanswered({ actionResult })) return false;
   return defaultShouldRevalidate;
 };
 

@@ -1,5 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered } from "~/lib/unanswered";
 import { useEffect } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
 import { localeTag, formatAge, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
@@ -183,6 +184,10 @@ function Field(props: {
   );
 }
 
+/** A form the server never answered (it went away mid-request): the page stays with what was typed, and says so. */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 export default function Account() {
   const t = useT();
   const locale = useLocale();
@@ -194,6 +199,7 @@ export default function Account() {
   const busy = nav.state !== "idle";
   useEffect(() => {
     if (!result) return;
+    if (isUnanswered(result)) return void toast.error(t("form.unanswered"));
     const message = successMessage(t, result);
     if (message) toast.success(message);
     // Once per answer of the server.

@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered } from "~/lib/unanswered";
 import { isWorkingOrganisation } from "~/board/front-door";
 import { useEffect, useState, type FormEvent } from "react";
 import { ExportSection } from "~/components/export/ExportSection";
@@ -245,8 +246,16 @@ type ActionResult =
     }
   | undefined;
 
+/**
+ * A form the server never answered (it went away mid-request: a restart, a drain behind the
+ * proxy): the page stays with what was typed, and the toast says it may not have been saved.
+ */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 /** The toast after an action on this page: what happened, by name, or why not. */
 function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean; message: string } {
+  if (isUnanswered(r)) return { ok: false, message: t("form.unanswered") };
   const invitation = invitationToast(t, r);
   if (invitation) return invitation;
   const name = r.name ?? "";

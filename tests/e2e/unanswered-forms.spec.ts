@@ -1,0 +1,130 @@
+/**
+ * Forms of /beheer and /account whose POST meets a server that went away
+ * (killed the moment the POST leaves the browser, as in a restart or a
+ * drain behind the proxy): the page stays as it is, with what was typed,
+ * and a toast says the change may not have been saved. Remix used to take
+ * the failed fetch for the route throwing and show its error page ("Er ging
+ * iets mis") in place of the page. The same form sent again once the server
+ * is back is saved, once.
+ */
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { login, SIZES } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+const SHOTS = path.join(
+  path.dirname(new URL(import.meta.url).pathname),
+  "screenshots"
+);
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+/** Kill the server the moment the first POST of this route leaves the page; whether that happened. */
+async function killOnFirstPost(
+  page: Page,
+  routeId: string
+): Promise<() => boolean> {
+  let killed = false;
+  await page.route(
+    (url) => url.searchParams.get("_data") === routeId,
+    async (route) => {
+      if (route.request().method() !== "POST" || killed)
+        return route.fallback();
+      killed = true;
+      await server.stop("SIGKILL");
+      await route.fallback();
+    }
+  );
+  return () => killed;
+}
+
+async function unansweredSaid(page: Page) {
+  await expect(
+    page.getByTestId("toast").filter({ hasText: "De server gaf geen antwoord" })
+  ).toBeVisible();
+  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+}
+
+test("beheer: an organisation added while the server is gone keeps the form and says so; sent again, it is added once", async ({
+  page,
+}) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await page.goto(`${server.url}/beheer`);
+  const killed = await killOnFirstPost(page, "routes/beheer");
+  const name = `Bibliotheek Emmen ${Date.now()}`;
+  const form = page
+    .locator("form")
+    .filter({ has: page.locator('input[name="intent"][value="add-org"]') });
+  await form.getByLabel("Naam", { exact: true }).fill(name);
+  await form.getByLabel("Korte naam (op kaarten)").fill("Bieb");
+  await form.getByRole("button", { name: "Toevoegen" }).click();
+  await unansweredSaid(page);
+  expect(killed()).toBe(true);
+  await expect(
+    page.getByRole("heading", { name: "Organisatie toevoegen" })
+  ).toBeVisible();
+  await expect(form.getByLabel("Naam", { exact: true })).toHaveValue(name);
+  await expect(form.getByLabel("Korte naam (op kaarten)")).toHaveValue("Bieb");
+  await page.screenshot({
+    path: path.join(SHOTS, "desktop-beheer-unanswered.png"),
+  });
+
+  await server.start();
+  await form.getByRole("button", { name: "Toevoegen" }).click();
+  await expect(
+    page
+      .getByTestId("toast")
+      .filter({ hasText: `Organisatie ${name} toegevoegd.` })
+  ).toBeVisible();
+  // Added once: the first POST never reached the server.
+  const orgs = (await (
+    await page.request.get(`${server.url}/api/organisations`)
+  ).json()) as Array<{ name: string }>;
+  expect(orgs.filter((o) => o.name === name)).toHaveLength(1);
+});
+
+test.describe("on a phone", () => {
+  const phone = SIZES.find((x) => x.name === "phone")!;
+  test.use({
+    viewport: phone.viewport,
+    isMobile: phone.isMobile,
+    hasTouch: phone.hasTouch,
+  });
+
+  test("account: a new name saved while the server is gone keeps the form and says so; sent again, it is saved", async ({
+    page,
+  }) => {
+    await login(page, server.url, "taalhuis@ave.example");
+    await page.goto(`${server.url}/account`);
+    const killed = await killOnFirstPost(page, "routes/account._index");
+    const nameField = page.getByLabel("Naam", { exact: true });
+    await nameField.fill("Tamara van het Taalhuis");
+    await nameField
+      .locator("xpath=ancestor::form")
+      .getByRole("button", { name: "Opslaan" })
+      .click();
+    await unansweredSaid(page);
+    expect(killed()).toBe(true);
+    await expect(nameField).toHaveValue("Tamara van het Taalhuis");
+    await page.screenshot({
+      path: path.join(SHOTS, "phone-account-unanswered.png"),
+    });
+
+    await server.start();
+    await nameField
+      .locator("xpath=ancestor::form")
+      .getByRole("button", { name: "Opslaan" })
+      .click();
+    await expect(page.getByText("Opgeslagen.").first()).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel("Naam", { exact: true })).toHaveValue(
+      "Tamara van het Taalhuis"
+    );
+  });
+});
