@@ -5,8 +5,9 @@
  * Remix takes the failed fetch for an error thrown by the route and renders
  * its error page in place of the page. On the board that throws away the
  * live board and its offline copy for one unsaved form; on the meeting page
- * the meeting's screen. Routes whose forms post in the background answer such
- * a failure as data instead, through their clientAction:
+ * the meeting's screen; on /beheer and /account the form just typed. Those
+ * routes answer such a failure as data instead, through their clientAction
+ * (and the root skips its reload after it):
  *
  *   export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
  *   export const shouldRevalidate = … keepPageWhenUnanswered …
