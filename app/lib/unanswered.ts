@@ -29,6 +29,7 @@
  * submission) is not a failure either.
  */
 import type { ClientActionFunctionArgs, ShouldRevalidateFunctionArgs } from "@remix-run/react";
+import { useRef } from "react";
 
 /** The `error` of an unanswered submission's result. */
 export const UNANSWERED = "unanswered";
@@ -79,4 +80,16 @@ export function keepPageWhenUnanswered(args: Pick<ShouldRevalidateFunctionArgs, 
 /** shouldRevalidate for a route that has no other rule: as Remix would, except after an unanswered submission. */
 export function revalidateUnlessUnanswered(args: ShouldRevalidateFunctionArgs): boolean {
   return keepPageWhenUnanswered(args) ? false : args.defaultShouldRevalidate;
+}
+
+/**
+ * The last answered result of a route's forms: an unanswered submission leaves it as it was, so
+ * the forms keyed on it are not remounted (what was typed stays) and their errors and typed values
+ * stay those of the last answer. Say the unanswered one apart (isUnanswered on the raw result).
+ */
+export function useLastAnswered<T>(result: T | UnansweredResult | undefined): T | undefined {
+  const last = useRef<T | undefined>(undefined);
+  if (isUnanswered(result)) return last.current;
+  last.current = result;
+  return result;
 }

@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered } from "~/lib/unanswered";
+import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered, useLastAnswered, type UnansweredResult } from "~/lib/unanswered";
 import { useEffect } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
 import { localeTag, formatAge, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
@@ -192,18 +192,21 @@ export default function Account() {
   const t = useT();
   const locale = useLocale();
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as Result | undefined;
+  const raw = useActionData<typeof action>() as Result | UnansweredResult | undefined;
+  const result = useLastAnswered<Result>(raw);
   const nav = useNavigation();
   const toast = useToast();
   const [params] = useSearchParams();
   const busy = nav.state !== "idle";
   useEffect(() => {
     if (!result) return;
-    if (isUnanswered(result)) return void toast.error(t("form.unanswered"));
     const message = successMessage(t, result);
     if (message) toast.success(message);
     // Once per answer of the server.
   }, [result]);
+  useEffect(() => {
+    if (isUnanswered(raw)) toast.error(t("form.unanswered"));
+  }, [raw]);
   const err = (intent: string, field: string) => (result?.intent === intent ? errorText(t, result.errors?.[field], intent) : undefined);
   const { profile, sessions } = data;
   const others = sessions.filter((s) => !s.current);

@@ -1,6 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered } from "~/lib/unanswered";
+import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered, useLastAnswered, type UnansweredResult } from "~/lib/unanswered";
 import { isWorkingOrganisation } from "~/board/front-door";
 import { useEffect, useState, type FormEvent } from "react";
 import { ExportSection } from "~/components/export/ExportSection";
@@ -255,7 +255,6 @@ export const shouldRevalidate = revalidateUnlessUnanswered;
 
 /** The toast after an action on this page: what happened, by name, or why not. */
 function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean; message: string } {
-  if (isUnanswered(r)) return { ok: false, message: t("form.unanswered") };
   const invitation = invitationToast(t, r);
   if (invitation) return invitation;
   const name = r.name ?? "";
@@ -307,7 +306,8 @@ interface Pending {
 export default function Admin() {
   const t = useT();
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionResult;
+  const raw = useActionData<typeof action>() as ActionResult | UnansweredResult;
+  const result = useLastAnswered<NonNullable<ActionResult>>(raw);
   const nav = useNavigation();
   const toast = useToast();
   const submit = useSubmit();
@@ -320,6 +320,9 @@ export default function Admin() {
     else toast.error(r.message);
     // Once per answer of the server (t and toast are stable for the page).
   }, [result]);
+  useEffect(() => {
+    if (isUnanswered(raw)) toast.error(t("form.unanswered"));
+  }, [raw]);
   /** A destructive action waits for "Weet u het zeker?" (without scripts the form posts as it is). */
   const ask = (kind: Pending["kind"], person: { name: string; email: string }) => (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
