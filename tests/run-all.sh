@@ -18,19 +18,25 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# 2. Debian's Chromium for the end-to-end tests (no browser download is possible here):
-#    its headless shell runs the tests (playwright.config.ts), the full browser the repaint bench.
-#    redis-server (and PostgreSQL) are not installed here: tests/infra/ installs
-#    each on first use. apt never waits for a terminal (stdin closed, sudo -n),
-#    waits at most 5 minutes for another apt's lock, and gives up after 15.
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromium-headless-shell ]; then
-  step "apt-get install chromium chromium-headless-shell"
+# 2. Debian's packages the tests run (no browser or binary download is possible here):
+#    Chromium's headless shell runs the end-to-end tests (playwright.config.ts), the full
+#    browser the repaint bench; postgresql and redis-server the PostgreSQL and Redis layers.
+#    Installed here, before layers run side by side: tests/infra/ installs each on first use
+#    too, and two runs doing so at once would meet apt's lock. apt never waits for a terminal
+#    (stdin closed, sudo -n), waits at most 5 minutes for another apt's lock, and gives up after 15.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromium-headless-shell ] || need+=(chromium-headless-shell)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+command -v redis-server >/dev/null || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  step "apt-get install ${need[*]}"
   if ! command -v apt-get >/dev/null; then
-    echo "no apt-get here: install Chromium at /usr/bin/chromium by hand" >&2
+    echo "no apt-get here: install ${need[*]} by hand (Chromium at /usr/bin/chromium)" >&2
   else
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
-    timeout 900 $SUDO apt-get update -qq </dev/null
-    DEBIAN_FRONTEND=noninteractive timeout 900 $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium chromium-headless-shell </dev/null >/dev/null
+    timeout 900 $SUDO apt-get update -qq -o DPkg::Lock::Timeout=300 </dev/null
+    DEBIAN_FRONTEND=noninteractive timeout 900 $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${need[@]}" </dev/null >/dev/null
   fi
 fi
 

@@ -46,18 +46,26 @@ function playwright(layer, r) {
   const f = s.unexpected;
   console.log(`${layer}: ${s.expected} passed, ${f} failed${s.flaky ? ` (${s.flaky} flaky, passed on retry)` : ""}`);
   passed += s.expected + (s.flaky ?? 0);
-  const walk = (suite, titles) => {
+  // A file's suite carries the file's name as its title; describe blocks below it add theirs.
+  const walk = (suite, titles, isFile) => {
+    const here = isFile || !suite.title ? titles : [...titles, suite.title];
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests ?? []) {
         if (t.status !== "unexpected" && t.status !== "flaky") continue;
-        const last = t.results?.at(-1);
-        const where = `${spec.file}:${spec.line} › ${[...titles, spec.title].join(" › ")}`;
-        failures.push(`${layer}${t.status === "flaky" ? " (flaky)" : ""}: ${where}: ${firstLine(last?.error?.message)}`);
+        // A flaky test's last result is the retry that passed: its error is in an earlier one.
+        const failedRun = (t.results ?? []).find((x) => x.status !== "passed" && x.status !== "skipped");
+        const where = `${spec.file}:${spec.line} › ${[...here, spec.title].join(" › ")}`;
+        failures.push(`${layer}${t.status === "flaky" ? " (flaky)" : ""}: ${where}: ${firstLine(failedRun?.error?.message)}`);
       }
     }
-    for (const s2 of suite.suites ?? []) walk(s2, suite.title && !suite.title.endsWith(".ts") ? [...titles, suite.title] : titles);
+    for (const child of suite.suites ?? []) walk(child, here, false);
   };
-  for (const s2 of r.suites ?? []) walk(s2, []);
+  for (const fileSuite of r.suites ?? []) walk(fileSuite, [], true);
+  // Errors outside any test (a spec that fails to load): counted and named.
+  for (const e of r.errors ?? []) {
+    failed++;
+    failures.push(`${layer}: ${firstLine(e.message)}`);
+  }
   failed += f;
   skipped += s.skipped;
 }

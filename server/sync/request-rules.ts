@@ -63,12 +63,13 @@ export function judgeRequests(doc: Y.Doc, actor: Actor, changes: CardChanges, ho
   for (const [id, fields] of changes) {
     const m = cards.get(id);
     if (!m) continue;
-    const changed = [...fields].filter(([k, v]) => m.get(k) !== v).map(([k]) => k);
-    if (changed.length === 0) continue;
     const before = readCard(m);
     const holder = holders.holderOf(id);
     const from = stageOfColumn(columns, effectiveColumn(before, columns));
+    // Named even when the update changes nothing of the card: its memory is read again all the same.
     if (!holderFits(from, holder)) verdict.unfit.push(id);
+    const changed = [...fields].filter(([k, v]) => m.get(k) !== v).map(([k]) => k);
+    if (changed.length === 0) continue;
     const toColumn = changed.includes("column") ? columns.find((c) => c.id === fields.get("column")) : undefined;
     const to = toColumn ? toColumn.stage : from;
     const moveOnly = changed.every((k) => k === "column" || k === "order" || k === "updatedAt");

@@ -36,6 +36,7 @@ else
   npx vitest run --project hostile || status=1
 fi
 wait "$pgpid" || status=1
+trap 'rm -f "$pglog"' EXIT
 echo "--- hostile-postgres (ran beside the above) ---"
 cat "$pglog"
 
