@@ -230,7 +230,10 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
           if (!canOpenBoard(user, board)) return { ok: false, error: "forbidden" };
           socket.data.boards.add(board.id);
           void socket.join(boardChannel(board.id));
-          return { ok: true };
+          // The board's name and read-only state as of joining: a page that
+          // loaded before a rename or an archive it did not hear about (its
+          // socket was not yet joined, or was away) loads them again.
+          return { ok: true, board: { name: board.name, archived: board.archivedAt !== null } };
         },
         true,
       );

@@ -8,34 +8,40 @@
  *   useEffect(() => rt?.on("comment:new", (c) => …), [rt]);   // `on` returns the unsubscribe
  *
  *   const connected = useRealtimeConnected();   // true once joined to the board
+ *   const joined = useJoinedBoard();            // the board's name and read-only state at the last join
  *
  * Never call connectRealtime() elsewhere on the board page: one connection per page.
  */
 import { createContext, createElement, useContext, useEffect, useState, type ReactNode } from "react";
-import { connectRealtime, type BoardRealtime } from "~/lib/sync-client";
+import { connectRealtime, type BoardRealtime, type JoinedBoard } from "~/lib/sync-client";
 
-export type { BoardRealtime, BoardEvents, OwnerChange, Ack, ActivityEntry, CommentEntry } from "~/lib/sync-client";
+export type { BoardRealtime, BoardEvents, OwnerChange, Ack, ActivityEntry, CommentEntry, JoinedBoard } from "~/lib/sync-client";
 
 interface RealtimeContextValue {
   realtime: BoardRealtime | null;
   connected: boolean;
+  joined: JoinedBoard | null;
 }
 
-const RealtimeContext = createContext<RealtimeContextValue>({ realtime: null, connected: false });
+const NOT_CONNECTED: RealtimeContextValue = { realtime: null, connected: false, joined: null };
+const RealtimeContext = createContext<RealtimeContextValue>(NOT_CONNECTED);
 
 export function RealtimeProvider({ boardId, children }: { boardId: string; children?: ReactNode }) {
-  const [value, setValue] = useState<RealtimeContextValue>({ realtime: null, connected: false });
+  const [value, setValue] = useState<RealtimeContextValue>(NOT_CONNECTED);
 
   useEffect(() => {
     let alive = true;
-    const rt = connectRealtime(boardId, (connected) => {
-      if (alive) setValue((v) => (v.realtime === rt && v.connected === connected ? v : { realtime: rt, connected }));
+    const rt = connectRealtime(boardId, (connected, board) => {
+      if (!alive) return;
+      // Each join is a new answer (the board page compares every one with what it shows).
+      if (board) setValue({ realtime: rt, connected, joined: board });
+      else setValue((v) => (v.realtime === rt && v.connected === connected ? v : { realtime: rt, connected, joined: v.joined }));
     });
-    setValue({ realtime: rt, connected: false });
+    setValue({ realtime: rt, connected: false, joined: null });
     return () => {
       alive = false;
       rt.destroy();
-      setValue({ realtime: null, connected: false });
+      setValue(NOT_CONNECTED);
     };
   }, [boardId]);
 
@@ -50,4 +56,9 @@ export function useRealtime(): BoardRealtime | null {
 /** True while the socket is connected and has joined the board. */
 export function useRealtimeConnected(): boolean {
   return useContext(RealtimeContext).connected;
+}
+
+/** The board's name and read-only state as the server said at the last join, or null before one. */
+export function useJoinedBoard(): JoinedBoard | null {
+  return useContext(RealtimeContext).joined;
 }

@@ -331,6 +331,12 @@ export interface BoardEvents {
   "meeting:follow": FollowState;
 }
 
+/** The board as the server saw it when the socket joined (or joined again). */
+export interface JoinedBoard {
+  name: string;
+  archived: boolean;
+}
+
 export interface BoardRealtime {
   on<E extends keyof BoardEvents>(event: E, fn: (payload: BoardEvents[E]) => void): () => void;
   claim(requestId: string): Promise<Ack<{ owner: { id: string; name: string } | null }>>;
@@ -355,11 +361,16 @@ const ACK_TIMEOUT_MS = 10_000;
 /**
  * The board's socket.io connection: joins the board (again after every
  * reconnect, where the server checks the session anew) and sends
- * claims, referrals and comments with an acknowledgement.
+ * claims, referrals and comments with an acknowledgement. `onStatus` hears
+ * each join with the board's name and read-only state at that moment, so a
+ * page can tell a `board:changed` it missed before joining.
  */
-export function connectRealtime(boardId: string, onStatus?: (connected: boolean) => void): BoardRealtime {
+export function connectRealtime(boardId: string, onStatus?: (connected: boolean, board?: JoinedBoard) => void): BoardRealtime {
   const socket: Socket = io({ path: "/socket.io", transports: ["websocket"], withCredentials: true });
-  const join = () => socket.emit("board:join", { boardId }, () => onStatus?.(true));
+  const join = () =>
+    socket.emit("board:join", { boardId }, (reply: Ack<{ board?: JoinedBoard }> | undefined) =>
+      onStatus?.(true, reply?.ok && reply.board ? { name: String(reply.board.name), archived: reply.board.archived === true } : undefined),
+    );
   socket.on("connect", join);
   socket.on("disconnect", () => onStatus?.(false));
 

@@ -6,7 +6,7 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Link, isRouteErrorResponse, useActionData, type ClientActionFunctionArgs, useLoaderData, useRevalidator, useRouteError, useRouteLoaderData } from "@remix-run/react";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { readBoard } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
 import { BoardPage } from "~/components/board/BoardPage";
@@ -14,7 +14,7 @@ import type { CreateActionData } from "~/components/board/NewRequestDialog";
 import { DuplicatesProvider } from "~/components/board/duplicates/DuplicatesProvider";
 import { OwnershipProvider } from "~/hooks/useOwnership";
 import { onlyFilterParamsChanged } from "~/hooks/useBoardView";
-import { RealtimeProvider, useRealtime } from "~/hooks/useRealtime";
+import { RealtimeProvider, useJoinedBoard, useRealtime, type JoinedBoard } from "~/hooks/useRealtime";
 import { isLocale, translator } from "~/i18n";
 import type { ActivityEntry } from "~/lib/sync-client";
 import { answeredOrUnanswered, keepPageWhenUnanswered } from "~/lib/unanswered";
@@ -177,11 +177,26 @@ export interface ActionData extends CreateActionData {
   reference?: string;
 }
 
-/** A coordinator renamed, archived or put back this board: load its state again (the page turns read-only, or writable). */
-function BoardChangeWatcher({ boardId }: { boardId: string }) {
+/**
+ * A coordinator renamed, archived or put back this board: load its state
+ * again (the page turns read-only, or writable). Told by `board:changed`, or,
+ * when that came before the socket joined (or while it was away), by the
+ * join's answer not matching what the page shows.
+ */
+function BoardChangeWatcher({ board }: { board: { id: string; name: string; archived: boolean } }) {
   const realtime = useRealtime();
+  const joined = useJoinedBoard();
   const { revalidate } = useRevalidator();
+  const boardId = board.id;
   useEffect(() => realtime?.on("board:changed", (p) => (p.boardId === boardId ? revalidate() : undefined)), [realtime, boardId, revalidate]);
+  // Once per join: a later change is told by its own event, and the page's
+  // data may be newer than a join's answer (a rename heard after joining).
+  const checked = useRef<JoinedBoard | null>(null);
+  useEffect(() => {
+    if (!joined || checked.current === joined) return;
+    checked.current = joined;
+    if (joined.name !== board.name || joined.archived !== board.archived) revalidate();
+  }, [joined, board.name, board.archived, revalidate]);
   return null;
 }
 
@@ -190,7 +205,7 @@ export default function BoardRoute() {
   const actionData = useActionData<typeof action>();
   return (
     <RealtimeProvider boardId={data.board.id}>
-      <BoardChangeWatcher boardId={data.board.id} />
+      <BoardChangeWatcher board={data.board} />
       <OwnershipProvider boardId={data.board.id} initial={data.ownership} organisations={data.organisations} readOnly={data.board.archived}>
         <DuplicatesProvider boardId={data.board.id}>
         <BoardPage

@@ -6,7 +6,7 @@
  * phone (390×844, touch); screenshots go to tests/e2e/screenshots/.
  */
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
 import { login, seriousViolations } from "./helpers";
 import { startServer, type TestServer } from "./server";
 
@@ -136,6 +136,48 @@ test("someone on a board sees it turn read-only the moment a coordinator archive
   await coordinator.getByTestId("boards-archived").getByRole("button", { name: "Live gearchiveerd terugzetten" }).click();
   await expect(member.getByTestId("board-archived")).toHaveCount(0);
   await expect(member.getByTestId("new-request")).toBeVisible();
+  await coordinator.context().close();
+  await member.context().close();
+});
+
+test("an archive that came before the page's live connection joined the board still turns the page read-only", async ({ browser }) => {
+  const [coordinator, member] = await Promise.all([browser.newContext().then((c) => c.newPage()), browser.newContext().then((c) => c.newPage())]);
+  await login(coordinator, server.url, "coordinator@ave.example");
+  await coordinator.getByLabel("Naam", { exact: true }).fill("Laat verbonden");
+  await coordinator.getByRole("button", { name: "Bord aanmaken" }).click();
+  await expect(tile(coordinator, "Laat verbonden")).toBeVisible();
+
+  // The member's socket.io `board:join` is held on its way (a slow network,
+  // a busy server): the page has loaded, the board document is connected,
+  // but the board's events do not reach it yet.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let joinsHeld = 0;
+  await member.routeWebSocket(/\/socket\.io\//, (ws: WebSocketRoute) => {
+    const srv = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (typeof m === "string" && m.includes('"board:join"')) {
+        joinsHeld++;
+        void held.then(() => srv.send(m));
+      } else srv.send(m);
+    });
+    srv.onMessage((m) => ws.send(m));
+  });
+  await login(member, server.url, "vluchtelingenwerk@ave.example");
+  await member.getByRole("link", { name: /Laat verbonden/ }).click();
+  await expect(member.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  await expect(member.getByTestId("new-request")).toBeVisible();
+  await expect.poll(() => joinsHeld).toBeGreaterThan(0);
+
+  // Archived now: `board:changed` goes to those joined, which the member is not.
+  await tile(coordinator, "Laat verbonden").getByRole("button", { name: "Laat verbonden archiveren" }).click();
+  await expect(coordinator.getByTestId("toast").filter({ hasText: "Laat verbonden is gearchiveerd." })).toBeVisible();
+  await expect(member.getByTestId("board-archived")).toHaveCount(0);
+
+  // The join gets through; its answer says archived, unlike the page.
+  release();
+  await expect(member.getByTestId("board-archived")).toBeVisible();
+  await expect(member.getByTestId("new-request")).toHaveCount(0);
   await coordinator.context().close();
   await member.context().close();
 });

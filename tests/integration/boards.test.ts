@@ -215,7 +215,10 @@ describe("archived boards", () => {
     const rename = await t.api(`/api/boards/${id}`, { cookie: coordinator, method: "PATCH", body: { name: "Andere naam" } });
     expect(rename.status).toBe(409);
 
-    // socket.io: joining to read is fine, changing is refused.
+    // socket.io: joining to read is fine, and the join says the board is archived (a page that
+    // loaded before, and joined after `board:changed` went out, turns read-only by it).
+    expect(await socket.timeout(5000).emitWithAck("board:join", { boardId: id })).toEqual({ ok: true, board: { name: "Wordt gearchiveerd", archived: true } });
+    // Changing is refused.
     const claim = await socket.timeout(5000).emitWithAck("request:claim", { boardId: id, requestId });
     expect(claim).toMatchObject({ ok: false, error: "board_archived" });
     const comment = await socket.timeout(5000).emitWithAck("comment:add", { boardId: id, requestId, body: "Hallo" });
@@ -239,6 +242,7 @@ describe("archived boards", () => {
     expect(back.status).toBe(200);
     expect(back.body).toEqual({ id, name: "Weer in gebruik", archived: false, archivedAt: null, retentionMonths: 12 });
     expect((await t.api("/api/boards", { cookie: member })).body).toContainEqual({ id, name: "Weer in gebruik" });
+    expect(await socket.timeout(5000).emitWithAck("board:join", { boardId: id })).toEqual({ ok: true, board: { name: "Weer in gebruik", archived: false } });
     expect((await t.api(`/api/boards/${id}/requests/${requestId}/claim`, { cookie: member, body: {} })).status).toBe(200);
     const writer = await t.syncedRaw(member, id);
     const ok = editOn(writer.doc, (d) => d.getMap<Y.Map<unknown>>("cards").get(requestId)!.set("title", "Taalles op woensdag"));

@@ -210,7 +210,7 @@ describe("claim expiry (injected clock)", () => {
     expect((await boardSettings(t.h, board.id))?.claimExpiryDays).toBe(30);
 
     const [requestId] = board.cardIds;
-    expect(await a1.timeout(10_000).emitWithAck("board:join", { boardId: board.id })).toEqual({ ok: true });
+    expect(await a1.timeout(10_000).emitWithAck("board:join", { boardId: board.id })).toMatchObject({ ok: true });
     await claim(a1, board.id, requestId);
 
     expect(await advanceAndExpire(15 * DAY_MS)).not.toContain(requestId);
