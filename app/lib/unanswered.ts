@@ -12,8 +12,9 @@
  *   export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
  *   export const shouldRevalidate = … keepPageWhenUnanswered …
  *
- * The form then says that its change may not have been saved and keeps what
- * was typed, and the page stays as it is (no reload of its data, which
+ * The form then says that its change may not have been saved (or, where
+ * nothing is saved, as on the login page, that it may not have arrived) and
+ * keeps what was typed, and the page stays as it is (no reload of its data, which
  * would fail the same way). Whether the server wrote it before it went away
  * cannot be known here: the texts say so, and the board shows a card that
  * was saved as soon as it is connected again.
@@ -28,8 +29,11 @@
  * request that the page itself aborted (navigating away, a newer
  * submission) is not a failure either.
  */
-import type { ClientActionFunctionArgs, ShouldRevalidateFunctionArgs } from "@remix-run/react";
-import { useRef } from "react";
+import { useActionData, type ClientActionFunctionArgs, type ShouldRevalidateFunctionArgs } from "@remix-run/react";
+import type { SerializeFrom } from "@remix-run/node";
+import { useEffect, useRef } from "react";
+import { useToast } from "~/components/toast/ToastProvider";
+import { useT } from "~/i18n";
 
 /** The `error` of an unanswered submission's result. */
 export const UNANSWERED = "unanswered";
@@ -92,4 +96,33 @@ export function useLastAnswered<T>(result: T | UnansweredResult | undefined): T 
   if (isUnanswered(result)) return last.current;
   last.current = result;
   return result;
+}
+
+/**
+ * What the toast of an unanswered submission says: a change that may not have been saved, or
+ * (login, a link's page, the language switch) something that may not have arrived.
+ */
+export type UnansweredText = "form.unanswered" | "form.unansweredSent";
+
+/** A toast, once per unanswered result, that it may not have been saved; what was typed stays in the form. */
+export function useSayUnanswered(result: unknown, text: UnansweredText = "form.unanswered"): void {
+  const toast = useToast();
+  const t = useT();
+  useEffect(() => {
+    if (isUnanswered(result)) toast.error(t(text));
+    // Once per result.
+  }, [result]);
+}
+
+/**
+ * A page's action data as its forms show it (routes with the clientAction above): the last
+ * answered result (useLastAnswered), and a toast for an unanswered one. `unanswered` is that
+ * result while it is the latest. Never shows `values` again: the inputs keep their own values as
+ * long as the form is not remounted, passwords and codes too.
+ */
+export function useAnsweredActionData<A>(text?: UnansweredText): { result: SerializeFrom<A> | undefined; unanswered: UnansweredResult | undefined } {
+  const raw = useActionData<A>() as SerializeFrom<A> | UnansweredResult | undefined;
+  const result = useLastAnswered<SerializeFrom<A>>(raw);
+  useSayUnanswered(raw, text);
+  return { result, unanswered: isUnanswered(raw) ? raw : undefined };
 }

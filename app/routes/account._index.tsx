@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered, useLastAnswered, type UnansweredResult } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation, useSearchParams, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
 import { localeTag, formatAge, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
@@ -192,8 +192,7 @@ export default function Account() {
   const t = useT();
   const locale = useLocale();
   const data = useLoaderData<typeof loader>();
-  const raw = useActionData<typeof action>() as Result | UnansweredResult | undefined;
-  const result = useLastAnswered<Result>(raw);
+  const result = useAnsweredActionData<typeof action>().result as Result | undefined;
   const nav = useNavigation();
   const toast = useToast();
   const [params] = useSearchParams();
@@ -204,9 +203,6 @@ export default function Account() {
     if (message) toast.success(message);
     // Once per answer of the server.
   }, [result]);
-  useEffect(() => {
-    if (isUnanswered(raw)) toast.error(t("form.unanswered"));
-  }, [raw]);
   const err = (intent: string, field: string) => (result?.intent === intent ? errorText(t, result.errors?.[field], intent) : undefined);
   const { profile, sessions } = data;
   const others = sessions.filter((s) => !s.current);

@@ -1,6 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, isUnanswered, revalidateUnlessUnanswered, useLastAnswered, type UnansweredResult } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation, useSubmit, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { isWorkingOrganisation } from "~/board/front-door";
 import { useEffect, useState, type FormEvent } from "react";
 import { ExportSection } from "~/components/export/ExportSection";
@@ -306,8 +306,7 @@ interface Pending {
 export default function Admin() {
   const t = useT();
   const data = useLoaderData<typeof loader>();
-  const raw = useActionData<typeof action>() as ActionResult | UnansweredResult;
-  const result = useLastAnswered<NonNullable<ActionResult>>(raw);
+  const result = useAnsweredActionData<typeof action>().result as ActionResult;
   const nav = useNavigation();
   const toast = useToast();
   const submit = useSubmit();
@@ -320,9 +319,6 @@ export default function Admin() {
     else toast.error(r.message);
     // Once per answer of the server (t and toast are stable for the page).
   }, [result]);
-  useEffect(() => {
-    if (isUnanswered(raw)) toast.error(t("form.unanswered"));
-  }, [raw]);
   /** A destructive action waits for "Weet u het zeker?" (without scripts the form posts as it is). */
   const ask = (kind: Pending["kind"], person: { name: string; email: string }) => (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
