@@ -13,6 +13,7 @@ import {
   useLoaderData,
   useLocation,
   useMatches,
+  useFetcher,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
@@ -20,7 +21,7 @@ import { useEffect } from "react";
 import { translator, useT } from "./i18n";
 import { usePageLanguage, type PageLanguageHandle } from "./i18n/page-language";
 import { useNonce } from "./lib/nonce";
-import { keepPageWhenUnanswered } from "./lib/unanswered";
+import { keepPageWhenUnanswered, useSayUnanswered } from "./lib/unanswered";
 import { getUser, pendingDuty } from "./services/auth.server";
 import { services } from "./services/context.server";
 import { localeFromRequest } from "./services/locale.server";
@@ -95,6 +96,9 @@ function Header() {
   const other = staffLocale === "en" ? "nl" : "en";
   // On a page in a language of its own (the front door), the bar keeps the staff language and its direction.
   const own = page && page.lang !== staffLocale ? { lang: staffLocale, dir: "ltr" as const } : {};
+  // The language switch posts in the background (routes/taal.tsx): a server gone away leaves the page as it is, with a toast.
+  const switcher = useFetcher();
+  useSayUnanswered(switcher.data, "form.unansweredSent");
   return (
     <header className="topbar" {...own}>
       <a className="skip-link" href="#main">
@@ -120,13 +124,13 @@ function Header() {
         {user?.role === "coordinator" ? <Link to="/beheer">{t("admin.nav")}</Link> : null}
         {user ? <Link to="/account">{t("account.nav")}</Link> : null}
         {user ? <NotificationBell unread={data?.unreadNotifications ?? 0} /> : null}
-        <Form method="post" action="/taal" className="inline-form">
+        <switcher.Form method="post" action="/taal" className="inline-form">
           <input type="hidden" name="locale" value={other} />
           <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
           <button type="submit" className="link-button" lang={other} aria-label={t("lang.switchLabel")}>
             {t("lang.switch")}
           </button>
-        </Form>
+        </switcher.Form>
         {user ? (
           <Form method="post" action="/logout" className="inline-form">
             <button type="submit" className="link-button">
