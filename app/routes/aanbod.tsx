@@ -6,7 +6,8 @@
  * the overview's capacity chart and the matching in the card dialog read.
  */
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { categoryLabel } from "~/components/board/labels";
 import { fieldError, useT, type Translate } from "~/i18n";
@@ -92,6 +93,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return json<ActionResult>({ ok: true, saved: res.offers.length, organisation: orgId });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 function toRows(offers: Array<{ category: string; label: string; capacity: number; area: string }>, known: Set<string>): Row[] {
   return offers.map((o) => ({
     category: known.has(o.category) ? o.category : OTHER,
@@ -109,7 +114,7 @@ function rowError(t: Translate, code: string | undefined): string | undefined {
 
 export default function OffersPage() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionResult | undefined;
+  const result = useAnsweredActionData<typeof action>().result as ActionResult | undefined;
   const nav = useNavigation();
   const t = useT();
   const known = useMemo(() => new Set(data.categories.map((c) => c.id)), [data.categories]);

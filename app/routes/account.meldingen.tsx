@@ -5,7 +5,8 @@
  * forms); with it the list follows new notifications live.
  */
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { NotificationList } from "~/components/notifications/NotificationList";
 import { useNotifications } from "~/components/notifications/useNotifications";
 import { useT, type MessageKey } from "~/i18n";
@@ -44,9 +45,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return json({ saved: false }, { status: 400 });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 export default function NotificationsPage() {
   const data = useLoaderData<typeof loader>();
-  const saved = useActionData<typeof action>()?.saved;
+  const saved = useAnsweredActionData<typeof action>().result?.saved;
   const t = useT();
   const navigation = useNavigation();
   const { unread, items, markRead: mark } = useNotifications(data.unread, { initial: data.items });

@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef } from "react";
 import { RecoveryCodes } from "~/components/two-factor/RecoveryCodes";
 import { useT, type MessageKey } from "~/i18n";
@@ -51,10 +52,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return json({ ok: true, recoveryCodes: r.recoveryCodes, endedSessions: ended } as Result, { headers: { "Cache-Control": "private, no-store" } });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 export default function TwoFactorSetup() {
   const t = useT();
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as Result | undefined;
+  // The code typed stays in its field after an unanswered POST (the form is not remounted); it is never written back from what was sent.
+  const result = useAnsweredActionData<typeof action>().result as Result | undefined;
   const nav = useNavigation();
   const codeRef = useRef<HTMLInputElement>(null);
   const error = result && !result.ok ? result.error : null;

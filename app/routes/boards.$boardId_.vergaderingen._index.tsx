@@ -6,7 +6,8 @@
  * Works without scripts; updates when a meeting of the board changes.
  */
 import { json, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { MEETING_LIMITS, type MeetingSummary } from "~/board/meeting";
 import { amsterdamWallTime } from "~/board/meeting-time";
 import { Field } from "~/components/board/Field";
@@ -67,6 +68,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return json<PlanResult>({ ok: false, errors: whenFieldErrors(res.errors), values }, { status: 422, headers: NO_STORE });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 function MeetingRow({ m, boardId, ended }: { m: MeetingSummary; boardId: string; ended?: boolean }) {
   const t = useT();
   const locale = useLocale();
@@ -87,7 +92,7 @@ function MeetingRow({ m, boardId, ended }: { m: MeetingSummary; boardId: string;
 
 export default function MeetingsPage() {
   const { board, meetings, canPlan, suggested } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as PlanResult | undefined;
+  const result = useAnsweredActionData<typeof action>().result as PlanResult | undefined;
   const nav = useNavigation();
   const t = useT();
   const locale = useLocale();

@@ -6,7 +6,8 @@
  * as POST /api/boards/<id>/forget. Also on an archived board.
  */
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef } from "react";
 import { getCard } from "~/board/domain";
 import { fieldError, useT, type MessageKey, type Translate } from "~/i18n";
@@ -91,6 +92,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return json<ActionData>({ step: "done", counts: done.counts }, { headers: NO_STORE });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 function Counts({ counts, t }: { counts: ForgetCounts; t: Translate }) {
   return (
     <dl className="erase-counts" data-testid="forget-counts">
@@ -106,7 +111,7 @@ function Counts({ counts, t }: { counts: ForgetCounts; t: Translate }) {
 
 export default function ForgetPage() {
   const { board, picked } = useLoaderData<typeof loader>();
-  const data = useActionData<typeof action>();
+  const data = useAnsweredActionData<typeof action>().result;
   const nav = useNavigation();
   const t = useT();
   const busy = nav.state !== "idle";

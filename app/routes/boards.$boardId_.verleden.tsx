@@ -13,7 +13,8 @@
  * route's layout: same URL, its own loader.)
  */
 import { json, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigate, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef, useState } from "react";
 import { effectiveColumn } from "~/board/domain";
 import type { CategoryView } from "~/board/types";
@@ -110,6 +111,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(`/boards/${board.id}/verleden?moment=${encodeURIComponent(res.id)}`, { headers: NO_STORE });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 const REASON_KEYS: Record<MomentReason, MessageKey> = {
   meeting_start: "hist.reason.meeting_start",
   meeting_end: "hist.reason.meeting_end",
@@ -130,7 +135,7 @@ function formatWhen(locale: Locale, at: number): string {
 
 export default function HistoryPage() {
   const data = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>();
+  const { result: actionData, unanswered } = useAnsweredActionData<typeof action>();
   const t = useT();
   const locale = useLocale();
   const { board, moments, index, past } = data;
@@ -160,7 +165,7 @@ export default function HistoryPage() {
       <div className="hist-top">
         <div className="hist-controls">
           {moments.length > 0 ? <MomentSlider key={board.id} moments={moments} index={index} href={href} t={t} locale={locale} /> : null}
-          <TakeMoment canTake={data.canTake} archived={board.archived} error={actionData?.error} t={t} />
+          <TakeMoment canTake={data.canTake} archived={board.archived} error={actionData?.error} unanswered={!!unanswered} t={t} />
         </div>
         {past ? <Changes data={data} t={t} locale={locale} /> : null}
       </div>
@@ -257,15 +262,16 @@ function MomentSlider({
 }
 
 /** "Nu een moment vastleggen" for a coordinator of a board that is not archived; a toast when it is stored. */
-function TakeMoment({ canTake, archived, error, t }: { canTake: boolean; archived: boolean; error?: string; t: Translate }) {
+/** `unanswered`: the last "take" met a server that went away (said by a toast): not taken as far as anyone knows. */
+function TakeMoment({ canTake, archived, error, unanswered, t }: { canTake: boolean; archived: boolean; error?: string; unanswered: boolean; t: Translate }) {
   const nav = useNavigation();
   const toast = useToast();
   const taking = nav.state !== "idle" && nav.formData?.get("intent") === "take";
   const wasTaking = useRef(false);
   useEffect(() => {
-    if (wasTaking.current && !taking && !error) toast.success(t("hist.taken"));
+    if (wasTaking.current && !taking && !error && !unanswered) toast.success(t("hist.taken"));
     wasTaking.current = taking;
-  }, [taking, error, toast, t]);
+  }, [taking, error, unanswered, toast, t]);
   return (
     <div className="hist-take">
       {canTake ? (

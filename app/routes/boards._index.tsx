@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
 import { localeTag, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
@@ -68,6 +69,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return answer({ intent, ok: false, errors: { intent: "unknown" } }, 400);
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 function errorText(t: Translate, code: string | undefined): string | undefined {
   if (!code) return undefined;
   const key = `boards.error.${code}` as MessageKey;
@@ -92,7 +97,7 @@ export default function Boards() {
   const t = useT();
   const locale = useLocale();
   const { alliance, boards, archived, canManage } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useAnsweredActionData<typeof action>().result as ActionData | undefined;
   const nav = useNavigation();
   const toast = useToast();
   const createRef = useRef<HTMLFormElement>(null);

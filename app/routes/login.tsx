@@ -1,5 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, useSearchParams, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef } from "react";
 import { useT, type MessageKey } from "~/i18n";
 import { checkCredentials, getUser, loginClient, safeRedirect, throttleMessage } from "~/services/auth.server";
@@ -83,12 +84,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return passwordAccepted(svc, request, client, res.userId, redirectTo);
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 type ActionData = { step?: "password" | "code"; errors?: LoginErrors; vars?: Record<string, number>; email?: string };
 
 export default function Login() {
   const t = useT();
   const loaded = useLoaderData<typeof loader>();
-  const data = useActionData<typeof action>() as ActionData | undefined;
+  // After an unanswered POST the typed e-mail address, password and code stay in their inputs (the form is not remounted);
+  // nothing is written back from what was sent.
+  const data = useAnsweredActionData<typeof action>("form.unansweredSent").result as ActionData | undefined;
   const [params] = useSearchParams();
   const nav = useNavigation();
   const errors: LoginErrors = data?.errors ?? (loaded.expired ? { form: "twofactor.login.expired" } : {});

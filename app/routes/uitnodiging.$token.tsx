@@ -1,5 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useT, type MessageKey } from "~/i18n";
 import { PASSWORD_MIN } from "~/services/admin.server";
 import { destroySession, loginClient, sessionStartHeaders } from "~/services/auth.server";
@@ -66,6 +67,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(first ? `/boards/${first.id}` : "/boards", { headers });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 const GONE: Record<string, MessageKey> = {
   unknown: "invite.page.unknown",
   expired: "invite.page.expired",
@@ -78,7 +83,8 @@ const GONE: Record<string, MessageKey> = {
 export default function Invitation() {
   const t = useT();
   const loaded = useLoaderData<typeof loader>();
-  const acted = useActionData<typeof action>();
+  // The passwords typed stay in their fields after an unanswered POST (the form is not remounted); never written back from what was sent.
+  const acted = useAnsweredActionData<typeof action>("form.unansweredSent").result;
   const nav = useNavigation();
   const view = (acted?.view ?? loaded.view) as PageView;
   const min = loaded.min;

@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useT, type MessageKey } from "~/i18n";
 import { loginClient } from "~/services/auth.server";
 import { services } from "~/services/context.server";
@@ -29,10 +30,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return passwordAccepted(svc, request, loginClient(request, context), res.userId, "/boards");
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 export default function ResetPassword() {
   const t = useT();
   const loaded = useLoaderData<typeof loader>();
-  const data = useActionData<typeof action>();
+  // The passwords typed stay in their fields after an unanswered POST (the form is not remounted); never written back from what was sent.
+  const data = useAnsweredActionData<typeof action>("form.unansweredSent").result;
   const nav = useNavigation();
   const state = data?.state ?? loaded.state;
   const errors = data?.errors ?? {};

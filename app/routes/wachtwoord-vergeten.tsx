@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef } from "react";
 import { useT } from "~/i18n";
 import { services } from "~/services/context.server";
@@ -33,10 +34,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return json({ result: res.status, email: "", minutes: 0 });
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 export default function ForgotPassword() {
   const t = useT();
   const { mailEnabled } = useLoaderData<typeof loader>();
-  const data = useActionData<typeof action>();
+  const data = useAnsweredActionData<typeof action>("form.unansweredSent").result;
   const nav = useNavigation();
   const statusRef = useRef<HTMLDivElement>(null);
   useEffect(() => {

@@ -1,5 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData } from "@remix-run/react";
+import { Form, type ClientActionFunctionArgs } from "@remix-run/react";
+import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
 import { useT, type MessageKey } from "~/i18n";
 import { changeOwnPassword } from "~/services/admin.server";
 import { loginClient, requireUser, throttleMessage } from "~/services/auth.server";
@@ -30,6 +31,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return redirect("/boards");
 }
 
+/** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
+export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export const shouldRevalidate = revalidateUnlessUnanswered;
+
 const FIELDS = [
   { name: "current", label: "password.current", autoComplete: "current-password" },
   { name: "password", label: "password.new", autoComplete: "new-password" },
@@ -38,7 +43,8 @@ const FIELDS = [
 
 export default function ChangePassword() {
   const t = useT();
-  const data = useActionData<typeof action>();
+  // The passwords typed stay in their fields after an unanswered POST (the form is not remounted); never written back from what was sent.
+  const data = useAnsweredActionData<typeof action>().result;
   const errors = (data?.errors ?? {}) as Record<string, string | undefined>;
   return (
     <main id="main" className="page narrow">
