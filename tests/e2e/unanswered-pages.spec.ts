@@ -1,0 +1,169 @@
+/**
+ * The other pages with forms, when the server goes away while a POST is on
+ * its way (killed the moment it leaves the browser, as in a restart, a crash
+ * or a drain behind the proxy): the board list and the login page keep what
+ * was typed and a toast says it may not have been saved or arrived, where
+ * Remix used to show the route's error page ("Er ging iets mis"). The login
+ * page writes nothing back from what was sent: the password stays only as
+ * the input's own value. The language switch leaves the page as it is.
+ *
+ * The public front door (/hulp/<slug>) loads no script at all (a plain HTML
+ * form), so there is no clientAction to run: the browser shows its own
+ * error, and Back brings the form again with what the newcomer typed (the
+ * browser restores it). That request, sent again after the restart, arrives
+ * once. app/lib/unanswered.ts; tests/unit/unanswered-routes.test.ts holds
+ * every route with an action to it.
+ */
+import path from "node:path";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { login, PASSWORD, SIZES } from "./helpers";
+import { startServer, type TestServer } from "./server";
+
+const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
+const [desktop, phone] = [SIZES[0], SIZES[1]];
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.cleanup();
+});
+
+/** SIGKILL the server as the first POST that `matches` leaves the page (a page's navigation or Remix's fetch); whether it happened. */
+async function killServerOnPost(page: Page, matches: (url: URL) => boolean): Promise<() => boolean> {
+  let done = false;
+  await page.route(matches, async (route) => {
+    if (!done && route.request().method() === "POST") {
+      done = true;
+      await server.stop("SIGKILL");
+    }
+    await route.fallback();
+  });
+  return () => done;
+}
+
+const remixPost = (routeId: string) => (url: URL) => url.searchParams.get("_data") === routeId;
+
+/** The page is still there, with the toast of an unanswered submission, and no error page. */
+async function toldNotAnswered(page: Page, text: RegExp) {
+  await expect(page.getByTestId("toast").filter({ hasText: text })).toBeVisible();
+  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+}
+
+/** How many cards of the demo board hold `text` (rows of its export, a coordinator's view of every card). */
+async function timesOnDemoBoard(browser: Browser, text: string): Promise<number> {
+  const ctx = await browser.newContext();
+  const staff = await ctx.newPage();
+  await login(staff, server.url, "coordinator@ave.example");
+  const boards = (await (await staff.request.get(`${server.url}/api/boards`)).json()) as Array<{ id: string; name: string }>;
+  const demo = boards.find((b) => b.name === "Hulpvragen Emmen")!;
+  const csv = await (await staff.request.get(`${server.url}/api/boards/${demo.id}/export.csv`)).text();
+  await ctx.close();
+  return csv.split("\n").filter((row) => row.includes(text)).length;
+}
+
+test.describe("on a phone", () => {
+  test.use({ viewport: phone.viewport, isMobile: phone.isMobile, hasTouch: phone.hasTouch });
+
+  test("front door: a newcomer's request sent while the server is gone is still in the form after Back; sent again, it arrives once", async ({ page, browser }) => {
+    await page.goto(`${server.url}/hulp/ave-emmen`);
+    expect(await page.locator("script[src]").count()).toBe(0);
+    const killed = await killServerOnPost(page, (url) => url.pathname === "/hulp/ave-emmen");
+    const text = `Ik zoek Nederlandse les in de avond, na mijn werk ${Date.now()}`;
+    await page.getByLabel("Ik zoek hulp, voor mezelf of voor iemand die ik help").check();
+    const category = page.locator("#fd-category");
+    const chosen = (await category.locator("option").nth(1).getAttribute("value"))!;
+    await category.selectOption(chosen);
+    await page.locator("#fd-text").fill(text);
+    await page.getByLabel("Plaats of wijk (niet verplicht)").fill("Emmen-Noord");
+    // The form's minimum fill time is a few seconds: a person takes longer than that anyway.
+    await page.waitForTimeout(3500);
+    await page.getByRole("button", { name: "Versturen" }).click();
+    await expect.poll(killed).toBe(true);
+    // The browser's own error page: no app page answered.
+    await expect(page).not.toHaveURL(/\/hulp\//);
+
+    await server.start();
+    await page.goBack();
+    await expect(page.locator("#fd-text")).toHaveValue(text);
+    await expect(page.getByLabel("Plaats of wijk (niet verplicht)")).toHaveValue("Emmen-Noord");
+    await expect(page.getByLabel("Ik zoek hulp, voor mezelf of voor iemand die ik help")).toBeChecked();
+    await expect(category).toHaveValue(chosen);
+    await page.screenshot({ path: path.join(SHOTS, "phone-front-door-unanswered.png"), fullPage: true });
+    expect(await timesOnDemoBoard(browser, text)).toBe(0);
+
+    // The page came again with a new form token: its minimum fill time counts from now.
+    await page.waitForTimeout(3500);
+    await page.getByRole("button", { name: "Versturen" }).click();
+    await expect(page.getByText("Bedankt. Uw bericht is ontvangen.")).toBeVisible();
+    expect(await timesOnDemoBoard(browser, text)).toBe(1);
+  });
+
+  test("login: the server gone as the login leaves keeps the e-mail address and says so; the password is not written back; sent again, it logs in", async ({ page }) => {
+    await page.goto(`${server.url}/login`);
+    const killed = await killServerOnPost(page, remixPost("routes/login"));
+    const email = page.getByLabel("E-mailadres");
+    const password = page.getByLabel("Wachtwoord");
+    await email.fill("taalhuis@ave.example");
+    await password.fill(PASSWORD);
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet aangekomen/);
+    expect(killed()).toBe(true);
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(email).toHaveValue("taalhuis@ave.example");
+    // The password input keeps its own value (the form was not remounted), and nothing put it back into the page.
+    await expect(password).toHaveValue(PASSWORD);
+    expect(await password.getAttribute("value")).toBeNull();
+    expect(await page.content()).not.toContain(PASSWORD);
+    await page.screenshot({ path: path.join(SHOTS, "phone-login-unanswered.png"), fullPage: true });
+
+    await server.start();
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await expect(page).toHaveURL(/\/boards$/);
+  });
+});
+
+test.describe("on a desktop", () => {
+  test.use({ viewport: desktop.viewport });
+
+  test("board list: a board created while the server is gone keeps the form and says so; sent again, it is created once", async ({ page }) => {
+    await login(page, server.url, "coordinator@ave.example");
+    await expect(page.getByRole("heading", { name: "Nieuw bord" })).toBeVisible();
+    const killed = await killServerOnPost(page, remixPost("routes/boards._index"));
+    const name = `Werk en stage ${Date.now()}`;
+    const form = page.locator("form").filter({ has: page.locator('input[name="intent"][value="create"]') });
+    await form.getByLabel("Naam").fill(name);
+    const copy = form.locator("#board-copy");
+    const source = (await copy.locator("option").nth(1).getAttribute("value"))!;
+    await copy.selectOption(source);
+    await form.getByRole("button", { name: "Bord aanmaken" }).click();
+    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet opgeslagen/);
+    expect(killed()).toBe(true);
+    await expect(form.getByLabel("Naam")).toHaveValue(name);
+    await expect(copy).toHaveValue(source);
+    await page.screenshot({ path: path.join(SHOTS, "desktop-boards-unanswered.png"), fullPage: true });
+
+    await server.start();
+    await form.getByRole("button", { name: "Bord aanmaken" }).click();
+    await expect(page.getByTestId("toast").filter({ hasText: `Bord ${name} aangemaakt.` })).toBeVisible();
+    const boards = (await (await page.request.get(`${server.url}/api/boards`)).json()) as Array<{ name: string }>;
+    expect(boards.filter((b) => b.name === name)).toHaveLength(1);
+  });
+
+  test("language switch: the server gone as it leaves keeps the page and says so; pressed again, the page comes in English", async ({ page }) => {
+    await login(page, server.url, "coordinator@ave.example");
+    const killed = await killServerOnPost(page, remixPost("routes/taal"));
+    await page.getByLabel("Naam", { exact: true }).fill("Half getypt");
+    await page.getByRole("button", { name: "Switch to English" }).click();
+    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet aangekomen/);
+    expect(killed()).toBe(true);
+    await expect(page).toHaveURL(/\/boards$/);
+    await expect(page.getByLabel("Naam", { exact: true })).toHaveValue("Half getypt");
+
+    await server.start();
+    await page.getByRole("button", { name: "Switch to English" }).click();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await expect(page).toHaveURL(/\/boards$/);
+  });
+});
