@@ -5,12 +5,15 @@
  * Remix takes the failed fetch for an error thrown by the route and renders
  * its error page in place of the page. On the board that throws away the
  * live board and its offline copy for one unsaved form; on the meeting page
- * the meeting's screen; on /beheer and /account the form just typed. Those
- * routes answer such a failure as data instead, through their clientAction
- * (and the root skips its reload after it):
+ * the meeting's screen; on any other page the form just typed. Every route
+ * with an action but the commented few in tests/unit/unanswered-routes.test.ts
+ * (logout; the front door, which runs no script) answers such a failure as
+ * data instead, through its clientAction (and the root skips its reload
+ * after it):
  *
  *   export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
- *   export const shouldRevalidate = … keepPageWhenUnanswered …
+ *   export const shouldRevalidate = revalidateUnlessUnanswered; // or a rule of its own with keepPageWhenUnanswered
+ *   const { result } = useAnsweredActionData<typeof action>(); // in the page: the last answer, and the toast
  *
  * The form then says that its change may not have been saved (or, where
  * nothing is saved, as on the login page, that it may not have arrived) and
