@@ -3,6 +3,7 @@
 # parts (SQLite file, the server on a free port, real clients, Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/lib.sh
 export CI="${CI:-}"
 results=tests/.tmp/results
 rm -rf "$results" && mkdir -p "$results"
@@ -59,15 +60,10 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 # leaves about half of two cores idle (waiting on servers, sockets, fsync).
 # The PostgreSQL run's output follows the SQLite run's.
 step "integration tests (SQLite; beside them, PostgreSQL and Redis with two app servers)"
-pglog="$results/postgres.log"
-npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$results/postgres.json" >"$pglog" 2>&1 &
-pgpid=$!
-trap 'kill "$pgpid" 2>/dev/null || true' EXIT
+beside_start "$results/postgres.log" "" npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$results/postgres.json"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
 step "integration tests again: PostgreSQL and Redis, two app servers (ran beside the above; its output)"
-wait "$pgpid" || status=1
-trap - EXIT
-cat "$pglog"
+beside_finish || status=1
 
 step "hostile suite"
 # The real server attacked from outside (tests/hostile/README.md); prints its table here.

@@ -8,6 +8,19 @@ let failed = 0;
 let skipped = 0;
 /** Each failed test by name, printed after the totals so a log's tail says which failed. */
 const failures = [];
+/**
+ * One failure of a layer: counted, and named (`line`) after the totals. A
+ * flaky test (`counted: false`: it passed on retry) is named but not counted.
+ */
+function record(layer, line, { counted = true } = {}) {
+  if (counted) failed++;
+  failures.push(`${layer}: ${line}`);
+}
+/** A layer whose report the run never wrote: one failure. */
+function noReport(layer) {
+  console.log(`${layer}: no report (the run failed before testing)`);
+  failed++;
+}
 const firstLine = (m) => String(m ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim()) ?? "";
 const read = (f) => {
   const p = path.join(dir, f);
@@ -25,20 +38,18 @@ function vitest(layer, r) {
   for (const f of r.testResults ?? []) {
     const file = path.relative(process.cwd(), f.name);
     for (const a of f.assertionResults ?? []) {
-      if (a.status === "failed") failures.push(`${layer}: ${file} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
+      if (a.status === "failed") record(layer, `${file} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
     }
-    if (broken.includes(f)) failures.push(`${layer}: ${file}: ${firstLine(f.message)}`);
+    if (broken.includes(f)) record(layer, `${file}: ${firstLine(f.message)}`);
   }
   passed += r.numPassedTests;
-  failed += r.numFailedTests + broken.length;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 }
 /** A vitest layer's report (<layer>.json), or a failure when the run never wrote it. */
 function vitestLayer(layer) {
   const r = read(`${layer}.json`);
   if (r) return vitest(layer, r);
-  console.log(`${layer}: no report (the run failed before testing)`);
-  failed++;
+  noReport(layer);
 }
 for (const layer of ["unit", "integration", "postgres"]) vitestLayer(layer);
 function playwright(layer, r) {
@@ -55,18 +66,15 @@ function playwright(layer, r) {
         // A flaky test's last result is the retry that passed: its error is in an earlier one.
         const failedRun = (t.results ?? []).find((x) => x.status !== "passed" && x.status !== "skipped");
         const where = `${spec.file}:${spec.line} › ${[...here, spec.title].join(" › ")}`;
-        failures.push(`${layer}${t.status === "flaky" ? " (flaky)" : ""}: ${where}: ${firstLine(failedRun?.error?.message)}`);
+        const flaky = t.status === "flaky";
+        record(flaky ? `${layer} (flaky)` : layer, `${where}: ${firstLine(failedRun?.error?.message)}`, { counted: !flaky });
       }
     }
     for (const child of suite.suites ?? []) walk(child, here, false);
   };
   for (const fileSuite of r.suites ?? []) walk(fileSuite, [], true);
   // Errors outside any test (a spec that fails to load): counted and named.
-  for (const e of r.errors ?? []) {
-    failed++;
-    failures.push(`${layer}: ${firstLine(e.message)}`);
-  }
-  failed += f;
+  for (const e of r.errors ?? []) record(layer, firstLine(e.message));
   skipped += s.skipped;
 }
 
@@ -76,10 +84,7 @@ for (const layer of ["hostile", "hostile-postgres"]) vitestLayer(layer);
 const hostileE2e = read("hostile-e2e.json");
 const hostileSpecs = fs.existsSync("tests/hostile") && fs.readdirSync("tests/hostile").some((f) => f.endsWith(".spec.ts"));
 if (hostileE2e) playwright("hostile (Chromium)", hostileE2e);
-else if (hostileSpecs) {
-  console.log("hostile (Chromium): no report (the run failed before testing)");
-  failed++;
-}
+else if (hostileSpecs) noReport("hostile (Chromium)");
 const verdict = read("hostile-report.json");
 if (!verdict || !verdict.ok) {
   console.log(`hostile table: ${verdict ? verdict.problems.join("; ") : "not printed"}`);
@@ -87,12 +92,8 @@ if (!verdict || !verdict.ok) {
 }
 
 const e2e = read("e2e.json");
-if (!e2e) {
-  console.log("e2e: no report (the run failed before testing)");
-  failed++;
-} else {
-  playwright("e2e", e2e);
-}
+if (e2e) playwright("e2e", e2e);
+else noReport("e2e");
 if (failures.length) {
   console.log("Failed:");
   for (const f of failures) console.log(`  ${f.length > 400 ? `${f.slice(0, 400)}…` : f}`);

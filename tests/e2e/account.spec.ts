@@ -9,23 +9,20 @@
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { createSmtpInbox, type SmtpInbox } from "../integration/smtp-inbox";
-import { freePort, startServer, type TestServer } from "./server";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
+import { freePort } from "./server";
+import { login, openDemoBoard, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
-const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
 let inbox: SmtpInbox;
 
+// The inbox starts before the server (which is given its address) and stops after it: hooks run in the order they are declared.
 test.beforeAll(async () => {
   inbox = createSmtpInbox(await freePort());
   await inbox.start();
-  server = await startServer({
-    env: (port) => ({ SMTP_URL: inbox.url, MAIL_FROM: "Alliantiebord <bord@alliantie.test>", PUBLIC_URL: `http://127.0.0.1:${port}` }),
-  });
+});
+const server = serverForFile({
+  env: (port) => ({ SMTP_URL: inbox.url, MAIL_FROM: "Alliantiebord <bord@alliantie.test>", PUBLIC_URL: `http://127.0.0.1:${port}` }),
 });
 test.afterAll(async () => {
-  await server?.cleanup();
   await inbox?.stop();
 });
 
@@ -104,7 +101,7 @@ test("'Wachtwoord vergeten?': a link by mail, a new password, logged in on the b
   const link = /http:\/\/127\.0\.0\.1:\d+\/wachtwoord-herstellen\/[A-Za-z0-9_-]+/.exec(mail.text)![0];
 
   await page.goto(link);
-  await page.screenshot({ path: path.join(DIR, "reset-choose-desktop.png"), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "reset-choose-desktop.png"), fullPage: true });
   await page.getByLabel("Nieuw wachtwoord", { exact: true }).fill("een-nieuw-wachtwoord");
   await page.getByLabel("Herhaal het nieuwe wachtwoord").fill("een-nieuw-wachtwoord");
   await page.getByRole("button", { name: "Wachtwoord opslaan" }).click();
@@ -114,7 +111,7 @@ test("'Wachtwoord vergeten?': a link by mail, a new password, logged in on the b
   // The link was used: a second visit says so.
   await page.goto(link);
   await expect(page.getByRole("heading", { name: "Deze link is al gebruikt" })).toBeVisible();
-  await page.screenshot({ path: path.join(DIR, "reset-used-desktop.png"), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "reset-used-desktop.png"), fullPage: true });
 });
 
 const SIZES = [
@@ -134,20 +131,20 @@ for (const size of SIZES) {
     await expect(page.getByTestId("session-other")).toContainText("Safari op iOS");
     await noSidewaysScroll(page);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(DIR, `account-${size.name}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `account-${size.name}.png`), fullPage: true });
 
     const anonymous = await (await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch })).newPage();
     await anonymous.goto(`${server.url}/login`);
-    await anonymous.screenshot({ path: path.join(DIR, `login-${size.name}.png`), fullPage: true });
+    await anonymous.screenshot({ path: path.join(SCREENSHOTS, `login-${size.name}.png`), fullPage: true });
     await anonymous.getByRole("link", { name: "Wachtwoord vergeten?" }).click();
     await expect(anonymous).toHaveURL(/\/wachtwoord-vergeten$/);
     await noSidewaysScroll(anonymous);
     expect(await seriousViolations(anonymous)).toEqual([]);
-    await anonymous.screenshot({ path: path.join(DIR, `forgot-password-${size.name}.png`), fullPage: true });
+    await anonymous.screenshot({ path: path.join(SCREENSHOTS, `forgot-password-${size.name}.png`), fullPage: true });
     await anonymous.getByLabel("E-mailadres").fill("niemand@ave.example");
     await anonymous.getByRole("button", { name: "Stuur mij een link" }).click();
     await expect(anonymous.getByTestId("reset-sent")).toBeVisible();
-    await anonymous.screenshot({ path: path.join(DIR, `forgot-password-sent-${size.name}.png`), fullPage: true });
+    await anonymous.screenshot({ path: path.join(SCREENSHOTS, `forgot-password-sent-${size.name}.png`), fullPage: true });
     await context.close();
   });
 }

@@ -1,15 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { cardIn, column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { cardIn, column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 test("the login page and the board have no serious accessibility violations", async ({ page }) => {
   await page.goto(`${server.url}/login`);

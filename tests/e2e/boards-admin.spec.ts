@@ -7,19 +7,9 @@
  */
 import path from "node:path";
 import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
-import { login, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
-const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 async function noSidewaysScroll(page: Page) {
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -59,14 +49,14 @@ for (const size of SIZES) {
       await expect(page.locator("#board-name-e")).toHaveText("Er is al een bord met deze naam (ook gearchiveerde tellen mee).");
       await expect(page.getByLabel("Naam", { exact: true })).toHaveAttribute("aria-invalid", "true");
       await noSidewaysScroll(page);
-      await page.screenshot({ path: path.join(DIR, `${size.name}-boards.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-boards.png`), fullPage: true });
       expect(await seriousViolations(page)).toEqual([]);
 
       // Rename.
       const renamed = `Klussen${suffix}`;
       await tile(page, name).getByText("Naam wijzigen").click();
       await tile(page, name).getByLabel(`Nieuwe naam voor ${name}`).fill(renamed);
-      await page.screenshot({ path: path.join(DIR, `${size.name}-boards-rename.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-boards-rename.png`), fullPage: true });
       await tile(page, name).getByRole("button", { name: "Opslaan" }).click();
       await expect(tile(page, renamed)).toBeVisible();
       await expect(page.getByTestId("boards").getByRole("link", { name: new RegExp(`^${name}`) })).toHaveCount(0);
@@ -86,14 +76,14 @@ for (const size of SIZES) {
       await expect(archived).toBeVisible();
       await expect(archived.getByRole("link", { name: renamed })).toBeVisible();
       await noSidewaysScroll(page);
-      await page.screenshot({ path: path.join(DIR, `${size.name}-boards-archived.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-boards-archived.png`), fullPage: true });
 
       await archived.getByRole("link", { name: renamed }).click();
       await expect(page.getByTestId("board")).toBeVisible();
       await expect(page.getByTestId("board-archived")).toHaveText(/Dit bord is gearchiveerd/);
       await expect(page.getByTestId("new-request")).toHaveCount(0);
       await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
-      await page.screenshot({ path: path.join(DIR, `${size.name}-board-archived.png`) });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-board-archived.png`) });
 
       // Put back.
       await page.goto(`${server.url}/boards`);

@@ -6,17 +6,9 @@
  * it before Afgerond; the only done column cannot change its stage.
  */
 import { expect, test } from "@playwright/test";
-import { column, openFromMoreMenu, twoOnDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, openFromMoreMenu, twoOnDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 test("removing a column that holds requests moves them first, seen live by a member", async ({ browser }) => {
   const [coordinator, member] = await twoOnDemoBoard(browser, server.url, "coordinator@ave.example", "taalhuis@ave.example");

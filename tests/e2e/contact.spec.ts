@@ -7,17 +7,9 @@
  * told why it sees nothing.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 /** A request Taalhuis entered that nobody holds (the "Nieuw" column). */
 async function taalhuisCard(page: Page, index: number) {

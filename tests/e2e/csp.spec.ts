@@ -8,17 +8,9 @@
  * the counting itself works.
  */
 import { expect, test, type ConsoleMessage, type Page } from "@playwright/test";
-import { login, openDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, openDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 interface Violation {
   directive: string;

@@ -6,17 +6,9 @@
  * The page at 1440×900 and at 390×844 (no sideways scroll, axe clean).
  */
 import { expect, test } from "@playwright/test";
-import { login, noSidewaysScroll, openDemoBoard, openFromMoreMenu, seriousViolations, twoOnDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, noSidewaysScroll, openDemoBoard, openFromMoreMenu, seriousViolations, twoOnDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 test("a coordinator forgets a person; the card disappears in the other browser, which says the board was rebuilt", async ({ browser }) => {
   test.setTimeout(180_000);

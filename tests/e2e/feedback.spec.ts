@@ -7,17 +7,9 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
-import { column, keyboardMoveRight, login, openDemoBoard, twoOnDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, keyboardMoveRight, login, openDemoBoard, twoOnDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 function toasts(page: Page) {
   return page.getByTestId("toast");

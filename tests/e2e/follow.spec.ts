@@ -10,17 +10,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { SIZES, login, noSidewaysScroll, openDemoBoard, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { SIZES, login, noSidewaysScroll, openDemoBoard, seriousViolations, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 async function person(browser: Browser, email: string, size: (typeof SIZES)[number] = SIZES[0]): Promise<Page> {
   const ctx = await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch });

@@ -7,18 +7,11 @@
  * marked as coming from the front door in Arabic. The status page shows the
  * stage in Arabic and nothing of the request.
  */
+import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 test("a newcomer asks for help in Arabic on a phone (a page without scripts); staff see it live in Nieuw", async ({ browser }) => {
   const staff = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -48,7 +41,7 @@ test("a newcomer asks for help in Arabic on a phone (a page without scripts); st
   await expect(phone.getByText("شكرًا لك. وصلتنا رسالتك.")).toBeVisible();
   await expect(phone.locator("html")).toHaveAttribute("dir", "rtl");
   expect(await seriousViolations(phone)).toEqual([]);
-  await phone.screenshot({ path: "tests/e2e/screenshots/phone-front-door-ar-receipt.png", fullPage: true });
+  await phone.screenshot({ path: path.join(SCREENSHOTS, "phone-front-door-ar-receipt.png"), fullPage: true });
 
   // Staff: the card is there without a reload, in Nieuw, marked and with the original text.
   await expect(nieuw.getByTestId("front-door-badge")).toHaveCount(before + 1, { timeout: 15_000 });
@@ -76,7 +69,7 @@ test("a newcomer asks for help in Arabic on a phone (a page without scripts); st
   expect(body).not.toContain(text);
   expect(body).toContain("وصلت");
   expect(await seriousViolations(phone)).toEqual([]);
-  await phone.screenshot({ path: "tests/e2e/screenshots/phone-front-door-ar-status.png", fullPage: true });
+  await phone.screenshot({ path: path.join(SCREENSHOTS, "phone-front-door-ar-status.png"), fullPage: true });
   await ctx.close();
 });
 

@@ -1,7 +1,48 @@
+import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Browser, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
+import { startServer, type StartOptions, type TestServer } from "./server";
 
 export const PASSWORD = "alliantie-demo";
+
+/** Where the specs write their screenshots: tests/e2e/screenshots/ (ignored by git). */
+export const SCREENSHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
+
+/**
+ * The server of one spec file: registers the file's beforeAll that starts it
+ * (startServer with `opts`) and the afterAll that kills it and removes its
+ * folder, where it is called (at the top of the file, before hooks of the
+ * file's own that use it). What it returns stands for that server in the
+ * tests: its url and port, and stop()/start() for a test that restarts it.
+ * Read before the beforeAll has run, it throws.
+ */
+export function serverForFile(opts: StartOptions = {}): TestServer {
+  let server: TestServer | undefined;
+  test.beforeAll(async () => {
+    server = await startServer(opts);
+  });
+  test.afterAll(async () => {
+    await server?.cleanup();
+  });
+  const started = (): TestServer => {
+    if (!server) throw new Error("this file's server has not started (serverForFile's beforeAll has not run)");
+    return server;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get port() {
+      return started().port;
+    },
+    get databaseUrl() {
+      return started().databaseUrl;
+    },
+    stop: (signal) => started().stop(signal),
+    start: () => started().start(),
+    cleanup: () => started().cleanup(),
+  };
+}
 
 export async function login(page: Page, baseUrl: string, email: string) {
   await page.goto(`${baseUrl}/login`);

@@ -9,12 +9,8 @@
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES, openFromMoreMenu } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES, openFromMoreMenu, serverForFile, SCREENSHOTS } from "./helpers";
 
-const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
 let boardId = "";
 let cardId = "";
 let first = "";
@@ -22,8 +18,8 @@ let second = "";
 let oldest = "";
 let count = 0;
 
+const server = serverForFile();
 test.beforeAll(async ({ browser }) => {
-  server = await startServer();
   // Two moments through the API as the coordinator, one card moved from "nieuw" to "open" between them.
   const page = await (await browser.newContext()).newPage();
   await login(page, server.url, "coordinator@ave.example");
@@ -47,9 +43,6 @@ test.beforeAll(async ({ browser }) => {
   oldest = moments[0].id;
   count = moments.length;
   await page.context().close();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
 });
 
 
@@ -82,8 +75,8 @@ for (const size of SIZES) {
       await expect(page.locator("main form")).toHaveCount(0);
       expect(await seriousViolations(page)).toEqual([]);
       await noSidewaysScroll(page);
-      await page.screenshot({ path: path.join(DIR, `${size.name}-history.png`), fullPage: true });
-      await page.screenshot({ path: path.join(DIR, `${size.name}-history-top.png`) });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-history.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-history-top.png`) });
 
       // The keyboard moves the slider one moment back: the URL names it, the card is where it was then.
       const slider = page.getByLabel("Kies een moment");

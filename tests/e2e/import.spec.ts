@@ -6,18 +6,11 @@
  * the good rows and finds them on the board. The same page at phone size
  * shows the preview as a list. Screenshots of both go to e2e/screenshots/.
  */
+import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations, openFromMoreMenu } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, openDemoBoard, seriousViolations, openFromMoreMenu, serverForFile, SCREENSHOTS } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 const CSV = [
   "Hulpvraag;Soort;Toelichting;Wijk;Urgentie;Dossiernummer",
@@ -51,7 +44,7 @@ test("a member imports a list through the upload page: preview, problems in Dutc
   await expect(table.locator('[data-row="6"]')).toContainText("Dubbel: zelfde referentie en categorie als rij 5.");
   await expect(page.getByTestId("import-submit")).toHaveText("Importeer 3 goede rijen");
   expect(await seriousViolations(page)).toEqual([]);
-  await page.screenshot({ path: "tests/e2e/screenshots/import-1440.png", fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "import-1440.png"), fullPage: true });
 
   // The unknown category goes to one the board has: one more good row.
   await page.getByTestId("category-choice").selectOption({ label: "Werk" });
@@ -82,7 +75,7 @@ test("on a phone the preview is a list, and a viewer is told they cannot import"
   expect(width).toBeLessThanOrEqual(390);
   await expect(page.locator(".import-table thead")).toHaveCSS("position", "absolute");
   expect(await seriousViolations(page)).toEqual([]);
-  await page.screenshot({ path: "tests/e2e/screenshots/import-390.png", fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "import-390.png"), fullPage: true });
   await ctx.close();
 
   const viewerCtx = await browser.newContext();

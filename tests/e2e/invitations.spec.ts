@@ -6,18 +6,9 @@
  */
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { login, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
-const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 const SIZES = [
   { name: "desktop", viewport: { width: 1440, height: 900 }, isMobile: false, hasTouch: false },
@@ -27,7 +18,7 @@ const SIZES = [
 async function shoot(page: Page, size: string, name: string) {
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   expect.soft(scrollWidth, `${page.url()} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
-  await page.screenshot({ path: path.join(DIR, `${size}-${name}.png`) });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${size}-${name}.png`) });
 }
 
 /** Invite on /beheer; returns the link the page shows once. */
@@ -91,7 +82,7 @@ for (const size of SIZES) {
     await login(page, server.url, "coordinator@ave.example");
     const link = await invite(page, `Gast ${size.name}`, `gast-${size.name}@ave.example`, "Voedselbank Emmen");
     await shoot(page, size.name, "beheer");
-    await page.getByTestId("invitations").screenshot({ path: path.join(DIR, `${size.name}-beheer-invitations.png`) });
+    await page.getByTestId("invitations").screenshot({ path: path.join(SCREENSHOTS, `${size.name}-beheer-invitations.png`) });
     const other = await (await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch })).newPage();
     await other.goto(link);
     await expect(other.getByTestId("invitation")).toBeVisible();

@@ -6,17 +6,9 @@
  * request that joined. At 1440×900 and 390×844, keyboard and axe.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { SIZES, column, login, noSidewaysScroll, openDemoBoard, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { SIZES, column, login, noSidewaysScroll, openDemoBoard, seriousViolations, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 async function newJob(page: Page, title: string, places: string) {
   await page.getByTestId("new-job").click();

@@ -4,17 +4,9 @@
  * the browser every card is there right after hydration.
  */
 import { expect, test } from "@playwright/test";
-import { column, login, openDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, login, openDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 const FIRST_PAINT_CARDS = 60; // app/components/board/Column.tsx
 

@@ -3,17 +3,9 @@
  * comments in the card dialog, presence, filters and swimlanes in the URL.
  */
 import { expect, test, type Browser } from "@playwright/test";
-import { column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard, firstCardOf } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, keyboardMoveRight, login, openDemoBoard, seriousViolations, twoOnDemoBoard, firstCardOf, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 async function twoPeople(browser: Browser, emailA: string, emailB: string) {
   const [a, b] = await twoOnDemoBoard(browser, server.url, emailA, emailB);

@@ -5,17 +5,9 @@
  * them again. Axe clean.
  */
 import { expect, test } from "@playwright/test";
-import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, login, noSidewaysScroll, openDemoBoard, seriousViolations, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 test("a request's Dutch level and availability are set in its dialog and kept", async ({ browser }) => {
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();

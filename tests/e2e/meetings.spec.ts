@@ -9,10 +9,8 @@
  */
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, openDemoBoard, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
-const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
 const SIZES = [
   { name: "desktop", width: 1440, height: 900 },
   { name: "phone", width: 390, height: 844 },
@@ -25,14 +23,7 @@ const DECISION = "De wachtlijst taal gaat in januari naar het Taalhuis";
 const ACTION = "Taalhuis belt de drie gezinnen op de wachtlijst";
 const SUMMARY = "Goed overleg; volgende keer de wachtlijst opnieuw.";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 async function person(browser: Browser, email: string, size: { width: number; height: number } = SIZES[0]): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: size.width, height: size.height } });
@@ -49,7 +40,7 @@ async function check(page: Page, name: string) {
     await page.setViewportSize({ width: size.width, height: size.height });
     const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     expect.soft(scrollWidth, `${name} at ${size.width}px scrolls sideways`).toBeLessThanOrEqual(size.width);
-    await page.screenshot({ path: path.join(DIR, `${size.name}-meeting-${name}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-meeting-${name}.png`), fullPage: true });
   }
   await page.setViewportSize(before);
 }

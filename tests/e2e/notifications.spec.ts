@@ -5,17 +5,9 @@
  * the pages say where mail would have helped.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, openDemoBoard, seriousViolations, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 function card(page: Page, id: string) {
   return page.getByTestId(`card-${id}`);

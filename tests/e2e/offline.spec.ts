@@ -6,17 +6,9 @@
  * others see the person leave their presence when the network goes.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { column, keyboardMoveRight, login, openDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { column, keyboardMoveRight, login, openDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 /** The service worker controls the page and has kept this board page's document. */
 async function boardPageKept(page: Page): Promise<void> {

@@ -5,26 +5,19 @@
  * the report with its downloads (no reference in them) and the offers page.
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations, openFromMoreMenu } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, openDemoBoard, seriousViolations, openFromMoreMenu, serverForFile } from "./helpers";
 
 // One story in steps: the later tests work on the cards and the board the first one made. Serial, so a retry runs the steps again from the first
 // (on a fresh server), instead of one step alone without what came before.
 test.describe.configure({ mode: "serial" });
 
-let server: TestServer;
 let boardId = "";
 
 const REFERENCE = "TEST-DUP-01";
 const TAALHUIS_TITLE = "Taalmaatje voor gezin (test dubbel)";
 const KERK_TITLE = "Oefenen met Nederlands praten (test dubbel)";
 
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 async function person(browser: Browser, email: string): Promise<Page> {
   const ctx = await browser.newContext();

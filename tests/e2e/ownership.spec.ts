@@ -3,17 +3,9 @@
  * their own browsers, and what a viewer sees.
  */
 import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations, twoOnDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, openDemoBoard, seriousViolations, twoOnDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 function card(page: Page, id: string) {
   return page.getByTestId(`card-${id}`);

@@ -8,17 +8,9 @@
  * importeren". Axe on the warnings.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { SIZES, login, noSidewaysScroll, openDemoBoard, openFromMoreMenu, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { SIZES, login, noSidewaysScroll, openDemoBoard, openFromMoreMenu, seriousViolations, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 const boardIdOf = (page: Page) => new URL(page.url()).pathname.split("/")[2];
 

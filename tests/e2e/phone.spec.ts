@@ -11,17 +11,9 @@
  *     on one line and no title word is broken across lines.
  */
 import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
-import { cardIn, column, login, openDemoBoard, openFromMoreMenu, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { cardIn, column, login, openDemoBoard, openFromMoreMenu, seriousViolations, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const TABLET = { viewport: { width: 768, height: 1024 }, isMobile: true, hasTouch: true };

@@ -8,19 +8,9 @@
 import path from "node:path";
 import fs from "node:fs";
 import { expect, test } from "@playwright/test";
-import { login, noSidewaysScroll, seriousViolations, SIZES } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, noSidewaysScroll, seriousViolations, SIZES, serverForFile, SCREENSHOTS } from "./helpers";
 
-const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 for (const size of SIZES) {
   test(`a member reads the privacy page from /account (${size.name})`, async ({ browser }) => {
@@ -37,7 +27,7 @@ for (const size of SIZES) {
     await expect(page.getByRole("link", { name: /Verwerkingsregister downloaden/ })).toHaveCount(0);
     await noSidewaysScroll(page);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(SHOTS, `${size.name}-privacy.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-privacy.png`), fullPage: true });
     await context.close();
   });
 }

@@ -14,17 +14,9 @@ import { expect, test, type Page } from "@playwright/test";
 import * as Y from "yjs";
 import { getCard, updateCard } from "../../app/board/domain";
 import { LIMITS } from "../../app/board/validate";
-import { cardIn, column, keyboardMoveRight, twoOnDemoBoard } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { cardIn, column, keyboardMoveRight, twoOnDemoBoard, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 /** Records the close code of every WebSocket the page opens (Playwright does not report it). */
 function recordCloseCodes() {

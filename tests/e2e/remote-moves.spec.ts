@@ -7,17 +7,9 @@
  * then drag exactly those cards, with the keyboard, in the other.
  */
 import { expect, test, type Locator } from "@playwright/test";
-import { cardIn, column, keyboardMove, keyboardMoveRight, twoOnDemoBoard, firstCardOf } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { cardIn, column, keyboardMove, keyboardMoveRight, twoOnDemoBoard, firstCardOf, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 function ids(col: Locator): Promise<string[]> {
   return col.locator("[data-card-id]").evaluateAll((els) => els.map((el) => el.getAttribute("data-card-id")!));

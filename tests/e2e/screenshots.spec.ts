@@ -7,24 +7,14 @@
  */
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { login, noSidewaysScroll, openDemoBoard, SIZES } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, noSidewaysScroll, openDemoBoard, SIZES, serverForFile, SCREENSHOTS } from "./helpers";
 
-const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 
 async function shoot(page: Page, size: string, name: string) {
   await noSidewaysScroll(page);
-  await page.screenshot({ path: path.join(DIR, `${size}-${name}.png`), fullPage: name !== "card-dialog" });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${size}-${name}.png`), fullPage: name !== "card-dialog" });
 }
 
 for (const size of SIZES) {

@@ -66,8 +66,12 @@ const onPostgres = process.env.E2E_DATABASE === "postgres";
 let postgres: Promise<TestPostgres> | null = null;
 const POSTGRES_DATA_KEY = randomBytes(32).toString("base64");
 
-/** `env`: extra settings for the server (SMTP_URL, MAIL_FROM, ...); given the port, for settings that name the server's URL. */
-export async function startServer(opts: { env?: (port: number) => Record<string, string> } = {}): Promise<TestServer> {
+export interface StartOptions {
+  /** Extra settings for the server (SMTP_URL, MAIL_FROM, ...); given the port, for settings that name the server's URL. */
+  env?: (port: number) => Record<string, string>;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-e2e-"));
   const port = await freePort();
   if (onPostgres && !postgres) {

@@ -10,25 +10,18 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { startServer, type TestServer } from "./server";
+import { serverForFile, SCREENSHOTS } from "./helpers";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const DIR = path.join(ROOT, "tests/e2e/screenshots");
 const PASSWORD = "laarne-kalken-2026";
 
 // One story in steps: the second test uses the invitation link the first one made. Serial, so a retry runs the steps again from the first
 // (on a fresh server), instead of one step alone without what came before.
 test.describe.configure({ mode: "serial" });
 
-let server: TestServer;
+const server = serverForFile({ env: () => ({ SEED_DEMO: "false" }) });
 /** The invitation the first test makes, accepted in the second. */
 let pieterLink = "";
-test.beforeAll(async () => {
-  server = await startServer({ env: () => ({ SEED_DEMO: "false" }) });
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
 
 function createAlliance(): string {
   const run = spawnSync(
@@ -65,13 +58,13 @@ test("a new alliance's coordinator is told what the alliance still needs, until 
   // Nothing but the coordinator and one organisation yet, mail off.
   expect(await steps(page)).toEqual({ organisations: false, people: false, requests: false, offers: false, mail: false });
   await expect(page.getByTestId("getting-started")).toContainText("SMTP_URL");
-  await page.screenshot({ path: path.join(DIR, "desktop-getting-started.png") });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-getting-started.png") });
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, storageState: await ctx.storageState() });
   const phonePage = await phone.newPage();
   await phonePage.goto(boardUrl);
   await expect(phonePage.getByTestId("getting-started")).toBeVisible();
   expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  await phonePage.screenshot({ path: path.join(DIR, "phone-getting-started.png") });
+  await phonePage.screenshot({ path: path.join(SCREENSHOTS, "phone-getting-started.png") });
   await phone.close();
 
   // Each step leads to where it is done: the organisations on /beheer.

@@ -9,22 +9,13 @@
  */
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, openDemoBoard, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
-const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
 let boardId = "";
 const created: string[] = [];
 const TITLES = ["Sinds-test: fiets voor school", "Sinds-test: hulp bij formulieren"];
 
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 async function post(page: Page, pathname: string, data: unknown) {
   return page.request.post(`${server.url}${pathname}`, { headers: { Origin: server.url }, data });
@@ -57,7 +48,7 @@ test("a count of /sinds opens the board with exactly its cards", async ({ page }
   await expect(totals.locator('[data-key="claimed"] dd')).toHaveText("1");
   expect(await seriousViolations(page)).toEqual([]);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.screenshot({ path: path.join(SHOTS, "desktop-since.png"), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-since.png"), fullPage: true });
 
   // The per-category row of "Maatje & ontmoeting" counts the same two.
   await expect(page.getByTestId("since-categories").locator('tr[data-row="maatje"] td[data-key="new"]')).toHaveText("2");
@@ -68,7 +59,7 @@ test("a count of /sinds opens the board with exactly its cards", async ({ page }
   await expect(page.getByTestId("filter-cards")).toContainText("2 gekozen kaarten");
   const cards = page.locator("[data-card-id]");
   await expect(cards).toHaveCount(2);
-  await page.screenshot({ path: path.join(SHOTS, "desktop-since-board.png") });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-since-board.png") });
   expect((await cards.evaluateAll((els) => els.map((e) => e.getAttribute("data-card-id")))).sort()).toEqual([...created].sort());
   expect(await seriousViolations(page)).toEqual([]);
 
@@ -87,7 +78,7 @@ test("the page on a phone: readable, no sideways scroll, axe clean", async ({ br
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(scrollWidth).toBeLessThanOrEqual(390);
   expect(await seriousViolations(page)).toEqual([]);
-  await page.screenshot({ path: path.join(SHOTS, "phone-since.png"), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "phone-since.png"), fullPage: true });
   // The count as a link on the phone too: the claimed one.
   await page.getByTestId("since-totals").getByRole("link", { name: /Opgepakt, Totaal: 1/ }).click();
   await expect(page.getByTestId("filter-cards")).toContainText("1 gekozen kaart");

@@ -9,19 +9,9 @@
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, noSidewaysScroll, openDemoBoard, seriousViolations, SIZES, serverForFile, SCREENSHOTS } from "./helpers";
 
-const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 for (const size of SIZES) {
   test(`a coordinator creates a team and sees it in the report (${size.name})`, async ({ browser }) => {
@@ -54,7 +44,7 @@ for (const size of SIZES) {
     await expect(row).toContainText("Diaconie Protestantse Gemeente Emmen, Voedselbank Emmen");
     await noSidewaysScroll(page);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.getByTestId("teams").screenshot({ path: path.join(SHOTS, `${size.name}-teams.png`) });
+    await page.getByTestId("teams").screenshot({ path: path.join(SCREENSHOTS, `${size.name}-teams.png`) });
 
     await page.goto(`${server.url}/boards`);
     await openDemoBoard(page);
@@ -99,7 +89,7 @@ for (const size of SIZES) {
     await expect(teams.getByTestId(`report-team-${name}`).getByRole("cell")).toHaveText(["0", "0"]);
     await noSidewaysScroll(page);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(SHOTS, `${size.name}-report-teams.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-report-teams.png`), fullPage: true });
     await context.close();
   });
 }

@@ -7,18 +7,9 @@
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { login, noSidewaysScroll, openDemoBoard, openFromMoreMenu, seriousViolations, SIZES } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, noSidewaysScroll, openDemoBoard, openFromMoreMenu, seriousViolations, SIZES, serverForFile, SCREENSHOTS } from "./helpers";
 
-const DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 for (const size of SIZES) {
   test(`the toolbar at ${size.name} size: the links behind "Meer" work by mouse and keyboard`, async ({ browser }) => {
@@ -33,7 +24,7 @@ for (const size of SIZES) {
 
     if (size.name === "desktop") {
       // Every control of the toolbar on one row.
-      await page.screenshot({ path: path.join(DIR, `${size.name}-board-toolbar.png`) });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-board-toolbar.png`) });
       const tops = await toolbar.evaluate((el) =>
         Array.from(el.children)
           .map((c) => c.getBoundingClientRect())
@@ -74,7 +65,7 @@ for (const size of SIZES) {
     }
     await noSidewaysScroll(page);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(DIR, `${size.name}-board-toolbar-more.png`) });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-board-toolbar-more.png`) });
     await page.getByRole("heading", { level: 1 }).click();
     await expect(more).toHaveAttribute("aria-expanded", "false");
 
@@ -93,7 +84,7 @@ for (const size of SIZES) {
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Sinds de vorige vergadering");
     await page.goto(boardUrl);
     await expect(page.getByTestId("board")).toBeVisible();
-    await page.screenshot({ path: path.join(DIR, `${size.name}-board-toolbar.png`) });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${size.name}-board-toolbar.png`) });
     await ctx.close();
   });
 }

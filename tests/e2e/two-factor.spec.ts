@@ -9,17 +9,9 @@
 import { expect, test, type Page } from "@playwright/test";
 import { generateSync } from "otplib";
 import { newDataKey } from "../../app/services/seal.server";
-import { PASSWORD, login, noSidewaysScroll, seriousViolations } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { PASSWORD, login, noSidewaysScroll, seriousViolations, serverForFile } from "./helpers";
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer({ env: () => ({ DATA_KEY: newDataKey() }) });
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile({ env: () => ({ DATA_KEY: newDataKey() }) });
 
 /** The code an app shows `offsetSeconds` from now. */
 const codeAt = (secret: string, offsetSeconds = 0) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });

@@ -9,18 +9,9 @@
  */
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { login, SIZES } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { login, SIZES, serverForFile, SCREENSHOTS } from "./helpers";
 
-const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
+const server = serverForFile();
 
 /** Kill the server the moment the first POST of this route leaves the page; whether that happened. */
 async function killOnFirstPost(page: Page, routeId: string): Promise<() => boolean> {
@@ -56,7 +47,7 @@ test("beheer: an organisation added while the server is gone keeps the form and 
   await expect(page.getByRole("heading", { name: "Organisatie toevoegen" })).toBeVisible();
   await expect(form.getByLabel("Naam", { exact: true })).toHaveValue(name);
   await expect(form.getByLabel("Korte naam (op kaarten)")).toHaveValue("Bieb");
-  await page.screenshot({ path: path.join(SHOTS, "desktop-beheer-unanswered.png") });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-beheer-unanswered.png") });
 
   await server.start();
   await form.getByRole("button", { name: "Toevoegen" }).click();
@@ -86,7 +77,7 @@ test.describe("on a phone", () => {
     await unansweredSaid(page);
     expect(killed()).toBe(true);
     await expect(nameField).toHaveValue("Tamara van het Taalhuis");
-    await page.screenshot({ path: path.join(SHOTS, "phone-account-unanswered.png") });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "phone-account-unanswered.png") });
 
     await server.start();
     await save.click();

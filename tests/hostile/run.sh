@@ -12,6 +12,7 @@
 # (Playwright) and hostile-report.json (the table's verdict) for tests/summary.mjs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source tests/lib.sh
 results="${1:-}"
 # Absolute: Playwright resolves a relative report path against its config's folder.
 case "$results" in "" | /*) ;; *) results="$(pwd)/$results" ;; esac
@@ -22,23 +23,20 @@ if [ ! -f build/index.js ]; then npx remix build || exit 1; fi
 
 # On SQLite, and side by side on PostgreSQL and two servers (vitest.config.ts "hostile-postgres"):
 # its parts report as <part>-postgres; its output follows.
+# The log is a temporary file, removed when the script ends.
 pglog=$(mktemp)
 if [ -n "$results" ]; then
-  npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json" >"$pglog" 2>&1 &
+  beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json"
 else
-  npx vitest run --project hostile-postgres >"$pglog" 2>&1 &
+  beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres
 fi
-pgpid=$!
-trap 'kill "$pgpid" 2>/dev/null || true; rm -f "$pglog"' EXIT
 if [ -n "$results" ]; then
   npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$results/hostile.json" || status=1
 else
   npx vitest run --project hostile || status=1
 fi
-wait "$pgpid" || status=1
-trap 'rm -f "$pglog"' EXIT
 echo "--- hostile-postgres (ran beside the above) ---"
-cat "$pglog"
+beside_finish || status=1
 
 if compgen -G "tests/hostile/*.spec.ts" >/dev/null; then
   if [ -n "$results" ]; then
