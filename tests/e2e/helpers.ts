@@ -128,3 +128,29 @@ export async function openFromMoreMenu(page: Page, testId: string) {
   await expect(more).toHaveAttribute("aria-expanded", "true");
   await page.getByTestId(testId).click();
 }
+
+/** Remix's fetch of a route's action (`?_data=<route id>`). */
+export const remixPost = (routeId: string) => (url: URL) => url.searchParams.get("_data") === routeId;
+
+/**
+ * SIGKILL the server as the first POST that `matches` leaves the page (a
+ * page's navigation or Remix's fetch), as in a restart, a crash or a drain
+ * behind the proxy; returns whether that happened.
+ */
+export async function killServerOnPost(page: Page, server: TestServer, matches: (url: URL) => boolean): Promise<() => boolean> {
+  let done = false;
+  await page.route(matches, async (route) => {
+    if (!done && route.request().method() === "POST") {
+      done = true;
+      await server.stop("SIGKILL");
+    }
+    await route.fallback();
+  });
+  return () => done;
+}
+
+/** The page is still there with the toast of an unanswered submission (app/lib/unanswered.ts), and no error page. */
+export async function toldNotAnswered(page: Page, text: RegExp | string = "De server gaf geen antwoord") {
+  await expect(page.getByTestId("toast").filter({ hasText: text })).toBeVisible();
+  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+}

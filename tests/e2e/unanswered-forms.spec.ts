@@ -8,41 +8,21 @@
  * is back is saved, once.
  */
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { login, SIZES, serverForFile, SCREENSHOTS } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { killServerOnPost, login, remixPost, SIZES, serverForFile, SCREENSHOTS, toldNotAnswered } from "./helpers";
 
 const server = serverForFile();
-
-/** Kill the server the moment the first POST of this route leaves the page; whether that happened. */
-async function killOnFirstPost(page: Page, routeId: string): Promise<() => boolean> {
-  let killed = false;
-  await page.route(
-    (url) => url.searchParams.get("_data") === routeId,
-    async (route) => {
-      if (route.request().method() !== "POST" || killed) return route.fallback();
-      killed = true;
-      await server.stop("SIGKILL");
-      await route.fallback();
-    },
-  );
-  return () => killed;
-}
-
-async function unansweredSaid(page: Page) {
-  await expect(page.getByTestId("toast").filter({ hasText: "De server gaf geen antwoord" })).toBeVisible();
-  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
-}
 
 test("beheer: an organisation added while the server is gone keeps the form and says so; sent again, it is added once", async ({ page }) => {
   await login(page, server.url, "coordinator@ave.example");
   await page.goto(`${server.url}/beheer`);
-  const killed = await killOnFirstPost(page, "routes/beheer");
+  const killed = await killServerOnPost(page, server, remixPost("routes/beheer"));
   const name = `Bibliotheek Emmen ${Date.now()}`;
   const form = page.locator("form").filter({ has: page.locator('input[name="intent"][value="add-org"]') });
   await form.getByLabel("Naam", { exact: true }).fill(name);
   await form.getByLabel("Korte naam (op kaarten)").fill("Bieb");
   await form.getByRole("button", { name: "Toevoegen" }).click();
-  await unansweredSaid(page);
+  await toldNotAnswered(page);
   expect(killed()).toBe(true);
   await expect(page.getByRole("heading", { name: "Organisatie toevoegen" })).toBeVisible();
   await expect(form.getByLabel("Naam", { exact: true })).toHaveValue(name);
@@ -71,10 +51,10 @@ test.describe("on a phone", () => {
     await save.click();
     await expect(page.getByTestId("toast").filter({ hasText: "Opgeslagen." })).toBeVisible();
 
-    const killed = await killOnFirstPost(page, "routes/account._index");
+    const killed = await killServerOnPost(page, server, remixPost("routes/account._index"));
     await nameField.fill("Tamara van het Taalhuis");
     await save.click();
-    await unansweredSaid(page);
+    await toldNotAnswered(page);
     expect(killed()).toBe(true);
     await expect(nameField).toHaveValue("Tamara van het Taalhuis");
     await page.screenshot({ path: path.join(SCREENSHOTS, "phone-account-unanswered.png") });

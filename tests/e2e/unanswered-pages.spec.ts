@@ -15,41 +15,11 @@
  * every route with an action to it.
  */
 import path from "node:path";
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { login, PASSWORD, SIZES } from "./helpers";
-import { startServer, type TestServer } from "./server";
+import { expect, test, type Browser } from "@playwright/test";
+import { killServerOnPost, login, PASSWORD, remixPost, SCREENSHOTS, SIZES, serverForFile, toldNotAnswered } from "./helpers";
 
-const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), "screenshots");
 const [desktop, phone] = [SIZES[0], SIZES[1]];
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.cleanup();
-});
-
-/** SIGKILL the server as the first POST that `matches` leaves the page (a page's navigation or Remix's fetch); whether it happened. */
-async function killServerOnPost(page: Page, matches: (url: URL) => boolean): Promise<() => boolean> {
-  let done = false;
-  await page.route(matches, async (route) => {
-    if (!done && route.request().method() === "POST") {
-      done = true;
-      await server.stop("SIGKILL");
-    }
-    await route.fallback();
-  });
-  return () => done;
-}
-
-const remixPost = (routeId: string) => (url: URL) => url.searchParams.get("_data") === routeId;
-
-/** The page is still there, with the toast of an unanswered submission, and no error page. */
-async function toldNotAnswered(page: Page, text: RegExp) {
-  await expect(page.getByTestId("toast").filter({ hasText: text })).toBeVisible();
-  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
-}
+const server = serverForFile();
 
 /** How many cards of the demo board hold `text` (rows of its export, a coordinator's view of every card). */
 async function timesOnDemoBoard(browser: Browser, text: string): Promise<number> {
@@ -69,7 +39,7 @@ test.describe("on a phone", () => {
   test("front door: a newcomer's request sent while the server is gone is still in the form after Back; sent again, it arrives once", async ({ page, browser }) => {
     await page.goto(`${server.url}/hulp/ave-emmen`);
     expect(await page.locator("script[src]").count()).toBe(0);
-    const killed = await killServerOnPost(page, (url) => url.pathname === "/hulp/ave-emmen");
+    const killed = await killServerOnPost(page, server, (url) => url.pathname === "/hulp/ave-emmen");
     const text = `Ik zoek Nederlandse les in de avond, na mijn werk ${Date.now()}`;
     await page.getByLabel("Ik zoek hulp, voor mezelf of voor iemand die ik help").check();
     const category = page.locator("#fd-category");
@@ -90,7 +60,7 @@ test.describe("on a phone", () => {
     await expect(page.getByLabel("Plaats of wijk (niet verplicht)")).toHaveValue("Emmen-Noord");
     await expect(page.getByLabel("Ik zoek hulp, voor mezelf of voor iemand die ik help")).toBeChecked();
     await expect(category).toHaveValue(chosen);
-    await page.screenshot({ path: path.join(SHOTS, "phone-front-door-unanswered.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "phone-front-door-unanswered.png"), fullPage: true });
     expect(await timesOnDemoBoard(browser, text)).toBe(0);
 
     // The page came again with a new form token: its minimum fill time counts from now.
@@ -102,7 +72,7 @@ test.describe("on a phone", () => {
 
   test("login: the server gone as the login leaves keeps the e-mail address and says so; the password is not written back; sent again, it logs in", async ({ page }) => {
     await page.goto(`${server.url}/login`);
-    const killed = await killServerOnPost(page, remixPost("routes/login"));
+    const killed = await killServerOnPost(page, server, remixPost("routes/login"));
     const email = page.getByLabel("E-mailadres");
     const password = page.getByLabel("Wachtwoord");
     await email.fill("taalhuis@ave.example");
@@ -116,7 +86,7 @@ test.describe("on a phone", () => {
     await expect(password).toHaveValue(PASSWORD);
     expect(await password.getAttribute("value")).toBeNull();
     expect(await page.content()).not.toContain(PASSWORD);
-    await page.screenshot({ path: path.join(SHOTS, "phone-login-unanswered.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "phone-login-unanswered.png"), fullPage: true });
 
     await server.start();
     await page.getByRole("button", { name: "Inloggen" }).click();
@@ -130,7 +100,7 @@ test.describe("on a desktop", () => {
   test("board list: a board created while the server is gone keeps the form and says so; sent again, it is created once", async ({ page }) => {
     await login(page, server.url, "coordinator@ave.example");
     await expect(page.getByRole("heading", { name: "Nieuw bord" })).toBeVisible();
-    const killed = await killServerOnPost(page, remixPost("routes/boards._index"));
+    const killed = await killServerOnPost(page, server, remixPost("routes/boards._index"));
     const name = `Werk en stage ${Date.now()}`;
     const form = page.locator("form").filter({ has: page.locator('input[name="intent"][value="create"]') });
     await form.getByLabel("Naam").fill(name);
@@ -142,7 +112,7 @@ test.describe("on a desktop", () => {
     expect(killed()).toBe(true);
     await expect(form.getByLabel("Naam")).toHaveValue(name);
     await expect(copy).toHaveValue(source);
-    await page.screenshot({ path: path.join(SHOTS, "desktop-boards-unanswered.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-boards-unanswered.png"), fullPage: true });
 
     await server.start();
     await form.getByRole("button", { name: "Bord aanmaken" }).click();
@@ -153,7 +123,7 @@ test.describe("on a desktop", () => {
 
   test("language switch: the server gone as it leaves keeps the page and says so; pressed again, the page comes in English", async ({ page }) => {
     await login(page, server.url, "coordinator@ave.example");
-    const killed = await killServerOnPost(page, remixPost("routes/taal"));
+    const killed = await killServerOnPost(page, server, remixPost("routes/taal"));
     await page.getByLabel("Naam", { exact: true }).fill("Half getypt");
     await page.getByRole("button", { name: "Switch to English" }).click();
     await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet aangekomen/);
