@@ -48,7 +48,7 @@ describe("joining a board over socket.io", () => {
       socket.timeout(5000).emitWithAck("request:claim", { boardId, requestId }),
     ]);
     expect(slow).toBeNull();
-    expect(joined).toEqual({ ok: true });
+    expect(joined).toEqual({ ok: true, board: { name: t.seed.boardA.name, archived: false } });
     expect(claimed).toMatchObject({ ok: true, requestId });
   });
 
