@@ -6,7 +6,7 @@
  * phone (390×844, touch); screenshots go to tests/e2e/screenshots/.
  */
 import path from "node:path";
-import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
+import { expect, test, type Browser, type Page, type WebSocketRoute } from "@playwright/test";
 import { login, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
 const server = serverForFile();
@@ -18,6 +18,16 @@ async function noSidewaysScroll(page: Page) {
 
 function tile(page: Page, name: string) {
   return page.getByTestId("boards").getByRole("listitem").filter({ has: page.getByRole("link", { name: new RegExp(name) }) });
+}
+
+/** A coordinator who just created the board `name`, and a second, empty browser for a member. */
+async function coordinatorWithNewBoard(browser: Browser, name: string) {
+  const [coordinator, member] = await Promise.all([browser.newContext().then((c) => c.newPage()), browser.newContext().then((c) => c.newPage())]);
+  await login(coordinator, server.url, "coordinator@ave.example");
+  await coordinator.getByLabel("Naam", { exact: true }).fill(name);
+  await coordinator.getByRole("button", { name: "Bord aanmaken" }).click();
+  await expect(tile(coordinator, name)).toBeVisible();
+  return { coordinator, member };
 }
 
 const SIZES = [
@@ -106,11 +116,7 @@ test("a member sees the boards without the coordinator's forms", async ({ page }
 });
 
 test("someone on a board sees it turn read-only the moment a coordinator archives it, and writable again when it is put back", async ({ browser }) => {
-  const [coordinator, member] = await Promise.all([browser.newContext().then((c) => c.newPage()), browser.newContext().then((c) => c.newPage())]);
-  await login(coordinator, server.url, "coordinator@ave.example");
-  await coordinator.getByLabel("Naam", { exact: true }).fill("Live gearchiveerd");
-  await coordinator.getByRole("button", { name: "Bord aanmaken" }).click();
-  await expect(tile(coordinator, "Live gearchiveerd")).toBeVisible();
+  const { coordinator, member } = await coordinatorWithNewBoard(browser, "Live gearchiveerd");
 
   await login(member, server.url, "vluchtelingenwerk@ave.example");
   await member.getByRole("link", { name: /Live gearchiveerd/ }).click();
@@ -131,11 +137,7 @@ test("someone on a board sees it turn read-only the moment a coordinator archive
 });
 
 test("an archive that came before the page's live connection joined the board still turns the page read-only", async ({ browser }) => {
-  const [coordinator, member] = await Promise.all([browser.newContext().then((c) => c.newPage()), browser.newContext().then((c) => c.newPage())]);
-  await login(coordinator, server.url, "coordinator@ave.example");
-  await coordinator.getByLabel("Naam", { exact: true }).fill("Laat verbonden");
-  await coordinator.getByRole("button", { name: "Bord aanmaken" }).click();
-  await expect(tile(coordinator, "Laat verbonden")).toBeVisible();
+  const { coordinator, member } = await coordinatorWithNewBoard(browser, "Laat verbonden");
 
   // The member's socket.io `board:join` is held on its way (a slow network,
   // a busy server): the page has loaded, the board document is connected,
