@@ -11,8 +11,8 @@
  * data instead, through its clientAction (and the root skips its reload
  * after it):
  *
- *   export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
- *   export const shouldRevalidate = revalidateUnlessUnanswered; // or a rule of its own with keepPageWhenUnanswered
+ *   export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
+ *   // (or a shouldRevalidate of its own that asks keepPageWhenUnanswered)
  *   const { result } = useAnsweredActionData<typeof action>(); // in the page: the last answer, and the toast
  *
  * The form then says that its change may not have been saved (or, where

@@ -6,8 +6,8 @@
  * the overview's capacity chart and the matching in the card dialog read.
  */
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, useLoaderData, useNavigation } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { categoryLabel } from "~/components/board/labels";
 import { fieldError, useT, type Translate } from "~/i18n";
@@ -94,8 +94,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 function toRows(offers: Array<{ category: string; label: string; capacity: number; area: string }>, known: Set<string>): Row[] {
   return offers.map((o) => ({

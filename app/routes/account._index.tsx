@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation, useSearchParams, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
 import { localeTag, formatAge, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
@@ -185,8 +185,7 @@ function Field(props: {
 }
 
 /** A form the server never answered (it went away mid-request): the page stays with what was typed, and says so. */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 export default function Account() {
   const t = useT();

@@ -5,8 +5,8 @@
  * forms); with it the list follows new notifications live.
  */
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, useLoaderData, useNavigation } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { NotificationList } from "~/components/notifications/NotificationList";
 import { useNotifications } from "~/components/notifications/useNotifications";
 import { useT, type MessageKey } from "~/i18n";
@@ -46,8 +46,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 export default function NotificationsPage() {
   const data = useLoaderData<typeof loader>();

@@ -8,8 +8,8 @@
  * an Origin: the random token is the only authority, and all it can do is this).
  */
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { isLocale, translator, useLocale, type MessageKey } from "~/i18n";
 import { services } from "~/services/context.server";
 import { unsubscribe, unsubscribeInfo } from "~/services/notifications.server";
@@ -40,8 +40,7 @@ export async function action({ params, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 export default function Unsubscribe() {
   const data = useLoaderData<typeof loader>();

@@ -1,6 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation, useSubmit, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { isWorkingOrganisation } from "~/board/front-door";
 import { useEffect, useState, type FormEvent } from "react";
 import { ExportSection } from "~/components/export/ExportSection";
@@ -250,8 +250,7 @@ type ActionResult =
  * A form the server never answered (it went away mid-request: a restart, a drain behind the
  * proxy): the page stays with what was typed, and the toast says it may not have been saved.
  */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 /** The toast after an action on this page: what happened, by name, or why not. */
 function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean; message: string } {

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Link, isRouteErrorResponse, useActionData, type ClientActionFunctionArgs, useLoaderData, useRevalidator, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { Link, isRouteErrorResponse, useActionData, useLoaderData, useRevalidator, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { readBoard } from "~/board/domain";
 import type { BoardSnapshot } from "~/board/types";
@@ -17,7 +17,7 @@ import { onlyFilterParamsChanged } from "~/hooks/useBoardView";
 import { RealtimeProvider, useJoinedBoard, useRealtime, type JoinedBoard } from "~/hooks/useRealtime";
 import { isLocale, translator } from "~/i18n";
 import type { ActivityEntry } from "~/lib/sync-client";
-import { answeredOrUnanswered, keepPageWhenUnanswered } from "~/lib/unanswered";
+import { keepPageWhenUnanswered } from "~/lib/unanswered";
 import { boardActivity } from "~/services/activity.server";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
@@ -169,7 +169,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
  * card's reference): a POST the server never answered (it went away) is the
  * form's "maybe not saved", not the error page in place of the live board.
  */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export { answeredOrUnanswered as clientAction } from "~/lib/unanswered";
 
 export interface ActionData extends CreateActionData {
   intent: string;

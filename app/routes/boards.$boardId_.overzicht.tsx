@@ -15,8 +15,7 @@
  * route's layout: same URL, its own loader.)
  */
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { getCard } from "~/board/domain";
 import { CapacityChart } from "~/components/overview/CapacityChart";
 import { CategoryStats } from "~/components/overview/CategoryStats";
@@ -97,8 +96,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
  * never answered (it went away) is the group's "maybe not saved", not the
  * error page in place of the overview.
  */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);

@@ -11,13 +11,11 @@
  * (`…/scherm`) are pages of their own, not nested in this one.)
  */
 import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import type { ClientActionFunctionArgs } from "@remix-run/react";
 import { readBoard } from "~/board/domain";
 import { MeetingPage, type MeetingActionResult, type MeetingPageData } from "~/components/meeting/MeetingPage";
 import { requireBoard, requireUser } from "~/services/auth.server";
 import { organisationsFor } from "~/services/boards.server";
 import { services } from "~/services/context.server";
-import { answeredOrUnanswered, revalidateUnlessUnanswered } from "~/lib/unanswered";
 import { readMeetingWhen, sinceSummary, whenFieldErrors } from "~/services/meeting-pages.server";
 import {
   addAction,
@@ -84,8 +82,7 @@ const opt = (form: FormData, key: string) => str(form, key) || null;
  * away) says its change may not be saved and keeps what was typed, and the
  * meeting stays on screen, in place of the error page.
  */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const svc = services(context);

@@ -6,8 +6,8 @@
  * Works without scripts; updates when a meeting of the board changes.
  */
 import { json, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { MEETING_LIMITS, type MeetingSummary } from "~/board/meeting";
 import { amsterdamWallTime } from "~/board/meeting-time";
 import { Field } from "~/components/board/Field";
@@ -69,8 +69,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 function MeetingRow({ m, boardId, ended }: { m: MeetingSummary; boardId: string; ended?: boolean }) {
   const t = useT();

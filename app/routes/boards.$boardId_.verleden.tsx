@@ -13,8 +13,8 @@
  * route's layout: same URL, its own loader.)
  */
 import { json, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigate, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef, useState } from "react";
 import { effectiveColumn } from "~/board/domain";
 import type { CategoryView } from "~/board/types";
@@ -112,8 +112,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 const REASON_KEYS: Record<MomentReason, MessageKey> = {
   meeting_start: "hist.reason.meeting_start",

@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation, useSearchParams, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { useEffect, useRef } from "react";
 import { useT, type MessageKey } from "~/i18n";
 import { checkCredentials, getUser, loginClient, safeRedirect, throttleMessage } from "~/services/auth.server";
@@ -85,8 +85,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 type ActionData = { step?: "password" | "code"; errors?: LoginErrors; vars?: Record<string, number>; email?: string };
 

@@ -1,7 +1,5 @@
 import { redirect, replace, type ActionFunctionArgs } from "@remix-run/node";
-import type { ClientActionFunctionArgs } from "@remix-run/react";
 import { isLocale } from "~/i18n";
-import { answeredOrUnanswered } from "~/lib/unanswered";
 import { setOwnLocale } from "~/services/account.server";
 import { getUser, safeRedirect } from "~/services/auth.server";
 import { services } from "~/services/context.server";
@@ -25,7 +23,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 /** The server went away while the switch was on its way: the page stays as it is (no error page), and the top bar says so. */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
+export { answeredOrUnanswered as clientAction } from "~/lib/unanswered";
 
 export function loader() {
   return redirect("/");

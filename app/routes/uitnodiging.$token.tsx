@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { useT, type MessageKey } from "~/i18n";
 import { PASSWORD_MIN } from "~/services/admin.server";
 import { destroySession, loginClient, sessionStartHeaders } from "~/services/auth.server";
@@ -68,8 +68,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 const GONE: Record<string, MessageKey> = {
   unknown: "invite.page.unknown",

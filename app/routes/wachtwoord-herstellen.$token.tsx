@@ -1,6 +1,6 @@
 import { json, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigation, type ClientActionFunctionArgs } from "@remix-run/react";
-import { answeredOrUnanswered, revalidateUnlessUnanswered, useAnsweredActionData } from "~/lib/unanswered";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { useAnsweredActionData } from "~/lib/unanswered";
 import { useT, type MessageKey } from "~/i18n";
 import { loginClient } from "~/services/auth.server";
 import { services } from "~/services/context.server";
@@ -31,8 +31,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 /** A POST the server never answered (it went away: a restart, a crash, a proxy's 502): the page stays with what was typed, and says so (app/lib/unanswered.ts). */
-export const clientAction = (args: ClientActionFunctionArgs) => answeredOrUnanswered(args);
-export const shouldRevalidate = revalidateUnlessUnanswered;
+export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
 
 export default function ResetPassword() {
   const t = useT();

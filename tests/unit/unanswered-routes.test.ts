@@ -21,7 +21,10 @@ const LEFT_AS_THEY_ARE: Record<string, string> = {
   "hulp.$slug.tsx": "a page without scripts",
 };
 
-const exportsName = (source: string, name: string) => new RegExp(`export\\s+(?:async\\s+)?(?:function\\s+${name}\\b|const\\s+${name}\\b)`).test(source);
+/** Declared here (`export function name`, `export const name`) or re-exported under that name (`export { other as name } from "…"`). */
+const exportsName = (source: string, name: string) =>
+  new RegExp(`export\\s+(?:async\\s+)?(?:function\\s+${name}\\b|const\\s+${name}\\b)`).test(source) ||
+  new RegExp(`export\\s*\\{[^}]*\\b${name}\\s*[,}]`).test(source);
 
 const routes = readdirSync(ROUTES)
   .filter((f) => f.endsWith(".tsx"))
