@@ -209,6 +209,12 @@ export default function App() {
   useEffect(() => {
     if (userId) void import("./lib/offline").then((m) => m.keepOffline(userId));
   }, [userId, pathname]);
+  // The page's scripts have taken over (React hydrated it): from now on its forms go through Remix
+  // (app/lib/unanswered.ts and the rest), where before a press was the browser's own form post.
+  // The end-to-end tests wait for it (tests/e2e/helpers.ts `hydrated`) before a press that must go that way.
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = "";
+  }, []);
   return <Outlet />;
 }
 

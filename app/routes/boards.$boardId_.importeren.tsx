@@ -29,6 +29,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Importeren · ${data.board.name} · Alliantiebord` : "Importeren · Alliantiebord" },
 ];
 
+/** The top bar's language switch posts from every page: a switch the server never answered leaves this page as it is, where loading its data again would fail the same way and show the error page (app/lib/unanswered.ts). */
+export { revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);

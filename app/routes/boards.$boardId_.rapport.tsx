@@ -35,6 +35,9 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** The status the report gives archived requests (app/board/overview.ts). */
 const ARCHIVED = "Gearchiveerd";
 
+/** The top bar's language switch posts from every page: a switch the server never answered leaves this page as it is, where loading its data again would fail the same way and show the error page (app/lib/unanswered.ts). */
+export { revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);

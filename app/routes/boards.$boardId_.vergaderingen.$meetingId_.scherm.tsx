@@ -54,6 +54,9 @@ const NO_STORE = { "Cache-Control": "private, no-store" };
 /** Cards on the screen at most; the rest are counted. */
 const MAX_CARDS = 9;
 
+/** The top bar's language switch posts from every page: a switch the server never answered leaves this page as it is, where loading its data again would fail the same way and show the error page (app/lib/unanswered.ts). */
+export { revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const user = await requireUser(svc, request);

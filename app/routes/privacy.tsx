@@ -12,6 +12,9 @@ import privacyCss from "~/styles/privacy.css";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: privacyCss }];
 export const meta: MetaFunction = () => [{ title: "Privacy · Alliantiebord" }];
 
+/** The top bar's language switch posts from every page: a switch the server never answered leaves this page as it is, where loading its data again would fail the same way and show the error page (app/lib/unanswered.ts). */
+export { revalidateUnlessUnanswered as shouldRevalidate } from "~/lib/unanswered";
+
 /**
  * /privacy: what is stored where, who sees what, how long, how anonymising
  * and forgetting work, and the measures taken, with this alliance's own

@@ -129,15 +129,33 @@ export async function openFromMoreMenu(page: Page, testId: string) {
   await page.getByTestId(testId).click();
 }
 
+/**
+ * Wait until the page's scripts have taken over (app/root.tsx sets `data-hydrated` on <html>
+ * once React hydrated the page). Before that a press is the browser's own form post, not
+ * Remix's fetch: a test about what the page's scripts do with a POST waits for this first.
+ */
+export async function hydrated(page: Page) {
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+}
+
 /** Remix's fetch of a route's action (`?_data=<route id>`). */
 export const remixPost = (routeId: string) => (url: URL) => url.searchParams.get("_data") === routeId;
 
 /**
  * SIGKILL the server as the first POST that `matches` leaves the page (a
  * page's navigation or Remix's fetch), as in a restart, a crash or a drain
- * behind the proxy; returns whether that happened.
+ * behind the proxy; returns whether that happened. Waits first until the
+ * page's scripts have taken over (`hydrated`), but on a page that runs none
+ * (`{ scripts: false }`, the front door): a press before that would be the
+ * browser's own post, which `remixPost` does not match.
  */
-export async function killServerOnPost(page: Page, server: TestServer, matches: (url: URL) => boolean): Promise<() => boolean> {
+export async function killServerOnPost(
+  page: Page,
+  server: TestServer,
+  matches: (url: URL) => boolean,
+  opts: { scripts?: boolean } = {},
+): Promise<() => boolean> {
+  if (opts.scripts !== false) await hydrated(page);
   let done = false;
   await page.route(matches, async (route) => {
     if (!done && route.request().method() === "POST") {

@@ -39,7 +39,7 @@ test.describe("on a phone", () => {
   test("front door: a newcomer's request sent while the server is gone is still in the form after Back; sent again, it arrives once", async ({ page, browser }) => {
     await page.goto(`${server.url}/hulp/ave-emmen`);
     expect(await page.locator("script[src]").count()).toBe(0);
-    const killed = await killServerOnPost(page, server, (url) => url.pathname === "/hulp/ave-emmen");
+    const killed = await killServerOnPost(page, server, (url) => url.pathname === "/hulp/ave-emmen", { scripts: false });
     const text = `Ik zoek Nederlandse les in de avond, na mijn werk ${Date.now()}`;
     await page.getByLabel("Ik zoek hulp, voor mezelf of voor iemand die ik help").check();
     const category = page.locator("#fd-category");
@@ -135,5 +135,28 @@ test.describe("on a desktop", () => {
     await page.getByRole("button", { name: "Switch to English" }).click();
     await expect(page.locator("html")).toHaveAttribute("lang", "en");
     await expect(page).toHaveURL(/\/boards$/);
+  });
+
+  test("language switch on a page without a form of its own (the report): the page stays as it was and says so", async ({ page }) => {
+    // Not the coordinator: the test above left the coordinator's own language English.
+    await login(page, server.url, "gemeente@ave.example");
+    const boards = (await (await page.request.get(`${server.url}/api/boards`)).json()) as Array<{ id: string; name: string }>;
+    const demo = boards.find((b) => b.name === "Hulpvragen Emmen")!;
+    await page.goto(`${server.url}/boards/${demo.id}/rapport`);
+    await expect(page.getByTestId("report-kpis")).toBeVisible();
+    const killed = await killServerOnPost(page, server, remixPost("routes/taal"));
+    await page.getByRole("button", { name: "Switch to English" }).click();
+    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet aangekomen/);
+    expect(killed()).toBe(true);
+    // Not the error page in place of the report: the report and its figures are still there.
+    await expect(page).toHaveURL(new RegExp(`/boards/${demo.id}/rapport$`));
+    await expect(page.getByTestId("report-kpis")).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Er ging iets mis" })).toHaveCount(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-report-language-unanswered.png") });
+
+    await server.start();
+    await page.getByRole("button", { name: "Switch to English" }).click();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await expect(page.getByTestId("report-kpis")).toBeVisible();
   });
 });

@@ -26,10 +26,14 @@ const exportsName = (source: string, name: string) =>
   new RegExp(`export\\s+(?:async\\s+)?(?:function\\s+${name}\\b|const\\s+${name}\\b)`).test(source) ||
   new RegExp(`export\\s*\\{[^}]*\\b${name}\\s*[,}]`).test(source);
 
-const routes = readdirSync(ROUTES)
+const files = readdirSync(ROUTES)
   .filter((f) => f.endsWith(".tsx"))
-  .map((file) => ({ file, source: readFileSync(path.join(ROUTES, file), "utf8") }))
-  .filter((r) => exportsName(r.source, "action"));
+  .map((file) => ({ file, source: readFileSync(path.join(ROUTES, file), "utf8") }));
+const routes = files.filter((r) => exportsName(r.source, "action"));
+/** Pages with data of their own that run scripts (the public front door's handle says `hydrate: false`). */
+const pagesWithData = files.filter(
+  (r) => exportsName(r.source, "loader") && /export\s+default\s+function/.test(r.source) && !/hydrate:\s*false/.test(r.source),
+);
 
 describe("routes with an action", () => {
   it("are found (the scan reads the route files)", () => {
@@ -53,5 +57,24 @@ describe("routes with an action", () => {
         expect(source).toMatch(/revalidateUnlessUnanswered|keepPageWhenUnanswered/);
       });
     }
+  }
+});
+
+// The top bar's language switch (root.tsx, a fetcher to routes/taal.tsx) posts from every page, so
+// every page with data of its own, with or without an action, must keep its page after that post
+// went unanswered: otherwise Remix loads the page's data again, that fails the same way, and the
+// error page replaces the page.
+describe("pages with a loader", () => {
+  it("are found, the front door's script-less pages apart", () => {
+    const names = pagesWithData.map((r) => r.file);
+    expect(names).toEqual(expect.arrayContaining(["boards.$boardId_.rapport.tsx", "privacy.tsx", "login.tsx"]));
+    expect(names).not.toContain("hulp.$slug.tsx");
+  });
+
+  for (const { file, source } of pagesWithData) {
+    it(`${file} keeps its page after an unanswered language switch (shouldRevalidate)`, () => {
+      expect(exportsName(source, "shouldRevalidate"), `${file} exports no shouldRevalidate`).toBe(true);
+      expect(source).toMatch(/revalidateUnlessUnanswered|keepPageWhenUnanswered/);
+    });
   }
 });
