@@ -45,6 +45,11 @@ export default defineConfig({
     },
     viewport: { width: 1400, height: 900 },
     locale: "nl-NL",
-    trace: "retain-on-failure",
+    // A failing test leaves its error-context.md (the page's accessibility tree at the failure) and a
+    // screenshot in test-results/. A trace is recorded only when asked for (E2E_TRACE=retain-on-failure,
+    // or "on"): recorded for every test and thrown away when it passes, it cost about a tenth of the
+    // layer's CPU (board.spec + live.spec, one worker: 81-86 s of CPU with it, 61-74 s without).
+    trace: (process.env.E2E_TRACE as "on" | "off" | "retain-on-failure" | undefined) ?? "off",
+    screenshot: "only-on-failure",
   },
 });
