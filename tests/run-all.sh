@@ -51,23 +51,36 @@ status=0
 step "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
 
-# The integration files twice, side by side: on SQLite (one fork, files one
-# after the other, the issue-16 files included) and on PostgreSQL and Redis
-# with two app servers behind a round-robin balancer (vitest.config.ts project
-# "postgres", tests/integration/harness.ts: the same files but those about
-# SQLite's file itself and the issue-16 files, which run on both already).
+# Two lanes side by side, one per engine, each its integration files and then
+# its hostile files (the real server attacked from outside, tests/hostile/README.md):
+#   SQLite: project "integration" (one fork, files one after the other, the
+#     issue-16 files included), then "hostile";
+#   PostgreSQL and Redis with two app servers behind a round-robin balancer:
+#     project "postgres" (tests/integration/harness.ts: the same files but
+#     those about SQLite's file itself and the issue-16 files, which run on
+#     both already), then "hostile-postgres".
 # Each keeps to its own ports, temporary folders and databases; alone, each
 # leaves about half of two cores idle (waiting on servers, sockets, fsync).
-# The PostgreSQL run's output follows the SQLite run's.
-step "integration tests (SQLite; beside them, PostgreSQL and Redis with two app servers)"
-beside_start "$results/postgres.log" "" npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$results/postgres.json"
+# The PostgreSQL lane is shorter: its hostile files start while the SQLite
+# integration files still run, where one after the other both layers left a
+# core half idle at their ends (vmstat: 26 % and 20 % idle). The PostgreSQL
+# lane's output follows the SQLite lane's.
+rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
+step "integration and hostile tests on SQLite (beside them, the same on PostgreSQL and Redis with two app servers)"
+beside_start "$results/postgres.log" "" bash -c '
+  s=0
+  npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$1/postgres.json" || s=1
+  echo "--- hostile-postgres ---"
+  npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$1/hostile-postgres.json" || s=1
+  exit $s' lane "$results"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
-step "integration tests again: PostgreSQL and Redis, two app servers (ran beside the above; its output)"
+npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$results/hostile.json" || status=1
+step "integration and hostile tests again: PostgreSQL and Redis, two app servers (ran beside the above; its output)"
 beside_finish || status=1
 
-step "hostile suite"
-# The real server attacked from outside (tests/hostile/README.md); prints its table here.
-bash tests/hostile/run.sh "$results" || status=1
+step "hostile suite: the Chromium specs and the table"
+# Its vitest parts ran in the lanes above (tests/.tmp/hostile); prints the table of every part here.
+bash tests/hostile/run.sh "$results" --browser-only || status=1
 
 step "end-to-end tests (Chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" npx playwright test --reporter=list,json || status=1

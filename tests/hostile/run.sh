@@ -5,21 +5,28 @@
 # specs (tests/hostile/*.spec.ts), then prints one table from
 # tests/.tmp/hostile/*.json (tests/hostile/report.ts).
 #
-#   bash tests/hostile/run.sh [results-dir]
+#   bash tests/hostile/run.sh [results-dir] [--browser-only]
 #
 # With a results dir (tests/run-all.sh passes its own) the test reports land
 # there as hostile.json and hostile-postgres.json (vitest), hostile-e2e.json
 # (Playwright) and hostile-report.json (the table's verdict) for tests/summary.mjs.
+# --browser-only: the two vitest runs already ran (tests/run-all.sh runs them in
+# its two lanes, each after that engine's integration run), their parts are in
+# tests/.tmp/hostile: only the Chromium specs and the table.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib.sh
 results="${1:-}"
+browser_only=""
+[ "${2:-}" = "--browser-only" ] && browser_only=1
 # Absolute: Playwright resolves a relative report path against its config's folder.
 case "$results" in "" | /*) ;; *) results="$(pwd)/$results" ;; esac
-rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
 status=0
 
 if [ ! -f build/index.js ]; then npx remix build || exit 1; fi
+
+if [ -z "$browser_only" ]; then
+rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
 
 # On SQLite, and side by side on PostgreSQL and two servers (vitest.config.ts "hostile-postgres"):
 # its parts report as <part>-postgres; its output follows.
@@ -37,6 +44,7 @@ else
 fi
 echo "--- hostile-postgres (ran beside the above) ---"
 beside_finish || status=1
+fi
 
 if compgen -G "tests/hostile/*.spec.ts" >/dev/null; then
   if [ -n "$results" ]; then
