@@ -17,7 +17,8 @@
  *
  * While Redis is away the server keeps counting locally (the deltas wait),
  * and sends them when it is back; when Redis lost its keys in a restart,
- * the servers put the counts back (RECONCILE_LUA). Keys are
+ * the servers put the counts back (RECONCILE_LUA): every send after the
+ * flusher's own connection closed carries what this server knew. Keys are
  * `ab:limit:<store>:<hash>`, the counted key (an e-mail address, a network
  * address, a session) as a keyed hash (server/cluster/keys.ts); a key put
  * back has a mark `ab:limit-restored:<store>:<hash>` for its window. Windows
@@ -35,12 +36,13 @@ import { within } from "../within";
  * back). ARGV: delta, window ms, "1" to delete the key first, known and ms
  * left. Returns [count, ms left] ([0, -2]: no key).
  *
- * `known` (-1 but after Redis came back) is the count this server last read
- * from Redis. When Redis lost the key in a restart, the first server back
- * puts back what it knew plus its own delta, and marks the key with what it
- * knew; a server back later that knew more (it read after the other's last
- * send) adds the difference. So the key holds the most any server knew plus
- * what each counted since, whichever server comes back first.
+ * `known` (-1 but on a key's first send after the flusher's connection
+ * closed) is the count this server last read from Redis. When Redis lost
+ * the key in a restart, the first server back puts back what it knew plus
+ * its own delta, and marks the key with what it knew; a server back later
+ * that knew more (it read after the other's last send) adds the
+ * difference. So the key holds the most any server knew plus what each
+ * counted since, whichever server comes back first.
  */
 const RECONCILE_LUA = `
 if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
@@ -106,7 +108,7 @@ interface Entry {
   syncedAt: number;
   /** Bumped by a local delete: answers to what was sent before it are ignored. */
   gen: number;
-  /** Redis came back: if it lost this key, put back what this server knew. */
+  /** The flusher's connection closed since: if Redis lost this key (a restart), put back what this server knew. */
   restore: boolean;
   /** When this server last used the key. */
   touchedAt: number;
@@ -171,11 +173,24 @@ class LimitFlusher {
    * count this server knew would never be put back (RECONCILE_LUA puts back
    * only into a missing key). Dropped, it fails here and goes again with
    * the restore.
+   *
+   * Its own close is what marks the keys for the restore, not the command
+   * connection's state: the two sockets hear of a restart apart, turns or
+   * more on a busy machine, and a send that goes on this connection after
+   * it closed may reach a new, empty Redis while the link still says up
+   * (the command connection not told yet). Marked at the close, before
+   * anything can go on the connection that follows, every send on it
+   * carries what this server knew, whichever connection hears first.
    */
   private readonly redis: ReconcilingRedis;
 
   constructor(private readonly link: RedisLink) {
     this.redis = withScript(link.connection("limits", { replay: false }));
+    this.redis.on("close", () => {
+      for (const store of this.stores) store.connectionClosed();
+    });
+    // What the close marked goes as soon as it can (the first server back puts the counts back).
+    this.redis.on("ready", () => this.soon());
   }
 
   add(store: RedisLimitStore): void {
@@ -224,22 +239,28 @@ class LimitFlusher {
       return;
     }
     // Counted here meanwhile; sent when Redis is back (RedisLimitStore's onState).
-    const batches: Batch[] = [];
-    if (this.link.up) {
-      for (const store of this.stores) {
-        const b = store.batch();
-        if (b) batches.push(b);
-      }
-    }
-    if (!batches.length) {
+    if (!this.link.up || ![...this.stores].some((store) => store.due)) {
       this.release(true);
       return;
     }
     this.flushing = true;
-    this.started++;
     const redis = this.redis as unknown as Redis;
     // Its own connection may still be on its way (just made, or back after Redis returned): a moment, not a failure.
     if (redis.status !== "ready") await readyWithin(redis, 1_000);
+    // Taken only now, in the turn that writes them: a close meanwhile (a reconnect attempt that failed)
+    // marks the keys for the restore before they are taken, never once a send carries it (marked again
+    // after that send put the count back, the next one would add it twice).
+    const batches: Batch[] = [];
+    for (const store of this.stores) {
+      const b = store.batch();
+      if (b) batches.push(b);
+    }
+    if (!batches.length) {
+      this.flushing = false;
+      this.release(true);
+      return;
+    }
+    this.started++;
     const pipe = redis.pipeline() as unknown as ReconcilingRedis;
     for (const b of batches) for (const s of b.sent) void pipe.abLimitReconcile(...s.args);
     let results: Array<[Error | null, unknown]> | null = null;
@@ -345,23 +366,37 @@ export class RedisLimitStore implements LimitStore {
     this.flushDelayMs = opts.flushDelayMs ?? 10;
     this.flusher = flusherOf(link);
     this.flusher.add(this);
-    // Back from an outage: everything counted meanwhile goes out now, and
-    // what Redis lost in a restart is put back from what this server knew.
+    // Back from an outage: everything counted meanwhile goes out now, what Redis lost in a restart
+    // put back from what this server knew (marked when the flusher's connection closed, not here:
+    // marked again after a send that already put the count back, it would add it twice).
     this.stopWatching = link.onState((s) => {
-      if (s !== "up") return;
-      const now = this.clock();
-      for (const [k, e] of this.map) {
-        if (e.resetAt > now && this.count(e) > 0) {
-          e.restore = true;
-          this.dirty.add(k);
-        }
-      }
-      this.schedule(0);
+      if (s === "up") this.schedule(0);
     });
+  }
+
+  /**
+   * The flusher's connection closed (LimitFlusher): Redis may come back
+   * without the keys. Every key with a count in its window goes again with
+   * what this server knew, a send on its way now included (it fails, or its
+   * answer is from the Redis that then went).
+   */
+  connectionClosed(): void {
+    const now = this.clock();
+    for (const [k, e] of this.map) {
+      if (e.resetAt > now && this.count(e) > 0) {
+        e.restore = true;
+        this.dirty.add(k);
+      }
+    }
   }
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** Keys to send or read in the next flush (LimitFlusher). */
+  get due(): boolean {
+    return this.dirty.size > 0;
   }
 
   private count(e: Entry): number {
@@ -475,8 +510,8 @@ export class RedisLimitStore implements LimitStore {
     for (const key of this.dirty) {
       const e = this.map.get(key);
       if (!e) continue;
-      // Back from an outage: what this server last read from Redis (nothing of it is in flight:
-      // one flush at a time, and every earlier one has settled), for Redis to put back if it lost it.
+      // The flusher's connection closed since the last send: what this server last read from Redis (nothing of it
+      // is in flight: one flush at a time, and every earlier one has settled), for Redis to put back if it lost it.
       const known = e.restore && !e.reset ? Math.max(0, e.base) : -1;
       const hashed = this.hasher.hash(key)!;
       sent.push({

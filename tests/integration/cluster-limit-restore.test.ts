@@ -95,4 +95,59 @@ describe("a Redis restart: the limits' counts put back", () => {
       store.close();
     }
   });
+
+  /**
+   * The reconciles go on a connection of their own, and it may hear of the
+   * restart turns before the command connection does (two sockets, two close
+   * events; seen on a busy machine): the link still says up, so what was
+   * counted goes at once into the new, empty Redis. It must carry the count
+   * this server knew all the same. Here the command connection's socket stops
+   * reading (its handle under Node's net.Socket: pausing the stream would not
+   * hold back its end) from just before Redis dies until the send is
+   * answered, so it hears of the restart only after: with a send on its way
+   * when Redis died (sent again as soon as it failed), and with one counted
+   * after. Redis stays away 300 ms: a reconnect attempt fails while the send
+   * waits for the connection, a close that must not ask for the count to be
+   * put back a second time once it has been.
+   */
+  for (const when of ["on its way when Redis died", "counted after"] as const) {
+    it(`the count is put back whole when the limits' connection sees the restart first, the send ${when}`, async () => {
+      const name = `restore-limits-first-${when === "counted after" ? "after" : "in-flight"}`;
+      const store = new RedisLimitStore(links[0], { name, hasher, followMs: -1, refreshMs: 600_000 });
+      const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
+      const commandSocket = (links[0].command as unknown as { stream: { _handle: { readStop(): void; readStart(): void } } }).stream._handle;
+      const states: string[] = [];
+      const stopWatching = links[0].onState((s) => states.push(s));
+      try {
+        for (let k = 0; k < 2; k++) {
+          store.add("session", 1, WINDOW, Date.now());
+          await store.sync(["session"]);
+        }
+        expect(Number(await links[0].command.get(key))).toBe(2);
+        if (when === "on its way when Redis died") {
+          redis.pause();
+          store.add("session", 1, WINDOW, Date.now());
+          await store.sync(["session"], 300);
+        }
+        commandSocket.readStop();
+        await redis.restart({ downMs: 300 });
+        if (when === "counted after") {
+          store.add("session", 1, WINDOW, Date.now());
+          await store.sync(["session"], 2_000);
+        }
+        await waitFor(() => store.unsent === 0, { message: "the count went to the new Redis" });
+        // Sent while the command connection had not heard of the restart: the interleaving this test is for.
+        expect(links[0].up).toBe(true);
+        expect(states).toEqual([]);
+        commandSocket.readStart();
+        await waitFor(() => states.join() === "down,up", { message: "the command connection came back" });
+        await store.sync(["session"]);
+        expect(Number(await links[0].command.get(key))).toBe(3);
+      } finally {
+        if (!states.length) commandSocket.readStart();
+        stopWatching();
+        store.close();
+      }
+    });
+  }
 });
