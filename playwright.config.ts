@@ -20,8 +20,9 @@ export const CHROMIUM = fs.existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : "/usr/b
  * own seeded template. Under other load 2 workers took 19–20 min where 1
  * took an estimated 36; in a fresh-clone CI on a quiet 2-core machine they
  * took 17.7 min (106 tests) in the full browser and 12.8 min (109 tests) in
- * the headless shell: the browsers and servers of two files keep both
- * cores busy, so more workers gain little.
+ * the headless shell, and 9.4 min (117 tests) once no trace was recorded
+ * (below; 14.0–14.7 min for 116 tests with it): the browsers and servers of
+ * two files keep both cores busy (3 % idle), so more workers gain little.
  */
 export default defineConfig({
   testDir: "tests/e2e",
@@ -48,7 +49,8 @@ export default defineConfig({
     // A failing test leaves its error-context.md (the page's accessibility tree at the failure) and a
     // screenshot in test-results/. A trace is recorded only when asked for (E2E_TRACE=retain-on-failure,
     // or "on"): recorded for every test and thrown away when it passes, it cost about a tenth of the
-    // layer's CPU (board.spec + live.spec, one worker: 81-86 s of CPU with it, 61-74 s without).
+    // layer's CPU (board.spec + live.spec, one worker: 81-86 s of CPU with it, 61-74 s without) and
+    // a third of its time in a fresh clone (14.0-14.7 min with it, 9.4 without).
     trace: (process.env.E2E_TRACE as "on" | "off" | "retain-on-failure" | undefined) ?? "off",
     screenshot: "only-on-failure",
   },
