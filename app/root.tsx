@@ -98,7 +98,7 @@ function Header() {
   const own = page && page.lang !== staffLocale ? { lang: staffLocale, dir: "ltr" as const } : {};
   // The language switch posts in the background (routes/taal.tsx): a server gone away leaves the page as it is, with a toast.
   const switcher = useFetcher();
-  useSayUnanswered(switcher.data, "form.unansweredSent");
+  useSayUnanswered(switcher.data, "form.unansweredLanguage");
   return (
     <header className="topbar" {...own}>
       <a className="skip-link" href="#main">

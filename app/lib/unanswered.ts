@@ -105,7 +105,7 @@ export function useLastAnswered<T>(result: T | UnansweredResult | undefined): T 
  * What the toast of an unanswered submission says: a change that may not have been saved, or
  * (login, a link's page, the language switch) something that may not have arrived.
  */
-export type UnansweredText = "form.unanswered" | "form.unansweredSent";
+export type UnansweredText = "form.unanswered" | "form.unansweredSent" | "form.unansweredLanguage";
 
 /** A toast, once per unanswered result, that it may not have been saved; what was typed stays in the form. */
 export function useSayUnanswered(result: unknown, text: UnansweredText = "form.unanswered"): void {

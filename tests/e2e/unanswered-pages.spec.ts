@@ -126,7 +126,7 @@ test.describe("on a desktop", () => {
     const killed = await killServerOnPost(page, server, remixPost("routes/taal"));
     await page.getByLabel("Naam", { exact: true }).fill("Half getypt");
     await page.getByRole("button", { name: "Switch to English" }).click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet aangekomen/);
+    await toldNotAnswered(page, /De server gaf geen antwoord: deze pagina is niet van taal gewisseld/);
     expect(killed()).toBe(true);
     await expect(page).toHaveURL(/\/boards$/);
     await expect(page.getByLabel("Naam", { exact: true })).toHaveValue("Half getypt");
@@ -146,7 +146,7 @@ test.describe("on a desktop", () => {
     await expect(page.getByTestId("report-kpis")).toBeVisible();
     const killed = await killServerOnPost(page, server, remixPost("routes/taal"));
     await page.getByRole("button", { name: "Switch to English" }).click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet aangekomen/);
+    await toldNotAnswered(page, /De server gaf geen antwoord: deze pagina is niet van taal gewisseld/);
     expect(killed()).toBe(true);
     // Not the error page in place of the report: the report and its figures are still there.
     await expect(page).toHaveURL(new RegExp(`/boards/${demo.id}/rapport$`));
