@@ -240,6 +240,8 @@ describe("who may change which request", () => {
     await waitFor(() => getCard(serverDoc(), id)?.column === "opgepakt");
     expect(await send(t.seed.cookies.memberA2, edit((d) => updateCard(d, id, { area: "Angelslo" }, Date.now())))).toBeNull();
     expect(await send(t.seed.cookies.coordinatorA, edit((d) => updateCard(d, id, { urgency: "hoog" }, Date.now())))).toBeNull();
+    // Each send's round trip is with the server it landed on; with two servers the copy read here may be the other's.
+    await waitFor(() => getCard(serverDoc(), id)?.urgency === "hoog", { message: "the coordinator's edit reached the copy read here" });
     expect(getCard(serverDoc(), id)).toMatchObject({ area: "Angelslo", urgency: "hoog" });
     // The organisation that entered it may not take it from the holder by dragging it back to Open.
     const kept = getCard(serverDoc(), id)!.column;
