@@ -11,7 +11,7 @@
 # there as hostile.json and hostile-postgres.json (vitest), hostile-e2e.json
 # (Playwright) and hostile-report.json (the table's verdict) for tests/summary.mjs.
 # --browser-only: the two vitest runs already ran (tests/run-all.sh runs them in
-# its two lanes, each after that engine's integration run), their parts are in
+# its second lane, after the PostgreSQL integration run), their parts are in
 # tests/.tmp/hostile: only the Chromium specs and the table.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,24 +26,24 @@ status=0
 if [ ! -f build/index.js ]; then npx remix build || exit 1; fi
 
 if [ -z "$browser_only" ]; then
-rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
+  rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
 
-# On SQLite, and side by side on PostgreSQL and two servers (vitest.config.ts "hostile-postgres"):
-# its parts report as <part>-postgres; its output follows.
-# The log is a temporary file, removed when the script ends.
-pglog=$(mktemp)
-if [ -n "$results" ]; then
-  beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json"
-else
-  beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres
-fi
-if [ -n "$results" ]; then
-  npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$results/hostile.json" || status=1
-else
-  npx vitest run --project hostile || status=1
-fi
-echo "--- hostile-postgres (ran beside the above) ---"
-beside_finish || status=1
+  # On SQLite, and side by side on PostgreSQL and two servers (vitest.config.ts "hostile-postgres"):
+  # its parts report as <part>-postgres; its output follows.
+  # The log is a temporary file, removed when the script ends.
+  pglog=$(mktemp)
+  if [ -n "$results" ]; then
+    beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json"
+  else
+    beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres
+  fi
+  if [ -n "$results" ]; then
+    npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$results/hostile.json" || status=1
+  else
+    npx vitest run --project hostile || status=1
+  fi
+  echo "--- hostile-postgres (ran beside the above) ---"
+  beside_finish || status=1
 fi
 
 if compgen -G "tests/hostile/*.spec.ts" >/dev/null; then
