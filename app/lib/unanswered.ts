@@ -102,6 +102,18 @@ export function useLastAnswered<T>(result: T | UnansweredResult | undefined): T 
 }
 
 /**
+ * A number that goes up once per answer (a new result object), for a form's key: keyed on it, the
+ * form starts again from what the answer says was stored, once. Not on the page's data: Remix shows
+ * an answer before the loaders' revalidation after it is back, and a key that changed with that data
+ * remounted the form a second time and dropped what was typed in between.
+ */
+export function useAnswerNumber(result: unknown): number {
+  const seen = useRef<{ result: unknown; n: number }>({ result: undefined, n: 0 });
+  if (result !== seen.current.result) seen.current = { result, n: seen.current.n + 1 };
+  return seen.current.n;
+}
+
+/**
  * What the toast of an unanswered submission says: a change that may not have been saved, or
  * (login, a link's page, the language switch) something that may not have arrived.
  */

@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { useAnsweredActionData } from "~/lib/unanswered";
+import { useAnsweredActionData, useAnswerNumber } from "~/lib/unanswered";
 import { useEffect } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
 import { localeTag, formatAge, useLocale, useT, type MessageKey, type Translate } from "~/i18n";
@@ -54,6 +54,8 @@ type Result = {
   wait?: { key: MessageKey; vars: { n: number } };
   /** New recovery codes, shown once. */
   recoveryCodes?: string[];
+  /** The profile as stored by this save: the form shows it before the page's data has loaded again. */
+  saved?: { name: string; email: string };
 };
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -71,7 +73,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { name: form.name, email: form.email, currentPassword: form.currentPassword },
         loginClient(request, context),
       );
-      if (r.ok) return answer({ intent, ok: true });
+      if (r.ok) return answer({ intent, ok: true, saved: { name: r.profile.name, email: r.profile.email } });
       if (r.retryAfterSeconds) return answer({ intent, errors: r.errors, wait: throttleMessage(r.retryAfterSeconds) }, 429, { "Retry-After": String(r.retryAfterSeconds) });
       return answer({ intent, errors: r.errors }, r.status);
     }
@@ -205,8 +207,11 @@ export default function Account() {
   const err = (intent: string, field: string) => (result?.intent === intent ? errorText(t, result.errors?.[field], intent) : undefined);
   const { profile, sessions } = data;
   const others = sessions.filter((s) => !s.current);
-  // The form keys change with each saved answer, so the fields show what was stored.
-  const formKey = result?.ok ? `${result.intent}-${data.now}` : "form";
+  // The form keys change once per saved answer, so the fields show what was stored; not when the
+  // page's data comes in after it, which would drop what was typed since (useAnswerNumber).
+  const answerNumber = useAnswerNumber(result);
+  const formKey = result?.ok ? `${result.intent}-${answerNumber}` : "form";
+  const shown = result?.ok && result.intent === "profile" && result.saved ? result.saved : profile;
   return (
     <main id="main" className="page account">
       <h1>{t("account.title")}</h1>
@@ -224,14 +229,14 @@ export default function Account() {
         ) : null}
         <Form method="post" className="account-form" noValidate key={`profile-${formKey}`}>
           <input type="hidden" name="intent" value="profile" />
-          <Field id="name" name="name" label={t("account.name")} type="text" autoComplete="name" defaultValue={profile.name} error={err("profile", "name")} />
+          <Field id="name" name="name" label={t("account.name")} type="text" autoComplete="name" defaultValue={shown.name} error={err("profile", "name")} />
           <Field
             id="email"
             name="email"
             label={t("account.email")}
             type="email"
             autoComplete="email"
-            defaultValue={profile.email}
+            defaultValue={shown.email}
             error={err("profile", "email")}
             hint={data.mailEnabled ? t("account.emailHelpMail") : t("account.emailHelpNoMail")}
           />

@@ -10,7 +10,7 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { createSmtpInbox, type SmtpInbox } from "../integration/smtp-inbox";
 import { freePort } from "./server";
-import { login, openDemoBoard, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
+import { hydrated, login, openDemoBoard, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
 let inbox: SmtpInbox;
 
@@ -56,6 +56,47 @@ test("name and language change on /account; the stored language follows the pers
   await login(second, server.url, "gemeente@ave.example");
   await expect(second.locator("html")).toHaveAttribute("lang", "en");
   await expect(second.getByRole("link", { name: "My account" })).toBeVisible();
+});
+
+test("what is typed while the page loads again after a save stays in the form", async ({ page }) => {
+  // Remix shows a save's answer ("Opgeslagen.") before the page's data has loaded again after it. The
+  // form started again from the stored values when that data came, and dropped what was typed meanwhile
+  // (CI, 2026-12-06: a slow machine typed the next name in that window). Here the reload is held until
+  // after the typing.
+  await login(page, server.url, "coa@ave.example");
+  await page.goto(`${server.url}/account`);
+  await hydrated(page);
+  const nameField = page.getByLabel("Naam", { exact: true });
+  const save = nameField.locator("xpath=ancestor::form").getByRole("button", { name: "Opslaan" });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = 0;
+  const reloads = (url: URL) => url.searchParams.has("_data");
+  await page.route(
+    reloads,
+    async (route) => {
+      if (route.request().method() !== "GET") return route.continue();
+      held++;
+      await released;
+      await route.continue();
+    },
+  );
+  await nameField.fill("Marloes van het COA");
+  await save.click();
+  await expect(page.getByTestId("toast").filter({ hasText: "Opgeslagen." })).toBeVisible();
+  // The saved name, not the one the page had before.
+  await expect(nameField).toHaveValue("Marloes van het COA");
+  await nameField.fill("Marleen van het COA");
+  expect(held).toBeGreaterThan(0);
+  release();
+  await expect(page.locator(".topbar-who")).toContainText("Marloes van het COA");
+  await expect(nameField).toHaveValue("Marleen van het COA");
+  await page.unroute(reloads);
+
+  await save.click();
+  await expect(page.locator(".topbar-who")).toContainText("Marleen van het COA");
+  await page.reload();
+  await expect(nameField).toHaveValue("Marleen van het COA");
 });
 
 test("'Overal uitloggen' in a second browser closes the first one's board and keeps this one", async ({ browser }) => {
