@@ -22,3 +22,15 @@ beside_finish() {
   cat "$beside_log"
   return $code
 }
+
+# vitest_project PROJECT [RESULTS]: runs the vitest project; with a results
+# folder its JSON report goes there too, as PROJECT.json (tests/summary.mjs
+# and tests/hostile/report.ts read them).
+vitest_project() {
+  local project=$1 results=${2:-}
+  if [ -n "$results" ]; then
+    npx vitest run --project "$project" --reporter=default --reporter=json --outputFile.json="$results/$project.json"
+  else
+    npx vitest run --project "$project"
+  fi
+}

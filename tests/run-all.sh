@@ -49,7 +49,7 @@ npx remix build
 
 status=0
 step "unit tests"
-npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
+vitest_project unit "$results" || status=1
 
 # Two lanes side by side:
 #   1. the integration files on SQLite: project "integration" (one fork, files
@@ -71,14 +71,15 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 rm -rf tests/.tmp/hostile && mkdir -p tests/.tmp/hostile
 step "integration tests on SQLite (beside them: on PostgreSQL and Redis with two app servers, then the hostile suite's files)"
 beside_start "$results/lane2.log" "" bash -c '
+  source tests/lib.sh
   s=0
-  npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$1/postgres.json" || s=1
+  vitest_project postgres "$1" || s=1
   echo "--- hostile-postgres ---"
-  npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$1/hostile-postgres.json" || s=1
+  vitest_project hostile-postgres "$1" || s=1
   echo "--- hostile ---"
-  npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$1/hostile.json" || s=1
+  vitest_project hostile "$1" || s=1
   exit $s' lane2 "$results"
-npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
+vitest_project integration "$results" || status=1
 step "integration tests on PostgreSQL and Redis, two app servers, then the hostile files on both engines (ran beside the above; their output)"
 beside_finish || status=1
 

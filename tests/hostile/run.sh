@@ -32,16 +32,8 @@ if [ -z "$browser_only" ]; then
   # its parts report as <part>-postgres; its output follows.
   # The log is a temporary file, removed when the script ends.
   pglog=$(mktemp)
-  if [ -n "$results" ]; then
-    beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres --reporter=default --reporter=json --outputFile.json="$results/hostile-postgres.json"
-  else
-    beside_start "$pglog" 'rm -f "$pglog"' npx vitest run --project hostile-postgres
-  fi
-  if [ -n "$results" ]; then
-    npx vitest run --project hostile --reporter=default --reporter=json --outputFile.json="$results/hostile.json" || status=1
-  else
-    npx vitest run --project hostile || status=1
-  fi
+  beside_start "$pglog" 'rm -f "$pglog"' vitest_project hostile-postgres "$results"
+  vitest_project hostile "$results" || status=1
   echo "--- hostile-postgres (ran beside the above) ---"
   beside_finish || status=1
 fi
