@@ -480,6 +480,8 @@ export class RedisRelay implements RoomRelay {
         await this.checkMarked();
         const boards = [...this.followed].filter(([, f]) => f.updates !== null && f.presence !== null);
         this.readerId ??= Number(await this.opts.blocking.client("ID"));
+        // Closed while this turn awaited: no new XREAD.
+        if (this.closed) break;
         const keys: string[] = [CONTROL_KEY];
         const ids: string[] = [this.controlId];
         for (const [id, f] of boards) {
@@ -721,8 +723,16 @@ export class RedisRelay implements RoomRelay {
     if (this.positionTimer) clearTimeout(this.positionTimer);
     this.opts.commands.off("ready", this.onReady);
     this.opts.blocking.off("close", this.onBlockingClose);
-    if (this.reading && this.readerId !== null) await this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
-    await this.loop?.catch(() => undefined);
+    if (!this.loop) return;
+    // The UNBLOCK goes on the command connection, the XREAD on the blocking one: an UNBLOCK that
+    // reaches Redis first does nothing, and the XREAD would then block its whole time (the drain
+    // waited 5 s for it). Again every 20 ms until the loop has ended.
+    let ended = false;
+    const loop = this.loop.catch(() => undefined).then(() => (ended = true));
+    while (!ended) {
+      if (this.reading && this.readerId !== null) this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
+      await within(loop, 20, false);
+    }
   }
 
   /**

@@ -328,7 +328,7 @@ describe("the server on PostgreSQL", () => {
         lb.down(port);
         const ended = await servers[i].stop();
         drains.push(`${port}: ${ended.code}${ended.forced ? " (forced)" : ""}`);
-        expect(ended, `server ${i} drained and exited 0`).toMatchObject({ code: 0, forced: false });
+        expect(ended, `server ${i} drained and exited 0; its log:\n${servers[i].output().slice(-3000)}`).toMatchObject({ code: 0, forced: false });
         servers[i] = await spawnServer({ databaseUrl, port, env: { DATA_KEY, REDIS_URL: redis.url, LOG_LEVEL: "info" } });
         lb.up(port);
       }
