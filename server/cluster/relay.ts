@@ -183,6 +183,9 @@ interface OutboxEntry {
   seq: number;
 }
 
+/** How many times a wake's UNBLOCK is sent (every 20 ms) before the XREAD is left to end by itself. */
+const WAKE_TRIES = 50;
+
 type RawEntries = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
 
 export class RedisRelay implements RoomRelay {
@@ -194,6 +197,10 @@ export class RedisRelay implements RoomRelay {
   private reading = false;
   private readerId: number | null = null;
   private wakeTimer: NodeJS.Timeout | null = null;
+  /** The read loop's rounds so far (one XREAD each, unless woken before it). */
+  private round = 0;
+  /** A wake since the current round began. */
+  private woken = false;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Wakes the reader when a board whose positioning failed is due again. */
   private positionTimer: NodeJS.Timeout | null = null;
@@ -449,24 +456,34 @@ export class RedisRelay implements RoomRelay {
 
   // ------------------------------------------------------------ reading
 
-  /** Interrupt a blocked XREAD so that its next call includes a newly loaded board. */
+  /**
+   * Interrupt a blocked XREAD so that its next call includes a newly loaded board. The UNBLOCK goes
+   * on the command connection and the XREAD on the blocking one: an UNBLOCK that reaches Redis first
+   * does nothing, so it is sent again every 20 ms (at most WAKE_TRIES times) until the loop has come
+   * round. A wake while the loop is between two XREADs makes it go round again instead of blocking.
+   */
   private wake(): void {
-    if (!this.reading || this.readerId === null) return;
+    this.woken = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    const round = this.round;
+    let tries = 0;
     const unblock = () => {
-      if (!this.reading || this.readerId === null) return;
-      this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
+      this.wakeTimer = null;
+      if (this.closed || this.round !== round) return;
+      if (this.reading && this.readerId !== null) this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
+      if (++tries >= WAKE_TRIES) return;
+      this.wakeTimer = setTimeout(unblock, 20);
+      this.wakeTimer.unref();
     };
     unblock();
-    // An UNBLOCK that overtook the XREAD it meant does nothing: once more, a moment later.
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(unblock, 20);
-    this.wakeTimer.unref();
   }
 
   private async readLoop(): Promise<void> {
     let backoff = 100;
     let checkAll = false;
     while (!this.closed) {
+      this.round++;
+      this.woken = false;
       try {
         if (checkAll) {
           await this.findGaps();
@@ -480,8 +497,9 @@ export class RedisRelay implements RoomRelay {
         await this.checkMarked();
         const boards = [...this.followed].filter(([, f]) => f.updates !== null && f.presence !== null);
         this.readerId ??= Number(await this.opts.blocking.client("ID"));
-        // Closed while this turn awaited: no new XREAD.
+        // Closed while this round awaited: no new XREAD. Woken: a board loaded meanwhile is positioned first.
         if (this.closed) break;
+        if (this.woken) continue;
         const keys: string[] = [CONTROL_KEY];
         const ids: string[] = [this.controlId];
         for (const [id, f] of boards) {
