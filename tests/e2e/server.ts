@@ -80,6 +80,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     process.once("exit", () => void pg.then((p) => p.stop()));
   }
   const databaseUrl = postgres ? await (await postgres).createDatabase(`e2e_${port}_${Date.now()}`) : `file:${path.join(dir, "e2e.sqlite")}`;
+  const extra = opts.env?.(port) ?? {};
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -87,12 +88,12 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     PORT: String(port),
     HOST: "127.0.0.1",
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error",
-    ...(opts.env?.(port) ?? {}),
+    ...extra,
   };
   if (postgres) {
     const setup = spawnSync(TSX, ["db/setup.ts"], { cwd: ROOT, env, encoding: "utf8" });
     if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr || setup.stdout}`);
-  } else setUp(dir, env, opts.env?.(port) ?? {});
+  } else setUp(dir, env, extra);
   let child: ChildProcess | null = null;
   let output = "";
   const url = `http://127.0.0.1:${port}`;
