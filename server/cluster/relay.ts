@@ -201,6 +201,8 @@ export class RedisRelay implements RoomRelay {
   private round = 0;
   /** A wake since the current round began. */
   private woken = false;
+  /** Ends the read loop's wait before trying a Redis that was away again (null when it is not waiting). */
+  private endPause: (() => void) | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Wakes the reader when a board whose positioning failed is due again. */
   private positionTimer: NodeJS.Timeout | null = null;
@@ -520,10 +522,23 @@ export class RedisRelay implements RoomRelay {
         this.stats.readErrors++;
         this.opts.log.warn("relay read failed; catching up when Redis is back", { error: (e as Error).message });
         checkAll = true;
-        await new Promise((r) => setTimeout(r, backoff).unref());
+        await this.pause(backoff);
         backoff = Math.min(backoff * 2, 5_000);
       }
     }
+  }
+
+  /** The read loop's wait before it tries Redis again; close() ends it early (endPause). */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.endPause?.(), ms);
+      timer.unref();
+      this.endPause = () => {
+        clearTimeout(timer);
+        this.endPause = null;
+        resolve();
+      };
+    });
   }
 
   /** Apply what was read, in each stream's order. */
@@ -741,6 +756,7 @@ export class RedisRelay implements RoomRelay {
     if (this.positionTimer) clearTimeout(this.positionTimer);
     this.opts.commands.off("ready", this.onReady);
     this.opts.blocking.off("close", this.onBlockingClose);
+    this.endPause?.();
     if (!this.loop) return;
     // The UNBLOCK goes on the command connection, the XREAD on the blocking one: an UNBLOCK that
     // reaches Redis first does nothing, and the XREAD would then block its whole time (the drain

@@ -125,4 +125,16 @@ describe("the relay's read loop, interrupted", () => {
     await a;
     expect(await within(b.then(() => "positioned"), 10_000, "not positioned")).toBe("positioned");
   });
+
+  it("close() ends it at once while it waits to try a Redis that is away again", async () => {
+    const r = await readingRelay("away");
+    await redis.kill();
+    try {
+      // Its waits double from 100 ms up to 5 s: after six failed reads it waits 3.2 s.
+      await waitFor(() => r.relay.stats.readErrors >= 6, { timeout: 20_000, message: "the relay's reads failed six times" });
+      expect(await within(r.relay.close().then(() => "closed"), 1_000, "still waiting to try again")).toBe("closed");
+    } finally {
+      await redis.restart();
+    }
+  });
 });
