@@ -30,6 +30,9 @@ afterEach(async () => {
   for (const y of open) y.destroy();
   open = [];
   await waitFor(() => c.servers.every((s) => s.rooms.stats.rooms === 0), { message: "every room unloaded after the test" });
+  // And their unloads' compactions ended: one still running in the storage worker folded the next test's first
+  // edits into the snapshot (CI, 2026-12-06: "two servers compacting at once" found no stored rows to compact).
+  await Promise.all(c.servers.map((s) => s.rooms.compacted()));
 });
 
 async function client(server: number, cookie: string, boardId = c.seed.boardA.id): Promise<YClient> {
