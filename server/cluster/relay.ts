@@ -459,21 +459,30 @@ export class RedisRelay implements RoomRelay {
   // ------------------------------------------------------------ reading
 
   /**
-   * Interrupt a blocked XREAD so that its next call includes a newly loaded board. The UNBLOCK goes
-   * on the command connection and the XREAD on the blocking one: an UNBLOCK that reaches Redis first
-   * does nothing, so it is sent again every 20 ms (at most WAKE_TRIES times) until the loop has come
-   * round. A wake while the loop is between two XREADs makes it go round again instead of blocking.
+   * Interrupt a blocked XREAD so that its next call includes a newly loaded board. A wake while the
+   * loop is between two XREADs makes it go round again instead of blocking.
    */
   private wake(): void {
+    if (this.closed) return; // close() unblocks until the loop has ended
     this.woken = true;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     const round = this.round;
-    let tries = 0;
+    this.unblockUntil(() => this.round !== round, WAKE_TRIES);
+  }
+
+  /**
+   * CLIENT UNBLOCK for the reader now and every 20 ms (at most `tries` times) until `done()`. The
+   * UNBLOCK goes on the command connection and the XREAD on the blocking one: an UNBLOCK that reaches
+   * Redis first does nothing, and the XREAD would block its whole time. One at a time (a later call
+   * replaces an earlier one).
+   */
+  private unblockUntil(done: () => boolean, tries = Infinity): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    let sent = 0;
     const unblock = () => {
       this.wakeTimer = null;
-      if (this.closed || this.round !== round) return;
+      if (done()) return;
       if (this.reading && this.readerId !== null) this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
-      if (++tries >= WAKE_TRIES) return;
+      if (++sent >= tries) return;
       this.wakeTimer = setTimeout(unblock, 20);
       this.wakeTimer.unref();
     };
@@ -751,22 +760,17 @@ export class RedisRelay implements RoomRelay {
     for (const f of this.followed.values()) f.positionedNow();
     for (const boardId of [...this.readWaiters.keys()]) this.readUpTo(boardId, null);
     this.sentUpTo(Infinity);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.positionTimer) clearTimeout(this.positionTimer);
     this.opts.commands.off("ready", this.onReady);
     this.opts.blocking.off("close", this.onBlockingClose);
     this.endPause?.();
     if (!this.loop) return;
-    // The UNBLOCK goes on the command connection, the XREAD on the blocking one: an UNBLOCK that
-    // reaches Redis first does nothing, and the XREAD would then block its whole time (the drain
-    // waited 5 s for it). Again every 20 ms until the loop has ended.
+    // Until the loop has ended (a single UNBLOCK that overtook its XREAD left the drain waiting 5 s).
     let ended = false;
     const loop = this.loop.catch(() => undefined).then(() => (ended = true));
-    while (!ended) {
-      if (this.reading && this.readerId !== null) this.opts.commands.client("UNBLOCK", this.readerId).catch(() => undefined);
-      await within(loop, 20, false);
-    }
+    this.unblockUntil(() => ended);
+    await loop;
   }
 
   /**
