@@ -28,8 +28,13 @@ export interface Database_ {
   close(): void;
 }
 
-export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
-export const PG_MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations-pg");
+/** This folder (db/): where this module is, or, from the server's bundle in build/server/, the project's db/. */
+const DB_DIR = (() => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.basename(here) === "db" ? here : path.resolve(here, "../../db");
+})();
+export const MIGRATIONS_DIR = path.join(DB_DIR, "migrations");
+export const PG_MIGRATIONS_DIR = path.join(DB_DIR, "migrations-pg");
 
 // ---------------------------------------------------------------- the asynchronous layer
 

@@ -11,10 +11,10 @@
 import type Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { appliedMigrations, checkDatabase, checkFile, copyDatabase, openReadOnly, quickCheck, type AppliedMigration, type DatabaseCheck } from "../db/backup";
 import type { ClusterLock } from "./cluster/lock";
+import { workerThread } from "./files";
 import type { Logger } from "./sync/types";
 
 /** A refusal or failed check, with a message for the person at the command line. */
@@ -76,8 +76,8 @@ function publish(tmp: string, target: string, force: boolean): void {
 
 // ---------------------------------------------------------------- the check, off the event loop
 
-const CHECK_MODULE = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "../db/backup.ts")).href;
-const CHECK_WORKER = new URL("./backup-check-worker.mjs", import.meta.url);
+/** backup-check-worker.mjs, loading db/backup.ts (through tsx, or build/server/backup.js). */
+const CHECK = workerThread("server/backup-check-worker.mjs", "db/backup.ts");
 
 /**
  * checkFile in a worker thread: integrity_check reads every page of the
@@ -87,7 +87,7 @@ const CHECK_WORKER = new URL("./backup-check-worker.mjs", import.meta.url);
 export function checkFileOffThread(file: string, opts: { expectMigrations?: AppliedMigration[] }, signal?: AbortSignal): Promise<DatabaseCheck> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new BackupError("afgebroken"));
-    const worker = new Worker(CHECK_WORKER, { execArgv: [], workerData: { module: CHECK_MODULE, file, opts } });
+    const worker = new Worker(CHECK.entry, { execArgv: [], workerData: { module: CHECK.module, tsx: CHECK.tsx, file, opts } });
     const onAbort = () => void worker.terminate();
     signal?.addEventListener("abort", onAbort, { once: true });
     let settled = false;

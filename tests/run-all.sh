@@ -46,6 +46,7 @@ npx tsc --noEmit
 
 step "build"
 npx remix build
+npx tsx scripts/build-server.ts
 
 status=0
 step "unit tests"

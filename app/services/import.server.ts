@@ -24,7 +24,7 @@
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { constants as zlibConstants, inflateRaw } from "node:zlib";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import Papa from "papaparse";
 import { activityFeed } from "../../db/activity";
 import { allianceSecret, boardRequestKeys } from "../../db/duplicates";
@@ -257,7 +257,9 @@ export async function parseXlsx(bytes: Uint8Array): Promise<Table> {
   const inflated = await zipInflatedSize(bytes, XLSX_MAX_UNPACKED_BYTES);
   if (inflated === null) throw new ImportFileError("unreadable", "This XLSX file cannot be read.");
   if (inflated > XLSX_MAX_UNPACKED_BYTES) throw new ImportFileError("too_large_unpacked", "The XLSX file unpacks to more than 64 MB.");
-  const wb = new ExcelJS.Workbook();
+  // Loaded on the first XLSX (a quarter of a second of every server start otherwise, for a rare import).
+  const { default: Excel } = await import("exceljs");
+  const wb = new Excel.Workbook();
   try {
     await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
   } catch {

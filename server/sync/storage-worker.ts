@@ -21,19 +21,19 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parentPort, Worker } from "node:worker_threads";
 import { compactStoredBoardApart, checkpointLog } from "../../db/board-store";
 import { openDatabase } from "../../db/client";
 import { mergeStoredState } from "./protocol";
 import type { Logger } from "./types";
 import { within } from "../within";
+import { workerThread } from "../files";
 
 type Request = { id: number; kind: "compact"; boardId: string } | { id: number; kind: "checkpoint" } | { id: number; kind: "priority" } | { id: number; kind: "close" };
 type Reply = { id: number; value?: number; error?: string };
 
-const MODULE = pathToFileURL(fileURLToPath(import.meta.url)).href;
-const ENTRY = new URL("./storage-thread.mjs", import.meta.url);
+/** storage-thread.mjs, loading this module (its TypeScript through tsx, or build/server/storage-worker.js). */
+const THREAD = workerThread("server/sync/storage-thread.mjs", "server/sync/storage-worker.ts");
 /** The worker thread's nice value: the lowest priority there is. */
 export const BACKGROUND_NICE = 19;
 
@@ -92,7 +92,7 @@ export class StorageWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(ENTRY, { execArgv: [], workerData: { module: MODULE, file: this.file, nice: BACKGROUND_NICE } });
+    const worker = new Worker(THREAD.entry, { execArgv: [], workerData: { module: THREAD.module, tsx: THREAD.tsx, file: this.file, nice: BACKGROUND_NICE } });
     // Never what keeps the process alive; close() waits for what matters.
     worker.unref();
     worker.on("message", (m: Reply) => {

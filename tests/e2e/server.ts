@@ -12,11 +12,10 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { start as startPostgres, type TestPostgres } from "../infra/postgres";
+import { SERVE_ARGS, serverBuilt } from "../infra/server-build";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
-/** One process (node with the tsx loader), so a signal reaches the server itself. */
-const NODE_ARGS = ["--import", "tsx", "server/index.ts"];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -104,7 +103,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     databaseUrl,
     async start() {
       output = "";
-      child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      // The built server, as `npm run serve` starts it (built again when older than its sources); one
+      // process, so a signal reaches the server itself.
+      await serverBuilt();
+      child = spawn(process.execPath, SERVE_ARGS, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
       child.stdout!.on("data", (d) => {
         output += d;
         if (process.env.E2E_LOG_LEVEL) process.stderr.write(d);

@@ -39,6 +39,7 @@ import { startLb } from "../infra/lb";
 import { freePort } from "../infra/net";
 import { createDatabaseAt, dropDatabaseAt } from "../infra/postgres";
 import { start as startRedis } from "../infra/redis";
+import { SERVE_ARGS, serverBuilt } from "../infra/server-build";
 export { seededRandom };
 
 // Every y-websocket provider adds a process "exit" listener; tests open dozens.
@@ -943,10 +944,15 @@ export interface CommandRun {
   stderr: string;
 }
 
-/** A script of the project as `npm run <x>` runs it (`node --import tsx <script>`), with this environment on top of ours. */
-export function runCommand(script: string, args: string[], env: Record<string, string>): Promise<CommandRun> {
+/**
+ * A script of the project as `npm run <x>` runs it, with this environment on
+ * top of ours: the server (server/index.ts) built, as `npm run serve`; the
+ * others (the CLIs) through tsx (`node --import tsx <script>`).
+ */
+export async function runCommand(script: string, args: string[], env: Record<string, string>): Promise<CommandRun> {
+  const argv = script === "server/index.ts" ? (await serverBuilt(), SERVE_ARGS) : ["--import", "tsx", script];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    const child = spawn(process.execPath, [...argv, ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: "error", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -968,22 +974,24 @@ export interface SpawnedServer {
   url: string;
   /** stdout and stderr of the process so far. */
   output(): string;
-  /** kill -9 the whole process group (tsx runs the server in a child process of its own). */
+  /** kill -9 the whole process group. */
   kill(): Promise<void>;
   /** SIGTERM (graceful shutdown), then SIGKILL after 5 s. Resolves with how the process ended. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; forced: boolean }>;
 }
 
 /**
- * `node --import tsx server/index.ts` (as `npm run serve` starts it) with its
- * own environment: one process, leading its own process group. Not the tsx
- * command: that is a second process that relays signals and, when the
- * server does not confirm one within 30 ms (a busy machine), kills it and
- * exits 143 itself, which is no graceful shutdown at all.
+ * The built server (`node build/server/index.js`, as `npm run serve` starts
+ * it; built again first when older than its sources) with its own
+ * environment: one process, leading its own process group. Never through a
+ * wrapper such as the tsx command: that is a second process that relays
+ * signals and, when the server does not confirm one within 30 ms (a busy
+ * machine), kills it and exits 143 itself, which is no graceful shutdown.
  */
 export async function spawnServer(o: { databaseUrl: string; port?: number; env?: Record<string, string> }): Promise<SpawnedServer> {
   const port = o.port ?? (await freePort());
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+  await serverBuilt();
+  const child = spawn(process.execPath, SERVE_ARGS, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -1020,7 +1028,7 @@ export async function spawnServer(o: { databaseUrl: string; port?: number; env?:
     async kill() {
       signalGroup("SIGKILL");
       await exited;
-      // The group leader is gone; make sure the port is free again (tsx's child too).
+      // The group leader is gone; make sure the port is free again.
       await waitFor(async () => !(await answers(url)), { timeout: 10_000, message: "killed server still answers" });
     },
     async stop() {
@@ -1034,7 +1042,7 @@ export async function spawnServer(o: { databaseUrl: string; port?: number; env?:
         await exited;
         clearTimeout(t);
       }
-      // Whatever is left of the group (tsx's own child) goes too.
+      // Whatever is left of the group goes too.
       signalGroup("SIGKILL");
       return { code: child.exitCode, signal: child.signalCode, forced };
     },

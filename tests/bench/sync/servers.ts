@@ -64,7 +64,7 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-/** The node flags of the `serve` script in package.json (`node <flags> --import tsx server/index.ts`). */
+/** The node flags of the `serve` script in package.json (`node <flags> build/server/index.js`). */
 export function serveFlags(root: string): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const words = pkg.scripts.serve.split(/\s+/);
