@@ -22,8 +22,12 @@
  * `ab:limit:<store>:<hash>`, the counted key (an e-mail address, a network
  * address, a session) as a keyed hash (server/cluster/keys.ts); a key put
  * back has a mark `ab:limit-restored:<store>:<hash>` for its window. Windows
- * run on Redis's clock.
+ * run on Redis's clock. Which life of Redis a count was read in is told by
+ * `ab:limit-epoch`, set by the first send into a Redis without it: a count
+ * read in the Redis that still holds the key is never put back (only the
+ * connection dropped, not the keys).
  */
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Counter, LimitStore } from "../../app/services/limits.server";
 import type { Logger } from "../sync/types";
@@ -33,22 +37,32 @@ import { within } from "../within";
 
 /**
  * KEYS[1]: the key; KEYS[2]: its mark after a Redis restart (the count put
- * back). ARGV: delta, window ms, "1" to delete the key first, known and ms
- * left. Returns [count, ms left] ([0, -2]: no key).
+ * back); KEYS[3]: the epoch of this Redis's life. ARGV: delta, window ms,
+ * "1" to delete the key first, known, ms left, a new epoch (set when Redis
+ * has none: it started empty) and the epoch `known` was read in. Returns
+ * [count, ms left, epoch] ([0, -2, epoch]: no key).
  *
  * `known` (-1 but on a key's first send after the flusher's connection
- * closed) is the count this server last read from Redis. When Redis lost
- * the key in a restart, the first server back puts back what it knew plus
+ * closed) is the count this server last read from Redis. Read in the
+ * Redis that is there now (the same epoch), it is in the key already: only
+ * the connection dropped. Read in an earlier one, Redis restarted since and
+ * may have lost the key: the first server back puts back what it knew plus
  * its own delta, and marks the key with what it knew; a server back later
  * that knew more (it read after the other's last send) adds the
  * difference. So the key holds the most any server knew plus what each
- * counted since, whichever server comes back first.
+ * counted since, whichever server comes back first, and a connection that
+ * drops again later adds nothing.
  */
 const RECONCILE_LUA = `
 if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then
+  epoch = ARGV[6]
+  redis.call('SET', KEYS[3], epoch)
+end
 local d = tonumber(ARGV[1])
 local known = tonumber(ARGV[4])
-if known >= 0 then
+if known >= 0 and ARGV[7] ~= epoch then
   local left = tonumber(ARGV[5])
   if redis.call('EXISTS', KEYS[1]) == 0 then
     if known + d > 0 then
@@ -73,23 +87,34 @@ else
 end
 if n <= 0 then
   redis.call('DEL', KEYS[1], KEYS[2])
-  return {0, -2}
+  return {0, -2, epoch}
 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   ttl = tonumber(ARGV[2])
 end
-return {n, ttl}
+return {n, ttl, epoch}
 `;
 
 type ReconcilingRedis = Redis & {
-  abLimitReconcile(key: string, mark: string, delta: number, windowMs: number, reset: string, known: number, leftMs: number): Promise<[number, number]>;
+  abLimitReconcile(
+    key: string,
+    mark: string,
+    epochKey: string,
+    delta: number,
+    windowMs: number,
+    reset: string,
+    known: number,
+    leftMs: number,
+    newEpoch: string,
+    knownEpoch: string,
+  ): Promise<[number, number, string]>;
 };
 
 function withScript(r: Redis): ReconcilingRedis {
   const c = r as ReconcilingRedis;
-  if (typeof c.abLimitReconcile !== "function") r.defineCommand("abLimitReconcile", { numberOfKeys: 2, lua: RECONCILE_LUA });
+  if (typeof c.abLimitReconcile !== "function") r.defineCommand("abLimitReconcile", { numberOfKeys: 3, lua: RECONCILE_LUA });
   return c;
 }
 
@@ -106,6 +131,8 @@ interface Entry {
   windowMs: number;
   /** When the cluster's count was last read (0: never). */
   syncedAt: number;
+  /** The life of Redis it was read in (RECONCILE_LUA's epoch; "" before the first read). */
+  epoch: string;
   /** Bumped by a local delete: answers to what was sent before it are ignored. */
   gen: number;
   /** The flusher's connection closed since: if Redis lost this key (a restart), put back what this server knew. */
@@ -136,8 +163,8 @@ interface Sent {
   reset: boolean;
   gen: number;
   restore: boolean;
-  /** The script's key and arguments (RECONCILE_LUA). */
-  args: [string, string, number, number, string, number, number];
+  /** The script's keys and arguments (RECONCILE_LUA). */
+  args: [string, string, string, number, number, string, number, number, string, string];
 }
 
 /** What one store puts into a flush (LimitFlusher): its keys, in the order of their commands. */
@@ -183,10 +210,18 @@ class LimitFlusher {
    * carries what this server knew, whichever connection hears first.
    */
   private readonly redis: ReconcilingRedis;
+  /**
+   * The epoch a send sets when Redis has none (it started empty). New at
+   * every close of this connection: a Redis that restarts is reached only
+   * on a connection after that, so the epoch it gets differs from every
+   * epoch of its earlier life.
+   */
+  private newEpoch = randomUUID();
 
   constructor(private readonly link: RedisLink) {
     this.redis = withScript(link.connection("limits", { replay: false }));
     this.redis.on("close", () => {
+      this.newEpoch = randomUUID();
       for (const store of this.stores) store.connectionClosed();
     });
     // What the close marked goes as soon as it can (the first server back puts the counts back).
@@ -252,7 +287,7 @@ class LimitFlusher {
     // after that send put the count back, the next one would add it twice).
     const batches: Batch[] = [];
     for (const store of this.stores) {
-      const b = store.batch();
+      const b = store.batch(this.newEpoch);
       if (b) batches.push(b);
     }
     if (!batches.length) {
@@ -331,6 +366,8 @@ export class RedisLimitStore implements LimitStore {
   private readonly prefix: string;
   /** A key's mark after a Redis restart (RECONCILE_LUA's KEYS[2]): `ab:limit-restored:<store>:<hash>`. */
   private readonly markPrefix: string;
+  /** The epoch of Redis's life (RECONCILE_LUA's KEYS[3]), one for every store. */
+  private readonly epochKey = redisKey("limit-epoch");
   private readonly maxKeys: number;
   private readonly refreshMs: number;
   private readonly followMs: number;
@@ -428,7 +465,7 @@ export class RedisLimitStore implements LimitStore {
         this.dirty.delete(k);
       }
     }
-    const e: Entry = { base: 0, pending: 0, inflight: 0, reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, gen: 0, restore: false, touchedAt: Date.now() };
+    const e: Entry = { base: 0, pending: 0, inflight: 0, reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, epoch: "", gen: 0, restore: false, touchedAt: Date.now() };
     this.map.set(key, e);
     return e;
   }
@@ -483,16 +520,17 @@ export class RedisLimitStore implements LimitStore {
     const e = this.map.get(key);
     const gen = (e?.gen ?? 0) + 1;
     const now = this.clock();
-    const next: Entry = { base: 0, pending: 0, inflight: 0, reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, gen, restore: false, touchedAt: Date.now() };
+    const next: Entry = { base: 0, pending: 0, inflight: 0, reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, epoch: "", gen, restore: false, touchedAt: Date.now() };
     this.map.set(key, next);
     this.mark(key);
   }
 
   /**
    * What this store sends in the flush that is starting (LimitFlusher), or
-   * null: nothing to send, or the key secret is not known yet.
+   * null: nothing to send, or the key secret is not known yet. `newEpoch`:
+   * the epoch its sends set in a Redis that has none.
    */
-  batch(): Batch | null {
+  batch(newEpoch: string): Batch | null {
     if (this.dirty.size === 0) return null;
     if (this.hasher.hash("") === null) {
       // The servers' shared key secret is not known yet: send once it is (one wait, not one per flush).
@@ -521,7 +559,18 @@ export class RedisLimitStore implements LimitStore {
         reset: e.reset,
         gen: e.gen,
         restore: e.restore,
-        args: [this.prefix + hashed, this.markPrefix + hashed, e.pending, e.windowMs, e.reset ? "1" : "0", known, Math.max(1, e.resetAt - sentAt)],
+        args: [
+          this.prefix + hashed,
+          this.markPrefix + hashed,
+          this.epochKey,
+          e.pending,
+          e.windowMs,
+          e.reset ? "1" : "0",
+          known,
+          Math.max(1, e.resetAt - sentAt),
+          newEpoch,
+          e.epoch,
+        ],
       });
       e.inflight += e.pending;
       e.pending = 0;
@@ -550,10 +599,11 @@ export class RedisLimitStore implements LimitStore {
         this.dirty.add(b.key);
         return;
       }
-      const [n, ttl] = r[1] as [number, number];
+      const [n, ttl, epoch] = r[1] as [number, number, string];
       e.inflight -= b.delta;
       e.base = Number(n);
       e.syncedAt = now;
+      e.epoch = String(epoch);
       if (Number(ttl) >= 0) e.resetAt = now + Number(ttl);
       else if (e.pending <= 0) e.resetAt = now; // the cluster has nothing: nor have we
     });

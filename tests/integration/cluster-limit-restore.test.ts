@@ -97,6 +97,45 @@ describe("a Redis restart: the limits' counts put back", () => {
   });
 
   /**
+   * After Redis came back empty and the count was put back, the limits'
+   * connection drops again while Redis keeps its keys (a network blip, a
+   * proxy between them restarting). Its close marks every key for a restore,
+   * and what this server then knows (read after the put-back) is more than
+   * the put-back's mark: without telling the two apart, the send added the
+   * difference a second time (5 + 1 became 9 here). Redis's life is now
+   * known by an epoch key: a count read in the same life is not put back.
+   */
+  it("a drop of the limits' connection after the count was put back, Redis keeping its keys, adds only what was counted", async () => {
+    const name = "restore-then-drop";
+    const store = new RedisLimitStore(links[0], { name, hasher, followMs: -1, refreshMs: 600_000 });
+    const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
+    const count = async (n: number) => {
+      for (let k = 0; k < n; k++) store.add("session", 1, WINDOW, Date.now());
+      await store.sync(["session"]);
+    };
+    try {
+      await count(2);
+      await redis.restart();
+      await waitFor(() => links[0].up && store.unsent === 0, { message: "the server back on Redis sent its count" });
+      await count(2);
+      await count(1);
+      expect(Number(await links[0].command.get(key))).toBe(5);
+      // Only the limits' connection goes; Redis and its keys stay.
+      const clients = String(await links[0].command.call("CLIENT", "LIST", "TYPE", "normal"));
+      const limits = clients.split("\n").find((l) => /\bname=ab-s0-limits\b/.test(l));
+      expect(limits, clients).toBeTruthy();
+      await links[0].command.call("CLIENT", "KILL", "ID", /\bid=(\d+)/.exec(limits!)![1]);
+      await waitFor(async () => /\bname=ab-s0-limits\b/.test(String(await links[0].command.call("CLIENT", "LIST", "TYPE", "normal"))) && store.unsent === 0, {
+        message: "the limits' connection came back",
+      });
+      await count(1);
+      expect(Number(await links[0].command.get(key))).toBe(6);
+    } finally {
+      store.close();
+    }
+  });
+
+  /**
    * The reconciles go on a connection of their own, and it may hear of the
    * restart turns before the command connection does (two sockets, two close
    * events; seen on a busy machine): the link still says up, so what was
