@@ -17,6 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RepaintResult } from "./repaint";
 import { writeResults } from "./sync/report";
+import { buildServer, serverBuildStale } from "../../scripts/build-server";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
@@ -56,6 +57,8 @@ async function repaintBench(): Promise<RepaintResult | null> {
 }
 
 if (!fs.existsSync(path.join(ROOT, "build/index.js"))) run("npx", ["remix", "build"]);
+// The server as `npm run build` makes it (ours runs built, sync/servers.ts), again when a source changed.
+if (serverBuildStale()) await buildServer();
 
 if (wanted("sync")) {
   installPeers();

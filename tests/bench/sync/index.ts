@@ -177,7 +177,8 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
   };
 
   const seconds = quick ? 6 : 20;
-  const warmupS = quick ? 1 : 2;
+  // BENCH_WARMUP_S: seconds of edits before each measured window (the servers compile their hot code meanwhile).
+  const warmupS = process.env.BENCH_WARMUP_S ? Number(process.env.BENCH_WARMUP_S) : quick ? 1 : 2;
   // BENCH_SIZES / BENCH_SERVERS narrow a run while working on one figure (e.g. BENCH_SIZES=200 BENCH_SERVERS=ours).
   const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(",").map(Number) : quick ? [50, 200] : [50, 200, 1000];
   const kinds = process.env.BENCH_SERVERS ? (process.env.BENCH_SERVERS.split(",") as ServerKind[]) : SERVER_KINDS;
