@@ -13,7 +13,7 @@
  * (a rename replaces a file at once), so two builds at the same time, or a
  * server starting meanwhile, never see half a file.
  */
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT, SERVER_BUILD_DIR, SERVER_ENTRIES, THREAD_BOOTSTRAPS } from "../server/files";
@@ -42,24 +42,29 @@ export function serverBuildStale(): boolean {
   return false;
 }
 
+/** How the server's code is built (and the bench's own entry beside it, tests/bench/sync/servers.ts). */
+export const SERVER_BUILD_OPTIONS = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // Packages are loaded from node_modules as they are (native modules, their own files).
+  packages: "external",
+  // Stack traces in the log name the TypeScript (`node --enable-source-maps`).
+  sourcemap: "linked",
+  logLevel: "warning",
+} satisfies BuildOptions;
+
 export async function buildServer(): Promise<{ files: number; bytes: number }> {
   fs.mkdirSync(path.join(ROOT, "build"), { recursive: true });
   const tmp = fs.mkdtempSync(path.join(ROOT, "build", ".server-"));
   try {
     const result = await build({
-      absWorkingDir: ROOT,
+      ...SERVER_BUILD_OPTIONS,
       entryPoints: Object.entries(SERVER_ENTRIES).map(([source, file]) => ({ in: source, out: file.replace(/\.js$/, "") })),
       outdir: tmp,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      // Packages are loaded from node_modules as they are (native modules, their own files).
-      packages: "external",
-      // Stack traces in the log name the TypeScript (`node --enable-source-maps`).
-      sourcemap: "linked",
       metafile: true,
-      logLevel: "warning",
     });
     for (const [source, file] of Object.entries(THREAD_BOOTSTRAPS)) fs.copyFileSync(path.join(ROOT, source), path.join(tmp, file));
     const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.includes("node_modules/")), ...Object.keys(THREAD_BOOTSTRAPS)].sort();

@@ -10,6 +10,7 @@ import { freePort } from "../../e2e/server";
 import type { ServerKind } from "./wire";
 import { buildSync } from "esbuild";
 import { SERVER_BUILD_DIR } from "../../../server/files";
+import { SERVER_BUILD_OPTIONS } from "../../../scripts/build-server";
 
 export const SERVER_CORE = "0";
 export const LOAD_CORE = "1";
@@ -87,18 +88,7 @@ function oursBuilt(root: string): string {
   const out = path.join(root, SERVER_BUILD_DIR, "bench-ours-server.js");
   if (!oursBuiltOnce) {
     if (!fs.existsSync(path.join(root, SERVER_BUILD_DIR, "storage-worker.js"))) throw new Error("build/server/ is missing: npm run build first");
-    buildSync({
-      absWorkingDir: root,
-      entryPoints: [path.join(root, "tests/bench/sync/ours-server.ts")],
-      outfile: out,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      sourcemap: "linked",
-      logLevel: "warning",
-    });
+    buildSync({ ...SERVER_BUILD_OPTIONS, entryPoints: [path.join(root, "tests/bench/sync/ours-server.ts")], outfile: out });
     oursBuiltOnce = true;
   }
   return out;
