@@ -46,6 +46,8 @@ export interface YjsEndpointOptions {
 export const DEFAULT_PING_MS = 5_000;
 /** Connections pinged per turn of the event loop (the rest in the next turns). */
 const PING_CHUNK = 100;
+/** How long a connection whose frame ws refused may take to close by itself (its close frame is on its way). */
+const ERROR_LINGER_MS = 1_000;
 
 /**
  * The document generation the client holds (`?gen=`, app/lib/sync-client.ts).
@@ -250,7 +252,15 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
         sockets.delete(ws);
         if (room) opts.rooms.disconnect(room, conn);
       });
-      ws.on("error", () => ws.terminate());
+      // A frame ws cannot take (over MAX_FRAME_BYTES, or no valid WebSocket) makes ws send its close
+      // (1009, 1002), read and drop what still comes, and then report the error. Cut at once, the
+      // connection ended with a reset while the peer was still sending, and the reset could overtake
+      // the close frame (behind a proxy: every time), so the peer saw 1006 and never the reason. Our
+      // side ends now (FIN, after the close frame); cut after ERROR_LINGER_MS if the peer does not close.
+      ws.on("error", () => {
+        (ws as unknown as { _socket: Socket })._socket.end();
+        setTimeout(() => ws.terminate(), ERROR_LINGER_MS).unref();
+      });
     });
   }
 
