@@ -1,8 +1,9 @@
 /**
  * The other pages with forms, when the server goes away while a POST is on
  * its way (killed the moment it leaves the browser, as in a restart, a crash
- * or a drain behind the proxy): the board list and the login page keep what
- * was typed and a toast says it may not have been saved or arrived, where
+ * or a drain behind the proxy): the board list, the login page, the
+ * notification settings and the offers table (rows held in React's state)
+ * keep what was typed and a toast says it may not have been saved or arrived, where
  * Remix used to show the route's error page ("Er ging iets mis"). The login
  * page writes nothing back from what was sent: the password stays only as
  * the input's own value. The language switch leaves the page as it is.
@@ -92,10 +93,61 @@ test.describe("on a phone", () => {
     await page.getByRole("button", { name: "Inloggen" }).click();
     await expect(page).toHaveURL(/\/boards$/);
   });
+
+  test("notification settings: the server gone as the save leaves keeps the boxes as they were set and says so; saved again, they hold", async ({ page }) => {
+    await login(page, server.url, "vluchtelingenwerk@ave.example");
+    await page.goto(`${server.url}/account/meldingen`);
+    const comment = page.getByRole("checkbox", { name: /Opmerking bij een hulpvraag die wij oppakken/ });
+    await expect(comment).toBeChecked();
+    const killed = await killServerOnPost(page, server, remixPost("routes/account.meldingen"));
+    await comment.uncheck();
+    await page.getByRole("button", { name: "Instellingen opslaan" }).click();
+    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet opgeslagen/);
+    expect(killed()).toBe(true);
+    await expect(comment).not.toBeChecked();
+    await page.screenshot({ path: path.join(SCREENSHOTS, "phone-meldingen-unanswered.png"), fullPage: true });
+
+    await server.start();
+    await page.getByRole("button", { name: "Instellingen opslaan" }).click();
+    await expect(page.getByText("Instellingen opgeslagen.")).toBeVisible();
+    await page.reload();
+    await expect(page.getByRole("checkbox", { name: /Opmerking bij een hulpvraag die wij oppakken/ })).not.toBeChecked();
+  });
 });
 
 test.describe("on a desktop", () => {
   test.use({ viewport: desktop.viewport });
+
+  test("offers: the server gone as the table is saved keeps every row as typed and says so; saved again, the rows are stored once", async ({ page }) => {
+    await login(page, server.url, "taalhuis@ave.example");
+    await page.goto(`${server.url}/aanbod`);
+    const rows = page.getByTestId("offer-row");
+    const before = await rows.count();
+    const killed = await killServerOnPost(page, server, remixPost("routes/aanbod"));
+    await page.getByTestId("offer-add").click();
+    await expect(rows).toHaveCount(before + 1);
+    const n = before + 1;
+    const label = `taalcafé op zaterdag ${Date.now()}`;
+    await page.getByLabel(`Categorie (regel ${n})`).selectOption("taal");
+    await page.getByLabel(`Omschrijving (regel ${n})`).fill(label);
+    await page.getByLabel(`Aantal vrij (regel ${n})`).fill("4");
+    await page.getByTestId("offers-save").click();
+    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet opgeslagen/);
+    expect(killed()).toBe(true);
+    await expect(rows).toHaveCount(n);
+    await expect(page.getByLabel(`Omschrijving (regel ${n})`)).toHaveValue(label);
+    await expect(page.getByLabel(`Aantal vrij (regel ${n})`)).toHaveValue("4");
+    await expect(page.getByLabel(`Categorie (regel ${n})`)).toHaveValue("taal");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-aanbod-unanswered.png"), fullPage: true });
+
+    await server.start();
+    await page.getByTestId("offers-save").click();
+    await expect(page.getByTestId("offers-saved")).toContainText(`${n} regels`);
+    await page.reload();
+    await expect(rows).toHaveCount(n);
+    const labels = await rows.locator('input[name$=".label"]').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+    expect(labels.filter((l) => l === label)).toHaveLength(1);
+  });
 
   test("board list: a board created while the server is gone keeps the form and says so; sent again, it is created once", async ({ page }) => {
     await login(page, server.url, "coordinator@ave.example");
