@@ -6,8 +6,7 @@
  * node_modules (not bundled); the entries and the worker threads'
  * bootstraps are those of server/files.ts.
  *
- *   npx tsx scripts/build-server.ts           # build
- *   npx tsx scripts/build-server.ts --check   # exit 1 when build/server/ is older than a file it is built from
+ *   npx tsx scripts/build-server.ts
  *
  * Built into a folder of its own and then moved into place file by file
  * (a rename replaces a file at once), so two builds at the same time, or a
@@ -56,7 +55,8 @@ export const SERVER_BUILD_OPTIONS = {
   logLevel: "warning",
 } satisfies BuildOptions;
 
-export async function buildServer(): Promise<{ files: number; bytes: number }> {
+/** Builds build/server/; the bytes written (with the source maps). */
+export async function buildServer(): Promise<number> {
   fs.mkdirSync(path.join(ROOT, "build"), { recursive: true });
   const tmp = fs.mkdtempSync(path.join(ROOT, "build", ".server-"));
   try {
@@ -74,21 +74,15 @@ export async function buildServer(): Promise<{ files: number; bytes: number }> {
       bytes += fs.statSync(path.join(tmp, file)).size;
       fs.renameSync(path.join(tmp, file), path.join(out, file));
     }
-    const files = fs.readdirSync(out).length;
     fs.writeFileSync(`${INPUTS}.tmp-${process.pid}`, JSON.stringify(inputs, null, 1));
     fs.renameSync(`${INPUTS}.tmp-${process.pid}`, INPUTS);
-    return { files, bytes };
+    return bytes;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(ROOT, "scripts/build-server.ts")) {
-  if (process.argv.includes("--check")) {
-    const stale = serverBuildStale();
-    console.log(stale ? `${SERVER_BUILD_DIR}/ is missing or older than its sources: npm run build` : `${SERVER_BUILD_DIR}/ is up to date`);
-    process.exit(stale ? 1 : 0);
-  }
-  const { bytes } = await buildServer();
+  const bytes = await buildServer();
   console.log(`${SERVER_BUILD_DIR}/: ${Object.values(SERVER_ENTRIES).join(", ")} (${(bytes / 1024).toFixed(0)} KB with source maps)`);
 }

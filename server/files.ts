@@ -34,7 +34,7 @@ export const THREAD_BOOTSTRAPS = {
 
 const here = fileURLToPath(import.meta.url);
 /** Whether this code runs from build/server/ (true) or from its TypeScript (false). */
-export const BUNDLED = !/\.tsx?$/.test(here);
+const BUNDLED = !/\.tsx?$/.test(here);
 /** The project's root: server/.. from the TypeScript, build/server/../.. from the bundle. */
 export const ROOT = path.resolve(path.dirname(here), BUNDLED ? "../.." : "..");
 

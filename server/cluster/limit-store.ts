@@ -97,6 +97,9 @@ end
 return {n, ttl, epoch}
 `;
 
+/** The epoch of Redis's life (RECONCILE_LUA's KEYS[3]), one for every store. */
+const EPOCH_KEY = redisKey("limit-epoch");
+
 type ReconcilingRedis = Redis & {
   abLimitReconcile(
     key: string,
@@ -366,8 +369,6 @@ export class RedisLimitStore implements LimitStore {
   private readonly prefix: string;
   /** A key's mark after a Redis restart (RECONCILE_LUA's KEYS[2]): `ab:limit-restored:<store>:<hash>`. */
   private readonly markPrefix: string;
-  /** The epoch of Redis's life (RECONCILE_LUA's KEYS[3]), one for every store. */
-  private readonly epochKey = redisKey("limit-epoch");
   private readonly maxKeys: number;
   private readonly refreshMs: number;
   private readonly followMs: number;
@@ -562,7 +563,7 @@ export class RedisLimitStore implements LimitStore {
         args: [
           this.prefix + hashed,
           this.markPrefix + hashed,
-          this.epochKey,
+          EPOCH_KEY,
           e.pending,
           e.windowMs,
           e.reset ? "1" : "0",

@@ -258,7 +258,7 @@ export function createYjsEndpoint(opts: YjsEndpointOptions) {
       // the close frame (behind a proxy: every time), so the peer saw 1006 and never the reason. Our
       // side ends now (FIN, after the close frame); cut after ERROR_LINGER_MS if the peer does not close.
       ws.on("error", () => {
-        (ws as unknown as { _socket: Socket })._socket.end();
+        socket.end();
         setTimeout(() => ws.terminate(), ERROR_LINGER_MS).unref();
       });
     });

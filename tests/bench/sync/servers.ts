@@ -10,7 +10,7 @@ import { freePort } from "../../e2e/server";
 import type { ServerKind } from "./wire";
 import { buildSync } from "esbuild";
 import { SERVER_BUILD_DIR } from "../../../server/files";
-import { SERVER_BUILD_OPTIONS } from "../../../scripts/build-server";
+import { SERVER_BUILD_OPTIONS, serverBuildStale } from "../../../scripts/build-server";
 
 export const SERVER_CORE = "0";
 export const LOAD_CORE = "1";
@@ -87,7 +87,8 @@ export function serveFlags(root: string): string[] {
 function oursBuilt(root: string): string {
   const out = path.join(root, SERVER_BUILD_DIR, "bench-ours-server.js");
   if (!oursBuiltOnce) {
-    if (!fs.existsSync(path.join(root, SERVER_BUILD_DIR, "storage-worker.js"))) throw new Error("build/server/ is missing: npm run build first");
+    // Its storage worker is the server's own bundle: that must be the current code (bench/run.ts builds it).
+    if (serverBuildStale()) throw new Error("build/server/ is missing or older than its sources: npm run build first");
     buildSync({ ...SERVER_BUILD_OPTIONS, entryPoints: [path.join(root, "tests/bench/sync/ours-server.ts")], outfile: out });
     oursBuiltOnce = true;
   }
