@@ -24,7 +24,7 @@ import path from "node:path";
 import { cachedBoardState, makeOursDatabase, type OursDatabase } from "./fixture";
 import type { Job } from "./loadgen";
 import { LOAD_CORE, pinned, startServer, type ProcStats, type RunningServer } from "./servers";
-import type { LatencySummary } from "./shared";
+import { summarise, type LatencySummary } from "./shared";
 import { SERVER_KINDS, type ServerKind, type Target } from "./wire";
 
 export interface SyncBenchOptions {
@@ -42,6 +42,20 @@ export interface LatencyRow extends LatencySummary {
   idle_kb_per_conn: number;
   /** the same from the V8 heap and external memory (what the server's objects hold, without allocator slack) */
   idle_heap_kb_per_conn: number;
+  /**
+   * Rounds pooled into this row (BENCH_ROUNDS): the latencies of every round
+   * together give p50/p99/max and lost; CPU and idle memory are the rounds'
+   * mean, RSS the largest. Absent: one round.
+   */
+  rounds?: number;
+  /** each round's own p99, in the order run */
+  rounds_p99_ms?: number[];
+}
+
+/** One latency run: its row and every measured latency, for pooling. */
+interface Measured {
+  row: LatencyRow;
+  samples: number[];
 }
 
 export interface StormRow {
@@ -184,7 +198,7 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
   const kinds = process.env.BENCH_SERVERS ? (process.env.BENCH_SERVERS.split(",") as ServerKind[]) : SERVER_KINDS;
 
   /** floor: "store" stores each update before the fan-out, "check" checks and applies it too (floor-server.ts). */
-  async function latencyRun(kind: ServerKind, N: number, persist = true, fsync?: string, floor?: "store" | "check"): Promise<LatencyRow> {
+  async function latencyRun(kind: ServerKind, N: number, persist = true, fsync?: string, floor?: "store" | "check"): Promise<Measured> {
     const ours = kind === "ours" ? await makeOursDatabase(path.join(tmp, `ours-${N}.sqlite`), [{ state: small }]) : undefined;
     const env: Record<string, string> = fsync ? { SYNC_FSYNC: fsync } : floor ? { FLOOR_STORE: path.join(tmp, `floor-${floor}-${N}.sqlite`), FLOOR_CHECK: floor === "check" ? "1" : "0" } : {};
     const server = await startServer(kind, { root, database: ours?.file, persist, env });
@@ -206,6 +220,7 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
           warmupS,
           seconds,
           idleElsewhere: true,
+          samples: true,
         },
         server,
         {
@@ -248,7 +263,7 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
           `lost ${row.lost}/${row.count + row.lost}  cpu ${row.cpu_s} s/${seconds} s  rss ${(row.rss_kb / 1024).toFixed(0)} MB  ` +
           `idle ${row.idle_kb_per_conn} KB/conn (heap+external ${row.idle_heap_kb_per_conn})${persist ? (fsync ? `  (SYNC_FSYNC=${fsync})` : "") : "  (persistence off)"}`,
       );
-      return row;
+      return { row, samples: result.samples };
     } finally {
       await server.stop();
     }
@@ -258,13 +273,37 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
   log(`\n(a) latency: N clients on one board, ${RATE} edits/s, ${seconds} s measured`);
   // The floor runs with the others unless BENCH_SERVERS names the servers (BENCH_SERVERS=floor for it alone).
   const withFloor = !process.env.BENCH_SERVERS;
+  // A p99 of one 20 s window is its 4th-slowest of 400 edits: one stall moves
+  // it by a third. BENCH_ROUNDS runs every server that many times, in turn
+  // and starting one further along each round (drift in the machine falls on
+  // all alike), and pools each server's latencies.
+  const rounds = process.env.BENCH_ROUNDS ? Number(process.env.BENCH_ROUNDS) : quick ? 1 : 2;
+  if (rounds > 1) log(`  ${rounds} rounds, the servers in turn; each server's latencies pooled over its rounds`);
   for (const N of sizes) {
-    for (const kind of kinds) (kind === "floor" ? results.floor : results.latency).push(await latencyRun(kind, N));
-    if (withFloor) results.floor.push(await latencyRun("floor", N));
+    type Spec = { label: string; kind: ServerKind; floor?: "store" | "check"; into: LatencyRow[] };
+    const specs: Spec[] = kinds.map((kind) => ({ label: kind, kind, into: kind === "floor" ? results.floor : results.latency }));
+    if (withFloor) specs.push({ label: "floor", kind: "floor", into: results.floor });
     if (withFloor || process.env.BENCH_FLOOR_STORE) {
-      results.floor_store.push(await latencyRun("floor", N, true, undefined, "store"));
-      results.floor_checked.push(await latencyRun("floor", N, true, undefined, "check"));
+      specs.push({ label: "floor-store", kind: "floor", floor: "store", into: results.floor_store });
+      specs.push({ label: "floor-checked", kind: "floor", floor: "check", into: results.floor_checked });
     }
+    const runs: Measured[][] = specs.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < specs.length; i++) {
+        const j = (i + r) % specs.length;
+        runs[j].push(await latencyRun(specs[j].kind, N, true, undefined, specs[j].floor));
+      }
+    }
+    specs.forEach((spec, j) => {
+      const row = pool(runs[j]);
+      spec.into.push(row);
+      if (row.rounds) {
+        log(
+          `  = ${spec.label.padEnd(11)} N=${String(N).padEnd(4)} p50 ${fmt(row.p50_ms)} ms  p99 ${fmt(row.p99_ms)} ms  max ${fmt(row.max_ms)} ms  lost ${row.lost}/${row.count + row.lost}` +
+            `  (${row.rounds} rounds; each round's p99 ${row.rounds_p99_ms!.map(fmt).join(", ")} ms)`,
+        );
+      }
+    });
   }
   const largest = Math.max(...sizes);
   // Whichever measure is larger: RSS misses what V8 has yet to return after a
@@ -311,9 +350,9 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<SyncBenchRes
     const before: LatencyRow[] = [];
     const off: LatencyRow[] = [];
     for (let i = 0; i < 2; i++) {
-      off.push(await latencyRun("ours", 200, false));
-      after.push(await latencyRun("ours", 200, true, "after-broadcast"));
-      before.push(await latencyRun("ours", 200, true, "before-broadcast"));
+      off.push((await latencyRun("ours", 200, false)).row);
+      after.push((await latencyRun("ours", 200, true, "after-broadcast")).row);
+      before.push((await latencyRun("ours", 200, true, "before-broadcast")).row);
     }
     const best = (rows: LatencyRow[]) => rows.reduce((a, b) => (a.p50_ms <= b.p50_ms ? a : b));
     const a = best(after);
@@ -420,6 +459,27 @@ export async function isolation(
   } finally {
     await server.stop();
   }
+}
+
+/** One row from several rounds of the same server: latencies pooled, CPU and idle memory averaged, RSS the largest. */
+export function pool(runs: Measured[]): LatencyRow {
+  if (runs.length === 1) return runs[0].row;
+  const rows = runs.map((m) => m.row);
+  const mean = (f: (r: LatencyRow) => number, digits: number) => round(rows.reduce((a, r) => a + f(r), 0) / rows.length, digits);
+  const sent = rows.reduce((a, r) => a + r.count + r.lost, 0);
+  return {
+    ...rows[0],
+    ...summarise(
+      runs.flatMap((m) => m.samples),
+      sent,
+    ),
+    cpu_s: mean((r) => r.cpu_s, 2),
+    rss_kb: Math.max(...rows.map((r) => r.rss_kb)),
+    idle_kb_per_conn: mean((r) => r.idle_kb_per_conn, 1),
+    idle_heap_kb_per_conn: mean((r) => r.idle_heap_kb_per_conn, 1),
+    rounds: rows.length,
+    rounds_p99_ms: rows.map((r) => r.p99_ms),
+  };
 }
 
 function round(x: number, digits: number): number {

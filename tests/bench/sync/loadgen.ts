@@ -54,6 +54,8 @@ export interface LatencyJob {
   idleElsewhere?: boolean;
   /** Isolation: more boards with idle members. */
   otherBoards?: { docs: string[]; perBoard: number };
+  /** Return each measured latency too (ms), for rounds pooled by the orchestrator. */
+  samples?: boolean;
 }
 
 export interface StormJob {
@@ -298,7 +300,7 @@ async function latencyJob(job: LatencyJob): Promise<unknown> {
   const measured = await measureLatency(t, job.doc, job.cards, job.rate, job.twoWindows ? 0.5 : job.warmupS, job.seconds);
   const received = idle.reduce((n, c) => n + c.updates, 0);
   for (const c of [...idle, ...holders]) c.close();
-  return { ...measured.summary, baseline, idleReceived: received };
+  return { ...measured.summary, baseline, idleReceived: received, samples: job.samples ? measured.samples.map((x) => Math.round(x * 1000) / 1000) : undefined };
 }
 
 async function connectIdle(job: { target: Target; doc: string; idle: number; otherBoards?: { docs: string[]; perBoard: number } }) {

@@ -23,6 +23,11 @@ const END = "<!-- results:end -->";
 
 const PEERS: ServerKind[] = ["y-websocket", "hocuspocus"];
 
+/** p99, and each round's own p99 in brackets when the row pools several. */
+function p99Cell(row: LatencyRow): string {
+  return row.rounds_p99_ms ? `${num(row.p99_ms, 2)} (${row.rounds_p99_ms.map((x) => num(x, 1)).join(" / ")})` : num(row.p99_ms, 2);
+}
+
 function ratio(ours: number | undefined, peers: Array<number | undefined>): number | null {
   const known = peers.filter((p): p is number => typeof p === "number" && Number.isFinite(p) && p > 0);
   if (ours === undefined || !Number.isFinite(ours) || known.length === 0) return null;
@@ -85,7 +90,7 @@ export function writeResults(root: string, input: ReportInput): void {
     for (const row of rows) {
       const isOurs = row.server === "ours";
       lines.push(
-        `| ${N} | ${row.server} | ${num(row.p50_ms, 2)} | ${num(row.p99_ms, 2)} | ${num(row.max_ms, 1)} | ${row.lost} | ${num(row.cpu_s, 2)} | ${num(row.rss_kb / 1024, 0)} | ` +
+        `| ${N} | ${row.server} | ${num(row.p50_ms, 2)} | ${p99Cell(row)} | ${num(row.max_ms, 1)} | ${row.lost} | ${num(row.cpu_s, 2)} | ${num(row.rss_kb / 1024, 0)} | ` +
           `${isOurs ? (rp99 === null ? "–" : `×${rp99}`) : ""} | ${
             isOurs
               ? `≤ ×${limit}: ${mark(rp99 === null ? null : rp99 <= limit)}; issue 16, ≤ ×1 of the best peer and ≤ ×1.15 of the floor (×${vsFloor ?? "–"}): ${mark(issue16)}` +
@@ -107,12 +112,19 @@ export function writeResults(root: string, input: ReportInput): void {
       const vFloor = v === floor ? null : ratio(v.p99_ms, [floor?.p99_ms]);
       const target = v === floor ? (vp99 === null ? "" : what) : vFloor === null ? "" : `${what}: ×${vFloor} of the floor`;
       lines.push(
-        `| ${N} | *${label}* | ${num(v.p50_ms, 2)} | ${num(v.p99_ms, 2)} | ${num(v.max_ms, 1)} | ${v.lost} | ${num(v.cpu_s, 2)} | ${num(v.rss_kb / 1024, 0)} | ` +
+        `| ${N} | *${label}* | ${num(v.p50_ms, 2)} | ${p99Cell(v)} | ${num(v.max_ms, 1)} | ${v.lost} | ${num(v.cpu_s, 2)} | ${num(v.rss_kb / 1024, 0)} | ` +
           `${vp99 === null ? "–" : `×${vp99}`} | ${target} |`,
       );
     }
   }
   lines.push("");
+  const pooled = r.latency.find((l) => l.rounds);
+  if (pooled) {
+    lines.push(
+      `Each row pools ${pooled.rounds} rounds of ${pooled.seconds} s (\`BENCH_ROUNDS\`): every server ran once a round, in turn, each round starting one server further along, and p50/p99/max are over all its rounds' edits together; in brackets each round's own p99. CPU s is a round's mean, RSS the largest.`,
+    );
+    lines.push("");
+  }
   if (r.floor.length) {
     lines.push(
       "*floor*: `sync/floor-server.ts`, not a product but the lower bound of this harness: it relays each message byte for byte to every other socket before it does anything else (no checks, no storage, the document updated afterwards). Its ratio is the best p99 ratio any server could reach in this run. *floor-store*: the same relay appending each update to a SQLite file (WAL, one prepared INSERT, in the log before the fan-out as ours' commit; fdatasync after it) — the least a server that keeps every edit a client has seen can do. *floor-checked*: the same with each update judged by ours' checker (\`server/sync/check-update.ts\`) and applied to the document first — the least a server that checks every write before anyone sees it can do.",
