@@ -16,6 +16,7 @@ import { build, type BuildOptions } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT, SERVER_BUILD_DIR, SERVER_ENTRIES, THREAD_BOOTSTRAPS } from "../server/files";
+import { buildOutOfDate } from "./build-state.mjs";
 
 const out = path.join(ROOT, SERVER_BUILD_DIR);
 /** What the bundle was built from (relative to the root), written last: its presence means a whole build. */
@@ -23,22 +24,7 @@ const INPUTS = path.join(out, "inputs.json");
 
 /** Whether build/server/ is missing or older than one of the files it was built from. */
 export function serverBuildStale(): boolean {
-  let inputs: string[];
-  let built: number;
-  try {
-    inputs = JSON.parse(fs.readFileSync(INPUTS, "utf8")) as string[];
-    built = fs.statSync(INPUTS).mtimeMs;
-  } catch {
-    return true;
-  }
-  for (const file of [...inputs, "scripts/build-server.ts", "package-lock.json"]) {
-    try {
-      if (fs.statSync(path.join(ROOT, file)).mtimeMs > built) return true;
-    } catch {
-      return true; // a file it was built from is gone
-    }
-  }
-  return false;
+  return buildOutOfDate(ROOT, SERVER_BUILD_DIR) !== null;
 }
 
 /** How the server's code is built (and the bench's own entry beside it, tests/bench/sync/servers.ts). */
