@@ -89,14 +89,26 @@ export function firstCardOf(page: Page, columnId: string, org: string): Locator 
   return column(page, columnId).locator("[data-card-id]").filter({ has: page.locator(".card-org", { hasText: new RegExp(`\\b${org}$`) }) }).first();
 }
 
-/** Pick a card up with Space, move it one step with an arrow key, drop it (dnd-kit needs a moment between keys). */
+/**
+ * Pick a card up with Space, move it one step with an arrow key, drop it.
+ * Each key waits for the one before it to have been taken: dnd-kit's live
+ * region says something new after each (picked up; over a column at a
+ * position), as a screen reader user hears it. Fixed pauses between the keys
+ * were once too short on a busy machine, the arrow arriving before the pick-up
+ * had measured the columns.
+ */
 export async function keyboardMove(page: Page, card: Locator, arrow: "ArrowRight" | "ArrowLeft" | "ArrowDown" | "ArrowUp") {
+  // One live region per drag context (a board with swimlanes has one per lane), all at the end of the body.
+  const said = async () => (await page.locator('[id^="DndLiveRegion"]').allTextContents()).join("\n");
+  const press = async (key: string) => {
+    const before = await said();
+    await page.keyboard.press(key);
+    await expect.poll(said).not.toBe(before);
+  };
   await card.focus();
-  await page.keyboard.press("Space");
+  await press("Space");
   await expect(card).toHaveAttribute("aria-pressed", "true");
-  await page.waitForTimeout(150);
-  await page.keyboard.press(arrow);
-  await page.waitForTimeout(150);
+  await press(arrow);
   await page.keyboard.press("Space");
 }
 
