@@ -63,6 +63,46 @@ export async function findUserForLogin(h: AsyncDb, email: string) {
   );
 }
 
+/**
+ * The reads of every request's session and every Yjs connection's admission
+ * (server/sync/ws-transport.ts: the session, the board, the session again
+ * once joined), built once per handle: Drizzle builds a query's SQL anew on
+ * each call, and SQLite compiled it again each time, PostgreSQL parsed and
+ * planned it again. On PostgreSQL they are named statements, prepared once
+ * on each pooled connection. On SQLite a prepared statement's promise runs
+ * through the gate like any other statement of the layer
+ * (tests/unit/async-db-gate.test.ts).
+ */
+const preparedQueries = new WeakMap<AsyncDb, ReturnType<typeof prepareQueries>>();
+
+function prepareQueries(h: AsyncDb) {
+  const { sessions, users, organisations, alliances, userTwoFactor, boards } = h.t;
+  return {
+    sessionUser: h.q
+      .select({ ...sessionUserColumns(h.t), lastSeenAt: sessions.lastSeenAt })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .innerJoin(organisations, eq(organisations.id, users.organisationId))
+      .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
+      .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
+      .where(and(eq(sessions.id, sql.placeholder("sessionId")), gt(sessions.expiresAt, sql.placeholder("at")), isNull(users.disabledAt)))
+      .limit(1)
+      .prepare("session_user"),
+    board: h.q
+      .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt, docGeneration: boards.docGeneration })
+      .from(boards)
+      .where(eq(boards.id, sql.placeholder("boardId")))
+      .limit(1)
+      .prepare("board_by_id"),
+  };
+}
+
+function preparedOf(h: AsyncDb): ReturnType<typeof prepareQueries> {
+  let p = preparedQueries.get(h);
+  if (!p) preparedQueries.set(h, (p = prepareQueries(h)));
+  return p;
+}
+
 /** A session's "last seen" is written at most this often (a page view is not a write). */
 export const SESSION_SEEN_RESOLUTION_MS = 60_000;
 
@@ -72,17 +112,8 @@ export const SESSION_SEEN_RESOLUTION_MS = 60_000;
  * seen" is written only when it is older than SESSION_SEEN_RESOLUTION_MS.
  */
 export async function getSessionUser(h: AsyncDb, sessionId: string, at = Date.now()): Promise<SessionUser | null> {
-  const { sessions, users, organisations, alliances, userTwoFactor } = h.t;
-  const row = await first(
-    h.q
-      .select({ ...sessionUserColumns(h.t), lastSeenAt: sessions.lastSeenAt })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .innerJoin(organisations, eq(organisations.id, users.organisationId))
-      .innerJoin(alliances, eq(alliances.id, organisations.allianceId))
-      .leftJoin(userTwoFactor, eq(userTwoFactor.userId, users.id))
-      .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, at), isNull(users.disabledAt))),
-  );
+  const { sessions } = h.t;
+  const row = (await preparedOf(h).sessionUser.execute({ sessionId, at }))[0];
   if (!row) return null;
   const { lastSeenAt, ...user } = row;
   if (lastSeenAt === null || at - lastSeenAt >= SESSION_SEEN_RESOLUTION_MS) {
@@ -173,15 +204,7 @@ export async function listBoardsForAlliance(h: AsyncDb, allianceId: string): Pro
 }
 
 export async function getBoard(h: AsyncDb, boardId: string): Promise<BoardRow | null> {
-  const { boards } = h.t;
-  return (
-    (await first(
-      h.q
-        .select({ id: boards.id, name: boards.name, allianceId: boards.allianceId, archivedAt: boards.archivedAt, docGeneration: boards.docGeneration })
-        .from(boards)
-        .where(eq(boards.id, boardId)),
-    )) ?? null
-  );
+  return (await preparedOf(h).board.execute({ boardId }))[0] ?? null;
 }
 
 /**

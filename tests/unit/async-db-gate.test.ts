@@ -6,7 +6,7 @@
  * it); then the same two interleaved flows through the layer, where the
  * outside insert waits for the gate and survives the rollback.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Database_ } from "../../db/client";
 import { installation } from "../../db/schema";
@@ -76,6 +76,26 @@ describe("SQLite: an asynchronous transaction and another flow on one connection
     const seen = await h.q.select().from(h.t.installation).where(eq(h.t.installation.key, "a"));
     await a;
     expect(seen).toEqual([]);
+  });
+
+  it("a statement prepared through the layer waits too (db/accounts.ts prepares the session's and the board's reads)", async () => {
+    database = openDatabase(":memory:", { migrate: true });
+    const h = database.async;
+    const byKey = h.q.select().from(h.t.installation).where(eq(h.t.installation.key, sql.placeholder("key"))).prepare("installation_by_key");
+    const a = h
+      .transaction(async (tx) => {
+        await tx.q.insert(tx.t.installation).values({ key: "a", value: "1" });
+        await sleep(20);
+        throw new Error("rollback");
+      })
+      .catch(() => undefined);
+    await sleep(5);
+    const seen = await byKey.execute({ key: "a" });
+    await a;
+    expect(seen).toEqual([]);
+    // And it reads, once nothing is open.
+    await h.q.insert(h.t.installation).values({ key: "a", value: "2" });
+    expect(await byKey.execute({ key: "a" })).toEqual([{ key: "a", value: "2" }]);
   });
 
   it("a synchronous write from outside an open transaction throws instead of joining it", async () => {
