@@ -76,7 +76,8 @@ fi
 # 20 % idle in those steps, against 3 % in end to end). Measured lengths
 # (fresh clone, 2026-12-06): integration 8.6 min, postgres 4.6, hostile on
 # PostgreSQL 3.0, hostile on SQLite 1.6, so the second lane, the longer
-# list, ends about when the first does. The first then runs the hostile
+# list, ended about when the first did (the balancer without Nagle since:
+# hostile on PostgreSQL about 1 min alone, tests/README.md). The first then runs the hostile
 # suite's Chromium specs (about 50 s; fresh clone 2026-12-06: the first lane
 # 9.0 min, the second 9.7), the table of every hostile part follows once both
 # lanes ended. The second lane's output follows the first's.
