@@ -69,7 +69,9 @@ export async function findUserForLogin(h: AsyncDb, email: string) {
  * once joined), built once per handle: Drizzle builds a query's SQL anew on
  * each call, and SQLite compiled it again each time, PostgreSQL parsed and
  * planned it again. On PostgreSQL they are named statements, prepared once
- * on each pooled connection. On SQLite a prepared statement's promise runs
+ * on each pooled connection (a transaction pooler in front, such as
+ * PgBouncer, must then keep prepared statements: 1.21+ with
+ * max_prepared_statements). On SQLite a prepared statement's promise runs
  * through the gate like any other statement of the layer
  * (tests/unit/async-db-gate.test.ts).
  */
