@@ -36,7 +36,7 @@ import { useActionData, type ClientActionFunctionArgs, type ShouldRevalidateFunc
 import type { SerializeFrom } from "@remix-run/node";
 import { useEffect, useRef } from "react";
 import { useToast } from "~/components/toast/ToastProvider";
-import { useT } from "~/i18n";
+import { translator, useT, type Locale } from "~/i18n";
 
 /** The `error` of an unanswered submission's result. */
 export const UNANSWERED = "unanswered";
@@ -119,10 +119,14 @@ export function useAnswerNumber(result: unknown): number {
  */
 export type UnansweredText = "form.unanswered" | "form.unansweredSent" | "form.unansweredLanguage";
 
-/** A toast, once per unanswered result, that it may not have been saved; what was typed stays in the form. */
-export function useSayUnanswered(result: unknown, text: UnansweredText = "form.unanswered"): void {
+/**
+ * A toast, once per unanswered result, that it may not have been saved; what was typed stays in the form.
+ * `locale`: a page shown in another language than the browser's (the unsubscribe page, in its person's).
+ */
+export function useSayUnanswered(result: unknown, text: UnansweredText = "form.unanswered", locale?: Locale): void {
   const toast = useToast();
-  const t = useT();
+  const pageT = useT();
+  const t = locale ? translator(locale) : pageT;
   useEffect(() => {
     if (isUnanswered(result)) toast.error(t(text));
     // Once per result.
@@ -135,9 +139,12 @@ export function useSayUnanswered(result: unknown, text: UnansweredText = "form.u
  * result while it is the latest. Never shows `values` again: the inputs keep their own values as
  * long as the form is not remounted, passwords and codes too.
  */
-export function useAnsweredActionData<A>(text?: UnansweredText): { result: SerializeFrom<A> | undefined; unanswered: UnansweredResult | undefined } {
+export function useAnsweredActionData<A>(
+  text?: UnansweredText,
+  locale?: Locale,
+): { result: SerializeFrom<A> | undefined; unanswered: UnansweredResult | undefined } {
   const raw = useActionData<A>() as SerializeFrom<A> | UnansweredResult | undefined;
   const result = useLastAnswered<SerializeFrom<A>>(raw);
-  useSayUnanswered(raw, text);
+  useSayUnanswered(raw, text, locale);
   return { result, unanswered: isUnanswered(raw) ? raw : undefined };
 }

@@ -44,9 +44,11 @@ export { answeredOrUnanswered as clientAction, revalidateUnlessUnanswered as sho
 
 export default function Unsubscribe() {
   const data = useLoaderData<typeof loader>();
-  const done = useAnsweredActionData<typeof action>().result;
+  const personLocale = data.valid && data.locale ? data.locale : undefined;
+  // The toast of a POST the server never answered speaks the page's language too.
+  const done = useAnsweredActionData<typeof action>(undefined, personLocale).result;
   const pageLocale = useLocale();
-  const t = translator(data.valid && data.locale ? data.locale : pageLocale);
+  const t = translator(personLocale ?? pageLocale);
   return (
     <main id="main" className="page narrow" lang={data.valid && data.locale ? data.locale : undefined}>
       <div className="card-panel">

@@ -6,7 +6,9 @@
  * keep what was typed and a toast says it may not have been saved or arrived, where
  * Remix used to show the route's error page ("Er ging iets mis"). The login
  * page writes nothing back from what was sent: the password stays only as
- * the input's own value. The language switch leaves the page as it is.
+ * the input's own value. The language switch leaves the page as it is. The
+ * unsubscribe link's page, shown in its person's language, says so in that
+ * language too.
  *
  * The public front door (/hulp/<slug>) loads no script at all (a plain HTML
  * form), so there is no clientAction to run: the browser shows its own
@@ -17,6 +19,9 @@
  */
 import path from "node:path";
 import { expect, test, type Browser } from "@playwright/test";
+import { findUserForLogin, updateUserProfile } from "../../db/accounts";
+import { openAppDatabase } from "../../db/client";
+import { unsubscribeToken } from "../../db/notifications";
 import { killServerOnPost, login, PASSWORD, remixPost, SCREENSHOTS, SIZES, serverForFile, toldNotAnswered } from "./helpers";
 
 const [desktop, phone] = [SIZES[0], SIZES[1]];
@@ -117,6 +122,31 @@ test.describe("on a phone", () => {
 
 test.describe("on a desktop", () => {
   test.use({ viewport: desktop.viewport });
+
+  test("unsubscribe link: the server gone as it is confirmed keeps the page and says so in the page's language (the person's, not the browser's); confirmed again, it is done", async ({ page }) => {
+    // The link of a mail to a person who chose English, opened in a browser that never chose a language.
+    const database = await openAppDatabase(server.databaseUrl);
+    let token: string;
+    try {
+      const person = (await findUserForLogin(database.async, "coa@ave.example"))!;
+      await updateUserProfile(database.async, person.id, { locale: "en" });
+      token = await unsubscribeToken(database.async, person.id, "comment", Date.now());
+    } finally {
+      await database.close();
+    }
+    await page.goto(`${server.url}/afmelden/${token}`);
+    await expect(page.getByRole("heading", { name: "Unsubscribe" })).toBeVisible();
+    const killed = await killServerOnPost(page, server, remixPost("routes/afmelden.$token"));
+    await page.getByRole("button", { name: "Unsubscribe" }).click();
+    await toldNotAnswered(page, /The server did not answer: this may not have been saved/);
+    expect(killed()).toBe(true);
+    await expect(page.getByRole("button", { name: "Unsubscribe" })).toBeVisible();
+    await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-afmelden-unanswered.png") });
+
+    await server.start();
+    await page.getByRole("button", { name: "Unsubscribe" }).click();
+    await expect(page.getByTestId("unsubscribed")).toContainText("gets no more e-mail about");
+  });
 
   test("offers: the server gone as the table is saved keeps every row as typed and says so; saved again, the rows are stored once", async ({ page }) => {
     await login(page, server.url, "taalhuis@ave.example");
