@@ -62,9 +62,8 @@ describe("SQLite: an asynchronous transaction and another flow on one connection
     expect(order).toEqual(["a inserted", "b starts", "a rolls back", "b inserted"]);
   });
 
-  it("reads through the layer wait too, so they never see a transaction's rows that may yet be rolled back", async () => {
-    database = openDatabase(":memory:", { migrate: true });
-    const h = database.async;
+  /** What `read` sees when it runs while a transaction that inserted key "a" is open, to be rolled back. */
+  async function readDuringRollback<T>(h: Database_["async"], read: () => Promise<T>): Promise<T> {
     const a = h
       .transaction(async (tx) => {
         await tx.q.insert(tx.t.installation).values({ key: "a", value: "1" });
@@ -73,8 +72,15 @@ describe("SQLite: an asynchronous transaction and another flow on one connection
       })
       .catch(() => undefined);
     await sleep(5);
-    const seen = await h.q.select().from(h.t.installation).where(eq(h.t.installation.key, "a"));
+    const seen = await read();
     await a;
+    return seen;
+  }
+
+  it("reads through the layer wait too, so they never see a transaction's rows that may yet be rolled back", async () => {
+    database = openDatabase(":memory:", { migrate: true });
+    const h = database.async;
+    const seen = await readDuringRollback(h, () => h.q.select().from(h.t.installation).where(eq(h.t.installation.key, "a")));
     expect(seen).toEqual([]);
   });
 
@@ -82,16 +88,7 @@ describe("SQLite: an asynchronous transaction and another flow on one connection
     database = openDatabase(":memory:", { migrate: true });
     const h = database.async;
     const byKey = h.q.select().from(h.t.installation).where(eq(h.t.installation.key, sql.placeholder("key"))).prepare("installation_by_key");
-    const a = h
-      .transaction(async (tx) => {
-        await tx.q.insert(tx.t.installation).values({ key: "a", value: "1" });
-        await sleep(20);
-        throw new Error("rollback");
-      })
-      .catch(() => undefined);
-    await sleep(5);
-    const seen = await byKey.execute({ key: "a" });
-    await a;
+    const seen = await readDuringRollback(h, () => byKey.execute({ key: "a" }));
     expect(seen).toEqual([]);
     // And it reads, once nothing is open.
     await h.q.insert(h.t.installation).values({ key: "a", value: "2" });
