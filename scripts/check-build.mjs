@@ -5,18 +5,16 @@
  * it would serve the old code on the new database schema. Both end here with
  * what to do. The entry is read from the serve script itself.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildOutOfDate } from "./build-state.mjs";
+import { buildOutOfDate, remixBuildOutOfDate, serveCommand } from "./build-state.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const serve = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.serve;
-const entry = serve.trim().split(/\s+/).at(-1);
 const problems = [];
-const stale = buildOutOfDate(root, path.dirname(entry));
+const stale = buildOutOfDate(root, path.dirname(serveCommand(root).entry));
 if (stale) problems.push(stale);
-if (!fs.existsSync(path.join(root, "build/index.js"))) problems.push("the Remix build (build/index.js) is missing");
+const remixStale = remixBuildOutOfDate(root);
+if (remixStale) problems.push(remixStale);
 if (problems.length > 0) {
   console.error(`npm run serve: ${problems.join("; ")}.\nRun \`npm run build\` first (\`npm start\` builds by itself).`);
   process.exit(1);

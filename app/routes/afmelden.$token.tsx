@@ -50,7 +50,7 @@ export default function Unsubscribe() {
   const pageLocale = useLocale();
   const t = translator(personLocale ?? pageLocale);
   return (
-    <main id="main" className="page narrow" lang={data.valid && data.locale ? data.locale : undefined}>
+    <main id="main" className="page narrow" lang={personLocale}>
       <div className="card-panel">
         <h1>{t("unsub.title")}</h1>
         {!data.valid || (done && !done.done) ? (

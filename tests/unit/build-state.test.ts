@@ -64,14 +64,33 @@ describe("npm run serve's check", () => {
     expect(r.stderr).toContain("Run `npm run build` first");
   });
 
-  it("refuses a build older than the code, and passes a current one", () => {
+  /** A whole build made half a minute ago from the code of a minute ago: the server's bundle and Remix's. */
+  const built = () => {
+    for (const f of ["app/root.tsx", "remix.config.js"]) {
+      write(f);
+      age(f, 60);
+    }
+    write("build/metafile.server.json", JSON.stringify({ inputs: { "app/root.tsx": {}, "node_modules/react/index.js": {}, "server-entry-module:@remix-run/dev/server-build": {}, "<stdin>": {} } }));
     write("build/index.js");
     write("build/server/inputs.json", JSON.stringify(["server/index.ts"]));
-    age("build/server/inputs.json", 30);
+    for (const f of ["build/index.js", "build/server/inputs.json"]) age(f, 30);
+  };
+
+  it("refuses a build older than the code, and passes a current one", () => {
+    built();
     expect(check().status).toBe(0);
     write("server/index.ts", "// pulled");
     const r = check();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("server/index.ts changed after build/server/ was built");
+  });
+
+  it("refuses a Remix build older than the app's code (a page changed by a pull)", () => {
+    built();
+    write("app/root.tsx", "// pulled");
+    const r = check();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("app/root.tsx changed after build/index.js was built");
+    expect(r.stderr).toContain("Run `npm run build` first");
   });
 });

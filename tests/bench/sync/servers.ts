@@ -11,6 +11,7 @@ import type { ServerKind } from "./wire";
 import { buildSync } from "esbuild";
 import { SERVER_BUILD_DIR } from "../../../server/files";
 import { SERVER_BUILD_OPTIONS, serverBuildStale } from "../../../scripts/build-server";
+import { serveCommand } from "../../../scripts/build-state.mjs";
 
 export const SERVER_CORE = "0";
 export const LOAD_CORE = "1";
@@ -69,11 +70,7 @@ export interface StartOptions {
 
 /** The node flags of the `serve` script in package.json (`node <flags> build/server/index.js`). */
 export function serveFlags(root: string): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-  const words = pkg.scripts.serve.split(/\s+/);
-  if (words[0] !== "node") throw new Error(`the serve script does not start with node: ${pkg.scripts.serve}`);
-  const end = words.indexOf("--import");
-  return words.slice(1, end < 0 ? undefined : end).filter((w) => w.startsWith("--"));
+  return serveCommand(root).flags;
 }
 
 /**
