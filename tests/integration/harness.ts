@@ -32,7 +32,6 @@ import { parseEnv } from "../../app/services/env.server";
 import type { AppServices } from "../../app/services/context.server";
 import { createAppServer } from "../../server/app";
 import type { UploadDeclaration } from "../../server/http/guard";
-import { inject } from "vitest";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, DEMO_PASSWORD, type AnyDb } from "../factories";
 import { seededRandom } from "../factories/random";
 import { startLb } from "../infra/lb";
@@ -254,7 +253,9 @@ async function createSqliteTestDatabase(): Promise<TestDatabase> {
 let pgDatabases = 0;
 
 async function createPostgresTestDatabase(): Promise<TestDatabase> {
-  // One PostgreSQL for the run, started by the project's global setup.
+  // One PostgreSQL for the run, started by the project's global setup. Imported here, not at the top: the
+  // benchmarks use this harness outside vitest, where importing "vitest" throws ("failed to access its internal state").
+  const { inject } = await import("vitest");
   const adminUrl = inject("postgresUrl");
   if (!adminUrl) throw new Error("TEST_ENGINE=postgres without a PostgreSQL: run the vitest project \"postgres\" (tests/infra/pg-global-setup.ts)");
   const name = `it_${process.pid}_${++pgDatabases}_${Math.random().toString(36).slice(2, 8)}`;
