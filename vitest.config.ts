@@ -15,6 +15,7 @@ const CLUSTER_FILES = [
   "tests/integration/cluster-limit-trips.test.ts",
   "tests/integration/cluster-limit-restore.test.ts",
   "tests/integration/cluster-relay-close.test.ts",
+  "tests/integration/cluster-scrub.test.ts",
   "tests/integration/cluster-sync.test.ts",
   "tests/integration/cluster-sockets.test.ts",
   "tests/integration/async-db.test.ts",

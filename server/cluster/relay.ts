@@ -25,6 +25,12 @@
  * - Compaction of the stored log by one server at a time: a lease
  *   `ab:lease:compact:<id>`, and the compaction reads the stored rows, never
  *   this server's live copy (which may lack another server's newest rows).
+ * - A rebuilt board (an erasure, the retention sweep, a spam mark) leaves
+ *   nothing of its older generations in Redis: each server that rebuilds a
+ *   board or drops a copy of it as rebuilt removes the entries of the older
+ *   generations from the board's update stream (`scrub`), after forgetting
+ *   the ones still waiting in its own outbox. The words an erasure removed
+ *   are in those entries.
  */
 import type { Redis } from "ioredis";
 import { NO_PRESENCE } from "../sync/presence";
@@ -111,6 +117,8 @@ export interface RelayStats {
   leaseHeld: number;
   outbox: number;
   readErrors: number;
+  /** Entries of a rebuilt board's older generations removed from its update stream (scrub). */
+  scrubbed: number;
 }
 
 export const updatesKey = (boardId: string) => `ab:board:${boardId}:updates`;
@@ -139,6 +147,38 @@ const PRESENCE_REPLAY = 64;
  * 15 s and the awareness timeout is 30 s, so a current owner is never older.
  */
 const OWNER_TTL_MS = 60_000;
+
+/**
+ * One page of a board's update stream (KEYS[1]) from ARGV[2] on (inclusive;
+ * "-" for the start), ARGV[3] entries long: the entries whose generation
+ * (field "g") is before ARGV[1] are deleted. Returns the number deleted, the
+ * last id read ("" when none) and how many entries were read. Inclusive, not
+ * "(id", so that it runs on Redis before 6.2 too: a page repeats the
+ * previous page's last entry when that one stayed.
+ */
+const SCRUB = `local page = redis.call("XRANGE", KEYS[1], ARGV[2], "+", "COUNT", tonumber(ARGV[3]))
+local before = tonumber(ARGV[1])
+local deleted = 0
+for _, e in ipairs(page) do
+  local f = e[2]
+  for i = 1, #f, 2 do
+    if f[i] == "g" then
+      local g = tonumber(f[i + 1])
+      if g and g < before then
+        redis.call("XDEL", KEYS[1], e[1])
+        deleted = deleted + 1
+      end
+      break
+    end
+  end
+end
+local last = ""
+if #page > 0 then last = page[#page][1] end
+return {deleted, last, #page}`;
+/** Entries read by one call of SCRUB (a 10,000-entry stream: 20 short calls, other commands go between them). */
+const SCRUB_PAGE = 500;
+/** The wait before a scrub that failed (Redis away) is tried again. */
+const SCRUB_RETRY_MS = 1_000;
 
 /** Release a lease only if it is still ours. */
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -179,6 +219,8 @@ interface OutboxEntry {
   registry?: { set: string[]; gone: string[] };
   /** A rebuild marker (no update): the board's generation is now `generation`. */
   rebuilt?: boolean;
+  /** Of a generation the board has left (superseded): never published; dropped from the outbox at the next send. */
+  stale?: boolean;
   /** Order of enqueueing; an entry merged by `squeeze` keeps its first part's. The outbox is in this order. */
   seq: number;
 }
@@ -220,13 +262,26 @@ export class RedisRelay implements RoomRelay {
   /** Boards whose stream's last entry is asked in the next pipeline (one per turn of the event loop), with who waits for it. */
   private lastAsked: Map<string, Array<(id: string | null) => void>> | null = null;
   private loop: Promise<void> | null = null;
-  readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0 };
+  /**
+   * Boards whose update stream may still hold entries of a generation before
+   * `generation` (scrub); `asked` counts the requests, so that one made while
+   * a scrub of the board runs is done again after it.
+   */
+  private readonly toScrub = new Map<string, { generation: number; asked: number }>();
+  private scrubbing = false;
+  /** Outbox entries marked stale and perhaps still there (dropStale looks only then). */
+  private staleMarked = 0;
+  private scrubTimer: NodeJS.Timeout | null = null;
+  readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0, scrubbed: 0 };
   private readonly maxLen: number;
   private readonly presenceMaxLen: number;
   private readonly blockMs: number;
   private readonly leaseMs: number;
   private readonly outboxMax: number;
-  private readonly onReady = () => this.kick();
+  private readonly onReady = () => {
+    this.kick();
+    void this.scrub();
+  };
   private readonly onBlockingClose = () => (this.readerId = null);
 
   constructor(private readonly opts: RelayOptions) {
@@ -311,7 +366,91 @@ export class RedisRelay implements RoomRelay {
 
   rebuilt(boardId: string, generation: number): void {
     this.unfollow(boardId);
+    this.superseded(boardId, generation);
+    // Scrubbed again once this marker is out (kick): after it, no server publishes the older generations any more.
     this.enqueue({ boardId, key: updatesKey(boardId), maxLen: this.maxLen, generation, kind: "updates", payload: Buffer.alloc(0), rebuilt: true });
+  }
+
+  /**
+   * The board is at `generation` now (rebuilt here or elsewhere; this
+   * server's copy of an older one was dropped): what of the older
+   * generations still waits in the outbox is never published, and they are
+   * removed from the board's update stream. They may hold what the rebuild
+   * erased, and no server applies them any more (each drops an entry of
+   * another generation than its copy's).
+   */
+  superseded(boardId: string, generation: number): void {
+    let stale = 0;
+    for (const e of this.outbox) {
+      if (e.boardId === boardId && e.kind !== "control" && !e.rebuilt && e.generation < generation && !e.stale) {
+        e.stale = true;
+        stale++;
+      }
+    }
+    this.staleMarked += stale;
+    if (stale && !this.sending) this.dropStale();
+    this.scrubLater(boardId, generation);
+  }
+
+  /** Remove the outbox's stale entries (not while a batch is in flight: it is the outbox's head). */
+  private dropStale(): void {
+    if (this.staleMarked === 0) return;
+    this.staleMarked = 0;
+    const kept = this.outbox.filter((e) => !e.stale);
+    if (kept.length === this.outbox.length) return;
+    this.outbox.splice(0, this.outbox.length, ...kept);
+    this.stats.outbox = this.outbox.length;
+    this.sentUpTo(this.outbox.length ? this.outbox[0].seq - 1 : this.enqueued);
+  }
+
+  private scrubLater(boardId: string, generation: number): void {
+    const asked = this.toScrub.get(boardId);
+    this.toScrub.set(boardId, { generation: Math.max(generation, asked?.generation ?? generation), asked: (asked?.asked ?? 0) + 1 });
+    void this.scrub();
+  }
+
+  /**
+   * Remove the entries of older generations from each board's update stream
+   * in `toScrub` (SCRUB, a page at a time). Commands on the command
+   * connection run in the order sent, so an outbox batch already in flight
+   * is in the stream before this reads it. Redis away: tried again when it
+   * is back, or after SCRUB_RETRY_MS.
+   */
+  private async scrub(): Promise<void> {
+    if (this.scrubbing || this.closed || this.toScrub.size === 0) return;
+    this.scrubbing = true;
+    let failed = false;
+    try {
+      for (const [boardId, { generation, asked }] of [...this.toScrub]) {
+        let start = "-";
+        let deleted = 0;
+        for (;;) {
+          const [n, last, read] = (await this.opts.commands.eval(SCRUB, 1, updatesKey(boardId), generation, start, SCRUB_PAGE)) as [number, string, number];
+          deleted += n;
+          if (read < SCRUB_PAGE || !last) break;
+          start = last;
+        }
+        this.stats.scrubbed += deleted;
+        if (this.toScrub.get(boardId)?.asked === asked) this.toScrub.delete(boardId);
+        if (deleted) this.opts.log.info("older generations of a rebuilt board removed from its relay stream", { board: boardId, entries: deleted });
+      }
+    } catch (e) {
+      failed = true;
+      if (!this.closed) this.opts.log.warn("could not remove a rebuilt board's older entries from its relay stream yet", { boards: this.toScrub.size, error: (e as Error).message });
+    } finally {
+      this.scrubbing = false;
+    }
+    if (failed) this.scrubLaterRetry();
+    else if (this.toScrub.size) void this.scrub();
+  }
+
+  private scrubLaterRetry(): void {
+    if (this.scrubTimer || this.closed) return;
+    this.scrubTimer = setTimeout(() => {
+      this.scrubTimer = null;
+      void this.scrub();
+    }, SCRUB_RETRY_MS);
+    this.scrubTimer.unref();
   }
 
   compact(boardId: string): Promise<boolean> {
@@ -386,6 +525,7 @@ export class RedisRelay implements RoomRelay {
 
   /** Send the outbox's head as one pipeline; the rest follows when it is acknowledged. */
   private kick(): void {
+    if (!this.sending) this.dropStale();
     if (this.sending || this.closed || this.outbox.length === 0) return;
     if (this.opts.commands.status !== "ready") return; // "ready" calls kick again
     this.sending = true;
@@ -417,6 +557,7 @@ export class RedisRelay implements RoomRelay {
         let done = 0;
         for (const i of at) {
           if (!results?.[i] || results[i][0]) break;
+          if (batch[done].rebuilt) this.scrubLater(batch[done].boardId, batch[done].generation);
           if (batch[done].kind === "updates") this.stats.published++;
           else if (batch[done].kind === "presence") this.stats.presencePublished++;
           done++;
@@ -577,6 +718,8 @@ export class RedisRelay implements RoomRelay {
         if (entry.generation > f.generation) {
           // Rebuilt by another server (its marker, or anything of the new generation): this copy is stale.
           this.rooms?.dropRebuilt(boardId);
+          // (The room manager says so too as it drops the room; this covers a board followed without one.)
+          this.superseded(boardId, entry.generation);
           break;
         }
         if (entry.generation !== f.generation || entry.rebuilt) continue;
@@ -761,6 +904,7 @@ export class RedisRelay implements RoomRelay {
     for (const boardId of [...this.readWaiters.keys()]) this.readUpTo(boardId, null);
     this.sentUpTo(Infinity);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.scrubTimer) clearTimeout(this.scrubTimer);
     if (this.positionTimer) clearTimeout(this.positionTimer);
     this.opts.commands.off("ready", this.onReady);
     this.opts.blocking.off("close", this.onBlockingClose);

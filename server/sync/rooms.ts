@@ -331,6 +331,8 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.compactionQueued.delete(room);
     const connections = room.size;
     this.unload(room, { compact: false, code: CLOSE.rebuilt, reason: "board rebuilt" });
+    // Generations only grow: whatever of this copy's generation (or older) the relay still holds is of a board that is no more.
+    this.opts.relay?.superseded?.(room.boardId, room.generation + 1);
     this.log.info(message, { board: room.boardId, closed: connections });
   }
 

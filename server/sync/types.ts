@@ -137,6 +137,12 @@ export interface RoomRelay {
   compact(boardId: string): Promise<unknown>;
   /** This server rebuilt the board (generation bumped): the other servers drop their copies. */
   rebuilt(boardId: string, generation: number): void;
+  /**
+   * This server's copy of the board was dropped as rebuilt: the board is at
+   * `generation` or later now, and nothing of an older one is published or
+   * kept (the relay's outbox and stream).
+   */
+  superseded?(boardId: string, generation: number): void;
 }
 
 export interface Logger {

@@ -12,6 +12,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
 import { freePort } from "./net";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -126,4 +127,31 @@ export async function start(): Promise<TestRedis> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Every key of a Redis database with everything it holds, as bytes: the
+ * key's name, and its value (string), fields and values (hash), every
+ * entry's id, fields and values (stream), or members (list, set, sorted
+ * set). What a search for a word in Redis must read (erase-canary).
+ */
+export async function redisContents(r: Redis): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await r.scanBuffer(cursor, "COUNT", 1000);
+    cursor = next.toString();
+    for (const key of keys) {
+      out.push(key);
+      const type = await r.type(key);
+      if (type === "string") out.push((await r.getBuffer(key)) ?? Buffer.alloc(0));
+      else if (type === "hash") for (const [field, value] of Object.entries(await r.hgetallBuffer(key))) out.push(Buffer.from(field), value);
+      else if (type === "stream") for (const [id, fields] of await r.xrangeBuffer(key, "-", "+")) out.push(id, ...fields);
+      else if (type === "list") out.push(...(await r.lrangeBuffer(key, 0, -1)));
+      else if (type === "set") out.push(...(await r.smembersBuffer(key)));
+      else if (type === "zset") out.push(...(await r.zrangeBuffer(key, 0, -1)));
+      else if (type !== "none") throw new Error(`redisContents: a key of type ${type}`); // "none": gone since the scan
+    }
+  } while (cursor !== "0");
+  return out;
 }

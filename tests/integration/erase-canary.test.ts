@@ -12,7 +12,9 @@
  * backups keep erased data). On PostgreSQL (two servers) the database's
  * rows and both backups are pg_dumps, every row version in its tables is
  * read page by page (the dead ones an UPDATE or DELETE leaves are gone once
- * the erasure's VACUUM ran), and every server's live copy counts. The bytes
+ * the erasure's VACUUM ran), every server's live copy counts, and so does
+ * everything in Redis (the relay's stream of the board held the words in
+ * the updates it carried until the rebuild removed them). The bytes
  * PostgreSQL leaves in its pages' free space and its write-ahead log are
  * printed, not checked: PostgreSQL has no secure_delete (README, Vergeten).
  */
@@ -25,6 +27,7 @@ import * as Y from "yjs";
 import { and, eq } from "drizzle-orm";
 import { databasePath } from "../../db/client";
 import { pgDump, pgQuery, pgRowVersions, storeUncompressed } from "../infra/pg-dump";
+import { redisContents } from "../infra/redis";
 import { ROOT, startTestServer, TEST_ENGINE, waitFor, type TestServer } from "./harness";
 
 const TOKEN = `ZQXKANARIE${Math.random().toString(16).slice(2, 10).toUpperCase()}`;
@@ -119,6 +122,12 @@ async function atRest(): Promise<Record<string, number>> {
   return { sqlite: fileCount(dbFile), wal: fileCount(`${dbFile}-wal`), shm: fileCount(`${dbFile}-shm`) };
 }
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+/** Everything in the servers' Redis (PostgreSQL: two servers sharing one); none on SQLite. */
+async function inRedis(): Promise<number> {
+  const redis = t.servers[0].redis;
+  return redis ? count(Buffer.concat(await redisContents(redis.command))) : 0;
+}
 
 function tempDir(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "alliantiebord-canary-"));
@@ -226,6 +235,8 @@ describe("erasing a person leaves no byte of them", () => {
     const blobsBefore = await yjsBlobs();
     expect(blobsBefore.filter((b) => count(b.data) > 0).map((b) => b.table).sort()).toEqual(expect.arrayContaining(["board_moments", "board_updates"]));
     expect(fileCount(before)).toBeGreaterThan(0);
+    // Several servers: the relay carried the card's words to the other server, and its stream keeps them.
+    if (TEST_ENGINE === "postgres") expect(await inRedis()).toBeGreaterThan(0);
 
     // The preview counts without erasing; then the erasure.
     const preview = await t.api(`/api/boards/${boardId}/forget`, { cookie: coordinator, body: { reference: TOKEN.toLowerCase(), dryRun: true } });
@@ -260,6 +271,8 @@ describe("erasing a person leaves no byte of them", () => {
     expect(b2.code, b2.out).toBe(0);
 
     const rest = await atRest();
+    // Removed from Redis by each server once the board is rebuilt (each drops its copy as the relay tells it, a moment after the answer).
+    if (TEST_ENGINE === "postgres") await waitFor(async () => (await inRedis()) === 0, { timeout: 10_000, message: "the canary gone from Redis" }).catch(() => undefined);
     const found = {
       ...rest,
       yjsBlobs: (await yjsBlobs()).reduce((n, b) => n + count(b.data), 0),
@@ -267,13 +280,14 @@ describe("erasing a person leaves no byte of them", () => {
       liveDocument: t.servers.reduce((n, s) => n + count(Y.encodeStateAsUpdate(s.rooms.peek(boardId)?.doc ?? new Y.Doc())), 0),
       logs: count(Buffer.from(captured, "utf8")),
       backupAfter: fileCount(after),
+      redis: await inRedis(),
     };
     // The log was heard (the erasure's rebuild is logged), so "0 in the logs" means something.
     expect(captured).toContain('"lvl"');
     // Printed so a reader sees the figures, not only a pass (PostgreSQL: also the bytes left in its files' free space).
     const files = TEST_ENGINE === "postgres" ? `; PostgreSQL's table files (free space included, not required to be 0): ${await pgDataFiles()}` : "";
     consoles.info(`canary ${TOKEN}: ${JSON.stringify(found)}; backup taken before the erasure: ${fileCount(before)}${files}`);
-    expect(found).toEqual({ ...Object.fromEntries(Object.keys(rest).map((k) => [k, 0])), yjsBlobs: 0, liveDocument: 0, logs: 0, backupAfter: 0 });
+    expect(found).toEqual({ ...Object.fromEntries(Object.keys(rest).map((k) => [k, 0])), yjsBlobs: 0, liveDocument: 0, logs: 0, backupAfter: 0, redis: 0 });
     expect(Object.keys(rest).length).toBeGreaterThan(0);
     // The backup taken before still holds it: backups keep erased data until BACKUP_KEEP rotates them out.
     expect(fileCount(before)).toBeGreaterThan(0);
