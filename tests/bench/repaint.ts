@@ -100,17 +100,25 @@ async function buildBoard(databaseUrl: string): Promise<Fixture> {
     const rnd = random(20260505);
     const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
     const now = Date.now();
-    const cards: SeedCard[] = Array.from({ length: CARDS }, (_, i) => ({
-      title: `${pick(WORDS)} ${pick(WORDS)} ${i + 1}`,
-      category: pick(DEFAULT_CATEGORIES).id,
-      description: `${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)}`,
-      area: pick(AREAS),
-      urgency: pick(URGENCIES),
+    const held = (at: number) => ({ ownerOrg: pick(orgs).id, claimedAt: at, lastActivityAt: at });
+    const cards: SeedCard[] = Array.from({ length: CARDS }, (_, i) => {
       // Evenly over the columns: 400 cards each.
-      column: DEFAULT_COLUMNS[i % DEFAULT_COLUMNS.length].id,
-      createdByOrg: pick(orgs).id,
-      createdAt: now - Math.floor(rnd() * 90 * DAY),
-    }));
+      const column = DEFAULT_COLUMNS[i % DEFAULT_COLUMNS.length];
+      return {
+        title: `${pick(WORDS)} ${pick(WORDS)} ${i + 1}`,
+        category: pick(DEFAULT_CATEGORIES).id,
+        description: `${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)}`,
+        area: pick(AREAS),
+        urgency: pick(URGENCIES),
+        column: column.id,
+        createdByOrg: pick(orgs).id,
+        createdAt: now - Math.floor(rnd() * 90 * DAY),
+        // A request in a held column is held, as on a real board: the mover's move out of it releases it in SQL
+        // (a release of a request nobody holds is undone, and the card never reaches the column page B watches);
+        // claimed in the last week, so that no claim expires (after 14 days without activity) during the bench.
+        ...(column.stage === "held" ? held(now - Math.floor(rnd() * 7 * DAY)) : {}),
+      };
+    });
     const board = await makeBoard(db, { allianceId: coordinator.allianceId, name: "Repaint bench", cards });
     return {
       boardId: board.id,
@@ -267,7 +275,8 @@ async function armWatcher(page: Page, cardId: string, columnId: string) {
   await page.evaluate(
     ({ cardId, columnId, timeout }) => {
       const w = window as unknown as Record<string, unknown>;
-      const column = document.querySelector(`[data-column-id="${CSS.escape(columnId)}"]`);
+      // The column's section itself: other elements name a column too (the phone's column tabs, a card's "move to" menu).
+      const column = document.querySelector(`[data-testid="column-${CSS.escape(columnId)}"]`);
       if (!column) throw new Error(`no column ${columnId}`);
       const selector = `[data-card-id="${CSS.escape(cardId)}"]`;
       if (column.querySelector(selector)) throw new Error(`card ${cardId} is already in ${columnId}`);
