@@ -180,9 +180,11 @@ export const BoardColumn = memo(function BoardColumn({
                   />
                   {menu ? (
                     <MoveToButton
+                      cardId={card.id}
+                      columnId={column.id}
                       title={card.title}
                       expanded={moveMenuCard === card.id}
-                      onOpen={(button) => onOpenMoveMenu!(card.id, column.id, button)}
+                      onOpen={onOpenMoveMenu!}
                       t={t}
                     />
                   ) : null}
