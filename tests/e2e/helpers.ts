@@ -96,6 +96,14 @@ export function firstCardOf(page: Page, columnId: string, org: string): Locator 
  * position), as a screen reader user hears it. Fixed pauses between the keys
  * were once too short on a busy machine, the arrow arriving before the pick-up
  * had measured the columns.
+ *
+ * A pick-up says two things, one after the other: "opgepakt in kolom X", and
+ * once the columns are measured "is boven kolom X, positie 1". And dnd-kit
+ * listens for the arrow keys only from a timer after the pick-up. So the
+ * arrow waits until the pick-up has said all it says (the same words twice,
+ * 100 ms apart): an arrow pressed after the first sentence could be lost, and
+ * the second sentence, coming anyway, looked like the arrow's answer; the
+ * card was then dropped where it was (a fresh clone of 7a871ca, feedback.spec).
  */
 export async function keyboardMove(page: Page, card: Locator, arrow: "ArrowRight" | "ArrowLeft" | "ArrowDown" | "ArrowUp") {
   // One live region per drag context (a board with swimlanes has one per lane), all at the end of the body.
@@ -105,10 +113,23 @@ export async function keyboardMove(page: Page, card: Locator, arrow: "ArrowRight
     await page.keyboard.press(key);
     await expect.poll(said).not.toBe(before);
   };
+  /** What the live regions say once they have stopped changing. */
+  const settled = async () => {
+    let last = await said();
+    for (let i = 0; i < 50; i++) {
+      await page.waitForTimeout(100);
+      const now = await said();
+      if (now === last) return now;
+      last = now;
+    }
+    throw new Error(`dnd-kit's live regions kept changing: ${last}`);
+  };
   await card.focus();
   await press("Space");
   await expect(card).toHaveAttribute("aria-pressed", "true");
-  await press(arrow);
+  const pickedUp = await settled();
+  await page.keyboard.press(arrow);
+  await expect.poll(said).not.toBe(pickedUp);
   await page.keyboard.press("Space");
 }
 
