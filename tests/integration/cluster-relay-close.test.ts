@@ -12,17 +12,13 @@
  *
  * XREAD here blocks longer than a test may take, so a wait for its own end shows.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Socket } from "node:net";
-import { openDatabase, type Database_ } from "../../db/client";
-import { RedisRelay, type RelayRooms } from "../../server/cluster/relay";
-import { connectRedis, type RedisLink } from "../../server/cluster/redis";
-import { sqliteRoomStorage } from "../../server/sync/storage";
+import type { RelayRooms } from "../../server/cluster/relay";
 import { within } from "../../server/within";
-import { start as startRedis, type TestRedis } from "../infra/redis";
+import { relayTestbed } from "../infra/relay-testbed";
 import { sleep, waitFor } from "./harness";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const BLOCK_MS = 120_000;
 
 /** Boards whose catch-up from storage began, in order. */
@@ -44,37 +40,14 @@ function rooms(held: Record<string, Promise<void>> = {}): RelayRooms {
   };
 }
 
-let redis: TestRedis;
-let db: Database_;
-const links: RedisLink[] = [];
-const relays: RedisRelay[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  db = openDatabase(":memory:", { migrate: true });
-});
-
-afterEach(async () => {
-  await Promise.all(relays.splice(0).map((r) => within(r.close(), 1_000, null)));
-  await Promise.all(links.splice(0).map((l) => l.close()));
-});
-
-afterAll(async () => {
-  await redis?.stop();
-  db?.close();
-});
+const bed = relayTestbed();
 
 /** The socket under an ioredis connection. */
 const socketOf = (connection: unknown) => (connection as { stream: Socket }).stream;
 
 /** A relay on a connection of its own, reading: its first XREAD is blocked in Redis. */
 async function readingRelay(name: string, held: Record<string, Promise<void>> = {}) {
-  const link = connectRedis({ url: redis.url, serverId: name, log: quiet });
-  links.push(link);
-  await link.ready(15_000);
-  const blocking = link.connection("relay");
-  const relay = new RedisRelay({ serverId: name, commands: link.command, blocking, storage: sqliteRoomStorage(db), log: quiet, blockMs: BLOCK_MS });
-  relays.push(relay);
+  const { relay, link, blocking } = await bed.relay(name, { blockMs: BLOCK_MS });
   const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(String(await link.command.info("clients")))![1]);
   const before = await blockedClients();
   relay.start(rooms(held));
@@ -128,13 +101,13 @@ describe("the relay's read loop, interrupted", () => {
 
   it("close() ends it at once while it waits to try a Redis that is away again", async () => {
     const r = await readingRelay("away");
-    await redis.kill();
+    await bed.redis.kill();
     try {
       // Its waits double from 100 ms up to 5 s: after six failed reads it waits 3.2 s.
       await waitFor(() => r.relay.stats.readErrors >= 6, { timeout: 20_000, message: "the relay's reads failed six times" });
       expect(await within(r.relay.close().then(() => "closed"), 1_000, "still waiting to try again")).toBe("closed");
     } finally {
-      await redis.restart();
+      await bed.redis.restart();
     }
   });
 });

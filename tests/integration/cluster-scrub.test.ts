@@ -11,46 +11,15 @@
  * (erase-canary.test.ts counts the canary in all of Redis on PostgreSQL.)
  */
 import type { Socket } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database_ } from "../../db/client";
-import { connectRedis, type RedisLink } from "../../server/cluster/redis";
-import { RedisRelay, updatesKey } from "../../server/cluster/relay";
-import { sqliteRoomStorage } from "../../server/sync/storage";
-import { within } from "../../server/within";
-import { start as startRedis, type TestRedis } from "../infra/redis";
+import { describe, expect, it } from "vitest";
+import type { RedisLink } from "../../server/cluster/redis";
+import { updatesKey } from "../../server/cluster/relay";
+import { relayTestbed } from "../infra/relay-testbed";
 import { sleep, waitFor } from "./harness";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-let redis: TestRedis;
-let db: Database_;
-const links: RedisLink[] = [];
-const relays: RedisRelay[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  db = openDatabase(":memory:", { migrate: true });
-});
-
-afterEach(async () => {
-  await Promise.all(relays.splice(0).map((r) => within(r.close(), 1_000, null)));
-  await Promise.all(links.splice(0).map((l) => l.close()));
-});
-
-afterAll(async () => {
-  await redis?.stop();
-  db?.close();
-});
-
-/** A server's relay, publishing only (no read loop: what it publishes is read here with XRANGE). */
-async function server(name: string): Promise<{ relay: RedisRelay; link: RedisLink }> {
-  const link = connectRedis({ url: redis.url, serverId: name, log: quiet });
-  links.push(link);
-  await link.ready(15_000);
-  const relay = new RedisRelay({ serverId: name, commands: link.command, blocking: link.connection("relay"), storage: sqliteRoomStorage(db), log: quiet });
-  relays.push(relay);
-  return { relay, link };
-}
+/** Servers' relays publishing only (no read loop: what they publish is read here with XRANGE). */
+const bed = relayTestbed();
+const server = (name: string) => bed.relay(name);
 
 /** The board's update stream as generation and payload text of each entry ("" for a rebuild marker). */
 async function stream(r: RedisLink, boardId: string): Promise<Array<{ g: number; u: string; rebuilt: boolean }>> {
