@@ -31,6 +31,15 @@
  *   generations from the board's update stream (`scrub`), after forgetting
  *   the ones still waiting in its own outbox. The words an erasure removed
  *   are in those entries.
+ * - Words go to Redis only from a server that holds the board: an update
+ *   that is published after its board left this server (it waited in the
+ *   outbox while Redis was away, or its commit was in flight as the board
+ *   unloaded) goes without its words, as a notice that the board has new
+ *   commits; the servers that hold the board read them from storage
+ *   (positioned again). Such a server cannot know whether the board was
+ *   rebuilt meanwhile, and nobody would scrub what it published later.
+ *   A server that reads an entry of a generation older than its copy's
+ *   scrubs the stream as well.
  */
 import type { Redis } from "ioredis";
 import { NO_PRESENCE } from "../sync/presence";
@@ -119,6 +128,12 @@ export interface RelayStats {
   readErrors: number;
   /** Entries of a rebuilt board's older generations removed from its update stream (scrub). */
   scrubbed: number;
+  /** Updates Redis refused because the board had been rebuilt to a newer generation (PUBLISH). */
+  refused: number;
+  /** Updates published without their words, as a notice, because their board had left this server (counted in `published` too). */
+  notices: number;
+  /** Notices read: the board positioned again, its commits read from storage. */
+  noticesRead: number;
 }
 
 export const updatesKey = (boardId: string) => `ab:board:${boardId}:updates`;
@@ -136,6 +151,8 @@ export const presenceKey = (boardId: string) => `ab:board:${boardId}:presence`;
  */
 export const ownersKey = (boardId: string) => `ab:board:${boardId}:owners`;
 export const compactLeaseKey = (boardId: string) => `ab:lease:compact:${boardId}`;
+/** The newest generation of the board published (a number; absent while it was never rebuilt): PUBLISH refuses older ones. */
+export const generationKey = (boardId: string) => `ab:board:${boardId}:generation`;
 
 const KEY = /^ab:board:([A-Za-z0-9_-]{1,64}):(updates|presence)$/;
 const READ_COUNT = 500;
@@ -175,6 +192,20 @@ end
 local last = ""
 if #page > 0 then last = page[#page][1] end
 return {deleted, last, #page}`;
+/**
+ * Publish one entry of a board's update stream (KEYS[1]) unless its
+ * generation ARGV[2] is older than the newest published (KEYS[2]), which it
+ * raises: `XADD KEYS[1] MAXLEN ~ ARGV[1] * ARGV[3..]`. Returns the entry's
+ * id, or nil when refused. Checked in Redis, in one step with the XADD: a
+ * server's entry that reaches Redis after a rebuild's marker (its socket
+ * was slow, or Redis was away from it alone) cannot come in behind the
+ * rebuild's scrub, whatever that server knows.
+ */
+const PUBLISH = `local g = tonumber(ARGV[2])
+local newest = tonumber(redis.call("GET", KEYS[2]) or "0")
+if g < newest then return false end
+if g > newest then redis.call("SET", KEYS[2], ARGV[2]) end
+return redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*", unpack(ARGV, 3))`;
 /** Entries read by one call of SCRUB (a 10,000-entry stream: 20 short calls, other commands go between them). */
 const SCRUB_PAGE = 500;
 /** The wait before a scrub that failed (Redis away) is tried again. */
@@ -228,6 +259,11 @@ interface OutboxEntry {
 /** How many times a wake's UNBLOCK is sent (every 20 ms) before the XREAD is left to end by itself. */
 const WAKE_TRIES = 50;
 
+/** The command connection with PUBLISH defined (the constructor). */
+interface Publisher {
+  abRelayPublish(stream: string, generationKey: string, maxLen: number, generation: number, ...fields: Array<string | Buffer>): Promise<string | null>;
+}
+
 type RawEntries = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
 
 export class RedisRelay implements RoomRelay {
@@ -272,7 +308,7 @@ export class RedisRelay implements RoomRelay {
   /** Outbox entries marked stale and perhaps still there (dropStale looks only then). */
   private staleMarked = 0;
   private scrubTimer: NodeJS.Timeout | null = null;
-  readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0, scrubbed: 0 };
+  readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0, scrubbed: 0, refused: 0, notices: 0, noticesRead: 0 };
   private readonly maxLen: number;
   private readonly presenceMaxLen: number;
   private readonly blockMs: number;
@@ -292,6 +328,8 @@ export class RedisRelay implements RoomRelay {
     this.outboxMax = opts.outboxMax ?? 5_000;
     opts.commands.on("ready", this.onReady);
     opts.blocking.on("close", this.onBlockingClose);
+    // (ioredis sends the script itself the first time on each connection, EVALSHA after.)
+    if (!("abRelayPublish" in opts.commands)) opts.commands.defineCommand("abRelayPublish", { numberOfKeys: 2, lua: PUBLISH });
   }
 
   /** Start reading for these rooms (the room manager is made with this relay, so it is attached after). */
@@ -533,12 +571,19 @@ export class RedisRelay implements RoomRelay {
     const pipeline = this.opts.commands.pipeline();
     /** Where each entry's XADD is among the pipeline's results (a presence entry's registry writes follow it). */
     const at: number[] = [];
+    /** Which of the batch's entries go as notices. */
+    const notices: boolean[] = [];
     let commands = 0;
     for (const e of batch) {
-      const fields: Array<string | Buffer> = ["o", this.opts.serverId, "g", String(e.generation), "u", e.payload];
+      // An update of a board this server no longer holds: a notice without its words (the module's comment).
+      const notice = e.kind === "updates" && !e.rebuilt && !this.followed.has(e.boardId);
+      const fields: Array<string | Buffer> = ["o", this.opts.serverId, "g", String(e.generation), "u", notice ? EMPTY : e.payload];
       if (e.owners) fields.push("w", e.owners);
       if (e.rebuilt) fields.push("r", "1");
-      pipeline.xadd(e.key, "MAXLEN", "~", e.maxLen, "*", ...fields);
+      if (notice) fields.push("n", "1");
+      notices.push(notice);
+      if (e.kind === "updates") (pipeline as unknown as Publisher).abRelayPublish(e.key, generationKey(e.boardId), e.maxLen, e.generation, ...fields);
+      else pipeline.xadd(e.key, "MAXLEN", "~", e.maxLen, "*", ...fields);
       at.push(commands++);
       const registry = e.registry;
       if (registry && registry.set.length + registry.gone.length > 0) {
@@ -558,7 +603,11 @@ export class RedisRelay implements RoomRelay {
         for (const i of at) {
           if (!results?.[i] || results[i][0]) break;
           if (batch[done].rebuilt) this.scrubLater(batch[done].boardId, batch[done].generation);
-          if (batch[done].kind === "updates") this.stats.published++;
+          if (batch[done].kind === "updates" && results[i][1] === null) this.stats.refused++;
+          else if (batch[done].kind === "updates") {
+            this.stats.published++;
+            if (notices[done]) this.stats.notices++;
+          }
           else if (batch[done].kind === "presence") this.stats.presencePublished++;
           done++;
         }
@@ -722,7 +771,19 @@ export class RedisRelay implements RoomRelay {
           this.superseded(boardId, entry.generation);
           break;
         }
+        if (entry.generation < f.generation && kind === "updates" && !entry.notice) {
+          // Words of a generation the board has left (published by a server that had not learned of the rebuild): removed.
+          this.scrubLater(boardId, f.generation);
+          continue;
+        }
         if (entry.generation !== f.generation || entry.rebuilt) continue;
+        if (entry.notice) {
+          // Another server committed updates of the board after it left there: read them from storage (positioned again).
+          this.stats.noticesRead++;
+          f.updates = null;
+          f.presence = null;
+          break;
+        }
         if (kind === "updates") {
           if (this.rooms?.applyRemote(boardId, entry.generation, entry.payload)) this.stats.applied++;
         } else {
@@ -737,7 +798,8 @@ export class RedisRelay implements RoomRelay {
         // The board may have been dropped by what was applied (a rebuild noticed).
         if (!this.followed.has(boardId)) break;
       }
-      if (kind === "updates" && this.followed.get(boardId) === f) this.readUpTo(boardId, f.updates);
+      // (Not when it is to be positioned again: its waiters wait for that.)
+      if (kind === "updates" && this.followed.get(boardId) === f && f.updates !== null) this.readUpTo(boardId, f.updates);
     }
   }
 
@@ -1025,8 +1087,11 @@ function toBuffer(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
-function readFields(fields: Buffer[]): { origin: string; generation: number; payload: Uint8Array; owners?: string; rebuilt: boolean } | null {
+const EMPTY = Buffer.alloc(0);
+
+function readFields(fields: Buffer[]): { origin: string; generation: number; payload: Uint8Array; owners?: string; rebuilt: boolean; notice: boolean } | null {
   let rebuilt = false;
+  let notice = false;
   let origin: string | null = null;
   let generation = NaN;
   let payload: Buffer | null = null;
@@ -1038,7 +1103,8 @@ function readFields(fields: Buffer[]): { origin: string; generation: number; pay
     else if (name === "u") payload = fields[i + 1];
     else if (name === "w") owners = fields[i + 1].toString();
     else if (name === "r") rebuilt = true;
+    else if (name === "n") notice = true;
   }
   if (origin === null || !Number.isInteger(generation) || !payload) return null;
-  return { origin, generation, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), owners, rebuilt };
+  return { origin, generation, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), owners, rebuilt, notice };
 }

@@ -13,7 +13,7 @@
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { RedisLink } from "../../server/cluster/redis";
-import { updatesKey } from "../../server/cluster/relay";
+import { generationKey, updatesKey, type RelayRooms } from "../../server/cluster/relay";
 import { relayTestbed } from "../infra/relay-testbed";
 import { sleep, waitFor } from "./harness";
 
@@ -21,14 +21,34 @@ import { sleep, waitFor } from "./harness";
 const bed = relayTestbed();
 const server = (name: string) => bed.relay(name);
 
-/** The board's update stream as generation and payload text of each entry ("" for a rebuild marker). */
-async function stream(r: RedisLink, boardId: string): Promise<Array<{ g: number; u: string; rebuilt: boolean }>> {
+/** The board's update stream as generation and payload text of each entry ("" for a rebuild marker or a notice). */
+async function stream(r: RedisLink, boardId: string): Promise<Array<{ g: number; u: string; rebuilt: boolean; notice: boolean }>> {
   const entries = await r.command.xrange(updatesKey(boardId), "-", "+");
   return entries.map(([, fields]) => {
     const f = new Map<string, string>();
     for (let i = 0; i < fields.length; i += 2) f.set(fields[i], fields[i + 1]);
-    return { g: Number(f.get("g")), u: f.get("u") ?? "", rebuilt: f.get("r") === "1" };
+    return { g: Number(f.get("g")), u: f.get("u") ?? "", rebuilt: f.get("r") === "1", notice: f.get("n") === "1" };
   });
+}
+
+/** Rooms that hold the board at whatever generation they are told: what the relay applies and asks of them. */
+function rooms() {
+  const seen = { applied: [] as string[], catchUps: 0 };
+  const r: RelayRooms = {
+    applyRemote: (_board, _generation, update) => {
+      seen.applied.push(new TextDecoder().decode(update));
+      return true;
+    },
+    applyRemotePresence: () => {},
+    catchUpFromStorage: () => {
+      seen.catchUps++;
+    },
+    dropRebuilt: () => {},
+    disconnectUser: () => {},
+    disconnectSessions: () => {},
+    reconnectBoard: () => {},
+  };
+  return { rooms: r, seen };
 }
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -37,22 +57,26 @@ describe("a rebuilt board's older generations in Redis", () => {
   it("leave the stream when a server rebuilds the board; the new generation's entries and the marker stay", async () => {
     const a = await server("scrub-a");
     const b = await server("scrub-b");
+    const c = await server("scrub-c");
     const board = "board-scrub-1";
+    void a.relay.loaded(board, 1);
+    void b.relay.loaded(board, 1);
+    void c.relay.loaded(board, 2);
     for (let i = 0; i < 3; i++) b.relay.committed(board, 1, bytes(`oud-${i}`));
     a.relay.committed(board, 1, bytes("oud-a"));
     await b.relay.published();
     await a.relay.published();
     // Another server already at the new generation (it loaded the board after the rebuild's commit).
-    b.relay.committed(board, 2, bytes("nieuw-b"));
-    await b.relay.published();
+    c.relay.committed(board, 2, bytes("nieuw-c"));
+    await c.relay.published();
     // (The two servers' first entries in either order.)
-    expect((await stream(a.link, board)).map((e) => e.u).sort()).toEqual(["nieuw-b", "oud-0", "oud-1", "oud-2", "oud-a"]);
+    expect((await stream(a.link, board)).map((e) => e.u).sort()).toEqual(["nieuw-c", "oud-0", "oud-1", "oud-2", "oud-a"]);
 
     a.relay.rebuilt(board, 2);
     await waitFor(async () => (await stream(a.link, board)).every((e) => e.g >= 2) || null, { message: "the older generation gone from the stream" });
     const left = await stream(a.link, board);
     expect(left.map((e) => ({ g: e.g, u: e.u, rebuilt: e.rebuilt }))).toEqual([
-      { g: 2, u: "nieuw-b", rebuilt: false },
+      { g: 2, u: "nieuw-c", rebuilt: false },
       { g: 2, u: "", rebuilt: true },
     ]);
     expect(a.relay.stats.scrubbed).toBe(4);
@@ -61,10 +85,13 @@ describe("a rebuilt board's older generations in Redis", () => {
   it("a stream longer than one page is scrubbed whole, the entries it keeps on the pages' edges included", async () => {
     const a = await server("scrub-long");
     const board = "board-scrub-long";
+    void a.relay.loaded(board, 4);
     // Generations 3 and 4 in turn (as two servers, one on each side of the rebuild, could leave them): pages of 500
     // end on a kept entry, which the next page reads again.
-    for (let i = 0; i < 1_234; i++) a.relay.committed(board, 3 + (i % 2), bytes(`e-${i}`));
-    await a.relay.flushed();
+    // (Written here: the relay itself no longer publishes an older generation after a newer one, see below.)
+    const pipeline = a.link.command.pipeline();
+    for (let i = 0; i < 1_234; i++) pipeline.xadd(updatesKey(board), "*", "o", "scrub-other", "g", String(3 + (i % 2)), "u", `e-${i}`);
+    await pipeline.exec();
     expect((await stream(a.link, board)).length).toBe(1_234);
     a.relay.superseded(board, 4);
     await waitFor(async () => (await stream(a.link, board)).every((e) => e.g === 4) || null, { message: "generation 3 gone" });
@@ -77,6 +104,7 @@ describe("a rebuilt board's older generations in Redis", () => {
   it("a server that learns of the rebuild never publishes what of the older generation waits in its outbox, and removes what was in flight", async () => {
     const b = await server("scrub-late");
     const board = "board-scrub-late";
+    void b.relay.loaded(board, 5);
     // Its command connection holds what it is given (a slow network): the first batch is in flight, the next waits.
     const socket = (b.link.command as unknown as { stream: Socket }).stream;
     socket.cork();
@@ -94,5 +122,80 @@ describe("a rebuilt board's older generations in Redis", () => {
     expect((await stream(b.link, board)).map((e) => e.u)).toEqual(["new"]);
     expect(b.relay.stats.published).toBe(2); // "in-flight" (then removed) and "new"; "waiting" never
     expect(b.relay.stats.scrubbed).toBe(1);
+  });
+
+  it("Redis refuses an older generation's entry that reaches it after the rebuild's marker, whatever its server knows", async () => {
+    const a = await server("refuse-a");
+    const s = await server("refuse-slow");
+    const board = "board-refuse";
+    void a.relay.loaded(board, 7);
+    void s.relay.loaded(board, 7);
+    // The slow server's entry is on its way (its socket holds it) while the other rebuilds the board and scrubs.
+    const socket = (s.link.command as unknown as { stream: Socket }).stream;
+    socket.cork();
+    s.relay.committed(board, 7, bytes("geheim-onderweg"));
+    await sleep(20);
+    a.relay.rebuilt(board, 8);
+    await a.relay.flushed();
+    await waitFor(async () => (await stream(a.link, board)).length === 1 || null, { message: "the marker out" });
+    socket.uncork();
+    await s.relay.flushed();
+    await sleep(200);
+    expect(await stream(a.link, board)).toEqual([{ g: 8, u: "", rebuilt: true, notice: false }]);
+    expect(await a.link.command.get(generationKey(board))).toBe("8");
+    expect(s.relay.stats.refused).toBe(1);
+    expect(s.relay.stats.published).toBe(0);
+    // The new generation's entries go on as before (from a copy loaded after the rebuild).
+    void a.relay.loaded(board, 8);
+    a.relay.committed(board, 8, bytes("nieuw"));
+    await a.relay.flushed();
+    expect((await stream(a.link, board)).map((e) => e.u)).toEqual(["", "nieuw"]);
+  });
+
+  it("an update published after its board left its server goes without its words; the servers holding the board read storage again", async () => {
+    const reader = await server("notice-reader");
+    const held = rooms();
+    void reader.relay.loaded("board-notice", 2);
+    reader.relay.start(held.rooms);
+    await waitFor(() => held.seen.catchUps === 1 || null, { message: "the reader positioned" });
+    const s = await server("notice-slow");
+    void s.relay.loaded("board-notice", 2);
+    s.relay.committed("board-notice", 2, bytes("gewoon"));
+    await s.relay.flushed();
+    await waitFor(() => held.seen.applied.includes("gewoon") || null, { message: "an update of a board held here carries its words" });
+
+    // Redis away from this server alone (its socket holds what it is given): one entry in flight, one waiting.
+    const socket = (s.link.command as unknown as { stream: Socket }).stream;
+    socket.cork();
+    s.relay.committed("board-notice", 2, bytes("al-onderweg"));
+    await sleep(20);
+    s.relay.committed("board-notice", 2, bytes("geheim-wachtend"));
+    // The board leaves the server (its people left) before Redis is back: it cannot learn of a rebuild any more.
+    s.relay.unloaded("board-notice");
+    socket.uncork();
+    await s.relay.flushed();
+    await waitFor(() => held.seen.catchUps === 2 || null, { message: "the reader reads storage again" });
+    const entries = await stream(reader.link, "board-notice");
+    expect(entries.map((e) => ({ u: e.u, notice: e.notice }))).toEqual([
+      { u: "gewoon", notice: false },
+      { u: "al-onderweg", notice: false },
+      { u: "", notice: true },
+    ]);
+    expect(s.relay.stats.notices).toBe(1);
+    expect(reader.relay.stats.noticesRead).toBe(1);
+    expect(held.seen.applied).toEqual(["gewoon", "al-onderweg"]);
+  });
+
+  it("a server that reads an older generation's words in the stream removes them", async () => {
+    const reader = await server("belt-reader");
+    const held = rooms();
+    void reader.relay.loaded("board-belt", 4);
+    reader.relay.start(held.rooms);
+    await waitFor(() => held.seen.catchUps === 1 || null, { message: "the reader positioned" });
+    // Redis restarted and lost what it knew of the board's generations; a straggler's entry of generation 3 comes in.
+    await reader.link.command.xadd(updatesKey("board-belt"), "*", "o", "straggler", "g", "3", "u", "geheim-oud");
+    await waitFor(async () => (await stream(reader.link, "board-belt")).length === 0 || null, { message: "the older entry removed" });
+    expect(held.seen.applied).toEqual([]);
+    expect(reader.relay.stats.scrubbed).toBe(1);
   });
 });
