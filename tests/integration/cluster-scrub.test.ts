@@ -53,6 +53,23 @@ function rooms() {
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
+/** A server's command socket holding what it is given (a slow network, or Redis away from it alone) until uncorked. */
+const corked = (r: RedisLink) => {
+  const socket = (r.command as unknown as { stream: Socket }).stream;
+  socket.cork();
+  return socket;
+};
+
+/** A server that holds the board at `generation` and reads its stream (stub rooms record what it applies), once positioned. */
+async function holder(name: string, board: string, generation: number) {
+  const r = await server(name);
+  const held = rooms();
+  void r.relay.loaded(board, generation);
+  r.relay.start(held.rooms);
+  await waitFor(() => held.seen.catchUps === 1 || null, { message: `${name} positioned` });
+  return { ...r, seen: held.seen };
+}
+
 describe("a rebuilt board's older generations in Redis", () => {
   it("leave the stream when a server rebuilds the board; the new generation's entries and the marker stay", async () => {
     const a = await server("scrub-a");
@@ -106,8 +123,7 @@ describe("a rebuilt board's older generations in Redis", () => {
     const board = "board-scrub-late";
     void b.relay.loaded(board, 5);
     // Its command connection holds what it is given (a slow network): the first batch is in flight, the next waits.
-    const socket = (b.link.command as unknown as { stream: Socket }).stream;
-    socket.cork();
+    const socket = corked(b.link);
     b.relay.committed(board, 5, bytes("in-flight"));
     await sleep(20);
     b.relay.committed(board, 5, bytes("waiting"));
@@ -131,8 +147,7 @@ describe("a rebuilt board's older generations in Redis", () => {
     void a.relay.loaded(board, 7);
     void s.relay.loaded(board, 7);
     // The slow server's entry is on its way (its socket holds it) while the other rebuilds the board and scrubs.
-    const socket = (s.link.command as unknown as { stream: Socket }).stream;
-    socket.cork();
+    const socket = corked(s.link);
     s.relay.committed(board, 7, bytes("geheim-onderweg"));
     await sleep(20);
     a.relay.rebuilt(board, 8);
@@ -153,20 +168,15 @@ describe("a rebuilt board's older generations in Redis", () => {
   });
 
   it("an update published after its board left its server goes without its words; the servers holding the board read storage again", async () => {
-    const reader = await server("notice-reader");
-    const held = rooms();
-    void reader.relay.loaded("board-notice", 2);
-    reader.relay.start(held.rooms);
-    await waitFor(() => held.seen.catchUps === 1 || null, { message: "the reader positioned" });
+    const reader = await holder("notice-reader", "board-notice", 2);
     const s = await server("notice-slow");
     void s.relay.loaded("board-notice", 2);
     s.relay.committed("board-notice", 2, bytes("gewoon"));
     await s.relay.flushed();
-    await waitFor(() => held.seen.applied.includes("gewoon") || null, { message: "an update of a board held here carries its words" });
+    await waitFor(() => reader.seen.applied.includes("gewoon") || null, { message: "an update of a board held here carries its words" });
 
     // Redis away from this server alone (its socket holds what it is given): one entry in flight, one waiting.
-    const socket = (s.link.command as unknown as { stream: Socket }).stream;
-    socket.cork();
+    const socket = corked(s.link);
     s.relay.committed("board-notice", 2, bytes("al-onderweg"));
     await sleep(20);
     s.relay.committed("board-notice", 2, bytes("geheim-wachtend"));
@@ -174,7 +184,7 @@ describe("a rebuilt board's older generations in Redis", () => {
     s.relay.unloaded("board-notice");
     socket.uncork();
     await s.relay.flushed();
-    await waitFor(() => held.seen.catchUps === 2 || null, { message: "the reader reads storage again" });
+    await waitFor(() => reader.seen.catchUps === 2 || null, { message: "the reader reads storage again" });
     const entries = await stream(reader.link, "board-notice");
     expect(entries.map((e) => ({ u: e.u, notice: e.notice }))).toEqual([
       { u: "gewoon", notice: false },
@@ -183,19 +193,15 @@ describe("a rebuilt board's older generations in Redis", () => {
     ]);
     expect(s.relay.stats.notices).toBe(1);
     expect(reader.relay.stats.noticesRead).toBe(1);
-    expect(held.seen.applied).toEqual(["gewoon", "al-onderweg"]);
+    expect(reader.seen.applied).toEqual(["gewoon", "al-onderweg"]);
   });
 
   it("a server that reads an older generation's words in the stream removes them", async () => {
-    const reader = await server("belt-reader");
-    const held = rooms();
-    void reader.relay.loaded("board-belt", 4);
-    reader.relay.start(held.rooms);
-    await waitFor(() => held.seen.catchUps === 1 || null, { message: "the reader positioned" });
+    const reader = await holder("belt-reader", "board-belt", 4);
     // Redis restarted and lost what it knew of the board's generations; a straggler's entry of generation 3 comes in.
     await reader.link.command.xadd(updatesKey("board-belt"), "*", "o", "straggler", "g", "3", "u", "geheim-oud");
     await waitFor(async () => (await stream(reader.link, "board-belt")).length === 0 || null, { message: "the older entry removed" });
-    expect(held.seen.applied).toEqual([]);
+    expect(reader.seen.applied).toEqual([]);
     expect(reader.relay.stats.scrubbed).toBe(1);
   });
 });
