@@ -39,6 +39,14 @@ export interface FloodFigures {
   p99: number | null;
   max: number | null;
   edits: number;
+  /**
+   * Edits whose value the reader never saw because a later edit of the same
+   * field came in the same frame (the server merges a tick's updates, and
+   * spaces ticks under load): delivered, overwritten. Their round-trip is
+   * the frame's (the moment the later value showed).
+   */
+  superseded: number;
+  /** Edits the reader's document never reached: no later value of the field came either. */
   lost: number;
 }
 
@@ -137,14 +145,20 @@ export async function benchFrontDoorFlood(o: { seconds?: number; senders?: numbe
   const writer = await connectYjs(server.url, seed.boardA.id, { cookie: seed.cookies.memberA1 });
   const reader = await connectYjs(server.url, seed.boardA.id, { cookie: seed.cookies.memberA2 });
   const sentAt = new Map<number, number>();
-  const latencies: { at: number; ms: number; seq: number }[] = [];
+  const latencies: { at: number; ms: number; seq: number; superseded: boolean }[] = [];
+  /** The newest edit the reader has seen: every edit up to it has reached its document (the field holds the last). */
+  let seen = 0;
   reader.doc.on("update", () => {
     const text = getCard(reader.doc, cardId)?.description;
     const m = typeof text === "string" ? /^bench (\d+)$/.exec(text) : null;
     if (!m) return;
     const seq = Number(m[1]);
-    const t0 = sentAt.get(seq);
-    if (t0 !== undefined && !latencies.some((l) => l.seq === seq)) latencies.push({ at: performance.now(), ms: performance.now() - t0, seq });
+    const now = performance.now();
+    for (let k = seen + 1; k <= seq; k++) {
+      const t0 = sentAt.get(k);
+      if (t0 !== undefined) latencies.push({ at: now, ms: now - t0, seq: k, superseded: k < seq });
+    }
+    seen = Math.max(seen, seq);
   });
   let seq = 0;
   const editFor = async (ms: number): Promise<FloodFigures> => {
@@ -157,8 +171,16 @@ export async function benchFrontDoorFlood(o: { seconds?: number; senders?: numbe
       await sleep(50);
     }
     await sleep(1_000);
-    const mine = latencies.filter((l) => l.seq > from && l.seq <= seq).map((l) => l.ms);
-    return { p50: round(percentile(mine, 50)), p99: round(percentile(mine, 99)), max: round(mine.length ? Math.max(...mine) : null), edits: seq - from, lost: seq - from - mine.length };
+    const reached = latencies.filter((l) => l.seq > from && l.seq <= seq);
+    const mine = reached.map((l) => l.ms);
+    return {
+      p50: round(percentile(mine, 50)),
+      p99: round(percentile(mine, 99)),
+      max: round(mine.length ? Math.max(...mine) : null),
+      edits: seq - from,
+      superseded: reached.filter((l) => l.superseded).length,
+      lost: seq - from - reached.length,
+    };
   };
 
   let httpFlood: FloodBenchResult["httpFlood"] = null;
@@ -209,7 +231,7 @@ export function printFloodBench(r: FloodBenchResult, log: (line: string) => void
     log(`  flood: ${f.senders} senders, ${f.seconds} s, ${f.answersPerSecond} answers/s (p99 ${f.answerP99Ms} ms), items stored: ${f.stored}`);
     log(`  answers: ${Object.entries(f.statuses).map(([k, v]) => `${k} ×${v}`).join(", ")}`);
   } else log(`  flood: ${r.skipped}`);
-  const m = (x: FloodFigures) => `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms, ${x.edits} edits, ${x.lost} lost`;
+  const m = (x: FloodFigures) => `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms, ${x.edits} edits, ${x.superseded} overwritten in the frame that carried them, ${x.lost} lost`;
   log(`  members' edit round-trip before: ${m(r.membersBefore)}`);
   log(`  members' edit round-trip during: ${m(r.membersDuring)}`);
   log(`  load average ${r.loadAverage} on ${r.cores} cores`);
