@@ -137,7 +137,7 @@ const ERASED_TABLES = [
  * its segments are overwritten (README, Vergeten). Returns whether it ran.
  * `tables`: fewer, for a smaller erasure (contact details replaced or cleared).
  */
-export async function vacuumErased(h: AsyncDb, tables: ReadonlyArray<(typeof ERASED_TABLES)[number]> = ERASED_TABLES): Promise<boolean> {
+export async function vacuumErased(h: AsyncDb, tables: ReadonlyArray<keyof AsyncDb["t"]> = ERASED_TABLES): Promise<boolean> {
   if (h.dialect !== "postgres") return false;
   const names = tables.map((k) => `"${getTableName(h.t[k])}"`).join(", ");
   // INDEX_CLEANUP ON: VACUUM may skip the indexes when few pages hold dead rows (PostgreSQL 14+); an erased

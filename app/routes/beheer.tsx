@@ -14,6 +14,7 @@ import {
   adminOverview,
   limitsOverview,
   changeRole,
+  eraseAccount,
   removeAccess,
   resetPassword,
   restoreAccess,
@@ -83,6 +84,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "remove": {
       const r = await removeAccess(svc, user, form.personId);
       return json({ intent, ...(r.ok ? { ok: true, name: await personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+    }
+    case "erase": {
+      const name = await personName();
+      const r = await eraseAccount(svc, user, form.personId);
+      return json({ intent, ...(r.ok ? { ok: true, name } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "restore": {
       const r = await restoreAccess(svc, user, form.personId);
@@ -184,14 +190,14 @@ function ConfirmedForm({
   t,
   className,
 }: {
-  kind: "remove" | "reset";
+  kind: "remove" | "reset" | "erase";
   person: { id: string; name: string; email: string };
   hydrated: boolean;
   onAsk: (e: FormEvent<HTMLFormElement>) => void;
   t: Translate;
   className: string;
 }) {
-  const label = t(kind === "remove" ? "admin.remove" : "admin.reset");
+  const label = t(kind === "remove" ? "admin.remove" : kind === "erase" ? "admin.erase" : "admin.reset");
   const fields = (
     <>
       <input type="hidden" name="intent" value={kind} />
@@ -263,6 +269,8 @@ function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean;
         return { ok: true, message: t("admin.toast.removed", { name }) };
       case "restore":
         return { ok: true, message: t("admin.toast.restored", { name }) };
+      case "erase":
+        return { ok: true, message: t("admin.toast.erased", { name }) };
       case "role": {
         const role = r.role === "coordinator" || r.role === "member" || r.role === "viewer" ? t(`admin.role.${r.role}`) : "";
         return { ok: true, message: t("admin.toast.role", { name, role: role.toLocaleLowerCase() }) };
@@ -296,7 +304,7 @@ function resultToast(t: Translate, r: NonNullable<ActionResult>): { ok: boolean;
 }
 
 interface Pending {
-  kind: "remove" | "reset";
+  kind: "remove" | "reset" | "erase";
   name: string;
   email: string;
   form: HTMLFormElement;
@@ -427,13 +435,16 @@ export default function Admin() {
                   {p.id !== data.me ? (
                     <>
                       {p.disabledAt ? (
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="restore" />
-                          <input type="hidden" name="personId" value={p.id} />
-                          <button className="button small secondary" type="submit">
-                            {t("admin.restore")}
-                          </button>
-                        </Form>
+                        <>
+                          <Form method="post">
+                            <input type="hidden" name="intent" value="restore" />
+                            <input type="hidden" name="personId" value={p.id} />
+                            <button className="button small secondary" type="submit">
+                              {t("admin.restore")}
+                            </button>
+                          </Form>
+                          <ConfirmedForm kind="erase" person={p} hydrated={hydrated} onAsk={ask("erase", p)} t={t} className="danger" />
+                        </>
                       ) : (
                         <ConfirmedForm kind="remove" person={p} hydrated={hydrated} onAsk={ask("remove", p)} t={t} className="danger" />
                       )}

@@ -17,12 +17,17 @@ import {
   setUserRole,
 } from "../../db/accounts";
 import { referenceCheckCounts, requestsPerOrgSince } from "../../db/limits";
+import { checkpointTruncate, vacuumErased } from "../../db/rebuild";
+import { eraseStaffAccount, STAFF_ERASED_TABLES } from "../../db/staff-erase";
 import { ROLES, type Role } from "../../db/schema";
 import { isWorkingOrganisation } from "../board/front-door";
 import { checkOrganisation, cleanText } from "../board/validate";
 import { checkCredentials, type LoginClient, type SessionUser } from "./auth.server";
-import type { AppServices } from "./context.server";
+import { sqliteOf, type AppServices } from "./context.server";
+import { translator } from "../i18n";
+import { localeOf } from "./account.server";
 import { hashPassword } from "./password.server";
+import { vacuumFailed } from "./rebuild.server";
 import { createOrganisation } from "./setup.server";
 import { requestQuota } from "./requests.server";
 
@@ -136,6 +141,30 @@ export async function restoreAccess(svc: AppServices, user: SessionUser, personI
   if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
   await enableUser(svc.async, person.id);
   return { ok: true };
+}
+
+/**
+ * Erase a person's account for good (AVG/GDPR art. 17): their name and
+ * address leave the database (db/staff-erase.ts), what they did stays by
+ * nobody, and on SQLite the write-ahead log is checkpointed (its pages are
+ * zeroed by secure_delete), on PostgreSQL the tables it wrote are VACUUMed.
+ * Only a person whose access was removed first (409 otherwise: a slip on
+ * the wrong row cannot erase someone at work), never oneself. "Gewist
+ * account" (in the coordinator's language) takes the name's place in the
+ * meetings they attended.
+ */
+export async function eraseAccount(svc: AppServices, user: SessionUser, personId: unknown): Promise<AdminResult<{ name: string }>> {
+  requireCoordinator(user);
+  const person = await personInAlliance(svc, user, personId);
+  if (!person) return { ok: false, errors: { person: "unknown" }, status: 404 };
+  if (person.id === user.id) return { ok: false, errors: { person: "self" }, status: 400 };
+  const erased = await eraseStaffAccount(svc.async, person.id, translator(localeOf(user))("admin.erasedName"));
+  if (erased === "missing") return { ok: false, errors: { person: "unknown" }, status: 404 };
+  if (erased === "active") return { ok: false, errors: { person: "stillActive" }, status: 409 };
+  svc.rooms.disconnectUser(person.id, "account erased");
+  if (svc.async.dialect === "sqlite") checkpointTruncate(sqliteOf(svc, "the WAL checkpoint"));
+  else await vacuumErased(svc.async, STAFF_ERASED_TABLES).catch((e) => vacuumFailed(svc, null, e));
+  return { ok: true, name: person.name };
 }
 
 export async function resetPassword(svc: AppServices, user: SessionUser, personId: unknown): Promise<AdminResult<{ password: string }>> {

@@ -25,8 +25,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { and, eq } from "drizzle-orm";
-import { databasePath } from "../../db/client";
-import { pgDump, pgQuery, pgRowVersions, storeUncompressed } from "../infra/pg-dump";
+import { canaryCounter, sum } from "../infra/canary";
+import { pgDump, pgQuery, storeUncompressed } from "../infra/pg-dump";
 import { redisContents } from "../infra/redis";
 import { ROOT, startTestServer, TEST_ENGINE, waitFor, type TestServer } from "./harness";
 
@@ -70,32 +70,7 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function forms(token: string): Buffer[] {
-  const utf16be = Buffer.from(token, "utf16le");
-  for (let i = 0; i + 1 < utf16be.length; i += 2) [utf16be[i], utf16be[i + 1]] = [utf16be[i + 1], utf16be[i]];
-  return [Buffer.from(token, "utf8"), Buffer.from(token, "utf16le"), utf16be];
-}
-
-/** How often the token occurs in `bytes`, in any of its encodings. */
-function count(bytes: Uint8Array): number {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let n = 0;
-  for (const needle of forms(TOKEN)) {
-    for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + 1)) n++;
-  }
-  return n;
-}
-
-/** In a plain pg_dump a bytea value is hex: the token's forms in hex too. */
-function dumpCount(dump: Buffer): number {
-  const text = dump.toString("latin1");
-  return count(dump) + forms(TOKEN).reduce((n, f) => n + text.split(f.toString("hex")).length - 1, 0);
-}
-
-function fileCount(file: string): number {
-  if (!fs.existsSync(file)) return 0;
-  return TEST_ENGINE === "postgres" ? dumpCount(fs.readFileSync(file)) : count(fs.readFileSync(file));
-}
+const { count, fileCount } = canaryCounter(TOKEN, TEST_ENGINE);
 
 /** A statement of the test's own on PostgreSQL (superuser on the test cluster). */
 const pgRows = (query: string) => pgQuery(t.h, query);
@@ -115,13 +90,8 @@ async function pgDataFiles(): Promise<number> {
   return fs.readdirSync(base).reduce((n, f) => n + count(fs.readFileSync(path.join(base, f))), 0);
 }
 
-/** Where the database keeps its rows: SQLite's file, -wal and -shm; PostgreSQL's as a pg_dump of the database and every row version in its tables. */
-async function atRest(): Promise<Record<string, number>> {
-  if (TEST_ENGINE === "postgres") return { database: dumpCount(pgDump(t.dbUrl)), rowVersions: await pgRowVersions(t.h, count) };
-  const dbFile = databasePath(t.dbUrl);
-  return { sqlite: fileCount(dbFile), wal: fileCount(`${dbFile}-wal`), shm: fileCount(`${dbFile}-shm`) };
-}
-const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+/** Where the database keeps its rows (tests/infra/canary.ts). */
+const atRest = () => canaryCounter(TOKEN, TEST_ENGINE).atRest(t.dbUrl, t.h);
 
 /** Everything in the servers' Redis (PostgreSQL: two servers sharing one); none on SQLite. */
 async function inRedis(): Promise<number> {

@@ -274,6 +274,10 @@ const API_ROUTES: Record<string, Attempts> = {
     { method: "POST", path: "/api/alliance/teams", body: { name: `${a.tag} overname`, organisationIds: [v.org.id] }, expect: { coordinator: 422, member: 403 } },
     { method: "PATCH", path: "/api/alliance/teams", body: { mode: "across_organisations" }, expect: { coordinator: 200, member: 403 } },
   ],
+  "api.alliance.people.$personId.ts": (v): Attempt[] => [
+    { method: "DELETE", path: `/api/alliance/people/${v.person.id}`, expect: COORDINATOR_ONLY },
+    { method: "GET", path: `/api/alliance/people/${v.person.id}`, expect: 405 },
+  ],
   "api.alliance.teams.$teamId.ts": (v): Attempt[] => [
     { method: "GET", path: `/api/alliance/teams/${v.teamId}`, expect: FOREIGN },
     { method: "PATCH", path: `/api/alliance/teams/${v.teamId}`, body: { name: "Overgenomen team" }, expect: FOREIGN },
@@ -590,7 +594,7 @@ const PAGE_ROUTES: Record<string, Attempts> = {
   ],
   "beheer.tsx": (v): Attempt[] => [
     { method: "GET", path: "/beheer", expect: { coordinator: 200, member: 403 } },
-    ...["remove", "restore", "reset"].map((intent): Attempt => ({
+    ...["remove", "restore", "reset", "erase"].map((intent): Attempt => ({
       method: "POST",
       path: "/beheer?_data=routes%2Fbeheer",
       form: { intent, personId: v.person.id },

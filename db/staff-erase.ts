@@ -1,0 +1,69 @@
+/**
+ * Erasing a staff account (AVG/GDPR art. 17 for the people who work on the
+ * boards): the `users` row goes, with everything that cascades from it
+ * (sessions, two-factor, recovery codes, login challenges and devices,
+ * password resets, notifications and their settings, unsubscribe tokens);
+ * every other link to the person becomes null (the comments, claims,
+ * referrals, decisions, meeting actions and moments they made stay, by
+ * nobody). Besides those links the person's name and address were copied
+ * into three places, cleared here in the same transaction: a meeting's
+ * attendees (their name, replaced by `label`), the invitations that named
+ * them (deleted), and the mail outbox's rows addressed to them (deleted).
+ * On the asynchronous layer (both engines).
+ */
+import { eq, like, or } from "drizzle-orm";
+import type { AsyncDb } from "./client";
+
+export interface StaffErasure {
+  /** Meetings' attendee rows that carried the name. */
+  attendees: number;
+  invitations: number;
+  mails: number;
+}
+
+/**
+ * Erase the account `userId`, only while its access is removed (decided in
+ * the transaction: access restored meanwhile is "active", and nothing
+ * happens); "missing" when there is no such account.
+ */
+export async function eraseStaffAccount(h: AsyncDb, userId: string, label: string): Promise<StaffErasure | "missing" | "active"> {
+  return h.transaction(async (tx) => {
+    const { users, meetingAttendees, invitations, mailOutbox } = tx.t;
+    const [person] = await tx.q.select({ email: users.email, disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId));
+    if (!person) return "missing";
+    if (person.disabledAt === null) return "active";
+    const attendees = await tx.q.update(meetingAttendees).set({ name: label }).where(eq(meetingAttendees.userId, userId)).returning({ id: meetingAttendees.id });
+    const invites = await tx.q
+      .delete(invitations)
+      .where(or(eq(invitations.acceptedUserId, userId), eq(invitations.email, person.email)))
+      .returning({ id: invitations.id });
+    // Addressed to them now, or to the address they had before a change (the notice of the change goes there).
+    const mails = await tx.q
+      .delete(mailOutbox)
+      .where(or(eq(mailOutbox.to, person.email), like(mailOutbox.key, `email-changed:${userId}:%`)))
+      .returning({ id: mailOutbox.id });
+    await tx.q.delete(users).where(eq(users.id, userId));
+    return { attendees: attendees.length, invitations: invites.length, mails: mails.length };
+  });
+}
+
+/**
+ * The tables an account's erasure deletes from or writes, for the VACUUM on
+ * PostgreSQL after it (db/rebuild.ts vacuumErased: no row version keeps
+ * the name or address).
+ */
+export const STAFF_ERASED_TABLES = [
+  "users",
+  "sessions",
+  "userTwoFactor",
+  "recoveryCodes",
+  "loginChallenges",
+  "loginDevices",
+  "passwordResets",
+  "notifications",
+  "notificationSettings",
+  "unsubscribeTokens",
+  "meetingAttendees",
+  "invitations",
+  "mailOutbox",
+] as const satisfies ReadonlyArray<keyof AsyncDb["t"]>;
