@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
+import { login, openDemoBoard, remixPost, seriousViolations, serverForFile, SCREENSHOTS } from "./helpers";
 
 const SIZES = [
   { name: "desktop", width: 1440, height: 900 },
@@ -176,7 +176,12 @@ test("plan, edit the agenda, start, decide, act, end; the action reaches Taalhui
   await expect(coordinator.getByTestId("meeting")).toHaveAttribute("data-status", "ended");
   await expect(secretary.getByTestId("meeting")).toHaveAttribute("data-status", "ended");
   await coordinator.getByTestId("summary-form").getByLabel("Samenvatting van de vergadering").fill(SUMMARY);
+  // The field shows what was typed before it is saved: wait for the save's own answer, or the reload below can overtake its POST.
+  const saved = coordinator.waitForResponse(
+    (r) => r.request().method() === "POST" && remixPost("routes/boards.$boardId_.vergaderingen.$meetingId._index")(new URL(r.url())),
+  );
   await coordinator.getByTestId("summary-form").getByRole("button", { name: "Opslaan" }).click();
+  expect((await saved).status()).toBe(200);
   await expect(coordinator.getByTestId("summary-form").getByLabel("Samenvatting van de vergadering")).toHaveValue(SUMMARY);
   await coordinator.reload();
   await expect(coordinator.getByTestId("summary-form").getByLabel("Samenvatting van de vergadering")).toHaveValue(SUMMARY);
