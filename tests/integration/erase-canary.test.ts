@@ -70,7 +70,8 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const { count, fileCount } = canaryCounter(TOKEN, TEST_ENGINE);
+const canary = canaryCounter(TOKEN, TEST_ENGINE);
+const { count, fileCount } = canary;
 
 /** A statement of the test's own on PostgreSQL (superuser on the test cluster). */
 const pgRows = (query: string) => pgQuery(t.h, query);
@@ -91,7 +92,7 @@ async function pgDataFiles(): Promise<number> {
 }
 
 /** Where the database keeps its rows (tests/infra/canary.ts). */
-const atRest = () => canaryCounter(TOKEN, TEST_ENGINE).atRest(t.dbUrl, t.h);
+const atRest = () => canary.atRest(t.dbUrl, t.h);
 
 /** Everything in the servers' Redis (PostgreSQL: two servers sharing one); none on SQLite. */
 async function inRedis(): Promise<number> {
