@@ -25,6 +25,11 @@ export function isLocale(v: unknown): v is Locale {
   return v === "nl" || v === "en";
 }
 
+/** A signed-in person's language (their account's; Dutch when it holds something else). */
+export function localeOf(user: { locale: string }): Locale {
+  return isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
+}
+
 export type Translate = (key: MessageKey, vars?: MessageValues) => string;
 
 const translators = new Map<Locale, Translate>();

@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { deleteUserSession, deleteUserSessions, emailTaken, getUserById, listUserSessions, updateUserProfile, type SessionUser } from "../../db/accounts";
 import { cleanText } from "../board/validate";
-import { isLocale, translator, type Locale } from "../i18n";
+import { isLocale, localeOf, translator, type Locale } from "../i18n";
 import { changeOwnPassword, type AdminErrors } from "./admin.server";
 import { checkCredentials, forgetOtherLoginDevices, type LoginClient } from "./auth.server";
 import type { AppServices } from "./context.server";
@@ -43,10 +43,6 @@ export interface Profile {
   role: SessionUser["role"];
   organisation: { id: string; name: string };
   alliance: { id: string; name: string };
-}
-
-export function localeOf(user: Pick<SessionUser, "locale">): Locale {
-  return isLocale(user.locale) ? user.locale : "nl";
 }
 
 export function profileOf(user: SessionUser): Profile {
