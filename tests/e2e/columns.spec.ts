@@ -71,8 +71,10 @@ test("a column added with a stage goes before Afgerond; the only done column kee
   await expect(dialog).toBeHidden();
 
   for (const page of [coordinator, member]) {
-    const ids = await page.locator("section[data-column-id]").evaluateAll((els) => els.map((e) => e.getAttribute("data-column-id")));
-    expect(ids).toEqual(["nieuw", "open", "opgepakt", "wacht-op-gemeente", "afgerond"]);
+    // The member's page shows the column once the update arrived: read until it has (not once, at once).
+    await expect
+      .poll(() => page.locator("section[data-column-id]").evaluateAll((els) => els.map((e) => e.getAttribute("data-column-id"))))
+      .toEqual(["nieuw", "open", "opgepakt", "wacht-op-gemeente", "afgerond"]);
     await expect(column(page, "wacht-op-gemeente").getByTestId("column-stage-label")).toHaveText("Fase: Wacht op organisatie");
   }
   await expect(column(coordinator, "opgepakt").getByTestId("column-stage-label")).toHaveAttribute("title", /opgepakt en werkt eraan/);
