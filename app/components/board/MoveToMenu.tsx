@@ -8,15 +8,14 @@
  * card itself is a button); the board has one menu, opened beside the button
  * that was pressed, so a board of thousands of cards stays light.
  */
-import { memo, useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import type { Translate } from "~/i18n";
+import { useIsoLayoutEffect } from "~/hooks/useIsoLayoutEffect";
 
 export interface MoveTarget {
   id: string;
   label: string;
 }
-
-const useIsoLayoutEffect = typeof window === "undefined" ? useEffect : useLayoutEffect;
 
 export interface MoveMenuState {
   cardId: string;

@@ -38,6 +38,7 @@ import {
   type ToastItem,
   type ToastKind,
 } from "./queue";
+import { useClearOfAction } from "./useClearOfAction";
 import { useTopbarBottom } from "./useTopbarBottom";
 
 export interface ToastOptions {
@@ -267,7 +268,9 @@ function LiveRegions({ spoken, testPrefix }: { spoken: Spoken[]; testPrefix: str
  * The toasts and the page's live regions. Place once, right after the top
  * bar. On narrow screens the toasts sit just below the top bar (or at the
  * top once it has scrolled away), never over it nor over the bottom of the
- * phone's screen; on wide screens in the bottom left corner.
+ * phone's screen; on wide screens in the bottom left corner. While that
+ * would cover the button just pressed, in the other place
+ * (useClearOfAction).
  */
 export function ToastViewport() {
   const ctx = useContext(ToastContext);
@@ -278,10 +281,13 @@ export function ToastViewport() {
 
   // Below the top bar while it is on screen.
   useTopbarBottom(visible);
+  // Never over the button just pressed (the page's own list; one in a dialog sits beside the dialog).
+  const listRef = useRef<HTMLOListElement>(null);
+  useClearOfAction(listRef, host ? 0 : toasts.length);
 
   if (!ctx) return null;
   const list = visible ? (
-    <ol className={`toast-list${host ? " in-dialog" : ""}`} data-testid="toasts">
+    <ol ref={host ? undefined : listRef} className={`toast-list${host ? " in-dialog" : ""}`} data-testid="toasts">
       {toasts.map((item) => (
         <Toast key={item.id} item={item} ctx={ctx} closeLabel={t("toast.close")} />
       ))}

@@ -1,0 +1,93 @@
+/**
+ * More forms whose POST meets a server that went away (killed as the POST
+ * leaves the page, as in a restart or a drain behind the proxy): "Vergeet
+ * deze persoon" (the gravest: the coordinator must know whether it was
+ * done), planning a meeting, and asking for a password reset. Each page
+ * stays with what was typed, a toast says it may not have been done, no
+ * error page; sent again once the server is back, it is done once.
+ * (unanswered-forms.spec.ts and unanswered-pages.spec.ts have the others.)
+ */
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { killServerOnPost, login, openDemoBoard, remixPost, SCREENSHOTS, serverForFile, toldNotAnswered } from "./helpers";
+
+// Mail on (its server away: nothing is sent), so that the password page has its form.
+const server = serverForFile({ env: () => ({ SMTP_URL: "smtp://127.0.0.1:9", MAIL_FROM: "Alliantiebord <bord@alliantie.test>" }) });
+
+test("forget: the erasure sent while the server is gone keeps the page, the reference and the tick, and says so; sent again, the person is forgotten once", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  const boardId = new URL(page.url()).pathname.split("/")[2];
+  const created = await page.request.post(`${server.url}/api/boards/${boardId}/requests`, {
+    headers: { origin: server.url },
+    data: { title: "Taalles voor gezin Onbeantwoord", category: "taal", area: "Bargeres", reference: "E2E ONBEANTWOORD 3", urgency: "normaal" },
+  });
+  expect(created.status()).toBe(201);
+
+  await page.goto(`${server.url}/boards/${boardId}/vergeten`);
+  const reference = page.getByLabel("Referentie van de persoon");
+  await reference.fill("e2e onbeantwoord 3");
+  await page.getByTestId("forget-preview").click();
+  await expect(page.getByTestId("forget-counts").locator('[data-count="requests"]')).toHaveText("1");
+  await page.getByTestId("forget-confirm").check();
+
+  const killed = await killServerOnPost(page, server, remixPost("routes/boards.$boardId_.vergeten"));
+  await page.getByTestId("forget-submit").click();
+  await toldNotAnswered(page, /De server gaf geen antwoord/);
+  expect(killed()).toBe(true);
+  await expect(page.getByTestId("forget-page")).toBeVisible();
+  await expect(reference).toHaveValue("e2e onbeantwoord 3");
+  await expect(page.getByTestId("forget-confirm")).toBeChecked();
+  await expect(page.getByTestId("forget-done")).toHaveCount(0);
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-forget-unanswered.png") });
+
+  await server.start();
+  await page.getByTestId("forget-submit").click();
+  await expect(page.getByTestId("forget-done")).toContainText("Gewist: 1");
+  // Once: nothing of that reference is left to find.
+  const again = await page.request.post(`${server.url}/api/boards/${boardId}/forget`, { headers: { origin: server.url }, data: { reference: "E2E ONBEANTWOORD 3", dryRun: true } });
+  expect(again.status()).toBe(200);
+  expect((await again.json()).removed.requests).toBe(0);
+});
+
+test("meetings: a meeting planned while the server is gone keeps the form and says so; sent again, it is planned once", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  const boardId = new URL(page.url()).pathname.split("/")[2];
+  await page.goto(`${server.url}/boards/${boardId}/vergaderingen`);
+  const plan = page.getByTestId("plan-form");
+  const title = `Overleg zonder antwoord ${Date.now()}`;
+  await plan.getByLabel("Titel").fill(title);
+  await plan.getByLabel("Datum").fill("2026-12-21");
+  await plan.getByLabel("Tijd").fill("10:00");
+
+  const killed = await killServerOnPost(page, server, remixPost("routes/boards.$boardId_.vergaderingen._index"));
+  await plan.getByRole("button", { name: "Vergadering plannen" }).click();
+  await toldNotAnswered(page, /De server gaf geen antwoord/);
+  expect(killed()).toBe(true);
+  await expect(plan.getByLabel("Titel")).toHaveValue(title);
+  await expect(plan.getByLabel("Datum")).toHaveValue("2026-12-21");
+  await expect(plan.getByLabel("Tijd")).toHaveValue("10:00");
+
+  await server.start();
+  await plan.getByRole("button", { name: "Vergadering plannen" }).click();
+  await expect(page).toHaveURL(new RegExp(`/boards/${boardId}/vergaderingen/[^/]+$`));
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+  const meetings = (await (await page.request.get(`${server.url}/api/boards/${boardId}/meetings`)).json()) as Array<{ title: string }>;
+  expect(meetings.filter((m) => m.title === title)).toHaveLength(1);
+});
+
+test("password reset: asked while the server is gone keeps the address and says so; asked again, the page confirms", async ({ page }) => {
+  await page.goto(`${server.url}/wachtwoord-vergeten`);
+  const email = page.getByLabel("E-mailadres");
+  await email.fill("taalhuis@ave.example");
+  const killed = await killServerOnPost(page, server, remixPost("routes/wachtwoord-vergeten"));
+  await page.getByRole("button", { name: "Stuur mij een link" }).click();
+  await toldNotAnswered(page, /De server gaf geen antwoord/);
+  expect(killed()).toBe(true);
+  await expect(email).toHaveValue("taalhuis@ave.example");
+
+  await server.start();
+  await page.getByRole("button", { name: "Stuur mij een link" }).click();
+  await expect(page.getByTestId("reset-sent")).toBeVisible();
+});
