@@ -2,7 +2,8 @@
  * More forms whose POST meets a server that went away (killed as the POST
  * leaves the page, as in a restart or a drain behind the proxy): "Vergeet
  * deze persoon" (the gravest: the coordinator must know whether it was
- * done), planning a meeting, and asking for a password reset. Each page
+ * done), planning a meeting, asking for a password reset, and accepting an
+ * invitation. Each page
  * stays with what was typed, a toast says it may not have been done, no
  * error page; sent again once the server is back, it is done once.
  * (unanswered-forms.spec.ts and unanswered-pages.spec.ts have the others.)
@@ -90,4 +91,36 @@ test("password reset: asked while the server is gone keeps the address and says 
   await server.start();
   await page.getByRole("button", { name: "Stuur mij een link" }).click();
   await expect(page.getByTestId("reset-sent")).toBeVisible();
+});
+
+test("invitation: the account made while the server is gone keeps the page and says so; sent again, the invitee lands on the board", async ({ browser }) => {
+  const coordinator = await (await browser.newContext()).newPage();
+  await login(coordinator, server.url, "coordinator@ave.example");
+  const orgs = (await (await coordinator.request.get(`${server.url}/api/organisations`)).json()) as Array<{ id: string; name: string }>;
+  const taalhuis = orgs.find((o) => o.name.startsWith("Taalhuis"))!;
+  const invited = await coordinator.request.post(`${server.url}/api/invitations`, {
+    headers: { origin: server.url },
+    data: { email: "onbeantwoord@ave.example", name: "Noor Onbeantwoord", organisationId: taalhuis.id, role: "member" },
+  });
+  expect(invited.status()).toBe(201);
+  const link = ((await invited.json()) as { link: string }).link.replace(/^https?:\/\/[^/]+/, server.url);
+
+  const invitee = await (await browser.newContext()).newPage();
+  await invitee.goto(link);
+  await expect(invitee.getByRole("heading", { name: "Welkom bij AVE Emmen" })).toBeVisible();
+  await invitee.getByLabel("Kies een wachtwoord").fill("noor-haar-wachtwoord");
+  await invitee.getByLabel("Herhaal het wachtwoord").fill("noor-haar-wachtwoord");
+  const killed = await killServerOnPost(invitee, server, remixPost("routes/uitnodiging.$token"));
+  await invitee.getByRole("button", { name: "Account aanmaken" }).click();
+  await toldNotAnswered(invitee, /De server gaf geen antwoord/);
+  expect(killed()).toBe(true);
+  await expect(invitee.getByRole("heading", { name: "Welkom bij AVE Emmen" })).toBeVisible();
+
+  await server.start();
+  // The link still works: the first press never reached the server.
+  await invitee.getByLabel("Kies een wachtwoord").fill("noor-haar-wachtwoord");
+  await invitee.getByLabel("Herhaal het wachtwoord").fill("noor-haar-wachtwoord");
+  await invitee.getByRole("button", { name: "Account aanmaken" }).click();
+  await expect(invitee).toHaveURL(/\/boards\/[0-9a-f-]{36}$/);
+  await expect(invitee.getByTestId("board")).toBeVisible();
 });
