@@ -86,9 +86,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return json({ intent, ...(r.ok ? { ok: true, name: await personName() } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "erase": {
-      const name = await personName();
+      // (The service names the person: after the erasure the overview no longer can.)
       const r = await eraseAccount(svc, user, form.personId);
-      return json({ intent, ...(r.ok ? { ok: true, name } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
+      return json({ intent, ...(r.ok ? { ok: true, name: r.name } : { errors: r.errors }) }, { status: r.ok ? 200 : r.status });
     }
     case "restore": {
       const r = await restoreAccess(svc, user, form.personId);
