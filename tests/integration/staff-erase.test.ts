@@ -83,6 +83,14 @@ describe("erasing a staff account", () => {
   it("only a coordinator of the person's alliance erases, never while the person has access, never themself", async () => {
     const { seed } = t;
     expect((await erase(personId, seed.cookies.memberA1)).status).toBe(403);
+    expect((await erase(personId, seed.cookies.viewerA)).status).toBe(403);
+    // Another origin, with the coordinator's own cookie: refused before anything is looked up, by the API and the page alike.
+    const foreign = await t.api(`/api/alliance/people/${personId}`, { cookie: seed.cookies.coordinatorA, method: "DELETE", headers: { origin: "https://elders.example" } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error).toBe("forbidden_origin");
+    const foreignForm = await postForm(t.url, "/beheer?_data=routes%2Fbeheer", { intent: "erase", personId }, { cookie: seed.cookies.coordinatorA, headers: { origin: "https://elders.example" } });
+    expect(foreignForm.status).toBe(403);
+    await foreignForm.arrayBuffer();
     // Another alliance's person is not theirs (404, as an unknown one).
     expect((await erase(seed.memberB.id)).status).toBe(404);
     const active = await erase(personId);
