@@ -134,6 +134,12 @@ export interface RelayStats {
   notices: number;
   /** Notices read: the board positioned again, its commits read from storage. */
   noticesRead: number;
+  /**
+   * Updates Redis did not take because it no longer knew the board's
+   * generation (it restarted, or the key was evicted): the outbox waited
+   * while the board was positioned again (its generation confirmed from storage).
+   */
+  unconfirmed: number;
 }
 
 export const updatesKey = (boardId: string) => `ab:board:${boardId}:updates`;
@@ -195,17 +201,39 @@ return {deleted, last, #page}`;
 /**
  * Publish one entry of a board's update stream (KEYS[1]) unless its
  * generation ARGV[2] is older than the newest published (KEYS[2]), which it
- * raises: `XADD KEYS[1] MAXLEN ~ ARGV[1] * ARGV[3..]`. Returns the entry's
+ * raises: `XADD KEYS[1] MAXLEN ~ ARGV[1] * ARGV[4..]`. Returns the entry's
  * id, or nil when refused. Checked in Redis, in one step with the XADD: a
  * server's entry that reaches Redis after a rebuild's marker (its socket
  * was slow, or Redis was away from it alone) cannot come in behind the
  * rebuild's scrub, whatever that server knows.
+ * ARGV[3] says what the entry is: "w" an update with its words, "r" a
+ * rebuild marker, "n" a notice (no words). While Redis does not know the
+ * board's generation (it restarted empty, or the key was evicted; SEED sets
+ * it), words are not taken: 0, and the server confirms its copy's generation
+ * from storage first (RedisRelay.unconfirmed). A marker sets it; a notice
+ * carries nothing to refuse.
  */
 const PUBLISH = `local g = tonumber(ARGV[2])
-local newest = tonumber(redis.call("GET", KEYS[2]) or "0")
-if g < newest then return false end
-if g > newest then redis.call("SET", KEYS[2], ARGV[2]) end
-return redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*", unpack(ARGV, 3))`;
+local known = redis.call("GET", KEYS[2])
+if known then
+  local newest = tonumber(known)
+  if g < newest then return false end
+  if g > newest then redis.call("SET", KEYS[2], ARGV[2]) end
+elseif ARGV[3] == "w" then
+  return 0
+elseif ARGV[3] == "r" then
+  redis.call("SET", KEYS[2], ARGV[2])
+end
+return redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*", unpack(ARGV, 4))`;
+/**
+ * The board's generation as this server knows it from storage (ARGV[1]) is
+ * the newest published (KEYS[1]) unless a newer one is: sent when a board is
+ * loaded and again each time it is positioned (after its storage catch-up).
+ */
+const SEED = `local g = tonumber(ARGV[1])
+local known = redis.call("GET", KEYS[1])
+if not known or g > tonumber(known) then redis.call("SET", KEYS[1], ARGV[1]) end
+return 1`;
 /** Entries read by one call of SCRUB (a 10,000-entry stream: 20 short calls, other commands go between them). */
 const SCRUB_PAGE = 500;
 /** The wait before a scrub that failed (Redis away) is tried again. */
@@ -261,7 +289,8 @@ const WAKE_TRIES = 50;
 
 /** The command connection with PUBLISH defined (the constructor). */
 interface Publisher {
-  abRelayPublish(stream: string, generationKey: string, maxLen: number, generation: number, ...fields: Array<string | Buffer>): Promise<string | null>;
+  abRelayPublish(stream: string, generationKey: string, maxLen: number, generation: number, what: "w" | "r" | "n", ...fields: Array<string | Buffer>): Promise<string | null | 0>;
+  abRelaySeed(generationKey: string, generation: number): Promise<number>;
 }
 
 type RawEntries = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
@@ -308,7 +337,13 @@ export class RedisRelay implements RoomRelay {
   /** Outbox entries marked stale and perhaps still there (dropStale looks only then). */
   private staleMarked = 0;
   private scrubTimer: NodeJS.Timeout | null = null;
-  readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0, scrubbed: 0, refused: 0, notices: 0, noticesRead: 0 };
+  /**
+   * The board whose generation the outbox's head waits to have confirmed
+   * (Redis answered PUBLISH with "unknown"): nothing is sent until it is
+   * positioned again and its generation seeded, or it is no longer followed.
+   */
+  private awaiting: string | null = null;
+  readonly stats: RelayStats = { published: 0, presencePublished: 0, received: 0, applied: 0, positioned: 0, gaps: 0, compactions: 0, leaseHeld: 0, outbox: 0, readErrors: 0, scrubbed: 0, refused: 0, notices: 0, noticesRead: 0, unconfirmed: 0 };
   private readonly maxLen: number;
   private readonly presenceMaxLen: number;
   private readonly blockMs: number;
@@ -330,6 +365,7 @@ export class RedisRelay implements RoomRelay {
     opts.blocking.on("close", this.onBlockingClose);
     // (ioredis sends the script itself the first time on each connection, EVALSHA after.)
     if (!("abRelayPublish" in opts.commands)) opts.commands.defineCommand("abRelayPublish", { numberOfKeys: 2, lua: PUBLISH });
+    if (!("abRelaySeed" in opts.commands)) opts.commands.defineCommand("abRelaySeed", { numberOfKeys: 1, lua: SEED });
   }
 
   /** Start reading for these rooms (the room manager is made with this relay, so it is attached after). */
@@ -349,6 +385,8 @@ export class RedisRelay implements RoomRelay {
     const positioned = new Promise<void>((resolve) => (positionedNow = resolve));
     this.unfollow(boardId);
     this.followed.set(boardId, { generation, updates: null, presence: null, check: false, retryAt: 0, failures: 0, positionedNow });
+    // Just read from storage. (Positioning seeds it again after its catch-up; a failure here is left to that.)
+    this.publisher.abRelaySeed(generationKey(boardId), generation).catch(() => undefined);
     this.wake();
     return positioned;
   }
@@ -362,6 +400,15 @@ export class RedisRelay implements RoomRelay {
     this.followed.get(boardId)?.positionedNow();
     this.followed.delete(boardId);
     this.readUpTo(boardId, null);
+    // What waited for its generation goes as a notice now (kick), or was marked stale by the drop that unfollowed it.
+    if (this.awaiting === boardId) {
+      this.awaiting = null;
+      queueMicrotask(() => this.kick());
+    }
+  }
+
+  private get publisher(): Publisher {
+    return this.opts.commands as unknown as Publisher;
   }
 
   committed(boardId: string, generation: number, update: Uint8Array): void {
@@ -564,7 +611,7 @@ export class RedisRelay implements RoomRelay {
   /** Send the outbox's head as one pipeline; the rest follows when it is acknowledged. */
   private kick(): void {
     if (!this.sending) this.dropStale();
-    if (this.sending || this.closed || this.outbox.length === 0) return;
+    if (this.sending || this.closed || this.outbox.length === 0 || this.awaiting !== null) return;
     if (this.opts.commands.status !== "ready") return; // "ready" calls kick again
     this.sending = true;
     const batch = this.outbox.slice(0, 256);
@@ -582,7 +629,7 @@ export class RedisRelay implements RoomRelay {
       if (e.rebuilt) fields.push("r", "1");
       if (notice) fields.push("n", "1");
       notices.push(notice);
-      if (e.kind === "updates") (pipeline as unknown as Publisher).abRelayPublish(e.key, generationKey(e.boardId), e.maxLen, e.generation, ...fields);
+      if (e.kind === "updates") (pipeline as unknown as Publisher).abRelayPublish(e.key, generationKey(e.boardId), e.maxLen, e.generation, e.rebuilt ? "r" : notice ? "n" : "w", ...fields);
       else pipeline.xadd(e.key, "MAXLEN", "~", e.maxLen, "*", ...fields);
       at.push(commands++);
       const registry = e.registry;
@@ -600,8 +647,15 @@ export class RedisRelay implements RoomRelay {
         // Published in order up to the first failure; the rest waits for the next try.
         // (A registry write that failed after its entry went is not tried again: the client's next renewal writes it.)
         let done = 0;
+        /** Redis did not know an entry's board generation: when to try again (unconfirmed). */
+        let unknown: "now" | "later" | null = null;
         for (const i of at) {
           if (!results?.[i] || results[i][0]) break;
+          if (results[i][1] === 0) {
+            // This entry and what follows wait until the board's generation is confirmed.
+            unknown = this.unconfirmed(batch[done].boardId);
+            break;
+          }
           if (batch[done].rebuilt) this.scrubLater(batch[done].boardId, batch[done].generation);
           if (batch[done].kind === "updates" && results[i][1] === null) this.stats.refused++;
           else if (batch[done].kind === "updates") {
@@ -613,10 +667,12 @@ export class RedisRelay implements RoomRelay {
         }
         this.outbox.splice(0, done);
         this.sentUpTo(this.outbox.length ? this.outbox[0].seq - 1 : this.enqueued);
+        if (unknown) return unknown === "now";
         if (done < batch.length) throw results?.[at[done]]?.[0] ?? new Error("relay publish failed");
+        return true;
       })
       .then(
-        () => true,
+        (go) => go,
         (e: Error) => {
           if (!this.closed) this.opts.log.warn("relay publish failed; kept in the outbox", { waiting: this.outbox.length, error: e.message });
           return false;
@@ -634,6 +690,33 @@ export class RedisRelay implements RoomRelay {
         // on "ready", or after a pause if the connection stayed up.
         else this.retryLater();
       });
+  }
+
+  /**
+   * Redis no longer knows the board's generation (it restarted empty, or
+   * evicted the key): this server's copy may be of a generation a rebuild
+   * has left while Redis was away (its marker lost with the restart), and
+   * its words must not go before that is ruled out. The board is positioned
+   * again, which reads storage (a copy rebuilt elsewhere is dropped there,
+   * and what of it waits here is marked stale) and then seeds the
+   * generation; the outbox waits for that ("now": kick finds `awaiting`).
+   * A board no longer followed here goes as a notice at once; a relay that
+   * does not read (no positioning) tries again later, never with the words
+   * unchecked.
+   */
+  private unconfirmed(boardId: string): "now" | "later" {
+    this.stats.unconfirmed++;
+    const f = this.followed.get(boardId);
+    if (!f) return "now";
+    if (!this.loop) return "later";
+    this.awaiting = boardId;
+    if (f.updates !== null) {
+      f.updates = null;
+      f.presence = null;
+      this.wake();
+    }
+    this.opts.log.info("Redis no longer knows a board's generation; confirming it from storage before publishing", { board: boardId });
+    return "now";
   }
 
   /** One retry of the outbox after a pause (not one per failure). */
@@ -857,6 +940,13 @@ export class RedisRelay implements RoomRelay {
       return;
     }
     if (this.followed.get(boardId) !== f) return; // dropped by the catch-up (rebuilt elsewhere), or unloaded meanwhile
+    // Confirmed from storage: Redis knows the generation again (PUBLISH takes this copy's words).
+    await this.publisher.abRelaySeed(generationKey(boardId), f.generation);
+    if (this.followed.get(boardId) !== f) return;
+    if (this.awaiting === boardId) {
+      this.awaiting = null;
+      this.kick();
+    }
     f.failures = 0;
     f.retryAt = 0;
     f.updates = lastUpdate[0]?.[0] ?? "0-0";

@@ -13,7 +13,7 @@
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { RedisLink } from "../../server/cluster/redis";
-import { generationKey, updatesKey, type RelayRooms } from "../../server/cluster/relay";
+import { generationKey, updatesKey, type RedisRelay, type RelayRooms } from "../../server/cluster/relay";
 import { relayTestbed } from "../infra/relay-testbed";
 import { sleep, waitFor } from "./harness";
 
@@ -31,8 +31,12 @@ async function stream(r: RedisLink, boardId: string): Promise<Array<{ g: number;
   });
 }
 
-/** Rooms that hold the board at whatever generation they are told: what the relay applies and asks of them. */
-function rooms() {
+/**
+ * Rooms that hold the board at whatever generation they are told: what the relay applies and asks of them. With
+ * `stored`, the catch-up from storage compares the copy's generation with it and drops a copy that storage has left
+ * behind, as RoomManager.dropUnstored does (unloaded, then superseded).
+ */
+function rooms(stored?: { relay: () => RedisRelay; board: string; copy: number; generation: number }) {
   const seen = { applied: [] as string[], catchUps: 0 };
   const r: RelayRooms = {
     applyRemote: (_board, _generation, update) => {
@@ -40,8 +44,11 @@ function rooms() {
       return true;
     },
     applyRemotePresence: () => {},
-    catchUpFromStorage: () => {
+    catchUpFromStorage: (boardId) => {
       seen.catchUps++;
+      if (!stored || boardId !== stored.board || stored.generation === stored.copy) return;
+      stored.relay().unloaded(boardId);
+      stored.relay().superseded(boardId, stored.copy + 1);
     },
     dropRebuilt: () => {},
     disconnectUser: () => {},
@@ -60,14 +67,18 @@ const corked = (r: RedisLink) => {
   return socket;
 };
 
-/** A server that holds the board at `generation` and reads its stream (stub rooms record what it applies), once positioned. */
+/**
+ * A server that holds the board at `generation` and reads its stream (stub rooms record what it applies), once
+ * positioned; `storage.generation` is the board's generation in storage (a rebuild elsewhere raises it).
+ */
 async function holder(name: string, board: string, generation: number) {
   const r = await server(name);
-  const held = rooms();
+  const storage = { generation };
+  const held = rooms({ relay: () => r.relay, board, copy: generation, get generation() { return storage.generation; } });
   void r.relay.loaded(board, generation);
   r.relay.start(held.rooms);
   await waitFor(() => held.seen.catchUps === 1 || null, { message: `${name} positioned` });
-  return { ...r, seen: held.seen };
+  return { ...r, seen: held.seen, storage };
 }
 
 describe("a rebuilt board's older generations in Redis", () => {
@@ -78,12 +89,12 @@ describe("a rebuilt board's older generations in Redis", () => {
     const board = "board-scrub-1";
     void a.relay.loaded(board, 1);
     void b.relay.loaded(board, 1);
-    void c.relay.loaded(board, 2);
     for (let i = 0; i < 3; i++) b.relay.committed(board, 1, bytes(`oud-${i}`));
     a.relay.committed(board, 1, bytes("oud-a"));
     await b.relay.published();
     await a.relay.published();
     // Another server already at the new generation (it loaded the board after the rebuild's commit).
+    void c.relay.loaded(board, 2);
     c.relay.committed(board, 2, bytes("nieuw-c"));
     await c.relay.published();
     // (The two servers' first entries in either order.)
@@ -203,5 +214,48 @@ describe("a rebuilt board's older generations in Redis", () => {
     await waitFor(async () => (await stream(reader.link, "board-belt")).length === 0 || null, { message: "the older entry removed" });
     expect(reader.seen.applied).toEqual([]);
     expect(reader.relay.stats.scrubbed).toBe(1);
+  });
+
+  it("an old copy's words wait while Redis does not know the board's generation, and are never published when storage says the board was rebuilt", async () => {
+    const board = "board-forgot";
+    const stale = await holder("forgot-stale", board, 3);
+    expect(await stale.link.command.get(generationKey(board))).toBe("3");
+    // Another server rebuilt the board (storage is at generation 4); its marker was in Redis, and Redis lost it with
+    // everything it knew of the board (restarted empty, or the key evicted) before this server read it.
+    stale.storage.generation = 4;
+    await stale.link.command.del(generationKey(board), updatesKey(board));
+    // An update this server committed before the rebuild was still on its way: it must not put the erased words back.
+    stale.relay.committed(board, 3, bytes("geheim-van-voor"));
+    expect(await stale.relay.flushed()).toBe(true);
+    await sleep(100);
+    expect(await stream(stale.link, board)).toEqual([]);
+    // It read storage again (positioned), found the rebuild, and dropped its copy with what waited of it.
+    expect(stale.seen.catchUps).toBe(2);
+    expect(stale.relay.stats.unconfirmed).toBe(1);
+    expect(stale.relay.stats.published).toBe(0);
+    // The outbox is not held up: another board's update goes.
+    void stale.relay.loaded("board-forgot-other", 1);
+    stale.relay.committed("board-forgot-other", 1, bytes("ander-bord"));
+    expect(await stale.relay.flushed()).toBe(true);
+    expect((await stream(stale.link, "board-forgot-other")).map((e) => e.u)).toEqual(["ander-bord"]);
+  });
+
+  it("a copy storage confirms publishes its words once Redis knows the generation again, in order", async () => {
+    const board = "board-forgot-ok";
+    const reader = await holder("forgot-reader", board, 5);
+    const s = await holder("forgot-writer", board, 5);
+    await s.link.command.del(generationKey(board), updatesKey(board));
+    s.relay.committed(board, 5, bytes("een"));
+    s.relay.committed(board, 5, bytes("twee"));
+    await waitFor(() => reader.seen.applied.length === 2 || null, { message: "the other server applies both" });
+    expect(reader.seen.applied).toEqual(["een", "twee"]);
+    expect(s.seen.catchUps).toBe(2);
+    expect(s.relay.stats.unconfirmed).toBe(1);
+    expect(await s.link.command.get(generationKey(board))).toBe("5");
+    // Redis knows it now: the next goes at once, without another storage read.
+    s.relay.committed(board, 5, bytes("drie"));
+    await waitFor(() => reader.seen.applied.length === 3 || null, { message: "the third applied" });
+    expect(s.seen.catchUps).toBe(2);
+    expect(s.relay.stats.unconfirmed).toBe(1);
   });
 });
