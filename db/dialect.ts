@@ -111,6 +111,16 @@ export function textContains(h: Pick<AsyncDb, "dialect">, haystack: SQLWrapper, 
   return h.dialect === "sqlite" ? sql`(instr(${haystack}, ${needle}) > 0)` : sql`(strpos(${haystack}::text, ${needle}) > 0)`;
 }
 
+/** Text matched as typed inside a LIKE pattern (`likeEscaped`): its `%`, `_` and `\` escaped. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** `column LIKE pattern ESCAPE '\'` (the same on both engines), the pattern's literal parts made with `escapeLike`. */
+export function likeEscaped(column: SQLWrapper, pattern: string): SQL<boolean> {
+  return sql`(${column} like ${pattern} escape '\\')`;
+}
+
 /**
  * Run a raw statement (what the builder cannot say: a table named at run
  * time, a temporary table) and return how many rows it changed:

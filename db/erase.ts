@@ -9,7 +9,7 @@
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { auditHoldsText, scrubAuditData } from "../app/board/erase";
 import type { AsyncDb } from "./client";
-import { count, first } from "./dialect";
+import { count, escapeLike, first, likeEscaped } from "./dialect";
 
 /** The board's requests with this reference key. */
 export async function requestIdsByKey(h: AsyncDb, boardId: string, key: string): Promise<string[]> {
@@ -62,8 +62,8 @@ async function mailsAbout(h: AsyncDb, ids: readonly string[], titles: readonly s
   const needles = [...ids, ...titles.filter((t) => t.trim().length >= 4)];
   if (!needles.length) return [];
   const mentions = needles.flatMap((n) => {
-    const p = `%${n.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return [sql`${mailOutbox.key} like ${p} escape '\\'`, sql`${mailOutbox.text} like ${p} escape '\\'`, sql`${mailOutbox.html} like ${p} escape '\\'`, sql`${mailOutbox.subject} like ${p} escape '\\'`];
+    const p = `%${escapeLike(n)}%`;
+    return [mailOutbox.key, mailOutbox.text, mailOutbox.html, mailOutbox.subject].map((column) => likeEscaped(column, p));
   });
   return h.q.select({ id: mailOutbox.id }).from(mailOutbox).where(or(...mentions));
 }
@@ -107,7 +107,7 @@ export async function erasureCounts(h: AsyncDb, boardId: string, ids: readonly s
 /** Notifications about one of the requests: their own request, or a digest that lists it (the JSON as text on both engines). */
 function notificationsAbout(h: AsyncDb, ids: string[]) {
   const { notifications } = h.t;
-  return or(inArray(notifications.requestId, ids), ...ids.map((id) => sql`cast(${notifications.data} as text) like ${`%"${id}"%`}`));
+  return or(inArray(notifications.requestId, ids), ...ids.map((id) => likeEscaped(sql`cast(${notifications.data} as text)`, `%"${escapeLike(id)}"%`)));
 }
 
 /**

@@ -11,8 +11,9 @@
  * them (deleted), and the mail outbox's rows addressed to them (deleted).
  * On the asynchronous layer (both engines).
  */
-import { eq, like, or } from "drizzle-orm";
+import { eq, or } from "drizzle-orm";
 import type { AsyncDb } from "./client";
+import { escapeLike, likeEscaped } from "./dialect";
 
 /**
  * Erase the account `userId`, only while its access is removed (decided in
@@ -28,7 +29,7 @@ export async function eraseStaffAccount(h: AsyncDb, userId: string, label: strin
     await tx.q.update(meetingAttendees).set({ name: label }).where(eq(meetingAttendees.userId, userId));
     await tx.q.delete(invitations).where(or(eq(invitations.acceptedUserId, userId), eq(invitations.email, person.email)));
     // Addressed to them now, or to the address they had before a change (the notice of the change goes there).
-    await tx.q.delete(mailOutbox).where(or(eq(mailOutbox.to, person.email), like(mailOutbox.key, `email-changed:${userId}:%`)));
+    await tx.q.delete(mailOutbox).where(or(eq(mailOutbox.to, person.email), likeEscaped(mailOutbox.key, `${escapeLike(`email-changed:${userId}:`)}%`)));
     await tx.q.delete(users).where(eq(users.id, userId));
     return "erased";
   });
