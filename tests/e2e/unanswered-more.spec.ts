@@ -2,18 +2,21 @@
  * More forms whose POST meets a server that went away (killed as the POST
  * leaves the page, as in a restart or a drain behind the proxy): "Vergeet
  * deze persoon" (the gravest: the coordinator must know whether it was
- * done), planning a meeting, asking for a password reset, and accepting an
- * invitation. Each page
+ * done), planning a meeting, asking for a password reset, accepting an
+ * invitation, turning on two-factor login, and storing a moment of the
+ * board's past. Each page
  * stays with what was typed, a toast says it may not have been done, no
  * error page; sent again once the server is back, it is done once.
  * (unanswered-forms.spec.ts and unanswered-pages.spec.ts have the others.)
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { killServerOnPost, login, openDemoBoard, remixPost, SCREENSHOTS, serverForFile, toldNotAnswered } from "./helpers";
+import { generateSync } from "otplib";
+import { newDataKey } from "../../app/services/seal.server";
+import { killServerOnPost, login, openDemoBoard, openFromMoreMenu, remixPost, SCREENSHOTS, serverForFile, toldNotAnswered } from "./helpers";
 
-// Mail on (its server away: nothing is sent), so that the password page has its form.
-const server = serverForFile({ env: () => ({ SMTP_URL: "smtp://127.0.0.1:9", MAIL_FROM: "Alliantiebord <bord@alliantie.test>" }) });
+// Mail on (its server away: nothing is sent), so that the password page has its form; a DATA_KEY to seal two-factor secrets.
+const server = serverForFile({ env: () => ({ SMTP_URL: "smtp://127.0.0.1:9", MAIL_FROM: "Alliantiebord <bord@alliantie.test>", DATA_KEY: newDataKey() }) });
 
 test("forget: the erasure sent while the server is gone keeps the page, the reference and the tick, and says so; sent again, the person is forgotten once", async ({ page }) => {
   await login(page, server.url, "coordinator@ave.example");
@@ -123,4 +126,55 @@ test("invitation: the account made while the server is gone keeps the page and s
   await invitee.getByRole("button", { name: "Account aanmaken" }).click();
   await expect(invitee).toHaveURL(/\/boards\/[0-9a-f-]{36}$/);
   await expect(invitee.getByTestId("board")).toBeVisible();
+});
+
+test("two-factor: turned on while the server is gone keeps the QR page and the code, and says so; sent again, it is on, with its recovery codes", async ({ page }) => {
+  await login(page, server.url, "kerk@ave.example");
+  await page.goto(`${server.url}/account`);
+  await page.getByTestId("two-factor-enable").click();
+  await expect(page.getByRole("heading", { level: 1, name: "Tweestapsverificatie aanzetten" })).toBeVisible();
+  const secret = ((await page.getByTestId("totp-secret").textContent()) ?? "").replace(/\s/g, "");
+  const code = page.getByLabel("Code uit de app");
+  await code.fill(generateSync({ secret, epoch: Math.floor(Date.now() / 1000) }));
+
+  const killed = await killServerOnPost(page, server, remixPost("routes/account.tweestapsverificatie"));
+  await page.getByRole("button", { name: "Aanzetten" }).click();
+  await toldNotAnswered(page, /De server gaf geen antwoord/);
+  expect(killed()).toBe(true);
+  await expect(page.getByRole("heading", { level: 1, name: "Tweestapsverificatie aanzetten" })).toBeVisible();
+  await expect(page.getByTestId("totp-secret")).toBeVisible();
+  expect(await code.inputValue()).toMatch(/^\d{6}$/);
+  await expect(page.getByTestId("recovery-codes")).toHaveCount(0);
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-two-factor-unanswered.png") });
+
+  await server.start();
+  // The same secret (the first press never reached the server); the app's code of now.
+  await code.fill(generateSync({ secret, epoch: Math.floor(Date.now() / 1000) }));
+  await page.getByRole("button", { name: "Aanzetten" }).click();
+  await expect(page.getByTestId("recovery-codes").getByRole("listitem")).toHaveCount(10);
+  await page.goto(`${server.url}/account`);
+  await expect(page.getByTestId("two-factor-state")).toContainText("Aan sinds");
+});
+
+test("history: a moment stored while the server is gone keeps the page and says so; stored again, there is one more moment, not two", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  const boardId = new URL(page.url()).pathname.split("/")[2];
+  const moments = async () => ((await (await page.request.get(`${server.url}/api/boards/${boardId}/snapshots`)).json()) as unknown[]).length;
+  const before = await moments();
+  await openFromMoreMenu(page, "history-link");
+  await expect(page.getByTestId("history-chosen")).toContainText(`Moment ${before} van ${before}`);
+
+  const killed = await killServerOnPost(page, server, remixPost("routes/boards.$boardId_.verleden"));
+  await page.getByTestId("history-take").click();
+  await toldNotAnswered(page, /De server gaf geen antwoord/);
+  expect(killed()).toBe(true);
+  await expect(page.getByTestId("history-chosen")).toContainText(`Moment ${before} van ${before}`);
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-history-unanswered.png") });
+
+  await server.start();
+  await page.getByTestId("history-take").click();
+  await expect(page.getByTestId("toast").getByText("Moment vastgelegd.")).toBeVisible();
+  await expect(page.getByTestId("history-chosen")).toContainText(`Moment ${before + 1} van ${before + 1}`);
+  expect(await moments()).toBe(before + 1);
 });
