@@ -5,6 +5,7 @@
  * the time from a message's arrival to the end of the broadcast it caused.
  */
 import fs from "node:fs";
+import inspector from "node:inspector";
 import { getHeapStatistics } from "node:v8";
 import { PerformanceObserver, constants, monitorEventLoopDelay } from "node:perf_hooks";
 import { BoardRoom } from "../../../server/sync/room";
@@ -13,6 +14,7 @@ import { RoomManager } from "../../../server/sync/rooms";
 type Method = (...args: unknown[]) => unknown;
 
 export function installTrace(): void {
+  if (process.env.BENCH_TRACE === "alloc") return traceAllocations();
   const sums = new Map<string, { n: number; total: number; max: number }>();
   // BENCH_TRACE=timeline: the same sums per second as well (when a step's cost changes during it).
   const timeline = process.env.BENCH_TRACE === "timeline";
@@ -112,5 +114,24 @@ export function installTrace(): void {
       const cols = [...at].map(([label, e]) => `${label} ${e.n}×${((e.total / e.n) * 1000).toFixed(0)}µs≤${e.max.toFixed(0)}`);
       process.stderr.write(`TRACE @${sec}s ${cols.join(" | ")}\n`);
     }
+  });
+}
+
+/**
+ * BENCH_TRACE=alloc (with BENCH_TRACE_FILE=<file>.heapprofile): where the
+ * server allocates, garbage included (V8's sampling heap profiler with the
+ * objects young and full collections took), written at exit; open it in
+ * Chrome's DevTools (Memory) or sum it by function. What a collection costs
+ * follows from what is allocated, which a CPU profile does not say.
+ */
+function traceAllocations(): void {
+  const session = new inspector.Session();
+  session.connect();
+  session.post("HeapProfiler.startSampling", { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  process.on("exit", () => {
+    // An in-process session answers synchronously.
+    session.post("HeapProfiler.stopSampling", (error, result) => {
+      if (!error && process.env.BENCH_TRACE_FILE) fs.writeFileSync(process.env.BENCH_TRACE_FILE, JSON.stringify((result as { profile: unknown }).profile));
+    });
   });
 }
