@@ -12,6 +12,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useAnsweredActionData } from "~/lib/unanswered";
 import { isLocale, translator, useLocale, type MessageKey } from "~/i18n";
 import { services } from "~/services/context.server";
+import { chosenLocale } from "~/services/locale.server";
 import { unsubscribe, unsubscribeInfo } from "~/services/notifications.server";
 
 export const meta: MetaFunction = () => [{ title: "Afmelden · Alliantiebord" }, { name: "robots", content: "noindex" }];
@@ -24,12 +25,14 @@ function hint(email: string): string {
   return `${local.slice(0, 2)}…@${domain ?? ""}`;
 }
 
-export async function loader({ params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const svc = services(context);
   const target = await unsubscribeInfo(svc, params.token ?? "");
   if (!target) return json({ valid: false as const }, { status: 404, headers: NO_STORE });
   // In the person's own language: the link is opened from the mail, often in a browser that never chose one.
-  return json({ valid: true as const, kind: target.kind, email: hint(target.email), locale: isLocale(target.locale) ? target.locale : null }, { headers: NO_STORE });
+  // A browser that chose (the header's switch, a login) gets the page in its choice, as the header.
+  const own = chosenLocale(request) === null && isLocale(target.locale) ? target.locale : null;
+  return json({ valid: true as const, kind: target.kind, email: hint(target.email), locale: own }, { headers: NO_STORE });
 }
 
 export async function action({ params, context }: ActionFunctionArgs) {

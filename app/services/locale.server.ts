@@ -12,8 +12,13 @@ export const LOCALE_COOKIE = "ab_lang";
  */
 export function localeFromRequest(request: Request, user?: { locale: string } | null): Locale {
   if (user && isLocale(user.locale)) return user.locale;
+  return chosenLocale(request) ?? DEFAULT_LOCALE;
+}
+
+/** The language this browser chose (the header's switch, or the last login), or null when it never chose one. */
+export function chosenLocale(request: Request): Locale | null {
   const v = parseCookies(request.headers.get("Cookie"))[LOCALE_COOKIE];
-  return isLocale(v) ? v : DEFAULT_LOCALE;
+  return isLocale(v) ? v : null;
 }
 
 export function localeCookie(locale: Locale): string {

@@ -1,10 +1,14 @@
 /**
  * Notifications in the browser: the bell in the top bar counts a referral
  * another organisation just made, live; its list links straight to the card;
- * /account/meldingen holds the list and the settings; and, with mail off,
- * the pages say where mail would have helped.
+ * /account/meldingen holds the list and the settings; with mail off,
+ * the pages say where mail would have helped; and the unsubscribe page
+ * speaks the person's language until the browser chooses another.
  */
 import { expect, test, type Page } from "@playwright/test";
+import { findUserForLogin, updateUserProfile } from "../../db/accounts";
+import { openAppDatabase } from "../../db/client";
+import { unsubscribeToken } from "../../db/notifications";
 import { login, openDemoBoard, seriousViolations, serverForFile } from "./helpers";
 
 const server = serverForFile();
@@ -73,4 +77,27 @@ test("/beheer says that mail is not set up", async ({ page }) => {
   await login(page, server.url, "coordinator@ave.example");
   await page.goto(`${server.url}/beheer`);
   await expect(page.getByTestId("mail-off")).toHaveText("E-mail is niet ingesteld: uitnodigingen en meldingen worden niet verstuurd.");
+});
+
+test("/afmelden speaks the person's language in a browser that never chose one, and the header's switch changes the whole page", async ({ page }) => {
+  const database = await openAppDatabase(server.databaseUrl);
+  let token: string;
+  try {
+    const person = (await findUserForLogin(database.async, "maatjes@ave.example"))!;
+    await updateUserProfile(database.async, person.id, { locale: "en" });
+    token = await unsubscribeToken(database.async, person.id, "comment", Date.now());
+  } finally {
+    await database.close();
+  }
+  await page.goto(`${server.url}/afmelden/${token}`);
+  await expect(page.getByRole("heading", { level: 1, name: "Unsubscribe" })).toBeVisible();
+  const main = page.locator("main");
+  // The browser chooses Dutch with the header's switch (to English first: the header speaks Dutch, the default).
+  await page.getByRole("button", { name: "Switch to English" }).click();
+  await expect(page.getByRole("button", { name: "Schakel naar Nederlands" })).toBeVisible();
+  await expect(main.getByRole("heading", { level: 1, name: "Unsubscribe" })).toBeVisible();
+  await page.getByRole("button", { name: "Schakel naar Nederlands" }).click();
+  await expect(page.getByRole("button", { name: "Switch to English" })).toBeVisible();
+  await expect(main.getByRole("heading", { level: 1, name: "Afmelden" })).toBeVisible();
+  await expect(main).not.toHaveAttribute("lang", "en");
 });
