@@ -73,8 +73,8 @@ const corked = (r: RedisLink) => {
  */
 async function holder(name: string, board: string, generation: number) {
   const r = await server(name);
-  const storage = { generation };
-  const held = rooms({ relay: () => r.relay, board, copy: generation, get generation() { return storage.generation; } });
+  const storage = { relay: () => r.relay, board, copy: generation, generation };
+  const held = rooms(storage);
   void r.relay.loaded(board, generation);
   r.relay.start(held.rooms);
   await waitFor(() => held.seen.catchUps === 1 || null, { message: `${name} positioned` });
