@@ -5,11 +5,12 @@
  * the pages say where mail would have helped; and the unsubscribe page
  * speaks the person's language until the browser chooses another.
  */
+import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { findUserForLogin, updateUserProfile } from "../../db/accounts";
 import { openAppDatabase } from "../../db/client";
 import { unsubscribeToken } from "../../db/notifications";
-import { login, openDemoBoard, seriousViolations, serverForFile } from "./helpers";
+import { login, openDemoBoard, SCREENSHOTS, seriousViolations, serverForFile } from "./helpers";
 
 const server = serverForFile();
 
@@ -100,4 +101,7 @@ test("/afmelden speaks the person's language in a browser that never chose one, 
   await expect(page.getByRole("button", { name: "Switch to English" })).toBeVisible();
   await expect(main.getByRole("heading", { level: 1, name: "Afmelden" })).toBeVisible();
   await expect(main).not.toHaveAttribute("lang", "en");
+  await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-afmelden-chosen.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "phone-afmelden-chosen.png") });
 });
