@@ -258,4 +258,33 @@ describe("a rebuilt board's older generations in Redis", () => {
     expect(s.seen.catchUps).toBe(2);
     expect(s.relay.stats.unconfirmed).toBe(1);
   });
+  it("while storage cannot confirm the generation, the words wait; they go once it can", async () => {
+    const board = "board-forgot-away";
+    const reader = await holder("away-reader", board, 6);
+    const s = await server("away-writer");
+    const seen = rooms();
+    // Storage is away for the first two reads after Redis lost what it knew (the catch-up rejects, as RoomManager's does).
+    let away = 0;
+    const catchUp = seen.rooms.catchUpFromStorage;
+    seen.rooms.catchUpFromStorage = (boardId) => {
+      if (away > 0) {
+        away--;
+        throw new Error("storage away");
+      }
+      return catchUp(boardId);
+    };
+    void s.relay.loaded(board, 6);
+    s.relay.start(seen.rooms);
+    await waitFor(() => seen.seen.catchUps === 1 || null, { message: "positioned" });
+    away = 2;
+    await s.link.command.del(generationKey(board));
+    s.relay.committed(board, 6, bytes("wacht-op-opslag"));
+    await sleep(150);
+    // Held: not in the stream while its generation is unconfirmed.
+    expect((await stream(s.link, board)).map((e) => e.u)).not.toContain("wacht-op-opslag");
+    await waitFor(() => reader.seen.applied.includes("wacht-op-opslag") || null, { message: "published once storage answered", timeout: 10_000 });
+    expect(away).toBe(0);
+    expect(s.relay.stats.unconfirmed).toBe(1);
+    expect(await s.link.command.get(generationKey(board))).toBe("6");
+  });
 });
