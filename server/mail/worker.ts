@@ -189,14 +189,22 @@ export function createMailWorker(opts: MailWorkerOptions): MailWorker {
     } finally {
       await mailLock?.release();
       running = false;
-      if (skipped) scheduleRetry();
-      else await scheduleWake();
-      notifyIdle();
+      // Asked to look again after the last look (a mail queued while the lock was let go): run again before
+      // anyone is told the queue is empty; idle() waits for that run.
+      const asked = again && !skipped && !stopped;
+      again = false;
+      if (asked) void run();
+      else {
+        if (skipped) scheduleRetry();
+        else await scheduleWake();
+        notifyIdle();
+      }
     }
   }
 
   function notifyIdle() {
-    if (held.size) return;
+    // A run that started meanwhile (a kick, the poll) tells them when it ends.
+    if (held.size || running) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) w();
