@@ -1,6 +1,9 @@
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
+import { findUserForLogin, updateUserProfile } from "../../db/accounts";
+import { openAppDatabase } from "../../db/client";
+import { unsubscribeToken } from "../../db/notifications";
 import { startServer, type StartOptions, type TestServer } from "./server";
 
 export const PASSWORD = "alliantie-demo";
@@ -203,4 +206,16 @@ export async function killServerOnPost(
 export async function toldNotAnswered(page: Page, text: RegExp | string = "De server gaf geen antwoord") {
   await expect(page.getByTestId("toast").filter({ hasText: text })).toBeVisible();
   await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+}
+
+/** The unsubscribe link (`/afmelden/<token>`, comments) of a mail to the demo person `email`, whose account is first set to `locale`. */
+export async function unsubscribeLinkFor(server: TestServer, email: string, locale: "nl" | "en"): Promise<string> {
+  const database = await openAppDatabase(server.databaseUrl);
+  try {
+    const person = (await findUserForLogin(database.async, email))!;
+    await updateUserProfile(database.async, person.id, { locale });
+    return `${server.url}/afmelden/${await unsubscribeToken(database.async, person.id, "comment", Date.now())}`;
+  } finally {
+    await database.close();
+  }
 }

@@ -7,10 +7,7 @@
  */
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { findUserForLogin, updateUserProfile } from "../../db/accounts";
-import { openAppDatabase } from "../../db/client";
-import { unsubscribeToken } from "../../db/notifications";
-import { login, openDemoBoard, SCREENSHOTS, seriousViolations, serverForFile } from "./helpers";
+import { login, openDemoBoard, SCREENSHOTS, seriousViolations, serverForFile, unsubscribeLinkFor } from "./helpers";
 
 const server = serverForFile();
 
@@ -81,16 +78,7 @@ test("/beheer says that mail is not set up", async ({ page }) => {
 });
 
 test("/afmelden speaks the person's language in a browser that never chose one, and the header's switch changes the whole page", async ({ page }) => {
-  const database = await openAppDatabase(server.databaseUrl);
-  let token: string;
-  try {
-    const person = (await findUserForLogin(database.async, "maatjes@ave.example"))!;
-    await updateUserProfile(database.async, person.id, { locale: "en" });
-    token = await unsubscribeToken(database.async, person.id, "comment", Date.now());
-  } finally {
-    await database.close();
-  }
-  await page.goto(`${server.url}/afmelden/${token}`);
+  await page.goto(await unsubscribeLinkFor(server, "maatjes@ave.example", "en"));
   await expect(page.getByRole("heading", { level: 1, name: "Unsubscribe" })).toBeVisible();
   const main = page.locator("main");
   // The browser chooses Dutch with the header's switch (to English first: the header speaks Dutch, the default).

@@ -19,10 +19,7 @@
  */
 import path from "node:path";
 import { expect, test, type Browser } from "@playwright/test";
-import { findUserForLogin, updateUserProfile } from "../../db/accounts";
-import { openAppDatabase } from "../../db/client";
-import { unsubscribeToken } from "../../db/notifications";
-import { killServerOnPost, login, PASSWORD, remixPost, SCREENSHOTS, SIZES, serverForFile, toldNotAnswered } from "./helpers";
+import { killServerOnPost, login, PASSWORD, remixPost, SCREENSHOTS, SIZES, serverForFile, toldNotAnswered, unsubscribeLinkFor } from "./helpers";
 
 const [desktop, phone] = [SIZES[0], SIZES[1]];
 const server = serverForFile();
@@ -125,16 +122,7 @@ test.describe("on a desktop", () => {
 
   test("unsubscribe link: the server gone as it is confirmed keeps the page and says so in the page's language (the person's, not the browser's); confirmed again, it is done", async ({ page }) => {
     // The link of a mail to a person who chose English, opened in a browser that never chose a language.
-    const database = await openAppDatabase(server.databaseUrl);
-    let token: string;
-    try {
-      const person = (await findUserForLogin(database.async, "coa@ave.example"))!;
-      await updateUserProfile(database.async, person.id, { locale: "en" });
-      token = await unsubscribeToken(database.async, person.id, "comment", Date.now());
-    } finally {
-      await database.close();
-    }
-    await page.goto(`${server.url}/afmelden/${token}`);
+    await page.goto(await unsubscribeLinkFor(server, "coa@ave.example", "en"));
     await expect(page.getByRole("heading", { name: "Unsubscribe" })).toBeVisible();
     const killed = await killServerOnPost(page, server, remixPost("routes/afmelden.$token"));
     await page.getByRole("button", { name: "Unsubscribe" }).click();
