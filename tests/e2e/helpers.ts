@@ -179,17 +179,21 @@ export const remixPost = (routeId: string) => (url: URL) => url.searchParams.get
 /**
  * SIGKILL the server as the first POST that `matches` leaves the page (a
  * page's navigation or Remix's fetch), as in a restart, a crash or a drain
- * behind the proxy; returns whether that happened. Waits first until the
- * page's scripts have taken over (`hydrated`), but on a page that runs none
- * (`{ scripts: false }`, the front door): a press before that would be the
- * browser's own post, which `remixPost` does not match.
+ * behind the proxy. Waits first until the page's scripts have taken over
+ * (`hydrated`), but on a page that runs none (`{ scripts: false }`, the
+ * front door): a press before that would be the browser's own post, which
+ * `remixPost` does not match. `killed()` says whether that happened;
+ * `told(text)` is what every press while the server is gone ends with: the
+ * page is still there with the toast of an unanswered submission
+ * (app/lib/unanswered.ts), no error page, and it was that POST the server
+ * died on.
  */
 export async function killServerOnPost(
   page: Page,
   server: TestServer,
   matches: (url: URL) => boolean,
   opts: { scripts?: boolean } = {},
-): Promise<() => boolean> {
+): Promise<{ killed: () => boolean; told: (text?: RegExp | string) => Promise<void> }> {
   if (opts.scripts !== false) await hydrated(page);
   let done = false;
   await page.route(matches, async (route) => {
@@ -199,13 +203,15 @@ export async function killServerOnPost(
     }
     await route.fallback();
   });
-  return () => done;
-}
-
-/** The page is still there with the toast of an unanswered submission (app/lib/unanswered.ts), and no error page. */
-export async function toldNotAnswered(page: Page, text: RegExp | string = "De server gaf geen antwoord") {
-  await expect(page.getByTestId("toast").filter({ hasText: text })).toBeVisible();
-  await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+  const killed = () => done;
+  return {
+    killed,
+    async told(text = "De server gaf geen antwoord") {
+      await expect(page.getByTestId("toast").filter({ hasText: text })).toBeVisible();
+      await expect(page.getByText("Er ging iets mis")).toHaveCount(0);
+      expect(killed(), "the server was killed as the form posted").toBe(true);
+    },
+  };
 }
 
 /** The unsubscribe link (`/afmelden/<token>`, comments) of a mail to the demo person `email`, whose account is first set to `locale`. */

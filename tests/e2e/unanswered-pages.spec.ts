@@ -19,7 +19,7 @@
  */
 import path from "node:path";
 import { expect, test, type Browser } from "@playwright/test";
-import { killServerOnPost, login, PASSWORD, remixPost, SCREENSHOTS, SIZES, serverForFile, toldNotAnswered, unsubscribeLinkFor } from "./helpers";
+import { killServerOnPost, login, PASSWORD, remixPost, SCREENSHOTS, SIZES, serverForFile, unsubscribeLinkFor } from "./helpers";
 
 const [desktop, phone] = [SIZES[0], SIZES[1]];
 const server = serverForFile();
@@ -42,7 +42,7 @@ test.describe("on a phone", () => {
   test("front door: a newcomer's request sent while the server is gone is still in the form after Back; sent again, it arrives once", async ({ page, browser }) => {
     await page.goto(`${server.url}/hulp/ave-emmen`);
     expect(await page.locator("script[src]").count()).toBe(0);
-    const killed = await killServerOnPost(page, server, (url) => url.pathname === "/hulp/ave-emmen", { scripts: false });
+    const gone = await killServerOnPost(page, server, (url) => url.pathname === "/hulp/ave-emmen", { scripts: false });
     const text = `Ik zoek Nederlandse les in de avond, na mijn werk ${Date.now()}`;
     await page.getByLabel("Ik zoek hulp, voor mezelf of voor iemand die ik help").check();
     const category = page.locator("#fd-category");
@@ -53,7 +53,7 @@ test.describe("on a phone", () => {
     // The form's minimum fill time is a few seconds: a person takes longer than that anyway.
     await page.waitForTimeout(3500);
     await page.getByRole("button", { name: "Versturen" }).click();
-    await expect.poll(killed).toBe(true);
+    await expect.poll(gone.killed).toBe(true);
     // The browser's own error page: no app page answered.
     await expect(page).not.toHaveURL(/\/hulp\//);
 
@@ -75,14 +75,13 @@ test.describe("on a phone", () => {
 
   test("login: the server gone as the login leaves keeps the e-mail address and says so; the password is not written back; sent again, it logs in", async ({ page }) => {
     await page.goto(`${server.url}/login`);
-    const killed = await killServerOnPost(page, server, remixPost("routes/login"));
+    const gone = await killServerOnPost(page, server, remixPost("routes/login"));
     const email = page.getByLabel("E-mailadres");
     const password = page.getByLabel("Wachtwoord");
     await email.fill("taalhuis@ave.example");
     await password.fill(PASSWORD);
     await page.getByRole("button", { name: "Inloggen" }).click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet aangekomen/);
-    expect(killed()).toBe(true);
+    await gone.told(/De server gaf geen antwoord: dit is misschien niet aangekomen/);
     await expect(page).toHaveURL(/\/login$/);
     await expect(email).toHaveValue("taalhuis@ave.example");
     // The password input keeps its own value (the form was not remounted), and nothing put it back into the page.
@@ -101,11 +100,10 @@ test.describe("on a phone", () => {
     await page.goto(`${server.url}/account/meldingen`);
     const comment = page.getByRole("checkbox", { name: /Opmerking bij een hulpvraag die wij oppakken/ });
     await expect(comment).toBeChecked();
-    const killed = await killServerOnPost(page, server, remixPost("routes/account.meldingen"));
+    const gone = await killServerOnPost(page, server, remixPost("routes/account.meldingen"));
     await comment.uncheck();
     await page.getByRole("button", { name: "Instellingen opslaan" }).click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet opgeslagen/);
-    expect(killed()).toBe(true);
+    await gone.told(/De server gaf geen antwoord: dit is misschien niet opgeslagen/);
     await expect(comment).not.toBeChecked();
     await page.screenshot({ path: path.join(SCREENSHOTS, "phone-meldingen-unanswered.png"), fullPage: true });
 
@@ -124,10 +122,9 @@ test.describe("on a desktop", () => {
     // The link of a mail to a person who chose English, opened in a browser that never chose a language.
     await page.goto(await unsubscribeLinkFor(server, "coa@ave.example", "en"));
     await expect(page.getByRole("heading", { name: "Unsubscribe" })).toBeVisible();
-    const killed = await killServerOnPost(page, server, remixPost("routes/afmelden.$token"));
+    const gone = await killServerOnPost(page, server, remixPost("routes/afmelden.$token"));
     await page.getByRole("button", { name: "Unsubscribe" }).click();
-    await toldNotAnswered(page, /The server did not answer: this may not have been saved/);
-    expect(killed()).toBe(true);
+    await gone.told(/The server did not answer: this may not have been saved/);
     await expect(page.getByRole("button", { name: "Unsubscribe" })).toBeVisible();
     await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-afmelden-unanswered.png") });
 
@@ -141,7 +138,7 @@ test.describe("on a desktop", () => {
     await page.goto(`${server.url}/aanbod`);
     const rows = page.getByTestId("offer-row");
     const before = await rows.count();
-    const killed = await killServerOnPost(page, server, remixPost("routes/aanbod"));
+    const gone = await killServerOnPost(page, server, remixPost("routes/aanbod"));
     await page.getByTestId("offer-add").click();
     await expect(rows).toHaveCount(before + 1);
     const n = before + 1;
@@ -150,8 +147,7 @@ test.describe("on a desktop", () => {
     await page.getByLabel(`Omschrijving (regel ${n})`).fill(label);
     await page.getByLabel(`Aantal vrij (regel ${n})`).fill("4");
     await page.getByTestId("offers-save").click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet opgeslagen/);
-    expect(killed()).toBe(true);
+    await gone.told(/De server gaf geen antwoord: dit is misschien niet opgeslagen/);
     await expect(rows).toHaveCount(n);
     await expect(page.getByLabel(`Omschrijving (regel ${n})`)).toHaveValue(label);
     await expect(page.getByLabel(`Aantal vrij (regel ${n})`)).toHaveValue("4");
@@ -170,7 +166,7 @@ test.describe("on a desktop", () => {
   test("board list: a board created while the server is gone keeps the form and says so; sent again, it is created once", async ({ page }) => {
     await login(page, server.url, "coordinator@ave.example");
     await expect(page.getByRole("heading", { name: "Nieuw bord" })).toBeVisible();
-    const killed = await killServerOnPost(page, server, remixPost("routes/boards._index"));
+    const gone = await killServerOnPost(page, server, remixPost("routes/boards._index"));
     const name = `Werk en stage ${Date.now()}`;
     const form = page.locator("form").filter({ has: page.locator('input[name="intent"][value="create"]') });
     await form.getByLabel("Naam").fill(name);
@@ -178,8 +174,7 @@ test.describe("on a desktop", () => {
     const source = (await copy.locator("option").nth(1).getAttribute("value"))!;
     await copy.selectOption(source);
     await form.getByRole("button", { name: "Bord aanmaken" }).click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: dit is misschien niet opgeslagen/);
-    expect(killed()).toBe(true);
+    await gone.told(/De server gaf geen antwoord: dit is misschien niet opgeslagen/);
     await expect(form.getByLabel("Naam")).toHaveValue(name);
     await expect(copy).toHaveValue(source);
     await page.screenshot({ path: path.join(SCREENSHOTS, "desktop-boards-unanswered.png"), fullPage: true });
@@ -193,11 +188,10 @@ test.describe("on a desktop", () => {
 
   test("language switch: the server gone as it leaves keeps the page and says so; pressed again, the page comes in English", async ({ page }) => {
     await login(page, server.url, "coordinator@ave.example");
-    const killed = await killServerOnPost(page, server, remixPost("routes/taal"));
+    const gone = await killServerOnPost(page, server, remixPost("routes/taal"));
     await page.getByLabel("Naam", { exact: true }).fill("Half getypt");
     await page.getByRole("button", { name: "Switch to English" }).click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: deze pagina is niet van taal gewisseld/);
-    expect(killed()).toBe(true);
+    await gone.told(/De server gaf geen antwoord: deze pagina is niet van taal gewisseld/);
     await expect(page).toHaveURL(/\/boards$/);
     await expect(page.getByLabel("Naam", { exact: true })).toHaveValue("Half getypt");
 
@@ -214,10 +208,9 @@ test.describe("on a desktop", () => {
     const demo = boards.find((b) => b.name === "Hulpvragen Emmen")!;
     await page.goto(`${server.url}/boards/${demo.id}/rapport`);
     await expect(page.getByTestId("report-kpis")).toBeVisible();
-    const killed = await killServerOnPost(page, server, remixPost("routes/taal"));
+    const gone = await killServerOnPost(page, server, remixPost("routes/taal"));
     await page.getByRole("button", { name: "Switch to English" }).click();
-    await toldNotAnswered(page, /De server gaf geen antwoord: deze pagina is niet van taal gewisseld/);
-    expect(killed()).toBe(true);
+    await gone.told(/De server gaf geen antwoord: deze pagina is niet van taal gewisseld/);
     // Not the error page in place of the report: the report and its figures are still there.
     await expect(page).toHaveURL(new RegExp(`/boards/${demo.id}/rapport$`));
     await expect(page.getByTestId("report-kpis")).toBeVisible();
