@@ -145,7 +145,7 @@ if (only === "cluster" || only === null) {
   recordDetails("cluster", cluster);
 }
 if (only === "saturate" || (only === null && !quick)) {
-  // The highest edit rate under p99 50 ms: one board of 200, 100 boards of 10; ours, the peers, the floor, ours ×2 through Redis (tests/bench/sync/saturate.ts).
+  // The highest edit rate under p99 50 ms: one board of 200, 100 boards of 10; ours, the peers, the floor, ours ×2 through Redis on SQLite and on PostgreSQL (tests/bench/sync/saturate.ts).
   installPeers();
   const { runSaturationBench, printSaturation } = await import("./sync/saturate");
   console.log(`\n=== (g) saturation${quick ? " (quick)" : ""}: the highest edit rate with p99 under 50 ms`);

@@ -33,6 +33,8 @@ export interface TestPostgres {
   restart(): Promise<void>;
   /** Stop it for good and remove its folder. */
   stop(): Promise<void>;
+  /** The server's processes now: the postmaster and its children (backends, writers), to pin or to count their CPU. */
+  pids(): number[];
 }
 
 const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -72,7 +74,12 @@ process.once("exit", () => {
   for (const stop of running) stop();
 });
 
-export async function start(): Promise<TestPostgres> {
+/**
+ * A PostgreSQL of its own on a free loopback port. For tests it does not
+ * sync to disk (`fsync=off`); `durable: true` (the bench) keeps PostgreSQL's
+ * defaults, so that its commits cost what they cost in production.
+ */
+export async function start(opts: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   const base = asRoot ? os.tmpdir() : TMP;
   fs.mkdirSync(base, { recursive: true });
@@ -89,7 +96,7 @@ export async function start(): Promise<TestPostgres> {
   const port = await freePort();
   // Trust on every local way in: the server listens on loopback only, for this test run.
   runPg(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb", dir);
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${sockets} -c max_connections=200 -c fsync=off -c full_page_writes=off`;
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${sockets} -c max_connections=200${opts.durable ? "" : " -c fsync=off -c full_page_writes=off"}`;
   const ctl = (args: string[], what: string) => runPg(path.join(bin, "pg_ctl"), ["-D", data, ...args], what, dir);
   const up = () => ctl(["-l", path.join(dir, "log"), "-o", options, "-w", "-t", "60", "start"], "pg_ctl start");
   const down = () => ctl(["-m", "fast", "-w", "-t", "60", "stop"], "pg_ctl stop");
@@ -119,7 +126,32 @@ export async function start(): Promise<TestPostgres> {
     async stop() {
       stopNow();
     },
+    pids() {
+      let postmaster: number;
+      try {
+        postmaster = Number(fs.readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+      } catch {
+        return [];
+      }
+      return [postmaster, ...childrenOf(postmaster)];
+    },
   };
+}
+
+/** The processes whose parent is `pid` (from /proc: field 4 of stat). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // The command (field 2) is in parentheses and may hold spaces: the fields after its ")" are fixed.
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 const NAME = /^[a-z_][a-z0-9_]*$/;

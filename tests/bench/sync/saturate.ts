@@ -3,7 +3,7 @@
  * under p99 50 ms, on one board with 200 members and across 100 boards of
  * 10 members (the rate summed over the boards), for ours, y-websocket,
  * Hocuspocus, the floor, and ours as two servers sharing the boards through
- * Redis. Reuses the sync bench's servers, load generator and wire code:
+ * Redis (on one SQLite file, and on PostgreSQL). Reuses the sync bench's servers, load generator and wire code:
  *
  *   - members: idle raw sockets (wire.ts), in their own low-priority
  *     process(es) on the load core, one per server (two servers: half the
@@ -25,9 +25,11 @@
  *
  * The two servers share core 0 with each other and with redis-server (the
  * load core is the other one), so on this machine "two servers" shows what
- * the cluster costs, not how it scales on more machines. They share one
- * SQLite file: the bench's server (ours-server.ts) takes no `<db>.pid` lock,
- * and SQLite's WAL lets two processes commit to one file.
+ * the cluster costs, not how it scales on more machines. ours-x2: they share
+ * one SQLite file (the bench's server, ours-server.ts, takes no `<db>.pid`
+ * lock, and SQLite's WAL lets two processes commit to one file). ours-x2-pg:
+ * the same boards copied into a PostgreSQL that syncs its commits (its
+ * processes on core 0 too), as servers on several machines share them.
  *
  *   npx tsx tests/bench/sync/saturate.ts [--quick]
  *   npm run bench -- --only saturate [--quick]
@@ -38,16 +40,22 @@ import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { start as startPostgres, type TestPostgres } from "../../infra/postgres";
 import { start as startRedis, type TestRedis } from "../../infra/redis";
+import { migrateToPostgres, openSqliteSource } from "../../../db/migrate-to-postgres";
 import { cachedBoardState, makeOursDatabase } from "./fixture";
 import { runLoadgen, target } from "./index";
 import type { SaturateStep } from "./loadgen";
-import { hasTaskset, procStats, SERVER_CORE, startServer, type ProcStats, type RunningServer } from "./servers";
+import { CLK_TCK, hasTaskset, procStats, SERVER_CORE, startServer, type ProcStats, type RunningServer } from "./servers";
 import type { ServerKind, Target } from "./wire";
 
-/** What the search runs against: the four servers alone, and ours as two servers through Redis. */
-export type SaturationServer = ServerKind | "ours-x2" | "floor-batch";
-export const SATURATION_SERVERS: readonly SaturationServer[] = ["ours", "y-websocket", "hocuspocus", "floor", "floor-batch", "ours-x2"];
+/**
+ * What the search runs against: the four servers alone, and ours as two
+ * servers through Redis, sharing one SQLite file (ours-x2) or, as several
+ * machines would, one PostgreSQL (ours-x2-pg).
+ */
+export type SaturationServer = ServerKind | "ours-x2" | "ours-x2-pg" | "floor-batch";
+export const SATURATION_SERVERS: readonly SaturationServer[] = ["ours", "y-websocket", "hocuspocus", "floor", "floor-batch", "ours-x2", "ours-x2-pg"];
 
 export interface SaturationScenario {
   name: "one" | "many";
@@ -112,8 +120,34 @@ function redisPid(port: number): number | null {
   return null;
 }
 
-/** Several processes as one server under test: CPU and RSS summed. */
-function group(servers: RunningServer[], extraPids: number[], stopExtra: () => Promise<void>): RunningServer {
+/**
+ * PostgreSQL's CPU and memory as one figure: the postmaster with the CPU of
+ * its children that have ended (cutime, cstime), and each child running now.
+ */
+function postgresStats(pg: TestPostgres): ProcStats[] {
+  const [postmaster, ...children] = pg.pids();
+  if (!postmaster) return [];
+  const out: ProcStats[] = [];
+  try {
+    const stat = fs.readFileSync(`/proc/${postmaster}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const own = procStats(postmaster);
+    out.push({ ...own, cpu_s: own.cpu_s + (Number(fields[13]) + Number(fields[14])) / CLK_TCK });
+  } catch {
+    return [];
+  }
+  for (const pid of children) {
+    try {
+      out.push(procStats(pid));
+    } catch {
+      // ended meanwhile (its CPU is in the postmaster's cutime from now on)
+    }
+  }
+  return out;
+}
+
+/** Several processes as one server under test: CPU and RSS summed (`extraStats`: processes that come and go, PostgreSQL's). */
+function group(servers: RunningServer[], extraPids: number[], stopExtra: () => Promise<void>, extraStats: () => ProcStats[] = () => []): RunningServer {
   const first = servers[0];
   return {
     ...first,
@@ -126,6 +160,7 @@ function group(servers: RunningServer[], extraPids: number[], stopExtra: () => P
           // gone
         }
       }
+      all.push(...extraStats());
       return { cpu_s: all.reduce((n, s) => n + s.cpu_s, 0), rss_kb: all.reduce((n, s) => n + s.rss_kb, 0) };
     },
     collectGarbage: async () => {
@@ -163,25 +198,41 @@ export async function runSaturationBench(opts: { root: string; quick: boolean; l
   const rows: SaturationRow[] = [];
 
   async function one(kind: SaturationServer, sc: (typeof scenarios)[number]): Promise<SaturationRow> {
-    const isOurs = kind === "ours" || kind === "ours-x2";
+    const isOurs = kind === "ours" || kind === "ours-x2" || kind === "ours-x2-pg";
     const ours = isOurs ? await makeOursDatabase(path.join(tmp, `ours-${sc.name}.sqlite`), Array.from({ length: sc.boards }, () => ({ state: small }))) : undefined;
     let redis: TestRedis | null = null;
     let under: RunningServer;
     let targets: Target[];
-    if (kind === "ours-x2") {
+    if (kind === "ours-x2" || kind === "ours-x2-pg") {
       redis = await startRedis();
       const pid = redisPid(redis.port);
       if (pid && hasTaskset()) spawnSync("taskset", ["-a", "-p", "-c", SERVER_CORE, String(pid)]);
+      // ours-x2-pg: the same boards (and sessions) copied into a PostgreSQL that syncs its commits to disk, as in production.
+      let pg: TestPostgres | null = null;
       const two: RunningServer[] = [];
       try {
-        for (const id of ["s0", "s1"]) two.push(await startServer("ours", { root, database: ours!.file, env: { REDIS_URL: redis.url, SERVER_ID: id } }));
+        let database = ours!.file;
+        if (kind === "ours-x2-pg") {
+          pg = await startPostgres({ durable: true });
+          // On the servers' core with redis-server; a backend started later inherits the postmaster's.
+          if (hasTaskset()) for (const p of pg.pids()) spawnSync("taskset", ["-a", "-p", "-c", SERVER_CORE, String(p)]);
+          database = await pg.createDatabase("saturate");
+          const source = openSqliteSource(ours!.file);
+          try {
+            await migrateToPostgres(source, database);
+          } finally {
+            source.close();
+          }
+        }
+        for (const id of ["s0", "s1"]) two.push(await startServer("ours", { root, database, env: { REDIS_URL: redis.url, SERVER_ID: id } }));
       } catch (e) {
         for (const s of two) await s.stop();
         await redis.stop();
+        await pg?.stop();
         throw e;
       }
-      const r = redis;
-      under = group(two, pid ? [pid] : [], () => r.stop());
+      const [r, p] = [redis, pg];
+      under = group(two, pid ? [pid] : [], async () => (await r.stop(), await p?.stop()), () => (p ? postgresStats(p) : []));
       targets = two.map((s) => target(s, ours));
     } else {
       under = kind === "floor-batch" ? await startServer("floor", { root, env: { FLOOR_BATCH: "1" } }) : await startServer(kind, { root, database: ours?.file });

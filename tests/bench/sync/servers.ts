@@ -34,7 +34,8 @@ export interface ProcStats {
   external_kb?: number;
 }
 
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
+/** The kernel's clock ticks a second, the unit of /proc/<pid>/stat's times. */
+export const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
 
 export function procStats(pid: number): ProcStats {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -125,7 +126,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     NODE_ENV: "production",
   };
   if (kind === "ours") {
-    if (!opts.database) throw new Error("ours needs a database file");
+    if (!opts.database) throw new Error("ours needs a database (a SQLite file or a postgres:// URL)");
     Object.assign(env, {
       DATABASE_URL: opts.database,
       ALLOWED_ORIGINS: httpUrl,
