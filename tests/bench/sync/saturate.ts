@@ -3,7 +3,8 @@
  * under p99 50 ms, on one board with 200 members and across 100 boards of
  * 10 members (the rate summed over the boards), for ours, y-websocket,
  * Hocuspocus, the floor, and ours as two servers sharing the boards through
- * Redis (on one SQLite file, and on PostgreSQL). Reuses the sync bench's servers, load generator and wire code:
+ * Redis (on one SQLite file, and on PostgreSQL). Reuses the sync bench's
+ * servers, load generator and wire code:
  *
  *   - members: idle raw sockets (wire.ts), in their own low-priority
  *     process(es) on the load core, one per server (two servers: half the
@@ -46,7 +47,7 @@ import { migrateToPostgres, openSqliteSource } from "../../../db/migrate-to-post
 import { cachedBoardState, makeOursDatabase } from "./fixture";
 import { runLoadgen, target } from "./index";
 import type { SaturateStep } from "./loadgen";
-import { CLK_TCK, hasTaskset, procStats, SERVER_CORE, startServer, type ProcStats, type RunningServer } from "./servers";
+import { hasTaskset, procStats, SERVER_CORE, startServer, type ProcStats, type RunningServer } from "./servers";
 import type { ServerKind, Target } from "./wire";
 
 /**
@@ -129,10 +130,7 @@ function postgresStats(pg: TestPostgres): ProcStats[] {
   if (!postmaster) return [];
   const out: ProcStats[] = [];
   try {
-    const stat = fs.readFileSync(`/proc/${postmaster}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const own = procStats(postmaster);
-    out.push({ ...own, cpu_s: own.cpu_s + (Number(fields[13]) + Number(fields[14])) / CLK_TCK });
+    out.push(procStats(postmaster, { endedChildren: true }));
   } catch {
     return [];
   }

@@ -34,15 +34,15 @@ export interface ProcStats {
   external_kb?: number;
 }
 
-/** The kernel's clock ticks a second, the unit of /proc/<pid>/stat's times. */
-export const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
 
-export function procStats(pid: number): ProcStats {
+export function procStats(pid: number, opts: { endedChildren?: boolean } = {}): ProcStats {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the command name (which may contain spaces) in parentheses.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
+  // endedChildren: with the CPU of its children that have ended and been waited for (cutime, cstime).
+  const utime = Number(fields[11]) + (opts.endedChildren ? Number(fields[13]) : 0);
+  const stime = Number(fields[12]) + (opts.endedChildren ? Number(fields[14]) : 0);
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpu_s: (utime + stime) / CLK_TCK, rss_kb: rss };
