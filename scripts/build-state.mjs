@@ -27,6 +27,9 @@ export function buildOutOfDate(root, outDir) {
   return firstChanged(root, [...inputs, "scripts/build-server.ts", "package-lock.json"], built, `${outDir}/`);
 }
 
+/** The Remix build's server entry (made by `remix build`), from the project's root: what the server imports, and what this file checks. */
+export const REMIX_BUILD = "build/index.js";
+
 /**
  * The same for the Remix build (build/index.js, made by `remix build`), from
  * the inputs of the compiler's server bundle (build/metafile.server.json:
@@ -37,11 +40,11 @@ export function remixBuildOutOfDate(root) {
   let built;
   try {
     inputs = Object.keys(JSON.parse(fs.readFileSync(path.join(root, "build/metafile.server.json"), "utf8")).inputs).filter(isSourceFile);
-    built = fs.statSync(path.join(root, "build/index.js")).mtimeMs;
+    built = fs.statSync(path.join(root, REMIX_BUILD)).mtimeMs;
   } catch {
-    return "the Remix build (build/index.js) is missing or incomplete";
+    return `the Remix build (${REMIX_BUILD}) is missing or incomplete`;
   }
-  return firstChanged(root, [...inputs, "remix.config.js", "package-lock.json"], built, "build/index.js");
+  return firstChanged(root, [...inputs, "remix.config.js", "package-lock.json"], built, REMIX_BUILD);
 }
 
 /** A file of the project among a compiler's inputs: not a package's, and not one of the compiler's virtual modules (`server-entry-module:…`, `<stdin>`). */

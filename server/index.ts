@@ -9,6 +9,8 @@ import { resolveDataKey } from "../app/services/seal.server";
 import { createAppServer } from "./app";
 import { holdServerLock } from "./backup";
 import { holdPostgresServerLock, LockRefused } from "./cluster/postgres-lock";
+import { REMIX_BUILD } from "../scripts/build-state.mjs";
+import { ROOT } from "./files";
 
 let env: ReturnType<typeof parseEnv>;
 try {
@@ -77,7 +79,7 @@ if (keyProblem) {
   serverLock.release();
   process.exit(1);
 }
-const buildPath = path.resolve("build/index.js");
+const buildPath = path.join(ROOT, REMIX_BUILD);
 const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 
 const server = createAppServer({ env, database, build });

@@ -30,6 +30,7 @@ import { parseEnv } from "../../app/services/env.server";
 import { createAppServer } from "../../server/app";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser } from "../factories";
 import { seededRandom } from "../factories/random";
+import { REMIX_BUILD } from "../../scripts/build-state.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ROWS = 10_000;
@@ -99,7 +100,7 @@ async function xlsx(table: string[][]): Promise<Buffer> {
 }
 
 async function loadBuild(): Promise<ServerBuild> {
-  const file = path.join(ROOT, "build/index.js");
+  const file = path.join(ROOT, REMIX_BUILD);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npx remix build\` first`);
   return (await import(pathToFileURL(file).href)) as ServerBuild;
 }

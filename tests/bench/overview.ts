@@ -37,6 +37,7 @@ import { boardOverview, boardReport } from "../../app/services/overview.server";
 import { createAppServer } from "../../server/app";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, type SeedCard } from "../factories";
 import { seededRandom as random } from "../factories/random";
+import { REMIX_BUILD } from "../../scripts/build-state.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DAY = 86400_000;
@@ -161,7 +162,7 @@ export async function buildFixture(): Promise<Fixture> {
 }
 
 async function loadBuild(): Promise<ServerBuild> {
-  const file = path.join(ROOT, "build/index.js");
+  const file = path.join(ROOT, REMIX_BUILD);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npx remix build\` first`);
   return (await import(pathToFileURL(file).href)) as ServerBuild;
 }

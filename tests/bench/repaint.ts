@@ -40,6 +40,7 @@ import { asyncOf, openDatabase } from "../../db/client";
 import { makeBoard, makeSessionCookie, type SeedCard } from "../factories";
 import { startServer, type TestServer } from "../e2e/server";
 import { seededRandom as random } from "../factories/random";
+import { REMIX_BUILD } from "../../scripts/build-state.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CARDS = 2_000;
@@ -343,7 +344,7 @@ export async function runRepaintBench(opts: { quick: boolean }): Promise<Repaint
   const moves = opts.quick ? 10 : 30;
   const counted = opts.quick ? 3 : 5;
   const warmup = 3;
-  if (!fs.existsSync(path.join(ROOT, "build/index.js"))) throw new Error("build/index.js is missing: run `npx remix build` first");
+  if (!fs.existsSync(path.join(ROOT, REMIX_BUILD))) throw new Error(`${REMIX_BUILD} is missing: run \`npx remix build\` first`);
 
   console.log(`repaint bench: ${CARDS.toLocaleString("en")} cards, ${moves} timed moves (+${warmup} warm-up, +${counted} counted)`);
   let server: TestServer | null = null;

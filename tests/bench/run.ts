@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import type { RepaintResult } from "./repaint";
 import { writeResults } from "./sync/report";
 import { buildServer, serverBuildStale } from "../../scripts/build-server";
+import { REMIX_BUILD } from "../../scripts/build-state.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
@@ -56,7 +57,7 @@ async function repaintBench(): Promise<RepaintResult | null> {
   }
 }
 
-if (!fs.existsSync(path.join(ROOT, "build/index.js"))) run("npx", ["remix", "build"]);
+if (!fs.existsSync(path.join(ROOT, REMIX_BUILD))) run("npx", ["remix", "build"]);
 // The server as `npm run build` makes it (ours runs built, sync/servers.ts), again when a source changed.
 if (serverBuildStale()) await buildServer();
 

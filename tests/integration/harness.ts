@@ -39,6 +39,7 @@ import { freePort } from "../infra/net";
 import { createDatabaseAt, dropDatabaseAt } from "../infra/postgres";
 import { start as startRedis } from "../infra/redis";
 import { SERVE_ARGS, serverBuilt } from "../infra/server-build";
+import { REMIX_BUILD } from "../../scripts/build-state.mjs";
 export { seededRandom };
 
 // Every y-websocket provider adds a process "exit" listener; tests open dozens.
@@ -697,7 +698,7 @@ export const DAY_MS = 86_400_000;
 let buildPromise: Promise<ServerBuild> | null = null;
 /** The Remix server build (`npx remix build` must have run). */
 export function loadRemixBuild(): Promise<ServerBuild> {
-  const file = path.join(ROOT, "build/index.js");
+  const file = path.join(ROOT, REMIX_BUILD);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npx remix build\` before the integration tests`);
   buildPromise ??= import(/* @vite-ignore */ pathToFileURL(file).href) as Promise<ServerBuild>;
   return buildPromise;

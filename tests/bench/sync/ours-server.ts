@@ -14,12 +14,14 @@ import { parseEnv } from "../../../app/services/env.server";
 import { createAppServer } from "../../../server/app";
 import { sqliteRoomStorage } from "../../../server/sync/storage";
 import type { RoomStorage } from "../../../server/sync/types";
+import { REMIX_BUILD } from "../../../scripts/build-state.mjs";
+import { ROOT } from "../../../server/files";
 
 if (process.env.BENCH_TRACE) (await import("./trace")).installTrace();
 const env = parseEnv(process.env);
 // SQLite as users run one server; a postgres:// DATABASE_URL as several servers do (the saturation bench's ours-x2-pg).
 const database = await openAppDatabase(env.DATABASE_URL, { migrate: true });
-const buildPath = path.resolve("build/index.js");
+const buildPath = path.join(ROOT, REMIX_BUILD);
 const build = fs.existsSync(buildPath) ? ((await import(pathToFileURL(buildPath).href)) as ServerBuild) : undefined;
 
 let storage: RoomStorage | undefined;
