@@ -364,9 +364,6 @@ export type OwnershipAction =
  * rejects); `offline` when there is no connection. What the acknowledgement
  * says about the owner is applied to the store at once.
  */
-/** How long an action pressed before the board's first socket.io join waits for it. */
-const FIRST_JOIN_WAIT_MS = 5_000;
-
 export function useOwnershipActions() {
   const ctx = useContext(OwnershipContext);
   const realtime = ctx?.realtime ?? null;
@@ -375,9 +372,7 @@ export function useOwnershipActions() {
   const joined = useRealtimeConnected();
   return useCallback(
     async (requestId: string, action: OwnershipAction): Promise<Ack> => {
-      if (!realtime) return { ok: false, error: "offline" };
-      // Pressed before socket.io's first join (the board already says "Verbonden"): wait a moment for it.
-      if ((!joined || !realtime.isConnected()) && !(await realtime.firstJoin(FIRST_JOIN_WAIT_MS))) return { ok: false, error: "offline" };
+      if (!realtime || !joined || !realtime.isConnected()) return { ok: false, error: "offline" };
       let ack: Ack;
       switch (action.type) {
         case "claim":

@@ -353,14 +353,6 @@ export interface BoardRealtime {
   /** The board's running meeting and the facilitator's last focus, for a page that joins late. */
   meetingCurrent(): Promise<Ack<{ meeting: MeetingRecord | null; follow: FollowState | null }>>;
   isConnected(): boolean;
-  /**
-   * Joined the board now, or (before the first join only) within `ms`: the
-   * board says "Verbonden" once its document is in sync, which may be a
-   * moment before socket.io has joined. After a first join, a lost
-   * connection answers false at once (nothing is sent later behind the
-   * person's back).
-   */
-  firstJoin(ms: number): Promise<boolean>;
   destroy(): void;
 }
 
@@ -375,14 +367,10 @@ const ACK_TIMEOUT_MS = 10_000;
  */
 export function connectRealtime(boardId: string, onStatus?: (connected: boolean, board?: JoinedBoard) => void): BoardRealtime {
   const socket: Socket = io({ path: "/socket.io", transports: ["websocket"], withCredentials: true });
-  let everJoined = false;
-  const joinWaiters = new Set<(joined: boolean) => void>();
   const join = () =>
-    socket.emit("board:join", { boardId }, (reply: Ack<{ board?: JoinedBoard }> | undefined) => {
-      everJoined = true;
-      onStatus?.(true, reply?.ok && reply.board ? { name: String(reply.board.name), archived: reply.board.archived === true } : undefined);
-      for (const w of joinWaiters) w(true);
-    });
+    socket.emit("board:join", { boardId }, (reply: Ack<{ board?: JoinedBoard }> | undefined) =>
+      onStatus?.(true, reply?.ok && reply.board ? { name: String(reply.board.name), archived: reply.board.archived === true } : undefined),
+    );
   socket.on("connect", join);
   socket.on("disconnect", () => onStatus?.(false));
 
@@ -411,18 +399,6 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean,
     meetingFocus: (state) => send(MEETING_EVENTS.focus, { ...state }),
     meetingCurrent: () => send(MEETING_EVENTS.current, {}),
     isConnected: () => socket.connected,
-    firstJoin: (ms) =>
-      everJoined || !socket.active
-        ? Promise.resolve(everJoined && socket.connected)
-        : new Promise((resolve) => {
-            const done = (joined: boolean) => {
-              clearTimeout(timer);
-              joinWaiters.delete(done);
-              resolve(joined && socket.connected);
-            };
-            const timer = setTimeout(() => done(false), ms);
-            joinWaiters.add(done);
-          }),
     destroy: () => {
       socket.removeAllListeners();
       socket.disconnect();
