@@ -7,7 +7,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
-import { column, keyboardMoveRight, login, openDemoBoard, twoOnDemoBoard, serverForFile } from "./helpers";
+import { column, keyboardMove, keyboardMoveRight, login, openDemoBoard, twoOnDemoBoard, serverForFile } from "./helpers";
 
 const server = serverForFile();
 
@@ -153,6 +153,32 @@ test("Undo after archiving brings the request back; Undo after a move puts it ba
   await page.reload();
   await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
   await expect(column(page, "nieuw").getByTestId(`card-${movedId}`)).toBeVisible();
+});
+
+test("a toast that moved clear of the focused card stays where it is while its Undo is pressed", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  // A card of Nieuw one down by keyboard: it keeps the focus, and its toast offers Undo.
+  const card = column(page, "nieuw").locator("[data-card-id]").nth(3);
+  const id = (await card.getAttribute("data-card-id"))!;
+  const title = (await card.locator(".card-title").textContent())!;
+  await keyboardMove(page, card, "ArrowDown");
+  await expect(column(page, "nieuw").locator("[data-card-id]").nth(4)).toHaveAttribute("data-card-id", id);
+  const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst binnen Nieuw` });
+  await expect(moved.getByRole("button", { name: "Ongedaan maken" })).toBeVisible();
+  // The person scrolls until that card lies where the toasts sit and comes back to it: the list goes to its other corner.
+  await page.evaluate((cardId) => {
+    const el = document.querySelector<HTMLElement>(`[data-card-id="${cardId}"]`)!;
+    const list = document.querySelector<HTMLElement>("[data-testid=toasts]")!;
+    window.scrollBy(0, el.getBoundingClientRect().top - list.getBoundingClientRect().top - 10);
+    el.blur();
+    el.focus({ preventScroll: true });
+  }, id);
+  await expect(page.getByTestId("toasts")).toHaveAttribute("data-side", "other");
+  // Pressing Undo there focuses the toast's button: the list must not jump back from under the pointer and lose the click.
+  await moved.getByRole("button", { name: "Ongedaan maken" }).click();
+  await expect(column(page, "nieuw").locator("[data-card-id]").nth(3)).toHaveAttribute("data-card-id", id);
+  await expect(toasts(page).filter({ hasText: `‘${title}’ staat weer in Nieuw` })).toBeVisible();
 });
 
 test("'Toegang intrekken' asks first, names the person, and does nothing on cancel", async ({ page }) => {

@@ -8,6 +8,7 @@
  * sent the last form: Safari does not focus a pressed button), it moves to
  * its other place (`data-side="other"`: the bottom right corner on wide
  * screens, the bottom of the screen on narrow ones), if that one is clear.
+ * While the focus is in the list or the pointer on it, the list stays put.
  */
 import { useEffect, useRef, type RefObject } from "react";
 import { useIsoLayoutEffect } from "~/hooks/useIsoLayoutEffect";
@@ -32,7 +33,10 @@ export function useClearOfAction(list: RefObject<HTMLElement>, count: number) {
     if (!el) return;
     const place = () => {
       const active = document.activeElement;
-      const used = active && active !== document.body && !el.contains(active) ? active : submitter.current;
+      // The person is reaching for a toast (its button has the focus, or the pointer is on the list): it stays
+      // where it is. Moving it back now would take the button from under the pointer between press and release.
+      if ((active && el.contains(active)) || el.matches(":hover")) return;
+      const used = active && active !== document.body ? active : submitter.current;
       el.removeAttribute("data-side");
       if (!used || !used.isConnected || el.contains(used)) return;
       const target = used.getBoundingClientRect();
