@@ -23,16 +23,15 @@ import ExcelJS from "exceljs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { openDatabase, type Database_ } from "../../db/client";
 import { loadBoardState } from "../../db/board-store";
 import { parseEnv } from "../../app/services/env.server";
 import { createAppServer } from "../../server/app";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser } from "../factories";
 import { seededRandom } from "../factories/random";
-import { REMIX_BUILD } from "../../scripts/build-state.mjs";
+import { loadRemixBuild, ROOT } from "../integration/harness";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ROWS = 10_000;
 const WARM = 5;
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -97,12 +96,6 @@ async function xlsx(table: string[][]): Promise<Buffer> {
   const ws = wb.addWorksheet("Hulpvragen");
   for (const r of table) ws.addRow(r);
   return Buffer.from(await wb.xlsx.writeBuffer());
-}
-
-async function loadBuild(): Promise<ServerBuild> {
-  const file = path.join(ROOT, REMIX_BUILD);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npx remix build\` first`);
-  return (await import(pathToFileURL(file).href)) as ServerBuild;
 }
 
 function median(xs: number[]): number {
@@ -195,7 +188,7 @@ export async function benchImport(): Promise<void> {
   const csvFile = csv(table);
   const xlsxFile = await xlsx(table);
   console.log(`import bench: ${ROWS.toLocaleString("en")} rows; CSV ${kib(csvFile.length)} KiB (Windows-1252, ';'), XLSX ${kib(xlsxFile.length)} KiB`);
-  const build = await loadBuild();
+  const build = await loadRemixBuild();
   const body = [...(await benchOne("csv", csvFile, build)), ...(await benchOne("xlsx", xlsxFile, build))];
   console.log("");
   console.log(grid(["step", "status", "file KiB", "answer KiB", "ms", "note"], body));

@@ -23,7 +23,7 @@ import type { ServerBuild } from "@remix-run/node";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { getBoard, getUserById } from "../../db/accounts";
 import { asyncOf, openDatabase, type Database_ } from "../../db/client";
 import { replaceOffers } from "../../db/offers";
@@ -37,9 +37,8 @@ import { boardOverview, boardReport } from "../../app/services/overview.server";
 import { createAppServer } from "../../server/app";
 import { makeAlliance, makeBoard, makeOrganisation, makeSessionCookie, makeUser, type SeedCard } from "../factories";
 import { seededRandom as random } from "../factories/random";
-import { REMIX_BUILD } from "../../scripts/build-state.mjs";
+import { loadRemixBuild, ROOT } from "../integration/harness";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DAY = 86400_000;
 const CARDS = 5_000;
 const WARM = 10;
@@ -161,12 +160,6 @@ export async function buildFixture(): Promise<Fixture> {
   };
 }
 
-async function loadBuild(): Promise<ServerBuild> {
-  const file = path.join(ROOT, REMIX_BUILD);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npx remix build\` first`);
-  return (await import(pathToFileURL(file).href)) as ServerBuild;
-}
-
 interface Row {
   what: string;
   status: number;
@@ -277,7 +270,7 @@ export async function benchOverview(): Promise<void> {
   const c = fx.counts;
   console.log(`  fixture ready in ${fx.seconds.toFixed(1)} s: ${c.cards} requests, ${c.claimed} claimed, ${c.done} done, ${c.withReference} with a reference`);
   try {
-    const build = await loadBuild();
+    const build = await loadRemixBuild();
     const b = encodeURIComponent(fx.boardId);
     const rows: Row[] = [];
     rows.push(await measure(fx, build, "GET /boards/:id/overzicht", `/boards/${b}/overzicht`));

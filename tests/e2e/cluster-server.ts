@@ -19,13 +19,14 @@ import { pathToFileURL } from "node:url";
 import { openDatabase } from "../../db/client";
 import { parseEnv } from "../../app/services/env.server";
 import { createAppServer } from "../../server/app";
+import { ROOT } from "../../server/files";
 import { REMIX_BUILD } from "../../scripts/build-state.mjs";
 
 const n = Number(process.argv[2] ?? "2");
 const base = parseEnv(process.env);
 if (!base.REDIS_URL) throw new Error("REDIS_URL is needed: the servers share live traffic through Redis");
 const database = openDatabase(base.DATABASE_URL, { migrate: true });
-const build = (await import(pathToFileURL(path.resolve(REMIX_BUILD)).href)) as ServerBuild;
+const build = (await import(pathToFileURL(path.join(ROOT, REMIX_BUILD)).href)) as ServerBuild;
 
 const servers = Array.from({ length: n }, (_, i) => createAppServer({ env: parseEnv({ ...process.env, SERVER_ID: `s${i}`, PORT: "0" }), database, build }));
 const urls: string[] = [];
