@@ -361,18 +361,18 @@ export type OwnershipAction =
 
 /**
  * Send an action to the server. Resolves with its acknowledgement (never
- * rejects); `offline` when there is no connection. What the acknowledgement
+ * rejects); `offline` when there is no connection (pressed before the
+ * board's first join, it waits a moment for that join). What the acknowledgement
  * says about the owner is applied to the store at once.
  */
 export function useOwnershipActions() {
   const ctx = useContext(OwnershipContext);
   const realtime = ctx?.realtime ?? null;
   const store = ctx?.store;
-  // Joined the board (not merely connected): the server refuses actions before the join.
-  const joined = useRealtimeConnected();
   return useCallback(
     async (requestId: string, action: OwnershipAction): Promise<Ack> => {
-      if (!realtime || !joined || !realtime.isConnected()) return { ok: false, error: "offline" };
+      // Sent only once joined (the server refuses actions before the join); see connectRealtime.
+      if (!realtime) return { ok: false, error: "offline" };
       let ack: Ack;
       switch (action.type) {
         case "claim":
@@ -406,6 +406,6 @@ export function useOwnershipActions() {
       if (store && ack.ok && (action.type === "accept" || action.type === "decline")) store.dropInbox(requestId);
       return ack;
     },
-    [realtime, store, joined],
+    [realtime, store],
   );
 }

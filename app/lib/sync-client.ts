@@ -352,11 +352,17 @@ export interface BoardRealtime {
   meetingFocus(state: Pick<FollowState, "meetingId" | "itemId" | "view" | "scroll">): Promise<Ack<{ seq: number }>>;
   /** The board's running meeting and the facilitator's last focus, for a page that joins late. */
   meetingCurrent(): Promise<Ack<{ meeting: MeetingRecord | null; follow: FollowState | null }>>;
-  isConnected(): boolean;
   destroy(): void;
 }
 
 const ACK_TIMEOUT_MS = 10_000;
+/**
+ * How long a request made before the board's first join waits for it. The
+ * page says "Verbonden" once its document is in sync, which can be a moment
+ * before socket.io has joined; a claim pressed right then should go, not be
+ * refused as "no connection".
+ */
+const FIRST_JOIN_WAIT_MS = 5_000;
 
 /**
  * The board's socket.io connection: joins the board (again after every
@@ -367,20 +373,50 @@ const ACK_TIMEOUT_MS = 10_000;
  */
 export function connectRealtime(boardId: string, onStatus?: (connected: boolean, board?: JoinedBoard) => void): BoardRealtime {
   const socket: Socket = io({ path: "/socket.io", transports: ["websocket"], withCredentials: true });
+  /** The server has answered this connection's join (it refuses requests before it). */
+  let joined = false;
+  let everJoined = false;
+  const joinWaiters = new Set<() => void>();
   const join = () =>
-    socket.emit("board:join", { boardId }, (reply: Ack<{ board?: JoinedBoard }> | undefined) =>
-      onStatus?.(true, reply?.ok && reply.board ? { name: String(reply.board.name), archived: reply.board.archived === true } : undefined),
-    );
+    socket.emit("board:join", { boardId }, (reply: Ack<{ board?: JoinedBoard }> | undefined) => {
+      joined = socket.connected;
+      everJoined = true;
+      onStatus?.(true, reply?.ok && reply.board ? { name: String(reply.board.name), archived: reply.board.archived === true } : undefined);
+      for (const wake of [...joinWaiters]) wake();
+    });
   socket.on("connect", join);
-  socket.on("disconnect", () => onStatus?.(false));
+  socket.on("disconnect", () => {
+    joined = false;
+    onStatus?.(false);
+  });
 
-  const send = <T>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> =>
-    new Promise((resolve) => {
-      if (!socket.connected) return resolve({ ok: false, error: "offline" });
+  /**
+   * Joined now; or, before the first join, within FIRST_JOIN_WAIT_MS. Once
+   * it has joined, a lost connection answers false at once: nothing is sent
+   * later behind the person's back.
+   */
+  const ready = (): Promise<boolean> => {
+    if (joined && socket.connected) return Promise.resolve(true);
+    if (everJoined || !socket.active) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        joinWaiters.delete(wake);
+        resolve(joined && socket.connected);
+      };
+      const timer = setTimeout(wake, FIRST_JOIN_WAIT_MS);
+      joinWaiters.add(wake);
+    });
+  };
+
+  const send = async <T>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> => {
+    if (!(await ready())) return { ok: false, error: "offline" };
+    return new Promise((resolve) => {
       socket.timeout(ACK_TIMEOUT_MS).emit(event, { boardId, ...payload }, (err: Error | null, reply: Ack<T>) => {
         resolve(err ? { ok: false, error: "timeout" } : reply);
       });
     });
+  };
 
   return {
     on(event, fn) {
@@ -398,8 +434,8 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean,
       send("comment:add", { requestId, body, ...(acknowledgePersonalData ? { acknowledgePersonalData: true } : {}) }),
     meetingFocus: (state) => send(MEETING_EVENTS.focus, { ...state }),
     meetingCurrent: () => send(MEETING_EVENTS.current, {}),
-    isConnected: () => socket.connected,
     destroy: () => {
+      for (const wake of [...joinWaiters]) wake();
       socket.removeAllListeners();
       socket.disconnect();
     },

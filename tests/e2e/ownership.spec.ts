@@ -161,6 +161,34 @@ test("a coordinator may assign a request to an organisation and release it", asy
   await expect(dialog.getByTestId("claim")).toHaveText("Oppakken voor Gemeente");
 });
 
+test("a comment and a claim sent before the board's socket.io has joined (the board already says Verbonden) go once it has", async ({ page }) => {
+  // socket.io held back for a moment, as on a slow network: the document syncs first and the board says "Verbonden".
+  // (Routed before the first page: the pages share one socket.io connection.)
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.routeWebSocket(/\/socket\.io\//, async (ws: WebSocketRoute) => {
+    await held;
+    const srv = ws.connectToServer();
+    ws.onMessage((m) => srv.send(m));
+    srv.onMessage((m) => ws.send(m));
+  });
+  await login(page, server.url, "coa@ave.example");
+  await openDemoBoard(page);
+  const id = await cardIdIn(page, "nieuw", 2);
+  const dialog = await openCard(page, id);
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  const form = dialog.getByTestId("comment-form");
+  await form.getByLabel("Opmerking").fill("Wij nemen contact op");
+  await form.getByRole("button", { name: "Plaatsen" }).click();
+  await dialog.getByTestId("claim").click();
+  setTimeout(release, 1500);
+  // Not refused as "Geen verbinding" while the page says it is connected: both waited for the join.
+  await expect(badge(page, id)).toHaveText("COA");
+  await expect(dialog.getByTestId("ownership").getByRole("alert")).toHaveCount(0);
+  await expect(dialog.locator(".comment-body")).toHaveText(["Wij nemen contact op"]);
+  await expect(form.getByRole("alert")).toHaveCount(0);
+});
+
 test("without a connection a claim is not attempted and the reason is shown", async ({ page }) => {
   await login(page, server.url, "coa@ave.example");
   await openDemoBoard(page);
