@@ -435,9 +435,10 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean,
     meetingFocus: (state) => send(MEETING_EVENTS.focus, { ...state }),
     meetingCurrent: () => send(MEETING_EVENTS.current, {}),
     destroy: () => {
-      for (const wake of [...joinWaiters]) wake();
       socket.removeAllListeners();
       socket.disconnect();
+      // What waited for a first join answers "offline" now.
+      for (const wake of [...joinWaiters]) wake();
     },
   };
 }
