@@ -6,8 +6,8 @@
  * every page at desktop and phone size.
  */
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
-import { column, keyboardMove, keyboardMoveRight, login, openDemoBoard, twoOnDemoBoard, serverForFile } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { column, keyboardMove, keyboardMoveRight, login, openDemoBoard, ownerNews, routeSocketIo, twoOnDemoBoard, serverForFile } from "./helpers";
 
 const server = serverForFile();
 
@@ -92,14 +92,7 @@ test("claiming shows a toast; a claim that another organisation beat is a failur
   const [a, b] = await twoOnDemoBoard(browser, server.url, "taalhuis@ave.example", "vluchtelingenwerk@ave.example");
   // B's tab does not hear about owner changes, so it still offers to claim.
   const stale = await b.context().newPage();
-  await stale.routeWebSocket(/\/socket\.io\//, (ws: WebSocketRoute) => {
-    const srv = ws.connectToServer();
-    ws.onMessage((m) => srv.send(m));
-    srv.onMessage((m) => {
-      if (typeof m === "string" && m.includes('"request:owner"')) return;
-      ws.send(m);
-    });
-  });
+  await routeSocketIo(stale, { drop: ownerNews });
   await stale.goto(b.url());
   await expect(stale.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
 

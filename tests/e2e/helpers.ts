@@ -55,6 +55,27 @@ export async function login(page: Page, baseUrl: string, email: string) {
   await expect(page).toHaveURL(/\/boards$/);
 }
 
+/**
+ * The page's socket.io (claims, referrals, comments) through Playwright: its
+ * connection to the server opens only once `connectAfter` resolves (a slow
+ * network: the board document syncs first), and what the server says is
+ * left out where `drop` says so (news still on its way). Route before the
+ * first page: the pages of a board share one socket.io connection.
+ */
+export async function routeSocketIo(page: Page, opts: { connectAfter?: Promise<void>; drop?: (fromServer: string | Buffer) => boolean } = {}) {
+  await page.routeWebSocket(/\/socket\.io\//, async (ws) => {
+    await opts.connectAfter;
+    const srv = ws.connectToServer();
+    ws.onMessage((m) => srv.send(m));
+    srv.onMessage((m) => {
+      if (!opts.drop?.(m)) ws.send(m);
+    });
+  });
+}
+
+/** A socket.io message of the server that says who holds a request now. */
+export const ownerNews = (m: string | Buffer) => typeof m === "string" && m.includes('"request:owner"');
+
 /** Open the demo board and wait until it is live (synced with the server). */
 export async function openDemoBoard(page: Page) {
   await page.getByRole("link", { name: /Hulpvragen Emmen/ }).click();

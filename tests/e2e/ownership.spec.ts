@@ -2,8 +2,8 @@
  * Claims and referrals, decided by the server: what two organisations see in
  * their own browsers, and what a viewer sees.
  */
-import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
-import { login, openDemoBoard, seriousViolations, twoOnDemoBoard, serverForFile } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { login, openDemoBoard, ownerNews, routeSocketIo, seriousViolations, twoOnDemoBoard, serverForFile } from "./helpers";
 
 const server = serverForFile();
 
@@ -32,14 +32,7 @@ test("a claim shows at once in the other organisation's browser; a late claim is
   // A second tab of VluchtelingenWerk that does not hear about owner changes
   // (as if the news were still on its way): it still offers to claim.
   const stale = await b.context().newPage();
-  await stale.routeWebSocket(/\/socket\.io\//, (ws: WebSocketRoute) => {
-    const srv = ws.connectToServer();
-    ws.onMessage((m) => srv.send(m));
-    srv.onMessage((m) => {
-      if (typeof m === "string" && m.includes('"request:owner"')) return;
-      ws.send(m);
-    });
-  });
+  await routeSocketIo(stale, { drop: ownerNews });
   await stale.goto(b.url());
   await expect(stale.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
 
@@ -163,15 +156,8 @@ test("a coordinator may assign a request to an organisation and release it", asy
 
 test("a comment and a claim sent before the board's socket.io has joined (the board already says Verbonden) go once it has", async ({ page }) => {
   // socket.io held back for a moment, as on a slow network: the document syncs first and the board says "Verbonden".
-  // (Routed before the first page: the pages share one socket.io connection.)
   let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.routeWebSocket(/\/socket\.io\//, async (ws: WebSocketRoute) => {
-    await held;
-    const srv = ws.connectToServer();
-    ws.onMessage((m) => srv.send(m));
-    srv.onMessage((m) => ws.send(m));
-  });
+  await routeSocketIo(page, { connectAfter: new Promise<void>((resolve) => (release = resolve)) });
   await login(page, server.url, "coa@ave.example");
   await openDemoBoard(page);
   const id = await cardIdIn(page, "nieuw", 2);
