@@ -26,6 +26,16 @@
  * `ab:limit-epoch`, set by the first send into a Redis without it: a count
  * read in the Redis that still holds the key is never put back (only the
  * connection dropped, not the keys).
+ *
+ * A send whose answer is lost (the connection dropped after Redis ran it)
+ * cannot be told from one Redis never got, so it goes again. Each send that
+ * changes a key is an op numbered by the connection's flusher, and Redis
+ * keeps per key the highest op it counted from each flusher
+ * (`ab:limit-ops:<store>:<hash>`, a field per flusher): an op sent again
+ * after Redis counted it adds nothing. A flusher sends one flush at a time,
+ * and an op not known to be counted goes again in every send of its key,
+ * before the newer ones, until one is answered: a flusher's ops reach Redis
+ * in order, so the highest counted tells all of them apart.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -37,9 +47,12 @@ import { within } from "../within";
 
 /**
  * KEYS[1]: the key; KEYS[2]: its mark after a Redis restart (the count put
- * back); KEYS[3]: the epoch of this Redis's life. ARGV: delta, window ms,
- * "1" to delete the key first, known, ms left, a new epoch (set when Redis
- * has none: it started empty) and the epoch `known` was read in. Returns
+ * back); KEYS[3]: the epoch of this Redis's life; KEYS[4]: the highest op
+ * counted per process. ARGV: window ms, "1" to delete the key first (with
+ * the first op), known, ms left, a new epoch (set when Redis has none: it
+ * started empty), the epoch `known` was read in, the flusher's id, then
+ * the ops as pairs of number and delta, oldest first (none: a read). Only
+ * the ops above the highest counted from this flusher count. Returns
  * [count, ms left, epoch] ([0, -2, epoch]: no key).
  *
  * `known` (-1 but on a key's first send after the flusher's connection
@@ -54,16 +67,31 @@ import { within } from "../within";
  * drops again later adds nothing.
  */
 const RECONCILE_LUA = `
-if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
+local d = 0
+local fresh = false
+if #ARGV >= 9 then
+  local top = tonumber(redis.call('HGET', KEYS[4], ARGV[7]) or '-1')
+  local seen = top
+  for i = 8, #ARGV, 2 do
+    local op = tonumber(ARGV[i])
+    if op > seen then
+      d = d + tonumber(ARGV[i + 1])
+      if i == 8 then fresh = true end
+      if op > top then top = op end
+    end
+  end
+  if top > seen then redis.call('HSET', KEYS[4], ARGV[7], top) end
+  redis.call('PEXPIRE', KEYS[4], ARGV[1])
+end
+if ARGV[2] == '1' and fresh then redis.call('DEL', KEYS[1], KEYS[2]) end
 local epoch = redis.call('GET', KEYS[3])
 if not epoch then
-  epoch = ARGV[6]
+  epoch = ARGV[5]
   redis.call('SET', KEYS[3], epoch)
 end
-local d = tonumber(ARGV[1])
-local known = tonumber(ARGV[4])
-if known >= 0 and ARGV[7] ~= epoch then
-  local left = tonumber(ARGV[5])
+local known = tonumber(ARGV[3])
+if known >= 0 and ARGV[6] ~= epoch then
+  local left = tonumber(ARGV[4])
   if redis.call('EXISTS', KEYS[1]) == 0 then
     if known + d > 0 then
       redis.call('SET', KEYS[1], known + d, 'PX', left)
@@ -91,8 +119,8 @@ if n <= 0 then
 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
 end
 return {n, ttl, epoch}
 `;
@@ -100,24 +128,24 @@ return {n, ttl, epoch}
 /** The epoch of Redis's life (RECONCILE_LUA's KEYS[3]), one for every store. */
 const EPOCH_KEY = redisKey("limit-epoch");
 
+/** RECONCILE_LUA's keys and arguments: key, mark, epoch key, ops key, window ms, reset, known, ms left, new epoch, known's epoch, flusher id, then op number and delta pairs. */
+type ReconcileArgs = [string, string, string, string, number, string, number, number, string, string, string, ...number[]];
+
+/** A change of a key sent to Redis: counted there once, however often it is sent (RECONCILE_LUA). */
+interface Op {
+  n: number;
+  delta: number;
+  /** Delete the key in Redis before adding `delta` (a reset here): only ever a key's first op after the reset. */
+  reset: boolean;
+}
+
 type ReconcilingRedis = Redis & {
-  abLimitReconcile(
-    key: string,
-    mark: string,
-    epochKey: string,
-    delta: number,
-    windowMs: number,
-    reset: string,
-    known: number,
-    leftMs: number,
-    newEpoch: string,
-    knownEpoch: string,
-  ): Promise<[number, number, string]>;
+  abLimitReconcile(...args: ReconcileArgs): Promise<[number, number, string]>;
 };
 
 function withScript(r: Redis): ReconcilingRedis {
   const c = r as ReconcilingRedis;
-  if (typeof c.abLimitReconcile !== "function") r.defineCommand("abLimitReconcile", { numberOfKeys: 3, lua: RECONCILE_LUA });
+  if (typeof c.abLimitReconcile !== "function") r.defineCommand("abLimitReconcile", { numberOfKeys: 4, lua: RECONCILE_LUA });
   return c;
 }
 
@@ -128,6 +156,8 @@ interface Entry {
   pending: number;
   /** Sent, answer not back yet. */
   inflight: number;
+  /** Sent, and not known to be counted (the answer was lost): sent again, as they are, before anything newer. */
+  unsure: Op[];
   /** Delete the key in Redis before adding `pending` (a reset here). */
   reset: boolean;
   resetAt: number;
@@ -162,12 +192,13 @@ export interface RedisLimitStoreOptions {
 interface Sent {
   key: string;
   e: Entry;
+  /** The ops it carries, the unsure ones first; their deltas together. */
+  ops: Op[];
   delta: number;
-  reset: boolean;
   gen: number;
   restore: boolean;
   /** The script's keys and arguments (RECONCILE_LUA). */
-  args: [string, string, string, number, number, string, number, number, string, string];
+  args: ReconcileArgs;
 }
 
 /** What one store puts into a flush (LimitFlusher): its keys, in the order of their commands. */
@@ -220,6 +251,10 @@ class LimitFlusher {
    * epoch of its earlier life.
    */
   private newEpoch = randomUUID();
+  /** This flusher among every one counting in Redis (RECONCILE_LUA's ARGV[7]), and the number of its last op. */
+  private readonly id = randomUUID();
+  private lastOp = 0;
+  private readonly nextOp = (): number => ++this.lastOp;
 
   constructor(private readonly link: RedisLink) {
     this.redis = withScript(link.connection("limits", { replay: false }));
@@ -290,7 +325,7 @@ class LimitFlusher {
     // after that send put the count back, the next one would add it twice).
     const batches: Batch[] = [];
     for (const store of this.stores) {
-      const b = store.batch(this.newEpoch);
+      const b = store.batch({ newEpoch: this.newEpoch, sender: this.id, nextOp: this.nextOp });
       if (b) batches.push(b);
     }
     if (!batches.length) {
@@ -369,6 +404,8 @@ export class RedisLimitStore implements LimitStore {
   private readonly prefix: string;
   /** A key's mark after a Redis restart (RECONCILE_LUA's KEYS[2]): `ab:limit-restored:<store>:<hash>`. */
   private readonly markPrefix: string;
+  /** The highest op counted per process (RECONCILE_LUA's KEYS[4]): `ab:limit-ops:<store>:<hash>`. */
+  private readonly opsPrefix: string;
   private readonly maxKeys: number;
   private readonly refreshMs: number;
   private readonly followMs: number;
@@ -397,6 +434,7 @@ export class RedisLimitStore implements LimitStore {
   ) {
     this.prefix = redisKey("limit", opts.name) + ":";
     this.markPrefix = redisKey("limit-restored", opts.name) + ":";
+    this.opsPrefix = redisKey("limit-ops", opts.name) + ":";
     this.hasher = opts.hasher;
     this.maxKeys = Math.max(1, opts.maxKeys ?? 100_000);
     this.refreshMs = opts.refreshMs ?? 200;
@@ -438,7 +476,14 @@ export class RedisLimitStore implements LimitStore {
   }
 
   private count(e: Entry): number {
-    return e.base + e.inflight + e.pending;
+    let n = e.base + e.inflight + e.pending;
+    for (const op of e.unsure) n += op.delta;
+    return n;
+  }
+
+  /** Nothing of the entry waits to be sent or answered. */
+  private settled(e: Entry): boolean {
+    return e.pending === 0 && e.inflight === 0 && e.unsure.length === 0 && !e.reset;
   }
 
   private mark(key: string): void {
@@ -459,14 +504,14 @@ export class RedisLimitStore implements LimitStore {
   /** A fresh entry for `key`, making room when full (clean keys first, oldest first). */
   private fresh(key: string, windowMs: number, now: number): Entry {
     if (this.map.size >= this.maxKeys) {
-      for (const [k, e] of this.map) if (e.resetAt <= now && !this.dirty.has(k) && e.inflight === 0) this.map.delete(k);
+      for (const [k, e] of this.map) if (e.resetAt <= now && !this.dirty.has(k) && e.inflight === 0 && e.unsure.length === 0) this.map.delete(k);
       for (const k of this.map.keys()) {
         if (this.map.size < this.maxKeys) break;
         this.map.delete(k);
         this.dirty.delete(k);
       }
     }
-    const e: Entry = { base: 0, pending: 0, inflight: 0, reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, epoch: "", gen: 0, restore: false, touchedAt: Date.now() };
+    const e: Entry = { base: 0, pending: 0, inflight: 0, unsure: [], reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, epoch: "", gen: 0, restore: false, touchedAt: Date.now() };
     this.map.set(key, e);
     return e;
   }
@@ -479,7 +524,7 @@ export class RedisLimitStore implements LimitStore {
   get(key: string, now: number): Counter | null {
     this.offset = now - Date.now();
     let e = this.map.get(key);
-    if (e && e.resetAt <= now && e.pending === 0 && e.inflight === 0 && !e.reset) {
+    if (e && e.resetAt <= now && this.settled(e)) {
       this.map.delete(key);
       e = undefined;
     }
@@ -501,9 +546,10 @@ export class RedisLimitStore implements LimitStore {
     this.offset = now - Date.now();
     let e = this.map.get(key);
     if (e && e.resetAt <= now && e.inflight === 0) {
-      // The window ended here; Redis forgets it at the same moment (its own TTL).
+      // The window ended here; Redis forgets it at the same moment (its own TTL), what it was not told of too.
       e.base = 0;
       e.pending = 0;
+      e.unsure = [];
       e.resetAt = now + windowMs;
       e.windowMs = windowMs;
     }
@@ -521,7 +567,7 @@ export class RedisLimitStore implements LimitStore {
     const e = this.map.get(key);
     const gen = (e?.gen ?? 0) + 1;
     const now = this.clock();
-    const next: Entry = { base: 0, pending: 0, inflight: 0, reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, epoch: "", gen, restore: false, touchedAt: Date.now() };
+    const next: Entry = { base: 0, pending: 0, inflight: 0, unsure: [], reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, epoch: "", gen, restore: false, touchedAt: Date.now() };
     this.map.set(key, next);
     this.mark(key);
   }
@@ -529,9 +575,10 @@ export class RedisLimitStore implements LimitStore {
   /**
    * What this store sends in the flush that is starting (LimitFlusher), or
    * null: nothing to send, or the key secret is not known yet. `newEpoch`:
-   * the epoch its sends set in a Redis that has none.
+   * the epoch its sends set in a Redis that has none; `sender` and `nextOp`:
+   * the flusher's id and the number of a new op (RECONCILE_LUA).
    */
-  batch(newEpoch: string): Batch | null {
+  batch({ newEpoch, sender, nextOp }: { newEpoch: string; sender: string; nextOp: () => number }): Batch | null {
     if (this.dirty.size === 0) return null;
     if (this.hasher.hash("") === null) {
       // The servers' shared key secret is not known yet: send once it is (one wait, not one per flush).
@@ -549,31 +596,39 @@ export class RedisLimitStore implements LimitStore {
     for (const key of this.dirty) {
       const e = this.map.get(key);
       if (!e) continue;
+      // What is not known to be counted goes again first, as it went; what was counted since, as a new op.
+      const ops = e.unsure;
+      if (e.pending !== 0 || e.reset) ops.push({ n: nextOp(), delta: e.pending, reset: e.reset });
+      const reset = ops.length > 0 && ops[0].reset;
       // The flusher's connection closed since the last send: what this server last read from Redis (nothing of it
       // is in flight: one flush at a time, and every earlier one has settled), for Redis to put back if it lost it.
-      const known = e.restore && !e.reset ? Math.max(0, e.base) : -1;
+      const known = e.restore && !reset ? Math.max(0, e.base) : -1;
       const hashed = this.hasher.hash(key)!;
+      const delta = ops.reduce((sum, op) => sum + op.delta, 0);
       sent.push({
         key,
         e,
-        delta: e.pending,
-        reset: e.reset,
+        ops,
+        delta,
         gen: e.gen,
         restore: e.restore,
         args: [
           this.prefix + hashed,
           this.markPrefix + hashed,
           EPOCH_KEY,
-          e.pending,
+          this.opsPrefix + hashed,
           e.windowMs,
-          e.reset ? "1" : "0",
+          reset ? "1" : "0",
           known,
           Math.max(1, e.resetAt - sentAt),
           newEpoch,
           e.epoch,
+          sender,
+          ...ops.flatMap((op) => [op.n, op.delta]),
         ],
       });
-      e.inflight += e.pending;
+      e.inflight += delta;
+      e.unsure = [];
       e.pending = 0;
       e.reset = false;
       e.restore = false;
@@ -591,11 +646,10 @@ export class RedisLimitStore implements LimitStore {
       const e = b.e;
       if (this.map.get(b.key) !== e || e.gen !== b.gen) return; // deleted or replaced meanwhile
       if (!r || r[0]) {
-        // Not counted in Redis: keep it here and send it again later.
+        // Perhaps counted in Redis, perhaps not (an answer lost with the connection): the same ops go again.
         failed = true;
         e.inflight -= b.delta;
-        e.pending += b.delta;
-        if (b.reset) e.reset = true;
+        e.unsure = b.ops;
         if (b.restore) e.restore = true;
         this.dirty.add(b.key);
         return;
@@ -664,7 +718,7 @@ export class RedisLimitStore implements LimitStore {
   /** Keys with changes not yet in Redis (tests and the shutdown). */
   get unsent(): number {
     let n = 0;
-    for (const e of this.map.values()) if (e.pending !== 0 || e.inflight !== 0 || e.reset) n++;
+    for (const e of this.map.values()) if (!this.settled(e)) n++;
     return n;
   }
 

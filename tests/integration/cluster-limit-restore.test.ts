@@ -7,6 +7,8 @@
  * key is what it read at its own last send: the one whose last send came
  * first knows less of what the other counted before the restart.
  */
+import type { Socket } from "node:net";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newDataKey } from "../../app/services/seal.server";
 import { createKeyHasher, type KeyHasher } from "../../server/cluster/keys";
@@ -132,6 +134,52 @@ describe("a Redis restart: the limits' counts put back", () => {
       expect(Number(await links[0].command.get(key))).toBe(6);
     } finally {
       store.close();
+    }
+  });
+
+  /**
+   * Redis counted a send, and its answer was lost with the connection (a
+   * network blip, a proxy restarting): the server cannot tell that from a
+   * send Redis never got, so it sends again. Each send carries its sequence
+   * number, and Redis keeps per key the last one it counted from each
+   * server: what it counted already adds nothing the second time. Before,
+   * the delta went again as new and the count rose twice (3 here).
+   */
+  it("a send whose answer was lost after Redis counted it is not counted again when it goes again", async () => {
+    const name = "answer-lost";
+    const made: Redis[] = [];
+    // The same link, but the connections it makes for the limits are at hand (its own flusher: a new link object).
+    const link: RedisLink = Object.create(links[0], {
+      connection: {
+        value: (n: string, o?: { offlineQueue?: boolean; replay?: boolean }) => {
+          const r = links[0].connection(n, o);
+          made.push(r);
+          return r;
+        },
+      },
+    });
+    const store = new RedisLimitStore(link, { name, hasher, followMs: -1, refreshMs: 600_000 });
+    const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
+    try {
+      store.add("session", 1, WINDOW, Date.now());
+      await store.sync(["session"]);
+      expect(Number(await links[0].command.get(key))).toBe(1);
+      expect(made).toHaveLength(1);
+      const socket = (made[0] as unknown as { stream: Socket & { _handle: { readStop(): void } } }).stream;
+      // Redis gets the next send and answers it; the answer stays unread until the connection goes.
+      socket._handle.readStop();
+      store.add("session", 1, WINDOW, Date.now());
+      await store.sync(["session"], 300);
+      await waitFor(async () => Number(await links[0].command.get(key)) === 2, { message: "Redis counted the send" });
+      socket.destroy();
+      await waitFor(() => store.unsent === 0, { message: "the send went again on the next connection" });
+      expect(Number(await links[0].command.get(key))).toBe(2);
+      store.add("session", 1, WINDOW, Date.now());
+      await store.sync(["session"]);
+      expect(Number(await links[0].command.get(key))).toBe(3);
+    } finally {
+      store.close();
+      for (const r of made) r.disconnect();
     }
   });
 
