@@ -9,11 +9,12 @@
  *
  *   const connected = useRealtimeConnected();   // true once joined to the board
  *   const joined = useJoinedBoard();            // the board's name and read-only state at the last join
+ *   const down = useRealtimeDown(documentLive); // the document is live, and this connection is not
  *
  * Never call connectRealtime() elsewhere on the board page: one connection per page.
  */
 import { createContext, createElement, useContext, useEffect, useState, type ReactNode } from "react";
-import { connectRealtime, type BoardRealtime, type JoinedBoard } from "~/lib/sync-client";
+import { connectRealtime, FIRST_JOIN_WAIT_MS, type BoardRealtime, type JoinedBoard } from "~/lib/sync-client";
 
 export type { BoardRealtime, BoardEvents, OwnerChange, Ack, ActivityEntry, CommentEntry, JoinedBoard } from "~/lib/sync-client";
 
@@ -56,6 +57,29 @@ export function useRealtime(): BoardRealtime | null {
 /** True while the socket is connected and has joined the board. */
 export function useRealtimeConnected(): boolean {
   return useContext(RealtimeContext).connected;
+}
+
+/**
+ * True while the board's document is live (`documentLive`) and this
+ * connection, which carries claims, referrals and comments, is not joined,
+ * as long as its requests would answer "Geen verbinding": at once after a
+ * join (connectRealtime's `ready`), before the first one once a request has
+ * waited FIRST_JOIN_WAIT_MS for it. The page says so instead of "Verbonden".
+ */
+export function useRealtimeDown(documentLive: boolean): boolean {
+  const { realtime, connected, joined } = useContext(RealtimeContext);
+  const waiting = documentLive && realtime !== null && !connected;
+  const everJoined = joined !== null;
+  const [late, setLate] = useState(false);
+  useEffect(() => {
+    if (!waiting || everJoined) return;
+    const timer = setTimeout(() => setLate(true), FIRST_JOIN_WAIT_MS);
+    return () => {
+      clearTimeout(timer);
+      setLate(false);
+    };
+  }, [waiting, everJoined]);
+  return waiting && (everJoined || late);
 }
 
 /** The board's name and read-only state as the server said at the last join, or null before one. */

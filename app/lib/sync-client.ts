@@ -352,6 +352,8 @@ export interface BoardRealtime {
   meetingFocus(state: Pick<FollowState, "meetingId" | "itemId" | "view" | "scroll">): Promise<Ack<{ seq: number }>>;
   /** The board's running meeting and the facilitator's last focus, for a page that joins late. */
   meetingCurrent(): Promise<Ack<{ meeting: MeetingRecord | null; follow: FollowState | null }>>;
+  /** Connect again now when not connected (socket.io otherwise waits its back-off, up to 5 s). */
+  reconnect(): void;
   destroy(): void;
 }
 
@@ -362,7 +364,7 @@ const ACK_TIMEOUT_MS = 10_000;
  * before socket.io has joined; a claim pressed right then should go, not be
  * refused as "no connection".
  */
-const FIRST_JOIN_WAIT_MS = 5_000;
+export const FIRST_JOIN_WAIT_MS = 5_000;
 
 /**
  * The board's socket.io connection: joins the board (again after every
@@ -434,6 +436,11 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean,
       send("comment:add", { requestId, body, ...(acknowledgePersonalData ? { acknowledgePersonalData: true } : {}) }),
     meetingFocus: (state) => send(MEETING_EVENTS.focus, { ...state }),
     meetingCurrent: () => send(MEETING_EVENTS.current, {}),
+    reconnect: () => {
+      if (socket.connected || !socket.active) return;
+      // Between two attempts of its back-off, connect() alone would wait for the next: close, then open anew.
+      socket.disconnect().connect();
+    },
     destroy: () => {
       socket.removeAllListeners();
       socket.disconnect();

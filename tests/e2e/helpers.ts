@@ -1,6 +1,6 @@
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Locator, type Page, type WebSocketRoute } from "@playwright/test";
 import { findUserForLogin, updateUserProfile } from "../../db/accounts";
 import { openAppDatabase } from "../../db/client";
 import { unsubscribeToken } from "../../db/notifications";
@@ -59,18 +59,32 @@ export async function login(page: Page, baseUrl: string, email: string) {
  * The page's socket.io (claims, referrals, comments) through Playwright: its
  * connection to the server opens only once `connectAfter` resolves (a slow
  * network: the board document syncs first), and what the server says is
- * left out where `drop` says so (news still on its way). Route before the
+ * left out where `drop` says so (news still on its way). `cut()` closes the
+ * page's socket.io connections and refuses new ones until the function it
+ * returns is called (the board document stays connected). Route before the
  * first page: the pages of a board share one socket.io connection.
  */
 export async function routeSocketIo(page: Page, opts: { connectAfter?: Promise<void>; drop?: (fromServer: string | Buffer) => boolean } = {}) {
+  const open = new Set<WebSocketRoute>();
+  let refusing = false;
   await page.routeWebSocket(/\/socket\.io\//, async (ws) => {
     await opts.connectAfter;
+    if (refusing) return void ws.close({ code: 1011 });
     const srv = ws.connectToServer();
+    open.add(ws);
     ws.onMessage((m) => srv.send(m));
     srv.onMessage((m) => {
       if (!opts.drop?.(m)) ws.send(m);
     });
   });
+  return {
+    async cut(): Promise<() => void> {
+      refusing = true;
+      for (const ws of open) await ws.close({ code: 1011 });
+      open.clear();
+      return () => void (refusing = false);
+    },
+  };
 }
 
 /** A socket.io message of the server that says who holds a request now. */

@@ -12,6 +12,7 @@ import { useLocale, translator } from "~/i18n";
 import { useOptionalUser } from "~/root";
 import { viewFromSnapshot } from "~/hooks/board-store";
 import { useBoardConnection } from "~/hooks/useBoardConnection";
+import { useJoinedBoard, useRealtime, useRealtimeDown } from "~/hooks/useRealtime";
 import { useNow } from "~/hooks/useNow";
 import { useBoardView } from "~/hooks/useBoardView";
 import { useRequestRights } from "~/hooks/useRequestRights";
@@ -93,6 +94,15 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
   /** Columns and categories are managed by coordinators. */
   const manageable = canManage && editable;
   const offline = info.state === "offline";
+  // Claims, referrals and comments go over socket.io: the header says when the document is live and they are not.
+  const realtime = useRealtime();
+  const realtimeJoinedOnce = useJoinedBoard() !== null;
+  const actionsDown = useRealtimeDown(info.state === "connected");
+  // The document came back (its own back-off): the actions' connection comes back with it, not at its next attempt.
+  useEffect(() => {
+    if (info.state === "connected" && realtimeJoinedOnce) realtime?.reconnect();
+  }, [info.state, realtime, realtimeJoinedOnce]);
+  const reconnectActions = useCallback(() => realtime?.reconnect(), [realtime]);
 
   // Keyed on the contents: a revalidated loader returns equal but new objects,
   // which must not re-render every card.
@@ -356,7 +366,13 @@ export function BoardPage({ board, organisations, canEdit, canManage = false, sn
           connected={info.state !== "offline" && info.state !== "refused"}
           t={t}
         />
-        <MemoConnectionStatus state={info.state} notices={info.notices} onReconnect={reconnect} canReconnect={!!live} t={t} />
+        <MemoConnectionStatus
+          state={actionsDown ? "partial" : info.state}
+          notices={info.notices}
+          onReconnect={actionsDown ? reconnectActions : reconnect}
+          canReconnect={!!live}
+          t={t}
+        />
       </div>
       {board.archived ? (
         <p className="alert info" data-testid="board-archived">

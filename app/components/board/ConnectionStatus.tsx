@@ -6,7 +6,11 @@ const TEXT = {
   offline: "conn.offline",
   connecting: "conn.connecting",
   refused: "conn.refused",
+  partial: "conn.partial",
 } as const;
+
+/** The document's state, or "partial": the document is live, claims, referrals and comments are not (useRealtimeDown). */
+export type ShownConnectionState = ConnectionState | "partial";
 
 export function ConnectionStatus({
   state,
@@ -15,7 +19,7 @@ export function ConnectionStatus({
   canReconnect,
   t,
 }: {
-  state: ConnectionState;
+  state: ShownConnectionState;
   /** How many of our edits the server repaired so far (an offline edit that crossed a coordinator's change). */
   notices?: number;
   onReconnect: () => void;
@@ -32,6 +36,11 @@ export function ConnectionStatus({
       {state === "offline" ? (
         <span className="conn-note conn-offline-note" data-testid="offline-note">
           {t("conn.offlineCopy")}
+        </span>
+      ) : null}
+      {state === "partial" ? (
+        <span className="conn-note" data-testid="partial-note">
+          {t("conn.partialNote")}
         </span>
       ) : null}
       {notices > 0 && state === "connected" ? (
