@@ -174,6 +174,36 @@ test("a toast that moved clear of the focused card stays where it is while its U
   await expect(toasts(page).filter({ hasText: `‘${title}’ staat weer in Nieuw` })).toBeVisible();
 });
 
+test("on a touch screen, a toast that was tapped still moves clear of a control focused later", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  try {
+    await login(page, server.url, "coordinator@ave.example");
+    await openDemoBoard(page);
+    const card = column(page, "nieuw").locator("[data-card-id]").nth(5);
+    const id = (await card.getAttribute("data-card-id"))!;
+    const title = (await card.locator(".card-title").textContent())!;
+    await keyboardMove(page, card, "ArrowDown");
+    const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst binnen Nieuw` });
+    await expect(moved).toBeVisible();
+    // A tap on the toast's text (reading it, or pausing it): the finger lifts, and the page keeps :hover there.
+    const box = (await moved.boundingBox())!;
+    await page.touchscreen.tap(box.x + 12, box.y + box.height / 2);
+    expect(await page.getByTestId("toasts").evaluate((el) => el.matches(":hover"))).toBe(true);
+    // Then the card comes under the list and gets the focus (from the keyboard, or the page after an action).
+    await page.evaluate((cardId) => {
+      const el = document.querySelector<HTMLElement>(`[data-card-id="${cardId}"]`)!;
+      const list = document.querySelector<HTMLElement>("[data-testid=toasts]")!;
+      window.scrollBy(0, el.getBoundingClientRect().top - list.getBoundingClientRect().top - 10);
+      el.blur();
+      el.focus({ preventScroll: true });
+    }, id);
+    await expect(page.getByTestId("toasts")).toHaveAttribute("data-side", "other");
+  } finally {
+    await context.close();
+  }
+});
+
 test("'Toegang intrekken' asks first, names the person, and does nothing on cancel", async ({ page }) => {
   await login(page, server.url, "coordinator@ave.example");
   await page.goto(`${server.url}/beheer`);

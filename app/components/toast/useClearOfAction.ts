@@ -9,6 +9,9 @@
  * its other place (`data-side="other"`: the bottom right corner on wide
  * screens, the bottom of the screen on narrow ones), if that one is clear.
  * While the focus is in the list or the pointer on it, the list stays put.
+ * "On it" is told by pointer events, not `:hover`: after a tap a touch
+ * screen keeps `:hover` on what was tapped until the next tap elsewhere,
+ * where the pointer events end with the touch.
  */
 import { useEffect, useRef, type RefObject } from "react";
 import { useIsoLayoutEffect } from "~/hooks/useIsoLayoutEffect";
@@ -20,6 +23,23 @@ function overlaps(a: DOMRect, b: DOMRect): boolean {
 export function useClearOfAction(list: RefObject<HTMLElement>, count: number) {
   /** The button (or form) that sent the last form. */
   const submitter = useRef<Element | null>(null);
+  /** A pointer (mouse, pen, or a finger while it touches) is on the list. */
+  const pointerOn = useRef(false);
+  useEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const on = () => void (pointerOn.current = true);
+    const off = () => void (pointerOn.current = false);
+    el.addEventListener("pointerenter", on);
+    el.addEventListener("pointerleave", off);
+    el.addEventListener("pointercancel", off);
+    return () => {
+      el.removeEventListener("pointerenter", on);
+      el.removeEventListener("pointerleave", off);
+      el.removeEventListener("pointercancel", off);
+      pointerOn.current = false;
+    };
+  }, [list]);
   useEffect(() => {
     const onSubmit = (e: SubmitEvent) => {
       submitter.current = e.submitter ?? (e.target as Element | null);
@@ -35,7 +55,7 @@ export function useClearOfAction(list: RefObject<HTMLElement>, count: number) {
       const active = document.activeElement;
       // The person is reaching for a toast (its button has the focus, or the pointer is on the list): it stays
       // where it is. Moving it back now would take the button from under the pointer between press and release.
-      if ((active && el.contains(active)) || el.matches(":hover")) return;
+      if ((active && el.contains(active)) || pointerOn.current) return;
       const used = active && active !== document.body ? active : submitter.current;
       el.removeAttribute("data-side");
       if (!used || !used.isConnected || el.contains(used)) return;
