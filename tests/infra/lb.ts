@@ -96,10 +96,12 @@ export async function startLb(ports: number[] = []): Promise<Lb> {
       open.add(socket);
       socket.once("close", () => open.delete(socket));
       socket.on("error", () => socket.destroy());
-      // Either side's end ends the other (after what is still on its way: a close
-      // frame, the last response); a failure cuts it. A backend that goes away drops its clients.
+      // Either side's end ends the other after what is still on its way (a close frame, the last
+      // response, what a backend sent just before it was killed: a proxy delivers what it has read).
+      // A client that fails cuts its backend: nobody is left to deliver to. A backend that goes away
+      // drops its clients.
       client.once("close", (hadError) => (hadError ? socket.destroy() : socket.end()));
-      socket.once("close", (hadError) => (hadError ? client.destroy() : client.end()));
+      socket.once("close", () => client.end());
       client.pipe(socket);
       socket.pipe(client);
       client.resume();
