@@ -37,6 +37,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-holders.test.ts",
   "tests/integration/pg-accounts2.test.ts",
   "tests/integration/cluster-presence.test.ts",
+  "tests/integration/cluster-bells.test.ts",
 ];
 
 /**

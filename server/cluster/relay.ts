@@ -10,6 +10,13 @@
  * - Persist, then publish, then broadcast: the room manager stores a tick's
  *   updates, hands them here (one entry per board and tick) and only then
  *   sends them to its own clients. What a client has seen is stored.
+ * - A server reads what it needs, not every loaded board's streams each
+ *   round: each entry is followed, in the same Lua call, by a doorbell in
+ *   one of BELL_SHARDS small streams (`ab:bell:<n>`, the board's id). The
+ *   read loop blocks on the control stream and the doorbells of its boards'
+ *   shards only, then reads the streams of the boards whose bell rang. (One
+ *   XREAD of every loaded board's two streams grew with the boards: at 100
+ *   boards, writing that command was a tenth of a server's time.)
  * - Nothing falls between load and stream: a loaded board is positioned at
  *   the stream's last entry first, and storage is read again after that
  *   (RoomManager.catchUpFromStorage). Whatever was committed before that
@@ -143,6 +150,25 @@ export interface RelayStats {
 }
 
 export const updatesKey = (boardId: string) => `ab:board:${boardId}:updates`;
+/**
+ * The doorbells: an entry `b <board id>` follows each entry of a board's
+ * update or presence stream, in the board's shard. Every server must use
+ * the same number of shards.
+ */
+export const BELL_SHARDS = 16;
+export const bellKey = (shard: number) => `ab:bell:${shard}`;
+/** A doorbell stream holds at least this many (`MAXLEN ~`): a reader further behind reads COUNT-full and reads all its boards of the shard. */
+const BELL_MAXLEN = 10_000;
+const BELL = /^ab:bell:(\d{1,4})$/;
+/** The board's doorbell shard (FNV-1a of its id). */
+export function bellShard(boardId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < boardId.length; i++) {
+    h ^= boardId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % BELL_SHARDS;
+}
 export const presenceKey = (boardId: string) => `ab:board:${boardId}:presence`;
 /**
  * The board's presence owner registry: a hash of every current presence id
@@ -201,8 +227,9 @@ return {deleted, last, #page}`;
 /**
  * Publish one entry of a board's update stream (KEYS[1]) unless its
  * generation ARGV[2] is older than the newest published (KEYS[2]), which it
- * raises: `XADD KEYS[1] MAXLEN ~ ARGV[1] * ARGV[4..]`. Returns the entry's
- * id, or nil when refused. Checked in Redis, in one step with the XADD: a
+ * raises: `XADD KEYS[1] MAXLEN ~ ARGV[1] * ARGV[5..]`, then its doorbell
+ * (KEYS[3], the board's id ARGV[4]). Returns the entry's id, or nil when
+ * refused. Checked in Redis, in one step with the XADD: a
  * server's entry that reaches Redis after a rebuild's marker (its socket
  * was slow, or Redis was away from it alone) cannot come in behind the
  * rebuild's scrub, whatever that server knows.
@@ -224,7 +251,13 @@ elseif ARGV[3] == "w" then
 elseif ARGV[3] == "r" then
   redis.call("SET", KEYS[2], ARGV[2])
 end
-return redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*", unpack(ARGV, 4))`;
+local id = redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*", unpack(ARGV, 5))
+redis.call("XADD", KEYS[3], "MAXLEN", "~", ${BELL_MAXLEN}, "*", "b", ARGV[4])
+return id`;
+/** A presence entry (KEYS[1], `MAXLEN ~ ARGV[1]`, fields ARGV[3..]) and its doorbell (KEYS[2], the board's id ARGV[2]). */
+const RING = `local id = redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*", unpack(ARGV, 3))
+redis.call("XADD", KEYS[2], "MAXLEN", "~", ${BELL_MAXLEN}, "*", "b", ARGV[2])
+return id`;
 /**
  * The board's generation as this server knows it from storage (ARGV[1]) is
  * the newest published (KEYS[1]) unless a newer one is: sent when a board is
@@ -289,7 +322,8 @@ const WAKE_TRIES = 50;
 
 /** The command connection with PUBLISH defined (the constructor). */
 interface Publisher {
-  abRelayPublish(stream: string, generationKey: string, maxLen: number, generation: number, what: "w" | "r" | "n", ...fields: Array<string | Buffer>): Promise<string | null | 0>;
+  abRelayPublish(stream: string, generationKey: string, bell: string, maxLen: number, generation: number, what: "w" | "r" | "n", boardId: string, ...fields: Array<string | Buffer>): Promise<string | null | 0>;
+  abRelayRing(stream: string, bell: string, maxLen: number, boardId: string, ...fields: Array<string | Buffer>): Promise<string>;
   abRelaySeed(generationKey: string, generation: number): Promise<number>;
 }
 
@@ -317,6 +351,10 @@ export class RedisRelay implements RoomRelay {
   private runId: string | null = null;
   /** The last entry read of `ab:control`; null until positioned at its end. */
   private controlId: string | null = null;
+  /** The last doorbell read per shard of the boards followed (BELL_SHARDS). */
+  private readonly bells = new Map<number, string>();
+  /** Boards whose streams the next round reads: their bell rang, they were just positioned, or a read left more. */
+  private readonly rung = new Set<string>();
   private readonly compacting = new Set<string>();
   /** How many entries were ever enqueued (OutboxEntry.seq). */
   private enqueued = 0;
@@ -364,7 +402,8 @@ export class RedisRelay implements RoomRelay {
     opts.commands.on("ready", this.onReady);
     opts.blocking.on("close", this.onBlockingClose);
     // (ioredis sends the script itself the first time on each connection, EVALSHA after.)
-    if (!("abRelayPublish" in opts.commands)) opts.commands.defineCommand("abRelayPublish", { numberOfKeys: 2, lua: PUBLISH });
+    if (!("abRelayPublish" in opts.commands)) opts.commands.defineCommand("abRelayPublish", { numberOfKeys: 3, lua: PUBLISH });
+    if (!("abRelayRing" in opts.commands)) opts.commands.defineCommand("abRelayRing", { numberOfKeys: 2, lua: RING });
     if (!("abRelaySeed" in opts.commands)) opts.commands.defineCommand("abRelaySeed", { numberOfKeys: 1, lua: SEED });
   }
 
@@ -399,6 +438,7 @@ export class RedisRelay implements RoomRelay {
   private unfollow(boardId: string): void {
     this.followed.get(boardId)?.positionedNow();
     this.followed.delete(boardId);
+    this.rung.delete(boardId);
     this.readUpTo(boardId, null);
     // What waited for its generation goes as a notice now (kick), or was marked stale by the drop that unfollowed it.
     if (this.awaiting === boardId) {
@@ -629,7 +669,9 @@ export class RedisRelay implements RoomRelay {
       if (e.rebuilt) fields.push("r", "1");
       if (notice) fields.push("n", "1");
       notices.push(notice);
-      if (e.kind === "updates") (pipeline as unknown as Publisher).abRelayPublish(e.key, generationKey(e.boardId), e.maxLen, e.generation, e.rebuilt ? "r" : notice ? "n" : "w", ...fields);
+      const bell = bellKey(bellShard(e.boardId));
+      if (e.kind === "updates") (pipeline as unknown as Publisher).abRelayPublish(e.key, generationKey(e.boardId), bell, e.maxLen, e.generation, e.rebuilt ? "r" : notice ? "n" : "w", e.boardId, ...fields);
+      else if (e.kind === "presence") (pipeline as unknown as Publisher).abRelayRing(e.key, bell, e.maxLen, e.boardId, ...fields);
       else pipeline.xadd(e.key, "MAXLEN", "~", e.maxLen, "*", ...fields);
       at.push(commands++);
       const registry = e.registry;
@@ -779,31 +821,39 @@ export class RedisRelay implements RoomRelay {
         }
         await this.positionNew();
         await this.checkMarked();
-        const boards = [...this.followed].filter(([, f]) => f.updates !== null && f.presence !== null);
+        const shards = new Set<number>();
+        for (const [id, f] of this.followed) if (f.updates !== null && f.presence !== null) shards.add(bellShard(id));
+        for (const shard of [...this.bells.keys()]) if (!shards.has(shard)) this.bells.delete(shard);
         this.readerId ??= Number(await this.opts.blocking.client("ID"));
         // Closed while this round awaited: no new XREAD. Woken: a board loaded meanwhile is positioned first.
         if (this.closed) break;
         if (this.woken) continue;
         const keys: string[] = [CONTROL_KEY];
         const ids: string[] = [this.controlId];
-        for (const [id, f] of boards) {
-          keys.push(updatesKey(id), presenceKey(id));
-          ids.push(f.updates!, f.presence!);
+        for (const shard of shards) {
+          keys.push(bellKey(shard));
+          ids.push(this.bells.get(shard) ?? this.ringShard(shard));
         }
-        this.reading = true;
+        // Boards to read already: the doorbells are only looked at, not waited for.
+        const block = this.rung.size === 0;
+        this.reading = block;
         let res: RawEntries;
         try {
-          res = (await this.opts.blocking.xreadBuffer("COUNT", READ_COUNT, "BLOCK", this.blockMs, "STREAMS", ...keys, ...ids)) as RawEntries;
+          res = (await (block
+            ? this.opts.blocking.xreadBuffer("COUNT", READ_COUNT, "BLOCK", this.blockMs, "STREAMS", ...keys, ...ids)
+            : this.opts.blocking.xreadBuffer("COUNT", READ_COUNT, "STREAMS", ...keys, ...ids))) as RawEntries;
         } finally {
           this.reading = false;
         }
-        if (res) this.deliver(res);
+        if (res) this.deliverBells(res);
+        if (this.rung.size && !this.closed) await this.readRung();
         backoff = 100;
       } catch (e) {
         if (this.closed) break;
         this.stats.readErrors++;
         this.opts.log.warn("relay read failed; catching up when Redis is back", { error: (e as Error).message });
         checkAll = true;
+        // Whatever rang and was not read yet is read after the check (findGaps rings every board).
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, 5_000);
       }
@@ -823,10 +873,20 @@ export class RedisRelay implements RoomRelay {
     });
   }
 
-  /** Apply what was read, in each stream's order. */
-  private deliver(res: NonNullable<RawEntries>): void {
+  /**
+   * A shard without a position (not expected: positioning a board gives its
+   * shard one): from now on, and every followed board of it is read.
+   */
+  private ringShard(shard: number): string {
+    for (const id of this.followed.keys()) if (bellShard(id) === shard) this.rung.add(id);
+    return "$";
+  }
+
+  /** The control stream's entries and the doorbells: which boards to read. */
+  private deliverBells(res: NonNullable<RawEntries>): void {
     for (const [rawKey, entries] of res) {
-      if (rawKey.toString() === CONTROL_KEY) {
+      const key = rawKey.toString();
+      if (key === CONTROL_KEY) {
         for (const [rawId, fields] of entries) {
           this.controlId = rawId.toString();
           const entry = readFields(fields);
@@ -834,12 +894,53 @@ export class RedisRelay implements RoomRelay {
         }
         continue;
       }
+      const m = BELL.exec(key);
+      if (!m || entries.length === 0) continue;
+      const shard = Number(m[1]);
+      this.bells.set(shard, entries[entries.length - 1][0].toString());
+      // Far behind: bells may have been trimmed unread; every board of the shard is read (each checks its own stream).
+      if (entries.length >= READ_COUNT) this.ringShard(shard);
+      else {
+        for (const [, fields] of entries) {
+          for (let i = 0; i + 1 < fields.length; i += 2) {
+            if (fields[i].toString() !== "b") continue;
+            const boardId = fields[i + 1].toString();
+            if (this.followed.has(boardId)) this.rung.add(boardId);
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  /** Read the streams of the boards whose bell rang (not blocking), and apply what they hold. */
+  private async readRung(): Promise<void> {
+    const keys: string[] = [];
+    const ids: string[] = [];
+    for (const boardId of this.rung) {
+      const f = this.followed.get(boardId);
+      if (!f || f.updates === null || f.presence === null) continue;
+      keys.push(updatesKey(boardId), presenceKey(boardId));
+      ids.push(f.updates, f.presence);
+    }
+    this.rung.clear();
+    if (!keys.length) return;
+    const res = (await this.opts.blocking.xreadBuffer("COUNT", READ_COUNT, "STREAMS", ...keys, ...ids)) as RawEntries;
+    if (res) this.deliver(res);
+  }
+
+  /** Apply what was read of boards' streams, in each stream's order. */
+  private deliver(res: NonNullable<RawEntries>): void {
+    for (const [rawKey, entries] of res) {
       const m = KEY.exec(rawKey.toString());
       if (!m) continue;
       const [, boardId, kind] = m;
       const f = this.followed.get(boardId);
       if (!f) continue;
-      if (entries.length >= READ_COUNT) f.check = true; // far behind: the stream may have been trimmed past us
+      if (entries.length >= READ_COUNT) {
+        f.check = true; // far behind: the stream may have been trimmed past us
+        this.rung.add(boardId); // and more to read
+      }
       for (const [rawId, fields] of entries) {
         const id = rawId.toString();
         if (kind === "updates") f.updates = id;
@@ -923,7 +1024,10 @@ export class RedisRelay implements RoomRelay {
   }
 
   private async position(boardId: string, f: Followed): Promise<void> {
-    const [lastUpdate, recentPresence, registered] = await Promise.all([
+    const shard = bellShard(boardId);
+    const [lastBell, lastUpdate, recentPresence, registered] = await Promise.all([
+      // The shard's last doorbell before the board's last entry (one connection: in this order).
+      this.opts.commands.xrevrange(bellKey(shard), "+", "-", "COUNT", 1),
       this.opts.commands.xrevrange(updatesKey(boardId), "+", "-", "COUNT", 1),
       this.opts.commands.xrevrangeBuffer(presenceKey(boardId), "+", "-", "COUNT", PRESENCE_REPLAY),
       this.opts.commands.hgetall(ownersKey(boardId)),
@@ -962,6 +1066,10 @@ export class RedisRelay implements RoomRelay {
       }
     }
     this.knowOwners(boardId, f.generation, registered);
+    // Read once after positioning: what came after the position and before the shard's position
+    // (a shard already read from may be past those bells), then on its bells.
+    if (!this.bells.has(shard)) this.bells.set(shard, lastBell[0]?.[0] ?? "0-0");
+    this.rung.add(boardId);
     this.stats.positioned++;
     f.positionedNow();
     this.readUpTo(boardId, f.updates);
@@ -1012,7 +1120,9 @@ export class RedisRelay implements RoomRelay {
     this.runId = runId;
     // A Redis that restarted empty has only new control entries: read them all.
     if (restarted) this.controlId = "0-0";
-    for (const f of this.followed.values()) {
+    if (restarted) this.bells.clear();
+    for (const [boardId, f] of this.followed) {
+      this.rung.add(boardId);
       if (restarted) {
         f.updates = null;
         f.presence = null;

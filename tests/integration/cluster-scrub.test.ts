@@ -13,7 +13,7 @@
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { RedisLink } from "../../server/cluster/redis";
-import { generationKey, updatesKey, type RedisRelay, type RelayRooms } from "../../server/cluster/relay";
+import { bellKey, bellShard, generationKey, updatesKey, type RedisRelay, type RelayRooms } from "../../server/cluster/relay";
 import { relayTestbed } from "../infra/relay-testbed";
 import { sleep, waitFor } from "./harness";
 
@@ -211,6 +211,7 @@ describe("a rebuilt board's older generations in Redis", () => {
     const reader = await holder("belt-reader", "board-belt", 4);
     // Redis restarted and lost what it knew of the board's generations; a straggler's entry of generation 3 comes in.
     await reader.link.command.xadd(updatesKey("board-belt"), "*", "o", "straggler", "g", "3", "u", "geheim-oud");
+    await reader.link.command.xadd(bellKey(bellShard("board-belt")), "*", "b", "board-belt"); // and its doorbell, as a server publishes it
     await waitFor(async () => (await stream(reader.link, "board-belt")).length === 0 || null, { message: "the older entry removed" });
     expect(reader.seen.applied).toEqual([]);
     expect(reader.relay.stats.scrubbed).toBe(1);

@@ -24,7 +24,7 @@ import * as Y from "yjs";
 import { addCards, getCard, readBoard, updateCard } from "../../app/board/domain";
 import { openPostgres, type AsyncDb, type Database_, type PostgresDatabase } from "../../db/client";
 import { count } from "../../db/dialect";
-import { updatesKey } from "../../server/cluster/relay";
+import { bellKey, bellShard, updatesKey } from "../../server/cluster/relay";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { CLOSE } from "../../server/sync/room";
 import { RoomManager } from "../../server/sync/rooms";
@@ -495,6 +495,7 @@ describe("two servers on PostgreSQL through a real Redis: what B applies is neve
       const publish = async (update: Uint8Array) => {
         await storage.append([{ boardId, generation: 0, updates: [update] }]);
         await s.redis.xadd(updatesKey(boardId), "*", "o", "s3", "g", "0", "u", Buffer.from(update));
+        await s.redis.xadd(bellKey(bellShard(boardId)), "*", "b", boardId); // and its doorbell, as a server publishes it
       };
       await storage.append([{ boardId, generation: 0, updates: [next("x on C")] }]);
       holding = true;
