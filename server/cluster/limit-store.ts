@@ -69,9 +69,12 @@ import { within } from "../within";
 const RECONCILE_LUA = `
 local d = 0
 local fresh = false
-if #ARGV >= 9 then
-  local top = tonumber(redis.call('HGET', KEYS[4], ARGV[7]) or '-1')
-  local seen = top
+local ops = #ARGV >= 9
+local seen = -1
+local top = -1
+if ops then
+  seen = tonumber(redis.call('HGET', KEYS[4], ARGV[7]) or '-1')
+  top = seen
   for i = 8, #ARGV, 2 do
     local op = tonumber(ARGV[i])
     if op > seen then
@@ -80,8 +83,13 @@ if #ARGV >= 9 then
       if op > top then top = op end
     end
   end
+end
+-- The ops are marked counted once they are (an error before leaves them to count when sent again),
+-- for at least the window (another flusher's shorter window does not cut this one's short).
+local function counted()
+  if not ops then return end
   if top > seen then redis.call('HSET', KEYS[4], ARGV[7], top) end
-  redis.call('PEXPIRE', KEYS[4], ARGV[1])
+  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[4], ARGV[1]) end
 end
 if ARGV[2] == '1' and fresh then redis.call('DEL', KEYS[1], KEYS[2]) end
 local epoch = redis.call('GET', KEYS[3])
@@ -96,7 +104,8 @@ if known >= 0 and ARGV[6] ~= epoch then
     if known + d > 0 then
       redis.call('SET', KEYS[1], known + d, 'PX', left)
       redis.call('SET', KEYS[2], known, 'PX', left)
-      return {known + d, left}
+      counted()
+      return {known + d, left, epoch}
     end
   else
     local put = tonumber(redis.call('GET', KEYS[2]) or '-1')
@@ -113,6 +122,7 @@ if d == 0 then
 else
   n = redis.call('INCRBY', KEYS[1], d)
 end
+counted()
 if n <= 0 then
   redis.call('DEL', KEYS[1], KEYS[2])
   return {0, -2, epoch}
@@ -158,6 +168,8 @@ interface Entry {
   inflight: number;
   /** Sent, and not known to be counted (the answer was lost): sent again, as they are, before anything newer. */
   unsure: Op[];
+  /** Ops sent, answer not back yet (a reset's op adds nothing to `inflight`). */
+  sending: number;
   /** Delete the key in Redis before adding `pending` (a reset here). */
   reset: boolean;
   resetAt: number;
@@ -483,7 +495,7 @@ export class RedisLimitStore implements LimitStore {
 
   /** Nothing of the entry waits to be sent or answered. */
   private settled(e: Entry): boolean {
-    return e.pending === 0 && e.inflight === 0 && e.unsure.length === 0 && !e.reset;
+    return e.pending === 0 && e.inflight === 0 && e.sending === 0 && e.unsure.length === 0 && !e.reset;
   }
 
   private mark(key: string): void {
@@ -504,14 +516,14 @@ export class RedisLimitStore implements LimitStore {
   /** A fresh entry for `key`, making room when full (clean keys first, oldest first). */
   private fresh(key: string, windowMs: number, now: number): Entry {
     if (this.map.size >= this.maxKeys) {
-      for (const [k, e] of this.map) if (e.resetAt <= now && !this.dirty.has(k) && e.inflight === 0 && e.unsure.length === 0) this.map.delete(k);
+      for (const [k, e] of this.map) if (e.resetAt <= now && !this.dirty.has(k) && e.inflight === 0 && e.sending === 0 && e.unsure.length === 0) this.map.delete(k);
       for (const k of this.map.keys()) {
         if (this.map.size < this.maxKeys) break;
         this.map.delete(k);
         this.dirty.delete(k);
       }
     }
-    const e: Entry = { base: 0, pending: 0, inflight: 0, unsure: [], reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, epoch: "", gen: 0, restore: false, touchedAt: Date.now() };
+    const e: Entry = { base: 0, pending: 0, inflight: 0, unsure: [], sending: 0, reset: false, resetAt: now + windowMs, windowMs, syncedAt: 0, epoch: "", gen: 0, restore: false, touchedAt: Date.now() };
     this.map.set(key, e);
     return e;
   }
@@ -547,9 +559,10 @@ export class RedisLimitStore implements LimitStore {
     let e = this.map.get(key);
     if (e && e.resetAt <= now && e.inflight === 0) {
       // The window ended here; Redis forgets it at the same moment (its own TTL), what it was not told of too.
+      // A reset not known to have reached Redis still goes (it is the key's first op: nothing counted before it).
       e.base = 0;
       e.pending = 0;
-      e.unsure = [];
+      e.unsure = e.unsure[0]?.reset ? [{ ...e.unsure[0], delta: 0 }] : [];
       e.resetAt = now + windowMs;
       e.windowMs = windowMs;
     }
@@ -567,7 +580,7 @@ export class RedisLimitStore implements LimitStore {
     const e = this.map.get(key);
     const gen = (e?.gen ?? 0) + 1;
     const now = this.clock();
-    const next: Entry = { base: 0, pending: 0, inflight: 0, unsure: [], reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, epoch: "", gen, restore: false, touchedAt: Date.now() };
+    const next: Entry = { base: 0, pending: 0, inflight: 0, unsure: [], sending: 0, reset: true, resetAt: now, windowMs: e?.windowMs ?? 60_000, syncedAt: now, epoch: "", gen, restore: false, touchedAt: Date.now() };
     this.map.set(key, next);
     this.mark(key);
   }
@@ -628,6 +641,7 @@ export class RedisLimitStore implements LimitStore {
         ],
       });
       e.inflight += delta;
+      e.sending += ops.length;
       e.unsure = [];
       e.pending = 0;
       e.reset = false;
@@ -649,6 +663,7 @@ export class RedisLimitStore implements LimitStore {
         // Perhaps counted in Redis, perhaps not (an answer lost with the connection): the same ops go again.
         failed = true;
         e.inflight -= b.delta;
+        e.sending -= b.ops.length;
         e.unsure = b.ops;
         if (b.restore) e.restore = true;
         this.dirty.add(b.key);
@@ -656,6 +671,7 @@ export class RedisLimitStore implements LimitStore {
       }
       const [n, ttl, epoch] = r[1] as [number, number, string];
       e.inflight -= b.delta;
+      e.sending -= b.ops.length;
       e.base = Number(n);
       e.syncedAt = now;
       e.epoch = String(epoch);

@@ -15,7 +15,7 @@ import { createKeyHasher, type KeyHasher } from "../../server/cluster/keys";
 import { RedisLimitStore } from "../../server/cluster/limit-store";
 import { connectRedis, redisKey, type RedisLink } from "../../server/cluster/redis";
 import { start as startRedis, type TestRedis } from "../infra/redis";
-import { waitFor } from "./harness";
+import { sleep, waitFor } from "./harness";
 
 const quiet = { info() {}, warn() {}, error() {} };
 const WINDOW = 60_000;
@@ -36,6 +36,21 @@ afterAll(async () => {
   await Promise.all((links ?? []).map((l) => l.close()));
   await redis?.stop();
 });
+
+/** The first link, as a new link object (a flusher of its own), with the connections it makes for the limits at hand. */
+function watchedLink(): { link: RedisLink; made: Redis[] } {
+  const made: Redis[] = [];
+  const link: RedisLink = Object.create(links[0], {
+    connection: {
+      value: (n: string, o?: { offlineQueue?: boolean; replay?: boolean }) => {
+        const r = links[0].connection(n, o);
+        made.push(r);
+        return r;
+      },
+    },
+  });
+  return { link, made };
+}
 
 describe("a Redis restart: the limits' counts put back", () => {
   /**
@@ -147,17 +162,7 @@ describe("a Redis restart: the limits' counts put back", () => {
    */
   it("a send whose answer was lost after Redis counted it is not counted again when it goes again", async () => {
     const name = "answer-lost";
-    const made: Redis[] = [];
-    // The same link, but the connections it makes for the limits are at hand (its own flusher: a new link object).
-    const link: RedisLink = Object.create(links[0], {
-      connection: {
-        value: (n: string, o?: { offlineQueue?: boolean; replay?: boolean }) => {
-          const r = links[0].connection(n, o);
-          made.push(r);
-          return r;
-        },
-      },
-    });
+    const { link, made } = watchedLink();
     const store = new RedisLimitStore(link, { name, hasher, followMs: -1, refreshMs: 600_000 });
     const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
     try {
@@ -177,6 +182,72 @@ describe("a Redis restart: the limits' counts put back", () => {
       store.add("session", 1, WINDOW, Date.now());
       await store.sync(["session"]);
       expect(Number(await links[0].command.get(key))).toBe(3);
+    } finally {
+      store.close();
+      for (const r of made) r.disconnect();
+    }
+  });
+
+  /**
+   * The count put back into a Redis that restarted empty was answered
+   * without Redis's epoch, so the server took the answer as read in some
+   * other life of Redis. Its next send after a drop of the limits'
+   * connection alone (Redis keeping its keys) then put back again what it
+   * knew over what it had put back: 3 became 4.
+   */
+  it("a count put back after a restart is not put back again when the limits' connection then drops alone", async () => {
+    const name = "put-back-then-drop";
+    const { link, made } = watchedLink();
+    const store = new RedisLimitStore(link, { name, hasher, followMs: -1, refreshMs: 600_000 });
+    const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
+    try {
+      for (let k = 0; k < 2; k++) store.add("session", 1, WINDOW, Date.now());
+      await store.sync(["session"]);
+      await redis.kill();
+      await waitFor(() => !links[0].up, { message: "the server saw Redis go" });
+      store.add("session", 1, WINDOW, Date.now());
+      await redis.restart();
+      await waitFor(() => links[0].up && store.unsent === 0, { message: "the count was put back" });
+      expect(Number(await links[0].command.get(key))).toBe(3);
+      const limits = made[made.length - 1];
+      const back = new Promise((resolve) => limits.once("ready", resolve));
+      (limits as unknown as { stream: Socket }).stream.destroy();
+      await back;
+      // Its close marked the key to go again with what this server knew.
+      await store.sync(["session"]);
+      expect(Number(await links[0].command.get(key))).toBe(3);
+    } finally {
+      store.close();
+      for (const r of made) r.disconnect();
+    }
+  });
+
+  /**
+   * A reset (a login that succeeded clears its throttle) whose send never
+   * reached Redis, then a new count in the next window before it went
+   * again: the count's window reset dropped the reset, and Redis kept the
+   * old count (4 where 1 is right).
+   */
+  it("a reset that did not reach Redis still goes when the next window's count is added before it", async () => {
+    const name = "reset-unsent";
+    const { link, made } = watchedLink();
+    const store = new RedisLimitStore(link, { name, hasher, followMs: -1, refreshMs: 600_000 });
+    const key = redisKey("limit", name) + ":" + hasher.hash("session")!;
+    try {
+      for (let k = 0; k < 3; k++) store.add("session", 1, WINDOW, Date.now());
+      await store.sync(["session"]);
+      expect(Number(await links[0].command.get(key))).toBe(3);
+      // The limits' connection stops sending (corked): the reset's send waits in it and goes down with it.
+      const socket = (made[0] as unknown as { stream: Socket }).stream;
+      socket.cork();
+      store.delete("session");
+      await store.sync(["session"], 300);
+      socket.destroy();
+      // The failed send settled (a turn after the close), the connection not back yet (80 ms at the least).
+      await sleep(20);
+      store.add("session", 1, WINDOW, Date.now());
+      await waitFor(() => store.unsent === 0, { message: "the reset and the count went on the next connection" });
+      expect(Number(await links[0].command.get(key))).toBe(1);
     } finally {
       store.close();
       for (const r of made) r.disconnect();
