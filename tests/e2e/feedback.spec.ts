@@ -174,6 +174,37 @@ test("a toast that moved clear of the focused card stays where it is while its U
   await expect(toasts(page).filter({ hasText: `‘${title}’ staat weer in Nieuw` })).toBeVisible();
 });
 
+test("a toast that moved clear of the focused card stays under a resting mouse when it is placed again", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  const card = column(page, "nieuw").locator("[data-card-id]").nth(6);
+  const id = (await card.getAttribute("data-card-id"))!;
+  const title = (await card.locator(".card-title").textContent())!;
+  await keyboardMove(page, card, "ArrowDown");
+  const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst binnen Nieuw` });
+  await expect(moved).toBeVisible();
+  await page.evaluate((cardId) => {
+    const el = document.querySelector<HTMLElement>(`[data-card-id="${cardId}"]`)!;
+    const list = document.querySelector<HTMLElement>("[data-testid=toasts]")!;
+    window.scrollBy(0, el.getBoundingClientRect().top - list.getBoundingClientRect().top - 10);
+    el.blur();
+    el.focus({ preventScroll: true });
+  }, id);
+  await expect(page.getByTestId("toasts")).toHaveAttribute("data-side", "other");
+  // The mouse comes to rest on the toast (reading it, about to press it: a press in Safari focuses nothing),
+  // the focus leaves the card, and the list is placed again (the window's resize event): it stays under the mouse.
+  const box = (await moved.boundingBox())!;
+  await page.mouse.move(box.x + 12, box.y + box.height / 2);
+  const placeAgain = () => page.evaluate(() => window.dispatchEvent(new Event("resize")));
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await placeAgain();
+  await expect(page.getByTestId("toasts")).toHaveAttribute("data-side", "other");
+  // Once the mouse has left it, the next placement puts it back in its corner (nothing focused to keep clear of).
+  await page.mouse.move(700, 300);
+  await placeAgain();
+  await expect(page.getByTestId("toasts")).not.toHaveAttribute("data-side", "other");
+});
+
 test("on a touch screen, a toast that was tapped still moves clear of a control focused later", async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();

@@ -9,9 +9,10 @@
  * its other place (`data-side="other"`: the bottom right corner on wide
  * screens, the bottom of the screen on narrow ones), if that one is clear.
  * While the focus is in the list or the pointer on it, the list stays put.
- * "On it" is told by pointer events, not `:hover`: after a tap a touch
- * screen keeps `:hover` on what was tapped until the next tap elsewhere,
- * where the pointer events end with the touch.
+ * "On it" is told by pointer events on the document, not `:hover`: after
+ * a tap a touch screen keeps `:hover` on what was tapped until the next tap
+ * elsewhere, where the pointer events end with the touch. (On the document:
+ * the list is only in the page while there are toasts.)
  */
 import { useEffect, useRef, type RefObject } from "react";
 import { useIsoLayoutEffect } from "~/hooks/useIsoLayoutEffect";
@@ -23,23 +24,22 @@ function overlaps(a: DOMRect, b: DOMRect): boolean {
 export function useClearOfAction(list: RefObject<HTMLElement>, count: number) {
   /** The button (or form) that sent the last form. */
   const submitter = useRef<Element | null>(null);
-  /** A pointer (mouse, pen, or a finger while it touches) is on the list. */
-  const pointerOn = useRef(false);
+  /** What a pointer (mouse, pen, or a finger while it touches) is on; null when none is on the page. */
+  const pointerAt = useRef<Node | null>(null);
   useEffect(() => {
-    const el = list.current;
-    if (!el) return;
-    const on = () => void (pointerOn.current = true);
-    const off = () => void (pointerOn.current = false);
-    el.addEventListener("pointerenter", on);
-    el.addEventListener("pointerleave", off);
-    el.addEventListener("pointercancel", off);
+    const over = (e: PointerEvent) => void (pointerAt.current = e.target instanceof Node ? e.target : null);
+    // Out of the page: the mouse left the window, or a finger lifted (its pointer ends with the touch).
+    const out = (e: PointerEvent) => void (e.relatedTarget === null && (pointerAt.current = null));
+    const cancel = () => void (pointerAt.current = null);
+    document.addEventListener("pointerover", over, true);
+    document.addEventListener("pointerout", out, true);
+    document.addEventListener("pointercancel", cancel, true);
     return () => {
-      el.removeEventListener("pointerenter", on);
-      el.removeEventListener("pointerleave", off);
-      el.removeEventListener("pointercancel", off);
-      pointerOn.current = false;
+      document.removeEventListener("pointerover", over, true);
+      document.removeEventListener("pointerout", out, true);
+      document.removeEventListener("pointercancel", cancel, true);
     };
-  }, [list]);
+  }, []);
   useEffect(() => {
     const onSubmit = (e: SubmitEvent) => {
       submitter.current = e.submitter ?? (e.target as Element | null);
@@ -55,7 +55,8 @@ export function useClearOfAction(list: RefObject<HTMLElement>, count: number) {
       const active = document.activeElement;
       // The person is reaching for a toast (its button has the focus, or the pointer is on the list): it stays
       // where it is. Moving it back now would take the button from under the pointer between press and release.
-      if ((active && el.contains(active)) || pointerOn.current) return;
+      const pointer = pointerAt.current;
+      if ((active && el.contains(active)) || (pointer && el.contains(pointer))) return;
       const used = active && active !== document.body ? active : submitter.current;
       el.removeAttribute("data-side");
       if (!used || !used.isConnected || el.contains(used)) return;
