@@ -106,7 +106,20 @@ export function createRealtime(http: HttpServer, opts: RealtimeOptions) {
     const sessionKey = sessionKeyFromCookieHeader(socket.request.headers.cookie)!;
     const connections = (opts.limits ?? limitsForDb(opts.async, opts.now)).ioConnections;
     if (!connections.acquire(sessionKey)) return next(new Error("too_many_connections"));
-    socket.on("disconnect", () => connections.release(sessionKey));
+    // Released once, when the socket disconnects or its connection closes: one that closed during the
+    // session lookup above never connects, so it never disconnects either (socket.io drops it at next()).
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      connections.release(sessionKey);
+    };
+    if (socket.conn.readyState !== "open") {
+      release();
+      return next(new Error("closed"));
+    }
+    socket.on("disconnect", release);
+    socket.conn.once("close", release);
     socket.data.user = user;
     socket.data.session = sessionKey;
     socket.data.boards = new Set();

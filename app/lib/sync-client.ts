@@ -352,7 +352,13 @@ export interface BoardRealtime {
   meetingFocus(state: Pick<FollowState, "meetingId" | "itemId" | "view" | "scroll">): Promise<Ack<{ seq: number }>>;
   /** The board's running meeting and the facilitator's last focus, for a page that joins late. */
   meetingCurrent(): Promise<Ack<{ meeting: MeetingRecord | null; follow: FollowState | null }>>;
-  /** Connect again now when not connected (socket.io otherwise waits its back-off, up to 5 s). */
+  /**
+   * Connect again now when not connected: between two attempts of
+   * socket.io's back-off (up to 5 s), or after the server ended the
+   * connection (a role changed, a refusal), which socket.io never retries
+   * by itself; the server judges the session anew. An attempt under way is
+   * left to finish.
+   */
   reconnect(): void;
   destroy(): void;
 }
@@ -377,6 +383,8 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean,
   const socket: Socket = io({ path: "/socket.io", transports: ["websocket"], withCredentials: true });
   /** The server has answered this connection's join (it refuses requests before it). */
   let joined = false;
+  /** The page is done with it (destroy): never connected again. */
+  let destroyed = false;
   let everJoined = false;
   const joinWaiters = new Set<() => void>();
   const join = () =>
@@ -437,11 +445,17 @@ export function connectRealtime(boardId: string, onStatus?: (connected: boolean,
     meetingFocus: (state) => send(MEETING_EVENTS.focus, { ...state }),
     meetingCurrent: () => send(MEETING_EVENTS.current, {}),
     reconnect: () => {
-      if (socket.connected || !socket.active) return;
-      // Between two attempts of its back-off, connect() alone would wait for the next: close, then open anew.
+      if (destroyed || socket.connected) return;
+      // Ended by the server: socket.io does not come back by itself.
+      if (!socket.active) return void socket.connect();
+      // Its transport is open and the board's namespace is being joined: left to finish.
+      if (socket.io._readyState === "open") return;
+      // Between two attempts of its back-off, or in one that hangs (a WebSocket closed before
+      // engine.io's handshake is waited for until the 20 s timeout): close, then open anew.
       socket.disconnect().connect();
     },
     destroy: () => {
+      destroyed = true;
       socket.removeAllListeners();
       socket.disconnect();
       // What waited for a first join answers "offline" now.

@@ -61,8 +61,10 @@ export async function login(page: Page, baseUrl: string, email: string) {
  * network: the board document syncs first), and what the server says is
  * left out where `drop` says so (news still on its way). `cut()` closes the
  * page's socket.io connections and refuses new ones until the function it
- * returns is called (the board document stays connected). Route before the
- * first page: the pages of a board share one socket.io connection.
+ * returns is called (the board document stays connected); `endByServer()`
+ * sends the page socket.io's disconnect, as the server does after a role
+ * change. Route before the first page: the pages of a board share one
+ * socket.io connection.
  */
 export async function routeSocketIo(page: Page, opts: { connectAfter?: Promise<void>; drop?: (fromServer: string | Buffer) => boolean } = {}) {
   const open = new Set<WebSocketRoute>();
@@ -78,6 +80,10 @@ export async function routeSocketIo(page: Page, opts: { connectAfter?: Promise<v
     });
   });
   return {
+    /** The server ends the page's socket.io sessions (as after a role change): a client never retries that by itself. */
+    endByServer(): void {
+      for (const ws of open) ws.send("41");
+    },
     async cut(): Promise<() => void> {
       refusing = true;
       for (const ws of open) await ws.close({ code: 1011 });

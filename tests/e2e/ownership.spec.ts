@@ -208,6 +208,15 @@ test("while socket.io is away and the document is not, the header says 'Deels ve
   await again.getByTestId("claim").click();
   await expect(badge(page, id)).toHaveText("COA");
   await expect(again.getByTestId("ownership").getByRole("alert")).toHaveCount(0);
+  await page.keyboard.press("Escape");
+
+  // Ended by the server (as after a role change): socket.io never comes back by itself; the button asks again.
+  socketIo.endByServer();
+  await expect(status).toHaveAttribute("data-state", "partial");
+  await page.waitForTimeout(1_500);
+  await expect(status).toHaveAttribute("data-state", "partial");
+  await page.getByRole("button", { name: "Nu verbinden" }).click();
+  await expect(status).toHaveAttribute("data-state", "connected");
 });
 
 test("without a connection a claim is not attempted and the reason is shown", async ({ page }) => {

@@ -6,6 +6,7 @@
  * person, every check audited). First the limiter module itself.
  */
 import { asc, eq } from "drizzle-orm";
+import { io as ioClient } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addressKey,
@@ -248,6 +249,32 @@ describe("connections per session", () => {
       { message: "a place is free again after a close" },
     );
     await second.roundTrip();
+  });
+
+  /**
+   * A socket.io connection whose transport closes while the server still
+   * looks up its session (a page closed at once, a network gone): the place
+   * it took after the lookup was never given back, since a socket that never
+   * connected never disconnects. On PostgreSQL the lookup awaits the
+   * database, so the close comes first; after a few such connections the
+   * session could open none (refused with too_many_connections for a day).
+   */
+  it("a socket.io connection that closes while its session is looked up gives its place back", async () => {
+    const session = await t.cookieFor(t.seed.memberA1.id);
+    for (let i = 0; i < 6; i++) {
+      const s = ioClient(t.url, { path: "/socket.io", transports: ["websocket"], extraHeaders: { cookie: session, origin: t.url }, reconnection: false, forceNew: true });
+      const gone = new Promise<void>((resolve) => s.io.once("close", () => resolve()));
+      // Its CONNECT goes first (the socket's own "open" listener); then its TCP connection ends, with no
+      // WebSocket closing handshake to wait for (a page closed, a network gone).
+      s.io.once("open", () => (s.io.engine.transport as unknown as { ws: { _socket: { end(): void } } }).ws._socket.end());
+      await withTimeout(gone, 10_000, "the transport closed");
+      s.close();
+    }
+    // Both places of the session are free: two connections open.
+    const a = await t.io({ cookie: session });
+    const b = await t.io({ cookie: session });
+    a.close();
+    b.close();
   });
 
   it("refuses the next socket.io connection of the session and keeps the others", async () => {
