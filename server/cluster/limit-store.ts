@@ -48,7 +48,7 @@ import { within } from "../within";
 /**
  * KEYS[1]: the key; KEYS[2]: its mark after a Redis restart (the count put
  * back); KEYS[3]: the epoch of this Redis's life; KEYS[4]: the highest op
- * counted per process. ARGV: window ms, "1" to delete the key first (with
+ * counted per flusher. ARGV: window ms, "1" to delete the key first (with
  * the first op), known, ms left, a new epoch (set when Redis has none: it
  * started empty), the epoch `known` was read in, the flusher's id, then
  * the ops as pairs of number and delta, oldest first (none: a read). Only
@@ -416,7 +416,7 @@ export class RedisLimitStore implements LimitStore {
   private readonly prefix: string;
   /** A key's mark after a Redis restart (RECONCILE_LUA's KEYS[2]): `ab:limit-restored:<store>:<hash>`. */
   private readonly markPrefix: string;
-  /** The highest op counted per process (RECONCILE_LUA's KEYS[4]): `ab:limit-ops:<store>:<hash>`. */
+  /** The highest op counted per flusher (RECONCILE_LUA's KEYS[4]): `ab:limit-ops:<store>:<hash>`. */
   private readonly opsPrefix: string;
   private readonly maxKeys: number;
   private readonly refreshMs: number;
