@@ -148,18 +148,19 @@ test("Undo after archiving brings the request back; Undo after a move puts it ba
   await expect(column(page, "nieuw").getByTestId(`card-${movedId}`)).toBeVisible();
 });
 
-test("a toast that moved clear of the focused card stays where it is while its Undo is pressed", async ({ page }) => {
-  await login(page, server.url, "coordinator@ave.example");
-  await openDemoBoard(page);
-  // A card of Nieuw one down by keyboard: it keeps the focus, and its toast offers Undo.
-  const card = column(page, "nieuw").locator("[data-card-id]").nth(3);
+/** The card at `index` of Nieuw moved one down by keyboard (it keeps the focus), and its toast. */
+async function moveDownInNieuw(page: Page, index: number) {
+  const card = column(page, "nieuw").locator("[data-card-id]").nth(index);
   const id = (await card.getAttribute("data-card-id"))!;
   const title = (await card.locator(".card-title").textContent())!;
   await keyboardMove(page, card, "ArrowDown");
-  await expect(column(page, "nieuw").locator("[data-card-id]").nth(4)).toHaveAttribute("data-card-id", id);
   const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst binnen Nieuw` });
-  await expect(moved.getByRole("button", { name: "Ongedaan maken" })).toBeVisible();
-  // The person scrolls until that card lies where the toasts sit and comes back to it: the list goes to its other corner.
+  await expect(moved).toBeVisible();
+  return { id, title, moved };
+}
+
+/** The person scrolls until the card lies where the toasts sit and comes back to it: the list goes to its other corner. */
+async function focusUnderToasts(page: Page, id: string) {
   await page.evaluate((cardId) => {
     const el = document.querySelector<HTMLElement>(`[data-card-id="${cardId}"]`)!;
     const list = document.querySelector<HTMLElement>("[data-testid=toasts]")!;
@@ -168,6 +169,15 @@ test("a toast that moved clear of the focused card stays where it is while its U
     el.focus({ preventScroll: true });
   }, id);
   await expect(page.getByTestId("toasts")).toHaveAttribute("data-side", "other");
+}
+
+test("a toast that moved clear of the focused card stays where it is while its Undo is pressed", async ({ page }) => {
+  await login(page, server.url, "coordinator@ave.example");
+  await openDemoBoard(page);
+  const { id, title, moved } = await moveDownInNieuw(page, 3);
+  await expect(column(page, "nieuw").locator("[data-card-id]").nth(4)).toHaveAttribute("data-card-id", id);
+  await expect(moved.getByRole("button", { name: "Ongedaan maken" })).toBeVisible();
+  await focusUnderToasts(page, id);
   // Pressing Undo there focuses the toast's button: the list must not jump back from under the pointer and lose the click.
   await moved.getByRole("button", { name: "Ongedaan maken" }).click();
   await expect(column(page, "nieuw").locator("[data-card-id]").nth(3)).toHaveAttribute("data-card-id", id);
@@ -177,20 +187,8 @@ test("a toast that moved clear of the focused card stays where it is while its U
 test("a toast that moved clear of the focused card stays under a resting mouse when it is placed again", async ({ page }) => {
   await login(page, server.url, "coordinator@ave.example");
   await openDemoBoard(page);
-  const card = column(page, "nieuw").locator("[data-card-id]").nth(6);
-  const id = (await card.getAttribute("data-card-id"))!;
-  const title = (await card.locator(".card-title").textContent())!;
-  await keyboardMove(page, card, "ArrowDown");
-  const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst binnen Nieuw` });
-  await expect(moved).toBeVisible();
-  await page.evaluate((cardId) => {
-    const el = document.querySelector<HTMLElement>(`[data-card-id="${cardId}"]`)!;
-    const list = document.querySelector<HTMLElement>("[data-testid=toasts]")!;
-    window.scrollBy(0, el.getBoundingClientRect().top - list.getBoundingClientRect().top - 10);
-    el.blur();
-    el.focus({ preventScroll: true });
-  }, id);
-  await expect(page.getByTestId("toasts")).toHaveAttribute("data-side", "other");
+  const { id, moved } = await moveDownInNieuw(page, 6);
+  await focusUnderToasts(page, id);
   // The mouse comes to rest on the toast (reading it, about to press it: a press in Safari focuses nothing),
   // the focus leaves the card, and the list is placed again (the window's resize event): it stays under the mouse.
   const box = (await moved.boundingBox())!;
@@ -211,25 +209,14 @@ test("on a touch screen, a toast that was tapped still moves clear of a control 
   try {
     await login(page, server.url, "coordinator@ave.example");
     await openDemoBoard(page);
-    const card = column(page, "nieuw").locator("[data-card-id]").nth(5);
-    const id = (await card.getAttribute("data-card-id"))!;
-    const title = (await card.locator(".card-title").textContent())!;
-    await keyboardMove(page, card, "ArrowDown");
-    const moved = toasts(page).filter({ hasText: `‘${title}’ verplaatst binnen Nieuw` });
-    await expect(moved).toBeVisible();
+    const { id, moved } = await moveDownInNieuw(page, 5);
     // A tap on the toast's text (reading it, or pausing it): the finger lifts, and the page keeps :hover there.
     const box = (await moved.boundingBox())!;
     await page.touchscreen.tap(box.x + 12, box.y + box.height / 2);
-    expect(await page.getByTestId("toasts").evaluate((el) => el.matches(":hover"))).toBe(true);
+    // (The browser sets :hover a moment after the tap.)
+    await expect.poll(() => page.getByTestId("toasts").evaluate((el) => el.matches(":hover"))).toBe(true);
     // Then the card comes under the list and gets the focus (from the keyboard, or the page after an action).
-    await page.evaluate((cardId) => {
-      const el = document.querySelector<HTMLElement>(`[data-card-id="${cardId}"]`)!;
-      const list = document.querySelector<HTMLElement>("[data-testid=toasts]")!;
-      window.scrollBy(0, el.getBoundingClientRect().top - list.getBoundingClientRect().top - 10);
-      el.blur();
-      el.focus({ preventScroll: true });
-    }, id);
-    await expect(page.getByTestId("toasts")).toHaveAttribute("data-side", "other");
+    await focusUnderToasts(page, id);
   } finally {
     await context.close();
   }
