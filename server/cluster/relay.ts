@@ -351,6 +351,13 @@ export class RedisRelay implements RoomRelay {
   private runId: string | null = null;
   /** The last entry read of `ab:control`; null until positioned at its end. */
   private controlId: string | null = null;
+  /**
+   * After a Redis restart the control stream is read from its start (what
+   * the servers back first sent); entries older than this (ms, Redis's
+   * clock) are from before the restart, kept by a Redis that saved its data,
+   * and were applied then: skipped.
+   */
+  private controlFrom = 0;
   /** The last doorbell read per shard of the boards followed (BELL_SHARDS). */
   private readonly bells = new Map<number, string>();
   /** Boards whose streams the next round reads: their bell rang, they were just positioned, or a read left more. */
@@ -832,7 +839,7 @@ export class RedisRelay implements RoomRelay {
         const ids: string[] = [this.controlId];
         for (const shard of shards) {
           keys.push(bellKey(shard));
-          ids.push(this.bells.get(shard) ?? this.ringShard(shard));
+          ids.push(this.bells.get(shard) ?? (await this.positionShard(shard)));
         }
         // Boards to read already: the doorbells are only looked at, not waited for.
         const block = this.rung.size === 0;
@@ -873,13 +880,21 @@ export class RedisRelay implements RoomRelay {
     });
   }
 
+  /** Every followed board of the shard is read in the next round. */
+  private ringShard(shard: number): void {
+    for (const id of this.followed.keys()) if (bellShard(id) === shard) this.rung.add(id);
+  }
+
   /**
    * A shard without a position (not expected: positioning a board gives its
-   * shard one): from now on, and every followed board of it is read.
+   * shard one): at its last bell, and every followed board of it is read.
    */
-  private ringShard(shard: number): string {
-    for (const id of this.followed.keys()) if (bellShard(id) === shard) this.rung.add(id);
-    return "$";
+  private async positionShard(shard: number): Promise<string> {
+    const last = await this.opts.commands.xrevrange(bellKey(shard), "+", "-", "COUNT", 1);
+    const at = this.bells.get(shard) ?? last[0]?.[0] ?? "0-0";
+    this.bells.set(shard, at);
+    this.ringShard(shard);
+    return at;
   }
 
   /** The control stream's entries and the doorbells: which boards to read. */
@@ -889,6 +904,7 @@ export class RedisRelay implements RoomRelay {
       if (key === CONTROL_KEY) {
         for (const [rawId, fields] of entries) {
           this.controlId = rawId.toString();
+          if (Number(this.controlId.split("-")[0]) < this.controlFrom) continue;
           const entry = readFields(fields);
           if (entry && entry.origin !== this.opts.serverId) this.applyControl(Buffer.from(entry.payload).toString());
         }
@@ -917,26 +933,33 @@ export class RedisRelay implements RoomRelay {
   private async readRung(): Promise<void> {
     const keys: string[] = [];
     const ids: string[] = [];
+    const asked = new Map<string, Followed>();
     for (const boardId of this.rung) {
       const f = this.followed.get(boardId);
       if (!f || f.updates === null || f.presence === null) continue;
       keys.push(updatesKey(boardId), presenceKey(boardId));
       ids.push(f.updates, f.presence);
+      asked.set(boardId, f);
     }
     this.rung.clear();
     if (!keys.length) return;
     const res = (await this.opts.blocking.xreadBuffer("COUNT", READ_COUNT, "STREAMS", ...keys, ...ids)) as RawEntries;
-    if (res) this.deliver(res);
+    if (res) this.deliver(res, asked);
   }
 
-  /** Apply what was read of boards' streams, in each stream's order. */
-  private deliver(res: NonNullable<RawEntries>): void {
+  /**
+   * Apply what was read of boards' streams, in each stream's order, to the
+   * copies `asked` read them for: a board loaded again meanwhile (a new copy,
+   * to be positioned) or to be positioned again (its generation unconfirmed,
+   * a notice) is left to its positioning, which reads storage first.
+   */
+  private deliver(res: NonNullable<RawEntries>, asked: ReadonlyMap<string, Followed>): void {
     for (const [rawKey, entries] of res) {
       const m = KEY.exec(rawKey.toString());
       if (!m) continue;
       const [, boardId, kind] = m;
       const f = this.followed.get(boardId);
-      if (!f) continue;
+      if (!f || asked.get(boardId) !== f || f.updates === null || f.presence === null) continue;
       if (entries.length >= READ_COUNT) {
         f.check = true; // far behind: the stream may have been trimmed past us
         this.rung.add(boardId); // and more to read
@@ -1118,8 +1141,14 @@ export class RedisRelay implements RoomRelay {
     const runId = /run_id:(\w+)/.exec(info)?.[1] ?? null;
     const restarted = this.runId !== null && runId !== this.runId;
     this.runId = runId;
-    // A Redis that restarted empty has only new control entries: read them all.
-    if (restarted) this.controlId = "0-0";
+    // A Redis that restarted has only new control entries, unless it kept its data: read those from its start
+    // on (a second early, as its uptime is in whole seconds).
+    if (restarted) {
+      this.controlId = "0-0";
+      const nowUs = Number(/server_time_usec:(\d+)/.exec(info)?.[1]);
+      const upS = Number(/uptime_in_seconds:(\d+)/.exec(info)?.[1]);
+      this.controlFrom = Number.isFinite(nowUs) && Number.isFinite(upS) ? Math.floor(nowUs / 1000) - (upS + 1) * 1000 : 0;
+    }
     if (restarted) this.bells.clear();
     for (const [boardId, f] of this.followed) {
       this.rung.add(boardId);

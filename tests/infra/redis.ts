@@ -2,8 +2,9 @@
  * A real redis-server for tests: Debian's package (installed with apt-get on
  * first use when missing, as root), on 127.0.0.1 and a free port, with its
  * own folder under tests/.tmp, nothing saved to disk. `restart()` stops it
- * and starts it again on the SAME port, so clients reconnect by themselves;
- * `stop()` ends it for good and removes the folder.
+ * and starts it again on the SAME port, so clients reconnect by themselves
+ * (empty; with `keepData`, with what it held, as a Redis that saves its
+ * data does); `stop()` ends it for good and removes the folder.
  *
  *   const redis = await start();   // { url, port, stop(), restart() }
  */
@@ -22,8 +23,8 @@ export interface TestRedis {
   /** redis://127.0.0.1:<port> */
   url: string;
   port: number;
-  /** Kill the server (SIGKILL), wait `downMs`, and start it again on the same port, empty. */
-  restart(opts?: { downMs?: number }): Promise<void>;
+  /** Kill the server (SIGKILL), wait `downMs`, and start it again on the same port: empty, or with what it held (`keepData`: saved first). */
+  restart(opts?: { downMs?: number; keepData?: boolean }): Promise<void>;
   /** Kill the server without starting it again (a later `restart()` brings it back). */
   kill(): Promise<void>;
   /** Stop the server in its tracks (SIGSTOP): connections stay open, commands go unanswered; `kill` or `restart` ends it. */
@@ -50,6 +51,25 @@ export function redisServerBinary(): string {
   const after = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim();
   if (!after) throw new Error("apt-get installed redis-server but it is not on PATH");
   return after;
+}
+
+/** One command over a raw socket; its first line of answer ("" when none came in `ms`). */
+function ask(port: number, command: string, ms = 1_000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    let buf = "";
+    const done = (line: string) => {
+      s.destroy();
+      resolve(line);
+    };
+    s.setTimeout(ms, () => done(""));
+    s.on("error", () => done(""));
+    s.on("connect", () => s.write(`${command}\r\n`));
+    s.on("data", (d) => {
+      buf += d.toString();
+      if (buf.includes("\r\n")) done(buf.slice(0, buf.indexOf("\r\n")));
+    });
+  });
 }
 
 /** PING over a raw socket: true when the server answers +PONG. */
@@ -117,7 +137,13 @@ export async function start(): Promise<TestRedis> {
       (child as ChildProcess | null)?.kill("SIGSTOP");
     },
     async restart(o = {}) {
+      const saved = path.join(dir, "dump.rdb");
+      if (o.keepData) {
+        const answer = await ask(port, "SAVE", 10_000);
+        if (answer !== "+OK") throw new Error(`redis SAVE answered ${JSON.stringify(answer)}`);
+      }
       await kill();
+      if (!o.keepData) fs.rmSync(saved, { force: true });
       if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
       await launch();
     },

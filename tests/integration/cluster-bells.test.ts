@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { BELL_SHARDS, bellKey, bellShard, presenceKey, updatesKey, type RelayRooms } from "../../server/cluster/relay";
 import { relayTestbed } from "../infra/relay-testbed";
-import { sleep, waitFor } from "./harness";
+import { sleep, waitFor, withTimeout } from "./harness";
 
 const bed = relayTestbed();
 
@@ -112,5 +112,72 @@ describe("the relay's read loop", () => {
     release();
     await slowLoaded;
     await waitFor(() => seen.applied.includes(`${board} achter`), { message: "the reader applied the update whose bell was trimmed" });
+  });
+
+  /**
+   * A board that leaves this server and comes back (an idle unload, then a
+   * join) while a read of its streams is on its way: the answer belonged to
+   * the copy that left. Written onto the new copy, it took the place of its
+   * positioning: the new copy got the stream's entries before its catch-up
+   * from storage, its `loaded` never resolved, and (no presence read) it
+   * was never read again.
+   */
+  it("a board loaded again while a read of its streams is on its way is positioned anew, and reads on", async () => {
+    const board = "board-bell-reload";
+    const writer = await bed.relay("reload-writer", { blockMs: 200 });
+    const reader = await bed.relay("reload-reader", { blockMs: 200 });
+    const seen = rooms();
+    writer.relay.start(rooms().rooms);
+    reader.relay.start(seen.rooms);
+    await writer.relay.loaded(board, 0);
+    await reader.relay.loaded(board, 0);
+    await sleep(300);
+    let reloaded: Promise<void> | null = null;
+    const xread = reader.blocking.xreadBuffer.bind(reader.blocking) as (...args: unknown[]) => Promise<unknown>;
+    (reader.blocking as unknown as { xreadBuffer: (...args: unknown[]) => Promise<unknown> }).xreadBuffer = async (...args: unknown[]) => {
+      const res = await xread(...args);
+      // The next read of the board's streams: the board leaves and comes back before its answer is handled.
+      if (!reloaded && !args.some((a) => String(a) === "BLOCK") && args.some((a) => String(a) === updatesKey(board))) {
+        reader.relay.unloaded(board);
+        reloaded = reader.relay.loaded(board, 0);
+      }
+      return res;
+    };
+    writer.relay.committed(board, 0, new TextEncoder().encode("eerste"));
+    await waitFor(() => reloaded !== null, { message: "the board's streams were read" });
+    await withTimeout(reloaded!, 5_000, "the copy loaded again is positioned");
+    writer.relay.committed(board, 0, new TextEncoder().encode("tweede"));
+    await waitFor(() => seen.applied.includes(`${board} tweede`), { message: "the new copy reads on" });
+    // "eerste" is the new copy's from storage (its catch-up), not from the read of the copy that left.
+    expect(seen.applied).toEqual([`${board} tweede`]);
+  });
+
+  /**
+   * A Redis that saves its data (Debian's default) comes back after a
+   * restart with the control stream it had. The servers read it from its
+   * start after a restart (a Redis that came back empty has only what the
+   * servers back first sent), so each applied the last thousand messages
+   * again: people disconnected, boards reconnected, for nothing.
+   */
+  it("after a Redis restart that kept its data, control messages from before it are not applied again", async () => {
+    const a = await bed.relay("control-a", { blockMs: 200 });
+    const b = await bed.relay("control-b", { blockMs: 200 });
+    const told: string[] = [];
+    const seen = rooms();
+    seen.rooms.disconnectUser = (userId) => void told.push(userId);
+    a.relay.start(rooms().rooms);
+    b.relay.start(seen.rooms);
+    await b.relay.loaded("board-bell-control", 0);
+    a.relay.control({ type: "disconnectUser", userId: "voor" });
+    await waitFor(() => told.includes("voor"), { message: "the first message applied" });
+    // More than a second before the restart (its uptime is in whole seconds).
+    await sleep(1_500);
+    // Away long enough for the servers' reads to fail (they check what they missed when it is back).
+    await bed.redis.restart({ keepData: true, downMs: 1_000 });
+    await waitFor(() => b.relay.stats.readErrors > 0 && b.relay.stats.positioned >= 2, { message: "the reader noticed the restart and positioned its board again" });
+    a.relay.control({ type: "disconnectUser", userId: "na" });
+    await waitFor(() => told.includes("na"), { message: "the message after the restart applied" });
+    await sleep(300);
+    expect(told).toEqual(["voor", "na"]);
   });
 });
