@@ -287,6 +287,8 @@ export function compareIds(a: string, b: string): number {
 
 interface Followed {
   generation: number;
+  /** Its doorbell shard (bellShard), reckoned once. */
+  shard: number;
   /** The last entry read of each stream; null until the board is positioned. */
   updates: string | null;
   presence: string | null;
@@ -430,7 +432,7 @@ export class RedisRelay implements RoomRelay {
     let positionedNow!: () => void;
     const positioned = new Promise<void>((resolve) => (positionedNow = resolve));
     this.unfollow(boardId);
-    this.followed.set(boardId, { generation, updates: null, presence: null, check: false, retryAt: 0, failures: 0, positionedNow });
+    this.followed.set(boardId, { generation, shard: bellShard(boardId), updates: null, presence: null, check: false, retryAt: 0, failures: 0, positionedNow });
     // Just read from storage. (Positioning seeds it again after its catch-up; a failure here is left to that.)
     this.publisher.abRelaySeed(generationKey(boardId), generation).catch(() => undefined);
     this.wake();
@@ -829,7 +831,7 @@ export class RedisRelay implements RoomRelay {
         await this.positionNew();
         await this.checkMarked();
         const shards = new Set<number>();
-        for (const [id, f] of this.followed) if (f.updates !== null && f.presence !== null) shards.add(bellShard(id));
+        for (const f of this.followed.values()) if (f.updates !== null && f.presence !== null) shards.add(f.shard);
         for (const shard of [...this.bells.keys()]) if (!shards.has(shard)) this.bells.delete(shard);
         this.readerId ??= Number(await this.opts.blocking.client("ID"));
         // Closed while this round awaited: no new XREAD. Woken: a board loaded meanwhile is positioned first.
@@ -882,7 +884,7 @@ export class RedisRelay implements RoomRelay {
 
   /** Every followed board of the shard is read in the next round. */
   private ringShard(shard: number): void {
-    for (const id of this.followed.keys()) if (bellShard(id) === shard) this.rung.add(id);
+    for (const [id, f] of this.followed) if (f.shard === shard) this.rung.add(id);
   }
 
   /**
@@ -1047,7 +1049,7 @@ export class RedisRelay implements RoomRelay {
   }
 
   private async position(boardId: string, f: Followed): Promise<void> {
-    const shard = bellShard(boardId);
+    const shard = f.shard;
     const [lastBell, lastUpdate, recentPresence, registered] = await Promise.all([
       // The shard's last doorbell before the board's last entry (one connection: in this order).
       this.opts.commands.xrevrange(bellKey(shard), "+", "-", "COUNT", 1),
