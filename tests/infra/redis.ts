@@ -73,22 +73,8 @@ function ask(port: number, command: string, ms = 1_000): Promise<string> {
 }
 
 /** PING over a raw socket: true when the server answers +PONG. */
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    let buf = "";
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1_000, () => done(false));
-    s.on("error", () => done(false));
-    s.on("connect", () => s.write("PING\r\n"));
-    s.on("data", (d) => {
-      buf += d.toString();
-      if (buf.includes("\r\n")) done(buf.startsWith("+PONG"));
-    });
-  });
+async function pong(port: number): Promise<boolean> {
+  return (await ask(port, "PING")) === "+PONG";
 }
 
 export async function start(): Promise<TestRedis> {
