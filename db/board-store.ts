@@ -1,8 +1,8 @@
 /** Storage of board documents: the update log and its compacted snapshot. */
-import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { ActivityRow } from "./activity";
 import type { AsyncDb, DB } from "./client";
-import { first, forShare, forUpdate } from "./dialect";
+import { first, forShare, forUpdate, preparedRows } from "./dialect";
 import { auditEvents, boards, boardSnapshots, boardUpdates, organisations, requests, users } from "./schema";
 
 /** An activity entry derived from a document change (who moved or edited what). */
@@ -380,6 +380,7 @@ export async function appendBoardTickAsync(
 ): Promise<{ stale: string[] }> {
   const ids = [...new Set(batches.map((b) => b.boardId))];
   if (ids.length === 0) return { stale: [] };
+  if (h.dialect === "postgres") return appendBoardTickPostgres(h, batches, at);
   return h.transaction(async (tx) => {
     const { boards, boardUpdates: u } = tx.t;
     const rows = await forShare(tx, tx.q.select({ id: boards.id, g: boards.docGeneration }).from(boards).where(inArray(boards.id, ids)));
@@ -399,6 +400,45 @@ export async function appendBoardTickAsync(
   });
 }
 
+/**
+ * appendBoardTickAsync on PostgreSQL as one statement, so one round trip
+ * and one commit (the builder's transaction took four: BEGIN, the check,
+ * the insert, COMMIT; on another machine each is the network's round trip,
+ * and each wakes a backend). The same rules: the boards' rows are locked
+ * `FOR SHARE` and their generation compared in the statement, which in READ
+ * COMMITTED sees the newest committed generation of a row it locked (a
+ * rebuild's commit that it waited for included); only the boards whose
+ * generation matches get their rows, in the order given (`with ordinality`,
+ * inserted in that order, so their ids keep it). A board without a row
+ * counts as generation 0, as there (its rows then fail their foreign key).
+ */
+async function appendBoardTickPostgres(
+  h: AsyncDb,
+  batches: ReadonlyArray<{ boardId: string; generation: number; updates: Uint8Array[] }>,
+  at: number,
+): Promise<{ stale: string[] }> {
+  const { boards: b, boardUpdates: u } = h.t;
+  const rows = await preparedRows(
+    h,
+    "board_tick_append",
+    sql`with want (board_id, g, n) as (select * from unnest(${sql.param(batches.map((x) => x.boardId))}::text[], ${sql.param(batches.map((x) => x.generation))}::bigint[]) with ordinality),
+  cur as (select ${b.id} as id, ${b.docGeneration} as g from ${b} where ${b.id} = any(${sql.param(batches.map((x) => x.boardId))}::text[]) for share),
+  ok as (select want.board_id from want left join cur on cur.id = want.board_id where coalesce(cur.g, 0) = want.g),
+  v (board_id, data, n) as (select * from unnest(${sql.param(batches.flatMap((x) => x.updates.map(() => x.boardId)))}::text[], ${sql.param(batches.flatMap((x) => x.updates.map(blob)))}::bytea[]) with ordinality),
+  ins as (insert into ${u} (${columns(u.boardId, u.data, u.createdAt)}) select v.board_id, v.data, ${at}::bigint from v where v.board_id in (select board_id from ok) order by v.n returning 1)
+select board_id from want where board_id not in (select board_id from ok) order by n`,
+  );
+  return { stale: rows.map((r) => String(r.board_id)) };
+}
+
+/** Columns named for an INSERT's list (unqualified, as PostgreSQL wants them there). */
+function columns(...cols: Array<{ name: string }>): SQL {
+  return sql.join(
+    cols.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+}
+
 /** recordBoardActivity on the asynchronous layer: the audit rows and the requests' last activity, one transaction; the feed's rows in the order given. */
 export async function recordBoardActivityAsync(
   h: AsyncDb,
@@ -413,6 +453,11 @@ export async function recordBoardActivityAsync(
   const touched = distinct(values.map((v) => v.requestId));
   const userIds = distinct(values.map((v) => v.userId));
   const orgIds = distinct(values.map((v) => v.orgId));
+  const feed = (ids: number[], userNames: Map<string, string>, orgNames: Map<string, string>) => {
+    const names = { user: (id: string) => userNames.get(id) ?? null, org: (id: string) => orgNames.get(id) ?? null };
+    return values.map((v, i) => storedActivity(v, { id: ids[i], boardId: v.boardId, createdAt: at }, names));
+  };
+  if (h.dialect === "postgres") return recordBoardActivityPostgres(h, values, { touched, userIds, orgIds }, at, feed);
   return h.transaction(async (tx) => {
     const { auditEvents, users, organisations } = tx.t;
     const ids = await tx.q.insert(auditEvents).values(values).returning({ id: auditEvents.id });
@@ -425,9 +470,43 @@ export async function recordBoardActivityAsync(
         ? (await tx.q.select({ id: organisations.id, name: organisations.shortName }).from(organisations).where(inArray(organisations.id, orgIds))).map((r) => [r.id, r.name])
         : [],
     );
-    const names = { user: (id: string) => userNames.get(id) ?? null, org: (id: string) => orgNames.get(id) ?? null };
-    return values.map((v, i) => storedActivity(v, { id: ids[i].id, boardId: v.boardId, createdAt: at }, names));
+    return feed(
+      ids.map((r) => r.id),
+      userNames,
+      orgNames,
+    );
   });
+}
+
+/**
+ * recordBoardActivityAsync on PostgreSQL as one statement (one round trip
+ * and one commit where the builder's transaction took six): the audit rows
+ * inserted in the order given (so ascending ids are that order), the
+ * requests touched, and the names the feed shows read in the same snapshot.
+ */
+async function recordBoardActivityPostgres(
+  h: AsyncDb,
+  values: ReadonlyArray<{ boardId: string; requestId: string | null; userId: string | null; orgId: string | null; type: string; data: Record<string, unknown> }>,
+  ids: { touched: string[]; userIds: string[]; orgIds: string[] },
+  at: number,
+  feed: (ids: number[], userNames: Map<string, string>, orgNames: Map<string, string>) => StoredActivity[],
+): Promise<StoredActivity[]> {
+  const { auditEvents: a, requests: r, users: u, organisations: o } = h.t;
+  const list = <K extends keyof (typeof values)[number]>(k: K) => sql.param(values.map((v) => v[k]));
+  const [row] = await preparedRows(
+    h,
+    "board_tick_activity",
+    sql`with v (board_id, request_id, user_id, org_id, type, data, n) as (
+    select * from unnest(${list("boardId")}::text[], ${list("requestId")}::text[], ${list("userId")}::text[], ${list("orgId")}::text[], ${list("type")}::text[], ${sql.param(values.map((v) => JSON.stringify(v.data)))}::jsonb[]) with ordinality),
+  ins as (insert into ${a} (${columns(a.boardId, a.requestId, a.userId, a.orgId, a.type, a.data, a.createdAt)})
+    select board_id, request_id, user_id, org_id, type, data, ${at}::bigint from v order by n returning ${a.id} as id),
+  touched as (update ${r} set ${sql.identifier(r.lastActivityAt.name)} = ${at}::bigint where ${r.id} = any(${sql.param(ids.touched)}::text[]) returning 1)
+select (select coalesce(json_agg(id order by id), '[]') from ins) as ids,
+  (select coalesce(json_agg(json_build_array(${u.id}, ${u.name})), '[]') from ${u} where ${u.id} = any(${sql.param(ids.userIds)}::text[])) as users,
+  (select coalesce(json_agg(json_build_array(${o.id}, ${o.shortName})), '[]') from ${o} where ${o.id} = any(${sql.param(ids.orgIds)}::text[])) as orgs`,
+  );
+  const pairs = (x: unknown) => new Map((x as Array<[string, string]>).map(([id, name]) => [id, name]));
+  return feed((row.ids as Array<number | string>).map(Number), pairs(row.users), pairs(row.orgs));
 }
 
 /**

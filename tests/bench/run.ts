@@ -3,7 +3,7 @@
  *
  *   npm run bench                  everything (about 15 minutes)
  *   npm run bench -- --quick       sync at N = 50 and 200 and one storm (under 5 minutes)
- *   npm run bench -- --only sync   one bench: sync, saturate, repaint, overview, import, kill, digest, follow, i18n, flood or cluster
+ *   npm run bench -- --only sync   one bench: sync, saturate, repaint, overview, import, kill, digest, follow, i18n, flood, cluster or pg-tick
  *
  * The sync bench writes tests/bench/results.json and the results section of
  * tests/bench/README.md (date, machine, commit, one table per scenario).
@@ -144,6 +144,14 @@ if (only === "cluster" || only === null) {
   const cluster = await benchCluster({ quick });
   printClusterBench(cluster);
   recordDetails("cluster", cluster);
+}
+if (only === "pg-tick" || only === null) {
+  // One tick's commit and activity record on a PostgreSQL that syncs each commit: time, round trips, CPU (tests/bench/pg-tick.ts).
+  const { benchPgTick, printPgTick } = await import("./pg-tick");
+  console.log("\n=== a tick on PostgreSQL: commit and activity record");
+  const tick = await benchPgTick({ quick });
+  printPgTick(tick);
+  recordDetails("pgTick", tick);
 }
 if (only === "saturate" || (only === null && !quick)) {
   // The highest edit rate under p99 50 ms: one board of 200, 100 boards of 10; ours, the peers, the floor, ours ×2 through Redis on SQLite and on PostgreSQL (tests/bench/sync/saturate.ts).

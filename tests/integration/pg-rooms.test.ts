@@ -17,7 +17,7 @@
  * the room until its catch-up merged, a catch-up that fails is tried again
  * while the other boards are relayed.
  */
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
@@ -243,6 +243,62 @@ describe.each(engines)("rooms on $name", (engine) => {
     await rooms.drain();
     expect(getCard(await stored(storage, boardId), "c1")?.description).toBe("v4");
   });
+
+  it.runIf(engine.async)(
+    "one tick over three boards, one of them rebuilt: the others' updates stored in order, the rebuilt one named; the activity in the order given, with names, awkward text kept",
+    async () => {
+      const h = engine.h();
+      const storage = engine.storage();
+      if (!storage.async) throw new Error("unreachable");
+      const [one, rebuilt, two] = [await newBoard(h), await newBoard(h), await newBoard(h)];
+      await h.q.update(h.t.boards).set({ docGeneration: 3 }).where(eq(h.t.boards.id, rebuilt));
+      const org = `org-${one}`;
+      const user = `user-${one}`;
+      await h.q.insert(h.t.organisations).values({ id: org, allianceId: "al", name: "Taalhuis Emmen", shortName: 'Taal "huis"' });
+      await h.q.insert(h.t.users).values({ id: user, email: `${user}@example.org`, name: "Anna \\ O'Brien", passwordHash: "x", organisationId: org });
+      const request = `req-${one}`;
+      await h.q.insert(h.t.requests).values({ id: request, boardId: one, createdByOrgId: org, lastActivityAt: 1, createdAt: 1 });
+      const bytes = (...b: number[]) => new Uint8Array(b);
+
+      const { stale } = await storage.append([
+        { boardId: one, generation: 0, updates: [bytes(1, 0, 255), bytes(2), bytes(3, 92, 34)] },
+        { boardId: rebuilt, generation: 2, updates: [bytes(9)] },
+        { boardId: two, generation: 0, updates: [bytes(4)] },
+      ]);
+      expect(stale).toEqual([rebuilt]);
+      const rows = await h.q.select().from(h.t.boardUpdates).where(inArray(h.t.boardUpdates.boardId, [one, rebuilt, two])).orderBy(asc(h.t.boardUpdates.id));
+      expect(rows.map((r) => [r.boardId, [...r.data]])).toEqual([
+        [one, [1, 0, 255]],
+        [one, [2]],
+        [one, [3, 92, 34]],
+        [two, [4]],
+      ]);
+
+      const awkward = { text: 'a "quote", a \\ backslash, {braces}, NULL, ሰላም', list: [1, null, "x"] };
+      const recorded = await storage.record([
+        {
+          boardId: one,
+          activity: [
+            { requestId: request, userId: user, orgId: org, type: "moved", data: awkward },
+            { requestId: null, userId: null, orgId: null, type: "card.edit", data: {} },
+          ],
+        },
+        { boardId: two, activity: [{ requestId: null, userId: user, orgId: org, type: "card.edit", data: { n: 3 } }] },
+      ]);
+      expect(recorded.map((a) => [a.boardId, a.type, a.userName, a.orgName, a.data])).toEqual([
+        [one, "moved", "Anna \\ O'Brien", 'Taal "huis"', awkward],
+        [one, "card.edit", null, null, {}],
+        [two, "card.edit", "Anna \\ O'Brien", 'Taal "huis"', { n: 3 }],
+      ]);
+      const ids = recorded.map((a) => a.id);
+      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+      const audit = await h.q.select().from(h.t.auditEvents).where(inArray(h.t.auditEvents.id, ids)).orderBy(asc(h.t.auditEvents.id));
+      expect(audit.map((r) => [r.boardId, r.type, r.data, r.createdAt])).toEqual(recorded.map((a) => [a.boardId, a.type, a.data, a.createdAt]));
+      const [req] = await h.q.select().from(h.t.requests).where(eq(h.t.requests.id, request));
+      expect(req.lastActivityAt).toBe(recorded[0].createdAt);
+      expect(await storage.record([{ boardId: one, activity: [] }])).toEqual([]);
+    },
+  );
 });
 
 describe("rooms on PostgreSQL: commits, locks and generations", () => {

@@ -47,7 +47,7 @@ import { migrateToPostgres, openSqliteSource } from "../../../db/migrate-to-post
 import { cachedBoardState, makeOursDatabase } from "./fixture";
 import { runLoadgen, target } from "./index";
 import type { SaturateStep } from "./loadgen";
-import { hasTaskset, procStats, SERVER_CORE, startServer, type ProcStats, type RunningServer } from "./servers";
+import { hasTaskset, postgresStats, procStats, SERVER_CORE, startServer, type ProcStats, type RunningServer } from "./servers";
 import type { ServerKind, Target } from "./wire";
 
 /**
@@ -119,29 +119,6 @@ function redisPid(port: number): number | null {
     }
   }
   return null;
-}
-
-/**
- * PostgreSQL's CPU and memory as one figure: the postmaster with the CPU of
- * its children that have ended (cutime, cstime), and each child running now.
- */
-function postgresStats(pg: TestPostgres): ProcStats[] {
-  const [postmaster, ...children] = pg.pids();
-  if (!postmaster) return [];
-  const out: ProcStats[] = [];
-  try {
-    out.push(procStats(postmaster, { endedChildren: true }));
-  } catch {
-    return [];
-  }
-  for (const pid of children) {
-    try {
-      out.push(procStats(pid));
-    } catch {
-      // ended meanwhile (its CPU is in the postmaster's cutime from now on)
-    }
-  }
-  return out;
 }
 
 /** Several processes as one server under test: CPU and RSS summed (`extraStats`: processes that come and go, PostgreSQL's). */

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../e2e/server";
+import type { TestPostgres } from "../../infra/postgres";
 import type { ServerKind } from "./wire";
 import { buildSync } from "esbuild";
 import { SERVER_BUILD_DIR } from "../../../server/files";
@@ -46,6 +47,29 @@ export function procStats(pid: number, opts: { endedChildren?: boolean } = {}): 
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpu_s: (utime + stime) / CLK_TCK, rss_kb: rss };
+}
+
+/**
+ * PostgreSQL's CPU and memory as one figure: the postmaster with the CPU of
+ * its children that have ended (cutime, cstime), and each child running now.
+ */
+export function postgresStats(pg: TestPostgres): ProcStats[] {
+  const [postmaster, ...children] = pg.pids();
+  if (!postmaster) return [];
+  const out: ProcStats[] = [];
+  try {
+    out.push(procStats(postmaster, { endedChildren: true }));
+  } catch {
+    return [];
+  }
+  for (const pid of children) {
+    try {
+      out.push(procStats(pid));
+    } catch {
+      // ended meanwhile (its CPU is in the postmaster's cutime from now on)
+    }
+  }
+  return out;
 }
 
 export interface RunningServer {
