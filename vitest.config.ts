@@ -38,6 +38,7 @@ const CLUSTER_FILES = [
   "tests/integration/pg-accounts2.test.ts",
   "tests/integration/cluster-presence.test.ts",
   "tests/integration/cluster-bells.test.ts",
+  "tests/integration/pg-storage-worker.test.ts",
 ];
 
 /**

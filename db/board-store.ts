@@ -510,6 +510,50 @@ select (select coalesce(json_agg(id order by id), '[]') from ins) as ids,
 }
 
 /**
+ * compactStoredBoardApart on the asynchronous layer (PostgreSQL's storage
+ * worker, server/sync/storage-worker.ts): read the generation, the snapshot
+ * and the rows after it in one snapshot of the database (repeatable read);
+ * merge outside any transaction, so the board's row is not locked while the
+ * document is decoded and encoded again (a tick's append, which locks it
+ * `FOR SHARE`, would wait for that); then lock the row `FOR UPDATE` and
+ * store the result only if the generation is unchanged and no compaction
+ * got further meanwhile. Rows appended in between stay. Returns the last row
+ * folded in (0: nothing done).
+ */
+export async function compactStoredBoardApartAsync(
+  h: AsyncDb,
+  boardId: string,
+  merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array,
+): Promise<number> {
+  const read = await h.transaction(
+    async (tx) => {
+      const row = await first(tx.q.select({ g: tx.t.boards.docGeneration }).from(tx.t.boards).where(eq(tx.t.boards.id, boardId)));
+      return row ? { generation: row.g, stored: await readStored(tx, boardId) } : null;
+    },
+    { isolation: "repeatable read" },
+  );
+  if (!read || read.stored.updates.length === 0) return 0;
+  const data = blob(merge(read.stored.snapshot, read.stored.updates));
+  const upToId = read.stored.lastUpdateId;
+  return h.transaction(async (tx) => {
+    const { boards, boardSnapshots: s, boardUpdates: u } = tx.t;
+    const [row] = await forUpdate(tx, tx.q.select({ g: boards.docGeneration }).from(boards).where(eq(boards.id, boardId)));
+    // Rebuilt meanwhile (an erasure, the retention sweep): the merge of the old document must not come back.
+    if (!row || row.g !== read.generation) return 0;
+    // Never back: a snapshot that already covers more rows stays (those rows are gone).
+    const snap = await first(tx.q.select({ last: s.lastUpdateId }).from(s).where(eq(s.boardId, boardId)));
+    if (snap && snap.last > upToId) return 0;
+    const at = Date.now();
+    await tx.q
+      .insert(s)
+      .values({ boardId, data, lastUpdateId: upToId, updatedAt: at })
+      .onConflictDoUpdate({ target: s.boardId, set: { data, lastUpdateId: upToId, updatedAt: at } });
+    await tx.q.delete(u).where(and(eq(u.boardId, boardId), lte(u.id, upToId)));
+    return upToId;
+  });
+}
+
+/**
  * compactStoredBoard on the asynchronous layer. The board's row is locked
  * first (`FOR UPDATE`): two servers compacting one board run one after the
  * other, the second folding in what the first left (and appends, which

@@ -9,7 +9,7 @@ import express from "express";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
-import { isSqlite, type AppDatabase } from "../db/client";
+import { isPostgresUrl, isSqlite, type AppDatabase } from "../db/client";
 import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
@@ -40,7 +40,7 @@ import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "./sync/storage";
-import { storageWorkerFor } from "./sync/storage-worker";
+import { postgresStorageWorker, storageWorkerFor } from "./sync/storage-worker";
 import type { RoomStorage } from "./sync/types";
 import { createYjsEndpoint, refuseUpgrade } from "./sync/ws-transport";
 
@@ -78,9 +78,15 @@ export function createAppServer(opts: AppServerOptions) {
   // PostgreSQL's through the asynchronous layer (the room manager's asynchronous path), SQLite's synchronous one otherwise.
   // SQLite's own handles, absent on PostgreSQL.
   const sqlite = isSqlite(database) ? database : null;
-  // SQLite's compactions and checkpoints run on a connection of their own in a worker thread (server/sync/storage-worker.ts).
-  const storageWorker = !opts.storage && sqlite ? storageWorkerFor(sqlite.sqlite.name, sqlite.sqlite.memory, log) : null;
-  const storage = opts.storage ?? (sqlite ? sqliteRoomStorage(sqlite, now, { worker: storageWorker }) : postgresRoomStorage(database.async, now));
+  // Compactions (and SQLite's checkpoints) run on a connection of their own in a worker thread (server/sync/storage-worker.ts).
+  const storageWorker = opts.storage
+    ? null
+    : sqlite
+      ? storageWorkerFor(sqlite.sqlite.name, sqlite.sqlite.memory, log)
+      : isPostgresUrl(env.DATABASE_URL)
+        ? postgresStorageWorker(env.DATABASE_URL, log)
+        : null;
+  const storage = opts.storage ?? (sqlite ? sqliteRoomStorage(sqlite, now, { worker: storageWorker }) : postgresRoomStorage(database.async, now, { worker: storageWorker }));
   // Work done once per cluster (the beat's sweeps, the daily backup, sending mail): in Redis, or this server's memory.
   const clusterLock = redis
     ? redisClusterLock({ serverId: env.SERVER_ID, log, command: redis.command })

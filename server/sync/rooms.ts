@@ -654,7 +654,7 @@ export class RoomManager implements RoomHost, BoardRooms {
       // From the stored rows once the ticks so far are in (the live copy may be ahead of storage).
       const storage = this.astore;
       void this.settled()
-        .then(() => storage.compactStored(room.boardId, mergeStoredState))
+        .then(() => (storage.compactOffThread ? storage.compactOffThread(room.boardId) : storage.compactStored(room.boardId, mergeStoredState)))
         .catch((e) => this.log.warn("board compaction skipped", { board: room.boardId, error: (e as Error).message }));
       room.logLength = 0;
       this.stats.compactions++;

@@ -17,4 +17,4 @@ try {
 // From the TypeScript (tsx, vitest) the module needs tsx; from build/server/ it is plain JavaScript.
 if (workerData.tsx) (await import("tsx/esm/api")).register();
 const { serveStorageWorker } = await import(workerData.module);
-serveStorageWorker(workerData.file);
+serveStorageWorker(workerData.target);

@@ -1,29 +1,39 @@
 /**
- * SQLite's slow storage work off the event loop: compacting a board's stored
- * log into its snapshot and checkpointing the write-ahead log, on a
- * connection of its own in a worker thread. On the event loop a compaction
- * stalled every board of the server: encoding the document and committing
- * the snapshot with its fsync took 15–50 ms for a board of 300 cards (the
- * saturation bench's, every 500 updates), and a passive checkpoint writes
- * and fsyncs the database file. Here the worker reads what is stored, merges
- * it (mergeStoredState) and writes the snapshot in a short write transaction
- * with synchronous=NORMAL (the server's next flush makes it durable; lost
- * with the WAL's tail on a power cut, it is only a compaction not done).
- * The write is dropped when the board was rebuilt meanwhile
- * (compactStoredBoardApart). One worker per database file, started when the
- * server starts listening (`warm`: its modules load before the first request,
- * not in the middle of a busy minute), or on first use; one request at a time
- * in order. The thread runs at the lowest priority (nice 19, `BACKGROUND_NICE`):
- * on a machine with fewer free cores than busy threads a compaction takes the
+ * The slow storage work off the event loop: compacting a board's stored log
+ * into its snapshot (SQLite and PostgreSQL) and checkpointing SQLite's
+ * write-ahead log, on a connection of its own in a worker thread.
+ *
+ * SQLite: on the event loop a compaction stalled every board of the server:
+ * encoding the document and committing the snapshot with its fsync took
+ * 15–50 ms for a board of 300 cards (the saturation bench's, every 500
+ * updates), and a passive checkpoint writes and fsyncs the database file.
+ * Here the worker reads what is stored, merges it (mergeStoredState) and
+ * writes the snapshot in a short write transaction with synchronous=NORMAL
+ * (the server's next flush makes it durable; lost with the WAL's tail on a
+ * power cut, it is only a compaction not done). The write is dropped when
+ * the board was rebuilt meanwhile (compactStoredBoardApart).
+ *
+ * PostgreSQL: the same in compactStoredBoardApartAsync. On the event loop the
+ * merge held it as long (a CPU profile of two servers on 100 boards of 300
+ * cards: half of two whole seconds), and it ran inside the board row's lock,
+ * so that board's appends waited too; here it runs outside the lock. The
+ * worker holds one connection of its own; PostgreSQL makes the write durable
+ * at its commit.
+ *
+ * One worker per database file or URL, started when the server starts
+ * listening (`warm`: its modules load before the first request, not in the
+ * middle of a busy minute), or on first use; one request at a time in order.
+ * The thread runs at the lowest priority (nice 19, `BACKGROUND_NICE`): on a
+ * machine with fewer free cores than busy threads a compaction takes the
  * time the event loop leaves, instead of a share of the core it needs (the
- * saturation bench, the server pinned to one core: edits cost 2–4× as much on
- * the loop while the thread loaded and compacted at the same priority).
+ * saturation bench, the server pinned to one core: edits cost 2–4× as much
+ * on the loop while the thread loaded and compacted at the same priority).
  */
 import os from "node:os";
 import path from "node:path";
 import { parentPort, Worker } from "node:worker_threads";
-import { compactStoredBoardApart, checkpointLog } from "../../db/board-store";
-import { openDatabase } from "../../db/client";
+import { compactStoredBoardApart, compactStoredBoardApartAsync, checkpointLog } from "../../db/board-store";
+import { isPostgresUrl, openDatabase, openPostgres } from "../../db/client";
 import { mergeStoredState } from "./protocol";
 import type { Logger } from "./types";
 import { within } from "../within";
@@ -43,8 +53,9 @@ export class StorageWorker {
   private readonly calls = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
   private closed = false;
 
+  /** `target`: a SQLite file's path, or a PostgreSQL URL (postgres://). */
   constructor(
-    private readonly file: string,
+    private readonly target: string,
     private readonly log: Logger,
   ) {}
 
@@ -53,7 +64,7 @@ export class StorageWorker {
     return this.call({ kind: "compact", boardId });
   }
 
-  /** A passive checkpoint of the write-ahead log. */
+  /** A passive checkpoint of SQLite's write-ahead log (PostgreSQL checkpoints by itself: nothing to do there). */
   async checkpoint(): Promise<void> {
     await this.call({ kind: "checkpoint" });
   }
@@ -92,7 +103,7 @@ export class StorageWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(THREAD.entry, { execArgv: [], workerData: { module: THREAD.module, tsx: THREAD.tsx, file: this.file, nice: BACKGROUND_NICE } });
+    const worker = new Worker(THREAD.entry, { execArgv: [], workerData: { module: THREAD.module, tsx: THREAD.tsx, target: this.target, nice: BACKGROUND_NICE } });
     // Never what keeps the process alive; close() waits for what matters.
     worker.unref();
     worker.on("message", (m: Reply) => {
@@ -118,11 +129,12 @@ export class StorageWorker {
   }
 }
 
-/** The worker thread's side (storage-thread.mjs): one connection to `file`, requests answered in order. */
-export function serveStorageWorker(file: string): void {
+/** The worker thread's side (storage-thread.mjs): one connection to `target`, requests answered in order. */
+export function serveStorageWorker(target: string): void {
   const port = parentPort;
   if (!port) throw new Error("serveStorageWorker runs in a worker thread");
-  const database = openDatabase(file);
+  if (isPostgresUrl(target)) return servePostgres(port, target);
+  const database = openDatabase(target);
   // Inside the write lock no fsync: the server's own flush of the log covers it (see above).
   database.sqlite.pragma("synchronous = NORMAL");
   port.on("message", (req: Request) => {
@@ -145,7 +157,36 @@ export function serveStorageWorker(file: string): void {
   });
 }
 
+/** PostgreSQL's side: a pool of one connection (opened at the first query), the requests one after the other. */
+function servePostgres(port: NonNullable<typeof parentPort>, url: string): void {
+  // An idle connection PostgreSQL ends (a restart) is dropped by the pool; the next request opens another.
+  const opened = openPostgres(url, { max: 1, onIdleError: () => {} });
+  let queue: Promise<void> = Promise.resolve();
+  const answer = async (req: Request): Promise<Reply> => {
+    try {
+      const database = await opened;
+      if (req.kind === "compact") return { id: req.id, value: await compactStoredBoardApartAsync(database.async, req.boardId, mergeStoredState) };
+      if (req.kind === "priority") return { id: req.id, value: os.getPriority() };
+      if (req.kind === "close") await database.close();
+      return { id: req.id };
+    } catch (e) {
+      return { id: req.id, error: (e as Error).message };
+    }
+  };
+  port.on("message", (req: Request) => {
+    queue = queue.then(async () => {
+      port.postMessage(await answer(req));
+      if (req.kind === "close") port.close();
+    });
+  });
+}
+
 /** The worker for a SQLite file database (null for an in-memory one: no other connection can see it). */
 export function storageWorkerFor(file: string, memory: boolean, log: Logger): StorageWorker | null {
   return memory ? null : new StorageWorker(path.resolve(file), log);
+}
+
+/** The worker for a PostgreSQL database: its own connection to the same URL. */
+export function postgresStorageWorker(url: string, log: Logger): StorageWorker {
+  return new StorageWorker(url, log);
 }

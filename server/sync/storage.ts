@@ -55,14 +55,17 @@ export function sqliteRoomStorage(database: Database_, now: () => number = Date.
  * The storage on the asynchronous layer: PostgreSQL (it runs on SQLite's
  * layer too, which the tests use; the server keeps sqliteRoomStorage there).
  * Every call is one transaction; a tick's generation check is inside its
- * append. Durability is PostgreSQL's own commit: no separate flush.
+ * append. Durability is PostgreSQL's own commit: no separate flush. With a
+ * `worker` (server/sync/storage-worker.ts) compactions run in its thread.
  */
-export function postgresRoomStorage(h: AsyncDb, now: () => number = Date.now): AsyncRoomStorage {
+export function postgresRoomStorage(h: AsyncDb, now: () => number = Date.now, opts: { worker?: StorageWorker | null } = {}): AsyncRoomStorage {
+  const worker = opts.worker ?? null;
   return {
     async: true,
     load: (boardId) => loadBoardStateAsync(h, boardId),
     append: (batches) => appendBoardTickAsync(h, batches, now()),
     record: (batches) => recordBoardActivityAsync(h, batches, now()),
     compactStored: (boardId, merge) => compactStoredBoardAsync(h, boardId, merge),
+    ...(worker ? { compactOffThread: (boardId: string) => worker.compact(boardId) } : {}),
   };
 }

@@ -102,6 +102,8 @@ export interface AsyncRoomStorage {
   record(batches: Array<{ boardId: string; activity: ActivityInput[] }>): Promise<StoredActivity[]>;
   /** As SyncRoomStorage.compactStored; one server at a time per board (the board row is locked). */
   compactStored(boardId: string, merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array): Promise<number>;
+  /** As SyncRoomStorage.compactOffThread: the same from the stored rows, in the storage worker's thread. */
+  compactOffThread?(boardId: string): Promise<number>;
 }
 
 /**
