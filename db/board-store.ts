@@ -347,13 +347,14 @@ export async function readStoredBoard(tx: AsyncDb, boardId: string): Promise<Sto
   return readStored(tx, boardId);
 }
 
-async function readStored(tx: AsyncDb, boardId: string): Promise<StoredBoard> {
+/** The snapshot and the rows after it (up to `upTo` when given). */
+async function readStored(tx: AsyncDb, boardId: string, upTo?: number): Promise<StoredBoard> {
   const { boardSnapshots: s, boardUpdates: u } = tx.t;
   const snap = await first(tx.q.select({ data: s.data, lastUpdateId: s.lastUpdateId }).from(s).where(eq(s.boardId, boardId)));
   const rows = await tx.q
     .select({ id: u.id, data: u.data })
     .from(u)
-    .where(and(eq(u.boardId, boardId), gt(u.id, snap?.lastUpdateId ?? 0)))
+    .where(and(eq(u.boardId, boardId), gt(u.id, snap?.lastUpdateId ?? 0), upTo === undefined ? undefined : lte(u.id, upTo)))
     .orderBy(asc(u.id));
   return storedBoard(snap, rows);
 }
@@ -510,47 +511,61 @@ select (select coalesce(json_agg(id order by id), '[]') from ins) as ids,
 }
 
 /**
- * compactStoredBoardApart on the asynchronous layer (PostgreSQL's storage
- * worker, server/sync/storage-worker.ts): read the generation, the snapshot
- * and the rows after it in one snapshot of the database (repeatable read);
- * merge outside any transaction, so the board's row is not locked while the
- * document is decoded and encoded again (a tick's append, which locks it
- * `FOR SHARE`, would wait for that); then lock the row `FOR UPDATE` and
- * store the result only if the generation is unchanged and no compaction
- * got further meanwhile. Rows appended in between stay. Returns the last row
- * folded in (0: nothing done).
+ * compactStoredBoardApart on PostgreSQL (its storage worker,
+ * server/sync/storage-worker.ts), so that the board's row is never locked
+ * while the document is decoded and encoded again (a tick's append locks it
+ * `FOR SHARE` and would wait), and never across round trips:
+ *
+ * 1. One statement locks the row `FOR UPDATE` and reads the generation and
+ *    the newest row id. Row ids are handed out at insert, not at commit: a
+ *    tick that inserted a lower id may still be uncommitted while a higher
+ *    one is visible. Every append locks the row `FOR SHARE` before it takes
+ *    an id, so once this lock is granted every id up to that newest one is
+ *    committed (or rolled back). The lock ends with the statement.
+ * 2. The snapshot and the rows after it up to that id, in one snapshot of
+ *    the database (repeatable read), without a lock.
+ * 3. The merge, outside any transaction.
+ * 4. One statement locks the row again, and writes the snapshot and deletes
+ *    the rows it folded in only if the generation is unchanged (a rebuild
+ *    meanwhile wins: an erasure stays erased) and no compaction got further
+ *    (never back). Rows appended meanwhile stay.
+ *
+ * Returns the last row folded in (0: nothing done). SQLite (one writer, ids
+ * committed in order) runs compactStoredBoardAsync.
  */
 export async function compactStoredBoardApartAsync(
   h: AsyncDb,
   boardId: string,
   merge: (snapshot: Uint8Array | null, updates: Uint8Array[]) => Uint8Array,
 ): Promise<number> {
-  const read = await h.transaction(
-    async (tx) => {
-      const row = await first(tx.q.select({ g: tx.t.boards.docGeneration }).from(tx.t.boards).where(eq(tx.t.boards.id, boardId)));
-      return row ? { generation: row.g, stored: await readStored(tx, boardId) } : null;
-    },
-    { isolation: "repeatable read" },
+  if (h.dialect !== "postgres") return compactStoredBoardAsync(h, boardId, merge);
+  const { boards: b, boardSnapshots: s, boardUpdates: u } = h.t;
+  const [settled] = await preparedRows(
+    h,
+    "board_compact_settle",
+    sql`select ${b.docGeneration} as g, (select coalesce(max(${u.id}), 0) from ${u} where ${u.boardId} = ${boardId}) as last
+from ${b} where ${b.id} = ${boardId} for update of ${b}`,
   );
-  if (!read || read.stored.updates.length === 0) return 0;
-  const data = blob(merge(read.stored.snapshot, read.stored.updates));
-  const upToId = read.stored.lastUpdateId;
-  return h.transaction(async (tx) => {
-    const { boards, boardSnapshots: s, boardUpdates: u } = tx.t;
-    const [row] = await forUpdate(tx, tx.q.select({ g: boards.docGeneration }).from(boards).where(eq(boards.id, boardId)));
-    // Rebuilt meanwhile (an erasure, the retention sweep): the merge of the old document must not come back.
-    if (!row || row.g !== read.generation) return 0;
-    // Never back: a snapshot that already covers more rows stays (those rows are gone).
-    const snap = await first(tx.q.select({ last: s.lastUpdateId }).from(s).where(eq(s.boardId, boardId)));
-    if (snap && snap.last > upToId) return 0;
-    const at = Date.now();
-    await tx.q
-      .insert(s)
-      .values({ boardId, data, lastUpdateId: upToId, updatedAt: at })
-      .onConflictDoUpdate({ target: s.boardId, set: { data, lastUpdateId: upToId, updatedAt: at } });
-    await tx.q.delete(u).where(and(eq(u.boardId, boardId), lte(u.id, upToId)));
-    return upToId;
-  });
+  if (!settled) return 0;
+  const generation = Number(settled.g);
+  const stored = await h.transaction((tx) => readStored(tx, boardId, Number(settled.last)), { isolation: "repeatable read" });
+  if (stored.updates.length === 0) return 0;
+  const data = blob(merge(stored.snapshot, stored.updates));
+  const upToId = stored.lastUpdateId;
+  const [written] = await preparedRows(
+    h,
+    "board_compact_write",
+    sql`with current as (select ${b.docGeneration} as g from ${b} where ${b.id} = ${boardId} for update of ${b}),
+  snap as (insert into ${s} (${columns(s.boardId, s.data, s.lastUpdateId, s.updatedAt)})
+    select ${boardId}, ${data}::bytea, ${upToId}::bigint, ${Date.now()}::bigint from current where current.g = ${generation}::bigint
+    on conflict (${sql.identifier(s.boardId.name)}) do update set ${sql.identifier(s.data.name)} = excluded.${sql.identifier(s.data.name)},
+      ${sql.identifier(s.lastUpdateId.name)} = excluded.${sql.identifier(s.lastUpdateId.name)}, ${sql.identifier(s.updatedAt.name)} = excluded.${sql.identifier(s.updatedAt.name)}
+    where ${s}.${sql.identifier(s.lastUpdateId.name)} <= excluded.${sql.identifier(s.lastUpdateId.name)}
+    returning 1),
+  folded as (delete from ${u} where ${u.boardId} = ${boardId} and ${u.id} <= ${upToId}::bigint and exists (select 1 from snap) returning 1)
+select (select count(*) from snap) as n`,
+  );
+  return Number(written?.n ?? 0) > 0 ? upToId : 0;
 }
 
 /**

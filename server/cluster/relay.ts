@@ -593,7 +593,7 @@ export class RedisRelay implements RoomRelay {
 
   /** Take the lease and compact the stored log; false when another server holds it (or Redis is away). */
   async compactNow(boardId: string): Promise<boolean> {
-    // From the stored rows: SQLite's storage worker when there is one (off the event loop), else the storage's own.
+    // From the stored rows: the storage worker when there is one (off the event loop; SQLite's and PostgreSQL's), else the storage's own.
     const storage = this.opts.storage;
     const offThread = "compactOffThread" in storage && storage.compactOffThread ? (id: string) => storage.compactOffThread!(id) : undefined;
     const compactStored = offThread ?? (storage.compactStored ? (id: string) => storage.compactStored!(id, mergeStoredState) : undefined);

@@ -54,9 +54,11 @@ export function sqliteRoomStorage(database: Database_, now: () => number = Date.
 /**
  * The storage on the asynchronous layer: PostgreSQL (it runs on SQLite's
  * layer too, which the tests use; the server keeps sqliteRoomStorage there).
- * Every call is one transaction; a tick's generation check is inside its
- * append. Durability is PostgreSQL's own commit: no separate flush. With a
- * `worker` (server/sync/storage-worker.ts) compactions run in its thread.
+ * A tick's append and its activity record are one statement each on
+ * PostgreSQL (decision 004), the generation check inside the append.
+ * Durability is PostgreSQL's own commit: no separate flush. With a
+ * `worker` (server/sync/storage-worker.ts) compactions run in its thread,
+ * in steps of their own (compactStoredBoardApartAsync).
  */
 export function postgresRoomStorage(h: AsyncDb, now: () => number = Date.now, opts: { worker?: StorageWorker | null } = {}): AsyncRoomStorage {
   const worker = opts.worker ?? null;

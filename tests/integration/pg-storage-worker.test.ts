@@ -15,6 +15,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { count as drizzleCount, eq } from "drizzle-orm";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCards, getCard, initBoard, updateCard } from "../../app/board/domain";
@@ -145,6 +146,34 @@ describe("the storage worker on PostgreSQL", () => {
     });
     expect(meanwhile).toMatchObject({ ok: false });
     expect(meanwhile!.output).toMatch(/lock timeout/);
+  });
+
+  it("a row with a lower id whose tick commits after a higher one's is not deleted unmerged (ids are handed out at insert, not at commit)", async () => {
+    // Found by review: server 1's tick holds the board FOR SHARE and has inserted its row, not yet committed; server 2's row,
+    // a higher id, commits first. A compaction that read then must not fold in 2's row and delete 1's with it.
+    const { boardId } = await storedLog(3);
+    const base = Y.encodeStateAsUpdate(await storedDoc(boardId));
+    const server1 = new pg.Client({ connectionString: engines.url });
+    await server1.connect();
+    try {
+      await server1.query("BEGIN");
+      await server1.query("SELECT 1 FROM boards WHERE id = $1 FOR SHARE", [boardId]);
+      await server1.query("INSERT INTO board_updates (board_id, data, created_at) VALUES ($1, $2, 1)", [boardId, Buffer.from(nextEdit(base, "c1", "in flight"))]);
+      expect(psql(`INSERT INTO board_updates (board_id, data, created_at) VALUES ('${boardId}', ${hex(nextEdit(base, "c2", "second"))}, 1)`)).toMatchObject({ ok: true });
+      const compaction = compactStoredBoardApartAsync(h(), boardId, mergeStoredState);
+      await new Promise((r) => setTimeout(r, 300));
+      await server1.query("COMMIT");
+      await compaction;
+    } finally {
+      await server1.end();
+    }
+    const stored = await storedDoc(boardId);
+    expect(getCard(stored, "c1")?.description).toBe("in flight");
+    expect(getCard(stored, "c2")?.description).toBe("second");
+    // And a second compaction folds in whatever the first left.
+    await compactStoredBoardApartAsync(h(), boardId, mergeStoredState);
+    expect(await rows(boardId)).toBe(0);
+    expect(getCard(await storedDoc(boardId), "c1")?.description).toBe("in flight");
   });
 
   it("a rebuild between its read and its write wins: the merge of the old document is dropped, the erased card stays erased", async () => {
