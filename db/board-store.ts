@@ -410,7 +410,8 @@ export async function appendBoardTickAsync(
  * COMMITTED sees the newest committed generation of a row it locked (a
  * rebuild's commit that it waited for included); only the boards whose
  * generation matches get their rows, in the order given (`with ordinality`,
- * inserted in that order, so their ids keep it). A board without a row
+ * inserted in that order, so their ids keep it), each batch judged by its
+ * own generation as the builder code does. A board without a row
  * counts as generation 0, as there (its rows then fail their foreign key).
  */
 async function appendBoardTickPostgres(
@@ -424,10 +425,10 @@ async function appendBoardTickPostgres(
     "board_tick_append",
     sql`with want (board_id, g, n) as (select * from unnest(${sql.param(batches.map((x) => x.boardId))}::text[], ${sql.param(batches.map((x) => x.generation))}::bigint[]) with ordinality),
   cur as (select ${b.id} as id, ${b.docGeneration} as g from ${b} where ${b.id} = any(${sql.param(batches.map((x) => x.boardId))}::text[]) for share),
-  ok as (select want.board_id from want left join cur on cur.id = want.board_id where coalesce(cur.g, 0) = want.g),
-  v (board_id, data, n) as (select * from unnest(${sql.param(batches.flatMap((x) => x.updates.map(() => x.boardId)))}::text[], ${sql.param(batches.flatMap((x) => x.updates.map(blob)))}::bytea[]) with ordinality),
-  ins as (insert into ${u} (${columns(u.boardId, u.data, u.createdAt)}) select v.board_id, v.data, ${at}::bigint from v where v.board_id in (select board_id from ok) order by v.n returning 1)
-select board_id from want where board_id not in (select board_id from ok) order by n`,
+  ok as (select want.n, want.board_id from want left join cur on cur.id = want.board_id where coalesce(cur.g, 0) = want.g),
+  v (batch, data, n) as (select * from unnest(${sql.param(batches.flatMap((x, i) => x.updates.map(() => i + 1)))}::bigint[], ${sql.param(batches.flatMap((x) => x.updates.map(blob)))}::bytea[]) with ordinality),
+  ins as (insert into ${u} (${columns(u.boardId, u.data, u.createdAt)}) select ok.board_id, v.data, ${at}::bigint from v join ok on ok.n = v.batch order by v.n returning 1)
+select board_id from want where n not in (select n from ok) order by n`,
   );
   return { stale: rows.map((r) => String(r.board_id)) };
 }

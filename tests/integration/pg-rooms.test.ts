@@ -273,6 +273,14 @@ describe.each(engines)("rooms on $name", (engine) => {
         [one, [3, 92, 34]],
         [two, [4]],
       ]);
+      // One board named twice, each batch judged by its own generation (the room manager names each room once; the storage does not rely on it).
+      const again = await storage.append([
+        { boardId: two, generation: 0, updates: [bytes(5)] },
+        { boardId: two, generation: 7, updates: [bytes(6)] },
+      ]);
+      expect(again.stale).toEqual([two]);
+      const twos = await h.q.select().from(h.t.boardUpdates).where(eq(h.t.boardUpdates.boardId, two)).orderBy(asc(h.t.boardUpdates.id));
+      expect(twos.map((r) => [...r.data])).toEqual([[4], [5]]);
 
       const awkward = { text: 'a "quote", a \\ backslash, {braces}, NULL, ሰላም', list: [1, null, "x"] };
       const recorded = await storage.record([
