@@ -10,6 +10,7 @@ import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { isPostgresUrl, isSqlite, type AppDatabase } from "../db/client";
+import { within } from "./within";
 import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
@@ -470,8 +471,11 @@ export function createAppServer(opts: AppServerOptions) {
         drainStage = "boards";
         yjs.stopReading();
         await rooms.drain();
-        // The unloads' compactions finish (at most 5 s) before the caller closes the database.
-        await storageWorker?.close();
+        // The unloads' compactions finish (at most 5 s) before the caller closes the database. With Redis each first
+        // takes its lease there and only then asks the worker: wait for them, not only for what the worker has been asked.
+        const compactionsBy = Date.now() + 5_000;
+        await within(rooms.compacted(), 5_000, undefined);
+        await storageWorker?.close(Math.max(0, compactionsBy - Date.now()));
         // What was committed is published (the presence of the closed connections leaving, too) before Redis goes.
         if (relay) {
           drainStage = "relay";

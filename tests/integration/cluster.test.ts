@@ -4,6 +4,8 @@
  * its own Redis connections, which survive a Redis restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { updateCard } from "../../app/board/domain";
+import { countBoardUpdates } from "../../db/board-store";
 import { startTestCluster, type TestCluster } from "./cluster-harness";
 import { waitFor } from "./harness";
 
@@ -67,5 +69,32 @@ describe("two servers, one database, one Redis", () => {
     for (const s of seen) expect(s).toEqual(["down", "up"]);
     for (const stop of stops) stop();
     expect(await clientNames()).toEqual(expect.arrayContaining(["ab-s0-command", "ab-s1-command"]));
+  });
+});
+
+describe("the drain of a server with Redis", () => {
+  it("compacts the boards it unloads before its storage worker stops: the compaction's lease is taken first, and the worker waits for it", async () => {
+    // Found by review: the unloads' compactions wait for Redis (the lease) before they reach the worker, and the drain
+    // closed the worker meanwhile, so each was refused ("storage worker closed") and the log stayed long.
+    const one = await startTestCluster(1, { COMPACT_AFTER_UPDATES: "100000" });
+    const boardId = one.seed.boardA.id;
+    const warnings: string[] = [];
+    const log = one.servers[0].server.log as { warn: (msg: string, data?: unknown) => void };
+    const warn = log.warn.bind(log);
+    log.warn = (msg, data) => (warnings.push(msg), warn(msg, data));
+    let closed = false;
+    try {
+      const client = await one.connect(0, boardId, { cookie: one.seed.cookies.memberA1 });
+      for (let i = 0; i < 5; i++) updateCard(client.doc, one.seed.boardA.cardIds[0], { description: `voor de drain ${i}` }, Date.now());
+      await waitFor(() => countBoardUpdates(one.db, boardId) >= 5, { message: "the edits stored" });
+      client.destroy();
+      await one.servers[0].close();
+      closed = true;
+      expect(warnings.filter((w) => /compaction/.test(w))).toEqual([]);
+      expect(countBoardUpdates(one.db, boardId)).toBe(0);
+    } finally {
+      if (!closed) await one.close();
+      else await one.close().catch(() => {});
+    }
   });
 });
