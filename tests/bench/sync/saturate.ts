@@ -90,7 +90,7 @@ export interface SaturationRow {
   /** the first rate that failed, and why */
   failed_at: number | null;
   failed_because: string | null;
-  steps: Array<Pick<SaturateStep, "rate" | "sentRate" | "p50_ms" | "p99_ms" | "lost" | "ok" | "stop"> & { cpu_s: number | null }>;
+  steps: Array<Pick<SaturateStep, "rate" | "sentRate" | "p50_ms" | "p99_ms" | "lost" | "ok" | "stop"> & { cpu_s: number | null; cpu_parts?: Record<string, number> }>;
 }
 
 export interface SaturationResults {
@@ -127,16 +127,22 @@ function group(servers: RunningServer[], extraPids: number[], stopExtra: () => P
   return {
     ...first,
     stats: () => {
-      const all: ProcStats[] = servers.map((s) => s.stats());
+      const sum = (list: ProcStats[]) => list.reduce((n, s) => n + s.cpu_s, 0);
+      const own = servers.map((s) => s.stats());
+      const redis: ProcStats[] = [];
       for (const pid of extraPids) {
         try {
-          all.push(procStats(pid));
+          redis.push(procStats(pid));
         } catch {
           // gone
         }
       }
-      all.push(...extraStats());
-      return { cpu_s: all.reduce((n, s) => n + s.cpu_s, 0), rss_kb: all.reduce((n, s) => n + s.rss_kb, 0) };
+      const postgres = extraStats();
+      const all = [...own, ...redis, ...postgres];
+      const parts: Record<string, number> = Object.fromEntries(own.map((s, i) => [`s${i}`, s.cpu_s]));
+      parts.redis = sum(redis);
+      if (postgres.length) parts.postgres = sum(postgres);
+      return { cpu_s: sum(all), rss_kb: all.reduce((n, s) => n + s.rss_kb, 0), parts };
     },
     collectGarbage: async () => {
       await Promise.all(servers.map((s) => s.collectGarbage()));
@@ -269,6 +275,12 @@ export async function runSaturationBench(opts: { root: string; quick: boolean; l
         const b = marks[`${mark}-end`];
         return a && b ? round(b.cpu_s - a.cpu_s, 3) : null;
       };
+      /** Several processes: each one's CPU seconds in the step's window. */
+      const partsOf = (mark: string): Record<string, number> | undefined => {
+        const a = marks[`${mark}-start`]?.parts;
+        const b = marks[`${mark}-end`]?.parts;
+        return a && b ? Object.fromEntries(Object.keys(b).map((k) => [k, round(b[k] - (a[k] ?? 0), 3)])) : undefined;
+      };
       if (env.BENCH_DEBUG) log(JSON.stringify(result.steps));
       const best = result.best as SaturateStep | null;
       const bad = result.firstBad as SaturateStep | null;
@@ -287,13 +299,27 @@ export async function runSaturationBench(opts: { root: string; quick: boolean; l
         cpu_us_per_edit: best && cpu !== null && best.count ? round((cpu / (best.count + best.lost)) * 1e6, 0) : null,
         failed_at: bad?.rate ?? null,
         failed_because: bad ? (bad.stop ?? (bad.lost ? `${bad.lost} edits lost` : `p99 ${bad.p99_ms} ms`)) : null,
-        steps: (result.steps as SaturateStep[]).map((s) => ({ rate: s.rate, sentRate: s.sentRate, p50_ms: s.p50_ms, p99_ms: s.p99_ms, lost: s.lost, ok: s.ok, stop: s.stop, cpu_s: cpuOf(s.mark) })),
+        steps: (result.steps as SaturateStep[]).map((s) => ({
+          rate: s.rate,
+          sentRate: s.sentRate,
+          p50_ms: s.p50_ms,
+          p99_ms: s.p99_ms,
+          lost: s.lost,
+          ok: s.ok,
+          stop: s.stop,
+          cpu_s: cpuOf(s.mark),
+          ...(partsOf(s.mark) ? { cpu_parts: partsOf(s.mark) } : {}),
+        })),
       };
       log(
         `  ${kind.padEnd(11)} ${sc.boards}×${sc.members}: ${row.rate} edits/s  p50 ${fmt(row.p50_ms)} ms  p99 ${fmt(row.p99_ms)} ms  ` +
           `cpu ${row.cpu_s ?? "–"} s = ${row.cpu_s_per_1000_deliveries ?? "–"} s per 1000 deliveries  ` +
           `(failed at ${row.failed_at ?? "–"}: ${row.failed_because ?? "not reached"}; steps ${row.steps.map((s) => `${s.rate}${s.ok ? "✓" : "✗"}`).join(" ")})`,
       );
+      // Two servers: which process paid for each step (failed steps too), in CPU seconds of its window.
+      for (const step of row.steps) {
+        if (step.cpu_parts) log(`    step ${step.rate}${step.ok ? "✓" : "✗"}: cpu ${Object.entries(step.cpu_parts).map(([k, v]) => `${k} ${v} s`).join(", ")}`);
+      }
       return row;
     } finally {
       await under.stop();

@@ -33,6 +33,8 @@ export interface ProcStats {
   /** V8 heap in use and memory outside it (Buffers), after the last collectGarbage() */
   heap_kb?: number;
   external_kb?: number;
+  /** Several processes as one server under test: the CPU seconds of each (s0, s1, redis, postgres). */
+  parts?: Record<string, number>;
 }
 
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
