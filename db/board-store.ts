@@ -522,7 +522,9 @@ select (select coalesce(json_agg(id order by id), '[]') from ins) as ids,
  *    tick that inserted a lower id may still be uncommitted while a higher
  *    one is visible. Every append locks the row `FOR SHARE` before it takes
  *    an id, so once this lock is granted every id up to that newest one is
- *    committed (or rolled back). The lock ends with the statement.
+ *    committed (or rolled back); ids taken later are larger (the identity's
+ *    sequence caches no ids per session: CACHE 1, its default, which this
+ *    relies on). The lock ends with the statement.
  * 2. The snapshot and the rows after it up to that id, in one snapshot of
  *    the database (repeatable read), without a lock.
  * 3. The merge, outside any transaction.

@@ -14,13 +14,14 @@
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { count as drizzleCount, eq } from "drizzle-orm";
+import { count as drizzleCount, eq, sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCards, getCard, initBoard, updateCard } from "../../app/board/domain";
 import { compactStoredBoardApartAsync, compactStoredBoardAsync, loadBoardStateAsync } from "../../db/board-store";
 import type { AsyncDb } from "../../db/client";
+import { rawRows } from "../../db/dialect";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { postgresRoomStorage } from "../../server/sync/storage";
 import { BACKGROUND_NICE, postgresStorageWorker } from "../../server/sync/storage-worker";
@@ -174,6 +175,12 @@ describe("the storage worker on PostgreSQL", () => {
     await compactStoredBoardApartAsync(h(), boardId, mergeStoredState);
     expect(await rows(boardId)).toBe(0);
     expect(getCard(await storedDoc(boardId), "c1")?.description).toBe("in flight");
+  });
+
+  it("the log's ids come from a sequence that caches none per session, which the settle step relies on", async () => {
+    // With a per-session cache a later tick could take a lower id than one already read, and be deleted unmerged.
+    const [seq] = await rawRows(h(), sql`select cache_size from pg_sequences where sequencename = 'board_updates_id_seq'`);
+    expect(Number(seq.cache_size)).toBe(1);
   });
 
   it("a rebuild between its read and its write wins: the merge of the old document is dropped, the erased card stays erased", async () => {
