@@ -41,7 +41,7 @@ import { RedisRelay } from "./cluster/relay";
 import { createRealtime, SOCKET_IO_PREFIX } from "./realtime";
 import { RoomManager } from "./sync/rooms";
 import { postgresRoomStorage, sqliteRoomStorage } from "./sync/storage";
-import { postgresStorageWorker, storageWorkerFor } from "./sync/storage-worker";
+import { StorageWorker, storageWorkerFor } from "./sync/storage-worker";
 import type { RoomStorage } from "./sync/types";
 import { createYjsEndpoint, refuseUpgrade } from "./sync/ws-transport";
 
@@ -85,7 +85,7 @@ export function createAppServer(opts: AppServerOptions) {
     : sqlite
       ? storageWorkerFor(sqlite.sqlite.name, sqlite.sqlite.memory, log)
       : isPostgresUrl(env.DATABASE_URL)
-        ? postgresStorageWorker(env.DATABASE_URL, log)
+        ? new StorageWorker(env.DATABASE_URL, log)
         : null;
   const storage = opts.storage ?? (sqlite ? sqliteRoomStorage(sqlite, now, { worker: storageWorker }) : postgresRoomStorage(database.async, now, { worker: storageWorker }));
   // Work done once per cluster (the beat's sweeps, the daily backup, sending mail): in Redis, or this server's memory.

@@ -185,8 +185,3 @@ function servePostgres(port: NonNullable<typeof parentPort>, url: string): void 
 export function storageWorkerFor(file: string, memory: boolean, log: Logger): StorageWorker | null {
   return memory ? null : new StorageWorker(path.resolve(file), log);
 }
-
-/** The worker for a PostgreSQL database: its own connection to the same URL. */
-export function postgresStorageWorker(url: string, log: Logger): StorageWorker {
-  return new StorageWorker(url, log);
-}

@@ -20,7 +20,7 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import * as Y from "yjs";
 import { openPostgres } from "../../db/client";
 import { seedDemo } from "../../db/seed";
@@ -60,7 +60,7 @@ export async function benchPgTick(opts: { ticks?: number; quick?: boolean } = {}
       const [req] = await h.q
         .select({ id: h.t.requests.id, org: h.t.requests.createdByOrgId })
         .from(h.t.requests)
-        .where(and(eq(h.t.requests.boardId, boardId)))
+        .where(eq(h.t.requests.boardId, boardId))
         .limit(1);
       const [user] = await h.q.select({ id: h.t.users.id }).from(h.t.users).where(eq(h.t.users.organisationId, req.org)).limit(1);
       const storage = postgresRoomStorage(h);

@@ -24,7 +24,7 @@ import type { AsyncDb } from "../../db/client";
 import { rawRows } from "../../db/dialect";
 import { mergeStoredState } from "../../server/sync/protocol";
 import { postgresRoomStorage } from "../../server/sync/storage";
-import { BACKGROUND_NICE, postgresStorageWorker } from "../../server/sync/storage-worker";
+import { BACKGROUND_NICE, StorageWorker } from "../../server/sync/storage-worker";
 import { bothEngines } from "../infra/engines";
 import { postgresBinDir } from "../infra/postgres";
 
@@ -85,7 +85,7 @@ describe("the storage worker on PostgreSQL", () => {
   it("folds a board's stored log into its snapshot in its thread: the stored document is the same, the rows are gone", async () => {
     const { boardId, live } = await storedLog(60);
     expect(await rows(boardId)).toBe(62);
-    const worker = postgresStorageWorker(engines.url, quiet);
+    const worker = new StorageWorker(engines.url, quiet);
     try {
       worker.warm();
       expect(await worker.priority()).toBe(BACKGROUND_NICE);
@@ -107,7 +107,7 @@ describe("the storage worker on PostgreSQL", () => {
 
   it("through the room storage: compactOffThread is the worker's; a storage without a worker has none", async () => {
     const { boardId } = await storedLog(5);
-    const worker = postgresStorageWorker(engines.url, quiet);
+    const worker = new StorageWorker(engines.url, quiet);
     try {
       const storage = postgresRoomStorage(h(), Date.now, { worker });
       expect(storage.compactOffThread).toBeTypeOf("function");

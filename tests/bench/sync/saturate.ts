@@ -299,17 +299,10 @@ export async function runSaturationBench(opts: { root: string; quick: boolean; l
         cpu_us_per_edit: best && cpu !== null && best.count ? round((cpu / (best.count + best.lost)) * 1e6, 0) : null,
         failed_at: bad?.rate ?? null,
         failed_because: bad ? (bad.stop ?? (bad.lost ? `${bad.lost} edits lost` : `p99 ${bad.p99_ms} ms`)) : null,
-        steps: (result.steps as SaturateStep[]).map((s) => ({
-          rate: s.rate,
-          sentRate: s.sentRate,
-          p50_ms: s.p50_ms,
-          p99_ms: s.p99_ms,
-          lost: s.lost,
-          ok: s.ok,
-          stop: s.stop,
-          cpu_s: cpuOf(s.mark),
-          ...(partsOf(s.mark) ? { cpu_parts: partsOf(s.mark) } : {}),
-        })),
+        steps: (result.steps as SaturateStep[]).map((s) => {
+          const cpu_parts = partsOf(s.mark);
+          return { rate: s.rate, sentRate: s.sentRate, p50_ms: s.p50_ms, p99_ms: s.p99_ms, lost: s.lost, ok: s.ok, stop: s.stop, cpu_s: cpuOf(s.mark), ...(cpu_parts ? { cpu_parts } : {}) };
+        }),
       };
       log(
         `  ${kind.padEnd(11)} ${sc.boards}×${sc.members}: ${row.rate} edits/s  p50 ${fmt(row.p50_ms)} ms  p99 ${fmt(row.p99_ms)} ms  ` +
