@@ -323,6 +323,13 @@ export async function openPostgres(
   // event ends the process. The pool has dropped that connection already;
   // the next query opens another.
   pool.on("error", (error) => opts.onIdleError?.(error));
+  // A connection that ends while checked out of the pool (a transaction in
+  // flight when PostgreSQL restarts or fails over, or an admin ends the
+  // backend) fails its query, which the caller hears, and is then an "error"
+  // event of that client, which the pool does not listen to while the client
+  // is out: unheard, it ended the process (pg-server.test.ts). Heard here;
+  // the pool drops the broken client when it is released.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = drizzlePg(pool, { schema: pgSchema });
   if (opts.migrate) {
     // Several servers start at once (a rolling start, systemd bringing three up):
@@ -331,6 +338,8 @@ export async function openPostgres(
     // The lock on a connection of its own, outside the pool: a pool of one
     // (migrate-to-postgres) would otherwise leave the migrator none.
     const lock = new pg.Client({ connectionString: url });
+    // Ended under the migration, it fails the statement in flight (heard below); unheard, its event ended the process.
+    lock.on("error", () => {});
     await lock.connect();
     try {
       await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
@@ -361,24 +370,37 @@ export async function tryServerLock(
   lost: (error: Error) => void,
 ): Promise<{ release(): Promise<void> } | null> {
   const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  let released = false;
+  // Heard from the start: the backend can end in the same read as the answer
+  // to connect or to the lock's query, before a listener added after them
+  // (an unheard "error" event ends the process; pg-server.test.ts). Until the
+  // lock is held an end fails the step in flight, or is found below.
+  let state: "taking" | "held" | "released" = "taking";
+  let early: Error | null = null;
+  const ended = (error: Error) => {
+    if (state === "held") lost(error);
+    else if (state === "taking") early ??= error;
+  };
+  client.on("error", ended);
+  client.on("end", () => ended(new Error("the connection holding the server lock ended")));
   try {
+    await client.connect();
     const fn = mode === "alone" ? "pg_try_advisory_lock" : "pg_try_advisory_lock_shared";
     const res = await client.query<{ held: boolean }>(`select ${fn}($1) as held`, [SERVER_LOCK]);
+    if (early) throw early;
     if (!res.rows[0]?.held) {
+      state = "released";
       await client.end().catch(() => {});
       return null;
     }
   } catch (e) {
+    state = "released";
     await client.end().catch(() => {});
     throw e;
   }
-  client.on("error", (error) => !released && lost(error));
-  client.on("end", () => !released && lost(new Error("the connection holding the server lock ended")));
+  state = "held";
   return {
     async release() {
-      released = true;
+      state = "released";
       await client.end().catch(() => {});
     },
   };

@@ -67,3 +67,23 @@ export async function migrationsApplied(h: AsyncDb, folder?: string): Promise<"o
     return "unreachable";
   }
 }
+
+/** PostgreSQL's classes of errors that say the connection, not the statement, failed (08: connection exception; 57P01–57P03: the server ended or is starting). */
+const CONNECTION_CODES = /^(08|57P0[1-3])/;
+/** The driver's own words when the socket ended under a query (node-postgres has no code for them). */
+const CONNECTION_MESSAGES = /Connection terminated|connection error and is not queryable|ECONNREFUSED|ECONNRESET|EPIPE/;
+
+/**
+ * Whether an error thrown by a query means the database could not be
+ * reached (restarted, failing over, a connection ended), rather than that
+ * the statement was wrong: the request may succeed when tried again. Looks
+ * through drizzle's wrapper (`cause`).
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (CONNECTION_CODES.test(code) || /^E(CONNREFUSED|CONNRESET|PIPE)$/.test(code))) return true;
+    if (CONNECTION_MESSAGES.test(String((e as { message?: unknown }).message ?? ""))) return true;
+  }
+  return false;
+}

@@ -25,6 +25,7 @@ import { createHealth } from "./health";
 import { createHttpSecurity } from "./http";
 import { SERVICE_WORKER_HEADERS } from "./http/headers";
 import { refusalPage, type UploadDeclaration } from "./http/guard";
+import { apiErrorsAsJson } from "./http/api-errors";
 import { startDailyBackups, type DailyBackupOptions } from "./backup";
 import { createLogger } from "./log";
 import { createMailQueue } from "../app/services/mail-queue.server";
@@ -270,7 +271,7 @@ export function createAppServer(opts: AppServerOptions) {
         },
       }),
     );
-    app.all("*", createRequestHandler({ build: opts.build, getLoadContext: (req) => ({ services, cspNonce: security.nonceFor(req), clientAddress: security.clientAddress(req) }) }));
+    app.all("*", createRequestHandler({ build: apiErrorsAsJson(opts.build, log), getLoadContext: (req) => ({ services, cspNonce: security.nonceFor(req), clientAddress: security.clientAddress(req) }) }));
   }
   // What no route answered, or what failed outside Remix: the same shape as every other error.
   app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {

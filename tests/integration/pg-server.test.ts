@@ -355,6 +355,77 @@ describe("the server on PostgreSQL", () => {
     }
   }, 180_000);
 
+  it("PostgreSQL ends the backends of statements in flight (a failover, pg_terminate_backend): both servers stay up, refuse those requests with JSON, then work again", async () => {
+    const [a, b] = servers;
+    const coordinator = await login(a, "coordinator@ave.example");
+    const boardId = firstBoard((await apiCall(a.url, "/api/boards", { cookie: coordinator })).body);
+    const cookies = [await login(a, "taalhuis@ave.example"), await login(b, "vluchtelingenwerk@ave.example")];
+    const admin = await openPostgres(pg.url, { max: 1 });
+    const database = new URL(databaseUrl).pathname.slice(1);
+    const statuses = new Map<number, number>();
+    let terminated = 0;
+    let stop = false;
+    const failures: string[] = [];
+    const codes = new Set<string>();
+    // Each server creates requests and claims them (transactions on a connection checked out of the pool) while
+    // every backend of the database is ended again and again, the servers' own, their storage workers' and their locks'.
+    const work = [a, b].map(async (server, i) => {
+      for (let n = 0; !stop; n++) {
+        const created = await apiCall(server.url, `/api/boards/${boardId}/requests`, {
+          cookie: coordinator,
+          body: { title: `Onderbroken ${i}-${n}`, category: "taal", description: "", reference: "", area: "", urgency: "normaal" },
+        });
+        statuses.set(created.status, (statuses.get(created.status) ?? 0) + 1);
+        if (created.status >= 500) codes.add(`${created.status} ${created.body?.error}`);
+        if (created.status !== 201) {
+          if (!(created.headers.get("content-type") ?? "").includes("json")) failures.push(`${created.status} ${JSON.stringify(created.body)}`);
+          continue;
+        }
+        const claim = await apiCall(server.url, `/api/boards/${boardId}/requests/${created.body.id ?? created.body.request?.id}/claim`, { cookie: cookies[i], body: {} });
+        statuses.set(claim.status, (statuses.get(claim.status) ?? 0) + 1);
+        if (claim.status >= 500) codes.add(`${claim.status} ${claim.body?.error}`);
+        if (!(claim.headers.get("content-type") ?? "").includes("json")) failures.push(`${claim.status} ${JSON.stringify(claim.body)}`);
+      }
+    }).map((p) => p.catch((e: Error) => failures.push(`${e.message} ${String((e.cause as Error | undefined)?.message ?? "")}`)));
+    try {
+      const deadline = Date.now() + 4000;
+      while (Date.now() < deadline) {
+        const ended = await admin.pool.query(
+          "select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()) t",
+          [database],
+        );
+        terminated += ended.rows[0].n;
+        await sleep(40);
+      }
+    } finally {
+      stop = true;
+      // Each request meanwhile is answered: a statement whose connection ended fails, none waits for ever.
+      await withTimeout(Promise.all(work), 20_000, "every request made meanwhile is answered");
+      await admin.close();
+    }
+    console.log(`backends ended: ${terminated}; answers meanwhile: ${JSON.stringify(Object.fromEntries(statuses))}; errors: ${[...codes].join(", ")}`);
+    expect(terminated).toBeGreaterThan(20);
+    for (const s of [a, b]) {
+      expect(s.child.exitCode, s.output().slice(-3000)).toBeNull();
+      expect(s.child.signalCode).toBeNull();
+    }
+    // Every answer meanwhile was one the API gives: JSON, never a dropped connection or a bare text error.
+    expect(failures).toEqual([]);
+    // …and the refusals say the database was away (503, try again), not that the request was wrong.
+    expect([...codes].filter((c) => c !== "503 database_unavailable")).toEqual([]);
+    // Afterwards both work again: a request created on each and claimed.
+    for (const [i, s] of [a, b].entries()) {
+      await waitFor(async () => (await apiCall(s.url, "/readyz")).status === 200, { timeout: 30_000, message: "ready again" });
+      const created = await apiCall(s.url, `/api/boards/${boardId}/requests`, {
+        cookie: coordinator,
+        body: { title: `Weer verbonden ${i}`, category: "taal", description: "", reference: "", area: "", urgency: "normaal" },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const claim = await apiCall(s.url, `/api/boards/${boardId}/requests/${created.body.id ?? created.body.request?.id}/claim`, { cookie: cookies[i], body: {} });
+      expect(claim.status, JSON.stringify(claim.body)).toBe(200);
+    }
+  }, 120_000);
+
   // Last: it restarts PostgreSQL under every server of this file.
   it("PostgreSQL restarted under a server without REDIS_URL: it takes its server lock again, and a second server is still refused", async () => {
     const url = withPassword(await pg.createDatabase("pg_server_lock_lost"));

@@ -1,0 +1,65 @@
+/**
+ * The JSON API's answer when a route fails unexpectedly. Remix answers an
+ * error thrown in a resource route with a bare text "Unexpected Server
+ * Error"; under /api/ every answer is JSON `{ error, message }`, this one
+ * too. A route's loader and action are wrapped in the build the server
+ * serves: what they throw as a Response (401, 403, 404, …) passes as it is;
+ * anything else is logged and answered 500 `server_error`, or 503
+ * `database_unavailable` with Retry-After when the database could not be
+ * reached (a restart or failover of PostgreSQL: tried again, it may work).
+ */
+import type { ServerBuild } from "@remix-run/node";
+import { isDatabaseUnreachable } from "../../db/health";
+import type { Logger } from "../sync/types";
+
+/** Seconds a client is asked to wait before trying again when the database is away. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+type Handler = (args: { request: Request }) => unknown;
+
+/** The JSON answer for an unexpected error of an /api/ route. */
+export function apiFailure(error: unknown): Response {
+  const unreachable = isDatabaseUnreachable(error);
+  const body = unreachable
+    ? { error: "database_unavailable", message: "The database could not be reached. Try again in a moment." }
+    : { error: "server_error", message: "Something went wrong on the server." };
+  const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+  if (unreachable) headers["Retry-After"] = String(DATABASE_RETRY_AFTER_S);
+  return new Response(JSON.stringify(body), { status: unreachable ? 503 : 500, headers });
+}
+
+function guarded(fn: Handler, route: string, log: Logger): Handler {
+  return async (args) => {
+    try {
+      return await fn(args);
+    } catch (error) {
+      // A Response thrown on purpose (requireUser's 401, a 404) is the route's answer.
+      if (error instanceof Response) throw error;
+      log.error("request failed", { route, method: args.request.method, error: (error as Error)?.message ?? String(error) });
+      return apiFailure(error);
+    }
+  };
+}
+
+/** `build` with every /api/ route's loader and action answering unexpected errors as JSON. */
+export function apiErrorsAsJson(build: ServerBuild, log: Logger): ServerBuild {
+  const routes: ServerBuild["routes"] = {};
+  // A route's path is relative to its parent's (api.boards.$boardId.requests nests in api.boards.$boardId).
+  const fullPath = (id: string | undefined): string => {
+    const route = id ? build.routes[id] : undefined;
+    if (!route) return "";
+    return [fullPath(route.parentId), route.path ?? ""].filter(Boolean).join("/");
+  };
+  for (const [id, route] of Object.entries(build.routes)) {
+    const p = fullPath(id);
+    if (p !== "api" && !p.startsWith("api/")) {
+      routes[id] = route;
+      continue;
+    }
+    const module = { ...route.module };
+    if (module.loader) module.loader = guarded(module.loader as Handler, p, log) as typeof module.loader;
+    if (module.action) module.action = guarded(module.action as Handler, p, log) as typeof module.action;
+    routes[id] = { ...route, module };
+  }
+  return { ...build, routes };
+}
