@@ -54,6 +54,7 @@ import { mergeAll, mergeStoredState } from "../sync/protocol";
 
 export { mergeStoredState };
 import type { Logger, RoomRelay, RoomStorage } from "../sync/types";
+import { storedCompaction } from "../sync/storage";
 import { within } from "../within";
 
 /** What the relay needs of the room manager (server/sync/rooms.ts). */
@@ -593,10 +594,7 @@ export class RedisRelay implements RoomRelay {
 
   /** Take the lease and compact the stored log; false when another server holds it (or Redis is away). */
   async compactNow(boardId: string): Promise<boolean> {
-    // From the stored rows: the storage worker when there is one (off the event loop; SQLite's and PostgreSQL's), else the storage's own.
-    const storage = this.opts.storage;
-    const offThread = "compactOffThread" in storage && storage.compactOffThread ? (id: string) => storage.compactOffThread!(id) : undefined;
-    const compactStored = offThread ?? (storage.compactStored ? (id: string) => storage.compactStored!(id, mergeStoredState) : undefined);
+    const compactStored = storedCompaction(this.opts.storage);
     if (!compactStored || this.compacting.has(boardId)) return false;
     this.compacting.add(boardId);
     const key = compactLeaseKey(boardId);

@@ -6,7 +6,8 @@
 import * as Y from "yjs";
 import type { BoardRooms } from "../../app/services/context.server";
 import { BoardRoom, CLOSE, type RequestHolders, type RoomHost } from "./room";
-import { mergeAll, mergeStoredState } from "./protocol";
+import { mergeAll } from "./protocol";
+import { storedCompaction } from "./storage";
 import type { StoredActivity } from "../../db/board-store";
 import type { SessionUser } from "../../db/accounts";
 import type { AsyncRoomStorage, Logger, RoomRelay, RoomStorage, SyncConnection, SyncRoomStorage } from "./types";
@@ -652,9 +653,9 @@ export class RoomManager implements RoomHost, BoardRooms {
     this.flushNow();
     if (this.astore && !this.opts.relay) {
       // From the stored rows once the ticks so far are in (the live copy may be ahead of storage).
-      const storage = this.astore;
+      const fromStored = storedCompaction(this.astore)!;
       void this.settled()
-        .then(() => (storage.compactOffThread ? storage.compactOffThread(room.boardId) : storage.compactStored(room.boardId, mergeStoredState)))
+        .then(() => fromStored(room.boardId))
         .catch((e) => this.log.warn("board compaction skipped", { board: room.boardId, error: (e as Error).message }));
       room.logLength = 0;
       this.stats.compactions++;

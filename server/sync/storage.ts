@@ -14,8 +14,25 @@ import {
 } from "../../db/board-store";
 import { flushLog, type AsyncDb, type Database_ } from "../../db/client";
 import { docGeneration } from "../../db/rebuild";
+import { mergeStoredState } from "./protocol";
 import type { StorageWorker } from "./storage-worker";
-import type { AsyncRoomStorage, SyncRoomStorage } from "./types";
+import type { AsyncRoomStorage, RoomStorage, SyncRoomStorage } from "./types";
+
+/**
+ * How a board is compacted from its rows as stored (never from a server's
+ * live copy, which may lack another server's newest rows or hold a tick
+ * still in flight): in the storage worker's thread when the storage has
+ * one, else by the storage itself on the event loop. Null when this
+ * storage cannot (a synchronous one without compactStored). Used by the
+ * room manager on an asynchronous storage and by the Redis relay under its
+ * lease; the result is the last row folded in (0: nothing to do).
+ */
+export function storedCompaction(storage: RoomStorage): ((boardId: string) => Promise<number>) | null {
+  if (storage.compactOffThread) return (boardId) => storage.compactOffThread!(boardId);
+  if (!storage.compactStored) return null;
+  // Called at once (an async function runs up to its first await): SQLite's compacts before this returns.
+  return async (boardId) => storage.compactStored!(boardId, mergeStoredState);
+}
 
 /** `now`: the server's clock, for the time of the activity a commit carries (and the requests it touches). */
 export function sqliteRoomStorage(database: Database_, now: () => number = Date.now, opts: { worker?: StorageWorker | null } = {}): SyncRoomStorage {

@@ -23,7 +23,7 @@ import { compactStoredBoardApartAsync, compactStoredBoardAsync, loadBoardStateAs
 import type { AsyncDb } from "../../db/client";
 import { rawRows } from "../../db/dialect";
 import { mergeStoredState } from "../../server/sync/protocol";
-import { postgresRoomStorage } from "../../server/sync/storage";
+import { postgresRoomStorage, storedCompaction } from "../../server/sync/storage";
 import { BACKGROUND_NICE, StorageWorker } from "../../server/sync/storage-worker";
 import { bothEngines } from "../infra/engines";
 import { postgresBinDir } from "../infra/postgres";
@@ -105,18 +105,23 @@ describe("the storage worker on PostgreSQL", () => {
     await expect(worker.compact(boardId)).rejects.toThrow(/closed/);
   });
 
-  it("through the room storage: compactOffThread is the worker's; a storage without a worker has none", async () => {
-    const { boardId } = await storedLog(5);
+  it("through the room storage (storedCompaction): with a worker its thread compacts, never the event loop; without one the storage does", async () => {
+    const first = await storedLog(5);
     const worker = new StorageWorker(engines.url, quiet);
     try {
       const storage = postgresRoomStorage(h(), Date.now, { worker });
       expect(storage.compactOffThread).toBeTypeOf("function");
-      expect(await storage.compactOffThread!(boardId)).toBeGreaterThan(0);
-      expect(await rows(boardId)).toBe(0);
-      expect(postgresRoomStorage(h()).compactOffThread).toBeUndefined();
+      const onLoop = { ...storage, compactStored: () => Promise.reject(new Error("compacted on the event loop")) };
+      expect(await storedCompaction(onLoop)!(first.boardId)).toBeGreaterThan(0);
+      expect(await rows(first.boardId)).toBe(0);
     } finally {
       await worker.close();
     }
+    const second = await storedLog(5);
+    const alone = postgresRoomStorage(h());
+    expect(alone.compactOffThread).toBeUndefined();
+    expect(await storedCompaction(alone)!(second.boardId)).toBeGreaterThan(0);
+    expect(await rows(second.boardId)).toBe(0);
   });
 
   it("a tick appended while it merges is not blocked by it and stays; a later compaction folds it in", async () => {
