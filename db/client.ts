@@ -251,7 +251,29 @@ function pgCode(e: unknown): string | undefined {
   return undefined;
 }
 
-function postgresAsync(q: Q): AsyncDb {
+/**
+ * A transaction on a connection of `pool` that is always given back. Drizzle's
+ * own transaction over a pool (0.45) releases its connection in a `finally`
+ * that only begins after `begin`: a `begin` that fails (the connection ended
+ * under it, a failover) kept the connection checked out for ever, and after
+ * the pool's size of those every query waited (pg-server.test.ts). Here the
+ * connection is taken and given back around drizzle's transaction on that one
+ * client; a broken connection is dropped by the pool on release. The builder
+ * over each connection is made once (it costs ~0.3 ms) and kept with it.
+ */
+const overClient = new WeakMap<pg.PoolClient, Q>();
+async function onPooledClient<T>(pool: pg.Pool, run: (q: Q) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    let q = overClient.get(client);
+    if (!q) overClient.set(client, (q = drizzlePg(client, { schema: pgSchema }) as unknown as Q));
+    return await run(q);
+  } finally {
+    client.release();
+  }
+}
+
+function postgresAsync(q: Q, pool: pg.Pool): AsyncDb {
   const handle = (b: Q, nested: boolean): AsyncDb => ({
     dialect: "postgres",
     q: b,
@@ -260,7 +282,7 @@ function postgresAsync(q: Q): AsyncDb {
       if (nested) return b.transaction((tx) => fn(handle(tx as unknown as Q, true)));
       for (let attempt = 1; ; attempt++) {
         try {
-          return await b.transaction((tx) => fn(handle(tx as unknown as Q, true)), { isolationLevel: opts.isolation ?? "read committed" });
+          return await onPooledClient(pool, (c) => c.transaction((tx) => fn(handle(tx as unknown as Q, true)), { isolationLevel: opts.isolation ?? "read committed" }));
         } catch (e) {
           if (attempt >= TRANSACTION_ATTEMPTS || !RETRY_CODES.has(pgCode(e) ?? "")) throw e;
           // Full jitter, growing: the rivals that made it fail are likely still running.
@@ -348,7 +370,7 @@ export async function openPostgres(
       await lock.end().catch(() => {});
     }
   }
-  return { async: postgresAsync(db as unknown as Q), pool, close: () => pool.end() };
+  return { async: postgresAsync(db as unknown as Q, pool), pool, close: () => pool.end() };
 }
 
 /** The advisory lock key every server of one PostgreSQL database holds while it runs ("AB" "SERV"). */

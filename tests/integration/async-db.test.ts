@@ -11,10 +11,10 @@
  * claimRequest, createReferral, decideReferral (db/ownership.ts), and
  * fillPlaces for a job's last place (db/jobs.ts).
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { AsyncDb } from "../../db/client";
-import { affected, count, first, isUniqueViolation, jsonText, nowMs } from "../../db/dialect";
+import { openPostgres, type AsyncDb, type Isolation } from "../../db/client";
+import { affected, count, first, isUniqueViolation, jsonText, nowMs, rawRows } from "../../db/dialect";
 import { createJobWithAudit, fillPlaces, getJob } from "../../db/jobs";
 import { claimRequest, createReferral, decideReferral, ownershipOf } from "../../db/ownership";
 import { bothEngines } from "../infra/engines";
@@ -49,6 +49,24 @@ function claim(h: AsyncDb, requestId: string, orgId: string, at: number) {
     return true;
   });
 }
+
+describe("PostgreSQL's transactions give their connection back", () => {
+  it("a transaction whose begin fails (an isolation level PostgreSQL does not know) leaves the connection to the next: a pool of one still answers", async () => {
+    // Drizzle's own transaction over a pool released its connection only after a begin that worked, so a pool of one hung here.
+    const db = await openPostgres(engines.url, { max: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await expect(db.async.transaction(async () => 1, { isolation: "no such level" as Isolation })).rejects.toThrow(/begin/);
+      }
+      const answer = db.async.transaction(async (tx) => (await rawRows(tx, sql`select 1 as one`))[0].one);
+      expect(await Promise.race([answer, new Promise((r) => setTimeout(() => r("the pool's one connection was never given back"), 5000))])).toBe(1);
+      expect(db.pool.totalCount).toBe(1);
+      expect(db.pool.idleCount).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+});
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`the layer on ${engine}`, () => {

@@ -355,11 +355,22 @@ describe("the server on PostgreSQL", () => {
     }
   }, 180_000);
 
-  it("PostgreSQL ends the backends of statements in flight (a failover, pg_terminate_backend): both servers stay up, refuse those requests with JSON, then work again", async () => {
+  it("PostgreSQL ends the backends of statements in flight (a failover, pg_terminate_backend): both servers stay up, refuse those requests with JSON, lose no edit a client saw, then work again", async () => {
     const [a, b] = servers;
     const coordinator = await login(a, "coordinator@ave.example");
     const boardId = firstBoard((await apiCall(a.url, "/api/boards", { cookie: coordinator })).body);
     const cookies = [await login(a, "taalhuis@ave.example"), await login(b, "vluchtelingenwerk@ave.example")];
+    // Beside the API, a browser on each server edits a card of its own, and one on each watches.
+    const cookieB = await login(b, "coordinator@ave.example");
+    const editors = [await connectYjs(a.url, boardId, { cookie: coordinator, ...(await gen(boardId)) }), await connectYjs(b.url, boardId, { cookie: cookieB, ...(await gen(boardId)) })];
+    const watchers = [await connectYjs(a.url, boardId, { cookie: coordinator, ...(await gen(boardId)) }), await connectYjs(b.url, boardId, { cookie: cookieB, ...(await gen(boardId)) })];
+    const cards = readBoard(editors[0].doc).cards.slice(4, 6).map((c) => c.id);
+    const w = writers(editors, cards, "ended");
+    /** The highest edit of each writer any watcher has seen so far: each must survive. */
+    const seen = [0, 0];
+    const look = setInterval(() => {
+      for (const watcher of watchers) for (const i of [0, 1]) seen[i] = Math.max(seen[i], seqOf(watcher.doc, cards[i], "ended", i));
+    }, 5);
     const admin = await openPostgres(pg.url, { max: 1 });
     const database = new URL(databaseUrl).pathname.slice(1);
     const statuses = new Map<number, number>();
@@ -413,6 +424,26 @@ describe("the server on PostgreSQL", () => {
     expect(failures).toEqual([]);
     // …and the refusals say the database was away (503, try again), not that the request was wrong.
     expect([...codes].filter((c) => c !== "503 database_unavailable")).toEqual([]);
+    // The browsers' edits: every edit a watcher saw meanwhile is stored, and each writer's last reaches everyone.
+    const last = await w.stop();
+    clearInterval(look);
+    try {
+      for (const watcher of watchers) {
+        for (const i of [0, 1]) {
+          await waitFor(() => seqOf(watcher.doc, cards[i], "ended", i) === last, { timeout: 30_000, message: `writer ${i}'s last edit reaches every watcher` });
+        }
+      }
+      const fresh = await connectYjs(b.url, boardId, { cookie: cookieB, ...(await gen(boardId)) });
+      try {
+        for (const i of [0, 1]) expect(seqOf(fresh.doc, cards[i], "ended", i)).toBe(last);
+      } finally {
+        fresh.destroy();
+      }
+      console.log(`edits written: ${last} per writer; seen by a watcher meanwhile: ${seen.join(", ")}; closes: ${editors.map((e) => e.closeCodes.length).join(", ")}`);
+      expect(Math.min(...seen)).toBeGreaterThan(0);
+    } finally {
+      for (const y of [...editors, ...watchers]) y.destroy();
+    }
     // Afterwards both work again: a request created on each and claimed.
     for (const [i, s] of [a, b].entries()) {
       await waitFor(async () => (await apiCall(s.url, "/readyz")).status === 200, { timeout: 30_000, message: "ready again" });
