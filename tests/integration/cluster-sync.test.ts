@@ -5,6 +5,7 @@
  * Real y-websocket clients and raw clients on both servers.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
 import * as Y from "yjs";
 import { getCard, readBoard, updateCard } from "../../app/board/domain";
 import { dropCards } from "../../app/board/rebuild";
@@ -160,6 +161,43 @@ describe("a board on two servers", () => {
     // The outage was real: both readers lost Redis and caught up.
     expect(relay(0).stats.readErrors + relay(1).stats.readErrors).toBeGreaterThan(errorsBefore);
     expect(relay(0).stats.gaps + relay(1).stats.gaps).toBeGreaterThan(0);
+  });
+
+  it("Redis ends the servers' connections again and again (CLIENT KILL) while clients edit on both: afterwards every client has every edit", async () => {
+    const cards = c.seed.boardA.cardIds.slice(2, 4);
+    const writers = [await client(0, c.seed.cookies.memberA1), await client(1, c.seed.cookies.memberA2)];
+    const watchers = [await client(0, c.seed.cookies.viewerA), await client(1, c.seed.cookies.viewerA)];
+    const admin = new Redis(c.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await admin.connect();
+    let n = 0;
+    let stop = false;
+    const editing = (async () => {
+      while (!stop) {
+        n++;
+        writers.forEach((y, w) => updateCard(y.doc, cards[w], { description: `kill-${w}-${n}` }, Date.now()));
+        await sleep(10);
+      }
+    })();
+    let killed = 0;
+    try {
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline) {
+        // Every connection but this one: the servers' commands, subscribers and blocking stream reads.
+        killed += Number(await admin.client("KILL", "SKIPME", "yes", "TYPE", "normal")) + Number(await admin.client("KILL", "SKIPME", "yes", "TYPE", "pubsub"));
+        await sleep(50);
+      }
+    } finally {
+      stop = true;
+      await editing;
+      await admin.quit();
+    }
+    await converged([...writers, ...watchers], "every client has every edit after the connections were ended", 30_000);
+    for (const y of [...writers, ...watchers]) {
+      expect(getCard(y.doc, cards[0])?.description).toBe(`kill-0-${n}`);
+      expect(getCard(y.doc, cards[1])?.description).toBe(`kill-1-${n}`);
+    }
+    console.log(`Redis connections ended: ${killed}; edits per writer: ${n}`);
+    expect(killed).toBeGreaterThan(20);
   });
 
   it("two servers compacting at once: one holds the lease, nothing is lost", async () => {
