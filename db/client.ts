@@ -334,12 +334,25 @@ export async function openAppDatabase(url: string, opts: { migrate?: boolean; on
 /** The advisory lock key the servers of one PostgreSQL database migrate under (any fixed number; "AB" "MIGR"). */
 const MIGRATION_LOCK = 0x4142_4d49;
 
+/** How long opening a connection to PostgreSQL may take before it counts as unreachable. */
+export const PG_CONNECT_TIMEOUT_MS = 10_000;
+
 /** PostgreSQL through node-postgres (a pool); `migrate` applies db/migrations-pg (one server at a time). */
 export async function openPostgres(
   url: string,
-  opts: { migrate?: boolean; max?: number; onIdleError?: (error: Error) => void } = {},
+  opts: { migrate?: boolean; max?: number; onIdleError?: (error: Error) => void; connectTimeoutMs?: number } = {},
 ): Promise<PostgresDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    // A database that takes the connection and never answers (a failover in
+    // progress, a route gone) fails the request after this long, as
+    // unreachable (503 under /api/), instead of holding it for ever: the
+    // pool's own default is no limit.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS,
+    // And a connection whose peer vanished without a word is found by TCP keepalive.
+    keepAlive: true,
+  });
   // An idle connection that PostgreSQL ends (a restart, a failover, a
   // terminated backend) is an "error" event of the pool: unheard, an error
   // event ends the process. The pool has dropped that connection already;
@@ -359,7 +372,7 @@ export async function openPostgres(
     // nothing left to do. Without it two would create the same tables and one fail.
     // The lock on a connection of its own, outside the pool: a pool of one
     // (migrate-to-postgres) would otherwise leave the migrator none.
-    const lock = new pg.Client({ connectionString: url });
+    const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS, keepAlive: true });
     // Ended under the migration, it fails the statement in flight (heard below); unheard, its event ended the process.
     lock.on("error", () => {});
     await lock.connect();
@@ -391,7 +404,7 @@ export async function tryServerLock(
   mode: "alone" | "shared",
   lost: (error: Error) => void,
 ): Promise<{ release(): Promise<void> } | null> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true });
   // Heard from the start: the backend can end in the same read as the answer
   // to connect or to the lock's query, before a listener added after them
   // (an unheard "error" event ends the process; pg-server.test.ts). Until the

@@ -12,9 +12,11 @@
  * fillPlaces for a job's last place (db/jobs.ts).
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { openPostgres, type AsyncDb, type Isolation } from "../../db/client";
 import { affected, count, first, isUniqueViolation, jsonText, nowMs, rawRows } from "../../db/dialect";
+import { isDatabaseUnreachable } from "../../db/health";
 import { createJobWithAudit, fillPlaces, getJob } from "../../db/jobs";
 import { claimRequest, createReferral, decideReferral, ownershipOf } from "../../db/ownership";
 import { bothEngines } from "../infra/engines";
@@ -64,6 +66,28 @@ describe("PostgreSQL's transactions give their connection back", () => {
       expect(db.pool.idleCount).toBe(1);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe("a PostgreSQL that does not answer", () => {
+  it("a connection it never answers fails after the connect timeout, as unreachable, instead of waiting for ever", async () => {
+    // A host that takes the connection and then says nothing (a failover in progress, a dropped route).
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const db = await openPostgres(`postgres://alliantiebord@127.0.0.1:${port}/none`, { connectTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const failure = await db.async.transaction(async () => 1).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isDatabaseUnreachable(failure)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await db.close();
+      silent.close();
     }
   });
 });
