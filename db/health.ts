@@ -70,20 +70,26 @@ export async function migrationsApplied(h: AsyncDb, folder?: string): Promise<"o
 
 /** PostgreSQL's classes of errors that say the connection, not the statement, failed (08: connection exception; 57P01–57P03: the server ended or is starting). */
 const CONNECTION_CODES = /^(08|57P0[1-3])/;
-/** The driver's own words when the socket ended under a query (node-postgres has no code for them). */
-const CONNECTION_MESSAGES = /Connection terminated|connection error and is not queryable|ECONNREFUSED|ECONNRESET|EPIPE/;
+/** The socket's own codes when the connection could not be made or was cut. */
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+/** node-postgres's and pg-pool's own words when the socket ended under a query or never answered (they carry no code). */
+const DRIVER_MESSAGES = /^(Connection terminated|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/;
 
 /**
  * Whether an error thrown by a query means the database could not be
- * reached (restarted, failing over, a connection ended), rather than that
- * the statement was wrong: the request may succeed when tried again. Looks
- * through drizzle's wrapper (`cause`).
+ * reached (restarted, failing over, a connection ended or never answered),
+ * rather than that the statement was wrong: the request may succeed when
+ * tried again. Looks through drizzle's wrapper (`cause`), whose own message
+ * holds the statement and its parameters, so it is never read: what a
+ * person typed cannot make an error look like an outage.
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && (CONNECTION_CODES.test(code) || /^E(CONNREFUSED|CONNRESET|PIPE)$/.test(code))) return true;
-    if (CONNECTION_MESSAGES.test(String((e as { message?: unknown }).message ?? ""))) return true;
+    if (typeof code === "string" && (CONNECTION_CODES.test(code) || SOCKET_CODES.has(code))) return true;
+    // Drizzle's wrapper ("Failed query: <sql> params: <values>"): only its cause speaks.
+    if ("query" in e && "params" in e) continue;
+    if (DRIVER_MESSAGES.test(String((e as { message?: unknown }).message ?? ""))) return true;
   }
   return false;
 }

@@ -1,0 +1,118 @@
+/**
+ * The JSON API's answer to a route's unexpected failure (server/http/api-errors.ts)
+ * and what counts as "the database could not be reached" (db/health.ts).
+ * The whole path against a real PostgreSQL whose connections are ended:
+ * tests/integration/pg-server.test.ts.
+ */
+import type { ServerBuild } from "@remix-run/node";
+import { describe, expect, it } from "vitest";
+import { isDatabaseUnreachable } from "../../db/health";
+import { apiErrorsAsJson, apiFailure, describeFailure } from "../../server/http/api-errors";
+
+/** What drizzle throws when a statement fails: its own message names the statement and its parameters. */
+function drizzleError(params: unknown[], cause: unknown): Error {
+  return Object.assign(new Error(`Failed query: insert into "alliances" ("name") values ($1)\nparams: ${params.join(",")}`), {
+    query: 'insert into "alliances" ("name") values ($1)',
+    params,
+    cause,
+  });
+}
+const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: "FATAL" });
+
+describe("isDatabaseUnreachable", () => {
+  it("says yes for a connection that ended, was refused or never answered, through drizzle's wrapper", () => {
+    expect(isDatabaseUnreachable(drizzleError([], pgError("57P01", "terminating connection due to administrator command")))).toBe(true);
+    expect(isDatabaseUnreachable(drizzleError([], new Error("Connection terminated unexpectedly")))).toBe(true);
+    expect(isDatabaseUnreachable(drizzleError([], new Error("Client has encountered a connection error and is not queryable")))).toBe(true);
+    expect(isDatabaseUnreachable(new Error("timeout exceeded when trying to connect"))).toBe(true);
+    expect(isDatabaseUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isDatabaseUnreachable(pgError("08006", "connection failure"))).toBe(true);
+    expect(isDatabaseUnreachable(pgError("57P03", "the database system is starting up"))).toBe(true);
+  });
+
+  it("says no for a statement that was wrong, whatever a person typed into it", () => {
+    // A unique violation whose parameters say what an outage says: the parameters are never read.
+    const typed = "Connection terminated unexpectedly ECONNRESET timeout exceeded when trying to connect";
+    expect(isDatabaseUnreachable(drizzleError([typed], pgError("23505", 'duplicate key value violates unique constraint "alliances_slug_unique"')))).toBe(false);
+    expect(isDatabaseUnreachable(drizzleError([typed], pgError("40001", "could not serialize access")))).toBe(false);
+    expect(isDatabaseUnreachable(Object.assign(new Error("UNIQUE constraint failed: alliances.slug"), { code: "SQLITE_CONSTRAINT_UNIQUE" }))).toBe(false);
+    expect(isDatabaseUnreachable(new Error(`not a database error: ${typed}`))).toBe(false);
+    expect(isDatabaseUnreachable(null)).toBe(false);
+    expect(isDatabaseUnreachable("Connection terminated")).toBe(false);
+  });
+});
+
+describe("describeFailure", () => {
+  it("names each error of the chain with its code, never the statement's parameters", () => {
+    const d = describeFailure(drizzleError(["Fatima, 06-12345678"], pgError("57P01", "terminating connection due to administrator command")));
+    expect(d.error).toBe("query failed ← terminating connection due to administrator command (57P01)");
+    expect(JSON.stringify(d)).not.toContain("Fatima");
+    expect(JSON.stringify(d)).not.toContain("06-12345678");
+    expect(d.at.length).toBeGreaterThan(0);
+    expect(d.at.every((line) => line.startsWith("at "))).toBe(true);
+  });
+});
+
+describe("apiErrorsAsJson", () => {
+  const logged: Array<Record<string, unknown>> = [];
+  const log = { info() {}, warn() {}, error: (msg: string, extra?: Record<string, unknown>) => void logged.push({ msg, ...extra }) };
+  const route = (id: string, path: string | undefined, parentId: string | undefined, module: Record<string, unknown>) => ({ id, path, parentId, module });
+  const build = {
+    routes: {
+      root: route("root", "", undefined, { default: () => null }),
+      "routes/api.boards.$boardId": route("routes/api.boards.$boardId", "api/boards/:boardId", "root", {
+        loader: async () => {
+          throw new Error("boom");
+        },
+      }),
+      // Nested: its own path is relative to its parent's.
+      "routes/api.boards.$boardId.requests": route("routes/api.boards.$boardId.requests", "requests", "routes/api.boards.$boardId", {
+        action: async () => {
+          throw drizzleError(["x"], new Error("Connection terminated unexpectedly"));
+        },
+        loader: async () => {
+          throw new Response(JSON.stringify({ error: "not_found" }), { status: 404 });
+        },
+      }),
+      "routes/boards.$boardId": route("routes/boards.$boardId", "boards/:boardId", "root", {
+        loader: async () => {
+          throw new Error("a page's failure");
+        },
+      }),
+    },
+  } as unknown as ServerBuild;
+  const wrapped = apiErrorsAsJson(build, log);
+  const call = (id: string, fn: "loader" | "action", signal?: AbortSignal) =>
+    (wrapped.routes[id].module[fn] as unknown as (a: { request: Request }) => Promise<unknown>)({ request: new Request("http://x/api", { method: fn === "action" ? "POST" : "GET", signal }) });
+
+  it("answers an unexpected failure 500 server_error as JSON, and a database that was away 503 with Retry-After", async () => {
+    const failed = (await call("routes/api.boards.$boardId", "loader")) as Response;
+    expect(failed.status).toBe(500);
+    expect(failed.headers.get("content-type")).toContain("application/json");
+    expect(await failed.json()).toEqual({ error: "server_error", message: "Something went wrong on the server." });
+    const away = (await call("routes/api.boards.$boardId.requests", "action")) as Response;
+    expect(away.status).toBe(503);
+    expect(away.headers.get("retry-after")).toBe("5");
+    expect((await away.json()).error).toBe("database_unavailable");
+    expect(logged.map((l) => l.route)).toEqual(["api/boards/:boardId", "api/boards/:boardId/requests"]);
+  });
+
+  it("lets a Response thrown on purpose through, and leaves the pages to Remix", async () => {
+    await expect(call("routes/api.boards.$boardId.requests", "loader")).rejects.toBeInstanceOf(Response);
+    await expect(call("routes/boards.$boardId", "loader")).rejects.toThrow("a page's failure");
+    expect(wrapped.routes["routes/boards.$boardId"]).toBe(build.routes["routes/boards.$boardId"]);
+  });
+
+  it("does not log a failure of a request whose client went away", async () => {
+    const before = logged.length;
+    const gone = new AbortController();
+    gone.abort();
+    expect(((await call("routes/api.boards.$boardId", "loader", gone.signal)) as Response).status).toBe(500);
+    expect(logged.length).toBe(before);
+  });
+
+  it("apiFailure alone: the same two answers", async () => {
+    expect(apiFailure(new Error("x")).status).toBe(500);
+    expect(apiFailure(pgError("57P01", "terminating")).status).toBe(503);
+  });
+});
