@@ -10,9 +10,10 @@ import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { RemixServer, isRouteErrorResponse } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { errorForLog } from "../db/health";
 import { NonceContext } from "./lib/nonce";
 import { markPageOwner } from "./services/auth.server";
 
@@ -69,6 +70,19 @@ export default async function handleRequest(
     );
     setTimeout(abort, ABORT_DELAY);
   });
+}
+
+/**
+ * A page's loader or action failed (an /api/ route's failure is answered and
+ * logged by server/http/api-errors.ts): one JSON line as the server's own
+ * log writes them, with each cause and where it was thrown, never a failed
+ * statement's parameters (Remix's default printed the whole error, drizzle's
+ * message with what someone typed). Nothing for a client that went away, or
+ * for a Response thrown on purpose.
+ */
+export function handleError(error: unknown, { request }: { request: Request }) {
+  if (request.signal.aborted || isRouteErrorResponse(error)) return;
+  console.log(JSON.stringify({ t: new Date().toISOString(), lvl: "error", msg: "page failed", path: new URL(request.url).pathname, method: request.method, ...errorForLog(error) }));
 }
 
 /** Loader data of a board page or the list of boards says whose it is, as the page itself does (markPageOwner). */

@@ -5,6 +5,10 @@
  * db/migrations-pg and `drizzle.__drizzle_migrations` (drizzle's node-postgres
  * migrator keeps it in the `drizzle` schema). Each answer is one word, never
  * an error message (it could name a file or a connection string).
+ *
+ * Also what the server makes of a failed query: whether the database could
+ * not be reached (isDatabaseUnreachable: 503 under /api/), and the error as
+ * the log may show it, without the statement's parameters.
  */
 import { sql } from "drizzle-orm";
 import { readMigrationFiles } from "drizzle-orm/migrator";
@@ -93,3 +97,38 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   }
   return false;
 }
+
+/** Drizzle's message for a failed statement ends in its parameters ("\nparams: …"), and what a person typed can be among them. */
+const PARAMS = /\nparams: [\s\S]*$/;
+
+/** `text` without drizzle's list of a statement's parameters (server/log.ts runs every logged text through it). */
+export function withoutParams(text: string): string {
+  return text.includes("\nparams: ") ? text.replace(PARAMS, "\nparams: (not logged)") : text;
+}
+
+/**
+ * An error as a log line shows it: the message and code of each error in its
+ * cause chain, and where it was thrown. Drizzle's wrapper stands as "query
+ * failed": its message holds the statement's parameters, which can be what a
+ * person typed about someone (never written to the log).
+ */
+export function errorForLog(error: unknown): { error: string; at: string[] } {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (typeof e !== "object") {
+      parts.push(String(e));
+      break;
+    }
+    const code = (e as { code?: unknown }).code;
+    const text = "query" in e && "params" in e ? "query failed" : String((e as { message?: unknown }).message ?? e);
+    parts.push(typeof code === "string" ? `${text} (${code})` : text);
+  }
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  const at = stack
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("at "))
+    .slice(0, 8);
+  return { error: parts.join(" ← "), at };
+}
+

@@ -9,7 +9,7 @@
  * reached (a restart or failover of PostgreSQL: tried again, it may work).
  */
 import type { ServerBuild } from "@remix-run/node";
-import { isDatabaseUnreachable } from "../../db/health";
+import { errorForLog, isDatabaseUnreachable } from "../../db/health";
 import type { Logger } from "../sync/types";
 
 /** Seconds a client is asked to wait before trying again when the database is away. */
@@ -28,32 +28,6 @@ export function apiFailure(error: unknown): Response {
   return new Response(JSON.stringify(body), { status: unreachable ? 503 : 500, headers });
 }
 
-/**
- * An error as the log shows it: the message and code of each error in its
- * cause chain, and where it was thrown. Drizzle's wrapper stands as "query
- * failed": its message holds the statement's parameters, which can be what a
- * person typed about someone (never written to the log).
- */
-export function describeFailure(error: unknown): { error: string; at: string[] } {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (typeof e !== "object") {
-      parts.push(String(e));
-      break;
-    }
-    const code = (e as { code?: unknown }).code;
-    const text = "query" in e && "params" in e ? "query failed" : String((e as { message?: unknown }).message ?? e);
-    parts.push(typeof code === "string" ? `${text} (${code})` : text);
-  }
-  const stack = error instanceof Error ? (error.stack ?? "") : "";
-  const at = stack
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("at "))
-    .slice(0, 8);
-  return { error: parts.join(" ← "), at };
-}
-
 function guarded(fn: Handler, route: string, log: Logger): Handler {
   return async (args) => {
     try {
@@ -62,7 +36,7 @@ function guarded(fn: Handler, route: string, log: Logger): Handler {
       // A Response thrown on purpose (requireUser's 401, a 404) is the route's answer.
       if (error instanceof Response) throw error;
       // The client went away: nobody reads an answer, and it is no failure of the server.
-      if (!args.request.signal.aborted) log.error("request failed", { route, method: args.request.method, ...describeFailure(error) });
+      if (!args.request.signal.aborted) log.error("request failed", { route, method: args.request.method, ...errorForLog(error) });
       return apiFailure(error);
     }
   };

@@ -6,8 +6,10 @@
  */
 import type { ServerBuild } from "@remix-run/node";
 import { describe, expect, it } from "vitest";
-import { isDatabaseUnreachable } from "../../db/health";
-import { apiErrorsAsJson, apiFailure, describeFailure } from "../../server/http/api-errors";
+import { errorForLog, isDatabaseUnreachable, withoutParams } from "../../db/health";
+import { apiErrorsAsJson, apiFailure } from "../../server/http/api-errors";
+import { createLogger } from "../../server/log";
+import { handleError } from "../../app/entry.server";
 
 /** What drizzle throws when a statement fails: its own message names the statement and its parameters. */
 function drizzleError(params: unknown[], cause: unknown): Error {
@@ -42,14 +44,52 @@ describe("isDatabaseUnreachable", () => {
   });
 });
 
-describe("describeFailure", () => {
-  it("names each error of the chain with its code, never the statement's parameters", () => {
-    const d = describeFailure(drizzleError(["Fatima, 06-12345678"], pgError("57P01", "terminating connection due to administrator command")));
+describe("errors in the log", () => {
+  it("errorForLog names each error of the chain with its code, never the statement's parameters", () => {
+    const d = errorForLog(drizzleError(["Fatima, 06-12345678"], pgError("57P01", "terminating connection due to administrator command")));
     expect(d.error).toBe("query failed ← terminating connection due to administrator command (57P01)");
     expect(JSON.stringify(d)).not.toContain("Fatima");
     expect(JSON.stringify(d)).not.toContain("06-12345678");
     expect(d.at.length).toBeGreaterThan(0);
     expect(d.at.every((line) => line.startsWith("at "))).toBe(true);
+  });
+
+  it("the server's logger leaves a failed statement's parameters out of every text it writes", () => {
+    const lines: string[] = [];
+    const real = console.log;
+    console.log = (line: string) => void lines.push(line);
+    try {
+      const log = createLogger("info");
+      const failed = drizzleError(["Fatima, 06-12345678", "Uitkering aanvragen"], new Error("Connection terminated unexpectedly"));
+      log.error("could not commit board updates", { error: failed.message, board: "b1" });
+    } finally {
+      console.log = real;
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain("Fatima");
+    expect(lines[0]).not.toContain("Uitkering");
+    expect(JSON.parse(lines[0])).toMatchObject({ msg: "could not commit board updates", board: "b1" });
+    expect(JSON.parse(lines[0]).error).toContain('Failed query: insert into "alliances"');
+    expect(JSON.parse(lines[0]).error).toContain("params: (not logged)");
+    expect(withoutParams("nothing to cut")).toBe("nothing to cut");
+  });
+
+  it("a page's failure (entry.server handleError): one line without the parameters; nothing for a client gone or a Response", () => {
+    const lines: string[] = [];
+    const real = console.log;
+    console.log = (line: string) => void lines.push(line);
+    try {
+      const failed = drizzleError(["Fatima, 06-12345678"], pgError("57P01", "terminating connection due to administrator command"));
+      handleError(failed, { request: new Request("http://x/boards/b1?x=1") });
+      const gone = new AbortController();
+      gone.abort();
+      handleError(failed, { request: new Request("http://x/boards/b1", { signal: gone.signal }) });
+    } finally {
+      console.log = real;
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain("Fatima");
+    expect(JSON.parse(lines[0])).toMatchObject({ lvl: "error", msg: "page failed", path: "/boards/b1", error: "query failed ← terminating connection due to administrator command (57P01)" });
   });
 });
 
