@@ -53,6 +53,7 @@ import { DUPLICATES_EVENT, referenceKey } from "./duplicates.server";
 import { appLimits, Limiter } from "./limits.server";
 import { PERSONAL_DATA_ACKNOWLEDGED, recordableFindings, rowsWithPersonalData, type RowFinding } from "./personal-data.server";
 import { quotaExceeded } from "./requests.server";
+import { withoutParams } from "../../db/health";
 
 export const CSV_TYPE = "text/csv";
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -734,7 +735,7 @@ async function undoImport(svc: AppServices, boardId: string, importId: string): 
     await deleteImportedRequests(svc.async, boardId, importId);
   } catch (e) {
     if (svc.env.LOG_LEVEL !== "silent") {
-      console.error(JSON.stringify({ lvl: "error", msg: "import: could not remove the rows of an import whose cards were not stored", board: boardId, importId, error: (e as Error).message }));
+      console.error(JSON.stringify({ lvl: "error", msg: "import: could not remove the rows of an import whose cards were not stored", board: boardId, importId, error: withoutParams((e as Error).message) }));
     }
   }
 }

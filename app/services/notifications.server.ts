@@ -51,6 +51,7 @@ import type { AsyncDb } from "../../db/client";
 import type { AppServices } from "./context.server";
 import { publicUrl } from "./env.server";
 import { composeMail } from "./mail-layout.server";
+import { withoutParams } from "../../db/health";
 
 export { NOTIFICATION_KINDS, type NotificationKind };
 
@@ -344,7 +345,7 @@ async function safely(svc: AppServices, what: string, fn: () => number | Promise
   try {
     return await fn();
   } catch (e) {
-    if (svc.env.LOG_LEVEL !== "silent") console.error(JSON.stringify({ lvl: "error", msg: "notification failed", kind: what, error: (e as Error).message }));
+    if (svc.env.LOG_LEVEL !== "silent") console.error(JSON.stringify({ lvl: "error", msg: "notification failed", kind: what, error: withoutParams((e as Error).message) }));
     return 0;
   }
 }

@@ -25,6 +25,7 @@ import { boardToPlain, decodePlainBoard, encodePlainBoard, type BoardTransform, 
 import type { AsyncDb } from "../../db/client";
 import { checkpointTruncate, storeRebuiltBoard, vacuumErased } from "../../db/rebuild";
 import { sqliteOf, type AppServices } from "./context.server";
+import { withoutParams } from "../../db/health";
 
 export type { BoardTransform, PlainBoard };
 
@@ -112,7 +113,7 @@ export async function rebuildBoard<T = undefined>(
 /** The erasure stands (it committed); the VACUUM that clears its dead row versions failed: said in the log, autovacuum does it later. */
 export function vacuumFailed(svc: Pick<AppServices, "env">, boardId: string | null, e: unknown): false {
   if (svc.env.LOG_LEVEL !== "silent") {
-    console.error(JSON.stringify({ lvl: "error", msg: "VACUUM after an erasure failed; autovacuum clears the old row versions later", board: boardId, error: (e as Error).message }));
+    console.error(JSON.stringify({ lvl: "error", msg: "VACUUM after an erasure failed; autovacuum clears the old row versions later", board: boardId, error: withoutParams((e as Error).message) }));
   }
   return false;
 }

@@ -21,6 +21,7 @@ import { databasePath, isPostgresUrl } from "../../db/client";
 import { migrateToPostgres, MigrationRefused, openSqliteSource, type TableResult } from "../../db/migrate-to-postgres";
 import { databaseInUse, holdServerLock } from "../backup";
 import { fail } from "./services";
+import { errorForLog } from "../../db/health";
 
 const USAGE = `Gebruik / usage:
   npm run migrate-to-postgres -- [--from <sqlite-bestand of file:…>] [--to postgres://…]
@@ -125,7 +126,11 @@ try {
 } catch (e) {
   process.exitCode = 1;
   if (e instanceof MigrationRefused) console.error(`Niets verhuisd / nothing moved: ${e.message}`);
-  else console.error(`Verhuizen mislukt, PostgreSQL teruggedraaid / move failed, PostgreSQL rolled back: ${(e as Error).stack ?? e}`);
+  else {
+    // Each cause and where, never a failed statement's parameters: those are the rows being moved, people's requests among them.
+    const failure = errorForLog(e);
+    console.error(`Verhuizen mislukt, PostgreSQL teruggedraaid / move failed, PostgreSQL rolled back: ${failure.error}\n  ${failure.at.join("\n  ")}`);
+  }
 } finally {
   source.close();
   lock.release();
