@@ -64,7 +64,7 @@ export default async function handleRequest(
         onError(error: unknown) {
           responseStatusCode = 500;
           // Errors of the shell itself reject above and are logged by Remix.
-          if (shellRendered) console.error(error);
+          if (shellRendered) logPageFailure(request, error);
         },
       },
     );
@@ -80,8 +80,13 @@ export default async function handleRequest(
  * message with what someone typed). Nothing for a client that went away, or
  * for a Response thrown on purpose.
  */
-export function handleError(error: unknown, { request }: { request: Request }) {
+export function handleError(error: unknown, { request, context }: { request: Request; context?: AppLoadContext }) {
   if (request.signal.aborted || isRouteErrorResponse(error)) return;
+  if (context?.services?.env.LOG_LEVEL === "silent") return;
+  logPageFailure(request, error);
+}
+
+function logPageFailure(request: Request, error: unknown): void {
   console.log(JSON.stringify({ t: new Date().toISOString(), lvl: "error", msg: "page failed", path: new URL(request.url).pathname, method: request.method, ...errorForLog(error) }));
 }
 

@@ -336,6 +336,8 @@ const MIGRATION_LOCK = 0x4142_4d49;
 
 /** How long opening a connection to PostgreSQL may take before it counts as unreachable. */
 export const PG_CONNECT_TIMEOUT_MS = 10_000;
+/** How long a connection to PostgreSQL may be silent before TCP keepalive asks whether the other end is still there. */
+export const PG_KEEPALIVE_AFTER_MS = 30_000;
 
 /** PostgreSQL through node-postgres (a pool); `migrate` applies db/migrations-pg (one server at a time). */
 export async function openPostgres(
@@ -350,8 +352,10 @@ export async function openPostgres(
     // unreachable (503 under /api/), instead of holding it for ever: the
     // pool's own default is no limit.
     connectionTimeoutMillis: opts.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS,
-    // And a connection whose peer vanished without a word is found by TCP keepalive.
+    // And a connection whose peer vanished without a word is found by TCP
+    // keepalive, probing after 30 s of silence (the system's default waits 2 h).
     keepAlive: true,
+    keepAliveInitialDelayMillis: PG_KEEPALIVE_AFTER_MS,
   });
   // An idle connection that PostgreSQL ends (a restart, a failover, a
   // terminated backend) is an "error" event of the pool: unheard, an error
@@ -372,7 +376,7 @@ export async function openPostgres(
     // nothing left to do. Without it two would create the same tables and one fail.
     // The lock on a connection of its own, outside the pool: a pool of one
     // (migrate-to-postgres) would otherwise leave the migrator none.
-    const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS, keepAlive: true });
+    const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: PG_KEEPALIVE_AFTER_MS });
     // Ended under the migration, it fails the statement in flight (heard below); unheard, its event ended the process.
     lock.on("error", () => {});
     await lock.connect();
@@ -404,7 +408,7 @@ export async function tryServerLock(
   mode: "alone" | "shared",
   lost: (error: Error) => void,
 ): Promise<{ release(): Promise<void> } | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: PG_KEEPALIVE_AFTER_MS });
   // Heard from the start: the backend can end in the same read as the answer
   // to connect or to the lock's query, before a listener added after them
   // (an unheard "error" event ends the process; pg-server.test.ts). Until the

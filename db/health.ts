@@ -76,26 +76,37 @@ export async function migrationsApplied(h: AsyncDb, folder?: string): Promise<"o
 const CONNECTION_CODES = /^(08|57P0[1-3])/;
 /** The socket's own codes when the connection could not be made or was cut. */
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
-/** node-postgres's and pg-pool's own words when the socket ended under a query or never answered (they carry no code). */
-const DRIVER_MESSAGES = /^(Connection terminated|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/;
+/** node-postgres's own words when the socket ended under a query or a connect timed out (they carry no code). */
+const DRIVER_MESSAGES = /^(Connection terminated|Client has encountered a connection error and is not queryable)/;
+/** pg-pool's words when a request waited the connect timeout for one of the pool's connections, all busy. */
+const POOL_WAIT = /^timeout exceeded when trying to connect/;
 
 /**
- * Whether an error thrown by a query means the database could not be
- * reached (restarted, failing over, a connection ended or never answered),
- * rather than that the statement was wrong: the request may succeed when
- * tried again. Looks through drizzle's wrapper (`cause`), whose own message
- * holds the statement and its parameters, so it is never read: what a
- * person typed cannot make an error look like an outage.
+ * What a failed query says of the database, rather than of the statement:
+ * `unreachable` (restarted, failing over, a connection ended or never
+ * answered), `busy` (every connection of the pool stayed taken for the
+ * connect timeout: this server is overloaded, or the database too slow to
+ * answer), or null (the statement itself failed). Either of the first two
+ * may succeed when tried again. Looks through drizzle's wrapper (`cause`),
+ * whose own message holds the statement and its parameters, so it is never
+ * read: what a person typed cannot make an error look like an outage.
  */
-export function isDatabaseUnreachable(error: unknown): boolean {
+export function databaseTrouble(error: unknown): "unreachable" | "busy" | null {
   for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && (CONNECTION_CODES.test(code) || SOCKET_CODES.has(code))) return true;
+    if (typeof code === "string" && (CONNECTION_CODES.test(code) || SOCKET_CODES.has(code))) return "unreachable";
     // Drizzle's wrapper ("Failed query: <sql> params: <values>"): only its cause speaks.
     if ("query" in e && "params" in e) continue;
-    if (DRIVER_MESSAGES.test(String((e as { message?: unknown }).message ?? ""))) return true;
+    const message = String((e as { message?: unknown }).message ?? "");
+    if (DRIVER_MESSAGES.test(message)) return "unreachable";
+    if (POOL_WAIT.test(message)) return "busy";
   }
-  return false;
+  return null;
+}
+
+/** databaseTrouble says `unreachable`. */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  return databaseTrouble(error) === "unreachable";
 }
 
 /** Drizzle's message for a failed statement ends in its parameters ("\nparams: …"), and what a person typed can be among them. */
@@ -120,14 +131,19 @@ export function errorForLog(error: unknown): { error: string; at: string[] } {
       break;
     }
     const code = (e as { code?: unknown }).code;
-    const text = "query" in e && "params" in e ? "query failed" : String((e as { message?: unknown }).message ?? e);
+    // A cause that carries drizzle's message as its own text (the storage worker passes errors on as text) is cut too.
+    const text = "query" in e && "params" in e ? "query failed" : withoutParams(String((e as { message?: unknown }).message ?? e));
     parts.push(typeof code === "string" ? `${text} (${code})` : text);
   }
-  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  // The stack begins with the message, and a parameter's line can read "at …": only what follows the message counts.
+  let stack = error instanceof Error ? (error.stack ?? "") : "";
+  const message = error instanceof Error ? error.message : "";
+  const after = message ? stack.indexOf(message) : -1;
+  if (after >= 0) stack = stack.slice(after + message.length);
   const at = stack
     .split("\n")
+    .filter((line) => /^ {4}at /.test(line))
     .map((line) => line.trim())
-    .filter((line) => line.startsWith("at "))
     .slice(0, 8);
   return { error: parts.join(" ← "), at };
 }

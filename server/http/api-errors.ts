@@ -4,12 +4,14 @@
  * Error"; under /api/ every answer is JSON `{ error, message }`, this one
  * too. A route's loader and action are wrapped in the build the server
  * serves: what they throw as a Response (401, 403, 404, …) passes as it is;
- * anything else is logged and answered 500 `server_error`, or 503
- * `database_unavailable` with Retry-After when the database could not be
- * reached (a restart or failover of PostgreSQL: tried again, it may work).
+ * anything else is logged and answered 500 `server_error`, or 503 with
+ * Retry-After: `database_unavailable` when the database could not be
+ * reached (a restart or failover of PostgreSQL: tried again, it may work),
+ * `server_busy` when every connection of the pool stayed taken for the
+ * connect timeout (overload).
  */
 import type { ServerBuild } from "@remix-run/node";
-import { errorForLog, isDatabaseUnreachable } from "../../db/health";
+import { databaseTrouble, errorForLog } from "../../db/health";
 import type { Logger } from "../sync/types";
 
 /** Seconds a client is asked to wait before trying again when the database is away. */
@@ -19,13 +21,16 @@ type Handler = (args: { request: Request }) => unknown;
 
 /** The JSON answer for an unexpected error of an /api/ route. */
 export function apiFailure(error: unknown): Response {
-  const unreachable = isDatabaseUnreachable(error);
-  const body = unreachable
-    ? { error: "database_unavailable", message: "The database could not be reached. Try again in a moment." }
-    : { error: "server_error", message: "Something went wrong on the server." };
+  const trouble = databaseTrouble(error);
+  const body =
+    trouble === "unreachable"
+      ? { error: "database_unavailable", message: "The database could not be reached. Try again in a moment." }
+      : trouble === "busy"
+        ? { error: "server_busy", message: "The server is too busy to answer now. Try again in a moment." }
+        : { error: "server_error", message: "Something went wrong on the server." };
   const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
-  if (unreachable) headers["Retry-After"] = String(DATABASE_RETRY_AFTER_S);
-  return new Response(JSON.stringify(body), { status: unreachable ? 503 : 500, headers });
+  if (trouble) headers["Retry-After"] = String(DATABASE_RETRY_AFTER_S);
+  return new Response(JSON.stringify(body), { status: trouble ? 503 : 500, headers });
 }
 
 function guarded(fn: Handler, route: string, log: Logger): Handler {

@@ -6,7 +6,7 @@
  */
 import type { ServerBuild } from "@remix-run/node";
 import { describe, expect, it } from "vitest";
-import { errorForLog, isDatabaseUnreachable, withoutParams } from "../../db/health";
+import { databaseTrouble, errorForLog, isDatabaseUnreachable, withoutParams } from "../../db/health";
 import { apiErrorsAsJson, apiFailure } from "../../server/http/api-errors";
 import { createLogger } from "../../server/log";
 import { handleError } from "../../app/entry.server";
@@ -26,7 +26,7 @@ describe("isDatabaseUnreachable", () => {
     expect(isDatabaseUnreachable(drizzleError([], pgError("57P01", "terminating connection due to administrator command")))).toBe(true);
     expect(isDatabaseUnreachable(drizzleError([], new Error("Connection terminated unexpectedly")))).toBe(true);
     expect(isDatabaseUnreachable(drizzleError([], new Error("Client has encountered a connection error and is not queryable")))).toBe(true);
-    expect(isDatabaseUnreachable(new Error("timeout exceeded when trying to connect"))).toBe(true);
+    expect(isDatabaseUnreachable(new Error("Connection terminated due to connection timeout"))).toBe(true);
     expect(isDatabaseUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toBe(true);
     expect(isDatabaseUnreachable(pgError("08006", "connection failure"))).toBe(true);
     expect(isDatabaseUnreachable(pgError("57P03", "the database system is starting up"))).toBe(true);
@@ -44,7 +44,27 @@ describe("isDatabaseUnreachable", () => {
   });
 });
 
+describe("databaseTrouble", () => {
+  it("tells a pool whose connections all stayed taken (busy) from a database that is away", () => {
+    expect(databaseTrouble(drizzleError([], new Error("timeout exceeded when trying to connect")))).toBe("busy");
+    expect(databaseTrouble(drizzleError([], pgError("57P01", "terminating connection")))).toBe("unreachable");
+    expect(databaseTrouble(drizzleError(["timeout exceeded when trying to connect"], pgError("23505", "duplicate key")))).toBeNull();
+  });
+});
+
 describe("errors in the log", () => {
+  it("errorForLog keeps a parameter that reads like a stack line out of `at`, and cuts drizzle's text carried by a cause", () => {
+    const typed = "Fatima B., 06-12345678\nat home after 17:00\n    at Kerkstraat 12, needs a food parcel";
+    const carried = new Error(`Failed query: select 1\nparams: ${typed}`); // the storage worker passes errors on as text
+    const d = errorForLog(drizzleError([typed], carried));
+    expect(JSON.stringify(d)).not.toContain("Kerkstraat");
+    expect(JSON.stringify(d)).not.toContain("17:00");
+    expect(JSON.stringify(d)).not.toContain("06-12345678");
+    expect(d.error).toBe("query failed ← Failed query: select 1\nparams: (not logged)");
+    expect(d.at.length).toBeGreaterThan(0);
+    expect(d.at[0]).toMatch(/^at .*api-errors\.test\.ts/);
+  });
+
   it("errorForLog names each error of the chain with its code, never the statement's parameters", () => {
     const d = errorForLog(drizzleError(["Fatima, 06-12345678"], pgError("57P01", "terminating connection due to administrator command")));
     expect(d.error).toBe("query failed ← terminating connection due to administrator command (57P01)");
@@ -84,6 +104,7 @@ describe("errors in the log", () => {
       const gone = new AbortController();
       gone.abort();
       handleError(failed, { request: new Request("http://x/boards/b1", { signal: gone.signal }) });
+      handleError(failed, { request: new Request("http://x/boards/b1"), context: { services: { env: { LOG_LEVEL: "silent" } } } as never });
     } finally {
       console.log = real;
     }
@@ -134,6 +155,10 @@ describe("apiErrorsAsJson", () => {
     expect(away.status).toBe(503);
     expect(away.headers.get("retry-after")).toBe("5");
     expect((await away.json()).error).toBe("database_unavailable");
+    const busy = apiFailure(drizzleError([], new Error("timeout exceeded when trying to connect")));
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("retry-after")).toBe("5");
+    expect((await busy.json()).error).toBe("server_busy");
     expect(logged.map((l) => l.route)).toEqual(["api/boards/:boardId", "api/boards/:boardId/requests"]);
   });
 
