@@ -91,8 +91,17 @@ const POOL_WAIT = /^timeout exceeded when trying to connect/;
  * whose own message holds the statement and its parameters, so it is never
  * read: what a person typed cannot make an error look like an outage.
  */
+/** An error and its causes (`cause`, as drizzle wraps the driver's error), at most five deep. */
+function* causes(error: unknown): Generator<unknown> {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    yield e;
+    if (typeof e !== "object") return;
+  }
+}
+
 export function databaseTrouble(error: unknown): "unreachable" | "busy" | null {
-  for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causes(error)) {
+    if (typeof e !== "object" || !e) break;
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (CONNECTION_CODES.test(code) || SOCKET_CODES.has(code))) return "unreachable";
     // Drizzle's wrapper ("Failed query: <sql> params: <values>"): only its cause speaks.
@@ -125,8 +134,8 @@ export function withoutParams(text: string): string {
  */
 export function errorForLog(error: unknown): { error: string; at: string[] } {
   const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (typeof e !== "object") {
+  for (const e of causes(error)) {
+    if (typeof e !== "object" || !e) {
       parts.push(String(e));
       break;
     }

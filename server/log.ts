@@ -10,7 +10,7 @@ import type { Logger } from "./sync/types";
 export function createLogger(level: "silent" | "error" | "info" | "debug"): Logger {
   const rank = { silent: 0, error: 1, info: 2, debug: 3 }[level];
   const out = (lvl: string, msg: string, extra?: Record<string, unknown>) => {
-    if (extra) for (const [k, v] of Object.entries(extra)) if (typeof v === "string" && v.includes("\nparams: ")) extra = { ...extra, [k]: withoutParams(v) };
+    if (extra) for (const [k, v] of Object.entries(extra)) if (typeof v === "string" && withoutParams(v) !== v) extra = { ...extra, [k]: withoutParams(v) };
     console.log(JSON.stringify({ t: new Date().toISOString(), lvl, msg, ...extra }));
   };
   return {
