@@ -42,6 +42,26 @@ async function client(server: number, cookie: string, boardId = c.seed.boardA.id
   return y;
 }
 
+/** Writer w puts `<tag>-<w>-<n>` in card w's description every 10 ms until `stop()`, which resolves with the last n. */
+function editEvery10ms(writers: YClient[], cards: string[], tag: string) {
+  let n = 0;
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      n++;
+      writers.forEach((y, w) => updateCard(y.doc, cards[w], { description: `${tag}-${w}-${n}` }, Date.now()));
+      await sleep(10);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      return n;
+    },
+  };
+}
+
 const relay = (i: number) => c.servers[i].server.relay!;
 const board = () => c.seed.boardA.id;
 const sameBoard = (a: Y.Doc, b: Y.Doc) => JSON.stringify(readBoard(a)) === JSON.stringify(readBoard(b));
@@ -138,21 +158,12 @@ describe("a board on two servers", () => {
     const cards = c.seed.boardA.cardIds;
     const writers = [await client(0, c.seed.cookies.memberA1), await client(1, c.seed.cookies.memberA2)];
     const watchers = [await client(0, c.seed.cookies.viewerA), await client(1, c.seed.cookies.viewerA)];
-    let n = 0;
-    let stop = false;
-    const editing = (async () => {
-      while (!stop) {
-        n++;
-        writers.forEach((y, w) => updateCard(y.doc, cards[w], { description: `redis-${w}-${n}` }, Date.now()));
-        await sleep(10);
-      }
-    })();
+    const editing = editEvery10ms(writers, cards, "redis");
     await sleep(200);
     const errorsBefore = relay(0).stats.readErrors + relay(1).stats.readErrors;
     await c.redis.restart({ downMs: 700 });
     await sleep(300);
-    stop = true;
-    await editing;
+    const n = await editing.stop();
     await converged([...writers, ...watchers], "every client has every edit after Redis came back", 30_000);
     for (const y of [...writers, ...watchers]) {
       expect(getCard(y.doc, cards[0])?.description).toBe(`redis-0-${n}`);
@@ -169,16 +180,9 @@ describe("a board on two servers", () => {
     const watchers = [await client(0, c.seed.cookies.viewerA), await client(1, c.seed.cookies.viewerA)];
     const admin = new Redis(c.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await admin.connect();
-    let n = 0;
-    let stop = false;
-    const editing = (async () => {
-      while (!stop) {
-        n++;
-        writers.forEach((y, w) => updateCard(y.doc, cards[w], { description: `kill-${w}-${n}` }, Date.now()));
-        await sleep(10);
-      }
-    })();
+    const editing = editEvery10ms(writers, cards, "kill");
     let killed = 0;
+    let n = 0;
     try {
       const deadline = Date.now() + 3000;
       while (Date.now() < deadline) {
@@ -187,8 +191,7 @@ describe("a board on two servers", () => {
         await sleep(50);
       }
     } finally {
-      stop = true;
-      await editing;
+      n = await editing.stop();
       await admin.quit();
     }
     await converged([...writers, ...watchers], "every client has every edit after the connections were ended", 30_000);
