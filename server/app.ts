@@ -84,9 +84,9 @@ export function createAppServer(opts: AppServerOptions) {
   const storageWorker = opts.storage
     ? null
     : sqlite
-      ? storageWorkerFor(sqlite.sqlite.name, sqlite.sqlite.memory, log)
+      ? storageWorkerFor(sqlite.sqlite.name, sqlite.sqlite.memory, log, env.STORAGE_WORKER_NICE)
       : isPostgresUrl(env.DATABASE_URL)
-        ? new StorageWorker(env.DATABASE_URL, log)
+        ? new StorageWorker(env.DATABASE_URL, log, env.STORAGE_WORKER_NICE)
         : null;
   const storage = opts.storage ?? (sqlite ? sqliteRoomStorage(sqlite, now, { worker: storageWorker }) : postgresRoomStorage(database.async, now, { worker: storageWorker }));
   // Work done once per cluster (the beat's sweeps, the daily backup, sending mail): in Redis, or this server's memory.
@@ -401,6 +401,8 @@ export function createAppServer(opts: AppServerOptions) {
     services,
     log,
     mailWorker,
+    /** The thread that compacts boards apart from the event loop (null: in-memory SQLite, or storage given by the caller). */
+    storageWorker,
     backups,
     redis,
     limits,

@@ -90,6 +90,13 @@ const EnvSchema = z.object({
   SYNC_FSYNC: z.enum(["after-broadcast", "before-broadcast"]).default("after-broadcast"),
   /** Compact a board's update log into a snapshot after this many updates. */
   COMPACT_AFTER_UPDATES: z.coerce.number().int().min(10).default(500),
+  /**
+   * The nice value of the thread that compacts boards (server/sync/storage-worker.ts). 19, the lowest priority, lets
+   * the event loop go first; a machine that is busy for long stretches starves that thread (its compactions wait, a
+   * drain's too, and the board logs stay long), and a lower value lets it keep pace. Below the server's own nice value
+   * needs the right to raise priority; without it the thread runs at the server's.
+   */
+  STORAGE_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(19),
   /** Keep an idle board document in memory this long after its last client left. */
   ROOM_IDLE_MS: z.coerce.number().int().min(0).default(0),
   /**

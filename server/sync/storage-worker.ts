@@ -44,7 +44,7 @@ type Reply = { id: number; value?: number; error?: string };
 
 /** storage-thread.mjs, loading this module (its TypeScript through tsx, or build/server/storage-worker.js). */
 const THREAD = workerThread("server/sync/storage-thread.mjs", "server/sync/storage-worker.ts");
-/** The worker thread's nice value: the lowest priority there is. */
+/** The worker thread's nice value unless STORAGE_WORKER_NICE says otherwise: the lowest priority there is. */
 export const BACKGROUND_NICE = 19;
 
 export class StorageWorker {
@@ -53,10 +53,11 @@ export class StorageWorker {
   private readonly calls = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
   private closed = false;
 
-  /** `target`: a SQLite file's path, or a PostgreSQL URL (postgres://). */
+  /** `target`: a SQLite file's path, or a PostgreSQL URL (postgres://); `nice`: the thread's nice value (STORAGE_WORKER_NICE). */
   constructor(
     private readonly target: string,
     private readonly log: Logger,
+    private readonly nice = BACKGROUND_NICE,
   ) {}
 
   /** Fold the board's stored rows into its snapshot; the last row folded in (0: nothing to do, or rebuilt meanwhile). */
@@ -103,7 +104,7 @@ export class StorageWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(THREAD.entry, { execArgv: [], workerData: { module: THREAD.module, tsx: THREAD.tsx, target: this.target, nice: BACKGROUND_NICE } });
+    const worker = new Worker(THREAD.entry, { execArgv: [], workerData: { module: THREAD.module, tsx: THREAD.tsx, target: this.target, nice: this.nice } });
     // Never what keeps the process alive; close() waits for what matters.
     worker.unref();
     worker.on("message", (m: Reply) => {
@@ -182,6 +183,6 @@ function servePostgres(port: NonNullable<typeof parentPort>, url: string): void 
 }
 
 /** The worker for a SQLite file database (null for an in-memory one: no other connection can see it). */
-export function storageWorkerFor(file: string, memory: boolean, log: Logger): StorageWorker | null {
-  return memory ? null : new StorageWorker(path.resolve(file), log);
+export function storageWorkerFor(file: string, memory: boolean, log: Logger, nice = BACKGROUND_NICE): StorageWorker | null {
+  return memory ? null : new StorageWorker(path.resolve(file), log, nice);
 }
