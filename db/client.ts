@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import * as schema from "./schema";
 import * as pgSchema from "./schema.pg";
+import { errorCode } from "./errors";
 
 /** The query builder, and (`$client`) the better-sqlite3 connection under it for what the builder cannot prepare. */
 export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -243,14 +244,6 @@ export function asyncOver(db: DB): AsyncDb {
 const RETRY_CODES = new Set(["40001", "40P01"]);
 const TRANSACTION_ATTEMPTS = 8;
 
-function pgCode(e: unknown): string | undefined {
-  for (let x: unknown = e; x && typeof x === "object"; x = (x as { cause?: unknown }).cause) {
-    const code = (x as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-  }
-  return undefined;
-}
-
 /**
  * A transaction on a connection of `pool` that is always given back. Drizzle's
  * own transaction over a pool (0.45) releases its connection in a `finally`
@@ -284,7 +277,7 @@ function postgresAsync(q: Q, pool: pg.Pool): AsyncDb {
         try {
           return await onPooledClient(pool, (c) => c.transaction((tx) => fn(handle(tx as unknown as Q, true)), { isolationLevel: opts.isolation ?? "read committed" }));
         } catch (e) {
-          if (attempt >= TRANSACTION_ATTEMPTS || !RETRY_CODES.has(pgCode(e) ?? "")) throw e;
+          if (attempt >= TRANSACTION_ATTEMPTS || !RETRY_CODES.has(errorCode(e) ?? "")) throw e;
           // Full jitter, growing: the rivals that made it fail are likely still running.
           await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
         }

@@ -14,6 +14,7 @@ import { sql } from "drizzle-orm";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { MIGRATIONS_DIR, PG_MIGRATIONS_DIR, type AsyncDb } from "./client";
 import { rawRows } from "./dialect";
+import { causes } from "./errors";
 
 /** drizzle's table of applied migrations (its default name; on PostgreSQL in its default schema `drizzle`). */
 const MIGRATIONS_TABLE = "__drizzle_migrations";
@@ -91,14 +92,6 @@ const POOL_WAIT = /^timeout exceeded when trying to connect/;
  * whose own message holds the statement and its parameters, so it is never
  * read: what a person typed cannot make an error look like an outage.
  */
-/** An error and its causes (`cause`, as drizzle wraps the driver's error), at most five deep. */
-function* causes(error: unknown): Generator<unknown> {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    yield e;
-    if (typeof e !== "object") return;
-  }
-}
-
 export function databaseTrouble(error: unknown): "unreachable" | "busy" | null {
   for (const e of causes(error)) {
     if (typeof e !== "object" || !e) break;
