@@ -219,6 +219,7 @@ export function createAppServer(opts: AppServerOptions) {
     async: database.async,
     env,
     now,
+    log,
     realtime: realtime.broadcaster,
     // The SQLite mail queue; off (enqueue does nothing) without SMTP_URL and MAIL_FROM.
     mail: createMailQueue({ h: database.async, env, now, onQueued: () => mailWorker?.kick() }),

@@ -117,6 +117,15 @@ export interface AppServices {
   realtime: Broadcaster;
   env: Env;
   now: () => number;
+  /** The server's log (server/log.ts); absent in a command, where logFailure (log.server.ts) writes to stderr. */
+  log?: ServiceLog;
+}
+
+/** One JSON line per event, as the server writes them. */
+export interface ServiceLog {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
 }
 
 declare module "@remix-run/node" {

@@ -53,7 +53,7 @@ import { DUPLICATES_EVENT, referenceKey } from "./duplicates.server";
 import { appLimits, Limiter } from "./limits.server";
 import { PERSONAL_DATA_ACKNOWLEDGED, recordableFindings, rowsWithPersonalData, type RowFinding } from "./personal-data.server";
 import { quotaExceeded } from "./requests.server";
-import { withoutParams } from "../../db/health";
+import { logFailure } from "./log.server";
 
 export const CSV_TYPE = "text/csv";
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -734,8 +734,6 @@ async function undoImport(svc: AppServices, boardId: string, importId: string): 
   try {
     await deleteImportedRequests(svc.async, boardId, importId);
   } catch (e) {
-    if (svc.env.LOG_LEVEL !== "silent") {
-      console.error(JSON.stringify({ lvl: "error", msg: "import: could not remove the rows of an import whose cards were not stored", board: boardId, importId, error: withoutParams((e as Error).message) }));
-    }
+    logFailure(svc, "import: could not remove the rows of an import whose cards were not stored", e, { board: boardId, importId });
   }
 }

@@ -51,7 +51,7 @@ import type { AsyncDb } from "../../db/client";
 import type { AppServices } from "./context.server";
 import { publicUrl } from "./env.server";
 import { composeMail } from "./mail-layout.server";
-import { withoutParams } from "../../db/health";
+import { logFailure } from "./log.server";
 
 export { NOTIFICATION_KINDS, type NotificationKind };
 
@@ -340,12 +340,12 @@ export async function notifyMeetingAction(
   });
 }
 
-/** A notification must never break what triggered it: failures are logged to the console and swallowed. */
+/** A notification must never break what triggered it: failures are logged (logFailure) and swallowed. */
 async function safely(svc: AppServices, what: string, fn: () => number | Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (e) {
-    if (svc.env.LOG_LEVEL !== "silent") console.error(JSON.stringify({ lvl: "error", msg: "notification failed", kind: what, error: withoutParams((e as Error).message) }));
+    logFailure(svc, "notification failed", e, { kind: what });
     return 0;
   }
 }

@@ -25,7 +25,7 @@ import { boardToPlain, decodePlainBoard, encodePlainBoard, type BoardTransform, 
 import type { AsyncDb } from "../../db/client";
 import { checkpointTruncate, storeRebuiltBoard, vacuumErased } from "../../db/rebuild";
 import { sqliteOf, type AppServices } from "./context.server";
-import { withoutParams } from "../../db/health";
+import { logFailure } from "./log.server";
 
 export type { BoardTransform, PlainBoard };
 
@@ -111,9 +111,7 @@ export async function rebuildBoard<T = undefined>(
 }
 
 /** The erasure stands (it committed); the VACUUM that clears its dead row versions failed: said in the log, autovacuum does it later. */
-export function vacuumFailed(svc: Pick<AppServices, "env">, boardId: string | null, e: unknown): false {
-  if (svc.env.LOG_LEVEL !== "silent") {
-    console.error(JSON.stringify({ lvl: "error", msg: "VACUUM after an erasure failed; autovacuum clears the old row versions later", board: boardId, error: withoutParams((e as Error).message) }));
-  }
+export function vacuumFailed(svc: Pick<AppServices, "env" | "log">, boardId: string | null, e: unknown): false {
+  logFailure(svc, "VACUUM after an erasure failed; autovacuum clears the old row versions later", e, { board: boardId });
   return false;
 }
