@@ -311,6 +311,13 @@ export function databaseForLog(url: string): string {
 /** What a server runs on: SQLite's file (with its synchronous handles) or PostgreSQL (the asynchronous layer only). */
 export type AppDatabase = Database_ | PostgresDatabase;
 
+/** The connection pool's counts now (PostgreSQL; null on SQLite): for the log line of a request that waited out the pool (PG_POOL_MAX too small, or slow statements). */
+export function poolCounts(database: AppDatabase): { max: number; total: number; idle: number; waiting: number } | null {
+  if (!("pool" in database)) return null;
+  const { pool } = database;
+  return { max: pool.options.max ?? 10, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+}
+
 export function isSqlite(database: AppDatabase): database is Database_ {
   return "sqlite" in database;
 }
@@ -320,7 +327,7 @@ export function isSqlite(database: AppDatabase): database is Database_ {
  * is PostgreSQL, anything else SQLite's file (`file:…`, a path, `:memory:`).
  * `migrate` applies that dialect's migrations.
  */
-export async function openAppDatabase(url: string, opts: { migrate?: boolean; onIdleError?: (error: Error) => void } = {}): Promise<AppDatabase> {
+export async function openAppDatabase(url: string, opts: { migrate?: boolean; onIdleError?: (error: Error) => void; max?: number } = {}): Promise<AppDatabase> {
   return isPostgresUrl(url) ? openPostgres(url, opts) : openDatabase(url, opts);
 }
 

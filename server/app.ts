@@ -9,7 +9,7 @@ import express from "express";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
-import { isPostgresUrl, isSqlite, type AppDatabase } from "../db/client";
+import { isPostgresUrl, isSqlite, poolCounts, type AppDatabase } from "../db/client";
 import { within } from "./within";
 import { deleteExpiredSessions } from "../db/accounts";
 import type { AppServices } from "../app/services/context.server";
@@ -272,7 +272,7 @@ export function createAppServer(opts: AppServerOptions) {
         },
       }),
     );
-    app.all("*", createRequestHandler({ build: apiErrorsAsJson(opts.build, log), getLoadContext: (req) => ({ services, cspNonce: security.nonceFor(req), clientAddress: security.clientAddress(req) }) }));
+    app.all("*", createRequestHandler({ build: apiErrorsAsJson(opts.build, log, () => poolCounts(database)), getLoadContext: (req) => ({ services, cspNonce: security.nonceFor(req), clientAddress: security.clientAddress(req) }) }));
   }
   // What no route answered, or what failed outside Remix: the same shape as every other error.
   app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {

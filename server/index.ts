@@ -43,7 +43,7 @@ let database: Awaited<ReturnType<typeof openAppDatabase>>;
 try {
   // An idle PostgreSQL connection that was ended (a restart of PostgreSQL, a failover): logged (once the
   // server's log exists); the pool opens another on the next query.
-  database = await openAppDatabase(env.DATABASE_URL, { migrate: true, onIdleError: (error) => idleError(error) });
+  database = await openAppDatabase(env.DATABASE_URL, { migrate: true, max: env.PG_POOL_MAX, onIdleError: (error) => idleError(error) });
 } catch (e) {
   // PostgreSQL unreachable, a wrong password, a migration that failed: said plainly, not as a stack.
   console.error(`cannot open the database (${postgres ? "PostgreSQL" : env.DATABASE_URL}): ${(e as Error).message}`);

@@ -28,6 +28,15 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().min(1).default("file:data/alliantiebord.sqlite"),
   /**
+   * With a PostgreSQL DATABASE_URL: how many connections this server's pool
+   * opens at most. Every server of the installation opens its own, so the
+   * servers' sum (plus one lock and one storage-thread connection each) must
+   * stay under PostgreSQL's max_connections (100 in Debian's package). A
+   * request that waits this pool out for 10 s is answered 503 `server_busy`,
+   * logged with the pool's counts.
+   */
+  PG_POOL_MAX: z.coerce.number().int().min(2).max(500).default(10),
+  /**
    * Extra origins allowed to open sockets and to send state-changing requests,
    * comma separated (the app's own origin is always allowed). Each is
    * normalised to scheme://host[:port].

@@ -33,7 +33,10 @@ export function apiFailure(error: unknown): Response {
   return new Response(JSON.stringify(body), { status: trouble ? 503 : 500, headers });
 }
 
-function guarded(fn: Handler, route: string, log: Logger): Handler {
+/** What the log line of a failed request adds: the pool's counts when the request waited out the pool. */
+type Context = () => Record<string, unknown> | null;
+
+function guarded(fn: Handler, route: string, log: Logger, poolNow: Context): Handler {
   return async (args) => {
     try {
       return await fn(args);
@@ -41,14 +44,22 @@ function guarded(fn: Handler, route: string, log: Logger): Handler {
       // A Response thrown on purpose (requireUser's 401, a 404) is the route's answer.
       if (error instanceof Response) throw error;
       // The client went away: nobody reads an answer, and it is no failure of the server.
-      if (!args.request.signal.aborted) log.error("request failed", { route, method: args.request.method, ...errorForLog(error) });
+      if (!args.request.signal.aborted) {
+        const pool = databaseTrouble(error) === "busy" ? poolNow() : null;
+        log.error("request failed", { route, method: args.request.method, ...errorForLog(error), ...(pool ? { pool } : {}) });
+      }
       return apiFailure(error);
     }
   };
 }
 
-/** `build` with every /api/ route's loader and action answering unexpected errors as JSON. */
-export function apiErrorsAsJson(build: ServerBuild, log: Logger): ServerBuild {
+/**
+ * `build` with every /api/ route's loader and action answering unexpected
+ * errors as JSON. `poolNow`: the database pool's counts (db/client.ts
+ * poolCounts), logged with a `server_busy` so the operator sees how full it
+ * was and how many waited (PG_POOL_MAX).
+ */
+export function apiErrorsAsJson(build: ServerBuild, log: Logger, poolNow: Context = () => null): ServerBuild {
   const routes: ServerBuild["routes"] = {};
   // A route's path is relative to its parent's (api.boards.$boardId.requests nests in api.boards.$boardId).
   const fullPath = (id: string | undefined): string => {
@@ -63,8 +74,8 @@ export function apiErrorsAsJson(build: ServerBuild, log: Logger): ServerBuild {
       continue;
     }
     const module = { ...route.module };
-    if (module.loader) module.loader = guarded(module.loader as Handler, p, log) as typeof module.loader;
-    if (module.action) module.action = guarded(module.action as Handler, p, log) as typeof module.action;
+    if (module.loader) module.loader = guarded(module.loader as Handler, p, log, poolNow) as typeof module.loader;
+    if (module.action) module.action = guarded(module.action as Handler, p, log, poolNow) as typeof module.action;
     routes[id] = { ...route, module };
   }
   return { ...build, routes };

@@ -14,9 +14,10 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { openPostgres, type AsyncDb, type Isolation } from "../../db/client";
+import { openPostgres, poolCounts, type AsyncDb, type Isolation } from "../../db/client";
 import { affected, count, first, isUniqueViolation, jsonText, nowMs, rawRows } from "../../db/dialect";
-import { isDatabaseUnreachable } from "../../db/health";
+import { databaseTrouble, isDatabaseUnreachable } from "../../db/health";
+import { apiFailure } from "../../server/http/api-errors";
 import { createJobWithAudit, fillPlaces, getJob } from "../../db/jobs";
 import { claimRequest, createReferral, decideReferral, ownershipOf } from "../../db/ownership";
 import { bothEngines } from "../infra/engines";
@@ -67,6 +68,31 @@ describe("PostgreSQL's transactions give their connection back", () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe("a pool whose connections all stay taken", () => {
+  it("a request that waits the pool out fails as busy (503 server_busy), not as a database away, and the pool's counts say why", async () => {
+    const db = await openPostgres(engines.url, { max: 1, connectTimeoutMs: 300 });
+    const held = await db.pool.connect();
+    try {
+      const waiting = db.async.transaction(async () => 1).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      expect(poolCounts(db)).toEqual({ max: 1, total: 1, idle: 0, waiting: 1 });
+      const failure = await waiting;
+      expect(databaseTrouble(failure)).toBe("busy");
+      expect(isDatabaseUnreachable(failure)).toBe(false);
+      expect((apiFailure(failure) as Response).status).toBe(503);
+      expect(await apiFailure(failure).json()).toMatchObject({ error: "server_busy" });
+    } finally {
+      held.release();
+      await db.close();
+    }
+    // SQLite has no pool to count.
+    expect(poolCounts(engines.sqlite)).toBeNull();
   });
 });
 

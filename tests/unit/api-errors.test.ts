@@ -176,6 +176,21 @@ describe("apiErrorsAsJson", () => {
     expect(logged.length).toBe(before);
   });
 
+  it("logs a request that waited the pool out with the pool's counts, and only that one", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const counts = { max: 10, total: 10, idle: 0, waiting: 7 };
+    const failing = (error: Error) => ({
+      routes: { "routes/api.x": route("routes/api.x", "api/x", undefined, { loader: async () => { throw error; } }) },
+    }) as unknown as ServerBuild;
+    const sink = { info() {}, warn() {}, error: (msg: string, extra?: Record<string, unknown>) => void lines.push({ msg, ...extra }) };
+    const ask = (b: ServerBuild) => (b.routes["routes/api.x"].module.loader as unknown as (a: { request: Request }) => Promise<Response>)({ request: new Request("http://x/api/x") });
+    const busy = await ask(apiErrorsAsJson(failing(drizzleError([], new Error("timeout exceeded when trying to connect"))), sink, () => counts));
+    const away = await ask(apiErrorsAsJson(failing(drizzleError([], pgError("57P01", "terminating"))), sink, () => counts));
+    expect([busy.status, away.status]).toEqual([503, 503]);
+    expect(lines[0]).toMatchObject({ msg: "request failed", route: "api/x", pool: counts });
+    expect(lines[1]).not.toHaveProperty("pool");
+  });
+
   it("apiFailure alone: the same two answers", async () => {
     expect(apiFailure(new Error("x")).status).toBe(500);
     expect(apiFailure(pgError("57P01", "terminating")).status).toBe(503);

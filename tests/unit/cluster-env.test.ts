@@ -1,4 +1,4 @@
-/** REDIS_URL and SERVER_ID in the one env schema (app/services/env.server.ts), and what the Redis module logs of a URL. */
+/** REDIS_URL, SERVER_ID and the PostgreSQL pool's size in the one env schema (app/services/env.server.ts), and what the Redis module logs of a URL. */
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../../app/services/env.server";
 import { reconnectDelay, redisAddress, redisKey } from "../../server/cluster/redis";
@@ -21,6 +21,15 @@ describe("REDIS_URL and SERVER_ID", () => {
     expect(parseEnv({ SERVER_ID: "web-2" }).SERVER_ID).toBe("web-2");
     expect(() => parseEnv({ SERVER_ID: "web 2" })).toThrow(/SERVER_ID/);
     expect(() => parseEnv({ SERVER_ID: "a:b" })).toThrow(/SERVER_ID/);
+  });
+
+  it("PG_POOL_MAX and STORAGE_WORKER_NICE: defaults, and values outside their range refused by name", () => {
+    expect(parseEnv({}).PG_POOL_MAX).toBe(10);
+    expect(parseEnv({ PG_POOL_MAX: "40" }).PG_POOL_MAX).toBe(40);
+    for (const bad of ["1", "0", "501", "ten", "2.5"]) expect(() => parseEnv({ PG_POOL_MAX: bad }), bad).toThrow(/PG_POOL_MAX/);
+    expect(parseEnv({}).STORAGE_WORKER_NICE).toBe(19);
+    expect(parseEnv({ STORAGE_WORKER_NICE: "0" }).STORAGE_WORKER_NICE).toBe(0);
+    for (const bad of ["-1", "20", "low"]) expect(() => parseEnv({ STORAGE_WORKER_NICE: bad }), bad).toThrow(/STORAGE_WORKER_NICE/);
   });
 
   it("logs Redis by host and port only, never its password; keys are ab:-namespaced; backoff grows to its cap", () => {
