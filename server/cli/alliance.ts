@@ -3,8 +3,9 @@
  *   [--organisation "Vluchtelingenwerk Laarne-Kalken"] [--locale nl|en]
  * `npm run alliance -- list [--json]`
  *
- * Exit codes: 0 done, 1 refused (a name or slug that is taken), 2 wrong or
- * missing arguments.
+ * Exit codes: 0 done, 1 refused (a name or slug that is taken) or failed
+ * (the database unreachable: one line, no stack), 2 wrong or missing
+ * arguments.
  */
 import { parseArgs } from "node:util";
 import { checkInvitation, issueInvitation, INVITATION_DAYS } from "../../app/services/invitations.server";
@@ -12,7 +13,9 @@ import { parseEnv } from "../../app/services/env.server";
 import { createAlliance, createBoard, createOrganisation, FIRST_BOARD_NAME, SetupError } from "../../app/services/setup.server";
 import { listAllianceSummaries } from "../../db/alliances";
 import { openAppDatabase } from "../../db/client";
-import { cliServices, fail } from "./services";
+import { cliServices, fail, failUnexpectedly } from "./services";
+
+failUnexpectedly(() => process.env.DATABASE_URL);
 
 const USAGE = `Gebruik / usage:
   npm run alliance -- create --name "<alliantie>" --coordinator-email <e-mail> --coordinator-name "<naam>" [--organisation "<eerste organisatie>"] [--locale nl|en]

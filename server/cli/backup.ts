@@ -9,6 +9,7 @@ import { parseEnv } from "../../app/services/env.server";
 import { databasePath } from "../../db/client";
 import { fileBackupRefusal, openExisting } from "../../db/backup";
 import { backupTo, BackupError, describeCheck } from "../backup";
+import { unexpectedMessage } from "./services";
 
 const args = process.argv.slice(2);
 const force = args.includes("--force");
@@ -46,7 +47,7 @@ try {
   for (const line of describeCheck(result.check)) console.log(line);
   console.log(`Klaar: ${result.file} (${result.ms} ms)`);
 } catch (e) {
-  console.error(e instanceof BackupError ? `Back-up mislukt: ${e.message}` : e);
+  console.error(e instanceof BackupError ? `Back-up mislukt: ${e.message}` : unexpectedMessage(e));
   process.exitCode = 1;
 } finally {
   source.close();

@@ -20,7 +20,9 @@ import { databasePath, isPostgresUrl, MIGRATIONS_DIR, openDatabase } from "../..
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import fs from "node:fs";
 import { databaseInUse } from "../backup";
-import { fail } from "./services";
+import { fail, failUnexpectedly } from "./services";
+
+failUnexpectedly(() => process.env.DATABASE_URL);
 
 const USAGE = `Gebruik / usage:
   npm run demo -- remove    verwijder de demo-alliantie AVE Emmen en alles ervan (stop eerst de server)

@@ -10,6 +10,7 @@ import { parseEnv } from "../../app/services/env.server";
 import { fileBackupRefusal } from "../../db/backup";
 import { databasePath } from "../../db/client";
 import { BackupError, describeCheck, restoreFrom } from "../backup";
+import { unexpectedMessage } from "./services";
 
 const args = process.argv.slice(2);
 if (args.length !== 1 || args[0].startsWith("--")) {
@@ -42,6 +43,6 @@ try {
       : "Klaar. Start de server weer.",
   );
 } catch (e) {
-  console.error(e instanceof BackupError ? e.message : e);
+  console.error(e instanceof BackupError ? e.message : unexpectedMessage(e));
   process.exitCode = 1;
 }

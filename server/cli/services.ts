@@ -7,7 +7,8 @@
 import type { AppServices } from "../../app/services/context.server";
 import type { Env } from "../../app/services/env.server";
 import { createMailQueue } from "../../app/services/mail-queue.server";
-import { isSqlite, type AppDatabase } from "../../db/client";
+import { databaseForLog, isSqlite, type AppDatabase } from "../../db/client";
+import { errorForLog, isDatabaseUnreachable } from "../../db/health";
 
 export function cliServices(database: AppDatabase, env: Env): AppServices {
   const now = () => Date.now();
@@ -33,6 +34,26 @@ export function cliServices(database: AppDatabase, env: Env): AppServices {
 
 /** A usage error: the message and exit code 2. */
 export class UsageError extends Error {}
+
+/**
+ * What a command says of an error it did not expect (the database
+ * unreachable, a statement that failed): each cause's message and code on
+ * one line, never the stack or a failed statement's parameters (what was
+ * typed about someone), which Node's own printout of an uncaught error shows.
+ */
+export function unexpectedMessage(e: unknown, databaseUrl?: string): string {
+  const away = isDatabaseUnreachable(e)
+    ? `de database is niet bereikbaar / the database could not be reached${databaseUrl ? ` (${databaseForLog(databaseUrl)})` : ""}: `
+    : "";
+  return `Mislukt / failed: ${away}${errorForLog(e).error}`;
+}
+
+/** Every command, first thing: what escapes its own handling ends as unexpectedMessage and exit 1. */
+export function failUnexpectedly(databaseUrl: () => string | undefined = () => undefined): void {
+  const end = (e: unknown) => fail(unexpectedMessage(e, databaseUrl()), 1);
+  process.on("uncaughtException", end);
+  process.on("unhandledRejection", end);
+}
 
 /** Print to stderr and leave with `code`. */
 export function fail(message: string, code: number): never {

@@ -101,6 +101,23 @@ describe("npm run alliance", () => {
     expect(rowCounts(db.file).alliances).toBe(0);
   });
 
+  it("a database it cannot reach: exit 1 and one line that says so, without a stack or the URL's password", async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const env = { DATABASE_URL: "postgres://alliantiebord:geheim-wachtwoord@127.0.0.1:1/alliantiebord" };
+    const [create, list] = await Promise.all([
+      run("server/cli/alliance.ts", ["create", "--name", "Laarne-Kalken", "--coordinator-email", "anna@laarne.example", "--coordinator-name", "Anna"], env),
+      run("server/cli/alliance.ts", ["list"], env),
+    ]);
+    for (const r of [create, list]) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain("Mislukt / failed: de database is niet bereikbaar / the database could not be reached (postgres://alliantiebord:***@127.0.0.1:1/alliantiebord)");
+      expect(r.stderr).toContain("ECONNREFUSED");
+      expect(r.stderr).not.toContain("geheim-wachtwoord");
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  });
+
   it("creates the alliance, its organisation, an empty board and the coordinator's one-time link", async () => {
     const r = await run(
       "server/cli/alliance.ts",
