@@ -6,9 +6,9 @@
  * synchronous transaction: ownership's `…Now` functions (the room's check)
  * and the board's rebuild (db/rebuild.ts: forget, spam).
  */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type { AsyncDb, DB } from "./client";
-import { first, forShare, forUpdate } from "./dialect";
+import { affected, first, forShare, forUpdate } from "./dialect";
 import { auditEvents, type requests } from "./schema";
 
 export type RequestRow = typeof requests.$inferSelect;
@@ -86,12 +86,17 @@ export async function requestHistory(h: AsyncDb, requestId: string, limit = 100)
  * (PostgreSQL; SQLite's transaction is the only writer), so the creations
  * of one organisation are counted one after the other; when `refuse`
  * answers anything but null nothing is written and that is returned.
+ * With `key`: its row (idempotency_keys) in the same transaction, so a
+ * request that committed always has its key; a second create with the same
+ * person and key fails on its unique index and writes nothing
+ * (isUniqueViolation).
  */
 export async function createRequestWithAudit<R = never>(
   h: AsyncDb,
   r: NewRequest,
   audit: AuditInput,
   refuse?: (tx: AsyncDb) => R | null | Promise<R | null>,
+  key?: IdempotencyKey,
 ): Promise<R | null> {
   return h.transaction(async (tx) => {
     if (refuse) {
@@ -102,6 +107,39 @@ export async function createRequestWithAudit<R = never>(
     }
     await tx.q.insert(tx.t.requests).values(r);
     await addAudit(tx, audit);
+    if (key) await tx.q.insert(tx.t.idempotencyKeys).values({ ...key, requestId: r.id, createdAt: r.createdAt });
     return null;
   });
+}
+
+/** A create's idempotency key as stored: hashes only (app/services/requests.server.ts makes them). */
+export interface IdempotencyKey {
+  userId: string;
+  keyHash: string;
+  fingerprint: string;
+}
+
+/** The request a person's key made (and what was sent with it), or null: none, or swept after 24 hours, or the request is gone. */
+export async function requestByIdempotencyKey(
+  h: AsyncDb,
+  userId: string,
+  keyHash: string,
+): Promise<{ fingerprint: string; requestId: string; boardId: string; createdAt: number; mergedInto: string | null; anonymisedAt: number | null } | null> {
+  const { idempotencyKeys: k, requests: r } = h.t;
+  const row = await first(
+    h.q
+      .select({ fingerprint: k.fingerprint, requestId: k.requestId, boardId: r.boardId, createdAt: r.createdAt, mergedInto: r.mergedInto, anonymisedAt: r.anonymisedAt })
+      .from(k)
+      .innerJoin(r, eq(r.id, k.requestId))
+      .where(and(eq(k.userId, userId), eq(k.keyHash, keyHash))),
+  );
+  return row ?? null;
+}
+
+/** How long a create's idempotency key is kept: a retry comes within minutes, not days. */
+export const IDEMPOTENCY_KEEP_MS = 24 * 3600_000;
+
+/** Keys older than `before` go (the hourly sessions sweep: now − IDEMPOTENCY_KEEP_MS). */
+export async function deleteIdempotencyKeysBefore(h: AsyncDb, before: number): Promise<number> {
+  return affected(await h.q.delete(h.t.idempotencyKeys).where(lt(h.t.idempotencyKeys.createdAt, before)));
 }

@@ -168,6 +168,22 @@ export const frontDoorItems = pgTable(
   ],
 );
 
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    keyHash: text("key_hash").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    requestId: text("request_id").notNull().references(() => requests.id, { onDelete: "cascade" }),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("idempotency_keys_user_key_idx").on(t.userId, t.keyHash),
+    index("idempotency_keys_created_idx").on(t.createdAt),
+  ],
+);
+
 export const installation = pgTable(
   "installation",
   {

@@ -303,6 +303,36 @@ export const requests = sqliteTable(
   ],
 );
 
+/**
+ * A request created with an idempotency key (the API's `Idempotency-Key`
+ * header, the new-request form's hidden `idempotencyKey`): sent again with
+ * the same key — the answer was lost to a restart, a failover or the
+ * network — it is answered with the request this row names instead of
+ * making a second one. Written in the request row's own transaction, so a
+ * create that committed always has its key. Only a hash of the key is kept
+ * (a client may put anything in it), with a hash of what was sent (the same
+ * key with other fields is refused); rows go after 24 hours (the sessions
+ * sweep), and with the request or the person.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** SHA-256 of the key as sent. */
+    keyHash: text("key_hash").notNull(),
+    /** SHA-256 of the board and the fields as sent. */
+    fingerprint: text("fingerprint").notNull(),
+    requestId: text("request_id")
+      .notNull()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("idempotency_keys_user_key_idx").on(t.userId, t.keyHash), index("idempotency_keys_created_idx").on(t.createdAt)],
+);
+
 export const REFERRAL_STATUSES = ["pending", "accepted", "declined", "revoked"] as const;
 
 export const referrals = sqliteTable(

@@ -12,6 +12,7 @@ import path from "node:path";
 import { isPostgresUrl, isSqlite, poolCounts, type AppDatabase } from "../db/client";
 import { within } from "./within";
 import { deleteExpiredSessions } from "../db/accounts";
+import { deleteIdempotencyKeysBefore, IDEMPOTENCY_KEEP_MS } from "../db/requests";
 import type { AppServices } from "../app/services/context.server";
 import type { Env } from "../app/services/env.server";
 import { publishActivityRows } from "../app/services/activity.server";
@@ -302,7 +303,11 @@ export function createAppServer(opts: AppServerOptions) {
   let purgingSessions: Promise<void> | null = null;
   const runSessionPurge = () => {
     if (purgingSessions) return;
-    purgingSessions = once("sessions", () => deleteExpiredSessions(database.async, now()))
+    // With them the idempotency keys of created requests older than a day (a retry comes within minutes).
+    purgingSessions = once("sessions", async () => {
+      await deleteExpiredSessions(database.async, now());
+      await deleteIdempotencyKeysBefore(database.async, now() - IDEMPOTENCY_KEEP_MS);
+    })
       .then(() => undefined)
       .catch((e) => log.error("expired sessions purge failed", { error: (e as Error).message }))
       .finally(() => (purgingSessions = null));

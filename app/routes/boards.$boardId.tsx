@@ -25,7 +25,7 @@ import { gettingStarted } from "~/services/getting-started.server";
 import { services } from "~/services/context.server";
 import { teamsForJobs } from "~/services/teams.server";
 import { boardOwnershipState } from "~/services/ownership.server";
-import { canEdit, createRequest, updateReference } from "~/services/requests.server";
+import { canEdit, createRequest, IDEMPOTENCY_FIELD, updateReference } from "~/services/requests.server";
 import { createJob } from "~/services/jobs.server";
 import boardCss from "~/styles/board.css";
 import liveCss from "~/styles/live.css";
@@ -120,11 +120,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (intent === "create") {
     const input: Record<string, string> = {};
     for (const [k, v] of form) if (typeof v === "string") input[k] = v;
-    const result = await createRequest(svc, user, board, input);
+    const result = await createRequest(svc, user, board, input, { idempotencyKey: input[IDEMPOTENCY_FIELD] || null });
     if (result.ok) return json<ActionData>({ intent, ok: true, id: result.card.id, duplicates: result.duplicates }, { headers: NO_STORE });
     if ("forbidden" in result) return json<ActionData>({ intent, ok: false, error: "forbidden" }, { status: 403 });
     const values: Record<string, string> = {};
     for (const f of CREATE_FIELDS) values[f] = input[f] ?? "";
+    // Sent again with the form's key: being made right now (409), or made before with other text or since merged (422, 409).
+    if ("idempotency" in result) {
+      const status = result.idempotency === "reused" || result.idempotency === "invalid" ? 422 : 409;
+      return json<ActionData>({ intent, ok: false, error: `idempotency_${result.idempotency}`, values }, { status, headers: NO_STORE });
+    }
     // Personal data found and not acknowledged: the form shows where, with "remove" and "Toch opslaan".
     if ("personalData" in result) return json<ActionData>({ intent, ok: false, personalData: result.personalData, values }, { status: 422, headers: NO_STORE });
     if ("quota" in result) {

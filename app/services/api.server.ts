@@ -8,8 +8,8 @@
  */
 import { json } from "@remix-run/node";
 
-export function apiError(status: number, error: string, message: string, extra: Record<string, unknown> = {}) {
-  return json({ error, message, ...extra }, { status });
+export function apiError(status: number, error: string, message: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>) {
+  return json({ error, message, ...extra }, { status, headers });
 }
 
 function mediaType(request: Request): string {

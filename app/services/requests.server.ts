@@ -3,12 +3,13 @@
  * and stores the pseudonymous reference in SQL, never in the shared document.
  * Pages, the JSON API and tests call these; routes only parse and render.
  */
-import { randomUUID } from "node:crypto";
-import { addCard, listCategories } from "../board/domain";
+import { createHash, randomUUID } from "node:crypto";
+import { addCard, getCard, listCategories } from "../board/domain";
 import type { CardView } from "../board/types";
 import { validateCardFields, validateReference, type CardField } from "../board/validate";
 import { validateMatchFields } from "../board/jobs";
-import { addAudit, createRequestWithAudit, getRequest, setRequestReference } from "../../db/requests";
+import { addAudit, createRequestWithAudit, getRequest, requestByIdempotencyKey, setRequestReference } from "../../db/requests";
+import { isUniqueViolation } from "../../db/dialect";
 import type { AsyncDb } from "../../db/client";
 import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
 import type { BoardRow, SessionUser } from "./auth.server";
@@ -20,7 +21,10 @@ import { ACKNOWLEDGE_FIELD, personalDataGate, recordAcknowledged, REQUEST_TEXT_F
 import type { FieldFinding } from "../board/personal-data";
 
 export type CreateRequestResult =
-  | { ok: true; card: CardView; duplicates: IntakeWarning[] }
+  /** `replayed`: the request an earlier create with the same idempotency key made (nothing new was made). */
+  | { ok: true; card: CardView; duplicates: IntakeWarning[]; replayed?: true }
+  /** The idempotency key: not 1–255 visible characters; used before with other fields; being used right now; its request merged or anonymised since. */
+  | { ok: false; idempotency: "invalid" | "reused" | "in_progress" | "gone" }
   | { ok: false; errors: Partial<Record<CardField | "languageLevel" | "availability", string>> }
   | { ok: false; forbidden: true }
   /** Personal data in the fields and no `acknowledgePersonalData`: which field holds which kind. */
@@ -89,14 +93,54 @@ export function canEdit(user: SessionUser): boolean {
   return user.role !== "viewer";
 }
 
-/** Create a request on a board: validate, store the SQL row, add the card to the live document. */
+/** An idempotency key as a client may send it: 1–255 visible ASCII characters (a UUID, as the form sends, is the usual one). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** The form field that carries the new-request form's key (the API: the `Idempotency-Key` header). */
+export const IDEMPOTENCY_FIELD = "idempotencyKey";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** What was sent, as the key's fingerprint: the board and every field but the key, in a fixed order. */
+function fingerprintOf(boardId: string, input: Record<string, unknown>): string {
+  const fields = Object.entries(input)
+    .filter(([k]) => k !== IDEMPOTENCY_FIELD)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return sha256(JSON.stringify([boardId, fields]));
+}
+
+/**
+ * Create a request on a board: validate, store the SQL row, add the card to
+ * the live document.
+ *
+ * With `idempotencyKey` (the API's `Idempotency-Key` header, the form's
+ * hidden field): the key is stored with the request row in its transaction.
+ * Sent again by the same person with the same fields — its answer was lost
+ * to a restart, a failover or the network — the request it made is answered
+ * (`replayed`) and nothing new is made; if that first attempt stopped after
+ * its row and before its card, the card is added now. The same key with
+ * other fields is refused (`reused`); two at once: one makes the request,
+ * the other is told to try again (`in_progress`). A key is kept 24 hours.
+ */
 export async function createRequest(
   svc: AppServices,
   user: SessionUser,
   board: BoardRow,
   input: Record<string, unknown>,
+  opts: { idempotencyKey?: string | null } = {},
 ): Promise<CreateRequestResult> {
   if (!canEdit(user)) return { ok: false, forbidden: true };
+  const rawKey = opts.idempotencyKey ?? null;
+  if (rawKey !== null && !IDEMPOTENCY_KEY.test(rawKey)) return { ok: false, idempotency: "invalid" };
+  const key = rawKey === null ? null : { userId: user.id, keyHash: sha256(rawKey), fingerprint: fingerprintOf(board.id, input) };
+  // The request this key made before, if any.
+  const resumed = key ? await requestByIdempotencyKey(svc.async, user.id, key.keyHash) : null;
+  if (key && resumed) {
+    if (resumed.fingerprint !== key.fingerprint) return { ok: false, idempotency: "reused" };
+    // Merged into another or anonymised since: not made again.
+    if (resumed.mergedInto || resumed.anonymisedAt) return { ok: false, idempotency: "gone" };
+    const card = await svc.rooms.readDoc(board.id, (doc) => getCard(doc, resumed.requestId));
+    if (card) return { ok: true, card, duplicates: [], replayed: true };
+  }
   const categories = await svc.rooms.withDoc(board.id, (doc) => listCategories(doc).map((c) => c.id));
   const fields = validateCardFields(input, categories);
   const ref = validateReference(input.reference);
@@ -106,51 +150,69 @@ export async function createRequest(
   if (!fields.ok || !ref.ok || !match.ok) return { ok: false, errors };
   const pd = personalDataGate(svc, textFields({ ...fields.value, reference: ref.value }), input[ACKNOWLEDGE_FIELD]);
   if (!pd.ok) return { ok: false, personalData: pd.found };
-  const id = randomUUID();
-  const at = svc.now();
-  const reference = ref.value || null;
-  // Checked before saving, so the new request does not warn about itself.
-  const duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
-  const referenceKey = await keyForAlliance(svc, user.allianceId, reference);
-  // The SQL row first: if the document write failed, an orphan row is harmless;
-  // a card without its row would have no owner to check against. The quota is
-  // counted inside the row's transaction (the organisation's row locked first):
-  // two requests at once cannot both take the last place.
-  const quota = await createRequestWithAudit(
-    svc.async,
-    {
-      id,
-      boardId: board.id,
-      createdByUserId: user.id,
-      createdByOrgId: user.organisationId,
-      reference,
-      referenceKey,
-      lastActivityAt: at,
-      createdAt: at,
-    },
-    {
-      boardId: board.id,
-      requestId: id,
-      userId: user.id,
-      orgId: user.organisationId,
-      type: "created",
-      data: { title: fields.value.title, category: fields.value.category },
-      createdAt: at,
-    },
-    (tx) => quotaExceeded(svc, user, tx),
-  );
-  if (quota) {
-    const quotaMinutes = String(Math.ceil(quota.retryAfterMs / 60_000));
-    return { ok: false, errors: { quota: "quota_exceeded", quotaLimit: String(quota.limit), quotaMinutes }, quota };
+  let id: string;
+  let at: number;
+  let duplicates: IntakeWarning[] = [];
+  if (resumed) {
+    // The row of this key committed, its card never came (the server stopped in between): the card now, from the same fields.
+    id = resumed.requestId;
+    at = resumed.createdAt;
+  } else {
+    id = randomUUID();
+    at = svc.now();
+    const reference = ref.value || null;
+    // Checked before saving, so the new request does not warn about itself.
+    duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
+    const referenceKey = await keyForAlliance(svc, user.allianceId, reference);
+    // The SQL row first: if the document write failed, an orphan row is harmless;
+    // a card without its row would have no owner to check against. The quota is
+    // counted inside the row's transaction (the organisation's row locked first):
+    // two requests at once cannot both take the last place.
+    let quota: QuotaExceeded | null;
+    try {
+      quota = await createRequestWithAudit(
+        svc.async,
+        {
+          id,
+          boardId: board.id,
+          createdByUserId: user.id,
+          createdByOrgId: user.organisationId,
+          reference,
+          referenceKey,
+          lastActivityAt: at,
+          createdAt: at,
+        },
+        {
+          boardId: board.id,
+          requestId: id,
+          userId: user.id,
+          orgId: user.organisationId,
+          type: "created",
+          data: { title: fields.value.title, category: fields.value.category },
+          createdAt: at,
+        },
+        (tx) => quotaExceeded(svc, user, tx),
+        key ?? undefined,
+      );
+    } catch (e) {
+      // The same key, sent twice at once: the other one is making the request (nothing was written here).
+      if (key && isUniqueViolation(e)) return { ok: false, idempotency: "in_progress" };
+      throw e;
+    }
+    if (quota) {
+      const quotaMinutes = String(Math.ceil(quota.retryAfterMs / 60_000));
+      return { ok: false, errors: { quota: "quota_exceeded", quotaLimit: String(quota.limit), quotaMinutes }, quota };
+    }
   }
   await recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
+  // A retry of the same key on another server may be adding it too: whichever comes first adds it, both answer it.
   const card = await svc.rooms.withDoc(board.id, (doc) =>
-    addCard(doc, { ...fields.value, ...match.value, id, createdAt: at, createdByOrg: user.organisationId }),
+    getCard(doc, id) ?? addCard(doc, { ...fields.value, ...match.value, id, createdAt: at, createdByOrg: user.organisationId }),
   );
   await publishLatest(svc, board.id, id);
   if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
-  await notifyPossibleDuplicates(svc, user, board.id, id);
-  return { ok: true, card, duplicates };
+  if (!resumed) await notifyPossibleDuplicates(svc, user, board.id, id);
+  return resumed ? { ok: true, card, duplicates, replayed: true } : { ok: true, card, duplicates };
 }
 
 /** The checked text fields of a request, as the personal-data check reads them. */

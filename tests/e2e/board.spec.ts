@@ -119,6 +119,51 @@ test("a new request whose POST meets a dead server says so and keeps the board a
   await expect(page.getByTestId("board").getByText(title)).toHaveCount(1);
 });
 
+test("a new request saved but its answer lost (the connection cut after the commit): sent again, it is on the board once", async ({ page }) => {
+  await login(page, server.url, "coa@ave.example");
+  await openDemoBoard(page);
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
+  // The first POST reaches the server and is stored; its answer never reaches the page (a server killed
+  // after its commit, a failover, a phone's network dropping), which sees a failed fetch.
+  const keys: string[] = [];
+  let cut = false;
+  await page.route(
+    (url) => url.searchParams.get("_data") === "routes/boards.$boardId",
+    async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      keys.push(new URLSearchParams(route.request().postData() ?? "").get("idempotencyKey") ?? "");
+      if (cut) return route.fallback();
+      cut = true;
+      const answered = await route.fetch();
+      expect(answered.status()).toBe(200);
+      await route.abort("connectionreset");
+    },
+  );
+  const title = `Hulp bij inburgeringsexamen ${Date.now()}`;
+  await page.getByTestId("new-request").click();
+  const dialog = page.getByRole("dialog");
+  await dialog.locator('[name="title"]').fill(title);
+  await dialog.locator('[name="category"]').selectOption("taal");
+  await dialog.locator('button[type="submit"]').click();
+  await expect(dialog.getByRole("alert")).toContainText("De server gaf geen antwoord");
+  await expect(dialog.getByRole("alert")).toContainText("geen tweede keer");
+  // It was stored: the board shows it live, while the form still says it may not have been.
+  await expect(page.getByTestId("board").getByText(title)).toHaveCount(1);
+  await dialog.locator('button[type="submit"]').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("board").getByText(title)).toHaveCount(1);
+  // Both sends carried the form's one key; after a reload the board still has the request once.
+  expect(keys).toHaveLength(2);
+  expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+  expect(keys[1]).toBe(keys[0]);
+  await page.reload();
+  await expect(page.getByTestId("board").getByText(title)).toHaveCount(1);
+  // A next request gets a key of its own.
+  await page.getByTestId("new-request").click();
+  const next = page.getByRole("dialog");
+  expect(await next.locator('[name="idempotencyKey"]').inputValue()).not.toBe(keys[0]);
+});
+
 test("behind a proxy, a new request answered by the proxy's 502 (the server restarting) says so and keeps the board", async ({ page }) => {
   await login(page, server.url, "maatjes@ave.example");
   await openDemoBoard(page);

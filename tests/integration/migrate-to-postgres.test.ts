@@ -88,6 +88,7 @@ async function seed(target: string): Promise<void> {
   db.insert(s.referenceChecks).values({ boardId: board.id, userId: user1.id, orgId: org1.id, outcome: "no_match", createdAt: now }).run();
   db.insert(s.referrals).values({ id: "ref-1", requestId: req3.id, fromOrgId: org1.id, toOrgId: org2.id, note: "zie 'notitie'", createdByUserId: user1.id, createdAt: now }).run();
   db.insert(s.comments).values({ id: "comment-1", requestId: req3.id, userId: null, orgId: org1.id, body: "Gebeld; terugbellen → morgen\n\t✔", createdAt: now }).run();
+  db.insert(s.idempotencyKeys).values({ userId: user1.id, keyHash: "a".repeat(64), fingerprint: "b".repeat(64), requestId: req3.id, createdAt: now }).run();
   db.insert(s.duplicateDecisions).values({ boardId: board.id, requestA: req1.id, requestB: req2.id, decision: "not_duplicate", decidedByUserId: user1.id, decidedAt: now }).run();
   db.insert(s.frontDoorItems)
     .values({ id: "fd-1", allianceId: alliance.id, boardId: board.id, requestId: req3.id, kind: "request", language: "ti", codeHash: "code-hash", addressKey: "addr", createdAt: now })

@@ -38,7 +38,7 @@ describe("appTables", () => {
     expect(byName.get("team_organisations")).toMatchObject({ keyColumns: ["teamId", "organisationId"], identity: null });
     expect(byName.get("login_devices")?.keyColumns).toEqual(["tokenHash", "userId"]);
     expect(tables.filter((t) => t.identity).map((t) => t.name).sort()).toEqual(
-      ["audit_events", "board_updates", "contact_views", "job_places", "mail_outbox", "reference_checks"],
+      ["audit_events", "board_updates", "contact_views", "idempotency_keys", "job_places", "mail_outbox", "reference_checks"],
     );
   });
 });

@@ -69,6 +69,13 @@ export function NewRequestDialog({
   );
 }
 
+/** 128 random bits as hex (getRandomValues: crypto.randomUUID needs a secure context, and a board may be served over plain http on a LAN). */
+function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function NewRequestForm({
   titleId,
   boardId,
@@ -97,10 +104,13 @@ function NewRequestForm({
   const reported = useRef<unknown>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
+  // One key per request being entered: the same through every retry of this form, a new one once it is made.
+  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
   useEffect(() => {
     const d = fetcher.data;
     if (fetcher.state === "idle" && d && d.ok && d.id && reported.current !== d) {
       reported.current = d;
+      setIdempotencyKey(newIdempotencyKey());
       onCreated(d.id);
     }
   }, [fetcher.state, fetcher.data, onCreated]);
@@ -140,7 +150,13 @@ function NewRequestForm({
         ? t("board.create.forbidden")
         : data.error === UNANSWERED
           ? t("board.create.unanswered")
-          : t("board.create.failed")
+          : data.error === "idempotency_in_progress"
+            ? t("board.create.inProgress")
+            : data.error === "idempotency_reused"
+              ? t("board.create.savedBefore")
+              : data.error === "idempotency_gone"
+                ? t("board.create.goneSince")
+                : t("board.create.failed")
       : null);
 
   // A refusal as a whole (quota, rights, the server) is a toast too; its role="alert" in the form already speaks.
@@ -170,6 +186,8 @@ function NewRequestForm({
           </p>
         ) : null}
         <input type="hidden" name="intent" value="create" />
+        {/* Sent again after no answer, the same key: the server makes the request once (requests.server.ts). */}
+        <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
         <TitleField t={t} errors={errors} defaultValue={values.title ?? ""} />
         <CategoryUrgencyFields
           t={t}
