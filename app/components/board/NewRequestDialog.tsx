@@ -162,10 +162,13 @@ function NewRequestForm({
   // A refusal as a whole (quota, rights, the server) is a toast too; its role="alert" in the form already speaks.
   const toast = useToast();
   const toasted = useRef<unknown>(null);
+  // This form's last refusal: a newer one replaces it (on a phone two would cover the form).
+  const lastToast = useRef<number | null>(null);
   useEffect(() => {
     if (fetcher.state !== "idle" || !fetcher.data || fetcher.data.ok || !general || toasted.current === fetcher.data) return;
     toasted.current = fetcher.data;
-    toast.error(general, { silent: true });
+    if (lastToast.current !== null) toast.dismiss(lastToast.current);
+    lastToast.current = toast.error(general, { silent: true });
   }, [fetcher.state, fetcher.data, general, toast]);
 
   return (
