@@ -10,6 +10,7 @@
 import { sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { AsyncDb } from "./client";
+import { causes } from "./errors";
 
 /** The first row of a select (`LIMIT 1`), or undefined. */
 export async function first<T>(query: { limit(n: number): PromiseLike<T[]> }): Promise<T | undefined> {
@@ -41,8 +42,8 @@ export function count(): SQL<number> {
 
 /** A unique index or constraint refused the write (SQLite SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY, PostgreSQL 23505). */
 export function isUniqueViolation(e: unknown): boolean {
-  for (let x: unknown = e; x && typeof x === "object"; x = (x as { cause?: unknown }).cause) {
-    const code = (x as { code?: unknown }).code;
+  for (const x of causes(e)) {
+    const code = x && typeof x === "object" ? (x as { code?: unknown }).code : undefined;
     if (code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") return true;
   }
   return false;

@@ -6,7 +6,7 @@
  * synchronous transaction: ownership's `…Now` functions (the room's check)
  * and the board's rebuild (db/rebuild.ts: forget, spam).
  */
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, gte, lt } from "drizzle-orm";
 import type { AsyncDb, DB } from "./client";
 import { affected, first, forShare, forUpdate } from "./dialect";
 import { auditEvents, type requests } from "./schema";
@@ -81,12 +81,13 @@ export async function requestHistory(h: AsyncDb, requestId: string, limit = 100)
 }
 
 /**
- * Create a request row and its audit entry in one transaction. With
+ * Create a request row and its audit entries in one transaction. With
  * `refuse` (a quota): the creating organisation's row is locked first
  * (PostgreSQL; SQLite's transaction is the only writer), so the creations
  * of one organisation are counted one after the other; when `refuse`
  * answers anything but null nothing is written and that is returned.
- * With `key`: its row (idempotency_keys) in the same transaction, so a
+ * With `key`: its row (idempotency_keys) in the same transaction (a row of
+ * the same key older than `keyValidSince` is removed first), so a
  * request that committed always has its key; a second create with the same
  * person and key fails on its unique index and writes nothing
  * (isUniqueViolation).
@@ -94,9 +95,10 @@ export async function requestHistory(h: AsyncDb, requestId: string, limit = 100)
 export async function createRequestWithAudit<R = never>(
   h: AsyncDb,
   r: NewRequest,
-  audit: AuditInput,
+  audit: AuditInput | readonly AuditInput[],
   refuse?: (tx: AsyncDb) => R | null | Promise<R | null>,
   key?: IdempotencyKey,
+  keyValidSince = 0,
 ): Promise<R | null> {
   return h.transaction(async (tx) => {
     if (refuse) {
@@ -106,8 +108,13 @@ export async function createRequestWithAudit<R = never>(
       if (refused !== null) return refused;
     }
     await tx.q.insert(tx.t.requests).values(r);
-    await addAudit(tx, audit);
-    if (key) await tx.q.insert(tx.t.idempotencyKeys).values({ ...key, requestId: r.id, createdAt: r.createdAt });
+    for (const a of Array.isArray(audit) ? audit : [audit as AuditInput]) await addAudit(tx, a);
+    if (key) {
+      const { idempotencyKeys: k } = tx.t;
+      // The same key's row from before `keyValidSince` (not swept yet) counts no more: it makes way.
+      await tx.q.delete(k).where(and(eq(k.userId, key.userId), eq(k.keyHash, key.keyHash), lt(k.createdAt, keyValidSince)));
+      await tx.q.insert(k).values({ ...key, requestId: r.id, createdAt: r.createdAt });
+    }
     return null;
   });
 }
@@ -119,11 +126,12 @@ export interface IdempotencyKey {
   fingerprint: string;
 }
 
-/** The request a person's key made (and what was sent with it), or null: none, or swept after 24 hours, or the request is gone. */
+/** The request a person's key made since `since` (and what was sent with it), or null: none, older (swept within the hour), or the request is gone. */
 export async function requestByIdempotencyKey(
   h: AsyncDb,
   userId: string,
   keyHash: string,
+  since: number,
 ): Promise<{ fingerprint: string; requestId: string; boardId: string; createdAt: number; mergedInto: string | null; anonymisedAt: number | null } | null> {
   const { idempotencyKeys: k, requests: r } = h.t;
   const row = await first(
@@ -131,9 +139,29 @@ export async function requestByIdempotencyKey(
       .select({ fingerprint: k.fingerprint, requestId: k.requestId, boardId: r.boardId, createdAt: r.createdAt, mergedInto: r.mergedInto, anonymisedAt: r.anonymisedAt })
       .from(k)
       .innerJoin(r, eq(r.id, k.requestId))
-      .where(and(eq(k.userId, userId), eq(k.keyHash, keyHash))),
+      .where(and(eq(k.userId, userId), eq(k.keyHash, keyHash), gte(k.createdAt, since))),
   );
   return row ?? null;
+}
+
+/**
+ * A request whose first attempt stored its row and key but stopped before its
+ * card, finished by a retry: the row's reference and the key's fingerprint as
+ * the retry sent them, with its audit entries (an acknowledgement of personal
+ * data in the new text), in one transaction.
+ */
+export async function finishIdempotentRequest(
+  h: AsyncDb,
+  r: { id: string; reference: string | null; referenceKey: string | null },
+  key: IdempotencyKey,
+  audit: readonly AuditInput[],
+): Promise<void> {
+  await h.transaction(async (tx) => {
+    const { requests, idempotencyKeys: k } = tx.t;
+    await tx.q.update(requests).set({ reference: r.reference, referenceKey: r.referenceKey }).where(eq(requests.id, r.id));
+    await tx.q.update(k).set({ fingerprint: key.fingerprint }).where(and(eq(k.userId, key.userId), eq(k.keyHash, key.keyHash)));
+    for (const a of audit) await addAudit(tx, a);
+  });
 }
 
 /** How long a create's idempotency key is kept: a retry comes within minutes, not days. */

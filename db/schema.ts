@@ -309,10 +309,11 @@ export const requests = sqliteTable(
  * the same key — the answer was lost to a restart, a failover or the
  * network — it is answered with the request this row names instead of
  * making a second one. Written in the request row's own transaction, so a
- * create that committed always has its key. Only a hash of the key is kept
- * (a client may put anything in it), with a hash of what was sent (the same
- * key with other fields is refused); rows go after 24 hours (the sessions
- * sweep), and with the request or the person.
+ * create that committed always has its key. Only keyed hashes are kept (HMAC
+ * with the alliance's secret: a client may put anything in the key, and the
+ * fields may hold a short reference), of the key and of what was sent (the
+ * same key with other fields is refused); a key counts 24 hours and its row
+ * goes in the sessions sweep, or with the request or the person.
  */
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
@@ -321,9 +322,9 @@ export const idempotencyKeys = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    /** SHA-256 of the key as sent. */
+    /** HMAC-SHA-256 of the key as sent, keyed with the alliance's secret. */
     keyHash: text("key_hash").notNull(),
-    /** SHA-256 of the board and the fields as sent. */
+    /** HMAC-SHA-256 of the board and the request's fields as sent (decision 005). */
     fingerprint: text("fingerprint").notNull(),
     requestId: text("request_id")
       .notNull()

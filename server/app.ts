@@ -385,7 +385,11 @@ export function createAppServer(opts: AppServerOptions) {
   const expiry = setInterval(beat, env.CLAIM_SWEEP_MS);
   expiry.unref();
   // Kept, so close() can cancel it: it must not run against a closed database.
-  const firstExpiry = setTimeout(beat, 1000);
+  const firstExpiry = setTimeout(() => {
+    beat();
+    // And the first purge of sessions and idempotency keys: servers restarted more often than hourly still purge.
+    runSessionPurge();
+  }, 1000);
   firstExpiry.unref();
   mailWorker?.start();
   // SQLite's file copy (PostgreSQL is backed up with its own tools; the environment refuses BACKUP_DIR there).

@@ -8,7 +8,7 @@
  * goes through and an audit event `personal_data_acknowledged` records which
  * fields held which kinds, never the text found.
  */
-import { addAudit } from "../../db/requests";
+import { addAudit, type AuditInput } from "../../db/requests";
 import { checkFields, type FieldFinding } from "../board/personal-data";
 import type { ImportRow } from "../board/import-map";
 import { apiError } from "./api.server";
@@ -55,15 +55,26 @@ export async function recordAcknowledged(
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   if (!found.length) return;
-  await addAudit(svc.async, {
+  await addAudit(svc.async, acknowledgementAudit(user, target, found, svc.now(), extra));
+}
+
+/** The audit entry recordAcknowledged writes, for a caller that writes it in a transaction of its own (a new request's). */
+export function acknowledgementAudit(
+  user: Pick<SessionUser, "id" | "organisationId">,
+  target: { boardId: string; requestId: string | null },
+  found: readonly FieldFinding[],
+  at: number,
+  extra: Record<string, unknown> = {},
+): AuditInput {
+  return {
     boardId: target.boardId,
     requestId: target.requestId,
     userId: user.id,
     orgId: user.organisationId,
     type: PERSONAL_DATA_ACKNOWLEDGED,
     data: { found: found.map(({ field, kind }) => ({ field, kind })), ...extra },
-    createdAt: svc.now(),
-  });
+    createdAt: at,
+  };
 }
 
 /** A finding in an import row: the file's row number, the field, the kind. */

@@ -3,12 +3,23 @@
  * and stores the pseudonymous reference in SQL, never in the shared document.
  * Pages, the JSON API and tests call these; routes only parse and render.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { addCard, getCard, listCategories } from "../board/domain";
 import type { CardView } from "../board/types";
 import { validateCardFields, validateReference, type CardField } from "../board/validate";
 import { validateMatchFields } from "../board/jobs";
-import { addAudit, createRequestWithAudit, getRequest, requestByIdempotencyKey, setRequestReference } from "../../db/requests";
+import {
+  addAudit,
+  createRequestWithAudit,
+  finishIdempotentRequest,
+  getRequest,
+  IDEMPOTENCY_KEEP_MS,
+  requestByIdempotencyKey,
+  setRequestReference,
+  type AuditInput,
+  type IdempotencyKey,
+} from "../../db/requests";
+import { allianceSecret } from "../../db/duplicates";
 import { isUniqueViolation } from "../../db/dialect";
 import type { AsyncDb } from "../../db/client";
 import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
@@ -17,7 +28,7 @@ import { publishLatest } from "./activity.server";
 import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
 import type { AppServices } from "./context.server";
 import { notifyPossibleDuplicates } from "./notifications.server";
-import { ACKNOWLEDGE_FIELD, personalDataGate, recordAcknowledged, REQUEST_TEXT_FIELDS } from "./personal-data.server";
+import { ACKNOWLEDGE_FIELD, acknowledgementAudit, personalDataGate, recordAcknowledged, REQUEST_TEXT_FIELDS } from "./personal-data.server";
 import type { FieldFinding } from "../board/personal-data";
 
 export type CreateRequestResult =
@@ -98,28 +109,53 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** The form field that carries the new-request form's key (the API: the `Idempotency-Key` header). */
 export const IDEMPOTENCY_FIELD = "idempotencyKey";
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+/**
+ * The fields that make a request, which the fingerprint covers: not the
+ * form's intent, the button pressed ("Toch opslaan" sends
+ * acknowledgePersonalData) or the key itself, so a retry through another
+ * button is the same request.
+ */
+const FINGERPRINT_FIELDS = ["title", "category", "description", "reference", "area", "urgency", "languageLevel", "availability"] as const;
 
-/** What was sent, as the key's fingerprint: the board and every field but the key, in a fixed order. */
-function fingerprintOf(boardId: string, input: Record<string, unknown>): string {
-  const fields = Object.entries(input)
-    .filter(([k]) => k !== IDEMPOTENCY_FIELD)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return sha256(JSON.stringify([boardId, fields]));
+const keyed = (secret: string, text: string) => createHmac("sha256", secret).update(text).digest("hex");
+
+/**
+ * A key as stored: HMACs with the alliance's own secret (the one its
+ * reference keys use), so a copy of the database does not let anyone test
+ * guesses of a short reference against the fingerprint.
+ */
+export async function idempotencyHashes(
+  svc: AppServices,
+  user: Pick<SessionUser, "id" | "allianceId">,
+  boardId: string,
+  rawKey: string,
+  input: Record<string, unknown>,
+): Promise<IdempotencyKey> {
+  const secret = await allianceSecret(svc.async, user.allianceId);
+  const fields = FINGERPRINT_FIELDS.map((f) => {
+    const v = input[f];
+    return typeof v === "string" ? v.trim() || null : (v ?? null);
+  });
+  return { userId: user.id, keyHash: keyed(secret, `key:${rawKey}`), fingerprint: keyed(secret, JSON.stringify(["request", boardId, fields])) };
 }
+
+/** The create was refused inside its transaction: this key's request was made meanwhile (by a copy sent at the same time). */
+const MADE_MEANWHILE = "made_meanwhile" as const;
 
 /**
  * Create a request on a board: validate, store the SQL row, add the card to
  * the live document.
  *
  * With `idempotencyKey` (the API's `Idempotency-Key` header, the form's
- * hidden field): the key is stored with the request row in its transaction.
- * Sent again by the same person with the same fields — its answer was lost
- * to a restart, a failover or the network — the request it made is answered
- * (`replayed`) and nothing new is made; if that first attempt stopped after
- * its row and before its card, the card is added now. The same key with
- * other fields is refused (`reused`); two at once: one makes the request,
- * the other is told to try again (`in_progress`). A key is kept 24 hours.
+ * hidden field; decision 005): the key is stored with the request row in its
+ * transaction. Sent again by the same person with the same fields — its
+ * answer was lost to a restart, a failover or the network — the request it
+ * made is answered (`replayed`) and nothing new is made. If that first
+ * attempt stopped after its row and before its card, the card is added now
+ * from the fields sent now (the person's latest text). The same key with
+ * other fields once its card is on the board is refused (`reused`); two at
+ * once: one makes the request, the other is told to try again
+ * (`in_progress`). A key counts for 24 hours.
  */
 export async function createRequest(
   svc: AppServices,
@@ -131,15 +167,16 @@ export async function createRequest(
   if (!canEdit(user)) return { ok: false, forbidden: true };
   const rawKey = opts.idempotencyKey ?? null;
   if (rawKey !== null && !IDEMPOTENCY_KEY.test(rawKey)) return { ok: false, idempotency: "invalid" };
-  const key = rawKey === null ? null : { userId: user.id, keyHash: sha256(rawKey), fingerprint: fingerprintOf(board.id, input) };
+  const key = rawKey === null ? null : await idempotencyHashes(svc, user, board.id, rawKey, input);
+  const since = svc.now() - IDEMPOTENCY_KEEP_MS;
   // The request this key made before, if any.
-  const resumed = key ? await requestByIdempotencyKey(svc.async, user.id, key.keyHash) : null;
-  if (key && resumed) {
-    if (resumed.fingerprint !== key.fingerprint) return { ok: false, idempotency: "reused" };
+  const earlier = key ? await requestByIdempotencyKey(svc.async, user.id, key.keyHash, since) : null;
+  if (key && earlier) {
     // Merged into another or anonymised since: not made again.
-    if (resumed.mergedInto || resumed.anonymisedAt) return { ok: false, idempotency: "gone" };
-    const card = await svc.rooms.readDoc(board.id, (doc) => getCard(doc, resumed.requestId));
-    if (card) return { ok: true, card, duplicates: [], replayed: true };
+    if (earlier.mergedInto || earlier.anonymisedAt) return { ok: false, idempotency: "gone" };
+    const card = await svc.rooms.readDoc(board.id, (doc) => getCard(doc, earlier.requestId));
+    if (card) return earlier.fingerprint === key.fingerprint ? { ok: true, card, duplicates: [], replayed: true } : { ok: false, idempotency: "reused" };
+    // Its card never came (the server stopped in between): finished below, from what is sent now.
   }
   const categories = await svc.rooms.withDoc(board.id, (doc) => listCategories(doc).map((c) => c.id));
   const fields = validateCardFields(input, categories);
@@ -150,69 +187,73 @@ export async function createRequest(
   if (!fields.ok || !ref.ok || !match.ok) return { ok: false, errors };
   const pd = personalDataGate(svc, textFields({ ...fields.value, reference: ref.value }), input[ACKNOWLEDGE_FIELD]);
   if (!pd.ok) return { ok: false, personalData: pd.found };
+  const reference = ref.value || null;
+  // Checked before the card is on the board, so the new request does not warn about itself.
+  const duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
+  const referenceKey = await keyForAlliance(svc, user.allianceId, reference);
+  const acknowledged = (requestId: string): AuditInput[] =>
+    pd.found.length ? [acknowledgementAudit(user, { boardId: board.id, requestId }, pd.found, svc.now())] : [];
   let id: string;
   let at: number;
-  let duplicates: IntakeWarning[] = [];
-  if (resumed) {
-    // The row of this key committed, its card never came (the server stopped in between): the card now, from the same fields.
-    id = resumed.requestId;
-    at = resumed.createdAt;
+  if (key && earlier) {
+    id = earlier.requestId;
+    at = earlier.createdAt;
+    // The row and the key as these fields say (the reference may have changed since the first attempt).
+    await finishIdempotentRequest(svc.async, { id, reference, referenceKey }, key, earlier.fingerprint === key.fingerprint ? [] : acknowledged(id));
   } else {
     id = randomUUID();
     at = svc.now();
-    const reference = ref.value || null;
-    // Checked before saving, so the new request does not warn about itself.
-    duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
-    const referenceKey = await keyForAlliance(svc, user.allianceId, reference);
     // The SQL row first: if the document write failed, an orphan row is harmless;
     // a card without its row would have no owner to check against. The quota is
     // counted inside the row's transaction (the organisation's row locked first):
-    // two requests at once cannot both take the last place.
-    let quota: QuotaExceeded | null;
+    // two requests at once cannot both take the last place. A copy with the same
+    // key that committed meanwhile is found there first: not counted against the quota.
+    let refused: QuotaExceeded | typeof MADE_MEANWHILE | null;
     try {
-      quota = await createRequestWithAudit(
+      refused = await createRequestWithAudit(
         svc.async,
-        {
-          id,
-          boardId: board.id,
-          createdByUserId: user.id,
-          createdByOrgId: user.organisationId,
-          reference,
-          referenceKey,
-          lastActivityAt: at,
-          createdAt: at,
-        },
-        {
-          boardId: board.id,
-          requestId: id,
-          userId: user.id,
-          orgId: user.organisationId,
-          type: "created",
-          data: { title: fields.value.title, category: fields.value.category },
-          createdAt: at,
-        },
-        (tx) => quotaExceeded(svc, user, tx),
+        { id, boardId: board.id, createdByUserId: user.id, createdByOrgId: user.organisationId, reference, referenceKey, lastActivityAt: at, createdAt: at },
+        [
+          {
+            boardId: board.id,
+            requestId: id,
+            userId: user.id,
+            orgId: user.organisationId,
+            type: "created",
+            data: { title: fields.value.title, category: fields.value.category },
+            createdAt: at,
+          },
+          ...acknowledged(id),
+        ],
+        async (tx) => (key && (await requestByIdempotencyKey(tx, user.id, key.keyHash, since)) ? MADE_MEANWHILE : quotaExceeded(svc, user, tx)),
         key ?? undefined,
+        since,
       );
     } catch (e) {
       // The same key, sent twice at once: the other one is making the request (nothing was written here).
       if (key && isUniqueViolation(e)) return { ok: false, idempotency: "in_progress" };
       throw e;
     }
-    if (quota) {
-      const quotaMinutes = String(Math.ceil(quota.retryAfterMs / 60_000));
-      return { ok: false, errors: { quota: "quota_exceeded", quotaLimit: String(quota.limit), quotaMinutes }, quota };
+    if (refused === MADE_MEANWHILE) return { ok: false, idempotency: "in_progress" };
+    if (refused) {
+      const quotaMinutes = String(Math.ceil(refused.retryAfterMs / 60_000));
+      return { ok: false, errors: { quota: "quota_exceeded", quotaLimit: String(refused.limit), quotaMinutes }, quota: refused };
     }
   }
-  await recordAcknowledged(svc, user, { boardId: board.id, requestId: id }, pd.found);
-  // A retry of the same key on another server may be adding it too: whichever comes first adds it, both answer it.
-  const card = await svc.rooms.withDoc(board.id, (doc) =>
-    getCard(doc, id) ?? addCard(doc, { ...fields.value, ...match.value, id, createdAt: at, createdByOrg: user.organisationId }),
-  );
+  // A retry of the same key on another server may be adding it too: whichever comes first adds it, and only that one tells the others.
+  let added = false;
+  const card = await svc.rooms.withDoc(board.id, (doc) => {
+    const there = getCard(doc, id);
+    if (there) return there;
+    added = true;
+    return addCard(doc, { ...fields.value, ...match.value, id, createdAt: at, createdByOrg: user.organisationId });
+  });
   await publishLatest(svc, board.id, id);
-  if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
-  if (!resumed) await notifyPossibleDuplicates(svc, user, board.id, id);
-  return resumed ? { ok: true, card, duplicates, replayed: true } : { ok: true, card, duplicates };
+  if (added) {
+    if (duplicates.length) svc.realtime.toBoard(board.id, DUPLICATES_EVENT, { boardId: board.id });
+    await notifyPossibleDuplicates(svc, user, board.id, id);
+  }
+  return earlier ? { ok: true, card, duplicates, replayed: true } : { ok: true, card, duplicates };
 }
 
 /** The checked text fields of a request, as the personal-data check reads them. */

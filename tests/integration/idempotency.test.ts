@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCard } from "../../app/board/domain";
 import { countBoardRequests } from "../../db/boards";
 import { createRequestWithAudit, deleteIdempotencyKeysBefore, IDEMPOTENCY_KEEP_MS } from "../../db/requests";
+import { idempotencyHashes } from "../../app/services/requests.server";
 import { postForm, startTestServer, type TestServer } from "./harness";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 let t: TestServer;
 let member: string;
@@ -42,6 +43,21 @@ async function requestsTitled(title: string): Promise<number> {
     .where(eq(requests.boardId, boardId));
   const titles = await Promise.all(rows.map((r) => t.rooms.readDoc(boardId, (doc) => getCard(doc, r.id)?.title)));
   return titles.filter((x) => x === title).length;
+}
+
+/** What the server had committed when it was killed between the row's transaction and the board's document. */
+async function storedWithoutCard(key: string, sent: Record<string, unknown>): Promise<string> {
+  const id = randomUUID();
+  const user = t.seed.memberA1;
+  const at = Date.now();
+  await createRequestWithAudit(
+    t.h,
+    { id, boardId, createdByUserId: user.id, createdByOrgId: t.seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: at, createdAt: at },
+    { boardId, requestId: id, userId: user.id, orgId: t.seed.orgA1.id, type: "created", data: {}, createdAt: at },
+    undefined,
+    await idempotencyHashes(t.services, { id: user.id, allianceId: t.seed.allianceA.id }, boardId, key, sent),
+  );
+  return id;
 }
 
 describe("POST /api/boards/<id>/requests with Idempotency-Key", () => {
@@ -118,18 +134,8 @@ describe("POST /api/boards/<id>/requests with Idempotency-Key", () => {
   it("a first attempt that stored its row and key but stopped before its card: sent again, the card is added with that id, once", async () => {
     // What the server had committed when it was killed between the row's transaction and the board's document.
     const key = randomUUID();
-    const id = randomUUID();
     const sent = body("Begeleiding naar sollicitatiegesprek");
-    const fingerprint = createHash("sha256").update(JSON.stringify([boardId, Object.entries(sent).sort(([a], [b]) => (a < b ? -1 : 1))])).digest("hex");
-    const user = [t.seed.memberA1];
-    const at = Date.now();
-    await createRequestWithAudit(
-      t.h,
-      { id, boardId, createdByUserId: user[0].id, createdByOrgId: t.seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: at, createdAt: at },
-      { boardId, requestId: id, userId: user[0].id, orgId: t.seed.orgA1.id, type: "created", data: {}, createdAt: at },
-      undefined,
-      { userId: user[0].id, keyHash: createHash("sha256").update(key).digest("hex"), fingerprint },
-    );
+    const id = await storedWithoutCard(key, sent);
     expect(await t.rooms.readDoc(boardId, (doc) => getCard(doc, id))).toBeNull();
     const before = await countBoardRequests(t.h, boardId);
     const again = await post(key, sent);
@@ -143,8 +149,35 @@ describe("POST /api/boards/<id>/requests with Idempotency-Key", () => {
     expect(await requestsTitled("Begeleiding naar sollicitatiegesprek")).toBe(1);
   });
 
+  it("a first attempt stopped before its card, sent again with changed text: the card is made from the text sent now, with its reference", async () => {
+    const key = randomUUID();
+    const id = await storedWithoutCard(key, body("Vervoer naar de huisarts"));
+    const changed = { ...body("Vervoer naar de huisarts in Emmen"), reference: "VW-2026-0042" };
+    const again = await post(key, changed);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body.id).toBe(id);
+    expect(again.body.card.title).toBe("Vervoer naar de huisarts in Emmen");
+    const [row] = await t.h.q.select().from(t.h.t.requests).where(eq(t.h.t.requests.id, id));
+    expect(row.reference).toBe("VW-2026-0042");
+    expect(row.referenceKey).toMatch(/^[0-9a-f]{16,}$/);
+    // And now that its card is on the board, the text as sent then is the request; another is refused.
+    expect((await post(key, changed)).body.id).toBe(id);
+    expect((await post(key, body("Vervoer naar de huisarts"))).status).toBe(422);
+  });
+
+  it("a key older than 24 hours counts no more, even before the sweep removes it", async () => {
+    const key = randomUUID();
+    const first = await post(key, body("Ondersteuning bij DigiD"));
+    expect(first.status).toBe(201);
+    await t.h.q.update(t.h.t.idempotencyKeys).set({ createdAt: Date.now() - IDEMPOTENCY_KEEP_MS - 1000 }).where(eq(t.h.t.idempotencyKeys.requestId, first.body.id));
+    const later = await post(key, body("Ondersteuning bij DigiD"));
+    expect(later.status).toBe(201);
+    expect(later.body.id).not.toBe(first.body.id);
+  });
+
   it("keys go after 24 hours (the hourly sweep); then the same key makes a new request", async () => {
     const key = randomUUID();
+    await deleteIdempotencyKeysBefore(t.h, Date.now() - IDEMPOTENCY_KEEP_MS);
     const first = await post(key, body("Kinderopvang tijdens taalles"));
     expect(first.status).toBe(201);
     expect(await deleteIdempotencyKeysBefore(t.h, Date.now() - IDEMPOTENCY_KEEP_MS)).toBe(0);
@@ -182,5 +215,26 @@ describe("the new-request form's idempotencyKey", () => {
     expect(changed.status).toBe(422);
     expect(await changed.json()).toMatchObject({ ok: false, error: "idempotency_reused", values: { title: "Via het formulier, daarna aangepast" } });
     expect(await countBoardRequests(t.h, boardId)).toBe(before + 1);
+  });
+
+  it("saved through \"Toch opslaan\" and sent again through the form's own button: the same request, one acknowledgement", async () => {
+    const key = randomUUID();
+    const before = await countBoardRequests(t.h, boardId);
+    const path = `/boards/${boardId}?_data=${encodeURIComponent("routes/boards.$boardId")}`;
+    const fields = { intent: "create", idempotencyKey: key, title: "Bellen naar 06-12345678 voor afspraak", category: "taal" };
+    const refused = await postForm(t.url, path, fields, { cookie: member });
+    expect(refused.status).toBe(422);
+    const saved = await postForm(t.url, path, { ...fields, acknowledgePersonalData: "1" }, { cookie: member });
+    expect(saved.status).toBe(200);
+    const again = await postForm(t.url, path, fields, { cookie: member });
+    expect(again.status).toBe(200);
+    const [a, b] = [await saved.json(), await again.json()];
+    expect(b.id).toBe(a.id);
+    expect(await countBoardRequests(t.h, boardId)).toBe(before + 1);
+    const acks = await t.h.q
+      .select()
+      .from(t.h.t.auditEvents)
+      .where(and(eq(t.h.t.auditEvents.requestId, a.id), eq(t.h.t.auditEvents.type, "personal_data_acknowledged")));
+    expect(acks).toHaveLength(1);
   });
 });

@@ -105,7 +105,9 @@ function NewRequestForm({
   const formRef = useRef<HTMLFormElement>(null);
 
   // One key per request being entered: the same through every retry of this form, a new one once it is made.
-  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
+  // Made in the browser only (a dialog rendered open on the server would otherwise hydrate with another key).
+  const [idempotencyKey, setIdempotencyKey] = useState("");
+  useEffect(() => setIdempotencyKey(newIdempotencyKey()), []);
   useEffect(() => {
     const d = fetcher.data;
     if (fetcher.state === "idle" && d && d.ok && d.id && reported.current !== d) {
