@@ -116,6 +116,29 @@ test("'Toch opslaan' saves it deliberately, and the card's history names the kin
   await expect(card.locator(".comment-body")).toHaveText(["Huur kan op, graag voor de eerste"]);
 });
 
+test("Enter in a field while the warning shows sends the form as it is, never through 'Toch opslaan'", async ({ page }) => {
+  await login(page, server.url, "taalhuis@ave.example");
+  await openDemoBoard(page);
+  const title = `Huiswerkhulp ${Date.now()}`;
+  const dialog = await fillNewRequest(page, { title, area: "Bel 06-12345678" });
+  const warning = dialog.getByTestId("personal-data-warning");
+  await expect(warning).toContainText("Wijk / gebied: telefoonnummer");
+  const posts: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && new URL(r.url()).searchParams.get("_data") === "routes/boards.$boardId") posts.push(r.postData() ?? "");
+  });
+  // The browser's own Enter would press the form's first submit button: "Toch opslaan", in the warning above the form's button.
+  await dialog.locator('[name="title"]').press("Enter");
+  await expect.poll(() => posts.length).toBe(1);
+  expect(new URLSearchParams(posts[0]).get("acknowledgePersonalData")).toBeNull();
+  await expect(warning).toContainText("Wijk / gebied: telefoonnummer");
+  await expect(page.locator(".board-card", { hasText: title })).toHaveCount(0);
+  // The warning's button still saves it, deliberately.
+  await warning.getByRole("button", { name: "Toch opslaan" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator(".board-card", { hasText: title })).toHaveCount(1);
+});
+
 test("the import preview flags rows with personal data and imports them only after 'Toch importeren'", async ({ page }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   await login(page, server.url, "gemeente@ave.example");

@@ -134,6 +134,16 @@ function NewRequestForm({
     (first ?? form.querySelector<HTMLElement>("button[type=submit]"))?.focus();
   };
 
+  // Enter in a field sends the form through its own button: the browser would take the first submit button in
+  // the form, which while the personal-data warning shows is "Toch opslaan" (an acknowledgement never clicked).
+  const mainSubmit = useRef<HTMLButtonElement>(null);
+  const submitOnEnter = (e: React.KeyboardEvent<HTMLFormElement>) => {
+    if (e.key !== "Enter" || e.defaultPrevented || e.nativeEvent.isComposing || !(e.target instanceof HTMLInputElement)) return;
+    e.preventDefault();
+    const button = mainSubmit.current;
+    if (button && !button.disabled) formRef.current?.requestSubmit(button);
+  };
+
   // After a failed submit, move focus to the first field with an error.
   useEffect(() => {
     if (fetcher.state !== "idle" || !fetcher.data || fetcher.data.ok) return;
@@ -174,7 +184,7 @@ function NewRequestForm({
   }, [fetcher.state, fetcher.data, general, toast]);
 
   return (
-    <fetcher.Form method="post" action={`/boards/${boardId}`} noValidate ref={formRef} className="modal-form">
+    <fetcher.Form method="post" action={`/boards/${boardId}`} noValidate ref={formRef} className="modal-form" onKeyDown={submitOnEnter}>
       <div className="modal-head">
         <h2 id={titleId}>{t("board.create.title")}</h2>
       </div>
@@ -241,6 +251,7 @@ function NewRequestForm({
       </div>
       <div className="modal-actions">
         <button
+          ref={mainSubmit}
           type="submit"
           className="button"
           disabled={offline || busy}
