@@ -90,6 +90,25 @@ describe("POST /api/boards/<id>/requests with Idempotency-Key", () => {
     expect(await countBoardRequests(t.h, boardId)).toBe(before);
   });
 
+  it("a key opens nothing: another alliance's member sending the same key to this board gets 404, another origin 403, and nothing is made or told", async () => {
+    const key = randomUUID();
+    const mine = await post(key, body("Zwemles voor twee kinderen"));
+    expect(mine.status).toBe(201);
+    const before = await countBoardRequests(t.h, boardId);
+    const foreign = await post(key, body("Zwemles voor twee kinderen"), t.seed.cookies.memberB);
+    expect(foreign.status).toBe(404);
+    expect(JSON.stringify(foreign.body)).not.toContain(mine.body.id);
+    const elsewhere = await t.api(`/api/boards/${boardId}/requests`, {
+      cookie: member,
+      body: body("Zwemles voor twee kinderen"),
+      headers: { "Idempotency-Key": key, origin: "https://evil.example" },
+    });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.error).toBe("forbidden_origin");
+    expect(JSON.stringify(elsewhere.body)).not.toContain(mine.body.id);
+    expect(await countBoardRequests(t.h, boardId)).toBe(before);
+  });
+
   it("a key is a person's own: another member's same key makes their own request", async () => {
     const key = `gedeelde-sleutel-${randomUUID()}`;
     const mine = await post(key, body("Hulp bij inschrijving huisarts"));
