@@ -21,7 +21,8 @@ export const loader = () => methodNotAllowed("POST");
  * same key and body — the answer was lost to a restart, a failover or the
  * network — the request the first one made is answered, 201 with
  * `Idempotent-Replayed: true`, and nothing new is made (kept 24 hours, per
- * person). 422 `idempotency_key_reused` for the same key with another body;
+ * person). 422 `idempotency_key_reused` for the same key sent to another
+ * board, or with another body once its request is on the board;
  * 409 `idempotency_in_progress` (Retry-After: 1) while the first is still
  * being made; 409 `idempotency_request_gone` when its request was merged or
  * anonymised since; 422 `invalid_idempotency_key` for a malformed key.
@@ -56,7 +57,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 function idempotencyError(why: "invalid" | "reused" | "in_progress" | "gone"): Response {
   if (why === "invalid") return apiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, such as a UUID.");
-  if (why === "reused") return apiError(422, "idempotency_key_reused", "This Idempotency-Key was used before with a different body; send a new key for a new request.");
+  if (why === "reused") return apiError(422, "idempotency_key_reused", "This Idempotency-Key was used before for another board or with a different body; send a new key for a new request.");
   if (why === "gone") return apiError(409, "idempotency_request_gone", "The request made with this Idempotency-Key was merged or anonymised since; nothing was created.");
   return apiError(409, "idempotency_in_progress", "A request with this Idempotency-Key is being created right now; try again in a moment.", undefined, { "Retry-After": "1" });
 }

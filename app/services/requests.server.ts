@@ -172,6 +172,8 @@ export async function createRequest(
   // The request this key made before, if any.
   const earlier = key ? await requestByIdempotencyKey(svc.async, user.id, key.keyHash, since) : null;
   if (key && earlier) {
+    // The key made a request on another board: this is another request (and that board's card is never looked for here).
+    if (earlier.boardId !== board.id) return { ok: false, idempotency: "reused" };
     // Merged into another or anonymised since: not made again.
     if (earlier.mergedInto || earlier.anonymisedAt) return { ok: false, idempotency: "gone" };
     const card = await svc.rooms.readDoc(board.id, (doc) => getCard(doc, earlier.requestId));

@@ -11,7 +11,7 @@ import { getCard } from "../../app/board/domain";
 import { countBoardRequests } from "../../db/boards";
 import { createRequestWithAudit, deleteIdempotencyKeysBefore, IDEMPOTENCY_KEEP_MS } from "../../db/requests";
 import { idempotencyHashes } from "../../app/services/requests.server";
-import { postForm, startTestServer, type TestServer } from "./harness";
+import { newBoardVia, postForm, startTestServer, type TestServer } from "./harness";
 import { randomUUID } from "node:crypto";
 
 let t: TestServer;
@@ -107,6 +107,23 @@ describe("POST /api/boards/<id>/requests with Idempotency-Key", () => {
     expect(elsewhere.body.error).toBe("forbidden_origin");
     expect(JSON.stringify(elsewhere.body)).not.toContain(mine.body.id);
     expect(await countBoardRequests(t.h, boardId)).toBe(before);
+  });
+
+  it("the same key sent to another board of the alliance is another request: 422 idempotency_key_reused, nothing added there", async () => {
+    const key = randomUUID();
+    const sent = body("Hulp bij het invullen van formulieren");
+    // Its first attempt stopped before its card, so nothing on board A answers it: the other board must not take that row's card.
+    const id = await storedWithoutCard(key, sent);
+    const other = await newBoardVia(t, t.seed.cookies.coordinatorA, `Tweede bord ${Date.now()}`);
+    const there = await t.api(`/api/boards/${other}/requests`, { cookie: member, body: sent, headers: { "Idempotency-Key": key } });
+    expect(there.status, JSON.stringify(there.body)).toBe(422);
+    expect(there.body.error).toBe("idempotency_key_reused");
+    expect(await t.rooms.readDoc(other, (doc) => getCard(doc, id))).toBeNull();
+    expect(await countBoardRequests(t.h, other)).toBe(0);
+    // On its own board it is still finished by a retry.
+    const home = await post(key, sent);
+    expect(home.status).toBe(201);
+    expect(home.body.id).toBe(id);
   });
 
   it("a key is a person's own: another member's same key makes their own request", async () => {
