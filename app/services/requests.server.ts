@@ -25,7 +25,7 @@ import type { AsyncDb } from "../../db/client";
 import { allianceRequestQuota, countedRequestAt, requestsCreatedByOrgSince, setAllianceRequestQuota } from "../../db/limits";
 import type { BoardRow, SessionUser } from "./auth.server";
 import { publishLatest } from "./activity.server";
-import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, type IntakeWarning } from "./duplicates.server";
+import { DUPLICATES_EVENT, intakeWarnings, keyForAlliance, referenceKey as referenceKeyWith, type IntakeWarning } from "./duplicates.server";
 import type { AppServices } from "./context.server";
 import { notifyPossibleDuplicates } from "./notifications.server";
 import { ACKNOWLEDGE_FIELD, acknowledgementAudit, personalDataGate, recordAcknowledged, REQUEST_TEXT_FIELDS } from "./personal-data.server";
@@ -124,19 +124,12 @@ const keyed = (secret: string, text: string) => createHmac("sha256", secret).upd
  * reference keys use), so a copy of the database does not let anyone test
  * guesses of a short reference against the fingerprint.
  */
-export async function idempotencyHashes(
-  svc: AppServices,
-  user: Pick<SessionUser, "id" | "allianceId">,
-  boardId: string,
-  rawKey: string,
-  input: Record<string, unknown>,
-): Promise<IdempotencyKey> {
-  const secret = await allianceSecret(svc.async, user.allianceId);
+export function idempotencyHashes(secret: string, userId: string, boardId: string, rawKey: string, input: Record<string, unknown>): IdempotencyKey {
   const fields = FINGERPRINT_FIELDS.map((f) => {
     const v = input[f];
     return typeof v === "string" ? v.trim() || null : (v ?? null);
   });
-  return { userId: user.id, keyHash: keyed(secret, `key:${rawKey}`), fingerprint: keyed(secret, JSON.stringify(["request", boardId, fields])) };
+  return { userId, keyHash: keyed(secret, `key:${rawKey}`), fingerprint: keyed(secret, JSON.stringify(["request", boardId, fields])) };
 }
 
 /** The create was refused inside its transaction: this key's request was made meanwhile (by a copy sent at the same time). */
@@ -167,7 +160,9 @@ export async function createRequest(
   if (!canEdit(user)) return { ok: false, forbidden: true };
   const rawKey = opts.idempotencyKey ?? null;
   if (rawKey !== null && !IDEMPOTENCY_KEY.test(rawKey)) return { ok: false, idempotency: "invalid" };
-  const key = rawKey === null ? null : await idempotencyHashes(svc, user, board.id, rawKey, input);
+  // The alliance's secret, read once: the key's hashes and the reference's key are made with it.
+  const secret = await allianceSecret(svc.async, user.allianceId);
+  const key = rawKey === null ? null : idempotencyHashes(secret, user.id, board.id, rawKey, input);
   const since = svc.now() - IDEMPOTENCY_KEEP_MS;
   // The request this key made before, if any.
   const earlier = key ? await requestByIdempotencyKey(svc.async, user.id, key.keyHash, since) : null;
@@ -192,7 +187,7 @@ export async function createRequest(
   const reference = ref.value || null;
   // Checked before the card is on the board, so the new request does not warn about itself.
   const duplicates = await intakeWarnings(svc, user, board, { reference, category: fields.value.category });
-  const referenceKey = await keyForAlliance(svc, user.allianceId, reference);
+  const referenceKey = referenceKeyWith(secret, reference);
   const acknowledged = (requestId: string): AuditInput[] =>
     pd.found.length ? [acknowledgementAudit(user, { boardId: board.id, requestId }, pd.found, svc.now())] : [];
   let id: string;

@@ -11,6 +11,7 @@ import { getCard } from "../../app/board/domain";
 import { countBoardRequests } from "../../db/boards";
 import { createRequestWithAudit, deleteIdempotencyKeysBefore, IDEMPOTENCY_KEEP_MS } from "../../db/requests";
 import { idempotencyHashes } from "../../app/services/requests.server";
+import { allianceSecret } from "../../db/duplicates";
 import { newBoardVia, postForm, startTestServer, type TestServer } from "./harness";
 import { randomUUID } from "node:crypto";
 
@@ -55,7 +56,7 @@ async function storedWithoutCard(key: string, sent: Record<string, unknown>): Pr
     { id, boardId, createdByUserId: user.id, createdByOrgId: t.seed.orgA1.id, reference: null, referenceKey: null, lastActivityAt: at, createdAt: at },
     { boardId, requestId: id, userId: user.id, orgId: t.seed.orgA1.id, type: "created", data: {}, createdAt: at },
     undefined,
-    await idempotencyHashes(t.services, { id: user.id, allianceId: t.seed.allianceA.id }, boardId, key, sent),
+    idempotencyHashes(await allianceSecret(t.h, t.seed.allianceA.id), user.id, boardId, key, sent),
   );
   return id;
 }
