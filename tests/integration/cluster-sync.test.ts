@@ -13,7 +13,7 @@ import { rebuildBoard } from "../../app/services/rebuild.server";
 import { sessionKeyFromCookieHeader } from "../../app/services/auth.server";
 import { countBoardUpdates } from "../../db/board-store";
 import { startTestCluster, type TestCluster } from "./cluster-harness";
-import { editOn, sleep, storedDoc, waitFor, type YClient } from "./harness";
+import { editEvery, editOn, sleep, storedDoc, waitFor, type YClient } from "./harness";
 
 let c: TestCluster;
 let open: YClient[] = [];
@@ -42,25 +42,6 @@ async function client(server: number, cookie: string, boardId = c.seed.boardA.id
   return y;
 }
 
-/** Writer w puts `<tag>-<w>-<n>` in card w's description every 10 ms until `stop()`, which resolves with the last n. */
-function editEvery10ms(writers: YClient[], cards: string[], tag: string) {
-  let n = 0;
-  let stopped = false;
-  const running = (async () => {
-    while (!stopped) {
-      n++;
-      writers.forEach((y, w) => updateCard(y.doc, cards[w], { description: `${tag}-${w}-${n}` }, Date.now()));
-      await sleep(10);
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await running;
-      return n;
-    },
-  };
-}
 
 const relay = (i: number) => c.servers[i].server.relay!;
 const board = () => c.seed.boardA.id;
@@ -158,7 +139,7 @@ describe("a board on two servers", () => {
     const cards = c.seed.boardA.cardIds;
     const writers = [await client(0, c.seed.cookies.memberA1), await client(1, c.seed.cookies.memberA2)];
     const watchers = [await client(0, c.seed.cookies.viewerA), await client(1, c.seed.cookies.viewerA)];
-    const editing = editEvery10ms(writers, cards, "redis");
+    const editing = editEvery(writers, cards, "redis", 10);
     await sleep(200);
     const errorsBefore = relay(0).stats.readErrors + relay(1).stats.readErrors;
     await c.redis.restart({ downMs: 700 });
@@ -180,7 +161,7 @@ describe("a board on two servers", () => {
     const watchers = [await client(0, c.seed.cookies.viewerA), await client(1, c.seed.cookies.viewerA)];
     const admin = new Redis(c.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await admin.connect();
-    const editing = editEvery10ms(writers, cards, "kill");
+    const editing = editEvery(writers, cards, "kill", 10);
     let killed = 0;
     let n = 0;
     try {

@@ -26,7 +26,7 @@ import { WebsocketProvider } from "y-websocket";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { openDatabase, openPostgres, type AsyncDb, type Database_, type DB } from "../../db/client";
 import { loadBoardState, loadBoardStateAsync } from "../../db/board-store";
-import { readBoard } from "../../app/board/domain";
+import { readBoard, updateCard } from "../../app/board/domain";
 import type { BoardSnapshot } from "../../app/board/types";
 import { parseEnv } from "../../app/services/env.server";
 import type { AppServices } from "../../app/services/context.server";
@@ -65,6 +65,31 @@ function sqliteOnly(what: string): never {
 }
 
 // ------------------------------------------------------------------ small utilities
+
+/**
+ * Writer w puts `<tag>-<w>-<n>` in card w's description every `everyMs` until
+ * `stop()`, which resolves with the last n (`last()`: n so far): the load of
+ * the cluster cases that end servers, Redis or PostgreSQL under editing.
+ */
+export function editEvery(writers: YClient[], cards: string[], tag: string, everyMs: number) {
+  let n = 0;
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      n++;
+      writers.forEach((y, w) => updateCard(y.doc, cards[w], { description: `${tag}-${w}-${n}` }, Date.now()));
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    last: () => n,
+    async stop() {
+      stopped = true;
+      await running;
+      return n;
+    },
+  };
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

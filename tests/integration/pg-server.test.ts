@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startPostgres, type TestPostgres } from "../infra/postgres";
 import { start as startRedis, type TestRedis } from "../infra/redis";
 import { startLb } from "../infra/lb";
-import { apiCall, connectYjs, postForm, rawConnect, runCommand, sleep, spawnServer, waitFor, withTimeout, type SpawnedServer, type YClient } from "./harness";
-import { getCard, readBoard, updateCard } from "../../app/board/domain";
+import { apiCall, connectYjs, editEvery, postForm, rawConnect, runCommand, sleep, spawnServer, waitFor, withTimeout, type SpawnedServer, type YClient } from "./harness";
+import { getCard, readBoard } from "../../app/board/domain";
 import { getBoard } from "../../db/accounts";
 import { openPostgres } from "../../db/client";
 import { migrationsApplied } from "../../db/health";
@@ -218,25 +218,7 @@ describe("the server on PostgreSQL", () => {
   }, 60_000);
 
   /** Two coordinators write a card each (a sequence number in the description) every 15 ms until `stop()`. */
-  function writers(clients: YClient[], cards: string[], tag: string) {
-    let n = 0;
-    let stopped = false;
-    const running = (async () => {
-      while (!stopped) {
-        n++;
-        clients.forEach((y, w) => updateCard(y.doc, cards[w], { description: `${tag}-${w}-${n}` }, Date.now()));
-        await sleep(15);
-      }
-    })();
-    return {
-      last: () => n,
-      async stop() {
-        stopped = true;
-        await running;
-        return n;
-      },
-    };
-  }
+  const writers = (clients: YClient[], cards: string[], tag: string) => editEvery(clients, cards, tag, 15);
   /** The board's generation now (an erasure above raised it): what a current browser sends as `gen`. */
   async function gen(boardId: string): Promise<{ params: Record<string, string> }> {
     const db = await openPostgres(databaseUrl);
