@@ -9,7 +9,7 @@ import { useFetcher } from "@remix-run/react";
 import type { FieldFinding } from "~/board/personal-data";
 import type { CategoryView } from "~/board/types";
 import { LIMITS } from "~/board/validate";
-import { fieldError, translator, type Locale, type Translate } from "~/i18n";
+import { fieldError, translator, type Locale, type MessageKey, type Translate } from "~/i18n";
 import { CategoryUrgencyFields, ReferenceField, TitleField } from "./CardFormFields";
 import { Field } from "./Field";
 import { Modal } from "./Modal";
@@ -68,6 +68,15 @@ export function NewRequestDialog({
     </Modal>
   );
 }
+
+/** What the form says of a refusal as a whole (the action's `error`); anything else: "could not be added". */
+const REFUSAL_TEXT: Partial<Record<string, MessageKey>> = {
+  forbidden: "board.create.forbidden",
+  [UNANSWERED]: "board.create.unanswered",
+  idempotency_in_progress: "board.create.inProgress",
+  idempotency_reused: "board.create.savedBefore",
+  idempotency_gone: "board.create.goneSince",
+};
 
 /** 128 random bits as hex (getRandomValues: crypto.randomUUID needs a secure context, and a board may be served over plain http on a LAN). */
 function newIdempotencyKey(): string {
@@ -155,21 +164,7 @@ function NewRequestForm({
     errors.quota === "quota_exceeded"
       ? t("board.create.quota", { limit: errors.quotaLimit ?? "", minutes: errors.quotaMinutes ?? "" })
       : null;
-  const general =
-    quota ??
-    (data && !data.ok && data.error
-      ? data.error === "forbidden"
-        ? t("board.create.forbidden")
-        : data.error === UNANSWERED
-          ? t("board.create.unanswered")
-          : data.error === "idempotency_in_progress"
-            ? t("board.create.inProgress")
-            : data.error === "idempotency_reused"
-              ? t("board.create.savedBefore")
-              : data.error === "idempotency_gone"
-                ? t("board.create.goneSince")
-                : t("board.create.failed")
-      : null);
+  const general = quota ?? (data && !data.ok && data.error ? t(REFUSAL_TEXT[data.error] ?? "board.create.failed") : null);
 
   // A refusal as a whole (quota, rights, the server) is a toast too; its role="alert" in the form already speaks.
   const toast = useToast();
